@@ -1,0 +1,66 @@
+/**
+ * Import boundaries (see README "Architecture"): imports point inward and never form cycles.
+ * engine/ is pure TypeScript: it imports nothing from app/, db/, inngest/, next, react or drizzle-orm.
+ * Run by `npm run lint`, which the test command runs.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Import cycles make modules impossible to reason about and to initialise.',
+      from: { pathNot: '^node_modules' },
+      to: { circular: true },
+    },
+    {
+      name: 'engine-stays-pure',
+      severity: 'error',
+      comment: 'engine/ is the product core: no frameworks, no database drivers, no outer rooms.',
+      from: { path: '^engine/' },
+      to: {
+        path: [
+          '^app/',
+          '^db/',
+          '^inngest/',
+          '(^|/)node_modules/(next|react|react-dom|drizzle-orm|postgres|@electric-sql/pglite|inngest|@inngest)/',
+        ],
+      },
+    },
+    {
+      name: 'engine-no-framework-modules',
+      severity: 'error',
+      comment: 'engine/ may not import framework packages, even unresolved ones.',
+      from: { path: '^engine/' },
+      to: { couldNotResolve: false, dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: '^(next|react|react-dom|drizzle-orm|postgres|@electric-sql/pglite|inngest|@inngest)($|/)' },
+    },
+    {
+      name: 'db-only-engine-types',
+      severity: 'error',
+      comment: 'db/ implements engine ports; it never reaches into app/ or inngest/.',
+      from: { path: '^db/' },
+      to: { path: ['^app/', '^inngest/'] },
+    },
+    {
+      name: 'inngest-no-app-or-db',
+      severity: 'error',
+      comment: 'inngest/ functions receive the engine from their factories; they never build it.',
+      from: { path: '^inngest/' },
+      to: { path: ['^app/', '^db/'] },
+    },
+    {
+      name: 'engine-room-not-from-tests',
+      severity: 'error',
+      comment: 'Production rooms never import test code.',
+      from: { path: '^(engine|db|inngest|app)/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^tests/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(\\.next|\\.data|tests/fixtures)/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { createRootHolder, type Root } from './root';
+import { loadConfig } from './config';
+
+function fakeRoot(counters: { starts: number; stops: number }): Root {
+  return {
+    start: async () => void counters.starts++,
+    stop: async () => void counters.stops++,
+  } as unknown as Root;
+}
+
+describe('composition root holder', () => {
+  it('builds and starts once when asked twice, even concurrently', async () => {
+    const counters = { builds: 0, starts: 0, stops: 0 };
+    const holder = createRootHolder(async () => {
+      counters.builds++;
+      return fakeRoot(counters);
+    });
+    const [a, b] = await Promise.all([holder.get(), holder.get()]);
+    const c = await holder.get();
+    expect(a).toBe(b);
+    expect(b).toBe(c);
+    expect(counters).toEqual({ builds: 1, starts: 1, stops: 0 });
+  });
+
+  it('disposes safely twice and stops the root once', async () => {
+    const counters = { builds: 0, starts: 0, stops: 0 };
+    const holder = createRootHolder(async () => {
+      counters.builds++;
+      return fakeRoot(counters);
+    });
+    await holder.get();
+    await holder.dispose();
+    await holder.dispose();
+    expect(counters.stops).toBe(1);
+    await expect(holder.get()).rejects.toThrow('shutting down');
+  });
+
+  it('retries a build that failed', async () => {
+    let attempts = 0;
+    const holder = createRootHolder(async () => {
+      attempts++;
+      if (attempts === 1) throw new Error('database not reachable');
+      return fakeRoot({ starts: 0, stops: 0 });
+    });
+    await expect(holder.get()).rejects.toThrow('database not reachable');
+    await expect(holder.get()).resolves.toBeDefined();
+    expect(attempts).toBe(2);
+  });
+});
+
+describe('configuration', () => {
+  it('uses the embedded database under .data by default', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toMatchObject({ databaseUrl: undefined, dataDir: '/srv/app/.data', logLevel: 'info', initialBalance: 10_000, marketType: 'spot' });
+  });
+
+  it('names the bad variable and what it expects', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x', AETHELRED_INITIAL_BALANCE: '-5' }, '/srv')).toThrow(
+      'invalid configuration:\n  DATABASE_URL="mysql://x": expected a postgres:// or postgresql:// URL\n  AETHELRED_INITIAL_BALANCE="-5": expected a positive number',
+    );
+  });
+});

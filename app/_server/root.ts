@@ -1,0 +1,156 @@
+/**
+ * The composition root: the only module that reads the environment, opens the database,
+ * builds adapters and calls `createEngine`. It runs once per server process (and once per
+ * CLI invocation). Route handlers, server actions, jobs and the CLI reach the engine only
+ * through `getRoot()`.
+ */
+import pino from 'pino';
+import { createDatabase, type Database } from '@/db/client';
+import { migrateDatabase, schemaVersion } from '@/db/migrate';
+import { createCandleRepository } from '@/db/repositories/candle-repository';
+import { createJournalRepository } from '@/db/repositories/journal-repository';
+import { createRiskStateRepository } from '@/db/repositories/risk-state-repository';
+import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repository';
+import { createEngine, type Engine } from '@/engine/engine';
+import { createPaperExchange } from '@/engine/execution/paper-exchange';
+import type { Clock } from '@/engine/core/ports';
+import { loadConfig, type AppConfig } from './config';
+import packageJson from '../../package.json' with { type: 'json' };
+
+/** What `/api/health` reports. */
+export interface Health {
+  status: 'ok' | 'degraded';
+  engine: string;
+  database: { kind: 'pglite' | 'postgres'; reachable: boolean };
+  schemaVersion: string | null;
+  version: string;
+}
+
+/** The built application: config, database, engine and their shared lifecycle. */
+export interface Root {
+  readonly config: AppConfig;
+  readonly database: Database;
+  readonly engine: Engine;
+  readonly logger: pino.Logger;
+  /** Starts the engine and its workers; idempotent. */
+  start(): Promise<void>;
+  /** Flushes the journal, stops workers, closes the exchange and the database; idempotent. */
+  stop(): Promise<void>;
+  health(): Promise<Health>;
+}
+
+const systemClock: Clock = { nowMs: () => Date.now() };
+
+/** Builds every component from a validated config. Opens and migrates the database. */
+export async function buildRoot(config: AppConfig): Promise<Root> {
+  const logger = pino({ level: config.logLevel, base: { app: 'aethelred' }, redact: ['*.apiKey', '*.secret', '*.password'] });
+  const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
+  try {
+    await migrateDatabase(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const clock = systemClock;
+  const candles = createCandleRepository(database.db);
+  const journal = createJournalRepository(database.db);
+  const riskState = createRiskStateRepository(database.db);
+  const backtestRuns = createBacktestRunRepository(database.db);
+  const exchange = createPaperExchange(
+    { marketType: config.marketType, initialBalance: config.initialBalance },
+    { clock },
+  );
+  const engine = createEngine(
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange },
+    { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
+  );
+
+  let stopped: Promise<void> | null = null;
+  return {
+    config,
+    database,
+    engine,
+    logger,
+    start: () => engine.start(),
+    stop() {
+      stopped ??= (async () => {
+        try {
+          await engine.stop();
+        } finally {
+          await database.close();
+        }
+      })();
+      return stopped;
+    },
+    async health() {
+      const reachable = await database.ping().catch(() => false);
+      const version = reachable ? await schemaVersion(database).catch(() => null) : null;
+      return {
+        status: reachable && engine.state() === 'running' ? 'ok' : 'degraded',
+        engine: engine.state(),
+        database: { kind: database.kind, reachable },
+        schemaVersion: version,
+        version: packageJson.version,
+      };
+    },
+  };
+}
+
+/** Memoises one root: `get` builds and starts it once, however often and concurrently it is called. */
+export interface RootHolder {
+  get(): Promise<Root>;
+  /** Stops the root if it was built; safe to call any number of times. */
+  dispose(): Promise<void>;
+}
+
+/** Creates a holder around a builder. Exported for tests; production uses `getRoot`. */
+export function createRootHolder(build: () => Promise<Root>): RootHolder {
+  let building: Promise<Root> | null = null;
+  let disposed: Promise<void> | null = null;
+  return {
+    get() {
+      if (disposed) return Promise.reject(new Error('the application is shutting down'));
+      building ??= build().then(async (root) => {
+        await root.start();
+        return root;
+      });
+      building.catch(() => {
+        building = null; // a failed start may be retried (e.g. the database came up later)
+      });
+      return building;
+    },
+    dispose() {
+      disposed ??= (async () => {
+        if (!building) return;
+        const root = await building.catch(() => null);
+        if (root) await root.stop();
+      })();
+      return disposed;
+    },
+  };
+}
+
+const HOLDER_KEY = Symbol.for('aethelred.composition-root');
+type GlobalWithRoot = typeof globalThis & { [HOLDER_KEY]?: RootHolder };
+
+/**
+ * The process-wide root. Kept on `globalThis` because Next.js may evaluate this module in
+ * more than one bundle (instrumentation and route handlers); this is the one memo.
+ * Installs SIGTERM/SIGINT handlers that stop the engine cleanly before the process exits.
+ */
+export function getRoot(): Promise<Root> {
+  const g = globalThis as GlobalWithRoot;
+  if (!g[HOLDER_KEY]) {
+    const holder = createRootHolder(() => buildRoot(loadConfig(process.env, process.cwd())));
+    g[HOLDER_KEY] = holder;
+    const onSignal = (signal: NodeJS.Signals) => {
+      holder
+        .dispose()
+        .catch((error) => console.error(`aethelred: error while stopping on ${signal}:`, error))
+        .finally(() => process.exit(0));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return g[HOLDER_KEY].get();
+}

@@ -1,0 +1,46 @@
+import { getRoot } from '@/app/_server/root';
+
+export const dynamic = 'force-dynamic';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** Home: engine state and the candle streams loaded, read through the engine. */
+export default async function HomePage() {
+  const root = await getRoot();
+  const [health, streams] = await Promise.all([root.health(), root.engine.listCandleStreams()]);
+  return (
+    <>
+      <section className="card" aria-labelledby="engine-heading">
+        <h1 id="engine-heading">Engine</h1>
+        <p>
+          State: <span className={`badge ${health.engine === 'running' ? 'ok' : 'warn'}`} data-testid="engine-state">{health.engine}</span>{' '}
+          Database: <span className="badge" data-testid="database-kind">{health.database.kind}</span>{' '}
+          <span className="muted">schema {health.schemaVersion ?? 'unknown'} · v{health.version}</span>
+        </p>
+      </section>
+      <section className="card" aria-labelledby="candles-heading">
+        <h2 id="candles-heading">Candles loaded</h2>
+        {streams.length === 0 ? (
+          <p className="muted" data-testid="candles-empty">
+            No candles yet. Import some with <code>npm run cli -- import-candles --file F.csv --exchange binance --symbol BTC/USDT --timeframe 5m</code>.
+          </p>
+        ) : (
+          <table data-testid="candle-streams">
+            <thead>
+              <tr><th scope="col">Exchange</th><th scope="col">Symbol</th><th scope="col">Timeframe</th><th scope="col">Candles</th><th scope="col">First</th><th scope="col">Last</th></tr>
+            </thead>
+            <tbody>
+              {streams.map((s) => (
+                <tr key={`${s.exchange}|${s.symbol}|${s.timeframe}`} data-testid="candle-stream-row">
+                  <td>{s.exchange}</td><td>{s.symbol}</td><td>{s.timeframe}</td>
+                  <td data-testid="candle-count">{s.count}</td>
+                  <td>{iso(s.firstOpenTimeMs)}</td><td>{iso(s.lastOpenTimeMs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </>
+  );
+}

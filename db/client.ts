@@ -1,0 +1,136 @@
+/**
+ * Database client factory: embedded PGlite persisted under `dataDir` when no URL is
+ * given, postgres.js when it is. No module state: the composition root creates one
+ * `Database`, passes `database.db` to the repositories and closes it on shutdown.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { RepositoryError, ValidationError } from '../engine/core/errors';
+import * as schema from './schema';
+
+export type DatabaseSchema = typeof schema;
+
+/** The drizzle handle the repositories accept: either driver, same query API. */
+export type Db = PgDatabase<PgQueryResultHKT, DatabaseSchema>;
+
+export interface DatabaseConfig {
+  /** postgres:// URL; when undefined an embedded PGlite database is used. */
+  url?: string;
+  /** Directory for local state; PGlite keeps its files in `${dataDir}/pglite`. */
+  dataDir: string;
+  /** Postgres schema to put every table in (search_path); created when missing. Lowercase identifier. */
+  schema?: string;
+}
+
+interface DatabaseCommon {
+  /** The schema tables live in (`public` unless configured). */
+  schema: string;
+  /** True when a trivial query succeeds. Never throws. */
+  ping(): Promise<boolean>;
+  /** Closes the connection(s). Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export type Database =
+  | (DatabaseCommon & { kind: 'pglite'; db: PgliteDatabase<DatabaseSchema> })
+  | (DatabaseCommon & { kind: 'postgres'; db: PostgresJsDatabase<DatabaseSchema> });
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  return () => (done ??= fn());
+}
+
+/**
+ * Opens the database. With `schema`, the schema is created if missing and set as the
+ * connection's search_path, so migrations and queries stay inside it.
+ * @throws ValidationError when `schema` is not a lowercase SQL identifier.
+ * @throws RepositoryError when the database cannot be opened or reached.
+ */
+export async function createDatabase(config: DatabaseConfig): Promise<Database> {
+  const schemaName = config.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schemaName)) {
+    throw new ValidationError('schema', schemaName, 'must be a lowercase identifier (a-z, 0-9, _)');
+  }
+  if (config.url === undefined) {
+    const dir = path.join(config.dataDir, 'pglite');
+    let client: PGlite;
+    try {
+      await mkdir(dir, { recursive: true });
+      client = await PGlite.create(dir);
+      if (config.schema !== undefined) {
+        await client.exec(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"; SET search_path TO "${schemaName}"`);
+      }
+    } catch (err) {
+      throw new RepositoryError(`cannot open PGlite database in "${dir}": ${messageOf(err)}`, err);
+    }
+    const db = drizzlePglite({ client, schema });
+    return {
+      kind: 'pglite',
+      db,
+      schema: schemaName,
+      ping: () => pingWith(db),
+      close: once(async () => {
+        if (!client.closed) await client.close();
+      }),
+    };
+  }
+
+  const client = postgres(config.url, {
+    max: 10,
+    onnotice: () => {},
+    connection: config.schema !== undefined ? { search_path: schemaName } : {},
+  });
+  const db = drizzlePostgres({ client, schema });
+  try {
+    if (config.schema !== undefined) await db.execute(sql.raw(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"`));
+    else await db.execute(sql`select 1`);
+  } catch (err) {
+    await client.end({ timeout: 1 });
+    throw new RepositoryError(`cannot connect to PostgreSQL at ${redactUrl(config.url)}: ${messageOf(err)}`, err);
+  }
+  return {
+    kind: 'postgres',
+    db,
+    schema: schemaName,
+    ping: () => pingWith(db),
+    close: once(() => client.end({ timeout: 5 })),
+  };
+}
+
+async function pingWith(db: Db): Promise<boolean> {
+  try {
+    await db.execute(sql`select 1`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Message of an error, unwrapping drizzle's "Failed query" wrapper to the driver's own message. */
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as Error & { cause?: unknown }).cause;
+    if (err.message.startsWith('Failed query') && cause instanceof Error) return cause.message;
+    return err.message;
+  }
+  return String(err);
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

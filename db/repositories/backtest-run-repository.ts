@@ -1,0 +1,145 @@
+/**
+ * Drizzle implementation of the engine's BacktestRunRepository. Lifecycle timestamps
+ * come from the database clock (`now()`), so no adapter reads the wall clock itself.
+ */
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { NotFoundError } from '../../engine/core/errors';
+import type {
+  BacktestRunRecord,
+  BacktestRunRepository,
+  BacktestRunResult,
+  BacktestRunStatus,
+  BacktestRunSummary,
+  EquityPoint,
+  NewBacktestRun,
+  Page,
+} from '../../engine/core/ports';
+import type { Timeframe } from '../../engine/core/types';
+import type { Db } from '../client';
+import { backtestRuns } from '../schema';
+import { clampLimit, decodeCursor, encodeCursor, wrapDriver } from './sql-helpers';
+
+const dbNowMs = sql<number>`(extract(epoch from now()) * 1000)::bigint`;
+
+type RunRow = typeof backtestRuns.$inferSelect;
+
+function rowToSummary(r: Omit<RunRow, 'equity'>): BacktestRunSummary {
+  return {
+    id: r.id,
+    status: r.status as BacktestRunStatus,
+    config: r.config,
+    configHash: r.configHash,
+    exchange: r.exchange,
+    symbol: r.symbol,
+    timeframe: r.timeframe as Timeframe,
+    fromMs: Number(r.fromMs),
+    toMs: Number(r.toMs),
+    metrics: r.metrics ?? null,
+    tradeCount: r.tradeCount,
+    decisionCount: r.decisionCount,
+    error: r.error,
+    startedAtMs: Number(r.startedAtMs),
+    finishedAtMs: r.finishedAtMs === null ? null : Number(r.finishedAtMs),
+  };
+}
+
+function rowToRecord(r: RunRow): BacktestRunRecord {
+  return { ...rowToSummary(r), equity: (r.equity as EquityPoint[] | null) ?? null };
+}
+
+const { equity: _equity, ...summaryColumns } = {
+  id: backtestRuns.id,
+  status: backtestRuns.status,
+  config: backtestRuns.config,
+  configHash: backtestRuns.configHash,
+  exchange: backtestRuns.exchange,
+  symbol: backtestRuns.symbol,
+  timeframe: backtestRuns.timeframe,
+  fromMs: backtestRuns.fromMs,
+  toMs: backtestRuns.toMs,
+  metrics: backtestRuns.metrics,
+  equity: backtestRuns.equity,
+  tradeCount: backtestRuns.tradeCount,
+  decisionCount: backtestRuns.decisionCount,
+  error: backtestRuns.error,
+  startedAtMs: backtestRuns.startedAtMs,
+  finishedAtMs: backtestRuns.finishedAtMs,
+};
+
+/** Builds the backtest run repository over a drizzle handle (PGlite or postgres.js). */
+export function createBacktestRunRepository(db: Db): BacktestRunRepository {
+  async function finish(id: string, set: Partial<typeof backtestRuns.$inferInsert>, what: string): Promise<void> {
+    const updated = await wrapDriver(`${what} backtest run "${id}"`, () =>
+      db
+        .update(backtestRuns)
+        .set({ ...set, finishedAtMs: dbNowMs })
+        .where(and(eq(backtestRuns.id, id), eq(backtestRuns.status, 'running')))
+        .returning({ id: backtestRuns.id }),
+    );
+    if (updated.length === 0) throw new NotFoundError(`backtest run "${id}" does not exist or is not running`);
+  }
+
+  return {
+    async create(run: NewBacktestRun): Promise<BacktestRunRecord> {
+      const rows = await wrapDriver(`creating backtest run "${run.id}"`, () =>
+        db
+          .insert(backtestRuns)
+          .values({ ...run, status: 'running', startedAtMs: dbNowMs })
+          .returning(),
+      );
+      return rowToRecord(rows[0]);
+    },
+
+    complete(id: string, result: BacktestRunResult): Promise<void> {
+      return finish(
+        id,
+        {
+          status: 'complete',
+          metrics: result.metrics,
+          equity: result.equity,
+          tradeCount: result.tradeCount,
+          decisionCount: result.decisionCount,
+        },
+        'completing',
+      );
+    },
+
+    fail(id: string, error: string): Promise<void> {
+      return finish(id, { status: 'failed', error }, 'failing');
+    },
+
+    async get(id: string): Promise<BacktestRunRecord | null> {
+      const rows = await wrapDriver(`loading backtest run "${id}"`, () =>
+        db.select().from(backtestRuns).where(eq(backtestRuns.id, id)),
+      );
+      return rows[0] === undefined ? null : rowToRecord(rows[0]);
+    },
+
+    async list(page: { limit?: number; cursor?: string }): Promise<Page<BacktestRunSummary>> {
+      const limit = clampLimit(page.limit);
+      const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+      const rows = await wrapDriver('listing backtest runs', () =>
+        db
+          .select(summaryColumns)
+          .from(backtestRuns)
+          .where(after && sql`(${backtestRuns.startedAtMs}, ${backtestRuns.id}) < (${after.timeMs}, ${after.id})`)
+          .orderBy(desc(backtestRuns.startedAtMs), desc(backtestRuns.id))
+          .limit(limit + 1),
+      );
+      const items = rows.slice(0, limit).map(rowToSummary);
+      const last = items[items.length - 1];
+      return { items, nextCursor: rows.length > limit ? encodeCursor(last.startedAtMs, last.id) : null };
+    },
+
+    async markStaleRunningAsFailed(reason: string): Promise<number> {
+      const rows = await wrapDriver('failing stale backtest runs', () =>
+        db
+          .update(backtestRuns)
+          .set({ status: 'failed', error: reason, finishedAtMs: dbNowMs })
+          .where(eq(backtestRuns.status, 'running'))
+          .returning({ id: backtestRuns.id }),
+      );
+      return rows.length;
+    },
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * Drizzle schema for Aethelred. Tables carry no schema qualifier: the connection's
+ * `search_path` decides where they live, so tests can isolate runs in their own schema.
+ *
+ * Conventions: times are Unix epoch milliseconds in `bigint` columns (mode `number`),
+ * money and quantities are `numeric` (exact in Postgres, strings on the wire).
+ */
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+} from 'drizzle-orm/pg-core';
+
+const ms = (name: string) => bigint(name, { mode: 'number' });
+
+/** OHLCV candles; one row per (exchange, symbol, timeframe, open time). */
+export const candles = pgTable(
+  'candles',
+  {
+    exchange: text('exchange').notNull(),
+    symbol: text('symbol').notNull(),
+    timeframe: text('timeframe').notNull(),
+    openTimeMs: ms('open_time_ms').notNull(),
+    open: numeric('open').notNull(),
+    high: numeric('high').notNull(),
+    low: numeric('low').notNull(),
+    close: numeric('close').notNull(),
+    volume: numeric('volume').notNull(),
+  },
+  (t) => [primaryKey({ name: 'candles_pk', columns: [t.exchange, t.symbol, t.timeframe, t.openTimeMs] })],
+);
+
+/** Closed round-trip trades (the trade journal). */
+export const trades = pgTable(
+  'trades',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id'),
+    exchange: text('exchange').notNull(),
+    symbol: text('symbol').notNull(),
+    strategy: text('strategy').notNull(),
+    side: text('side').notNull(),
+    amount: numeric('amount').notNull(),
+    entryPrice: numeric('entry_price').notNull(),
+    exitPrice: numeric('exit_price').notNull(),
+    realizedPnl: numeric('realized_pnl').notNull(),
+    fees: numeric('fees').notNull(),
+    funding: numeric('funding').notNull(),
+    entryTimeMs: ms('entry_time_ms').notNull(),
+    exitTimeMs: ms('exit_time_ms').notNull(),
+    exitReason: text('exit_reason').notNull(),
+  },
+  (t) => [
+    index('trades_symbol_exit_idx').on(t.symbol, t.exitTimeMs, t.id),
+    index('trades_strategy_exit_idx').on(t.strategy, t.exitTimeMs, t.id),
+    index('trades_run_exit_idx').on(t.runId, t.exitTimeMs, t.id),
+    index('trades_exit_idx').on(t.exitTimeMs, t.id),
+  ],
+);
+
+/** Every decision the loop made, including no-trade, vetoed and denied ones. */
+export const decisionLog = pgTable(
+  'decision_log',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id'),
+    exchange: text('exchange').notNull(),
+    symbol: text('symbol').notNull(),
+    timeframe: text('timeframe').notNull(),
+    strategy: text('strategy').notNull(),
+    timeMs: ms('time_ms').notNull(),
+    outcome: text('outcome').notNull(),
+    side: text('side').notNull(),
+    strength: doublePrecision('strength').notNull(),
+    reason: text('reason').notNull(),
+    inputs: jsonb('inputs').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [
+    index('decision_log_symbol_time_idx').on(t.symbol, t.timeMs, t.id),
+    index('decision_log_strategy_time_idx').on(t.strategy, t.timeMs, t.id),
+    index('decision_log_run_time_idx').on(t.runId, t.timeMs, t.id),
+    index('decision_log_time_idx').on(t.timeMs, t.id),
+  ],
+);
+
+/** Point-in-time account snapshots (equity curve of the live/paper account). */
+export const snapshots = pgTable(
+  'snapshots',
+  {
+    id: text('id').primaryKey(),
+    takenAtMs: ms('taken_at_ms').notNull(),
+    kind: text('kind').notNull(),
+    equity: numeric('equity').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('snapshots_kind_taken_idx').on(t.kind, t.takenAtMs)],
+);
+
+/** Persisted risk state per account: a halt survives restarts. */
+export const riskState = pgTable('risk_state', {
+  accountId: text('account_id').primaryKey(),
+  halted: boolean('halted').notNull(),
+  haltReason: text('halt_reason'),
+  haltedAtMs: ms('halted_at_ms'),
+  dayStartEquity: numeric('day_start_equity').notNull(),
+  dayStartMs: ms('day_start_ms').notNull(),
+  peakEquity: numeric('peak_equity').notNull(),
+  updatedAtMs: ms('updated_at_ms').notNull(),
+});
+
+/** Orders sent to an exchange (paper or live), keyed by our id and the idempotent client order id. */
+export const orders = pgTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    clientOrderId: text('client_order_id').notNull().unique('orders_client_order_id_unique'),
+    runId: text('run_id'),
+    exchange: text('exchange').notNull(),
+    symbol: text('symbol').notNull(),
+    side: text('side').notNull(),
+    type: text('type').notNull(),
+    status: text('status').notNull(),
+    amount: numeric('amount').notNull(),
+    filled: numeric('filled').notNull(),
+    price: numeric('price'),
+    stopPrice: numeric('stop_price'),
+    averagePrice: numeric('average_price'),
+    fee: numeric('fee').notNull(),
+    reduceOnly: boolean('reduce_only').notNull(),
+    reason: text('reason'),
+    createdAtMs: ms('created_at_ms').notNull(),
+    updatedAtMs: ms('updated_at_ms').notNull(),
+  },
+  (t) => [index('orders_status_created_idx').on(t.status, t.createdAtMs)],
+);
+
+/** Open positions, one per (exchange, symbol). */
+export const positions = pgTable(
+  'positions',
+  {
+    exchange: text('exchange').notNull(),
+    symbol: text('symbol').notNull(),
+    side: text('side').notNull(),
+    amount: numeric('amount').notNull(),
+    entryPrice: numeric('entry_price').notNull(),
+    leverage: numeric('leverage').notNull(),
+    marginMode: text('margin_mode').notNull(),
+    margin: numeric('margin').notNull(),
+    realizedPnl: numeric('realized_pnl').notNull(),
+    fees: numeric('fees').notNull(),
+    funding: numeric('funding').notNull(),
+    openedAtMs: ms('opened_at_ms').notNull(),
+    updatedAtMs: ms('updated_at_ms').notNull(),
+  },
+  (t) => [primaryKey({ name: 'positions_pk', columns: [t.exchange, t.symbol] })],
+);
+
+/** Job tickets: the JobQueue port's status table. */
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    progress: doublePrecision('progress').notNull().default(0),
+    progressMessage: text('progress_message'),
+    result: jsonb('result').$type<unknown>(),
+    error: text('error'),
+    createdAtMs: ms('created_at_ms').notNull(),
+    startedAtMs: ms('started_at_ms'),
+    finishedAtMs: ms('finished_at_ms'),
+  },
+  (t) => [index('tickets_status_created_idx').on(t.status, t.createdAtMs)],
+);
+
+/** Backtest runs: config, status and summary results (trades/decisions live in the journal by run id). */
+export const backtestRuns = pgTable(
+  'backtest_runs',
+  {
+    id: text('id').primaryKey(),
+    status: text('status').notNull(),
+    config: jsonb('config').$type<Record<string, unknown>>().notNull(),
+    configHash: text('config_hash').notNull(),
+    exchange: text('exchange').notNull(),
+    symbol: text('symbol').notNull(),
+    timeframe: text('timeframe').notNull(),
+    fromMs: ms('from_ms').notNull(),
+    toMs: ms('to_ms').notNull(),
+    metrics: jsonb('metrics').$type<Record<string, unknown>>(),
+    equity: jsonb('equity').$type<unknown>(),
+    tradeCount: integer('trade_count'),
+    decisionCount: integer('decision_count'),
+    error: text('error'),
+    startedAtMs: ms('started_at_ms').notNull(),
+    finishedAtMs: ms('finished_at_ms'),
+  },
+  (t) => [
+    index('backtest_runs_started_idx').on(t.startedAtMs, t.id),
+    index('backtest_runs_status_idx').on(t.status),
+  ],
+);

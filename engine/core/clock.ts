@@ -1,0 +1,34 @@
+import type { Clock } from './ports';
+
+/**
+ * A clock that only moves when told to: backtests drive it from candle times, tests set it by hand.
+ * Throws a RangeError if asked to move backwards, since engine time never rewinds.
+ */
+export interface ManualClock extends Clock {
+  set(timeMs: number): void;
+  advance(deltaMs: number): void;
+}
+
+/** Creates a manual clock starting at `startMs` (epoch milliseconds). */
+export function createManualClock(startMs = 0): ManualClock {
+  let now = startMs;
+  return {
+    nowMs: () => now,
+    set(timeMs: number) {
+      if (timeMs < now) throw new RangeError(`clock cannot move backwards from ${now} to ${timeMs}`);
+      now = timeMs;
+    },
+    advance(deltaMs: number) {
+      if (deltaMs < 0) throw new RangeError(`clock cannot advance by a negative ${deltaMs} ms`);
+      now += deltaMs;
+    },
+  };
+}
+
+/** A logger that drops everything; for tests and benchmarks. */
+export const silentLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};

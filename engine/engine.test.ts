@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { createEngine, type BackgroundWorker } from './engine';
+import { createManualClock, silentLogger } from './core/clock';
+import type { Exchange } from './execution/exchange';
+import type { DecisionRecord } from './core/ports';
+import {
+  createInMemoryCandleRepository,
+  createInMemoryJournalRepository,
+  createInMemoryRiskStateRepository,
+} from './testing/in-memory-repositories';
+
+function closeCountingExchange(): Exchange & { closes: number } {
+  const unused = () => Promise.reject(new Error('not used in this test'));
+  return {
+    id: 'fake',
+    closes: 0,
+    fetchOhlcv: unused,
+    createOrder: unused,
+    cancelOrder: unused,
+    fetchBalance: unused,
+    fetchPosition: unused,
+    async close() {
+      this.closes++;
+    },
+  };
+}
+
+function decision(id: string): DecisionRecord {
+  return {
+    id,
+    runId: null,
+    exchange: 'binance',
+    symbol: 'BTC/USDT',
+    timeframe: '5m',
+    strategy: 'ma-crossover',
+    timeMs: 1_704_067_200_000,
+    outcome: 'no_trade',
+    side: 'flat',
+    strength: 0,
+    reason: 'no adapter fired',
+    inputs: {},
+  };
+}
+
+function build(workers: BackgroundWorker[] = []) {
+  const journal = createInMemoryJournalRepository();
+  const exchange = closeCountingExchange();
+  const engine = createEngine(
+    {
+      clock: createManualClock(0),
+      logger: silentLogger,
+      candles: createInMemoryCandleRepository(),
+      journal,
+      riskState: createInMemoryRiskStateRepository(),
+      exchange,
+      workers,
+    },
+    { journalBatchSize: 100, journalFlushIntervalMs: 60_000 },
+  );
+  return { engine, journal, exchange };
+}
+
+describe('engine lifecycle', () => {
+  it('starts its workers once however often start is called', async () => {
+    let starts = 0;
+    const worker: BackgroundWorker = { name: 'w', start: () => void starts++, stop: async () => undefined };
+    const { engine } = build([worker]);
+    await engine.start();
+    await engine.start();
+    expect(starts).toBe(1);
+    expect(engine.state()).toBe('running');
+    await engine.stop();
+  });
+
+  it('writes journal rows still queued when it stops', async () => {
+    const { engine, journal } = build();
+    await engine.start();
+    engine.journal.recordDecision(decision('d1'));
+    engine.journal.recordDecision(decision('d2'));
+    expect(journal.decisions).toHaveLength(0);
+    expect(engine.journal.pending()).toBe(2);
+    await engine.stop();
+    expect(journal.decisions.map((d) => d.id)).toEqual(['d1', 'd2']);
+    expect(engine.journal.pending()).toBe(0);
+  });
+
+  it('stops workers, closes the exchange once, and tolerates a second stop', async () => {
+    let stops = 0;
+    const worker: BackgroundWorker = { name: 'w', start: () => undefined, stop: async () => void stops++ };
+    const { engine, exchange } = build([worker]);
+    await engine.start();
+    await Promise.all([engine.stop(), engine.stop()]);
+    await engine.stop();
+    expect(stops).toBe(1);
+    expect(exchange.closes).toBe(1);
+    expect(engine.state()).toBe('stopped');
+  });
+
+  it('refuses to start again after stopping', async () => {
+    const { engine } = build();
+    await engine.start();
+    await engine.stop();
+    await expect(engine.start()).rejects.toThrow('engine cannot start from state "stopped"');
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * The `Exchange` port: the one interface every venue implements (the PaperExchange
+ * simulation and the ccxt-backed real venues). Strategies never call it; only the
+ * trading loop does, after risk has approved an order.
+ */
+import type { Candle, MarginMode, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
+
+/** An order as submitted. `clientOrderId` makes a repeated submission a no-op. */
+export interface OrderRequest {
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  /** Base-currency amount, > 0. */
+  amount: number;
+  /** Limit price (limit orders). */
+  price?: number;
+  /** Trigger price (stop orders: a market order once the trigger trades). */
+  stopPrice?: number;
+  /** Only reduces an existing position (exits, stops). */
+  reduceOnly?: boolean;
+}
+
+/** An order as the venue reports it. */
+export interface Order {
+  id: string;
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  status: OrderStatus;
+  amount: number;
+  filled: number;
+  price: number | null;
+  stopPrice: number | null;
+  /** Volume-weighted fill price; NaN while nothing is filled. */
+  averagePrice: number;
+  /** Fees paid on this order, quote currency. */
+  fee: number;
+  reduceOnly: boolean;
+  createdAtMs: number;
+  updatedAtMs: number;
+  /** Why it was rejected or cancelled. */
+  reason: string | null;
+}
+
+/** Account balance in the quote/settlement currency. */
+export interface Balance {
+  currency: string;
+  /** Wallet balance: deposits + realised PnL - fees - funding. */
+  total: number;
+  /** Available for new orders. */
+  free: number;
+  /** Locked in margin or open orders. */
+  used: number;
+  /** total + unrealised PnL. */
+  equity: number;
+}
+
+/** An open position (one-way mode: one per symbol). */
+export interface Position {
+  symbol: string;
+  side: 'long' | 'short';
+  /** Absolute size, base currency. */
+  amount: number;
+  entryPrice: number;
+  markPrice: number;
+  unrealizedPnl: number;
+  realizedPnl: number;
+  leverage: number;
+  marginMode: MarginMode;
+  /** Initial margin held (futures) or cost basis (spot). */
+  margin: number;
+  /** NaN when there is none (spot, or over-collateralised). */
+  liquidationPrice: number;
+  feesPaid: number;
+  fundingPaid: number;
+  openedAtMs: number;
+}
+
+/** The port. Implementations classify failures with `ExchangeError`. */
+export interface Exchange {
+  readonly id: string;
+  fetchOhlcv(symbol: string, timeframe: Timeframe, sinceMs?: number, limit?: number): Promise<Candle[]>;
+  createOrder(request: OrderRequest): Promise<Order>;
+  cancelOrder(orderId: string, symbol: string): Promise<Order>;
+  fetchBalance(): Promise<Balance>;
+  fetchPosition(symbol: string): Promise<Position | null>;
+  /** Releases sessions and sockets; idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,316 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ATR, DonchianChannels, EMA, RSI, SMA } from 'trading-signals';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../core/errors';
+import { featureConfigFor, normalizeFeatureConfig } from './feature-config';
+import { createFeatureExtractor, type FeatureExtractor } from './feature-extractor';
+import { assertFrameProvides } from './feature-frame';
+
+interface Series {
+  openTimeMs: number[];
+  open: number[];
+  high: number[];
+  low: number[];
+  close: number[];
+  volume: number[];
+}
+
+/** Candles whose open, high and low are derived from the closes: open = previous close, high/low = +-1. */
+function seriesFromCloses(closes: readonly number[]): Series {
+  const s: Series = { openTimeMs: [], open: [], high: [], low: [], close: [], volume: [] };
+  closes.forEach((c, i) => {
+    const open = i === 0 ? c : closes[i - 1];
+    s.openTimeMs.push(i * 60_000);
+    s.open.push(open);
+    s.high.push(Math.max(open, c) + 1);
+    s.low.push(Math.min(open, c) - 1);
+    s.close.push(c);
+    s.volume.push(1);
+  });
+  return s;
+}
+
+function feed(extractor: FeatureExtractor, s: Series): void {
+  for (let i = 0; i < s.close.length; i++) {
+    extractor.push(s.openTimeMs[i], s.open[i], s.high[i], s.low[i], s.close[i], s.volume[i]);
+  }
+}
+
+function rows(column: Float64Array, length: number): number[] {
+  return Array.from(column.subarray(0, length));
+}
+
+const PERIODS = { sma: [3, 20, 50], ema: [5, 21], rsi: [5, 14], atr: [3, 14], donchian: [4, 20] } as const;
+
+/**
+ * Independent reference: the `trading-signals` v8 classes fed one candle at a time.
+ * Donchian: trading-signals' channel includes the current candle, ours covers the previous n, so
+ * our row i must equal their result after row i-1.
+ */
+function reference(s: Series) {
+  const n = s.close.length;
+  const out = {
+    sma: new Map<number, number[]>(),
+    ema: new Map<number, number[]>(),
+    rsi: new Map<number, number[]>(),
+    atr: new Map<number, number[]>(),
+    upper: new Map<number, number[]>(),
+    lower: new Map<number, number[]>(),
+  };
+  const value = (v: number | null) => (v === null ? NaN : v);
+  for (const p of PERIODS.sma) {
+    const ind = new SMA(p);
+    out.sma.set(p, s.close.map((c) => value(ind.add(c))));
+  }
+  for (const p of PERIODS.ema) {
+    const ind = new EMA(p);
+    out.ema.set(p, s.close.map((c) => (ind.add(c), ind.isStable ? ind.getResultOrThrow() : NaN)));
+  }
+  for (const p of PERIODS.rsi) {
+    const ind = new RSI(p);
+    out.rsi.set(p, s.close.map((c) => value(ind.add(c))));
+  }
+  for (const p of PERIODS.atr) {
+    const ind = new ATR(p);
+    out.atr.set(
+      p,
+      s.close.map((c, i) => value(ind.add({ open: s.open[i], high: s.high[i], low: s.low[i], close: c }))),
+    );
+  }
+  for (const p of PERIODS.donchian) {
+    const ind = new DonchianChannels(p);
+    const upper = [NaN];
+    const lower = [NaN];
+    for (let i = 0; i < n - 1; i++) {
+      const r = ind.add({ open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i] });
+      upper.push(r ? r.upper : NaN);
+      lower.push(r ? r.lower : NaN);
+    }
+    out.upper.set(p, upper);
+    out.lower.set(p, lower);
+  }
+  return out;
+}
+
+/** Relative agreement to 1e-9; NaN must meet NaN (same warm-up). */
+function expectClose(actual: readonly number[], expected: readonly number[], label: string): void {
+  expect(actual.length, label).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e) || Number.isNaN(a)) {
+      if (Number.isNaN(e) !== Number.isNaN(a)) expect.fail(`${label}[${i}]: got ${a}, reference ${e}`);
+      continue;
+    }
+    if (Math.abs(a - e) > 1e-9 * Math.max(Math.abs(a), Math.abs(e))) {
+      expect.fail(`${label}[${i}]: got ${a}, reference ${e}`);
+    }
+  }
+}
+
+function expectMatchesReference(extractor: FeatureExtractor, s: Series): void {
+  const ref = reference(s);
+  const len = extractor.length;
+  for (const p of PERIODS.sma) expectClose(rows(extractor.sma[p], len), ref.sma.get(p)!, `sma(${p})`);
+  for (const p of PERIODS.ema) expectClose(rows(extractor.ema[p], len), ref.ema.get(p)!, `ema(${p})`);
+  for (const p of PERIODS.rsi) expectClose(rows(extractor.rsi[p], len), ref.rsi.get(p)!, `rsi(${p})`);
+  for (const p of PERIODS.atr) expectClose(rows(extractor.atr[p], len), ref.atr.get(p)!, `atr(${p})`);
+  for (const p of PERIODS.donchian) {
+    expectClose(rows(extractor.donchianUpper[p], len), ref.upper.get(p)!, `donchianUpper(${p})`);
+    expectClose(rows(extractor.donchianLower[p], len), ref.lower.get(p)!, `donchianLower(${p})`);
+  }
+}
+
+describe('createFeatureExtractor hand-computed values', () => {
+  it('computes SMA(3) of 1,2,3,4 as NaN, NaN, 2, 3', () => {
+    const fx = createFeatureExtractor({ sma: [3] }, 8);
+    feed(fx, seriesFromCloses([1, 2, 3, 4]));
+    expect(rows(fx.sma[3], fx.length)).toEqual([NaN, NaN, 2, 3]);
+  });
+
+  it('computes EMA(3) seeded with the first close: 1, 1.5, 2.25, 3.125 reported from row 2', () => {
+    // k = 2/(3+1) = 0.5: 1 -> 0.5*2+0.5*1 = 1.5 -> 0.5*3+0.5*1.5 = 2.25 -> 0.5*4+0.5*2.25 = 3.125
+    const fx = createFeatureExtractor({ ema: [3] }, 8);
+    feed(fx, seriesFromCloses([1, 2, 3, 4]));
+    expect(rows(fx.ema[3], fx.length)).toEqual([NaN, NaN, 2.25, 3.125]);
+  });
+
+  it('computes Wilder RSI(2) of 1,2,3,2,4 as NaN, NaN, 100, 50, 250/3', () => {
+    // changes +1,+1: avgGain (1+1)/2 = 1, avgLoss 0 -> RSI 100
+    // change -1: avgGain (0-1)/2+1 = 0.5, avgLoss (1-0)/2+0 = 0.5 -> RS 1 -> RSI 50
+    // change +2: avgGain (2-0.5)/2+0.5 = 1.25, avgLoss (0-0.5)/2+0.5 = 0.25 -> RS 5 -> 100-100/6 = 250/3
+    const fx = createFeatureExtractor({ rsi: [2] }, 2);
+    feed(fx, seriesFromCloses([1, 2, 3, 2, 4]));
+    const rsi = rows(fx.rsi[2], fx.length);
+    expect(rsi.slice(0, 4)).toEqual([NaN, NaN, 100, 50]);
+    expect(rsi[4]).toBeCloseTo(250 / 3, 12);
+  });
+
+  it('matches the Tulip Indicators RSI(5) reference values to 3 decimals', () => {
+    // TulipCharts/tulipindicators v0.8.0 tests/untest.txt (rsi, period 5), also used by trading-signals' tests.
+    const closes = [81.59, 81.06, 82.87, 83.0, 83.61, 83.15, 82.84, 83.99, 84.55, 84.36, 85.53, 86.54, 86.89, 87.77, 87.29];
+    const expected = ['72.034', '64.927', '75.936', '79.796', '74.713', '83.033', '87.478', '88.755', '91.483', '78.498'];
+    const fx = createFeatureExtractor({ rsi: [5] }, 4);
+    feed(fx, seriesFromCloses(closes));
+    const rsi = rows(fx.rsi[5], fx.length);
+    expect(rsi.slice(0, 5).every(Number.isNaN)).toBe(true);
+    expect(rsi.slice(5).map((v) => v.toFixed(3))).toEqual(expected);
+  });
+
+  it('reports RSI 100 when prices never fall', () => {
+    const fx = createFeatureExtractor({ rsi: [2] }, 4);
+    feed(fx, seriesFromCloses([2, 2, 2]));
+    expect(fx.rsi[2][2]).toBe(100);
+  });
+
+  it('computes ATR(2) with Wilder smoothing seeded by the mean of the first two true ranges', () => {
+    // rows (h,l,c): (10,8,9) (12,9,11) (11,7,8) (9,8,8.5)
+    // TR: 2; max(3,|12-9|,|9-9|)=3; max(4,|11-11|,|7-11|)=4; max(1,|9-8|,|8-8|)=1
+    // ATR: NaN, (2+3)/2 = 2.5, (4-2.5)/2+2.5 = 3.25, (1-3.25)/2+3.25 = 2.125
+    const fx = createFeatureExtractor({ atr: [2] }, 4);
+    fx.push(0, 9, 10, 8, 9, 1);
+    fx.push(1, 9, 12, 9, 11, 1);
+    fx.push(2, 11, 11, 7, 8, 1);
+    fx.push(3, 8, 9, 8, 8.5, 1);
+    expect(rows(fx.trueRange, 4)).toEqual([2, 3, 4, 1]);
+    expect(rows(fx.atr[2], 4)).toEqual([NaN, 2.5, 3.25, 2.125]);
+  });
+
+  it('computes Donchian(2) from the two previous candles, excluding the current one', () => {
+    // highs 5,7,6,4,8 lows 1,3,2,0,5
+    // upper[2] = max(5,7) = 7, upper[3] = max(7,6) = 7, upper[4] = max(6,4) = 6
+    // lower[2] = min(1,3) = 1, lower[3] = min(3,2) = 2, lower[4] = min(2,0) = 0
+    const fx = createFeatureExtractor({ donchian: [2] }, 2);
+    const highs = [5, 7, 6, 4, 8];
+    const lows = [1, 3, 2, 0, 5];
+    highs.forEach((h, i) => fx.push(i, lows[i], h, lows[i], h, 0));
+    expect(rows(fx.donchianUpper[2], 5)).toEqual([NaN, NaN, 7, 7, 6]);
+    expect(rows(fx.donchianLower[2], 5)).toEqual([NaN, NaN, 1, 2, 0]);
+  });
+});
+
+describe('createFeatureExtractor against trading-signals', () => {
+  // A fixed, deterministic zig-zag series with trends, flats and reversals (300 rows).
+  const closes: number[] = [];
+  let price = 100;
+  for (let i = 0; i < 300; i++) {
+    price += Math.sin(i / 7) * 2 + ((i * 37) % 11) / 5 - 1 + (i % 50 === 0 ? -8 : 0);
+    closes.push(Math.round(price * 100) / 100);
+  }
+  const fixed = seriesFromCloses(closes);
+
+  it('matches SMA, EMA, RSI, ATR and Donchian on a fixed series to 1e-9 relative', () => {
+    const fx = createFeatureExtractor(PERIODS, 1);
+    feed(fx, fixed);
+    expect(fx.length).toBe(300);
+    expect(fx.capacity).toBe(512);
+    expectMatchesReference(fx, fixed);
+  });
+
+  it('produces identical columns after reset and a second pass', () => {
+    const fx = createFeatureExtractor(PERIODS, 1000);
+    feed(fx, seriesFromCloses([5, 4, 3, 9, 1]));
+    fx.reset();
+    expect(fx.length).toBe(0);
+    feed(fx, fixed);
+    expectMatchesReference(fx, fixed);
+  });
+
+  it('accepts candles as columns through pushColumns', () => {
+    const fx = createFeatureExtractor(PERIODS, 16);
+    const toColumn = (values: number[]) => Float64Array.from(values);
+    fx.pushColumns({
+      length: fixed.close.length,
+      openTimeMs: toColumn(fixed.openTimeMs),
+      open: toColumn(fixed.open),
+      high: toColumn(fixed.high),
+      low: toColumn(fixed.low),
+      close: toColumn(fixed.close),
+      volume: toColumn(fixed.volume),
+    });
+    expectMatchesReference(fx, fixed);
+  });
+});
+
+describe('createFeatureExtractor validation', () => {
+  it('rejects a candle whose open time does not advance', () => {
+    const fx = createFeatureExtractor({}, 4);
+    fx.push(1000, 1, 1, 1, 1, 0);
+    expect(() => fx.push(1000, 1, 1, 1, 1, 0)).toThrow(
+      'candle open time (1000) must be after the previous candle\'s (1000)',
+    );
+  });
+
+  it('rejects a candle whose close is above its high', () => {
+    const fx = createFeatureExtractor({}, 4);
+    expect(() => fx.push(0, 1, 2, 1, 3, 0)).toThrow(ValidationError);
+  });
+
+  it('rejects a NaN price', () => {
+    const fx = createFeatureExtractor({}, 4);
+    expect(() => fx.push(0, 1, 2, 1, NaN, 0)).toThrow(ValidationError);
+  });
+
+  it('rejects a period of zero naming the family and index', () => {
+    expect(() => createFeatureExtractor({ sma: [5, 0] }, 4)).toThrow(
+      'field "sma[1]" was 0: sma period (0) must be an integer in 1..10000',
+    );
+  });
+
+  it('rejects a capacity of zero', () => {
+    expect(() => createFeatureExtractor({}, 0)).toThrow('capacity (0) must be an integer >= 1');
+  });
+
+  it('merges adapter requirements into sorted unique periods', () => {
+    const config = featureConfigFor([
+      { features: { sma: [50, 20], atr: [14] } },
+      { features: { sma: [20], rsi: [14], atr: [14] } },
+    ]);
+    expect(config).toEqual({ sma: [20, 50], ema: [], rsi: [14], atr: [14], donchian: [] });
+    expect(Object.isFrozen(config.sma)).toBe(true);
+  });
+
+  it('names the missing column when a frame lacks a period an adapter reads', () => {
+    const fx = createFeatureExtractor(normalizeFeatureConfig({ sma: [20] }), 4);
+    expect(() => assertFrameProvides(fx, [{ features: { sma: [20, 50] } }])).toThrow(
+      'field "sma" was 50: the feature frame computes no sma(50); it has sma periods [20]',
+    );
+  });
+});
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(repoRoot, '../shared/data');
+const btcFile = path.join(dataDir, 'binance_BTC-USDT_1h.csv');
+
+function readCsv(file: string): Series {
+  const s: Series = { openTimeMs: [], open: [], high: [], low: [], close: [], volume: [] };
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  for (const line of lines.slice(1)) {
+    const [t, o, h, l, c, v] = line.split(',').map(Number);
+    s.openTimeMs.push(t);
+    s.open.push(o);
+    s.high.push(h);
+    s.low.push(l);
+    s.close.push(c);
+    s.volume.push(v);
+  }
+  return s;
+}
+
+describe('createFeatureExtractor on real BTC/USDT 1h candles', () => {
+  if (!fs.existsSync(btcFile)) {
+    it('needs nothing when the shared data is absent', () => {
+      console.log(`shared data not found at ${btcFile}: real-data suite not run`);
+    });
+    return;
+  }
+
+  it('matches trading-signals on every row of binance_BTC-USDT_1h.csv (5980 candles)', () => {
+    const s = readCsv(btcFile);
+    expect(s.close.length).toBe(5980);
+    const fx = createFeatureExtractor(PERIODS, 1024);
+    feed(fx, s);
+    expectMatchesReference(fx, s);
+  });
+});

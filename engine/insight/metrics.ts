@@ -1,0 +1,355 @@
+/**
+ * Performance metrics over periodic simple returns and closed trades.
+ *
+ * Pure functions, no allocation per period beyond the result. Conventions follow
+ * empyrical (quantopian/empyrical, continued as stefan-jansen/empyrical-reloaded,
+ * `empyrical/stats.py`) so numbers can be checked against its published test suite:
+ *
+ * - Returns are simple (not log) returns per period: `0.01` = +1 %.
+ * - Volatility uses the sample standard deviation (n - 1 denominator), annualised by `sqrt(periodsPerYear)`.
+ * - The risk-free rate is given per year and de-annualised geometrically:
+ *   `rfPerPeriod = (1 + riskFreeRate)^(1 / periodsPerYear) - 1` (as quantstats `utils.to_excess_returns`
+ *   does; empyrical itself takes an already per-period rate and does not convert).
+ * - Sharpe = mean(r - rfPerPeriod) / sampleStd(r - rfPerPeriod) * sqrt(periodsPerYear).
+ * - Sortino = mean(r - rfPerPeriod) * periodsPerYear / (downsideDeviation * sqrt(periodsPerYear)), where
+ *   downsideDeviation = sqrt(mean(min(r - rfPerPeriod, 0)^2)) over ALL periods (target = the per-period
+ *   risk-free rate, 0 by default), as empyrical `downside_risk` / `sortino_ratio` with `required_return = rfPerPeriod`.
+ * - Drawdowns come from the compounded equity curve `prod(1 + r)`, starting at 1 before the first period.
+ * - CAGR = prod(1 + r)^(periodsPerYear / n) - 1 (empyrical `annual_return`).
+ * - Calmar = CAGR / |maxDrawdown|; NaN when there is no drawdown (as empyrical `calmar_ratio`).
+ *
+ * Undefined statistics are NaN (fewer than 2 periods for volatility/Sharpe/Sortino, zero periods for the rest);
+ * a ratio with a zero denominator and non-zero numerator is +/-Infinity (e.g. Sortino with no losing period).
+ */
+import { ValidationError } from '../core/errors';
+
+/** Options for {@link computeReturnMetrics}. */
+export interface ReturnMetricsOptions {
+  /** Number of return periods in one year (365 for daily crypto, 252 for daily equities, 8760 for hourly crypto). Must be > 0. */
+  periodsPerYear: number;
+  /** Annual risk-free rate as a fraction (0.04 = 4 % a year). Default 0. Must be > -1. */
+  riskFreeRate?: number;
+}
+
+/** Summary statistics of a return series. Fractions, not percent, unless the name says otherwise. */
+export interface ReturnMetrics {
+  /** Number of return periods. */
+  periods: number;
+  /** Compounded total return, prod(1 + r) - 1. */
+  totalReturn: number;
+  /** Compound annual growth rate. */
+  cagr: number;
+  /** Sample standard deviation of returns times sqrt(periodsPerYear). */
+  annualVolatility: number;
+  /** Annualised Sharpe ratio of returns in excess of the per-period risk-free rate. */
+  sharpe: number;
+  /** Annualised Sortino ratio (downside deviation over all periods against the per-period risk-free rate). */
+  sortino: number;
+  /** Deepest peak-to-trough fall of the compounded curve, as a non-positive fraction (-0.1 = 10 % below the peak). */
+  maxDrawdown: number;
+  /** Longest run of consecutive periods spent below a previous equity peak. */
+  maxDrawdownDurationPeriods: number;
+  /** CAGR / |maxDrawdown|; NaN when maxDrawdown is 0. */
+  calmar: number;
+}
+
+function checkReturns(returns: Float64Array): void {
+  for (let i = 0; i < returns.length; i++) {
+    const r = returns[i];
+    if (!Number.isFinite(r) || r < -1) {
+      throw new ValidationError(`returns[${i}]`, r, 'expected a finite simple return >= -1');
+    }
+  }
+}
+
+function checkPeriodsPerYear(periodsPerYear: number): void {
+  if (!Number.isFinite(periodsPerYear) || periodsPerYear <= 0) {
+    throw new ValidationError('periodsPerYear', periodsPerYear, 'expected a finite number > 0');
+  }
+}
+
+/**
+ * Converts an annual risk-free rate to a per-period rate geometrically: (1 + annual)^(1 / periodsPerYear) - 1.
+ * Throws ValidationError when the rate is not finite or <= -1.
+ */
+export function riskFreePerPeriod(riskFreeRate: number, periodsPerYear: number): number {
+  checkPeriodsPerYear(periodsPerYear);
+  if (!Number.isFinite(riskFreeRate) || riskFreeRate <= -1) {
+    throw new ValidationError('riskFreeRate', riskFreeRate, 'expected a finite annual rate > -1');
+  }
+  return riskFreeRate === 0 ? 0 : Math.pow(1 + riskFreeRate, 1 / periodsPerYear) - 1;
+}
+
+/**
+ * Computes return, risk and risk-adjusted metrics for periodic simple returns (see the module
+ * comment for every convention). An empty series gives `periods: 0` and NaN everywhere else.
+ * Throws ValidationError when a return is not finite or below -1, or when the options are invalid.
+ */
+export function computeReturnMetrics(returns: Float64Array, options: ReturnMetricsOptions): ReturnMetrics {
+  const periodsPerYear = options.periodsPerYear;
+  checkPeriodsPerYear(periodsPerYear);
+  const rf = riskFreePerPeriod(options.riskFreeRate ?? 0, periodsPerYear);
+  checkReturns(returns);
+  const n = returns.length;
+  if (n === 0) {
+    return {
+      periods: 0,
+      totalReturn: NaN,
+      cagr: NaN,
+      annualVolatility: NaN,
+      sharpe: NaN,
+      sortino: NaN,
+      maxDrawdown: NaN,
+      maxDrawdownDurationPeriods: 0,
+      calmar: NaN,
+    };
+  }
+
+  // Pass 1: means, compounded curve, drawdowns.
+  let sumRaw = 0;
+  let sumExcess = 0;
+  let sumDownsideSquares = 0;
+  let equity = 1;
+  let peak = 1;
+  let maxDrawdown = 0;
+  let underwater = 0;
+  let maxUnderwater = 0;
+  for (let i = 0; i < n; i++) {
+    const r = returns[i];
+    sumRaw += r;
+    const excess = r - rf;
+    sumExcess += excess;
+    if (excess < 0) sumDownsideSquares += excess * excess;
+    equity *= 1 + r;
+    if (equity >= peak) {
+      peak = equity;
+      underwater = 0;
+    } else {
+      underwater++;
+      if (underwater > maxUnderwater) maxUnderwater = underwater;
+      const drawdown = (equity - peak) / peak;
+      if (drawdown < maxDrawdown) maxDrawdown = drawdown;
+    }
+  }
+  const meanRaw = sumRaw / n;
+  const meanExcess = sumExcess / n;
+
+  // Pass 2: sample variances (two-pass for accuracy).
+  let squaresRaw = 0;
+  let squaresExcess = 0;
+  for (let i = 0; i < n; i++) {
+    const dRaw = returns[i] - meanRaw;
+    squaresRaw += dRaw * dRaw;
+    const dExcess = returns[i] - rf - meanExcess;
+    squaresExcess += dExcess * dExcess;
+  }
+  const sqrtPeriods = Math.sqrt(periodsPerYear);
+  const stdRaw = n > 1 ? Math.sqrt(squaresRaw / (n - 1)) : NaN;
+  const stdExcess = n > 1 ? Math.sqrt(squaresExcess / (n - 1)) : NaN;
+  const downsideDeviation = Math.sqrt(sumDownsideSquares / n);
+
+  const totalReturn = equity - 1;
+  const cagr = Math.pow(equity, periodsPerYear / n) - 1;
+  const sharpe = n > 1 ? (meanExcess / stdExcess) * sqrtPeriods : NaN;
+  const sortino = n > 1 ? (meanExcess * periodsPerYear) / (downsideDeviation * sqrtPeriods) : NaN;
+  const calmar = maxDrawdown < 0 ? cagr / Math.abs(maxDrawdown) : NaN;
+
+  return {
+    periods: n,
+    totalReturn,
+    cagr,
+    annualVolatility: stdRaw * sqrtPeriods,
+    sharpe,
+    sortino,
+    maxDrawdown,
+    maxDrawdownDurationPeriods: maxUnderwater,
+    calmar: Number.isFinite(calmar) ? calmar : NaN,
+  };
+}
+
+/**
+ * Rolling annualised Sharpe ratio (risk-free 0) over a trailing window of `window` periods.
+ * Output has the input's length; entries before the first full window are NaN. Entry i covers
+ * returns[i - window + 1 .. i]. Uses running sums shifted by the series mean, so it is O(n).
+ * Throws ValidationError when `window` is not an integer >= 2 or periodsPerYear is not > 0.
+ */
+export function rollingSharpe(returns: Float64Array, window: number, periodsPerYear: number): Float64Array {
+  if (!Number.isInteger(window) || window < 2) {
+    throw new ValidationError('window', window, 'expected an integer >= 2');
+  }
+  checkPeriodsPerYear(periodsPerYear);
+  checkReturns(returns);
+  const n = returns.length;
+  const out = new Float64Array(n).fill(NaN);
+  if (n < window) return out;
+  // Shift by the global mean to limit cancellation in sum-of-squares.
+  let shift = 0;
+  for (let i = 0; i < n; i++) shift += returns[i];
+  shift /= n;
+  const sqrtPeriods = Math.sqrt(periodsPerYear);
+  let sum = 0;
+  let sumSquares = 0;
+  for (let i = 0; i < n; i++) {
+    const x = returns[i] - shift;
+    sum += x;
+    sumSquares += x * x;
+    if (i >= window) {
+      const old = returns[i - window] - shift;
+      sum -= old;
+      sumSquares -= old * old;
+    }
+    if (i >= window - 1) {
+      const mean = sum / window;
+      const variance = Math.max(0, (sumSquares - sum * mean) / (window - 1));
+      out[i] = ((mean + shift) / Math.sqrt(variance)) * sqrtPeriods;
+    }
+  }
+  return out;
+}
+
+/**
+ * Converts an equity curve (quote currency, one value per period) into simple returns:
+ * r[i] = equity[i + 1] / equity[i] - 1, length max(0, n - 1).
+ * Throws ValidationError when a value is not finite, or when a value other than the last is <= 0
+ * (a return from zero equity is undefined).
+ */
+export function equityToReturns(equity: Float64Array): Float64Array {
+  const n = equity.length;
+  for (let i = 0; i < n; i++) {
+    const e = equity[i];
+    if (!Number.isFinite(e) || e < 0 || (e === 0 && i < n - 1)) {
+      throw new ValidationError(`equity[${i}]`, e, 'expected finite equity > 0 (only the last value may be 0)');
+    }
+  }
+  const out = new Float64Array(Math.max(0, n - 1));
+  for (let i = 1; i < n; i++) out[i - 1] = equity[i] / equity[i - 1] - 1;
+  return out;
+}
+
+/** One closed trade as the metrics need it. Money in quote currency, times in epoch ms. */
+export interface TradeForMetrics {
+  /** Realised profit and loss net of fees. */
+  pnl: number;
+  entryTimeMs: number;
+  exitTimeMs: number;
+  /** Entry notional (amount * entry price), quote currency; its absolute value is used. */
+  notional: number;
+}
+
+/** Options for {@link computeTradeMetrics}. */
+export interface TradeMetricsOptions {
+  /** Length of the evaluated period in ms (e.g. the backtest span); > 0. */
+  spanMs: number;
+  /** Reference equity (e.g. starting equity) in quote currency, for turnover; > 0. */
+  equity: number;
+}
+
+/** Trade statistics. Money in quote currency. */
+export interface TradeMetrics {
+  trades: number;
+  /** Fraction of trades with pnl > 0 (0..1); NaN with no trades. Break-even trades count as non-wins. */
+  winRate: number;
+  /** Gross profit / gross loss; Infinity with profits and no losses; NaN when both are 0. */
+  profitFactor: number;
+  /**
+   * Average trade divided by the absolute average loss: the expected profit per unit of typical loss
+   * (an R-multiple expectancy; equals freqtrade's `expectancy_ratio` when no trade breaks even).
+   * Infinity/NaN rules as profitFactor when there are no losing trades.
+   */
+  expectancy: number;
+  /** Mean pnl per trade; NaN with no trades. */
+  averageTrade: number;
+  /** Mean pnl of winning trades; NaN without winners. */
+  averageWin: number;
+  /** Mean pnl of losing trades (negative); NaN without losers. */
+  averageLoss: number;
+  /** Sum of |entry notional| over all trades divided by the reference equity (times equity was traded). */
+  turnover: number;
+  /** Percent of the span during which at least one trade was open (overlapping trades count once), 0..100. */
+  exposureTimePct: number;
+}
+
+/**
+ * Computes trade statistics (see {@link TradeMetrics} for each definition).
+ * Throws ValidationError when spanMs or equity is not > 0, or a trade has non-finite fields or exits before it enters.
+ */
+export function computeTradeMetrics(
+  trades: readonly TradeForMetrics[],
+  options: TradeMetricsOptions,
+): TradeMetrics {
+  if (!Number.isFinite(options.spanMs) || options.spanMs <= 0) {
+    throw new ValidationError('spanMs', options.spanMs, 'expected a finite duration > 0');
+  }
+  if (!Number.isFinite(options.equity) || options.equity <= 0) {
+    throw new ValidationError('equity', options.equity, 'expected finite equity > 0');
+  }
+  const n = trades.length;
+  let wins = 0;
+  let losses = 0;
+  let grossProfit = 0;
+  let grossLoss = 0;
+  let total = 0;
+  let notional = 0;
+  for (let i = 0; i < n; i++) {
+    const t = trades[i];
+    if (!Number.isFinite(t.pnl)) throw new ValidationError(`trades[${i}].pnl`, t.pnl, 'expected a finite number');
+    if (!Number.isFinite(t.notional)) {
+      throw new ValidationError(`trades[${i}].notional`, t.notional, 'expected a finite number');
+    }
+    if (!Number.isFinite(t.entryTimeMs) || !Number.isFinite(t.exitTimeMs) || t.exitTimeMs < t.entryTimeMs) {
+      throw new ValidationError(`trades[${i}].exitTimeMs`, t.exitTimeMs, `expected a time >= entryTimeMs ${t.entryTimeMs}`);
+    }
+    total += t.pnl;
+    notional += Math.abs(t.notional);
+    if (t.pnl > 0) {
+      wins++;
+      grossProfit += t.pnl;
+    } else if (t.pnl < 0) {
+      losses++;
+      grossLoss -= t.pnl;
+    }
+  }
+  const averageTrade = n > 0 ? total / n : NaN;
+  const averageLoss = losses > 0 ? -grossLoss / losses : NaN;
+  let profitFactor: number;
+  let expectancy: number;
+  if (grossLoss > 0) {
+    profitFactor = grossProfit / grossLoss;
+    expectancy = averageTrade / Math.abs(averageLoss);
+  } else {
+    profitFactor = grossProfit > 0 ? Infinity : NaN;
+    expectancy = profitFactor;
+  }
+
+  return {
+    trades: n,
+    winRate: n > 0 ? wins / n : NaN,
+    profitFactor,
+    expectancy,
+    averageTrade,
+    averageWin: wins > 0 ? grossProfit / wins : NaN,
+    averageLoss,
+    turnover: notional / options.equity,
+    exposureTimePct: (unionDurationMs(trades) / options.spanMs) * 100,
+  };
+}
+
+/** Total length of the union of [entry, exit) intervals. */
+function unionDurationMs(trades: readonly TradeForMetrics[]): number {
+  if (trades.length === 0) return 0;
+  const order = trades.map((_, i) => i).sort((a, b) => trades[a].entryTimeMs - trades[b].entryTimeMs);
+  let total = 0;
+  let start = trades[order[0]].entryTimeMs;
+  let end = trades[order[0]].exitTimeMs;
+  for (let k = 1; k < order.length; k++) {
+    const t = trades[order[k]];
+    if (t.entryTimeMs > end) {
+      total += end - start;
+      start = t.entryTimeMs;
+      end = t.exitTimeMs;
+    } else if (t.exitTimeMs > end) {
+      end = t.exitTimeMs;
+    }
+  }
+  return total + (end - start);
+}

@@ -1,0 +1,68 @@
+/**
+ * Aethelred command line: `npm run cli -- <command> [flags]`.
+ * Exit codes: 0 success, 1 unexpected failure, 2 bad input (the message names the flag and value).
+ */
+import { buildRoot, type Root } from '@/app/_server/root';
+import { loadConfig, ConfigError } from '@/app/_server/config';
+
+const usage = `usage: npm run cli -- <command> [flags]
+
+commands:
+  import-candles --file F.csv[.gz] --exchange binance --symbol BTC/USDT --timeframe 5m
+  backtest       --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
+                 --strategies ma-crossover,rsi-mean-reversion [--config params.json] [--json]
+  metrics        --returns returns.csv --periods-per-year 365 [--risk-free 0] [--json]
+`;
+
+const io = {
+  stdout: (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  stderr: (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+};
+
+async function withRoot(body: (root: Root) => Promise<number>): Promise<number> {
+  const root = await buildRoot(loadConfig(process.env, process.cwd()));
+  try {
+    await root.start();
+    return await body(root);
+  } finally {
+    await root.stop();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'import-candles': {
+      const { runImportCandlesCommand } = await import('./commands/import-candles');
+      return withRoot((root) => runImportCandlesCommand(args, { engine: root.engine, ...io }));
+    }
+    case 'backtest': {
+      const { runBacktestCommand } = await import('./commands/backtest');
+      return withRoot((root) => runBacktestCommand(args, { engine: root.engine, ...io }));
+    }
+    case 'metrics': {
+      const { runMetricsCli } = await import('./commands/metrics-cli');
+      return runMetricsCli(args, io);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      io.stdout(usage);
+      return command === undefined ? 2 : 0;
+    default:
+      io.stderr(`unknown command "${command}"\n\n${usage}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      io.stderr(error.message);
+      process.exit(2);
+    }
+    io.stderr(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,18 @@
+import path from 'node:path';
+
+export const E2E_STATE_FILE = path.resolve('test-results/e2e-server.json');
+/** 12 hand-made five-minute candles (synthetic values, not market data) starting 2024-01-01T00:00Z. */
+export const FIXTURE_CANDLES = path.resolve('tests/fixtures/btc-usdt-5m-small.csv');
+export const FIXTURE_CANDLE_COUNT = 12;
+
+/** Environment for the CLI and server under test: a fresh embedded database of its own. */
+export function e2eEnv(): NodeJS.ProcessEnv & { AETHELRED_DATA_DIR: string; E2E_PORT: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.DATABASE_URL;
+  return {
+    ...env,
+    AETHELRED_DATA_DIR: path.resolve('.data/e2e'),
+    E2E_PORT: process.env.E2E_PORT ?? '3100',
+    LOG_LEVEL: 'warn',
+  };
+}

@@ -1,0 +1,39 @@
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { e2eEnv, E2E_STATE_FILE, FIXTURE_CANDLES } from './e2e-env';
+
+/**
+ * Imports a candle file through the real CLI into a fresh embedded database, then starts the
+ * production server on it. (PGlite is single-process, so the import runs before the server opens it.)
+ */
+export default async function globalSetup() {
+  const env = e2eEnv();
+  fs.rmSync(env.AETHELRED_DATA_DIR, { recursive: true, force: true });
+  fs.mkdirSync(env.AETHELRED_DATA_DIR, { recursive: true });
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/cli.ts', 'import-candles', '--file', FIXTURE_CANDLES, '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m'],
+    { env, stdio: 'inherit' },
+  );
+  if (!fs.existsSync(path.join('.next', 'BUILD_ID'))) {
+    throw new Error('no production build found: run `npm run build` before the e2e tests');
+  }
+  const server = spawn(path.join('node_modules', '.bin', 'next'), ['start', '-p', env.E2E_PORT, '-H', '127.0.0.1'], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
+  fs.writeFileSync(E2E_STATE_FILE, JSON.stringify({ pid: server.pid }));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${env.E2E_PORT}/api/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('the production server did not become healthy within 60 s');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -1,0 +1,38 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repo = path.resolve(import.meta.dirname, '../..');
+const depcruise = path.join(repo, 'node_modules/.bin/depcruise');
+
+interface Violation {
+  rule: { name: string };
+  from: string;
+  to: string;
+}
+
+async function cruise(cwd: string, targets: string[]): Promise<Violation[]> {
+  const { stdout } = await run(
+    depcruise,
+    [...targets, '--config', path.join(repo, '.dependency-cruiser.cjs'), '--output-type', 'json'],
+    { cwd, maxBuffer: 64 * 1024 * 1024 },
+  ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+  const report = JSON.parse(stdout) as { summary: { violations: Violation[] } };
+  return report.summary.violations;
+}
+
+describe('import boundaries', () => {
+  it('finds no violation in the repository (engine stays pure, no cycles)', async () => {
+    const violations = await cruise(repo, ['app', 'engine', 'db', 'inngest', 'scripts', 'instrumentation.ts']);
+    expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
+  });
+
+  it('flags an engine module that imports next, and an import cycle', async () => {
+    const violations = await cruise(path.join(repo, 'tests/fixtures/lint-violation'), ['engine']);
+    const names = violations.map((v) => `${v.rule.name}: ${v.from}`).sort();
+    expect(names).toContain('engine-stays-pure: engine/uses-next.ts');
+    expect(names.some((n) => n.startsWith('no-circular: engine/cycle-'))).toBe(true);
+  });
+});
