@@ -94,7 +94,7 @@ export async function createDatabase(config: DatabaseConfig): Promise<Database> 
     else await db.execute(sql`select 1`);
   } catch (err) {
     await client.end({ timeout: 1 });
-    throw new RepositoryError(`cannot connect to PostgreSQL at ${redactUrl(config.url)}: ${messageOf(err)}`, err);
+    throw new RepositoryError(`cannot connect to PostgreSQL at ${redactUrl(config.url)}: ${messageOf(err)}`, driverErrorOf(err));
   }
   return {
     kind: 'postgres',
@@ -122,6 +122,12 @@ export function messageOf(err: unknown): string {
     return err.message;
   }
   return String(err);
+}
+
+/** The driver's error under drizzle's "Failed query" wrapper (whose message repeats every parameter). */
+export function driverErrorOf(err: unknown): unknown {
+  if (err instanceof Error && err.message.startsWith('Failed query') && err.cause !== undefined) return err.cause;
+  return err;
 }
 
 /** The URL without its password, for messages. */

@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { RepositoryError } from '../engine/core/errors';
-import { messageOf, type Database } from './client';
+import { driverErrorOf, messageOf, type Database } from './client';
 import { rowsOf } from './repositories/sql-helpers';
 
 const MIGRATIONS_TABLE = '__drizzle_migrations';
@@ -52,7 +52,7 @@ export async function migrateDatabase(database: Database, options: MigrateOption
     if (database.kind === 'pglite') await migratePglite(database.db, config);
     else await migratePostgres(database.db, config);
   } catch (err) {
-    throw new RepositoryError(`migrating the database failed: ${messageOf(err)}`, err);
+    throw new RepositoryError(`migrating the database failed: ${messageOf(err)}`, driverErrorOf(err));
   }
 }
 
@@ -88,6 +88,6 @@ export async function schemaVersion(database: Database, options: MigrateOptions 
     const entry = journal.entries.find((e) => e.when === last);
     return { count: Number(rows[0]?.count ?? 0), tag: entry?.tag ?? null, available: journal.entries.length };
   } catch (err) {
-    throw new RepositoryError(`reading the schema version failed: ${messageOf(err)}`, err);
+    throw new RepositoryError(`reading the schema version failed: ${messageOf(err)}`, driverErrorOf(err));
   }
 }

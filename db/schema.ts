@@ -8,6 +8,7 @@
 import {
   bigint,
   boolean,
+  check,
   doublePrecision,
   index,
   integer,
@@ -17,6 +18,7 @@ import {
   primaryKey,
   text,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 
@@ -34,7 +36,14 @@ export const candles = pgTable(
     close: numeric('close').notNull(),
     volume: numeric('volume').notNull(),
   },
-  (t) => [primaryKey({ name: 'candles_pk', columns: [t.exchange, t.symbol, t.timeframe, t.openTimeMs] })],
+  (t) => [
+    primaryKey({ name: 'candles_pk', columns: [t.exchange, t.symbol, t.timeframe, t.openTimeMs] }),
+    // Last line of defence for the OHLCV invariants the CSV parser already checks.
+    check(
+      'candles_ohlcv_check',
+      sql`${t.low} <= least(${t.open}, ${t.close}) and ${t.high} >= greatest(${t.open}, ${t.close}) and ${t.volume} >= 0`,
+    ),
+  ],
 );
 
 /** Closed round-trip trades (the trade journal). */

@@ -4,6 +4,7 @@ import { createManualClock, silentLogger } from './core/clock';
 import type { Exchange } from './execution/exchange';
 import type { DecisionRecord } from './core/ports';
 import {
+  createInMemoryBacktestRunRepository,
   createInMemoryCandleRepository,
   createInMemoryJournalRepository,
   createInMemoryRiskStateRepository,
@@ -52,6 +53,8 @@ function build(workers: BackgroundWorker[] = []) {
       candles: createInMemoryCandleRepository(),
       journal,
       riskState: createInMemoryRiskStateRepository(),
+      backtestRuns: createInMemoryBacktestRunRepository(),
+      newId: () => 'id',
       exchange,
       workers,
     },

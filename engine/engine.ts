@@ -1,5 +1,9 @@
 import type {
+  BacktestRunRecord,
+  BacktestRunRepository,
+  BacktestRunSummary,
   CandleRepository,
+  Page,
   CandleStreamSummary,
   Clock,
   JournalRepository,
@@ -10,6 +14,8 @@ import type { MarketKey } from './core/types';
 import type { Exchange } from './execution/exchange';
 import { createJournalWriter, type JournalWriter } from './journal/journal-writer';
 import { importCandles, type ImportCandlesResult } from './market/import-candles';
+import { runBacktest, type BacktestResult } from './backtest/run-backtest';
+import type { VetoModel } from './decision/veto-model';
 
 /** Lifecycle states of the engine. */
 export const EngineState = {
@@ -34,6 +40,11 @@ export interface EngineDeps {
   candles: CandleRepository;
   journal: JournalRepository;
   riskState: RiskStateRepository;
+  backtestRuns: BacktestRunRepository;
+  /** Unique ids for runs, trades and decisions. */
+  newId: () => string;
+  /** The deployed veto model, if any. */
+  vetoModel?: () => VetoModel | null;
   /** The venue orders go to (PaperExchange by default). */
   exchange: Exchange;
   workers?: readonly BackgroundWorker[];
@@ -59,6 +70,12 @@ export interface Engine {
   readonly journal: JournalWriter;
   /** Per exchange/symbol/timeframe: candle count and range. */
   listCandleStreams(): Promise<CandleStreamSummary[]>;
+  /** Runs a backtest on stored candles and records it; see `runBacktest`. Throws ValidationError for bad requests. */
+  runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
+  getBacktestRun(id: string): Promise<BacktestRunRecord | null>;
+  listBacktestRuns(page: { limit?: number; cursor?: string }): Promise<Page<BacktestRunSummary>>;
+  /** Runs found still `running` at start (interrupted by a crash or kill) and marked failed. */
+  interruptedRunsAtStart(): number;
   /** Imports a CSV (or .csv.gz) file of candles; all-or-nothing. */
   importCandles(
     input: { file: string; key: MarketKey },
@@ -75,6 +92,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
   let stopping: Promise<void> | null = null;
   const journal = createJournalWriter({ batchSize: config.journalBatchSize }, { repository: deps.journal, logger: deps.logger });
   const workers = deps.workers ?? [];
+  let interruptedRuns = 0;
 
   const stopOnce = async () => {
     state = EngineState.Stopping;
@@ -112,6 +130,8 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       if (state === EngineState.Running) return;
       if (state !== EngineState.Created) throw new Error(`engine cannot start from state "${state}"`);
       state = EngineState.Running;
+      interruptedRuns = await deps.backtestRuns.markStaleRunningAsFailed('interrupted: the process stopped before the run finished');
+      if (interruptedRuns > 0) deps.logger.warn({ runs: interruptedRuns }, 'backtest runs were interrupted by the last stop and are marked failed');
       for (const worker of workers) await worker.start();
       flushTimer = setInterval(() => {
         journal.flush().catch(() => undefined);
@@ -128,6 +148,23 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       return stopping;
     },
     listCandleStreams: () => deps.candles.summarize(),
+    runBacktest: (request, onProgress) =>
+      runBacktest(
+        request,
+        {
+          candles: deps.candles,
+          journal: deps.journal,
+          runs: deps.backtestRuns,
+          logger: deps.logger,
+          newId: deps.newId,
+          vetoModel: deps.vetoModel?.() ?? null,
+          journalBatchSize: config.journalBatchSize,
+        },
+        { onProgress },
+      ),
+    getBacktestRun: (id) => deps.backtestRuns.get(id),
+    listBacktestRuns: (page) => deps.backtestRuns.list(page),
+    interruptedRunsAtStart: () => interruptedRuns,
     importCandles: (input, onProgress) => importCandles(input, { candles: deps.candles, onProgress }),
   };
 }

@@ -34,11 +34,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'import-candles': {
       const { runImportCandlesCommand } = await import('./commands/import-candles');
-      return withRoot((root) => runImportCandlesCommand(args, { engine: root.engine, ...io }));
+      return withRoot((root) => runImportCandlesCommand(args, { importCandles: root.engine.importCandles, progressStream: process.stderr, ...io }));
     }
     case 'backtest': {
       const { runBacktestCommand } = await import('./commands/backtest');
-      return withRoot((root) => runBacktestCommand(args, { engine: root.engine, ...io }));
+      return withRoot((root) => runBacktestCommand(args, { runBacktest: root.engine.runBacktest, progressStream: process.stderr, ...io }));
     }
     case 'metrics': {
       const { runMetricsCli } = await import('./commands/metrics-cli');

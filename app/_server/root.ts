@@ -4,6 +4,8 @@
  * CLI invocation). Route handlers, server actions, jobs and the CLI reach the engine only
  * through `getRoot()`.
  */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import pino from 'pino';
 import { createDatabase, type Database } from '@/db/client';
 import { migrateDatabase, schemaVersion } from '@/db/migrate';
@@ -13,6 +15,7 @@ import { createRiskStateRepository } from '@/db/repositories/risk-state-reposito
 import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repository';
 import { createEngine, type Engine } from '@/engine/engine';
 import { createPaperExchange } from '@/engine/execution/paper-exchange';
+import { DEFAULT_PAPER } from '@/engine/backtest/run-backtest';
 import type { Clock } from '@/engine/core/ports';
 import { loadConfig, type AppConfig } from './config';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -40,13 +43,15 @@ export interface Root {
 }
 
 const systemClock: Clock = { nowMs: () => Date.now() };
+/** Next.js bundles this module, so the migrations folder is resolved from the project directory. */
+const MIGRATIONS_FOLDER = path.join(process.cwd(), 'db/migrations');
 
 /** Builds every component from a validated config. Opens and migrates the database. */
 export async function buildRoot(config: AppConfig): Promise<Root> {
   const logger = pino({ level: config.logLevel, base: { app: 'aethelred' }, redact: ['*.apiKey', '*.secret', '*.password'] });
   const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
   try {
-    await migrateDatabase(database);
+    await migrateDatabase(database, { migrationsFolder: MIGRATIONS_FOLDER });
   } catch (error) {
     await database.close();
     throw error;
@@ -57,11 +62,11 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
   const riskState = createRiskStateRepository(database.db);
   const backtestRuns = createBacktestRunRepository(database.db);
   const exchange = createPaperExchange(
-    { marketType: config.marketType, initialBalance: config.initialBalance },
+    { ...DEFAULT_PAPER, marketType: config.marketType, initialBalance: config.initialBalance },
     { clock },
   );
   const engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange },
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID() },
     { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
   );
 
@@ -84,12 +89,12 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
     },
     async health() {
       const reachable = await database.ping().catch(() => false);
-      const version = reachable ? await schemaVersion(database).catch(() => null) : null;
+      const version = reachable ? await schemaVersion(database, { migrationsFolder: MIGRATIONS_FOLDER }).catch(() => null) : null;
       return {
         status: reachable && engine.state() === 'running' ? 'ok' : 'degraded',
         engine: engine.state(),
         database: { kind: database.kind, reachable },
-        schemaVersion: version,
+        schemaVersion: version?.tag ?? null,
         version: packageJson.version,
       };
     },

@@ -9,10 +9,30 @@ import type { Timeframe } from '../../engine/core/types';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client';
 import { candles } from '../schema';
-import { numeric, wrapDriver } from './sql-helpers';
+import { ValidationError } from '../../engine/core/errors';
+import { numeric, rowsOf, wrapDriver } from './sql-helpers';
 
-/** Rows per INSERT statement (9 parameters each, well under Postgres' 65535-parameter limit). */
-const INSERT_CHUNK_ROWS = 2000;
+/** Rows per INSERT statement (each statement sends six array parameters). */
+const INSERT_CHUNK_ROWS = 10_000;
+
+/**
+ * Postgres array literals (`{1,2.5,...}`) of the first `length` values, one per chunk.
+ * @throws ValidationError quoting the first non-finite (or, for times, non-integer) value.
+ */
+function arrayLiteral(values: Float64Array, length: number, field: string, integer = false): string[] {
+  const out: string[] = [];
+  for (let start = 0; start < length; start += INSERT_CHUNK_ROWS) {
+    const end = Math.min(length, start + INSERT_CHUNK_ROWS);
+    const parts = new Array<string>(end - start);
+    for (let i = start; i < end; i++) {
+      const v = values[i];
+      if (integer && !Number.isSafeInteger(v)) throw new ValidationError(field, v, 'not an integer of milliseconds');
+      parts[i - start] = numeric(v, field);
+    }
+    out.push(`{${parts.join(',')}}`);
+  }
+  return out;
+}
 
 const float8 = (column: AnyPgColumn) => sql<number>`${column}::float8`.mapWith(Number);
 
@@ -24,31 +44,34 @@ function keyWhere(key: MarketKey) {
 export function createCandleRepository(db: Db): CandleRepository {
   return {
     async insertCandles(key: MarketKey, columns: CandleColumns): Promise<CandleWriteResult> {
-      const rows: (typeof candles.$inferInsert)[] = new Array(columns.length);
-      for (let i = 0; i < columns.length; i++) {
-        rows[i] = {
-          exchange: key.exchange,
-          symbol: key.symbol,
-          timeframe: key.timeframe,
-          openTimeMs: columns.openTimeMs[i],
-          open: numeric(columns.open[i], 'open'),
-          high: numeric(columns.high[i], 'high'),
-          low: numeric(columns.low[i], 'low'),
-          close: numeric(columns.close[i], 'close'),
-          volume: numeric(columns.volume[i], 'volume'),
-        };
-      }
-      if (rows.length === 0) return { inserted: 0 };
-      return wrapDriver(`inserting ${rows.length} candles for ${describe(key)}`, () =>
+      if (columns.length === 0) return { inserted: 0 };
+      // Validate everything before opening the transaction.
+      const text = {
+        openTimeMs: arrayLiteral(columns.openTimeMs, columns.length, 'openTimeMs', true),
+        open: arrayLiteral(columns.open, columns.length, 'open'),
+        high: arrayLiteral(columns.high, columns.length, 'high'),
+        low: arrayLiteral(columns.low, columns.length, 'low'),
+        close: arrayLiteral(columns.close, columns.length, 'close'),
+        volume: arrayLiteral(columns.volume, columns.length, 'volume'),
+      };
+      return wrapDriver(`inserting ${columns.length} candles for ${describe(key)}`, () =>
         db.transaction(async (tx) => {
           let inserted = 0;
-          for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-            const result = await tx
-              .insert(candles)
-              .values(rows.slice(start, start + INSERT_CHUNK_ROWS))
-              .onConflictDoNothing()
-              .returning({ openTimeMs: candles.openTimeMs });
-            inserted += result.length;
+          for (let c = 0; c < text.openTimeMs.length; c++) {
+            // One statement per chunk: six array parameters unnested server-side.
+            const result = await tx.execute(sql`
+              with inserted as (
+                insert into ${candles} (exchange, symbol, timeframe, open_time_ms, open, high, low, close, volume)
+                select ${key.exchange}, ${key.symbol}, ${key.timeframe}, t.*
+                from unnest(
+                  ${text.openTimeMs[c]}::bigint[], ${text.open[c]}::numeric[], ${text.high[c]}::numeric[],
+                  ${text.low[c]}::numeric[], ${text.close[c]}::numeric[], ${text.volume[c]}::numeric[]
+                ) as t
+                on conflict do nothing
+                returning 1
+              )
+              select count(*)::int as inserted from inserted`);
+            inserted += Number(rowsOf<{ inserted: number }>(result)[0].inserted);
           }
           return { inserted };
         }),

@@ -3,18 +3,12 @@
  * error wrapping, numeric conversion and keyset cursors.
  */
 import { EngineError, RepositoryError, ValidationError } from '../../engine/core/errors';
-import { messageOf } from '../client';
+import { driverErrorOf, messageOf } from '../client';
 
 /** Rows of a `db.execute()` result: postgres.js returns an array, PGlite `{ rows }`. */
 export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];
-}
-
-/** The driver's error under drizzle's "Failed query" wrapper (which repeats every parameter). */
-function driverError(err: unknown): unknown {
-  if (err instanceof Error && err.message.startsWith('Failed query') && err.cause !== undefined) return err.cause;
-  return err;
 }
 
 /**
@@ -26,7 +20,7 @@ export async function wrapDriver<T>(what: string, fn: () => Promise<T>): Promise
     return await fn();
   } catch (err) {
     if (err instanceof EngineError) throw err;
-    throw new RepositoryError(`${what} failed: ${messageOf(err)}`, driverError(err));
+    throw new RepositoryError(`${what} failed: ${messageOf(err)}`, driverErrorOf(err));
   }
 }
 
@@ -41,7 +35,7 @@ export function numOrNull(value: string | number | null): number | null {
 
 /** number -> numeric literal text (shortest round-trip form; Postgres accepts exponents). */
 export function numeric(value: number, field: string): string {
-  if (!Number.isFinite(value)) throw new ValidationError(field, value, 'not a finite number');
+  if (!Number.isFinite(value)) throw new ValidationError(field, String(value), 'not a finite number');
   return String(value);
 }
 

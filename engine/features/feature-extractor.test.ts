@@ -75,7 +75,7 @@ function reference(s: Series) {
     const ind = new ATR(p);
     out.atr.set(
       p,
-      s.close.map((c, i) => value(ind.add({ open: s.open[i], high: s.high[i], low: s.low[i], close: c }))),
+      s.close.map((c, i) => value(ind.add({ high: s.high[i], low: s.low[i], close: c }))),
     );
   }
   for (const p of PERIODS.donchian) {
@@ -83,7 +83,7 @@ function reference(s: Series) {
     const upper = [NaN];
     const lower = [NaN];
     for (let i = 0; i < n - 1; i++) {
-      const r = ind.add({ open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i] });
+      const r = ind.add({ high: s.high[i], low: s.low[i] });
       upper.push(r ? r.upper : NaN);
       lower.push(r ? r.lower : NaN);
     }

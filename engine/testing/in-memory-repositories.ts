@@ -3,6 +3,8 @@
  * the contract suites. Same semantics as the database adapters, minus durability.
  */
 import type {
+  BacktestRunRecord,
+  BacktestRunRepository,
   CandleRepository,
   CandleStreamSummary,
   DecisionRecord,
@@ -14,7 +16,7 @@ import type {
   TradeRecord,
 } from '../core/ports';
 import type { CandleColumns, MarketKey } from '../core/types';
-import { ValidationError } from '../core/errors';
+import { NotFoundError, ValidationError } from '../core/errors';
 
 const keyOf = (k: MarketKey) => `${k.exchange}|${k.symbol}|${k.timeframe}`;
 
@@ -156,6 +158,61 @@ export function createInMemoryRiskStateRepository(): RiskStateRepository & { rea
     },
     async save(state) {
       saved.set(state.accountId, { ...state });
+    },
+  };
+}
+
+export function createInMemoryBacktestRunRepository(now: () => number = () => 0): BacktestRunRepository & { readonly runs: Map<string, BacktestRunRecord> } {
+  const runs = new Map<string, BacktestRunRecord>();
+  const running = (id: string) => {
+    const run = runs.get(id);
+    if (!run || run.status !== 'running') throw new NotFoundError(`no running backtest run "${id}"`);
+    return run;
+  };
+  return {
+    runs,
+    async create(run) {
+      if (runs.has(run.id)) throw new Error(`backtest run "${run.id}" exists`);
+      const record: BacktestRunRecord = {
+        ...run,
+        status: 'running',
+        metrics: null,
+        equity: null,
+        tradeCount: null,
+        decisionCount: null,
+        error: null,
+        startedAtMs: now(),
+        finishedAtMs: null,
+      };
+      runs.set(run.id, record);
+      return { ...record };
+    },
+    async complete(id, result) {
+      Object.assign(running(id), { status: 'complete', ...result, finishedAtMs: now() });
+    },
+    async fail(id, error) {
+      Object.assign(running(id), { status: 'failed', error, finishedAtMs: now() });
+    },
+    async get(id) {
+      const run = runs.get(id);
+      return run ? { ...run } : null;
+    },
+    async list(page) {
+      const limit = clampLimit(page.limit);
+      const all = [...runs.values()].reverse().map(({ equity: _equity, ...rest }) => rest);
+      const start = page.cursor ? Number(page.cursor) : 0;
+      const items = all.slice(start, start + limit);
+      return { items, nextCursor: start + limit < all.length ? String(start + limit) : null };
+    },
+    async markStaleRunningAsFailed(reason) {
+      let n = 0;
+      for (const run of runs.values()) {
+        if (run.status === 'running') {
+          Object.assign(run, { status: 'failed', error: reason, finishedAtMs: now() });
+          n++;
+        }
+      }
+      return n;
     },
   };
 }

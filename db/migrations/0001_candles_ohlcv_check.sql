@@ -1,0 +1,1 @@
+ALTER TABLE "candles" ADD CONSTRAINT "candles_ohlcv_check" CHECK ("candles"."low" <= least("candles"."open", "candles"."close") and "candles"."high" >= greatest("candles"."open", "candles"."close") and "candles"."volume" >= 0);

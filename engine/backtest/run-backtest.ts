@@ -1,0 +1,348 @@
+/**
+ * Backtests: the live trading loop driven by a simulated clock and a historical candle feed
+ * from the candle repository, against the PaperExchange. No second implementation of trading
+ * logic lives here: this module validates the request, wires the loop, feeds it and records
+ * the run (running -> complete | failed).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ValidationError } from '../core/errors';
+import type {
+  BacktestRunRepository,
+  CandleRepository,
+  EquityPoint,
+  JournalRepository,
+  Logger,
+} from '../core/ports';
+import { TIMEFRAME_MS, type CandleColumns, type MarketKey, type Timeframe } from '../core/types';
+import { createManualClock } from '../core/clock';
+import { createPaperExchange, type PaperExchangeConfig } from '../execution/paper-exchange';
+import { createStrategy, STRATEGY_NAMES } from '../strategies/registry';
+import { resolveFusionConfig, type FusionConfig } from '../decision/signal-fusion';
+import type { VetoModel } from '../decision/veto-model';
+import { createRiskEngine, parseRiskConfig, type RiskConfig } from '../risk/risk-engine';
+import { createJournalWriter } from '../journal/journal-writer';
+import { createTradingLoop, DecisionDetail, type ClosedTrade } from '../loop/trading-loop';
+import {
+  computeReturnMetrics,
+  computeTradeMetrics,
+  equityToReturns,
+  type ReturnMetrics,
+  type TradeMetrics,
+} from '../insight/metrics';
+
+const DAY_MS = 86_400_000;
+
+const dateSchema = z.union([z.number().int(), z.string().min(1)]);
+
+/** A backtest as a user asks for it (CLI flags, the dashboard form, a job's params). */
+export const backtestRequestSchema = z.object({
+  exchange: z.string().min(1),
+  symbol: z.string().min(1),
+  timeframe: z.string(),
+  /** Inclusive start: ISO date/time or epoch ms. */
+  from: dateSchema,
+  /** Exclusive end: ISO date/time or epoch ms. */
+  to: dateSchema,
+  strategies: z.array(z.string()).min(1, 'expected at least one strategy'),
+  /** Per-strategy parameters, keyed by strategy name. */
+  params: z.record(z.string(), z.unknown()).default({}),
+  fusion: z.record(z.string(), z.unknown()).default({}),
+  risk: z.record(z.string(), z.unknown()).default({}),
+  paper: z.record(z.string(), z.unknown()).default({}),
+  decisionDetail: z.enum(['all', 'signals', 'off']).default('signals'),
+  veto: z.boolean().default(false),
+});
+export type BacktestRequest = z.input<typeof backtestRequestSchema>;
+
+/** A validated backtest request with resolved times and built configs. */
+export interface ResolvedBacktest {
+  market: MarketKey;
+  fromMs: number;
+  toMs: number;
+  strategies: string[];
+  params: Record<string, unknown>;
+  fusion: FusionConfig;
+  risk: RiskConfig;
+  paper: PaperExchangeConfig;
+  decisionDetail: DecisionDetail;
+  veto: boolean;
+  /** The canonical config stored with the run and hashed. */
+  canonical: Record<string, unknown>;
+}
+
+/** Defaults a trader can override in the request. */
+export const DEFAULT_PAPER: Omit<PaperExchangeConfig, 'marketType'> & { marketType: 'spot' | 'futures' } = {
+  marketType: 'spot',
+  initialBalance: 10_000,
+  makerFeeBps: 2,
+  takerFeeBps: 10,
+  spreadBps: 2,
+  slippageBps: 2,
+  maxVolumeShare: 0.1,
+};
+
+export const DEFAULT_RISK: RiskConfig = {
+  maxLeverage: 1,
+  maxLossPctEquityPerTrade: 2,
+  riskPerTradePct: 1,
+  maxSymbolExposurePct: 95,
+  maxOpenPositions: 1,
+  atrStopMultiple: 2,
+  dailyLossLimitPct: 5,
+  maxDrawdownPct: 25,
+};
+
+function parseTime(field: string, value: string | number): number {
+  const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(ms)) throw new ValidationError(field, value, 'expected an ISO date (2024-01-01) or epoch milliseconds');
+  return ms;
+}
+
+function firstIssue(error: z.ZodError, input: unknown): ValidationError {
+  const issue = error.issues[0];
+  const field = issue.path.join('.') || 'request';
+  let value: unknown = input;
+  for (const part of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part as string] : undefined;
+  return new ValidationError(field, value, issue.message);
+}
+
+/**
+ * Validates a request before anything is written.
+ * @throws ValidationError naming the field and value: unknown strategy or timeframe, empty date
+ * range, bad parameters, leverage above the venue maximum.
+ */
+export function resolveBacktest(input: unknown): ResolvedBacktest {
+  const parsed = backtestRequestSchema.safeParse(input);
+  if (!parsed.success) throw firstIssue(parsed.error, input);
+  const r = parsed.data;
+  if (!Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, r.timeframe)) {
+    throw new ValidationError('timeframe', r.timeframe, `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}`);
+  }
+  const fromMs = parseTime('from', r.from);
+  const toMs = parseTime('to', r.to);
+  if (toMs <= fromMs) throw new ValidationError('to', r.to, `the date range is empty: "to" must be after "from" (${new Date(fromMs).toISOString()})`);
+  for (const name of r.strategies) {
+    if (!(STRATEGY_NAMES as readonly string[]).includes(name)) {
+      throw new ValidationError('strategies', name, `strategy "${name}" is not known; expected one of ${STRATEGY_NAMES.join(', ')}`);
+    }
+  }
+  for (const name of Object.keys(r.params)) {
+    if (!r.strategies.includes(name)) throw new ValidationError(`params.${name}`, r.params[name], `parameters given for strategy "${name}", which is not in the run`);
+  }
+  // Build once to validate parameters (throws ValidationError naming the field).
+  for (const name of r.strategies) createStrategy(name, r.params[name] ?? {});
+  const weights = Object.fromEntries(r.strategies.map((s) => [s, 1]));
+  const fusion = resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[r.timeframe as Timeframe], cooldownMs: 0, ...r.fusion } as FusionConfig);
+  const paper = { ...DEFAULT_PAPER, ...r.paper } as PaperExchangeConfig;
+  // Risk sizes with the venue's round-trip taker fee unless the request sets its own.
+  const risk = { ...DEFAULT_RISK, feeRateBps: paper.takerFeeBps, ...r.risk } as RiskConfig;
+  parseRiskConfig(risk);
+  const canonical = {
+    exchange: r.exchange,
+    symbol: r.symbol,
+    timeframe: r.timeframe,
+    fromMs,
+    toMs,
+    strategies: r.strategies,
+    params: r.params,
+    fusion,
+    risk,
+    paper,
+    decisionDetail: r.decisionDetail,
+    veto: r.veto,
+  };
+  return {
+    market: { exchange: r.exchange, symbol: r.symbol, timeframe: r.timeframe as Timeframe },
+    fromMs,
+    toMs,
+    strategies: r.strategies,
+    params: r.params,
+    fusion,
+    risk,
+    paper,
+    decisionDetail: r.decisionDetail,
+    veto: r.veto,
+    canonical,
+  };
+}
+
+/** Stable JSON (sorted keys) for hashing configs. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The result of a finished backtest. Everything but `runId` is a pure function of config and candles. */
+export interface BacktestResult {
+  runId: string;
+  candles: number;
+  returnMetrics: ReturnMetrics;
+  tradeMetrics: TradeMetrics;
+  finalEquity: number;
+  trades: ClosedTrade[];
+  equity: EquityPoint[];
+  stats: Record<string, number>;
+}
+
+export interface BacktestDeps {
+  candles: CandleRepository;
+  journal: JournalRepository;
+  runs: BacktestRunRepository;
+  logger: Logger;
+  newId: () => string;
+  /** The active veto model, used when the request asks for `veto: true`. */
+  vetoModel?: VetoModel | null;
+  journalBatchSize?: number;
+}
+
+export interface BacktestOptions {
+  /** Called about every 1% of candles with (done, total). */
+  onProgress?: (done: number, total: number) => void;
+  /** Use these candles instead of loading them (benchmarks); the run is still recorded. */
+  preloaded?: CandleColumns;
+}
+
+/** Keeps at most `maxPoints` points of a curve (evenly spaced, always the last). */
+export function downsampleEquity(timeMs: Float64Array, equity: Float64Array, length: number, maxPoints = 1000): EquityPoint[] {
+  if (length === 0) return [];
+  const step = Math.max(1, Math.ceil(length / maxPoints));
+  const points: EquityPoint[] = [];
+  for (let i = 0; i < length; i += step) points.push({ timeMs: timeMs[i], equity: equity[i] });
+  if ((length - 1) % step !== 0) points.push({ timeMs: timeMs[length - 1], equity: equity[length - 1] });
+  return points;
+}
+
+/**
+ * Runs a backtest and records it. Validation failures throw ValidationError before anything is
+ * written; a failure after the run row exists marks the run failed and rethrows.
+ */
+export async function runBacktest(input: unknown, deps: BacktestDeps, options: BacktestOptions = {}): Promise<BacktestResult> {
+  const spec = resolveBacktest(input);
+  if (spec.veto && !deps.vetoModel) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
+  const columns = options.preloaded ?? (await deps.candles.loadCandles(spec.market, spec.fromMs, spec.toMs));
+  if (columns.length === 0) {
+    throw new ValidationError(
+      'from',
+      new Date(spec.fromMs).toISOString(),
+      `no ${spec.market.exchange} ${spec.market.symbol} ${spec.market.timeframe} candles between ${new Date(spec.fromMs).toISOString()} and ${new Date(spec.toMs).toISOString()}; import or download them first`,
+    );
+  }
+  const runId = deps.newId();
+  await deps.runs.create({
+    id: runId,
+    config: spec.canonical,
+    configHash: createHash('sha256').update(canonicalJson(spec.canonical)).digest('hex'),
+    exchange: spec.market.exchange,
+    symbol: spec.market.symbol,
+    timeframe: spec.market.timeframe,
+    fromMs: spec.fromMs,
+    toMs: spec.toMs,
+  });
+  try {
+    const result = await simulate(spec, columns, runId, deps, options);
+    await deps.runs.complete(runId, {
+      metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats },
+      equity: result.equity,
+      tradeCount: result.trades.length,
+      decisionCount: result.stats.decisions,
+    });
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await deps.runs.fail(runId, message).catch((failError) => deps.logger.error({ err: failError, runId }, 'could not mark the run failed'));
+    throw error;
+  }
+}
+
+/** The simulation proper: feeds candles through the live loop. Exported for the benchmark. */
+export async function simulate(
+  spec: ResolvedBacktest,
+  columns: CandleColumns,
+  runId: string | null,
+  deps: Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize'>,
+  options: Pick<BacktestOptions, 'onProgress'> = {},
+): Promise<BacktestResult> {
+  const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
+  const clock = createManualClock(columns.openTimeMs[0]);
+  const trades: ClosedTrade[] = [];
+  let decisions = 0;
+  const journalRepository = {
+    ...deps.journal,
+    appendDecisions: (rows: Parameters<typeof deps.journal.appendDecisions>[0]) => {
+      decisions += rows.length;
+      return deps.journal.appendDecisions(rows);
+    },
+  };
+  const writer = spec.decisionDetail === 'off' && !runId ? null : createJournalWriter({ batchSize: deps.journalBatchSize ?? 2_000 }, { repository: journalRepository, logger: deps.logger });
+  let onClosed: (t: ClosedTrade) => void = () => undefined;
+  const exchange = createPaperExchange(spec.paper, {
+    clock,
+    listener: { onTradeClosed: (t: ClosedTrade) => onClosed(t) },
+  });
+  const risk = createRiskEngine(spec.risk, { clock });
+  const loop = createTradingLoop(
+    {
+      market: spec.market,
+      runId,
+      strategies: spec.strategies.map((name) => createStrategy(name, spec.params[name] ?? {})),
+      fusion: spec.fusion,
+      decisionDetail: spec.decisionDetail,
+      allowShort: spec.paper.marketType === 'futures',
+      capacityHint: columns.length,
+    },
+    {
+      clock,
+      exchange,
+      account: exchange,
+      simulator: exchange,
+      risk,
+      journal: writer,
+      veto: spec.veto ? (deps.vetoModel ?? null) : null,
+      newId: deps.newId,
+    },
+  );
+  onClosed = (t) => {
+    trades.push({ ...t });
+    loop.onTradeClosed(t);
+  };
+
+  const n = columns.length;
+  const { openTimeMs, open, high, low, close, volume } = columns;
+  const progressEvery = Math.max(1, Math.floor(n / 100));
+  for (let i = 0; i < n; i++) {
+    clock.set(openTimeMs[i] + timeframeMs);
+    const pending = loop.onCandle(openTimeMs[i], open[i], high[i], low[i], close[i], volume[i]);
+    if (pending) await pending;
+    if (options.onProgress && i % progressEvery === 0) options.onProgress(i, n);
+  }
+  await writer?.flush();
+  options.onProgress?.(n, n);
+
+  const curve = risk.equityCurve();
+  const length = loop.stats().candles;
+  const returns = equityToReturns(curve.equity.subarray(0, length));
+  const periodsPerYear = (365 * DAY_MS) / timeframeMs;
+  const returnMetrics = computeReturnMetrics(returns, { periodsPerYear, riskFreeRate: 0 });
+  const spanMs = openTimeMs[n - 1] + timeframeMs - openTimeMs[0];
+  const tradeMetrics = computeTradeMetrics(
+    trades.map((t) => ({ pnl: t.realizedPnl - t.fees - t.funding, entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, notional: t.amount * t.entryPrice })),
+    { spanMs, equity: spec.paper.initialBalance },
+  );
+  return {
+    runId: runId ?? '',
+    candles: n,
+    returnMetrics,
+    tradeMetrics,
+    finalEquity: exchange.equity(),
+    trades,
+    equity: downsampleEquity(curve.timeMs, curve.equity, length),
+    stats: { ...loop.stats(), decisions },
+  };
+}

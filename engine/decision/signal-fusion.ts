@@ -1,0 +1,264 @@
+/**
+ * Signal fusion: combines the outputs of several strategy adapters into one decision per candle,
+ * then lets an optional veto model block it. Allocation-free per candle: outputs and the fused
+ * signal are caller-owned objects reused across candles.
+ */
+import { ValidationError } from '../core/errors';
+import { SignalSide, type Signal } from '../core/types';
+import { Direction, type AdapterOutput } from '../strategies/strategy-adapter';
+
+/**
+ * Fusion settings.
+ * - `weights`: weight per adapter name, each finite and >= 0; every adapter passed to `fuse` needs one.
+ * - `entryThreshold`: minimum |net| to act, 0..1 (default 0.5).
+ * - `ttlMs`: how long a fused signal stays actionable, ms (>= 0); copied into every fused signal.
+ * - `cooldownMs`: minimum time between entries on one symbol, ms (>= 0, default 0); used by `createSignalGate`.
+ * - `vetoThreshold`: loss probability at or above which the veto blocks a signal, 0..1 (default 0.5).
+ */
+export interface FusionConfig {
+  readonly weights: Readonly<Record<string, number>>;
+  readonly entryThreshold?: number;
+  readonly ttlMs: number;
+  readonly cooldownMs?: number;
+  readonly vetoThreshold?: number;
+}
+
+/** A validated, frozen {@link FusionConfig} with defaults filled. */
+export interface ResolvedFusionConfig {
+  readonly weights: Readonly<Record<string, number>>;
+  readonly entryThreshold: number;
+  readonly ttlMs: number;
+  readonly cooldownMs: number;
+  readonly vetoThreshold: number;
+}
+
+/** Constant reasons written by fusion and the veto. */
+export const FUSION_REASONS = {
+  NoSignal: 'fusion: no weighted adapter signalled',
+  BelowThreshold: 'fusion: net strength below the entry threshold',
+  Long: 'fusion: net long at or above the entry threshold',
+  Short: 'fusion: net short at or above the entry threshold',
+  Vetoed: 'fusion: vetoed by the loss model',
+} as const;
+
+/**
+ * The fused decision for one candle; a reused mutable object (see {@link createFusedSignal}).
+ * - `net`: signed weighted mean, -1..1.
+ * - `side`: sign(net) when |net| >= entryThreshold (and net != 0), else 0.
+ * - `strength`: |net| (kept even when flat, for the decision log).
+ * - `stopHint`: tightest stop among agreeing adapters (see `fuse`), NaN when none or when flat.
+ * - `ttlMs`: the config's TTL.
+ * - `vetoed` / `vetoConfidence`: set by `applyVeto`; `fuse` resets them to false / NaN.
+ */
+export interface FusedSignal {
+  side: Direction;
+  strength: number;
+  net: number;
+  stopHint: number;
+  ttlMs: number;
+  vetoed: boolean;
+  vetoConfidence: number;
+  reason: string;
+}
+
+/** Creates a flat fused signal to be reused for every candle. */
+export function createFusedSignal(): FusedSignal {
+  return { side: Direction.Flat, strength: 0, net: 0, stopHint: NaN, ttlMs: 0, vetoed: false, vetoConfidence: NaN, reason: '' };
+}
+
+/** The fusion component. */
+export interface SignalFusion {
+  readonly config: ResolvedFusionConfig;
+  /**
+   * Fuses adapter outputs; `outputs[k]` came from the adapter named `names[k]`.
+   *
+   * Rules:
+   * - net = sum(w_k * side_k * strength_k) / sum(w_k), both sums over all adapters in `names`.
+   * - side = sign(net) if |net| >= entryThreshold and net != 0, else 0; strength = |net|.
+   * - stopHint: among adapters with weight > 0 that agree with the fused side and gave a finite stop,
+   *   the tightest one: for a long the highest stop, for a short the lowest. When `referencePrice` is
+   *   finite, stops on the wrong side of it (long stop >= price, short stop <= price) are ignored.
+   *   Rationale: the tightest agreeing stop is the first level at which any agreeing strategy
+   *   considers the idea wrong, so it caps the loss per unit lowest.
+   * - resets `vetoed` to false and `vetoConfidence` to NaN.
+   *
+   * Weights are looked up once per distinct `names` array (pass the same array every candle to stay
+   * allocation-free).
+   * @throws ValidationError when lengths differ, a name has no weight, or all weights of `names` are 0.
+   */
+  fuse(outputs: readonly AdapterOutput[], names: readonly string[], out: FusedSignal, referencePrice?: number): void;
+  /**
+   * Applies the veto model's loss probability: `null` means no model (never vetoed). Otherwise
+   * `vetoed` = side != 0 and confidence >= vetoThreshold; a vetoed signal keeps its side and
+   * strength for the log, and its reason becomes {@link FUSION_REASONS.Vetoed}.
+   * @throws ValidationError when the confidence is not a number in 0..1.
+   */
+  applyVeto(out: FusedSignal, vetoConfidence: number | null): void;
+}
+
+function checkUnit(field: string, value: number): void {
+  if (!(value >= 0 && value <= 1)) {
+    throw new ValidationError(field, value, `${field} (${String(value)}) must be a number in 0..1`);
+  }
+}
+
+function checkDuration(field: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new ValidationError(field, value, `${field} (${String(value)}) must be a finite number of ms >= 0`);
+  }
+}
+
+/**
+ * Validates a fusion config and fills defaults (entryThreshold 0.5, vetoThreshold 0.5, cooldownMs 0).
+ * @throws ValidationError naming the field (`weights.<name>`, `entryThreshold`, ...) with its value.
+ */
+export function resolveFusionConfig(config: FusionConfig): ResolvedFusionConfig {
+  const weights: Record<string, number> = {};
+  for (const [name, weight] of Object.entries(config.weights ?? {})) {
+    if (!(Number.isFinite(weight) && weight >= 0)) {
+      throw new ValidationError(`weights.${name}`, weight, `weight of "${name}" (${String(weight)}) must be a finite number >= 0`);
+    }
+    weights[name] = weight;
+  }
+  const resolved: ResolvedFusionConfig = {
+    weights: Object.freeze(weights),
+    entryThreshold: config.entryThreshold ?? 0.5,
+    ttlMs: config.ttlMs,
+    cooldownMs: config.cooldownMs ?? 0,
+    vetoThreshold: config.vetoThreshold ?? 0.5,
+  };
+  checkUnit('entryThreshold', resolved.entryThreshold);
+  checkUnit('vetoThreshold', resolved.vetoThreshold);
+  checkDuration('ttlMs', resolved.ttlMs);
+  checkDuration('cooldownMs', resolved.cooldownMs);
+  return Object.freeze(resolved);
+}
+
+/** Weight 1 for every name: the plain average of the adapters. */
+export function equalWeights(names: readonly string[]): Record<string, number> {
+  return Object.fromEntries(names.map((name) => [name, 1]));
+}
+
+/**
+ * Creates the signal fusion component.
+ * @throws ValidationError for an invalid config (see {@link resolveFusionConfig}).
+ */
+export function createSignalFusion(config: FusionConfig): SignalFusion {
+  const resolved = resolveFusionConfig(config);
+  const { entryThreshold, vetoThreshold, ttlMs } = resolved;
+  let cachedNames: readonly string[] | null = null;
+  let cachedWeights = new Float64Array(0);
+  let cachedTotal = 0;
+
+  function weightsFor(names: readonly string[]): Float64Array {
+    if (names === cachedNames) return cachedWeights;
+    const weights = new Float64Array(names.length);
+    let total = 0;
+    names.forEach((name, k) => {
+      const weight = resolved.weights[name];
+      if (weight === undefined) {
+        throw new ValidationError(
+          'weights',
+          name,
+          `strategy "${name}" has no fusion weight; weights are given for ${Object.keys(resolved.weights).join(', ') || 'none'}`,
+        );
+      }
+      weights[k] = weight;
+      total += weight;
+    });
+    if (!(total > 0)) {
+      throw new ValidationError('weights', names, 'the weights of the fused strategies sum to 0');
+    }
+    cachedNames = names;
+    cachedWeights = weights;
+    cachedTotal = total;
+    return weights;
+  }
+
+  function fuse(outputs: readonly AdapterOutput[], names: readonly string[], out: FusedSignal, referencePrice = NaN): void {
+    if (outputs.length !== names.length) {
+      throw new ValidationError(
+        'outputs',
+        outputs.length,
+        `got ${outputs.length} adapter outputs for ${names.length} strategy names`,
+      );
+    }
+    const weights = weightsFor(names);
+    const count = outputs.length;
+    let sum = 0;
+    let anySignal = false;
+    for (let k = 0; k < count; k++) {
+      const o = outputs[k];
+      if (o.side !== 0 && weights[k] > 0) {
+        anySignal = true;
+        sum += weights[k] * o.side * o.strength;
+      }
+    }
+    const net = sum / cachedTotal;
+    const magnitude = net < 0 ? -net : net;
+    const side: Direction = net !== 0 && magnitude >= entryThreshold ? (net > 0 ? Direction.Long : Direction.Short) : Direction.Flat;
+    let stop = NaN;
+    if (side !== Direction.Flat) {
+      const checkPrice = referencePrice === referencePrice;
+      for (let k = 0; k < count; k++) {
+        const o = outputs[k];
+        const hint = o.stopHint;
+        if (o.side !== side || !(weights[k] > 0) || hint !== hint) continue;
+        if (side === Direction.Long) {
+          if (checkPrice && hint >= referencePrice) continue;
+          if (stop !== stop || hint > stop) stop = hint;
+        } else {
+          if (checkPrice && hint <= referencePrice) continue;
+          if (stop !== stop || hint < stop) stop = hint;
+        }
+      }
+    }
+    out.side = side;
+    out.net = net;
+    out.strength = magnitude;
+    out.stopHint = stop;
+    out.ttlMs = ttlMs;
+    out.vetoed = false;
+    out.vetoConfidence = NaN;
+    out.reason = !anySignal
+      ? FUSION_REASONS.NoSignal
+      : side === Direction.Long
+        ? FUSION_REASONS.Long
+        : side === Direction.Short
+          ? FUSION_REASONS.Short
+          : FUSION_REASONS.BelowThreshold;
+  }
+
+  function applyVeto(out: FusedSignal, vetoConfidence: number | null): void {
+    if (vetoConfidence === null) {
+      out.vetoed = false;
+      out.vetoConfidence = NaN;
+      return;
+    }
+    if (!(vetoConfidence >= 0 && vetoConfidence <= 1)) {
+      throw new ValidationError(
+        'vetoConfidence',
+        vetoConfidence,
+        `veto confidence (${String(vetoConfidence)}) must be a probability in 0..1`,
+      );
+    }
+    out.vetoConfidence = vetoConfidence;
+    out.vetoed = out.side !== Direction.Flat && vetoConfidence >= vetoThreshold;
+    if (out.vetoed) out.reason = FUSION_REASONS.Vetoed;
+  }
+
+  return Object.freeze({ config: resolved, fuse, applyVeto });
+}
+
+/**
+ * Converts a fused signal to the domain {@link Signal} handed to risk (allocates: use at the edge,
+ * once per actionable signal, not per candle).
+ */
+export function toSignal(fused: FusedSignal): Signal {
+  return {
+    side: fused.side === Direction.Long ? SignalSide.Long : fused.side === Direction.Short ? SignalSide.Short : SignalSide.Flat,
+    strength: fused.strength,
+    stopHint: fused.stopHint,
+    ttlMs: fused.ttlMs,
+  };
+}

@@ -1,0 +1,576 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../core/clock';
+import { ExchangeError, ValidationError } from '../core/errors';
+import type { Order, OrderRequest } from './exchange';
+import { parseFundingRateCsv } from './funding';
+import { DEFAULT_MARGIN_TIERS } from './margin-tiers';
+import {
+  createPaperExchange,
+  type PaperExchangeConfig,
+  type PaperFill,
+  type PaperFunding,
+  type PaperLiquidation,
+  type PaperTradeClosed,
+} from './paper-exchange';
+
+const H = 3_600_000;
+const T0 = Date.UTC(2024, 0, 1); // 00:00 UTC, a funding settlement
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const dataDir = path.join(process.env.AETHELRED_SHARED_DATA ?? path.resolve(repoRoot, '../shared/data'), 'binance-usdm');
+const hasData = fs.existsSync(path.join(dataDir, 'XRPUSDT_funding_8h.csv')) && fs.existsSync(path.join(dataDir, 'XRPUSDT_8h_candles.csv'));
+
+function setup(overrides: Partial<PaperExchangeConfig> = {}) {
+  const clock = createManualClock(0);
+  const fills: PaperFill[] = [];
+  const trades: PaperTradeClosed[] = [];
+  const funding: PaperFunding[] = [];
+  const liquidations: PaperLiquidation[] = [];
+  const orderUpdates: Order[] = [];
+  const ex = createPaperExchange(
+    {
+      marketType: 'futures',
+      initialBalance: 10_000,
+      makerFeeBps: 0,
+      takerFeeBps: 0,
+      spreadBps: 0,
+      slippageBps: 0,
+      maxVolumeShare: 1,
+      ...overrides,
+    },
+    {
+      clock,
+      listener: {
+        onFill: (f) => fills.push(f),
+        onTradeClosed: (t) => trades.push(t),
+        onFunding: (f) => funding.push(f),
+        onLiquidation: (l) => liquidations.push(l),
+        onOrderUpdate: (o) => orderUpdates.push(o),
+      },
+    },
+  );
+  let seq = 0;
+  const order = (symbol: string, side: 'buy' | 'sell', type: 'market' | 'limit' | 'stop', amount: number, extra: Partial<OrderRequest> = {}) =>
+    ex.createOrder({ clientOrderId: `c${++seq}`, symbol, side, type, amount, ...extra });
+  return { ex, clock, fills, trades, funding, liquidations, orderUpdates, order };
+}
+
+describe('config validation', () => {
+  it('rejects a volume share of 0 naming the field', () => {
+    expect(() => setup({ maxVolumeShare: 0 })).toThrow(ValidationError);
+    try {
+      setup({ maxVolumeShare: 0 });
+    } catch (error) {
+      expect((error as ValidationError).field).toBe('maxVolumeShare');
+      expect((error as ValidationError).value).toBe(0);
+    }
+  });
+
+  it('rejects leverage on spot and a non-positive balance', () => {
+    expect(() => setup({ marketType: 'spot', leverage: 3 })).toThrow(/field "leverage" was 3/);
+    expect(() => setup({ initialBalance: -1 })).toThrow(/field "initialBalance" was -1/);
+  });
+});
+
+describe('spot market orders', () => {
+  it('charges half the spread plus slippage and the taker fee on a buy then sell, to the cent', async () => {
+    // taker 10 bps, spread 4 bps, slippage 3 bps -> adverse move 4/2 + 3 = 5 bps
+    const { ex, order, fills, trades } = setup({ marketType: 'spot', takerFeeBps: 10, makerFeeBps: 2, spreadBps: 4, slippageBps: 3 });
+    ex.onCandle('BTCUSDT', 0, 20_000, 20_100, 19_900, 20_000, 100);
+    const buy = await order('BTCUSDT', 'buy', 'market', 0.1);
+    // price = 20,000 * 1.0005 = 20,010; fee = 0.1 * 20,010 * 0.001 = 2.001
+    expect(buy.status).toBe('filled');
+    expect(buy.averagePrice).toBeCloseTo(20_010, 9);
+    expect(buy.fee).toBeCloseTo(2.001, 9);
+    expect(fills[0]).toMatchObject({ side: 'buy', amount: 0.1, liquidity: 'taker' });
+    // cash = 10,000 - 2,001 - 2.001 = 7,996.999; equity at mark 20,000 = 7,996.999 + 2,000 = 9,996.999
+    expect((await ex.fetchBalance()).free).toBeCloseTo(7_996.999, 9);
+    expect(ex.equity()).toBeCloseTo(9_996.999, 9);
+
+    ex.onCandle('BTCUSDT', H, 20_500, 21_100, 20_400, 21_000, 100);
+    // equity = 10,000 - 2.001 + (21,000 - 20,010) * 0.1 = 10,096.999
+    expect(ex.equity()).toBeCloseTo(10_096.999, 9);
+    const sell = await order('BTCUSDT', 'sell', 'market', 0.1);
+    // price = 21,000 * 0.9995 = 20,989.5; fee = 2,098.95 * 0.001 = 2.09895; realised = 979.5 * 0.1 = 97.95
+    expect(sell.averagePrice).toBeCloseTo(20_989.5, 9);
+    expect(sell.fee).toBeCloseTo(2.09895, 9);
+    // wallet = 10,000 - 2.001 + 97.95 - 2.09895 = 10,093.85005
+    expect(ex.walletBalance()).toBeCloseTo(10_093.85005, 9);
+    expect(ex.equity()).toBeCloseTo(10_093.85005, 9);
+    expect(await ex.fetchPosition('BTCUSDT')).toBeNull();
+    expect(trades).toHaveLength(1);
+    expect(trades[0].side).toBe('long');
+    expect(trades[0].entryPrice).toBeCloseTo(20_010, 9);
+    expect(trades[0].exitPrice).toBeCloseTo(20_989.5, 9);
+    expect(trades[0].realizedPnl).toBeCloseTo(97.95, 9);
+    expect(trades[0].fees).toBeCloseTo(4.09995, 9); // 2.001 + 2.09895
+    expect(trades[0].exitReason).toBe('signal');
+  });
+
+  it('rejects a sell beyond holdings and a buy beyond cash', async () => {
+    const { ex, order } = setup({ marketType: 'spot', initialBalance: 1_000 });
+    ex.onCandle('BTCUSDT', 0, 100, 100, 100, 100, 1_000);
+    const short = await order('BTCUSDT', 'sell', 'market', 1);
+    expect(short.status).toBe('rejected');
+    expect(short.reason).toBe('spot cannot sell 1 BTCUSDT: holding 0');
+    const big = await order('BTCUSDT', 'buy', 'market', 11);
+    expect(big.status).toBe('rejected');
+    expect(big.reason).toMatch(/insufficient balance: buying 11 BTCUSDT at 100 costs 1100 USDT/);
+    expect(ex.equity()).toBe(1_000);
+  });
+});
+
+describe('limit and stop orders', () => {
+  it('fills a limit buy only once the low reaches it, at the limit price as a maker, and a limit sell at its price on a gap up', async () => {
+    const { ex, order, fills } = setup({ initialBalance: 100_000, makerFeeBps: 2, takerFeeBps: 5 });
+    ex.onCandle('BTCUSDT', 0, 20_000, 20_100, 19_900, 20_000, 100);
+    const buy = await order('BTCUSDT', 'buy', 'limit', 1, { price: 19_500 });
+    expect(buy.status).toBe('new');
+    ex.onCandle('BTCUSDT', H, 20_000, 20_200, 19_600, 19_800, 100); // low 19,600 > 19,500: rests
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(0);
+    ex.onCandle('BTCUSDT', 2 * H, 19_800, 19_900, 19_400, 19_700, 100); // low 19,400 <= 19,500: fills
+    // fee = 19,500 * 0.0002 = 3.9
+    expect(fills[0]).toMatchObject({ price: 19_500, amount: 1, liquidity: 'maker' });
+    expect(fills[0].fee).toBeCloseTo(3.9, 9);
+    const sell = await order('BTCUSDT', 'sell', 'limit', 1, { price: 20_500 });
+    ex.onCandle('BTCUSDT', 3 * H, 21_000, 21_200, 20_900, 21_100, 100); // opens above the limit
+    // fills at 20,500 (the limit), fee 4.1, realised (20,500 - 19,500) * 1 = 1,000
+    expect(fills[1]).toMatchObject({ price: 20_500, liquidity: 'maker', orderId: sell.id });
+    // wallet = 100,000 - 3.9 + 1,000 - 4.1 = 100,992
+    expect(ex.walletBalance()).toBeCloseTo(100_992, 9);
+  });
+
+  it('triggers a sell stop at the stop price, and at the open when the candle gaps through it', async () => {
+    // taker 5 bps; adverse move 2/2 + 1 = 2 bps
+    const { ex, order, fills, trades } = setup({ initialBalance: 100_000, takerFeeBps: 5, spreadBps: 2, slippageBps: 1 });
+    ex.onCandle('BTCUSDT', 0, 20_000, 20_100, 19_900, 20_000, 100);
+    await order('BTCUSDT', 'buy', 'market', 1); // 20,000 * 1.0002 = 20,004, fee 10.002
+    await order('BTCUSDT', 'sell', 'stop', 1, { stopPrice: 19_000, reduceOnly: true });
+    ex.onCandle('BTCUSDT', H, 19_900, 20_000, 19_200, 19_500, 100);
+    expect(fills).toHaveLength(1);
+    ex.onCandle('BTCUSDT', 2 * H, 19_500, 19_600, 18_800, 18_900, 100);
+    // min(19,000, open 19,500) = 19,000 * 0.9998 = 18,996.2; fee 9.4981; realised 18,996.2 - 20,004 = -1,007.8
+    expect(fills[1].price).toBeCloseTo(18_996.2, 9);
+    expect(fills[1].fee).toBeCloseTo(9.4981, 9);
+    expect(trades[0].realizedPnl).toBeCloseTo(-1_007.8, 9);
+    expect(trades[0].exitReason).toBe('stop');
+
+    await order('BTCUSDT', 'buy', 'market', 1); // 18,900 * 1.0002 = 18,903.78
+    await order('BTCUSDT', 'sell', 'stop', 1, { stopPrice: 18_500, reduceOnly: true });
+    ex.onCandle('BTCUSDT', 3 * H, 18_000, 18_100, 17_800, 17_900, 100); // gaps below the stop
+    // min(18,500, open 18,000) = 18,000 * 0.9998 = 17,996.4; realised 17,996.4 - 18,903.78 = -907.38
+    expect(fills[3].price).toBeCloseTo(17_996.4, 9);
+    expect(trades[1].realizedPnl).toBeCloseTo(-907.38, 9);
+  });
+
+  it('fills a buy stop at max(stop, open) plus the adverse move when the candle gaps up', async () => {
+    const { ex, order, fills } = setup({ initialBalance: 100_000, spreadBps: 2, slippageBps: 1 });
+    ex.onCandle('BTCUSDT', 0, 20_000, 20_100, 19_900, 20_000, 100);
+    await order('BTCUSDT', 'buy', 'stop', 1, { stopPrice: 21_000 });
+    ex.onCandle('BTCUSDT', H, 20_500, 20_900, 20_400, 20_800, 100); // high 20,900 < 21,000
+    expect(fills).toHaveLength(0);
+    ex.onCandle('BTCUSDT', 2 * H, 21_500, 21_800, 21_400, 21_700, 100);
+    // max(21,000, 21,500) = 21,500 * 1.0002 = 21,504.3
+    expect(fills[0].price).toBeCloseTo(21_504.3, 9);
+    expect(fills[0].liquidity).toBe('taker');
+  });
+});
+
+describe('volume cap', () => {
+  it('fills a market order in slices of maxVolumeShare x volume, the remainder at later opens', async () => {
+    const { ex, order } = setup({ initialBalance: 1_000, maxVolumeShare: 0.1, slippageBps: 10 });
+    ex.onCandle('XUSDT', 0, 100, 101, 99, 100, 5); // cap 0.1 * 5 = 0.5
+    const placed = await order('XUSDT', 'buy', 'market', 1.2);
+    // 0.5 at 100 * 1.001 = 100.1
+    expect(placed.status).toBe('partially_filled');
+    expect(placed.filled).toBe(0.5);
+    ex.onCandle('XUSDT', H, 102, 103, 101, 102.5, 3); // cap 0.3 at open 102 * 1.001 = 102.102
+    let [open] = ex.openOrders('XUSDT');
+    expect(open.status).toBe('partially_filled');
+    expect(open.filled).toBeCloseTo(0.8, 12);
+    ex.onCandle('XUSDT', 2 * H, 101, 102, 100, 101, 10); // cap 1.0 >= 0.4 left, at 101 * 1.001 = 101.101
+    expect(ex.openOrders('XUSDT')).toHaveLength(0);
+    // average = (0.5*100.1 + 0.3*102.102 + 0.4*101.101) / 1.2 = (50.05 + 30.6306 + 40.4404) / 1.2 = 121.121 / 1.2
+    expect(ex.positionOf('XUSDT')!.entryPrice).toBeCloseTo(121.121 / 1.2, 9);
+    expect(ex.positionAmountSigned('XUSDT')).toBeCloseTo(1.2, 12);
+
+    const tp = await order('XUSDT', 'sell', 'limit', 1.2, { price: 103, reduceOnly: true });
+    ex.onCandle('XUSDT', 3 * H, 101, 104, 100.5, 103.5, 6); // cap 0.6 at 103
+    [open] = ex.openOrders('XUSDT');
+    expect(open).toMatchObject({ id: tp.id, status: 'partially_filled' });
+    expect(open.filled).toBeCloseTo(0.6, 12);
+    ex.onCandle('XUSDT', 4 * H, 103.5, 105, 103, 104, 100); // rest (0.6) fills
+    expect(ex.positionAmountSigned('XUSDT')).toBeCloseTo(0, 12);
+  });
+});
+
+describe('futures liquidation', () => {
+  it('liquidates an isolated long when the low reaches 54,216.87 and books the loss at that price', async () => {
+    const { ex, order, trades, liquidations } = setup({ marginMode: 'isolated', leverage: 10, takerFeeBps: 4 });
+    ex.onCandle('BTCUSDT', H, 60_000, 60_100, 59_900, 60_000, 100);
+    await order('BTCUSDT', 'buy', 'market', 0.5); // EP 60,000, fee 0.5*60,000*0.0004 = 12, isolated margin 3,000
+    expect(ex.walletBalance()).toBeCloseTo(9_988, 9);
+    const position = (await ex.fetchPosition('BTCUSDT'))!;
+    expect(position.margin).toBeCloseTo(3_000, 9);
+    // README example 1: LP = -27,000 / -0.498 = 54,216.8674698795
+    expect(position.liquidationPrice).toBeCloseTo(27_000 / 0.498, 6);
+    ex.onCandle('BTCUSDT', 2 * H, 59_000, 59_500, 54_300, 55_000, 100); // low above LP: survives
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(0.5);
+    expect(ex.equity()).toBeCloseTo(9_988 - 2_500, 9); // unrealised (55,000 - 60,000) * 0.5
+    ex.onCandle('BTCUSDT', 3 * H, 55_000, 55_200, 54_000, 54_500, 100);
+    // realised = 0.5 * (27,000/0.498 - 60,000) = -2,891.566265060; fee = 0.5 * LP * 0.0004 = 10.843373494
+    // (3,000 - 2,891.566 = 108.434 = maintenance margin at LP, 0.5 * LP * 0.004)
+    // wallet = 9,988 - 2,891.566265060 - 10.843373494 = 7,085.590361446
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(0);
+    expect(ex.walletBalance()).toBeCloseTo(7_085.590361446, 6);
+    expect(ex.equity()).toBeCloseTo(7_085.590361446, 6);
+    expect(liquidations).toHaveLength(1);
+    expect(liquidations[0].price).toBeCloseTo(27_000 / 0.498, 6);
+    expect(liquidations[0].realizedPnl).toBeCloseTo(-2_891.56626506, 6);
+    expect(trades[0]).toMatchObject({ side: 'long', exitReason: 'liquidation', entryTimeMs: 0, exitTimeMs: 3 * H });
+    expect(trades[0].realizedPnl).toBeCloseTo(-2_891.56626506, 6);
+    expect(trades[0].fees).toBeCloseTo(22.843373494, 6); // 12 + 10.843373494
+  });
+
+  it('reports the README cross example LP 55,816.08 for a BTC long beside a losing ETH short', async () => {
+    const { ex, order } = setup({ marginMode: 'cross', leverage: 100, tiers: { ETHUSDT: DEFAULT_MARGIN_TIERS } });
+    ex.onCandle('BTCUSDT', 0, 60_000, 60_000, 60_000, 60_000, 1_000);
+    ex.onCandle('ETHUSDT', 0, 3_000, 3_000, 3_000, 3_000, 1_000);
+    expect((await order('BTCUSDT', 'buy', 'market', 2)).status).toBe('filled'); // notional 120,000: tier 2, 100x allowed
+    expect((await order('ETHUSDT', 'sell', 'market', 10)).status).toBe('filled');
+    ex.onCandle('ETHUSDT', H, 3_000, 3_100, 2_990, 3_100, 1_000);
+    expect(ex.positionOf('ETHUSDT')!.unrealizedPnl).toBeCloseTo(-1_000, 9);
+    // LP = (10000 - 124 - 1000 + 50 - 120000) / (2*0.005 - 2) = 111,074 / 1.99
+    expect((await ex.fetchPosition('BTCUSDT'))!.liquidationPrice).toBeCloseTo(111_074 / 1.99, 6);
+  });
+});
+
+describe('funding', () => {
+  it('settles a long at each 8h boundary with the series rate at or before it, and not after the close', async () => {
+    const { ex, order, funding, trades } = setup({
+      initialBalance: 100_000,
+      fundingRatePerInterval: 0.0005,
+      fundingRates: new Map([
+        ['BTCUSDT', new Map([[T0, 0.0001], [T0 + 8 * H, -0.0002], [T0 + 16 * H + 17, 0.0003]])],
+      ]),
+    });
+    ex.onCandle('BTCUSDT', T0 - 8 * H, 50_000, 50_000, 50_000, 50_000, 10);
+    await order('BTCUSDT', 'buy', 'market', 1);
+    ex.onCandle('BTCUSDT', T0, 50_000, 50_500, 49_500, 50_200, 10); // -1 * 50,000 * 0.0001 = -5
+    ex.onCandle('BTCUSDT', T0 + 8 * H, 51_000, 51_500, 50_500, 51_000, 10); // -51,000 * -0.0002 = +10.2
+    ex.onCandle('BTCUSDT', T0 + 16 * H, 49_000, 49_500, 48_500, 49_000, 10); // jittered stamp -> 0.0003: -14.7
+    ex.onCandle('BTCUSDT', T0 + 24 * H, 50_000, 50_000, 50_000, 50_000, 10); // no entry: latest (0.0003) -> -15
+    await order('BTCUSDT', 'sell', 'market', 1);
+    ex.onCandle('BTCUSDT', T0 + 32 * H, 50_000, 50_000, 50_000, 50_000, 10); // flat: nothing
+    expect(funding.map((f) => [f.timeMs - T0, f.rate, f.markPrice])).toEqual([
+      [0, 0.0001, 50_000],
+      [8 * H, -0.0002, 51_000],
+      [16 * H, 0.0003, 49_000],
+      [24 * H, 0.0003, 50_000],
+    ]);
+    const amounts = funding.map((f) => f.amount);
+    [-5, 10.2, -14.7, -15].forEach((v, i) => expect(amounts[i]).toBeCloseTo(v, 9));
+    // paid = 5 - 10.2 + 14.7 + 15 = 24.5
+    expect(trades[0].funding).toBeCloseTo(24.5, 9);
+    expect(ex.totals().funding).toBeCloseTo(24.5, 9);
+    expect(ex.walletBalance()).toBeCloseTo(99_975.5, 9);
+  });
+
+  it('pays a short the constant rate without a series and settles once per 4h boundary under 1h candles', async () => {
+    const { ex, order, funding } = setup({ fundingIntervalHours: 4, fundingRatePerInterval: 0.0005 });
+    ex.onCandle('XUSDT', T0, 100, 100, 100, 100, 100);
+    await order('XUSDT', 'sell', 'market', 2);
+    for (let h = 1; h <= 9; h++) ex.onCandle('XUSDT', T0 + h * H, 100, 100, 100, 100, 100);
+    // settlements at 04:00 and 08:00: each +1 * 2 * 100 * 0.0005 = +0.1
+    expect(funding.map((f) => f.timeMs - T0)).toEqual([4 * H, 8 * H]);
+    expect(funding[0].amount).toBeCloseTo(0.1, 12);
+    expect(ex.walletBalance()).toBeCloseTo(10_000.2, 9);
+  });
+
+  it('credits funding to the isolated margin, moving the liquidation price', async () => {
+    const { ex, order } = setup({ marginMode: 'isolated', leverage: 10, fundingRatePerInterval: 0.001 });
+    ex.onCandle('BTCUSDT', T0 - H, 60_000, 60_000, 60_000, 60_000, 100);
+    await order('BTCUSDT', 'buy', 'market', 0.5); // isolated margin 3,000
+    ex.onCandle('BTCUSDT', T0, 60_000, 60_000, 60_000, 60_000, 100); // pays 0.5 * 60,000 * 0.001 = 30
+    const position = ex.positionOf('BTCUSDT')!;
+    expect(position.margin).toBeCloseTo(2_970, 9);
+    // LP = (2970 - 30000) / (0.002 - 0.5) = 27,030 / 0.498
+    expect(position.liquidationPrice).toBeCloseTo(27_030 / 0.498, 6);
+  });
+
+  if (hasData) {
+    it('settles a 10,000 XRP long over the real XRPUSDT series, including the 2021-12-04 outlier', async () => {
+      const series = parseFundingRateCsv(fs.readFileSync(path.join(dataDir, 'XRPUSDT_funding_8h.csv'), 'utf8'));
+      const candles = fs
+        .readFileSync(path.join(dataDir, 'XRPUSDT_8h_candles.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',').map(Number));
+      const { ex, order, funding } = setup({ initialBalance: 100_000, fundingRates: { XRPUSDT: series } });
+      const [t0, o0, h0, l0, c0] = candles[0];
+      ex.onCandle('XRPUSDT', t0, o0, h0, l0, c0, 1e9);
+      await order('XRPUSDT', 'buy', 'market', 10_000); // at 1.1074
+      for (const [t, o, h, l, c] of candles.slice(1)) ex.onCandle('XRPUSDT', t, o, h, l, c, 1e9);
+      expect(funding).toHaveLength(90);
+      // 2021-11-18 08:00: rate 0.0001 (stamp 1637222400007), open 1.1075 -> -10,000 * 1.1075 * 0.0001 = -1.1075
+      expect(funding[0]).toMatchObject({ timeMs: 1637222400000, rate: 0.0001, markPrice: 1.1075 });
+      expect(funding[0].amount).toBeCloseTo(-1.1075, 10);
+      // 16:00: open 1.0564 -> -1.0564
+      expect(funding[1].amount).toBeCloseTo(-1.0564, 10);
+      // 2021-12-04 08:00: rate -0.00219334, open 0.7497 -> +10,000 * 0.7497 * 0.00219334 = +16.44346998
+      const outlier = funding.find((f) => f.timeMs === 1638604800000)!;
+      expect(outlier.rate).toBe(-0.00219334);
+      expect(outlier.amount).toBeCloseTo(16.44346998, 8);
+      // reference: join each candle open with the CSV row on the same 8h boundary
+      let expectedChange = 0;
+      for (const [t, o] of candles.slice(1)) {
+        const row = [...series.timestampsMs].findIndex((ts) => Math.floor(ts / (8 * H)) * 8 * H === t);
+        expectedChange += -10_000 * o * series.rates[row];
+      }
+      expect(ex.walletBalance() - 100_000).toBeCloseTo(expectedChange, 9);
+    });
+  } else {
+    it('needs no shared data for the real funding series when it is absent', () => {
+      console.log(`shared data not found at ${dataDir}: real-data suite not run`);
+      expect(hasData).toBe(false);
+    });
+  }
+});
+
+describe('order admission', () => {
+  it('rejects leverage above the max of the tier the resulting notional falls in', async () => {
+    const { ex, order } = setup({ initialBalance: 100_000, leverage: 125 });
+    ex.onCandle('BTCUSDT', 0, 60_000, 60_000, 60_000, 60_000, 100);
+    const big = await order('BTCUSDT', 'buy', 'market', 1); // 60,000 notional -> tier 2, max 100x
+    expect(big.status).toBe('rejected');
+    expect(big.reason).toBe('leverage 125x exceeds the max 100x of BTCUSDT tier 2 for notional 60000 USDT');
+    expect((await order('BTCUSDT', 'buy', 'market', 0.5)).status).toBe('filled'); // 30,000 -> tier 1, 125x ok
+    const add = await order('BTCUSDT', 'buy', 'limit', 0.5, { price: 60_000 }); // would reach 60,000
+    expect(add.status).toBe('rejected');
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(0.5);
+  });
+
+  it('rejects a notional past the last tier cap and an order without enough margin', async () => {
+    const rich = setup({ initialBalance: 1e9 });
+    rich.ex.onCandle('BTCUSDT', 0, 60_000, 60_000, 60_000, 60_000, 1e6);
+    expect((await rich.order('BTCUSDT', 'buy', 'market', 250)).reason).toBe(
+      'notional 15000000 USDT of BTCUSDT exceeds the last margin tier cap 12000000 USDT',
+    );
+    const poor = setup({ initialBalance: 1_000, leverage: 10 });
+    poor.ex.onCandle('BTCUSDT', 0, 60_000, 60_000, 60_000, 60_000, 100);
+    const rejected = await poor.order('BTCUSDT', 'buy', 'market', 1);
+    expect(rejected.status).toBe('rejected');
+    expect(rejected.reason).toBe('insufficient margin: BTCUSDT buy of 1 at 60000 needs 6000 USDT (initial margin + fee), available 1000 USDT');
+  });
+
+  it('rejects a market order before any candle gave a price', async () => {
+    const { order } = setup();
+    expect((await order('BTCUSDT', 'buy', 'market', 1)).reason).toBe('no BTCUSDT price yet: a market order needs a processed candle');
+  });
+
+  it('treats a repeated clientOrderId as a no-op returning the first order', async () => {
+    const { ex, fills } = setup({ initialBalance: 100_000 });
+    ex.onCandle('BTCUSDT', 0, 100, 100, 100, 100, 100);
+    const first = await ex.createOrder({ clientOrderId: 'dup', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 });
+    const wallet = ex.walletBalance();
+    const again = await ex.createOrder({ clientOrderId: 'dup', symbol: 'BTCUSDT', side: 'sell', type: 'market', amount: 5 });
+    expect(again).toEqual(first);
+    expect(fills).toHaveLength(1);
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(1);
+    expect(ex.walletBalance()).toBe(wallet);
+  });
+
+  it('never lets a reduce-only order open or flip a position', async () => {
+    const { ex, order } = setup({ initialBalance: 100_000 });
+    ex.onCandle('BTCUSDT', 0, 100, 100, 100, 100, 100);
+    expect((await order('BTCUSDT', 'sell', 'market', 1, { reduceOnly: true })).status).toBe('rejected');
+    await order('BTCUSDT', 'buy', 'market', 1);
+    expect((await order('BTCUSDT', 'buy', 'market', 1, { reduceOnly: true })).status).toBe('rejected');
+    const exit = await order('BTCUSDT', 'sell', 'market', 3, { reduceOnly: true });
+    expect(exit).toMatchObject({ status: 'cancelled', filled: 1 });
+    expect(exit.reason).toBe('reduce-only remainder of 2 BTCUSDT cancelled: position closed');
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(0);
+  });
+
+  it('closes then opens on a flip, journaling the closed long', async () => {
+    const { ex, order, trades } = setup({ initialBalance: 100_000 });
+    ex.onCandle('BTCUSDT', 0, 100, 100, 100, 100, 100);
+    await order('BTCUSDT', 'buy', 'market', 1);
+    ex.onCandle('BTCUSDT', H, 110, 110, 110, 110, 100);
+    await order('BTCUSDT', 'sell', 'market', 3);
+    expect(trades).toHaveLength(1);
+    expect(trades[0]).toMatchObject({ side: 'long', amount: 1, entryPrice: 100, exitPrice: 110, realizedPnl: 10 });
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(-2);
+    expect(ex.positionOf('BTCUSDT')!.entryPrice).toBe(110);
+  });
+});
+
+describe('cancel, market data and lifecycle', () => {
+  it('cancels a resting order, returns a filled one unchanged and refuses an unknown id', async () => {
+    const { ex, order } = setup({ initialBalance: 100_000 });
+    ex.onCandle('BTCUSDT', 0, 100, 100, 100, 100, 100);
+    const filled = await order('BTCUSDT', 'buy', 'market', 1);
+    expect(await ex.cancelOrder(filled.id, 'BTCUSDT')).toEqual(filled);
+    const resting = await order('BTCUSDT', 'buy', 'limit', 1, { price: 90 });
+    const cancelled = await ex.cancelOrder(resting.id, 'BTCUSDT');
+    expect(cancelled).toMatchObject({ status: 'cancelled', reason: 'cancelled by request' });
+    expect(ex.openOrders()).toHaveLength(0);
+    await expect(ex.cancelOrder('nope', 'BTCUSDT')).rejects.toMatchObject({ failure: 'non_retryable' });
+  });
+
+  it('has no market data without a candle source and delegates to one when given', async () => {
+    const { ex } = setup();
+    await expect(ex.fetchOhlcv('BTCUSDT', '1h')).rejects.toThrow(new ExchangeError('non_retryable', 'paper exchange has no market data source'));
+    const candle = { openTimeMs: 0, open: 1, high: 1, low: 1, close: 1, volume: 1 };
+    const withSource = createPaperExchange(
+      { marketType: 'spot', initialBalance: 1, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 },
+      { clock: createManualClock(0), candleSource: { fetchOhlcv: async () => [candle] } },
+    );
+    expect(await withSource.fetchOhlcv('BTCUSDT', '1h')).toEqual([candle]);
+  });
+
+  it('closes idempotently and refuses orders afterwards', async () => {
+    const { ex, order } = setup();
+    await ex.close();
+    await ex.close();
+    await expect(order('BTCUSDT', 'buy', 'market', 1)).rejects.toBeInstanceOf(ExchangeError);
+  });
+
+  it('throws on a candle that does not advance in time or is inconsistent', () => {
+    const { ex } = setup();
+    ex.onCandle('BTCUSDT', H, 100, 100, 100, 100, 1);
+    expect(() => ex.onCandle('BTCUSDT', H, 100, 100, 100, 100, 1)).toThrow(ValidationError);
+    expect(() => ex.onCandle('BTCUSDT', 2 * H, 100, 99, 98, 100, 1)).toThrow(ValidationError);
+    expect(() => ex.onCandle('BTCUSDT', 2 * H, 100, 100, 100, Number.NaN, 1)).toThrow(ValidationError);
+  });
+});
+
+type Op =
+  | { k: 'candle'; s: number; gap: number; ret: number; up: number; down: number; vol: number }
+  | { k: 'market' | 'limit' | 'stop'; s: number; buy: boolean; frac: number; offset: number; reduceOnly: boolean }
+  | { k: 'cancel'; pick: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({
+    k: fc.constant('candle' as const),
+    s: fc.integer({ min: 0, max: 1 }),
+    gap: fc.double({ min: -0.2, max: 0.2, noNaN: true }),
+    ret: fc.double({ min: -0.3, max: 0.3, noNaN: true }),
+    up: fc.double({ min: 0, max: 0.3, noNaN: true }),
+    down: fc.double({ min: 0, max: 0.3, noNaN: true }),
+    vol: fc.oneof(fc.constant(0), fc.double({ min: 1, max: 1_000, noNaN: true })),
+  }) },
+  { weight: 3, arbitrary: fc.record({
+    k: fc.constantFrom('market' as const, 'limit' as const, 'stop' as const),
+    s: fc.integer({ min: 0, max: 1 }),
+    buy: fc.boolean(),
+    frac: fc.double({ min: 0.001, max: 3, noNaN: true }),
+    offset: fc.double({ min: -0.2, max: 0.2, noNaN: true }),
+    reduceOnly: fc.integer({ min: 0, max: 3 }).map((i) => i === 0),
+  }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('cancel' as const), pick: fc.nat() }) },
+);
+
+const configArb = fc.record({
+  marketType: fc.constantFrom('spot' as const, 'futures' as const),
+  marginMode: fc.constantFrom('isolated' as const, 'cross' as const),
+  leverage: fc.integer({ min: 1, max: 50 }),
+  makerFeeBps: fc.double({ min: -1, max: 5, noNaN: true }),
+  takerFeeBps: fc.double({ min: 0, max: 10, noNaN: true }),
+  spreadBps: fc.double({ min: 0, max: 10, noNaN: true }),
+  slippageBps: fc.double({ min: 0, max: 10, noNaN: true }),
+  maxVolumeShare: fc.double({ min: 0.05, max: 1, noNaN: true }),
+  fundingRatePerInterval: fc.double({ min: -0.002, max: 0.002, noNaN: true }),
+});
+
+describe('accounting invariant (property)', () => {
+  it('keeps equity = initial + realised + unrealised - fees - funding = initial + cash flows + holdings at mark', async () => {
+    const seen = { fills: 0, liquidations: 0, fundings: 0, trades: 0 };
+    await fc.assert(
+      fc.asyncProperty(configArb, fc.array(opArb, { minLength: 5, maxLength: 80, size: 'max' }), async (raw, ops) => {
+        const config: PaperExchangeConfig = { ...raw, initialBalance: 10_000, leverage: raw.marketType === 'spot' ? 1 : raw.leverage };
+        const symbols = ['AAAUSDT', 'BBBUSDT'];
+        const cashFlow = { value: 0 };
+        const holdings = [0, 0];
+        let feeSum = 0;
+        let fundingSum = 0;
+        const ex = createPaperExchange(config, {
+          clock: createManualClock(0),
+          listener: {
+            onFill: (f) => {
+              const signed = f.side === 'buy' ? f.amount : -f.amount;
+              cashFlow.value += -signed * f.price - f.fee;
+              holdings[symbols.indexOf(f.symbol)] += signed;
+              feeSum += f.fee;
+              seen.fills++;
+            },
+            onLiquidation: () => seen.liquidations++,
+            onTradeClosed: () => seen.trades++,
+            onFunding: (f) => {
+              cashFlow.value += f.amount;
+              fundingSum -= f.amount;
+              seen.fundings++;
+            },
+          },
+        });
+        const close = [100, 50];
+        const time = [0, 0];
+        const orderIds: [string, string][] = [];
+        for (let s = 0; s < 2; s++) ex.onCandle(symbols[s], 0, close[s], close[s], close[s], close[s], 500);
+        let n = 0;
+        for (const op of ops) {
+          if (op.k === 'candle') {
+            const open = close[op.s] * (1 + op.gap);
+            const c = open * (1 + op.ret);
+            time[op.s] += 4 * H;
+            ex.onCandle(symbols[op.s], time[op.s], open, Math.max(open, c) * (1 + op.up), Math.min(open, c) * (1 - op.down), c, op.vol);
+            close[op.s] = c;
+          } else if (op.k === 'cancel') {
+            if (orderIds.length > 0) {
+              const [id, symbol] = orderIds[op.pick % orderIds.length];
+              await ex.cancelOrder(id, symbol);
+            }
+          } else {
+            const symbol = symbols[op.s];
+            const amount = (op.frac * 10_000) / close[op.s] / 4;
+            const ref = close[op.s] * (1 + op.offset);
+            const placed = await ex.createOrder({
+              clientOrderId: `p${++n}`,
+              symbol,
+              side: op.buy ? 'buy' : 'sell',
+              type: op.k,
+              amount,
+              price: op.k === 'limit' ? ref : undefined,
+              stopPrice: op.k === 'stop' ? ref : undefined,
+              reduceOnly: op.reduceOnly,
+            });
+            orderIds.push([placed.id, symbol]);
+          }
+          const totals = ex.totals();
+          const equity = ex.equity();
+          expect(Number.isFinite(equity)).toBe(true);
+          expect(Number.isFinite(ex.walletBalance())).toBe(true);
+          const tolerance = 1e-7 * (10_000 * config.leverage! * 10);
+          expect(Math.abs(equity - (10_000 + totals.realizedPnl + totals.unrealizedPnl - totals.fees - totals.funding))).toBeLessThan(tolerance);
+          const markToMarket = 10_000 + cashFlow.value + holdings[0] * ex.lastPrice(symbols[0]) + holdings[1] * ex.lastPrice(symbols[1]);
+          expect(Math.abs(equity - markToMarket)).toBeLessThan(tolerance);
+          expect(Math.abs(totals.fees - feeSum)).toBeLessThan(tolerance);
+          expect(Math.abs(totals.funding - fundingSum)).toBeLessThan(tolerance);
+          for (let s = 0; s < 2; s++) {
+            const amount = ex.positionAmountSigned(symbols[s]);
+            expect(Math.abs(amount - holdings[s])).toBeLessThan(1e-9 * Math.max(1, Math.abs(holdings[s])));
+            if (config.marketType === 'spot') expect(amount).toBeGreaterThanOrEqual(0);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // the generated sequences do reach fills, round trips, funding and liquidations
+    console.log(`invariant property exercised ${JSON.stringify(seen)}`);
+    expect(Math.min(seen.fills, seen.trades, seen.fundings, seen.liquidations)).toBeGreaterThan(0);
+  });
+});

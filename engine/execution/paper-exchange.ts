@@ -1,0 +1,1033 @@
+/**
+ * PaperExchange: an in-memory venue simulation (spot, or linear USDⓈ-M perpetual futures in
+ * one-way mode) behind the `Exchange` port, plus a synchronous, allocation-free per-candle API
+ * for the backtest hot path.
+ *
+ * Simulation rules (all documented choices, not venue facts):
+ * - Market orders fill at once against the last candle's close (the price at decision time),
+ *   moved against the trader by `spreadBps / 2 + slippageBps`, as a taker, capped at
+ *   `maxVolumeShare × last candle volume`; the remainder fills on following candles at their open
+ *   with the same adjustment (status `partially_filled` meanwhile).
+ * - Within a candle: funding settlements first, then market remainders and already-triggered
+ *   stops (at the open), then newly triggered stops, then limits (pessimistic: stops before
+ *   take-profits), each group in creation order, all sharing one volume budget
+ *   (`maxVolumeShare × candle volume`, reset at every candle). Orders are only evaluated on
+ *   candles processed after they were created.
+ * - Limit buy fills when low <= price, at the limit price, as a maker (also on a gap below it);
+ *   limit sell when high >= price. A marketable limit rests until the next candle.
+ * - Stop buy triggers when high >= stopPrice and fills as a taker at max(stopPrice, open) moved up by
+ *   `spreadBps / 2 + slippageBps` (a gap fills at the open); stop sell symmetric with min(...) and down.
+ * - Funding (futures): a settlement at time T (multiples of `fundingIntervalHours` since the Unix
+ *   epoch, i.e. 00:00/08:00/16:00 UTC by default) is applied when the first candle with
+ *   openTimeMs >= T is processed, before that candle's fills, to the position held then, at
+ *   mark = that candle's open (exact when candles open on settlement times).
+ * - Mark price = the candle close (simplification: mark = traded price). After fills the position
+ *   is marked at the close and the liquidation price recomputed; a long is liquidated when the
+ *   candle's low <= LP (short: high >= LP), closed at LP (also on a gap through LP: losses beyond LP
+ *   are not modelled) with the taker fee; all open orders of that symbol are cancelled. In cross
+ *   mode only the position whose LP is hit is closed.
+ * - Fees on every fill are charged to the wallet (in isolated mode too); funding goes to the
+ *   wallet and, in isolated mode, also to that position's isolated margin.
+ * - Event times: fills in `createOrder` use `clock.nowMs()`; fills and liquidations inside a candle
+ *   use the candle's openTimeMs; funding uses the settlement time.
+ * - Admission: an order is rejected at creation (status `rejected`, reason quoting values) for
+ *   leverage above its tier's max for the resulting notional, a notional past the last tier,
+ *   insufficient margin/cash, a spot sell beyond holdings, a reduce-only order that would not reduce,
+ *   or a market order before any candle. A resting order that is no longer admissible when it would
+ *   fill is `cancelled` with the reason. Reduce-only orders and spot sells are capped at the position;
+ *   their remainder is cancelled once the position is closed.
+ * - No price/amount precision rounding: this venue has no instrument metadata.
+ *
+ * Accounting invariant (tested): equity = initialBalance + realised + unrealised − fees − funding,
+ * where wallet = initialBalance + realised − fees − funding and equity = wallet + Σ unrealised.
+ * Spot uses the same books: a holding's "margin" is its cost basis, cash = wallet − Σ cost basis.
+ */
+import type { Clock } from '../core/ports';
+import type { Candle, MarginMode, MarketType, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
+import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
+import type { Balance, Exchange, Order, OrderRequest, Position } from './exchange';
+import {
+  DEFAULT_MARGIN_TIERS,
+  findMarginTierIndex,
+  liquidationPriceOf,
+  maintenanceMargin,
+  validateMarginTiers,
+  type MarginTier,
+} from './margin-tiers';
+import { fundingPayment, fundingRateIndexAt, normalizeFundingRates, type FundingRateSeries, type NormalizedFundingRates } from './funding';
+
+/** Why a position went back to zero. `reduce` = a reduce-only non-stop order; `signal` = any other order. */
+export const ExitReason = { Signal: 'signal', Stop: 'stop', Liquidation: 'liquidation', Reduce: 'reduce' } as const;
+export type ExitReason = (typeof ExitReason)[keyof typeof ExitReason];
+
+/** Fee class of a fill. */
+export const Liquidity = { Maker: 'maker', Taker: 'taker' } as const;
+export type Liquidity = (typeof Liquidity)[keyof typeof Liquidity];
+
+/**
+ * Settings of a PaperExchange. Rates in basis points (1 bp = 0.01 %), money in `quoteCurrency`.
+ * Validated by `createPaperExchange` (ValidationError naming the field and value).
+ */
+export interface PaperExchangeConfig {
+  /** Port id; default "paper". */
+  id?: string;
+  marketType: MarketType;
+  /** Settlement currency; default "USDT". */
+  quoteCurrency?: string;
+  /** Starting wallet balance, > 0. */
+  initialBalance: number;
+  /** Limit-order fee, bps; may be negative (rebate) down to −100. */
+  makerFeeBps: number;
+  /** Market/stop/liquidation fee, bps, >= 0. */
+  takerFeeBps: number;
+  /** Full bid-ask spread, bps, >= 0; a taker pays half of it. */
+  spreadBps: number;
+  /** Extra adverse move on taker fills, bps, >= 0. */
+  slippageBps: number;
+  /** Largest share of a candle's volume this account may trade, in (0, 1]. */
+  maxVolumeShare: number;
+  /** Futures leverage for every position, >= 1; default 1. Spot: must be 1 or absent. */
+  leverage?: number;
+  /** Futures margin mode; default "cross". */
+  marginMode?: MarginMode;
+  /**
+   * Maintenance-margin tiers per symbol (see `parseBinanceBrackets`); key "*" is a fallback for
+   * unlisted symbols; otherwise `DEFAULT_MARGIN_TIERS` (BTCUSDT tiers 1-4) apply.
+   */
+  tiers?: ReadonlyMap<string, readonly MarginTier[]> | Readonly<Record<string, readonly MarginTier[]>>;
+  /**
+   * Funding-rate history per symbol. A settlement uses the latest entry at or before it (entries
+   * rounded down to the interval); before the first entry, or for unlisted symbols, `fundingRatePerInterval`.
+   */
+  fundingRates?: ReadonlyMap<string, FundingRateSeries> | Readonly<Record<string, FundingRateSeries>>;
+  /** Constant rate per settlement when no series applies; default 0.0001 (0.01 %). */
+  fundingRatePerInterval?: number;
+  /** Hours between settlements, > 0; default 8. */
+  fundingIntervalHours?: number;
+}
+
+/** A fill, as reported to `onFill`. Liquidations report orderId `liquidation-<n>`. */
+export interface PaperFill {
+  orderId: string;
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  amount: number;
+  price: number;
+  fee: number;
+  timeMs: number;
+  liquidity: Liquidity;
+}
+
+/**
+ * A round trip, reported when a position returns to zero (a flip reports the close, then opens anew).
+ * `amount` = total base amount opened; `entryPrice`/`exitPrice` are volume-weighted over all entries/exits;
+ * `realizedPnl` is the gross price PnL; `fees` (all entry and exit fees) and `funding` (paid > 0) are separate,
+ * so the net result is realizedPnl − fees − funding.
+ */
+export interface PaperTradeClosed {
+  symbol: string;
+  side: 'long' | 'short';
+  amount: number;
+  entryPrice: number;
+  exitPrice: number;
+  entryTimeMs: number;
+  exitTimeMs: number;
+  realizedPnl: number;
+  fees: number;
+  funding: number;
+  exitReason: ExitReason;
+}
+
+/** One funding settlement of one position. `amount` is the wallet change (negative = paid). */
+export interface PaperFunding {
+  symbol: string;
+  timeMs: number;
+  rate: number;
+  amount: number;
+  markPrice: number;
+  /** Signed position size at the settlement. */
+  positionAmount: number;
+}
+
+/** A forced close at the liquidation price. */
+export interface PaperLiquidation {
+  symbol: string;
+  side: 'long' | 'short';
+  amount: number;
+  price: number;
+  timeMs: number;
+  /** Gross realised PnL of the forced close. */
+  realizedPnl: number;
+  fee: number;
+}
+
+/** Optional synchronous callbacks. Objects are only built when the matching callback exists. */
+export interface PaperExchangeListener {
+  onOrderUpdate?(order: Order): void;
+  onFill?(fill: PaperFill): void;
+  onTradeClosed?(trade: PaperTradeClosed): void;
+  onFunding?(funding: PaperFunding): void;
+  onLiquidation?(liquidation: PaperLiquidation): void;
+}
+
+/** Historical candles for `fetchOhlcv` (e.g. a repository adapter). */
+export interface PaperCandleSource {
+  fetchOhlcv(symbol: string, timeframe: Timeframe, sinceMs?: number, limit?: number): Promise<Candle[]>;
+}
+
+/**
+ * Live, read-only view of a symbol's position (updated in place by the simulation; copy fields you
+ * want to keep). `liquidationPrice` is refreshed on that symbol's candles and fills only (in cross mode
+ * other symbols' marks move it; `fetchPosition` recomputes it).
+ */
+export interface PositionView {
+  readonly symbol: string;
+  /** Base amount, > 0 long, < 0 short. */
+  readonly amountSigned: number;
+  readonly entryPrice: number;
+  readonly markPrice: number;
+  readonly unrealizedPnl: number;
+  /** Gross realised PnL of partial reductions of this position. */
+  readonly realizedPnl: number;
+  /** Isolated wallet / cross initial margin (futures) or cost basis (spot). */
+  readonly margin: number;
+  /** NaN when none. */
+  readonly liquidationPrice: number;
+  readonly feesPaid: number;
+  readonly fundingPaid: number;
+  readonly openedAtMs: number;
+}
+
+/** Account-level sums, quote currency. `funding` > 0 means paid. */
+export interface PaperAccountTotals {
+  initialBalance: number;
+  realizedPnl: number;
+  unrealizedPnl: number;
+  fees: number;
+  funding: number;
+  walletBalance: number;
+  equity: number;
+}
+
+/** The simulation: the async `Exchange` port plus a synchronous hot-path API. */
+export interface PaperExchange extends Exchange {
+  /**
+   * Stable small integer for a symbol (creates its book on first use), for `onCandleAt`.
+   */
+  symbolIndex(symbol: string): number;
+  /**
+   * Advances the simulation by one closed candle of `symbol` (see the module doc for the rules).
+   * O(open orders of the symbol + symbols), allocation-free unless an event fires with a listener.
+   * @throws ValidationError when openTimeMs does not increase for the symbol, or the candle is not
+   * finite/consistent (low > 0, low <= open,close <= high, volume >= 0).
+   */
+  onCandle(symbol: string, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
+  /** `onCandle` by `symbolIndex`, skipping the symbol lookup. @throws ValidationError for an unknown index. */
+  onCandleAt(symbolIndex: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
+  /** Wallet + unrealised PnL, quote currency. */
+  equity(): number;
+  /** initialBalance + realised − fees − funding, quote currency. */
+  walletBalance(): number;
+  /** Signed base amount (0 when flat or unknown). */
+  positionAmountSigned(symbol: string): number;
+  /** Live read-only view (not a copy), or null when flat or unknown. */
+  positionOf(symbol: string): PositionView | null;
+  /** Last candle close, NaN before the first candle. */
+  lastPrice(symbol: string): number;
+  /** Number of symbols with an open position. Allocation-free. */
+  openPositionCount(): number;
+  /** Sum over open positions of |amount| x mark price, quote currency. Allocation-free. */
+  grossNotional(): number;
+  /** Account sums (allocates; not for the hot path). */
+  totals(): PaperAccountTotals;
+  /** Snapshots of open (new / partially_filled) orders, optionally of one symbol. */
+  openOrders(symbol?: string): Order[];
+}
+
+/** Dependencies: time source, optional listener and optional candle source for `fetchOhlcv`. */
+export interface PaperExchangeDeps {
+  clock: Clock;
+  listener?: PaperExchangeListener;
+  candleSource?: PaperCandleSource;
+}
+
+interface OrderState {
+  id: string;
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  sideSign: 1 | -1;
+  type: OrderType;
+  status: OrderStatus;
+  amount: number;
+  filled: number;
+  filledNotional: number;
+  price: number | null;
+  stopPrice: number | null;
+  fee: number;
+  reduceOnly: boolean;
+  createdAtMs: number;
+  updatedAtMs: number;
+  reason: string | null;
+  /** Stop orders: trigger seen, now a resting market order. */
+  triggered: boolean;
+}
+
+interface SymbolState {
+  symbol: string;
+  amountSigned: number;
+  entryPrice: number;
+  markPrice: number;
+  unrealizedPnl: number;
+  realizedPnl: number;
+  margin: number;
+  liquidationPrice: number;
+  feesPaid: number;
+  fundingPaid: number;
+  openedAtMs: number;
+  openedQty: number;
+  entryNotional: number;
+  closedQty: number;
+  exitNotional: number;
+  lastOpenTimeMs: number;
+  lastVolume: number;
+  usedVolume: number;
+  nextFundingMs: number;
+  fundingCursor: number;
+  funding: NormalizedFundingRates | null;
+  tiers: readonly MarginTier[];
+  openOrders: OrderState[];
+}
+
+interface ResolvedConfig {
+  id: string;
+  marketType: MarketType;
+  quoteCurrency: string;
+  initialBalance: number;
+  makerFee: number;
+  takerFee: number;
+  takerAdjust: number;
+  maxVolumeShare: number;
+  leverage: number;
+  marginMode: MarginMode;
+  tiers: Map<string, readonly MarginTier[]>;
+  fundingRates: Map<string, NormalizedFundingRates>;
+  fundingRatePerInterval: number;
+  fundingIntervalMs: number;
+}
+
+/** Relative tolerance for treating two amounts as equal. */
+const AMOUNT_EPSILON = 1e-9;
+
+function finite(field: string, value: unknown, test: (n: number) => boolean, reason: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !test(value)) throw new ValidationError(field, value, reason);
+  return value;
+}
+
+function entriesOf<T>(value: ReadonlyMap<string, T> | Readonly<Record<string, T>> | undefined, field: string): [string, T][] {
+  if (value === undefined) return [];
+  if (value instanceof Map) return [...(value as ReadonlyMap<string, T>).entries()];
+  if (typeof value === 'object' && value !== null) return Object.entries(value as Record<string, T>);
+  throw new ValidationError(field, value, 'expected a Map or a plain object keyed by symbol');
+}
+
+function resolveConfig(config: PaperExchangeConfig): ResolvedConfig {
+  if (!config || typeof config !== 'object') throw new ValidationError('config', config, 'expected an object');
+  if (config.marketType !== 'spot' && config.marketType !== 'futures') {
+    throw new ValidationError('marketType', config.marketType, 'expected "spot" or "futures"');
+  }
+  const quoteCurrency = config.quoteCurrency ?? 'USDT';
+  if (typeof quoteCurrency !== 'string' || quoteCurrency === '') throw new ValidationError('quoteCurrency', quoteCurrency, 'expected a non-empty string');
+  const initialBalance = finite('initialBalance', config.initialBalance, (n) => n > 0, 'expected a finite number > 0');
+  const makerFeeBps = finite('makerFeeBps', config.makerFeeBps, (n) => n >= -100 && n < 10_000, 'expected a finite number in [-100, 10000)');
+  const takerFeeBps = finite('takerFeeBps', config.takerFeeBps, (n) => n >= 0 && n < 10_000, 'expected a finite number in [0, 10000)');
+  const spreadBps = finite('spreadBps', config.spreadBps, (n) => n >= 0 && n < 10_000, 'expected a finite number in [0, 10000)');
+  const slippageBps = finite('slippageBps', config.slippageBps, (n) => n >= 0 && n < 10_000, 'expected a finite number in [0, 10000)');
+  if (spreadBps / 2 + slippageBps >= 10_000) throw new ValidationError('slippageBps', slippageBps, 'spreadBps / 2 + slippageBps must stay below 10000');
+  const maxVolumeShare = finite('maxVolumeShare', config.maxVolumeShare, (n) => n > 0 && n <= 1, 'expected a number in (0, 1]');
+  const futures = config.marketType === 'futures';
+  const leverage = config.leverage ?? 1;
+  if (futures) finite('leverage', leverage, (n) => n >= 1, 'expected a finite number >= 1');
+  else if (leverage !== 1) throw new ValidationError('leverage', config.leverage, 'spot trading has no leverage; use 1 or omit it');
+  const marginMode = config.marginMode ?? 'cross';
+  if (marginMode !== 'isolated' && marginMode !== 'cross') throw new ValidationError('marginMode', marginMode, 'expected "isolated" or "cross"');
+  const fundingRatePerInterval = finite('fundingRatePerInterval', config.fundingRatePerInterval ?? 0.0001, () => true, 'expected a finite number');
+  const fundingIntervalHours = finite('fundingIntervalHours', config.fundingIntervalHours ?? 8, (n) => n > 0, 'expected a finite number > 0');
+  const fundingIntervalMs = Math.round(fundingIntervalHours * 3_600_000);
+  const tiers = new Map<string, readonly MarginTier[]>();
+  for (const [symbol, list] of entriesOf(config.tiers, 'tiers')) tiers.set(symbol, validateMarginTiers(symbol, list));
+  const fundingRates = new Map<string, NormalizedFundingRates>();
+  for (const [symbol, series] of entriesOf(config.fundingRates, 'fundingRates')) {
+    fundingRates.set(symbol, normalizeFundingRates(symbol, series, fundingIntervalMs));
+  }
+  return {
+    id: config.id ?? 'paper',
+    marketType: config.marketType,
+    quoteCurrency,
+    initialBalance,
+    makerFee: makerFeeBps / 10_000,
+    takerFee: takerFeeBps / 10_000,
+    takerAdjust: (spreadBps / 2 + slippageBps) / 10_000,
+    maxVolumeShare,
+    leverage,
+    marginMode,
+    tiers,
+    fundingRates,
+    fundingRatePerInterval,
+    fundingIntervalMs,
+  };
+}
+
+function isTerminal(status: OrderStatus): boolean {
+  return status === 'filled' || status === 'cancelled' || status === 'rejected';
+}
+
+/**
+ * Builds a PaperExchange.
+ * @throws ValidationError naming the config field and value when the config is invalid.
+ */
+export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExchangeDeps): PaperExchange {
+  const cfg = resolveConfig(config);
+  if (!deps || !deps.clock || typeof deps.clock.nowMs !== 'function') throw new ValidationError('deps.clock', deps?.clock, 'expected a Clock');
+  const { clock, listener, candleSource } = deps;
+  const futures = cfg.marketType === 'futures';
+  const cross = cfg.marginMode === 'cross';
+  const quote = cfg.quoteCurrency;
+
+  const states: SymbolState[] = [];
+  const indexBySymbol = new Map<string, number>();
+  const ordersById = new Map<string, OrderState>();
+  const ordersByClientId = new Map<string, OrderState>();
+
+  let wallet = cfg.initialBalance;
+  let realizedTotal = 0;
+  let feesTotal = 0;
+  let fundingTotal = 0;
+  let orderSeq = 0;
+  let liquidationSeq = 0;
+  let processing = 0;
+  let closed = false;
+  /** Outputs of the last `executeFill`, kept in scalars so the hot path allocates nothing. */
+  let lastFillFee = 0;
+  let lastFillRealized = 0;
+
+  function symbolIndex(symbol: string): number {
+    const found = indexBySymbol.get(symbol);
+    if (found !== undefined) return found;
+    if (typeof symbol !== 'string' || symbol === '') throw new ValidationError('symbol', symbol, 'expected a non-empty string');
+    const st: SymbolState = {
+      symbol,
+      amountSigned: 0,
+      entryPrice: 0,
+      markPrice: NaN,
+      unrealizedPnl: 0,
+      realizedPnl: 0,
+      margin: 0,
+      liquidationPrice: NaN,
+      feesPaid: 0,
+      fundingPaid: 0,
+      openedAtMs: NaN,
+      openedQty: 0,
+      entryNotional: 0,
+      closedQty: 0,
+      exitNotional: 0,
+      lastOpenTimeMs: -Infinity,
+      lastVolume: 0,
+      usedVolume: 0,
+      nextFundingMs: NaN,
+      fundingCursor: -1,
+      funding: cfg.fundingRates.get(symbol) ?? null,
+      tiers: cfg.tiers.get(symbol) ?? cfg.tiers.get('*') ?? DEFAULT_MARGIN_TIERS,
+      openOrders: [],
+    };
+    states.push(st);
+    indexBySymbol.set(symbol, states.length - 1);
+    return states.length - 1;
+  }
+
+  function stateOf(symbol: string): SymbolState | undefined {
+    const i = indexBySymbol.get(symbol);
+    return i === undefined ? undefined : states[i];
+  }
+
+  function snapshot(o: OrderState): Order {
+    return {
+      id: o.id,
+      clientOrderId: o.clientOrderId,
+      symbol: o.symbol,
+      side: o.side,
+      type: o.type,
+      status: o.status,
+      amount: o.amount,
+      filled: o.filled,
+      price: o.price,
+      stopPrice: o.stopPrice,
+      averagePrice: o.filled > 0 ? o.filledNotional / o.filled : NaN,
+      fee: o.fee,
+      reduceOnly: o.reduceOnly,
+      createdAtMs: o.createdAtMs,
+      updatedAtMs: o.updatedAtMs,
+      reason: o.reason,
+    };
+  }
+
+  function notifyOrder(o: OrderState): void {
+    if (listener?.onOrderUpdate) listener.onOrderUpdate(snapshot(o));
+  }
+
+  function finishOrder(o: OrderState, status: OrderStatus, reason: string, timeMs: number): void {
+    o.status = status;
+    o.reason = reason;
+    o.updatedAtMs = timeMs;
+    notifyOrder(o);
+  }
+
+  /** Free quote balance: spot cash, or futures available balance (cross includes unrealised PnL). */
+  function available(): number {
+    let used = 0;
+    let upnl = 0;
+    for (let i = 0; i < states.length; i++) {
+      const st = states[i];
+      if (st.amountSigned !== 0) {
+        used += st.margin;
+        upnl += st.unrealizedPnl;
+      }
+    }
+    return futures && cross ? wallet - used + upnl : wallet - used;
+  }
+
+  function refreshLiquidation(st: SymbolState): void {
+    if (!futures || st.amountSigned === 0) {
+      st.liquidationPrice = NaN;
+      return;
+    }
+    const size = Math.abs(st.amountSigned);
+    const mark = st.markPrice === st.markPrice ? st.markPrice : st.entryPrice;
+    if (!cross) {
+      st.liquidationPrice = liquidationPriceOf(Math.sign(st.amountSigned), size, st.entryPrice, st.margin, 0, 0, mark, st.tiers);
+      return;
+    }
+    let otherMm = 0;
+    let otherUpnl = 0;
+    for (let i = 0; i < states.length; i++) {
+      const o = states[i];
+      if (o === st || o.amountSigned === 0) continue;
+      otherMm += maintenanceMargin(o.tiers, Math.abs(o.amountSigned) * o.markPrice);
+      otherUpnl += o.unrealizedPnl;
+    }
+    st.liquidationPrice = liquidationPriceOf(Math.sign(st.amountSigned), size, st.entryPrice, wallet, otherMm, otherUpnl, mark, st.tiers);
+  }
+
+  /**
+   * Reason an (already clamped) fill of `qty` at `price` may not happen, or null. Reductions are
+   * always allowed; openings need the tier's leverage and enough margin (futures) or cash (spot).
+   */
+  function admissionError(st: SymbolState, side: OrderSide, sideSign: number, qty: number, price: number, feeRate: number, reduceOnly: boolean): string | null {
+    const s = st.amountSigned;
+    const abs = Math.abs(s);
+    const dir = Math.sign(s);
+    const closeQty = s !== 0 && dir !== sideSign ? Math.min(qty, abs) : 0;
+    const openQty = qty - closeQty;
+    if (reduceOnly) {
+      return closeQty > 0 ? null : `reduce-only ${side} of ${qty} ${st.symbol} would not reduce the position (amount ${s})`;
+    }
+    if (!futures) {
+      if (sideSign < 0) return qty <= abs * (1 + AMOUNT_EPSILON) ? null : `spot cannot sell ${qty} ${st.symbol}: holding ${abs}`;
+      const cost = qty * price * (1 + feeRate);
+      const cash = available();
+      return cost <= cash ? null : `insufficient balance: buying ${qty} ${st.symbol} at ${price} costs ${cost} ${quote} with fee, available ${cash} ${quote}`;
+    }
+    if (openQty <= qty * AMOUNT_EPSILON) return null;
+    const notional = (closeQty > 0 ? openQty : abs + openQty) * price;
+    const ti = findMarginTierIndex(st.tiers, notional);
+    if (ti < 0) {
+      return `notional ${notional} ${quote} of ${st.symbol} exceeds the last margin tier cap ${st.tiers[st.tiers.length - 1].notionalCap} ${quote}`;
+    }
+    const tier = st.tiers[ti];
+    if (cfg.leverage > tier.maxLeverage) {
+      return `leverage ${cfg.leverage}x exceeds the max ${tier.maxLeverage}x of ${st.symbol} tier ${tier.bracket} for notional ${notional} ${quote}`;
+    }
+    let avail = available();
+    if (closeQty > 0) {
+      avail += (st.margin * closeQty) / abs + (price - st.entryPrice) * closeQty * dir - (cross ? (st.unrealizedPnl * closeQty) / abs : 0);
+    }
+    const required = (openQty * price) / cfg.leverage + qty * price * feeRate;
+    return required <= avail
+      ? null
+      : `insufficient margin: ${st.symbol} ${side} of ${qty} at ${price} needs ${required} ${quote} (initial margin + fee), available ${avail} ${quote}`;
+  }
+
+  /**
+   * Books one fill: fee, realised PnL and margin release on the reducing part, average entry and
+   * margin on the opening part; emits onFill and, when the position returns to zero, onTradeClosed.
+   */
+  function executeFill(
+    st: SymbolState,
+    side: OrderSide,
+    sideSign: number,
+    qty: number,
+    price: number,
+    liquidity: Liquidity,
+    timeMs: number,
+    orderId: string,
+    clientOrderId: string,
+    exitReason: ExitReason,
+  ): void {
+    const fee = qty * price * (liquidity === 'maker' ? cfg.makerFee : cfg.takerFee);
+    const s = st.amountSigned;
+    const abs = Math.abs(s);
+    const dir = Math.sign(s);
+    const closeQty = s !== 0 && dir !== sideSign ? Math.min(qty, abs) : 0;
+    const openQty = qty - closeQty;
+    const closeFee = closeQty > 0 ? (fee * closeQty) / qty : 0;
+    wallet -= fee;
+    feesTotal += fee;
+    lastFillFee = fee;
+    lastFillRealized = 0;
+    let closedTrade: PaperTradeClosed | null = null;
+    if (closeQty > 0) {
+      const realized = (price - st.entryPrice) * closeQty * dir;
+      lastFillRealized = realized;
+      wallet += realized;
+      realizedTotal += realized;
+      st.realizedPnl += realized;
+      st.feesPaid += closeFee;
+      st.closedQty += closeQty;
+      st.exitNotional += closeQty * price;
+      if (closeQty === abs) {
+        if (listener?.onTradeClosed) {
+          closedTrade = {
+            symbol: st.symbol,
+            side: dir > 0 ? 'long' : 'short',
+            amount: st.openedQty,
+            entryPrice: st.entryNotional / st.openedQty,
+            exitPrice: st.exitNotional / st.closedQty,
+            entryTimeMs: st.openedAtMs,
+            exitTimeMs: timeMs,
+            realizedPnl: st.realizedPnl,
+            fees: st.feesPaid,
+            funding: st.fundingPaid,
+            exitReason,
+          };
+        }
+        st.amountSigned = 0;
+        st.entryPrice = 0;
+        st.margin = 0;
+        st.realizedPnl = 0;
+        st.feesPaid = 0;
+        st.fundingPaid = 0;
+        st.openedAtMs = NaN;
+        st.openedQty = 0;
+        st.entryNotional = 0;
+        st.closedQty = 0;
+        st.exitNotional = 0;
+        st.unrealizedPnl = 0;
+      } else {
+        st.margin -= (st.margin * closeQty) / abs;
+        st.amountSigned = s + sideSign * closeQty;
+      }
+    }
+    if (openQty > 0) {
+      const held = Math.abs(st.amountSigned);
+      if (held === 0) {
+        st.openedAtMs = timeMs;
+        st.entryPrice = price;
+      } else {
+        st.entryPrice = (held * st.entryPrice + openQty * price) / (held + openQty);
+      }
+      st.margin += futures ? (openQty * price) / cfg.leverage : openQty * price;
+      st.amountSigned += sideSign * openQty;
+      st.openedQty += openQty;
+      st.entryNotional += openQty * price;
+      st.feesPaid += fee - closeFee;
+    }
+    if (st.amountSigned !== 0) {
+      const mark = st.markPrice === st.markPrice ? st.markPrice : price;
+      st.unrealizedPnl = (mark - st.entryPrice) * st.amountSigned;
+    }
+    refreshLiquidation(st);
+    if (listener?.onFill) {
+      listener.onFill({ orderId, clientOrderId, symbol: st.symbol, side, amount: qty, price, fee, timeMs, liquidity });
+    }
+    if (closedTrade) listener!.onTradeClosed!(closedTrade);
+  }
+
+  /**
+   * Largest amount of `o` that may trade now: reduce-only orders and spot sells are capped at the
+   * position (0 when there is nothing to reduce); an amount within 1e-9 (relative) of the position
+   * it reduces snaps to it, so float dust never leaves a tiny flipped position.
+   */
+  function clampQty(st: SymbolState, o: OrderState, qty: number): number {
+    const s = st.amountSigned;
+    const abs = Math.abs(s);
+    const reducing = s !== 0 && Math.sign(s) !== o.sideSign;
+    if (!o.reduceOnly && (futures || o.sideSign > 0)) {
+      return reducing && Math.abs(qty - abs) <= abs * AMOUNT_EPSILON ? abs : qty;
+    }
+    if (!reducing) return 0;
+    return qty >= abs * (1 - AMOUNT_EPSILON) ? abs : qty;
+  }
+
+  function exitReasonOf(o: OrderState): ExitReason {
+    if (o.type === 'stop') return 'stop';
+    return o.reduceOnly ? 'reduce' : 'signal';
+  }
+
+  /** Tries to fill up to `wanted` of `o`; cancels it with a reason when the fill is not admissible. */
+  function fillOrder(st: SymbolState, o: OrderState, wanted: number, price: number, liquidity: Liquidity, timeMs: number): void {
+    const qty = clampQty(st, o, wanted);
+    if (qty <= 0) {
+      finishOrder(o, 'cancelled', `${o.reduceOnly ? 'reduce-only' : 'spot sell'} order has no ${st.symbol} position left to reduce`, timeMs);
+      return;
+    }
+    const err = admissionError(st, o.side, o.sideSign, qty, price, liquidity === 'maker' ? cfg.makerFee : cfg.takerFee, o.reduceOnly);
+    if (err !== null) {
+      finishOrder(o, 'cancelled', err, timeMs);
+      return;
+    }
+    st.usedVolume += qty;
+    o.filled += qty;
+    o.filledNotional += qty * price;
+    o.updatedAtMs = timeMs;
+    executeFill(st, o.side, o.sideSign, qty, price, liquidity, timeMs, o.id, o.clientOrderId, exitReasonOf(o));
+    o.fee += lastFillFee;
+    const remaining = o.amount - o.filled;
+    if (remaining <= o.amount * AMOUNT_EPSILON) {
+      o.status = 'filled';
+      notifyOrder(o);
+    } else if (qty < wanted && st.amountSigned === 0) {
+      o.status = 'cancelled';
+      o.reason = `${o.reduceOnly ? 'reduce-only' : 'spot sell'} remainder of ${remaining} ${st.symbol} cancelled: position closed`;
+      notifyOrder(o);
+    } else {
+      o.status = 'partially_filled';
+      notifyOrder(o);
+    }
+  }
+
+  function volumeLeft(st: SymbolState): number {
+    return cfg.maxVolumeShare * st.lastVolume - st.usedVolume;
+  }
+
+  function compact(st: SymbolState): void {
+    const orders = st.openOrders;
+    let w = 0;
+    for (let r = 0; r < orders.length; r++) {
+      const o = orders[r];
+      if (!isTerminal(o.status)) orders[w++] = o;
+    }
+    orders.length = w;
+  }
+
+  function processOrders(st: SymbolState, t: number, open: number, high: number, low: number): void {
+    const orders = st.openOrders;
+    const n = orders.length;
+    const adjust = cfg.takerAdjust;
+    processing++;
+    try {
+      for (let i = 0; i < n; i++) {
+        const o = orders[i];
+        if (isTerminal(o.status) || (o.type !== 'market' && !o.triggered)) continue;
+        const qty = Math.min(o.amount - o.filled, volumeLeft(st));
+        if (qty > 0) fillOrder(st, o, qty, open * (1 + o.sideSign * adjust), 'taker', t);
+      }
+      for (let i = 0; i < n; i++) {
+        const o = orders[i];
+        if (isTerminal(o.status) || o.type !== 'stop' || o.triggered) continue;
+        const stop = o.stopPrice as number;
+        if (o.sideSign > 0 ? high >= stop : low <= stop) {
+          o.triggered = true;
+          const base = o.sideSign > 0 ? Math.max(stop, open) : Math.min(stop, open);
+          const qty = Math.min(o.amount - o.filled, volumeLeft(st));
+          if (qty > 0) fillOrder(st, o, qty, base * (1 + o.sideSign * adjust), 'taker', t);
+        }
+      }
+      for (let i = 0; i < n; i++) {
+        const o = orders[i];
+        if (isTerminal(o.status) || o.type !== 'limit') continue;
+        const limit = o.price as number;
+        if (o.sideSign > 0 ? low <= limit : high >= limit) {
+          const qty = Math.min(o.amount - o.filled, volumeLeft(st));
+          if (qty > 0) fillOrder(st, o, qty, limit, 'maker', t);
+        }
+      }
+    } finally {
+      processing--;
+    }
+    compact(st);
+  }
+
+  function settleFunding(st: SymbolState, t: number, open: number): void {
+    const interval = cfg.fundingIntervalMs;
+    if (st.nextFundingMs !== st.nextFundingMs) st.nextFundingMs = Math.ceil(t / interval) * interval;
+    if (st.nextFundingMs > t) return;
+    if (st.amountSigned === 0) {
+      st.nextFundingMs = (Math.floor(t / interval) + 1) * interval;
+      return;
+    }
+    while (st.nextFundingMs <= t && st.amountSigned !== 0) {
+      const at = st.nextFundingMs;
+      let rate = cfg.fundingRatePerInterval;
+      if (st.funding !== null) {
+        const idx = fundingRateIndexAt(st.funding, at, st.fundingCursor);
+        if (idx >= 0) {
+          st.fundingCursor = idx;
+          rate = st.funding.rates[idx];
+        }
+      }
+      const s = st.amountSigned;
+      const amount = fundingPayment(Math.sign(s), Math.abs(s), open, rate);
+      wallet += amount;
+      fundingTotal -= amount;
+      st.fundingPaid -= amount;
+      if (!cross) st.margin += amount;
+      if (listener?.onFunding) listener.onFunding({ symbol: st.symbol, timeMs: at, rate, amount, markPrice: open, positionAmount: s });
+      st.nextFundingMs = at + interval;
+    }
+    if (st.nextFundingMs <= t) st.nextFundingMs = (Math.floor(t / interval) + 1) * interval;
+  }
+
+  function liquidate(st: SymbolState, t: number): void {
+    const s = st.amountSigned;
+    const price = st.liquidationPrice;
+    const qty = Math.abs(s);
+    const side: OrderSide = s > 0 ? 'sell' : 'buy';
+    const id = `liquidation-${++liquidationSeq}`;
+    executeFill(st, side, -Math.sign(s), qty, price, 'taker', t, id, id, 'liquidation');
+    if (listener?.onLiquidation) {
+      listener.onLiquidation({ symbol: st.symbol, side: s > 0 ? 'long' : 'short', amount: qty, price, timeMs: t, realizedPnl: lastFillRealized, fee: lastFillFee });
+    }
+    const orders = st.openOrders;
+    for (let i = 0; i < orders.length; i++) {
+      if (!isTerminal(orders[i].status)) finishOrder(orders[i], 'cancelled', `cancelled by the liquidation of ${st.symbol} at ${price}`, t);
+    }
+    if (processing === 0) compact(st);
+  }
+
+  function onCandleAt(index: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void {
+    const st = states[index];
+    if (st === undefined) throw new ValidationError('symbolIndex', index, 'unknown symbol index; call symbolIndex(symbol) first');
+    if (!(openTimeMs > st.lastOpenTimeMs) || !Number.isFinite(openTimeMs)) {
+      throw new ValidationError(`candle.openTimeMs`, openTimeMs, `must be finite and after the previous ${st.symbol} candle at ${st.lastOpenTimeMs}`);
+    }
+    if (
+      !(low > 0 && low <= open && low <= close && high >= open && high >= close && volume >= 0) ||
+      !Number.isFinite(high) ||
+      !Number.isFinite(volume)
+    ) {
+      throw new ValidationError(`candle ${st.symbol}@${openTimeMs}`, { open, high, low, close, volume }, 'expected finite prices with 0 < low <= open, close <= high and volume >= 0');
+    }
+    st.usedVolume = 0;
+    st.lastVolume = volume;
+    if (futures) settleFunding(st, openTimeMs, open);
+    if (st.openOrders.length > 0) processOrders(st, openTimeMs, open, high, low);
+    st.markPrice = close;
+    st.lastOpenTimeMs = openTimeMs;
+    if (st.amountSigned !== 0) {
+      st.unrealizedPnl = (close - st.entryPrice) * st.amountSigned;
+      if (futures) {
+        refreshLiquidation(st);
+        const lp = st.liquidationPrice;
+        if (lp === lp && (st.amountSigned > 0 ? low <= lp : high >= lp)) liquidate(st, openTimeMs);
+      }
+    }
+  }
+
+  function onCandle(symbol: string, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void {
+    let i = indexBySymbol.get(symbol);
+    if (i === undefined) i = symbolIndex(symbol);
+    onCandleAt(i, openTimeMs, open, high, low, close, volume);
+  }
+
+  function validateRequest(r: OrderRequest): void {
+    if (!r || typeof r !== 'object') throw new ValidationError('order', r, 'expected an OrderRequest');
+    if (typeof r.clientOrderId !== 'string' || r.clientOrderId === '') throw new ValidationError('clientOrderId', r.clientOrderId, 'expected a non-empty string');
+    if (typeof r.symbol !== 'string' || r.symbol === '') throw new ValidationError('symbol', r.symbol, 'expected a non-empty string');
+    if (r.side !== 'buy' && r.side !== 'sell') throw new ValidationError('side', r.side, 'expected "buy" or "sell"');
+    if (r.type !== 'market' && r.type !== 'limit' && r.type !== 'stop') throw new ValidationError('type', r.type, 'expected "market", "limit" or "stop"');
+    finite('amount', r.amount, (n) => n > 0, 'expected a finite number > 0');
+    if (r.type === 'limit') finite('price', r.price, (n) => n > 0, 'a limit order needs a finite price > 0');
+    if (r.type === 'stop') finite('stopPrice', r.stopPrice, (n) => n > 0, 'a stop order needs a finite stopPrice > 0');
+  }
+
+  function ensureOpen(): void {
+    if (closed) throw new ExchangeError(FailureClass.NonRetryable, `paper exchange "${cfg.id}" is closed`);
+  }
+
+  function placeOrder(r: OrderRequest): Order {
+    ensureOpen();
+    validateRequest(r);
+    const existing = ordersByClientId.get(r.clientOrderId);
+    if (existing) return snapshot(existing);
+    const now = clock.nowMs();
+    const st = states[symbolIndex(r.symbol)];
+    const o: OrderState = {
+      id: `${cfg.id}-${++orderSeq}`,
+      clientOrderId: r.clientOrderId,
+      symbol: r.symbol,
+      side: r.side,
+      sideSign: r.side === 'buy' ? 1 : -1,
+      type: r.type,
+      status: 'new',
+      amount: r.amount,
+      filled: 0,
+      filledNotional: 0,
+      price: r.type === 'limit' ? (r.price as number) : null,
+      stopPrice: r.type === 'stop' ? (r.stopPrice as number) : null,
+      fee: 0,
+      reduceOnly: r.reduceOnly === true,
+      createdAtMs: now,
+      updatedAtMs: now,
+      reason: null,
+      triggered: false,
+    };
+    ordersById.set(o.id, o);
+    ordersByClientId.set(o.clientOrderId, o);
+    const last = st.markPrice;
+    let reason: string | null = null;
+    let refPrice: number;
+    let feeRate = cfg.takerFee;
+    if (o.type === 'market') {
+      refPrice = last * (1 + o.sideSign * cfg.takerAdjust);
+      if (last !== last) reason = `no ${o.symbol} price yet: a market order needs a processed candle`;
+    } else if (o.type === 'limit') {
+      refPrice = o.price as number;
+      feeRate = cfg.makerFee;
+    } else {
+      refPrice = (o.stopPrice as number) * (1 + o.sideSign * cfg.takerAdjust);
+    }
+    if (reason === null) {
+      const qty = o.reduceOnly ? Math.min(o.amount, Math.abs(st.amountSigned)) : o.amount;
+      reason = admissionError(st, o.side, o.sideSign, qty > 0 ? qty : o.amount, refPrice, feeRate, o.reduceOnly);
+    }
+    if (reason !== null) {
+      finishOrder(o, 'rejected', reason, now);
+      return snapshot(o);
+    }
+    if (o.type === 'market') {
+      const qty = Math.min(o.amount, volumeLeft(st));
+      if (qty > 0) fillOrder(st, o, qty, refPrice, 'taker', now);
+      else notifyOrder(o);
+    } else {
+      notifyOrder(o);
+    }
+    if (!isTerminal(o.status)) st.openOrders.push(o);
+    return snapshot(o);
+  }
+
+  function cancel(orderId: string, symbol: string): Order {
+    ensureOpen();
+    const o = ordersById.get(orderId);
+    if (!o || o.symbol !== symbol) {
+      throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
+    }
+    if (isTerminal(o.status)) return snapshot(o);
+    finishOrder(o, 'cancelled', 'cancelled by request', clock.nowMs());
+    if (processing === 0) compact(states[indexBySymbol.get(symbol) as number]);
+    return snapshot(o);
+  }
+
+  function unrealizedTotal(): number {
+    let u = 0;
+    for (let i = 0; i < states.length; i++) if (states[i].amountSigned !== 0) u += states[i].unrealizedPnl;
+    return u;
+  }
+
+  function equity(): number {
+    return wallet + unrealizedTotal();
+  }
+
+  function positionSnapshot(st: SymbolState): Position {
+    refreshLiquidation(st);
+    return {
+      symbol: st.symbol,
+      side: st.amountSigned > 0 ? 'long' : 'short',
+      amount: Math.abs(st.amountSigned),
+      entryPrice: st.entryPrice,
+      markPrice: st.markPrice,
+      unrealizedPnl: st.unrealizedPnl,
+      realizedPnl: st.realizedPnl,
+      leverage: futures ? cfg.leverage : 1,
+      marginMode: cfg.marginMode,
+      margin: st.margin,
+      liquidationPrice: st.liquidationPrice,
+      feesPaid: st.feesPaid,
+      fundingPaid: st.fundingPaid,
+      openedAtMs: st.openedAtMs,
+    };
+  }
+
+  return {
+    id: cfg.id,
+    symbolIndex,
+    onCandle,
+    onCandleAt,
+    equity,
+    walletBalance: () => wallet,
+    positionAmountSigned(symbol: string): number {
+      const st = stateOf(symbol);
+      return st === undefined ? 0 : st.amountSigned;
+    },
+    positionOf(symbol: string): PositionView | null {
+      const st = stateOf(symbol);
+      return st === undefined || st.amountSigned === 0 ? null : st;
+    },
+    lastPrice(symbol: string): number {
+      const st = stateOf(symbol);
+      return st === undefined ? NaN : st.markPrice;
+    },
+    openPositionCount(): number {
+      let n = 0;
+      for (let i = 0; i < states.length; i++) if (states[i].amountSigned !== 0) n++;
+      return n;
+    },
+    grossNotional(): number {
+      let g = 0;
+      for (let i = 0; i < states.length; i++) if (states[i].amountSigned !== 0) g += Math.abs(states[i].amountSigned) * states[i].markPrice;
+      return g;
+    },
+    totals(): PaperAccountTotals {
+      const unrealizedPnl = unrealizedTotal();
+      return {
+        initialBalance: cfg.initialBalance,
+        realizedPnl: realizedTotal,
+        unrealizedPnl,
+        fees: feesTotal,
+        funding: fundingTotal,
+        walletBalance: wallet,
+        equity: wallet + unrealizedPnl,
+      };
+    },
+    openOrders(symbol?: string): Order[] {
+      const out: Order[] = [];
+      for (const st of states) {
+        if (symbol !== undefined && st.symbol !== symbol) continue;
+        for (const o of st.openOrders) if (!isTerminal(o.status)) out.push(snapshot(o));
+      }
+      return out;
+    },
+    async fetchOhlcv(symbol: string, timeframe: Timeframe, sinceMs?: number, limit?: number): Promise<Candle[]> {
+      if (!candleSource) throw new ExchangeError(FailureClass.NonRetryable, 'paper exchange has no market data source');
+      return candleSource.fetchOhlcv(symbol, timeframe, sinceMs, limit);
+    },
+    async createOrder(request: OrderRequest): Promise<Order> {
+      return placeOrder(request);
+    },
+    async cancelOrder(orderId: string, symbol: string): Promise<Order> {
+      return cancel(orderId, symbol);
+    },
+    async fetchBalance(): Promise<Balance> {
+      const free = available();
+      const eq = equity();
+      return { currency: quote, total: wallet, free, used: wallet - free + (futures && cross ? unrealizedTotal() : 0), equity: eq };
+    },
+    async fetchPosition(symbol: string): Promise<Position | null> {
+      const st = stateOf(symbol);
+      return st === undefined || st.amountSigned === 0 ? null : positionSnapshot(st);
+    },
+    async close(): Promise<void> {
+      closed = true;
+    },
+  };
+}

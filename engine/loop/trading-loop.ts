@@ -1,0 +1,349 @@
+/**
+ * The trading loop: the one implementation that turns closed candles into decisions and orders.
+ * A backtest drives it with a simulated clock and a historical feed; a live session drives it
+ * with the wall clock and a venue feed. Nothing else decides or places orders.
+ *
+ * Per closed candle: (1) a simulated venue settles the candle (fills, funding, liquidation);
+ * (2) features update; (3) risk records equity (breakers); (4) every adapter evaluates;
+ * (5) fusion combines them; (6) an exit or entry, if any, passes the cooldown gate, the optional
+ * veto model, TTL and the risk gate before an order reaches the exchange. Every decision is
+ * journaled at the configured detail.
+ *
+ * Hot path: steps 1-5 allocate nothing. The loop returns a promise only on candles where it
+ * must talk to the exchange or the veto model, so a backtest awaits only then.
+ */
+import type { Clock, DecisionOutcome, DecisionRecord, TradeRecord } from '../core/ports';
+import type { MarketKey } from '../core/types';
+import { TIMEFRAME_MS } from '../core/types';
+import type { Exchange } from '../execution/exchange';
+import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
+import { featureConfigFor } from '../features/feature-config';
+import { createAdapterOutput, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
+import {
+  createSignalFusion,
+  createFusedSignal,
+  type FusedSignal,
+  type FusionConfig,
+} from '../decision/signal-fusion';
+import { createSignalGate } from '../decision/signal-gate';
+import type { VetoModel } from '../decision/veto-model';
+import type { RiskDecision, RiskEngine } from '../risk/risk-engine';
+import type { JournalWriter } from '../journal/journal-writer';
+
+/** ATR period the risk gate sizes with when a signal carries no stop hint. */
+export const RISK_ATR_PERIOD = 14;
+
+/** How much of the decision path goes to `decision_log`. */
+export const DecisionDetail = { All: 'all', Signals: 'signals', Off: 'off' } as const;
+export type DecisionDetail = (typeof DecisionDetail)[keyof typeof DecisionDetail];
+
+/** A synchronous view of the account, kept current by the venue adapter. */
+export interface AccountView {
+  equity(): number;
+  /** Signed base amount held (+ long, - short, 0 flat). */
+  positionAmountSigned(symbol: string): number;
+  /** Number of symbols with an open position. */
+  openPositionCount(): number;
+  /** Sum of |amount| x mark over open positions, quote currency. */
+  grossNotional(): number;
+}
+
+/** Per-candle simulation hook of a simulated venue (the PaperExchange). */
+export interface CandleSimulator {
+  onCandle(symbol: string, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
+}
+
+/** A round trip closed by the venue, as the loop hears about it. */
+export interface ClosedTrade {
+  symbol: string;
+  side: 'long' | 'short';
+  amount: number;
+  entryPrice: number;
+  exitPrice: number;
+  entryTimeMs: number;
+  exitTimeMs: number;
+  realizedPnl: number;
+  fees: number;
+  funding: number;
+  exitReason: string;
+}
+
+export interface TradingLoopConfig {
+  market: MarketKey;
+  /** Backtest run id, or null in a live session. */
+  runId: string | null;
+  strategies: readonly StrategyAdapter[];
+  fusion: FusionConfig;
+  decisionDetail: DecisionDetail;
+  /** Whether short entries are allowed (futures). On spot a short signal only closes a long. */
+  allowShort: boolean;
+  /** Expected number of candles (pre-sizes the feature arrays). */
+  capacityHint: number;
+}
+
+export interface TradingLoopDeps {
+  clock: Clock;
+  exchange: Exchange;
+  account: AccountView;
+  simulator: CandleSimulator | null;
+  risk: RiskEngine;
+  journal: JournalWriter | null;
+  veto: VetoModel | null;
+  newId: () => string;
+}
+
+/** Counters a run reports. */
+export interface LoopStats {
+  candles: number;
+  signals: number;
+  entries: number;
+  exits: number;
+  denied: number;
+  vetoed: number;
+  cooldown: number;
+  expired: number;
+  rejected: number;
+}
+
+export interface TradingLoop {
+  /** Processes one closed candle. Returns a promise only when it has exchange or model work to await. */
+  onCandle(openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): Promise<void> | undefined;
+  /** Journals a round trip the venue closed (wire the PaperExchange listener here). */
+  onTradeClosed(trade: ClosedTrade): void;
+  readonly features: FeatureExtractor;
+  stats(): Readonly<LoopStats>;
+}
+
+const sideName = (d: number): 'long' | 'short' | 'flat' => (d > 0 ? 'long' : d < 0 ? 'short' : 'flat');
+
+/** Builds a loop for one market. Throws ValidationError when the strategy set is empty or fusion config is invalid. */
+export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDeps): TradingLoop {
+  const { market, strategies } = config;
+  const symbol = market.symbol;
+  const timeframeMs = TIMEFRAME_MS[market.timeframe];
+  const features = createFeatureExtractor(
+    featureConfigFor([...strategies, { features: { atr: [RISK_ATR_PERIOD] } }]),
+    Math.max(16, config.capacityHint),
+  );
+  const names = strategies.map((s) => s.name);
+  const outputs: AdapterOutput[] = strategies.map(() => createAdapterOutput());
+  const fusion = createSignalFusion(config.fusion);
+  const weights = Float64Array.from(names, (name) => fusion.config.weights[name] ?? 0);
+  const fused: FusedSignal = createFusedSignal();
+  const gate = createSignalGate({ ttlMs: fusion.config.ttlMs, cooldownMs: fusion.config.cooldownMs });
+  const warmup = strategies.reduce((m, s) => Math.max(m, s.warmup), RISK_ATR_PERIOD);
+  const stats: LoopStats = { candles: 0, signals: 0, entries: 0, exits: 0, denied: 0, vetoed: 0, cooldown: 0, expired: 0, rejected: 0 };
+  const journal = config.decisionDetail === DecisionDetail.Off ? null : deps.journal;
+  const logEveryCandle = config.decisionDetail === DecisionDetail.All;
+
+  let entryStrategy = '';
+  let stopOrderId: string | null = null;
+  let orderSeq = 0;
+
+  const adapterInputs = () =>
+    names.map((name, k) => ({ strategy: name, side: sideName(outputs[k].side), strength: outputs[k].strength, stopHint: outputs[k].stopHint, reason: outputs[k].reason }));
+
+  const record = (timeMs: number, outcome: DecisionOutcome, side: number, strength: number, reason: string, extra: Record<string, unknown> = {}) => {
+    if (!journal) return;
+    const decision: DecisionRecord = {
+      id: deps.newId(),
+      runId: config.runId,
+      exchange: market.exchange,
+      symbol,
+      timeframe: market.timeframe,
+      strategy: dominantStrategy(side),
+      timeMs,
+      outcome,
+      side: sideName(side),
+      strength,
+      reason,
+      inputs: { adapters: adapterInputs(), fused: { side: sideName(fused.side), strength: fused.strength, stopHint: fused.stopHint }, ...extra },
+    };
+    journal.recordDecision(decision);
+  };
+
+  /** The adapter contributing most to the fused direction; names the trade's strategy. */
+  const dominantStrategy = (side: number): string => {
+    let best = -1;
+    let bestScore = 0;
+    for (let k = 0; k < outputs.length; k++) {
+      const score = outputs[k].side === side ? outputs[k].strength * weights[k] : 0;
+      if (score > bestScore) {
+        bestScore = score;
+        best = k;
+      }
+    }
+    return best >= 0 ? names[best] : 'fusion';
+  };
+
+  const nextClientId = (kind: string, timeMs: number) => `${config.runId ?? 'live'}-${kind}-${timeMs}-${++orderSeq}`;
+
+  async function exit(timeMs: number, held: number, reason: string): Promise<void> {
+    if (stopOrderId) {
+      await deps.exchange.cancelOrder(stopOrderId, symbol);
+      stopOrderId = null;
+    }
+    const order = await deps.exchange.createOrder({
+      clientOrderId: nextClientId('exit', timeMs),
+      symbol,
+      side: held > 0 ? 'sell' : 'buy',
+      type: 'market',
+      amount: Math.abs(held),
+      reduceOnly: true,
+    });
+    if (order.status === 'rejected') {
+      stats.rejected++;
+      record(timeMs, 'denied', -Math.sign(held), fused.strength, `exit rejected by the exchange: ${order.reason ?? 'no reason given'}`);
+      return;
+    }
+    stats.exits++;
+    record(timeMs, 'executed', -Math.sign(held), fused.strength, reason, { orderId: order.id });
+  }
+
+  async function enter(signalTimeMs: number, side: number, price: number, atr: number): Promise<void> {
+    const strategy = dominantStrategy(side);
+    let vetoInfo: Record<string, unknown> = {};
+    if (deps.veto) {
+      const confidence = await deps.veto.predictLossProbability(vetoFeatures(features, features.length - 1));
+      fusion.applyVeto(fused, confidence);
+      const threshold = fusion.config.vetoThreshold;
+      vetoInfo = { veto: { modelVersion: deps.veto.version, lossProbability: confidence, threshold } };
+      if (fused.vetoed) {
+        stats.vetoed++;
+        record(signalTimeMs, 'vetoed', side, fused.strength, `veto model ${deps.veto.version} gave loss probability ${confidence.toFixed(4)} >= ${threshold}`, vetoInfo);
+        return;
+      }
+    }
+    if (gate.isExpired(signalTimeMs, deps.clock.nowMs())) {
+      stats.expired++;
+      record(signalTimeMs, 'expired', side, fused.strength, `signal older than its ttl of ${fusion.config.ttlMs} ms`, vetoInfo);
+      return;
+    }
+    const held = deps.account.positionAmountSigned(symbol);
+    const decision: RiskDecision = deps.risk.evaluate({
+      symbol,
+      side: side > 0 ? 'long' : 'short',
+      price,
+      stopHint: fused.stopHint,
+      atr,
+      equity: deps.account.equity(),
+      currentPositionNotional: held * price,
+      totalOpenNotional: deps.account.grossNotional(),
+      openPositions: deps.account.openPositionCount(),
+    });
+    if (!decision.approved) {
+      stats.denied++;
+      record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: decision.checks });
+      return;
+    }
+    const order = await deps.exchange.createOrder({
+      clientOrderId: nextClientId('entry', signalTimeMs),
+      symbol,
+      side: side > 0 ? 'buy' : 'sell',
+      type: 'market',
+      amount: decision.amount,
+    });
+    if (order.status === 'rejected') {
+      stats.rejected++;
+      record(signalTimeMs, 'denied', side, fused.strength, `entry rejected by the exchange: ${order.reason ?? 'no reason given'}`, { ...vetoInfo, risk: decision.checks });
+      return;
+    }
+    gate.noteEntry(0, signalTimeMs);
+    entryStrategy = strategy;
+    stats.entries++;
+    const stop = await deps.exchange.createOrder({
+      clientOrderId: nextClientId('stop', signalTimeMs),
+      symbol,
+      side: side > 0 ? 'sell' : 'buy',
+      type: 'stop',
+      amount: order.amount,
+      stopPrice: decision.stopPrice,
+      reduceOnly: true,
+    });
+    stopOrderId = stop.status === 'rejected' ? null : stop.id;
+    record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
+      ...vetoInfo,
+      risk: decision.checks,
+      orderId: order.id,
+      stopOrderId,
+    });
+  }
+
+  async function act(timeMs: number, held: number, price: number, atr: number): Promise<void> {
+    const side = fused.side;
+    if (held !== 0 && Math.sign(held) !== side) {
+      await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}`);
+    }
+    if (side < 0 && !config.allowShort) {
+      if (held === 0) record(timeMs, 'no_trade', side, fused.strength, 'short signal ignored: the market does not allow short positions');
+      return;
+    }
+    if (gate.admit(0, timeMs) !== 'ok') {
+      stats.cooldown++;
+      record(timeMs, 'cooldown', side, fused.strength, `symbol in cooldown for ${fusion.config.cooldownMs} ms after the last entry`);
+      return;
+    }
+    if (deps.risk.isHalted()) {
+      stats.denied++;
+      record(timeMs, 'denied', side, fused.strength, `halted: ${deps.risk.state().haltReason ?? 'no reason recorded'}`);
+      return;
+    }
+    await enter(timeMs, side, price, atr);
+  }
+
+  return {
+    features,
+    stats: () => stats,
+    onTradeClosed(trade) {
+      if (trade.exitReason === 'stop' || trade.exitReason === 'liquidation') stopOrderId = null;
+      if (!deps.journal) return;
+      const row: TradeRecord = {
+        id: deps.newId(),
+        runId: config.runId,
+        exchange: market.exchange,
+        symbol: trade.symbol,
+        strategy: entryStrategy || 'fusion',
+        side: trade.side,
+        amount: trade.amount,
+        entryPrice: trade.entryPrice,
+        exitPrice: trade.exitPrice,
+        entryTimeMs: trade.entryTimeMs,
+        exitTimeMs: trade.exitTimeMs,
+        realizedPnl: trade.realizedPnl,
+        fees: trade.fees,
+        funding: trade.funding,
+        exitReason: trade.exitReason,
+      };
+      deps.journal.recordTrade(row);
+    },
+    onCandle(openTimeMs, open, high, low, close, volume) {
+      deps.simulator?.onCandle(symbol, openTimeMs, open, high, low, close, volume);
+      features.push(openTimeMs, open, high, low, close, volume);
+      const closeTimeMs = openTimeMs + timeframeMs;
+      deps.risk.onEquity(closeTimeMs, deps.account.equity());
+      stats.candles++;
+      const i = features.length - 1;
+      if (i < warmup) return undefined;
+      for (let k = 0; k < strategies.length; k++) strategies[k].evaluate(features, i, outputs[k]);
+      fusion.fuse(outputs, names, fused, close);
+      const held = deps.account.positionAmountSigned(symbol);
+      if (fused.side === 0 || Math.sign(held) === fused.side) {
+        if (logEveryCandle) record(closeTimeMs, 'no_trade', fused.side, fused.strength, fused.side === 0 ? 'no fused signal' : 'already positioned in the signal direction');
+        return undefined;
+      }
+      stats.signals++;
+      return act(closeTimeMs, held, close, features.atr[RISK_ATR_PERIOD][i]);
+    },
+  };
+}
+
+/**
+ * The veto model's input vector at row `i`: returns and indicator distances in ATRs, documented
+ * in the model card. Allocates (called only when a signal fires).
+ */
+export function vetoFeatures(f: FeatureExtractor, i: number): Float32Array {
+  const close = f.close[i];
+  const atr = f.atr[RISK_ATR_PERIOD][i];
+  const prev = i > 0 ? f.close[i - 1] : close;
+  return Float32Array.from([close / prev - 1, atr / close, f.high[i] / close - 1, f.low[i] / close - 1]);
+}

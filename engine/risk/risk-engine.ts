@@ -1,0 +1,457 @@
+/**
+ * The risk engine: every entry passes `evaluate` before it reaches an exchange, and equity is fed to
+ * `onEquity` every candle so circuit breakers can halt new entries.
+ *
+ * Pre-trade: sizes the order so that hitting the stop loses `riskPerTradePct` of equity (volatility
+ * sizing: a wider ATR stop gives a smaller order), then shrinks it to respect the symbol exposure and
+ * leverage caps, then checks every limit. Denials are values with a reason quoting the numbers, never errors.
+ *
+ * Post-trade: a daily loss breaker (halts until the next UTC day or a manual resume) and a max drawdown
+ * breaker (halts until a manual resume). State round-trips through {@link RiskStateRecord} so a restart
+ * keeps a halt.
+ *
+ * Pattern: nautilus_trader `risk/engine.pyx` (risk as a gate that denies with a reason).
+ */
+import { z } from 'zod';
+import { ValidationError } from '../core/errors';
+import type { Clock, RiskStateRecord } from '../core/ports';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Relative tolerance when comparing a check against its limit, so a size capped exactly at a limit is not
+ * denied by float rounding (e.g. leverage 3.0000000000000004 vs 3).
+ */
+export const RISK_LIMIT_TOLERANCE = 1e-9;
+
+const positive = (max?: number) => {
+  const base = z.number().finite().positive();
+  return max === undefined ? base : base.max(max);
+};
+
+/** zod schema of {@link RiskConfig}. */
+export const riskConfigSchema = z.object({
+  /** Account these limits and this state belong to (the RiskStateRecord key). */
+  accountId: z.string().min(1).default('default'),
+  /** Maximum gross notional / equity after the order, e.g. 3. */
+  maxLeverage: positive(),
+  /** Hard cap on the estimated loss at the stop (plus fees), percent of equity, e.g. 1 = 1 %. */
+  maxLossPctEquityPerTrade: positive(100),
+  /** Sizing target: percent of equity lost if the stop is hit, e.g. 0.5. */
+  riskPerTradePct: positive(100),
+  /** Maximum |notional| of one symbol / equity * 100 after the order, e.g. 50. */
+  maxSymbolExposurePct: positive(),
+  /** Maximum number of open positions after the order. */
+  maxOpenPositions: z.number().int().positive(),
+  /** Stop distance in ATRs when the signal carries no stop hint, e.g. 2. */
+  atrStopMultiple: positive(),
+  /** Daily loss breaker: halt when equity falls this percent below the UTC day's starting equity. */
+  dailyLossLimitPct: positive(100),
+  /** Drawdown breaker: halt when equity falls this percent below its peak. */
+  maxDrawdownPct: positive(100),
+  /** Taker fee rate in basis points; when > 0 the round-trip fee is added to the estimated loss and to sizing. */
+  feeRateBps: z.number().finite().nonnegative().default(0),
+});
+
+/** Risk limits. Percentages are 0..100 (1 = 1 %). Validate with {@link parseRiskConfig}. */
+export type RiskConfig = z.input<typeof riskConfigSchema>;
+type ParsedRiskConfig = z.output<typeof riskConfigSchema>;
+
+/**
+ * Validates a risk config. Throws ValidationError naming the first invalid field and its value,
+ * e.g. `field "maxLeverage" was -1: Too small: expected number to be >0`.
+ */
+export function parseRiskConfig(input: unknown): ParsedRiskConfig {
+  const result = riskConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue.path.join('.') || 'config';
+  const value =
+    issue.path.length > 0 && input !== null && typeof input === 'object'
+      ? (input as Record<string, unknown>)[String(issue.path[0])]
+      : input;
+  throw new ValidationError(field, value, issue.message);
+}
+
+/** What the loop knows when a signal fires. Money in quote currency. */
+export interface PreTradeContext {
+  symbol: string;
+  side: 'long' | 'short';
+  /** Expected entry price, > 0. */
+  price: number;
+  /** Protective stop price from the signal; NaN when none. */
+  stopHint: number;
+  /** Current average true range in price units; NaN during warm-up. */
+  atr: number;
+  /** Account equity. */
+  equity: number;
+  /** Signed notional already held in this symbol (+ long, - short, 0 flat). */
+  currentPositionNotional: number;
+  /** Gross notional of all open positions (>= 0). */
+  totalOpenNotional: number;
+  /** Number of open positions before this order. */
+  openPositions: number;
+  /** Leverage the venue order would request (futures); checked against maxLeverage when given. */
+  leverageRequested?: number;
+}
+
+/** Names of pre-trade checks, in the order they are reported. */
+export const RiskCheckName = {
+  LeverageRequested: 'leverage_requested',
+  LeverageAfter: 'leverage_after',
+  EstLossPctEquity: 'est_loss_pct_equity',
+  SymbolExposurePct: 'symbol_exposure_pct',
+  OpenPositions: 'open_positions',
+} as const;
+export type RiskCheckName = (typeof RiskCheckName)[keyof typeof RiskCheckName];
+
+/** One evaluated limit: `value` must not exceed `limit`. */
+export interface RiskCheck {
+  name: RiskCheckName;
+  value: number;
+  limit: number;
+  passed: boolean;
+}
+
+/** Outcome of a pre-trade evaluation. `amount` is in base currency, unrounded (execution rounds it). */
+export type RiskDecision =
+  | { approved: true; amount: number; stopPrice: number; checks: RiskCheck[] }
+  | { approved: false; reason: string; checks: RiskCheck[] };
+
+/** Circuit breakers that halt new entries: daily loss auto-resumes at the next UTC day, max drawdown needs a manual resume. */
+export const BreakerName = { DailyLoss: 'daily_loss', MaxDrawdown: 'max_drawdown' } as const;
+export type BreakerName = (typeof BreakerName)[keyof typeof BreakerName];
+
+/** A breaker's status for a what-if panel. NaN values until the first `onEquity`. */
+export interface BreakerStatus {
+  name: BreakerName;
+  tripped: boolean;
+  /** The configured limit, percent. */
+  limitPct: number;
+  /** Current loss from the day start (daily) or from the peak (drawdown), percent; negative when above it. */
+  currentPct: number;
+  /** limitPct - currentPct. */
+  headroomPct: number;
+  /** Equity at which the breaker trips. */
+  tripEquity: number;
+  /** Latest equity - tripEquity (quote currency). */
+  headroomEquity: number;
+}
+
+/** The risk engine. Not thread-safe; one per account, driven by one loop. */
+export interface RiskEngine {
+  /** The validated config. */
+  readonly config: Readonly<ParsedRiskConfig>;
+  /**
+   * Sizes and checks an entry. Returns a denial (never throws) when halted, when no stop is usable,
+   * when equity is not positive, or when a limit would be exceeded. Allocates only the small result.
+   * Throws ValidationError for corrupt input (price not finite and > 0, non-finite equity or notionals).
+   */
+  evaluate(ctx: PreTradeContext): RiskDecision;
+  /**
+   * Records equity at a candle (allocation-free apart from amortised growth of the curve buffers),
+   * rolls the UTC day, and trips or auto-resumes breakers. Throws ValidationError when equity is not
+   * finite or time moves backwards.
+   */
+  onEquity(timeMs: number, equity: number): void;
+  /** Halts new entries by hand; the reason is stored as `manual: <reason>`. Stays until `resume()`. */
+  halt(reason: string): void;
+  /** Clears any halt and re-bases the day start and drawdown peak to the latest equity, so the same loss does not re-trip at once. */
+  resume(): void;
+  /** Whether new entries are halted. */
+  isHalted(): boolean;
+  /** Snapshot for RiskStateRepository.save. `updatedAtMs` comes from the clock. */
+  state(): RiskStateRecord;
+  /** Loads a persisted snapshot (e.g. after a restart). Throws ValidationError if the account differs or numbers are invalid. */
+  restore(record: RiskStateRecord): void;
+  /** Status and headroom of each breaker. */
+  breakers(): BreakerStatus[];
+  /** Views (no copy) of the recorded equity curve; valid until the next `onEquity`. */
+  equityCurve(): { timeMs: Float64Array; equity: Float64Array };
+}
+
+function fmt(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return String(Number(value.toFixed(4)));
+}
+
+function utcDayStart(timeMs: number): number {
+  return timeMs - (((timeMs % DAY_MS) + DAY_MS) % DAY_MS);
+}
+
+function requireFinite(field: string, value: number): void {
+  if (!Number.isFinite(value)) throw new ValidationError(field, value, 'expected a finite number');
+}
+
+/**
+ * Creates a risk engine. Throws ValidationError naming the field when the config is invalid.
+ * Time for manual halts and state snapshots comes from `deps.clock`; breaker trips use the candle time.
+ */
+export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): RiskEngine {
+  const cfg = Object.freeze(parseRiskConfig(config));
+  const feeRate = cfg.feeRateBps / 10_000;
+  const within = (value: number, limit: number) => value <= limit * (1 + RISK_LIMIT_TOLERANCE);
+
+  let halted = false;
+  let haltReason: string | null = null;
+  let haltedAtMs: number | null = null;
+  let dayStartMs = NaN;
+  let dayStartEquity = NaN;
+  let peakEquity = NaN;
+  let lastEquity = NaN;
+  let lastTimeMs = -Infinity;
+
+  let capacity = 1024;
+  let length = 0;
+  let curveTime = new Float64Array(capacity);
+  let curveEquity = new Float64Array(capacity);
+
+  const setHalt = (reason: string, atMs: number) => {
+    halted = true;
+    haltReason = reason;
+    haltedAtMs = atMs;
+  };
+  const clearHalt = () => {
+    halted = false;
+    haltReason = null;
+    haltedAtMs = null;
+  };
+  const haltedBy = (prefix: string) => halted && haltReason !== null && haltReason.startsWith(prefix);
+
+  const deny = (reason: string, checks: RiskCheck[]): RiskDecision => ({ approved: false, reason, checks });
+
+  function evaluate(ctx: PreTradeContext): RiskDecision {
+    if (!Number.isFinite(ctx.price) || ctx.price <= 0) {
+      throw new ValidationError('price', ctx.price, 'expected a finite price > 0');
+    }
+    requireFinite('equity', ctx.equity);
+    requireFinite('currentPositionNotional', ctx.currentPositionNotional);
+    requireFinite('totalOpenNotional', ctx.totalOpenNotional);
+    if (!Number.isInteger(ctx.openPositions) || ctx.openPositions < 0) {
+      throw new ValidationError('openPositions', ctx.openPositions, 'expected an integer >= 0');
+    }
+    if (ctx.side !== 'long' && ctx.side !== 'short') {
+      throw new ValidationError('side', ctx.side, 'expected "long" or "short"');
+    }
+
+    if (halted) return deny(`halted: ${haltReason}`, []);
+    if (ctx.equity <= 0) return deny(`equity ${fmt(ctx.equity)} is not positive`, []);
+
+    const direction = ctx.side === 'long' ? 1 : -1;
+    let stopPrice: number;
+    if (Number.isFinite(ctx.stopHint)) {
+      stopPrice = ctx.stopHint;
+    } else if (Number.isFinite(ctx.atr) && ctx.atr > 0) {
+      stopPrice = ctx.price - direction * cfg.atrStopMultiple * ctx.atr;
+    } else {
+      return deny(`no usable stop: stopHint ${fmt(ctx.stopHint)} and atr ${fmt(ctx.atr)}`, []);
+    }
+    if (direction * (ctx.price - stopPrice) <= 0) {
+      return deny(
+        `stop ${fmt(stopPrice)} is on the wrong side of price ${fmt(ctx.price)} for a ${ctx.side}`,
+        [],
+      );
+    }
+    if (stopPrice <= 0) {
+      return deny(`stop ${fmt(stopPrice)} is not a positive price`, []);
+    }
+
+    // Volatility sizing: loss at the stop, including the round-trip fee, equals the risk budget.
+    const stopDistance = Math.abs(ctx.price - stopPrice);
+    const lossPerUnit = stopDistance + (ctx.price + stopPrice) * feeRate;
+    const riskBudget = (ctx.equity * cfg.riskPerTradePct) / 100;
+    let amount = riskBudget / lossPerUnit;
+
+    // Caps shrink the order; if nothing is left the corresponding check denies below.
+    const maxSymbolNotional = (ctx.equity * cfg.maxSymbolExposurePct) / 100;
+    const symbolRoom = (maxSymbolNotional - direction * ctx.currentPositionNotional) / ctx.price;
+    const leverageRoom = (cfg.maxLeverage * ctx.equity - ctx.totalOpenNotional) / ctx.price;
+    // A cap with no room at all is left to its check, so the denial names the limit that binds.
+    if (symbolRoom > 0 && symbolRoom < amount) amount = symbolRoom;
+    if (leverageRoom > 0 && leverageRoom < amount) amount = leverageRoom;
+
+    const orderNotional = amount * ctx.price;
+    const leverageAfter = (ctx.totalOpenNotional + orderNotional) / ctx.equity;
+    const estLossPct = ((amount * lossPerUnit) / ctx.equity) * 100;
+    const symbolExposurePct =
+      (Math.abs(ctx.currentPositionNotional + direction * orderNotional) / ctx.equity) * 100;
+    const opensNew = ctx.currentPositionNotional === 0;
+    const positionsAfter = ctx.openPositions + (opensNew ? 1 : 0);
+
+    const checks: RiskCheck[] = [];
+    if (ctx.leverageRequested !== undefined) {
+      checks.push({
+        name: RiskCheckName.LeverageRequested,
+        value: ctx.leverageRequested,
+        limit: cfg.maxLeverage,
+        passed: within(ctx.leverageRequested, cfg.maxLeverage),
+      });
+    }
+    checks.push(
+      { name: RiskCheckName.LeverageAfter, value: leverageAfter, limit: cfg.maxLeverage, passed: within(leverageAfter, cfg.maxLeverage) },
+      {
+        name: RiskCheckName.EstLossPctEquity,
+        value: estLossPct,
+        limit: cfg.maxLossPctEquityPerTrade,
+        passed: within(estLossPct, cfg.maxLossPctEquityPerTrade),
+      },
+      {
+        name: RiskCheckName.SymbolExposurePct,
+        value: symbolExposurePct,
+        limit: cfg.maxSymbolExposurePct,
+        passed: within(symbolExposurePct, cfg.maxSymbolExposurePct),
+      },
+      { name: RiskCheckName.OpenPositions, value: positionsAfter, limit: cfg.maxOpenPositions, passed: positionsAfter <= cfg.maxOpenPositions },
+    );
+
+    for (let i = 0; i < checks.length; i++) {
+      const check = checks[i];
+      if (!check.passed) {
+        const limitName =
+          check.name === RiskCheckName.EstLossPctEquity
+            ? 'maxLossPctEquityPerTrade'
+            : check.name === RiskCheckName.SymbolExposurePct
+              ? 'maxSymbolExposurePct'
+              : check.name === RiskCheckName.OpenPositions
+                ? 'maxOpenPositions'
+                : 'maxLeverage';
+        return deny(`${check.name} ${fmt(check.value)} exceeds ${limitName} ${fmt(check.limit)}`, checks);
+      }
+    }
+    return { approved: true, amount, stopPrice, checks };
+  }
+
+  function appendCurve(timeMs: number, equity: number): void {
+    if (length === capacity) {
+      capacity *= 2;
+      const nextTime = new Float64Array(capacity);
+      const nextEquity = new Float64Array(capacity);
+      nextTime.set(curveTime);
+      nextEquity.set(curveEquity);
+      curveTime = nextTime;
+      curveEquity = nextEquity;
+    }
+    curveTime[length] = timeMs;
+    curveEquity[length] = equity;
+    length++;
+  }
+
+  function onEquity(timeMs: number, equity: number): void {
+    requireFinite('timeMs', timeMs);
+    requireFinite('equity', equity);
+    if (timeMs < lastTimeMs) {
+      throw new ValidationError('timeMs', timeMs, `expected a time >= the previous ${lastTimeMs}`);
+    }
+    lastTimeMs = timeMs;
+    lastEquity = equity;
+    appendCurve(timeMs, equity);
+
+    const day = utcDayStart(timeMs);
+    if (Number.isNaN(dayStartMs) || day > dayStartMs) {
+      dayStartMs = day;
+      dayStartEquity = equity;
+      if (haltedBy(BreakerName.DailyLoss)) clearHalt();
+    }
+    if (Number.isNaN(peakEquity) || equity > peakEquity) peakEquity = equity;
+
+    // Drawdown first: it needs a manual resume, so it overrides a daily halt but not a manual one.
+    const drawdownPct = peakEquity > 0 ? ((peakEquity - equity) / peakEquity) * 100 : 0;
+    if (drawdownPct >= cfg.maxDrawdownPct && (!halted || haltedBy(BreakerName.DailyLoss))) {
+      setHalt(
+        `${BreakerName.MaxDrawdown}: equity ${fmt(equity)} is ${fmt(drawdownPct)}% below peak ${fmt(peakEquity)} (limit ${fmt(cfg.maxDrawdownPct)}%)`,
+        timeMs,
+      );
+      return;
+    }
+    const dayLossPct = dayStartEquity > 0 ? ((dayStartEquity - equity) / dayStartEquity) * 100 : 0;
+    if (dayLossPct >= cfg.dailyLossLimitPct && !halted) {
+      setHalt(
+        `${BreakerName.DailyLoss}: equity ${fmt(equity)} is ${fmt(dayLossPct)}% below day start ${fmt(dayStartEquity)} (limit ${fmt(cfg.dailyLossLimitPct)}%)`,
+        timeMs,
+      );
+    }
+  }
+
+  function breakers(): BreakerStatus[] {
+    const dailyTrip = dayStartEquity * (1 - cfg.dailyLossLimitPct / 100);
+    const dailyPct = ((dayStartEquity - lastEquity) / dayStartEquity) * 100;
+    const drawdownTrip = peakEquity * (1 - cfg.maxDrawdownPct / 100);
+    const drawdownPct = ((peakEquity - lastEquity) / peakEquity) * 100;
+    return [
+      {
+        name: BreakerName.DailyLoss,
+        tripped: haltedBy(BreakerName.DailyLoss),
+        limitPct: cfg.dailyLossLimitPct,
+        currentPct: dailyPct,
+        headroomPct: cfg.dailyLossLimitPct - dailyPct,
+        tripEquity: dailyTrip,
+        headroomEquity: lastEquity - dailyTrip,
+      },
+      {
+        name: BreakerName.MaxDrawdown,
+        tripped: haltedBy(BreakerName.MaxDrawdown),
+        limitPct: cfg.maxDrawdownPct,
+        currentPct: drawdownPct,
+        headroomPct: cfg.maxDrawdownPct - drawdownPct,
+        tripEquity: drawdownTrip,
+        headroomEquity: lastEquity - drawdownTrip,
+      },
+    ];
+  }
+
+  function restore(record: RiskStateRecord): void {
+    if (record.accountId !== cfg.accountId) {
+      throw new ValidationError('accountId', record.accountId, `expected "${cfg.accountId}"`);
+    }
+    if (record.halted && (typeof record.haltReason !== 'string' || record.haltReason.length === 0)) {
+      throw new ValidationError('haltReason', record.haltReason, 'a halted state needs a reason');
+    }
+    for (const field of ['dayStartEquity', 'dayStartMs', 'peakEquity'] as const) {
+      const value = record[field];
+      // NaN means "not yet known": a state saved before the first onEquity.
+      if (typeof value !== 'number' || (!Number.isFinite(value) && !Number.isNaN(value))) {
+        throw new ValidationError(field, value, 'expected a finite number (or NaN before the first equity)');
+      }
+    }
+    halted = record.halted;
+    haltReason = record.halted ? record.haltReason : null;
+    haltedAtMs = record.halted ? record.haltedAtMs : null;
+    dayStartEquity = record.dayStartEquity;
+    dayStartMs = record.dayStartMs;
+    peakEquity = record.peakEquity;
+  }
+
+  return {
+    config: cfg,
+    evaluate,
+    onEquity,
+    halt(reason: string) {
+      setHalt(`manual: ${reason}`, deps.clock.nowMs());
+    },
+    resume() {
+      clearHalt();
+      if (Number.isFinite(lastEquity)) {
+        dayStartEquity = lastEquity;
+        peakEquity = lastEquity;
+      }
+    },
+    isHalted: () => halted,
+    state(): RiskStateRecord {
+      return {
+        accountId: cfg.accountId,
+        halted,
+        haltReason,
+        haltedAtMs,
+        dayStartEquity,
+        dayStartMs,
+        peakEquity,
+        updatedAtMs: deps.clock.nowMs(),
+      };
+    },
+    restore,
+    breakers,
+    equityCurve() {
+      return { timeMs: curveTime.subarray(0, length), equity: curveEquity.subarray(0, length) };
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * EMA trend filter: trade in the direction of a rising (falling) exponential moving average when
+ * price is on the same side of it (trend definition as in Murphy, "Technical Analysis of the
+ * Financial Markets", 1999, ch. 9; EMA weighting 2/(n+1) per Appel/Hutson).
+ */
+import type { FeatureFrame } from '../features/feature-frame';
+import {
+  COMMON_REASONS,
+  Direction,
+  checkPeriod,
+  checkPositive,
+  setFlat,
+  withDefaults,
+  type AdapterOutput,
+  type StrategyAdapter,
+} from './strategy-adapter';
+
+/** Settings for {@link createEmaTrend}. Periods in candles. */
+export interface EmaTrendConfig {
+  readonly period: number;
+  readonly atrPeriod: number;
+  /** Stop distance in ATRs from the close. */
+  readonly atrStopMultiple: number;
+}
+
+/** Defaults: EMA(50), ATR(14), stop 2 ATR. */
+export const EMA_TREND_DEFAULTS: EmaTrendConfig = Object.freeze({ period: 50, atrPeriod: 14, atrStopMultiple: 2 });
+
+/** Constant reasons written by the EMA trend adapter. */
+export const EMA_TREND_REASONS = {
+  UptrendStarted: 'ema-trend: close above a rising EMA',
+  DowntrendStarted: 'ema-trend: close below a falling EMA',
+} as const;
+
+/**
+ * Creates the EMA trend adapter.
+ *
+ * What it tells a trader: the trend has just turned up (price above a rising EMA) or down (price
+ * below a falling EMA). It fires once per change of state, not on every candle of a trend.
+ *
+ * Rules: state(i) = 1 if close[i] > EMA[i] and EMA[i] > EMA[i-1]; -1 if close[i] < EMA[i] and
+ * EMA[i] < EMA[i-1]; else 0. At row i, signal state(i) when state(i) != 0 and state(i) != state(i-1)
+ * (state(i-1) must be computable, so the first fire is at row period + 1).
+ * - strength = 0.5 + 0.5 * min(1, |close - EMA| / ATR).
+ * - stopHint = close -/+ atrStopMultiple * ATR (NaN if ATR is 0).
+ * - warmup = max(period + 1, atrPeriod - 1).
+ *
+ * @throws ValidationError when a period is not an integer in 1..10000 or atrStopMultiple is not a finite number > 0.
+ */
+export function createEmaTrend(config: Partial<EmaTrendConfig> = {}): StrategyAdapter<EmaTrendConfig> {
+  const c = withDefaults(EMA_TREND_DEFAULTS, config);
+  checkPeriod('period', c.period);
+  checkPeriod('atrPeriod', c.atrPeriod);
+  checkPositive('atrStopMultiple', c.atrStopMultiple);
+  const { period, atrPeriod, atrStopMultiple } = c;
+
+  function evaluate(f: FeatureFrame, i: number, out: AdapterOutput): void {
+    if (i < 2) return setFlat(out, COMMON_REASONS.WarmUp);
+    const ema = f.ema[period];
+    const close = f.close;
+    const e0 = ema[i];
+    const e1 = ema[i - 1];
+    const e2 = ema[i - 2];
+    const atr = f.atr[atrPeriod][i];
+    if (e0 !== e0 || e1 !== e1 || e2 !== e2 || atr !== atr) return setFlat(out, COMMON_REASONS.WarmUp);
+    const c0 = close[i];
+    const c1 = close[i - 1];
+    const now = c0 > e0 && e0 > e1 ? 1 : c0 < e0 && e0 < e1 ? -1 : 0;
+    const before = c1 > e1 && e1 > e2 ? 1 : c1 < e1 && e1 < e2 ? -1 : 0;
+    if (now === 0 || now === before) return setFlat(out, COMMON_REASONS.NoSignal);
+    const side: Direction = now === 1 ? Direction.Long : Direction.Short;
+    out.side = side;
+    out.reason = side === Direction.Long ? EMA_TREND_REASONS.UptrendStarted : EMA_TREND_REASONS.DowntrendStarted;
+    const x = atr > 0 ? (c0 > e0 ? c0 - e0 : e0 - c0) / atr : 0;
+    out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
+    out.stopHint = atr > 0 ? c0 - side * atrStopMultiple * atr : NaN;
+  }
+
+  return Object.freeze({
+    name: 'ema-trend',
+    config: c,
+    features: Object.freeze({ ema: Object.freeze([period]), atr: Object.freeze([atrPeriod]) }),
+    warmup: Math.max(period + 1, atrPeriod - 1),
+    evaluate,
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * Moving-average crossover: the classic trend-following entry (popularised as the "golden cross"
+ * / "death cross"; see Murphy, "Technical Analysis of the Financial Markets", 1999, ch. 9).
+ */
+import { ValidationError } from '../core/errors';
+import type { FeatureFrame } from '../features/feature-frame';
+import {
+  COMMON_REASONS,
+  Direction,
+  checkPeriod,
+  checkPositive,
+  setFlat,
+  withDefaults,
+  type AdapterOutput,
+  type StrategyAdapter,
+} from './strategy-adapter';
+
+/** Settings for {@link createMaCrossover}. Periods in candles. */
+export interface MaCrossoverConfig {
+  /** Fast SMA period; must be below `slowPeriod`. */
+  readonly fastPeriod: number;
+  readonly slowPeriod: number;
+  /** ATR period for stop distance and strength. */
+  readonly atrPeriod: number;
+  /** Stop distance in ATRs from the close. */
+  readonly atrStopMultiple: number;
+}
+
+/** Defaults: SMA 20/50, ATR(14), stop 2 ATR. */
+export const MA_CROSSOVER_DEFAULTS: MaCrossoverConfig = Object.freeze({
+  fastPeriod: 20,
+  slowPeriod: 50,
+  atrPeriod: 14,
+  atrStopMultiple: 2,
+});
+
+/** Constant reasons written by the MA crossover adapter. */
+export const MA_CROSSOVER_REASONS = {
+  CrossedAbove: 'ma-crossover: fast SMA crossed above slow SMA',
+  CrossedBelow: 'ma-crossover: fast SMA crossed below slow SMA',
+} as const;
+
+/**
+ * Creates the MA crossover adapter.
+ *
+ * What it tells a trader: the short-term average price has moved above (below) the longer-term
+ * average, i.e. momentum has turned up (down) and a new trend may be starting.
+ *
+ * Rules at row i (d = SMA(fast) - SMA(slow)):
+ * - long when d[i-1] <= 0 and d[i] > 0; short when d[i-1] >= 0 and d[i] < 0; otherwise flat.
+ * - strength = 0.5 + 0.5 * min(1, |close - SMA(slow)| / ATR): how far price already stands beyond
+ *   the slow average, in ATRs (a full ATR or more gives 1).
+ * - stopHint = close -/+ atrStopMultiple * ATR (NaN if ATR is 0).
+ * - warmup = max(slowPeriod, atrPeriod - 1).
+ *
+ * @throws ValidationError when a period is not an integer in 1..10000, fastPeriod >= slowPeriod,
+ *   or atrStopMultiple is not a finite number > 0.
+ */
+export function createMaCrossover(config: Partial<MaCrossoverConfig> = {}): StrategyAdapter<MaCrossoverConfig> {
+  const c = withDefaults(MA_CROSSOVER_DEFAULTS, config);
+  checkPeriod('fastPeriod', c.fastPeriod);
+  checkPeriod('slowPeriod', c.slowPeriod);
+  checkPeriod('atrPeriod', c.atrPeriod);
+  checkPositive('atrStopMultiple', c.atrStopMultiple);
+  if (c.fastPeriod >= c.slowPeriod) {
+    throw new ValidationError(
+      'fastPeriod',
+      c.fastPeriod,
+      `fastPeriod (${c.fastPeriod}) must be below slowPeriod (${c.slowPeriod})`,
+    );
+  }
+  const { fastPeriod, slowPeriod, atrPeriod, atrStopMultiple } = c;
+
+  function evaluate(f: FeatureFrame, i: number, out: AdapterOutput): void {
+    if (i < 1) return setFlat(out, COMMON_REASONS.WarmUp);
+    const fast = f.sma[fastPeriod];
+    const slow = f.sma[slowPeriod];
+    const atr = f.atr[atrPeriod][i];
+    const now = fast[i] - slow[i];
+    const before = fast[i - 1] - slow[i - 1];
+    if (now !== now || before !== before || atr !== atr) return setFlat(out, COMMON_REASONS.WarmUp);
+    let side: Direction;
+    if (before <= 0 && now > 0) {
+      side = Direction.Long;
+      out.reason = MA_CROSSOVER_REASONS.CrossedAbove;
+    } else if (before >= 0 && now < 0) {
+      side = Direction.Short;
+      out.reason = MA_CROSSOVER_REASONS.CrossedBelow;
+    } else {
+      return setFlat(out, COMMON_REASONS.NoSignal);
+    }
+    const close = f.close[i];
+    const distance = close > slow[i] ? close - slow[i] : slow[i] - close;
+    const x = atr > 0 ? distance / atr : 0;
+    out.side = side;
+    out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
+    out.stopHint = atr > 0 ? close - side * atrStopMultiple * atr : NaN;
+  }
+
+  return Object.freeze({
+    name: 'ma-crossover',
+    config: c,
+    features: Object.freeze({ sma: Object.freeze([fastPeriod, slowPeriod]), atr: Object.freeze([atrPeriod]) }),
+    warmup: Math.max(slowPeriod, atrPeriod - 1),
+    evaluate,
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * Strategy registry: the names the engine knows, their parameter schemas (zod) and defaults.
+ * The app and the job runners create adapters through {@link createStrategy} only.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../core/errors';
+import { MAX_FEATURE_PERIOD } from '../features/feature-config';
+import { DONCHIAN_BREAKOUT_DEFAULTS, createDonchianBreakout } from './donchian-breakout';
+import { EMA_TREND_DEFAULTS, createEmaTrend } from './ema-trend';
+import { MA_CROSSOVER_DEFAULTS, createMaCrossover } from './ma-crossover';
+import { RSI_MEAN_REVERSION_DEFAULTS, createRsiMeanReversion } from './rsi-mean-reversion';
+import type { StrategyAdapter } from './strategy-adapter';
+
+/** Every strategy the engine can run. */
+export const STRATEGY_NAMES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+const period = z.number().int().min(1).max(MAX_FEATURE_PERIOD);
+const multiple = z.number().finite().positive();
+const rsiLevel = z.number().gt(0).lt(100);
+
+/**
+ * Parameter schemas per strategy. Every field is optional (defaults fill it); unknown fields are
+ * rejected. Cross-field invariants (fast < slow, oversold < overbought) are checked by the factories.
+ */
+export const STRATEGY_PARAM_SCHEMAS = {
+  'ma-crossover': z.strictObject({
+    fastPeriod: period.optional(),
+    slowPeriod: period.optional(),
+    atrPeriod: period.optional(),
+    atrStopMultiple: multiple.optional(),
+  }),
+  'rsi-mean-reversion': z.strictObject({
+    period: period.optional(),
+    oversold: rsiLevel.optional(),
+    overbought: rsiLevel.optional(),
+    atrPeriod: period.optional(),
+    atrStopMultiple: multiple.optional(),
+  }),
+  'ema-trend': z.strictObject({
+    period: period.optional(),
+    atrPeriod: period.optional(),
+    atrStopMultiple: multiple.optional(),
+  }),
+  'donchian-breakout': z.strictObject({
+    period: period.optional(),
+    atrPeriod: period.optional(),
+  }),
+} as const satisfies Record<StrategyName, z.ZodType>;
+
+const DEFAULTS = {
+  'ma-crossover': MA_CROSSOVER_DEFAULTS,
+  'rsi-mean-reversion': RSI_MEAN_REVERSION_DEFAULTS,
+  'ema-trend': EMA_TREND_DEFAULTS,
+  'donchian-breakout': DONCHIAN_BREAKOUT_DEFAULTS,
+} as const satisfies Record<StrategyName, object>;
+
+/** Default parameters per strategy name. */
+export type StrategyDefaults = typeof DEFAULTS;
+
+/** True when `name` is one of {@link STRATEGY_NAMES}. */
+export function isStrategyName(name: string): name is StrategyName {
+  return (STRATEGY_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * Narrows a strategy name.
+ * @throws ValidationError on field "strategy": `strategy "foo" is not known; expected one of ...`.
+ */
+export function parseStrategyName(name: string): StrategyName {
+  if (isStrategyName(name)) return name;
+  throw new ValidationError(
+    'strategy',
+    name,
+    `strategy "${name}" is not known; expected one of ${STRATEGY_NAMES.join(', ')}`,
+  );
+}
+
+/**
+ * The frozen default parameters of a strategy.
+ * @throws ValidationError when the name is not known.
+ */
+export function defaultParams<Name extends StrategyName>(name: Name): StrategyDefaults[Name];
+export function defaultParams(name: string): StrategyDefaults[StrategyName];
+export function defaultParams(name: string): StrategyDefaults[StrategyName] {
+  return DEFAULTS[parseStrategyName(name)];
+}
+
+function fieldOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return issue.keys.join(', ');
+  return issue.path.length > 0 ? issue.path.map(String).join('.') : 'params';
+}
+
+function valueAt(params: unknown, issue: z.core.$ZodIssue): unknown {
+  if (issue.code === 'unrecognized_keys' || issue.path.length !== 1) return params;
+  return params !== null && typeof params === 'object'
+    ? (params as Record<PropertyKey, unknown>)[issue.path[0] as PropertyKey]
+    : params;
+}
+
+/**
+ * Creates a strategy adapter by name from untrusted parameters (`undefined` means all defaults).
+ * @throws ValidationError naming the field: `strategy` for an unknown name, the parameter name for
+ *   a wrong type or range (zod's reason), all unknown keys for unexpected fields, and the factories'
+ *   invariant errors (e.g. `fastPeriod (50) must be below slowPeriod (20)`).
+ */
+export function createStrategy(name: string, params: unknown): StrategyAdapter {
+  const strategy = parseStrategyName(name);
+  const input = params === undefined ? {} : params;
+  switch (strategy) {
+    case 'ma-crossover':
+      return createMaCrossover(parseParams(strategy, STRATEGY_PARAM_SCHEMAS[strategy], input));
+    case 'rsi-mean-reversion':
+      return createRsiMeanReversion(parseParams(strategy, STRATEGY_PARAM_SCHEMAS[strategy], input));
+    case 'ema-trend':
+      return createEmaTrend(parseParams(strategy, STRATEGY_PARAM_SCHEMAS[strategy], input));
+    case 'donchian-breakout':
+      return createDonchianBreakout(parseParams(strategy, STRATEGY_PARAM_SCHEMAS[strategy], input));
+  }
+}
+
+function parseParams<Schema extends z.ZodType>(strategy: StrategyName, schema: Schema, input: unknown): z.output<Schema> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = fieldOf(issue);
+  throw new ValidationError(field, valueAt(input, issue), `${strategy} parameter ${field}: ${issue.message}`);
+}

@@ -1,0 +1,98 @@
+/**
+ * The contract every strategy adapter fulfils: a frozen, documented config plus one pure
+ * `evaluate` that reads the feature frame and writes into a caller-owned output object.
+ * Adapters keep no state between calls, so one adapter serves any number of symbols.
+ */
+import { ValidationError } from '../core/errors';
+import { MAX_FEATURE_PERIOD, type FeatureConfig } from '../features/feature-config';
+import type { FeatureFrame } from '../features/feature-frame';
+
+/** Numeric direction used in hot loops: 1 long, -1 short, 0 flat. */
+export const Direction = { Long: 1, Short: -1, Flat: 0 } as const;
+export type Direction = (typeof Direction)[keyof typeof Direction];
+
+/**
+ * What one adapter says about one candle. Reused across candles: `evaluate` overwrites every field.
+ * - `side`: 1 long, -1 short, 0 no signal.
+ * - `strength`: conviction 0..1 (0 when flat).
+ * - `stopHint`: suggested protective stop price in quote currency, NaN when none. Invariant: on the
+ *   protective side of the row's close (below it for a long, above it for a short).
+ * - `reason`: one of the adapter's constant reason strings (never built per candle).
+ */
+export interface AdapterOutput {
+  side: Direction;
+  strength: number;
+  stopHint: number;
+  reason: string;
+}
+
+/** Creates a flat output object to be reused for every candle. */
+export function createAdapterOutput(): AdapterOutput {
+  return { side: Direction.Flat, strength: 0, stopHint: NaN, reason: '' };
+}
+
+/**
+ * A strategy adapter. `evaluate(f, i, out)` looks at row `i` (0 <= i < f.length; normally the last
+ * closed candle) and may read earlier rows; it never reads rows after `i`, so backtests have no
+ * look-ahead. It allocates nothing and does not throw for valid rows; warm-up rows yield flat.
+ */
+export interface StrategyAdapter<Config extends object = object> {
+  readonly name: string;
+  readonly config: Readonly<Config>;
+  /** Feature columns `evaluate` reads; merge them with `featureConfigFor`. */
+  readonly features: FeatureConfig;
+  /** Index of the first row on which a signal can fire; earlier rows always yield flat. */
+  readonly warmup: number;
+  evaluate(f: FeatureFrame, i: number, out: AdapterOutput): void;
+}
+
+/** Reason strings shared by all adapters. */
+export const COMMON_REASONS = {
+  WarmUp: 'warm-up: indicators not yet available',
+  NoSignal: 'no signal',
+} as const;
+
+/**
+ * Strength convention shared by the adapters: a fired signal has strength `0.5 + 0.5 * min(1, x)`
+ * where `x >= 0` is the adapter's decisiveness measure (documented per adapter, usually a distance
+ * in ATRs; 0 when the ATR is 0). A fired signal therefore carries at least 0.5, so one adapter can
+ * meet fusion's default entry threshold of 0.5 on its own, and the other half grades how decisive
+ * the move was. Adapters compute it inline: helpers returning numbers would box their result into
+ * a heap allocation whenever the JIT does not inline them.
+ */
+export const MIN_FIRED_STRENGTH = 0.5;
+
+/** Writes a flat output with the given reason. */
+export function setFlat(out: AdapterOutput, reason: string): void {
+  out.side = Direction.Flat;
+  out.strength = 0;
+  out.stopHint = NaN;
+  out.reason = reason;
+}
+
+/** Checks a period: integer in 1..MAX_FEATURE_PERIOD. @throws ValidationError quoting the value. */
+export function checkPeriod(field: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_FEATURE_PERIOD) {
+    throw new ValidationError(field, value, `${field} (${String(value)}) must be an integer in 1..${MAX_FEATURE_PERIOD}`);
+  }
+}
+
+/** Checks a positive finite multiple (e.g. ATR stop multiple). @throws ValidationError quoting the value. */
+export function checkPositive(field: string, value: number): void {
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new ValidationError(field, value, `${field} (${String(value)}) must be a finite number > 0`);
+  }
+}
+
+/**
+ * Merges `config` over `defaults`, keeping only the keys `defaults` has (unknown keys are dropped,
+ * `undefined` values keep the default), and freezes the result.
+ */
+export function withDefaults<Config extends object>(defaults: Config, config: Partial<Config>): Readonly<Config> {
+  const out = { ...defaults };
+  for (const key of Object.keys(defaults) as (keyof Config)[]) {
+    const value = config[key];
+    if (value !== undefined) out[key] = value as Config[keyof Config];
+  }
+  return Object.freeze(out);
+}

@@ -1,0 +1,143 @@
+/**
+ * `backtest`: runs the trading loop over stored candles and prints a summary (JSON with --json).
+ * Exit codes: 0 done, 1 unexpected failure, 2 bad input (the message names the field and value;
+ * nothing is written).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { ValidationError } from '../../engine/core/errors';
+import type { BacktestResult } from '../../engine/backtest/run-backtest';
+
+export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
+         --strategies ma-crossover,rsi-mean-reversion [--config params.json] [--decisions all|signals|off] [--veto on|off] [--json]
+  --config: JSON with optional keys "params" (per strategy), "fusion", "risk", "paper"`;
+
+const CONFIG_KEYS = ['params', 'fusion', 'risk', 'paper', 'decisionDetail'] as const;
+
+export interface BacktestCommandServices {
+  runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
+  stdout(s: string): void;
+  stderr(s: string): void;
+  progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** Pretty number for the summary table. */
+const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? Number(v.toFixed(digits)).toString() : String(v));
+
+/** JSON of a result with NaN/Infinity as null and the trades omitted (they are in the journal). */
+export function backtestSummary(result: BacktestResult): Record<string, unknown> {
+  return {
+    runId: result.runId,
+    candles: result.candles,
+    finalEquity: result.finalEquity,
+    returnMetrics: result.returnMetrics,
+    tradeMetrics: result.tradeMetrics,
+    stats: result.stats,
+  };
+}
+
+export async function runBacktestCommand(args: string[], services: BacktestCommandServices): Promise<number> {
+  const usageError = (message: string) => {
+    services.stderr(`backtest: ${message}\n${BACKTEST_USAGE}`);
+    return 2;
+  };
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        exchange: { type: 'string' },
+        symbol: { type: 'string' },
+        timeframe: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        strategies: { type: 'string' },
+        config: { type: 'string' },
+        decisions: { type: 'string' },
+        veto: { type: 'string', default: 'off' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  for (const flag of ['exchange', 'symbol', 'timeframe', 'from', 'to', 'strategies'] as const) {
+    if (!values[flag]) return usageError(`missing --${flag}`);
+  }
+  if (values.veto !== 'on' && values.veto !== 'off') return usageError(`--veto "${values.veto}" must be on or off`);
+  let fileConfig: Record<string, unknown> = {};
+  if (values.config) {
+    try {
+      fileConfig = JSON.parse(await readFile(values.config, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      return usageError(`--config "${values.config}" could not be read as JSON: ${(error as Error).message}`);
+    }
+    if (fileConfig === null || typeof fileConfig !== 'object' || Array.isArray(fileConfig)) {
+      return usageError(`--config "${values.config}" must hold a JSON object`);
+    }
+    const unknown = Object.keys(fileConfig).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
+    if (unknown.length) return usageError(`--config "${values.config}" has unknown key "${unknown[0]}"; expected ${CONFIG_KEYS.join(', ')}`);
+  }
+  const request = {
+    ...fileConfig,
+    exchange: values.exchange,
+    symbol: values.symbol,
+    timeframe: values.timeframe,
+    from: values.from,
+    to: values.to,
+    strategies: values.strategies!.split(',').map((s) => s.trim()).filter(Boolean),
+    veto: values.veto === 'on',
+    ...(values.decisions ? { decisionDetail: values.decisions } : {}),
+  };
+
+  const stream = services.progressStream;
+  const bar = stream?.isTTY && !values.json
+    ? new cliProgress.SingleBar({ stream, format: 'backtest {bar} {percentage}% | {value}/{total} candles | eta {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic)
+    : null;
+  let started = false;
+  try {
+    const result = await services.runBacktest(request, (done, total) => {
+      if (!bar) return;
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    });
+    bar?.stop();
+    if (values.json) {
+      services.stdout(`${JSON.stringify(backtestSummary(result), (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+      return 0;
+    }
+    const r = result.returnMetrics;
+    const t = result.tradeMetrics;
+    services.stdout(
+      [
+        `backtest ${result.runId}: ${request.exchange} ${request.symbol} ${request.timeframe}, ${result.candles} candles, strategies ${request.strategies.join(', ')}`,
+        `  final equity     ${fmt(result.finalEquity, 2)}`,
+        `  total return     ${fmt(r.totalReturn * 100, 2)} %`,
+        `  CAGR             ${fmt(r.cagr * 100, 2)} %`,
+        `  Sharpe           ${fmt(r.sharpe, 3)}`,
+        `  Sortino          ${fmt(r.sortino, 3)}`,
+        `  max drawdown     ${fmt(r.maxDrawdown * 100, 2)} % over ${r.maxDrawdownDurationPeriods} candles`,
+        `  Calmar           ${fmt(r.calmar, 3)}`,
+        `  trades           ${t.trades} (win rate ${fmt(t.winRate * 100, 1)} %, profit factor ${fmt(t.profitFactor, 3)})`,
+        `  expectancy       ${fmt(t.expectancy, 3)}; average trade ${fmt(t.averageTrade, 2)}`,
+        `  exposure time    ${fmt(t.exposureTimePct, 1)} %; turnover ${fmt(t.turnover, 2)}x`,
+        `  decisions        signals ${result.stats.signals}, entries ${result.stats.entries}, exits ${result.stats.exits}, denied ${result.stats.denied}, vetoed ${result.stats.vetoed}`,
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  } catch (error) {
+    bar?.stop();
+    if (error instanceof ValidationError) {
+      services.stderr(`backtest: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,503 @@
+/**
+ * Repository contract suite for the drizzle adapters, run unchanged against embedded
+ * PGlite (temp dir) and a real PostgreSQL (TEST_DATABASE_URL, default
+ * postgres://postgres@127.0.0.1:5432/test). Each run lives in its own random schema,
+ * dropped afterwards. An unreachable PostgreSQL fails this suite; it is never skipped.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '../../db/client';
+import { migrateDatabase, schemaVersion } from '../../db/migrate';
+import { createBacktestRunRepository } from '../../db/repositories/backtest-run-repository';
+import { createCandleRepository } from '../../db/repositories/candle-repository';
+import { createJournalRepository } from '../../db/repositories/journal-repository';
+import { createRiskStateRepository } from '../../db/repositories/risk-state-repository';
+import { rowsOf } from '../../db/repositories/sql-helpers';
+import { NotFoundError, RepositoryError, ValidationError } from '../../engine/core/errors';
+import type { DecisionRecord, JournalQuery, Page, TradeRecord } from '../../engine/core/ports';
+import type { CandleColumns, MarketKey } from '../../engine/core/types';
+
+const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const T0 = 1704067200000; // 2024-01-01T00:00:00.000Z
+const MIN5 = 300_000;
+
+function columnsOf(rows: [number, number, number, number, number, number][]): CandleColumns {
+  const col = (i: number) => Float64Array.from(rows.map((r) => r[i]));
+  return { length: rows.length, openTimeMs: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5) };
+}
+
+function plain(c: CandleColumns) {
+  return {
+    length: c.length,
+    openTimeMs: Array.from(c.openTimeMs),
+    open: Array.from(c.open),
+    high: Array.from(c.high),
+    low: Array.from(c.low),
+    close: Array.from(c.close),
+    volume: Array.from(c.volume),
+  };
+}
+
+function trade(i: number, overrides: Partial<TradeRecord> = {}): TradeRecord {
+  return {
+    id: `t${String(i).padStart(4, '0')}`,
+    runId: i % 3 === 0 ? 'run-a' : i % 3 === 1 ? 'run-b' : null,
+    exchange: 'binance',
+    symbol: i % 2 === 0 ? 'BTC/USDT' : 'ETH/USDT',
+    strategy: i % 4 < 2 ? 'ema-cross' : 'breakout',
+    side: i % 2 === 0 ? 'long' : 'short',
+    amount: 0.1 + 0.2, // 0.30000000000000004: every binary digit must survive numeric storage
+    entryPrice: 42283.58 + i,
+    exitPrice: 42300.12 - i,
+    // Pairs of trades share an exit time so the id tie-breaker is exercised.
+    entryTimeMs: T0 + Math.floor(i / 2) * MIN5 - MIN5,
+    exitTimeMs: T0 + Math.floor(i / 2) * MIN5,
+    realizedPnl: i % 5 === 0 ? -12.345678901 : 7.5,
+    fees: 0.0421,
+    funding: i % 7 === 0 ? -0.00001 : 0,
+    exitReason: i % 2 === 0 ? 'take_profit' : 'stop_loss',
+    ...overrides,
+  };
+}
+
+function decision(i: number): DecisionRecord {
+  return {
+    id: `d${String(i).padStart(4, '0')}`,
+    runId: i % 2 === 0 ? 'run-a' : null,
+    exchange: 'binance',
+    symbol: i % 3 === 0 ? 'SOL/USDT' : 'BTC/USDT',
+    timeframe: '5m',
+    strategy: i % 2 === 0 ? 'ema-cross' : 'breakout',
+    timeMs: T0 + Math.floor(i / 3) * MIN5,
+    outcome: i % 4 === 0 ? 'denied' : 'no_trade',
+    side: i % 4 === 0 ? 'long' : 'flat',
+    strength: i / 40,
+    reason: i % 4 === 0 ? 'notional 1200 above cap 1000' : 'no signal',
+    inputs: { rsi: 30 + i, adapters: ['ema', 'rsi'], veto: { confidence: 0.25, model: 'v1' } },
+  };
+}
+
+/** Reference ordering and filtering, computed independently of SQL. */
+function expected<T extends { id: string; symbol: string; strategy: string; runId: string | null }>(
+  rows: T[],
+  timeOf: (r: T) => number,
+  q: JournalQuery,
+): T[] {
+  return rows
+    .filter((r) => q.symbol === undefined || r.symbol === q.symbol)
+    .filter((r) => q.strategy === undefined || r.strategy === q.strategy)
+    .filter((r) => q.runId === undefined || r.runId === q.runId)
+    .filter((r) => q.fromMs === undefined || timeOf(r) >= q.fromMs)
+    .filter((r) => q.toMs === undefined || timeOf(r) < q.toMs)
+    .sort((a, b) => timeOf(b) - timeOf(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+async function allPages<T>(list: (q: JournalQuery) => Promise<Page<T>>, q: JournalQuery): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await list({ ...q, cursor });
+    pages++;
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined && pages < 100);
+  return { items, pages };
+}
+
+interface Backend {
+  name: string;
+  open(schema: string): Promise<Database>;
+  cleanup(): void;
+}
+
+const tempDirs: string[] = [];
+const backends: Backend[] = [
+  {
+    name: 'PGlite',
+    async open(schema) {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-db-'));
+      tempDirs.push(dataDir);
+      return createDatabase({ dataDir, schema });
+    },
+    cleanup() {
+      for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    async open(schema) {
+      try {
+        return await createDatabase({ url: POSTGRES_URL, dataDir: tmpdir(), schema });
+      } catch (err) {
+        throw new Error(
+          `PostgreSQL integration tests need a server at ${POSTGRES_URL} (override with TEST_DATABASE_URL): ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    },
+    cleanup() {},
+  },
+];
+
+describe.each(backends)('drizzle repositories on $name', (backend) => {
+  const schema = `test_${randomBytes(6).toString('hex')}`;
+  let opened: Database | undefined;
+  let openError: unknown;
+  // Every test fails with the connection error (rather than being skipped) when the database cannot be opened.
+  const db = (): Database => {
+    if (opened === undefined) throw openError ?? new Error(`${backend.name} database was not opened`);
+    return opened;
+  };
+
+  beforeAll(async () => {
+    try {
+      opened = await backend.open(schema);
+      await migrateDatabase(opened);
+    } catch (err) {
+      openError = err;
+    }
+  });
+
+  afterAll(async () => {
+    const database = opened;
+    if (database) {
+      await database.db.execute(sql.raw(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+      await database.close();
+    }
+    backend.cleanup();
+  });
+
+  describe('migrations', () => {
+    it('apply once, report the latest tag, and are idempotent', async () => {
+      expect(await schemaVersion(db())).toEqual({ count: 2, tag: '0001_candles_ohlcv_check', available: 2 });
+      await migrateDatabase(db());
+      expect(await schemaVersion(db())).toEqual({ count: 2, tag: '0001_candles_ohlcv_check', available: 2 });
+    });
+
+    it('create every table inside the isolated schema, including the migrations table', async () => {
+      const rows = rowsOf<{ table_name: string }>(
+        await db().db.execute(
+          sql`select table_name from information_schema.tables where table_schema = ${schema} order by table_name`,
+        ),
+      );
+      expect(rows.map((r) => r.table_name)).toEqual([
+        '__drizzle_migrations',
+        'backtest_runs',
+        'candles',
+        'decision_log',
+        'orders',
+        'positions',
+        'risk_state',
+        'snapshots',
+        'tickets',
+        'trades',
+      ]);
+    });
+
+    it('answers a ping', async () => {
+      expect(await db().ping()).toBe(true);
+    });
+  });
+
+  describe('candles', () => {
+    const key: MarketKey = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' };
+    const rows: [number, number, number, number, number, number][] = [
+      [T0, 42283.58, 42320, 42262.5, 42305.99, 155.25731],
+      [T0 + MIN5, 0.00162, 0.00163, 0.0016, 0.00161, 0],
+      [T0 + 2 * MIN5, 123456789.12345678, 123456790, 123456788, 123456789.5, 1e-8],
+      [T0 + 3 * MIN5, 0.1 + 0.2, 0.5, 0.1, 0.3, 12345.678901234],
+    ];
+
+    it('inserts new candles once: a second identical insert adds none', async () => {
+      const repo = createCandleRepository(db().db);
+      expect(await repo.insertCandles(key, columnsOf(rows))).toEqual({ inserted: 4 });
+      expect(await repo.insertCandles(key, columnsOf(rows))).toEqual({ inserted: 0 });
+      expect(await repo.countCandles(key)).toBe(4);
+    });
+
+    it('counts only rows that are new when a batch overlaps stored candles', async () => {
+      const repo = createCandleRepository(db().db);
+      const k2 = { ...key, timeframe: '1h' as const };
+      await repo.insertCandles(k2, columnsOf([[T0, 1, 2, 0.5, 1.5, 10]]));
+      const batch = columnsOf([
+        [T0, 9, 9, 9, 9, 9],
+        [T0 + 3_600_000, 1.5, 3, 1, 2, 11],
+      ]);
+      expect(await repo.insertCandles(k2, batch)).toEqual({ inserted: 1 });
+      // The existing row is left unchanged.
+      expect(plain(await repo.loadCandles(k2, T0, T0 + 1))).toEqual(plain(columnsOf([[T0, 1, 2, 0.5, 1.5, 10]])));
+    });
+
+    it('loads exactly the stored values, ascending, with fromMs inclusive and toMs exclusive', async () => {
+      const repo = createCandleRepository(db().db);
+      expect(plain(await repo.loadCandles(key, 0, 2e12))).toEqual(plain(columnsOf(rows)));
+      expect(plain(await repo.loadCandles(key, T0 + MIN5, T0 + 3 * MIN5))).toEqual(plain(columnsOf(rows.slice(1, 3))));
+      expect((await repo.loadCandles({ ...key, symbol: 'ETH/USDT' }, 0, 2e12)).length).toBe(0);
+    });
+
+    it('leaves the table unchanged when a multi-chunk batch fails part-way', async () => {
+      const repo = createCandleRepository(db().db);
+      const k3 = { ...key, exchange: 'bad-batch' };
+      const n = 25_000; // three INSERT chunks of up to 10000 rows
+      const bad = Array.from({ length: n }, (_, i) => [T0 + i * MIN5, 1, 2, 0.5, 1.5, 3] as [number, number, number, number, number, number]);
+      bad[22_000][5] = -1; // negative volume: the third chunk violates the table's check constraint
+      const err = await repo.insertCandles(k3, columnsOf(bad)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RepositoryError);
+      expect((err as Error).message).toMatch(/^inserting 25000 candles for bad-batch "BTC\/USDT" 5m failed: .*candles_ohlcv_check/);
+      expect(await repo.countCandles(k3)).toBe(0);
+    });
+
+    it('rejects a non-finite price or a fractional open time before writing anything', async () => {
+      const repo = createCandleRepository(db().db);
+      const k4 = { ...key, exchange: 'invalid-batch' };
+      await expect(repo.insertCandles(k4, columnsOf([[T0, Number.NaN, 1, 1, 1, 1]]))).rejects.toThrow(
+        'field "open" was "NaN": not a finite number',
+      );
+      await expect(repo.insertCandles(k4, columnsOf([[T0 + 0.5, 1, 1, 1, 1, 1]]))).rejects.toThrow(
+        'field "openTimeMs" was 1704067200000.5: not an integer of milliseconds',
+      );
+      expect(await repo.countCandles(k4)).toBe(0);
+    });
+
+    it('summarizes every stored stream with count and first/last open time', async () => {
+      const repo = createCandleRepository(db().db);
+      const summary = await repo.summarize();
+      expect(summary).toEqual([
+        { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', count: 2, firstOpenTimeMs: T0, lastOpenTimeMs: T0 + 3_600_000 },
+        { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', count: 4, firstOpenTimeMs: T0, lastOpenTimeMs: T0 + 3 * MIN5 },
+      ]);
+    });
+  });
+
+  describe('journal', () => {
+    const trades = Array.from({ length: 40 }, (_, i) => trade(i));
+    const decisions = Array.from({ length: 30 }, (_, i) => decision(i));
+
+    beforeAll(async () => {
+      if (opened === undefined) return; // each test then fails with the open error
+      const repo = createJournalRepository(db().db);
+      await repo.appendTrades(trades);
+      await repo.appendDecisions(decisions);
+    });
+
+    it('round-trips a trade with every field exact', async () => {
+      const repo = createJournalRepository(db().db);
+      const page = await repo.listTrades({ limit: 1000 });
+      const stored = page.items.find((t) => t.id === 't0035');
+      expect(stored).toEqual(trade(35));
+      expect(stored?.amount).toBe(0.30000000000000004);
+    });
+
+    it('ignores a re-append of the same ids', async () => {
+      const repo = createJournalRepository(db().db);
+      await repo.appendTrades(trades.slice(0, 5));
+      expect((await repo.listTrades({ limit: 1000 })).items).toHaveLength(40);
+    });
+
+    const tradeQueries: [string, JournalQuery][] = [
+      ['no filter', {}],
+      ['symbol', { symbol: 'ETH/USDT' }],
+      ['strategy', { strategy: 'breakout' }],
+      ['run id', { runId: 'run-a' }],
+      ['time range', { fromMs: T0 + 3 * MIN5, toMs: T0 + 11 * MIN5 }],
+      ['all filters', { symbol: 'BTC/USDT', strategy: 'ema-cross', runId: 'run-a', fromMs: T0 + MIN5 }],
+    ];
+    it.each(tradeQueries)('pages trades newest first with filter: %s', async (_name, q) => {
+      const repo = createJournalRepository(db().db);
+      const want = expected(trades, (t) => t.exitTimeMs, q);
+      const { items, pages } = await allPages((x) => repo.listTrades(x), { ...q, limit: 7 });
+      expect(items).toEqual(want);
+      expect(pages).toBe(Math.max(1, Math.ceil(want.length / 7)));
+    });
+
+    it('returns a null cursor on the last page and a cursor while rows remain', async () => {
+      const repo = createJournalRepository(db().db);
+      const first = await repo.listTrades({ limit: 39 });
+      expect(first.items.map((t) => t.id)).toEqual(expected(trades, (t) => t.exitTimeMs, {}).slice(0, 39).map((t) => t.id));
+      expect(first.nextCursor).not.toBeNull();
+      const last = await repo.listTrades({ limit: 39, cursor: first.nextCursor! });
+      expect(last.items.map((t) => t.id)).toEqual(['t0000']);
+      expect(last.nextCursor).toBeNull();
+    });
+
+    it('clamps the page size to 1..1000', async () => {
+      const repo = createJournalRepository(db().db);
+      expect((await repo.listTrades({ limit: 0 })).items).toHaveLength(1);
+      expect((await repo.listTrades({ limit: -5 })).items).toHaveLength(1);
+      expect((await repo.listTrades({ limit: 5000 })).items).toHaveLength(40);
+    });
+
+    it('rejects a cursor it did not issue', async () => {
+      const repo = createJournalRepository(db().db);
+      await expect(repo.listTrades({ cursor: 'not-a-cursor' })).rejects.toThrow(
+        'field "cursor" was "not-a-cursor": not a cursor returned by a previous page',
+      );
+    });
+
+    const decisionQueries: [string, JournalQuery][] = [
+      ['no filter', {}],
+      ['symbol', { symbol: 'SOL/USDT' }],
+      ['strategy and run id', { strategy: 'ema-cross', runId: 'run-a' }],
+      ['time range', { fromMs: T0 + 2 * MIN5, toMs: T0 + 6 * MIN5 }],
+    ];
+    it.each(decisionQueries)('pages decisions newest first with filter: %s', async (_name, q) => {
+      const repo = createJournalRepository(db().db);
+      const want = expected(decisions, (d) => d.timeMs, q);
+      const { items } = await allPages((x) => repo.listDecisions(x), { ...q, limit: 4 });
+      expect(items).toEqual(want);
+    });
+
+    it('iterates every matching trade across keyset pages of 1000', async () => {
+      const repo = createJournalRepository(db().db);
+      const many = Array.from({ length: 2345 }, (_, i) => trade(1000 + i, { runId: 'run-many', id: `m${String(i).padStart(5, '0')}` }));
+      await repo.appendTrades(many);
+      const seen: TradeRecord[] = [];
+      for await (const t of repo.iterTrades({ runId: 'run-many' })) seen.push(t);
+      expect(seen).toEqual(expected(many, (t) => t.exitTimeMs, {}));
+      const filtered: string[] = [];
+      for await (const t of repo.iterTrades({ runId: 'run-a', symbol: 'BTC/USDT' })) filtered.push(t.id);
+      expect(filtered).toEqual(expected(trades, (t) => t.exitTimeMs, { runId: 'run-a', symbol: 'BTC/USDT' }).map((t) => t.id));
+    });
+
+    it('reads the db() clock within 5 seconds of this machine', async () => {
+      const repo = createJournalRepository(db().db);
+      const now = await repo.nowTs();
+      expect(Number.isInteger(now)).toBe(true);
+      expect(Math.abs(now - Date.now())).toBeLessThan(5000);
+    });
+  });
+
+  describe('risk state', () => {
+    it('round-trips a state and overwrites it on save', async () => {
+      const repo = createRiskStateRepository(db().db);
+      expect(await repo.load('acct-1')).toBeNull();
+      const state = {
+        accountId: 'acct-1',
+        halted: false,
+        haltReason: null,
+        haltedAtMs: null,
+        dayStartEquity: 10000.12,
+        dayStartMs: T0,
+        peakEquity: 10500.000001,
+        updatedAtMs: T0 + 1234,
+      };
+      await repo.save(state);
+      expect(await repo.load('acct-1')).toEqual(state);
+      const halted = { ...state, halted: true, haltReason: 'daily loss 5.2% above limit 5%', haltedAtMs: T0 + 999, updatedAtMs: T0 + 999 };
+      await repo.save(halted);
+      expect(await repo.load('acct-1')).toEqual(halted);
+      expect(await repo.load('acct-2')).toBeNull();
+    });
+  });
+
+  describe('backtest runs', () => {
+    const base = {
+      config: { strategy: 'ema-cross', fast: 12, slow: 26 },
+      configHash: 'abc123',
+      exchange: 'binance',
+      symbol: 'BTC/USDT',
+      timeframe: '5m' as const,
+      fromMs: T0,
+      toMs: T0 + 86_400_000,
+    };
+
+    it('goes from running to complete with metrics and equity curve', async () => {
+      const repo = createBacktestRunRepository(db().db);
+      const created = await repo.create({ ...base, id: 'bt-1' });
+      expect(created).toMatchObject({ ...base, id: 'bt-1', status: 'running', metrics: null, equity: null, error: null, finishedAtMs: null });
+      expect(Math.abs(created.startedAtMs - Date.now())).toBeLessThan(5000);
+      const equity = [
+        { timeMs: T0, equity: 10000 },
+        { timeMs: T0 + MIN5, equity: 10012.34 },
+      ];
+      await repo.complete('bt-1', { metrics: { sharpe: 1.25, maxDrawdown: 0.031 }, equity, tradeCount: 3, decisionCount: 288 });
+      const done = await repo.get('bt-1');
+      expect(done).toMatchObject({ status: 'complete', metrics: { sharpe: 1.25, maxDrawdown: 0.031 }, equity, tradeCount: 3, decisionCount: 288, error: null });
+      expect(done!.finishedAtMs).toBeGreaterThanOrEqual(done!.startedAtMs);
+    });
+
+    it('refuses to finish a run twice or one that does not exist', async () => {
+      const repo = createBacktestRunRepository(db().db);
+      await expect(repo.fail('bt-1', 'late failure')).rejects.toBeInstanceOf(NotFoundError);
+      await expect(repo.complete('missing', { metrics: {}, equity: [], tradeCount: 0, decisionCount: 0 })).rejects.toThrow(
+        'backtest run "missing" does not exist or is not running',
+      );
+    });
+
+    it('records a failure with its error', async () => {
+      const repo = createBacktestRunRepository(db().db);
+      await repo.create({ ...base, id: 'bt-2' });
+      await repo.fail('bt-2', 'feed ended early');
+      expect(await repo.get('bt-2')).toMatchObject({ status: 'failed', error: 'feed ended early', equity: null });
+    });
+
+    it('rejects a duplicate id as a repository error', async () => {
+      const repo = createBacktestRunRepository(db().db);
+      await expect(repo.create({ ...base, id: 'bt-1' })).rejects.toBeInstanceOf(RepositoryError);
+    });
+
+    it('marks stale running runs failed and counts them', async () => {
+      const repo = createBacktestRunRepository(db().db);
+      await repo.create({ ...base, id: 'bt-3' });
+      await repo.create({ ...base, id: 'bt-4' });
+      expect(await repo.markStaleRunningAsFailed('server restarted')).toBe(2);
+      expect(await repo.get('bt-3')).toMatchObject({ status: 'failed', error: 'server restarted' });
+      expect(await repo.markStaleRunningAsFailed('server restarted')).toBe(0);
+      expect((await repo.get('bt-1'))?.status).toBe('complete');
+    });
+
+    it('lists runs newest first without equity, in keyset pages', async () => {
+      const repo = createBacktestRunRepository(db().db);
+      const all = await repo.list({ limit: 1000 });
+      expect(all.items).toHaveLength(4);
+      expect(all.items.every((r) => !('equity' in r))).toBe(true);
+      const sorted = [...all.items].sort((a, b) => b.startedAtMs - a.startedAtMs || (a.id < b.id ? 1 : -1));
+      expect(all.items.map((r) => r.id)).toEqual(sorted.map((r) => r.id));
+      const first = await repo.list({ limit: 3 });
+      const second = await repo.list({ limit: 3, cursor: first.nextCursor! });
+      expect([...first.items, ...second.items].map((r) => r.id)).toEqual(all.items.map((r) => r.id));
+      expect(second.nextCursor).toBeNull();
+    });
+
+    it('returns null for an unknown run', async () => {
+      expect(await createBacktestRunRepository(db().db).get('nope')).toBeNull();
+    });
+  });
+});
+
+describe('createDatabase', () => {
+  it('keeps PGlite data under dataDir across reopen', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-db-'));
+    try {
+      const first = await createDatabase({ dataDir });
+      await migrateDatabase(first);
+      const key: MarketKey = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1d' };
+      await createCandleRepository(first.db).insertCandles(key, columnsOf([[T0, 42283.58, 44184.1, 42180.77, 44179.55, 27174.29903]]));
+      await first.close();
+      await first.close();
+      const second = await createDatabase({ dataDir });
+      expect(await schemaVersion(second)).toEqual({ count: 2, tag: '0001_candles_ohlcv_check', available: 2 });
+      expect(await createCandleRepository(second.db).countCandles(key)).toBe(1);
+      await second.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with the URL (password hidden) when PostgreSQL cannot be reached', async () => {
+    await expect(createDatabase({ url: 'postgres://app:secret@127.0.0.1:1/none', dataDir: tmpdir() })).rejects.toThrow(
+      /^cannot connect to PostgreSQL at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/none: /,
+    );
+  });
+
+  it('rejects a schema name that is not a plain identifier', async () => {
+    await expect(createDatabase({ dataDir: tmpdir(), schema: 'Bad-Name' })).rejects.toThrow(
+      'field "schema" was "Bad-Name": must be a lowercase identifier (a-z, 0-9, _)',
+    );
+  });
+});
