@@ -4,6 +4,7 @@
 # lint runs as a test), a production build and the Playwright end-to-end tests.
 # Ends with one line: "N passed, N failed[, N skipped]". Exits non-zero if anything failed.
 set -uo pipefail
+export NEXT_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh || exit 1
 bash scripts/ensure-test-services.sh || exit 1

@@ -314,11 +314,11 @@ export async function simulate(
   };
 
   const n = columns.length;
-  const { openTimeMs, open, high, low, close, volume } = columns;
+  const { openTimeMs } = columns;
   const progressEvery = Math.max(1, Math.floor(n / 100));
   for (let i = 0; i < n; i++) {
     clock.set(openTimeMs[i] + timeframeMs);
-    const pending = loop.onCandle(openTimeMs[i], open[i], high[i], low[i], close[i], volume[i]);
+    const pending = loop.onCandle(columns, i);
     if (pending) await pending;
     if (options.onProgress && i % progressEvery === 0) options.onProgress(i, n);
   }

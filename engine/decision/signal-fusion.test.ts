@@ -51,15 +51,6 @@ describe('createSignalFusion', () => {
     expect(out.reason).toBe(FUSION_REASONS.Short);
   });
 
-  it('ignores stop hints on the wrong side of the reference price', () => {
-    // long at price 100: stop 101 is above price and ignored; 95 remains
-    const out = createFusedSignal();
-    fusion.fuse([output(1, 1, 95), output(1, 1, 101), output(0, 0)], names, out, 100);
-    expect(out.side).toBe(1);
-    expect(out.net).toBe(0.75);
-    expect(out.stopHint).toBe(95);
-  });
-
   it('gives no stop when no agreeing adapter has one', () => {
     const out = createFusedSignal();
     fusion.fuse([output(1, 1), output(0, 0), output(0, 0)], names, out);

@@ -76,17 +76,18 @@ export interface SignalFusion {
    * - net = sum(w_k * side_k * strength_k) / sum(w_k), both sums over all adapters in `names`.
    * - side = sign(net) if |net| >= entryThreshold and net != 0, else 0; strength = |net|.
    * - stopHint: among adapters with weight > 0 that agree with the fused side and gave a finite stop,
-   *   the tightest one: for a long the highest stop, for a short the lowest. When `referencePrice` is
-   *   finite, stops on the wrong side of it (long stop >= price, short stop <= price) are ignored.
-   *   Rationale: the tightest agreeing stop is the first level at which any agreeing strategy
-   *   considers the idea wrong, so it caps the loss per unit lowest.
+   *   the tightest one: for a long the highest stop, for a short the lowest. Adapters place stops on
+   *   the protective side of the close they fired on (an `AdapterOutput` invariant), so this is the
+   *   highest stop below price for a long. Rationale: the tightest agreeing stop is the first level
+   *   at which any agreeing strategy considers the idea wrong, so it caps the loss per unit lowest.
+   *   (No price argument: a number passed to a non-inlined call is boxed, one allocation per candle.)
    * - resets `vetoed` to false and `vetoConfidence` to NaN.
    *
    * Weights are looked up once per distinct `names` array (pass the same array every candle to stay
    * allocation-free).
    * @throws ValidationError when lengths differ, a name has no weight, or all weights of `names` are 0.
    */
-  fuse(outputs: readonly AdapterOutput[], names: readonly string[], out: FusedSignal, referencePrice?: number): void;
+  fuse(outputs: readonly AdapterOutput[], names: readonly string[], out: FusedSignal): void;
   /**
    * Applies the veto model's loss probability: `null` means no model (never vetoed). Otherwise
    * `vetoed` = side != 0 and confidence >= vetoThreshold; a vetoed signal keeps its side and
@@ -175,7 +176,7 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
     return weights;
   }
 
-  function fuse(outputs: readonly AdapterOutput[], names: readonly string[], out: FusedSignal, referencePrice = NaN): void {
+  function fuse(outputs: readonly AdapterOutput[], names: readonly string[], out: FusedSignal): void {
     if (outputs.length !== names.length) {
       throw new ValidationError(
         'outputs',
@@ -197,26 +198,26 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
     const net = sum / cachedTotal;
     const magnitude = net < 0 ? -net : net;
     const side: Direction = net !== 0 && magnitude >= entryThreshold ? (net > 0 ? Direction.Long : Direction.Short) : Direction.Flat;
-    let stop = NaN;
+    // Tightest agreeing stop. Tracked with a flag rather than a NaN start value: a number that may
+    // be a NaN constant gets boxed by the JIT, one heap allocation per candle.
+    let stop = 0;
+    let found = false;
     if (side !== Direction.Flat) {
-      const checkPrice = referencePrice === referencePrice;
       for (let k = 0; k < count; k++) {
         const o = outputs[k];
         const hint = o.stopHint;
         if (o.side !== side || !(weights[k] > 0) || hint !== hint) continue;
-        if (side === Direction.Long) {
-          if (checkPrice && hint >= referencePrice) continue;
-          if (stop !== stop || hint > stop) stop = hint;
-        } else {
-          if (checkPrice && hint <= referencePrice) continue;
-          if (stop !== stop || hint < stop) stop = hint;
+        if (!found || (side === Direction.Long ? hint > stop : hint < stop)) {
+          stop = hint;
+          found = true;
         }
       }
     }
     out.side = side;
     out.net = net;
     out.strength = magnitude;
-    out.stopHint = stop;
+    if (found) out.stopHint = stop;
+    else out.stopHint = NaN;
     out.ttlMs = ttlMs;
     out.vetoed = false;
     out.vetoConfidence = NaN;

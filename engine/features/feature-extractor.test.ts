@@ -190,6 +190,16 @@ describe('createFeatureExtractor hand-computed values', () => {
   });
 });
 
+describe('createFeatureExtractor Donchian edge cases', () => {
+  it('uses the previous candle alone for Donchian(1)', () => {
+    const fx = createFeatureExtractor({ donchian: [1] }, 2);
+    const highs = [5, 7, 6];
+    highs.forEach((h, i) => fx.push(i, h - 2, h, h - 2, h, 0));
+    expect(rows(fx.donchianUpper[1], 3)).toEqual([NaN, 5, 7]);
+    expect(rows(fx.donchianLower[1], 3)).toEqual([NaN, 3, 5]);
+  });
+});
+
 describe('createFeatureExtractor against trading-signals', () => {
   // A fixed, deterministic zig-zag series with trends, flats and reversals (300 rows).
   const closes: number[] = [];
@@ -245,6 +255,13 @@ describe('createFeatureExtractor validation', () => {
   it('rejects a candle whose close is above its high', () => {
     const fx = createFeatureExtractor({}, 4);
     expect(() => fx.push(0, 1, 2, 1, 3, 0)).toThrow(ValidationError);
+  });
+
+  it('rejects a row outside the source columns', () => {
+    const fx = createFeatureExtractor({}, 4);
+    const one = Float64Array.of(1);
+    const candles = { length: 1, openTimeMs: one, open: one, high: one, low: one, close: one, volume: one };
+    expect(() => fx.pushFrom(candles, 1)).toThrow('row (1) must be an integer in 0..0');
   });
 
   it('rejects a NaN price', () => {

@@ -13,7 +13,7 @@
  * must talk to the exchange or the veto model, so a backtest awaits only then.
  */
 import type { Clock, DecisionOutcome, DecisionRecord, TradeRecord } from '../core/ports';
-import type { MarketKey } from '../core/types';
+import type { CandleColumns, MarketKey } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
 import type { Exchange } from '../execution/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
@@ -50,7 +50,8 @@ export interface AccountView {
 
 /** Per-candle simulation hook of a simulated venue (the PaperExchange). */
 export interface CandleSimulator {
-  onCandle(symbol: string, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
+  symbolIndex(symbol: string): number;
+  onCandleAt(symbolIndex: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
 }
 
 /** A round trip closed by the venue, as the loop hears about it. */
@@ -106,8 +107,13 @@ export interface LoopStats {
 }
 
 export interface TradingLoop {
-  /** Processes one closed candle. Returns a promise only when it has exchange or model work to await. */
-  onCandle(openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): Promise<void> | undefined;
+  /**
+   * Processes the closed candle at `row` of `candles`. Returns a promise only when it has exchange or
+   * model work to await. A backtest passes its loaded columns; a live feed writes each new candle into
+   * a small column buffer of its own. (Rows, not price arguments: passing doubles through calls that
+   * the JIT does not inline boxes them, one allocation per price.)
+   */
+  onCandle(candles: CandleColumns, row: number): Promise<void> | undefined;
   /** Journals a round trip the venue closed (wire the PaperExchange listener here). */
   onTradeClosed(trade: ClosedTrade): void;
   readonly features: FeatureExtractor;
@@ -136,8 +142,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const journal = config.decisionDetail === DecisionDetail.Off ? null : deps.journal;
   const logEveryCandle = config.decisionDetail === DecisionDetail.All;
 
+  const simulator = deps.simulator;
+  const simulatorSymbol = simulator ? simulator.symbolIndex(symbol) : -1;
   let entryStrategy = '';
   let stopOrderId: string | null = null;
+  let entryOrderId: string | null = null;
+  let exitOrderId: string | null = null;
+  let cleanupPending = false;
   let orderSeq = 0;
 
   const adapterInputs = () =>
@@ -178,11 +189,21 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   const nextClientId = (kind: string, timeMs: number) => `${config.runId ?? 'live'}-${kind}-${timeMs}-${++orderSeq}`;
 
-  async function exit(timeMs: number, held: number, reason: string): Promise<void> {
-    if (stopOrderId) {
-      await deps.exchange.cancelOrder(stopOrderId, symbol);
-      stopOrderId = null;
+  /** Cancels the loop's working orders on the symbol (an entry's unfilled remainder, a previous exit, the stop). */
+  async function cancelWorkingOrders(): Promise<void> {
+    for (const id of [entryOrderId, exitOrderId, stopOrderId]) {
+      if (id) await deps.exchange.cancelOrder(id, symbol);
     }
+    entryOrderId = exitOrderId = stopOrderId = null;
+  }
+
+  async function cleanup(): Promise<void> {
+    cleanupPending = false;
+    await cancelWorkingOrders();
+  }
+
+  async function exit(timeMs: number, held: number, reason: string): Promise<void> {
+    await cancelWorkingOrders();
     const order = await deps.exchange.createOrder({
       clientOrderId: nextClientId('exit', timeMs),
       symbol,
@@ -196,6 +217,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       record(timeMs, 'denied', -Math.sign(held), fused.strength, `exit rejected by the exchange: ${order.reason ?? 'no reason given'}`);
       return;
     }
+    exitOrderId = order.status === 'filled' ? null : order.id;
     stats.exits++;
     record(timeMs, 'executed', -Math.sign(held), fused.strength, reason, { orderId: order.id });
   }
@@ -249,6 +271,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       return;
     }
     gate.noteEntry(0, signalTimeMs);
+    entryOrderId = order.status === 'filled' ? null : order.id;
     entryStrategy = strategy;
     stats.entries++;
     const stop = await deps.exchange.createOrder({
@@ -273,6 +296,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const side = fused.side;
     if (held !== 0 && Math.sign(held) !== side) {
       await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}`);
+      // A partially filled exit leaves part of the position: never stack a new entry on top of it.
+      if (deps.account.positionAmountSigned(symbol) !== 0) return;
     }
     if (side < 0 && !config.allowShort) {
       if (held === 0) record(timeMs, 'no_trade', side, fused.strength, 'short signal ignored: the market does not allow short positions');
@@ -295,7 +320,11 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     features,
     stats: () => stats,
     onTradeClosed(trade) {
-      if (trade.exitReason === 'stop' || trade.exitReason === 'liquidation') stopOrderId = null;
+      if (trade.exitReason === 'stop' || trade.exitReason === 'liquidation') {
+        stopOrderId = null;
+        // An entry remainder still working would reopen the position without a stop: cancel it next candle.
+        if (entryOrderId || exitOrderId) cleanupPending = true;
+      }
       if (!deps.journal) return;
       const row: TradeRecord = {
         id: deps.newId(),
@@ -316,23 +345,29 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       };
       deps.journal.recordTrade(row);
     },
-    onCandle(openTimeMs, open, high, low, close, volume) {
-      deps.simulator?.onCandle(symbol, openTimeMs, open, high, low, close, volume);
-      features.push(openTimeMs, open, high, low, close, volume);
+    onCandle(candles, row) {
+      const openTimeMs = candles.openTimeMs[row];
+      if (simulator) {
+        simulator.onCandleAt(simulatorSymbol, openTimeMs, candles.open[row], candles.high[row], candles.low[row], candles.close[row], candles.volume[row]);
+      }
+      features.pushFrom(candles, row);
+      const close = candles.close[row];
       const closeTimeMs = openTimeMs + timeframeMs;
       deps.risk.onEquity(closeTimeMs, deps.account.equity());
       stats.candles++;
       const i = features.length - 1;
       if (i < warmup) return undefined;
       for (let k = 0; k < strategies.length; k++) strategies[k].evaluate(features, i, outputs[k]);
-      fusion.fuse(outputs, names, fused, close);
+      fusion.fuse(outputs, names, fused);
       const held = deps.account.positionAmountSigned(symbol);
       if (fused.side === 0 || Math.sign(held) === fused.side) {
         if (logEveryCandle) record(closeTimeMs, 'no_trade', fused.side, fused.strength, fused.side === 0 ? 'no fused signal' : 'already positioned in the signal direction');
-        return undefined;
+        return cleanupPending ? cleanup() : undefined;
       }
       stats.signals++;
-      return act(closeTimeMs, held, close, features.atr[RISK_ATR_PERIOD][i]);
+      return cleanupPending
+        ? cleanup().then(() => act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, features.atr[RISK_ATR_PERIOD][i]))
+        : act(closeTimeMs, held, close, features.atr[RISK_ATR_PERIOD][i]);
     },
   };
 }

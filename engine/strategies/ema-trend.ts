@@ -73,7 +73,8 @@ export function createEmaTrend(config: Partial<EmaTrendConfig> = {}): StrategyAd
     out.reason = side === Direction.Long ? EMA_TREND_REASONS.UptrendStarted : EMA_TREND_REASONS.DowntrendStarted;
     const x = atr > 0 ? (c0 > e0 ? c0 - e0 : e0 - c0) / atr : 0;
     out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
-    out.stopHint = atr > 0 ? c0 - side * atrStopMultiple * atr : NaN;
+    if (atr > 0) out.stopHint = c0 - side * atrStopMultiple * atr;
+    else out.stopHint = NaN; // if/else, not a ternary with NaN: that form boxes the number
   }
 
   return Object.freeze({

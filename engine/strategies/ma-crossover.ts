@@ -94,7 +94,8 @@ export function createMaCrossover(config: Partial<MaCrossoverConfig> = {}): Stra
     const x = atr > 0 ? distance / atr : 0;
     out.side = side;
     out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
-    out.stopHint = atr > 0 ? close - side * atrStopMultiple * atr : NaN;
+    if (atr > 0) out.stopHint = close - side * atrStopMultiple * atr;
+    else out.stopHint = NaN; // if/else, not a ternary with NaN: that form boxes the number
   }
 
   return Object.freeze({

@@ -105,7 +105,8 @@ export function createRsiMeanReversion(
     const x = (now > before ? now - before : before - now) / band;
     out.side = side;
     out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
-    out.stopHint = atr > 0 ? f.close[i] - side * atrStopMultiple * atr : NaN;
+    if (atr > 0) out.stopHint = f.close[i] - side * atrStopMultiple * atr;
+    else out.stopHint = NaN; // if/else, not a ternary with NaN: that form boxes the number
   }
 
   return Object.freeze({

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors';
 import { featureConfigFor } from '../features/feature-config';
@@ -260,5 +262,60 @@ describe('strategy registry', () => {
 
   it('rejects params that are not an object', () => {
     expect(() => createStrategy('ema-trend', 5)).toThrow(/field "params" was 5/);
+  });
+});
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(repoRoot, '../shared/data');
+const btcFile = path.join(dataDir, 'binance_BTC-USDT_1h.csv');
+
+describe('default adapters on real BTC/USDT 1h candles', () => {
+  if (!fs.existsSync(btcFile)) {
+    it('needs nothing when the shared data is absent', () => {
+      console.log(`shared data not found at ${btcFile}: real-data suite not run`);
+    });
+    return;
+  }
+
+  const rowsOf = fs
+    .readFileSync(btcFile, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(',').map(Number));
+  const adapters = STRATEGY_NAMES.map((name) => createStrategy(name, undefined));
+
+  it('fire only after warm-up, with strength in 0.5..1 and stops on the protective side of the close', () => {
+    const fx = createFeatureExtractor(featureConfigFor(adapters), 256);
+    const outs = adapters.map(() => createAdapterOutput());
+    const streamed: string[] = [];
+    let fired = 0;
+    for (const [t, o, h, l, c, v] of rowsOf) {
+      fx.push(t, o, h, l, c, v);
+      const i = fx.length - 1;
+      adapters.forEach((adapter, k) => {
+        const out = outs[k];
+        adapter.evaluate(fx, i, out);
+        streamed.push(`${out.side}|${out.strength}|${out.stopHint}|${out.reason}`);
+        if (out.side === 0) return;
+        fired++;
+        expect(i).toBeGreaterThanOrEqual(adapter.warmup);
+        expect(out.strength).toBeGreaterThanOrEqual(0.5);
+        expect(out.strength).toBeLessThanOrEqual(1);
+        if (out.side === 1) expect(out.stopHint).toBeLessThan(c);
+        else expect(out.stopHint).toBeGreaterThan(c);
+      });
+    }
+    expect(fired).toBeGreaterThan(100);
+    // Re-evaluating every row on the finished frame gives the same outputs: no adapter reads ahead.
+    const after: string[] = [];
+    for (let i = 0; i < fx.length; i++) {
+      adapters.forEach((adapter, k) => {
+        const out = outs[k];
+        adapter.evaluate(fx, i, out);
+        after.push(`${out.side}|${out.strength}|${out.stopHint}|${out.reason}`);
+      });
+    }
+    expect(after).toEqual(streamed);
   });
 });

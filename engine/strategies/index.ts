@@ -1,0 +1,33 @@
+/** Strategy adapters: the registry, the adapter contract and the four built-in strategies. */
+export {
+  STRATEGY_NAMES,
+  STRATEGY_PARAM_SCHEMAS,
+  createStrategy,
+  defaultParams,
+  isStrategyName,
+  parseStrategyName,
+  type StrategyDefaults,
+  type StrategyName,
+} from './registry';
+export {
+  COMMON_REASONS,
+  Direction,
+  MIN_FIRED_STRENGTH,
+  createAdapterOutput,
+  type AdapterOutput,
+  type StrategyAdapter,
+} from './strategy-adapter';
+export { MA_CROSSOVER_DEFAULTS, MA_CROSSOVER_REASONS, createMaCrossover, type MaCrossoverConfig } from './ma-crossover';
+export {
+  RSI_MEAN_REVERSION_DEFAULTS,
+  RSI_MEAN_REVERSION_REASONS,
+  createRsiMeanReversion,
+  type RsiMeanReversionConfig,
+} from './rsi-mean-reversion';
+export { EMA_TREND_DEFAULTS, EMA_TREND_REASONS, createEmaTrend, type EmaTrendConfig } from './ema-trend';
+export {
+  DONCHIAN_BREAKOUT_DEFAULTS,
+  DONCHIAN_BREAKOUT_REASONS,
+  createDonchianBreakout,
+  type DonchianBreakoutConfig,
+} from './donchian-breakout';

@@ -1,0 +1,137 @@
+/**
+ * `npm run bench`: backtest throughput over the real candles in ../shared/data
+ * (override with AETHELRED_SHARED_DATA). Prints candles per second for:
+ *   (a) a bare scan of the same typed arrays (the floor),
+ *   (b) the full pipeline: four adapters + fusion + risk + paper fills, journal off,
+ *   (c) the same with the journal on an embedded PGlite database (signals, then every candle),
+ * and the ratio (b)/(a). Goal for (b): 2,000,000 candles/s on one core.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseCandleCsv } from '@/engine/market/candle-csv';
+import { resolveBacktest, runBacktest, simulate } from '@/engine/backtest/run-backtest';
+import { silentLogger } from '@/engine/core/clock';
+import type { CandleColumns, Timeframe } from '@/engine/core/types';
+import { createInMemoryJournalRepository } from '@/engine/testing/in-memory-repositories';
+import { createDatabase } from '@/db/client';
+import { migrateDatabase } from '@/db/migrate';
+import { createCandleRepository } from '@/db/repositories/candle-repository';
+import { createJournalRepository } from '@/db/repositories/journal-repository';
+import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repository';
+
+const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../shared/data');
+const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function bareScan(c: CandleColumns): number {
+  // The floor: touch every field of every candle once, as the pipeline must.
+  let acc = 0;
+  for (let i = 0; i < c.length; i++) acc += c.open[i] + c.high[i] - c.low[i] + c.close[i] * c.volume[i] + c.openTimeMs[i];
+  return acc;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Runs `body` REPEATS times after one warm-up; returns median candles/s. */
+async function rate(candles: number, body: () => unknown): Promise<number> {
+  await body();
+  const rates: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const t0 = performance.now();
+    await body();
+    rates.push(candles / ((performance.now() - t0) / 1000));
+  }
+  return median(rates);
+}
+
+function request(file: { symbol: string; timeframe: Timeframe }, c: CandleColumns, decisionDetail: 'off' | 'signals' | 'all') {
+  return {
+    exchange: 'bench',
+    symbol: file.symbol,
+    timeframe: file.timeframe,
+    from: c.openTimeMs[0],
+    to: c.openTimeMs[c.length - 1] + 1,
+    strategies: STRATEGIES,
+    fusion: { entryThreshold: 0.25 },
+    decisionDetail,
+  };
+}
+
+async function main() {
+  if (!existsSync(dataDir)) {
+    console.log(`bench: shared data not found at ${dataDir} (set AETHELRED_SHARED_DATA); nothing measured`);
+    return;
+  }
+  const files = readdirSync(dataDir)
+    .filter((f) => /^binance_BTC-USDT_5m\.csv$|_1m\.csv$/.test(f))
+    .sort()
+    .map((name) => {
+      const [, pair, tf] = /^[a-z]+_(.+)_(\w+)\.csv$/.exec(name)!;
+      return { name, symbol: pair.replace('-', '/'), timeframe: tf as Timeframe };
+    });
+  console.log(`bench: ${files.length} files from ${dataDir}; median of ${REPEATS} runs after a warm-up; strategies ${STRATEGIES.join(', ')}`);
+  console.log('file                              candles   (a) bare scan   (b) pipeline, journal off   (b)/(a)');
+  let totalCandles = 0;
+  let totalA = 0;
+  let totalB = 0;
+  const loaded: { file: (typeof files)[number]; c: CandleColumns }[] = [];
+  for (const file of files) {
+    const { columns: c } = await parseCandleCsv(path.join(dataDir, file.name), file.timeframe);
+    loaded.push({ file, c });
+    const spec = resolveBacktest(request(file, c, 'off'));
+    const journal = createInMemoryJournalRepository();
+    let sink = 0;
+    const a = await rate(c.length, () => {
+      sink += bareScan(c);
+    });
+    const b = await rate(c.length, () => simulate(spec, c, null, { journal, logger: silentLogger, newId: randomUUID }));
+    if (sink === 42) console.log('');
+    totalCandles += c.length;
+    totalA += c.length / a;
+    totalB += c.length / b;
+    console.log(`${file.name.padEnd(32)} ${String(c.length).padStart(8)}   ${fmt(a).padStart(13)} candles/s   ${fmt(b).padStart(13)} candles/s   ${(b / a).toFixed(4)}`);
+  }
+  const overallA = totalCandles / totalA;
+  const overallB = totalCandles / totalB;
+  console.log(`all files                        ${String(totalCandles).padStart(8)}   ${fmt(overallA).padStart(13)} candles/s   ${fmt(overallB).padStart(13)} candles/s   ${(overallB / overallA).toFixed(4)}`);
+  console.log(`(b) full pipeline: ${fmt(overallB)} candles/s (goal 2,000,000 candles/s)`);
+
+  // (c) journal on PGlite: the real run path (run row, batched journal, completion).
+  const btc = loaded.find((l) => l.file.name === 'binance_BTC-USDT_5m.csv') ?? loaded[0];
+  const dir = mkdtempSync(path.join(tmpdir(), 'aethelred-bench-'));
+  const database = await createDatabase({ dataDir: dir });
+  try {
+    await migrateDatabase(database);
+    const deps = {
+      candles: createCandleRepository(database.db),
+      journal: createJournalRepository(database.db),
+      runs: createBacktestRunRepository(database.db),
+      logger: silentLogger,
+      newId: randomUUID,
+    };
+    for (const detail of ['signals', 'all'] as const) {
+      const t0 = performance.now();
+      const result = await runBacktest(request(btc.file, btc.c, detail), deps, { preloaded: btc.c });
+      const seconds = (performance.now() - t0) / 1000;
+      console.log(
+        `(c) journal on PGlite, decisions=${detail}: ${fmt(btc.c.length / seconds)} candles/s (${btc.file.name}, ${result.stats.decisions} decisions, ${result.trades.length} trades, ${seconds.toFixed(2)} s)`,
+      );
+    }
+  } finally {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
