@@ -17,6 +17,7 @@ import {
   pgTable,
   primaryKey,
   text,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
@@ -187,8 +188,45 @@ export const tickets = pgTable(
     createdAtMs: ms('created_at_ms').notNull(),
     startedAtMs: ms('started_at_ms'),
     finishedAtMs: ms('finished_at_ms'),
+    /** Attempts allowed before the ticket fails for good. */
+    maxAttempts: integer('max_attempts').notNull().default(3),
+    /** Earliest time a queued (or retrying) ticket may run: backoff after a retryable failure. */
+    runAfterMs: ms('run_after_ms'),
+    /** Which runner owns it: 'in-process' or 'inngest'. */
+    runner: text('runner').notNull().default('in-process'),
+    /** Set when a user asks to cancel; the running body sees it at its next progress report. */
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
+    updatedAtMs: ms('updated_at_ms'),
   },
-  (t) => [index('tickets_status_created_idx').on(t.status, t.createdAtMs)],
+  (t) => [index('tickets_status_created_idx').on(t.status, t.createdAtMs), index('tickets_kind_created_idx').on(t.kind, t.createdAtMs)],
+);
+
+/** Trained model versions (files under the data dir's models/); at most one active per kind. */
+export const models = pgTable(
+  'models',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    version: integer('version').notNull(),
+    /** Path of the .onnx file relative to the models directory. */
+    file: text('file').notNull(),
+    sha256: text('sha256').notNull(),
+    featureNames: jsonb('feature_names').$type<string[]>().notNull(),
+    trainingFromMs: ms('training_from_ms').notNull(),
+    trainingToMs: ms('training_to_ms').notNull(),
+    /** Validation metrics: AUC and log loss for classifiers, MAE for regressors. */
+    metrics: jsonb('metrics').$type<Record<string, number>>().notNull(),
+    /** Training parameters and data description. */
+    params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+    ticketId: text('ticket_id'),
+    active: boolean('active').notNull().default(false),
+    createdAtMs: ms('created_at_ms').notNull(),
+    activatedAtMs: ms('activated_at_ms'),
+  },
+  (t) => [
+    uniqueIndex('models_kind_version_uq').on(t.kind, t.version),
+    uniqueIndex('models_one_active_per_kind_uq').on(t.kind).where(sql`${t.active}`),
+  ],
 );
 
 /** Backtest runs: config, status and summary results (trades/decisions live in the journal by run id). */
