@@ -4,7 +4,7 @@
  * postgres://postgres@127.0.0.1:5432/test). Each run lives in its own random schema,
  * dropped afterwards. An unreachable PostgreSQL fails this suite; it is never skipped.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +20,14 @@ import { rowsOf } from '../../db/repositories/sql-helpers';
 import { NotFoundError, RepositoryError, ValidationError } from '../../engine/core/errors';
 import type { DecisionRecord, JournalQuery, Page, TradeRecord } from '../../engine/core/ports';
 import type { CandleColumns, MarketKey } from '../../engine/core/types';
+
+/** The newest migration in db/migrations, read from drizzle-kit's journal (not hard-coded, so new migrations need no test edit). */
+const MIGRATION_JOURNAL = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../db/migrations/meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+const LATEST_MIGRATION = {
+  count: MIGRATION_JOURNAL.entries.length,
+  tag: MIGRATION_JOURNAL.entries[MIGRATION_JOURNAL.entries.length - 1].tag,
+  available: MIGRATION_JOURNAL.entries.length,
+};
 
 const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const T0 = 1704067200000; // 2024-01-01T00:00:00.000Z
@@ -174,9 +182,9 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
 
   describe('migrations', () => {
     it('apply once, report the latest tag, and are idempotent', async () => {
-      expect(await schemaVersion(db())).toEqual({ count: 2, tag: '0001_candles_ohlcv_check', available: 2 });
+      expect(await schemaVersion(db())).toEqual(LATEST_MIGRATION);
       await migrateDatabase(db());
-      expect(await schemaVersion(db())).toEqual({ count: 2, tag: '0001_candles_ohlcv_check', available: 2 });
+      expect(await schemaVersion(db())).toEqual(LATEST_MIGRATION);
     });
 
     it('create every table inside the isolated schema, including the migrations table', async () => {
@@ -190,6 +198,7 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         'backtest_runs',
         'candles',
         'decision_log',
+        'models',
         'orders',
         'positions',
         'risk_state',
@@ -481,7 +490,7 @@ describe('createDatabase', () => {
       await first.close();
       await first.close();
       const second = await createDatabase({ dataDir });
-      expect(await schemaVersion(second)).toEqual({ count: 2, tag: '0001_candles_ohlcv_check', available: 2 });
+      expect(await schemaVersion(second)).toEqual(LATEST_MIGRATION);
       expect(await createCandleRepository(second.db).countCandles(key)).toBe(1);
       await second.close();
     } finally {
