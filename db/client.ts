@@ -3,7 +3,7 @@
  * given, postgres.js when it is. No module state: the composition root creates one
  * `Database`, passes `database.db` to the repositories and closes it on shutdown.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -62,13 +62,15 @@ export async function createDatabase(config: DatabaseConfig): Promise<Database> 
   if (config.url === undefined) {
     const dir = path.join(config.dataDir, 'pglite');
     let client: PGlite;
+    await mkdir(dir, { recursive: true });
+    const releaseLock = await lockDataDir(dir);
     try {
-      await mkdir(dir, { recursive: true });
       client = await PGlite.create(dir);
       if (config.schema !== undefined) {
         await client.exec(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"; SET search_path TO "${schemaName}"`);
       }
     } catch (err) {
+      await releaseLock();
       throw new RepositoryError(`cannot open PGlite database in "${dir}": ${messageOf(err)}`, err);
     }
     const db = drizzlePglite({ client, schema });
@@ -78,7 +80,11 @@ export async function createDatabase(config: DatabaseConfig): Promise<Database> 
       schema: schemaName,
       ping: () => pingWith(db),
       close: once(async () => {
-        if (!client.closed) await client.close();
+        try {
+          if (!client.closed) await client.close();
+        } finally {
+          await releaseLock();
+        }
       }),
     };
   }
@@ -103,6 +109,48 @@ export async function createDatabase(config: DatabaseConfig): Promise<Database> 
     ping: () => pingWith(db),
     close: once(() => client.end({ timeout: 5 })),
   };
+}
+
+/** Raised when another live process holds the embedded database. */
+export class DatabaseInUseError extends RepositoryError {}
+
+/**
+ * PGlite is single-process: two processes opening the same directory corrupt it. A lock file
+ * holding the owner's pid guards the directory; a lock left by a dead process is taken over.
+ * @throws DatabaseInUseError naming the owning pid and what to do.
+ */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const lockFile = path.join(dir, 'aethelred.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lockFile, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return once(() => rm(lockFile, { force: true }));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new RepositoryError(`cannot lock "${dir}": ${messageOf(err)}`, err);
+      const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+        throw new DatabaseInUseError(
+          `the embedded database in "${dir}" is in use by process ${owner}; stop that process (the server or another CLI command) first, or set DATABASE_URL to use PostgreSQL, which allows many processes`,
+        );
+      }
+      if (owner === process.pid) {
+        throw new DatabaseInUseError(`the embedded database in "${dir}" is already open in this process; open it once and share it`);
+      }
+      await rm(lockFile, { force: true });
+    }
+  }
+  throw new DatabaseInUseError(`could not lock the embedded database in "${dir}"`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function pingWith(db: Db): Promise<boolean> {

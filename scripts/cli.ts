@@ -11,6 +11,7 @@ commands:
   import-candles --file F.csv[.gz] --exchange binance --symbol BTC/USDT --timeframe 5m
   backtest       --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
                  --strategies ma-crossover,rsi-mean-reversion [--config params.json] [--json]
+  runs           [--limit 20] [--json]            list backtest runs, newest first
   metrics        --returns returns.csv --periods-per-year 365 [--risk-free 0] [--json]
 `;
 
@@ -23,6 +24,10 @@ async function withRoot(body: (root: Root) => Promise<number>): Promise<number> 
   const root = await buildRoot(loadConfig(process.env, process.cwd()));
   try {
     await root.start();
+    const interrupted = root.engine.interruptedRunsAtStart();
+    if (interrupted > 0) {
+      io.stderr(`note: ${interrupted} backtest run${interrupted === 1 ? ' was' : 's were'} interrupted before finishing (crash or kill) and ${interrupted === 1 ? 'is' : 'are'} now marked failed; see \`npm run cli -- runs\``);
+    }
     return await body(root);
   } finally {
     await root.stop();
@@ -39,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
     case 'backtest': {
       const { runBacktestCommand } = await import('./commands/backtest');
       return withRoot((root) => runBacktestCommand(args, { runBacktest: root.engine.runBacktest, progressStream: process.stderr, ...io }));
+    }
+    case 'runs': {
+      const { runRunsCommand } = await import('./commands/runs');
+      return withRoot((root) => runRunsCommand(args, { listBacktestRuns: root.engine.listBacktestRuns, ...io }));
     }
     case 'metrics': {
       const { runMetricsCli } = await import('./commands/metrics-cli');

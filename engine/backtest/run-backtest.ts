@@ -17,6 +17,7 @@ import type {
 import { TIMEFRAME_MS, type CandleColumns, type MarketKey, type Timeframe } from '../core/types';
 import { createManualClock } from '../core/clock';
 import { createPaperExchange, type PaperExchangeConfig } from '../execution/paper-exchange';
+import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
 import { createStrategy, STRATEGY_NAMES } from '../strategies/registry';
 import { resolveFusionConfig, type FusionConfig } from '../decision/signal-fusion';
 import type { VetoModel } from '../decision/veto-model';
@@ -135,6 +136,7 @@ export function resolveBacktest(input: unknown): ResolvedBacktest {
   const weights = Object.fromEntries(r.strategies.map((s) => [s, 1]));
   const fusion = resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[r.timeframe as Timeframe], cooldownMs: 0, ...r.fusion } as FusionConfig);
   const paper = { ...DEFAULT_PAPER, ...r.paper } as PaperExchangeConfig;
+  validatePaperConfig(paper, r.symbol);
   // Risk sizes with the venue's round-trip taker fee unless the request sets its own.
   const risk = { ...DEFAULT_RISK, feeRateBps: paper.takerFeeBps, ...r.risk } as RiskConfig;
   parseRiskConfig(risk);
@@ -165,6 +167,34 @@ export function resolveBacktest(input: unknown): ResolvedBacktest {
     veto: r.veto,
     canonical,
   };
+}
+
+/**
+ * Validates the paper venue settings up front (so a bad run writes nothing), with fields named
+ * `paper.<field>`; leverage is checked against the venue's maximum for the symbol's first tier.
+ */
+function validatePaperConfig(paper: PaperExchangeConfig, symbol: string): void {
+  try {
+    createPaperExchange(paper, { clock: createManualClock(0) });
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(`paper.${error.field}`, error.value, error.message.replace(/^field "[^"]*" was [^:]*: /, ''));
+    throw error;
+  }
+  if (paper.marketType === 'futures') {
+    const tiers = tiersFor(paper, symbol);
+    const venueMax = Math.max(...tiers.map((t) => t.maxLeverage));
+    const leverage = paper.leverage ?? 1;
+    if (leverage > venueMax) {
+      throw new ValidationError('paper.leverage', leverage, `exceeds the venue maximum of ${venueMax}x for ${symbol}`);
+    }
+  }
+}
+
+function tiersFor(paper: PaperExchangeConfig, symbol: string): readonly MarginTier[] {
+  const source = paper.tiers;
+  if (!source) return DEFAULT_MARGIN_TIERS;
+  const get = (key: string) => (source instanceof Map ? source.get(key) : (source as Record<string, readonly MarginTier[]>)[key]);
+  return get(symbol) ?? get(symbol.replace('/', '')) ?? get('*') ?? DEFAULT_MARGIN_TIERS;
 }
 
 /** Stable JSON (sorted keys) for hashing configs. */

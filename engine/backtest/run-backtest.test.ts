@@ -1,0 +1,258 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createManualClock, silentLogger } from '../core/clock';
+import { ValidationError } from '../core/errors';
+import type { CandleColumns } from '../core/types';
+import { createPaperExchange } from '../execution/paper-exchange';
+import type { Exchange, OrderRequest } from '../execution/exchange';
+import { parseCandleCsv } from '../market/candle-csv';
+import { createRiskEngine, type RiskDecision, type RiskEngine } from '../risk/risk-engine';
+import { createStrategy } from '../strategies/registry';
+import { createTradingLoop, type ClosedTrade } from '../loop/trading-loop';
+import {
+  createInMemoryBacktestRunRepository,
+  createInMemoryCandleRepository,
+  createInMemoryJournalRepository,
+  toColumns,
+} from '../testing/in-memory-repositories';
+import { resolveBacktest, runBacktest, type BacktestResult } from './run-backtest';
+
+const T0 = Date.UTC(2024, 0, 1);
+const FIVE_MIN = 300_000;
+/** A length of the synthetic series at which the last position has been closed. */
+const FLAT_AT = 2_900;
+const ALL = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
+
+/** A deterministic synthetic series: two overlaid waves plus drift, so every adapter fires. */
+function syntheticCandles(n: number, start = 100): CandleColumns {
+  const rows = [];
+  let prev = start;
+  for (let i = 0; i < n; i++) {
+    const close = start * (1 + 0.08 * Math.sin(i / 40) + 0.03 * Math.sin(i / 7) + 0.0001 * i);
+    const open = prev;
+    rows.push({ openTimeMs: T0 + i * FIVE_MIN, open, high: Math.max(open, close) * 1.001, low: Math.min(open, close) * 0.999, close, volume: 1_000 });
+    prev = close;
+  }
+  return toColumns(rows);
+}
+
+async function setup(candles: CandleColumns, symbol = 'SYN/USDT') {
+  const repo = createInMemoryCandleRepository();
+  await repo.insertCandles({ exchange: 'test', symbol, timeframe: '5m' }, candles);
+  let id = 0;
+  const deps = {
+    candles: repo,
+    journal: createInMemoryJournalRepository(),
+    runs: createInMemoryBacktestRunRepository(),
+    logger: silentLogger,
+    newId: () => `id-${++id}`,
+  };
+  return deps;
+}
+
+const baseRequest = {
+  exchange: 'test',
+  symbol: 'SYN/USDT',
+  timeframe: '5m',
+  from: '2024-01-01',
+  to: '2024-02-01',
+  strategies: ALL,
+  fusion: { entryThreshold: 0.25 },
+};
+
+/** Everything a run produced except ids, as one string. */
+const fingerprint = (r: BacktestResult) =>
+  JSON.stringify({ m: r.returnMetrics, t: r.tradeMetrics, trades: r.trades, equity: r.equity, stats: r.stats, final: r.finalEquity });
+
+describe('runBacktest', () => {
+  it('gives byte-identical results for the same config on the same data', async () => {
+    const candles = syntheticCandles(3_000);
+    const a = await runBacktest(baseRequest, await setup(candles));
+    const b = await runBacktest(baseRequest, await setup(candles));
+    expect(a.trades.length).toBeGreaterThan(3);
+    expect(fingerprint(a)).toBe(fingerprint(b));
+  });
+
+  it('records the run as complete with its metrics, trades and decisions journaled under the run id', async () => {
+    const deps = await setup(syntheticCandles(3_000));
+    const result = await runBacktest(baseRequest, deps);
+    const run = deps.runs.runs.get(result.runId)!;
+    expect(run.status).toBe('complete');
+    expect(run.tradeCount).toBe(result.trades.length);
+    expect(run.metrics).toMatchObject({ finalEquity: result.finalEquity, sharpe: result.returnMetrics.sharpe });
+    expect(deps.journal.trades).toHaveLength(result.trades.length);
+    expect(deps.journal.trades.every((t) => t.runId === result.runId)).toBe(true);
+    expect(deps.journal.decisions.length).toBe(result.stats.decisions);
+    expect(deps.journal.decisions.filter((d) => d.outcome === 'executed').length).toBe(result.stats.entries + result.stats.exits);
+  });
+
+  it('accounts every dollar: a flat book ends at initial balance plus the net of its closed trades', async () => {
+    // FLAT_AT candles end just after an exit, so the spot book is flat at the end.
+    const deps = await setup(syntheticCandles(FLAT_AT));
+    const result = await runBacktest(baseRequest, deps);
+    const net = result.trades.reduce((sum, t) => sum + t.realizedPnl - t.fees - t.funding, 0);
+    expect(result.stats.entries).toBe(result.trades.length);
+    expect(result.finalEquity).toBeCloseTo(10_000 + net, 6);
+  });
+
+  it('refuses bad requests with the field and value, writing nothing', async () => {
+    const deps = await setup(syntheticCandles(100));
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ strategies: ['moon-shot'] }, 'strategies', 'strategy "moon-shot" is not known'],
+      [{ from: '2024-02-01', to: '2024-01-01' }, 'to', 'the date range is empty'],
+      [{ from: '2025-01-01', to: '2025-02-01' }, 'from', 'no test SYN/USDT 5m candles between'],
+      [{ params: { 'ma-crossover': { fastPeriod: -3 } } }, 'fastPeriod', '-3'],
+      [{ timeframe: '7m' }, 'timeframe', 'expected one of'],
+      [{ paper: { marketType: 'futures', leverage: 200 } }, 'paper.leverage', 'exceeds the venue maximum of 125x'],
+      [{ paper: { takerFeeBps: -1 } }, 'paper.takerFeeBps', ''],
+      [{ risk: { maxLeverage: 0 } }, 'maxLeverage', ''],
+    ];
+    for (const [patch, field, text] of cases) {
+      const error = await runBacktest({ ...baseRequest, ...patch }, deps).catch((e: unknown) => e);
+      expect(error, JSON.stringify(patch)).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toBe(field);
+      expect((error as Error).message).toContain(text);
+    }
+    expect(deps.runs.runs.size).toBe(0);
+    expect(deps.journal.decisions).toHaveLength(0);
+  });
+
+  it('marks the run failed when the simulation breaks midway', async () => {
+    const deps = await setup(syntheticCandles(500));
+    const journal = { ...deps.journal, appendDecisions: async () => Promise.reject(new Error('disk full')) };
+    const error = await runBacktest({ ...baseRequest, decisionDetail: 'all' }, { ...deps, journal }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('disk full');
+    const [run] = [...deps.runs.runs.values()];
+    expect(run).toMatchObject({ status: 'failed', error: 'disk full' });
+  });
+});
+
+describe('trading loop and the risk gate', () => {
+  /** Drives the live loop over a random walk with spies on risk and the exchange. */
+  async function drive(steps: number[], risk: RiskEngine) {
+    const rows = [];
+    let price = 100;
+    for (let i = 0; i < steps.length; i++) {
+      const open = price;
+      price = Math.max(1, price * (1 + steps[i]));
+      rows.push({ openTimeMs: T0 + i * FIVE_MIN, open, high: Math.max(open, price) * 1.002, low: Math.min(open, price) * 0.998, close: price, volume: 50 });
+    }
+    const candles = toColumns(rows);
+    const clock = createManualClock(T0);
+    const decisions: RiskDecision[] = [];
+    const entries: { request: OrderRequest; decision: RiskDecision | undefined; equity: number; price: number }[] = [];
+    let onClosed: (t: ClosedTrade) => void = () => undefined;
+    const paper = createPaperExchange(
+      { marketType: 'futures', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 2, slippageBps: 1, maxVolumeShare: 1, leverage: 5 },
+      { clock, listener: { onTradeClosed: (t) => onClosed(t) } },
+    );
+    const spyRisk: RiskEngine = {
+      ...risk,
+      evaluate(ctx) {
+        const d = risk.evaluate(ctx);
+        decisions.push(d);
+        return d;
+      },
+    };
+    const spyExchange: Exchange = {
+      ...paper,
+      createOrder(request) {
+        if (!request.reduceOnly) entries.push({ request, decision: decisions.at(-1), equity: paper.equity(), price: paper.lastPrice('RW/USDT') });
+        return paper.createOrder(request);
+      },
+      cancelOrder: (id, symbol) => paper.cancelOrder(id, symbol),
+    };
+    const loop = createTradingLoop(
+      {
+        market: { exchange: 'test', symbol: 'RW/USDT', timeframe: '5m' },
+        runId: null,
+        strategies: [createStrategy('ma-crossover', { fastPeriod: 3, slowPeriod: 8 }), createStrategy('donchian-breakout', { period: 5 })],
+        fusion: { weights: { 'ma-crossover': 1, 'donchian-breakout': 1 }, entryThreshold: 0.25, ttlMs: FIVE_MIN },
+        decisionDetail: 'off',
+        allowShort: true,
+        capacityHint: steps.length,
+      },
+      { clock, exchange: spyExchange, account: paper, simulator: paper, risk: spyRisk, journal: null, veto: null, newId: () => 'x' },
+    );
+    onClosed = (t) => loop.onTradeClosed(t);
+    for (let i = 0; i < candles.length; i++) {
+      clock.set(candles.openTimeMs[i] + FIVE_MIN);
+      const pending = loop.onCandle(candles, i);
+      if (pending) await pending;
+    }
+    return { entries, decisions };
+  }
+
+  it('sends only approved entries to the exchange, each within every risk cap', async () => {
+    let approvedSeen = 0;
+    let deniedSeen = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.double({ min: -0.03, max: 0.03, noNaN: true }), { minLength: 60, maxLength: 200 }),
+        fc.record({
+          maxLeverage: fc.double({ min: 0.2, max: 3, noNaN: true }),
+          maxSymbolExposurePct: fc.double({ min: 5, max: 150, noNaN: true }),
+          riskPerTradePct: fc.double({ min: 0.1, max: 3, noNaN: true }),
+          maxLossPctEquityPerTrade: fc.double({ min: 0.1, max: 3, noNaN: true }),
+        }),
+        async (steps, limits) => {
+          const risk = createRiskEngine(
+            { ...limits, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, feeRateBps: 5 },
+            { clock: createManualClock(T0) },
+          );
+          const { entries, decisions } = await drive(steps, risk);
+          approvedSeen += decisions.filter((d) => d.approved).length;
+          deniedSeen += decisions.filter((d) => !d.approved).length;
+          expect(entries.length).toBe(decisions.filter((d) => d.approved).length);
+          for (const entry of entries) {
+            expect(entry.decision?.approved).toBe(true);
+            if (!entry.decision?.approved) continue;
+            expect(entry.request.amount).toBe(entry.decision.amount);
+            for (const check of entry.decision.checks) expect(check.value).toBeLessThanOrEqual(check.limit * (1 + 1e-9));
+            const notional = entry.request.amount * entry.price;
+            expect((notional / entry.equity) * 100).toBeLessThanOrEqual(limits.maxSymbolExposurePct * (1 + 1e-9));
+            expect(notional / entry.equity).toBeLessThanOrEqual(limits.maxLeverage * (1 + 1e-9));
+          }
+        },
+      ),
+      { numRuns: 60, seed: 20240101 },
+    );
+    expect(approvedSeen).toBeGreaterThan(10);
+    expect(deniedSeen).toBeGreaterThan(0);
+  });
+});
+
+const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../../shared/data');
+const btcFile = path.join(dataDir, 'binance_BTC-USDT_5m.csv');
+
+describe('backtest over real Binance BTC/USDT 5m candles', () => {
+  if (!existsSync(btcFile)) {
+    it('is not run without the shared data folder', () => {
+      console.log(`shared data not found at ${btcFile}: real-data backtest suite not run`);
+      expect(existsSync(btcFile)).toBe(false);
+    });
+    return;
+  }
+
+  it('runs January to March 2024 deterministically and journals every trade', async () => {
+    const { columns } = await parseCandleCsv(btcFile, '5m');
+    const deps = await setup(columns, 'BTC/USDT');
+    const request = { ...baseRequest, symbol: 'BTC/USDT', from: '2024-01-01', to: '2024-03-01' };
+    const a = await runBacktest(request, deps);
+    const b = await runBacktest(request, await setup(columns, 'BTC/USDT'));
+    // 2024-01-01T00:00Z to 2024-03-01T00:00Z is 60 days of 288 five-minute candles.
+    expect(a.candles).toBe(60 * 288);
+    expect(a.trades.length).toBeGreaterThan(5);
+    expect(fingerprint(a)).toBe(fingerprint(b));
+    expect(deps.journal.trades).toHaveLength(a.trades.length);
+    const spec = resolveBacktest(request);
+    expect(a.equity[0].timeMs).toBe(spec.fromMs + FIVE_MIN);
+    for (const t of a.trades) {
+      expect(t.entryTimeMs).toBeGreaterThanOrEqual(spec.fromMs);
+      expect(t.exitTimeMs).toBeLessThanOrEqual(spec.toMs);
+      expect(t.exitTimeMs).toBeGreaterThanOrEqual(t.entryTimeMs);
+    }
+  });
+});

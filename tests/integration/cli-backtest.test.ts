@@ -1,0 +1,89 @@
+/**
+ * The backtest command end to end through the real CLI process on an embedded database:
+ * bad input exits 2 and writes nothing; a run killed with SIGKILL midway is reported and
+ * marked failed by the next start, never left silently partial.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const T0 = Date.UTC(2024, 0, 1);
+let dataDir: string;
+let csv: string;
+
+function cli(args: string[]) {
+  const env = { ...process.env, AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+  delete env.DATABASE_URL;
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], { cwd: repo, env, encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const backtestArgs = (extra: string[] = []) => [
+  'backtest', '--exchange', 'test', '--symbol', 'SYN/USDT', '--timeframe', '5m', '--from', '2024-01-01', '--to', '2025-01-01',
+  '--strategies', 'ma-crossover,donchian-breakout', ...extra,
+];
+
+beforeAll(() => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-cli-'));
+  csv = path.join(dataDir, 'syn.csv');
+  // 100,000 synthetic five-minute candles (not market data): a slow wave with a faster ripple.
+  const lines = ['timestamp_ms,open,high,low,close,volume'];
+  let prev = 100;
+  for (let i = 0; i < 100_000; i++) {
+    const close = 100 * (1 + 0.1 * Math.sin(i / 300) + 0.02 * Math.sin(i / 17));
+    lines.push(`${T0 + i * 300_000},${prev},${Math.max(prev, close) * 1.001},${Math.min(prev, close) * 0.999},${close},10`);
+    prev = close;
+  }
+  writeFileSync(csv, `${lines.join('\n')}\n`);
+  const imported = cli(['import-candles', '--file', csv, '--exchange', 'test', '--symbol', 'SYN/USDT', '--timeframe', '5m']);
+  expect(imported.stdout).toContain('imported 100000 new candles');
+}, 120_000);
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('backtest command', () => {
+  it('exits 2 naming the field and value for bad input, and stores no run', () => {
+    const cases: [string[], string][] = [
+      [backtestArgs().map((a) => (a === 'ma-crossover,donchian-breakout' ? 'ma-crossover,moon' : a)), 'backtest: field "strategies" was "moon": strategy "moon" is not known'],
+      [backtestArgs().map((a) => (a === '2025-01-01' ? '2023-01-01' : a)), 'backtest: field "to" was "2023-01-01": the date range is empty'],
+      [backtestArgs().map((a) => (a === 'SYN/USDT' ? 'NOPE/USDT' : a)), 'no test NOPE/USDT 5m candles between'],
+      [backtestArgs().map((a) => (a === '5m' ? '0m' : a)), 'field "timeframe" was "0m"'],
+    ];
+    for (const [args, message] of cases) {
+      const result = cli(args);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+    const runs = cli(['runs', '--json']);
+    expect(JSON.parse(runs.stdout)).toEqual([]);
+  }, 120_000);
+
+  it('prints a JSON summary and stores the run as complete', () => {
+    const result = cli([...backtestArgs(['--json']).map((a) => (a === '2025-01-01' ? '2024-02-01' : a))]);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.candles).toBe(31 * 288);
+    const runs = JSON.parse(cli(['runs', '--json']).stdout);
+    expect(runs[0]).toMatchObject({ id: summary.runId, status: 'complete', tradeCount: summary.tradeMetrics.trades });
+  }, 120_000);
+
+  it('marks a run killed with SIGKILL midway as failed at the next start, and says so', async () => {
+    const env = { ...process.env, AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+    delete env.DATABASE_URL;
+    // Every decision journaled makes this run take many seconds: long enough to kill it midway.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...backtestArgs(['--decisions', 'all'])], { cwd: repo, env, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 5_000));
+    child.kill('SIGKILL');
+    const signal = await new Promise((r) => child.on('exit', (_code, sig) => r(sig)));
+    expect(signal).toBe('SIGKILL');
+
+    const next = cli(['runs', '--json']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toContain('note: 1 backtest run was interrupted before finishing (crash or kill) and is now marked failed');
+    const killed = JSON.parse(next.stdout)[0];
+    expect(killed).toMatchObject({ status: 'failed', error: 'interrupted: the process stopped before the run finished' });
+  }, 120_000);
+});
