@@ -15,7 +15,7 @@ let dataDir: string;
 let csv: string;
 
 function cli(args: string[]) {
-  const env = { ...process.env, AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+  const env: NodeJS.ProcessEnv = { ...process.env, AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
   delete env.DATABASE_URL;
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], { cwd: repo, env, encoding: 'utf8', timeout: 120_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -71,7 +71,7 @@ describe('backtest command', () => {
   }, 120_000);
 
   it('marks a run killed with SIGKILL midway as failed at the next start, and says so', async () => {
-    const env = { ...process.env, AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+    const env: NodeJS.ProcessEnv = { ...process.env, AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
     delete env.DATABASE_URL;
     // Every decision journaled makes this run take many seconds: long enough to kill it midway.
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...backtestArgs(['--decisions', 'all'])], { cwd: repo, env, stdio: 'ignore' });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -18,14 +19,18 @@ async function cruise(cwd: string, targets: string[]): Promise<Violation[]> {
     depcruise,
     [...targets, '--config', path.join(repo, '.dependency-cruiser.cjs'), '--output-type', 'json'],
     { cwd, maxBuffer: 64 * 1024 * 1024 },
-  ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+  ).catch((error: { stdout?: string; stderr?: string }) => {
+    if (!error.stdout) throw new Error(`depcruise failed: ${error.stderr ?? String(error)}`);
+    return { stdout: error.stdout };
+  });
   const report = JSON.parse(stdout) as { summary: { violations: Violation[] } };
   return report.summary.violations;
 }
 
 describe('import boundaries', () => {
   it('finds no violation in the repository (engine stays pure, no cycles)', async () => {
-    const violations = await cruise(repo, ['app', 'engine', 'db', 'inngest', 'scripts', 'instrumentation.ts']);
+    const rooms = ['app', 'engine', 'db', 'inngest', 'scripts', 'instrumentation.ts'].filter((p) => existsSync(path.join(repo, p)));
+    const violations = await cruise(repo, rooms);
     expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
   });
 
