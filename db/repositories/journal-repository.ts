@@ -4,7 +4,8 @@
  * the same as the first one and concurrent appends never shift a page.
  * Appends are idempotent by id (a retried job re-appending the same rows changes nothing).
  */
-import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { ValidationError } from '../../engine/core/errors';
 import type {
   DecisionOutcome,
   DecisionRecord,
@@ -66,22 +67,19 @@ function rowToTrade(r: TradeRow): TradeRecord {
   };
 }
 
-function decisionToRow(d: DecisionRecord): typeof decisionLog.$inferInsert {
-  return {
-    id: d.id,
-    runId: d.runId,
-    exchange: d.exchange,
-    symbol: d.symbol,
-    timeframe: d.timeframe,
-    strategy: d.strategy,
-    timeMs: d.timeMs,
-    outcome: d.outcome,
-    side: d.side,
-    strength: d.strength,
-    reason: d.reason,
-    inputs: d.inputs,
-  };
+/**
+ * A PostgreSQL array literal (`{"a","b",NULL}`) for one bind parameter: every element quoted,
+ * backslashes and double quotes escaped, null as NULL. Numbers are written with full precision.
+ */
+export function pgArrayLiteral(values: readonly (string | number | null)[]): string {
+  return `{${values
+    .map((v) => (v === null ? 'NULL' : `"${String(v).replace(/[\\"]/g, (c) => `\\${c}`)}"`))
+    .join(',')}}`;
 }
+
+/** Decisions per insert statement. */
+const DECISION_CHUNK_ROWS = 5_000;
+
 
 function rowToDecision(r: DecisionRow): DecisionRecord {
   return {
@@ -150,10 +148,23 @@ export function createJournalRepository(db: Db): JournalRepository {
 
     async appendDecisions(records: readonly DecisionRecord[]): Promise<void> {
       if (records.length === 0) return;
-      const rows = records.map(decisionToRow);
-      await wrapDriver(`appending ${rows.length} decisions`, () =>
+      await wrapDriver(`appending ${records.length} decisions`, () =>
         db.transaction(async (tx) => {
-          for (const chunk of chunks(rows, INSERT_CHUNK_ROWS)) await tx.insert(decisionLog).values(chunk).onConflictDoNothing();
+          for (const chunk of chunks(records, DECISION_CHUNK_ROWS)) {
+            // One statement per chunk: a column array per field, unnested server-side (far fewer
+            // bind parameters than a multi-row VALUES list, which matters for long backtests).
+            const col = (f: (d: DecisionRecord) => string | number | null) => pgArrayLiteral(chunk.map(f));
+            await tx.execute(sql`
+              insert into ${decisionLog} (id, run_id, exchange, symbol, timeframe, strategy, time_ms, outcome, side, strength, reason, inputs)
+              select t.id, t.run_id, t.exchange, t.symbol, t.timeframe, t.strategy, t.time_ms, t.outcome, t.side, t.strength, t.reason, t.inputs::jsonb
+              from unnest(
+                ${col((d) => d.id)}::text[], ${col((d) => d.runId)}::text[], ${col((d) => d.exchange)}::text[],
+                ${col((d) => d.symbol)}::text[], ${col((d) => d.timeframe)}::text[], ${col((d) => d.strategy)}::text[],
+                ${col((d) => d.timeMs)}::bigint[], ${col((d) => d.outcome)}::text[], ${col((d) => d.side)}::text[],
+                ${col((d) => d.strength)}::float8[], ${col((d) => d.reason)}::text[], ${col((d) => JSON.stringify(d.inputs))}::text[]
+              ) as t(id, run_id, exchange, symbol, timeframe, strategy, time_ms, outcome, side, strength, reason, inputs)
+              on conflict do nothing`);
+          }
         }),
       );
     },
@@ -183,6 +194,28 @@ export function createJournalRepository(db: Db): JournalRepository {
         yield* page.items;
         cursor = page.nextCursor ?? undefined;
       } while (cursor !== undefined);
+    },
+
+    async pruneDecisionsBefore(beforeMs: number, maxRows = 5_000): Promise<number> {
+      if (!Number.isSafeInteger(beforeMs)) throw new ValidationError('beforeMs', beforeMs, 'expected an integer epoch-ms time');
+      if (!Number.isInteger(maxRows) || maxRows < 1) throw new ValidationError('maxRows', maxRows, 'expected an integer >= 1');
+      const rows = await wrapDriver(`pruning decisions before ${beforeMs}`, () =>
+        db
+          .delete(decisionLog)
+          .where(
+            inArray(
+              decisionLog.id,
+              db
+                .select({ id: decisionLog.id })
+                .from(decisionLog)
+                .where(and(isNull(decisionLog.runId), lt(decisionLog.timeMs, beforeMs)))
+                .orderBy(decisionLog.timeMs, decisionLog.id)
+                .limit(maxRows),
+            ),
+          )
+          .returning({ id: decisionLog.id }),
+      );
+      return rows.length;
     },
 
     async nowTs(): Promise<number> {

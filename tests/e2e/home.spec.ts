@@ -8,8 +8,8 @@ test('home page shows the running engine and the candles imported through the CL
   const row = page.getByTestId('candle-stream-row').filter({ hasText: 'BTC/USDT' });
   await expect(row).toHaveCount(1);
   await expect(row.getByTestId('candle-count')).toHaveText(String(FIXTURE_CANDLE_COUNT));
-  await expect(row).toContainText('2024-01-01T00:00Z');
-  await expect(row).toContainText('2024-01-01T00:55Z');
+  await expect(row).toContainText('2024-01-01T00:00:00Z');
+  await expect(row).toContainText('2024-01-01T00:55:00Z');
   await page.screenshot({ path: 'test-results/screenshots/home.png', fullPage: true });
 });
 
