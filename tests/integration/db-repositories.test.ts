@@ -294,6 +294,21 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       await repo.appendDecisions(decisions);
     });
 
+    it('round-trips decisions whose text holds quotes, backslashes, braces, commas and unicode', async () => {
+      const repo = createJournalRepository(db().db);
+      const awkward: DecisionRecord = {
+        ...decision(999),
+        id: 'd-awkward',
+        runId: 'run-awkward',
+        reason: 'denied: "quoted", back\\slash\\, {braces}, NULL, comma, é ✓',
+        strength: 0.1 + 0.2,
+        inputs: { note: 'a "b" \\ {c}', nested: [{ x: 'NULL' }, null, 1e-9] },
+      };
+      await repo.appendDecisions([awkward]);
+      const page = await repo.listDecisions({ runId: 'run-awkward', limit: 10 });
+      expect(page.items).toEqual([awkward]);
+    });
+
     it('round-trips a trade with every field exact', async () => {
       const repo = createJournalRepository(db().db);
       const page = await repo.listTrades({ limit: 1000 });
