@@ -18,6 +18,8 @@ import { TIMEFRAME_MS } from '../core/types';
 import type { Exchange } from '../execution/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
 import { featureConfigFor } from '../features/feature-config';
+import type { FeatureFrame } from '../features/feature-frame';
+import { intentFeatures, ML_FEATURE_CONFIG } from '../ml/market-features';
 import { createAdapterOutput, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
 import {
   createSignalFusion,
@@ -73,6 +75,8 @@ export interface TradingLoopConfig {
   market: MarketKey;
   /** Backtest run id, or null in a live session. */
   runId: string | null;
+  /** Prefix of client order ids (a live session's id); defaults to the run id. */
+  clientIdPrefix?: string;
   strategies: readonly StrategyAdapter[];
   fusion: FusionConfig;
   decisionDetail: DecisionDetail;
@@ -114,6 +118,13 @@ export interface TradingLoop {
    * the JIT does not inline boxes them, one allocation per price.)
    */
   onCandle(candles: CandleColumns, row: number): Promise<void> | undefined;
+  /**
+   * Feeds a historical candle to the features only (no decision, no order, no equity point):
+   * a live session warms its indicators with recent history before trading.
+   */
+  warmUp(candles: CandleColumns, row: number): void;
+  /** Open time of the last candle seen (by `onCandle` or `warmUp`), NaN before any. */
+  lastOpenTimeMs(): number;
   /** Journals a round trip the venue closed (wire the PaperExchange listener here). */
   onTradeClosed(trade: ClosedTrade): void;
   readonly features: FeatureExtractor;
@@ -128,7 +139,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const symbol = market.symbol;
   const timeframeMs = TIMEFRAME_MS[market.timeframe];
   const features = createFeatureExtractor(
-    featureConfigFor([...strategies, { features: { atr: [RISK_ATR_PERIOD] } }]),
+    featureConfigFor([...strategies, { features: { atr: [RISK_ATR_PERIOD] } }, ...(deps.veto ? [{ features: ML_FEATURE_CONFIG }] : [])]),
     Math.max(16, config.capacityHint),
   );
   const names = strategies.map((s) => s.name);
@@ -149,7 +160,6 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   let entryOrderId: string | null = null;
   let exitOrderId: string | null = null;
   let cleanupPending = false;
-  let orderSeq = 0;
 
   const adapterInputs = () =>
     names.map((name, k) => ({ strategy: name, side: sideName(outputs[k].side), strength: outputs[k].strength, stopHint: outputs[k].stopHint, reason: outputs[k].reason }));
@@ -187,7 +197,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     return best >= 0 ? names[best] : 'fusion';
   };
 
-  const nextClientId = (kind: string, timeMs: number) => `${config.runId ?? 'live'}-${kind}-${timeMs}-${++orderSeq}`;
+  /**
+   * Client order ids are a pure function of (session, kind, candle time): the loop places at most one
+   * order of each kind per candle, so a restarted session that replays a candle resubmits the same ids
+   * and the venue's client-id idempotency turns the repeat into a no-op instead of a duplicate order.
+   */
+  const clientIdPrefix = config.clientIdPrefix ?? config.runId ?? 'live';
+  const nextClientId = (kind: string, timeMs: number) => `${clientIdPrefix}-${kind}-${timeMs}`;
 
   /** Cancels the loop's working orders on the symbol (an entry's unfilled remainder, a previous exit, the stop). */
   async function cancelWorkingOrders(): Promise<void> {
@@ -226,7 +242,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const strategy = dominantStrategy(side);
     let vetoInfo: Record<string, unknown> = {};
     if (deps.veto) {
-      const confidence = await deps.veto.predictLossProbability(vetoFeatures(features, features.length - 1));
+      const confidence = await deps.veto.predictLossProbability(vetoFeatures(features, features.length - 1, side));
       fusion.applyVeto(fused, confidence);
       const threshold = fusion.config.vetoThreshold;
       vetoInfo = { veto: { modelVersion: deps.veto.version, lossProbability: confidence, threshold } };
@@ -345,6 +361,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       };
       deps.journal.recordTrade(row);
     },
+    warmUp(candles, row) {
+      features.pushFrom(candles, row);
+    },
+    lastOpenTimeMs: () => (features.length > 0 ? features.openTimeMs[features.length - 1] : NaN),
     onCandle(candles, row) {
       const openTimeMs = candles.openTimeMs[row];
       if (simulator) {
@@ -373,12 +393,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 }
 
 /**
- * The veto model's input vector at row `i`: returns and indicator distances in ATRs, documented
- * in the model card. Allocates (called only when a signal fires).
+ * The veto model's input vector for an entry of `side` (+1 long, -1 short) at row `i`: exactly the
+ * intent-veto training features (engine/ml/market-features.ts `intentFeatures`), so training and
+ * serving cannot drift. Allocates (called only when a signal fires).
  */
-export function vetoFeatures(f: FeatureExtractor, i: number): Float32Array {
-  const close = f.close[i];
-  const atr = f.atr[RISK_ATR_PERIOD][i];
-  const prev = i > 0 ? f.close[i - 1] : close;
-  return Float32Array.from([close / prev - 1, atr / close, f.high[i] / close - 1, f.low[i] / close - 1]);
+export function vetoFeatures(f: FeatureFrame, i: number, side: number): Float32Array {
+  return intentFeatures(f, i, side);
 }

@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock, silentLogger, type ManualClock } from '../core/clock';
+import { ExchangeError } from '../core/errors';
+import type { Candle } from '../core/types';
+import { createPaperExchange } from '../execution/paper-exchange';
+import type { Exchange, Order } from '../execution/exchange';
+import { createRiskEngine } from '../risk/risk-engine';
+import type { ClosedTrade } from '../loop/trading-loop';
+import { createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
+import { createLiveSession, type CandleFeed, type LiveCheckpoint, type LiveCheckpointStore } from './live-session';
+
+const TF = 300_000;
+const T0 = Date.UTC(2024, 0, 1);
+const N = 700;
+
+/** Synthetic five-minute candles (not market data): waves that make the MA crossover trade often. */
+const CANDLES: Candle[] = Array.from({ length: N }, (_, i) => {
+  const close = 100 * (1 + 0.05 * Math.sin(i / 15) + 0.01 * Math.sin(i / 3));
+  const open = i === 0 ? 100 : 100 * (1 + 0.05 * Math.sin((i - 1) / 15) + 0.01 * Math.sin((i - 1) / 3));
+  return { openTimeMs: T0 + i * TF, open, high: Math.max(open, close) * 1.001, low: Math.min(open, close) * 0.999, close, volume: 1_000 };
+});
+
+/** A venue feed that serves every candle opened by now, including the still-forming one. */
+function feedFor(clock: ManualClock, failures: { remaining: number; error: () => Error } = { remaining: 0, error: () => new Error('') }) {
+  const calls: number[] = [];
+  const feed: CandleFeed = {
+    async fetchOhlcv(_symbol, _tf, sinceMs = 0, limit = 500) {
+      calls.push(sinceMs);
+      if (failures.remaining > 0) {
+        failures.remaining--;
+        throw failures.error();
+      }
+      return CANDLES.filter((c) => c.openTimeMs >= sinceMs && c.openTimeMs <= clock.nowMs()).slice(0, limit);
+    },
+  };
+  return { feed, calls };
+}
+
+function memoryCheckpoints(): LiveCheckpointStore & { saved: LiveCheckpoint[] } {
+  const saved: LiveCheckpoint[] = [];
+  return {
+    saved,
+    async load(id) {
+      return [...saved].reverse().find((c) => c.sessionId === id) ?? null;
+    },
+    async save(c) {
+      saved.push({ ...c });
+    },
+  };
+}
+
+function harness(opts: { startAt: number; stopAt: number; feed?: ReturnType<typeof feedFor>; checkpoints?: ReturnType<typeof memoryCheckpoints>; exchange?: ReturnType<typeof paperWithLog> }) {
+  const clock = createManualClock(opts.startAt);
+  const { feed, calls } = opts.feed ?? feedFor(clock);
+  const checkpoints = opts.checkpoints ?? memoryCheckpoints();
+  const venue = opts.exchange ?? paperWithLog(clock);
+  const sleeps: number[] = [];
+  const trades: ClosedTrade[] = [];
+  const session = createLiveSession(
+    {
+      id: 'live-btc',
+      market: { exchange: 'test', symbol: 'SYN/USDT', timeframe: '5m' },
+      strategies: [{ name: 'ma-crossover', params: { fastPeriod: 5, slowPeriod: 20 } }],
+      fusion: { weights: { 'ma-crossover': 1 }, ttlMs: TF },
+      decisionDetail: 'off',
+      allowShort: false,
+      warmupCandles: 100,
+      pollIntervalMs: 60_000,
+      backoff: { baseMs: 1_000, maxMs: 8_000 },
+      pageSize: 50,
+    },
+    {
+      clock,
+      logger: silentLogger,
+      feed,
+      exchange: venue.exchange,
+      account: venue.paper,
+      simulator: venue.simulator,
+      risk: createRiskEngine({ maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 90, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, accountId: 'live-btc' }, { clock }),
+      riskState: createInMemoryRiskStateRepository(),
+      checkpoints,
+      journal: null,
+      veto: null,
+      newId: () => 'id',
+      async sleep(ms) {
+        sleeps.push(ms);
+        clock.advance(Math.max(ms, 1));
+        if (clock.nowMs() >= opts.stopAt) queueMicrotask(() => void session.stop());
+      },
+      random: () => 1,
+      onTradeClosedHook: (handler) => venue.onClosed.push((t) => {
+        trades.push(t);
+        handler(t);
+      }),
+    },
+  );
+  return { session, clock, calls, sleeps, checkpoints, trades, venue };
+}
+
+/** A paper venue that logs every order it created (unique ids) and every clientOrderId submitted. */
+function paperWithLog(clock: ManualClock) {
+  const onClosed: ((t: ClosedTrade) => void)[] = [];
+  const paper = createPaperExchange(
+    { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 10, spreadBps: 2, slippageBps: 2, maxVolumeShare: 1 },
+    { clock, listener: { onTradeClosed: (t) => onClosed.forEach((f) => f(t)) } },
+  );
+  const created = new Map<string, Order>();
+  const submitted: string[] = [];
+  const exchange: Exchange = {
+    ...paper,
+    async createOrder(request) {
+      submitted.push(request.clientOrderId);
+      const order = await paper.createOrder(request);
+      created.set(order.id, order);
+      return order;
+    },
+    cancelOrder: (id, symbol) => paper.cancelOrder(id, symbol),
+  };
+  // The venue lives through each candle once (a real venue keeps running while we are down).
+  let lastSeenMs = -Infinity;
+  const simulator = {
+    symbolIndex: (symbol: string) => paper.symbolIndex(symbol),
+    onCandleAt(index: number, t: number, o: number, hi: number, lo: number, c: number, v: number) {
+      if (t <= lastSeenMs) return;
+      lastSeenMs = t;
+      paper.onCandleAt(index, t, o, hi, lo, c, v);
+    },
+  };
+  return { paper, exchange, created, submitted, onClosed, simulator };
+}
+
+describe('live session', () => {
+  it('processes every closed candle once, in order, never the forming one', async () => {
+    // Start 5 s after candle 300 opened: candles 0..299 are closed, 300 is forming.
+    const h = harness({ startAt: T0 + 300 * TF + 5_000, stopAt: T0 + 600 * TF + 5_000 });
+    await h.session.start();
+    expect(h.session.state().lastCandleMs).toBe(T0 + 299 * TF);
+    await h.session.done();
+    const state = h.session.state();
+    expect(state.status).toBe('stopped');
+    // Stop at 600*TF + 5 s: candle 599 closed at 600*TF, candle 600 is forming.
+    expect(state.lastCandleMs).toBe(T0 + 599 * TF);
+    expect(state.candlesProcessed).toBe(300);
+    const times = h.checkpoints.saved.map((c) => c.lastCandleMs);
+    expect(times).toEqual(Array.from({ length: 300 }, (_, k) => T0 + (300 + k) * TF));
+    expect(h.trades.length).toBeGreaterThan(2);
+  });
+
+  it('reconnects with exponential backoff and then backfills every missed candle', async () => {
+    const failures = { remaining: 0, error: () => new ExchangeError('retryable', 'ECONNRESET') as Error };
+    const startAt = T0 + 200 * TF + 1_000;
+    let h!: ReturnType<typeof harness>;
+    const clockProxy = { nowMs: () => h.clock.nowMs() } as ManualClock;
+    const feed = feedFor(clockProxy, failures);
+    h = harness({ startAt, stopAt: T0 + 230 * TF, feed });
+    await h.session.start();
+    failures.remaining = 3;
+    await h.session.done();
+    // Jitter factor is 0.5 + random/2 = 1 with random() = 1: delays are exactly 1 s, 2 s, 4 s.
+    const firstBackoff = h.sleeps.indexOf(1_000);
+    expect(h.sleeps.slice(firstBackoff, firstBackoff + 3)).toEqual([1_000, 2_000, 4_000]);
+    expect(h.session.state().reconnects).toBe(3);
+    const processed = h.checkpoints.saved.map((c) => c.lastCandleMs);
+    expect(processed[0]).toBe(T0 + 200 * TF);
+    for (let k = 1; k < processed.length; k++) expect(processed[k] - processed[k - 1]).toBe(TF);
+    expect(processed.at(-1)).toBe(T0 + 228 * TF);
+  });
+
+  it('resumes after a crash from its checkpoint without duplicating an order', async () => {
+    const checkpoints = memoryCheckpoints();
+    let first!: ReturnType<typeof harness>;
+    const clockA = { nowMs: () => first.clock.nowMs() } as ManualClock;
+    first = harness({ startAt: T0 + 150 * TF + 1_000, stopAt: T0 + 450 * TF, feed: feedFor(clockA), checkpoints });
+    await first.session.start();
+    await first.session.done();
+    const ordersBefore = first.venue.created.size;
+    expect(ordersBefore).toBeGreaterThan(2);
+    // Crash: the checkpoints from 10 candles before the last order on never reached the store, so the
+    // orders of those candles were placed but the session does not know it.
+    const lastOrderCloseMs = Number(first.venue.submitted.at(-1)!.split('-').at(-1));
+    const lostFrom = lastOrderCloseMs - TF - 10 * TF;
+    const kept = checkpoints.saved.filter((c) => c.lastCandleMs < lostFrom);
+    checkpoints.saved.splice(0, checkpoints.saved.length, ...kept);
+    const resumeAfter = checkpoints.saved.at(-1)!.lastCandleMs;
+
+    let second!: ReturnType<typeof harness>;
+    const clockB = { nowMs: () => second.clock.nowMs() } as ManualClock;
+    // Same venue (it kept its orders), same session id, restarted at the crash time.
+    second = harness({ startAt: first.clock.nowMs(), stopAt: first.clock.nowMs() + 1, feed: feedFor(clockB), checkpoints, exchange: first.venue });
+    await second.session.start();
+    expect(second.session.state().lastCandleMs).toBe(resumeAfter);
+    const submittedBefore = first.venue.submitted.length;
+    await second.session.done();
+    // The replayed candles created no new order at the venue.
+    const end = second.session.state();
+    expect(end.candlesProcessed).toBe((end.lastCandleMs! - resumeAfter) / TF);
+    expect(end.candlesProcessed).toBeGreaterThanOrEqual(11);
+    expect(first.venue.created.size).toBe(ordersBefore);
+    // Any order the replay did submit reused a client id the venue already knew.
+    const replayed = first.venue.submitted.slice(submittedBefore);
+    expect(replayed.every((id) => first.venue.submitted.indexOf(id) < submittedBefore)).toBe(true);
+  });
+
+  it('halts with the reason on a fatal venue error', async () => {
+    let h!: ReturnType<typeof harness>;
+    const failures = { remaining: 0, error: () => new ExchangeError('fatal', 'invalid API key (-2015)') as Error };
+    const feed = feedFor({ nowMs: () => h.clock.nowMs() } as ManualClock, failures);
+    h = harness({ startAt: T0 + 200 * TF + 1_000, stopAt: T0 + 300 * TF, feed });
+    await h.session.start();
+    failures.remaining = 1;
+    await h.session.done();
+    expect(h.session.state()).toMatchObject({ status: 'halted', lastError: 'invalid API key (-2015)' });
+  });
+});

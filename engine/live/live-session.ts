@@ -1,0 +1,280 @@
+/**
+ * A live session: the trading loop (the same one backtests run) fed by closed candles polled from
+ * a venue, for one market. Orders go to the PaperExchange (dry run, the default) or, when an admin
+ * has enabled it, to a real venue through the same `Exchange` port.
+ *
+ * Reliability rules:
+ * - Only closed candles are processed (open time + timeframe <= now), each exactly once, in order.
+ * - A failed poll (network, rate limit, venue down) is retried with exponential backoff and jitter;
+ *   the next successful poll backfills every candle missed meanwhile.
+ * - After every processed candle the session checkpoints its last candle time and the risk state.
+ *   A restart resumes after the checkpoint. A crash between placing an order and checkpointing makes
+ *   the restart replay that candle; the loop's client order ids are a function of (session, kind,
+ *   candle time), so the venue treats the repeat as the same order: no duplicates.
+ * - A fatal venue error (authentication) halts the risk engine with the reason and stops the session.
+ */
+import { ExchangeError, ValidationError } from '../core/errors';
+import type { Clock, Logger, RiskStateRepository } from '../core/ports';
+import { TIMEFRAME_MS, type Candle, type CandleColumns, type MarketKey } from '../core/types';
+import type { VetoModel } from '../decision/veto-model';
+import type { FusionConfig } from '../decision/signal-fusion';
+import type { Exchange } from '../execution/exchange';
+import type { JournalWriter } from '../journal/journal-writer';
+import { createTradingLoop, type AccountView, type CandleSimulator, type ClosedTrade, type DecisionDetail, type TradingLoop } from '../loop/trading-loop';
+import type { RiskEngine } from '../risk/risk-engine';
+import { createStrategy } from '../strategies/registry';
+
+/** Where closed candles come from (a ccxt venue's public OHLCV, or a test feed). */
+export interface CandleFeed {
+  fetchOhlcv(symbol: string, timeframe: MarketKey['timeframe'], sinceMs?: number, limit?: number): Promise<Candle[]>;
+}
+
+export const LiveSessionStatus = {
+  Starting: 'starting',
+  Running: 'running',
+  Reconnecting: 'reconnecting',
+  Stopped: 'stopped',
+  Halted: 'halted',
+} as const;
+export type LiveSessionStatus = (typeof LiveSessionStatus)[keyof typeof LiveSessionStatus];
+
+/** What a session persists so a restart resumes where it stopped. */
+export interface LiveCheckpoint {
+  sessionId: string;
+  /** Open time of the last candle the loop processed. */
+  lastCandleMs: number;
+  updatedAtMs: number;
+}
+
+/** Checkpoint storage (database in production, memory in tests). */
+export interface LiveCheckpointStore {
+  load(sessionId: string): Promise<LiveCheckpoint | null>;
+  save(checkpoint: LiveCheckpoint): Promise<void>;
+}
+
+export interface LiveSessionConfig {
+  /** Stable id: names the checkpoint, the risk account and the client order ids. */
+  id: string;
+  market: MarketKey;
+  strategies: readonly { name: string; params?: unknown }[];
+  fusion: FusionConfig;
+  decisionDetail: DecisionDetail;
+  allowShort: boolean;
+  /** Candles of history fed to the indicators before trading (default 300). */
+  warmupCandles?: number;
+  /** Poll period while waiting for the next candle, ms (default: a tenth of the timeframe, 1-30 s). */
+  pollIntervalMs?: number;
+  /** Reconnect backoff: base and cap in ms (defaults 1,000 and 60,000). */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Candles per fetch (default 500). */
+  pageSize?: number;
+}
+
+export interface LiveSessionDeps {
+  clock: Clock;
+  logger: Logger;
+  feed: CandleFeed;
+  exchange: Exchange;
+  account: AccountView;
+  /** The PaperExchange in dry run (it settles each candle); null for a real venue. */
+  simulator: CandleSimulator | null;
+  risk: RiskEngine;
+  riskState: RiskStateRepository;
+  checkpoints: LiveCheckpointStore;
+  journal: JournalWriter | null;
+  veto: VetoModel | null;
+  newId: () => string;
+  /** Waits `ms` or until the signal aborts (resolves either way). */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  /** Called with each round trip the venue closes (the session wires the paper listener here). */
+  onTradeClosedHook?: (handler: (trade: ClosedTrade) => void) => void;
+}
+
+export interface LiveSessionState {
+  id: string;
+  market: MarketKey;
+  status: LiveSessionStatus;
+  lastCandleMs: number | null;
+  candlesProcessed: number;
+  reconnects: number;
+  lastError: string | null;
+}
+
+export interface LiveSession {
+  /** Starts polling in the background; resolves once warm-up is done. Idempotent. */
+  start(): Promise<void>;
+  /** Stops after the candle in progress; flushes the journal; idempotent. */
+  stop(): Promise<void>;
+  state(): LiveSessionState;
+  /** Resolves when the background loop has ended (stopped or halted). */
+  done(): Promise<void>;
+}
+
+function toColumns(candles: readonly Candle[]): CandleColumns {
+  const n = candles.length;
+  const c = { length: n, openTimeMs: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
+  candles.forEach((k, i) => {
+    c.openTimeMs[i] = k.openTimeMs;
+    c.open[i] = k.open;
+    c.high[i] = k.high;
+    c.low[i] = k.low;
+    c.close[i] = k.close;
+    c.volume[i] = k.volume;
+  });
+  return c;
+}
+
+/** Creates a live session. Throws ValidationError for an unknown strategy or bad parameters. */
+export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDeps): LiveSession {
+  const timeframeMs = TIMEFRAME_MS[config.market.timeframe];
+  if (!timeframeMs) throw new ValidationError('timeframe', config.market.timeframe, 'is not a supported timeframe');
+  const warmupCandles = config.warmupCandles ?? 300;
+  const pollIntervalMs = config.pollIntervalMs ?? Math.min(30_000, Math.max(1_000, timeframeMs / 10));
+  const backoff = config.backoff ?? { baseMs: 1_000, maxMs: 60_000 };
+  const pageSize = config.pageSize ?? 500;
+  const strategies = config.strategies.map((s) => createStrategy(s.name, s.params ?? {}));
+
+  const loop: TradingLoop = createTradingLoop(
+    {
+      market: config.market,
+      runId: null,
+      clientIdPrefix: config.id,
+      strategies,
+      fusion: config.fusion,
+      decisionDetail: config.decisionDetail,
+      allowShort: config.allowShort,
+      capacityHint: warmupCandles + 1_000,
+    },
+    {
+      clock: deps.clock,
+      exchange: deps.exchange,
+      account: deps.account,
+      simulator: deps.simulator,
+      risk: deps.risk,
+      journal: deps.journal,
+      veto: deps.veto,
+      newId: deps.newId,
+    },
+  );
+  deps.onTradeClosedHook?.((trade) => loop.onTradeClosed(trade));
+
+  const state: LiveSessionState = {
+    id: config.id,
+    market: config.market,
+    status: LiveSessionStatus.Stopped,
+    lastCandleMs: null,
+    candlesProcessed: 0,
+    reconnects: 0,
+    lastError: null,
+  };
+  let abort: AbortController | null = null;
+  let running: Promise<void> | null = null;
+  let starting: Promise<void> | null = null;
+  let failures = 0;
+
+  const lastClosedOpenTime = () => Math.floor(deps.clock.nowMs() / timeframeMs) * timeframeMs - timeframeMs;
+
+  /** Fetches closed candles with open time in [fromMs, toMs], paging. */
+  async function fetchClosed(fromMs: number, toMs: number): Promise<Candle[]> {
+    const out: Candle[] = [];
+    let since = fromMs;
+    while (since <= toMs) {
+      const page = await deps.feed.fetchOhlcv(config.market.symbol, config.market.timeframe, since, pageSize);
+      const fresh = page.filter((c) => c.openTimeMs >= since && c.openTimeMs <= toMs).sort((a, b) => a.openTimeMs - b.openTimeMs);
+      if (fresh.length === 0) break;
+      for (const c of fresh) if (out.length === 0 || c.openTimeMs > out[out.length - 1].openTimeMs) out.push(c);
+      since = out[out.length - 1].openTimeMs + timeframeMs;
+      if (page.length < pageSize) break;
+    }
+    return out;
+  }
+
+  async function persist(lastCandleMs: number): Promise<void> {
+    await deps.checkpoints.save({ sessionId: config.id, lastCandleMs, updatedAtMs: deps.clock.nowMs() });
+    await deps.riskState.save(deps.risk.state());
+  }
+
+  async function warmUp(): Promise<void> {
+    const saved = await deps.riskState.load(config.id);
+    if (saved) deps.risk.restore(saved);
+    const checkpoint = await deps.checkpoints.load(config.id);
+    const until = checkpoint ? checkpoint.lastCandleMs : lastClosedOpenTime();
+    const history = await fetchClosed(until - (warmupCandles - 1) * timeframeMs, until);
+    const columns = toColumns(history);
+    for (let i = 0; i < columns.length; i++) loop.warmUp(columns, i);
+    state.lastCandleMs = history.length ? history[history.length - 1].openTimeMs : checkpoint ? checkpoint.lastCandleMs : until;
+    deps.logger.info({ session: config.id, warmup: history.length, resumeAfter: state.lastCandleMs, resumed: Boolean(checkpoint) }, 'live session warmed up');
+  }
+
+  async function pollOnce(): Promise<void> {
+    const from = (state.lastCandleMs ?? lastClosedOpenTime()) + timeframeMs;
+    const to = lastClosedOpenTime();
+    if (from > to) return;
+    const candles = await fetchClosed(from, to);
+    if (candles.length === 0) return;
+    const columns = toColumns(candles);
+    for (let i = 0; i < columns.length; i++) {
+      if (abort?.signal.aborted) return;
+      const pending = loop.onCandle(columns, i);
+      if (pending) await pending;
+      state.lastCandleMs = columns.openTimeMs[i];
+      state.candlesProcessed++;
+      await persist(state.lastCandleMs);
+    }
+  }
+
+  async function run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await pollOnce();
+        if (failures > 0) deps.logger.info({ session: config.id, after: failures }, 'live session reconnected');
+        failures = 0;
+        state.status = LiveSessionStatus.Running;
+        state.lastError = null;
+        const nextClose = (Math.floor(deps.clock.nowMs() / timeframeMs) + 1) * timeframeMs;
+        await deps.sleep(Math.max(0, Math.min(pollIntervalMs, nextClose - deps.clock.nowMs())), signal);
+      } catch (error) {
+        if (error instanceof ExchangeError && error.failure === 'fatal') {
+          const reason = `venue error: ${error.message}`;
+          deps.risk.halt(reason);
+          await deps.riskState.save(deps.risk.state()).catch(() => undefined);
+          state.status = LiveSessionStatus.Halted;
+          state.lastError = error.message;
+          deps.logger.error({ session: config.id, err: error }, 'live session halted by a fatal venue error');
+          return;
+        }
+        failures++;
+        state.reconnects++;
+        state.status = LiveSessionStatus.Reconnecting;
+        state.lastError = error instanceof Error ? error.message : String(error);
+        const delay = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (failures - 1)) * (0.5 + deps.random() / 2);
+        deps.logger.warn({ session: config.id, err: error, attempt: failures, delayMs: Math.round(delay) }, 'live session poll failed; retrying');
+        await deps.sleep(delay, signal);
+      }
+    }
+    state.status = LiveSessionStatus.Stopped;
+  }
+
+  return {
+    state: () => ({ ...state }),
+    start() {
+      starting ??= (async () => {
+        state.status = LiveSessionStatus.Starting;
+        await warmUp();
+        abort = new AbortController();
+        state.status = LiveSessionStatus.Running;
+        running = run(abort.signal).finally(async () => {
+          await deps.journal?.flush().catch((error) => deps.logger.error({ err: error }, 'journal flush failed'));
+        });
+      })();
+      return starting;
+    },
+    async stop() {
+      abort?.abort();
+      await running;
+      if (state.status !== LiveSessionStatus.Halted) state.status = LiveSessionStatus.Stopped;
+    },
+    done: () => running ?? Promise.resolve(),
+  };
+}
