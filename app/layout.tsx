@@ -1,20 +1,34 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
 import './globals.css';
+import { UserBar } from './_components/user-bar';
+import { cookies } from 'next/headers';
+import { MainNav } from './_components/main-nav';
+import { QueryProvider } from './_components/query-provider';
+import { ThemeToggle } from './_components/theme-toggle';
+import { THEME_COOKIE } from './_components/theme';
 
 export const metadata: Metadata = {
   title: 'Aethelred',
   description: 'Self-hosted trading workstation',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const stored = (await cookies()).get(THEME_COOKIE)?.value;
+  const theme = stored === 'light' || stored === 'dark' ? stored : 'system';
   return (
-    <html lang="en">
+    <html lang="en" data-theme={theme === 'system' ? undefined : theme}>
       <body>
+        <a href="#main" className="skip-link">Skip to content</a>
         <header className="topbar">
           <a href="/" className="brand">Aethelred</a>
+          <MainNav />
+          <ThemeToggle initial={theme} />
+          <UserBar />
         </header>
-        <main className="content">{children}</main>
+        <main className="content" id="main" tabIndex={-1}>
+          <QueryProvider>{children}</QueryProvider>
+        </main>
       </body>
     </html>
   );

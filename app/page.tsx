@@ -1,12 +1,19 @@
-import { getRoot } from '@/app/_server/root';
+import { requireRole } from '@/app/_server/auth/page-gate';
+import { OverviewLive } from '@/app/_components/overview/overview-live';
+import type { AccountOverview } from '@/engine/desk/trading-desk';
+import { PageLoading } from '@/app/_components/page-states';
+import type { Root } from '@/app/_server/root';
+import { Suspense } from 'react';
 
 export const dynamic = 'force-dynamic';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-/** Home: engine state and the candle streams loaded, read through the engine. */
+/** Home / overview: engine state, candle streams, then the live paper-account overview (polled). */
 export default async function HomePage() {
-  const root = await getRoot();
+  const access = await requireRole('viewer', '/');
+  if (!access.ok) return access.forbidden;
+  const { root } = access;
   const [health, streams] = await Promise.all([root.health(), root.engine.listCandleStreams()]);
   return (
     <>
@@ -41,6 +48,16 @@ export default async function HomePage() {
           </table>
         )}
       </section>
+      <Suspense fallback={<PageLoading what="the account overview" />}>
+        <Overview root={root} />
+      </Suspense>
     </>
   );
+}
+
+/** The paper-account overview, streamed after the sections above; the client then polls /api/overview. */
+async function Overview({ root }: { root: Root }) {
+  // Same shape as the polled JSON (NaN -> null), so the first render and the refreshes agree.
+  const initial = JSON.parse(JSON.stringify(await root.engine.overview())) as AccountOverview;
+  return <OverviewLive initial={initial} />;
 }

@@ -17,6 +17,7 @@ import {
   pgTable,
   primaryKey,
   text,
+  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
@@ -255,3 +256,200 @@ export const backtestRuns = pgTable(
     index('backtest_runs_status_idx').on(t.status),
   ],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Team access (issue 6). The four better-auth tables keep better-auth's field names as the
+// drizzle property keys (its drizzle adapter looks columns up by them) and use `timestamptz`
+// columns because better-auth reads and writes Date objects; every other table keeps the
+// epoch-milliseconds convention.
+
+const authTime = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Team members (better-auth model "user"). `role` is viewer | trader | admin; inactive users cannot sign in. */
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  email: text('email').notNull().unique('users_email_unique'),
+  emailVerified: boolean('email_verified').notNull().default(false),
+  image: text('image'),
+  createdAt: authTime('created_at').notNull(),
+  updatedAt: authTime('updated_at').notNull(),
+  role: text('role').notNull().default('viewer'),
+  active: boolean('active').notNull().default(true),
+});
+
+/** Login sessions (better-auth model "session"); the cookie carries `token`. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    expiresAt: authTime('expires_at').notNull(),
+    token: text('token').notNull().unique('sessions_token_unique'),
+    createdAt: authTime('created_at').notNull(),
+    updatedAt: authTime('updated_at').notNull(),
+    ipAddress: text('ip_address'),
+    userAgent: text('user_agent'),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** Credentials per user (better-auth model "account"); `password` holds the scrypt hash. */
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    providerId: text('provider_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    accessToken: text('access_token'),
+    refreshToken: text('refresh_token'),
+    idToken: text('id_token'),
+    accessTokenExpiresAt: authTime('access_token_expires_at'),
+    refreshTokenExpiresAt: authTime('refresh_token_expires_at'),
+    scope: text('scope'),
+    password: text('password'),
+    createdAt: authTime('created_at').notNull(),
+    updatedAt: authTime('updated_at').notNull(),
+  },
+  (t) => [index('accounts_user_idx').on(t.userId)],
+);
+
+/** One-time values (better-auth model "verification"). */
+export const verifications = pgTable(
+  'verifications',
+  {
+    id: text('id').primaryKey(),
+    identifier: text('identifier').notNull(),
+    value: text('value').notNull(),
+    expiresAt: authTime('expires_at').notNull(),
+    createdAt: authTime('created_at').notNull(),
+    updatedAt: authTime('updated_at').notNull(),
+  },
+  (t) => [index('verifications_identifier_idx').on(t.identifier)],
+);
+
+/** Failed sign-ins per e-mail address; `lockedUntilMs` set once the threshold is reached. */
+export const loginFailures = pgTable('login_failures', {
+  email: text('email').primaryKey(),
+  failedCount: integer('failed_count').notNull(),
+  lastFailedAtMs: ms('last_failed_at_ms').notNull(),
+  lockedUntilMs: ms('locked_until_ms'),
+});
+
+/** Audit log: who did what to which target, when, with the state before and after. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    atMs: ms('at_ms').notNull(),
+    actorId: text('actor_id'),
+    actorEmail: text('actor_email'),
+    /** How the actor authenticated: session | token | cli | webhook | anonymous. */
+    actorKind: text('actor_kind').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    /** ok | failed | denied */
+    outcome: text('outcome').notNull(),
+    before: jsonb('before').$type<unknown>(),
+    after: jsonb('after').$type<unknown>(),
+  },
+  (t) => [
+    index('audit_log_at_idx').on(t.atMs, t.id),
+    index('audit_log_actor_at_idx').on(t.actorId, t.atMs),
+    index('audit_log_action_at_idx').on(t.action, t.atMs),
+  ],
+);
+
+/** API tokens: only the SHA-256 of the token is stored; `role` is at most the owner's role. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique('api_tokens_token_hash_unique'),
+    /** First characters of the token, shown in the UI to tell tokens apart. */
+    prefix: text('prefix').notNull(),
+    role: text('role').notNull(),
+    createdAtMs: ms('created_at_ms').notNull(),
+    lastUsedAtMs: ms('last_used_at_ms'),
+    revokedAtMs: ms('revoked_at_ms'),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
+
+/** Inbound webhooks; the HMAC secret is stored AES-256-GCM encrypted. */
+export const webhooks = pgTable('webhooks', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** alert | job */
+  kind: text('kind').notNull(),
+  secretCiphertext: text('secret_ciphertext').notNull(),
+  active: boolean('active').notNull().default(true),
+  createdAtMs: ms('created_at_ms').notNull(),
+  createdBy: text('created_by'),
+});
+
+/** Every webhook request received, accepted or refused; accepted delivery ids are unique per webhook (idempotency). */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id').notNull(),
+    deliveryId: text('delivery_id'),
+    receivedAtMs: ms('received_at_ms').notNull(),
+    /** accepted | refused */
+    status: text('status').notNull(),
+    reason: text('reason'),
+    httpStatus: integer('http_status').notNull(),
+    response: jsonb('response').$type<Record<string, unknown>>(),
+    ticketId: text('ticket_id'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_accepted_uq').on(t.webhookId, t.deliveryId).where(sql`${t.status} = 'accepted'`),
+    index('webhook_deliveries_webhook_received_idx').on(t.webhookId, t.receivedAtMs),
+  ],
+);
+
+/** Exchange API credentials, AES-256-GCM encrypted; write-only from the UI. One row per exchange. */
+export const exchangeCredentials = pgTable('exchange_credentials', {
+  exchange: text('exchange').primaryKey(),
+  ciphertext: text('ciphertext').notNull(),
+  /** Last four characters of the API key id, the only part ever shown. */
+  keyIdLast4: text('key_id_last4').notNull(),
+  setAtMs: ms('set_at_ms').notNull(),
+  setBy: text('set_by'),
+});
+
+/** Operator settings edited from the dashboard (strategy parameters, fusion, risk limits), one JSON value per key. */
+export const appSettings = pgTable('app_settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').$type<unknown>().notNull(),
+  updatedAtMs: ms('updated_at_ms').notNull(),
+  updatedBy: text('updated_by'),
+});
+
+/** Live trading sessions (one per market): their config, status and resume checkpoint. */
+export const liveSessions = pgTable('live_sessions', {
+  id: text('id').primaryKey(),
+  exchange: text('exchange').notNull(),
+  symbol: text('symbol').notNull(),
+  timeframe: text('timeframe').notNull(),
+  config: jsonb('config').$type<Record<string, unknown>>().notNull(),
+  /** starting | running | reconnecting | stopped | halted */
+  status: text('status').notNull(),
+  /** Open time of the last candle processed; the restart resumes after it. */
+  lastCandleMs: ms('last_candle_ms'),
+  /** True for a real venue; false for the paper dry run. */
+  liveTrading: boolean('live_trading').notNull().default(false),
+  lastError: text('last_error'),
+  startedAtMs: ms('started_at_ms'),
+  updatedAtMs: ms('updated_at_ms').notNull(),
+});

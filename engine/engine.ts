@@ -9,13 +9,27 @@ import type {
   JournalRepository,
   Logger,
   RiskStateRepository,
+  SettingsRepository,
+  DecisionRecord,
+  JournalQuery,
+  TradeRecord,
 } from './core/ports';
+import { loadDecisionChain, type DecisionChain } from './journal/decision-chain';
 import type { MarketKey } from './core/types';
 import type { Exchange } from './execution/exchange';
 import { createJournalWriter, type JournalWriter } from './journal/journal-writer';
 import { importCandles, type ImportCandlesResult } from './market/import-candles';
+import { downloadCandles, type CandleSource, type DownloadCandlesRequest, type DownloadCandlesResult } from './market/download-candles';
 import { runBacktest, type BacktestResult } from './backtest/run-backtest';
 import type { VetoModel } from './decision/veto-model';
+import { createUnavailableModelAdmin, type ModelAdmin } from './ml/model-registry';
+import type { JobQueue, JobRequest, Ticket, TicketQuery } from './orchestrator/job-queue';
+import { createTradingDesk, type PaperAccount, type TradingDesk } from './desk/trading-desk';
+import type { SnapshotRepository } from './orchestrator/account-snapshot';
+import { submitExternalSignal, type ExternalSignal, type ExternalSignalResult } from './decision/external-signal';
+import { createEngineEvents, type EngineEvents } from './telemetry/engine-events';
+import { DenialCode, type MetricsSink } from './telemetry/metrics-sink';
+import type { NotificationEvent, Notifier } from './notify/notification-event';
 
 /** Lifecycle states of the engine. */
 export const EngineState = {
@@ -45,9 +59,23 @@ export interface EngineDeps {
   newId: () => string;
   /** The deployed veto model, if any. */
   vetoModel?: () => VetoModel | null;
+  /** Model versions: list, deploy, rollback (the model registry); without it `engine.models` rejects. */
+  models?: ModelAdmin;
   /** The venue orders go to (PaperExchange by default). */
   exchange: Exchange;
   workers?: readonly BackgroundWorker[];
+  /** The job queue (tickets + the active runner); without it the job methods throw. */
+  jobs?: JobQueue;
+  /** The paper account (overview, what-if, manual orders); without it those methods throw. */
+  account?: PaperAccount;
+  /** Trading settings storage; without it the defaults apply and saving throws. */
+  settings?: SettingsRepository;
+  /** Account snapshots, the overview's equity history; without them it is rebuilt from trades. */
+  snapshots?: SnapshotRepository;
+  /** Metrics adapter (prom-client in the app); default: none. */
+  metrics?: MetricsSink;
+  /** Notification router (also add it to `workers` so it starts and stops); default: none. */
+  notifier?: Notifier;
 }
 
 /** Engine-wide settings. */
@@ -60,7 +88,7 @@ export interface EngineConfig {
 export const defaultEngineConfig: EngineConfig = { journalBatchSize: 500, journalFlushIntervalMs: 1_000 };
 
 /** The engine facade: the one object route handlers, server actions, jobs and the CLI talk to. */
-export interface Engine {
+export interface Engine extends TradingDesk {
   state(): EngineState;
   /** Starts background workers; idempotent (a second call while running does nothing). */
   start(): Promise<void>;
@@ -74,6 +102,15 @@ export interface Engine {
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
   getBacktestRun(id: string): Promise<BacktestRunRecord | null>;
   listBacktestRuns(page: { limit?: number; cursor?: string }): Promise<Page<BacktestRunSummary>>;
+  /** Journaled trades, filtered and sorted (see `JournalQuery`), keyset-paginated. Throws ValidationError for a bad filter, sort or cursor. */
+  listTrades(query: JournalQuery): Promise<Page<TradeRecord>>;
+  /** The decision log, filtered and sorted by time or symbol, keyset-paginated. Throws ValidationError for a bad filter, sort or cursor. */
+  listDecisions(query: JournalQuery): Promise<Page<DecisionRecord>>;
+  getTrade(id: string): Promise<TradeRecord | null>;
+  /** The trade and the decisions from its entry decision to its exit; null for an unknown trade. See `loadDecisionChain`. */
+  decisionChain(tradeId: string): Promise<DecisionChain | null>;
+  /** Every trade matching `query`, in its sort order, streamed in constant memory (keyset pages). */
+  exportTrades(query: Omit<JournalQuery, 'cursor' | 'limit'>): AsyncIterable<TradeRecord>;
   /** Runs found still `running` at start (interrupted by a crash or kill) and marked failed. */
   interruptedRunsAtStart(): number;
   /** Imports a CSV (or .csv.gz) file of candles; all-or-nothing. */
@@ -81,6 +118,32 @@ export interface Engine {
     input: { file: string; key: MarketKey },
     onProgress?: (bytesRead: number, totalBytes: number) => void,
   ): Promise<ImportCandlesResult>;
+  /** The intent-veto model a backtest with `veto: true` would use now, or null when none is deployed. */
+  activeVetoModel(): VetoModel | null;
+  /** Trained model versions: list, deploy (hot reload), rollback. */
+  readonly models: ModelAdmin;
+  /**
+   * Downloads candles from a venue into candle storage, resuming after the last stored candle; see
+   * `downloadCandles`. `source.rateLimitMs` (if any) spaces the pages.
+   */
+  downloadCandles(
+    request: DownloadCandlesRequest,
+    source: CandleSource & { readonly rateLimitMs?: number },
+    onProgress?: (doneMs: number, totalMs: number) => void,
+  ): Promise<DownloadCandlesResult>;
+  /** Journals an external alert as a decision (denied when the market is unknown or trading is halted); see `submitExternalSignal`. */
+  submitExternalSignal(signal: ExternalSignal): Promise<ExternalSignalResult>;
+  /** Queues a background job; see `JobQueue.enqueue`. Throws ValidationError naming the field before anything is written. */
+  enqueue(job: JobRequest): Promise<string>;
+  /** Cancels a queued job or asks a running one to stop. Throws NotFoundError for an unknown ticket. */
+  cancelJob(ticketId: string): Promise<Ticket>;
+  getTicket(ticketId: string): Promise<Ticket | null>;
+  /** Tickets newest first, optionally by status and kind. */
+  listTickets(query: TicketQuery): Promise<Page<Ticket>>;
+  /** Metrics + notifications fan-out for loops, live sessions and job runners (no-op parts when not wired). */
+  readonly events: EngineEvents;
+  /** Queues a notification for the configured channels; never blocks, never throws. */
+  notify(event: NotificationEvent): void;
 }
 
 /**
@@ -93,6 +156,11 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
   const journal = createJournalWriter({ batchSize: config.journalBatchSize }, { repository: deps.journal, logger: deps.logger });
   const workers = deps.workers ?? [];
   let interruptedRuns = 0;
+  const events = createEngineEvents({ metrics: deps.metrics, notifier: deps.notifier, logger: deps.logger });
+  const jobs = (): JobQueue => {
+    if (!deps.jobs) throw new Error('this engine was built without a job queue');
+    return deps.jobs;
+  };
 
   const stopOnce = async () => {
     state = EngineState.Stopping;
@@ -123,7 +191,22 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     if (errors.length) throw new AggregateError(errors, 'engine stopped with errors');
   };
 
+  const desk = createTradingDesk({
+    clock: deps.clock,
+    logger: deps.logger,
+    candles: deps.candles,
+    journal: deps.journal,
+    journalWriter: journal,
+    riskState: deps.riskState,
+    exchange: deps.exchange,
+    account: deps.account,
+    settings: deps.settings,
+    snapshots: deps.snapshots,
+    newId: deps.newId,
+  });
+
   return {
+    ...desk,
     state: () => state,
     journal,
     async start() {
@@ -164,7 +247,35 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       ),
     getBacktestRun: (id) => deps.backtestRuns.get(id),
     listBacktestRuns: (page) => deps.backtestRuns.list(page),
+    listTrades: (query) => deps.journal.listTrades(query),
+    listDecisions: (query) => deps.journal.listDecisions(query),
+    getTrade: (id) => deps.journal.getTrade(id),
+    decisionChain: (tradeId) => loadDecisionChain(deps.journal, tradeId),
+    exportTrades: (query) => deps.journal.iterTrades(query),
     interruptedRunsAtStart: () => interruptedRuns,
     importCandles: (input, onProgress) => importCandles(input, { candles: deps.candles, onProgress }),
+    downloadCandles: (request, source, onProgress) =>
+      downloadCandles(request, { source, candles: deps.candles, onProgress, rateLimitMs: source.rateLimitMs }),
+    activeVetoModel: () => deps.vetoModel?.() ?? null,
+    models: deps.models ?? createUnavailableModelAdmin(),
+    enqueue: async (job) => jobs().enqueue(job),
+    cancelJob: async (ticketId) => jobs().cancel(ticketId),
+    getTicket: async (ticketId) => jobs().get(ticketId),
+    listTickets: async (query) => jobs().list(query),
+    submitExternalSignal: (signal) =>
+      submitExternalSignal(signal, { candles: deps.candles, riskState: deps.riskState, journal, clock: deps.clock, newId: deps.newId }).then((result) => {
+        if (result.outcome === 'denied') {
+          events.onDenied(signal.symbol, result.reason.startsWith('trading is halted') ? DenialCode.Halted : DenialCode.UnknownMarket, result.reason, deps.clock.nowMs());
+        }
+        return result;
+      }),
+    events,
+    notify(event) {
+      try {
+        deps.notifier?.notify(event);
+      } catch (error) {
+        deps.logger.error({ err: error }, 'notify failed');
+      }
+    },
   };
 }

@@ -9,10 +9,15 @@ const usage = `usage: npm run cli -- <command> [flags]
 
 commands:
   import-candles --file F.csv[.gz] --exchange binance --symbol BTC/USDT --timeframe 5m
+  download-candles --exchange binance --symbol BTC/USDT --timeframe 5m --since 2024-01-01 [--until 2024-02-01]
   backtest       --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
                  --strategies ma-crossover,rsi-mean-reversion [--config params.json] [--json]
   runs           [--limit 20] [--json]            list backtest runs, newest first
   metrics        --returns returns.csv --periods-per-year 365 [--risk-free 0] [--json]
+  enqueue        --kind daily-snapshot [--params '{...}'] [--max-attempts 3] [--wait]
+  jobs           [--status queued] [--kind backtest] [--limit 20] [--json]
+  create-admin   --email a@b.c --password PASSWORD [--name NAME]        first-run bootstrap
+  create-user    --email a@b.c --password PASSWORD --role viewer|trader|admin [--name NAME]
 `;
 
 const io = {
@@ -41,6 +46,10 @@ async function main(argv: string[]): Promise<number> {
       const { runImportCandlesCommand } = await import('./commands/import-candles');
       return withRoot((root) => runImportCandlesCommand(args, { importCandles: root.engine.importCandles, progressStream: process.stderr, ...io }));
     }
+    case 'download-candles': {
+      const { runDownloadCandlesCommand } = await import('./commands/download-candles');
+      return withRoot((root) => runDownloadCandlesCommand(args, { downloadCandles: root.engine.downloadCandles, progressStream: process.stderr, ...io }));
+    }
     case 'backtest': {
       const { runBacktestCommand } = await import('./commands/backtest');
       return withRoot((root) => runBacktestCommand(args, { runBacktest: root.engine.runBacktest, progressStream: process.stderr, ...io }));
@@ -48,6 +57,19 @@ async function main(argv: string[]): Promise<number> {
     case 'runs': {
       const { runRunsCommand } = await import('./commands/runs');
       return withRoot((root) => runRunsCommand(args, { listBacktestRuns: root.engine.listBacktestRuns, ...io }));
+    }
+    case 'create-admin':
+    case 'create-user': {
+      const { runCreateUserCommand } = await import('./commands/create-user');
+      return withRoot((root) => runCreateUserCommand(args, { auth: root.auth, ...io }, command === 'create-admin' ? 'admin' : undefined));
+    }
+    case 'enqueue':
+    case 'jobs': {
+      const { runEnqueueCommand, runJobsCommand } = await import('./commands/jobs');
+      const run = command === 'enqueue' ? runEnqueueCommand : runJobsCommand;
+      return withRoot((root) =>
+        run(args, { enqueue: root.engine.enqueue, getTicket: root.engine.getTicket, listTickets: root.engine.listTickets, ...io }),
+      );
     }
     case 'metrics': {
       const { runMetricsCli } = await import('./commands/metrics-cli');

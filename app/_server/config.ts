@@ -22,6 +22,33 @@ const envSchema = z.object({
   AETHELRED_INITIAL_BALANCE: z.coerce.number().positive('expected a positive number').default(10_000),
   AETHELRED_MARKET_TYPE: z.enum(['spot', 'futures']).default('spot'),
   AETHELRED_JOURNAL_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  INNGEST_EVENT_KEY: z.string().min(1).optional().describe('Inngest event key; set (or INNGEST_BASE_URL / INNGEST_DEV) = jobs run on Inngest'),
+  INNGEST_SIGNING_KEY: z
+    .string()
+    .regex(/^(signkey-[a-z]+-)?([0-9a-f]{2})+$/i, 'expected a hex key, optionally prefixed "signkey-<env>-"')
+    .optional()
+    .describe('Verifies requests from the Inngest server; required unless INNGEST_DEV'),
+  INNGEST_BASE_URL: z.string().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL such as http://127.0.0.1:8288').optional().describe('Self-hosted Inngest server URL'),
+  INNGEST_DEV: z
+    .string()
+    .regex(/^(1|0|true|false|https?:\/\/\S+)$/, 'expected 1, 0, true, false or the dev server URL')
+    .optional()
+    .describe('Inngest dev mode (no request signing); a URL also sets the server'),
+  AETHELRED_AUTH_SECRET: z
+    .string()
+    .min(32, 'expected at least 32 characters')
+    .optional()
+    .describe('Signs session cookies; unset = generated once into ${AETHELRED_DATA_DIR}/auth-secret'),
+  AETHELRED_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v.trim()) && Buffer.from(v.trim(), 'base64').length === 32, 'expected 32 bytes, base64-encoded (openssl rand -base64 32)')
+    .optional()
+    .describe('AES-256-GCM key for stored secrets; unset = generated once into ${AETHELRED_DATA_DIR}/encryption-key'),
+  AETHELRED_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/]+$/, 'expected an origin like https://trade.example.com (no path)')
+    .optional()
+    .describe('Public origin; when https, session cookies are always Secure'),
 });
 
 export type AppConfig = {
@@ -32,6 +59,13 @@ export type AppConfig = {
   initialBalance: number;
   marketType: 'spot' | 'futures';
   journalBatchSize: number;
+  /** Inngest runner settings; null = jobs run in-process (the default). Keys: never log. */
+  inngest: { eventKey: string | undefined; signingKey: string | undefined; baseUrl: string | undefined; isDev: boolean } | null;
+  /** Session-signing secret; undefined = read or create `${dataDir}/auth-secret`. Never log. */
+  authSecret: string | undefined;
+  /** Base64 AES-256 key; undefined = read or create `${dataDir}/encryption-key`. Never log. */
+  encryptionKey: string | undefined;
+  publicUrl: string | undefined;
 };
 
 /** Thrown when the environment is invalid; the message names each bad variable and what it expects. */
@@ -49,7 +83,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}=${JSON.stringify(cleaned[name])}: ${issue.message}`;
+      const shown = /SECRET|KEY/.test(name) ? '(redacted)' : JSON.stringify(cleaned[name]);
+      return `${name}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
@@ -62,5 +97,20 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     initialBalance: e.AETHELRED_INITIAL_BALANCE,
     marketType: e.AETHELRED_MARKET_TYPE,
     journalBatchSize: e.AETHELRED_JOURNAL_BATCH_SIZE,
+    inngest: inngestConfigOf(e),
+    authSecret: e.AETHELRED_AUTH_SECRET,
+    encryptionKey: e.AETHELRED_ENCRYPTION_KEY,
+    publicUrl: e.AETHELRED_PUBLIC_URL,
   };
+}
+
+/** Inngest mode when INNGEST_EVENT_KEY, INNGEST_BASE_URL or a truthy INNGEST_DEV is set. */
+function inngestConfigOf(e: z.infer<typeof envSchema>): AppConfig['inngest'] {
+  const devUrl = e.INNGEST_DEV !== undefined && /^https?:/.test(e.INNGEST_DEV) ? e.INNGEST_DEV : undefined;
+  const isDev = e.INNGEST_DEV === '1' || e.INNGEST_DEV === 'true' || devUrl !== undefined;
+  if (e.INNGEST_EVENT_KEY === undefined && e.INNGEST_BASE_URL === undefined && !isDev) return null;
+  if (!isDev && e.INNGEST_SIGNING_KEY === undefined) {
+    throw new ConfigError('invalid configuration:\n  INNGEST_SIGNING_KEY=(unset): required when Inngest runs the jobs (INNGEST_EVENT_KEY or INNGEST_BASE_URL is set) outside dev mode (INNGEST_DEV)');
+  }
+  return { eventKey: e.INNGEST_EVENT_KEY, signingKey: e.INNGEST_SIGNING_KEY, baseUrl: e.INNGEST_BASE_URL ?? devUrl, isDev };
 }

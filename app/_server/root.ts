@@ -12,12 +12,29 @@ import { migrateDatabase, schemaVersion } from '@/db/migrate';
 import { createCandleRepository } from '@/db/repositories/candle-repository';
 import { createJournalRepository } from '@/db/repositories/journal-repository';
 import { createRiskStateRepository } from '@/db/repositories/risk-state-repository';
+import { createSettingsRepository } from '@/db/repositories/settings-repository';
+import { createSnapshotRepository } from '@/db/repositories/snapshot-repository';
 import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repository';
+import { createModelRepository } from '@/db/repositories/model-repository';
+import { createModelRegistry } from '@/engine/ml/model-registry';
+import { createFsModelFileStore } from '@/engine/ml/model-file-store';
+import { createTrainHandlers } from '@/engine/ml/train-handlers';
 import { createEngine, type Engine } from '@/engine/engine';
 import { createPaperExchange } from '@/engine/execution/paper-exchange';
 import { DEFAULT_PAPER } from '@/engine/backtest/run-backtest';
 import type { Clock } from '@/engine/core/ports';
 import { loadConfig, type AppConfig } from './config';
+import { buildJobs, type InngestRoot } from './jobs';
+import { createAuthKit, type AuthKit } from './auth/auth-kit';
+import { loadOrCreateSecret } from './auth/local-secrets';
+import { createSecretBox, parseEncryptionKey } from './auth/secret-box';
+import { createAppLogger } from './telemetry/app-logger';
+import { jobQueueDepth } from './telemetry/job-queue-depth';
+import { createPrometheusTelemetry, type PrometheusTelemetry } from './telemetry/prometheus-telemetry';
+import { createNotificationService, type NotificationService } from './notify/notification-service';
+import { createFileNotificationSettingsStore, NOTIFICATION_SETTINGS_FILE } from './notify/file-notification-settings-store';
+import { createEngineEvents } from '@/engine/telemetry/engine-events';
+import { instrumentJobHandlers } from '@/engine/telemetry/instrument-job-handlers';
 import packageJson from '../../package.json' with { type: 'json' };
 
 /** What `/api/health` reports. */
@@ -35,6 +52,14 @@ export interface Root {
   readonly database: Database;
   readonly engine: Engine;
   readonly logger: pino.Logger;
+  /** The Inngest serve handler and function ids; null when jobs run in-process (no Inngest configured). */
+  readonly inngest: InngestRoot | null;
+  /** Team access: better-auth, API tokens, audit log, webhooks, encrypted credentials. */
+  readonly auth: AuthKit;
+  /** Prometheus registry (one per root), the engine's metrics sink, HTTP latency. */
+  readonly telemetry: PrometheusTelemetry;
+  /** Notification channels, routing and the notifier worker. */
+  readonly notifications: NotificationService;
   /** Starts the engine and its workers; idempotent. */
   start(): Promise<void>;
   /** Flushes the journal, stops workers, closes the exchange and the database; idempotent. */
@@ -48,7 +73,7 @@ const MIGRATIONS_FOLDER = path.join(process.cwd(), 'db/migrations');
 
 /** Builds every component from a validated config. Opens and migrates the database. */
 export async function buildRoot(config: AppConfig): Promise<Root> {
-  const logger = pino({ level: config.logLevel, base: { app: 'aethelred' }, redact: ['*.apiKey', '*.secret', '*.password'] });
+  const logger = createAppLogger(config.logLevel);
   const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
   try {
     await migrateDatabase(database, { migrationsFolder: MIGRATIONS_FOLDER });
@@ -57,16 +82,54 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
     throw error;
   }
   const clock = systemClock;
+  // Secrets default to files under the data dir (mode 0600) so a fresh machine starts with no configuration.
+  const authSecret = loadOrCreateSecret(config.authSecret, config.dataDir, 'auth-secret');
+  const encryptionKey = loadOrCreateSecret(config.encryptionKey, config.dataDir, 'encryption-key');
+  if (config.databaseUrl && (authSecret.source !== 'config' || encryptionKey.source !== 'config')) {
+    logger.warn({}, 'AETHELRED_AUTH_SECRET / AETHELRED_ENCRYPTION_KEY are unset: using files under the data dir; set both when several servers share one database');
+  }
+  const auth = createAuthKit(
+    { secret: authSecret.value, publicUrl: config.publicUrl },
+    { db: database.db, logger, secretBox: createSecretBox(parseEncryptionKey(encryptionKey.value)), nowMs: () => clock.nowMs() },
+  );
   const candles = createCandleRepository(database.db);
   const journal = createJournalRepository(database.db);
   const riskState = createRiskStateRepository(database.db);
   const backtestRuns = createBacktestRunRepository(database.db);
+  // Models: files under ${dataDir}/models/<kind>/v<n>.onnx, versions in the models table; active ones load now.
+  const modelRepository = createModelRepository(database.db);
+  const modelFiles = createFsModelFileStore(path.join(config.dataDir, 'models'));
+  const models = createModelRegistry({ repository: modelRepository, store: modelFiles, logger });
+  await models.loadActiveOnStart();
+  const trainHandlers = createTrainHandlers({ candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() });
   const exchange = createPaperExchange(
     { ...DEFAULT_PAPER, marketType: config.marketType, initialBalance: config.initialBalance },
     { clock },
   );
-  const engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID() },
+  const jobs = buildJobs(config, {
+    db: database.db,
+    clock,
+    logger,
+    journal,
+    exchange,
+    newId: () => randomUUID(),
+    runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
+    extraHandlers: trainHandlers,
+  });
+  // Metrics: one registry per root. Notifications: settings in a file under the data dir.
+  const telemetry = createPrometheusTelemetry({ logger, jobQueueDepth: () => jobQueueDepth(engine) });
+  const notifications = await createNotificationService({
+    store: createFileNotificationSettingsStore(path.join(config.dataDir, NOTIFICATION_SETTINGS_FILE)),
+    clock,
+    logger,
+    metrics: telemetry.sink,
+  });
+  // Both runners (in-process and Inngest) read this one handlers object: wrapping it in place times every job and reports failures.
+  const jobEvents = createEngineEvents({ metrics: telemetry.sink, notifier: notifications.notifier, logger });
+  Object.assign(jobs.handlers, instrumentJobHandlers(jobs.handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }));
+  const engine: Engine = createEngine(
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, jobs.runner], metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
+      account: { exchange, marketType: config.marketType, marginMode: 'cross' }, settings: createSettingsRepository(database.db), snapshots: createSnapshotRepository(database.db) },
     { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
   );
 
@@ -76,12 +139,17 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
     database,
     engine,
     logger,
+    inngest: jobs.inngest,
+    auth,
+    telemetry,
+    notifications,
     start: () => engine.start(),
     stop() {
       stopped ??= (async () => {
         try {
           await engine.stop();
         } finally {
+          await models.close();
           await database.close();
         }
       })();

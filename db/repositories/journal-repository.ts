@@ -1,23 +1,28 @@
 /**
  * Drizzle implementation of the engine's JournalRepository (trades and decision log).
- * Lists are newest first with keyset pagination over (time, id), so deep pages cost
- * the same as the first one and concurrent appends never shift a page.
+ * Lists are keyset-paginated over their sort key plus id (default newest first by time), so deep
+ * pages cost the same as the first one and concurrent appends never shift a page. Indexes that
+ * serve each sort: time and symbol use the (time, id) and (symbol, time, id) indexes; pnl wants
+ * trades (realized_pnl, id).
  * Appends are idempotent by id (a retried job re-appending the same rows changes nothing).
  */
-import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { ValidationError } from '../../engine/core/errors';
-import type {
-  DecisionOutcome,
-  DecisionRecord,
-  JournalQuery,
-  JournalRepository,
-  Page,
-  TradeRecord,
+import {
+  DecisionOutcome as DecisionOutcomes,
+  TradeOutcome,
+  type DecisionOutcome,
+  type DecisionRecord,
+  type JournalQuery,
+  type JournalSort,
+  type JournalRepository,
+  type Page,
+  type TradeRecord,
 } from '../../engine/core/ports';
 import type { Timeframe } from '../../engine/core/types';
 import type { Db } from '../client';
 import { decisionLog, trades } from '../schema';
-import { chunks, clampLimit, decodeCursor, encodeCursor, num, numeric, rowsOf, wrapDriver } from './sql-helpers';
+import { chunks, clampLimit, num, numeric, rowsOf, wrapDriver } from './sql-helpers';
 
 /** Rows per INSERT statement. */
 const INSERT_CHUNK_ROWS = 1000;
@@ -98,41 +103,133 @@ function rowToDecision(r: DecisionRow): DecisionRecord {
   };
 }
 
+type SortKeyValue = string | number;
+
+/** One sortable list: its key columns (most significant first; the last is the id) and how to read them from a row. */
+interface SortSpec<Row> {
+  columns: AnyColumn[];
+  /** Cursor values of a row, in column order; numeric values keep their exact text. */
+  keyOf(row: Row): SortKeyValue[];
+  /** Per column: 'int' (epoch ms), 'numeric' (exact decimal text) or 'text'. */
+  kinds: ('int' | 'numeric' | 'text')[];
+}
+
+const TRADE_SORTS: Record<JournalSort, SortSpec<TradeRow>> = {
+  time: { columns: [trades.exitTimeMs, trades.id], kinds: ['int', 'text'], keyOf: (r) => [Number(r.exitTimeMs), r.id] },
+  pnl: { columns: [trades.realizedPnl, trades.id], kinds: ['numeric', 'text'], keyOf: (r) => [String(r.realizedPnl), r.id] },
+  symbol: {
+    columns: [trades.symbol, trades.exitTimeMs, trades.id],
+    kinds: ['text', 'int', 'text'],
+    keyOf: (r) => [r.symbol, Number(r.exitTimeMs), r.id],
+  },
+};
+
+const DECISION_SORTS: Partial<Record<JournalSort, SortSpec<DecisionRow>>> = {
+  time: { columns: [decisionLog.timeMs, decisionLog.id], kinds: ['int', 'text'], keyOf: (r) => [Number(r.timeMs), r.id] },
+  symbol: {
+    columns: [decisionLog.symbol, decisionLog.timeMs, decisionLog.id],
+    kinds: ['text', 'int', 'text'],
+    keyOf: (r) => [r.symbol, Number(r.timeMs), r.id],
+  },
+};
+
+const NUMERIC_TEXT = /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i;
+
+/** Cursor of a page: the sort key of its last row (same encoding as `encodeCursor` for the time sort). */
+function encodeSortCursor(values: SortKeyValue[]): string {
+  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url');
+}
+
+/** @throws ValidationError when the cursor was not made by {@link encodeSortCursor} for this sort. */
+function decodeSortCursor(cursor: string, kinds: SortSpec<unknown>['kinds']): SortKeyValue[] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(value) &&
+      value.length === kinds.length &&
+      kinds.every((kind, i) =>
+        kind === 'int' ? Number.isSafeInteger(value[i]) : kind === 'numeric' ? typeof value[i] === 'string' && NUMERIC_TEXT.test(value[i]) : typeof value[i] === 'string',
+      )
+    ) {
+      return value as SortKeyValue[];
+    }
+  } catch {
+    // fall through to the validation error
+  }
+  throw new ValidationError('cursor', cursor, 'not a cursor returned by a previous page with this sort');
+}
+
+function sortOf<Row>(sorts: Partial<Record<JournalSort, SortSpec<Row>>>, query: JournalQuery, list: string): SortSpec<Row> {
+  const sort = query.sort ?? 'time';
+  const spec = sorts[sort];
+  if (!spec) throw new ValidationError('sort', sort, `${list} sort by ${Object.keys(sorts).join(' or ')}`);
+  if (query.direction !== undefined && query.direction !== 'asc' && query.direction !== 'desc') {
+    throw new ValidationError('direction', query.direction, 'expected asc or desc');
+  }
+  return spec;
+}
+
 /** Filter + keyset conditions shared by both journal tables. */
-function journalWhere(
+function journalWhere<Row>(
   table: typeof trades | typeof decisionLog,
   timeColumn: typeof trades.exitTimeMs | typeof decisionLog.timeMs,
   query: JournalQuery,
+  spec: SortSpec<Row>,
 ): SQL | undefined {
   const conditions: (SQL | undefined)[] = [];
   if (query.symbol !== undefined) conditions.push(eq(table.symbol, query.symbol));
   if (query.strategy !== undefined) conditions.push(eq(table.strategy, query.strategy));
-  if (query.runId !== undefined) conditions.push(eq(table.runId, query.runId));
+  if (query.runId === null) conditions.push(isNull(table.runId));
+  else if (query.runId !== undefined) conditions.push(eq(table.runId, query.runId));
   if (query.fromMs !== undefined) conditions.push(gte(timeColumn, query.fromMs));
   if (query.toMs !== undefined) conditions.push(lt(timeColumn, query.toMs));
+  if (query.side !== undefined) conditions.push(eq(table.side, query.side));
   if (query.cursor !== undefined) {
-    const { timeMs, id } = decodeCursor(query.cursor);
-    conditions.push(sql`(${timeColumn}, ${table.id}) < (${timeMs}, ${id})`);
+    const values = decodeSortCursor(query.cursor, spec.kinds);
+    const left = sql.join(spec.columns.map((c) => sql`${c}`), sql`, `);
+    const right = sql.join(
+      values.map((v, i) => (spec.kinds[i] === 'numeric' ? sql`${v}::numeric` : spec.kinds[i] === 'int' ? sql`${v}::bigint` : sql`${v}`)),
+      sql`, `,
+    );
+    conditions.push(query.direction === 'asc' ? sql`(${left}) > (${right})` : sql`(${left}) < (${right})`);
   }
   return and(...conditions);
 }
+
+function orderOf(spec: SortSpec<unknown>, direction: JournalQuery['direction']): SQL[] {
+  return spec.columns.map((c) => (direction === 'asc' ? asc(c) : desc(c)));
+}
+
+function pageOf<Row, T>(rows: Row[], limit: number, spec: SortSpec<Row>, map: (row: Row) => T): Page<T> {
+  const kept = rows.slice(0, limit);
+  const last = kept[kept.length - 1];
+  return { items: kept.map(map), nextCursor: rows.length > limit ? encodeSortCursor(spec.keyOf(last)) : null };
+}
+
+const TRADE_OUTCOMES: readonly string[] = Object.values(TradeOutcome);
+const DECISION_OUTCOMES: readonly string[] = Object.values(DecisionOutcomes);
 
 /** Builds the journal repository over a drizzle handle (PGlite or postgres.js). */
 export function createJournalRepository(db: Db): JournalRepository {
   async function listTrades(query: JournalQuery): Promise<Page<TradeRecord>> {
     const limit = clampLimit(query.limit);
-    const where = journalWhere(trades, trades.exitTimeMs, query);
+    const spec = sortOf(TRADE_SORTS, query, 'trades');
+    if (query.side !== undefined && query.side !== 'long' && query.side !== 'short') throw new ValidationError('side', query.side, 'trades are long or short');
+    if (query.outcome !== undefined && !TRADE_OUTCOMES.includes(query.outcome)) {
+      throw new ValidationError('outcome', query.outcome, `trades have outcome ${TRADE_OUTCOMES.join(' or ')}`);
+    }
+    const outcome =
+      query.outcome === 'win' ? sql`${trades.realizedPnl} > 0` : query.outcome === 'loss' ? sql`${trades.realizedPnl} <= 0` : undefined;
+    const where = and(journalWhere(trades, trades.exitTimeMs, query, spec), outcome);
     const rows = await wrapDriver('listing trades', () =>
       db
         .select()
         .from(trades)
         .where(where)
-        .orderBy(desc(trades.exitTimeMs), desc(trades.id))
+        .orderBy(...orderOf(spec as SortSpec<unknown>, query.direction))
         .limit(limit + 1),
     );
-    const items = rows.slice(0, limit).map(rowToTrade);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit ? encodeCursor(last.exitTimeMs, last.id) : null };
+    return pageOf(rows, limit, spec, rowToTrade);
   }
 
   return {
@@ -173,18 +270,25 @@ export function createJournalRepository(db: Db): JournalRepository {
 
     async listDecisions(query: JournalQuery): Promise<Page<DecisionRecord>> {
       const limit = clampLimit(query.limit);
-      const where = journalWhere(decisionLog, decisionLog.timeMs, query);
+      const spec = sortOf(DECISION_SORTS, query, 'decisions');
+      if (query.outcome !== undefined && !DECISION_OUTCOMES.includes(query.outcome)) {
+        throw new ValidationError('outcome', query.outcome, `decisions have outcome ${DECISION_OUTCOMES.join(', ')}`);
+      }
+      const where = and(journalWhere(decisionLog, decisionLog.timeMs, query, spec), query.outcome !== undefined ? eq(decisionLog.outcome, query.outcome) : undefined);
       const rows = await wrapDriver('listing decisions', () =>
         db
           .select()
           .from(decisionLog)
           .where(where)
-          .orderBy(desc(decisionLog.timeMs), desc(decisionLog.id))
+          .orderBy(...orderOf(spec as SortSpec<unknown>, query.direction))
           .limit(limit + 1),
       );
-      const items = rows.slice(0, limit).map(rowToDecision);
-      const last = items[items.length - 1];
-      return { items, nextCursor: rows.length > limit ? encodeCursor(last.timeMs, last.id) : null };
+      return pageOf(rows, limit, spec, rowToDecision);
+    },
+
+    async getTrade(id: string): Promise<TradeRecord | null> {
+      const rows = await wrapDriver(`reading trade "${id}"`, () => db.select().from(trades).where(eq(trades.id, id)).limit(1));
+      return rows.length > 0 ? rowToTrade(rows[0]) : null;
     },
 
     async *iterTrades(query: Omit<JournalQuery, 'cursor' | 'limit'>): AsyncIterable<TradeRecord> {

@@ -88,13 +88,42 @@ export interface DecisionRecord {
   inputs: Record<string, unknown>;
 }
 
-/** Page request for journal lists. `limit` 1..1000. */
+/** How a closed trade ended: `win` when realized pnl > 0, else `loss` (break-even counts as a loss, as in the metrics' win rate). */
+export const TradeOutcome = { Win: 'win', Loss: 'loss' } as const;
+export type TradeOutcome = (typeof TradeOutcome)[keyof typeof TradeOutcome];
+
+/**
+ * Sort keys of journal lists. `time` is the trade's exit time or the decision's time; ties (and
+ * `symbol`, which sorts by symbol then time) break on id, so pages never overlap. `pnl` (realized
+ * pnl) applies to trades only.
+ */
+export const JournalSort = { Time: 'time', Pnl: 'pnl', Symbol: 'symbol' } as const;
+export type JournalSort = (typeof JournalSort)[keyof typeof JournalSort];
+
+export const SortDirection = { Asc: 'asc', Desc: 'desc' } as const;
+export type SortDirection = (typeof SortDirection)[keyof typeof SortDirection];
+
+/**
+ * Page request for journal lists. `limit` 1..1000. Time filters are `fromMs <= time < toMs`.
+ * A cursor is only valid with the sort and direction of the page that returned it.
+ * Repositories throw ValidationError naming the field for an outcome or sort that does not apply
+ * to the list (e.g. `outcome: "vetoed"` on trades, `sort: "pnl"` on decisions).
+ */
 export interface JournalQuery {
   symbol?: string;
   strategy?: string;
-  runId?: string;
+  /** A backtest run id; `null` selects live rows only (no run). */
+  runId?: string | null;
   fromMs?: number;
   toMs?: number;
+  /** Trades: long|short; decisions: long|short|flat. */
+  side?: 'long' | 'short' | 'flat';
+  /** Trades: win|loss; decisions: a DecisionOutcome. */
+  outcome?: TradeOutcome | DecisionOutcome;
+  /** Default `time`. */
+  sort?: JournalSort;
+  /** Default `desc` (newest first). */
+  direction?: SortDirection;
   limit?: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;
@@ -111,10 +140,18 @@ export interface JournalRepository {
   appendDecisions(decisions: readonly DecisionRecord[]): Promise<void>;
   listTrades(query: JournalQuery): Promise<Page<TradeRecord>>;
   listDecisions(query: JournalQuery): Promise<Page<DecisionRecord>>;
+  /** One trade by id, or null. */
+  getTrade(id: string): Promise<TradeRecord | null>;
   /** Streams every matching trade in constant memory (server-side cursor / keyset pages). */
   iterTrades(query: Omit<JournalQuery, 'cursor' | 'limit'>): AsyncIterable<TradeRecord>;
   /** The database server's current time (ms), for drift checks and health. */
   nowTs(): Promise<number>;
+  /**
+   * Deletes up to `maxRows` (default 5 000) live decision rows (no run id) with `timeMs < beforeMs`,
+   * oldest first; backtest decisions stay with their runs. Call again until it returns less than
+   * `maxRows`. @returns how many rows were deleted.
+   */
+  pruneDecisionsBefore(beforeMs: number, maxRows?: number): Promise<number>;
 }
 
 /** Persisted risk state: survives restarts so a halt stays a halt. */
@@ -200,4 +237,20 @@ export interface BacktestRunRepository {
   list(page: { limit?: number; cursor?: string }): Promise<Page<BacktestRunSummary>>;
   /** After a restart no run can still be running: marks them failed with `reason`; returns how many. */
   markStaleRunningAsFailed(reason: string): Promise<number>;
+}
+
+/** One stored application setting (the `app_settings` table): a JSON value under a key. */
+export interface SettingRecord {
+  key: string;
+  value: unknown;
+  updatedAtMs: number;
+  /** Who changed it (e-mail or `cli`); null when unknown. */
+  updatedBy: string | null;
+}
+
+/** Application settings storage. */
+export interface SettingsRepository {
+  get(key: string): Promise<SettingRecord | null>;
+  /** Inserts or replaces the value under `record.key`. */
+  put(record: SettingRecord): Promise<void>;
 }

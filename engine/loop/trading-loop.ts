@@ -31,6 +31,8 @@ import { createSignalGate } from '../decision/signal-gate';
 import type { VetoModel } from '../decision/veto-model';
 import type { RiskDecision, RiskEngine } from '../risk/risk-engine';
 import type { JournalWriter } from '../journal/journal-writer';
+import { OrderPurpose, type EngineEvents } from '../telemetry/engine-events';
+import { DenialCode, denialCodeOf } from '../telemetry/metrics-sink';
 
 /** ATR period the risk gate sizes with when a signal carries no stop hint. */
 export const RISK_ATR_PERIOD = 14;
@@ -95,6 +97,8 @@ export interface TradingLoopDeps {
   journal: JournalWriter | null;
   veto: VetoModel | null;
   newId: () => string;
+  /** Metrics and notifications; reported only on orders, denials, venue closes and halt changes, never per candle. */
+  events?: EngineEvents;
 }
 
 /** Counters a run reports. */
@@ -160,6 +164,34 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   let entryOrderId: string | null = null;
   let exitOrderId: string | null = null;
   let cleanupPending = false;
+  const events = deps.events;
+  const breakerOf = (reason: string | null) => (reason ?? '').split(':', 1)[0] || 'unknown';
+  let lastHalted = deps.risk.isHalted();
+  let trippedBreaker = lastHalted ? breakerOf(deps.risk.state().haltReason) : '';
+
+  /** Equity, drawdown from the peak and open positions after a fill (allocates; events only). */
+  const reportAccount = () => {
+    if (!events) return;
+    let drawdownPct = 0;
+    for (const breaker of deps.risk.breakers()) {
+      if (breaker.name === 'max_drawdown' && Number.isFinite(breaker.currentPct)) drawdownPct = Math.max(0, breaker.currentPct);
+    }
+    events.onAccount(deps.account.equity(), drawdownPct, deps.account.openPositionCount());
+  };
+
+  /** Reports a halt that started (breaker trip or manual halt) or ended since the last candle. */
+  const reportHaltChange = (timeMs: number) => {
+    lastHalted = deps.risk.isHalted();
+    if (!events) return;
+    if (lastHalted) {
+      const reason = deps.risk.state().haltReason ?? 'no reason recorded';
+      trippedBreaker = breakerOf(reason);
+      events.onBreaker(trippedBreaker, true, reason, timeMs);
+    } else {
+      events.onBreaker(trippedBreaker || 'unknown', false, 'resumed', timeMs);
+      trippedBreaker = '';
+    }
+  };
 
   const adapterInputs = () =>
     names.map((name, k) => ({ strategy: name, side: sideName(outputs[k].side), strength: outputs[k].strength, stopHint: outputs[k].stopHint, reason: outputs[k].reason }));
@@ -228,11 +260,15 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       amount: Math.abs(held),
       reduceOnly: true,
     });
+    events?.onOrder(order, OrderPurpose.Exit, timeMs);
     if (order.status === 'rejected') {
       stats.rejected++;
-      record(timeMs, 'denied', -Math.sign(held), fused.strength, `exit rejected by the exchange: ${order.reason ?? 'no reason given'}`);
+      const reason = `exit rejected by the exchange: ${order.reason ?? 'no reason given'}`;
+      events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, timeMs);
+      record(timeMs, 'denied', -Math.sign(held), fused.strength, reason);
       return;
     }
+    reportAccount();
     exitOrderId = order.status === 'filled' ? null : order.id;
     stats.exits++;
     record(timeMs, 'executed', -Math.sign(held), fused.strength, reason, { orderId: order.id });
@@ -271,6 +307,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     });
     if (!decision.approved) {
       stats.denied++;
+      events?.onDenied(symbol, denialCodeOf(decision.reason, decision.checks), decision.reason, signalTimeMs);
       record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: decision.checks });
       return;
     }
@@ -281,9 +318,12 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       type: 'market',
       amount: decision.amount,
     });
+    events?.onOrder(order, OrderPurpose.Entry, signalTimeMs);
     if (order.status === 'rejected') {
       stats.rejected++;
-      record(signalTimeMs, 'denied', side, fused.strength, `entry rejected by the exchange: ${order.reason ?? 'no reason given'}`, { ...vetoInfo, risk: decision.checks });
+      const reason = `entry rejected by the exchange: ${order.reason ?? 'no reason given'}`;
+      events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, signalTimeMs);
+      record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: decision.checks });
       return;
     }
     gate.noteEntry(0, signalTimeMs);
@@ -300,6 +340,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       reduceOnly: true,
     });
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
+    events?.onOrder(stop, OrderPurpose.Stop, signalTimeMs);
+    reportAccount();
     record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
       ...vetoInfo,
       risk: decision.checks,
@@ -326,7 +368,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     }
     if (deps.risk.isHalted()) {
       stats.denied++;
-      record(timeMs, 'denied', side, fused.strength, `halted: ${deps.risk.state().haltReason ?? 'no reason recorded'}`);
+      const reason = `halted: ${deps.risk.state().haltReason ?? 'no reason recorded'}`;
+      events?.onDenied(symbol, DenialCode.Halted, reason, timeMs);
+      record(timeMs, 'denied', side, fused.strength, reason);
       return;
     }
     await enter(timeMs, side, price, atr);
@@ -340,6 +384,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
         stopOrderId = null;
         // An entry remainder still working would reopen the position without a stop: cancel it next candle.
         if (entryOrderId || exitOrderId) cleanupPending = true;
+        if (events) {
+          events.onVenueClose(trade);
+          reportAccount();
+        }
       }
       if (!deps.journal) return;
       const row: TradeRecord = {
@@ -374,6 +422,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       const close = candles.close[row];
       const closeTimeMs = openTimeMs + timeframeMs;
       deps.risk.onEquity(closeTimeMs, deps.account.equity());
+      if (deps.risk.isHalted() !== lastHalted) reportHaltChange(closeTimeMs);
       stats.candles++;
       const i = features.length - 1;
       if (i < warmup) return undefined;

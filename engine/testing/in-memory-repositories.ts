@@ -2,18 +2,22 @@
  * In-memory implementations of the engine's repository ports, for unit tests, benchmarks and
  * the contract suites. Same semantics as the database adapters, minus durability.
  */
-import type {
-  BacktestRunRecord,
-  BacktestRunRepository,
-  CandleRepository,
-  CandleStreamSummary,
-  DecisionRecord,
-  JournalQuery,
-  JournalRepository,
-  Page,
-  RiskStateRecord,
-  RiskStateRepository,
-  TradeRecord,
+import {
+  DecisionOutcome,
+  TradeOutcome,
+  type BacktestRunRecord,
+  type BacktestRunRepository,
+  type CandleRepository,
+  type CandleStreamSummary,
+  type DecisionRecord,
+  type JournalQuery,
+  type JournalRepository,
+  type Page,
+  type RiskStateRecord,
+  type RiskStateRepository,
+  type SettingRecord,
+  type SettingsRepository,
+  type TradeRecord,
 } from '../core/ports';
 import type { CandleColumns, MarketKey } from '../core/types';
 import { NotFoundError, ValidationError } from '../core/errors';
@@ -91,28 +95,92 @@ function clampLimit(limit: number | undefined): number {
   return value;
 }
 
-function pageOf<T extends { id: string }>(rows: T[], timeOf: (r: T) => number, query: JournalQuery): Page<T> {
+type SortKey = (string | number)[];
+
+/** Compares sort keys element-wise (numbers numerically, strings by code unit, like the database's C collation on ids). */
+function compareKeys(a: SortKey, b: SortKey): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : x < y ? -1 : x > y ? 1 : 0;
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** Types of the cursor elements per sort (the pnl amount travels as text). */
+const CURSOR_KINDS: Record<string, readonly ('number' | 'string')[]> = {
+  time: ['number', 'string'],
+  pnl: ['string', 'string'],
+  symbol: ['string', 'number', 'string'],
+};
+
+/** Keyset page over `keyOf` (same cursor encoding as the drizzle repository: base64url JSON of the last key). */
+function pageOf<T>(rows: T[], keyOf: (r: T) => SortKey, query: JournalQuery): Page<T> {
   const limit = clampLimit(query.limit);
-  const sorted = [...rows].sort((a, b) => timeOf(b) - timeOf(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const sign = query.direction === 'asc' ? 1 : -1;
+  const sorted = [...rows].sort((a, b) => sign * compareKeys(keyOf(a), keyOf(b)));
   let start = 0;
   if (query.cursor) {
-    const [t, id] = JSON.parse(Buffer.from(query.cursor, 'base64url').toString()) as [number, string];
-    start = sorted.findIndex((r) => timeOf(r) < t || (timeOf(r) === t && r.id < id));
+    let after: SortKey;
+    try {
+      after = JSON.parse(Buffer.from(query.cursor, 'base64url').toString()) as SortKey;
+      const kinds = CURSOR_KINDS[query.sort ?? 'time'];
+      if (!Array.isArray(after) || after.length !== kinds.length || kinds.some((kind, i) => typeof after[i] !== kind)) throw new Error('shape');
+    } catch {
+      throw new ValidationError('cursor', query.cursor, 'not a cursor returned by a previous page with this sort');
+    }
+    if (query.sort === 'pnl') after[0] = Number(after[0]);
+    start = sorted.findIndex((r) => sign * compareKeys(keyOf(r), after) > 0);
     if (start < 0) start = sorted.length;
   }
   const items = sorted.slice(start, start + limit);
   const last = items[items.length - 1];
-  const nextCursor = items.length === limit && start + limit < sorted.length ? Buffer.from(JSON.stringify([timeOf(last), last.id])).toString('base64url') : null;
+  const lastKey = last === undefined ? [] : keyOf(last);
+  // The pnl cursor carries the amount as text, like the drizzle repository's exact numeric key.
+  if (query.sort === 'pnl' && lastKey.length > 0) lastKey[0] = String(lastKey[0]);
+  const nextCursor = items.length === limit && start + limit < sorted.length ? Buffer.from(JSON.stringify(lastKey)).toString('base64url') : null;
   return { items, nextCursor };
 }
 
-function matches(query: JournalQuery, r: { symbol: string; strategy: string; runId: string | null }, t: number): boolean {
+function matches(query: JournalQuery, r: { symbol: string; strategy: string; runId: string | null; side: string }, t: number): boolean {
   return (
     (query.symbol === undefined || r.symbol === query.symbol) &&
     (query.strategy === undefined || r.strategy === query.strategy) &&
     (query.runId === undefined || r.runId === query.runId) &&
     (query.fromMs === undefined || t >= query.fromMs) &&
-    (query.toMs === undefined || t < query.toMs)
+    (query.toMs === undefined || t < query.toMs) &&
+    (query.side === undefined || r.side === query.side)
+  );
+}
+
+const TRADE_OUTCOMES: readonly string[] = Object.values(TradeOutcome);
+const DECISION_OUTCOMES: readonly string[] = Object.values(DecisionOutcome);
+
+function tradeKey(query: JournalQuery): (t: TradeRecord) => SortKey {
+  const sort = query.sort ?? 'time';
+  if (sort === 'time') return (t) => [t.exitTimeMs, t.id];
+  if (sort === 'pnl') return (t) => [t.realizedPnl, t.id];
+  if (sort === 'symbol') return (t) => [t.symbol, t.exitTimeMs, t.id];
+  throw new ValidationError('sort', sort, 'trades sort by time or pnl or symbol');
+}
+
+function decisionKey(query: JournalQuery): (d: DecisionRecord) => SortKey {
+  const sort = query.sort ?? 'time';
+  if (sort === 'time') return (d) => [d.timeMs, d.id];
+  if (sort === 'symbol') return (d) => [d.symbol, d.timeMs, d.id];
+  throw new ValidationError('sort', sort, 'decisions sort by time or symbol');
+}
+
+function filterTrades(trades: readonly TradeRecord[], query: JournalQuery): TradeRecord[] {
+  if (query.side !== undefined && query.side !== 'long' && query.side !== 'short') throw new ValidationError('side', query.side, 'trades are long or short');
+  if (query.outcome !== undefined && !TRADE_OUTCOMES.includes(query.outcome)) {
+    throw new ValidationError('outcome', query.outcome, `trades have outcome ${TRADE_OUTCOMES.join(' or ')}`);
+  }
+  return trades.filter(
+    (t) =>
+      matches(query, t, t.exitTimeMs) &&
+      (query.outcome === undefined || (query.outcome === 'win' ? t.realizedPnl > 0 : t.realizedPnl <= 0)),
   );
 }
 
@@ -134,16 +202,40 @@ export function createInMemoryJournalRepository(now: () => number = () => 0): In
       decisions.push(...rows.map((r) => ({ ...r })));
     },
     async listTrades(query) {
-      return pageOf(trades.filter((t) => matches(query, t, t.exitTimeMs)), (t) => t.exitTimeMs, query);
+      return pageOf(filterTrades(trades, query), tradeKey(query), query);
     },
     async listDecisions(query) {
-      return pageOf(decisions.filter((d) => matches(query, d, d.timeMs)), (d) => d.timeMs, query);
+      const key = decisionKey(query);
+      if (query.outcome !== undefined && !DECISION_OUTCOMES.includes(query.outcome)) {
+        throw new ValidationError('outcome', query.outcome, `decisions have outcome ${DECISION_OUTCOMES.join(', ')}`);
+      }
+      return pageOf(
+        decisions.filter((d) => matches(query, d, d.timeMs) && (query.outcome === undefined || d.outcome === query.outcome)),
+        key,
+        query,
+      );
+    },
+    async getTrade(id) {
+      const trade = trades.find((t) => t.id === id);
+      return trade ? { ...trade } : null;
     },
     async *iterTrades(query) {
-      yield* trades.filter((t) => matches(query, t, t.exitTimeMs)).sort((a, b) => b.exitTimeMs - a.exitTimeMs);
+      const key = tradeKey(query);
+      const sign = query.direction === 'asc' ? 1 : -1;
+      yield* filterTrades(trades, query).sort((a, b) => sign * compareKeys(key(a), key(b)));
     },
     async nowTs() {
       return now();
+    },
+    async pruneDecisionsBefore(beforeMs, maxRows = 5_000) {
+      const doomed = decisions
+        .filter((d) => d.runId === null && d.timeMs < beforeMs)
+        .sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, maxRows);
+      const ids = new Set(doomed.map((d) => d.id));
+      const kept = decisions.filter((d) => !ids.has(d.id));
+      decisions.splice(0, decisions.length, ...kept);
+      return doomed.length;
     },
   };
 }
@@ -213,6 +305,21 @@ export function createInMemoryBacktestRunRepository(now: () => number = () => 0)
         }
       }
       return n;
+    },
+  };
+}
+
+/** In-memory SettingsRepository; values are deep-copied in and out like a JSON column. */
+export function createInMemorySettingsRepository(): SettingsRepository & { readonly rows: Map<string, SettingRecord> } {
+  const rows = new Map<string, SettingRecord>();
+  return {
+    rows,
+    async get(key) {
+      const row = rows.get(key);
+      return row ? structuredClone(row) : null;
+    },
+    async put(record) {
+      rows.set(record.key, structuredClone(record));
     },
   };
 }

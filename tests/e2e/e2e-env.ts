@@ -5,6 +5,13 @@ export const E2E_STATE_FILE = path.resolve('test-results/e2e-server.json');
 export const FIXTURE_CANDLES = path.resolve('tests/fixtures/btc-usdt-5m-small.csv');
 export const FIXTURE_CANDLE_COUNT = 12;
 
+/** One user per role, created through the CLI by global setup. */
+export const E2E_PASSWORD = 'e2e-password-not-secret';
+export const E2E_USERS = { viewer: 'viewer@e2e.test', trader: 'trader@e2e.test', admin: 'admin@e2e.test' } as const;
+/** Fixed secrets for the server under test, so the bundle check can search for them. Test values only. */
+export const E2E_AUTH_SECRET = 'e2e-auth-secret-0123456789abcdef-do-not-use';
+export const E2E_ENCRYPTION_KEY = Buffer.from('e2e-encryption-key-32-bytes-long').toString('base64');
+
 /** Environment for the CLI and server under test: a fresh embedded database of its own. */
 export function e2eEnv(): NodeJS.ProcessEnv & { AETHELRED_DATA_DIR: string; E2E_PORT: string } {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -14,5 +21,7 @@ export function e2eEnv(): NodeJS.ProcessEnv & { AETHELRED_DATA_DIR: string; E2E_
     AETHELRED_DATA_DIR: path.resolve('.data/e2e'),
     E2E_PORT: process.env.E2E_PORT ?? '3100',
     LOG_LEVEL: 'warn',
+    AETHELRED_AUTH_SECRET: E2E_AUTH_SECRET,
+    AETHELRED_ENCRYPTION_KEY: E2E_ENCRYPTION_KEY,
   };
 }

@@ -1,7 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { e2eEnv, E2E_STATE_FILE, FIXTURE_CANDLES } from './e2e-env';
+import { e2eEnv, E2E_PASSWORD, E2E_STATE_FILE, E2E_USERS, FIXTURE_CANDLES } from './e2e-env';
+import { SYNTHETIC_MARKET, writeSyntheticCandles } from './synthetic-candles';
 
 /**
  * Imports a candle file through the real CLI into a fresh embedded database, then starts the
@@ -16,6 +17,16 @@ export default async function globalSetup() {
     ['--import', 'tsx', 'scripts/cli.ts', 'import-candles', '--file', FIXTURE_CANDLES, '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m'],
     { env, stdio: 'inherit' },
   );
+  // A larger synthetic market for the journal/backtest specs (the 12-candle fixture is too short to trade).
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/cli.ts', 'import-candles', '--file', writeSyntheticCandles(), '--exchange', SYNTHETIC_MARKET.exchange, '--symbol', SYNTHETIC_MARKET.symbol, '--timeframe', SYNTHETIC_MARKET.timeframe],
+    { env, stdio: 'inherit' },
+  );
+  for (const [role, email] of Object.entries(E2E_USERS)) {
+    const command = role === 'admin' ? ['create-admin'] : ['create-user', '--role', role];
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...command, '--email', email, '--password', E2E_PASSWORD], { env, stdio: 'inherit' });
+  }
   if (!fs.existsSync(path.join('.next', 'BUILD_ID'))) {
     throw new Error('no production build found: run `npm run build` before the e2e tests');
   }

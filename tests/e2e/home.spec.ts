@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { FIXTURE_CANDLE_COUNT } from './e2e-env';
+import { signIn } from './sign-in';
 
 test('home page shows the running engine and the candles imported through the CLI', async ({ page }) => {
+  await signIn(page, 'viewer');
   await page.goto('/');
   await expect(page.getByTestId('engine-state')).toHaveText('running');
   await expect(page.getByTestId('database-kind')).toHaveText('pglite');

@@ -195,16 +195,28 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       );
       expect(rows.map((r) => r.table_name)).toEqual([
         '__drizzle_migrations',
+        'accounts',
+        'api_tokens',
+        'app_settings',
+        'audit_log',
         'backtest_runs',
         'candles',
         'decision_log',
+        'exchange_credentials',
+        'live_sessions',
+        'login_failures',
         'models',
         'orders',
         'positions',
         'risk_state',
+        'sessions',
         'snapshots',
         'tickets',
         'trades',
+        'users',
+        'verifications',
+        'webhook_deliveries',
+        'webhooks',
       ]);
     });
 
@@ -296,17 +308,20 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
 
     it('round-trips decisions whose text holds quotes, backslashes, braces, commas and unicode', async () => {
       const repo = createJournalRepository(db().db);
+      // Stored at t = 1 ms with no run, then pruned, so the paging tests below never see it.
       const awkward: DecisionRecord = {
         ...decision(999),
         id: 'd-awkward',
-        runId: 'run-awkward',
+        runId: null,
+        timeMs: 1,
         reason: 'denied: "quoted", back\\slash\\, {braces}, NULL, comma, é ✓',
         strength: 0.1 + 0.2,
         inputs: { note: 'a "b" \\ {c}', nested: [{ x: 'NULL' }, null, 1e-9] },
       };
       await repo.appendDecisions([awkward]);
-      const page = await repo.listDecisions({ runId: 'run-awkward', limit: 10 });
+      const page = await repo.listDecisions({ toMs: 2, limit: 10 });
       expect(page.items).toEqual([awkward]);
+      expect(await repo.pruneDecisionsBefore(2)).toBe(1);
     });
 
     it('round-trips a trade with every field exact', async () => {

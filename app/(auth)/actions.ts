@@ -1,0 +1,25 @@
+'use server';
+/** First-run setup: creates the first admin while none exists; afterwards it answers 404. */
+import { z } from 'zod';
+import { action } from '@/app/_server/auth/gate';
+import { AppError } from '@/app/_server/auth/app-error';
+import { Role } from '@/app/_server/auth/roles';
+
+export const setupFirstAdmin = action(
+  {
+    role: 'public',
+    authenticatedBy: 'first-run only: refused once an admin exists',
+    input: z.object({
+      email: z.string().trim().toLowerCase().pipe(z.email()),
+      name: z.string().trim().max(100).optional(),
+      password: z.string().min(10, 'at least 10 characters').max(128),
+    }),
+    audit: { action: 'user.setup_admin', target: (i) => i.email },
+  },
+  async ({ root, input, audit }) => {
+    if (await root.auth.adminExists()) throw new AppError('not_found');
+    const user = await root.auth.createUser({ email: input.email, name: input.name, password: input.password, role: Role.Admin });
+    audit({ after: { id: user.id, email: user.email, role: user.role } });
+    return { email: user.email };
+  },
+);

@@ -1,0 +1,27 @@
+/** Display helpers shared by pages; null/NaN (undefined metrics, JSON null) show as an em dash. */
+export const DASH = '—';
+
+export function fmtNumber(value: number | null | undefined, digits = 2): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return value === Infinity ? '∞' : DASH;
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function fmtPct(value: number | null | undefined, digits = 2): string {
+  const s = fmtNumber(value, digits);
+  return s === DASH || s === '∞' ? s : `${s} %`;
+}
+
+export function fmtTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return DASH;
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+export function fmtDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return DASH;
+  if (ms < 1_000) return `${ms} ms`;
+  const s = Math.round(ms / 1_000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}

@@ -1,0 +1,166 @@
+'use client';
+import { useQuery } from '@tanstack/react-query';
+import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { AccountOverview } from '@/engine/desk/trading-desk';
+import { fmtNumber, fmtPct, fmtTime } from '../format';
+
+const POLL_MS = 5_000;
+
+async function fetchOverview(): Promise<AccountOverview> {
+  const response = await fetch('/api/overview', { cache: 'no-store' });
+  if (!response.ok) throw new Error(`overview request failed with ${response.status}`);
+  return response.json();
+}
+
+const signClass = (v: number | null) => (v === null || !Number.isFinite(v) || v === 0 ? undefined : v > 0 ? 'pos' : 'neg');
+const tick = (ms: number) => new Date(ms).toISOString().slice(5, 10);
+
+/** The live part of the overview: polls `/api/overview` every 5 s, starting from the server-rendered data. */
+export function OverviewLive({ initial }: { initial: AccountOverview }) {
+  const { data, error, dataUpdatedAt } = useQuery({ queryKey: ['overview'], queryFn: fetchOverview, initialData: initial, initialDataUpdatedAt: initial.asOfMs, refetchInterval: POLL_MS });
+  const o = data;
+  const m = o.metrics;
+  const curve = o.equityCurve;
+  return (
+    <>
+      <section className="card" aria-labelledby="account-heading" data-testid="overview">
+        <h2 id="account-heading">Paper account</h2>
+        <p>
+          Equity <strong data-testid="equity">{fmtNumber(o.equity)}</strong> <span className="muted">(started at {fmtNumber(o.initialBalance)}; updated {fmtTime(dataUpdatedAt)} UTC{error ? ' — refresh failed, retrying' : ''})</span>
+        </p>
+        <dl className="metric-cards" data-testid="metric-cards">
+          {[
+            ['Sharpe', fmtNumber(m.sharpe)],
+            ['Sortino', fmtNumber(m.sortino)],
+            ['Max drawdown', fmtPct(m.maxDrawdownPct)],
+            ['Win rate', fmtPct(m.winRatePct, 1)],
+            ['Expectancy (R)', fmtNumber(m.expectancy)],
+            ['Exposure', fmtPct(m.exposurePct, 1)],
+            ['Turnover', `${fmtNumber(m.turnover)}×`],
+            ['PnL today', fmtNumber(m.pnlToday)],
+          ].map(([label, value]) => (
+            <div key={label}>
+              <dt>{label}</dt>
+              <dd>{value}</dd>
+            </div>
+          ))}
+        </dl>
+        {m.trades === 0 && (
+          <p className="muted" data-testid="overview-empty">
+            No paper trades yet: the metrics fill in once the live loop (or a manual paper order on the What-if page) closes a trade.
+          </p>
+        )}
+      </section>
+
+      <div className="grid">
+        <figure className="card" style={{ margin: 0 }}>
+          <figcaption>
+            <h2>Equity</h2>
+            <p className="muted">{curve.length} points from {o.equitySource === 'snapshots' ? 'daily account snapshots' : 'closed trades'}; last {fmtNumber(curve[curve.length - 1]?.equity ?? null)}.</p>
+          </figcaption>
+          <div className="chart-box" role="img" aria-label={`Equity curve with ${curve.length} points`}>
+            <ResponsiveContainer width="100%" height="100%">
+              <AreaChart data={curve} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false}>
+                <CartesianGrid strokeDasharray="3 3" stroke="#8884" />
+                <XAxis dataKey="timeMs" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke="#8a94a3" />
+                <YAxis domain={['auto', 'auto']} width={70} stroke="#8a94a3" />
+                <Tooltip labelFormatter={(v) => fmtTime(Number(v))} formatter={(v) => fmtNumber(Number(v))} />
+                <Area type="stepAfter" dataKey="equity" stroke="#388bfd" fill="#388bfd33" isAnimationActive={false} />
+              </AreaChart>
+            </ResponsiveContainer>
+          </div>
+        </figure>
+        <figure className="card" style={{ margin: 0 }}>
+          <figcaption>
+            <h2>Underwater</h2>
+            <p className="muted">Drawdown below the running peak; deepest {fmtPct(m.maxDrawdownPct)}.</p>
+          </figcaption>
+          <div className="chart-box" role="img" aria-label={`Drawdown chart, deepest ${fmtPct(m.maxDrawdownPct)}`}>
+            <ResponsiveContainer width="100%" height="100%">
+              <AreaChart data={curve} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false}>
+                <CartesianGrid strokeDasharray="3 3" stroke="#8884" />
+                <XAxis dataKey="timeMs" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke="#8a94a3" />
+                <YAxis domain={['auto', 0]} width={70} unit="%" stroke="#8a94a3" />
+                <Tooltip labelFormatter={(v) => fmtTime(Number(v))} formatter={(v) => fmtPct(Number(v))} />
+                <Area type="stepAfter" dataKey="drawdownPct" stroke="#f85149" fill="#f8514933" isAnimationActive={false} />
+              </AreaChart>
+            </ResponsiveContainer>
+          </div>
+        </figure>
+      </div>
+
+      <div className="grid">
+        <section className="card" aria-labelledby="positions-heading">
+          <h2 id="positions-heading">Open positions</h2>
+          {o.positions.length === 0 ? (
+            <p className="muted" data-testid="positions-empty">No open positions.</p>
+          ) : (
+            <div className="table-wrap">
+              <table data-testid="positions">
+                <thead>
+                  <tr><th scope="col">Symbol</th><th scope="col">Side</th><th scope="col">Amount</th><th scope="col">Entry</th><th scope="col">Mark</th><th scope="col">Unrealised PnL</th><th scope="col">Liquidation</th></tr>
+                </thead>
+                <tbody>
+                  {o.positions.map((p) => (
+                    <tr key={p.symbol}>
+                      <td>{p.symbol}</td><td>{p.side}</td><td>{fmtNumber(p.amount, 4)}</td><td>{fmtNumber(p.entryPrice)}</td><td>{fmtNumber(p.markPrice)}</td>
+                      <td className={signClass(p.unrealizedPnl)}>{fmtNumber(p.unrealizedPnl)}</td><td>{fmtNumber(p.liquidationPrice)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+        <section className="card" aria-labelledby="risk-heading" data-testid="risk-state">
+          <h2 id="risk-heading">Risk</h2>
+          <p>
+            {o.risk.halted ? (
+              <span className="badge bad" data-testid="risk-halted">halted</span>
+            ) : (
+              <span className="badge ok" data-testid="risk-active">trading allowed</span>
+            )}{' '}
+            {o.risk.haltReason && <span>{o.risk.haltReason}</span>}
+          </p>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr><th scope="col">Breaker</th><th scope="col">Limit</th><th scope="col">Now</th><th scope="col">Headroom</th><th scope="col">Trips at equity</th></tr>
+              </thead>
+              <tbody>
+                {o.risk.breakers.map((b) => (
+                  <tr key={b.name}>
+                    <td>{b.name.replace('_', ' ')}{b.tripped ? ' (tripped)' : ''}</td><td>{fmtPct(b.limitPct)}</td><td>{fmtPct(b.currentPct)}</td>
+                    <td>{fmtPct(b.headroomPct)} ({fmtNumber(b.headroomEquity)})</td><td>{fmtNumber(b.tripEquity)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      </div>
+
+      <section className="card" aria-labelledby="decisions-heading">
+        <h2 id="decisions-heading">Latest decisions</h2>
+        {o.decisions.length === 0 ? (
+          <p className="muted" data-testid="decisions-empty">No live decisions yet.</p>
+        ) : (
+          <div className="table-wrap">
+            <table data-testid="latest-decisions">
+              <thead>
+                <tr><th scope="col">Time (UTC)</th><th scope="col">Symbol</th><th scope="col">Strategy</th><th scope="col">Outcome</th><th scope="col">Side</th><th scope="col">Reason</th></tr>
+              </thead>
+              <tbody>
+                {o.decisions.map((d) => (
+                  <tr key={d.id}>
+                    <td>{fmtTime(d.timeMs)}</td><td>{d.symbol}</td><td>{d.strategy}</td><td>{d.outcome}</td><td>{d.side}</td><td>{d.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}

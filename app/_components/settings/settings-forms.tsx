@@ -1,0 +1,180 @@
+'use client';
+import { useState, useTransition } from 'react';
+import type { ActionResult } from '@/app/_server/auth/gate';
+import type { RiskLimits, StrategySettings } from '@/engine/settings/trading-settings';
+
+type Errors = Record<string, string[]>;
+type Save<T> = (input: unknown) => Promise<ActionResult<T>>;
+
+function FieldError({ id, errors }: { id: string; errors: Errors }) {
+  const messages = errors[id];
+  if (!messages?.length) return null;
+  return (
+    <p className="field-error" id={`${id}-error`} data-testid={`error-${id}`} role="alert">
+      {messages.join('; ')}
+    </p>
+  );
+}
+
+function NumberField({ id, label, value, onChange, errors, disabled, step = 'any', hint }: { id: string; label: string; value: number; onChange: (v: number) => void; errors: Errors; disabled: boolean; step?: string; hint?: string }) {
+  const invalid = Boolean(errors[id]?.length);
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        {label}
+        {hint ? <span className="muted"> ({hint})</span> : null}
+      </label>
+      <input
+        id={id}
+        name={id}
+        type="number"
+        step={step}
+        value={Number.isFinite(value) ? value : ''}
+        onChange={(e) => onChange(e.target.value === '' ? NaN : Number(e.target.value))}
+        disabled={disabled}
+        aria-invalid={invalid}
+        aria-describedby={invalid ? `${id}-error` : undefined}
+      />
+      <FieldError id={id} errors={errors} />
+    </div>
+  );
+}
+
+function useSave<T>(save: Save<T>) {
+  const [errors, setErrors] = useState<Errors>({});
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [pending, start] = useTransition();
+  const submit = (input: unknown, onOk?: (data: T) => void) =>
+    start(async () => {
+      const result = await save(input);
+      if (result.ok) {
+        setErrors({});
+        setMessage({ ok: true, text: 'Saved.' });
+        onOk?.(result.data);
+      } else {
+        setErrors(result.error.fieldErrors ?? {});
+        setMessage({ ok: false, text: result.error.message });
+      }
+    });
+  return { errors, message, pending, submit };
+}
+
+function Status({ message }: { message: { ok: boolean; text: string } | null }) {
+  if (!message) return null;
+  return (
+    <p className={message.ok ? 'muted' : 'error'} role={message.ok ? 'status' : 'alert'} data-testid={message.ok ? 'save-ok' : 'save-error'}>
+      {message.text}
+    </p>
+  );
+}
+
+/** Adapters (enabled, weight, parameters) and the fusion/gate settings; editable by traders. */
+export function StrategySettingsForm({ initial, save, canEdit }: { initial: StrategySettings; save: Save<unknown>; canEdit: boolean }) {
+  const [value, setValue] = useState<StrategySettings>(initial);
+  const { errors, message, pending, submit } = useSave(save);
+  const disabled = !canEdit || pending;
+  const names = Object.keys(value.adapters) as (keyof StrategySettings['adapters'])[];
+  const setAdapter = (name: keyof StrategySettings['adapters'], patch: Partial<StrategySettings['adapters'][typeof name]>) =>
+    setValue((v) => ({ ...v, adapters: { ...v.adapters, [name]: { ...v.adapters[name], ...patch } } }));
+  return (
+    <form
+      data-testid="strategy-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit({ strategy: value });
+      }}
+    >
+      {names.map((name) => {
+        const a = value.adapters[name];
+        const prefix = `strategy.adapters.${name}`;
+        return (
+          <fieldset key={name} className="card" disabled={disabled}>
+            <legend>{name}</legend>
+            <div className="form-grid">
+              <div className="field">
+                <label htmlFor={`${prefix}.enabled`}>Enabled</label>
+                <input id={`${prefix}.enabled`} type="checkbox" checked={a.enabled} onChange={(e) => setAdapter(name, { enabled: e.target.checked })} />
+              </div>
+              <NumberField id={`${prefix}.weight`} label="Fusion weight" value={a.weight} onChange={(weight) => setAdapter(name, { weight })} errors={errors} disabled={disabled} />
+              {Object.entries(a.params as Record<string, number>).map(([param, v]) => (
+                <NumberField
+                  key={param}
+                  id={`${prefix}.params.${param}`}
+                  label={param}
+                  value={v}
+                  onChange={(n) => setAdapter(name, { params: { ...(a.params as Record<string, number>), [param]: n } as never })}
+                  errors={errors}
+                  disabled={disabled}
+                />
+              ))}
+            </div>
+            <FieldError id={`${prefix}.params`} errors={errors} />
+          </fieldset>
+        );
+      })}
+      <FieldError id="strategy.adapters" errors={errors} />
+      <fieldset className="card" disabled={disabled}>
+        <legend>Fusion and gate</legend>
+        <div className="form-grid">
+          <NumberField id="strategy.entryThreshold" label="Entry threshold" hint="0..1" value={value.entryThreshold} onChange={(entryThreshold) => setValue((v) => ({ ...v, entryThreshold }))} errors={errors} disabled={disabled} />
+          <NumberField id="strategy.ttlMs" label="Signal TTL" hint="ms" step="1" value={value.ttlMs} onChange={(ttlMs) => setValue((v) => ({ ...v, ttlMs }))} errors={errors} disabled={disabled} />
+          <NumberField id="strategy.cooldownMs" label="Cooldown" hint="ms" step="1" value={value.cooldownMs} onChange={(cooldownMs) => setValue((v) => ({ ...v, cooldownMs }))} errors={errors} disabled={disabled} />
+          <NumberField id="strategy.vetoThreshold" label="Veto threshold" hint="0..1" value={value.vetoThreshold} onChange={(vetoThreshold) => setValue((v) => ({ ...v, vetoThreshold }))} errors={errors} disabled={disabled} />
+        </div>
+      </fieldset>
+      {canEdit ? (
+        <button type="submit" className="primary" disabled={pending} data-testid="save-strategy">
+          {pending ? 'Saving…' : 'Save strategy settings'}
+        </button>
+      ) : (
+        <p className="muted">Changing strategy settings needs the trader role.</p>
+      )}
+      <Status message={message} />
+    </form>
+  );
+}
+
+const RISK_FIELDS: { key: keyof RiskLimits; label: string; hint: string; step?: string }[] = [
+  { key: 'riskPerTradePct', label: 'Risk per trade', hint: '% of equity lost at the stop' },
+  { key: 'maxLossPctEquityPerTrade', label: 'Max loss per trade', hint: '% of equity' },
+  { key: 'maxLeverage', label: 'Max leverage', hint: 'gross notional / equity' },
+  { key: 'maxSymbolExposurePct', label: 'Max symbol exposure', hint: '% of equity' },
+  { key: 'maxOpenPositions', label: 'Max open positions', hint: 'count', step: '1' },
+  { key: 'atrStopMultiple', label: 'ATR stop multiple', hint: 'ATRs' },
+  { key: 'dailyLossLimitPct', label: 'Daily loss breaker', hint: '% below day start' },
+  { key: 'maxDrawdownPct', label: 'Drawdown breaker', hint: '% below peak' },
+  { key: 'feeRateBps', label: 'Fee rate', hint: 'bps, used in sizing' },
+];
+
+/** Risk limits; editable by admins only. */
+export function RiskLimitsForm({ initial, save, canEdit }: { initial: RiskLimits; save: Save<unknown>; canEdit: boolean }) {
+  const [value, setValue] = useState<RiskLimits>(initial);
+  const { errors, message, pending, submit } = useSave(save);
+  const disabled = !canEdit || pending;
+  return (
+    <form
+      data-testid="risk-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit({ risk: value });
+      }}
+    >
+      <fieldset disabled={disabled} style={{ border: 0, padding: 0, margin: 0 }}>
+        <legend className="muted">Limits apply to the next order; breakers are re-checked at the next equity update.</legend>
+        <div className="form-grid">
+          {RISK_FIELDS.map((f) => (
+            <NumberField key={f.key} id={`risk.${f.key}`} label={f.label} hint={f.hint} step={f.step} value={value[f.key]} onChange={(n) => setValue((v) => ({ ...v, [f.key]: n }))} errors={errors} disabled={disabled} />
+          ))}
+        </div>
+      </fieldset>
+      {canEdit ? (
+        <button type="submit" className="primary" disabled={pending} data-testid="save-risk">
+          {pending ? 'Saving…' : 'Save risk limits'}
+        </button>
+      ) : (
+        <p className="muted">Changing risk limits needs the admin role.</p>
+      )}
+      <Status message={message} />
+    </form>
+  );
+}

@@ -1,0 +1,191 @@
+'use client';
+import { useState, useTransition } from 'react';
+import type { ActionResult } from '@/app/_server/auth/gate';
+import type { PaperOrderResult } from '@/engine/desk/trading-desk';
+import type { WhatIfResult } from '@/engine/risk/what-if';
+import { fmtNumber, fmtPct } from '../format';
+
+type Preview = (input: unknown) => Promise<ActionResult<WhatIfResult>>;
+type Place = (input: unknown) => Promise<ActionResult<PaperOrderResult>>;
+
+interface Draft {
+  symbol: string;
+  side: 'long' | 'short';
+  price: string;
+  stopMode: 'price' | 'atr';
+  stop: string;
+  leverage: string;
+}
+
+/** Manual paper order: preview what it would do (sizing, margin, liquidation, loss at stop, breaker headroom), then place it. */
+export function WhatIfForm({ symbols, defaults, preview, place, canPlace, spot }: { symbols: string[]; defaults: { symbol: string; price: number | null }; preview: Preview; place: Place; canPlace: boolean; spot: boolean }) {
+  const [draft, setDraft] = useState<Draft>({ symbol: defaults.symbol, side: 'long', price: defaults.price === null ? '' : String(defaults.price), stopMode: 'price', stop: '', leverage: '1' });
+  const [result, setResult] = useState<WhatIfResult | null>(null);
+  const [placed, setPlaced] = useState<PaperOrderResult | null>(null);
+  const [error, setError] = useState<{ message: string; fields: Record<string, string[]> } | null>(null);
+  const [pending, start] = useTransition();
+  const input = () => ({
+    symbol: draft.symbol,
+    side: draft.side,
+    price: draft.price,
+    stopPrice: draft.stopMode === 'price' ? draft.stop : '',
+    atr: draft.stopMode === 'atr' ? draft.stop : '',
+    leverage: spot ? '1' : draft.leverage,
+  });
+  const run = (fn: () => Promise<void>) => start(fn);
+  const onError = (r: { error: { message: string; fieldErrors?: Record<string, string[]> } }) => setError({ message: r.error.message, fields: r.error.fieldErrors ?? {} });
+  const fieldError = (key: string) =>
+    error?.fields[key]?.length ? (
+      <p className="field-error" id={`${key}-error`} role="alert" data-testid={`error-${key}`}>
+        {error.fields[key].join('; ')}
+      </p>
+    ) : null;
+  const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
+  return (
+    <>
+      <form
+        data-testid="what-if-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          run(async () => {
+            setPlaced(null);
+            const r = await preview(input());
+            if (r.ok) {
+              setError(null);
+              setResult(r.data);
+            } else {
+              onError(r);
+              setResult(null);
+            }
+          });
+        }}
+      >
+        <div className="form-grid">
+          <div className="field">
+            <label htmlFor="symbol">Symbol</label>
+            <select id="symbol" value={draft.symbol} onChange={(e) => set({ symbol: e.target.value })}>
+              {symbols.map((s) => (
+                <option key={s}>{s}</option>
+              ))}
+            </select>
+            {fieldError('symbol')}
+          </div>
+          <div className="field">
+            <label htmlFor="side">Side</label>
+            <select id="side" value={draft.side} onChange={(e) => set({ side: e.target.value as Draft['side'] })}>
+              <option value="long">long (buy)</option>
+              <option value="short">short (sell)</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="price">Entry price</label>
+            <input id="price" type="number" step="any" value={draft.price} onChange={(e) => set({ price: e.target.value })} aria-invalid={Boolean(error?.fields.price)} />
+            {fieldError('price')}
+          </div>
+          <div className="field">
+            <label htmlFor="stopMode">Stop from</label>
+            <select id="stopMode" value={draft.stopMode} onChange={(e) => set({ stopMode: e.target.value as Draft['stopMode'] })}>
+              <option value="price">a stop price</option>
+              <option value="atr">an ATR (stop = multiple × ATR away)</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="stop">{draft.stopMode === 'price' ? 'Stop price' : 'ATR (price units)'}</label>
+            <input id="stop" type="number" step="any" value={draft.stop} onChange={(e) => set({ stop: e.target.value })} aria-invalid={Boolean(error?.fields.stopPrice ?? error?.fields.atr)} />
+            {fieldError('stopPrice')}
+            {fieldError('atr')}
+          </div>
+          <div className="field">
+            <label htmlFor="leverage">Leverage{spot ? ' (spot: 1)' : ''}</label>
+            <input id="leverage" type="number" step="any" min={1} value={spot ? '1' : draft.leverage} disabled={spot} onChange={(e) => set({ leverage: e.target.value })} />
+            {fieldError('leverage')}
+          </div>
+        </div>
+        <p>
+          <button type="submit" disabled={pending} data-testid="preview-order">
+            {pending ? 'Working…' : 'Show what it would do'}
+          </button>
+        </p>
+        {error && !Object.keys(error.fields).length ? (
+          <p className="error" role="alert" data-testid="what-if-error">
+            {error.message}
+          </p>
+        ) : null}
+      </form>
+
+      {result && (
+        <section className="card" aria-labelledby="what-if-result-heading" data-testid="what-if-result">
+          <h2 id="what-if-result-heading">
+            {result.approved ? <span className="badge ok">risk approves</span> : <span className="badge bad">risk denies</span>} {result.reason ?? ''}
+          </h2>
+          <dl className="metric-cards">
+            {[
+              ['Size', fmtNumber(result.amount, 6)],
+              ['Notional', fmtNumber(result.notional)],
+              ['Margin used', fmtNumber(result.marginUsed)],
+              ['Liquidation price', fmtNumber(result.liquidationPrice)],
+              ['Stop', fmtNumber(result.stopPrice)],
+              ['Loss at stop', fmtNumber(result.lossAtStop)],
+              ['Loss at stop / equity', fmtPct(result.lossAtStopPctEquity)],
+            ].map(([label, value]) => (
+              <div key={label}>
+                <dt>{label}</dt>
+                <dd data-testid={`what-if-${label.toLowerCase().replace(/[^a-z]+/g, '-')}`}>{value}</dd>
+              </div>
+            ))}
+          </dl>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr><th scope="col">Breaker</th><th scope="col">Headroom now</th><th scope="col">Headroom if stopped out</th></tr>
+              </thead>
+              <tbody>
+                {result.breakers.map((b) => (
+                  <tr key={b.name}>
+                    <td>{b.name.replace('_', ' ')}</td>
+                    <td>{fmtPct(b.headroomPct)} ({fmtNumber(b.headroomEquity)})</td>
+                    <td>{fmtPct(b.headroomAfterStopPct)} ({fmtNumber(b.headroomAfterStopEquity)})</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {result.checks.length > 0 && (
+            <p className="muted">
+              Checks: {result.checks.map((c) => `${c.name} ${fmtNumber(c.value)} / ${fmtNumber(c.limit)} ${c.passed ? 'ok' : 'FAIL'}`).join(' · ')}
+            </p>
+          )}
+          {canPlace ? (
+            <button
+              type="button"
+              className="primary"
+              disabled={pending || !result.approved}
+              data-testid="place-order"
+              onClick={() =>
+                run(async () => {
+                  const r = await place(input());
+                  if (r.ok) {
+                    setPlaced(r.data);
+                    setResult(r.data.whatIf);
+                    setError(null);
+                  } else onError(r);
+                })
+              }
+            >
+              Place paper order
+            </button>
+          ) : (
+            <p className="muted">Placing orders needs the trader role.</p>
+          )}
+          {placed && (
+            <p role="status" data-testid="place-result" className={placed.outcome === 'placed' ? undefined : 'error'}>
+              {placed.outcome === 'placed'
+                ? `Placed: entry ${placed.entry?.status} at ${fmtNumber(placed.entry?.averagePrice ?? null)}, stop at ${fmtNumber(placed.whatIf.stopPrice)}.`
+                : `Not placed (${placed.outcome}): ${placed.reason}`}
+            </p>
+          )}
+        </section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * The app boundary's error table: each error has a `type:surface` code and an HTTP status.
+ * Clients get the code and a short public message; details go to the log only.
+ */
+import { NotFoundError, ValidationError } from '@/engine/core/errors';
+
+export const ERROR_STATUS = {
+  'unauthorized:auth': 401,
+  'forbidden:auth': 403,
+  'rate_limited:auth': 429,
+  'bad_request:input': 400,
+  'payload_too_large:input': 413,
+  not_found: 404,
+  conflict: 409,
+  not_implemented: 501,
+  internal: 500,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
+  'unauthorized:auth': 'sign in first',
+  'forbidden:auth': 'your role does not allow this',
+  'rate_limited:auth': 'too many attempts; try again later',
+  'bad_request:input': 'the request is invalid',
+  'payload_too_large:input': 'the request body is too large',
+  not_found: 'not found',
+  conflict: 'conflicts with the current state',
+  not_implemented: 'not available in this build',
+  internal: 'internal error; see the server log',
+};
+
+/** An error the boundary may show: code, public message and optional field errors. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly fieldErrors: Record<string, string[]> | undefined;
+  constructor(code: ErrorCode, publicMessage?: string, fieldErrors?: Record<string, string[]>) {
+    super(publicMessage ?? DEFAULT_MESSAGE[code]);
+    this.name = 'AppError';
+    this.code = code;
+    this.fieldErrors = fieldErrors;
+  }
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+/** The JSON body of an error response. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; fieldErrors?: Record<string, string[]> };
+}
+
+/** Maps any thrown value to an AppError. Engine validation and not-found messages are shown; anything else is internal. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof ValidationError) return new AppError('bad_request:input', error.message, { [error.field]: [error.message] });
+  if (error instanceof NotFoundError) return new AppError('not_found', error.message);
+  return new AppError('internal');
+}
+
+export function errorBody(error: AppError): ErrorBody {
+  return { error: { code: error.code, message: error.message, ...(error.fieldErrors ? { fieldErrors: error.fieldErrors } : {}) } };
+}
+
+export function errorResponse(error: AppError): Response {
+  return Response.json(errorBody(error), { status: error.status });
+}

@@ -1,0 +1,174 @@
+/**
+ * Receives `POST /api/webhooks/{id}`: size limit, HMAC-SHA256 signature over
+ * `timestamp + "." + rawBody` (constant-time compare), five-minute freshness window,
+ * idempotency by delivery id, then hands the payload to the engine. Every request for a
+ * known webhook is stored as a delivery, accepted or refused, with its reason.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type pino from 'pino';
+import type { WebhookDeliveryRecord, WebhookRepository } from '@/db/repositories/webhook-repository';
+import type { ExternalSignal, ExternalSignalResult } from '@/engine/decision/external-signal';
+import { ValidationError } from '@/engine/core/errors';
+import type { SecretBox } from './secret-box';
+
+export const WebhookKind = { Alert: 'alert', Job: 'job' } as const;
+export type WebhookKind = (typeof WebhookKind)[keyof typeof WebhookKind];
+
+export const WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
+export const WEBHOOK_MAX_SKEW_MS = 5 * 60_000;
+export const WEBHOOK_HEADERS = {
+  timestamp: 'x-aethelred-timestamp',
+  delivery: 'x-aethelred-delivery',
+  signature: 'x-aethelred-signature',
+} as const;
+
+/** TradingView-style alert body. `side` accepts buy/sell as long/short. */
+export const alertPayloadSchema = z.object({
+  symbol: z.string().min(1).max(40),
+  side: z.enum(['long', 'short', 'flat', 'buy', 'sell']),
+  strategy: z.string().min(1).max(80),
+  strength: z.number().min(0).max(1).optional(),
+  price: z.number().positive().optional(),
+  exchange: z.string().min(1).max(40).optional(),
+});
+
+export const jobPayloadSchema = z.object({
+  job: z.string().min(1).max(80),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** Enqueues a job and returns its ticket id (the engine's JobQueue, when the build has one). */
+export type Enqueue = (job: { kind: string; params: Record<string, unknown> }) => Promise<string>;
+
+export interface WebhookReceiverDeps {
+  webhooks: WebhookRepository;
+  secretBox: SecretBox;
+  submitSignal: (signal: ExternalSignal) => Promise<ExternalSignalResult>;
+  /** Absent when the engine has no job queue: job webhooks then answer 501. */
+  enqueue?: Enqueue;
+  nowMs: () => number;
+  newId: () => string;
+  logger: Pick<pino.Logger, 'warn' | 'error'>;
+}
+
+/** The signature header value for a body: `sha256=<hex>`. Exported for senders and tests. */
+export function signWebhook(secret: string, timestamp: string, rawBody: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex')}`;
+}
+
+function signatureMatches(secret: string, timestamp: string, rawBody: string, header: string | null): boolean {
+  if (!header) return false;
+  const expected = Buffer.from(signWebhook(secret, timestamp, rawBody), 'utf8');
+  const given = Buffer.from(header.trim(), 'utf8');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Reads at most `limit` bytes; null when the body is larger. */
+async function readLimited(request: Request, limit: number): Promise<string | null> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) return null;
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    parts.push(value);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+const json = (status: number, body: Record<string, unknown>, headers?: Record<string, string>) => Response.json(body, { status, headers });
+const refusal = (status: number, code: string, message: string) => json(status, { error: { code, message } });
+
+/** Handles one webhook request end to end; never throws for bad input. */
+export async function receiveWebhook(deps: WebhookReceiverDeps, webhookId: string, request: Request): Promise<Response> {
+  const webhook = await deps.webhooks.get(webhookId);
+  if (!webhook || !webhook.active) return refusal(404, 'not_found', 'no such webhook');
+  const receivedAtMs = deps.nowMs();
+  const deliveryId = request.headers.get(WEBHOOK_HEADERS.delivery)?.trim() || null;
+
+  const refuse = async (status: number, code: string, reason: string) => {
+    const row: WebhookDeliveryRecord = { id: deps.newId(), webhookId, deliveryId, receivedAtMs, status: 'refused', reason, httpStatus: status, response: null, ticketId: null };
+    await deps.webhooks.recordRefused(row);
+    return refusal(status, code, reason);
+  };
+
+  const rawBody = await readLimited(request, WEBHOOK_MAX_BODY_BYTES);
+  if (rawBody === null) return refuse(413, 'payload_too_large:input', `the body exceeds ${WEBHOOK_MAX_BODY_BYTES} bytes`);
+  const timestamp = request.headers.get(WEBHOOK_HEADERS.timestamp)?.trim() ?? '';
+  const secret = deps.secretBox.decrypt(webhook.secretCiphertext);
+  if (!/^\d{1,12}$/.test(timestamp) || !signatureMatches(secret, timestamp, rawBody, request.headers.get(WEBHOOK_HEADERS.signature))) {
+    return refuse(401, 'unauthorized:auth', 'the signature does not match');
+  }
+  if (Math.abs(receivedAtMs - Number(timestamp) * 1000) > WEBHOOK_MAX_SKEW_MS) {
+    return refuse(401, 'unauthorized:auth', `the timestamp ${timestamp} is more than 5 minutes from the server time`);
+  }
+  if (!deliveryId || deliveryId.length > 200) return refuse(400, 'bad_request:input', `header ${WEBHOOK_HEADERS.delivery} is required (at most 200 characters)`);
+
+  const previous = await deps.webhooks.findAccepted(webhookId, deliveryId);
+  if (previous) return json(previous.httpStatus, previous.response ?? {}, { 'x-aethelred-replay': 'true' });
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(rawBody);
+  } catch {
+    return refuse(400, 'bad_request:input', 'the body is not valid JSON');
+  }
+  const schema = webhook.kind === WebhookKind.Job ? jobPayloadSchema : alertPayloadSchema;
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    return refuse(400, 'bad_request:input', `invalid ${webhook.kind} payload: ${fields}`);
+  }
+
+  const id = deps.newId();
+  const claimed = await deps.webhooks.claim({ id, webhookId, deliveryId, receivedAtMs, status: 'accepted', reason: null, httpStatus: 202, response: null, ticketId: null });
+  if (!claimed) {
+    const winner = await deps.webhooks.findAccepted(webhookId, deliveryId);
+    return json(winner?.httpStatus ?? 409, winner?.response ?? { error: { code: 'conflict', message: 'this delivery is being processed' } }, { 'x-aethelred-replay': 'true' });
+  }
+
+  try {
+    let status = 202;
+    let body: Record<string, unknown>;
+    let ticketId: string | null = null;
+    let reason: string | null = null;
+    if (webhook.kind === WebhookKind.Job) {
+      const job = parsed.data as z.infer<typeof jobPayloadSchema>;
+      if (!deps.enqueue) {
+        status = 501;
+        reason = 'this build has no job queue (engine.enqueue is missing); job webhooks cannot run yet';
+        body = { error: { code: 'not_implemented', message: reason } };
+      } else {
+        ticketId = await deps.enqueue({ kind: job.job, params: job.params });
+        body = { status: 'accepted', ticketId, deliveryId };
+      }
+    } else {
+      const alert = parsed.data as z.infer<typeof alertPayloadSchema>;
+      const side = alert.side === 'buy' ? 'long' : alert.side === 'sell' ? 'short' : alert.side;
+      const result = await deps.submitSignal({ ...alert, side, source: `webhook:${webhookId}` });
+      ticketId = result.decisionId;
+      reason = result.reason;
+      body = { status: 'accepted', ticketId, deliveryId, outcome: result.outcome, reason: result.reason };
+    }
+    await deps.webhooks.complete(id, { status: 'accepted', httpStatus: status, response: body, ticketId, reason });
+    return json(status, body);
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      await deps.webhooks.complete(id, { status: 'refused', httpStatus: 400, response: null, ticketId: null, reason: error.message });
+      return refusal(400, 'bad_request:input', error.message);
+    }
+    deps.logger.error({ err: error, webhookId, deliveryId }, 'webhook delivery failed');
+    // Release the delivery id so the sender's retry runs again.
+    await deps.webhooks.complete(id, { status: 'refused', httpStatus: 500, response: null, ticketId: null, reason: 'internal error' }).catch(() => undefined);
+    return refusal(500, 'internal', 'internal error; see the server log');
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Job wiring for the composition root: ticket and snapshot repositories, the job handlers, the
+ * in-process runner, and — when configured — the Inngest client, functions and serve handler.
+ * Called only by `buildRoot`; builds, never reads the environment.
+ */
+import { serve } from 'inngest/next';
+import type { NextRequest } from 'next/server';
+import type { Db } from '@/db/client';
+import { createSnapshotRepository } from '@/db/repositories/snapshot-repository';
+import { createTicketRepository } from '@/db/repositories/ticket-repository';
+import type { BacktestResult } from '@/engine/backtest/run-backtest';
+import type { Clock, JournalRepository, Logger } from '@/engine/core/ports';
+import type { PaperExchange } from '@/engine/execution/paper-exchange';
+import type { AccountSnapshotSource } from '@/engine/orchestrator/account-snapshot';
+import { createInProcessJobRunner, defaultInProcessJobRunnerConfig, type InProcessJobRunner } from '@/engine/orchestrator/in-process-runner';
+import { createBaseJobHandlers } from '@/engine/orchestrator/job-handlers';
+import { createJobQueue, defaultBackoff, type JobDispatcher, type JobHandlers, type JobParamsSchemas, type JobQueue, type TicketRepository } from '@/engine/orchestrator/job-queue';
+import { createInngestClient } from '@/inngest/client';
+import { createInngestJobDispatcher } from '@/inngest/job-dispatcher';
+import { createInngestFunctions } from '@/inngest/job-functions';
+import type { AppConfig } from './config';
+
+/** The Inngest side of the root (Inngest mode only). */
+export interface InngestRoot {
+  /** The `serve()` handler for GET (introspection), PUT (sync) and POST (run a step). */
+  handler(request: Request, context: unknown): Promise<Response>;
+  readonly functionIds: string[];
+}
+
+export interface Jobs {
+  tickets: TicketRepository;
+  handlers: JobHandlers;
+  queue: JobQueue;
+  /** Runs in-process tickets; in Inngest mode it only finishes tickets queued before the switch. */
+  runner: InProcessJobRunner;
+  inngest: InngestRoot | null;
+}
+
+export interface JobsDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  journal: JournalRepository;
+  exchange: PaperExchange;
+  newId: () => string;
+  /** The engine's runBacktest (late-bound: the engine is built after the queue). */
+  runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
+  /** Extra handlers (the ML module's `train-*`), merged over the engine's own. */
+  extraHandlers?: JobHandlers;
+  /** Params schemas for the extra kinds (default for `train-*`: any object). */
+  extraParamsSchemas?: Partial<JobParamsSchemas>;
+}
+
+/** The paper account as an AccountSnapshotSource. The paper exchange cannot list positions yet, so only their count is recorded. */
+export function paperAccountSource(exchange: PaperExchange): AccountSnapshotSource {
+  return async () => ({
+    equity: exchange.equity(),
+    walletBalance: exchange.walletBalance(),
+    openPositionCount: exchange.openPositionCount(),
+    positions: [],
+    openOrderCount: exchange.openOrders().length,
+  });
+}
+
+/** Builds the job side of the application. */
+export function buildJobs(config: Pick<AppConfig, 'inngest'>, deps: JobsDeps): Jobs {
+  const tickets = createTicketRepository(deps.db);
+  const snapshots = createSnapshotRepository(deps.db);
+  const random = Math.random;
+  const handlers: JobHandlers = {
+    ...createBaseJobHandlers({
+      runBacktest: deps.runBacktest,
+      journal: deps.journal,
+      snapshots,
+      account: paperAccountSource(deps.exchange),
+      clock: deps.clock,
+      newId: deps.newId,
+    }),
+    ...deps.extraHandlers,
+  };
+  const runner = createInProcessJobRunner(defaultInProcessJobRunnerConfig, { tickets, handlers, clock: deps.clock, logger: deps.logger, random });
+  let dispatcher: JobDispatcher = runner;
+  let inngest: InngestRoot | null = null;
+  if (config.inngest) {
+    const client = createInngestClient({ id: 'aethelred', ...config.inngest });
+    const functions = createInngestFunctions(client, {
+      handlers,
+      tickets,
+      clock: deps.clock,
+      logger: deps.logger,
+      random,
+      backoff: defaultBackoff,
+      newId: deps.newId,
+    });
+    const serveHandler = serve({ client, functions });
+    inngest = {
+      handler: (request, context) => serveHandler(request as NextRequest, context),
+      functionIds: functions.map((f) => f.id()),
+    };
+    dispatcher = createInngestJobDispatcher(client);
+  }
+  const queue = createJobQueue({ defaultMaxAttempts: 3, paramsSchemas: deps.extraParamsSchemas }, { tickets, clock: deps.clock, newId: deps.newId, dispatcher, handlers, logger: deps.logger });
+  return { tickets, handlers, queue, runner, inngest };
+}

@@ -1,0 +1,76 @@
+/**
+ * Notifications for the composition root: loads the settings, builds the channel senders and the
+ * notifier (an engine BackgroundWorker), and applies an admin's edits without a restart.
+ */
+import { NotFoundError } from '@/engine/core/errors';
+import type { Clock, Logger } from '@/engine/core/ports';
+import { createChannel } from '@/engine/notify/channels/create-channel';
+import type { ChannelDeps } from '@/engine/notify/notification-channel';
+import type { NotificationEvent } from '@/engine/notify/notification-event';
+import {
+  emptyNotificationSettings,
+  redactNotificationSettings,
+  type NotificationSettings,
+  type NotificationSettingsStore,
+} from '@/engine/notify/notification-settings';
+import { createNotifier, defaultNotifierConfig, sleepUnlessAborted, type NotifierConfig, type NotifierWorker } from '@/engine/notify/notifier';
+import type { MetricsSink } from '@/engine/telemetry/metrics-sink';
+
+export interface NotificationService {
+  /** The worker to add to the engine's workers and pass as the engine's notifier. */
+  readonly notifier: NotifierWorker;
+  /** Current settings with tokens, secrets and webhook paths masked. */
+  redactedSettings(): NotificationSettings;
+  /** Validates, stores and applies new settings. @throws ValidationError naming the field; nothing changes then. */
+  update(input: unknown): Promise<NotificationSettings>;
+  /** Sends `event` to one channel now, bypassing routing and the queue (an admin's "send test"). @throws ChannelDeliveryError, or NotFoundError for an unknown id. */
+  sendTest(channelId: string, event: NotificationEvent): Promise<void>;
+}
+
+export interface NotificationServiceDeps {
+  store: NotificationSettingsStore;
+  clock: Clock;
+  logger: Logger;
+  metrics?: MetricsSink;
+  fetch?: typeof globalThis.fetch;
+  random?: () => number;
+  config?: NotifierConfig;
+  /** Per-request timeout of channel sends, ms (default 10 000). */
+  timeoutMs?: number;
+}
+
+/**
+ * Builds the service. Invalid stored settings are logged and replaced by empty ones in memory
+ * (notifications must never stop the trading engine from starting); the file is left for an admin to fix.
+ */
+export async function createNotificationService(deps: NotificationServiceDeps): Promise<NotificationService> {
+  const channelDeps: ChannelDeps = { fetch: deps.fetch ?? globalThis.fetch, clock: deps.clock, timeoutMs: deps.timeoutMs };
+  let settings: NotificationSettings;
+  try {
+    settings = await deps.store.load();
+  } catch (error) {
+    deps.logger.error({ err: error }, 'notification settings are invalid; notifications are off until an admin saves new ones');
+    settings = emptyNotificationSettings();
+  }
+  const build = (s: NotificationSettings) => s.channels.map((channel) => createChannel(channel, channelDeps));
+  const notifier = createNotifier(
+    { channels: build(settings), routing: settings.routing, clock: deps.clock, logger: deps.logger, sleep: sleepUnlessAborted, random: deps.random ?? Math.random, metrics: deps.metrics },
+    deps.config ?? defaultNotifierConfig,
+  );
+  return {
+    notifier,
+    redactedSettings: () => redactNotificationSettings(settings),
+    async update(input) {
+      const saved = await deps.store.save(input);
+      settings = saved;
+      notifier.configure(build(saved), saved.routing);
+      deps.logger.info({ channels: saved.channels.map((c) => `${c.kind}:${c.id}`), routing: saved.routing }, 'notification settings updated');
+      return redactNotificationSettings(saved);
+    },
+    async sendTest(channelId, event) {
+      const channel = settings.channels.find((c) => c.id === channelId);
+      if (!channel) throw new NotFoundError(`no notification channel has id "${channelId}"`);
+      await createChannel(channel, channelDeps).send(event);
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { requireRole } from '@/app/_server/auth/page-gate';
+import { TradesTable } from '../../journal/_components/trades-table';
+import { formatTime } from '../../journal/_lib/format';
+import { EquityChart } from '../_components/equity-chart';
+import { METRIC_ROWS, formatMetric, metricNumber } from '../_lib/run-metrics';
+import '../../journal/journal.css';
+
+export const dynamic = 'force-dynamic';
+
+const TRADE_ROWS = 100;
+
+/** One backtest run: config, metrics, equity curve and its trades. */
+export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const access = await requireRole('viewer', `/backtests/${encodeURIComponent(id)}`);
+  if (!access.ok) return access.forbidden;
+  const run = await access.root.engine.getBacktestRun(id);
+  if (!run) {
+    return (
+      <section className="card" data-testid="empty-state">
+        <h1>Run not found</h1>
+        <p>
+          No backtest run has id <code>{id}</code>. <a href="/backtests">Back to backtests</a>
+        </p>
+      </section>
+    );
+  }
+  const trades = await access.root.engine.listTrades({ runId: run.id, limit: TRADE_ROWS });
+  const strategies = Array.isArray(run.config.strategies) ? (run.config.strategies as string[]).join(', ') : '—';
+  return (
+    <>
+      <section className="card" aria-labelledby="run-heading">
+        <p>
+          <a href="/backtests">← Backtests</a>
+        </p>
+        <h1 id="run-heading">
+          {run.exchange} {run.symbol} {run.timeframe} · <span className="badge" data-testid="run-status">{run.status}</span>
+        </h1>
+        <dl className="kv">
+          <dt>Run id</dt>
+          <dd><code data-testid="run-id">{run.id}</code></dd>
+          <dt>Range</dt>
+          <dd>{formatTime(run.fromMs)} to {formatTime(run.toMs)} (exclusive)</dd>
+          <dt>Strategies</dt>
+          <dd>{strategies}</dd>
+          <dt>Veto</dt>
+          <dd>{run.config.veto === true ? 'on' : 'off'}</dd>
+          <dt>Started / finished</dt>
+          <dd>{formatTime(run.startedAtMs)} / {formatTime(run.finishedAtMs)}</dd>
+          <dt>Decisions journaled</dt>
+          <dd>{run.decisionCount ?? '—'} (<a href={`/journal/decisions?run=${encodeURIComponent(run.id)}`}>decision log</a>)</dd>
+          {run.error && (
+            <>
+              <dt>Error</dt>
+              <dd role="alert" className="error">{run.error}</dd>
+            </>
+          )}
+        </dl>
+      </section>
+      <section className="card" aria-labelledby="metrics-heading">
+        <h2 id="metrics-heading">Metrics</h2>
+        {run.metrics === null ? (
+          <p className="muted">No metrics: the run did not complete.</p>
+        ) : (
+          <div className="table-scroll">
+            <table data-testid="metrics-table" style={{ minWidth: 0 }}>
+              <caption className="sr-only">Run metrics</caption>
+              <tbody>
+                {METRIC_ROWS.map((m) => (
+                  <tr key={m.key} data-testid={`metric-${m.key}`}>
+                    <th scope="row">{m.label}</th>
+                    <td className="num">{formatMetric(metricNumber(run.metrics, m.key), m.kind)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section className="card" aria-labelledby="equity-heading">
+        <h2 id="equity-heading">Equity curve</h2>
+        <EquityChart series={[{ name: run.id.slice(0, 8), points: run.equity ?? [] }]} label={`Equity of run ${run.id.slice(0, 8)}, quote currency`} />
+      </section>
+      <section className="card" aria-labelledby="trades-heading">
+        <h2 id="trades-heading">Trades ({run.tradeCount ?? trades.items.length})</h2>
+        {trades.items.length === 0 ? (
+          <p className="muted" data-testid="trades-empty">This run closed no trades.</p>
+        ) : (
+          <TradesTable trades={trades.items} caption={`Trades of run ${run.id}`} />
+        )}
+        {trades.nextCursor && (
+          <p>
+            Showing the newest {TRADE_ROWS}. <a href={`/journal?run=${encodeURIComponent(run.id)}`}>All trades of this run in the journal</a>
+          </p>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,248 @@
+'use client';
+import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
+import { useState, useTransition, type FormEvent } from 'react';
+import type { ActionResult } from '@/app/_server/auth/gate';
+import type { BacktestProgress } from '../actions';
+
+export interface MarketOption {
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  firstOpenTimeMs: number;
+  lastOpenTimeMs: number;
+}
+
+export interface StrategyOption {
+  name: string;
+  /** Parameter name -> default value. */
+  defaults: Record<string, number>;
+}
+
+type FieldErrors = Record<string, string[]>;
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+function FieldError({ name, errors }: { name: string; errors: FieldErrors }) {
+  const messages = errors[name];
+  if (!messages?.length) return null;
+  return (
+    <span className="field-error" id={`bt-${name}-error`} data-testid={`field-error-${name}`}>
+      {messages.join('; ')}
+    </span>
+  );
+}
+
+/** Polls the queued job until it finishes, then links to the run. */
+function TicketProgress({ ticketId, poll }: { ticketId: string; poll: (input: unknown) => Promise<ActionResult<BacktestProgress>> }) {
+  const { data, error } = useQuery({
+    queryKey: ['backtest-ticket', ticketId],
+    queryFn: async () => {
+      const result = await poll({ ticketId });
+      if (!result.ok) throw new Error(result.error.message);
+      return result.data;
+    },
+    refetchInterval: (query) => {
+      const status = query.state.data?.status;
+      return status === 'succeeded' || status === 'failed' || status === 'cancelled' ? false : 750;
+    },
+  });
+  if (error) return <p role="alert" className="error">Could not read the job: {error.message}</p>;
+  if (!data) return <p aria-live="polite">Queued…</p>;
+  return (
+    <div aria-live="polite" data-testid="backtest-progress" data-status={data.status}>
+      <p>
+        Job <code>{ticketId.slice(0, 8)}</code>: <strong>{data.status}</strong>
+        {data.message ? ` — ${data.message}` : ''}
+      </p>
+      <progress className="progress" max={1} value={data.progress} aria-label="Backtest progress" />
+      {data.status === 'succeeded' && data.runId && (
+        <p>
+          <a href={`/backtests/${encodeURIComponent(data.runId)}`} data-testid="run-link">
+            Open the results
+          </a>
+        </p>
+      )}
+      {(data.status === 'failed' || data.status === 'cancelled') && (
+        <p role="alert" className="error" data-testid="backtest-failed">
+          The backtest {data.status}: {data.error ?? 'no reason recorded'}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Form({
+  markets,
+  strategies,
+  start,
+  poll,
+}: {
+  markets: MarketOption[];
+  strategies: StrategyOption[];
+  start: (input: unknown) => Promise<ActionResult<{ ticketId: string }>>;
+  poll: (input: unknown) => Promise<ActionResult<BacktestProgress>>;
+}) {
+  const first = markets[0];
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [ticketId, setTicketId] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<Set<string>>(() => new Set(strategies.slice(0, 1).map((s) => s.name)));
+  const [pending, startTransition] = useTransition();
+  const exchanges = [...new Set(markets.map((m) => m.exchange))];
+  const symbols = [...new Set(markets.map((m) => m.symbol))];
+  const timeframes = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '1w'];
+  const invalid = (name: string) => (errors[name]?.length ? { 'aria-invalid': true as const, 'aria-describedby': `bt-${name}-error` } : {});
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const params: Record<string, Record<string, number | string>> = {};
+    for (const [key, value] of form.entries()) {
+      const match = /^param:([^:]+):(.+)$/.exec(key);
+      if (!match || !chosen.has(match[1]) || String(value).trim() === '') continue;
+      const n = Number(value);
+      (params[match[1]] ??= {})[match[2]] = Number.isFinite(n) ? n : String(value);
+    }
+    const input = {
+      exchange: String(form.get('exchange') ?? ''),
+      symbol: String(form.get('symbol') ?? ''),
+      timeframe: String(form.get('timeframe') ?? ''),
+      from: String(form.get('from') ?? ''),
+      to: String(form.get('to') ?? ''),
+      strategies: [...chosen],
+      params,
+      veto: form.get('veto') === 'on',
+    };
+    setMessage(null);
+    setErrors({});
+    startTransition(async () => {
+      const result = await start(input);
+      if (result.ok) {
+        setTicketId(result.data.ticketId);
+      } else {
+        setErrors(result.error.fieldErrors ?? {});
+        setMessage(result.error.message);
+      }
+    });
+  }
+
+  return (
+    <>
+      <form onSubmit={onSubmit} noValidate data-testid="backtest-form" aria-label="New backtest">
+        <div className="filter-grid">
+          <div className="field">
+            <label htmlFor="bt-exchange">Exchange</label>
+            <select id="bt-exchange" name="exchange" defaultValue={first?.exchange ?? 'binance'} {...invalid('exchange')}>
+              {(exchanges.length ? exchanges : ['binance']).map((e) => (
+                <option key={e}>{e}</option>
+              ))}
+            </select>
+            <FieldError name="exchange" errors={errors} />
+          </div>
+          <div className="field">
+            <label htmlFor="bt-symbol">Symbol</label>
+            <input id="bt-symbol" name="symbol" list="bt-symbols" defaultValue={first?.symbol ?? ''} {...invalid('symbol')} />
+            <datalist id="bt-symbols">
+              {symbols.map((s) => (
+                <option key={s} value={s} />
+              ))}
+            </datalist>
+            <FieldError name="symbol" errors={errors} />
+          </div>
+          <div className="field">
+            <label htmlFor="bt-timeframe">Timeframe</label>
+            <select id="bt-timeframe" name="timeframe" defaultValue={first?.timeframe ?? '5m'} {...invalid('timeframe')}>
+              {timeframes.map((t) => (
+                <option key={t}>{t}</option>
+              ))}
+            </select>
+            <FieldError name="timeframe" errors={errors} />
+          </div>
+          <div className="field">
+            <label htmlFor="bt-from">From (UTC)</label>
+            <input id="bt-from" name="from" type="date" defaultValue={first ? day(first.firstOpenTimeMs) : ''} {...invalid('from')} />
+            <FieldError name="from" errors={errors} />
+          </div>
+          <div className="field">
+            <label htmlFor="bt-to">To (UTC, exclusive)</label>
+            <input id="bt-to" name="to" type="date" defaultValue={first ? day(first.lastOpenTimeMs + 86_400_000) : ''} {...invalid('to')} />
+            <FieldError name="to" errors={errors} />
+          </div>
+          <div className="field">
+            <label htmlFor="bt-veto">
+              <span>
+                <input id="bt-veto" name="veto" type="checkbox" /> Veto model on
+              </span>
+            </label>
+            <FieldError name="veto" errors={errors} />
+          </div>
+        </div>
+        <fieldset className="strategy-box" aria-describedby={errors.strategies?.length ? 'bt-strategies-error' : undefined}>
+          <legend>Strategies and parameters (blank = default)</legend>
+          <FieldError name="strategies" errors={errors} />
+          {strategies.map((s) => (
+            <div key={s.name} data-testid={`strategy-${s.name}`}>
+              <label>
+                <input
+                  type="checkbox"
+                  name="strategies"
+                  value={s.name}
+                  checked={chosen.has(s.name)}
+                  onChange={(e) => {
+                    const next = new Set(chosen);
+                    if (e.target.checked) next.add(s.name);
+                    else next.delete(s.name);
+                    setChosen(next);
+                  }}
+                />{' '}
+                {s.name}
+              </label>
+              {chosen.has(s.name) && (
+                <div className="filter-grid">
+                  {Object.entries(s.defaults).map(([field, value]) => {
+                    const key = `params.${s.name}.${field}`;
+                    return (
+                      <div className="field" key={field}>
+                        <label htmlFor={`bt-${s.name}-${field}`}>{field}</label>
+                        <input
+                          id={`bt-${s.name}-${field}`}
+                          name={`param:${s.name}:${field}`}
+                          inputMode="decimal"
+                          placeholder={String(value)}
+                          aria-invalid={errors[key]?.length ? true : undefined}
+                          aria-describedby={errors[key]?.length ? `bt-${key}-error` : undefined}
+                        />
+                        <FieldError name={key} errors={errors} />
+                      </div>
+                    );
+                  })}
+                </div>
+              )}
+            </div>
+          ))}
+        </fieldset>
+        <div className="actions-row" style={{ marginTop: '0.75rem' }}>
+          <button type="submit" disabled={pending} data-testid="run-backtest">
+            {pending ? 'Queuing…' : 'Run backtest'}
+          </button>
+          {message && (
+            <p role="alert" className="error" data-testid="form-error">
+              {message}
+            </p>
+          )}
+        </div>
+      </form>
+      {ticketId && <TicketProgress key={ticketId} ticketId={ticketId} poll={poll} />}
+    </>
+  );
+}
+
+/** The backtest form with its own TanStack Query client (used to poll the queued job). */
+export function BacktestForm(props: Parameters<typeof Form>[0]) {
+  const [client] = useState(() => new QueryClient({ defaultOptions: { queries: { retry: 1 } } }));
+  return (
+    <QueryClientProvider client={client}>
+      <Form {...props} />
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,108 @@
+import { requireRole } from '@/app/_server/auth/page-gate';
+import { roleAtLeast } from '@/app/_server/auth/roles';
+import { STRATEGY_NAMES, defaultParams } from '@/engine/strategies/registry';
+import { formatNumber, formatTime } from '../journal/_lib/format';
+import { backtestTicket, startBacktest } from './actions';
+import { BacktestForm, type StrategyOption } from './_components/backtest-form';
+import { metricNumber } from './_lib/run-metrics';
+import '../journal/journal.css';
+
+export const dynamic = 'force-dynamic';
+
+/** Backtests: the form (traders), then stored runs newest first, with a compare selection. */
+export default async function BacktestsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { cursor: rawCursor } = await searchParams;
+  const cursor = typeof rawCursor === 'string' && rawCursor !== '' ? rawCursor : undefined;
+  const access = await requireRole('viewer', '/backtests');
+  if (!access.ok) return access.forbidden;
+  const { root, actor } = access;
+  const [streams, runs] = await Promise.all([root.engine.listCandleStreams(), root.engine.listBacktestRuns({ limit: 50, cursor })]);
+  const strategies: StrategyOption[] = STRATEGY_NAMES.map((name) => ({
+    name,
+    defaults: Object.fromEntries(Object.entries(defaultParams(name)).filter(([, v]) => typeof v === 'number')) as Record<string, number>,
+  }));
+  const canRun = roleAtLeast(actor.role, 'trader');
+  return (
+    <>
+      <section className="card" aria-labelledby="new-backtest-heading">
+        <h1 id="new-backtest-heading">Backtests</h1>
+        {canRun ? (
+          streams.length === 0 ? (
+            <p data-testid="no-candles">No candles are stored yet. Import some with <code>npm run cli -- import-candles</code>, then come back.</p>
+          ) : (
+            <BacktestForm
+              markets={streams.map((s) => ({ exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe, firstOpenTimeMs: s.firstOpenTimeMs, lastOpenTimeMs: s.lastOpenTimeMs }))}
+              strategies={strategies}
+              start={startBacktest}
+              poll={backtestTicket}
+            />
+          )
+        ) : (
+          <p className="muted">Running a backtest needs the trader role; you can browse the runs below.</p>
+        )}
+      </section>
+      <section className="card" aria-labelledby="runs-heading">
+        <h2 id="runs-heading">Runs</h2>
+        {runs.items.length === 0 ? (
+          <p className="muted" data-testid="empty-state">No backtest runs yet.</p>
+        ) : (
+          <form method="get" action="/backtests/compare" aria-label="Compare runs">
+            <div className="table-scroll">
+              <table data-testid="runs-table">
+                <caption className="sr-only">Backtest runs, newest first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Compare</th>
+                    <th scope="col">Started</th>
+                    <th scope="col">Market</th>
+                    <th scope="col">Strategies</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" className="num">Trades</th>
+                    <th scope="col" className="num">Return</th>
+                    <th scope="col">Run</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {runs.items.map((r) => {
+                    const strategiesOf = Array.isArray(r.config.strategies) ? (r.config.strategies as string[]).join(', ') : '—';
+                    const totalReturn = metricNumber(r.metrics, 'totalReturn');
+                    return (
+                      <tr key={r.id} data-testid="run-row" data-status={r.status}>
+                        <td>
+                          <input type="checkbox" name="id" value={r.id} aria-label={`Compare run ${r.id.slice(0, 8)}`} disabled={r.status !== 'complete'} />
+                        </td>
+                        <td className="nowrap">{formatTime(r.startedAtMs)}</td>
+                        <td>
+                          {r.exchange} {r.symbol} {r.timeframe}
+                        </td>
+                        <td>{strategiesOf}</td>
+                        <td>
+                          <span className="badge">{r.status}</span>
+                        </td>
+                        <td className="num">{r.tradeCount ?? '—'}</td>
+                        <td className="num">{totalReturn === null ? '—' : `${formatNumber(totalReturn * 100, 2)}%`}</td>
+                        <td>
+                          <a href={`/backtests/${encodeURIComponent(r.id)}`}>{r.id.slice(0, 8)}</a>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <div className="actions-row" style={{ marginTop: '0.75rem' }}>
+              <button type="submit" data-testid="compare-runs">
+                Compare selected runs
+              </button>
+              {runs.nextCursor && (
+                <a href={`/backtests?cursor=${encodeURIComponent(runs.nextCursor)}`} rel="next">
+                  Older runs
+                </a>
+              )}
+            </div>
+          </form>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,18 @@
+/** Display helpers for journal and backtest pages (UTC times, fixed decimals). */
+
+/** `2024-01-01 00:05:00Z`, or an em dash for null. */
+export function formatTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`;
+}
+
+/** A number with at most `digits` decimals (trailing zeros dropped), or an em dash. */
+export function formatNumber(value: unknown, digits = 4): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return '—';
+  return value.toLocaleString('en-US', { maximumFractionDigits: digits, useGrouping: false });
+}
+
+/** CSS class for a signed amount. */
+export function signClass(value: number): string {
+  return value > 0 ? 'num pos' : value < 0 ? 'num neg' : 'num';
+}

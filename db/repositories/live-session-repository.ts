@@ -1,0 +1,82 @@
+/**
+ * Drizzle implementation of live session storage: the sessions an operator started (config,
+ * status, whether it trades on a real venue) and each session's resume checkpoint.
+ */
+import { desc, eq } from 'drizzle-orm';
+import type { LiveCheckpoint, LiveCheckpointStore } from '../../engine/live/live-session';
+import type { Db } from '../client';
+import { liveSessions } from '../schema';
+import { wrapDriver } from './sql-helpers';
+
+/** A stored live session. */
+export interface LiveSessionRecord {
+  id: string;
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  config: Record<string, unknown>;
+  status: string;
+  lastCandleMs: number | null;
+  liveTrading: boolean;
+  lastError: string | null;
+  startedAtMs: number | null;
+  updatedAtMs: number;
+}
+
+export interface LiveSessionRepository extends LiveCheckpointStore {
+  upsert(record: LiveSessionRecord): Promise<void>;
+  get(id: string): Promise<LiveSessionRecord | null>;
+  list(): Promise<LiveSessionRecord[]>;
+  setStatus(id: string, status: string, lastError: string | null, updatedAtMs: number): Promise<void>;
+}
+
+const toRecord = (r: typeof liveSessions.$inferSelect): LiveSessionRecord => ({
+  id: r.id,
+  exchange: r.exchange,
+  symbol: r.symbol,
+  timeframe: r.timeframe,
+  config: r.config,
+  status: r.status,
+  lastCandleMs: r.lastCandleMs === null ? null : Number(r.lastCandleMs),
+  liveTrading: r.liveTrading,
+  lastError: r.lastError,
+  startedAtMs: r.startedAtMs === null ? null : Number(r.startedAtMs),
+  updatedAtMs: Number(r.updatedAtMs),
+});
+
+/** Builds the live session repository over a drizzle handle (PGlite or postgres.js). */
+export function createLiveSessionRepository(db: Db): LiveSessionRepository {
+  return {
+    async upsert(record) {
+      const { id: _id, ...update } = record;
+      await wrapDriver(`saving live session "${record.id}"`, () =>
+        db.insert(liveSessions).values(record).onConflictDoUpdate({ target: liveSessions.id, set: update }),
+      );
+    },
+    async get(id) {
+      const rows = await wrapDriver(`loading live session "${id}"`, () => db.select().from(liveSessions).where(eq(liveSessions.id, id)));
+      return rows[0] ? toRecord(rows[0]) : null;
+    },
+    async list() {
+      const rows = await wrapDriver('listing live sessions', () => db.select().from(liveSessions).orderBy(desc(liveSessions.updatedAtMs)));
+      return rows.map(toRecord);
+    },
+    async setStatus(id, status, lastError, updatedAtMs) {
+      await wrapDriver(`updating live session "${id}"`, () =>
+        db.update(liveSessions).set({ status, lastError, updatedAtMs }).where(eq(liveSessions.id, id)),
+      );
+    },
+    async load(sessionId): Promise<LiveCheckpoint | null> {
+      const record = await this.get(sessionId);
+      return record && record.lastCandleMs !== null ? { sessionId, lastCandleMs: record.lastCandleMs, updatedAtMs: record.updatedAtMs } : null;
+    },
+    async save(checkpoint) {
+      await wrapDriver(`checkpointing live session "${checkpoint.sessionId}"`, () =>
+        db
+          .update(liveSessions)
+          .set({ lastCandleMs: checkpoint.lastCandleMs, updatedAtMs: checkpoint.updatedAtMs })
+          .where(eq(liveSessions.id, checkpoint.sessionId)),
+      );
+    },
+  };
+}

@@ -1,0 +1,437 @@
+/**
+ * The trading desk: what the dashboard asks of the engine beyond backtests and jobs. The account
+ * overview, chart windows and markers, trading settings (strategy group and risk group), the live
+ * risk engine's halt/resume/status, and manual paper orders with their what-if. The engine facade
+ * exposes these methods unchanged.
+ */
+import { NotFoundError, ValidationError } from '../core/errors';
+import type { Clock, DecisionRecord, EquityPoint, JournalRepository, Logger, RiskStateRepository, SettingsRepository, TradeRecord, CandleRepository } from '../core/ports';
+import { TIMEFRAME_MS, type Candle, type MarginMode, type MarketKey, type MarketType, type Timeframe } from '../core/types';
+import type { Exchange, Order } from '../execution/exchange';
+import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
+import type { PaperExchange } from '../execution/paper-exchange';
+import type { JournalWriter } from '../journal/journal-writer';
+import { chooseBucketMs, downsampleCandles, MAX_WINDOW_POINTS } from '../market/downsample-candles';
+import type { SnapshotRepository } from '../orchestrator/account-snapshot';
+import {
+  computeOverviewMetrics,
+  equityFromTrades,
+  latestLiveDecisions,
+  withDrawdown,
+  type OverviewEquityPoint,
+  type OverviewMetrics,
+  type OverviewPosition,
+} from '../insight/account-overview';
+import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
+import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';
+import {
+  defaultTradingSettings,
+  readStoredGroup,
+  SettingsKey,
+  validateRiskLimits,
+  validateStrategySettings,
+  type FieldErrors,
+  type StoredTradingSettings,
+} from '../settings/trading-settings';
+
+/** The paper account the desk reads: the simulation plus how it is configured. */
+export interface PaperAccount {
+  exchange: Pick<PaperExchange, 'equity' | 'walletBalance' | 'totals' | 'positionOf' | 'openPositionCount' | 'grossNotional' | 'openOrders' | 'positionAmountSigned' | 'lastPrice'>;
+  marketType: MarketType;
+  marginMode: MarginMode;
+  /** Maintenance-margin tiers of a symbol; default DEFAULT_MARGIN_TIERS. */
+  tiers?: (symbol: string) => readonly MarginTier[];
+}
+
+export interface TradingDeskDeps {
+  clock: Clock;
+  logger: Logger;
+  candles: CandleRepository;
+  journal: JournalRepository;
+  journalWriter: JournalWriter;
+  riskState: RiskStateRepository;
+  /** The venue manual orders go to (the paper exchange). */
+  exchange: Exchange;
+  account?: PaperAccount;
+  settings?: SettingsRepository;
+  snapshots?: SnapshotRepository;
+  newId: () => string;
+}
+
+/** The overview payload. Money in quote currency; NaN (null in JSON) where undefined. */
+export interface AccountOverview {
+  asOfMs: number;
+  equity: number;
+  initialBalance: number;
+  /** Where the curve came from. */
+  equitySource: 'snapshots' | 'trades';
+  equityCurve: OverviewEquityPoint[];
+  metrics: OverviewMetrics;
+  positions: OverviewPosition[];
+  risk: RiskStatus;
+  decisions: DecisionRecord[];
+}
+
+/** A chart window. `bucketMs` equals the stream's timeframe unless the range was aggregated. */
+export interface CandleWindow {
+  key: MarketKey;
+  fromMs: number;
+  toMs: number;
+  bucketMs: number;
+  candles: Candle[];
+  /** The whole stream's range, so the chart knows how far it can pan; null when the stream is empty. */
+  stream: { firstOpenTimeMs: number; lastOpenTimeMs: number; count: number } | null;
+}
+
+/** A closed trade as a chart marks it; `netPnl` = realised − fees − funding. */
+export type ChartTrade = Pick<TradeRecord, 'id' | 'side' | 'amount' | 'entryTimeMs' | 'entryPrice' | 'exitTimeMs' | 'exitPrice' | 'exitReason' | 'strategy'> & { netPnl: number };
+
+/** Trades and decisions of one market in a window, for chart markers. */
+export interface ChartMarkers {
+  trades: ChartTrade[];
+  /** Executed, vetoed and denied decisions; `stopPrice` when the decision carried one. */
+  decisions: { id: string; timeMs: number; outcome: DecisionRecord['outcome']; side: DecisionRecord['side']; reason: string; stopPrice: number | null }[];
+  /** Working stop orders of the paper account on the symbol (live view only). */
+  stops: { orderId: string; side: 'buy' | 'sell'; stopPrice: number; amount: number }[];
+}
+
+/** Result of saving settings: the stored settings, or every invalid field. */
+export type UpdateSettingsResult = { ok: true; settings: StoredTradingSettings } | { ok: false; fieldErrors: FieldErrors };
+
+/** Result of a manual paper order. */
+export interface PaperOrderResult {
+  outcome: 'denied' | 'rejected' | 'placed';
+  reason: string | null;
+  whatIf: WhatIfResult;
+  entry: Order | null;
+  stop: Order | null;
+  decisionId: string;
+}
+
+export interface TradingDesk {
+  /** The paper account's overview. @throws Error when the engine was built without a paper account. */
+  overview(): Promise<AccountOverview>;
+  /**
+   * Candles of `key` with `fromMs <= openTimeMs < toMs`, aggregated into coarser buckets when more
+   * than `maxPoints` (2..2000) would be returned.
+   * @throws ValidationError naming the field for a bad range or budget.
+   */
+  candleWindow(key: MarketKey, fromMs: number, toMs: number, maxPoints: number): Promise<CandleWindow>;
+  /** Trades (by exit time) and executed/vetoed/denied decisions of a market in `[fromMs, toMs)`; live rows unless `runId` is given. At most 1000 of each. */
+  chartMarkers(query: { key: MarketKey; fromMs: number; toMs: number; runId?: string }): Promise<ChartMarkers>;
+  /** Both settings groups (defaults where nothing is stored). */
+  getTradingSettings(): Promise<StoredTradingSettings>;
+  /**
+   * Validates and stores the given groups (all-or-nothing: nothing is written when any field is
+   * invalid). A new risk group reconfigures the live risk engine. `actor` is recorded as `updated_by`.
+   * Role rules (enforced by the app): strategy = trader, risk = admin.
+   */
+  updateTradingSettings(update: { strategy?: unknown; risk?: unknown }, actor: string): Promise<UpdateSettingsResult>;
+  /** Halt status and breaker headroom at the current equity. */
+  riskStatus(): Promise<RiskStatus>;
+  /** Halts new entries by hand (persisted). @throws ValidationError for an empty reason. */
+  halt(reason: string): Promise<RiskStatus>;
+  /** Clears any halt (persisted). */
+  resume(): Promise<RiskStatus>;
+  /** The live risk engine holder (the live loop evaluates through `riskDesk().engine()`). */
+  riskDesk(): Promise<RiskDesk>;
+  /** What a manual order would do; nothing is sent. @throws ValidationError naming the field. */
+  whatIf(order: unknown): Promise<WhatIfResult>;
+  /**
+   * Evaluates a manual order like `whatIf` and, when approved, sends a market entry and a
+   * reduce-only stop to the paper exchange; journals one decision either way.
+   * @throws ValidationError naming the field.
+   */
+  placePaperOrder(order: unknown, actor: string): Promise<PaperOrderResult>;
+}
+
+function parseOrder(input: unknown): WhatIfOrder {
+  const parsed = whatIfOrderSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue.path.map(String).join('.') || 'order';
+  const value = issue.path.length === 1 && input && typeof input === 'object' ? (input as Record<string, unknown>)[String(issue.path[0])] : input;
+  throw new ValidationError(field, value, issue.message);
+}
+
+/** Builds the desk. Nothing is loaded until a method needs it. */
+export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
+  let risk: Promise<RiskDesk> | null = null;
+  const account = (): PaperAccount => {
+    if (!deps.account) throw new Error('this engine was built without a paper account');
+    return deps.account;
+  };
+
+  async function getTradingSettings(): Promise<StoredTradingSettings> {
+    const defaults = defaultTradingSettings();
+    const [strategyRow, riskRow] = deps.settings ? await Promise.all([deps.settings.get(SettingsKey.Strategy), deps.settings.get(SettingsKey.Risk)]) : [null, null];
+    const strategy = readStoredGroup(strategyRow?.value, validateStrategySettings, defaults.strategy);
+    const riskLimits = readStoredGroup(riskRow?.value, validateRiskLimits, defaults.risk);
+    if (!strategy.valid) deps.logger.warn({ key: SettingsKey.Strategy }, 'stored strategy settings no longer validate; using the defaults');
+    if (!riskLimits.valid) deps.logger.warn({ key: SettingsKey.Risk }, 'stored risk limits no longer validate; using the defaults');
+    return {
+      strategy: strategy.value,
+      risk: riskLimits.value,
+      updated: {
+        strategy: strategyRow ? { atMs: strategyRow.updatedAtMs, by: strategyRow.updatedBy } : null,
+        risk: riskRow ? { atMs: riskRow.updatedAtMs, by: riskRow.updatedBy } : null,
+      },
+    };
+  }
+
+  const riskDesk = (): Promise<RiskDesk> => {
+    risk ??= getTradingSettings().then((s) => createRiskDesk(s.risk, { clock: deps.clock, riskState: deps.riskState }));
+    risk.catch(() => {
+      risk = null; // a failed load (database down) may be retried
+    });
+    return risk;
+  };
+
+  const equityNow = () => account().exchange.equity();
+
+  async function knownSymbols(): Promise<string[]> {
+    const streams = await deps.candles.summarize();
+    const symbols = new Set(streams.map((s) => s.symbol));
+    for (const order of account().exchange.openOrders()) symbols.add(order.symbol);
+    return [...symbols].sort();
+  }
+
+  async function positions(): Promise<OverviewPosition[]> {
+    const out: OverviewPosition[] = [];
+    for (const symbol of await knownSymbols()) {
+      const p = account().exchange.positionOf(symbol);
+      if (!p || p.amountSigned === 0) continue;
+      out.push({
+        symbol,
+        side: p.amountSigned > 0 ? 'long' : 'short',
+        amount: Math.abs(p.amountSigned),
+        entryPrice: p.entryPrice,
+        markPrice: p.markPrice,
+        unrealizedPnl: p.unrealizedPnl,
+        liquidationPrice: p.liquidationPrice,
+      });
+    }
+    return out;
+  }
+
+  async function liveTrades(): Promise<TradeRecord[]> {
+    const out: TradeRecord[] = [];
+    for await (const trade of deps.journal.iterTrades({})) if (trade.runId === null) out.push(trade);
+    return out;
+  }
+
+  async function equityHistory(trades: TradeRecord[], initialBalance: number, nowMs: number, equity: number): Promise<{ points: EquityPoint[]; source: 'snapshots' | 'trades' }> {
+    if (deps.snapshots) {
+      const page = await deps.snapshots.list({ limit: 1000 });
+      if (page.items.length > 0) {
+        const points = page.items.map((s) => ({ timeMs: s.takenAtMs, equity: s.equity })).sort((a, b) => a.timeMs - b.timeMs);
+        if (nowMs >= points[points.length - 1].timeMs) points.push({ timeMs: nowMs, equity });
+        return { points, source: 'snapshots' };
+      }
+    }
+    return { points: equityFromTrades(trades, initialBalance, nowMs, equity), source: 'trades' };
+  }
+
+  async function whatIfParsed(order: WhatIfOrder): Promise<WhatIfResult> {
+    const acc = account();
+    const desk = await riskDesk();
+    const price = order.price;
+    const held = acc.exchange.positionAmountSigned(order.symbol);
+    return computeWhatIf(
+      order,
+      {
+        equity: acc.exchange.equity(),
+        walletBalance: acc.exchange.walletBalance(),
+        marketType: acc.marketType,
+        marginMode: acc.marginMode,
+        currentPositionNotional: held * price,
+        totalOpenNotional: acc.exchange.grossNotional(),
+        openPositions: acc.exchange.openPositionCount(),
+        tiers: acc.tiers?.(order.symbol) ?? DEFAULT_MARGIN_TIERS,
+      },
+      desk.copyAt(acc.exchange.equity()),
+    );
+  }
+
+  return {
+    async overview() {
+      const acc = account();
+      const nowMs = deps.clock.nowMs();
+      const equity = equityNow();
+      const { initialBalance } = acc.exchange.totals();
+      const [trades, desk, decisions, open] = await Promise.all([
+        liveTrades(),
+        riskDesk(),
+        deps.journal.listDecisions({ limit: 200 }),
+        positions(),
+      ]);
+      const history = await equityHistory(trades, initialBalance, nowMs, equity);
+      const curve = withDrawdown(history.points);
+      return {
+        asOfMs: nowMs,
+        equity,
+        initialBalance,
+        equitySource: history.source,
+        equityCurve: curve,
+        metrics: computeOverviewMetrics(curve, trades, { initialBalance, nowMs }),
+        positions: open,
+        risk: desk.status(equity),
+        decisions: latestLiveDecisions(decisions.items, 10),
+      };
+    },
+
+    async candleWindow(key, fromMs, toMs, maxPoints) {
+      const timeframeMs = TIMEFRAME_MS[key.timeframe as Timeframe];
+      if (timeframeMs === undefined) throw new ValidationError('timeframe', key.timeframe, 'unknown timeframe');
+      const bucketMs = chooseBucketMs(timeframeMs, fromMs, toMs, Math.min(maxPoints, MAX_WINDOW_POINTS));
+      const [columns, streams] = await Promise.all([deps.candles.loadCandles(key, fromMs, toMs), deps.candles.summarize()]);
+      const summary = streams.find((s) => s.exchange === key.exchange && s.symbol === key.symbol && s.timeframe === key.timeframe);
+      const out = bucketMs === timeframeMs ? columns : downsampleCandles(columns, bucketMs);
+      const candles: Candle[] = new Array(out.length);
+      for (let i = 0; i < out.length; i++) {
+        candles[i] = { openTimeMs: out.openTimeMs[i], open: out.open[i], high: out.high[i], low: out.low[i], close: out.close[i], volume: out.volume[i] };
+      }
+      return {
+        key: { exchange: key.exchange, symbol: key.symbol, timeframe: key.timeframe },
+        fromMs,
+        toMs,
+        bucketMs,
+        candles,
+        stream: summary ? { firstOpenTimeMs: summary.firstOpenTimeMs, lastOpenTimeMs: summary.lastOpenTimeMs, count: summary.count } : null,
+      };
+    },
+
+    async chartMarkers({ key, fromMs, toMs, runId }) {
+      if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) throw new ValidationError('toMs', toMs, `expected a finite time after fromMs ${fromMs}`);
+      const query = { symbol: key.symbol, fromMs, toMs, limit: 1000, ...(runId !== undefined ? { runId } : {}) };
+      const [trades, decisions] = await Promise.all([deps.journal.listTrades(query), deps.journal.listDecisions(query)]);
+      const mine = <T extends { runId: string | null; exchange: string }>(r: T) => r.exchange === key.exchange && (runId !== undefined || r.runId === null);
+      const stops =
+        runId === undefined && deps.account
+          ? deps.account.exchange
+              .openOrders(key.symbol)
+              .filter((o) => o.type === 'stop' && o.stopPrice !== null)
+              .map((o) => ({ orderId: o.id, side: o.side, stopPrice: o.stopPrice as number, amount: o.amount - o.filled }))
+          : [];
+      return {
+        trades: trades.items.filter(mine).map((t) => ({
+          id: t.id,
+          side: t.side,
+          amount: t.amount,
+          entryTimeMs: t.entryTimeMs,
+          entryPrice: t.entryPrice,
+          exitTimeMs: t.exitTimeMs,
+          exitPrice: t.exitPrice,
+          exitReason: t.exitReason,
+          strategy: t.strategy,
+          netPnl: t.realizedPnl - t.fees - t.funding,
+        })),
+        decisions: decisions.items
+          .filter((d) => mine(d) && d.timeframe === key.timeframe && (d.outcome === 'executed' || d.outcome === 'vetoed' || d.outcome === 'denied'))
+          .map((d) => ({ id: d.id, timeMs: d.timeMs, outcome: d.outcome, side: d.side, reason: d.reason, stopPrice: stopOf(d.inputs) })),
+        stops,
+      };
+    },
+
+    getTradingSettings,
+
+    async updateTradingSettings(update, actor) {
+      if (!deps.settings) throw new Error('this engine was built without a settings repository');
+      const fieldErrors: FieldErrors = {};
+      const strategy = update.strategy === undefined ? null : validateStrategySettings(update.strategy);
+      const riskLimits = update.risk === undefined ? null : validateRiskLimits(update.risk);
+      if (strategy && !strategy.ok) Object.assign(fieldErrors, strategy.fieldErrors);
+      if (riskLimits && !riskLimits.ok) Object.assign(fieldErrors, riskLimits.fieldErrors);
+      if (!strategy && !riskLimits) fieldErrors['(input)'] = ['nothing to save: give strategy and/or risk settings'];
+      if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
+      const atMs = deps.clock.nowMs();
+      if (riskLimits?.ok) {
+        const desk = await riskDesk();
+        desk.reconfigure(riskLimits.value); // throws before anything is written if the engine disagrees
+        await deps.settings.put({ key: SettingsKey.Risk, value: riskLimits.value, updatedAtMs: atMs, updatedBy: actor });
+      }
+      if (strategy?.ok) await deps.settings.put({ key: SettingsKey.Strategy, value: strategy.value, updatedAtMs: atMs, updatedBy: actor });
+      return { ok: true, settings: await getTradingSettings() };
+    },
+
+    async riskStatus() {
+      const desk = await riskDesk();
+      return desk.status(equityNow());
+    },
+    async halt(reason) {
+      if (typeof reason !== 'string' || reason.trim() === '') throw new ValidationError('reason', reason, 'give a reason for the halt');
+      const desk = await riskDesk();
+      return desk.halt(reason.trim(), equityNow());
+    },
+    async resume() {
+      const desk = await riskDesk();
+      return desk.resume(equityNow());
+    },
+    riskDesk,
+
+    whatIf: async (order) => whatIfParsed(parseOrder(order)),
+
+    async placePaperOrder(input, actor) {
+      const order = parseOrder(input);
+      const result = await whatIfParsed(order);
+      const streams = await deps.candles.summarize();
+      const stream = streams.find((s) => s.symbol === order.symbol);
+      if (!stream) throw new NotFoundError(`no candles are stored for symbol "${order.symbol}"; import some first`);
+      const nowMs = deps.clock.nowMs();
+      const decisionId = deps.newId();
+      const journal = (outcome: DecisionRecord['outcome'], reason: string, extra: Record<string, unknown>) => {
+        deps.journalWriter.recordDecision({
+          id: decisionId,
+          runId: null,
+          exchange: stream.exchange,
+          symbol: order.symbol,
+          timeframe: stream.timeframe,
+          strategy: 'manual',
+          timeMs: nowMs,
+          outcome,
+          side: order.side,
+          strength: 1,
+          reason,
+          inputs: { manual: true, actor, order, stopPrice: result.stopPrice, risk: result.checks, ...extra },
+        });
+        return deps.journalWriter.flush();
+      };
+      if (!result.approved) {
+        await journal('denied', result.reason ?? 'denied', {});
+        return { outcome: 'denied', reason: result.reason, whatIf: result, entry: null, stop: null, decisionId };
+      }
+      const entry = await deps.exchange.createOrder({
+        clientOrderId: `manual-entry-${decisionId}`,
+        symbol: order.symbol,
+        side: order.side === 'long' ? 'buy' : 'sell',
+        type: 'market',
+        amount: result.amount,
+      });
+      if (entry.status === 'rejected') {
+        const reason = `entry rejected by the exchange: ${entry.reason ?? 'no reason given'}`;
+        await journal('denied', reason, {});
+        return { outcome: 'rejected', reason, whatIf: result, entry, stop: null, decisionId };
+      }
+      const stop = await deps.exchange.createOrder({
+        clientOrderId: `manual-stop-${decisionId}`,
+        symbol: order.symbol,
+        side: order.side === 'long' ? 'sell' : 'buy',
+        type: 'stop',
+        amount: entry.amount,
+        stopPrice: result.stopPrice,
+        reduceOnly: true,
+      });
+      await journal('executed', `manual ${order.side} by ${actor}`, { entryOrderId: entry.id, stopOrderId: stop.id });
+      return { outcome: 'placed', reason: null, whatIf: result, entry, stop, decisionId };
+    },
+  };
+}
+
+/** The stop a decision carried (`inputs.stopPrice`, else the fused stop hint), or null. */
+function stopOf(inputs: Record<string, unknown>): number | null {
+  const direct = inputs.stopPrice;
+  if (typeof direct === 'number' && Number.isFinite(direct)) return direct;
+  const fused = inputs.fused as { stopHint?: unknown } | undefined;
+  if (fused && typeof fused.stopHint === 'number' && Number.isFinite(fused.stopHint)) return fused.stopHint;
+  return null;
+}

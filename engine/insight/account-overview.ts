@@ -1,0 +1,148 @@
+/**
+ * The dashboard overview of the paper account: equity curve with its underwater (drawdown) line,
+ * headline metrics, open positions, risk state and the latest decisions. Pure functions over
+ * journal rows and the account's current numbers; the engine facade gathers the inputs.
+ *
+ * Equity history comes from stored account snapshots when there are any, otherwise it is rebuilt
+ * from the closed live trades: initial balance plus cumulative net PnL at each exit. Sharpe and
+ * Sortino are computed on daily returns of end-of-UTC-day equity (periodsPerYear 365, crypto trades
+ * every day), with the conventions of `computeReturnMetrics`.
+ */
+import type { DecisionRecord, EquityPoint, TradeRecord } from '../core/ports';
+import { computeReturnMetrics, computeTradeMetrics, equityToReturns } from './metrics';
+
+const DAY_MS = 86_400_000;
+
+/** A point of the equity curve with its drawdown below the running peak, percent (<= 0). */
+export interface OverviewEquityPoint {
+  timeMs: number;
+  equity: number;
+  drawdownPct: number;
+}
+
+/** Headline numbers. NaN when undefined (no trades, fewer than two days); percentages 0..100. */
+export interface OverviewMetrics {
+  trades: number;
+  sharpe: number;
+  sortino: number;
+  /** Deepest fall below a running peak of the curve, percent, <= 0. */
+  maxDrawdownPct: number;
+  /** Share of trades with net PnL > 0, percent. */
+  winRatePct: number;
+  /** Average trade / |average loss| (R multiple). */
+  expectancy: number;
+  /** Percent of the time since the first entry with a position open. */
+  exposurePct: number;
+  /** Entry notional traded / initial balance. */
+  turnover: number;
+  /** Equity now minus equity at the start of the current UTC day, quote currency. */
+  pnlToday: number;
+}
+
+/** An open position for the overview table. */
+export interface OverviewPosition {
+  symbol: string;
+  side: 'long' | 'short';
+  amount: number;
+  entryPrice: number;
+  markPrice: number;
+  unrealizedPnl: number;
+  /** NaN when none (spot). */
+  liquidationPrice: number;
+}
+
+/**
+ * The equity history rebuilt from closed trades (ascending exit time): a start point at the first
+ * entry with `initialBalance`, one point per exit with the cumulative net PnL (realised − fees −
+ * funding), then `equityNow` at `nowMs` (which includes unrealised PnL). With no trades: just now.
+ */
+export function equityFromTrades(trades: readonly TradeRecord[], initialBalance: number, nowMs: number, equityNow: number): EquityPoint[] {
+  const sorted = [...trades].sort((a, b) => a.exitTimeMs - b.exitTimeMs);
+  const points: EquityPoint[] = [];
+  if (sorted.length > 0) points.push({ timeMs: Math.min(...sorted.map((t) => t.entryTimeMs)), equity: initialBalance });
+  let equity = initialBalance;
+  for (const t of sorted) {
+    equity += t.realizedPnl - t.fees - t.funding;
+    points.push({ timeMs: t.exitTimeMs, equity });
+  }
+  if (points.length === 0 || nowMs >= points[points.length - 1].timeMs) points.push({ timeMs: nowMs, equity: equityNow });
+  return points;
+}
+
+/** Adds the drawdown below the running peak to each point (percent, 0 at a new peak). */
+export function withDrawdown(points: readonly EquityPoint[]): OverviewEquityPoint[] {
+  let peak = -Infinity;
+  return points.map((p) => {
+    if (p.equity > peak) peak = p.equity;
+    return { timeMs: p.timeMs, equity: p.equity, drawdownPct: peak > 0 ? ((p.equity - peak) / peak) * 100 : 0 };
+  });
+}
+
+/**
+ * End-of-UTC-day equity from the first point's day to the last point's day, carrying the last
+ * known value over days without a point. Points must be ascending by time.
+ */
+export function dailyCloses(points: readonly EquityPoint[]): Float64Array {
+  if (points.length === 0) return new Float64Array(0);
+  const firstDay = Math.floor(points[0].timeMs / DAY_MS);
+  const lastDay = Math.floor(points[points.length - 1].timeMs / DAY_MS);
+  const out = new Float64Array(lastDay - firstDay + 1);
+  let k = 0;
+  let value = points[0].equity;
+  for (let day = firstDay; day <= lastDay; day++) {
+    const end = (day + 1) * DAY_MS;
+    while (k < points.length && points[k].timeMs < end) value = points[k++].equity;
+    out[day - firstDay] = value;
+  }
+  return out;
+}
+
+/**
+ * Headline metrics from the curve and the closed trades.
+ * @param points the equity curve, ascending, ending at now.
+ */
+export function computeOverviewMetrics(
+  points: readonly OverviewEquityPoint[],
+  trades: readonly TradeRecord[],
+  options: { initialBalance: number; nowMs: number },
+): OverviewMetrics {
+  const daily = dailyCloses(points);
+  const returns = daily.length >= 2 ? equityToReturns(daily) : new Float64Array(0);
+  const ret = returns.length > 0 ? computeReturnMetrics(returns, { periodsPerYear: 365 }) : null;
+  const firstEntryMs = trades.length > 0 ? Math.min(...trades.map((t) => t.entryTimeMs)) : NaN;
+  const spanMs = options.nowMs - firstEntryMs;
+  const tm =
+    trades.length > 0 && spanMs > 0
+      ? computeTradeMetrics(
+          trades.map((t) => ({ pnl: t.realizedPnl - t.fees - t.funding, entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, notional: t.amount * t.entryPrice })),
+          { spanMs, equity: options.initialBalance },
+        )
+      : null;
+  const dayStart = Math.floor(options.nowMs / DAY_MS) * DAY_MS;
+  let startOfDay = NaN;
+  for (const p of points) {
+    if (p.timeMs < dayStart) startOfDay = p.equity;
+    else break;
+  }
+  if (Number.isNaN(startOfDay)) startOfDay = points.length > 0 ? points[0].equity : NaN;
+  const now = points.length > 0 ? points[points.length - 1].equity : NaN;
+  return {
+    trades: trades.length,
+    sharpe: ret ? ret.sharpe : NaN,
+    sortino: ret ? ret.sortino : NaN,
+    maxDrawdownPct: points.length > 0 ? Math.min(0, ...points.map((p) => p.drawdownPct)) : NaN,
+    winRatePct: tm ? tm.winRate * 100 : NaN,
+    expectancy: tm ? tm.expectancy : NaN,
+    exposurePct: tm ? tm.exposureTimePct : NaN,
+    turnover: tm ? tm.turnover : NaN,
+    pnlToday: now - startOfDay,
+  };
+}
+
+/** Decisions the overview lists: newest first, live only (no backtest run id). */
+export function latestLiveDecisions(decisions: readonly DecisionRecord[], limit: number): DecisionRecord[] {
+  return decisions
+    .filter((d) => d.runId === null)
+    .sort((a, b) => b.timeMs - a.timeMs)
+    .slice(0, limit);
+}

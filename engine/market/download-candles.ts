@@ -1,0 +1,135 @@
+/**
+ * Downloads candles from a venue into candle storage, page by page, resuming where the stored
+ * stream ends: the first page starts at max(sinceMs, last stored open time + one timeframe).
+ */
+import type { CandleRepository } from '../core/ports';
+import { TIMEFRAME_MS, type Candle, type MarketKey, type Timeframe } from '../core/types';
+import { ValidationError } from '../core/errors';
+
+/** Candles per request (Binance's klines maximum for spot). */
+export const DOWNLOAD_PAGE_LIMIT = 1000;
+
+/** What to download: one stream, open times in [sinceMs, untilMs). */
+export interface DownloadCandlesRequest {
+  key: MarketKey;
+  /** First open time wanted, epoch ms. */
+  sinceMs: number;
+  /** Exclusive end, epoch ms (normally "now"). */
+  untilMs: number;
+}
+
+/** A venue's candle endpoint (the `Exchange` port's `fetchOhlcv` fits). */
+export interface CandleSource {
+  fetchOhlcv(symbol: string, timeframe: Timeframe, sinceMs?: number, limit?: number): Promise<Candle[]>;
+}
+
+export interface DownloadCandlesDeps {
+  source: CandleSource;
+  candles: CandleRepository;
+  /** Progress in ms of the requested range covered: `doneMs` of `totalMs`. Called after every page. */
+  onProgress?(doneMs: number, totalMs: number): void;
+  /** Waits between pages; default a timer. */
+  sleep?(ms: number): Promise<void>;
+  /** Pause between pages (the venue's rate limit), ms >= 0; default 0. */
+  rateLimitMs?: number;
+}
+
+/** Outcome. `fromMs` is where this call started (after resuming); `lastOpenTimeMs` is NaN when nothing is stored. */
+export interface DownloadCandlesResult {
+  fromMs: number;
+  pages: number;
+  fetched: number;
+  inserted: number;
+  lastOpenTimeMs: number;
+}
+
+function toColumns(rows: readonly Candle[]) {
+  const n = rows.length;
+  const c = {
+    length: n,
+    openTimeMs: new Float64Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    volume: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    c.openTimeMs[i] = r.openTimeMs;
+    c.open[i] = r.open;
+    c.high[i] = r.high;
+    c.low[i] = r.low;
+    c.close[i] = r.close;
+    c.volume[i] = r.volume;
+  }
+  return c;
+}
+
+function validCandle(c: Candle): boolean {
+  return (
+    [c.openTimeMs, c.open, c.high, c.low, c.close, c.volume].every(Number.isFinite) &&
+    c.low > 0 &&
+    c.low <= Math.min(c.open, c.close) &&
+    c.high >= Math.max(c.open, c.close) &&
+    c.volume >= 0
+  );
+}
+
+/**
+ * Pages through `source.fetchOhlcv` (limit `DOWNLOAD_PAGE_LIMIT`) from max(sinceMs, last stored + 1 timeframe),
+ * writing each page through `candles.insertCandles` (one transaction per page, so an interruption keeps every
+ * finished page and the next call resumes after it). Waits `rateLimitMs` between pages. Stops at `untilMs`,
+ * or when a page brings no candle newer than the last one.
+ * @throws ValidationError for a bad request (field named) or a candle that is not a valid OHLCV row.
+ * @throws whatever the source throws (e.g. ExchangeError), after the pages before it were stored.
+ */
+export async function downloadCandles(request: DownloadCandlesRequest, deps: DownloadCandlesDeps): Promise<DownloadCandlesResult> {
+  const { key, sinceMs, untilMs } = request;
+  if (!key || typeof key.exchange !== 'string' || key.exchange === '') throw new ValidationError('key.exchange', key?.exchange, 'expected a non-empty string');
+  if (typeof key.symbol !== 'string' || key.symbol === '') throw new ValidationError('key.symbol', key.symbol, 'expected a non-empty string');
+  if (!Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, key.timeframe)) {
+    throw new ValidationError('key.timeframe', key.timeframe, `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}`);
+  }
+  if (!Number.isFinite(sinceMs) || sinceMs < 0) throw new ValidationError('sinceMs', sinceMs, 'expected epoch milliseconds >= 0');
+  if (!Number.isFinite(untilMs) || untilMs <= sinceMs) throw new ValidationError('untilMs', untilMs, `expected epoch milliseconds after sinceMs (${sinceMs})`);
+  const rateLimitMs = deps.rateLimitMs ?? 0;
+  if (!Number.isFinite(rateLimitMs) || rateLimitMs < 0) throw new ValidationError('rateLimitMs', rateLimitMs, 'expected a number >= 0');
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const stepMs = TIMEFRAME_MS[key.timeframe];
+  const totalMs = untilMs - sinceMs;
+
+  const stored = (await deps.candles.summarize()).find(
+    (s) => s.exchange === key.exchange && s.symbol === key.symbol && s.timeframe === key.timeframe,
+  );
+  let lastOpenTimeMs = stored ? stored.lastOpenTimeMs : NaN;
+  const fromMs = stored && stored.lastOpenTimeMs + stepMs > sinceMs ? stored.lastOpenTimeMs + stepMs : sinceMs;
+  let cursor = fromMs;
+  let pages = 0;
+  let fetched = 0;
+  let inserted = 0;
+  const progress = () => deps.onProgress?.(Math.min(totalMs, Math.max(0, cursor - sinceMs)), totalMs);
+  progress();
+
+  while (cursor < untilMs) {
+    if (pages > 0 && rateLimitMs > 0) await sleep(rateLimitMs);
+    const page = await deps.source.fetchOhlcv(key.symbol, key.timeframe, cursor, DOWNLOAD_PAGE_LIMIT);
+    pages++;
+    const rows = page.filter((c) => c.openTimeMs >= cursor && c.openTimeMs < untilMs).sort((a, b) => a.openTimeMs - b.openTimeMs);
+    const unique: Candle[] = [];
+    for (const c of rows) {
+      if (!validCandle(c)) throw new ValidationError(`candle ${key.symbol}@${c.openTimeMs}`, c, 'expected finite prices with 0 < low <= open, close <= high and volume >= 0');
+      if (unique.length === 0 || c.openTimeMs > unique[unique.length - 1].openTimeMs) unique.push(c);
+    }
+    if (unique.length === 0) break;
+    const result = await deps.candles.insertCandles(key, toColumns(unique));
+    fetched += unique.length;
+    inserted += result.inserted;
+    lastOpenTimeMs = unique[unique.length - 1].openTimeMs;
+    cursor = lastOpenTimeMs + stepMs;
+    progress();
+  }
+  cursor = untilMs;
+  progress();
+  return { fromMs, pages, fetched, inserted, lastOpenTimeMs };
+}

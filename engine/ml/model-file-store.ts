@@ -1,0 +1,56 @@
+/**
+ * Port for model files, plus the filesystem implementation the composition root uses
+ * (`${dataDir}/models/<kind>/v<version>.onnx`). Paths are relative to the store's root and may not
+ * escape it.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { NotFoundError, RepositoryError, ValidationError } from '../core/errors';
+
+/** Where model files live. */
+export interface ModelFileStore {
+  /**
+   * Writes `bytes` to `file` atomically (a reader sees the old file or the whole new one).
+   * @throws ValidationError for a path outside the store; RepositoryError when writing fails.
+   */
+  write(file: string, bytes: Uint8Array): Promise<void>;
+  /** @throws NotFoundError when the file does not exist; RepositoryError on other failures. */
+  read(file: string): Promise<Uint8Array>;
+}
+
+const SAFE_FILE = /^[a-z0-9][a-z0-9-]*\/v[0-9]+\.onnx$/;
+
+/**
+ * A store rooted at `rootDir` (created on first write).
+ * @throws ValidationError (from its methods) for a file name other than `<kind>/v<n>.onnx`.
+ */
+export function createFsModelFileStore(rootDir: string): ModelFileStore {
+  const resolve = (file: string) => {
+    if (!SAFE_FILE.test(file)) throw new ValidationError('file', file, 'expected "<kind>/v<version>.onnx"');
+    return path.join(rootDir, file);
+  };
+  let sequence = 0;
+  return {
+    async write(file, bytes) {
+      const target = resolve(file);
+      const temporary = `${target}.${process.pid}.${++sequence}.tmp`;
+      try {
+        await mkdir(path.dirname(target), { recursive: true });
+        await writeFile(temporary, bytes);
+        await rename(temporary, target);
+      } catch (error) {
+        await rm(temporary, { force: true }).catch(() => undefined);
+        throw new RepositoryError(`writing model file "${target}" failed: ${(error as Error).message}`, error);
+      }
+    },
+    async read(file) {
+      const target = resolve(file);
+      try {
+        return new Uint8Array(await readFile(target));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`model file "${target}" does not exist`);
+        throw new RepositoryError(`reading model file "${target}" failed: ${(error as Error).message}`, error);
+      }
+    },
+  };
+}

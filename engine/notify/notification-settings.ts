@@ -1,0 +1,105 @@
+/**
+ * Notification settings: the channels (with their credentials) and which notification kinds go to
+ * which channels. An admin edits them; a `NotificationSettingsStore` keeps them.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../core/errors';
+import { NOTIFICATION_KINDS, type NotificationKind } from './notification-event';
+
+/** Kinds of delivery channel. */
+export const ChannelKind = { Telegram: 'telegram', Discord: 'discord', Slack: 'slack', Webhook: 'webhook' } as const;
+export type ChannelKind = (typeof ChannelKind)[keyof typeof ChannelKind];
+
+const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'expected an http(s) URL');
+const channelId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected 1-63 lower-case letters, digits, "-" or "_"');
+
+const telegram = z.object({
+  id: channelId,
+  kind: z.literal(ChannelKind.Telegram),
+  botToken: z.string().regex(/^[0-9]+:[A-Za-z0-9_-]+$/, 'expected a Telegram bot token like 123456:ABC-def'),
+  chatId: z.union([z.string().min(1), z.number().int()]).transform(String),
+  /** Bot API origin; default https://api.telegram.org. */
+  baseUrl: httpUrl.optional(),
+});
+const discord = z.object({ id: channelId, kind: z.literal(ChannelKind.Discord), webhookUrl: httpUrl });
+const slack = z.object({ id: channelId, kind: z.literal(ChannelKind.Slack), webhookUrl: httpUrl });
+const webhook = z.object({
+  id: channelId,
+  kind: z.literal(ChannelKind.Webhook),
+  url: httpUrl,
+  secret: z.string().min(16, 'expected at least 16 characters'),
+});
+
+const settingsSchema = z.object({
+  channels: z.array(z.discriminatedUnion('kind', [telegram, discord, slack, webhook])).max(50).default([]),
+  routing: z.partialRecord(z.enum(NOTIFICATION_KINDS as [NotificationKind, ...NotificationKind[]]), z.array(channelId)).default({}),
+});
+
+export type ChannelConfig = z.output<typeof telegram> | z.output<typeof discord> | z.output<typeof slack> | z.output<typeof webhook>;
+
+/** Which channel ids receive each notification kind; a kind not listed goes nowhere. */
+export type NotificationRouting = Partial<Record<NotificationKind, readonly string[]>>;
+
+/** Channels plus routing. Channel ids are unique and every routed id names a channel. */
+export interface NotificationSettings {
+  channels: ChannelConfig[];
+  routing: NotificationRouting;
+}
+
+export const emptyNotificationSettings = (): NotificationSettings => ({ channels: [], routing: {} });
+
+/**
+ * Validates settings (from an admin form or a stored file).
+ * @throws ValidationError naming the field (e.g. `channels.0.webhookUrl`, `routing.fill.1`) and its value.
+ */
+export function parseNotificationSettings(input: unknown): NotificationSettings {
+  const parsed = settingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.map(String).join('.') || '(settings)';
+    let value: unknown = input;
+    for (const key of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+    const shown = /botToken|secret|webhookUrl/.test(field) ? '(redacted)' : value;
+    throw new ValidationError(field, shown, issue.message);
+  }
+  const settings: NotificationSettings = { channels: parsed.data.channels, routing: parsed.data.routing };
+  const ids = new Set<string>();
+  settings.channels.forEach((channel, index) => {
+    if (ids.has(channel.id)) throw new ValidationError(`channels.${index}.id`, channel.id, 'duplicate channel id');
+    ids.add(channel.id);
+  });
+  for (const [kind, targets] of Object.entries(settings.routing)) {
+    (targets ?? []).forEach((id, index) => {
+      if (!ids.has(id)) throw new ValidationError(`routing.${kind}.${index}`, id, 'no channel has this id');
+    });
+  }
+  return settings;
+}
+
+const mask = (secret: string) => (secret.length <= 4 ? '****' : `****${secret.slice(-4)}`);
+
+/** A copy safe to show or log: tokens, secrets and webhook URL paths replaced by `****<last 4>`. */
+export function redactNotificationSettings(settings: NotificationSettings): NotificationSettings {
+  const origin = (url: string) => url.replace(/^(https?:\/\/[^/]+).*$/, '$1') + '/' + mask(url);
+  return {
+    routing: settings.routing,
+    channels: settings.channels.map((channel) => {
+      switch (channel.kind) {
+        case ChannelKind.Telegram:
+          return { ...channel, botToken: mask(channel.botToken) };
+        case ChannelKind.Webhook:
+          return { ...channel, secret: mask(channel.secret) };
+        default:
+          return { ...channel, webhookUrl: origin(channel.webhookUrl) };
+      }
+    }),
+  };
+}
+
+/** Where settings live (a JSON file under the data dir today; a database table would be better). */
+export interface NotificationSettingsStore {
+  /** The stored settings, or empty settings when none were saved. @throws ValidationError when the stored data is invalid. */
+  load(): Promise<NotificationSettings>;
+  /** Validates and replaces the settings atomically. @throws ValidationError naming the field. */
+  save(settings: unknown): Promise<NotificationSettings>;
+}

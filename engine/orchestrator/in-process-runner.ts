@@ -1,0 +1,208 @@
+/**
+ * The embedded job runner: polls the ticket table and runs up to `concurrency` jobs at once in
+ * this process. It is the default runner (no extra service); Inngest is the durable alternative.
+ * Correctness does not depend on it being alone: claims are atomic in the database, so several
+ * processes may run one each against the same PostgreSQL.
+ */
+import type { BackgroundWorker } from '../engine';
+import type { Clock, Logger } from '../core/ports';
+import {
+  defaultBackoff,
+  JobCancelledError,
+  JobInterruptedError,
+  TicketRunner,
+  type BackoffConfig,
+  type JobDispatcher,
+  type JobHandlers,
+  type Ticket,
+  type TicketRepository,
+} from './job-queue';
+import { recordJobOutcome, runJobAttempt } from './run-job-attempt';
+
+export interface InProcessJobRunnerConfig {
+  /** Most jobs running at once in this process, >= 1. */
+  concurrency: number;
+  /** How often to look for due tickets (retries, tickets written by other processes), ms. */
+  pollIntervalMs: number;
+  backoff: BackoffConfig;
+  /** How long `stop()` waits for aborted jobs to settle, ms (default 10 000). */
+  stopTimeoutMs?: number;
+  /**
+   * A running ticket whose last heartbeat is older than this is taken as left behind by a dead
+   * process and recovered (default 60 000). Must exceed `pollIntervalMs`: each poll heartbeats
+   * this runner's jobs.
+   */
+  leaseMs?: number;
+}
+
+export const defaultInProcessJobRunnerConfig: InProcessJobRunnerConfig = {
+  concurrency: 2,
+  pollIntervalMs: 1_000,
+  backoff: defaultBackoff,
+  stopTimeoutMs: 10_000,
+  leaseMs: 60_000,
+};
+
+export interface InProcessJobRunnerDeps {
+  tickets: TicketRepository;
+  handlers: JobHandlers;
+  clock: Clock;
+  logger: Logger;
+  /** Uniform [0, 1), for backoff jitter. */
+  random: () => number;
+}
+
+/** The runner: a BackgroundWorker for the engine lifecycle and the JobQueue's dispatcher. */
+export interface InProcessJobRunner extends BackgroundWorker, JobDispatcher {
+  /** Looks for due tickets now (called by `dispatch`); does nothing while stopped. */
+  wake(): void;
+  /**
+   * Claims due tickets until `concurrency` jobs run or none is due; resolves once they are started
+   * (not finished). Returns how many were started.
+   */
+  pollNow(): Promise<number>;
+  /** Resolves when no job is running and no claim is in progress. */
+  whenIdle(): Promise<void>;
+  /** One maintenance pass (heartbeat, then recovery of stale tickets), as each poll does; for tests and ops. */
+  maintain(): Promise<void>;
+  /** Ids of the jobs running in this process. */
+  runningTicketIds(): string[];
+}
+
+/**
+ * Creates the in-process runner.
+ * `start()` first recovers tickets a crash left `running` (no heartbeat for `leaseMs`: requeued or
+ * failed by the attempts rule), then polls; each poll heartbeats its own jobs and recovers again. `stop()` aborts running jobs' signals with a JobInterruptedError, waits for
+ * them up to `stopTimeoutMs`, and leaves interrupted tickets `running` for the next start to recover.
+ * @throws RangeError for a concurrency below 1 or a non-positive poll interval.
+ */
+export function createInProcessJobRunner(config: InProcessJobRunnerConfig, deps: InProcessJobRunnerDeps): InProcessJobRunner {
+  if (!Number.isInteger(config.concurrency) || config.concurrency < 1) throw new RangeError(`concurrency must be an integer >= 1, got ${config.concurrency}`);
+  if (!(config.pollIntervalMs > 0)) throw new RangeError(`pollIntervalMs must be > 0, got ${config.pollIntervalMs}`);
+  const stopTimeoutMs = config.stopTimeoutMs ?? 10_000;
+  const leaseMs = config.leaseMs ?? 60_000;
+  if (!(leaseMs > config.pollIntervalMs)) throw new RangeError(`leaseMs (${leaseMs}) must exceed pollIntervalMs (${config.pollIntervalMs})`);
+  const attemptDeps = { ...deps, backoff: config.backoff };
+  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  let active = false;
+  let pumping: Promise<number> | null = null;
+  let again = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  function launch(ticket: Ticket) {
+    const controller = new AbortController();
+    const done = runJobAttempt(ticket, attemptDeps, { signal: controller.signal })
+      .then(async (outcome) => {
+        const log = { ticketId: ticket.id, kind: ticket.kind, attempt: ticket.attempts, outcome: outcome.type };
+        if (outcome.type === 'failed') deps.logger.warn({ ...log, error: outcome.error }, 'job failed');
+        else if (outcome.type === 'retry') deps.logger.warn({ ...log, error: outcome.error, delayMs: outcome.delayMs }, 'job will be retried');
+        else deps.logger.info(log, `job ${outcome.type}`);
+        await recordJobOutcome(ticket, outcome, deps);
+      })
+      .catch((error: unknown) => deps.logger.error({ err: error, ticketId: ticket.id }, 'could not record the job outcome'))
+      .finally(() => {
+        running.delete(ticket.id);
+        if (active) void pump();
+      });
+    running.set(ticket.id, { controller, done });
+  }
+
+  function pump(): Promise<number> {
+    if (pumping) {
+      again = true;
+      return pumping;
+    }
+    pumping = (async () => {
+      let started = 0;
+      do {
+        again = false;
+        while (active && running.size < config.concurrency) {
+          let ticket: Ticket | null;
+          try {
+            ticket = await deps.tickets.claimNext(deps.clock.nowMs(), TicketRunner.InProcess);
+          } catch (error) {
+            deps.logger.error({ err: error }, 'could not claim a job ticket; will try again at the next poll');
+            return started;
+          }
+          if (!ticket) break;
+          launch(ticket);
+          started++;
+        }
+      } while (again && active && running.size < config.concurrency);
+      return started;
+    })().finally(() => {
+      pumping = null;
+    });
+    return pumping;
+  }
+
+  /** Heartbeats this runner's jobs, then recovers tickets whose owner stopped heartbeating. */
+  async function maintain() {
+    const nowMs = deps.clock.nowMs();
+    try {
+      await deps.tickets.heartbeat([...running.keys()], nowMs);
+      const recovered = await deps.tickets.recoverInterrupted(nowMs, { runner: TicketRunner.InProcess, staleBeforeMs: nowMs - leaseMs });
+      const count = recovered.requeued.length + recovered.failed.length + recovered.cancelled.length;
+      if (count > 0) deps.logger.warn(recovered, 'jobs left running by a stopped process were recovered');
+    } catch (error) {
+      deps.logger.error({ err: error }, 'job ticket maintenance failed; will try again at the next poll');
+    }
+  }
+
+  function schedulePoll() {
+    if (!active) return;
+    timer = setTimeout(() => {
+      void maintain()
+        .then(pump)
+        .finally(schedulePoll);
+    }, config.pollIntervalMs);
+    timer.unref?.();
+  }
+
+  return {
+    name: 'in-process-job-runner',
+    runner: TicketRunner.InProcess,
+    async start() {
+      if (active) return;
+      active = true;
+      await maintain();
+      void pump();
+      schedulePoll();
+    },
+    async stop() {
+      if (!active && running.size === 0) return;
+      active = false;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      for (const [id, job] of running) job.controller.abort(new JobInterruptedError(id));
+      const settled = Promise.allSettled([pumping, ...[...running.values()].map((job) => job.done)]);
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = await Promise.race([
+        settled.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timeout = setTimeout(() => resolve(true), stopTimeoutMs);
+          timeout.unref?.();
+        }),
+      ]);
+      clearTimeout(timeout);
+      if (timedOut) deps.logger.warn({ tickets: [...running.keys()], stopTimeoutMs }, 'jobs did not stop in time; their tickets stay running until the next start recovers them');
+    },
+    dispatch() {
+      if (active) void pump();
+    },
+    cancelRequested(ticketId) {
+      running.get(ticketId)?.controller.abort(new JobCancelledError(ticketId));
+    },
+    wake() {
+      if (active) void pump();
+    },
+    pollNow: () => (active ? pump() : Promise.resolve(0)),
+    async whenIdle() {
+      while (pumping || running.size > 0) {
+        await Promise.allSettled([pumping, ...[...running.values()].map((job) => job.done)]);
+      }
+    },
+    runningTicketIds: () => [...running.keys()],
+    maintain,
+  };
+}

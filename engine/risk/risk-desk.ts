@@ -1,0 +1,85 @@
+/**
+ * The account's one live risk engine, as the dashboard and the live loop share it: restored from
+ * and persisted to the RiskStateRepository (so a halt survives restarts), rebuilt when an admin
+ * changes the limits (keeping its state), with manual halt/resume, breaker status at the current
+ * equity and copies for what-if evaluation.
+ */
+import type { Clock, RiskStateRecord, RiskStateRepository } from '../core/ports';
+import { createRiskEngine, type BreakerStatus, type RiskConfig, type RiskEngine } from './risk-engine';
+
+/** Account id of the paper account's risk state (the risk engine's default account). */
+export const DESK_ACCOUNT_ID = 'default';
+
+/** Halt state and breaker headroom at an equity. Money in quote currency. */
+export interface RiskStatus {
+  accountId: string;
+  halted: boolean;
+  haltReason: string | null;
+  haltedAtMs: number | null;
+  /** Equity the breakers were evaluated at. */
+  equity: number;
+  breakers: BreakerStatus[];
+  limits: Readonly<RiskEngine['config']>;
+}
+
+export interface RiskDesk {
+  /** The live engine: the trading loop evaluates and feeds equity through this instance. */
+  engine(): RiskEngine;
+  /** Replaces the limits, keeping halt, day start and peak. @throws ValidationError naming the field for bad limits. */
+  reconfigure(limits: Omit<RiskConfig, 'accountId'>): void;
+  /**
+   * A throw-away copy of the live state brought to `equity` at the clock's now (day roll, peak,
+   * breaker trips applied), for status and what-if; evaluating it changes nothing.
+   */
+  copyAt(equity: number): RiskEngine;
+  /** Status at `equity` (from a copy). */
+  status(equity: number): RiskStatus;
+  /** Halts new entries (`manual: <reason>`) and persists the state brought to `equity`. */
+  halt(reason: string, equity: number): Promise<RiskStatus>;
+  /** Clears the halt, re-bases day start and peak to `equity`, persists. */
+  resume(equity: number): Promise<RiskStatus>;
+}
+
+/**
+ * Builds the desk and restores the persisted state of {@link DESK_ACCOUNT_ID}.
+ * @throws ValidationError naming the field when the limits are invalid or the stored state is corrupt.
+ */
+export async function createRiskDesk(limits: Omit<RiskConfig, 'accountId'>, deps: { clock: Clock; riskState: RiskStateRepository }): Promise<RiskDesk> {
+  const build = (l: Omit<RiskConfig, 'accountId'>) => createRiskEngine({ ...l, accountId: DESK_ACCOUNT_ID }, { clock: deps.clock });
+  let live = build(limits);
+  const saved = await deps.riskState.load(DESK_ACCOUNT_ID);
+  if (saved) live.restore(saved);
+
+  const copyAt = (equity: number): RiskEngine => {
+    const copy = build(live.config);
+    copy.restore(live.state());
+    copy.onEquity(deps.clock.nowMs(), equity);
+    return copy;
+  };
+  const statusOf = (engine: RiskEngine, equity: number): RiskStatus => {
+    const state = engine.state();
+    return { accountId: state.accountId, halted: state.halted, haltReason: state.haltReason, haltedAtMs: state.haltedAtMs, equity, breakers: engine.breakers(), limits: engine.config };
+  };
+  /** Brings the live state to `equity` (restore keeps the live engine's own equity curve and time), persists it. */
+  const persistAt = async (equity: number, change: (engine: RiskEngine) => void): Promise<RiskStatus> => {
+    const copy = copyAt(equity);
+    change(copy);
+    const state: RiskStateRecord = copy.state();
+    await deps.riskState.save(state);
+    live.restore(state);
+    return statusOf(copy, equity);
+  };
+
+  return {
+    engine: () => live,
+    reconfigure(next) {
+      const rebuilt = build(next);
+      rebuilt.restore(live.state());
+      live = rebuilt;
+    },
+    copyAt,
+    status: (equity) => statusOf(copyAt(equity), equity),
+    halt: (reason, equity) => persistAt(equity, (e) => e.halt(reason)),
+    resume: (equity) => persistAt(equity, (e) => e.resume()),
+  };
+}

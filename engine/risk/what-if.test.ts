@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../core/clock';
+import { ValidationError } from '../core/errors';
+import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
+import { createRiskEngine, type RiskConfig } from './risk-engine';
+import { computeWhatIf, whatIfOrderSchema, type WhatIfAccount } from './what-if';
+
+const T0 = 1_704_067_200_000;
+const limits: RiskConfig = {
+  maxLeverage: 3,
+  maxLossPctEquityPerTrade: 2,
+  riskPerTradePct: 1,
+  maxSymbolExposurePct: 200,
+  maxOpenPositions: 3,
+  atrStopMultiple: 2,
+  dailyLossLimitPct: 5,
+  maxDrawdownPct: 20,
+};
+
+function riskAt(equity: number, config: Partial<RiskConfig> = {}) {
+  const risk = createRiskEngine({ ...limits, ...config }, { clock: createManualClock(T0) });
+  risk.onEquity(T0, equity);
+  return risk;
+}
+
+const futures: WhatIfAccount = {
+  equity: 10_000,
+  walletBalance: 10_000,
+  marketType: 'futures',
+  marginMode: 'isolated',
+  currentPositionNotional: 0,
+  totalOpenNotional: 0,
+  openPositions: 0,
+  tiers: DEFAULT_MARGIN_TIERS,
+};
+
+const order = (o: Record<string, unknown>) => whatIfOrderSchema.parse({ symbol: 'BTC/USDT', side: 'long', price: 100, leverage: 2, ...o });
+
+describe('computeWhatIf', () => {
+  it('sizes a long so the stop loses 1 % of equity and reports margin, liquidation and breaker headroom', () => {
+    const result = computeWhatIf(order({ stopPrice: 95 }), futures, riskAt(10_000));
+    // budget 1 % x 10,000 = 100; stop distance 5 -> 20 units; notional 2,000; margin 2,000 / 2 = 1,000
+    expect(result.approved).toBe(true);
+    expect(result.amount).toBe(20);
+    expect(result.notional).toBe(2_000);
+    expect(result.marginUsed).toBe(1_000);
+    expect(result.stopPrice).toBe(95);
+    // Isolated LP = (1,000 - 20 x 100) / (20 x 0.004 - 20) = -1,000 / -19.92 (tier 1, MMR 0.4 %)
+    expect(result.liquidationPrice).toBeCloseTo(1_000 / 19.92, 10);
+    expect(result.lossAtStop).toBe(100);
+    expect(result.lossAtStopPctEquity).toBe(1);
+    const [daily, drawdown] = result.breakers;
+    // daily: trips at 9,500, 500 of room now, 400 after a 100 loss (5 % -> 4 % of the 10,000 day start)
+    expect(daily).toMatchObject({ name: 'daily_loss', tripEquity: 9_500, headroomPct: 5, headroomEquity: 500, headroomAfterStopEquity: 400 });
+    expect(daily.headroomAfterStopPct).toBeCloseTo(4, 12);
+    expect(drawdown).toMatchObject({ name: 'max_drawdown', tripEquity: 8_000, headroomPct: 20, headroomEquity: 2_000, headroomAfterStopEquity: 1_900 });
+    expect(drawdown.headroomAfterStopPct).toBeCloseTo(19, 12);
+    expect(result.checks.map((c) => [c.name, c.value, c.passed])).toEqual([
+      ['leverage_requested', 2, true],
+      ['leverage_after', 0.2, true],
+      ['est_loss_pct_equity', 1, true],
+      ['symbol_exposure_pct', 20, true],
+      ['open_positions', 1, true],
+    ]);
+  });
+
+  it('puts an ATR stop two ATRs away and includes the round-trip fee in the loss', () => {
+    const result = computeWhatIf(order({ atr: 2.5 }), futures, riskAt(10_000, { feeRateBps: 10 }));
+    // stop 100 - 2 x 2.5 = 95; loss per unit 5 + (100 + 95) x 0.001 = 5.195; amount 100 / 5.195
+    expect(result.stopPrice).toBe(95);
+    expect(result.amount).toBeCloseTo(100 / 5.195, 12);
+    expect(result.lossAtStop).toBeCloseTo(100, 9);
+  });
+
+  it('reports no liquidation price and the full notional as cash for spot', () => {
+    const result = computeWhatIf(order({ stopPrice: 90, leverage: 1 }), { ...futures, marketType: 'spot' }, riskAt(10_000));
+    // 100 / 10 = 10 units, 1,000 notional
+    expect(result.amount).toBe(10);
+    expect(result.marginUsed).toBe(1_000);
+    expect(result.liquidationPrice).toBeNaN();
+  });
+
+  it('returns the denial with zero size when the account is halted', () => {
+    const risk = riskAt(10_000);
+    risk.halt('test');
+    const result = computeWhatIf(order({ stopPrice: 95 }), futures, risk);
+    expect(result).toMatchObject({ approved: false, reason: 'halted: manual: test', amount: 0, lossAtStop: 0, marginUsed: 0 });
+  });
+
+  it('denies a requested leverage above the limit, quoting both numbers', () => {
+    const result = computeWhatIf(order({ stopPrice: 95, leverage: 5 }), futures, riskAt(10_000));
+    expect(result.approved).toBe(false);
+    expect(result.reason).toBe('leverage_requested 5 exceeds maxLeverage 3');
+  });
+
+  it('rejects leverage on a spot account', () => {
+    expect(() => computeWhatIf(order({ stopPrice: 95, leverage: 2 }), { ...futures, marketType: 'spot' }, riskAt(10_000))).toThrow(ValidationError);
+  });
+});
+
+describe('whatIfOrderSchema', () => {
+  it('requires a stop price or an ATR, reported on stopPrice', () => {
+    const parsed = whatIfOrderSchema.safeParse({ symbol: 'BTC/USDT', side: 'long', price: 100 });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['stopPrice', 'give a stop price or an ATR']]);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { defaultTradingSettings, validateRiskLimits, validateStrategySettings } from './trading-settings';
+
+describe('trading settings validation', () => {
+  it('accepts the defaults', () => {
+    const defaults = defaultTradingSettings();
+    expect(validateStrategySettings(defaults.strategy)).toEqual({ ok: true, value: defaults.strategy });
+    expect(validateRiskLimits(defaults.risk)).toEqual({ ok: true, value: defaults.risk });
+    expect(defaults.risk).toEqual({
+      maxLeverage: 1,
+      maxLossPctEquityPerTrade: 2,
+      riskPerTradePct: 1,
+      maxSymbolExposurePct: 95,
+      maxOpenPositions: 1,
+      atrStopMultiple: 2,
+      dailyLossLimitPct: 5,
+      maxDrawdownPct: 25,
+      feeRateBps: 10,
+    });
+  });
+
+  it('reports every invalid strategy field under its own path', () => {
+    const s = structuredClone(defaultTradingSettings().strategy);
+    s.entryThreshold = 1.5;
+    s.ttlMs = -1;
+    s.adapters['ma-crossover'].weight = -2;
+    (s.adapters['rsi-mean-reversion'].params as Record<string, unknown>).period = 0;
+    const result = validateStrategySettings(s);
+    expect(result).toEqual({
+      ok: false,
+      fieldErrors: {
+        'strategy.adapters.ma-crossover.weight': ['must be >= 0'],
+        'strategy.adapters.rsi-mean-reversion.params.period': ['Too small: expected number to be >=1'],
+        'strategy.entryThreshold': ['must be <= 1'],
+        'strategy.ttlMs': ['must be >= 0'],
+      },
+    });
+  });
+
+  it('reports a cross-field parameter error on the parameter the factory names', () => {
+    const s = structuredClone(defaultTradingSettings().strategy);
+    s.adapters['ma-crossover'].params = { fastPeriod: 50, slowPeriod: 20 };
+    const result = validateStrategySettings(s);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(Object.keys(result.fieldErrors)).toEqual(['strategy.adapters.ma-crossover.params.fastPeriod']);
+    expect(result.fieldErrors['strategy.adapters.ma-crossover.params.fastPeriod'][0]).toContain('fastPeriod (50) must be below slowPeriod (20)');
+  });
+
+  it('needs at least one enabled adapter with a weight', () => {
+    const s = structuredClone(defaultTradingSettings().strategy);
+    s.adapters['ma-crossover'].enabled = false;
+    expect(validateStrategySettings(s)).toEqual({ ok: false, fieldErrors: { 'strategy.adapters': ['enable at least one adapter with a weight above 0'] } });
+  });
+
+  it('names unknown strategy parameters', () => {
+    const s = structuredClone(defaultTradingSettings().strategy) as { adapters: Record<string, { params: Record<string, unknown> }> };
+    s.adapters['ema-trend'].params.speed = 3;
+    const result = validateStrategySettings(s);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.fieldErrors['strategy.adapters.ema-trend.params.speed']).toEqual(['unknown field']);
+  });
+
+  it('reports invalid risk limits per field with the risk engine schema messages', () => {
+    const result = validateRiskLimits({ ...defaultTradingSettings().risk, maxLeverage: 0, dailyLossLimitPct: 150, maxOpenPositions: 1.5 });
+    expect(result).toEqual({
+      ok: false,
+      fieldErrors: {
+        'risk.maxLeverage': ['Too small: expected number to be >0'],
+        'risk.maxOpenPositions': ['Invalid input: expected int, received number'],
+        'risk.dailyLossLimitPct': ['Too big: expected number to be <=100'],
+      },
+    });
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Durable job functions: the Inngest runner. One function per job kind, triggered by
+ * `aethelred/job.requested` with that kind (daily-snapshot also by a midnight UTC cron). The body
+ * is the same engine handler the in-process runner calls (`runJobAttempt`); each side effect is a
+ * named step, so a redelivery never repeats a finished one:
+ *   mark-running -> run-handler -> record-result | record-cancelled | record-failure
+ * A retryable failure makes `run-handler` throw `RetryAfterError` with the engine's backoff delay
+ * (the ticket goes back to `queued` meanwhile); a permanent one records the failure, then throws
+ * `NonRetriableError`.
+ */
+import { NonRetriableError, RetryAfterError, type Inngest } from 'inngest';
+import type { Clock, Logger } from '../engine/core/ports';
+import {
+  JOB_KINDS,
+  JobKind,
+  TicketRunner,
+  TicketStatus,
+  type BackoffConfig,
+  type JobHandlers,
+  type Ticket,
+  type TicketRepository,
+} from '../engine/orchestrator/job-queue';
+import { recordJobOutcome, runJobAttempt, type JobAttemptOutcome } from '../engine/orchestrator/run-job-attempt';
+import { JOB_REQUESTED_EVENT, jobRequested, type JobRequestedData } from './events';
+
+/** The engine pieces the functions need; the composition root passes them (nothing is built here). */
+export interface InngestJobDeps {
+  handlers: JobHandlers;
+  tickets: TicketRepository;
+  clock: Clock;
+  logger: Logger;
+  random: () => number;
+  backoff: BackoffConfig;
+  newId: () => string;
+  /** Params of the ticket the midnight cron creates for `daily-snapshot` (default `{}`). */
+  dailySnapshotParams?: Record<string, unknown>;
+}
+
+/** Inngest's retry ceiling; a ticket's own `maxAttempts` (<= 20) decides when to give up. */
+const INNGEST_MAX_RETRIES = 20;
+
+/** Midnight UTC every day. */
+export const DAILY_SNAPSHOT_CRON = 'TZ=UTC 0 0 * * *';
+
+/** What a job function returns: the ticket's final state, or why nothing ran. */
+export type JobFunctionResult =
+  | { ticketId: string; status: 'succeeded'; result: unknown }
+  | { ticketId: string; status: 'cancelled' }
+  | { ticketId: string; status: 'skipped'; reason: string };
+
+/** Function id for a kind: `job-backtest`, `job-daily-snapshot`, ... */
+export const jobFunctionId = (kind: JobKind) => `job-${kind}`;
+
+/**
+ * Creates one function per kind that has a handler. Serve them with `serve({ client, functions })`.
+ */
+export function createInngestFunctions(client: Inngest, deps: InngestJobDeps) {
+  const kinds = JOB_KINDS.filter((kind) => deps.handlers[kind] !== undefined);
+  return kinds.map((kind) => {
+    const eventTrigger = { event: jobRequested, if: `event.data.kind == "${kind}"` };
+    const triggers = kind === JobKind.DailySnapshot ? [eventTrigger, { cron: DAILY_SNAPSHOT_CRON }] : [eventTrigger];
+    return client.createFunction(
+      {
+        id: jobFunctionId(kind),
+        name: `Aethelred job: ${kind}`,
+        retries: INNGEST_MAX_RETRIES,
+        triggers,
+        onFailure: async ({ event, error }) => {
+          // Retries exhausted by something outside the handler (e.g. the database was down while recording).
+          const original = (event.data as { event?: { data?: Partial<JobRequestedData> } }).event;
+          const ticketId = original?.data?.ticketId;
+          if (!ticketId) return;
+          await deps.tickets
+            .fail(ticketId, `the Inngest run failed: ${error.message}`, deps.clock.nowMs())
+            .catch((failError: unknown) => deps.logger.warn({ err: failError, ticketId }, 'could not mark the ticket of a failed Inngest run'));
+        },
+      },
+      async ({ event, step }): Promise<JobFunctionResult> => {
+        let ticketId: string;
+        if ((event.name as string) === JOB_REQUESTED_EVENT) {
+          ticketId = (event.data as JobRequestedData).ticketId;
+        } else {
+          // The cron has no ticket yet: create one so the run shows in the ticket list like any job.
+          ticketId = await step.run('create-ticket', async () => {
+            const ticket = await deps.tickets.create({
+              id: deps.newId(),
+              kind,
+              params: deps.dailySnapshotParams ?? {},
+              maxAttempts: 3,
+              runner: TicketRunner.Inngest,
+              createdAtMs: deps.clock.nowMs(),
+            });
+            return ticket.id;
+          });
+        }
+
+        const claim = await step.run('mark-running', async () => {
+          const claimed = await deps.tickets.claim(ticketId, deps.clock.nowMs());
+          if (claimed) return { claimed: true as const };
+          const current = await deps.tickets.get(ticketId);
+          if (current && current.status === TicketStatus.Queued && current.cancelRequested) await deps.tickets.markCancelled(ticketId, deps.clock.nowMs());
+          return { claimed: false as const, reason: current ? `ticket is ${current.status}` : 'ticket does not exist' };
+        });
+        if (!claim.claimed) return { ticketId, status: 'skipped', reason: claim.reason };
+
+        const outcome = (await step.run('run-handler', async () => {
+          let ticket: Ticket | null = await deps.tickets.get(ticketId);
+          // A retry of this step: the previous attempt put the ticket back in the queue.
+          if (ticket?.status === TicketStatus.Queued) ticket = (await deps.tickets.claim(ticketId, deps.clock.nowMs())) ?? ticket;
+          if (!ticket || ticket.status !== TicketStatus.Running) {
+            return { type: 'failed', error: `ticket "${ticketId}" is ${ticket?.status ?? 'missing'}; nothing to run` } satisfies JobAttemptOutcome;
+          }
+          const result = await runJobAttempt(ticket, deps);
+          if (result.type === 'retry') {
+            await deps.tickets.retryLater(ticketId, deps.clock.nowMs() + result.delayMs, result.error, deps.clock.nowMs());
+            throw new RetryAfterError(result.error, result.delayMs);
+          }
+          if (result.type === 'interrupted') throw new Error(result.error);
+          return result;
+        })) as JobAttemptOutcome;
+
+        const ticketRef = { id: ticketId } as Ticket;
+        switch (outcome.type) {
+          case 'succeeded':
+            await step.run('record-result', async () => {
+              await recordJobOutcome(ticketRef, outcome, deps);
+            });
+            return { ticketId, status: 'succeeded', result: outcome.result };
+          case 'cancelled':
+            await step.run('record-cancelled', async () => {
+              await recordJobOutcome(ticketRef, outcome, deps);
+            });
+            return { ticketId, status: 'cancelled' };
+          default: {
+            const error = outcome.type === 'failed' ? outcome.error : `unexpected outcome "${outcome.type}"`;
+            await step.run('record-failure', async () => {
+              await recordJobOutcome(ticketRef, { type: 'failed', error }, deps);
+            });
+            throw new NonRetriableError(error);
+          }
+        }
+      },
+    );
+  });
+}

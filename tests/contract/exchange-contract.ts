@@ -1,0 +1,151 @@
+/**
+ * The `Exchange` port contract: behaviours every implementation (PaperExchange, CcxtExchange on the
+ * Binance replay server, …) must show, run once per market type. Implementations differ in fee
+ * schedules and venue rules, so expectations are relations between the values an implementation
+ * reports (fill × price, fee), never venue-specific numbers.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MarketType, Timeframe } from '../../engine/core/types';
+import { ExchangeError, FailureClass } from '../../engine/core/errors';
+import type { Exchange } from '../../engine/execution/exchange';
+
+/** One implementation, ready to trade `symbol` with a funded account and a known last price. */
+export interface ExchangeHarness {
+  exchange: Exchange;
+  symbol: string;
+  /** An admissible market/limit amount (above the venue's minimum notional, within the account). */
+  smallAmount: number;
+  /** A limit buy price far below the market, so the order rests. */
+  restingBuyPrice: number;
+  /** An amount far beyond the account's funds. */
+  hugeAmount: number;
+  /** A range with stored/served candles for `fetchOhlcv`. */
+  candles: { timeframe: Timeframe; sinceMs: number };
+  close(): Promise<void>;
+}
+
+const relClose = (actual: number, expected: number, tolerance = 1e-9) =>
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(Math.abs(expected) * tolerance + 1e-12);
+
+/** Registers the contract suite for `name`, once for spot and once for futures. */
+export function runExchangeContract(name: string, makeHarness: (marketType: MarketType) => Promise<ExchangeHarness>): void {
+  for (const marketType of ['spot', 'futures'] as const) {
+    describe(`Exchange contract: ${name} (${marketType})`, () => {
+      let h: ExchangeHarness;
+      let seq = 0;
+      const clientId = () => `contract-${marketType}-${++seq}`;
+
+      beforeEach(async () => {
+        h = await makeHarness(marketType);
+      });
+      afterEach(async () => {
+        await h.close();
+      });
+
+      it('fills a market order and reports status filled with an average price and a fee', async () => {
+        const order = await h.exchange.createOrder({ clientOrderId: clientId(), symbol: h.symbol, side: 'buy', type: 'market', amount: h.smallAmount });
+        expect(order.status).toBe('filled');
+        expect(order.symbol).toBe(h.symbol);
+        expect(order.side).toBe('buy');
+        expect(order.type).toBe('market');
+        relClose(order.filled, h.smallAmount);
+        expect(Number.isFinite(order.averagePrice) && order.averagePrice > 0).toBe(true);
+        expect(order.fee).toBeGreaterThan(0);
+        expect(order.reason).toBeNull();
+      });
+
+      it('rests a far limit order as new and cancels it to cancelled', async () => {
+        const order = await h.exchange.createOrder({
+          clientOrderId: clientId(),
+          symbol: h.symbol,
+          side: 'buy',
+          type: 'limit',
+          amount: h.smallAmount,
+          price: h.restingBuyPrice,
+        });
+        expect(order.status).toBe('new');
+        expect(order.filled).toBe(0);
+        expect(Number.isNaN(order.averagePrice)).toBe(true);
+        relClose(order.price as number, h.restingBuyPrice);
+        const cancelled = await h.exchange.cancelOrder(order.id, h.symbol);
+        expect(cancelled.id).toBe(order.id);
+        expect(cancelled.clientOrderId).toBe(order.clientOrderId);
+        expect(cancelled.status).toBe('cancelled');
+      });
+
+      it('refuses to cancel an unknown order id with a non-retryable ExchangeError', async () => {
+        const error = await h.exchange.cancelOrder('987654321', h.symbol).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ExchangeError);
+        expect((error as ExchangeError).failure).toBe(FailureClass.NonRetryable);
+      });
+
+      it('does not create a second order for a repeated clientOrderId', async () => {
+        const request = { clientOrderId: clientId(), symbol: h.symbol, side: 'buy' as const, type: 'market' as const, amount: h.smallAmount };
+        const first = await h.exchange.createOrder(request);
+        const balanceAfterFirst = await h.exchange.fetchBalance();
+        const second = await h.exchange.createOrder(request);
+        expect(second.id).toBe(first.id);
+        expect(second.status).toBe('filled');
+        relClose(second.filled, first.filled);
+        const balanceAfterSecond = await h.exchange.fetchBalance();
+        relClose(balanceAfterSecond.free, balanceAfterFirst.free);
+      });
+
+      it('changes the balance by what a fill costs', async () => {
+        const before = await h.exchange.fetchBalance();
+        const order = await h.exchange.createOrder({ clientOrderId: clientId(), symbol: h.symbol, side: 'buy', type: 'market', amount: h.smallAmount });
+        const after = await h.exchange.fetchBalance();
+        expect(after.currency).toBe(before.currency);
+        const cost = order.filled * order.averagePrice;
+        if (marketType === 'spot') {
+          // Spot: the quote spent is the cost, plus the fee when it is charged in the quote currency.
+          const spent = before.free - after.free;
+          expect(spent).toBeGreaterThanOrEqual(cost * (1 - 1e-9));
+          expect(spent).toBeLessThanOrEqual(cost + order.fee + 1e-6);
+        } else {
+          // Futures: the wallet pays only the fee; the margin moves from free to used.
+          relClose(before.total - after.total, order.fee, 1e-6);
+          expect(before.free - after.free).toBeGreaterThan(order.fee);
+          expect(after.used).toBeGreaterThan(before.used);
+        }
+      });
+
+      if (marketType === 'futures') {
+        it('reports a long position after a futures buy', async () => {
+          const order = await h.exchange.createOrder({ clientOrderId: clientId(), symbol: h.symbol, side: 'buy', type: 'market', amount: h.smallAmount });
+          const position = await h.exchange.fetchPosition(h.symbol);
+          expect(position).not.toBeNull();
+          expect(position!.symbol).toBe(h.symbol);
+          expect(position!.side).toBe('long');
+          relClose(position!.amount, order.filled);
+          relClose(position!.entryPrice, order.averagePrice, 1e-6);
+          expect(position!.leverage).toBeGreaterThanOrEqual(1);
+          expect(position!.margin).toBeGreaterThan(0);
+        });
+      }
+
+      it('returns an order beyond the funds as rejected with an insufficient-funds reason', async () => {
+        const order = await h.exchange.createOrder({ clientOrderId: clientId(), symbol: h.symbol, side: 'buy', type: 'market', amount: h.hugeAmount });
+        expect(order.status).toBe('rejected');
+        expect(order.filled).toBe(0);
+        expect(order.reason).toMatch(/insufficient/i);
+        expect(await h.exchange.fetchPosition(h.symbol)).toBeNull();
+      });
+
+      it('returns fetched candles in ascending open time', async () => {
+        const candles = await h.exchange.fetchOhlcv(h.symbol, h.candles.timeframe, h.candles.sinceMs, 5);
+        expect(candles.length).toBeGreaterThan(1);
+        expect(candles.length).toBeLessThanOrEqual(5);
+        expect(candles[0].openTimeMs).toBeGreaterThanOrEqual(h.candles.sinceMs);
+        for (let i = 1; i < candles.length; i++) expect(candles[i].openTimeMs).toBeGreaterThan(candles[i - 1].openTimeMs);
+        for (const c of candles) {
+          expect(c.low).toBeLessThanOrEqual(Math.min(c.open, c.close));
+          expect(c.high).toBeGreaterThanOrEqual(Math.max(c.open, c.close));
+        }
+      });
+    });
+  }
+}

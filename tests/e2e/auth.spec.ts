@@ -1,0 +1,119 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { expect, test } from '@playwright/test';
+import { signIn } from './sign-in';
+
+test('an anonymous visitor is sent to the login page and the setup page is gone once an admin exists', async ({ page, request }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login\?next=%2F$/);
+  expect((await request.get('/setup')).status()).toBe(404);
+  expect((await request.get('/api/me')).status()).toBe(401);
+});
+
+test('a wrong password is refused with a message and no session', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('E-mail').fill('viewer@e2e.test');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('login-error')).toContainText('Invalid email or password');
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login/);
+});
+
+for (const role of ['viewer', 'trader'] as const) {
+  test(`a ${role} sees the engine and their tokens page but gets 403 on admin pages`, async ({ page }) => {
+    await signIn(page, role);
+    await expect(page.getByTestId('engine-state')).toHaveText('running');
+    await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
+    for (const path of ['/admin/users', '/admin/audit', '/admin/webhooks', '/admin/credentials']) {
+      await page.goto(path);
+      await expect(page.getByTestId('forbidden')).toContainText(`role ${role}`);
+    }
+    await page.goto('/admin/tokens');
+    await expect(page.getByRole('heading', { name: 'API tokens' })).toBeVisible();
+  });
+}
+
+test('a viewer creates an API token shown once and uses it as a Bearer token', async ({ page, request }) => {
+  await signIn(page, 'viewer');
+  await page.goto('/admin/tokens');
+  const form = page.getByTestId('token-form');
+  await form.getByLabel('Name').fill('e2e script');
+  await form.getByRole('button', { name: 'Create token' }).click();
+  const token = (await form.getByTestId('result-token').textContent()) ?? '';
+  expect(token).toMatch(/^aeth_/);
+  const me = await request.get('/api/me', { headers: { authorization: `Bearer ${token}` } });
+  expect(me.status()).toBe(200);
+  expect(await me.json()).toMatchObject({ email: 'viewer@e2e.test', role: 'viewer', via: 'token' });
+  await page.reload();
+  await expect(page.getByTestId('token-row').filter({ hasText: 'e2e script' })).toHaveCount(1);
+  await expect(page.locator('body')).not.toContainText(token);
+});
+
+test('an admin invites a user, stores credentials write-only, receives a signed webhook and sees it all audited', async ({ page, browser, request }) => {
+  await signIn(page, 'admin');
+  await expect(page.getByRole('link', { name: 'Users' })).toBeVisible();
+
+  await page.goto('/admin/users');
+  const invite = page.getByTestId('invite-form');
+  const invitedEmail = `invited-${Date.now()}@e2e.test`;
+  await invite.getByLabel('E-mail').fill(invitedEmail);
+  await invite.getByLabel('Role').selectOption('trader');
+  await invite.getByRole('button', { name: 'Invite' }).click();
+  const temporaryPassword = (await invite.getByTestId('result-temporaryPassword').textContent()) ?? '';
+  expect(temporaryPassword.length).toBeGreaterThanOrEqual(12);
+  const invitedContext = await browser.newContext();
+  const invitedPage = await invitedContext.newPage();
+  await invitedPage.goto('/login');
+  await invitedPage.getByLabel('E-mail').fill(invitedEmail);
+  await invitedPage.getByLabel('Password').fill(temporaryPassword);
+  await invitedPage.getByRole('button', { name: 'Sign in' }).click();
+  await expect(invitedPage.getByTestId('current-role')).toHaveText('trader');
+  await invitedContext.close();
+
+  await page.goto('/admin/credentials');
+  const credentials = page.getByTestId('credential-form');
+  await credentials.getByLabel('Exchange').fill('binance');
+  await credentials.getByLabel('API key').fill('e2e-key-id-WXYZ');
+  await credentials.getByLabel('Secret', { exact: true }).fill('e2e-exchange-secret-value');
+  await credentials.getByRole('button', { name: 'Save' }).click();
+  await page.reload();
+  await expect(page.getByTestId('credential-summary')).toContainText('key …WXYZ');
+  await expect(page.locator('body')).not.toContainText('e2e-exchange-secret-value');
+  await expect(page.locator('body')).not.toContainText('e2e-key-id');
+
+  await page.goto('/admin/webhooks');
+  const webhookForm = page.getByTestId('webhook-form');
+  await webhookForm.getByLabel('Name').fill('tradingview');
+  await webhookForm.getByRole('button', { name: 'Create webhook' }).click();
+  const url = (await webhookForm.getByTestId('result-url').textContent()) ?? '';
+  const secret = (await webhookForm.getByTestId('result-secret').textContent()) ?? '';
+  const body = JSON.stringify({ symbol: 'BTC/USDT', side: 'buy', strategy: 'e2e' });
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const deliveryId = randomUUID();
+  const response = await request.post(url, {
+    headers: {
+      'content-type': 'application/json',
+      'x-aethelred-timestamp': timestamp,
+      'x-aethelred-delivery': deliveryId,
+      'x-aethelred-signature': `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`,
+    },
+    data: body,
+  });
+  expect(response.status()).toBe(202);
+  await page.reload();
+  await expect(page.getByTestId('delivery-row').filter({ hasText: deliveryId })).toContainText('accepted');
+
+  await page.goto('/admin/audit');
+  for (const action of ['user.invite', 'credential.set', 'webhook.create']) {
+    await expect(page.getByTestId('audit-action').filter({ hasText: action }).first()).toBeVisible();
+  }
+  await page.screenshot({ path: 'test-results/screenshots/audit.png', fullPage: true });
+});
+
+test('signing out ends the session', async ({ page }) => {
+  await signIn(page, 'trader');
+  await page.getByTestId('sign-out').click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login/);
+});

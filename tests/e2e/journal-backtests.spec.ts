@@ -1,0 +1,184 @@
+/**
+ * Backtests and the journal in the browser, signed in as a trader: field errors from the form,
+ * a backtest queued from the form through to its results page, a second run, the journal
+ * filtered (URL and rows checked), the CSV export (header and row count), a trade's decision
+ * chain, the decision log, and two runs compared. Every visited page is screenshotted, scanned
+ * with axe (no serious or critical violations) and checked at 390 px wide.
+ *
+ * Data: the synthetic ETH/USDT 5m market imported by the global setup (tests/e2e/synthetic-candles.ts).
+ * On it, ma-crossover with default parameters closes 14 trades (checked with the in-memory engine).
+ */
+import fs from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { signIn } from './sign-in';
+import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
+
+const CSV_HEADER = 'id,run_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,exit_reason';
+
+test.describe.configure({ mode: 'serial' });
+
+/** Screenshot, axe scan (serious/critical fail) and a 390 px check (no page-wide horizontal scroll). */
+async function checkPage(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+  const axe = await new AxeBuilder({ page }).analyze();
+  const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  expect(bad, `axe violations on ${name}`).toEqual([]);
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${name} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: `test-results/screenshots/${name}-390.png`, fullPage: true });
+  if (size) await page.setViewportSize(size);
+}
+
+async function fillMarket(page: Page): Promise<void> {
+  await page.getByLabel('Exchange').selectOption(SYNTHETIC_MARKET.exchange);
+  await page.getByLabel('Symbol').fill(SYNTHETIC_MARKET.symbol);
+  await page.getByLabel('Timeframe').selectOption(SYNTHETIC_MARKET.timeframe);
+  await page.getByLabel('From (UTC)').fill(SYNTHETIC_FROM);
+  await page.getByLabel('To (UTC, exclusive)').fill(SYNTHETIC_TO);
+}
+
+/** Submits the form and follows the progress poller to the run page; returns the run id. */
+async function runToResults(page: Page): Promise<string> {
+  await page.getByTestId('run-backtest').click();
+  const link = page.getByTestId('run-link');
+  await expect(link).toBeVisible({ timeout: 45_000 });
+  await link.click();
+  await expect(page.getByTestId('run-status')).toHaveText('complete');
+  return (await page.getByTestId('run-id').textContent())!.trim();
+}
+
+const runIds: string[] = [];
+
+test('the backtest form shows zod field errors next to their fields', async ({ page }) => {
+  await signIn(page, 'trader', '/backtests');
+  await page.goto('/backtests');
+  await fillMarket(page);
+  await page.getByLabel('To (UTC, exclusive)').fill('2024-01-15');
+  await page.getByLabel('fastPeriod').fill('0');
+  await page.getByTestId('run-backtest').click();
+  await expect(page.getByTestId('field-error-params.ma-crossover.fastPeriod')).toBeVisible();
+  await expect(page.getByTestId('field-error-to')).toHaveText('"to" must be after "from"');
+  await expect(page.getByLabel('fastPeriod')).toHaveAttribute('aria-invalid', 'true');
+  await checkPage(page, 'backtests-form-errors');
+});
+
+test('runs a backtest from the form through its progress to the results page', async ({ page }) => {
+  await signIn(page, 'trader', '/backtests');
+  await page.goto('/backtests');
+  await fillMarket(page);
+  const runId = await runToResults(page);
+  runIds.push(runId);
+  await expect(page).toHaveURL(new RegExp(`/backtests/${runId}$`));
+  await expect(page.getByRole('heading', { name: 'Trades (14)' })).toBeVisible();
+  await expect(page.getByTestId('trade-row')).toHaveCount(14);
+  await expect(page.getByTestId('metric-trades')).toContainText('14');
+  await expect(page.getByTestId('equity-chart')).toBeVisible();
+  await checkPage(page, 'backtest-run');
+});
+
+test('runs a second backtest with another strategy', async ({ page }) => {
+  await signIn(page, 'trader', '/backtests');
+  await page.goto('/backtests');
+  await fillMarket(page);
+  await page.getByTestId('strategy-ma-crossover').getByRole('checkbox').uncheck();
+  await page.getByTestId('strategy-ema-trend').getByRole('checkbox').check();
+  runIds.push(await runToResults(page));
+  expect(new Set(runIds).size).toBe(2);
+  await page.goto('/backtests');
+  await expect(page.getByTestId('run-row')).toHaveCount(2);
+  await checkPage(page, 'backtests');
+});
+
+test('filters the journal through the URL, sorts on the server and exports exactly the filtered rows as CSV', async ({ page }) => {
+  await signIn(page, 'trader', '/journal');
+  await page.goto('/journal');
+  await page.getByLabel('Symbol').fill(SYNTHETIC_MARKET.symbol);
+  await page.getByLabel('Side').selectOption('long');
+  await page.getByLabel('Outcome').selectOption('win');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/[?&]symbol=ETH%2FUSDT/);
+  await expect(page).toHaveURL(/[?&]side=long/);
+  await expect(page).toHaveURL(/[?&]outcome=win/);
+  const rows = page.getByTestId('trade-row');
+  const count = await rows.count();
+  expect(count).toBeGreaterThan(0);
+  for (const row of await rows.all()) {
+    await expect(row).toHaveAttribute('data-symbol', 'ETH/USDT');
+    await expect(row).toHaveAttribute('data-side', 'long');
+    expect(Number(await row.getAttribute('data-pnl'))).toBeGreaterThan(0);
+  }
+  await expect(page.getByTestId('next-page')).toHaveCount(0);
+
+  await page.getByTestId('sort-pnl').click();
+  await expect(page).toHaveURL(/[?&]sort=pnl/);
+  await expect(page).toHaveURL(/[?&]outcome=win/);
+  const pnls = await Promise.all((await page.getByTestId('trade-row').all()).map(async (r) => Number(await r.getAttribute('data-pnl'))));
+  expect(pnls).toEqual([...pnls].sort((a, b) => b - a));
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const csv = fs.readFileSync((await download.path())!, 'utf8');
+  const lines = csv.split('\r\n').filter((l) => l !== '');
+  expect(lines[0]).toBe(CSV_HEADER);
+  expect(lines).toHaveLength(count + 1);
+  expect(lines.slice(1).every((l) => l.split(',')[3] === 'ETH/USDT' && l.split(',')[5] === 'long')).toBe(true);
+
+  // Keyboard: the export link is reachable with Tab from the top of the page.
+  await page.locator('body').focus();
+  let reached = false;
+  for (let i = 0; i < 60 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'export-csv');
+  }
+  expect(reached).toBe(true);
+  await checkPage(page, 'journal-filtered');
+});
+
+test('shows the decision chain of a trade, from its entry decision to its exit', async ({ page }) => {
+  await signIn(page, 'trader', '/journal');
+  await page.goto(`/journal?run=${runIds[0]}`);
+  await expect(page.getByTestId('trade-row')).toHaveCount(14);
+  await page.getByTestId('trade-row').last().getByRole('link', { name: /decision chain/ }).click();
+  await expect(page).toHaveURL(/\/journal\/trades\//);
+  const steps = page.getByTestId('chain-step');
+  await expect(steps.first()).toHaveAttribute('data-outcome', 'executed');
+  await expect(steps.first()).toContainText('ma-crossover');
+  await checkPage(page, 'trade-chain');
+});
+
+test('lists decisions filtered by outcome, with their reasons', async ({ page }) => {
+  await signIn(page, 'trader', '/journal/decisions');
+  await page.goto('/journal/decisions');
+  await page.getByLabel('Outcome').selectOption('executed');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/[?&]outcome=executed/);
+  const rows = page.getByTestId('decision-row');
+  expect(await rows.count()).toBeGreaterThan(0);
+  for (const row of await rows.all()) await expect(row).toHaveAttribute('data-outcome', 'executed');
+  await checkPage(page, 'decisions');
+});
+
+test('compares two runs side by side', async ({ page }) => {
+  await signIn(page, 'trader', '/backtests');
+  await page.goto('/backtests');
+  for (const id of runIds) await page.getByRole('checkbox', { name: `Compare run ${id.slice(0, 8)}` }).check();
+  await page.getByTestId('compare-runs').click();
+  await expect(page).toHaveURL(/\/backtests\/compare\?/);
+  await expect(page.getByRole('heading', { name: 'Compare 2 runs' })).toBeVisible();
+  await expect(page.getByTestId('compare-trades').locator('td')).toHaveText(['14', /^\d+$/]);
+  await expect(page.getByTestId('equity-chart')).toBeVisible();
+  await checkPage(page, 'backtests-compare');
+});
+
+test('shows empty states for a journal filter with no match and an unknown trade', async ({ page }) => {
+  await signIn(page, 'viewer', '/journal');
+  await page.goto('/journal?symbol=NOPE%2FUSDT');
+  await expect(page.getByTestId('empty-state')).toBeVisible();
+  await page.goto('/journal?from=not-a-date');
+  await expect(page.getByTestId('error-from')).toBeVisible();
+  await page.goto('/journal/trades/no-such-trade');
+  await expect(page.getByTestId('empty-state')).toContainText('no-such-trade');
+  await checkPage(page, 'journal-empty');
+});

@@ -1,0 +1,145 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { signIn } from './sign-in';
+
+/** Every page of the app, visited as an admin (who may open them all). */
+const PAGES = [
+  { name: 'overview', path: '/' },
+  { name: 'chart', path: '/chart' },
+  { name: 'journal', path: '/journal' },
+  { name: 'journal-decisions', path: '/journal/decisions' },
+  { name: 'backtests', path: '/backtests' },
+  { name: 'strategies', path: '/strategies' },
+  { name: 'what-if', path: '/what-if' },
+  { name: 'jobs', path: '/jobs' },
+  { name: 'models', path: '/models' },
+  { name: 'admin-users', path: '/admin/users' },
+  { name: 'admin-tokens', path: '/admin/tokens' },
+  { name: 'admin-audit', path: '/admin/audit' },
+  { name: 'admin-webhooks', path: '/admin/webhooks' },
+  { name: 'admin-credentials', path: '/admin/credentials' },
+] as const;
+
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+}
+
+async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+async function settle(page: Page) {
+  await expect(page.locator('#main')).toBeVisible();
+  await expect(page.getByTestId('page-loading')).toHaveCount(0);
+  await page.waitForLoadState('networkidle');
+}
+
+test.describe('every page', () => {
+  test.beforeEach(async ({ page }) => {
+    await signIn(page, 'admin');
+  });
+
+  for (const { name, path } of PAGES) {
+    test(`${path} renders without serious accessibility violations, at 1280 and at 390 px without horizontal scroll`, async ({ page }) => {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      const response = await page.goto(path);
+      expect(response?.status()).toBeLessThan(400);
+      await settle(page);
+      await expect(page.getByTestId('forbidden')).toHaveCount(0);
+      await expect(page.getByTestId('page-error')).toHaveCount(0);
+      await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+      expect(await seriousViolations(page)).toEqual([]);
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(path);
+      await settle(page);
+      await page.screenshot({ path: `test-results/screenshots/${name}-390.png`, fullPage: true });
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    });
+  }
+});
+
+test('the login page has no serious accessibility violations and fits 390 px', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/login');
+  await expect(page.getByTestId('login-form')).toBeVisible();
+  await page.screenshot({ path: 'test-results/screenshots/login.png', fullPage: true });
+  expect(await seriousViolations(page)).toEqual([]);
+  expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+});
+
+test('the skip link and the main navigation are reachable from the keyboard', async ({ page }) => {
+  await signIn(page, 'viewer');
+  await page.goto('/');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Chart' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/chart$/);
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Chart' })).toHaveAttribute('aria-current', 'page');
+});
+
+test('the theme toggle switches to light and the choice survives a reload', async ({ page }) => {
+  await signIn(page, 'viewer');
+  await page.goto('/');
+  const toggle = page.getByTestId('theme-toggle');
+  await expect(toggle).toHaveText('Theme: system');
+  await toggle.click(); // -> dark
+  await toggle.click(); // -> light
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await expect(page.getByTestId('theme-toggle')).toHaveText('Theme: light');
+});
+
+test('the overview shows empty states and the risk state before anything has traded', async ({ page }) => {
+  await signIn(page, 'viewer');
+  await page.goto('/');
+  await expect(page.getByTestId('metric-cards')).toBeVisible();
+  await expect(page.getByTestId('positions-empty')).toBeVisible();
+  await expect(page.getByTestId('risk-state')).toContainText('daily loss');
+});
+
+test('the chart loads the imported candles through the candle window route', async ({ page }) => {
+  await signIn(page, 'viewer');
+  await page.goto('/chart');
+  await expect(page.getByTestId('chart-summary')).toContainText('12 bars of 5 min');
+  await expect(page.locator('[data-testid="price-chart"] canvas').first()).toBeVisible();
+});
+
+test('an invalid risk limit is rejected with the message next to its field, and nothing is saved', async ({ page }) => {
+  await signIn(page, 'admin');
+  await page.goto('/strategies');
+  await page.getByLabel(/^Max leverage/).fill('0');
+  await page.getByTestId('save-risk').click();
+  await expect(page.getByTestId('error-risk.maxLeverage')).toHaveText('Too small: expected number to be >0');
+  await page.reload();
+  await expect(page.getByLabel(/^Max leverage/)).toHaveValue('1');
+});
+
+test('an admin halts and resumes trading', async ({ page }) => {
+  await signIn(page, 'admin');
+  await page.goto('/strategies');
+  await page.getByTestId('halt-form').getByLabel('Reason').fill('e2e check');
+  await page.getByTestId('halt-form').getByRole('button', { name: 'Halt trading' }).click();
+  await expect(page.getByTestId('risk-controls').getByTestId('risk-halted')).toBeVisible();
+  await expect(page.getByTestId('risk-controls')).toContainText('manual: e2e check');
+  await page.getByTestId('resume-form').getByRole('button', { name: 'Resume trading' }).click();
+  await expect(page.getByTestId('risk-controls').getByTestId('risk-active')).toBeVisible();
+});
+
+test('the what-if panel sizes a manual order from the risk settings', async ({ page }) => {
+  await signIn(page, 'trader');
+  await page.goto('/what-if');
+  await page.getByLabel('Entry price').fill('100');
+  await page.getByLabel('Stop price').fill('95');
+  await page.getByTestId('preview-order').click();
+  const result = page.getByTestId('what-if-result');
+  await expect(result).toContainText('risk approves');
+  // default risk: 1 % of 10,000 at risk; loss per unit 5 + (100 + 95) x 10 bps = 5.195 -> 19.249278 units
+  await expect(page.getByTestId('what-if-size')).toHaveText('19.249278');
+  await expect(page.getByTestId('what-if-loss-at-stop-equity')).toHaveText('1.00 %');
+});

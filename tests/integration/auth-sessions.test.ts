@@ -1,0 +1,198 @@
+/**
+ * Sign-in, sessions and tokens against a real PGlite-backed root: cookie flags, the
+ * failed-sign-in lockout, deactivation, log out everywhere, API tokens, first-run setup.
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logoutEverywhere, setUserActive, setUserRole } from '../../app/admin/actions';
+import { setupFirstAdmin } from '../../app/(auth)/actions';
+import { GATE } from '../../app/_server/auth/gate';
+import { hashToken } from '../../app/_server/auth/auth-kit';
+import { GET as me } from '../../app/api/me/route';
+import { apiTokens, sessions } from '../../db/schema';
+import { createAuthTestRoot, TEST_ORIGIN, TEST_PASSWORD, type AuthTestRoot } from '../support/auth-test-root';
+
+let t: AuthTestRoot;
+let admin: { cookie: string; userId: string; email: string };
+
+beforeAll(async () => {
+  t = await createAuthTestRoot();
+  admin = await t.signedInAs('admin');
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const whoAmI = (auth: { cookie?: string; bearer?: string }) =>
+  me[GATE].run(
+    t.root,
+    new Request(`${TEST_ORIGIN}/api/me`, { headers: { ...(auth.cookie ? { cookie: auth.cookie } : {}), ...(auth.bearer ? { authorization: `Bearer ${auth.bearer}` } : {}) } }),
+    {},
+  );
+const adminHeaders = () => new Headers({ cookie: admin.cookie });
+
+describe('session cookies', () => {
+  it('sets an HttpOnly, SameSite=Lax session cookie without Secure over plain http', async () => {
+    const { email } = await t.signedInAs('viewer');
+    const response = await t.signIn(email, TEST_PASSWORD);
+    const cookie = response.headers.getSetCookie().find((c) => c.startsWith('aethelred.session_token='));
+    expect(cookie).toBeDefined();
+    expect(cookie).toMatch(/;\s*HttpOnly/i);
+    expect(cookie).toMatch(/;\s*SameSite=Lax/i);
+    expect(cookie).toMatch(/;\s*Path=\//i);
+    expect(cookie).not.toMatch(/;\s*Secure/i);
+  });
+
+  it('marks the session cookie Secure when the request arrived over https', async () => {
+    const { email } = await t.signedInAs('viewer');
+    const direct = await t.signIn(email, TEST_PASSWORD, 'https://trade.example.test');
+    expect(direct.headers.getSetCookie().find((c) => c.includes('session_token='))).toMatch(/;\s*Secure/i);
+    const proxied = await t.root.auth.handleAuthRequest(
+      new Request(`${TEST_ORIGIN}/api/auth/sign-in/email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: TEST_ORIGIN, 'x-forwarded-proto': 'https' },
+        body: JSON.stringify({ email, password: TEST_PASSWORD }),
+      }),
+    );
+    const cookie = proxied.headers.getSetCookie().find((c) => c.includes('session_token='));
+    expect(cookie).toMatch(/;\s*Secure/i);
+    expect(cookie).toMatch(/;\s*HttpOnly/i);
+  });
+
+  it('uses __Secure- cookies when the public URL is https', async () => {
+    const secure = await createAuthTestRoot({ AETHELRED_PUBLIC_URL: 'https://trade.example.test' });
+    try {
+      await secure.root.auth.createUser({ email: 'a@example.test', password: TEST_PASSWORD, role: 'viewer' });
+      const response = await secure.signIn('a@example.test', TEST_PASSWORD, 'https://trade.example.test');
+      expect(response.status).toBe(200);
+      const cookie = response.headers.getSetCookie().find((c) => c.includes('session_token='));
+      expect(cookie).toMatch(/^__Secure-aethelred\.session_token=.*;\s*Secure/i);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('serves only the allowed better-auth endpoints: public sign-up is 404', async () => {
+    const response = await t.root.auth.handleAuthRequest(
+      new Request(`${TEST_ORIGIN}/api/auth/sign-up/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: TEST_ORIGIN }, body: JSON.stringify({ email: 'x@y.z', password: 'long-enough-pw', name: 'x' }) }),
+    );
+    expect(response.status).toBe(404);
+    expect(await t.root.auth.users.findByEmail('x@y.z')).toBeNull();
+  });
+});
+
+describe('lockout', () => {
+  it('locks an address after 5 failed sign-ins, refusing even the right password with 429', async () => {
+    const { email } = await t.signedInAs('trader');
+    for (let i = 1; i <= 4; i++) expect((await t.signIn(email, `wrong-password-${i}`)).status).toBe(401);
+    expect((await t.root.auth.users.loginFailure(email))?.failedCount).toBe(4);
+    expect((await t.signIn(email, 'wrong-password-5')).status).toBe(401);
+    const locked = await t.signIn(email, TEST_PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(890);
+    expect(locked.headers.getSetCookie()).toEqual([]);
+    const audit = await t.root.auth.audit.list({ action: 'auth.sign_in', limit: 2 });
+    expect(audit.items.map((e) => e.outcome)).toEqual(['denied', 'failed']);
+  });
+
+  it('clears the failure count after a successful sign-in below the threshold', async () => {
+    const { email } = await t.signedInAs('trader');
+    for (let i = 0; i < 3; i++) await t.signIn(email, 'wrong-password-x');
+    expect((await t.signIn(email, TEST_PASSWORD)).status).toBe(200);
+    expect(await t.root.auth.users.loginFailure(email)).toBeNull();
+  });
+});
+
+describe('deactivation and logout everywhere', () => {
+  it('revokes every session of a deactivated user and refuses their sign-in', async () => {
+    const viewer = await t.signedInAs('viewer');
+    const second = await t.signIn(viewer.email, TEST_PASSWORD);
+    expect(second.status).toBe(200);
+    expect((await whoAmI({ cookie: viewer.cookie })).status).toBe(200);
+    const result = await setUserActive[GATE].run(t.root, adminHeaders(), { userId: viewer.userId, active: 'false' });
+    expect(result).toEqual({ ok: true, data: { userId: viewer.userId, active: false } });
+    expect(await t.root.database.db.select().from(sessions).where(eq(sessions.userId, viewer.userId))).toEqual([]);
+    expect((await whoAmI({ cookie: viewer.cookie })).status).toBe(401);
+    expect((await t.signIn(viewer.email, TEST_PASSWORD)).status).toBe(401);
+  });
+
+  it('refuses to demote or deactivate the last admin', async () => {
+    const solo = await createAuthTestRoot();
+    try {
+      const only = await solo.signedInAs('admin');
+      const headers = new Headers({ cookie: only.cookie });
+      expect(await setUserRole[GATE].run(solo.root, headers, { userId: only.userId, role: 'viewer' })).toMatchObject({ ok: false, status: 409 });
+      expect(await setUserActive[GATE].run(solo.root, headers, { userId: only.userId, active: false })).toMatchObject({ ok: false, status: 409 });
+    } finally {
+      await solo.close();
+    }
+  });
+
+  it('logs a user out of every session at once', async () => {
+    const trader = await t.signedInAs('trader');
+    const other = await t.signIn(trader.email, TEST_PASSWORD);
+    const otherCookie = other.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const result = await logoutEverywhere[GATE].run(t.root, new Headers({ cookie: trader.cookie }), {});
+    expect(result).toEqual({ ok: true, data: { sessionsRevoked: 2 } });
+    expect((await whoAmI({ cookie: trader.cookie })).status).toBe(401);
+    expect((await whoAmI({ cookie: otherCookie })).status).toBe(401);
+  });
+});
+
+describe('API tokens', () => {
+  it('stores only the SHA-256 of a token, accepts it as Bearer, records last use and stops accepting it once revoked', async () => {
+    const trader = await t.signedInAs('trader');
+    const { token, record } = await t.root.auth.issueToken({ userId: trader.userId, name: 'ci', role: 'viewer' });
+    const [row] = await t.root.database.db.select().from(apiTokens).where(eq(apiTokens.id, record.id));
+    expect(row.tokenHash).toBe(hashToken(token));
+    expect(row.tokenHash).not.toContain(token);
+    expect(row.lastUsedAtMs).toBeNull();
+    const response = await whoAmI({ bearer: token });
+    expect(await response.json()).toEqual({ userId: trader.userId, email: trader.email, role: 'viewer', via: 'token' });
+    expect((await t.root.auth.tokens.list(trader.userId))[0].lastUsedAtMs).not.toBeNull();
+    await t.root.auth.tokens.revoke(record.id, Date.now());
+    expect((await whoAmI({ bearer: token })).status).toBe(401);
+  });
+
+  it('refuses a token above the owner role and caps a token when its owner is demoted', async () => {
+    const trader = await t.signedInAs('trader');
+    await expect(t.root.auth.issueToken({ userId: trader.userId, name: 'x', role: 'admin' })).rejects.toThrow('above its owner\'s role "trader"');
+    const { token } = await t.root.auth.issueToken({ userId: trader.userId, name: 'y', role: 'trader' });
+    await setUserRole[GATE].run(t.root, adminHeaders(), { userId: trader.userId, role: 'viewer' });
+    expect(((await (await whoAmI({ bearer: token })).json()) as { role: string }).role).toBe('viewer');
+  });
+
+  it('answers 401 to a malformed or unknown bearer token even alongside a valid cookie', async () => {
+    const response = await me[GATE].run(t.root, new Request(`${TEST_ORIGIN}/api/me`, { headers: { cookie: admin.cookie, authorization: 'Bearer aeth_unknown' } }), {});
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: { code: 'unauthorized:auth', message: 'sign in first' } });
+  });
+});
+
+describe('first-run setup', () => {
+  it('creates the first admin only while none exists, then answers 404', async () => {
+    const fresh = await createAuthTestRoot();
+    try {
+      const headers = new Headers({ origin: TEST_ORIGIN });
+      expect(await setupFirstAdmin[GATE].run(fresh.root, headers, { email: 'short@example.test', password: 'short' })).toMatchObject({
+        ok: false,
+        status: 400,
+        error: { code: 'bad_request:input', fieldErrors: { password: ['at least 10 characters'] } },
+      });
+      expect(await setupFirstAdmin[GATE].run(fresh.root, headers, { email: 'First@Example.test', password: TEST_PASSWORD })).toEqual({ ok: true, data: { email: 'first@example.test' } });
+      expect((await fresh.signIn('first@example.test', TEST_PASSWORD)).status).toBe(200);
+      expect(await setupFirstAdmin[GATE].run(fresh.root, headers, { email: 'second@example.test', password: TEST_PASSWORD })).toMatchObject({ ok: false, status: 404 });
+      expect(await fresh.root.auth.users.findByEmail('second@example.test')).toBeNull();
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('generates the auth secret and encryption key files with mode 0600 on first start', () => {
+    for (const name of ['auth-secret', 'encryption-key']) {
+      expect(statSync(path.join(t.dataDir, name)).mode & 0o777).toBe(0o600);
+    }
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * SettingsRepository contract: the drizzle adapter (PGlite and real PostgreSQL) and the in-memory
+ * one behave the same, and a trading-settings round trip through the engine survives a new engine.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSettingsRepository } from '../../db/repositories/settings-repository';
+import { createRiskStateRepository } from '../../db/repositories/risk-state-repository';
+import type { RiskStateRepository, SettingsRepository } from '../../engine/core/ports';
+import { createInMemoryCandleRepository, createInMemoryJournalRepository, createInMemoryRiskStateRepository, createInMemorySettingsRepository } from '../../engine/testing/in-memory-repositories';
+import { createManualClock, silentLogger } from '../../engine/core/clock';
+import { createTradingDesk } from '../../engine/desk/trading-desk';
+import { defaultTradingSettings } from '../../engine/settings/trading-settings';
+import { createPaperExchange } from '../../engine/execution/paper-exchange';
+import { createJournalWriter } from '../../engine/journal/journal-writer';
+import { TEST_DATABASE_BACKENDS } from '../support/ml-databases';
+
+interface Backend {
+  name: string;
+  open(): Promise<{ settings: SettingsRepository; riskState: RiskStateRepository; dispose(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  { name: 'in-memory', open: async () => ({ settings: createInMemorySettingsRepository(), riskState: createInMemoryRiskStateRepository(), dispose: async () => undefined }) },
+  ...TEST_DATABASE_BACKENDS.map((b) => ({
+    name: b.name,
+    async open() {
+      const { database, dispose } = await b.open();
+      return { settings: createSettingsRepository(database.db), riskState: createRiskStateRepository(database.db), dispose };
+    },
+  })),
+];
+
+const T0 = 1_704_067_200_000;
+
+describe.each(backends)('SettingsRepository on $name', (backend) => {
+  let repo: Awaited<ReturnType<Backend['open']>>;
+  beforeAll(async () => {
+    repo = await backend.open();
+  });
+  afterAll(async () => {
+    await repo.dispose();
+  });
+
+  it('returns null for a key never written', async () => {
+    expect(await repo.settings.get('missing')).toBeNull();
+  });
+
+  it('stores a JSON value and replaces it on the next put', async () => {
+    await repo.settings.put({ key: 'k', value: { a: 1, nested: { b: [1, 2] } }, updatedAtMs: T0, updatedBy: 'a@example.test' });
+    await repo.settings.put({ key: 'k', value: { a: 2 }, updatedAtMs: T0 + 1, updatedBy: null });
+    expect(await repo.settings.get('k')).toEqual({ key: 'k', value: { a: 2 }, updatedAtMs: T0 + 1, updatedBy: null });
+  });
+
+  it('keeps saved risk limits and a manual halt for the next engine', async () => {
+    const clock = createManualClock(T0);
+    const build = () => {
+      const journal = createInMemoryJournalRepository();
+      const exchange = createPaperExchange({ marketType: 'spot', initialBalance: 1_000, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 }, { clock });
+      return createTradingDesk({
+        clock,
+        logger: silentLogger,
+        candles: createInMemoryCandleRepository(),
+        journal,
+        journalWriter: createJournalWriter({ batchSize: 10 }, { repository: journal, logger: silentLogger }),
+        riskState: repo.riskState,
+        exchange,
+        account: { exchange, marketType: 'spot', marginMode: 'cross' },
+        settings: repo.settings,
+        newId: () => 'id',
+      });
+    };
+    const first = build();
+    const risk = { ...defaultTradingSettings().risk, maxDrawdownPct: 10 };
+    expect((await first.updateTradingSettings({ risk }, 'admin@example.test')).ok).toBe(true);
+    await first.halt('audit');
+    const second = build();
+    const status = await second.riskStatus();
+    expect(status).toMatchObject({ halted: true, haltReason: 'manual: audit', equity: 1_000 });
+    expect(status.limits.maxDrawdownPct).toBe(10);
+    // drawdown breaker: peak 1,000, trips at 900
+    expect(status.breakers[1]).toMatchObject({ tripEquity: 900, headroomEquity: 100 });
+  });
+});

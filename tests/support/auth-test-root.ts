@@ -1,0 +1,60 @@
+/**
+ * A real composition root for auth tests: embedded PGlite in a temp data dir, built with
+ * `buildRoot(config)`, plus helpers that create users and sign them in through the real
+ * `/api/auth` handler (so sessions are real rows and cookies are real Set-Cookie headers).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildRoot, type Root } from '../../app/_server/root';
+import { loadConfig } from '../../app/_server/config';
+import type { Role } from '../../app/_server/auth/roles';
+
+export const TEST_ORIGIN = 'http://localhost:3000';
+export const TEST_PASSWORD = 'correct-horse-battery';
+
+export interface AuthTestRoot {
+  root: Root;
+  dataDir: string;
+  /** Creates a user with `role` and returns a Cookie header value for a fresh session. */
+  signedInAs(role: Role, email?: string): Promise<{ cookie: string; userId: string; email: string }>;
+  signIn(email: string, password: string, origin?: string): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function createAuthTestRoot(env: Record<string, string> = {}): Promise<AuthTestRoot> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-auth-'));
+  const root = await buildRoot(loadConfig({ AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }, process.cwd()));
+  await root.start();
+  let client = 0;
+  // Each sign-in comes from its own client address, so better-auth's per-address rate limit
+  // (20 a minute) never interferes; the per-account lockout is what the tests exercise.
+  const signIn = (email: string, password: string, origin = TEST_ORIGIN) =>
+    root.auth.handleAuthRequest(
+      new Request(`${origin}/api/auth/sign-in/email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin, 'x-forwarded-for': `10.0.${Math.floor(++client / 250)}.${client % 250}` },
+        body: JSON.stringify({ email, password }),
+      }),
+    );
+  let counter = 0;
+  return {
+    root,
+    dataDir,
+    signIn,
+    async signedInAs(role, email = `${role}-${++counter}@example.test`) {
+      const user = await root.auth.createUser({ email, password: TEST_PASSWORD, role });
+      const response = await signIn(email, TEST_PASSWORD);
+      if (!response.ok) throw new Error(`sign-in of "${email}" failed with ${response.status}: ${await response.text()}`);
+      const cookie = response.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      return { cookie, userId: user.id, email };
+    },
+    async close() {
+      await root.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
