@@ -22,6 +22,8 @@ import { importCandles, type ImportCandlesResult } from './market/import-candles
 import { downloadCandles, type CandleSource, type DownloadCandlesRequest, type DownloadCandlesResult } from './market/download-candles';
 import { runBacktest, type BacktestResult } from './backtest/run-backtest';
 import type { VetoModel } from './decision/veto-model';
+import type { LiveSessionManager } from './live/live-session-manager';
+import type { LiveSessionState } from './live/live-session';
 import { createUnavailableModelAdmin, type ModelAdmin } from './ml/model-registry';
 import type { JobQueue, JobRequest, Ticket, TicketQuery } from './orchestrator/job-queue';
 import { createTradingDesk, type PaperAccount, type TradingDesk } from './desk/trading-desk';
@@ -55,6 +57,8 @@ export interface EngineDeps {
   journal: JournalRepository;
   riskState: RiskStateRepository;
   backtestRuns: BacktestRunRepository;
+  /** Live sessions (optional: tests and tools may run without). */
+  live?: LiveSessionManager;
   /** Unique ids for runs, trades and decisions. */
   newId: () => string;
   /** The deployed veto model, if any. */
@@ -78,6 +82,12 @@ export interface EngineDeps {
   notifier?: Notifier;
 }
 
+/** How to start: a server runs its background workers; a one-shot CLI command does not. */
+export interface EngineStartOptions {
+  /** Start the background workers (job runner, notifier). Default true. */
+  workers?: boolean;
+}
+
 /** Engine-wide settings. */
 export interface EngineConfig {
   journalBatchSize: number;
@@ -91,7 +101,7 @@ export const defaultEngineConfig: EngineConfig = { journalBatchSize: 500, journa
 export interface Engine extends TradingDesk {
   state(): EngineState;
   /** Starts background workers; idempotent (a second call while running does nothing). */
-  start(): Promise<void>;
+  start(options?: EngineStartOptions): Promise<void>;
   /** Flushes pending journal writes, stops workers, closes the exchange; idempotent. */
   stop(): Promise<void>;
   /** The journal writer (buffered, batched). */
@@ -113,6 +123,10 @@ export interface Engine extends TradingDesk {
   exportTrades(query: Omit<JournalQuery, 'cursor' | 'limit'>): AsyncIterable<TradeRecord>;
   /** Runs found still `running` at start (interrupted by a crash or kill) and marked failed. */
   interruptedRunsAtStart(): number;
+  /** Starts a live session (paper dry run unless live trading is enabled for the venue). @throws ValidationError. */
+  startLiveSession(request: unknown): Promise<LiveSessionState>;
+  stopLiveSession(id: string): Promise<LiveSessionState>;
+  listLiveSessions(): ReturnType<LiveSessionManager['list']>;
   /** Imports a CSV (or .csv.gz) file of candles; all-or-nothing. */
   importCandles(
     input: { file: string; key: MarketKey },
@@ -156,6 +170,11 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
   const journal = createJournalWriter({ batchSize: config.journalBatchSize }, { repository: deps.journal, logger: deps.logger });
   const workers = deps.workers ?? [];
   let interruptedRuns = 0;
+  const requireLive = (): LiveSessionManager => {
+    if (!deps.live) throw new Error('live sessions are not configured in this engine');
+    return deps.live;
+  };
+  let workersStarted = false;
   const events = createEngineEvents({ metrics: deps.metrics, notifier: deps.notifier, logger: deps.logger });
   const jobs = (): JobQueue => {
     if (!deps.jobs) throw new Error('this engine was built without a job queue');
@@ -167,7 +186,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     if (flushTimer) clearInterval(flushTimer);
     flushTimer = null;
     const errors: unknown[] = [];
-    for (const worker of [...workers].reverse()) {
+    for (const worker of workersStarted ? [...workers].reverse() : []) {
       try {
         await worker.stop();
       } catch (error) {
@@ -209,18 +228,21 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     ...desk,
     state: () => state,
     journal,
-    async start() {
+    async start(options: EngineStartOptions = {}) {
       if (state === EngineState.Running) return;
       if (state !== EngineState.Created) throw new Error(`engine cannot start from state "${state}"`);
       state = EngineState.Running;
       interruptedRuns = await deps.backtestRuns.markStaleRunningAsFailed('interrupted: the process stopped before the run finished');
       if (interruptedRuns > 0) deps.logger.warn({ runs: interruptedRuns }, 'backtest runs were interrupted by the last stop and are marked failed');
-      for (const worker of workers) await worker.start();
+      if (options.workers !== false) {
+        for (const worker of workers) await worker.start();
+        workersStarted = true;
+      }
       flushTimer = setInterval(() => {
         journal.flush().catch(() => undefined);
       }, config.journalFlushIntervalMs);
       flushTimer.unref?.();
-      deps.logger.info({ workers: workers.map((w) => w.name) }, 'engine started');
+      deps.logger.info({ workers: workersStarted ? workers.map((w) => w.name) : [] }, 'engine started');
     },
     stop() {
       if (state === EngineState.Created) {
@@ -253,6 +275,9 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     decisionChain: (tradeId) => loadDecisionChain(deps.journal, tradeId),
     exportTrades: (query) => deps.journal.iterTrades(query),
     interruptedRunsAtStart: () => interruptedRuns,
+    startLiveSession: (request) => requireLive().start(request),
+    stopLiveSession: (id) => requireLive().stop(id),
+    listLiveSessions: () => requireLive().list(),
     importCandles: (input, onProgress) => importCandles(input, { candles: deps.candles, onProgress }),
     downloadCandles: (request, source, onProgress) =>
       downloadCandles(request, { source, candles: deps.candles, onProgress, rateLimitMs: source.rateLimitMs }),

@@ -12,6 +12,7 @@ commands:
   download-candles --exchange binance --symbol BTC/USDT --timeframe 5m --since 2024-01-01 [--until 2024-02-01]
   backtest       --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
                  --strategies ma-crossover,rsi-mean-reversion [--config params.json] [--json]
+  live           run --exchange binance --symbol BTC/USDT --timeframe 5m --strategies ma-crossover [--live-trading] | list [--json]
   runs           [--limit 20] [--json]            list backtest runs, newest first
   metrics        --returns returns.csv --periods-per-year 365 [--risk-free 0] [--json]
   enqueue        --kind daily-snapshot [--params '{...}'] [--max-attempts 3] [--wait]
@@ -25,10 +26,14 @@ const io = {
   stderr: (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
 };
 
-async function withRoot(body: (root: Root) => Promise<number>): Promise<number> {
+/**
+ * Builds the application for one command. Background workers (the job runner, the notifier) stay
+ * off unless the command needs them (`enqueue --wait` runs its job in this process).
+ */
+async function withRoot(body: (root: Root) => Promise<number>, options: { workers?: boolean } = {}): Promise<number> {
   const root = await buildRoot(loadConfig(process.env, process.cwd()));
   try {
-    await root.start();
+    await root.start({ workers: options.workers ?? false });
     const interrupted = root.engine.interruptedRunsAtStart();
     if (interrupted > 0) {
       io.stderr(`note: ${interrupted} backtest run${interrupted === 1 ? ' was' : 's were'} interrupted before finishing (crash or kill) and ${interrupted === 1 ? 'is' : 'are'} now marked failed; see \`npm run cli -- runs\``);
@@ -54,6 +59,11 @@ async function main(argv: string[]): Promise<number> {
       const { runBacktestCommand } = await import('./commands/backtest');
       return withRoot((root) => runBacktestCommand(args, { runBacktest: root.engine.runBacktest, progressStream: process.stderr, ...io }));
     }
+    case 'live': {
+      const { runLiveCommand } = await import('./commands/live');
+      const untilInterrupted = () => new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      return withRoot((root) => runLiveCommand(args, { engine: root.engine, untilInterrupted, ...io }));
+    }
     case 'runs': {
       const { runRunsCommand } = await import('./commands/runs');
       return withRoot((root) => runRunsCommand(args, { listBacktestRuns: root.engine.listBacktestRuns, ...io }));
@@ -67,8 +77,9 @@ async function main(argv: string[]): Promise<number> {
     case 'jobs': {
       const { runEnqueueCommand, runJobsCommand } = await import('./commands/jobs');
       const run = command === 'enqueue' ? runEnqueueCommand : runJobsCommand;
-      return withRoot((root) =>
-        run(args, { enqueue: root.engine.enqueue, getTicket: root.engine.getTicket, listTickets: root.engine.listTickets, ...io }),
+      return withRoot(
+        (root) => run(args, { enqueue: root.engine.enqueue, getTicket: root.engine.getTicket, listTickets: root.engine.listTickets, ...io }),
+        { workers: command === 'enqueue' && args.includes('--wait') },
       );
     }
     case 'metrics': {

@@ -19,10 +19,16 @@ import { createModelRepository } from '@/db/repositories/model-repository';
 import { createModelRegistry } from '@/engine/ml/model-registry';
 import { createFsModelFileStore } from '@/engine/ml/model-file-store';
 import { createTrainHandlers } from '@/engine/ml/train-handlers';
-import { createEngine, type Engine } from '@/engine/engine';
+import { createEngine, type Engine, type EngineStartOptions } from '@/engine/engine';
 import { createPaperExchange } from '@/engine/execution/paper-exchange';
-import { DEFAULT_PAPER } from '@/engine/backtest/run-backtest';
-import type { Clock } from '@/engine/core/ports';
+import { DEFAULT_PAPER, DEFAULT_RISK } from '@/engine/backtest/run-backtest';
+import { createLiveSessionManager } from '@/engine/live/live-session-manager';
+import { createJournalWriter } from '@/engine/journal/journal-writer';
+import type { ClosedTrade } from '@/engine/loop/trading-loop';
+import { createCcxtExchange, type CcxtExchangeId } from '@/engine/execution/ccxt-exchange';
+import { createLiveSessionRepository } from '@/db/repositories/live-session-repository';
+import type { Clock, Logger } from '@/engine/core/ports';
+import { ValidationError } from '@/engine/core/errors';
 import { loadConfig, type AppConfig } from './config';
 import { buildJobs, type InngestRoot } from './jobs';
 import { createAuthKit, type AuthKit } from './auth/auth-kit';
@@ -60,14 +66,25 @@ export interface Root {
   readonly telemetry: PrometheusTelemetry;
   /** Notification channels, routing and the notifier worker. */
   readonly notifications: NotificationService;
-  /** Starts the engine and its workers; idempotent. */
-  start(): Promise<void>;
+  /** Starts the engine and (unless `workers: false`, as one-shot CLI commands ask) its workers; idempotent. */
+  start(options?: EngineStartOptions): Promise<void>;
   /** Flushes the journal, stops workers, closes the exchange and the database; idempotent. */
   stop(): Promise<void>;
   health(): Promise<Health>;
 }
 
 const systemClock: Clock = { nowMs: () => Date.now() };
+/** Public market data (no keys) from a ccxt venue, for live sessions' candle feeds. */
+function createPublicMarketData(exchangeId: string, logger: Logger) {
+  if (exchangeId !== 'binance' && exchangeId !== 'binanceusdm') {
+    throw new ValidationError('exchange', exchangeId, 'live market data is available for "binance" (spot) and "binanceusdm" (USD-M futures)');
+  }
+  return createCcxtExchange(
+    { exchangeId: exchangeId as CcxtExchangeId, marketType: exchangeId === 'binanceusdm' ? 'futures' : 'spot', retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } },
+    { clock: systemClock, logger },
+  );
+}
+
 /** Next.js bundles this module, so the migrations folder is resolved from the project directory. */
 const MIGRATIONS_FOLDER = path.join(process.cwd(), 'db/migrations');
 
@@ -102,10 +119,36 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
   const models = createModelRegistry({ repository: modelRepository, store: modelFiles, logger });
   await models.loadActiveOnStart();
   const trainHandlers = createTrainHandlers({ candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() });
+  // The paper account: live sessions trade on it in dry run; closed trades fan out to their sessions.
+  const paperTradeListeners: ((trade: ClosedTrade) => void)[] = [];
   const exchange = createPaperExchange(
     { ...DEFAULT_PAPER, marketType: config.marketType, initialBalance: config.initialBalance },
-    { clock },
+    { clock, listener: { onTradeClosed: (trade) => paperTradeListeners.forEach((listener) => listener(trade)) } },
   );
+  const live = createLiveSessionManager({
+    clock,
+    logger,
+    store: createLiveSessionRepository(database.db),
+    riskState,
+    feedFor: (exchangeId) => createPublicMarketData(exchangeId, logger),
+    paper: { exchange, account: exchange, simulator: exchange, onTradeClosed: (handler) => paperTradeListeners.push(handler) },
+    // Real-venue trading needs stored keys and an admin's explicit enablement; not wired yet (see README "Live sessions").
+    realVenueFor: async (exchangeId) => ({ ok: false, reason: `live trading on "${exchangeId}" is not enabled; sessions run as a paper dry run` }),
+    journal: createJournalWriter({ batchSize: 100 }, { repository: journal, logger }),
+    veto: () => models.activeVetoModel(),
+    newId: () => randomUUID(),
+    sleep: (ms, signal) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      }),
+    random: Math.random,
+    defaultRisk: DEFAULT_RISK,
+  });
+  const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const jobs = buildJobs(config, {
     db: database.db,
     clock,
@@ -128,7 +171,7 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
   const jobEvents = createEngineEvents({ metrics: telemetry.sink, notifier: notifications.notifier, logger });
   Object.assign(jobs.handlers, instrumentJobHandlers(jobs.handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }));
   const engine: Engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, jobs.runner], metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, jobs.runner, liveWorker], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
       account: { exchange, marketType: config.marketType, marginMode: 'cross' }, settings: createSettingsRepository(database.db), snapshots: createSnapshotRepository(database.db) },
     { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
   );
@@ -143,7 +186,7 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
     auth,
     telemetry,
     notifications,
-    start: () => engine.start(),
+    start: (options) => engine.start(options),
     stop() {
       stopped ??= (async () => {
         try {

@@ -3,32 +3,11 @@
  * status, whether it trades on a real venue) and each session's resume checkpoint.
  */
 import { desc, eq } from 'drizzle-orm';
-import type { LiveCheckpoint, LiveCheckpointStore } from '../../engine/live/live-session';
+import type { LiveCheckpoint } from '../../engine/live/live-session';
+import type { LiveSessionRecord, LiveSessionStore } from '../../engine/live/live-session-manager';
 import type { Db } from '../client';
 import { liveSessions } from '../schema';
 import { wrapDriver } from './sql-helpers';
-
-/** A stored live session. */
-export interface LiveSessionRecord {
-  id: string;
-  exchange: string;
-  symbol: string;
-  timeframe: string;
-  config: Record<string, unknown>;
-  status: string;
-  lastCandleMs: number | null;
-  liveTrading: boolean;
-  lastError: string | null;
-  startedAtMs: number | null;
-  updatedAtMs: number;
-}
-
-export interface LiveSessionRepository extends LiveCheckpointStore {
-  upsert(record: LiveSessionRecord): Promise<void>;
-  get(id: string): Promise<LiveSessionRecord | null>;
-  list(): Promise<LiveSessionRecord[]>;
-  setStatus(id: string, status: string, lastError: string | null, updatedAtMs: number): Promise<void>;
-}
 
 const toRecord = (r: typeof liveSessions.$inferSelect): LiveSessionRecord => ({
   id: r.id,
@@ -45,7 +24,7 @@ const toRecord = (r: typeof liveSessions.$inferSelect): LiveSessionRecord => ({
 });
 
 /** Builds the live session repository over a drizzle handle (PGlite or postgres.js). */
-export function createLiveSessionRepository(db: Db): LiveSessionRepository {
+export function createLiveSessionRepository(db: Db): LiveSessionStore {
   return {
     async upsert(record) {
       const { id: _id, ...update } = record;

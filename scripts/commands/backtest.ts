@@ -100,12 +100,13 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
   let started = false;
   try {
     const result = await services.runBacktest(request, (done, total) => {
-      if (!bar) return;
       if (!started) {
-        bar.start(total, 0);
         started = true;
+        // Without a terminal there is no bar: say once that the run is under way (logs, CI, tests).
+        if (bar) bar.start(total, 0);
+        else services.stderr(`backtest: simulating ${total} candles\n`);
       }
-      bar.update(done);
+      bar?.update(done);
     });
     bar?.stop();
     if (values.json) {

@@ -74,8 +74,13 @@ describe('backtest command', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
     delete env.DATABASE_URL;
     // Every decision journaled makes this run take many seconds: long enough to kill it midway.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...backtestArgs(['--decisions', 'all'])], { cwd: repo, env, stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 5_000));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...backtestArgs(['--decisions', 'all'])], { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Kill it one second after the simulation has started (the run row exists by then).
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('backtest: simulating')) setTimeout(resolve, 1_000);
+      });
+    });
     child.kill('SIGKILL');
     const signal = await new Promise((r) => child.on('exit', (_code, sig) => r(sig)));
     expect(signal).toBe('SIGKILL');

@@ -184,8 +184,9 @@ export function PriceChart({ stream }: { stream: ChartStream }) {
   const hidden = m ? m.decisions.filter((x) => x.outcome !== 'executed').length : 0;
   return (
     <figure style={{ margin: 0 }}>
-      <div ref={container} className="price-chart" data-testid="price-chart" role="img" aria-label={`Candlestick chart of ${stream.symbol} ${stream.timeframe} on ${stream.exchange}`} />
+      <div ref={container} className="price-chart" data-testid="price-chart" />
       <figcaption className="muted" data-testid="chart-summary" aria-live="polite">
+        <span className="visually-hidden">Candlestick chart of {stream.symbol} {stream.timeframe} on {stream.exchange}: </span>
         {candles.error ? (
           <span className="error">Could not load candles: {(candles.error as Error).message}</span>
         ) : d ? (

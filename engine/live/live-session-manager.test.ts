@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock, silentLogger } from '../core/clock';
+import { ValidationError } from '../core/errors';
+import type { Candle } from '../core/types';
+import { createPaperExchange } from '../execution/paper-exchange';
+import { createJournalWriter } from '../journal/journal-writer';
+import type { ClosedTrade } from '../loop/trading-loop';
+import { createInMemoryJournalRepository, createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
+import { createLiveSessionManager, type LiveSessionRecord, type LiveSessionStore } from './live-session-manager';
+import type { CandleFeed } from './live-session';
+
+const TF = 300_000;
+const T0 = Date.UTC(2024, 0, 1);
+const CANDLES: Candle[] = Array.from({ length: 600 }, (_, i) => {
+  const close = 100 * (1 + 0.05 * Math.sin(i / 15));
+  return { openTimeMs: T0 + i * TF, open: close, high: close * 1.001, low: close * 0.999, close, volume: 1_000 };
+});
+
+function memoryStore(): LiveSessionStore & { records: Map<string, LiveSessionRecord> } {
+  const records = new Map<string, LiveSessionRecord>();
+  return {
+    records,
+    async upsert(r) {
+      records.set(r.id, { ...r });
+    },
+    async get(id) {
+      return records.get(id) ?? null;
+    },
+    async list() {
+      return [...records.values()];
+    },
+    async setStatus(id, status, lastError, updatedAtMs) {
+      Object.assign(records.get(id)!, { status, lastError, updatedAtMs });
+    },
+    async load(id) {
+      const r = records.get(id);
+      return r && r.lastCandleMs !== null ? { sessionId: id, lastCandleMs: r.lastCandleMs, updatedAtMs: r.updatedAtMs } : null;
+    },
+    async save(c) {
+      Object.assign(records.get(c.sessionId)!, { lastCandleMs: c.lastCandleMs, updatedAtMs: c.updatedAtMs });
+    },
+  };
+}
+
+function manager(store = memoryStore(), startAt = T0 + 400 * TF + 1_000) {
+  const clock = createManualClock(startAt);
+  const feed: CandleFeed = {
+    async fetchOhlcv(_s, _t, since = 0, limit = 500) {
+      return CANDLES.filter((c) => c.openTimeMs >= since && c.openTimeMs <= clock.nowMs()).slice(0, limit);
+    },
+  };
+  const handlers: ((t: ClosedTrade) => void)[] = [];
+  const paper = createPaperExchange(
+    { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 10, spreadBps: 2, slippageBps: 2, maxVolumeShare: 1 },
+    { clock, listener: { onTradeClosed: (t) => handlers.forEach((h) => h(t)) } },
+  );
+  const m = createLiveSessionManager({
+    clock,
+    logger: silentLogger,
+    store,
+    riskState: createInMemoryRiskStateRepository(),
+    feedFor: () => feed,
+    paper: { exchange: paper, account: paper, simulator: paper, onTradeClosed: (h) => handlers.push(h) },
+    realVenueFor: async (exchange) => ({ ok: false, reason: `no API keys are stored for "${exchange}"; an admin must add them and enable live trading` }),
+    journal: createJournalWriter({ batchSize: 100 }, { repository: createInMemoryJournalRepository(), logger: silentLogger }),
+    veto: () => null,
+    newId: () => 'id',
+    // Sessions wait for the next candle until stopped.
+    sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+    random: () => 0.5,
+    defaultRisk: { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 90, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25 },
+  });
+  return { m, store, clock };
+}
+
+const request = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', strategies: ['ma-crossover'] };
+
+describe('live session manager', () => {
+  it('starts one dry-run session per market, stores it, and stops it', async () => {
+    const { m, store } = manager();
+    const state = await m.start(request);
+    expect(state).toMatchObject({ id: 'live:binance:BTC/USDT:5m', status: 'running', lastCandleMs: T0 + 399 * TF });
+    const again = await m.start(request);
+    expect(again.id).toBe(state.id);
+    expect(store.records.get(state.id)).toMatchObject({ status: 'running', liveTrading: false, symbol: 'BTC/USDT' });
+    const listed = await m.list();
+    expect(listed).toHaveLength(1);
+    expect(listed[0].state?.status).toBe('running');
+    const stopped = await m.stop(state.id);
+    expect(stopped.status).toBe('stopped');
+    expect(store.records.get(state.id)?.status).toBe('stopped');
+  });
+
+  it('resumes the sessions that were running when the process stopped', async () => {
+    const first = manager();
+    await first.m.start(request);
+    await first.m.stopAll();
+    expect(first.store.records.get('live:binance:BTC/USDT:5m')?.status).toBe('running');
+    const second = manager(first.store, T0 + 420 * TF + 1_000);
+    expect(await second.m.resumeAll()).toBe(1);
+    const [session] = await second.m.list();
+    expect(session.state?.status).toBe('running');
+    await second.m.stopAll();
+  });
+
+  it('refuses bad requests naming the field, and live trading without an enabled venue', async () => {
+    const { m, store } = manager();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ strategies: ['moon'] }, 'strategies.0'],
+      [{ symbol: 'btc-usdt' }, 'symbol'],
+      [{ timeframe: '7m' }, 'timeframe'],
+      [{ liveTrading: true }, 'liveTrading'],
+    ];
+    for (const [patch, field] of cases) {
+      const error = await m.start({ ...request, ...patch }).catch((e: unknown) => e);
+      expect(error, JSON.stringify(patch)).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toBe(field);
+    }
+    const live = (await m.start({ ...request, liveTrading: true }).catch((e: unknown) => e)) as Error;
+    expect(live.message).toContain('no API keys are stored for "binance"; an admin must add them and enable live trading');
+    expect(store.records.size).toBe(0);
+  });
+});

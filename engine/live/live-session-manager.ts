@@ -1,0 +1,230 @@
+/**
+ * Starts, stops, lists and resumes live sessions (one per exchange/symbol/timeframe). Sessions run
+ * on the PaperExchange (dry run) unless a real venue is provided for the exchange and the request
+ * asks for live trading. Session records and checkpoints persist through `LiveSessionStore`, so a
+ * restarted server resumes every session that was running, after its last processed candle.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../core/errors';
+import type { Clock, Logger, RiskStateRepository } from '../core/ports';
+import { TIMEFRAME_MS, type MarketKey, type Timeframe } from '../core/types';
+import { resolveFusionConfig } from '../decision/signal-fusion';
+import type { VetoModel } from '../decision/veto-model';
+import type { Exchange } from '../execution/exchange';
+import type { JournalWriter } from '../journal/journal-writer';
+import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
+import { createRiskEngine, type RiskConfig } from '../risk/risk-engine';
+import { STRATEGY_NAMES } from '../strategies/registry';
+import { createLiveSession, type CandleFeed, type LiveCheckpointStore, type LiveSession, type LiveSessionState } from './live-session';
+
+/** A stored live session. */
+export interface LiveSessionRecord {
+  id: string;
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  config: Record<string, unknown>;
+  status: string;
+  lastCandleMs: number | null;
+  liveTrading: boolean;
+  lastError: string | null;
+  startedAtMs: number | null;
+  updatedAtMs: number;
+}
+
+/** Session records plus checkpoints. */
+export interface LiveSessionStore extends LiveCheckpointStore {
+  upsert(record: LiveSessionRecord): Promise<void>;
+  get(id: string): Promise<LiveSessionRecord | null>;
+  list(): Promise<LiveSessionRecord[]>;
+  setStatus(id: string, status: string, lastError: string | null, updatedAtMs: number): Promise<void>;
+}
+
+/** What an operator asks for. */
+export const liveSessionRequestSchema = z.object({
+  exchange: z.string().min(1),
+  symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
+  timeframe: z.string().refine((t) => Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, t), { message: `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}` }),
+  strategies: z.array(z.enum(STRATEGY_NAMES)).min(1, 'expected at least one strategy'),
+  params: z.record(z.string(), z.unknown()).default({}),
+  fusion: z.record(z.string(), z.unknown()).default({}),
+  risk: z.record(z.string(), z.unknown()).default({}),
+  decisionDetail: z.enum(['all', 'signals', 'off']).default('signals'),
+  /** Trade on the real venue instead of the paper dry run (needs stored keys and an enabled account). */
+  liveTrading: z.boolean().default(false),
+});
+export type LiveSessionRequest = z.input<typeof liveSessionRequestSchema>;
+
+/** A real venue for an exchange, when an admin has stored keys and enabled live trading; else a reason. */
+export type RealVenue = { ok: true; exchange: Exchange; account: AccountView } | { ok: false; reason: string };
+
+export interface LiveSessionManagerDeps {
+  clock: Clock;
+  logger: Logger;
+  store: LiveSessionStore;
+  riskState: RiskStateRepository;
+  /** Public market data for an exchange (ccxt, no keys). */
+  feedFor(exchange: string): CandleFeed;
+  /** The paper account sessions trade on in dry run. */
+  paper: { exchange: Exchange; account: AccountView; simulator: CandleSimulator; onTradeClosed(handler: (t: ClosedTrade) => void): void };
+  realVenueFor(exchange: string): Promise<RealVenue>;
+  journal: JournalWriter;
+  veto: () => VetoModel | null;
+  newId: () => string;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random: () => number;
+  defaultRisk: RiskConfig;
+}
+
+export interface LiveSessionManager {
+  /** Starts a session (or returns the running one for the same market). @throws ValidationError for bad requests. */
+  start(request: unknown): Promise<LiveSessionState>;
+  stop(id: string): Promise<LiveSessionState>;
+  /** Every stored session, with the in-memory state of running ones. */
+  list(): Promise<(LiveSessionRecord & { state: LiveSessionState | null })[]>;
+  /** Resumes sessions stored as running (after a restart). */
+  resumeAll(): Promise<number>;
+  stopAll(): Promise<void>;
+}
+
+const sessionIdOf = (m: MarketKey) => `live:${m.exchange}:${m.symbol}:${m.timeframe}`;
+
+function parseRequest(input: unknown) {
+  const parsed = liveSessionRequestSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue.path.join('.') || 'request';
+  const value = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[String(k)] : undefined), input);
+  throw new ValidationError(field, value, issue.message);
+}
+
+/** Creates the manager. */
+export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSessionManager {
+  const running = new Map<string, LiveSession>();
+  let shuttingDown = false;
+  const tradeHandlers = new Map<string, (t: ClosedTrade) => void>();
+  deps.paper.onTradeClosed((t) => {
+    for (const [id, handler] of tradeHandlers) if (id.includes(`:${t.symbol}:`)) handler(t);
+  });
+
+  async function launch(request: ReturnType<typeof parseRequest>): Promise<LiveSessionState> {
+    const market: MarketKey = { exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe as Timeframe };
+    const id = sessionIdOf(market);
+    const existing = running.get(id);
+    if (existing) return existing.state();
+    let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null } = { ...deps.paper };
+    if (request.liveTrading) {
+      const real = await deps.realVenueFor(request.exchange);
+      if (!real.ok) throw new ValidationError('liveTrading', true, real.reason);
+      venue = { exchange: real.exchange, account: real.account, simulator: null };
+    }
+    const weights = Object.fromEntries(request.strategies.map((s) => [s, 1]));
+    const fusion = resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[market.timeframe], ...request.fusion } as never);
+    const risk = createRiskEngine({ ...deps.defaultRisk, ...request.risk, accountId: id } as RiskConfig, { clock: deps.clock });
+    const session = createLiveSession(
+      {
+        id,
+        market,
+        strategies: request.strategies.map((name) => ({ name, params: request.params[name] ?? {} })),
+        fusion,
+        decisionDetail: request.decisionDetail,
+        allowShort: false,
+      },
+      {
+        clock: deps.clock,
+        logger: deps.logger,
+        feed: deps.feedFor(market.exchange),
+        exchange: venue.exchange,
+        account: venue.account,
+        simulator: venue.simulator,
+        risk,
+        riskState: deps.riskState,
+        checkpoints: deps.store,
+        journal: deps.journal,
+        veto: deps.veto(),
+        newId: deps.newId,
+        sleep: deps.sleep,
+        random: deps.random,
+        onTradeClosedHook: (handler) => tradeHandlers.set(id, handler),
+      },
+    );
+    const now = deps.clock.nowMs();
+    const previous = await deps.store.get(id);
+    await deps.store.upsert({
+      id,
+      exchange: market.exchange,
+      symbol: market.symbol,
+      timeframe: market.timeframe,
+      config: request as unknown as Record<string, unknown>,
+      status: 'starting',
+      lastCandleMs: previous?.lastCandleMs ?? null,
+      liveTrading: request.liveTrading,
+      lastError: null,
+      startedAtMs: now,
+      updatedAtMs: now,
+    });
+    running.set(id, session);
+    try {
+      await session.start();
+    } catch (error) {
+      running.delete(id);
+      tradeHandlers.delete(id);
+      const message = error instanceof Error ? error.message : String(error);
+      await deps.store.setStatus(id, 'stopped', message, deps.clock.nowMs());
+      throw error;
+    }
+    await deps.store.setStatus(id, 'running', null, deps.clock.nowMs());
+    void session.done().then(async () => {
+      const end = session.state();
+      running.delete(id);
+      tradeHandlers.delete(id);
+      if (shuttingDown && end.status === 'stopped') return; // stays `running` in the store: resumed on the next start
+      await deps.store.setStatus(id, end.status, end.lastError, deps.clock.nowMs()).catch(() => undefined);
+    });
+    deps.logger.info({ session: id, liveTrading: request.liveTrading }, 'live session started');
+    return session.state();
+  }
+
+  async function stopOne(id: string): Promise<LiveSessionState> {
+    const session = running.get(id);
+    if (!session) {
+      const record = await deps.store.get(id);
+      if (!record) throw new ValidationError('id', id, 'no live session has this id');
+      if (record.status === 'running') await deps.store.setStatus(id, 'stopped', null, deps.clock.nowMs());
+      return { id, market: { exchange: record.exchange, symbol: record.symbol, timeframe: record.timeframe as Timeframe }, status: 'stopped', lastCandleMs: record.lastCandleMs, candlesProcessed: 0, reconnects: 0, lastError: record.lastError };
+    }
+    await session.stop();
+    running.delete(id);
+    await deps.store.setStatus(id, 'stopped', null, deps.clock.nowMs());
+    return session.state();
+  }
+
+  return {
+    start: async (input) => launch(parseRequest(input)),
+    stop: stopOne,
+    async list() {
+      const records = await deps.store.list();
+      return records.map((r) => ({ ...r, state: running.get(r.id)?.state() ?? null }));
+    },
+    async resumeAll() {
+      shuttingDown = false;
+      let resumed = 0;
+      for (const record of await deps.store.list()) {
+        if (!['running', 'starting', 'reconnecting'].includes(record.status) || running.has(record.id)) continue;
+        try {
+          await launch(parseRequest(record.config));
+          resumed++;
+        } catch (error) {
+          deps.logger.error({ session: record.id, err: error }, 'could not resume live session');
+        }
+      }
+      return resumed;
+    },
+    async stopAll() {
+      // Stopped by the process, not by an operator: keep them marked running so the next start resumes them.
+      shuttingDown = true;
+      await Promise.all([...running.values()].map((s) => s.stop()));
+      running.clear();
+    },
+  };
+}

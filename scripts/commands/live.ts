@@ -1,0 +1,78 @@
+/**
+ * `live`: live sessions from the command line.
+ *   live run  --exchange binance --symbol BTC/USDT --timeframe 5m --strategies ma-crossover[,..] [--live-trading]
+ *             runs a session in this process until Ctrl-C (paper dry run unless --live-trading)
+ *   live list [--json]
+ * Exit codes: 0 done, 1 failure, 2 bad input.
+ */
+import { parseArgs } from 'node:util';
+import { ValidationError } from '../../engine/core/errors';
+import type { Engine } from '../../engine/engine';
+
+export const LIVE_USAGE = `usage: npm run cli -- live run --exchange binance --symbol BTC/USDT --timeframe 5m --strategies ma-crossover [--live-trading]
+       npm run cli -- live list [--json]`;
+
+export interface LiveCommandServices {
+  engine: Pick<Engine, 'startLiveSession' | 'stopLiveSession' | 'listLiveSessions'>;
+  stdout(s: string): void;
+  stderr(s: string): void;
+  /** Resolves when the operator asks to stop (Ctrl-C). */
+  untilInterrupted(): Promise<void>;
+}
+
+export async function runLiveCommand(args: string[], services: LiveCommandServices): Promise<number> {
+  const [sub, ...rest] = args;
+  const usage = (message: string) => {
+    services.stderr(`live: ${message}\n${LIVE_USAGE}`);
+    return 2;
+  };
+  if (sub === 'list') {
+    const sessions = await services.engine.listLiveSessions();
+    if (rest.includes('--json')) services.stdout(JSON.stringify(sessions, null, 2));
+    else if (sessions.length === 0) services.stdout('no live sessions yet; start one with `npm run cli -- live run ...`');
+    else
+      for (const s of sessions) {
+        const last = s.lastCandleMs === null ? 'no candle yet' : `last candle ${new Date(s.lastCandleMs).toISOString()}`;
+        services.stdout(`${s.id}  ${s.status.padEnd(12)} ${s.liveTrading ? 'LIVE' : 'paper'}  ${last}${s.lastError ? `  error: ${s.lastError}` : ''}`);
+      }
+    return 0;
+  }
+  if (sub !== 'run') return usage(`unknown subcommand "${sub ?? ''}"`);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        exchange: { type: 'string' },
+        symbol: { type: 'string' },
+        timeframe: { type: 'string' },
+        strategies: { type: 'string' },
+        'live-trading': { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  for (const flag of ['exchange', 'symbol', 'timeframe', 'strategies'] as const) if (!values[flag]) return usage(`missing --${flag}`);
+  try {
+    const state = await services.engine.startLiveSession({
+      exchange: values.exchange,
+      symbol: values.symbol,
+      timeframe: values.timeframe,
+      strategies: values.strategies!.split(',').map((s) => s.trim()),
+      liveTrading: values['live-trading'],
+    });
+    services.stdout(`live session ${state.id} ${state.status} (${values['live-trading'] ? 'LIVE trading' : 'paper dry run'}); Ctrl-C stops it`);
+    await services.untilInterrupted();
+    const end = await services.engine.stopLiveSession(state.id);
+    services.stdout(`live session ${end.id} stopped after ${end.candlesProcessed} candles`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      services.stderr(`live: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
