@@ -73,6 +73,8 @@ export const trades = pgTable(
     index('trades_strategy_exit_idx').on(t.strategy, t.exitTimeMs, t.id),
     index('trades_run_exit_idx').on(t.runId, t.exitTimeMs, t.id),
     index('trades_exit_idx').on(t.exitTimeMs, t.id),
+    // The journal's "sort by PnL" keyset pages.
+    index('trades_pnl_idx').on(t.realizedPnl, t.id),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "trades_pnl_idx" ON "trades" USING btree ("realized_pnl","id");
