@@ -125,6 +125,27 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
     { ...DEFAULT_PAPER, marketType: config.marketType, initialBalance: config.initialBalance },
     { clock, listener: { onTradeClosed: (trade) => paperTradeListeners.forEach((listener) => listener(trade)) } },
   );
+  const jobs = buildJobs(config, {
+    db: database.db,
+    clock,
+    logger,
+    journal,
+    exchange,
+    newId: () => randomUUID(),
+    runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
+    extraHandlers: trainHandlers,
+  });
+  // Metrics: one registry per root. Notifications: settings in a file under the data dir.
+  const telemetry = createPrometheusTelemetry({ logger, jobQueueDepth: () => jobQueueDepth(engine) });
+  const notifications = await createNotificationService({
+    store: createFileNotificationSettingsStore(path.join(config.dataDir, NOTIFICATION_SETTINGS_FILE)),
+    clock,
+    logger,
+    metrics: telemetry.sink,
+  });
+  // Both runners (in-process and Inngest) read this one handlers object: wrapping it in place times every job and reports failures.
+  const jobEvents = createEngineEvents({ metrics: telemetry.sink, notifier: notifications.notifier, logger });
+  Object.assign(jobs.handlers, instrumentJobHandlers(jobs.handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }));
   const live = createLiveSessionManager({
     clock,
     logger,
@@ -147,29 +168,9 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
       }),
     random: Math.random,
     defaultRisk: DEFAULT_RISK,
+    events: jobEvents,
   });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
-  const jobs = buildJobs(config, {
-    db: database.db,
-    clock,
-    logger,
-    journal,
-    exchange,
-    newId: () => randomUUID(),
-    runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
-    extraHandlers: trainHandlers,
-  });
-  // Metrics: one registry per root. Notifications: settings in a file under the data dir.
-  const telemetry = createPrometheusTelemetry({ logger, jobQueueDepth: () => jobQueueDepth(engine) });
-  const notifications = await createNotificationService({
-    store: createFileNotificationSettingsStore(path.join(config.dataDir, NOTIFICATION_SETTINGS_FILE)),
-    clock,
-    logger,
-    metrics: telemetry.sink,
-  });
-  // Both runners (in-process and Inngest) read this one handlers object: wrapping it in place times every job and reports failures.
-  const jobEvents = createEngineEvents({ metrics: telemetry.sink, notifier: notifications.notifier, logger });
-  Object.assign(jobs.handlers, instrumentJobHandlers(jobs.handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }));
   const engine: Engine = createEngine(
     { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, jobs.runner, liveWorker], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
       account: { exchange, marketType: config.marketType, marginMode: 'cross' }, settings: createSettingsRepository(database.db), snapshots: createSnapshotRepository(database.db) },

@@ -14,6 +14,7 @@ import type { Exchange } from '../execution/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
 import { createRiskEngine, type RiskConfig } from '../risk/risk-engine';
+import type { EngineEvents } from '../telemetry/engine-events';
 import { STRATEGY_NAMES } from '../strategies/registry';
 import { createLiveSession, type CandleFeed, type LiveCheckpointStore, type LiveSession, type LiveSessionState } from './live-session';
 
@@ -74,6 +75,7 @@ export interface LiveSessionManagerDeps {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   random: () => number;
   defaultRisk: RiskConfig;
+  events?: EngineEvents;
 }
 
 export interface LiveSessionManager {
@@ -145,6 +147,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         newId: deps.newId,
         sleep: deps.sleep,
         random: deps.random,
+        events: deps.events,
         onTradeClosedHook: (handler) => tradeHandlers.set(id, handler),
       },
     );

@@ -22,6 +22,7 @@ import type { Exchange } from '../execution/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import { createTradingLoop, type AccountView, type CandleSimulator, type ClosedTrade, type DecisionDetail, type TradingLoop } from '../loop/trading-loop';
 import type { RiskEngine } from '../risk/risk-engine';
+import type { EngineEvents } from '../telemetry/engine-events';
 import { createStrategy } from '../strategies/registry';
 
 /** Where closed candles come from (a ccxt venue's public OHLCV, or a test feed). */
@@ -87,6 +88,8 @@ export interface LiveSessionDeps {
   /** Waits `ms` or until the signal aborts (resolves either way). */
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   random: () => number;
+  /** Metrics and notifications for orders, denials, breakers and halts. */
+  events?: EngineEvents;
   /** Called with each round trip the venue closes (the session wires the paper listener here). */
   onTradeClosedHook?: (handler: (trade: ClosedTrade) => void) => void;
 }
@@ -155,6 +158,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
       journal: deps.journal,
       veto: deps.veto,
       newId: deps.newId,
+      events: deps.events,
     },
   );
   deps.onTradeClosedHook?.((trade) => loop.onTradeClosed(trade));
@@ -238,6 +242,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
         if (error instanceof ExchangeError && error.failure === 'fatal') {
           const reason = `venue error: ${error.message}`;
           deps.risk.halt(reason);
+          deps.events?.onHalt(reason, deps.clock.nowMs());
           await deps.riskState.save(deps.risk.state()).catch(() => undefined);
           state.status = LiveSessionStatus.Halted;
           state.lastError = error.message;
