@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateMetaOf, type RouteGateMeta } from '../../app/_server/auth/gate';
 import * as metricsRoute from '../../app/api/metrics/route';
 import * as notificationsRoute from '../../app/api/notifications/route';
+import * as healthRoute from '../../app/api/health/route';
+import * as webhookRoute from '../../app/api/webhooks/[id]/route';
 import { createAuthTestRoot, type AuthTestRoot } from '../support/auth-test-root';
 import { startFakeHttpService, type FakeHttpService } from '../support/fake-http-service';
 
@@ -48,6 +50,18 @@ describe('GET /api/metrics', () => {
     const response = await run(metricsRoute.GET, new Request(`${ORIGIN}/api/metrics`, { headers: { authorization: `Bearer ${token}` } }));
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('aethelred_http_request_duration_seconds_count{route="/api/metrics",method="GET",status="200"}');
+  });
+});
+
+describe('every gated route', () => {
+  it('answers with a request id (honouring the caller\'s) and lands in the latency histogram under its route pattern', async () => {
+    const health = await run(healthRoute.GET, new Request(`${ORIGIN}/api/health`, { headers: { 'x-request-id': 'req-42' } }));
+    expect(health.headers.get('x-request-id')).toBe('req-42');
+    const webhook = await (gateMetaOf(webhookRoute.POST) as RouteGateMeta).run(app.root, new Request(`${ORIGIN}/api/webhooks/wh-unknown`, { method: 'POST', body: '{}' }), { id: 'wh-unknown' });
+    expect(webhook.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const text = await app.root.telemetry.metricsText();
+    expect(text).toContain(`aethelred_http_request_duration_seconds_count{route="/api/health",method="GET",status="${health.status}"} 1`);
+    expect(text).toContain(`aethelred_http_request_duration_seconds_count{route="/api/webhooks/[id]",method="POST",status="${webhook.status}"} 1`);
   });
 });
 

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ActorKind, AuditOutcome } from '@/db/repositories/audit-repository';
 import type { Root } from '../root';
+import { withRequestTelemetry } from '../telemetry/request-logger';
 import { AppError, errorBody, errorResponse, toAppError, type ErrorBody } from './app-error';
 import type { Actor } from './auth-kit';
 import { roleAtLeast, type Role } from './roles';
@@ -81,6 +82,15 @@ export type GateMeta = RouteGateMeta | ActionGateMeta;
 type NextRouteContext = { params: Promise<Record<string, string | string[]>> };
 export type GatedRoute = ((request: Request, context: NextRouteContext) => Promise<Response>) & { [GATE]: RouteGateMeta };
 export type GatedAction<T> = ((input: unknown) => Promise<ActionResult<T>>) & { [GATE]: ActionGateMeta };
+
+/** The route's path with its dynamic segments named (`/api/webhooks/[id]`), so metric labels stay few. */
+function routePatternOf(request: Request, params: Record<string, string>): string {
+  let path = new URL(request.url).pathname;
+  for (const [name, value] of Object.entries(params)) {
+    if (value) path = path.split('/').map((segment) => (decodeURIComponent(segment) === value ? `[${name}]` : segment)).join('/');
+  }
+  return path;
+}
 
 /** The gate metadata of an export, or null when it did not pass through the gate. */
 export function gateMetaOf(value: unknown): GateMeta | null {
@@ -201,13 +211,15 @@ export function route<S extends z.ZodType | undefined = undefined>(
   spec: GateSpec<S>,
   body: (ctx: RouteContext<InputOf<S>>) => Promise<Response | unknown>,
 ): GatedRoute {
-  const run = async (root: Root, request: Request, params: Record<string, string>): Promise<Response> => {
-    const result = await guarded(root, spec, request.headers, () => (spec.input ? readRequestInput(request) : Promise.resolve(undefined)), params, (ctx) =>
-      body({ ...ctx, request, params }),
-    );
-    if (!result.ok) return errorResponse(result.error);
-    return result.value instanceof Response ? result.value : Response.json(result.value ?? null);
-  };
+  const run = async (root: Root, request: Request, params: Record<string, string>): Promise<Response> =>
+    // Every request: a request id on its log lines and response, and its latency in the HTTP histogram.
+    withRequestTelemetry(request, routePatternOf(request, params), { logger: root.logger, observeHttp: root.telemetry?.observeHttp }, async () => {
+      const result = await guarded(root, spec, request.headers, () => (spec.input ? readRequestInput(request) : Promise.resolve(undefined)), params, (ctx) =>
+        body({ ...ctx, request, params }),
+      );
+      if (!result.ok) return errorResponse(result.error);
+      return result.value instanceof Response ? result.value : Response.json(result.value ?? null);
+    });
   const handler = async (request: Request, context: NextRouteContext) => {
     let root: Root;
     try {
