@@ -61,3 +61,16 @@ describe('configuration', () => {
     );
   });
 });
+
+describe('server action form input', () => {
+  it('keeps repeated checkbox values as an array and drops Next action keys', async () => {
+    const { formDataToObject } = await import('./auth/gate');
+    const form = new FormData();
+    form.append('$ACTION_ID_abc', '');
+    form.append('symbol', 'BTC/USDT');
+    form.append('strategies', 'ma-crossover');
+    form.append('strategies', 'ema-trend');
+    form.append('strategies', 'donchian-breakout');
+    expect(formDataToObject(form)).toEqual({ symbol: 'BTC/USDT', strategies: ['ma-crossover', 'ema-trend', 'donchian-breakout'] });
+  });
+});

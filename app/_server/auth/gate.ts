@@ -83,6 +83,17 @@ type NextRouteContext = { params: Promise<Record<string, string | string[]>> };
 export type GatedRoute = ((request: Request, context: NextRouteContext) => Promise<Response>) & { [GATE]: RouteGateMeta };
 export type GatedAction<T> = ((input: unknown) => Promise<ActionResult<T>>) & { [GATE]: ActionGateMeta };
 
+/** FormData as a plain object; a key sent more than once (checkboxes) becomes an array. Next's `$ACTION` keys are dropped. */
+export function formDataToObject(form: FormData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of form.entries()) {
+    if (key.startsWith('$ACTION')) continue;
+    const previous = out[key];
+    out[key] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+  }
+  return out;
+}
+
 /** The route's path with its dynamic segments named (`/api/webhooks/[id]`), so metric labels stay few. */
 function routePatternOf(request: Request, params: Record<string, string>): string {
   let path = new URL(request.url).pathname;
@@ -244,7 +255,7 @@ export function action<S extends z.ZodType | undefined, T>(
   body: (ctx: ActionContext<InputOf<S>>) => Promise<T>,
 ): GatedAction<T> {
   const run = async (root: Root, headers: Headers, raw: unknown): Promise<ActionResult<T>> => {
-    const input = raw instanceof FormData ? Object.fromEntries([...raw.entries()].filter(([k]) => !k.startsWith('$ACTION'))) : raw;
+    const input = raw instanceof FormData ? formDataToObject(raw) : raw;
     const result = await guarded(root, spec, headers, async () => input ?? {}, {}, body);
     if (result.ok) return { ok: true, data: result.value };
     return { ok: false, status: result.error.status, ...errorBody(result.error) };
