@@ -30,6 +30,8 @@ export default async function globalSetup() {
   if (!fs.existsSync(path.join('.next', 'BUILD_ID'))) {
     throw new Error('no production build found: run `npm run build` before the e2e tests');
   }
+  const taken = await fetch(`http://127.0.0.1:${env.E2E_PORT}/api/health`).then(() => true, () => false);
+  if (taken) throw new Error(`port ${env.E2E_PORT} is already serving something (an old server?): stop it or set E2E_PORT`);
   const server = spawn(path.join('node_modules', '.bin', 'next'), ['start', '-p', env.E2E_PORT, '-H', '127.0.0.1'], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -11,6 +11,7 @@ const PAGES = [
   { name: 'backtests', path: '/backtests' },
   { name: 'strategies', path: '/strategies' },
   { name: 'what-if', path: '/what-if' },
+  { name: 'live', path: '/live' },
   { name: 'jobs', path: '/jobs' },
   { name: 'models', path: '/models' },
   { name: 'admin-users', path: '/admin/users' },
@@ -106,7 +107,7 @@ test('the overview shows empty states and the risk state before anything has tra
 test('the chart loads the imported candles through the candle window route', async ({ page }) => {
   await signIn(page, 'viewer');
   await page.goto('/chart');
-  await expect(page.getByTestId('chart-summary')).toContainText('12 bars of 5 min');
+  await expect(page.getByTestId('chart-summary')).toContainText('12 bars of 5 min from');
   await expect(page.locator('[data-testid="price-chart"] canvas').first()).toBeVisible();
 });
 

@@ -36,7 +36,7 @@ export function OverviewLive({ initial }: { initial: AccountOverview }) {
             ['Win rate', fmtPct(m.winRatePct, 1)],
             ['Expectancy (R)', fmtNumber(m.expectancy)],
             ['Exposure', fmtPct(m.exposurePct, 1)],
-            ['Turnover', `${fmtNumber(m.turnover)}×`],
+            ['Turnover', Number.isFinite(m.turnover) ? `${fmtNumber(m.turnover)}×` : fmtNumber(null)],
             ['PnL today', fmtNumber(m.pnlToday)],
           ].map(([label, value]) => (
             <div key={label}>
@@ -56,7 +56,7 @@ export function OverviewLive({ initial }: { initial: AccountOverview }) {
         <figure className="card" style={{ margin: 0 }}>
           <figcaption>
             <h2>Equity</h2>
-            <p className="muted">{curve.length} points from {o.equitySource === 'snapshots' ? 'daily account snapshots' : 'closed trades'}; last {fmtNumber(curve[curve.length - 1]?.equity ?? null)}.</p>
+            <p className="muted">{curve.length} {curve.length === 1 ? 'point' : 'points'} from {o.equitySource === 'snapshots' ? 'daily account snapshots' : 'closed trades'}; last {fmtNumber(curve[curve.length - 1]?.equity ?? null)}.</p>
           </figcaption>
           <div className="chart-box" role="img" aria-label={`Equity curve with ${curve.length} points`}>
             <ResponsiveContainer width="100%" height="100%">

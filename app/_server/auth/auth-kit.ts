@@ -79,6 +79,13 @@ function createRateLimitStore(nowMs: () => number) {
   };
 }
 
+/** The origins of the request's own host (http and https: TLS may end at a proxy in front). */
+export function sameOriginOf(request: Request | undefined): string[] {
+  const host = request?.headers.get('x-forwarded-host') ?? request?.headers.get('host');
+  if (!host || !/^[a-z0-9.\-\[\]:]+$/i.test(host)) return [];
+  return [`http://${host}`, `https://${host}`];
+}
+
 /**
  * Loads better-auth on first use (its import costs ~0.5 s, which CLI commands that never
  * authenticate should not pay) and builds the instance.
@@ -90,6 +97,10 @@ async function loadBetterAuth(db: Db, config: AuthKitConfig, logger: pino.Logger
     secret: config.secret,
     baseURL: config.publicUrl,
     basePath: AUTH_BASE_PATH,
+    // Without AETHELRED_PUBLIC_URL, trust exactly the origin the browser used to reach this server
+    // (its Host header): a same-origin check. Next may rewrite request.url's host (127.0.0.1 vs
+    // localhost), which made better-auth refuse legitimate sign-ins as "Invalid origin".
+    trustedOrigins: config.publicUrl ? undefined : (request) => sameOriginOf(request),
     database: drizzleAdapter(db, { provider: 'pg', schema: { user: users, session: sessions, account: accounts, verification: verifications } }),
     emailAndPassword: { enabled: true, autoSignIn: false, minPasswordLength: 10 },
     user: {
