@@ -22,12 +22,13 @@ import { createTrainHandlers } from '@/engine/ml/train-handlers';
 import { createEngine, type Engine, type EngineStartOptions } from '@/engine/engine';
 import { createPaperExchange } from '@/engine/execution/paper-exchange';
 import { DEFAULT_PAPER, DEFAULT_RISK } from '@/engine/backtest/run-backtest';
-import { createLiveSessionManager } from '@/engine/live/live-session-manager';
+import { createLiveSessionManager, type RealVenue } from '@/engine/live/live-session-manager';
+import { createVenueAccount } from '@/engine/live/venue-account';
 import { createJournalWriter } from '@/engine/journal/journal-writer';
 import type { ClosedTrade } from '@/engine/loop/trading-loop';
 import { createCcxtExchange, type CcxtExchangeId } from '@/engine/execution/ccxt-exchange';
 import { createLiveSessionRepository } from '@/db/repositories/live-session-repository';
-import type { Clock, Logger } from '@/engine/core/ports';
+import type { Clock, Logger, SettingsRepository } from '@/engine/core/ports';
 import { ValidationError } from '@/engine/core/errors';
 import { loadConfig, type AppConfig } from './config';
 import { buildJobs, type InngestRoot } from './jobs';
@@ -62,6 +63,8 @@ export interface Root {
   readonly inngest: InngestRoot | null;
   /** Team access: better-auth, API tokens, audit log, webhooks, encrypted credentials. */
   readonly auth: AuthKit;
+  /** Whether an admin has enabled real-venue trading per exchange (keys must also be stored). */
+  readonly liveTrading: { isEnabled(exchange: string): Promise<boolean>; setEnabled(exchange: string, enabled: boolean, by: string): Promise<boolean> };
   /** Prometheus registry (one per root), the engine's metrics sink, HTTP latency. */
   readonly telemetry: PrometheusTelemetry;
   /** Notification channels, routing and the notifier worker. */
@@ -85,6 +88,35 @@ function createPublicMarketData(exchangeId: string, logger: Logger) {
   );
 }
 
+/** The settings key an admin sets to allow real-venue trading on an exchange. */
+export const liveTradingKey = (exchangeId: string) => `live-trading:${exchangeId}`;
+
+/**
+ * A real venue for live sessions: only when an admin has stored API keys for the exchange AND
+ * explicitly enabled live trading for it. Keys are decrypted here, handed to ccxt, never logged.
+ */
+async function realVenueFor(
+  exchangeId: string,
+  deps: { settings: SettingsRepository; credentials: AuthKit['credentials']; secretBox: AuthKit['secretBox']; logger: Logger },
+): Promise<RealVenue> {
+  if (exchangeId !== 'binance' && exchangeId !== 'binanceusdm') return { ok: false, reason: `live trading is supported on "binance" and "binanceusdm", not "${exchangeId}"` };
+  const enabled = await deps.settings.get(liveTradingKey(exchangeId));
+  if (enabled?.value !== true) return { ok: false, reason: `live trading on "${exchangeId}" is not enabled; an admin enables it on the credentials page` };
+  const ciphertext = await deps.credentials.getCiphertext(exchangeId);
+  if (!ciphertext) return { ok: false, reason: `no API keys are stored for "${exchangeId}"; an admin adds them on the credentials page` };
+  const keys = JSON.parse(deps.secretBox.decrypt(ciphertext)) as { apiKey: string; secret: string; password?: string };
+  const venue = createCcxtExchange(
+    { exchangeId, apiKey: keys.apiKey, secret: keys.secret, marketType: exchangeId === 'binanceusdm' ? 'futures' : 'spot', retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 } },
+    { clock: systemClock, logger: deps.logger },
+  );
+  return {
+    ok: true,
+    exchange: venue,
+    accountFor: (symbols) => createVenueAccount(venue, symbols),
+    reconcile: (symbols) => venue.reconcile([...symbols]),
+  };
+}
+
 /** Next.js bundles this module, so the migrations folder is resolved from the project directory. */
 const MIGRATIONS_FOLDER = path.join(process.cwd(), 'db/migrations');
 
@@ -105,6 +137,7 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
   if (config.databaseUrl && (authSecret.source !== 'config' || encryptionKey.source !== 'config')) {
     logger.warn({}, 'AETHELRED_AUTH_SECRET / AETHELRED_ENCRYPTION_KEY are unset: using files under the data dir; set both when several servers share one database');
   }
+  const settings = createSettingsRepository(database.db);
   const auth = createAuthKit(
     { secret: authSecret.value, publicUrl: config.publicUrl },
     { db: database.db, logger, secretBox: createSecretBox(parseEncryptionKey(encryptionKey.value)), nowMs: () => clock.nowMs() },
@@ -152,9 +185,9 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
     store: createLiveSessionRepository(database.db),
     riskState,
     feedFor: (exchangeId) => createPublicMarketData(exchangeId, logger),
-    paper: { exchange, account: exchange, simulator: exchange, onTradeClosed: (handler) => paperTradeListeners.push(handler) },
+    paper: { exchange, account: exchange, simulator: exchange, onTradeClosed: (handler) => paperTradeListeners.push(handler), marketType: config.marketType },
     // Real-venue trading needs stored keys and an admin's explicit enablement; not wired yet (see README "Live sessions").
-    realVenueFor: async (exchangeId) => ({ ok: false, reason: `live trading on "${exchangeId}" is not enabled; sessions run as a paper dry run` }),
+    realVenueFor: (exchangeId) => realVenueFor(exchangeId, { settings, credentials: auth.credentials, secretBox: auth.secretBox, logger }),
     journal: createJournalWriter({ batchSize: 100 }, { repository: journal, logger }),
     veto: () => models.activeVetoModel(),
     newId: () => randomUUID(),
@@ -173,7 +206,7 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
     { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, jobs.runner, liveWorker], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
-      account: { exchange, marketType: config.marketType, marginMode: 'cross' }, settings: createSettingsRepository(database.db), snapshots: createSnapshotRepository(database.db) },
+      account: { exchange, marketType: config.marketType, marginMode: 'cross' }, settings, snapshots: createSnapshotRepository(database.db) },
     { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
   );
 
@@ -185,6 +218,14 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
     logger,
     inngest: jobs.inngest,
     auth,
+    liveTrading: {
+      isEnabled: async (exchangeId) => (await settings.get(liveTradingKey(exchangeId)))?.value === true,
+      async setEnabled(exchangeId, enabled, by) {
+        const before = (await settings.get(liveTradingKey(exchangeId)))?.value === true;
+        await settings.put({ key: liveTradingKey(exchangeId), value: enabled, updatedAtMs: clock.nowMs(), updatedBy: by });
+        return before;
+      },
+    },
     telemetry,
     notifications,
     start: (options) => engine.start(options),

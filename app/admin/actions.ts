@@ -179,3 +179,18 @@ export const removeExchangeCredential = action(
     return { exchange: input.exchange };
   },
 );
+
+/** Admin: allow (or forbid) live sessions to trade on the real venue of an exchange; its API keys must be stored too. */
+export const setLiveTrading = action(
+  {
+    role: 'admin',
+    input: z.object({ exchange: z.enum(['binance', 'binanceusdm']), enabled: z.preprocess((v) => v === 'on' || v === true || v === 'true', z.boolean()) }),
+    audit: { action: 'live_trading.set', target: (i) => i.exchange },
+    revalidate: ['/admin/credentials'],
+  },
+  async ({ root, actor, input, audit }) => {
+    const before = await root.liveTrading.setEnabled(input.exchange, input.enabled, actor!.email);
+    audit({ before: { enabled: before }, after: { enabled: input.enabled } });
+    return { exchange: input.exchange, enabled: input.enabled };
+  },
+);

@@ -60,7 +60,7 @@ function manager(store = memoryStore(), startAt = T0 + 400 * TF + 1_000) {
     store,
     riskState: createInMemoryRiskStateRepository(),
     feedFor: () => feed,
-    paper: { exchange: paper, account: paper, simulator: paper, onTradeClosed: (h) => handlers.push(h) },
+    paper: { exchange: paper, account: paper, simulator: paper, onTradeClosed: (h) => handlers.push(h), marketType: 'spot' },
     realVenueFor: async (exchange) => ({ ok: false, reason: `no API keys are stored for "${exchange}"; an admin must add them and enable live trading` }),
     journal: createJournalWriter({ batchSize: 100 }, { repository: createInMemoryJournalRepository(), logger: silentLogger }),
     veto: () => null,

@@ -57,7 +57,16 @@ export const liveSessionRequestSchema = z.object({
 export type LiveSessionRequest = z.input<typeof liveSessionRequestSchema>;
 
 /** A real venue for an exchange, when an admin has stored keys and enabled live trading; else a reason. */
-export type RealVenue = { ok: true; exchange: Exchange; account: AccountView } | { ok: false; reason: string };
+export type RealVenue =
+  | {
+      ok: true;
+      exchange: Exchange;
+      /** Builds the account view for the symbols a session trades. */
+      accountFor(symbols: readonly string[]): AccountView;
+      /** Open orders, positions and balances at the venue, checked before the first candle. */
+      reconcile?(symbols: readonly string[]): Promise<{ openOrders: unknown[]; positions: unknown[] }>;
+    }
+  | { ok: false; reason: string };
 
 export interface LiveSessionManagerDeps {
   clock: Clock;
@@ -67,7 +76,7 @@ export interface LiveSessionManagerDeps {
   /** Public market data for an exchange (ccxt, no keys). */
   feedFor(exchange: string): CandleFeed;
   /** The paper account sessions trade on in dry run. */
-  paper: { exchange: Exchange; account: AccountView; simulator: CandleSimulator; onTradeClosed(handler: (t: ClosedTrade) => void): void };
+  paper: { exchange: Exchange; account: AccountView; simulator: CandleSimulator; onTradeClosed(handler: (t: ClosedTrade) => void): void; marketType: 'spot' | 'futures' };
   realVenueFor(exchange: string): Promise<RealVenue>;
   journal: JournalWriter;
   veto: () => VetoModel | null;
@@ -115,10 +124,18 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     const existing = running.get(id);
     if (existing) return existing.state();
     let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null } = { ...deps.paper };
+    // Shorts need a futures account: the paper account's market type, or USD-M on a real venue.
+    let allowShort = deps.paper.marketType === 'futures';
     if (request.liveTrading) {
       const real = await deps.realVenueFor(request.exchange);
       if (!real.ok) throw new ValidationError('liveTrading', true, real.reason);
-      venue = { exchange: real.exchange, account: real.account, simulator: null };
+      if (real.reconcile) {
+        // Before trading: what does the venue already hold? Logged so an operator sees leftovers.
+        const snapshot = await real.reconcile([market.symbol]);
+        deps.logger.info({ session: id, openOrders: snapshot.openOrders.length, positions: snapshot.positions.length }, 'reconciled with the venue before trading');
+      }
+      venue = { exchange: real.exchange, account: real.accountFor([market.symbol]), simulator: null };
+      allowShort = request.exchange === 'binanceusdm';
     }
     const weights = Object.fromEntries(request.strategies.map((s) => [s, 1]));
     const fusion = resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[market.timeframe], ...request.fusion } as never);
@@ -130,7 +147,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         strategies: request.strategies.map((name) => ({ name, params: request.params[name] ?? {} })),
         fusion,
         decisionDetail: request.decisionDetail,
-        allowShort: false,
+        allowShort,
       },
       {
         clock: deps.clock,

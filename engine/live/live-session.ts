@@ -220,6 +220,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     const columns = toColumns(candles);
     for (let i = 0; i < columns.length; i++) {
       if (abort?.signal.aborted) return;
+      if (deps.account.refresh) await deps.account.refresh();
       const pending = loop.onCandle(columns, i);
       if (pending) await pending;
       state.lastCandleMs = columns.openTimeMs[i];

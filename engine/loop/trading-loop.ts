@@ -50,6 +50,8 @@ export interface AccountView {
   openPositionCount(): number;
   /** Sum of |amount| x mark over open positions, quote currency. */
   grossNotional(): number;
+  /** A remote venue's view is refreshed before each candle (the paper account is always current). */
+  refresh?(): Promise<void>;
 }
 
 /** Per-candle simulation hook of a simulated venue (the PaperExchange). */

@@ -1,6 +1,6 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { ActionForm } from '@/app/_components/action-form';
-import { removeExchangeCredential, setExchangeCredential } from '../actions';
+import { removeExchangeCredential, setExchangeCredential, setLiveTrading } from '../actions';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,6 +11,8 @@ export default async function CredentialsPage() {
   const access = await requireRole('admin', '/admin/credentials');
   if (!access.ok) return access.forbidden;
   const credentials = await access.root.auth.credentials.list();
+  const liveExchanges = ['binance', 'binanceusdm'];
+  const enabled = Object.fromEntries(await Promise.all(liveExchanges.map(async (e) => [e, await access.root.liveTrading.isEnabled(e)] as const)));
   return (
     <>
       <section className="card" aria-labelledby="credentials-heading">
@@ -37,6 +39,32 @@ export default async function CredentialsPage() {
           </tbody>
         </table>
         {credentials.length === 0 && <p className="muted">None stored.</p>}
+      </section>
+      <section className="card" aria-labelledby="live-trading-heading">
+        <h2 id="live-trading-heading">Live trading</h2>
+        <p className="muted">
+          Live sessions trade on the real venue only when its keys are stored above and live trading is enabled here; otherwise they run as a paper dry run.
+        </p>
+        <table data-testid="live-trading-table">
+          <thead>
+            <tr><th scope="col">Exchange</th><th scope="col">Keys</th><th scope="col">Live trading</th><th scope="col"><span className="sr-only">Change</span></th></tr>
+          </thead>
+          <tbody>
+            {liveExchanges.map((e) => (
+              <tr key={e}>
+                <td>{e}</td>
+                <td>{credentials.some((c) => c.exchange === e) ? 'stored' : 'missing'}</td>
+                <td data-testid={`live-trading-${e}`}>{enabled[e] ? 'enabled' : 'disabled'}</td>
+                <td>
+                  <ActionForm action={setLiveTrading} submitLabel={enabled[e] ? `Disable ${e}` : `Enable ${e}`}>
+                    <input type="hidden" name="exchange" value={e} />
+                    <input type="hidden" name="enabled" value={enabled[e] ? 'false' : 'true'} />
+                  </ActionForm>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </section>
       <section className="card" aria-labelledby="set-credential-heading">
         <h2 id="set-credential-heading">Set credentials</h2>
