@@ -1,11 +1,7 @@
 'use client';
+import { PageError } from '@/app/_components/page-states';
 
+/** Shown when the live sessions fails: the reference for the server log and a retry; details stay in the log. */
 export default function LiveError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
-  return (
-    <section className="card" role="alert">
-      <h1>Live sessions could not load</h1>
-      <p className="muted">{error.digest ? `Reference ${error.digest}. ` : ''}Check the server log, then try again.</p>
-      <button type="button" onClick={reset}>Try again</button>
-    </section>
-  );
+  return <PageError error={error} reset={reset} what="the live sessions" />;
 }

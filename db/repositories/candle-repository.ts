@@ -3,7 +3,7 @@
  * stored as `numeric` (exact) and read back as float8 in SQL, straight into typed arrays.
  */
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
-import type { CandleColumns, MarketKey } from '../../engine/core/types';
+import { candleColumnsFromRows, type CandleColumns, type MarketKey } from '../../engine/core/types';
 import type { CandleRepository, CandleStreamSummary, CandleWriteResult } from '../../engine/core/ports';
 import type { Timeframe } from '../../engine/core/types';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
@@ -93,26 +93,7 @@ export function createCandleRepository(db: Db): CandleRepository {
           .where(and(keyWhere(key), gte(candles.openTimeMs, fromMs), lt(candles.openTimeMs, toMs)))
           .orderBy(asc(candles.openTimeMs)),
       );
-      const n = rows.length;
-      const out = {
-        length: n,
-        openTimeMs: new Float64Array(n),
-        open: new Float64Array(n),
-        high: new Float64Array(n),
-        low: new Float64Array(n),
-        close: new Float64Array(n),
-        volume: new Float64Array(n),
-      };
-      for (let i = 0; i < n; i++) {
-        const r = rows[i];
-        out.openTimeMs[i] = Number(r.openTimeMs);
-        out.open[i] = r.open;
-        out.high[i] = r.high;
-        out.low[i] = r.low;
-        out.close[i] = r.close;
-        out.volume[i] = r.volume;
-      }
-      return out;
+      return candleColumnsFromRows(rows);
     },
 
     async summarize(): Promise<CandleStreamSummary[]> {

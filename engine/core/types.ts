@@ -96,3 +96,30 @@ export function parseTimeframe(value: string): Timeframe {
     `timeframe "${value}" is not supported; expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}`,
   );
 }
+
+/**
+ * Typed columns from candle rows (the one conversion every adapter uses). Rows keep their order;
+ * `openTimeMs` may arrive as a string or bigint-like number from a driver and is converted.
+ */
+export function candleColumnsFromRows(rows: readonly { openTimeMs: number | string; open: number; high: number; low: number; close: number; volume: number }[]): CandleColumns {
+  const n = rows.length;
+  const c = {
+    length: n,
+    openTimeMs: new Float64Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    volume: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    c.openTimeMs[i] = Number(r.openTimeMs);
+    c.open[i] = r.open;
+    c.high[i] = r.high;
+    c.low[i] = r.low;
+    c.close[i] = r.close;
+    c.volume[i] = r.volume;
+  }
+  return c;
+}

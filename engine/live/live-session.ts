@@ -15,7 +15,7 @@
  */
 import { ExchangeError, ValidationError } from '../core/errors';
 import type { Clock, Logger, RiskStateRepository } from '../core/ports';
-import { TIMEFRAME_MS, type Candle, type CandleColumns, type MarketKey } from '../core/types';
+import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey } from '../core/types';
 import type { VetoModel } from '../decision/veto-model';
 import type { FusionConfig } from '../decision/signal-fusion';
 import type { Exchange } from '../execution/exchange';
@@ -114,20 +114,6 @@ export interface LiveSession {
   done(): Promise<void>;
 }
 
-function toColumns(candles: readonly Candle[]): CandleColumns {
-  const n = candles.length;
-  const c = { length: n, openTimeMs: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
-  candles.forEach((k, i) => {
-    c.openTimeMs[i] = k.openTimeMs;
-    c.open[i] = k.open;
-    c.high[i] = k.high;
-    c.low[i] = k.low;
-    c.close[i] = k.close;
-    c.volume[i] = k.volume;
-  });
-  return c;
-}
-
 /** Creates a live session. Throws ValidationError for an unknown strategy or bad parameters. */
 export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDeps): LiveSession {
   const timeframeMs = TIMEFRAME_MS[config.market.timeframe];
@@ -205,7 +191,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     const checkpoint = await deps.checkpoints.load(config.id);
     const until = checkpoint ? checkpoint.lastCandleMs : lastClosedOpenTime();
     const history = await fetchClosed(until - (warmupCandles - 1) * timeframeMs, until);
-    const columns = toColumns(history);
+    const columns = candleColumnsFromRows(history);
     for (let i = 0; i < columns.length; i++) loop.warmUp(columns, i);
     state.lastCandleMs = history.length ? history[history.length - 1].openTimeMs : checkpoint ? checkpoint.lastCandleMs : until;
     deps.logger.info({ session: config.id, warmup: history.length, resumeAfter: state.lastCandleMs, resumed: Boolean(checkpoint) }, 'live session warmed up');
@@ -217,7 +203,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     if (from > to) return;
     const candles = await fetchClosed(from, to);
     if (candles.length === 0) return;
-    const columns = toColumns(candles);
+    const columns = candleColumnsFromRows(candles);
     for (let i = 0; i < columns.length; i++) {
       if (abort?.signal.aborted) return;
       if (deps.account.refresh) await deps.account.refresh();

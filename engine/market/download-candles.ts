@@ -3,7 +3,7 @@
  * stream ends: the first page starts at max(sinceMs, last stored open time + one timeframe).
  */
 import type { CandleRepository } from '../core/ports';
-import { TIMEFRAME_MS, type Candle, type MarketKey, type Timeframe } from '../core/types';
+import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey, type Timeframe } from '../core/types';
 import { ValidationError } from '../core/errors';
 
 /** Candles per request (Binance's klines maximum for spot). */
@@ -41,29 +41,6 @@ export interface DownloadCandlesResult {
   fetched: number;
   inserted: number;
   lastOpenTimeMs: number;
-}
-
-function toColumns(rows: readonly Candle[]) {
-  const n = rows.length;
-  const c = {
-    length: n,
-    openTimeMs: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
-  for (let i = 0; i < n; i++) {
-    const r = rows[i];
-    c.openTimeMs[i] = r.openTimeMs;
-    c.open[i] = r.open;
-    c.high[i] = r.high;
-    c.low[i] = r.low;
-    c.close[i] = r.close;
-    c.volume[i] = r.volume;
-  }
-  return c;
 }
 
 function validCandle(c: Candle): boolean {
@@ -122,7 +99,7 @@ export async function downloadCandles(request: DownloadCandlesRequest, deps: Dow
       if (unique.length === 0 || c.openTimeMs > unique[unique.length - 1].openTimeMs) unique.push(c);
     }
     if (unique.length === 0) break;
-    const result = await deps.candles.insertCandles(key, toColumns(unique));
+    const result = await deps.candles.insertCandles(key, candleColumnsFromRows(unique));
     fetched += unique.length;
     inserted += result.inserted;
     lastOpenTimeMs = unique[unique.length - 1].openTimeMs;

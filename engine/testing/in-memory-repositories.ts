@@ -19,33 +19,13 @@ import {
   type SettingsRepository,
   type TradeRecord,
 } from '../core/ports';
-import type { CandleColumns, MarketKey } from '../core/types';
+import { candleColumnsFromRows, type MarketKey } from '../core/types';
 import { NotFoundError, ValidationError } from '../core/errors';
 
 const keyOf = (k: MarketKey) => `${k.exchange}|${k.symbol}|${k.timeframe}`;
 
 /** Column arrays from row objects. */
-export function toColumns(rows: readonly { openTimeMs: number; open: number; high: number; low: number; close: number; volume: number }[]): CandleColumns {
-  const n = rows.length;
-  const c = {
-    length: n,
-    openTimeMs: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
-  rows.forEach((r, i) => {
-    c.openTimeMs[i] = r.openTimeMs;
-    c.open[i] = r.open;
-    c.high[i] = r.high;
-    c.low[i] = r.low;
-    c.close[i] = r.close;
-    c.volume[i] = r.volume;
-  });
-  return c;
-}
+export const toColumns = candleColumnsFromRows;
 
 export function createInMemoryCandleRepository(): CandleRepository {
   const streams = new Map<string, { key: MarketKey; rows: Map<number, [number, number, number, number, number]> }>();

@@ -1,14 +1,7 @@
 'use client';
+import { PageError } from '@/app/_components/page-states';
 
-/** Shown when a journal page fails: the message (no details leak; they are in the server log) and a retry. */
-export default function JournalError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
-  return (
-    <section className="card" role="alert" data-testid="page-error">
-      <h1>The journal could not be loaded</h1>
-      <p>{error.digest ? `Error reference ${error.digest}.` : error.message}</p>
-      <button type="button" onClick={reset}>
-        Try again
-      </button>
-    </section>
-  );
+/** Shown when the decision log fails: the reference for the server log and a retry; details stay in the log. */
+export default function DecisionsError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
+  return <PageError error={error} reset={reset} what="the decision log" />;
 }
