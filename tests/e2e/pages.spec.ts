@@ -35,7 +35,8 @@ async function horizontalOverflow(page: Page): Promise<number> {
 async function settle(page: Page) {
   await expect(page.locator('#main')).toBeVisible();
   await expect(page.getByTestId('page-loading')).toHaveCount(0);
-  await page.waitForLoadState('networkidle');
+  // 'load', not 'networkidle': pages poll for live data and prefetch their links, so the network is never idle for long.
+  await page.waitForLoadState('load');
 }
 
 test.describe('every page', () => {
