@@ -204,13 +204,17 @@ export function createAuthKit(config: AuthKitConfig, deps: AuthKitDeps): AuthKit
 
   const recordAudit: AuthKit['recordAudit'] = (entry) => auditRepo.append({ id: randomUUID(), atMs: nowMs(), ...entry });
 
+  const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+
   async function authenticateToken(token: string): Promise<Actor | null> {
     if (!token.startsWith(TOKEN_PREFIX)) return null;
     const found = await tokenRepo.findActiveByHash(hashToken(token));
     if (!found || !found.user.active || !isRole(found.user.role) || !isRole(found.token.role)) return null;
     // A token never grants more than its owner has now (the owner may have been demoted since).
     const role = roleAtLeast(found.user.role, found.token.role) ? found.token.role : found.user.role;
-    await tokenRepo.touch(found.token.id, nowMs());
+    // Last use is recorded at most once a minute per token: no database write on every API call.
+    const now = nowMs();
+    if (found.token.lastUsedAtMs === null || now - found.token.lastUsedAtMs >= TOKEN_TOUCH_INTERVAL_MS) await tokenRepo.touch(found.token.id, now);
     return { kind: ActorKind.Token, userId: found.user.id, email: found.user.email, role, tokenId: found.token.id };
   }
 
