@@ -1,9 +1,9 @@
 /**
  * External signals (e.g. a TradingView alert delivered by webhook). They are journalled as
  * decisions so every alert leaves a trace: denied when the market is unknown or trading is
- * halted, otherwise recorded as a `signal` decision. The live loop does not yet act on
- * external signals (fusion and sizing need a live market feed the loop does not have yet),
- * so a recorded signal never places an order by itself.
+ * halted, otherwise recorded as a `signal` decision and handed to the live session of its market,
+ * whose loop fuses it with its adapters at the next candle close (veto, TTL and risk gate apply).
+ * An alert never places an order by itself.
  */
 import type { CandleRepository, Clock, DecisionRecord, RiskStateRepository } from '../core/ports';
 import { DecisionOutcome } from '../core/ports';
@@ -46,7 +46,15 @@ export const EXTERNAL_SIGNAL_ACCOUNT = 'default';
  */
 export async function submitExternalSignal(
   signal: ExternalSignal,
-  deps: { candles: CandleRepository; riskState: RiskStateRepository; journal: JournalWriter; clock: Clock; newId: () => string },
+  deps: {
+    candles: CandleRepository;
+    riskState: RiskStateRepository;
+    journal: JournalWriter;
+    clock: Clock;
+    newId: () => string;
+    /** Hands the alert to the live session of its market; returns that session's id, or null when none runs. */
+    route?: (alert: { exchange?: string; symbol: string; side: SignalSide; strength: number; stopHint: number }) => string | null;
+  },
 ): Promise<ExternalSignalResult> {
   if (typeof signal.symbol !== 'string' || !/^[A-Z0-9]+(\/[A-Z0-9]+)?(:[A-Z0-9]+)?$/.test(signal.symbol)) {
     throw new ValidationError('symbol', signal.symbol, 'expected an upper-case symbol like "BTC/USDT" or "BTCUSDT"');
@@ -65,13 +73,18 @@ export async function submitExternalSignal(
   const stream = streams[0];
   const risk = await deps.riskState.load(EXTERNAL_SIGNAL_ACCOUNT);
   let outcome: ExternalSignalResult['outcome'] = DecisionOutcome.Signal;
-  let reason = 'external signal recorded; the live loop does not act on external signals yet';
+  let reason = '';
   if (!stream) {
     outcome = DecisionOutcome.Denied;
     reason = `Market "${signal.symbol}"${signal.exchange ? ` on "${signal.exchange}"` : ''} is not known: no candles are stored for it`;
   } else if (risk?.halted) {
     outcome = DecisionOutcome.Denied;
     reason = `trading is halted: ${risk.haltReason ?? 'no reason recorded'}`;
+  } else {
+    const sessionId = deps.route?.({ exchange: signal.exchange ?? stream.exchange, symbol: stream.symbol, side: signal.side, strength, stopHint: NaN }) ?? null;
+    reason = sessionId
+      ? `external signal handed to live session ${sessionId}: it acts at the next candle close through fusion, the veto and the risk gate`
+      : `external signal recorded; no live session trades ${stream.symbol}, so nothing acts on it`;
   }
   const decision: DecisionRecord = {
     id: deps.newId(),

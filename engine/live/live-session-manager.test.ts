@@ -86,6 +86,10 @@ describe('live session manager', () => {
     const listed = await m.list();
     expect(listed).toHaveLength(1);
     expect(listed[0].state?.status).toBe('running');
+    // Outside alerts reach the session of their market (TradingView's "BTCUSDT" matches "BTC/USDT").
+    expect(m.routeExternalSignal({ symbol: 'BTCUSDT', side: 'long', strength: 1, stopHint: NaN })).toBe(state.id);
+    expect(m.routeExternalSignal({ exchange: 'kraken', symbol: 'BTC/USDT', side: 'long', strength: 1, stopHint: NaN })).toBeNull();
+    expect(m.routeExternalSignal({ symbol: 'ETH/USDT', side: 'long', strength: 1, stopHint: NaN })).toBeNull();
     const stopped = await m.stop(state.id);
     expect(stopped.status).toBe('stopped');
     expect(store.records.get(state.id)?.status).toBe('stopped');

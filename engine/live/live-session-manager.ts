@@ -93,6 +93,11 @@ export interface LiveSessionManager {
   stop(id: string): Promise<LiveSessionState>;
   /** Every stored session, with the in-memory state of running ones. */
   list(): Promise<(LiveSessionRecord & { state: LiveSessionState | null })[]>;
+  /**
+   * Routes an outside alert to the running session of its market (any timeframe; `BTCUSDT` matches
+   * `BTC/USDT`). Returns the session id, or null when no session trades that market.
+   */
+  routeExternalSignal(signal: { exchange?: string; symbol: string; side: 'long' | 'short' | 'flat'; strength: number; stopHint: number }): string | null;
   /** Resumes sessions stored as running (after a restart). */
   resumeAll(): Promise<number>;
   stopAll(): Promise<void>;
@@ -137,7 +142,8 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       venue = { exchange: real.exchange, account: real.accountFor([market.symbol]), simulator: null };
       allowShort = request.exchange === 'binanceusdm';
     }
-    const weights = Object.fromEntries(request.strategies.map((s) => [s, 1]));
+    // Outside alerts (webhooks) are one more fusion input, weighted like a strategy unless configured.
+    const weights = { ...Object.fromEntries(request.strategies.map((s) => [s, 1])), external: 1 };
     const fusion = resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[market.timeframe], ...request.fusion } as never);
     const risk = createRiskEngine({ ...deps.defaultRisk, ...request.risk, accountId: id } as RiskConfig, { clock: deps.clock });
     const session = createLiveSession(
@@ -148,6 +154,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         fusion,
         decisionDetail: request.decisionDetail,
         allowShort,
+        acceptExternalSignals: true,
       },
       {
         clock: deps.clock,
@@ -225,6 +232,16 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     async list() {
       const records = await deps.store.list();
       return records.map((r) => ({ ...r, state: running.get(r.id)?.state() ?? null }));
+    },
+    routeExternalSignal(signal) {
+      const bare = (symbol: string) => symbol.replace('/', '');
+      for (const [id, session] of running) {
+        const { market } = session.state();
+        if ((market.symbol === signal.symbol || bare(market.symbol) === signal.symbol) && (signal.exchange === undefined || market.exchange === signal.exchange)) {
+          if (session.pushExternalSignal({ side: signal.side, strength: signal.strength, stopHint: signal.stopHint })) return id;
+        }
+      }
+      return null;
     },
     async resumeAll() {
       shuttingDown = false;

@@ -24,6 +24,7 @@ import { createTradingLoop, type AccountView, type CandleSimulator, type ClosedT
 import type { RiskEngine } from '../risk/risk-engine';
 import type { EngineEvents } from '../telemetry/engine-events';
 import { createStrategy } from '../strategies/registry';
+import { createExternalSignalAdapter, type ExternalAlert } from '../strategies/external-signal-adapter';
 
 /** Where closed candles come from (a ccxt venue's public OHLCV, or a test feed). */
 export interface CandleFeed {
@@ -69,6 +70,8 @@ export interface LiveSessionConfig {
   backoff?: { baseMs: number; maxMs: number };
   /** Candles per fetch (default 500). */
   pageSize?: number;
+  /** Let outside alerts (webhooks) in as one more fusion input; `fusion.weights.external` weighs them. */
+  acceptExternalSignals?: boolean;
 }
 
 export interface LiveSessionDeps {
@@ -112,6 +115,8 @@ export interface LiveSession {
   state(): LiveSessionState;
   /** Resolves when the background loop has ended (stopped or halted). */
   done(): Promise<void>;
+  /** Hands an outside alert to the next candle's fusion; false when this session takes none. */
+  pushExternalSignal(alert: Omit<ExternalAlert, 'receivedAtMs'>): boolean;
 }
 
 /** Creates a live session. Throws ValidationError for an unknown strategy or bad parameters. */
@@ -122,7 +127,8 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
   const pollIntervalMs = config.pollIntervalMs ?? Math.min(30_000, Math.max(1_000, timeframeMs / 10));
   const backoff = config.backoff ?? { baseMs: 1_000, maxMs: 60_000 };
   const pageSize = config.pageSize ?? 500;
-  const strategies = config.strategies.map((s) => createStrategy(s.name, s.params ?? {}));
+  const external = config.acceptExternalSignals ? createExternalSignalAdapter({ ttlMs: timeframeMs }, { clock: deps.clock }) : null;
+  const strategies = [...config.strategies.map((s) => createStrategy(s.name, s.params ?? {})), ...(external ? [external] : [])];
 
   const loop: TradingLoop = createTradingLoop(
     {
@@ -268,5 +274,10 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
       if (state.status !== LiveSessionStatus.Halted) state.status = LiveSessionStatus.Stopped;
     },
     done: () => running ?? Promise.resolve(),
+    pushExternalSignal(alert) {
+      if (!external) return false;
+      external.push({ ...alert, receivedAtMs: deps.clock.nowMs() });
+      return true;
+    },
   };
 }
