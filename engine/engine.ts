@@ -24,6 +24,8 @@ import { runBacktest, type BacktestResult } from './backtest/run-backtest';
 import type { VetoModel } from './decision/veto-model';
 import type { LiveSessionManager } from './live/live-session-manager';
 import type { LiveSessionState } from './live/live-session';
+import { sessionDrift } from './insight/session-drift';
+import { ValidationError } from './core/errors';
 import { createUnavailableModelAdmin, type ModelAdmin } from './ml/model-registry';
 import type { JobQueue, JobRequest, Ticket, TicketQuery } from './orchestrator/job-queue';
 import { createTradingDesk, type PaperAccount, type TradingDesk } from './desk/trading-desk';
@@ -127,6 +129,8 @@ export interface Engine extends TradingDesk {
   startLiveSession(request: unknown): Promise<LiveSessionState>;
   stopLiveSession(id: string): Promise<LiveSessionState>;
   listLiveSessions(): ReturnType<LiveSessionManager['list']>;
+  /** Live versus backtest drift of a session, per trade and per cause. @throws ValidationError (unknown session, candles missing). */
+  liveDrift(sessionId: string): ReturnType<typeof sessionDrift>;
   /** Imports a CSV (or .csv.gz) file of candles; all-or-nothing. */
   importCandles(
     input: { file: string; key: MarketKey },
@@ -278,6 +282,11 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     startLiveSession: (request) => requireLive().start(request),
     stopLiveSession: (id) => requireLive().stop(id),
     listLiveSessions: () => requireLive().list(),
+    async liveDrift(sessionId) {
+      const session = await requireLive().get(sessionId);
+      if (!session) throw new ValidationError('sessionId', sessionId, 'no live session has this id; see `live list`');
+      return sessionDrift(session, { candles: deps.candles, journal: deps.journal, logger: deps.logger, newId: deps.newId });
+    },
     importCandles: (input, onProgress) => importCandles(input, { candles: deps.candles, onProgress }),
     downloadCandles: (request, source, onProgress) =>
       downloadCandles(request, { source, candles: deps.candles, onProgress, rateLimitMs: source.rateLimitMs }),

@@ -98,6 +98,8 @@ export interface LiveSessionManager {
    * `BTC/USDT`). Returns the session id, or null when no session trades that market.
    */
   routeExternalSignal(signal: { exchange?: string; symbol: string; side: 'long' | 'short' | 'flat'; strength: number; stopHint: number }): string | null;
+  /** The stored record of a session, null when unknown. */
+  get(id: string): Promise<LiveSessionRecord | null>;
   /** Resumes sessions stored as running (after a restart). */
   resumeAll(): Promise<number>;
   stopAll(): Promise<void>;
@@ -233,6 +235,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       const records = await deps.store.list();
       return records.map((r) => ({ ...r, state: running.get(r.id)?.state() ?? null }));
     },
+    get: (id) => deps.store.get(id),
     routeExternalSignal(signal) {
       const bare = (symbol: string) => symbol.replace('/', '');
       for (const [id, session] of running) {

@@ -10,10 +10,11 @@ import { ValidationError } from '../../engine/core/errors';
 import type { Engine } from '../../engine/engine';
 
 export const LIVE_USAGE = `usage: npm run cli -- live run --exchange binance --symbol BTC/USDT --timeframe 5m --strategies ma-crossover [--live-trading]
-       npm run cli -- live list [--json]`;
+       npm run cli -- live list [--json]
+       npm run cli -- live drift --id <session id> [--json]   (live vs a backtest replay of the same period)`;
 
 export interface LiveCommandServices {
-  engine: Pick<Engine, 'startLiveSession' | 'stopLiveSession' | 'listLiveSessions'>;
+  engine: Pick<Engine, 'startLiveSession' | 'stopLiveSession' | 'listLiveSessions' | 'liveDrift'>;
   stdout(s: string): void;
   stderr(s: string): void;
   /** Resolves when the operator asks to stop (Ctrl-C). */
@@ -36,6 +37,33 @@ export async function runLiveCommand(args: string[], services: LiveCommandServic
         services.stdout(`${s.id}  ${s.status.padEnd(12)} ${s.liveTrading ? 'LIVE' : 'paper'}  ${last}${s.lastError ? `  error: ${s.lastError}` : ''}`);
       }
     return 0;
+  }
+  if (sub === 'drift') {
+    const at = rest.indexOf('--id');
+    const id = at >= 0 ? rest[at + 1] : undefined;
+    if (!id) return usage('missing --id');
+    try {
+      const report = await services.engine.liveDrift(id);
+      if (rest.includes('--json')) {
+        services.stdout(JSON.stringify(report, null, 2));
+        return 0;
+      }
+      const money = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(2);
+      services.stdout(`drift of ${report.sessionId} (${new Date(report.fromMs).toISOString()} to ${new Date(report.toMs).toISOString()}), live minus backtest replay:`);
+      for (const r of report.rows) {
+        services.stdout(`  ${new Date(r.live.entryTimeMs).toISOString()} ${r.live.side.padEnd(5)} entry ${money(r.entryFill)} exit ${money(r.exitFill)} fees ${money(r.fees)} funding ${money(r.funding)} delay ${r.entryDelayMs / 1000}s  pnl ${money(r.pnl)}`);
+      }
+      services.stdout(`  only live: ${report.onlyLive.length} trades; only in the replay: ${report.onlySimulated.length} trades`);
+      const t = report.totals;
+      services.stdout(`totals: entry ${money(t.entryFill)}  exit ${money(t.exitFill)}  fees ${money(t.fees)}  funding ${money(t.funding)}  timing ${money(t.timing)}  = pnl ${money(t.pnl)}`);
+      return 0;
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        services.stderr(`live: ${error.message}`);
+        return 2;
+      }
+      throw error;
+    }
   }
   if (sub !== 'run') return usage(`unknown subcommand "${sub ?? ''}"`);
   let values;

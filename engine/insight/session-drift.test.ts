@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/clock';
+import { ValidationError } from '../core/errors';
+import type { TradeRecord } from '../core/ports';
+import type { LiveSessionRecord } from '../live/live-session-manager';
+import { createInMemoryCandleRepository, createInMemoryJournalRepository, toColumns } from '../testing/in-memory-repositories';
+import { sessionDrift } from './session-drift';
+
+const TF = 300_000;
+const T0 = Date.UTC(2024, 0, 1);
+const rows = Array.from({ length: 1_200 }, (_, i) => {
+  const close = 100 * (1 + 0.05 * Math.sin(i / 15));
+  const open = 100 * (1 + 0.05 * Math.sin((i - 1) / 15));
+  return { openTimeMs: T0 + i * TF, open, high: Math.max(open, close) * 1.001, low: Math.min(open, close) * 0.999, close, volume: 1_000 };
+});
+const session: LiveSessionRecord = {
+  id: 'live:test:SYN/USDT:5m',
+  exchange: 'test',
+  symbol: 'SYN/USDT',
+  timeframe: '5m',
+  config: { strategies: ['ma-crossover'], params: { 'ma-crossover': { fastPeriod: 5, slowPeriod: 20 } } },
+  status: 'stopped',
+  lastCandleMs: T0 + 1_199 * TF,
+  liveTrading: false,
+  lastError: null,
+  startedAtMs: T0 + 600 * TF,
+  updatedAtMs: T0 + 1_200 * TF,
+};
+
+describe('session drift', () => {
+  it('replays the session period and reports live trades against the replay', async () => {
+    const candles = createInMemoryCandleRepository();
+    await candles.insertCandles({ exchange: 'test', symbol: 'SYN/USDT', timeframe: '5m' }, toColumns(rows));
+    const journal = createInMemoryJournalRepository();
+    const deps = { candles, journal, logger: silentLogger, newId: () => 'id' };
+    const empty = await sessionDrift(session, deps);
+    expect(empty.onlySimulated.length).toBeGreaterThan(2);
+    expect(empty.onlySimulated.every((t) => t.entryTimeMs >= T0 + 600 * TF)).toBe(true);
+    // Journal the replay's own trades as if live had matched it exactly, one filled 0.1 worse on entry.
+    const live: TradeRecord[] = empty.onlySimulated.map((t, k) => ({
+      id: `t${k}`, runId: null, exchange: 'test', symbol: 'SYN/USDT', strategy: 'ma-crossover', ...t,
+      entryPrice: k === 0 ? t.entryPrice + 0.1 : t.entryPrice,
+      realizedPnl: k === 0 ? t.realizedPnl - 0.1 * t.amount : t.realizedPnl,
+    }));
+    await journal.appendTrades(live);
+    const report = await sessionDrift(session, deps);
+    expect(report.onlyLive).toEqual([]);
+    expect(report.onlySimulated).toEqual([]);
+    expect(report.rows).toHaveLength(live.length);
+    expect(report.totals.entryFill).toBeCloseTo(-0.1 * live[0].amount, 9);
+    expect(report.totals.pnl).toBeCloseTo(-0.1 * live[0].amount, 9);
+  });
+
+  it('asks for candles when the stored ones do not cover the session', async () => {
+    const deps = { candles: createInMemoryCandleRepository(), journal: createInMemoryJournalRepository(), logger: silentLogger, newId: () => 'id' };
+    const error = await sessionDrift(session, deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toContain('download them first with download-candles');
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * Replays a live session's period as a backtest with the session's config and compares the
+ * trades (see `compareLiveToBacktest`). The replay reads stored candles: download them for the
+ * period first (`download-candles`) — a live session does not store the candles it polls.
+ */
+import { ValidationError } from '../core/errors';
+import type { CandleRepository, JournalRepository, Logger } from '../core/ports';
+import { TIMEFRAME_MS, type Timeframe } from '../core/types';
+import { resolveBacktest, simulate } from '../backtest/run-backtest';
+import type { LiveSessionRecord } from '../live/live-session-manager';
+import { compareLiveToBacktest, type DriftReport } from './live-drift';
+
+/** Candles before the session start that warm the replay's indicators. */
+const WARMUP_CANDLES = 300;
+
+export async function sessionDrift(
+  session: LiveSessionRecord,
+  deps: { candles: CandleRepository; journal: JournalRepository; logger: Logger; newId: () => string },
+): Promise<DriftReport & { sessionId: string; fromMs: number; toMs: number; candles: number }> {
+  if (session.startedAtMs === null || session.lastCandleMs === null) {
+    throw new ValidationError('sessionId', session.id, 'the session has not processed a candle yet: nothing to compare');
+  }
+  const timeframe = session.timeframe as Timeframe;
+  const tf = TIMEFRAME_MS[timeframe];
+  const fromMs = Math.floor(session.startedAtMs / tf) * tf;
+  const toMs = session.lastCandleMs + tf;
+  const key = { exchange: session.exchange, symbol: session.symbol, timeframe };
+  const columns = await deps.candles.loadCandles(key, fromMs - WARMUP_CANDLES * tf, toMs);
+  if (columns.length === 0 || columns.openTimeMs[columns.length - 1] < session.lastCandleMs) {
+    throw new ValidationError(
+      'sessionId',
+      session.id,
+      `stored ${session.exchange} ${session.symbol} ${timeframe} candles do not cover the session (${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}); download them first with download-candles`,
+    );
+  }
+  const config = session.config as { strategies: string[]; params?: Record<string, unknown>; fusion?: Record<string, unknown>; risk?: Record<string, unknown> };
+  const spec = resolveBacktest({
+    exchange: session.exchange,
+    symbol: session.symbol,
+    timeframe,
+    from: columns.openTimeMs[0],
+    to: toMs,
+    strategies: config.strategies,
+    params: config.params ?? {},
+    fusion: config.fusion ?? {},
+    risk: config.risk ?? {},
+    decisionDetail: 'off',
+  });
+  const replay = await simulate(spec, columns, null, { journal: deps.journal, logger: deps.logger, newId: deps.newId });
+  const simulated = replay.trades.filter((t) => t.entryTimeMs >= fromMs);
+  const live = [];
+  for await (const t of deps.journal.iterTrades({ symbol: session.symbol, runId: null, fromMs })) if (t.exchange === session.exchange) live.push(t);
+  return { sessionId: session.id, fromMs, toMs, candles: columns.length, ...compareLiveToBacktest(live, simulated, tf) };
+}
