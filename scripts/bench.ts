@@ -21,6 +21,10 @@ import { migrateDatabase } from '@/db/migrate';
 import { createCandleRepository } from '@/db/repositories/candle-repository';
 import { createJournalRepository } from '@/db/repositories/journal-repository';
 import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repository';
+import { buildIntentDataset } from '@/engine/ml/dataset';
+import { trainModel } from '@/engine/ml/model-training';
+import { exportOnnx } from '@/engine/ml/onnx-export';
+import { loadOnnxModel } from '@/engine/ml/onnx-model';
 
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../shared/data');
 const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
@@ -128,6 +132,38 @@ async function main() {
   } finally {
     await database.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+
+  // ML: training the intent-veto model on the 5m BTC/USDT file, then ONNX inference latency.
+  const t0 = performance.now();
+  const dataset = buildIntentDataset(btc.c, { timeframe: btc.file.timeframe, horizon: 24 });
+  const trained = await trainModel('intent-veto', dataset, { folds: 5, seed: 7 });
+  const trainSeconds = (performance.now() - t0) / 1000;
+  console.log(
+    `veto training: ${trainSeconds.toFixed(2)} s on ${btc.file.name} (${dataset.rows} rows x ${dataset.featureNames.length} features, 5 walk-forward folds; validation AUC ${trained.metrics.auc?.toFixed(4)})`,
+  );
+  const model = await loadOnnxModel(exportOnnx(trained.model, { kind: 'intent-veto' }));
+  try {
+    const features = dataset.featureNames.length;
+    const one = dataset.x.slice(0, features);
+    for (let i = 0; i < 200; i++) await model.predict(one, 1);
+    const micros: number[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      const start = performance.now();
+      await model.predict(one, 1);
+      micros.push((performance.now() - start) * 1000);
+    }
+    micros.sort((a, b) => a - b);
+    console.log(`veto inference, batch 1: median ${micros[Math.floor(micros.length / 2)].toFixed(1)} µs, p99 ${micros[Math.floor(micros.length * 0.99)].toFixed(1)} µs (onnxruntime-node)`);
+    const batch = 1_024;
+    const x = dataset.x.slice(0, batch * features);
+    const reps = 200;
+    const start = performance.now();
+    for (let i = 0; i < reps; i++) await model.predict(x, batch);
+    const perSecond = (batch * reps) / ((performance.now() - start) / 1000);
+    console.log(`veto inference, batch 1024: ${fmt(perSecond)} predictions/s`);
+  } finally {
+    await model.release();
   }
 }
 

@@ -38,7 +38,7 @@ describe('session drift', () => {
     expect(empty.onlySimulated.every((t) => t.entryTimeMs >= T0 + 600 * TF)).toBe(true);
     // Journal the replay's own trades as if live had matched it exactly, one filled 0.1 worse on entry.
     const live: TradeRecord[] = empty.onlySimulated.map((t, k) => ({
-      id: `t${k}`, runId: null, exchange: 'test', symbol: 'SYN/USDT', strategy: 'ma-crossover', ...t,
+      id: `t${k}`, runId: null, exchange: 'test', symbol: 'SYN/USDT', strategy: 'ma-crossover', exitReason: 'signal', ...t,
       entryPrice: k === 0 ? t.entryPrice + 0.1 : t.entryPrice,
       realizedPnl: k === 0 ? t.realizedPnl - 0.1 * t.amount : t.realizedPnl,
     }));
