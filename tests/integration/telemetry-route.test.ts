@@ -8,6 +8,7 @@ import { gateMetaOf, type RouteGateMeta } from '../../app/_server/auth/gate';
 import * as metricsRoute from '../../app/api/metrics/route';
 import * as notificationsRoute from '../../app/api/notifications/route';
 import * as healthRoute from '../../app/api/health/route';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import * as webhookRoute from '../../app/api/webhooks/[id]/route';
 import { createAuthTestRoot, type AuthTestRoot } from '../support/auth-test-root';
 import { startFakeHttpService, type FakeHttpService } from '../support/fake-http-service';
@@ -39,6 +40,14 @@ describe('GET /api/metrics', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await response.text();
+    // A real Prometheus text-format parser (prom2json-compatible) reads the whole exposition.
+    const families = parsePrometheusTextFormat(text);
+    const byName = new Map(families.map((f) => [f.name, f]));
+    expect(byName.get('aethelred_breaker_tripped')?.type).toBe('GAUGE');
+    expect(byName.get('aethelred_breaker_tripped')?.metrics).toContainEqual({ labels: { breaker: 'max_drawdown' }, value: '0' });
+    expect(byName.get('aethelred_http_request_duration_seconds')?.type).toBe('HISTOGRAM');
+    expect(byName.get('process_resident_memory_bytes')?.type).toBe('GAUGE');
+    expect(families.length).toBeGreaterThan(15);
     expect(text).toContain('aethelred_breaker_tripped{breaker="max_drawdown"} 0');
     expect(text).toContain('aethelred_job_queue_depth{status="queued"} 0');
     expect(text).toContain('# TYPE process_resident_memory_bytes gauge');
