@@ -214,6 +214,21 @@ describe('CcxtExchange on the Binance replay server', () => {
     expect(snapshot.atMs).toBe(NOW);
   });
 
+  it('after a crash, a new process finds the order left open on the venue and resubmitting its client id does not double it', async () => {
+    const crashed = build(server, 'futures');
+    const open = await crashed.createOrder({ clientOrderId: 'live-btc-entry-1704067500000', symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: 0.01, price: 30_000 });
+    // The process dies: nothing is cancelled, the venue keeps the order.
+    const restarted = build(server, 'futures');
+    const snapshot = await restarted.reconcile(['BTC/USDT']);
+    expect(snapshot.openOrders.map((o) => [o.id, o.clientOrderId, o.status])).toContainEqual([open.id, 'live-btc-entry-1704067500000', 'new']);
+    // The restarted session replays the candle and submits the same client id again.
+    const again = await restarted.createOrder({ clientOrderId: 'live-btc-entry-1704067500000', symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: 0.01, price: 30_000 });
+    expect(again.id).toBe(open.id);
+    expect(server.orders.filter((o) => o.clientOrderId === 'live-btc-entry-1704067500000')).toHaveLength(1);
+    await crashed.close();
+    await restarted.close();
+  });
+
   it('applies the configured leverage and margin mode before the first order of a symbol', async () => {
     const configured = build(server, 'futures', { defaultLeverage: 3, marginMode: 'cross' });
     await configured.createOrder({ clientOrderId: 'cfg-1', symbol: 'ETH/USDT', side: 'buy', type: 'market', amount: 0.1 });
