@@ -26,7 +26,7 @@ import { createLiveSessionManager, type RealVenue } from '@/engine/live/live-ses
 import { createVenueAccount } from '@/engine/live/venue-account';
 import { createJournalWriter } from '@/engine/journal/journal-writer';
 import type { ClosedTrade } from '@/engine/loop/trading-loop';
-import { createCcxtExchange, type CcxtExchangeId } from '@/engine/execution/ccxt-exchange';
+import { createCcxtExchange, createPublicCcxtExchange, marketTypeOf } from '@/engine/execution/ccxt-exchange';
 import { createLiveSessionRepository } from '@/db/repositories/live-session-repository';
 import type { Clock, Logger, SettingsRepository } from '@/engine/core/ports';
 import { ValidationError } from '@/engine/core/errors';
@@ -82,10 +82,7 @@ function createPublicMarketData(exchangeId: string, logger: Logger) {
   if (exchangeId !== 'binance' && exchangeId !== 'binanceusdm') {
     throw new ValidationError('exchange', exchangeId, 'live market data is available for "binance" (spot) and "binanceusdm" (USD-M futures)');
   }
-  return createCcxtExchange(
-    { exchangeId: exchangeId as CcxtExchangeId, marketType: exchangeId === 'binanceusdm' ? 'futures' : 'spot', retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } },
-    { clock: systemClock, logger },
-  );
+  return createPublicCcxtExchange(exchangeId, { clock: systemClock, logger }, { retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } });
 }
 
 /** The settings key an admin sets to allow real-venue trading on an exchange. */
@@ -106,7 +103,7 @@ async function realVenueFor(
   if (!ciphertext) return { ok: false, reason: `no API keys are stored for "${exchangeId}"; an admin adds them on the credentials page` };
   const keys = JSON.parse(deps.secretBox.decrypt(ciphertext)) as { apiKey: string; secret: string; password?: string };
   const venue = createCcxtExchange(
-    { exchangeId, apiKey: keys.apiKey, secret: keys.secret, marketType: exchangeId === 'binanceusdm' ? 'futures' : 'spot', retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 } },
+    { exchangeId, apiKey: keys.apiKey, secret: keys.secret, marketType: marketTypeOf(exchangeId), retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 } },
     { clock: systemClock, logger: deps.logger },
   );
   return {

@@ -123,3 +123,11 @@ export function candleColumnsFromRows(rows: readonly { openTimeMs: number | stri
   }
   return c;
 }
+
+/**
+ * Whether an alert's symbol names a stored market: exact, or without the slash as TradingView
+ * sends it ("BTCUSDT" names "BTC/USDT").
+ */
+export function symbolMatches(marketSymbol: string, alertSymbol: string): boolean {
+  return marketSymbol === alertSymbol || marketSymbol.replace('/', '') === alertSymbol;
+}

@@ -8,7 +8,7 @@
 import type { CandleRepository, Clock, DecisionRecord, RiskStateRepository } from '../core/ports';
 import { DecisionOutcome } from '../core/ports';
 import { ValidationError } from '../core/errors';
-import { SignalSide, TIMEFRAME_MS, type Timeframe } from '../core/types';
+import { SignalSide, TIMEFRAME_MS, symbolMatches, type Timeframe } from '../core/types';
 import type { JournalWriter } from '../journal/journal-writer';
 
 /** An alert from outside the engine. */
@@ -65,10 +65,8 @@ export async function submitExternalSignal(
   if (signal.price !== undefined && !(signal.price > 0 && Number.isFinite(signal.price))) throw new ValidationError('price', signal.price, 'expected a positive number');
   if (signal.timeframe !== undefined && !(signal.timeframe in TIMEFRAME_MS)) throw new ValidationError('timeframe', signal.timeframe, 'not a known timeframe');
 
-  // TradingView sends "BTCUSDT" for "BTC/USDT": compare with and without the slash.
-  const bare = (symbol: string) => symbol.replace('/', '');
   const streams = (await deps.candles.summarize()).filter(
-    (s) => (s.symbol === signal.symbol || bare(s.symbol) === signal.symbol) && (signal.exchange === undefined || s.exchange === signal.exchange),
+    (s) => symbolMatches(s.symbol, signal.symbol) && (signal.exchange === undefined || s.exchange === signal.exchange),
   );
   const stream = streams[0];
   const risk = await deps.riskState.load(EXTERNAL_SIGNAL_ACCOUNT);

@@ -778,3 +778,30 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     },
   };
 }
+
+/** The market a venue id trades: `binanceusdm` is USD-M futures, `binance` is spot. */
+export function marketTypeOf(exchangeId: CcxtExchangeId): MarketType {
+  return exchangeId === 'binanceusdm' ? 'futures' : 'spot';
+}
+
+/**
+ * A venue client for public data only (candles, funding rates), used by candle downloads and live
+ * sessions' feeds. Fails fast (5 s, no retries) when the venue cannot be reached at all.
+ */
+export function createPublicCcxtExchange(
+  exchangeId: CcxtExchangeId,
+  deps: CcxtExchangeDeps,
+  options: { urls?: Record<string, string>; retry?: CcxtRetryConfig } = {},
+): CcxtExchange {
+  return createCcxtExchange(
+    {
+      exchangeId,
+      marketType: marketTypeOf(exchangeId),
+      urls: options.urls,
+      retry: options.retry ?? { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 16_000 },
+      firstRequestTimeoutMs: 5_000,
+      timeoutMs: 20_000,
+    },
+    deps,
+  );
+}

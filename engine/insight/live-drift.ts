@@ -6,19 +6,10 @@
  * Signs: every amount is live minus simulated, in quote currency, so a negative entry/exit figure
  * is money the live fills cost compared with the simulation.
  */
+import type { TradeRecord } from '../core/ports';
 
-/** The fields of a round trip the comparison needs (journal TradeRecord and ClosedTrade both fit). */
-export interface DriftTrade {
-  side: 'long' | 'short';
-  amount: number;
-  entryPrice: number;
-  exitPrice: number;
-  entryTimeMs: number;
-  exitTimeMs: number;
-  realizedPnl: number;
-  fees: number;
-  funding: number;
-}
+/** The fields of a round trip the comparison needs (journal trades and backtest trades both fit). */
+export type DriftTrade = Omit<TradeRecord, 'id' | 'runId' | 'exchange' | 'strategy' | 'symbol' | 'exitReason'>;
 
 export interface DriftRow {
   live: DriftTrade;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import type { Clock, Logger, RiskStateRepository } from '../core/ports';
-import { TIMEFRAME_MS, type MarketKey, type Timeframe } from '../core/types';
+import { TIMEFRAME_MS, symbolMatches, type MarketKey, type Timeframe } from '../core/types';
 import { resolveFusionConfig } from '../decision/signal-fusion';
 import type { VetoModel } from '../decision/veto-model';
 import type { Exchange } from '../execution/exchange';
@@ -237,10 +237,9 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     },
     get: (id) => deps.store.get(id),
     routeExternalSignal(signal) {
-      const bare = (symbol: string) => symbol.replace('/', '');
       for (const [id, session] of running) {
         const { market } = session.state();
-        if ((market.symbol === signal.symbol || bare(market.symbol) === signal.symbol) && (signal.exchange === undefined || market.exchange === signal.exchange)) {
+        if (symbolMatches(market.symbol, signal.symbol) && (signal.exchange === undefined || market.exchange === signal.exchange)) {
           if (session.pushExternalSignal({ side: signal.side, strength: signal.strength, stopHint: signal.stopHint })) return id;
         }
       }

@@ -60,20 +60,8 @@ export interface CandleSimulator {
   onCandleAt(symbolIndex: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
 }
 
-/** A round trip closed by the venue, as the loop hears about it. */
-export interface ClosedTrade {
-  symbol: string;
-  side: 'long' | 'short';
-  amount: number;
-  entryPrice: number;
-  exitPrice: number;
-  entryTimeMs: number;
-  exitTimeMs: number;
-  realizedPnl: number;
-  fees: number;
-  funding: number;
-  exitReason: string;
-}
+/** A round trip closed by the venue, as the loop hears about it: a journal trade without its ids and attribution. */
+export type ClosedTrade = Omit<TradeRecord, 'id' | 'runId' | 'exchange' | 'strategy'>;
 
 export interface TradingLoopConfig {
   market: MarketKey;

@@ -8,7 +8,7 @@ import cliProgress from 'cli-progress';
 import { TIMEFRAME_MS, type Timeframe } from '../../engine/core/types';
 import { ExchangeError, ValidationError } from '../../engine/core/errors';
 import type { Logger } from '../../engine/core/ports';
-import { createCcxtExchange, isVenueUnreachable, type CcxtExchangeId } from '../../engine/execution/ccxt-exchange';
+import { createPublicCcxtExchange, isVenueUnreachable, type CcxtExchangeId } from '../../engine/execution/ccxt-exchange';
 import type { CandleSource, DownloadCandlesRequest, DownloadCandlesResult } from '../../engine/market/download-candles';
 
 export const DOWNLOAD_CANDLES_USAGE =
@@ -43,17 +43,7 @@ const EXIT_USAGE = 2;
 /** A ccxt venue with public endpoints only; fails fast (5 s, no retries) when it cannot be reached at all. */
 export function createPublicCandleSource(exchangeId: CcxtExchangeId, options: { urls?: Record<string, string>; logger?: Logger } = {}): ClosableCandleSource {
   const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-  return createCcxtExchange(
-    {
-      exchangeId,
-      marketType: exchangeId === 'binanceusdm' ? 'futures' : 'spot',
-      urls: options.urls,
-      retry: { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 16_000 },
-      firstRequestTimeoutMs: 5_000,
-      timeoutMs: 20_000,
-    },
-    { clock: { nowMs: () => Date.now() }, logger: options.logger ?? quiet },
-  );
+  return createPublicCcxtExchange(exchangeId, { clock: { nowMs: () => Date.now() }, logger: options.logger ?? quiet }, { urls: options.urls });
 }
 
 function parseDate(flag: string, value: string): number | string {
