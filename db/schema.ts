@@ -430,6 +430,21 @@ export const exchangeCredentials = pgTable('exchange_credentials', {
   setBy: text('set_by'),
 });
 
+/**
+ * Notification channels and routing, shared by every server of the database. One row (`id` =
+ * `default`); the settings JSON is AES-256-GCM encrypted because it holds bot tokens, webhook URLs
+ * and signing secrets.
+ */
+export const notificationSettings = pgTable(
+  'notification_settings',
+  {
+    id: text('id').primaryKey(),
+    ciphertext: text('ciphertext').notNull(),
+    updatedAtMs: ms('updated_at_ms').notNull(),
+  },
+  (t) => [check('notification_settings_single_row', sql`${t.id} = 'default'`)],
+);
+
 /** Operator settings edited from the dashboard (strategy parameters, fusion, risk limits), one JSON value per key. */
 export const appSettings = pgTable('app_settings', {
   key: text('key').primaryKey(),
@@ -449,6 +464,8 @@ export const liveSessions = pgTable('live_sessions', {
   status: text('status').notNull(),
   /** Open time of the last candle processed; the restart resumes after it. */
   lastCandleMs: ms('last_candle_ms'),
+  /** The position the session holds on a real venue as of the checkpoint (entry fills, stop id); null when flat. */
+  openPosition: jsonb('open_position').$type<Record<string, unknown>>(),
   /** True for a real venue; false for the paper dry run. */
   liveTrading: boolean('live_trading').notNull().default(false),
   lastError: text('last_error'),

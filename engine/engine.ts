@@ -78,6 +78,8 @@ export interface EngineDeps {
   settings?: SettingsRepository;
   /** Account snapshots, the overview's equity history; without them it is rebuilt from trades. */
   snapshots?: SnapshotRepository;
+  /** How long the overview reuses its live trade statistics, ms (default 15 000; see TradingDeskDeps). */
+  overviewStatsTtlMs?: number;
   /** Metrics adapter (prom-client in the app); default: none. */
   metrics?: MetricsSink;
   /** Notification router (also add it to `workers` so it starts and stops); default: none. */
@@ -226,6 +228,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     settings: deps.settings,
     snapshots: deps.snapshots,
     newId: deps.newId,
+    overviewStatsTtlMs: deps.overviewStatsTtlMs,
   });
 
   return {

@@ -5,6 +5,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     connections?: number;
     overallRate?: number;
+    /** Requests per second from each connection. */
+    connectionRate?: number;
     duration?: number;
   }
   interface Result {

@@ -1,9 +1,13 @@
 /** Display helpers shared by pages; null/NaN (undefined metrics, JSON null) show as an em dash. */
 export const DASH = '—';
 
+/** One formatter per decimal count, built once (`toLocaleString` builds an Intl.NumberFormat per call). */
+const FIXED_DIGITS = Array.from({ length: 13 }, (_, digits) => new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+
+/** A grouped number with exactly `digits` (0-12) decimals; an em dash for null/NaN, ∞ for Infinity. */
 export function fmtNumber(value: number | null | undefined, digits = 2): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return value === Infinity ? '∞' : DASH;
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return FIXED_DIGITS[Math.min(12, Math.max(0, Math.trunc(digits)))].format(value);
 }
 
 export function fmtPct(value: number | null | undefined, digits = 2): string {

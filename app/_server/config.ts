@@ -49,6 +49,24 @@ const envSchema = z.object({
     .regex(/^https?:\/\/[^/]+$/, 'expected an origin like https://trade.example.com (no path)')
     .optional()
     .describe('Public origin; when https, session cookies are always Secure'),
+  AETHELRED_CCXT_URLS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object like {"public":"http://127.0.0.1:9000/api/v3","fapiPublic":"http://127.0.0.1:9000/fapi/v1"}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.record(
+        z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'expected ccxt urls.api keys such as "public" or "fapiPrivateV3"'),
+        z.string().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL for each key'),
+      ),
+    )
+    .optional()
+    .describe('Overrides of ccxt urls.api entries: route ccxt to a proxy or a replay server'),
 });
 
 export type AppConfig = {
@@ -66,6 +84,8 @@ export type AppConfig = {
   /** Base64 AES-256 key; undefined = read or create `${dataDir}/encryption-key`. Never log. */
   encryptionKey: string | undefined;
   publicUrl: string | undefined;
+  /** ccxt `urls.api` overrides for every venue client (public feeds and keyed venues); undefined = the venues' own URLs. */
+  ccxtUrls: Record<string, string> | undefined;
 };
 
 /** Thrown when the environment is invalid; the message names each bad variable and what it expects. */
@@ -101,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     authSecret: e.AETHELRED_AUTH_SECRET,
     encryptionKey: e.AETHELRED_ENCRYPTION_KEY,
     publicUrl: e.AETHELRED_PUBLIC_URL,
+    ccxtUrls: e.AETHELRED_CCXT_URLS,
   };
 }
 

@@ -60,6 +60,18 @@ describe('configuration', () => {
       'invalid configuration:\n  DATABASE_URL="mysql://x": expected a postgres:// or postgresql:// URL\n  AETHELRED_INITIAL_BALANCE="-5": expected a positive number',
     );
   });
+
+  it('reads ccxt URL overrides from AETHELRED_CCXT_URLS and refuses a value that is not a JSON map of http(s) URLs', () => {
+    const urls = { public: 'http://127.0.0.1:9000/api/v3', fapiPublic: 'http://127.0.0.1:9000/fapi/v1' };
+    expect(loadConfig({ AETHELRED_CCXT_URLS: JSON.stringify(urls) }, '/srv').ccxtUrls).toEqual(urls);
+    expect(loadConfig({}, '/srv').ccxtUrls).toBeUndefined();
+    expect(() => loadConfig({ AETHELRED_CCXT_URLS: 'http://127.0.0.1:9000' }, '/srv')).toThrow(
+      'invalid configuration:\n  AETHELRED_CCXT_URLS="http://127.0.0.1:9000": expected a JSON object like {"public":"http://127.0.0.1:9000/api/v3","fapiPublic":"http://127.0.0.1:9000/fapi/v1"}',
+    );
+    expect(() => loadConfig({ AETHELRED_CCXT_URLS: '{"public":"ftp://x"}' }, '/srv')).toThrow(
+      'invalid configuration:\n  AETHELRED_CCXT_URLS="{\\"public\\":\\"ftp://x\\"}": expected an http(s) URL for each key',
+    );
+  });
 });
 
 describe('server action form input', () => {

@@ -39,7 +39,8 @@ import { createAppLogger } from './telemetry/app-logger';
 import { jobQueueDepth } from './telemetry/job-queue-depth';
 import { createPrometheusTelemetry, type PrometheusTelemetry } from './telemetry/prometheus-telemetry';
 import { createNotificationService, type NotificationService } from './notify/notification-service';
-import { createFileNotificationSettingsStore, NOTIFICATION_SETTINGS_FILE } from './notify/file-notification-settings-store';
+import { importNotificationSettingsFile, NOTIFICATION_SETTINGS_FILE } from './notify/import-notification-settings-file';
+import { createNotificationSettingsRepository } from '@/db/repositories/notification-settings-repository';
 import { createEngineEvents } from '@/engine/telemetry/engine-events';
 import { instrumentJobHandlers } from '@/engine/telemetry/instrument-job-handlers';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -78,11 +79,11 @@ export interface Root {
 
 const systemClock: Clock = { nowMs: () => Date.now() };
 /** Public market data (no keys) from a ccxt venue, for live sessions' candle feeds. */
-function createPublicMarketData(exchangeId: string, logger: Logger) {
+function createPublicMarketData(exchangeId: string, deps: { logger: Logger; clock: Clock; urls: Record<string, string> | undefined }) {
   if (exchangeId !== 'binance' && exchangeId !== 'binanceusdm') {
     throw new ValidationError('exchange', exchangeId, 'live market data is available for "binance" (spot) and "binanceusdm" (USD-M futures)');
   }
-  return createPublicCcxtExchange(exchangeId, { clock: systemClock, logger }, { retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } });
+  return createPublicCcxtExchange(exchangeId, { clock: deps.clock, logger: deps.logger }, { urls: deps.urls, retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } });
 }
 
 /** The settings key an admin sets to allow real-venue trading on an exchange. */
@@ -94,7 +95,7 @@ export const liveTradingKey = (exchangeId: string) => `live-trading:${exchangeId
  */
 async function realVenueFor(
   exchangeId: string,
-  deps: { settings: SettingsRepository; credentials: AuthKit['credentials']; secretBox: AuthKit['secretBox']; logger: Logger },
+  deps: { settings: SettingsRepository; credentials: AuthKit['credentials']; secretBox: AuthKit['secretBox']; logger: Logger; clock: Clock; urls: Record<string, string> | undefined },
 ): Promise<RealVenue> {
   if (exchangeId !== 'binance' && exchangeId !== 'binanceusdm') return { ok: false, reason: `live trading is supported on "binance" and "binanceusdm", not "${exchangeId}"` };
   const enabled = await deps.settings.get(liveTradingKey(exchangeId));
@@ -103,23 +104,32 @@ async function realVenueFor(
   if (!ciphertext) return { ok: false, reason: `no API keys are stored for "${exchangeId}"; an admin adds them on the credentials page` };
   const keys = JSON.parse(deps.secretBox.decrypt(ciphertext)) as { apiKey: string; secret: string; password?: string };
   const venue = createCcxtExchange(
-    { exchangeId, apiKey: keys.apiKey, secret: keys.secret, marketType: marketTypeOf(exchangeId), retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 } },
-    { clock: systemClock, logger: deps.logger },
+    { exchangeId, apiKey: keys.apiKey, secret: keys.secret, urls: deps.urls, marketType: marketTypeOf(exchangeId), retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 } },
+    { clock: deps.clock, logger: deps.logger },
   );
   return {
     ok: true,
     exchange: venue,
     accountFor: (symbols) => createVenueAccount(venue, symbols),
     reconcile: (symbols) => venue.reconcile([...symbols]),
+    close: () => venue.close(),
   };
 }
 
 /** Next.js bundles this module, so the migrations folder is resolved from the project directory. */
 const MIGRATIONS_FOLDER = path.join(process.cwd(), 'db/migrations');
 
+/** Test seams of `buildRoot`; production passes none. */
+export interface RootHooks {
+  /** Time for the engine, live sessions and venue adapters; default the system clock. */
+  clock?: Clock;
+  /** Where the JSON log lines go; default stdout. */
+  logDestination?: pino.DestinationStream;
+}
+
 /** Builds every component from a validated config. Opens and migrates the database. */
-export async function buildRoot(config: AppConfig): Promise<Root> {
-  const logger = createAppLogger(config.logLevel);
+export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promise<Root> {
+  const logger = createAppLogger(config.logLevel, hooks.logDestination);
   const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
   try {
     await migrateDatabase(database, { migrationsFolder: MIGRATIONS_FOLDER });
@@ -127,7 +137,7 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
     await database.close();
     throw error;
   }
-  const clock = systemClock;
+  const clock = hooks.clock ?? systemClock;
   // Secrets default to files under the data dir (mode 0600) so a fresh machine starts with no configuration.
   const authSecret = loadOrCreateSecret(config.authSecret, config.dataDir, 'auth-secret');
   const encryptionKey = loadOrCreateSecret(config.encryptionKey, config.dataDir, 'encryption-key');
@@ -165,10 +175,15 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
     runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
     extraHandlers: trainHandlers,
   });
-  // Metrics: one registry per root. Notifications: settings in a file under the data dir.
+  // Metrics: one registry per root. Notifications: settings in the database, encrypted like credentials
+  // (a settings file left by an older version under the data dir is imported once, then renamed).
   const telemetry = createPrometheusTelemetry({ logger, jobQueueDepth: () => jobQueueDepth(engine) });
+  const notificationSettings = createNotificationSettingsRepository(database.db, { cipher: auth.secretBox, nowMs: () => clock.nowMs() });
+  await importNotificationSettingsFile(path.join(config.dataDir, NOTIFICATION_SETTINGS_FILE), { repository: notificationSettings, logger }).catch((error: unknown) =>
+    logger.error({ err: error }, 'importing the notification settings file failed; it is left in place'),
+  );
   const notifications = await createNotificationService({
-    store: createFileNotificationSettingsStore(path.join(config.dataDir, NOTIFICATION_SETTINGS_FILE)),
+    store: notificationSettings,
     clock,
     logger,
     metrics: telemetry.sink,
@@ -181,10 +196,13 @@ export async function buildRoot(config: AppConfig): Promise<Root> {
     logger,
     store: createLiveSessionRepository(database.db),
     riskState,
-    feedFor: (exchangeId) => createPublicMarketData(exchangeId, logger),
+    // One ccxt client per exchange while its sessions run; the manager closes it after the last one stops.
+    feedFor: (exchangeId) => createPublicMarketData(exchangeId, { logger, clock, urls: config.ccxtUrls }),
+    // Sessions store the closed candles they poll, so drift reports replay them without a download.
+    candles,
     paper: { exchange, account: exchange, simulator: exchange, onTradeClosed: (handler) => paperTradeListeners.push(handler), marketType: config.marketType },
-    // Real-venue trading needs stored keys and an admin's explicit enablement; not wired yet (see README "Live sessions").
-    realVenueFor: (exchangeId) => realVenueFor(exchangeId, { settings, credentials: auth.credentials, secretBox: auth.secretBox, logger }),
+    // Real-venue trading needs stored keys and an admin's explicit enablement (see README "Live sessions").
+    realVenueFor: (exchangeId) => realVenueFor(exchangeId, { settings, credentials: auth.credentials, secretBox: auth.secretBox, logger, clock, urls: config.ccxtUrls }),
     journal: createJournalWriter({ batchSize: 100 }, { repository: journal, logger }),
     veto: () => models.activeVetoModel(),
     newId: () => randomUUID(),

@@ -3,7 +3,8 @@ import { ValidationError } from '@/engine/core/errors';
 import type { Page, TradeRecord } from '@/engine/core/ports';
 import { JournalFilters } from './_components/journal-filters';
 import { JournalNav } from './_components/journal-nav';
-import { TradesTable } from './_components/trades-table';
+import { TradesTable, type TradeSortKey } from './_components/trades-table';
+import { toTradeRow } from './_lib/trade-row';
 import { firstValues, paramErrors, toJournalQuery, tradeParamsSchema, withParams } from './_lib/journal-params';
 import './journal.css';
 
@@ -29,7 +30,11 @@ export default async function JournalPage({ searchParams }: { searchParams: Prom
     }
   }
   const filters = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== 'cursor'));
-  const sort = { key: query?.sort ?? 'time', direction: query?.direction ?? 'desc' } as const;
+  const key: TradeSortKey = query?.sort ?? 'time';
+  const direction = query?.direction ?? 'desc';
+  // The active column's link flips the direction; the others sort descending first.
+  const sortLink = (column: TradeSortKey) => `/journal${withParams(filters, { sort: column, dir: column === key && direction === 'desc' ? 'asc' : 'desc' })}`;
+  const sort = { key, direction, hrefs: { time: sortLink('time'), symbol: sortLink('symbol'), pnl: sortLink('pnl') } };
   return (
     <section className="card" aria-labelledby="journal-heading">
       <h1 id="journal-heading">Journal</h1>
@@ -52,10 +57,9 @@ export default async function JournalPage({ searchParams }: { searchParams: Prom
         </p>
       ) : (
         <TradesTable
-          trades={page.items}
+          trades={page.items.map(toTradeRow)}
           caption="Trades, sorted on the server"
           sort={sort}
-          sortHref={(key, direction) => `/journal${withParams(filters, { sort: key, dir: direction })}`}
         />
       )}
       <nav className="pager" aria-label="Pages">

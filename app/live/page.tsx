@@ -2,6 +2,8 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { ActionForm } from '@/app/_components/action-form';
 import { STRATEGY_NAMES } from '@/engine/strategies/registry';
 import { startLiveSession, stopLiveSession } from './actions';
+import { liveSessionHref } from './_lib/session-id-param';
+import '../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
 
@@ -38,6 +40,9 @@ export default async function LivePage() {
                     <td>{iso(s.state?.lastCandleMs ?? s.lastCandleMs)}</td>
                     <td>{s.state?.lastError ?? s.lastError ?? ''}</td>
                     <td>
+                      <a href={liveSessionHref(s.id)} data-testid="live-session-drift" aria-label={`Drift versus replay: ${s.exchange} ${s.symbol} ${s.timeframe}`}>
+                        Drift versus replay
+                      </a>
                       {canTrade && (s.state || s.status === 'running') ? (
                         <ActionForm action={stopLiveSession} submitLabel={`Stop ${s.symbol}`}>
                           <input type="hidden" name="id" value={s.id} />

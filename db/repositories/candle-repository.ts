@@ -96,6 +96,30 @@ export function createCandleRepository(db: Db): CandleRepository {
       return candleColumnsFromRows(rows);
     },
 
+    async loadCandleBuckets(key: MarketKey, fromMs: number, toMs: number, bucketMs: number): Promise<CandleColumns> {
+      if (!Number.isSafeInteger(bucketMs) || bucketMs <= 0) throw new ValidationError('bucketMs', bucketMs, 'expected a whole number of milliseconds > 0');
+      // Open of the first candle, highest high, lowest low, close of the last, summed volume; buckets
+      // start at multiples of bucketMs (open times are positive, so `t - t % b` is the floor).
+      const bucket = sql`(${candles.openTimeMs} - ${candles.openTimeMs} % ${bucketMs}::bigint)`;
+      const rows = await wrapDriver(`loading ${bucketMs} ms buckets of candles for ${describe(key)}`, () =>
+        db
+          .select({
+            openTimeMs: sql<number>`${bucket}`.mapWith(Number),
+            open: sql<number>`(array_agg(${candles.open} order by ${candles.openTimeMs} asc))[1]::float8`.mapWith(Number),
+            high: sql<number>`max(${candles.high})::float8`.mapWith(Number),
+            low: sql<number>`min(${candles.low})::float8`.mapWith(Number),
+            close: sql<number>`(array_agg(${candles.close} order by ${candles.openTimeMs} desc))[1]::float8`.mapWith(Number),
+            volume: sql<number>`sum(${candles.volume})::float8`.mapWith(Number),
+          })
+          .from(candles)
+          .where(and(keyWhere(key), gte(candles.openTimeMs, fromMs), lt(candles.openTimeMs, toMs)))
+          // By position: the bucket expression binds bucketMs as a parameter, and each occurrence would be a new one.
+          .groupBy(sql`1`)
+          .orderBy(sql`1`),
+      );
+      return candleColumnsFromRows(rows);
+    },
+
     async summarize(): Promise<CandleStreamSummary[]> {
       const rows = await wrapDriver('summarizing candles', () =>
         db

@@ -18,6 +18,7 @@ import {
   type JournalRepository,
   type Page,
   type TradeRecord,
+  type TradeSummary,
 } from '../../engine/core/ports';
 import type { Timeframe } from '../../engine/core/types';
 import type { Db } from '../client';
@@ -206,6 +207,75 @@ function pageOf<Row, T>(rows: Row[], limit: number, spec: SortSpec<Row>, map: (r
   return { items: kept.map(map), nextCursor: rows.length > limit ? encodeSortCursor(spec.keyOf(last)) : null };
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The trade summary in two statements over the rows of one scope (run id, or none), run
+ * concurrently. Money is summed as float8 of each numeric column, the same doubles the engine
+ * computes with, so wins and losses classify exactly as in memory.
+ * - Per UTC exit day: count, wins, losses, gross profit/loss, net, entry notional, first entry;
+ *   the totals are the sums over the days (a few rows a day of trading, not a row a trade).
+ * - Exposure: the union length of [entry, exit] in one ordered window pass. Ordered by entry, a
+ *   trade adds the part of its interval beyond both its entry and the latest exit before it:
+ *   greatest(0, exit − greatest(entry, previous max exit)).
+ */
+async function summarizeTradesIn(db: Db, runId: string | null): Promise<TradeSummary> {
+  if (runId !== null && (typeof runId !== 'string' || runId === '')) throw new ValidationError('runId', runId, 'expected a run id or null for live trades');
+  const scope = runId === null ? sql`run_id is null` : sql`run_id = ${runId}`;
+  type DayRow = { day_start_ms: string | number; n: string | number; wins: string | number; losses: string | number; gross_profit: number | string; gross_loss: number | string; net: number | string; notional: number | string; first_entry_ms: string | number };
+  const [days, cover] = await wrapDriver(`summarizing the ${runId === null ? 'live' : `run "${runId}"`} trades`, () =>
+    Promise.all([
+      db
+        .execute(
+          sql`
+          select (floor(exit_time_ms / ${DAY_MS}::float8) * ${DAY_MS})::bigint as day_start_ms,
+                 count(*) as n,
+                 count(*) filter (where net > 0) as wins,
+                 count(*) filter (where net < 0) as losses,
+                 coalesce(sum(net) filter (where net > 0), 0) as gross_profit,
+                 coalesce(-sum(net) filter (where net < 0), 0) as gross_loss,
+                 sum(net) as net,
+                 sum(notional) as notional,
+                 min(entry_time_ms) as first_entry_ms
+          from (
+            select exit_time_ms, entry_time_ms,
+                   realized_pnl::float8 - fees::float8 - funding::float8 as net,
+                   abs(amount::float8 * entry_price::float8) as notional
+            from ${trades} where ${scope}
+          ) t
+          group by 1 order by 1`,
+        )
+        .then((r) => rowsOf<DayRow>(r)),
+      db
+        .execute(
+          sql`
+          select coalesce(sum(greatest(0, exit_time_ms - greatest(entry_time_ms, coalesce(prev_exit, entry_time_ms)))), 0)::float8 as exposure_ms
+          from (
+            select entry_time_ms, exit_time_ms,
+                   max(exit_time_ms) over (order by entry_time_ms, exit_time_ms rows between unbounded preceding and 1 preceding) as prev_exit
+            from ${trades} where ${scope}
+          ) c`,
+        )
+        .then((r) => rowsOf<{ exposure_ms: number | string }>(r)),
+    ]),
+  );
+  const summary: TradeSummary = { trades: 0, wins: 0, losses: 0, grossProfit: 0, grossLoss: 0, netPnl: 0, entryNotional: 0, firstEntryMs: null, exposureMs: Number(cover[0]?.exposure_ms ?? 0), daily: [] };
+  for (const d of days) {
+    const net = Number(d.net);
+    const firstEntry = Number(d.first_entry_ms);
+    summary.trades += Number(d.n);
+    summary.wins += Number(d.wins);
+    summary.losses += Number(d.losses);
+    summary.grossProfit += Number(d.gross_profit);
+    summary.grossLoss += Number(d.gross_loss);
+    summary.netPnl += net;
+    summary.entryNotional += Number(d.notional);
+    if (summary.firstEntryMs === null || firstEntry < summary.firstEntryMs) summary.firstEntryMs = firstEntry;
+    summary.daily.push({ dayStartMs: Number(d.day_start_ms), netPnl: net });
+  }
+  return summary;
+}
+
 const TRADE_OUTCOMES: readonly string[] = Object.values(TradeOutcome);
 const DECISION_OUTCOMES: readonly string[] = Object.values(DecisionOutcomes);
 
@@ -299,6 +369,8 @@ export function createJournalRepository(db: Db): JournalRepository {
         cursor = page.nextCursor ?? undefined;
       } while (cursor !== undefined);
     },
+
+    summarizeTrades: (filter) => summarizeTradesIn(db, filter.runId),
 
     async pruneDecisionsBefore(beforeMs: number, maxRows = 5_000): Promise<number> {
       if (!Number.isSafeInteger(beforeMs)) throw new ValidationError('beforeMs', beforeMs, 'expected an integer epoch-ms time');

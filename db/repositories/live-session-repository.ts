@@ -4,6 +4,7 @@
  */
 import { desc, eq } from 'drizzle-orm';
 import type { LiveCheckpoint } from '../../engine/live/live-session';
+import type { VenuePosition } from '../../engine/loop/trading-loop';
 import type { LiveSessionRecord, LiveSessionStore } from '../../engine/live/live-session-manager';
 import type { Db } from '../client';
 import { liveSessions } from '../schema';
@@ -46,14 +47,26 @@ export function createLiveSessionRepository(db: Db): LiveSessionStore {
       );
     },
     async load(sessionId): Promise<LiveCheckpoint | null> {
-      const record = await this.get(sessionId);
-      return record && record.lastCandleMs !== null ? { sessionId, lastCandleMs: record.lastCandleMs, updatedAtMs: record.updatedAtMs } : null;
+      const rows = await wrapDriver(`loading live session "${sessionId}"`, () => db.select().from(liveSessions).where(eq(liveSessions.id, sessionId)));
+      const r = rows[0];
+      if (!r || r.lastCandleMs === null) return null;
+      return {
+        sessionId,
+        lastCandleMs: Number(r.lastCandleMs),
+        updatedAtMs: Number(r.updatedAtMs),
+        // Checked by the trading loop when it resumes the position.
+        venuePosition: (r.openPosition as VenuePosition | null) ?? null,
+      };
     },
     async save(checkpoint) {
       await wrapDriver(`checkpointing live session "${checkpoint.sessionId}"`, () =>
         db
           .update(liveSessions)
-          .set({ lastCandleMs: checkpoint.lastCandleMs, updatedAtMs: checkpoint.updatedAtMs })
+          .set({
+            lastCandleMs: checkpoint.lastCandleMs,
+            updatedAtMs: checkpoint.updatedAtMs,
+            openPosition: (checkpoint.venuePosition ?? null) as Record<string, unknown> | null,
+          })
           .where(eq(liveSessions.id, checkpoint.sessionId)),
       );
     },

@@ -3,13 +3,38 @@
  * expected outcomes (a risk denial, a rejected order) are values, not errors.
  */
 
-/** Base class: every engine error carries a stable `code` for the app boundary. */
+const ENGINE_ERROR = Symbol.for('aethelred.engine-error');
+
+/**
+ * Base class: every engine error carries a stable `code` for the app boundary.
+ *
+ * `instanceof` checks a brand and the code, not the prototype chain: Next.js bundles the server root
+ * (built once, from instrumentation) and each route's chunk separately, so an error thrown by the
+ * engine is not an instance of the route chunk's copy of these classes. Each subclass says which
+ * codes are its own.
+ */
 export class EngineError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    Object.defineProperty(this, ENGINE_ERROR, { value: true });
+  }
+
+  /**
+   * Whether `code` belongs to this class. Only a class that declares its own `ownsCode` is matched by
+   * code; any other subclass (including subclasses of one that does) uses the prototype chain.
+   */
+  protected static ownsCode(_code: string): boolean {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[ENGINE_ERROR] !== true) return false;
+    if (this === EngineError) return true;
+    if (Object.prototype.hasOwnProperty.call(this, 'ownsCode')) return this.ownsCode((value as EngineError).code);
+    return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 }
 
@@ -22,6 +47,10 @@ export class ValidationError extends EngineError {
     this.field = field;
     this.value = value;
   }
+
+  protected static override ownsCode(code: string): boolean {
+    return code === 'validation';
+  }
 }
 
 /** A requested entity does not exist. */
@@ -29,12 +58,20 @@ export class NotFoundError extends EngineError {
   constructor(message: string) {
     super('not_found', message);
   }
+
+  protected static override ownsCode(code: string): boolean {
+    return code === 'not_found';
+  }
 }
 
 /** Persistence failed; wraps the driver error. */
 export class RepositoryError extends EngineError {
   constructor(message: string, cause?: unknown) {
     super('repository', message, { cause });
+  }
+
+  protected static override ownsCode(code: string): boolean {
+    return code === 'repository';
   }
 }
 
@@ -48,5 +85,9 @@ export class ExchangeError extends EngineError {
   constructor(failure: FailureClass, message: string, cause?: unknown) {
     super(`exchange_${failure}`, message, { cause });
     this.failure = failure;
+  }
+
+  protected static override ownsCode(code: string): boolean {
+    return code.startsWith('exchange_');
   }
 }

@@ -35,6 +35,12 @@ export interface CandleRepository {
   insertCandles(key: MarketKey, candles: CandleColumns): Promise<CandleWriteResult>;
   /** Loads candles with `fromMs <= openTimeMs < toMs`, ascending, as typed columns. */
   loadCandles(key: MarketKey, fromMs: number, toMs: number): Promise<CandleColumns>;
+  /**
+   * The candles of `[fromMs, toMs)` aggregated into buckets of `bucketMs` aligned to multiples of it
+   * since the epoch, exactly as engine/market `downsampleCandles` does, but in the store: a wide chart
+   * window reads one row per bucket instead of every candle. @throws ValidationError when bucketMs is not a positive integer.
+   */
+  loadCandleBuckets(key: MarketKey, fromMs: number, toMs: number, bucketMs: number): Promise<CandleColumns>;
   /** One row per stored (exchange, symbol, timeframe). */
   summarize(): Promise<CandleStreamSummary[]>;
   /** Number of candles stored for a key. */
@@ -57,6 +63,11 @@ export interface TradeRecord {
   realizedPnl: number;
   fees: number;
   funding: number;
+  /**
+   * How it ended: `signal` (the loop's exit), `stop` (its protective stop filled), `liquidation`,
+   * `reduce` (paper: a reduce-only order), `venue` (a real venue closed it without the loop or a filled
+   * stop: liquidation or a close by hand; priced at the last candle close).
+   */
   exitReason: string;
 }
 
@@ -134,6 +145,37 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** Net PnL of the trades that exited on one UTC day (`dayStartMs` = that day's 00:00 UTC). */
+export interface DailyNetPnl {
+  dayStartMs: number;
+  netPnl: number;
+}
+
+/**
+ * Aggregate of the closed trades of one scope (live or one backtest run), computed by the store so
+ * the overview never loads the trades. Net PnL = realizedPnl − fees − funding; money in quote currency.
+ */
+export interface TradeSummary {
+  trades: number;
+  /** Trades with net PnL > 0. */
+  wins: number;
+  /** Trades with net PnL < 0 (break-even trades are neither). */
+  losses: number;
+  /** Sum of the positive net PnLs. */
+  grossProfit: number;
+  /** Sum of |net PnL| over the losing trades (>= 0). */
+  grossLoss: number;
+  netPnl: number;
+  /** Sum of |amount × entryPrice|. */
+  entryNotional: number;
+  /** Earliest entry time; null without trades. */
+  firstEntryMs: number | null;
+  /** Length of the union of the [entry, exit] intervals (overlapping trades count once), ms. */
+  exposureMs: number;
+  /** Net PnL per UTC exit day, ascending; days without exits are absent. */
+  daily: DailyNetPnl[];
+}
+
 /** Journal storage for trades and decisions. Appends are multi-row and transactional. */
 export interface JournalRepository {
   appendTrades(trades: readonly TradeRecord[]): Promise<void>;
@@ -144,6 +186,8 @@ export interface JournalRepository {
   getTrade(id: string): Promise<TradeRecord | null>;
   /** Streams every matching trade in constant memory (server-side cursor / keyset pages). */
   iterTrades(query: Omit<JournalQuery, 'cursor' | 'limit'>): AsyncIterable<TradeRecord>;
+  /** Aggregates the live trades (`runId: null`) or one run's trades in the store; see TradeSummary. */
+  summarizeTrades(filter: { runId: string | null }): Promise<TradeSummary>;
   /** The database server's current time (ms), for drift checks and health. */
   nowTs(): Promise<number>;
   /**

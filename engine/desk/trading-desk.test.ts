@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../engine';
 import { createManualClock, silentLogger } from '../core/clock';
-import type { TradeRecord } from '../core/ports';
+import type { JournalRepository, TradeRecord, TradeSummary } from '../core/ports';
 import { createPaperExchange } from '../execution/paper-exchange';
 import {
   createInMemoryBacktestRunRepository,
@@ -20,7 +20,10 @@ const KEY = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' } as cons
 /** 12 five-minute candles: open 100 + i, high open + 2, low open - 1, close open + 1, volume i + 1. */
 const rows = Array.from({ length: 12 }, (_, i) => ({ openTimeMs: T0 + i * M5, open: 100 + i, high: 102 + i, low: 99 + i, close: 101 + i, volume: i + 1 }));
 
-async function setup(shared?: { riskState: ReturnType<typeof createInMemoryRiskStateRepository>; settings: ReturnType<typeof createInMemorySettingsRepository> }) {
+async function setup(
+  shared?: { riskState: ReturnType<typeof createInMemoryRiskStateRepository>; settings: ReturnType<typeof createInMemorySettingsRepository> },
+  options: { wrapJournal?: (journal: JournalRepository) => JournalRepository; overviewStatsTtlMs?: number } = {},
+) {
   const clock = createManualClock(T0 + 12 * M5);
   const candles = createInMemoryCandleRepository();
   await candles.insertCandles(KEY, toColumns(rows));
@@ -37,9 +40,10 @@ async function setup(shared?: { riskState: ReturnType<typeof createInMemoryRiskS
       clock,
       logger: silentLogger,
       candles,
-      journal,
+      journal: options.wrapJournal ? options.wrapJournal(journal) : journal,
       riskState,
       backtestRuns: createInMemoryBacktestRunRepository(),
+      overviewStatsTtlMs: options.overviewStatsTtlMs,
       newId: () => `id-${++n}`,
       exchange,
       account: { exchange, marketType: 'spot', marginMode: 'cross' },
@@ -164,6 +168,111 @@ describe('engine.overview', () => {
     // bought 2 at 112, marked at 115
     expect(o.positions).toEqual([{ symbol: 'BTC/USDT', side: 'long', amount: 2, entryPrice: 112, markPrice: 115, unrealizedPnl: 6, liquidationPrice: NaN }]);
     expect(o.equity).toBe(10_006);
+  });
+});
+
+describe('engine.overview with a long journal', () => {
+  const MIN = 60_000;
+  const liveTrade = (id: string, entryTimeMs: number, exitTimeMs: number, realizedPnl: number): TradeRecord => ({
+    id, runId: null, exchange: 'binance', symbol: 'BTC/USDT', strategy: 'ma-crossover', side: 'long', amount: 1,
+    entryPrice: 100, exitPrice: 100 + realizedPnl, entryTimeMs, exitTimeMs, realizedPnl, fees: 0, funding: 0, exitReason: 'signal',
+  });
+
+  it('summarises 100,000 live trades without loading them into arrays of the overview', async () => {
+    const { engine, journal } = await setup();
+    // trade i: entry START + 15 min x i, open 10 min, net +2 (even i) or -1 (odd i); the last exits at T0 - 5 min
+    const START = T0 - 100_000 * 15 * MIN;
+    const batch: TradeRecord[] = [];
+    for (let i = 0; i < 100_000; i++) batch.push(liveTrade(`t${i}`, START + i * 15 * MIN, START + i * 15 * MIN + 10 * MIN, i % 2 === 0 ? 2 : -1));
+    await journal.appendTrades(batch);
+    const o = await engine.overview();
+    expect(o.metrics.trades).toBe(100_000);
+    expect(o.metrics.winRatePct).toBe(50);
+    // average trade (50,000 x 2 - 50,000) / 100,000 = 0.5 over |average loss| 1
+    expect(o.metrics.expectancy).toBe(0.5);
+    // 100,000 x 10 min open out of the 1,500,000 min before T0 plus the hour to now (T0 + 12 x 5 min)
+    expect(o.metrics.exposurePct).toBeCloseTo((1_000_000 / 1_500_060) * 100, 10);
+    // notional 100,000 x 1 x 100 / 10,000
+    expect(o.metrics.turnover).toBe(1_000);
+    // START is 1041 2/3 days before T0: exits on 1042 UTC days, all over before now -> start + 1042 + now
+    expect(o.equityCurve).toHaveLength(1_044);
+    expect(o.equityCurve[1_042]).toEqual({ timeMs: T0 - 1, equity: 10_000 + 50_000, drawdownPct: 0 });
+    // the paper account still holds 10,000 (the journal was filled by hand): 50,000 below the 60,000 peak
+    expect(o.metrics.maxDrawdownPct).toBeCloseTo((-50_000 / 60_000) * 100, 10);
+    expect(o.statsAsOfMs).toBe(T0 + 12 * M5);
+  });
+
+  /** The in-memory journal with summarizeTrades counted and held until the test releases it. */
+  function gatedJournal() {
+    const calls: { release: () => void; fail: (e: Error) => void }[] = [];
+    const wrap = (inner: JournalRepository): JournalRepository => ({
+      ...inner,
+      summarizeTrades(filter) {
+        return new Promise<TradeSummary>((resolve, reject) => {
+          calls.push({ release: () => void inner.summarizeTrades(filter).then(resolve, reject), fail: reject });
+        });
+      },
+    });
+    return { calls, wrap };
+  }
+
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  it('shares one summary between concurrent overviews and reuses it for 15 s', async () => {
+    const gate = gatedJournal();
+    const { engine, journal, clock } = await setup(undefined, { wrapJournal: gate.wrap });
+    await journal.appendTrades([liveTrade('a', T0, T0 + M5, 10)]);
+    const first = engine.overview();
+    const second = engine.overview();
+    await tick();
+    expect(gate.calls).toHaveLength(1);
+    gate.calls[0].release();
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.metrics.trades, b.metrics.trades]).toEqual([1, 1]);
+    expect([a.statsAsOfMs, b.statsAsOfMs]).toEqual([T0 + 12 * M5, T0 + 12 * M5]);
+
+    // just under 15 s later the cached summary is still used: the new trade is not counted yet, and the payload says so
+    await journal.appendTrades([liveTrade('b', T0 + M5, T0 + 2 * M5, -5)]);
+    clock.advance(14_999);
+    const cached = await engine.overview();
+    expect(gate.calls).toHaveLength(1);
+    expect(cached.metrics.trades).toBe(1);
+    expect(cached.asOfMs).toBe(T0 + 12 * M5 + 14_999);
+    expect(cached.statsAsOfMs).toBe(T0 + 12 * M5);
+
+    // at 15 s it is recomputed
+    clock.advance(1);
+    const fresh = engine.overview();
+    await tick();
+    expect(gate.calls).toHaveLength(2);
+    gate.calls[1].release();
+    const f = await fresh;
+    expect(f.metrics.trades).toBe(2);
+    expect(f.metrics.winRatePct).toBe(50);
+    expect(f.statsAsOfMs).toBe(T0 + 12 * M5 + 15_000);
+  });
+
+  it('does not keep a failed summary, and with a TTL of 0 computes on every call', async () => {
+    const gate = gatedJournal();
+    const { engine } = await setup(undefined, { wrapJournal: gate.wrap, overviewStatsTtlMs: 0 });
+    const failing = engine.overview();
+    await tick();
+    gate.calls[0].fail(new Error('database down'));
+    await expect(failing).rejects.toThrow('database down');
+    const retried = engine.overview();
+    await tick();
+    expect(gate.calls).toHaveLength(2);
+    gate.calls[1].release();
+    expect((await retried).metrics.trades).toBe(0);
+    const again = engine.overview();
+    await tick();
+    expect(gate.calls).toHaveLength(3);
+    gate.calls[2].release();
+    await again;
+  });
+
+  it('names a bad TTL', async () => {
+    await expect(setup(undefined, { overviewStatsTtlMs: -1 })).rejects.toThrow('field "overviewStatsTtlMs" was -1');
   });
 });
 

@@ -5,17 +5,17 @@
  * exposes these methods unchanged.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
-import type { Clock, DecisionRecord, EquityPoint, JournalRepository, Logger, RiskStateRepository, SettingsRepository, TradeRecord, CandleRepository } from '../core/ports';
+import type { Clock, DecisionRecord, EquityPoint, JournalRepository, Logger, RiskStateRepository, SettingsRepository, TradeRecord, TradeSummary, CandleRepository } from '../core/ports';
 import { TIMEFRAME_MS, type Candle, type MarginMode, type MarketKey, type MarketType, type Timeframe } from '../core/types';
 import type { Exchange, Order } from '../execution/exchange';
 import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
 import type { PaperExchange } from '../execution/paper-exchange';
 import type { JournalWriter } from '../journal/journal-writer';
-import { chooseBucketMs, downsampleCandles, MAX_WINDOW_POINTS } from '../market/downsample-candles';
+import { chooseBucketMs, MAX_WINDOW_POINTS } from '../market/downsample-candles';
 import type { SnapshotRepository } from '../orchestrator/account-snapshot';
 import {
   computeOverviewMetrics,
-  equityFromTrades,
+  equityFromDailyPnl,
   latestLiveDecisions,
   withDrawdown,
   type OverviewEquityPoint,
@@ -56,7 +56,16 @@ export interface TradingDeskDeps {
   settings?: SettingsRepository;
   snapshots?: SnapshotRepository;
   newId: () => string;
+  /**
+   * How long the overview reuses the live trade summary (a database aggregate over the whole
+   * journal), ms; default {@link DEFAULT_OVERVIEW_STATS_TTL_MS}. 0 recomputes on every call
+   * (concurrent calls still share one computation).
+   */
+  overviewStatsTtlMs?: number;
 }
+
+/** Default age after which the overview recomputes its trade statistics. */
+export const DEFAULT_OVERVIEW_STATS_TTL_MS = 15_000;
 
 /** The overview payload. Money in quote currency; NaN (null in JSON) where undefined. */
 export interface AccountOverview {
@@ -67,6 +76,12 @@ export interface AccountOverview {
   equitySource: 'snapshots' | 'trades';
   equityCurve: OverviewEquityPoint[];
   metrics: OverviewMetrics;
+  /**
+   * When the closed-trade statistics (trade count, win rate, expectancy, exposure, turnover and,
+   * with `equitySource: 'trades'`, the curve up to the last finished day) were computed; they are
+   * cached for a few seconds, so this may be before `asOfMs`.
+   */
+  statsAsOfMs: number;
   positions: OverviewPosition[];
   risk: RiskStatus;
   decisions: DecisionRecord[];
@@ -214,13 +229,32 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     return out;
   }
 
-  async function liveTrades(): Promise<TradeRecord[]> {
-    const out: TradeRecord[] = [];
-    for await (const trade of deps.journal.iterTrades({})) if (trade.runId === null) out.push(trade);
-    return out;
+  const statsTtlMs = deps.overviewStatsTtlMs ?? DEFAULT_OVERVIEW_STATS_TTL_MS;
+  if (!Number.isFinite(statsTtlMs) || statsTtlMs < 0) throw new ValidationError('overviewStatsTtlMs', statsTtlMs, 'expected a duration >= 0 ms');
+  /** The live trade summary being computed or last computed, with the clock time it was asked at. */
+  let stats: { atMs: number; summary: Promise<TradeSummary>; settled: boolean } | null = null;
+
+  /**
+   * The live trade summary. Single-flight: callers while it is being computed share the same
+   * promise. Once computed it is reused while younger than `statsTtlMs`. A failed computation is
+   * dropped, so the next call retries.
+   */
+  function liveTradeStats(nowMs: number): { atMs: number; summary: Promise<TradeSummary> } {
+    if (stats && (!stats.settled || (nowMs - stats.atMs < statsTtlMs && nowMs >= stats.atMs))) return stats;
+    const entry = { atMs: nowMs, summary: deps.journal.summarizeTrades({ runId: null }), settled: false };
+    stats = entry;
+    entry.summary.then(
+      () => {
+        entry.settled = true;
+      },
+      () => {
+        if (stats === entry) stats = null;
+      },
+    );
+    return entry;
   }
 
-  async function equityHistory(trades: TradeRecord[], initialBalance: number, nowMs: number, equity: number): Promise<{ points: EquityPoint[]; source: 'snapshots' | 'trades' }> {
+  async function equityHistory(summary: TradeSummary, initialBalance: number, nowMs: number, equity: number): Promise<{ points: EquityPoint[]; source: 'snapshots' | 'trades' }> {
     if (deps.snapshots) {
       const page = await deps.snapshots.list({ limit: 1000 });
       if (page.items.length > 0) {
@@ -229,7 +263,7 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
         return { points, source: 'snapshots' };
       }
     }
-    return { points: equityFromTrades(trades, initialBalance, nowMs, equity), source: 'trades' };
+    return { points: equityFromDailyPnl(summary, initialBalance, nowMs, equity), source: 'trades' };
   }
 
   async function whatIfParsed(order: WhatIfOrder): Promise<WhatIfResult> {
@@ -259,13 +293,14 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
       const nowMs = deps.clock.nowMs();
       const equity = equityNow();
       const { initialBalance } = acc.exchange.totals();
-      const [trades, desk, decisions, open] = await Promise.all([
-        liveTrades(),
+      const tradeStats = liveTradeStats(nowMs);
+      const [summary, desk, decisions, open] = await Promise.all([
+        tradeStats.summary,
         riskDesk(),
         deps.journal.listDecisions({ limit: 200 }),
         positions(),
       ]);
-      const history = await equityHistory(trades, initialBalance, nowMs, equity);
+      const history = await equityHistory(summary, initialBalance, nowMs, equity);
       const curve = withDrawdown(history.points);
       return {
         asOfMs: nowMs,
@@ -273,7 +308,8 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
         initialBalance,
         equitySource: history.source,
         equityCurve: curve,
-        metrics: computeOverviewMetrics(curve, trades, { initialBalance, nowMs }),
+        metrics: computeOverviewMetrics(curve, summary, { initialBalance, nowMs }),
+        statsAsOfMs: tradeStats.atMs,
         positions: open,
         risk: desk.status(equity),
         decisions: latestLiveDecisions(decisions.items, 10),
@@ -284,9 +320,12 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
       const timeframeMs = TIMEFRAME_MS[key.timeframe as Timeframe];
       if (timeframeMs === undefined) throw new ValidationError('timeframe', key.timeframe, 'unknown timeframe');
       const bucketMs = chooseBucketMs(timeframeMs, fromMs, toMs, Math.min(maxPoints, MAX_WINDOW_POINTS));
-      const [columns, streams] = await Promise.all([deps.candles.loadCandles(key, fromMs, toMs), deps.candles.summarize()]);
+      // A wide window is aggregated by the store: one row per bucket, never every candle of the range.
+      const [out, streams] = await Promise.all([
+        bucketMs === timeframeMs ? deps.candles.loadCandles(key, fromMs, toMs) : deps.candles.loadCandleBuckets(key, fromMs, toMs, bucketMs),
+        deps.candles.summarize(),
+      ]);
       const summary = streams.find((s) => s.exchange === key.exchange && s.symbol === key.symbol && s.timeframe === key.timeframe);
-      const out = bucketMs === timeframeMs ? columns : downsampleCandles(columns, bucketMs);
       const candles: Candle[] = new Array(out.length);
       for (let i = 0; i < out.length; i++) {
         candles[i] = { openTimeMs: out.openTimeMs[i], open: out.open[i], high: out.high[i], low: out.low[i], close: out.close[i], volume: out.volume[i] };

@@ -24,6 +24,11 @@
  * already submitted through this instance returns the venue's current state of that order, and a venue
  * "duplicate order" rejection returns the existing order: a retried submission never doubles an order.
  *
+ * Futures stops: ccxt 4.5 sends a linear-swap order with a trigger price to Binance's Algo Service
+ * (`/fapi/v1/algoOrder`, STOP_MARKET). They are listed by `fetchOpenOrders`/`reconcile` next to the other
+ * orders, cancelled through the same service, and, once triggered, report the fills of the market order
+ * the venue placed for them (`actualOrderId`).
+ *
  * Rounding: amounts and prices go through ccxt `amountToPrecision` / `priceToPrecision` (the market's
  * step and tick, truncating amounts as Binance does) before submission: the one rounding rule.
  *
@@ -132,7 +137,13 @@ export interface CcxtExchange extends Exchange {
   setMarginMode(symbol: string, mode: MarginMode): Promise<void>;
   /** Futures: the current funding rate of a perpetual. */
   fetchFundingRate(symbol: string): Promise<FundingRate>;
-  /** Open (new / partially filled) orders of a symbol. */
+  /**
+   * The venue's state of an order; a futures stop that has triggered reports the fills, fee and time of
+   * the market order it placed. Finds stops this client did not place (after a restart) in the Algo
+   * Service. Throws a non-retryable ExchangeError for an order the venue does not know.
+   */
+  fetchOrder(orderId: string, symbol: string): Promise<Order>;
+  /** Open (new / partially filled) orders of a symbol; on futures including waiting stops (algo orders). */
   fetchOpenOrders(symbol: string): Promise<Order[]>;
   /** Open orders and positions of `symbols`, and the balance, as the venue reports them. */
   reconcile(symbols: readonly string[]): Promise<VenueSnapshot>;
@@ -445,8 +456,19 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     }
   }
 
-  /** Maps an order, reading its fee from the trades when the order answer has none. */
+  /**
+   * Maps an order, reading its fee from the trades when the order answer has none. A futures stop
+   * that has triggered (Binance algo order with an `actualOrderId`) reports the fills of the market
+   * order it placed in the matching engine, under the stop's own id, client id and stop price.
+   */
   async function complete(o: CcxtOrder, venue: string, request?: OrderRequest): Promise<Order> {
+    const actualOrderId = String(((o.info ?? {}) as Record<string, unknown>)['actualOrderId'] ?? '');
+    if (actualOrderId !== '') {
+      const actual = await call('fetchOrder', () => client.fetchOrder(actualOrderId, venue));
+      const fills = await complete(actual, venue);
+      const stop = mapOrder(o, { symbol: portSymbol(venue, venue), request, fee: 0 });
+      return { ...fills, id: stop.id, clientOrderId: stop.clientOrderId, type: 'stop', amount: stop.amount, price: null, stopPrice: stop.stopPrice, reduceOnly: stop.reduceOnly, createdAtMs: stop.createdAtMs };
+    }
     const hasFee = feesOf(o).some((f) => f.cost !== undefined);
     const fee = !hasFee && orZero(o.filled) > 0 ? await feeFromTrades(String(o.id), venue) : undefined;
     return mapOrder(o, { symbol: portSymbol(venue, venue), request, fee: fee ?? (hasFee ? undefined : 0) });
@@ -578,7 +600,9 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     const params = algo ? { trigger: true } : {};
     try {
       const o = await call('cancelOrder', () => client.cancelOrder(orderId, venue, params));
-      const mapped = await complete(o, venue);
+      // Binance answers an algo cancel with only {algoId, code, msg}: read the stop's final state.
+      const final = algo ? await call('fetchOrder', () => client.fetchOrder(orderId, venue, params)) : o;
+      const mapped = await complete(final, venue);
       return mapped.status === 'cancelled' ? { ...mapped, reason: 'cancelled by request' } : mapped;
     } catch (error) {
       if (!(error instanceof ExchangeError) || !(error.cause instanceof OrderNotFound)) throw error;
@@ -591,6 +615,28 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
           throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId}" of "${symbol}" is unknown to ${id}`, lookupError);
         }
         throw lookupError;
+      }
+    }
+  }
+
+  async function fetchOrder(orderId: string, symbol: string): Promise<Order> {
+    if (typeof orderId !== 'string' || orderId === '') throw new ValidationError('orderId', orderId, 'expected a non-empty string');
+    await ensureMarkets();
+    const venue = venueSymbol(symbol);
+    const known = algoOrderIds.has(orderId);
+    // A futures id this client has not seen may be a stop placed before a restart: ask the Algo Service next.
+    const attempts = known ? [true] : futures ? [false, true] : [false];
+    for (let i = 0; ; i++) {
+      const algo = attempts[i];
+      try {
+        const o = await call('fetchOrder', () => client.fetchOrder(orderId, venue, algo ? { trigger: true } : {}));
+        if (algo) algoOrderIds.add(orderId);
+        return await complete(o, venue);
+      } catch (error) {
+        const unknown = error instanceof ExchangeError && error.cause instanceof OrderNotFound;
+        if (!unknown) throw error;
+        if (i + 1 < attempts.length) continue;
+        throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId}" of "${symbol}" is unknown to ${id}`, error);
       }
     }
   }
@@ -702,6 +748,12 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     await ensureMarkets();
     const venue = venueSymbol(symbol);
     const list = await call('fetchOpenOrders', () => client.fetchOpenOrders(venue));
+    if (futures) {
+      // Futures stops wait in Binance's Algo Service, listed apart from the matching engine's orders.
+      const stops = await call('fetchOpenOrders', () => client.fetchOpenOrders(venue, undefined, undefined, { trigger: true }));
+      for (const stop of stops) algoOrderIds.add(String(stop.id));
+      list.push(...stops);
+    }
     const out: Order[] = [];
     for (const o of list) out.push(await complete(o, venue));
     return out;
@@ -730,6 +782,7 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     },
     createOrder,
     cancelOrder,
+    fetchOrder,
     fetchBalance,
     async fetchPosition(symbol: string): Promise<Position | null> {
       const list = await fetchPositions([symbol]);

@@ -84,6 +84,12 @@ export interface Exchange {
   fetchOhlcv(symbol: string, timeframe: Timeframe, sinceMs?: number, limit?: number): Promise<Candle[]>;
   createOrder(request: OrderRequest): Promise<Order>;
   cancelOrder(orderId: string, symbol: string): Promise<Order>;
+  /**
+   * The venue's current state of one of its orders (a triggered stop reports the fills, fee and time
+   * of the market order it became). Optional: a venue without it cannot tell the loop how a position
+   * it did not close itself ended. Throws a non-retryable ExchangeError for an order the venue does not know.
+   */
+  fetchOrder?(orderId: string, symbol: string): Promise<Order>;
   fetchBalance(): Promise<Balance>;
   fetchPosition(symbol: string): Promise<Position | null>;
   /** Releases sessions and sockets; idempotent. */

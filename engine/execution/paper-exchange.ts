@@ -212,6 +212,8 @@ export interface PaperAccountTotals {
 
 /** The simulation: the async `Exchange` port plus a synchronous hot-path API. */
 export interface PaperExchange extends Exchange {
+  /** The order's current state; throws a non-retryable ExchangeError for an id this exchange did not issue. */
+  fetchOrder(orderId: string, symbol: string): Promise<Order>;
   /**
    * Stable small integer for a symbol (creates its book on first use), for `onCandleAt`.
    */
@@ -1016,6 +1018,14 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     },
     async cancelOrder(orderId: string, symbol: string): Promise<Order> {
       return cancel(orderId, symbol);
+    },
+    async fetchOrder(orderId: string, symbol: string): Promise<Order> {
+      ensureOpen();
+      const o = ordersById.get(orderId);
+      if (!o || o.symbol !== symbol) {
+        throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
+      }
+      return snapshot(o);
     },
     async fetchBalance(): Promise<Balance> {
       const free = available();

@@ -4,12 +4,13 @@
  * journal rows and the account's current numbers; the engine facade gathers the inputs.
  *
  * Equity history comes from stored account snapshots when there are any, otherwise it is rebuilt
- * from the closed live trades: initial balance plus cumulative net PnL at each exit. Sharpe and
+ * from the closed live trades' net PnL per UTC day (the journal aggregates it; the overview never
+ * loads the trades): initial balance plus cumulative net PnL at the end of each day with exits. Sharpe and
  * Sortino are computed on daily returns of end-of-UTC-day equity (periodsPerYear 365, crypto trades
  * every day), with the conventions of `computeReturnMetrics`.
  */
-import type { DecisionRecord, EquityPoint, TradeRecord } from '../core/ports';
-import { computeReturnMetrics, computeTradeMetrics, equityToReturns } from './metrics';
+import type { DecisionRecord, EquityPoint, TradeSummary } from '../core/ports';
+import { computeReturnMetrics, equityToReturns, tradeMetricsFromTotals } from './metrics';
 
 const DAY_MS = 86_400_000;
 
@@ -52,18 +53,20 @@ export interface OverviewPosition {
 }
 
 /**
- * The equity history rebuilt from closed trades (ascending exit time): a start point at the first
- * entry with `initialBalance`, one point per exit with the cumulative net PnL (realised − fees −
- * funding), then `equityNow` at `nowMs` (which includes unrealised PnL). With no trades: just now.
+ * The equity history rebuilt from the daily net PnL of the closed trades (ascending days): a start
+ * point at the first entry with `initialBalance`, one point per UTC day with exits at the day's last
+ * millisecond with the cumulative net PnL (realised − fees − funding), then `equityNow` at `nowMs`
+ * (which includes unrealised PnL). A day that has not ended by `nowMs` gets no point of its own: the
+ * point at now stands for it. With no trades: just now.
  */
-export function equityFromTrades(trades: readonly TradeRecord[], initialBalance: number, nowMs: number, equityNow: number): EquityPoint[] {
-  const sorted = [...trades].sort((a, b) => a.exitTimeMs - b.exitTimeMs);
+export function equityFromDailyPnl(summary: Pick<TradeSummary, 'firstEntryMs' | 'daily'>, initialBalance: number, nowMs: number, equityNow: number): EquityPoint[] {
   const points: EquityPoint[] = [];
-  if (sorted.length > 0) points.push({ timeMs: Math.min(...sorted.map((t) => t.entryTimeMs)), equity: initialBalance });
+  if (summary.firstEntryMs !== null && summary.daily.length > 0) points.push({ timeMs: summary.firstEntryMs, equity: initialBalance });
   let equity = initialBalance;
-  for (const t of sorted) {
-    equity += t.realizedPnl - t.fees - t.funding;
-    points.push({ timeMs: t.exitTimeMs, equity });
+  for (const day of summary.daily) {
+    equity += day.netPnl;
+    const endMs = day.dayStartMs + DAY_MS - 1;
+    if (endMs < nowMs) points.push({ timeMs: endMs, equity });
   }
   if (points.length === 0 || nowMs >= points[points.length - 1].timeMs) points.push({ timeMs: nowMs, equity: equityNow });
   return points;
@@ -98,23 +101,31 @@ export function dailyCloses(points: readonly EquityPoint[]): Float64Array {
 }
 
 /**
- * Headline metrics from the curve and the closed trades.
+ * Headline metrics from the curve and the trade summary (no per-trade data).
  * @param points the equity curve, ascending, ending at now.
  */
 export function computeOverviewMetrics(
   points: readonly OverviewEquityPoint[],
-  trades: readonly TradeRecord[],
+  summary: TradeSummary,
   options: { initialBalance: number; nowMs: number },
 ): OverviewMetrics {
   const daily = dailyCloses(points);
   const returns = daily.length >= 2 ? equityToReturns(daily) : new Float64Array(0);
   const ret = returns.length > 0 ? computeReturnMetrics(returns, { periodsPerYear: 365 }) : null;
-  const firstEntryMs = trades.length > 0 ? Math.min(...trades.map((t) => t.entryTimeMs)) : NaN;
-  const spanMs = options.nowMs - firstEntryMs;
+  const spanMs = summary.firstEntryMs === null ? NaN : options.nowMs - summary.firstEntryMs;
   const tm =
-    trades.length > 0 && spanMs > 0
-      ? computeTradeMetrics(
-          trades.map((t) => ({ pnl: t.realizedPnl - t.fees - t.funding, entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, notional: t.amount * t.entryPrice })),
+    summary.trades > 0 && spanMs > 0
+      ? tradeMetricsFromTotals(
+          {
+            trades: summary.trades,
+            wins: summary.wins,
+            losses: summary.losses,
+            grossProfit: summary.grossProfit,
+            grossLoss: summary.grossLoss,
+            totalPnl: summary.netPnl,
+            notional: summary.entryNotional,
+            exposureMs: summary.exposureMs,
+          },
           { spanMs, equity: options.initialBalance },
         )
       : null;
@@ -127,16 +138,23 @@ export function computeOverviewMetrics(
   if (Number.isNaN(startOfDay)) startOfDay = points.length > 0 ? points[0].equity : NaN;
   const now = points.length > 0 ? points[points.length - 1].equity : NaN;
   return {
-    trades: trades.length,
+    trades: summary.trades,
     sharpe: ret ? ret.sharpe : NaN,
     sortino: ret ? ret.sortino : NaN,
-    maxDrawdownPct: points.length > 0 ? Math.min(0, ...points.map((p) => p.drawdownPct)) : NaN,
+    maxDrawdownPct: points.length > 0 ? deepestDrawdownPct(points) : NaN,
     winRatePct: tm ? tm.winRate * 100 : NaN,
     expectancy: tm ? tm.expectancy : NaN,
     exposurePct: tm ? tm.exposureTimePct : NaN,
     turnover: tm ? tm.turnover : NaN,
     pnlToday: now - startOfDay,
   };
+}
+
+/** The lowest drawdown of the curve (percent, <= 0); a loop, so any length works. */
+function deepestDrawdownPct(points: readonly OverviewEquityPoint[]): number {
+  let deepest = 0;
+  for (const p of points) if (p.drawdownPct < deepest) deepest = p.drawdownPct;
+  return deepest;
 }
 
 /** Decisions the overview lists: newest first, live only (no backtest run id). */

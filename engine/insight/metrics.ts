@@ -269,6 +269,15 @@ export interface TradeMetrics {
   exposureTimePct: number;
 }
 
+function checkTradeMetricsOptions(options: TradeMetricsOptions): void {
+  if (!Number.isFinite(options.spanMs) || options.spanMs <= 0) {
+    throw new ValidationError('spanMs', options.spanMs, 'expected a finite duration > 0');
+  }
+  if (!Number.isFinite(options.equity) || options.equity <= 0) {
+    throw new ValidationError('equity', options.equity, 'expected finite equity > 0');
+  }
+}
+
 /**
  * Computes trade statistics (see {@link TradeMetrics} for each definition).
  * Throws ValidationError when spanMs or equity is not > 0, or a trade has non-finite fields or exits before it enters.
@@ -277,12 +286,7 @@ export function computeTradeMetrics(
   trades: readonly TradeForMetrics[],
   options: TradeMetricsOptions,
 ): TradeMetrics {
-  if (!Number.isFinite(options.spanMs) || options.spanMs <= 0) {
-    throw new ValidationError('spanMs', options.spanMs, 'expected a finite duration > 0');
-  }
-  if (!Number.isFinite(options.equity) || options.equity <= 0) {
-    throw new ValidationError('equity', options.equity, 'expected finite equity > 0');
-  }
+  checkTradeMetricsOptions(options);
   const n = trades.length;
   let wins = 0;
   let losses = 0;
@@ -309,7 +313,35 @@ export function computeTradeMetrics(
       grossLoss -= t.pnl;
     }
   }
-  const averageTrade = n > 0 ? total / n : NaN;
+  return tradeMetricsFromTotals({ trades: n, wins, losses, grossProfit, grossLoss, totalPnl: total, notional, exposureMs: unionDurationMs(trades) }, options);
+}
+
+/** Sums over a set of closed trades, from which {@link TradeMetrics} follow (e.g. aggregated by a database). */
+export interface TradeTotals {
+  trades: number;
+  /** Trades with pnl > 0. */
+  wins: number;
+  /** Trades with pnl < 0. */
+  losses: number;
+  /** Sum of the positive pnls. */
+  grossProfit: number;
+  /** Sum of |pnl| of the losing trades, >= 0. */
+  grossLoss: number;
+  totalPnl: number;
+  /** Sum of |entry notional|. */
+  notional: number;
+  /** Length of the union of the trades' [entry, exit] intervals, ms. */
+  exposureMs: number;
+}
+
+/**
+ * The trade statistics of {@link computeTradeMetrics} from totals, without the trades.
+ * Throws ValidationError when spanMs or equity is not > 0.
+ */
+export function tradeMetricsFromTotals(totals: TradeTotals, options: TradeMetricsOptions): TradeMetrics {
+  checkTradeMetricsOptions(options);
+  const { trades: n, wins, losses, grossProfit, grossLoss } = totals;
+  const averageTrade = n > 0 ? totals.totalPnl / n : NaN;
   const averageLoss = losses > 0 ? -grossLoss / losses : NaN;
   let profitFactor: number;
   let expectancy: number;
@@ -329,8 +361,8 @@ export function computeTradeMetrics(
     averageTrade,
     averageWin: wins > 0 ? grossProfit / wins : NaN,
     averageLoss,
-    turnover: notional / options.equity,
-    exposureTimePct: (unionDurationMs(trades) / options.spanMs) * 100,
+    turnover: totals.notional / options.equity,
+    exposureTimePct: (totals.exposureMs / options.spanMs) * 100,
   };
 }
 

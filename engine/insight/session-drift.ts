@@ -1,7 +1,8 @@
 /**
  * Replays a live session's period as a backtest with the session's config and compares the
- * trades (see `compareLiveToBacktest`). The replay reads stored candles: download them for the
- * period first (`download-candles`) — a live session does not store the candles it polls.
+ * trades (see `compareLiveToBacktest`). The replay reads stored candles: a live session stores the
+ * candles it warms up on and polls; for sessions run before that (or a failed write), download the
+ * period first (`download-candles`).
  */
 import { ValidationError } from '../core/errors';
 import type { CandleRepository, JournalRepository, Logger } from '../core/ports';

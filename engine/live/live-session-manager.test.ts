@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock, silentLogger } from '../core/clock';
 import { ValidationError } from '../core/errors';
 import type { Candle } from '../core/types';
-import { createPaperExchange } from '../execution/paper-exchange';
+import { createPaperExchange, type PaperExchange } from '../execution/paper-exchange';
 import { createJournalWriter } from '../journal/journal-writer';
 import type { ClosedTrade } from '../loop/trading-loop';
-import { createInMemoryJournalRepository, createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
-import { createLiveSessionManager, type LiveSessionRecord, type LiveSessionStore } from './live-session-manager';
+import type { CandleRepository } from '../core/ports';
+import { createInMemoryCandleRepository, createInMemoryJournalRepository, createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
+import { createLiveSessionManager, type LiveSessionRecord, type LiveSessionStore, type RealVenue } from './live-session-manager';
 import type { CandleFeed } from './live-session';
 
 const TF = 300_000;
@@ -42,12 +43,26 @@ function memoryStore(): LiveSessionStore & { records: Map<string, LiveSessionRec
   };
 }
 
-function manager(store = memoryStore(), startAt = T0 + 400 * TF + 1_000) {
+function manager(
+  store = memoryStore(),
+  startAt = T0 + 400 * TF + 1_000,
+  candles?: Pick<CandleRepository, 'insertCandles'>,
+  realVenue?: (paper: PaperExchange) => RealVenue,
+) {
   const clock = createManualClock(startAt);
-  const feed: CandleFeed = {
-    async fetchOhlcv(_s, _t, since = 0, limit = 500) {
-      return CANDLES.filter((c) => c.openTimeMs >= since && c.openTimeMs <= clock.nowMs()).slice(0, limit);
-    },
+  /** Every feed built, by exchange, with how often it was closed. */
+  const feeds: { exchange: string; closed: number }[] = [];
+  const feedFor = (exchange: string): CandleFeed => {
+    const built = { exchange, closed: 0 };
+    feeds.push(built);
+    return {
+      async fetchOhlcv(_s, _t, since = 0, limit = 500) {
+        return CANDLES.filter((c) => c.openTimeMs >= since && c.openTimeMs <= clock.nowMs()).slice(0, limit);
+      },
+      async close() {
+        built.closed++;
+      },
+    };
   };
   const handlers: ((t: ClosedTrade) => void)[] = [];
   const paper = createPaperExchange(
@@ -59,9 +74,11 @@ function manager(store = memoryStore(), startAt = T0 + 400 * TF + 1_000) {
     logger: silentLogger,
     store,
     riskState: createInMemoryRiskStateRepository(),
-    feedFor: () => feed,
+    feedFor,
+    candles,
     paper: { exchange: paper, account: paper, simulator: paper, onTradeClosed: (h) => handlers.push(h), marketType: 'spot' },
-    realVenueFor: async (exchange) => ({ ok: false, reason: `no API keys are stored for "${exchange}"; an admin must add them and enable live trading` }),
+    realVenueFor: async (exchange) =>
+      realVenue ? realVenue(paper) : { ok: false, reason: `no API keys are stored for "${exchange}"; an admin must add them and enable live trading` },
     journal: createJournalWriter({ batchSize: 100 }, { repository: createInMemoryJournalRepository(), logger: silentLogger }),
     veto: () => null,
     newId: () => 'id',
@@ -70,7 +87,7 @@ function manager(store = memoryStore(), startAt = T0 + 400 * TF + 1_000) {
     random: () => 0.5,
     defaultRisk: { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 90, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25 },
   });
-  return { m, store, clock };
+  return { m, store, clock, feeds };
 }
 
 const request = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', strategies: ['ma-crossover'] };
@@ -123,5 +140,91 @@ describe('live session manager', () => {
     const live = (await m.start({ ...request, liveTrading: true }).catch((e: unknown) => e)) as Error;
     expect(live.message).toContain('no API keys are stored for "binance"; an admin must add them and enable live trading');
     expect(store.records.size).toBe(0);
+  });
+
+  it('shares one feed per exchange and closes it when the last session of the exchange stops', async () => {
+    const { m, feeds } = manager();
+    const btc = await m.start(request);
+    const eth = await m.start({ ...request, symbol: 'ETH/USDT' });
+    const futures = await m.start({ ...request, exchange: 'binanceusdm' });
+    expect(feeds).toEqual([
+      { exchange: 'binance', closed: 0 },
+      { exchange: 'binanceusdm', closed: 0 },
+    ]);
+    await m.stop(btc.id);
+    expect(feeds[0].closed).toBe(0); // ETH/USDT still polls binance
+    await m.stop(eth.id);
+    expect(feeds[0].closed).toBe(1);
+    // A new session builds a fresh feed; the closed one is never reused.
+    const again = await m.start(request);
+    expect(feeds).toHaveLength(3);
+    expect(feeds[2]).toEqual({ exchange: 'binance', closed: 0 });
+    await m.stop(again.id);
+    await m.stop(futures.id);
+    expect(feeds.map((f) => f.closed)).toEqual([1, 1, 1]);
+  });
+
+  it('closes every feed once when the process stops all sessions', async () => {
+    const { m, feeds } = manager();
+    await m.start(request);
+    await m.start({ ...request, exchange: 'binanceusdm' });
+    await m.stopAll();
+    expect(feeds.map((f) => [f.exchange, f.closed])).toEqual([
+      ['binance', 1],
+      ['binanceusdm', 1],
+    ]);
+  });
+
+  it('closes the feed when a session fails to start', async () => {
+    const store = memoryStore();
+    const broken = { ...store, upsert: async () => Promise.reject(new Error('database is down')) };
+    const { m, feeds } = manager(broken);
+    await expect(m.start(request)).rejects.toThrow('database is down');
+    expect(feeds).toEqual([{ exchange: 'binance', closed: 1 }]);
+  });
+
+  it('hands candle storage to its sessions, which store the closed candles they poll', async () => {
+    const candles = createInMemoryCandleRepository();
+    // Start at candle 400 + 1 s: warm-up stores the 300 closed candles 100..399 (candle 400 is forming).
+    const { m } = manager(memoryStore(), T0 + 400 * TF + 1_000, candles);
+    await m.start(request);
+    await m.stopAll();
+    const stored = await candles.loadCandles({ exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, 0, Number.MAX_SAFE_INTEGER);
+    expect(stored.length).toBe(300);
+    expect(stored.openTimeMs[0]).toBe(T0 + 100 * TF);
+    expect(stored.openTimeMs[299]).toBe(T0 + 399 * TF);
+    expect(Array.from(stored.close)).toEqual(CANDLES.slice(100, 400).map((c) => c.close));
+  });
+
+  it('closes the keyed venue client once when its session stops, when all stop, and when reconciliation fails', async () => {
+    const venueCloses: number[] = [];
+    const venue = (reconcileFails: boolean) => (paper: PaperExchange): RealVenue => {
+      const index = venueCloses.push(0) - 1;
+      return {
+        ok: true,
+        exchange: paper,
+        accountFor: () => paper,
+        reconcile: async () => {
+          if (reconcileFails) throw new Error('venue unreachable');
+          return { openOrders: [], positions: [] };
+        },
+        close: async () => void venueCloses[index]++,
+      };
+    };
+    const first = manager(memoryStore(), undefined, undefined, venue(false));
+    const live = await first.m.start({ ...request, liveTrading: true });
+    expect(venueCloses).toEqual([0]);
+    await first.m.stop(live.id);
+    expect(venueCloses).toEqual([1]);
+
+    const second = manager(memoryStore(), undefined, undefined, venue(false));
+    await second.m.start({ ...request, liveTrading: true });
+    await second.m.stopAll();
+    expect(venueCloses).toEqual([1, 1]);
+
+    const third = manager(memoryStore(), undefined, undefined, venue(true));
+    await expect(third.m.start({ ...request, liveTrading: true })).rejects.toThrow('venue unreachable');
+    expect(venueCloses).toEqual([1, 1, 1]);
+    expect(third.feeds).toEqual([]); // refused before a feed was built
   });
 });

@@ -3,10 +3,12 @@
  * on the PaperExchange (dry run) unless a real venue is provided for the exchange and the request
  * asks for live trading. Session records and checkpoints persist through `LiveSessionStore`, so a
  * restarted server resumes every session that was running, after its last processed candle.
+ * The manager owns one market-data feed per exchange: built when the first session of the exchange
+ * starts, closed when the last one ends (and on `stopAll`).
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import type { Clock, Logger, RiskStateRepository } from '../core/ports';
+import type { CandleRepository, Clock, Logger, RiskStateRepository } from '../core/ports';
 import { TIMEFRAME_MS, symbolMatches, type MarketKey, type Timeframe } from '../core/types';
 import { resolveFusionConfig } from '../decision/signal-fusion';
 import type { VetoModel } from '../decision/veto-model';
@@ -65,6 +67,8 @@ export type RealVenue =
       accountFor(symbols: readonly string[]): AccountView;
       /** Open orders, positions and balances at the venue, checked before the first candle. */
       reconcile?(symbols: readonly string[]): Promise<{ openOrders: unknown[]; positions: unknown[] }>;
+      /** Releases the keyed venue client; called once when the session that asked for it ends. */
+      close?(): Promise<void>;
     }
   | { ok: false; reason: string };
 
@@ -73,8 +77,13 @@ export interface LiveSessionManagerDeps {
   logger: Logger;
   store: LiveSessionStore;
   riskState: RiskStateRepository;
-  /** Public market data for an exchange (ccxt, no keys). */
+  /**
+   * Builds public market data for an exchange (ccxt, no keys). Called once per exchange while any
+   * session of it runs; the manager calls the feed's `close` when the last such session ends.
+   */
   feedFor(exchange: string): CandleFeed;
+  /** Candle storage sessions write the closed candles they poll to (so drift reports need no download). */
+  candles?: Pick<CandleRepository, 'insertCandles'>;
   /** The paper account sessions trade on in dry run. */
   paper: { exchange: Exchange; account: AccountView; simulator: CandleSimulator; onTradeClosed(handler: (t: ClosedTrade) => void): void; marketType: 'spot' | 'futures' };
   realVenueFor(exchange: string): Promise<RealVenue>;
@@ -121,6 +130,42 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
   const running = new Map<string, LiveSession>();
   let shuttingDown = false;
   const tradeHandlers = new Map<string, (t: ClosedTrade) => void>();
+  /** Feeds by exchange with the sessions (one token per launch) that use them. */
+  const feeds = new Map<string, { feed: CandleFeed; users: Set<object> }>();
+  const feedReleases = new WeakMap<LiveSession, () => Promise<void>>();
+
+  async function closeFeed(exchange: string, feed: CandleFeed): Promise<void> {
+    try {
+      await feed.close?.();
+      deps.logger.info({ exchange }, 'closed the market-data feed: no live session uses it');
+    } catch (error) {
+      deps.logger.warn({ exchange, err: error }, 'closing the market-data feed failed');
+    }
+  }
+
+  /** The exchange's feed for one session, and an idempotent release that closes it after its last user. */
+  function acquireFeed(exchange: string): { feed: CandleFeed; release: () => Promise<void> } {
+    let entry = feeds.get(exchange);
+    if (!entry) {
+      entry = { feed: deps.feedFor(exchange), users: new Set() };
+      feeds.set(exchange, entry);
+    }
+    const token = {};
+    const held = entry;
+    held.users.add(token);
+    let released = false;
+    return {
+      feed: held.feed,
+      async release() {
+        if (released) return;
+        released = true;
+        held.users.delete(token);
+        if (held.users.size > 0 || feeds.get(exchange) !== held) return;
+        feeds.delete(exchange);
+        await closeFeed(exchange, held.feed);
+      },
+    };
+  }
   deps.paper.onTradeClosed((t) => {
     for (const [id, handler] of tradeHandlers) if (id.includes(`:${t.symbol}:`)) handler(t);
   });
@@ -133,12 +178,26 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null } = { ...deps.paper };
     // Shorts need a futures account: the paper account's market type, or USD-M on a real venue.
     let allowShort = deps.paper.marketType === 'futures';
+    // The keyed venue client (real trading only) is closed when the session ends, once.
+    let closeVenue: (() => Promise<void>) | null = null;
     if (request.liveTrading) {
       const real = await deps.realVenueFor(request.exchange);
       if (!real.ok) throw new ValidationError('liveTrading', true, real.reason);
+      if (real.close) {
+        const close = real.close;
+        let closed = false;
+        closeVenue = async () => {
+          if (closed) return;
+          closed = true;
+          await close().catch((error: unknown) => deps.logger.warn({ session: id, err: error }, 'closing the venue client failed'));
+        };
+      }
       if (real.reconcile) {
         // Before trading: what does the venue already hold? Logged so an operator sees leftovers.
-        const snapshot = await real.reconcile([market.symbol]);
+        const snapshot = await real.reconcile([market.symbol]).catch(async (error: unknown) => {
+          await closeVenue?.();
+          throw error;
+        });
         deps.logger.info({ session: id, openOrders: snapshot.openOrders.length, positions: snapshot.positions.length }, 'reconciled with the venue before trading');
       }
       venue = { exchange: real.exchange, account: real.accountFor([market.symbol]), simulator: null };
@@ -148,56 +207,70 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     const weights = { ...Object.fromEntries(request.strategies.map((s) => [s, 1])), external: 1 };
     const fusion = resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[market.timeframe], ...request.fusion } as never);
     const risk = createRiskEngine({ ...deps.defaultRisk, ...request.risk, accountId: id } as RiskConfig, { clock: deps.clock });
-    const session = createLiveSession(
-      {
+    const feed = acquireFeed(market.exchange);
+    const release = async () => {
+      await feed.release();
+      await closeVenue?.();
+    };
+    let session: LiveSession;
+    try {
+      session = createLiveSession(
+        {
+          id,
+          market,
+          strategies: request.strategies.map((name) => ({ name, params: request.params[name] ?? {} })),
+          fusion,
+          decisionDetail: request.decisionDetail,
+          allowShort,
+          acceptExternalSignals: true,
+        },
+        {
+          clock: deps.clock,
+          logger: deps.logger,
+          feed: feed.feed,
+          candles: deps.candles ?? null,
+          exchange: venue.exchange,
+          account: venue.account,
+          simulator: venue.simulator,
+          risk,
+          riskState: deps.riskState,
+          checkpoints: deps.store,
+          journal: deps.journal,
+          veto: deps.veto(),
+          newId: deps.newId,
+          sleep: deps.sleep,
+          random: deps.random,
+          events: deps.events,
+          onTradeClosedHook: (handler) => tradeHandlers.set(id, handler),
+        },
+      );
+      const now = deps.clock.nowMs();
+      const previous = await deps.store.get(id);
+      await deps.store.upsert({
         id,
-        market,
-        strategies: request.strategies.map((name) => ({ name, params: request.params[name] ?? {} })),
-        fusion,
-        decisionDetail: request.decisionDetail,
-        allowShort,
-        acceptExternalSignals: true,
-      },
-      {
-        clock: deps.clock,
-        logger: deps.logger,
-        feed: deps.feedFor(market.exchange),
-        exchange: venue.exchange,
-        account: venue.account,
-        simulator: venue.simulator,
-        risk,
-        riskState: deps.riskState,
-        checkpoints: deps.store,
-        journal: deps.journal,
-        veto: deps.veto(),
-        newId: deps.newId,
-        sleep: deps.sleep,
-        random: deps.random,
-        events: deps.events,
-        onTradeClosedHook: (handler) => tradeHandlers.set(id, handler),
-      },
-    );
-    const now = deps.clock.nowMs();
-    const previous = await deps.store.get(id);
-    await deps.store.upsert({
-      id,
-      exchange: market.exchange,
-      symbol: market.symbol,
-      timeframe: market.timeframe,
-      config: request as unknown as Record<string, unknown>,
-      status: 'starting',
-      lastCandleMs: previous?.lastCandleMs ?? null,
-      liveTrading: request.liveTrading,
-      lastError: null,
-      startedAtMs: now,
-      updatedAtMs: now,
-    });
+        exchange: market.exchange,
+        symbol: market.symbol,
+        timeframe: market.timeframe,
+        config: request as unknown as Record<string, unknown>,
+        status: 'starting',
+        lastCandleMs: previous?.lastCandleMs ?? null,
+        liveTrading: request.liveTrading,
+        lastError: null,
+        startedAtMs: now,
+        updatedAtMs: now,
+      });
+    } catch (error) {
+      await release();
+      throw error;
+    }
+    feedReleases.set(session, release);
     running.set(id, session);
     try {
       await session.start();
     } catch (error) {
       running.delete(id);
       tradeHandlers.delete(id);
+      await release();
       const message = error instanceof Error ? error.message : String(error);
       await deps.store.setStatus(id, 'stopped', message, deps.clock.nowMs());
       throw error;
@@ -207,6 +280,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       const end = session.state();
       running.delete(id);
       tradeHandlers.delete(id);
+      await release();
       if (shuttingDown && end.status === 'stopped') return; // stays `running` in the store: resumed on the next start
       await deps.store.setStatus(id, end.status, end.lastError, deps.clock.nowMs()).catch(() => undefined);
     });
@@ -225,6 +299,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     await session.stop();
     running.delete(id);
     await deps.store.setStatus(id, 'stopped', null, deps.clock.nowMs());
+    await feedReleases.get(session)?.();
     return session.state();
   }
 
@@ -262,8 +337,14 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     async stopAll() {
       // Stopped by the process, not by an operator: keep them marked running so the next start resumes them.
       shuttingDown = true;
-      await Promise.all([...running.values()].map((s) => s.stop()));
+      const sessions = [...running.values()];
+      await Promise.all(sessions.map((s) => s.stop()));
       running.clear();
+      // Each session's feed share and keyed venue client (the done handler may not have run yet).
+      await Promise.all(sessions.map((s) => feedReleases.get(s)?.()));
+      const left = [...feeds.entries()];
+      feeds.clear();
+      await Promise.all(left.map(([exchange, entry]) => closeFeed(exchange, entry.feed)));
     },
   };
 }

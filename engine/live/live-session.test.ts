@@ -6,8 +6,9 @@ import { createPaperExchange } from '../execution/paper-exchange';
 import type { Exchange, Order } from '../execution/exchange';
 import { createRiskEngine } from '../risk/risk-engine';
 import type { ClosedTrade } from '../loop/trading-loop';
-import { createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
-import { createLiveSession, type CandleFeed, type LiveCheckpoint, type LiveCheckpointStore } from './live-session';
+import type { CandleRepository, Logger } from '../core/ports';
+import { createInMemoryCandleRepository, createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
+import { clientIdPrefixOf, createLiveSession, type CandleFeed, type LiveCheckpoint, type LiveCheckpointStore } from './live-session';
 
 const TF = 300_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -49,7 +50,15 @@ function memoryCheckpoints(): LiveCheckpointStore & { saved: LiveCheckpoint[] } 
   };
 }
 
-function harness(opts: { startAt: number; stopAt: number; feed?: ReturnType<typeof feedFor>; checkpoints?: ReturnType<typeof memoryCheckpoints>; exchange?: ReturnType<typeof paperWithLog> }) {
+function harness(opts: {
+  startAt: number;
+  stopAt: number;
+  feed?: ReturnType<typeof feedFor>;
+  checkpoints?: ReturnType<typeof memoryCheckpoints>;
+  exchange?: ReturnType<typeof paperWithLog>;
+  candles?: Pick<CandleRepository, 'insertCandles'>;
+  logger?: Logger;
+}) {
   const clock = createManualClock(opts.startAt);
   const { feed, calls } = opts.feed ?? feedFor(clock);
   const checkpoints = opts.checkpoints ?? memoryCheckpoints();
@@ -71,8 +80,9 @@ function harness(opts: { startAt: number; stopAt: number; feed?: ReturnType<type
     },
     {
       clock,
-      logger: silentLogger,
+      logger: opts.logger ?? silentLogger,
       feed,
+      candles: opts.candles,
       exchange: venue.exchange,
       account: venue.paper,
       simulator: venue.simulator,
@@ -146,6 +156,49 @@ describe('live session', () => {
     expect(h.trades.length).toBeGreaterThan(2);
   });
 
+  it('stores the warm-up and every processed closed candle, never the forming one', async () => {
+    const candles = createInMemoryCandleRepository();
+    // Warm-up reads the 100 candles up to 299 (200..299); polling processes 300..599; 600 is forming at the stop.
+    const h = harness({ startAt: T0 + 300 * TF + 5_000, stopAt: T0 + 600 * TF + 5_000, candles });
+    await h.session.start();
+    await h.session.done();
+    expect(h.session.state().candlesProcessed).toBe(300);
+    const key = { exchange: 'test', symbol: 'SYN/USDT', timeframe: '5m' } as const;
+    expect(await candles.countCandles(key)).toBe(400);
+    const stored = await candles.loadCandles(key, 0, Number.MAX_SAFE_INTEGER);
+    const expected = CANDLES.slice(200, 600);
+    expect(Array.from(stored.openTimeMs)).toEqual(expected.map((c) => c.openTimeMs));
+    expect(Array.from(stored.open)).toEqual(expected.map((c) => c.open));
+    expect(Array.from(stored.high)).toEqual(expected.map((c) => c.high));
+    expect(Array.from(stored.low)).toEqual(expected.map((c) => c.low));
+    expect(Array.from(stored.close)).toEqual(expected.map((c) => c.close));
+    expect(Array.from(stored.volume)).toEqual(expected.map((c) => c.volume));
+    expect(stored.openTimeMs.includes(T0 + 600 * TF)).toBe(false);
+  });
+
+  it('logs a failed candle write and keeps trading', async () => {
+    const warnings: { obj: object; msg?: string }[] = [];
+    const logger: Logger = { ...silentLogger, warn: (obj, msg) => warnings.push({ obj, msg }) };
+    let attempts = 0;
+    const failing: Pick<CandleRepository, 'insertCandles'> = {
+      async insertCandles() {
+        attempts++;
+        throw new Error('connection refused');
+      },
+    };
+    const h = harness({ startAt: T0 + 300 * TF + 5_000, stopAt: T0 + 310 * TF + 5_000, candles: failing, logger });
+    await h.session.start();
+    await h.session.done();
+    // Same candles processed as without storage: 300..309, one checkpoint each.
+    expect(h.session.state()).toMatchObject({ status: 'stopped', candlesProcessed: 10, lastCandleMs: T0 + 309 * TF, reconnects: 0 });
+    expect(h.checkpoints.saved.map((c) => c.lastCandleMs)).toEqual(Array.from({ length: 10 }, (_, k) => T0 + (300 + k) * TF));
+    // One write for the warm-up, one per polled batch (one closed candle per wake-up here).
+    expect(attempts).toBe(11);
+    expect(warnings).toHaveLength(11);
+    expect(warnings[0].msg).toBe('storing polled candles failed; the session keeps trading');
+    expect(warnings[0].obj).toMatchObject({ session: 'live-btc', fromMs: T0 + 200 * TF, toMs: T0 + 299 * TF, count: 100 });
+  });
+
   it('reconnects with exponential backoff and then backfills every missed candle', async () => {
     const failures = { remaining: 0, error: () => new ExchangeError('retryable', 'ECONNRESET') as Error };
     const startAt = T0 + 200 * TF + 1_000;
@@ -210,5 +263,18 @@ describe('live session', () => {
     failures.remaining = 1;
     await h.session.done();
     expect(h.session.state()).toMatchObject({ status: 'halted', lastError: 'invalid API key (-2015)' });
+  });
+});
+
+describe('client order id prefix of a session', () => {
+  it('keeps a short session id and hashes a long one so every client id fits Binance\'s 36 characters', () => {
+    expect(clientIdPrefixOf('live-btc')).toBe('live-btc');
+    expect(clientIdPrefixOf('x'.repeat(16))).toBe('x'.repeat(16));
+    // 32-bit FNV-1a of the UTF-8 bytes (computed independently with Python; the same scheme gives
+    // 0xe40c292c for "a", the published FNV-1a test vector).
+    const long = clientIdPrefixOf('live:binanceusdm:BTC/USDT:5m');
+    expect(long).toBe('ls-1dd0f19a');
+    expect(clientIdPrefixOf('live:binanceusdm:BTC/USDT:1m')).toBe('ls-1ddb7ef6');
+    expect(`${long}-entry-${Date.UTC(2024, 0, 1)}`).toHaveLength(31);
   });
 });

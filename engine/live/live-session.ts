@@ -7,20 +7,31 @@
  * - Only closed candles are processed (open time + timeframe <= now), each exactly once, in order.
  * - A failed poll (network, rate limit, venue down) is retried with exponential backoff and jitter;
  *   the next successful poll backfills every candle missed meanwhile.
- * - After every processed candle the session checkpoints its last candle time and the risk state.
- *   A restart resumes after the checkpoint. A crash between placing an order and checkpointing makes
+ * - After every processed candle the session checkpoints its last candle time, the position it holds
+ *   on a real venue (entry fills, stop id) and the risk state. A restart resumes after the checkpoint. A crash between placing an order and checkpointing makes
  *   the restart replay that candle; the loop's client order ids are a function of (session, kind,
  *   candle time), so the venue treats the repeat as the same order: no duplicates.
  * - A fatal venue error (authentication) halts the risk engine with the reason and stops the session.
+ * - Every closed candle the session feeds the loop (warm-up history and each polled batch) is stored
+ *   in candle storage, so a drift report can replay the session without a download first. A failed
+ *   write is logged and trading goes on; the forming candle is never stored.
  */
 import { ExchangeError, ValidationError } from '../core/errors';
-import type { Clock, Logger, RiskStateRepository } from '../core/ports';
+import type { CandleRepository, Clock, Logger, RiskStateRepository } from '../core/ports';
 import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey } from '../core/types';
 import type { VetoModel } from '../decision/veto-model';
 import type { FusionConfig } from '../decision/signal-fusion';
 import type { Exchange } from '../execution/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
-import { createTradingLoop, type AccountView, type CandleSimulator, type ClosedTrade, type DecisionDetail, type TradingLoop } from '../loop/trading-loop';
+import {
+  createTradingLoop,
+  type AccountView,
+  type CandleSimulator,
+  type ClosedTrade,
+  type DecisionDetail,
+  type TradingLoop,
+  type VenuePosition,
+} from '../loop/trading-loop';
 import type { RiskEngine } from '../risk/risk-engine';
 import type { EngineEvents } from '../telemetry/engine-events';
 import { createStrategy } from '../strategies/registry';
@@ -29,6 +40,8 @@ import { createExternalSignalAdapter, type ExternalAlert } from '../strategies/e
 /** Where closed candles come from (a ccxt venue's public OHLCV, or a test feed). */
 export interface CandleFeed {
   fetchOhlcv(symbol: string, timeframe: MarketKey['timeframe'], sinceMs?: number, limit?: number): Promise<Candle[]>;
+  /** Releases the feed's connection (a ccxt client); the session manager calls it when no session uses the feed. */
+  close?(): Promise<void>;
 }
 
 export const LiveSessionStatus = {
@@ -46,6 +59,8 @@ export interface LiveCheckpoint {
   /** Open time of the last candle the loop processed. */
   lastCandleMs: number;
   updatedAtMs: number;
+  /** The position the loop holds on a real venue after that candle (null or absent when flat or on paper). */
+  venuePosition?: VenuePosition | null;
 }
 
 /** Checkpoint storage (database in production, memory in tests). */
@@ -85,6 +100,8 @@ export interface LiveSessionDeps {
   risk: RiskEngine;
   riskState: RiskStateRepository;
   checkpoints: LiveCheckpointStore;
+  /** Candle storage the session writes the closed candles it processes to; null or absent stores none. */
+  candles?: Pick<CandleRepository, 'insertCandles'> | null;
   journal: JournalWriter | null;
   veto: VetoModel | null;
   newId: () => string;
@@ -119,6 +136,22 @@ export interface LiveSession {
   pushExternalSignal(alert: Omit<ExternalAlert, 'receivedAtMs'>): boolean;
 }
 
+/**
+ * The prefix of a session's client order ids. Binance accepts at most 36 characters per client id and
+ * the loop appends `-<kind>-<13-digit ms>` (up to 20 characters), so a session id of up to 16
+ * characters is used as is and a longer one (`live:binanceusdm:BTC/USDT:5m`) becomes `ls-` plus the
+ * 8-hex-digit 32-bit FNV-1a hash of it: the same on every restart, so a replayed candle reuses its ids.
+ */
+export function clientIdPrefixOf(sessionId: string): string {
+  if (sessionId.length <= 16) return sessionId;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < sessionId.length; i++) {
+    hash ^= sessionId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `ls-${hash.toString(16).padStart(8, '0')}`;
+}
+
 /** Creates a live session. Throws ValidationError for an unknown strategy or bad parameters. */
 export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDeps): LiveSession {
   const timeframeMs = TIMEFRAME_MS[config.market.timeframe];
@@ -134,7 +167,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     {
       market: config.market,
       runId: null,
-      clientIdPrefix: config.id,
+      clientIdPrefix: clientIdPrefixOf(config.id),
       strategies,
       fusion: config.fusion,
       decisionDetail: config.decisionDetail,
@@ -186,8 +219,21 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     return out;
   }
 
+  /** Stores closed candles (insert, existing rows unchanged). A failure is logged, never thrown: trading goes on. */
+  async function storeCandles(candles: readonly Candle[]): Promise<void> {
+    if (!deps.candles || candles.length === 0) return;
+    try {
+      await deps.candles.insertCandles(config.market, candleColumnsFromRows(candles));
+    } catch (error) {
+      deps.logger.warn(
+        { session: config.id, err: error, fromMs: candles[0].openTimeMs, toMs: candles[candles.length - 1].openTimeMs, count: candles.length },
+        'storing polled candles failed; the session keeps trading',
+      );
+    }
+  }
+
   async function persist(lastCandleMs: number): Promise<void> {
-    await deps.checkpoints.save({ sessionId: config.id, lastCandleMs, updatedAtMs: deps.clock.nowMs() });
+    await deps.checkpoints.save({ sessionId: config.id, lastCandleMs, updatedAtMs: deps.clock.nowMs(), venuePosition: loop.venuePosition() });
     await deps.riskState.save(deps.risk.state());
   }
 
@@ -195,10 +241,13 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     const saved = await deps.riskState.load(config.id);
     if (saved) deps.risk.restore(saved);
     const checkpoint = await deps.checkpoints.load(config.id);
+    // A position left open at the venue: its exit (by the loop, its stop or the venue) is journaled against the true entry.
+    if (checkpoint?.venuePosition && !deps.simulator) loop.resumeVenuePosition(checkpoint.venuePosition);
     const until = checkpoint ? checkpoint.lastCandleMs : lastClosedOpenTime();
     const history = await fetchClosed(until - (warmupCandles - 1) * timeframeMs, until);
     const columns = candleColumnsFromRows(history);
     for (let i = 0; i < columns.length; i++) loop.warmUp(columns, i);
+    await storeCandles(history);
     state.lastCandleMs = history.length ? history[history.length - 1].openTimeMs : checkpoint ? checkpoint.lastCandleMs : until;
     deps.logger.info({ session: config.id, warmup: history.length, resumeAfter: state.lastCandleMs, resumed: Boolean(checkpoint) }, 'live session warmed up');
   }
@@ -210,14 +259,21 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     const candles = await fetchClosed(from, to);
     if (candles.length === 0) return;
     const columns = candleColumnsFromRows(candles);
-    for (let i = 0; i < columns.length; i++) {
-      if (abort?.signal.aborted) return;
-      if (deps.account.refresh) await deps.account.refresh();
-      const pending = loop.onCandle(columns, i);
-      if (pending) await pending;
-      state.lastCandleMs = columns.openTimeMs[i];
-      state.candlesProcessed++;
-      await persist(state.lastCandleMs);
+    let processed = 0;
+    try {
+      for (let i = 0; i < columns.length; i++) {
+        if (abort?.signal.aborted) return;
+        if (deps.account.refresh) await deps.account.refresh();
+        const pending = loop.onCandle(columns, i);
+        if (pending) await pending;
+        state.lastCandleMs = columns.openTimeMs[i];
+        state.candlesProcessed++;
+        processed++;
+        await persist(state.lastCandleMs);
+      }
+    } finally {
+      // Only the candles the loop got through: a batch cut short by a stop or an error stores its prefix.
+      await storeCandles(candles.slice(0, processed));
     }
   }
 

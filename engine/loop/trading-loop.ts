@@ -3,19 +3,22 @@
  * A backtest drives it with a simulated clock and a historical feed; a live session drives it
  * with the wall clock and a venue feed. Nothing else decides or places orders.
  *
- * Per closed candle: (1) a simulated venue settles the candle (fills, funding, liquidation);
+ * Per closed candle: (0) on a real venue, a position the venue closed on its own since the last
+ * candle (stop, liquidation, by hand) is journaled from the venue's fills; (1) a simulated venue
+ * settles the candle (fills, funding, liquidation);
  * (2) features update; (3) risk records equity (breakers); (4) every adapter evaluates;
  * (5) fusion combines them; (6) an exit or entry, if any, passes the cooldown gate, the optional
  * veto model, TTL and the risk gate before an order reaches the exchange. Every decision is
  * journaled at the configured detail.
  *
- * Hot path: steps 1-5 allocate nothing. The loop returns a promise only on candles where it
+ * Hot path: steps 0-5 allocate nothing (step 0 reads the account only while a venue position is held). The loop returns a promise only on candles where it
  * must talk to the exchange or the veto model, so a backtest awaits only then.
  */
+import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Clock, DecisionOutcome, DecisionRecord, TradeRecord } from '../core/ports';
 import type { CandleColumns, MarketKey } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
-import type { Exchange } from '../execution/exchange';
+import type { Exchange, Order } from '../execution/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
 import { featureConfigFor } from '../features/feature-config';
 import type { FeatureFrame } from '../features/feature-frame';
@@ -62,6 +65,31 @@ export interface CandleSimulator {
 
 /** A round trip closed by the venue, as the loop hears about it: a journal trade without its ids and attribution. */
 export type ClosedTrade = Omit<TradeRecord, 'id' | 'runId' | 'exchange' | 'strategy'>;
+
+/**
+ * Why the loop journaled a round trip on a real venue: its own exit (`signal`), its protective stop
+ * (`stop`, at the stop's fill), or a close it did not place and no filled stop explains (`venue`:
+ * liquidation, a manual close at the venue; at the last candle close, exit fee unknown and counted 0).
+ */
+export const VenueExitReason = { Signal: 'signal', Stop: 'stop', Venue: 'venue' } as const;
+export type VenueExitReason = (typeof VenueExitReason)[keyof typeof VenueExitReason];
+
+/**
+ * The position a loop holds on a real venue, as it journals it: the entry's fills (amount in base
+ * currency, volume-weighted price, fee in quote currency still to be charged to the round trip, fill
+ * time in ms), the strategy that entered and the protective stop working at the venue with the
+ * amount of its fills already journaled. A live session checkpoints it so a restart journals the exit.
+ */
+export interface VenuePosition {
+  side: 'long' | 'short';
+  amount: number;
+  price: number;
+  fee: number;
+  timeMs: number;
+  strategy: string;
+  stopOrderId: string | null;
+  stopFilledJournaled: number;
+}
 
 export interface TradingLoopConfig {
   market: MarketKey;
@@ -121,6 +149,13 @@ export interface TradingLoop {
   lastOpenTimeMs(): number;
   /** Journals a round trip the venue closed (wire the PaperExchange listener here). */
   onTradeClosed(trade: ClosedTrade): void;
+  /** The position held on a real venue (a copy), null when flat or on a simulated venue. */
+  venuePosition(): VenuePosition | null;
+  /**
+   * Resumes a venue position from a checkpoint before the first candle, so its exit (by the loop, its
+   * stop or the venue) is journaled with the true entry. Throws ValidationError for a malformed one.
+   */
+  resumeVenuePosition(position: VenuePosition | null): void;
   readonly features: FeatureExtractor;
   stats(): Readonly<LoopStats>;
 }
@@ -154,6 +189,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   let entryOrderId: string | null = null;
   let exitOrderId: string | null = null;
   let cleanupPending = false;
+  /**
+   * A real venue (no simulator) reports no round trips: the loop journals them itself from the fills
+   * the venue reported for the entry and for the exit that closed it (partial exits close a part).
+   */
+  let venueEntry: { side: 'long' | 'short'; amount: number; price: number; fee: number; timeMs: number } | null = null;
+  /** Amount of the current stop's fills already journaled (a stop may fill in parts). */
+  let stopFilledJournaled = 0;
   const events = deps.events;
   const breakerOf = (reason: string | null) => (reason ?? '').split(':', 1)[0] || 'unknown';
   let lastHalted = deps.risk.isHalted();
@@ -258,6 +300,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       record(timeMs, 'denied', -Math.sign(held), fused.strength, reason);
       return;
     }
+    if (!simulator) journalVenueExit(order);
     reportAccount();
     exitOrderId = order.status === 'filled' ? null : order.id;
     stats.exits++;
@@ -317,6 +360,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       return;
     }
     gate.noteEntry(0, signalTimeMs);
+    if (!simulator && order.filled > 0) {
+      venueEntry = { side: side > 0 ? 'long' : 'short', amount: order.filled, price: order.averagePrice, fee: order.fee, timeMs: order.updatedAtMs };
+    }
     entryOrderId = order.status === 'filled' ? null : order.id;
     entryStrategy = strategy;
     stats.entries++;
@@ -330,6 +376,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       reduceOnly: true,
     });
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
+    stopFilledJournaled = 0;
     events?.onOrder(stop, OrderPurpose.Stop, signalTimeMs);
     reportAccount();
     record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
@@ -337,6 +384,132 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       risk: decision.checks,
       orderId: order.id,
       stopOrderId,
+    });
+  }
+
+  /** Journals the part of the venue position an exit order closed (gross PnL; entry fee prorated). */
+  function journalVenueExit(order: Order): void {
+    if (!venueEntry || !(order.filled > 0)) return;
+    const amount = Math.min(order.filled, venueEntry.amount);
+    closeVenuePart(amount, order.averagePrice, (order.fee * amount) / order.filled, order.updatedAtMs, VenueExitReason.Signal);
+  }
+
+  /**
+   * Journals `amount` (<= the held amount) of the venue position as closed at `price` with `exitFee`
+   * at `timeMs`: gross PnL, the entry fee prorated by amount. Returns the trade; shrinks or clears the position.
+   */
+  function closeVenuePart(amount: number, price: number, exitFee: number, timeMs: number, exitReason: VenueExitReason): ClosedTrade {
+    const entry = venueEntry as NonNullable<typeof venueEntry>;
+    const entryFee = (entry.fee * amount) / entry.amount;
+    const direction = entry.side === 'long' ? 1 : -1;
+    const trade: ClosedTrade = {
+      symbol,
+      side: entry.side,
+      amount,
+      entryPrice: entry.price,
+      exitPrice: price,
+      entryTimeMs: entry.timeMs,
+      exitTimeMs: timeMs,
+      realizedPnl: (price - entry.price) * amount * direction,
+      fees: entryFee + exitFee,
+      funding: 0,
+      exitReason,
+    };
+    journalTrade(trade);
+    const rest = entry.amount - amount;
+    venueEntry = rest > entry.amount * 1e-9 ? { ...entry, amount: rest, fee: entry.fee - entryFee } : null;
+    return trade;
+  }
+
+  /**
+   * Base amount of the venue position that is gone although the loop sent no exit for it (its stop
+   * triggered, a liquidation, a close by hand), per the account as refreshed before this candle; 0 when
+   * none. Allocates nothing.
+   */
+  function venueShortfall(): number {
+    const entry = venueEntry;
+    if (entry === null) return 0;
+    const held = deps.account.positionAmountSigned(symbol) * (entry.side === 'long' ? 1 : -1);
+    const gone = entry.amount - (held > 0 ? held : 0);
+    return gone > entry.amount * 1e-9 ? gone : 0;
+  }
+
+  /** The stop's state at the venue, or null when the venue cannot tell (no such order, no way to ask). */
+  async function readStop(id: string, positionGone: boolean): Promise<Order | null> {
+    try {
+      if (deps.exchange.fetchOrder) return await deps.exchange.fetchOrder(id, symbol);
+      // Without fetchOrder, cancelling reports the final state; only when nothing is left for the stop to protect.
+      return positionGone ? await deps.exchange.cancelOrder(id, symbol) : null;
+    } catch (error) {
+      // An order the venue does not know cannot explain the close; anything else (network, auth) retries the candle.
+      if (error instanceof ExchangeError && error.failure === FailureClass.NonRetryable) return null;
+      throw error;
+    }
+  }
+
+  /** Cancels a reduce-only stop left with nothing to protect; one the venue has finished meanwhile is fine. */
+  async function cancelLeftoverStop(id: string): Promise<void> {
+    try {
+      await deps.exchange.cancelOrder(id, symbol);
+    } catch (error) {
+      if (!(error instanceof ExchangeError) || error.failure !== FailureClass.NonRetryable) throw error;
+    }
+  }
+
+  /**
+   * Journals the part of the venue position that closed without the loop: first what the stop's fills
+   * explain (at the stop's fill price, fee and time), the rest as a `venue` close at `price` (the last
+   * candle close) and `timeMs`. Clears the stop once it is finished, cancels it once nothing is left.
+   */
+  async function noticeVenueClose(gone: number, price: number, timeMs: number): Promise<void> {
+    const entry = venueEntry as NonNullable<typeof venueEntry>;
+    const positionGone = gone >= entry.amount * (1 - 1e-9);
+    const stop = stopOrderId ? await readStop(stopOrderId, positionGone) : null;
+    const closed: ClosedTrade[] = [];
+    let left = gone;
+    const stopFresh = stop && stop.filled > 0 ? stop.filled - stopFilledJournaled : 0;
+    if (stop && stopFresh > entry.amount * 1e-9) {
+      const amount = Math.min(stopFresh, left);
+      closed.push(closeVenuePart(amount, stop.averagePrice, (stop.fee * amount) / stop.filled, stop.updatedAtMs, VenueExitReason.Stop));
+      stopFilledJournaled += stopFresh;
+      left -= amount;
+    }
+    if (venueEntry && left > entry.amount * 1e-9) closed.push(closeVenuePart(Math.min(left, venueEntry.amount), price, 0, timeMs, VenueExitReason.Venue));
+    const stopWorking = stop !== null && (stop.status === 'new' || stop.status === 'partially_filled');
+    if (venueEntry === null) {
+      if (stopWorking && deps.exchange.fetchOrder) await cancelLeftoverStop(stop.id);
+      stopOrderId = null;
+      stopFilledJournaled = 0;
+      // An entry remainder or exit still working would act on a position that is gone: cancel them now.
+      if (entryOrderId || exitOrderId) await cancelWorkingOrders();
+    } else if (!stopWorking) {
+      stopOrderId = null;
+      stopFilledJournaled = 0;
+    }
+    if (events) {
+      for (const trade of closed) events.onVenueClose(trade);
+      reportAccount();
+    }
+  }
+
+  function journalTrade(trade: ClosedTrade): void {
+    if (!deps.journal) return;
+    deps.journal.recordTrade({
+      id: deps.newId(),
+      runId: config.runId,
+      exchange: market.exchange,
+      symbol: trade.symbol,
+      strategy: entryStrategy || 'fusion',
+      side: trade.side,
+      amount: trade.amount,
+      entryPrice: trade.entryPrice,
+      exitPrice: trade.exitPrice,
+      entryTimeMs: trade.entryTimeMs,
+      exitTimeMs: trade.exitTimeMs,
+      realizedPnl: trade.realizedPnl,
+      fees: trade.fees,
+      funding: trade.funding,
+      exitReason: trade.exitReason,
     });
   }
 
@@ -366,9 +539,49 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     await enter(timeMs, side, price, atr);
   }
 
+  /** Processes a candle once the loop's view of its venue position is current. */
+  function processCandle(candles: CandleColumns, row: number): Promise<void> | undefined {
+    const openTimeMs = candles.openTimeMs[row];
+    if (simulator) {
+      simulator.onCandleAt(simulatorSymbol, openTimeMs, candles.open[row], candles.high[row], candles.low[row], candles.close[row], candles.volume[row]);
+    }
+    features.pushFrom(candles, row);
+    const close = candles.close[row];
+    const closeTimeMs = openTimeMs + timeframeMs;
+    deps.risk.onEquity(closeTimeMs, deps.account.equity());
+    if (deps.risk.isHalted() !== lastHalted) reportHaltChange(closeTimeMs);
+    stats.candles++;
+    const i = features.length - 1;
+    if (i < warmup) return undefined;
+    for (let k = 0; k < strategies.length; k++) strategies[k].evaluate(features, i, outputs[k]);
+    fusion.fuse(outputs, names, fused);
+    const held = deps.account.positionAmountSigned(symbol);
+    if (fused.side === 0 || Math.sign(held) === fused.side) {
+      if (logEveryCandle) record(closeTimeMs, 'no_trade', fused.side, fused.strength, fused.side === 0 ? 'no fused signal' : 'already positioned in the signal direction');
+      return cleanupPending ? cleanup() : undefined;
+    }
+    stats.signals++;
+    return cleanupPending
+      ? cleanup().then(() => act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, features.atr[RISK_ATR_PERIOD][i]))
+      : act(closeTimeMs, held, close, features.atr[RISK_ATR_PERIOD][i]);
+  }
+
   return {
     features,
     stats: () => stats,
+    venuePosition: () =>
+      venueEntry === null ? null : { ...venueEntry, strategy: entryStrategy || 'fusion', stopOrderId, stopFilledJournaled },
+    resumeVenuePosition(position) {
+      if (position === null) {
+        venueEntry = null;
+        return;
+      }
+      checkVenuePosition(position);
+      venueEntry = { side: position.side, amount: position.amount, price: position.price, fee: position.fee, timeMs: position.timeMs };
+      entryStrategy = position.strategy;
+      stopOrderId = position.stopOrderId;
+      stopFilledJournaled = position.stopFilledJournaled;
+    },
     onTradeClosed(trade) {
       if (trade.exitReason === 'stop' || trade.exitReason === 'liquidation') {
         stopOrderId = null;
@@ -379,56 +592,36 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
           reportAccount();
         }
       }
-      if (!deps.journal) return;
-      const row: TradeRecord = {
-        id: deps.newId(),
-        runId: config.runId,
-        exchange: market.exchange,
-        symbol: trade.symbol,
-        strategy: entryStrategy || 'fusion',
-        side: trade.side,
-        amount: trade.amount,
-        entryPrice: trade.entryPrice,
-        exitPrice: trade.exitPrice,
-        entryTimeMs: trade.entryTimeMs,
-        exitTimeMs: trade.exitTimeMs,
-        realizedPnl: trade.realizedPnl,
-        fees: trade.fees,
-        funding: trade.funding,
-        exitReason: trade.exitReason,
-      };
-      deps.journal.recordTrade(row);
+      journalTrade(trade);
     },
     warmUp(candles, row) {
       features.pushFrom(candles, row);
     },
     lastOpenTimeMs: () => (features.length > 0 ? features.openTimeMs[features.length - 1] : NaN),
     onCandle(candles, row) {
-      const openTimeMs = candles.openTimeMs[row];
-      if (simulator) {
-        simulator.onCandleAt(simulatorSymbol, openTimeMs, candles.open[row], candles.high[row], candles.low[row], candles.close[row], candles.volume[row]);
-      }
-      features.pushFrom(candles, row);
-      const close = candles.close[row];
-      const closeTimeMs = openTimeMs + timeframeMs;
-      deps.risk.onEquity(closeTimeMs, deps.account.equity());
-      if (deps.risk.isHalted() !== lastHalted) reportHaltChange(closeTimeMs);
-      stats.candles++;
-      const i = features.length - 1;
-      if (i < warmup) return undefined;
-      for (let k = 0; k < strategies.length; k++) strategies[k].evaluate(features, i, outputs[k]);
-      fusion.fuse(outputs, names, fused);
-      const held = deps.account.positionAmountSigned(symbol);
-      if (fused.side === 0 || Math.sign(held) === fused.side) {
-        if (logEveryCandle) record(closeTimeMs, 'no_trade', fused.side, fused.strength, fused.side === 0 ? 'no fused signal' : 'already positioned in the signal direction');
-        return cleanupPending ? cleanup() : undefined;
-      }
-      stats.signals++;
-      return cleanupPending
-        ? cleanup().then(() => act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, features.atr[RISK_ATR_PERIOD][i]))
-        : act(closeTimeMs, held, close, features.atr[RISK_ATR_PERIOD][i]);
+      // A real venue may have closed the position on its own since the last candle (stop, liquidation,
+      // by hand): journal that first, so this candle decides on a flat book. Nothing to await otherwise.
+      const gone = venueEntry === null ? 0 : venueShortfall();
+      if (gone === 0) return processCandle(candles, row);
+      return noticeVenueClose(gone, candles.close[row], candles.openTimeMs[row] + timeframeMs).then(() => processCandle(candles, row));
     },
   };
+}
+
+/** Throws ValidationError naming the first field of a checkpointed venue position that is malformed. */
+function checkVenuePosition(p: VenuePosition): void {
+  if (p.side !== 'long' && p.side !== 'short') throw new ValidationError('venuePosition.side', p.side, 'expected "long" or "short"');
+  if (!(Number.isFinite(p.amount) && p.amount > 0)) throw new ValidationError('venuePosition.amount', p.amount, 'expected a finite amount > 0');
+  if (!(Number.isFinite(p.price) && p.price > 0)) throw new ValidationError('venuePosition.price', p.price, 'expected a finite price > 0');
+  if (!(Number.isFinite(p.fee) && p.fee >= 0)) throw new ValidationError('venuePosition.fee', p.fee, 'expected a finite fee >= 0');
+  if (!Number.isFinite(p.timeMs)) throw new ValidationError('venuePosition.timeMs', p.timeMs, 'expected a time in ms');
+  if (typeof p.strategy !== 'string') throw new ValidationError('venuePosition.strategy', p.strategy, 'expected a strategy name');
+  if (p.stopOrderId !== null && (typeof p.stopOrderId !== 'string' || p.stopOrderId === '')) {
+    throw new ValidationError('venuePosition.stopOrderId', p.stopOrderId, 'expected an order id or null');
+  }
+  if (!(Number.isFinite(p.stopFilledJournaled) && p.stopFilledJournaled >= 0)) {
+    throw new ValidationError('venuePosition.stopFilledJournaled', p.stopFilledJournaled, 'expected a finite amount >= 0');
+  }
 }
 
 /**

@@ -96,7 +96,7 @@ export function redactNotificationSettings(settings: NotificationSettings): Noti
   };
 }
 
-/** Where settings live (a JSON file under the data dir today; a database table would be better). */
+/** Where settings live (a database table, encrypted at rest, shared by every server of the database). */
 export interface NotificationSettingsStore {
   /** The stored settings, or empty settings when none were saved. @throws ValidationError when the stored data is invalid. */
   load(): Promise<NotificationSettings>;

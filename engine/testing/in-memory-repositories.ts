@@ -18,9 +18,11 @@ import {
   type SettingRecord,
   type SettingsRepository,
   type TradeRecord,
+  type TradeSummary,
 } from '../core/ports';
 import { candleColumnsFromRows, type MarketKey } from '../core/types';
 import { NotFoundError, ValidationError } from '../core/errors';
+import { downsampleCandles } from '../market/downsample-candles';
 
 const keyOf = (k: MarketKey) => `${k.exchange}|${k.symbol}|${k.timeframe}`;
 
@@ -29,7 +31,7 @@ export const toColumns = candleColumnsFromRows;
 
 export function createInMemoryCandleRepository(): CandleRepository {
   const streams = new Map<string, { key: MarketKey; rows: Map<number, [number, number, number, number, number]> }>();
-  return {
+  const repository: CandleRepository = {
     async insertCandles(key, candles) {
       let stream = streams.get(keyOf(key));
       if (!stream) {
@@ -55,6 +57,10 @@ export function createInMemoryCandleRepository(): CandleRepository {
         }),
       );
     },
+    async loadCandleBuckets(key, fromMs, toMs, bucketMs) {
+      if (!Number.isSafeInteger(bucketMs) || bucketMs <= 0) throw new ValidationError('bucketMs', bucketMs, 'expected a whole number of milliseconds > 0');
+      return downsampleCandles(await repository.loadCandles(key, fromMs, toMs), bucketMs);
+    },
     async summarize(): Promise<CandleStreamSummary[]> {
       return [...streams.values()]
         .filter((s) => s.rows.size > 0)
@@ -67,6 +73,7 @@ export function createInMemoryCandleRepository(): CandleRepository {
       return streams.get(keyOf(key))?.rows.size ?? 0;
     },
   };
+  return repository;
 }
 
 function clampLimit(limit: number | undefined): number {
@@ -164,6 +171,39 @@ function filterTrades(trades: readonly TradeRecord[], query: JournalQuery): Trad
   );
 }
 
+const DAY_MS = 86_400_000;
+
+/** The TradeSummary of `rows`, as the drizzle repository computes it in SQL (same float arithmetic). */
+export function summarizeTradeRecords(rows: readonly TradeRecord[]): TradeSummary {
+  const summary: TradeSummary = { trades: 0, wins: 0, losses: 0, grossProfit: 0, grossLoss: 0, netPnl: 0, entryNotional: 0, firstEntryMs: null, exposureMs: 0, daily: [] };
+  const byDay = new Map<number, number>();
+  for (const t of rows) {
+    const net = t.realizedPnl - t.fees - t.funding;
+    summary.trades++;
+    if (net > 0) {
+      summary.wins++;
+      summary.grossProfit += net;
+    } else if (net < 0) {
+      summary.losses++;
+      summary.grossLoss -= net;
+    }
+    summary.netPnl += net;
+    summary.entryNotional += Math.abs(t.amount * t.entryPrice);
+    if (summary.firstEntryMs === null || t.entryTimeMs < summary.firstEntryMs) summary.firstEntryMs = t.entryTimeMs;
+    const day = Math.floor(t.exitTimeMs / DAY_MS) * DAY_MS;
+    byDay.set(day, (byDay.get(day) ?? 0) + net);
+  }
+  summary.daily = [...byDay.entries()].sort((a, b) => a[0] - b[0]).map(([dayStartMs, netPnl]) => ({ dayStartMs, netPnl }));
+  // Union of [entry, exit]: ordered by entry, each trade adds what lies beyond the latest exit so far.
+  const order = rows.map((t) => [t.entryTimeMs, t.exitTimeMs] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let latestExit = -Infinity;
+  for (const [entry, exit] of order) {
+    summary.exposureMs += Math.max(0, exit - Math.max(entry, latestExit));
+    if (exit > latestExit) latestExit = exit;
+  }
+  return summary;
+}
+
 export interface InMemoryJournalRepository extends JournalRepository {
   readonly trades: TradeRecord[];
   readonly decisions: DecisionRecord[];
@@ -176,7 +216,7 @@ export function createInMemoryJournalRepository(now: () => number = () => 0): In
     trades,
     decisions,
     async appendTrades(rows) {
-      trades.push(...rows.map((r) => ({ ...r })));
+      for (const r of rows) trades.push({ ...r }); // no spread: a batch may be larger than the call stack allows
     },
     async appendDecisions(rows) {
       decisions.push(...rows.map((r) => ({ ...r })));
@@ -203,6 +243,10 @@ export function createInMemoryJournalRepository(now: () => number = () => 0): In
       const key = tradeKey(query);
       const sign = query.direction === 'asc' ? 1 : -1;
       yield* filterTrades(trades, query).sort((a, b) => sign * compareKeys(key(a), key(b)));
+    },
+    async summarizeTrades(filter) {
+      if (filter.runId !== null && (typeof filter.runId !== 'string' || filter.runId === '')) throw new ValidationError('runId', filter.runId, 'expected a run id or null for live trades');
+      return summarizeTradeRecords(trades.filter((t) => t.runId === filter.runId));
     },
     async nowTs() {
       return now();

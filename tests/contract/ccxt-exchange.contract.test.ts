@@ -240,6 +240,101 @@ describe('CcxtExchange on the Binance replay server', () => {
     await configured.close();
   });
 
+  describe('futures stop orders (Binance Algo Service, /fapi/v1/algoOrder)', () => {
+    const stopRequest = (clientOrderId: string, stopPrice: number) =>
+      ({ clientOrderId, symbol: 'BTC/USDT', side: 'sell', type: 'stop', amount: 0.01, stopPrice, reduceOnly: true }) as const;
+
+    it('places a STOP_MARKET algo order with the client id and the stop price at the market tick', async () => {
+      await futures.createOrder({ clientOrderId: 'stop-entry-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 });
+      const stop = await futures.createOrder(stopRequest('stop-1', 40_000.04));
+      const sent = server.requests.filter((r) => r.path === '/fapi/v1/algoOrder' && r.method === 'POST').map((r) => r.params);
+      expect(sent).toHaveLength(1);
+      // tick 0.1: 40 000.04 rounds to 40 000
+      expect(sent[0]).toMatchObject({ algoType: 'CONDITIONAL', symbol: 'BTCUSDT', side: 'SELL', type: 'STOP_MARKET', quantity: '0.01', triggerPrice: '40000', clientAlgoId: 'stop-1', reduceOnly: 'true' });
+      expect(server.hits('/fapi/v1/order', 'POST')).toBe(1);
+      expect(stop).toMatchObject({ id: '3000', clientOrderId: 'stop-1', symbol: 'BTC/USDT', side: 'sell', type: 'stop', status: 'new', amount: 0.01, filled: 0, price: null, stopPrice: 40_000, fee: 0, reduceOnly: true, reason: null });
+      const open = await futures.fetchOpenOrders('BTC/USDT');
+      expect(open.map((o) => [o.id, o.clientOrderId, o.type, o.status, o.stopPrice])).toEqual([['3000', 'stop-1', 'stop', 'new', 40_000]]);
+    });
+
+    it('triggers when the price crosses the stop and reports the fill of the market order it placed', async () => {
+      await futures.createOrder({ clientOrderId: 'stop-entry-2', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 });
+      const stop = await futures.createOrder(stopRequest('stop-2', 41_000));
+      server.setPrice('BTCUSDT', 41_500);
+      expect(server.algoOrders[0].algoStatus).toBe('NEW');
+      server.setPrice('BTCUSDT', 40_900);
+      expect(server.algoOrders[0].algoStatus).toBe('FINISHED');
+      expect(await futures.fetchOpenOrders('BTC/USDT')).toEqual([]);
+      // The venue state of a stop this instance placed, looked up by its client id.
+      const filled = await futures.createOrder(stopRequest('stop-2', 41_000));
+      expect(filled).toMatchObject({ id: stop.id, clientOrderId: 'stop-2', type: 'stop', status: 'filled', amount: 0.01, filled: 0.01, averagePrice: 40_900, stopPrice: 41_000, reduceOnly: true });
+      // fee 0.01 x 40 900 x 0.05 % taker
+      expect(filled.fee).toBeCloseTo(0.2045, 10);
+      expect(await futures.fetchPosition('BTC/USDT')).toBeNull();
+      // wallet: 10 000 - entry fee 0.01 x 42 000 x 0.05 % (0.21) - exit fee 0.2045 + pnl (40 900 - 42 000) x 0.01 (-11)
+      expect((await futures.fetchBalance()).total).toBeCloseTo(9_988.5855, 8);
+      expect(server.algoOrders).toHaveLength(1);
+    });
+
+    it('fetches a stop that triggered while the process was down from a fresh client, with its market order fills', async () => {
+      await futures.createOrder({ clientOrderId: 'stop-entry-6', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 });
+      const stop = await futures.createOrder(stopRequest('stop-6', 41_000));
+      server.setPrice('BTCUSDT', 40_800);
+      // A restarted process knows only the stop's id (from its checkpoint): not a matching-engine order,
+      // so the client asks the Algo Service, then reads the triggered market order.
+      const restarted = build(server, 'futures');
+      const fetched = await restarted.fetchOrder(stop.id, 'BTC/USDT');
+      expect(fetched).toMatchObject({ id: stop.id, clientOrderId: 'stop-6', type: 'stop', side: 'sell', status: 'filled', amount: 0.01, filled: 0.01, averagePrice: 40_800, stopPrice: 41_000, reduceOnly: true });
+      // fee 0.01 x 40 800 x 0.05 % taker
+      expect(fetched.fee).toBeCloseTo(0.204, 10);
+      expect(server.hits('/fapi/v1/algoOrder', 'GET')).toBe(1);
+      // Known as a stop now: a second read goes straight to the Algo Service.
+      const ordersBefore = server.hits('/fapi/v1/order', 'GET');
+      await restarted.fetchOrder(stop.id, 'BTC/USDT');
+      expect(server.hits('/fapi/v1/algoOrder', 'GET')).toBe(2);
+      // only the triggered market order's own lookup
+      expect(server.hits('/fapi/v1/order', 'GET') - ordersBefore).toBe(1);
+      await restarted.close();
+    });
+
+    it('cancels a waiting stop through the algo endpoint and reports it cancelled', async () => {
+      await futures.createOrder({ clientOrderId: 'stop-entry-3', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 });
+      const stop = await futures.createOrder(stopRequest('stop-3', 41_000));
+      const cancelled = await futures.cancelOrder(stop.id, 'BTC/USDT');
+      expect(cancelled).toMatchObject({ id: stop.id, clientOrderId: 'stop-3', type: 'stop', status: 'cancelled', filled: 0, stopPrice: 41_000, reason: 'cancelled by request' });
+      expect(server.hits('/fapi/v1/algoOrder', 'DELETE')).toBe(1);
+      expect(server.hits('/fapi/v1/order', 'DELETE')).toBe(0);
+      server.setPrice('BTCUSDT', 40_000);
+      expect(server.algoOrders[0].algoStatus).toBe('CANCELED');
+      expect((await futures.fetchPosition('BTC/USDT'))?.amount).toBe(0.01);
+    });
+
+    it('returns a stop that would trigger at once as rejected with the venue reason', async () => {
+      await futures.createOrder({ clientOrderId: 'stop-entry-4', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 });
+      const stop = await futures.createOrder(stopRequest('stop-4', 43_000));
+      expect(stop.status).toBe('rejected');
+      expect(stop.reason).toMatch(/Order would immediately trigger/);
+      expect(server.algoOrders).toHaveLength(0);
+    });
+
+    it('after a restart, reconciliation lists the waiting stop, resubmitting its client id does not double it, and it can be cancelled', async () => {
+      await futures.createOrder({ clientOrderId: 'stop-entry-5', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 });
+      const stop = await futures.createOrder(stopRequest('live-btc-stop-1704067500000', 41_000));
+      // The process dies with the stop waiting at the venue.
+      const restarted = build(server, 'futures');
+      const snapshot = await restarted.reconcile(['BTC/USDT']);
+      expect(snapshot.openOrders.map((o) => [o.id, o.clientOrderId, o.type, o.status, o.stopPrice, o.amount])).toEqual([[stop.id, 'live-btc-stop-1704067500000', 'stop', 'new', 41_000, 0.01]]);
+      expect(snapshot.positions.map((p) => [p.side, p.amount])).toEqual([['long', 0.01]]);
+      const again = await restarted.createOrder(stopRequest('live-btc-stop-1704067500000', 41_000));
+      expect([again.id, again.status]).toEqual([stop.id, 'new']);
+      expect(server.algoOrders).toHaveLength(1);
+      const cancelled = await restarted.cancelOrder(stop.id, 'BTC/USDT');
+      expect(cancelled.status).toBe('cancelled');
+      expect((await restarted.reconcile(['BTC/USDT'])).openOrders).toEqual([]);
+      await restarted.close();
+    });
+  });
+
   it('reports the final state when cancelling an order that already filled', async () => {
     const filled = await futures.createOrder({ clientOrderId: 'fill-then-cancel', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.003 });
     const after = await futures.cancelOrder(filled.id, 'BTC/USDT');

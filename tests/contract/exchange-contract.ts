@@ -82,6 +82,36 @@ export function runExchangeContract(name: string, makeHarness: (marketType: Mark
         expect((error as ExchangeError).failure).toBe(FailureClass.NonRetryable);
       });
 
+      it('fetches a filled market order with the fills it reported', async () => {
+        const fetchOrder = h.exchange.fetchOrder?.bind(h.exchange);
+        expect(fetchOrder).toBeTypeOf('function');
+        const order = await h.exchange.createOrder({ clientOrderId: clientId(), symbol: h.symbol, side: 'buy', type: 'market', amount: h.smallAmount });
+        const fetched = await fetchOrder!(order.id, h.symbol);
+        expect([fetched.id, fetched.clientOrderId, fetched.symbol, fetched.side, fetched.type, fetched.status]).toEqual([order.id, order.clientOrderId, h.symbol, 'buy', 'market', 'filled']);
+        relClose(fetched.filled, order.filled);
+        relClose(fetched.averagePrice, order.averagePrice);
+        relClose(fetched.fee, order.fee, 1e-6);
+      });
+
+      it('fetches a resting limit order as new, and as cancelled once cancelled', async () => {
+        const order = await h.exchange.createOrder({ clientOrderId: clientId(), symbol: h.symbol, side: 'buy', type: 'limit', amount: h.smallAmount, price: h.restingBuyPrice });
+        const resting = await h.exchange.fetchOrder!(order.id, h.symbol);
+        expect([resting.id, resting.status, resting.filled]).toEqual([order.id, 'new', 0]);
+        await h.exchange.cancelOrder(order.id, h.symbol);
+        const cancelled = await h.exchange.fetchOrder!(order.id, h.symbol);
+        expect([cancelled.id, cancelled.clientOrderId, cancelled.status, cancelled.filled]).toEqual([order.id, order.clientOrderId, 'cancelled', 0]);
+      });
+
+      it('refuses to fetch an unknown order id with a non-retryable ExchangeError', async () => {
+        const error = await h.exchange.fetchOrder!('987654321', h.symbol).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ExchangeError);
+        expect((error as ExchangeError).failure).toBe(FailureClass.NonRetryable);
+        expect((error as ExchangeError).message).toContain('987654321');
+      });
+
       it('does not create a second order for a repeated clientOrderId', async () => {
         const request = { clientOrderId: clientId(), symbol: h.symbol, side: 'buy' as const, type: 'market' as const, amount: h.smallAmount };
         const first = await h.exchange.createOrder(request);
@@ -124,6 +154,31 @@ export function runExchangeContract(name: string, makeHarness: (marketType: Mark
           relClose(position!.entryPrice, order.averagePrice, 1e-6);
           expect(position!.leverage).toBeGreaterThanOrEqual(1);
           expect(position!.margin).toBeGreaterThan(0);
+        });
+      }
+
+      if (marketType === 'futures') {
+        it('rests a reduce-only stop below the market as new with its stop price and cancels it', async () => {
+          const entry = await h.exchange.createOrder({ clientOrderId: clientId(), symbol: h.symbol, side: 'buy', type: 'market', amount: h.smallAmount });
+          const stopId = clientId();
+          const stop = await h.exchange.createOrder({
+            clientOrderId: stopId,
+            symbol: h.symbol,
+            side: 'sell',
+            type: 'stop',
+            amount: entry.filled,
+            stopPrice: h.restingBuyPrice,
+            reduceOnly: true,
+          });
+          expect([stop.status, stop.type, stop.side, stop.clientOrderId, stop.filled]).toEqual(['new', 'stop', 'sell', stopId, 0]);
+          relClose(stop.stopPrice as number, h.restingBuyPrice);
+          relClose(stop.amount, entry.filled);
+          const waiting = await h.exchange.fetchOrder!(stop.id, h.symbol);
+          expect([waiting.id, waiting.clientOrderId, waiting.type, waiting.status, waiting.filled]).toEqual([stop.id, stopId, 'stop', 'new', 0]);
+          const cancelled = await h.exchange.cancelOrder(stop.id, h.symbol);
+          expect([cancelled.id, cancelled.clientOrderId, cancelled.status, cancelled.filled]).toEqual([stop.id, stopId, 'cancelled', 0]);
+          const position = await h.exchange.fetchPosition(h.symbol);
+          relClose(position!.amount, entry.filled);
         });
       }
 

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { signIn } from './sign-in';
+import { E2E_PASSWORD, E2E_PASSWORD_CHANGER } from './e2e-env';
 
 test('an anonymous visitor is sent to the login page and the setup page is gone once an admin exists', async ({ page, request }) => {
   await page.goto('/');
@@ -116,4 +117,40 @@ test('signing out ends the session', async ({ page }) => {
   await expect(page).toHaveURL(/\/login/);
   await page.goto('/');
   await expect(page).toHaveURL(/\/login/);
+});
+
+test('a user changes their own password: a wrong current one is refused, then only the new one signs in', async ({ page }) => {
+  const login = async (password: string) => {
+    await page.goto('/login');
+    await page.getByLabel('E-mail').fill(E2E_PASSWORD_CHANGER);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+  const newPassword = 'a-brand-new-password-42';
+  await login(E2E_PASSWORD);
+  await expect(page.getByTestId('current-role')).toHaveText('viewer');
+  await page.goto('/admin/tokens');
+  const form = page.getByTestId('change-password-form');
+  await form.getByLabel('Current password').fill('not-my-password');
+  await form.getByLabel('New password', { exact: true }).fill(newPassword);
+  await form.getByLabel('Repeat new password').fill(newPassword);
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByTestId('change-password-error')).toHaveText('The current password is wrong.');
+
+  await form.getByLabel('Current password').fill(E2E_PASSWORD);
+  await form.getByLabel('New password', { exact: true }).fill(newPassword);
+  await form.getByLabel('Repeat new password').fill('something-else-entirely');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByTestId('change-password-error')).toHaveText('The two new passwords differ; type the same one twice.');
+
+  await form.getByLabel('Repeat new password').fill(newPassword);
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByTestId('change-password-result')).toContainText('Password changed');
+
+  await page.getByTestId('sign-out').click();
+  await expect(page).toHaveURL(/\/login/);
+  await login(E2E_PASSWORD);
+  await expect(page.getByTestId('login-error')).toContainText('Invalid email or password');
+  await login(newPassword);
+  await expect(page.getByTestId('current-role')).toHaveText('viewer');
 });

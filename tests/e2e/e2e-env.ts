@@ -8,6 +8,8 @@ export const FIXTURE_CANDLE_COUNT = 12;
 /** One user per role, created through the CLI by global setup. */
 export const E2E_PASSWORD = 'e2e-password-not-secret';
 export const E2E_USERS = { viewer: 'viewer@e2e.test', trader: 'trader@e2e.test', admin: 'admin@e2e.test' } as const;
+/** A viewer of its own for the change-password test (changing a shared user's password would sign other specs out). */
+export const E2E_PASSWORD_CHANGER = 'changer@e2e.test';
 /** Fixed secrets for the server under test, so the bundle check can search for them. Test values only. */
 export const E2E_AUTH_SECRET = 'e2e-auth-secret-0123456789abcdef-do-not-use';
 export const E2E_ENCRYPTION_KEY = Buffer.from('e2e-encryption-key-32-bytes-long').toString('base64');

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { e2eEnv, E2E_PASSWORD, E2E_STATE_FILE, E2E_USERS, FIXTURE_CANDLES } from './e2e-env';
+import { e2eEnv, E2E_PASSWORD, E2E_PASSWORD_CHANGER, E2E_STATE_FILE, E2E_USERS, FIXTURE_CANDLES } from './e2e-env';
 import { SYNTHETIC_MARKET, writeSyntheticCandles } from './synthetic-candles';
 
 /**
@@ -23,7 +23,9 @@ export default async function globalSetup() {
     ['--import', 'tsx', 'scripts/cli.ts', 'import-candles', '--file', writeSyntheticCandles(), '--exchange', SYNTHETIC_MARKET.exchange, '--symbol', SYNTHETIC_MARKET.symbol, '--timeframe', SYNTHETIC_MARKET.timeframe],
     { env, stdio: 'inherit' },
   );
-  for (const [role, email] of Object.entries(E2E_USERS)) {
+  // Stopped paper sessions for the live drift view (no journaled trades; see live-sessions-fixture.ts).
+  execFileSync(process.execPath, ['--import', 'tsx', 'tests/e2e/seed-live-sessions.ts', env.AETHELRED_DATA_DIR], { env, stdio: 'inherit' });
+  for (const [role, email] of [...Object.entries(E2E_USERS), ['viewer', E2E_PASSWORD_CHANGER]]) {
     const command = role === 'admin' ? ['create-admin'] : ['create-user', '--role', role];
     execFileSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...command, '--email', email, '--password', E2E_PASSWORD], { env, stdio: 'inherit' });
   }

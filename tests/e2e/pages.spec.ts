@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './sign-in';
+import { driftPagePath, E2E_DRIFT_SESSION, E2E_NO_CANDLES_SESSION } from './live-sessions-fixture';
 
 /** Every page of the app, visited as an admin (who may open them all). */
 const PAGES = [
@@ -12,6 +13,8 @@ const PAGES = [
   { name: 'strategies', path: '/strategies' },
   { name: 'what-if', path: '/what-if' },
   { name: 'live', path: '/live' },
+  { name: 'live-drift', path: driftPagePath(E2E_DRIFT_SESSION.id) },
+  { name: 'live-drift-no-candles', path: driftPagePath(E2E_NO_CANDLES_SESSION.id) },
   { name: 'jobs', path: '/jobs' },
   { name: 'models', path: '/models' },
   { name: 'admin-users', path: '/admin/users' },

@@ -14,6 +14,7 @@ import { createDatabase, type Database } from '../../db/client';
 import { migrateDatabase, schemaVersion } from '../../db/migrate';
 import { createBacktestRunRepository } from '../../db/repositories/backtest-run-repository';
 import { createCandleRepository } from '../../db/repositories/candle-repository';
+import { createInMemoryCandleRepository } from '../../engine/testing/in-memory-repositories';
 import { createJournalRepository } from '../../db/repositories/journal-repository';
 import { createRiskStateRepository } from '../../db/repositories/risk-state-repository';
 import { rowsOf } from '../../db/repositories/sql-helpers';
@@ -206,6 +207,7 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         'live_sessions',
         'login_failures',
         'models',
+        'notification_settings',
         'orders',
         'positions',
         'risk_state',
@@ -259,6 +261,30 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       expect(plain(await repo.loadCandles(key, 0, 2e12))).toEqual(plain(columnsOf(rows)));
       expect(plain(await repo.loadCandles(key, T0 + MIN5, T0 + 3 * MIN5))).toEqual(plain(columnsOf(rows.slice(1, 3))));
       expect((await repo.loadCandles({ ...key, symbol: 'ETH/USDT' }, 0, 2e12)).length).toBe(0);
+    });
+
+    it('aggregates candles into epoch-aligned buckets in the database, as downsampleCandles does', async () => {
+      const repo = createCandleRepository(db().db);
+      // Buckets of 10 minutes: [T0, T0+10m) holds rows 0 and 1, [T0+10m, T0+20m) rows 2 and 3 (T0 is a multiple of 10 min).
+      const buckets = await repo.loadCandleBuckets(key, 0, 2e12, 2 * MIN5);
+      expect(plain(buckets)).toEqual(
+        plain(
+          columnsOf([
+            [T0, 42283.58, 42320, 0.0016, 0.00161, 155.25731],
+            [T0 + 2 * MIN5, 123456789.12345678, 123456790, 0.1, 0.3, 12345.678901244],
+          ]),
+        ),
+      );
+      // The in-memory store (and so every test fake) answers the same, via downsampleCandles.
+      const memory = createInMemoryCandleRepository();
+      await memory.insertCandles(key, columnsOf(rows));
+      expect(plain(await memory.loadCandleBuckets(key, 0, 2e12, 2 * MIN5))).toEqual(plain(buckets));
+      // A range edge inside a bucket keeps only the candles in range; bucket = timeframe is the candles themselves.
+      expect(plain(await repo.loadCandleBuckets(key, T0 + MIN5, T0 + 3 * MIN5, 2 * MIN5))).toEqual(
+        plain(columnsOf([[T0, 0.00162, 0.00163, 0.0016, 0.00161, 0], [T0 + 2 * MIN5, 123456789.12345678, 123456790, 123456788, 123456789.5, 1e-8]])),
+      );
+      expect(plain(await repo.loadCandleBuckets(key, 0, 2e12, MIN5))).toEqual(plain(columnsOf(rows)));
+      await expect(repo.loadCandleBuckets(key, 0, 2e12, 0)).rejects.toThrow('field "bucketMs" was 0: expected a whole number of milliseconds > 0');
     });
 
     it('leaves the table unchanged when a multi-chunk batch fails part-way', async () => {

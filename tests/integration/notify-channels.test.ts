@@ -4,11 +4,7 @@
  * plus 429 with Retry-After, 500s, a refusal, and a service that never answers.
  */
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFileNotificationSettingsStore } from '../../app/_server/notify/file-notification-settings-store';
 import { createManualClock } from '../../engine/core/clock';
 import { ValidationError } from '../../engine/core/errors';
 import type { Logger } from '../../engine/core/ports';
@@ -353,24 +349,6 @@ describe('notification settings', () => {
     expect(shown).not.toContain(WEBHOOK_SECRET);
     expect(shown).not.toContain('/services/T0/B0/XYZ');
     expect(redactNotificationSettings(settings).channels[0]).toMatchObject({ botToken: '****-def' });
-  });
-
-  it('stores settings in a 0600 JSON file and reads them back; corrupt files name the problem', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'aethelred-notify-'));
-    try {
-      const file = path.join(dir, 'sub', 'notification-settings.json');
-      const store = createFileNotificationSettingsStore(file);
-      expect(await store.load()).toEqual({ channels: [], routing: {} });
-      const saved = await store.save({ channels: [configs()[2]], routing: { denial: ['slack'] } });
-      expect(await store.load()).toEqual(saved);
-      expect(statSync(file).mode & 0o777).toBe(0o600);
-      await expect(store.save({ channels: [], routing: { denial: ['slack'] } })).rejects.toThrow('field "routing.denial.0" was "slack"');
-      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(saved);
-      writeFileSync(file, '{ not json');
-      await expect(store.load()).rejects.toThrow(`field "file" was ${JSON.stringify(file)}: the notification settings file is not valid JSON`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 

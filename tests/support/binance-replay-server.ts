@@ -11,6 +11,12 @@
  * - A tiny venue: market orders (and marketable limits) fill at once at the symbol's price with a
  *   taker fee (spot 0.1 %, charged in the received asset; futures 0.05 % in USDT), other limits rest
  *   until cancelled; balances, futures positions (one-way) and trades follow.
+ * - Futures conditional orders (STOP_MARKET / TAKE_PROFIT_MARKET) go where ccxt 4.5 sends every
+ *   linear-swap order with a trigger price: Binance's Algo Service (`POST/GET/DELETE /fapi/v1/algoOrder`,
+ *   `GET /fapi/v1/openAlgoOrders`, answers shaped like Binance's "New Algo Order" / "Query Algo Order"
+ *   docs). One that would trigger at once is refused with -2021; `setPrice` triggers the others.
+ * - Candles: a synthetic saw-tooth, or scripted per open time (`klines`); served up to the server
+ *   clock (`nowMs`, or a test's `clock`), closed candles only.
  * - Fault injection per request (`inject`): 429 with Binance's rate-limit body, a delay (optionally
  *   after the request was processed, like a lost answer), a partial fill, a rejection
  *   (-2010 insufficient balance / -1013 filter failure), 401 with -2015, or an exact body.
@@ -62,6 +68,40 @@ export interface BinanceReplayServerOptions {
   apiKey?: string;
   /** Starting USDT (spot free balance and futures wallet); default 10 000. */
   initialUsdt?: number;
+  /** Server clock, ms, read on every request (overrides `nowMs`): a test's manual clock makes new candles close. */
+  clock?: () => number;
+  /** Scripted candles: the kline at an open time, or null for the synthetic saw-tooth. */
+  klines?: (symbol: string, openTimeMs: number, intervalMs: number) => ScriptedKline | null;
+}
+
+/** One scripted candle (prices in quote currency, volume in base). */
+export interface ScriptedKline {
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+/**
+ * A USDⓈ-M conditional order held by Binance's Algo Service (`POST /fapi/v1/algoOrder`, algoType
+ * CONDITIONAL), which ccxt 4.5 uses for every linear-swap order with a trigger price.
+ */
+export interface ReplayAlgoOrder {
+  algoId: number;
+  clientAlgoId: string;
+  symbol: string;
+  side: 'BUY' | 'SELL';
+  orderType: 'STOP_MARKET' | 'TAKE_PROFIT_MARKET';
+  quantity: number;
+  triggerPrice: number;
+  reduceOnly: boolean;
+  algoStatus: 'NEW' | 'CANCELED' | 'FINISHED' | 'REJECTED';
+  /** The matching-engine order placed when it triggered ("" before). */
+  actualOrderId: string;
+  createTimeMs: number;
+  updateTimeMs: number;
+  triggerTimeMs: number;
 }
 
 export interface BinanceReplayServer {
@@ -71,9 +111,16 @@ export interface BinanceReplayServer {
   readonly urls: Record<string, string>;
   readonly requests: ReplayRequest[];
   readonly orders: ReplayOrder[];
+  /** Futures conditional (stop / take-profit) orders, placed through `/fapi/v1/algoOrder`. */
+  readonly algoOrders: ReplayAlgoOrder[];
   /** Queues a fault (or exact body) for the next `times` requests matching method and path. */
   inject(match: { method?: string; path: string }, fault: ReplayFault, times?: number): void;
-  /** Last traded (and mark) price of a Binance symbol id such as "BTCUSDT". */
+  /**
+   * Last traded (and mark) price of a Binance symbol id such as "BTCUSDT". Conditional orders whose
+   * trigger the new price reaches (sell stop: price <= trigger; buy stop: price >= trigger; the
+   * reverse for take-profit) trigger at once: a MARKET order fills at this price and the algo order
+   * ends FINISHED with its `actualOrderId`, or REJECTED when the matching engine refuses it.
+   */
   setPrice(symbol: string, price: number): void;
   /** Requests seen for a path (optionally one method). */
   hits(pathname: string, method?: string): number;
@@ -211,14 +258,14 @@ function futuresExchangeInfo(nowMs: number) {
 }
 
 /** Deterministic synthetic candle for an open time: a saw-tooth around 40 000 (BTC) / 2 500 (ETH). */
-function syntheticKline(symbol: string, openTimeMs: number, intervalMs: number): (string | number)[] {
+function syntheticKline(symbol: string, openTimeMs: number, intervalMs: number, scripted: ScriptedKline | null = null): (string | number)[] {
   const i = Math.floor(openTimeMs / intervalMs);
   const base = symbol.startsWith('ETH') ? 2_500 : 40_000;
-  const open = base + (i % 50) * 10;
-  const close = open + 5;
-  const high = close + 7;
-  const low = open - 3;
-  const volume = 1 + (i % 7);
+  const open = scripted?.open ?? base + (i % 50) * 10;
+  const close = scripted?.close ?? open + 5;
+  const high = scripted?.high ?? close + 7;
+  const low = scripted?.low ?? open - 3;
+  const volume = scripted?.volume ?? 1 + (i % 7);
   return [openTimeMs, dec(open, 2), dec(high, 2), dec(low, 2), dec(close, 2), dec(volume, 3), openTimeMs + intervalMs - 1, dec(volume * close, 4), 10, '0.500', '1000.0000', '0'];
 }
 
@@ -265,10 +312,13 @@ class BinanceError extends Error {
 
 /** Starts the server on 127.0.0.1 and a random port. */
 export async function startBinanceReplayServer(options: BinanceReplayServerOptions = {}): Promise<BinanceReplayServer> {
-  const nowMs = options.nowMs ?? Date.UTC(2024, 0, 2);
+  const fixedNowMs = options.nowMs ?? Date.UTC(2024, 0, 2);
+  const now = options.clock ?? (() => fixedNowMs);
   const initialUsdt = options.initialUsdt ?? 10_000;
   const requests: ReplayRequest[] = [];
   const orders: ReplayOrder[] = [];
+  const algoOrders: ReplayAlgoOrder[] = [];
+  let nextAlgoId = 3000;
   const trades: Trade[] = [];
   const faults: { method?: string; path: string; fault: ReplayFault; times: number }[] = [];
   const prices = new Map<string, number>([['BTCUSDT', 42_000], ['ETHUSDT', 2_500]]);
@@ -359,8 +409,8 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
     o.executedQty += qty;
     o.cumQuote += qty * price;
     o.status = o.executedQty >= o.origQty - 1e-12 ? 'FILLED' : 'PARTIALLY_FILLED';
-    o.updateTimeMs = nowMs;
-    trades.push({ id: nextTradeId++, orderId: o.orderId, symbol: o.symbol, market: o.market, side: o.side, price, qty, commission, commissionAsset, realizedPnl, maker, timeMs: nowMs });
+    o.updateTimeMs = now();
+    trades.push({ id: nextTradeId++, orderId: o.orderId, symbol: o.symbol, market: o.market, side: o.side, price, qty, commission, commissionAsset, realizedPnl, maker, timeMs: now() });
   }
 
   function placeOrder(market: 'spot' | 'futures', params: Record<string, string>, partialRatio: number | null): ReplayOrder {
@@ -410,8 +460,8 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
       executedQty: 0,
       cumQuote: 0,
       reduceOnly: params.reduceOnly === 'true',
-      timeMs: nowMs,
-      updateTimeMs: nowMs,
+      timeMs: now(),
+      updateTimeMs: now(),
     };
     orders.push(o);
     const marketable = type === 'MARKET' || (side === 'BUY' ? price >= last : price <= last);
@@ -455,7 +505,104 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
       }
     }
     o.status = 'CANCELED';
-    o.updateTimeMs = nowMs;
+    o.updateTimeMs = now();
+  }
+
+  /** `POST /fapi/v1/algoOrder`: a conditional order waits in the Algo Service until its trigger price is reached. */
+  function placeAlgoOrder(params: Record<string, string>): ReplayAlgoOrder {
+    const inst = instrument(params.symbol);
+    if (params.algoType !== 'CONDITIONAL') throw new BinanceError(400, -1102, "Mandatory parameter 'algoType' was not sent, was empty/null, or malformed.");
+    const type = params.type;
+    if (type !== 'STOP_MARKET' && type !== 'TAKE_PROFIT_MARKET') throw new BinanceError(400, -1116, 'Invalid orderType.');
+    const side = params.side === 'SELL' ? 'SELL' : 'BUY';
+    const qty = Number(params.quantity);
+    const trigger = Number(params.triggerPrice);
+    const clientAlgoId = params.clientAlgoId ?? `replay-algo-${nextAlgoId}`;
+    if (algoOrders.some((a) => a.symbol === inst.symbol && a.clientAlgoId === clientAlgoId)) throw new BinanceError(400, -4116, 'ClientOrderId is duplicated.');
+    if (!(qty > 0)) throw new BinanceError(400, -1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
+    if (!(trigger > 0)) throw new BinanceError(400, -1102, "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.");
+    if (!isMultiple(qty, FUTURES_STEP) || qty > inst.maxQty) throw new BinanceError(400, -1013, 'Filter failure: LOT_SIZE');
+    if (!isMultiple(trigger, FUTURES_TICK[inst.symbol])) throw new BinanceError(400, -1013, 'Filter failure: PRICE_FILTER');
+    const a: ReplayAlgoOrder = {
+      algoId: nextAlgoId++,
+      clientAlgoId,
+      symbol: inst.symbol,
+      side,
+      orderType: type,
+      quantity: qty,
+      triggerPrice: trigger,
+      reduceOnly: params.reduceOnly === 'true',
+      algoStatus: 'NEW',
+      actualOrderId: '',
+      createTimeMs: now(),
+      updateTimeMs: now(),
+      triggerTimeMs: 0,
+    };
+    if (reached(a, priceOf(inst.symbol))) throw new BinanceError(400, -2021, 'Order would immediately trigger.');
+    algoOrders.push(a);
+    return a;
+  }
+
+  /** Whether `price` reaches the trigger of a conditional order. */
+  function reached(a: ReplayAlgoOrder, price: number): boolean {
+    const stopSell = (a.orderType === 'STOP_MARKET') === (a.side === 'SELL');
+    return stopSell ? price <= a.triggerPrice : price >= a.triggerPrice;
+  }
+
+  /** Triggers every waiting conditional order of `symbol` the current price reaches. */
+  function triggerAlgoOrders(symbol: string): void {
+    const price = priceOf(symbol);
+    for (const a of algoOrders) {
+      if (a.symbol !== symbol || a.algoStatus !== 'NEW' || !reached(a, price)) continue;
+      a.triggerTimeMs = a.updateTimeMs = now();
+      try {
+        const o = placeOrder('futures', { symbol, side: a.side, type: 'MARKET', quantity: String(a.quantity), newClientOrderId: a.clientAlgoId, reduceOnly: String(a.reduceOnly) }, null);
+        o.stopPrice = a.triggerPrice;
+        a.actualOrderId = String(o.orderId);
+        a.algoStatus = 'FINISHED';
+      } catch (error) {
+        if (!(error instanceof BinanceError)) throw error;
+        a.algoStatus = 'REJECTED';
+      }
+    }
+  }
+
+  function findAlgoOrder(params: Record<string, string>): ReplayAlgoOrder {
+    const found = algoOrders.find((a) => (params.algoId !== undefined ? String(a.algoId) === params.algoId : a.clientAlgoId === params.clientAlgoId));
+    if (!found) throw new BinanceError(400, -2013, 'Order does not exist.');
+    return found;
+  }
+
+  /** Binance's algo order object (New / Query / open algo orders), USDⓈ-M. */
+  function algoOrderJson(a: ReplayAlgoOrder) {
+    const actual = a.actualOrderId === '' ? undefined : orders.find((o) => String(o.orderId) === a.actualOrderId);
+    return {
+      algoId: a.algoId,
+      clientAlgoId: a.clientAlgoId,
+      algoType: 'CONDITIONAL',
+      orderType: a.orderType,
+      symbol: a.symbol,
+      side: a.side,
+      positionSide: 'BOTH',
+      timeInForce: 'GTC',
+      quantity: dec(a.quantity, 3),
+      algoStatus: a.algoStatus,
+      actualOrderId: a.actualOrderId,
+      actualPrice: actual && actual.executedQty > 0 ? dec(actual.cumQuote / actual.executedQty, 5) : '0.00000',
+      triggerPrice: dec(a.triggerPrice, 2),
+      price: '0.00',
+      icebergQuantity: null,
+      selfTradePreventionMode: 'EXPIRE_MAKER',
+      workingType: 'CONTRACT_PRICE',
+      priceMatch: 'NONE',
+      closePosition: false,
+      priceProtect: false,
+      reduceOnly: a.reduceOnly,
+      createTime: a.createTimeMs,
+      updateTime: a.updateTimeMs,
+      triggerTime: a.triggerTimeMs,
+      goodTillDate: 0,
+    };
   }
 
   function spotOrderJson(o: ReplayOrder, extra: Record<string, unknown> = {}) {
@@ -540,7 +687,7 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
       adl: '0',
       bidNotional: '0',
       askNotional: '0',
-      updateTime: nowMs,
+      updateTime: now(),
     };
   }
 
@@ -581,7 +728,7 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
           crossUnPnl: dec(t.upnl),
           availableBalance: dec(t.available),
           marginAvailable: true,
-          updateTime: nowMs,
+          updateTime: now(),
         },
       ],
       positions: open.map(([symbol, p]) => ({
@@ -594,24 +741,26 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
         isolatedWallet: '0',
         initialMargin: dec((Math.abs(p.amount) * priceOf(symbol)) / (leverage.get(symbol) as number)),
         maintMargin: '0',
-        updateTime: nowMs,
+        updateTime: now(),
       })),
     };
   }
+
+  const kline = (symbol: string, openTimeMs: number, intervalMs: number) => syntheticKline(symbol, openTimeMs, intervalMs, options.klines?.(symbol, openTimeMs, intervalMs) ?? null);
 
   function klines(params: Record<string, string>, maxLimit: number) {
     const symbol = instrument(params.symbol).symbol;
     const intervalMs = INTERVAL_MS[params.interval ?? ''];
     if (!intervalMs) throw new BinanceError(400, -1120, 'Invalid interval.');
     const limit = Math.min(Number(params.limit ?? 500), maxLimit);
-    const lastOpen = Math.floor(nowMs / intervalMs) * intervalMs - intervalMs;
+    const lastOpen = Math.floor(now() / intervalMs) * intervalMs - intervalMs;
     const end = params.endTime !== undefined ? Math.min(Number(params.endTime), lastOpen) : lastOpen;
     const out: (string | number)[][] = [];
     if (params.startTime !== undefined) {
-      for (let t = Math.ceil(Number(params.startTime) / intervalMs) * intervalMs; t <= end && out.length < limit; t += intervalMs) out.push(syntheticKline(symbol, t, intervalMs));
+      for (let t = Math.ceil(Number(params.startTime) / intervalMs) * intervalMs; t <= end && out.length < limit; t += intervalMs) out.push(kline(symbol, t, intervalMs));
     } else {
       const first = Math.floor(end / intervalMs) * intervalMs - (limit - 1) * intervalMs;
-      for (let t = first; t <= end; t += intervalMs) out.push(syntheticKline(symbol, t, intervalMs));
+      for (let t = first; t <= end; t += intervalMs) out.push(kline(symbol, t, intervalMs));
     }
     return out;
   }
@@ -625,11 +774,11 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
         return {};
       case 'GET /api/v3/time':
       case 'GET /fapi/v1/time':
-        return { serverTime: nowMs };
+        return { serverTime: now() };
       case 'GET /api/v3/exchangeInfo':
-        return spotExchangeInfo(nowMs);
+        return spotExchangeInfo(now());
       case 'GET /fapi/v1/exchangeInfo':
-        return futuresExchangeInfo(nowMs);
+        return futuresExchangeInfo(now());
       case 'GET /api/v3/klines':
         return klines(params, 1000);
       case 'GET /fapi/v1/klines':
@@ -638,19 +787,19 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
       case 'GET /fapi/v1/ticker/24hr': {
         const symbol = instrument(params.symbol).symbol;
         const last = dec(priceOf(symbol), 2);
-        return { symbol, priceChange: '0', priceChangePercent: '0', weightedAvgPrice: last, lastPrice: last, lastQty: '0', openPrice: last, highPrice: last, lowPrice: last, volume: '0', quoteVolume: '0', openTime: nowMs - 86_400_000, closeTime: nowMs, firstId: 0, lastId: 0, count: 0 };
+        return { symbol, priceChange: '0', priceChangePercent: '0', weightedAvgPrice: last, lastPrice: last, lastQty: '0', openPrice: last, highPrice: last, lowPrice: last, volume: '0', quoteVolume: '0', openTime: now() - 86_400_000, closeTime: now(), firstId: 0, lastId: 0, count: 0 };
       }
       case 'POST /api/v3/order': {
         const o = placeOrder('spot', params, partial);
         const fills = trades.filter((t) => t.orderId === o.orderId).map((t) => ({ price: dec(t.price), qty: dec(t.qty), commission: dec(t.commission), commissionAsset: t.commissionAsset, tradeId: t.id }));
-        return spotOrderJson(o, { transactTime: nowMs, fills });
+        return spotOrderJson(o, { transactTime: now(), fills });
       }
       case 'GET /api/v3/order':
         return spotOrderJson(findOrder('spot', params, -2013, 'Order does not exist.'));
       case 'DELETE /api/v3/order': {
         const o = findOrder('spot', params, -2011, 'Unknown order sent.');
         cancel(o);
-        return { ...spotOrderJson(o), origClientOrderId: o.clientOrderId, clientOrderId: `cancel-${o.orderId}`, transactTime: nowMs };
+        return { ...spotOrderJson(o), origClientOrderId: o.clientOrderId, clientOrderId: `cancel-${o.orderId}`, transactTime: now() };
       }
       case 'GET /api/v3/openOrders':
         return orders.filter((o) => o.market === 'spot' && (params.symbol === undefined || o.symbol === params.symbol) && (o.status === 'NEW' || o.status === 'PARTIALLY_FILLED')).map((o) => spotOrderJson(o));
@@ -663,7 +812,7 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
           makerCommission: 10, takerCommission: 10, buyerCommission: 0, sellerCommission: 0,
           commissionRates: { maker: '0.00100000', taker: '0.00100000', buyer: '0.00000000', seller: '0.00000000' },
           canTrade: true, canWithdraw: true, canDeposit: true, brokered: false, requireSelfTradePrevention: false, preventSor: false,
-          updateTime: nowMs, accountType: 'SPOT',
+          updateTime: now(), accountType: 'SPOT',
           balances: [...spot.entries()].map(([a, b]) => ({ asset: a, free: dec(b.free), locked: dec(b.locked) })),
           permissions: ['SPOT'], uid: 1,
         };
@@ -680,6 +829,19 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
       }
       case 'GET /fapi/v1/openOrders':
         return orders.filter((o) => o.market === 'futures' && (params.symbol === undefined || o.symbol === params.symbol) && (o.status === 'NEW' || o.status === 'PARTIALLY_FILLED')).map(futuresOrderJson);
+      case 'POST /fapi/v1/algoOrder':
+        return algoOrderJson(placeAlgoOrder(params));
+      case 'GET /fapi/v1/algoOrder':
+        return algoOrderJson(findAlgoOrder(params));
+      case 'DELETE /fapi/v1/algoOrder': {
+        const a = findAlgoOrder(params);
+        if (a.algoStatus !== 'NEW') throw new BinanceError(400, -2011, 'Unknown order sent.');
+        a.algoStatus = 'CANCELED';
+        a.updateTimeMs = now();
+        return { algoId: a.algoId, clientAlgoId: a.clientAlgoId, code: '200', msg: 'success' };
+      }
+      case 'GET /fapi/v1/openAlgoOrders':
+        return algoOrders.filter((a) => a.algoStatus === 'NEW' && (params.symbol === undefined || a.symbol === params.symbol)).map(algoOrderJson);
       case 'GET /fapi/v1/userTrades':
         return trades
           .filter((t) => t.market === 'futures' && t.symbol === params.symbol && (params.orderId === undefined || String(t.orderId) === params.orderId))
@@ -690,7 +852,7 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
       case 'GET /fapi/v2/balance':
       case 'GET /fapi/v3/balance': {
         const t = futuresTotals();
-        return [{ accountAlias: 'replay', asset: 'USDT', balance: dec(futuresWallet), crossWalletBalance: dec(futuresWallet), crossUnPnl: dec(t.upnl), availableBalance: dec(t.available), maxWithdrawAmount: dec(t.available), marginAvailable: true, updateTime: nowMs }];
+        return [{ accountAlias: 'replay', asset: 'USDT', balance: dec(futuresWallet), crossWalletBalance: dec(futuresWallet), crossUnPnl: dec(t.upnl), availableBalance: dec(t.available), maxWithdrawAmount: dec(t.available), marginAvailable: true, updateTime: now() }];
       }
       case 'GET /fapi/v2/positionRisk':
       case 'GET /fapi/v3/positionRisk':
@@ -713,8 +875,8 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
       }
       case 'GET /fapi/v1/premiumIndex': {
         const symbol = instrument(params.symbol).symbol;
-        const nextFunding = Math.floor(nowMs / 28_800_000) * 28_800_000 + 28_800_000;
-        return { symbol, markPrice: dec(priceOf(symbol)), indexPrice: dec(priceOf(symbol)), estimatedSettlePrice: dec(priceOf(symbol)), lastFundingRate: '0.00010000', interestRate: '0.00010000', nextFundingTime: nextFunding, time: nowMs };
+        const nextFunding = Math.floor(now() / 28_800_000) * 28_800_000 + 28_800_000;
+        return { symbol, markPrice: dec(priceOf(symbol)), indexPrice: dec(priceOf(symbol)), estimatedSettlePrice: dec(priceOf(symbol)), lastFundingRate: '0.00010000', interestRate: '0.00010000', nextFundingTime: nextFunding, time: now() };
       }
       case 'GET /fapi/v1/leverageBracket':
         return params.symbol === undefined ? brackets : brackets.filter((b) => b.symbol === params.symbol);
@@ -821,12 +983,14 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
     urls,
     requests,
     orders,
+    algoOrders,
     inject(match, fault, times = 1) {
       faults.push({ method: match.method, path: match.path, fault, times });
     },
     setPrice(symbol, price) {
       instrument(symbol);
       prices.set(symbol, price);
+      triggerAlgoOrders(symbol);
     },
     hits: (pathname, method) => requests.filter((r) => r.path === pathname && (method === undefined || r.method === method)).length,
     close: () =>

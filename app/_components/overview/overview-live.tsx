@@ -45,6 +45,11 @@ export function OverviewLive({ initial }: { initial: AccountOverview }) {
             </div>
           ))}
         </dl>
+        <p className="muted" data-testid="stats-as-of">
+          <small>
+            {m.trades} closed {m.trades === 1 ? 'trade' : 'trades'}; trade statistics as of {fmtTime(o.statsAsOfMs)} UTC (recomputed every few seconds).
+          </small>
+        </p>
         {m.trades === 0 && (
           <p className="muted" data-testid="overview-empty">
             No paper trades yet: the metrics fill in once the live loop (or a manual paper order on the What-if page) closes a trade.

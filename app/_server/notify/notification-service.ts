@@ -41,7 +41,7 @@ export interface NotificationServiceDeps {
 
 /**
  * Builds the service. Invalid stored settings are logged and replaced by empty ones in memory
- * (notifications must never stop the trading engine from starting); the file is left for an admin to fix.
+ * (notifications must never stop the trading engine from starting); the stored row is left for an admin to replace.
  */
 export async function createNotificationService(deps: NotificationServiceDeps): Promise<NotificationService> {
   const channelDeps: ChannelDeps = { fetch: deps.fetch ?? globalThis.fetch, clock: deps.clock, timeoutMs: deps.timeoutMs };

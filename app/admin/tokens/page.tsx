@@ -2,6 +2,7 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { ROLES, roleAtLeast } from '@/app/_server/auth/roles';
 import { ActionForm } from '@/app/_components/action-form';
 import { createApiToken, logoutEverywhere, revokeApiToken } from '../actions';
+import { ChangePasswordForm } from './change-password-form';
 
 export const dynamic = 'force-dynamic';
 
@@ -66,6 +67,12 @@ export default async function TokensPage() {
         <h2 id="sessions-heading">Sessions</h2>
         <ActionForm action={logoutEverywhere} submitLabel="Log out everywhere" testId="logout-everywhere" showResult />
       </section>
+      {actor.kind === 'session' && (
+        <section className="card" aria-labelledby="password-heading">
+          <h2 id="password-heading">Password</h2>
+          <ChangePasswordForm />
+        </section>
+      )}
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { TradesTable } from '../../journal/_components/trades-table';
+import { toTradeRow } from '../../journal/_lib/trade-row';
 import { formatTime } from '../../journal/_lib/format';
 import { EquityChart } from '../_components/equity-chart';
 import { METRIC_ROWS, formatMetric, metricNumber } from '../_lib/run-metrics';
@@ -86,7 +87,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         {trades.items.length === 0 ? (
           <p className="muted" data-testid="trades-empty">This run closed no trades.</p>
         ) : (
-          <TradesTable trades={trades.items} caption={`Trades of run ${run.id}`} />
+          <TradesTable trades={trades.items.map(toTradeRow)} caption={`Trades of run ${run.id}`} />
         )}
         {trades.nextCursor && (
           <p>

@@ -1,31 +1,29 @@
-import type { TradeRecord } from '@/engine/core/ports';
-import { formatNumber, formatTime, signClass } from '../_lib/format';
-
-type SortKey = 'time' | 'pnl' | 'symbol';
-
+'use client';
 /**
- * A table of trades. With `sortHref`, the exit time, symbol and pnl headers are links that sort
- * on the server (clicking the active column flips the direction).
+ * A table of trades. A client component on purpose: the server sends the rows once as compact
+ * props and React renders them to HTML once; as a server component every cell was serialised
+ * into the RSC payload and then rendered again from it, which doubled a journal page's cost.
  */
-export function TradesTable({
-  trades,
-  caption,
-  sort,
-  sortHref,
-}: {
-  trades: TradeRecord[];
-  caption: string;
-  sort?: { key: SortKey; direction: 'asc' | 'desc' };
-  sortHref?: (key: SortKey, direction: 'asc' | 'desc') => string;
-}) {
-  const header = (key: SortKey, label: string, className?: string) => {
-    const active = sort?.key === key;
+import { formatNumber, formatTime, signClass } from '../_lib/format';
+import type { TradeRow } from '../_lib/trade-row';
+
+export type TradeSortKey = 'time' | 'pnl' | 'symbol';
+
+/** The current sort and, per sortable column, the link that sorts by it (the active column's link flips the direction). */
+export interface TradeSorting {
+  key: TradeSortKey;
+  direction: 'asc' | 'desc';
+  hrefs: Record<TradeSortKey, string>;
+}
+
+export function TradesTable({ trades, caption, sort }: { trades: readonly TradeRow[]; caption: string; sort?: TradeSorting }) {
+  const header = (key: TradeSortKey, label: string, className?: string) => {
+    if (!sort) return <th scope="col" className={className}>{label}</th>;
+    const active = sort.key === key;
     const ariaSort = active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : undefined;
-    if (!sortHref) return <th scope="col" className={className}>{label}</th>;
-    const next = active && sort.direction === 'desc' ? 'asc' : 'desc';
     return (
       <th scope="col" className={className} aria-sort={ariaSort}>
-        <a href={sortHref(key, next)} data-testid={`sort-${key}`}>
+        <a href={sort.hrefs[key]} data-testid={`sort-${key}`}>
           {label}
           {active ? (sort.direction === 'asc' ? ' ↑' : ' ↓') : ''}
         </a>

@@ -1,0 +1,20 @@
+/** The trade fields the trades table shows, picked on the server so the page payload stays small. */
+import type { TradeRecord } from '@/engine/core/ports';
+
+export type TradeRow = Pick<TradeRecord, 'id' | 'exitTimeMs' | 'symbol' | 'strategy' | 'side' | 'amount' | 'entryPrice' | 'exitPrice' | 'realizedPnl' | 'exitReason'>;
+
+/** Just the shown fields of a trade. */
+export function toTradeRow(t: TradeRecord): TradeRow {
+  return {
+    id: t.id,
+    exitTimeMs: t.exitTimeMs,
+    symbol: t.symbol,
+    strategy: t.strategy,
+    side: t.side,
+    amount: t.amount,
+    entryPrice: t.entryPrice,
+    exitPrice: t.exitPrice,
+    realizedPnl: t.realizedPnl,
+    exitReason: t.exitReason,
+  };
+}

@@ -1,0 +1,90 @@
+import { requireRole } from '@/app/_server/auth/page-gate';
+import { toAppError } from '@/app/_server/auth/app-error';
+import type { Engine } from '@/engine/engine';
+import { formatTime } from '../../journal/_lib/format';
+import { DriftProblem, DriftReportView } from '../_components/drift-report';
+import { decodeSessionIdSegment, liveSessionHref } from '../_lib/session-id-param';
+import '../../journal/journal.css';
+
+export const dynamic = 'force-dynamic';
+
+type Report = Awaited<ReturnType<Engine['liveDrift']>>;
+
+/**
+ * One live (or paper) session against a backtest replay of the same period and config: where
+ * live fills, fees, funding and timing departed from the simulation, per trade and per cause.
+ */
+export default async function LiveSessionPage({ params }: { params: Promise<{ id: string }> }) {
+  const id = decodeSessionIdSegment((await params).id);
+  const access = await requireRole('viewer', liveSessionHref(id));
+  if (!access.ok) return access.forbidden;
+  const sessions = await access.root.engine.listLiveSessions();
+  const session = sessions.find((s) => s.id === id);
+  if (!session) {
+    return (
+      <section className="card" data-testid="empty-state">
+        <h1>Session not found</h1>
+        <p>
+          No live session has id <code>{id}</code>. <a href="/live">Back to live sessions</a>
+        </p>
+      </section>
+    );
+  }
+  let report: Report | null = null;
+  let problem: string | null = null;
+  try {
+    report = await access.root.engine.liveDrift(id);
+  } catch (error) {
+    // The same table as the API: input problems (no candles yet, nothing processed) are shown; anything else goes to error.tsx.
+    const appError = toAppError(error);
+    if (appError.status >= 500) throw error;
+    problem = appError.message;
+  }
+  const strategies = Array.isArray(session.config.strategies) ? (session.config.strategies as string[]).join(', ') : '—';
+  const liveTrades = report ? report.rows.length + report.onlyLive.length : 0;
+  return (
+    <>
+      <section className="card" aria-labelledby="session-heading">
+        <p>
+          <a href="/live">← Live sessions</a>
+        </p>
+        <h1 id="session-heading">
+          {session.exchange} {session.symbol} {session.timeframe} · <span className="badge" data-testid="session-status">{session.state?.status ?? session.status}</span>
+        </h1>
+        <dl className="kv" data-testid="session-summary">
+          <dt>Session id</dt>
+          <dd><code>{session.id}</code></dd>
+          <dt>Mode</dt>
+          <dd>{session.liveTrading ? 'LIVE (real venue)' : 'paper (dry run)'}</dd>
+          <dt>Strategies</dt>
+          <dd>{strategies}</dd>
+          <dt>Started / last candle</dt>
+          <dd>{formatTime(session.startedAtMs)} / {formatTime(session.state?.lastCandleMs ?? session.lastCandleMs)}</dd>
+          {report && (
+            <>
+              <dt>Replayed</dt>
+              <dd>
+                {formatTime(report.fromMs)} to {formatTime(report.toMs)} (exclusive), {report.candles} candles with warm-up
+              </dd>
+              <dt>Trades</dt>
+              <dd data-testid="trade-counts">
+                {liveTrades} live, {report.rows.length + report.onlySimulated.length} in the replay, {report.rows.length} matched
+              </dd>
+            </>
+          )}
+          {(session.state?.lastError ?? session.lastError) && (
+            <>
+              <dt>Last error</dt>
+              <dd className="error">{session.state?.lastError ?? session.lastError}</dd>
+            </>
+          )}
+        </dl>
+      </section>
+      {problem !== null ? (
+        <DriftProblem message={problem} market={session} startedAtMs={session.startedAtMs} />
+      ) : report ? (
+        <DriftReportView report={report} />
+      ) : null}
+    </>
+  );
+}

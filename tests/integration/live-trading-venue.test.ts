@@ -1,0 +1,261 @@
+/**
+ * A keyed real-venue live session, end to end through the composition root: an admin's API keys are
+ * stored encrypted (as the credentials page stores them) and live trading is enabled for
+ * binanceusdm; `engine.startLiveSession({ liveTrading: true })` then trades on the loopback Binance
+ * replay server (ccxt unmodified; only its URLs come from AETHELRED_CCXT_URLS), with the candle feed
+ * on the same server. Scripted one-minute klines make the MA crossover (2/3) enter long on one
+ * candle and exit two candles later; a manual clock (the root's test seam) closes the candles.
+ *
+ * Runs against embedded PGlite and against PostgreSQL (TEST_DATABASE_URL, own schema, dropped).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRoot, type Root } from '../../app/_server/root';
+import { loadConfig } from '../../app/_server/config';
+import { createDatabase } from '../../db/client';
+import { createJournalRepository } from '../../db/repositories/journal-repository';
+import { createLiveSessionRepository } from '../../db/repositories/live-session-repository';
+import { createManualClock, type ManualClock } from '../../engine/core/clock';
+import type { TradeRecord } from '../../engine/core/ports';
+import { clientIdPrefixOf } from '../../engine/live/live-session';
+import { startBinanceReplayServer, type BinanceReplayServer, type ScriptedKline } from '../support/binance-replay-server';
+import { POSTGRES_URL } from '../support/ml-databases';
+
+const TF = 60_000;
+/** Open time of the candle on which the fast SMA crosses above the slow one. */
+const K = Date.UTC(2024, 0, 2, 12, 0);
+/** Open time of the second cross above (the stop case): ten candles after K. */
+const K2 = K + 10 * TF;
+const API_KEY = 'replay-key-7f3a9c2e1b5d';
+const SECRET = 'replay-secret-4e8b0d6f2a9c1e7b';
+
+/**
+ * Every candle has a 40 USDT range and opens at the previous close, so each true range is 40 and
+ * ATR(14) is exactly 40. Closes: 42 000 until K, then 42 030 (K), 42 000 (K+1), 41 990 (K+2).
+ * SMA(2) - SMA(3): 0 before K; +5 at K (cross above: long, strength 0.5 + 0.5 x 20/40 = 0.75);
+ * +5 at K+1; 41 995 - 42 006.67 < 0 at K+2 (cross below: short, the exit). Then 41 990 (fast and
+ * slow meet at 0 from K+4, no cross) until K2 closes at 42 020 (true range still 40): SMA(2) - SMA(3) =
+ * 42 005 - 42 000 = +5, a cross above again; K2+1 closes at 42 000 (+6.67, no cross).
+ */
+function scriptedKline(symbol: string, openTimeMs: number): ScriptedKline | null {
+  if (symbol !== 'BTCUSDT') return null;
+  if (openTimeMs < K) return { open: 42_000, high: 42_020, low: 41_980, close: 42_000, volume: 5 };
+  if (openTimeMs === K) return { open: 42_000, high: 42_040, low: 42_000, close: 42_030, volume: 5 };
+  if (openTimeMs === K + TF) return { open: 42_030, high: 42_040, low: 42_000, close: 42_000, volume: 5 };
+  if (openTimeMs === K2) return { open: 41_990, high: 42_030, low: 41_990, close: 42_020, volume: 5 };
+  if (openTimeMs === K2 + TF) return { open: 42_020, high: 42_030, low: 41_990, close: 42_000, volume: 5 };
+  return { open: 42_000, high: 42_000, low: 41_960, close: 41_990, volume: 5 };
+}
+
+async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!(await predicate())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const BACKENDS = [
+  { name: 'PGlite', env: (): Record<string, string> => ({}) },
+  { name: 'PostgreSQL', env: (): Record<string, string> => ({ DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: `test_${randomBytes(6).toString('hex')}` }) },
+];
+
+for (const backend of BACKENDS) {
+  describe(`a keyed live session on the Binance replay server (${backend.name})`, () => {
+    let server: BinanceReplayServer;
+    let clock: ManualClock;
+    let root: Root;
+    let dataDir: string;
+    let env: Record<string, string>;
+    const logLines: string[] = [];
+    const sessionId = 'live:binanceusdm:BTC/USDT:1m';
+    const prefix = clientIdPrefixOf(sessionId);
+
+    beforeAll(async () => {
+      // Candle K-1 has just closed; candle K is forming.
+      clock = createManualClock(K + 500);
+      server = await startBinanceReplayServer({ clock: () => clock.nowMs(), apiKey: API_KEY, klines: scriptedKline });
+      server.setPrice('BTCUSDT', 42_000);
+      dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-live-venue-'));
+      env = backend.env();
+      const config = loadConfig({ AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'debug', AETHELRED_CCXT_URLS: JSON.stringify(server.urls), ...env }, process.cwd());
+      const logDestination = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logLines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+          done();
+        },
+      });
+      root = await buildRoot(config, { clock, logDestination });
+      await root.start();
+      // What the admin credentials page does: encrypt the keys with the root's secret box, store them.
+      const ciphertext = root.auth.secretBox.encrypt(JSON.stringify({ apiKey: API_KEY, secret: SECRET }));
+      await root.auth.credentials.put({ exchange: 'binanceusdm', ciphertext, keyIdLast4: API_KEY.slice(-4), setAtMs: clock.nowMs(), setBy: 'admin@example.test' });
+      expect(await root.liveTrading.setEnabled('binanceusdm', true, 'admin@example.test')).toBe(false);
+    }, 60_000);
+
+    afterAll(async () => {
+      await root?.stop();
+      if (env?.DATABASE_SCHEMA) {
+        const database = await createDatabase({ url: POSTGRES_URL, dataDir: tmpdir(), schema: env.DATABASE_SCHEMA });
+        await database.db.execute(sql.raw(`DROP SCHEMA IF EXISTS "${env.DATABASE_SCHEMA}" CASCADE`));
+        await database.close();
+      }
+      await server?.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }, 60_000);
+
+    it('reconciles, enters and exits on the venue with the session client ids, journals the venue fills and leaves no open order', async () => {
+      const started = await root.engine.startLiveSession({
+        exchange: 'binanceusdm',
+        symbol: 'BTC/USDT',
+        timeframe: '1m',
+        strategies: ['ma-crossover'],
+        params: { 'ma-crossover': { fastPeriod: 2, slowPeriod: 3 } },
+        // The session also takes outside alerts; with none expected, they weigh nothing here.
+        fusion: { weights: { 'ma-crossover': 1, external: 0 } },
+        liveTrading: true,
+      });
+      expect([started.id, started.status, started.lastCandleMs]).toEqual([sessionId, 'running', K - TF]);
+
+      // Reconciliation (keyed open orders, open stops, positions, balance) ran before the first candle request.
+      const keyed = (i: number) => server.requests[i].apiKey === API_KEY;
+      const firstIndex = (p: string, keyedOnly = false) => server.requests.findIndex((r, i) => r.path === p && (!keyedOnly || keyed(i)));
+      const firstKlines = firstIndex('/fapi/v1/klines');
+      expect(firstKlines).toBeGreaterThan(0);
+      for (const p of ['/fapi/v1/openOrders', '/fapi/v1/openAlgoOrders', '/fapi/v3/positionRisk', '/fapi/v3/account']) {
+        const index = firstIndex(p, true);
+        expect(index, p).toBeGreaterThanOrEqual(0);
+        expect(index, p).toBeLessThan(firstKlines);
+      }
+      // The public feed sends no key; every private request carries the stored one.
+      expect(server.requests[firstKlines].apiKey).toBeNull();
+      expect(server.requests.filter((r) => r.path !== '/fapi/v1/klines' && r.path !== '/fapi/v1/exchangeInfo').every((r) => r.apiKey === API_KEY)).toBe(true);
+      expect(server.orders).toEqual([]);
+
+      // Candle K closes: long entry at the venue's 42 030 and a reduce-only stop at 42 030 - 2 x ATR 40.
+      server.setPrice('BTCUSDT', 42_030);
+      const accountReadsBefore = server.hits('/fapi/v3/account', 'GET');
+      clock.set(K + TF + 500);
+      await waitFor('the entry and its stop', () => server.algoOrders.length === 1);
+      const entryId = `${prefix}-entry-${K + TF}`;
+      const stopId = `${prefix}-stop-${K + TF}`;
+      // Sized from the venue's equity: 95 % exposure cap 9 500 / 42 030 = 0.22603 BTC, truncated to the 0.001 step.
+      expect(server.orders.map((o) => [o.clientOrderId, o.side, o.type, o.status, o.origQty, o.cumQuote / o.executedQty])).toEqual([[entryId, 'BUY', 'MARKET', 'FILLED', 0.226, 42_030]]);
+      expect(server.algoOrders.map((a) => [a.clientAlgoId, a.side, a.orderType, a.quantity, a.triggerPrice, a.reduceOnly, a.algoStatus])).toEqual([[stopId, 'SELL', 'STOP_MARKET', 0.226, 41_950, true, 'NEW']]);
+      // The account was read from the venue before the candle (balance and position).
+      expect(server.hits('/fapi/v3/account', 'GET')).toBeGreaterThan(accountReadsBefore);
+
+      // Candles K+1 and K+2 close: the cross below exits at 41 990; the stop is cancelled first.
+      server.setPrice('BTCUSDT', 41_990);
+      clock.set(K + 3 * TF + 500);
+      await waitFor('the exit', () => server.orders.length === 2);
+      const exitId = `${prefix}-exit-${K + 3 * TF}`;
+      expect(server.orders[1]).toMatchObject({ clientOrderId: exitId, side: 'SELL', type: 'MARKET', status: 'FILLED', origQty: 0.226, reduceOnly: true });
+      expect(server.algoOrders[0].algoStatus).toBe('CANCELED');
+      for (const id of [entryId, stopId, exitId]) expect(id.length).toBeLessThanOrEqual(36);
+
+      const stopped = await root.engine.stopLiveSession(sessionId);
+      expect([stopped.status, stopped.lastCandleMs]).toEqual(['stopped', K + 2 * TF]);
+
+      // Nothing is left working at the venue, and the position is flat.
+      expect(server.orders.filter((o) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED')).toEqual([]);
+      expect(server.algoOrders.filter((a) => a.algoStatus === 'NEW')).toEqual([]);
+
+      // The journal holds the round trip with the venue's fills and fees.
+      const journal = createJournalRepository(root.database.db);
+      const trades = (await journal.listTrades({ symbol: 'BTC/USDT', runId: null })).items as TradeRecord[];
+      expect(trades).toHaveLength(1);
+      const t = trades[0];
+      expect([t.exchange, t.symbol, t.strategy, t.side, t.amount, t.entryPrice, t.exitPrice, t.entryTimeMs, t.exitTimeMs, t.exitReason, t.funding]).toEqual([
+        'binanceusdm', 'BTC/USDT', 'ma-crossover', 'long', 0.226, 42_030, 41_990, K + TF + 500, K + 3 * TF + 500, 'signal', 0,
+      ]);
+      // (41 990 - 42 030) x 0.226
+      expect(t.realizedPnl).toBeCloseTo(-9.04, 8);
+      // taker 0.05 %: 0.226 x 42 030 x 0.0005 = 4.749390 plus 0.226 x 41 990 x 0.0005 = 4.744870
+      expect(t.fees).toBeCloseTo(9.49426, 8);
+      const decisions = (await journal.listDecisions({ symbol: 'BTC/USDT', runId: null, outcome: 'executed' })).items;
+      expect(decisions.map((d) => [d.timeMs, d.side])).toEqual([[K + 3 * TF, 'short'], [K + TF, 'long']]);
+    }, 90_000);
+
+    it('journals the trade of a venue stop that fired while the session was stopped, against the checkpointed entry', async () => {
+      const request = {
+        exchange: 'binanceusdm',
+        symbol: 'BTC/USDT',
+        timeframe: '1m',
+        strategies: ['ma-crossover'],
+        params: { 'ma-crossover': { fastPeriod: 2, slowPeriod: 3 } },
+        fusion: { weights: { 'ma-crossover': 1, external: 0 } },
+        liveTrading: true,
+      };
+      const sessionState = async () => (await root.engine.listLiveSessions()).find((s) => s.id === sessionId)?.state ?? null;
+      // Resume after K+2 with candle K2-1 just closed: the flat candles between trade nothing.
+      server.setPrice('BTCUSDT', 42_020);
+      clock.set(K2 + 500);
+      await root.engine.startLiveSession(request);
+      await waitFor('the candles up to K2-1', async () => (await sessionState())?.lastCandleMs === K2 - TF);
+
+      // Candle K2 closes: long entry at 42 020 and its stop at 42 020 - 2 x ATR 40 = 41 940. Equity after
+      // the first round trip: 10 000 - 9.04 - 9.49426 = 9 981.46574; 95 % of it / 42 020 = 0.225664 -> 0.225 BTC.
+      clock.set(K2 + TF + 500);
+      await waitFor('the second entry and its stop', () => server.algoOrders.length === 2);
+      const entryId = `${prefix}-entry-${K2 + TF}`;
+      const stopId = `${prefix}-stop-${K2 + TF}`;
+      expect(server.orders.slice(2).map((o) => [o.clientOrderId, o.side, o.status, o.origQty, o.cumQuote / o.executedQty])).toEqual([[entryId, 'BUY', 'FILLED', 0.225, 42_020]]);
+      expect([server.algoOrders[1].clientAlgoId, server.algoOrders[1].triggerPrice, server.algoOrders[1].quantity, server.algoOrders[1].algoStatus]).toEqual([stopId, 41_940, 0.225, 'NEW']);
+      await waitFor('the checkpoint of candle K2', async () => (await sessionState())?.lastCandleMs === K2);
+
+      // The process goes down with the position open (a fresh loop and venue client on restart); the
+      // checkpoint keeps the entry's fills (fee 0.225 x 42 020 x 0.0005 = 4.72725) and the stop's id.
+      await root.engine.stopLiveSession(sessionId);
+      const checkpoints = createLiveSessionRepository(root.database.db);
+      const saved = (await checkpoints.load(sessionId))?.venuePosition;
+      expect(saved).toMatchObject({ side: 'long', amount: 0.225, price: 42_020, timeMs: K2 + TF + 500, strategy: 'ma-crossover', stopOrderId: String(server.algoOrders[1].algoId), stopFilledJournaled: 0 });
+      expect(saved?.fee).toBeCloseTo(4.72725, 8);
+      // Meanwhile the price falls through the stop: the venue fills it at 41 930.
+      const stopFillMs = K2 + TF + 20_000;
+      clock.set(stopFillMs);
+      server.setPrice('BTCUSDT', 41_930);
+      expect(server.algoOrders[1].algoStatus).toBe('FINISHED');
+      expect(server.orders.at(-1)).toMatchObject({ side: 'SELL', type: 'MARKET', status: 'FILLED', origQty: 0.225, reduceOnly: true });
+
+      // Restart after K2+1 has closed: the loop sees the account flat and reads the stop's fills.
+      clock.set(K2 + 2 * TF + 500);
+      await root.engine.startLiveSession(request);
+      await waitFor('candle K2+1', async () => (await sessionState())?.lastCandleMs === K2 + TF);
+      await root.engine.stopLiveSession(sessionId);
+      // Nothing new was sent: no exit, no second stop.
+      expect(server.orders).toHaveLength(4);
+      expect(server.algoOrders).toHaveLength(2);
+
+      const journal = createJournalRepository(root.database.db);
+      const trades = (await journal.listTrades({ symbol: 'BTC/USDT', runId: null, fromMs: K2 })).items as TradeRecord[];
+      expect(trades).toHaveLength(1);
+      const t = trades[0];
+      expect([t.exchange, t.strategy, t.side, t.amount, t.entryPrice, t.exitPrice, t.entryTimeMs, t.exitTimeMs, t.exitReason, t.funding]).toEqual([
+        'binanceusdm', 'ma-crossover', 'long', 0.225, 42_020, 41_930, K2 + TF + 500, stopFillMs, 'stop', 0,
+      ]);
+      // (41 930 - 42 020) x 0.225
+      expect(t.realizedPnl).toBeCloseTo(-20.25, 8);
+      // taker 0.05 %: 0.225 x 42 020 x 0.0005 = 4.727250 plus 0.225 x 41 930 x 0.0005 = 4.717125
+      expect(t.fees).toBeCloseTo(9.444375, 8);
+      // The checkpoint holds no position any more.
+      expect((await checkpoints.load(sessionId))?.venuePosition).toBeNull();
+    }, 90_000);
+
+    it('never writes the API key, the secret or the stored ciphertext to the logs', async () => {
+      const all = logLines.join('\n');
+      expect(all).toContain('reconciled with the venue before trading');
+      expect(all).toContain('live session started');
+      expect(all).not.toContain(API_KEY);
+      expect(all).not.toContain(SECRET);
+      const ciphertext = await root.auth.credentials.getCiphertext('binanceusdm');
+      expect(ciphertext).not.toBeNull();
+      expect(all).not.toContain(ciphertext as string);
+    });
+  });
+}
