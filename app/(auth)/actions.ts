@@ -1,9 +1,7 @@
 'use server';
-/** First-run setup: creates the first admin while none exists; afterwards it answers 404. */
+/** First-run setup: creates the first admin while none exists (atomically: see `createFirstAdmin`); afterwards it answers 404. */
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
-import { AppError } from '@/app/_server/auth/app-error';
-import { Role } from '@/app/_server/auth/roles';
 
 export const setupFirstAdmin = action(
   {
@@ -17,8 +15,7 @@ export const setupFirstAdmin = action(
     audit: { action: 'user.setup_admin', target: (i) => i.email },
   },
   async ({ root, input, audit }) => {
-    if (await root.auth.adminExists()) throw new AppError('not_found');
-    const user = await root.auth.createUser({ email: input.email, name: input.name, password: input.password, role: Role.Admin });
+    const user = await root.auth.createFirstAdmin({ email: input.email, name: input.name, password: input.password });
     audit({ after: { id: user.id, email: user.email, role: user.role } });
     return { email: user.email };
   },

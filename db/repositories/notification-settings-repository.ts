@@ -23,6 +23,8 @@ export interface SecretCipher {
 }
 
 export interface NotificationSettingsRepository extends NotificationSettingsStore {
+  /** The row's `updated_at_ms`, or null before the first save. */
+  savedAtMs(): Promise<number | null>;
   /** Whether settings were ever saved (a row exists). */
   exists(): Promise<boolean>;
   /**
@@ -73,6 +75,12 @@ export function createNotificationSettingsRepository(db: Db, deps: { cipher: Sec
         db.insert(notificationSettings).values(row).onConflictDoNothing({ target: notificationSettings.id }).returning({ id: notificationSettings.id }),
       );
       return inserted.length === 1;
+    },
+    async savedAtMs() {
+      const rows = await wrapDriver('reading when notification settings changed', () =>
+        db.select({ updatedAtMs: notificationSettings.updatedAtMs }).from(notificationSettings).where(eq(notificationSettings.id, ROW_ID)).limit(1),
+      );
+      return rows.length === 0 ? null : Number(rows[0].updatedAtMs);
     },
     async exists() {
       const rows = await wrapDriver('reading notification settings', () =>

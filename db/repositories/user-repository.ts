@@ -1,11 +1,12 @@
 /**
  * Team members and failed sign-ins. better-auth owns creating users and their password
  * hashes; this repository reads users and changes the two columns it does not manage
- * (role and active), and keeps the per-address failed sign-in counter for lockout.
+ * (role and active), keeps the per-address failed sign-in counter for lockout, and holds
+ * the first-run setup claim that lets only one caller create the first admin.
  */
-import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { loginFailures, sessions, users } from '../schema';
+import { appSettings, loginFailures, sessions, users } from '../schema';
 import { wrapDriver } from './sql-helpers';
 
 /** A user as the app sees it (no credentials). */
@@ -41,7 +42,18 @@ export interface UserRepository {
   /** Counts one failed sign-in; when the count within the window reaches `threshold`, locks until `nowMs + lockMs`. */
   recordLoginFailure(email: string, nowMs: number, policy: { threshold: number; windowMs: number; lockMs: number }): Promise<LoginFailureRecord>;
   clearLoginFailures(email: string): Promise<void>;
+  /**
+   * Claims first-run setup (one row in `app_settings`, inserted with ON CONFLICT DO NOTHING, so of
+   * concurrent callers on any number of servers exactly one wins). A claim older than
+   * `staleAfterMs` (its holder crashed) is taken over. False when another caller holds a live claim.
+   */
+  claimFirstAdminSetup(input: { token: string; email: string; nowMs: number; staleAfterMs: number }): Promise<boolean>;
+  /** Releases the claim `token` (a no-op when it was taken over). */
+  releaseFirstAdminSetup(token: string): Promise<void>;
 }
+
+/** The `app_settings` key of the first-run setup claim. */
+export const FIRST_ADMIN_SETUP_KEY = 'auth.first_admin_setup';
 
 type UserRow = typeof users.$inferSelect;
 
@@ -133,6 +145,20 @@ export function createUserRepository(db: Db): UserRepository {
     clearLoginFailures: (email) =>
       wrapDriver('clearing failed sign-ins', async () => {
         await db.delete(loginFailures).where(eq(loginFailures.email, normalizeEmail(email)));
+      }),
+    claimFirstAdminSetup: ({ token, email, nowMs, staleAfterMs }) =>
+      wrapDriver('claiming first-run setup', async () => {
+        await db.delete(appSettings).where(and(eq(appSettings.key, FIRST_ADMIN_SETUP_KEY), lt(appSettings.updatedAtMs, nowMs - staleAfterMs)));
+        const inserted = await db
+          .insert(appSettings)
+          .values({ key: FIRST_ADMIN_SETUP_KEY, value: { token, email }, updatedAtMs: nowMs, updatedBy: normalizeEmail(email) })
+          .onConflictDoNothing({ target: appSettings.key })
+          .returning({ key: appSettings.key });
+        return inserted.length === 1;
+      }),
+    releaseFirstAdminSetup: (token) =>
+      wrapDriver('releasing first-run setup', async () => {
+        await db.delete(appSettings).where(and(eq(appSettings.key, FIRST_ADMIN_SETUP_KEY), sql`${appSettings.value}->>'token' = ${token}`));
       }),
   };
 }

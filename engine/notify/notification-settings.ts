@@ -102,4 +102,9 @@ export interface NotificationSettingsStore {
   load(): Promise<NotificationSettings>;
   /** Validates and replaces the settings atomically. @throws ValidationError naming the field. */
   save(settings: unknown): Promise<NotificationSettings>;
+  /**
+   * When the stored settings last changed (epoch ms; any server's save), or null when never saved.
+   * Lets a server notice another server's edit without reading and decrypting the settings.
+   */
+  savedAtMs?(): Promise<number | null>;
 }

@@ -1,7 +1,8 @@
 /**
  * `create-admin` / `create-user` CLI commands: first-run bootstrap and scripted user
- * creation. Exit codes: 0 created, 2 bad flags or the user exists, 1 anything else.
- * Audited as actor kind `cli`.
+ * creation. `create-admin` creates the first admin only (the same guarded path as the /setup
+ * page); further admins come from `create-user --role admin`. Exit codes: 0 created, 2 bad flags,
+ * the user exists or (create-admin) an admin exists already, 1 anything else. Audited as actor kind `cli`.
  */
 import { parseArgs } from 'node:util';
 import { AppError } from '../../app/_server/auth/app-error';
@@ -9,12 +10,12 @@ import type { AuthKit } from '../../app/_server/auth/auth-kit';
 import { isRole, Role, ROLES } from '../../app/_server/auth/roles';
 
 export const CREATE_USER_USAGE =
-  'usage: create-admin --email EMAIL --password PASSWORD [--name NAME]\n' +
+  'usage: create-admin --email EMAIL --password PASSWORD [--name NAME]   (first admin only)\n' +
   `       create-user  --email EMAIL --password PASSWORD --role ${ROLES.join('|')} [--name NAME]\n` +
   '  PASSWORD: at least 10 characters\n';
 
 export interface CreateUserCommandServices {
-  auth: Pick<AuthKit, 'createUser' | 'recordAudit'>;
+  auth: Pick<AuthKit, 'createUser' | 'createFirstAdmin' | 'recordAudit'>;
   stdout(s: string): void;
   stderr(s: string): void;
 }
@@ -37,11 +38,16 @@ export async function runCreateUserCommand(args: string[], services: CreateUserC
   if (!values.password) return usage(services, name, '--password is required');
   if (!isRole(role)) return usage(services, name, `--role "${role ?? ''}" is not one of ${ROLES.join(', ')}`);
   try {
-    const user = await services.auth.createUser({ email: values.email, password: values.password, name: values.name, role });
+    const input = { email: values.email, password: values.password, name: values.name };
+    const user = fixedRole === Role.Admin ? await services.auth.createFirstAdmin(input) : await services.auth.createUser({ ...input, role });
     await services.auth.recordAudit({ actorId: null, actorEmail: null, actorKind: 'cli', action: 'user.create_cli', target: user.email, outcome: 'ok', before: null, after: { id: user.id, email: user.email, role } });
     services.stdout(`created ${role} "${user.email}" (id ${user.id})`);
     return 0;
   } catch (error) {
+    if (error instanceof AppError && error.code === 'not_found' && fixedRole === Role.Admin) {
+      services.stderr(`${name}: an admin exists already; add more with create-user --role admin`);
+      return 2;
+    }
     if (error instanceof AppError && (error.code === 'conflict' || error.code === 'bad_request:input')) {
       services.stderr(`${name}: ${error.message}`);
       return 2;

@@ -13,6 +13,7 @@ import { createSecretBox } from '../../app/_server/auth/secret-box';
 import { loadConfig } from '../../app/_server/config';
 import { buildRoot } from '../../app/_server/root';
 import { importNotificationSettingsFile, NOTIFICATION_SETTINGS_FILE } from '../../app/_server/notify/import-notification-settings-file';
+import { createNotificationService } from '../../app/_server/notify/notification-service';
 import type { Database } from '../../db/client';
 import { createNotificationSettingsRepository } from '../../db/repositories/notification-settings-repository';
 import { notificationSettings } from '../../db/schema';
@@ -94,6 +95,27 @@ describe.each(TEST_DATABASE_BACKENDS)('notification settings in the database on 
     expect(await repo.load()).toEqual(next);
     const rows = await storedRows();
     expect(rows.map((r) => [r.id, r.updatedAtMs])).toEqual([['default', T0 + 60_000]]);
+  });
+
+  it("lets a server pick up another server's edit: refresh reloads only when the stored change time moved", async () => {
+    const silent = recordingLogger().logger;
+    const clock = { nowMs: () => nowMs };
+    const serverA = await createNotificationService({ store: repository(), clock, logger: silent });
+    const other = recordingLogger();
+    const serverB = await createNotificationService({ store: repository(), clock, logger: other.logger });
+    expect(await repository().savedAtMs()).toBeNull();
+    expect(await serverB.refresh()).toBe(false);
+
+    nowMs = T0 + 5_000;
+    await serverA.update(INPUT);
+    expect(await repository().savedAtMs()).toBe(T0 + 5_000);
+    expect(await serverA.refresh()).toBe(false); // its own save
+    expect(serverB.redactedSettings().channels).toEqual([]);
+    expect(await serverB.refresh()).toBe(true);
+    expect(serverB.redactedSettings()).toEqual(serverA.redactedSettings());
+    expect(serverB.redactedSettings().channels.map((c) => c.id)).toEqual(['desk', 'ops', 'audit']);
+    expect(other.lines.some((l) => l.msg === 'notification settings changed on another server: reloaded')).toBe(true);
+    expect(await serverB.refresh()).toBe(false); // nothing new since
   });
 
   it('stores the settings encrypted: no token, webhook path or secret in the row', async () => {

@@ -56,6 +56,8 @@ export interface AuthKitDeps {
 const PUBLIC_AUTH_PATHS = new Set(['POST /sign-in/email', 'POST /sign-out', 'GET /get-session', 'POST /change-password']);
 const AUTH_BASE_PATH = '/api/auth';
 const TOKEN_PREFIX = 'aeth_';
+/** A first-run setup claim older than this is taken over (its holder crashed; creating a user takes well under a second). */
+const FIRST_ADMIN_CLAIM_STALE_MS = 60_000;
 
 /**
  * better-auth's limiter storage, one per auth kit (its built-in memory store is a module-level
@@ -159,6 +161,13 @@ export interface AuthKit {
   createUser(input: { email: string; password: string; name?: string; role: Role }): Promise<UserRecord>;
   /** True while at least one active admin exists. */
   adminExists(): Promise<boolean>;
+  /**
+   * First-run setup: creates an admin only while none exists. Concurrent callers (on any number of
+   * servers sharing the database) are serialized by a claim row, so exactly one first admin is created.
+   * @throws AppError not_found once an admin exists, conflict while another setup holds the claim,
+   * and what `createUser` throws.
+   */
+  createFirstAdmin(input: { email: string; password: string; name?: string }): Promise<UserRecord>;
   /** Creates an API token; the plain token is returned once and only its hash is stored. @throws AppError forbidden:auth when `role` exceeds the owner's. */
   issueToken(input: { userId: string; name: string; role: Role }): Promise<{ token: string; record: ApiTokenRecord }>;
   /** Appends an audit entry stamped with the current time. */
@@ -203,6 +212,24 @@ export function createAuthKit(config: AuthKitConfig, deps: AuthKitDeps): AuthKit
   const tokenRepo = createApiTokenRepository(deps.db);
 
   const recordAudit: AuthKit['recordAudit'] = (entry) => auditRepo.append({ id: randomUUID(), atMs: nowMs(), ...entry });
+
+  const createUser: AuthKit['createUser'] = async (input) => {
+    const email = normalizeEmail(input.email);
+    if (await userRepo.findByEmail(email)) throw new AppError('conflict', `a user with e-mail "${email}" already exists`);
+    const { instance, APIError } = await betterAuthModule();
+    try {
+      await instance.api.signUpEmail({ body: { email, password: input.password, name: input.name?.trim() || email.split('@')[0] } });
+    } catch (error) {
+      if (error instanceof APIError) throw new AppError('bad_request:input', error.message, { [/password/i.test(error.message) ? 'password' : 'email']: [error.message] });
+      throw error;
+    }
+    const created = await userRepo.findByEmail(email);
+    if (!created) throw new Error(`user "${email}" was not stored`);
+    await userRepo.setRole(created.id, input.role);
+    return { ...created, role: input.role };
+  };
+
+  const adminExists = async () => (await userRepo.countByRole(Role.Admin)) > 0;
 
   const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 
@@ -249,6 +276,32 @@ export function createAuthKit(config: AuthKitConfig, deps: AuthKitDeps): AuthKit
     return response;
   }
 
+  /**
+   * Serves a user's own password change and audits it (`auth.change_password`, ok or failed with
+   * better-auth's error code as the reason). The actor comes from the session before the change,
+   * since `revokeOtherSessions` replaces it; the passwords are never recorded.
+   */
+  async function changePassword(request: Request): Promise<Response> {
+    const auth = await getAuth();
+    const found = await auth.api.getSession({ headers: request.headers }).catch(() => null);
+    const response = await auth.handler(request);
+    if (!found) return response;
+    const actor = { actorId: found.user.id, actorEmail: found.user.email, actorKind: ActorKind.Session, action: 'auth.change_password', target: found.user.email, before: null } as const;
+    if (response.ok) {
+      await recordAudit({ ...actor, outcome: AuditOutcome.Ok, after: null });
+    } else {
+      let reason = `status_${response.status}`;
+      try {
+        const body = (await response.clone().json()) as { code?: unknown };
+        if (typeof body.code === 'string' && /^[A-Z_]{1,64}$/.test(body.code)) reason = body.code.toLowerCase();
+      } catch {
+        // not JSON: keep the status as the reason
+      }
+      await recordAudit({ ...actor, outcome: AuditOutcome.Failed, after: { reason } });
+    }
+    return response;
+  }
+
   return {
     betterAuth: getAuth,
     users: userRepo,
@@ -277,27 +330,30 @@ export function createAuthKit(config: AuthKitConfig, deps: AuthKitDeps): AuthKit
       const subPath = url.pathname.startsWith(AUTH_BASE_PATH) ? url.pathname.slice(AUTH_BASE_PATH.length) : url.pathname;
       const key = `${request.method.toUpperCase()} ${subPath}`;
       if (!PUBLIC_AUTH_PATHS.has(key)) return Response.json({ error: { code: 'not_found', message: 'not found' } }, { status: 404 });
-      const response = key === 'POST /sign-in/email' ? await signIn(request) : await (await getAuth()).handler(request);
+      const response = key === 'POST /sign-in/email' ? await signIn(request) : key === 'POST /change-password' ? await changePassword(request) : await (await getAuth()).handler(request);
       return isHttpsRequest(request) ? withSecureCookies(response) : response;
     },
 
-    async createUser(input) {
-      const email = normalizeEmail(input.email);
-      if (await userRepo.findByEmail(email)) throw new AppError('conflict', `a user with e-mail "${email}" already exists`);
-      const { instance, APIError } = await betterAuthModule();
-      try {
-        await instance.api.signUpEmail({ body: { email, password: input.password, name: input.name?.trim() || email.split('@')[0] } });
-      } catch (error) {
-        if (error instanceof APIError) throw new AppError('bad_request:input', error.message, { [/password/i.test(error.message) ? 'password' : 'email']: [error.message] });
-        throw error;
-      }
-      const created = await userRepo.findByEmail(email);
-      if (!created) throw new Error(`user "${email}" was not stored`);
-      await userRepo.setRole(created.id, input.role);
-      return { ...created, role: input.role };
-    },
+    createUser,
+    adminExists,
 
-    adminExists: async () => (await userRepo.countByRole(Role.Admin)) > 0,
+    async createFirstAdmin(input) {
+      if (await adminExists()) throw new AppError('not_found');
+      const claim = randomUUID();
+      if (!(await userRepo.claimFirstAdminSetup({ token: claim, email: input.email, nowMs: nowMs(), staleAfterMs: FIRST_ADMIN_CLAIM_STALE_MS }))) {
+        if (await adminExists()) throw new AppError('not_found');
+        throw new AppError('conflict', 'first-run setup is already in progress; try again in a moment');
+      }
+      try {
+        // Checked again under the claim: another setup may have finished between the first check and the claim.
+        if (await adminExists()) throw new AppError('not_found');
+        return await createUser({ ...input, role: Role.Admin });
+      } finally {
+        await userRepo.releaseFirstAdminSetup(claim).catch((error: unknown) =>
+          deps.logger.error({ err: error }, `releasing the first-run setup claim failed; it expires after ${FIRST_ADMIN_CLAIM_STALE_MS / 1000} s`),
+        );
+      }
+    },
 
     async issueToken(input) {
       const owner = await userRepo.get(input.userId);

@@ -15,10 +15,15 @@ import {
 } from '@/engine/notify/notification-settings';
 import { createNotifier, defaultNotifierConfig, sleepUnlessAborted, type NotifierConfig, type NotifierWorker } from '@/engine/notify/notifier';
 import type { MetricsSink } from '@/engine/telemetry/metrics-sink';
+import type { BackgroundWorker } from '@/engine/engine';
 
 export interface NotificationService {
   /** The worker to add to the engine's workers and pass as the engine's notifier. */
   readonly notifier: NotifierWorker;
+  /** A worker that picks up settings another server saved (polls the store's change time). */
+  readonly watcher: BackgroundWorker;
+  /** Reloads the settings when the store says they changed since this server loaded them; true when it reloaded. */
+  refresh(): Promise<boolean>;
   /** Current settings with tokens, secrets and webhook paths masked. */
   redactedSettings(): NotificationSettings;
   /** Validates, stores and applies new settings. @throws ValidationError naming the field; nothing changes then. */
@@ -37,6 +42,8 @@ export interface NotificationServiceDeps {
   config?: NotifierConfig;
   /** Per-request timeout of channel sends, ms (default 10 000). */
   timeoutMs?: number;
+  /** How often the watcher checks for another server's edit, ms (default 30 000). */
+  refreshIntervalMs?: number;
 }
 
 /**
@@ -46,7 +53,11 @@ export interface NotificationServiceDeps {
 export async function createNotificationService(deps: NotificationServiceDeps): Promise<NotificationService> {
   const channelDeps: ChannelDeps = { fetch: deps.fetch ?? globalThis.fetch, clock: deps.clock, timeoutMs: deps.timeoutMs };
   let settings: NotificationSettings;
+  /** The store's change time of the settings in use (null: never saved, or unknown after a failed load). */
+  let loadedVersion: number | null = null;
+  const versionOf = async () => (deps.store.savedAtMs ? deps.store.savedAtMs() : null);
   try {
+    loadedVersion = await versionOf();
     settings = await deps.store.load();
   } catch (error) {
     deps.logger.error({ err: error }, 'notification settings are invalid; notifications are off until an admin saves new ones');
@@ -57,12 +68,40 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     { channels: build(settings), routing: settings.routing, clock: deps.clock, logger: deps.logger, sleep: sleepUnlessAborted, random: deps.random ?? Math.random, metrics: deps.metrics },
     deps.config ?? defaultNotifierConfig,
   );
+  async function refresh(): Promise<boolean> {
+    const version = await versionOf();
+    if (version === null || version === loadedVersion) return false;
+    const fresh = await deps.store.load();
+    settings = fresh;
+    loadedVersion = version;
+    notifier.configure(build(fresh), fresh.routing);
+    deps.logger.info({ channels: fresh.channels.map((c) => `${c.kind}:${c.id}`), routing: fresh.routing }, 'notification settings changed on another server: reloaded');
+    return true;
+  }
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const watcher: BackgroundWorker = {
+    name: 'notification-settings-watcher',
+    start() {
+      if (timer || !deps.store.savedAtMs) return;
+      timer = setInterval(() => {
+        refresh().catch((error: unknown) => deps.logger.warn({ err: error }, 'checking the notification settings for changes failed; keeping the current ones'));
+      }, deps.refreshIntervalMs ?? 30_000);
+      timer.unref?.();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
   return {
     notifier,
+    watcher,
+    refresh,
     redactedSettings: () => redactNotificationSettings(settings),
     async update(input) {
       const saved = await deps.store.save(input);
       settings = saved;
+      loadedVersion = await versionOf().catch(() => loadedVersion);
       notifier.configure(build(saved), saved.routing);
       deps.logger.info({ channels: saved.channels.map((c) => `${c.kind}:${c.id}`), routing: saved.routing }, 'notification settings updated');
       return redactNotificationSettings(saved);
