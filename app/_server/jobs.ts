@@ -49,6 +49,8 @@ export interface JobsDeps {
   extraHandlers?: JobHandlers;
   /** Params schemas for the extra kinds (default for `train-*`: any object). */
   extraParamsSchemas?: Partial<JobParamsSchemas>;
+  /** Wraps the handlers (timing, failure reports) before any runner sees them. */
+  instrument?: (handlers: JobHandlers) => JobHandlers;
 }
 
 /** The paper account as an AccountSnapshotSource. The paper exchange cannot list positions yet, so only their count is recorded. */
@@ -67,7 +69,7 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'>, deps: JobsDeps): J
   const tickets = createTicketRepository(deps.db);
   const snapshots = createSnapshotRepository(deps.db);
   const random = Math.random;
-  const handlers: JobHandlers = {
+  const plainHandlers: JobHandlers = {
     ...createBaseJobHandlers({
       runBacktest: deps.runBacktest,
       journal: deps.journal,
@@ -78,6 +80,7 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'>, deps: JobsDeps): J
     }),
     ...deps.extraHandlers,
   };
+  const handlers = deps.instrument ? deps.instrument(plainHandlers) : plainHandlers;
   const runner = createInProcessJobRunner(defaultInProcessJobRunnerConfig, { tickets, handlers, clock: deps.clock, logger: deps.logger, random });
   let dispatcher: JobDispatcher = runner;
   let inngest: InngestRoot | null = null;

@@ -165,16 +165,6 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     { ...DEFAULT_PAPER, marketType: config.marketType, initialBalance: config.initialBalance },
     { clock, listener: { onTradeClosed: (trade) => paperTradeListeners.forEach((listener) => listener(trade)) } },
   );
-  const jobs = buildJobs(config, {
-    db: database.db,
-    clock,
-    logger,
-    journal,
-    exchange,
-    newId: () => randomUUID(),
-    runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
-    extraHandlers: trainHandlers,
-  });
   // Metrics: one registry per root. Notifications: settings in the database, encrypted like credentials
   // (a settings file left by an older version under the data dir is imported once, then renamed).
   const telemetry = createPrometheusTelemetry({ logger, jobQueueDepth: () => jobQueueDepth(engine) });
@@ -188,9 +178,19 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     logger,
     metrics: telemetry.sink,
   });
-  // Both runners (in-process and Inngest) read this one handlers object: wrapping it in place times every job and reports failures.
   const jobEvents = createEngineEvents({ metrics: telemetry.sink, notifier: notifications.notifier, logger });
-  Object.assign(jobs.handlers, instrumentJobHandlers(jobs.handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }));
+  const jobs = buildJobs(config, {
+    db: database.db,
+    clock,
+    logger,
+    journal,
+    exchange,
+    newId: () => randomUUID(),
+    runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
+    extraHandlers: trainHandlers,
+    // Both runners (in-process and Inngest) get the instrumented handlers: every job timed, failures reported.
+    instrument: (handlers) => instrumentJobHandlers(handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }),
+  });
   const live = createLiveSessionManager({
     clock,
     logger,
