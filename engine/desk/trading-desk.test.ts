@@ -240,35 +240,49 @@ describe('engine.overview with a long journal', () => {
     expect(cached.asOfMs).toBe(T0 + 12 * M5 + 14_999);
     expect(cached.statsAsOfMs).toBe(T0 + 12 * M5);
 
-    // at 15 s it is recomputed
+    // from 15 s the stale summary still answers at once while a fresh one is computed for the next call
     clock.advance(1);
-    const fresh = engine.overview();
+    const stale = await engine.overview();
+    expect(stale.metrics.trades).toBe(1);
+    expect(stale.statsAsOfMs).toBe(T0 + 12 * M5);
     await tick();
     expect(gate.calls).toHaveLength(2);
+    const alsoStale = await engine.overview(); // shares the computation under way
+    expect(alsoStale.statsAsOfMs).toBe(T0 + 12 * M5);
+    expect(gate.calls).toHaveLength(2);
     gate.calls[1].release();
-    const f = await fresh;
+    await tick();
+    const f = await engine.overview();
     expect(f.metrics.trades).toBe(2);
     expect(f.metrics.winRatePct).toBe(50);
     expect(f.statsAsOfMs).toBe(T0 + 12 * M5 + 15_000);
+    expect(gate.calls).toHaveLength(2);
   });
 
-  it('does not keep a failed summary, and with a TTL of 0 computes on every call', async () => {
+  it('does not keep a failed summary, and with a TTL of 0 starts a new computation on every call', async () => {
     const gate = gatedJournal();
     const { engine } = await setup(undefined, { wrapJournal: gate.wrap, overviewStatsTtlMs: 0 });
     const failing = engine.overview();
     await tick();
     gate.calls[0].fail(new Error('database down'));
     await expect(failing).rejects.toThrow('database down');
+    // nothing was cached, so the next call waits for a new computation
     const retried = engine.overview();
     await tick();
     expect(gate.calls).toHaveLength(2);
     gate.calls[1].release();
     expect((await retried).metrics.trades).toBe(0);
-    const again = engine.overview();
+    // with TTL 0 the last summary answers at once and each call starts the next computation
+    await engine.overview();
     await tick();
     expect(gate.calls).toHaveLength(3);
-    gate.calls[2].release();
-    await again;
+    gate.calls[2].fail(new Error('database down again'));
+    await tick();
+    const afterFailure = await engine.overview(); // a failed refresh keeps the last good summary
+    expect(afterFailure.metrics.trades).toBe(0);
+    await tick();
+    expect(gate.calls).toHaveLength(4);
+    gate.calls[3].release();
   });
 
   it('names a bad TTL', async () => {

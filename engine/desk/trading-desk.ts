@@ -231,27 +231,42 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
 
   const statsTtlMs = deps.overviewStatsTtlMs ?? DEFAULT_OVERVIEW_STATS_TTL_MS;
   if (!Number.isFinite(statsTtlMs) || statsTtlMs < 0) throw new ValidationError('overviewStatsTtlMs', statsTtlMs, 'expected a duration >= 0 ms');
-  /** The live trade summary being computed or last computed, with the clock time it was asked at. */
-  let stats: { atMs: number; summary: Promise<TradeSummary>; settled: boolean } | null = null;
+  /** The last computed live trade summary, with the clock time it was asked at. */
+  let last: { atMs: number; summary: TradeSummary } | null = null;
+  /** The computation under way, if any (single-flight). */
+  let pending: { atMs: number; summary: Promise<TradeSummary> } | null = null;
+
+  function recompute(nowMs: number): { atMs: number; summary: Promise<TradeSummary> } {
+    if (pending) return pending;
+    const entry = { atMs: nowMs, summary: deps.journal.summarizeTrades({ runId: null }) };
+    pending = entry;
+    entry.summary
+      .then(
+        (summary) => {
+          last = { atMs: entry.atMs, summary };
+        },
+        // Not kept: the next call computes again (meanwhile callers keep the last summary, if any).
+        (error: unknown) => deps.logger.warn({ err: error }, 'computing the overview trade statistics failed'),
+      )
+      .then(() => {
+        if (pending === entry) pending = null;
+      });
+    return entry;
+  }
 
   /**
-   * The live trade summary. Single-flight: callers while it is being computed share the same
-   * promise. Once computed it is reused while younger than `statsTtlMs`. A failed computation is
-   * dropped, so the next call retries.
+   * The live trade summary. Single-flight: callers while it is being computed share one promise.
+   * A summary younger than `statsTtlMs` is reused; an older one is still answered at once (stale
+   * while revalidate, the payload's `statsAsOfMs` says how old) while a fresh one is computed for the
+   * next call, so an overview never waits on the aggregate once it has run. Only the very first call
+   * (or the first after failures) waits.
    */
   function liveTradeStats(nowMs: number): { atMs: number; summary: Promise<TradeSummary> } {
-    if (stats && (!stats.settled || (nowMs - stats.atMs < statsTtlMs && nowMs >= stats.atMs))) return stats;
-    const entry = { atMs: nowMs, summary: deps.journal.summarizeTrades({ runId: null }), settled: false };
-    stats = entry;
-    entry.summary.then(
-      () => {
-        entry.settled = true;
-      },
-      () => {
-        if (stats === entry) stats = null;
-      },
-    );
-    return entry;
+    const known = last;
+    if (known && nowMs - known.atMs < statsTtlMs && nowMs >= known.atMs) return { atMs: known.atMs, summary: Promise.resolve(known.summary) };
+    const entry = recompute(nowMs);
+    if (!known) return entry;
+    return { atMs: known.atMs, summary: Promise.resolve(known.summary) };
   }
 
   async function equityHistory(summary: TradeSummary, initialBalance: number, nowMs: number, equity: number): Promise<{ points: EquityPoint[]; source: 'snapshots' | 'trades' }> {

@@ -171,6 +171,45 @@ describe('API tokens', () => {
   });
 });
 
+describe('password change', () => {
+  const changePassword = (cookie: string, body: Record<string, unknown>) =>
+    t.root.auth.handleAuthRequest(
+      new Request(`${TEST_ORIGIN}/api/auth/change-password`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: TEST_ORIGIN, cookie },
+        body: JSON.stringify(body),
+      }),
+    );
+
+  it('audits a failed and then a successful change of one\'s own password, never the passwords, and retires the old one', async () => {
+    const viewer = await t.signedInAs('viewer');
+    const newPassword = 'a-brand-new-passphrase';
+    const wrong = await changePassword(viewer.cookie, { currentPassword: 'not-my-password', newPassword, revokeOtherSessions: true });
+    expect(wrong.status).toBe(400);
+    expect((await t.signIn(viewer.email, TEST_PASSWORD)).status).toBe(200);
+    const right = await changePassword(viewer.cookie, { currentPassword: TEST_PASSWORD, newPassword, revokeOtherSessions: true });
+    expect(right.status).toBe(200);
+    expect((await t.signIn(viewer.email, TEST_PASSWORD)).status).toBe(401);
+    expect((await t.signIn(viewer.email, newPassword)).status).toBe(200);
+
+    const audit = await t.root.auth.audit.list({ action: 'auth.change_password', limit: 10 });
+    const mine = audit.items.filter((e) => e.actorId === viewer.userId);
+    expect(mine.map(({ actorId, actorEmail, actorKind, target, outcome, before, after }) => ({ actorId, actorEmail, actorKind, target, outcome, before, after }))).toEqual([
+      { actorId: viewer.userId, actorEmail: viewer.email, actorKind: 'session', target: viewer.email, outcome: 'ok', before: null, after: null },
+      { actorId: viewer.userId, actorEmail: viewer.email, actorKind: 'session', target: viewer.email, outcome: 'failed', before: null, after: { reason: 'invalid_password' } },
+    ]);
+    const stored = JSON.stringify(mine);
+    for (const secret of [TEST_PASSWORD, newPassword, 'not-my-password']) expect(stored).not.toContain(secret);
+  });
+
+  it('records nothing for a password change without a session (better-auth answers 401)', async () => {
+    const before = (await t.root.auth.audit.list({ action: 'auth.change_password', limit: 100 })).items.length;
+    const response = await changePassword('', { currentPassword: TEST_PASSWORD, newPassword: 'another-new-passphrase' });
+    expect(response.status).toBe(401);
+    expect((await t.root.auth.audit.list({ action: 'auth.change_password', limit: 100 })).items).toHaveLength(before);
+  });
+});
+
 describe('first-run setup', () => {
   it('creates the first admin only while none exists, then answers 404', async () => {
     const fresh = await createAuthTestRoot();
