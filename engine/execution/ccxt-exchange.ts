@@ -29,6 +29,11 @@
  * orders, cancelled through the same service, and, once triggered, report the fills of the market order
  * the venue placed for them (`actualOrderId`).
  *
+ * Spot stops: ccxt 4.5 sends a spot market order with a trigger price as Binance type STOP_LOSS
+ * (`POST /api/v3/order` with `quantity` and `stopPrice`, no reduce-only flag, which spot does not have). It
+ * waits in the ordinary order book (listed by `fetchOpenOrders`, cancelled like any order) and, once the
+ * last price crosses the stop, fills as a market order under the same id.
+ *
  * Rounding: amounts and prices go through ccxt `amountToPrecision` / `priceToPrecision` (the market's
  * step and tick, truncating amounts as Binance does) before submission: the one rounding rule.
  *

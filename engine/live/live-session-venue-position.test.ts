@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock, silentLogger, type ManualClock } from '../core/clock';
 import type { TradeRecord } from '../core/ports';
 import type { Candle } from '../core/types';
-import type { Exchange, Order } from '../execution/exchange';
+import type { Order } from '../execution/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
-import type { AccountView } from '../loop/trading-loop';
 import { createRiskEngine } from '../risk/risk-engine';
+import { createFakeVenue, type FakeVenue } from '../testing/fake-venue';
 import { createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
 import { createLiveSession, type LiveCheckpoint, type LiveCheckpointStore } from './live-session';
 
@@ -29,67 +29,6 @@ const CANDLES: Candle[] = Array.from({ length: 40 }, (_, i) => {
   return { openTimeMs: T0 + i * TF, open: 125, high: 126, low: 124, close: 125, volume: 10 };
 });
 
-function fakeVenue(clock: ManualClock) {
-  let position = 0;
-  let seq = 0;
-  const orders = new Map<string, Order>();
-  const fill = (o: Order, price: number) => {
-    position += (o.side === 'buy' ? 1 : -1) * o.amount;
-    Object.assign(o, { status: 'filled', filled: o.amount, averagePrice: price, fee: o.amount * price * FEE_RATE, updatedAtMs: clock.nowMs() });
-  };
-  const exchange: Exchange = {
-    id: 'fake',
-    fetchOhlcv: async () => [],
-    async createOrder(request) {
-      const now = clock.nowMs();
-      const order: Order = {
-        id: String(++seq),
-        clientOrderId: request.clientOrderId,
-        symbol: request.symbol,
-        side: request.side,
-        type: request.type,
-        status: 'new',
-        amount: request.amount,
-        filled: 0,
-        price: null,
-        stopPrice: request.stopPrice ?? null,
-        averagePrice: NaN,
-        fee: 0,
-        reduceOnly: request.reduceOnly === true,
-        createdAtMs: now,
-        updatedAtMs: now,
-        reason: null,
-      };
-      orders.set(order.id, order);
-      if (request.type === 'market') fill(order, 125);
-      return { ...order };
-    },
-    async cancelOrder(id) {
-      return { ...(orders.get(id) as Order) };
-    },
-    async fetchOrder(id) {
-      return { ...(orders.get(id) as Order) };
-    },
-    fetchBalance: async () => ({ currency: 'USDT', total: 10_000, free: 10_000, used: 0, equity: 10_000 }),
-    fetchPosition: async () => null,
-    close: async () => {},
-  };
-  const account: AccountView = {
-    equity: () => 10_000,
-    positionAmountSigned: () => position,
-    openPositionCount: () => (position === 0 ? 0 : 1),
-    grossNotional: () => Math.abs(position) * 125,
-  };
-  return {
-    exchange,
-    account,
-    orders,
-    triggerStop(price: number) {
-      fill([...orders.values()].find((o) => o.type === 'stop' && o.status === 'new') as Order, price);
-    },
-  };
-}
-
 function memoryCheckpoints(): LiveCheckpointStore & { saved: LiveCheckpoint[] } {
   const saved: LiveCheckpoint[] = [];
   return {
@@ -100,7 +39,7 @@ function memoryCheckpoints(): LiveCheckpointStore & { saved: LiveCheckpoint[] } 
 }
 
 /** Runs one session from `startAt` until the clock passes `stopAt`. */
-async function runSession(venue: ReturnType<typeof fakeVenue>, clock: ManualClock, checkpoints: ReturnType<typeof memoryCheckpoints>, stopAt: number) {
+async function runSession(venue: FakeVenue, clock: ManualClock, checkpoints: ReturnType<typeof memoryCheckpoints>, stopAt: number) {
   const trades: TradeRecord[] = [];
   const journal: JournalWriter = { recordTrade: (t) => void trades.push(t), recordDecision() {}, pending: () => 0, flush: async () => {} };
   let ids = 0;
@@ -144,7 +83,7 @@ async function runSession(venue: ReturnType<typeof fakeVenue>, clock: ManualCloc
 describe('live session on a real venue: the open position across a restart', () => {
   it('checkpoints the entry and, after a restart, journals the stop that fired meanwhile against it', async () => {
     const clock = createManualClock(T0 + 20 * TF + 1_000);
-    const venue = fakeVenue(clock);
+    const venue = createFakeVenue(clock, { price: 125, feeRate: FEE_RATE });
     const checkpoints = memoryCheckpoints();
     const first = await runSession(venue, clock, checkpoints, T0 + 21 * TF + 5_000);
     expect(first.state.lastCandleMs).toBe(T0 + 20 * TF);

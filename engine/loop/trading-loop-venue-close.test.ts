@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createManualClock, type ManualClock } from '../core/clock';
-import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
+import { ValidationError } from '../core/errors';
 import type { DecisionRecord, TradeRecord } from '../core/ports';
 import { candleColumnsFromRows, type Candle } from '../core/types';
-import type { Exchange, Order, OrderRequest } from '../execution/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import { createRiskEngine } from '../risk/risk-engine';
 import { Direction, setFlat, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
-import { createTradingLoop, type AccountView, type TradingLoop, type VenuePosition } from './trading-loop';
+import { createFakeVenue, type FakeVenue } from '../testing/fake-venue';
+import { createTradingLoop, type TradingLoop, type VenuePosition } from './trading-loop';
 
 const TF = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -51,100 +51,6 @@ function scripted(side: Direction): StrategyAdapter {
   };
 }
 
-/** A venue with one symbol: market orders fill at `price` when placed; stops wait until the test triggers them. */
-function fakeVenue(clock: ManualClock, options: { fetchOrder?: boolean } = {}) {
-  let position = 0;
-  let seq = 0;
-  const orders = new Map<string, Order>();
-  const requests: OrderRequest[] = [];
-  const cancelled: string[] = [];
-  const fetched: string[] = [];
-  const state = { price: 100 };
-  const fill = (o: Order, price: number) => {
-    const sign = o.side === 'buy' ? 1 : -1;
-    position += sign * o.amount;
-    Object.assign(o, { status: 'filled', filled: o.amount, averagePrice: price, fee: o.amount * price * FEE_RATE, updatedAtMs: clock.nowMs() });
-  };
-  const exchange: Exchange = {
-    id: 'fake',
-    async fetchOhlcv() {
-      return [];
-    },
-    async createOrder(request) {
-      requests.push(request);
-      const now = clock.nowMs();
-      const order: Order = {
-        id: String(++seq),
-        clientOrderId: request.clientOrderId,
-        symbol: request.symbol,
-        side: request.side,
-        type: request.type,
-        status: 'new',
-        amount: request.amount,
-        filled: 0,
-        price: null,
-        stopPrice: request.stopPrice ?? null,
-        averagePrice: NaN,
-        fee: 0,
-        reduceOnly: request.reduceOnly === true,
-        createdAtMs: now,
-        updatedAtMs: now,
-        reason: null,
-      };
-      orders.set(order.id, order);
-      if (request.type === 'market') fill(order, state.price);
-      return { ...order };
-    },
-    async cancelOrder(id) {
-      cancelled.push(id);
-      const o = orders.get(id);
-      if (!o) throw new ExchangeError(FailureClass.NonRetryable, `order "${id}" is unknown`);
-      if (o.status === 'new') Object.assign(o, { status: 'cancelled', reason: 'cancelled by request' });
-      return { ...o };
-    },
-    async fetchBalance() {
-      return { currency: 'USDT', total: 10_000, free: 10_000, used: 0, equity: 10_000 };
-    },
-    async fetchPosition() {
-      return null;
-    },
-    async close() {},
-  };
-  if (options.fetchOrder !== false) {
-    exchange.fetchOrder = async (id) => {
-      fetched.push(id);
-      const o = orders.get(id);
-      if (!o) throw new ExchangeError(FailureClass.NonRetryable, `order "${id}" is unknown`);
-      return { ...o };
-    };
-  }
-  const account: AccountView = {
-    equity: () => 10_000,
-    positionAmountSigned: () => position,
-    openPositionCount: () => (position === 0 ? 0 : 1),
-    grossNotional: () => Math.abs(position) * state.price,
-  };
-  return {
-    exchange,
-    account,
-    state,
-    requests,
-    cancelled,
-    fetched,
-    orders,
-    /** The waiting stop triggers and fills at `price` now. */
-    triggerStop(price: number) {
-      const stop = [...orders.values()].find((o) => o.type === 'stop' && o.status === 'new');
-      if (!stop) throw new Error('no waiting stop');
-      fill(stop, price);
-    },
-    /** The position disappears without any of the loop's orders filling (liquidation, a close by hand). */
-    flatten() {
-      position = 0;
-    },
-  };
-}
-
 function journal() {
   const trades: TradeRecord[] = [];
   const decisions: DecisionRecord[] = [];
@@ -157,7 +63,7 @@ function journal() {
   return { writer, trades, decisions };
 }
 
-function build(venue: ReturnType<typeof fakeVenue>, clock: ManualClock, side: Direction, j = journal()) {
+function build(venue: FakeVenue, clock: ManualClock, side: Direction, j = journal()) {
   let ids = 0;
   const loop = createTradingLoop(
     { market: { exchange: 'fake', symbol: SYMBOL, timeframe: '1m' }, runId: null, clientIdPrefix: 's1', strategies: [scripted(side)], fusion: { weights: { scripted: 1 }, ttlMs: TF }, decisionDetail: 'signals', allowShort: true, capacityHint: 32 },
@@ -195,7 +101,7 @@ const ENTRY_TIME = T0 + (ENTRY_ROW + 1) * TF + 500;
 describe('trading loop on a real venue: closes it did not send', () => {
   it('journals a triggered stop with its fill price, fees and time, and clears the position and the stop', async () => {
     const clock = createManualClock(T0);
-    const venue = fakeVenue(clock);
+    const venue = createFakeVenue(clock, { feeRate: FEE_RATE });
     const { loop, journal: j } = build(venue, clock, Direction.Long);
     const columns = candles({ 16: 97 });
     expect(await run(loop, clock, columns, 0, ENTRY_ROW)).toEqual([ENTRY_ROW]);
@@ -229,7 +135,7 @@ describe('trading loop on a real venue: closes it did not send', () => {
 
   it('journals a short the venue closed by itself as a venue exit at the candle close, entry fee only, and cancels the idle stop', async () => {
     const clock = createManualClock(T0);
-    const venue = fakeVenue(clock);
+    const venue = createFakeVenue(clock, { feeRate: FEE_RATE });
     const { loop, journal: j } = build(venue, clock, Direction.Short);
     const columns = candles({ 16: 103 });
     await run(loop, clock, columns, 0, ENTRY_ROW);
@@ -253,7 +159,7 @@ describe('trading loop on a real venue: closes it did not send', () => {
 
   it('reads a finished stop by cancelling it when the venue has no fetchOrder', async () => {
     const clock = createManualClock(T0);
-    const venue = fakeVenue(clock, { fetchOrder: false });
+    const venue = createFakeVenue(clock, { fetchOrder: false, feeRate: FEE_RATE });
     const { loop, journal: j } = build(venue, clock, Direction.Long);
     const columns = candles();
     await run(loop, clock, columns, 0, ENTRY_ROW);
@@ -269,7 +175,7 @@ describe('trading loop on a real venue: closes it did not send', () => {
 
   it('journals the stop of a position resumed from a checkpoint against the checkpointed entry', async () => {
     const clock = createManualClock(T0);
-    const venue = fakeVenue(clock);
+    const venue = createFakeVenue(clock, { feeRate: FEE_RATE });
     const first = build(venue, clock, Direction.Long);
     const columns = candles();
     await run(first.loop, clock, columns, 0, ENTRY_ROW);
@@ -297,7 +203,7 @@ describe('trading loop on a real venue: closes it did not send', () => {
 
   it('treats a checkpointed stop the venue no longer knows as a venue close', async () => {
     const clock = createManualClock(T0);
-    const venue = fakeVenue(clock);
+    const venue = createFakeVenue(clock, { feeRate: FEE_RATE });
     const { loop, journal: j } = build(venue, clock, Direction.Long);
     const columns = candles({ 16: 98 });
     for (let row = 0; row <= ENTRY_ROW; row++) loop.warmUp(columns, row);
@@ -310,7 +216,7 @@ describe('trading loop on a real venue: closes it did not send', () => {
 
   it('does not await or journal while the venue still holds the position', async () => {
     const clock = createManualClock(T0);
-    const venue = fakeVenue(clock);
+    const venue = createFakeVenue(clock, { feeRate: FEE_RATE });
     const { loop, journal: j } = build(venue, clock, Direction.Long);
     const columns = candles();
     await run(loop, clock, columns, 0, ENTRY_ROW);
@@ -322,7 +228,7 @@ describe('trading loop on a real venue: closes it did not send', () => {
 
   it('refuses a malformed checkpointed position, naming the field', () => {
     const clock = createManualClock(T0);
-    const { loop } = build(fakeVenue(clock), clock, Direction.Long);
+    const { loop } = build(createFakeVenue(clock, { feeRate: FEE_RATE }), clock, Direction.Long);
     const good: VenuePosition = { side: 'long', amount: 1, price: 100, fee: 0, timeMs: T0, strategy: 'scripted', stopOrderId: null, stopFilledJournaled: 0 };
     expect(() => loop.resumeVenuePosition({ ...good, amount: -1 })).toThrow(ValidationError);
     expect(() => loop.resumeVenuePosition({ ...good, amount: -1 })).toThrow('field "venuePosition.amount" was -1');

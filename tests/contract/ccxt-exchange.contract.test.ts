@@ -335,6 +335,128 @@ describe('CcxtExchange on the Binance replay server', () => {
     });
   });
 
+  describe('spot stop orders (Binance STOP_LOSS, /api/v3/order)', () => {
+    let spot: CcxtExchange;
+    const stopRequest = (clientOrderId: string, stopPrice: number, side: 'buy' | 'sell' = 'sell') =>
+      ({ clientOrderId, symbol: 'BTC/USDT', side, type: 'stop', amount: 0.002, stopPrice, reduceOnly: side === 'sell' }) as const;
+    // Every case starts holding 0.004 BTC bought at 42 000 less the 0.1 % fee in BTC: 0.003996 BTC, 9 832 USDT.
+    const buyEntry = (clientOrderId: string) => spot.createOrder({ clientOrderId, symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.004 });
+
+    beforeEach(() => {
+      spot = build(server, 'spot', {}, sleeps);
+    });
+    afterEach(async () => {
+      await spot.close();
+    });
+
+    it('places a STOP_LOSS order with the client id and the stop price at the market tick, holding the base asset', async () => {
+      await buyEntry('spot-stop-entry-1');
+      const stop = await spot.createOrder(stopRequest('spot-stop-1', 40_000.004));
+      const sent = server.requests.filter((r) => r.path === '/api/v3/order' && r.method === 'POST').map((r) => r.params);
+      expect(sent).toHaveLength(2);
+      // tick 0.01: 40 000.004 rounds to 40 000; spot has no reduce-only flag, so none is sent
+      expect(sent[1]).toEqual({ symbol: 'BTCUSDT', side: 'SELL', newClientOrderId: 'spot-stop-1', newOrderRespType: 'FULL', type: 'STOP_LOSS', quantity: '0.002', stopPrice: '40000' });
+      expect(stop).toMatchObject({ id: '1001', clientOrderId: 'spot-stop-1', symbol: 'BTC/USDT', side: 'sell', type: 'stop', status: 'new', amount: 0.002, filled: 0, price: null, stopPrice: 40_000, fee: 0, reason: null });
+      expect(Number.isNaN(stop.averagePrice)).toBe(true);
+      const open = await spot.fetchOpenOrders('BTC/USDT');
+      expect(open.map((o) => [o.id, o.clientOrderId, o.type, o.status, o.stopPrice, o.amount])).toEqual([['1001', 'spot-stop-1', 'stop', 'new', 40_000, 0.002]]);
+      // 0.002 of the 0.003996 BTC is held by the stop: a second stop for 0.002 finds only 0.001996 free.
+      const second = await spot.createOrder(stopRequest('spot-stop-1b', 40_000));
+      expect(second.status).toBe('rejected');
+      expect(second.reason).toMatch(/insufficient balance/);
+    });
+
+    it('triggers when the price crosses the stop and fills as a market order at that price', async () => {
+      await buyEntry('spot-stop-entry-2');
+      const stop = await spot.createOrder(stopRequest('spot-stop-2', 41_000));
+      server.setPrice('BTCUSDT', 41_500);
+      expect(server.orders[1].status).toBe('NEW');
+      server.setPrice('BTCUSDT', 40_900);
+      expect(server.orders[1]).toMatchObject({ orderId: 1001, type: 'STOP_LOSS', status: 'FILLED', stopPrice: 41_000, executedQty: 0.002 });
+      expect(await spot.fetchOpenOrders('BTC/USDT')).toEqual([]);
+      // The venue state of a stop this instance placed, looked up by its client id.
+      const filled = await spot.createOrder(stopRequest('spot-stop-2', 41_000));
+      expect(filled).toMatchObject({ id: stop.id, clientOrderId: 'spot-stop-2', type: 'stop', status: 'filled', amount: 0.002, filled: 0.002, averagePrice: 40_900, stopPrice: 41_000 });
+      // fee 0.002 x 40 900 x 0.1 % taker, in USDT
+      expect(filled.fee).toBeCloseTo(0.0818, 10);
+      expect(server.hits('/api/v3/order', 'POST')).toBe(2);
+      const balance = await spot.fetchBalance();
+      // USDT 9 832 + 81.8 - 0.0818 = 9 913.7182; plus 0.001996 BTC at 40 900 = 81.6364
+      expect(balance.free).toBeCloseTo(9_913.7182, 8);
+      expect(balance.total).toBeCloseTo(9_995.3546, 8);
+      expect((await spot.fetchPosition('BTC/USDT'))?.amount).toBeCloseTo(0.001996, 12);
+    });
+
+    it('triggers a buy stop when the price rises to it, releasing the USDT it held', async () => {
+      const stop = await spot.createOrder(stopRequest('spot-stop-buy-1', 43_000, 'buy'));
+      expect([stop.status, stop.side, stop.stopPrice]).toEqual(['new', 'buy', 43_000]);
+      // 0.002 x 43 000 = 86 USDT held
+      expect((await spot.fetchBalance()).free).toBeCloseTo(9_914, 8);
+      server.setPrice('BTCUSDT', 43_500);
+      const filled = await spot.fetchOrder(stop.id, 'BTC/USDT');
+      expect(filled).toMatchObject({ id: stop.id, type: 'stop', side: 'buy', status: 'filled', filled: 0.002, averagePrice: 43_500, stopPrice: 43_000 });
+      // fee 0.1 % of 0.002 BTC = 0.000002 BTC, x 43 500 = 0.087 USDT
+      expect(filled.fee).toBeCloseTo(0.087, 10);
+      // 10 000 - 0.002 x 43 500
+      expect((await spot.fetchBalance()).free).toBeCloseTo(9_913, 8);
+      expect((await spot.fetchPosition('BTC/USDT'))?.amount).toBeCloseTo(0.001998, 12);
+    });
+
+    it('fetches a stop that triggered while the process was down from a fresh client, with its fills', async () => {
+      await buyEntry('spot-stop-entry-6');
+      const stop = await spot.createOrder(stopRequest('spot-stop-6', 41_000));
+      server.setPrice('BTCUSDT', 40_800);
+      const restarted = build(server, 'spot');
+      const fetched = await restarted.fetchOrder(stop.id, 'BTC/USDT');
+      expect(fetched).toMatchObject({ id: stop.id, clientOrderId: 'spot-stop-6', type: 'stop', side: 'sell', status: 'filled', amount: 0.002, filled: 0.002, averagePrice: 40_800, stopPrice: 41_000 });
+      // fee 0.002 x 40 800 x 0.1 %, read from the order's trades
+      expect(fetched.fee).toBeCloseTo(0.0816, 10);
+      expect(server.hits('/api/v3/myTrades', 'GET')).toBe(1);
+      await restarted.close();
+    });
+
+    it('cancels a waiting stop and reports it cancelled, releasing the base asset', async () => {
+      await buyEntry('spot-stop-entry-3');
+      const stop = await spot.createOrder(stopRequest('spot-stop-3', 41_000));
+      const cancelled = await spot.cancelOrder(stop.id, 'BTC/USDT');
+      expect(cancelled).toMatchObject({ id: stop.id, clientOrderId: 'spot-stop-3', type: 'stop', status: 'cancelled', filled: 0, stopPrice: 41_000, reason: 'cancelled by request' });
+      expect(server.hits('/api/v3/order', 'DELETE')).toBe(1);
+      server.setPrice('BTCUSDT', 40_000);
+      expect(server.orders[1].status).toBe('CANCELED');
+      expect((await spot.fetchPosition('BTC/USDT'))?.amount).toBeCloseTo(0.003996, 12);
+      // the 0.002 BTC is free again: a new stop for 0.002 of the 0.003996 is accepted
+      expect((await spot.createOrder(stopRequest('spot-stop-3b', 39_000))).status).toBe('new');
+    });
+
+    it('returns a stop that would trigger at once as rejected with the venue reason', async () => {
+      await buyEntry('spot-stop-entry-4');
+      const stop = await spot.createOrder(stopRequest('spot-stop-4', 43_000));
+      expect(stop.status).toBe('rejected');
+      expect(stop.reason).toMatch(/Stop price would trigger immediately/);
+      const buyStop = await spot.createOrder(stopRequest('spot-stop-4b', 42_000, 'buy'));
+      expect(buyStop.status).toBe('rejected');
+      expect(buyStop.reason).toMatch(/Stop price would trigger immediately/);
+      expect(server.orders).toHaveLength(1);
+    });
+
+    it('after a restart, reconciliation lists the waiting stop, resubmitting its client id does not double it, and it can be cancelled', async () => {
+      await buyEntry('spot-stop-entry-5');
+      const stop = await spot.createOrder(stopRequest('live-btc-stop-1704067500000', 41_000));
+      // The process dies with the stop waiting at the venue.
+      const restarted = build(server, 'spot');
+      const snapshot = await restarted.reconcile(['BTC/USDT']);
+      expect(snapshot.openOrders.map((o) => [o.id, o.clientOrderId, o.type, o.status, o.stopPrice, o.amount])).toEqual([[stop.id, 'live-btc-stop-1704067500000', 'stop', 'new', 41_000, 0.002]]);
+      expect(snapshot.positions.map((p) => [p.side, p.amount])).toEqual([['long', 0.003996]]);
+      const again = await restarted.createOrder(stopRequest('live-btc-stop-1704067500000', 41_000));
+      expect([again.id, again.status]).toEqual([stop.id, 'new']);
+      expect(server.orders.filter((o) => o.clientOrderId === 'live-btc-stop-1704067500000')).toHaveLength(1);
+      const cancelled = await restarted.cancelOrder(stop.id, 'BTC/USDT');
+      expect(cancelled.status).toBe('cancelled');
+      expect((await restarted.reconcile(['BTC/USDT'])).openOrders).toEqual([]);
+      await restarted.close();
+    });
+  });
+
   it('reports the final state when cancelling an order that already filled', async () => {
     const filled = await futures.createOrder({ clientOrderId: 'fill-then-cancel', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.003 });
     const after = await futures.cancelOrder(filled.id, 'BTC/USDT');

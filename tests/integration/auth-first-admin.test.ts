@@ -5,39 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setupFirstAdmin } from '../../app/(auth)/actions';
 import { GATE } from '../../app/_server/auth/gate';
 import { appSettings } from '../../db/schema';
 import { FIRST_ADMIN_SETUP_KEY } from '../../db/repositories/user-repository';
 import { runCreateUserCommand } from '../../scripts/commands/create-user';
-import { createAuthTestRoot, TEST_ORIGIN, TEST_PASSWORD, type AuthTestRoot } from '../support/auth-test-root';
-import { POSTGRES_URL } from '../support/ml-databases';
+import { AUTH_TEST_BACKENDS, createAuthTestRoot, TEST_ORIGIN, TEST_PASSWORD, type AuthTestRoot } from '../support/auth-test-root';
 
-interface Backend {
-  name: string;
-  env(schema: string): Record<string, string>;
-  dropSchema(schema: string): Promise<void>;
-}
-
-const BACKENDS: Backend[] = [
-  { name: 'PGlite', env: () => ({}), dropSchema: async () => undefined },
-  {
-    name: 'PostgreSQL',
-    env: (schema) => ({ DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema }),
-    async dropSchema(schema) {
-      const sql = postgres(POSTGRES_URL, { max: 1, onnotice: () => undefined });
-      try {
-        await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      } finally {
-        await sql.end();
-      }
-    },
-  },
-];
-
-describe.each(BACKENDS)('first-run setup on $name', (backend) => {
+describe.each(AUTH_TEST_BACKENDS)('first-run setup on $name', (backend) => {
   const opened: { app: AuthTestRoot; schema: string }[] = [];
   const open = async () => {
     const schema = `test_${randomBytes(6).toString('hex')}`;

@@ -5,7 +5,6 @@
  * live made), so every per-cause total is known by hand.
  */
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateMetaOf, type RouteGateMeta } from '../../app/_server/auth/gate';
 import * as driftRoute from '../../app/api/live/[id]/drift/route';
@@ -16,8 +15,7 @@ import type { TradeRecord } from '../../engine/core/ports';
 import type { DriftReport } from '../../engine/insight/live-drift';
 import type { LiveSessionRecord } from '../../engine/live/live-session-manager';
 import { toColumns } from '../../engine/testing/in-memory-repositories';
-import { createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
-import { POSTGRES_URL } from '../support/ml-databases';
+import { AUTH_TEST_BACKENDS, createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
 
 const TF = 300_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -44,29 +42,7 @@ const SESSION_ID = 'live:test:SYN/USDT:5m';
 /** A session on a market with no stored candles. */
 const NO_CANDLES_ID = 'live:test:NOC/USDT:5m';
 
-interface Backend {
-  name: string;
-  env(schema: string): Record<string, string>;
-  dropSchema(schema: string): Promise<void>;
-}
-
-const BACKENDS: Backend[] = [
-  { name: 'PGlite', env: () => ({}), dropSchema: async () => undefined },
-  {
-    name: 'PostgreSQL',
-    env: (schema) => ({ DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema }),
-    async dropSchema(schema) {
-      const sql = postgres(POSTGRES_URL, { max: 1, onnotice: () => undefined });
-      try {
-        await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      } finally {
-        await sql.end();
-      }
-    },
-  },
-];
-
-describe.each(BACKENDS)('GET /api/live/[id]/drift on $name', (backend) => {
+describe.each(AUTH_TEST_BACKENDS)('GET /api/live/[id]/drift on $name', (backend) => {
   const schema = `test_${randomBytes(6).toString('hex')}`;
   let app: AuthTestRoot;
   let viewer: string;

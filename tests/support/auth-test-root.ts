@@ -9,6 +9,8 @@ import path from 'node:path';
 import { buildRoot, type Root } from '../../app/_server/root';
 import { loadConfig } from '../../app/_server/config';
 import type { Role } from '../../app/_server/auth/roles';
+import postgres from 'postgres';
+import { POSTGRES_URL } from './ml-databases';
 
 export const TEST_ORIGIN = 'http://localhost:3000';
 export const TEST_PASSWORD = 'correct-horse-battery';
@@ -21,6 +23,30 @@ export interface AuthTestRoot {
   signIn(email: string, password: string, origin?: string): Promise<Response>;
   close(): Promise<void>;
 }
+
+/** Where an auth test root keeps its data: embedded PGlite, or a fresh schema of the real PostgreSQL. */
+export interface AuthTestBackend {
+  name: string;
+  /** Extra environment for `createAuthTestRoot` so the root uses `schema`. */
+  env(schema: string): Record<string, string>;
+  dropSchema(schema: string): Promise<void>;
+}
+
+export const AUTH_TEST_BACKENDS: AuthTestBackend[] = [
+  { name: 'PGlite', env: () => ({}), dropSchema: async () => undefined },
+  {
+    name: 'PostgreSQL',
+    env: (schema) => ({ DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema }),
+    async dropSchema(schema) {
+      const sql = postgres(POSTGRES_URL, { max: 1, onnotice: () => undefined });
+      try {
+        await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await sql.end();
+      }
+    },
+  },
+];
 
 export async function createAuthTestRoot(env: Record<string, string> = {}): Promise<AuthTestRoot> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-auth-'));

@@ -15,6 +15,14 @@
  *   linear-swap order with a trigger price: Binance's Algo Service (`POST/GET/DELETE /fapi/v1/algoOrder`,
  *   `GET /fapi/v1/openAlgoOrders`, answers shaped like Binance's "New Algo Order" / "Query Algo Order"
  *   docs). One that would trigger at once is refused with -2021; `setPrice` triggers the others.
+ * - Spot stop-market orders (`POST /api/v3/order` type STOP_LOSS with `stopPrice`, what ccxt 4.5 sends
+ *   for a spot market order with a trigger price) rest with status NEW in the ordinary order book
+ *   (`GET /api/v3/order`, `/api/v3/openOrders` list them with their stopPrice; `isWorking` false and
+ *   `workingTime` -1 until triggered; `DELETE /api/v3/order` cancels them), holding the base asset of a
+ *   sell (USDT of qty × stopPrice for a buy). `setPrice` reaching the stop (sell: price <= stopPrice; buy:
+ *   price >= stopPrice) turns it into a market order that fills at that price (FILLED, same orderId, type
+ *   and stopPrice). One that would trigger at once is refused with -2010 "Stop price would trigger
+ *   immediately.", as Binance does. STOP_LOSS_LIMIT / TAKE_PROFIT(_LIMIT) are not served (-1116).
  * - Candles: a synthetic saw-tooth, or scripted per open time (`klines`); served up to the server
  *   clock (`nowMs`, or a test's `clock`), closed candles only.
  * - Fault injection per request (`inject`): 429 with Binance's rate-limit body, a delay (optionally
@@ -59,6 +67,8 @@ export interface ReplayOrder {
   reduceOnly: boolean;
   timeMs: number;
   updateTimeMs: number;
+  /** When the order started working in the book: placement, or a stop's trigger (-1 while it waits). */
+  workingTimeMs: number;
 }
 
 export interface BinanceReplayServerOptions {
@@ -119,7 +129,8 @@ export interface BinanceReplayServer {
    * Last traded (and mark) price of a Binance symbol id such as "BTCUSDT". Conditional orders whose
    * trigger the new price reaches (sell stop: price <= trigger; buy stop: price >= trigger; the
    * reverse for take-profit) trigger at once: a MARKET order fills at this price and the algo order
-   * ends FINISHED with its `actualOrderId`, or REJECTED when the matching engine refuses it.
+   * ends FINISHED with its `actualOrderId`, or REJECTED when the matching engine refuses it. Spot
+   * STOP_LOSS orders it reaches fill as market orders at this price under their own id.
    */
   setPrice(symbol: string, price: number): void;
   /** Requests seen for a path (optionally one method). */
@@ -365,7 +376,7 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
     return { upnl, initialMargin, openOrderMargin, marginBalance, available };
   }
 
-  /** Fills at placement only (resting limits never fill here), so no locked funds are involved. */
+  /** A fill at placement, or of a triggered stop once its held funds are released (resting limits never fill here). */
   function fill(o: ReplayOrder, qty: number, price: number, maker: boolean): void {
     const inst = instrument(o.symbol);
     const sign = o.side === 'BUY' ? 1 : -1;
@@ -428,13 +439,19 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
     const tick = market === 'spot' ? inst.tick : FUTURES_TICK[inst.symbol];
     if (!isMultiple(qty, step) || qty > inst.maxQty) throw new BinanceError(400, -1013, 'Filter failure: LOT_SIZE');
     if (type === 'LIMIT' && !isMultiple(price, tick)) throw new BinanceError(400, -1013, 'Filter failure: PRICE_FILTER');
+    const spotStop = market === 'spot' && type === 'STOP_LOSS';
+    const stopPrice = spotStop ? Number(params.stopPrice) : 0;
+    if (spotStop && !(stopPrice > 0)) throw new BinanceError(400, -1102, "Mandatory parameter 'stopPrice' was not sent, was empty/null, or malformed.");
+    if (spotStop && !isMultiple(stopPrice, tick)) throw new BinanceError(400, -1013, 'Filter failure: PRICE_FILTER');
     const last = priceOf(inst.symbol);
-    const refPrice = type === 'LIMIT' ? price : last;
+    // A stop is valued at its stop price (the price it becomes a market order at).
+    const refPrice = type === 'LIMIT' ? price : spotStop ? stopPrice : last;
     if (market === 'spot' && qty * refPrice < inst.spotMinNotional) throw new BinanceError(400, -1013, 'Filter failure: NOTIONAL');
     if (market === 'futures' && params.reduceOnly !== 'true' && qty * refPrice < inst.futuresMinNotional) {
       throw new BinanceError(400, -4164, `Order's notional must be no smaller than ${inst.futuresMinNotional} (unless you choose reduce only).`);
     }
-    if (type !== 'MARKET' && type !== 'LIMIT') throw new BinanceError(400, -1116, 'Invalid orderType.');
+    if (type !== 'MARKET' && type !== 'LIMIT' && !spotStop) throw new BinanceError(400, -1116, 'Invalid orderType.');
+    if (spotStop && spotStopReached(side, stopPrice, last)) throw new BinanceError(400, -2010, 'Stop price would trigger immediately.');
     // Admission: funds.
     if (market === 'spot') {
       if (side === 'BUY' && qty * refPrice > asset('USDT').free + 1e-9) throw new BinanceError(400, -2010, 'Account has insufficient balance for requested action.');
@@ -455,29 +472,62 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
       type,
       status: 'NEW',
       price: type === 'LIMIT' ? price : 0,
-      stopPrice: 0,
+      stopPrice,
       origQty: qty,
       executedQty: 0,
       cumQuote: 0,
       reduceOnly: params.reduceOnly === 'true',
       timeMs: now(),
       updateTimeMs: now(),
+      workingTimeMs: spotStop ? -1 : now(),
     };
     orders.push(o);
-    const marketable = type === 'MARKET' || (side === 'BUY' ? price >= last : price <= last);
+    const marketable = !spotStop && (type === 'MARKET' || (side === 'BUY' ? price >= last : price <= last));
     if (marketable) {
       const fillQty = partialRatio === null ? qty : Math.round((qty * partialRatio) / step) * step;
       if (fillQty > 0) fill(o, fillQty, last, false);
     } else if (market === 'spot') {
       if (side === 'BUY') {
-        asset('USDT').free -= qty * price;
-        asset('USDT').locked += qty * price;
+        asset('USDT').free -= qty * lockPrice(o);
+        asset('USDT').locked += qty * lockPrice(o);
       } else {
         asset(inst.base).free -= qty;
         asset(inst.base).locked += qty;
       }
     }
     return o;
+  }
+
+  /** USDT held per unit by a resting spot buy: its limit price, or a stop's stop price. */
+  function lockPrice(o: ReplayOrder): number {
+    return o.type === 'STOP_LOSS' ? o.stopPrice : o.price;
+  }
+
+  /** Whether `price` reaches a spot STOP_LOSS: a sell at or below its stop price, a buy at or above. */
+  function spotStopReached(side: 'BUY' | 'SELL', stopPrice: number, price: number): boolean {
+    return side === 'SELL' ? price <= stopPrice : price >= stopPrice;
+  }
+
+  /**
+   * Triggers every waiting spot STOP_LOSS of `symbol` the current price reaches: the held funds are
+   * released and the order, keeping its id, type and stop price, fills as a taker market order at this
+   * price (status FILLED), or EXPIRED when a buy can no longer pay for it.
+   */
+  function triggerSpotStops(symbol: string): void {
+    const price = priceOf(symbol);
+    for (const o of orders) {
+      if (o.market !== 'spot' || o.symbol !== symbol || o.type !== 'STOP_LOSS' || o.status !== 'NEW' || !spotStopReached(o.side, o.stopPrice, price)) continue;
+      const held = o.side === 'BUY' ? asset('USDT') : asset(instrument(symbol).base);
+      const amount = o.side === 'BUY' ? o.origQty * o.stopPrice : o.origQty;
+      held.locked -= amount;
+      held.free += amount;
+      o.workingTimeMs = o.updateTimeMs = now();
+      if (o.side === 'BUY' && o.origQty * price > asset('USDT').free + 1e-9) {
+        o.status = 'EXPIRED';
+        continue;
+      }
+      fill(o, o.origQty, price, false);
+    }
   }
 
   function findOrder(market: 'spot' | 'futures', params: Record<string, string>, missingCode: number, missingMsg: string): ReplayOrder {
@@ -496,8 +546,8 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
     if (o.market === 'spot') {
       const rest = o.origQty - o.executedQty;
       if (o.side === 'BUY') {
-        asset('USDT').locked -= rest * o.price;
-        asset('USDT').free += rest * o.price;
+        asset('USDT').locked -= rest * lockPrice(o);
+        asset('USDT').free += rest * lockPrice(o);
       } else {
         const base = asset(instrument(o.symbol).base);
         base.locked -= rest;
@@ -623,8 +673,9 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
       icebergQty: '0.00000000',
       time: o.timeMs,
       updateTime: o.updateTimeMs,
-      isWorking: true,
-      workingTime: o.timeMs,
+      // A stop works (is in the book) from its trigger on; Binance reports -1 until then.
+      isWorking: o.workingTimeMs !== -1,
+      workingTime: o.workingTimeMs,
       origQuoteOrderQty: '0.00000000',
       selfTradePreventionMode: 'EXPIRE_MAKER',
       ...extra,
@@ -991,6 +1042,7 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
       instrument(symbol);
       prices.set(symbol, price);
       triggerAlgoOrders(symbol);
+      triggerSpotStops(symbol);
     },
     hits: (pathname, method) => requests.filter((r) => r.path === pathname && (method === undefined || r.method === method)).length,
     close: () =>
