@@ -521,7 +521,26 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     preparedSymbols.add(venue);
   }
 
+  /** The venue's highest leverage for a futures symbol (its first leverage tier), read once; null when the venue does not say. */
+  const maxLeverageBySymbol = new Map<string, number>();
+  async function maxLeverageOf(venue: string): Promise<number | null> {
+    const known = maxLeverageBySymbol.get(venue);
+    if (known !== undefined) return known;
+    const tiers = (await call('fetchLeverageTiers', () => client.fetchLeverageTiers([venue]))) as Record<string, { maxLeverage?: unknown }[] | undefined>;
+    let max = 0;
+    for (const tier of tiers[venue] ?? []) {
+      const value = num(tier.maxLeverage);
+      if (Number.isFinite(value) && value > max) max = value;
+    }
+    if (max <= 0) return null;
+    maxLeverageBySymbol.set(venue, max);
+    return max;
+  }
+
+  /** Sets the symbol's leverage at the venue. @throws ValidationError (nothing sent) above the venue's maximum for the symbol. */
   async function setLeverageVenue(venue: string, leverage: number): Promise<void> {
+    const max = await maxLeverageOf(venue);
+    if (max !== null && leverage > max) throw new ValidationError('leverage', leverage, `${id} allows at most ${max}x on ${venue}`);
     await call('setLeverage', () => client.setLeverage(leverage, venue));
     sessionLeverage.set(venue, leverage);
   }

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../engine/core/ports';
 import type { MarketType } from '../../engine/core/types';
-import { ExchangeError, FailureClass } from '../../engine/core/errors';
+import { ExchangeError, FailureClass, ValidationError } from '../../engine/core/errors';
 import { createCcxtExchange, type CcxtExchange, type CcxtExchangeConfig } from '../../engine/execution/ccxt-exchange';
 import { loadRecordedBinanceResponses, sharedDataDir, startBinanceReplayServer, type BinanceReplayServer } from '../support/binance-replay-server';
 import { runExchangeContract } from './exchange-contract';
@@ -227,6 +227,24 @@ describe('CcxtExchange on the Binance replay server', () => {
     expect(server.orders.filter((o) => o.clientOrderId === 'live-btc-entry-1704067500000')).toHaveLength(1);
     await crashed.close();
     await restarted.close();
+  });
+
+  it("refuses leverage above the venue's maximum for the symbol before sending anything", async () => {
+    // BTCUSDT's first leverage bracket allows 125x (the recorded brackets and the fallback table agree).
+    const err = (await futures.setLeverage('BTC/USDT', 126).catch((e: unknown) => e)) as ValidationError;
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.message).toBe('field "leverage" was 126: binanceusdm allows at most 125x on BTC/USDT:USDT');
+    expect(server.hits('/fapi/v1/leverage')).toBe(0);
+    // The maximum itself is accepted, and the brackets are read once.
+    await futures.setLeverage('BTC/USDT', 125);
+    await futures.setLeverage('BTC/USDT', 20);
+    expect(server.requests.filter((r) => r.path === '/fapi/v1/leverage').map((r) => r.params.leverage)).toEqual(['125', '20']);
+    expect(server.hits('/fapi/v1/leverageBracket')).toBe(1);
+    // A configured default above the maximum fails the first order before it is sent.
+    const tooHigh = build(server, 'futures', { defaultLeverage: 200 });
+    await expect(tooHigh.createOrder({ clientOrderId: 'lev-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 })).rejects.toThrow('field "leverage" was 200');
+    expect(server.orders.filter((o) => o.clientOrderId === 'lev-1')).toHaveLength(0);
+    await tooHigh.close();
   });
 
   it('applies the configured leverage and margin mode before the first order of a symbol', async () => {
