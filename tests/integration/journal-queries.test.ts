@@ -6,13 +6,11 @@
  * worked out by hand from the six trades and eight decisions listed here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJournalRepository } from '../../db/repositories/journal-repository';
 import { ValidationError } from '../../engine/core/errors';
 import type { DecisionRecord, JournalQuery, JournalRepository, Page, TradeRecord } from '../../engine/core/ports';
 import { loadDecisionChain } from '../../engine/journal/decision-chain';
 import { TRADE_CSV_COLUMNS, tradesToCsv } from '../../engine/journal/trade-csv';
-import { createInMemoryJournalRepository } from '../../engine/testing/in-memory-repositories';
-import { TEST_DATABASE_BACKENDS } from '../support/ml-databases';
+import { JOURNAL_BACKENDS } from '../support/journal-backends';
 
 const T0 = 1704067200000; // 2024-01-01T00:00:00.000Z
 const M = 60_000;
@@ -81,23 +79,7 @@ async function allPages<T>(list: (q: JournalQuery) => Promise<Page<T>>, q: Journ
 
 const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
 
-interface JournalBackend {
-  name: string;
-  open(): Promise<{ repo: JournalRepository; dispose(): Promise<void> }>;
-}
-
-const backends: JournalBackend[] = [
-  { name: 'in-memory', open: async () => ({ repo: createInMemoryJournalRepository(), dispose: async () => undefined }) },
-  ...TEST_DATABASE_BACKENDS.map((b) => ({
-    name: b.name,
-    async open() {
-      const { database, dispose } = await b.open();
-      return { repo: createJournalRepository(database.db), dispose };
-    },
-  })),
-];
-
-describe.each(backends)('journal queries on $name', (backend) => {
+describe.each(JOURNAL_BACKENDS)('journal queries on $name', (backend) => {
   let repo: JournalRepository;
   let dispose: (() => Promise<void>) | undefined;
 

@@ -6,10 +6,8 @@
  * expected number is worked out by hand from the trades below.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJournalRepository } from '../../db/repositories/journal-repository';
 import type { JournalRepository, TradeRecord, TradeSummary } from '../../engine/core/ports';
-import { createInMemoryJournalRepository } from '../../engine/testing/in-memory-repositories';
-import { TEST_DATABASE_BACKENDS } from '../support/ml-databases';
+import { JOURNAL_BACKENDS } from '../support/journal-backends';
 
 const T0 = 1704067200000; // 2024-01-01T00:00:00.000Z
 const H = 3_600_000;
@@ -64,23 +62,7 @@ const RUN: TradeSummary = {
   ],
 };
 
-interface Backend {
-  name: string;
-  open(): Promise<{ repo: JournalRepository; dispose(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  { name: 'in-memory', open: async () => ({ repo: createInMemoryJournalRepository(), dispose: async () => undefined }) },
-  ...TEST_DATABASE_BACKENDS.map((b) => ({
-    name: b.name,
-    async open() {
-      const { database, dispose } = await b.open();
-      return { repo: createJournalRepository(database.db), dispose };
-    },
-  })),
-];
-
-describe.each(backends)('trade summary on $name', (backend) => {
+describe.each(JOURNAL_BACKENDS)('trade summary on $name', (backend) => {
   let repo: JournalRepository;
   let dispose: (() => Promise<void>) | undefined;
 
