@@ -252,6 +252,9 @@ export const backtestRuns = pgTable(
     error: text('error'),
     startedAtMs: ms('started_at_ms').notNull(),
     finishedAtMs: ms('finished_at_ms'),
+    /** The process running it (host name and pid), so a start elsewhere never fails a run that is still alive. */
+    ownerHost: text('owner_host'),
+    ownerPid: integer('owner_pid'),
   },
   (t) => [
     index('backtest_runs_started_idx').on(t.startedAtMs, t.id),

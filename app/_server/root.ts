@@ -15,6 +15,7 @@ import { createRiskStateRepository } from '@/db/repositories/risk-state-reposito
 import { createSettingsRepository } from '@/db/repositories/settings-repository';
 import { createSnapshotRepository } from '@/db/repositories/snapshot-repository';
 import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repository';
+import { currentRunOwner, isRunOwnerAlive } from './process-owner';
 import { createModelRepository } from '@/db/repositories/model-repository';
 import { createModelRegistry } from '@/engine/ml/model-registry';
 import { createFsModelFileStore } from '@/engine/ml/model-file-store';
@@ -152,7 +153,9 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   const candles = createCandleRepository(database.db);
   const journal = createJournalRepository(database.db);
   const riskState = createRiskStateRepository(database.db);
-  const backtestRuns = createBacktestRunRepository(database.db);
+  // Runs record the process that simulates them: with PostgreSQL another process (a CLI command next to
+  // the server) may start while a run is under way, and must not mark it failed. PGlite has one process.
+  const backtestRuns = createBacktestRunRepository(database.db, config.databaseUrl ? { owner: currentRunOwner(), isOwnerAlive: (owner) => isRunOwnerAlive(owner) } : {});
   // Models: files under ${dataDir}/models/<kind>/v<n>.onnx, versions in the models table; active ones load now.
   const modelRepository = createModelRepository(database.db);
   const modelFiles = createFsModelFileStore(path.join(config.dataDir, 'models'));

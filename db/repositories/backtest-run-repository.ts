@@ -2,7 +2,7 @@
  * Drizzle implementation of the engine's BacktestRunRepository. Lifecycle timestamps
  * come from the database clock (`now()`), so no adapter reads the wall clock itself.
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { NotFoundError } from '../../engine/core/errors';
 import type {
   BacktestRunRecord,
@@ -23,7 +23,7 @@ const dbNowMs = sql<number>`(extract(epoch from now()) * 1000)::bigint`;
 
 type RunRow = typeof backtestRuns.$inferSelect;
 
-function rowToSummary(r: Omit<RunRow, 'equity'>): BacktestRunSummary {
+function rowToSummary(r: Omit<RunRow, 'equity' | 'ownerHost' | 'ownerPid'>): BacktestRunSummary {
   return {
     id: r.id,
     status: r.status as BacktestRunStatus,
@@ -66,8 +66,24 @@ const { equity: _equity, ...summaryColumns } = {
   finishedAtMs: backtestRuns.finishedAtMs,
 };
 
+/** The process that runs a backtest: host name and pid. */
+export interface RunOwner {
+  host: string;
+  pid: number;
+}
+
+export interface BacktestRunRepositoryOptions {
+  /** Recorded on every run this repository creates. */
+  owner?: RunOwner;
+  /**
+   * Whether a run's owner may still be running it. Without it every `running` run counts as stale at
+   * start (right for a database only one process can open, such as embedded PGlite).
+   */
+  isOwnerAlive?(owner: RunOwner): boolean;
+}
+
 /** Builds the backtest run repository over a drizzle handle (PGlite or postgres.js). */
-export function createBacktestRunRepository(db: Db): BacktestRunRepository {
+export function createBacktestRunRepository(db: Db, options: BacktestRunRepositoryOptions = {}): BacktestRunRepository {
   async function finish(id: string, set: Partial<typeof backtestRuns.$inferInsert>, what: string): Promise<void> {
     const updated = await wrapDriver(`${what} backtest run "${id}"`, () =>
       db
@@ -84,7 +100,7 @@ export function createBacktestRunRepository(db: Db): BacktestRunRepository {
       const rows = await wrapDriver(`creating backtest run "${run.id}"`, () =>
         db
           .insert(backtestRuns)
-          .values({ ...run, status: 'running', startedAtMs: dbNowMs })
+          .values({ ...run, status: 'running', startedAtMs: dbNowMs, ownerHost: options.owner?.host ?? null, ownerPid: options.owner?.pid ?? null })
           .returning(),
       );
       return rowToRecord(rows[0]);
@@ -132,11 +148,18 @@ export function createBacktestRunRepository(db: Db): BacktestRunRepository {
     },
 
     async markStaleRunningAsFailed(reason: string): Promise<number> {
+      const running = await wrapDriver('reading running backtest runs', () =>
+        db.select({ id: backtestRuns.id, host: backtestRuns.ownerHost, pid: backtestRuns.ownerPid }).from(backtestRuns).where(eq(backtestRuns.status, 'running')),
+      );
+      // A run whose owner is unknown (older rows) or gone is stale; one whose owner may still run it is left alone.
+      const isAlive = options.isOwnerAlive;
+      const stale = running.filter((r) => !isAlive || r.host === null || r.pid === null || !isAlive({ host: r.host, pid: r.pid })).map((r) => r.id);
+      if (stale.length === 0) return 0;
       const rows = await wrapDriver('failing stale backtest runs', () =>
         db
           .update(backtestRuns)
           .set({ status: 'failed', error: reason, finishedAtMs: dbNowMs })
-          .where(eq(backtestRuns.status, 'running'))
+          .where(and(eq(backtestRuns.status, 'running'), inArray(backtestRuns.id, stale)))
           .returning({ id: backtestRuns.id }),
       );
       return rows.length;

@@ -516,6 +516,26 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       expect((await repo.get('bt-1'))?.status).toBe('complete');
     });
 
+    it('fails only the running runs whose owner is gone (or unknown), never one another process still runs', async () => {
+      const here = { host: 'host-a', pid: 100 };
+      const alive = new Set(['host-a:200', 'host-b:300']);
+      const repoOf = (owner: { host: string; pid: number }) =>
+        createBacktestRunRepository(db().db, { owner, isOwnerAlive: (o) => alive.has(`${o.host}:${o.pid}`) });
+      await repoOf({ host: 'host-a', pid: 200 }).create({ ...base, id: 'own-alive' });
+      await repoOf({ host: 'host-b', pid: 300 }).create({ ...base, id: 'own-remote' });
+      await repoOf({ host: 'host-a', pid: 999 }).create({ ...base, id: 'own-dead' });
+      await createBacktestRunRepository(db().db).create({ ...base, id: 'own-unknown' });
+      expect(await repoOf(here).markStaleRunningAsFailed('interrupted')).toBe(2);
+      const statusOf = async (id: string) => (await repoOf(here).get(id))?.status;
+      expect([await statusOf('own-alive'), await statusOf('own-remote'), await statusOf('own-dead'), await statusOf('own-unknown')]).toEqual(['running', 'running', 'failed', 'failed']);
+      // Once its owner is gone, the next start fails it too.
+      alive.delete('host-a:200');
+      expect(await repoOf(here).markStaleRunningAsFailed('interrupted')).toBe(1);
+      expect(await statusOf('own-alive')).toBe('failed');
+      // These runs are not part of the listing fixtures below.
+      await db().db.execute(sql`delete from backtest_runs where id like 'own-%'`);
+    });
+
     it('lists runs newest first without equity, in keyset pages', async () => {
       const repo = createBacktestRunRepository(db().db);
       const all = await repo.list({ limit: 1000 });

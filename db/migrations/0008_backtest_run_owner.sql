@@ -1,0 +1,2 @@
+ALTER TABLE "backtest_runs" ADD COLUMN "owner_host" text;--> statement-breakpoint
+ALTER TABLE "backtest_runs" ADD COLUMN "owner_pid" integer;
