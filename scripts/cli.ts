@@ -2,6 +2,7 @@
  * Aethelred command line: `npm run cli -- <command> [flags]`.
  * Exit codes: 0 success, 1 unexpected failure, 2 bad input (the message names the flag and value).
  */
+import pino from 'pino';
 import { buildRoot, type Root } from '@/app/_server/root';
 import { loadConfig, ConfigError } from '@/app/_server/config';
 
@@ -19,6 +20,7 @@ commands:
   jobs           [--status queued] [--kind backtest] [--limit 20] [--json]
   create-admin   --email a@b.c --password PASSWORD [--name NAME]        first-run bootstrap
   create-user    --email a@b.c --password PASSWORD --role viewer|trader|admin [--name NAME]
+  create-token   --email a@b.c --role viewer|trader|admin [--name NAME]    API token, printed once
 `;
 
 const io = {
@@ -28,10 +30,11 @@ const io = {
 
 /**
  * Builds the application for one command. Background workers (the job runner, the notifier) stay
- * off unless the command needs them (`enqueue --wait` runs its job in this process).
+ * off unless the command needs them (`enqueue --wait` runs its job in this process). The JSON log
+ * goes to stderr, so stdout carries only the command's output (`--json`, a token) for pipes.
  */
 async function withRoot(body: (root: Root) => Promise<number>, options: { workers?: boolean } = {}): Promise<number> {
-  const root = await buildRoot(loadConfig(process.env, process.cwd()));
+  const root = await buildRoot(loadConfig(process.env, process.cwd()), { logDestination: pino.destination({ fd: 2, sync: true }) });
   try {
     await root.start({ workers: options.workers ?? false });
     const interrupted = root.engine.interruptedRunsAtStart();
@@ -72,6 +75,10 @@ async function main(argv: string[]): Promise<number> {
     case 'create-user': {
       const { runCreateUserCommand } = await import('./commands/create-user');
       return withRoot((root) => runCreateUserCommand(args, { auth: root.auth, ...io }, command === 'create-admin' ? 'admin' : undefined));
+    }
+    case 'create-token': {
+      const { runCreateTokenCommand } = await import('./commands/create-token');
+      return withRoot((root) => runCreateTokenCommand(args, { auth: root.auth, ...io }));
     }
     case 'enqueue':
     case 'jobs': {

@@ -14,8 +14,8 @@ const T0 = Date.UTC(2024, 0, 1);
 let dataDir: string;
 let csv: string;
 
-function cli(args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+function cli(args: string[], logLevel = 'silent') {
+  const env: NodeJS.ProcessEnv = { ...process.env, AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: logLevel };
   delete env.DATABASE_URL;
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], { cwd: repo, env, encoding: 'utf8', timeout: 120_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -59,6 +59,14 @@ describe('backtest command', () => {
     }
     const runs = cli(['runs', '--json']);
     expect(JSON.parse(runs.stdout)).toEqual([]);
+  }, 120_000);
+
+  it('keeps stdout for the command output: the JSON log goes to stderr, so --json pipes parse', () => {
+    const runs = cli(['runs', '--json'], 'info');
+    expect(runs.code, runs.stderr).toBe(0);
+    expect(Array.isArray(JSON.parse(runs.stdout))).toBe(true);
+    const logLines = runs.stderr.split('\n').filter((line) => line.startsWith('{'));
+    expect(logLines.map((line) => JSON.parse(line).msg)).toContain('engine started');
   }, 120_000);
 
   it('prints a JSON summary and stores the run as complete', () => {
