@@ -3,30 +3,17 @@
  * setups submitted at once, a setup claim held by another caller (live or left by a crash), a
  * failed creation that releases its claim, and the `create-admin` CLI on the same guarded path.
  */
-import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setupFirstAdmin } from '../../app/(auth)/actions';
 import { GATE } from '../../app/_server/auth/gate';
 import { appSettings } from '../../db/schema';
 import { FIRST_ADMIN_SETUP_KEY } from '../../db/repositories/user-repository';
 import { runCreateUserCommand } from '../../scripts/commands/create-user';
-import { AUTH_TEST_BACKENDS, createAuthTestRoot, TEST_ORIGIN, TEST_PASSWORD, type AuthTestRoot } from '../support/auth-test-root';
+import { AUTH_TEST_BACKENDS, useAuthTestRoots, TEST_ORIGIN, TEST_PASSWORD, type AuthTestRoot } from '../support/auth-test-root';
 
 describe.each(AUTH_TEST_BACKENDS)('first-run setup on $name', (backend) => {
-  const opened: { app: AuthTestRoot; schema: string }[] = [];
-  const open = async () => {
-    const schema = `test_${randomBytes(6).toString('hex')}`;
-    const app = await createAuthTestRoot(backend.env(schema));
-    opened.push({ app, schema });
-    return app;
-  };
-  afterEach(async () => {
-    for (const { app, schema } of opened.splice(0)) {
-      await app.close();
-      await backend.dropSchema(schema);
-    }
-  });
+  const { open } = useAuthTestRoots(backend);
 
   const headers = new Headers({ origin: TEST_ORIGIN });
   const setup = (app: AuthTestRoot, email: string) => setupFirstAdmin[GATE].run(app.root, headers, { email, password: TEST_PASSWORD });

@@ -4,25 +4,12 @@
  * with the requested role; bad flags, unknown or deactivated users and a role above the owner's
  * are refused with the flag and value named, and nothing is stored.
  */
-import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCreateTokenCommand } from '../../scripts/commands/create-token';
-import { AUTH_TEST_BACKENDS, createAuthTestRoot, TEST_PASSWORD, type AuthTestRoot } from '../support/auth-test-root';
+import { AUTH_TEST_BACKENDS, useAuthTestRoots, TEST_PASSWORD, type AuthTestRoot } from '../support/auth-test-root';
 
 describe.each(AUTH_TEST_BACKENDS)('create-token on $name', (backend) => {
-  const opened: { app: AuthTestRoot; schema: string }[] = [];
-  const open = async () => {
-    const schema = `test_${randomBytes(6).toString('hex')}`;
-    const app = await createAuthTestRoot(backend.env(schema));
-    opened.push({ app, schema });
-    return app;
-  };
-  afterEach(async () => {
-    for (const { app, schema } of opened.splice(0)) {
-      await app.close();
-      await backend.dropSchema(schema);
-    }
-  });
+  const { open } = useAuthTestRoots(backend);
 
   const run = async (app: AuthTestRoot, args: string[]) => {
     const out: string[] = [];

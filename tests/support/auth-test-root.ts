@@ -3,6 +3,7 @@
  * `buildRoot(config)`, plus helpers that create users and sign them in through the real
  * `/api/auth` handler (so sessions are real rows and cookies are real Set-Cookie headers).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { buildRoot, type Root } from '../../app/_server/root';
 import { loadConfig } from '../../app/_server/config';
 import type { Role } from '../../app/_server/auth/roles';
 import postgres from 'postgres';
+import { afterEach } from 'vitest';
 import { POSTGRES_URL } from './ml-databases';
 
 export const TEST_ORIGIN = 'http://localhost:3000';
@@ -47,6 +49,28 @@ export const AUTH_TEST_BACKENDS: AuthTestBackend[] = [
     },
   },
 ];
+
+/**
+ * For a `describe` block: `open()` builds a root on `backend` in a fresh schema; every root opened
+ * in a test is closed and its schema dropped after that test.
+ */
+export function useAuthTestRoots(backend: AuthTestBackend): { open(): Promise<AuthTestRoot> } {
+  const opened: { app: AuthTestRoot; schema: string }[] = [];
+  afterEach(async () => {
+    for (const { app, schema } of opened.splice(0)) {
+      await app.close();
+      await backend.dropSchema(schema);
+    }
+  });
+  return {
+    async open() {
+      const schema = `test_${randomBytes(6).toString('hex')}`;
+      const app = await createAuthTestRoot(backend.env(schema));
+      opened.push({ app, schema });
+      return app;
+    },
+  };
+}
 
 export async function createAuthTestRoot(env: Record<string, string> = {}): Promise<AuthTestRoot> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-auth-'));
