@@ -116,7 +116,11 @@ export interface Engine extends TradingDesk {
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
   getBacktestRun(id: string): Promise<BacktestRunRecord | null>;
   listBacktestRuns(page: { limit?: number; cursor?: string }): Promise<Page<BacktestRunSummary>>;
-  /** Journaled trades, filtered and sorted (see `JournalQuery`), keyset-paginated. Throws ValidationError for a bad filter, sort or cursor. */
+  /**
+   * Journaled trades, filtered and sorted (see `JournalQuery`), keyset-paginated. Throws ValidationError
+   * for a bad filter, sort or cursor, and for a `symbol` no trade or decision has (a typo such as
+   * "BTCUSDT" is named instead of answered with an empty page).
+   */
   listTrades(query: JournalQuery): Promise<Page<TradeRecord>>;
   /** The decision log, filtered and sorted by time or symbol, keyset-paginated. Throws ValidationError for a bad filter, sort or cursor. */
   listDecisions(query: JournalQuery): Promise<Page<DecisionRecord>>;
@@ -186,6 +190,18 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     if (!deps.jobs) throw new Error('this engine was built without a job queue');
     return deps.jobs;
   };
+
+  /**
+   * One journal page; when a first page filtered by symbol comes back empty and no trade or decision
+   * has ever had that symbol, the symbol is named as the problem (only then is it looked up).
+   */
+  async function listKnownSymbol<T>(query: JournalQuery, list: (query: JournalQuery) => Promise<Page<T>>): Promise<Page<T>> {
+    const page = await list(query);
+    if (page.items.length === 0 && query.symbol !== undefined && query.cursor === undefined && !(await deps.journal.hasSymbol(query.symbol))) {
+      throw new ValidationError('symbol', query.symbol, 'no trade or decision in the journal has this symbol (symbols are case-sensitive, like "BTC/USDT")');
+    }
+    return page;
+  }
 
   const stopOnce = async () => {
     state = EngineState.Stopping;
@@ -276,8 +292,8 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       ),
     getBacktestRun: (id) => deps.backtestRuns.get(id),
     listBacktestRuns: (page) => deps.backtestRuns.list(page),
-    listTrades: (query) => deps.journal.listTrades(query),
-    listDecisions: (query) => deps.journal.listDecisions(query),
+    listTrades: (query) => listKnownSymbol(query, deps.journal.listTrades),
+    listDecisions: (query) => listKnownSymbol(query, deps.journal.listDecisions),
     getTrade: (id) => deps.journal.getTrade(id),
     decisionChain: (tradeId) => loadDecisionChain(deps.journal, tradeId),
     exportTrades: (query) => deps.journal.iterTrades(query),

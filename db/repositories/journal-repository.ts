@@ -361,6 +361,18 @@ export function createJournalRepository(db: Db): JournalRepository {
       return rows.length > 0 ? rowToTrade(rows[0]) : null;
     },
 
+    async hasSymbol(symbol: string): Promise<boolean> {
+      // Two index probes (trades and decision_log lead their symbol indexes with the symbol).
+      const rows = await wrapDriver(`looking up symbol "${symbol}"`, async () =>
+        rowsOf<{ known: boolean }>(
+          await db.execute(
+            sql`select (exists (select 1 from ${trades} where ${trades.symbol} = ${symbol}) or exists (select 1 from ${decisionLog} where ${decisionLog.symbol} = ${symbol})) as known`,
+          ),
+        ),
+      );
+      return rows[0]?.known === true;
+    },
+
     async *iterTrades(query: Omit<JournalQuery, 'cursor' | 'limit'>): AsyncIterable<TradeRecord> {
       let cursor: string | undefined;
       do {

@@ -184,6 +184,8 @@ export interface JournalRepository {
   listDecisions(query: JournalQuery): Promise<Page<DecisionRecord>>;
   /** One trade by id, or null. */
   getTrade(id: string): Promise<TradeRecord | null>;
+  /** True when any trade or decision (live or backtest) has exactly this symbol; an index lookup per table. */
+  hasSymbol(symbol: string): Promise<boolean>;
   /** Streams every matching trade in constant memory (server-side cursor / keyset pages). */
   iterTrades(query: Omit<JournalQuery, 'cursor' | 'limit'>): AsyncIterable<TradeRecord>;
   /** Aggregates the live trades (`runId: null`) or one run's trades in the store; see TradeSummary. */

@@ -239,6 +239,9 @@ export function createInMemoryJournalRepository(now: () => number = () => 0): In
       const trade = trades.find((t) => t.id === id);
       return trade ? { ...trade } : null;
     },
+    async hasSymbol(symbol) {
+      return trades.some((t) => t.symbol === symbol) || decisions.some((d) => d.symbol === symbol);
+    },
     async *iterTrades(query) {
       const key = tradeKey(query);
       const sign = query.direction === 'asc' ? 1 : -1;

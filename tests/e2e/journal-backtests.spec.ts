@@ -193,10 +193,18 @@ test('compares two runs side by side', async ({ page }) => {
 
 test('shows empty states for a journal filter with no match and an unknown trade', async ({ page }) => {
   await signIn(page, 'viewer', '/journal');
-  await page.goto('/journal?symbol=NOPE%2FUSDT');
+  // A known symbol whose filters match nothing: the empty state, no error.
+  await page.goto('/journal?symbol=ETH%2FUSDT&from=2020-01-01&to=2020-01-02');
   await expect(page.getByTestId('empty-state')).toBeVisible();
+  await expect(page.getByTestId('filter-error')).toHaveCount(0);
+  // A symbol the journal has never seen is named next to its field.
+  await page.goto('/journal?symbol=NOPE%2FUSDT');
+  await expect(page.getByTestId('error-symbol')).toContainText('no trade or decision in the journal has this symbol');
   await page.goto('/journal?from=not-a-date');
   await expect(page.getByTestId('error-from')).toBeVisible();
+  await page.goto('/journal?from=2024-02-01&to=2024-01-01&page=-1');
+  await expect(page.getByTestId('error-to')).toContainText('ends before from');
+  await expect(page.getByTestId('filter-error')).toContainText('page: not a parameter here');
   await page.goto('/journal/trades/no-such-trade');
   await expect(page.getByTestId('empty-state')).toContainText('no-such-trade');
   await checkPage(page, 'journal-empty');

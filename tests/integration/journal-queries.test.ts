@@ -120,6 +120,14 @@ describe.each(JOURNAL_BACKENDS)('journal queries on $name', (backend) => {
       expect(ids((await repo.listTrades({ ...small, outcome: 'loss' })).items)).toEqual(['a5', 'a3', 'a2']);
     });
 
+    it('knows a symbol that any trade or decision has, exactly as written', async () => {
+      expect(await repo.hasSymbol('SOL/USDT')).toBe(true); // trades only
+      expect(await repo.hasSymbol('ETH/USDT')).toBe(true);
+      expect(await repo.hasSymbol('sol/usdt')).toBe(false);
+      expect(await repo.hasSymbol('SOLUSDT')).toBe(false);
+      expect(await repo.hasSymbol('ADA/USDT')).toBe(false);
+    });
+
     it('filters by side, strategy, live-only run and time range', async () => {
       expect(ids((await repo.listTrades({ ...small, side: 'short' })).items)).toEqual(['a3', 'a2']);
       expect(ids((await repo.listTrades({ ...small, strategy: 'ma-crossover' })).items)).toEqual(['a5', 'a2']);

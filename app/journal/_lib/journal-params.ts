@@ -30,8 +30,40 @@ const common = {
   cursor: text(400),
 };
 
+/** Names that ask for offset paging, which these lists do not have. */
+const OFFSET_PAGING = new Set(['page', 'offset', 'pageSize', 'page_size', 'per_page', 'perPage', 'size', 'skip']);
+
+/**
+ * The list's params, refusing what it does not know: an unknown parameter (a typo such as `limt`,
+ * or `page=-1` on a keyset-paged list) is an error on that parameter rather than silently ignored,
+ * and `to` must not end before `from` starts. Parameters starting with `_` are the framework's own
+ * and pass. Unknown parameters are dropped from the parsed value.
+ */
+function listParams<Shape extends z.ZodRawShape>(shape: Shape) {
+  const known = Object.keys(shape);
+  return z
+    .looseObject(shape)
+    .superRefine((value, ctx) => {
+      for (const key of Object.keys(value)) {
+        if (known.includes(key) || key.startsWith('_')) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: OFFSET_PAGING.has(key)
+            ? 'not a parameter here: pages are keyset cursors (pass the previous answer\'s nextCursor as cursor; limit sets the page size, 1-1000)'
+            : `not a parameter here; expected one of ${known.join(', ')}`,
+        });
+      }
+      const { from, to } = value as { from?: string; to?: string };
+      if (from !== undefined && to !== undefined && endMs(to) <= startMs(from)) {
+        ctx.addIssue({ code: 'custom', path: ['to'], message: `"${to}" ends before from "${from}" starts` });
+      }
+    })
+    .transform((value) => Object.fromEntries(Object.entries(value).filter(([key]) => known.includes(key))) as z.infer<z.ZodObject<Shape>>);
+}
+
 /** Trade list params: `sort` time|pnl|symbol, `side` long|short, `outcome` win|loss. */
-export const tradeParamsSchema = z.object({
+export const tradeParamsSchema = listParams({
   ...common,
   sort: z.preprocess(blankToUndefined, z.enum(['time', 'pnl', 'symbol']).optional()),
   side: z.preprocess(blankToUndefined, z.enum(['long', 'short']).optional()),
@@ -39,7 +71,7 @@ export const tradeParamsSchema = z.object({
 });
 
 /** Decision list params: `sort` time|symbol, `side` long|short|flat, `outcome` a decision outcome. */
-export const decisionParamsSchema = z.object({
+export const decisionParamsSchema = listParams({
   ...common,
   sort: z.preprocess(blankToUndefined, z.enum(['time', 'symbol']).optional()),
   side: z.preprocess(blankToUndefined, z.enum(['long', 'short', 'flat']).optional()),
@@ -53,6 +85,11 @@ function startMs(value: string): number {
   return Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
 }
 
+/** The exclusive end of a `to` value: a bare date includes that whole day. */
+function endMs(value: string): number {
+  return startMs(value) + (DATE_ONLY.test(value) ? DAY_MS : 0);
+}
+
 /** Parsed params -> engine query. A date-only `to` becomes the start of the next day (exclusive bound). */
 export function toJournalQuery(p: TradeParams | DecisionParams): JournalQuery {
   const query: JournalQuery = {};
@@ -60,7 +97,7 @@ export function toJournalQuery(p: TradeParams | DecisionParams): JournalQuery {
   if (p.strategy) query.strategy = p.strategy;
   if (p.run) query.runId = p.run;
   if (p.from) query.fromMs = startMs(p.from);
-  if (p.to) query.toMs = startMs(p.to) + (DATE_ONLY.test(p.to) ? DAY_MS : 0);
+  if (p.to) query.toMs = endMs(p.to);
   if (p.side) query.side = p.side;
   if (p.outcome) query.outcome = p.outcome;
   if (p.sort) query.sort = p.sort;
