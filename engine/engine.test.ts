@@ -106,3 +106,18 @@ describe('engine lifecycle', () => {
     await expect(engine.start()).rejects.toThrow('engine cannot start from state "stopped"');
   });
 });
+
+describe('journal lists', () => {
+  it('answers an empty page for a known symbol and names a symbol no trade or decision has', async () => {
+    const { engine, journal } = build();
+    await journal.appendDecisions([decision('d1')]);
+    expect(await engine.listDecisions({ symbol: 'BTC/USDT', outcome: 'denied' })).toEqual({ items: [], nextCursor: null });
+    // BTC/USDT has a decision but no trade: an empty trade page, not an error.
+    expect(await engine.listTrades({ symbol: 'BTC/USDT' })).toEqual({ items: [], nextCursor: null });
+    await expect(engine.listTrades({ symbol: 'BTCUSDT' })).rejects.toThrow(
+      'field "symbol" was "BTCUSDT": no trade or decision in the journal has this symbol (symbols are case-sensitive, like "BTC/USDT")',
+    );
+    await expect(engine.listDecisions({ symbol: 'btc/usdt' })).rejects.toMatchObject({ field: 'symbol' });
+    expect((await engine.listDecisions({ symbol: 'BTC/USDT' })).items.map((d) => d.id)).toEqual(['d1']);
+  });
+});
