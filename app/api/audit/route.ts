@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { route } from '@/app/_server/auth/gate';
+import { knownParams } from '@/app/_server/known-params';
 
 export const dynamic = 'force-dynamic';
 
-const query = z.object({
+const query = knownParams({
   actorId: z.string().min(1).optional(),
   action: z.string().min(1).optional(),
   fromMs: z.coerce.number().int().nonnegative().optional(),

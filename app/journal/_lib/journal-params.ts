@@ -4,6 +4,7 @@
  * `YYYY-MM-DD` (UTC) or full ISO times; a bare `to` date includes that whole day.
  */
 import { z } from 'zod';
+import { knownParams } from '@/app/_server/known-params';
 import { DecisionOutcome, TradeOutcome, type JournalQuery } from '@/engine/core/ports';
 
 const DAY_MS = 86_400_000;
@@ -30,36 +31,14 @@ const common = {
   cursor: text(400),
 };
 
-/** Names that ask for offset paging, which these lists do not have. */
-const OFFSET_PAGING = new Set(['page', 'offset', 'pageSize', 'page_size', 'per_page', 'perPage', 'size', 'skip']);
-
-/**
- * The list's params, refusing what it does not know: an unknown parameter (a typo such as `limt`,
- * or `page=-1` on a keyset-paged list) is an error on that parameter rather than silently ignored,
- * and `to` must not end before `from` starts. Parameters starting with `_` are the framework's own
- * and pass. Unknown parameters are dropped from the parsed value.
- */
+/** A journal list's params: unknown parameters refused (see `knownParams`), and `to` must not end before `from` starts. */
 function listParams<Shape extends z.ZodRawShape>(shape: Shape) {
-  const known = Object.keys(shape);
-  return z
-    .looseObject(shape)
-    .superRefine((value, ctx) => {
-      for (const key of Object.keys(value)) {
-        if (known.includes(key) || key.startsWith('_')) continue;
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: OFFSET_PAGING.has(key)
-            ? 'not a parameter here: pages are keyset cursors (pass the previous answer\'s nextCursor as cursor; limit sets the page size, 1-1000)'
-            : `not a parameter here; expected one of ${known.join(', ')}`,
-        });
-      }
-      const { from, to } = value as { from?: string; to?: string };
-      if (from !== undefined && to !== undefined && endMs(to) <= startMs(from)) {
-        ctx.addIssue({ code: 'custom', path: ['to'], message: `"${to}" ends before from "${from}" starts` });
-      }
-    })
-    .transform((value) => Object.fromEntries(Object.entries(value).filter(([key]) => known.includes(key))) as z.infer<z.ZodObject<Shape>>);
+  return knownParams(shape, (value, ctx) => {
+    const { from, to } = value as { from?: string; to?: string };
+    if (from !== undefined && to !== undefined && endMs(to) <= startMs(from)) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `"${to}" ends before from "${from}" starts` });
+    }
+  });
 }
 
 /** Trade list params: `sort` time|pnl|symbol, `side` long|short, `outcome` win|loss. */

@@ -1,5 +1,5 @@
 /**
- * The journal's JSON list endpoints and CSV export through the gate on a real root, on embedded
+ * The journal's JSON list endpoints and CSV export (and the ticket and audit lists) through the gate on a real root, on embedded
  * PGlite and on PostgreSQL: malformed query parameters (bad dates, an inverted range, an unknown
  * symbol, offset paging such as `page=-1`, a page size of 1e9, unknown parameters) answer 400 with
  * the field named, never a 500 and never a silently ignored filter; good queries answer the rows
@@ -8,7 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateMetaOf, type RouteGateMeta } from '../../app/_server/auth/gate';
+import * as auditRoute from '../../app/api/audit/route';
 import * as decisionsRoute from '../../app/api/decisions/route';
+import * as ticketsRoute from '../../app/api/tickets/route';
 import * as exportRoute from '../../app/api/trades/export/route';
 import * as tradesRoute from '../../app/api/trades/route';
 import { createJournalRepository } from '../../db/repositories/journal-repository';
@@ -53,20 +55,21 @@ const decision = (id: string, symbol: string, day: number, outcome: DecisionReco
 /** SOL/USDT appears only in the decision log. */
 const DECISIONS = [decision('d1', 'BTC/USDT', 1, 'executed'), decision('d2', 'SOL/USDT', 2, 'denied'), decision('d3', 'BTC/USDT', 3, 'no_trade')];
 
-describe.each(AUTH_TEST_BACKENDS)('journal list routes on $name', (backend) => {
+describe.each(AUTH_TEST_BACKENDS)('journal, ticket and audit list routes on $name', (backend) => {
   const schema = `test_${randomBytes(6).toString('hex')}`;
   let app: AuthTestRoot;
   let viewer: string;
+  let admin: string;
 
-  const call = (module: { GET: unknown }, path: string) =>
-    (gateMetaOf(module.GET) as RouteGateMeta).run(app.root, new Request(`${TEST_ORIGIN}${path}`, { headers: { cookie: viewer } }), {});
-  const json = async (module: { GET: unknown }, path: string) => {
-    const response = await call(module, path);
+  const call = (module: { GET: unknown }, path: string, cookie = viewer) =>
+    (gateMetaOf(module.GET) as RouteGateMeta).run(app.root, new Request(`${TEST_ORIGIN}${path}`, { headers: { cookie } }), {});
+  const json = async (module: { GET: unknown }, path: string, cookie = viewer) => {
+    const response = await call(module, path, cookie);
     return { status: response.status, body: (await response.json()) as { items?: { id: string }[]; nextCursor?: string | null; error?: { code: string; message: string; fieldErrors?: Record<string, string[]> } } };
   };
   /** Status and the one field the 400 names, with its message. */
-  const refusal = async (module: { GET: unknown }, path: string) => {
-    const { status, body } = await json(module, path);
+  const refusal = async (module: { GET: unknown }, path: string, cookie = viewer) => {
+    const { status, body } = await json(module, path, cookie);
     const fields = Object.entries(body.error?.fieldErrors ?? {});
     return { status, code: body.error?.code, fields: fields.map(([field, messages]) => `${field}: ${messages.join(', ')}`) };
   };
@@ -74,6 +77,7 @@ describe.each(AUTH_TEST_BACKENDS)('journal list routes on $name', (backend) => {
   beforeAll(async () => {
     app = await createAuthTestRoot(backend.env(schema));
     viewer = (await app.signedInAs('viewer')).cookie;
+    admin = (await app.signedInAs('admin')).cookie;
     const journal = createJournalRepository(app.root.database.db);
     await journal.appendTrades(TRADES);
     await journal.appendDecisions(DECISIONS);
@@ -105,7 +109,7 @@ describe.each(AUTH_TEST_BACKENDS)('journal list routes on $name', (backend) => {
       ['/api/trades?limit=2.5', 'limit: expected a whole number'],
       ['/api/trades?sort=evil', 'sort: Invalid option: expected one of "time"|"pnl"|"symbol"'],
       ['/api/trades?outcome=maybe', 'outcome: Invalid option: expected one of "win"|"loss"'],
-      ["/api/trades?page=-1", "page: not a parameter here: pages are keyset cursors (pass the previous answer's nextCursor as cursor; limit sets the page size, 1-1000)"],
+      ["/api/trades?page=-1", "page: not a parameter here: pages are keyset cursors (pass the previous answer's nextCursor as cursor; limit sets the page size)"],
       ['/api/trades?limt=5', 'limt: not a parameter here; expected one of symbol, strategy, run, from, to, dir, limit, cursor, sort, side, outcome'],
       ['/api/trades?cursor=garbage', 'cursor: field "cursor" was "garbage": not a cursor returned by a previous page with this sort'],
       ['/api/trades?symbol=BTCUSDT', 'symbol: field "symbol" was "BTCUSDT": no trade or decision in the journal has this symbol (symbols are case-sensitive, like "BTC/USDT")'],
@@ -124,7 +128,7 @@ describe.each(AUTH_TEST_BACKENDS)('journal list routes on $name', (backend) => {
     const cases: [string, string][] = [
       ['/api/decisions?outcome=bogus', 'outcome: Invalid option: expected one of "no_trade"|"signal"|"vetoed"|"denied"|"expired"|"cooldown"|"executed"'],
       ['/api/decisions?sort=pnl', 'sort: Invalid option: expected one of "time"|"symbol"'],
-      ['/api/decisions?offset=100', "offset: not a parameter here: pages are keyset cursors (pass the previous answer's nextCursor as cursor; limit sets the page size, 1-1000)"],
+      ['/api/decisions?offset=100', "offset: not a parameter here: pages are keyset cursors (pass the previous answer's nextCursor as cursor; limit sets the page size)"],
       ['/api/decisions?symbol=NOPE%2FUSDT', 'symbol: field "symbol" was "NOPE/USDT": no trade or decision in the journal has this symbol (symbols are case-sensitive, like "BTC/USDT")'],
     ];
     for (const [path, field] of cases) {
@@ -141,5 +145,14 @@ describe.each(AUTH_TEST_BACKENDS)('journal list routes on $name', (backend) => {
     expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(['t2', 't4', 't1']);
     expect(await refusal(exportRoute, '/api/trades/export?symbol=NOPE%2FUSDT')).toMatchObject({ status: 400, fields: [expect.stringContaining('symbol: field "symbol" was "NOPE/USDT"')] });
     expect(await refusal(exportRoute, '/api/trades/export?from=31%2F01%2F2024')).toMatchObject({ status: 400, fields: ['from: expected a date like 2024-01-31 or an ISO time'] });
+  });
+
+  it('refuses offset paging and unknown parameters on the ticket and audit lists too', async () => {
+    const offset = "not a parameter here: pages are keyset cursors (pass the previous answer's nextCursor as cursor; limit sets the page size)";
+    expect(await refusal(ticketsRoute, '/api/tickets?page=-1')).toEqual({ status: 400, code: 'bad_request:input', fields: [`page: ${offset}`] });
+    expect(await refusal(ticketsRoute, '/api/tickets?state=queued')).toEqual({ status: 400, code: 'bad_request:input', fields: ['state: not a parameter here; expected one of status, limit, cursor'] });
+    expect(await json(ticketsRoute, '/api/tickets?status=queued&limit=5')).toEqual({ status: 200, body: { items: [], nextCursor: null } });
+    expect(await refusal(auditRoute, '/api/audit?per_page=100', admin)).toEqual({ status: 400, code: 'bad_request:input', fields: [`per_page: ${offset}`] });
+    expect((await json(auditRoute, '/api/audit?limit=1', admin)).status).toBe(200);
   });
 });
