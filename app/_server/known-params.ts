@@ -16,19 +16,19 @@ export const OFFSET_PAGING_MESSAGE =
 
 /** `shape` as an object schema that adds an issue per unknown parameter, then runs `refine` on the parsed value. */
 export function knownParams<Shape extends z.ZodRawShape>(shape: Shape, refine?: (value: z.infer<z.ZodObject<Shape>>, ctx: z.RefinementCtx) => void) {
-  const known = Object.keys(shape);
+  const known = new Set(Object.keys(shape));
   return z
     .looseObject(shape)
     .superRefine((value, ctx) => {
       for (const key of Object.keys(value)) {
-        if (known.includes(key) || key.startsWith('_')) continue;
+        if (known.has(key) || key.startsWith('_')) continue;
         ctx.addIssue({
           code: 'custom',
           path: [key],
-          message: OFFSET_PAGING.has(key) ? OFFSET_PAGING_MESSAGE : `not a parameter here; expected one of ${known.join(', ')}`,
+          message: OFFSET_PAGING.has(key) ? OFFSET_PAGING_MESSAGE : `not a parameter here; expected one of ${[...known].join(', ')}`,
         });
       }
       refine?.(value as z.infer<z.ZodObject<Shape>>, ctx);
     })
-    .transform((value) => Object.fromEntries(Object.entries(value).filter(([key]) => known.includes(key))) as z.infer<z.ZodObject<Shape>>);
+    .transform((value) => Object.fromEntries(Object.entries(value).filter(([key]) => known.has(key))) as z.infer<z.ZodObject<Shape>>);
 }

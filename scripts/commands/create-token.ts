@@ -7,7 +7,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { AuthKit } from '../../app/_server/auth/auth-kit';
-import { isRole, roleAtLeast, ROLES } from '../../app/_server/auth/roles';
+import { AppError } from '../../app/_server/auth/app-error';
+import { isRole, ROLES } from '../../app/_server/auth/roles';
 
 export const CREATE_TOKEN_USAGE = `usage: create-token --email EMAIL --role ${ROLES.join('|')} [--name NAME]   (the role may not exceed the user's)\n`;
 
@@ -30,11 +31,16 @@ export async function runCreateTokenCommand(args: string[], services: CreateToke
   if (name.trim() === '' || name.length > 100) return refuse(services, `--name "${name}" must be 1-100 characters`);
   const owner = await services.auth.users.findByEmail(values.email);
   if (!owner) return refuse(services, `--email "${values.email}": no such user; create one with create-user`);
-  if (!owner.active) return refuse(services, `--email "${values.email}": the user is deactivated`);
-  if (!isRole(owner.role) || !roleAtLeast(owner.role, values.role)) {
-    return refuse(services, `--role "${values.role}" is above the role "${owner.role}" of ${owner.email}`);
+  // The auth kit owns the token rules (active owner, role at most the owner's); this maps its refusals to flags.
+  let issued: Awaited<ReturnType<CreateTokenCommandServices['auth']['issueToken']>>;
+  try {
+    issued = await services.auth.issueToken({ userId: owner.id, name, role: values.role });
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'not_found') return refuse(services, `--email "${values.email}": the user is deactivated`);
+    if (error instanceof AppError && error.code === 'forbidden:auth') return refuse(services, `--role "${values.role}" is above the role "${owner.role}" of ${owner.email}`);
+    throw error;
   }
-  const { token, record } = await services.auth.issueToken({ userId: owner.id, name, role: values.role });
+  const { token, record } = issued;
   await services.auth.recordAudit({
     actorId: null,
     actorEmail: null,

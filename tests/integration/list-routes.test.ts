@@ -73,6 +73,12 @@ describe.each(AUTH_TEST_BACKENDS)('journal, ticket and audit list routes on $nam
     const fields = Object.entries(body.error?.fieldErrors ?? {});
     return { status, code: body.error?.code, fields: fields.map(([field, messages]) => `${field}: ${messages.join(', ')}`) };
   };
+  /** Each `[path, "field: message"]` answers 400 naming exactly that field. */
+  const expectRefusals = async (module: { GET: unknown }, cases: [string, string][]) => {
+    for (const [path, field] of cases) {
+      expect({ path, ...(await refusal(module, path)) }).toEqual({ path, status: 400, code: 'bad_request:input', fields: [field] });
+    }
+  };
 
   beforeAll(async () => {
     app = await createAuthTestRoot(backend.env(schema));
@@ -115,9 +121,7 @@ describe.each(AUTH_TEST_BACKENDS)('journal, ticket and audit list routes on $nam
       ['/api/trades?symbol=BTCUSDT', 'symbol: field "symbol" was "BTCUSDT": no trade or decision in the journal has this symbol (symbols are case-sensitive, like "BTC/USDT")'],
       ['/api/trades?symbol=btc%2Fusdt', 'symbol: field "symbol" was "btc/usdt": no trade or decision in the journal has this symbol (symbols are case-sensitive, like "BTC/USDT")'],
     ];
-    for (const [path, field] of cases) {
-      expect({ path, ...(await refusal(tradesRoute, path)) }).toEqual({ path, status: 400, code: 'bad_request:input', fields: [field] });
-    }
+    await expectRefusals(tradesRoute, cases);
   });
 
   it('applies the same rules to the decision log, where a symbol seen only in decisions is known', async () => {
@@ -131,9 +135,7 @@ describe.each(AUTH_TEST_BACKENDS)('journal, ticket and audit list routes on $nam
       ['/api/decisions?offset=100', "offset: not a parameter here: pages are keyset cursors (pass the previous answer's nextCursor as cursor; limit sets the page size)"],
       ['/api/decisions?symbol=NOPE%2FUSDT', 'symbol: field "symbol" was "NOPE/USDT": no trade or decision in the journal has this symbol (symbols are case-sensitive, like "BTC/USDT")'],
     ];
-    for (const [path, field] of cases) {
-      expect({ path, ...(await refusal(decisionsRoute, path)) }).toEqual({ path, status: 400, code: 'bad_request:input', fields: [field] });
-    }
+    await expectRefusals(decisionsRoute, cases);
   });
 
   it('exports the filtered trades as CSV, and refuses bad filters with a 400 before any row is sent', async () => {
