@@ -34,6 +34,7 @@ import { submitExternalSignal, type ExternalSignal, type ExternalSignalResult } 
 import { createEngineEvents, type EngineEvents } from './telemetry/engine-events';
 import { DenialCode, type MetricsSink } from './telemetry/metrics-sink';
 import type { NotificationEvent, Notifier } from './notify/notification-event';
+import type { AccountBook } from './account/account-book';
 
 /** Lifecycle states of the engine. */
 export const EngineState = {
@@ -76,6 +77,8 @@ export interface EngineDeps {
   account?: PaperAccount;
   /** Trading settings storage; without it the defaults apply and saving throws. */
   settings?: SettingsRepository;
+  /** Trading accounts (each with its paper exchange and risk engine); the desk works on the default one. */
+  accounts?: AccountBook;
   /** Account snapshots, the overview's equity history; without them it is rebuilt from trades. */
   snapshots?: SnapshotRepository;
   /** How long the overview reuses its live trade statistics, ms (default 15 000; see TradingDeskDeps). */
@@ -168,6 +171,8 @@ export interface Engine extends TradingDesk {
   readonly events: EngineEvents;
   /** Queues a notification for the configured channels; never blocks, never throws. */
   notify(event: NotificationEvent): void;
+  /** Trading accounts: settings, risk limits, halt/resume (one account or all), views, force exits. @throws Error when built without. */
+  readonly accounts: AccountBook;
 }
 
 /**
@@ -243,9 +248,15 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     account: deps.account,
     settings: deps.settings,
     snapshots: deps.snapshots,
+    accounts: deps.accounts,
     newId: deps.newId,
     overviewStatsTtlMs: deps.overviewStatsTtlMs,
   });
+  const accounts: AccountBook =
+    deps.accounts ??
+    new Proxy({} as AccountBook, {
+      get: () => () => Promise.reject(new Error('this engine was built without trading accounts')),
+    });
 
   return {
     ...desk,
@@ -323,6 +334,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
         return result;
       }),
     events,
+    accounts,
     notify(event) {
       try {
         deps.notifier?.notify(event);

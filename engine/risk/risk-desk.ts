@@ -23,7 +23,7 @@ export interface RiskStatus {
 }
 
 export interface RiskDesk {
-  /** The live engine: the trading loop evaluates and feeds equity through this instance. */
+  /** The live engine: every trading loop of the account evaluates and feeds equity through this one instance (stable across `reconfigure`). */
   engine(): RiskEngine;
   /** Replaces the limits, keeping halt, day start and peak. @throws ValidationError naming the field for bad limits. */
   reconfigure(limits: Omit<RiskConfig, 'accountId'>): void;
@@ -41,13 +41,17 @@ export interface RiskDesk {
 }
 
 /**
- * Builds the desk and restores the persisted state of {@link DESK_ACCOUNT_ID}.
+ * Builds the desk and restores the persisted state of `deps.accountId` (default {@link DESK_ACCOUNT_ID}).
  * @throws ValidationError naming the field when the limits are invalid or the stored state is corrupt.
  */
-export async function createRiskDesk(limits: Omit<RiskConfig, 'accountId'>, deps: { clock: Clock; riskState: RiskStateRepository }): Promise<RiskDesk> {
-  const build = (l: Omit<RiskConfig, 'accountId'>) => createRiskEngine({ ...l, accountId: DESK_ACCOUNT_ID }, { clock: deps.clock });
+export async function createRiskDesk(
+  limits: Omit<RiskConfig, 'accountId'>,
+  deps: { clock: Clock; riskState: RiskStateRepository; accountId?: string },
+): Promise<RiskDesk> {
+  const accountId = deps.accountId ?? DESK_ACCOUNT_ID;
+  const build = (l: Omit<RiskConfig, 'accountId'>) => createRiskEngine({ ...l, accountId }, { clock: deps.clock });
   let live = build(limits);
-  const saved = await deps.riskState.load(DESK_ACCOUNT_ID);
+  const saved = await deps.riskState.load(accountId);
   if (saved) live.restore(saved);
 
   const copyAt = (equity: number): RiskEngine => {
@@ -70,8 +74,30 @@ export async function createRiskDesk(limits: Omit<RiskConfig, 'accountId'>, deps
     return statusOf(copy, equity);
   };
 
+  // The engine sessions hold: stable across `reconfigure` (new limits reach running sessions at their
+  // next order), and shared by every session of the account, whose candles may arrive out of time
+  // order across markets: equity is recorded at the latest time seen.
+  let lastEquityTimeMs = -Infinity;
+  const shared: RiskEngine = {
+    get config() {
+      return live.config;
+    },
+    evaluate: (ctx) => live.evaluate(ctx),
+    onEquity(timeMs, equity) {
+      lastEquityTimeMs = Math.max(lastEquityTimeMs, timeMs);
+      live.onEquity(lastEquityTimeMs, equity);
+    },
+    halt: (reason) => live.halt(reason),
+    resume: () => live.resume(),
+    isHalted: () => live.isHalted(),
+    state: () => live.state(),
+    restore: (record) => live.restore(record),
+    breakers: () => live.breakers(),
+    equityCurve: () => live.equityCurve(),
+  };
+
   return {
-    engine: () => live,
+    engine: () => shared,
     reconfigure(next) {
       const rebuilt = build(next);
       rebuilt.restore(live.state());
