@@ -9,6 +9,7 @@ import { createPaperExchange } from '../execution/paper-exchange';
 import type { Exchange, OrderRequest } from '../execution/exchange';
 import { parseCandleCsv } from '../market/candle-csv';
 import { createRiskEngine, type RiskDecision, type RiskEngine } from '../risk/risk-engine';
+import { tradingCostsOf } from '../risk/trading-costs';
 import { createStrategy } from '../strategies/registry';
 import { createTradingLoop, type ClosedTrade } from '../loop/trading-loop';
 import {
@@ -129,6 +130,9 @@ describe('runBacktest', () => {
   });
 });
 
+/** The paper venue of the random-walk runs; the risk engine sizes with its costs. */
+const RANDOM_WALK_PAPER = { marketType: 'futures', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 2, slippageBps: 1, maxVolumeShare: 1, leverage: 5 } as const;
+
 describe('trading loop and the risk gate', () => {
   /** Drives the live loop over a random walk with spies on risk and the exchange. */
   async function drive(steps: number[], risk: RiskEngine) {
@@ -144,10 +148,7 @@ describe('trading loop and the risk gate', () => {
     const decisions: RiskDecision[] = [];
     const entries: { request: OrderRequest; decision: RiskDecision | undefined; equity: number; price: number }[] = [];
     let onClosed: (t: ClosedTrade) => void = () => undefined;
-    const paper = createPaperExchange(
-      { marketType: 'futures', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 2, slippageBps: 1, maxVolumeShare: 1, leverage: 5 },
-      { clock, listener: { onTradeClosed: (t) => onClosed(t) } },
-    );
+    const paper = createPaperExchange(RANDOM_WALK_PAPER, { clock, listener: { onTradeClosed: (t) => onClosed(t) } });
     const spyRisk: RiskEngine = {
       ...risk,
       evaluate(ctx) {
@@ -199,7 +200,7 @@ describe('trading loop and the risk gate', () => {
         }),
         async (steps, limits) => {
           const risk = createRiskEngine(
-            { ...limits, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, feeRateBps: 5 },
+            { ...limits, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, costs: tradingCostsOf(RANDOM_WALK_PAPER) },
             { clock: createManualClock(T0) },
           );
           const { entries, decisions } = await drive(steps, risk);

@@ -6,6 +6,7 @@
  */
 import type { Clock, RiskStateRecord, RiskStateRepository } from '../core/ports';
 import { createRiskEngine, type BreakerStatus, type RiskConfig, type RiskEngine } from './risk-engine';
+import { ZERO_TRADING_COSTS, type TradingCosts } from './trading-costs';
 
 /** Account id of the paper account's risk state (the risk engine's default account). */
 export const DESK_ACCOUNT_ID = 'default';
@@ -25,8 +26,11 @@ export interface RiskStatus {
 export interface RiskDesk {
   /** The live engine: the trading loop evaluates and feeds equity through this instance. */
   engine(): RiskEngine;
-  /** Replaces the limits, keeping halt, day start and peak. @throws ValidationError naming the field for bad limits. */
-  reconfigure(limits: Omit<RiskConfig, 'accountId'>): void;
+  /**
+   * Replaces the limits, keeping halt, day start and peak, and the account's trading costs (those come from
+   * `deps.costs`, never from the limits). @throws ValidationError naming the field for bad limits.
+   */
+  reconfigure(limits: Omit<RiskConfig, 'accountId' | 'costs'>): void;
   /**
    * A throw-away copy of the live state brought to `equity` at the clock's now (day roll, peak,
    * breaker trips applied), for status and what-if; evaluating it changes nothing.
@@ -41,11 +45,17 @@ export interface RiskDesk {
 }
 
 /**
- * Builds the desk and restores the persisted state of {@link DESK_ACCOUNT_ID}.
- * @throws ValidationError naming the field when the limits are invalid or the stored state is corrupt.
+ * Builds the desk and restores the persisted state of {@link DESK_ACCOUNT_ID}. Orders are sized with
+ * `deps.costs`, the account's costs from `tradingCostsOf(feeModel)`; without them sizing assumes no costs
+ * (right only for a venue without fees, spread or slippage).
+ * @throws ValidationError naming the field when the limits or costs are invalid or the stored state is corrupt.
  */
-export async function createRiskDesk(limits: Omit<RiskConfig, 'accountId'>, deps: { clock: Clock; riskState: RiskStateRepository }): Promise<RiskDesk> {
-  const build = (l: Omit<RiskConfig, 'accountId'>) => createRiskEngine({ ...l, accountId: DESK_ACCOUNT_ID }, { clock: deps.clock });
+export async function createRiskDesk(
+  limits: Omit<RiskConfig, 'accountId' | 'costs'>,
+  deps: { clock: Clock; riskState: RiskStateRepository; costs?: TradingCosts },
+): Promise<RiskDesk> {
+  const build = (l: Omit<RiskConfig, 'accountId' | 'costs'>) =>
+    createRiskEngine({ ...l, accountId: DESK_ACCOUNT_ID, costs: deps.costs ?? ZERO_TRADING_COSTS }, { clock: deps.clock });
   let live = build(limits);
   const saved = await deps.riskState.load(DESK_ACCOUNT_ID);
   if (saved) live.restore(saved);
