@@ -18,7 +18,7 @@ import {
   createInMemoryJournalRepository,
   toColumns,
 } from '../testing/in-memory-repositories';
-import { resolveBacktest, runBacktest, type BacktestResult } from './run-backtest';
+import { resolveBacktest, runBacktest, simulate, type BacktestResult } from './run-backtest';
 
 const T0 = Date.UTC(2024, 0, 1);
 const FIVE_MIN = 300_000;
@@ -255,5 +255,62 @@ describe('backtest over real Binance BTC/USDT 5m candles', () => {
       expect(t.exitTimeMs).toBeLessThanOrEqual(spec.toMs);
       expect(t.exitTimeMs).toBeGreaterThanOrEqual(t.entryTimeMs);
     }
+  });
+});
+
+const btc1hFile = path.join(dataDir, 'binance_BTC-USDT_1h.csv');
+
+describe('stop-outs on real Binance BTC/USDT 1h candles', () => {
+  if (!existsSync(btc1hFile)) {
+    it('is not run without the shared data folder', () => {
+      console.log(`shared data not found: skipping the stop-out budget backtest (${btc1hFile}; set AETHELRED_SHARED_DATA)`);
+      expect(existsSync(btc1hFile)).toBe(false);
+    });
+    return;
+  }
+
+  /**
+   * The loss of every stop-out as a percent of the equity at its entry. Spot and one position at a time, so the
+   * book is flat at each entry and its equity is the initial balance plus the net of the trades closed before.
+   */
+  function stopOutLossesPct(result: BacktestResult, initialBalance: number): number[] {
+    const losses: number[] = [];
+    let equity = initialBalance;
+    for (const t of result.trades) {
+      const net = t.realizedPnl - t.fees - t.funding;
+      if (t.exitReason === 'stop') losses.push((-net / equity) * 100);
+      equity += net;
+    }
+    return losses;
+  }
+
+  // With the former fee-only sizing, these runs lost up to 1.052 % (default costs) and 1.173 % (wide costs) of the
+  // equity at entry on a stop-out (checked by running this test against the previous risk engine).
+  it.each([
+    { costs: 'the default paper costs', paper: {} },
+    { costs: 'a 10 bps spread and 5 bps slippage', paper: { takerFeeBps: 10, spreadBps: 10, slippageBps: 5 } },
+  ])('never loses more than riskPerTradePct of the equity at entry on a stop-out, with $costs', async ({ paper }) => {
+    const { columns } = await parseCandleCsv(btc1hFile, '1h');
+    const request = {
+      exchange: 'binance',
+      symbol: 'BTC/USDT',
+      timeframe: '1h',
+      from: columns.openTimeMs[0],
+      to: columns.openTimeMs[columns.length - 1] + 3_600_000,
+      strategies: ALL,
+      fusion: { entryThreshold: 0.25 },
+      risk: { riskPerTradePct: 1 },
+      paper,
+      decisionDetail: 'off',
+    };
+    const spec = resolveBacktest(request);
+    expect(spec.paper.spreadBps).toBeGreaterThan(0);
+    expect(spec.paper.slippageBps).toBeGreaterThan(0);
+    const result = await simulate(spec, columns, null, { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: () => 'x' });
+    const losses = stopOutLossesPct(result, spec.paper.initialBalance);
+    expect(losses.length).toBeGreaterThan(20);
+    for (const loss of losses) expect(loss).toBeLessThanOrEqual(1 + 1e-9);
+    // Not merely conservative: a stop-out spends the whole budget unless the exposure cap (95 %) shrank the order.
+    expect(losses.filter((loss) => loss >= 1 - 1e-9).length).toBeGreaterThan(losses.length * 0.8);
   });
 });
