@@ -109,6 +109,7 @@ describe('runBacktest', () => {
       [{ paper: { marketType: 'futures', leverage: 200 } }, 'paper.leverage', 'exceeds the venue maximum of 125x'],
       [{ paper: { takerFeeBps: -1 } }, 'paper.takerFeeBps', ''],
       [{ risk: { maxLeverage: 0 } }, 'maxLeverage', ''],
+      [{ risk: { costs: { takerFeeBps: 0, spreadBps: 0, slippageBps: 0 } } }, 'risk.costs', 'costs come from the paper venue'],
     ];
     for (const [patch, field, text] of cases) {
       const error = await runBacktest({ ...baseRequest, ...patch }, deps).catch((e: unknown) => e);
@@ -118,6 +119,15 @@ describe('runBacktest', () => {
     }
     expect(deps.runs.runs.size).toBe(0);
     expect(deps.journal.decisions).toHaveLength(0);
+  });
+
+  it("sizes with the paper venue's costs and drops a legacy risk.feeRateBps", () => {
+    const spec = resolveBacktest({ ...baseRequest, risk: { feeRateBps: 3 }, paper: { takerFeeBps: 7, makerFeeBps: 1, spreadBps: 6, slippageBps: 4 } });
+    expect(spec.risk.costs).toEqual({ takerFeeBps: 7, makerFeeBps: 1, spreadBps: 6, slippageBps: 4 });
+    expect(spec.risk).not.toHaveProperty('feeRateBps');
+    expect(spec.canonical.risk).toEqual(spec.risk);
+    // The defaults: DEFAULT_PAPER's 10 bps taker fee, 2 bps spread and 2 bps slippage.
+    expect(resolveBacktest(baseRequest).risk.costs).toEqual({ takerFeeBps: 10, makerFeeBps: 2, spreadBps: 2, slippageBps: 2 });
   });
 
   it('marks the run failed when the simulation breaks midway', async () => {
