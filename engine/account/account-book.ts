@@ -17,7 +17,7 @@ import { createPaperExchange, type PaperExchange, type PaperTradeClosed } from '
 import type { Order } from '../execution/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
-import type { RiskConfig } from '../risk/risk-engine';
+import { tradingCostsOf } from '../risk/trading-costs';
 import { validateRiskLimits, type FieldErrors, type RiskLimits } from '../settings/trading-settings';
 import {
   AccountKind,
@@ -102,7 +102,7 @@ export interface AccountBook {
    * their next order.
    */
   update(id: string, input: { settings?: unknown; risk?: unknown }, actor: string): Promise<UpdateAccountResult>;
-  /** The account's risk limits (stored, else the defaults), with the account's taker fee for sizing. */
+  /** The account's risk limits (stored, else the defaults). Sizing costs come from the account's fee model, not from these. */
   riskLimits(id: string): Promise<RiskLimits>;
   /** The runtime of an account (built and restored on first use). @throws NotFoundError. */
   runtime(id: string): Promise<AccountRuntime>;
@@ -171,8 +171,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       if (stored.ok) limits = stored.value;
       else deps.logger.warn({ account: record.id, fieldErrors: stored.fieldErrors }, 'stored risk limits of the account no longer validate; using the defaults');
     }
-    // One fee rule: sizing uses the fee the account's venue charges on market and stop fills.
-    return { ...limits, feeRateBps: record.settings.takerFeeBps };
+    return limits;
   }
 
   async function buildRuntime(id: string): Promise<AccountRuntime> {
@@ -193,7 +192,8 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         riskStamp = state.updatedAtMs;
       },
     };
-    const risk = await createRiskDesk((await limitsOf(record)) as Omit<RiskConfig, 'accountId'>, { clock: deps.clock, riskState: riskStore, accountId: id });
+    // One cost rule: the risk engine sizes with the fees, spread and slippage the account's paper exchange charges.
+    const risk = await createRiskDesk(await limitsOf(record), { clock: deps.clock, riskState: riskStore, accountId: id, costs: tradingCostsOf(paperConfigOf(record)) });
     riskStamp = (await deps.riskState.load(id))?.updatedAtMs ?? null;
     let users = 0;
     let persisting: Promise<void> = Promise.resolve();
@@ -393,7 +393,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
       const next: AccountRecord = { ...current, settings, riskLimits, updatedAtMs: deps.clock.nowMs(), updatedBy: actor };
       const existing = runtimes.has(id) ? await runtime(id) : null;
-      if (existing) existing.risk.reconfigure((await limitsOf(next)) as Omit<RiskConfig, 'accountId'>); // throws before anything is written if the engine disagrees
+      if (existing) existing.risk.reconfigure(await limitsOf(next), tradingCostsOf(paperConfigOf(next))); // throws before anything is written if the engine disagrees
       await deps.accounts.update(next);
       hooks.get(id)?.apply(next, rebuild);
       return { ok: true, account: next };

@@ -22,6 +22,7 @@ import { createStrategy, STRATEGY_NAMES } from '../strategies/registry';
 import { resolveFusionConfig, type FusionConfig } from '../decision/signal-fusion';
 import type { VetoModel } from '../decision/veto-model';
 import { createRiskEngine, parseRiskConfig, type RiskConfig } from '../risk/risk-engine';
+import { tradingCostsOf } from '../risk/trading-costs';
 import { createJournalWriter } from '../journal/journal-writer';
 import { createTradingLoop, DecisionDetail, type ClosedTrade } from '../loop/trading-loop';
 import {
@@ -137,8 +138,13 @@ export function resolveBacktest(input: unknown): ResolvedBacktest {
   const fusion = resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[r.timeframe as Timeframe], cooldownMs: 0, ...r.fusion } as FusionConfig);
   const paper = { ...DEFAULT_PAPER, ...r.paper } as PaperExchangeConfig;
   validatePaperConfig(paper, r.symbol);
-  // Risk sizes with the venue's round-trip taker fee unless the request sets its own.
-  const risk = { ...DEFAULT_RISK, feeRateBps: paper.takerFeeBps, ...r.risk } as RiskConfig;
+  // Risk sizes with the paper venue's costs, through the one rule every account uses. A request cannot
+  // size with other costs than it trades with; an older request's `feeRateBps` is dropped (costs replaced it).
+  if (Object.prototype.hasOwnProperty.call(r.risk, 'costs')) {
+    throw new ValidationError('risk.costs', r.risk.costs, 'costs come from the paper venue: set paper.takerFeeBps, paper.spreadBps and paper.slippageBps');
+  }
+  const { feeRateBps: _legacyFeeRateBps, ...riskLimits } = r.risk;
+  const risk = { ...DEFAULT_RISK, ...riskLimits, costs: tradingCostsOf(paper) } as RiskConfig;
   parseRiskConfig(risk);
   const canonical = {
     exchange: r.exchange,
