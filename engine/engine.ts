@@ -21,6 +21,7 @@ import { createJournalWriter, type JournalWriter } from './journal/journal-write
 import { importCandles, type ImportCandlesResult } from './market/import-candles';
 import { downloadCandles, type CandleSource, type DownloadCandlesRequest, type DownloadCandlesResult } from './market/download-candles';
 import { runBacktest, type BacktestResult } from './backtest/run-backtest';
+import { describeStrategies, type StrategyDescription } from './strategies/registry';
 import type { VetoModel } from './decision/veto-model';
 import type { LiveSessionManager } from './live/live-session-manager';
 import type { LiveSessionState } from './live/live-session';
@@ -112,6 +113,8 @@ export interface Engine extends TradingDesk {
   readonly journal: JournalWriter;
   /** Per exchange/symbol/timeframe: candle count and range. */
   listCandleStreams(): Promise<CandleStreamSummary[]>;
+  /** Every strategy the engine can run, with its parameters as JSON Schema and its defaults. */
+  describeStrategies(): StrategyDescription[];
   /** Runs a backtest on stored candles and records it; see `runBacktest`. Throws ValidationError for bad requests. */
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
   getBacktestRun(id: string): Promise<BacktestRunRecord | null>;
@@ -276,6 +279,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       return stopping;
     },
     listCandleStreams: () => deps.candles.summarize(),
+    describeStrategies,
     runBacktest: (request, onProgress) =>
       runBacktest(
         request,
