@@ -6,9 +6,13 @@
  */
 import type { AnyOperation } from '@/app/_server/api-v1/operation';
 import { getOpenApiDocument } from './openapi.json/operation';
+import { getBacktest } from './backtests/[id]/operation';
+import { startBacktest } from './backtests/operation';
+import { importCandles } from './candles/operation';
+import { listMarkets } from './markets/operation';
 import { listStrategies } from './strategies/operation';
 
 /** The API's version in the document's `info.version`; bump the major on a breaking change. */
 export const API_V1_VERSION = '1.0.0';
 
-export const API_V1_OPERATIONS: readonly AnyOperation[] = [getOpenApiDocument, listStrategies];
+export const API_V1_OPERATIONS: readonly AnyOperation[] = [getOpenApiDocument, listStrategies, listMarkets, importCandles, startBacktest, getBacktest];
