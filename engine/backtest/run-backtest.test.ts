@@ -104,11 +104,12 @@ describe('runBacktest', () => {
       [{ strategies: ['moon-shot'] }, 'strategies', 'strategy "moon-shot" is not known'],
       [{ from: '2024-02-01', to: '2024-01-01' }, 'to', 'the date range is empty'],
       [{ from: '2025-01-01', to: '2025-02-01' }, 'from', 'no test SYN/USDT 5m candles between'],
-      [{ params: { 'ma-crossover': { fastPeriod: -3 } } }, 'fastPeriod', '-3'],
+      [{ params: { 'ma-crossover': { fastPeriod: -3 } } }, 'params.ma-crossover.fastPeriod', '-3'],
+      [{ params: { 'ma-crossover': { fastPeriod: 50, slowPeriod: 20 } } }, 'params.ma-crossover.fastPeriod', 'was 50: fastPeriod (50) must be below slowPeriod (20)'],
       [{ timeframe: '7m' }, 'timeframe', 'expected one of'],
       [{ paper: { marketType: 'futures', leverage: 200 } }, 'paper.leverage', 'exceeds the venue maximum of 125x'],
       [{ paper: { takerFeeBps: -1 } }, 'paper.takerFeeBps', ''],
-      [{ risk: { maxLeverage: 0 } }, 'maxLeverage', ''],
+      [{ risk: { maxLeverage: 0 } }, 'risk.maxLeverage', 'was 0: '],
       [{ risk: { costs: { takerFeeBps: 0, spreadBps: 0, slippageBps: 0 } } }, 'risk.costs', 'costs come from the paper venue'],
     ];
     for (const [patch, field, text] of cases) {

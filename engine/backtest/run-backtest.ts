@@ -132,8 +132,8 @@ export function resolveBacktest(input: unknown): ResolvedBacktest {
   for (const name of Object.keys(r.params)) {
     if (!r.strategies.includes(name)) throw new ValidationError(`params.${name}`, r.params[name], `parameters given for strategy "${name}", which is not in the run`);
   }
-  // Build once to validate parameters (throws ValidationError naming the field).
-  for (const name of r.strategies) createStrategy(name, r.params[name] ?? {});
+  // Build once to validate parameters (throws ValidationError naming the field as `params.<strategy>.<field>`).
+  for (const name of r.strategies) withFieldPrefix(`params.${name}`, () => createStrategy(name, r.params[name] ?? {}));
   const weights = Object.fromEntries(r.strategies.map((s) => [s, 1]));
   const fusion = resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[r.timeframe as Timeframe], cooldownMs: 0, ...r.fusion } as FusionConfig);
   const paper = { ...DEFAULT_PAPER, ...r.paper } as PaperExchangeConfig;
@@ -145,7 +145,7 @@ export function resolveBacktest(input: unknown): ResolvedBacktest {
   }
   const { feeRateBps: _legacyFeeRateBps, ...riskLimits } = r.risk;
   const risk = { ...DEFAULT_RISK, ...riskLimits, costs: tradingCostsOf(paper) } as RiskConfig;
-  parseRiskConfig(risk);
+  withFieldPrefix('risk', () => parseRiskConfig(risk));
   const canonical = {
     exchange: r.exchange,
     symbol: r.symbol,
@@ -173,6 +173,17 @@ export function resolveBacktest(input: unknown): ResolvedBacktest {
     veto: r.veto,
     canonical,
   };
+}
+
+/** Runs `build`; a ValidationError it throws comes back with its field under `prefix` (`fastPeriod` -> `params.ma-crossover.fastPeriod`). */
+function withFieldPrefix<T>(prefix: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const reason = error.message.replace(/^field "[^"]*" was [^:]*: /, '');
+    throw new ValidationError(`${prefix}.${error.field}`, error.value, reason);
+  }
 }
 
 /**
