@@ -10,6 +10,7 @@ import type { VetoModel } from '../decision/veto-model';
 import { JobKind, type JobQueue, type Ticket } from '../orchestrator/job-queue';
 import { resolveBacktest } from './run-backtest';
 
+/** What queuing and reporting backtests needs: candle, run and journal storage, the job queue, the active veto model. */
 export interface BacktestJobDeps {
   candles: CandleRepository;
   jobs: JobQueue;
