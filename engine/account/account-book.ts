@@ -21,6 +21,7 @@ import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } 
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
 import { tradingCostsOf } from '../risk/trading-costs';
 import { validateRiskLimits, type FieldErrors, type RiskLimits } from '../settings/trading-settings';
+import type { AccountRuntime } from './account-runtime';
 import {
   AccountKind,
   DEFAULT_ACCOUNT_ID,
@@ -33,6 +34,8 @@ import {
   type AccountSettingsInput,
 } from './account-config';
 
+export type { AccountRuntime } from './account-runtime';
+
 /** Settings key of the halt over all accounts. */
 export const GLOBAL_HALT_KEY = 'trading.global-halt';
 
@@ -42,28 +45,6 @@ export interface GlobalHalt {
   reason: string | null;
   atMs: number;
   by: string | null;
-}
-
-/** One account's trading machinery in this process. */
-export interface AccountRuntime {
-  readonly id: string;
-  record(): AccountRecord;
-  /** The account's paper exchange (rebuilt, state kept, when its fee model changes while no session runs). */
-  exchange(): PaperExchange;
-  /** The account's one risk desk; `risk.engine()` is what every loop of the account evaluates through. */
-  readonly risk: RiskDesk;
-  /** Risk state storage that remembers what this runtime wrote (sessions save through it). */
-  readonly riskStore: RiskStateRepository;
-  /** Subscribes to round trips the paper exchange closes; returns the unsubscribe. */
-  onTradeClosed(handler: (trade: PaperTradeClosed) => void): () => void;
-  /** Stores the paper state (with the risk state) when it changed since the last save. */
-  persist(): Promise<void>;
-  /** Adopts a halt or resume stored by another process or request since this runtime last wrote. */
-  syncControl(): Promise<void>;
-  /** Gives a symbol with no price yet the close of its last stored candle, so a manual order can be priced. @throws NotFoundError when no candles are stored. */
-  ensurePrice(symbol: string): Promise<{ exchange: string; timeframe: string; price: number }>;
-  /** Counts sessions using the runtime (the fee model cannot change under them). */
-  acquire(): () => void;
 }
 
 /** Account with its live figures: equity, positions with liquidation price, open orders, risk state. */

@@ -24,8 +24,8 @@ export const MAX_ACCOUNT_LEVERAGE = 125;
 
 const bps = (min: number, max: number) => z.number({ error: 'expected a number of basis points' }).finite().min(min).max(max);
 
-/** zod schema of what an operator sets on an account (validated once, at the edge). */
-export const accountSettingsSchema = z
+/** The fields of an account's settings (without the cross-field rules of {@link accountSettingsSchema}). */
+export const accountSettingsObject = z
   .object({
     name: z.string().trim().min(1, 'give the account a name').max(80, 'at most 80 characters'),
     marketType: z.enum(['spot', 'futures']),
@@ -46,12 +46,14 @@ export const accountSettingsSchema = z
     leverage: z.number({ error: 'expected a number' }).finite().min(1, 'must be >= 1').max(MAX_ACCOUNT_LEVERAGE, `must be <= ${MAX_ACCOUNT_LEVERAGE}`).default(1),
     marginMode: z.enum(['cross', 'isolated']).default('cross'),
   })
-  .strict()
-  .superRefine((value, ctx) => {
+  .strict();
+
+/** zod schema of what an operator sets on an account (validated once, at the edge). */
+export const accountSettingsSchema = accountSettingsObject.superRefine((value, ctx) => {
     if (value.marketType === 'spot' && value.leverage !== undefined && value.leverage !== 1) {
       ctx.addIssue({ code: 'custom', path: ['leverage'], message: 'a spot account trades without leverage: use 1 or a futures account' });
     }
-  });
+});
 
 /** Account settings as given (defaults not yet applied). */
 export type AccountSettingsInput = z.input<typeof accountSettingsSchema>;

@@ -10,7 +10,7 @@ import type { Order } from '../execution/exchange';
 import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
 import type { JournalWriter } from '../journal/journal-writer';
 import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';
-import type { AccountRuntime } from './account-book';
+import type { AccountRuntime } from './account-runtime';
 
 /** Result of a manual order. `denied`: risk said no; `rejected`: the exchange refused the entry. */
 export interface ManualOrderResult {

@@ -181,7 +181,7 @@ describe('role matrix', () => {
       const allowed = await meta.run(t.root, headersFor(await freshCookie(meta.access)), {});
       expect([401, 403], `${label} as ${meta.access}`).not.toContain(allowed.ok ? 200 : allowed.status);
     }
-  });
+  }, 240_000);
 
   it('records a denied attempt on an audited action in the audit log', async () => {
     const invite = actions.find((a) => a.name === 'inviteUser')!;

@@ -89,7 +89,8 @@ export function apiV1Client(root: Root, auth: { cookie?: string; bearer?: string
       const response = await meta.run(root, new Request(url, { method: op.method.toUpperCase(), headers, body }), params);
       const text = await response.text();
       const json = text === '' ? undefined : (JSON.parse(text) as unknown);
-      const documented = response.status === op.response.status ? op.response.schema : documentedError(op, response.status);
+      const documented =
+        response.status === op.response.status ? op.response.schema : (op.outcomes?.[response.status as 422]?.schema ?? documentedError(op, response.status));
       if (!documented) throw new Error(`${operationId} answered ${response.status}, which its definition does not document: ${text.slice(0, 300)}`);
       const parsed = documented.safeParse(json);
       if (!parsed.success) throw new Error(`${operationId} answered ${response.status} with a body its definition does not describe: ${parsed.error.message}\n${text.slice(0, 300)}`);

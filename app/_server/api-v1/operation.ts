@@ -73,6 +73,11 @@ export interface OperationSpec<
   query?: Q;
   body?: B extends z.ZodType ? OperationBody<B> : undefined;
   response: { status: 200 | 201 | 202; description: string; schema: R };
+  /**
+   * Expected outcomes answered with another status and their own body (not errors): a manual order
+   * risk denies is 422 with the denial. The handler returns `outcome(422, body)`.
+   */
+  outcomes?: Partial<Record<422, { description: string; schema: z.ZodType }>>;
   /** Operation-specific error answers and when they happen. */
   errors?: Partial<Record<DeclaredErrorStatus, string>>;
   /** Mutations name their audit action (`candles.import`); reads leave it out. */
@@ -182,6 +187,22 @@ async function readOperationInput(op: AnyOperation, request: Request, params: Re
   }
 }
 
+const OUTCOME = Symbol.for('aethelred.api-v1.outcome');
+
+/** A documented non-error outcome with its own status (see `OperationSpec.outcomes`). */
+export interface Outcome<T> {
+  readonly [OUTCOME]: true;
+  status: 422;
+  body: T;
+}
+
+/** Answers an expected outcome the operation documents under `outcomes[status]`. */
+export function outcome<T>(status: 422, body: T): Outcome<T> {
+  return { [OUTCOME]: true, status, body };
+}
+
+const isOutcome = (value: unknown): value is Outcome<unknown> => typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[OUTCOME] === true;
+
 /** Where an operation's definition is kept on its handler, for the route-matching test. */
 export const API_OPERATION = Symbol.for('aethelred.api-v1.operation');
 
@@ -193,13 +214,20 @@ export type ApiRoute = GatedRoute & { [API_OPERATION]: AnyOperation };
  */
 export function apiRoute<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodType | undefined, R extends z.ZodType>(
   op: OperationSpec<P, Q, B, R>,
-  body: (ctx: RouteContext<OperationInput<P, Q, B>>) => Promise<z.input<R>>,
+  body: (ctx: RouteContext<OperationInput<P, Q, B>>) => Promise<z.input<R> | Outcome<unknown>>,
 ): ApiRoute {
   const input = inputSchemaOf(op as AnyOperation) as unknown as z.ZodType<OperationInput<P, Q, B>>;
   const audit = op.audit ? { action: op.audit.action, target: op.audit.target ? (value: OperationInput<P, Q, B>) => op.audit!.target!(value) : undefined } : undefined;
   const handler = route(
     { role: op.role, input, audit, readInput: (request, params) => readOperationInput(op as AnyOperation, request, params) },
-    async (ctx) => Response.json(await body(ctx), { status: op.response.status }),
+    async (ctx) => {
+      const value = await body(ctx);
+      if (isOutcome(value)) {
+        if (!op.outcomes?.[value.status]) throw new Error(`${op.operationId} answered outcome ${value.status}, which its definition does not document`);
+        return Response.json(value.body, { status: value.status });
+      }
+      return Response.json(value, { status: op.response.status });
+    },
   );
   return Object.assign(handler, { [API_OPERATION]: op as AnyOperation });
 }
@@ -233,6 +261,9 @@ export function openApiOperationOf(op: AnyOperation): ZodOpenApiOperationObject 
   const responses: Record<string, ZodOpenApiResponseObject> = {
     [String(op.response.status)]: { description: op.response.description, content: { 'application/json': { schema: op.response.schema } } },
   };
+  for (const [status, answer] of Object.entries(op.outcomes ?? {})) {
+    if (answer) responses[status] = { description: answer.description, content: { 'application/json': { schema: answer.schema } } };
+  }
   const errors = errorAnswersOf(op);
   for (const status of Object.keys(errors).sort()) responses[status] = { description: errors[status], content: { 'application/json': { schema: errorBodySchema } } };
   const requestParams: ZodOpenApiOperationObject['requestParams'] = {};

@@ -11,8 +11,42 @@ import { startBacktest } from './backtests/operation';
 import { importCandles } from './candles/operation';
 import { listMarkets } from './markets/operation';
 import { listStrategies } from './strategies/operation';
+import { createAccount, listAccounts } from './accounts/operation';
+import { getAccount } from './accounts/[id]/operation';
+import { getAccountSettings, updateAccountSettings } from './accounts/[id]/settings/operation';
+import { haltAccount } from './accounts/[id]/halt/operation';
+import { resumeAccount } from './accounts/[id]/resume/operation';
+import { placeAccountOrder } from './accounts/[id]/orders/operation';
+import { closeAccountPosition } from './accounts/[id]/positions/close/operation';
+import { haltAllAccounts } from './halt/operation';
+import { resumeAllAccounts } from './resume/operation';
+import { listSessions, startSession } from './sessions/operation';
+import { getSession } from './sessions/[id]/operation';
+import { stopSession } from './sessions/[id]/stop/operation';
 
 /** The API's version in the document's `info.version`; bump the major on a breaking change. */
 export const API_V1_VERSION = '1.0.0';
 
-export const API_V1_OPERATIONS: readonly AnyOperation[] = [getOpenApiDocument, listStrategies, listMarkets, importCandles, startBacktest, getBacktest];
+export const API_V1_OPERATIONS: readonly AnyOperation[] = [
+  getOpenApiDocument,
+  listStrategies,
+  listMarkets,
+  importCandles,
+  startBacktest,
+  getBacktest,
+  listAccounts,
+  createAccount,
+  getAccount,
+  getAccountSettings,
+  updateAccountSettings,
+  haltAccount,
+  resumeAccount,
+  haltAllAccounts,
+  resumeAllAccounts,
+  placeAccountOrder,
+  closeAccountPosition,
+  listSessions,
+  startSession,
+  getSession,
+  stopSession,
+];

@@ -1,0 +1,180 @@
+/**
+ * Response schemas of the control API's trading surface (accounts, risk, orders, sessions), shared by
+ * the operations that answer them. Numbers the engine leaves undefined (NaN: no liquidation price, no
+ * fill yet) are `null` in JSON.
+ */
+import { z } from 'zod';
+import { ACCOUNT_ID_PATTERN, accountSettingsObject } from '@/engine/account/account-config';
+
+/** A number, or null where the engine has none (NaN / ±Infinity become null in JSON). */
+const maybe = z.number().nullable();
+
+export const accountIdParam = z.object({ id: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').meta({ description: 'Account id.', example: 'default' }) });
+
+/** Risk limits as stored per account (percent fields 0..100). Unknown limits are refused by the engine, naming them. */
+export const riskLimitsBody = z.record(z.string(), z.unknown()).meta({
+  description: 'Risk limits: maxLeverage, riskPerTradePct, maxLossPctEquityPerTrade, maxSymbolExposurePct, maxOpenPositions, atrStopMultiple, dailyLossLimitPct, maxDrawdownPct.',
+  example: { maxLeverage: 3, riskPerTradePct: 0.5, maxOpenPositions: 3 },
+});
+
+export const createAccountBody = accountSettingsObject
+  .extend({
+    id: z.string().meta({ description: '1-40 lowercase letters, digits or dashes.', example: 'swing-futures' }),
+    risk: riskLimitsBody.optional(),
+  })
+  .strict()
+  .meta({ id: 'CreateAccount' });
+
+export const accountSchema = z
+  .object({
+    id: z.string().meta({ example: 'swing-futures' }),
+    kind: z.literal('paper'),
+    settings: z.object({
+      name: z.string(),
+      marketType: z.enum(['spot', 'futures']),
+      quoteCurrency: z.string(),
+      initialBalance: z.number(),
+      makerFeeBps: z.number(),
+      takerFeeBps: z.number(),
+      spreadBps: z.number(),
+      slippageBps: z.number(),
+      maxVolumeShare: z.number(),
+      leverage: z.number(),
+      marginMode: z.enum(['cross', 'isolated']),
+    }),
+    riskLimits: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Stored risk limits; null = the installation defaults.' }),
+    createdAtMs: z.number(),
+    updatedAtMs: z.number(),
+    updatedBy: z.string().nullable(),
+  })
+  .meta({ id: 'Account' });
+
+export const breakerSchema = z.object({
+  name: z.enum(['daily_loss', 'max_drawdown']),
+  tripped: z.boolean(),
+  limitPct: maybe,
+  currentPct: maybe,
+  headroomPct: maybe,
+  tripEquity: maybe,
+  headroomEquity: maybe,
+});
+
+export const riskStatusSchema = z
+  .object({
+    accountId: z.string(),
+    halted: z.boolean(),
+    haltReason: z.string().nullable().meta({ description: '`manual: <reason>`, `manual: global: <reason>`, or the breaker that tripped.' }),
+    haltedAtMs: z.number().nullable(),
+    equity: maybe,
+    breakers: z.array(breakerSchema),
+    limits: z.record(z.string(), z.unknown()).meta({ description: 'The limits the account\'s risk engine enforces, with the costs it sizes with.' }),
+  })
+  .meta({ id: 'RiskStatus' });
+
+export const orderSchema = z
+  .object({
+    id: z.string(),
+    clientOrderId: z.string(),
+    symbol: z.string(),
+    side: z.enum(['buy', 'sell']),
+    type: z.enum(['market', 'limit', 'stop']),
+    status: z.enum(['new', 'partially_filled', 'filled', 'cancelled', 'rejected']),
+    amount: z.number(),
+    filled: z.number(),
+    price: z.number().nullable(),
+    stopPrice: z.number().nullable(),
+    averagePrice: maybe,
+    fee: z.number(),
+    reduceOnly: z.boolean(),
+    createdAtMs: z.number(),
+    updatedAtMs: z.number(),
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'Order' });
+
+export const accountViewSchema = z
+  .object({
+    account: accountSchema,
+    equity: z.number(),
+    walletBalance: z.number(),
+    totals: z.object({ initialBalance: z.number(), realizedPnl: z.number(), unrealizedPnl: z.number(), fees: z.number(), funding: z.number(), walletBalance: z.number(), equity: z.number() }),
+    positions: z.array(
+      z.object({
+        symbol: z.string(),
+        side: z.enum(['long', 'short']),
+        amount: z.number(),
+        entryPrice: z.number(),
+        markPrice: maybe,
+        unrealizedPnl: z.number(),
+        liquidationPrice: maybe.meta({ description: 'Futures: the mark price at which the position is liquidated; null on spot.' }),
+        margin: z.number(),
+      }),
+    ),
+    openOrders: z.array(orderSchema),
+    risk: riskStatusSchema,
+  })
+  .meta({ id: 'AccountView' });
+
+export const globalHaltSchema = z.object({ halted: z.boolean(), reason: z.string().nullable(), atMs: z.number(), by: z.string().nullable() });
+
+export const reasonBody = z.strictObject({
+  reason: z.string().trim().min(1, 'give a reason').max(500, 'at most 500 characters').meta({ description: 'Shown with the halt and kept in the audit log.', example: 'CPI release at 14:30' }),
+});
+
+const checkSchema = z.object({ name: z.string(), value: maybe, limit: maybe, passed: z.boolean() });
+
+export const whatIfSchema = z
+  .object({
+    approved: z.boolean(),
+    reason: z.string().nullable(),
+    amount: z.number(),
+    notional: z.number(),
+    stopPrice: maybe,
+    marginUsed: z.number(),
+    liquidationPrice: maybe,
+    lossAtStop: maybe,
+    lossAtStopPctEquity: maybe,
+    checks: z.array(checkSchema),
+    breakers: z.array(breakerSchema.extend({ headroomAfterStopPct: maybe, headroomAfterStopEquity: maybe })),
+    costs: z.object({ takerFeeBps: z.number(), makerFeeBps: z.number().optional(), spreadBps: z.number(), slippageBps: z.number() }).meta({ description: 'The costs the size and the loss at the stop assume: the account\'s fee model.' }),
+  })
+  .meta({ id: 'WhatIf' });
+
+export const manualOrderResultSchema = z
+  .object({
+    outcome: z.enum(['denied', 'rejected', 'placed']),
+    reason: z.string().nullable(),
+    whatIf: whatIfSchema,
+    entry: orderSchema.nullable(),
+    stop: orderSchema.nullable(),
+    decisionId: z.string(),
+  })
+  .meta({ id: 'ManualOrderResult' });
+
+export const sessionSchema = z
+  .object({
+    id: z.string().meta({ example: 'replay:desk:binance:BTC/USDT:5m' }),
+    exchange: z.string(),
+    symbol: z.string(),
+    timeframe: z.string(),
+    status: z.string().meta({ description: 'starting, running, reconnecting, stopping, stopped, halted or completed (a replay at the end of its candles).' }),
+    config: z.record(z.string(), z.unknown()).meta({ description: 'The request the session was started with (defaults filled).' }),
+    lastCandleMs: z.number().nullable(),
+    liveTrading: z.boolean(),
+    lastError: z.string().nullable(),
+    startedAtMs: z.number().nullable(),
+    updatedAtMs: z.number(),
+    state: z
+      .object({
+        id: z.string(),
+        market: z.object({ exchange: z.string(), symbol: z.string(), timeframe: z.string() }),
+        status: z.string(),
+        lastCandleMs: z.number().nullable(),
+        candlesProcessed: z.number(),
+        reconnects: z.number(),
+        lastError: z.string().nullable(),
+      })
+      .nullable()
+      .meta({ description: 'In-memory state while this process runs the session; null otherwise.' }),
+  })
+  .meta({ id: 'Session' });

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { defineOperation } from '@/app/_server/api-v1/operation';
+import { accountIdParam, accountViewSchema } from '@/app/_server/api-v1/trading-schemas';
+
+/** `GET /api/v1/accounts/{id}` (viewer). */
+export const getAccount = defineOperation({
+  operationId: 'getAccount',
+  method: 'get',
+  path: '/api/v1/accounts/{id}',
+  tag: 'accounts',
+  summary: 'An account now',
+  description: 'Equity, wallet balance and totals, positions with liquidation price, open orders, and the risk state with its breakers (halt and headroom).',
+  role: 'viewer',
+  params: accountIdParam,
+  response: { status: 200, description: 'The account.', schema: accountViewSchema },
+  errors: { 404: 'No account has this id.' },
+});

@@ -1,0 +1,238 @@
+/**
+ * Accounts, risk control, manual orders, force exits and sessions through /api/v1 on a real root
+ * (embedded PGlite and PostgreSQL): what the operator sets through the API is what the account's
+ * sessions trade with. The halt test runs two replay sessions on one account and checks, in the
+ * journal, that neither enters after the candle that followed the halt, and that both enter again
+ * after the resume.
+ */
+import { describe, expect, it } from 'vitest';
+import { apiV1Client, type ApiV1Client } from '../support/api-v1-client';
+import { AUTH_TEST_BACKENDS, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
+
+const T0 = Date.UTC(2024, 0, 1);
+const TF = 300_000;
+const N = 4_000;
+
+/** A wave whose 3/8 moving averages cross every ~20 candles: plenty of entries. */
+function waveCsv(phase: number, base: number): string {
+  const lines = ['timestamp_ms,open,high,low,close,volume'];
+  for (let i = 0; i < N; i++) {
+    const close = base * (1 + 0.03 * Math.sin(i / 6 + phase));
+    lines.push(`${T0 + i * TF},${close},${close * 1.002},${close * 0.998},${close},1000000`);
+  }
+  return lines.join('\n');
+}
+
+const FUTURES_ACCOUNT = { id: 'desk', name: 'Desk futures', marketType: 'futures', initialBalance: 10_000, leverage: 3, maxVolumeShare: 1, risk: { maxLeverage: 5, maxOpenPositions: 2, maxSymbolExposurePct: 200, riskPerTradePct: 0.5, dailyLossLimitPct: 50, maxDrawdownPct: 90 } };
+
+const replay = (symbol: string, extra: Record<string, unknown> = {}) => ({
+  accountId: 'desk',
+  mode: 'replay',
+  exchange: 'binance',
+  symbol,
+  timeframe: '5m',
+  strategies: ['ma-crossover'],
+  params: { 'ma-crossover': { fastPeriod: 3, slowPeriod: 8 } },
+  fusion: { entryThreshold: 0.05 },
+  from: T0 + 400 * TF,
+  speed: 150,
+  veto: 'off',
+  ...extra,
+});
+
+interface Clients {
+  admin: ApiV1Client;
+  trader: ApiV1Client;
+  viewer: ApiV1Client;
+}
+
+async function setup(app: AuthTestRoot): Promise<Clients> {
+  const admin = apiV1Client(app.root, { cookie: (await app.signedInAs('admin')).cookie });
+  const trader = apiV1Client(app.root, { cookie: (await app.signedInAs('trader')).cookie });
+  const viewer = apiV1Client(app.root, { cookie: (await app.signedInAs('viewer')).cookie });
+  for (const [symbol, phase, base] of [['BTC/USDT', 0, 100], ['ETH/USDT', 1.3, 50]] as const) {
+    const imported = await trader.call('importCandles', { query: { exchange: 'binance', symbol, timeframe: '5m' }, body: waveCsv(phase, base) });
+    expect(imported.status).toBe(200);
+  }
+  return { admin, trader, viewer };
+}
+
+const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+/** Entries journaled for `symbol` (executed decisions that opened a position). */
+async function decisions(app: AuthTestRoot, symbol: string, outcome: 'executed' | 'denied') {
+  await app.root.engine.journal.flush();
+  // Until the symbol's first decision is journaled the journal names it as unknown.
+  const page = await app.root.engine.listDecisions({ symbol, outcome, limit: 1000 } as never).catch(() => ({ items: [] }));
+  return page.items;
+}
+
+async function entries(app: AuthTestRoot, symbol: string): Promise<{ timeMs: number }[]> {
+  return (await decisions(app, symbol, 'executed')).filter((d) => d.reason.startsWith('entered'));
+}
+
+async function denialsWhileHalted(app: AuthTestRoot, symbol: string, reason: string): Promise<number> {
+  return (await decisions(app, symbol, 'denied')).filter((d) => d.reason === `halted: manual: ${reason}`).length;
+}
+
+describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $name', (backend) => {
+  const roots = useAuthTestRoots(backend);
+
+  it('creates an account, reads and changes its settings, and refuses bad input naming the field', async () => {
+    const app = await roots.open();
+    const { admin, trader, viewer } = await setup(app);
+    const created = await admin.call('createAccount', { body: FUTURES_ACCOUNT });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'desk', kind: 'paper', settings: { name: 'Desk futures', marketType: 'futures', leverage: 3, takerFeeBps: 10, quoteCurrency: 'USDT' } });
+    // Creating accounts is an admin's job.
+    expect((await trader.call('createAccount', { body: { ...FUTURES_ACCOUNT, id: 'mine' } })).status).toBe(403);
+    const list = await viewer.call('listAccounts');
+    expect(list.body.accounts.map((a: { id: string }) => a.id)).toEqual(['default', 'desk']);
+
+    const bad = [
+      [{ ...FUTURES_ACCOUNT, id: 'zero', initialBalance: 0 }, 'initialBalance'],
+      [{ ...FUTURES_ACCOUNT, id: 'neg', initialBalance: -100 }, 'initialBalance'],
+      [{ ...FUTURES_ACCOUNT, id: 'lev', leverage: 500 }, 'leverage'],
+      [{ ...FUTURES_ACCOUNT, id: 'spotlev', marketType: 'spot', leverage: 3 }, 'leverage'],
+      [{ ...FUTURES_ACCOUNT, id: 'desk' }, 'id'],
+    ] as const;
+    for (const [body, field] of bad) {
+      const answer = await admin.call('createAccount', { body });
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect(Object.keys(answer.body.error.fieldErrors), JSON.stringify(body)).toContain(field);
+    }
+    const missing = await viewer.call('getAccount', { path: { id: 'nope' } });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toContain('"nope"');
+
+    const settings = await viewer.call('getAccountSettings', { path: { id: 'desk' } });
+    expect(settings.body.risk).toMatchObject({ maxOpenPositions: 2, riskPerTradePct: 0.5, maxLeverage: 5 });
+    const changed = await admin.call('updateAccountSettings', { path: { id: 'desk' }, body: { settings: { takerFeeBps: 4 }, risk: { maxOpenPositions: 3 } } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.settings.takerFeeBps).toBe(4);
+    expect(changed.body.risk.maxOpenPositions).toBe(3);
+    // The risk engine now sizes with the new fee (costs follow the fee model).
+    const view = await viewer.call('getAccount', { path: { id: 'desk' } });
+    expect(view.body.risk.limits).toMatchObject({ maxOpenPositions: 3, costs: { takerFeeBps: 4, spreadBps: 2, slippageBps: 2 } });
+    const refused = await admin.call('updateAccountSettings', { path: { id: 'desk' }, body: { settings: { marketType: 'spot', initialBalance: 1 }, risk: { maxLeverage: -1 } } });
+    expect(refused.status).toBe(400);
+    expect(Object.keys(refused.body.error.fieldErrors).sort()).toEqual(['risk.maxLeverage', 'settings.initialBalance', 'settings.leverage', 'settings.marketType']);
+    // Nothing of the refused update was written.
+    expect((await viewer.call('getAccountSettings', { path: { id: 'desk' } })).body.settings).toMatchObject({ marketType: 'futures', initialBalance: 10_000, takerFeeBps: 4 });
+    expect((await trader.call('updateAccountSettings', { path: { id: 'desk' }, body: { risk: { maxOpenPositions: 1 } } })).status).toBe(403);
+  });
+
+  it('places a manual order through the account risk engine (201), denies what risk refuses (422), and force-closes the position', async () => {
+    const app = await roots.open();
+    const { admin, trader } = await setup(app);
+    await admin.call('createAccount', { body: { ...FUTURES_ACCOUNT, spreadBps: 0, slippageBps: 0, takerFeeBps: 0, makerFeeBps: 0 } });
+    // Last stored BTC close is the price a manual order is sized at (no session has traded it yet).
+    const lastClose = 100 * (1 + 0.03 * Math.sin((N - 1) / 6));
+    const placed = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'BTC/USDT', side: 'long', price: lastClose, stopPrice: lastClose - 2, leverage: 3 } });
+    expect(placed.status).toBe(201);
+    // No costs: loss at the stop = 0.5 % of 10,000 = 50 = amount x 2, so the amount is 25.
+    expect(placed.body.whatIf.amount).toBeCloseTo(25, 9);
+    expect(placed.body.entry).toMatchObject({ side: 'buy', status: 'filled', amount: 25 });
+    expect(placed.body.stop).toMatchObject({ side: 'sell', type: 'stop', stopPrice: lastClose - 2, reduceOnly: true, status: 'new' });
+    const wrongSide = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'ETH/USDT', side: 'long', price: 50, stopPrice: 51, leverage: 3 } });
+    expect(wrongSide.status).toBe(422);
+    expect(wrongSide.body).toMatchObject({ outcome: 'denied', reason: 'stop 51 is on the wrong side of price 50 for a long', entry: null });
+    // While the account is halted every entry is denied; a force exit still goes through (below).
+    await trader.call('haltAccount', { path: { id: 'desk' }, body: { reason: 'desk review' } });
+    const denied = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'ETH/USDT', side: 'long', price: 50, stopPrice: 49, leverage: 3 } });
+    expect(denied.status).toBe(422);
+    expect(denied.body).toMatchObject({ outcome: 'denied', reason: 'halted: manual: desk review' });
+    const unpriced = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'XRP/USDT', side: 'long', price: 1, stopPrice: 0.9 } });
+    expect(unpriced.status).toBe(404);
+
+    const part = await trader.call('closeAccountPosition', { path: { id: 'desk' }, body: { symbol: 'BTC/USDT', amount: 10 } });
+    expect(part.status).toBe(200);
+    expect(part.body).toMatchObject({ remaining: 15, cancelledStopIds: [], order: { side: 'sell', amount: 10, status: 'filled', reduceOnly: true } });
+    const all = await trader.call('closeAccountPosition', { path: { id: 'desk' }, body: { symbol: 'BTC/USDT' } });
+    expect(all.body).toMatchObject({ remaining: 0, cancelledStopIds: [placed.body.stop.id] });
+    const none = await trader.call('closeAccountPosition', { path: { id: 'desk' }, body: { symbol: 'BTC/USDT' } });
+    expect(none.status).toBe(404);
+    expect(none.body.error.message).toContain('no open position on "BTC/USDT"');
+  });
+
+  it('halts two replay sessions of one account through the API by their next candle, and resumes them', async () => {
+    const app = await roots.open();
+    const { admin, trader, viewer } = await setup(app);
+    await admin.call('createAccount', { body: FUTURES_ACCOUNT });
+    const btc = await trader.call('startSession', { body: replay('BTC/USDT') });
+    expect(btc.status).toBe(201);
+    expect(btc.body).toMatchObject({ id: 'replay:desk:binance:BTC/USDT:5m', status: 'running', config: { mode: 'replay', accountId: 'desk', speed: 150 } });
+    const eth = await trader.call('startSession', { body: replay('ETH/USDT') });
+    expect(eth.status).toBe(201);
+    await until('entries in both sessions', async () => (await entries(app, 'BTC/USDT')).length >= 2 && (await entries(app, 'ETH/USDT')).length >= 2);
+
+    const halted = await trader.call('haltAccount', { path: { id: 'desk' }, body: { reason: 'api halt' } });
+    expect(halted.status).toBe(200);
+    expect(halted.body).toMatchObject({ accountId: 'desk', halted: true, haltReason: 'manual: api halt' });
+    const sessions = (await viewer.call('listSessions')).body.sessions as { id: string; symbol: string; state: { lastCandleMs: number } | null }[];
+    const atHalt = new Map(sessions.filter((s) => s.state).map((s) => [s.symbol, s.state!.lastCandleMs]));
+    // Halting again is idempotent: 200, the first reason stands.
+    expect((await trader.call('haltAccount', { path: { id: 'desk' }, body: { reason: 'again' } })).body.haltReason).toBe('manual: api halt');
+    await until('denials in both sessions', async () => (await denialsWhileHalted(app, 'BTC/USDT', 'api halt')) > 0 && (await denialsWhileHalted(app, 'ETH/USDT', 'api halt')) > 0);
+    for (const symbol of ['BTC/USDT', 'ETH/USDT']) {
+      const late = (await entries(app, symbol)).filter((d) => d.timeMs > atHalt.get(symbol)! + 2 * TF);
+      expect(late, `${symbol} entries after the halt`).toEqual([]);
+    }
+    const account = await viewer.call('getAccount', { path: { id: 'desk' } });
+    expect(account.body.risk).toMatchObject({ halted: true, haltReason: 'manual: api halt' });
+
+    const before = new Map(((await viewer.call('listSessions')).body.sessions as typeof sessions).filter((s) => s.state).map((s) => [s.symbol, s.state!.lastCandleMs]));
+    const resumed = await trader.call('resumeAccount', { path: { id: 'desk' }, body: { reason: 'news passed' } });
+    expect(resumed.body.halted).toBe(false);
+    await until('entries after the resume', async () => {
+      for (const symbol of ['BTC/USDT', 'ETH/USDT']) if (!(await entries(app, symbol)).some((d) => d.timeMs > before.get(symbol)!)) return false;
+      return true;
+    });
+
+    // The global halt reaches the account too, and is cleared by the global resume.
+    const all = await trader.call('haltAllAccounts', { body: { reason: 'kill switch' } });
+    expect(all.body.halt).toMatchObject({ halted: true, reason: 'kill switch' });
+    expect(all.body.accounts.map((a: { accountId: string; haltReason: string }) => [a.accountId, a.haltReason])).toEqual([
+      ['default', 'manual: global: kill switch'],
+      ['desk', 'manual: global: kill switch'],
+    ]);
+    const cleared = await trader.call('resumeAllAccounts', { body: { reason: 'all clear' } });
+    expect(cleared.body.halt.halted).toBe(false);
+    expect(cleared.body.accounts.every((a: { halted: boolean }) => !a.halted)).toBe(true);
+
+    const one = await viewer.call('getSession', { path: { id: btc.body.id } });
+    expect(one.body).toMatchObject({ id: btc.body.id, symbol: 'BTC/USDT' });
+    const stopped = await trader.call('stopSession', { path: { id: btc.body.id } });
+    expect(stopped.body.status).toBe('stopped');
+    expect((await trader.call('stopSession', { path: { id: eth.body.id } })).body.status).toBe('stopped');
+    expect((await viewer.call('getSession', { path: { id: 'replay:desk:binance:NOPE/USDT:5m' } })).status).toBe(404);
+  });
+
+  it('refuses sessions it cannot run, naming the field: no candles at the start, unknown account, a spot account on a futures venue, live mode for a trader', async () => {
+    const app = await roots.open();
+    const { admin, trader } = await setup(app);
+    await admin.call('createAccount', { body: { ...FUTURES_ACCOUNT, id: 'cash', marketType: 'spot', leverage: 1 } });
+    const late = await trader.call('startSession', { body: replay('BTC/USDT', { accountId: 'cash', from: T0 + N * TF }) });
+    expect(late.status).toBe(400);
+    expect(late.body.error.fieldErrors.from[0]).toContain('no stored candles of binance BTC/USDT 5m start at or after it');
+    const unknown = await trader.call('startSession', { body: replay('BTC/USDT', { accountId: 'ghost' }) });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toContain('account "ghost" does not exist');
+    const futures = await trader.call('startSession', { body: replay('BTC/USDT', { accountId: 'cash', exchange: 'binanceusdm' }) });
+    expect(futures.status).toBe(400);
+    expect(futures.body.error.fieldErrors.accountId[0]).toContain('is a spot account');
+    const live = await trader.call('startSession', { body: replay('BTC/USDT', { mode: 'live', liveTrading: true }) });
+    expect(live.status).toBe(403);
+    const speed = await trader.call('startSession', { body: replay('BTC/USDT', { speed: 0 }) });
+    expect(speed.status).toBe(400);
+    expect(Object.keys(speed.body.error.fieldErrors)).toEqual(['speed']);
+    // Nothing was left behind by the refusals.
+    expect((await trader.call('listSessions')).body.sessions).toEqual([]);
+  });
+});
