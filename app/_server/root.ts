@@ -19,7 +19,6 @@ import { currentRunOwner, isRunOwnerAlive } from './process-owner';
 import { createModelRepository } from '@/db/repositories/model-repository';
 import { createModelRegistry } from '@/engine/ml/model-registry';
 import { createFsModelFileStore } from '@/engine/ml/model-file-store';
-import { createTrainHandlers } from '@/engine/ml/train-handlers';
 import { createEngine, type Engine, type EngineStartOptions } from '@/engine/engine';
 import { createPaperExchange } from '@/engine/execution/paper-exchange';
 import { DEFAULT_PAPER, DEFAULT_RISK } from '@/engine/backtest/run-backtest';
@@ -161,7 +160,6 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   const modelFiles = createFsModelFileStore(path.join(config.dataDir, 'models'));
   const models = createModelRegistry({ repository: modelRepository, store: modelFiles, logger });
   await models.loadActiveOnStart();
-  const trainHandlers = createTrainHandlers({ candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() });
   // The paper account: live sessions trade on it in dry run; closed trades fan out to their sessions.
   const paperTradeListeners: ((trade: ClosedTrade) => void)[] = [];
   const exchange = createPaperExchange(
@@ -190,7 +188,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     exchange,
     newId: () => randomUUID(),
     runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
-    extraHandlers: trainHandlers,
+    training: { candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() },
     // Both runners (in-process and Inngest) get the instrumented handlers: every job timed, failures reported.
     instrument: (handlers) => instrumentJobHandlers(handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }),
   });

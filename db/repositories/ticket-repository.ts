@@ -26,6 +26,7 @@ type TicketRow = typeof tickets.$inferSelect;
 
 const INTERRUPTED = 'interrupted: the process stopped while the job was running';
 
+/** The stored result is the one the runner recorded from this kind's body, so it has that kind's result type. */
 function rowToTicket(r: TicketRow): Ticket {
   return {
     id: r.id,
@@ -45,7 +46,7 @@ function rowToTicket(r: TicketRow): Ticket {
     finishedAtMs: r.finishedAtMs === null ? null : Number(r.finishedAtMs),
     updatedAtMs: r.updatedAtMs === null ? null : Number(r.updatedAtMs),
     runAfterMs: r.runAfterMs === null ? null : Number(r.runAfterMs),
-  };
+  } as Ticket;
 }
 
 /** Builds the ticket repository over a drizzle handle (PGlite or postgres.js). */

@@ -5,7 +5,7 @@
 import { NotFoundError, ValidationError } from '../core/errors';
 import type { Page } from '../core/ports';
 import type { SnapshotRecord, SnapshotRepository } from '../orchestrator/account-snapshot';
-import { TicketRunner, TicketStatus, type Ticket, type TicketRepository } from '../orchestrator/job-queue';
+import { TicketRunner, TicketStatus, type Ticket, type TicketFields, type TicketRepository } from '../orchestrator/job-queue';
 
 const encode = (timeMs: number, id: string) => Buffer.from(JSON.stringify([timeMs, id]), 'utf8').toString('base64url');
 
@@ -44,7 +44,7 @@ export interface InMemoryTicketRepository extends TicketRepository {
 export function createInMemoryTicketRepository(): InMemoryTicketRepository {
   const rows = new Map<string, Ticket>();
   const copy = (t: Ticket): Ticket => structuredClone(t);
-  const transition = (id: string, from: TicketStatus[], set: Partial<Ticket>): Ticket => {
+  const transition = (id: string, from: TicketStatus[], set: Partial<TicketFields> & { result?: unknown }): Ticket => {
     const t = rows.get(id);
     if (!t || !from.includes(t.status)) throw new NotFoundError(`ticket "${id}" does not exist or is not ${from.join(' or ')}`);
     Object.assign(t, set);

@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../../engine/core/errors';
 import type { Page } from '../../engine/core/ports';
-import { JOB_KINDS, TICKET_STATUSES, type JobKind, type JobRequest, type Ticket, type TicketQuery, type TicketStatus } from '../../engine/orchestrator/job-queue';
+import { JOB_KINDS, type JobKind } from '../../engine/jobs/definitions';
+import { TICKET_STATUSES, type JobRequest, type Ticket, type TicketQuery, type TicketStatus } from '../../engine/orchestrator/job-queue';
 
 export const ENQUEUE_USAGE = `usage: npm run cli -- enqueue --kind <${JOB_KINDS.join('|')}> [--params '{...}'] [--max-attempts N] [--wait]`;
 export const JOBS_USAGE = `usage: npm run cli -- jobs [--status <${TICKET_STATUSES.join('|')}>] [--kind <kind>] [--limit 20] [--json]`;

@@ -10,7 +10,8 @@ import { NonRetryableJobError, RetryableJobError, type JobHandlers } from '../..
 import { createInMemoryTicketRepository } from '../../engine/testing/in-memory-job-repositories';
 import { createInngestClient } from '../../inngest/client';
 import { JOB_REQUESTED_EVENT } from '../../inngest/events';
-import { createInngestFunctions, DAILY_SNAPSHOT_CRON, jobFunctionId } from '../../inngest/job-functions';
+import { defaultJobSchedules } from '../../engine/jobs/job-schedules';
+import { createInngestFunctions, jobFunctionId } from '../../inngest/job-functions';
 
 const T0 = 1_704_067_200_000;
 /** InngestTestEngine keys step state by the SHA-1 of the step id (as Inngest does on the wire). */
@@ -29,6 +30,7 @@ function setup(handlers: JobHandlers) {
     random: () => 0.5,
     backoff: { baseMs: 1_000, capMs: 60_000, jitterRatio: 0.2 },
     newId: () => `cron-${++n}`,
+    schedules: defaultJobSchedules(),
   });
   const byId = (id: string) => {
     const fn = functions.find((f) => f.id() === id);
@@ -52,7 +54,7 @@ describe('Inngest job functions', () => {
     expect(config('job-rollover').triggers).toEqual([{ event: JOB_REQUESTED_EVENT, expression: 'event.data.kind == "rollover"' }]);
     expect(config('job-daily-snapshot').triggers).toEqual([
       { event: JOB_REQUESTED_EVENT, expression: 'event.data.kind == "daily-snapshot"' },
-      { cron: DAILY_SNAPSHOT_CRON },
+      { cron: 'TZ=UTC 0 0 * * *' },
     ]);
   });
 
@@ -118,7 +120,7 @@ describe('Inngest job functions', () => {
 
   it('creates a ticket for the midnight cron run of daily-snapshot', async () => {
     const { tickets, byId } = setup({ 'daily-snapshot': async () => ({ snapshotId: 's-1' }) });
-    const t = new InngestTestEngine({ function: byId('job-daily-snapshot'), events: [{ name: 'inngest/scheduled.timer', data: { cron: DAILY_SNAPSHOT_CRON } }] });
+    const t = new InngestTestEngine({ function: byId('job-daily-snapshot'), events: [{ name: 'inngest/scheduled.timer', data: { cron: 'TZ=UTC 0 0 * * *' } }] });
     const { result, ctx } = await t.execute();
     expect(result).toEqual({ ticketId: 'cron-1', status: 'succeeded', result: { snapshotId: 's-1' } });
     expect(ctx.step.run.mock.calls.map((call) => call[0])).toEqual(['create-ticket', 'mark-running', 'run-handler', 'record-result']);

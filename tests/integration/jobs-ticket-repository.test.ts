@@ -14,6 +14,7 @@ import { NotFoundError, ValidationError } from '../../engine/core/errors';
 import type { DecisionRecord, JournalRepository } from '../../engine/core/ports';
 import type { SnapshotRecord, SnapshotRepository } from '../../engine/orchestrator/account-snapshot';
 import { createInProcessJobRunner } from '../../engine/orchestrator/in-process-runner';
+import { JOB_DEFINITIONS } from '../../engine/jobs/definitions';
 import { createJobQueue, type NewTicket, type Ticket, type TicketRepository } from '../../engine/orchestrator/job-queue';
 import { createInMemoryJournalRepository } from '../../engine/testing/in-memory-repositories';
 import { createInMemorySnapshotRepository, createInMemoryTicketRepository } from '../../engine/testing/in-memory-job-repositories';
@@ -300,6 +301,7 @@ describe('two runners on one PostgreSQL', () => {
         newId: () => `dual-${String(++n).padStart(2, '0')}`,
         // wake both runners for every ticket, so they compete for each one
         dispatcher: { runner: 'in-process', dispatch: () => runners.forEach((r) => r.wake()) },
+        definitions: JOB_DEFINITIONS,
         handlers: { 'daily-snapshot': handler },
         logger: silentLogger,
       },
