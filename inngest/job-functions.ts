@@ -11,7 +11,7 @@
 import { NonRetriableError, RetryAfterError, type Inngest } from 'inngest';
 import type { Clock, Logger } from '../engine/core/ports';
 import { JOB_KINDS, type JobKind } from '../engine/jobs/definitions';
-import type { JobSchedule } from '../engine/jobs/job-schedules';
+import { latestOccurrenceAtOrBeforeMs, occurrenceKey, type JobSchedule } from '../engine/jobs/job-schedules';
 import {
   TicketRunner,
   TicketStatus,
@@ -81,15 +81,20 @@ export function createInngestFunctions(client: Inngest, deps: InngestJobDeps) {
         if ((event.name as string) === JOB_REQUESTED_EVENT) {
           ticketId = (event.data as JobRequestedData).ticketId;
         } else {
-          // The cron has no ticket yet: create one so the run shows in the ticket list like any job.
+          // The cron has no ticket yet: create one so the run shows in the ticket list like any job,
+          // keyed by the occurrence (as the in-process scheduler does), so it is created once.
+          if (!schedule) throw new NonRetriableError(`"${kind}" has no schedule; cannot run it from "${event.name}"`);
+          const firedAtMs = typeof event.ts === 'number' ? event.ts : deps.clock.nowMs();
+          const scheduledAtMs = latestOccurrenceAtOrBeforeMs(schedule.cron, firedAtMs) ?? firedAtMs;
           ticketId = await step.run('create-ticket', async () => {
-            const ticket = await deps.tickets.create({
+            const { ticket } = await deps.tickets.createOnce({
               id: deps.newId(),
               kind,
-              params: schedule ? schedule.params(deps.clock.nowMs()) : {},
+              params: schedule.params(scheduledAtMs),
               maxAttempts: 3,
               runner: TicketRunner.Inngest,
               createdAtMs: deps.clock.nowMs(),
+              dedupeKey: occurrenceKey(kind, scheduledAtMs),
             });
             return ticket.id;
           });

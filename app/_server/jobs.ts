@@ -14,7 +14,8 @@ import type { PaperExchange } from '@/engine/execution/paper-exchange';
 import type { AccountSnapshotSource } from '@/engine/orchestrator/account-snapshot';
 import { createInProcessJobRunner, defaultInProcessJobRunnerConfig, type InProcessJobRunner } from '@/engine/orchestrator/in-process-runner';
 import { bindJobHandlers, JOB_DEFINITIONS } from '@/engine/jobs/definitions';
-import { defaultJobSchedules } from '@/engine/jobs/job-schedules';
+import { createJobScheduler, type JobScheduler } from '@/engine/jobs/job-scheduler';
+import { resolveJobSchedules } from '@/engine/jobs/job-schedules';
 import type { TrainHandlerDeps } from '@/engine/ml/train-handlers';
 import { createJobQueue, defaultBackoff, type JobDispatcher, type JobHandlers, type JobQueue, type TicketRepository } from '@/engine/orchestrator/job-queue';
 import { createInngestClient } from '@/inngest/client';
@@ -35,6 +36,8 @@ export interface Jobs {
   queue: JobQueue;
   /** Runs in-process tickets; in Inngest mode it only finishes tickets queued before the switch. */
   runner: InProcessJobRunner;
+  /** Enqueues the scheduled kinds when they come due; idle in Inngest mode (Inngest crons run them). */
+  scheduler: JobScheduler;
   inngest: InngestRoot | null;
 }
 
@@ -65,10 +68,12 @@ export function paperAccountSource(exchange: PaperExchange): AccountSnapshotSour
 }
 
 /** Builds the job side of the application. */
-export function buildJobs(config: Pick<AppConfig, 'inngest'>, deps: JobsDeps): Jobs {
+export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppConfig, 'jobSchedules'>>, deps: JobsDeps): Jobs {
   const tickets = createTicketRepository(deps.db);
   const snapshots = createSnapshotRepository(deps.db);
   const random = Math.random;
+  // Validated at config load; the same list drives the in-process scheduler or the Inngest crons.
+  const schedules = resolveJobSchedules(config.jobSchedules ?? {});
   // Every kind's body, from its one definition (engine/jobs/definitions.ts).
   const plainHandlers = bindJobHandlers({
     runBacktest: deps.runBacktest,
@@ -93,7 +98,7 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'>, deps: JobsDeps): J
       random,
       backoff: defaultBackoff,
       newId: deps.newId,
-      schedules: defaultJobSchedules(),
+      schedules,
     });
     const serveHandler = serve({ client, functions });
     inngest = {
@@ -103,5 +108,6 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'>, deps: JobsDeps): J
     dispatcher = createInngestJobDispatcher(client);
   }
   const queue = createJobQueue({ defaultMaxAttempts: 3 }, { tickets, clock: deps.clock, newId: deps.newId, dispatcher, definitions: JOB_DEFINITIONS, handlers, logger: deps.logger });
-  return { tickets, handlers, queue, runner, inngest };
+  const scheduler = createJobScheduler({ schedules: inngest ? [] : schedules }, { queue, clock: deps.clock, logger: deps.logger });
+  return { tickets, handlers, queue, runner, scheduler, inngest };
 }

@@ -221,7 +221,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, liveWorker], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, jobs.scheduler, liveWorker], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
       account: { exchange, marketType: config.marketType, marginMode: 'cross' }, settings, snapshots: createSnapshotRepository(database.db) },
     { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
   );

@@ -40,11 +40,14 @@ export const dailySnapshotJob = defineJob({
   kind: 'daily-snapshot',
   summary: "Stores the account's equity, positions and the day's live-trade summary.",
   paramsSchema: dailySnapshotParamsSchema,
-  /** Midnight UTC. */
-  schedule: { cron: '0 0 * * *', params: () => ({}) },
+  /** Midnight UTC, for the day that just ended (named in the params, so a late run still records that day). */
+  schedule: { cron: '0 0 * * *', params: (scheduledAtMs) => ({ dayStartMs: snapshotDayStartMs(scheduledAtMs) }) },
   example: {},
   run: runDailySnapshotJob,
 });
+
+/** Retention of live decision-log rows used by the scheduled rollover, days. */
+export const DEFAULT_RETENTION_DAYS = 90;
 
 export const rolloverParamsSchema = z
   .object({
@@ -87,6 +90,8 @@ export const rolloverJob = defineJob({
   kind: 'rollover',
   summary: 'Starts a new UTC day: a day-close snapshot, then deletes live decisions older than retentionDays.',
   paramsSchema: rolloverParamsSchema,
+  /** Five minutes past midnight UTC, after the daily snapshot. */
+  schedule: { cron: '5 0 * * *', params: () => ({ retentionDays: DEFAULT_RETENTION_DAYS }) },
   example: { retentionDays: 30 },
   run: runRolloverJob,
 });

@@ -67,7 +67,25 @@ describe('job queue', () => {
       finishedAtMs: null,
       updatedAtMs: T0,
       runAfterMs: null,
+      dedupeKey: null,
     });
+  });
+
+  it('enqueues a keyed request once: a repeat returns the first ticket id and dispatches nothing', async () => {
+    const { tickets, queue, dispatched } = setup();
+    const key = 'rollover@2024-01-01T00:05:00.000Z';
+    expect(await queue.enqueue({ kind: 'rollover', params: { retentionDays: 30 }, dedupeKey: key })).toBe('ticket-1');
+    expect(await queue.enqueue({ kind: 'rollover', params: { retentionDays: 30 }, dedupeKey: key })).toBe('ticket-1');
+    expect(dispatched).toEqual(['ticket-1']);
+    expect([...tickets.rows.values()].map((t) => t.dedupeKey)).toEqual([key]);
+  });
+
+  it('refuses an empty dedupe key naming the field', async () => {
+    const { tickets, queue } = setup();
+    const error = await queue.enqueue({ kind: 'rollover', params: { retentionDays: 30 }, dedupeKey: '' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe('dedupeKey');
+    expect(tickets.rows.size).toBe(0);
   });
 
   it.each([

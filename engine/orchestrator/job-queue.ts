@@ -64,6 +64,8 @@ export interface TicketFields {
   updatedAtMs: number | null;
   /** Earliest time a queued ticket may be claimed (backoff); null = at once. */
   runAfterMs: number | null;
+  /** Unique among tickets when set: a scheduled occurrence's `<kind>@<ISO time>`. */
+  dedupeKey: string | null;
 }
 
 /** A ticket of kind `K`: `result` is that kind's result once it succeeded, else null. */
@@ -80,6 +82,8 @@ export interface NewTicket {
   maxAttempts: number;
   runner: TicketRunner;
   createdAtMs: number;
+  /** When set, no other ticket may carry the same key (see `createOnce`). */
+  dedupeKey?: string;
 }
 
 /** A page request for tickets: newest first, keyset-paginated; `limit` 1..1000 (default 100). */
@@ -104,6 +108,12 @@ export interface RecoveredTickets {
 export interface TicketRepository {
   /** Inserts a queued ticket. Throws RepositoryError when the id exists. */
   create(ticket: NewTicket): Promise<Ticket>;
+  /**
+   * Inserts the ticket unless one with the same `dedupeKey` exists (atomic: a unique index in
+   * PostgreSQL, so concurrent callers in several processes create exactly one).
+   * @returns the new ticket with `created: true`, or the existing one with `created: false`.
+   */
+  createOnce(ticket: NewTicket & { dedupeKey: string }): Promise<{ ticket: Ticket; created: boolean }>;
   get(id: string): Promise<Ticket | null>;
   /** Newest first (created time, then id). Throws ValidationError for a bad cursor. */
   list(query: TicketQuery): Promise<Page<Ticket>>;
@@ -154,6 +164,11 @@ export interface JobRequest {
   params?: unknown;
   /** Attempts allowed (1..20, default 3). */
   maxAttempts?: number;
+  /**
+   * Enqueue at most once per key: a request whose key a ticket already carries writes nothing and
+   * returns that ticket's id (the scheduler keys each occurrence `<kind>@<ISO time>`).
+   */
+  dedupeKey?: string;
 }
 
 /** The one entry point for background work. */
@@ -275,14 +290,27 @@ export function createJobQueue(config: JobQueueConfig, deps: JobQueueDeps): JobQ
     async enqueue(job) {
       const { kind, params, maxAttempts } = validateJobRequest(job, deps.definitions);
       if (!deps.handlers[kind]) throw new ValidationError('kind', kind, `no handler is registered for job kind "${kind}"`);
-      const ticket = await deps.tickets.create({
+      if (job.dedupeKey !== undefined && (typeof job.dedupeKey !== 'string' || job.dedupeKey.length === 0 || job.dedupeKey.length > 200)) {
+        throw new ValidationError('dedupeKey', job.dedupeKey, 'expected a string of 1 to 200 characters');
+      }
+      const newTicket = {
         id: deps.newId(),
         kind,
         params,
         maxAttempts: maxAttempts ?? config.defaultMaxAttempts,
         runner: deps.dispatcher.runner,
         createdAtMs: deps.clock.nowMs(),
-      });
+      };
+      let ticket: Ticket;
+      if (job.dedupeKey === undefined) ticket = await deps.tickets.create(newTicket);
+      else {
+        const once = await deps.tickets.createOnce({ ...newTicket, dedupeKey: job.dedupeKey });
+        if (!once.created) {
+          deps.logger.info({ ticketId: once.ticket.id, kind, dedupeKey: job.dedupeKey }, 'job already enqueued under this key');
+          return once.ticket.id;
+        }
+        ticket = once.ticket;
+      }
       try {
         await deps.dispatcher.dispatch(ticket);
       } catch (error) {

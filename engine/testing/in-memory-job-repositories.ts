@@ -71,9 +71,16 @@ export function createInMemoryTicketRepository(): InMemoryTicketRepository {
         finishedAtMs: null,
         updatedAtMs: ticket.createdAtMs,
         runAfterMs: null,
+        dedupeKey: ticket.dedupeKey ?? null,
       };
+      if (row.dedupeKey !== null && [...rows.values()].some((t) => t.dedupeKey === row.dedupeKey)) throw new Error(`a ticket with dedupe key "${row.dedupeKey}" exists`);
       rows.set(row.id, row);
       return copy(row);
+    },
+    async createOnce(ticket) {
+      const existing = [...rows.values()].find((t) => t.dedupeKey === ticket.dedupeKey);
+      if (existing) return { ticket: copy(existing), created: false };
+      return { ticket: await this.create(ticket), created: true };
     },
     async get(id) {
       const t = rows.get(id);
