@@ -5,7 +5,7 @@
 import { NotFoundError, ValidationError } from '../core/errors';
 import type { Page } from '../core/ports';
 import type { SnapshotRecord, SnapshotRepository } from '../orchestrator/account-snapshot';
-import { TicketRunner, TicketStatus, type Ticket, type TicketFields, type TicketRepository } from '../orchestrator/job-queue';
+import { TicketRunner, TicketStatus, type NewTicket, type Ticket, type TicketFields, type TicketRepository } from '../orchestrator/job-queue';
 
 const encode = (timeMs: number, id: string) => Buffer.from(JSON.stringify([timeMs, id]), 'utf8').toString('base64url');
 
@@ -54,33 +54,34 @@ export function createInMemoryTicketRepository(): InMemoryTicketRepository {
     Object.assign(t, { status: TicketStatus.Running, attempts: t.attempts + 1, startedAtMs: nowMs, updatedAtMs: nowMs, runAfterMs: null });
     return copy(t);
   };
+  const create = async (ticket: NewTicket): Promise<Ticket> => {
+    if (rows.has(ticket.id)) throw new Error(`ticket "${ticket.id}" exists`);
+    const row: Ticket = {
+      ...structuredClone(ticket),
+      status: TicketStatus.Queued,
+      attempts: 0,
+      progress: 0,
+      progressMessage: null,
+      result: null,
+      error: null,
+      cancelRequested: false,
+      startedAtMs: null,
+      finishedAtMs: null,
+      updatedAtMs: ticket.createdAtMs,
+      runAfterMs: null,
+      dedupeKey: ticket.dedupeKey ?? null,
+    };
+    if (row.dedupeKey !== null && [...rows.values()].some((t) => t.dedupeKey === row.dedupeKey)) throw new Error(`a ticket with dedupe key "${row.dedupeKey}" exists`);
+    rows.set(row.id, row);
+    return copy(row);
+  };
   return {
     rows,
-    async create(ticket) {
-      if (rows.has(ticket.id)) throw new Error(`ticket "${ticket.id}" exists`);
-      const row: Ticket = {
-        ...structuredClone(ticket),
-        status: TicketStatus.Queued,
-        attempts: 0,
-        progress: 0,
-        progressMessage: null,
-        result: null,
-        error: null,
-        cancelRequested: false,
-        startedAtMs: null,
-        finishedAtMs: null,
-        updatedAtMs: ticket.createdAtMs,
-        runAfterMs: null,
-        dedupeKey: ticket.dedupeKey ?? null,
-      };
-      if (row.dedupeKey !== null && [...rows.values()].some((t) => t.dedupeKey === row.dedupeKey)) throw new Error(`a ticket with dedupe key "${row.dedupeKey}" exists`);
-      rows.set(row.id, row);
-      return copy(row);
-    },
+    create,
     async createOnce(ticket) {
       const existing = [...rows.values()].find((t) => t.dedupeKey === ticket.dedupeKey);
       if (existing) return { ticket: copy(existing), created: false };
-      return { ticket: await this.create(ticket), created: true };
+      return { ticket: await create(ticket), created: true };
     },
     async get(id) {
       const t = rows.get(id);
