@@ -16,6 +16,8 @@ import type { CandleRepository, Clock, Logger, RiskStateRecord, RiskStateReposit
 import { createPaperExchange, type PaperExchange, type PaperTradeClosed } from '../execution/paper-exchange';
 import type { Order } from '../execution/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
+import type { WhatIfResult } from '../risk/what-if';
+import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from './manual-order';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
 import { tradingCostsOf } from '../risk/trading-costs';
 import { validateRiskLimits, type FieldErrors, type RiskLimits } from '../settings/trading-settings';
@@ -123,6 +125,10 @@ export interface AccountBook {
    * open on the symbol, ValidationError for a bad amount.
    */
   closePosition(id: string, request: { symbol: string; amount?: number }, actor: string): Promise<ClosePositionResult>;
+  /** A manual order through the account's risk engine (see `placeManualOrder`). */
+  placeOrder(id: string, order: unknown, actor: string): Promise<ManualOrderResult>;
+  /** What a manual order would do on the account; nothing is sent. */
+  whatIf(id: string, order: unknown): Promise<WhatIfResult>;
   /** Stores every runtime's state (shutdown). */
   persistAll(): Promise<void>;
 }
@@ -496,6 +502,15 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       });
       await deps.journal?.flush();
       return { order, remaining: Math.abs(exchange.positionAmountSigned(symbol)), cancelledStopIds, decisionId };
+    },
+    async placeOrder(id, order, actor) {
+      const rt = await runtime(id);
+      if (!deps.journal) throw new Error('this account book was built without a journal');
+      let seq = 0;
+      return placeManualOrder(rt, order, actor, { clock: deps.clock, candles: deps.candles, journal: deps.journal, newId: deps.newId ?? (() => `${deps.clock.nowMs()}-${++seq}`) });
+    },
+    async whatIf(id, order) {
+      return whatIfOn(await runtime(id), parseManualOrder(order));
     },
     async persistAll() {
       for (const entry of runtimes.values()) {

@@ -11,6 +11,7 @@ import { JobKind } from '../jobs/definitions';
 import type { JobQueue, TicketOf } from '../orchestrator/job-queue';
 import { resolveBacktest } from './run-backtest';
 
+/** What queuing and reporting backtests needs: candle, run and journal storage, the job queue, the active veto model. */
 export interface BacktestJobDeps {
   candles: CandleRepository;
   jobs: JobQueue;

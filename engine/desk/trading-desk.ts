@@ -25,6 +25,7 @@ import {
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
 import type { AccountBook } from '../account/account-book';
 import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
+import { parseManualOrder, placeManualOrder, whatIfOn } from '../account/manual-order';
 import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';
 import {
   defaultTradingSettings,
@@ -439,17 +440,19 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     },
     riskDesk,
 
-    whatIf: async (order) => whatIfParsed(parseOrder(order)),
+    async whatIf(order) {
+      if (deps.accounts) return whatIfOn(await deps.accounts.runtime(DEFAULT_ACCOUNT_ID), parseManualOrder(order));
+      return whatIfParsed(parseOrder(order));
+    },
 
     async placePaperOrder(input, actor) {
-      const order = parseOrder(input);
-      const runtime = deps.accounts ? await deps.accounts.runtime(DEFAULT_ACCOUNT_ID) : null;
-      if (runtime) {
-        // A market order needs a price: a symbol no session has traded yet gets its last stored close.
-        await runtime.ensurePrice(order.symbol);
-        await runtime.syncControl();
+      if (deps.accounts) {
+        const runtime = await deps.accounts.runtime(DEFAULT_ACCOUNT_ID);
+        return placeManualOrder(runtime, input, actor, { clock: deps.clock, candles: deps.candles, journal: deps.journalWriter, newId: deps.newId });
       }
-      const exchange: Exchange = runtime ? runtime.exchange() : deps.exchange;
+      const order = parseOrder(input);
+      const runtime = null as { persist(): Promise<void> } | null;
+      const exchange: Exchange = deps.exchange;
       const result = await whatIfParsed(order);
       const streams = await deps.candles.summarize();
       const stream = streams.find((s) => s.symbol === order.symbol);
