@@ -200,8 +200,14 @@ export const tickets = pgTable(
     /** Set when a user asks to cancel; the running body sees it at its next progress report. */
     cancelRequested: boolean('cancel_requested').notNull().default(false),
     updatedAtMs: ms('updated_at_ms'),
+    /** Set for scheduled occurrences (`<kind>@<scheduled ISO time>`): unique, so no occurrence is enqueued twice. */
+    dedupeKey: text('dedupe_key'),
   },
-  (t) => [index('tickets_status_created_idx').on(t.status, t.createdAtMs), index('tickets_kind_created_idx').on(t.kind, t.createdAtMs)],
+  (t) => [
+    index('tickets_status_created_idx').on(t.status, t.createdAtMs),
+    index('tickets_kind_created_idx').on(t.kind, t.createdAtMs),
+    uniqueIndex('tickets_dedupe_key_idx').on(t.dedupeKey),
+  ],
 );
 
 /** Trained model versions (files under the data dir's models/); at most one active per kind. */

@@ -4,7 +4,7 @@
  */
 import { eventType } from 'inngest';
 import { z } from 'zod';
-import { JOB_KINDS, type JobKind } from '../engine/orchestrator/job-queue';
+import { JOB_KINDS, type JobKind } from '../engine/jobs/definitions';
 
 export const JOB_REQUESTED_EVENT = 'aethelred/job.requested';
 

@@ -1,6 +1,6 @@
 /**
  * Durable job functions: the Inngest runner. One function per job kind, triggered by
- * `aethelred/job.requested` with that kind (daily-snapshot also by a midnight UTC cron). The body
+ * `aethelred/job.requested` with that kind, and by a UTC cron for each scheduled kind. The body
  * is the same engine handler the in-process runner calls (`runJobAttempt`); each side effect is a
  * named step, so a redelivery never repeats a finished one:
  *   mark-running -> run-handler -> record-result | record-cancelled | record-failure
@@ -10,9 +10,9 @@
  */
 import { NonRetriableError, RetryAfterError, type Inngest } from 'inngest';
 import type { Clock, Logger } from '../engine/core/ports';
+import { JOB_KINDS, type JobKind } from '../engine/jobs/definitions';
+import { latestOccurrenceAtOrBeforeMs, occurrenceKey, type JobSchedule } from '../engine/jobs/job-schedules';
 import {
-  JOB_KINDS,
-  JobKind,
   TicketRunner,
   TicketStatus,
   type BackoffConfig,
@@ -32,15 +32,15 @@ export interface InngestJobDeps {
   random: () => number;
   backoff: BackoffConfig;
   newId: () => string;
-  /** Params of the ticket the midnight cron creates for `daily-snapshot` (default `{}`). */
-  dailySnapshotParams?: Record<string, unknown>;
+  /** Kinds that also run on a cron (`defaultJobSchedules()` or the configured ones). */
+  schedules: readonly JobSchedule[];
 }
 
 /** Inngest's retry ceiling; a ticket's own `maxAttempts` (<= 20) decides when to give up. */
 const INNGEST_MAX_RETRIES = 20;
 
-/** Midnight UTC every day. */
-export const DAILY_SNAPSHOT_CRON = 'TZ=UTC 0 0 * * *';
+/** The Inngest cron trigger of a schedule: its expression evaluated in UTC. */
+export const inngestCron = (schedule: Pick<JobSchedule, 'cron'>) => `TZ=UTC ${schedule.cron}`;
 
 /** What a job function returns: the ticket's final state, or why nothing ran. */
 export type JobFunctionResult =
@@ -58,7 +58,8 @@ export function createInngestFunctions(client: Inngest, deps: InngestJobDeps) {
   const kinds = JOB_KINDS.filter((kind) => deps.handlers[kind] !== undefined);
   return kinds.map((kind) => {
     const eventTrigger = { event: jobRequested, if: `event.data.kind == "${kind}"` };
-    const triggers = kind === JobKind.DailySnapshot ? [eventTrigger, { cron: DAILY_SNAPSHOT_CRON }] : [eventTrigger];
+    const schedule = deps.schedules.find((s) => s.kind === kind);
+    const triggers = schedule ? [eventTrigger, { cron: inngestCron(schedule) }] : [eventTrigger];
     return client.createFunction(
       {
         id: jobFunctionId(kind),
@@ -80,15 +81,20 @@ export function createInngestFunctions(client: Inngest, deps: InngestJobDeps) {
         if ((event.name as string) === JOB_REQUESTED_EVENT) {
           ticketId = (event.data as JobRequestedData).ticketId;
         } else {
-          // The cron has no ticket yet: create one so the run shows in the ticket list like any job.
+          // The cron has no ticket yet: create one so the run shows in the ticket list like any job,
+          // keyed by the occurrence (as the in-process scheduler does), so it is created once.
+          if (!schedule) throw new NonRetriableError(`"${kind}" has no schedule; cannot run it from "${event.name}"`);
+          const firedAtMs = typeof event.ts === 'number' ? event.ts : deps.clock.nowMs();
+          const scheduledAtMs = latestOccurrenceAtOrBeforeMs(schedule.cron, firedAtMs) ?? firedAtMs;
           ticketId = await step.run('create-ticket', async () => {
-            const ticket = await deps.tickets.create({
+            const { ticket } = await deps.tickets.createOnce({
               id: deps.newId(),
               kind,
-              params: deps.dailySnapshotParams ?? {},
+              params: schedule.params(scheduledAtMs),
               maxAttempts: 3,
               runner: TicketRunner.Inngest,
               createdAtMs: deps.clock.nowMs(),
+              dedupeKey: occurrenceKey(kind, scheduledAtMs),
             });
             return ticket.id;
           });

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { ValidationError } from '@/engine/core/errors';
+import { resolveJobSchedules } from '@/engine/jobs/job-schedules';
 
 /**
  * Every environment variable the product reads, with its default and meaning.
@@ -67,6 +69,31 @@ const envSchema = z.object({
     )
     .optional()
     .describe('Overrides of ccxt urls.api entries: route ccxt to a proxy or a replay server'),
+  AETHELRED_JOB_SCHEDULES: z
+    .string()
+    .transform((value, ctx) => {
+      let overrides: unknown;
+      try {
+        overrides = JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object like {"rollover":"30 1 * * *","daily-snapshot":"off"}' });
+        return z.NEVER;
+      }
+      if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides) || Object.values(overrides).some((v) => typeof v !== 'string')) {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object of job kind -> 5-field UTC cron expression or "off"' });
+        return z.NEVER;
+      }
+      try {
+        resolveJobSchedules(overrides as Record<string, string>, undefined, 'AETHELRED_JOB_SCHEDULES');
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+        return z.NEVER;
+      }
+      return overrides as Record<string, string>;
+    })
+    .optional()
+    .describe('Moves (5-field cron, UTC) or switches off ("off") the schedules of daily-snapshot and rollover'),
 });
 
 export type AppConfig = {
@@ -86,6 +113,8 @@ export type AppConfig = {
   publicUrl: string | undefined;
   /** ccxt `urls.api` overrides for every venue client (public feeds and keyed venues); undefined = the venues' own URLs. */
   ccxtUrls: Record<string, string> | undefined;
+  /** Schedule overrides by job kind: a 5-field UTC cron expression or "off"; {} = the definitions' defaults. */
+  jobSchedules: Record<string, string>;
 };
 
 /** Thrown when the environment is invalid; the message names each bad variable and what it expects. */
@@ -122,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     encryptionKey: e.AETHELRED_ENCRYPTION_KEY,
     publicUrl: e.AETHELRED_PUBLIC_URL,
     ccxtUrls: e.AETHELRED_CCXT_URLS,
+    jobSchedules: e.AETHELRED_JOB_SCHEDULES ?? {},
   };
 }
 

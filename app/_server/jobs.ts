@@ -13,8 +13,11 @@ import type { Clock, JournalRepository, Logger } from '@/engine/core/ports';
 import type { PaperExchange } from '@/engine/execution/paper-exchange';
 import type { AccountSnapshotSource } from '@/engine/orchestrator/account-snapshot';
 import { createInProcessJobRunner, defaultInProcessJobRunnerConfig, type InProcessJobRunner } from '@/engine/orchestrator/in-process-runner';
-import { createBaseJobHandlers } from '@/engine/orchestrator/job-handlers';
-import { createJobQueue, defaultBackoff, type JobDispatcher, type JobHandlers, type JobParamsSchemas, type JobQueue, type TicketRepository } from '@/engine/orchestrator/job-queue';
+import { bindJobHandlers, JOB_DEFINITIONS } from '@/engine/jobs/definitions';
+import { createJobScheduler, type JobScheduler } from '@/engine/jobs/job-scheduler';
+import { resolveJobSchedules } from '@/engine/jobs/job-schedules';
+import type { TrainHandlerDeps } from '@/engine/ml/train-handlers';
+import { createJobQueue, defaultBackoff, type JobDispatcher, type JobHandlers, type JobQueue, type TicketRepository } from '@/engine/orchestrator/job-queue';
 import { createInngestClient } from '@/inngest/client';
 import { createInngestJobDispatcher } from '@/inngest/job-dispatcher';
 import { createInngestFunctions } from '@/inngest/job-functions';
@@ -33,6 +36,8 @@ export interface Jobs {
   queue: JobQueue;
   /** Runs in-process tickets; in Inngest mode it only finishes tickets queued before the switch. */
   runner: InProcessJobRunner;
+  /** Enqueues the scheduled kinds when they come due; idle in Inngest mode (Inngest crons run them). */
+  scheduler: JobScheduler;
   inngest: InngestRoot | null;
 }
 
@@ -45,10 +50,8 @@ export interface JobsDeps {
   newId: () => string;
   /** The engine's runBacktest (late-bound: the engine is built after the queue). */
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
-  /** Extra handlers (the ML module's `train-*`), merged over the engine's own. */
-  extraHandlers?: JobHandlers;
-  /** Params schemas for the extra kinds (default for `train-*`: any object). */
-  extraParamsSchemas?: Partial<JobParamsSchemas>;
+  /** Candles, model storage and registry for the `train-*` jobs. */
+  training: TrainHandlerDeps;
   /** Wraps the handlers (timing, failure reports) before any runner sees them. */
   instrument?: (handlers: JobHandlers) => JobHandlers;
 }
@@ -65,21 +68,22 @@ export function paperAccountSource(exchange: PaperExchange): AccountSnapshotSour
 }
 
 /** Builds the job side of the application. */
-export function buildJobs(config: Pick<AppConfig, 'inngest'>, deps: JobsDeps): Jobs {
+export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppConfig, 'jobSchedules'>>, deps: JobsDeps): Jobs {
   const tickets = createTicketRepository(deps.db);
   const snapshots = createSnapshotRepository(deps.db);
   const random = Math.random;
-  const plainHandlers: JobHandlers = {
-    ...createBaseJobHandlers({
-      runBacktest: deps.runBacktest,
-      journal: deps.journal,
-      snapshots,
-      account: paperAccountSource(deps.exchange),
-      clock: deps.clock,
-      newId: deps.newId,
-    }),
-    ...deps.extraHandlers,
-  };
+  // Validated at config load; the same list drives the in-process scheduler or the Inngest crons.
+  const schedules = resolveJobSchedules(config.jobSchedules ?? {});
+  // Every kind's body, from its one definition (engine/jobs/definitions.ts).
+  const plainHandlers = bindJobHandlers({
+    runBacktest: deps.runBacktest,
+    journal: deps.journal,
+    snapshots,
+    account: paperAccountSource(deps.exchange),
+    clock: deps.clock,
+    newId: deps.newId,
+    training: deps.training,
+  });
   const handlers = deps.instrument ? deps.instrument(plainHandlers) : plainHandlers;
   const runner = createInProcessJobRunner(defaultInProcessJobRunnerConfig, { tickets, handlers, clock: deps.clock, logger: deps.logger, random });
   let dispatcher: JobDispatcher = runner;
@@ -94,6 +98,7 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'>, deps: JobsDeps): J
       random,
       backoff: defaultBackoff,
       newId: deps.newId,
+      schedules,
     });
     const serveHandler = serve({ client, functions });
     inngest = {
@@ -102,6 +107,7 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'>, deps: JobsDeps): J
     };
     dispatcher = createInngestJobDispatcher(client);
   }
-  const queue = createJobQueue({ defaultMaxAttempts: 3, paramsSchemas: deps.extraParamsSchemas }, { tickets, clock: deps.clock, newId: deps.newId, dispatcher, handlers, logger: deps.logger });
-  return { tickets, handlers, queue, runner, inngest };
+  const queue = createJobQueue({ defaultMaxAttempts: 3 }, { tickets, clock: deps.clock, newId: deps.newId, dispatcher, definitions: JOB_DEFINITIONS, handlers, logger: deps.logger });
+  const scheduler = createJobScheduler({ schedules: inngest ? [] : schedules }, { queue, clock: deps.clock, logger: deps.logger });
+  return { tickets, handlers, queue, runner, scheduler, inngest };
 }

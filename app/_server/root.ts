@@ -19,7 +19,6 @@ import { currentRunOwner, isRunOwnerAlive } from './process-owner';
 import { createModelRepository } from '@/db/repositories/model-repository';
 import { createModelRegistry } from '@/engine/ml/model-registry';
 import { createFsModelFileStore } from '@/engine/ml/model-file-store';
-import { createTrainHandlers } from '@/engine/ml/train-handlers';
 import { createEngine, type Engine, type EngineStartOptions } from '@/engine/engine';
 import { DEFAULT_PAPER } from '@/engine/backtest/run-backtest';
 import { createAccountBook } from '@/engine/account/account-book';
@@ -163,7 +162,6 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   const modelFiles = createFsModelFileStore(path.join(config.dataDir, 'models'));
   const models = createModelRegistry({ repository: modelRepository, store: modelFiles, logger });
   await models.loadActiveOnStart();
-  const trainHandlers = createTrainHandlers({ candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() });
   // Accounts: each has one paper exchange (state stored after every change, restored here) and one risk
   // engine. The default account is created on the first start from the environment's balance and market
   // type; risk limits saved before accounts existed become its limits.
@@ -208,7 +206,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     exchange,
     newId: () => randomUUID(),
     runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
-    extraHandlers: trainHandlers,
+    training: { candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() },
     // Both runners (in-process and Inngest) get the instrumented handlers: every job timed, failures reported.
     instrument: (handlers) => instrumentJobHandlers(handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }),
   });
@@ -240,7 +238,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, liveWorker], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, jobs.scheduler, liveWorker], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
       account: {
         get exchange() {
           return defaultAccount.exchange();

@@ -40,12 +40,11 @@ export const backtestTicket = action({ role: 'viewer', input: z.object({ ticketI
   const ticket = await root.engine.getTicket(input.ticketId);
   if (!ticket) throw new AppError('not_found', `no job "${input.ticketId}"`);
   if (ticket.kind !== 'backtest') throw new AppError('bad_request:input', `job "${input.ticketId}" is not a backtest`, { ticketId: ['not a backtest job'] });
-  const result = ticket.result as { runId?: unknown } | null;
   return {
     status: ticket.status,
     progress: ticket.progress,
     message: ticket.progressMessage,
-    runId: typeof result?.runId === 'string' ? result.runId : null,
+    runId: ticket.result?.runId ?? null,
     error: ticket.error,
   };
 });

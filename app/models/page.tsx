@@ -4,6 +4,7 @@ import { ActionForm } from '@/app/_components/action-form';
 import { fmtNumber, fmtTime } from '@/app/_components/format';
 import type { ModelRecord } from '@/engine/ml/model-repository';
 import { deployModel, rollbackModel } from './actions';
+import { TRAIN_INTENT_VETO_COMMAND } from './_lib/train-command';
 
 export const dynamic = 'force-dynamic';
 
@@ -29,7 +30,7 @@ export default async function ModelsPage() {
           <p className="error" role="alert" data-testid="models-unavailable">{unavailable}</p>
         ) : kinds.length === 0 ? (
           <p className="muted" data-testid="models-empty">
-            No trained models yet. Queue training with <code>npm run cli -- train --kind intent-veto …</code>; new versions appear here for review before deployment.
+            No trained models yet. Import candles for the window, then queue training with <code data-testid="train-command">{TRAIN_INTENT_VETO_COMMAND}</code> (see README “Models” for the other kinds and params); new versions appear here for review before deployment.
           </p>
         ) : (
           <p className="muted">Deploying loads and verifies the file (sha256) and swaps it in without a restart; rollback re-activates the previous version.</p>

@@ -26,6 +26,7 @@ type TicketRow = typeof tickets.$inferSelect;
 
 const INTERRUPTED = 'interrupted: the process stopped while the job was running';
 
+/** The stored result is the one the runner recorded from this kind's body, so it has that kind's result type. */
 function rowToTicket(r: TicketRow): Ticket {
   return {
     id: r.id,
@@ -45,6 +46,24 @@ function rowToTicket(r: TicketRow): Ticket {
     finishedAtMs: r.finishedAtMs === null ? null : Number(r.finishedAtMs),
     updatedAtMs: r.updatedAtMs === null ? null : Number(r.updatedAtMs),
     runAfterMs: r.runAfterMs === null ? null : Number(r.runAfterMs),
+    dedupeKey: r.dedupeKey,
+  } as Ticket;
+}
+
+function insertValues(ticket: NewTicket): typeof tickets.$inferInsert {
+  return {
+    id: ticket.id,
+    kind: ticket.kind,
+    params: ticket.params,
+    status: TicketStatus.Queued,
+    attempts: 0,
+    maxAttempts: ticket.maxAttempts,
+    progress: 0,
+    runner: ticket.runner,
+    cancelRequested: false,
+    createdAtMs: ticket.createdAtMs,
+    updatedAtMs: ticket.createdAtMs,
+    dedupeKey: ticket.dedupeKey ?? null,
   };
 }
 
@@ -70,25 +89,19 @@ export function createTicketRepository(db: Db): TicketRepository {
 
   return {
     async create(ticket: NewTicket): Promise<Ticket> {
-      const rows = await wrapDriver(`creating ticket "${ticket.id}"`, () =>
-        db
-          .insert(tickets)
-          .values({
-            id: ticket.id,
-            kind: ticket.kind,
-            params: ticket.params,
-            status: TicketStatus.Queued,
-            attempts: 0,
-            maxAttempts: ticket.maxAttempts,
-            progress: 0,
-            runner: ticket.runner,
-            cancelRequested: false,
-            createdAtMs: ticket.createdAtMs,
-            updatedAtMs: ticket.createdAtMs,
-          })
-          .returning(),
-      );
+      const rows = await wrapDriver(`creating ticket "${ticket.id}"`, () => db.insert(tickets).values(insertValues(ticket)).returning());
       return rowToTicket(rows[0]);
+    },
+
+    async createOnce(ticket) {
+      // ON CONFLICT on the unique dedupe key: of concurrent inserts (any process) exactly one wins.
+      const inserted = await wrapDriver(`creating ticket "${ticket.id}" (key "${ticket.dedupeKey}")`, () =>
+        db.insert(tickets).values(insertValues(ticket)).onConflictDoNothing({ target: tickets.dedupeKey }).returning(),
+      );
+      if (inserted[0]) return { ticket: rowToTicket(inserted[0]), created: true };
+      const existing = await wrapDriver(`loading the ticket with key "${ticket.dedupeKey}"`, () => db.select().from(tickets).where(eq(tickets.dedupeKey, ticket.dedupeKey)));
+      if (!existing[0]) throw new NotFoundError(`ticket with key "${ticket.dedupeKey}" conflicted on insert but is gone`);
+      return { ticket: rowToTicket(existing[0]), created: false };
     },
 
     get,

@@ -1,31 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../core/errors';
 import type { BacktestRunRecord, BacktestRunRepository, JournalRepository, TradeRecord } from '../core/ports';
-import type { JobQueue, Ticket } from '../orchestrator/job-queue';
+import type { JobKind, JobQueue, Ticket, TicketFields, TicketOf } from '../orchestrator/job-queue';
 import { backtestState } from './backtest-jobs';
 
 const REQUEST = { exchange: 'x', symbol: 'BTC/USDT', timeframe: '1h', from: 0, to: 3_600_000, strategies: ['ema-trend'] };
 
-const ticket = (patch: Partial<Ticket>): Ticket => ({
-  id: 'job-1',
-  kind: 'backtest',
-  params: REQUEST,
-  status: 'queued',
-  attempts: 0,
-  maxAttempts: 3,
-  progress: 0,
-  progressMessage: null,
-  result: null,
-  error: null,
-  runner: 'in-process',
-  cancelRequested: false,
-  createdAtMs: 1_000,
-  startedAtMs: null,
-  finishedAtMs: null,
-  updatedAtMs: null,
-  runAfterMs: null,
-  ...patch,
-});
+/** A backtest job's stored result; the state report reads only its run id. */
+const succeededWith = (runId: string) => ({ runId }) as TicketOf<'backtest'>['result'];
+
+/** A ticket (a backtest unless `kind` says otherwise) with the given fields. */
+const ticket = (patch: Partial<TicketFields> & { kind?: JobKind; result?: TicketOf<'backtest'>['result'] }): Ticket =>
+  ({
+    id: 'job-1',
+    kind: 'backtest',
+    params: REQUEST,
+    status: 'queued',
+    attempts: 0,
+    maxAttempts: 3,
+    progress: 0,
+    progressMessage: null,
+    result: null,
+    error: null,
+    runner: 'in-process',
+    cancelRequested: false,
+    createdAtMs: 1_000,
+    startedAtMs: null,
+    finishedAtMs: null,
+    updatedAtMs: null,
+    runAfterMs: null,
+    dedupeKey: null,
+    ...patch,
+  }) as Ticket;
 
 const RUN: BacktestRunRecord = {
   id: 'run-1',
@@ -91,7 +97,7 @@ describe('backtestState', () => {
   });
 
   it('reports a succeeded job as complete with the run config, metrics, equity and trades with net PnL', async () => {
-    const d = deps([ticket({ status: 'succeeded', result: { runId: 'run-1' }, finishedAtMs: 3_100 })], [RUN]);
+    const d = deps([ticket({ status: 'succeeded', result: succeededWith('run-1'), finishedAtMs: 3_100 })], [RUN]);
     expect(await backtestState('job-1', d)).toEqual({
       id: 'job-1',
       status: 'complete',

@@ -7,7 +7,8 @@
 import { NotFoundError, ValidationError } from '../core/errors';
 import type { BacktestRunRecord, BacktestRunRepository, CandleRepository, EquityPoint, JournalRepository } from '../core/ports';
 import type { VetoModel } from '../decision/veto-model';
-import { JobKind, type JobQueue, type Ticket } from '../orchestrator/job-queue';
+import { JobKind } from '../jobs/definitions';
+import type { JobQueue, TicketOf } from '../orchestrator/job-queue';
 import { resolveBacktest } from './run-backtest';
 
 /** What queuing and reporting backtests needs: candle, run and journal storage, the job queue, the active veto model. */
@@ -117,7 +118,7 @@ async function stateOfRun(id: string, run: BacktestRunRecord, request: Record<st
   return { id, status: 'running', request, progress: 0, progressMessage: null, startedAtMs: run.startedAtMs };
 }
 
-function stateOfTicket(ticket: Ticket): BacktestState | { completedRunId: string } {
+function stateOfTicket(ticket: TicketOf<'backtest'>): BacktestState | { completedRunId: string } {
   const base = { id: ticket.id, request: ticket.params };
   switch (ticket.status) {
     case 'queued':
@@ -129,8 +130,8 @@ function stateOfTicket(ticket: Ticket): BacktestState | { completedRunId: string
     case 'failed':
       return { ...base, status: 'failed', reason: ticket.error ?? 'failed', runId: null, finishedAtMs: ticket.finishedAtMs };
     case 'succeeded': {
-      const runId = (ticket.result as { runId?: unknown } | null)?.runId;
-      if (typeof runId !== 'string') return { ...base, status: 'failed', reason: 'the job succeeded without recording a run', runId: null, finishedAtMs: ticket.finishedAtMs };
+      const runId = ticket.result?.runId;
+      if (runId === undefined) return { ...base, status: 'failed', reason: 'the job succeeded without recording a run', runId: null, finishedAtMs: ticket.finishedAtMs };
       return { completedRunId: runId };
     }
   }

@@ -238,6 +238,15 @@ export interface BacktestResult {
   stats: Record<string, number>;
 }
 
+/**
+ * What a completed run stores as its metrics: the return and trade metrics, the final equity and
+ * the loop's counters. Read back from JSON, a metric that was not finite is null.
+ */
+export type BacktestRunMetrics = ReturnMetrics & TradeMetrics & { finalEquity: number; stats: Record<string, number> };
+
+/** The numeric metrics of a run, by name (what tables and comparisons show). */
+export type BacktestRunMetricName = { [K in keyof BacktestRunMetrics]: BacktestRunMetrics[K] extends number ? K : never }[keyof BacktestRunMetrics];
+
 export interface BacktestDeps {
   candles: CandleRepository;
   journal: JournalRepository;
@@ -295,7 +304,7 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
   try {
     const result = await simulate(spec, columns, runId, deps, options);
     await deps.runs.complete(runId, {
-      metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats },
+      metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats } satisfies BacktestRunMetrics,
       equity: result.equity,
       tradeCount: result.trades.length,
       decisionCount: result.stats.decisions,

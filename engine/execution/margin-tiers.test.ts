@@ -147,3 +147,75 @@ describe('validateMarginTiers and parseBinanceBrackets', () => {
     });
   }
 });
+
+/**
+ * The liquidation price found independently: bisection on "margin balance − maintenance margin"
+ * as a function of the mark price, reading the tier table row by row (no per-tier formula).
+ */
+function bisectLiquidationPrice(tiers: readonly MarginTier[], side: 1 | -1, size: number, entryPrice: number, walletBalance: number): number {
+  const maintenance = (notional: number) => {
+    const tier = tiers.find((t) => notional <= t.notionalCap) ?? tiers[tiers.length - 1];
+    return notional * tier.maintMarginRatio - tier.cum;
+  };
+  const surplus = (price: number) => walletBalance + side * size * (price - entryPrice) - maintenance(size * price);
+  let lo = 0;
+  let hi = 10 * entryPrice;
+  for (let k = 0; k < 200; k++) {
+    const mid = (lo + hi) / 2;
+    // long: surplus rises with price (liquidated below LP); short: it falls (liquidated above LP)
+    if (surplus(mid) > 0 === side > 0) hi = mid;
+    else lo = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+if (hasData) {
+  describe('liquidationPrice across several tiers (shared brackets.json)', () => {
+    const btc = () => parseBinanceBrackets(JSON.parse(fs.readFileSync(path.join(dataDir, 'brackets.json'), 'utf8'))).get('BTCUSDT')!;
+
+    it('puts a 190 BTC long at 60,000 on a 10,801,500 wallet (about 1x) at 3,165.58, in tier 3', () => {
+      const tiers = btc();
+      // Entry notional 11,400,000 is tier 4 (MMR 0.01, cum 11,450): its formula gives
+      // (10,801,500 + 11,450 - 11,400,000) / (190*0.01 - 190) = 3,120.95, whose notional 592,980 is tier 2;
+      // tier 2 gives (10,801,500 + 50 - 11,400,000) / (190*0.005 - 190) = 3,165.52, notional 601,449 -> tier 3;
+      // tier 3 (MMR 0.0065, cum 950): (10,801,500 + 950 - 11,400,000) / (190*0.0065 - 190) = 597,550 / 188.765
+      // = 3,165.5762, notional 601,459 inside tier 3 (600,000..3,000,000): the consistent answer.
+      expect(tiers[2]).toMatchObject({ notionalFloor: 600_000, notionalCap: 3_000_000, maintMarginRatio: 0.0065, cum: 950 });
+      const expected = bisectLiquidationPrice(tiers, 1, 190, 60_000, 10_801_500);
+      expect(expected.toFixed(2)).toBe('3165.58');
+      const lp = liquidationPrice({ side: 1, size: 190, entryPrice: 60_000, walletBalance: 10_801_500 }, tiers);
+      expect(lp).toBeCloseTo(597_550 / 188.765, 9);
+      expect(Math.abs(lp - expected)).toBeLessThan(1e-6);
+    });
+
+    it('finds a 400 BTC long entered in tier 5 liquidating two tiers lower, in tier 3', () => {
+      const tiers = btc();
+      // Entry notional 24,000,000: tier 5 (MMR 0.02, cum 131,450) gives
+      // (23,300,000 + 131,450 - 24,000,000) / (400*0.02 - 400) = 568,550 / 392 = 1,450.38 (notional 580,153: tier 2);
+      // tier 2 gives (700,000 - 50) / 398 = 1,758.67 (notional 703,467: tier 3);
+      // tier 3 gives (700,000 - 950) / (400 - 2.6) = 699,050 / 397.4 = 1,759.0589, notional 703,624 in tier 3.
+      const expected = bisectLiquidationPrice(tiers, 1, 400, 60_000, 23_300_000);
+      expect(expected.toFixed(4)).toBe('1759.0589');
+      const lp = liquidationPrice({ side: 1, size: 400, entryPrice: 60_000, walletBalance: 23_300_000 }, tiers);
+      expect(lp).toBeCloseTo(699_050 / 397.4, 9);
+      expect(Math.abs(lp - expected)).toBeLessThan(1e-6);
+    });
+
+    it('puts a 10 BTC short at 60,000 on a 500,000 wallet in tier 3 above the entry tier 2', () => {
+      const tiers = btc();
+      // Entry notional 600,000 is tier 2; tier 3 gives (500,000 + 950 + 600,000) / (10*0.0065 + 10)
+      // = 1,100,950 / 10.065 = 109,384.004, notional 1,093,840 inside tier 3.
+      const expected = bisectLiquidationPrice(tiers, -1, 10, 60_000, 500_000);
+      const lp = liquidationPrice({ side: -1, size: 10, entryPrice: 60_000, walletBalance: 500_000 }, tiers);
+      expect(lp).toBeCloseTo(1_100_950 / 10.065, 8);
+      expect(Math.abs(lp - expected)).toBeLessThan(1e-6);
+    });
+  });
+} else {
+  describe('liquidationPrice across several tiers (shared brackets.json)', () => {
+    it('is skipped because the shared data folder is absent', () => {
+      console.log(`shared data not found at ${dataDir}: multi-tier liquidation suite not run`);
+      expect(hasData).toBe(false);
+    });
+  });
+}

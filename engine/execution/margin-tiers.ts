@@ -142,8 +142,6 @@ export interface LiquidationInput {
   otherMaintenanceMargin?: number;
   /** UPNL1: unrealised PnL of the other positions in the same cross wallet (0 in isolated). */
   otherUnrealizedPnl?: number;
-  /** Mark price used to pick the tier (notional = size × mark); defaults to the entry price. */
-  markPrice?: number;
 }
 
 /**
@@ -158,18 +156,21 @@ export function liquidationPrice(input: LiquidationInput, tiers: readonly Margin
     input.walletBalance,
     input.otherMaintenanceMargin ?? 0,
     input.otherUnrealizedPnl ?? 0,
-    input.markPrice ?? input.entryPrice,
     tiers,
   );
 }
 
 /**
  * Liquidation price (quote currency) per Binance's one-way formula
- * `LP = (WB − TMM1 + UPNL1 + cumB − Side × Size × EP) / (Size × MMR − Side × Size)`.
- * The tier is chosen by the notional at `markPrice`; the tier at notional `Size × LP` is then
- * re-checked and, if it differs, LP is recomputed with that tier (kept only if the recomputed LP
- * lies in that tier, otherwise the first answer stands). Notionals above the last cap use the last tier.
- * Returns NaN when there is no liquidation price (size 0, or a result <= 0). Allocation-free.
+ * `LP = (WB − TMM1 + UPNL1 + cumB − Side × Size × EP) / (Size × MMR − Side × Size)`,
+ * where MMR and cumB are those of the tier holding the notional `Size × LP` at liquidation.
+ *
+ * The margin balance minus maintenance margin, as a function of the mark price, changes strictly
+ * monotonically (its slope is `Size × (Side − MMR)` within a tier, MMR < 1, and maintenance margin is
+ * continuous across tiers), so at most one price solves it. Each tier's formula is solved and the
+ * answer whose notional lies inside that same tier is returned, however many tiers it is away from
+ * the tier at entry. Notionals above the last cap use the last tier.
+ * Returns NaN when there is no liquidation price (size 0, or no positive solution). Allocation-free.
  */
 export function liquidationPriceOf(
   side: number,
@@ -178,23 +179,21 @@ export function liquidationPriceOf(
   walletBalance: number,
   otherMaintenanceMargin: number,
   otherUnrealizedPnl: number,
-  markPrice: number,
   tiers: readonly MarginTier[],
 ): number {
   if (!(size > 0)) return NaN;
-  let i = findMarginTierIndex(tiers, size * markPrice);
-  if (i < 0) i = tiers.length - 1;
   const base = walletBalance - otherMaintenanceMargin + otherUnrealizedPnl - side * size * entryPrice;
-  let lp = (base + tiers[i].cum) / (size * tiers[i].maintMarginRatio - side * size);
-  if (lp > 0) {
-    let j = findMarginTierIndex(tiers, size * lp);
-    if (j < 0) j = tiers.length - 1;
-    if (j !== i) {
-      const again = (base + tiers[j].cum) / (size * tiers[j].maintMarginRatio - side * size);
-      let k = findMarginTierIndex(tiers, size * again);
-      if (k < 0) k = tiers.length - 1;
-      if (k === j) lp = again;
-    }
+  const last = tiers.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const tier = tiers[i];
+    const lp = (base + tier.cum) / (size * tier.maintMarginRatio - side * size);
+    if (!(lp > 0) || !Number.isFinite(lp)) continue;
+    const notional = size * lp;
+    // A relative slack absorbs rounding at a tier edge, where both neighbours give the same price.
+    const slack = 1e-12 * Math.max(1, notional);
+    const aboveFloor = i === 0 || notional > tier.notionalFloor - slack;
+    const belowCap = i === last || notional <= tier.notionalCap + slack;
+    if (aboveFloor && belowCap) return lp;
   }
-  return lp > 0 && Number.isFinite(lp) ? lp : NaN;
+  return NaN;
 }

@@ -246,6 +246,27 @@ describe('futures liquidation', () => {
     // LP = (10000 - 124 - 1000 + 50 - 120000) / (2*0.005 - 2) = 111,074 / 1.99
     expect((await ex.fetchPosition('BTCUSDT'))!.liquidationPrice).toBeCloseTo(111_074 / 1.99, 6);
   });
+  it('liquidates a 190 BTC cross long at about 1x when a wick reaches 3,165.58, the price of its tier at liquidation', async () => {
+    const { ex, order, liquidations, trades } = setup({ marginMode: 'cross', leverage: 2, initialBalance: 10_801_500 });
+    ex.onCandle('BTCUSDT', H, 60_000, 60_000, 60_000, 60_000, 1_000);
+    expect((await order('BTCUSDT', 'buy', 'market', 190)).status).toBe('filled'); // notional 11,400,000: tier 4
+    // Tier 3 (MMR 0.0065, cum 950) holds the liquidation notional:
+    // LP = (10,801,500 + 950 - 190*60,000) / (190*0.0065 - 190) = 597,550 / 188.765 = 3,165.5762 (notional 601,459).
+    // Tier 4's formula alone would give (10,801,500 + 11,450 - 11,400,000) / (1.9 - 190) = 3,120.95.
+    const lp = 597_550 / 188.765;
+    expect((await ex.fetchPosition('BTCUSDT'))!.liquidationPrice).toBeCloseTo(lp, 6);
+    ex.onCandle('BTCUSDT', 2 * H, 60_000, 60_000, 3_170, 59_000, 1_000); // low above LP: survives
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(190);
+    ex.onCandle('BTCUSDT', 3 * H, 59_000, 59_000, 3_140, 58_000, 1_000); // wick between 3,120.95 and 3,165.58
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(0);
+    expect(liquidations).toHaveLength(1);
+    expect(liquidations[0].price).toBeCloseTo(lp, 6);
+    // realised = 190 * (LP - 60,000) = -10,798,540.52; the wallet keeps the maintenance margin at LP,
+    // 190 * LP * 0.0065 - 950 = 2,959.48
+    expect(liquidations[0].realizedPnl).toBeCloseTo(190 * (lp - 60_000), 4);
+    expect(ex.walletBalance()).toBeCloseTo(190 * lp * 0.0065 - 950, 4);
+    expect(trades[0]).toMatchObject({ side: 'long', exitReason: 'liquidation', exitTimeMs: 3 * H });
+  });
 });
 
 describe('funding', () => {

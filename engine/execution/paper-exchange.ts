@@ -593,9 +593,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       return;
     }
     const size = Math.abs(st.amountSigned);
-    const mark = st.markPrice === st.markPrice ? st.markPrice : st.entryPrice;
     if (!cross) {
-      st.liquidationPrice = liquidationPriceOf(Math.sign(st.amountSigned), size, st.entryPrice, st.margin, 0, 0, mark, st.tiers);
+      st.liquidationPrice = liquidationPriceOf(Math.sign(st.amountSigned), size, st.entryPrice, st.margin, 0, 0, st.tiers);
       return;
     }
     let otherMm = 0;
@@ -606,7 +605,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       otherMm += maintenanceMargin(o.tiers, Math.abs(o.amountSigned) * o.markPrice);
       otherUpnl += o.unrealizedPnl;
     }
-    st.liquidationPrice = liquidationPriceOf(Math.sign(st.amountSigned), size, st.entryPrice, wallet, otherMm, otherUpnl, mark, st.tiers);
+    st.liquidationPrice = liquidationPriceOf(Math.sign(st.amountSigned), size, st.entryPrice, wallet, otherMm, otherUpnl, st.tiers);
   }
 
   /**

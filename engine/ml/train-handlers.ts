@@ -151,98 +151,105 @@ async function loadJournal(journal: JournalRepository, runId: string, symbol: st
 }
 
 /**
- * Builds the four training handlers, keyed by job kind.
- * Each throws ValidationError for bad params or too little data (nothing stored), and the abort
+ * Trains one model kind from validated params (`resolveTrainParams` runs again here, so a direct
+ * call is checked too), stores it and deploys it when `activate` is true.
+ * Throws ValidationError for bad params or too little data (nothing stored), and the abort
  * reason when `ctx.signal` aborts (nothing stored).
+ */
+export async function runTrainingJob(kind: ModelKind, input: unknown, ctx: TrainJobContext, deps: TrainHandlerDeps): Promise<TrainResult> {
+  const p = resolveTrainParams(input, kind);
+  const market = { exchange: p.exchange, symbol: p.symbol, timeframe: p.timeframe };
+  await ctx.reportProgress(0, `loading ${p.exchange} ${p.symbol} ${p.timeframe} candles`);
+  const candles = await deps.candles.loadCandles(market, p.fromMs, p.toMs);
+  ctx.signal.throwIfAborted();
+  if (candles.length === 0) {
+    throw new ValidationError('from', p.from, `no ${p.exchange} ${p.symbol} ${p.timeframe} candles between ${new Date(p.fromMs).toISOString()} and ${new Date(p.toMs).toISOString()}; import them first`);
+  }
+  const options = { timeframe: p.timeframe, horizon: p.horizon };
+  let dataset: Dataset;
+  let journalReport: JournalDatasetReport | undefined;
+  if (kind === ModelKind.IntentVeto && p.runId !== undefined) {
+    if (!deps.journal) throw new ValidationError('runId', p.runId, 'this job runner has no journal to read entries from');
+    const { decisions, trades } = await loadJournal(deps.journal, p.runId, p.symbol);
+    ({ dataset, report: journalReport } = buildIntentDatasetFromJournal(candles, decisions, trades, options));
+  } else if (kind === ModelKind.IntentVeto) dataset = buildIntentDataset(candles, options);
+  else if (kind === ModelKind.Regime) dataset = buildRegimeDataset(candles, options);
+  else if (kind === ModelKind.Volatility) dataset = buildVolatilityDataset(candles, options);
+  else dataset = buildStopDistanceDataset(candles, options);
+  await ctx.reportProgress(0.1, `${dataset.rows} labelled rows from ${candles.length} candles; walk-forward over ${p.folds} folds`);
+
+  const trained = await trainModel(kind, dataset, {
+    folds: p.folds,
+    seed: p.seed,
+    signal: ctx.signal,
+    onFold: (done, total) => ctx.reportProgress(0.1 + (0.7 * done) / total, `fold ${done}/${total} validated`),
+  });
+  ctx.signal.throwIfAborted();
+  await ctx.reportProgress(0.85, 'exporting ONNX');
+  const bytes = exportOnnx(trained.model, { kind });
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  let trainingToMs = dataset.timeMs[0];
+  for (const end of dataset.labelEndMs) if (end > trainingToMs) trainingToMs = end;
+  const metrics = Object.fromEntries(Object.entries(trained.metrics).filter(([, v]) => Number.isFinite(v)));
+  const record: ModelRecord = await deps.repository.create(
+    {
+      id: deps.newId(),
+      kind,
+      sha256,
+      featureNames: [...trained.model.featureNames],
+      trainingFromMs: dataset.timeMs[0],
+      trainingToMs,
+      metrics,
+      params: {
+        exchange: p.exchange,
+        symbol: p.symbol,
+        timeframe: p.timeframe,
+        fromMs: p.fromMs,
+        toMs: p.toMs,
+        horizon: p.horizon,
+        folds: p.folds,
+        seed: p.seed,
+        source: p.runId === undefined ? 'candles' : 'journal',
+        ...(p.runId === undefined ? {} : { runId: p.runId, journal: journalReport }),
+        modelType: trained.model.type,
+        output: onnxOutputName(trained.model.type),
+        ...(kind === ModelKind.IntentVeto ? { labels: DEFAULT_INTENT_LABELS } : {}),
+        ...(kind === ModelKind.Regime ? { classes: REGIME_CLASS_NAMES, regimeThreshold: DEFAULT_REGIME_THRESHOLD } : {}),
+        walkForward: trained.folds,
+      },
+      ticketId: ctx.ticketId,
+    },
+    (assigned) => deps.store.write(assigned.file, bytes),
+  );
+  await ctx.reportProgress(0.95, `stored ${kind} v${record.version}`);
+  ctx.logger.info({ model: `${kind}@v${record.version}`, metrics, ticketId: ctx.ticketId }, 'model trained');
+  let activated = false;
+  if (p.activate) {
+    await deps.registry.deploy(kind, record.version);
+    activated = true;
+  }
+  await ctx.reportProgress(1, activated ? `deployed ${kind} v${record.version}` : `trained ${kind} v${record.version}`);
+  return {
+    kind,
+    version: record.version,
+    file: record.file,
+    sha256,
+    rows: dataset.rows,
+    metrics,
+    folds: trained.folds,
+    activated,
+    ...(journalReport ? { journal: journalReport } : {}),
+  };
+}
+
+/**
+ * Builds the four training handlers, keyed by job kind (see `runTrainingJob`).
  */
 export function createTrainHandlers(deps: TrainHandlerDeps): Record<TrainJobKind, TrainHandler> {
   const handler =
     (kind: ModelKind): TrainHandler =>
-    async (input, ctx) => {
-      const p = resolveTrainParams(input, kind);
-      const market = { exchange: p.exchange, symbol: p.symbol, timeframe: p.timeframe };
-      await ctx.reportProgress(0, `loading ${p.exchange} ${p.symbol} ${p.timeframe} candles`);
-      const candles = await deps.candles.loadCandles(market, p.fromMs, p.toMs);
-      ctx.signal.throwIfAborted();
-      if (candles.length === 0) {
-        throw new ValidationError('from', p.from, `no ${p.exchange} ${p.symbol} ${p.timeframe} candles between ${new Date(p.fromMs).toISOString()} and ${new Date(p.toMs).toISOString()}; import them first`);
-      }
-      const options = { timeframe: p.timeframe, horizon: p.horizon };
-      let dataset: Dataset;
-      let journalReport: JournalDatasetReport | undefined;
-      if (kind === ModelKind.IntentVeto && p.runId !== undefined) {
-        if (!deps.journal) throw new ValidationError('runId', p.runId, 'this job runner has no journal to read entries from');
-        const { decisions, trades } = await loadJournal(deps.journal, p.runId, p.symbol);
-        ({ dataset, report: journalReport } = buildIntentDatasetFromJournal(candles, decisions, trades, options));
-      } else if (kind === ModelKind.IntentVeto) dataset = buildIntentDataset(candles, options);
-      else if (kind === ModelKind.Regime) dataset = buildRegimeDataset(candles, options);
-      else if (kind === ModelKind.Volatility) dataset = buildVolatilityDataset(candles, options);
-      else dataset = buildStopDistanceDataset(candles, options);
-      await ctx.reportProgress(0.1, `${dataset.rows} labelled rows from ${candles.length} candles; walk-forward over ${p.folds} folds`);
-
-      const trained = await trainModel(kind, dataset, {
-        folds: p.folds,
-        seed: p.seed,
-        signal: ctx.signal,
-        onFold: (done, total) => ctx.reportProgress(0.1 + (0.7 * done) / total, `fold ${done}/${total} validated`),
-      });
-      ctx.signal.throwIfAborted();
-      await ctx.reportProgress(0.85, 'exporting ONNX');
-      const bytes = exportOnnx(trained.model, { kind });
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      let trainingToMs = dataset.timeMs[0];
-      for (const end of dataset.labelEndMs) if (end > trainingToMs) trainingToMs = end;
-      const metrics = Object.fromEntries(Object.entries(trained.metrics).filter(([, v]) => Number.isFinite(v)));
-      const record: ModelRecord = await deps.repository.create(
-        {
-          id: deps.newId(),
-          kind,
-          sha256,
-          featureNames: [...trained.model.featureNames],
-          trainingFromMs: dataset.timeMs[0],
-          trainingToMs,
-          metrics,
-          params: {
-            exchange: p.exchange,
-            symbol: p.symbol,
-            timeframe: p.timeframe,
-            fromMs: p.fromMs,
-            toMs: p.toMs,
-            horizon: p.horizon,
-            folds: p.folds,
-            seed: p.seed,
-            source: p.runId === undefined ? 'candles' : 'journal',
-            ...(p.runId === undefined ? {} : { runId: p.runId, journal: journalReport }),
-            modelType: trained.model.type,
-            output: onnxOutputName(trained.model.type),
-            ...(kind === ModelKind.IntentVeto ? { labels: DEFAULT_INTENT_LABELS } : {}),
-            ...(kind === ModelKind.Regime ? { classes: REGIME_CLASS_NAMES, regimeThreshold: DEFAULT_REGIME_THRESHOLD } : {}),
-            walkForward: trained.folds,
-          },
-          ticketId: ctx.ticketId,
-        },
-        (assigned) => deps.store.write(assigned.file, bytes),
-      );
-      await ctx.reportProgress(0.95, `stored ${kind} v${record.version}`);
-      ctx.logger.info({ model: `${kind}@v${record.version}`, metrics, ticketId: ctx.ticketId }, 'model trained');
-      let activated = false;
-      if (p.activate) {
-        await deps.registry.deploy(kind, record.version);
-        activated = true;
-      }
-      await ctx.reportProgress(1, activated ? `deployed ${kind} v${record.version}` : `trained ${kind} v${record.version}`);
-      return {
-        kind,
-        version: record.version,
-        file: record.file,
-        sha256,
-        rows: dataset.rows,
-        metrics,
-        folds: trained.folds,
-        activated,
-        ...(journalReport ? { journal: journalReport } : {}),
-      };
-    };
+    (input, ctx) =>
+      runTrainingJob(kind, input, ctx, deps);
   return {
     [TrainJobKind.IntentVeto]: handler(ModelKind.IntentVeto),
     [TrainJobKind.Regime]: handler(ModelKind.Regime),

@@ -3,6 +3,7 @@ import { createManualClock, silentLogger } from '../core/clock';
 import { ValidationError } from '../core/errors';
 import { createInMemoryTicketRepository } from '../testing/in-memory-job-repositories';
 import { createInProcessJobRunner, type InProcessJobRunnerConfig } from './in-process-runner';
+import { JOB_DEFINITIONS } from '../jobs/definitions';
 import { createJobQueue, JobInterruptedError, NonRetryableJobError, RetryableJobError, type JobHandlers } from './job-queue';
 
 const T0 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
@@ -34,7 +35,7 @@ function setup(handlers: JobHandlers, overrides: Partial<InProcessJobRunnerConfi
   let n = 0;
   const queue = createJobQueue(
     { defaultMaxAttempts: 3 },
-    { tickets, clock, newId: () => `t${++n}`, dispatcher: runner, handlers, logger: silentLogger },
+    { tickets, clock, newId: () => `t${++n}`, dispatcher: runner, definitions: JOB_DEFINITIONS, handlers, logger: silentLogger },
   );
   return { clock, tickets, runner, queue };
 }

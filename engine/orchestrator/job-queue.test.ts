@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock, silentLogger } from '../core/clock';
 import { ValidationError } from '../core/errors';
 import { createInMemoryTicketRepository } from '../testing/in-memory-job-repositories';
+import { JOB_DEFINITIONS } from '../jobs/definitions';
 import { backoffDelayMs, createJobQueue, validateJobRequest, type JobDispatcher, type JobHandlers } from './job-queue';
 
 const T0 = 1_704_067_200_000;
@@ -24,6 +25,7 @@ function setup(dispatch: JobDispatcher['dispatch'] = () => undefined, handlers: 
           return dispatch(t);
         },
       },
+      definitions: JOB_DEFINITIONS,
       handlers,
       logger: silentLogger,
     },
@@ -65,7 +67,25 @@ describe('job queue', () => {
       finishedAtMs: null,
       updatedAtMs: T0,
       runAfterMs: null,
+      dedupeKey: null,
     });
+  });
+
+  it('enqueues a keyed request once: a repeat returns the first ticket id and dispatches nothing', async () => {
+    const { tickets, queue, dispatched } = setup();
+    const key = 'rollover@2024-01-01T00:05:00.000Z';
+    expect(await queue.enqueue({ kind: 'rollover', params: { retentionDays: 30 }, dedupeKey: key })).toBe('ticket-1');
+    expect(await queue.enqueue({ kind: 'rollover', params: { retentionDays: 30 }, dedupeKey: key })).toBe('ticket-1');
+    expect(dispatched).toEqual(['ticket-1']);
+    expect([...tickets.rows.values()].map((t) => t.dedupeKey)).toEqual([key]);
+  });
+
+  it('refuses an empty dedupe key naming the field', async () => {
+    const { tickets, queue } = setup();
+    const error = await queue.enqueue({ kind: 'rollover', params: { retentionDays: 30 }, dedupeKey: '' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe('dedupeKey');
+    expect(tickets.rows.size).toBe(0);
   });
 
   it.each([
@@ -92,7 +112,7 @@ describe('job queue', () => {
       validateJobRequest({
         kind: 'backtest',
         params: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', from: '2024-01-01', to: '2024-02-01', strategies: ['moon-shot'] },
-      }),
+      }, JOB_DEFINITIONS),
     );
     expect(error.field).toBe('params.strategies');
     expect(error.message).toMatch(/^field "params\.strategies" was "moon-shot": strategy "moon-shot" is not known/);
@@ -100,7 +120,8 @@ describe('job queue', () => {
 
   it('refuses a kind that has no registered handler before writing anything', async () => {
     const { tickets, queue } = setup(undefined, { rollover: noop });
-    const error = await queue.enqueue({ kind: 'train-regime', params: {} }).catch((e: unknown) => e);
+    const params = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', from: '2024-01-01', to: '2024-07-01' };
+    const error = await queue.enqueue({ kind: 'train-regime', params }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as Error).message).toBe('field "kind" was "train-regime": no handler is registered for job kind "train-regime"');
     expect(tickets.rows.size).toBe(0);

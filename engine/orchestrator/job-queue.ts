@@ -1,30 +1,29 @@
 /**
  * The job queue: one `JobQueue` port in front of every background job. A job request becomes a
  * ticket row (status in the database), then a runner executes it: the in-process runner by default
- * (`in-process-runner.ts`) or Inngest (durable, `inngest/`). Both runners call the same
- * `JobHandler` functions through `runJobAttempt` (`run-job-attempt.ts`), so a job behaves the same
- * whichever runner executes it.
+ * (`in-process-runner.ts`) or Inngest (durable, `inngest/`). Each kind is defined once in
+ * `engine/jobs/definitions.ts` (params schema, checks, schedule, body); the queue validates with
+ * those definitions and both runners call the bodies bound from them through `runJobAttempt`
+ * (`run-job-attempt.ts`), so a job behaves the same whichever runner executes it.
  *
  * The `TicketRepository` port lives here rather than in `engine/core/ports.ts` because only the
  * orchestrator uses it; `db/repositories/ticket-repository.ts` implements it.
  */
-import { z } from 'zod';
-import { EngineError, NotFoundError, ValidationError } from '../core/errors';
+import { NotFoundError, ValidationError } from '../core/errors';
 import type { Clock, Logger, Page } from '../core/ports';
-import { backtestRequestSchema, resolveBacktest } from '../backtest/run-backtest';
+import type { JobDefinition } from '../jobs/job-definition';
+import type { JobHandlers, JobKind, JobResultOf } from '../jobs/definitions';
 
-/** Every kind of background job. The `train-*` handlers are registered by the ML module. */
-export const JobKind = {
-  Backtest: 'backtest',
-  TrainIntentVeto: 'train-intent-veto',
-  TrainRegime: 'train-regime',
-  TrainVolatility: 'train-volatility',
-  TrainStopDistance: 'train-stop-distance',
-  DailySnapshot: 'daily-snapshot',
-  Rollover: 'rollover',
-} as const;
-export type JobKind = (typeof JobKind)[keyof typeof JobKind];
-export const JOB_KINDS = Object.values(JobKind) as readonly JobKind[];
+export type { JobKind, JobHandlers } from '../jobs/definitions';
+export {
+  isRetryableJobFailure,
+  JobCancelledError,
+  JobInterruptedError,
+  NonRetryableJobError,
+  RetryableJobError,
+  type JobContext,
+  type JobHandler,
+} from '../jobs/job-context';
 
 /**
  * Ticket lifecycle: `queued` -> `running` -> one of `succeeded` | `failed` | `cancelled`.
@@ -44,10 +43,9 @@ export const TICKET_STATUSES = Object.values(TicketStatus) as readonly TicketSta
 export const TicketRunner = { InProcess: 'in-process', Inngest: 'inngest' } as const;
 export type TicketRunner = (typeof TicketRunner)[keyof typeof TicketRunner];
 
-/** A job ticket as stored. Times are epoch ms from the engine clock; `progress` is 0..1. */
-export interface Ticket {
+/** What every ticket has, whatever its kind. Times are epoch ms from the engine clock; `progress` is 0..1. */
+export interface TicketFields {
   id: string;
-  kind: JobKind;
   params: Record<string, unknown>;
   status: TicketStatus;
   /** Attempts started so far (incremented when a runner claims the ticket). */
@@ -56,8 +54,6 @@ export interface Ticket {
   maxAttempts: number;
   progress: number;
   progressMessage: string | null;
-  /** JSON result of a succeeded job. */
-  result: unknown;
   /** Message of the last failure (kept while a retry is queued). */
   error: string | null;
   runner: TicketRunner;
@@ -68,7 +64,15 @@ export interface Ticket {
   updatedAtMs: number | null;
   /** Earliest time a queued ticket may be claimed (backoff); null = at once. */
   runAfterMs: number | null;
+  /** Unique among tickets when set: a scheduled occurrence's `<kind>@<ISO time>`. */
+  dedupeKey: string | null;
 }
+
+/** A ticket of kind `K`: `result` is that kind's result once it succeeded, else null. */
+export type TicketOf<K extends JobKind> = TicketFields & { kind: K; result: JobResultOf<K> | null };
+
+/** A job ticket as stored, discriminated by `kind`: checking the kind types the result. */
+export type Ticket = { [K in JobKind]: TicketOf<K> }[JobKind];
 
 /** What creating a ticket needs; it starts `queued` with 0 attempts and progress 0. */
 export interface NewTicket {
@@ -78,6 +82,8 @@ export interface NewTicket {
   maxAttempts: number;
   runner: TicketRunner;
   createdAtMs: number;
+  /** When set, no other ticket may carry the same key (see `createOnce`). */
+  dedupeKey?: string;
 }
 
 /** A page request for tickets: newest first, keyset-paginated; `limit` 1..1000 (default 100). */
@@ -102,6 +108,12 @@ export interface RecoveredTickets {
 export interface TicketRepository {
   /** Inserts a queued ticket. Throws RepositoryError when the id exists. */
   create(ticket: NewTicket): Promise<Ticket>;
+  /**
+   * Inserts the ticket unless one with the same `dedupeKey` exists (atomic: a unique index in
+   * PostgreSQL, so concurrent callers in several processes create exactly one).
+   * @returns the new ticket with `created: true`, or the existing one with `created: false`.
+   */
+  createOnce(ticket: NewTicket & { dedupeKey: string }): Promise<{ ticket: Ticket; created: boolean }>;
   get(id: string): Promise<Ticket | null>;
   /** Newest first (created time, then id). Throws ValidationError for a bad cursor. */
   list(query: TicketQuery): Promise<Page<Ticket>>;
@@ -152,6 +164,11 @@ export interface JobRequest {
   params?: unknown;
   /** Attempts allowed (1..20, default 3). */
   maxAttempts?: number;
+  /**
+   * Enqueue at most once per key: a request whose key a ticket already carries writes nothing and
+   * returns that ticket's id (the scheduler keys each occurrence `<kind>@<ISO time>`).
+   */
+  dedupeKey?: string;
 }
 
 /** The one entry point for background work. */
@@ -169,72 +186,6 @@ export interface JobQueue {
   cancel(ticketId: string): Promise<Ticket>;
   get(ticketId: string): Promise<Ticket | null>;
   list(query: TicketQuery): Promise<Page<Ticket>>;
-}
-
-/** What a job body gets besides its params. */
-export interface JobContext {
-  ticketId: string;
-  /** 1 on the first attempt. */
-  attempt: number;
-  /**
-   * Records progress (0..1, clamped) with a short message.
-   * @throws JobCancelledError when a cancel was requested (let it propagate: the ticket becomes `cancelled`).
-   */
-  reportProgress(progress: number, message?: string): Promise<void>;
-  /** Aborted when the job is cancelled or the runner stops; long bodies should check it. */
-  signal: AbortSignal;
-  logger: Logger;
-}
-
-/** A job body: an engine function. Its JSON-serialisable return value is the ticket's result. */
-export type JobHandler<P = Record<string, unknown>> = (params: P, ctx: JobContext) => Promise<unknown>;
-
-/** The registered job bodies by kind; the composition root assembles it (ML adds the `train-*` ones). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type JobHandlers = Partial<Record<JobKind, JobHandler<any>>>;
-
-/** Params schema per kind, applied by `enqueue` before the ticket is written. */
-export type JobParamsSchemas = Record<JobKind, z.ZodType<Record<string, unknown>>>;
-
-/** Error a job body throws for a transient failure: retried with backoff until `maxAttempts`. */
-export class RetryableJobError extends EngineError {
-  readonly retryable = true;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('job_retryable', message, options);
-  }
-}
-
-/** Error a job body throws for a permanent failure: the ticket fails at once. */
-export class NonRetryableJobError extends EngineError {
-  readonly retryable = false;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('job_non_retryable', message, options);
-  }
-}
-
-/** Thrown by `reportProgress` (and the runner) when a job was cancelled. */
-export class JobCancelledError extends EngineError {
-  readonly ticketId: string;
-  constructor(ticketId: string) {
-    super('job_cancelled', `job "${ticketId}" was cancelled`);
-    this.ticketId = ticketId;
-  }
-}
-
-/** Thrown into a running body when the runner stops; the ticket is left for recovery. */
-export class JobInterruptedError extends EngineError {
-  constructor(ticketId: string) {
-    super('job_interrupted', `job "${ticketId}" was interrupted by a shutdown`);
-  }
-}
-
-/**
- * Whether a failure is worth retrying: errors carrying `retryable: true` (RetryableJobError,
- * or an adapter's own). Everything else, ValidationError and NonRetryableJobError included, is
- * final: a bug or bad input does not heal by itself.
- */
-export function isRetryableJobFailure(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
 }
 
 /** Retry delay settings: `baseMs * 2^(attempt-1)`, at most `capMs`, then +/- `jitterRatio`. */
@@ -259,44 +210,22 @@ export function backoffDelayMs(attempt: number, config: BackoffConfig, random: (
   return Math.max(0, Math.round(raw * factor));
 }
 
-const noExtraKeys = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict();
-
 /**
- * Default params schemas. `train-*` accept any object here; the ML module passes its own schemas
- * to `createJobQueue` (`paramsSchemas`) to validate them strictly.
- */
-export const defaultJobParamsSchemas: JobParamsSchemas = {
-  [JobKind.Backtest]: backtestRequestSchema as unknown as z.ZodType<Record<string, unknown>>,
-  [JobKind.TrainIntentVeto]: z.record(z.string(), z.unknown()),
-  [JobKind.TrainRegime]: z.record(z.string(), z.unknown()),
-  [JobKind.TrainVolatility]: z.record(z.string(), z.unknown()),
-  [JobKind.TrainStopDistance]: z.record(z.string(), z.unknown()),
-  [JobKind.DailySnapshot]: noExtraKeys({
-    /** UTC midnight (epoch ms) of the day to summarise; default: the day containing `now - 1 ms`. */
-    dayStartMs: z.number().int().nonnegative().refine((v) => v % 86_400_000 === 0, 'expected a UTC midnight in epoch ms').optional(),
-  }),
-  [JobKind.Rollover]: noExtraKeys({
-    /** Live decision-log rows older than this many days are deleted. */
-    retentionDays: z.number().int('expected an integer').min(1, 'expected at least 1 day'),
-  }),
-};
-
-/**
- * Validates a job request.
+ * Validates a job request against the definition of its kind: the params schema (parsed and
+ * defaulted), then the definition's own checks, then `maxAttempts`.
  * @returns the kind and the parsed (defaulted) params.
  * @throws ValidationError naming `kind`, `params.<path>` or `maxAttempts` and the bad value.
  */
 export function validateJobRequest(
   job: JobRequest,
-  schemas: JobParamsSchemas = defaultJobParamsSchemas,
+  definitions: readonly JobDefinition[],
 ): { kind: JobKind; params: Record<string, unknown>; maxAttempts: number | undefined } {
   if (typeof job !== 'object' || job === null) throw new ValidationError('job', job, 'expected an object with "kind" and "params"');
-  if (!(JOB_KINDS as readonly string[]).includes(job.kind)) {
-    throw new ValidationError('kind', job.kind, `expected one of ${JOB_KINDS.join(', ')}`);
-  }
-  const kind = job.kind as JobKind;
+  const definition = definitions.find((d) => d.kind === job.kind);
+  if (!definition) throw new ValidationError('kind', job.kind, `expected one of ${definitions.map((d) => d.kind).join(', ')}`);
+  const kind = definition.kind as JobKind;
   const input = job.params ?? {};
-  const parsed = schemas[kind].safeParse(input);
+  const parsed = definition.paramsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
@@ -305,21 +234,22 @@ export function validateJobRequest(
     for (const part of path) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part as string] : undefined;
     throw new ValidationError(['params', ...path.map(String)].join('.'), value, issue.message);
   }
-  if (kind === JobKind.Backtest) {
-    try {
-      resolveBacktest(parsed.data);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      const prefix = `field "${error.field}" was ${JSON.stringify(error.value) ?? String(error.value)}: `;
-      const reason = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-      throw new ValidationError(`params.${error.field}`, error.value, reason);
-    }
+  if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
+    throw new ValidationError('params', input, 'expected a JSON object');
+  }
+  try {
+    definition.check?.(parsed.data);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const prefix = `field "${error.field}" was ${JSON.stringify(error.value) ?? String(error.value)}: `;
+    const reason = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+    throw new ValidationError(`params.${error.field}`, error.value, reason);
   }
   const maxAttempts = job.maxAttempts;
   if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)) {
     throw new ValidationError('maxAttempts', maxAttempts, 'expected an integer from 1 to 20');
   }
-  return { kind, params: parsed.data, maxAttempts };
+  return { kind, params: parsed.data as Record<string, unknown>, maxAttempts };
 }
 
 /**
@@ -336,8 +266,6 @@ export interface JobDispatcher {
 export interface JobQueueConfig {
   /** Attempts for tickets that do not say (default 3). */
   defaultMaxAttempts: number;
-  /** Per-kind params schemas (defaults: `defaultJobParamsSchemas`). */
-  paramsSchemas?: Partial<JobParamsSchemas>;
 }
 
 export interface JobQueueDeps {
@@ -345,6 +273,8 @@ export interface JobQueueDeps {
   clock: Clock;
   newId: () => string;
   dispatcher: JobDispatcher;
+  /** The job kinds (`JOB_DEFINITIONS`): requests are validated against them. */
+  definitions: readonly JobDefinition[];
   /** Kinds with no handler are refused at enqueue. */
   handlers: JobHandlers;
   logger: Logger;
@@ -356,19 +286,31 @@ export interface JobQueueDeps {
  * reason and the error is rethrown, so no ticket waits forever for a runner that never heard of it.
  */
 export function createJobQueue(config: JobQueueConfig, deps: JobQueueDeps): JobQueue {
-  const schemas: JobParamsSchemas = { ...defaultJobParamsSchemas, ...config.paramsSchemas };
   return {
     async enqueue(job) {
-      const { kind, params, maxAttempts } = validateJobRequest(job, schemas);
+      const { kind, params, maxAttempts } = validateJobRequest(job, deps.definitions);
       if (!deps.handlers[kind]) throw new ValidationError('kind', kind, `no handler is registered for job kind "${kind}"`);
-      const ticket = await deps.tickets.create({
+      if (job.dedupeKey !== undefined && (typeof job.dedupeKey !== 'string' || job.dedupeKey.length === 0 || job.dedupeKey.length > 200)) {
+        throw new ValidationError('dedupeKey', job.dedupeKey, 'expected a string of 1 to 200 characters');
+      }
+      const newTicket = {
         id: deps.newId(),
         kind,
         params,
         maxAttempts: maxAttempts ?? config.defaultMaxAttempts,
         runner: deps.dispatcher.runner,
         createdAtMs: deps.clock.nowMs(),
-      });
+      };
+      let ticket: Ticket;
+      if (job.dedupeKey === undefined) ticket = await deps.tickets.create(newTicket);
+      else {
+        const once = await deps.tickets.createOnce({ ...newTicket, dedupeKey: job.dedupeKey });
+        if (!once.created) {
+          deps.logger.info({ ticketId: once.ticket.id, kind, dedupeKey: job.dedupeKey }, 'job already enqueued under this key');
+          return once.ticket.id;
+        }
+        ticket = once.ticket;
+      }
       try {
         await deps.dispatcher.dispatch(ticket);
       } catch (error) {

@@ -9,10 +9,10 @@ import {
   isRetryableJobFailure,
   JobCancelledError,
   JobInterruptedError,
-  JobKind,
   type JobHandler,
   type JobHandlers,
 } from '../orchestrator/job-queue';
+import { JobKind } from '../jobs/definitions';
 import { NotificationKind, type Notifier } from '../notify/notification-event';
 import { bindLogger, type EngineEvents } from './engine-events';
 import { JobRunStatus } from './metrics-sink';

@@ -5,7 +5,7 @@
 import { NotFoundError, ValidationError } from '../core/errors';
 import type { Page } from '../core/ports';
 import type { SnapshotRecord, SnapshotRepository } from '../orchestrator/account-snapshot';
-import { TicketRunner, TicketStatus, type Ticket, type TicketRepository } from '../orchestrator/job-queue';
+import { TicketRunner, TicketStatus, type NewTicket, type Ticket, type TicketFields, type TicketRepository } from '../orchestrator/job-queue';
 
 const encode = (timeMs: number, id: string) => Buffer.from(JSON.stringify([timeMs, id]), 'utf8').toString('base64url');
 
@@ -44,7 +44,7 @@ export interface InMemoryTicketRepository extends TicketRepository {
 export function createInMemoryTicketRepository(): InMemoryTicketRepository {
   const rows = new Map<string, Ticket>();
   const copy = (t: Ticket): Ticket => structuredClone(t);
-  const transition = (id: string, from: TicketStatus[], set: Partial<Ticket>): Ticket => {
+  const transition = (id: string, from: TicketStatus[], set: Partial<TicketFields> & { result?: unknown }): Ticket => {
     const t = rows.get(id);
     if (!t || !from.includes(t.status)) throw new NotFoundError(`ticket "${id}" does not exist or is not ${from.join(' or ')}`);
     Object.assign(t, set);
@@ -54,26 +54,34 @@ export function createInMemoryTicketRepository(): InMemoryTicketRepository {
     Object.assign(t, { status: TicketStatus.Running, attempts: t.attempts + 1, startedAtMs: nowMs, updatedAtMs: nowMs, runAfterMs: null });
     return copy(t);
   };
+  const create = async (ticket: NewTicket): Promise<Ticket> => {
+    if (rows.has(ticket.id)) throw new Error(`ticket "${ticket.id}" exists`);
+    const row: Ticket = {
+      ...structuredClone(ticket),
+      status: TicketStatus.Queued,
+      attempts: 0,
+      progress: 0,
+      progressMessage: null,
+      result: null,
+      error: null,
+      cancelRequested: false,
+      startedAtMs: null,
+      finishedAtMs: null,
+      updatedAtMs: ticket.createdAtMs,
+      runAfterMs: null,
+      dedupeKey: ticket.dedupeKey ?? null,
+    };
+    if (row.dedupeKey !== null && [...rows.values()].some((t) => t.dedupeKey === row.dedupeKey)) throw new Error(`a ticket with dedupe key "${row.dedupeKey}" exists`);
+    rows.set(row.id, row);
+    return copy(row);
+  };
   return {
     rows,
-    async create(ticket) {
-      if (rows.has(ticket.id)) throw new Error(`ticket "${ticket.id}" exists`);
-      const row: Ticket = {
-        ...structuredClone(ticket),
-        status: TicketStatus.Queued,
-        attempts: 0,
-        progress: 0,
-        progressMessage: null,
-        result: null,
-        error: null,
-        cancelRequested: false,
-        startedAtMs: null,
-        finishedAtMs: null,
-        updatedAtMs: ticket.createdAtMs,
-        runAfterMs: null,
-      };
-      rows.set(row.id, row);
-      return copy(row);
+    create,
+    async createOnce(ticket) {
+      const existing = [...rows.values()].find((t) => t.dedupeKey === ticket.dedupeKey);
+      if (existing) return { ticket: copy(existing), created: false };
+      return { ticket: await create(ticket), created: true };
     },
     async get(id) {
       const t = rows.get(id);

@@ -7,9 +7,16 @@
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../../engine/core/errors';
 import type { Page } from '../../engine/core/ports';
-import { JOB_KINDS, TICKET_STATUSES, type JobKind, type JobRequest, type Ticket, type TicketQuery, type TicketStatus } from '../../engine/orchestrator/job-queue';
+import { JOB_DEFINITIONS, JOB_KINDS, type JobKind } from '../../engine/jobs/definitions';
+import { TICKET_STATUSES, type JobRequest, type Ticket, type TicketQuery, type TicketStatus } from '../../engine/orchestrator/job-queue';
 
-export const ENQUEUE_USAGE = `usage: npm run cli -- enqueue --kind <${JOB_KINDS.join('|')}> [--params '{...}'] [--max-attempts N] [--wait]`;
+const kindWidth = Math.max(...JOB_KINDS.map((kind) => kind.length));
+/** Usage, with each kind's summary and example params from its job definition. */
+export const ENQUEUE_USAGE = [
+  `usage: npm run cli -- enqueue --kind <kind> [--params '{...}'] [--max-attempts N] [--wait]`,
+  'kinds:',
+  ...JOB_DEFINITIONS.map((d) => `  ${d.kind.padEnd(kindWidth)}  ${d.summary}\n  ${' '.repeat(kindWidth)}  e.g. --params '${JSON.stringify(d.example)}'`),
+].join('\n');
 export const JOBS_USAGE = `usage: npm run cli -- jobs [--status <${TICKET_STATUSES.join('|')}>] [--kind <kind>] [--limit 20] [--json]`;
 
 export interface JobCommandServices {

@@ -10,13 +10,14 @@ import { NonRetryableJobError, RetryableJobError, type JobHandlers } from '../..
 import { createInMemoryTicketRepository } from '../../engine/testing/in-memory-job-repositories';
 import { createInngestClient } from '../../inngest/client';
 import { JOB_REQUESTED_EVENT } from '../../inngest/events';
-import { createInngestFunctions, DAILY_SNAPSHOT_CRON, jobFunctionId } from '../../inngest/job-functions';
+import { defaultJobSchedules, resolveJobSchedules, type JobSchedule } from '../../engine/jobs/job-schedules';
+import { createInngestFunctions, jobFunctionId } from '../../inngest/job-functions';
 
 const T0 = 1_704_067_200_000;
 /** InngestTestEngine keys step state by the SHA-1 of the step id (as Inngest does on the wire). */
 const stepKey = (id: string) => createHash('sha1').update(id).digest('hex');
 
-function setup(handlers: JobHandlers) {
+function setup(handlers: JobHandlers, schedules: JobSchedule[] = defaultJobSchedules()) {
   const clock = createManualClock(T0);
   const tickets = createInMemoryTicketRepository();
   const client = createInngestClient({ id: 'aethelred-test', isDev: true });
@@ -29,6 +30,7 @@ function setup(handlers: JobHandlers) {
     random: () => 0.5,
     backoff: { baseMs: 1_000, capMs: 60_000, jitterRatio: 0.2 },
     newId: () => `cron-${++n}`,
+    schedules,
   });
   const byId = (id: string) => {
     const fn = functions.find((f) => f.id() === id);
@@ -45,14 +47,28 @@ async function queuedTicket(tickets: ReturnType<typeof createInMemoryTicketRepos
 const requested = (kind: string) => [{ name: JOB_REQUESTED_EVENT, data: { ticketId: 'ticket-1', kind } }] as [{ name: string; data: Record<string, unknown> }];
 
 describe('Inngest job functions', () => {
-  it('makes one function per registered kind, triggered by the request event filtered by kind; daily-snapshot also by a UTC cron', () => {
-    const { functions, byId } = setup({ rollover: async () => null, 'daily-snapshot': async () => null });
-    expect(functions.map((f) => f.id())).toEqual([jobFunctionId('daily-snapshot'), jobFunctionId('rollover')]);
+  it('makes one function per registered kind, triggered by the request event filtered by kind; the scheduled kinds also by their UTC crons', () => {
+    const { functions, byId } = setup({ backtest: async () => null, rollover: async () => null, 'daily-snapshot': async () => null });
+    expect(functions.map((f) => f.id())).toEqual([jobFunctionId('backtest'), jobFunctionId('daily-snapshot'), jobFunctionId('rollover')]);
     const config = (id: string) => byId(id)['getConfig']({ baseUrl: new URL('http://localhost:3000/api/inngest'), appPrefix: 'aethelred-test' })[0];
-    expect(config('job-rollover').triggers).toEqual([{ event: JOB_REQUESTED_EVENT, expression: 'event.data.kind == "rollover"' }]);
+    expect(config('job-backtest').triggers).toEqual([{ event: JOB_REQUESTED_EVENT, expression: 'event.data.kind == "backtest"' }]);
     expect(config('job-daily-snapshot').triggers).toEqual([
       { event: JOB_REQUESTED_EVENT, expression: 'event.data.kind == "daily-snapshot"' },
-      { cron: DAILY_SNAPSHOT_CRON },
+      { cron: 'TZ=UTC 0 0 * * *' },
+    ]);
+    expect(config('job-rollover').triggers).toEqual([
+      { event: JOB_REQUESTED_EVENT, expression: 'event.data.kind == "rollover"' },
+      { cron: 'TZ=UTC 5 0 * * *' },
+    ]);
+  });
+
+  it('takes the crons from the configured schedules: moved, or switched off', () => {
+    const { byId } = setup({ rollover: async () => null, 'daily-snapshot': async () => null }, resolveJobSchedules({ rollover: '30 1 * * *', 'daily-snapshot': 'off' }));
+    const config = (id: string) => byId(id)['getConfig']({ baseUrl: new URL('http://localhost:3000/api/inngest'), appPrefix: 'aethelred-test' })[0];
+    expect(config('job-daily-snapshot').triggers).toEqual([{ event: JOB_REQUESTED_EVENT, expression: 'event.data.kind == "daily-snapshot"' }]);
+    expect(config('job-rollover').triggers).toEqual([
+      { event: JOB_REQUESTED_EVENT, expression: 'event.data.kind == "rollover"' },
+      { cron: 'TZ=UTC 30 1 * * *' },
     ]);
   });
 
@@ -116,12 +132,45 @@ describe('Inngest job functions', () => {
     expect(ran).toEqual([]);
   });
 
-  it('creates a ticket for the midnight cron run of daily-snapshot', async () => {
-    const { tickets, byId } = setup({ 'daily-snapshot': async () => ({ snapshotId: 's-1' }) });
-    const t = new InngestTestEngine({ function: byId('job-daily-snapshot'), events: [{ name: 'inngest/scheduled.timer', data: { cron: DAILY_SNAPSHOT_CRON } }] });
+  it('creates a ticket for the midnight cron run of daily-snapshot, naming the day that ended', async () => {
+    const seen: unknown[] = [];
+    const { tickets, byId } = setup({
+      'daily-snapshot': async (params) => {
+        seen.push(params);
+        return { snapshotId: 's-1' };
+      },
+    });
+    // fired 800 ms after 2024-01-02T00:00Z: the occurrence is midnight, the day is Jan 1
+    const t = new InngestTestEngine({ function: byId('job-daily-snapshot'), events: [{ name: 'inngest/scheduled.timer', data: { cron: 'TZ=UTC 0 0 * * *' }, ts: T0 + 86_400_000 + 800 }] });
     const { result, ctx } = await t.execute();
     expect(result).toEqual({ ticketId: 'cron-1', status: 'succeeded', result: { snapshotId: 's-1' } });
     expect(ctx.step.run.mock.calls.map((call) => call[0])).toEqual(['create-ticket', 'mark-running', 'run-handler', 'record-result']);
-    expect(await tickets.get('cron-1')).toMatchObject({ kind: 'daily-snapshot', runner: 'inngest', status: 'succeeded', params: {} });
+    expect(await tickets.get('cron-1')).toMatchObject({
+      kind: 'daily-snapshot',
+      runner: 'inngest',
+      status: 'succeeded',
+      params: { dayStartMs: T0 },
+      dedupeKey: 'daily-snapshot@2024-01-02T00:00:00.000Z',
+    });
+    expect(seen).toEqual([{ dayStartMs: T0 }]);
+  });
+
+  it('runs rollover on its 00:05 UTC cron with the default retention of 90 days, once per occurrence', async () => {
+    const seen: unknown[] = [];
+    const { tickets, byId } = setup({
+      rollover: async (params) => {
+        seen.push(params);
+        return { prunedDecisions: 0 };
+      },
+    });
+    const fired = { name: 'inngest/scheduled.timer', data: { cron: 'TZ=UTC 5 0 * * *' }, ts: T0 + 5 * 60_000 + 120 };
+    const first = await new InngestTestEngine({ function: byId('job-rollover'), events: [fired] }).execute();
+    expect(first.result).toEqual({ ticketId: 'cron-1', status: 'succeeded', result: { prunedDecisions: 0 } });
+    expect(await tickets.get('cron-1')).toMatchObject({ kind: 'rollover', status: 'succeeded', params: { retentionDays: 90 }, dedupeKey: 'rollover@2024-01-01T00:05:00.000Z' });
+    // a second delivery of the same occurrence finds the ticket done and runs nothing
+    const second = await new InngestTestEngine({ function: byId('job-rollover'), events: [{ ...fired, ts: fired.ts + 3_000 }] }).execute();
+    expect(second.result).toEqual({ ticketId: 'cron-1', status: 'skipped', reason: 'ticket is succeeded' });
+    expect(seen).toEqual([{ retentionDays: 90 }]);
+    expect(tickets.rows.size).toBe(1);
   });
 });

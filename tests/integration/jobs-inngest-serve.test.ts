@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildJobs } from '../../app/_server/jobs';
 import { createManualClock, silentLogger } from '../../engine/core/clock';
+import type { TrainHandlerDeps } from '../../engine/ml/train-handlers';
 import type { BacktestResult } from '../../engine/backtest/run-backtest';
 import { createPaperExchange } from '../../engine/execution/paper-exchange';
 import { DEFAULT_PAPER } from '../../engine/backtest/run-backtest';
@@ -28,6 +29,7 @@ function buildHandler() {
       exchange: createPaperExchange({ ...DEFAULT_PAPER, marketType: 'spot', initialBalance: 10_000 }, { clock }),
       newId: () => 'id-1',
       runBacktest: async () => ({}) as BacktestResult,
+      training: {} as TrainHandlerDeps, // never used: no request here reaches a job body
     },
   );
   if (!jobs.inngest) throw new Error('expected Inngest mode');
@@ -44,7 +46,15 @@ describe('Inngest serve endpoint', () => {
   const inngest = buildHandler();
 
   it('serves one function per registered job kind', () => {
-    expect(inngest.functionIds).toEqual(['job-backtest', 'job-daily-snapshot', 'job-rollover']);
+    expect(inngest.functionIds).toEqual([
+      'job-backtest',
+      'job-train-intent-veto',
+      'job-train-regime',
+      'job-train-volatility',
+      'job-train-stop-distance',
+      'job-daily-snapshot',
+      'job-rollover',
+    ]);
   });
 
   it('answers a signed GET introspection with the function count and mode, and refuses an unsigned one (401)', async () => {
@@ -52,10 +62,10 @@ describe('Inngest serve endpoint', () => {
     const signed = await inngest.handler(new Request(URL_BASE, { headers: { 'x-inngest-signature': sign('', now, SIGNING_KEY) } }), undefined);
     const body = (await signed.json()) as Record<string, unknown>;
     expect(signed.status).toBe(200);
-    // 3 job functions, each with its onFailure handler registered as a function of its own.
+    // 7 job functions (one per definition), each with its onFailure handler registered as a function of its own.
     expect(body).toMatchObject({
       app_id: 'aethelred',
-      function_count: 6,
+      function_count: 14,
       mode: 'cloud',
       authentication_succeeded: true,
       has_signing_key: true,

@@ -14,6 +14,7 @@ import { NotFoundError, ValidationError } from '../../engine/core/errors';
 import type { DecisionRecord, JournalRepository } from '../../engine/core/ports';
 import type { SnapshotRecord, SnapshotRepository } from '../../engine/orchestrator/account-snapshot';
 import { createInProcessJobRunner } from '../../engine/orchestrator/in-process-runner';
+import { JOB_DEFINITIONS } from '../../engine/jobs/definitions';
 import { createJobQueue, type NewTicket, type Ticket, type TicketRepository } from '../../engine/orchestrator/job-queue';
 import { createInMemoryJournalRepository } from '../../engine/testing/in-memory-repositories';
 import { createInMemorySnapshotRepository, createInMemoryTicketRepository } from '../../engine/testing/in-memory-job-repositories';
@@ -98,6 +99,7 @@ describe.each(backends)('ticket and snapshot repositories ($name)', (backend) =>
       finishedAtMs: null,
       updatedAtMs: T0,
       runAfterMs: null,
+      dedupeKey: null,
     };
     expect(created).toEqual(expected);
     expect(await tickets.get('create-1')).toEqual(expected);
@@ -247,6 +249,27 @@ describe.each(backends)('ticket and snapshot repositories ($name)', (backend) =>
     const left = await stores.journal.listDecisions({ limit: 100 });
     expect(left.items.map((x) => x.id).sort()).toEqual(['p-keep', 'p-run']);
   });
+
+  it('creates a keyed ticket once: a second create with the same key returns the first ticket and writes nothing', async () => {
+    const key = 'daily-snapshot@2024-01-02T00:00:00.000Z';
+    const first = await tickets.createOnce({ ...newTicket('once-1', { kind: 'daily-snapshot', params: { dayStartMs: T0 } }), dedupeKey: key });
+    expect(first.created).toBe(true);
+    expect(first.ticket).toMatchObject({ id: 'once-1', kind: 'daily-snapshot', status: 'queued', dedupeKey: key });
+    const second = await tickets.createOnce({ ...newTicket('once-2', { kind: 'daily-snapshot', params: { dayStartMs: T0 } }), dedupeKey: key });
+    expect(second.created).toBe(false);
+    expect(second.ticket.id).toBe('once-1');
+    expect(await tickets.get('once-2')).toBeNull();
+    const other = await tickets.createOnce({ ...newTicket('once-3'), dedupeKey: 'rollover@2024-01-02T00:05:00.000Z' });
+    expect(other).toMatchObject({ created: true, ticket: { id: 'once-3', dedupeKey: 'rollover@2024-01-02T00:05:00.000Z' } });
+  });
+
+  it('creates exactly one ticket when ten keyed creates race', async () => {
+    const key = 'rollover@2024-01-03T00:05:00.000Z';
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => tickets.createOnce({ ...newTicket(`race-${i}`), dedupeKey: key })));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    const winner = results.find((r) => r.created)!.ticket.id;
+    expect(new Set(results.map((r) => r.ticket.id))).toEqual(new Set([winner]));
+  });
 });
 
 describe('two runners on one PostgreSQL', () => {
@@ -300,6 +323,7 @@ describe('two runners on one PostgreSQL', () => {
         newId: () => `dual-${String(++n).padStart(2, '0')}`,
         // wake both runners for every ticket, so they compete for each one
         dispatcher: { runner: 'in-process', dispatch: () => runners.forEach((r) => r.wake()) },
+        definitions: JOB_DEFINITIONS,
         handlers: { 'daily-snapshot': handler },
         logger: silentLogger,
       },

@@ -83,7 +83,7 @@ for (const backend of BACKENDS) {
       server.setPrice('BTCUSDT', 42_000);
       dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-live-venue-'));
       env = backend.env();
-      const config = loadConfig({ AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'debug', AETHELRED_CCXT_URLS: JSON.stringify(server.urls), ...env }, process.cwd());
+      const config = loadConfig({ AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'debug', AETHELRED_CCXT_URLS: JSON.stringify(server.urls), AETHELRED_JOB_SCHEDULES: '{"daily-snapshot":"off","rollover":"off"}', ...env }, process.cwd());
       const logDestination = new Writable({
         write(chunk: Buffer, _encoding, done) {
           logLines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));

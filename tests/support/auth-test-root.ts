@@ -72,9 +72,13 @@ export function useAuthTestRoots(backend: AuthTestBackend): { open(): Promise<Au
   };
 }
 
+/** Switches off every default job schedule (see README "Background jobs"). */
+export const NO_SCHEDULES = JSON.stringify({ 'daily-snapshot': 'off', rollover: 'off' });
+
 export async function createAuthTestRoot(env: Record<string, string> = {}): Promise<AuthTestRoot> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-auth-'));
-  const root = await buildRoot(loadConfig({ AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env }, process.cwd()));
+  // Schedules off: a suite run just after midnight UTC must not find scheduled tickets it did not ask for.
+  const root = await buildRoot(loadConfig({ AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent', AETHELRED_JOB_SCHEDULES: NO_SCHEDULES, ...env }, process.cwd()));
   await root.start();
   let client = 0;
   // Each sign-in comes from its own client address, so better-auth's per-address rate limit

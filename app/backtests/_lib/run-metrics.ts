@@ -1,7 +1,9 @@
 /**
  * Metrics of a stored run as rows for display. A run's `metrics` JSON holds the return metrics,
- * the trade metrics, `finalEquity` and loop `stats` (see `runBacktest`).
+ * the trade metrics, `finalEquity` and loop `stats` (`BacktestRunMetrics`, written by `runBacktest`).
  */
+import type { BacktestRunMetricName } from '@/engine/backtest/run-backtest';
+
 
 /** Rows shown in the metrics tables: key, label and how to show the value. */
 export const METRIC_ROWS = [
@@ -20,10 +22,10 @@ export const METRIC_ROWS = [
   { key: 'averageWin', label: 'Average win', kind: 'money' },
   { key: 'averageLoss', label: 'Average loss', kind: 'money' },
   { key: 'exposureTimePct', label: 'Time in market', kind: 'pctPoints' },
-] as const;
+] as const satisfies readonly { key: BacktestRunMetricName; label: string; kind: string }[];
 
-/** A finite number from the metrics JSON, else null. */
-export function metricNumber(metrics: Record<string, unknown> | null, key: string): number | null {
+/** A finite number from the metrics JSON, else null (a metric that was not finite is stored as null). */
+export function metricNumber(metrics: Record<string, unknown> | null, key: BacktestRunMetricName): number | null {
   const value = metrics?.[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }

@@ -4,11 +4,18 @@ import type { DecisionRecord, TradeRecord } from '../core/ports';
 import type { BacktestResult } from '../backtest/run-backtest';
 import { createInMemoryJournalRepository } from '../testing/in-memory-repositories';
 import { createInMemorySnapshotRepository } from '../testing/in-memory-job-repositories';
-import type { AccountSnapshot } from './account-snapshot';
-import { createBacktestJobHandler, createDailySnapshotJobHandler, createRolloverJobHandler } from './job-handlers';
-import { JobCancelledError, type JobContext } from './job-queue';
+import type { AccountSnapshot } from '../orchestrator/account-snapshot';
+import { JobCancelledError, type JobContext } from '../orchestrator/job-queue';
+import { runDailySnapshotJob, runRolloverJob } from './account-jobs';
+import { runBacktestJob } from './backtest-job';
 
 const DAY = 86_400_000;
+
+/** A body with its services bound, as `bindJobHandlers` does for the runners. */
+const bindBody =
+  <P, S, R>(run: (params: P, ctx: JobContext, services: S) => Promise<R>, services: S) =>
+  (params: P, ctx: JobContext) =>
+    run(params, ctx, services);
 const D0 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
 
 function trade(id: string, exitTimeMs: number, realizedPnl: number, fees: number, runId: string | null = null): TradeRecord {
@@ -67,7 +74,7 @@ describe('daily-snapshot job', () => {
       trade('next', D0 + DAY, 70, 1), // the new day
     ]);
     const snapshots = createInMemorySnapshotRepository();
-    const handler = createDailySnapshotJobHandler({ journal, snapshots, account: async () => account, clock, newId: () => 'snap-1' });
+    const handler = bindBody(runDailySnapshotJob, { journal, snapshots, account: async () => account, clock, newId: () => 'snap-1' });
     const result = await handler({}, context());
     expect(result).toEqual({ snapshotId: 'snap-1', equity: 10_250.5, dayStartMs: D0 });
     expect(snapshots.rows).toEqual([
@@ -90,7 +97,7 @@ describe('daily-snapshot job', () => {
 
   it('refuses to store a snapshot of a non-finite equity', async () => {
     const snapshots = createInMemorySnapshotRepository();
-    const handler = createDailySnapshotJobHandler({
+    const handler = bindBody(runDailySnapshotJob, {
       journal: createInMemoryJournalRepository(),
       snapshots,
       account: async () => ({ ...account, equity: Number.NaN }),
@@ -119,7 +126,7 @@ describe('rollover job', () => {
     ]);
     const snapshots = createInMemorySnapshotRepository();
     const progress: [number, string | undefined][] = [];
-    const handler = createRolloverJobHandler({ journal, snapshots, account: async () => account, clock, newId: () => 'snap-9', pruneBatchSize: 2 });
+    const handler = bindBody(runRolloverJob, { journal, snapshots, account: async () => account, clock, newId: () => 'snap-9', pruneBatchSize: 2 });
     const result = await handler({ retentionDays: 7 }, context(progress));
     expect(result).toEqual({ snapshotId: 'snap-9', equity: 10_250.5, prunedDecisions: 5, pruneBeforeMs: cutoff });
     expect(journal.decisions.map((d) => d.id).sort()).toEqual(['backtest', 'edge', 'recent']);
@@ -147,7 +154,7 @@ describe('backtest job', () => {
 
   it('maps candle progress to ticket progress and returns the run summary without the trade list', async () => {
     const progress: [number, string | undefined][] = [];
-    const handler = createBacktestJobHandler({
+    const handler = bindBody(runBacktestJob, {
       runBacktest: async (request, onProgress) => {
         expect(request).toEqual({ symbol: 'BTC/USDT' });
         onProgress?.(1, 4);
@@ -172,7 +179,7 @@ describe('backtest job', () => {
 
   it('stops the simulation at the next progress tick once a progress report says the job was cancelled', async () => {
     let ticks = 0;
-    const handler = createBacktestJobHandler({
+    const handler = bindBody(runBacktestJob, {
       runBacktest: async (_request, onProgress) => {
         for (let i = 0; i < 10; i++) {
           ticks++;

@@ -1,0 +1,97 @@
+/**
+ * The account's day jobs: `daily-snapshot` (end-of-day account record) and `rollover` (start of a
+ * new UTC trading day: day-close snapshot, then pruning of old live decision-log rows). Both run
+ * on a schedule by default (see README "Background jobs").
+ */
+import { z } from 'zod';
+import { DAY_MS, SnapshotKind, takeAccountSnapshot, utcDayStartMs } from '../orchestrator/account-snapshot';
+import type { JobContext } from './job-context';
+import { defineJob, type JobServices } from './job-definition';
+
+/** Default day of a snapshot taken at `nowMs`: the UTC day containing `nowMs - 1` (at 00:00 that is the day just ended). */
+export const snapshotDayStartMs = (nowMs: number) => utcDayStartMs(nowMs - 1);
+
+export const dailySnapshotParamsSchema = z
+  .object({
+    /** UTC midnight (epoch ms) of the day to summarise; default: the day containing `now - 1 ms`. */
+    dayStartMs: z.number().int().nonnegative().refine((v) => v % DAY_MS === 0, 'expected a UTC midnight in epoch ms').optional(),
+  })
+  .strict();
+export type DailySnapshotParams = z.infer<typeof dailySnapshotParamsSchema>;
+
+/** What a daily-snapshot ticket stores. */
+export interface DailySnapshotJobResult {
+  snapshotId: string;
+  equity: number;
+  dayStartMs: number;
+}
+
+type AccountJobServices = Pick<JobServices, 'journal' | 'snapshots' | 'account' | 'clock' | 'newId' | 'pruneBatchSize'>;
+
+/** Stores the account snapshot with the day's live-trade summary. */
+export async function runDailySnapshotJob(params: DailySnapshotParams, ctx: JobContext, services: AccountJobServices): Promise<DailySnapshotJobResult> {
+  const dayStartMs = params.dayStartMs ?? snapshotDayStartMs(services.clock.nowMs());
+  await ctx.reportProgress(0, 'reading the account');
+  const snapshot = await takeAccountSnapshot(SnapshotKind.Daily, dayStartMs, services);
+  return { snapshotId: snapshot.id, equity: snapshot.equity, dayStartMs };
+}
+
+export const dailySnapshotJob = defineJob({
+  kind: 'daily-snapshot',
+  summary: "Stores the account's equity, positions and the day's live-trade summary.",
+  paramsSchema: dailySnapshotParamsSchema,
+  /** Midnight UTC, for the day that just ended (named in the params, so a late run still records that day). */
+  schedule: { cron: '0 0 * * *', params: (scheduledAtMs) => ({ dayStartMs: snapshotDayStartMs(scheduledAtMs) }) },
+  example: {},
+  run: runDailySnapshotJob,
+});
+
+/** Retention of live decision-log rows used by the scheduled rollover, days. */
+export const DEFAULT_RETENTION_DAYS = 90;
+
+export const rolloverParamsSchema = z
+  .object({
+    /** Live decision-log rows older than this many days are deleted. */
+    retentionDays: z.number().int('expected an integer').min(1, 'expected at least 1 day'),
+  })
+  .strict();
+export type RolloverParams = z.infer<typeof rolloverParamsSchema>;
+
+/** What a rollover ticket stores. */
+export interface RolloverJobResult {
+  snapshotId: string;
+  equity: number;
+  prunedDecisions: number;
+  pruneBeforeMs: number;
+}
+
+/**
+ * Stores a `day-close` snapshot of the day that just ended, then deletes live decision-log rows
+ * (no run id; backtest decisions are kept with their runs) older than `retentionDays` before the
+ * current UTC midnight, in batches, reporting progress and honouring cancellation between batches.
+ */
+export async function runRolloverJob(params: RolloverParams, ctx: JobContext, services: AccountJobServices): Promise<RolloverJobResult> {
+  const batchSize = services.pruneBatchSize ?? 5_000;
+  const nowMs = services.clock.nowMs();
+  const snapshot = await takeAccountSnapshot(SnapshotKind.DayClose, snapshotDayStartMs(nowMs), services);
+  await ctx.reportProgress(0.1, 'day-close snapshot stored');
+  const pruneBeforeMs = utcDayStartMs(nowMs) - params.retentionDays * DAY_MS;
+  let prunedDecisions = 0;
+  for (;;) {
+    const deleted = await services.journal.pruneDecisionsBefore(pruneBeforeMs, batchSize);
+    prunedDecisions += deleted;
+    if (deleted < batchSize) break;
+    await ctx.reportProgress(0.5, `${prunedDecisions} decisions deleted`);
+  }
+  return { snapshotId: snapshot.id, equity: snapshot.equity, prunedDecisions, pruneBeforeMs };
+}
+
+export const rolloverJob = defineJob({
+  kind: 'rollover',
+  summary: 'Starts a new UTC day: a day-close snapshot, then deletes live decisions older than retentionDays.',
+  paramsSchema: rolloverParamsSchema,
+  /** Five minutes past midnight UTC, after the daily snapshot. */
+  schedule: { cron: '5 0 * * *', params: () => ({ retentionDays: DEFAULT_RETENTION_DAYS }) },
+  example: { retentionDays: 30 },
+  run: runRolloverJob,
+});

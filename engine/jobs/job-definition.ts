@@ -1,0 +1,80 @@
+/**
+ * The shape of one background job kind. Every kind is described once, by a `JobDefinition`
+ * (`definitions.ts` lists them): its params schema, cross-field checks, optional default schedule
+ * and its body. The JobQueue validates with it, both runners (in-process and Inngest) run its body
+ * and read its schedule, and the CLI and pages list its kinds. Adding a kind = one definition.
+ */
+import type { z } from 'zod';
+import type { BacktestResult } from '../backtest/run-backtest';
+import type { Clock, JournalRepository } from '../core/ports';
+import type { TrainHandlerDeps } from '../ml/train-handlers';
+import type { AccountSnapshotSource, SnapshotRepository } from '../orchestrator/account-snapshot';
+import type { JobContext } from './job-context';
+
+/** What job bodies may use; the composition root builds it once and binds it to every definition. */
+export interface JobServices {
+  /** The engine facade's backtest entry point. */
+  runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
+  journal: JournalRepository;
+  snapshots: SnapshotRepository;
+  account: AccountSnapshotSource;
+  clock: Clock;
+  newId: () => string;
+  /** Decision rows deleted per statement by rollover (default 5 000). */
+  pruneBatchSize?: number;
+  /** Candles, model storage and registry for the `train-*` kinds. */
+  training: TrainHandlerDeps;
+}
+
+/**
+ * A default schedule: a 5-field cron expression evaluated in UTC (`minute hour day month weekday`)
+ * and the params of the ticket for the occurrence scheduled at `scheduledAtMs` (validated like any request).
+ */
+export interface JobScheduleDefault<Params> {
+  cron: string;
+  params(scheduledAtMs: number): Params;
+}
+
+/**
+ * One job kind. `Params` is the parsed (defaulted) params type the body receives, `Input` what a
+ * caller may send, `Result` the JSON-serialisable value stored on the ticket.
+ */
+export interface JobDefinition<Kind extends string = string, Params = unknown, Input = unknown, Result = unknown> {
+  readonly kind: Kind;
+  /** One line for listings: what the job does. */
+  readonly summary: string;
+  /** Validates and defaults a request's params; the first issue becomes a ValidationError naming `params.<path>`. */
+  readonly paramsSchema: z.ZodType<Params, Input>;
+  /**
+   * Checks the schema cannot express (a date range, a timeframe known to the engine).
+   * @throws ValidationError whose `field` is relative to the params (e.g. `to`).
+   */
+  check?(params: Params): void;
+  /** Runs on this schedule in both runners unless configured otherwise (`job-schedules.ts`). */
+  readonly schedule?: JobScheduleDefault<Input>;
+  /** A valid request, shown in docs and pages and checked by tests. */
+  readonly example: Input;
+  /** The body. Throw RetryableJobError for transient failures; the return value is the ticket's result. */
+  run(params: Params, ctx: JobContext, services: JobServices): Promise<Result>;
+}
+
+/** Builds a frozen definition (types inferred from the schema and body). */
+export function defineJob<Kind extends string, Params, Input, Result>(
+  definition: JobDefinition<Kind, Params, Input, Result>,
+): JobDefinition<Kind, Params, Input, Result> {
+  return Object.freeze(definition);
+}
+
+/**
+ * The type a value has after the JSON round trip every stored result goes through: numbers may
+ * come back as null (NaN and ±Infinity serialise as null), `undefined` fields disappear.
+ */
+export type Jsonified<T> = T extends number
+  ? number | null
+  : T extends string | boolean | null
+    ? T
+    : T extends readonly (infer U)[]
+      ? Jsonified<U>[]
+      : T extends object
+        ? { [K in keyof T]: Jsonified<T[K]> }
+        : never;
