@@ -13,7 +13,9 @@ commands:
   download-candles --exchange binance --symbol BTC/USDT --timeframe 5m --since 2024-01-01 [--until 2024-02-01]
   backtest       --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
                  --strategies ma-crossover,rsi-mean-reversion [--config params.json] [--json]
-  live           run --exchange binance --symbol BTC/USDT --timeframe 5m --strategies ma-crossover [--live-trading] | list [--json]
+  live           run --exchange binance --symbol BTC/USDT --timeframe 5m --strategies ma-crossover [--account ID]
+                 [--mode replay --from 2024-01-01 [--speed 50|max]] [--live-trading] | list [--json]
+  accounts       list | show --id ID | create ... | halt|resume (--id ID | --all) --reason R | close --id ID --symbol S [--amount A]
   runs           [--limit 20] [--json]            list backtest runs, newest first
   metrics        --returns returns.csv --periods-per-year 365 [--risk-free 0] [--json]
   enqueue        --kind daily-snapshot [--params '{...}'] [--max-attempts 3] [--wait]
@@ -66,6 +68,18 @@ async function main(argv: string[]): Promise<number> {
       const { runLiveCommand } = await import('./commands/live');
       const untilInterrupted = () => new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       return withRoot((root) => runLiveCommand(args, { engine: root.engine, untilInterrupted, ...io }));
+    }
+    case 'accounts': {
+      const { runAccountsCommand } = await import('./commands/accounts');
+      const { ActorKind, AuditOutcome } = await import('@/db/repositories/audit-repository');
+      return withRoot((root) =>
+        runAccountsCommand(args, {
+          accounts: root.engine.accounts,
+          audit: (action, target, after) =>
+            root.auth.recordAudit({ actorId: null, actorEmail: null, actorKind: ActorKind.Cli, action, target, outcome: AuditOutcome.Ok, before: null, after }),
+          ...io,
+        }),
+      );
     }
     case 'runs': {
       const { runRunsCommand } = await import('./commands/runs');

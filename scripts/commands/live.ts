@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { ValidationError } from '../../engine/core/errors';
 import type { Engine } from '../../engine/engine';
 
-export const LIVE_USAGE = `usage: npm run cli -- live run --exchange binance --symbol BTC/USDT --timeframe 5m --strategies ma-crossover [--live-trading]
+export const LIVE_USAGE = `usage: npm run cli -- live run --exchange binance --symbol BTC/USDT --timeframe 5m --strategies ma-crossover [--account ID]
+                                [--mode replay --from 2024-01-01 [--speed 50|max]] [--veto on|off] [--live-trading]
        npm run cli -- live list [--json]
        npm run cli -- live drift --id <session id> [--json]   (live vs a backtest replay of the same period)`;
 
@@ -76,6 +77,11 @@ export async function runLiveCommand(args: string[], services: LiveCommandServic
         timeframe: { type: 'string' },
         strategies: { type: 'string' },
         'live-trading': { type: 'boolean', default: false },
+        account: { type: 'string' },
+        mode: { type: 'string' },
+        from: { type: 'string' },
+        speed: { type: 'string' },
+        veto: { type: 'string' },
       },
       strict: true,
     }));
@@ -90,9 +96,25 @@ export async function runLiveCommand(args: string[], services: LiveCommandServic
       timeframe: values.timeframe,
       strategies: values.strategies!.split(',').map((s) => s.trim()),
       liveTrading: values['live-trading'],
+      ...(values.account !== undefined ? { accountId: values.account } : {}),
+      ...(values.mode !== undefined ? { mode: values.mode } : {}),
+      ...(values.from !== undefined ? { from: /^\d+$/.test(values.from) ? Number(values.from) : values.from } : {}),
+      ...(values.speed !== undefined ? { speed: values.speed === 'max' ? 'max' : Number(values.speed) } : {}),
+      ...(values.veto !== undefined ? { veto: values.veto } : {}),
     });
-    services.stdout(`live session ${state.id} ${state.status} (${values['live-trading'] ? 'LIVE trading' : 'paper dry run'}); Ctrl-C stops it`);
-    await services.untilInterrupted();
+    const kind = values['live-trading'] ? 'LIVE trading' : values.mode === 'replay' ? 'replay of stored candles' : 'paper dry run';
+    services.stdout(`session ${state.id} ${state.status} (${kind}); Ctrl-C stops it`);
+    // A replay ends by itself at the last stored candle; any session ends on Ctrl-C.
+    let finished = false;
+    const ended = (async () => {
+      while (!finished) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const current = (await services.engine.listLiveSessions()).find((s) => s.id === state.id);
+        if (current && ['completed', 'halted', 'stopped'].includes(current.status)) return;
+      }
+    })();
+    await Promise.race([services.untilInterrupted(), ended]);
+    finished = true;
     const end = await services.engine.stopLiveSession(state.id);
     services.stdout(`live session ${end.id} stopped after ${end.candlesProcessed} candles`);
     return 0;
