@@ -22,13 +22,14 @@ import { createFsModelFileStore } from '@/engine/ml/model-file-store';
 import { createEngine, type Engine, type EngineStartOptions } from '@/engine/engine';
 import { DEFAULT_PAPER } from '@/engine/backtest/run-backtest';
 import { createAccountBook } from '@/engine/account/account-book';
+import { VENUE_IDS, venueOf } from '@/engine/venues/registry';
 import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { createAccountRepository } from '@/db/repositories/account-repository';
 import { defaultTradingSettings, SettingsKey } from '@/engine/settings/trading-settings';
 import { createLiveSessionManager, type RealVenue } from '@/engine/live/live-session-manager';
 import { createVenueAccount } from '@/engine/live/venue-account';
 import { createJournalWriter } from '@/engine/journal/journal-writer';
-import { createCcxtExchange, createPublicCcxtExchange, marketTypeOf } from '@/engine/execution/ccxt-exchange';
+import { createCcxtExchange, createPublicCcxtExchange, marketTypeOf, type CcxtExchangeId } from '@/engine/execution/ccxt-exchange';
 import { createLiveSessionRepository } from '@/db/repositories/live-session-repository';
 import type { Clock, Logger, SettingsRepository } from '@/engine/core/ports';
 import { ValidationError } from '@/engine/core/errors';
@@ -82,10 +83,10 @@ export interface Root {
 const systemClock: Clock = { nowMs: () => Date.now() };
 /** Public market data (no keys) from a ccxt venue, for live sessions' candle feeds. */
 function createPublicMarketData(exchangeId: string, deps: { logger: Logger; clock: Clock; urls: Record<string, string> | undefined }) {
-  if (exchangeId !== 'binance' && exchangeId !== 'binanceusdm') {
-    throw new ValidationError('exchange', exchangeId, 'live market data is available for "binance" (spot) and "binanceusdm" (USD-M futures)');
+  if (!venueOf(exchangeId)) {
+    throw new ValidationError('exchange', exchangeId, `live market data is available for ${VENUE_IDS.map((id) => `"${id}" (${venueOf(id)!.label})`).join(', ')}`);
   }
-  return createPublicCcxtExchange(exchangeId, { clock: deps.clock, logger: deps.logger }, { urls: deps.urls, retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } });
+  return createPublicCcxtExchange(exchangeId as CcxtExchangeId, { clock: deps.clock, logger: deps.logger }, { urls: deps.urls, retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } });
 }
 
 /** The settings key an admin sets to allow real-venue trading on an exchange. */
@@ -99,14 +100,16 @@ async function realVenueFor(
   exchangeId: string,
   deps: { settings: SettingsRepository; credentials: AuthKit['credentials']; secretBox: AuthKit['secretBox']; logger: Logger; clock: Clock; urls: Record<string, string> | undefined },
 ): Promise<RealVenue> {
-  if (exchangeId !== 'binance' && exchangeId !== 'binanceusdm') return { ok: false, reason: `live trading is supported on "binance" and "binanceusdm", not "${exchangeId}"` };
+  if (!venueOf(exchangeId)?.liveTrading) {
+    return { ok: false, reason: `live trading is supported on ${VENUE_IDS.filter((id) => venueOf(id)!.liveTrading).map((id) => `"${id}"`).join(', ')}, not "${exchangeId}"` };
+  }
   const enabled = await deps.settings.get(liveTradingKey(exchangeId));
   if (enabled?.value !== true) return { ok: false, reason: `live trading on "${exchangeId}" is not enabled; an admin enables it on the credentials page` };
   const ciphertext = await deps.credentials.getCiphertext(exchangeId);
   if (!ciphertext) return { ok: false, reason: `no API keys are stored for "${exchangeId}"; an admin adds them on the credentials page` };
   const keys = JSON.parse(deps.secretBox.decrypt(ciphertext)) as { apiKey: string; secret: string; password?: string };
   const venue = createCcxtExchange(
-    { exchangeId, apiKey: keys.apiKey, secret: keys.secret, urls: deps.urls, marketType: marketTypeOf(exchangeId), retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 } },
+    { exchangeId: exchangeId as CcxtExchangeId, apiKey: keys.apiKey, secret: keys.secret, urls: deps.urls, marketType: marketTypeOf(exchangeId as CcxtExchangeId), retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 } },
     { clock: deps.clock, logger: deps.logger },
   );
   return {

@@ -4,6 +4,7 @@
  * audit log); secrets created here (temporary passwords, API tokens, webhook secrets) are
  * returned once and never stored in plain text.
  */
+import { VENUE_IDS } from '@/engine/venues/registry';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
@@ -184,7 +185,7 @@ export const removeExchangeCredential = action(
 export const setLiveTrading = action(
   {
     role: 'admin',
-    input: z.object({ exchange: z.enum(['binance', 'binanceusdm']), enabled: z.preprocess((v) => v === 'on' || v === true || v === 'true', z.boolean()) }),
+    input: z.object({ exchange: z.enum(VENUE_IDS as [string, ...string[]]), enabled: z.preprocess((v) => v === 'on' || v === true || v === 'true', z.boolean()) }),
     audit: { action: 'live_trading.set', target: (i) => i.exchange },
     revalidate: ['/admin/credentials'],
   },

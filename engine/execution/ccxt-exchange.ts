@@ -64,10 +64,14 @@ import type { Clock, Logger } from '../core/ports';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import { TIMEFRAME_MS, type Candle, type MarginMode, type MarketType, type OrderStatus, type OrderType, type Timeframe } from '../core/types';
 import type { Balance, Exchange, Order, OrderRequest, Position } from './exchange';
+import { requireVenue, venueOf } from '../venues/registry';
 
 /** ccxt exchange classes this adapter supports. */
 export const CcxtExchangeId = { Binance: 'binance', BinanceUsdm: 'binanceusdm' } as const;
 export type CcxtExchangeId = (typeof CcxtExchangeId)[keyof typeof CcxtExchangeId];
+
+/** The ccxt client class of each venue this adapter drives (what the venue registry lists, and how to reach it). */
+const CCXT_CLIENTS: Record<CcxtExchangeId, typeof binance | typeof binanceusdm> = { binance, binanceusdm };
 
 /** Retry policy for retryable failures. */
 export interface CcxtRetryConfig {
@@ -185,12 +189,13 @@ function positiveFinite(field: string, value: unknown): number {
 
 function validateConfig(config: CcxtExchangeConfig): void {
   if (!config || typeof config !== 'object') throw new ValidationError('config', config, 'expected an object');
-  if (config.exchangeId !== 'binance' && config.exchangeId !== 'binanceusdm') {
-    throw new ValidationError('exchangeId', config.exchangeId, 'expected "binance" or "binanceusdm"');
+  const venue = venueOf(config.exchangeId);
+  if (!venue || !Object.prototype.hasOwnProperty.call(CCXT_CLIENTS, config.exchangeId)) {
+    throw new ValidationError('exchangeId', config.exchangeId, `expected one of ${Object.keys(CCXT_CLIENTS).map((id) => `"${id}"`).join(', ')}`);
   }
   if (config.marketType !== 'spot' && config.marketType !== 'futures') throw new ValidationError('marketType', config.marketType, 'expected "spot" or "futures"');
-  if (config.exchangeId === 'binanceusdm' && config.marketType !== 'futures') {
-    throw new ValidationError('marketType', config.marketType, 'binanceusdm only lists futures; expected "futures"');
+  if (venue.marketType === 'futures' && config.marketType !== 'futures') {
+    throw new ValidationError('marketType', config.marketType, `${config.exchangeId} only lists futures; expected "futures"`);
   }
   if ((config.apiKey === undefined) !== (config.secret === undefined)) {
     throw new ValidationError(config.apiKey === undefined ? 'apiKey' : 'secret', '<redacted>', 'apiKey and secret go together');
@@ -249,7 +254,7 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
   const quote = config.quoteCurrency ?? 'USDT';
   const timeoutMs = config.timeoutMs ?? 10_000;
   const secrets = [config.apiKey, config.secret].filter((s): s is string => typeof s === 'string' && s.length >= 4);
-  const Client = config.exchangeId === 'binance' ? binance : binanceusdm;
+  const Client = CCXT_CLIENTS[config.exchangeId];
   const client: CcxtClient = new Client({
     apiKey: config.apiKey,
     secret: config.secret,
@@ -856,9 +861,9 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
   };
 }
 
-/** The market a venue id trades: `binanceusdm` is USD-M futures, `binance` is spot. */
+/** The market a venue id trades, from the venue registry (`binanceusdm` is USD-M futures, `binance` spot). */
 export function marketTypeOf(exchangeId: CcxtExchangeId): MarketType {
-  return exchangeId === 'binanceusdm' ? 'futures' : 'spot';
+  return requireVenue(exchangeId, 'exchangeId').marketType;
 }
 
 /**

@@ -40,11 +40,13 @@ function memoryStore(): LiveSessionStore & { records: Map<string, LiveSessionRec
   };
 }
 
-async function setup() {
+async function setup(shared?: { store: ReturnType<typeof memoryStore>; candles: ReturnType<typeof createInMemoryCandleRepository> }) {
   const clock: Clock = { nowMs: () => Date.now() };
-  const candles = createInMemoryCandleRepository();
-  await candles.insertCandles({ exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, toColumns(wave(0)));
-  await candles.insertCandles({ exchange: 'binance', symbol: 'ETH/USDT', timeframe: '5m' }, toColumns(wave(1.3)));
+  const candles = shared?.candles ?? createInMemoryCandleRepository();
+  if (!shared) {
+    await candles.insertCandles({ exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, toColumns(wave(0)));
+    await candles.insertCandles({ exchange: 'binance', symbol: 'ETH/USDT', timeframe: '5m' }, toColumns(wave(1.3)));
+  }
   const riskState = createInMemoryRiskStateRepository();
   const journalRepo = createInMemoryJournalRepository();
   const journal = createJournalWriter({ batchSize: 50 }, { repository: journalRepo, logger: silentLogger });
@@ -58,7 +60,7 @@ async function setup() {
     defaultRiskLimits: async () => ({ maxLeverage: 5, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 200, maxOpenPositions: 2, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, feeRateBps: 0 }),
   });
   await accounts.create({ id: 'desk', name: 'Desk', marketType: 'futures', initialBalance: 10_000, leverage: 3, maxVolumeShare: 1 }, 'test');
-  const store = memoryStore();
+  const store = shared?.store ?? memoryStore();
   const manager = createLiveSessionManager({
     clock,
     logger: silentLogger,
@@ -82,7 +84,7 @@ async function setup() {
     await journal.flush();
     return (await journalRepo.listDecisions({ limit: 1000 })).items;
   };
-  return { manager, accounts, store, decisions };
+  return { manager, accounts, store, decisions, candles };
 }
 
 const replay = (symbol: string, speed: number | 'max' = 400) => ({
@@ -162,6 +164,23 @@ describe('replay sessions on one account', () => {
       /field "accountId" was "cash": account "cash" is a spot account and Binance USDⓈ-M perpetuals trades perpetual futures/,
     );
     await manager.stopAll();
+  });
+
+  it('a stop asked by another process ends the session in its owner before its next candle', async () => {
+    const owner = await setup();
+    const other = await setup({ store: owner.store, candles: owner.candles });
+    const started = await owner.manager.start(replay('BTC/USDT', 20));
+    await until('a few candles', async () => ((await owner.manager.list())[0].state?.candlesProcessed ?? 0) >= 3);
+    const lastBeforeAsk = (await owner.manager.list())[0].state!.lastCandleMs!;
+    const asked = await other.manager.stop(started.id);
+    expect(asked.status).toBe('stopping');
+    await until('the owner stops it', async () => owner.store.records.get(started.id)?.status === 'stopped', 5_000);
+    expect((await owner.manager.list())[0].state).toBeNull();
+    // Within one candle: the owner finished at most the candle it was on when the request was stored.
+    const checkpoint = owner.store.records.get(started.id)!.lastCandleMs!;
+    expect(checkpoint - lastBeforeAsk).toBeLessThanOrEqual(TF);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(owner.store.records.get(started.id)!.lastCandleMs).toBe(checkpoint);
   });
 
   it('completes at the end of the stored candles and stores the account after every candle', async () => {

@@ -4,6 +4,7 @@
  * Exit codes: 0 ok, 2 bad input (flags), 1 anything else (venue unreachable, storage failure).
  */
 import { parseArgs } from 'node:util';
+import { VENUE_IDS, venueOf } from '../../engine/venues/registry';
 import cliProgress from 'cli-progress';
 import { TIMEFRAME_MS, type Timeframe } from '../../engine/core/types';
 import { ExchangeError, ValidationError } from '../../engine/core/errors';
@@ -82,7 +83,7 @@ export async function runDownloadCandlesCommand(args: string[], services: Downlo
     if (values[flag] === undefined || values[flag] === '') return usageError(`missing --${flag}`);
   }
   const { exchange, symbol, timeframe, since } = values as Required<Omit<typeof values, 'until'>>;
-  if (exchange !== 'binance' && exchange !== 'binanceusdm') return usageError(`--exchange "${exchange}" is not supported; expected binance or binanceusdm`);
+  if (!venueOf(exchange)) return usageError(`--exchange "${exchange}" is not supported; expected ${VENUE_IDS.join(' or ')}`);
   if (!Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, timeframe)) {
     return usageError(`--timeframe "${timeframe}" is not supported; expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}`);
   }
@@ -95,7 +96,7 @@ export async function runDownloadCandlesCommand(args: string[], services: Downlo
   if (untilMs <= sinceMs) return usageError(`--until (${new Date(untilMs).toISOString()}) must be after --since (${new Date(sinceMs).toISOString()})`);
 
   const key = { exchange, symbol, timeframe: timeframe as Timeframe };
-  const source = (services.createSource ?? createPublicCandleSource)(exchange);
+  const source = (services.createSource ?? createPublicCandleSource)(exchange as CcxtExchangeId);
   const stream = services.progressStream;
   const bar = stream?.isTTY
     ? new cliProgress.SingleBar({ stream, format: 'downloading {bar} {percentage}% | eta {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic)

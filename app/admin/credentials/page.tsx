@@ -1,3 +1,4 @@
+import { VENUE_IDS, venueOf } from '@/engine/venues/registry';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { ActionForm } from '@/app/_components/action-form';
 import { removeExchangeCredential, setExchangeCredential, setLiveTrading } from '../actions';
@@ -11,7 +12,7 @@ export default async function CredentialsPage() {
   const access = await requireRole('admin', '/admin/credentials');
   if (!access.ok) return access.forbidden;
   const credentials = await access.root.auth.credentials.list();
-  const liveExchanges = ['binance', 'binanceusdm'];
+  const liveExchanges = VENUE_IDS.filter((id) => venueOf(id)?.liveTrading);
   const enabled = Object.fromEntries(await Promise.all(liveExchanges.map(async (e) => [e, await access.root.liveTrading.isEnabled(e)] as const)));
   return (
     <>
