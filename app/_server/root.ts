@@ -49,8 +49,12 @@ import packageJson from '../../package.json' with { type: 'json' };
 /** What `/api/health` reports. */
 export interface Health {
   status: 'ok' | 'degraded';
+  /** Why the status is degraded (empty when ok). */
+  reasons: string[];
   engine: string;
   database: { kind: 'pglite' | 'postgres'; reachable: boolean };
+  /** The journal writers (engine and live sessions): failing while a write waits for a retry; rows the database refused for good. */
+  journal: { failing: boolean; lastError: string | null; refusedRows: number; pending: number };
   schemaVersion: string | null;
   version: string;
 }
@@ -211,6 +215,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     // Both runners (in-process and Inngest) get the instrumented handlers: every job timed, failures reported.
     instrument: (handlers) => instrumentJobHandlers(handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }),
   });
+  const liveJournal = createJournalWriter({ batchSize: 100 }, { repository: journal, logger });
   const live = createLiveSessionManager({
     clock,
     logger,
@@ -223,7 +228,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     paper: { exchange, account: exchange, simulator: exchange, onTradeClosed: (handler) => paperTradeListeners.push(handler), marketType: config.marketType },
     // Real-venue trading needs stored keys and an admin's explicit enablement (see README "Live sessions").
     realVenueFor: (exchangeId) => realVenueFor(exchangeId, { settings, credentials: auth.credentials, secretBox: auth.secretBox, logger, clock, urls: config.ccxtUrls }),
-    journal: createJournalWriter({ batchSize: 100 }, { repository: journal, logger }),
+    journal: liveJournal,
     veto: () => models.activeVetoModel(),
     newId: () => randomUUID(),
     sleep: (ms, signal) =>
@@ -278,10 +283,24 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     async health() {
       const reachable = await database.ping().catch(() => false);
       const version = reachable ? await schemaVersion(database, { migrationsFolder: MIGRATIONS_FOLDER }).catch(() => null) : null;
+      const writers = [engine.journal.status(), liveJournal.status()];
+      const journalHealth = {
+        failing: writers.some((w) => w.failing),
+        lastError: writers.find((w) => w.failing)?.lastError ?? null,
+        refusedRows: writers.reduce((sum, w) => sum + w.refusedRows, 0),
+        pending: writers.reduce((sum, w) => sum + w.pending, 0),
+      };
+      const reasons = [
+        ...(engine.state() === 'running' ? [] : [`the engine is ${engine.state()}`]),
+        ...(reachable ? [] : [`the ${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'} database does not answer`]),
+        ...(journalHealth.failing ? [`journal writes are failing (${journalHealth.pending} rows wait for a retry): ${journalHealth.lastError}`] : []),
+      ];
       return {
-        status: reachable && engine.state() === 'running' ? 'ok' : 'degraded',
+        status: reasons.length === 0 ? 'ok' : 'degraded',
+        reasons,
         engine: engine.state(),
         database: { kind: database.kind, reachable },
+        journal: journalHealth,
         schemaVersion: version?.tag ?? null,
         version: packageJson.version,
       };

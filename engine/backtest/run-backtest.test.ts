@@ -123,9 +123,11 @@ describe('runBacktest', () => {
     const deps = await setup(syntheticCandles(500));
     const journal = { ...deps.journal, appendDecisions: async () => Promise.reject(new Error('disk full')) };
     const error = await runBacktest({ ...baseRequest, decisionDetail: 'all' }, { ...deps, journal }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe('disk full');
+    // An unclassified error counts as retryable: the writer keeps the rows, and the run fails with the flush.
+    const message = 'journal write failed, 449 rows kept for a retry: disk full';
+    expect((error as Error).message).toBe(message);
     const [run] = [...deps.runs.runs.values()];
-    expect(run).toMatchObject({ status: 'failed', error: 'disk full' });
+    expect(run).toMatchObject({ status: 'failed', error: message });
   });
 });
 
