@@ -107,7 +107,11 @@ describe('runBacktest', () => {
       [{ timeframe: '7m' }, 'timeframe', 'expected one of'],
       [{ paper: { marketType: 'futures', leverage: 200 } }, 'paper.leverage', 'exceeds the venue maximum of 125x'],
       [{ paper: { takerFeeBps: -1 } }, 'paper.takerFeeBps', ''],
-      [{ risk: { maxLeverage: 0 } }, 'maxLeverage', ''],
+      [{ risk: { maxLeverage: 0 } }, 'risk.maxLeverage', ''],
+      [{ risk: { maxLeverag: 3 } }, 'risk.maxLeverag', 'not a risk setting; expected one of accountId, maxLeverage,'],
+      [{ fusion: { entryTreshold: 0.3 } }, 'fusion.entryTreshold', 'not a fusion setting; expected one of weights, entryThreshold, ttlMs, cooldownMs, vetoThreshold'],
+      [{ fusion: { entryThreshold: 2 } }, 'fusion.entryThreshold', 'entryThreshold (2) must be a number in 0..1'],
+      [{ decisions: 'all' }, 'decisions', 'Unrecognized key: "decisions"'],
     ];
     for (const [patch, field, text] of cases) {
       const error = await runBacktest({ ...baseRequest, ...patch }, deps).catch((e: unknown) => e);
