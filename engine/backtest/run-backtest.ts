@@ -260,6 +260,11 @@ export interface BacktestDeps {
   /** The active veto model, used when the request asks for `veto: true`. */
   vetoModel?: VetoModel | null;
   journalBatchSize?: number;
+  /**
+   * Told about a run that failed but could not be marked failed (the database went away mid-run), so
+   * its owner marks it failed once the database is back instead of leaving it `running` until the next start.
+   */
+  onRunLeftRunning?: (runId: string, error: string) => void;
 }
 
 export interface BacktestOptions {
@@ -316,7 +321,10 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     return result;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await deps.runs.fail(runId, message).catch((failError) => deps.logger.error({ err: failError, runId }, 'could not mark the run failed'));
+    await deps.runs.fail(runId, message).catch((failError) => {
+      deps.logger.error({ err: failError, runId }, 'could not mark the run failed; it is marked failed once the database answers again');
+      deps.onRunLeftRunning?.(runId, message);
+    });
     throw error;
   }
 }
