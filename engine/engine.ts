@@ -230,10 +230,13 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
         deps.logger.error({ err: error, worker: worker.name }, 'worker failed to stop');
       }
     }
+    const pendingRows = journal.pending();
     try {
       await journal.flush();
+      deps.logger.info({ rows: pendingRows }, 'journal flushed');
     } catch (error) {
       errors.push(error);
+      deps.logger.error({ err: error, rows: pendingRows }, 'journal flush failed while stopping');
     }
     if (runsLeftRunning.size > 0) await markRunsLeftRunningFailed();
     try {
