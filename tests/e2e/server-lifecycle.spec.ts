@@ -2,7 +2,8 @@
  * The production server's lifecycle, each test on servers of its own (own embedded database in a temp
  * dir, free ports): SIGTERM stops the engine cleanly (journal flushed, "engine stopped" logged, the
  * database lease released, exit 0); after `kill -9` a server started at once on the same data dir serves
- * `/api/health` 200 within 30 s, also when the server is pid 1 (a container) in a pid namespace.
+ * `/api/health` 200 within 30 s, also when the server is pid 1 (a container) in a pid namespace; a
+ * server that cannot start exits with status 1 and the reason instead of answering 500 forever.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,11 +38,11 @@ function serverEnv(dataDir: string): NodeJS.ProcessEnv {
 }
 
 /** Starts `next start` (optionally as pid 1 of a new pid namespace) in its own process group. */
-async function startServer(dataDir: string, options: { pidNamespace?: boolean } = {}): Promise<Server> {
+async function startServer(dataDir: string, options: { pidNamespace?: boolean; env?: Record<string, string> } = {}): Promise<Server> {
   const port = await freePort();
   const args = ['start', '-p', String(port), '-H', '127.0.0.1'];
   const [command, argv] = options.pidNamespace ? ['unshare', ['--pid', '--fork', '--mount-proc', NEXT_BIN, ...args]] : [NEXT_BIN, args];
-  const child = spawn(command, argv, { env: serverEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, argv, { env: { ...serverEnv(dataDir), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -151,5 +152,24 @@ test.describe('production server lifecycle', () => {
     const second = track(await startServer(dataDir, { pidNamespace: true }));
     const ms = await healthyWithin(second, 30_000);
     console.log(`pid 1: kill -9 then restart: healthy after ${ms} ms`);
+  });
+
+  test('a server that cannot start exits with status 1 and says why: a bad setting, or the database held by a live server', async () => {
+    const bad = track(await startServer(newDataDir(), { env: { AETHELRED_MARKET_TYPE: 'options' } }));
+    // Next.js calls register() on the first request at the latest.
+    await fetch(`http://127.0.0.1:${bad.port}/api/health`).catch(() => undefined);
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toContain('aethelred: start-up failed, exiting: ');
+    expect(bad.output()).toContain('AETHELRED_MARKET_TYPE');
+
+    const dataDir = newDataDir();
+    const holder = track(await startServer(dataDir));
+    await healthyWithin(holder, 60_000);
+    const second = track(await startServer(dataDir));
+    await fetch(`http://127.0.0.1:${second.port}/api/health`).catch(() => undefined);
+    // It waits 15 s for the lease to be released or go stale; the live holder keeps it fresh.
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain(`is in use by process ${holder.process.pid}; stop that process`);
+    await healthyWithin(holder, 5_000);
   });
 });
