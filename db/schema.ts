@@ -475,3 +475,20 @@ export const liveSessions = pgTable('live_sessions', {
   startedAtMs: ms('started_at_ms'),
   updatedAtMs: ms('updated_at_ms').notNull(),
 });
+
+/**
+ * Trading accounts (paper now): settings (market type, fee model, leverage), risk limits (null = the
+ * installation's defaults) and the paper exchange's state, written after every fill and candle that
+ * changes it (with the risk state, in one transaction) and restored on start.
+ */
+export const tradingAccounts = pgTable('trading_accounts', {
+  id: text('id').primaryKey(),
+  kind: text('kind').notNull(),
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
+  riskLimits: jsonb('risk_limits').$type<Record<string, unknown>>(),
+  state: jsonb('state').$type<Record<string, unknown>>(),
+  stateUpdatedAtMs: ms('state_updated_at_ms'),
+  createdAtMs: ms('created_at_ms').notNull(),
+  updatedAtMs: ms('updated_at_ms').notNull(),
+  updatedBy: text('updated_by'),
+});

@@ -18,9 +18,11 @@ import { loadDecisionChain, type DecisionChain } from './journal/decision-chain'
 import type { MarketKey } from './core/types';
 import type { Exchange } from './execution/exchange';
 import { createJournalWriter, type JournalWriter } from './journal/journal-writer';
-import { importCandles, type ImportCandlesResult } from './market/import-candles';
+import { importCandles, importCandleText, type ImportCandleTextRequest, type ImportCandlesResult } from './market/import-candles';
 import { downloadCandles, type CandleSource, type DownloadCandlesRequest, type DownloadCandlesResult } from './market/download-candles';
 import { runBacktest, type BacktestResult } from './backtest/run-backtest';
+import { describeStrategies, type StrategyDescription } from './strategies/registry';
+import { backtestState, enqueueBacktest, type BacktestState } from './backtest/backtest-jobs';
 import type { VetoModel } from './decision/veto-model';
 import type { LiveSessionManager } from './live/live-session-manager';
 import type { LiveSessionState } from './live/live-session';
@@ -34,6 +36,7 @@ import { submitExternalSignal, type ExternalSignal, type ExternalSignalResult } 
 import { createEngineEvents, type EngineEvents } from './telemetry/engine-events';
 import { DenialCode, type MetricsSink } from './telemetry/metrics-sink';
 import type { NotificationEvent, Notifier } from './notify/notification-event';
+import type { AccountBook } from './account/account-book';
 
 /** Lifecycle states of the engine. */
 export const EngineState = {
@@ -76,6 +79,8 @@ export interface EngineDeps {
   account?: PaperAccount;
   /** Trading settings storage; without it the defaults apply and saving throws. */
   settings?: SettingsRepository;
+  /** Trading accounts (each with its paper exchange and risk engine); the desk works on the default one. */
+  accounts?: AccountBook;
   /** Account snapshots, the overview's equity history; without them it is rebuilt from trades. */
   snapshots?: SnapshotRepository;
   /** How long the overview reuses its live trade statistics, ms (default 15 000; see TradingDeskDeps). */
@@ -112,9 +117,18 @@ export interface Engine extends TradingDesk {
   readonly journal: JournalWriter;
   /** Per exchange/symbol/timeframe: candle count and range. */
   listCandleStreams(): Promise<CandleStreamSummary[]>;
+  /** Every strategy the engine can run, with its parameters as JSON Schema and its defaults. */
+  describeStrategies(): StrategyDescription[];
   /** Runs a backtest on stored candles and records it; see `runBacktest`. Throws ValidationError for bad requests. */
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
   getBacktestRun(id: string): Promise<BacktestRunRecord | null>;
+  /**
+   * Validates a backtest request, checks its candles (and veto model) are there, and queues it; see `enqueueBacktest`.
+   * @returns the job id. @throws ValidationError naming the request's field; nothing is queued.
+   */
+  enqueueBacktest(request: unknown): Promise<string>;
+  /** A backtest by job id (or run id): queued, running, failed with the reason, or complete with config, metrics, trades and equity. @throws NotFoundError. */
+  backtestState(id: string): Promise<BacktestState>;
   listBacktestRuns(page: { limit?: number; cursor?: string }): Promise<Page<BacktestRunSummary>>;
   /**
    * Journaled trades, filtered and sorted (see `JournalQuery`), keyset-paginated. Throws ValidationError
@@ -137,6 +151,8 @@ export interface Engine extends TradingDesk {
   listLiveSessions(): ReturnType<LiveSessionManager['list']>;
   /** Live versus backtest drift of a session, per trade and per cause. @throws ValidationError (unknown session, candles missing). */
   liveDrift(sessionId: string): ReturnType<typeof sessionDrift>;
+  /** Imports candle CSV text (an upload); all-or-nothing. @throws CandleFileError naming line and field. */
+  importCandleText(request: ImportCandleTextRequest): Promise<ImportCandlesResult>;
   /** Imports a CSV (or .csv.gz) file of candles; all-or-nothing. */
   importCandles(
     input: { file: string; key: MarketKey },
@@ -168,6 +184,8 @@ export interface Engine extends TradingDesk {
   readonly events: EngineEvents;
   /** Queues a notification for the configured channels; never blocks, never throws. */
   notify(event: NotificationEvent): void;
+  /** Trading accounts: settings, risk limits, halt/resume (one account or all), views, force exits. @throws Error when built without. */
+  readonly accounts: AccountBook;
 }
 
 /**
@@ -261,9 +279,15 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     account: deps.account,
     settings: deps.settings,
     snapshots: deps.snapshots,
+    accounts: deps.accounts,
     newId: deps.newId,
     overviewStatsTtlMs: deps.overviewStatsTtlMs,
   });
+  const accounts: AccountBook =
+    deps.accounts ??
+    new Proxy({} as AccountBook, {
+      get: () => () => Promise.reject(new Error('this engine was built without trading accounts')),
+    });
 
   return {
     ...desk,
@@ -295,6 +319,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       return stopping;
     },
     listCandleStreams: () => deps.candles.summarize(),
+    describeStrategies,
     runBacktest: (request, onProgress) =>
       runBacktest(
         request,
@@ -311,6 +336,9 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
         { onProgress },
       ),
     getBacktestRun: (id) => deps.backtestRuns.get(id),
+    enqueueBacktest: (request) =>
+      enqueueBacktest(request, { candles: deps.candles, jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal, vetoModel: () => deps.vetoModel?.() ?? null }),
+    backtestState: (id) => backtestState(id, { jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal }),
     listBacktestRuns: (page) => deps.backtestRuns.list(page),
     listTrades: (query) => listKnownSymbol(query, (q) => deps.journal.listTrades(q)),
     listDecisions: (query) => listKnownSymbol(query, (q) => deps.journal.listDecisions(q)),
@@ -326,6 +354,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       if (!session) throw new ValidationError('sessionId', sessionId, 'no live session has this id; see `live list`');
       return sessionDrift(session, { candles: deps.candles, journal: deps.journal, logger: deps.logger, newId: deps.newId });
     },
+    importCandleText: (request) => importCandleText(request, { candles: deps.candles }),
     importCandles: (input, onProgress) => importCandles(input, { candles: deps.candles, onProgress }),
     downloadCandles: (request, source, onProgress) =>
       downloadCandles(request, { source, candles: deps.candles, onProgress, rateLimitMs: source.rateLimitMs }),
@@ -343,6 +372,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
         return result;
       }),
     events,
+    accounts,
     notify(event) {
       try {
         deps.notifier?.notify(event);

@@ -25,7 +25,7 @@ export function knownParams<Shape extends z.ZodRawShape>(shape: Shape, refine?: 
         ctx.addIssue({
           code: 'custom',
           path: [key],
-          message: OFFSET_PAGING.has(key) ? OFFSET_PAGING_MESSAGE : `not a parameter here; expected one of ${[...known].join(', ')}`,
+          message: OFFSET_PAGING.has(key) ? OFFSET_PAGING_MESSAGE : known.size === 0 ? 'not a parameter here; this takes no query parameters' : `not a parameter here; expected one of ${[...known].join(', ')}`,
         });
       }
       refine?.(value as z.infer<z.ZodObject<Shape>>, ctx);

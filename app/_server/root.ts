@@ -21,12 +21,14 @@ import { createModelRegistry } from '@/engine/ml/model-registry';
 import { createFsModelFileStore } from '@/engine/ml/model-file-store';
 import { createTrainHandlers } from '@/engine/ml/train-handlers';
 import { createEngine, type Engine, type EngineStartOptions } from '@/engine/engine';
-import { createPaperExchange } from '@/engine/execution/paper-exchange';
-import { DEFAULT_PAPER, DEFAULT_RISK } from '@/engine/backtest/run-backtest';
+import { DEFAULT_PAPER } from '@/engine/backtest/run-backtest';
+import { createAccountBook } from '@/engine/account/account-book';
+import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
+import { createAccountRepository } from '@/db/repositories/account-repository';
+import { defaultTradingSettings, SettingsKey } from '@/engine/settings/trading-settings';
 import { createLiveSessionManager, type RealVenue } from '@/engine/live/live-session-manager';
 import { createVenueAccount } from '@/engine/live/venue-account';
 import { createJournalWriter } from '@/engine/journal/journal-writer';
-import type { ClosedTrade } from '@/engine/loop/trading-loop';
 import { createCcxtExchange, createPublicCcxtExchange, marketTypeOf } from '@/engine/execution/ccxt-exchange';
 import { createLiveSessionRepository } from '@/db/repositories/live-session-repository';
 import type { Clock, Logger, SettingsRepository } from '@/engine/core/ports';
@@ -183,12 +185,28 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   const models = createModelRegistry({ repository: modelRepository, store: modelFiles, logger });
   await models.loadActiveOnStart();
   const trainHandlers = createTrainHandlers({ candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() });
-  // The paper account: live sessions trade on it in dry run; closed trades fan out to their sessions.
-  const paperTradeListeners: ((trade: ClosedTrade) => void)[] = [];
-  const exchange = createPaperExchange(
-    { ...DEFAULT_PAPER, marketType: config.marketType, initialBalance: config.initialBalance },
-    { clock, listener: { onTradeClosed: (trade) => paperTradeListeners.forEach((listener) => listener(trade)) } },
+  // Accounts: each has one paper exchange (state stored after every change, restored here) and one risk
+  // engine. The default account is created on the first start from the environment's balance and market
+  // type; risk limits saved before accounts existed become its limits.
+  const liveJournal = createJournalWriter({ batchSize: 100 }, { repository: journal, logger });
+  const accounts = createAccountBook({
+    clock,
+    logger,
+    accounts: createAccountRepository(database.db),
+    riskState,
+    settings,
+    candles,
+    defaultRiskLimits: async () => defaultTradingSettings().risk,
+    journal: liveJournal,
+    newId: () => randomUUID(),
+  });
+  const legacyRisk = (await settings.get(SettingsKey.Risk))?.value;
+  await accounts.ensureDefault(
+    { name: 'Paper', marketType: config.marketType, initialBalance: config.initialBalance, makerFeeBps: DEFAULT_PAPER.makerFeeBps, takerFeeBps: DEFAULT_PAPER.takerFeeBps, spreadBps: DEFAULT_PAPER.spreadBps, slippageBps: DEFAULT_PAPER.slippageBps, maxVolumeShare: DEFAULT_PAPER.maxVolumeShare },
+    legacyRisk && typeof legacyRisk === 'object' ? (legacyRisk as Record<string, unknown>) : null,
   );
+  const defaultAccount = await accounts.runtime(DEFAULT_ACCOUNT_ID);
+  const exchange = defaultAccount.exchange();
   // Metrics: one registry per root. Notifications: settings in the database, encrypted like credentials
   // (a settings file left by an older version under the data dir is imported once, then renamed).
   const telemetry = createPrometheusTelemetry({ logger, jobQueueDepth: () => jobQueueDepth(engine) });
@@ -215,21 +233,20 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     // Both runners (in-process and Inngest) get the instrumented handlers: every job timed, failures reported.
     instrument: (handlers) => instrumentJobHandlers(handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }),
   });
-  const liveJournal = createJournalWriter({ batchSize: 100 }, { repository: journal, logger });
   const live = createLiveSessionManager({
     clock,
     logger,
     store: createLiveSessionRepository(database.db),
-    riskState,
     // One ccxt client per exchange while its sessions run; the manager closes it after the last one stops.
     feedFor: (exchangeId) => createPublicMarketData(exchangeId, { logger, clock, urls: config.ccxtUrls }),
-    // Sessions store the closed candles they poll, so drift reports replay them without a download.
+    // Sessions store the closed candles they poll, so drift reports replay them without a download; replays read them.
     candles,
-    paper: { exchange, account: exchange, simulator: exchange, onTradeClosed: (handler) => paperTradeListeners.push(handler), marketType: config.marketType },
+    accounts,
     // Real-venue trading needs stored keys and an admin's explicit enablement (see README "Live sessions").
     realVenueFor: (exchangeId) => realVenueFor(exchangeId, { settings, credentials: auth.credentials, secretBox: auth.secretBox, logger, clock, urls: config.ccxtUrls }),
     journal: liveJournal,
-    veto: () => models.activeVetoModel(),
+    // Follows deploys: a new version reaches running sessions at their next candle.
+    veto: () => (models.activeVetoModel() ? models.liveVetoModel() : null),
     newId: () => randomUUID(),
     sleep: (ms, signal) =>
       new Promise((resolve) => {
@@ -240,13 +257,25 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
         }, { once: true });
       }),
     random: Math.random,
-    defaultRisk: DEFAULT_RISK,
     events: jobEvents,
   });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
     { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, liveWorker], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
-      account: { exchange, marketType: config.marketType, marginMode: 'cross' }, settings, snapshots: createSnapshotRepository(database.db) },
+      account: {
+        get exchange() {
+          return defaultAccount.exchange();
+        },
+        get marketType() {
+          return defaultAccount.record().settings.marketType;
+        },
+        get marginMode() {
+          return defaultAccount.record().settings.marginMode;
+        },
+      },
+      accounts,
+      settings,
+      snapshots: createSnapshotRepository(database.db) },
     { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
   );
 

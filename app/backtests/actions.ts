@@ -1,7 +1,7 @@
 'use server';
 /**
- * Backtest server actions. `startBacktest` (trader) validates the form, checks that candles exist
- * for the market and range, and queues a backtest job; `backtestTicket` (viewer) reports its
+ * Backtest server actions. `startBacktest` (trader) validates the form and queues a backtest job
+ * through `engine.enqueueBacktest` (which checks the candles for the market and range); `backtestTicket` (viewer) reports its
  * progress for the form's poller.
  */
 import { z } from 'zod';
@@ -12,32 +12,16 @@ import { backtestFormSchema, formTimeMs } from './_lib/backtest-form-schema';
 export const startBacktest = action(
   { role: 'trader', input: backtestFormSchema, audit: { action: 'backtest.enqueue', target: (input) => `${input.exchange} ${input.symbol} ${input.timeframe}` }, revalidate: ['/backtests'] },
   async ({ root, input }) => {
-    const fromMs = formTimeMs(input.from);
-    const toMs = formTimeMs(input.to);
-    const streams = await root.engine.listCandleStreams();
-    const stream = streams.find((s) => s.exchange === input.exchange && s.symbol === input.symbol && s.timeframe === input.timeframe);
-    if (!stream) {
-      throw new AppError('bad_request:input', `no ${input.exchange} ${input.symbol} ${input.timeframe} candles are stored`, {
-        symbol: [`no ${input.timeframe} candles for "${input.symbol}" on ${input.exchange}; import them first`],
-      });
-    }
-    if (stream.lastOpenTimeMs < fromMs || stream.firstOpenTimeMs >= toMs) {
-      throw new AppError('bad_request:input', 'no candles in this range', {
-        from: [`stored candles run from ${new Date(stream.firstOpenTimeMs).toISOString()} to ${new Date(stream.lastOpenTimeMs).toISOString()}`],
-      });
-    }
-    const ticketId = await root.engine.enqueue({
-      kind: 'backtest',
-      params: {
-        exchange: input.exchange,
-        symbol: input.symbol,
-        timeframe: input.timeframe,
-        from: fromMs,
-        to: toMs,
-        strategies: input.strategies,
-        params: input.params,
-        veto: input.veto,
-      },
+    // The engine checks the request, the stored candles and the veto model, naming the form's fields.
+    const ticketId = await root.engine.enqueueBacktest({
+      exchange: input.exchange,
+      symbol: input.symbol,
+      timeframe: input.timeframe,
+      from: formTimeMs(input.from),
+      to: formTimeMs(input.to),
+      strategies: input.strategies,
+      params: input.params,
+      veto: input.veto,
     });
     return { ticketId };
   },

@@ -9,6 +9,7 @@ import { createPaperExchange } from '../execution/paper-exchange';
 import type { Exchange, OrderRequest } from '../execution/exchange';
 import { parseCandleCsv } from '../market/candle-csv';
 import { createRiskEngine, type RiskDecision, type RiskEngine } from '../risk/risk-engine';
+import { tradingCostsOf } from '../risk/trading-costs';
 import { createStrategy } from '../strategies/registry';
 import { createTradingLoop, type ClosedTrade } from '../loop/trading-loop';
 import {
@@ -17,7 +18,7 @@ import {
   createInMemoryJournalRepository,
   toColumns,
 } from '../testing/in-memory-repositories';
-import { resolveBacktest, runBacktest, type BacktestResult } from './run-backtest';
+import { resolveBacktest, runBacktest, simulate, type BacktestResult } from './run-backtest';
 
 const T0 = Date.UTC(2024, 0, 1);
 const FIVE_MIN = 300_000;
@@ -103,11 +104,13 @@ describe('runBacktest', () => {
       [{ strategies: ['moon-shot'] }, 'strategies', 'strategy "moon-shot" is not known'],
       [{ from: '2024-02-01', to: '2024-01-01' }, 'to', 'the date range is empty'],
       [{ from: '2025-01-01', to: '2025-02-01' }, 'from', 'no test SYN/USDT 5m candles between'],
-      [{ params: { 'ma-crossover': { fastPeriod: -3 } } }, 'fastPeriod', '-3'],
+      [{ params: { 'ma-crossover': { fastPeriod: -3 } } }, 'params.ma-crossover.fastPeriod', '-3'],
+      [{ params: { 'ma-crossover': { fastPeriod: 50, slowPeriod: 20 } } }, 'params.ma-crossover.fastPeriod', 'was 50: fastPeriod (50) must be below slowPeriod (20)'],
       [{ timeframe: '7m' }, 'timeframe', 'expected one of'],
       [{ paper: { marketType: 'futures', leverage: 200 } }, 'paper.leverage', 'exceeds the venue maximum of 125x'],
       [{ paper: { takerFeeBps: -1 } }, 'paper.takerFeeBps', ''],
-      [{ risk: { maxLeverage: 0 } }, 'risk.maxLeverage', ''],
+      [{ risk: { maxLeverage: 0 } }, 'risk.maxLeverage', 'was 0: '],
+      [{ risk: { costs: { takerFeeBps: 0, spreadBps: 0, slippageBps: 0 } } }, 'risk.costs', 'costs come from the paper venue'],
       [{ risk: { maxLeverag: 3 } }, 'risk.maxLeverag', 'not a risk setting; expected one of accountId, maxLeverage,'],
       [{ fusion: { entryTreshold: 0.3 } }, 'fusion.entryTreshold', 'not a fusion setting; expected one of weights, entryThreshold, ttlMs, cooldownMs, vetoThreshold'],
       [{ fusion: { entryThreshold: 2 } }, 'fusion.entryThreshold', 'entryThreshold (2) must be a number in 0..1'],
@@ -123,6 +126,15 @@ describe('runBacktest', () => {
     expect(deps.journal.decisions).toHaveLength(0);
   });
 
+  it("sizes with the paper venue's costs and drops a legacy risk.feeRateBps", () => {
+    const spec = resolveBacktest({ ...baseRequest, risk: { feeRateBps: 3 }, paper: { takerFeeBps: 7, makerFeeBps: 1, spreadBps: 6, slippageBps: 4 } });
+    expect(spec.risk.costs).toEqual({ takerFeeBps: 7, makerFeeBps: 1, spreadBps: 6, slippageBps: 4 });
+    expect(spec.risk).not.toHaveProperty('feeRateBps');
+    expect(spec.canonical.risk).toEqual(spec.risk);
+    // The defaults: DEFAULT_PAPER's 10 bps taker fee, 2 bps spread and 2 bps slippage.
+    expect(resolveBacktest(baseRequest).risk.costs).toEqual({ takerFeeBps: 10, makerFeeBps: 2, spreadBps: 2, slippageBps: 2 });
+  });
+
   it('marks the run failed when the simulation breaks midway', async () => {
     const deps = await setup(syntheticCandles(500));
     const journal = { ...deps.journal, appendDecisions: async () => Promise.reject(new Error('disk full')) };
@@ -134,6 +146,9 @@ describe('runBacktest', () => {
     expect(run).toMatchObject({ status: 'failed', error: message });
   });
 });
+
+/** The paper venue of the random-walk runs; the risk engine sizes with its costs. */
+const RANDOM_WALK_PAPER = { marketType: 'futures', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 2, slippageBps: 1, maxVolumeShare: 1, leverage: 5 } as const;
 
 describe('trading loop and the risk gate', () => {
   /** Drives the live loop over a random walk with spies on risk and the exchange. */
@@ -150,10 +165,7 @@ describe('trading loop and the risk gate', () => {
     const decisions: RiskDecision[] = [];
     const entries: { request: OrderRequest; decision: RiskDecision | undefined; equity: number; price: number }[] = [];
     let onClosed: (t: ClosedTrade) => void = () => undefined;
-    const paper = createPaperExchange(
-      { marketType: 'futures', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 2, slippageBps: 1, maxVolumeShare: 1, leverage: 5 },
-      { clock, listener: { onTradeClosed: (t) => onClosed(t) } },
-    );
+    const paper = createPaperExchange(RANDOM_WALK_PAPER, { clock, listener: { onTradeClosed: (t) => onClosed(t) } });
     const spyRisk: RiskEngine = {
       ...risk,
       evaluate(ctx) {
@@ -205,7 +217,7 @@ describe('trading loop and the risk gate', () => {
         }),
         async (steps, limits) => {
           const risk = createRiskEngine(
-            { ...limits, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, feeRateBps: 5 },
+            { ...limits, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, costs: tradingCostsOf(RANDOM_WALK_PAPER) },
             { clock: createManualClock(T0) },
           );
           const { entries, decisions } = await drive(steps, risk);
@@ -260,5 +272,62 @@ describe('backtest over real Binance BTC/USDT 5m candles', () => {
       expect(t.exitTimeMs).toBeLessThanOrEqual(spec.toMs);
       expect(t.exitTimeMs).toBeGreaterThanOrEqual(t.entryTimeMs);
     }
+  });
+});
+
+const btc1hFile = path.join(dataDir, 'binance_BTC-USDT_1h.csv');
+
+describe('stop-outs on real Binance BTC/USDT 1h candles', () => {
+  if (!existsSync(btc1hFile)) {
+    it('is not run without the shared data folder', () => {
+      console.log(`shared data not found: skipping the stop-out budget backtest (${btc1hFile}; set AETHELRED_SHARED_DATA)`);
+      expect(existsSync(btc1hFile)).toBe(false);
+    });
+    return;
+  }
+
+  /**
+   * The loss of every stop-out as a percent of the equity at its entry. Spot and one position at a time, so the
+   * book is flat at each entry and its equity is the initial balance plus the net of the trades closed before.
+   */
+  function stopOutLossesPct(result: BacktestResult, initialBalance: number): number[] {
+    const losses: number[] = [];
+    let equity = initialBalance;
+    for (const t of result.trades) {
+      const net = t.realizedPnl - t.fees - t.funding;
+      if (t.exitReason === 'stop') losses.push((-net / equity) * 100);
+      equity += net;
+    }
+    return losses;
+  }
+
+  // With the former fee-only sizing, these runs lost up to 1.052 % (default costs) and 1.173 % (wide costs) of the
+  // equity at entry on a stop-out (checked by running this test against the previous risk engine).
+  it.each([
+    { costs: 'the default paper costs', paper: {} },
+    { costs: 'a 10 bps spread and 5 bps slippage', paper: { takerFeeBps: 10, spreadBps: 10, slippageBps: 5 } },
+  ])('never loses more than riskPerTradePct of the equity at entry on a stop-out, with $costs', async ({ paper }) => {
+    const { columns } = await parseCandleCsv(btc1hFile, '1h');
+    const request = {
+      exchange: 'binance',
+      symbol: 'BTC/USDT',
+      timeframe: '1h',
+      from: columns.openTimeMs[0],
+      to: columns.openTimeMs[columns.length - 1] + 3_600_000,
+      strategies: ALL,
+      fusion: { entryThreshold: 0.25 },
+      risk: { riskPerTradePct: 1 },
+      paper,
+      decisionDetail: 'off',
+    };
+    const spec = resolveBacktest(request);
+    expect(spec.paper.spreadBps).toBeGreaterThan(0);
+    expect(spec.paper.slippageBps).toBeGreaterThan(0);
+    const result = await simulate(spec, columns, null, { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: () => 'x' });
+    const losses = stopOutLossesPct(result, spec.paper.initialBalance);
+    expect(losses.length).toBeGreaterThan(20);
+    for (const loss of losses) expect(loss).toBeLessThanOrEqual(1 + 1e-9);
+    // Not merely conservative: a stop-out spends the whole budget unless the exposure cap (95 %) shrank the order.
+    expect(losses.filter((loss) => loss >= 1 - 1e-9).length).toBeGreaterThan(losses.length * 0.8);
   });
 });

@@ -22,6 +22,7 @@ import { createStrategy, STRATEGY_NAMES } from '../strategies/registry';
 import { resolveFusionConfig, type FusionConfig } from '../decision/signal-fusion';
 import type { VetoModel } from '../decision/veto-model';
 import { createRiskEngine, parseRiskConfig, riskConfigSchema, type RiskConfig } from '../risk/risk-engine';
+import { tradingCostsOf } from '../risk/trading-costs';
 import { createJournalWriter } from '../journal/journal-writer';
 import { createTradingLoop, DecisionDetail, type ClosedTrade } from '../loop/trading-loop';
 import {
@@ -67,7 +68,8 @@ export const backtestRequestSchema = z.strictObject({
   /** Per-strategy parameters, keyed by strategy name. */
   params: z.record(z.string(), z.unknown()).default({}),
   fusion: settingsOf('fusion', FUSION_KEYS),
-  risk: settingsOf('risk', Object.keys(riskConfigSchema.shape)),
+  // `feeRateBps` of older requests is accepted and dropped (costs come from the paper venue now).
+  risk: settingsOf('risk', [...Object.keys(riskConfigSchema.shape), 'feeRateBps']),
   paper: settingsOf('paper', PAPER_KEYS),
   decisionDetail: z.enum(['all', 'signals', 'off']).default('signals'),
   veto: z.boolean().default(false),
@@ -151,15 +153,20 @@ export function resolveBacktest(input: unknown): ResolvedBacktest {
   for (const name of Object.keys(r.params)) {
     if (!r.strategies.includes(name)) throw new ValidationError(`params.${name}`, r.params[name], `parameters given for strategy "${name}", which is not in the run`);
   }
-  // Build once to validate parameters (throws ValidationError naming the field).
-  for (const name of r.strategies) createStrategy(name, r.params[name] ?? {});
+  // Build once to validate parameters (throws ValidationError naming the field as `params.<strategy>.<field>`).
+  for (const name of r.strategies) withFieldPrefix(`params.${name}`, () => createStrategy(name, r.params[name] ?? {}));
   const weights = Object.fromEntries(r.strategies.map((s) => [s, 1]));
-  const fusion = prefixed('fusion', () => resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[r.timeframe as Timeframe], cooldownMs: 0, ...r.fusion } as FusionConfig));
+  const fusion = withFieldPrefix('fusion', () => resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[r.timeframe as Timeframe], cooldownMs: 0, ...r.fusion } as FusionConfig));
   const paper = { ...DEFAULT_PAPER, ...r.paper } as PaperExchangeConfig;
   validatePaperConfig(paper, r.symbol);
-  // Risk sizes with the venue's round-trip taker fee unless the request sets its own.
-  const risk = { ...DEFAULT_RISK, feeRateBps: paper.takerFeeBps, ...r.risk } as RiskConfig;
-  prefixed('risk', () => parseRiskConfig(risk));
+  // Risk sizes with the paper venue's costs, through the one rule every account uses. A request cannot
+  // size with other costs than it trades with; an older request's `feeRateBps` is dropped (costs replaced it).
+  if (Object.prototype.hasOwnProperty.call(r.risk, 'costs')) {
+    throw new ValidationError('risk.costs', r.risk.costs, 'costs come from the paper venue: set paper.takerFeeBps, paper.spreadBps and paper.slippageBps');
+  }
+  const { feeRateBps: _legacyFeeRateBps, ...riskLimits } = r.risk;
+  const risk = { ...DEFAULT_RISK, ...riskLimits, costs: tradingCostsOf(paper) } as RiskConfig;
+  withFieldPrefix('risk', () => parseRiskConfig(risk));
   const canonical = {
     exchange: r.exchange,
     symbol: r.symbol,
@@ -189,13 +196,14 @@ export function resolveBacktest(input: unknown): ResolvedBacktest {
   };
 }
 
-/** Runs `build`, naming the fields of its ValidationError under `group` (`risk.maxLeverage`). */
-function prefixed<T>(group: string, build: () => T): T {
+/** Runs `build`; a ValidationError it throws comes back with its field under `prefix` (`fastPeriod` -> `params.ma-crossover.fastPeriod`). */
+function withFieldPrefix<T>(prefix: string, build: () => T): T {
   try {
     return build();
   } catch (error) {
-    if (error instanceof ValidationError) throw new ValidationError(`${group}.${error.field}`, error.value, error.message.replace(/^field "[^"]*" was [^:]*: /, ''));
-    throw error;
+    if (!(error instanceof ValidationError)) throw error;
+    const reason = error.message.replace(/^field "[^"]*" was [^:]*: /, '');
+    throw new ValidationError(`${prefix}.${error.field}`, error.value, reason);
   }
 }
 

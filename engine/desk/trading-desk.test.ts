@@ -295,9 +295,9 @@ describe('engine.placePaperOrder', () => {
     const { engine, exchange } = await setup();
     exchange.onCandle('BTC/USDT', T0 + 11 * M5, 99, 101, 98, 100, 1_000);
     const result = await engine.placePaperOrder({ symbol: 'BTC/USDT', side: 'long', price: 100, stopPrice: 95 }, 'trader@example.test');
-    // default risk: 1 % of 10,000 = 100 at risk; loss per unit 5 + (100 + 95) x 10 bps = 5.195
+    // default risk: 1 % of 10,000 = 100 at risk; this paper account has no fee, spread or slippage: 100 / (100 - 95) = 20
     expect(result.outcome).toBe('placed');
-    expect(result.whatIf.amount).toBeCloseTo(100 / 5.195, 12);
+    expect(result.whatIf.amount).toBe(20);
     expect(result.entry).toMatchObject({ status: 'filled', averagePrice: 100 });
     expect(result.stop).toMatchObject({ type: 'stop', stopPrice: 95, reduceOnly: true, status: 'new' });
     const markers = await engine.chartMarkers({ key: KEY, fromMs: T0, toMs: T0 + 13 * M5 });

@@ -23,6 +23,9 @@ import {
   type OverviewPosition,
 } from '../insight/account-overview';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
+import type { AccountBook } from '../account/account-book';
+import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
+import { parseManualOrder, placeManualOrder, whatIfOn } from '../account/manual-order';
 import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';
 import {
   defaultTradingSettings,
@@ -55,6 +58,11 @@ export interface TradingDeskDeps {
   account?: PaperAccount;
   settings?: SettingsRepository;
   snapshots?: SnapshotRepository;
+  /**
+   * The account book: when given, the desk works on the default account (its risk desk, its stored
+   * risk limits, its paper exchange, stored after every manual order) instead of `account`/`exchange`.
+   */
+  accounts?: AccountBook;
   newId: () => string;
   /**
    * How long the overview reuses the live trade summary (a database aggregate over the whole
@@ -181,7 +189,9 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     const defaults = defaultTradingSettings();
     const [strategyRow, riskRow] = deps.settings ? await Promise.all([deps.settings.get(SettingsKey.Strategy), deps.settings.get(SettingsKey.Risk)]) : [null, null];
     const strategy = readStoredGroup(strategyRow?.value, validateStrategySettings, defaults.strategy);
-    const riskLimits = readStoredGroup(riskRow?.value, validateRiskLimits, defaults.risk);
+    const riskLimits = deps.accounts
+      ? { value: await deps.accounts.riskLimits(DEFAULT_ACCOUNT_ID), valid: true }
+      : readStoredGroup(riskRow?.value, validateRiskLimits, defaults.risk);
     if (!strategy.valid) deps.logger.warn({ key: SettingsKey.Strategy }, 'stored strategy settings no longer validate; using the defaults');
     if (!riskLimits.valid) deps.logger.warn({ key: SettingsKey.Risk }, 'stored risk limits no longer validate; using the defaults');
     return {
@@ -195,6 +205,7 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
   }
 
   const riskDesk = (): Promise<RiskDesk> => {
+    if (deps.accounts) return deps.accounts.runtime(DEFAULT_ACCOUNT_ID).then((rt) => rt.risk);
     risk ??= getTradingSettings().then((s) => createRiskDesk(s.risk, { clock: deps.clock, riskState: deps.riskState }));
     risk.catch(() => {
       risk = null; // a failed load (database down) may be retried
@@ -399,7 +410,11 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
       if (!strategy && !riskLimits) fieldErrors['(input)'] = ['nothing to save: give strategy and/or risk settings'];
       if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
       const atMs = deps.clock.nowMs();
-      if (riskLimits?.ok) {
+      if (riskLimits?.ok && deps.accounts) {
+        // The risk group is the default account's risk limits: one owner.
+        const result = await deps.accounts.update(DEFAULT_ACCOUNT_ID, { risk: riskLimits.value }, actor);
+        if (!result.ok) return { ok: false, fieldErrors: result.fieldErrors };
+      } else if (riskLimits?.ok) {
         const desk = await riskDesk();
         desk.reconfigure(riskLimits.value); // throws before anything is written if the engine disagrees
         await deps.settings.put({ key: SettingsKey.Risk, value: riskLimits.value, updatedAtMs: atMs, updatedBy: actor });
@@ -414,19 +429,30 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     },
     async halt(reason) {
       if (typeof reason !== 'string' || reason.trim() === '') throw new ValidationError('reason', reason, 'give a reason for the halt');
+      if (deps.accounts) return deps.accounts.halt(DEFAULT_ACCOUNT_ID, reason);
       const desk = await riskDesk();
       return desk.halt(reason.trim(), equityNow());
     },
     async resume() {
+      if (deps.accounts) return deps.accounts.resume(DEFAULT_ACCOUNT_ID);
       const desk = await riskDesk();
       return desk.resume(equityNow());
     },
     riskDesk,
 
-    whatIf: async (order) => whatIfParsed(parseOrder(order)),
+    async whatIf(order) {
+      if (deps.accounts) return whatIfOn(await deps.accounts.runtime(DEFAULT_ACCOUNT_ID), parseManualOrder(order));
+      return whatIfParsed(parseOrder(order));
+    },
 
     async placePaperOrder(input, actor) {
+      if (deps.accounts) {
+        const runtime = await deps.accounts.runtime(DEFAULT_ACCOUNT_ID);
+        return placeManualOrder(runtime, input, actor, { clock: deps.clock, candles: deps.candles, journal: deps.journalWriter, newId: deps.newId });
+      }
       const order = parseOrder(input);
+      const runtime = null as { persist(): Promise<void> } | null;
+      const exchange: Exchange = deps.exchange;
       const result = await whatIfParsed(order);
       const streams = await deps.candles.summarize();
       const stream = streams.find((s) => s.symbol === order.symbol);
@@ -454,7 +480,7 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
         await journal('denied', result.reason ?? 'denied', {});
         return { outcome: 'denied', reason: result.reason, whatIf: result, entry: null, stop: null, decisionId };
       }
-      const entry = await deps.exchange.createOrder({
+      const entry = await exchange.createOrder({
         clientOrderId: `manual-entry-${decisionId}`,
         symbol: order.symbol,
         side: order.side === 'long' ? 'buy' : 'sell',
@@ -462,11 +488,12 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
         amount: result.amount,
       });
       if (entry.status === 'rejected') {
+        await runtime?.persist();
         const reason = `entry rejected by the exchange: ${entry.reason ?? 'no reason given'}`;
         await journal('denied', reason, {});
         return { outcome: 'rejected', reason, whatIf: result, entry, stop: null, decisionId };
       }
-      const stop = await deps.exchange.createOrder({
+      const stop = await exchange.createOrder({
         clientOrderId: `manual-stop-${decisionId}`,
         symbol: order.symbol,
         side: order.side === 'long' ? 'sell' : 'buy',
@@ -475,6 +502,7 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
         stopPrice: result.stopPrice,
         reduceOnly: true,
       });
+      await runtime?.persist();
       await journal('executed', `manual ${order.side} by ${actor}`, { entryOrderId: entry.id, stopOrderId: stop.id });
       return { outcome: 'placed', reason: null, whatIf: result, entry, stop, decisionId };
     },

@@ -245,7 +245,95 @@ export interface PaperExchange extends Exchange {
   totals(): PaperAccountTotals;
   /** Snapshots of open (new / partially_filled) orders, optionally of one symbol. */
   openOrders(symbol?: string): Order[];
+  /**
+   * The whole simulation state (wallet, totals, positions, open orders and the most recent
+   * {@link PAPER_STATE_TERMINAL_ORDERS} finished orders, so a repeated client order id is still
+   * recognised after a restore), as plain JSON-safe data. Allocates; call after a candle or a fill.
+   */
+  exportState(): PaperExchangeState;
+  /**
+   * Replaces the state of a freshly created exchange with `state` (from `exportState`).
+   * @throws ValidationError when the exchange has already traded or processed candles, or the
+   * state belongs to a different market type / quote currency, or is corrupt.
+   */
+  restoreState(state: PaperExchangeState): void;
 }
+
+/** How many finished orders `exportState` keeps (for client order id idempotency after a restore). */
+export const PAPER_STATE_TERMINAL_ORDERS = 500;
+
+/** A number that survives JSON: non-finite values as strings. */
+export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+
+/** One stored order of a {@link PaperExchangeState}. */
+export interface PaperOrderState {
+  id: string;
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  status: OrderStatus;
+  amount: number;
+  filled: number;
+  filledNotional: number;
+  price: number | null;
+  stopPrice: number | null;
+  fee: number;
+  reduceOnly: boolean;
+  createdAtMs: number;
+  updatedAtMs: number;
+  reason: string | null;
+  triggered: boolean;
+}
+
+/** One symbol's book of a {@link PaperExchangeState}; `openOrderIds` in creation order. */
+export interface PaperSymbolState {
+  symbol: string;
+  amountSigned: number;
+  entryPrice: number;
+  markPrice: JsonNumber;
+  unrealizedPnl: number;
+  realizedPnl: number;
+  margin: number;
+  liquidationPrice: JsonNumber;
+  feesPaid: number;
+  fundingPaid: number;
+  openedAtMs: JsonNumber;
+  openedQty: number;
+  entryNotional: number;
+  closedQty: number;
+  exitNotional: number;
+  lastOpenTimeMs: JsonNumber;
+  lastVolume: number;
+  usedVolume: number;
+  nextFundingMs: JsonNumber;
+  fundingCursor: number;
+  openOrderIds: string[];
+}
+
+/** The durable state of a paper account (see `exportState`). Money in the quote currency. */
+export interface PaperExchangeState {
+  version: 1;
+  marketType: MarketType;
+  quoteCurrency: string;
+  wallet: number;
+  realizedTotal: number;
+  feesTotal: number;
+  fundingTotal: number;
+  orderSeq: number;
+  liquidationSeq: number;
+  symbols: PaperSymbolState[];
+  orders: PaperOrderState[];
+}
+
+const toJsonNumber = (n: number): JsonNumber => (Number.isFinite(n) ? n : Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity');
+const fromJsonNumber = (field: string, n: unknown): number => {
+  if (typeof n === 'number' && Number.isFinite(n)) return n;
+  if (n === 'NaN') return NaN;
+  if (n === 'Infinity') return Infinity;
+  if (n === '-Infinity') return -Infinity;
+  throw new ValidationError(field, n, 'expected a number (or "NaN", "Infinity", "-Infinity") in the stored paper account state');
+};
 
 /** Dependencies: time source, optional listener and optional candle source for `fetchOhlcv`. */
 export interface PaperExchangeDeps {
@@ -960,6 +1048,115 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     };
   }
 
+  function exportState(): PaperExchangeState {
+    const open = new Set<string>();
+    for (const st of states) for (const o of st.openOrders) if (!isTerminal(o.status)) open.add(o.id);
+    const finished: OrderState[] = [];
+    for (const o of ordersById.values()) if (!open.has(o.id)) finished.push(o);
+    const keep = new Set(finished.slice(Math.max(0, finished.length - PAPER_STATE_TERMINAL_ORDERS)));
+    const orders: PaperOrderState[] = [];
+    for (const o of ordersById.values()) {
+      if (!open.has(o.id) && !keep.has(o)) continue;
+      const { sideSign: _sideSign, ...rest } = o;
+      orders.push({ ...rest });
+    }
+    return {
+      version: 1,
+      marketType: cfg.marketType,
+      quoteCurrency: quote,
+      wallet,
+      realizedTotal,
+      feesTotal,
+      fundingTotal,
+      orderSeq,
+      liquidationSeq,
+      symbols: states.map((st) => ({
+        symbol: st.symbol,
+        amountSigned: st.amountSigned,
+        entryPrice: st.entryPrice,
+        markPrice: toJsonNumber(st.markPrice),
+        unrealizedPnl: st.unrealizedPnl,
+        realizedPnl: st.realizedPnl,
+        margin: st.margin,
+        liquidationPrice: toJsonNumber(st.liquidationPrice),
+        feesPaid: st.feesPaid,
+        fundingPaid: st.fundingPaid,
+        openedAtMs: toJsonNumber(st.openedAtMs),
+        openedQty: st.openedQty,
+        entryNotional: st.entryNotional,
+        closedQty: st.closedQty,
+        exitNotional: st.exitNotional,
+        lastOpenTimeMs: toJsonNumber(st.lastOpenTimeMs),
+        lastVolume: st.lastVolume,
+        usedVolume: st.usedVolume,
+        nextFundingMs: toJsonNumber(st.nextFundingMs),
+        fundingCursor: st.fundingCursor,
+        openOrderIds: st.openOrders.filter((o) => !isTerminal(o.status)).map((o) => o.id),
+      })),
+      orders,
+    };
+  }
+
+  function restoreState(saved: PaperExchangeState): void {
+    if (ordersById.size > 0 || states.some((st) => st.lastOpenTimeMs !== -Infinity)) {
+      throw new ValidationError('state', 'restore', 'a paper account state can only be restored into a fresh exchange');
+    }
+    if (!saved || typeof saved !== 'object' || saved.version !== 1) throw new ValidationError('state.version', saved?.version, 'expected a stored paper account state of version 1');
+    if (saved.marketType !== cfg.marketType) throw new ValidationError('state.marketType', saved.marketType, `the account trades ${cfg.marketType}`);
+    if (saved.quoteCurrency !== quote) throw new ValidationError('state.quoteCurrency', saved.quoteCurrency, `the account settles in ${quote}`);
+    const num = (field: string, n: unknown) => {
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw new ValidationError(field, n, 'expected a finite number in the stored paper account state');
+      return n;
+    };
+    const restoredOrders = new Map<string, OrderState>();
+    for (const [i, o] of saved.orders.entries()) {
+      if (typeof o.id !== 'string' || typeof o.clientOrderId !== 'string' || typeof o.symbol !== 'string') throw new ValidationError(`state.orders.${i}`, o, 'expected an order with id, clientOrderId and symbol');
+      restoredOrders.set(o.id, { ...o, amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1 });
+    }
+    const restoredStates: { st: SymbolState; openIds: string[] }[] = [];
+    for (const [i, s] of saved.symbols.entries()) {
+      const at = `state.symbols.${i}`;
+      const st = states[symbolIndex(s.symbol)];
+      st.amountSigned = num(`${at}.amountSigned`, s.amountSigned);
+      st.entryPrice = num(`${at}.entryPrice`, s.entryPrice);
+      st.markPrice = fromJsonNumber(`${at}.markPrice`, s.markPrice);
+      st.unrealizedPnl = num(`${at}.unrealizedPnl`, s.unrealizedPnl);
+      st.realizedPnl = num(`${at}.realizedPnl`, s.realizedPnl);
+      st.margin = num(`${at}.margin`, s.margin);
+      st.liquidationPrice = fromJsonNumber(`${at}.liquidationPrice`, s.liquidationPrice);
+      st.feesPaid = num(`${at}.feesPaid`, s.feesPaid);
+      st.fundingPaid = num(`${at}.fundingPaid`, s.fundingPaid);
+      st.openedAtMs = fromJsonNumber(`${at}.openedAtMs`, s.openedAtMs);
+      st.openedQty = num(`${at}.openedQty`, s.openedQty);
+      st.entryNotional = num(`${at}.entryNotional`, s.entryNotional);
+      st.closedQty = num(`${at}.closedQty`, s.closedQty);
+      st.exitNotional = num(`${at}.exitNotional`, s.exitNotional);
+      st.lastOpenTimeMs = fromJsonNumber(`${at}.lastOpenTimeMs`, s.lastOpenTimeMs);
+      st.lastVolume = num(`${at}.lastVolume`, s.lastVolume);
+      st.usedVolume = num(`${at}.usedVolume`, s.usedVolume);
+      st.nextFundingMs = fromJsonNumber(`${at}.nextFundingMs`, s.nextFundingMs);
+      st.fundingCursor = num(`${at}.fundingCursor`, s.fundingCursor);
+      restoredStates.push({ st, openIds: s.openOrderIds });
+    }
+    for (const { st, openIds } of restoredStates) {
+      st.openOrders = openIds.map((id) => {
+        const o = restoredOrders.get(id);
+        if (!o) throw new ValidationError(`state.symbols.${st.symbol}.openOrderIds`, id, 'names an order the stored state does not hold');
+        return o;
+      });
+    }
+    for (const o of restoredOrders.values()) {
+      ordersById.set(o.id, o);
+      ordersByClientId.set(o.clientOrderId, o);
+    }
+    wallet = num('state.wallet', saved.wallet);
+    realizedTotal = num('state.realizedTotal', saved.realizedTotal);
+    feesTotal = num('state.feesTotal', saved.feesTotal);
+    fundingTotal = num('state.fundingTotal', saved.fundingTotal);
+    orderSeq = num('state.orderSeq', saved.orderSeq);
+    liquidationSeq = num('state.liquidationSeq', saved.liquidationSeq);
+  }
+
   return {
     id: cfg.id,
     symbolIndex,
@@ -1039,5 +1236,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     async close(): Promise<void> {
       closed = true;
     },
+    exportState,
+    restoreState,
   };
 }

@@ -6,7 +6,14 @@ import { createPaperExchange, type PaperExchange } from '../execution/paper-exch
 import { createJournalWriter } from '../journal/journal-writer';
 import type { ClosedTrade } from '../loop/trading-loop';
 import type { CandleRepository } from '../core/ports';
-import { createInMemoryCandleRepository, createInMemoryJournalRepository, createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
+import {
+  createInMemoryAccountRepository,
+  createInMemoryCandleRepository,
+  createInMemoryJournalRepository,
+  createInMemoryRiskStateRepository,
+  createInMemorySettingsRepository,
+} from '../testing/in-memory-repositories';
+import { createAccountBook } from '../account/account-book';
 import { createLiveSessionManager, type LiveSessionRecord, type LiveSessionStore, type RealVenue } from './live-session-manager';
 import type { CandleFeed } from './live-session';
 
@@ -43,7 +50,7 @@ function memoryStore(): LiveSessionStore & { records: Map<string, LiveSessionRec
   };
 }
 
-function manager(
+async function manager(
   store = memoryStore(),
   startAt = T0 + 400 * TF + 1_000,
   candles?: Pick<CandleRepository, 'insertCandles'>,
@@ -64,19 +71,26 @@ function manager(
       },
     };
   };
-  const handlers: ((t: ClosedTrade) => void)[] = [];
-  const paper = createPaperExchange(
-    { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 10, spreadBps: 2, slippageBps: 2, maxVolumeShare: 1 },
-    { clock, listener: { onTradeClosed: (t) => handlers.forEach((h) => h(t)) } },
-  );
+  const riskState = createInMemoryRiskStateRepository();
+  const settings = createInMemorySettingsRepository();
+  const accounts = createAccountBook({
+    clock,
+    logger: silentLogger,
+    accounts: createInMemoryAccountRepository(riskState),
+    riskState,
+    settings,
+    candles: createInMemoryCandleRepository(),
+    defaultRiskLimits: async () => ({ maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 90, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, feeRateBps: 0 }),
+  });
+  await accounts.ensureDefault({ name: 'Paper', marketType: 'futures', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 10, spreadBps: 2, slippageBps: 2, maxVolumeShare: 1 });
+  const paper = (await accounts.runtime('default')).exchange();
   const m = createLiveSessionManager({
     clock,
     logger: silentLogger,
     store,
-    riskState: createInMemoryRiskStateRepository(),
+    accounts,
     feedFor,
-    candles,
-    paper: { exchange: paper, account: paper, simulator: paper, onTradeClosed: (h) => handlers.push(h), marketType: 'spot' },
+    candles: candles as never,
     realVenueFor: async (exchange) =>
       realVenue ? realVenue(paper) : { ok: false, reason: `no API keys are stored for "${exchange}"; an admin must add them and enable live trading` },
     journal: createJournalWriter({ batchSize: 100 }, { repository: createInMemoryJournalRepository(), logger: silentLogger }),
@@ -85,7 +99,6 @@ function manager(
     // Sessions wait for the next candle until stopped.
     sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
     random: () => 0.5,
-    defaultRisk: { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 90, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25 },
   });
   return { m, store, clock, feeds };
 }
@@ -94,7 +107,7 @@ const request = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', stra
 
 describe('live session manager', () => {
   it('starts one dry-run session per market, stores it, and stops it', async () => {
-    const { m, store } = manager();
+    const { m, store } = await manager();
     const state = await m.start(request);
     expect(state).toMatchObject({ id: 'live:binance:BTC/USDT:5m', status: 'running', lastCandleMs: T0 + 399 * TF });
     const again = await m.start(request);
@@ -113,11 +126,11 @@ describe('live session manager', () => {
   });
 
   it('resumes the sessions that were running when the process stopped', async () => {
-    const first = manager();
+    const first = await manager();
     await first.m.start(request);
     await first.m.stopAll();
     expect(first.store.records.get('live:binance:BTC/USDT:5m')?.status).toBe('running');
-    const second = manager(first.store, T0 + 420 * TF + 1_000);
+    const second = await manager(first.store, T0 + 420 * TF + 1_000);
     expect(await second.m.resumeAll()).toBe(1);
     const [session] = await second.m.list();
     expect(session.state?.status).toBe('running');
@@ -125,7 +138,7 @@ describe('live session manager', () => {
   });
 
   it('refuses bad requests naming the field, and live trading without an enabled venue', async () => {
-    const { m, store } = manager();
+    const { m, store } = await manager();
     const cases: [Record<string, unknown>, string][] = [
       [{ strategies: ['moon'] }, 'strategies.0'],
       [{ symbol: 'btc-usdt' }, 'symbol'],
@@ -143,10 +156,10 @@ describe('live session manager', () => {
   });
 
   it('shares one feed per exchange and closes it when the last session of the exchange stops', async () => {
-    const { m, feeds } = manager();
+    const { m, feeds } = await manager();
     const btc = await m.start(request);
     const eth = await m.start({ ...request, symbol: 'ETH/USDT' });
-    const futures = await m.start({ ...request, exchange: 'binanceusdm' });
+    const futures = await m.start({ ...request, exchange: 'binanceusdm', symbol: 'SOL/USDT' });
     expect(feeds).toEqual([
       { exchange: 'binance', closed: 0 },
       { exchange: 'binanceusdm', closed: 0 },
@@ -165,9 +178,9 @@ describe('live session manager', () => {
   });
 
   it('closes every feed once when the process stops all sessions', async () => {
-    const { m, feeds } = manager();
+    const { m, feeds } = await manager();
     await m.start(request);
-    await m.start({ ...request, exchange: 'binanceusdm' });
+    await m.start({ ...request, exchange: 'binanceusdm', symbol: 'SOL/USDT' });
     await m.stopAll();
     expect(feeds.map((f) => [f.exchange, f.closed])).toEqual([
       ['binance', 1],
@@ -178,7 +191,7 @@ describe('live session manager', () => {
   it('closes the feed when a session fails to start', async () => {
     const store = memoryStore();
     const broken = { ...store, upsert: async () => Promise.reject(new Error('database is down')) };
-    const { m, feeds } = manager(broken);
+    const { m, feeds } = await manager(broken);
     await expect(m.start(request)).rejects.toThrow('database is down');
     expect(feeds).toEqual([{ exchange: 'binance', closed: 1 }]);
   });
@@ -186,7 +199,7 @@ describe('live session manager', () => {
   it('hands candle storage to its sessions, which store the closed candles they poll', async () => {
     const candles = createInMemoryCandleRepository();
     // Start at candle 400 + 1 s: warm-up stores the 300 closed candles 100..399 (candle 400 is forming).
-    const { m } = manager(memoryStore(), T0 + 400 * TF + 1_000, candles);
+    const { m } = await manager(memoryStore(), T0 + 400 * TF + 1_000, candles);
     await m.start(request);
     await m.stopAll();
     const stored = await candles.loadCandles({ exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, 0, Number.MAX_SAFE_INTEGER);
@@ -211,18 +224,18 @@ describe('live session manager', () => {
         close: async () => void venueCloses[index]++,
       };
     };
-    const first = manager(memoryStore(), undefined, undefined, venue(false));
+    const first = await manager(memoryStore(), undefined, undefined, venue(false));
     const live = await first.m.start({ ...request, liveTrading: true });
     expect(venueCloses).toEqual([0]);
     await first.m.stop(live.id);
     expect(venueCloses).toEqual([1]);
 
-    const second = manager(memoryStore(), undefined, undefined, venue(false));
+    const second = await manager(memoryStore(), undefined, undefined, venue(false));
     await second.m.start({ ...request, liveTrading: true });
     await second.m.stopAll();
     expect(venueCloses).toEqual([1, 1]);
 
-    const third = manager(memoryStore(), undefined, undefined, venue(true));
+    const third = await manager(memoryStore(), undefined, undefined, venue(true));
     await expect(third.m.start({ ...request, liveTrading: true })).rejects.toThrow('venue unreachable');
     expect(venueCloses).toEqual([1, 1, 1]);
     expect(third.feeds).toEqual([]); // refused before a feed was built

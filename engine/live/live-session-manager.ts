@@ -7,15 +7,17 @@
  * starts, closed when the last one ends (and on `stopAll`).
  */
 import { z } from 'zod';
-import { ValidationError } from '../core/errors';
-import type { CandleRepository, Clock, Logger, RiskStateRepository } from '../core/ports';
-import { TIMEFRAME_MS, symbolMatches, type MarketKey, type Timeframe } from '../core/types';
+import { NotFoundError, ValidationError } from '../core/errors';
+import type { CandleRepository, Clock, Logger } from '../core/ports';
+import { TIMEFRAME_MS, candleColumnsFromRows, symbolMatches, type Candle, type MarketKey, type Timeframe } from '../core/types';
+import type { AccountBook, AccountRuntime } from '../account/account-book';
+import { venueOf } from '../venues/registry';
+import { DEFAULT_ACCOUNT_ID, ACCOUNT_ID_PATTERN } from '../account/account-config';
 import { resolveFusionConfig } from '../decision/signal-fusion';
 import type { VetoModel } from '../decision/veto-model';
 import type { Exchange } from '../execution/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
-import { createRiskEngine, type RiskConfig } from '../risk/risk-engine';
 import type { EngineEvents } from '../telemetry/engine-events';
 import { STRATEGY_NAMES } from '../strategies/registry';
 import { createLiveSession, type CandleFeed, type LiveCheckpointStore, type LiveSession, type LiveSessionState } from './live-session';
@@ -43,15 +45,43 @@ export interface LiveSessionStore extends LiveCheckpointStore {
   setStatus(id: string, status: string, lastError: string | null, updatedAtMs: number): Promise<void>;
 }
 
+/** How a session gets candles and where it trades. */
+export const SessionMode = {
+  /** Stored candles from `from`, at `speed` candles per second, on a paper account (offline paper trading). */
+  Replay: 'replay',
+  /** Live candles from the venue's public API, orders to a paper account (dry run). */
+  Paper: 'paper',
+  /** Live candles, orders to the real venue (needs stored keys and an admin's enablement). */
+  Live: 'live',
+} as const;
+export type SessionMode = (typeof SessionMode)[keyof typeof SessionMode];
+
+/** Highest replay speed, candles per second. */
+export const MAX_REPLAY_SPEED = 100_000;
+
+const timeInput = z.union([
+  z.number().int().nonnegative(),
+  z.string().refine((v) => Number.isFinite(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v)), { message: 'expected an ISO date (2024-01-01) or epoch milliseconds' }),
+]);
+
 /** What an operator asks for. */
 export const liveSessionRequestSchema = z.object({
+  /** The account the session trades (shares its capital and risk engine with the account's other sessions). */
+  accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').default(DEFAULT_ACCOUNT_ID),
+  /** Default: `live` when `liveTrading`, else `paper`. */
+  mode: z.enum(['replay', 'paper', 'live']).optional(),
+  /** Replay: the first candle to trade (ISO date or epoch ms). */
+  from: timeInput.optional(),
+  /** Replay: candles per second, or "max" for as fast as the machine goes. Default 50. */
+  speed: z.union([z.number().finite().gt(0).max(MAX_REPLAY_SPEED), z.literal('max')]).default(50),
+  /** Veto model: "on" follows the deployed intent-veto model (a deploy reaches the session at its next candle); "off" trades without it. */
+  veto: z.enum(['on', 'off']).default('on'),
   exchange: z.string().min(1),
   symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
   timeframe: z.string().refine((t) => Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, t), { message: `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}` }),
   strategies: z.array(z.enum(STRATEGY_NAMES)).min(1, 'expected at least one strategy'),
   params: z.record(z.string(), z.unknown()).default({}),
   fusion: z.record(z.string(), z.unknown()).default({}),
-  risk: z.record(z.string(), z.unknown()).default({}),
   decisionDetail: z.enum(['all', 'signals', 'off']).default('signals'),
   /** Trade on the real venue instead of the paper dry run (needs stored keys and an enabled account). */
   liveTrading: z.boolean().default(false),
@@ -76,23 +106,22 @@ export interface LiveSessionManagerDeps {
   clock: Clock;
   logger: Logger;
   store: LiveSessionStore;
-  riskState: RiskStateRepository;
+  /** Accounts: each session trades its account's paper exchange through the account's one risk engine. */
+  accounts: AccountBook;
   /**
    * Builds public market data for an exchange (ccxt, no keys). Called once per exchange while any
    * session of it runs; the manager calls the feed's `close` when the last such session ends.
    */
   feedFor(exchange: string): CandleFeed;
   /** Candle storage sessions write the closed candles they poll to (so drift reports need no download). */
-  candles?: Pick<CandleRepository, 'insertCandles'>;
-  /** The paper account sessions trade on in dry run. */
-  paper: { exchange: Exchange; account: AccountView; simulator: CandleSimulator; onTradeClosed(handler: (t: ClosedTrade) => void): void; marketType: 'spot' | 'futures' };
+  candles?: Pick<CandleRepository, 'insertCandles' | 'loadCandles' | 'summarize'>;
   realVenueFor(exchange: string): Promise<RealVenue>;
   journal: JournalWriter;
+  /** The deployed intent-veto model, following deploys (null when none is deployed at session start). */
   veto: () => VetoModel | null;
   newId: () => string;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   random: () => number;
-  defaultRisk: RiskConfig;
   events?: EngineEvents;
 }
 
@@ -114,7 +143,33 @@ export interface LiveSessionManager {
   stopAll(): Promise<void>;
 }
 
-const sessionIdOf = (m: MarketKey) => `live:${m.exchange}:${m.symbol}:${m.timeframe}`;
+/**
+ * Session ids: `live:<exchange>:<symbol>:<timeframe>` for paper and live sessions of the default account
+ * (the id sessions had before accounts, so stored sessions resume under it), else
+ * `<mode>:<account>:<exchange>:<symbol>:<timeframe>`.
+ */
+export function sessionIdOf(m: MarketKey, mode: SessionMode = SessionMode.Paper, accountId: string = DEFAULT_ACCOUNT_ID): string {
+  if (mode !== SessionMode.Replay && accountId === DEFAULT_ACCOUNT_ID) return `live:${m.exchange}:${m.symbol}:${m.timeframe}`;
+  return `${mode}:${accountId}:${m.exchange}:${m.symbol}:${m.timeframe}`;
+}
+
+const modeOf = (request: { mode?: SessionMode; liveTrading: boolean }): SessionMode => request.mode ?? (request.liveTrading ? SessionMode.Live : SessionMode.Paper);
+
+const parseTimeMs = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value));
+
+/** Resolves after `ms` of real time (a macrotask turn when 0) or when the signal aborts. */
+function realSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = ms > 0 ? setTimeout(done, ms) : setImmediate(done);
+    function done() {
+      signal.removeEventListener('abort', done);
+      if (ms > 0) clearTimeout(timer as ReturnType<typeof setTimeout>);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 function parseRequest(input: unknown) {
   const parsed = liveSessionRequestSchema.safeParse(input);
@@ -127,9 +182,8 @@ function parseRequest(input: unknown) {
 
 /** Creates the manager. */
 export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSessionManager {
-  const running = new Map<string, LiveSession>();
+  const running = new Map<string, { session: LiveSession; accountId: string; symbol: string; simulated: boolean }>();
   let shuttingDown = false;
-  const tradeHandlers = new Map<string, (t: ClosedTrade) => void>();
   /** Feeds by exchange with the sessions (one token per launch) that use them. */
   const feeds = new Map<string, { feed: CandleFeed; users: Set<object> }>();
   const feedReleases = new WeakMap<LiveSession, () => Promise<void>>();
@@ -166,21 +220,71 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       },
     };
   }
-  deps.paper.onTradeClosed((t) => {
-    for (const [id, handler] of tradeHandlers) if (id.includes(`:${t.symbol}:`)) handler(t);
-  });
+
+  /** A feed over stored candles, for replays. */
+  function storedFeed(market: MarketKey): CandleFeed {
+    const store = deps.candles;
+    if (!store) throw new ValidationError('mode', SessionMode.Replay, 'this engine has no candle storage to replay from');
+    const timeframeMs = TIMEFRAME_MS[market.timeframe];
+    return {
+      async fetchOhlcv(_symbol, _timeframe, sinceMs = 0, limit = 500) {
+        const columns = await store.loadCandles(market, sinceMs, sinceMs + limit * timeframeMs);
+        const out: Candle[] = new Array(columns.length);
+        for (let i = 0; i < columns.length; i++) {
+          out[i] = { openTimeMs: columns.openTimeMs[i], open: columns.open[i], high: columns.high[i], low: columns.low[i], close: columns.close[i], volume: columns.volume[i] };
+        }
+        return out;
+      },
+    };
+  }
+
+  /** Checks the replay window against stored candles; returns the first candle to trade and the last stored one. */
+  async function replayWindow(market: MarketKey, from: string | number | undefined): Promise<{ startMs: number; untilMs: number }> {
+    if (from === undefined) throw new ValidationError('from', from, 'a replay session needs a start time (ISO date or epoch ms)');
+    const fromMs = parseTimeMs(from);
+    const timeframeMs = TIMEFRAME_MS[market.timeframe];
+    const stream = (await deps.candles?.summarize())?.find((c) => c.exchange === market.exchange && c.symbol === market.symbol && c.timeframe === market.timeframe);
+    if (!stream) {
+      throw new ValidationError('symbol', market.symbol, `no candles are stored for ${market.exchange} ${market.symbol} ${market.timeframe}; import or download some first`);
+    }
+    if (stream.lastOpenTimeMs < fromMs) {
+      throw new ValidationError('from', from, `no stored candles of ${market.exchange} ${market.symbol} ${market.timeframe} start at or after it: they cover ${new Date(stream.firstOpenTimeMs).toISOString()} to ${new Date(stream.lastOpenTimeMs).toISOString()}`);
+    }
+    return { startMs: Math.ceil(fromMs / timeframeMs) * timeframeMs, untilMs: stream.lastOpenTimeMs };
+  }
 
   async function launch(request: ReturnType<typeof parseRequest>): Promise<LiveSessionState> {
     const market: MarketKey = { exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe as Timeframe };
-    const id = sessionIdOf(market);
+    const mode = modeOf(request);
+    if (mode === SessionMode.Live && !request.liveTrading) throw new ValidationError('liveTrading', false, 'a live session trades on the real venue: set liveTrading true (admins only)');
+    if (mode !== SessionMode.Live && request.liveTrading) throw new ValidationError('mode', mode, 'liveTrading needs mode "live"');
+    const id = sessionIdOf(market, mode, request.accountId);
     const existing = running.get(id);
-    if (existing) return existing.state();
-    let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null } = { ...deps.paper };
-    // Shorts need a futures account: the paper account's market type, or USD-M on a real venue.
-    let allowShort = deps.paper.marketType === 'futures';
+    if (existing) return existing.session.state();
+    const account: AccountRuntime = await deps.accounts.runtime(request.accountId);
+    const settings = account.record().settings;
+    // A futures venue's markets need a futures account; a spot account cannot hold them (or short).
+    const venueInfo = venueOf(market.exchange);
+    if (venueInfo && venueInfo.marketType === 'futures' && settings.marketType !== 'futures') {
+      throw new ValidationError('accountId', request.accountId, `account "${request.accountId}" is a spot account and ${venueInfo.label} trades perpetual futures: use a futures account`);
+    }
+    const simulated = mode !== SessionMode.Live;
+    if (simulated) {
+      for (const [otherId, other] of running) {
+        if (other.simulated && other.accountId === request.accountId && other.symbol === market.symbol) {
+          throw new ValidationError('symbol', market.symbol, `account "${request.accountId}" already trades ${market.symbol} in session "${otherId}"; stop it or use another account`);
+        }
+      }
+    }
+    const timeframeMs = TIMEFRAME_MS[market.timeframe];
+    const replay = mode === SessionMode.Replay ? await replayWindow(market, request.from) : null;
+    const exchange = account.exchange();
+    let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null } = { exchange, account: exchange, simulator: exchange };
+    // Shorts need a futures account (paper), or USD-M on a real venue.
+    let allowShort = settings.marketType === 'futures';
     // The keyed venue client (real trading only) is closed when the session ends, once.
     let closeVenue: (() => Promise<void>) | null = null;
-    if (request.liveTrading) {
+    if (mode === SessionMode.Live) {
       const real = await deps.realVenueFor(request.exchange);
       if (!real.ok) throw new ValidationError('liveTrading', true, real.reason);
       if (real.close) {
@@ -201,17 +305,35 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         deps.logger.info({ session: id, openOrders: snapshot.openOrders.length, positions: snapshot.positions.length }, 'reconciled with the venue before trading');
       }
       venue = { exchange: real.exchange, account: real.accountFor([market.symbol]), simulator: null };
-      allowShort = request.exchange === 'binanceusdm';
+      allowShort = venueInfo?.allowShort ?? false;
     }
     // Outside alerts (webhooks) are one more fusion input, weighted like a strategy unless configured.
     const weights = { ...Object.fromEntries(request.strategies.map((s) => [s, 1])), external: 1 };
-    const fusion = resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[market.timeframe], ...request.fusion } as never);
-    const risk = createRiskEngine({ ...deps.defaultRisk, ...request.risk, accountId: id } as RiskConfig, { clock: deps.clock });
-    const feed = acquireFeed(market.exchange);
+    const fusion = resolveFusionConfig({ weights, ttlMs: timeframeMs, ...request.fusion } as never);
+    const feed = replay ? { feed: storedFeed(market), release: async () => undefined } : acquireFeed(market.exchange);
+    const releaseAccount = account.acquire();
+    let unsubscribe: (() => void) | null = null;
     const release = async () => {
+      unsubscribe?.();
+      releaseAccount();
       await feed.release();
       await closeVenue?.();
     };
+    // A replay runs on simulated time: it starts just before its first candle (or after its checkpoint)
+    // and each wait advances it, taking 1/speed s of real time per candle ("max": no wait).
+    let clock = deps.clock;
+    let sleep = deps.sleep;
+    if (replay) {
+      const checkpoint = await deps.store.load(id);
+      let nowMs = checkpoint ? checkpoint.lastCandleMs + timeframeMs : replay.startMs;
+      clock = { nowMs: () => nowMs };
+      const realMsPerSimMs = request.speed === 'max' ? 0 : 1_000 / (request.speed * timeframeMs);
+      sleep = async (ms, signal) => {
+        nowMs += ms;
+        await realSleep(ms * realMsPerSimMs, signal);
+      };
+    }
+    const veto = request.veto === 'off' ? null : deps.veto();
     let session: LiveSession;
     try {
       session = createLiveSession(
@@ -223,25 +345,42 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           decisionDetail: request.decisionDetail,
           allowShort,
           acceptExternalSignals: true,
+          ...(replay ? { untilMs: replay.untilMs, pollIntervalMs: timeframeMs } : {}),
         },
         {
-          clock: deps.clock,
+          clock,
           logger: deps.logger,
           feed: feed.feed,
-          candles: deps.candles ?? null,
+          candles: replay ? null : (deps.candles ?? null),
           exchange: venue.exchange,
           account: venue.account,
           simulator: venue.simulator,
-          risk,
-          riskState: deps.riskState,
+          risk: account.risk.engine(),
+          riskState: account.riskStore,
+          sharedRisk: true,
           checkpoints: deps.store,
           journal: deps.journal,
-          veto: deps.veto(),
+          veto,
           newId: deps.newId,
-          sleep: deps.sleep,
+          sleep,
           random: deps.random,
           events: deps.events,
-          onTradeClosedHook: (handler) => tradeHandlers.set(id, handler),
+          onTradeClosedHook: simulated
+            ? (handler) => {
+                unsubscribe = account.onTradeClosed((t) => {
+                  if (t.symbol === market.symbol) handler(t);
+                });
+              }
+            : undefined,
+          beforeCandle: async () => {
+            await account.syncControl();
+            const record = await deps.store.get(id);
+            return record?.status !== 'stopping';
+          },
+          afterCandle: async () => {
+            if (simulated) await account.persist();
+            if (deps.journal.pending() > 0) await deps.journal.flush();
+          },
         },
       );
       const now = deps.clock.nowMs();
@@ -264,12 +403,11 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       throw error;
     }
     feedReleases.set(session, release);
-    running.set(id, session);
+    running.set(id, { session, accountId: request.accountId, symbol: market.symbol, simulated });
     try {
       await session.start();
     } catch (error) {
       running.delete(id);
-      tradeHandlers.delete(id);
       await release();
       const message = error instanceof Error ? error.message : String(error);
       await deps.store.setStatus(id, 'stopped', message, deps.clock.nowMs());
@@ -278,27 +416,31 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     await deps.store.setStatus(id, 'running', null, deps.clock.nowMs());
     void session.done().then(async () => {
       const end = session.state();
-      running.delete(id);
-      tradeHandlers.delete(id);
+      if (running.get(id)?.session === session) running.delete(id);
       await release();
       if (shuttingDown && end.status === 'stopped') return; // stays `running` in the store: resumed on the next start
       await deps.store.setStatus(id, end.status, end.lastError, deps.clock.nowMs()).catch(() => undefined);
     });
-    deps.logger.info({ session: id, liveTrading: request.liveTrading }, 'live session started');
+    deps.logger.info({ session: id, mode, account: request.accountId, liveTrading: request.liveTrading }, 'live session started');
     return session.state();
   }
 
   async function stopOne(id: string): Promise<LiveSessionState> {
-    const session = running.get(id);
-    if (!session) {
+    const entry = running.get(id);
+    if (!entry) {
       const record = await deps.store.get(id);
-      if (!record) throw new ValidationError('id', id, 'no live session has this id');
-      if (record.status === 'running') await deps.store.setStatus(id, 'stopped', null, deps.clock.nowMs());
-      return { id, market: { exchange: record.exchange, symbol: record.symbol, timeframe: record.timeframe as Timeframe }, status: 'stopped', lastCandleMs: record.lastCandleMs, candlesProcessed: 0, reconnects: 0, lastError: record.lastError };
+      if (!record) throw new NotFoundError(`session "${id}" does not exist; list sessions with GET /api/v1/sessions`);
+      // Not running here: another process may own it. Ask it to stop (it checks before each candle);
+      // a session nobody runs is marked stopped by the next start.
+      const active = ['running', 'starting', 'reconnecting'].includes(record.status);
+      if (active) await deps.store.setStatus(id, 'stopping', null, deps.clock.nowMs());
+      return { id, market: { exchange: record.exchange, symbol: record.symbol, timeframe: record.timeframe as Timeframe }, status: (active ? 'stopping' : record.status) as LiveSessionState['status'], lastCandleMs: record.lastCandleMs, candlesProcessed: 0, reconnects: 0, lastError: record.lastError };
     }
+    const { session } = entry;
     await session.stop();
     running.delete(id);
-    await deps.store.setStatus(id, 'stopped', null, deps.clock.nowMs());
+    const end = session.state();
+    await deps.store.setStatus(id, end.status === 'completed' ? 'completed' : 'stopped', null, deps.clock.nowMs());
     await feedReleases.get(session)?.();
     return session.state();
   }
@@ -308,11 +450,11 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     stop: stopOne,
     async list() {
       const records = await deps.store.list();
-      return records.map((r) => ({ ...r, state: running.get(r.id)?.state() ?? null }));
+      return records.map((r) => ({ ...r, state: running.get(r.id)?.session.state() ?? null }));
     },
     get: (id) => deps.store.get(id),
     routeExternalSignal(signal) {
-      for (const [id, session] of running) {
+      for (const [id, { session }] of running) {
         const { market } = session.state();
         if (symbolMatches(market.symbol, signal.symbol) && (signal.exchange === undefined || market.exchange === signal.exchange)) {
           if (session.pushExternalSignal({ side: signal.side, strength: signal.strength, stopHint: signal.stopHint })) return id;
@@ -324,6 +466,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       shuttingDown = false;
       let resumed = 0;
       for (const record of await deps.store.list()) {
+        if (record.status === 'stopping' && !running.has(record.id)) {
+          await deps.store.setStatus(record.id, 'stopped', null, deps.clock.nowMs());
+          continue;
+        }
         if (!['running', 'starting', 'reconnecting'].includes(record.status) || running.has(record.id)) continue;
         try {
           await launch(parseRequest(record.config));
@@ -337,7 +483,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     async stopAll() {
       // Stopped by the process, not by an operator: keep them marked running so the next start resumes them.
       shuttingDown = true;
-      const sessions = [...running.values()];
+      const sessions = [...running.values()].map((e) => e.session);
       await Promise.all(sessions.map((s) => s.stop()));
       running.clear();
       // Each session's feed share and keyed venue client (the done handler may not have run yet).
@@ -345,6 +491,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       const left = [...feeds.entries()];
       feeds.clear();
       await Promise.all(left.map(([exchange, entry]) => closeFeed(exchange, entry.feed)));
+      await deps.accounts.persistAll();
     },
   };
 }

@@ -50,6 +50,8 @@ export const LiveSessionStatus = {
   Reconnecting: 'reconnecting',
   Stopped: 'stopped',
   Halted: 'halted',
+  /** A replay session that reached the end of its stored candles. */
+  Completed: 'completed',
 } as const;
 export type LiveSessionStatus = (typeof LiveSessionStatus)[keyof typeof LiveSessionStatus];
 
@@ -87,6 +89,8 @@ export interface LiveSessionConfig {
   pageSize?: number;
   /** Let outside alerts (webhooks) in as one more fusion input; `fusion.weights.external` weighs them. */
   acceptExternalSignals?: boolean;
+  /** Replay: the session completes after processing the candle that opens at this time. */
+  untilMs?: number;
 }
 
 export interface LiveSessionDeps {
@@ -112,6 +116,18 @@ export interface LiveSessionDeps {
   events?: EngineEvents;
   /** Called with each round trip the venue closes (the session wires the paper listener here). */
   onTradeClosedHook?: (handler: (trade: ClosedTrade) => void) => void;
+  /**
+   * Before each candle: adopt control changes (a halt or resume written elsewhere); resolves false when
+   * the session was asked to stop (e.g. from another process), which ends it before the candle.
+   */
+  beforeCandle?: () => Promise<boolean>;
+  /** After each candle's checkpoint: store the account's state. */
+  afterCandle?: () => Promise<void>;
+  /**
+   * True when the risk engine belongs to an account shared with other sessions (restored by its owner):
+   * the session then neither restores it at warm-up nor keys anything by its own id.
+   */
+  sharedRisk?: boolean;
 }
 
 export interface LiveSessionState {
@@ -201,6 +217,8 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
   let running: Promise<void> | null = null;
   let starting: Promise<void> | null = null;
   let failures = 0;
+  /** Set when `beforeCandle` asked the session to stop. */
+  let stopRequested = false;
 
   const lastClosedOpenTime = () => Math.floor(deps.clock.nowMs() / timeframeMs) * timeframeMs - timeframeMs;
 
@@ -234,12 +252,16 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
 
   async function persist(lastCandleMs: number): Promise<void> {
     await deps.checkpoints.save({ sessionId: config.id, lastCandleMs, updatedAtMs: deps.clock.nowMs(), venuePosition: loop.venuePosition() });
-    await deps.riskState.save(deps.risk.state());
+    const risk = deps.risk.state();
+    if (Number.isFinite(risk.dayStartEquity) && Number.isFinite(risk.peakEquity)) await deps.riskState.save(risk);
+    await deps.afterCandle?.();
   }
 
   async function warmUp(): Promise<void> {
-    const saved = await deps.riskState.load(config.id);
-    if (saved) deps.risk.restore(saved);
+    if (!deps.sharedRisk) {
+      const saved = await deps.riskState.load(config.id);
+      if (saved) deps.risk.restore(saved);
+    }
     const checkpoint = await deps.checkpoints.load(config.id);
     // A position left open at the venue: its exit (by the loop, its stop or the venue) is journaled against the true entry.
     if (checkpoint?.venuePosition && !deps.simulator) loop.resumeVenuePosition(checkpoint.venuePosition);
@@ -263,6 +285,10 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     try {
       for (let i = 0; i < columns.length; i++) {
         if (abort?.signal.aborted) return;
+        if (deps.beforeCandle && !(await deps.beforeCandle())) {
+          stopRequested = true;
+          return;
+        }
         if (deps.account.refresh) await deps.account.refresh();
         const pending = loop.onCandle(columns, i);
         if (pending) await pending;
@@ -281,6 +307,12 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     while (!signal.aborted) {
       try {
         await pollOnce();
+        if (stopRequested) break;
+        if (config.untilMs !== undefined && state.lastCandleMs !== null && state.lastCandleMs >= config.untilMs) {
+          state.status = LiveSessionStatus.Completed;
+          deps.logger.info({ session: config.id, lastCandleMs: state.lastCandleMs }, 'replay session reached the end of its candles');
+          return;
+        }
         if (failures > 0) deps.logger.info({ session: config.id, after: failures }, 'live session reconnected');
         failures = 0;
         state.status = LiveSessionStatus.Running;
@@ -327,7 +359,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     async stop() {
       abort?.abort();
       await running;
-      if (state.status !== LiveSessionStatus.Halted) state.status = LiveSessionStatus.Stopped;
+      if (state.status !== LiveSessionStatus.Halted && state.status !== LiveSessionStatus.Completed) state.status = LiveSessionStatus.Stopped;
     },
     done: () => running ?? Promise.resolve(),
     pushExternalSignal(alert) {

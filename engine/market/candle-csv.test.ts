@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CandleFileError, parseCandleCsv } from './candle-csv';
+import { CandleFileError, parseCandleCsv, parseCandleCsvText } from './candle-csv';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'candle-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -155,5 +155,24 @@ describe('parseCandleCsv', () => {
     const relative = path.relative(process.cwd(), path.join(dir, 'rel.csv'));
     const err = await errorOf(relative);
     expect(err.message).toBe(`${relative}:2: field "high" was "abc": not a number`);
+  });
+});
+
+describe('parseCandleCsvText', () => {
+  it('parses text in memory exactly as the same file, across chunk boundaries', async () => {
+    // ~2 000 rows ≈ 70 KB, more than one 64 KiB chunk, with a gap after row 1500.
+    const lines = [HEADER, ...Array.from({ length: 2_000 }, (_, i) => row(i < 1_500 ? i : i + 2, `${100 + i},${111 + i},${90 + i},${105 + i},${i / 4}`))];
+    const file = fixture(lines, 'same.csv');
+    const fromFile = await parseCandleCsv(file, '5m');
+    const fromText = await parseCandleCsvText(lines.join('\n'), file, '5m');
+    expect(fromText.columns.length).toBe(2_000);
+    expect(fromText.warnings).toEqual([`${file}:1502: gap of 2 candles before ${new Date(T0 + 1_502 * FIVE_MIN).toISOString()}`]);
+    expect(fromText).toEqual(fromFile);
+  });
+
+  it('names the line and field of the first bad row after the name given', async () => {
+    const err = await parseCandleCsvText([HEADER, row(0), row(1, '100,abc,90,105,1')].join('\n'), 'body', '5m').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CandleFileError);
+    expect(err).toMatchObject({ message: 'body:3: field "high" was "abc": not a number', line: 3, detail: 'field "high" was "abc": not a number' });
   });
 });

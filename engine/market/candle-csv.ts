@@ -5,6 +5,7 @@
  * come back as warnings.
  */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { parse, CsvError } from 'csv-parse';
@@ -24,10 +25,13 @@ export class CandleFileError extends EngineError {
   readonly file: string;
   /** 1-based line number; the header is line 1. */
   readonly line: number;
+  /** What is wrong on that line, e.g. `field "high" was "abc": not a number`. */
+  readonly detail: string;
   constructor(file: string, line: number, detail: string, cause?: unknown) {
     super('candle_file', `${file}:${line}: ${detail}`, { cause });
     this.file = file;
     this.line = line;
+    this.detail = detail;
   }
 }
 
@@ -111,7 +115,6 @@ export async function parseCandleCsv(
   timeframe: Timeframe,
   opts: ParseCandleCsvOptions = {},
 ): Promise<ParsedCandleCsv> {
-  const intervalMs = TIMEFRAME_MS[timeframe];
   const totalBytes = (await stat(filePath)).size;
   const gzip = await isGzip(filePath);
   const source = createReadStream(filePath);
@@ -135,7 +138,33 @@ export async function parseCandleCsv(
   }
 
   // Rough row-size guess so the columns rarely need to grow (≈55 bytes per CSV row, ×3 for gzip).
-  const builder = createColumnBuilder(Math.ceil((totalBytes * (gzip ? 3 : 1)) / 55));
+  return readCandleRows(filePath, timeframe, parser, Math.ceil((totalBytes * (gzip ? 3 : 1)) / 55), () => source.destroy());
+}
+
+/** Characters handed to the CSV parser at a time when parsing text in memory, so rows stream with backpressure. */
+const TEXT_CHUNK_CHARS = 1 << 16;
+
+/**
+ * Parses candle CSV text already in memory (an upload) with the same rules, warnings and errors as
+ * {@link parseCandleCsv}; `name` stands for the file in messages (`body:12: field "high" …`).
+ * @throws CandleFileError on the first malformed header or row.
+ */
+export async function parseCandleCsvText(text: string, name: string, timeframe: Timeframe): Promise<ParsedCandleCsv> {
+  const source = Readable.from(
+    (function* chunks() {
+      for (let i = 0; i < text.length; i += TEXT_CHUNK_CHARS) yield text.slice(i, i + TEXT_CHUNK_CHARS);
+    })(),
+  );
+  const parser = parse({ info: true, skip_empty_lines: true, trim: true, bom: true });
+  source.on('error', (err) => parser.destroy(err));
+  source.pipe(parser);
+  return readCandleRows(name, timeframe, parser, Math.ceil(text.length / 55), () => source.destroy());
+}
+
+/** Validates the rows coming out of `parser` (see {@link parseCandleCsv}); `abort` stops the source on the first error. */
+async function readCandleRows(filePath: string, timeframe: Timeframe, parser: ReturnType<typeof parse>, expectedRows: number, abort: () => void): Promise<ParsedCandleCsv> {
+  const intervalMs = TIMEFRAME_MS[timeframe];
+  const builder = createColumnBuilder(expectedRows);
   const warnings: string[] = [];
   // Position in the row of each column, from the header.
   let order: number[] | null = null;
@@ -183,7 +212,7 @@ export async function parseCandleCsv(
       prevLine = line;
     }
   } catch (err) {
-    source.destroy();
+    abort();
     if (err instanceof CsvError) {
       const line = (err as CsvError & { lines?: number }).lines ?? 0;
       throw new CandleFileError(filePath, line, err.message, err);

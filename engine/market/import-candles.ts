@@ -4,7 +4,7 @@
  */
 import type { CandleRepository } from '../core/ports';
 import type { MarketKey } from '../core/types';
-import { parseCandleCsv } from './candle-csv';
+import { parseCandleCsv, parseCandleCsvText } from './candle-csv';
 
 /** What to import: a CSV file (optionally gzipped) for one candle stream. */
 export interface ImportCandlesRequest {
@@ -35,6 +35,26 @@ export async function importCandles(request: ImportCandlesRequest, deps: ImportC
   const { columns, warnings } = await parseCandleCsv(request.file, request.key.timeframe, {
     onProgress: deps.onProgress,
   });
+  const { inserted } = await deps.candles.insertCandles(request.key, columns);
+  return { parsed: columns.length, inserted, warnings };
+}
+
+/** Candle CSV text already in memory (an upload) for one candle stream. */
+export interface ImportCandleTextRequest {
+  csv: string;
+  key: MarketKey;
+  /** Stands for the file in messages and warnings (`body:12: …`). */
+  name: string;
+}
+
+/**
+ * Like {@link importCandles} for text in memory: validates the whole text first (nothing is written
+ * when a row is bad), then stores every candle in one transaction; existing open times are kept.
+ * @throws CandleFileError naming the line and field of the first bad row; nothing is written.
+ * @throws RepositoryError when storage fails; the transaction leaves storage unchanged.
+ */
+export async function importCandleText(request: ImportCandleTextRequest, deps: Pick<ImportCandlesDeps, 'candles'>): Promise<ImportCandlesResult> {
+  const { columns, warnings } = await parseCandleCsvText(request.csv, request.name, request.key.timeframe);
   const { inserted } = await deps.candles.insertCandles(request.key, columns);
   return { parsed: columns.length, inserted, warnings };
 }

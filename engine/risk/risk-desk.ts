@@ -6,6 +6,7 @@
  */
 import type { Clock, RiskStateRecord, RiskStateRepository } from '../core/ports';
 import { createRiskEngine, type BreakerStatus, type RiskConfig, type RiskEngine } from './risk-engine';
+import { ZERO_TRADING_COSTS, type TradingCosts } from './trading-costs';
 
 /** Account id of the paper account's risk state (the risk engine's default account). */
 export const DESK_ACCOUNT_ID = 'default';
@@ -23,10 +24,13 @@ export interface RiskStatus {
 }
 
 export interface RiskDesk {
-  /** The live engine: the trading loop evaluates and feeds equity through this instance. */
+  /** The live engine: every trading loop of the account evaluates and feeds equity through this one instance (stable across `reconfigure`). */
   engine(): RiskEngine;
-  /** Replaces the limits, keeping halt, day start and peak. @throws ValidationError naming the field for bad limits. */
-  reconfigure(limits: Omit<RiskConfig, 'accountId'>): void;
+  /**
+   * Replaces the limits, keeping halt, day start and peak, and the account's trading costs (those come from
+   * `deps.costs` or `costs` — the account's fee model — never from the limits). @throws ValidationError naming the field for bad limits.
+   */
+  reconfigure(limits: Omit<RiskConfig, 'accountId' | 'costs'>, costs?: TradingCosts): void;
   /**
    * A throw-away copy of the live state brought to `equity` at the clock's now (day roll, peak,
    * breaker trips applied), for status and what-if; evaluating it changes nothing.
@@ -41,13 +45,21 @@ export interface RiskDesk {
 }
 
 /**
- * Builds the desk and restores the persisted state of {@link DESK_ACCOUNT_ID}.
- * @throws ValidationError naming the field when the limits are invalid or the stored state is corrupt.
+/**
+ * Builds the desk and restores the persisted state of `deps.accountId` (default {@link DESK_ACCOUNT_ID}).
+ * Orders are sized with `deps.costs`, the account's costs from `tradingCostsOf(feeModel)`; without them
+ * sizing assumes no costs (right only for a venue without fees, spread or slippage).
+ * @throws ValidationError naming the field when the limits or costs are invalid or the stored state is corrupt.
  */
-export async function createRiskDesk(limits: Omit<RiskConfig, 'accountId'>, deps: { clock: Clock; riskState: RiskStateRepository }): Promise<RiskDesk> {
-  const build = (l: Omit<RiskConfig, 'accountId'>) => createRiskEngine({ ...l, accountId: DESK_ACCOUNT_ID }, { clock: deps.clock });
+export async function createRiskDesk(
+  limits: Omit<RiskConfig, 'accountId' | 'costs'>,
+  deps: { clock: Clock; riskState: RiskStateRepository; costs?: TradingCosts; accountId?: string },
+): Promise<RiskDesk> {
+  const accountId = deps.accountId ?? DESK_ACCOUNT_ID;
+  let costs = deps.costs ?? ZERO_TRADING_COSTS;
+  const build = (l: Omit<RiskConfig, 'accountId' | 'costs'>) => createRiskEngine({ ...l, accountId, costs }, { clock: deps.clock });
   let live = build(limits);
-  const saved = await deps.riskState.load(DESK_ACCOUNT_ID);
+  const saved = await deps.riskState.load(accountId);
   if (saved) live.restore(saved);
 
   const copyAt = (equity: number): RiskEngine => {
@@ -70,9 +82,32 @@ export async function createRiskDesk(limits: Omit<RiskConfig, 'accountId'>, deps
     return statusOf(copy, equity);
   };
 
+  // The engine sessions hold: stable across `reconfigure` (new limits reach running sessions at their
+  // next order), and shared by every session of the account, whose candles may arrive out of time
+  // order across markets: equity is recorded at the latest time seen.
+  let lastEquityTimeMs = -Infinity;
+  const shared: RiskEngine = {
+    get config() {
+      return live.config;
+    },
+    evaluate: (ctx) => live.evaluate(ctx),
+    onEquity(timeMs, equity) {
+      lastEquityTimeMs = Math.max(lastEquityTimeMs, timeMs);
+      live.onEquity(lastEquityTimeMs, equity);
+    },
+    halt: (reason) => live.halt(reason),
+    resume: () => live.resume(),
+    isHalted: () => live.isHalted(),
+    state: () => live.state(),
+    restore: (record) => live.restore(record),
+    breakers: () => live.breakers(),
+    equityCurve: () => live.equityCurve(),
+  };
+
   return {
-    engine: () => live,
-    reconfigure(next) {
+    engine: () => shared,
+    reconfigure(next, nextCosts) {
+      if (nextCosts) costs = nextCosts;
       const rebuilt = build(next);
       rebuilt.restore(live.state());
       live = rebuilt;

@@ -97,12 +97,50 @@ describe('risk engine sizing', () => {
     expect(check(decision, 'leverage_after')).toBe(3);
   });
 
-  it('includes the round-trip fee in sizing and in the estimated loss', () => {
-    // 10 bps: loss per unit = 5 + (100 + 95) * 0.001 = 5.195 ; amount = 50 / 5.195.
-    const { risk } = build({ feeRateBps: 10 });
+  it('includes both adverse fills and both taker fees in sizing and in the estimated loss of a long', () => {
+    // taker 10 bps, spread 4 bps, slippage 3 bps: fills move 4 / 2 + 3 = 5 bps against the trader.
+    // entry fill 100 x 1.0005 = 100.05 ; stop fill 95 x 0.9995 = 94.9525 ; distance 5.0975
+    // fees 0.001 x (100.05 + 94.9525) = 0.1950025 ; loss per unit 5.2925025 ; amount = 50 / 5.2925025.
+    const { risk } = build({ costs: { takerFeeBps: 10, spreadBps: 4, slippageBps: 3 } });
     const decision = approved(risk.evaluate(baseContext));
-    expect(decision.amount).toBeCloseTo(50 / 5.195, 12);
+    expect(decision.stopPrice).toBe(95);
+    expect(decision.amount).toBeCloseTo(50 / 5.2925025, 12);
     expect(check(decision, 'est_loss_pct_equity')).toBeCloseTo(0.5, 12);
+  });
+
+  it('includes both adverse fills and both taker fees in sizing a short', () => {
+    // entry fill 200 x 0.9995 = 199.9 ; stop fill 204 x 1.0005 = 204.102 ; distance 4.202
+    // fees 0.001 x (199.9 + 204.102) = 0.404002 ; loss per unit 4.606002 ; amount = 50 / 4.606002.
+    const { risk } = build({ costs: { takerFeeBps: 10, spreadBps: 4, slippageBps: 3 } });
+    const decision = approved(risk.evaluate({ ...baseContext, side: 'short', price: 200, stopHint: 204 }));
+    expect(decision.amount).toBeCloseTo(50 / 4.606002, 12);
+    expect(check(decision, 'est_loss_pct_equity')).toBeCloseTo(0.5, 12);
+  });
+
+  it('denies when the loss at the stop, costs included, exceeds maxLossPctEquityPerTrade even though the distance alone fits', () => {
+    // Budget 5 % = 500. Without costs the order capped by the symbol cap (50 % -> 50 units) loses 50 x 1 = 0.5 %.
+    // With a 100 bps taker fee and 20 bps slippage: entry fill 100.2, stop fill 99 x 0.998 = 98.802,
+    // loss per unit 1.398 + 0.01 x 199.002 = 3.38802 ; 500 / 3.38802 = 147.6 units, capped to 50, which lose
+    // 169.401 = 1.69401 % of equity > 1 %.
+    const limits = { riskPerTradePct: 5, maxLossPctEquityPerTrade: 1 };
+    expect(approved(build(limits).risk.evaluate({ ...baseContext, stopHint: 99 })).amount).toBe(50);
+    const { risk } = build({ ...limits, costs: { takerFeeBps: 100, spreadBps: 0, slippageBps: 20 } });
+    const decision = denied(risk.evaluate({ ...baseContext, stopHint: 99 }));
+    expect(decision.reason).toBe('est_loss_pct_equity 1.694 exceeds maxLossPctEquityPerTrade 1');
+  });
+
+  it('drops a legacy feeRateBps from the input instead of sizing with it', () => {
+    const { risk } = build({ feeRateBps: 10 } as Partial<RiskConfig>);
+    expect(risk.config).not.toHaveProperty('feeRateBps');
+    expect(risk.config.costs).toEqual({ takerFeeBps: 0, spreadBps: 0, slippageBps: 0 });
+    expect(approved(risk.evaluate(baseContext)).amount).toBe(10);
+  });
+
+  it('names an invalid cost field and its value', () => {
+    const clock = createManualClock(0);
+    expect(() => createRiskEngine({ ...baseConfig, costs: { takerFeeBps: 10, spreadBps: -1, slippageBps: 0 } }, { clock })).toThrow(
+      'field "costs.spreadBps" was -1: must be >= 0',
+    );
   });
 
   it('approves an add to an existing position when the open positions cap is reached', () => {
@@ -378,7 +416,11 @@ describe('risk engine invariants (property)', () => {
       maxSymbolExposurePct: fc.double({ min: 5, max: 500, noNaN: true }),
       maxOpenPositions: fc.integer({ min: 1, max: 10 }),
       atrStopMultiple: fc.double({ min: 0.5, max: 5, noNaN: true }),
-      feeRateBps: fc.double({ min: 0, max: 20, noNaN: true }),
+      costs: fc.record({
+        takerFeeBps: fc.double({ min: 0, max: 20, noNaN: true }),
+        spreadBps: fc.double({ min: 0, max: 50, noNaN: true }),
+        slippageBps: fc.double({ min: 0, max: 50, noNaN: true }),
+      }),
     });
     const contextArb = fc
       .record({
@@ -426,8 +468,11 @@ describe('risk engine invariants (property)', () => {
         expect((Math.abs(ctx.currentPositionNotional + direction * notional) / ctx.equity) * 100).toBeLessThanOrEqual(
           config.maxSymbolExposurePct * slack,
         );
-        const lossPerUnit =
-          Math.abs(ctx.price - decision.stopPrice) + ((ctx.price + decision.stopPrice) * config.feeRateBps) / 10_000;
+        // Entry and stop fills moved against the trader by half the spread plus slippage; taker fee on both.
+        const adjust = (config.costs.spreadBps / 2 + config.costs.slippageBps) / 10_000;
+        const entryFill = ctx.price * (1 + direction * adjust);
+        const stopFill = decision.stopPrice * (1 - direction * adjust);
+        const lossPerUnit = direction * (entryFill - stopFill) + ((entryFill + stopFill) * config.costs.takerFeeBps) / 10_000;
         expect(((decision.amount * lossPerUnit) / ctx.equity) * 100).toBeLessThanOrEqual(
           config.maxLossPctEquityPerTrade * slack,
         );

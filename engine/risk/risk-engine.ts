@@ -2,9 +2,10 @@
  * The risk engine: every entry passes `evaluate` before it reaches an exchange, and equity is fed to
  * `onEquity` every candle so circuit breakers can halt new entries.
  *
- * Pre-trade: sizes the order so that hitting the stop loses `riskPerTradePct` of equity (volatility
- * sizing: a wider ATR stop gives a smaller order), then shrinks it to respect the symbol exposure and
- * leverage caps, then checks every limit. Denials are values with a reason quoting the numbers, never errors.
+ * Pre-trade: sizes the order so that hitting the stop loses `riskPerTradePct` of equity, spread, slippage
+ * and fees included (volatility sizing: a wider ATR stop gives a smaller order; the cost rule lives in
+ * `trading-costs.ts`), then shrinks it to respect the symbol exposure and leverage caps, then checks
+ * every limit. Denials are values with a reason quoting the numbers, never errors.
  *
  * Post-trade: a daily loss breaker (halts until the next UTC day or a manual resume) and a max drawdown
  * breaker (halts until a manual resume). State round-trips through {@link RiskStateRecord} so a restart
@@ -15,6 +16,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import type { Clock, RiskStateRecord } from '../core/ports';
+import { stopLossPerUnit, tradingCostsSchema, ZERO_TRADING_COSTS } from './trading-costs';
 
 const DAY_MS = 86_400_000;
 
@@ -35,7 +37,7 @@ export const riskConfigSchema = z.object({
   accountId: z.string().min(1).default('default'),
   /** Maximum gross notional / equity after the order, e.g. 3. */
   maxLeverage: positive(),
-  /** Hard cap on the estimated loss at the stop (plus fees), percent of equity, e.g. 1 = 1 %. */
+  /** Hard cap on the estimated loss at the stop (spread, slippage and fees included), percent of equity, e.g. 1 = 1 %. */
   maxLossPctEquityPerTrade: positive(100),
   /** Sizing target: percent of equity lost if the stop is hit, e.g. 0.5. */
   riskPerTradePct: positive(100),
@@ -49,8 +51,13 @@ export const riskConfigSchema = z.object({
   dailyLossLimitPct: positive(100),
   /** Drawdown breaker: halt when equity falls this percent below its peak. */
   maxDrawdownPct: positive(100),
-  /** Taker fee rate in basis points; when > 0 the round-trip fee is added to the estimated loss and to sizing. */
-  feeRateBps: z.number().finite().nonnegative().default(0),
+  /**
+   * The account's trading costs (taker fee, spread, slippage), from its fee model via `tradingCostsOf`; sizing and
+   * the estimated loss include both adverse fills and both fees (see `trading-costs.ts`). Not a risk limit: it is
+   * not part of the stored risk settings. Defaults to no costs, which is right only for a venue without any.
+   * (The former `feeRateBps` field is gone; an input that still carries it is accepted and the field dropped.)
+   */
+  costs: tradingCostsSchema.default(ZERO_TRADING_COSTS),
 });
 
 /** Risk limits. Percentages are 0..100 (1 = 1 %). Validate with {@link parseRiskConfig}. */
@@ -66,10 +73,8 @@ export function parseRiskConfig(input: unknown): ParsedRiskConfig {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue.path.join('.') || 'config';
-  const value =
-    issue.path.length > 0 && input !== null && typeof input === 'object'
-      ? (input as Record<string, unknown>)[String(issue.path[0])]
-      : input;
+  let value: unknown = input;
+  for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[String(key)] : undefined;
   throw new ValidationError(field, value, issue.message);
 }
 
@@ -188,8 +193,9 @@ function requireFinite(field: string, value: number): void {
  * Time for manual halts and state snapshots comes from `deps.clock`; breaker trips use the candle time.
  */
 export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): RiskEngine {
-  const cfg = Object.freeze(parseRiskConfig(config));
-  const feeRate = cfg.feeRateBps / 10_000;
+  const parsed = parseRiskConfig(config);
+  const cfg = Object.freeze({ ...parsed, costs: Object.freeze(parsed.costs) });
+  const costs = cfg.costs;
   const within = (value: number, limit: number) => value <= limit * (1 + RISK_LIMIT_TOLERANCE);
 
   let halted = false;
@@ -256,9 +262,8 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
       return deny(`stop ${fmt(stopPrice)} is not a positive price`, []);
     }
 
-    // Volatility sizing: loss at the stop, including the round-trip fee, equals the risk budget.
-    const stopDistance = Math.abs(ctx.price - stopPrice);
-    const lossPerUnit = stopDistance + (ctx.price + stopPrice) * feeRate;
+    // Volatility sizing: the loss at the stop, with both adverse fills and both taker fees, equals the risk budget.
+    const lossPerUnit = stopLossPerUnit(ctx.side, ctx.price, stopPrice, costs);
     const riskBudget = (ctx.equity * cfg.riskPerTradePct) / 100;
     let amount = riskBudget / lossPerUnit;
 

@@ -64,12 +64,16 @@ describe('computeWhatIf', () => {
     ]);
   });
 
-  it('puts an ATR stop two ATRs away and includes the round-trip fee in the loss', () => {
-    const result = computeWhatIf(order({ atr: 2.5 }), futures, riskAt(10_000, { feeRateBps: 10 }));
-    // stop 100 - 2 x 2.5 = 95; loss per unit 5 + (100 + 95) x 0.001 = 5.195; amount 100 / 5.195
+  it('puts an ATR stop two ATRs away and includes spread, slippage and both taker fees in the loss', () => {
+    const costs = { takerFeeBps: 10, spreadBps: 4, slippageBps: 3 };
+    const result = computeWhatIf(order({ atr: 2.5 }), futures, riskAt(10_000, { costs }));
+    // stop 100 - 2 x 2.5 = 95; fills move 4 / 2 + 3 = 5 bps against the trader: entry 100.05, stop 94.9525;
+    // loss per unit 5.0975 + 0.001 x 195.0025 = 5.2925025; amount 100 / 5.2925025
     expect(result.stopPrice).toBe(95);
-    expect(result.amount).toBeCloseTo(100 / 5.195, 12);
+    expect(result.amount).toBeCloseTo(100 / 5.2925025, 12);
     expect(result.lossAtStop).toBeCloseTo(100, 9);
+    expect(result.lossAtStopPctEquity).toBeCloseTo(1, 11);
+    expect(result.costs).toEqual(costs);
   });
 
   it('reports no liquidation price and the full notional as cash for spot', () => {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { liquidationPrice, type MarginTier } from '../execution/margin-tiers';
 import type { BreakerStatus, RiskCheck, RiskEngine } from './risk-engine';
+import { stopLossPerUnit, type TradingCosts } from './trading-costs';
 
 /** zod schema of a manual order as the form sends it. Exactly one of `stopPrice` / `atr` gives the stop. */
 export const whatIfOrderSchema = z
@@ -63,11 +64,16 @@ export interface WhatIfResult {
   marginUsed: number;
   /** NaN when there is none (spot, or the margin covers any move). */
   liquidationPrice: number;
-  /** Loss if the stop is hit, including the round-trip fee at the risk config's fee rate. */
+  /**
+   * Loss if the stop is hit: both fills moved against the trader by half the spread plus slippage, and the
+   * taker fee on both (the risk engine's cost rule, with its costs).
+   */
   lossAtStop: number;
   lossAtStopPctEquity: number;
   checks: RiskCheck[];
   breakers: WhatIfBreaker[];
+  /** The trading costs the size and the loss at the stop assume (the risk engine's). */
+  costs: TradingCosts;
 }
 
 /**
@@ -93,11 +99,10 @@ export function computeWhatIf(order: WhatIfOrder, account: WhatIfAccount, risk: 
     leverageRequested: account.marketType === 'futures' ? leverage : undefined,
   });
   const direction = order.side === 'long' ? 1 : -1;
-  const feeRate = risk.config.feeRateBps / 10_000;
   const stopPrice = decision.approved ? decision.stopPrice : (order.stopPrice ?? order.price - direction * risk.config.atrStopMultiple * (order.atr ?? NaN));
   const amount = decision.approved ? decision.amount : 0;
   const notional = amount * order.price;
-  const lossAtStop = amount * (Math.abs(order.price - stopPrice) + (order.price + stopPrice) * feeRate);
+  const lossAtStop = amount > 0 ? amount * stopLossPerUnit(order.side, order.price, stopPrice, risk.config.costs) : 0;
   const marginUsed = account.marketType === 'futures' ? notional / leverage : notional;
   const liq =
     account.marketType === 'futures' && amount > 0
@@ -132,5 +137,6 @@ export function computeWhatIf(order: WhatIfOrder, account: WhatIfAccount, risk: 
     lossAtStopPctEquity: account.equity > 0 ? (lossAtStop / account.equity) * 100 : NaN,
     checks: decision.checks,
     breakers,
+    costs: risk.config.costs,
   };
 }

@@ -15,8 +15,17 @@ describe('trading settings validation', () => {
       atrStopMultiple: 2,
       dailyLossLimitPct: 5,
       maxDrawdownPct: 25,
-      feeRateBps: 10,
     });
+  });
+
+  it('accepts risk limits stored with the former feeRateBps and drops it: costs come from the account fee model', () => {
+    const stored = { ...defaultTradingSettings().risk, feeRateBps: 10 };
+    expect(validateRiskLimits(stored)).toEqual({ ok: true, value: defaultTradingSettings().risk });
+  });
+
+  it('keeps trading costs out of the risk limits', () => {
+    const result = validateRiskLimits({ ...defaultTradingSettings().risk, costs: { takerFeeBps: 10, spreadBps: 2, slippageBps: 2 } });
+    expect(result).toEqual({ ok: true, value: defaultTradingSettings().risk });
   });
 
   it('reports every invalid strategy field under its own path', () => {

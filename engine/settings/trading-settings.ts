@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import { riskConfigSchema, type RiskConfig } from '../risk/risk-engine';
+import { riskConfigSchema } from '../risk/risk-engine';
 import { createStrategy, defaultParams, STRATEGY_NAMES, STRATEGY_PARAM_SCHEMAS, type StrategyName } from '../strategies/registry';
 import { DEFAULT_RISK } from '../backtest/run-backtest';
 
@@ -69,8 +69,14 @@ export const strategySettingsSchema = z
 /** The strategy group. */
 export type StrategySettings = z.output<typeof strategySettingsSchema>;
 
-/** zod schema of the risk group: the risk engine's limits without the account id. */
-export const riskLimitsSchema = riskConfigSchema.omit({ accountId: true }).extend({ feeRateBps: z.number().finite().nonnegative() });
+/**
+ * zod schema of the risk group: the risk engine's limits without the account id and without the trading costs.
+ * Costs (fee, spread, slippage) belong to the account's fee model, not to the limits an admin sets, so every
+ * account sizes with what it really pays (`tradingCostsOf`). Groups stored by older versions carry a
+ * `feeRateBps` ("fee rate used in sizing"): it still validates and is dropped, not migrated, since a number
+ * typed into the limits form is not the account's fee model; it leaves the store on the next save.
+ */
+export const riskLimitsSchema = riskConfigSchema.omit({ accountId: true, costs: true });
 
 /** The risk group (percent fields are 0..100, 1 = 1 %). */
 export type RiskLimits = z.output<typeof riskLimitsSchema>;
@@ -92,12 +98,12 @@ export type FieldErrors = Record<string, string[]>;
 /** A validation outcome: the parsed value, or every invalid field with its messages. */
 export type SettingsValidation<T> = { ok: true; value: T } | { ok: false; fieldErrors: FieldErrors };
 
-/** Defaults: ma-crossover alone (weight 1, its default parameters), threshold 0.5, TTL one hour, no cooldown; risk = the backtest defaults with a 10 bps fee. */
+/** Defaults: ma-crossover alone (weight 1, its default parameters), threshold 0.5, TTL one hour, no cooldown; risk = the backtest defaults. */
 export function defaultTradingSettings(): TradingSettings {
   const adapters = Object.fromEntries(
     STRATEGY_NAMES.map((name) => [name, { enabled: name === 'ma-crossover', weight: 1, params: { ...defaultParams(name) } }]),
   ) as StrategySettings['adapters'];
-  const { accountId: _accountId, ...risk } = { accountId: '', feeRateBps: 10, ...DEFAULT_RISK } as Required<RiskConfig>;
+  const risk = riskLimitsSchema.parse(DEFAULT_RISK);
   return {
     strategy: { adapters, entryThreshold: 0.5, ttlMs: 3_600_000, cooldownMs: 0, vetoThreshold: 0.5 },
     risk,

@@ -126,3 +126,35 @@ function parseParams<Schema extends z.ZodType>(strategy: StrategyName, schema: S
   const field = fieldOf(issue);
   throw new ValidationError(field, valueAt(input, issue), `${strategy} parameter ${field}: ${issue.message}`);
 }
+
+/** What one strategy tells a trader about itself, for API clients and forms. */
+export interface StrategyDescription {
+  name: StrategyName;
+  /** One line: what the strategy trades on. */
+  summary: string;
+  /**
+   * Its parameters as JSON Schema (draft 2020-12, from the zod schema {@link createStrategy} parses
+   * with); each property carries its `default`. Cross-field rules (fast < slow) are in `summary`.
+   */
+  paramsSchema: Record<string, unknown>;
+  /** The parameters used when a field is left out. */
+  defaults: Record<string, number>;
+}
+
+const SUMMARIES: Record<StrategyName, string> = {
+  'ma-crossover': 'Long when the fast SMA crosses above the slow SMA, short on the cross below (fastPeriod must be below slowPeriod); ATR stop.',
+  'rsi-mean-reversion': 'Long when RSI leaves the oversold level upwards, short when it leaves overbought downwards (oversold must be below overbought); ATR stop.',
+  'ema-trend': 'Long while the close is above a rising EMA, short while below a falling one; ATR stop.',
+  'donchian-breakout': 'Long on a close above the prior Donchian channel high, short below its low; ATR-based strength.',
+};
+
+/** Every strategy the engine can run, in {@link STRATEGY_NAMES} order, with its parameter schema and defaults. */
+export function describeStrategies(): StrategyDescription[] {
+  return STRATEGY_NAMES.map((name) => {
+    const defaults: Record<string, number> = { ...DEFAULTS[name] };
+    const paramsSchema = z.toJSONSchema(STRATEGY_PARAM_SCHEMAS[name], { io: 'input' }) as Record<string, unknown>;
+    const properties = (paramsSchema.properties ?? {}) as Record<string, Record<string, unknown>>;
+    for (const [key, value] of Object.entries(defaults)) if (properties[key]) properties[key].default = value;
+    return { name, summary: SUMMARIES[name], paramsSchema, defaults };
+  });
+}

@@ -23,6 +23,8 @@ import {
 import { candleColumnsFromRows, type MarketKey } from '../core/types';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { downsampleCandles } from '../market/downsample-candles';
+import type { AccountRecord, AccountRepository } from '../account/account-config';
+import type { PaperExchangeState } from '../execution/paper-exchange';
 
 const keyOf = (k: MarketKey) => `${k.exchange}|${k.symbol}|${k.timeframe}`;
 
@@ -347,6 +349,31 @@ export function createInMemorySettingsRepository(): SettingsRepository & { reado
     },
     async put(record) {
       rows.set(record.key, structuredClone(record));
+    },
+  };
+}
+
+/** In-memory AccountRepository; `saveState` with a risk record writes it to `riskState` too (like the database's one transaction). */
+export function createInMemoryAccountRepository(riskState?: RiskStateRepository): AccountRepository & { readonly states: Map<string, PaperExchangeState> } {
+  const records = new Map<string, AccountRecord>();
+  const states = new Map<string, PaperExchangeState>();
+  const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+  return {
+    states,
+    list: async () => [...records.values()].sort((a, b) => a.createdAtMs - b.createdAtMs || a.id.localeCompare(b.id)).map(copy),
+    get: async (id) => (records.has(id) ? copy(records.get(id)!) : null),
+    async insert(record) {
+      if (records.has(record.id)) return false;
+      records.set(record.id, copy(record));
+      return true;
+    },
+    async update(record) {
+      if (records.has(record.id)) records.set(record.id, copy(record));
+    },
+    loadState: async (id) => (states.has(id) ? copy(states.get(id)!) : null),
+    async saveState(id, state, _updatedAtMs, risk) {
+      states.set(id, copy(state));
+      if (risk && riskState) await riskState.save(risk);
     },
   };
 }

@@ -144,7 +144,10 @@ test('the what-if panel sizes a manual order from the risk settings', async ({ p
   await page.getByTestId('preview-order').click();
   const result = page.getByTestId('what-if-result');
   await expect(result).toContainText('risk approves');
-  // default risk: 1 % of 10,000 at risk; loss per unit 5 + (100 + 95) x 10 bps = 5.195 -> 19.249278 units
-  await expect(page.getByTestId('what-if-size')).toHaveText('19.249278');
+  // default risk: 1 % of 10,000 at risk, sized with the paper account's costs (DEFAULT_PAPER: 10 bps taker fee,
+  // 2 bps spread, 2 bps slippage): entry fill 100.03, stop fill 95 x 0.9997 = 94.9715,
+  // loss per unit 5.0585 + 0.001 x 195.0015 = 5.2535015 -> 19.034924 units
+  await expect(page.getByTestId('what-if-size')).toHaveText('19.034924');
+  await expect(page.getByTestId('what-if-costs-in-sizing')).toHaveText('10.00 bps fee, 2.00 bps spread, 2.00 bps slippage');
   await expect(page.getByTestId('what-if-loss-at-stop-equity')).toHaveText('1.00 %');
 });

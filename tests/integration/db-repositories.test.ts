@@ -215,6 +215,7 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         'snapshots',
         'tickets',
         'trades',
+        'trading_accounts',
         'users',
         'verifications',
         'webhook_deliveries',

@@ -10,6 +10,7 @@ import { createPaperExchange } from '../../engine/execution/paper-exchange';
 import type { Exchange, Order } from '../../engine/execution/exchange';
 import { createTradingLoop, type ClosedTrade } from '../../engine/loop/trading-loop';
 import { createRiskEngine } from '../../engine/risk/risk-engine';
+import { tradingCostsOf } from '../../engine/risk/trading-costs';
 import { createStrategy } from '../../engine/strategies/registry';
 import type { EngineEvents } from '../../engine/telemetry/engine-events';
 import { toColumns } from '../../engine/testing/in-memory-repositories';
@@ -37,10 +38,8 @@ async function drive(limits: { maxDrawdownPct?: number; dailyLossLimitPct?: numb
   const { maxDrawdownPct = 95, dailyLossLimitPct = 90 } = limits;
   const clock = createManualClock(T0);
   let onClosed: (t: ClosedTrade) => void = () => undefined;
-  const paper = createPaperExchange(
-    { marketType: 'futures', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 2, slippageBps: 1, maxVolumeShare: 1, leverage: 3 },
-    { clock, listener: { onTradeClosed: (t) => onClosed(t) } },
-  );
+  const paperConfig = { marketType: 'futures', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 2, slippageBps: 1, maxVolumeShare: 1, leverage: 3 } as const;
+  const paper = createPaperExchange(paperConfig, { clock, listener: { onTradeClosed: (t) => onClosed(t) } });
   const sentOrders: Order[] = [];
   const spy: Exchange = {
     ...paper,
@@ -52,7 +51,7 @@ async function drive(limits: { maxDrawdownPct?: number; dailyLossLimitPct?: numb
     cancelOrder: (id, symbol) => paper.cancelOrder(id, symbol),
   };
   const risk = createRiskEngine(
-    { maxLeverage: 3, maxSymbolExposurePct: 150, riskPerTradePct: 2, maxLossPctEquityPerTrade: 3, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct, maxDrawdownPct, feeRateBps: 5 },
+    { maxLeverage: 3, maxSymbolExposurePct: 150, riskPerTradePct: 2, maxLossPctEquityPerTrade: 3, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct, maxDrawdownPct, costs: tradingCostsOf(paperConfig) },
     { clock },
   );
   const log: string[] = [];

@@ -143,7 +143,6 @@ const RISK_FIELDS: { key: keyof RiskLimits; label: string; hint: string; step?: 
   { key: 'atrStopMultiple', label: 'ATR stop multiple', hint: 'ATRs' },
   { key: 'dailyLossLimitPct', label: 'Daily loss breaker', hint: '% below day start' },
   { key: 'maxDrawdownPct', label: 'Drawdown breaker', hint: '% below peak' },
-  { key: 'feeRateBps', label: 'Fee rate', hint: 'bps, used in sizing' },
 ];
 
 /** Risk limits; editable by admins only. */
@@ -160,7 +159,10 @@ export function RiskLimitsForm({ initial, save, canEdit }: { initial: RiskLimits
       }}
     >
       <fieldset disabled={disabled} style={{ border: 0, padding: 0, margin: 0 }}>
-        <legend className="muted">Limits apply to the next order; breakers are re-checked at the next equity update.</legend>
+        <legend className="muted">
+          Limits apply to the next order; breakers are re-checked at the next equity update. Sizing includes the account&apos;s own taker fee, spread and
+          slippage (its fee model), so a stop-out loses at most the risk per trade.
+        </legend>
         <div className="form-grid">
           {RISK_FIELDS.map((f) => (
             <NumberField key={f.key} id={`risk.${f.key}`} label={f.label} hint={f.hint} step={f.step} value={value[f.key]} onChange={(n) => setValue((v) => ({ ...v, [f.key]: n }))} errors={errors} disabled={disabled} />

@@ -127,6 +127,7 @@ export function WhatIfForm({ symbols, defaults, preview, place, canPlace, spot }
               ['Stop', fmtNumber(result.stopPrice)],
               ['Loss at stop', fmtNumber(result.lossAtStop)],
               ['Loss at stop / equity', fmtPct(result.lossAtStopPctEquity)],
+              ['Costs in sizing', `${fmtNumber(result.costs.takerFeeBps)} bps fee, ${fmtNumber(result.costs.spreadBps)} bps spread, ${fmtNumber(result.costs.slippageBps)} bps slippage`],
             ].map(([label, value]) => (
               <div key={label}>
                 <dt>{label}</dt>

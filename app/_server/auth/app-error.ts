@@ -2,7 +2,7 @@
  * The app boundary's error table: each error has a `type:surface` code and an HTTP status.
  * Clients get the code and a short public message; details go to the log only.
  */
-import { NotFoundError, ValidationError } from '@/engine/core/errors';
+import { EngineError, NotFoundError, ValidationError } from '@/engine/core/errors';
 
 export const ERROR_STATUS = {
   'unauthorized:auth': 401,
@@ -49,11 +49,16 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; fieldErrors?: Record<string, string[]> };
 }
 
-/** Maps any thrown value to an AppError. Engine validation and not-found messages are shown; anything else is internal. */
+/** Maps any thrown value to an AppError. Engine validation, candle-file and not-found messages are shown; anything else is internal. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof ValidationError) return new AppError('bad_request:input', error.message, { [error.field]: [error.message] });
   if (error instanceof NotFoundError) return new AppError('not_found', error.message);
+  // A malformed candle upload (CandleFileError, matched by code so this module stays free of the CSV parser).
+  if (error instanceof EngineError && error.code === 'candle_file') {
+    const { line, detail } = error as EngineError & { line: number; detail: string };
+    return new AppError('bad_request:input', error.message, { [`line ${line}`]: [detail] });
+  }
   return new AppError('internal');
 }
 

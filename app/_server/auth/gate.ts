@@ -32,6 +32,11 @@ interface GateSpec<S extends z.ZodType | undefined> {
   authenticatedBy?: string;
   input?: S;
   audit?: AuditSpec<InputOf<S>>;
+  /**
+   * Routes only: reads the raw input `input` parses, instead of the query string (GET/HEAD/DELETE) or
+   * the JSON body. `/api/v1` operations read `{ path, query, body }` this way (see `app/_server/api-v1`).
+   */
+  readInput?: (request: Request, params: Record<string, string>) => Promise<unknown>;
 }
 
 type InputOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -131,7 +136,8 @@ function refuseUnstorableText(params: Record<string, string>, raw: unknown): voi
     const found = findUnstorableText(value);
     if (!found) continue;
     const name = found.path.join('.') || '(input)';
-    throw new AppError('bad_request:input', `${where} "${name}" was ${JSON.stringify(found.value)}: ${found.reason}`, { [name]: [found.reason] });
+    const shown = found.value.length > 80 ? `${found.value.slice(0, 80)}…` : found.value;
+    throw new AppError('bad_request:input', `${where} "${name}" was ${JSON.stringify(shown)}: ${found.reason}`, { [name]: [found.reason] });
   }
 }
 
@@ -244,7 +250,8 @@ export function route<S extends z.ZodType | undefined = undefined>(
   const run = async (root: Root, request: Request, params: Record<string, string>): Promise<Response> =>
     // Every request: a request id on its log lines and response, and its latency in the HTTP histogram.
     withRequestTelemetry(request, routePatternOf(request, params), { logger: root.logger, observeHttp: root.telemetry?.observeHttp }, async () => {
-      const result = await guarded(root, spec, request.headers, () => (spec.input ? readRequestInput(request) : Promise.resolve(undefined)), params, (ctx) =>
+      const readInput = () => (!spec.input ? Promise.resolve(undefined) : spec.readInput ? spec.readInput(request, params) : readRequestInput(request));
+      const result = await guarded(root, spec, request.headers, readInput, params, (ctx) =>
         body({ ...ctx, request, params }),
       );
       if (!result.ok) return errorResponse(result.error);

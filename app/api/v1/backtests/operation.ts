@@ -1,0 +1,44 @@
+/** `POST /api/v1/backtests`: queue a backtest job (trader). */
+import { z } from 'zod';
+import { defineOperation } from '@/app/_server/api-v1/operation';
+import { backtestRequestSchema, DEFAULT_PAPER, DEFAULT_RISK } from '@/engine/backtest/run-backtest';
+import { STRATEGY_NAMES, STRATEGY_PARAM_SCHEMAS } from '@/engine/strategies/registry';
+import { timeframeSchema } from '../markets/operation';
+
+const time = z.union([z.number().int(), z.string().min(1)]);
+
+const paramsShape = Object.fromEntries(STRATEGY_NAMES.map((name) => [name, STRATEGY_PARAM_SCHEMAS[name].optional()])) as {
+  [K in (typeof STRATEGY_NAMES)[number]]: z.ZodOptional<(typeof STRATEGY_PARAM_SCHEMAS)[K]>;
+};
+
+/** The engine's backtest request with the strategy names, their parameter schemas and the timeframes spelled out; unknown fields are refused. */
+export const backtestRequestBody = backtestRequestSchema
+  .extend({
+    timeframe: timeframeSchema,
+    from: time.meta({ description: 'Inclusive start: an ISO date or time (UTC) or epoch ms.', example: '2024-01-01' }),
+    to: time.meta({ description: 'Exclusive end: an ISO date or time (UTC) or epoch ms.', example: '2024-03-01' }),
+    strategies: z.array(z.enum(STRATEGY_NAMES)).min(1, 'expected at least one strategy').meta({ description: 'Strategies to fuse; see GET /api/v1/strategies.' }),
+    params: z.strictObject(paramsShape).default({}).meta({ description: 'Per-strategy parameters, keyed by strategy name; left-out fields take the defaults.' }),
+    fusion: z.record(z.string(), z.unknown()).default({}).meta({ description: 'Signal fusion overrides (weights, ttlMs, cooldownMs, threshold).' }),
+    risk: z.record(z.string(), z.unknown()).default({}).meta({ description: 'Risk overrides.', example: DEFAULT_RISK }),
+    paper: z.record(z.string(), z.unknown()).default({}).meta({ description: 'Paper venue overrides (marketType spot|futures, fees in bps, leverage, …).', example: DEFAULT_PAPER }),
+    veto: z.boolean().default(false).meta({ description: 'Filter entries through the deployed intent-veto model (refused when none is deployed).' }),
+  })
+  .strict()
+  .meta({ id: 'BacktestRequest' });
+
+export const startBacktest = defineOperation({
+  operationId: 'startBacktest',
+  method: 'post',
+  path: '/api/v1/backtests',
+  tag: 'backtests',
+  summary: 'Queue a backtest',
+  description:
+    'Checks the request (strategies and their parameters, the date range, risk and paper settings), that candles are stored for ' +
+    'the market and range, and that a veto model is deployed when `veto` is true; then queues a backtest job. A refused request queues nothing. ' +
+    'Poll GET /api/v1/backtests/{id} for the result.',
+  role: 'trader',
+  body: { contentType: 'application/json', description: 'The backtest to run.', schema: backtestRequestBody, maxBytes: 64 * 1024 },
+  response: { status: 202, description: 'Queued; `id` is the job id.', schema: z.object({ id: z.string() }) },
+  audit: { action: 'backtest.enqueue', target: ({ body }) => `${body.exchange} ${body.symbol} ${body.timeframe}` },
+});

@@ -1,0 +1,18 @@
+/**
+ * The control API's registry: every `/api/v1` operation, in document order. A route under
+ * `app/api/v1` passes its definition to `apiRoute`; the OpenAPI document is rendered from this
+ * list; `tests/integration/api-v1-document.test.ts` fails when a route is missing here, a listed
+ * operation has no route, or no test calls an operation.
+ */
+import type { AnyOperation } from '@/app/_server/api-v1/operation';
+import { getOpenApiDocument } from './openapi.json/operation';
+import { getBacktest } from './backtests/[id]/operation';
+import { startBacktest } from './backtests/operation';
+import { importCandles } from './candles/operation';
+import { listMarkets } from './markets/operation';
+import { listStrategies } from './strategies/operation';
+
+/** The API's version in the document's `info.version`; bump the major on a breaking change. */
+export const API_V1_VERSION = '1.0.0';
+
+export const API_V1_OPERATIONS: readonly AnyOperation[] = [getOpenApiDocument, listStrategies, listMarkets, importCandles, startBacktest, getBacktest];

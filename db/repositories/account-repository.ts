@@ -1,0 +1,85 @@
+/**
+ * Drizzle implementation of the engine's AccountRepository: account settings and risk limits, and
+ * each paper account's exchange state (JSON) stored with its risk state in one transaction.
+ */
+import { asc, eq } from 'drizzle-orm';
+import type { AccountRecord, AccountRepository, AccountSettings } from '../../engine/account/account-config';
+import type { PaperExchangeState } from '../../engine/execution/paper-exchange';
+import type { Db } from '../client';
+import { riskState, tradingAccounts } from '../schema';
+import { numeric, wrapDriver } from './sql-helpers';
+
+const toRecord = (r: typeof tradingAccounts.$inferSelect): AccountRecord => ({
+  id: r.id,
+  kind: r.kind as AccountRecord['kind'],
+  settings: r.settings as unknown as AccountSettings,
+  riskLimits: r.riskLimits ?? null,
+  createdAtMs: Number(r.createdAtMs),
+  updatedAtMs: Number(r.updatedAtMs),
+  updatedBy: r.updatedBy,
+});
+
+/** Builds the account repository over a drizzle handle (PGlite or postgres.js). */
+export function createAccountRepository(db: Db): AccountRepository {
+  return {
+    async list() {
+      const rows = await wrapDriver('listing accounts', () => db.select().from(tradingAccounts).orderBy(asc(tradingAccounts.createdAtMs), asc(tradingAccounts.id)));
+      return rows.map(toRecord);
+    },
+    async get(id) {
+      const rows = await wrapDriver(`loading account "${id}"`, () => db.select().from(tradingAccounts).where(eq(tradingAccounts.id, id)));
+      return rows[0] ? toRecord(rows[0]) : null;
+    },
+    async insert(record) {
+      const inserted = await wrapDriver(`creating account "${record.id}"`, () =>
+        db
+          .insert(tradingAccounts)
+          .values({
+            id: record.id,
+            kind: record.kind,
+            settings: record.settings as unknown as Record<string, unknown>,
+            riskLimits: record.riskLimits,
+            createdAtMs: record.createdAtMs,
+            updatedAtMs: record.updatedAtMs,
+            updatedBy: record.updatedBy,
+          })
+          .onConflictDoNothing({ target: tradingAccounts.id })
+          .returning({ id: tradingAccounts.id }),
+      );
+      return inserted.length === 1;
+    },
+    async update(record) {
+      await wrapDriver(`updating account "${record.id}"`, () =>
+        db
+          .update(tradingAccounts)
+          .set({ settings: record.settings as unknown as Record<string, unknown>, riskLimits: record.riskLimits, updatedAtMs: record.updatedAtMs, updatedBy: record.updatedBy })
+          .where(eq(tradingAccounts.id, record.id)),
+      );
+    },
+    async loadState(id) {
+      const rows = await wrapDriver(`loading the state of account "${id}"`, () => db.select({ state: tradingAccounts.state }).from(tradingAccounts).where(eq(tradingAccounts.id, id)));
+      return (rows[0]?.state ?? null) as PaperExchangeState | null;
+    },
+    async saveState(id, state, updatedAtMs, risk) {
+      await wrapDriver(`saving the state of account "${id}"`, () =>
+        db.transaction(async (tx) => {
+          await tx.update(tradingAccounts).set({ state: state as unknown as Record<string, unknown>, stateUpdatedAtMs: updatedAtMs }).where(eq(tradingAccounts.id, id));
+          if (risk) {
+            const row = {
+              accountId: risk.accountId,
+              halted: risk.halted,
+              haltReason: risk.haltReason,
+              haltedAtMs: risk.haltedAtMs,
+              dayStartEquity: numeric(risk.dayStartEquity, 'dayStartEquity'),
+              dayStartMs: risk.dayStartMs,
+              peakEquity: numeric(risk.peakEquity, 'peakEquity'),
+              updatedAtMs: risk.updatedAtMs,
+            };
+            const { accountId: _key, ...update } = row;
+            await tx.insert(riskState).values(row).onConflictDoUpdate({ target: riskState.accountId, set: update });
+          }
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock, silentLogger } from '../core/clock';
+import { NotFoundError, ValidationError } from '../core/errors';
+import { createPaperExchange } from '../execution/paper-exchange';
+import {
+  createInMemoryAccountRepository,
+  createInMemoryCandleRepository,
+  createInMemoryRiskStateRepository,
+  createInMemorySettingsRepository,
+  toColumns,
+} from '../testing/in-memory-repositories';
+import { createAccountBook } from './account-book';
+import { paperConfigOf, type AccountSettingsInput } from './account-config';
+
+const T0 = Date.UTC(2024, 0, 1);
+const LIMITS = { maxLeverage: 3, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 100, maxOpenPositions: 3, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, feeRateBps: 0 };
+const FUTURES: AccountSettingsInput = { name: 'Futures', marketType: 'futures', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 0, slippageBps: 0, leverage: 5, maxVolumeShare: 1 };
+
+/** Two "processes" over the same stores: each builds its own book (its own runtimes). */
+function stores() {
+  const riskState = createInMemoryRiskStateRepository();
+  const accounts = createInMemoryAccountRepository(riskState);
+  const settings = createInMemorySettingsRepository();
+  const candles = createInMemoryCandleRepository();
+  return { riskState, accounts, settings, candles };
+}
+function book(s: ReturnType<typeof stores>, clock = createManualClock(T0)) {
+  return createAccountBook({ clock, logger: silentLogger, ...s, defaultRiskLimits: async () => ({ ...LIMITS }) });
+}
+
+describe('paper exchange state', () => {
+  it('round-trips wallet, positions, open orders and finished client order ids exactly', async () => {
+    const clock = createManualClock(T0);
+    const config = paperConfigOf({ id: 'x', settings: { ...FUTURES, quoteCurrency: 'USDT', maxVolumeShare: 1, marginMode: 'cross', leverage: 5 } as never });
+    const a = createPaperExchange(config, { clock });
+    a.onCandle('BTC/USDT', T0, 100, 101, 99, 100, 1_000);
+    const entry = await a.createOrder({ clientOrderId: 'e1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 10 });
+    await a.createOrder({ clientOrderId: 's1', symbol: 'BTC/USDT', side: 'sell', type: 'stop', amount: 10, stopPrice: 95, reduceOnly: true });
+    a.onCandle('BTC/USDT', T0 + 60_000, 100, 103, 99.5, 102, 1_000);
+    // Entry 10 @ 100, taker 5 bps: fee 0.5; marked at 102: unrealised +20.
+    expect(a.walletBalance()).toBeCloseTo(10_000 - 0.5, 9);
+    expect(a.equity()).toBeCloseTo(10_000 - 0.5 + 20, 9);
+    const state = JSON.parse(JSON.stringify(a.exportState()));
+    const b = createPaperExchange(config, { clock });
+    b.restoreState(state);
+    expect(b.totals()).toEqual(a.totals());
+    expect(b.openOrders()).toEqual(a.openOrders());
+    expect(await b.fetchPosition('BTC/USDT')).toEqual(await a.fetchPosition('BTC/USDT'));
+    // The entry's client id is known after the restore: resubmitting it returns the same order, not a new one.
+    expect(await b.createOrder({ clientOrderId: 'e1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 10 })).toEqual(await a.fetchOrder(entry.id, 'BTC/USDT'));
+    // Both go on identically: a candle through the stop closes the position at 95 on both.
+    for (const x of [a, b]) x.onCandle('BTC/USDT', T0 + 120_000, 102, 102, 94, 96, 1_000);
+    expect(b.totals()).toEqual(a.totals());
+    expect(b.positionAmountSigned('BTC/USDT')).toBe(0);
+    // 10 x (95 - 100) = -50 realised; fees 0.5 + 10 x 95 x 5 bps = 0.975.
+    expect(b.walletBalance()).toBeCloseTo(10_000 - 50 - 0.975, 9);
+  });
+
+  it('refuses to restore into an exchange that has traded, or a state of another market type', () => {
+    const clock = createManualClock(T0);
+    const futures = createPaperExchange(paperConfigOf({ id: 'f', settings: FUTURES as never }), { clock });
+    const state = futures.exportState();
+    const spot = createPaperExchange({ ...paperConfigOf({ id: 's', settings: FUTURES as never }), marketType: 'spot', leverage: 1 }, { clock });
+    expect(() => spot.restoreState(state)).toThrow(/state\.marketType.*the account trades spot/);
+    futures.onCandle('BTC/USDT', T0, 1, 1, 1, 1, 1);
+    expect(() => futures.restoreState(state)).toThrow(ValidationError);
+  });
+});
+
+describe('account book', () => {
+  it('creates accounts with validated settings and refuses bad input naming the field', async () => {
+    const b = book(stores());
+    const created = await b.create({ id: 'swing', ...FUTURES }, 'alice');
+    expect(created.settings).toMatchObject({ marketType: 'futures', leverage: 5, quoteCurrency: 'USDT', marginMode: 'cross' });
+    await expect(b.create({ id: 'swing', ...FUTURES }, 'alice')).rejects.toThrow(/field "id" was "swing": an account with this id exists already/);
+    await expect(b.create({ id: 'zero', ...FUTURES, initialBalance: 0 }, 'alice')).rejects.toThrow(/field "initialBalance" was 0: must be above 0/);
+    await expect(b.create({ id: 'neg', ...FUTURES, initialBalance: -5 }, 'alice')).rejects.toThrow(/field "initialBalance" was -5/);
+    await expect(b.create({ id: 'lev', ...FUTURES, leverage: 200 }, 'alice')).rejects.toThrow(/field "leverage" was 200: must be <= 125/);
+    await expect(b.create({ id: 'spot', ...FUTURES, marketType: 'spot', leverage: 3 }, 'alice')).rejects.toThrow(/field "leverage" was 3: a spot account trades without leverage/);
+    await expect(b.create({ id: 'Bad Id', ...FUTURES }, 'alice')).rejects.toThrow(/field "id" was "Bad Id"/);
+    await expect(b.get('nope')).rejects.toThrow(NotFoundError);
+    expect((await b.list()).map((a) => a.id)).toEqual(['swing']);
+  });
+
+  it('restores the paper state a previous process stored after each change', async () => {
+    const s = stores();
+    const first = book(s);
+    await first.create({ id: 'p', ...FUTURES }, 'alice');
+    const rt = await first.runtime('p');
+    rt.exchange().onCandle('BTC/USDT', T0, 100, 100, 100, 100, 1_000);
+    await rt.exchange().createOrder({ clientOrderId: 'm1', symbol: 'BTC/USDT', side: 'sell', type: 'market', amount: 2 });
+    await rt.persist();
+    const before = await first.view('p');
+    // A new process (kill -9 of the first: nothing else was written) sees exactly the same account.
+    const second = book(s);
+    const after = await second.view('p');
+    // As an operator sees it (JSON: -0 and 0 are one number there).
+    const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+    expect(json(after.totals)).toEqual(json(before.totals));
+    expect(json(after.positions)).toEqual(json(before.positions));
+    expect(after.positions[0]).toMatchObject({ symbol: 'BTC/USDT', side: 'short', amount: 2, entryPrice: 100 });
+    expect(after.positions[0].liquidationPrice).toBeGreaterThan(100);
+  });
+
+  it('a halt written by one process stops entries in another at its next sync, and resume lets them through again', async () => {
+    const s = stores();
+    const clockA = createManualClock(T0);
+    const clockB = createManualClock(T0);
+    const a = book(s, clockA);
+    const b = book(s, clockB);
+    await a.create({ id: 'shared', ...FUTURES }, 'alice');
+    const inB = await b.runtime('shared');
+    expect(inB.risk.engine().isHalted()).toBe(false);
+    clockA.set(T0 + 1_000);
+    const halted = await a.halt('shared', 'news at 14:00');
+    expect(halted).toMatchObject({ halted: true, haltReason: 'manual: news at 14:00' });
+    // Idempotent: halting again keeps the first reason and answers the same status.
+    expect(await a.halt('shared', 'again')).toMatchObject({ halted: true, haltReason: 'manual: news at 14:00' });
+    expect(inB.risk.engine().isHalted()).toBe(false);
+    await inB.syncControl();
+    expect(inB.risk.engine().state()).toMatchObject({ halted: true, haltReason: 'manual: news at 14:00' });
+    const denied = inB.risk.engine().evaluate({ symbol: 'BTC/USDT', side: 'long', price: 100, stopHint: 95, atr: NaN, equity: 10_000, currentPositionNotional: 0, totalOpenNotional: 0, openPositions: 0 });
+    expect(denied).toMatchObject({ approved: false, reason: 'halted: manual: news at 14:00' });
+    clockA.set(T0 + 2_000);
+    await a.resume('shared');
+    await inB.syncControl();
+    expect(inB.risk.engine().isHalted()).toBe(false);
+    await expect(a.halt('shared', '  ')).rejects.toThrow(/field "reason"/);
+  });
+
+  it('halts every account globally, starts new accounts halted while it holds, and resumes them all', async () => {
+    const s = stores();
+    const b = book(s);
+    await b.create({ id: 'one', ...FUTURES }, 'alice');
+    await b.create({ id: 'two', ...FUTURES, marketType: 'spot', leverage: 1 }, 'alice');
+    const { accounts, halt } = await b.haltAll('exchange outage', 'alice');
+    expect(halt).toMatchObject({ halted: true, reason: 'exchange outage', by: 'alice' });
+    expect(accounts.map((a) => [a.accountId, a.halted, a.haltReason])).toEqual([
+      ['one', true, 'manual: global: exchange outage'],
+      ['two', true, 'manual: global: exchange outage'],
+    ]);
+    await b.create({ id: 'three', ...FUTURES }, 'alice');
+    expect((await b.view('three')).risk).toMatchObject({ halted: true, haltReason: 'manual: global: exchange outage' });
+    const resumed = await b.resumeAll('alice');
+    expect(resumed.halt.halted).toBe(false);
+    expect(resumed.accounts.every((a) => !a.halted)).toBe(true);
+  });
+
+  it('force-closes part, then all, of a position (cancelling its stop), and refuses a flat symbol', async () => {
+    const s = stores();
+    const b = book(s);
+    await b.create({ id: 'p', ...FUTURES }, 'alice');
+    const rt = await b.runtime('p');
+    const ex = rt.exchange();
+    ex.onCandle('BTC/USDT', T0, 100, 100, 100, 100, 1_000);
+    await ex.createOrder({ clientOrderId: 'e', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 4 });
+    const stop = await ex.createOrder({ clientOrderId: 's', symbol: 'BTC/USDT', side: 'sell', type: 'stop', amount: 4, stopPrice: 90, reduceOnly: true });
+    const part = await b.closePosition('p', { symbol: 'BTC/USDT', amount: 1.5 }, 'alice');
+    expect(part).toMatchObject({ remaining: 2.5, cancelledStopIds: [] });
+    expect(part.order).toMatchObject({ side: 'sell', amount: 1.5, status: 'filled', reduceOnly: true });
+    await expect(b.closePosition('p', { symbol: 'BTC/USDT', amount: 3 }, 'alice')).rejects.toThrow(/field "amount" was 3: the position on BTC\/USDT is 2.5/);
+    const all = await b.closePosition('p', { symbol: 'BTC/USDT' }, 'alice');
+    expect(all).toMatchObject({ remaining: 0, cancelledStopIds: [stop.id] });
+    await expect(b.closePosition('p', { symbol: 'BTC/USDT' }, 'alice')).rejects.toThrow(/account "p" has no open position on "BTC\/USDT"/);
+    // Exits pass while halted.
+    ex.onCandle('BTC/USDT', T0 + 60_000, 100, 100, 100, 100, 1_000);
+    await ex.createOrder({ clientOrderId: 'e2', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 1 });
+    await b.halt('p', 'stop everything');
+    expect((await b.closePosition('p', { symbol: 'BTC/USDT' }, 'alice')).remaining).toBe(0);
+  });
+
+  it('prices a symbol no session traded yet from its last stored candle', async () => {
+    const s = stores();
+    await s.candles.insertCandles({ exchange: 'binance', symbol: 'ETH/USDT', timeframe: '1h' }, toColumns([
+      { openTimeMs: T0, open: 10, high: 11, low: 9, close: 10.5, volume: 5 },
+      { openTimeMs: T0 + 3_600_000, open: 10.5, high: 12, low: 10, close: 11.25, volume: 5 },
+    ]));
+    const b = book(s);
+    await b.create({ id: 'p', ...FUTURES }, 'alice');
+    const rt = await b.runtime('p');
+    expect(rt.exchange().lastPrice('ETH/USDT')).toBeNaN();
+    expect(await rt.ensurePrice('ETH/USDT')).toEqual({ exchange: 'binance', timeframe: '1h', price: 11.25 });
+    expect(rt.exchange().lastPrice('ETH/USDT')).toBe(11.25);
+    await expect(rt.ensurePrice('XRP/USDT')).rejects.toThrow(/no candles are stored for symbol "XRP\/USDT"/);
+  });
+
+  it('keeps market type and balance fixed, and applies new risk limits to the running engine', async () => {
+    const b = book(stores());
+    await b.create({ id: 'p', ...FUTURES }, 'alice');
+    const rt = await b.runtime('p');
+    const engine = rt.risk.engine();
+    const refused = await b.update('p', { settings: { marketType: 'spot', initialBalance: 5 } }, 'alice');
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(Object.keys(refused.fieldErrors).sort()).toEqual(['settings.initialBalance', 'settings.leverage', 'settings.marketType']);
+    const ok = await b.update('p', { risk: { maxOpenPositions: 7 } }, 'bob');
+    expect(ok.ok).toBe(true);
+    // The engine sessions hold is the same object, now with the new limit.
+    expect(rt.risk.engine()).toBe(engine);
+    expect(engine.config.maxOpenPositions).toBe(7);
+    expect((await b.get('p')).updatedBy).toBe('bob');
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Trading accounts: the unit the dashboard governs. An account has a market type, a quote currency, a
+ * starting balance and a fee model (maker/taker fees, spread, slippage), a default leverage and
+ * margin mode, and its own risk limits. Sessions, manual orders, alerts and force exits of an account
+ * all pass that account's one risk engine; a paper account's wallet, positions and orders are stored
+ * after every change, so a restart changes nothing an operator can see.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../core/errors';
+import type { PaperExchangeConfig, PaperExchangeState } from '../execution/paper-exchange';
+import type { RiskStateRecord } from '../core/ports';
+
+/** The account every installation has: the paper account of the dashboard and of sessions started without `accountId`. */
+export const DEFAULT_ACCOUNT_ID = 'default';
+
+/** Account ids: lowercase slugs, used in URLs and session ids. */
+export const ACCOUNT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+export const AccountKind = { Paper: 'paper' } as const;
+export type AccountKind = (typeof AccountKind)[keyof typeof AccountKind];
+
+/** Highest leverage an account may default to (Binance USD-M's largest tier maximum). */
+export const MAX_ACCOUNT_LEVERAGE = 125;
+
+const bps = (min: number, max: number) => z.number({ error: 'expected a number of basis points' }).finite().min(min).max(max);
+
+/** zod schema of what an operator sets on an account (validated once, at the edge). */
+export const accountSettingsSchema = z
+  .object({
+    name: z.string().trim().min(1, 'give the account a name').max(80, 'at most 80 characters'),
+    marketType: z.enum(['spot', 'futures']),
+    quoteCurrency: z.string().regex(/^[A-Z0-9]{2,10}$/, 'expected a currency code like USDT').default('USDT'),
+    /** Starting wallet balance in the quote currency. */
+    initialBalance: z.number({ error: 'expected a number' }).finite().gt(0, 'must be above 0').max(1e12, 'must be at most 1e12'),
+    /** Limit-order fee, bps (negative = rebate). */
+    makerFeeBps: bps(-100, 1_000).default(2),
+    /** Market/stop fee, bps. */
+    takerFeeBps: bps(0, 1_000).default(10),
+    /** Full bid-ask spread, bps; a taker pays half. */
+    spreadBps: bps(0, 1_000).default(2),
+    /** Extra adverse move on taker fills, bps. */
+    slippageBps: bps(0, 1_000).default(2),
+    /** Largest share of a candle's volume the account may trade, (0, 1]. */
+    maxVolumeShare: z.number().finite().gt(0).max(1).default(0.1),
+    /** Futures leverage of every position; spot: 1. */
+    leverage: z.number({ error: 'expected a number' }).finite().min(1, 'must be >= 1').max(MAX_ACCOUNT_LEVERAGE, `must be <= ${MAX_ACCOUNT_LEVERAGE}`).default(1),
+    marginMode: z.enum(['cross', 'isolated']).default('cross'),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.marketType === 'spot' && value.leverage !== undefined && value.leverage !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['leverage'], message: 'a spot account trades without leverage: use 1 or a futures account' });
+    }
+  });
+
+/** Account settings as given (defaults not yet applied). */
+export type AccountSettingsInput = z.input<typeof accountSettingsSchema>;
+/** Account settings with defaults applied. */
+export type AccountSettings = z.output<typeof accountSettingsSchema>;
+
+/** A stored account. */
+export interface AccountRecord {
+  id: string;
+  kind: AccountKind;
+  settings: AccountSettings;
+  /** The account's risk limits (the risk group); null = the installation's defaults. */
+  riskLimits: Record<string, unknown> | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+  updatedBy: string | null;
+}
+
+/** Storage of accounts and of each paper account's simulation state. */
+export interface AccountRepository {
+  list(): Promise<AccountRecord[]>;
+  get(id: string): Promise<AccountRecord | null>;
+  /** Inserts a new account; false when the id exists (nothing changes). */
+  insert(record: AccountRecord): Promise<boolean>;
+  /** Replaces settings and risk limits. */
+  update(record: AccountRecord): Promise<void>;
+  /** The stored paper state, null before the first save. */
+  loadState(id: string): Promise<PaperExchangeState | null>;
+  /**
+   * Stores the paper state and, when given, the account's risk state in one transaction, so a
+   * crash leaves either both or neither.
+   */
+  saveState(id: string, state: PaperExchangeState, updatedAtMs: number, risk?: RiskStateRecord): Promise<void>;
+}
+
+/** The PaperExchange config an account trades with. */
+export function paperConfigOf(account: Pick<AccountRecord, 'id' | 'settings'>): PaperExchangeConfig {
+  const s = account.settings;
+  return {
+    id: `paper-${account.id}`,
+    marketType: s.marketType,
+    quoteCurrency: s.quoteCurrency,
+    initialBalance: s.initialBalance,
+    makerFeeBps: s.makerFeeBps,
+    takerFeeBps: s.takerFeeBps,
+    spreadBps: s.spreadBps,
+    slippageBps: s.slippageBps,
+    maxVolumeShare: s.maxVolumeShare,
+    leverage: s.marketType === 'futures' ? s.leverage : 1,
+    marginMode: s.marginMode,
+  };
+}
+
+/**
+ * Parses account settings; throws ValidationError naming the first invalid field and its value
+ * (`field "initialBalance" was -5: must be above 0`).
+ */
+export function parseAccountSettings(input: unknown): AccountSettings {
+  const parsed = accountSettingsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+  const field = path.map(String).join('.') || 'settings';
+  const value = path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[String(k)] : undefined), input);
+  throw new ValidationError(field, value, issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message);
+}
+
+/** Checks an account id; throws ValidationError naming `id`. */
+export function parseAccountId(id: unknown, field = 'id'): string {
+  if (typeof id !== 'string' || !ACCOUNT_ID_PATTERN.test(id)) {
+    throw new ValidationError(field, id, 'expected 1-40 lowercase letters, digits or dashes, starting with a letter or digit (e.g. "swing-futures")');
+  }
+  return id;
+}

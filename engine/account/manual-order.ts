@@ -1,0 +1,122 @@
+/**
+ * Manual orders on an account: a what-if through the account's risk engine (a copy: nothing changes)
+ * and, when approved, a market entry plus a reduce-only protective stop on the account's exchange.
+ * One decision is journaled either way. Used by the dashboard's order ticket, the control API
+ * (`POST /api/v1/accounts/{id}/orders`) and the CLI alike.
+ */
+import { NotFoundError, ValidationError } from '../core/errors';
+import type { CandleRepository, Clock, DecisionRecord } from '../core/ports';
+import type { Order } from '../execution/exchange';
+import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
+import type { JournalWriter } from '../journal/journal-writer';
+import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';
+import type { AccountRuntime } from './account-book';
+
+/** Result of a manual order. `denied`: risk said no; `rejected`: the exchange refused the entry. */
+export interface ManualOrderResult {
+  outcome: 'denied' | 'rejected' | 'placed';
+  reason: string | null;
+  whatIf: WhatIfResult;
+  entry: Order | null;
+  stop: Order | null;
+  decisionId: string;
+}
+
+/** Parses a manual order; throws ValidationError naming the first bad field and its value. */
+export function parseManualOrder(input: unknown): WhatIfOrder {
+  const parsed = whatIfOrderSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue.path.map(String).join('.') || 'order';
+  const value = issue.path.length === 1 && input && typeof input === 'object' ? (input as Record<string, unknown>)[String(issue.path[0])] : input;
+  throw new ValidationError(field, value, issue.message);
+}
+
+/** What the order would do on the account now; nothing is sent and no state changes. */
+export function whatIfOn(runtime: AccountRuntime, order: WhatIfOrder): WhatIfResult {
+  const exchange = runtime.exchange();
+  const settings = runtime.record().settings;
+  const held = exchange.positionAmountSigned(order.symbol);
+  return computeWhatIf(
+    order,
+    {
+      equity: exchange.equity(),
+      walletBalance: exchange.walletBalance(),
+      marketType: settings.marketType,
+      marginMode: settings.marginMode,
+      currentPositionNotional: held * order.price,
+      totalOpenNotional: exchange.grossNotional(),
+      openPositions: exchange.openPositionCount(),
+      tiers: DEFAULT_MARGIN_TIERS,
+    },
+    runtime.risk.copyAt(exchange.equity()),
+  );
+}
+
+/**
+ * Places a manual order on the account through its risk engine. A symbol no session has priced yet
+ * gets its last stored close first. The account's state is stored after the exchange answers.
+ * @throws ValidationError naming the field; NotFoundError when no candles are stored for the symbol.
+ */
+export async function placeManualOrder(
+  runtime: AccountRuntime,
+  input: unknown,
+  actor: string,
+  deps: { clock: Clock; candles: Pick<CandleRepository, 'summarize'>; journal: JournalWriter; newId: () => string },
+): Promise<ManualOrderResult> {
+  const order = parseManualOrder(input);
+  const priced = await runtime.ensurePrice(order.symbol);
+  await runtime.syncControl();
+  const exchange = runtime.exchange();
+  const result = whatIfOn(runtime, order);
+  const stream = (await deps.candles.summarize()).find((s) => s.symbol === order.symbol && s.exchange === priced.exchange);
+  if (!stream) throw new NotFoundError(`no candles are stored for symbol "${order.symbol}"; import some first`);
+  const nowMs = deps.clock.nowMs();
+  const decisionId = deps.newId();
+  const journal = (outcome: DecisionRecord['outcome'], reason: string, extra: Record<string, unknown>) => {
+    deps.journal.recordDecision({
+      id: decisionId,
+      runId: null,
+      exchange: stream.exchange,
+      symbol: order.symbol,
+      timeframe: stream.timeframe,
+      strategy: 'manual',
+      timeMs: nowMs,
+      outcome,
+      side: order.side,
+      strength: 1,
+      reason,
+      inputs: { manual: true, actor, account: runtime.id, order, stopPrice: result.stopPrice, risk: result.checks, ...extra },
+    });
+    return deps.journal.flush();
+  };
+  if (!result.approved) {
+    await journal('denied', result.reason ?? 'denied', {});
+    return { outcome: 'denied', reason: result.reason, whatIf: result, entry: null, stop: null, decisionId };
+  }
+  const entry = await exchange.createOrder({
+    clientOrderId: `manual-entry-${decisionId}`,
+    symbol: order.symbol,
+    side: order.side === 'long' ? 'buy' : 'sell',
+    type: 'market',
+    amount: result.amount,
+  });
+  if (entry.status === 'rejected') {
+    await runtime.persist();
+    const reason = `entry rejected by the exchange: ${entry.reason ?? 'no reason given'}`;
+    await journal('denied', reason, {});
+    return { outcome: 'rejected', reason, whatIf: result, entry, stop: null, decisionId };
+  }
+  const stop = await exchange.createOrder({
+    clientOrderId: `manual-stop-${decisionId}`,
+    symbol: order.symbol,
+    side: order.side === 'long' ? 'sell' : 'buy',
+    type: 'stop',
+    amount: entry.amount,
+    stopPrice: result.stopPrice,
+    reduceOnly: true,
+  });
+  await runtime.persist();
+  await journal('executed', `manual ${order.side} by ${actor}`, { entryOrderId: entry.id, stopOrderId: stop.id });
+  return { outcome: 'placed', reason: null, whatIf: result, entry, stop, decisionId };
+}

@@ -1,0 +1,155 @@
+/**
+ * Backtests as background jobs: queue one after checking everything that would make it fail at once
+ * (the request, the candles it needs, the veto model), and report a queued backtest's state, with
+ * the run's config, metrics, trades and equity curve once it is complete. The dashboard form, the
+ * control API and scripts use these, so a backtest is validated and reported one way.
+ */
+import { NotFoundError, ValidationError } from '../core/errors';
+import type { BacktestRunRecord, BacktestRunRepository, CandleRepository, EquityPoint, JournalRepository } from '../core/ports';
+import type { VetoModel } from '../decision/veto-model';
+import { JobKind, type JobQueue, type Ticket } from '../orchestrator/job-queue';
+import { resolveBacktest } from './run-backtest';
+
+/** What queuing and reporting backtests needs: candle, run and journal storage, the job queue, the active veto model. */
+export interface BacktestJobDeps {
+  candles: CandleRepository;
+  jobs: JobQueue;
+  runs: BacktestRunRepository;
+  journal: JournalRepository;
+  /** The veto model a run with `veto: true` would use now. */
+  vetoModel: () => VetoModel | null;
+}
+
+/**
+ * Validates a backtest request (see `resolveBacktest`), checks that candles are stored for its market
+ * and range and that a veto model is deployed when it asks for one, then queues a `backtest` job.
+ * @returns the job (ticket) id.
+ * @throws ValidationError naming the request's field (`symbol` when no candles are stored for the market,
+ *   `from` when none fall in the range, `veto`, `params.<strategy>.<field>`, …); nothing is queued.
+ */
+export async function enqueueBacktest(request: unknown, deps: BacktestJobDeps): Promise<string> {
+  const spec = resolveBacktest(request);
+  const { exchange, symbol, timeframe } = spec.market;
+  if ((await deps.candles.countCandles(spec.market)) === 0) {
+    throw new ValidationError('symbol', symbol, `no ${timeframe} candles are stored for "${symbol}" on "${exchange}"; import or download them first`);
+  }
+  // One aggregated row (two when the range straddles a bucket boundary) says whether any candle is in range.
+  const inRange = await deps.candles.loadCandleBuckets(spec.market, spec.fromMs, spec.toMs, spec.toMs - spec.fromMs);
+  if (inRange.length === 0) {
+    throw new ValidationError('from', (request as { from?: unknown }).from, `no ${exchange} ${symbol} ${timeframe} candles between ${new Date(spec.fromMs).toISOString()} and ${new Date(spec.toMs).toISOString()}`);
+  }
+  if (spec.veto && !deps.vetoModel()) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
+  return deps.jobs.enqueue({ kind: JobKind.Backtest, params: request });
+}
+
+/** One trade of a run. Money in quote currency; `netPnl = realizedPnl - fees - funding`. */
+export interface BacktestTrade {
+  id: string;
+  strategy: string;
+  side: 'long' | 'short';
+  amount: number;
+  entryPrice: number;
+  exitPrice: number;
+  entryTimeMs: number;
+  exitTimeMs: number;
+  realizedPnl: number;
+  fees: number;
+  funding: number;
+  netPnl: number;
+  exitReason: string;
+}
+
+/** Where a backtest is. `id` is the job id, or the run id for a run started without a job (CLI). */
+export type BacktestState =
+  | { id: string; status: 'queued'; request: Record<string, unknown>; queuedAtMs: number }
+  | { id: string; status: 'running'; request: Record<string, unknown>; progress: number; progressMessage: string | null; startedAtMs: number | null }
+  | { id: string; status: 'failed'; request: Record<string, unknown>; reason: string; runId: string | null; finishedAtMs: number | null }
+  | {
+      id: string;
+      status: 'complete';
+      runId: string;
+      /** The resolved run config as stored (defaults filled, times in epoch ms). */
+      config: Record<string, unknown>;
+      metrics: Record<string, unknown>;
+      trades: BacktestTrade[];
+      equity: EquityPoint[];
+      startedAtMs: number;
+      finishedAtMs: number | null;
+    };
+
+async function tradesOf(runId: string, journal: JournalRepository): Promise<BacktestTrade[]> {
+  const trades: BacktestTrade[] = [];
+  for await (const t of journal.iterTrades({ runId, sort: 'time', direction: 'asc' })) {
+    trades.push({
+      id: t.id,
+      strategy: t.strategy,
+      side: t.side,
+      amount: t.amount,
+      entryPrice: t.entryPrice,
+      exitPrice: t.exitPrice,
+      entryTimeMs: t.entryTimeMs,
+      exitTimeMs: t.exitTimeMs,
+      realizedPnl: t.realizedPnl,
+      fees: t.fees,
+      funding: t.funding,
+      netPnl: t.realizedPnl - t.fees - t.funding,
+      exitReason: t.exitReason,
+    });
+  }
+  return trades;
+}
+
+async function stateOfRun(id: string, run: BacktestRunRecord, request: Record<string, unknown>, journal: JournalRepository): Promise<BacktestState> {
+  if (run.status === 'complete') {
+    return {
+      id,
+      status: 'complete',
+      runId: run.id,
+      config: run.config,
+      metrics: run.metrics ?? {},
+      trades: await tradesOf(run.id, journal),
+      equity: run.equity ?? [],
+      startedAtMs: run.startedAtMs,
+      finishedAtMs: run.finishedAtMs,
+    };
+  }
+  if (run.status === 'failed') return { id, status: 'failed', request, reason: run.error ?? 'failed', runId: run.id, finishedAtMs: run.finishedAtMs };
+  return { id, status: 'running', request, progress: 0, progressMessage: null, startedAtMs: run.startedAtMs };
+}
+
+function stateOfTicket(ticket: Ticket): BacktestState | { completedRunId: string } {
+  const base = { id: ticket.id, request: ticket.params };
+  switch (ticket.status) {
+    case 'queued':
+      return { ...base, status: 'queued', queuedAtMs: ticket.createdAtMs };
+    case 'running':
+      return { ...base, status: 'running', progress: ticket.progress, progressMessage: ticket.progressMessage, startedAtMs: ticket.startedAtMs };
+    case 'cancelled':
+      return { ...base, status: 'failed', reason: 'cancelled', runId: null, finishedAtMs: ticket.finishedAtMs };
+    case 'failed':
+      return { ...base, status: 'failed', reason: ticket.error ?? 'failed', runId: null, finishedAtMs: ticket.finishedAtMs };
+    case 'succeeded': {
+      const runId = (ticket.result as { runId?: unknown } | null)?.runId;
+      if (typeof runId !== 'string') return { ...base, status: 'failed', reason: 'the job succeeded without recording a run', runId: null, finishedAtMs: ticket.finishedAtMs };
+      return { completedRunId: runId };
+    }
+  }
+}
+
+/**
+ * The state of a backtest by job id (or by run id, for runs started without a job).
+ * @throws NotFoundError naming the id when no backtest job or run has it.
+ */
+export async function backtestState(id: string, deps: Pick<BacktestJobDeps, 'jobs' | 'runs' | 'journal'>): Promise<BacktestState> {
+  const ticket = await deps.jobs.get(id);
+  if (ticket && ticket.kind === JobKind.Backtest) {
+    const state = stateOfTicket(ticket);
+    if (!('completedRunId' in state)) return state;
+    const run = await deps.runs.get(state.completedRunId);
+    if (!run) return { id, status: 'failed', request: ticket.params, reason: `run "${state.completedRunId}" of this job is missing`, runId: state.completedRunId, finishedAtMs: ticket.finishedAtMs };
+    return stateOfRun(id, run, ticket.params, deps.journal);
+  }
+  const run = ticket ? null : await deps.runs.get(id);
+  if (!run) throw new NotFoundError(`no backtest has id "${id}"`);
+  return stateOfRun(id, run, run.config, deps.journal);
+}

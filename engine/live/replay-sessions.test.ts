@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/clock';
+import type { Clock, DecisionRecord } from '../core/ports';
+import type { Candle } from '../core/types';
+import { createAccountBook } from '../account/account-book';
+import { createJournalWriter } from '../journal/journal-writer';
+import {
+  createInMemoryAccountRepository,
+  createInMemoryCandleRepository,
+  createInMemoryJournalRepository,
+  createInMemoryRiskStateRepository,
+  createInMemorySettingsRepository,
+  toColumns,
+} from '../testing/in-memory-repositories';
+import { createLiveSessionManager, type LiveSessionRecord, type LiveSessionStore } from './live-session-manager';
+
+const TF = 300_000;
+const T0 = Date.UTC(2024, 0, 1);
+const N = 3_000;
+/** A wave that makes a fast/slow moving-average pair cross every ~20 candles. */
+const wave = (phase: number): Candle[] =>
+  Array.from({ length: N }, (_, i) => {
+    const close = 100 * (1 + 0.03 * Math.sin(i / 6 + phase));
+    return { openTimeMs: T0 + i * TF, open: close, high: close * 1.002, low: close * 0.998, close, volume: 1_000_000 };
+  });
+
+function memoryStore(): LiveSessionStore & { records: Map<string, LiveSessionRecord> } {
+  const records = new Map<string, LiveSessionRecord>();
+  return {
+    records,
+    upsert: async (r) => void records.set(r.id, { ...r }),
+    get: async (id) => (records.has(id) ? { ...records.get(id)! } : null),
+    list: async () => [...records.values()].map((r) => ({ ...r })),
+    setStatus: async (id, status, lastError, updatedAtMs) => void Object.assign(records.get(id)!, { status, lastError, updatedAtMs }),
+    load: async (id) => {
+      const r = records.get(id);
+      return r && r.lastCandleMs !== null ? { sessionId: id, lastCandleMs: r.lastCandleMs, updatedAtMs: r.updatedAtMs } : null;
+    },
+    save: async (c) => void Object.assign(records.get(c.sessionId)!, { lastCandleMs: c.lastCandleMs, updatedAtMs: c.updatedAtMs }),
+  };
+}
+
+async function setup() {
+  const clock: Clock = { nowMs: () => Date.now() };
+  const candles = createInMemoryCandleRepository();
+  await candles.insertCandles({ exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, toColumns(wave(0)));
+  await candles.insertCandles({ exchange: 'binance', symbol: 'ETH/USDT', timeframe: '5m' }, toColumns(wave(1.3)));
+  const riskState = createInMemoryRiskStateRepository();
+  const journalRepo = createInMemoryJournalRepository();
+  const journal = createJournalWriter({ batchSize: 50 }, { repository: journalRepo, logger: silentLogger });
+  const accounts = createAccountBook({
+    clock,
+    logger: silentLogger,
+    accounts: createInMemoryAccountRepository(riskState),
+    riskState,
+    settings: createInMemorySettingsRepository(),
+    candles,
+    defaultRiskLimits: async () => ({ maxLeverage: 5, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 200, maxOpenPositions: 2, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, feeRateBps: 0 }),
+  });
+  await accounts.create({ id: 'desk', name: 'Desk', marketType: 'futures', initialBalance: 10_000, leverage: 3, maxVolumeShare: 1 }, 'test');
+  const store = memoryStore();
+  const manager = createLiveSessionManager({
+    clock,
+    logger: silentLogger,
+    store,
+    accounts,
+    feedFor: () => {
+      throw new Error('a replay needs no venue feed');
+    },
+    candles,
+    realVenueFor: async () => ({ ok: false, reason: 'no venue in this test' }),
+    journal,
+    veto: () => null,
+    newId: (() => {
+      let n = 0;
+      return () => `d${++n}`;
+    })(),
+    sleep: async () => undefined,
+    random: () => 0.5,
+  });
+  const decisions = async (): Promise<DecisionRecord[]> => {
+    await journal.flush();
+    return (await journalRepo.listDecisions({ limit: 1000 })).items;
+  };
+  return { manager, accounts, store, decisions };
+}
+
+const replay = (symbol: string, speed: number | 'max' = 400) => ({
+  accountId: 'desk',
+  mode: 'replay',
+  exchange: 'binance',
+  symbol,
+  timeframe: '5m',
+  strategies: ['ma-crossover'],
+  params: { 'ma-crossover': { fastPeriod: 3, slowPeriod: 8 } },
+  // Alerts are an input too (weight 1), so a lone strategy's signal needs a low threshold to act.
+  fusion: { entryThreshold: 0.05 },
+  from: T0 + 400 * TF,
+  speed,
+  veto: 'off',
+  decisionDetail: 'signals',
+});
+
+const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+
+const entriesOf = (rows: DecisionRecord[], symbol: string) => rows.filter((d) => d.symbol === symbol && d.outcome === 'executed' && d.reason.startsWith('entered'));
+
+describe('replay sessions on one account', () => {
+  it('a halt stops entries in both sessions by their next candle; resume lets them trade again', async () => {
+    const { manager, accounts, decisions } = await setup();
+    const btc = await manager.start(replay('BTC/USDT'));
+    const eth = await manager.start(replay('ETH/USDT'));
+    expect(btc.id).toBe('replay:desk:binance:BTC/USDT:5m');
+    await until('entries in both sessions', async () => {
+      const rows = await decisions();
+      return entriesOf(rows, 'BTC/USDT').length >= 2 && entriesOf(rows, 'ETH/USDT').length >= 2;
+    });
+    await accounts.halt('desk', 'test halt');
+    // The candle each session was on when the halt was stored: nothing may enter after the next one.
+    const atHalt = new Map((await manager.list()).map((s) => [s.symbol, s.state?.lastCandleMs ?? 0]));
+    await until('denials while halted', async () => {
+      const rows = await decisions();
+      return ['BTC/USDT', 'ETH/USDT'].every((symbol) => rows.some((d) => d.symbol === symbol && d.outcome === 'denied' && d.reason === 'halted: manual: test halt'));
+    });
+    const haltedRows = await decisions();
+    for (const symbol of ['BTC/USDT', 'ETH/USDT']) {
+      const late = entriesOf(haltedRows, symbol).filter((d) => d.timeMs > atHalt.get(symbol)! + 2 * TF);
+      expect(late, `${symbol} entries after the halt`).toEqual([]);
+    }
+    const resumedAt = new Map((await manager.list()).map((s) => [s.symbol, s.state?.lastCandleMs ?? 0]));
+    await accounts.resume('desk');
+    await until('entries after the resume', async () => {
+      const rows = await decisions();
+      return ['BTC/USDT', 'ETH/USDT'].every((symbol) => entriesOf(rows, symbol).some((d) => d.timeMs > resumedAt.get(symbol)! + TF));
+    });
+    // Shared capital: both sessions' positions are on the one account, within its caps.
+    const view = await accounts.view('desk');
+    expect(view.positions.length).toBeLessThanOrEqual(2);
+    await manager.stopAll();
+  });
+
+  it('refuses a replay without stored candles at its start, a second session on the same symbol, and futures markets on a spot account', async () => {
+    const { manager, accounts } = await setup();
+    await expect(manager.start({ ...replay('BTC/USDT'), from: T0 + N * TF })).rejects.toThrow(/field "from" was .*no stored candles of binance BTC\/USDT 5m start at or after it: they cover 2024-01-01T00:00:00.000Z to /);
+    await expect(manager.start({ ...replay('XRP/USDT') })).rejects.toThrow(/field "symbol" was "XRP\/USDT": no candles are stored for binance XRP\/USDT 5m/);
+    await expect(manager.start({ ...replay('BTC/USDT'), from: undefined })).rejects.toThrow(/field "from" was undefined: a replay session needs a start time/);
+    await expect(manager.start({ ...replay('BTC/USDT'), accountId: 'nope' })).rejects.toThrow(/account "nope" does not exist/);
+    const first = await manager.start(replay('BTC/USDT', 1));
+    // The same request again is the same session; another session of the account on the symbol is refused.
+    await expect(manager.start(replay('BTC/USDT', 1))).resolves.toMatchObject({ id: first.id });
+    await expect(manager.start({ ...replay('BTC/USDT', 1), timeframe: '1h' })).rejects.toThrow(
+      /field "symbol" was "BTC\/USDT": account "desk" already trades BTC\/USDT in session "replay:desk:binance:BTC\/USDT:5m"/,
+    );
+    await accounts.create({ id: 'cash', name: 'Cash', marketType: 'spot', initialBalance: 1_000 }, 'test');
+    await expect(manager.start({ ...replay('BTC/USDT', 1), accountId: 'cash', exchange: 'binanceusdm' })).rejects.toThrow(
+      /field "accountId" was "cash": account "cash" is a spot account and Binance USDⓈ-M perpetuals trades perpetual futures/,
+    );
+    await manager.stopAll();
+  });
+
+  it('completes at the end of the stored candles and stores the account after every candle', async () => {
+    const { manager, accounts, store } = await setup();
+    const started = await manager.start({ ...replay('BTC/USDT', 'max'), from: T0 + (N - 200) * TF });
+    await until('completion', async () => store.records.get(started.id)?.status === 'completed');
+    expect(store.records.get(started.id)?.lastCandleMs).toBe(T0 + (N - 1) * TF);
+    const view = await accounts.view('desk');
+    expect(view.totals.fees).toBeGreaterThan(0);
+  });
+});
