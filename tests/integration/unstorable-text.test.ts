@@ -15,6 +15,7 @@ import * as chartMarkersRoute from '../../app/api/chart-markers/route';
 import * as decisionsRoute from '../../app/api/decisions/route';
 import * as healthRoute from '../../app/api/health/route';
 import * as driftRoute from '../../app/api/live/[id]/drift/route';
+import * as v1BacktestRoute from '../../app/api/v1/backtests/[id]/route';
 import * as exportRoute from '../../app/api/trades/export/route';
 import * as tradesRoute from '../../app/api/trades/route';
 import { POST as webhookPost } from '../../app/api/webhooks/[id]/route';
@@ -61,6 +62,14 @@ describe.each(AUTH_TEST_BACKENDS)('text the database cannot store, on $name', (b
         body: { error: { code: 'bad_request:input', message: `parameter "${field}" was ${quoted}: ${NUL_MESSAGE}`, fieldErrors: { [field]: [NUL_MESSAGE] } } },
       });
     }
+    // A long value is quoted up to 80 characters.
+    const long = `${'x'.repeat(100)}\u0000`;
+    expect((await get(tradesRoute, `/api/trades?strategy=${'x'.repeat(100)}%00`)).body.error?.message).toBe(`parameter "strategy" was "${long.slice(0, 80)}…": ${NUL_MESSAGE}`);
+    // The control API's operations pass the same gate.
+    expect(await get(v1BacktestRoute, '/api/v1/backtests/a%00b', { id: 'a\u0000b' })).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request:input', message: `path parameter "id" was "a\\u0000b": ${NUL_MESSAGE}`, fieldErrors: { id: [NUL_MESSAGE] } } },
+    });
     const drift = await get(driftRoute, '/api/live/live%3Ax%00/drift', { id: 'live:x\u0000' });
     expect(drift).toEqual({
       status: 400,
