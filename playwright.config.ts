@@ -1,7 +1,12 @@
 import { defineConfig } from '@playwright/test';
 
-/** End-to-end tests: a production build (`next build` + `next start`) driven by Debian's chromium. */
-const port = Number(process.env.E2E_PORT ?? 3100);
+/**
+ * End-to-end tests: a production build (`next build` + `next start`) driven by Debian's chromium.
+ * The server's port is E2E_PORT, or a free one global setup picks and puts in `process.env.E2E_PORT`:
+ * Playwright starts its workers after global setup with that environment, and each worker evaluates
+ * this file again, so `baseURL` below carries the picked port there (the main process never navigates).
+ */
+const port = process.env.E2E_PORT;
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -12,7 +17,7 @@ export default defineConfig({
   globalTeardown: './tests/e2e/global-teardown.ts',
   outputDir: 'test-results/e2e-artifacts',
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    baseURL: port === undefined ? undefined : `http://127.0.0.1:${port}`,
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -3,7 +3,7 @@
  * given, postgres.js when it is. No module state: the composition root creates one
  * `Database`, passes `database.db` to the repositories and closes it on shutdown.
  */
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -11,6 +11,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import lockfile from 'proper-lockfile';
 import { RepositoryError, ValidationError } from '../engine/core/errors';
 import * as schema from './schema';
 
@@ -26,6 +27,8 @@ export interface DatabaseConfig {
   dataDir: string;
   /** Postgres schema to put every table in (search_path); created when missing. Lowercase identifier. */
   schema?: string;
+  /** Lease timing for the embedded database; default `DEFAULT_DATA_DIR_LOCK`. */
+  lock?: DataDirLockConfig;
 }
 
 interface DatabaseCommon {
@@ -63,7 +66,7 @@ export async function createDatabase(config: DatabaseConfig): Promise<Database> 
     const dir = path.join(config.dataDir, 'pglite');
     let client: PGlite;
     await mkdir(dir, { recursive: true });
-    const releaseLock = await lockDataDir(dir);
+    const releaseLock = await lockDataDir(dir, config.lock ?? DEFAULT_DATA_DIR_LOCK);
     try {
       client = await PGlite.create(dir);
       if (config.schema !== undefined) {
@@ -114,43 +117,76 @@ export async function createDatabase(config: DatabaseConfig): Promise<Database> 
 /** Raised when another live process holds the embedded database. */
 export class DatabaseInUseError extends RepositoryError {}
 
-/**
- * PGlite is single-process: two processes opening the same directory corrupt it. A lock file
- * holding the owner's pid guards the directory; a lock left by a dead process is taken over.
- * @throws DatabaseInUseError naming the owning pid and what to do.
- */
-async function lockDataDir(dir: string): Promise<() => Promise<void>> {
-  const lockFile = path.join(dir, 'aethelred.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(lockFile, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return once(() => rm(lockFile, { force: true }));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new RepositoryError(`cannot lock "${dir}": ${messageOf(err)}`, err);
-      const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-        throw new DatabaseInUseError(
-          `the embedded database in "${dir}" is in use by process ${owner}; stop that process (the server or another CLI command) first, or set DATABASE_URL to use PostgreSQL, which allows many processes`,
-        );
-      }
-      if (owner === process.pid) {
-        throw new DatabaseInUseError(`the embedded database in "${dir}" is already open in this process; open it once and share it`);
-      }
-      await rm(lockFile, { force: true });
-    }
-  }
-  throw new DatabaseInUseError(`could not lock the embedded database in "${dir}"`);
+/** Timing of the embedded database's lease (tests shorten it). */
+export interface DataDirLockConfig {
+  /** A lease not refreshed for this long belongs to a process that is gone and is taken over, ms (≥ 2000). */
+  staleMs: number;
+  /** How long to wait for a lease held by another process to be released or go stale, ms. */
+  waitMs: number;
+  /** Called when another process took the lease from under this one (this process stalled past `staleMs`). Default: throw, ending the process. */
+  onCompromised?: (error: Error) => void;
 }
 
-function isAlive(pid: number): boolean {
+/** Refreshed every 5 s; a holder killed with SIGKILL is taken over about 10 s later. */
+export const DEFAULT_DATA_DIR_LOCK: DataDirLockConfig = { staleMs: 10_000, waitMs: 15_000 };
+
+const LEASE_NAME = 'aethelred.lease';
+const LEGACY_PID_LOCK = 'aethelred.lock';
+/** Beside the lease (proper-lockfile removes the lease directory with rmdir, so it must stay empty). */
+const OWNER_FILE = 'aethelred.lease.owner';
+
+/** This process, told apart from an earlier process that had the same pid (containers restart as pid 1). */
+function currentLeaseOwner(): string {
+  return `${process.pid}@${Math.round(performance.timeOrigin)}`;
+}
+
+/**
+ * PGlite is single-process: two processes opening the same directory corrupt it. The directory is
+ * guarded by a lease (proper-lockfile: an atomically created lock directory whose mtime the holder
+ * refreshes every `staleMs / 2`). Liveness is the refresh, not a pid, so a holder killed with SIGKILL
+ * is taken over once its lease is stale, and a restarted container that is pid 1 again is not
+ * mistaken for its predecessor. A clean exit (including on a signal) removes the lease.
+ * @throws DatabaseInUseError naming the owning pid and what to do.
+ */
+async function lockDataDir(dir: string, config: DataDirLockConfig): Promise<() => Promise<void>> {
+  const leasePath = path.join(dir, LEASE_NAME);
+  const me = currentLeaseOwner();
+  const options = { lockfilePath: leasePath, realpath: false, stale: config.staleMs, ...(config.onCompromised ? { onCompromised: config.onCompromised } : {}) };
+  const tryLock = (retries: number) =>
+    lockfile.lock(dir, { ...options, retries: retries === 0 ? 0 : { retries, factor: 1, minTimeout: 500, maxTimeout: 500 } });
+  let release: () => Promise<void>;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    release = await tryLock(0).catch(async (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      const owner = await readLeaseOwner(dir);
+      if (owner === me) throw new DatabaseInUseError(`the embedded database in "${dir}" is already open in this process; open it once and share it`);
+      // Held by another process: it may be alive, or dead with a lease that has not gone stale yet.
+      return tryLock(Math.ceil(config.waitMs / 500));
+    });
+  } catch (error) {
+    if (error instanceof DatabaseInUseError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
+      const owner = await readLeaseOwner(dir);
+      const pid = owner?.split('@')[0] ?? 'unknown';
+      throw new DatabaseInUseError(
+        `the embedded database in "${dir}" is in use by process ${pid}; stop that process (the server or another CLI command) first, or set DATABASE_URL to use PostgreSQL, which allows many processes`,
+      );
+    }
+    throw new RepositoryError(`cannot lock "${dir}": ${messageOf(error)}`, error);
   }
+  await writeFile(path.join(dir, OWNER_FILE), me);
+  // A pid lock file written by versions before the lease means nothing now.
+  await rm(path.join(dir, LEGACY_PID_LOCK), { force: true });
+  return once(async () => {
+    await rm(path.join(dir, OWNER_FILE), { force: true });
+    await release().catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ERELEASED') throw error;
+    });
+  });
+}
+
+async function readLeaseOwner(dir: string): Promise<string | null> {
+  return readFile(path.join(dir, OWNER_FILE), 'utf8').then((text) => text.trim(), () => null);
 }
 
 async function pingWith(db: Db): Promise<boolean> {

@@ -121,3 +121,42 @@ describe('journal lists', () => {
     expect((await engine.listDecisions({ symbol: 'BTC/USDT' })).items.map((d) => d.id)).toEqual(['d1']);
   });
 });
+
+describe('backtest runs interrupted by a database outage', () => {
+  it('marks a run failed once the database answers again, instead of leaving it running until the next start', async () => {
+    const candles = createInMemoryCandleRepository();
+    const runs = createInMemoryBacktestRunRepository();
+    const database = { up: true };
+    const whileUp = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A) => (database.up ? fn(...args) : Promise.reject(new Error('connection refused')));
+    const journal = createInMemoryJournalRepository();
+    const engine = createEngine(
+      {
+        clock: createManualClock(0),
+        logger: silentLogger,
+        candles,
+        // The database goes away while the run journals its decisions; marking the run failed fails too.
+        journal: { ...journal, appendDecisions: async () => { database.up = false; throw new Error('connection refused'); } },
+        riskState: createInMemoryRiskStateRepository(),
+        backtestRuns: { ...runs, fail: whileUp(runs.fail) },
+        newId: () => 'run-1',
+        exchange: closeCountingExchange(),
+      },
+      { journalBatchSize: 100, journalFlushIntervalMs: 20 },
+    );
+    const T0 = Date.UTC(2024, 0, 1);
+    const n = 300;
+    const openTimeMs = Float64Array.from({ length: n }, (_, i) => T0 + i * 300_000);
+    const close = Float64Array.from({ length: n }, (_, i) => 100 + 10 * Math.sin(i / 10));
+    await candles.insertCandles({ exchange: 'test', symbol: 'SYN/USDT', timeframe: '5m' }, { length: n, openTimeMs, open: close, high: close.map((c) => c + 1), low: close.map((c) => c - 1), close, volume: close.map(() => 10) });
+    await engine.start({ workers: false });
+    const error = await engine
+      .runBacktest({ exchange: 'test', symbol: 'SYN/USDT', timeframe: '5m', from: T0, to: T0 + n * 300_000, strategies: ['ma-crossover'], decisionDetail: 'all' })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe('journal write failed, 250 rows kept for a retry: connection refused');
+    expect(runs.runs.get('run-1')?.status).toBe('running');
+    database.up = true;
+    for (let i = 0; i < 100 && runs.runs.get('run-1')?.status === 'running'; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(runs.runs.get('run-1')).toMatchObject({ status: 'failed', error: 'journal write failed, 250 rows kept for a retry: connection refused' });
+    await engine.stop();
+  });
+});

@@ -27,7 +27,7 @@ import type { VetoModel } from './decision/veto-model';
 import type { LiveSessionManager } from './live/live-session-manager';
 import type { LiveSessionState } from './live/live-session';
 import { sessionDrift } from './insight/session-drift';
-import { ValidationError } from './core/errors';
+import { NotFoundError, ValidationError } from './core/errors';
 import { createUnavailableModelAdmin, type ModelAdmin } from './ml/model-registry';
 import type { JobQueue, JobRequest, Ticket, TicketQuery } from './orchestrator/job-queue';
 import { createTradingDesk, type PaperAccount, type TradingDesk } from './desk/trading-desk';
@@ -198,6 +198,20 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
   const journal = createJournalWriter({ batchSize: config.journalBatchSize }, { repository: deps.journal, logger: deps.logger });
   const workers = deps.workers ?? [];
   let interruptedRuns = 0;
+  /** Runs that failed while the database was away, by id with their error: marked failed at each flush tick until stored. */
+  const runsLeftRunning = new Map<string, string>();
+  const markRunsLeftRunningFailed = async () => {
+    for (const [runId, error] of [...runsLeftRunning]) {
+      try {
+        await deps.backtestRuns.fail(runId, error);
+        runsLeftRunning.delete(runId);
+        deps.logger.warn({ runId }, 'a backtest run that failed while the database was away is now marked failed');
+      } catch (failure) {
+        if (failure instanceof NotFoundError) runsLeftRunning.delete(runId); // no longer running: someone else finished it
+        else return; // the database is still away; try again at the next tick
+      }
+    }
+  };
   const requireLive = (): LiveSessionManager => {
     if (!deps.live) throw new Error('live sessions are not configured in this engine');
     return deps.live;
@@ -234,11 +248,15 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
         deps.logger.error({ err: error, worker: worker.name }, 'worker failed to stop');
       }
     }
+    const pendingRows = journal.pending();
     try {
       await journal.flush();
+      deps.logger.info({ rows: pendingRows }, 'journal flushed');
     } catch (error) {
       errors.push(error);
+      deps.logger.error({ err: error, rows: pendingRows }, 'journal flush failed while stopping');
     }
+    if (runsLeftRunning.size > 0) await markRunsLeftRunningFailed();
     try {
       await deps.exchange.close();
     } catch (error) {
@@ -287,6 +305,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       }
       flushTimer = setInterval(() => {
         journal.flush().catch(() => undefined);
+        if (runsLeftRunning.size > 0) void markRunsLeftRunningFailed();
       }, config.journalFlushIntervalMs);
       flushTimer.unref?.();
       deps.logger.info({ workers: workersStarted ? workers.map((w) => w.name) : [] }, 'engine started');
@@ -312,6 +331,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
           newId: deps.newId,
           vetoModel: deps.vetoModel?.() ?? null,
           journalBatchSize: config.journalBatchSize,
+          onRunLeftRunning: (runId, error) => runsLeftRunning.set(runId, error),
         },
         { onProgress },
       ),

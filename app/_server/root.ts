@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import pino from 'pino';
-import { createDatabase, type Database } from '@/db/client';
+import { createDatabase, DEFAULT_DATA_DIR_LOCK, type Database } from '@/db/client';
 import { migrateDatabase, schemaVersion } from '@/db/migrate';
 import { createCandleRepository } from '@/db/repositories/candle-repository';
 import { createJournalRepository } from '@/db/repositories/journal-repository';
@@ -51,8 +51,12 @@ import packageJson from '../../package.json' with { type: 'json' };
 /** What `/api/health` reports. */
 export interface Health {
   status: 'ok' | 'degraded';
+  /** Why the status is degraded (empty when ok). */
+  reasons: string[];
   engine: string;
   database: { kind: 'pglite' | 'postgres'; reachable: boolean };
+  /** The journal writers (engine and live sessions): failing while a write waits for a retry; rows the database refused for good. */
+  journal: { failing: boolean; lastError: string | null; refusedRows: number; pending: number };
   schemaVersion: string | null;
   version: string;
 }
@@ -130,12 +134,29 @@ export interface RootHooks {
   clock?: Clock;
   /** Where the JSON log lines go; default stdout. */
   logDestination?: pino.DestinationStream;
+  /**
+   * Called after the embedded database's lease was taken by another process (this one stalled past the
+   * stale time): two processes writing one PGlite directory corrupt it. Default: exit with status 1 at once.
+   */
+  onLeaseLost?: (error: Error) => void;
 }
 
 /** Builds every component from a validated config. Opens and migrates the database. */
 export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promise<Root> {
   const logger = createAppLogger(config.logLevel, hooks.logDestination);
-  const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
+  const onLeaseLost = hooks.onLeaseLost ?? (() => process.exit(1));
+  const database = await createDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    schema: config.databaseSchema,
+    lock: {
+      ...DEFAULT_DATA_DIR_LOCK,
+      onCompromised: (error) => {
+        logger.fatal({ err: error }, 'another process took over the embedded database; stopping at once to keep it intact');
+        onLeaseLost(error);
+      },
+    },
+  });
   try {
     await migrateDatabase(database, { migrationsFolder: MIGRATIONS_FOLDER });
   } catch (error) {
@@ -292,10 +313,24 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     async health() {
       const reachable = await database.ping().catch(() => false);
       const version = reachable ? await schemaVersion(database, { migrationsFolder: MIGRATIONS_FOLDER }).catch(() => null) : null;
+      const writers = [engine.journal.status(), liveJournal.status()];
+      const journalHealth = {
+        failing: writers.some((w) => w.failing),
+        lastError: writers.find((w) => w.failing)?.lastError ?? null,
+        refusedRows: writers.reduce((sum, w) => sum + w.refusedRows, 0),
+        pending: writers.reduce((sum, w) => sum + w.pending, 0),
+      };
+      const reasons = [
+        ...(engine.state() === 'running' ? [] : [`the engine is ${engine.state()}`]),
+        ...(reachable ? [] : [`the ${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'} database does not answer`]),
+        ...(journalHealth.failing ? [`journal writes are failing (${journalHealth.pending} rows wait for a retry): ${journalHealth.lastError}`] : []),
+      ];
       return {
-        status: reachable && engine.state() === 'running' ? 'ok' : 'degraded',
+        status: reasons.length === 0 ? 'ok' : 'degraded',
+        reasons,
         engine: engine.state(),
         database: { kind: database.kind, reachable },
+        journal: journalHealth,
         schemaVersion: version?.tag ?? null,
         version: packageJson.version,
       };
@@ -340,10 +375,14 @@ export function createRootHolder(build: () => Promise<Root>): RootHolder {
 const HOLDER_KEY = Symbol.for('aethelred.composition-root');
 type GlobalWithRoot = typeof globalThis & { [HOLDER_KEY]?: RootHolder };
 
+/** How long a signal waits for the engine to stop (flush the journal, stop workers, close the database), ms. */
+const SHUTDOWN_TIMEOUT_MS = 25_000;
+
 /**
  * The process-wide root. Kept on `globalThis` because Next.js may evaluate this module in
  * more than one bundle (instrumentation and route handlers); this is the one memo.
- * Installs SIGTERM/SIGINT handlers that stop the engine cleanly before the process exits.
+ * Installs SIGTERM/SIGINT handlers that stop the engine cleanly before the process exits
+ * (`next start` must run with NEXT_MANUAL_SIG_HANDLE=true, or Next.js exits first).
  */
 export function getRoot(): Promise<Root> {
   const g = globalThis as GlobalWithRoot;
@@ -351,13 +390,35 @@ export function getRoot(): Promise<Root> {
     const holder = createRootHolder(() => buildRoot(loadConfig(process.env, process.cwd())));
     g[HOLDER_KEY] = holder;
     const onSignal = (signal: NodeJS.Signals) => {
+      const timeout = setTimeout(() => {
+        console.error(`aethelred: stopping on ${signal} took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS);
+      timeout.unref();
       holder
         .dispose()
-        .catch((error) => console.error(`aethelred: error while stopping on ${signal}:`, error))
-        .finally(() => process.exit(0));
+        .then(() => process.exit(0))
+        .catch((error) => {
+          console.error(`aethelred: error while stopping on ${signal}:`, error);
+          process.exit(1);
+        });
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
   return g[HOLDER_KEY].get();
+}
+
+/**
+ * Start-up for the server (instrumentation): builds and starts the root; when that fails, logs the
+ * reason and exits with status 1 so a supervisor (a container runtime, systemd) restarts it, instead of a
+ * process that stays up answering 500 (Next.js would fail every request with the cached start-up error).
+ */
+export async function startServerOrExit(): Promise<void> {
+  try {
+    await getRoot();
+  } catch (error) {
+    console.error(`aethelred: start-up failed, exiting: ${error instanceof Error ? error.message : String(error)}`, error);
+    process.exit(1);
+  }
 }

@@ -46,7 +46,7 @@ export default async function JournalPage({ searchParams }: { searchParams: Prom
         </p>
       )}
       <div className="actions-row">
-        <a href={`/api/trades/export${withParams(filters, {})}`} download data-testid="export-csv">
+        <a href={`/api/trades/export${withParams(filters, { limit: undefined })}`} download data-testid="export-csv">
           Export CSV (all matching trades)
         </a>
         {raw.cursor && <a href={`/journal${withParams(filters, {})}`}>First page</a>}

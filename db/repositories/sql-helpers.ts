@@ -2,7 +2,7 @@
  * Small helpers shared by the drizzle repositories: driver-neutral result rows,
  * error wrapping, numeric conversion and keyset cursors.
  */
-import { EngineError, RepositoryError, ValidationError } from '../../engine/core/errors';
+import { EngineError, FailureClass, RepositoryError, ValidationError } from '../../engine/core/errors';
 import { driverErrorOf, messageOf } from '../client';
 
 /** Rows of a `db.execute()` result: postgres.js returns an array, PGlite `{ rows }`. */
@@ -12,15 +12,31 @@ export function rowsOf<T>(result: unknown): T[] {
 }
 
 /**
+ * SQLSTATE classes where the database refused the statement's data or shape, so the same statement
+ * fails again: 22 data exception (e.g. 22P05 a character it cannot store), 23 integrity constraint,
+ * 42 syntax error or undefined object, 54 program limit. Anything else (08 connection, 57 operator
+ * intervention, 53 resources, a socket error without a SQLSTATE) may pass when tried again.
+ */
+const NON_RETRYABLE_SQLSTATE_CLASSES = new Set(['22', '23', '42', '54']);
+
+/** Whether a driver error is worth retrying, from its SQLSTATE (`code`). */
+export function failureClassOf(driverError: unknown): FailureClass {
+  const code = (driverError as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && NON_RETRYABLE_SQLSTATE_CLASSES.has(code.slice(0, 2))) return FailureClass.NonRetryable;
+  return FailureClass.Retryable;
+}
+
+/**
  * Runs `fn`, converting driver failures into RepositoryError `"<what> failed: <driver message>"`.
- * Engine errors (validation, not found) pass through unchanged.
+ * Engine errors (validation, not found) pass through unchanged. The error is classified retryable or not (see `failureClassOf`).
  */
 export async function wrapDriver<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof EngineError) throw err;
-    throw new RepositoryError(`${what} failed: ${messageOf(err)}`, driverErrorOf(err));
+    const cause = driverErrorOf(err);
+    throw new RepositoryError(`${what} failed: ${messageOf(err)}`, cause, failureClassOf(cause));
   }
 }
 

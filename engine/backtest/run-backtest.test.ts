@@ -111,6 +111,10 @@ describe('runBacktest', () => {
       [{ paper: { takerFeeBps: -1 } }, 'paper.takerFeeBps', ''],
       [{ risk: { maxLeverage: 0 } }, 'risk.maxLeverage', 'was 0: '],
       [{ risk: { costs: { takerFeeBps: 0, spreadBps: 0, slippageBps: 0 } } }, 'risk.costs', 'costs come from the paper venue'],
+      [{ risk: { maxLeverag: 3 } }, 'risk.maxLeverag', 'not a risk setting; expected one of accountId, maxLeverage,'],
+      [{ fusion: { entryTreshold: 0.3 } }, 'fusion.entryTreshold', 'not a fusion setting; expected one of weights, entryThreshold, ttlMs, cooldownMs, vetoThreshold'],
+      [{ fusion: { entryThreshold: 2 } }, 'fusion.entryThreshold', 'entryThreshold (2) must be a number in 0..1'],
+      [{ decisions: 'all' }, 'decisions', 'Unrecognized key: "decisions"'],
     ];
     for (const [patch, field, text] of cases) {
       const error = await runBacktest({ ...baseRequest, ...patch }, deps).catch((e: unknown) => e);
@@ -135,9 +139,11 @@ describe('runBacktest', () => {
     const deps = await setup(syntheticCandles(500));
     const journal = { ...deps.journal, appendDecisions: async () => Promise.reject(new Error('disk full')) };
     const error = await runBacktest({ ...baseRequest, decisionDetail: 'all' }, { ...deps, journal }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe('disk full');
+    // An unclassified error counts as retryable: the writer keeps the rows, and the run fails with the flush.
+    const message = 'journal write failed, 449 rows kept for a retry: disk full';
+    expect((error as Error).message).toBe(message);
     const [run] = [...deps.runs.runs.values()];
-    expect(run).toMatchObject({ status: 'failed', error: 'disk full' });
+    expect(run).toMatchObject({ status: 'failed', error: message });
   });
 });
 

@@ -21,7 +21,7 @@ import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers
 import { createStrategy, STRATEGY_NAMES } from '../strategies/registry';
 import { resolveFusionConfig, type FusionConfig } from '../decision/signal-fusion';
 import type { VetoModel } from '../decision/veto-model';
-import { createRiskEngine, parseRiskConfig, type RiskConfig } from '../risk/risk-engine';
+import { createRiskEngine, parseRiskConfig, riskConfigSchema, type RiskConfig } from '../risk/risk-engine';
 import { tradingCostsOf } from '../risk/trading-costs';
 import { createJournalWriter } from '../journal/journal-writer';
 import { createTradingLoop, DecisionDetail, type ClosedTrade } from '../loop/trading-loop';
@@ -37,8 +37,26 @@ const DAY_MS = 86_400_000;
 
 const dateSchema = z.union([z.number().int(), z.string().min(1)]);
 
-/** A backtest as a user asks for it (CLI flags, the dashboard form, a job's params). */
-export const backtestRequestSchema = z.object({
+/** A settings object whose keys must be among `keys` (values are checked where the settings are built). */
+const settingsOf = (what: string, keys: readonly string[]) =>
+  z
+    .record(z.string(), z.unknown())
+    .superRefine((value, ctx) => {
+      for (const key of Object.keys(value)) {
+        if (!keys.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `not a ${what} setting; expected one of ${keys.join(', ')}` });
+      }
+    })
+    .default({});
+
+const FUSION_KEYS = ['weights', 'entryThreshold', 'ttlMs', 'cooldownMs', 'vetoThreshold'] as const satisfies readonly (keyof FusionConfig)[];
+const PAPER_KEYS = ['marketType', 'quoteCurrency', 'initialBalance', 'makerFeeBps', 'takerFeeBps', 'spreadBps', 'slippageBps', 'maxVolumeShare', 'leverage', 'marginMode', 'tiers'] as const satisfies readonly (keyof PaperExchangeConfig)[];
+
+/**
+ * A backtest as a user asks for it (CLI flags, the dashboard form, a job's params). Unknown keys are
+ * refused, at the top and in `fusion`, `risk` and `paper`, so a misspelt setting is an error rather
+ * than a run with the default.
+ */
+export const backtestRequestSchema = z.strictObject({
   exchange: z.string().min(1),
   symbol: z.string().min(1),
   timeframe: z.string(),
@@ -49,9 +67,10 @@ export const backtestRequestSchema = z.object({
   strategies: z.array(z.string()).min(1, 'expected at least one strategy'),
   /** Per-strategy parameters, keyed by strategy name. */
   params: z.record(z.string(), z.unknown()).default({}),
-  fusion: z.record(z.string(), z.unknown()).default({}),
-  risk: z.record(z.string(), z.unknown()).default({}),
-  paper: z.record(z.string(), z.unknown()).default({}),
+  fusion: settingsOf('fusion', FUSION_KEYS),
+  // `feeRateBps` of older requests is accepted and dropped (costs come from the paper venue now).
+  risk: settingsOf('risk', [...Object.keys(riskConfigSchema.shape), 'feeRateBps']),
+  paper: settingsOf('paper', PAPER_KEYS),
   decisionDetail: z.enum(['all', 'signals', 'off']).default('signals'),
   veto: z.boolean().default(false),
 });
@@ -103,9 +122,11 @@ function parseTime(field: string, value: string | number): number {
 
 function firstIssue(error: z.ZodError, input: unknown): ValidationError {
   const issue = error.issues[0];
-  const field = issue.path.join('.') || 'request';
+  // An unknown key is reported on the object holding it; name the key itself.
+  const path = [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])];
+  const field = path.join('.') || 'request';
   let value: unknown = input;
-  for (const part of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part as string] : undefined;
+  for (const part of path) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part as string] : undefined;
   return new ValidationError(field, value, issue.message);
 }
 
@@ -135,7 +156,7 @@ export function resolveBacktest(input: unknown): ResolvedBacktest {
   // Build once to validate parameters (throws ValidationError naming the field as `params.<strategy>.<field>`).
   for (const name of r.strategies) withFieldPrefix(`params.${name}`, () => createStrategy(name, r.params[name] ?? {}));
   const weights = Object.fromEntries(r.strategies.map((s) => [s, 1]));
-  const fusion = resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[r.timeframe as Timeframe], cooldownMs: 0, ...r.fusion } as FusionConfig);
+  const fusion = withFieldPrefix('fusion', () => resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[r.timeframe as Timeframe], cooldownMs: 0, ...r.fusion } as FusionConfig));
   const paper = { ...DEFAULT_PAPER, ...r.paper } as PaperExchangeConfig;
   validatePaperConfig(paper, r.symbol);
   // Risk sizes with the paper venue's costs, through the one rule every account uses. A request cannot
@@ -256,6 +277,11 @@ export interface BacktestDeps {
   /** The active veto model, used when the request asks for `veto: true`. */
   vetoModel?: VetoModel | null;
   journalBatchSize?: number;
+  /**
+   * Told about a run that failed but could not be marked failed (the database went away mid-run), so
+   * its owner marks it failed once the database is back instead of leaving it `running` until the next start.
+   */
+  onRunLeftRunning?: (runId: string, error: string) => void;
 }
 
 export interface BacktestOptions {
@@ -312,7 +338,10 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     return result;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await deps.runs.fail(runId, message).catch((failError) => deps.logger.error({ err: failError, runId }, 'could not mark the run failed'));
+    await deps.runs.fail(runId, message).catch((failError) => {
+      deps.logger.error({ err: failError, runId }, 'could not mark the run failed; it is marked failed once the database answers again');
+      deps.onRunLeftRunning?.(runId, message);
+    });
     throw error;
   }
 }

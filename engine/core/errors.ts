@@ -64,20 +64,26 @@ export class NotFoundError extends EngineError {
   }
 }
 
-/** Persistence failed; wraps the driver error. */
+/** Failure classes for adapters: retry with backoff, journal as rejection, or halt. */
+export const FailureClass = { Retryable: 'retryable', NonRetryable: 'non_retryable', Fatal: 'fatal' } as const;
+export type FailureClass = (typeof FailureClass)[keyof typeof FailureClass];
+
+/**
+ * Persistence failed; wraps the driver error. `failure` says whether trying again may help:
+ * non-retryable when the database refused the data itself (a constraint, a value it cannot store),
+ * retryable otherwise (connection lost, database unavailable), and by default.
+ */
 export class RepositoryError extends EngineError {
-  constructor(message: string, cause?: unknown) {
+  readonly failure: FailureClass;
+  constructor(message: string, cause?: unknown, failure: FailureClass = FailureClass.Retryable) {
     super('repository', message, { cause });
+    this.failure = failure;
   }
 
   protected static override ownsCode(code: string): boolean {
     return code === 'repository';
   }
 }
-
-/** Failure classes for adapters: retry with backoff, journal as rejection, or halt. */
-export const FailureClass = { Retryable: 'retryable', NonRetryable: 'non_retryable', Fatal: 'fatal' } as const;
-export type FailureClass = (typeof FailureClass)[keyof typeof FailureClass];
 
 /** An exchange adapter failure, classified so the loop knows whether to retry, reject or halt. */
 export class ExchangeError extends EngineError {

@@ -41,7 +41,7 @@ function memoryCheckpoints(): LiveCheckpointStore & { saved: LiveCheckpoint[] } 
 /** Runs one session from `startAt` until the clock passes `stopAt`. */
 async function runSession(venue: FakeVenue, clock: ManualClock, checkpoints: ReturnType<typeof memoryCheckpoints>, stopAt: number) {
   const trades: TradeRecord[] = [];
-  const journal: JournalWriter = { recordTrade: (t) => void trades.push(t), recordDecision() {}, pending: () => 0, flush: async () => {} };
+  const journal: JournalWriter = { recordTrade: (t) => void trades.push(t), recordDecision() {}, pending: () => 0, flush: async () => {}, status: () => ({ failing: false, lastError: null, refusedRows: 0, pending: 0 }) };
   let ids = 0;
   const session = createLiveSession(
     {

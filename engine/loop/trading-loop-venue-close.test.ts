@@ -59,6 +59,7 @@ function journal() {
     recordDecision: (d) => void decisions.push(d),
     pending: () => 0,
     flush: async () => {},
+    status: () => ({ failing: false, lastError: null, refusedRows: 0, pending: 0 }),
   };
   return { writer, trades, decisions };
 }

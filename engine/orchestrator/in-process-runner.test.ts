@@ -226,7 +226,7 @@ describe('in-process job runner', () => {
     await runner.stop();
   });
 
-  it('stop() aborts running jobs and leaves their tickets running; the next start recovers them once the lease expires', async () => {
+  it('stop() aborts running jobs and puts their tickets back in the queue; the next start runs them at once, without waiting for the lease', async () => {
     const started = deferred();
     let runs = 0;
     const handlers: JobHandlers = {
@@ -244,15 +244,11 @@ describe('in-process job runner', () => {
     const id = await first.queue.enqueue({ kind: 'rollover', params: { retentionDays: 1 } });
     await started.promise;
     await first.runner.stop();
-    expect(await first.tickets.get(id)).toMatchObject({ status: 'running', attempts: 1 });
+    expect(await first.tickets.get(id)).toMatchObject({ status: 'queued', attempts: 1, runAfterMs: T0, error: 'interrupted: the server stopped while the job was running' });
 
-    // A second process sharing the table: within the lease the ticket is someone's live job.
+    // The next start (same clock: no lease has expired) claims it at once.
     const second = createInProcessJobRunner(config, { tickets: first.tickets, handlers, clock: first.clock, logger: silentLogger, random: () => 0.5 });
-    first.clock.advance(29_999);
     await second.start();
-    expect((await first.tickets.get(id))!.status).toBe('running');
-    first.clock.advance(2); // last heartbeat T0, now T0 + 30 001 > lease 30 000
-    await second.maintain();
     await second.pollNow();
     await second.whenIdle();
     expect(await first.tickets.get(id)).toMatchObject({ status: 'succeeded', attempts: 2, result: 'run 2' });
@@ -286,7 +282,7 @@ describe('in-process job runner', () => {
     await runner.stop();
   });
 
-  it('records a job that ignores the stop signal as running (interrupted), not failed', async () => {
+  it('puts a job interrupted by stop back in the queue at once, not failed and not left running', async () => {
     const { runner, queue, tickets } = setup({
       rollover: async (_params, ctx) => {
         await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
@@ -297,6 +293,6 @@ describe('in-process job runner', () => {
     const id = await queue.enqueue({ kind: 'rollover', params: { retentionDays: 1 } });
     await settle();
     await runner.stop();
-    expect(await tickets.get(id)).toMatchObject({ status: 'running', error: null });
+    expect(await tickets.get(id)).toMatchObject({ status: 'queued', attempts: 1, runAfterMs: T0, error: 'interrupted: the server stopped while the job was running' });
   });
 });

@@ -73,7 +73,8 @@ export interface InProcessJobRunner extends BackgroundWorker, JobDispatcher {
  * Creates the in-process runner.
  * `start()` first recovers tickets a crash left `running` (no heartbeat for `leaseMs`: requeued or
  * failed by the attempts rule), then polls; each poll heartbeats its own jobs and recovers again. `stop()` aborts running jobs' signals with a JobInterruptedError, waits for
- * them up to `stopTimeoutMs`, and leaves interrupted tickets `running` for the next start to recover.
+ * them up to `stopTimeoutMs`, and puts the tickets of jobs that stopped back in the queue (due at once);
+ * a job that did not stop in time stays `running` for the next start to recover once its heartbeat is stale.
  * @throws RangeError for a concurrency below 1 or a non-positive poll interval.
  */
 export function createInProcessJobRunner(config: InProcessJobRunnerConfig, deps: InProcessJobRunnerDeps): InProcessJobRunner {
@@ -97,6 +98,12 @@ export function createInProcessJobRunner(config: InProcessJobRunnerConfig, deps:
         if (outcome.type === 'failed') deps.logger.warn({ ...log, error: outcome.error }, 'job failed');
         else if (outcome.type === 'retry') deps.logger.warn({ ...log, error: outcome.error, delayMs: outcome.delayMs }, 'job will be retried');
         else deps.logger.info(log, `job ${outcome.type}`);
+        if (outcome.type === 'interrupted') {
+          // Stopped by this runner's stop(): back in the queue at once, so the next start runs it without
+          // waiting for the ticket's heartbeat to go stale.
+          await deps.tickets.retryLater(ticket.id, deps.clock.nowMs(), 'interrupted: the server stopped while the job was running', deps.clock.nowMs());
+          return;
+        }
         await recordJobOutcome(ticket, outcome, deps);
       })
       .catch((error: unknown) => deps.logger.error({ err: error, ticketId: ticket.id }, 'could not record the job outcome'))

@@ -14,14 +14,21 @@ export const E2E_PASSWORD_CHANGER = 'changer@e2e.test';
 export const E2E_AUTH_SECRET = 'e2e-auth-secret-0123456789abcdef-do-not-use';
 export const E2E_ENCRYPTION_KEY = Buffer.from('e2e-encryption-key-32-bytes-long').toString('base64');
 
-/** Environment for the CLI and server under test: a fresh embedded database of its own. */
+/**
+ * Environment for the CLI and server under test: a fresh embedded database of its own, and the port
+ * (E2E_PORT, which global setup sets to a free port when it is unset).
+ */
 export function e2eEnv(): NodeJS.ProcessEnv & { AETHELRED_DATA_DIR: string; E2E_PORT: string } {
   const env: NodeJS.ProcessEnv = { ...process.env };
+  const port = process.env.E2E_PORT;
+  if (port === undefined) throw new Error('E2E_PORT is not set: global setup picks a free port before anything reads it');
   delete env.DATABASE_URL;
   return {
     ...env,
     AETHELRED_DATA_DIR: path.resolve('.data/e2e'),
-    E2E_PORT: process.env.E2E_PORT ?? '3100',
+    E2E_PORT: port,
+    // The app stops the engine itself on SIGTERM (journal flushed, lease released); see scripts/start.sh.
+    NEXT_MANUAL_SIG_HANDLE: 'true',
     LOG_LEVEL: 'warn',
     AETHELRED_AUTH_SECRET: E2E_AUTH_SECRET,
     AETHELRED_ENCRYPTION_KEY: E2E_ENCRYPTION_KEY,

@@ -3,12 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { e2eEnv, E2E_PASSWORD, E2E_PASSWORD_CHANGER, E2E_STATE_FILE, E2E_USERS, FIXTURE_CANDLES } from './e2e-env';
 import { SYNTHETIC_MARKET, writeSyntheticCandles } from './synthetic-candles';
+import { freePort } from '../support/free-port';
 
 /**
  * Imports a candle file through the real CLI into a fresh embedded database, then starts the
- * production server on it. (PGlite is single-process, so the import runs before the server opens it.)
+ * production server on it, on E2E_PORT or a free port. (PGlite is single-process, so the import runs before the server opens it.)
  */
 export default async function globalSetup() {
+  // Workers start after global setup and inherit this environment (playwright.config.ts reads it for baseURL).
+  process.env.E2E_PORT ??= String(await freePort());
   const env = e2eEnv();
   fs.rmSync(env.AETHELRED_DATA_DIR, { recursive: true, force: true });
   fs.mkdirSync(env.AETHELRED_DATA_DIR, { recursive: true });

@@ -194,6 +194,22 @@ describe('job webhooks through the route handler', () => {
     expect(await ticketCount()).toBe(before);
     expect(await deliveriesOf(hook.id)).toMatchObject([{ status: 'refused', httpStatus: 400 }]);
   });
+
+  it('refuses a backtest job whose params the backtest request schema refuses (a misspelt setting), before any ticket is written', async () => {
+    const hook = await newWebhook('job');
+    const before = await ticketCount();
+    const params = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', from: '2024-01-01', to: '2024-01-02', strategies: ['ema-trend'] };
+    const refusals: [Record<string, unknown>, string][] = [
+      [{ ...params, paper: { initalBalance: 5000 } }, 'field "params.paper.initalBalance" was 5000: not a paper setting; expected one of marketType, quoteCurrency, initialBalance, makerFeeBps, takerFeeBps, spreadBps, slippageBps, maxVolumeShare, leverage, marginMode, tiers'],
+      [{ ...params, strategy: 'ema-trend' }, 'field "params.strategy" was "ema-trend": Unrecognized key: "strategy"'],
+      [{ ...params, risk: { maxLeverage: 'high' } }, 'field "params.risk.maxLeverage" was "high": Invalid input: expected number, received string'],
+    ];
+    for (const [jobParams, message] of refusals) {
+      const response = await post(hook.id, webhookRequest(hook.id, JSON.stringify({ job: 'backtest', params: jobParams }), { secret: hook.secret }));
+      expect({ status: response.status, body: await response.json() }).toEqual({ status: 400, body: { error: { code: 'bad_request:input', message } } });
+    }
+    expect(await ticketCount()).toBe(before);
+  });
 });
 
 describe('job webhooks with a counting queue', () => {

@@ -12,6 +12,7 @@ import { withRequestTelemetry } from '../telemetry/request-logger';
 import { AppError, errorBody, errorResponse, toAppError, type ErrorBody } from './app-error';
 import type { Actor } from './auth-kit';
 import { roleAtLeast, type Role } from './roles';
+import { findUnstorableText } from '@/engine/core/storable-text';
 
 export const GATE = Symbol.for('aethelred.gate');
 
@@ -125,6 +126,21 @@ function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
   return out;
 }
 
+/**
+ * Refuses route params and input holding text the database cannot store (NUL, unpaired surrogates),
+ * naming the parameter or field, for every route and action alike, before any schema or body sees it.
+ * @throws AppError bad_request:input.
+ */
+function refuseUnstorableText(params: Record<string, string>, raw: unknown): void {
+  for (const [where, value] of [['path parameter', params], ['parameter', raw]] as const) {
+    const found = findUnstorableText(value);
+    if (!found) continue;
+    const name = found.path.join('.') || '(input)';
+    const shown = found.value.length > 80 ? `${found.value.slice(0, 80)}…` : found.value;
+    throw new AppError('bad_request:input', `${where} "${name}" was ${JSON.stringify(shown)}: ${found.reason}`, { [name]: [found.reason] });
+  }
+}
+
 function parseInput<S extends z.ZodType | undefined>(schema: S, raw: unknown): InputOf<S> {
   if (!schema) return undefined as InputOf<S>;
   const parsed = schema.safeParse(raw);
@@ -159,9 +175,11 @@ async function guarded<S extends z.ZodType | undefined, T>(
   let actor: Actor | null = null;
   let input: InputOf<S> | undefined;
   const detail: AuditDetail = {};
+  const storable = findUnstorableText(params) === null;
   const writeAudit = async (outcome: AuditOutcome, who: Actor | null) => {
     if (!spec.audit) return;
-    const target = detail.target !== undefined ? detail.target : input !== undefined || !spec.input ? (spec.audit.target?.(input as InputOf<S>, params) ?? null) : null;
+    // Params that cannot be stored never reach the audit row (its write would fail the same way).
+    const target = !storable ? null : detail.target !== undefined ? detail.target : input !== undefined || !spec.input ? (spec.audit.target?.(input as InputOf<S>, params) ?? null) : null;
     await root.auth.recordAudit({
       actorId: who?.userId ?? null,
       actorEmail: who?.email ?? null,
@@ -184,7 +202,9 @@ async function guarded<S extends z.ZodType | undefined, T>(
     return { ok: false, error: appError };
   }
   try {
-    input = parseInput(spec.input, await readInput());
+    const raw = await readInput();
+    refuseUnstorableText(params, raw);
+    input = parseInput(spec.input, raw);
     const value = await body({ root, actor, input: input as InputOf<S>, audit: (d) => Object.assign(detail, d) });
     await writeAudit(AuditOutcome.Ok, actor);
     return { ok: true, value };

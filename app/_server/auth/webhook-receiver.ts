@@ -10,6 +10,7 @@ import type pino from 'pino';
 import type { WebhookDeliveryRecord, WebhookRepository } from '@/db/repositories/webhook-repository';
 import type { ExternalSignal, ExternalSignalResult } from '@/engine/decision/external-signal';
 import { ValidationError } from '@/engine/core/errors';
+import { storableTextCheck } from '@/engine/core/storable-text';
 import type { SecretBox } from './secret-box';
 
 export const WebhookKind = { Alert: 'alert', Job: 'job' } as const;
@@ -23,20 +24,25 @@ export const WEBHOOK_HEADERS = {
   signature: 'x-aethelred-signature',
 } as const;
 
-/** TradingView-style alert body. `side` accepts buy/sell as long/short. */
-export const alertPayloadSchema = z.object({
-  symbol: z.string().min(1).max(40),
-  side: z.enum(['long', 'short', 'flat', 'buy', 'sell']),
-  strategy: z.string().min(1).max(80),
-  strength: z.number().min(0).max(1).optional(),
-  price: z.number().positive().optional(),
-  exchange: z.string().min(1).max(40).optional(),
-});
+/** TradingView-style alert body. `side` accepts buy/sell as long/short. Text the database cannot store (NUL) is refused. */
+export const alertPayloadSchema = z
+  .object({
+    symbol: z.string().min(1).max(40),
+    side: z.enum(['long', 'short', 'flat', 'buy', 'sell']),
+    strategy: z.string().min(1).max(80),
+    strength: z.number().min(0).max(1).optional(),
+    price: z.number().positive().optional(),
+    exchange: z.string().min(1).max(40).optional(),
+  })
+  .superRefine(storableTextCheck);
 
-export const jobPayloadSchema = z.object({
-  job: z.string().min(1).max(80),
-  params: z.record(z.string(), z.unknown()).default({}),
-});
+/** A job to enqueue; `params` are checked against the kind's own schema by the engine. */
+export const jobPayloadSchema = z
+  .object({
+    job: z.string().min(1).max(80),
+    params: z.record(z.string(), z.unknown()).default({}),
+  })
+  .superRefine(storableTextCheck);
 
 /** Enqueues a job and returns its ticket id (the engine's JobQueue, when the build has one). */
 export type Enqueue = (job: { kind: string; params: Record<string, unknown> }) => Promise<string>;

@@ -5,13 +5,14 @@
  */
 import { z } from 'zod';
 import { knownParams } from '@/app/_server/known-params';
+import { storableTextCheck } from '@/engine/core/storable-text';
 import { DecisionOutcome, TradeOutcome, type JournalQuery } from '@/engine/core/ports';
 
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-const text = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max, `at most ${max} characters`).optional());
+const text = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max, `at most ${max} characters`).superRefine(storableTextCheck).optional());
 const date = z.preprocess(
   blankToUndefined,
   z
@@ -41,13 +42,23 @@ function listParams<Shape extends z.ZodRawShape>(shape: Shape) {
   });
 }
 
-/** Trade list params: `sort` time|pnl|symbol, `side` long|short, `outcome` win|loss. */
-export const tradeParamsSchema = listParams({
-  ...common,
+const tradeFilters = {
   sort: z.preprocess(blankToUndefined, z.enum(['time', 'pnl', 'symbol']).optional()),
   side: z.preprocess(blankToUndefined, z.enum(['long', 'short']).optional()),
   outcome: z.preprocess(blankToUndefined, z.enum(Object.values(TradeOutcome) as [TradeOutcome, ...TradeOutcome[]]).optional()),
-});
+};
+
+/** Trade list params: `sort` time|pnl|symbol, `side` long|short, `outcome` win|loss. */
+export const tradeParamsSchema = listParams({ ...common, ...tradeFilters });
+
+/**
+ * CSV export params: the trade list's filters, without paging: the export has every matching trade, so a
+ * `cursor` or `limit` (which it would ignore) is refused as not a parameter here.
+ */
+export const tradeExportParamsSchema = (() => {
+  const { cursor: _cursor, limit: _limit, ...filters } = common;
+  return listParams({ ...filters, ...tradeFilters });
+})();
 
 /** Decision list params: `sort` time|symbol, `side` long|short|flat, `outcome` a decision outcome. */
 export const decisionParamsSchema = listParams({

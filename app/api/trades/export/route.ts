@@ -1,15 +1,16 @@
 /**
  * GET /api/trades/export: every trade matching the journal filters as CSV (header + one line per
- * trade), streamed from keyset pages so memory stays constant at any row count (viewer).
+ * trade), streamed from keyset pages so memory stays constant at any row count (viewer). It has no
+ * paging of its own: `cursor` and `limit` are refused with a 400.
  */
 import { route } from '@/app/_server/auth/gate';
-import { toJournalQuery, tradeParamsSchema } from '@/app/journal/_lib/journal-params';
+import { toJournalQuery, tradeExportParamsSchema } from '@/app/journal/_lib/journal-params';
 import { tradesToCsv } from '@/engine/journal/trade-csv';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = route({ role: 'viewer', input: tradeParamsSchema }, async ({ root, input }) => {
-  const { cursor: _cursor, limit: _limit, ...query } = toJournalQuery(input);
+export const GET = route({ role: 'viewer', input: tradeExportParamsSchema }, async ({ root, input }) => {
+  const query = toJournalQuery(input);
   // Validate the filters with one cheap page before the 200 header goes out, so bad input is a 400.
   await root.engine.listTrades({ ...query, limit: 1 });
   const chunks = tradesToCsv(root.engine.exportTrades(query))[Symbol.asyncIterator]();
