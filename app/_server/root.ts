@@ -248,6 +248,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     journal: liveJournal,
     // Follows deploys: a new version reaches running sessions at their next candle.
     veto: () => (models.activeVetoModel() ? models.liveVetoModel() : null),
+    pinnedVeto: (version) => models.pinnedVetoModel(version),
     newId: () => randomUUID(),
     sleep: (ms, signal) =>
       new Promise((resolve) => {

@@ -76,6 +76,8 @@ export const liveSessionRequestSchema = z.object({
   speed: z.union([z.number().finite().gt(0).max(MAX_REPLAY_SPEED), z.literal('max')]).default(50),
   /** Veto model: "on" follows the deployed intent-veto model (a deploy reaches the session at its next candle); "off" trades without it. */
   veto: z.enum(['on', 'off']).default('on'),
+  /** Pin the veto to this intent-veto version (kept across deploys); needs veto "on". */
+  vetoVersion: z.number().int().positive().optional(),
   exchange: z.string().min(1),
   symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
   timeframe: z.string().refine((t) => Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, t), { message: `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}` }),
@@ -119,6 +121,8 @@ export interface LiveSessionManagerDeps {
   journal: JournalWriter;
   /** The deployed intent-veto model, following deploys (null when none is deployed at session start). */
   veto: () => VetoModel | null;
+  /** A veto model pinned to one version (sessions with `vetoVersion`); without it pinning is refused. */
+  pinnedVeto?: (version: number) => Promise<VetoModel>;
   newId: () => string;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   random: () => number;
@@ -333,7 +337,9 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         await realSleep(ms * realMsPerSimMs, signal);
       };
     }
-    const veto = request.veto === 'off' ? null : deps.veto();
+    if (request.vetoVersion !== undefined && request.veto === 'off') throw new ValidationError('vetoVersion', request.vetoVersion, 'a pinned veto version needs veto "on"');
+    if (request.vetoVersion !== undefined && !deps.pinnedVeto) throw new ValidationError('vetoVersion', request.vetoVersion, 'this engine has no model registry to pin a version from');
+    const veto = request.veto === 'off' ? null : request.vetoVersion !== undefined ? await deps.pinnedVeto!(request.vetoVersion) : deps.veto();
     let session: LiveSession;
     try {
       session = createLiveSession(

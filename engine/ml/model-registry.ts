@@ -66,6 +66,12 @@ export interface ModelRegistry extends ModelAdmin {
   /** The loaded active version of a kind, or null. */
   active(kind: ModelKind): LoadedModel | null;
   /**
+   * A veto model pinned to one intent-veto version, active or not (loaded once, kept until close): a
+   * session that pins a version keeps it across deploys.
+   * @throws ValidationError naming `vetoVersion` when no such version exists; ModelIntegrityError for a bad file.
+   */
+  pinnedVetoModel(version: number): Promise<VetoModel>;
+  /**
    * Loads every kind's active version from the repository. A version that fails to load (missing
    * file, sha256 mismatch) is logged and left unloaded; it never stops start-up.
    */
@@ -94,6 +100,7 @@ const labelOf = (r: Pick<ModelRecord, 'kind' | 'version'>) => `${r.kind}@v${r.ve
 export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
   const current = new Map<ModelKind, Slot>();
   const retired: Slot[] = [];
+  const pinned = new Map<number, Promise<Slot>>();
   const queues = new Map<ModelKind, Promise<unknown>>();
   let closed = false;
 
@@ -264,10 +271,26 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
       if (loaded.length) deps.logger.info({ models: loaded }, 'active models loaded');
       return { loaded, failed };
     },
+    pinnedVetoModel(version) {
+      if (!Number.isInteger(version) || version < 1) return Promise.reject(new ValidationError('vetoVersion', version, 'expected a model version number >= 1'));
+      let slot = pinned.get(version);
+      if (!slot) {
+        slot = (async () => {
+          const record = await deps.repository.get(ModelKind.IntentVeto, version);
+          if (!record) throw new ValidationError('vetoVersion', version, `no ${ModelKind.IntentVeto} model has this version; see the Models page`);
+          return load(record);
+        })();
+        pinned.set(version, slot);
+        slot.catch(() => pinned.delete(version));
+      }
+      return slot.then(vetoFrom);
+    },
     async close() {
       if (closed) return;
       closed = true;
-      const slots = [...current.values(), ...retired.splice(0)];
+      const pins = await Promise.all([...pinned.values()].map((p) => p.catch(() => null)));
+      pinned.clear();
+      const slots = [...current.values(), ...retired.splice(0), ...pins.filter((p): p is Slot => p !== null)];
       current.clear();
       await Promise.all(slots.map(release));
     },

@@ -138,6 +138,20 @@ describe.each(repositories)('training jobs and the model registry ($name reposit
     expect((await registry.list('intent-veto')).filter((m) => m.active).map((m) => m.version)).toEqual([3]);
   });
 
+  it('pins a veto version for a session: it keeps answering as that version across deploys; an unknown version is refused naming vetoVersion', async () => {
+    const pinned = await registry.pinnedVetoModel(1);
+    expect(pinned.version).toBe('intent-veto@v1');
+    const zero = new Float32Array(INTENT_FEATURE_NAMES.length);
+    const before = await pinned.predictLossProbability(zero);
+    await registry.deploy('intent-veto', 4);
+    expect(registry.activeVetoModel()!.version).toBe('intent-veto@v4');
+    expect(pinned.version).toBe('intent-veto@v1');
+    expect(await pinned.predictLossProbability(zero)).toBe(before);
+    await registry.deploy('intent-veto', 3);
+    await expect(registry.pinnedVetoModel(99)).rejects.toThrow('field "vetoVersion" was 99: no intent-veto model has this version');
+    await expect(registry.pinnedVetoModel(0)).rejects.toThrow('field "vetoVersion" was 0');
+  });
+
   it('refuses a rollback with no previously active version', async () => {
     await handlers['train-volatility'](PARAMS, context());
     await registry.deploy('volatility', 1);
