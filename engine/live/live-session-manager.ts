@@ -267,9 +267,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     if (existing) return existing.session.state();
     const account: AccountRuntime = await deps.accounts.runtime(request.accountId);
     const settings = account.record().settings;
-    // A futures venue's markets need a futures account; a spot account cannot hold them (or short).
+    // A futures venue's markets need a futures paper account; a spot account cannot hold them (or short).
+    // (A live session trades the venue's own account; the paper account's market type does not apply.)
     const venueInfo = venueOf(market.exchange);
-    if (venueInfo && venueInfo.marketType === 'futures' && settings.marketType !== 'futures') {
+    if (mode !== SessionMode.Live && venueInfo && venueInfo.marketType === 'futures' && settings.marketType !== 'futures') {
       throw new ValidationError('accountId', request.accountId, `account "${request.accountId}" is a spot account and ${venueInfo.label} trades perpetual futures: use a futures account`);
     }
     const simulated = mode !== SessionMode.Live;
