@@ -81,7 +81,7 @@ async function denialsWhileHalted(app: AuthTestRoot, symbol: string, reason: str
   return (await decisions(app, symbol, 'denied')).filter((d) => d.reason === `halted: manual: ${reason}`).length;
 }
 
-describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $name', (backend) => {
+describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $name', { timeout: 180_000 }, (backend) => {
   const roots = useAuthTestRoots(backend);
 
   it('creates an account, reads and changes its settings, and refuses bad input naming the field', async () => {
