@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { riskConfigSchema } from '../risk/risk-engine';
 import { createStrategy, defaultParams, STRATEGY_NAMES, STRATEGY_PARAM_SCHEMAS, type StrategyName } from '../strategies/registry';
-import { DEFAULT_RISK } from '../backtest/run-backtest';
+import { DEFAULT_RISK } from '../trading/defaults';
 
 /** Settings keys in the repository. */
 export const SettingsKey = { Strategy: 'trading.strategy', Risk: 'trading.risk' } as const;
