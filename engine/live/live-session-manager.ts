@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../core/errors';
+import { parseOrThrow } from '../core/validation';
 import type { CandleRepository, Clock, Logger, SettingsRepository } from '../core/ports';
 import { TIMEFRAME_MS, candleColumnsFromRows, symbolMatches, type Candle, type MarketKey, type Timeframe } from '../core/types';
 import type { AccountBook, AccountRuntime } from '../account/account-book';
@@ -177,12 +178,7 @@ function realSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 function parseRequest(input: unknown) {
-  const parsed = liveSessionRequestSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue.path.join('.') || 'request';
-  const value = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[String(k)] : undefined), input);
-  throw new ValidationError(field, value, issue.message);
+  return parseOrThrow(liveSessionRequestSchema, input, { root: 'request' });
 }
 
 /** Creates the manager. */

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { EngineError, NotFoundError, ValidationError } from '../core/errors';
+import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import type { Clock, Logger, Page } from '../core/ports';
 import { backtestRequestSchema, resolveBacktest } from '../backtest/run-backtest';
 
@@ -296,30 +297,13 @@ export function validateJobRequest(
   }
   const kind = job.kind as JobKind;
   const input = job.params ?? {};
-  const parsed = schemas[kind].safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const path = [...issue.path, ...keys.slice(0, 1)];
-    let value: unknown = input;
-    for (const part of path) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part as string] : undefined;
-    throw new ValidationError(['params', ...path.map(String)].join('.'), value, issue.message);
-  }
-  if (kind === JobKind.Backtest) {
-    try {
-      resolveBacktest(parsed.data);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      const prefix = `field "${error.field}" was ${JSON.stringify(error.value) ?? String(error.value)}: `;
-      const reason = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-      throw new ValidationError(`params.${error.field}`, error.value, reason);
-    }
-  }
+  const params = parseOrThrow(schemas[kind], input, { prefix: 'params' });
+  if (kind === JobKind.Backtest) withFieldPrefix('params', () => resolveBacktest(params));
   const maxAttempts = job.maxAttempts;
   if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)) {
     throw new ValidationError('maxAttempts', maxAttempts, 'expected an integer from 1 to 20');
   }
-  return { kind, params: parsed.data, maxAttempts };
+  return { kind, params, maxAttempts };
 }
 
 /**
