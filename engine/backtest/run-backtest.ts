@@ -197,6 +197,8 @@ export function canonicalJson(value: unknown): string {
 /** The result of a finished backtest. Everything but `runId` is a pure function of config and candles. */
 export interface BacktestResult {
   runId: string;
+  /** The resolved run config, as stored with the run (see `ResolvedBacktest.canonical`). */
+  config: Record<string, unknown>;
   candles: number;
   returnMetrics: ReturnMetrics;
   tradeMetrics: TradeMetrics;
@@ -354,6 +356,7 @@ export async function simulate(
   );
   return {
     runId: runId ?? '',
+    config: spec.canonical,
     candles: n,
     returnMetrics,
     tradeMetrics,
