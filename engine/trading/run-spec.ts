@@ -26,7 +26,7 @@ import type { PaperExchangeConfig } from '../execution/paper-exchange';
 import { parseRiskConfig, type RiskConfig } from '../risk/risk-engine';
 import { tradingCostsOf } from '../risk/trading-costs';
 import { createStrategy, defaultParams, STRATEGY_NAMES, type StrategyName } from '../strategies/registry';
-import type { AccountRecord } from '../account/account-config';
+import { paperConfigOf, type AccountRecord } from '../account/account-config';
 import { readStoredGroup, SettingsKey, validateStrategySettings, type RiskLimits, type StrategySettings } from '../settings/trading-settings';
 import { DEFAULT_PAPER, DEFAULT_RISK } from './defaults';
 
@@ -119,21 +119,16 @@ export interface RunSpec {
   paper: PaperExchangeConfig;
 }
 
-/** The paper venue settings an account trades with (without the per-account exchange id). */
-function paperOfAccount(account: Pick<AccountRecord, 'settings'>): PaperExchangeConfig {
-  const s = account.settings;
-  return {
-    marketType: s.marketType,
-    quoteCurrency: s.quoteCurrency,
-    initialBalance: s.initialBalance,
-    makerFeeBps: s.makerFeeBps,
-    takerFeeBps: s.takerFeeBps,
-    spreadBps: s.spreadBps,
-    slippageBps: s.slippageBps,
-    maxVolumeShare: s.maxVolumeShare,
-    leverage: s.marketType === 'futures' ? s.leverage : 1,
-    marginMode: s.marginMode,
-  };
+/**
+ * What an account trades with, from its stored settings: its paper venue (without the per-account
+ * exchange id) and its risk config (its limits plus the costs of its fee model). Runs take their stored
+ * layer from here; the account's own risk engine (what-if, manual orders, sessions) is built from the
+ * same two values.
+ */
+export function accountTradingConfig(account: { record: Pick<AccountRecord, 'id' | 'settings'>; riskLimits: RiskLimits }): { paper: PaperExchangeConfig; risk: RiskConfig } {
+  const { id: _exchangeId, ...paper } = paperConfigOf(account.record);
+  const { feeRateBps: _legacyFeeRateBps, ...limits } = account.riskLimits as RiskLimits & { feeRateBps?: unknown };
+  return { paper, risk: { ...limits, costs: tradingCostsOf(paper) } };
 }
 
 /**
@@ -187,7 +182,8 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
     }),
   );
 
-  const paper = { ...(stored.account ? paperOfAccount(stored.account.record) : defaults.paper), ...(request.paper ?? {}) } as PaperExchangeConfig;
+  const fromAccount = stored.account ? accountTradingConfig(stored.account) : null;
+  const paper = { ...(fromAccount?.paper ?? defaults.paper), ...(request.paper ?? {}) } as PaperExchangeConfig;
   const riskRequest = request.risk ?? {};
   // Risk sizes with the venue's costs, through the one rule every account uses: a request cannot size
   // with other costs than it trades with. An older request's `feeRateBps` is dropped (costs replaced it).
@@ -195,7 +191,7 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
     throw new ValidationError('risk.costs', riskRequest.costs, 'costs come from the paper venue: set paper.takerFeeBps, paper.spreadBps and paper.slippageBps');
   }
   const { feeRateBps: _legacyFeeRateBps, ...riskOverrides } = riskRequest;
-  const { feeRateBps: _storedFeeRateBps, ...limits } = (stored.account?.riskLimits ?? defaults.risk) as RiskLimits & { feeRateBps?: unknown };
+  const { costs: _accountCosts, ...limits } = fromAccount?.risk ?? (defaults.risk as RiskConfig);
   const costs = withFieldPrefix('paper', () => tradingCostsOf(paper));
   const risk = { ...limits, ...riskOverrides, costs } as RiskConfig;
   withFieldPrefix('risk', () => parseRiskConfig(risk));
