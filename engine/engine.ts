@@ -20,7 +20,8 @@ import type { Exchange } from './execution/exchange';
 import { createJournalWriter, type JournalWriter } from './journal/journal-writer';
 import { importCandles, importCandleText, type ImportCandleTextRequest, type ImportCandlesResult } from './market/import-candles';
 import { downloadCandles, type CandleSource, type DownloadCandlesRequest, type DownloadCandlesResult } from './market/download-candles';
-import { runBacktest, type BacktestResult } from './backtest/run-backtest';
+import { backtestAccountIdOf, runBacktest, type BacktestResult } from './backtest/run-backtest';
+import { loadStoredRunSettings, type StoredRunSettings } from './trading/run-spec';
 import { describeStrategies, type StrategyDescription } from './strategies/registry';
 import { backtestState, enqueueBacktest, type BacktestState } from './backtest/backtest-jobs';
 import type { VetoModel } from './decision/veto-model';
@@ -283,6 +284,9 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     newId: deps.newId,
     overviewStatsTtlMs: deps.overviewStatsTtlMs,
   });
+  /** The stored layer of a run spec on an account: its settings and limits (when accounts are wired) and the saved strategy group. */
+  const storedRunSettings = (accountId: string): Promise<StoredRunSettings> =>
+    loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, logger: deps.logger });
   const accounts: AccountBook =
     deps.accounts ??
     new Proxy({} as AccountBook, {
@@ -320,10 +324,11 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     },
     listCandleStreams: () => deps.candles.summarize(),
     describeStrategies,
-    runBacktest: (request, onProgress) =>
+    runBacktest: async (request, onProgress) =>
       runBacktest(
         request,
         {
+          stored: await storedRunSettings(backtestAccountIdOf(request)),
           candles: deps.candles,
           journal: deps.journal,
           runs: deps.backtestRuns,
@@ -337,7 +342,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       ),
     getBacktestRun: (id) => deps.backtestRuns.get(id),
     enqueueBacktest: (request) =>
-      enqueueBacktest(request, { candles: deps.candles, jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal, vetoModel: () => deps.vetoModel?.() ?? null }),
+      enqueueBacktest(request, { candles: deps.candles, jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal, vetoModel: () => deps.vetoModel?.() ?? null, storedSettings: storedRunSettings }),
     backtestState: (id) => backtestState(id, { jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal }),
     listBacktestRuns: (page) => deps.backtestRuns.list(page),
     listTrades: (query) => listKnownSymbol(query, (q) => deps.journal.listTrades(q)),

@@ -12,8 +12,8 @@ commands:
   import-candles --file F.csv[.gz] --exchange binance --symbol BTC/USDT --timeframe 5m
   download-candles --exchange binance --symbol BTC/USDT --timeframe 5m --since 2024-01-01 [--until 2024-02-01]
   backtest       --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
-                 --strategies ma-crossover,rsi-mean-reversion [--config params.json] [--json]
-  live           run --exchange binance --symbol BTC/USDT --timeframe 5m --strategies ma-crossover [--account ID]
+                 [--strategies ma-crossover,rsi-mean-reversion] [--account default] [--config params.json] [--json]
+  live           run --exchange binance --symbol BTC/USDT --timeframe 5m [--strategies ma-crossover] [--account ID]
                  [--mode replay --from 2024-01-01 [--speed 50|max]] [--live-trading] | list [--json]
   accounts       list | show --id ID | create ... | halt|resume (--id ID | --all) --reason R | close --id ID --symbol S [--amount A]
   runs           [--limit 20] [--json]            list backtest runs, newest first

@@ -246,6 +246,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     // Real-venue trading needs stored keys and an admin's explicit enablement (see README "Live sessions").
     realVenueFor: (exchangeId) => realVenueFor(exchangeId, { settings, credentials: auth.credentials, secretBox: auth.secretBox, logger, clock, urls: config.ccxtUrls }),
     journal: liveJournal,
+    // Sessions resolve their run spec over the account's settings and the stored strategy settings.
+    settings,
     // Follows deploys: a new version reaches running sessions at their next candle.
     veto: () => (models.activeVetoModel() ? models.liveVetoModel() : null),
     pinnedVeto: (version) => models.pinnedVetoModel(version),

@@ -1,6 +1,6 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
-import { STRATEGY_NAMES, defaultParams } from '@/engine/strategies/registry';
+import { STRATEGY_NAMES } from '@/engine/strategies/registry';
 import { formatNumber, formatTime } from '../journal/_lib/format';
 import { backtestTicket, startBacktest } from './actions';
 import { BacktestForm, type StrategyOption } from './_components/backtest-form';
@@ -16,10 +16,12 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
   const access = await requireRole('viewer', '/backtests');
   if (!access.ok) return access.forbidden;
   const { root, actor } = access;
-  const [streams, runs] = await Promise.all([root.engine.listCandleStreams(), root.engine.listBacktestRuns({ limit: 50, cursor })]);
+  const [streams, runs, settings] = await Promise.all([root.engine.listCandleStreams(), root.engine.listBacktestRuns({ limit: 50, cursor }), root.engine.getTradingSettings()]);
+  // The form starts from the saved strategy settings (/strategies): what a blank field or an untouched box runs with.
   const strategies: StrategyOption[] = STRATEGY_NAMES.map((name) => ({
     name,
-    defaults: Object.fromEntries(Object.entries(defaultParams(name)).filter(([, v]) => typeof v === 'number')) as Record<string, number>,
+    enabled: settings.strategy.adapters[name].enabled,
+    defaults: Object.fromEntries(Object.entries(settings.strategy.adapters[name].params).filter(([, v]) => typeof v === 'number')) as Record<string, number>,
   }));
   const canRun = roleAtLeast(actor.role, 'trader');
   return (

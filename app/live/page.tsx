@@ -13,7 +13,7 @@ const iso = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOStri
 export default async function LivePage() {
   const access = await requireRole('viewer', '/live');
   if (!access.ok) return access.forbidden;
-  const sessions = await access.root.engine.listLiveSessions();
+  const [sessions, settings] = await Promise.all([access.root.engine.listLiveSessions(), access.root.engine.getTradingSettings()]);
   const canTrade = access.actor.role === 'trader' || access.actor.role === 'admin';
   return (
     <>
@@ -64,9 +64,9 @@ export default async function LivePage() {
             <label>Symbol <input name="symbol" defaultValue="BTC/USDT" required /></label>
             <label>Timeframe <select name="timeframe" defaultValue="5m">{['1m', '5m', '15m', '1h', '4h', '1d'].map((t) => <option key={t} value={t}>{t}</option>)}</select></label>
             <fieldset>
-              <legend>Strategies</legend>
+              <legend>Strategies (checked: enabled on /strategies; parameters, weights and thresholds are the saved ones)</legend>
               {STRATEGY_NAMES.map((name) => (
-                <label key={name}><input type="checkbox" name="strategies" value={name} defaultChecked={name === 'ma-crossover'} /> {name}</label>
+                <label key={name}><input type="checkbox" name="strategies" value={name} defaultChecked={settings.strategy.adapters[name].enabled} /> {name}</label>
               ))}
             </fieldset>
             {access.actor.role === 'admin' && (

@@ -6,16 +6,24 @@ import { desc, eq } from 'drizzle-orm';
 import type { LiveCheckpoint } from '../../engine/live/live-session';
 import type { VenuePosition } from '../../engine/loop/trading-loop';
 import type { LiveSessionRecord, LiveSessionStore } from '../../engine/live/live-session-manager';
+import type { RunSpec } from '../../engine/trading/run-spec';
 import type { Db } from '../client';
 import { liveSessions } from '../schema';
 import { wrapDriver } from './sql-helpers';
+
+/**
+ * The `config` column holds the session's request and, under this key, the run spec resolved when it
+ * started (no column of its own: the request schema has no such field, so a resume reads the request alone).
+ */
+const SPEC_KEY = 'resolvedSpec';
 
 const toRecord = (r: typeof liveSessions.$inferSelect): LiveSessionRecord => ({
   id: r.id,
   exchange: r.exchange,
   symbol: r.symbol,
   timeframe: r.timeframe,
-  config: r.config,
+  config: Object.fromEntries(Object.entries(r.config).filter(([key]) => key !== SPEC_KEY)),
+  spec: (r.config[SPEC_KEY] as RunSpec | undefined) ?? null,
   status: r.status,
   lastCandleMs: r.lastCandleMs === null ? null : Number(r.lastCandleMs),
   liveTrading: r.liveTrading,
@@ -28,9 +36,11 @@ const toRecord = (r: typeof liveSessions.$inferSelect): LiveSessionRecord => ({
 export function createLiveSessionRepository(db: Db): LiveSessionStore {
   return {
     async upsert(record) {
-      const { id: _id, ...update } = record;
+      const { spec, ...fields } = record;
+      const row = { ...fields, config: spec ? { ...record.config, [SPEC_KEY]: spec } : record.config };
+      const { id: _id, ...update } = row;
       await wrapDriver(`saving live session "${record.id}"`, () =>
-        db.insert(liveSessions).values(record).onConflictDoUpdate({ target: liveSessions.id, set: update }),
+        db.insert(liveSessions).values(row).onConflictDoUpdate({ target: liveSessions.id, set: update }),
       );
     },
     async get(id) {

@@ -19,7 +19,8 @@ import type { JournalWriter } from '../journal/journal-writer';
 import type { WhatIfResult } from '../risk/what-if';
 import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from './manual-order';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
-import { tradingCostsOf } from '../risk/trading-costs';
+import type { TradingCosts } from '../risk/trading-costs';
+import { accountTradingConfig } from '../trading/run-spec';
 import { validateRiskLimits, type FieldErrors, type RiskLimits } from '../settings/trading-settings';
 import type { AccountRuntime } from './account-runtime';
 import {
@@ -180,7 +181,9 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       },
     };
     // One cost rule: the risk engine sizes with the fees, spread and slippage the account's paper exchange charges.
-    const risk = await createRiskDesk(await limitsOf(record), { clock: deps.clock, riskState: riskStore, accountId: id, costs: tradingCostsOf(paperConfigOf(record)) });
+    const { risk: riskConfig } = accountTradingConfig({ record, riskLimits: await limitsOf(record) });
+    const { costs, ...riskLimits } = riskConfig;
+    const risk = await createRiskDesk(riskLimits as RiskLimits, { clock: deps.clock, riskState: riskStore, accountId: id, costs: costs as TradingCosts });
     riskStamp = (await deps.riskState.load(id))?.updatedAtMs ?? null;
     let users = 0;
     let persisting: Promise<void> = Promise.resolve();
@@ -380,7 +383,10 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
       const next: AccountRecord = { ...current, settings, riskLimits, updatedAtMs: deps.clock.nowMs(), updatedBy: actor };
       const existing = runtimes.has(id) ? await runtime(id) : null;
-      if (existing) existing.risk.reconfigure(await limitsOf(next), tradingCostsOf(paperConfigOf(next))); // throws before anything is written if the engine disagrees
+      if (existing) {
+        const { costs, ...riskLimits } = accountTradingConfig({ record: next, riskLimits: await limitsOf(next) }).risk;
+        existing.risk.reconfigure(riskLimits as RiskLimits, costs as TradingCosts); // throws before anything is written if the engine disagrees
+      }
       await deps.accounts.update(next);
       hooks.get(id)?.apply(next, rebuild);
       return { ok: true, account: next };

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
+import { parseOrThrow } from '../core/validation';
 import type { PaperExchangeConfig, PaperExchangeState } from '../execution/paper-exchange';
 import type { RiskStateRecord } from '../core/ports';
 
@@ -112,13 +113,7 @@ export function paperConfigOf(account: Pick<AccountRecord, 'id' | 'settings'>): 
  * (`field "initialBalance" was -5: must be above 0`).
  */
 export function parseAccountSettings(input: unknown): AccountSettings {
-  const parsed = accountSettingsSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
-  const field = path.map(String).join('.') || 'settings';
-  const value = path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[String(k)] : undefined), input);
-  throw new ValidationError(field, value, issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message);
+  return parseOrThrow(accountSettingsSchema, input, { root: 'settings' });
 }
 
 /** Checks an account id; throws ValidationError naming `id`. */

@@ -5,6 +5,7 @@
  * (`POST /api/v1/accounts/{id}/orders`) and the CLI alike.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
+import { parseOrThrow } from '../core/validation';
 import type { CandleRepository, Clock, DecisionRecord } from '../core/ports';
 import type { Order } from '../execution/exchange';
 import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
@@ -24,12 +25,7 @@ export interface ManualOrderResult {
 
 /** Parses a manual order; throws ValidationError naming the first bad field and its value. */
 export function parseManualOrder(input: unknown): WhatIfOrder {
-  const parsed = whatIfOrderSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue.path.map(String).join('.') || 'order';
-  const value = issue.path.length === 1 && input && typeof input === 'object' ? (input as Record<string, unknown>)[String(issue.path[0])] : input;
-  throw new ValidationError(field, value, issue.message);
+  return parseOrThrow(whatIfOrderSchema, input, { root: 'order' });
 }
 
 /** What the order would do on the account now; nothing is sent and no state changes. */

@@ -9,7 +9,8 @@ import type { BacktestRunRecord, BacktestRunRepository, CandleRepository, Equity
 import type { VetoModel } from '../decision/veto-model';
 import { JobKind } from '../jobs/definitions';
 import type { JobQueue, TicketOf } from '../orchestrator/job-queue';
-import { resolveBacktest } from './run-backtest';
+import type { StoredRunSettings } from '../trading/run-spec';
+import { backtestAccountIdOf, explicitBacktestRequest, resolveBacktest } from './run-backtest';
 
 /** What queuing and reporting backtests needs: candle, run and journal storage, the job queue, the active veto model. */
 export interface BacktestJobDeps {
@@ -19,17 +20,21 @@ export interface BacktestJobDeps {
   journal: JournalRepository;
   /** The veto model a run with `veto: true` would use now. */
   vetoModel: () => VetoModel | null;
+  /** The stored layer of a run on the account (its settings and risk limits, the strategy settings); none when absent. */
+  storedSettings?: (accountId: string) => Promise<StoredRunSettings>;
 }
 
 /**
- * Validates a backtest request (see `resolveBacktest`), checks that candles are stored for its market
- * and range and that a veto model is deployed when it asks for one, then queues a `backtest` job.
+ * Validates a backtest request and resolves its run spec over the stored settings (see `resolveBacktest`),
+ * checks that candles are stored for its market and range and that a veto model is deployed when it
+ * asks for one, then queues a `backtest` job whose params are the resolved request (every trading field
+ * explicit), so the run trades the settings of the moment it was queued.
  * @returns the job (ticket) id.
  * @throws ValidationError naming the request's field (`symbol` when no candles are stored for the market,
  *   `from` when none fall in the range, `veto`, `params.<strategy>.<field>`, …); nothing is queued.
  */
 export async function enqueueBacktest(request: unknown, deps: BacktestJobDeps): Promise<string> {
-  const spec = resolveBacktest(request);
+  const spec = resolveBacktest(request, await deps.storedSettings?.(backtestAccountIdOf(request)));
   const { exchange, symbol, timeframe } = spec.market;
   if ((await deps.candles.countCandles(spec.market)) === 0) {
     throw new ValidationError('symbol', symbol, `no ${timeframe} candles are stored for "${symbol}" on "${exchange}"; import or download them first`);
@@ -40,7 +45,7 @@ export async function enqueueBacktest(request: unknown, deps: BacktestJobDeps): 
     throw new ValidationError('from', (request as { from?: unknown }).from, `no ${exchange} ${symbol} ${timeframe} candles between ${new Date(spec.fromMs).toISOString()} and ${new Date(spec.toMs).toISOString()}`);
   }
   if (spec.veto && !deps.vetoModel()) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
-  return deps.jobs.enqueue({ kind: JobKind.Backtest, params: request });
+  return deps.jobs.enqueue({ kind: JobKind.Backtest, params: explicitBacktestRequest(spec) as Record<string, unknown> });
 }
 
 /** One trade of a run. Money in quote currency; `netPnl = realizedPnl - fees - funding`. */

@@ -114,7 +114,7 @@ describe('runBacktest', () => {
       [{ risk: { maxLeverag: 3 } }, 'risk.maxLeverag', 'not a risk setting; expected one of accountId, maxLeverage,'],
       [{ fusion: { entryTreshold: 0.3 } }, 'fusion.entryTreshold', 'not a fusion setting; expected one of weights, entryThreshold, ttlMs, cooldownMs, vetoThreshold'],
       [{ fusion: { entryThreshold: 2 } }, 'fusion.entryThreshold', 'entryThreshold (2) must be a number in 0..1'],
-      [{ decisions: 'all' }, 'decisions', 'Unrecognized key: "decisions"'],
+      [{ decisions: 'all' }, 'decisions', 'was "all": unknown field'],
     ];
     for (const [patch, field, text] of cases) {
       const error = await runBacktest({ ...baseRequest, ...patch }, deps).catch((e: unknown) => e);

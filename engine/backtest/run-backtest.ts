@@ -18,11 +18,13 @@ import { TIMEFRAME_MS, type CandleColumns, type MarketKey, type Timeframe } from
 import { createManualClock } from '../core/clock';
 import { createPaperExchange, type PaperExchangeConfig } from '../execution/paper-exchange';
 import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
-import { createStrategy, STRATEGY_NAMES } from '../strategies/registry';
-import { resolveFusionConfig, type FusionConfig } from '../decision/signal-fusion';
+import { createStrategy } from '../strategies/registry';
 import type { VetoModel } from '../decision/veto-model';
-import { createRiskEngine, parseRiskConfig, riskConfigSchema, type RiskConfig } from '../risk/risk-engine';
-import { tradingCostsOf } from '../risk/trading-costs';
+import type { FusionConfig } from '../decision/signal-fusion';
+import { createRiskEngine, riskConfigSchema } from '../risk/risk-engine';
+import { parseOrThrow, withFieldPrefix } from '../core/validation';
+import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '../account/account-config';
+import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type StoredRunSettings } from '../trading/run-spec';
 import { createJournalWriter } from '../journal/journal-writer';
 import { createTradingLoop, DecisionDetail, type ClosedTrade } from '../loop/trading-loop';
 import {
@@ -54,9 +56,12 @@ const PAPER_KEYS = ['marketType', 'quoteCurrency', 'initialBalance', 'makerFeeBp
 /**
  * A backtest as a user asks for it (CLI flags, the dashboard form, a job's params). Unknown keys are
  * refused, at the top and in `fusion`, `risk` and `paper`, so a misspelt setting is an error rather
- * than a run with the default.
+ * than a run with the default. Trading fields left out come from the account's stored settings and
+ * the stored strategy settings, else the defaults (see `resolveRunSpec`).
  */
 export const backtestRequestSchema = z.strictObject({
+  /** The account whose fee model, balance, market type, leverage and risk limits the run takes; default "default". */
+  accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').optional(),
   exchange: z.string().min(1),
   symbol: z.string().min(1),
   timeframe: z.string(),
@@ -64,7 +69,8 @@ export const backtestRequestSchema = z.strictObject({
   from: dateSchema,
   /** Exclusive end: ISO date/time or epoch ms. */
   to: dateSchema,
-  strategies: z.array(z.string()).min(1, 'expected at least one strategy'),
+  /** Default: the stored strategy settings' enabled adapters. */
+  strategies: z.array(z.string()).min(1, 'expected at least one strategy').optional(),
   /** Per-strategy parameters, keyed by strategy name. */
   params: z.record(z.string(), z.unknown()).default({}),
   fusion: settingsOf('fusion', FUSION_KEYS),
@@ -72,47 +78,23 @@ export const backtestRequestSchema = z.strictObject({
   risk: settingsOf('risk', [...Object.keys(riskConfigSchema.shape), 'feeRateBps']),
   paper: settingsOf('paper', PAPER_KEYS),
   decisionDetail: z.enum(['all', 'signals', 'off']).default('signals'),
-  veto: z.boolean().default(false),
+  /** Default: off. */
+  veto: z.boolean().optional(),
 });
 export type BacktestRequest = z.input<typeof backtestRequestSchema>;
 
-/** A validated backtest request with resolved times and built configs. */
-export interface ResolvedBacktest {
+/** A validated backtest request with resolved times and its resolved run spec. */
+export interface ResolvedBacktest extends RunSpec {
   market: MarketKey;
   fromMs: number;
   toMs: number;
-  strategies: string[];
-  params: Record<string, unknown>;
-  fusion: FusionConfig;
-  risk: RiskConfig;
-  paper: PaperExchangeConfig;
   decisionDetail: DecisionDetail;
-  veto: boolean;
-  /** The canonical config stored with the run and hashed. */
+  /** The canonical config stored with the run and hashed: the whole resolved spec. */
   canonical: Record<string, unknown>;
 }
 
-/** Defaults a trader can override in the request. */
-export const DEFAULT_PAPER: Omit<PaperExchangeConfig, 'marketType'> & { marketType: 'spot' | 'futures' } = {
-  marketType: 'spot',
-  initialBalance: 10_000,
-  makerFeeBps: 2,
-  takerFeeBps: 10,
-  spreadBps: 2,
-  slippageBps: 2,
-  maxVolumeShare: 0.1,
-};
-
-export const DEFAULT_RISK: RiskConfig = {
-  maxLeverage: 1,
-  maxLossPctEquityPerTrade: 2,
-  riskPerTradePct: 1,
-  maxSymbolExposurePct: 95,
-  maxOpenPositions: 1,
-  atrStopMultiple: 2,
-  dailyLossLimitPct: 5,
-  maxDrawdownPct: 25,
-};
+/** Moved to `engine/trading/defaults.ts`; re-exported for existing importers. */
+export { DEFAULT_PAPER, DEFAULT_RISK } from '../trading/defaults';
 
 function parseTime(field: string, value: string | number): number {
   const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
@@ -120,91 +102,78 @@ function parseTime(field: string, value: string | number): number {
   return ms;
 }
 
-function firstIssue(error: z.ZodError, input: unknown): ValidationError {
-  const issue = error.issues[0];
-  // An unknown key is reported on the object holding it; name the key itself.
-  const path = [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])];
-  const field = path.join('.') || 'request';
-  let value: unknown = input;
-  for (const part of path) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part as string] : undefined;
-  return new ValidationError(field, value, issue.message);
+/** The account a backtest request runs on ("default" when it names none or is not an object). */
+export function backtestAccountIdOf(input: unknown): string {
+  const id = input !== null && typeof input === 'object' ? (input as { accountId?: unknown }).accountId : undefined;
+  return typeof id === 'string' ? id : DEFAULT_ACCOUNT_ID;
 }
 
 /**
- * Validates a request before anything is written.
+ * Validates a request and resolves its run spec over `stored` (the account's settings and the stored
+ * strategy settings; none by default) and the backtest defaults, before anything is written.
  * @throws ValidationError naming the field and value: unknown strategy or timeframe, empty date
  * range, bad parameters, leverage above the venue maximum.
  */
-export function resolveBacktest(input: unknown): ResolvedBacktest {
-  const parsed = backtestRequestSchema.safeParse(input);
-  if (!parsed.success) throw firstIssue(parsed.error, input);
-  const r = parsed.data;
+export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_STORED_SETTINGS): ResolvedBacktest {
+  const r = parseOrThrow(backtestRequestSchema, input, { root: 'request' });
   if (!Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, r.timeframe)) {
     throw new ValidationError('timeframe', r.timeframe, `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}`);
   }
   const fromMs = parseTime('from', r.from);
   const toMs = parseTime('to', r.to);
   if (toMs <= fromMs) throw new ValidationError('to', r.to, `the date range is empty: "to" must be after "from" (${new Date(fromMs).toISOString()})`);
-  for (const name of r.strategies) {
-    if (!(STRATEGY_NAMES as readonly string[]).includes(name)) {
-      throw new ValidationError('strategies', name, `strategy "${name}" is not known; expected one of ${STRATEGY_NAMES.join(', ')}`);
-    }
-  }
-  for (const name of Object.keys(r.params)) {
-    if (!r.strategies.includes(name)) throw new ValidationError(`params.${name}`, r.params[name], `parameters given for strategy "${name}", which is not in the run`);
-  }
-  // Build once to validate parameters (throws ValidationError naming the field as `params.<strategy>.<field>`).
-  for (const name of r.strategies) withFieldPrefix(`params.${name}`, () => createStrategy(name, r.params[name] ?? {}));
-  const weights = Object.fromEntries(r.strategies.map((s) => [s, 1]));
-  const fusion = withFieldPrefix('fusion', () => resolveFusionConfig({ weights, ttlMs: TIMEFRAME_MS[r.timeframe as Timeframe], cooldownMs: 0, ...r.fusion } as FusionConfig));
-  const paper = { ...DEFAULT_PAPER, ...r.paper } as PaperExchangeConfig;
-  validatePaperConfig(paper, r.symbol);
-  // Risk sizes with the paper venue's costs, through the one rule every account uses. A request cannot
-  // size with other costs than it trades with; an older request's `feeRateBps` is dropped (costs replaced it).
-  if (Object.prototype.hasOwnProperty.call(r.risk, 'costs')) {
-    throw new ValidationError('risk.costs', r.risk.costs, 'costs come from the paper venue: set paper.takerFeeBps, paper.spreadBps and paper.slippageBps');
-  }
-  const { feeRateBps: _legacyFeeRateBps, ...riskLimits } = r.risk;
-  const risk = { ...DEFAULT_RISK, ...riskLimits, costs: tradingCostsOf(paper) } as RiskConfig;
-  withFieldPrefix('risk', () => parseRiskConfig(risk));
+  const spec = resolveRunSpec(
+    { strategies: r.strategies, params: r.params, fusion: r.fusion, risk: r.risk, paper: r.paper, veto: r.veto },
+    stored,
+    runDefaults('backtest', TIMEFRAME_MS[r.timeframe as Timeframe]),
+  );
+  validatePaperConfig(spec.paper, r.symbol);
   const canonical = {
+    accountId: spec.accountId,
     exchange: r.exchange,
     symbol: r.symbol,
     timeframe: r.timeframe,
     fromMs,
     toMs,
-    strategies: r.strategies,
-    params: r.params,
-    fusion,
-    risk,
-    paper,
+    strategies: spec.strategies,
+    params: spec.params,
+    fusion: spec.fusion,
+    risk: spec.risk,
+    paper: spec.paper,
     decisionDetail: r.decisionDetail,
-    veto: r.veto,
+    veto: spec.veto,
   };
   return {
+    ...spec,
     market: { exchange: r.exchange, symbol: r.symbol, timeframe: r.timeframe as Timeframe },
     fromMs,
     toMs,
-    strategies: r.strategies,
-    params: r.params,
-    fusion,
-    risk,
-    paper,
     decisionDetail: r.decisionDetail,
-    veto: r.veto,
     canonical,
   };
 }
 
-/** Runs `build`; a ValidationError it throws comes back with its field under `prefix` (`fastPeriod` -> `params.ma-crossover.fastPeriod`). */
-function withFieldPrefix<T>(prefix: string, build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    const reason = error.message.replace(/^field "[^"]*" was [^:]*: /, '');
-    throw new ValidationError(`${prefix}.${error.field}`, error.value, reason);
-  }
+/**
+ * A request that resolves to `spec` whatever is stored: every trading field explicit. A queued backtest
+ * carries it, so the run trades the settings of the moment it was queued.
+ */
+export function explicitBacktestRequest(spec: ResolvedBacktest): BacktestRequest {
+  const { costs: _costs, ...limits } = spec.risk;
+  return {
+    ...(spec.accountId === null ? {} : { accountId: spec.accountId }),
+    exchange: spec.market.exchange,
+    symbol: spec.market.symbol,
+    timeframe: spec.market.timeframe,
+    from: spec.fromMs,
+    to: spec.toMs,
+    strategies: spec.strategies,
+    params: spec.params,
+    fusion: { ...spec.fusion },
+    risk: limits,
+    paper: spec.paper as unknown as Record<string, unknown>,
+    decisionDetail: spec.decisionDetail,
+    veto: spec.veto,
+  };
 }
 
 /**
@@ -212,12 +181,7 @@ function withFieldPrefix<T>(prefix: string, build: () => T): T {
  * `paper.<field>`; leverage is checked against the venue's maximum for the symbol's first tier.
  */
 function validatePaperConfig(paper: PaperExchangeConfig, symbol: string): void {
-  try {
-    createPaperExchange(paper, { clock: createManualClock(0) });
-  } catch (error) {
-    if (error instanceof ValidationError) throw new ValidationError(`paper.${error.field}`, error.value, error.message.replace(/^field "[^"]*" was [^:]*: /, ''));
-    throw error;
-  }
+  withFieldPrefix('paper', () => createPaperExchange(paper, { clock: createManualClock(0) }));
   if (paper.marketType === 'futures') {
     const tiers = tiersFor(paper, symbol);
     const venueMax = Math.max(...tiers.map((t) => t.maxLeverage));
@@ -250,6 +214,8 @@ export function canonicalJson(value: unknown): string {
 /** The result of a finished backtest. Everything but `runId` is a pure function of config and candles. */
 export interface BacktestResult {
   runId: string;
+  /** The resolved run config, as stored with the run (see `ResolvedBacktest.canonical`). */
+  config: Record<string, unknown>;
   candles: number;
   returnMetrics: ReturnMetrics;
   tradeMetrics: TradeMetrics;
@@ -282,6 +248,8 @@ export interface BacktestDeps {
    * its owner marks it failed once the database is back instead of leaving it `running` until the next start.
    */
   onRunLeftRunning?: (runId: string, error: string) => void;
+  /** The stored layer of the run spec (the account's settings, the strategy settings); none by default. */
+  stored?: StoredRunSettings;
 }
 
 export interface BacktestOptions {
@@ -306,7 +274,7 @@ export function downsampleEquity(timeMs: Float64Array, equity: Float64Array, len
  * written; a failure after the run row exists marks the run failed and rethrows.
  */
 export async function runBacktest(input: unknown, deps: BacktestDeps, options: BacktestOptions = {}): Promise<BacktestResult> {
-  const spec = resolveBacktest(input);
+  const spec = resolveBacktest(input, deps.stored);
   if (spec.veto && !deps.vetoModel) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
   const columns = options.preloaded ?? (await deps.candles.loadCandles(spec.market, spec.fromMs, spec.toMs));
   if (columns.length === 0) {
@@ -422,6 +390,7 @@ export async function simulate(
   );
   return {
     runId: runId ?? '',
+    config: spec.canonical,
     candles: n,
     returnMetrics,
     tradeMetrics,

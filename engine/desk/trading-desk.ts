@@ -5,6 +5,7 @@
  * exposes these methods unchanged.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
+import { parseOrThrow } from '../core/validation';
 import type { Clock, DecisionRecord, EquityPoint, JournalRepository, Logger, RiskStateRepository, SettingsRepository, TradeRecord, TradeSummary, CandleRepository } from '../core/ports';
 import { TIMEFRAME_MS, type Candle, type MarginMode, type MarketKey, type MarketType, type Timeframe } from '../core/types';
 import type { Exchange, Order } from '../execution/exchange';
@@ -169,12 +170,7 @@ export interface TradingDesk {
 }
 
 function parseOrder(input: unknown): WhatIfOrder {
-  const parsed = whatIfOrderSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue.path.map(String).join('.') || 'order';
-  const value = issue.path.length === 1 && input && typeof input === 'object' ? (input as Record<string, unknown>)[String(issue.path[0])] : input;
-  throw new ValidationError(field, value, issue.message);
+  return parseOrThrow(whatIfOrderSchema, input, { root: 'order' });
 }
 
 /** Builds the desk. Nothing is loaded until a method needs it. */

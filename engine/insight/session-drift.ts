@@ -34,20 +34,29 @@ export async function sessionDrift(
       `stored ${session.exchange} ${session.symbol} ${timeframe} candles do not cover the session (${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}); download them first with download-candles`,
     );
   }
-  const config = session.config as { strategies: string[]; params?: Record<string, unknown>; fusion?: Record<string, unknown>; risk?: Record<string, unknown> };
-  const spec = resolveBacktest({
+  // The spec the session resolved when it started; records from before it carry only the request.
+  const spec = session.spec;
+  const config = session.config as { strategies?: string[]; params?: Record<string, unknown>; fusion?: Record<string, unknown>; risk?: Record<string, unknown> };
+  const trading = spec
+    ? {
+        strategies: spec.strategies,
+        params: spec.params,
+        // Outside alerts are not replayed: only the strategies' weights.
+        fusion: { ...spec.fusion, weights: Object.fromEntries(spec.strategies.map((name) => [name, spec.fusion.weights[name]])) },
+        risk: Object.fromEntries(Object.entries(spec.risk).filter(([key]) => key !== 'costs')),
+        paper: spec.paper as unknown as Record<string, unknown>,
+      }
+    : { strategies: config.strategies, params: config.params ?? {}, fusion: config.fusion ?? {}, risk: config.risk ?? {} };
+  const resolved = resolveBacktest({
     exchange: session.exchange,
     symbol: session.symbol,
     timeframe,
     from: columns.openTimeMs[0],
     to: toMs,
-    strategies: config.strategies,
-    params: config.params ?? {},
-    fusion: config.fusion ?? {},
-    risk: config.risk ?? {},
+    ...trading,
     decisionDetail: 'off',
   });
-  const replay = await simulate(spec, columns, null, { journal: deps.journal, logger: deps.logger, newId: deps.newId });
+  const replay = await simulate(resolved, columns, null, { journal: deps.journal, logger: deps.logger, newId: deps.newId });
   const simulated = replay.trades.filter((t) => t.entryTimeMs >= fromMs);
   const live = [];
   for await (const t of deps.journal.iterTrades({ symbol: session.symbol, runId: null, fromMs })) if (t.exchange === session.exchange) live.push(t);

@@ -143,6 +143,7 @@ describe('rollover job', () => {
 describe('backtest job', () => {
   const result: BacktestResult = {
     runId: 'run-7',
+    config: {},
     candles: 4,
     returnMetrics: { totalReturn: 0.01 } as unknown as BacktestResult['returnMetrics'],
     tradeMetrics: { trades: 1 } as unknown as BacktestResult['tradeMetrics'],

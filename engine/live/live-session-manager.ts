@@ -8,12 +8,13 @@
  */
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../core/errors';
-import type { CandleRepository, Clock, Logger } from '../core/ports';
+import { parseOrThrow } from '../core/validation';
+import type { CandleRepository, Clock, Logger, SettingsRepository } from '../core/ports';
 import { TIMEFRAME_MS, candleColumnsFromRows, symbolMatches, type Candle, type MarketKey, type Timeframe } from '../core/types';
 import type { AccountBook, AccountRuntime } from '../account/account-book';
 import { venueOf } from '../venues/registry';
 import { DEFAULT_ACCOUNT_ID, ACCOUNT_ID_PATTERN } from '../account/account-config';
-import { resolveFusionConfig } from '../decision/signal-fusion';
+import { loadStoredRunSettings, resolveRunSpec, runDefaults, type RunSpec } from '../trading/run-spec';
 import type { VetoModel } from '../decision/veto-model';
 import type { Exchange } from '../execution/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
@@ -35,6 +36,8 @@ export interface LiveSessionRecord {
   lastError: string | null;
   startedAtMs: number | null;
   updatedAtMs: number;
+  /** What the session trades with, resolved when it started (request > account and strategy settings > defaults); absent on records from before. */
+  spec?: RunSpec | null;
 }
 
 /** Session records plus checkpoints. */
@@ -75,13 +78,14 @@ export const liveSessionRequestSchema = z.object({
   /** Replay: candles per second, or "max" for as fast as the machine goes. Default 50. */
   speed: z.union([z.number().finite().gt(0).max(MAX_REPLAY_SPEED), z.literal('max')]).default(50),
   /** Veto model: "on" follows the deployed intent-veto model (a deploy reaches the session at its next candle); "off" trades without it. */
-  veto: z.enum(['on', 'off']).default('on'),
+  veto: z.enum(['on', 'off']).optional(),
   /** Pin the veto to this intent-veto version (kept across deploys); needs veto "on". */
   vetoVersion: z.number().int().positive().optional(),
   exchange: z.string().min(1),
   symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
   timeframe: z.string().refine((t) => Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, t), { message: `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}` }),
-  strategies: z.array(z.enum(STRATEGY_NAMES)).min(1, 'expected at least one strategy'),
+  /** Default: the enabled adapters of the stored strategy settings. */
+  strategies: z.array(z.enum(STRATEGY_NAMES)).min(1, 'expected at least one strategy').optional(),
   params: z.record(z.string(), z.unknown()).default({}),
   fusion: z.record(z.string(), z.unknown()).default({}),
   decisionDetail: z.enum(['all', 'signals', 'off']).default('signals'),
@@ -119,6 +123,8 @@ export interface LiveSessionManagerDeps {
   candles?: Pick<CandleRepository, 'insertCandles' | 'loadCandles' | 'summarize'>;
   realVenueFor(exchange: string): Promise<RealVenue>;
   journal: JournalWriter;
+  /** Stored strategy settings (the run spec's stored layer with the account); without it the defaults apply. */
+  settings?: Pick<SettingsRepository, 'get'>;
   /** The deployed intent-veto model, following deploys (null when none is deployed at session start). */
   veto: () => VetoModel | null;
   /** A veto model pinned to one version (sessions with `vetoVersion`); without it pinning is refused. */
@@ -176,12 +182,7 @@ function realSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 function parseRequest(input: unknown) {
-  const parsed = liveSessionRequestSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue.path.join('.') || 'request';
-  const value = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[String(k)] : undefined), input);
-  throw new ValidationError(field, value, issue.message);
+  return parseOrThrow(liveSessionRequestSchema, input, { root: 'request' });
 }
 
 /** Creates the manager. */
@@ -282,6 +283,16 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       }
     }
     const timeframeMs = TIMEFRAME_MS[market.timeframe];
+    // --- Run spec: strategies, fusion and veto from the request over the stored strategy settings; risk and
+    // paper are the account's (its runtime trades with them). Outside alerts (webhooks) are one more fusion
+    // input, weighted like a strategy unless configured.
+    const stored = await loadStoredRunSettings(request.accountId, { settings: deps.settings, accounts: deps.accounts, logger: deps.logger });
+    const spec = resolveRunSpec(
+      { strategies: request.strategies, params: request.params, fusion: request.fusion, veto: request.veto === undefined ? undefined : request.veto === 'on' },
+      stored,
+      runDefaults('session', timeframeMs),
+    );
+    // --- end run spec
     const replay = mode === SessionMode.Replay ? await replayWindow(market, request.from) : null;
     const exchange = account.exchange();
     let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null } = { exchange, account: exchange, simulator: exchange };
@@ -312,9 +323,6 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       venue = { exchange: real.exchange, account: real.accountFor([market.symbol]), simulator: null };
       allowShort = venueInfo?.allowShort ?? false;
     }
-    // Outside alerts (webhooks) are one more fusion input, weighted like a strategy unless configured.
-    const weights = { ...Object.fromEntries(request.strategies.map((s) => [s, 1])), external: 1 };
-    const fusion = resolveFusionConfig({ weights, ttlMs: timeframeMs, ...request.fusion } as never);
     const feed = replay ? { feed: storedFeed(market), release: async () => undefined } : acquireFeed(market.exchange);
     const releaseAccount = account.acquire();
     let unsubscribe: (() => void) | null = null;
@@ -338,17 +346,17 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         await realSleep(ms * realMsPerSimMs, signal);
       };
     }
-    if (request.vetoVersion !== undefined && request.veto === 'off') throw new ValidationError('vetoVersion', request.vetoVersion, 'a pinned veto version needs veto "on"');
+    if (request.vetoVersion !== undefined && !spec.veto) throw new ValidationError('vetoVersion', request.vetoVersion, 'a pinned veto version needs veto "on"');
     if (request.vetoVersion !== undefined && !deps.pinnedVeto) throw new ValidationError('vetoVersion', request.vetoVersion, 'this engine has no model registry to pin a version from');
-    const veto = request.veto === 'off' ? null : request.vetoVersion !== undefined ? await deps.pinnedVeto!(request.vetoVersion) : deps.veto();
+    const veto = !spec.veto ? null : request.vetoVersion !== undefined ? await deps.pinnedVeto!(request.vetoVersion) : deps.veto();
     let session: LiveSession;
     try {
       session = createLiveSession(
         {
           id,
           market,
-          strategies: request.strategies.map((name) => ({ name, params: request.params[name] ?? {} })),
-          fusion,
+          strategies: spec.strategies.map((name) => ({ name, params: spec.params[name] })),
+          fusion: spec.fusion,
           decisionDetail: request.decisionDetail,
           allowShort,
           acceptExternalSignals: true,
@@ -404,6 +412,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         lastError: null,
         startedAtMs: now,
         updatedAtMs: now,
+        spec,
       });
     } catch (error) {
       await release();

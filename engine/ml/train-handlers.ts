@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
+import { parseOrThrow } from '../core/validation';
 import type { CandleRepository, DecisionRecord, JournalRepository, Logger, TradeRecord } from '../core/ports';
 import { TIMEFRAME_MS, type Timeframe } from '../core/types';
 import {
@@ -108,14 +109,6 @@ export interface TrainHandlerDeps {
   newId: () => string;
 }
 
-function firstIssue(error: z.ZodError, input: unknown): ValidationError {
-  const issue = error.issues[0];
-  const field = issue.path.join('.') || 'params';
-  let value: unknown = input;
-  for (const part of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part as string] : undefined;
-  return new ValidationError(field, value, issue.message);
-}
-
 function parseTime(field: string, value: string | number): number {
   const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
   if (!Number.isFinite(ms)) throw new ValidationError(field, value, 'expected an ISO date (2024-01-01) or epoch milliseconds');
@@ -124,9 +117,7 @@ function parseTime(field: string, value: string | number): number {
 
 /** Validated, resolved training params. @throws ValidationError naming the field and value. */
 export function resolveTrainParams(input: unknown, kind: ModelKind) {
-  const parsed = trainParamsSchema.safeParse(input);
-  if (!parsed.success) throw firstIssue(parsed.error, input);
-  const p = parsed.data;
+  const p = parseOrThrow(trainParamsSchema, input, { root: 'params' });
   if (!Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, p.timeframe)) {
     throw new ValidationError('timeframe', p.timeframe, `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}`);
   }

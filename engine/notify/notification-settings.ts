@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
+import { reasonOf, validationErrorOf } from '../core/validation';
 import { NOTIFICATION_KINDS, type NotificationKind } from './notification-event';
 
 /** Kinds of delivery channel. */
@@ -55,12 +56,10 @@ export const emptyNotificationSettings = (): NotificationSettings => ({ channels
 export function parseNotificationSettings(input: unknown): NotificationSettings {
   const parsed = settingsSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue.path.map(String).join('.') || '(settings)';
-    let value: unknown = input;
-    for (const key of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-    const shown = /botToken|secret|webhookUrl/.test(field) ? '(redacted)' : value;
-    throw new ValidationError(field, shown, issue.message);
+    const error = validationErrorOf(parsed.error, input, { root: '(settings)' });
+    // Secrets are never echoed back in a message.
+    if (/botToken|secret|webhookUrl/.test(error.field)) throw new ValidationError(error.field, '(redacted)', reasonOf(error));
+    throw error;
   }
   const settings: NotificationSettings = { channels: parsed.data.channels, routing: parsed.data.routing };
   const ids = new Set<string>();

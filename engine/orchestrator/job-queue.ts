@@ -10,6 +10,7 @@
  * orchestrator uses it; `db/repositories/ticket-repository.ts` implements it.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
+import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import type { Clock, Logger, Page } from '../core/ports';
 import type { JobDefinition } from '../jobs/job-definition';
 import type { JobHandlers, JobKind, JobResultOf } from '../jobs/definitions';
@@ -225,31 +226,16 @@ export function validateJobRequest(
   if (!definition) throw new ValidationError('kind', job.kind, `expected one of ${definitions.map((d) => d.kind).join(', ')}`);
   const kind = definition.kind as JobKind;
   const input = job.params ?? {};
-  const parsed = definition.paramsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const path = [...issue.path, ...keys.slice(0, 1)];
-    let value: unknown = input;
-    for (const part of path) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part as string] : undefined;
-    throw new ValidationError(['params', ...path.map(String)].join('.'), value, issue.message);
-  }
-  if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
+  const params = parseOrThrow(definition.paramsSchema, input, { prefix: 'params' }) as unknown;
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
     throw new ValidationError('params', input, 'expected a JSON object');
   }
-  try {
-    definition.check?.(parsed.data);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    const prefix = `field "${error.field}" was ${JSON.stringify(error.value) ?? String(error.value)}: `;
-    const reason = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-    throw new ValidationError(`params.${error.field}`, error.value, reason);
-  }
+  withFieldPrefix('params', () => definition.check?.(params as never));
   const maxAttempts = job.maxAttempts;
   if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)) {
     throw new ValidationError('maxAttempts', maxAttempts, 'expected an integer from 1 to 20');
   }
-  return { kind, params: parsed.data as Record<string, unknown>, maxAttempts };
+  return { kind, params: params as Record<string, unknown>, maxAttempts };
 }
 
 /**

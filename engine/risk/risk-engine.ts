@@ -15,6 +15,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
+import { parseOrThrow } from '../core/validation';
 import type { Clock, RiskStateRecord } from '../core/ports';
 import { stopLossPerUnit, tradingCostsSchema, ZERO_TRADING_COSTS } from './trading-costs';
 
@@ -69,13 +70,7 @@ type ParsedRiskConfig = z.output<typeof riskConfigSchema>;
  * e.g. `field "maxLeverage" was -1: Too small: expected number to be >0`.
  */
 export function parseRiskConfig(input: unknown): ParsedRiskConfig {
-  const result = riskConfigSchema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue.path.join('.') || 'config';
-  let value: unknown = input;
-  for (const key of issue.path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[String(key)] : undefined;
-  throw new ValidationError(field, value, issue.message);
+  return parseOrThrow(riskConfigSchema, input, { root: 'config' });
 }
 
 /** What the loop knows when a signal fires. Money in quote currency. */

@@ -20,6 +20,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
+import { parseOrThrow } from '../core/validation';
 
 const bps = (min: number) =>
   z
@@ -79,12 +80,7 @@ export function tradingCostsOf(feeModel: FeeModel): TradingCosts {
  * @throws ValidationError naming the first invalid field and its value.
  */
 export function parseTradingCosts(input: unknown): TradingCosts {
-  const result = tradingCostsSchema.safeParse(input);
-  if (result.success) return Object.freeze(result.data);
-  const issue = result.error.issues[0];
-  const field = issue.path.join('.') || 'costs';
-  const value = issue.path.length > 0 && input !== null && typeof input === 'object' ? (input as Record<string, unknown>)[String(issue.path[0])] : input;
-  throw new ValidationError(field, value, issue.message);
+  return Object.freeze(parseOrThrow(tradingCostsSchema, input, { root: 'costs' }));
 }
 
 /** The fraction a taker fill moves against the trader: (spreadBps / 2 + slippageBps) / 10 000, as the PaperExchange computes it. */

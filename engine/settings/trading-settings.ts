@@ -9,9 +9,10 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
+import { fieldErrorsOf, type FieldErrors } from '../core/validation';
 import { riskConfigSchema } from '../risk/risk-engine';
 import { createStrategy, defaultParams, STRATEGY_NAMES, STRATEGY_PARAM_SCHEMAS, type StrategyName } from '../strategies/registry';
-import { DEFAULT_RISK } from '../backtest/run-backtest';
+import { DEFAULT_RISK } from '../trading/defaults';
 
 /** Settings keys in the repository. */
 export const SettingsKey = { Strategy: 'trading.strategy', Risk: 'trading.risk' } as const;
@@ -92,8 +93,8 @@ export interface StoredTradingSettings extends TradingSettings {
   updated: { strategy: { atMs: number; by: string | null } | null; risk: { atMs: number; by: string | null } | null };
 }
 
-/** Field path -> messages. */
-export type FieldErrors = Record<string, string[]>;
+/** Field path -> messages (the one shape; see `engine/core/validation.ts`). */
+export type { FieldErrors };
 
 /** A validation outcome: the parsed value, or every invalid field with its messages. */
 export type SettingsValidation<T> = { ok: true; value: T } | { ok: false; fieldErrors: FieldErrors };
@@ -110,28 +111,16 @@ export function defaultTradingSettings(): TradingSettings {
   };
 }
 
-function fieldErrorsOf(error: z.ZodError, prefix: string): FieldErrors {
-  const out: FieldErrors = {};
-  for (const issue of error.issues) {
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-    for (const path of keys) {
-      const key = [prefix, ...path.map(String)].filter(Boolean).join('.') || prefix || '(input)';
-      (out[key] ??= []).push(issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message);
-    }
-  }
-  return out;
-}
-
 /** Validates the strategy group; every invalid field is reported under `strategy.<path>`. */
 export function validateStrategySettings(input: unknown): SettingsValidation<StrategySettings> {
   const parsed = strategySettingsSchema.safeParse(input);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, fieldErrors: fieldErrorsOf(parsed.error, 'strategy') };
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, fieldErrors: fieldErrorsOf(parsed.error, { prefix: 'strategy' }) };
 }
 
 /** Validates the risk group; every invalid field is reported under `risk.<field>`. */
 export function validateRiskLimits(input: unknown): SettingsValidation<RiskLimits> {
   const parsed = riskLimitsSchema.safeParse(input);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, fieldErrors: fieldErrorsOf(parsed.error, 'risk') };
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, fieldErrors: fieldErrorsOf(parsed.error, { prefix: 'risk' }) };
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
+import { reasonOf, validationErrorOf } from '../core/validation';
 import { MAX_FEATURE_PERIOD } from '../features/feature-config';
 import { DONCHIAN_BREAKOUT_DEFAULTS, createDonchianBreakout } from './donchian-breakout';
 import { EMA_TREND_DEFAULTS, createEmaTrend } from './ema-trend';
@@ -86,18 +87,6 @@ export function defaultParams(name: string): StrategyDefaults[StrategyName] {
   return DEFAULTS[parseStrategyName(name)];
 }
 
-function fieldOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return issue.keys.join(', ');
-  return issue.path.length > 0 ? issue.path.map(String).join('.') : 'params';
-}
-
-function valueAt(params: unknown, issue: z.core.$ZodIssue): unknown {
-  if (issue.code === 'unrecognized_keys' || issue.path.length !== 1) return params;
-  return params !== null && typeof params === 'object'
-    ? (params as Record<PropertyKey, unknown>)[issue.path[0] as PropertyKey]
-    : params;
-}
-
 /**
  * Creates a strategy adapter by name from untrusted parameters (`undefined` means all defaults).
  * @throws ValidationError naming the field: `strategy` for an unknown name, the parameter name for
@@ -122,9 +111,8 @@ export function createStrategy(name: string, params: unknown): StrategyAdapter {
 function parseParams<Schema extends z.ZodType>(strategy: StrategyName, schema: Schema, input: unknown): z.output<Schema> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = fieldOf(issue);
-  throw new ValidationError(field, valueAt(input, issue), `${strategy} parameter ${field}: ${issue.message}`);
+  const error = validationErrorOf(parsed.error, input, { root: 'params' });
+  throw new ValidationError(error.field, error.value, `${strategy} parameter ${error.field}: ${reasonOf(error)}`);
 }
 
 /** What one strategy tells a trader about itself, for API clients and forms. */

@@ -10,7 +10,8 @@ import { ValidationError } from '../../engine/core/errors';
 import type { BacktestResult } from '../../engine/backtest/run-backtest';
 
 export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
-         --strategies ma-crossover,rsi-mean-reversion [--config params.json] [--decisions all|signals|off] [--veto on|off] [--json]
+         [--strategies ma-crossover,rsi-mean-reversion] [--account default] [--config params.json] [--decisions all|signals|off] [--veto on|off] [--json]
+  Left-out settings come from the account (fee model, balance, risk limits) and the strategy settings saved on /strategies, else the defaults.
   --config: JSON with optional keys "params" (per strategy), "fusion", "risk", "paper"`;
 
 const CONFIG_KEYS = ['params', 'fusion', 'risk', 'paper', 'decisionDetail'] as const;
@@ -55,7 +56,8 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
         strategies: { type: 'string' },
         config: { type: 'string' },
         decisions: { type: 'string' },
-        veto: { type: 'string', default: 'off' },
+        account: { type: 'string' },
+        veto: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
       strict: true,
@@ -64,10 +66,10 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
   } catch (error) {
     return usageError((error as Error).message);
   }
-  for (const flag of ['exchange', 'symbol', 'timeframe', 'from', 'to', 'strategies'] as const) {
+  for (const flag of ['exchange', 'symbol', 'timeframe', 'from', 'to'] as const) {
     if (!values[flag]) return usageError(`missing --${flag}`);
   }
-  if (values.veto !== 'on' && values.veto !== 'off') return usageError(`--veto "${values.veto}" must be on or off`);
+  if (values.veto !== undefined && values.veto !== 'on' && values.veto !== 'off') return usageError(`--veto "${values.veto}" must be on or off`);
   let fileConfig: Record<string, unknown> = {};
   if (values.config) {
     try {
@@ -88,8 +90,9 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
     timeframe: values.timeframe,
     from: values.from,
     to: values.to,
-    strategies: values.strategies!.split(',').map((s) => s.trim()).filter(Boolean),
-    veto: values.veto === 'on',
+    ...(values.strategies ? { strategies: values.strategies.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(values.account ? { accountId: values.account } : {}),
+    ...(values.veto ? { veto: values.veto === 'on' } : {}),
     ...(values.decisions ? { decisionDetail: values.decisions } : {}),
   };
 
@@ -117,7 +120,7 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
     const t = result.tradeMetrics;
     services.stdout(
       [
-        `backtest ${result.runId}: ${request.exchange} ${request.symbol} ${request.timeframe}, ${result.candles} candles, strategies ${request.strategies.join(', ')}`,
+        `backtest ${result.runId}: ${request.exchange} ${request.symbol} ${request.timeframe}, ${result.candles} candles, strategies ${((result.config.strategies as string[] | undefined) ?? []).join(', ')}`,
         `  final equity     ${fmt(result.finalEquity, 2)}`,
         `  total return     ${fmt(r.totalReturn * 100, 2)} %`,
         `  CAGR             ${fmt(r.cagr * 100, 2)} %`,

@@ -1,6 +1,6 @@
 /**
  * `live`: live sessions from the command line.
- *   live run  --exchange binance --symbol BTC/USDT --timeframe 5m --strategies ma-crossover[,..] [--live-trading]
+ *   live run  --exchange binance --symbol BTC/USDT --timeframe 5m [--strategies ma-crossover[,..]] [--live-trading]
  *             runs a session in this process until Ctrl-C (paper dry run unless --live-trading)
  *   live list [--json]
  * Exit codes: 0 done, 1 failure, 2 bad input.
@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ValidationError } from '../../engine/core/errors';
 import type { Engine } from '../../engine/engine';
 
-export const LIVE_USAGE = `usage: npm run cli -- live run --exchange binance --symbol BTC/USDT --timeframe 5m --strategies ma-crossover [--account ID]
+export const LIVE_USAGE = `usage: npm run cli -- live run --exchange binance --symbol BTC/USDT --timeframe 5m [--strategies ma-crossover] [--account ID]
                                 [--mode replay --from 2024-01-01 [--speed 50|max]] [--veto on|off] [--live-trading]
        npm run cli -- live list [--json]
        npm run cli -- live drift --id <session id> [--json]   (live vs a backtest replay of the same period)`;
@@ -88,13 +88,14 @@ export async function runLiveCommand(args: string[], services: LiveCommandServic
   } catch (error) {
     return usage((error as Error).message);
   }
-  for (const flag of ['exchange', 'symbol', 'timeframe', 'strategies'] as const) if (!values[flag]) return usage(`missing --${flag}`);
+  for (const flag of ['exchange', 'symbol', 'timeframe'] as const) if (!values[flag]) return usage(`missing --${flag}`);
   try {
     const state = await services.engine.startLiveSession({
       exchange: values.exchange,
       symbol: values.symbol,
       timeframe: values.timeframe,
-      strategies: values.strategies!.split(',').map((s) => s.trim()),
+      // Without --strategies: the enabled adapters of the saved strategy settings.
+      ...(values.strategies ? { strategies: values.strategies.split(',').map((s) => s.trim()) } : {}),
       liveTrading: values['live-trading'],
       ...(values.account !== undefined ? { accountId: values.account } : {}),
       ...(values.mode !== undefined ? { mode: values.mode } : {}),

@@ -17,6 +17,9 @@ import { createCandleRepository } from '../../db/repositories/candle-repository'
 import { createInMemoryCandleRepository } from '../../engine/testing/in-memory-repositories';
 import { createJournalRepository } from '../../db/repositories/journal-repository';
 import { createRiskStateRepository } from '../../db/repositories/risk-state-repository';
+import { createLiveSessionRepository } from '../../db/repositories/live-session-repository';
+import type { LiveSessionRecord } from '../../engine/live/live-session-manager';
+import type { RunSpec } from '../../engine/trading/run-spec';
 import { rowsOf } from '../../db/repositories/sql-helpers';
 import { NotFoundError, RepositoryError, ValidationError } from '../../engine/core/errors';
 import type { DecisionRecord, JournalQuery, Page, TradeRecord } from '../../engine/core/ports';
@@ -552,6 +555,45 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
 
     it('returns null for an unknown run', async () => {
       expect(await createBacktestRunRepository(db().db).get('nope')).toBeNull();
+    });
+  });
+
+  describe('live sessions', () => {
+    const spec: RunSpec = {
+      accountId: 'default',
+      strategies: ['donchian-breakout'],
+      params: { 'donchian-breakout': { period: 10, atrPeriod: 5 } },
+      fusion: { weights: { 'donchian-breakout': 2, external: 1 }, entryThreshold: 0.4, ttlMs: 7_200_000, cooldownMs: 0, vetoThreshold: 0.6 },
+      veto: false,
+      risk: { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, costs: { takerFeeBps: 5, spreadBps: 4, slippageBps: 1 } },
+      paper: { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 4, slippageBps: 1, maxVolumeShare: 0.1 },
+    };
+    const record = (id: string, withSpec: RunSpec | null): LiveSessionRecord => ({
+      id,
+      exchange: 'binance',
+      symbol: 'BTC/USDT',
+      timeframe: '5m',
+      config: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', accountId: 'default' },
+      status: 'running',
+      lastCandleMs: null,
+      liveTrading: false,
+      lastError: null,
+      startedAtMs: 1_000,
+      updatedAtMs: 1_000,
+      spec: withSpec,
+    });
+
+    it('keeps the request as the config and round-trips the resolved spec beside it', async () => {
+      const store = createLiveSessionRepository(db().db);
+      await store.upsert(record('live:binance:BTC/USDT:5m', spec));
+      await store.upsert(record('live:binance:ETH/USDT:5m', null));
+      expect(await store.get('live:binance:BTC/USDT:5m')).toEqual(record('live:binance:BTC/USDT:5m', spec));
+      expect(await store.get('live:binance:ETH/USDT:5m')).toEqual(record('live:binance:ETH/USDT:5m', null));
+      // A restart resumes from the config: it holds the request alone.
+      expect((await store.list()).map((r) => Object.keys(r.config).sort())).toEqual([
+        ['accountId', 'exchange', 'symbol', 'timeframe'],
+        ['accountId', 'exchange', 'symbol', 'timeframe'],
+      ]);
     });
   });
 });

@@ -14,7 +14,9 @@ export interface MarketOption {
 
 export interface StrategyOption {
   name: string;
-  /** Parameter name -> default value. */
+  /** Enabled in the saved strategy settings (checked when the form opens). */
+  enabled: boolean;
+  /** Parameter name -> the saved value (what a blank field runs with). */
   defaults: Record<string, number>;
 }
 
@@ -86,7 +88,7 @@ function Form({
   const [errors, setErrors] = useState<FieldErrors>({});
   const [message, setMessage] = useState<string | null>(null);
   const [ticketId, setTicketId] = useState<string | null>(null);
-  const [chosen, setChosen] = useState<Set<string>>(() => new Set(strategies.slice(0, 1).map((s) => s.name)));
+  const [chosen, setChosen] = useState<Set<string>>(() => new Set((strategies.some((s) => s.enabled) ? strategies.filter((s) => s.enabled) : strategies.slice(0, 1)).map((s) => s.name)));
   const [pending, startTransition] = useTransition();
   const exchanges = [...new Set(markets.map((m) => m.exchange))];
   const symbols = [...new Set(markets.map((m) => m.symbol))];
@@ -178,7 +180,7 @@ function Form({
           </div>
         </div>
         <fieldset className="strategy-box" aria-describedby={errors.strategies?.length ? 'bt-strategies-error' : undefined}>
-          <legend>Strategies and parameters (blank = default)</legend>
+          <legend>Strategies and parameters (blank = saved setting)</legend>
           <FieldError name="strategies" errors={errors} />
           {strategies.map((s) => (
             <div key={s.name} data-testid={`strategy-${s.name}`}>

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineOperation } from '@/app/_server/api-v1/operation';
 import { backtestRequestSchema, DEFAULT_PAPER, DEFAULT_RISK } from '@/engine/backtest/run-backtest';
+import { runFusionRequestSchema } from '@/engine/trading/run-spec';
 import { STRATEGY_NAMES, STRATEGY_PARAM_SCHEMAS } from '@/engine/strategies/registry';
 import { timeframeSchema } from '../markets/operation';
 
@@ -11,18 +12,26 @@ const paramsShape = Object.fromEntries(STRATEGY_NAMES.map((name) => [name, STRAT
   [K in (typeof STRATEGY_NAMES)[number]]: z.ZodOptional<(typeof STRATEGY_PARAM_SCHEMAS)[K]>;
 };
 
-/** The engine's backtest request with the strategy names, their parameter schemas and the timeframes spelled out; unknown fields are refused. */
+/**
+ * The engine's backtest request with the strategy names, their parameter schemas and the timeframes spelled out; unknown fields are refused.
+ * Trading fields left out come from the account's settings and the stored strategy settings, else the defaults.
+ */
 export const backtestRequestBody = backtestRequestSchema
   .extend({
     timeframe: timeframeSchema,
     from: time.meta({ description: 'Inclusive start: an ISO date or time (UTC) or epoch ms.', example: '2024-01-01' }),
     to: time.meta({ description: 'Exclusive end: an ISO date or time (UTC) or epoch ms.', example: '2024-03-01' }),
-    strategies: z.array(z.enum(STRATEGY_NAMES)).min(1, 'expected at least one strategy').meta({ description: 'Strategies to fuse; see GET /api/v1/strategies.' }),
-    params: z.strictObject(paramsShape).default({}).meta({ description: 'Per-strategy parameters, keyed by strategy name; left-out fields take the defaults.' }),
-    fusion: z.record(z.string(), z.unknown()).default({}).meta({ description: 'Signal fusion overrides (weights, ttlMs, cooldownMs, threshold).' }),
-    risk: z.record(z.string(), z.unknown()).default({}).meta({ description: 'Risk overrides.', example: DEFAULT_RISK }),
-    paper: z.record(z.string(), z.unknown()).default({}).meta({ description: 'Paper venue overrides (marketType spot|futures, fees in bps, leverage, …).', example: DEFAULT_PAPER }),
-    veto: z.boolean().default(false).meta({ description: 'Filter entries through the deployed intent-veto model (refused when none is deployed).' }),
+    accountId: backtestRequestSchema.shape.accountId.meta({ description: 'The account whose settings (fee model, balance, market type, leverage, margin mode) and risk limits the run takes; default "default".', example: 'default' }),
+    strategies: z
+      .array(z.enum(STRATEGY_NAMES))
+      .min(1, 'expected at least one strategy')
+      .optional()
+      .meta({ description: 'Strategies to fuse; see GET /api/v1/strategies. Default: the enabled adapters of the stored strategy settings.' }),
+    params: z.strictObject(paramsShape).default({}).meta({ description: 'Per-strategy parameters, keyed by strategy name; left-out fields take the stored strategy settings, else the defaults.' }),
+    fusion: runFusionRequestSchema.default({}).meta({ description: 'Signal fusion overrides (weights, entryThreshold, ttlMs, cooldownMs, vetoThreshold); left-out fields take the stored strategy settings.' }),
+    risk: z.record(z.string(), z.unknown()).default({}).meta({ description: "Risk limit overrides; left-out limits take the account's.", example: DEFAULT_RISK }),
+    paper: z.record(z.string(), z.unknown()).default({}).meta({ description: "Paper venue overrides (marketType spot|futures, initialBalance, fees in bps, leverage, …); left-out fields take the account's.", example: DEFAULT_PAPER }),
+    veto: z.boolean().optional().meta({ description: 'Filter entries through the deployed intent-veto model (refused when none is deployed). Default false.' }),
   })
   .strict()
   .meta({ id: 'BacktestRequest' });

@@ -1,0 +1,163 @@
+/**
+ * Issue 12 ("what the operator sets is what trades"), session side: a session started without
+ * strategies trades the stored strategy settings (adapters, parameters, weights, threshold, TTL,
+ * cooldown, veto threshold) and its account's fee model and risk limits; the resolved spec is stored
+ * with the session record, and the replayed trade is sized by hand from the candle prices.
+ */
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/clock';
+import type { Clock } from '../core/ports';
+import type { Candle } from '../core/types';
+import { createAccountBook } from '../account/account-book';
+import { createJournalWriter } from '../journal/journal-writer';
+import { defaultTradingSettings, SettingsKey } from '../settings/trading-settings';
+import {
+  createInMemoryAccountRepository,
+  createInMemoryCandleRepository,
+  createInMemoryJournalRepository,
+  createInMemoryRiskStateRepository,
+  createInMemorySettingsRepository,
+  toColumns,
+} from '../testing/in-memory-repositories';
+import { createLiveSessionManager, type LiveSessionRecord, type LiveSessionStore } from './live-session-manager';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+/** 30 flat hours (high 101, low 99), a breakout closing at 104 (Donchian-10 long, stop 99), a fall through the stop, flat at 97.5. */
+function candles(): Candle[] {
+  const rows: [number, number, number, number][] = [];
+  for (let i = 0; i < 30; i++) rows.push([100, 101, 99, 100]);
+  rows.push([100, 105, 99.5, 104]);
+  rows.push([103, 103.5, 97, 97.5]);
+  for (let i = 0; i < 8; i++) rows.push([97.5, 98, 97, 97.5]);
+  return rows.map(([open, high, low, close], i) => ({ openTimeMs: T0 + i * HOUR, open, high, low, close, volume: 1_000 }));
+}
+
+function memoryStore(): LiveSessionStore & { records: Map<string, LiveSessionRecord> } {
+  const records = new Map<string, LiveSessionRecord>();
+  return {
+    records,
+    upsert: async (r) => void records.set(r.id, { ...r }),
+    get: async (id) => (records.has(id) ? { ...records.get(id)! } : null),
+    list: async () => [...records.values()].map((r) => ({ ...r })),
+    setStatus: async (id, status, lastError, updatedAtMs) => void Object.assign(records.get(id)!, { status, lastError, updatedAtMs }),
+    load: async (id) => {
+      const r = records.get(id);
+      return r && r.lastCandleMs !== null ? { sessionId: id, lastCandleMs: r.lastCandleMs, updatedAtMs: r.updatedAtMs } : null;
+    },
+    save: async (c) => void Object.assign(records.get(c.sessionId)!, { lastCandleMs: c.lastCandleMs, updatedAtMs: c.updatedAtMs }),
+  };
+}
+
+const LIMITS = { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25 };
+
+async function setup() {
+  const clock: Clock = { nowMs: () => Date.now() };
+  const candleRepo = createInMemoryCandleRepository();
+  await candleRepo.insertCandles({ exchange: 'binance', symbol: 'SYN/USDT', timeframe: '1h' }, toColumns(candles()));
+  const riskState = createInMemoryRiskStateRepository();
+  const journalRepo = createInMemoryJournalRepository();
+  const journal = createJournalWriter({ batchSize: 50 }, { repository: journalRepo, logger: silentLogger });
+  const settings = createInMemorySettingsRepository();
+  const accounts = createAccountBook({
+    clock,
+    logger: silentLogger,
+    accounts: createInMemoryAccountRepository(riskState),
+    riskState,
+    settings,
+    candles: candleRepo,
+    defaultRiskLimits: async () => defaultTradingSettings().risk,
+  });
+  await accounts.create({ id: 'desk', name: 'Desk', marketType: 'spot', initialBalance: 10_000, takerFeeBps: 5, spreadBps: 4, slippageBps: 1, risk: LIMITS }, 'test');
+  const store = memoryStore();
+  const manager = createLiveSessionManager({
+    clock,
+    logger: silentLogger,
+    store,
+    accounts,
+    settings,
+    feedFor: () => {
+      throw new Error('a replay needs no venue feed');
+    },
+    candles: candleRepo,
+    realVenueFor: async () => ({ ok: false, reason: 'no venue in this test' }),
+    journal,
+    veto: () => null,
+    newId: (() => {
+      let n = 0;
+      return () => `d${++n}`;
+    })(),
+    sleep: async () => undefined,
+    random: () => 0.5,
+  });
+  return { manager, store, settings, journal, journalRepo };
+}
+
+/** Saves the strategy group like /strategies does: Donchian alone (weight 2, period 10), threshold 0.4, TTL 2 h. */
+async function saveStrategySettings(settings: ReturnType<typeof createInMemorySettingsRepository>): Promise<void> {
+  const group = defaultTradingSettings().strategy;
+  const adapters = Object.fromEntries(Object.entries(group.adapters).map(([name, a]) => [name, { ...a, enabled: false }]));
+  adapters['donchian-breakout'] = { enabled: true, weight: 2, params: { period: 10, atrPeriod: 5 } };
+  await settings.put({ key: SettingsKey.Strategy, value: { adapters, entryThreshold: 0.4, ttlMs: 7_200_000, cooldownMs: 0, vetoThreshold: 0.6 }, updatedAtMs: 0, updatedBy: 'trader' });
+}
+
+const REPLAY = { accountId: 'desk', mode: 'replay', exchange: 'binance', symbol: 'SYN/USDT', timeframe: '1h', from: T0 + 12 * HOUR, speed: 'max', veto: 'off' };
+
+/** By hand (see tests/integration/api-v1-backtests-settings.test.ts): fills 104.0312 and 98.9703, fees 0.10150075; 0.5 % of 10 000 at risk. */
+const LOSS_PER_UNIT = 5.16240075;
+
+describe('a session resolves its run spec from the stored settings', () => {
+  it('trades the stored strategy settings with its account fee model and limits, records the spec and sizes by it', async () => {
+    const { manager, store, settings, journal, journalRepo } = await setup();
+    await saveStrategySettings(settings);
+    const started = await manager.start(REPLAY);
+    const deadline = Date.now() + 20_000;
+    while (store.records.get(started.id)?.status !== 'completed') {
+      if (Date.now() > deadline) throw new Error('the replay did not complete');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(store.records.get(started.id)?.spec).toEqual({
+      accountId: 'desk',
+      strategies: ['donchian-breakout'],
+      params: { 'donchian-breakout': { period: 10, atrPeriod: 5 } },
+      fusion: { weights: { 'donchian-breakout': 2, external: 1 }, entryThreshold: 0.4, ttlMs: 7_200_000, cooldownMs: 0, vetoThreshold: 0.6 },
+      veto: false,
+      risk: { ...LIMITS, costs: { takerFeeBps: 5, makerFeeBps: 2, spreadBps: 4, slippageBps: 1 } },
+      paper: { marketType: 'spot', quoteCurrency: 'USDT', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 4, slippageBps: 1, maxVolumeShare: 0.1, leverage: 1, marginMode: 'cross' },
+    });
+    // The request as given stays the session's config (a resume resolves it again).
+    expect(store.records.get(started.id)?.config).not.toHaveProperty('strategies');
+    await journal.flush();
+    const trades = (await journalRepo.listTrades({ limit: 10 })).items;
+    expect(trades.map((t) => [t.side, t.exitReason])).toEqual([['long', 'stop']]);
+    expect(trades[0].amount).toBeCloseTo(50 / LOSS_PER_UNIT, 10);
+    await manager.stopAll();
+  });
+
+  it('lets the request override the stored settings field by field, and defaults to its own veto and weights without stored settings', async () => {
+    const { manager, store, settings } = await setup();
+    const plain = await manager.start({ ...REPLAY, veto: undefined, speed: 1 });
+    expect(store.records.get(plain.id)?.spec).toMatchObject({
+      strategies: ['ma-crossover'],
+      params: { 'ma-crossover': { fastPeriod: 20, slowPeriod: 50 } },
+      fusion: { weights: { 'ma-crossover': 1, external: 1 }, entryThreshold: 0.5, ttlMs: HOUR, cooldownMs: 0, vetoThreshold: 0.5 },
+      veto: true,
+      risk: { riskPerTradePct: 0.5 },
+    });
+    await manager.stop(plain.id);
+    await saveStrategySettings(settings);
+    const overridden = await manager.start({ ...REPLAY, speed: 1, params: { 'donchian-breakout': { period: 12 } }, fusion: { entryThreshold: 0.7, weights: { external: 0 } } });
+    expect(store.records.get(overridden.id)?.spec).toMatchObject({
+      strategies: ['donchian-breakout'],
+      params: { 'donchian-breakout': { period: 12, atrPeriod: 5 } },
+      fusion: { weights: { 'donchian-breakout': 2, external: 0 }, entryThreshold: 0.7, ttlMs: 7_200_000, vetoThreshold: 0.6 },
+      veto: false,
+    });
+    await manager.stopAll();
+    await expect(manager.start({ ...REPLAY, fusion: { weights: { 'ema-trend': 1 } } })).rejects.toThrow(
+      'field "fusion.weights.ema-trend" was 1: weight given for "ema-trend", which is not in the run (donchian-breakout, external)',
+    );
+    await expect(manager.start({ ...REPLAY, fusion: { threshold: 0.3 } })).rejects.toThrow('field "fusion.threshold" was 0.3: unknown field');
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * The run spec: what a backtest or a session trades with, resolved once, at the edge, from three
+ * layers. What the operator sets is what trades:
+ *
+ * 1. the request's explicit fields (a backtest form or API body, a session request),
+ * 2. the stored settings: the account's (fee model, balance, market type, leverage, margin mode and
+ *    its risk limits; for a session its account, for a backtest `accountId`, default "default") and
+ *    the strategy group saved on /strategies (enabled adapters, their parameters and weights, entry
+ *    threshold, TTL, cooldown, veto threshold),
+ * 3. the defaults (`engine/trading/defaults.ts`, one candle of TTL, the strategy registry's parameters).
+ *
+ * Precedence is per field: a request that sets `risk.riskPerTradePct` keeps the account's other limits;
+ * a request's `params.ma-crossover.fastPeriod` keeps the stored slow period. Strategies are the
+ * request's list, else the stored group's enabled adapters, else the default group's.
+ *
+ * The engine trusts a resolved spec: loops, exchanges and risk engines are built from it without
+ * re-validating the request. The resolver is pure; callers load the stored layer with
+ * {@link loadStoredRunSettings}.
+ */
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../core/errors';
+import type { Logger, SettingsRepository } from '../core/ports';
+import { parseOrThrow, withFieldPrefix } from '../core/validation';
+import { resolveFusionConfig, type ResolvedFusionConfig } from '../decision/signal-fusion';
+import type { PaperExchangeConfig } from '../execution/paper-exchange';
+import { parseRiskConfig, type RiskConfig } from '../risk/risk-engine';
+import { tradingCostsOf } from '../risk/trading-costs';
+import { createStrategy, defaultParams, STRATEGY_NAMES, type StrategyName } from '../strategies/registry';
+import { paperConfigOf, type AccountRecord } from '../account/account-config';
+import { readStoredGroup, SettingsKey, validateStrategySettings, type RiskLimits, type StrategySettings } from '../settings/trading-settings';
+import { DEFAULT_PAPER, DEFAULT_RISK } from './defaults';
+
+/** Fusion fields a request may set; every one optional (unset = stored, else default). */
+export const runFusionRequestSchema = z
+  .object({
+    /** Weight per strategy name (>= 0); `external` weighs outside alerts in sessions. */
+    weights: z.record(z.string(), z.number({ error: 'expected a number' })).optional(),
+    /** Minimum |weighted net| to act, 0..1. */
+    entryThreshold: z.number({ error: 'expected a number' }).optional(),
+    /** How long a signal stays actionable, ms. */
+    ttlMs: z.number({ error: 'expected a number' }).optional(),
+    /** Minimum time between entries on one symbol, ms. */
+    cooldownMs: z.number({ error: 'expected a number' }).optional(),
+    /** Loss probability at or above which the veto model blocks a signal, 0..1. */
+    vetoThreshold: z.number({ error: 'expected a number' }).optional(),
+  })
+  .strict();
+
+/** The trading part of a request (backtest or session), as parsed at the edge. Absent = not set by the request. */
+export interface RunRequest {
+  strategies?: readonly string[];
+  /** Per-strategy parameter overrides, keyed by strategy name (each must be in the run). */
+  params?: Readonly<Record<string, unknown>>;
+  fusion?: Readonly<Record<string, unknown>>;
+  /** Risk limit overrides (no `costs`: those come from the venue's fee model). */
+  risk?: Readonly<Record<string, unknown>>;
+  /** Paper venue overrides (market type, balance, fees, spread, slippage, leverage, margin mode, …). */
+  paper?: Readonly<Record<string, unknown>>;
+  veto?: boolean;
+}
+
+/** The stored layer: the account the run trades (with its risk limits) and the strategy group, each null when absent. */
+export interface StoredRunSettings {
+  account: { record: Pick<AccountRecord, 'id' | 'settings'>; riskLimits: RiskLimits } | null;
+  /** The strategy group saved on /strategies; null when never saved (or no longer valid). */
+  strategy: StrategySettings | null;
+}
+
+/** Nothing stored: the request over the defaults (pure backtests, tests, benchmarks). */
+export const NO_STORED_SETTINGS: StoredRunSettings = Object.freeze({ account: null, strategy: null });
+
+/** The bottom layer. Build it with {@link runDefaults}. */
+export interface RunDefaults {
+  /** The strategy group when none is stored (enabled adapters, weights, parameters, thresholds). */
+  strategy: StrategySettings;
+  /** Signal TTL when neither request nor stored group sets one, ms. */
+  ttlMs: number;
+  paper: PaperExchangeConfig;
+  risk: RiskLimits;
+  veto: boolean;
+  /** Weights of inputs beyond the strategies (a session's outside alerts: `{ external: 1 }`). */
+  extraWeights: Readonly<Record<string, number>>;
+}
+
+/**
+ * The defaults of a run on `timeframeMs` candles: ma-crossover alone with its default parameters,
+ * entry threshold 0.5, TTL one candle, no cooldown, veto threshold 0.5; {@link DEFAULT_PAPER} and
+ * {@link DEFAULT_RISK}. A backtest trades without the veto model unless asked; a session follows the
+ * deployed one and weighs outside alerts like a strategy.
+ */
+export function runDefaults(kind: 'backtest' | 'session', timeframeMs: number): RunDefaults {
+  const adapters = Object.fromEntries(
+    STRATEGY_NAMES.map((name) => [name, { enabled: name === 'ma-crossover', weight: 1, params: { ...defaultParams(name) } }]),
+  ) as StrategySettings['adapters'];
+  const { costs: _costs, ...risk } = DEFAULT_RISK;
+  return {
+    strategy: { adapters, entryThreshold: 0.5, ttlMs: timeframeMs, cooldownMs: 0, vetoThreshold: 0.5 },
+    ttlMs: timeframeMs,
+    paper: { ...DEFAULT_PAPER },
+    risk: risk as RiskLimits,
+    veto: kind === 'session',
+    extraWeights: kind === 'session' ? { external: 1 } : {},
+  };
+}
+
+/** A resolved run: every value a loop, its paper venue and its risk engine are built from. */
+export interface RunSpec {
+  /** The account whose settings the run took (null: none, the defaults). */
+  accountId: string | null;
+  /** Strategy names in the order the loop evaluates them. */
+  strategies: StrategyName[];
+  /** Full parameters per strategy of the run (defaults filled). */
+  params: Record<string, Record<string, unknown>>;
+  fusion: ResolvedFusionConfig;
+  /** Whether entries pass the deployed intent-veto model. */
+  veto: boolean;
+  /** Risk limits plus the sizing costs of `paper` (`tradingCostsOf`). */
+  risk: RiskConfig;
+  paper: PaperExchangeConfig;
+}
+
+/**
+ * What an account trades with, from its stored settings: its paper venue (without the per-account
+ * exchange id) and its risk config (its limits plus the costs of its fee model). Runs take their stored
+ * layer from here; the account's own risk engine (what-if, manual orders, sessions) is built from the
+ * same two values.
+ */
+export function accountTradingConfig(account: { record: Pick<AccountRecord, 'id' | 'settings'>; riskLimits: RiskLimits }): { paper: PaperExchangeConfig; risk: RiskConfig } {
+  const { id: _exchangeId, ...paper } = paperConfigOf(account.record);
+  const { feeRateBps: _legacyFeeRateBps, ...limits } = account.riskLimits as RiskLimits & { feeRateBps?: unknown };
+  return { paper, risk: { ...limits, costs: tradingCostsOf(paper) } };
+}
+
+/**
+ * Resolves a run's trading configuration from (request, stored settings, defaults); see the module doc
+ * for the precedence.
+ * @throws ValidationError naming the request's field and value: unknown strategy, parameters for a
+ * strategy not in the run, bad parameters (`params.<strategy>.<field>`), bad fusion values (`fusion.<field>`),
+ * no weighted strategy (`fusion.weights`), bad risk limits (`risk.<field>`), `risk.costs` given.
+ * Paper venue fields are checked by the caller that builds the venue (`paper.<field>`).
+ */
+export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, defaults: RunDefaults): RunSpec {
+  const group = stored.strategy ?? defaults.strategy;
+  const strategies = (request.strategies ?? STRATEGY_NAMES.filter((name) => group.adapters[name].enabled)) as StrategyName[];
+  if (strategies.length === 0) throw new ValidationError('strategies', strategies, 'expected at least one strategy');
+  for (const name of strategies) {
+    if (!(STRATEGY_NAMES as readonly string[]).includes(name)) {
+      throw new ValidationError('strategies', name, `strategy "${name}" is not known; expected one of ${STRATEGY_NAMES.join(', ')}`);
+    }
+  }
+  const requestParams = request.params ?? {};
+  for (const name of Object.keys(requestParams)) {
+    if (!strategies.includes(name as StrategyName)) throw new ValidationError(`params.${name}`, requestParams[name], `parameters given for strategy "${name}", which is not in the run`);
+  }
+  const params: Record<string, Record<string, unknown>> = {};
+  for (const name of strategies) {
+    const given = requestParams[name] ?? {};
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new ValidationError(`params.${name}`, given, 'expected an object of parameters');
+    const merged = { ...defaultParams(name), ...(stored.strategy?.adapters[name].params ?? {}), ...(given as Record<string, unknown>) };
+    // Build once to validate (throws ValidationError naming `params.<strategy>.<field>`).
+    withFieldPrefix(`params.${name}`, () => createStrategy(name, merged));
+    params[name] = merged;
+  }
+
+  const fusionRequest = parseOrThrow(runFusionRequestSchema, request.fusion ?? {}, { prefix: 'fusion' });
+  const weights: Record<string, number> = {};
+  for (const name of strategies) weights[name] = fusionRequest.weights?.[name] ?? stored.strategy?.adapters[name].weight ?? 1;
+  for (const [name, weight] of Object.entries(defaults.extraWeights)) weights[name] = fusionRequest.weights?.[name] ?? weight;
+  for (const [name, weight] of Object.entries(fusionRequest.weights ?? {})) {
+    if (!(name in weights)) throw new ValidationError(`fusion.weights.${name}`, weight, `weight given for "${name}", which is not in the run (${Object.keys(weights).join(', ')})`);
+  }
+  if (!strategies.some((name) => weights[name] > 0)) {
+    throw new ValidationError('fusion.weights', weights, 'give at least one strategy of the run a weight above 0');
+  }
+  const fusion = withFieldPrefix('fusion', () =>
+    resolveFusionConfig({
+      weights,
+      entryThreshold: fusionRequest.entryThreshold ?? stored.strategy?.entryThreshold ?? defaults.strategy.entryThreshold,
+      ttlMs: fusionRequest.ttlMs ?? stored.strategy?.ttlMs ?? defaults.ttlMs,
+      cooldownMs: fusionRequest.cooldownMs ?? stored.strategy?.cooldownMs ?? defaults.strategy.cooldownMs,
+      vetoThreshold: fusionRequest.vetoThreshold ?? stored.strategy?.vetoThreshold ?? defaults.strategy.vetoThreshold,
+    }),
+  );
+
+  const fromAccount = stored.account ? accountTradingConfig(stored.account) : null;
+  const paper = { ...(fromAccount?.paper ?? defaults.paper), ...(request.paper ?? {}) } as PaperExchangeConfig;
+  const riskRequest = request.risk ?? {};
+  // Risk sizes with the venue's costs, through the one rule every account uses: a request cannot size
+  // with other costs than it trades with. An older request's `feeRateBps` is dropped (costs replaced it).
+  if (Object.prototype.hasOwnProperty.call(riskRequest, 'costs')) {
+    throw new ValidationError('risk.costs', riskRequest.costs, 'costs come from the paper venue: set paper.takerFeeBps, paper.spreadBps and paper.slippageBps');
+  }
+  const { feeRateBps: _legacyFeeRateBps, ...riskOverrides } = riskRequest;
+  const { costs: _accountCosts, ...limits } = fromAccount?.risk ?? (defaults.risk as RiskConfig);
+  const costs = withFieldPrefix('paper', () => tradingCostsOf(paper));
+  const risk = { ...limits, ...riskOverrides, costs } as RiskConfig;
+  withFieldPrefix('risk', () => parseRiskConfig(risk));
+
+  return {
+    accountId: stored.account?.record.id ?? null,
+    strategies,
+    params,
+    fusion,
+    veto: request.veto ?? defaults.veto,
+    risk,
+    paper,
+  };
+}
+
+/** Where the stored layer comes from: the settings repository (strategy group) and the account book. */
+export interface StoredRunSettingsDeps {
+  settings?: Pick<SettingsRepository, 'get'>;
+  accounts?: { get(id: string): Promise<AccountRecord>; riskLimits(id: string): Promise<RiskLimits> };
+  logger: Logger;
+}
+
+/**
+ * Loads the stored layer of a run on `accountId`: the account's settings and risk limits, and the saved
+ * strategy group (a group that no longer validates is logged and treated as not stored).
+ * @throws ValidationError naming `accountId` when the account does not exist.
+ */
+export async function loadStoredRunSettings(accountId: string, deps: StoredRunSettingsDeps): Promise<StoredRunSettings> {
+  let account: StoredRunSettings['account'] = null;
+  if (deps.accounts) {
+    try {
+      account = { record: await deps.accounts.get(accountId), riskLimits: await deps.accounts.riskLimits(accountId) };
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new ValidationError('accountId', accountId, `account "${accountId}" does not exist; list accounts with GET /api/v1/accounts`);
+      throw error;
+    }
+  }
+  const row = deps.settings ? await deps.settings.get(SettingsKey.Strategy) : null;
+  const group = readStoredGroup<StrategySettings | null>(row?.value, validateStrategySettings, null);
+  if (!group.valid) deps.logger.warn({ key: SettingsKey.Strategy }, 'stored strategy settings no longer validate; runs use the defaults');
+  return { account, strategy: group.value };
+}
