@@ -14,7 +14,8 @@ import {
   createInMemorySettingsRepository,
 } from '../testing/in-memory-repositories';
 import { createAccountBook } from '../account/account-book';
-import { createLiveSessionManager, type LiveSessionRecord, type LiveSessionStore, type RealVenue } from './live-session-manager';
+import { createLiveSessionManager, type RealVenue } from './live-session-manager';
+import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
 import type { CandleFeed } from './live-session';
 
 const TF = 300_000;
@@ -24,34 +25,8 @@ const CANDLES: Candle[] = Array.from({ length: 600 }, (_, i) => {
   return { openTimeMs: T0 + i * TF, open: close, high: close * 1.001, low: close * 0.999, close, volume: 1_000 };
 });
 
-function memoryStore(): LiveSessionStore & { records: Map<string, LiveSessionRecord> } {
-  const records = new Map<string, LiveSessionRecord>();
-  return {
-    records,
-    async upsert(r) {
-      records.set(r.id, { ...r });
-    },
-    async get(id) {
-      return records.get(id) ?? null;
-    },
-    async list() {
-      return [...records.values()];
-    },
-    async setStatus(id, status, lastError, updatedAtMs) {
-      Object.assign(records.get(id)!, { status, lastError, updatedAtMs });
-    },
-    async load(id) {
-      const r = records.get(id);
-      return r && r.lastCandleMs !== null ? { sessionId: id, lastCandleMs: r.lastCandleMs, updatedAtMs: r.updatedAtMs } : null;
-    },
-    async save(c) {
-      Object.assign(records.get(c.sessionId)!, { lastCandleMs: c.lastCandleMs, updatedAtMs: c.updatedAtMs });
-    },
-  };
-}
-
 async function manager(
-  store = memoryStore(),
+  store = createInMemoryLiveSessionStore(),
   startAt = T0 + 400 * TF + 1_000,
   candles?: Pick<CandleRepository, 'insertCandles'>,
   realVenue?: (paper: PaperExchange) => RealVenue,
@@ -189,7 +164,7 @@ describe('live session manager', () => {
   });
 
   it('closes the feed when a session fails to start', async () => {
-    const store = memoryStore();
+    const store = createInMemoryLiveSessionStore();
     const broken = { ...store, upsert: async () => Promise.reject(new Error('database is down')) };
     const { m, feeds } = await manager(broken);
     await expect(m.start(request)).rejects.toThrow('database is down');
@@ -199,7 +174,7 @@ describe('live session manager', () => {
   it('hands candle storage to its sessions, which store the closed candles they poll', async () => {
     const candles = createInMemoryCandleRepository();
     // Start at candle 400 + 1 s: warm-up stores the 300 closed candles 100..399 (candle 400 is forming).
-    const { m } = await manager(memoryStore(), T0 + 400 * TF + 1_000, candles);
+    const { m } = await manager(createInMemoryLiveSessionStore(), T0 + 400 * TF + 1_000, candles);
     await m.start(request);
     await m.stopAll();
     const stored = await candles.loadCandles({ exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, 0, Number.MAX_SAFE_INTEGER);
@@ -224,18 +199,18 @@ describe('live session manager', () => {
         close: async () => void venueCloses[index]++,
       };
     };
-    const first = await manager(memoryStore(), undefined, undefined, venue(false));
+    const first = await manager(createInMemoryLiveSessionStore(), undefined, undefined, venue(false));
     const live = await first.m.start({ ...request, liveTrading: true });
     expect(venueCloses).toEqual([0]);
     await first.m.stop(live.id);
     expect(venueCloses).toEqual([1]);
 
-    const second = await manager(memoryStore(), undefined, undefined, venue(false));
+    const second = await manager(createInMemoryLiveSessionStore(), undefined, undefined, venue(false));
     await second.m.start({ ...request, liveTrading: true });
     await second.m.stopAll();
     expect(venueCloses).toEqual([1, 1]);
 
-    const third = await manager(memoryStore(), undefined, undefined, venue(true));
+    const third = await manager(createInMemoryLiveSessionStore(), undefined, undefined, venue(true));
     await expect(third.m.start({ ...request, liveTrading: true })).rejects.toThrow('venue unreachable');
     expect(venueCloses).toEqual([1, 1, 1]);
     expect(third.feeds).toEqual([]); // refused before a feed was built

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/clock';
 import type { Clock, DecisionRecord } from '../core/ports';
-import type { Candle } from '../core/types';
 import { createAccountBook } from '../account/account-book';
 import { createJournalWriter } from '../journal/journal-writer';
 import {
@@ -12,35 +11,16 @@ import {
   createInMemorySettingsRepository,
   toColumns,
 } from '../testing/in-memory-repositories';
-import { createLiveSessionManager, type LiveSessionRecord, type LiveSessionStore } from './live-session-manager';
+import { createLiveSessionManager } from './live-session-manager';
+import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
+import { waveCandles } from '../testing/wave-candles';
 
 const TF = 300_000;
 const T0 = Date.UTC(2024, 0, 1);
 const N = 3_000;
-/** A wave that makes a fast/slow moving-average pair cross every ~20 candles. */
-const wave = (phase: number): Candle[] =>
-  Array.from({ length: N }, (_, i) => {
-    const close = 100 * (1 + 0.03 * Math.sin(i / 6 + phase));
-    return { openTimeMs: T0 + i * TF, open: close, high: close * 1.002, low: close * 0.998, close, volume: 1_000_000 };
-  });
+const wave = (phase: number) => waveCandles({ count: N, phase, startMs: T0, timeframeMs: TF });
 
-function memoryStore(): LiveSessionStore & { records: Map<string, LiveSessionRecord> } {
-  const records = new Map<string, LiveSessionRecord>();
-  return {
-    records,
-    upsert: async (r) => void records.set(r.id, { ...r }),
-    get: async (id) => (records.has(id) ? { ...records.get(id)! } : null),
-    list: async () => [...records.values()].map((r) => ({ ...r })),
-    setStatus: async (id, status, lastError, updatedAtMs) => void Object.assign(records.get(id)!, { status, lastError, updatedAtMs }),
-    load: async (id) => {
-      const r = records.get(id);
-      return r && r.lastCandleMs !== null ? { sessionId: id, lastCandleMs: r.lastCandleMs, updatedAtMs: r.updatedAtMs } : null;
-    },
-    save: async (c) => void Object.assign(records.get(c.sessionId)!, { lastCandleMs: c.lastCandleMs, updatedAtMs: c.updatedAtMs }),
-  };
-}
-
-async function setup(shared?: { store: ReturnType<typeof memoryStore>; candles: ReturnType<typeof createInMemoryCandleRepository> }) {
+async function setup(shared?: { store: ReturnType<typeof createInMemoryLiveSessionStore>; candles: ReturnType<typeof createInMemoryCandleRepository> }) {
   const clock: Clock = { nowMs: () => Date.now() };
   const candles = shared?.candles ?? createInMemoryCandleRepository();
   if (!shared) {
@@ -60,7 +40,7 @@ async function setup(shared?: { store: ReturnType<typeof memoryStore>; candles: 
     defaultRiskLimits: async () => ({ maxLeverage: 5, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 200, maxOpenPositions: 2, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, feeRateBps: 0 }),
   });
   await accounts.create({ id: 'desk', name: 'Desk', marketType: 'futures', initialBalance: 10_000, leverage: 3, maxVolumeShare: 1 }, 'test');
-  const store = shared?.store ?? memoryStore();
+  const store = shared?.store ?? createInMemoryLiveSessionStore();
   const manager = createLiveSessionManager({
     clock,
     logger: silentLogger,

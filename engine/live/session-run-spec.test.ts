@@ -19,7 +19,8 @@ import {
   createInMemorySettingsRepository,
   toColumns,
 } from '../testing/in-memory-repositories';
-import { createLiveSessionManager, type LiveSessionRecord, type LiveSessionStore } from './live-session-manager';
+import { createLiveSessionManager } from './live-session-manager';
+import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -32,22 +33,6 @@ function candles(): Candle[] {
   rows.push([103, 103.5, 97, 97.5]);
   for (let i = 0; i < 8; i++) rows.push([97.5, 98, 97, 97.5]);
   return rows.map(([open, high, low, close], i) => ({ openTimeMs: T0 + i * HOUR, open, high, low, close, volume: 1_000 }));
-}
-
-function memoryStore(): LiveSessionStore & { records: Map<string, LiveSessionRecord> } {
-  const records = new Map<string, LiveSessionRecord>();
-  return {
-    records,
-    upsert: async (r) => void records.set(r.id, { ...r }),
-    get: async (id) => (records.has(id) ? { ...records.get(id)! } : null),
-    list: async () => [...records.values()].map((r) => ({ ...r })),
-    setStatus: async (id, status, lastError, updatedAtMs) => void Object.assign(records.get(id)!, { status, lastError, updatedAtMs }),
-    load: async (id) => {
-      const r = records.get(id);
-      return r && r.lastCandleMs !== null ? { sessionId: id, lastCandleMs: r.lastCandleMs, updatedAtMs: r.updatedAtMs } : null;
-    },
-    save: async (c) => void Object.assign(records.get(c.sessionId)!, { lastCandleMs: c.lastCandleMs, updatedAtMs: c.updatedAtMs }),
-  };
 }
 
 const LIMITS = { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25 };
@@ -70,7 +55,7 @@ async function setup() {
     defaultRiskLimits: async () => defaultTradingSettings().risk,
   });
   await accounts.create({ id: 'desk', name: 'Desk', marketType: 'spot', initialBalance: 10_000, takerFeeBps: 5, spreadBps: 4, slippageBps: 1, risk: LIMITS }, 'test');
-  const store = memoryStore();
+  const store = createInMemoryLiveSessionStore();
   const manager = createLiveSessionManager({
     clock,
     logger: silentLogger,

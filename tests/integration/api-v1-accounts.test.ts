@@ -6,6 +6,7 @@
  * after the resume.
  */
 import { describe, expect, it } from 'vitest';
+import { waveCsv } from '../../engine/testing/wave-candles';
 import { apiV1Client, type ApiV1Client } from '../support/api-v1-client';
 import { AUTH_TEST_BACKENDS, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
 
@@ -13,15 +14,6 @@ const T0 = Date.UTC(2024, 0, 1);
 const TF = 300_000;
 const N = 4_000;
 
-/** A wave whose 3/8 moving averages cross every ~20 candles: plenty of entries. */
-function waveCsv(phase: number, base: number): string {
-  const lines = ['timestamp_ms,open,high,low,close,volume'];
-  for (let i = 0; i < N; i++) {
-    const close = base * (1 + 0.03 * Math.sin(i / 6 + phase));
-    lines.push(`${T0 + i * TF},${close},${close * 1.002},${close * 0.998},${close},1000000`);
-  }
-  return lines.join('\n');
-}
 
 const FUTURES_ACCOUNT = { id: 'desk', name: 'Desk futures', marketType: 'futures', initialBalance: 10_000, leverage: 3, maxVolumeShare: 1, risk: { maxLeverage: 5, maxOpenPositions: 2, maxSymbolExposurePct: 200, riskPerTradePct: 0.5, dailyLossLimitPct: 50, maxDrawdownPct: 90 } };
 
@@ -51,7 +43,7 @@ async function setup(app: AuthTestRoot): Promise<Clients> {
   const trader = apiV1Client(app.root, { cookie: (await app.signedInAs('trader')).cookie });
   const viewer = apiV1Client(app.root, { cookie: (await app.signedInAs('viewer')).cookie });
   for (const [symbol, phase, base] of [['BTC/USDT', 0, 100], ['ETH/USDT', 1.3, 50]] as const) {
-    const imported = await trader.call('importCandles', { query: { exchange: 'binance', symbol, timeframe: '5m' }, body: waveCsv(phase, base) });
+    const imported = await trader.call('importCandles', { query: { exchange: 'binance', symbol, timeframe: '5m' }, body: waveCsv({ count: N, phase, base, startMs: T0, timeframeMs: TF }) });
     expect(imported.status).toBe(200);
   }
   return { admin, trader, viewer };

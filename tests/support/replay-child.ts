@@ -7,6 +7,7 @@
 import pino from 'pino';
 import { buildRoot } from '@/app/_server/root';
 import { loadConfig } from '@/app/_server/config';
+import { waveCsv } from '@/engine/testing/wave-candles';
 
 const T0 = Date.UTC(2024, 0, 1);
 const TF = 300_000;
@@ -16,12 +17,7 @@ async function main(mode: string): Promise<void> {
   const root = await buildRoot(loadConfig(process.env, process.cwd()), { logDestination: pino.destination({ fd: 2, sync: true }) });
   await root.start();
   if (mode === 'start') {
-    const lines = ['timestamp_ms,open,high,low,close,volume'];
-    for (let i = 0; i < N; i++) {
-      const close = 100 * (1 + 0.03 * Math.sin(i / 6));
-      lines.push(`${T0 + i * TF},${close},${close * 1.002},${close * 0.998},${close},1000000`);
-    }
-    await root.engine.importCandleText({ csv: lines.join('\n'), key: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, name: 'wave' });
+    await root.engine.importCandleText({ csv: waveCsv({ count: N, startMs: T0, timeframeMs: TF }), key: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, name: 'wave' });
     await root.engine.startLiveSession({
       mode: 'replay',
       exchange: 'binance',
