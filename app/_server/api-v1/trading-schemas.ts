@@ -159,6 +159,11 @@ export const sessionSchema = z
     timeframe: z.string(),
     status: z.string().meta({ description: 'starting, running, reconnecting, stopping, stopped, halted or completed (a replay at the end of its candles).' }),
     config: z.record(z.string(), z.unknown()).meta({ description: 'The request the session was started with (defaults filled).' }),
+    spec: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .optional()
+      .meta({ description: 'The resolved run spec the session trades with: request > the account\'s settings and the saved strategy settings > defaults.' }),
     lastCandleMs: z.number().nullable(),
     liveTrading: z.boolean(),
     lastError: z.string().nullable(),
@@ -178,3 +183,9 @@ export const sessionSchema = z
       .meta({ description: 'In-memory state while this process runs the session; null otherwise.' }),
   })
   .meta({ id: 'Session' });
+
+/** A stored session as the API answers it (the resolved spec as a plain JSON object). */
+export function sessionAnswer<S extends { spec?: unknown }>(session: S): Omit<S, 'spec'> & { spec?: Record<string, unknown> | null } {
+  const { spec, ...rest } = session;
+  return spec === undefined ? rest : { ...rest, spec: spec as Record<string, unknown> | null };
+}

@@ -1,5 +1,6 @@
 import { AppError } from '@/app/_server/auth/app-error';
 import { apiRoute } from '@/app/_server/api-v1/operation';
+import { sessionAnswer } from '@/app/_server/api-v1/trading-schemas';
 import { stopSession } from './operation';
 
 export const dynamic = 'force-dynamic';
@@ -9,5 +10,5 @@ export const POST = apiRoute(stopSession, async ({ root, input, audit }) => {
   const session = (await root.engine.listLiveSessions()).find((s) => s.id === input.path.id);
   if (!session) throw new AppError('not_found', `session "${input.path.id}" does not exist`);
   audit({ after: { status: state.status } });
-  return session;
+  return sessionAnswer(session);
 });
