@@ -11,4 +11,4 @@ if [ ! -f .next/BUILD_ID ] || [ -n "$(find app engine db inngest instrumentation
 fi
 port="${PORT:-3000}"
 echo "==> Aethelred is starting on http://localhost:${port}  (database: ${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-embedded PGlite in ${AETHELRED_DATA_DIR:-.data}})"
-exec npx next start -p "$port"
+exec node server.mjs --port "$port"

@@ -34,7 +34,8 @@ export default async function globalSetup() {
   }
   const taken = await fetch(`http://127.0.0.1:${env.E2E_PORT}/api/health`).then(() => true, () => false);
   if (taken) throw new Error(`port ${env.E2E_PORT} is already serving something (an old server?): stop it or set E2E_PORT`);
-  const server = spawn(path.join('node_modules', '.bin', 'next'), ['start', '-p', env.E2E_PORT, '-H', '127.0.0.1'], {
+  // The production server (server.mjs: next's handler behind a server that records each connection's peer address).
+  const server = spawn(process.execPath, ['server.mjs', '--port', env.E2E_PORT, '--hostname', '127.0.0.1'], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
