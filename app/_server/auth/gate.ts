@@ -133,11 +133,45 @@ function parseInput<S extends z.ZodType | undefined>(schema: S, raw: unknown): I
   return parsed.data as InputOf<S>;
 }
 
-/** Authenticates and checks the role. @throws AppError unauthorized:auth / forbidden:auth. */
-async function admit(root: Root, headers: Headers, access: Access): Promise<Actor | null> {
+const STATE_CHANGING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Whether a request comes from one of `ownOrigins`: its `Origin`, else its `Referer`'s origin, else
+ * `Sec-Fetch-Site: same-origin`. No evidence at all counts as cross-site.
+ * @returns null when same-origin, else what was seen (for the refusal message).
+ */
+export function crossSiteEvidence(headers: Headers, ownOrigins: readonly string[]): string | null {
+  const origin = headers.get('origin');
+  if (origin !== null) return ownOrigins.includes(origin) ? null : `Origin ${JSON.stringify(origin)}`;
+  const referer = headers.get('referer');
+  if (referer !== null) {
+    let refererOrigin: string | null = null;
+    try {
+      refererOrigin = new URL(referer).origin;
+    } catch {
+      // not a URL: cross-site
+    }
+    return refererOrigin !== null && ownOrigins.includes(refererOrigin) ? null : `Referer ${JSON.stringify(referer)}`;
+  }
+  const fetchSite = headers.get('sec-fetch-site');
+  if (fetchSite !== null) return fetchSite === 'same-origin' ? null : `Sec-Fetch-Site ${JSON.stringify(fetchSite)}`;
+  return 'no Origin, Referer or Sec-Fetch-Site header';
+}
+
+/**
+ * Authenticates and checks the role. A state-changing route request authenticated by the session
+ * cookie must come from the app's own origin (the browser sends the cookie with cross-site requests
+ * too); Bearer tokens are not sent by browsers on their own, so they are exempt.
+ * @throws AppError unauthorized:auth / forbidden:auth.
+ */
+async function admit(root: Root, headers: Headers, access: Access, request?: Request): Promise<Actor | null> {
   if (access === 'public') return null;
   const actor = await root.auth.authenticate(headers);
   if (!actor) throw new AppError('unauthorized:auth');
+  if (request && actor.kind === ActorKind.Session && STATE_CHANGING_METHODS.has(request.method.toUpperCase())) {
+    const evidence = crossSiteEvidence(headers, root.forwarding.ownOrigins(headers, { url: request.url }));
+    if (evidence) throw new AppError('forbidden:auth', `cross-site request refused: ${evidence} is not this app's origin; send an API token (Authorization: Bearer) from other sites and scripts`);
+  }
   if (!roleAtLeast(actor.role, access)) throw new AppError('forbidden:auth', `this needs the "${access}" role; you have "${actor.role}"`);
   return actor;
 }
@@ -150,6 +184,7 @@ async function guarded<S extends z.ZodType | undefined, T>(
   readInput: () => Promise<unknown>,
   params: Record<string, string>,
   body: (ctx: BodyContext<InputOf<S>>) => Promise<T>,
+  request?: Request,
 ): Promise<{ ok: true; value: T } | { ok: false; error: AppError }> {
   let actor: Actor | null = null;
   let input: InputOf<S> | undefined;
@@ -169,7 +204,7 @@ async function guarded<S extends z.ZodType | undefined, T>(
     });
   };
   try {
-    actor = await admit(root, headers, spec.role);
+    actor = await admit(root, headers, spec.role, request);
   } catch (error) {
     const appError = toAppError(error);
     if (appError.code === 'forbidden:auth') {
@@ -225,8 +260,14 @@ export function route<S extends z.ZodType | undefined = undefined>(
   const run = async (root: Root, request: Request, params: Record<string, string>): Promise<Response> =>
     // Every request: a request id on its log lines and response, and its latency in the HTTP histogram.
     withRequestTelemetry(request, routePatternOf(request, params), { logger: root.logger, observeHttp: root.telemetry?.observeHttp }, async () => {
-      const result = await guarded(root, spec, request.headers, () => (spec.input ? readRequestInput(request) : Promise.resolve(undefined)), params, (ctx) =>
-        body({ ...ctx, request, params }),
+      const result = await guarded(
+        root,
+        spec,
+        request.headers,
+        () => (spec.input ? readRequestInput(request) : Promise.resolve(undefined)),
+        params,
+        (ctx) => body({ ...ctx, request, params }),
+        request,
       );
       if (!result.ok) return errorResponse(result.error);
       return result.value instanceof Response ? result.value : Response.json(result.value ?? null);

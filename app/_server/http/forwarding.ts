@@ -93,8 +93,14 @@ const firstValue = (header: string | null) => header?.split(',')[0]?.trim() || n
 export function resolveRequestSource(headers: Headers, connection: Connection | undefined, trustedProxies: BlockList, url?: string): RequestSource {
   const hostOf = (value: string | null) => (value && HOST_PATTERN.test(value) ? value : null);
   if (!connection) {
-    // Not under server.mjs (tests, `next dev`): nothing known about the peer; the URL's scheme is all there is.
-    return { clientAddress: null, protocol: url?.startsWith('https:') ? 'https' : 'http', host: hostOf(headers.get('host')) };
+    // Not under server.mjs (tests, `next dev`): nothing known about the peer; the URL tells the scheme (and the host, without a Host header).
+    let urlHost: string | null = null;
+    try {
+      urlHost = url ? new URL(url).host : null;
+    } catch {
+      // no usable URL
+    }
+    return { clientAddress: null, protocol: url?.startsWith('https:') ? 'https' : 'http', host: hostOf(headers.get('host')) ?? hostOf(urlHost) };
   }
   if (!isTrusted(trustedProxies, connection.remoteAddress)) {
     return { clientAddress: normalizeAddress(connection.remoteAddress), protocol: connection.encrypted ? 'https' : 'http', host: hostOf(headers.get('host')) };
@@ -129,7 +135,7 @@ export interface Forwarding {
    * The origins this request may call its own: the public URL when configured, else the host it was
    * addressed to, over http and https (TLS may end at a proxy in front that is not listed as trusted).
    */
-  ownOrigins(headers: Headers, options?: { connection?: Connection }): string[];
+  ownOrigins(headers: Headers, options?: { connection?: Connection; url?: string }): string[];
 }
 
 export function createForwarding(config: { trustedProxies: readonly string[]; publicUrl?: string }): Forwarding {
