@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { e2eEnv, E2E_PASSWORD, E2E_PASSWORD_CHANGER, E2E_STATE_FILE, E2E_USERS, FIXTURE_CANDLES } from './e2e-env';
+import { e2eEnv, E2E_ADMIN_TOKEN_FILE, E2E_PASSWORD, E2E_PASSWORD_CHANGER, E2E_STATE_FILE, E2E_USERS, FIXTURE_CANDLES } from './e2e-env';
 import { SYNTHETIC_MARKET, writeSyntheticCandles } from './synthetic-candles';
 
 /**
@@ -29,6 +29,15 @@ export default async function globalSetup() {
     const command = role === 'admin' ? ['create-admin'] : ['create-user', '--role', role];
     execFileSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...command, '--email', email, '--password', E2E_PASSWORD], { env, stdio: 'inherit' });
   }
+  // An admin API token for the fuzz suite's Bearer requests (the CLI prints it alone on stdout).
+  const token = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'create-token', '--email', E2E_USERS.admin, '--role', 'admin', '--name', 'e2e-fuzz'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .toString()
+    .trim();
+  fs.mkdirSync(path.dirname(E2E_ADMIN_TOKEN_FILE), { recursive: true });
+  fs.writeFileSync(E2E_ADMIN_TOKEN_FILE, token, { mode: 0o600 });
   if (!fs.existsSync(path.join('.next', 'BUILD_ID'))) {
     throw new Error('no production build found: run `npm run build` before the e2e tests');
   }
