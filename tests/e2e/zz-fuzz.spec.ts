@@ -221,6 +221,8 @@ const authArb = fc.constantFrom<Auth>('cookie', 'cookie', 'bearer', 'bearer', 'a
 
 interface Sent {
   label: string;
+  /** Method and URL (cut to 300 characters), to replay a failure. */
+  request: string;
   status: number;
   auth: Auth;
   snippet: string;
@@ -243,9 +245,9 @@ async function send(session: Session, label: string, auth: Auth, url: string, in
   try {
     const response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
     const text = await response.text();
-    return { label, status: response.status, auth, snippet: text.slice(0, 300) };
+    return { label, request: `${init.method} ${url}`.slice(0, 300), status: response.status, auth, snippet: text.slice(0, 300) };
   } catch (error) {
-    return { label, status: 599, auth, snippet: `request failed: ${(error as Error).message}` };
+    return { label, request: `${init.method} ${url}`.slice(0, 300), status: 599, auth, snippet: `request failed: ${(error as Error).message}` };
   }
 }
 
@@ -365,17 +367,18 @@ test('no route handler or server action answers 5xx to generated bad input, and 
   const elapsedS = (Date.now() - started) / 1000;
 
   const failures = sent.filter((s) => s.status >= 500);
-  const byTarget = new Map<string, { count: number; statuses: Set<number>; auths: Set<Auth>; example: string }>();
+  const byTarget = new Map<string, { count: number; statuses: Set<number>; auths: Set<Auth>; examples: string[] }>();
   for (const f of failures) {
-    const entry = byTarget.get(f.label) ?? { count: 0, statuses: new Set(), auths: new Set(), example: f.snippet };
+    const entry = byTarget.get(f.label) ?? { count: 0, statuses: new Set(), auths: new Set(), examples: [] };
     entry.count += 1;
     entry.statuses.add(f.status);
     entry.auths.add(f.auth);
+    if (entry.examples.length < 5) entry.examples.push(`${f.request} -> ${f.status} ${f.snippet.slice(0, 120)}`);
     byTarget.set(f.label, entry);
   }
-  const summary = [...byTarget].map(([label, e]) => ({ label, count: e.count, statuses: [...e.statuses], auths: [...e.auths], example: e.example }));
+  const summary = [...byTarget].map(([label, e]) => ({ label, count: e.count, statuses: [...e.statuses], auths: [...e.auths], examples: e.examples }));
   fs.mkdirSync(path.dirname(REPORT_FILE), { recursive: true });
-  fs.writeFileSync(REPORT_FILE, JSON.stringify({ seed: SEED, requests: sent.length, elapsedS, failures: summary, samples: failures.slice(0, 50) }, null, 2));
+  fs.writeFileSync(REPORT_FILE, JSON.stringify({ seed: SEED, requests: sent.length, elapsedS, failures: summary }, null, 2));
   console.log(`fuzz: ${sent.length} requests in ${elapsedS.toFixed(1)} s, ${failures.length} answered 5xx (details: ${REPORT_FILE})`);
 
   expect(sent.length).toBeGreaterThanOrEqual(5_000);

@@ -85,13 +85,14 @@ export type GatedAction<T> = ((input: unknown) => Promise<ActionResult<T>>) & { 
 
 /** FormData as a plain object; a key sent more than once (checkboxes) becomes an array. Next's `$ACTION` keys are dropped. */
 export function formDataToObject(form: FormData): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // A Map, then own properties: a field named "__proto__" or "constructor" is data, not the object's prototype.
+  const out = new Map<string, unknown>();
   for (const [key, value] of form.entries()) {
     if (key.startsWith('$ACTION')) continue;
-    const previous = out[key];
-    out[key] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+    const previous = out.get(key);
+    out.set(key, previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** The route's path with its dynamic segments named (`/api/webhooks/[id]`), so metric labels stay few. */
@@ -112,12 +113,13 @@ export function gateMetaOf(value: unknown): GateMeta | null {
 }
 
 function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  // A Map, not an object: an unknown field named "constructor" or "__proto__" must not find Object.prototype's.
+  const out = new Map<string, string[]>();
   for (const issue of error.issues) {
-    const key = issue.path.join('.') || '(input)';
-    (out[key] ??= []).push(issue.message);
+    const key = issue.path.map(String).join('.') || '(input)';
+    out.set(key, [...(out.get(key) ?? []), issue.message]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 function parseInput<S extends z.ZodType | undefined>(schema: S, raw: unknown): InputOf<S> {

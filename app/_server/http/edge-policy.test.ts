@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, isProtectedPage, lastPathSegment, needsSignInRedirect, signInLocation } from './edge-policy';
+import { contentSecurityPolicy, isDecodablePath, isProtectedPage, lastPathSegment, needsSignInRedirect, signInLocation } from './edge-policy';
 
 const page = (pathname: string, init: { method?: string; headers?: Record<string, string>; cookieNames?: string[] } = {}) => ({
   method: init.method ?? 'GET',
@@ -42,5 +42,12 @@ describe('lastPathSegment', () => {
     expect(lastPathSegment(new Headers({ 'x-aethelred-pathname': '/live/live%3Abinance%3ANOPE%2FUSDT%3A5m' }))).toBe('live:binance:NOPE/USDT:5m');
     expect(lastPathSegment(new Headers({ 'x-aethelred-pathname': '/journal/trades/%E0%A4%A' }))).toBe('%E0%A4%A');
     expect(lastPathSegment(new Headers())).toBeNull();
+  });
+});
+
+describe('isDecodablePath', () => {
+  it('refuses a path whose percent-encoding does not decode to UTF-8', () => {
+    expect(['/api/live/%/drift', '/api/live/%ED%A0%80/drift', '/api/auth/sign-in/%zz', '/x/%C0%AF'].map(isDecodablePath)).toEqual([false, false, false, false]);
+    expect(['/api/live/live%3Abinance%3ABTC%2FUSDT%3A5m/drift', '/', '/%F0%9F%92%A5', '/api/x/%00'].map(isDecodablePath)).toEqual([true, true, true, true]);
   });
 });

@@ -28,6 +28,16 @@ export const SESSION_COOKIES = ['aethelred.session_token', '__Secure-aethelred.s
 /** Paths anyone may open: the sign-in and first-run pages, and everything that is not a page. */
 const PUBLIC_PAGE_PATHS = new Set(['/login', '/setup']);
 
+/** Whether every segment of `pathname` is valid percent-encoded UTF-8 (Next.js fails with 500 on the others). */
+export function isDecodablePath(pathname: string): boolean {
+  try {
+    for (const segment of pathname.split('/')) decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `pathname` is a page that needs a signed-in user (not an API route, a Next asset or a public page). */
 export function isProtectedPage(pathname: string): boolean {
   if (pathname.startsWith('/api/') || pathname === '/api' || pathname.startsWith('/_next/')) return false;
