@@ -5,7 +5,7 @@
  * Policy lives in app/_server/http/edge-policy.ts.
  */
 import { NextResponse, type NextRequest } from 'next/server';
-import { checkFormActionBody, checkTextActionBody } from './app/_server/http/action-payload';
+import { checkFormActionBody, checkTextActionBody, isFormActionPost } from './app/_server/http/action-payload';
 import { contentSecurityPolicy, isDecodablePath, needsSignInRedirect, newNonce, PATHNAME_HEADER, SECURITY_HEADERS, signInLocation } from './app/_server/http/edge-policy';
 
 /** A client error answered at the edge, logged as one (a warning with the reason), never as a server failure. */
@@ -40,6 +40,10 @@ export async function proxy(request: NextRequest) {
   if (request.method === 'POST' && request.headers.has('next-action')) {
     const reason = await malformedActionBody(request);
     if (reason) return withSecurityHeaders(refuse(request, reason));
+  } else if (request.method === 'POST' && /^(multipart\/form-data|application\/x-www-form-urlencoded)/.test(request.headers.get('content-type') ?? '') && !request.nextUrl.pathname.startsWith('/api/')) {
+    // A form posted to a page without JavaScript: Next.js would look for a server action in it.
+    const form = await request.clone().formData().catch(() => null);
+    if (!form || isFormActionPost(form)) return withSecurityHeaders(refuse(request, 'server actions are called from the app\'s pages, not by posting a form without JavaScript'));
   }
   const nonce = newNonce();
   const csp = contentSecurityPolicy(nonce);

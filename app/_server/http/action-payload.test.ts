@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkFormActionBody, checkTextActionBody } from './action-payload';
+import { checkFormActionBody, checkTextActionBody, isFormActionPost } from './action-payload';
 
 const form = (entries: [string, string][]) => {
   const data = new FormData();
@@ -36,16 +36,24 @@ describe('checkTextActionBody', () => {
 describe('checkFormActionBody', () => {
   it('accepts FormData as React sends it: part "0" referencing its fields', () => {
     expect(checkFormActionBody(form([['0', '["$K1"]'], ['1_symbol', 'BTC/USDT'], ['1_strategies', 'a'], ['1_strategies', 'b']]))).toBeNull();
-    expect(checkFormActionBody(form([['$ACTION_ID_abc', ''], ['symbol', 'x']]))).toBeNull();
   });
 
   it.each([
     [[['1_symbol', 'x']], 'part "0" (the argument list) is missing'],
+    [[['$ACTION_ID_abc', ''], ['symbol', 'x']], 'part "0" (the argument list) is missing'],
     [[['0', '["$K2"]'], ['1_symbol', 'x']], 'unsupported reference "$K2"'],
     [[['0', '["$K1"]'], ['1_symbol', 'x'], ['email', 'y']], 'unexpected part "email"'],
     [[['0', '{']], 'the argument list is not JSON'],
     [[['0', '["$B1"]'], ['1_x', 'y']], 'unsupported reference "$B1"'],
   ] as unknown as [[string, string][], string][])('refuses %j', (entries, reason) => {
     expect(checkFormActionBody(form(entries))).toBe(reason);
+  });
+});
+
+describe('isFormActionPost', () => {
+  it('spots a form that names a server action without JavaScript', () => {
+    expect(isFormActionPost(form([['$ACTION_ID_7f00', ''], ['email', 'a@b.example']]))).toBe(true);
+    expect(isFormActionPost(form([['$ACTION_REF_1', ''], ['1_$ACTION_ID_7f00', '']]))).toBe(true);
+    expect(isFormActionPost(form([['email', 'a@b.example']]))).toBe(false);
   });
 });

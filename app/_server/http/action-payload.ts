@@ -58,11 +58,19 @@ export function checkTextActionBody(text: string): string | null {
   return parseArguments(text, new Set());
 }
 
+/**
+ * Whether a form posted without JavaScript names a server action (`$ACTION_ID_…`/`$ACTION_REF_…` fields).
+ * This app's forms call their actions from client code, never this way, and Next.js answers a malformed
+ * one with 500; such posts are refused.
+ */
+export function isFormActionPost(form: FormData): boolean {
+  return [...form.keys()].some((key) => key.startsWith('$ACTION_'));
+}
+
 /** Checks a multipart server action body. @returns why it is refused, or null when it may be decoded. */
 export function checkFormActionBody(form: FormData): string | null {
   const root = form.get('0');
-  // No part "0": a form posted without JavaScript (fields `$ACTION_ID_…`); Next.js reads those itself.
-  if (root === null) return [...form.keys()].some((key) => key.startsWith('$ACTION_')) ? null : 'part "0" (the argument list) is missing';
+  if (root === null) return 'part "0" (the argument list) is missing';
   if (typeof root !== 'string') return 'part "0" is a file, not the argument list';
   const prefixes = new Set<string>();
   for (const key of form.keys()) {
