@@ -209,8 +209,15 @@ const actionBody = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .array(fc.tuple(fc.oneof(fc.constantFrom('0', '1', '1_symbol', '1_$ACTION_REF_1', '$ACTION_ID_x', '1_email', 'email'), badString), badString), { maxLength: 6 })
+      .array(fc.tuple(fc.oneof(fc.constantFrom('0', '1', '_1_symbol', '_1_email', '1_$ACTION_REF_1', '$ACTION_ID_x', 'email'), badString), badString), { maxLength: 6 })
       .map((entries) => ({ type: 'form' as const, entries })),
+  },
+  {
+    // FormData the way the app's forms send it (part "0" = ["$K1"], fields `_1_<name>`), with bad values.
+    weight: 3,
+    arbitrary: fc
+      .array(fc.tuple(fc.constantFrom(...FIELD_NAMES), badString), { maxLength: 6 })
+      .map((fields) => ({ type: 'form' as const, entries: [['0', '["$K1"]'], ...fields.map(([k, v]): [string, string] => [`_1_${k}`, v])] as [string, string][] })),
   },
 );
 

@@ -35,16 +35,17 @@ describe('checkTextActionBody', () => {
 
 describe('checkFormActionBody', () => {
   it('accepts FormData as React sends it: part "0" referencing its fields', () => {
-    expect(checkFormActionBody(form([['0', '["$K1"]'], ['1_symbol', 'BTC/USDT'], ['1_strategies', 'a'], ['1_strategies', 'b']]))).toBeNull();
+    expect(checkFormActionBody(form([['0', '["$K1"]'], ['_1_symbol', 'BTC/USDT'], ['_1_strategies', 'a'], ['_1_strategies', 'b']]))).toBeNull();
   });
 
   it.each([
-    [[['1_symbol', 'x']], 'part "0" (the argument list) is missing'],
+    [[['_1_symbol', 'x']], 'part "0" (the argument list) is missing'],
     [[['$ACTION_ID_abc', ''], ['symbol', 'x']], 'part "0" (the argument list) is missing'],
-    [[['0', '["$K2"]'], ['1_symbol', 'x']], 'unsupported reference "$K2"'],
-    [[['0', '["$K1"]'], ['1_symbol', 'x'], ['email', 'y']], 'unexpected part "email"'],
+    [[['0', '["$K2"]'], ['_1_symbol', 'x']], 'unsupported reference "$K2"'],
+    [[['0', '["$K1"]'], ['_1_symbol', 'x'], ['email', 'y']], 'unexpected part "email"'],
+    [[['0', '["$K1"]'], ['1_symbol', 'x']], 'unexpected part "1_symbol"'],
     [[['0', '{']], 'the argument list is not JSON'],
-    [[['0', '["$B1"]'], ['1_x', 'y']], 'unsupported reference "$B1"'],
+    [[['0', '["$B1"]'], ['_1_x', 'y']], 'unsupported reference "$B1"'],
   ] as unknown as [[string, string][], string][])('refuses %j', (entries, reason) => {
     expect(checkFormActionBody(form(entries))).toBe(reason);
   });

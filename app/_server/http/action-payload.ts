@@ -3,7 +3,7 @@
  * React's reply decoder, which answers anything malformed with a 500 (and logs it as a server error).
  * The check accepts exactly what this app's clients send: React's `encodeReply` of plain values and
  * FormData, i.e. a JSON argument list (text body), or multipart form data whose part "0" is that
- * list and whose FormData fields are the `<n>_<name>` parts a `$K<n>` reference points to. Anything
+ * list and whose FormData fields are the `_<n>_<name>` parts a `$K<n>` reference points to. Anything
  * else is a client error: 400 with the reason.
  */
 
@@ -74,7 +74,8 @@ export function checkFormActionBody(form: FormData): string | null {
   if (typeof root !== 'string') return 'part "0" is a file, not the argument list';
   const prefixes = new Set<string>();
   for (const key of form.keys()) {
-    const prefix = /^([0-9a-f]{1,8})_/.exec(key);
+    // React writes a FormData argument's fields as `_<n>_<name>` and refers to them as `$K<n>`.
+    const prefix = /^_([0-9a-f]{1,8})_/.exec(key);
     if (prefix) prefixes.add(prefix[1]);
     else if (key !== '0') return `unexpected part ${JSON.stringify(key.slice(0, 40))}`;
   }
