@@ -36,12 +36,14 @@ describe('checkTextActionBody', () => {
 describe('checkFormActionBody', () => {
   it('accepts FormData as React sends it: part "0" referencing its fields', () => {
     expect(checkFormActionBody(form([['0', '["$K1"]'], ['_1_symbol', 'BTC/USDT'], ['_1_strategies', 'a'], ['_1_strategies', 'b']]))).toBeNull();
+    // A form without inputs (halt/resume buttons): an empty FormData.
+    expect(checkFormActionBody(form([['0', '["$K1"]']]))).toBeNull();
   });
 
   it.each([
     [[['_1_symbol', 'x']], 'part "0" (the argument list) is missing'],
     [[['$ACTION_ID_abc', ''], ['symbol', 'x']], 'part "0" (the argument list) is missing'],
-    [[['0', '["$K2"]'], ['_1_symbol', 'x']], 'unsupported reference "$K2"'],
+    [[['0', '["$K1"]'], ['_1_\u0000', 'x']], 'a part name holds a control character: "_1_\\u0000"'],
     [[['0', '["$K1"]'], ['_1_symbol', 'x'], ['email', 'y']], 'unexpected part "email"'],
     [[['0', '["$K1"]'], ['1_symbol', 'x']], 'unexpected part "1_symbol"'],
     [[['0', '{']], 'the argument list is not JSON'],

@@ -20,7 +20,7 @@ const SCALAR_ESCAPE = /^\$(\$|undefined$|NaN$|Infinity$|-Infinity$|-0$|D|n-?\d{1
 const FORM_DATA_REFERENCE = /^\$K([0-9a-f]{1,8})$/;
 
 /** Why a value is not acceptable, or null. Walks iteratively: a deep payload cannot exhaust the stack here. */
-function checkValue(root: unknown, formPrefixes: ReadonlySet<string>): string | null {
+function checkValue(root: unknown, multipart: boolean): string | null {
   const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 0 }];
   let count = 0;
   while (stack.length > 0) {
@@ -28,9 +28,9 @@ function checkValue(root: unknown, formPrefixes: ReadonlySet<string>): string | 
     if (++count > MAX_VALUES) return `more than ${MAX_VALUES} values`;
     if (depth > MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
     if (typeof value === 'string') {
-      if (value.startsWith('$') && !SCALAR_ESCAPE.test(value)) {
-        const form = FORM_DATA_REFERENCE.exec(value);
-        if (!form || !formPrefixes.has(form[1])) return `unsupported reference ${JSON.stringify(value.slice(0, 20))}`;
+      // A FormData reference is fine in a multipart body, even to no fields (a form without inputs sends none).
+      if (value.startsWith('$') && !SCALAR_ESCAPE.test(value) && !(multipart && FORM_DATA_REFERENCE.test(value))) {
+        return `unsupported reference ${JSON.stringify(value.slice(0, 20))}`;
       }
     } else if (Array.isArray(value)) {
       for (const item of value) stack.push({ value: item, depth: depth + 1 });
@@ -41,7 +41,7 @@ function checkValue(root: unknown, formPrefixes: ReadonlySet<string>): string | 
   return null;
 }
 
-function parseArguments(text: string, formPrefixes: ReadonlySet<string>): string | null {
+function parseArguments(text: string, multipart: boolean): string | null {
   let args: unknown;
   try {
     args = JSON.parse(text);
@@ -50,12 +50,12 @@ function parseArguments(text: string, formPrefixes: ReadonlySet<string>): string
   }
   if (!Array.isArray(args)) return 'the argument list is not an array';
   if (args.length > MAX_ARGUMENTS) return `more than ${MAX_ARGUMENTS} arguments (${args.length})`;
-  return checkValue(args, formPrefixes);
+  return checkValue(args, multipart);
 }
 
 /** Checks a text (JSON) server action body. @returns why it is refused, or null when it may be decoded. */
 export function checkTextActionBody(text: string): string | null {
-  return parseArguments(text, new Set());
+  return parseArguments(text, false);
 }
 
 /**
@@ -72,12 +72,11 @@ export function checkFormActionBody(form: FormData): string | null {
   const root = form.get('0');
   if (root === null) return 'part "0" (the argument list) is missing';
   if (typeof root !== 'string') return 'part "0" is a file, not the argument list';
-  const prefixes = new Set<string>();
   for (const key of form.keys()) {
-    // React writes a FormData argument's fields as `_<n>_<name>` and refers to them as `$K<n>`.
-    const prefix = /^_([0-9a-f]{1,8})_/.exec(key);
-    if (prefix) prefixes.add(prefix[1]);
-    else if (key !== '0') return `unexpected part ${JSON.stringify(key.slice(0, 40))}`;
+    // React writes a FormData argument's fields as `_<n>_<name>` and refers to them as `$K<n>`. Control
+    // characters in a part name break Next's multipart parser.
+    if (/[\u0000-\u001f\u007f]/.test(key)) return `a part name holds a control character: ${JSON.stringify(key.slice(0, 40))}`;
+    if (key !== '0' && !/^_[0-9a-f]{1,8}_/.test(key)) return `unexpected part ${JSON.stringify(key.slice(0, 40))}`;
   }
-  return parseArguments(root, prefixes);
+  return parseArguments(root, true);
 }
