@@ -248,6 +248,9 @@ function headersFor(session: Session, auth: Auth, extra: Record<string, string> 
   return headers;
 }
 
+/** The valid requests whose whole answer is read (the fuzzed ones keep 300 characters for the report). */
+const CHECKS = new Set(['setup', 'invite', 'resume']);
+
 /** The start of a request body, for the failure report. */
 function describeBody(body: RequestInit['body']): string {
   if (typeof body === 'string') return `body ${JSON.stringify(body.slice(0, 150))}`;
@@ -259,7 +262,7 @@ async function send(session: Session, label: string, auth: Auth, url: string, in
   try {
     const response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
     const text = await response.text();
-    return { label, request: `${init.method} ${url} ${describeBody(init.body)}`.slice(0, 400), status: response.status, auth, snippet: text.slice(0, 300) };
+    return { label, request: `${init.method} ${url} ${describeBody(init.body)}`.slice(0, 400), status: response.status, auth, snippet: CHECKS.has(label) ? text : text.slice(0, 300) };
   } catch (error) {
     return { label, request: `${init.method} ${url} ${describeBody(init.body)}`.slice(0, 400), status: 599, auth, snippet: `request failed: ${(error as Error).message}` };
   }
@@ -320,11 +323,12 @@ async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]>
   return results;
 }
 
-/** The `{ ok, status }` an action returned, read from its RSC response. */
+/** The `{ ok, status }` an action returned, read from its RSC response (row 0 points at the result's row, `"a":"$@<row>"`). */
 function actionOutcome(rsc: string): { ok: boolean; status: number | null } {
-  const ok = /"ok":(true|false)/.exec(rsc);
-  const status = /"ok":false,"status":(\d+)/.exec(rsc);
-  return { ok: ok?.[1] === 'true', status: status ? Number(status[1]) : null };
+  const rows = new Map(rsc.split('\n').flatMap((line) => (/^([0-9a-f]+):(\{.*\})$/.exec(line) ? [[line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]] : [])));
+  const resultRow = /"a":"\$@([0-9a-f]+)"/.exec(rows.get('0') ?? '')?.[1];
+  const result = JSON.parse(rows.get(resultRow ?? '') ?? '{}') as { ok?: boolean; status?: number };
+  return { ok: result.ok === true, status: result.status ?? null };
 }
 
 async function signInAdmin(baseURL: string): Promise<string> {
