@@ -12,7 +12,6 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 /** Home / overview: engine state, candle streams, then the live paper-account overview (polled). */
 export default async function HomePage() {
   const access = await requireRole('viewer', '/');
-  if (!access.ok) return access.forbidden;
   const { root } = access;
   const [health, streams] = await Promise.all([root.health(), root.engine.listCandleStreams()]);
   return (

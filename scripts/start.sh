@@ -11,8 +11,8 @@ if [ ! -f .next/BUILD_ID ] || [ -n "$(find app engine db inngest instrumentation
 fi
 port="${PORT:-3000}"
 echo "==> Aethelred is starting on http://localhost:${port}  (database: ${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-embedded PGlite in ${AETHELRED_DATA_DIR:-.data}})"
-# Next.js exits on SIGTERM/SIGINT by itself unless told the app handles them: the composition root then
-# stops the engine (journal flushed, workers stopped, database lease released) before exiting.
+# server.mjs (Next's handler behind a server that records each connection's peer address) is exec'd
+# directly (no npx in between), so a container's SIGTERM reaches it; the composition root then stops
+# the engine (journal flushed, workers stopped, database lease released) before exiting.
 export NEXT_MANUAL_SIG_HANDLE=true
-# exec the binary itself (no npx in between), so a container's SIGTERM reaches the server.
-exec node_modules/.bin/next start -p "$port"
+exec node server.mjs --port "$port"

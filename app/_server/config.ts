@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ValidationError } from '@/engine/core/errors';
 import { resolveJobSchedules } from '@/engine/jobs/job-schedules';
+import { parseTrustedProxies } from './http/forwarding';
 
 /**
  * Every environment variable the product reads, with its default and meaning.
@@ -51,6 +52,20 @@ const envSchema = z.object({
     .regex(/^https?:\/\/[^/]+$/, 'expected an origin like https://trade.example.com (no path)')
     .optional()
     .describe('Public origin; when https, session cookies are always Secure'),
+  AETHELRED_TRUSTED_PROXIES: z
+    .string()
+    .transform((value, ctx) => {
+      const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+      try {
+        parseTrustedProxies(entries);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `${(error as Error).message}; expected a comma-separated list of IP addresses or CIDR ranges` });
+        return z.NEVER;
+      }
+      return entries;
+    })
+    .optional()
+    .describe('Proxies whose X-Forwarded-For/-Proto/-Host are believed; unset = none (the socket address counts)'),
   AETHELRED_CCXT_URLS: z
     .string()
     .transform((value, ctx) => {
@@ -111,6 +126,8 @@ export type AppConfig = {
   /** Base64 AES-256 key; undefined = read or create `${dataDir}/encryption-key`. Never log. */
   encryptionKey: string | undefined;
   publicUrl: string | undefined;
+  /** Addresses/CIDR ranges of the reverse proxies in front; only their forwarding headers are believed. Empty = none. */
+  trustedProxies: readonly string[];
   /** ccxt `urls.api` overrides for every venue client (public feeds and keyed venues); undefined = the venues' own URLs. */
   ccxtUrls: Record<string, string> | undefined;
   /** Schedule overrides by job kind: a 5-field UTC cron expression or "off"; {} = the definitions' defaults. */
@@ -150,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     authSecret: e.AETHELRED_AUTH_SECRET,
     encryptionKey: e.AETHELRED_ENCRYPTION_KEY,
     publicUrl: e.AETHELRED_PUBLIC_URL,
+    trustedProxies: e.AETHELRED_TRUSTED_PROXIES ?? [],
     ccxtUrls: e.AETHELRED_CCXT_URLS,
     jobSchedules: e.AETHELRED_JOB_SCHEDULES ?? {},
   };

@@ -36,6 +36,7 @@ import { ValidationError } from '@/engine/core/errors';
 import { loadConfig, type AppConfig } from './config';
 import { buildJobs, type InngestRoot } from './jobs';
 import { createAuthKit, type AuthKit } from './auth/auth-kit';
+import { createForwarding, type Forwarding } from './http/forwarding';
 import { loadOrCreateSecret } from './auth/local-secrets';
 import { createSecretBox, parseEncryptionKey } from './auth/secret-box';
 import { createAppLogger } from './telemetry/app-logger';
@@ -69,6 +70,8 @@ export interface Root {
   readonly logger: pino.Logger;
   /** The Inngest serve handler and function ids; null when jobs run in-process (no Inngest configured). */
   readonly inngest: InngestRoot | null;
+  /** The trusted-proxy rule (AETHELRED_TRUSTED_PROXIES): client address, scheme and the request's own origin. */
+  readonly forwarding: Forwarding;
   /** Team access: better-auth, API tokens, audit log, webhooks, encrypted credentials. */
   readonly auth: AuthKit;
   /** Whether an admin has enabled real-venue trading per exchange (keys must also be stored). */
@@ -171,9 +174,10 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     logger.warn({}, 'AETHELRED_AUTH_SECRET / AETHELRED_ENCRYPTION_KEY are unset: using files under the data dir; set both when several servers share one database');
   }
   const settings = createSettingsRepository(database.db);
+  const forwarding = createForwarding({ trustedProxies: config.trustedProxies, publicUrl: config.publicUrl });
   const auth = createAuthKit(
     { secret: authSecret.value, publicUrl: config.publicUrl },
-    { db: database.db, logger, secretBox: createSecretBox(parseEncryptionKey(encryptionKey.value)), nowMs: () => clock.nowMs() },
+    { db: database.db, logger, secretBox: createSecretBox(parseEncryptionKey(encryptionKey.value)), forwarding, nowMs: () => clock.nowMs() },
   );
   const candles = createCandleRepository(database.db);
   const journal = createJournalRepository(database.db);
@@ -290,6 +294,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     engine,
     logger,
     inngest: jobs.inngest,
+    forwarding,
     auth,
     liveTrading: {
       isEnabled: async (exchangeId) => (await settings.get(liveTradingKey(exchangeId)))?.value === true,

@@ -9,7 +9,6 @@ const keyOf = (s: { exchange: string; symbol: string; timeframe: string }) => `$
 /** Price chart of a stored candle stream, picked by exchange/symbol/timeframe (`?stream=exchange|symbol|timeframe`). */
 export default async function ChartPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const access = await requireRole('viewer', '/chart');
-  if (!access.ok) return access.forbidden;
   const streams = await access.root.engine.listCandleStreams();
   const wanted = (await searchParams).stream;
   const selected = streams.find((s) => keyOf(s) === wanted) ?? streams[0];

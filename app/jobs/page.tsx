@@ -8,7 +8,6 @@ export const dynamic = 'force-dynamic';
 /** Jobs: every ticket with status, progress, attempts, duration and error, refreshed live. */
 export default async function JobsPage() {
   const access = await requireRole('viewer', '/jobs');
-  if (!access.ok) return access.forbidden;
   const { root, actor } = access;
   const initial = JSON.parse(JSON.stringify(await root.engine.listTickets({ limit: 100 })));
   return (

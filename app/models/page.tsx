@@ -11,7 +11,6 @@ export const dynamic = 'force-dynamic';
 /** Model versions per kind with their validation metrics; deploy and roll back (admin). */
 export default async function ModelsPage() {
   const access = await requireRole('viewer', '/models');
-  if (!access.ok) return access.forbidden;
   const { root, actor } = access;
   const admin = roleAtLeast(actor.role, 'admin');
   let models: ModelRecord[] = [];

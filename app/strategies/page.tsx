@@ -10,7 +10,6 @@ export const dynamic = 'force-dynamic';
 /** Strategies and risk: adapter settings (trader), risk limits and halt/resume (admin), breaker status. */
 export default async function StrategiesPage() {
   const access = await requireRole('viewer', '/strategies');
-  if (!access.ok) return access.forbidden;
   const { root, actor } = access;
   const [settings, risk] = await Promise.all([root.engine.getTradingSettings(), root.engine.riskStatus()]);
   const trader = roleAtLeast(actor.role, 'trader');

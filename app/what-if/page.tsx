@@ -8,7 +8,6 @@ export const dynamic = 'force-dynamic';
 /** What-if for a manual paper order, then placing it through the same risk gate (trader). */
 export default async function WhatIfPage() {
   const access = await requireRole('viewer', '/what-if');
-  if (!access.ok) return access.forbidden;
   const { root, actor } = access;
   const streams = await root.engine.listCandleStreams();
   const symbols = [...new Set(streams.map((s) => s.symbol))].sort();

@@ -1,6 +1,8 @@
 import path from 'node:path';
 
 export const E2E_STATE_FILE = path.resolve('test-results/e2e-server.json');
+/** An admin API token created by global setup (for Bearer requests). */
+export const E2E_ADMIN_TOKEN_FILE = path.resolve('test-results/e2e-admin-token.txt');
 /** 12 hand-made five-minute candles (synthetic values, not market data) starting 2024-01-01T00:00Z. */
 export const FIXTURE_CANDLES = path.resolve('tests/fixtures/btc-usdt-5m-small.csv');
 export const FIXTURE_CANDLE_COUNT = 12;

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { e2eEnv, E2E_PASSWORD, E2E_PASSWORD_CHANGER, E2E_STATE_FILE, E2E_USERS, FIXTURE_CANDLES } from './e2e-env';
+import { e2eEnv, E2E_ADMIN_TOKEN_FILE, E2E_PASSWORD, E2E_PASSWORD_CHANGER, E2E_STATE_FILE, E2E_USERS, FIXTURE_CANDLES } from './e2e-env';
 import { SYNTHETIC_MARKET, writeSyntheticCandles } from './synthetic-candles';
 import { freePort } from '../support/free-port';
 
@@ -32,12 +32,22 @@ export default async function globalSetup() {
     const command = role === 'admin' ? ['create-admin'] : ['create-user', '--role', role];
     execFileSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...command, '--email', email, '--password', E2E_PASSWORD], { env, stdio: 'inherit' });
   }
+  // An admin API token for the fuzz suite's Bearer requests (the CLI prints it alone on stdout).
+  const token = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'create-token', '--email', E2E_USERS.admin, '--role', 'admin', '--name', 'e2e-fuzz'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .toString()
+    .trim();
+  fs.mkdirSync(path.dirname(E2E_ADMIN_TOKEN_FILE), { recursive: true });
+  fs.writeFileSync(E2E_ADMIN_TOKEN_FILE, token, { mode: 0o600 });
   if (!fs.existsSync(path.join('.next', 'BUILD_ID'))) {
     throw new Error('no production build found: run `npm run build` before the e2e tests');
   }
   const taken = await fetch(`http://127.0.0.1:${env.E2E_PORT}/api/health`).then(() => true, () => false);
   if (taken) throw new Error(`port ${env.E2E_PORT} is already serving something (an old server?): stop it or set E2E_PORT`);
-  const server = spawn(path.join('node_modules', '.bin', 'next'), ['start', '-p', env.E2E_PORT, '-H', '127.0.0.1'], {
+  // The production server (server.mjs: next's handler behind a server that records each connection's peer address).
+  const server = spawn(process.execPath, ['server.mjs', '--port', env.E2E_PORT, '--hostname', '127.0.0.1'], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,

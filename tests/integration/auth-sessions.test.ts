@@ -10,6 +10,7 @@ import { logoutEverywhere, setUserActive, setUserRole } from '../../app/admin/ac
 import { setupFirstAdmin } from '../../app/(auth)/actions';
 import { GATE } from '../../app/_server/auth/gate';
 import { hashToken } from '../../app/_server/auth/auth-kit';
+import { runOnConnection } from '../../app/_server/http/forwarding';
 import { GET as me } from '../../app/api/me/route';
 import { apiTokens, sessions } from '../../db/schema';
 import { createAuthTestRoot, TEST_ORIGIN, TEST_PASSWORD, type AuthTestRoot } from '../support/auth-test-root';
@@ -49,16 +50,30 @@ describe('session cookies', () => {
     const { email } = await t.signedInAs('viewer');
     const direct = await t.signIn(email, TEST_PASSWORD, 'https://trade.example.test');
     expect(direct.headers.getSetCookie().find((c) => c.includes('session_token='))).toMatch(/;\s*Secure/i);
-    const proxied = await t.root.auth.handleAuthRequest(
-      new Request(`${TEST_ORIGIN}/api/auth/sign-in/email`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: TEST_ORIGIN, 'x-forwarded-proto': 'https' },
-        body: JSON.stringify({ email, password: TEST_PASSWORD }),
-      }),
-    );
-    const cookie = proxied.headers.getSetCookie().find((c) => c.includes('session_token='));
-    expect(cookie).toMatch(/;\s*Secure/i);
-    expect(cookie).toMatch(/;\s*HttpOnly/i);
+    // Behind a TLS-terminating proxy listed in AETHELRED_TRUSTED_PROXIES, its X-Forwarded-Proto counts.
+    const behindProxy = await createAuthTestRoot({ AETHELRED_TRUSTED_PROXIES: '10.9.0.0/16' });
+    try {
+      await behindProxy.root.auth.createUser({ email: 'p@example.test', password: TEST_PASSWORD, role: 'viewer' });
+      const viaProxy = (remoteAddress: string) =>
+        runOnConnection({ remoteAddress, encrypted: false }, () =>
+          behindProxy.root.auth.handleAuthRequest(
+            new Request(`${TEST_ORIGIN}/api/auth/sign-in/email`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', origin: TEST_ORIGIN, host: 'localhost:3000', 'x-forwarded-proto': 'https' },
+              body: JSON.stringify({ email: 'p@example.test', password: TEST_PASSWORD }),
+            }),
+          ),
+        );
+      const proxied = (await viaProxy('10.9.0.1')).headers.getSetCookie().find((c) => c.includes('session_token='));
+      expect(proxied).toMatch(/;\s*Secure/i);
+      expect(proxied).toMatch(/;\s*HttpOnly/i);
+      // The same header from a client that is not a listed proxy is ignored.
+      const spoofed = (await viaProxy('203.0.113.7')).headers.getSetCookie().find((c) => c.includes('session_token='));
+      expect(spoofed).toMatch(/;\s*HttpOnly/i);
+      expect(spoofed).not.toMatch(/;\s*Secure/i);
+    } finally {
+      await behindProxy.close();
+    }
   });
 
   it('uses __Secure- cookies when the public URL is https', async () => {

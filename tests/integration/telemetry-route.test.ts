@@ -82,14 +82,14 @@ describe('notification settings API and the root notifier', () => {
 
   it('refuses a trader', async () => {
     const { cookie } = await app.signedInAs('trader');
-    const response = await run(notificationsRoute.PUT, new Request(`${ORIGIN}/api/notifications`, { method: 'PUT', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(settings()) }));
+    const response = await run(notificationsRoute.PUT, new Request(`${ORIGIN}/api/notifications`, { method: 'PUT', headers: { cookie, origin: ORIGIN, 'content-type': 'application/json' }, body: JSON.stringify(settings()) }));
     expect(response.status).toBe(403);
   });
 
   it('names the bad field and changes nothing', async () => {
     const { cookie } = await app.signedInAs('admin');
     const bad = { ...settings(), routing: { halt: ['nobody'] } };
-    const response = await run(notificationsRoute.PUT, new Request(`${ORIGIN}/api/notifications`, { method: 'PUT', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(bad) }));
+    const response = await run(notificationsRoute.PUT, new Request(`${ORIGIN}/api/notifications`, { method: 'PUT', headers: { cookie, origin: ORIGIN, 'content-type': 'application/json' }, body: JSON.stringify(bad) }));
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { code: 'bad_request:input', message: 'field "routing.halt.0" was "nobody": no channel has this id' } });
     expect(app.root.notifications.redactedSettings()).toEqual({ channels: [], routing: {} });
@@ -97,7 +97,7 @@ describe('notification settings API and the root notifier', () => {
 
   it('saves settings for an admin, shows them masked, and delivers engine.notify to the routed channel', async () => {
     const { cookie } = await app.signedInAs('admin');
-    const put = await run(notificationsRoute.PUT, new Request(`${ORIGIN}/api/notifications`, { method: 'PUT', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(settings()) }));
+    const put = await run(notificationsRoute.PUT, new Request(`${ORIGIN}/api/notifications`, { method: 'PUT', headers: { cookie, origin: ORIGIN, 'content-type': 'application/json' }, body: JSON.stringify(settings()) }));
     expect(put.status).toBe(200);
     const shown = await run(notificationsRoute.GET, new Request(`${ORIGIN}/api/notifications`, { headers: { cookie } }));
     const body = (await shown.json()) as { channels: { webhookUrl: string }[]; routing: unknown };

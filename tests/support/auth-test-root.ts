@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildRoot, type Root } from '../../app/_server/root';
 import { loadConfig } from '../../app/_server/config';
+import { runOnConnection } from '../../app/_server/http/forwarding';
 import type { Role } from '../../app/_server/auth/roles';
 import postgres from 'postgres';
 import { afterEach } from 'vitest';
@@ -81,15 +82,17 @@ export async function createAuthTestRoot(env: Record<string, string> = {}): Prom
   const root = await buildRoot(loadConfig({ AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent', AETHELRED_JOB_SCHEDULES: NO_SCHEDULES, ...env }, process.cwd()));
   await root.start();
   let client = 0;
-  // Each sign-in comes from its own client address, so better-auth's per-address rate limit
-  // (20 a minute) never interferes; the per-account lockout is what the tests exercise.
+  // Each sign-in comes from its own client address (a connection as server.mjs records it), so
+  // better-auth's per-address rate limit (20 a minute) never interferes; the per-account lockout is what the tests exercise.
   const signIn = (email: string, password: string, origin = TEST_ORIGIN) =>
-    root.auth.handleAuthRequest(
-      new Request(`${origin}/api/auth/sign-in/email`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin, 'x-forwarded-for': `10.0.${Math.floor(++client / 250)}.${client % 250}` },
-        body: JSON.stringify({ email, password }),
-      }),
+    runOnConnection({ remoteAddress: `10.0.${Math.floor(++client / 250)}.${client % 250}`, encrypted: origin.startsWith('https:') }, () =>
+      root.auth.handleAuthRequest(
+        new Request(`${origin}/api/auth/sign-in/email`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin, host: new URL(origin).host },
+          body: JSON.stringify({ email, password }),
+        }),
+      ),
     );
   let counter = 0;
   return {

@@ -1,16 +1,15 @@
 import { redirect } from 'next/navigation';
 import { currentActor } from '@/app/_server/auth/page-gate';
+import { sameOriginPath } from '@/app/_server/http/same-origin-path';
 import { getRoot } from '@/app/_server/root';
 import { LoginForm } from './login-form';
 
 export const dynamic = 'force-dynamic';
 
-/** Only same-origin paths may be a post-login destination (no open redirects). */
-const safeNext = (value: unknown) => (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : '/');
-
 /** Public: the sign-in form. Signed-in visitors go straight on. */
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const next = safeNext((await searchParams).next);
+  // Only same-origin paths may be a post-login destination (no open redirects).
+  const next = sameOriginPath((await searchParams).next);
   if (await currentActor()) redirect(next);
   // A fresh install has nobody to sign in as: go to the one-time setup page instead.
   if (!(await (await getRoot()).auth.adminExists())) redirect('/setup');

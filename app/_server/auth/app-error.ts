@@ -29,7 +29,17 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   internal: 'internal error; see the server log',
 };
 
-/** An error the boundary may show: code, public message and optional field errors. */
+const APP_ERROR = Symbol.for('aethelred.app-error');
+
+const isErrorCode = (value: unknown): value is ErrorCode => typeof value === 'string' && Object.hasOwn(ERROR_STATUS, value);
+
+/**
+ * An error the boundary may show: code, public message and optional field errors.
+ *
+ * `instanceof` checks a brand, not the prototype chain (as engine errors do): Next.js bundles the
+ * composition root (built from instrumentation) and each route's or action's chunk separately, so an
+ * AppError thrown by the auth kit is not an instance of the gate's copy of this class.
+ */
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly fieldErrors: Record<string, string[]> | undefined;
@@ -38,6 +48,11 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.code = code;
     this.fieldErrors = fieldErrors;
+    Object.defineProperty(this, APP_ERROR, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[APP_ERROR] === true && isErrorCode((value as { code?: unknown }).code);
   }
   get status(): number {
     return ERROR_STATUS[this.code];

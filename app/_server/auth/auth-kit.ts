@@ -12,6 +12,7 @@ import { ActorKind, AuditOutcome, createAuditRepository, type AuditEntry, type A
 import { createCredentialRepository, type CredentialRepository } from '@/db/repositories/credential-repository';
 import { createUserRepository, normalizeEmail, type UserRecord, type UserRepository } from '@/db/repositories/user-repository';
 import { createWebhookRepository, type WebhookRepository } from '@/db/repositories/webhook-repository';
+import type { Forwarding } from '../http/forwarding';
 import { AppError } from './app-error';
 import { isRole, Role, roleAtLeast } from './roles';
 import type { SecretBox } from './secret-box';
@@ -49,6 +50,8 @@ export interface AuthKitDeps {
   db: Db;
   logger: pino.Logger;
   secretBox: SecretBox;
+  /** The trusted-proxy rule: the client address for rate limits, the scheme and the request's own origin. */
+  forwarding: Forwarding;
   nowMs?: () => number;
 }
 
@@ -81,18 +84,17 @@ function createRateLimitStore(nowMs: () => number) {
   };
 }
 
-/** The origins of the request's own host (http and https: TLS may end at a proxy in front). */
-export function sameOriginOf(request: Request | undefined): string[] {
-  const host = request?.headers.get('x-forwarded-host') ?? request?.headers.get('host');
-  if (!host || !/^[a-z0-9.\-\[\]:]+$/i.test(host)) return [];
-  return [`http://${host}`, `https://${host}`];
-}
+/**
+ * The header better-auth reads the client address from. `handleAuthRequest` always sets or removes
+ * it itself (from the trusted-proxy rule), so a value sent by the client never reaches better-auth.
+ */
+const CLIENT_ADDRESS_HEADER = 'x-aethelred-client-address';
 
 /**
  * Loads better-auth on first use (its import costs ~0.5 s, which CLI commands that never
  * authenticate should not pay) and builds the instance.
  */
-async function loadBetterAuth(db: Db, config: AuthKitConfig, logger: pino.Logger, nowMs: () => number) {
+async function loadBetterAuth(db: Db, config: AuthKitConfig, logger: pino.Logger, nowMs: () => number, forwarding: Forwarding) {
   const [{ betterAuth }, { drizzleAdapter }, { APIError }] = await Promise.all([import('better-auth'), import('better-auth/adapters/drizzle'), import('better-auth/api')]);
   const instance = betterAuth({
     appName: 'Aethelred',
@@ -102,7 +104,8 @@ async function loadBetterAuth(db: Db, config: AuthKitConfig, logger: pino.Logger
     // Without AETHELRED_PUBLIC_URL, trust exactly the origin the browser used to reach this server
     // (its Host header): a same-origin check. Next may rewrite request.url's host (127.0.0.1 vs
     // localhost), which made better-auth refuse legitimate sign-ins as "Invalid origin".
-    trustedOrigins: config.publicUrl ? undefined : (request) => sameOriginOf(request),
+    // X-Forwarded-Host counts only from a trusted proxy (AETHELRED_TRUSTED_PROXIES).
+    trustedOrigins: config.publicUrl ? undefined : (request) => (request ? forwarding.ownOrigins(request.headers) : []),
     database: drizzleAdapter(db, { provider: 'pg', schema: { user: users, session: sessions, account: accounts, verification: verifications } }),
     emailAndPassword: { enabled: true, autoSignIn: false, minPasswordLength: 10 },
     user: {
@@ -119,7 +122,12 @@ async function loadBetterAuth(db: Db, config: AuthKitConfig, logger: pino.Logger
       customRules: { '/sign-in/email': { window: 60, max: config.signInRateLimitPerMinute ?? 20 } },
       customStorage: createRateLimitStore(nowMs),
     },
-    advanced: { useSecureCookies: config.publicUrl?.startsWith('https://') ?? false, cookiePrefix: 'aethelred' },
+    advanced: {
+      useSecureCookies: config.publicUrl?.startsWith('https://') ?? false,
+      cookiePrefix: 'aethelred',
+      // The rate limit's client key: set by handleAuthRequest from the socket or a trusted proxy's X-Forwarded-For.
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
+    },
     telemetry: { enabled: false },
     logger: {
       level: 'warn',
@@ -178,12 +186,6 @@ export interface AuthKit {
 
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
-/** True when the request reached us over https (directly, or per the proxy's X-Forwarded-Proto). */
-export function isHttpsRequest(request: Request): boolean {
-  if (new URL(request.url).protocol === 'https:') return true;
-  return request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https';
-}
-
 /** Copies a response, adding `Secure` to every Set-Cookie that lacks it. */
 function withSecureCookies(response: Response): Response {
   const cookies = response.headers.getSetCookie();
@@ -200,7 +202,7 @@ export function createAuthKit(config: AuthKitConfig, deps: AuthKitDeps): AuthKit
   const lockout = config.lockout ?? DEFAULT_LOCKOUT;
   let loaded: ReturnType<typeof loadBetterAuth> | null = null;
   const betterAuthModule = () => {
-    loaded ??= loadBetterAuth(deps.db, config, deps.logger, nowMs);
+    loaded ??= loadBetterAuth(deps.db, config, deps.logger, nowMs, deps.forwarding);
     loaded.catch(() => {
       loaded = null;
     });
@@ -330,8 +332,14 @@ export function createAuthKit(config: AuthKitConfig, deps: AuthKitDeps): AuthKit
       const subPath = url.pathname.startsWith(AUTH_BASE_PATH) ? url.pathname.slice(AUTH_BASE_PATH.length) : url.pathname;
       const key = `${request.method.toUpperCase()} ${subPath}`;
       if (!PUBLIC_AUTH_PATHS.has(key)) return Response.json({ error: { code: 'not_found', message: 'not found' } }, { status: 404 });
-      const response = key === 'POST /sign-in/email' ? await signIn(request) : key === 'POST /change-password' ? await changePassword(request) : await (await getAuth()).handler(request);
-      return isHttpsRequest(request) ? withSecureCookies(response) : response;
+      const source = deps.forwarding.sourceOf(request.headers, { url: request.url });
+      const headers = new Headers(request.headers);
+      headers.delete(CLIENT_ADDRESS_HEADER);
+      if (source.clientAddress) headers.set(CLIENT_ADDRESS_HEADER, source.clientAddress);
+      const resolved = new Request(request, { headers });
+      const response = key === 'POST /sign-in/email' ? await signIn(resolved) : key === 'POST /change-password' ? await changePassword(resolved) : await (await getAuth()).handler(resolved);
+      // Over https (directly, or per a trusted proxy's X-Forwarded-Proto): every cookie is Secure.
+      return source.protocol === 'https' ? withSecureCookies(response) : response;
     },
 
     createUser,

@@ -91,13 +91,14 @@ export type GatedAction<T> = ((input: unknown) => Promise<ActionResult<T>>) & { 
 
 /** FormData as a plain object; a key sent more than once (checkboxes) becomes an array. Next's `$ACTION` keys are dropped. */
 export function formDataToObject(form: FormData): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // A Map, then own properties: a field named "__proto__" or "constructor" is data, not the object's prototype.
+  const out = new Map<string, unknown>();
   for (const [key, value] of form.entries()) {
     if (key.startsWith('$ACTION')) continue;
-    const previous = out[key];
-    out[key] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+    const previous = out.get(key);
+    out.set(key, previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** The route's path with its dynamic segments named (`/api/webhooks/[id]`), so metric labels stay few. */
@@ -118,12 +119,13 @@ export function gateMetaOf(value: unknown): GateMeta | null {
 }
 
 function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  // A Map, not an object: an unknown field named "constructor" or "__proto__" must not find Object.prototype's.
+  const out = new Map<string, string[]>();
   for (const issue of error.issues) {
-    const key = issue.path.join('.') || '(input)';
-    (out[key] ??= []).push(issue.message);
+    const key = issue.path.map(String).join('.') || '(input)';
+    out.set(key, [...(out.get(key) ?? []), issue.message]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /**
@@ -154,11 +156,45 @@ function parseInput<S extends z.ZodType | undefined>(schema: S, raw: unknown): I
   return parsed.data as InputOf<S>;
 }
 
-/** Authenticates and checks the role. @throws AppError unauthorized:auth / forbidden:auth. */
-async function admit(root: Root, headers: Headers, access: Access): Promise<Actor | null> {
+const STATE_CHANGING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Whether a request comes from one of `ownOrigins`: its `Origin`, else its `Referer`'s origin, else
+ * `Sec-Fetch-Site: same-origin`. No evidence at all counts as cross-site.
+ * @returns null when same-origin, else what was seen (for the refusal message).
+ */
+export function crossSiteEvidence(headers: Headers, ownOrigins: readonly string[]): string | null {
+  const origin = headers.get('origin');
+  if (origin !== null) return ownOrigins.includes(origin) ? null : `Origin ${JSON.stringify(origin)}`;
+  const referer = headers.get('referer');
+  if (referer !== null) {
+    let refererOrigin: string | null = null;
+    try {
+      refererOrigin = new URL(referer).origin;
+    } catch {
+      // not a URL: cross-site
+    }
+    return refererOrigin !== null && ownOrigins.includes(refererOrigin) ? null : `Referer ${JSON.stringify(referer)}`;
+  }
+  const fetchSite = headers.get('sec-fetch-site');
+  if (fetchSite !== null) return fetchSite === 'same-origin' ? null : `Sec-Fetch-Site ${JSON.stringify(fetchSite)}`;
+  return 'no Origin, Referer or Sec-Fetch-Site header';
+}
+
+/**
+ * Authenticates and checks the role. A state-changing route request authenticated by the session
+ * cookie must come from the app's own origin (the browser sends the cookie with cross-site requests
+ * too); Bearer tokens are not sent by browsers on their own, so they are exempt.
+ * @throws AppError unauthorized:auth / forbidden:auth.
+ */
+async function admit(root: Root, headers: Headers, access: Access, request?: Request): Promise<Actor | null> {
   if (access === 'public') return null;
   const actor = await root.auth.authenticate(headers);
   if (!actor) throw new AppError('unauthorized:auth');
+  if (request && actor.kind === ActorKind.Session && STATE_CHANGING_METHODS.has(request.method.toUpperCase())) {
+    const evidence = crossSiteEvidence(headers, root.forwarding.ownOrigins(headers, { url: request.url }));
+    if (evidence) throw new AppError('forbidden:auth', `cross-site request refused: ${evidence} is not this app's origin; send an API token (Authorization: Bearer) from other sites and scripts`);
+  }
   if (!roleAtLeast(actor.role, access)) throw new AppError('forbidden:auth', `this needs the "${access}" role; you have "${actor.role}"`);
   return actor;
 }
@@ -171,6 +207,7 @@ async function guarded<S extends z.ZodType | undefined, T>(
   readInput: () => Promise<unknown>,
   params: Record<string, string>,
   body: (ctx: BodyContext<InputOf<S>>) => Promise<T>,
+  request?: Request,
 ): Promise<{ ok: true; value: T } | { ok: false; error: AppError }> {
   let actor: Actor | null = null;
   let input: InputOf<S> | undefined;
@@ -192,7 +229,7 @@ async function guarded<S extends z.ZodType | undefined, T>(
     });
   };
   try {
-    actor = await admit(root, headers, spec.role);
+    actor = await admit(root, headers, spec.role, request);
   } catch (error) {
     const appError = toAppError(error);
     if (appError.code === 'forbidden:auth') {
@@ -251,9 +288,7 @@ export function route<S extends z.ZodType | undefined = undefined>(
     // Every request: a request id on its log lines and response, and its latency in the HTTP histogram.
     withRequestTelemetry(request, routePatternOf(request, params), { logger: root.logger, observeHttp: root.telemetry?.observeHttp }, async () => {
       const readInput = () => (!spec.input ? Promise.resolve(undefined) : spec.readInput ? spec.readInput(request, params) : readRequestInput(request));
-      const result = await guarded(root, spec, request.headers, readInput, params, (ctx) =>
-        body({ ...ctx, request, params }),
-      );
+      const result = await guarded(root, spec, request.headers, readInput, params, (ctx) => body({ ...ctx, request, params }), request);
       if (!result.ok) return errorResponse(result.error);
       return result.value instanceof Response ? result.value : Response.json(result.value ?? null);
     });

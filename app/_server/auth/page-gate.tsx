@@ -1,15 +1,15 @@
 /**
  * The gate for pages (server components): `requireRole` redirects anonymous visitors to
- * /login and hands a lower role a 403 page to render.
+ * /login and answers a lower role with HTTP 403 (`forbidden()`, rendered by app/forbidden.tsx).
  */
-import { cache, type ReactElement } from 'react';
+import { cache } from 'react';
 import { headers } from 'next/headers';
-import { redirect } from 'next/navigation';
+import { forbidden, redirect } from 'next/navigation';
 import { getRoot, type Root } from '../root';
 import type { Actor } from './auth-kit';
 import { roleAtLeast, type Role } from './roles';
 
-export type PageAccess = { ok: true; actor: Actor; root: Root } | { ok: false; forbidden: ReactElement };
+export type PageAccess = { actor: Actor; root: Root };
 
 /**
  * The request's actor, looked up once per server render (React `cache` is scoped to the request):
@@ -24,20 +24,10 @@ const requestActor = cache(async (): Promise<{ root: Root; actor: Actor | null }
 export async function requireRole(role: Role, from: string): Promise<PageAccess> {
   const { root, actor } = await requestActor();
   if (!actor) redirect(`/login?next=${encodeURIComponent(from)}`);
-  if (!roleAtLeast(actor.role, role)) {
-    return {
-      ok: false,
-      forbidden: (
-        <section className="card" data-testid="forbidden">
-          <h1>403 — not allowed</h1>
-          <p>
-            This page needs the <strong>{role}</strong> role; you are signed in as {actor.email} with role <strong>{actor.role}</strong>.
-          </p>
-        </section>
-      ),
-    };
-  }
-  return { ok: true, actor, root };
+  // 403 with app/forbidden.tsx, which names the caller's role. Pages that need more than "viewer" have no
+  // loading state, so nothing has been streamed yet and the status is still settable.
+  if (!roleAtLeast(actor.role, role)) forbidden();
+  return { actor, root };
 }
 
 /** The signed-in actor, or null; for pages that show something either way (the top bar). */

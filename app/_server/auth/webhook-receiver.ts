@@ -91,11 +91,14 @@ async function readLimited(request: Request, limit: number): Promise<string | nu
   return Buffer.concat(parts).toString('utf8');
 }
 
+const WEBHOOK_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
 const json = (status: number, body: Record<string, unknown>, headers?: Record<string, string>) => Response.json(body, { status, headers });
 const refusal = (status: number, code: string, message: string) => json(status, { error: { code, message } });
 
 /** Handles one webhook request end to end; never throws for bad input. */
 export async function receiveWebhook(deps: WebhookReceiverDeps, webhookId: string, request: Request): Promise<Response> {
+  // Webhook ids are base64url: anything else (U+0000, a lone surrogate, 10 kB of text) names no webhook, and never reaches the database.
+  if (!WEBHOOK_ID_PATTERN.test(webhookId)) return refusal(404, 'not_found', 'no such webhook');
   const webhook = await deps.webhooks.get(webhookId);
   if (!webhook || !webhook.active) return refusal(404, 'not_found', 'no such webhook');
   const receivedAtMs = deps.nowMs();
@@ -117,7 +120,9 @@ export async function receiveWebhook(deps: WebhookReceiverDeps, webhookId: strin
   if (Math.abs(receivedAtMs - Number(timestamp) * 1000) > WEBHOOK_MAX_SKEW_MS) {
     return refuse(401, 'unauthorized:auth', `the timestamp ${timestamp} is more than 5 minutes from the server time`);
   }
-  if (!deliveryId || deliveryId.length > 200) return refuse(400, 'bad_request:input', `header ${WEBHOOK_HEADERS.delivery} is required (at most 200 characters)`);
+  if (!deliveryId || deliveryId.length > 200 || /[\u0000-\u001f\u007f]/.test(deliveryId)) {
+    return refuse(400, 'bad_request:input', `header ${WEBHOOK_HEADERS.delivery} is required (at most 200 characters, no control characters)`);
+  }
 
   const previous = await deps.webhooks.findAccepted(webhookId, deliveryId);
   if (previous) return json(previous.httpStatus, previous.response ?? {}, { 'x-aethelred-replay': 'true' });

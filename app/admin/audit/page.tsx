@@ -15,7 +15,6 @@ const show = (v: unknown) => (v === null || v === undefined ? '' : JSON.stringif
 /** Admin: the audit log, filtered by user, action and time (UTC), paged on the server. */
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const access = await requireRole('admin', '/admin/audit');
-  if (!access.ok) return access.forbidden;
   const params = await searchParams;
   const filters = { actorId: str(params.actorId), action: str(params.action), from: str(params.from), to: str(params.to) };
   const users = await access.root.auth.users.list();

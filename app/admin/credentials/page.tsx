@@ -10,7 +10,6 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** Admin: exchange API credentials, write-only. Only "set on <date>, key …last4" is ever shown. */
 export default async function CredentialsPage() {
   const access = await requireRole('admin', '/admin/credentials');
-  if (!access.ok) return access.forbidden;
   const credentials = await access.root.auth.credentials.list();
   const liveExchanges = VENUE_IDS.filter((id) => venueOf(id)?.liveTrading);
   const enabled = Object.fromEntries(await Promise.all(liveExchanges.map(async (e) => [e, await access.root.liveTrading.isEnabled(e)] as const)));

@@ -11,7 +11,6 @@ const iso = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOStri
 /** Any signed-in user: their API tokens (admins see everyone's) and "log out everywhere". */
 export default async function TokensPage() {
   const access = await requireRole('viewer', '/admin/tokens');
-  if (!access.ok) return access.forbidden;
   const { actor, root } = access;
   const isAdmin = roleAtLeast(actor.role, 'admin');
   const [tokens, users] = await Promise.all([root.auth.tokens.list(isAdmin ? undefined : actor.userId), isAdmin ? root.auth.users.list() : Promise.resolve([])]);

@@ -10,7 +10,6 @@ const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T',
 /** Admin: invite users (temporary password shown once), change roles, deactivate. */
 export default async function UsersPage() {
   const access = await requireRole('admin', '/admin/users');
-  if (!access.ok) return access.forbidden;
   const users = await access.root.auth.users.list();
   return (
     <>

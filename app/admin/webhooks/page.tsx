@@ -9,7 +9,6 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 /** Admin: webhooks (secret shown once at creation) and the latest deliveries with status and reason. */
 export default async function WebhooksPage() {
   const access = await requireRole('admin', '/admin/webhooks');
-  if (!access.ok) return access.forbidden;
   const [hooks, deliveries] = await Promise.all([access.root.auth.webhooks.list(), access.root.auth.webhooks.listDeliveries({ limit: 100 })]);
   return (
     <>

@@ -1,3 +1,4 @@
+import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { TradesTable } from '../../journal/_components/trades-table';
 import { toTradeRow } from '../../journal/_lib/trade-row';
@@ -14,18 +15,9 @@ const TRADE_ROWS = 100;
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const access = await requireRole('viewer', `/backtests/${encodeURIComponent(id)}`);
-  if (!access.ok) return access.forbidden;
   const run = await access.root.engine.getBacktestRun(id);
-  if (!run) {
-    return (
-      <section className="card" data-testid="empty-state">
-        <h1>Run not found</h1>
-        <p>
-          No backtest run has id <code>{id}</code>. <a href="/backtests">Back to backtests</a>
-        </p>
-      </section>
-    );
-  }
+  // HTTP 404 with ./not-found.tsx.
+  if (!run) notFound();
   const trades = await access.root.engine.listTrades({ runId: run.id, limit: TRADE_ROWS });
   const strategies = Array.isArray(run.config.strategies) ? (run.config.strategies as string[]).join(', ') : '—';
   return (

@@ -19,7 +19,6 @@ function idsOf(params: Record<string, string | string[] | undefined>): string[] 
 export default async function ComparePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const ids = idsOf(await searchParams);
   const access = await requireRole('viewer', `/backtests/compare?ids=${encodeURIComponent(ids.join(','))}`);
-  if (!access.ok) return access.forbidden;
   if (ids.length < 2 || ids.length > MAX_RUNS) {
     return (
       <section className="card" data-testid="empty-state">

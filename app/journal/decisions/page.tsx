@@ -16,7 +16,6 @@ const PAGE_ROWS = 50;
 export default async function DecisionsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const raw = firstValues(await searchParams);
   const access = await requireRole('viewer', `/journal/decisions${withParams(raw, {})}`);
-  if (!access.ok) return access.forbidden;
   const parsed = decisionParamsSchema.safeParse(raw);
   const errors: Record<string, string> = parsed.success ? {} : paramErrors(parsed.error);
   let page: Page<DecisionRecord> = { items: [], nextCursor: null };

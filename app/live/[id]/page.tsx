@@ -1,3 +1,4 @@
+import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { toAppError } from '@/app/_server/auth/app-error';
 import type { Engine } from '@/engine/engine';
@@ -17,19 +18,10 @@ type Report = Awaited<ReturnType<Engine['liveDrift']>>;
 export default async function LiveSessionPage({ params }: { params: Promise<{ id: string }> }) {
   const id = decodeSessionIdSegment((await params).id);
   const access = await requireRole('viewer', liveSessionHref(id));
-  if (!access.ok) return access.forbidden;
   const sessions = await access.root.engine.listLiveSessions();
   const session = sessions.find((s) => s.id === id);
-  if (!session) {
-    return (
-      <section className="card" data-testid="empty-state">
-        <h1>Session not found</h1>
-        <p>
-          No live session has id <code>{id}</code>. <a href="/live">Back to live sessions</a>
-        </p>
-      </section>
-    );
-  }
+  // HTTP 404 with ./not-found.tsx.
+  if (!session) notFound();
   let report: Report | null = null;
   let problem: string | null = null;
   try {

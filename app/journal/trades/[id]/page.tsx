@@ -1,3 +1,4 @@
+import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import type { DecisionRecord } from '@/engine/core/ports';
 import { formatNumber, formatTime, signClass } from '../../_lib/format';
@@ -138,18 +139,9 @@ function ChainStep({ d }: { d: DecisionRecord }) {
 export default async function TradePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const access = await requireRole('viewer', `/journal/trades/${encodeURIComponent(id)}`);
-  if (!access.ok) return access.forbidden;
   const chain = await access.root.engine.decisionChain(id);
-  if (!chain) {
-    return (
-      <section className="card" data-testid="empty-state">
-        <h1>Trade not found</h1>
-        <p>
-          No trade has id <code>{id}</code>. <a href="/journal">Back to the journal</a>
-        </p>
-      </section>
-    );
-  }
+  // HTTP 404 with ./not-found.tsx.
+  if (!chain) notFound();
   const { trade } = chain;
   return (
     <>

@@ -1,4 +1,4 @@
-import '../../journal.css';
+import '../journal.css';
 
 /** Shown while a journal page loads. */
 export default function Loading() {

@@ -1,12 +1,12 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { ValidationError } from '@/engine/core/errors';
 import type { Page, TradeRecord } from '@/engine/core/ports';
-import { JournalFilters } from './_components/journal-filters';
-import { JournalNav } from './_components/journal-nav';
-import { TradesTable, type TradeSortKey } from './_components/trades-table';
-import { toTradeRow } from './_lib/trade-row';
-import { firstValues, paramErrors, toJournalQuery, tradeParamsSchema, withParams } from './_lib/journal-params';
-import './journal.css';
+import { JournalFilters } from '../_components/journal-filters';
+import { JournalNav } from '../_components/journal-nav';
+import { TradesTable, type TradeSortKey } from '../_components/trades-table';
+import { toTradeRow } from '../_lib/trade-row';
+import { firstValues, paramErrors, toJournalQuery, tradeParamsSchema, withParams } from '../_lib/journal-params';
+import '../journal.css';
 
 export const dynamic = 'force-dynamic';
 
@@ -16,7 +16,6 @@ const PAGE_ROWS = 50;
 export default async function JournalPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const raw = firstValues(await searchParams);
   const access = await requireRole('viewer', `/journal${withParams(raw, {})}`);
-  if (!access.ok) return access.forbidden;
   const parsed = tradeParamsSchema.safeParse(raw);
   const errors: Record<string, string> = parsed.success ? {} : paramErrors(parsed.error);
   const query = parsed.success ? toJournalQuery(parsed.data) : null;

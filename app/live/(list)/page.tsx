@@ -1,9 +1,9 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { ActionForm } from '@/app/_components/action-form';
 import { STRATEGY_NAMES } from '@/engine/strategies/registry';
-import { startLiveSession, stopLiveSession } from './actions';
-import { liveSessionHref } from './_lib/session-id-param';
-import '../journal/journal.css';
+import { startLiveSession, stopLiveSession } from '../actions';
+import { liveSessionHref } from '../_lib/session-id-param';
+import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,7 +12,6 @@ const iso = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOStri
 /** Live sessions: the trading loop on live candles, paper dry run by default. */
 export default async function LivePage() {
   const access = await requireRole('viewer', '/live');
-  if (!access.ok) return access.forbidden;
   const [sessions, settings] = await Promise.all([access.root.engine.listLiveSessions(), access.root.engine.getTradingSettings()]);
   const canTrade = access.actor.role === 'trader' || access.actor.role === 'admin';
   return (

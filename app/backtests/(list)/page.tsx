@@ -1,11 +1,11 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { STRATEGY_NAMES } from '@/engine/strategies/registry';
-import { formatNumber, formatTime } from '../journal/_lib/format';
-import { backtestTicket, startBacktest } from './actions';
-import { BacktestForm, type StrategyOption } from './_components/backtest-form';
-import { metricNumber } from './_lib/run-metrics';
-import '../journal/journal.css';
+import { formatNumber, formatTime } from '../../journal/_lib/format';
+import { backtestTicket, startBacktest } from '../actions';
+import { BacktestForm, type StrategyOption } from '../_components/backtest-form';
+import { metricNumber } from '../_lib/run-metrics';
+import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,7 +14,6 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
   const { cursor: rawCursor } = await searchParams;
   const cursor = typeof rawCursor === 'string' && rawCursor !== '' ? rawCursor : undefined;
   const access = await requireRole('viewer', '/backtests');
-  if (!access.ok) return access.forbidden;
   const { root, actor } = access;
   const [streams, runs, settings] = await Promise.all([root.engine.listCandleStreams(), root.engine.listBacktestRuns({ limit: 50, cursor }), root.engine.getTradingSettings()]);
   // The form starts from the saved strategy settings (/strategies): what a blank field or an untouched box runs with.
