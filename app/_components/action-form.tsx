@@ -121,3 +121,14 @@ export function FormField({
     </div>
   );
 }
+
+/** The server's error for a field rendered without {@link FormField} (a checkbox group), inside an ActionForm. */
+export function FieldErrorText({ name }: { name: string }) {
+  const errors = useContext(FieldErrorsContext)[name];
+  if (!errors?.length) return null;
+  return (
+    <p className="field-error" data-testid={`error-${name}`} role="alert">
+      {errors.join('; ')}
+    </p>
+  );
+}
