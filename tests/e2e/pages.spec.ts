@@ -12,6 +12,8 @@ const PAGES = [
   { name: 'backtests', path: '/backtests' },
   { name: 'strategies', path: '/strategies' },
   { name: 'what-if', path: '/what-if' },
+  { name: 'accounts', path: '/accounts' },
+  { name: 'account-default', path: '/accounts/default' },
   { name: 'live', path: '/live' },
   { name: 'live-drift', path: driftPagePath(E2E_DRIFT_SESSION.id) },
   { name: 'live-drift-no-candles', path: driftPagePath(E2E_NO_CANDLES_SESSION.id) },

@@ -157,12 +157,12 @@ export function OverviewLive({ initial, canTrade = false }: { initial: AccountOv
           </div>
           {canTrade ? (
             o.risk.halted ? (
-              <ActionForm action={resumeAccount} submitLabel="Resume trading" testId="resume-form" onDone={refresh}>
+              <ActionForm key="resume" action={resumeAccount} submitLabel="Resume trading" testId="resume-form" onDone={refresh}>
                 <input type="hidden" name="id" value="default" />
                 <FormField name="reason" label="Reason" required />
               </ActionForm>
             ) : (
-              <ActionForm action={haltAccount} submitLabel="Halt trading" testId="halt-form" danger onDone={refresh}>
+              <ActionForm key="halt" action={haltAccount} submitLabel="Halt trading" testId="halt-form" danger onDone={refresh}>
                 <input type="hidden" name="id" value="default" />
                 <FormField name="reason" label="Reason" required />
               </ActionForm>

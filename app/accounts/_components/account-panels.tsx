@@ -66,12 +66,12 @@ export function RiskPanel({ view, canTrade, headingLevel = 2 }: { view: AccountV
       </div>
       {canTrade ? (
         risk.halted ? (
-          <ActionForm action={resumeAccount} submitLabel="Resume trading" testId="resume-form">
+          <ActionForm key="resume" action={resumeAccount} submitLabel="Resume trading" testId="resume-form">
             <input type="hidden" name="id" value={account.id} />
             <FormField name="reason" label="Reason" required placeholder="why entries may start again" />
           </ActionForm>
         ) : (
-          <ActionForm action={haltAccount} submitLabel="Halt trading" testId="halt-form" danger>
+          <ActionForm key="halt" action={haltAccount} submitLabel="Halt trading" testId="halt-form" danger>
             <input type="hidden" name="id" value={account.id} />
             <FormField name="reason" label="Reason" required placeholder="why new entries must stop" />
           </ActionForm>
@@ -208,11 +208,11 @@ export function GlobalHaltPanel({ halt, canTrade }: { halt: GlobalHalt; canTrade
       </p>
       {canTrade ? (
         halt.halted ? (
-          <ActionForm action={resumeAllAccounts} submitLabel="Resume all accounts" testId="resume-all-form">
+          <ActionForm key="resume-all" action={resumeAllAccounts} submitLabel="Resume all accounts" testId="resume-all-form">
             <FormField name="reason" label="Reason" required />
           </ActionForm>
         ) : (
-          <ActionForm action={haltAllAccounts} submitLabel="Halt all accounts" testId="halt-all-form" danger>
+          <ActionForm key="halt-all" action={haltAllAccounts} submitLabel="Halt all accounts" testId="halt-all-form" danger>
             <FormField name="reason" label="Reason" required />
           </ActionForm>
         )
