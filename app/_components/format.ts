@@ -34,7 +34,7 @@ export function fmtDuration(ms: number | null | undefined): string {
 
 /**
  * Decimals for a price when the venue gives no tick size (paper accounts): six significant digits,
- * at least 2 and at most 8 decimals (60 123.45, 101.2346, 0.0123456).
+ * at least 2 and at most 8 decimals (60,123.46, 101.235, 0.0123457).
  */
 export function priceDigits(value: number): number {
   if (!Number.isFinite(value) || value === 0) return 2;
