@@ -1,6 +1,5 @@
 'use client';
-import { createContext, useContext, useId, type ReactNode } from 'react';
-import { useActionState } from 'react';
+import { createContext, startTransition, useActionState, useContext, useId, useRef, type ReactNode } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
 
 /** Field errors of the last submit of the enclosing ActionForm, by field name. */
@@ -9,7 +8,8 @@ const FieldErrorsContext = createContext<Record<string, string[]>>({});
 /**
  * A form bound to a gated server action. Shows the error (with field errors) or, on success,
  * each returned value with `data-testid="result-<key>"` — secrets shown once live only here.
- * Inputs rendered with {@link FormField} show their own field's error next to them.
+ * Inputs rendered with {@link FormField} show their own field's error next to them. A refused submit
+ * keeps what was typed; a successful one clears the form.
  */
 export function ActionForm({
   action,
@@ -31,14 +31,29 @@ export function ActionForm({
   /** Called after a successful submit (e.g. to refetch polled data). */
   onDone?: () => void;
 }) {
+  const formRef = useRef<HTMLFormElement>(null);
   const [state, formAction, pending] = useActionState(async (_previous: ActionResult<unknown> | null, formData: FormData) => {
     const result = await action(formData);
-    if (result.ok) onDone?.();
+    if (result.ok) {
+      formRef.current?.reset();
+      onDone?.();
+    }
     return result;
   }, null);
   const fieldErrors = state && !state.ok ? (state.error.fieldErrors ?? {}) : {};
   return (
-    <form action={formAction} data-testid={testId} className={className}>
+    <form
+      ref={formRef}
+      action={formAction}
+      // Submitted by hand so a refused submit keeps what was typed (a form action resets the form); cleared after a success.
+      onSubmit={(event) => {
+        event.preventDefault();
+        const data = new FormData(event.currentTarget);
+        startTransition(() => formAction(data));
+      }}
+      data-testid={testId}
+      className={className}
+    >
       <FieldErrorsContext.Provider value={fieldErrors}>{children}</FieldErrorsContext.Provider>
       <button type="submit" disabled={pending} className={danger ? 'danger' : undefined}>
         {submitLabel}
