@@ -38,7 +38,7 @@ export const resumeAccount = action(
 );
 
 export const haltAllAccounts = action(
-  { role: 'trader', input: z.object({ reason }), audit: { action: 'account.halt_all', target: () => '*' }, revalidate },
+  { role: 'trader', input: z.object({ reason }), audit: { action: 'accounts.halt', target: () => '*' }, revalidate },
   async ({ root, actor, input, audit }) => {
     const result = await root.engine.accounts.haltAll(input.reason, actor?.email ?? 'unknown');
     audit({ after: { halted: true, reason: input.reason, accounts: result.accounts.map((a) => a.accountId) } });
@@ -47,7 +47,7 @@ export const haltAllAccounts = action(
 );
 
 export const resumeAllAccounts = action(
-  { role: 'trader', input: z.object({ reason }), audit: { action: 'account.resume_all', target: () => '*' }, revalidate },
+  { role: 'trader', input: z.object({ reason }), audit: { action: 'accounts.resume', target: () => '*' }, revalidate },
   async ({ root, actor, input, audit }) => {
     const result = await root.engine.accounts.resumeAll(actor?.email ?? 'unknown');
     audit({ after: { halted: false, reason: input.reason, accounts: result.accounts.map((a) => a.accountId) } });
@@ -61,7 +61,7 @@ export const forceExitPosition = action(
   {
     role: 'trader',
     input: z.object({ id: accountId, symbol: z.string().trim().min(1, 'expected a market symbol like BTC/USDT'), amount: optionalNumber }),
-    audit: { action: 'account.force_exit', target: (input) => `${input.id} ${input.symbol}` },
+    audit: { action: 'account.close-position', target: (input) => `${input.id} ${input.symbol}` },
     revalidate,
   },
   async ({ root, actor, input, audit }) => {
@@ -94,7 +94,7 @@ const updateSchema = z.preprocess(
 );
 
 export const updateAccount = action(
-  { role: 'admin', input: updateSchema, audit: { action: 'account.update', target: (input) => input.id }, revalidate },
+  { role: 'admin', input: updateSchema, audit: { action: 'account.settings', target: (input) => input.id }, revalidate },
   async ({ root, actor, input, audit }) => {
     const before = await root.engine.accounts.get(input.id);
     const result = await root.engine.accounts.update(input.id, { settings: input.settings, risk: input.risk }, actor?.email ?? 'unknown');
