@@ -19,7 +19,11 @@ test.setTimeout(180_000);
 
 const ACCOUNT = 'e2e-replay';
 const EXIT_ACCOUNT = 'e2e-exit';
-const [SOL, ADA] = REPLAY_MARKETS;
+const [DOT, ADA] = REPLAY_MARKETS;
+/** Candles per second of each replay: about one entry a second per session, and the 5,700 candles last the test out. */
+const SPEED = 50;
+/** Two replays share the server's event loop (and a busy machine): an action's answer may take a while. */
+const ACTION_MS = 30_000;
 
 interface Decision {
   timeMs: number;
@@ -91,31 +95,31 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   const form = page.getByTestId('live-start-form');
   // A failed start names the field and leaves no session behind.
   await form.getByLabel(/^Account/).selectOption(ACCOUNT);
-  await form.getByLabel(/^Symbol/).fill(SOL.symbol);
-  await form.getByLabel(/^Timeframe/).selectOption(SOL.timeframe);
+  await form.getByLabel(/^Symbol/).fill(DOT.symbol);
+  await form.getByLabel(/^Timeframe/).selectOption(DOT.timeframe);
   await form.getByLabel(/^Veto model/).selectOption('off');
   await form.getByLabel(/^Replay from/).fill('2031-01-01');
-  await form.getByLabel(/^Replay speed/).fill('100');
+  await form.getByLabel(/^Replay speed/).fill(String(SPEED));
   await form.getByRole('button', { name: 'Start session' }).click();
-  await expect(form.getByTestId('error-from')).toContainText('no stored candles of binance SOL/USDT 5m start at or after it');
-  await expect(page.getByTestId('live-session-row').filter({ hasText: SOL.symbol })).toHaveCount(0);
+  await expect(form.getByTestId('error-from')).toContainText('no stored candles of binance DOT/USDT 5m start at or after it');
+  await expect(page.getByTestId('live-session-row').filter({ hasText: DOT.symbol })).toHaveCount(0);
 
   await form.getByLabel(/^Replay from/).fill(REPLAY_FROM);
   await form.getByRole('button', { name: 'Start session' }).click();
-  await expect(form.getByTestId('result-id')).toHaveText(`replay:${ACCOUNT}:binance:${SOL.symbol}:5m`);
+  await expect(form.getByTestId('result-id')).toHaveText(`replay:${ACCOUNT}:binance:${DOT.symbol}:5m`, { timeout: ACTION_MS });
   const second = await page.request.post('/api/v1/sessions', {
-    data: { accountId: ACCOUNT, mode: 'replay', exchange: ADA.exchange, symbol: ADA.symbol, timeframe: ADA.timeframe, strategies: ['ma-crossover'], from: REPLAY_FROM, speed: 100, veto: 'off' },
+    data: { accountId: ACCOUNT, mode: 'replay', exchange: ADA.exchange, symbol: ADA.symbol, timeframe: ADA.timeframe, strategies: ['ma-crossover'], from: REPLAY_FROM, speed: SPEED, veto: 'off' },
   });
   expect(second.status()).toBe(201);
 
   await page.reload();
-  for (const market of [SOL, ADA]) {
+  for (const market of [DOT, ADA]) {
     const row = page.getByTestId('live-session-row').filter({ hasText: market.symbol });
     await expect(row.getByTestId('session-mode')).toHaveText('replay');
     await expect(row.getByTestId('session-account')).toHaveText('E2E replay desk');
     await expect(row.getByTestId('session-status')).toHaveText('running');
   }
-  await expect.poll(async () => (await entries(page.request, SOL.symbol)).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+  await expect.poll(async () => (await entries(page.request, DOT.symbol)).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
   await expect.poll(async () => (await entries(page.request, ADA.symbol)).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
 
   await page.goto(`/accounts/${ACCOUNT}`);
@@ -126,7 +130,7 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   await expect(page.getByTestId('risk-controls').getByTestId('risk-active')).toBeVisible();
   await halt.getByLabel(/^Reason/).fill('e2e news halt');
   await halt.getByRole('button', { name: 'Halt trading' }).click();
-  await expect(page.getByTestId('risk-controls').getByTestId('risk-halted')).toBeVisible();
+  await expect(page.getByTestId('risk-controls').getByTestId('risk-halted')).toBeVisible({ timeout: ACTION_MS });
   await expect(page.getByTestId('risk-controls').getByTestId('halt-reason')).toHaveText('manual: e2e news halt');
   const atHalt = await lastCandles(page.request);
   const view = await (await page.request.get(`/api/v1/accounts/${ACCOUNT}`)).json();
@@ -134,13 +138,13 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   await expectNoSeriousAxeViolations(page);
 
   // Both sessions keep trading candles and are denied for the halt; neither enters after the candle that followed it.
-  for (const market of [SOL, ADA]) {
+  for (const market of [DOT, ADA]) {
     await expect
       .poll(async () => (await decisions(page.request, market.symbol, 'denied')).filter((d) => d.reason === 'halted: manual: e2e news halt').length, { timeout: 60_000 })
       .toBeGreaterThanOrEqual(1);
   }
   const afterDenials = await lastCandles(page.request);
-  for (const market of [SOL, ADA]) {
+  for (const market of [DOT, ADA]) {
     expect(afterDenials.get(market.symbol)!).toBeGreaterThan(atHalt.get(market.symbol)! + 2 * REPLAY_TIMEFRAME_MS);
     const late = (await entries(page.request, market.symbol)).filter((d) => d.timeMs > atHalt.get(market.symbol)! + REPLAY_TIMEFRAME_MS);
     expect(late, `${market.symbol} entries after the halt`).toEqual([]);
@@ -149,9 +153,9 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   const resume = page.getByTestId('resume-form');
   await resume.getByLabel(/^Reason/).fill('e2e news passed');
   await resume.getByRole('button', { name: 'Resume trading' }).click();
-  await expect(page.getByTestId('risk-controls').getByTestId('risk-active')).toBeVisible();
+  await expect(page.getByTestId('risk-controls').getByTestId('risk-active')).toBeVisible({ timeout: ACTION_MS });
   const atResume = await lastCandles(page.request);
-  for (const market of [SOL, ADA]) {
+  for (const market of [DOT, ADA]) {
     await expect
       .poll(async () => (await entries(page.request, market.symbol)).filter((d) => d.timeMs > atResume.get(market.symbol)!).length, { timeout: 60_000 })
       .toBeGreaterThanOrEqual(1);
@@ -159,10 +163,10 @@ test('a trader halts an account on its page while two replay sessions trade it, 
 
   // Stop both from the Live page.
   await page.goto('/live');
-  for (const market of [SOL, ADA]) {
+  for (const market of [DOT, ADA]) {
     const row = page.getByTestId('live-session-row').filter({ hasText: market.symbol });
     await row.getByRole('button', { name: `Stop ${market.symbol}` }).click();
-    await expect(page.getByTestId('live-session-row').filter({ hasText: market.symbol }).getByTestId('session-status')).toHaveText(/stopped|completed/);
+    await expect(page.getByTestId('live-session-row').filter({ hasText: market.symbol }).getByTestId('session-status')).toHaveText(/stopped|completed/, { timeout: ACTION_MS });
   }
 
   // The audit log keeps who halted and resumed, with each reason.
@@ -182,6 +186,8 @@ test('a trader force-exits part of a position and then the rest from the account
       marketType: 'futures',
       initialBalance: 10_000,
       leverage: 3,
+      // Isolated: the position alone backs its margin, so it has a liquidation price (cross margin on 10,000 would not).
+      marginMode: 'isolated',
       maxVolumeShare: 1,
       makerFeeBps: 0,
       takerFeeBps: 0,

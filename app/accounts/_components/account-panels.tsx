@@ -35,7 +35,7 @@ export function RiskPanel({ view, canTrade, headingLevel = 2 }: { view: AccountV
       <p>
         <HaltBadge risk={risk} />
       </p>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Circuit breakers">
         <table data-testid="breakers">
           <thead>
             <tr>
@@ -99,7 +99,7 @@ export function PositionsPanel({ view, canTrade, symbol, headingLevel = 2 }: { v
           {symbol ? `No open position on ${symbol}.` : 'No open positions.'}
         </p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Open positions">
           <table>
             <thead>
               <tr>
@@ -152,7 +152,7 @@ export function OpenOrdersPanel({ view }: { view: AccountView }) {
       {view.openOrders.length === 0 ? (
         <p className="muted" data-testid="open-orders-empty">No working orders.</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Open orders">
           <table>
             <thead>
               <tr>
