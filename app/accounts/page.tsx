@@ -25,7 +25,7 @@ export default async function AccountsPage() {
         {views.length === 0 ? (
           <p className="muted" data-testid="accounts-empty">No accounts yet{roleAtLeast(actor.role, 'admin') ? ': create one below.' : '; an admin can create one.'}</p>
         ) : (
-          <div className="table-wrap" tabIndex={0} role="region" aria-label="Accounts">
+          <div className="table-wrap">
             <table data-testid="accounts">
               <thead>
                 <tr>

@@ -19,7 +19,7 @@ test.setTimeout(180_000);
 
 const ACCOUNT = 'e2e-replay';
 const EXIT_ACCOUNT = 'e2e-exit';
-const [DOT, ADA] = REPLAY_MARKETS;
+const [DOT, XRP] = REPLAY_MARKETS;
 /** Candles per second of each replay: about one entry a second per session, and the 5,700 candles last the test out. */
 const SPEED = 50;
 /** Two replays share the server's event loop (and a busy machine): an action's answer may take a while. */
@@ -108,19 +108,19 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   await form.getByRole('button', { name: 'Start session' }).click();
   await expect(form.getByTestId('result-id')).toHaveText(`replay:${ACCOUNT}:binance:${DOT.symbol}:5m`, { timeout: ACTION_MS });
   const second = await page.request.post('/api/v1/sessions', {
-    data: { accountId: ACCOUNT, mode: 'replay', exchange: ADA.exchange, symbol: ADA.symbol, timeframe: ADA.timeframe, strategies: ['ma-crossover'], from: REPLAY_FROM, speed: SPEED, veto: 'off' },
+    data: { accountId: ACCOUNT, mode: 'replay', exchange: XRP.exchange, symbol: XRP.symbol, timeframe: XRP.timeframe, strategies: ['ma-crossover'], from: REPLAY_FROM, speed: SPEED, veto: 'off' },
   });
   expect(second.status()).toBe(201);
 
   await page.reload();
-  for (const market of [DOT, ADA]) {
+  for (const market of [DOT, XRP]) {
     const row = page.getByTestId('live-session-row').filter({ hasText: market.symbol });
     await expect(row.getByTestId('session-mode')).toHaveText('replay');
     await expect(row.getByTestId('session-account')).toHaveText('E2E replay desk');
     await expect(row.getByTestId('session-status')).toHaveText('running');
   }
   await expect.poll(async () => (await entries(page.request, DOT.symbol)).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
-  await expect.poll(async () => (await entries(page.request, ADA.symbol)).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+  await expect.poll(async () => (await entries(page.request, XRP.symbol)).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
 
   await page.goto(`/accounts/${ACCOUNT}`);
   const halt = page.getByTestId('halt-form');
@@ -138,13 +138,13 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   await expectNoSeriousAxeViolations(page);
 
   // Both sessions keep trading candles and are denied for the halt; neither enters after the candle that followed it.
-  for (const market of [DOT, ADA]) {
+  for (const market of [DOT, XRP]) {
     await expect
       .poll(async () => (await decisions(page.request, market.symbol, 'denied')).filter((d) => d.reason === 'halted: manual: e2e news halt').length, { timeout: 60_000 })
       .toBeGreaterThanOrEqual(1);
   }
   const afterDenials = await lastCandles(page.request);
-  for (const market of [DOT, ADA]) {
+  for (const market of [DOT, XRP]) {
     expect(afterDenials.get(market.symbol)!).toBeGreaterThan(atHalt.get(market.symbol)! + 2 * REPLAY_TIMEFRAME_MS);
     const late = (await entries(page.request, market.symbol)).filter((d) => d.timeMs > atHalt.get(market.symbol)! + REPLAY_TIMEFRAME_MS);
     expect(late, `${market.symbol} entries after the halt`).toEqual([]);
@@ -155,7 +155,7 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   await resume.getByRole('button', { name: 'Resume trading' }).click();
   await expect(page.getByTestId('risk-controls').getByTestId('risk-active')).toBeVisible({ timeout: ACTION_MS });
   const atResume = await lastCandles(page.request);
-  for (const market of [DOT, ADA]) {
+  for (const market of [DOT, XRP]) {
     await expect
       .poll(async () => (await entries(page.request, market.symbol)).filter((d) => d.timeMs > atResume.get(market.symbol)!).length, { timeout: 60_000 })
       .toBeGreaterThanOrEqual(1);
@@ -163,7 +163,7 @@ test('a trader halts an account on its page while two replay sessions trade it, 
 
   // Stop both from the Live page.
   await page.goto('/live');
-  for (const market of [DOT, ADA]) {
+  for (const market of [DOT, XRP]) {
     const row = page.getByTestId('live-session-row').filter({ hasText: market.symbol });
     await row.getByRole('button', { name: `Stop ${market.symbol}` }).click();
     await expect(page.getByTestId('live-session-row').filter({ hasText: market.symbol }).getByTestId('session-status')).toHaveText(/stopped|completed/, { timeout: ACTION_MS });
@@ -198,9 +198,9 @@ test('a trader force-exits part of a position and then the rest from the account
   });
   expect(created.status()).toBe(201);
   await signIn(page, 'trader', `/accounts/${EXIT_ACCOUNT}`);
-  const price = replayLastClose(ADA);
+  const price = replayLastClose(XRP);
   // No costs: the loss at the stop is 0.5 % of 10,000 = 50 = amount x 2, so the amount is 25.
-  const placed = await page.request.post(`/api/v1/accounts/${EXIT_ACCOUNT}/orders`, { data: { symbol: ADA.symbol, side: 'long', price, stopPrice: price - 2, leverage: 3 } });
+  const placed = await page.request.post(`/api/v1/accounts/${EXIT_ACCOUNT}/orders`, { data: { symbol: XRP.symbol, side: 'long', price, stopPrice: price - 2, leverage: 3 } });
   expect(placed.status()).toBe(201);
   expect((await placed.json()).entry).toMatchObject({ status: 'filled', amount: 25 });
 
@@ -208,21 +208,21 @@ test('a trader force-exits part of a position and then the rest from the account
   const view = await (await page.request.get(`/api/v1/accounts/${EXIT_ACCOUNT}`)).json();
   const position = view.positions[0] as { liquidationPrice: number | null; entryPrice: number };
   expect(position.liquidationPrice).not.toBeNull();
-  const row = page.getByTestId('position-row').filter({ hasText: ADA.symbol });
+  const row = page.getByTestId('position-row').filter({ hasText: XRP.symbol });
   await expect(row.getByTestId('position-amount')).toHaveText('25');
   await expect(row.getByTestId('liquidation-price')).toHaveText(fmtPrice(position.liquidationPrice));
   await expect(page.getByTestId('open-order-row')).toHaveCount(1);
 
   const exit = row.getByTestId('force-exit-form');
   await exit.getByLabel(/^Amount/).fill('40');
-  await exit.getByRole('button', { name: `Force exit ${ADA.symbol}` }).click();
-  await expect(exit.getByTestId('error-amount')).toContainText(`the position on ${ADA.symbol} is 25; close at most that`);
+  await exit.getByRole('button', { name: `Force exit ${XRP.symbol}` }).click();
+  await expect(exit.getByTestId('error-amount')).toContainText(`the position on ${XRP.symbol} is 25; close at most that`);
 
   await exit.getByLabel(/^Amount/).fill('10');
-  await exit.getByRole('button', { name: `Force exit ${ADA.symbol}` }).click();
-  await expect(page.getByTestId('position-row').filter({ hasText: ADA.symbol }).getByTestId('position-amount')).toHaveText(fmtAmount(15));
+  await exit.getByRole('button', { name: `Force exit ${XRP.symbol}` }).click();
+  await expect(page.getByTestId('position-row').filter({ hasText: XRP.symbol }).getByTestId('position-amount')).toHaveText(fmtAmount(15));
 
-  await page.getByTestId('position-row').filter({ hasText: ADA.symbol }).getByRole('button', { name: `Force exit ${ADA.symbol}` }).click();
+  await page.getByTestId('position-row').filter({ hasText: XRP.symbol }).getByRole('button', { name: `Force exit ${XRP.symbol}` }).click();
   await expect(page.getByTestId('positions-empty')).toBeVisible();
   // The whole close also cancelled the protective stop.
   await expect(page.getByTestId('open-orders-empty')).toBeVisible();

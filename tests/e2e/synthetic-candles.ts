@@ -33,14 +33,14 @@ export function writeSyntheticCandles(file = SYNTHETIC_CANDLES): string {
 
 /**
  * Two markets for the account specs (replay sessions, force exit), so their trades stay out of the
- * journal the ETH/USDT specs count (and not SOL/USDT, which must stay without candles for the drift
- * spec's no-candles session): 6 000 five-minute candles from 2024-03-01T00:00Z whose close is
+ * journal the ETH/USDT specs count (not SOL/USDT, which must stay without candles for the drift spec's
+ * no-candles session; both sort after BTC/USDT, the chart's default market): 6 000 five-minute candles from 2024-03-01T00:00Z whose close is
  * a 100-candle wave (±3 % around `base`, not market data), on which ma-crossover with its default
  * 20/50 periods crosses about twice per wave. Volume 1e6 per candle, so fills are never volume-capped.
  */
 export const REPLAY_MARKETS = [
   { exchange: 'binance', symbol: 'DOT/USDT', timeframe: '5m', base: 100, phase: 0 },
-  { exchange: 'binance', symbol: 'ADA/USDT', timeframe: '5m', base: 50, phase: 1.3 },
+  { exchange: 'binance', symbol: 'XRP/USDT', timeframe: '5m', base: 50, phase: 1.3 },
 ] as const;
 export const REPLAY_FROM = '2024-03-02';
 export const REPLAY_TIMEFRAME_MS = 300_000;

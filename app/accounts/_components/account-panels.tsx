@@ -35,8 +35,8 @@ export function RiskPanel({ view, canTrade, headingLevel = 2 }: { view: AccountV
       <p>
         <HaltBadge risk={risk} />
       </p>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Circuit breakers">
-        <table data-testid="breakers">
+      <div className="table-wrap">
+        <table data-testid="breakers" tabIndex={0} aria-label="Circuit breakers">
           <thead>
             <tr>
               <th scope="col">Breaker</th>
@@ -99,8 +99,8 @@ export function PositionsPanel({ view, canTrade, symbol, headingLevel = 2 }: { v
           {symbol ? `No open position on ${symbol}.` : 'No open positions.'}
         </p>
       ) : (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="Open positions">
-          <table>
+        <div className="table-wrap">
+          <table tabIndex={0} aria-label={symbol ? `Position on ${symbol}` : 'Open positions'}>
             <thead>
               <tr>
                 <th scope="col">Symbol</th>
@@ -152,8 +152,8 @@ export function OpenOrdersPanel({ view }: { view: AccountView }) {
       {view.openOrders.length === 0 ? (
         <p className="muted" data-testid="open-orders-empty">No working orders.</p>
       ) : (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="Open orders">
-          <table>
+        <div className="table-wrap">
+          <table tabIndex={0} aria-label="Open orders">
             <thead>
               <tr>
                 <th scope="col">Symbol</th>
