@@ -4,6 +4,8 @@ import type { AccountOverview } from '@/engine/desk/trading-desk';
 import { PageLoading } from '@/app/_components/page-states';
 import type { Root } from '@/app/_server/root';
 import { Suspense } from 'react';
+import { roleAtLeast } from '@/app/_server/auth/roles';
+import { GlobalHaltPanel } from '@/app/accounts/_components/account-panels';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,8 +14,9 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 /** Home / overview: engine state, candle streams, then the live paper-account overview (polled). */
 export default async function HomePage() {
   const access = await requireRole('viewer', '/');
-  const { root } = access;
-  const [health, streams] = await Promise.all([root.health(), root.engine.listCandleStreams()]);
+  const { root, actor } = access;
+  const canTrade = roleAtLeast(actor.role, 'trader');
+  const [health, streams, globalHalt] = await Promise.all([root.health(), root.engine.listCandleStreams(), root.engine.accounts.globalHalt()]);
   return (
     <>
       <section className="card" aria-labelledby="engine-heading">
@@ -48,15 +51,16 @@ export default async function HomePage() {
         )}
       </section>
       <Suspense fallback={<PageLoading what="the account overview" />}>
-        <Overview root={root} />
+        <Overview root={root} canTrade={canTrade} />
       </Suspense>
+      <GlobalHaltPanel halt={globalHalt} canTrade={canTrade} />
     </>
   );
 }
 
 /** The paper-account overview, streamed after the sections above; the client then polls /api/overview. */
-async function Overview({ root }: { root: Root }) {
+async function Overview({ root, canTrade }: { root: Root; canTrade: boolean }) {
   // Same shape as the polled JSON (NaN -> null), so the first render and the refreshes agree.
   const initial = JSON.parse(JSON.stringify(await root.engine.overview())) as AccountOverview;
-  return <OverviewLive initial={initial} />;
+  return <OverviewLive initial={initial} canTrade={canTrade} />;
 }

@@ -31,3 +31,23 @@ export function fmtDuration(ms: number | null | undefined): string {
   if (h < 48) return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
   return `${Math.round(h / 24)} d`;
 }
+
+/**
+ * Decimals for a price when the venue gives no tick size (paper accounts): six significant digits,
+ * at least 2 and at most 8 decimals (60,123.46, 101.235, 0.0123457).
+ */
+export function priceDigits(value: number): number {
+  if (!Number.isFinite(value) || value === 0) return 2;
+  return Math.min(8, Math.max(2, 5 - Math.floor(Math.log10(Math.abs(value)))));
+}
+
+/** A price with {@link priceDigits} decimals; an em dash for null/NaN. */
+export function fmtPrice(value: number | null | undefined): string {
+  return value === null || value === undefined ? DASH : fmtNumber(value, priceDigits(value));
+}
+
+/** An amount of base currency: up to 8 decimals, trailing zeros dropped (0.015, 1.5, 12). */
+export function fmtAmount(value: number | null | undefined): string {
+  const s = fmtNumber(value, 8);
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}

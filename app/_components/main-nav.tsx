@@ -9,6 +9,7 @@ const LINKS = [
   { href: '/backtests', label: 'Backtests' },
   { href: '/strategies', label: 'Strategies' },
   { href: '/what-if', label: 'What-if' },
+  { href: '/accounts', label: 'Accounts' },
   { href: '/live', label: 'Live' },
   { href: '/jobs', label: 'Jobs' },
   { href: '/models', label: 'Models' },

@@ -1,33 +1,64 @@
 'use server';
 /**
- * Live session actions: start (trader; live trading on a real venue needs an admin) and stop
- * (trader). Sessions run in this server process and resume after a restart.
+ * Session actions: start (trader; mode `live`, on a real venue, needs an admin) and stop (trader).
+ * Modes: `replay` trades the account on stored candles from `from` at `speed` candles per second
+ * (offline paper trading), `paper` on live candles with paper fills, `live` on the venue. Sessions
+ * run in this server process and resume after a restart.
  */
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
 import { AppError } from '@/app/_server/auth/app-error';
-import { ValidationError } from '@/engine/core/errors';
+import { NotFoundError, ValidationError } from '@/engine/core/errors';
+import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
+import { MAX_REPLAY_SPEED } from '@/engine/live/live-session-manager';
 import { STRATEGY_NAMES } from '@/engine/strategies/registry';
 
+const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
+
 const startSchema = z.object({
+  mode: z.enum(['replay', 'paper', 'live'], { error: 'pick replay, paper or live' }).default('paper'),
+  accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'pick an account').default(DEFAULT_ACCOUNT_ID),
   exchange: z.enum(['binance', 'binanceusdm']),
   symbol: z.string().trim().toUpperCase().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
   timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
   strategies: z.preprocess((v) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []), z.array(z.enum(STRATEGY_NAMES)).min(1, 'pick at least one strategy')),
-  liveTrading: z.preprocess((v) => v === 'on' || v === true, z.boolean()),
+  /** Replay only: first candle to trade (a date `2024-02-01` or date-time, UTC). */
+  from: z.preprocess(blankToUndefined, z.string().trim().optional()),
+  /** Replay only: candles per second, or `max`. */
+  speed: z.preprocess(
+    (v) => (blankToUndefined(v) === undefined ? undefined : v === 'max' ? 'max' : typeof v === 'string' ? Number(v) : v),
+    z.union([z.literal('max'), z.number({ error: 'expected candles per second (e.g. 50) or "max"' }).finite().gt(0, 'must be above 0').max(MAX_REPLAY_SPEED, `at most ${MAX_REPLAY_SPEED}`)]).optional(),
+  ),
+  veto: z.enum(['on', 'off']).default('on'),
 });
 
 export const startLiveSession = action(
   { role: 'trader', input: startSchema, audit: { action: 'live.start', target: (input) => `${input.exchange} ${input.symbol} ${input.timeframe}` }, revalidate: ['/live'] },
   async ({ root, actor, input }) => {
-    if (input.liveTrading && actor?.role !== 'admin') {
-      throw new AppError('forbidden:auth', 'only an admin can start a session that trades on a real venue');
+    if (input.mode === 'live' && actor?.role !== 'admin') {
+      throw new AppError('forbidden:auth', 'only an admin can start a session that trades on a real venue; pick replay or paper');
+    }
+    const replay = input.mode === 'replay';
+    if (!replay && (input.from !== undefined || input.speed !== undefined)) {
+      const field = input.from !== undefined ? 'from' : 'speed';
+      throw new AppError('bad_request:input', `"${field}" applies to replay sessions only: clear it or pick mode replay`, { [field]: ['replay sessions only'] });
     }
     try {
-      const state = await root.engine.startLiveSession(input);
+      const state = await root.engine.startLiveSession({
+        mode: input.mode,
+        accountId: input.accountId,
+        exchange: input.exchange,
+        symbol: input.symbol,
+        timeframe: input.timeframe,
+        strategies: input.strategies,
+        veto: input.veto,
+        liveTrading: input.mode === 'live',
+        ...(replay ? { from: input.from, speed: input.speed ?? 50 } : {}),
+      });
       return { id: state.id, status: state.status };
     } catch (error) {
       if (error instanceof ValidationError) throw new AppError('bad_request:input', error.message, { [error.field.split('.')[0]]: [error.message] });
+      if (error instanceof NotFoundError) throw new AppError('bad_request:input', error.message, /account/.test(error.message) ? { accountId: [error.message] } : undefined);
       throw new AppError('bad_request:input', `the session could not start: ${error instanceof Error ? error.message : String(error)}`);
     }
   },

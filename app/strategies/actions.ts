@@ -1,14 +1,15 @@
 'use server';
 /**
  * Trading settings and risk controls. Role rules: strategy settings (adapters, parameters,
- * fusion weights, threshold, TTL, cooldown) need `trader`; risk limits and halt/resume need
- * `admin`, since they bound every loss. Every change is audited with its before/after values.
+ * fusion weights, threshold, TTL, cooldown) need `trader`; halt and resume (of the default account, with a
+ * reason) need `trader`; risk limits need `admin`, since they bound every loss. Every change is audited with its before/after values.
  * Invalid settings come back as `bad_request:input` with one message per field path.
  */
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
 import { AppError } from '@/app/_server/auth/app-error';
 import type { Root } from '@/app/_server/root';
+import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 
 const saveResult = async (
   root: Root,
@@ -34,22 +35,26 @@ export const saveRiskLimits = action(
   async ({ root, actor, input, audit }) => saveResult(root, { risk: input.risk }, actor?.email ?? 'unknown', audit, 'risk'),
 );
 
+const haltReason = z.string().trim().min(1, 'give a reason (it is shown with the halt and kept in the audit log)').max(500, 'at most 500 characters');
+
+/** Halts the default account (the same engine method as the Accounts page and `POST /api/v1/accounts/default/halt`). */
 export const haltTrading = action(
-  { role: 'admin', input: z.object({ reason: z.string().trim().min(1, 'give a reason for the halt').max(200) }), audit: { action: 'risk.halt', target: () => 'default' }, revalidate: ['/strategies', '/'] },
+  { role: 'trader', input: z.object({ reason: haltReason }), audit: { action: 'account.halt', target: () => DEFAULT_ACCOUNT_ID }, revalidate: ['/strategies', '/', '/accounts'] },
   async ({ root, input, audit }) => {
-    const before = await root.engine.riskStatus();
-    const after = await root.engine.halt(input.reason);
-    audit({ before: { halted: before.halted, haltReason: before.haltReason }, after: { halted: after.halted, haltReason: after.haltReason } });
+    const before = (await root.engine.accounts.view(DEFAULT_ACCOUNT_ID)).risk;
+    const after = await root.engine.accounts.halt(DEFAULT_ACCOUNT_ID, input.reason);
+    audit({ before: { halted: before.halted, haltReason: before.haltReason }, after: { halted: after.halted, haltReason: after.haltReason, reason: input.reason } });
     return { halted: after.halted, haltReason: after.haltReason };
   },
 );
 
+/** Resumes the default account; the reason goes to the audit log. */
 export const resumeTrading = action(
-  { role: 'admin', audit: { action: 'risk.resume', target: () => 'default' }, revalidate: ['/strategies', '/'] },
-  async ({ root, audit }) => {
-    const before = await root.engine.riskStatus();
-    const after = await root.engine.resume();
-    audit({ before: { halted: before.halted, haltReason: before.haltReason }, after: { halted: after.halted, haltReason: after.haltReason } });
+  { role: 'trader', input: z.object({ reason: haltReason }), audit: { action: 'account.resume', target: () => DEFAULT_ACCOUNT_ID }, revalidate: ['/strategies', '/', '/accounts'] },
+  async ({ root, input, audit }) => {
+    const before = (await root.engine.accounts.view(DEFAULT_ACCOUNT_ID)).risk;
+    const after = await root.engine.accounts.resume(DEFAULT_ACCOUNT_ID);
+    audit({ before: { halted: before.halted, haltReason: before.haltReason }, after: { halted: after.halted, haltReason: after.haltReason, reason: input.reason } });
     return { halted: after.halted, haltReason: after.haltReason };
   },
 );

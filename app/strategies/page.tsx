@@ -7,7 +7,7 @@ import { haltTrading, resumeTrading, saveRiskLimits, saveStrategySettings } from
 
 export const dynamic = 'force-dynamic';
 
-/** Strategies and risk: adapter settings (trader), risk limits and halt/resume (admin), breaker status. */
+/** Strategies and risk: adapter settings (trader), halt/resume of the default account (trader), risk limits (admin), breaker status. */
 export default async function StrategiesPage() {
   const access = await requireRole('viewer', '/strategies');
   const { root, actor } = access;
@@ -38,18 +38,22 @@ export default async function StrategiesPage() {
             </tbody>
           </table>
         </div>
-        {admin ? (
+        {trader ? (
           risk.halted ? (
-            <ActionForm action={resumeTrading} submitLabel="Resume trading" testId="resume-form" />
+            <ActionForm action={resumeTrading} submitLabel="Resume trading" testId="resume-form">
+              <label>
+                Reason <input name="reason" required maxLength={500} />
+              </label>
+            </ActionForm>
           ) : (
             <ActionForm action={haltTrading} submitLabel="Halt trading" testId="halt-form">
               <label>
-                Reason <input name="reason" required maxLength={200} />
+                Reason <input name="reason" required maxLength={500} />
               </label>
             </ActionForm>
           )
         ) : (
-          <p className="muted">Halting and resuming needs the admin role.</p>
+          <p className="muted">Halting and resuming needs the trader role.</p>
         )}
       </section>
 

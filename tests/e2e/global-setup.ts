@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { e2eEnv, E2E_ADMIN_TOKEN_FILE, E2E_PASSWORD, E2E_PASSWORD_CHANGER, E2E_STATE_FILE, E2E_USERS, FIXTURE_CANDLES } from './e2e-env';
-import { SYNTHETIC_MARKET, writeSyntheticCandles } from './synthetic-candles';
+import { REPLAY_MARKETS, SYNTHETIC_MARKET, writeReplayCandles, writeSyntheticCandles } from './synthetic-candles';
 import { freePort } from '../support/free-port';
 
 /**
@@ -26,6 +26,14 @@ export default async function globalSetup() {
     ['--import', 'tsx', 'scripts/cli.ts', 'import-candles', '--file', writeSyntheticCandles(), '--exchange', SYNTHETIC_MARKET.exchange, '--symbol', SYNTHETIC_MARKET.symbol, '--timeframe', SYNTHETIC_MARKET.timeframe],
     { env, stdio: 'inherit' },
   );
+  // Two markets the account specs replay and force-exit on (kept apart from the journal specs' ETH/USDT).
+  for (const market of REPLAY_MARKETS) {
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/cli.ts', 'import-candles', '--file', writeReplayCandles(market), '--exchange', market.exchange, '--symbol', market.symbol, '--timeframe', market.timeframe],
+      { env, stdio: 'inherit' },
+    );
+  }
   // Stopped paper sessions for the live drift view (no journaled trades; see live-sessions-fixture.ts).
   execFileSync(process.execPath, ['--import', 'tsx', 'tests/e2e/seed-live-sessions.ts', env.AETHELRED_DATA_DIR], { env, stdio: 'inherit' });
   for (const [role, email] of [...Object.entries(E2E_USERS), ['viewer', E2E_PASSWORD_CHANGER]]) {

@@ -12,6 +12,8 @@ const PAGES = [
   { name: 'backtests', path: '/backtests' },
   { name: 'strategies', path: '/strategies' },
   { name: 'what-if', path: '/what-if' },
+  { name: 'accounts', path: '/accounts' },
+  { name: 'account-default', path: '/accounts/default' },
   { name: 'live', path: '/live' },
   { name: 'live-drift', path: driftPagePath(E2E_DRIFT_SESSION.id) },
   { name: 'live-drift-no-candles', path: driftPagePath(E2E_NO_CANDLES_SESSION.id) },
@@ -125,13 +127,14 @@ test('an invalid risk limit is rejected with the message next to its field, and 
   await expect(page.getByLabel(/^Max leverage/)).toHaveValue('1');
 });
 
-test('an admin halts and resumes trading', async ({ page }) => {
-  await signIn(page, 'admin');
+test('a trader halts and resumes the default account from the strategies page, each with a reason', async ({ page }) => {
+  await signIn(page, 'trader');
   await page.goto('/strategies');
   await page.getByTestId('halt-form').getByLabel('Reason').fill('e2e check');
   await page.getByTestId('halt-form').getByRole('button', { name: 'Halt trading' }).click();
   await expect(page.getByTestId('risk-controls').getByTestId('risk-halted')).toBeVisible();
   await expect(page.getByTestId('risk-controls')).toContainText('manual: e2e check');
+  await page.getByTestId('resume-form').getByLabel('Reason').fill('e2e check over');
   await page.getByTestId('resume-form').getByRole('button', { name: 'Resume trading' }).click();
   await expect(page.getByTestId('risk-controls').getByTestId('risk-active')).toBeVisible();
 });

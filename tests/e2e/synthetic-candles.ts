@@ -30,3 +30,42 @@ export function writeSyntheticCandles(file = SYNTHETIC_CANDLES): string {
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
+
+/**
+ * Two markets for the account specs (replay sessions, force exit), so their trades stay out of the
+ * journal the ETH/USDT specs count (not SOL/USDT, which must stay without candles for the drift spec's
+ * no-candles session; both sort after BTC/USDT, the chart's default market): 6 000 five-minute candles from 2024-03-01T00:00Z whose close is
+ * a 100-candle wave (±3 % around `base`, not market data), on which ma-crossover with its default
+ * 20/50 periods crosses about twice per wave. Volume 1e6 per candle, so fills are never volume-capped.
+ */
+export const REPLAY_MARKETS = [
+  { exchange: 'binance', symbol: 'DOT/USDT', timeframe: '5m', base: 100, phase: 0 },
+  { exchange: 'binance', symbol: 'XRP/USDT', timeframe: '5m', base: 50, phase: 1.3 },
+] as const;
+export const REPLAY_FROM = '2024-03-02';
+export const REPLAY_TIMEFRAME_MS = 300_000;
+const REPLAY_COUNT = 6_000;
+const REPLAY_START_MS = Date.UTC(2024, 2, 1);
+
+/** Close of candle `i` of a replay market. */
+export function replayClose(market: (typeof REPLAY_MARKETS)[number], i: number): number {
+  return market.base * (1 + 0.03 * Math.sin((2 * Math.PI * i) / 100 + market.phase));
+}
+
+/** The close of the last candle of a replay market (the price a manual order is sized at before any session trades it). */
+export const replayLastClose = (market: (typeof REPLAY_MARKETS)[number]) => replayClose(market, REPLAY_COUNT - 1);
+
+/** Writes a replay market's file and returns its path. */
+export function writeReplayCandles(market: (typeof REPLAY_MARKETS)[number]): string {
+  const file = path.resolve(`test-results/${market.symbol.replace('/', '-').toLowerCase()}-5m-replay.csv`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const lines = ['timestamp_ms,open,high,low,close,volume'];
+  let previous = replayClose(market, 0);
+  for (let i = 0; i < REPLAY_COUNT; i++) {
+    const close = replayClose(market, i);
+    lines.push([REPLAY_START_MS + i * REPLAY_TIMEFRAME_MS, previous, Math.max(previous, close) * 1.001, Math.min(previous, close) * 0.999, close, 1_000_000].join(','));
+    previous = close;
+  }
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}

@@ -1,8 +1,10 @@
 'use client';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { forceExitPosition, haltAccount, resumeAccount } from '@/app/accounts/actions';
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { AccountOverview } from '@/engine/desk/trading-desk';
-import { fmtNumber, fmtPct, fmtTime } from '../format';
+import { fmtAmount, fmtNumber, fmtPct, fmtPrice, fmtTime } from '../format';
+import { ActionForm, FormField } from '../action-form';
 
 const POLL_MS = 5_000;
 
@@ -16,7 +18,9 @@ const signClass = (v: number | null) => (v === null || !Number.isFinite(v) || v 
 const tick = (ms: number) => new Date(ms).toISOString().slice(5, 10);
 
 /** The live part of the overview: polls `/api/overview` every 5 s, starting from the server-rendered data. */
-export function OverviewLive({ initial }: { initial: AccountOverview }) {
+export function OverviewLive({ initial, canTrade = false }: { initial: AccountOverview; canTrade?: boolean }) {
+  const queryClient = useQueryClient();
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: ['overview'] });
   const { data, error, dataUpdatedAt } = useQuery({ queryKey: ['overview'], queryFn: fetchOverview, initialData: initial, initialDataUpdatedAt: initial.asOfMs, refetchInterval: POLL_MS });
   const o = data;
   const m = o.metrics;
@@ -103,13 +107,22 @@ export function OverviewLive({ initial }: { initial: AccountOverview }) {
             <div className="table-wrap">
               <table data-testid="positions">
                 <thead>
-                  <tr><th scope="col">Symbol</th><th scope="col">Side</th><th scope="col">Amount</th><th scope="col">Entry</th><th scope="col">Mark</th><th scope="col">Unrealised PnL</th><th scope="col">Liquidation</th></tr>
+                  <tr><th scope="col">Symbol</th><th scope="col">Side</th><th scope="col">Amount</th><th scope="col">Entry</th><th scope="col">Mark</th><th scope="col">Unrealised PnL</th><th scope="col">Liquidation</th>{canTrade ? <th scope="col">Force exit</th> : null}</tr>
                 </thead>
                 <tbody>
                   {o.positions.map((p) => (
-                    <tr key={p.symbol}>
-                      <td>{p.symbol}</td><td>{p.side}</td><td>{fmtNumber(p.amount, 4)}</td><td>{fmtNumber(p.entryPrice)}</td><td>{fmtNumber(p.markPrice)}</td>
-                      <td className={signClass(p.unrealizedPnl)}>{fmtNumber(p.unrealizedPnl)}</td><td>{fmtNumber(p.liquidationPrice)}</td>
+                    <tr key={p.symbol} data-testid="position-row">
+                      <td>{p.symbol}</td><td>{p.side}</td><td>{fmtAmount(p.amount)}</td><td>{fmtPrice(p.entryPrice)}</td><td>{fmtPrice(p.markPrice)}</td>
+                      <td className={signClass(p.unrealizedPnl)}>{fmtNumber(p.unrealizedPnl)}</td><td>{Number.isFinite(p.liquidationPrice ?? NaN) ? fmtPrice(p.liquidationPrice) : 'none'}</td>
+                      {canTrade ? (
+                        <td>
+                          <ActionForm action={forceExitPosition} submitLabel={`Force exit ${p.symbol}`} testId="force-exit-form" danger onDone={refresh}>
+                            <input type="hidden" name="id" value="default" />
+                            <input type="hidden" name="symbol" value={p.symbol} />
+                            <FormField name="amount" label="Amount" hint="empty = whole position" type="number" step="any" />
+                          </ActionForm>
+                        </td>
+                      ) : null}
                     </tr>
                   ))}
                 </tbody>
@@ -142,6 +155,20 @@ export function OverviewLive({ initial }: { initial: AccountOverview }) {
               </tbody>
             </table>
           </div>
+          {canTrade ? (
+            o.risk.halted ? (
+              <ActionForm key="resume" action={resumeAccount} submitLabel="Resume trading" testId="resume-form" onDone={refresh}>
+                <input type="hidden" name="id" value="default" />
+                <FormField name="reason" label="Reason" required />
+              </ActionForm>
+            ) : (
+              <ActionForm key="halt" action={haltAccount} submitLabel="Halt trading" testId="halt-form" danger onDone={refresh}>
+                <input type="hidden" name="id" value="default" />
+                <FormField name="reason" label="Reason" required />
+              </ActionForm>
+            )
+          ) : null}
+          <p className="muted"><small>The default account; every account is on the <a href="/accounts">Accounts page</a>.</small></p>
         </section>
       </div>
 

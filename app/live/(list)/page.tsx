@@ -1,79 +1,158 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
-import { ActionForm } from '@/app/_components/action-form';
+import { roleAtLeast } from '@/app/_server/auth/roles';
+import { ActionForm, FieldErrorText, FormField } from '@/app/_components/action-form';
+import { fmtTime } from '@/app/_components/format';
 import { STRATEGY_NAMES } from '@/engine/strategies/registry';
 import { startLiveSession, stopLiveSession } from '../actions';
 import { liveSessionHref } from '../_lib/session-id-param';
+import { sessionAccountOf, sessionModeOf } from '../_lib/session-config';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
 
-const iso = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z'));
+const ACTIVE = new Set(['starting', 'running', 'reconnecting']);
+const STATUS_CLASS: Record<string, string> = { running: 'ok', starting: 'warn', reconnecting: 'warn', stopping: 'warn', completed: 'ok', failed: 'bad' };
 
-/** Live sessions: the trading loop on live candles, paper dry run by default. */
+/** Sessions: replays of stored candles, paper dry runs on live candles, and (admins) live trading; start and stop them. */
 export default async function LivePage() {
   const access = await requireRole('viewer', '/live');
-  const [sessions, settings] = await Promise.all([access.root.engine.listLiveSessions(), access.root.engine.getTradingSettings()]);
-  const canTrade = access.actor.role === 'trader' || access.actor.role === 'admin';
+  const { root, actor } = access;
+  const [sessions, accounts, streams, settings] = await Promise.all([
+    root.engine.listLiveSessions(),
+    root.engine.accounts.list(),
+    root.engine.listCandleStreams(),
+    root.engine.getTradingSettings(),
+  ]);
+  const canTrade = roleAtLeast(actor.role, 'trader');
+  const admin = roleAtLeast(actor.role, 'admin');
+  const accountName = new Map(accounts.map((a) => [a.id, a.settings.name]));
+  const firstStream = streams[0];
   return (
     <>
       <section className="card" aria-labelledby="live-heading">
-        <h1 id="live-heading">Live sessions</h1>
+        <h1 id="live-heading">Sessions</h1>
         <p className="muted">
-          Each session runs the same loop as a backtest on closed candles polled from the venue. Orders go to the paper account
-          (dry run) unless an admin enables live trading for the venue.
+          Each session runs the same loop as a backtest and trades an account through the account&apos;s risk engine. A <strong>replay</strong> trades
+          stored candles from a start date at a chosen speed (offline paper trading); <strong>paper</strong> trades live candles with paper fills;
+          <strong> live</strong> sends orders to the venue (admins, with stored keys).
         </p>
         {sessions.length === 0 ? (
-          <p className="muted" data-testid="live-empty">No live sessions yet.</p>
+          <p className="muted" data-testid="live-empty">
+            No sessions yet{canTrade ? ': start one below.' : '.'}
+          </p>
         ) : (
           <div className="table-scroll">
             <table data-testid="live-sessions">
               <thead>
-                <tr><th scope="col">Session</th><th scope="col">Status</th><th scope="col">Mode</th><th scope="col">Last candle</th><th scope="col">Error</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
+                <tr>
+                  <th scope="col">Market</th>
+                  <th scope="col">Mode</th>
+                  <th scope="col">Account</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Candles</th>
+                  <th scope="col">Last candle (UTC)</th>
+                  <th scope="col">Error</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
               </thead>
               <tbody>
-                {sessions.map((s) => (
-                  <tr key={s.id} data-testid="live-session-row">
-                    <td><code>{s.id}</code></td>
-                    <td>{s.state?.status ?? s.status}</td>
-                    <td>{s.liveTrading ? 'LIVE' : 'paper'}</td>
-                    <td>{iso(s.state?.lastCandleMs ?? s.lastCandleMs)}</td>
-                    <td>{s.state?.lastError ?? s.lastError ?? ''}</td>
-                    <td>
-                      <a href={liveSessionHref(s.id)} data-testid="live-session-drift" aria-label={`Drift versus replay: ${s.exchange} ${s.symbol} ${s.timeframe}`}>
-                        Drift versus replay
-                      </a>
-                      {canTrade && (s.state || s.status === 'running') ? (
-                        <ActionForm action={stopLiveSession} submitLabel={`Stop ${s.symbol}`}>
-                          <input type="hidden" name="id" value={s.id} />
-                        </ActionForm>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
+                {sessions.map((s) => {
+                  const status = s.state?.status ?? s.status;
+                  const accountId = sessionAccountOf(s);
+                  const mode = sessionModeOf(s);
+                  return (
+                    <tr key={s.id} data-testid="live-session-row" data-session-id={s.id}>
+                      <td>
+                        <a href={liveSessionHref(s.id)} data-testid="live-session-link">
+                          {s.exchange} {s.symbol} {s.timeframe}
+                        </a>
+                      </td>
+                      <td data-testid="session-mode">{mode === 'live' ? <strong>LIVE</strong> : mode}</td>
+                      <td data-testid="session-account">
+                        <a href={`/accounts/${accountId}`}>{accountName.get(accountId) ?? accountId}</a>
+                      </td>
+                      <td>
+                        <span className={`badge ${STATUS_CLASS[status] ?? ''}`} data-testid="session-status">
+                          {status}
+                        </span>
+                      </td>
+                      <td>{s.state ? s.state.candlesProcessed : '—'}</td>
+                      <td>{fmtTime(s.state?.lastCandleMs ?? s.lastCandleMs)}</td>
+                      <td className={s.state?.lastError ?? s.lastError ? 'error' : undefined}>{s.state?.lastError ?? s.lastError ?? ''}</td>
+                      <td>
+                        <a href={liveSessionHref(s.id)} data-testid="live-session-drift" aria-label={`Drift versus replay: ${s.exchange} ${s.symbol} ${s.timeframe}`}>
+                          Drift versus replay
+                        </a>
+                        {canTrade && (ACTIVE.has(status) || (s.state !== null && status !== 'stopped' && status !== 'completed')) ? (
+                          <ActionForm action={stopLiveSession} submitLabel={`Stop ${s.symbol}`} testId="stop-session-form">
+                            <input type="hidden" name="id" value={s.id} />
+                          </ActionForm>
+                        ) : null}
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>
         )}
       </section>
-      {canTrade && (
+      {canTrade ? (
         <section className="card" aria-labelledby="start-heading">
           <h2 id="start-heading">Start a session</h2>
-          <ActionForm action={startLiveSession} submitLabel="Start session" testId="live-start-form" showResult>
-            <label>Exchange <select name="exchange" defaultValue="binance"><option value="binance">binance (spot)</option><option value="binanceusdm">binanceusdm (USD-M futures)</option></select></label>
-            <label>Symbol <input name="symbol" defaultValue="BTC/USDT" required /></label>
-            <label>Timeframe <select name="timeframe" defaultValue="5m">{['1m', '5m', '15m', '1h', '4h', '1d'].map((t) => <option key={t} value={t}>{t}</option>)}</select></label>
+          <p className="muted">
+            Replays need stored candles of the market{' '}
+            {firstStream ? (
+              <>
+                (e.g. {firstStream.exchange} {firstStream.symbol} {firstStream.timeframe} from {fmtTime(firstStream.firstOpenTimeMs)} UTC)
+              </>
+            ) : (
+              <>(none stored yet: import some first)</>
+            )}
+            . An account trades one symbol in one session at a time.
+          </p>
+          <ActionForm action={startLiveSession} submitLabel="Start session" testId="live-start-form" className="stack-form" showResult>
+            <div className="form-grid">
+              <FormField
+                name="mode"
+                label="Mode"
+                defaultValue="replay"
+                options={[
+                  { value: 'replay', label: 'replay (stored candles)' },
+                  { value: 'paper', label: 'paper (live candles, paper fills)' },
+                  ...(admin ? [{ value: 'live', label: 'live (real venue)' }] : []),
+                ]}
+              />
+              <FormField name="accountId" label="Account" defaultValue="default" options={accounts.map((a) => ({ value: a.id, label: `${a.settings.name} (${a.id})` }))} />
+              <FormField
+                name="exchange"
+                label="Exchange"
+                defaultValue="binance"
+                options={[
+                  { value: 'binance', label: 'binance (spot)' },
+                  { value: 'binanceusdm', label: 'binanceusdm (USD-M futures)' },
+                ]}
+              />
+              <FormField name="symbol" label="Symbol" defaultValue={firstStream?.symbol ?? 'BTC/USDT'} required />
+              <FormField name="timeframe" label="Timeframe" defaultValue={firstStream?.timeframe ?? '5m'} options={['1m', '5m', '15m', '1h', '4h', '1d']} />
+              <FormField name="veto" label="Veto model" defaultValue="on" options={[{ value: 'on', label: 'on (follow the deployed model)' }, { value: 'off', label: 'off' }]} />
+              <FormField name="from" label="Replay from" hint="UTC date, replay only" type="date" />
+              <FormField name="speed" label="Replay speed" hint="candles/s or max" placeholder="50" />
+            </div>
             <fieldset>
               <legend>Strategies (checked: enabled on /strategies; parameters, weights and thresholds are the saved ones)</legend>
               {STRATEGY_NAMES.map((name) => (
-                <label key={name}><input type="checkbox" name="strategies" value={name} defaultChecked={settings.strategy.adapters[name].enabled} /> {name}</label>
+                <label key={name}>
+                  <input type="checkbox" name="strategies" value={name} defaultChecked={settings.strategy.adapters[name].enabled} /> {name}
+                </label>
               ))}
+              <FieldErrorText name="strategies" />
             </fieldset>
-            {access.actor.role === 'admin' && (
-              <label><input type="checkbox" name="liveTrading" /> Trade on the real venue (needs stored keys)</label>
-            )}
           </ActionForm>
         </section>
-      )}
+      ) : null}
     </>
   );
 }

@@ -5,6 +5,9 @@ import type { Engine } from '@/engine/engine';
 import { formatTime } from '../../journal/_lib/format';
 import { DriftProblem, DriftReportView } from '../_components/drift-report';
 import { decodeSessionIdSegment, liveSessionHref } from '../_lib/session-id-param';
+import { roleAtLeast } from '@/app/_server/auth/roles';
+import { HaltBadge, PositionsPanel } from '@/app/accounts/_components/account-panels';
+import { sessionAccountOf, sessionModeOf } from '../_lib/session-config';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
@@ -32,6 +35,11 @@ export default async function LiveSessionPage({ params }: { params: Promise<{ id
     if (appError.status >= 500) throw error;
     problem = appError.message;
   }
+  const accountId = sessionAccountOf(session);
+  const mode = sessionModeOf(session);
+  // The account may have been deleted from under an old session: show the session anyway.
+  const account = await access.root.engine.accounts.view(accountId).catch(() => null);
+  const canTrade = roleAtLeast(access.actor.role, 'trader');
   const strategies = Array.isArray(session.config.strategies) ? (session.config.strategies as string[]).join(', ') : '—';
   const liveTrades = report ? report.rows.length + report.onlyLive.length : 0;
   return (
@@ -47,7 +55,12 @@ export default async function LiveSessionPage({ params }: { params: Promise<{ id
           <dt>Session id</dt>
           <dd><code>{session.id}</code></dd>
           <dt>Mode</dt>
-          <dd>{session.liveTrading ? 'LIVE (real venue)' : 'paper (dry run)'}</dd>
+          <dd data-testid="session-mode">{mode === 'live' ? 'LIVE (real venue)' : mode === 'replay' ? 'replay of stored candles (paper fills)' : 'paper (dry run)'}</dd>
+          <dt>Account</dt>
+          <dd data-testid="session-account">
+            <a href={`/accounts/${accountId}`}>{account?.account.settings.name ?? accountId}</a> <code className="muted">{accountId}</code>{' '}
+            {account ? <HaltBadge risk={account.risk} /> : <span className="muted">(account not found)</span>}
+          </dd>
           <dt>Strategies</dt>
           <dd>{strategies}</dd>
           <dt>Started / last candle</dt>
@@ -72,6 +85,7 @@ export default async function LiveSessionPage({ params }: { params: Promise<{ id
           )}
         </dl>
       </section>
+      {account && mode !== 'live' ? <PositionsPanel view={account} canTrade={canTrade} symbol={session.symbol} /> : null}
       {problem !== null ? (
         <DriftProblem message={problem} market={session} startedAtMs={session.startedAtMs} />
       ) : report ? (

@@ -1,0 +1,78 @@
+import { notFound } from 'next/navigation';
+import { requireRole } from '@/app/_server/auth/page-gate';
+import { roleAtLeast } from '@/app/_server/auth/roles';
+import { fmtNumber, fmtTime } from '@/app/_components/format';
+import { ACCOUNT_ID_PATTERN } from '@/engine/account/account-config';
+import { NotFoundError } from '@/engine/core/errors';
+import { liveSessionHref } from '@/app/live/_lib/session-id-param';
+import { AccountFigures, GlobalHaltPanel, OpenOrdersPanel, PositionsPanel, RiskPanel } from '../_components/account-panels';
+import { EditAccountForm } from '../_components/account-forms';
+
+export const dynamic = 'force-dynamic';
+
+/** One account: figures, risk state with halt/resume, positions with force exit, open orders, its sessions; admins edit settings and limits. */
+export default async function AccountPage({ params }: { params: Promise<{ id: string }> }) {
+  const id = decodeURIComponent((await params).id);
+  const access = await requireRole('viewer', `/accounts/${encodeURIComponent(id)}`);
+  const { root, actor } = access;
+  if (!ACCOUNT_ID_PATTERN.test(id)) notFound();
+  let view;
+  try {
+    view = await root.engine.accounts.view(id);
+  } catch (error) {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  }
+  const [halt, limits, sessions] = await Promise.all([root.engine.accounts.globalHalt(), root.engine.accounts.riskLimits(id), root.engine.listLiveSessions()]);
+  const own = sessions.filter((s) => ((s.config as { accountId?: string }).accountId ?? 'default') === id);
+  const canTrade = roleAtLeast(actor.role, 'trader');
+  const s = view.account.settings;
+  return (
+    <>
+      <section className="card" aria-labelledby="account-heading">
+        <p>
+          <a href="/accounts">← Accounts</a>
+        </p>
+        <h1 id="account-heading">
+          {s.name} <code className="muted">{view.account.id}</code>
+        </h1>
+        <p className="muted">
+          Paper {s.marketType}
+          {s.marketType === 'futures' ? `, ${fmtNumber(s.leverage, 0)}× ${s.marginMode} margin` : ''}; fees {fmtNumber(s.makerFeeBps, 1)} / {fmtNumber(s.takerFeeBps, 1)} bps maker / taker,
+          spread {fmtNumber(s.spreadBps, 1)} bps, slippage {fmtNumber(s.slippageBps, 1)} bps. Settings last changed {fmtTime(view.account.updatedAtMs)} UTC
+          {view.account.updatedBy ? ` by ${view.account.updatedBy}` : ''}.
+        </p>
+        <AccountFigures view={view} />
+      </section>
+      <RiskPanel view={view} canTrade={canTrade} />
+      <PositionsPanel view={view} canTrade={canTrade} />
+      <OpenOrdersPanel view={view} />
+      <section className="card" aria-labelledby="account-sessions-heading" data-testid="account-sessions">
+        <h2 id="account-sessions-heading">Sessions trading this account</h2>
+        {own.length === 0 ? (
+          <p className="muted">
+            No sessions. Start one on the <a href="/live">Live page</a>.
+          </p>
+        ) : (
+          <ul>
+            {own.map((session) => (
+              <li key={session.id}>
+                <a href={liveSessionHref(session.id)}>
+                  {session.exchange} {session.symbol} {session.timeframe}
+                </a>{' '}
+                <span className="badge">{session.state?.status ?? session.status}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <GlobalHaltPanel halt={halt} canTrade={canTrade} />
+      {roleAtLeast(actor.role, 'admin') && (
+        <section className="card" aria-labelledby="edit-account-heading">
+          <h2 id="edit-account-heading">Settings and risk limits</h2>
+          <EditAccountForm account={view.account} limits={limits} />
+        </section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,249 @@
+/**
+ * Account panels shared by the accounts pages, the overview and the session page: risk state with
+ * breakers, halt/resume, positions with force exit, open orders, and the global halt. Server
+ * components; the forms inside are client ActionForms bound to the gated account actions.
+ */
+import { ActionForm, FormField } from '@/app/_components/action-form';
+import { fmtAmount, fmtNumber, fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
+import type { AccountView, GlobalHalt } from '@/engine/account/account-book';
+import { forceExitPosition, haltAccount, haltAllAccounts, resumeAccount, resumeAllAccounts } from '../actions';
+
+const BREAKER_LABEL: Record<string, string> = { daily_loss: 'Daily loss', max_drawdown: 'Drawdown from peak' };
+
+/** Halted/trading badge, the reason and since when. */
+export function HaltBadge({ risk }: { risk: Pick<AccountView['risk'], 'halted' | 'haltReason' | 'haltedAtMs'> }) {
+  return risk.halted ? (
+    <span data-testid="account-halt-state">
+      <span className="badge bad" data-testid="risk-halted">halted</span> <span data-testid="halt-reason">{risk.haltReason ?? 'no reason recorded'}</span>
+      {risk.haltedAtMs ? <span className="muted"> since {fmtTime(risk.haltedAtMs)} UTC</span> : null}
+    </span>
+  ) : (
+    <span data-testid="account-halt-state">
+      <span className="badge ok" data-testid="risk-active">trading allowed</span>
+    </span>
+  );
+}
+
+/** Risk state of one account: halt state, each breaker's headroom in % and in the quote currency, halt/resume for traders. */
+export function RiskPanel({ view, canTrade, headingLevel = 2 }: { view: AccountView; canTrade: boolean; headingLevel?: 2 | 3 }) {
+  const { risk, account } = view;
+  const quote = account.settings.quoteCurrency;
+  const Heading = `h${headingLevel}` as const;
+  return (
+    <section className="card" aria-labelledby={`risk-${account.id}`} data-testid="risk-controls">
+      <Heading id={`risk-${account.id}`}>Risk state · {account.settings.name}</Heading>
+      <p>
+        <HaltBadge risk={risk} />
+      </p>
+      <div className="table-wrap">
+        <table data-testid="breakers" tabIndex={0} aria-label="Circuit breakers">
+          <thead>
+            <tr>
+              <th scope="col">Breaker</th>
+              <th scope="col">Limit</th>
+              <th scope="col">Now</th>
+              <th scope="col">Headroom</th>
+              <th scope="col">Headroom ({quote})</th>
+              <th scope="col">Trips at equity ({quote})</th>
+            </tr>
+          </thead>
+          <tbody>
+            {risk.breakers.map((b) => (
+              <tr key={b.name} data-testid={`breaker-${b.name}`}>
+                <td>
+                  {BREAKER_LABEL[b.name] ?? b.name}
+                  {b.tripped ? <span className="badge bad"> tripped</span> : null}
+                </td>
+                <td>{fmtPct(b.limitPct)}</td>
+                <td>{fmtPct(b.currentPct)}</td>
+                <td data-testid="headroom-pct">{fmtPct(b.headroomPct)}</td>
+                <td data-testid="headroom-equity">{fmtNumber(b.headroomEquity)}</td>
+                <td>{fmtNumber(b.tripEquity)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {canTrade ? (
+        risk.halted ? (
+          <ActionForm key="resume" action={resumeAccount} submitLabel="Resume trading" testId="resume-form">
+            <input type="hidden" name="id" value={account.id} />
+            <FormField name="reason" label="Reason" required placeholder="why entries may start again" />
+          </ActionForm>
+        ) : (
+          <ActionForm key="halt" action={haltAccount} submitLabel="Halt trading" testId="halt-form" danger>
+            <input type="hidden" name="id" value={account.id} />
+            <FormField name="reason" label="Reason" required placeholder="why new entries must stop" />
+          </ActionForm>
+        )
+      ) : (
+        <p className="muted">Halting and resuming needs the trader role.</p>
+      )}
+      <p className="muted">
+        <small>A halt stops new entries of every session of this account from its next candle; exits, stops and force exits still run.</small>
+      </p>
+    </section>
+  );
+}
+
+/** Open positions with liquidation price and a force exit (whole, or an amount) for traders. */
+export function PositionsPanel({ view, canTrade, symbol, headingLevel = 2 }: { view: AccountView; canTrade: boolean; symbol?: string; headingLevel?: 2 | 3 }) {
+  const quote = view.account.settings.quoteCurrency;
+  const positions = symbol ? view.positions.filter((p) => p.symbol === symbol) : view.positions;
+  const Heading = `h${headingLevel}` as const;
+  return (
+    <section className="card" aria-labelledby={`positions-${view.account.id}`} data-testid="positions">
+      <Heading id={`positions-${view.account.id}`}>{symbol ? `Position on ${symbol}` : 'Open positions'}</Heading>
+      {positions.length === 0 ? (
+        <p className="muted" data-testid="positions-empty">
+          {symbol ? `No open position on ${symbol}.` : 'No open positions.'}
+        </p>
+      ) : (
+        <div className="table-wrap">
+          <table tabIndex={0} aria-label={symbol ? `Position on ${symbol}` : 'Open positions'}>
+            <thead>
+              <tr>
+                <th scope="col">Symbol</th>
+                <th scope="col">Side</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Entry</th>
+                <th scope="col">Mark</th>
+                <th scope="col">Unrealized ({quote})</th>
+                <th scope="col">Liquidation</th>
+                <th scope="col">Margin ({quote})</th>
+                {canTrade ? <th scope="col">Force exit</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {positions.map((p) => (
+                <tr key={p.symbol} data-testid="position-row">
+                  <td>{p.symbol}</td>
+                  <td>{p.side}</td>
+                  <td data-testid="position-amount">{fmtAmount(p.amount)}</td>
+                  <td>{fmtPrice(p.entryPrice)}</td>
+                  <td>{fmtPrice(p.markPrice)}</td>
+                  <td className={p.unrealizedPnl > 0 ? 'pos' : p.unrealizedPnl < 0 ? 'neg' : undefined}>{fmtNumber(p.unrealizedPnl)}</td>
+                  <td data-testid="liquidation-price">{p.liquidationPrice === null ? <span title="spot or fully collateralised: no liquidation">none</span> : fmtPrice(p.liquidationPrice)}</td>
+                  <td>{fmtNumber(p.margin)}</td>
+                  {canTrade ? (
+                    <td>
+                      <ActionForm action={forceExitPosition} submitLabel={`Force exit ${p.symbol}`} testId="force-exit-form" danger>
+                        <input type="hidden" name="id" value={view.account.id} />
+                        <input type="hidden" name="symbol" value={p.symbol} />
+                        <FormField name="amount" label="Amount" hint="empty = whole position" type="number" step="any" />
+                      </ActionForm>
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** Working orders of the account (stops, limits). */
+export function OpenOrdersPanel({ view }: { view: AccountView }) {
+  return (
+    <section className="card" aria-labelledby={`orders-${view.account.id}`} data-testid="open-orders">
+      <h2 id={`orders-${view.account.id}`}>Open orders</h2>
+      {view.openOrders.length === 0 ? (
+        <p className="muted" data-testid="open-orders-empty">No working orders.</p>
+      ) : (
+        <div className="table-wrap">
+          <table tabIndex={0} aria-label="Open orders">
+            <thead>
+              <tr>
+                <th scope="col">Symbol</th>
+                <th scope="col">Side</th>
+                <th scope="col">Type</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Filled</th>
+                <th scope="col">Price / stop</th>
+                <th scope="col">Reduce only</th>
+                <th scope="col">Placed (UTC)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.openOrders.map((o) => (
+                <tr key={o.id} data-testid="open-order-row">
+                  <td>{o.symbol}</td>
+                  <td>{o.side}</td>
+                  <td>{o.type}</td>
+                  <td>{fmtAmount(o.amount)}</td>
+                  <td>{fmtAmount(o.filled)}</td>
+                  <td>{fmtPrice(o.type === 'stop' ? o.stopPrice : o.price)}</td>
+                  <td>{o.reduceOnly ? 'yes' : 'no'}</td>
+                  <td>{fmtTime(o.createdAtMs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** The halt over all accounts: its state and, for traders, Halt all / Resume all with a reason. */
+export function GlobalHaltPanel({ halt, canTrade }: { halt: GlobalHalt; canTrade: boolean }) {
+  return (
+    <section className="card" aria-labelledby="global-halt-heading" data-testid="global-halt">
+      <h2 id="global-halt-heading">All accounts</h2>
+      <p data-testid="global-halt-state">
+        {halt.halted ? (
+          <>
+            <span className="badge bad">global halt</span> {halt.reason ?? 'no reason recorded'}{' '}
+            <span className="muted">
+              since {fmtTime(halt.atMs)} UTC{halt.by ? ` by ${halt.by}` : ''}; new accounts start halted
+            </span>
+          </>
+        ) : (
+          <>
+            <span className="badge ok">no global halt</span> <span className="muted">each account follows its own halt state</span>
+          </>
+        )}
+      </p>
+      {canTrade ? (
+        halt.halted ? (
+          <ActionForm key="resume-all" action={resumeAllAccounts} submitLabel="Resume all accounts" testId="resume-all-form">
+            <FormField name="reason" label="Reason" required />
+          </ActionForm>
+        ) : (
+          <ActionForm key="halt-all" action={haltAllAccounts} submitLabel="Halt all accounts" testId="halt-all-form" danger>
+            <FormField name="reason" label="Reason" required />
+          </ActionForm>
+        )
+      ) : null}
+    </section>
+  );
+}
+
+/** Equity, wallet and totals of an account, in its quote currency. */
+export function AccountFigures({ view }: { view: AccountView }) {
+  const t = view.totals;
+  const q = view.account.settings.quoteCurrency;
+  const items: [string, string, string][] = [
+    ['Equity', fmtNumber(view.equity), 'account-equity'],
+    ['Wallet balance', fmtNumber(view.walletBalance), 'account-balance'],
+    ['Initial balance', fmtNumber(t.initialBalance), 'account-initial'],
+    ['Realized PnL', fmtNumber(t.realizedPnl), 'account-realized'],
+    ['Unrealized PnL', fmtNumber(t.unrealizedPnl), 'account-unrealized'],
+    ['Fees paid', fmtNumber(t.fees), 'account-fees'],
+    ['Funding', fmtNumber(t.funding), 'account-funding'],
+  ];
+  return (
+    <dl className="metric-cards" data-testid="account-figures">
+      {items.map(([label, value, testId]) => (
+        <div key={label}>
+          <dt>
+            {label} ({q})
+          </dt>
+          <dd data-testid={testId}>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

@@ -1,0 +1,254 @@
+/**
+ * Accounts governed from the browser (production build). An admin creates a futures paper account
+ * and sets its risk limits through the forms; a trader starts two replay sessions on it (one through
+ * the Live page's form, one through /api/v1), halts the account with a reason on its page while both
+ * trade, sees in the journal that neither enters after the candle that followed the halt (and that
+ * both were denied for the halt), resumes, and sees entries again. A second account gets a manual
+ * position through the API, which the trader force-exits from the account page: part, then the rest.
+ *
+ * Data: the replay markets imported by global setup (tests/e2e/synthetic-candles.ts).
+ */
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { fmtAmount, fmtPrice } from '../../app/_components/format';
+import { signIn } from './sign-in';
+import { REPLAY_FROM, REPLAY_MARKETS, REPLAY_TIMEFRAME_MS, replayLastClose } from './synthetic-candles';
+
+test.describe.configure({ mode: 'serial' });
+test.setTimeout(180_000);
+
+const ACCOUNT = 'e2e-replay';
+const EXIT_ACCOUNT = 'e2e-exit';
+const [DOT, XRP] = REPLAY_MARKETS;
+/** Candles per second of each replay: about one entry a second per session, and the 5,700 candles last the test out. */
+const SPEED = 50;
+/** Two replays share the server's event loop (and a busy machine): an action's answer may take a while. */
+const ACTION_MS = 30_000;
+
+interface Decision {
+  timeMs: number;
+  outcome: string;
+  reason: string;
+  side: string;
+}
+
+async function decisions(request: APIRequestContext, symbol: string, outcome: 'executed' | 'denied'): Promise<Decision[]> {
+  const response = await request.get(`/api/decisions?symbol=${encodeURIComponent(symbol)}&outcome=${outcome}&limit=1000`);
+  // Until a symbol's first decision is journaled the journal does not know it.
+  if (!response.ok()) return [];
+  return ((await response.json()) as { items: Decision[] }).items;
+}
+
+const entries = async (request: APIRequestContext, symbol: string) => (await decisions(request, symbol, 'executed')).filter((d) => d.reason.startsWith('entered'));
+
+/** Last candle each running session of the account has processed, by symbol. */
+async function lastCandles(request: APIRequestContext): Promise<Map<string, number>> {
+  const body = (await (await request.get('/api/v1/sessions')).json()) as { sessions: { symbol: string; config: { accountId?: string }; state: { lastCandleMs: number | null } | null }[] };
+  return new Map(body.sessions.filter((s) => s.config.accountId === ACCOUNT && s.state?.lastCandleMs).map((s) => [s.symbol, s.state!.lastCandleMs!]));
+}
+
+async function expectNoSeriousAxeViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+test('an admin creates a futures paper account (field errors first) and sets its risk limits', async ({ page }) => {
+  await signIn(page, 'admin', '/accounts');
+  await page.goto('/accounts');
+  const create = page.getByTestId('create-account-form');
+  await create.getByLabel(/^Id/).fill(ACCOUNT);
+  await create.getByLabel(/^Name/).fill('E2E replay desk');
+  await create.getByLabel(/^Market type/).selectOption('futures');
+  await create.getByLabel(/^Initial balance/).fill('-5');
+  await create.getByLabel(/^Leverage/).fill('500');
+  await create.getByRole('button', { name: 'Create account' }).click();
+  await expect(create.getByTestId('error-initialBalance')).toHaveText('must be above 0');
+  await expect(create.getByTestId('error-leverage')).toHaveText('must be <= 125');
+  await expect(create.getByLabel(/^Initial balance/)).toHaveAttribute('aria-invalid', 'true');
+
+  await create.getByLabel(/^Initial balance/).fill('10000');
+  await create.getByLabel(/^Leverage/).fill('3');
+  await create.getByLabel(/^Max volume share/).fill('1');
+  await create.getByRole('button', { name: 'Create account' }).click();
+  await expect(create.getByTestId('result-id')).toHaveText(ACCOUNT);
+
+  await page.goto(`/accounts/${ACCOUNT}`);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('E2E replay desk');
+  await expect(page.getByTestId('account-equity')).toHaveText('10,000.00');
+  const edit = page.getByTestId('edit-account-form');
+  for (const [label, value] of [[/^Max open positions/, '2'], [/^Max leverage/, '5'], [/^Max symbol exposure/, '200'], [/^Risk per trade/, '0.5'], [/^Daily loss breaker/, '50'], [/^Drawdown breaker/, '90']] as const) {
+    await edit.getByLabel(label).fill(value);
+  }
+  await edit.getByRole('button', { name: 'Save settings and limits' }).click();
+  await expect(page.getByTestId('action-error')).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByTestId('edit-account-form').getByLabel(/^Max open positions/)).toHaveValue('2');
+  // Breakers in % and in the quote currency: 50 % daily loss of 10,000 leaves 5,000 of headroom.
+  await expect(page.getByTestId('breaker-daily_loss').getByTestId('headroom-pct')).toHaveText('50.00 %');
+  await expect(page.getByTestId('breaker-daily_loss').getByTestId('headroom-equity')).toHaveText('5,000.00');
+});
+
+test('a trader halts an account on its page while two replay sessions trade it, then resumes it', async ({ page }) => {
+  await signIn(page, 'trader', '/live');
+  await page.goto('/live');
+  const form = page.getByTestId('live-start-form');
+  // A failed start names the field and leaves no session behind.
+  await form.getByLabel(/^Account/).selectOption(ACCOUNT);
+  await form.getByLabel(/^Symbol/).fill(DOT.symbol);
+  await form.getByLabel(/^Timeframe/).selectOption(DOT.timeframe);
+  await form.getByLabel(/^Veto model/).selectOption('off');
+  await form.getByLabel(/^Replay from/).fill('2031-01-01');
+  await form.getByLabel(/^Replay speed/).fill(String(SPEED));
+  await form.getByRole('button', { name: 'Start session' }).click();
+  await expect(form.getByTestId('error-from')).toContainText('no stored candles of binance DOT/USDT 5m start at or after it');
+  await expect(page.getByTestId('live-session-row').filter({ hasText: DOT.symbol })).toHaveCount(0);
+
+  await form.getByLabel(/^Replay from/).fill(REPLAY_FROM);
+  await form.getByRole('button', { name: 'Start session' }).click();
+  await expect(form.getByTestId('result-id')).toHaveText(`replay:${ACCOUNT}:binance:${DOT.symbol}:5m`, { timeout: ACTION_MS });
+  const second = await page.request.post('/api/v1/sessions', {
+    data: { accountId: ACCOUNT, mode: 'replay', exchange: XRP.exchange, symbol: XRP.symbol, timeframe: XRP.timeframe, strategies: ['ma-crossover'], from: REPLAY_FROM, speed: SPEED, veto: 'off' },
+  });
+  expect(second.status()).toBe(201);
+
+  await page.reload();
+  for (const market of [DOT, XRP]) {
+    const row = page.getByTestId('live-session-row').filter({ hasText: market.symbol });
+    await expect(row.getByTestId('session-mode')).toHaveText('replay');
+    await expect(row.getByTestId('session-account')).toHaveText('E2E replay desk');
+    await expect(row.getByTestId('session-status')).toHaveText('running');
+  }
+  await expect.poll(async () => (await entries(page.request, DOT.symbol)).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+  await expect.poll(async () => (await entries(page.request, XRP.symbol)).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+
+  await page.goto(`/accounts/${ACCOUNT}`);
+  const halt = page.getByTestId('halt-form');
+  await halt.getByRole('button', { name: 'Halt trading' }).click();
+  // The reason is required before anything is sent.
+  expect(await halt.getByLabel(/^Reason/).evaluate((input: HTMLInputElement) => input.validity.valueMissing)).toBe(true);
+  await expect(page.getByTestId('risk-controls').getByTestId('risk-active')).toBeVisible();
+  await halt.getByLabel(/^Reason/).fill('e2e news halt');
+  await halt.getByRole('button', { name: 'Halt trading' }).click();
+  await expect(page.getByTestId('risk-controls').getByTestId('risk-halted')).toBeVisible({ timeout: ACTION_MS });
+  await expect(page.getByTestId('risk-controls').getByTestId('halt-reason')).toHaveText('manual: e2e news halt');
+  const atHalt = await lastCandles(page.request);
+  const view = await (await page.request.get(`/api/v1/accounts/${ACCOUNT}`)).json();
+  expect(view.risk).toMatchObject({ halted: true, haltReason: 'manual: e2e news halt' });
+  await expectNoSeriousAxeViolations(page);
+
+  // Both sessions keep trading candles and are denied for the halt; neither enters after the candle that followed it.
+  for (const market of [DOT, XRP]) {
+    await expect
+      .poll(async () => (await decisions(page.request, market.symbol, 'denied')).filter((d) => d.reason === 'halted: manual: e2e news halt').length, { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(1);
+  }
+  const afterDenials = await lastCandles(page.request);
+  for (const market of [DOT, XRP]) {
+    expect(afterDenials.get(market.symbol)!).toBeGreaterThan(atHalt.get(market.symbol)! + 2 * REPLAY_TIMEFRAME_MS);
+    const late = (await entries(page.request, market.symbol)).filter((d) => d.timeMs > atHalt.get(market.symbol)! + REPLAY_TIMEFRAME_MS);
+    expect(late, `${market.symbol} entries after the halt`).toEqual([]);
+  }
+
+  const resume = page.getByTestId('resume-form');
+  await resume.getByLabel(/^Reason/).fill('e2e news passed');
+  await resume.getByRole('button', { name: 'Resume trading' }).click();
+  await expect(page.getByTestId('risk-controls').getByTestId('risk-active')).toBeVisible({ timeout: ACTION_MS });
+  const atResume = await lastCandles(page.request);
+  for (const market of [DOT, XRP]) {
+    await expect
+      .poll(async () => (await entries(page.request, market.symbol)).filter((d) => d.timeMs > atResume.get(market.symbol)!).length, { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(1);
+  }
+
+  // Stop both from the Live page.
+  await page.goto('/live');
+  for (const market of [DOT, XRP]) {
+    const row = page.getByTestId('live-session-row').filter({ hasText: market.symbol });
+    await row.getByRole('button', { name: `Stop ${market.symbol}` }).click();
+    await expect(page.getByTestId('live-session-row').filter({ hasText: market.symbol }).getByTestId('session-status')).toHaveText(/stopped|completed/, { timeout: ACTION_MS });
+  }
+
+  // The audit log keeps who halted and resumed, with each reason.
+  await signIn(page, 'admin', '/accounts');
+  for (const [action, reason] of [['account.halt', 'e2e news halt'], ['account.resume', 'e2e news passed']]) {
+    const audit = (await (await page.request.get(`/api/audit?action=${action}&limit=1`)).json()) as { items: { target: string; outcome: string; actorEmail: string; after: { reason: string } }[] };
+    expect(audit.items[0]).toMatchObject({ target: ACCOUNT, outcome: 'ok', actorEmail: 'trader@e2e.test', after: { reason } });
+  }
+});
+
+test('a trader force-exits part of a position and then the rest from the account page', async ({ page }) => {
+  await signIn(page, 'admin', '/accounts');
+  const created = await page.request.post('/api/v1/accounts', {
+    data: {
+      id: EXIT_ACCOUNT,
+      name: 'E2E force exit',
+      marketType: 'futures',
+      initialBalance: 10_000,
+      leverage: 3,
+      // Isolated: the position alone backs its margin, so it has a liquidation price (cross margin on 10,000 would not).
+      marginMode: 'isolated',
+      maxVolumeShare: 1,
+      makerFeeBps: 0,
+      takerFeeBps: 0,
+      spreadBps: 0,
+      slippageBps: 0,
+      risk: { maxLeverage: 5, maxOpenPositions: 2, maxSymbolExposurePct: 200, riskPerTradePct: 0.5, dailyLossLimitPct: 50, maxDrawdownPct: 90 },
+    },
+  });
+  expect(created.status()).toBe(201);
+  await signIn(page, 'trader', `/accounts/${EXIT_ACCOUNT}`);
+  const price = replayLastClose(XRP);
+  // No costs: the loss at the stop is 0.5 % of 10,000 = 50 = amount x 2, so the amount is 25.
+  const placed = await page.request.post(`/api/v1/accounts/${EXIT_ACCOUNT}/orders`, { data: { symbol: XRP.symbol, side: 'long', price, stopPrice: price - 2, leverage: 3 } });
+  expect(placed.status()).toBe(201);
+  expect((await placed.json()).entry).toMatchObject({ status: 'filled', amount: 25 });
+
+  await page.goto(`/accounts/${EXIT_ACCOUNT}`);
+  const view = await (await page.request.get(`/api/v1/accounts/${EXIT_ACCOUNT}`)).json();
+  const position = view.positions[0] as { liquidationPrice: number | null; entryPrice: number };
+  expect(position.liquidationPrice).not.toBeNull();
+  const row = page.getByTestId('position-row').filter({ hasText: XRP.symbol });
+  await expect(row.getByTestId('position-amount')).toHaveText('25');
+  await expect(row.getByTestId('liquidation-price')).toHaveText(fmtPrice(position.liquidationPrice));
+  await expect(page.getByTestId('open-order-row')).toHaveCount(1);
+
+  const exit = row.getByTestId('force-exit-form');
+  await exit.getByLabel(/^Amount/).fill('40');
+  await exit.getByRole('button', { name: `Force exit ${XRP.symbol}` }).click();
+  await expect(exit.getByTestId('error-amount')).toContainText(`the position on ${XRP.symbol} is 25; close at most that`);
+
+  await exit.getByLabel(/^Amount/).fill('10');
+  await exit.getByRole('button', { name: `Force exit ${XRP.symbol}` }).click();
+  await expect(page.getByTestId('position-row').filter({ hasText: XRP.symbol }).getByTestId('position-amount')).toHaveText(fmtAmount(15));
+
+  await page.getByTestId('position-row').filter({ hasText: XRP.symbol }).getByRole('button', { name: `Force exit ${XRP.symbol}` }).click();
+  await expect(page.getByTestId('positions-empty')).toBeVisible();
+  // The whole close also cancelled the protective stop.
+  await expect(page.getByTestId('open-orders-empty')).toBeVisible();
+  expect((await (await page.request.get(`/api/v1/accounts/${EXIT_ACCOUNT}`)).json()).positions).toEqual([]);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await expect(page.getByTestId('account-figures')).toBeVisible();
+  await expectNoSeriousAxeViolations(page);
+});
+
+test('the global halt reaches every account and is cleared with a reason', async ({ page }) => {
+  await signIn(page, 'trader', '/accounts');
+  await page.goto('/accounts');
+  const haltAll = page.getByTestId('halt-all-form');
+  await haltAll.getByLabel(/^Reason/).fill('e2e kill switch');
+  await haltAll.getByRole('button', { name: 'Halt all accounts' }).click();
+  await expect(page.getByTestId('global-halt-state')).toContainText('e2e kill switch');
+  for (const id of ['default', ACCOUNT, EXIT_ACCOUNT]) {
+    await expect(page.locator(`[data-account-id="${id}"]`).getByTestId('halt-reason')).toHaveText('manual: global: e2e kill switch');
+  }
+  await page.goto('/');
+  await expect(page.getByTestId('global-halt-state')).toContainText('e2e kill switch');
+  const resumeAll = page.getByTestId('resume-all-form');
+  await resumeAll.getByLabel(/^Reason/).fill('e2e all clear');
+  await resumeAll.getByRole('button', { name: 'Resume all accounts' }).click();
+  await expect(page.getByTestId('global-halt-state')).toContainText('no global halt');
+  await page.goto('/accounts');
+  await expect(page.getByTestId('risk-halted')).toHaveCount(0);
+});
