@@ -1,19 +1,11 @@
-import type {
-  BacktestRunRecord,
-  BacktestRunRepository,
-  BacktestRunSummary,
-  CandleRepository,
-  Page,
-  CandleStreamSummary,
-  Clock,
-  JournalRepository,
-  Logger,
-  RiskStateRepository,
-  SettingsRepository,
-  DecisionRecord,
-  JournalQuery,
-  TradeRecord,
-} from './core/ports';
+import type { BacktestRunRecord, BacktestRunRepository, BacktestRunSummary } from './ports/backtest-runs';
+import type { CandleRepository, CandleStreamSummary } from './ports/candles';
+import type { Page, JournalRepository, DecisionRecord, JournalQuery, TradeRecord } from './ports/journal';
+import type { Clock } from './core/clock';
+import type { Logger } from './core/logger';
+import type { RiskStateRepository } from './ports/risk-state';
+import type { SettingsRepository } from './ports/settings';
+import type { BackgroundWorker } from './ports/lifecycle';
 import { loadDecisionChain, type DecisionChain } from './journal/decision-chain';
 import type { MarketKey } from './core/types';
 import type { Exchange } from './execution/exchange';
@@ -48,12 +40,6 @@ export const EngineState = {
 } as const;
 export type EngineState = (typeof EngineState)[keyof typeof EngineState];
 
-/** A background worker the engine starts and stops with its own lifecycle. */
-export interface BackgroundWorker {
-  readonly name: string;
-  start(): void | Promise<void>;
-  stop(): Promise<void>;
-}
 
 /** Everything the engine needs, injected by the composition root (or a test). */
 export interface EngineDeps {

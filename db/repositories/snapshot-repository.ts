@@ -3,7 +3,7 @@
  * equity as `numeric`, the rest of the snapshot as JSON.
  */
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
-import type { Page } from '../../engine/core/ports';
+import type { Page } from '../../engine/ports/journal';
 import type { SnapshotKind, SnapshotPayload, SnapshotRecord, SnapshotRepository } from '../../engine/orchestrator/account-snapshot';
 import type { Db } from '../client';
 import { snapshots } from '../schema';

@@ -12,7 +12,11 @@
  *   wrote, so a halt reaches every session of the account in every process by its next candle.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
-import type { CandleRepository, Clock, Logger, RiskStateRecord, RiskStateRepository, SettingsRepository } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import type { RiskStateRecord, RiskStateRepository } from '../ports/risk-state';
+import type { SettingsRepository } from '../ports/settings';
 import { createPaperExchange, type PaperExchange, type PaperTradeClosed } from '../execution/paper-exchange';
 import type { Order } from '../execution/exchange';
 import type { JournalWriter } from '../journal/journal-writer';

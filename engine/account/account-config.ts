@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
 import type { PaperExchangeConfig, PaperExchangeState } from '../execution/paper-exchange';
-import type { RiskStateRecord } from '../core/ports';
+import type { RiskStateRecord } from '../ports/risk-state';
 
 /** The account every installation has: the paper account of the dashboard and of sessions started without `accountId`. */
 export const DEFAULT_ACCOUNT_ID = 'default';

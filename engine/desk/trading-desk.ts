@@ -6,7 +6,13 @@
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
-import type { Clock, DecisionRecord, EquityPoint, JournalRepository, Logger, RiskStateRepository, SettingsRepository, TradeRecord, TradeSummary, CandleRepository } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { DecisionRecord, JournalRepository, TradeRecord, TradeSummary } from '../ports/journal';
+import type { EquityPoint } from '../ports/backtest-runs';
+import type { Logger } from '../core/logger';
+import type { RiskStateRepository } from '../ports/risk-state';
+import type { SettingsRepository } from '../ports/settings';
+import type { CandleRepository } from '../ports/candles';
 import { TIMEFRAME_MS, type Candle, type MarginMode, type MarketKey, type MarketType, type Timeframe } from '../core/types';
 import type { Exchange, Order } from '../execution/exchange';
 import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';

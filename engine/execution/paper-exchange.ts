@@ -42,7 +42,7 @@
  * where wallet = initialBalance + realised − fees − funding and equity = wallet + Σ unrealised.
  * Spot uses the same books: a holding's "margin" is its cost basis, cash = wallet − Σ cost basis.
  */
-import type { Clock } from '../core/ports';
+import type { Clock } from '../core/clock';
 import type { Candle, MarginMode, MarketType, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Balance, Exchange, Order, OrderRequest, Position } from './exchange';

@@ -9,7 +9,8 @@
  * Sortino are computed on daily returns of end-of-UTC-day equity (periodsPerYear 365, crypto trades
  * every day), with the conventions of `computeReturnMetrics`.
  */
-import type { DecisionRecord, EquityPoint, TradeSummary } from '../core/ports';
+import type { DecisionRecord, TradeSummary } from '../ports/journal';
+import type { EquityPoint } from '../ports/backtest-runs';
 import { computeReturnMetrics, equityToReturns, tradeMetricsFromTotals } from './metrics';
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock, silentLogger } from '../core/clock';
-import type { DecisionRecord, TradeRecord } from '../core/ports';
+import type { DecisionRecord, TradeRecord } from '../ports/journal';
 import type { BacktestResult } from '../backtest/run-backtest';
 import { createInMemoryJournalRepository } from '../testing/in-memory-repositories';
 import { createInMemorySnapshotRepository } from '../testing/in-memory-job-repositories';

@@ -6,7 +6,8 @@
  */
 import type { z } from 'zod';
 import type { BacktestResult } from '../backtest/run-backtest';
-import type { Clock, JournalRepository } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { JournalRepository } from '../ports/journal';
 import type { TrainHandlerDeps } from '../ml/train-handlers';
 import type { AccountSnapshotSource, SnapshotRepository } from '../orchestrator/account-snapshot';
 import type { JobContext } from './job-context';

@@ -9,7 +9,10 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
-import type { CandleRepository, Clock, Logger, SettingsRepository } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import type { SettingsRepository } from '../ports/settings';
 import { TIMEFRAME_MS, candleColumnsFromRows, symbolMatches, type Candle, type MarketKey, type Timeframe } from '../core/types';
 import type { AccountBook, AccountRuntime } from '../account/account-book';
 import { venueOf } from '../venues/registry';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createManualClock, silentLogger, type ManualClock } from '../core/clock';
-import type { TradeRecord } from '../core/ports';
+import type { TradeRecord } from '../ports/journal';
 import type { Candle } from '../core/types';
 import type { Order } from '../execution/exchange';
 import type { JournalWriter } from '../journal/journal-writer';

@@ -6,7 +6,8 @@ import { createPaperExchange } from '../execution/paper-exchange';
 import type { Exchange, Order } from '../execution/exchange';
 import { createRiskEngine } from '../risk/risk-engine';
 import type { ClosedTrade } from '../loop/trading-loop';
-import type { CandleRepository, Logger } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { Logger } from '../core/logger';
 import { createInMemoryCandleRepository, createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
 import { clientIdPrefixOf, createLiveSession, type CandleFeed, type LiveCheckpoint, type LiveCheckpointStore } from './live-session';
 

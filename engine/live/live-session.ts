@@ -17,7 +17,10 @@
  *   write is logged and trading goes on; the forming candle is never stored.
  */
 import { ExchangeError, ValidationError } from '../core/errors';
-import type { CandleRepository, Clock, Logger, RiskStateRepository } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import type { RiskStateRepository } from '../ports/risk-state';
 import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey } from '../core/types';
 import type { VetoModel } from '../decision/veto-model';
 import type { FusionConfig } from '../decision/signal-fusion';

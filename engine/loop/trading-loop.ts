@@ -15,7 +15,8 @@
  * must talk to the exchange or the veto model, so a backtest awaits only then.
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
-import type { Clock, DecisionOutcome, DecisionRecord, TradeRecord } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { DecisionOutcome, DecisionRecord, TradeRecord } from '../ports/journal';
 import type { CandleColumns, MarketKey } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
 import type { Exchange, Order } from '../execution/exchange';

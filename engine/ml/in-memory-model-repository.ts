@@ -3,7 +3,7 @@
  * database adapter, minus durability; timestamps come from the injected clock.
  */
 import { NotFoundError, RepositoryError } from '../core/errors';
-import type { Clock } from '../core/ports';
+import type { Clock } from '../core/clock';
 import { checkModelRef, checkNewModel, modelFileOf, type ModelRecord, type ModelRepository } from './model-repository';
 
 const copy = (r: ModelRecord): ModelRecord => structuredClone(r);

@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EngineError, NotFoundError, ValidationError } from '../core/errors';
-import type { Logger } from '../core/ports';
+import type { Logger } from '../core/logger';
 import type { VetoModel } from '../decision/veto-model';
 import type { ModelFileStore } from './model-file-store';
 import { ModelKind, MODEL_KINDS } from './model-kind';

@@ -13,7 +13,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
-import type { CandleRepository, DecisionRecord, JournalRepository, Logger, TradeRecord } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { DecisionRecord, JournalRepository, TradeRecord } from '../ports/journal';
+import type { Logger } from '../core/logger';
 import { TIMEFRAME_MS, type Timeframe } from '../core/types';
 import {
   buildIntentDataset,

@@ -3,7 +3,8 @@
  * open orders — plus the day's closed-trade summary. The daily-snapshot and rollover jobs write
  * them; the dashboard's equity history reads them.
  */
-import type { Clock, JournalRepository, Page } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { JournalRepository, Page } from '../ports/journal';
 
 /** `daily`: the scheduled end-of-day record; `day-close`: written by the rollover job. */
 export const SnapshotKind = { Daily: 'daily', DayClose: 'day-close' } as const;

@@ -4,7 +4,7 @@
  * kinds people care about, a notification (Notifier). Called only when something happens (an
  * order, a denial, a breaker change, a job end), never per candle.
  */
-import type { Logger } from '../core/ports';
+import type { Logger } from '../core/logger';
 import type { OrderSide } from '../core/types';
 import type { Order } from '../execution/exchange';
 import { NotificationKind, noopNotifier, type Notifier } from '../notify/notification-event';

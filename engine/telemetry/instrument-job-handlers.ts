@@ -3,7 +3,8 @@
  * attempt's duration and outcome, tag the body's logs with the ticket id, and announce the daily
  * summary after a daily snapshot. The wrapper never changes a job's result or error.
  */
-import type { Clock, JournalRepository } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { JournalRepository } from '../ports/journal';
 import { summarizeDay, DAY_MS } from '../orchestrator/account-snapshot';
 import {
   isRetryableJobFailure,

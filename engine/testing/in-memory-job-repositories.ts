@@ -3,7 +3,7 @@
  * Same semantics as the drizzle adapters (single process, so claims are trivially atomic).
  */
 import { NotFoundError, ValidationError } from '../core/errors';
-import type { Page } from '../core/ports';
+import type { Page } from '../ports/journal';
 import type { SnapshotRecord, SnapshotRepository } from '../orchestrator/account-snapshot';
 import { TicketRunner, TicketStatus, type NewTicket, type Ticket, type TicketFields, type TicketRepository } from '../orchestrator/job-queue';
 

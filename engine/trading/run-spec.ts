@@ -19,7 +19,8 @@
  */
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../core/errors';
-import type { Logger, SettingsRepository } from '../core/ports';
+import type { Logger } from '../core/logger';
+import type { SettingsRepository } from '../ports/settings';
 import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import { resolveFusionConfig, type ResolvedFusionConfig } from '../decision/signal-fusion';
 import type { PaperExchangeConfig } from '../execution/paper-exchange';

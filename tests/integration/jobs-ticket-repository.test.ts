@@ -11,7 +11,7 @@ import { createSnapshotRepository } from '../../db/repositories/snapshot-reposit
 import { createTicketRepository } from '../../db/repositories/ticket-repository';
 import { createManualClock, silentLogger } from '../../engine/core/clock';
 import { NotFoundError, ValidationError } from '../../engine/core/errors';
-import type { DecisionRecord, JournalRepository } from '../../engine/core/ports';
+import type { DecisionRecord, JournalRepository } from '../../engine/ports/journal';
 import type { SnapshotRecord, SnapshotRepository } from '../../engine/orchestrator/account-snapshot';
 import { createInProcessJobRunner } from '../../engine/orchestrator/in-process-runner';
 import { JOB_DEFINITIONS } from '../../engine/jobs/definitions';

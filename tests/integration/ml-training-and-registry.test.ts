@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModelRepository } from '../../db/repositories/model-repository';
 import { silentLogger } from '../../engine/core/clock';
 import { NotFoundError, ValidationError } from '../../engine/core/errors';
-import type { CandleRepository } from '../../engine/core/ports';
+import type { CandleRepository } from '../../engine/ports/candles';
 import { createInMemoryModelRepository } from '../../engine/ml/in-memory-model-repository';
 import { createFsModelFileStore } from '../../engine/ml/model-file-store';
 import { createModelRegistry, ModelIntegrityError, type ModelRegistry } from '../../engine/ml/model-registry';

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../engine/core/clock';
 import { ValidationError } from '../../engine/core/errors';
-import type { Logger } from '../../engine/core/ports';
+import type { Logger } from '../../engine/core/logger';
 import { createChannel } from '../../engine/notify/channels/create-channel';
 import { verifyWebhookSignature } from '../../engine/notify/channels/webhook-channel';
 import { ChannelDeliveryError, type ChannelDeps, type NotificationChannel } from '../../engine/notify/notification-channel';

@@ -1,5 +1,5 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
-import type { DecisionRecord } from '@/engine/core/ports';
+import type { DecisionRecord } from '@/engine/ports/journal';
 import { formatNumber, formatTime, signClass } from '../../_lib/format';
 import '../../journal.css';
 
