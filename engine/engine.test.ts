@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from './engine';
 import { type BackgroundWorker } from './ports/lifecycle';
 import { createManualClock, silentLogger } from './core/clock';
-import type { Exchange } from './execution/exchange';
+import type { Exchange } from './ports/exchange';
 import type { DecisionRecord } from './ports/journal';
 import {
   createInMemoryBacktestRunRepository,

@@ -8,7 +8,7 @@ import type { SettingsRepository } from './ports/settings';
 import type { BackgroundWorker } from './ports/lifecycle';
 import { loadDecisionChain, type DecisionChain } from './journal/decision-chain';
 import type { MarketKey } from './core/types';
-import type { Exchange } from './execution/exchange';
+import type { Exchange } from './ports/exchange';
 import { createJournalWriter, type JournalWriter } from './journal/journal-writer';
 import { importCandles, importCandleText, type ImportCandleTextRequest, type ImportCandlesResult } from './market/import-candles';
 import { downloadCandles, type CandleSource, type DownloadCandlesRequest, type DownloadCandlesResult } from './market/download-candles';

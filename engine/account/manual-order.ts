@@ -9,7 +9,7 @@ import { parseOrThrow } from '../core/validation';
 import type { CandleRepository } from '../ports/candles';
 import type { Clock } from '../core/clock';
 import type { DecisionRecord } from '../ports/journal';
-import type { Order } from '../execution/exchange';
+import type { Order } from '../ports/exchange';
 import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
 import type { JournalWriter } from '../journal/journal-writer';
 import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';

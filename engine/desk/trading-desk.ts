@@ -14,7 +14,7 @@ import type { RiskStateRepository } from '../ports/risk-state';
 import type { SettingsRepository } from '../ports/settings';
 import type { CandleRepository } from '../ports/candles';
 import { TIMEFRAME_MS, type Candle, type MarginMode, type MarketKey, type MarketType, type Timeframe } from '../core/types';
-import type { Exchange, Order } from '../execution/exchange';
+import type { Exchange, Order } from '../ports/exchange';
 import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
 import type { PaperExchange } from '../execution/paper-exchange';
 import type { JournalWriter } from '../journal/journal-writer';

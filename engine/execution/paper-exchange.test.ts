@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../core/clock';
 import { ExchangeError, ValidationError } from '../core/errors';
-import type { Order, OrderRequest } from './exchange';
+import type { Order, OrderRequest } from '../ports/exchange';
 import { parseFundingRateCsv } from './funding';
 import { DEFAULT_MARGIN_TIERS } from './margin-tiers';
 import {

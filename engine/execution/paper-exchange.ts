@@ -45,7 +45,7 @@
 import type { Clock } from '../core/clock';
 import type { Candle, MarginMode, MarketType, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
-import type { Balance, Exchange, Order, OrderRequest, Position } from './exchange';
+import type { Balance, Exchange, Order, OrderRequest, Position } from '../ports/exchange';
 import {
   DEFAULT_MARGIN_TIERS,
   findMarginTierIndex,

@@ -19,7 +19,7 @@ import { venueOf } from '../venues/registry';
 import { DEFAULT_ACCOUNT_ID, ACCOUNT_ID_PATTERN } from '../account/account-config';
 import { loadStoredRunSettings, resolveRunSpec, runDefaults, type RunSpec } from '../trading/run-spec';
 import type { VetoModel } from '../decision/veto-model';
-import type { Exchange } from '../execution/exchange';
+import type { Exchange } from '../ports/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
 import type { EngineEvents } from '../telemetry/engine-events';

@@ -24,7 +24,7 @@ import type { RiskStateRepository } from '../ports/risk-state';
 import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey } from '../core/types';
 import type { VetoModel } from '../decision/veto-model';
 import type { FusionConfig } from '../decision/signal-fusion';
-import type { Exchange } from '../execution/exchange';
+import type { Exchange } from '../ports/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import {
   createTradingLoop,

@@ -19,7 +19,7 @@ import type { Clock } from '../core/clock';
 import type { DecisionOutcome, DecisionRecord, TradeRecord } from '../ports/journal';
 import type { CandleColumns, MarketKey } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
-import type { Exchange, Order } from '../execution/exchange';
+import type { Exchange, Order } from '../ports/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
 import { featureConfigFor } from '../features/feature-config';
 import type { FeatureFrame } from '../features/feature-frame';

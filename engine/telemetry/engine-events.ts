@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../core/logger';
 import type { OrderSide } from '../core/types';
-import type { Order } from '../execution/exchange';
+import type { Order } from '../ports/exchange';
 import { NotificationKind, noopNotifier, type Notifier } from '../notify/notification-event';
 import { DenialCode, JobRunStatus, noopMetricsSink, type MetricsSink } from './metrics-sink';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../engine/core/clock';
 import type { CandleColumns } from '../../engine/core/types';
 import { createPaperExchange } from '../../engine/execution/paper-exchange';
-import type { Exchange, Order } from '../../engine/execution/exchange';
+import type { Exchange, Order } from '../../engine/ports/exchange';
 import { createTradingLoop, type ClosedTrade } from '../../engine/loop/trading-loop';
 import { createRiskEngine } from '../../engine/risk/risk-engine';
 import { tradingCostsOf } from '../../engine/risk/trading-costs';

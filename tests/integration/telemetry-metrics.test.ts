@@ -12,7 +12,7 @@ import { requestIdOf, withRequestTelemetry } from '../../app/_server/telemetry/r
 import { createManualClock, silentLogger } from '../../engine/core/clock';
 import type { Logger } from '../../engine/core/logger';
 import type { TradeRecord } from '../../engine/ports/journal';
-import type { Order } from '../../engine/execution/exchange';
+import type { Order } from '../../engine/ports/exchange';
 import type { NotificationEvent } from '../../engine/notify/notification-event';
 import { JobKind } from '../../engine/jobs/definitions';
 import { RetryableJobError, type JobContext } from '../../engine/orchestrator/job-queue';
