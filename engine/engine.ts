@@ -24,11 +24,11 @@ import { NotFoundError, ValidationError } from './core/errors';
 import { createUnavailableModelAdmin, type ModelAdmin } from './ml/model-registry';
 import type { JobQueue, JobRequest, Ticket, TicketQuery } from './orchestrator/job-queue';
 import { createTradingDesk, type PaperAccount, type TradingDesk } from './desk/trading-desk';
-import type { SnapshotRepository } from './orchestrator/account-snapshot';
+import type { SnapshotRepository } from './ports/snapshots';
 import { submitExternalSignal, type ExternalSignal, type ExternalSignalResult } from './decision/external-signal';
 import { createEngineEvents, type EngineEvents } from './telemetry/engine-events';
-import { DenialCode, type MetricsSink } from './telemetry/metrics-sink';
-import type { NotificationEvent, Notifier } from './notify/notification-event';
+import { DenialCode, type MetricsSink } from './ports/metrics';
+import type { NotificationEvent, Notifier } from './ports/notifier';
 import type { AccountBook } from './account/account-book';
 
 /** Lifecycle states of the engine. */

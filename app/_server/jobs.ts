@@ -13,7 +13,7 @@ import type { Clock } from '@/engine/core/clock';
 import type { JournalRepository } from '@/engine/ports/journal';
 import type { Logger } from '@/engine/core/logger';
 import type { PaperExchange } from '@/engine/execution/paper-exchange';
-import type { AccountSnapshotSource } from '@/engine/orchestrator/account-snapshot';
+import type { AccountSnapshotSource } from '@/engine/ports/snapshots';
 import { createInProcessJobRunner, defaultInProcessJobRunnerConfig, type InProcessJobRunner } from '@/engine/orchestrator/in-process-runner';
 import { bindJobHandlers, JOB_DEFINITIONS } from '@/engine/jobs/definitions';
 import { createJobScheduler, type JobScheduler } from '@/engine/jobs/job-scheduler';

@@ -4,7 +4,7 @@
  */
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Page } from '../../engine/ports/journal';
-import type { SnapshotKind, SnapshotPayload, SnapshotRecord, SnapshotRepository } from '../../engine/orchestrator/account-snapshot';
+import type { SnapshotKind, SnapshotPayload, SnapshotRecord, SnapshotRepository } from '../../engine/ports/snapshots';
 import type { Db } from '../client';
 import { snapshots } from '../schema';
 import { clampLimit, decodeCursor, encodeCursor, num, numeric, wrapDriver } from './sql-helpers';

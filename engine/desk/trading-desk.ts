@@ -19,7 +19,7 @@ import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers
 import type { PaperExchange } from '../execution/paper-exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import { chooseBucketMs, MAX_WINDOW_POINTS } from '../market/downsample-candles';
-import type { SnapshotRepository } from '../orchestrator/account-snapshot';
+import type { SnapshotRepository } from '../ports/snapshots';
 import {
   computeOverviewMetrics,
   equityFromDailyPnl,

@@ -36,7 +36,8 @@ import type { VetoModel } from '../decision/veto-model';
 import type { RiskDecision, RiskEngine } from '../risk/risk-engine';
 import type { JournalWriter } from '../journal/journal-writer';
 import { OrderPurpose, type EngineEvents } from '../telemetry/engine-events';
-import { DenialCode, denialCodeOf } from '../telemetry/metrics-sink';
+import { DenialCode } from '../ports/metrics';
+import { denialCodeOf } from '../telemetry/metrics-sink';
 
 /** ATR period the risk gate sizes with when a signal carries no stop hint. */
 export const RISK_ATR_PERIOD = 14;

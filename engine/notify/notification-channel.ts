@@ -5,7 +5,7 @@
  */
 import { EngineError } from '../core/errors';
 import type { Clock } from '../core/clock';
-import type { NotificationEvent } from './notification-event';
+import type { NotificationEvent } from '../ports/notifier';
 import type { ChannelKind } from './notification-settings';
 
 /** One configured destination. */

@@ -11,9 +11,9 @@ import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { BackgroundWorker } from '../ports/lifecycle';
 import { backoffDelayMs, type BackoffConfig } from '../orchestrator/job-queue';
-import { NotificationOutcome, noopMetricsSink, type MetricsSink } from '../telemetry/metrics-sink';
+import { NotificationOutcome, noopMetricsSink, type MetricsSink } from '../ports/metrics';
 import { ChannelDeliveryError, type NotificationChannel } from './notification-channel';
-import type { NotificationEvent, Notifier } from './notification-event';
+import type { NotificationEvent, Notifier } from '../ports/notifier';
 import type { NotificationRouting } from './notification-settings';
 
 export interface NotifierConfig {

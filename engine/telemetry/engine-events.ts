@@ -7,8 +7,8 @@
 import type { Logger } from '../core/logger';
 import type { OrderSide } from '../core/types';
 import type { Order } from '../ports/exchange';
-import { NotificationKind, noopNotifier, type Notifier } from '../notify/notification-event';
-import { DenialCode, JobRunStatus, noopMetricsSink, type MetricsSink } from './metrics-sink';
+import { NotificationKind, noopNotifier, type Notifier } from '../ports/notifier';
+import { DenialCode, JobRunStatus, noopMetricsSink, type MetricsSink } from '../ports/metrics';
 
 /** Why the loop sent an order (or why the venue closed a position). */
 export const OrderPurpose = { Entry: 'entry', Exit: 'exit', Stop: 'stop', Liquidation: 'liquidation' } as const;

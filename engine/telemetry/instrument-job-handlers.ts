@@ -14,9 +14,9 @@ import {
   type JobHandlers,
 } from '../orchestrator/job-queue';
 import { JobKind } from '../jobs/definitions';
-import { NotificationKind, type Notifier } from '../notify/notification-event';
+import { NotificationKind, type Notifier } from '../ports/notifier';
 import { bindLogger, type EngineEvents } from './engine-events';
-import { JobRunStatus } from './metrics-sink';
+import { JobRunStatus } from '../ports/metrics';
 
 export interface InstrumentJobHandlersDeps {
   events: EngineEvents;

@@ -11,7 +11,7 @@ import type { Logger } from '../../engine/core/logger';
 import { createChannel } from '../../engine/notify/channels/create-channel';
 import { verifyWebhookSignature } from '../../engine/notify/channels/webhook-channel';
 import { ChannelDeliveryError, type ChannelDeps, type NotificationChannel } from '../../engine/notify/notification-channel';
-import type { NotificationEvent } from '../../engine/notify/notification-event';
+import type { NotificationEvent } from '../../engine/ports/notifier';
 import { parseNotificationSettings, redactNotificationSettings, type ChannelConfig, type NotificationRouting } from '../../engine/notify/notification-settings';
 import { createNotifier, type NotifierConfig, type NotifierWorker } from '../../engine/notify/notifier';
 import { startFakeHttpService, type FakeHttpService } from '../support/fake-http-service';

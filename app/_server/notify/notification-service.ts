@@ -7,7 +7,7 @@ import type { Clock } from '@/engine/core/clock';
 import type { Logger } from '@/engine/core/logger';
 import { createChannel } from '@/engine/notify/channels/create-channel';
 import type { ChannelDeps } from '@/engine/notify/notification-channel';
-import type { NotificationEvent } from '@/engine/notify/notification-event';
+import type { NotificationEvent } from '@/engine/ports/notifier';
 import {
   emptyNotificationSettings,
   redactNotificationSettings,
@@ -15,7 +15,7 @@ import {
   type NotificationSettingsStore,
 } from '@/engine/notify/notification-settings';
 import { createNotifier, defaultNotifierConfig, sleepUnlessAborted, type NotifierConfig, type NotifierWorker } from '@/engine/notify/notifier';
-import type { MetricsSink } from '@/engine/telemetry/metrics-sink';
+import type { MetricsSink } from '@/engine/ports/metrics';
 import type { BackgroundWorker } from '@/engine/ports/lifecycle';
 
 export interface NotificationService {

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '@/engine/core/logger';
-import type { MetricsSink } from '@/engine/telemetry/metrics-sink';
+import type { MetricsSink } from '@/engine/ports/metrics';
 
 /** Metric names, for the Grafana dashboard and the README. */
 export const METRIC = {
