@@ -27,17 +27,8 @@ import type { TradingCosts } from '../risk/trading-costs';
 import { accountTradingConfig } from '../trading/run-spec';
 import { validateRiskLimits, type FieldErrors, type RiskLimits } from '../settings/trading-settings';
 import type { AccountRuntime } from './account-runtime';
-import {
-  AccountKind,
-  DEFAULT_ACCOUNT_ID,
-  paperConfigOf,
-  parseAccountId,
-  parseAccountSettings,
-  type AccountRecord,
-  type AccountRepository,
-  type AccountSettings,
-  type AccountSettingsInput,
-} from './account-config';
+import { AccountKind, type AccountRecord, type AccountRepository, type AccountSettings } from '../ports/accounts';
+import { DEFAULT_ACCOUNT_ID, paperConfigOf, parseAccountId, parseAccountSettings, type AccountSettingsInput } from './account-config';
 
 export type { AccountRuntime } from './account-runtime';
 

@@ -2,7 +2,7 @@
 import type { RiskStateRepository } from '../ports/risk-state';
 import type { PaperExchange, PaperTradeClosed } from '../execution/paper-exchange';
 import type { RiskDesk } from '../risk/risk-desk';
-import type { AccountRecord } from './account-config';
+import type { AccountRecord } from '../ports/accounts';
 
 /** One account's trading machinery in this process. */
 export interface AccountRuntime {

@@ -4,7 +4,8 @@
  */
 import { NotFoundError, RepositoryError } from '../core/errors';
 import type { Clock } from '../core/clock';
-import { checkModelRef, checkNewModel, modelFileOf, type ModelRecord, type ModelRepository } from './model-repository';
+import { checkModelRef, checkNewModel, modelFileOf } from './model-repository';
+import { type ModelRecord, type ModelRepository } from '../ports/models';
 
 const copy = (r: ModelRecord): ModelRecord => structuredClone(r);
 

@@ -29,9 +29,9 @@ import {
   type Dataset,
   type JournalDatasetReport,
 } from './dataset';
-import { ModelKind } from './model-kind';
+import { ModelKind } from '../ports/model-kind';
 import type { ModelFileStore } from './model-file-store';
-import type { ModelRecord, ModelRepository } from './model-repository';
+import type { ModelRecord, ModelRepository } from '../ports/models';
 import type { ModelAdmin } from './model-registry';
 import { trainModel, type FoldReport } from './model-training';
 import { exportOnnx, onnxOutputName } from './onnx-export';

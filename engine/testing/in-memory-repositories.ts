@@ -10,8 +10,8 @@ import { type SettingRecord, type SettingsRepository } from '../ports/settings';
 import { candleColumnsFromRows, type MarketKey } from '../core/types';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { downsampleCandles } from '../market/downsample-candles';
-import type { AccountRecord, AccountRepository } from '../account/account-config';
-import type { PaperExchangeState } from '../execution/paper-exchange';
+import type { AccountRecord, AccountRepository } from '../ports/accounts';
+import type { PaperExchangeState } from '../ports/accounts';
 
 const keyOf = (k: MarketKey) => `${k.exchange}|${k.symbol}|${k.timeframe}`;
 

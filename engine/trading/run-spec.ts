@@ -27,7 +27,8 @@ import type { PaperExchangeConfig } from '../execution/paper-exchange';
 import { parseRiskConfig, type RiskConfig } from '../risk/risk-engine';
 import { tradingCostsOf } from '../risk/trading-costs';
 import { createStrategy, defaultParams, STRATEGY_NAMES, type StrategyName } from '../strategies/registry';
-import { paperConfigOf, type AccountRecord } from '../account/account-config';
+import { paperConfigOf } from '../account/account-config';
+import { type AccountRecord } from '../ports/accounts';
 import { readStoredGroup, SettingsKey, validateStrategySettings, type RiskLimits, type StrategySettings } from '../settings/trading-settings';
 import { DEFAULT_PAPER, DEFAULT_RISK } from './defaults';
 

@@ -15,7 +15,7 @@ import type { CandleRepository } from '../../engine/ports/candles';
 import { createInMemoryModelRepository } from '../../engine/ml/in-memory-model-repository';
 import { createFsModelFileStore } from '../../engine/ml/model-file-store';
 import { createModelRegistry, ModelIntegrityError, type ModelRegistry } from '../../engine/ml/model-registry';
-import type { ModelRepository } from '../../engine/ml/model-repository';
+import type { ModelRepository } from '../../engine/ports/models';
 import { INTENT_FEATURE_NAMES, MARKET_FEATURE_NAMES } from '../../engine/ml/market-features';
 import { createTrainHandlers, type TrainJobContext } from '../../engine/ml/train-handlers';
 import { createInMemoryCandleRepository } from '../../engine/testing/in-memory-repositories';
