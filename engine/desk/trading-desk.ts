@@ -1,24 +1,24 @@
 /**
  * The trading desk: what the dashboard asks of the engine beyond backtests and jobs. The account
- * overview, chart windows and markers, trading settings (strategy group and risk group), the live
+ * overview, chart windows and markers (engine/account/chart.ts), trading settings (strategy group and risk group), the live
  * risk engine's halt/resume/status, and manual paper orders with their what-if. The engine facade
  * exposes these methods unchanged.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
 import type { Clock } from '../core/clock';
-import type { DecisionRecord, JournalRepository, TradeRecord, TradeSummary } from '../ports/journal';
+import type { DecisionRecord, JournalRepository, TradeSummary } from '../ports/journal';
 import type { EquityPoint } from '../ports/backtest-runs';
 import type { Logger } from '../core/logger';
 import type { RiskStateRepository } from '../ports/risk-state';
 import type { SettingsRepository } from '../ports/settings';
 import type { CandleRepository } from '../ports/candles';
-import { TIMEFRAME_MS, type Candle, type MarginMode, type MarketKey, type MarketType, type Timeframe } from '../core/types';
+import type { MarginMode, MarketKey, MarketType } from '../core/types';
 import type { Exchange, Order } from '../ports/exchange';
 import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
 import type { PaperExchange } from '../execution/paper-exchange';
 import type { JournalWriter } from '../journal/journal-writer';
-import { chooseBucketMs, MAX_WINDOW_POINTS } from '../market/downsample-candles';
+import { loadCandleWindow, loadChartMarkers, type CandleWindow, type ChartMarkers } from '../account/chart';
 import type { SnapshotRepository } from '../ports/snapshots';
 import {
   computeOverviewMetrics,
@@ -100,29 +100,6 @@ export interface AccountOverview {
   positions: OverviewPosition[];
   risk: RiskStatus;
   decisions: DecisionRecord[];
-}
-
-/** A chart window. `bucketMs` equals the stream's timeframe unless the range was aggregated. */
-export interface CandleWindow {
-  key: MarketKey;
-  fromMs: number;
-  toMs: number;
-  bucketMs: number;
-  candles: Candle[];
-  /** The whole stream's range, so the chart knows how far it can pan; null when the stream is empty. */
-  stream: { firstOpenTimeMs: number; lastOpenTimeMs: number; count: number } | null;
-}
-
-/** A closed trade as a chart marks it; `netPnl` = realised − fees − funding. */
-export type ChartTrade = Pick<TradeRecord, 'id' | 'side' | 'amount' | 'entryTimeMs' | 'entryPrice' | 'exitTimeMs' | 'exitPrice' | 'exitReason' | 'strategy'> & { netPnl: number };
-
-/** Trades and decisions of one market in a window, for chart markers. */
-export interface ChartMarkers {
-  trades: ChartTrade[];
-  /** Executed, vetoed and denied decisions; `stopPrice` when the decision carried one. */
-  decisions: { id: string; timeMs: number; outcome: DecisionRecord['outcome']; side: DecisionRecord['side']; reason: string; stopPrice: number | null }[];
-  /** Working stop orders of the paper account on the symbol (live view only). */
-  stops: { orderId: string; side: 'buy' | 'sell'; stopPrice: number; amount: number }[];
 }
 
 /** Result of saving settings: the stored settings, or every invalid field. */
@@ -344,61 +321,9 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
       };
     },
 
-    async candleWindow(key, fromMs, toMs, maxPoints) {
-      const timeframeMs = TIMEFRAME_MS[key.timeframe as Timeframe];
-      if (timeframeMs === undefined) throw new ValidationError('timeframe', key.timeframe, 'unknown timeframe');
-      const bucketMs = chooseBucketMs(timeframeMs, fromMs, toMs, Math.min(maxPoints, MAX_WINDOW_POINTS));
-      // A wide window is aggregated by the store: one row per bucket, never every candle of the range.
-      const [out, streams] = await Promise.all([
-        bucketMs === timeframeMs ? deps.candles.loadCandles(key, fromMs, toMs) : deps.candles.loadCandleBuckets(key, fromMs, toMs, bucketMs),
-        deps.candles.summarize(),
-      ]);
-      const summary = streams.find((s) => s.exchange === key.exchange && s.symbol === key.symbol && s.timeframe === key.timeframe);
-      const candles: Candle[] = new Array(out.length);
-      for (let i = 0; i < out.length; i++) {
-        candles[i] = { openTimeMs: out.openTimeMs[i], open: out.open[i], high: out.high[i], low: out.low[i], close: out.close[i], volume: out.volume[i] };
-      }
-      return {
-        key: { exchange: key.exchange, symbol: key.symbol, timeframe: key.timeframe },
-        fromMs,
-        toMs,
-        bucketMs,
-        candles,
-        stream: summary ? { firstOpenTimeMs: summary.firstOpenTimeMs, lastOpenTimeMs: summary.lastOpenTimeMs, count: summary.count } : null,
-      };
-    },
+    candleWindow: (key, fromMs, toMs, maxPoints) => loadCandleWindow(deps.candles, key, fromMs, toMs, maxPoints),
 
-    async chartMarkers({ key, fromMs, toMs, runId }) {
-      if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) throw new ValidationError('toMs', toMs, `expected a finite time after fromMs ${fromMs}`);
-      const query = { symbol: key.symbol, fromMs, toMs, limit: 1000, ...(runId !== undefined ? { runId } : {}) };
-      const [trades, decisions] = await Promise.all([deps.journal.listTrades(query), deps.journal.listDecisions(query)]);
-      const mine = <T extends { runId: string | null; exchange: string }>(r: T) => r.exchange === key.exchange && (runId !== undefined || r.runId === null);
-      const stops =
-        runId === undefined && deps.account
-          ? deps.account.exchange
-              .openOrders(key.symbol)
-              .filter((o) => o.type === 'stop' && o.stopPrice !== null)
-              .map((o) => ({ orderId: o.id, side: o.side, stopPrice: o.stopPrice as number, amount: o.amount - o.filled }))
-          : [];
-      return {
-        trades: trades.items.filter(mine).map((t) => ({
-          id: t.id,
-          side: t.side,
-          amount: t.amount,
-          entryTimeMs: t.entryTimeMs,
-          entryPrice: t.entryPrice,
-          exitTimeMs: t.exitTimeMs,
-          exitPrice: t.exitPrice,
-          exitReason: t.exitReason,
-          strategy: t.strategy,
-          netPnl: t.realizedPnl - t.fees - t.funding,
-        })),
-        decisions: decisions.items
-          .filter((d) => mine(d) && d.timeframe === key.timeframe && (d.outcome === 'executed' || d.outcome === 'vetoed' || d.outcome === 'denied'))
-          .map((d) => ({ id: d.id, timeMs: d.timeMs, outcome: d.outcome, side: d.side, reason: d.reason, stopPrice: stopOf(d.inputs) })),
-        stops,
-      };
-    },
+    chartMarkers: (query) => loadChartMarkers({ journal: deps.journal, exchange: deps.account?.exchange ?? null }, query),
 
     getTradingSettings,
 
@@ -509,13 +434,4 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
       return { outcome: 'placed', reason: null, whatIf: result, entry, stop, decisionId };
     },
   };
-}
-
-/** The stop a decision carried (`inputs.stopPrice`, else the fused stop hint), or null. */
-function stopOf(inputs: Record<string, unknown>): number | null {
-  const direct = inputs.stopPrice;
-  if (typeof direct === 'number' && Number.isFinite(direct)) return direct;
-  const fused = inputs.fused as { stopHint?: unknown } | undefined;
-  if (fused && typeof fused.stopHint === 'number' && Number.isFinite(fused.stopHint)) return fused.stopHint;
-  return null;
 }
