@@ -1,8 +1,9 @@
 /**
  * The trading desk: what the dashboard asks of the engine beyond backtests and jobs. The account
- * overview, chart windows and markers (engine/account/chart.ts), trading settings (strategy group and risk group), the live
- * risk engine's halt/resume/status, and manual paper orders with their what-if. The engine facade
- * exposes these methods unchanged.
+ * overview, chart windows and markers (engine/account/chart.ts), trading settings (strategy group
+ * and risk group; engine/account/trading-settings-service.ts), the live risk engine's
+ * halt/resume/status, and manual paper orders with their what-if. The engine facade exposes these
+ * methods unchanged.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
@@ -34,15 +35,8 @@ import type { AccountBook } from '../account/account-book';
 import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { parseManualOrder, placeManualOrder, whatIfOn } from '../account/manual-order';
 import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';
-import {
-  defaultTradingSettings,
-  readStoredGroup,
-  SettingsKey,
-  validateRiskLimits,
-  validateStrategySettings,
-  type FieldErrors,
-  type StoredTradingSettings,
-} from '../settings/trading-settings';
+import type { StoredTradingSettings } from '../settings/trading-settings';
+import { createTradingSettingsService, type UpdateSettingsResult } from '../account/trading-settings-service';
 
 /** The paper account the desk reads: the simulation plus how it is configured. */
 export interface PaperAccount {
@@ -101,9 +95,6 @@ export interface AccountOverview {
   risk: RiskStatus;
   decisions: DecisionRecord[];
 }
-
-/** Result of saving settings: the stored settings, or every invalid field. */
-export type UpdateSettingsResult = { ok: true; settings: StoredTradingSettings } | { ok: false; fieldErrors: FieldErrors };
 
 /** Result of a manual paper order. */
 export interface PaperOrderResult {
@@ -164,24 +155,14 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     return deps.account;
   };
 
-  async function getTradingSettings(): Promise<StoredTradingSettings> {
-    const defaults = defaultTradingSettings();
-    const [strategyRow, riskRow] = deps.settings ? await Promise.all([deps.settings.get(SettingsKey.Strategy), deps.settings.get(SettingsKey.Risk)]) : [null, null];
-    const strategy = readStoredGroup(strategyRow?.value, validateStrategySettings, defaults.strategy);
-    const riskLimits = deps.accounts
-      ? { value: await deps.accounts.riskLimits(DEFAULT_ACCOUNT_ID), valid: true }
-      : readStoredGroup(riskRow?.value, validateRiskLimits, defaults.risk);
-    if (!strategy.valid) deps.logger.warn({ key: SettingsKey.Strategy }, 'stored strategy settings no longer validate; using the defaults');
-    if (!riskLimits.valid) deps.logger.warn({ key: SettingsKey.Risk }, 'stored risk limits no longer validate; using the defaults');
-    return {
-      strategy: strategy.value,
-      risk: riskLimits.value,
-      updated: {
-        strategy: strategyRow ? { atMs: strategyRow.updatedAtMs, by: strategyRow.updatedBy } : null,
-        risk: riskRow ? { atMs: riskRow.updatedAtMs, by: riskRow.updatedBy } : null,
-      },
-    };
-  }
+  const tradingSettings = createTradingSettingsService({
+    clock: deps.clock,
+    logger: deps.logger,
+    settings: deps.settings,
+    accounts: deps.accounts,
+    riskDesk: () => riskDesk(),
+  });
+  const getTradingSettings = (): Promise<StoredTradingSettings> => tradingSettings.get();
 
   const riskDesk = (): Promise<RiskDesk> => {
     if (deps.accounts) return deps.accounts.runtime(DEFAULT_ACCOUNT_ID).then((rt) => rt.risk);
@@ -327,28 +308,7 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
 
     getTradingSettings,
 
-    async updateTradingSettings(update, actor) {
-      if (!deps.settings) throw new Error('this engine was built without a settings repository');
-      const fieldErrors: FieldErrors = {};
-      const strategy = update.strategy === undefined ? null : validateStrategySettings(update.strategy);
-      const riskLimits = update.risk === undefined ? null : validateRiskLimits(update.risk);
-      if (strategy && !strategy.ok) Object.assign(fieldErrors, strategy.fieldErrors);
-      if (riskLimits && !riskLimits.ok) Object.assign(fieldErrors, riskLimits.fieldErrors);
-      if (!strategy && !riskLimits) fieldErrors['(input)'] = ['nothing to save: give strategy and/or risk settings'];
-      if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
-      const atMs = deps.clock.nowMs();
-      if (riskLimits?.ok && deps.accounts) {
-        // The risk group is the default account's risk limits: one owner.
-        const result = await deps.accounts.update(DEFAULT_ACCOUNT_ID, { risk: riskLimits.value }, actor);
-        if (!result.ok) return { ok: false, fieldErrors: result.fieldErrors };
-      } else if (riskLimits?.ok) {
-        const desk = await riskDesk();
-        desk.reconfigure(riskLimits.value); // throws before anything is written if the engine disagrees
-        await deps.settings.put({ key: SettingsKey.Risk, value: riskLimits.value, updatedAtMs: atMs, updatedBy: actor });
-      }
-      if (strategy?.ok) await deps.settings.put({ key: SettingsKey.Strategy, value: strategy.value, updatedAtMs: atMs, updatedBy: actor });
-      return { ok: true, settings: await getTradingSettings() };
-    },
+    updateTradingSettings: (update, actor) => tradingSettings.update(update, actor),
 
     async riskStatus() {
       const desk = await riskDesk();
