@@ -8,28 +8,17 @@
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
 import type { Clock } from '../core/clock';
-import type { DecisionRecord, JournalRepository, TradeSummary } from '../ports/journal';
-import type { EquityPoint } from '../ports/backtest-runs';
+import type { DecisionRecord, JournalRepository } from '../ports/journal';
 import type { Logger } from '../core/logger';
 import type { RiskStateRepository } from '../ports/risk-state';
 import type { SettingsRepository } from '../ports/settings';
 import type { CandleRepository } from '../ports/candles';
-import type { MarginMode, MarketKey, MarketType } from '../core/types';
+import type { MarketKey } from '../core/types';
 import type { Exchange, Order } from '../ports/exchange';
-import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
-import type { PaperExchange } from '../execution/paper-exchange';
+import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
 import type { JournalWriter } from '../journal/journal-writer';
 import { loadCandleWindow, loadChartMarkers, type CandleWindow, type ChartMarkers } from '../account/chart';
 import type { SnapshotRepository } from '../ports/snapshots';
-import {
-  computeOverviewMetrics,
-  equityFromDailyPnl,
-  latestLiveDecisions,
-  withDrawdown,
-  type OverviewEquityPoint,
-  type OverviewMetrics,
-  type OverviewPosition,
-} from '../insight/account-overview';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
 import type { AccountBook } from '../account/account-book';
 import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
@@ -37,15 +26,7 @@ import { parseManualOrder, placeManualOrder, whatIfOn } from '../account/manual-
 import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';
 import type { StoredTradingSettings } from '../settings/trading-settings';
 import { createTradingSettingsService, type UpdateSettingsResult } from '../account/trading-settings-service';
-
-/** The paper account the desk reads: the simulation plus how it is configured. */
-export interface PaperAccount {
-  exchange: Pick<PaperExchange, 'equity' | 'walletBalance' | 'totals' | 'positionOf' | 'openPositionCount' | 'grossNotional' | 'openOrders' | 'positionAmountSigned' | 'lastPrice'>;
-  marketType: MarketType;
-  marginMode: MarginMode;
-  /** Maintenance-margin tiers of a symbol; default DEFAULT_MARGIN_TIERS. */
-  tiers?: (symbol: string) => readonly MarginTier[];
-}
+import { createAccountOverview, type AccountOverview, type PaperAccount } from '../account/overview';
 
 export interface TradingDeskDeps {
   clock: Clock;
@@ -67,33 +48,10 @@ export interface TradingDeskDeps {
   newId: () => string;
   /**
    * How long the overview reuses the live trade summary (a database aggregate over the whole
-   * journal), ms; default {@link DEFAULT_OVERVIEW_STATS_TTL_MS}. 0 recomputes on every call
+   * journal), ms; default `DEFAULT_OVERVIEW_STATS_TTL_MS` (engine/account/overview.ts). 0 recomputes on every call
    * (concurrent calls still share one computation).
    */
   overviewStatsTtlMs?: number;
-}
-
-/** Default age after which the overview recomputes its trade statistics. */
-export const DEFAULT_OVERVIEW_STATS_TTL_MS = 15_000;
-
-/** The overview payload. Money in quote currency; NaN (null in JSON) where undefined. */
-export interface AccountOverview {
-  asOfMs: number;
-  equity: number;
-  initialBalance: number;
-  /** Where the curve came from. */
-  equitySource: 'snapshots' | 'trades';
-  equityCurve: OverviewEquityPoint[];
-  metrics: OverviewMetrics;
-  /**
-   * When the closed-trade statistics (trade count, win rate, expectancy, exposure, turnover and,
-   * with `equitySource: 'trades'`, the curve up to the last finished day) were computed; they are
-   * cached for a few seconds, so this may be before `asOfMs`.
-   */
-  statsAsOfMs: number;
-  positions: OverviewPosition[];
-  risk: RiskStatus;
-  decisions: DecisionRecord[];
 }
 
 /** Result of a manual paper order. */
@@ -175,82 +133,16 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
 
   const equityNow = () => account().exchange.equity();
 
-  async function knownSymbols(): Promise<string[]> {
-    const streams = await deps.candles.summarize();
-    const symbols = new Set(streams.map((s) => s.symbol));
-    for (const order of account().exchange.openOrders()) symbols.add(order.symbol);
-    return [...symbols].sort();
-  }
-
-  async function positions(): Promise<OverviewPosition[]> {
-    const out: OverviewPosition[] = [];
-    for (const symbol of await knownSymbols()) {
-      const p = account().exchange.positionOf(symbol);
-      if (!p || p.amountSigned === 0) continue;
-      out.push({
-        symbol,
-        side: p.amountSigned > 0 ? 'long' : 'short',
-        amount: Math.abs(p.amountSigned),
-        entryPrice: p.entryPrice,
-        markPrice: p.markPrice,
-        unrealizedPnl: p.unrealizedPnl,
-        liquidationPrice: p.liquidationPrice,
-      });
-    }
-    return out;
-  }
-
-  const statsTtlMs = deps.overviewStatsTtlMs ?? DEFAULT_OVERVIEW_STATS_TTL_MS;
-  if (!Number.isFinite(statsTtlMs) || statsTtlMs < 0) throw new ValidationError('overviewStatsTtlMs', statsTtlMs, 'expected a duration >= 0 ms');
-  /** The last computed live trade summary, with the clock time it was asked at. */
-  let last: { atMs: number; summary: TradeSummary } | null = null;
-  /** The computation under way, if any (single-flight). */
-  let pending: { atMs: number; summary: Promise<TradeSummary> } | null = null;
-
-  function recompute(nowMs: number): { atMs: number; summary: Promise<TradeSummary> } {
-    if (pending) return pending;
-    const entry = { atMs: nowMs, summary: deps.journal.summarizeTrades({ runId: null }) };
-    pending = entry;
-    entry.summary
-      .then(
-        (summary) => {
-          last = { atMs: entry.atMs, summary };
-        },
-        // Not kept: the next call computes again (meanwhile callers keep the last summary, if any).
-        (error: unknown) => deps.logger.warn({ err: error }, 'computing the overview trade statistics failed'),
-      )
-      .then(() => {
-        if (pending === entry) pending = null;
-      });
-    return entry;
-  }
-
-  /**
-   * The live trade summary. Single-flight: callers while it is being computed share one promise.
-   * A summary younger than `statsTtlMs` is reused; an older one is still answered at once (stale
-   * while revalidate, the payload's `statsAsOfMs` says how old) while a fresh one is computed for the
-   * next call, so an overview never waits on the aggregate once it has run. Only the very first call
-   * (or the first after failures) waits.
-   */
-  function liveTradeStats(nowMs: number): { atMs: number; summary: Promise<TradeSummary> } {
-    const known = last;
-    if (known && nowMs - known.atMs < statsTtlMs && nowMs >= known.atMs) return { atMs: known.atMs, summary: Promise.resolve(known.summary) };
-    const entry = recompute(nowMs);
-    if (!known) return entry;
-    return { atMs: known.atMs, summary: Promise.resolve(known.summary) };
-  }
-
-  async function equityHistory(summary: TradeSummary, initialBalance: number, nowMs: number, equity: number): Promise<{ points: EquityPoint[]; source: 'snapshots' | 'trades' }> {
-    if (deps.snapshots) {
-      const page = await deps.snapshots.list({ limit: 1000 });
-      if (page.items.length > 0) {
-        const points = page.items.map((s) => ({ timeMs: s.takenAtMs, equity: s.equity })).sort((a, b) => a.timeMs - b.timeMs);
-        if (nowMs >= points[points.length - 1].timeMs) points.push({ timeMs: nowMs, equity });
-        return { points, source: 'snapshots' };
-      }
-    }
-    return { points: equityFromDailyPnl(summary, initialBalance, nowMs, equity), source: 'trades' };
-  }
+  const overview = createAccountOverview({
+    clock: deps.clock,
+    logger: deps.logger,
+    candles: deps.candles,
+    journal: deps.journal,
+    snapshots: deps.snapshots,
+    account,
+    riskDesk: () => riskDesk(),
+    statsTtlMs: deps.overviewStatsTtlMs,
+  });
 
   async function whatIfParsed(order: WhatIfOrder): Promise<WhatIfResult> {
     const acc = account();
@@ -274,33 +166,7 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
   }
 
   return {
-    async overview() {
-      const acc = account();
-      const nowMs = deps.clock.nowMs();
-      const equity = equityNow();
-      const { initialBalance } = acc.exchange.totals();
-      const tradeStats = liveTradeStats(nowMs);
-      const [summary, desk, decisions, open] = await Promise.all([
-        tradeStats.summary,
-        riskDesk(),
-        deps.journal.listDecisions({ limit: 200 }),
-        positions(),
-      ]);
-      const history = await equityHistory(summary, initialBalance, nowMs, equity);
-      const curve = withDrawdown(history.points);
-      return {
-        asOfMs: nowMs,
-        equity,
-        initialBalance,
-        equitySource: history.source,
-        equityCurve: curve,
-        metrics: computeOverviewMetrics(curve, summary, { initialBalance, nowMs }),
-        statsAsOfMs: tradeStats.atMs,
-        positions: open,
-        risk: desk.status(equity),
-        decisions: latestLiveDecisions(decisions.items, 10),
-      };
-    },
+    overview: () => overview.overview(),
 
     candleWindow: (key, fromMs, toMs, maxPoints) => loadCandleWindow(deps.candles, key, fromMs, toMs, maxPoints),
 

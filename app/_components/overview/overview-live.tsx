@@ -1,7 +1,7 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { AccountOverview } from '@/engine/desk/trading-desk';
+import type { AccountOverview } from '@/engine/account/overview';
 import { fmtNumber, fmtPct, fmtTime } from '../format';
 
 const POLL_MS = 5_000;
