@@ -22,7 +22,7 @@ import type { VetoModel } from '../decision/veto-model';
 import type { Exchange } from '../ports/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
-import type { EngineEvents } from '../telemetry/engine-events';
+import type { EngineEvents } from '../ports/events';
 import { STRATEGY_NAMES } from '../strategies/registry';
 import { createLiveSession, type CandleFeed, type LiveCheckpointStore, type LiveSession, type LiveSessionState } from './live-session';
 

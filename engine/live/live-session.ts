@@ -36,7 +36,7 @@ import {
   type VenuePosition,
 } from '../loop/trading-loop';
 import type { RiskEngine } from '../risk/risk-engine';
-import type { EngineEvents } from '../telemetry/engine-events';
+import type { EngineEvents } from '../ports/events';
 import { createStrategy } from '../strategies/registry';
 import { createExternalSignalAdapter, type ExternalAlert } from '../strategies/external-signal-adapter';
 

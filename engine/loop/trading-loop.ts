@@ -35,7 +35,7 @@ import { createSignalGate } from '../decision/signal-gate';
 import type { VetoModel } from '../decision/veto-model';
 import type { RiskDecision, RiskEngine } from '../risk/risk-engine';
 import type { JournalWriter } from '../journal/journal-writer';
-import { OrderPurpose, type EngineEvents } from '../telemetry/engine-events';
+import { OrderPurpose, type EngineEvents } from '../ports/events';
 import { DenialCode } from '../ports/metrics';
 import { denialCodeOf } from '../telemetry/metrics-sink';
 

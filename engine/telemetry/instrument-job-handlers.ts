@@ -15,7 +15,8 @@ import {
 } from '../orchestrator/job-queue';
 import { JobKind } from '../jobs/definitions';
 import { NotificationKind, type Notifier } from '../ports/notifier';
-import { bindLogger, type EngineEvents } from './engine-events';
+import { bindLogger } from './engine-events';
+import { type EngineEvents } from '../ports/events';
 import { JobRunStatus } from '../ports/metrics';
 
 export interface InstrumentJobHandlersDeps {

@@ -12,7 +12,7 @@ import { createTradingLoop, type ClosedTrade } from '../../engine/loop/trading-l
 import { createRiskEngine } from '../../engine/risk/risk-engine';
 import { tradingCostsOf } from '../../engine/risk/trading-costs';
 import { createStrategy } from '../../engine/strategies/registry';
-import type { EngineEvents } from '../../engine/telemetry/engine-events';
+import type { EngineEvents } from '../../engine/ports/events';
 import { toColumns } from '../../engine/testing/in-memory-repositories';
 
 const T0 = Date.UTC(2024, 0, 1);
