@@ -29,6 +29,7 @@ import { validateRiskLimits, type FieldErrors, type RiskLimits } from '../settin
 import type { AccountRuntime } from './account-runtime';
 import { AccountKind, type AccountRecord, type AccountRepository, type AccountSettings } from '../ports/accounts';
 import { DEFAULT_ACCOUNT_ID, paperConfigOf, parseAccountId, parseAccountSettings, type AccountSettingsInput } from './account-config';
+import type { SnapshotPosition } from '../ports/snapshots';
 
 export type { AccountRuntime } from './account-runtime';
 
@@ -49,16 +50,7 @@ export interface AccountView {
   equity: number;
   walletBalance: number;
   totals: ReturnType<PaperExchange['totals']>;
-  positions: {
-    symbol: string;
-    side: 'long' | 'short';
-    amount: number;
-    entryPrice: number;
-    markPrice: number;
-    unrealizedPnl: number;
-    liquidationPrice: number | null;
-    margin: number;
-  }[];
+  positions: (SnapshotPosition & { liquidationPrice: number | null; margin: number })[];
   openOrders: ReturnType<PaperExchange['openOrders']>;
   risk: RiskStatus;
 }

@@ -12,6 +12,7 @@
 import type { DecisionRecord, TradeSummary } from '../ports/journal';
 import type { EquityPoint } from '../ports/backtest-runs';
 import { computeReturnMetrics, equityToReturns, tradeMetricsFromTotals } from './metrics';
+import type { SnapshotPosition } from '../ports/snapshots';
 
 const DAY_MS = 86_400_000;
 
@@ -42,13 +43,7 @@ export interface OverviewMetrics {
 }
 
 /** An open position for the overview table. */
-export interface OverviewPosition {
-  symbol: string;
-  side: 'long' | 'short';
-  amount: number;
-  entryPrice: number;
-  markPrice: number;
-  unrealizedPnl: number;
+export interface OverviewPosition extends SnapshotPosition {
   /** NaN when none (spot). */
   liquidationPrice: number;
 }
