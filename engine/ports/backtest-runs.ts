@@ -1,3 +1,7 @@
+/**
+ * Backtest run storage port: runs, their results and equity curves.
+ * engine/ports holds every interface the engine needs from outside; it imports only engine/core and other ports.
+ */
 import type { Timeframe } from '../core/types';
 import type { Page } from './journal';
 

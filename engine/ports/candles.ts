@@ -1,3 +1,7 @@
+/**
+ * Candle storage port (the `candles` table; db/repositories implement it, engine/testing has an in-memory one).
+ * engine/ports holds every interface the engine needs from outside; it imports only engine/core and other ports.
+ */
 import type { CandleColumns, MarketKey } from '../core/types';
 
 /** Summary of one stored candle stream, for the home page and health. */

@@ -1,3 +1,7 @@
+/**
+ * Journal storage port: closed trades and decisions, their queries and summaries.
+ * engine/ports holds every interface the engine needs from outside; it imports only engine/core and other ports.
+ */
 import type { Timeframe } from '../core/types';
 
 /** A closed (round-trip) trade as journaled. Money in quote currency. */

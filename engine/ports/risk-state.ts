@@ -1,3 +1,7 @@
+/**
+ * Risk state storage port: a halt survives restarts.
+ * engine/ports holds every interface the engine needs from outside; it imports only engine/core and other ports.
+ */
 /** Persisted risk state: survives restarts so a halt stays a halt. */
 export interface RiskStateRecord {
   accountId: string;

@@ -1,3 +1,7 @@
+/**
+ * Application settings storage port (the `app_settings` table).
+ * engine/ports holds every interface the engine needs from outside; it imports only engine/core and other ports.
+ */
 /** One stored application setting (the `app_settings` table): a JSON value under a key. */
 export interface SettingRecord {
   key: string;
