@@ -35,6 +35,20 @@ module.exports = {
       to: { couldNotResolve: false, dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], path: '^(next|react|react-dom|drizzle-orm|postgres|@electric-sql/pglite|inngest|@inngest)($|/)' },
     },
     {
+      name: 'engine-core-is-the-floor',
+      severity: 'error',
+      comment: 'engine/core (types, errors, clock, logger) is the bottom floor: it imports no other engine folder (its tests may).',
+      from: { path: '^engine/core/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^engine/', pathNot: '^engine/core/' },
+    },
+    {
+      name: 'engine-ports-only-core',
+      severity: 'error',
+      comment: 'engine/ports holds the interfaces the engine needs from outside; they build on engine/core only, so every engine folder can use them without importing upward.',
+      from: { path: '^engine/ports/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^engine/', pathNot: '^engine/(core|ports)/' },
+    },
+    {
       name: 'db-only-engine-types',
       severity: 'error',
       comment: 'db/ implements engine ports; it never reaches into app/ or inngest/.',

@@ -1,6 +1,6 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { OverviewLive } from '@/app/_components/overview/overview-live';
-import type { AccountOverview } from '@/engine/desk/trading-desk';
+import type { AccountOverview } from '@/engine/account/overview';
 import { PageLoading } from '@/app/_components/page-states';
 import type { Root } from '@/app/_server/root';
 import { Suspense } from 'react';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createEngine, type BackgroundWorker } from './engine';
+import { createEngine } from './engine';
+import { type BackgroundWorker } from './ports/lifecycle';
 import { createManualClock, silentLogger } from './core/clock';
-import type { Exchange } from './execution/exchange';
-import type { DecisionRecord } from './core/ports';
+import type { Exchange } from './ports/exchange';
+import type { DecisionRecord } from './ports/journal';
 import {
   createInMemoryBacktestRunRepository,
   createInMemoryCandleRepository,

@@ -1,22 +1,14 @@
-import type {
-  BacktestRunRecord,
-  BacktestRunRepository,
-  BacktestRunSummary,
-  CandleRepository,
-  Page,
-  CandleStreamSummary,
-  Clock,
-  JournalRepository,
-  Logger,
-  RiskStateRepository,
-  SettingsRepository,
-  DecisionRecord,
-  JournalQuery,
-  TradeRecord,
-} from './core/ports';
+import type { BacktestRunRecord, BacktestRunRepository, BacktestRunSummary } from './ports/backtest-runs';
+import type { CandleRepository, CandleStreamSummary } from './ports/candles';
+import type { Page, JournalRepository, DecisionRecord, JournalQuery, TradeRecord } from './ports/journal';
+import type { Clock } from './core/clock';
+import type { Logger } from './core/logger';
+import type { RiskStateRepository } from './ports/risk-state';
+import type { SettingsRepository } from './ports/settings';
+import type { BackgroundWorker } from './ports/lifecycle';
 import { loadDecisionChain, type DecisionChain } from './journal/decision-chain';
 import type { MarketKey } from './core/types';
-import type { Exchange } from './execution/exchange';
+import type { Exchange } from './ports/exchange';
 import { createJournalWriter, type JournalWriter } from './journal/journal-writer';
 import { importCandles, importCandleText, type ImportCandleTextRequest, type ImportCandlesResult } from './market/import-candles';
 import { downloadCandles, type CandleSource, type DownloadCandlesRequest, type DownloadCandlesResult } from './market/download-candles';
@@ -31,12 +23,14 @@ import { sessionDrift } from './insight/session-drift';
 import { NotFoundError, ValidationError } from './core/errors';
 import { createUnavailableModelAdmin, type ModelAdmin } from './ml/model-registry';
 import type { JobQueue, JobRequest, Ticket, TicketQuery } from './orchestrator/job-queue';
-import { createTradingDesk, type PaperAccount, type TradingDesk } from './desk/trading-desk';
-import type { SnapshotRepository } from './orchestrator/account-snapshot';
+import { createTradingDesk, type TradingDesk } from './desk/trading-desk';
+import { type PaperAccount } from './account/overview';
+import type { SnapshotRepository } from './ports/snapshots';
 import { submitExternalSignal, type ExternalSignal, type ExternalSignalResult } from './decision/external-signal';
-import { createEngineEvents, type EngineEvents } from './telemetry/engine-events';
-import { DenialCode, type MetricsSink } from './telemetry/metrics-sink';
-import type { NotificationEvent, Notifier } from './notify/notification-event';
+import { createEngineEvents } from './telemetry/engine-events';
+import { type EngineEvents } from './ports/events';
+import { DenialCode, type MetricsSink } from './ports/metrics';
+import type { NotificationEvent, Notifier } from './ports/notifier';
 import type { AccountBook } from './account/account-book';
 
 /** Lifecycle states of the engine. */
@@ -48,12 +42,6 @@ export const EngineState = {
 } as const;
 export type EngineState = (typeof EngineState)[keyof typeof EngineState];
 
-/** A background worker the engine starts and stops with its own lifecycle. */
-export interface BackgroundWorker {
-  readonly name: string;
-  start(): void | Promise<void>;
-  stop(): Promise<void>;
-}
 
 /** Everything the engine needs, injected by the composition root (or a test). */
 export interface EngineDeps {

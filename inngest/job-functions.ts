@@ -9,7 +9,8 @@
  * `NonRetriableError`.
  */
 import { NonRetriableError, RetryAfterError, type Inngest } from 'inngest';
-import type { Clock, Logger } from '../engine/core/ports';
+import type { Clock } from '../engine/core/clock';
+import type { Logger } from '../engine/core/logger';
 import { JOB_KINDS, type JobKind } from '../engine/jobs/definitions';
 import { latestOccurrenceAtOrBeforeMs, occurrenceKey, type JobSchedule } from '../engine/jobs/job-schedules';
 import {

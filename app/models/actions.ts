@@ -2,7 +2,7 @@
 /** Model versions: deploy (hot reload) and roll back (admin, audited with the versions before and after). */
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
-import { MODEL_KINDS, type ModelKind } from '@/engine/ml/model-kind';
+import { MODEL_KINDS, type ModelKind } from '@/engine/ports/model-kind';
 
 const kind = z.enum(MODEL_KINDS as [ModelKind, ...ModelKind[]]);
 const activeVersion = async (root: { engine: { models: { list(k: ModelKind): Promise<{ version: number; active: boolean }[]> } } }, k: ModelKind) =>

@@ -2,7 +2,7 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { ActionForm } from '@/app/_components/action-form';
 import { fmtNumber, fmtTime } from '@/app/_components/format';
-import type { ModelRecord } from '@/engine/ml/model-repository';
+import type { ModelRecord } from '@/engine/ports/models';
 import { deployModel, rollbackModel } from './actions';
 import { TRAIN_INTENT_VETO_COMMAND } from './_lib/train-command';
 

@@ -3,8 +3,8 @@
  * each paper account's exchange state (JSON) stored with its risk state in one transaction.
  */
 import { asc, eq } from 'drizzle-orm';
-import type { AccountRecord, AccountRepository, AccountSettings } from '../../engine/account/account-config';
-import type { PaperExchangeState } from '../../engine/execution/paper-exchange';
+import type { AccountRecord, AccountRepository, AccountSettings } from '../../engine/ports/accounts';
+import type { PaperExchangeState } from '../../engine/ports/accounts';
 import type { Db } from '../client';
 import { riskState, tradingAccounts } from '../schema';
 import { numeric, wrapDriver } from './sql-helpers';

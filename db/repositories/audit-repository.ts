@@ -1,6 +1,6 @@
 /** Append-only audit log with keyset paging (newest first) and filters by actor, action and time. */
 import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
-import type { Page } from '../../engine/core/ports';
+import type { Page } from '../../engine/ports/journal';
 import type { Db } from '../client';
 import { auditLog } from '../schema';
 import { clampLimit, decodeCursor, encodeCursor, wrapDriver } from './sql-helpers';

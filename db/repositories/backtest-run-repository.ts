@@ -4,16 +4,8 @@
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { NotFoundError } from '../../engine/core/errors';
-import type {
-  BacktestRunRecord,
-  BacktestRunRepository,
-  BacktestRunResult,
-  BacktestRunStatus,
-  BacktestRunSummary,
-  EquityPoint,
-  NewBacktestRun,
-  Page,
-} from '../../engine/core/ports';
+import type { BacktestRunRecord, BacktestRunRepository, BacktestRunResult, BacktestRunStatus, BacktestRunSummary, EquityPoint, NewBacktestRun } from '../../engine/ports/backtest-runs';
+import type { Page } from '../../engine/ports/journal';
 import type { Timeframe } from '../../engine/core/types';
 import type { Db } from '../client';
 import { backtestRuns } from '../schema';

@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
 import { candleColumnsFromRows, type CandleColumns, type MarketKey } from '../../engine/core/types';
-import type { CandleRepository, CandleStreamSummary, CandleWriteResult } from '../../engine/core/ports';
+import type { CandleRepository, CandleStreamSummary, CandleWriteResult } from '../../engine/ports/candles';
 import type { Timeframe } from '../../engine/core/types';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client';

@@ -8,18 +8,7 @@
  */
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { ValidationError } from '../../engine/core/errors';
-import {
-  DecisionOutcome as DecisionOutcomes,
-  TradeOutcome,
-  type DecisionOutcome,
-  type DecisionRecord,
-  type JournalQuery,
-  type JournalSort,
-  type JournalRepository,
-  type Page,
-  type TradeRecord,
-  type TradeSummary,
-} from '../../engine/core/ports';
+import { DecisionOutcome as DecisionOutcomes, TradeOutcome, type DecisionOutcome, type DecisionRecord, type JournalQuery, type JournalSort, type JournalRepository, type Page, type TradeRecord, type TradeSummary } from '../../engine/ports/journal';
 import type { Timeframe } from '../../engine/core/types';
 import type { Db } from '../client';
 import { decisionLog, trades } from '../schema';

@@ -7,15 +7,9 @@
  */
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
 import { NotFoundError } from '../../engine/core/errors';
-import type { ModelKind } from '../../engine/ml/model-kind';
-import {
-  checkModelRef,
-  checkNewModel,
-  modelFileOf,
-  type ModelRecord,
-  type ModelRepository,
-  type NewModel,
-} from '../../engine/ml/model-repository';
+import type { ModelKind } from '../../engine/ports/model-kind';
+import { checkModelRef, checkNewModel, modelFileOf } from '../../engine/ml/model-repository';
+import { type ModelRecord, type ModelRepository, type NewModel } from '../../engine/ports/models';
 import type { Db } from '../client';
 import { models } from '../schema';
 import { wrapDriver } from './sql-helpers';

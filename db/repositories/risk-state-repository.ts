@@ -1,6 +1,6 @@
 /** Drizzle implementation of the engine's RiskStateRepository: one row per account, upserted. */
 import { eq } from 'drizzle-orm';
-import type { RiskStateRecord, RiskStateRepository } from '../../engine/core/ports';
+import type { RiskStateRecord, RiskStateRepository } from '../../engine/ports/risk-state';
 import type { Db } from '../client';
 import { riskState } from '../schema';
 import { num, numeric, wrapDriver } from './sql-helpers';

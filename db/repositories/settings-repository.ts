@@ -1,6 +1,6 @@
 /** Drizzle implementation of the engine's SettingsRepository (the `app_settings` table): one JSON value per key, upserted. */
 import { eq } from 'drizzle-orm';
-import type { SettingRecord, SettingsRepository } from '../../engine/core/ports';
+import type { SettingRecord, SettingsRepository } from '../../engine/ports/settings';
 import type { Db } from '../client';
 import { appSettings } from '../schema';
 import { wrapDriver } from './sql-helpers';

@@ -3,8 +3,8 @@
  * equity as `numeric`, the rest of the snapshot as JSON.
  */
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
-import type { Page } from '../../engine/core/ports';
-import type { SnapshotKind, SnapshotPayload, SnapshotRecord, SnapshotRepository } from '../../engine/orchestrator/account-snapshot';
+import type { Page } from '../../engine/ports/journal';
+import type { SnapshotKind, SnapshotPayload, SnapshotRecord, SnapshotRepository } from '../../engine/ports/snapshots';
 import type { Db } from '../client';
 import { snapshots } from '../schema';
 import { clampLimit, decodeCursor, encodeCursor, num, numeric, wrapDriver } from './sql-helpers';

@@ -7,7 +7,7 @@
  */
 import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { NotFoundError } from '../../engine/core/errors';
-import type { Page } from '../../engine/core/ports';
+import type { Page } from '../../engine/ports/journal';
 import {
   TicketRunner,
   TicketStatus,

@@ -12,9 +12,13 @@
  *   wrote, so a halt reaches every session of the account in every process by its next candle.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
-import type { CandleRepository, Clock, Logger, RiskStateRecord, RiskStateRepository, SettingsRepository } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import type { RiskStateRecord, RiskStateRepository } from '../ports/risk-state';
+import type { SettingsRepository } from '../ports/settings';
 import { createPaperExchange, type PaperExchange, type PaperTradeClosed } from '../execution/paper-exchange';
-import type { Order } from '../execution/exchange';
+import type { Order } from '../ports/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import type { WhatIfResult } from '../risk/what-if';
 import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from './manual-order';
@@ -23,17 +27,9 @@ import type { TradingCosts } from '../risk/trading-costs';
 import { accountTradingConfig } from '../trading/run-spec';
 import { validateRiskLimits, type FieldErrors, type RiskLimits } from '../settings/trading-settings';
 import type { AccountRuntime } from './account-runtime';
-import {
-  AccountKind,
-  DEFAULT_ACCOUNT_ID,
-  paperConfigOf,
-  parseAccountId,
-  parseAccountSettings,
-  type AccountRecord,
-  type AccountRepository,
-  type AccountSettings,
-  type AccountSettingsInput,
-} from './account-config';
+import { AccountKind, type AccountRecord, type AccountRepository, type AccountSettings } from '../ports/accounts';
+import { DEFAULT_ACCOUNT_ID, paperConfigOf, parseAccountId, parseAccountSettings, type AccountSettingsInput } from './account-config';
+import type { SnapshotPosition } from '../ports/snapshots';
 
 export type { AccountRuntime } from './account-runtime';
 
@@ -54,16 +50,7 @@ export interface AccountView {
   equity: number;
   walletBalance: number;
   totals: ReturnType<PaperExchange['totals']>;
-  positions: {
-    symbol: string;
-    side: 'long' | 'short';
-    amount: number;
-    entryPrice: number;
-    markPrice: number;
-    unrealizedPnl: number;
-    liquidationPrice: number | null;
-    margin: number;
-  }[];
+  positions: (SnapshotPosition & { liquidationPrice: number | null; margin: number })[];
   openOrders: ReturnType<PaperExchange['openOrders']>;
   risk: RiskStatus;
 }

@@ -8,17 +8,14 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
-import type { PaperExchangeConfig, PaperExchangeState } from '../execution/paper-exchange';
-import type { RiskStateRecord } from '../core/ports';
+import type { PaperExchangeConfig } from '../execution/paper-exchange';
+import type { AccountRecord, AccountSettings } from '../ports/accounts';
 
 /** The account every installation has: the paper account of the dashboard and of sessions started without `accountId`. */
 export const DEFAULT_ACCOUNT_ID = 'default';
 
 /** Account ids: lowercase slugs, used in URLs and session ids. */
 export const ACCOUNT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
-
-export const AccountKind = { Paper: 'paper' } as const;
-export type AccountKind = (typeof AccountKind)[keyof typeof AccountKind];
 
 /** Highest leverage an account may default to (Binance USD-M's largest tier maximum). */
 export const MAX_ACCOUNT_LEVERAGE = 125;
@@ -58,37 +55,10 @@ export const accountSettingsSchema = accountSettingsObject.superRefine((value, c
 
 /** Account settings as given (defaults not yet applied). */
 export type AccountSettingsInput = z.input<typeof accountSettingsSchema>;
-/** Account settings with defaults applied. */
-export type AccountSettings = z.output<typeof accountSettingsSchema>;
-
-/** A stored account. */
-export interface AccountRecord {
-  id: string;
-  kind: AccountKind;
-  settings: AccountSettings;
-  /** The account's risk limits (the risk group); null = the installation's defaults. */
-  riskLimits: Record<string, unknown> | null;
-  createdAtMs: number;
-  updatedAtMs: number;
-  updatedBy: string | null;
-}
-
-/** Storage of accounts and of each paper account's simulation state. */
-export interface AccountRepository {
-  list(): Promise<AccountRecord[]>;
-  get(id: string): Promise<AccountRecord | null>;
-  /** Inserts a new account; false when the id exists (nothing changes). */
-  insert(record: AccountRecord): Promise<boolean>;
-  /** Replaces settings and risk limits. */
-  update(record: AccountRecord): Promise<void>;
-  /** The stored paper state, null before the first save. */
-  loadState(id: string): Promise<PaperExchangeState | null>;
-  /**
-   * Stores the paper state and, when given, the account's risk state in one transaction, so a
-   * crash leaves either both or neither.
-   */
-  saveState(id: string, state: PaperExchangeState, updatedAtMs: number, risk?: RiskStateRecord): Promise<void>;
-}
+/** Account settings with defaults applied: exactly {@link AccountSettings} (the port's type), checked below. */
+type ParsedAccountSettings = z.output<typeof accountSettingsSchema>;
+const settingsMatchPort: [ParsedAccountSettings, AccountSettings] extends [AccountSettings, ParsedAccountSettings] ? true : never = true;
+void settingsMatchPort;
 
 /** The PaperExchange config an account trades with. */
 export function paperConfigOf(account: Pick<AccountRecord, 'id' | 'settings'>): PaperExchangeConfig {

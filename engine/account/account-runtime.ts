@@ -1,8 +1,8 @@
 /** The per-process runtime of one account (built by the account book). */
-import type { RiskStateRepository } from '../core/ports';
+import type { RiskStateRepository } from '../ports/risk-state';
 import type { PaperExchange, PaperTradeClosed } from '../execution/paper-exchange';
 import type { RiskDesk } from '../risk/risk-desk';
-import type { AccountRecord } from './account-config';
+import type { AccountRecord } from '../ports/accounts';
 
 /** One account's trading machinery in this process. */
 export interface AccountRuntime {

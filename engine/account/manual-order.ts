@@ -6,8 +6,10 @@
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
-import type { CandleRepository, Clock, DecisionRecord } from '../core/ports';
-import type { Order } from '../execution/exchange';
+import type { CandleRepository } from '../ports/candles';
+import type { Clock } from '../core/clock';
+import type { DecisionRecord } from '../ports/journal';
+import type { Order } from '../ports/exchange';
 import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
 import type { JournalWriter } from '../journal/journal-writer';
 import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../core/errors';
-import type { BacktestRunRecord, BacktestRunRepository, JournalRepository, TradeRecord } from '../core/ports';
+import type { BacktestRunRecord, BacktestRunRepository } from '../ports/backtest-runs';
+import type { JournalRepository, TradeRecord } from '../ports/journal';
 import type { JobKind, JobQueue, Ticket, TicketFields, TicketOf } from '../orchestrator/job-queue';
 import { backtestState } from './backtest-jobs';
 

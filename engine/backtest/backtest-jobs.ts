@@ -5,7 +5,9 @@
  * control API and scripts use these, so a backtest is validated and reported one way.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
-import type { BacktestRunRecord, BacktestRunRepository, CandleRepository, EquityPoint, JournalRepository } from '../core/ports';
+import type { BacktestRunRecord, BacktestRunRepository, EquityPoint } from '../ports/backtest-runs';
+import type { CandleRepository } from '../ports/candles';
+import type { JournalRepository } from '../ports/journal';
 import type { VetoModel } from '../decision/veto-model';
 import { JobKind } from '../jobs/definitions';
 import type { JobQueue, TicketOf } from '../orchestrator/job-queue';

@@ -6,7 +6,7 @@ import { createManualClock, silentLogger } from '../core/clock';
 import { ValidationError } from '../core/errors';
 import type { CandleColumns } from '../core/types';
 import { createPaperExchange } from '../execution/paper-exchange';
-import type { Exchange, OrderRequest } from '../execution/exchange';
+import type { Exchange, OrderRequest } from '../ports/exchange';
 import { parseCandleCsv } from '../market/candle-csv';
 import { createRiskEngine, type RiskDecision, type RiskEngine } from '../risk/risk-engine';
 import { tradingCostsOf } from '../risk/trading-costs';

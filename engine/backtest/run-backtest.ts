@@ -7,13 +7,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import type {
-  BacktestRunRepository,
-  CandleRepository,
-  EquityPoint,
-  JournalRepository,
-  Logger,
-} from '../core/ports';
+import type { BacktestRunRepository, EquityPoint } from '../ports/backtest-runs';
+import type { CandleRepository } from '../ports/candles';
+import type { JournalRepository } from '../ports/journal';
+import type { Logger } from '../core/logger';
 import { TIMEFRAME_MS, type CandleColumns, type MarketKey, type Timeframe } from '../core/types';
 import { createManualClock } from '../core/clock';
 import { createPaperExchange, type PaperExchangeConfig } from '../execution/paper-exchange';

@@ -1,4 +1,7 @@
-import type { Clock } from './ports';
+/** Source of time. Never call `Date.now()` in the engine; ask the clock. */
+export interface Clock {
+  nowMs(): number;
+}
 
 /**
  * A clock that only moves when told to: backtests drive it from candle times, tests set it by hand.

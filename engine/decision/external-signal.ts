@@ -5,8 +5,11 @@
  * whose loop fuses it with its adapters at the next candle close (veto, TTL and risk gate apply).
  * An alert never places an order by itself.
  */
-import type { CandleRepository, Clock, DecisionRecord, RiskStateRepository } from '../core/ports';
-import { DecisionOutcome } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { Clock } from '../core/clock';
+import type { DecisionRecord } from '../ports/journal';
+import type { RiskStateRepository } from '../ports/risk-state';
+import { DecisionOutcome } from '../ports/journal';
 import { ValidationError } from '../core/errors';
 import { SignalSide, TIMEFRAME_MS, symbolMatches, type Timeframe } from '../core/types';
 import type { JournalWriter } from '../journal/journal-writer';

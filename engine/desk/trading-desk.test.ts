@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../engine';
 import { createManualClock, silentLogger } from '../core/clock';
-import type { JournalRepository, TradeRecord, TradeSummary } from '../core/ports';
+import type { JournalRepository, TradeRecord, TradeSummary } from '../ports/journal';
 import { createPaperExchange } from '../execution/paper-exchange';
 import {
   createInMemoryBacktestRunRepository,

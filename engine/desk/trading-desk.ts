@@ -1,51 +1,32 @@
 /**
  * The trading desk: what the dashboard asks of the engine beyond backtests and jobs. The account
- * overview, chart windows and markers, trading settings (strategy group and risk group), the live
- * risk engine's halt/resume/status, and manual paper orders with their what-if. The engine facade
- * exposes these methods unchanged.
+ * overview, chart windows and markers (engine/account/chart.ts), trading settings (strategy group
+ * and risk group; engine/account/trading-settings-service.ts), the live risk engine's
+ * halt/resume/status, and manual paper orders with their what-if. The engine facade exposes these
+ * methods unchanged.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
-import type { Clock, DecisionRecord, EquityPoint, JournalRepository, Logger, RiskStateRepository, SettingsRepository, TradeRecord, TradeSummary, CandleRepository } from '../core/ports';
-import { TIMEFRAME_MS, type Candle, type MarginMode, type MarketKey, type MarketType, type Timeframe } from '../core/types';
-import type { Exchange, Order } from '../execution/exchange';
-import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
-import type { PaperExchange } from '../execution/paper-exchange';
+import type { Clock } from '../core/clock';
+import type { DecisionRecord, JournalRepository } from '../ports/journal';
+import type { Logger } from '../core/logger';
+import type { RiskStateRepository } from '../ports/risk-state';
+import type { SettingsRepository } from '../ports/settings';
+import type { CandleRepository } from '../ports/candles';
+import type { MarketKey } from '../core/types';
+import type { Exchange, Order } from '../ports/exchange';
+import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
 import type { JournalWriter } from '../journal/journal-writer';
-import { chooseBucketMs, MAX_WINDOW_POINTS } from '../market/downsample-candles';
-import type { SnapshotRepository } from '../orchestrator/account-snapshot';
-import {
-  computeOverviewMetrics,
-  equityFromDailyPnl,
-  latestLiveDecisions,
-  withDrawdown,
-  type OverviewEquityPoint,
-  type OverviewMetrics,
-  type OverviewPosition,
-} from '../insight/account-overview';
+import { loadCandleWindow, loadChartMarkers, type CandleWindow, type ChartMarkers } from '../account/chart';
+import type { SnapshotRepository } from '../ports/snapshots';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
 import type { AccountBook } from '../account/account-book';
 import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { parseManualOrder, placeManualOrder, whatIfOn } from '../account/manual-order';
 import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';
-import {
-  defaultTradingSettings,
-  readStoredGroup,
-  SettingsKey,
-  validateRiskLimits,
-  validateStrategySettings,
-  type FieldErrors,
-  type StoredTradingSettings,
-} from '../settings/trading-settings';
-
-/** The paper account the desk reads: the simulation plus how it is configured. */
-export interface PaperAccount {
-  exchange: Pick<PaperExchange, 'equity' | 'walletBalance' | 'totals' | 'positionOf' | 'openPositionCount' | 'grossNotional' | 'openOrders' | 'positionAmountSigned' | 'lastPrice'>;
-  marketType: MarketType;
-  marginMode: MarginMode;
-  /** Maintenance-margin tiers of a symbol; default DEFAULT_MARGIN_TIERS. */
-  tiers?: (symbol: string) => readonly MarginTier[];
-}
+import type { StoredTradingSettings } from '../settings/trading-settings';
+import { createTradingSettingsService, type UpdateSettingsResult } from '../account/trading-settings-service';
+import { createAccountOverview, type AccountOverview, type PaperAccount } from '../account/overview';
 
 export interface TradingDeskDeps {
   clock: Clock;
@@ -67,60 +48,11 @@ export interface TradingDeskDeps {
   newId: () => string;
   /**
    * How long the overview reuses the live trade summary (a database aggregate over the whole
-   * journal), ms; default {@link DEFAULT_OVERVIEW_STATS_TTL_MS}. 0 recomputes on every call
+   * journal), ms; default `DEFAULT_OVERVIEW_STATS_TTL_MS` (engine/account/overview.ts). 0 recomputes on every call
    * (concurrent calls still share one computation).
    */
   overviewStatsTtlMs?: number;
 }
-
-/** Default age after which the overview recomputes its trade statistics. */
-export const DEFAULT_OVERVIEW_STATS_TTL_MS = 15_000;
-
-/** The overview payload. Money in quote currency; NaN (null in JSON) where undefined. */
-export interface AccountOverview {
-  asOfMs: number;
-  equity: number;
-  initialBalance: number;
-  /** Where the curve came from. */
-  equitySource: 'snapshots' | 'trades';
-  equityCurve: OverviewEquityPoint[];
-  metrics: OverviewMetrics;
-  /**
-   * When the closed-trade statistics (trade count, win rate, expectancy, exposure, turnover and,
-   * with `equitySource: 'trades'`, the curve up to the last finished day) were computed; they are
-   * cached for a few seconds, so this may be before `asOfMs`.
-   */
-  statsAsOfMs: number;
-  positions: OverviewPosition[];
-  risk: RiskStatus;
-  decisions: DecisionRecord[];
-}
-
-/** A chart window. `bucketMs` equals the stream's timeframe unless the range was aggregated. */
-export interface CandleWindow {
-  key: MarketKey;
-  fromMs: number;
-  toMs: number;
-  bucketMs: number;
-  candles: Candle[];
-  /** The whole stream's range, so the chart knows how far it can pan; null when the stream is empty. */
-  stream: { firstOpenTimeMs: number; lastOpenTimeMs: number; count: number } | null;
-}
-
-/** A closed trade as a chart marks it; `netPnl` = realised − fees − funding. */
-export type ChartTrade = Pick<TradeRecord, 'id' | 'side' | 'amount' | 'entryTimeMs' | 'entryPrice' | 'exitTimeMs' | 'exitPrice' | 'exitReason' | 'strategy'> & { netPnl: number };
-
-/** Trades and decisions of one market in a window, for chart markers. */
-export interface ChartMarkers {
-  trades: ChartTrade[];
-  /** Executed, vetoed and denied decisions; `stopPrice` when the decision carried one. */
-  decisions: { id: string; timeMs: number; outcome: DecisionRecord['outcome']; side: DecisionRecord['side']; reason: string; stopPrice: number | null }[];
-  /** Working stop orders of the paper account on the symbol (live view only). */
-  stops: { orderId: string; side: 'buy' | 'sell'; stopPrice: number; amount: number }[];
-}
-
-/** Result of saving settings: the stored settings, or every invalid field. */
-export type UpdateSettingsResult = { ok: true; settings: StoredTradingSettings } | { ok: false; fieldErrors: FieldErrors };
 
 /** Result of a manual paper order. */
 export interface PaperOrderResult {
@@ -181,24 +113,14 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     return deps.account;
   };
 
-  async function getTradingSettings(): Promise<StoredTradingSettings> {
-    const defaults = defaultTradingSettings();
-    const [strategyRow, riskRow] = deps.settings ? await Promise.all([deps.settings.get(SettingsKey.Strategy), deps.settings.get(SettingsKey.Risk)]) : [null, null];
-    const strategy = readStoredGroup(strategyRow?.value, validateStrategySettings, defaults.strategy);
-    const riskLimits = deps.accounts
-      ? { value: await deps.accounts.riskLimits(DEFAULT_ACCOUNT_ID), valid: true }
-      : readStoredGroup(riskRow?.value, validateRiskLimits, defaults.risk);
-    if (!strategy.valid) deps.logger.warn({ key: SettingsKey.Strategy }, 'stored strategy settings no longer validate; using the defaults');
-    if (!riskLimits.valid) deps.logger.warn({ key: SettingsKey.Risk }, 'stored risk limits no longer validate; using the defaults');
-    return {
-      strategy: strategy.value,
-      risk: riskLimits.value,
-      updated: {
-        strategy: strategyRow ? { atMs: strategyRow.updatedAtMs, by: strategyRow.updatedBy } : null,
-        risk: riskRow ? { atMs: riskRow.updatedAtMs, by: riskRow.updatedBy } : null,
-      },
-    };
-  }
+  const tradingSettings = createTradingSettingsService({
+    clock: deps.clock,
+    logger: deps.logger,
+    settings: deps.settings,
+    accounts: deps.accounts,
+    riskDesk: () => riskDesk(),
+  });
+  const getTradingSettings = (): Promise<StoredTradingSettings> => tradingSettings.get();
 
   const riskDesk = (): Promise<RiskDesk> => {
     if (deps.accounts) return deps.accounts.runtime(DEFAULT_ACCOUNT_ID).then((rt) => rt.risk);
@@ -211,82 +133,16 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
 
   const equityNow = () => account().exchange.equity();
 
-  async function knownSymbols(): Promise<string[]> {
-    const streams = await deps.candles.summarize();
-    const symbols = new Set(streams.map((s) => s.symbol));
-    for (const order of account().exchange.openOrders()) symbols.add(order.symbol);
-    return [...symbols].sort();
-  }
-
-  async function positions(): Promise<OverviewPosition[]> {
-    const out: OverviewPosition[] = [];
-    for (const symbol of await knownSymbols()) {
-      const p = account().exchange.positionOf(symbol);
-      if (!p || p.amountSigned === 0) continue;
-      out.push({
-        symbol,
-        side: p.amountSigned > 0 ? 'long' : 'short',
-        amount: Math.abs(p.amountSigned),
-        entryPrice: p.entryPrice,
-        markPrice: p.markPrice,
-        unrealizedPnl: p.unrealizedPnl,
-        liquidationPrice: p.liquidationPrice,
-      });
-    }
-    return out;
-  }
-
-  const statsTtlMs = deps.overviewStatsTtlMs ?? DEFAULT_OVERVIEW_STATS_TTL_MS;
-  if (!Number.isFinite(statsTtlMs) || statsTtlMs < 0) throw new ValidationError('overviewStatsTtlMs', statsTtlMs, 'expected a duration >= 0 ms');
-  /** The last computed live trade summary, with the clock time it was asked at. */
-  let last: { atMs: number; summary: TradeSummary } | null = null;
-  /** The computation under way, if any (single-flight). */
-  let pending: { atMs: number; summary: Promise<TradeSummary> } | null = null;
-
-  function recompute(nowMs: number): { atMs: number; summary: Promise<TradeSummary> } {
-    if (pending) return pending;
-    const entry = { atMs: nowMs, summary: deps.journal.summarizeTrades({ runId: null }) };
-    pending = entry;
-    entry.summary
-      .then(
-        (summary) => {
-          last = { atMs: entry.atMs, summary };
-        },
-        // Not kept: the next call computes again (meanwhile callers keep the last summary, if any).
-        (error: unknown) => deps.logger.warn({ err: error }, 'computing the overview trade statistics failed'),
-      )
-      .then(() => {
-        if (pending === entry) pending = null;
-      });
-    return entry;
-  }
-
-  /**
-   * The live trade summary. Single-flight: callers while it is being computed share one promise.
-   * A summary younger than `statsTtlMs` is reused; an older one is still answered at once (stale
-   * while revalidate, the payload's `statsAsOfMs` says how old) while a fresh one is computed for the
-   * next call, so an overview never waits on the aggregate once it has run. Only the very first call
-   * (or the first after failures) waits.
-   */
-  function liveTradeStats(nowMs: number): { atMs: number; summary: Promise<TradeSummary> } {
-    const known = last;
-    if (known && nowMs - known.atMs < statsTtlMs && nowMs >= known.atMs) return { atMs: known.atMs, summary: Promise.resolve(known.summary) };
-    const entry = recompute(nowMs);
-    if (!known) return entry;
-    return { atMs: known.atMs, summary: Promise.resolve(known.summary) };
-  }
-
-  async function equityHistory(summary: TradeSummary, initialBalance: number, nowMs: number, equity: number): Promise<{ points: EquityPoint[]; source: 'snapshots' | 'trades' }> {
-    if (deps.snapshots) {
-      const page = await deps.snapshots.list({ limit: 1000 });
-      if (page.items.length > 0) {
-        const points = page.items.map((s) => ({ timeMs: s.takenAtMs, equity: s.equity })).sort((a, b) => a.timeMs - b.timeMs);
-        if (nowMs >= points[points.length - 1].timeMs) points.push({ timeMs: nowMs, equity });
-        return { points, source: 'snapshots' };
-      }
-    }
-    return { points: equityFromDailyPnl(summary, initialBalance, nowMs, equity), source: 'trades' };
-  }
+  const overview = createAccountOverview({
+    clock: deps.clock,
+    logger: deps.logger,
+    candles: deps.candles,
+    journal: deps.journal,
+    snapshots: deps.snapshots,
+    account,
+    riskDesk: () => riskDesk(),
+    statsTtlMs: deps.overviewStatsTtlMs,
+  });
 
   async function whatIfParsed(order: WhatIfOrder): Promise<WhatIfResult> {
     const acc = account();
@@ -310,114 +166,15 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
   }
 
   return {
-    async overview() {
-      const acc = account();
-      const nowMs = deps.clock.nowMs();
-      const equity = equityNow();
-      const { initialBalance } = acc.exchange.totals();
-      const tradeStats = liveTradeStats(nowMs);
-      const [summary, desk, decisions, open] = await Promise.all([
-        tradeStats.summary,
-        riskDesk(),
-        deps.journal.listDecisions({ limit: 200 }),
-        positions(),
-      ]);
-      const history = await equityHistory(summary, initialBalance, nowMs, equity);
-      const curve = withDrawdown(history.points);
-      return {
-        asOfMs: nowMs,
-        equity,
-        initialBalance,
-        equitySource: history.source,
-        equityCurve: curve,
-        metrics: computeOverviewMetrics(curve, summary, { initialBalance, nowMs }),
-        statsAsOfMs: tradeStats.atMs,
-        positions: open,
-        risk: desk.status(equity),
-        decisions: latestLiveDecisions(decisions.items, 10),
-      };
-    },
+    overview: () => overview.overview(),
 
-    async candleWindow(key, fromMs, toMs, maxPoints) {
-      const timeframeMs = TIMEFRAME_MS[key.timeframe as Timeframe];
-      if (timeframeMs === undefined) throw new ValidationError('timeframe', key.timeframe, 'unknown timeframe');
-      const bucketMs = chooseBucketMs(timeframeMs, fromMs, toMs, Math.min(maxPoints, MAX_WINDOW_POINTS));
-      // A wide window is aggregated by the store: one row per bucket, never every candle of the range.
-      const [out, streams] = await Promise.all([
-        bucketMs === timeframeMs ? deps.candles.loadCandles(key, fromMs, toMs) : deps.candles.loadCandleBuckets(key, fromMs, toMs, bucketMs),
-        deps.candles.summarize(),
-      ]);
-      const summary = streams.find((s) => s.exchange === key.exchange && s.symbol === key.symbol && s.timeframe === key.timeframe);
-      const candles: Candle[] = new Array(out.length);
-      for (let i = 0; i < out.length; i++) {
-        candles[i] = { openTimeMs: out.openTimeMs[i], open: out.open[i], high: out.high[i], low: out.low[i], close: out.close[i], volume: out.volume[i] };
-      }
-      return {
-        key: { exchange: key.exchange, symbol: key.symbol, timeframe: key.timeframe },
-        fromMs,
-        toMs,
-        bucketMs,
-        candles,
-        stream: summary ? { firstOpenTimeMs: summary.firstOpenTimeMs, lastOpenTimeMs: summary.lastOpenTimeMs, count: summary.count } : null,
-      };
-    },
+    candleWindow: (key, fromMs, toMs, maxPoints) => loadCandleWindow(deps.candles, key, fromMs, toMs, maxPoints),
 
-    async chartMarkers({ key, fromMs, toMs, runId }) {
-      if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) throw new ValidationError('toMs', toMs, `expected a finite time after fromMs ${fromMs}`);
-      const query = { symbol: key.symbol, fromMs, toMs, limit: 1000, ...(runId !== undefined ? { runId } : {}) };
-      const [trades, decisions] = await Promise.all([deps.journal.listTrades(query), deps.journal.listDecisions(query)]);
-      const mine = <T extends { runId: string | null; exchange: string }>(r: T) => r.exchange === key.exchange && (runId !== undefined || r.runId === null);
-      const stops =
-        runId === undefined && deps.account
-          ? deps.account.exchange
-              .openOrders(key.symbol)
-              .filter((o) => o.type === 'stop' && o.stopPrice !== null)
-              .map((o) => ({ orderId: o.id, side: o.side, stopPrice: o.stopPrice as number, amount: o.amount - o.filled }))
-          : [];
-      return {
-        trades: trades.items.filter(mine).map((t) => ({
-          id: t.id,
-          side: t.side,
-          amount: t.amount,
-          entryTimeMs: t.entryTimeMs,
-          entryPrice: t.entryPrice,
-          exitTimeMs: t.exitTimeMs,
-          exitPrice: t.exitPrice,
-          exitReason: t.exitReason,
-          strategy: t.strategy,
-          netPnl: t.realizedPnl - t.fees - t.funding,
-        })),
-        decisions: decisions.items
-          .filter((d) => mine(d) && d.timeframe === key.timeframe && (d.outcome === 'executed' || d.outcome === 'vetoed' || d.outcome === 'denied'))
-          .map((d) => ({ id: d.id, timeMs: d.timeMs, outcome: d.outcome, side: d.side, reason: d.reason, stopPrice: stopOf(d.inputs) })),
-        stops,
-      };
-    },
+    chartMarkers: (query) => loadChartMarkers({ journal: deps.journal, exchange: deps.account?.exchange ?? null }, query),
 
     getTradingSettings,
 
-    async updateTradingSettings(update, actor) {
-      if (!deps.settings) throw new Error('this engine was built without a settings repository');
-      const fieldErrors: FieldErrors = {};
-      const strategy = update.strategy === undefined ? null : validateStrategySettings(update.strategy);
-      const riskLimits = update.risk === undefined ? null : validateRiskLimits(update.risk);
-      if (strategy && !strategy.ok) Object.assign(fieldErrors, strategy.fieldErrors);
-      if (riskLimits && !riskLimits.ok) Object.assign(fieldErrors, riskLimits.fieldErrors);
-      if (!strategy && !riskLimits) fieldErrors['(input)'] = ['nothing to save: give strategy and/or risk settings'];
-      if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
-      const atMs = deps.clock.nowMs();
-      if (riskLimits?.ok && deps.accounts) {
-        // The risk group is the default account's risk limits: one owner.
-        const result = await deps.accounts.update(DEFAULT_ACCOUNT_ID, { risk: riskLimits.value }, actor);
-        if (!result.ok) return { ok: false, fieldErrors: result.fieldErrors };
-      } else if (riskLimits?.ok) {
-        const desk = await riskDesk();
-        desk.reconfigure(riskLimits.value); // throws before anything is written if the engine disagrees
-        await deps.settings.put({ key: SettingsKey.Risk, value: riskLimits.value, updatedAtMs: atMs, updatedBy: actor });
-      }
-      if (strategy?.ok) await deps.settings.put({ key: SettingsKey.Strategy, value: strategy.value, updatedAtMs: atMs, updatedBy: actor });
-      return { ok: true, settings: await getTradingSettings() };
-    },
+    updateTradingSettings: (update, actor) => tradingSettings.update(update, actor),
 
     async riskStatus() {
       const desk = await riskDesk();
@@ -503,13 +260,4 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
       return { outcome: 'placed', reason: null, whatIf: result, entry, stop, decisionId };
     },
   };
-}
-
-/** The stop a decision carried (`inputs.stopPrice`, else the fused stop hint), or null. */
-function stopOf(inputs: Record<string, unknown>): number | null {
-  const direct = inputs.stopPrice;
-  if (typeof direct === 'number' && Number.isFinite(direct)) return direct;
-  const fused = inputs.fused as { stopHint?: unknown } | undefined;
-  if (fused && typeof fused.stopHint === 'number' && Number.isFinite(fused.stopHint)) return fused.stopHint;
-  return null;
 }

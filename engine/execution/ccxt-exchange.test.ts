@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError, AccountSuspended, BadSymbol, DDoSProtection, ExchangeNotAvailable, InsufficientFunds, InvalidOrder, NetworkError, OperationRejected, OrderNotFound, PermissionDenied, RateLimitExceeded, RequestTimeout } from 'ccxt';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
-import type { Logger } from '../core/ports';
+import type { Logger } from '../core/logger';
 import { classifyCcxtError, createCcxtExchange, isVenueUnreachable, type CcxtExchangeConfig } from './ccxt-exchange';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -60,10 +60,11 @@ import {
   type Position as CcxtPosition,
   type Trade as CcxtTrade,
 } from 'ccxt';
-import type { Clock, Logger } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import { TIMEFRAME_MS, type Candle, type MarginMode, type MarketType, type OrderStatus, type OrderType, type Timeframe } from '../core/types';
-import type { Balance, Exchange, Order, OrderRequest, Position } from './exchange';
+import type { Balance, Exchange, Order, OrderRequest, Position } from '../ports/exchange';
 import { requireVenue, venueOf } from '../venues/registry';
 
 /** ccxt exchange classes this adapter supports. */

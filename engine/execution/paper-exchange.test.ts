@@ -4,17 +4,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../core/clock';
 import { ExchangeError, ValidationError } from '../core/errors';
-import type { Order, OrderRequest } from './exchange';
+import type { Order, OrderRequest } from '../ports/exchange';
 import { parseFundingRateCsv } from './funding';
 import { DEFAULT_MARGIN_TIERS } from './margin-tiers';
-import {
-  createPaperExchange,
-  type PaperExchangeConfig,
-  type PaperFill,
-  type PaperFunding,
-  type PaperLiquidation,
-  type PaperTradeClosed,
-} from './paper-exchange';
+import { createPaperExchange, type PaperExchangeConfig, type PaperFill, type PaperFunding, type PaperLiquidation, type PaperTradeClosed } from './paper-exchange';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1); // 00:00 UTC, a funding settlement

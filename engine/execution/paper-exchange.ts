@@ -42,10 +42,10 @@
  * where wallet = initialBalance + realised − fees − funding and equity = wallet + Σ unrealised.
  * Spot uses the same books: a holding's "margin" is its cost basis, cash = wallet − Σ cost basis.
  */
-import type { Clock } from '../core/ports';
+import type { Clock } from '../core/clock';
 import type { Candle, MarginMode, MarketType, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
-import type { Balance, Exchange, Order, OrderRequest, Position } from './exchange';
+import type { Balance, Exchange, Order, OrderRequest, Position } from '../ports/exchange';
 import {
   DEFAULT_MARGIN_TIERS,
   findMarginTierIndex,
@@ -55,6 +55,7 @@ import {
   type MarginTier,
 } from './margin-tiers';
 import { fundingPayment, fundingRateIndexAt, normalizeFundingRates, type FundingRateSeries, type NormalizedFundingRates } from './funding';
+import type { JsonNumber, PaperOrderState, PaperExchangeState } from '../ports/accounts';
 
 /** Why a position went back to zero. `reduce` = a reduce-only non-stop order; `signal` = any other order. */
 export const ExitReason = { Signal: 'signal', Stop: 'stop', Liquidation: 'liquidation', Reduce: 'reduce' } as const;
@@ -262,69 +263,6 @@ export interface PaperExchange extends Exchange {
 /** How many finished orders `exportState` keeps (for client order id idempotency after a restore). */
 export const PAPER_STATE_TERMINAL_ORDERS = 500;
 
-/** A number that survives JSON: non-finite values as strings. */
-export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
-
-/** One stored order of a {@link PaperExchangeState}. */
-export interface PaperOrderState {
-  id: string;
-  clientOrderId: string;
-  symbol: string;
-  side: OrderSide;
-  type: OrderType;
-  status: OrderStatus;
-  amount: number;
-  filled: number;
-  filledNotional: number;
-  price: number | null;
-  stopPrice: number | null;
-  fee: number;
-  reduceOnly: boolean;
-  createdAtMs: number;
-  updatedAtMs: number;
-  reason: string | null;
-  triggered: boolean;
-}
-
-/** One symbol's book of a {@link PaperExchangeState}; `openOrderIds` in creation order. */
-export interface PaperSymbolState {
-  symbol: string;
-  amountSigned: number;
-  entryPrice: number;
-  markPrice: JsonNumber;
-  unrealizedPnl: number;
-  realizedPnl: number;
-  margin: number;
-  liquidationPrice: JsonNumber;
-  feesPaid: number;
-  fundingPaid: number;
-  openedAtMs: JsonNumber;
-  openedQty: number;
-  entryNotional: number;
-  closedQty: number;
-  exitNotional: number;
-  lastOpenTimeMs: JsonNumber;
-  lastVolume: number;
-  usedVolume: number;
-  nextFundingMs: JsonNumber;
-  fundingCursor: number;
-  openOrderIds: string[];
-}
-
-/** The durable state of a paper account (see `exportState`). Money in the quote currency. */
-export interface PaperExchangeState {
-  version: 1;
-  marketType: MarketType;
-  quoteCurrency: string;
-  wallet: number;
-  realizedTotal: number;
-  feesTotal: number;
-  fundingTotal: number;
-  orderSeq: number;
-  liquidationSeq: number;
-  symbols: PaperSymbolState[];
-  orders: PaperOrderState[];
-}
 
 const toJsonNumber = (n: number): JsonNumber => (Number.isFinite(n) ? n : Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity');
 const fromJsonNumber = (field: string, n: unknown): number => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DecisionRecord, TradeSummary } from '../core/ports';
+import type { DecisionRecord, TradeSummary } from '../ports/journal';
 import { computeOverviewMetrics, dailyCloses, equityFromDailyPnl, latestLiveDecisions, withDrawdown } from './account-overview';
 
 const DAY = 86_400_000;

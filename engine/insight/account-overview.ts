@@ -9,8 +9,10 @@
  * Sortino are computed on daily returns of end-of-UTC-day equity (periodsPerYear 365, crypto trades
  * every day), with the conventions of `computeReturnMetrics`.
  */
-import type { DecisionRecord, EquityPoint, TradeSummary } from '../core/ports';
+import type { DecisionRecord, TradeSummary } from '../ports/journal';
+import type { EquityPoint } from '../ports/backtest-runs';
 import { computeReturnMetrics, equityToReturns, tradeMetricsFromTotals } from './metrics';
+import type { SnapshotPosition } from '../ports/snapshots';
 
 const DAY_MS = 86_400_000;
 
@@ -41,13 +43,7 @@ export interface OverviewMetrics {
 }
 
 /** An open position for the overview table. */
-export interface OverviewPosition {
-  symbol: string;
-  side: 'long' | 'short';
-  amount: number;
-  entryPrice: number;
-  markPrice: number;
-  unrealizedPnl: number;
+export interface OverviewPosition extends SnapshotPosition {
   /** NaN when none (spot). */
   liquidationPrice: number;
 }

@@ -6,7 +6,7 @@
  * Signs: every amount is live minus simulated, in quote currency, so a negative entry/exit figure
  * is money the live fills cost compared with the simulation.
  */
-import type { TradeRecord } from '../core/ports';
+import type { TradeRecord } from '../ports/journal';
 
 /** The fields of a round trip the comparison needs (journal trades and backtest trades both fit). */
 export type DriftTrade = Omit<TradeRecord, 'id' | 'runId' | 'exchange' | 'strategy' | 'symbol' | 'exitReason'>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/clock';
 import { ValidationError } from '../core/errors';
-import type { TradeRecord } from '../core/ports';
+import type { TradeRecord } from '../ports/journal';
 import type { LiveSessionRecord } from '../live/live-session-manager';
 import { createInMemoryCandleRepository, createInMemoryJournalRepository, toColumns } from '../testing/in-memory-repositories';
 import { sessionDrift } from './session-drift';

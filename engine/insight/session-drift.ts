@@ -5,7 +5,9 @@
  * period first (`download-candles`).
  */
 import { ValidationError } from '../core/errors';
-import type { CandleRepository, JournalRepository, Logger } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { JournalRepository } from '../ports/journal';
+import type { Logger } from '../core/logger';
 import { TIMEFRAME_MS, type Timeframe } from '../core/types';
 import { resolveBacktest, simulate } from '../backtest/run-backtest';
 import type { LiveSessionRecord } from '../live/live-session-manager';

@@ -4,7 +4,8 @@
  * on a schedule by default (see README "Background jobs").
  */
 import { z } from 'zod';
-import { DAY_MS, SnapshotKind, takeAccountSnapshot, utcDayStartMs } from '../orchestrator/account-snapshot';
+import { DAY_MS, takeAccountSnapshot, utcDayStartMs } from '../orchestrator/account-snapshot';
+import { SnapshotKind } from '../ports/snapshots';
 import type { JobContext } from './job-context';
 import { defineJob, type JobServices } from './job-definition';
 

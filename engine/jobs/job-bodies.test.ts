@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock, silentLogger } from '../core/clock';
-import type { DecisionRecord, TradeRecord } from '../core/ports';
+import type { DecisionRecord, TradeRecord } from '../ports/journal';
 import type { BacktestResult } from '../backtest/run-backtest';
 import { createInMemoryJournalRepository } from '../testing/in-memory-repositories';
 import { createInMemorySnapshotRepository } from '../testing/in-memory-job-repositories';
-import type { AccountSnapshot } from '../orchestrator/account-snapshot';
+import type { AccountSnapshot } from '../ports/snapshots';
 import { JobCancelledError, type JobContext } from '../orchestrator/job-queue';
 import { runDailySnapshotJob, runRolloverJob } from './account-jobs';
 import { runBacktestJob } from './backtest-job';

@@ -4,7 +4,7 @@
  * (`definitions.ts`) and both runners; imports nothing else of the job machinery.
  */
 import { EngineError } from '../core/errors';
-import type { Logger } from '../core/ports';
+import type { Logger } from '../core/logger';
 
 /** What a job body gets besides its params. */
 export interface JobContext {

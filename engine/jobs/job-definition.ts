@@ -6,9 +6,10 @@
  */
 import type { z } from 'zod';
 import type { BacktestResult } from '../backtest/run-backtest';
-import type { Clock, JournalRepository } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { JournalRepository } from '../ports/journal';
 import type { TrainHandlerDeps } from '../ml/train-handlers';
-import type { AccountSnapshotSource, SnapshotRepository } from '../orchestrator/account-snapshot';
+import type { AccountSnapshotSource, SnapshotRepository } from '../ports/snapshots';
 import type { JobContext } from './job-context';
 
 /** What job bodies may use; the composition root builds it once and binds it to every definition. */

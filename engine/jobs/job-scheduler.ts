@@ -7,8 +7,9 @@
  * the same occurrence twice. Occurrences missed while the scheduler was not running collapse into
  * the latest one, and only within `catchUpMs` before start.
  */
-import type { Clock, Logger } from '../core/ports';
-import type { BackgroundWorker } from '../engine';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import type { BackgroundWorker } from '../ports/lifecycle';
 import type { JobQueue } from '../orchestrator/job-queue';
 import { nextOccurrenceMs, occurrenceKey, type JobSchedule } from './job-schedules';
 

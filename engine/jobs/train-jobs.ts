@@ -2,7 +2,7 @@
  * The `train-*` jobs: train, export, store and (with `activate`) deploy one model kind each.
  * The body is `runTrainingJob` (engine/ml/train-handlers.ts); see README "Models".
  */
-import { ModelKind } from '../ml/model-kind';
+import { ModelKind } from '../ports/model-kind';
 import { resolveTrainParams, runTrainingJob, trainParamsSchema, type TrainParams, type TrainResult } from '../ml/train-handlers';
 import { defineJob } from './job-definition';
 

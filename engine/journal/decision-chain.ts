@@ -3,7 +3,7 @@
  * from the entry decision up to the exit, each with its adapter signals, fused signal, veto
  * verdict, risk checks and order ids (the decision's `inputs`).
  */
-import type { DecisionRecord, JournalRepository, TradeRecord } from '../core/ports';
+import type { DecisionRecord, JournalRepository, TradeRecord } from '../ports/journal';
 
 /** Most decisions a chain returns; a longer chain is cut and flagged `truncated`. */
 export const MAX_CHAIN_DECISIONS = 1000;

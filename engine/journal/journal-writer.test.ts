@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/clock';
 import { FailureClass, RepositoryError } from '../core/errors';
-import type { DecisionRecord, TradeRecord } from '../core/ports';
+import type { DecisionRecord, TradeRecord } from '../ports/journal';
 import { createInMemoryJournalRepository } from '../testing/in-memory-repositories';
 import { createJournalWriter, JournalWriteError } from './journal-writer';
 

@@ -1,5 +1,6 @@
 import { EngineError, FailureClass, RepositoryError } from '../core/errors';
-import type { DecisionRecord, JournalRepository, Logger, TradeRecord } from '../core/ports';
+import type { DecisionRecord, JournalRepository, TradeRecord } from '../ports/journal';
+import type { Logger } from '../core/logger';
 
 /** Settings for the batched journal writer. */
 export interface JournalWriterConfig {

@@ -2,7 +2,7 @@
  * CSV lines for the trade journal export: one header line, then one line per trade, each ending
  * in `\r\n` (RFC 4180). Times are ISO-8601 UTC; money is the journaled number in quote currency.
  */
-import type { TradeRecord } from '../core/ports';
+import type { TradeRecord } from '../ports/journal';
 
 /** Columns of the export, in order. */
 export const TRADE_CSV_COLUMNS = [

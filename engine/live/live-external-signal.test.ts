@@ -3,7 +3,7 @@ import { createManualClock } from '../core/clock';
 import { silentLogger } from '../core/clock';
 import type { Candle } from '../core/types';
 import { createPaperExchange } from '../execution/paper-exchange';
-import type { Exchange, OrderRequest } from '../execution/exchange';
+import type { Exchange, OrderRequest } from '../ports/exchange';
 import { createRiskEngine } from '../risk/risk-engine';
 import { createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
 import { createLiveSession, type LiveCheckpoint } from './live-session';

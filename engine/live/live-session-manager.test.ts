@@ -5,7 +5,7 @@ import type { Candle } from '../core/types';
 import { createPaperExchange, type PaperExchange } from '../execution/paper-exchange';
 import { createJournalWriter } from '../journal/journal-writer';
 import type { ClosedTrade } from '../loop/trading-loop';
-import type { CandleRepository } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
 import {
   createInMemoryAccountRepository,
   createInMemoryCandleRepository,

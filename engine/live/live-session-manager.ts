@@ -9,17 +9,20 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
-import type { CandleRepository, Clock, Logger, SettingsRepository } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import type { SettingsRepository } from '../ports/settings';
 import { TIMEFRAME_MS, candleColumnsFromRows, symbolMatches, type Candle, type MarketKey, type Timeframe } from '../core/types';
 import type { AccountBook, AccountRuntime } from '../account/account-book';
 import { venueOf } from '../venues/registry';
 import { DEFAULT_ACCOUNT_ID, ACCOUNT_ID_PATTERN } from '../account/account-config';
 import { loadStoredRunSettings, resolveRunSpec, runDefaults, type RunSpec } from '../trading/run-spec';
 import type { VetoModel } from '../decision/veto-model';
-import type { Exchange } from '../execution/exchange';
+import type { Exchange } from '../ports/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
-import type { EngineEvents } from '../telemetry/engine-events';
+import type { EngineEvents } from '../ports/events';
 import { STRATEGY_NAMES } from '../strategies/registry';
 import { createLiveSession, type CandleFeed, type LiveCheckpointStore, type LiveSession, type LiveSessionState } from './live-session';
 

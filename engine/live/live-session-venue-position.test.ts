@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createManualClock, silentLogger, type ManualClock } from '../core/clock';
-import type { TradeRecord } from '../core/ports';
+import type { TradeRecord } from '../ports/journal';
 import type { Candle } from '../core/types';
-import type { Order } from '../execution/exchange';
+import type { Order } from '../ports/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import { createRiskEngine } from '../risk/risk-engine';
 import { createFakeVenue, type FakeVenue } from '../testing/fake-venue';

@@ -3,10 +3,11 @@ import { createManualClock, silentLogger, type ManualClock } from '../core/clock
 import { ExchangeError } from '../core/errors';
 import type { Candle } from '../core/types';
 import { createPaperExchange } from '../execution/paper-exchange';
-import type { Exchange, Order } from '../execution/exchange';
+import type { Exchange, Order } from '../ports/exchange';
 import { createRiskEngine } from '../risk/risk-engine';
 import type { ClosedTrade } from '../loop/trading-loop';
-import type { CandleRepository, Logger } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { Logger } from '../core/logger';
 import { createInMemoryCandleRepository, createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
 import { clientIdPrefixOf, createLiveSession, type CandleFeed, type LiveCheckpoint, type LiveCheckpointStore } from './live-session';
 

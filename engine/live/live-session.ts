@@ -17,11 +17,14 @@
  *   write is logged and trading goes on; the forming candle is never stored.
  */
 import { ExchangeError, ValidationError } from '../core/errors';
-import type { CandleRepository, Clock, Logger, RiskStateRepository } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import type { RiskStateRepository } from '../ports/risk-state';
 import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey } from '../core/types';
 import type { VetoModel } from '../decision/veto-model';
 import type { FusionConfig } from '../decision/signal-fusion';
-import type { Exchange } from '../execution/exchange';
+import type { Exchange } from '../ports/exchange';
 import type { JournalWriter } from '../journal/journal-writer';
 import {
   createTradingLoop,
@@ -33,7 +36,7 @@ import {
   type VenuePosition,
 } from '../loop/trading-loop';
 import type { RiskEngine } from '../risk/risk-engine';
-import type { EngineEvents } from '../telemetry/engine-events';
+import type { EngineEvents } from '../ports/events';
 import { createStrategy } from '../strategies/registry';
 import { createExternalSignalAdapter, type ExternalAlert } from '../strategies/external-signal-adapter';
 

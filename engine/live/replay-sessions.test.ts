@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/clock';
-import type { Clock, DecisionRecord } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { DecisionRecord } from '../ports/journal';
 import { createAccountBook } from '../account/account-book';
 import { createJournalWriter } from '../journal/journal-writer';
 import {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/clock';
-import type { Clock } from '../core/ports';
+import type { Clock } from '../core/clock';
 import type { Candle } from '../core/types';
 import { createAccountBook } from '../account/account-book';
 import { createJournalWriter } from '../journal/journal-writer';

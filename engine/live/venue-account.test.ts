@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Balance, Position } from '../execution/exchange';
+import type { Balance, Position } from '../ports/exchange';
 import { createVenueAccount } from './venue-account';
 
 const position = (symbol: string, side: 'long' | 'short', amount: number, markPrice: number): Position => ({

@@ -3,7 +3,7 @@
  * fetched by `refresh()` (the live session calls it before each candle) and read from the cache
  * in between. The loop's risk checks therefore see the venue's state as of the candle close.
  */
-import type { Balance, Exchange, Position } from '../execution/exchange';
+import type { Balance, Exchange, Position } from '../ports/exchange';
 import type { AccountView } from '../loop/trading-loop';
 
 export interface VenueAccount extends AccountView {

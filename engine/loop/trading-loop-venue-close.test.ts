@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock, type ManualClock } from '../core/clock';
 import { ValidationError } from '../core/errors';
-import type { DecisionRecord, TradeRecord } from '../core/ports';
+import type { DecisionRecord, TradeRecord } from '../ports/journal';
 import { candleColumnsFromRows, type Candle } from '../core/types';
 import type { JournalWriter } from '../journal/journal-writer';
 import { createRiskEngine } from '../risk/risk-engine';

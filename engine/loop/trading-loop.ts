@@ -15,10 +15,11 @@
  * must talk to the exchange or the veto model, so a backtest awaits only then.
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
-import type { Clock, DecisionOutcome, DecisionRecord, TradeRecord } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { DecisionOutcome, DecisionRecord, TradeRecord } from '../ports/journal';
 import type { CandleColumns, MarketKey } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
-import type { Exchange, Order } from '../execution/exchange';
+import type { Exchange, Order } from '../ports/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
 import { featureConfigFor } from '../features/feature-config';
 import type { FeatureFrame } from '../features/feature-frame';
@@ -34,8 +35,9 @@ import { createSignalGate } from '../decision/signal-gate';
 import type { VetoModel } from '../decision/veto-model';
 import type { RiskDecision, RiskEngine } from '../risk/risk-engine';
 import type { JournalWriter } from '../journal/journal-writer';
-import { OrderPurpose, type EngineEvents } from '../telemetry/engine-events';
-import { DenialCode, denialCodeOf } from '../telemetry/metrics-sink';
+import { OrderPurpose, type EngineEvents } from '../ports/events';
+import { DenialCode } from '../ports/metrics';
+import { denialCodeOf } from '../telemetry/metrics-sink';
 
 /** ATR period the risk gate sizes with when a signal carries no stop hint. */
 export const RISK_ATR_PERIOD = 14;

@@ -2,7 +2,7 @@
  * Downloads candles from a venue into candle storage, page by page, resuming where the stored
  * stream ends: the first page starts at max(sinceMs, last stored open time + one timeframe).
  */
-import type { CandleRepository } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
 import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey, type Timeframe } from '../core/types';
 import { ValidationError } from '../core/errors';
 

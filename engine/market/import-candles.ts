@@ -2,7 +2,7 @@
  * Imports a candle CSV file into candle storage: parse and validate the whole file
  * first, so a bad file writes nothing, then insert every candle in one transaction.
  */
-import type { CandleRepository } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
 import type { MarketKey } from '../core/types';
 import { parseCandleCsv, parseCandleCsvText } from './candle-csv';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticCandles } from '../../tests/support/ml-candles';
 import type { CandleColumns } from '../core/types';
-import type { DecisionRecord, TradeRecord } from '../core/ports';
+import type { DecisionRecord, TradeRecord } from '../ports/journal';
 import {
   buildIntentDataset,
   buildIntentDatasetFromJournal,

@@ -25,7 +25,7 @@
  *   (close[i] - min low) / ATR, for a short (max high - close[i]) / ATR, floored at 0.
  */
 import { ValidationError } from '../core/errors';
-import type { DecisionRecord, TradeRecord } from '../core/ports';
+import type { DecisionRecord, TradeRecord } from '../ports/journal';
 import { TIMEFRAME_MS, type CandleColumns, type Timeframe } from '../core/types';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
 import {

@@ -3,8 +3,9 @@
  * database adapter, minus durability; timestamps come from the injected clock.
  */
 import { NotFoundError, RepositoryError } from '../core/errors';
-import type { Clock } from '../core/ports';
-import { checkModelRef, checkNewModel, modelFileOf, type ModelRecord, type ModelRepository } from './model-repository';
+import type { Clock } from '../core/clock';
+import { checkModelRef, checkNewModel, modelFileOf } from './model-repository';
+import { type ModelRecord, type ModelRepository } from '../ports/models';
 
 const copy = (r: ModelRecord): ModelRecord => structuredClone(r);
 

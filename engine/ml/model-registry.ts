@@ -18,11 +18,12 @@
  */
 import { createHash } from 'node:crypto';
 import { EngineError, NotFoundError, ValidationError } from '../core/errors';
-import type { Logger } from '../core/ports';
+import type { Logger } from '../core/logger';
 import type { VetoModel } from '../decision/veto-model';
 import type { ModelFileStore } from './model-file-store';
-import { ModelKind, MODEL_KINDS } from './model-kind';
-import { checkModelRef, type ModelRecord, type ModelRepository } from './model-repository';
+import { ModelKind, MODEL_KINDS } from '../ports/model-kind';
+import { checkModelRef } from './model-repository';
+import { type ModelRecord, type ModelRepository } from '../ports/models';
 import { loadOnnxModel, type OnnxModel } from './onnx-model';
 
 /** Retired sessions kept open for snapshots still in use. */

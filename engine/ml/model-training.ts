@@ -10,7 +10,7 @@ import { ValidationError } from '../core/errors';
 import { subsetDataset, walkForwardSplits, type Dataset, type TimeSplit } from './dataset';
 import { predictLinearModel, type LinearModel } from './linear-model';
 import { logLoss, macroOneVsRestAuc, meanAbsoluteError, multiclassAccuracy, multiclassLogLoss, rocAuc } from './ml-metrics';
-import { ModelKind } from './model-kind';
+import { ModelKind } from '../ports/model-kind';
 import type { GradientDescentOptions } from './gradient-descent-options';
 import { trainLogisticRegression } from './train-logistic-regression';
 import { trainRidgeRegression } from './train-ridge-regression';

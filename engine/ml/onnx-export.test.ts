@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticCandles } from '../../tests/support/ml-candles';
 import { buildIntentDataset, buildRegimeDataset, buildStopDistanceDataset, buildVolatilityDataset, type Dataset } from './dataset';
 import { predictLinearModel } from './linear-model';
-import { ModelKind } from './model-kind';
+import { ModelKind } from '../ports/model-kind';
 import { trainModel } from './model-training';
 import { exportOnnx, ONNX_OPSET, readOnnxMetadata } from './onnx-export';
 import { loadOnnxModel, type OnnxModel } from './onnx-model';

@@ -13,7 +13,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
-import type { CandleRepository, DecisionRecord, JournalRepository, Logger, TradeRecord } from '../core/ports';
+import type { CandleRepository } from '../ports/candles';
+import type { DecisionRecord, JournalRepository, TradeRecord } from '../ports/journal';
+import type { Logger } from '../core/logger';
 import { TIMEFRAME_MS, type Timeframe } from '../core/types';
 import {
   buildIntentDataset,
@@ -27,9 +29,9 @@ import {
   type Dataset,
   type JournalDatasetReport,
 } from './dataset';
-import { ModelKind } from './model-kind';
+import { ModelKind } from '../ports/model-kind';
 import type { ModelFileStore } from './model-file-store';
-import type { ModelRecord, ModelRepository } from './model-repository';
+import type { ModelRecord, ModelRepository } from '../ports/models';
 import type { ModelAdmin } from './model-registry';
 import { trainModel, type FoldReport } from './model-training';
 import { exportOnnx, onnxOutputName } from './onnx-export';

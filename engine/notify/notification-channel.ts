@@ -4,8 +4,8 @@
  * or not (other 4xx, a service answer that says it refused); the notifier retries with backoff.
  */
 import { EngineError } from '../core/errors';
-import type { Clock } from '../core/ports';
-import type { NotificationEvent } from './notification-event';
+import type { Clock } from '../core/clock';
+import type { NotificationEvent } from '../ports/notifier';
 import type { ChannelKind } from './notification-settings';
 
 /** One configured destination. */

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { reasonOf, validationErrorOf } from '../core/validation';
-import { NOTIFICATION_KINDS, type NotificationKind } from './notification-event';
+import { NOTIFICATION_KINDS, type NotificationKind } from '../ports/notifier';
 
 /** Kinds of delivery channel. */
 export const ChannelKind = { Telegram: 'telegram', Discord: 'discord', Slack: 'slack', Webhook: 'webhook' } as const;

@@ -7,12 +7,13 @@
  * Failed deliveries are retried with exponential backoff (or the service's Retry-After, whichever
  * is longer, capped) up to `maxAttempts`, then dropped with an error log.
  */
-import type { Clock, Logger } from '../core/ports';
-import type { BackgroundWorker } from '../engine';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import type { BackgroundWorker } from '../ports/lifecycle';
 import { backoffDelayMs, type BackoffConfig } from '../orchestrator/job-queue';
-import { NotificationOutcome, noopMetricsSink, type MetricsSink } from '../telemetry/metrics-sink';
+import { NotificationOutcome, noopMetricsSink, type MetricsSink } from '../ports/metrics';
 import { ChannelDeliveryError, type NotificationChannel } from './notification-channel';
-import type { NotificationEvent, Notifier } from './notification-event';
+import type { NotificationEvent, Notifier } from '../ports/notifier';
 import type { NotificationRouting } from './notification-settings';
 
 export interface NotifierConfig {

@@ -3,78 +3,9 @@
  * open orders — plus the day's closed-trade summary. The daily-snapshot and rollover jobs write
  * them; the dashboard's equity history reads them.
  */
-import type { Clock, JournalRepository, Page } from '../core/ports';
-
-/** `daily`: the scheduled end-of-day record; `day-close`: written by the rollover job. */
-export const SnapshotKind = { Daily: 'daily', DayClose: 'day-close' } as const;
-export type SnapshotKind = (typeof SnapshotKind)[keyof typeof SnapshotKind];
-
-/** One stored snapshot. Money in quote currency; `takenAtMs` from the engine clock. */
-export interface SnapshotRecord {
-  id: string;
-  kind: SnapshotKind;
-  takenAtMs: number;
-  equity: number;
-  payload: SnapshotPayload;
-}
-
-/** A position as it appears in a snapshot. */
-export interface SnapshotPosition {
-  symbol: string;
-  side: 'long' | 'short';
-  /** Base-currency amount, > 0. */
-  amount: number;
-  entryPrice: number;
-  markPrice: number;
-  unrealizedPnl: number;
-}
-
-/** The live account at one instant, as the exchange reports it. */
-export interface AccountSnapshot {
-  /** Wallet + unrealised PnL, quote currency. */
-  equity: number;
-  walletBalance: number;
-  openPositionCount: number;
-  /** Detail of the open positions the source can list (may be fewer than `openPositionCount`). */
-  positions: SnapshotPosition[];
-  openOrderCount: number;
-}
-
-/** Reads the live account; the composition root passes one backed by the paper (or real) exchange. */
-export type AccountSnapshotSource = () => Promise<AccountSnapshot>;
-
-/** Closed live trades (journal rows without a backtest run id) of one UTC day window. */
-export interface DaySummary {
-  /** Window `fromMs <= exitTimeMs < toMs`. */
-  fromMs: number;
-  toMs: number;
-  trades: number;
-  wins: number;
-  losses: number;
-  /** Gross realised PnL, quote currency. */
-  realizedPnl: number;
-  fees: number;
-  funding: number;
-  /** realizedPnl - fees - funding. */
-  netPnl: number;
-}
-
-export interface SnapshotPayload extends Record<string, unknown> {
-  dayStartMs: number;
-  walletBalance: number;
-  openPositionCount: number;
-  positions: SnapshotPosition[];
-  openOrderCount: number;
-  day: DaySummary;
-}
-
-/** Snapshot storage (the `snapshots` table). */
-export interface SnapshotRepository {
-  /** Inserts one snapshot. Throws RepositoryError when the id exists. */
-  insert(snapshot: SnapshotRecord): Promise<void>;
-  /** Newest first (taken time, then id), keyset-paginated; `limit` 1..1000. */
-  list(query: { kind?: SnapshotKind; limit?: number; cursor?: string }): Promise<Page<SnapshotRecord>>;
-}
+import type { Clock } from '../core/clock';
+import type { JournalRepository, Page } from '../ports/journal';
+import { SnapshotKind, type SnapshotRecord, type AccountSnapshotSource, type DaySummary, type SnapshotRepository } from '../ports/snapshots';
 
 export const DAY_MS = 86_400_000;
 

@@ -4,8 +4,9 @@
  * Correctness does not depend on it being alone: claims are atomic in the database, so several
  * processes may run one each against the same PostgreSQL.
  */
-import type { BackgroundWorker } from '../engine';
-import type { Clock, Logger } from '../core/ports';
+import type { BackgroundWorker } from '../ports/lifecycle';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
 import {
   defaultBackoff,
   JobCancelledError,

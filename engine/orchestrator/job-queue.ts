@@ -6,12 +6,14 @@
  * those definitions and both runners call the bodies bound from them through `runJobAttempt`
  * (`run-job-attempt.ts`), so a job behaves the same whichever runner executes it.
  *
- * The `TicketRepository` port lives here rather than in `engine/core/ports.ts` because only the
+ * The `TicketRepository` port lives here rather than in `engine/ports/` because only the
  * orchestrator uses it; `db/repositories/ticket-repository.ts` implements it.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow, withFieldPrefix } from '../core/validation';
-import type { Clock, Logger, Page } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import type { Page } from '../ports/journal';
 import type { JobDefinition } from '../jobs/job-definition';
 import type { JobHandlers, JobKind, JobResultOf } from '../jobs/definitions';
 

@@ -4,7 +4,8 @@
  * (`recordJobOutcome`) so the Inngest runner can make it its own named step.
  */
 import { NotFoundError } from '../core/errors';
-import type { Clock, Logger } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
 import {
   backoffDelayMs,
   isRetryableJobFailure,

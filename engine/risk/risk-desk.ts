@@ -4,7 +4,8 @@
  * changes the limits (keeping its state), with manual halt/resume, breaker status at the current
  * equity and copies for what-if evaluation.
  */
-import type { Clock, RiskStateRecord, RiskStateRepository } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { RiskStateRecord, RiskStateRepository } from '../ports/risk-state';
 import { createRiskEngine, type BreakerStatus, type RiskConfig, type RiskEngine } from './risk-engine';
 import { ZERO_TRADING_COSTS, type TradingCosts } from './trading-costs';
 

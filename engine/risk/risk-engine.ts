@@ -16,7 +16,8 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
-import type { Clock, RiskStateRecord } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { RiskStateRecord } from '../ports/risk-state';
 import { stopLossPerUnit, tradingCostsSchema, ZERO_TRADING_COSTS } from './trading-costs';
 
 const DAY_MS = 86_400_000;

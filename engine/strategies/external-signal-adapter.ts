@@ -4,7 +4,7 @@
  * fusion, so it passes the veto, TTL and the risk gate like any other signal and never goes
  * straight to an exchange. An alert older than its time-to-live when that candle closes is dropped.
  */
-import type { Clock } from '../core/ports';
+import type { Clock } from '../core/clock';
 import type { FeatureFrame } from '../features/feature-frame';
 import { Direction, setFlat, type AdapterOutput, type StrategyAdapter } from './strategy-adapter';
 

@@ -3,7 +3,8 @@
  * attempt's duration and outcome, tag the body's logs with the ticket id, and announce the daily
  * summary after a daily snapshot. The wrapper never changes a job's result or error.
  */
-import type { Clock, JournalRepository } from '../core/ports';
+import type { Clock } from '../core/clock';
+import type { JournalRepository } from '../ports/journal';
 import { summarizeDay, DAY_MS } from '../orchestrator/account-snapshot';
 import {
   isRetryableJobFailure,
@@ -13,9 +14,10 @@ import {
   type JobHandlers,
 } from '../orchestrator/job-queue';
 import { JobKind } from '../jobs/definitions';
-import { NotificationKind, type Notifier } from '../notify/notification-event';
-import { bindLogger, type EngineEvents } from './engine-events';
-import { JobRunStatus } from './metrics-sink';
+import { NotificationKind, type Notifier } from '../ports/notifier';
+import { bindLogger } from './engine-events';
+import { type EngineEvents } from '../ports/events';
+import { JobRunStatus } from '../ports/metrics';
 
 export interface InstrumentJobHandlersDeps {
   events: EngineEvents;

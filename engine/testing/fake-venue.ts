@@ -5,7 +5,7 @@
  */
 import type { ManualClock } from '../core/clock';
 import { ExchangeError, FailureClass } from '../core/errors';
-import type { Exchange, Order, OrderRequest } from '../execution/exchange';
+import type { Exchange, Order, OrderRequest } from '../ports/exchange';
 import type { AccountView } from '../loop/trading-loop';
 
 export interface FakeVenueOptions {

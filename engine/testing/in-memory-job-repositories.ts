@@ -3,8 +3,8 @@
  * Same semantics as the drizzle adapters (single process, so claims are trivially atomic).
  */
 import { NotFoundError, ValidationError } from '../core/errors';
-import type { Page } from '../core/ports';
-import type { SnapshotRecord, SnapshotRepository } from '../orchestrator/account-snapshot';
+import type { Page } from '../ports/journal';
+import type { SnapshotRecord, SnapshotRepository } from '../ports/snapshots';
 import { TicketRunner, TicketStatus, type NewTicket, type Ticket, type TicketFields, type TicketRepository } from '../orchestrator/job-queue';
 
 const encode = (timeMs: number, id: string) => Buffer.from(JSON.stringify([timeMs, id]), 'utf8').toString('base64url');

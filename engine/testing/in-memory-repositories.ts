@@ -2,29 +2,16 @@
  * In-memory implementations of the engine's repository ports, for unit tests, benchmarks and
  * the contract suites. Same semantics as the database adapters, minus durability.
  */
-import {
-  DecisionOutcome,
-  TradeOutcome,
-  type BacktestRunRecord,
-  type BacktestRunRepository,
-  type CandleRepository,
-  type CandleStreamSummary,
-  type DecisionRecord,
-  type JournalQuery,
-  type JournalRepository,
-  type Page,
-  type RiskStateRecord,
-  type RiskStateRepository,
-  type SettingRecord,
-  type SettingsRepository,
-  type TradeRecord,
-  type TradeSummary,
-} from '../core/ports';
+import { DecisionOutcome, TradeOutcome, type DecisionRecord, type JournalQuery, type JournalRepository, type Page, type TradeRecord, type TradeSummary } from '../ports/journal';
+import { type BacktestRunRecord, type BacktestRunRepository } from '../ports/backtest-runs';
+import { type CandleRepository, type CandleStreamSummary } from '../ports/candles';
+import { type RiskStateRecord, type RiskStateRepository } from '../ports/risk-state';
+import { type SettingRecord, type SettingsRepository } from '../ports/settings';
 import { candleColumnsFromRows, type MarketKey } from '../core/types';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { downsampleCandles } from '../market/downsample-candles';
-import type { AccountRecord, AccountRepository } from '../account/account-config';
-import type { PaperExchangeState } from '../execution/paper-exchange';
+import type { AccountRecord, AccountRepository } from '../ports/accounts';
+import type { PaperExchangeState } from '../ports/accounts';
 
 const keyOf = (k: MarketKey) => `${k.exchange}|${k.symbol}|${k.timeframe}`;
 

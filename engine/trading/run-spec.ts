@@ -19,14 +19,16 @@
  */
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../core/errors';
-import type { Logger, SettingsRepository } from '../core/ports';
+import type { Logger } from '../core/logger';
+import type { SettingsRepository } from '../ports/settings';
 import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import { resolveFusionConfig, type ResolvedFusionConfig } from '../decision/signal-fusion';
 import type { PaperExchangeConfig } from '../execution/paper-exchange';
 import { parseRiskConfig, type RiskConfig } from '../risk/risk-engine';
 import { tradingCostsOf } from '../risk/trading-costs';
 import { createStrategy, defaultParams, STRATEGY_NAMES, type StrategyName } from '../strategies/registry';
-import { paperConfigOf, type AccountRecord } from '../account/account-config';
+import { paperConfigOf } from '../account/account-config';
+import { type AccountRecord } from '../ports/accounts';
 import { readStoredGroup, SettingsKey, validateStrategySettings, type RiskLimits, type StrategySettings } from '../settings/trading-settings';
 import { DEFAULT_PAPER, DEFAULT_RISK } from './defaults';
 

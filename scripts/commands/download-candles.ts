@@ -8,7 +8,7 @@ import { VENUE_IDS, venueOf } from '../../engine/venues/registry';
 import cliProgress from 'cli-progress';
 import { TIMEFRAME_MS, type Timeframe } from '../../engine/core/types';
 import { ExchangeError, ValidationError } from '../../engine/core/errors';
-import type { Logger } from '../../engine/core/ports';
+import type { Logger } from '../../engine/core/logger';
 import { createPublicCcxtExchange, isVenueUnreachable, type CcxtExchangeId } from '../../engine/execution/ccxt-exchange';
 import type { CandleSource, DownloadCandlesRequest, DownloadCandlesResult } from '../../engine/market/download-candles';
 

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../../engine/core/errors';
-import type { Page } from '../../engine/core/ports';
+import type { Page } from '../../engine/ports/journal';
 import { JOB_DEFINITIONS, JOB_KINDS, type JobKind } from '../../engine/jobs/definitions';
 import { TICKET_STATUSES, type JobRequest, type Ticket, type TicketQuery, type TicketStatus } from '../../engine/orchestrator/job-queue';
 

@@ -1,6 +1,7 @@
 /** `runs`: lists backtest runs, newest first (table, or JSON with --json). */
 import { parseArgs } from 'node:util';
-import type { BacktestRunSummary, Page } from '../../engine/core/ports';
+import type { BacktestRunSummary } from '../../engine/ports/backtest-runs';
+import type { Page } from '../../engine/ports/journal';
 
 export interface RunsCommandServices {
   listBacktestRuns(page: { limit?: number; cursor?: string }): Promise<Page<BacktestRunSummary>>;

@@ -5,7 +5,7 @@
  * settings and reconciliation, and the mapping of recorded Binance answers (ccxt's static fixtures).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../engine/core/ports';
+import type { Logger } from '../../engine/core/logger';
 import type { MarketType } from '../../engine/core/types';
 import { ExchangeError, FailureClass, ValidationError } from '../../engine/core/errors';
 import { createCcxtExchange, type CcxtExchange, type CcxtExchangeConfig } from '../../engine/execution/ccxt-exchange';

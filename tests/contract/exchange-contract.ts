@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MarketType, Timeframe } from '../../engine/core/types';
 import { ExchangeError, FailureClass } from '../../engine/core/errors';
-import type { Exchange } from '../../engine/execution/exchange';
+import type { Exchange } from '../../engine/ports/exchange';
 
 /** One implementation, ready to trade `symbol` with a funded account and a known last price. */
 export interface ExchangeHarness {

@@ -22,7 +22,7 @@ import type { LiveSessionRecord } from '../../engine/live/live-session-manager';
 import type { RunSpec } from '../../engine/trading/run-spec';
 import { rowsOf } from '../../db/repositories/sql-helpers';
 import { NotFoundError, RepositoryError, ValidationError } from '../../engine/core/errors';
-import type { DecisionRecord, JournalQuery, Page, TradeRecord } from '../../engine/core/ports';
+import type { DecisionRecord, JournalQuery, Page, TradeRecord } from '../../engine/ports/journal';
 import type { CandleColumns, MarketKey } from '../../engine/core/types';
 
 /** The newest migration in db/migrations, read from drizzle-kit's journal (not hard-coded, so new migrations need no test edit). */

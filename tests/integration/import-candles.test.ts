@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
 import { createCandleRepository } from '../../db/repositories/candle-repository';
-import type { CandleRepository } from '../../engine/core/ports';
+import type { CandleRepository } from '../../engine/ports/candles';
 import type { MarketKey } from '../../engine/core/types';
 import { CandleFileError } from '../../engine/market/candle-csv';
 import { importCandles, type ImportCandlesRequest } from '../../engine/market/import-candles';

@@ -11,8 +11,8 @@ import { createSnapshotRepository } from '../../db/repositories/snapshot-reposit
 import { createTicketRepository } from '../../db/repositories/ticket-repository';
 import { createManualClock, silentLogger } from '../../engine/core/clock';
 import { NotFoundError, ValidationError } from '../../engine/core/errors';
-import type { DecisionRecord, JournalRepository } from '../../engine/core/ports';
-import type { SnapshotRecord, SnapshotRepository } from '../../engine/orchestrator/account-snapshot';
+import type { DecisionRecord, JournalRepository } from '../../engine/ports/journal';
+import type { SnapshotRecord, SnapshotRepository } from '../../engine/ports/snapshots';
 import { createInProcessJobRunner } from '../../engine/orchestrator/in-process-runner';
 import { JOB_DEFINITIONS } from '../../engine/jobs/definitions';
 import { createJobQueue, type NewTicket, type Ticket, type TicketRepository } from '../../engine/orchestrator/job-queue';

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../engine/core/errors';
-import type { DecisionRecord, JournalQuery, JournalRepository, Page, TradeRecord } from '../../engine/core/ports';
+import type { DecisionRecord, JournalQuery, JournalRepository, Page, TradeRecord } from '../../engine/ports/journal';
 import { loadDecisionChain } from '../../engine/journal/decision-chain';
 import { TRADE_CSV_COLUMNS, tradesToCsv } from '../../engine/journal/trade-csv';
 import { JOURNAL_BACKENDS } from '../support/journal-backends';

@@ -14,7 +14,7 @@ import * as ticketsRoute from '../../app/api/tickets/route';
 import * as exportRoute from '../../app/api/trades/export/route';
 import * as tradesRoute from '../../app/api/trades/route';
 import { createJournalRepository } from '../../db/repositories/journal-repository';
-import type { DecisionRecord, TradeRecord } from '../../engine/core/ports';
+import type { DecisionRecord, TradeRecord } from '../../engine/ports/journal';
 import { AUTH_TEST_BACKENDS, createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
 
 const T0 = Date.UTC(2024, 0, 1);

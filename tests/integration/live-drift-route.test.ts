@@ -11,7 +11,7 @@ import * as driftRoute from '../../app/api/live/[id]/drift/route';
 import { createCandleRepository } from '../../db/repositories/candle-repository';
 import { createJournalRepository } from '../../db/repositories/journal-repository';
 import { createLiveSessionRepository } from '../../db/repositories/live-session-repository';
-import type { TradeRecord } from '../../engine/core/ports';
+import type { TradeRecord } from '../../engine/ports/journal';
 import type { DriftReport } from '../../engine/insight/live-drift';
 import type { LiveSessionRecord } from '../../engine/live/live-session-manager';
 import { toColumns } from '../../engine/testing/in-memory-repositories';

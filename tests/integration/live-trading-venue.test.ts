@@ -21,7 +21,7 @@ import { createDatabase } from '../../db/client';
 import { createJournalRepository } from '../../db/repositories/journal-repository';
 import { createLiveSessionRepository } from '../../db/repositories/live-session-repository';
 import { createManualClock, type ManualClock } from '../../engine/core/clock';
-import type { TradeRecord } from '../../engine/core/ports';
+import type { TradeRecord } from '../../engine/ports/journal';
 import { clientIdPrefixOf } from '../../engine/live/live-session';
 import { startBinanceReplayServer, type BinanceReplayServer, type ScriptedKline } from '../support/binance-replay-server';
 import { POSTGRES_URL } from '../support/ml-databases';

@@ -7,7 +7,7 @@ import { createModelRepository } from '../../db/repositories/model-repository';
 import { createManualClock } from '../../engine/core/clock';
 import { NotFoundError, RepositoryError, ValidationError } from '../../engine/core/errors';
 import { createInMemoryModelRepository } from '../../engine/ml/in-memory-model-repository';
-import type { ModelRepository, NewModel } from '../../engine/ml/model-repository';
+import type { ModelRepository, NewModel } from '../../engine/ports/models';
 import { TEST_DATABASE_BACKENDS } from '../support/ml-databases';
 
 const SHA = 'a'.repeat(64);

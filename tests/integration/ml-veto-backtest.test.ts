@@ -24,7 +24,7 @@ import {
   createInMemoryJournalRepository,
   createInMemoryRiskStateRepository,
 } from '../../engine/testing/in-memory-repositories';
-import type { DecisionRecord, JournalRepository } from '../../engine/core/ports';
+import type { DecisionRecord, JournalRepository } from '../../engine/ports/journal';
 import { syntheticCandles } from '../support/ml-candles';
 
 const MARKET = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' as const };

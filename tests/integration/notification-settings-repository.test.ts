@@ -18,7 +18,7 @@ import type { Database } from '../../db/client';
 import { createNotificationSettingsRepository } from '../../db/repositories/notification-settings-repository';
 import { notificationSettings } from '../../db/schema';
 import { ValidationError } from '../../engine/core/errors';
-import type { Logger } from '../../engine/core/ports';
+import type { Logger } from '../../engine/core/logger';
 import { TEST_DATABASE_BACKENDS } from '../support/ml-databases';
 
 const T0 = Date.UTC(2024, 0, 1);

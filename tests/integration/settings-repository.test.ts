@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSettingsRepository } from '../../db/repositories/settings-repository';
 import { createRiskStateRepository } from '../../db/repositories/risk-state-repository';
-import type { RiskStateRepository, SettingsRepository } from '../../engine/core/ports';
+import type { RiskStateRepository } from '../../engine/ports/risk-state';
+import type { SettingsRepository } from '../../engine/ports/settings';
 import { createInMemoryCandleRepository, createInMemoryJournalRepository, createInMemoryRiskStateRepository, createInMemorySettingsRepository } from '../../engine/testing/in-memory-repositories';
 import { createManualClock, silentLogger } from '../../engine/core/clock';
 import { createTradingDesk } from '../../engine/desk/trading-desk';

@@ -7,12 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../engine/core/clock';
 import type { CandleColumns } from '../../engine/core/types';
 import { createPaperExchange } from '../../engine/execution/paper-exchange';
-import type { Exchange, Order } from '../../engine/execution/exchange';
+import type { Exchange, Order } from '../../engine/ports/exchange';
 import { createTradingLoop, type ClosedTrade } from '../../engine/loop/trading-loop';
 import { createRiskEngine } from '../../engine/risk/risk-engine';
 import { tradingCostsOf } from '../../engine/risk/trading-costs';
 import { createStrategy } from '../../engine/strategies/registry';
-import type { EngineEvents } from '../../engine/telemetry/engine-events';
+import type { EngineEvents } from '../../engine/ports/events';
 import { toColumns } from '../../engine/testing/in-memory-repositories';
 
 const T0 = Date.UTC(2024, 0, 1);

@@ -10,14 +10,16 @@ import { createAppLogger } from '../../app/_server/telemetry/app-logger';
 import { createPrometheusTelemetry } from '../../app/_server/telemetry/prometheus-telemetry';
 import { requestIdOf, withRequestTelemetry } from '../../app/_server/telemetry/request-logger';
 import { createManualClock, silentLogger } from '../../engine/core/clock';
-import type { Logger, TradeRecord } from '../../engine/core/ports';
-import type { Order } from '../../engine/execution/exchange';
-import type { NotificationEvent } from '../../engine/notify/notification-event';
+import type { Logger } from '../../engine/core/logger';
+import type { TradeRecord } from '../../engine/ports/journal';
+import type { Order } from '../../engine/ports/exchange';
+import type { NotificationEvent } from '../../engine/ports/notifier';
 import { JobKind } from '../../engine/jobs/definitions';
 import { RetryableJobError, type JobContext } from '../../engine/orchestrator/job-queue';
 import { createEngineEvents } from '../../engine/telemetry/engine-events';
 import { instrumentJobHandlers } from '../../engine/telemetry/instrument-job-handlers';
-import { DenialCode, denialCodeOf, type MetricsSink } from '../../engine/telemetry/metrics-sink';
+import { DenialCode, type MetricsSink } from '../../engine/ports/metrics';
+import { denialCodeOf } from '../../engine/telemetry/metrics-sink';
 import { createInMemoryJournalRepository } from '../../engine/testing/in-memory-repositories';
 
 /** The sample lines of one metric family (no HELP/TYPE), in registry order. */

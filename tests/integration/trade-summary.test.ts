@@ -6,7 +6,7 @@
  * expected number is worked out by hand from the trades below.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JournalRepository, TradeRecord, TradeSummary } from '../../engine/core/ports';
+import type { JournalRepository, TradeRecord, TradeSummary } from '../../engine/ports/journal';
 import { JOURNAL_BACKENDS } from '../support/journal-backends';
 
 const T0 = 1704067200000; // 2024-01-01T00:00:00.000Z

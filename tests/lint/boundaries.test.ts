@@ -40,4 +40,12 @@ describe('import boundaries', () => {
     expect(names).toContain('engine-stays-pure: engine/uses-next.ts');
     expect(names.some((n) => n.startsWith('no-circular: engine/cycle-'))).toBe(true);
   });
+
+  it('flags engine/core importing another engine folder and engine/ports importing anything but engine/core', async () => {
+    const violations = await cruise(path.join(repo, 'tests/fixtures/lint-violation'), ['engine']);
+    const names = violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`);
+    expect(names).toContain('engine-core-is-the-floor: engine/core/uses-ports.ts -> engine/ports/uses-account.ts');
+    expect(names).toContain('engine-ports-only-core: engine/ports/uses-account.ts -> engine/account/account.ts');
+    expect(names.filter((n) => n.includes('engine/account/account.ts ->'))).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 /** Journal repositories to run one suite against: the in-memory one (what engine tests use), PGlite and PostgreSQL. */
 import { createJournalRepository } from '../../db/repositories/journal-repository';
-import type { JournalRepository } from '../../engine/core/ports';
+import type { JournalRepository } from '../../engine/ports/journal';
 import { createInMemoryJournalRepository } from '../../engine/testing/in-memory-repositories';
 import { TEST_DATABASE_BACKENDS } from './ml-databases';
 

@@ -16,7 +16,7 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { CandleWindow, ChartMarkers } from '@/engine/desk/trading-desk';
+import type { CandleWindow, ChartMarkers } from '@/engine/account/chart';
 import { fmtDuration, fmtNumber, fmtTime } from '../format';
 
 export interface ChartStream {

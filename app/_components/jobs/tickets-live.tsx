@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
-import type { Page } from '@/engine/core/ports';
+import type { Page } from '@/engine/ports/journal';
 import type { Ticket } from '@/engine/orchestrator/job-queue';
 import { fmtDuration, fmtTime } from '../format';
 

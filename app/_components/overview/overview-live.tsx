@@ -2,7 +2,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { forceExitPosition, haltAccount, resumeAccount } from '@/app/accounts/actions';
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { AccountOverview } from '@/engine/desk/trading-desk';
+import type { AccountOverview } from '@/engine/account/overview';
 import { fmtAmount, fmtNumber, fmtPct, fmtPrice, fmtTime } from '../format';
 import { ActionForm, FormField } from '../action-form';
 

@@ -7,7 +7,7 @@
  */
 import { readFile, rename } from 'node:fs/promises';
 import { ValidationError } from '@/engine/core/errors';
-import type { Logger } from '@/engine/core/ports';
+import type { Logger } from '@/engine/core/logger';
 import type { NotificationSettingsRepository } from '@/db/repositories/notification-settings-repository';
 
 /** The file name older versions used under the data dir. */

@@ -3,10 +3,11 @@
  * notifier (an engine BackgroundWorker), and applies an admin's edits without a restart.
  */
 import { NotFoundError } from '@/engine/core/errors';
-import type { Clock, Logger } from '@/engine/core/ports';
+import type { Clock } from '@/engine/core/clock';
+import type { Logger } from '@/engine/core/logger';
 import { createChannel } from '@/engine/notify/channels/create-channel';
 import type { ChannelDeps } from '@/engine/notify/notification-channel';
-import type { NotificationEvent } from '@/engine/notify/notification-event';
+import type { NotificationEvent } from '@/engine/ports/notifier';
 import {
   emptyNotificationSettings,
   redactNotificationSettings,
@@ -14,8 +15,8 @@ import {
   type NotificationSettingsStore,
 } from '@/engine/notify/notification-settings';
 import { createNotifier, defaultNotifierConfig, sleepUnlessAborted, type NotifierConfig, type NotifierWorker } from '@/engine/notify/notifier';
-import type { MetricsSink } from '@/engine/telemetry/metrics-sink';
-import type { BackgroundWorker } from '@/engine/engine';
+import type { MetricsSink } from '@/engine/ports/metrics';
+import type { BackgroundWorker } from '@/engine/ports/lifecycle';
 
 export interface NotificationService {
   /** The worker to add to the engine's workers and pass as the engine's notifier. */

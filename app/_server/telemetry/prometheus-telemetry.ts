@@ -4,8 +4,8 @@
  * scrape time, and Node.js process metrics. `GET /api/metrics` serves `metricsText()`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Logger } from '@/engine/core/ports';
-import type { MetricsSink } from '@/engine/telemetry/metrics-sink';
+import type { Logger } from '@/engine/core/logger';
+import type { MetricsSink } from '@/engine/ports/metrics';
 
 /** Metric names, for the Grafana dashboard and the README. */
 export const METRIC = {

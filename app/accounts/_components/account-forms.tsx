@@ -1,6 +1,6 @@
 /** Admin forms: create an account, and edit an account's settings and risk limits. Errors show next to each field. */
 import { ActionForm, FormField } from '@/app/_components/action-form';
-import type { AccountRecord } from '@/engine/account/account-config';
+import type { AccountRecord } from '@/engine/ports/accounts';
 import type { RiskLimits } from '@/engine/settings/trading-settings';
 import { createAccount, updateAccount } from '../actions';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { route } from '@/app/_server/auth/gate';
 import { ChannelDeliveryError } from '@/engine/notify/notification-channel';
-import { NotificationKind } from '@/engine/notify/notification-event';
+import { NotificationKind } from '@/engine/ports/notifier';
 
 export const dynamic = 'force-dynamic';
 

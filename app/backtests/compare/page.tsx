@@ -1,5 +1,5 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
-import type { BacktestRunRecord } from '@/engine/core/ports';
+import type { BacktestRunRecord } from '@/engine/ports/backtest-runs';
 import { EquityChart } from '../_components/equity-chart';
 import { METRIC_ROWS, formatMetric, metricNumber } from '../_lib/run-metrics';
 import '../../journal/journal.css';

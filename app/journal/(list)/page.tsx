@@ -1,6 +1,6 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { ValidationError } from '@/engine/core/errors';
-import type { Page, TradeRecord } from '@/engine/core/ports';
+import type { Page, TradeRecord } from '@/engine/ports/journal';
 import { JournalFilters } from '../_components/journal-filters';
 import { JournalNav } from '../_components/journal-nav';
 import { TradesTable, type TradeSortKey } from '../_components/trades-table';

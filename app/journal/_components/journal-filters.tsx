@@ -1,4 +1,4 @@
-import { DecisionOutcome } from '@/engine/core/ports';
+import { DecisionOutcome } from '@/engine/ports/journal';
 
 /** One labelled filter field; its error (from the URL params) is linked with aria-describedby. */
 function Field({ name, label, error, children }: { name: string; label: string; error?: string; children: React.ReactNode }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DecisionRecord } from '@/engine/core/ports';
+import type { DecisionRecord } from '@/engine/ports/journal';
 import { toDecisionRow } from './decision-row';
 
 const base: DecisionRecord = {

@@ -1,5 +1,5 @@
 /** The decision fields the decision log shows, with the veto and risk notes worked out on the server. */
-import type { DecisionRecord } from '@/engine/core/ports';
+import type { DecisionRecord } from '@/engine/ports/journal';
 import { formatNumber } from './format';
 
 export interface DecisionRow {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { knownParams } from '@/app/_server/known-params';
 import { storableTextCheck } from '@/engine/core/storable-text';
-import { DecisionOutcome, TradeOutcome, type JournalQuery } from '@/engine/core/ports';
+import { DecisionOutcome, TradeOutcome, type JournalQuery } from '@/engine/ports/journal';
 
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;

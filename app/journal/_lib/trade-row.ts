@@ -1,5 +1,5 @@
 /** The trade fields the trades table shows, picked on the server so the page payload stays small. */
-import type { TradeRecord } from '@/engine/core/ports';
+import type { TradeRecord } from '@/engine/ports/journal';
 
 export type TradeRow = Pick<TradeRecord, 'id' | 'exitTimeMs' | 'symbol' | 'strategy' | 'side' | 'amount' | 'entryPrice' | 'exitPrice' | 'realizedPnl' | 'exitReason'>;
 

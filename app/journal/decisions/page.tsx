@@ -1,6 +1,6 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { ValidationError } from '@/engine/core/errors';
-import type { DecisionRecord, Page } from '@/engine/core/ports';
+import type { DecisionRecord, Page } from '@/engine/ports/journal';
 import { JournalFilters } from '../_components/journal-filters';
 import { JournalNav } from '../_components/journal-nav';
 import { DecisionsTable } from '../_components/decisions-table';

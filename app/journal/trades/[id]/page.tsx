@@ -1,6 +1,6 @@
 import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
-import type { DecisionRecord } from '@/engine/core/ports';
+import type { DecisionRecord } from '@/engine/ports/journal';
 import { formatNumber, formatTime, signClass } from '../../_lib/format';
 import '../../journal.css';
 

@@ -1,0 +1,74 @@
+/**
+ * Backtest run storage port: runs, their results and equity curves.
+ * engine/ports holds every interface the engine needs from outside; it imports only engine/core and other ports.
+ */
+import type { Timeframe } from '../core/types';
+import type { Page } from './journal';
+
+export const BacktestRunStatus = { Running: 'running', Complete: 'complete', Failed: 'failed' } as const;
+export type BacktestRunStatus = (typeof BacktestRunStatus)[keyof typeof BacktestRunStatus];
+
+/** One point of a (downsampled) equity curve: account equity in quote currency at `timeMs`. */
+export interface EquityPoint {
+  timeMs: number;
+  equity: number;
+}
+
+/**
+ * A stored backtest run. Lifecycle: created `running`, then exactly one of `complete`
+ * (with metrics and equity curve) or `failed` (with an error). Its trades and decisions
+ * are in the journal under `runId = id`. Timestamps are set by the database clock.
+ */
+export interface BacktestRunRecord {
+  id: string;
+  status: BacktestRunStatus;
+  config: Record<string, unknown>;
+  /** Hash of the canonical config, to find identical runs. */
+  configHash: string;
+  exchange: string;
+  symbol: string;
+  timeframe: Timeframe;
+  /** Simulated range, `fromMs <= openTimeMs < toMs`. */
+  fromMs: number;
+  toMs: number;
+  metrics: Record<string, unknown> | null;
+  /** Downsampled equity curve; null until complete. */
+  equity: EquityPoint[] | null;
+  tradeCount: number | null;
+  decisionCount: number | null;
+  error: string | null;
+  startedAtMs: number;
+  finishedAtMs: number | null;
+}
+
+/** What starting a run needs; the status is `running` and `startedAtMs` is the database's now. */
+export type NewBacktestRun = Pick<
+  BacktestRunRecord,
+  'id' | 'config' | 'configHash' | 'exchange' | 'symbol' | 'timeframe' | 'fromMs' | 'toMs'
+>;
+
+/** Results recorded when a run completes. */
+export interface BacktestRunResult {
+  metrics: Record<string, unknown>;
+  equity: EquityPoint[];
+  tradeCount: number;
+  decisionCount: number;
+}
+
+/** A run in a list: everything but the equity curve. */
+export type BacktestRunSummary = Omit<BacktestRunRecord, 'equity'>;
+
+/** Storage for backtest runs. */
+export interface BacktestRunRepository {
+  /** Inserts a `running` run. Throws RepositoryError when the id exists. */
+  create(run: NewBacktestRun): Promise<BacktestRunRecord>;
+  /** Marks a running run complete with its results. Throws NotFoundError when no running run has this id. */
+  complete(id: string, result: BacktestRunResult): Promise<void>;
+  /** Marks a running run failed. Throws NotFoundError when no running run has this id. */
+  fail(id: string, error: string): Promise<void>;
+  get(id: string): Promise<BacktestRunRecord | null>;
+  /** Newest first (by start time, then id), keyset-paginated; `limit` 1..1000. */
+  list(page: { limit?: number; cursor?: string }): Promise<Page<BacktestRunSummary>>;
+  /** After a restart no run can still be running: marks them failed with `reason`; returns how many. */
+  markStaleRunningAsFailed(reason: string): Promise<number>;
+}
