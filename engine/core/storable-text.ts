@@ -23,26 +23,46 @@ export interface UnstorableText {
   reason: string;
 }
 
-/** The first string (or object key) under `value` that cannot be stored, or null when all of it can. */
+/** Deepest nesting of arrays/objects accepted in input; deeper input is refused (it would only exhaust the stack downstream). */
+export const MAX_INPUT_DEPTH = 64;
+
+/**
+ * The first string (or object key) under `value` that cannot be stored, or null when all of it can.
+ * Input nested deeper than {@link MAX_INPUT_DEPTH} is reported too. Iterative: no input can exhaust the stack.
+ */
 export function findUnstorableText(value: unknown, path: string[] = []): UnstorableText | null {
-  if (typeof value === 'string') {
-    const reason = unstorableTextReason(value);
-    return reason === null ? null : { path, value, reason };
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnstorableText(value[i], [...path, String(i)]);
-      if (found) return found;
+  type Frame = { value: unknown; key: string | null; parent: Frame | null; depth: number };
+  const pathOf = (frame: Frame): string[] => {
+    const keys: string[] = [];
+    for (let f: Frame | null = frame; f !== null; f = f.parent) if (f.key !== null) keys.push(f.key);
+    return [...path, ...keys.reverse()];
+  };
+  const stack: Frame[] = [{ value, key: null, parent: null, depth: 0 }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const v = frame.value;
+    if (typeof v === 'string') {
+      const reason = unstorableTextReason(v);
+      if (reason !== null) return { path: pathOf(frame), value: v, reason };
+      continue;
     }
-    return null;
-  }
-  if (typeof value === 'object' && value !== null && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
-    for (const [key, item] of Object.entries(value)) {
-      const keyReason = unstorableTextReason(key);
-      if (keyReason !== null) return { path: [...path, key], value: key, reason: `the name ${keyReason}` };
-      const found = findUnstorableText(item, [...path, key]);
-      if (found) return found;
+    const isArray = Array.isArray(v);
+    const isPlain = !isArray && typeof v === 'object' && v !== null && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+    if (!isArray && !isPlain) continue;
+    if (frame.depth >= MAX_INPUT_DEPTH) return { path: pathOf(frame), value: '…', reason: `is nested deeper than ${MAX_INPUT_DEPTH} levels` };
+    const children: Frame[] = [];
+    if (isArray) {
+      const items = v as unknown[];
+      for (let i = 0; i < items.length; i++) children.push({ value: items[i], key: String(i), parent: frame, depth: frame.depth + 1 });
+    } else {
+      for (const [key, item] of Object.entries(v as Record<string, unknown>)) {
+        const keyReason = unstorableTextReason(key);
+        if (keyReason !== null) return { path: [...pathOf(frame), key], value: key, reason: `the name ${keyReason}` };
+        children.push({ value: item, key, parent: frame, depth: frame.depth + 1 });
+      }
     }
+    // Depth-first in document order: the first offending field is the one reported.
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
   return null;
 }

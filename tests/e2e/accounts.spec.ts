@@ -107,7 +107,9 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   await form.getByLabel(/^Replay from/).fill(REPLAY_FROM);
   await form.getByRole('button', { name: 'Start session' }).click();
   await expect(form.getByTestId('result-id')).toHaveText(`replay:${ACCOUNT}:binance:${DOT.symbol}:5m`, { timeout: ACTION_MS });
+  // Cookie-authenticated mutations must name this origin (the gate's cross-site rule), as a browser does.
   const second = await page.request.post('/api/v1/sessions', {
+    headers: { origin: new URL(page.url()).origin },
     data: { accountId: ACCOUNT, mode: 'replay', exchange: XRP.exchange, symbol: XRP.symbol, timeframe: XRP.timeframe, strategies: ['ma-crossover'], from: REPLAY_FROM, speed: SPEED, veto: 'off' },
   });
   expect(second.status()).toBe(201);
@@ -180,6 +182,7 @@ test('a trader halts an account on its page while two replay sessions trade it, 
 test('a trader force-exits part of a position and then the rest from the account page', async ({ page }) => {
   await signIn(page, 'admin', '/accounts');
   const created = await page.request.post('/api/v1/accounts', {
+    headers: { origin: new URL(page.url()).origin },
     data: {
       id: EXIT_ACCOUNT,
       name: 'E2E force exit',
@@ -200,7 +203,7 @@ test('a trader force-exits part of a position and then the rest from the account
   await signIn(page, 'trader', `/accounts/${EXIT_ACCOUNT}`);
   const price = replayLastClose(XRP);
   // No costs: the loss at the stop is 0.5 % of 10,000 = 50 = amount x 2, so the amount is 25.
-  const placed = await page.request.post(`/api/v1/accounts/${EXIT_ACCOUNT}/orders`, { data: { symbol: XRP.symbol, side: 'long', price, stopPrice: price - 2, leverage: 3 } });
+  const placed = await page.request.post(`/api/v1/accounts/${EXIT_ACCOUNT}/orders`, { headers: { origin: new URL(page.url()).origin }, data: { symbol: XRP.symbol, side: 'long', price, stopPrice: price - 2, leverage: 3 } });
   expect(placed.status()).toBe(201);
   expect((await placed.json()).entry).toMatchObject({ status: 'filled', amount: 25 });
 

@@ -420,7 +420,7 @@ test('no route handler or server action answers 5xx to generated bad input, and 
   expect(((await health.json()) as { status: string }).status).toBe('ok');
   // A valid server action still runs (and undoes any halt the fuzzer may have caused).
   const resume = actions.find((a) => a.name === 'resumeTrading')!;
-  const resumed = await send(session, 'resume', 'cookie', ...(actionRequest(session, resume, 'cookie', { type: 'text', body: '[{}]' }).slice(1) as [string, RequestInit]));
+  const resumed = await send(session, 'resume', 'cookie', ...(actionRequest(session, resume, 'cookie', { type: 'text', body: '[{"reason":"fuzz run over"}]' }).slice(1) as [string, RequestInit]));
   expect(resumed.status).toBe(200);
   expect(actionOutcome(resumed.snippet)).toEqual({ ok: true, status: null });
 
