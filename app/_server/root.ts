@@ -26,8 +26,8 @@ import { VENUE_IDS, venueOf } from '@/engine/venues/registry';
 import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { createAccountRepository } from '@/db/repositories/account-repository';
 import { defaultTradingSettings, SettingsKey } from '@/engine/settings/trading-settings';
-import { createLiveSessionManager, type RealVenue } from '@/engine/live/live-session-manager';
-import { createVenueAccount } from '@/engine/live/venue-account';
+import { createLiveSessionManager } from '@/engine/live/live-session-manager';
+import type { VenueConnectResult } from '@/engine/ports/venue-link';
 import { createJournalWriter } from '@/engine/journal/journal-writer';
 import { createCcxtExchange, createPublicCcxtExchange, marketTypeOf, type CcxtExchangeId } from '@/engine/execution/ccxt-exchange';
 import { createLiveSessionRepository } from '@/db/repositories/live-session-repository';
@@ -108,7 +108,7 @@ export const liveTradingKey = (exchangeId: string) => `live-trading:${exchangeId
 async function realVenueFor(
   exchangeId: string,
   deps: { settings: SettingsRepository; credentials: AuthKit['credentials']; secretBox: AuthKit['secretBox']; logger: Logger; clock: Clock; urls: Record<string, string> | undefined },
-): Promise<RealVenue> {
+): Promise<VenueConnectResult> {
   if (!venueOf(exchangeId)?.liveTrading) {
     return { ok: false, reason: `live trading is supported on ${VENUE_IDS.filter((id) => venueOf(id)!.liveTrading).map((id) => `"${id}"`).join(', ')}, not "${exchangeId}"` };
   }
@@ -124,8 +124,7 @@ async function realVenueFor(
   return {
     ok: true,
     exchange: venue,
-    accountFor: (symbols) => createVenueAccount(venue, symbols),
-    reconcile: (symbols) => venue.reconcile([...symbols]),
+    holdings: (symbols) => venue.reconcile([...symbols]),
     close: () => venue.close(),
   };
 }
@@ -196,6 +195,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   // engine. The default account is created on the first start from the environment's balance and market
   // type; risk limits saved before accounts existed become its limits.
   const liveJournal = createJournalWriter({ batchSize: 100 }, { repository: journal, logger });
+  /** Keyed venue connections (venue accounts, live sessions): stored keys plus an admin's enablement. */
+  const connectVenue = (venueId: string) => realVenueFor(venueId, { settings, credentials: auth.credentials, secretBox: auth.secretBox, logger, clock, urls: config.ccxtUrls });
   const accounts = createAccountBook({
     clock,
     logger,
@@ -206,6 +207,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     defaultRiskLimits: async () => defaultTradingSettings().risk,
     journal: liveJournal,
     newId: () => randomUUID(),
+    venues: (venueId) => connectVenue(venueId),
   });
   const legacyRisk = (await settings.get(SettingsKey.Risk))?.value;
   await accounts.ensureDefault(
@@ -250,7 +252,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     candles,
     accounts,
     // Real-venue trading needs stored keys and an admin's explicit enablement (see README "Live sessions").
-    realVenueFor: (exchangeId) => realVenueFor(exchangeId, { settings, credentials: auth.credentials, secretBox: auth.secretBox, logger, clock, urls: config.ccxtUrls }),
+    realVenueFor: connectVenue,
     journal: liveJournal,
     // Sessions resolve their run spec over the account's settings and the stored strategy settings.
     settings,

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
 import { AppError } from '@/app/_server/auth/app-error';
-import { ACCOUNT_ID_PATTERN, accountSettingsObject } from '@/engine/account/account-config';
+import { ACCOUNT_ID_PATTERN, accountSettingsObject, venueAccountObject } from '@/engine/account/account-config';
 import type { RiskStatus } from '@/engine/risk/risk-desk';
 import { nestFormFields } from './_lib/form-fields';
 
@@ -20,7 +20,7 @@ const revalidate = ['/accounts', '/', '/strategies', '/live'];
 export const haltAccount = action(
   { role: 'trader', input: z.object({ id: accountId, reason }), audit: { action: 'account.halt', target: (input) => input.id }, revalidate },
   async ({ root, input, audit }) => {
-    const before = (await root.engine.accounts.view(input.id)).risk;
+    const before = await root.engine.accounts.riskStatus(input.id);
     const after = await root.engine.accounts.halt(input.id, input.reason);
     audit({ before: haltState(before), after: { ...haltState(after), reason: input.reason } });
     return haltState(after);
@@ -30,7 +30,7 @@ export const haltAccount = action(
 export const resumeAccount = action(
   { role: 'trader', input: z.object({ id: accountId, reason }), audit: { action: 'account.resume', target: (input) => input.id }, revalidate },
   async ({ root, input, audit }) => {
-    const before = (await root.engine.accounts.view(input.id)).risk;
+    const before = await root.engine.accounts.riskStatus(input.id);
     const after = await root.engine.accounts.resume(input.id);
     audit({ before: haltState(before), after: { ...haltState(after), reason: input.reason } });
     return haltState(after);
@@ -84,6 +84,21 @@ export const createAccount = action(
     const record = await root.engine.accounts.create(input, actor?.email ?? 'unknown');
     audit({ after: record });
     return { id: record.id };
+  },
+);
+
+const linkSchema = z.preprocess(
+  (raw) => ({ ...(nestFormFields(raw, ['makerFeeBps', 'takerFeeBps', 'leverage']) as object), kind: 'venue' }),
+  venueAccountObject.extend({ id: accountId }).strict(),
+);
+
+/** Links a venue account: reads the venue wallet with the stored keys (refused, naming `venue`, without keys or enablement). */
+export const linkVenueAccount = action(
+  { role: 'admin', input: linkSchema, audit: { action: 'account.create', target: (input) => input.id }, revalidate },
+  async ({ root, actor, input, audit }) => {
+    const record = await root.engine.accounts.create(input, actor?.email ?? 'unknown');
+    audit({ after: record });
+    return { id: record.id, venue: record.venue, initialBalance: record.settings.initialBalance };
   },
 );
 

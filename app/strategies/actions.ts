@@ -41,7 +41,7 @@ const haltReason = z.string().trim().min(1, 'give a reason (it is shown with the
 export const haltTrading = action(
   { role: 'trader', input: z.object({ reason: haltReason }), audit: { action: 'account.halt', target: () => DEFAULT_ACCOUNT_ID }, revalidate: ['/strategies', '/', '/accounts'] },
   async ({ root, input, audit }) => {
-    const before = (await root.engine.accounts.view(DEFAULT_ACCOUNT_ID)).risk;
+    const before = await root.engine.accounts.riskStatus(DEFAULT_ACCOUNT_ID);
     const after = await root.engine.accounts.halt(DEFAULT_ACCOUNT_ID, input.reason);
     audit({ before: { halted: before.halted, haltReason: before.haltReason }, after: { halted: after.halted, haltReason: after.haltReason, reason: input.reason } });
     return { halted: after.halted, haltReason: after.haltReason };
@@ -52,7 +52,7 @@ export const haltTrading = action(
 export const resumeTrading = action(
   { role: 'trader', input: z.object({ reason: haltReason }), audit: { action: 'account.resume', target: () => DEFAULT_ACCOUNT_ID }, revalidate: ['/strategies', '/', '/accounts'] },
   async ({ root, input, audit }) => {
-    const before = (await root.engine.accounts.view(DEFAULT_ACCOUNT_ID)).risk;
+    const before = await root.engine.accounts.riskStatus(DEFAULT_ACCOUNT_ID);
     const after = await root.engine.accounts.resume(DEFAULT_ACCOUNT_ID);
     audit({ before: { halted: before.halted, haltReason: before.haltReason }, after: { halted: after.halted, haltReason: after.haltReason, reason: input.reason } });
     return { halted: after.halted, haltReason: after.haltReason };

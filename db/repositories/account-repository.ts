@@ -9,15 +9,22 @@ import type { Db } from '../client';
 import { riskState, tradingAccounts } from '../schema';
 import { numeric, wrapDriver } from './sql-helpers';
 
-const toRecord = (r: typeof tradingAccounts.$inferSelect): AccountRecord => ({
-  id: r.id,
-  kind: r.kind as AccountRecord['kind'],
-  settings: r.settings as unknown as AccountSettings,
-  riskLimits: r.riskLimits ?? null,
-  createdAtMs: Number(r.createdAtMs),
-  updatedAtMs: Number(r.updatedAtMs),
-  updatedBy: r.updatedBy,
-});
+/** A venue account's venue id is kept in the settings document, beside the settings (no column of its own). */
+const toRecord = (r: typeof tradingAccounts.$inferSelect): AccountRecord => {
+  const { venue, ...settings } = r.settings as unknown as AccountSettings & { venue?: string };
+  return {
+    id: r.id,
+    kind: r.kind as AccountRecord['kind'],
+    ...(typeof venue === 'string' ? { venue } : {}),
+    settings,
+    riskLimits: r.riskLimits ?? null,
+    createdAtMs: Number(r.createdAtMs),
+    updatedAtMs: Number(r.updatedAtMs),
+    updatedBy: r.updatedBy,
+  };
+};
+
+const settingsDocument = (record: AccountRecord): Record<string, unknown> => ({ ...record.settings, ...(record.venue !== undefined ? { venue: record.venue } : {}) });
 
 /** Builds the account repository over a drizzle handle (PGlite or postgres.js). */
 export function createAccountRepository(db: Db): AccountRepository {
@@ -37,7 +44,7 @@ export function createAccountRepository(db: Db): AccountRepository {
           .values({
             id: record.id,
             kind: record.kind,
-            settings: record.settings as unknown as Record<string, unknown>,
+            settings: settingsDocument(record),
             riskLimits: record.riskLimits,
             createdAtMs: record.createdAtMs,
             updatedAtMs: record.updatedAtMs,
@@ -52,7 +59,7 @@ export function createAccountRepository(db: Db): AccountRepository {
       await wrapDriver(`updating account "${record.id}"`, () =>
         db
           .update(tradingAccounts)
-          .set({ settings: record.settings as unknown as Record<string, unknown>, riskLimits: record.riskLimits, updatedAtMs: record.updatedAtMs, updatedBy: record.updatedBy })
+          .set({ settings: settingsDocument(record), riskLimits: record.riskLimits, updatedAtMs: record.updatedAtMs, updatedBy: record.updatedBy })
           .where(eq(tradingAccounts.id, record.id)),
       );
     },

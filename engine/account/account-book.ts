@@ -18,7 +18,9 @@ import type { Logger } from '../core/logger';
 import type { RiskStateRecord, RiskStateRepository } from '../ports/risk-state';
 import type { SettingsRepository } from '../ports/settings';
 import { createPaperExchange, type PaperExchange, type PaperTradeClosed } from '../execution/paper-exchange';
-import type { Order } from '../ports/exchange';
+import type { Exchange, Order } from '../ports/exchange';
+import type { VenueConnection, VenueConnector, VenueHoldings } from '../ports/venue-link';
+import { requireVenue } from '../venues/registry';
 import type { JournalWriter } from '../journal/journal-writer';
 import type { WhatIfResult } from '../risk/what-if';
 import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from './manual-order';
@@ -28,7 +30,7 @@ import { accountTradingConfig } from '../trading/run-spec';
 import { validateRiskLimits, type FieldErrors, type RiskLimits } from '../settings/trading-settings';
 import type { AccountRuntime } from './account-runtime';
 import { AccountKind, type AccountRecord, type AccountRepository, type AccountSettings } from '../ports/accounts';
-import { DEFAULT_ACCOUNT_ID, paperConfigOf, parseAccountId, parseAccountSettings, type AccountSettingsInput } from './account-config';
+import { DEFAULT_ACCOUNT_ID, paperConfigOf, parseAccountId, parseAccountSettings, parseVenueAccountInput, type AccountSettingsInput } from './account-config';
 import type { SnapshotPosition } from '../ports/snapshots';
 
 export type { AccountRuntime } from './account-runtime';
@@ -51,8 +53,12 @@ export interface AccountView {
   walletBalance: number;
   totals: ReturnType<PaperExchange['totals']>;
   positions: (SnapshotPosition & { liquidationPrice: number | null; margin: number })[];
-  openOrders: ReturnType<PaperExchange['openOrders']>;
+  openOrders: Order[];
   risk: RiskStatus;
+  /** Where the figures come from: the stored paper simulation, or the venue (read just now). */
+  source: 'paper' | 'venue';
+  /** When the figures were read, epoch ms. */
+  asOfMs: number;
 }
 
 /** Result of an account settings update. */
@@ -77,7 +83,12 @@ export interface AccountBook {
   riskLimits(id: string): Promise<RiskLimits>;
   /** The runtime of an account (built and restored on first use). @throws NotFoundError. */
   runtime(id: string): Promise<AccountRuntime>;
+  /** Equity, positions, open orders and risk state; a venue account's are read from its venue. @throws ValidationError when the venue cannot be reached. */
   view(id: string): Promise<AccountView>;
+  /** The account's risk state and headroom (a venue account's equity read from its venue, else its last known). Never needs the venue to answer. */
+  riskStatus(id: string): Promise<RiskStatus>;
+  /** The venue account that trades `venue` (a venue registry id), or null. */
+  venueAccountOf(venue: string): Promise<AccountRecord | null>;
   /** Halts new entries of one account (idempotent: halting a halted account keeps its first reason). */
   halt(id: string, reason: string): Promise<RiskStatus>;
   /** Clears the account's halt (manual or breaker). */
@@ -120,6 +131,8 @@ export interface AccountBookDeps {
   candles: Pick<CandleRepository, 'summarize' | 'loadCandles'>;
   /** Risk limits of an account without stored ones (the installation's defaults). */
   defaultRiskLimits(): Promise<RiskLimits>;
+  /** Keyed connections to real venues (venue accounts); without it venue accounts are refused. */
+  venues?: VenueConnector;
   /** Where force exits are journaled (optional in tests). */
   journal?: JournalWriter;
   newId?: () => string;
@@ -149,15 +162,13 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     return limits;
   }
 
-  async function buildRuntime(id: string): Promise<AccountRuntime> {
-    let record = await getRecord(id);
-    const tradeHandlers = new Set<(trade: PaperTradeClosed) => void>();
-    const makeExchange = (r: AccountRecord) =>
-      createPaperExchange(paperConfigOf(r), { clock: deps.clock, listener: { onTradeClosed: (trade) => tradeHandlers.forEach((handler) => handler(trade)) } });
-    let exchange = makeExchange(record);
-    const saved = await deps.accounts.loadState(id);
-    if (saved) exchange.restoreState(saved);
-    let lastSavedJson = saved ? JSON.stringify(saved) : '';
+  /**
+   * What every kind of account shares: its one risk desk (limits from the record, costs from its fee
+   * model), risk storage that remembers what this runtime wrote, adoption of halts written elsewhere,
+   * and the count of sessions using it.
+   */
+  async function riskParts(record: AccountRecord) {
+    const id = record.id;
     /** `updatedAtMs` of the risk state this runtime last wrote or adopted. */
     let riskStamp: number | null = null;
     const riskStore: RiskStateRepository = {
@@ -167,20 +178,121 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         riskStamp = state.updatedAtMs;
       },
     };
-    // One cost rule: the risk engine sizes with the fees, spread and slippage the account's paper exchange charges.
+    // One cost rule: the risk engine sizes with the fees, spread and slippage the account's exchange charges.
     const { risk: riskConfig } = accountTradingConfig({ record, riskLimits: await limitsOf(record) });
     const { costs, ...riskLimits } = riskConfig;
     const risk = await createRiskDesk(riskLimits as RiskLimits, { clock: deps.clock, riskState: riskStore, accountId: id, costs: costs as TradingCosts });
     riskStamp = (await deps.riskState.load(id))?.updatedAtMs ?? null;
     let users = 0;
+    return {
+      risk,
+      riskStore,
+      stamp: (updatedAtMs: number) => void (riskStamp = updatedAtMs),
+      users: () => users,
+      async syncControl() {
+        const stored = await deps.riskState.load(id);
+        if (!stored || stored.updatedAtMs === riskStamp) return;
+        const local = risk.engine().state();
+        riskStamp = stored.updatedAtMs;
+        if (stored.halted === local.halted && stored.haltReason === local.haltReason) return;
+        risk.engine().restore(stored);
+        deps.logger.info({ account: id, halted: stored.halted, reason: stored.haltReason }, stored.halted ? 'account halted elsewhere: entries stop' : 'account resumed elsewhere: entries allowed');
+      },
+      acquire() {
+        users++;
+        let released = false;
+        return () => {
+          if (!released) users--;
+          released = true;
+        };
+      },
+    };
+  }
+
+  async function buildRuntime(id: string): Promise<AccountRuntime> {
+    const record = await getRecord(id);
+    return record.kind === AccountKind.Venue ? buildVenueRuntime(record) : buildPaperRuntime(record);
+  }
+
+  /** A venue account: no simulated exchange; the venue holds wallet, positions and orders. */
+  async function buildVenueRuntime(initial: AccountRecord): Promise<AccountRuntime> {
+    const id = initial.id;
+    let record = initial;
+    const shared = await riskParts(record);
+    const { risk } = shared;
+    /** Equity as last read from the venue (NaN before the first read). */
+    let lastEquity = Number.NaN;
+    let lastSavedJson = '';
+    const notPaper = (what: string) =>
+      new ValidationError('accountId', id, `account "${id}" is the venue account of "${record.venue}": ${what}`);
+    const runtime: AccountRuntime = {
+      id,
+      record: () => record,
+      exchange: () => {
+        throw notPaper('it has no simulated exchange');
+      },
+      async equity() {
+        try {
+          const connection = await connect(record);
+          try {
+            lastEquity = (await connection.exchange.fetchBalance()).equity;
+          } finally {
+            await connection.close();
+          }
+        } catch (error) {
+          deps.logger.warn({ account: id, err: error }, 'reading the venue balance failed; using the last known equity');
+        }
+        // Before any read succeeded: the balance when the account was linked.
+        return Number.isFinite(lastEquity) ? lastEquity : record.settings.initialBalance;
+      },
+      risk,
+      riskStore: shared.riskStore,
+      onTradeClosed: () => () => undefined,
+      async persist() {
+        // The venue keeps wallet and positions; what is ours is the risk state (day start, peak, halt).
+        const state = risk.engine().state();
+        if (!Number.isFinite(state.dayStartEquity) || !Number.isFinite(state.peakEquity)) return;
+        const json = JSON.stringify({ ...state, updatedAtMs: 0 });
+        if (json === lastSavedJson) return;
+        await shared.riskStore.save(state);
+        lastSavedJson = json;
+      },
+      syncControl: shared.syncControl,
+      async ensurePrice() {
+        throw notPaper('its prices are the venue\'s');
+      },
+      acquire: shared.acquire,
+    };
+    hooks.set(id, {
+      users: shared.users,
+      apply(next: AccountRecord) {
+        record = next;
+      },
+    });
+    return runtime;
+  }
+
+  async function buildPaperRuntime(initial: AccountRecord): Promise<AccountRuntime> {
+    const id = initial.id;
+    let record = initial;
+    const tradeHandlers = new Set<(trade: PaperTradeClosed) => void>();
+    const makeExchange = (r: AccountRecord) =>
+      createPaperExchange(paperConfigOf(r), { clock: deps.clock, listener: { onTradeClosed: (trade) => tradeHandlers.forEach((handler) => handler(trade)) } });
+    let exchange = makeExchange(record);
+    const saved = await deps.accounts.loadState(id);
+    if (saved) exchange.restoreState(saved);
+    let lastSavedJson = saved ? JSON.stringify(saved) : '';
+    const shared = await riskParts(record);
+    const { risk } = shared;
     let persisting: Promise<void> = Promise.resolve();
 
     const runtime: AccountRuntime = {
       id,
       record: () => record,
       exchange: () => exchange,
+      equity: async () => exchange.equity(),
       risk,
-      riskStore,
+      riskStore: shared.riskStore,
       onTradeClosed(handler) {
         tradeHandlers.add(handler);
         return () => tradeHandlers.delete(handler);
@@ -196,19 +308,11 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
           const withRisk = Number.isFinite(riskRecord.dayStartEquity) && Number.isFinite(riskRecord.peakEquity);
           await deps.accounts.saveState(id, state, deps.clock.nowMs(), withRisk ? riskRecord : undefined);
           lastSavedJson = json;
-          if (withRisk) riskStamp = riskRecord.updatedAtMs;
+          if (withRisk) shared.stamp(riskRecord.updatedAtMs);
         });
         return persisting;
       },
-      async syncControl() {
-        const stored = await deps.riskState.load(id);
-        if (!stored || stored.updatedAtMs === riskStamp) return;
-        const local = risk.engine().state();
-        riskStamp = stored.updatedAtMs;
-        if (stored.halted === local.halted && stored.haltReason === local.haltReason) return;
-        risk.engine().restore(stored);
-        deps.logger.info({ account: id, halted: stored.halted, reason: stored.haltReason }, stored.halted ? 'account halted elsewhere: entries stop' : 'account resumed elsewhere: entries allowed');
-      },
+      syncControl: shared.syncControl,
       async ensurePrice(symbol) {
         const streams = (await deps.candles.summarize()).filter((s) => s.symbol === symbol).sort((a, b) => b.lastOpenTimeMs - a.lastOpenTimeMs);
         const stream = streams[0];
@@ -221,18 +325,11 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         exchange.onCandle(symbol, last.openTimeMs[0], last.open[0], last.high[0], last.low[0], last.close[0], last.volume[0]);
         return { exchange: stream.exchange, timeframe: stream.timeframe, price: last.close[0] };
       },
-      acquire() {
-        users++;
-        let released = false;
-        return () => {
-          if (!released) users--;
-          released = true;
-        };
-      },
+      acquire: shared.acquire,
     };
     // Internal hooks for `update`: swap settings (and the exchange when the fee model changed).
     hooks.set(id, {
-      users: () => users,
+      users: shared.users,
       apply(next: AccountRecord, rebuild: boolean) {
         record = next;
         if (rebuild) {
@@ -244,6 +341,14 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       },
     });
     return runtime;
+  }
+
+  /** A keyed connection to a venue account's venue. @throws ValidationError naming the account when refused. */
+  async function connect(record: AccountRecord): Promise<VenueConnection> {
+    if (!deps.venues) throw new ValidationError('accountId', record.id, 'this engine has no venue connector: venue accounts need the server');
+    const connected = await deps.venues(record.venue ?? '');
+    if (!connected.ok) throw new ValidationError('accountId', record.id, `cannot reach the venue of account "${record.id}": ${connected.reason}`);
+    return connected;
   }
 
   const hooks = new Map<string, { users(): number; apply(next: AccountRecord, rebuild: boolean): void }>();
@@ -274,7 +379,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
   async function haltOne(id: string, reason: string): Promise<RiskStatus> {
     const rt = await runtime(id);
     await rt.syncControl();
-    const equity = rt.exchange().equity();
+    const equity = await rt.equity();
     if (rt.risk.engine().isHalted()) return rt.risk.status(equity); // idempotent: the first reason stands
     return rt.risk.halt(reason, equity);
   }
@@ -282,7 +387,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
   async function resumeOne(id: string): Promise<RiskStatus> {
     const rt = await runtime(id);
     await rt.syncControl();
-    const equity = rt.exchange().equity();
+    const equity = await rt.equity();
     if (!rt.risk.engine().isHalted()) return rt.risk.status(equity);
     return rt.risk.resume(equity);
   }
@@ -308,9 +413,13 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     get: (id) => getRecord(id),
     async create(input, actor) {
       if (!input || typeof input !== 'object') throw new ValidationError('account', input, 'expected an object with id and settings');
-      const { id: rawId, risk: rawRisk, ...settingsInput } = input as Record<string, unknown>;
+      const { id: rawId, risk: rawRisk, kind: rawKind, ...settingsInput } = input as Record<string, unknown>;
       const id = parseAccountId(rawId);
-      const settings = parseAccountSettings(settingsInput);
+      if (rawKind !== undefined && rawKind !== AccountKind.Paper && rawKind !== AccountKind.Venue) {
+        throw new ValidationError('kind', rawKind, 'expected "paper" or "venue"');
+      }
+      const kind: AccountKind = rawKind === AccountKind.Venue ? AccountKind.Venue : AccountKind.Paper;
+      const { settings, venue } = kind === AccountKind.Venue ? await linkVenue(id, { kind, ...settingsInput }) : { settings: parseAccountSettings(settingsInput), venue: undefined };
       let riskLimits: Record<string, unknown> | null = null;
       if (rawRisk !== undefined) {
         const checked = validateRiskLimits({ ...(await deps.defaultRiskLimits()), ...(rawRisk as object) });
@@ -321,7 +430,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         riskLimits = checked.value as unknown as Record<string, unknown>;
       }
       const now = deps.clock.nowMs();
-      const record: AccountRecord = { id, kind: AccountKind.Paper, settings, riskLimits, createdAtMs: now, updatedAtMs: now, updatedBy: actor };
+      const record: AccountRecord = { id, kind, ...(venue ? { venue } : {}), settings, riskLimits, createdAtMs: now, updatedAtMs: now, updatedBy: actor };
       if (!(await deps.accounts.insert(record))) throw new ValidationError('id', id, 'an account with this id exists already; pick another id');
       const global = await globalHalt();
       if (global.halted) await haltOne(id, `global: ${global.reason ?? 'halted'}`);
@@ -352,7 +461,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
           if (feeModelChanged && Object.keys(fieldErrors).length === 0) {
             const hook = hooks.get(id);
             if (hook && hook.users() > 0) fieldErrors.settings = ['a session trades this account: stop its sessions before changing fees, leverage or margin mode'];
-            else if (hook && (settings.leverage !== current.settings.leverage || settings.marginMode !== current.settings.marginMode)) {
+            else if (hook && current.kind === AccountKind.Paper && (settings.leverage !== current.settings.leverage || settings.marginMode !== current.settings.marginMode)) {
               const rt = await runtime(id);
               if (rt.exchange().openPositionCount() > 0) fieldErrors.settings = ['close the open positions before changing leverage or margin mode'];
             }
@@ -385,6 +494,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     async view(id) {
       const rt = await runtime(id);
       await rt.syncControl();
+      if (rt.record().kind === AccountKind.Venue) return venueView(rt);
       const exchange = rt.exchange();
       const positions: AccountView['positions'] = [];
       for (const symbol of new Set(exchange.exportState().symbols.map((s) => s.symbol))) {
@@ -410,7 +520,17 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         positions,
         openOrders: exchange.openOrders(),
         risk: rt.risk.status(equity),
+        source: 'paper',
+        asOfMs: deps.clock.nowMs(),
       };
+    },
+    async riskStatus(id) {
+      const rt = await runtime(id);
+      await rt.syncControl();
+      return rt.risk.status(await rt.equity());
+    },
+    async venueAccountOf(venue) {
+      return (await deps.accounts.list()).find((a) => a.kind === AccountKind.Venue && a.venue === venue) ?? null;
     },
     halt: async (id, reason) => haltOne(id, requireReason(reason)),
     resume: (id) => resumeOne(id),
@@ -432,59 +552,25 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       const rt = await runtime(id);
       const symbol = request.symbol;
       if (typeof symbol !== 'string' || symbol === '') throw new ValidationError('symbol', symbol, 'expected a market symbol like BTC/USDT');
-      const exchange = rt.exchange();
-      const held = exchange.positionAmountSigned(symbol);
-      if (held === 0) throw new NotFoundError(`account "${id}" has no open position on "${symbol}"`);
-      const open = Math.abs(held);
-      const amount = request.amount ?? open;
-      if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0) throw new ValidationError('amount', request.amount, 'expected an amount > 0 (omit it to close the whole position)');
-      if (amount > open * (1 + 1e-9)) throw new ValidationError('amount', amount, `the position on ${symbol} is ${open}; close at most that`);
-      const decisionId = deps.newId ? deps.newId() : `${deps.clock.nowMs()}-${++closeSeq}`;
-      const whole = amount >= open * (1 - 1e-9);
-      const cancelledStopIds: string[] = [];
-      if (whole) {
-        for (const o of exchange.openOrders(symbol)) {
-          if (o.reduceOnly) {
-            await exchange.cancelOrder(o.id, symbol);
-            cancelledStopIds.push(o.id);
-          }
-        }
+      const venueAccount = rt.record().kind === AccountKind.Venue;
+      const connection = venueAccount ? await connect(rt.record()) : null;
+      try {
+        return await closeOn(rt, connection ? venueBook(connection, symbol) : paperBook(rt.exchange(), symbol), { symbol, amount: request.amount }, actor);
+      } finally {
+        await connection?.close();
       }
-      const order = await exchange.createOrder({
-        clientOrderId: `close-${decisionId}`,
-        symbol,
-        side: held > 0 ? 'sell' : 'buy',
-        type: 'market',
-        amount: whole ? open : amount,
-        reduceOnly: true,
-      });
-      await rt.persist();
-      const stream = (await deps.candles.summarize()).find((c) => c.symbol === symbol);
-      deps.journal?.recordDecision({
-        id: decisionId,
-        runId: null,
-        exchange: stream?.exchange ?? `paper-${id}`,
-        symbol,
-        timeframe: stream?.timeframe ?? '1m',
-        strategy: 'manual',
-        timeMs: deps.clock.nowMs(),
-        outcome: order.status === 'rejected' ? 'denied' : 'executed',
-        side: 'flat',
-        strength: 1,
-        reason: order.status === 'rejected' ? `force exit rejected by the exchange: ${order.reason ?? 'no reason given'}` : `force exit by ${actor}${whole ? '' : ` (${amount} of ${open})`}`,
-        inputs: { manual: true, forceExit: true, actor, account: id, amount: whole ? open : amount, orderId: order.id, cancelledStopIds },
-      });
-      await deps.journal?.flush();
-      return { order, remaining: Math.abs(exchange.positionAmountSigned(symbol)), cancelledStopIds, decisionId };
     },
     async placeOrder(id, order, actor) {
       const rt = await runtime(id);
+      refuseManualOnVenue(rt);
       if (!deps.journal) throw new Error('this account book was built without a journal');
       let seq = 0;
       return placeManualOrder(rt, order, actor, { clock: deps.clock, candles: deps.candles, journal: deps.journal, newId: deps.newId ?? (() => `${deps.clock.nowMs()}-${++seq}`) });
     },
     async whatIf(id, order) {
-      return whatIfOn(await runtime(id), parseManualOrder(order));
+      const rt = await runtime(id);
+      refuseManualOnVenue(rt);
+      return whatIfOn(rt, parseManualOrder(order));
     },
     async persistAll() {
       for (const entry of runtimes.values()) {
@@ -493,4 +579,164 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       }
     },
   };
+
+  /** The position and orders of one symbol a force exit works on: the paper exchange's, or the venue's. */
+  interface CloseBook {
+    /** Signed base amount held (+ long, - short). */
+    held(): Promise<number>;
+    /** Ids of the symbol's working reduce-only orders (stops), cancelled by a whole close. */
+    reduceOnlyOrderIds(): Promise<string[]>;
+    readonly exchange: Pick<Exchange, 'createOrder' | 'cancelOrder'>;
+    /** Where the journal names the exit (the candle stream of the symbol, else the account). */
+    readonly venue: string | null;
+  }
+
+  function paperBook(exchange: PaperExchange, symbol: string): CloseBook {
+    return {
+      held: async () => exchange.positionAmountSigned(symbol),
+      reduceOnlyOrderIds: async () => exchange.openOrders(symbol).filter((o) => o.reduceOnly).map((o) => o.id),
+      exchange,
+      venue: null,
+    };
+  }
+
+  function venueBook(connection: VenueConnection, symbol: string): CloseBook {
+    const holdings = () => connection.holdings([symbol]);
+    return {
+      async held() {
+        const p = (await holdings()).positions.find((x) => x.symbol === symbol && x.amount > 0);
+        return p ? (p.side === 'long' ? p.amount : -p.amount) : 0;
+      },
+      reduceOnlyOrderIds: async () => (await holdings()).openOrders.filter((o) => o.symbol === symbol && o.reduceOnly).map((o) => o.id),
+      exchange: connection.exchange,
+      venue: connection.exchange.id,
+    };
+  }
+
+  /** Force exit on a book: exits are never denied, and are journaled with who asked. */
+  async function closeOn(rt: AccountRuntime, book: CloseBook, request: { symbol: string; amount?: number }, actor: string): Promise<ClosePositionResult> {
+    const id = rt.id;
+    const symbol = request.symbol;
+    const held = await book.held();
+    if (held === 0) throw new NotFoundError(`account "${id}" has no open position on "${symbol}"`);
+    const open = Math.abs(held);
+    const amount = request.amount ?? open;
+    if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0) throw new ValidationError('amount', request.amount, 'expected an amount > 0 (omit it to close the whole position)');
+    if (amount > open * (1 + 1e-9)) throw new ValidationError('amount', amount, `the position on ${symbol} is ${open}; close at most that`);
+    const decisionId = deps.newId ? deps.newId() : `${deps.clock.nowMs()}-${++closeSeq}`;
+    const whole = amount >= open * (1 - 1e-9);
+    const cancelledStopIds: string[] = [];
+    if (whole) {
+      for (const orderId of await book.reduceOnlyOrderIds()) {
+        await book.exchange.cancelOrder(orderId, symbol);
+        cancelledStopIds.push(orderId);
+      }
+    }
+    const order = await book.exchange.createOrder({
+      // Venues cap client ids (Binance: 36 characters): the decision id's first 29 letters and digits keep it unique.
+      clientOrderId: `close-${decisionId.replace(/[^A-Za-z0-9]/g, '').slice(0, 29)}`,
+      symbol,
+      side: held > 0 ? 'sell' : 'buy',
+      type: 'market',
+      amount: whole ? open : amount,
+      reduceOnly: true,
+    });
+    await rt.persist();
+    const stream = (await deps.candles.summarize()).find((c) => c.symbol === symbol && (book.venue === null || c.exchange === book.venue));
+    deps.journal?.recordDecision({
+      id: decisionId,
+      runId: null,
+      exchange: book.venue ?? stream?.exchange ?? `paper-${id}`,
+      symbol,
+      timeframe: stream?.timeframe ?? '1m',
+      strategy: 'manual',
+      timeMs: deps.clock.nowMs(),
+      outcome: order.status === 'rejected' ? 'denied' : 'executed',
+      side: 'flat',
+      strength: 1,
+      reason: order.status === 'rejected' ? `force exit rejected by the exchange: ${order.reason ?? 'no reason given'}` : `force exit by ${actor}${whole ? '' : ` (${amount} of ${open})`}`,
+      inputs: { manual: true, forceExit: true, actor, account: id, amount: whole ? open : amount, orderId: order.id, cancelledStopIds },
+    });
+    await deps.journal?.flush();
+    return { order, remaining: Math.abs(await book.held()), cancelledStopIds, decisionId };
+  }
+
+  /** Manual orders go through the paper desk; a venue account trades through its live sessions. */
+  function refuseManualOnVenue(rt: AccountRuntime): void {
+    const record = rt.record();
+    if (record.kind !== AccountKind.Venue) return;
+    throw new ValidationError('accountId', rt.id, `account "${rt.id}" is the venue account of "${record.venue}": manual orders are not taken for venue accounts yet; trade it through a live session, close positions with a force exit, or place the order on the venue`);
+  }
+
+  /**
+   * Links a venue account: the venue must be registered for live trading and reachable with the keys
+   * an admin stored (the wallet is read now: its balance becomes the initial balance); one venue
+   * account per venue, since the keys, and so the wallet, are per venue.
+   */
+  async function linkVenue(id: string, input: Record<string, unknown>): Promise<{ settings: AccountSettings; venue: string }> {
+    const parsed = parseVenueAccountInput(input);
+    const info = requireVenue(parsed.venue, 'venue');
+    if (!info.liveTrading) throw new ValidationError('venue', parsed.venue, `${info.label} does not support trading with keys`);
+    const taken = (await deps.accounts.list()).find((a) => a.kind === AccountKind.Venue && a.venue === info.id);
+    if (taken) throw new ValidationError('venue', parsed.venue, `account "${taken.id}" already trades ${info.label} with its stored keys; a venue has one account`);
+    if (!deps.venues) throw new ValidationError('venue', parsed.venue, 'this engine has no venue connector: venue accounts need the server');
+    const connected = await deps.venues(info.id);
+    if (!connected.ok) throw new ValidationError('venue', parsed.venue, connected.reason);
+    let balance: Awaited<ReturnType<Exchange['fetchBalance']>>;
+    try {
+      balance = await connected.exchange.fetchBalance();
+    } catch (error) {
+      throw new ValidationError('venue', parsed.venue, `reading the wallet on ${info.label} failed (${error instanceof Error ? error.message : String(error)}); check the stored keys and the venue's status, then try again`);
+    } finally {
+      await connected.close();
+    }
+    if (!(balance.total > 0)) throw new ValidationError('venue', parsed.venue, `the ${balance.currency} wallet on ${info.label} holds ${balance.total}; fund it before linking the account`);
+    const { kind: _kind, venue: _venue, ...fees } = parsed;
+    const settings = parseAccountSettings({ ...fees, marketType: info.marketType, quoteCurrency: balance.currency, initialBalance: balance.total, leverage: info.marketType === 'spot' ? 1 : fees.leverage });
+    return { settings, venue: info.id };
+  }
+
+  /** A venue account's figures, as its venue reports them for the markets Aethelred has candles of there. */
+  async function venueView(rt: AccountRuntime): Promise<AccountView> {
+    const record = rt.record();
+    const symbols = [...new Set((await deps.candles.summarize()).filter((c) => c.exchange === record.venue).map((c) => c.symbol))].sort();
+    const connection = await connect(record);
+    let holdings: VenueHoldings;
+    try {
+      holdings = await connection.holdings(symbols);
+    } finally {
+      await connection.close();
+    }
+    const { balance } = holdings;
+    const unrealizedPnl = holdings.positions.reduce((sum, p) => sum + p.unrealizedPnl, 0);
+    return {
+      account: record,
+      equity: balance.equity,
+      walletBalance: balance.total,
+      totals: {
+        initialBalance: record.settings.initialBalance,
+        // Deposits and withdrawals at the venue count here too: the venue does not tell them apart.
+        realizedPnl: balance.total - record.settings.initialBalance,
+        unrealizedPnl,
+        fees: holdings.positions.reduce((sum, p) => sum + p.feesPaid, 0),
+        funding: holdings.positions.reduce((sum, p) => sum + p.fundingPaid, 0),
+        walletBalance: balance.total,
+        equity: balance.equity,
+      },
+      positions: holdings.positions.map((p) => ({
+        symbol: p.symbol,
+        side: p.side,
+        amount: p.amount,
+        entryPrice: p.entryPrice,
+        markPrice: p.markPrice,
+        unrealizedPnl: p.unrealizedPnl,
+        liquidationPrice: Number.isFinite(p.liquidationPrice) ? p.liquidationPrice : null,
+        margin: p.margin,
+      })),
+      openOrders: holdings.openOrders,
+      risk: rt.risk.status(balance.equity),
+      source: 'venue',
+      asOfMs: holdings.atMs,
+    };
+  }
 }

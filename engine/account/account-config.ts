@@ -93,3 +93,24 @@ export function parseAccountId(id: unknown, field = 'id'): string {
   }
   return id;
 }
+
+/**
+ * What an operator gives to link a venue account (besides `id` and `risk`): the venue whose stored
+ * API keys it trades with, a name, and the fee model and leverage it trades at. Market type and quote
+ * currency come from the venue; the initial balance is the venue's wallet when the account is linked.
+ */
+export const venueAccountObject = accountSettingsObject
+  .pick({ name: true, makerFeeBps: true, takerFeeBps: true, spreadBps: true, slippageBps: true, leverage: true, marginMode: true })
+  .extend({
+    kind: z.literal('venue'),
+    venue: z.string().min(1, 'name the venue (e.g. "binanceusdm")'),
+  })
+  .strict();
+
+/** A venue account's link request, defaults applied. */
+export type VenueAccountInput = z.output<typeof venueAccountObject>;
+
+/** Parses a venue account's link request; throws ValidationError naming the first invalid field. */
+export function parseVenueAccountInput(input: unknown): VenueAccountInput {
+  return parseOrThrow(venueAccountObject, input, { root: 'account' });
+}

@@ -8,8 +8,13 @@ import type { AccountRecord } from '../ports/accounts';
 export interface AccountRuntime {
   readonly id: string;
   record(): AccountRecord;
-  /** The account's paper exchange (rebuilt, state kept, when its fee model changes while no session runs). */
+  /**
+   * The account's paper exchange (rebuilt, state kept, when its fee model changes while no session runs).
+   * @throws ValidationError for a venue account (it has none; its venue holds the state).
+   */
   exchange(): PaperExchange;
+  /** Current equity in the quote currency: the paper exchange's, or read from the venue (last known, else the linked balance, when it cannot be read). */
+  equity(): Promise<number>;
   /** The account's one risk desk; `risk.engine()` is what every loop of the account evaluates through. */
   readonly risk: RiskDesk;
   /** Risk state storage that remembers what this runtime wrote (sessions save through it). */

@@ -14,7 +14,8 @@ import {
   createInMemorySettingsRepository,
 } from '../testing/in-memory-repositories';
 import { createAccountBook } from '../account/account-book';
-import { createLiveSessionManager, type RealVenue } from './live-session-manager';
+import { createLiveSessionManager } from './live-session-manager';
+import type { VenueConnectResult } from '../ports/venue-link';
 import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
 import type { CandleFeed } from './live-session';
 
@@ -29,7 +30,7 @@ async function manager(
   store = createInMemoryLiveSessionStore(),
   startAt = T0 + 400 * TF + 1_000,
   candles?: Pick<CandleRepository, 'insertCandles'>,
-  realVenue?: (paper: PaperExchange) => RealVenue,
+  realVenue?: (paper: PaperExchange) => VenueConnectResult,
 ) {
   const clock = createManualClock(startAt);
   /** Every feed built, by exchange, with how often it was closed. */
@@ -56,9 +57,13 @@ async function manager(
     settings,
     candles: createInMemoryCandleRepository(),
     defaultRiskLimits: async () => ({ maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 90, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, feeRateBps: 0 }),
+    // The keyed venue of live sessions: a paper exchange of its own standing in for the real one.
+    venues: async (venueId) => (realVenue ? realVenue(venuePaper) : { ok: false, reason: `no API keys are stored for "${venueId}"` }),
   });
+  const venuePaper = createPaperExchange({ id: 'binance', marketType: 'spot', initialBalance: 5_000, makerFeeBps: 2, takerFeeBps: 10, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 }, { clock });
   await accounts.ensureDefault({ name: 'Paper', marketType: 'futures', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 10, spreadBps: 2, slippageBps: 2, maxVolumeShare: 1 });
-  const paper = (await accounts.runtime('default')).exchange();
+  // A live session trades the venue account of its exchange (linked when the test has a venue).
+  if (realVenue) await accounts.create({ id: 'binance-keys', kind: 'venue', venue: 'binance', name: 'Binance keys' }, 'test');
   const m = createLiveSessionManager({
     clock,
     logger: silentLogger,
@@ -67,7 +72,7 @@ async function manager(
     feedFor,
     candles: candles as never,
     realVenueFor: async (exchange) =>
-      realVenue ? realVenue(paper) : { ok: false, reason: `no API keys are stored for "${exchange}"; an admin must add them and enable live trading` },
+      realVenue ? realVenue(venuePaper) : { ok: false, reason: `no API keys are stored for "${exchange}"; an admin must add them and enable live trading` },
     journal: createJournalWriter({ batchSize: 100 }, { repository: createInMemoryJournalRepository(), logger: silentLogger }),
     veto: () => null,
     newId: () => 'id',
@@ -118,7 +123,8 @@ describe('live session manager', () => {
       [{ strategies: ['moon'] }, 'strategies.0'],
       [{ symbol: 'btc-usdt' }, 'symbol'],
       [{ timeframe: '7m' }, 'timeframe'],
-      [{ liveTrading: true }, 'liveTrading'],
+      [{ liveTrading: true }, 'accountId'],
+      [{ liveTrading: true, accountId: 'default' }, 'accountId'],
     ];
     for (const [patch, field] of cases) {
       const error = await m.start({ ...request, ...patch }).catch((e: unknown) => e);
@@ -126,7 +132,11 @@ describe('live session manager', () => {
       expect((error as ValidationError).field).toBe(field);
     }
     const live = (await m.start({ ...request, liveTrading: true }).catch((e: unknown) => e)) as Error;
-    expect(live.message).toContain('no API keys are stored for "binance"; an admin must add them and enable live trading');
+    expect(live.message).toBe(
+      'field "accountId" was undefined: a live session trades a venue account and "binance" has none: an admin stores its API keys, enables live trading and creates one (POST /api/v1/accounts with kind "venue")',
+    );
+    const onPaper = (await m.start({ ...request, liveTrading: true, accountId: 'default' }).catch((e: unknown) => e)) as Error;
+    expect(onPaper.message).toContain('account "default" is a paper account; a live session on "binance" trades that venue\'s account');
     expect(store.records.size).toBe(0);
   });
 
@@ -186,33 +196,35 @@ describe('live session manager', () => {
 
   it('closes the keyed venue client once when its session stops, when all stop, and when reconciliation fails', async () => {
     const venueCloses: number[] = [];
-    const venue = (reconcileFails: boolean) => (paper: PaperExchange): RealVenue => {
+    const venue = (reconcileFails: boolean) => (paper: PaperExchange): VenueConnectResult => {
       const index = venueCloses.push(0) - 1;
       return {
         ok: true,
         exchange: paper,
-        accountFor: () => paper,
-        reconcile: async () => {
+        holdings: async () => {
           if (reconcileFails) throw new Error('venue unreachable');
-          return { openOrders: [], positions: [] };
+          return { openOrders: [], positions: [], balance: await paper.fetchBalance(), atMs: 0 };
         },
         close: async () => void venueCloses[index]++,
       };
     };
+    // Each manager first links its venue account: that reads the wallet once and closes its client.
     const first = await manager(createInMemoryLiveSessionStore(), undefined, undefined, venue(false));
-    const live = await first.m.start({ ...request, liveTrading: true });
-    expect(venueCloses).toEqual([0]);
-    await first.m.stop(live.id);
     expect(venueCloses).toEqual([1]);
+    const live = await first.m.start({ ...request, liveTrading: true });
+    expect(live.id).toBe('live:binance-keys:binance:BTC/USDT:5m');
+    expect(venueCloses).toEqual([1, 0]);
+    await first.m.stop(live.id);
+    expect(venueCloses).toEqual([1, 1]);
 
     const second = await manager(createInMemoryLiveSessionStore(), undefined, undefined, venue(false));
     await second.m.start({ ...request, liveTrading: true });
     await second.m.stopAll();
-    expect(venueCloses).toEqual([1, 1]);
+    expect(venueCloses).toEqual([1, 1, 1, 1]);
 
     const third = await manager(createInMemoryLiveSessionStore(), undefined, undefined, venue(true));
     await expect(third.m.start({ ...request, liveTrading: true })).rejects.toThrow('venue unreachable');
-    expect(venueCloses).toEqual([1, 1, 1]);
+    expect(venueCloses).toEqual([1, 1, 1, 1, 1, 1]);
     expect(third.feeds).toEqual([]); // refused before a feed was built
   });
 });

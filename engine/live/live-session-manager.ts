@@ -17,9 +17,12 @@ import { TIMEFRAME_MS, candleColumnsFromRows, symbolMatches, type Candle, type M
 import type { AccountBook, AccountRuntime } from '../account/account-book';
 import { venueOf } from '../venues/registry';
 import { DEFAULT_ACCOUNT_ID, ACCOUNT_ID_PATTERN } from '../account/account-config';
+import { AccountKind } from '../ports/accounts';
 import { loadStoredRunSettings, resolveRunSpec, runDefaults, type RunSpec } from '../trading/run-spec';
 import type { VetoModel } from '../decision/veto-model';
 import type { Exchange } from '../ports/exchange';
+import type { VenueConnector } from '../ports/venue-link';
+import { createVenueAccount } from './venue-account';
 import type { JournalWriter } from '../journal/journal-writer';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
 import type { EngineEvents } from '../ports/events';
@@ -73,7 +76,11 @@ const timeInput = z.union([
 /** What an operator asks for. */
 export const liveSessionRequestSchema = z.object({
   /** The account the session trades (shares its capital and risk engine with the account's other sessions). */
-  accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').default(DEFAULT_ACCOUNT_ID),
+  /**
+   * The account the session trades (shares its capital and risk engine with the account's other sessions).
+   * Default: `default` (paper) for replay and paper sessions; for live sessions the venue account of `exchange`.
+   */
+  accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').optional(),
   /** Default: `live` when `liveTrading`, else `paper`. */
   mode: z.enum(['replay', 'paper', 'live']).optional(),
   /** Replay: the first candle to trade (ISO date or epoch ms). */
@@ -97,20 +104,6 @@ export const liveSessionRequestSchema = z.object({
 });
 export type LiveSessionRequest = z.input<typeof liveSessionRequestSchema>;
 
-/** A real venue for an exchange, when an admin has stored keys and enabled live trading; else a reason. */
-export type RealVenue =
-  | {
-      ok: true;
-      exchange: Exchange;
-      /** Builds the account view for the symbols a session trades. */
-      accountFor(symbols: readonly string[]): AccountView;
-      /** Open orders, positions and balances at the venue, checked before the first candle. */
-      reconcile?(symbols: readonly string[]): Promise<{ openOrders: unknown[]; positions: unknown[] }>;
-      /** Releases the keyed venue client; called once when the session that asked for it ends. */
-      close?(): Promise<void>;
-    }
-  | { ok: false; reason: string };
-
 export interface LiveSessionManagerDeps {
   clock: Clock;
   logger: Logger;
@@ -124,7 +117,8 @@ export interface LiveSessionManagerDeps {
   feedFor(exchange: string): CandleFeed;
   /** Candle storage sessions write the closed candles they poll to (so drift reports need no download). */
   candles?: Pick<CandleRepository, 'insertCandles' | 'loadCandles' | 'summarize'>;
-  realVenueFor(exchange: string): Promise<RealVenue>;
+  /** A keyed connection to a real venue (live sessions): refused with a reason without stored keys or an admin's enablement. */
+  realVenueFor: VenueConnector;
   journal: JournalWriter;
   /** Stored strategy settings (the run spec's stored layer with the account); without it the defaults apply. */
   settings?: Pick<SettingsRepository, 'get'>;
@@ -261,27 +255,46 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     return { startMs: Math.ceil(fromMs / timeframeMs) * timeframeMs, untilMs: stream.lastOpenTimeMs };
   }
 
+  /** The account a session trades: the one asked for, else `default` (paper) or, live, the venue account of its exchange. */
+  async function sessionAccountId(request: ReturnType<typeof parseRequest>, mode: SessionMode): Promise<string> {
+    if (request.accountId !== undefined) return request.accountId;
+    if (mode !== SessionMode.Live) return DEFAULT_ACCOUNT_ID;
+    const account = await deps.accounts.venueAccountOf(request.exchange);
+    if (!account) {
+      throw new ValidationError('accountId', request.accountId, `a live session trades a venue account and "${request.exchange}" has none: an admin stores its API keys, enables live trading and creates one (POST /api/v1/accounts with kind "venue")`);
+    }
+    return account.id;
+  }
+
   async function launch(request: ReturnType<typeof parseRequest>): Promise<LiveSessionState> {
     const market: MarketKey = { exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe as Timeframe };
     const mode = modeOf(request);
     if (mode === SessionMode.Live && !request.liveTrading) throw new ValidationError('liveTrading', false, 'a live session trades on the real venue: set liveTrading true (admins only)');
     if (mode !== SessionMode.Live && request.liveTrading) throw new ValidationError('mode', mode, 'liveTrading needs mode "live"');
-    const id = sessionIdOf(market, mode, request.accountId);
+    const accountId = await sessionAccountId(request, mode);
+    const id = sessionIdOf(market, mode, accountId);
     const existing = running.get(id);
     if (existing) return existing.session.state();
-    const account: AccountRuntime = await deps.accounts.runtime(request.accountId);
-    const settings = account.record().settings;
-    // A futures venue's markets need a futures paper account; a spot account cannot hold them (or short).
-    // (A live session trades the venue's own account; the paper account's market type does not apply.)
+    const account: AccountRuntime = await deps.accounts.runtime(accountId);
+    const record = account.record();
+    const settings = record.settings;
     const venueInfo = venueOf(market.exchange);
-    if (mode !== SessionMode.Live && venueInfo && venueInfo.marketType === 'futures' && settings.marketType !== 'futures') {
-      throw new ValidationError('accountId', request.accountId, `account "${request.accountId}" is a spot account and ${venueInfo.label} trades perpetual futures: use a futures account`);
+    if (mode === SessionMode.Live) {
+      // A live session trades the venue's own account: the venue account that wraps its stored keys.
+      if (record.kind !== AccountKind.Venue || record.venue !== market.exchange) {
+        throw new ValidationError('accountId', accountId, `account "${accountId}" is ${record.kind === AccountKind.Venue ? `the venue account of "${record.venue}"` : 'a paper account'}; a live session on "${market.exchange}" trades that venue's account: give its venue account`);
+      }
+    } else if (record.kind === AccountKind.Venue) {
+      throw new ValidationError('accountId', accountId, `account "${accountId}" is the venue account of "${record.venue}"; ${mode} sessions trade a paper account`);
+    } else if (venueInfo && venueInfo.marketType === 'futures' && settings.marketType !== 'futures') {
+      // A futures venue's markets need a futures paper account; a spot account cannot hold them (or short).
+      throw new ValidationError('accountId', accountId, `account "${accountId}" is a spot account and ${venueInfo.label} trades perpetual futures: use a futures account`);
     }
     const simulated = mode !== SessionMode.Live;
     if (simulated) {
       for (const [otherId, other] of running) {
-        if (other.simulated && other.accountId === request.accountId && other.symbol === market.symbol) {
-          throw new ValidationError('symbol', market.symbol, `account "${request.accountId}" already trades ${market.symbol} in session "${otherId}"; stop it or use another account`);
+        if (other.simulated && other.accountId === accountId && other.symbol === market.symbol) {
+          throw new ValidationError('symbol', market.symbol, `account "${accountId}" already trades ${market.symbol} in session "${otherId}"; stop it or use another account`);
         }
       }
     }
@@ -289,7 +302,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     // --- Run spec: strategies, fusion and veto from the request over the stored strategy settings; risk and
     // paper are the account's (its runtime trades with them). Outside alerts (webhooks) are one more fusion
     // input, weighted like a strategy unless configured.
-    const stored = await loadStoredRunSettings(request.accountId, { settings: deps.settings, accounts: deps.accounts, logger: deps.logger });
+    const stored = await loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, logger: deps.logger });
     const spec = resolveRunSpec(
       { strategies: request.strategies, params: request.params, fusion: request.fusion, veto: request.veto === undefined ? undefined : request.veto === 'on' },
       stored,
@@ -297,8 +310,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     );
     // --- end run spec
     const replay = mode === SessionMode.Replay ? await replayWindow(market, request.from) : null;
-    const exchange = account.exchange();
-    let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null } = { exchange, account: exchange, simulator: exchange };
+    let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null };
     // Shorts need a futures account (paper), or USD-M on a real venue.
     let allowShort = settings.marketType === 'futures';
     // The keyed venue client (real trading only) is closed when the session ends, once.
@@ -306,25 +318,23 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     if (mode === SessionMode.Live) {
       const real = await deps.realVenueFor(request.exchange);
       if (!real.ok) throw new ValidationError('liveTrading', true, real.reason);
-      if (real.close) {
-        const close = real.close;
-        let closed = false;
-        closeVenue = async () => {
-          if (closed) return;
-          closed = true;
-          await close().catch((error: unknown) => deps.logger.warn({ session: id, err: error }, 'closing the venue client failed'));
-        };
-      }
-      if (real.reconcile) {
-        // Before trading: what does the venue already hold? Logged so an operator sees leftovers.
-        const snapshot = await real.reconcile([market.symbol]).catch(async (error: unknown) => {
-          await closeVenue?.();
-          throw error;
-        });
-        deps.logger.info({ session: id, openOrders: snapshot.openOrders.length, positions: snapshot.positions.length }, 'reconciled with the venue before trading');
-      }
-      venue = { exchange: real.exchange, account: real.accountFor([market.symbol]), simulator: null };
+      let closed = false;
+      closeVenue = async () => {
+        if (closed) return;
+        closed = true;
+        await real.close().catch((error: unknown) => deps.logger.warn({ session: id, err: error }, 'closing the venue client failed'));
+      };
+      // Before trading: what does the venue already hold? Logged so an operator sees leftovers.
+      const holdings = await real.holdings([market.symbol]).catch(async (error: unknown) => {
+        await closeVenue?.();
+        throw error;
+      });
+      deps.logger.info({ session: id, openOrders: holdings.openOrders.length, positions: holdings.positions.length }, 'reconciled with the venue before trading');
+      venue = { exchange: real.exchange, account: createVenueAccount(real.exchange, [market.symbol]), simulator: null };
       allowShort = venueInfo?.allowShort ?? false;
+    } else {
+      const exchange = account.exchange();
+      venue = { exchange, account: exchange, simulator: exchange };
     }
     const feed = replay ? { feed: storedFeed(market), release: async () => undefined } : acquireFeed(market.exchange);
     const releaseAccount = account.acquire();
@@ -408,7 +418,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         exchange: market.exchange,
         symbol: market.symbol,
         timeframe: market.timeframe,
-        config: request as unknown as Record<string, unknown>,
+        config: { ...request, accountId } as unknown as Record<string, unknown>,
         status: 'starting',
         lastCandleMs: previous?.lastCandleMs ?? null,
         liveTrading: request.liveTrading,
@@ -422,7 +432,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       throw error;
     }
     feedReleases.set(session, release);
-    running.set(id, { session, accountId: request.accountId, symbol: market.symbol, simulated });
+    running.set(id, { session, accountId, symbol: market.symbol, simulated });
     try {
       await session.start();
     } catch (error) {
@@ -440,7 +450,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       if (shuttingDown && end.status === 'stopped') return; // stays `running` in the store: resumed on the next start
       await deps.store.setStatus(id, end.status, end.lastError, deps.clock.nowMs()).catch(() => undefined);
     });
-    deps.logger.info({ session: id, mode, account: request.accountId, liveTrading: request.liveTrading }, 'live session started');
+    deps.logger.info({ session: id, mode, account: accountId, liveTrading: request.liveTrading }, 'live session started');
     return session.state();
   }
 

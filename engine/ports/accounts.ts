@@ -70,8 +70,11 @@ export interface PaperExchangeState {
   orders: PaperOrderState[];
 }
 
-/** The kinds of account (paper only, for now). */
-export const AccountKind = { Paper: 'paper' } as const;
+/**
+ * The kinds of account: a paper account simulates its exchange (state stored here); a venue account
+ * wraps the API keys stored for one venue and trades there (the venue holds its state).
+ */
+export const AccountKind = { Paper: 'paper', Venue: 'venue' } as const;
 export type AccountKind = (typeof AccountKind)[keyof typeof AccountKind];
 
 /** What an operator sets on an account, defaults applied (validated by engine/account/account-config.ts). */
@@ -100,6 +103,8 @@ export interface AccountSettings {
 export interface AccountRecord {
   id: string;
   kind: AccountKind;
+  /** Venue accounts: the venue id (engine/venues/registry.ts) whose stored keys the account trades with. */
+  venue?: string;
   settings: AccountSettings;
   /** The account's risk limits (the risk group); null = the installation's defaults. */
   riskLimits: Record<string, unknown> | null;

@@ -99,6 +99,17 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
       expect(answer.status, JSON.stringify(body)).toBe(400);
       expect(Object.keys(answer.body.error.fieldErrors), JSON.stringify(body)).toContain(field);
     }
+    // A venue account wraps the keys stored for its venue: refused, naming the field, until an admin stores them and enables live trading.
+    const venueLink = { id: 'keys', kind: 'venue', venue: 'binanceusdm', name: 'USD-M keys' };
+    const notEnabled = await admin.call('createAccount', { body: venueLink });
+    expect(notEnabled.status).toBe(400);
+    expect(notEnabled.body.error.fieldErrors.venue).toEqual(['field "venue" was "binanceusdm": live trading on "binanceusdm" is not enabled; an admin enables it on the credentials page']);
+    const unknownVenue = await admin.call('createAccount', { body: { ...venueLink, venue: 'kraken' } });
+    expect(unknownVenue.status).toBe(400);
+    expect(Object.keys(unknownVenue.body.error.fieldErrors)).toEqual(['venue']);
+    const paperFieldOnVenue = await admin.call('createAccount', { body: { ...venueLink, initialBalance: 5 } });
+    expect(paperFieldOnVenue.status).toBe(400);
+    expect((await viewer.call('listAccounts')).body.accounts.map((a: { id: string }) => a.id)).toEqual(['default', 'desk']);
     const missing = await viewer.call('getAccount', { path: { id: 'nope' } });
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toContain('"nope"');

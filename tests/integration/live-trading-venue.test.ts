@@ -31,6 +31,9 @@ const TF = 60_000;
 const K = Date.UTC(2024, 0, 2, 12, 0);
 /** Open time of the second cross above (the stop case): ten candles after K. */
 const K2 = K + 10 * TF;
+/** Third and fourth crosses above (the venue account's halt, resume and force exit): ten candles apart. */
+const K3 = K2 + 10 * TF;
+const K4 = K3 + 10 * TF;
 const API_KEY = 'replay-key-7f3a9c2e1b5d';
 const SECRET = 'replay-secret-4e8b0d6f2a9c1e7b';
 
@@ -43,6 +46,7 @@ const SECRET = 'replay-secret-4e8b0d6f2a9c1e7b';
  * 42 005 - 42 000 = +5, a cross above again; K2+1 closes at 42 000 (+6.67, no cross).
  */
 function scriptedKline(symbol: string, openTimeMs: number): ScriptedKline | null {
+  if (symbol === 'ETHUSDT') return ethKline(openTimeMs);
   if (symbol !== 'BTCUSDT') return null;
   if (openTimeMs < K) return { open: 42_000, high: 42_020, low: 41_980, close: 42_000, volume: 5 };
   if (openTimeMs === K) return { open: 42_000, high: 42_040, low: 42_000, close: 42_030, volume: 5 };
@@ -50,6 +54,14 @@ function scriptedKline(symbol: string, openTimeMs: number): ScriptedKline | null
   if (openTimeMs === K2) return { open: 41_990, high: 42_030, low: 41_990, close: 42_020, volume: 5 };
   if (openTimeMs === K2 + TF) return { open: 42_020, high: 42_030, low: 41_990, close: 42_000, volume: 5 };
   return { open: 42_000, high: 42_000, low: 41_960, close: 41_990, volume: 5 };
+}
+
+/** ETH/USDT's price steps: 2 000 before K3, 2 004 from K3, 2 008 from K4 (each step a cross above of SMA(2) over SMA(3), never one below). */
+const ethLevel = (openTimeMs: number) => (openTimeMs < K3 ? 2_000 : openTimeMs < K4 ? 2_004 : 2_008);
+function ethKline(openTimeMs: number): ScriptedKline {
+  const open = ethLevel(openTimeMs - TF);
+  const close = ethLevel(openTimeMs);
+  return { open, high: Math.max(open, close) + 2, low: Math.min(open, close) - 2, close, volume: 50 };
 }
 
 async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -73,7 +85,8 @@ for (const backend of BACKENDS) {
     let dataDir: string;
     let env: Record<string, string>;
     const logLines: string[] = [];
-    const sessionId = 'live:binanceusdm:BTC/USDT:1m';
+    // Live sessions trade the venue account that wraps the stored keys.
+    const sessionId = 'live:usdm:binanceusdm:BTC/USDT:1m';
     const prefix = clientIdPrefixOf(sessionId);
 
     beforeAll(async () => {
@@ -96,6 +109,9 @@ for (const backend of BACKENDS) {
       const ciphertext = root.auth.secretBox.encrypt(JSON.stringify({ apiKey: API_KEY, secret: SECRET }));
       await root.auth.credentials.put({ exchange: 'binanceusdm', ciphertext, keyIdLast4: API_KEY.slice(-4), setAtMs: clock.nowMs(), setBy: 'admin@example.test' });
       expect(await root.liveTrading.setEnabled('binanceusdm', true, 'admin@example.test')).toBe(false);
+      // The venue account: linking reads the venue wallet (the replay server starts with 10 000 USDT).
+      const linked = await root.engine.accounts.create({ id: 'usdm', kind: 'venue', venue: 'binanceusdm', name: 'USD-M keys', takerFeeBps: 5, makerFeeBps: 2, spreadBps: 0, slippageBps: 0 }, 'admin@example.test');
+      expect([linked.kind, linked.venue, linked.settings.marketType, linked.settings.quoteCurrency, linked.settings.initialBalance]).toEqual(['venue', 'binanceusdm', 'futures', 'USDT', 10_000]);
     }, 60_000);
 
     afterAll(async () => {
@@ -245,6 +261,76 @@ for (const backend of BACKENDS) {
       expect(t.fees).toBeCloseTo(9.444375, 8);
       // The checkpoint holds no position any more.
       expect((await checkpoints.load(sessionId))?.venuePosition).toBeNull();
+    }, 90_000);
+
+    it('trades the venue account: its view comes from the venue, its halt stops the entries of its session, resume and force exit reach the venue', async () => {
+      const journal = createJournalRepository(root.database.db);
+      const ethSession = 'live:usdm:binanceusdm:ETH/USDT:1m';
+      // Without an accountId a live session takes the venue account of its exchange; a paper account cannot trade live.
+      const onPaper = (await root.engine.startLiveSession({ exchange: 'binanceusdm', symbol: 'ETH/USDT', timeframe: '1m', strategies: ['ma-crossover'], liveTrading: true, accountId: 'default' }).catch((e: unknown) => e)) as Error;
+      expect(onPaper.message).toContain('account "default" is a paper account; a live session on "binanceusdm" trades that venue\'s account');
+      server.setPrice('ETHUSDT', 2_000);
+      clock.set(K3 - TF + 500);
+      const started = await root.engine.startLiveSession({
+        exchange: 'binanceusdm',
+        symbol: 'ETH/USDT',
+        timeframe: '1m',
+        strategies: ['ma-crossover'],
+        params: { 'ma-crossover': { fastPeriod: 2, slowPeriod: 3 } },
+        fusion: { weights: { 'ma-crossover': 1, external: 0 } },
+        liveTrading: true,
+      });
+      expect(started.id).toBe(ethSession);
+      const state = async () => (await root.engine.listLiveSessions()).find((s) => s.id === ethSession)?.state ?? null;
+
+      // Halt the venue account (as POST /api/v1/accounts/usdm/halt does): the cross above at K3 is denied.
+      const halted = await root.engine.accounts.halt('usdm', 'CPI at 14:30');
+      expect([halted.halted, halted.haltReason]).toEqual([true, 'manual: CPI at 14:30']);
+      server.setPrice('ETHUSDT', 2_004);
+      clock.set(K3 + TF + 500);
+      await waitFor('candle K3', async () => (await state())?.lastCandleMs === K3);
+      const denied = (await journal.listDecisions({ symbol: 'ETH/USDT', runId: null, outcome: 'denied' })).items;
+      expect(denied.map((d) => [d.timeMs, d.side, d.reason])).toEqual([[K3 + TF, 'long', 'halted: manual: CPI at 14:30']]);
+      expect(server.orders.filter((o) => o.symbol === 'ETHUSDT')).toEqual([]);
+
+      // Resume: the next cross above (K4) enters at the venue with a reduce-only stop.
+      const resumed = await root.engine.accounts.resume('usdm');
+      expect(resumed.halted).toBe(false);
+      server.setPrice('ETHUSDT', 2_008);
+      clock.set(K4 + TF + 500);
+      await waitFor('the ETH entry and its stop', () => server.algoOrders.some((a) => a.symbol === 'ETHUSDT' && a.algoStatus === 'NEW'));
+      const ethOrders = () => server.orders.filter((o) => o.symbol === 'ETHUSDT');
+      expect(ethOrders().map((o) => [o.side, o.type, o.status])).toEqual([['BUY', 'MARKET', 'FILLED']]);
+      const bought = ethOrders()[0].executedQty;
+      // Sized from the venue wallet after the two BTC round trips, 10 000 - 9.04 - 9.49426 - 20.25 - 9.444375 =
+      // 9 951.771365, at the 95 % exposure cap: 9 454.1828 / 2 008 = 4.70826 -> 4.708 ETH (0.001 step).
+      expect(bought).toBe(4.708);
+
+      // The account's view is read from the venue: wallet, the open position and its working stop.
+      const view = await root.engine.accounts.view('usdm');
+      expect(view.source).toBe('venue');
+      expect(view.account.kind).toBe('venue');
+      expect(view.positions.map((p) => [p.symbol, p.side, p.amount, p.entryPrice])).toEqual([['ETH/USDT', 'long', bought, 2_008]]);
+      expect(view.openOrders.map((o) => [o.symbol, o.side, o.reduceOnly, o.status])).toEqual([['ETH/USDT', 'sell', true, 'new']]);
+      expect(view.risk.halted).toBe(false);
+      expect(view.walletBalance).toBeCloseTo(10_000 - 9.04 - 9.49426 - 20.25 - 9.444375 - bought * 2_008 * 0.0005, 6);
+
+      // Force exit through the account (as POST /api/v1/accounts/usdm/positions/close does): its stop is
+      // cancelled and a reduce-only market sell closes the position at the venue; the exit is journaled.
+      await root.engine.stopLiveSession(ethSession);
+      const closed = await root.engine.accounts.closePosition('usdm', { symbol: 'ETH/USDT' }, 'trader@example.test');
+      expect([closed.order.side, closed.order.type, closed.order.status, closed.order.reduceOnly, closed.order.filled, closed.remaining]).toEqual(['sell', 'market', 'filled', true, bought, 0]);
+      expect(closed.cancelledStopIds).toHaveLength(1);
+      expect(server.algoOrders.filter((a) => a.symbol === 'ETHUSDT').map((a) => a.algoStatus)).toEqual(['CANCELED']);
+      expect(ethOrders().at(-1)).toMatchObject({ side: 'SELL', type: 'MARKET', status: 'FILLED', reduceOnly: true, origQty: bought });
+      const forced = (await journal.listDecisions({ symbol: 'ETH/USDT', runId: null, outcome: 'executed' })).items.find((d) => d.id === closed.decisionId);
+      expect([forced?.exchange, forced?.reason]).toEqual(['binanceusdm', 'force exit by trader@example.test']);
+      const after = await root.engine.accounts.view('usdm');
+      expect(after.positions).toEqual([]);
+      expect(after.openOrders).toEqual([]);
+      // Manual orders are refused for a venue account, naming it.
+      const manual = (await root.engine.accounts.placeOrder('usdm', { symbol: 'ETH/USDT', side: 'buy', type: 'market', amount: 1 }, 'trader@example.test').catch((e: unknown) => e)) as Error;
+      expect(manual.message).toContain('account "usdm" is the venue account of "binanceusdm": manual orders are not taken for venue accounts yet');
     }, 90_000);
 
     it('never writes the API key, the secret or the stored ciphertext to the logs', async () => {

@@ -4,7 +4,8 @@
  * fill yet) are `null` in JSON.
  */
 import { z } from 'zod';
-import { ACCOUNT_ID_PATTERN, accountSettingsObject } from '@/engine/account/account-config';
+import { ACCOUNT_ID_PATTERN, accountSettingsObject, venueAccountObject } from '@/engine/account/account-config';
+import { VENUE_IDS } from '@/engine/venues/registry';
 
 /** A number, or null where the engine has none (NaN / ±Infinity become null in JSON). */
 const maybe = z.number().nullable();
@@ -17,18 +18,35 @@ export const riskLimitsBody = z.record(z.string(), z.unknown()).meta({
   example: { maxLeverage: 3, riskPerTradePct: 0.5, maxOpenPositions: 3 },
 });
 
-export const createAccountBody = accountSettingsObject
+const accountIdBody = z.string().meta({ description: '1-40 lowercase letters, digits or dashes.', example: 'swing-futures' });
+
+/** A paper account: the simulation's settings (kind may be omitted). */
+export const createPaperAccountBody = accountSettingsObject
   .extend({
-    id: z.string().meta({ description: '1-40 lowercase letters, digits or dashes.', example: 'swing-futures' }),
+    kind: z.literal('paper').optional(),
+    id: accountIdBody,
     risk: riskLimitsBody.optional(),
   })
   .strict()
-  .meta({ id: 'CreateAccount' });
+  .meta({ id: 'CreatePaperAccount' });
+
+/** A venue account: wraps the API keys stored for `venue`; its initial balance is the venue wallet when linked. */
+export const createVenueAccountBody = venueAccountObject
+  .extend({
+    venue: z.enum(VENUE_IDS as [string, ...string[]]).meta({ description: 'The venue whose stored API keys the account trades with (keys stored and live trading enabled on the credentials page).' }),
+    id: accountIdBody,
+    risk: riskLimitsBody.optional(),
+  })
+  .strict()
+  .meta({ id: 'CreateVenueAccount' });
+
+export const createAccountBody = z.discriminatedUnion('kind', [createPaperAccountBody, createVenueAccountBody]).meta({ id: 'CreateAccount' });
 
 export const accountSchema = z
   .object({
     id: z.string().meta({ example: 'swing-futures' }),
-    kind: z.literal('paper'),
+    kind: z.enum(['paper', 'venue']).meta({ description: 'paper: a simulated exchange stored here; venue: trades on a real venue with its stored keys.' }),
+    venue: z.string().optional().meta({ description: 'Venue accounts: the venue id.', example: 'binanceusdm' }),
     settings: z.object({
       name: z.string(),
       marketType: z.enum(['spot', 'futures']),
@@ -112,6 +130,8 @@ export const accountViewSchema = z
     ),
     openOrders: z.array(orderSchema),
     risk: riskStatusSchema,
+    source: z.enum(['paper', 'venue']).meta({ description: 'paper: the stored simulation; venue: read from the venue just now (positions and orders of the markets with stored candles there).' }),
+    asOfMs: z.number().meta({ description: 'When the figures were read, epoch ms.' }),
   })
   .meta({ id: 'AccountView' });
 

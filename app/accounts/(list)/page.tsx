@@ -2,7 +2,7 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { fmtNumber } from '@/app/_components/format';
 import { GlobalHaltPanel, HaltBadge } from '../_components/account-panels';
-import { CreateAccountForm } from '../_components/account-forms';
+import { CreateAccountForm, LinkVenueAccountForm } from '../_components/account-forms';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,7 +11,16 @@ export default async function AccountsPage() {
   const access = await requireRole('viewer', '/accounts');
   const { root, actor } = access;
   const [records, halt] = await Promise.all([root.engine.accounts.list(), root.engine.accounts.globalHalt()]);
-  const views = await Promise.all(records.map((r) => root.engine.accounts.view(r.id)));
+  // A venue account is read from its venue: one that cannot be reached shows why instead of failing the page.
+  const views = await Promise.all(
+    records.map(async (record) => {
+      try {
+        return { record, view: await root.engine.accounts.view(record.id), error: null };
+      } catch (error) {
+        return { record, view: null, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
   const canTrade = roleAtLeast(actor.role, 'trader');
   return (
     <>
@@ -37,25 +46,34 @@ export default async function AccountsPage() {
                 </tr>
               </thead>
               <tbody>
-                {views.map((v) => (
-                  <tr key={v.account.id} data-testid="account-row" data-account-id={v.account.id}>
+                {views.map(({ record, view: v, error }) => (
+                  <tr key={record.id} data-testid="account-row" data-account-id={record.id}>
                     <td>
-                      <a href={`/accounts/${v.account.id}`}>{v.account.settings.name}</a> <code className="muted">{v.account.id}</code>
-                    </td>
-                    <td>
-                      {v.account.settings.marketType}
-                      {v.account.settings.marketType === 'futures' ? ` ${fmtNumber(v.account.settings.leverage, 0)}× ${v.account.settings.marginMode}` : ''}
-                    </td>
-                    <td data-testid="account-equity">
-                      {fmtNumber(v.equity)} {v.account.settings.quoteCurrency}
+                      <a href={`/accounts/${record.id}`}>{record.settings.name}</a> <code className="muted">{record.id}</code>
+                      {record.kind === 'venue' && <span className="badge">venue {record.venue}</span>}
                     </td>
                     <td>
-                      {fmtNumber(v.walletBalance)} {v.account.settings.quoteCurrency}
+                      {record.settings.marketType}
+                      {record.settings.marketType === 'futures' ? ` ${fmtNumber(record.settings.leverage, 0)}× ${record.settings.marginMode}` : ''}
                     </td>
-                    <td data-testid="account-positions">{v.positions.length}</td>
-                    <td>
-                      <HaltBadge risk={v.risk} />
-                    </td>
+                    {v ? (
+                      <>
+                        <td data-testid="account-equity">
+                          {fmtNumber(v.equity)} {record.settings.quoteCurrency}
+                        </td>
+                        <td>
+                          {fmtNumber(v.walletBalance)} {record.settings.quoteCurrency}
+                        </td>
+                        <td data-testid="account-positions">{v.positions.length}</td>
+                        <td>
+                          <HaltBadge risk={v.risk} />
+                        </td>
+                      </>
+                    ) : (
+                      <td colSpan={4} className="error" data-testid="account-error">
+                        {error}
+                      </td>
+                    )}
                   </tr>
                 ))}
               </tbody>
@@ -69,6 +87,16 @@ export default async function AccountsPage() {
           <h2 id="create-account-heading">Create a paper account</h2>
           <p className="muted">Market type, quote currency and initial balance are fixed once the account exists. Empty fields take the default shown.</p>
           <CreateAccountForm />
+        </section>
+      )}
+      {roleAtLeast(actor.role, 'admin') && (
+        <section className="card" aria-labelledby="link-venue-heading">
+          <h2 id="link-venue-heading">Link a venue account</h2>
+          <p className="muted">
+            A venue account trades on the venue with the API keys stored on the <a href="/admin/credentials">credentials page</a> (live trading must be enabled
+            there). Its wallet is read when it is linked and becomes its initial balance; live sessions on that venue trade it, through its own risk limits.
+          </p>
+          <LinkVenueAccountForm />
         </section>
       )}
     </>

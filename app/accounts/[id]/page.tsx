@@ -3,7 +3,7 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { fmtNumber, fmtTime } from '@/app/_components/format';
 import { ACCOUNT_ID_PATTERN } from '@/engine/account/account-config';
-import { NotFoundError } from '@/engine/core/errors';
+import { NotFoundError, ValidationError } from '@/engine/core/errors';
 import { liveSessionHref } from '@/app/live/_lib/session-id-param';
 import { AccountFigures, GlobalHaltPanel, OpenOrdersPanel, PositionsPanel, RiskPanel } from '../_components/account-panels';
 import { EditAccountForm } from '../_components/account-forms';
@@ -21,6 +21,22 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
     view = await root.engine.accounts.view(id);
   } catch (error) {
     if (error instanceof NotFoundError) notFound();
+    // A venue account whose venue cannot be read right now: say why, keep the rest of the app usable.
+    if (error instanceof ValidationError) {
+      return (
+        <section className="card" aria-labelledby="account-heading">
+          <p>
+            <a href="/accounts">← Accounts</a>
+          </p>
+          <h1 id="account-heading">
+            Account <code className="muted">{id}</code>
+          </h1>
+          <p className="error" role="alert" data-testid="account-error">
+            {error.message}
+          </p>
+        </section>
+      );
+    }
     throw error;
   }
   const [halt, limits, sessions] = await Promise.all([root.engine.accounts.globalHalt(), root.engine.accounts.riskLimits(id), root.engine.listLiveSessions()]);
@@ -37,7 +53,8 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
           {s.name} <code className="muted">{view.account.id}</code>
         </h1>
         <p className="muted">
-          Paper {s.marketType}
+          {view.account.kind === 'venue' ? `Venue account on ${view.account.venue} (figures read from the venue at ${fmtTime(view.asOfMs)} UTC): ` : 'Paper '}
+          {s.marketType}
           {s.marketType === 'futures' ? `, ${fmtNumber(s.leverage, 0)}× ${s.marginMode} margin` : ''}; fees {fmtNumber(s.makerFeeBps, 1)} / {fmtNumber(s.takerFeeBps, 1)} bps maker / taker,
           spread {fmtNumber(s.spreadBps, 1)} bps, slippage {fmtNumber(s.slippageBps, 1)} bps. Settings last changed {fmtTime(view.account.updatedAtMs)} UTC
           {view.account.updatedBy ? ` by ${view.account.updatedBy}` : ''}.

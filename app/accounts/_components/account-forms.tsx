@@ -2,7 +2,8 @@
 import { ActionForm, FormField } from '@/app/_components/action-form';
 import type { AccountRecord } from '@/engine/ports/accounts';
 import type { RiskLimits } from '@/engine/settings/trading-settings';
-import { createAccount, updateAccount } from '../actions';
+import { VENUES } from '@/engine/venues/registry';
+import { createAccount, linkVenueAccount, updateAccount } from '../actions';
 
 const FEE_FIELDS = [
   { name: 'makerFeeBps', label: 'Maker fee', hint: 'bps, negative = rebate', fallback: 2 },
@@ -37,6 +38,24 @@ export function CreateAccountForm() {
           <FormField key={f.name} name={f.name} label={f.label} hint={f.hint} type="number" step="any" placeholder={String(f.fallback)} />
         ))}
         <FormField name="leverage" label="Leverage" hint="futures, 1-125" type="number" step="any" placeholder="1" />
+        <FormField name="marginMode" label="Margin mode" options={['cross', 'isolated']} defaultValue="cross" />
+      </div>
+    </ActionForm>
+  );
+}
+
+/** Link a venue account: it trades on the venue with the API keys stored for it (credentials page). */
+export function LinkVenueAccountForm() {
+  const venues = Object.values(VENUES).filter((v) => v.liveTrading);
+  return (
+    <ActionForm action={linkVenueAccount} submitLabel="Link venue account" testId="link-venue-form" className="stack-form" showResult>
+      <div className="form-grid">
+        <FormField name="id" label="Id" hint="lowercase, e.g. binance-usdm" required />
+        <FormField name="name" label="Name" required />
+        <FormField name="venue" label="Venue" options={venues.map((v) => v.id)} defaultValue={venues[0]?.id} />
+        <FormField name="takerFeeBps" label="Taker fee" hint="bps, the venue's (sizing assumes it)" type="number" step="any" placeholder="10" />
+        <FormField name="makerFeeBps" label="Maker fee" hint="bps" type="number" step="any" placeholder="2" />
+        <FormField name="leverage" label="Leverage" hint="futures venues, 1-125" type="number" step="any" placeholder="1" />
         <FormField name="marginMode" label="Margin mode" options={['cross', 'isolated']} defaultValue="cross" />
       </div>
     </ActionForm>

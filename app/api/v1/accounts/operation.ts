@@ -20,8 +20,9 @@ export const createAccount = defineOperation({
   method: 'post',
   path: '/api/v1/accounts',
   tag: 'accounts',
-  summary: 'Create a paper account',
-  description: 'Market type, quote currency and initial balance are fixed once created. While a global halt holds, the new account starts halted.',
+  summary: 'Create a paper or venue account',
+  description:
+    'A paper account (kind omitted or "paper") simulates its exchange here. A venue account (kind "venue") wraps the API keys an admin stored for a venue and trades there through live sessions: the venue is read now (its wallet becomes the initial balance), so it needs stored keys and live trading enabled; one per venue. Market type, quote currency and initial balance are fixed once created. While a global halt holds, the new account starts halted.',
   role: 'admin',
   body: { contentType: 'application/json', description: 'The account.', schema: createAccountBody, maxBytes: 16 * 1024 },
   response: { status: 201, description: 'Created.', schema: accountSchema },
