@@ -3,6 +3,7 @@
  *   accounts list [--json]
  *   accounts show --id default [--json]
  *   accounts create --id swing --name "Swing" --market-type futures --balance 10000 [--leverage 3] [--taker-fee-bps 4] [--json]
+ *   accounts create --id usdm --name "USD-M" --venue binanceusdm [--leverage 3] [--taker-fee-bps 5]   venue account (stored keys)
  *   accounts halt   (--id ID | --all) --reason "..."
  *   accounts resume (--id ID | --all) --reason "..."
  *   accounts close  --id ID --symbol BTC/USDT [--amount 0.5]      force exit (never denied)
@@ -16,6 +17,7 @@ import type { RiskStatus } from '../../engine/risk/risk-desk';
 export const ACCOUNTS_USAGE = `usage: npm run cli -- accounts list [--json]
        npm run cli -- accounts show --id default [--json]
        npm run cli -- accounts create --id swing --name "Swing" --market-type spot|futures --balance 10000 [--leverage 3] [--taker-fee-bps 10] [--maker-fee-bps 2] [--spread-bps 2] [--slippage-bps 2] [--margin-mode cross|isolated]
+       npm run cli -- accounts create --id usdm --name "USD-M" --venue binanceusdm [--leverage 3] [--taker-fee-bps 5] [--maker-fee-bps 2] [--margin-mode cross|isolated]
        npm run cli -- accounts halt (--id ID | --all) --reason "why"
        npm run cli -- accounts resume (--id ID | --all) --reason "why"
        npm run cli -- accounts close --id ID --symbol BTC/USDT [--amount 0.5]`;
@@ -52,6 +54,7 @@ export async function runAccountsCommand(args: string[], services: AccountsComma
         amount: { type: 'string' },
         name: { type: 'string' },
         'market-type': { type: 'string' },
+        venue: { type: 'string' },
         balance: { type: 'string' },
         leverage: { type: 'string' },
         'taker-fee-bps': { type: 'string' },
@@ -89,11 +92,11 @@ export async function runAccountsCommand(args: string[], services: AccountsComma
         return 0;
       }
       case 'create': {
+        // --venue links a venue account (its market type and balance come from the venue).
         const input = {
           id: values.id,
           name: values.name,
-          marketType: values['market-type'],
-          initialBalance: num('balance'),
+          ...(values.venue !== undefined ? { kind: 'venue', venue: values.venue } : { marketType: values['market-type'], initialBalance: num('balance') }),
           ...(values.leverage !== undefined ? { leverage: num('leverage') } : {}),
           ...(values['taker-fee-bps'] !== undefined ? { takerFeeBps: num('taker-fee-bps') } : {}),
           ...(values['maker-fee-bps'] !== undefined ? { makerFeeBps: num('maker-fee-bps') } : {}),

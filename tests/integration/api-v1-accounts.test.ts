@@ -164,6 +164,33 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
     expect(none.body.error.message).toContain('no open position on "BTC/USDT"');
   });
 
+  it('new risk limits saved through the API reach a running replay session at its next entry', async () => {
+    const app = await roots.open();
+    const { admin, trader, viewer } = await setup(app);
+    await admin.call('createAccount', { body: FUTURES_ACCOUNT });
+    const started = await trader.call('startSession', { body: replay('BTC/USDT', { speed: 60 }) });
+    expect(started.status).toBe(201);
+    /** The loss at the stop each executed entry was sized for, % of equity (the risk engine's check, journaled with the entry). */
+    const sizedLossPct = async () => {
+      const executed = (await decisions(app, 'BTC/USDT', 'executed')).filter((d) => d.reason.startsWith('entered'));
+      return executed.map((d) => ({ timeMs: d.timeMs, pct: ((d.inputs.risk as { name: string; value: number }[]).find((c) => c.name === 'est_loss_pct_equity') as { value: number }).value }));
+    };
+    await until('two entries at the first limits', async () => (await sizedLossPct()).length >= 2);
+    // Sized so that the loss at the stop is the account's 0.5 % budget (no cap binds at this size).
+    for (const entry of await sizedLossPct()) expect(entry.pct).toBeCloseTo(0.5, 9);
+
+    const saved = await admin.call('updateAccountSettings', { path: { id: 'desk' }, body: { risk: { riskPerTradePct: 0.2 } } });
+    expect(saved.status).toBe(200);
+    const session = await viewer.call('getSession', { path: { id: started.body.id } });
+    const savedAtMs = (session.body.state as { lastCandleMs: number }).lastCandleMs;
+    await until('an entry after the new limits', async () => (await sizedLossPct()).some((e) => e.timeMs > savedAtMs + TF));
+    const later = (await sizedLossPct()).filter((e) => e.timeMs > savedAtMs + TF);
+    // The running session sized its next entries with the new 0.2 % budget: nothing restarted.
+    for (const entry of later) expect(entry.pct).toBeCloseTo(0.2, 9);
+    expect((await viewer.call('getSession', { path: { id: started.body.id } })).body.state).toMatchObject({ status: 'running' });
+    expect((await trader.call('stopSession', { path: { id: started.body.id } })).status).toBe(200);
+  });
+
   it('halts two replay sessions of one account through the API by their next candle, and resumes them', async () => {
     const app = await roots.open();
     const { admin, trader, viewer } = await setup(app);

@@ -60,6 +60,10 @@ describe('accounts CLI', () => {
     expect(flat).toMatchObject({ code: 2 });
     expect(flat.err).toContain('account "default" has no open position on "BTC/USDT"');
     expect((await run(app, ['frobnicate'])).code).toBe(2);
+    // A venue account needs the venue's stored keys and an admin's enablement first.
+    const venue = await run(app, ['create', '--id', 'usdm', '--name', 'USD-M', '--venue', 'binanceusdm']);
+    expect(venue).toMatchObject({ code: 2 });
+    expect(venue.err).toContain('field "venue" was "binanceusdm": live trading on "binanceusdm" is not enabled; an admin enables it on the credentials page');
     expect((await app.root.engine.accounts.list()).map((a) => a.id)).toEqual(['default']);
     expect((await app.root.auth.audit.list({ limit: 5 })).items).toEqual([]);
   });

@@ -289,7 +289,9 @@ for (const backend of BACKENDS) {
       server.setPrice('ETHUSDT', 2_004);
       clock.set(K3 + TF + 500);
       await waitFor('candle K3', async () => (await state())?.lastCandleMs === K3);
-      const denied = (await journal.listDecisions({ symbol: 'ETH/USDT', runId: null, outcome: 'denied' })).items;
+      const deniedNow = async () => (await journal.listDecisions({ symbol: 'ETH/USDT', runId: null, outcome: 'denied' }).catch(() => ({ items: [] }))).items;
+      await waitFor('the denial journaled', async () => (await deniedNow()).length > 0);
+      const denied = await deniedNow();
       expect(denied.map((d) => [d.timeMs, d.side, d.reason])).toEqual([[K3 + TF, 'long', 'halted: manual: CPI at 14:30']]);
       expect(server.orders.filter((o) => o.symbol === 'ETHUSDT')).toEqual([]);
 
