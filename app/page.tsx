@@ -1,3 +1,4 @@
+import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { OverviewLive } from '@/app/_components/overview/overview-live';
 import type { AccountOverview } from '@/engine/account/overview';
@@ -61,6 +62,7 @@ export default async function HomePage() {
 /** The paper-account overview, streamed after the sections above; the client then polls /api/overview. */
 async function Overview({ root, canTrade }: { root: Root; canTrade: boolean }) {
   // Same shape as the polled JSON (NaN -> null), so the first render and the refreshes agree.
-  const initial = JSON.parse(JSON.stringify(await root.engine.overview())) as AccountOverview;
-  return <OverviewLive initial={initial} canTrade={canTrade} />;
+  const [overview, account] = await Promise.all([root.engine.overview(), root.engine.accounts.get(DEFAULT_ACCOUNT_ID)]);
+  const initial = JSON.parse(JSON.stringify(overview)) as AccountOverview;
+  return <OverviewLive initial={initial} canTrade={canTrade} quote={account.settings.quoteCurrency} />;
 }

@@ -1,9 +1,10 @@
 'use client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { forceExitPosition, haltAccount, resumeAccount } from '@/app/accounts/actions';
+import { haltAccount, resumeAccount } from '@/app/accounts/actions';
+import { PositionsTable } from '@/app/accounts/_components/positions-table';
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { AccountOverview } from '@/engine/account/overview';
-import { fmtAmount, fmtNumber, fmtPct, fmtPrice, fmtTime } from '../format';
+import { fmtNumber, fmtPct, fmtTime } from '../format';
 import { ActionForm, FormField } from '../action-form';
 
 const POLL_MS = 5_000;
@@ -14,11 +15,10 @@ async function fetchOverview(): Promise<AccountOverview> {
   return response.json();
 }
 
-const signClass = (v: number | null) => (v === null || !Number.isFinite(v) || v === 0 ? undefined : v > 0 ? 'pos' : 'neg');
 const tick = (ms: number) => new Date(ms).toISOString().slice(5, 10);
 
 /** The live part of the overview: polls `/api/overview` every 5 s, starting from the server-rendered data. */
-export function OverviewLive({ initial, canTrade = false }: { initial: AccountOverview; canTrade?: boolean }) {
+export function OverviewLive({ initial, canTrade = false, quote }: { initial: AccountOverview; canTrade?: boolean; quote: string }) {
   const queryClient = useQueryClient();
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['overview'] });
   const { data, error, dataUpdatedAt } = useQuery({ queryKey: ['overview'], queryFn: fetchOverview, initialData: initial, initialDataUpdatedAt: initial.asOfMs, refetchInterval: POLL_MS });
@@ -104,30 +104,7 @@ export function OverviewLive({ initial, canTrade = false }: { initial: AccountOv
           {o.positions.length === 0 ? (
             <p className="muted" data-testid="positions-empty">No open positions.</p>
           ) : (
-            <div className="table-wrap">
-              <table data-testid="positions">
-                <thead>
-                  <tr><th scope="col">Symbol</th><th scope="col">Side</th><th scope="col">Amount</th><th scope="col">Entry</th><th scope="col">Mark</th><th scope="col">Unrealised PnL</th><th scope="col">Liquidation</th>{canTrade ? <th scope="col">Force exit</th> : null}</tr>
-                </thead>
-                <tbody>
-                  {o.positions.map((p) => (
-                    <tr key={p.symbol} data-testid="position-row">
-                      <td>{p.symbol}</td><td>{p.side}</td><td>{fmtAmount(p.amount)}</td><td>{fmtPrice(p.entryPrice)}</td><td>{fmtPrice(p.markPrice)}</td>
-                      <td className={signClass(p.unrealizedPnl)}>{fmtNumber(p.unrealizedPnl)}</td><td>{Number.isFinite(p.liquidationPrice ?? NaN) ? fmtPrice(p.liquidationPrice) : 'none'}</td>
-                      {canTrade ? (
-                        <td>
-                          <ActionForm action={forceExitPosition} submitLabel={`Force exit ${p.symbol}`} testId="force-exit-form" danger onDone={refresh}>
-                            <input type="hidden" name="id" value="default" />
-                            <input type="hidden" name="symbol" value={p.symbol} />
-                            <FormField name="amount" label="Amount" hint="empty = whole position" type="number" step="any" />
-                          </ActionForm>
-                        </td>
-                      ) : null}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <PositionsTable accountId="default" quote={quote} positions={o.positions} canTrade={canTrade} label="Open positions" testId="positions" onDone={refresh} />
           )}
         </section>
         <section className="card" aria-labelledby="risk-heading" data-testid="risk-state">

@@ -6,7 +6,8 @@
 import { ActionForm, FormField } from '@/app/_components/action-form';
 import { fmtAmount, fmtNumber, fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
 import type { AccountView, GlobalHalt } from '@/engine/account/account-book';
-import { forceExitPosition, haltAccount, haltAllAccounts, resumeAccount, resumeAllAccounts } from '../actions';
+import { haltAccount, haltAllAccounts, resumeAccount, resumeAllAccounts } from '../actions';
+import { PositionsTable } from './positions-table';
 
 const BREAKER_LABEL: Record<string, string> = { daily_loss: 'Daily loss', max_drawdown: 'Drawdown from peak' };
 
@@ -99,46 +100,7 @@ export function PositionsPanel({ view, canTrade, symbol, headingLevel = 2 }: { v
           {symbol ? `No open position on ${symbol}.` : 'No open positions.'}
         </p>
       ) : (
-        <div className="table-wrap">
-          <table tabIndex={0} aria-label={symbol ? `Position on ${symbol}` : 'Open positions'}>
-            <thead>
-              <tr>
-                <th scope="col">Symbol</th>
-                <th scope="col">Side</th>
-                <th scope="col">Amount</th>
-                <th scope="col">Entry</th>
-                <th scope="col">Mark</th>
-                <th scope="col">Unrealized ({quote})</th>
-                <th scope="col">Liquidation</th>
-                <th scope="col">Margin ({quote})</th>
-                {canTrade ? <th scope="col">Force exit</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {positions.map((p) => (
-                <tr key={p.symbol} data-testid="position-row">
-                  <td>{p.symbol}</td>
-                  <td>{p.side}</td>
-                  <td data-testid="position-amount">{fmtAmount(p.amount)}</td>
-                  <td>{fmtPrice(p.entryPrice)}</td>
-                  <td>{fmtPrice(p.markPrice)}</td>
-                  <td className={p.unrealizedPnl > 0 ? 'pos' : p.unrealizedPnl < 0 ? 'neg' : undefined}>{fmtNumber(p.unrealizedPnl)}</td>
-                  <td data-testid="liquidation-price">{p.liquidationPrice === null ? <span title="spot or fully collateralised: no liquidation">none</span> : fmtPrice(p.liquidationPrice)}</td>
-                  <td>{fmtNumber(p.margin)}</td>
-                  {canTrade ? (
-                    <td>
-                      <ActionForm action={forceExitPosition} submitLabel={`Force exit ${p.symbol}`} testId="force-exit-form" danger>
-                        <input type="hidden" name="id" value={view.account.id} />
-                        <input type="hidden" name="symbol" value={p.symbol} />
-                        <FormField name="amount" label="Amount" hint="empty = whole position" type="number" step="any" />
-                      </ActionForm>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <PositionsTable accountId={view.account.id} quote={quote} positions={positions} canTrade={canTrade} label={symbol ? `Position on ${symbol}` : 'Open positions'} />
       )}
     </section>
   );
