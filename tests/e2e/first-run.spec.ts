@@ -95,6 +95,16 @@ test('an invited user must change the temporary password before anything else', 
   await expect(box.getByRole('button', { name: 'Copy temporary password' })).toBeVisible();
   const temporaryPassword = (await invite.getByTestId('result-temporaryPassword').textContent()) ?? '';
   expect(temporaryPassword.length).toBeGreaterThanOrEqual(12);
+  await expect(invite).not.toContainText('temporaryPassword');
+
+  // The audit log names the admin and folds the long "after" value instead of widening the page.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`/admin/audit?action=user.invite`);
+  const row = page.getByTestId('audit-row').first();
+  await expect(row.getByTestId('audit-actor')).toContainText('admin@e2e.test (signed in)');
+  await row.locator('details summary').first().click();
+  await expect(row.locator('details pre').first()).toContainText('"mustChangePassword": true');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
 
   const context = await browser.newContext();
   try {
