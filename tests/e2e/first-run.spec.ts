@@ -96,6 +96,10 @@ test('an invited user must change the temporary password before anything else', 
   const temporaryPassword = (await invite.getByTestId('result-temporaryPassword').textContent()) ?? '';
   expect(temporaryPassword.length).toBeGreaterThanOrEqual(12);
   await expect(invite).not.toContainText('temporaryPassword');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await box.getByRole('button', { name: 'Copy temporary password' }).click();
+  await expect(box.getByRole('status')).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(temporaryPassword);
 
   // The audit log names the admin and folds the long "after" value instead of widening the page.
   await page.setViewportSize({ width: 1280, height: 900 });
