@@ -7,10 +7,13 @@ import { MainNav } from './_components/main-nav';
 import { QueryProvider } from './_components/query-provider';
 import { ThemeToggle } from './_components/theme-toggle';
 import { THEME_COOKIE } from './_components/theme';
+import { HeaderMenu } from './_components/header-menu';
 
 export const metadata: Metadata = {
   title: 'Aethelred',
   description: 'Self-hosted trading workstation',
+  // Static files live in the top-level public/ folder.
+  icons: { icon: [{ url: '/favicon.ico', sizes: '32x32' }, { url: '/favicon.svg', type: 'image/svg+xml' }] },
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
@@ -22,9 +25,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <a href="#main" className="skip-link">Skip to content</a>
         <header className="topbar">
           <a href="/" className="brand">Aethelred</a>
-          <MainNav />
-          <ThemeToggle initial={theme} />
-          <UserBar />
+          <HeaderMenu>
+            <MainNav />
+            <ThemeToggle initial={theme} />
+            <UserBar />
+          </HeaderMenu>
         </header>
         <main className="content" id="main" tabIndex={-1}>
           <QueryProvider>{children}</QueryProvider>

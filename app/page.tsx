@@ -7,19 +7,25 @@ import type { Root } from '@/app/_server/root';
 import { Suspense } from 'react';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { GlobalHaltPanel } from '@/app/accounts/_components/account-panels';
+import { NextSteps } from '@/app/_components/overview/next-steps';
 
 export const dynamic = 'force-dynamic';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-/** Home / overview: engine state, candle streams, then the live paper-account overview (polled). */
-export default async function HomePage() {
+/**
+ * Home / overview: the next steps on a fresh install (or right after setup, `?welcome=1`), engine
+ * state, candle streams, then the live paper-account overview (polled).
+ */
+export default async function HomePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const access = await requireRole('viewer', '/');
+  const welcome = (await searchParams).welcome === '1';
   const { root, actor } = access;
   const canTrade = roleAtLeast(actor.role, 'trader');
   const [health, streams, globalHalt] = await Promise.all([root.health(), root.engine.listCandleStreams(), root.engine.accounts.globalHalt()]);
   return (
     <>
+      {(welcome || streams.length === 0) && <NextSteps hasCandles={streams.length > 0} isAdmin={roleAtLeast(actor.role, 'admin')} />}
       <section className="card" aria-labelledby="engine-heading">
         <h1 id="engine-heading">Engine</h1>
         <p>

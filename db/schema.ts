@@ -287,6 +287,8 @@ export const users = pgTable('users', {
   updatedAt: authTime('updated_at').notNull(),
   role: text('role').notNull().default('viewer'),
   active: boolean('active').notNull().default(true),
+  /** Set for invited users (temporary password): until they choose their own, their session reaches only the change-password page. */
+  mustChangePassword: boolean('must_change_password').notNull().default(false),
 });
 
 /** Login sessions (better-auth model "session"); the cookie carries `token`. */

@@ -16,7 +16,8 @@ export const setupFirstAdmin = action(
   },
   async ({ root, input, audit }) => {
     const user = await root.auth.createFirstAdmin({ email: input.email, name: input.name, password: input.password });
-    audit({ after: { id: user.id, email: user.email, role: user.role } });
+    // Done by the person who becomes this admin (not yet signed in: the setup form signs them in next).
+    audit({ actor: { id: user.id, email: user.email }, after: { id: user.id, email: user.email, role: user.role } });
     return { email: user.email };
   },
 );

@@ -1,13 +1,21 @@
 'use client';
 import { createContext, startTransition, useActionState, useContext, useId, useRef, type ReactNode } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
+import { OneTimeValue } from './one-time-secret';
 
 /** Field errors of the last submit of the enclosing ActionForm, by field name. */
 const FieldErrorsContext = createContext<Record<string, string[]>>({});
 
+/** `temporaryPassword` -> "Temporary password": a returned field's label when the form names none. */
+export function labelOfKey(key: string): string {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /**
  * A form bound to a gated server action. Shows the error (with field errors) or, on success,
- * each returned value with `data-testid="result-<key>"` — secrets shown once live only here.
+ * each returned value (labelled, `data-testid="result-<key>"`); the `secrets` among them (shown
+ * once, never stored in plain text) each in a labelled box with a copy button.
  * Inputs rendered with {@link FormField} show their own field's error next to them. A refused submit
  * keeps what was typed; a successful one clears the form.
  */
@@ -17,6 +25,9 @@ export function ActionForm({
   submitLabel,
   testId,
   showResult = false,
+  resultLabels = {},
+  secrets = [],
+  hiddenResults = [],
   className = 'action-form',
   danger = false,
   onDone,
@@ -26,6 +37,12 @@ export function ActionForm({
   submitLabel: string;
   testId?: string;
   showResult?: boolean;
+  /** Labels of returned fields, by key (default: the key in words). */
+  resultLabels?: Record<string, string>;
+  /** Returned fields that are one-time secrets. */
+  secrets?: readonly string[];
+  /** Returned fields not worth showing (internal ids). */
+  hiddenResults?: readonly string[];
   className?: string;
   danger?: boolean;
   /** Called after a successful submit (e.g. to refetch polled data). */
@@ -64,16 +81,25 @@ export function ActionForm({
         </p>
       )}
       {state?.ok && showResult && state.data !== null && typeof state.data === 'object' && (
-        <dl className="result" data-testid="action-result">
-          {Object.entries(state.data as Record<string, unknown>).map(([key, value]) => (
-            <div key={key}>
-              <dt>{key}</dt>
-              <dd>
-                <code data-testid={`result-${key}`}>{String(value)}</code>
-              </dd>
-            </div>
-          ))}
-        </dl>
+        <div className="result" data-testid="action-result">
+          {Object.entries(state.data as Record<string, unknown>)
+            .filter(([key]) => secrets.includes(key))
+            .map(([key, value]) => (
+              <OneTimeValue key={key} label={resultLabels[key] ?? labelOfKey(key)} value={String(value)} testId={`result-${key}`} />
+            ))}
+          <dl>
+            {Object.entries(state.data as Record<string, unknown>)
+              .filter(([key]) => !secrets.includes(key) && !hiddenResults.includes(key))
+              .map(([key, value]) => (
+                <div key={key}>
+                  <dt>{resultLabels[key] ?? labelOfKey(key)}</dt>
+                  <dd>
+                    <code data-testid={`result-${key}`}>{typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}</code>
+                  </dd>
+                </div>
+              ))}
+          </dl>
+        </div>
       )}
     </form>
   );

@@ -25,8 +25,8 @@ export const inviteUser = action(
   },
   async ({ root, input, audit }) => {
     const temporaryPassword = root.auth.temporaryPassword();
-    const user = await root.auth.createUser({ email: input.email, name: input.name, password: temporaryPassword, role: input.role });
-    audit({ after: { id: user.id, email: user.email, role: user.role } });
+    const user = await root.auth.createUser({ email: input.email, name: input.name, password: temporaryPassword, role: input.role, mustChangePassword: true });
+    audit({ after: { id: user.id, email: user.email, role: user.role, mustChangePassword: true } });
     return { userId: user.id, email: user.email, temporaryPassword };
   },
 );

@@ -56,6 +56,9 @@ export function createLiveSessionRepository(db: Db): LiveSessionStore {
         db.update(liveSessions).set({ status, lastError, updatedAtMs }).where(eq(liveSessions.id, id)),
       );
     },
+    async remove(id) {
+      await wrapDriver(`deleting live session "${id}"`, () => db.delete(liveSessions).where(eq(liveSessions.id, id)));
+    },
     async load(sessionId): Promise<LiveCheckpoint | null> {
       const rows = await wrapDriver(`loading live session "${sessionId}"`, () => db.select().from(liveSessions).where(eq(liveSessions.id, sessionId)));
       const r = rows[0];

@@ -1,7 +1,7 @@
 /**
  * Team members and failed sign-ins. better-auth owns creating users and their password
- * hashes; this repository reads users and changes the two columns it does not manage
- * (role and active), keeps the per-address failed sign-in counter for lockout, and holds
+ * hashes; this repository reads users and changes the columns it does not manage
+ * (role, active and whether a temporary password must be changed), keeps the per-address failed sign-in counter for lockout, and holds
  * the first-run setup claim that lets only one caller create the first admin.
  */
 import { and, asc, count, eq, lt, sql } from 'drizzle-orm';
@@ -16,6 +16,8 @@ export interface UserRecord {
   name: string;
   role: string;
   active: boolean;
+  /** Signed in with a temporary password (invited): must choose their own before doing anything else. */
+  mustChangePassword: boolean;
   createdAtMs: number;
 }
 
@@ -36,6 +38,8 @@ export interface UserRepository {
   setRole(id: string, role: string): Promise<UserRecord | null>;
   /** Activates or deactivates; deactivating also deletes every session of the user (one transaction). */
   setActive(id: string, active: boolean): Promise<UserRecord | null>;
+  /** Marks whether the user must change their (temporary) password before anything else. */
+  setMustChangePassword(id: string, mustChange: boolean): Promise<void>;
   /** Deletes every session of the user ("log out everywhere"); returns how many were deleted. */
   deleteSessions(userId: string): Promise<number>;
   loginFailure(email: string): Promise<LoginFailureRecord | null>;
@@ -63,6 +67,7 @@ const toRecord = (r: UserRow): UserRecord => ({
   name: r.name,
   role: r.role,
   active: r.active,
+  mustChangePassword: r.mustChangePassword,
   createdAtMs: r.createdAt.getTime(),
 });
 
@@ -112,6 +117,10 @@ export function createUserRepository(db: Db): UserRepository {
           return toRecord(rows[0]);
         }),
       ),
+    setMustChangePassword: (id, mustChange) =>
+      wrapDriver('marking a password change', async () => {
+        await db.update(users).set({ mustChangePassword: mustChange, updatedAt: new Date() }).where(eq(users.id, id));
+      }),
     deleteSessions: (userId) =>
       wrapDriver('deleting sessions', async () => {
         const deleted = await db.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });

@@ -31,6 +31,7 @@ async function manager(
   startAt = T0 + 400 * TF + 1_000,
   candles?: Pick<CandleRepository, 'insertCandles'>,
   realVenue?: (paper: PaperExchange) => VenueConnectResult,
+  venueUnreachable = false,
 ) {
   const clock = createManualClock(startAt);
   /** Every feed built, by exchange, with how often it was closed. */
@@ -40,6 +41,7 @@ async function manager(
     feeds.push(built);
     return {
       async fetchOhlcv(_s, _t, since = 0, limit = 500) {
+        if (venueUnreachable) throw new Error(`${exchange} is unreachable`);
         return CANDLES.filter((c) => c.openTimeMs >= since && c.openTimeMs <= clock.nowMs()).slice(0, limit);
       },
       async close() {
@@ -179,6 +181,20 @@ describe('live session manager', () => {
     const { m, feeds } = await manager(broken);
     await expect(m.start(request)).rejects.toThrow('database is down');
     expect(feeds).toEqual([{ exchange: 'binance', closed: 1 }]);
+  });
+
+  it('leaves no session record behind when a new session fails to start, and keeps a restarted one stopped with the reason', async () => {
+    const { m, store } = await manager(createInMemoryLiveSessionStore(), undefined, undefined, undefined, true);
+    await expect(m.start(request)).rejects.toThrow('binance is unreachable');
+    expect(await store.list()).toEqual([]);
+    expect(await m.list()).toEqual([]);
+
+    const earlier = await manager();
+    const started = await earlier.m.start(request);
+    await earlier.m.stop(started.id);
+    const again = await manager(earlier.store, undefined, undefined, undefined, true);
+    await expect(again.m.start(request)).rejects.toThrow('binance is unreachable');
+    expect(await again.store.get(started.id)).toMatchObject({ status: 'stopped', lastError: 'binance is unreachable' });
   });
 
   it('hands candle storage to its sessions, which store the closed candles they poll', async () => {

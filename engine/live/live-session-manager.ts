@@ -52,6 +52,8 @@ export interface LiveSessionStore extends LiveCheckpointStore {
   get(id: string): Promise<LiveSessionRecord | null>;
   list(): Promise<LiveSessionRecord[]>;
   setStatus(id: string, status: string, lastError: string | null, updatedAtMs: number): Promise<void>;
+  /** Deletes a session's record and checkpoint (a session that never started); a no-op for an unknown id. */
+  remove(id: string): Promise<void>;
 }
 
 /** How a session gets candles and where it trades. */
@@ -363,6 +365,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     if (request.vetoVersion !== undefined && !deps.pinnedVeto) throw new ValidationError('vetoVersion', request.vetoVersion, 'this engine has no model registry to pin a version from');
     const veto = !spec.veto ? null : request.vetoVersion !== undefined ? await deps.pinnedVeto!(request.vetoVersion) : deps.veto();
     let session: LiveSession;
+    let previous: LiveSessionRecord | null = null;
     try {
       session = createLiveSession(
         {
@@ -412,7 +415,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         },
       );
       const now = deps.clock.nowMs();
-      const previous = await deps.store.get(id);
+      previous = await deps.store.get(id);
       await deps.store.upsert({
         id,
         exchange: market.exchange,
@@ -438,8 +441,13 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     } catch (error) {
       running.delete(id);
       await release();
-      const message = error instanceof Error ? error.message : String(error);
-      await deps.store.setStatus(id, 'stopped', message, deps.clock.nowMs());
+      // A session that never ran leaves nothing behind (no phantom stopped row); one started before keeps its row, stopped with the reason.
+      if (previous) {
+        const message = error instanceof Error ? error.message : String(error);
+        await deps.store.setStatus(id, 'stopped', message, deps.clock.nowMs());
+      } else {
+        await deps.store.remove(id).catch((removeError: unknown) => deps.logger.error({ session: id, err: removeError }, 'removing the record of a session that failed to start failed'));
+      }
       throw error;
     }
     await deps.store.setStatus(id, 'running', null, deps.clock.nowMs());

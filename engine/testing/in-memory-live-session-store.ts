@@ -8,6 +8,7 @@ export function createInMemoryLiveSessionStore(): LiveSessionStore & { readonly 
     upsert: async (r) => void records.set(r.id, { ...r }),
     get: async (id) => (records.has(id) ? { ...records.get(id)! } : null),
     list: async () => [...records.values()].map((r) => ({ ...r })),
+    remove: async (id) => void records.delete(id),
     setStatus: async (id, status, lastError, updatedAtMs) => void Object.assign(records.get(id)!, { status, lastError, updatedAtMs }),
     load: async (id) => {
       const r = records.get(id);

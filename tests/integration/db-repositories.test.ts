@@ -595,6 +595,16 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         ['accountId', 'exchange', 'symbol', 'timeframe'],
       ]);
     });
+
+    it('removes a session record with its checkpoint, and ignores an unknown id', async () => {
+      const store = createLiveSessionRepository(db().db);
+      await store.upsert(record('live:binance:SOL/USDT:5m', null));
+      await store.save({ sessionId: 'live:binance:SOL/USDT:5m', lastCandleMs: 5_000, updatedAtMs: 6_000 });
+      await store.remove('live:binance:SOL/USDT:5m');
+      await store.remove('live:binance:NOPE/USDT:5m');
+      expect(await store.get('live:binance:SOL/USDT:5m')).toBeNull();
+      expect(await store.load('live:binance:SOL/USDT:5m')).toBeNull();
+    });
   });
 });
 

@@ -25,6 +25,11 @@ export interface Actor {
   role: Role;
   sessionId?: string;
   tokenId?: string;
+  /**
+   * A session of a user still on their temporary password: it may only change the password (pages
+   * redirect to /change-password, routes and actions answer 403). Never set for API tokens.
+   */
+  mustChangePassword?: boolean;
 }
 
 /** Failed sign-ins allowed per address within `windowMs` before the address is locked for `lockMs`. */
@@ -112,6 +117,7 @@ async function loadBetterAuth(db: Db, config: AuthKitConfig, logger: pino.Logger
       additionalFields: {
         role: { type: 'string', required: false, defaultValue: Role.Viewer, input: false },
         active: { type: 'boolean', required: false, defaultValue: true, input: false },
+        mustChangePassword: { type: 'boolean', required: false, defaultValue: false, input: false },
       },
     },
     session: { expiresIn: 7 * 24 * 3600, updateAge: 24 * 3600 },
@@ -166,7 +172,7 @@ export interface AuthKit {
   /** Serves `/api/auth/*`: only the allowed paths, with the per-address lockout and Secure cookies over https. */
   handleAuthRequest(request: Request): Promise<Response>;
   /** @throws AppError conflict when the e-mail is taken, bad_request:input for a short password or bad e-mail. */
-  createUser(input: { email: string; password: string; name?: string; role: Role }): Promise<UserRecord>;
+  createUser(input: { email: string; password: string; name?: string; role: Role; mustChangePassword?: boolean }): Promise<UserRecord>;
   /** True while at least one active admin exists. */
   adminExists(): Promise<boolean>;
   /**
@@ -228,7 +234,8 @@ export function createAuthKit(config: AuthKitConfig, deps: AuthKitDeps): AuthKit
     const created = await userRepo.findByEmail(email);
     if (!created) throw new Error(`user "${email}" was not stored`);
     await userRepo.setRole(created.id, input.role);
-    return { ...created, role: input.role };
+    if (input.mustChangePassword) await userRepo.setMustChangePassword(created.id, true);
+    return { ...created, role: input.role, mustChangePassword: input.mustChangePassword ?? false };
   };
 
   const adminExists = async () => (await userRepo.countByRole(Role.Admin)) > 0;
@@ -290,6 +297,8 @@ export function createAuthKit(config: AuthKitConfig, deps: AuthKitDeps): AuthKit
     if (!found) return response;
     const actor = { actorId: found.user.id, actorEmail: found.user.email, actorKind: ActorKind.Session, action: 'auth.change_password', target: found.user.email, before: null } as const;
     if (response.ok) {
+      // A temporary password is gone once its owner chose a new one.
+      await userRepo.setMustChangePassword(found.user.id, false);
       await recordAudit({ ...actor, outcome: AuditOutcome.Ok, after: null });
     } else {
       let reason = `status_${response.status}`;
@@ -322,9 +331,10 @@ export function createAuthKit(config: AuthKitConfig, deps: AuthKitDeps): AuthKit
       }
       const found = await (await getAuth()).api.getSession({ headers });
       if (!found) return null;
-      const user = found.user as typeof found.user & { role?: unknown; active?: unknown };
+      const user = found.user as typeof found.user & { role?: unknown; active?: unknown; mustChangePassword?: unknown };
       if (user.active !== true || !isRole(user.role)) return null;
-      return { kind: ActorKind.Session, userId: user.id, email: user.email, role: user.role, sessionId: found.session.id };
+      const actor: Actor = { kind: ActorKind.Session, userId: user.id, email: user.email, role: user.role, sessionId: found.session.id };
+      return user.mustChangePassword === true ? { ...actor, mustChangePassword: true } : actor;
     },
 
     async handleAuthRequest(request) {

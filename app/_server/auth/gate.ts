@@ -43,6 +43,11 @@ type InputOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
 /** What a body may add to its audit entry. */
 export interface AuditDetail {
+  /**
+   * Who acted, when the gate cannot know: a public body that establishes the actor itself (first-run
+   * setup names the admin it created). Without it a public call is recorded as anonymous.
+   */
+  actor?: { id: string; email: string };
   target?: string | null;
   before?: unknown;
   after?: unknown;
@@ -156,6 +161,10 @@ function parseInput<S extends z.ZodType | undefined>(schema: S, raw: unknown): I
   return parsed.data as InputOf<S>;
 }
 
+/** What a session still on its temporary password is told by every route and action. */
+export const PASSWORD_CHANGE_REQUIRED =
+  'you signed in with a temporary password: choose your own first at /change-password (or POST /api/auth/change-password with currentPassword and newPassword); API tokens are not affected';
+
 const STATE_CHANGING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
@@ -191,6 +200,7 @@ async function admit(root: Root, headers: Headers, access: Access, request?: Req
   if (access === 'public') return null;
   const actor = await root.auth.authenticate(headers);
   if (!actor) throw new AppError('unauthorized:auth');
+  if (actor.mustChangePassword) throw new AppError('forbidden:auth', PASSWORD_CHANGE_REQUIRED);
   if (request && actor.kind === ActorKind.Session && STATE_CHANGING_METHODS.has(request.method.toUpperCase())) {
     const evidence = crossSiteEvidence(headers, root.forwarding.ownOrigins(headers, { url: request.url }));
     if (evidence) throw new AppError('forbidden:auth', `cross-site request refused: ${evidence} is not this app's origin; send an API token (Authorization: Bearer) from other sites and scripts`);
@@ -217,10 +227,11 @@ async function guarded<S extends z.ZodType | undefined, T>(
     if (!spec.audit) return;
     // Params that cannot be stored never reach the audit row (its write would fail the same way).
     const target = !storable ? null : detail.target !== undefined ? detail.target : input !== undefined || !spec.input ? (spec.audit.target?.(input as InputOf<S>, params) ?? null) : null;
+    // A public call had no signed-in caller (webhook deliveries are recorded as deliveries, not here).
     await root.auth.recordAudit({
-      actorId: who?.userId ?? null,
-      actorEmail: who?.email ?? null,
-      actorKind: who?.kind ?? (spec.role === 'public' && spec.authenticatedBy ? ActorKind.Webhook : ActorKind.Anonymous),
+      actorId: who?.userId ?? detail.actor?.id ?? null,
+      actorEmail: who?.email ?? detail.actor?.email ?? null,
+      actorKind: who?.kind ?? ActorKind.Anonymous,
       action: spec.audit.action,
       target,
       outcome,

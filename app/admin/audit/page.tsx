@@ -10,7 +10,28 @@ const msOf = (v: string | undefined) => {
   const ms = Date.parse(v.endsWith('Z') ? v : `${v}Z`);
   return Number.isFinite(ms) ? ms : undefined;
 };
-const show = (v: unknown) => (v === null || v === undefined ? '' : JSON.stringify(v));
+const PREVIEW_CHARS = 48;
+
+/**
+ * A before/after value: a one-line preview that expands to the whole value, pretty-printed and
+ * wrapped (long values made the table, and the page, thousands of pixels wide).
+ */
+function AuditValue({ value }: { value: unknown }) {
+  if (value === null || value === undefined) return null;
+  const line = JSON.stringify(value);
+  if (line.length <= PREVIEW_CHARS) return <code className="audit-json-inline">{line}</code>;
+  return (
+    <details className="audit-json">
+      <summary>
+        <code>{`${line.slice(0, PREVIEW_CHARS)}…`}</code>
+      </summary>
+      <pre>{JSON.stringify(value, null, 2)}</pre>
+    </details>
+  );
+}
+
+/** Who acted: the user's e-mail, and how they were authenticated (session, API token, CLI, anonymous). */
+const actorKindLabel: Record<string, string> = { session: 'signed in', token: 'API token', cli: 'CLI', webhook: 'webhook', anonymous: 'not signed in' };
 
 /** Admin: the audit log, filtered by user, action and time (UTC), paged on the server. */
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -51,7 +72,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </label>
         <button type="submit">Filter</button>
       </form>
-      <table data-testid="audit-table">
+      <div className="table-wrap">
+      <table data-testid="audit-table" className="audit-table">
         <thead>
           <tr><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Before</th><th scope="col">After</th></tr>
         </thead>
@@ -59,16 +81,19 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           {page.items.map((e) => (
             <tr key={e.id} data-testid="audit-row">
               <td>{iso(e.atMs)}</td>
-              <td>{e.actorEmail ?? e.actorKind}</td>
+              <td data-testid="audit-actor">
+                {e.actorEmail ?? '—'} <span className="muted">({actorKindLabel[e.actorKind] ?? e.actorKind})</span>
+              </td>
               <td data-testid="audit-action">{e.action}</td>
               <td>{e.target}</td>
               <td>{e.outcome}</td>
-              <td><code>{show(e.before)}</code></td>
-              <td><code>{show(e.after)}</code></td>
+              <td><AuditValue value={e.before} /></td>
+              <td><AuditValue value={e.after} /></td>
             </tr>
           ))}
         </tbody>
       </table>
+      </div>
       {page.items.length === 0 && <p className="muted">No entries match.</p>}
       {nextHref && <a href={nextHref} data-testid="audit-next">Older entries →</a>}
     </section>

@@ -10,7 +10,8 @@ const MIN_PASSWORD_LENGTH = 10;
 
 type State = { kind: 'idle' } | { kind: 'busy' } | { kind: 'ok' } | { kind: 'error'; message: string };
 
-export function ChangePasswordForm() {
+/** `next`: where to go once the password is changed (the forced change after an invite); stays on the page without it. */
+export function ChangePasswordForm({ next }: { next?: string } = {}) {
   const [state, setState] = useState<State>({ kind: 'idle' });
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -37,6 +38,7 @@ export function ChangePasswordForm() {
       if (response.ok) {
         form.reset();
         setState({ kind: 'ok' });
+        if (next) window.location.assign(next);
         return;
       }
       const body = (await response.json().catch(() => null)) as { message?: string; error?: { message?: string } } | null;

@@ -20,7 +20,7 @@ export default async function TokensPage() {
       <section className="card" aria-labelledby="new-token-heading">
         <h1 id="new-token-heading">API tokens</h1>
         <p className="muted">Send as <code>Authorization: Bearer &lt;token&gt;</code>. The token is shown once; only its hash is stored.</p>
-        <ActionForm action={createApiToken} submitLabel="Create token" testId="token-form" showResult>
+        <ActionForm action={createApiToken} submitLabel="Create token" testId="token-form" showResult secrets={['token']} hiddenResults={['tokenId']} resultLabels={{ token: 'API token' }}>
           <label>
             Name <input name="name" required />
           </label>
@@ -64,7 +64,7 @@ export default async function TokensPage() {
       </section>
       <section className="card" aria-labelledby="sessions-heading">
         <h2 id="sessions-heading">Sessions</h2>
-        <ActionForm action={logoutEverywhere} submitLabel="Log out everywhere" testId="logout-everywhere" showResult />
+        <ActionForm action={logoutEverywhere} submitLabel="Log out everywhere" testId="logout-everywhere" showResult resultLabels={{ sessionsRevoked: 'Sessions signed out' }} />
       </section>
       {actor.kind === 'session' && (
         <section className="card" aria-labelledby="password-heading">

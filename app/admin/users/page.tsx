@@ -15,7 +15,7 @@ export default async function UsersPage() {
     <>
       <section className="card" aria-labelledby="invite-heading">
         <h1 id="invite-heading">Invite a user</h1>
-        <ActionForm action={inviteUser} submitLabel="Invite" testId="invite-form" showResult>
+        <ActionForm action={inviteUser} submitLabel="Invite" testId="invite-form" showResult secrets={['temporaryPassword']} hiddenResults={['userId']} resultLabels={{ email: 'Invited' }}>
           <label>
             E-mail <input name="email" type="email" required />
           </label>
@@ -31,7 +31,7 @@ export default async function UsersPage() {
             </select>
           </label>
         </ActionForm>
-        <p className="muted">The temporary password is shown once; pass it on privately.</p>
+        <p className="muted">The temporary password is shown once; pass it on privately. The invited user must choose their own password at first sign-in.</p>
       </section>
       <section className="card" aria-labelledby="users-heading">
         <h2 id="users-heading">Users</h2>

@@ -18,7 +18,7 @@ export default async function WebhooksPage() {
           <code>POST /api/webhooks/&lt;id&gt;</code> with <code>X-Aethelred-Timestamp</code>, <code>X-Aethelred-Delivery</code> and{' '}
           <code>X-Aethelred-Signature: sha256=HMAC(secret, timestamp + &quot;.&quot; + body)</code>.
         </p>
-        <ActionForm action={createWebhook} submitLabel="Create webhook" testId="webhook-form" showResult>
+        <ActionForm action={createWebhook} submitLabel="Create webhook" testId="webhook-form" showResult secrets={['secret']} hiddenResults={['webhookId']} resultLabels={{ url: 'Endpoint URL (POST signed deliveries here)', secret: 'Signing secret' }}>
           <label>
             Name <input name="name" required />
           </label>
