@@ -268,7 +268,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     return account.id;
   }
 
-  async function launch(request: ReturnType<typeof parseRequest>): Promise<LiveSessionState> {
+  async function launch(request: ReturnType<typeof parseRequest>, resumed?: { spec: RunSpec | null | undefined }): Promise<LiveSessionState> {
     const market: MarketKey = { exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe as Timeframe };
     const mode = modeOf(request);
     if (mode === SessionMode.Live && !request.liveTrading) throw new ValidationError('liveTrading', false, 'a live session trades on the real venue: set liveTrading true (admins only)');
@@ -304,12 +304,15 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     // --- Run spec: strategies, fusion and veto from the request over the stored strategy settings; risk and
     // paper are the account's (its runtime trades with them). Outside alerts (webhooks) are one more fusion
     // input, weighted like a strategy unless configured.
+    // A session resumed after a restart keeps the strategies, fusion and veto it was started with (a restart
+    // changes nothing an operator can see); risk and costs always come from the account as it is now.
     const stored = await loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, logger: deps.logger });
-    const spec = resolveRunSpec(
+    const resolved = resolveRunSpec(
       { strategies: request.strategies, params: request.params, fusion: request.fusion, veto: request.veto === undefined ? undefined : request.veto === 'on' },
       stored,
       runDefaults('session', timeframeMs),
     );
+    const spec: RunSpec = resumed?.spec ? { ...resolved, strategies: resumed.spec.strategies, params: resumed.spec.params, fusion: resumed.spec.fusion, veto: resumed.spec.veto } : resolved;
     // --- end run spec
     const replay = mode === SessionMode.Replay ? await replayWindow(market, request.from) : null;
     let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null };
@@ -509,7 +512,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         }
         if (!['running', 'starting', 'reconnecting'].includes(record.status) || running.has(record.id)) continue;
         try {
-          await launch(parseRequest(record.config));
+          await launch(parseRequest(record.config), { spec: record.spec });
           resumed++;
         } catch (error) {
           deps.logger.error({ session: record.id, err: error }, 'could not resume live session');

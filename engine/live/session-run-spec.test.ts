@@ -111,7 +111,7 @@ describe('a session resolves its run spec from the stored settings', () => {
       risk: { ...LIMITS, costs: { takerFeeBps: 5, makerFeeBps: 2, spreadBps: 4, slippageBps: 1 } },
       paper: { marketType: 'spot', quoteCurrency: 'USDT', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 4, slippageBps: 1, maxVolumeShare: 0.1, leverage: 1, marginMode: 'cross' },
     });
-    // The request as given stays the session's config (a resume resolves it again).
+    // The request as given stays the session's config; a resume keeps the stored spec's strategies (below).
     expect(store.records.get(started.id)?.config).not.toHaveProperty('strategies');
     await journal.flush();
     const trades = (await journalRepo.listTrades({ limit: 10 })).items;
@@ -144,5 +144,20 @@ describe('a session resolves its run spec from the stored settings', () => {
       'field "fusion.weights.ema-trend" was 1: weight given for "ema-trend", which is not in the run (donchian-breakout, external)',
     );
     await expect(manager.start({ ...REPLAY, fusion: { threshold: 0.3 } })).rejects.toThrow('field "fusion.threshold" was 0.3: unknown field');
+  });
+
+  it('a session resumed after a restart keeps the strategies it started with; the next new session takes the saved ones', async () => {
+    const { manager, store, settings } = await setup();
+    const started = await manager.start({ ...REPLAY, speed: 1 });
+    expect(store.records.get(started.id)?.spec?.strategies).toEqual(['ma-crossover']);
+    // The process stops (the session stays marked running), the operator saves other strategies meanwhile.
+    await manager.stopAll();
+    await saveStrategySettings(settings);
+    expect(await manager.resumeAll()).toBe(1);
+    expect(store.records.get(started.id)?.spec).toMatchObject({ strategies: ['ma-crossover'], params: { 'ma-crossover': { fastPeriod: 20, slowPeriod: 50 } }, fusion: { entryThreshold: 0.5 } });
+    await manager.stop(started.id);
+    const next = await manager.start({ ...REPLAY, speed: 1 });
+    expect(store.records.get(next.id)?.spec).toMatchObject({ strategies: ['donchian-breakout'], fusion: { entryThreshold: 0.4 } });
+    await manager.stopAll();
   });
 });

@@ -255,3 +255,46 @@ test('the global halt reaches every account and is cleared with a reason', async
   await page.goto('/accounts');
   await expect(page.getByTestId('risk-halted')).toHaveCount(0);
 });
+
+test('an admin links a venue account: refused naming the venue until its keys are stored and live trading is enabled, then read from the venue', async ({ page }) => {
+  await signIn(page, 'admin', '/accounts');
+  await page.goto('/accounts');
+  const link = page.getByTestId('link-venue-form');
+  await link.getByLabel(/^Id/).fill('e2e-usdm');
+  await link.getByLabel(/^Name/).fill('E2E USD-M keys');
+  await link.getByLabel(/^Venue/).selectOption('binanceusdm');
+  await link.getByRole('button', { name: 'Link venue account' }).click();
+  await expect(link.getByTestId('error-venue')).toContainText('live trading on "binanceusdm" is not enabled; an admin enables it on the credentials page');
+
+  // Store the keys and enable live trading (the loopback Binance of global setup answers for the venue).
+  await page.goto('/admin/credentials');
+  const credentials = page.getByTestId('credential-form');
+  await credentials.getByLabel('Exchange', { exact: true }).fill('binanceusdm');
+  await credentials.getByLabel('API key').fill('e2e-usdm-key-ABCD');
+  await credentials.getByLabel('Secret', { exact: true }).fill('e2e-usdm-secret-value');
+  await credentials.getByRole('button', { name: 'Save' }).click();
+  await page.reload();
+  await page.getByRole('button', { name: 'Enable binanceusdm' }).click();
+  await expect(page.getByTestId('live-trading-binanceusdm')).toHaveText('enabled', { timeout: ACTION_MS });
+
+  await page.goto('/accounts');
+  const again = page.getByTestId('link-venue-form');
+  await again.getByLabel(/^Id/).fill('e2e-usdm');
+  await again.getByLabel(/^Name/).fill('E2E USD-M keys');
+  await again.getByLabel(/^Venue/).selectOption('binanceusdm');
+  await again.getByLabel(/^Leverage/).fill('2');
+  await again.getByRole('button', { name: 'Link venue account' }).click();
+  // The venue wallet (10,000 USDT on the loopback Binance) becomes the initial balance.
+  await expect(again.getByTestId('result-id')).toHaveText('e2e-usdm', { timeout: ACTION_MS });
+  await page.reload();
+  const row = page.locator('[data-testid="account-row"][data-account-id="e2e-usdm"]');
+  await expect(row).toContainText('venue binanceusdm');
+  await expect(row.getByTestId('account-equity')).toHaveText('10,000.00 USDT');
+
+  await page.goto('/accounts/e2e-usdm');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('E2E USD-M keys');
+  await expect(page.locator('main')).toContainText('Venue account on binanceusdm');
+  await expect(page.getByTestId('account-initial')).toHaveText('10,000.00');
+  await expect(page.getByTestId('positions-empty')).toBeVisible();
+  await expectNoSeriousAxeViolations(page);
+});

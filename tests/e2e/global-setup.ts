@@ -4,6 +4,7 @@ import path from 'node:path';
 import { e2eEnv, E2E_ADMIN_TOKEN_FILE, E2E_PASSWORD, E2E_PASSWORD_CHANGER, E2E_STATE_FILE, E2E_USERS, FIXTURE_CANDLES } from './e2e-env';
 import { REPLAY_MARKETS, SYNTHETIC_MARKET, writeReplayCandles, writeSyntheticCandles } from './synthetic-candles';
 import { freePort } from '../support/free-port';
+import { startBinanceReplayServer } from '../support/binance-replay-server';
 
 /**
  * Imports a candle file through the real CLI into a fresh embedded database, then starts the
@@ -54,9 +55,11 @@ export default async function globalSetup() {
   }
   const taken = await fetch(`http://127.0.0.1:${env.E2E_PORT}/api/health`).then(() => true, () => false);
   if (taken) throw new Error(`port ${env.E2E_PORT} is already serving something (an old server?): stop it or set E2E_PORT`);
+  // A loopback Binance (the venue account spec links to it with stored keys); it lives as long as the runner.
+  const binance = await startBinanceReplayServer({ clock: () => Date.now() });
   // The production server (server.mjs: next's handler behind a server that records each connection's peer address).
   const server = spawn(process.execPath, ['server.mjs', '--port', env.E2E_PORT, '--hostname', '127.0.0.1'], {
-    env,
+    env: { ...env, AETHELRED_CCXT_URLS: JSON.stringify(binance.urls) },
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });
@@ -72,4 +75,6 @@ export default async function globalSetup() {
     if (Date.now() > deadline) throw new Error('the production server did not become healthy within 60 s');
     await new Promise((r) => setTimeout(r, 500));
   }
+  // Playwright calls what global setup returns as a teardown (after global-teardown.ts stopped the server).
+  return async () => binance.close();
 }

@@ -43,7 +43,7 @@ export default async function CredentialsPage() {
       <section className="card" aria-labelledby="live-trading-heading">
         <h2 id="live-trading-heading">Live trading</h2>
         <p className="muted">
-          Live sessions trade on the real venue only when its keys are stored above and live trading is enabled here; otherwise they run as a paper dry run.
+          A venue account (Accounts page) can be linked, and live sessions can trade it, only while the venue's keys are stored above and live trading is enabled here. Paper and replay sessions need neither.
         </p>
         <table data-testid="live-trading-table">
           <thead>
