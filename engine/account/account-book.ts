@@ -497,7 +497,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       if (rt.record().kind === AccountKind.Venue) return venueView(rt);
       const exchange = rt.exchange();
       const positions: AccountView['positions'] = [];
-      for (const symbol of new Set(exchange.exportState().symbols.map((s) => s.symbol))) {
+      for (const symbol of exchange.openPositionSymbols()) {
         const p = await exchange.fetchPosition(symbol);
         if (!p) continue;
         positions.push({

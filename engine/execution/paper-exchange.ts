@@ -240,6 +240,8 @@ export interface PaperExchange extends Exchange {
   lastPrice(symbol: string): number;
   /** Number of symbols with an open position. Allocation-free. */
   openPositionCount(): number;
+  /** Symbols with an open position, in the order the exchange first saw them. */
+  openPositionSymbols(): string[];
   /** Sum over open positions of |amount| x mark price, quote currency. Allocation-free. */
   grossNotional(): number;
   /** Account sums (allocates; not for the hot path). */
@@ -1112,6 +1114,11 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     lastPrice(symbol: string): number {
       const st = stateOf(symbol);
       return st === undefined ? NaN : st.markPrice;
+    },
+    openPositionSymbols(): string[] {
+      const out: string[] = [];
+      for (let i = 0; i < states.length; i++) if (states[i].amountSigned !== 0) out.push(states[i].symbol);
+      return out;
     },
     openPositionCount(): number {
       let n = 0;
