@@ -19,7 +19,7 @@ import type { RiskStateRecord, RiskStateRepository } from '../ports/risk-state';
 import type { SettingsRepository } from '../ports/settings';
 import { createPaperExchange, type PaperExchange, type PaperTradeClosed } from '../execution/paper-exchange';
 import type { Order } from '../ports/exchange';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
 import type { WhatIfResult } from '../risk/what-if';
 import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from './manual-order';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';

@@ -16,7 +16,7 @@ import type { CandleRepository } from '../ports/candles';
 import type { MarketKey } from '../core/types';
 import type { Exchange, Order } from '../ports/exchange';
 import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
 import { loadCandleWindow, loadChartMarkers, type CandleWindow, type ChartMarkers } from '../account/chart';
 import type { SnapshotRepository } from '../ports/snapshots';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';

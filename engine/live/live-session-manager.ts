@@ -20,36 +20,18 @@ import { DEFAULT_ACCOUNT_ID, ACCOUNT_ID_PATTERN } from '../account/account-confi
 import { loadStoredRunSettings, resolveRunSpec, runDefaults, type RunSpec } from '../trading/run-spec';
 import type { VetoModel } from '../decision/veto-model';
 import type { Exchange } from '../ports/exchange';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
+import type { LiveSessionRecord as StoredLiveSession, LiveSessionStore as LiveSessionStorePort } from '../ports/live-sessions';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
 import type { EngineEvents } from '../ports/events';
 import { STRATEGY_NAMES } from '../strategies/registry';
-import { createLiveSession, type CandleFeed, type LiveCheckpointStore, type LiveSession, type LiveSessionState } from './live-session';
+import { createLiveSession, type CandleFeed, type LiveSession, type LiveSessionState } from './live-session';
 
-/** A stored live session. */
-export interface LiveSessionRecord {
-  id: string;
-  exchange: string;
-  symbol: string;
-  timeframe: string;
-  config: Record<string, unknown>;
-  status: string;
-  lastCandleMs: number | null;
-  liveTrading: boolean;
-  lastError: string | null;
-  startedAtMs: number | null;
-  updatedAtMs: number;
-  /** What the session trades with, resolved when it started (request > account and strategy settings > defaults); absent on records from before. */
-  spec?: RunSpec | null;
-}
+/** A stored live session with the run spec it resolved when it started (the port's record bound to `RunSpec`). */
+export type LiveSessionRecord = StoredLiveSession<RunSpec>;
 
-/** Session records plus checkpoints. */
-export interface LiveSessionStore extends LiveCheckpointStore {
-  upsert(record: LiveSessionRecord): Promise<void>;
-  get(id: string): Promise<LiveSessionRecord | null>;
-  list(): Promise<LiveSessionRecord[]>;
-  setStatus(id: string, status: string, lastError: string | null, updatedAtMs: number): Promise<void>;
-}
+/** Session records plus checkpoints (the port bound to `RunSpec`). */
+export type LiveSessionStore = LiveSessionStorePort<RunSpec>;
 
 /** How a session gets candles and where it trades. */
 export const SessionMode = {
