@@ -20,7 +20,7 @@ import { backtestState, enqueueBacktest, type BacktestState } from './backtest/b
 import type { VetoModel } from './decision/veto-model';
 import type { LiveSessionManager } from './live/live-session-manager';
 import type { LiveSessionState } from './live/live-session';
-import { sessionDrift } from './insight/session-drift';
+import { sessionDrift } from './backtest/session-drift';
 import { NotFoundError, ValidationError } from './core/errors';
 import { createUnavailableModelAdmin, type ModelAdmin } from './ml/model-registry';
 import type { JobQueue, JobRequest, Ticket, TicketQuery } from './orchestrator/job-queue';

@@ -24,11 +24,11 @@ import type { WhatIfResult } from '../risk/what-if';
 import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from './manual-order';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
 import type { TradingCosts } from '../risk/trading-costs';
-import { accountTradingConfig } from '../trading/run-spec';
+import { accountTradingConfig, paperConfigOf } from '../trading/run-spec';
 import { validateRiskLimits, type FieldErrors, type RiskLimits } from '../settings/trading-settings';
 import type { AccountRuntime } from './account-runtime';
 import { AccountKind, type AccountRecord, type AccountRepository, type AccountSettings } from '../ports/accounts';
-import { DEFAULT_ACCOUNT_ID, paperConfigOf, parseAccountId, parseAccountSettings, type AccountSettingsInput } from './account-config';
+import { DEFAULT_ACCOUNT_ID, parseAccountId, parseAccountSettings, type AccountSettingsInput } from './account-config';
 import type { SnapshotPosition } from '../ports/snapshots';
 
 export type { AccountRuntime } from './account-runtime';

@@ -91,7 +91,7 @@ export interface ResolvedBacktest extends RunSpec {
 }
 
 /** Moved to `engine/trading/defaults.ts`; re-exported for existing importers. */
-export { DEFAULT_PAPER, DEFAULT_RISK } from '../trading/defaults';
+export { DEFAULT_PAPER, DEFAULT_RISK } from '../settings/trading-defaults';
 
 function parseTime(field: string, value: string | number): number {
   const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
