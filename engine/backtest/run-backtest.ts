@@ -90,7 +90,7 @@ export interface ResolvedBacktest extends RunSpec {
   canonical: Record<string, unknown>;
 }
 
-/** Moved to `engine/trading/defaults.ts`; re-exported for existing importers. */
+/** Moved to `engine/settings/trading-defaults.ts`; re-exported for existing importers. */
 export { DEFAULT_PAPER, DEFAULT_RISK } from '../settings/trading-defaults';
 
 function parseTime(field: string, value: string | number): number {
