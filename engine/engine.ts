@@ -258,29 +258,28 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     if (errors.length) throw new AggregateError(errors, 'engine stopped with errors');
   };
 
+  const accounts: AccountBook =
+    deps.accounts ??
+    new Proxy({} as AccountBook, {
+      get: () => () => Promise.reject(new Error('this engine was built without trading accounts')),
+    });
   const desk = createTradingDesk({
     clock: deps.clock,
     logger: deps.logger,
     candles: deps.candles,
     journal: deps.journal,
     journalWriter: journal,
-    riskState: deps.riskState,
-    exchange: deps.exchange,
     account: deps.account,
     settings: deps.settings,
     snapshots: deps.snapshots,
-    accounts: deps.accounts,
+    // Without an account book the desk's risk, halt and manual-order methods reject like `accounts`.
+    accounts,
     newId: deps.newId,
     overviewStatsTtlMs: deps.overviewStatsTtlMs,
   });
   /** The stored layer of a run spec on an account: its settings and limits (when accounts are wired) and the saved strategy group. */
   const storedRunSettings = (accountId: string): Promise<StoredRunSettings> =>
     loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, logger: deps.logger });
-  const accounts: AccountBook =
-    deps.accounts ??
-    new Proxy({} as AccountBook, {
-      get: () => () => Promise.reject(new Error('this engine was built without trading accounts')),
-    });
 
   return {
     ...desk,
