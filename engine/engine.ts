@@ -139,6 +139,8 @@ export interface Engine extends TradingDesk {
   startLiveSession(request: unknown): Promise<LiveSessionState>;
   stopLiveSession(id: string): Promise<LiveSessionState>;
   listLiveSessions(): ReturnType<LiveSessionManager['list']>;
+  /** One stored session (with its in-memory state when it runs in this process); null when no session has this id. Reads one row. */
+  getLiveSession(id: string): ReturnType<LiveSessionManager['get']>;
   /** Live versus backtest drift of a session, per trade and per cause. @throws ValidationError (unknown session, candles missing). */
   liveDrift(sessionId: string): ReturnType<typeof sessionDrift>;
   /** Imports candle CSV text (an upload); all-or-nothing. @throws CandleFileError naming line and field. */
@@ -342,6 +344,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     startLiveSession: (request) => requireLive().start(request),
     stopLiveSession: (id) => requireLive().stop(id),
     listLiveSessions: () => requireLive().list(),
+    getLiveSession: (id) => requireLive().get(id),
     async liveDrift(sessionId) {
       const session = await requireLive().get(sessionId);
       if (!session) throw new ValidationError('sessionId', sessionId, 'no live session has this id; see `live list`');

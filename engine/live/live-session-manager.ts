@@ -131,8 +131,8 @@ export interface LiveSessionManager {
    * `BTC/USDT`). Returns the session id, or null when no session trades that market.
    */
   routeExternalSignal(signal: { exchange?: string; symbol: string; side: 'long' | 'short' | 'flat'; strength: number; stopHint: number }): string | null;
-  /** The stored record of a session, null when unknown. */
-  get(id: string): Promise<LiveSessionRecord | null>;
+  /** One stored session with the in-memory state when it runs here (like a `list` item); null when unknown. */
+  get(id: string): Promise<(LiveSessionRecord & { state: LiveSessionState | null }) | null>;
   /** Resumes sessions stored as running (after a restart). */
   resumeAll(): Promise<number>;
   stopAll(): Promise<void>;
@@ -453,7 +453,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       const records = await deps.store.list();
       return records.map((r) => ({ ...r, state: running.get(r.id)?.session.state() ?? null }));
     },
-    get: (id) => deps.store.get(id),
+    async get(id) {
+      const record = await deps.store.get(id);
+      return record && { ...record, state: running.get(id)?.session.state() ?? null };
+    },
     routeExternalSignal(signal) {
       for (const [id, { session }] of running) {
         const { market } = session.state();
