@@ -49,6 +49,27 @@ module.exports = {
       to: { path: '^engine/', pathNot: '^engine/(core|ports)/' },
     },
     {
+      name: 'engine-insight-stays-low',
+      severity: 'error',
+      comment: 'engine/insight (metrics, drift comparison) is used by backtests and sessions; it never imports them, the run spec, accounts, the desk or the job machinery (its tests may).',
+      from: { path: '^engine/insight/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^engine/(live|backtest|trading|account|desk|orchestrator|jobs)/' },
+    },
+    {
+      name: 'engine-trading-below-accounts',
+      severity: 'error',
+      comment: 'engine/trading (the run spec) is what accounts, sessions and backtests resolve with; it never imports them (its tests may).',
+      from: { path: '^engine/trading/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^engine/(account|live|backtest|desk|orchestrator|jobs)/' },
+    },
+    {
+      name: 'engine-settings-below-trading',
+      severity: 'error',
+      comment: 'engine/settings (stored trading settings and the installation defaults) is the run spec\'s input; it never imports the run spec or anything above it (its tests may).',
+      from: { path: '^engine/settings/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^engine/(trading|account|live|backtest|desk|orchestrator|jobs)/' },
+    },
+    {
       name: 'db-only-engine-types',
       severity: 'error',
       comment: 'db/ implements engine ports; it never reaches into app/ or inngest/.',

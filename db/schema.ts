@@ -21,6 +21,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import type { StoredBacktestRunMetrics } from '../engine/ports/backtest-runs';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 
@@ -251,7 +252,7 @@ export const backtestRuns = pgTable(
     timeframe: text('timeframe').notNull(),
     fromMs: ms('from_ms').notNull(),
     toMs: ms('to_ms').notNull(),
-    metrics: jsonb('metrics').$type<Record<string, unknown>>(),
+    metrics: jsonb('metrics').$type<StoredBacktestRunMetrics>(),
     equity: jsonb('equity').$type<unknown>(),
     tradeCount: integer('trade_count'),
     decisionCount: integer('decision_count'),

@@ -9,7 +9,8 @@ import type { BackgroundWorker } from './ports/lifecycle';
 import { loadDecisionChain, type DecisionChain } from './journal/decision-chain';
 import type { MarketKey } from './core/types';
 import type { Exchange } from './ports/exchange';
-import { createJournalWriter, type JournalWriter } from './journal/journal-writer';
+import { createJournalWriter } from './journal/journal-writer';
+import type { JournalWriter } from './ports/journal-writer';
 import { importCandles, importCandleText, type ImportCandleTextRequest, type ImportCandlesResult } from './market/import-candles';
 import { downloadCandles, type CandleSource, type DownloadCandlesRequest, type DownloadCandlesResult } from './market/download-candles';
 import { backtestAccountIdOf, runBacktest, type BacktestResult } from './backtest/run-backtest';
@@ -19,7 +20,7 @@ import { backtestState, enqueueBacktest, type BacktestState } from './backtest/b
 import type { VetoModel } from './decision/veto-model';
 import type { LiveSessionManager } from './live/live-session-manager';
 import type { LiveSessionState } from './live/live-session';
-import { sessionDrift } from './insight/session-drift';
+import { sessionDrift } from './backtest/session-drift';
 import { NotFoundError, ValidationError } from './core/errors';
 import { createUnavailableModelAdmin, type ModelAdmin } from './ml/model-registry';
 import type { JobQueue, JobRequest, Ticket, TicketQuery } from './orchestrator/job-queue';
@@ -138,6 +139,8 @@ export interface Engine extends TradingDesk {
   startLiveSession(request: unknown): Promise<LiveSessionState>;
   stopLiveSession(id: string): Promise<LiveSessionState>;
   listLiveSessions(): ReturnType<LiveSessionManager['list']>;
+  /** One stored session (with its in-memory state when it runs in this process); null when no session has this id. Reads one row. */
+  getLiveSession(id: string): ReturnType<LiveSessionManager['get']>;
   /** Live versus backtest drift of a session, per trade and per cause. @throws ValidationError (unknown session, candles missing). */
   liveDrift(sessionId: string): ReturnType<typeof sessionDrift>;
   /** Imports candle CSV text (an upload); all-or-nothing. @throws CandleFileError naming line and field. */
@@ -257,29 +260,28 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     if (errors.length) throw new AggregateError(errors, 'engine stopped with errors');
   };
 
+  const accounts: AccountBook =
+    deps.accounts ??
+    new Proxy({} as AccountBook, {
+      get: () => () => Promise.reject(new Error('this engine was built without trading accounts')),
+    });
   const desk = createTradingDesk({
     clock: deps.clock,
     logger: deps.logger,
     candles: deps.candles,
     journal: deps.journal,
     journalWriter: journal,
-    riskState: deps.riskState,
-    exchange: deps.exchange,
     account: deps.account,
     settings: deps.settings,
     snapshots: deps.snapshots,
-    accounts: deps.accounts,
+    // Without an account book the desk's risk, halt and manual-order methods reject like `accounts`.
+    accounts,
     newId: deps.newId,
     overviewStatsTtlMs: deps.overviewStatsTtlMs,
   });
   /** The stored layer of a run spec on an account: its settings and limits (when accounts are wired) and the saved strategy group. */
   const storedRunSettings = (accountId: string): Promise<StoredRunSettings> =>
     loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, logger: deps.logger });
-  const accounts: AccountBook =
-    deps.accounts ??
-    new Proxy({} as AccountBook, {
-      get: () => () => Promise.reject(new Error('this engine was built without trading accounts')),
-    });
 
   return {
     ...desk,
@@ -342,6 +344,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     startLiveSession: (request) => requireLive().start(request),
     stopLiveSession: (id) => requireLive().stop(id),
     listLiveSessions: () => requireLive().list(),
+    getLiveSession: (id) => requireLive().get(id),
     async liveDrift(sessionId) {
       const session = await requireLive().get(sessionId);
       if (!session) throw new ValidationError('sessionId', sessionId, 'no live session has this id; see `live list`');

@@ -3,9 +3,7 @@
  * status, whether it trades on a real venue) and each session's resume checkpoint.
  */
 import { desc, eq } from 'drizzle-orm';
-import type { LiveCheckpoint } from '../../engine/live/live-session';
-import type { VenuePosition } from '../../engine/loop/trading-loop';
-import type { LiveSessionRecord, LiveSessionStore } from '../../engine/live/live-session-manager';
+import type { LiveCheckpoint, LiveSessionRecord, LiveSessionStore, VenuePosition } from '../../engine/ports/live-sessions';
 import type { RunSpec } from '../../engine/trading/run-spec';
 import type { Db } from '../client';
 import { liveSessions } from '../schema';
@@ -17,7 +15,7 @@ import { wrapDriver } from './sql-helpers';
  */
 const SPEC_KEY = 'resolvedSpec';
 
-const toRecord = (r: typeof liveSessions.$inferSelect): LiveSessionRecord => ({
+const toRecord = (r: typeof liveSessions.$inferSelect): LiveSessionRecord<RunSpec> => ({
   id: r.id,
   exchange: r.exchange,
   symbol: r.symbol,
@@ -33,7 +31,7 @@ const toRecord = (r: typeof liveSessions.$inferSelect): LiveSessionRecord => ({
 });
 
 /** Builds the live session repository over a drizzle handle (PGlite or postgres.js). */
-export function createLiveSessionRepository(db: Db): LiveSessionStore {
+export function createLiveSessionRepository(db: Db): LiveSessionStore<RunSpec> {
   return {
     async upsert(record) {
       const { spec, ...fields } = record;

@@ -1,5 +1,5 @@
 /**
- * Drizzle implementation of the orchestrator's TicketRepository (the `tickets` table).
+ * Drizzle implementation of the TicketRepository port (`engine/ports/tickets.ts`, the `tickets` table).
  * Every transition is one UPDATE guarded by the expected status, so concurrent runners never
  * move a ticket twice; `claimNext` picks its row with `FOR UPDATE SKIP LOCKED`, so two claimers
  * on the same PostgreSQL never get the same ticket and never wait on each other.
@@ -8,16 +8,8 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { NotFoundError } from '../../engine/core/errors';
 import type { Page } from '../../engine/ports/journal';
-import {
-  TicketRunner,
-  TicketStatus,
-  type JobKind,
-  type NewTicket,
-  type RecoveredTickets,
-  type Ticket,
-  type TicketQuery,
-  type TicketRepository,
-} from '../../engine/orchestrator/job-queue';
+import type { JobKind, NewTicket, Ticket, TicketQuery } from '../../engine/orchestrator/job-queue';
+import { TicketRunner, TicketStatus, type RecoveredTickets, type TicketRepository } from '../../engine/ports/tickets';
 import type { Db } from '../client';
 import { tickets } from '../schema';
 import { clampLimit, decodeCursor, encodeCursor, wrapDriver } from './sql-helpers';
@@ -68,7 +60,7 @@ function insertValues(ticket: NewTicket): typeof tickets.$inferInsert {
 }
 
 /** Builds the ticket repository over a drizzle handle (PGlite or postgres.js). */
-export function createTicketRepository(db: Db): TicketRepository {
+export function createTicketRepository(db: Db): TicketRepository<Ticket> {
   async function get(id: string): Promise<Ticket | null> {
     const rows = await wrapDriver(`loading ticket "${id}"`, () => db.select().from(tickets).where(eq(tickets.id, id)));
     return rows[0] === undefined ? null : rowToTicket(rows[0]);

@@ -10,7 +10,8 @@ import {
   toColumns,
 } from '../testing/in-memory-repositories';
 import { createAccountBook } from './account-book';
-import { paperConfigOf, type AccountSettingsInput } from './account-config';
+import type { AccountSettingsInput } from './account-config';
+import { paperConfigOf } from '../trading/run-spec';
 
 const T0 = Date.UTC(2024, 0, 1);
 const LIMITS = { maxLeverage: 3, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 100, maxOpenPositions: 3, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, feeRateBps: 0 };

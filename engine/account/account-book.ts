@@ -21,16 +21,16 @@ import { createPaperExchange, type PaperExchange, type PaperTradeClosed } from '
 import type { Exchange, Order } from '../ports/exchange';
 import type { VenueConnection, VenueConnector, VenueHoldings } from '../ports/venue-link';
 import { requireVenue } from '../venues/registry';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
 import type { WhatIfResult } from '../risk/what-if';
 import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from './manual-order';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
 import type { TradingCosts } from '../risk/trading-costs';
-import { accountTradingConfig } from '../trading/run-spec';
+import { accountTradingConfig, paperConfigOf } from '../trading/run-spec';
 import { validateRiskLimits, type FieldErrors, type RiskLimits } from '../settings/trading-settings';
 import type { AccountRuntime } from './account-runtime';
 import { AccountKind, type AccountRecord, type AccountRepository, type AccountSettings } from '../ports/accounts';
-import { DEFAULT_ACCOUNT_ID, paperConfigOf, parseAccountId, parseAccountSettings, parseVenueAccountInput, type AccountSettingsInput } from './account-config';
+import { DEFAULT_ACCOUNT_ID, parseAccountId, parseAccountSettings, parseVenueAccountInput, type AccountSettingsInput } from './account-config';
 import type { SnapshotPosition } from '../ports/snapshots';
 
 export type { AccountRuntime } from './account-runtime';

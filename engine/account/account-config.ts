@@ -8,8 +8,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
-import type { PaperExchangeConfig } from '../execution/paper-exchange';
-import type { AccountRecord, AccountSettings } from '../ports/accounts';
+import type { AccountSettings } from '../ports/accounts';
 
 /** The account every installation has: the paper account of the dashboard and of sessions started without `accountId`. */
 export const DEFAULT_ACCOUNT_ID = 'default';
@@ -59,24 +58,6 @@ export type AccountSettingsInput = z.input<typeof accountSettingsSchema>;
 type ParsedAccountSettings = z.output<typeof accountSettingsSchema>;
 const settingsMatchPort: [ParsedAccountSettings, AccountSettings] extends [AccountSettings, ParsedAccountSettings] ? true : never = true;
 void settingsMatchPort;
-
-/** The PaperExchange config an account trades with. */
-export function paperConfigOf(account: Pick<AccountRecord, 'id' | 'settings'>): PaperExchangeConfig {
-  const s = account.settings;
-  return {
-    id: `paper-${account.id}`,
-    marketType: s.marketType,
-    quoteCurrency: s.quoteCurrency,
-    initialBalance: s.initialBalance,
-    makerFeeBps: s.makerFeeBps,
-    takerFeeBps: s.takerFeeBps,
-    spreadBps: s.spreadBps,
-    slippageBps: s.slippageBps,
-    maxVolumeShare: s.maxVolumeShare,
-    leverage: s.marketType === 'futures' ? s.leverage : 1,
-    marginMode: s.marginMode,
-  };
-}
 
 /**
  * Parses account settings; throws ValidationError naming the first invalid field and its value

@@ -11,7 +11,7 @@ import type { Clock } from '../core/clock';
 import type { DecisionRecord } from '../ports/journal';
 import type { Order } from '../ports/exchange';
 import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
 import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';
 import type { AccountRuntime } from './account-runtime';
 

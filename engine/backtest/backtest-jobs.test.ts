@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { backtestRunMetrics } from '../testing/backtest-run-metrics';
 import { NotFoundError } from '../core/errors';
 import type { BacktestRunRecord, BacktestRunRepository } from '../ports/backtest-runs';
 import type { JournalRepository, TradeRecord } from '../ports/journal';
@@ -44,7 +45,7 @@ const RUN: BacktestRunRecord = {
   timeframe: '1h',
   fromMs: 0,
   toMs: 3_600_000,
-  metrics: { finalEquity: 10_010 },
+  metrics: backtestRunMetrics({ finalEquity: 10_010 }),
   equity: [{ timeMs: 0, equity: 10_000 }],
   tradeCount: 1,
   decisionCount: 3,
@@ -97,6 +98,11 @@ describe('backtestState', () => {
     expect(await backtestState('c', d)).toEqual({ id: 'c', status: 'failed', request: REQUEST, reason: 'cancelled', runId: null, finishedAtMs: 2_600 });
   });
 
+  it('refuses a complete run that has no metrics stored (corrupt row)', async () => {
+    const d = deps([ticket({ status: 'succeeded', result: succeededWith('run-1'), finishedAtMs: 3_100 })], [{ ...RUN, metrics: null }]);
+    await expect(backtestState('job-1', d)).rejects.toThrow('backtest run "run-1" is complete but has no metrics stored');
+  });
+
   it('reports a succeeded job as complete with the run config, metrics, equity and trades with net PnL', async () => {
     const d = deps([ticket({ status: 'succeeded', result: succeededWith('run-1'), finishedAtMs: 3_100 })], [RUN]);
     expect(await backtestState('job-1', d)).toEqual({
@@ -104,7 +110,7 @@ describe('backtestState', () => {
       status: 'complete',
       runId: 'run-1',
       config: { exchange: 'x', fromMs: 0 },
-      metrics: { finalEquity: 10_010 },
+      metrics: backtestRunMetrics({ finalEquity: 10_010 }),
       equity: [{ timeMs: 0, equity: 10_000 }],
       startedAtMs: 2_000,
       finishedAtMs: 3_000,

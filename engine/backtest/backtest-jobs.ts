@@ -4,8 +4,8 @@
  * the run's config, metrics, trades and equity curve once it is complete. The dashboard form, the
  * control API and scripts use these, so a backtest is validated and reported one way.
  */
-import { NotFoundError, ValidationError } from '../core/errors';
-import type { BacktestRunRecord, BacktestRunRepository, EquityPoint } from '../ports/backtest-runs';
+import { NotFoundError, RepositoryError, ValidationError } from '../core/errors';
+import type { BacktestRunRecord, BacktestRunRepository, EquityPoint, StoredBacktestRunMetrics } from '../ports/backtest-runs';
 import type { CandleRepository } from '../ports/candles';
 import type { JournalRepository } from '../ports/journal';
 import type { VetoModel } from '../decision/veto-model';
@@ -78,7 +78,8 @@ export type BacktestState =
       runId: string;
       /** The resolved run config as stored (defaults filled, times in epoch ms). */
       config: Record<string, unknown>;
-      metrics: Record<string, unknown>;
+      /** The run's return and trade metrics, final equity and loop counters (a metric that was not finite is null). */
+      metrics: StoredBacktestRunMetrics;
       trades: BacktestTrade[];
       equity: EquityPoint[];
       startedAtMs: number;
@@ -109,12 +110,13 @@ async function tradesOf(runId: string, journal: JournalRepository): Promise<Back
 
 async function stateOfRun(id: string, run: BacktestRunRecord, request: Record<string, unknown>, journal: JournalRepository): Promise<BacktestState> {
   if (run.status === 'complete') {
+    if (run.metrics === null) throw new RepositoryError(`backtest run "${run.id}" is complete but has no metrics stored`);
     return {
       id,
       status: 'complete',
       runId: run.id,
       config: run.config,
-      metrics: run.metrics ?? {},
+      metrics: run.metrics,
       trades: await tradesOf(run.id, journal),
       equity: run.equity ?? [],
       startedAtMs: run.startedAtMs,

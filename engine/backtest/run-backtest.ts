@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import type { BacktestRunRepository, EquityPoint } from '../ports/backtest-runs';
+import type { BacktestRunMetrics, BacktestRunRepository, EquityPoint } from '../ports/backtest-runs';
 import type { CandleRepository } from '../ports/candles';
 import type { JournalRepository } from '../ports/journal';
 import type { Logger } from '../core/logger';
@@ -90,8 +90,8 @@ export interface ResolvedBacktest extends RunSpec {
   canonical: Record<string, unknown>;
 }
 
-/** Moved to `engine/trading/defaults.ts`; re-exported for existing importers. */
-export { DEFAULT_PAPER, DEFAULT_RISK } from '../trading/defaults';
+/** Moved to `engine/settings/trading-defaults.ts`; re-exported for existing importers. */
+export { DEFAULT_PAPER, DEFAULT_RISK } from '../settings/trading-defaults';
 
 function parseTime(field: string, value: string | number): number {
   const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
@@ -222,14 +222,8 @@ export interface BacktestResult {
   stats: Record<string, number>;
 }
 
-/**
- * What a completed run stores as its metrics: the return and trade metrics, the final equity and
- * the loop's counters. Read back from JSON, a metric that was not finite is null.
- */
-export type BacktestRunMetrics = ReturnMetrics & TradeMetrics & { finalEquity: number; stats: Record<string, number> };
-
-/** The numeric metrics of a run, by name (what tables and comparisons show). */
-export type BacktestRunMetricName = { [K in keyof BacktestRunMetrics]: BacktestRunMetrics[K] extends number ? K : never }[keyof BacktestRunMetrics];
+/** The stored metrics' shape is the port's (engine/ports/backtest-runs.ts); re-exported for the app's tables. */
+export type { BacktestRunMetricName, BacktestRunMetrics, StoredBacktestRunMetrics } from '../ports/backtest-runs';
 
 export interface BacktestDeps {
   candles: CandleRepository;

@@ -12,7 +12,7 @@ import type { RiskStateRepository } from '../ports/risk-state';
 import { DecisionOutcome } from '../ports/journal';
 import { ValidationError } from '../core/errors';
 import { SignalSide, TIMEFRAME_MS, symbolMatches, type Timeframe } from '../core/types';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
 
 /** An alert from outside the engine. */
 export interface ExternalSignal {

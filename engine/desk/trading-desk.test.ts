@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from '../engine';
 import { createManualClock, silentLogger } from '../core/clock';
 import type { JournalRepository, TradeRecord, TradeSummary } from '../ports/journal';
-import { createPaperExchange } from '../execution/paper-exchange';
+import { createAccountBook } from '../account/account-book';
+import type { AccountSettingsInput } from '../account/account-config';
+import { createJournalWriter } from '../journal/journal-writer';
 import {
+  createInMemoryAccountRepository,
   createInMemoryBacktestRunRepository,
   createInMemoryCandleRepository,
   createInMemoryJournalRepository,
@@ -20,21 +23,41 @@ const KEY = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' } as cons
 /** 12 five-minute candles: open 100 + i, high open + 2, low open - 1, close open + 1, volume i + 1. */
 const rows = Array.from({ length: 12 }, (_, i) => ({ openTimeMs: T0 + i * M5, open: 100 + i, high: 102 + i, low: 99 + i, close: 101 + i, volume: i + 1 }));
 
+/** The default account of these tests: a 10,000 USDT spot wallet without fee, spread or slippage. */
+const FREE_PAPER: AccountSettingsInput = { name: 'Paper', marketType: 'spot', initialBalance: 10_000, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 };
+
+/** Stores two engines ("processes") share: risk state, settings and the account repository. */
+function sharedStores() {
+  const riskState = createInMemoryRiskStateRepository();
+  return { riskState, settings: createInMemorySettingsRepository(), accounts: createInMemoryAccountRepository(riskState) };
+}
+
 async function setup(
-  shared?: { riskState: ReturnType<typeof createInMemoryRiskStateRepository>; settings: ReturnType<typeof createInMemorySettingsRepository> },
-  options: { wrapJournal?: (journal: JournalRepository) => JournalRepository; overviewStatsTtlMs?: number } = {},
+  shared?: ReturnType<typeof sharedStores>,
+  options: { wrapJournal?: (journal: JournalRepository) => JournalRepository; overviewStatsTtlMs?: number; account?: AccountSettingsInput } = {},
 ) {
   const clock = createManualClock(T0 + 12 * M5);
   const candles = createInMemoryCandleRepository();
   await candles.insertCandles(KEY, toColumns(rows));
   const journal = createInMemoryJournalRepository();
-  const riskState = shared?.riskState ?? createInMemoryRiskStateRepository();
-  const settings = shared?.settings ?? createInMemorySettingsRepository();
-  const exchange = createPaperExchange(
-    { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 },
-    { clock },
-  );
+  const stores = shared ?? sharedStores();
+  const { riskState, settings } = stores;
   let n = 0;
+  const newId = () => `id-${++n}`;
+  const accounts = createAccountBook({
+    clock,
+    logger: silentLogger,
+    accounts: stores.accounts,
+    riskState,
+    settings,
+    candles,
+    defaultRiskLimits: async () => defaultTradingSettings().risk,
+    journal: createJournalWriter({ batchSize: 100 }, { repository: journal, logger: silentLogger }),
+    newId,
+  });
+  await accounts.ensureDefault(options.account ?? FREE_PAPER);
+  const runtime = await accounts.runtime('default');
+  const exchange = runtime.exchange();
   const engine = createEngine(
     {
       clock,
@@ -44,14 +67,15 @@ async function setup(
       riskState,
       backtestRuns: createInMemoryBacktestRunRepository(),
       overviewStatsTtlMs: options.overviewStatsTtlMs,
-      newId: () => `id-${++n}`,
+      newId,
       exchange,
       account: { exchange, marketType: 'spot', marginMode: 'cross' },
+      accounts,
       settings,
     },
     { journalBatchSize: 100, journalFlushIntervalMs: 60_000 },
   );
-  return { engine, journal, riskState, settings, exchange, clock };
+  return { engine, journal, riskState, settings, exchange, clock, stores };
 }
 
 describe('engine.candleWindow', () => {
@@ -101,12 +125,14 @@ describe('engine trading settings', () => {
     expect(settings.rows.size).toBe(0);
   });
 
-  it('stores a risk group with its author and reconfigures the live risk engine', async () => {
-    const { engine, settings, clock } = await setup();
+  it("stores a risk group as the default account's limits with its author and reconfigures the account's risk engine", async () => {
+    const { engine, settings, clock, stores } = await setup();
     const risk = { ...defaultTradingSettings().risk, dailyLossLimitPct: 3 };
     const result = await engine.updateTradingSettings({ risk }, 'admin@example.test');
     expect(result.ok).toBe(true);
-    expect(settings.rows.get('trading.risk')).toEqual({ key: 'trading.risk', value: risk, updatedAtMs: clock.nowMs(), updatedBy: 'admin@example.test' });
+    expect(await stores.accounts.get('default')).toMatchObject({ riskLimits: risk, updatedAtMs: clock.nowMs(), updatedBy: 'admin@example.test' });
+    // one owner: the risk group is not written under the legacy settings key
+    expect(settings.rows.has('trading.risk')).toBe(false);
     const status = await engine.riskStatus();
     expect(status.limits.dailyLossLimitPct).toBe(3);
     // equity 10,000 at the day start: trips at 9,700
@@ -121,7 +147,7 @@ describe('engine halt and resume', () => {
     expect(halted).toMatchObject({ halted: true, haltReason: 'manual: exchange maintenance', haltedAtMs: T0 + 12 * M5, equity: 10_000 });
     expect(first.riskState.saved.get('default')).toMatchObject({ halted: true, dayStartEquity: 10_000, peakEquity: 10_000, dayStartMs: T0 });
 
-    const second = await setup({ riskState: first.riskState, settings: first.settings });
+    const second = await setup(first.stores);
     expect((await second.engine.riskStatus()).halted).toBe(true);
     const denied = await second.engine.whatIf({ symbol: 'BTC/USDT', side: 'long', price: 100, stopPrice: 95 });
     expect(denied).toMatchObject({ approved: false, reason: 'halted: manual: exchange maintenance' });
@@ -305,6 +331,22 @@ describe('engine.placePaperOrder', () => {
     expect(markers.decisions).toEqual([
       { id: result.decisionId, timeMs: T0 + 12 * M5, outcome: 'executed', side: 'long', reason: 'manual long by trader@example.test', stopPrice: 95 },
     ]);
+  });
+
+  it("sizes with the account's fee model so the loss at the stop is the 1 % budget", async () => {
+    const { engine, exchange } = await setup(undefined, { account: { ...FREE_PAPER, takerFeeBps: 10, spreadBps: 4, slippageBps: 3 } });
+    exchange.onCandle('BTC/USDT', T0 + 11 * M5, 99, 101, 98, 100, 1_000);
+    const result = await engine.placePaperOrder({ symbol: 'BTC/USDT', side: 'long', price: 100, stopPrice: 95 }, 'trader@example.test');
+    // adverse move per fill: 4 / 2 + 3 = 5 bps -> entry fill 100.05, stop fill 95 x 0.9995 = 94.95250
+    // loss per unit: 100.05 - 94.9525 + 0.001 x (100.05 + 94.9525) = 5.0975 + 0.1950025 = 5.2925025
+    const amount = 100 / 5.2925025;
+    expect(result.outcome).toBe('placed');
+    expect(result.whatIf.amount).toBeCloseTo(amount, 9);
+    expect(result.entry?.averagePrice).toBeCloseTo(100.05, 9);
+    // taker fee 10 bps of the entry notional
+    expect(result.entry?.fee).toBeCloseTo(amount * 100.05 * 0.001, 9);
+    expect(result.stop).toMatchObject({ type: 'stop', stopPrice: 95, reduceOnly: true, status: 'new' });
+    expect(result.stop?.amount).toBeCloseTo(amount, 9);
   });
 
   it('journals a denial and sends nothing when risk says no', async () => {

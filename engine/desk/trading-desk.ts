@@ -1,50 +1,44 @@
 /**
  * The trading desk: what the dashboard asks of the engine beyond backtests and jobs. The account
  * overview, chart windows and markers (engine/account/chart.ts), trading settings (strategy group
- * and risk group; engine/account/trading-settings-service.ts), the live risk engine's
- * halt/resume/status, and manual paper orders with their what-if. The engine facade exposes these
- * methods unchanged.
+ * and risk group; engine/account/trading-settings-service.ts), and the default account's risk
+ * halt/resume/status and manual paper orders with their what-if: its one risk desk, its paper
+ * exchange and its stored limits, through engine/account/manual-order.ts like the accounts API.
+ * The engine facade exposes these methods unchanged.
  */
-import { NotFoundError, ValidationError } from '../core/errors';
-import { parseOrThrow } from '../core/validation';
+import { ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
-import type { DecisionRecord, JournalRepository } from '../ports/journal';
+import type { JournalRepository } from '../ports/journal';
 import type { Logger } from '../core/logger';
-import type { RiskStateRepository } from '../ports/risk-state';
 import type { SettingsRepository } from '../ports/settings';
 import type { CandleRepository } from '../ports/candles';
 import type { MarketKey } from '../core/types';
-import type { Exchange, Order } from '../ports/exchange';
-import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
 import { loadCandleWindow, loadChartMarkers, type CandleWindow, type ChartMarkers } from '../account/chart';
 import type { SnapshotRepository } from '../ports/snapshots';
-import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
+import type { RiskDesk, RiskStatus } from '../risk/risk-desk';
 import type { AccountBook } from '../account/account-book';
 import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
-import { parseManualOrder, placeManualOrder, whatIfOn } from '../account/manual-order';
-import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';
+import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from '../account/manual-order';
+import type { WhatIfResult } from '../risk/what-if';
 import type { StoredTradingSettings } from '../settings/trading-settings';
 import { createTradingSettingsService, type UpdateSettingsResult } from '../account/trading-settings-service';
 import { createAccountOverview, type AccountOverview, type PaperAccount } from '../account/overview';
 
+/** What the desk is built from. */
 export interface TradingDeskDeps {
   clock: Clock;
   logger: Logger;
   candles: CandleRepository;
   journal: JournalRepository;
+  /** Where manual orders journal their decision. */
   journalWriter: JournalWriter;
-  riskState: RiskStateRepository;
-  /** The venue manual orders go to (the paper exchange). */
-  exchange: Exchange;
+  /** The default account's paper exchange as the overview and chart markers read it; without it the overview throws. */
   account?: PaperAccount;
   settings?: SettingsRepository;
   snapshots?: SnapshotRepository;
-  /**
-   * The account book: when given, the desk works on the default account (its risk desk, its stored
-   * risk limits, its paper exchange, stored after every manual order) instead of `account`/`exchange`.
-   */
-  accounts?: AccountBook;
+  /** The account book: the desk works on its default account (risk desk, stored limits, paper exchange, stored after every manual order). */
+  accounts: AccountBook;
   newId: () => string;
   /**
    * How long the overview reuses the live trade summary (a database aggregate over the whole
@@ -54,16 +48,10 @@ export interface TradingDeskDeps {
   overviewStatsTtlMs?: number;
 }
 
-/** Result of a manual paper order. */
-export interface PaperOrderResult {
-  outcome: 'denied' | 'rejected' | 'placed';
-  reason: string | null;
-  whatIf: WhatIfResult;
-  entry: Order | null;
-  stop: Order | null;
-  decisionId: string;
-}
+/** Result of a manual paper order (the default account's `ManualOrderResult`). */
+export type PaperOrderResult = ManualOrderResult;
 
+/** The desk's methods (the engine facade exposes them unchanged). */
 export interface TradingDesk {
   /** The paper account's overview. @throws Error when the engine was built without a paper account. */
   overview(): Promise<AccountOverview>;
@@ -101,37 +89,22 @@ export interface TradingDesk {
   placePaperOrder(order: unknown, actor: string): Promise<PaperOrderResult>;
 }
 
-function parseOrder(input: unknown): WhatIfOrder {
-  return parseOrThrow(whatIfOrderSchema, input, { root: 'order' });
-}
-
 /** Builds the desk. Nothing is loaded until a method needs it. */
 export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
-  let risk: Promise<RiskDesk> | null = null;
   const account = (): PaperAccount => {
     if (!deps.account) throw new Error('this engine was built without a paper account');
     return deps.account;
   };
+  const defaultAccount = () => deps.accounts.runtime(DEFAULT_ACCOUNT_ID);
+  const riskDesk = (): Promise<RiskDesk> => defaultAccount().then((rt) => rt.risk);
 
   const tradingSettings = createTradingSettingsService({
     clock: deps.clock,
     logger: deps.logger,
     settings: deps.settings,
     accounts: deps.accounts,
-    riskDesk: () => riskDesk(),
+    riskDesk,
   });
-  const getTradingSettings = (): Promise<StoredTradingSettings> => tradingSettings.get();
-
-  const riskDesk = (): Promise<RiskDesk> => {
-    if (deps.accounts) return deps.accounts.runtime(DEFAULT_ACCOUNT_ID).then((rt) => rt.risk);
-    risk ??= getTradingSettings().then((s) => createRiskDesk(s.risk, { clock: deps.clock, riskState: deps.riskState }));
-    risk.catch(() => {
-      risk = null; // a failed load (database down) may be retried
-    });
-    return risk;
-  };
-
-  const equityNow = () => account().exchange.equity();
 
   const overview = createAccountOverview({
     clock: deps.clock,
@@ -140,30 +113,9 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     journal: deps.journal,
     snapshots: deps.snapshots,
     account,
-    riskDesk: () => riskDesk(),
+    riskDesk,
     statsTtlMs: deps.overviewStatsTtlMs,
   });
-
-  async function whatIfParsed(order: WhatIfOrder): Promise<WhatIfResult> {
-    const acc = account();
-    const desk = await riskDesk();
-    const price = order.price;
-    const held = acc.exchange.positionAmountSigned(order.symbol);
-    return computeWhatIf(
-      order,
-      {
-        equity: acc.exchange.equity(),
-        walletBalance: acc.exchange.walletBalance(),
-        marketType: acc.marketType,
-        marginMode: acc.marginMode,
-        currentPositionNotional: held * price,
-        totalOpenNotional: acc.exchange.grossNotional(),
-        openPositions: acc.exchange.openPositionCount(),
-        tiers: acc.tiers?.(order.symbol) ?? DEFAULT_MARGIN_TIERS,
-      },
-      desk.copyAt(acc.exchange.equity()),
-    );
-  }
 
   return {
     overview: () => overview.overview(),
@@ -172,92 +124,27 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
 
     chartMarkers: (query) => loadChartMarkers({ journal: deps.journal, exchange: deps.account?.exchange ?? null }, query),
 
-    getTradingSettings,
+    getTradingSettings: () => tradingSettings.get(),
 
     updateTradingSettings: (update, actor) => tradingSettings.update(update, actor),
 
     async riskStatus() {
-      const desk = await riskDesk();
-      return desk.status(equityNow());
+      const runtime = await defaultAccount();
+      return runtime.risk.status(runtime.exchange().equity());
     },
     async halt(reason) {
       if (typeof reason !== 'string' || reason.trim() === '') throw new ValidationError('reason', reason, 'give a reason for the halt');
-      if (deps.accounts) return deps.accounts.halt(DEFAULT_ACCOUNT_ID, reason);
-      const desk = await riskDesk();
-      return desk.halt(reason.trim(), equityNow());
+      return deps.accounts.halt(DEFAULT_ACCOUNT_ID, reason);
     },
-    async resume() {
-      if (deps.accounts) return deps.accounts.resume(DEFAULT_ACCOUNT_ID);
-      const desk = await riskDesk();
-      return desk.resume(equityNow());
-    },
+    resume: () => deps.accounts.resume(DEFAULT_ACCOUNT_ID),
     riskDesk,
 
     async whatIf(order) {
-      if (deps.accounts) return whatIfOn(await deps.accounts.runtime(DEFAULT_ACCOUNT_ID), parseManualOrder(order));
-      return whatIfParsed(parseOrder(order));
+      return whatIfOn(await defaultAccount(), parseManualOrder(order));
     },
 
     async placePaperOrder(input, actor) {
-      if (deps.accounts) {
-        const runtime = await deps.accounts.runtime(DEFAULT_ACCOUNT_ID);
-        return placeManualOrder(runtime, input, actor, { clock: deps.clock, candles: deps.candles, journal: deps.journalWriter, newId: deps.newId });
-      }
-      const order = parseOrder(input);
-      const runtime = null as { persist(): Promise<void> } | null;
-      const exchange: Exchange = deps.exchange;
-      const result = await whatIfParsed(order);
-      const streams = await deps.candles.summarize();
-      const stream = streams.find((s) => s.symbol === order.symbol);
-      if (!stream) throw new NotFoundError(`no candles are stored for symbol "${order.symbol}"; import some first`);
-      const nowMs = deps.clock.nowMs();
-      const decisionId = deps.newId();
-      const journal = (outcome: DecisionRecord['outcome'], reason: string, extra: Record<string, unknown>) => {
-        deps.journalWriter.recordDecision({
-          id: decisionId,
-          runId: null,
-          exchange: stream.exchange,
-          symbol: order.symbol,
-          timeframe: stream.timeframe,
-          strategy: 'manual',
-          timeMs: nowMs,
-          outcome,
-          side: order.side,
-          strength: 1,
-          reason,
-          inputs: { manual: true, actor, order, stopPrice: result.stopPrice, risk: result.checks, ...extra },
-        });
-        return deps.journalWriter.flush();
-      };
-      if (!result.approved) {
-        await journal('denied', result.reason ?? 'denied', {});
-        return { outcome: 'denied', reason: result.reason, whatIf: result, entry: null, stop: null, decisionId };
-      }
-      const entry = await exchange.createOrder({
-        clientOrderId: `manual-entry-${decisionId}`,
-        symbol: order.symbol,
-        side: order.side === 'long' ? 'buy' : 'sell',
-        type: 'market',
-        amount: result.amount,
-      });
-      if (entry.status === 'rejected') {
-        await runtime?.persist();
-        const reason = `entry rejected by the exchange: ${entry.reason ?? 'no reason given'}`;
-        await journal('denied', reason, {});
-        return { outcome: 'rejected', reason, whatIf: result, entry, stop: null, decisionId };
-      }
-      const stop = await exchange.createOrder({
-        clientOrderId: `manual-stop-${decisionId}`,
-        symbol: order.symbol,
-        side: order.side === 'long' ? 'sell' : 'buy',
-        type: 'stop',
-        amount: entry.amount,
-        stopPrice: result.stopPrice,
-        reduceOnly: true,
-      });
-      await runtime?.persist();
-      await journal('executed', `manual ${order.side} by ${actor}`, { entryOrderId: entry.id, stopOrderId: stop.id });
-      return { outcome: 'placed', reason: null, whatIf: result, entry, stop, decisionId };
+      return placeManualOrder(await defaultAccount(), input, actor, { clock: deps.clock, candles: deps.candles, journal: deps.journalWriter, newId: deps.newId });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { EngineError, FailureClass, RepositoryError } from '../core/errors';
 import type { DecisionRecord, JournalRepository, TradeRecord } from '../ports/journal';
+import type { JournalWriter } from '../ports/journal-writer';
 import type { Logger } from '../core/logger';
 
 /** Settings for the batched journal writer. */
@@ -22,41 +23,6 @@ export class JournalWriteError extends EngineError {
   }
 }
 
-/** How the writer is doing, for health checks. */
-export interface JournalWriterStatus {
-  /** True while the last write failed and its rows wait for a retry (the database is unavailable). */
-  failing: boolean;
-  /** The last write failure's message; null after a write succeeds. */
-  lastError: string | null;
-  /** Rows the database refused for good (bad data), since the writer was created; each was logged with its id. */
-  refusedRows: number;
-  /** Rows recorded but not yet stored (including rows waiting for a retry). */
-  pending: number;
-}
-
-/**
- * Buffers journal rows and writes them in multi-row batches. Writes are serialised (one in
- * flight at a time) so rows reach the database in the order they were recorded.
- *
- * A failed write fails that write only; later writes go on:
- * - a retryable failure (the database is unreachable) puts the batch's rows back at the front of the
- *   buffer, so the next write retries them, in order;
- * - a non-retryable failure (the database refuses the data) is narrowed down row by row: the rows the
- *   database accepts are stored, the rows it refuses are logged with their ids and counted, not retried.
- *
- * `flush()` writes everything recorded so far and rejects with a JournalWriteError when some of it is not
- * stored: its own write failed, or a batch written since the previous flush had rows refused (reported to
- * one flush, then cleared, so one bad row never fails every later caller).
- */
-export interface JournalWriter {
-  recordTrade(trade: TradeRecord): void;
-  recordDecision(decision: DecisionRecord): void;
-  /** Rows recorded but not yet written. */
-  pending(): number;
-  flush(): Promise<void>;
-  status(): JournalWriterStatus;
-}
-
 interface Batch {
   trades: TradeRecord[];
   decisions: DecisionRecord[];
@@ -69,7 +35,7 @@ function isRetryable(error: unknown): boolean {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Creates a journal writer over a repository. */
+/** Creates a journal writer (the `JournalWriter` port of `engine/ports/journal-writer.ts`) over a repository. */
 export function createJournalWriter(
   config: JournalWriterConfig,
   deps: { repository: JournalRepository; logger: Logger },

@@ -6,7 +6,8 @@ import { createPaperExchange } from '../execution/paper-exchange';
 import type { Exchange, OrderRequest } from '../ports/exchange';
 import { createRiskEngine } from '../risk/risk-engine';
 import { createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
-import { createLiveSession, type LiveCheckpoint } from './live-session';
+import { createLiveSession } from './live-session';
+import type { LiveCheckpoint } from '../ports/live-sessions';
 
 const TF = 300_000;
 const T0 = Date.UTC(2024, 0, 1);

@@ -23,38 +23,18 @@ import type { VetoModel } from '../decision/veto-model';
 import type { Exchange } from '../ports/exchange';
 import type { VenueConnector } from '../ports/venue-link';
 import { createVenueAccount } from './venue-account';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
+import type { LiveSessionRecord as StoredLiveSession, LiveSessionStore as LiveSessionStorePort } from '../ports/live-sessions';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
 import type { EngineEvents } from '../ports/events';
 import { STRATEGY_NAMES } from '../strategies/registry';
-import { createLiveSession, type CandleFeed, type LiveCheckpointStore, type LiveSession, type LiveSessionState } from './live-session';
+import { createLiveSession, type CandleFeed, type LiveSession, type LiveSessionState } from './live-session';
 
-/** A stored live session. */
-export interface LiveSessionRecord {
-  id: string;
-  exchange: string;
-  symbol: string;
-  timeframe: string;
-  config: Record<string, unknown>;
-  status: string;
-  lastCandleMs: number | null;
-  liveTrading: boolean;
-  lastError: string | null;
-  startedAtMs: number | null;
-  updatedAtMs: number;
-  /** What the session trades with, resolved when it started (request > account and strategy settings > defaults); absent on records from before. */
-  spec?: RunSpec | null;
-}
+/** A stored live session with the run spec it resolved when it started (the port's record bound to `RunSpec`). */
+export type LiveSessionRecord = StoredLiveSession<RunSpec>;
 
-/** Session records plus checkpoints. */
-export interface LiveSessionStore extends LiveCheckpointStore {
-  upsert(record: LiveSessionRecord): Promise<void>;
-  get(id: string): Promise<LiveSessionRecord | null>;
-  list(): Promise<LiveSessionRecord[]>;
-  setStatus(id: string, status: string, lastError: string | null, updatedAtMs: number): Promise<void>;
-  /** Deletes a session's record and checkpoint (a session that never started); a no-op for an unknown id. */
-  remove(id: string): Promise<void>;
-}
+/** Session records plus checkpoints (the port bound to `RunSpec`). */
+export type LiveSessionStore = LiveSessionStorePort<RunSpec>;
 
 /** How a session gets candles and where it trades. */
 export const SessionMode = {
@@ -145,8 +125,8 @@ export interface LiveSessionManager {
    * `BTC/USDT`). Returns the session id, or null when no session trades that market.
    */
   routeExternalSignal(signal: { exchange?: string; symbol: string; side: 'long' | 'short' | 'flat'; strength: number; stopHint: number }): string | null;
-  /** The stored record of a session, null when unknown. */
-  get(id: string): Promise<LiveSessionRecord | null>;
+  /** One stored session with the in-memory state when it runs here (like a `list` item); null when unknown. */
+  get(id: string): Promise<(LiveSessionRecord & { state: LiveSessionState | null }) | null>;
   /** Resumes sessions stored as running (after a restart). */
   resumeAll(): Promise<number>;
   stopAll(): Promise<void>;
@@ -492,7 +472,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       const records = await deps.store.list();
       return records.map((r) => ({ ...r, state: running.get(r.id)?.session.state() ?? null }));
     },
-    get: (id) => deps.store.get(id),
+    async get(id) {
+      const record = await deps.store.get(id);
+      return record && { ...record, state: running.get(id)?.session.state() ?? null };
+    },
     routeExternalSignal(signal) {
       for (const [id, { session }] of running) {
         const { market } = session.state();

@@ -9,11 +9,12 @@ import { createManualClock, silentLogger, type ManualClock } from '../core/clock
 import type { TradeRecord } from '../ports/journal';
 import type { Candle } from '../core/types';
 import type { Order } from '../ports/exchange';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
 import { createRiskEngine } from '../risk/risk-engine';
 import { createFakeVenue, type FakeVenue } from '../testing/fake-venue';
 import { createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
-import { createLiveSession, type LiveCheckpoint, type LiveCheckpointStore } from './live-session';
+import { createLiveSession } from './live-session';
+import type { LiveCheckpoint, LiveCheckpointStore } from '../ports/live-sessions';
 
 const TF = 60_000;
 const T0 = Date.UTC(2024, 0, 1);

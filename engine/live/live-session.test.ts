@@ -9,7 +9,8 @@ import type { ClosedTrade } from '../loop/trading-loop';
 import type { CandleRepository } from '../ports/candles';
 import type { Logger } from '../core/logger';
 import { createInMemoryCandleRepository, createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
-import { clientIdPrefixOf, createLiveSession, type CandleFeed, type LiveCheckpoint, type LiveCheckpointStore } from './live-session';
+import { clientIdPrefixOf, createLiveSession, type CandleFeed } from './live-session';
+import type { LiveCheckpoint, LiveCheckpointStore } from '../ports/live-sessions';
 
 const TF = 300_000;
 const T0 = Date.UTC(2024, 0, 1);

@@ -25,7 +25,8 @@ import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey } from
 import type { VetoModel } from '../decision/veto-model';
 import type { FusionConfig } from '../decision/signal-fusion';
 import type { Exchange } from '../ports/exchange';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
+import type { LiveCheckpointStore } from '../ports/live-sessions';
 import {
   createTradingLoop,
   type AccountView,
@@ -33,7 +34,6 @@ import {
   type ClosedTrade,
   type DecisionDetail,
   type TradingLoop,
-  type VenuePosition,
 } from '../loop/trading-loop';
 import type { RiskEngine } from '../risk/risk-engine';
 import type { EngineEvents } from '../ports/events';
@@ -57,22 +57,6 @@ export const LiveSessionStatus = {
   Completed: 'completed',
 } as const;
 export type LiveSessionStatus = (typeof LiveSessionStatus)[keyof typeof LiveSessionStatus];
-
-/** What a session persists so a restart resumes where it stopped. */
-export interface LiveCheckpoint {
-  sessionId: string;
-  /** Open time of the last candle the loop processed. */
-  lastCandleMs: number;
-  updatedAtMs: number;
-  /** The position the loop holds on a real venue after that candle (null or absent when flat or on paper). */
-  venuePosition?: VenuePosition | null;
-}
-
-/** Checkpoint storage (database in production, memory in tests). */
-export interface LiveCheckpointStore {
-  load(sessionId: string): Promise<LiveCheckpoint | null>;
-  save(checkpoint: LiveCheckpoint): Promise<void>;
-}
 
 export interface LiveSessionConfig {
   /** Stable id: names the checkpoint, the risk account and the client order ids. */

@@ -173,3 +173,16 @@ describe('replay sessions on one account', () => {
     expect(view.totals.fees).toBeGreaterThan(0);
   });
 });
+
+describe('reading one session', () => {
+  it('returns the stored record with its running state, the stored record alone once stopped, and null for an unknown id', async () => {
+    const { manager } = await setup();
+    const started = await manager.start(replay('BTC/USDT', 50));
+    const running = await manager.get(started.id);
+    expect(running).toMatchObject({ id: 'replay:desk:binance:BTC/USDT:5m', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', status: 'running' });
+    expect(running?.state).toMatchObject({ id: started.id, market: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' } });
+    await manager.stop(started.id);
+    expect(await manager.get(started.id)).toMatchObject({ id: started.id, status: 'stopped', state: null });
+    expect(await manager.get('replay:desk:binance:DOGE/USDT:5m')).toBeNull();
+  });
+});

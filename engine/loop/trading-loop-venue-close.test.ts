@@ -9,11 +9,12 @@ import { createManualClock, type ManualClock } from '../core/clock';
 import { ValidationError } from '../core/errors';
 import type { DecisionRecord, TradeRecord } from '../ports/journal';
 import { candleColumnsFromRows, type Candle } from '../core/types';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
 import { createRiskEngine } from '../risk/risk-engine';
 import { Direction, setFlat, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
 import { createFakeVenue, type FakeVenue } from '../testing/fake-venue';
-import { createTradingLoop, type TradingLoop, type VenuePosition } from './trading-loop';
+import { createTradingLoop, type TradingLoop } from './trading-loop';
+import type { VenuePosition } from '../ports/live-sessions';
 
 const TF = 60_000;
 const T0 = Date.UTC(2024, 0, 1);

@@ -34,7 +34,8 @@ import {
 import { createSignalGate } from '../decision/signal-gate';
 import type { VetoModel } from '../decision/veto-model';
 import type { RiskDecision, RiskEngine } from '../risk/risk-engine';
-import type { JournalWriter } from '../journal/journal-writer';
+import type { JournalWriter } from '../ports/journal-writer';
+import type { VenuePosition } from '../ports/live-sessions';
 import { OrderPurpose, type EngineEvents } from '../ports/events';
 import { DenialCode } from '../ports/metrics';
 import { denialCodeOf } from '../telemetry/metrics-sink';
@@ -75,23 +76,6 @@ export type ClosedTrade = Omit<TradeRecord, 'id' | 'runId' | 'exchange' | 'strat
  */
 export const VenueExitReason = { Signal: 'signal', Stop: 'stop', Venue: 'venue' } as const;
 export type VenueExitReason = (typeof VenueExitReason)[keyof typeof VenueExitReason];
-
-/**
- * The position a loop holds on a real venue, as it journals it: the entry's fills (amount in base
- * currency, volume-weighted price, fee in quote currency still to be charged to the round trip, fill
- * time in ms), the strategy that entered and the protective stop working at the venue with the
- * amount of its fills already journaled. A live session checkpoints it so a restart journals the exit.
- */
-export interface VenuePosition {
-  side: 'long' | 'short';
-  amount: number;
-  price: number;
-  fee: number;
-  timeMs: number;
-  strategy: string;
-  stopOrderId: string | null;
-  stopFilledJournaled: number;
-}
 
 export interface TradingLoopConfig {
   market: MarketKey;

@@ -1,22 +1,12 @@
 /**
- * Port for model files, plus the filesystem implementation the composition root uses
- * (`${dataDir}/models/<kind>/v<version>.onnx`). Paths are relative to the store's root and may not
- * escape it.
+ * The filesystem implementation of the `ModelFileStore` port (`engine/ports/model-file-store.ts`)
+ * the composition root uses (`${dataDir}/models/<kind>/v<version>.onnx`). Paths are relative to the
+ * store's root and may not escape it.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, RepositoryError, ValidationError } from '../core/errors';
-
-/** Where model files live. */
-export interface ModelFileStore {
-  /**
-   * Writes `bytes` to `file` atomically (a reader sees the old file or the whole new one).
-   * @throws ValidationError for a path outside the store; RepositoryError when writing fails.
-   */
-  write(file: string, bytes: Uint8Array): Promise<void>;
-  /** @throws NotFoundError when the file does not exist; RepositoryError on other failures. */
-  read(file: string): Promise<Uint8Array>;
-}
+import type { ModelFileStore } from '../ports/model-file-store';
 
 const SAFE_FILE = /^[a-z0-9][a-z0-9-]*\/v[0-9]+\.onnx$/;
 

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { EngineError, NotFoundError, ValidationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { VetoModel } from '../decision/veto-model';
-import type { ModelFileStore } from './model-file-store';
+import type { ModelFileStore } from '../ports/model-file-store';
 import { ModelKind, MODEL_KINDS } from '../ports/model-kind';
 import { checkModelRef } from './model-repository';
 import { type ModelRecord, type ModelRepository } from '../ports/models';

@@ -30,7 +30,7 @@ import {
   type JournalDatasetReport,
 } from './dataset';
 import { ModelKind } from '../ports/model-kind';
-import type { ModelFileStore } from './model-file-store';
+import type { ModelFileStore } from '../ports/model-file-store';
 import type { ModelRecord, ModelRepository } from '../ports/models';
 import type { ModelAdmin } from './model-registry';
 import { trainModel, type FoldReport } from './model-training';

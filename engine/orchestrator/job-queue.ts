@@ -6,14 +6,22 @@
  * those definitions and both runners call the bodies bound from them through `runJobAttempt`
  * (`run-job-attempt.ts`), so a job behaves the same whichever runner executes it.
  *
- * The `TicketRepository` port lives here rather than in `engine/ports/` because only the
- * orchestrator uses it; `db/repositories/ticket-repository.ts` implements it.
+ * Ticket storage is the `TicketRepository` port in `engine/ports/tickets.ts`
+ * (`db/repositories/ticket-repository.ts` implements it); this module binds it to the job kinds.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { Page } from '../ports/journal';
+import {
+  TicketStatus,
+  type NewTicket as NewTicketOf,
+  type TicketFields,
+  type TicketQuery as TicketQueryOf,
+  type TicketRepository as TicketRepositoryOf,
+  type TicketRunner,
+} from '../ports/tickets';
 import type { JobDefinition } from '../jobs/job-definition';
 import type { JobHandlers, JobKind, JobResultOf } from '../jobs/definitions';
 
@@ -27,49 +35,7 @@ export {
   type JobContext,
   type JobHandler,
 } from '../jobs/job-context';
-
-/**
- * Ticket lifecycle: `queued` -> `running` -> one of `succeeded` | `failed` | `cancelled`.
- * A retryable failure moves `running` back to `queued` with a later `runAfterMs`.
- */
-export const TicketStatus = {
-  Queued: 'queued',
-  Running: 'running',
-  Succeeded: 'succeeded',
-  Failed: 'failed',
-  Cancelled: 'cancelled',
-} as const;
-export type TicketStatus = (typeof TicketStatus)[keyof typeof TicketStatus];
-export const TICKET_STATUSES = Object.values(TicketStatus) as readonly TicketStatus[];
-
-/** Which runner owns a ticket. The in-process runner only ever claims `in-process` tickets. */
-export const TicketRunner = { InProcess: 'in-process', Inngest: 'inngest' } as const;
-export type TicketRunner = (typeof TicketRunner)[keyof typeof TicketRunner];
-
-/** What every ticket has, whatever its kind. Times are epoch ms from the engine clock; `progress` is 0..1. */
-export interface TicketFields {
-  id: string;
-  params: Record<string, unknown>;
-  status: TicketStatus;
-  /** Attempts started so far (incremented when a runner claims the ticket). */
-  attempts: number;
-  /** Attempts allowed before a retryable failure becomes final, >= 1. */
-  maxAttempts: number;
-  progress: number;
-  progressMessage: string | null;
-  /** Message of the last failure (kept while a retry is queued). */
-  error: string | null;
-  runner: TicketRunner;
-  cancelRequested: boolean;
-  createdAtMs: number;
-  startedAtMs: number | null;
-  finishedAtMs: number | null;
-  updatedAtMs: number | null;
-  /** Earliest time a queued ticket may be claimed (backoff); null = at once. */
-  runAfterMs: number | null;
-  /** Unique among tickets when set: a scheduled occurrence's `<kind>@<ISO time>`. */
-  dedupeKey: string | null;
-}
+export { TICKET_STATUSES, TicketRunner, TicketStatus, type RecoveredTickets, type TicketFields } from '../ports/tickets';
 
 /** A ticket of kind `K`: `result` is that kind's result once it succeeded, else null. */
 export type TicketOf<K extends JobKind> = TicketFields & { kind: K; result: JobResultOf<K> | null };
@@ -77,89 +43,14 @@ export type TicketOf<K extends JobKind> = TicketFields & { kind: K; result: JobR
 /** A job ticket as stored, discriminated by `kind`: checking the kind types the result. */
 export type Ticket = { [K in JobKind]: TicketOf<K> }[JobKind];
 
-/** What creating a ticket needs; it starts `queued` with 0 attempts and progress 0. */
-export interface NewTicket {
-  id: string;
-  kind: JobKind;
-  params: Record<string, unknown>;
-  maxAttempts: number;
-  runner: TicketRunner;
-  createdAtMs: number;
-  /** When set, no other ticket may carry the same key (see `createOnce`). */
-  dedupeKey?: string;
-}
+/** What creating a ticket of one of the job kinds needs (see the port's `NewTicket`). */
+export type NewTicket = NewTicketOf<JobKind>;
 
-/** A page request for tickets: newest first, keyset-paginated; `limit` 1..1000 (default 100). */
-export interface TicketQuery {
-  status?: TicketStatus;
-  kind?: JobKind;
-  limit?: number;
-  cursor?: string;
-}
+/** A page request for job tickets (see the port's `TicketQuery`). */
+export type TicketQuery = TicketQueryOf<JobKind>;
 
-/** Result of `recoverInterrupted`: ids (sorted) put back in the queue, failed for good, or cancelled (a cancel was pending). */
-export interface RecoveredTickets {
-  requeued: string[];
-  failed: string[];
-  cancelled: string[];
-}
-
-/**
- * Ticket storage. Every state change is a single atomic statement guarded by the expected status,
- * so two runners (or two processes) never both move the same ticket.
- */
-export interface TicketRepository {
-  /** Inserts a queued ticket. Throws RepositoryError when the id exists. */
-  create(ticket: NewTicket): Promise<Ticket>;
-  /**
-   * Inserts the ticket unless one with the same `dedupeKey` exists (atomic: a unique index in
-   * PostgreSQL, so concurrent callers in several processes create exactly one).
-   * @returns the new ticket with `created: true`, or the existing one with `created: false`.
-   */
-  createOnce(ticket: NewTicket & { dedupeKey: string }): Promise<{ ticket: Ticket; created: boolean }>;
-  get(id: string): Promise<Ticket | null>;
-  /** Newest first (created time, then id). Throws ValidationError for a bad cursor. */
-  list(query: TicketQuery): Promise<Page<Ticket>>;
-  /**
-   * Atomically moves the oldest due (`runAfterMs` null or <= nowMs) queued ticket of `runner`
-   * that has no cancel request to `running`, increments `attempts`, sets `startedAtMs`.
-   * Concurrent callers never get the same ticket (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
-   * @returns the claimed ticket, or null when none is due.
-   */
-  claimNext(nowMs: number, runner?: TicketRunner): Promise<Ticket | null>;
-  /** Like `claimNext` for one ticket id (the Inngest runner); null when it is not queued or has a cancel request. */
-  claim(id: string, nowMs: number): Promise<Ticket | null>;
-  /**
-   * Records progress (clamped to 0..1) of a running ticket.
-   * @returns the ticket after the update (read `cancelRequested`), or null when it is not running.
-   */
-  updateProgress(id: string, progress: number, message: string | null, nowMs: number): Promise<Ticket | null>;
-  /** running -> succeeded with `result` (progress 1). Throws NotFoundError when the ticket is not running. */
-  succeed(id: string, result: unknown, nowMs: number): Promise<Ticket>;
-  /** running or queued -> failed with `error`. Throws NotFoundError when the ticket is not running or queued. */
-  fail(id: string, error: string, nowMs: number): Promise<Ticket>;
-  /** running -> queued, due at `runAfterMs`, keeping `error`. Throws NotFoundError when the ticket is not running. */
-  retryLater(id: string, runAfterMs: number, error: string, nowMs: number): Promise<Ticket>;
-  /**
-   * Asks to cancel: a queued ticket becomes `cancelled` at once; a running one gets `cancelRequested`
-   * (its body sees it at the next progress report). Finished tickets are returned unchanged.
-   * @returns the ticket after the request, or null when it does not exist.
-   */
-  requestCancel(id: string, nowMs: number): Promise<Ticket | null>;
-  /** running (or queued) -> cancelled. Throws NotFoundError when the ticket is neither. */
-  markCancelled(id: string, nowMs: number): Promise<Ticket>;
-  /**
-   * Marks running tickets as alive: sets `updatedAtMs = nowMs` on those of `ids` still running.
-   * Runners call it every poll so other processes can tell a live job from one a crash left behind.
-   */
-  heartbeat(ids: readonly string[], nowMs: number): Promise<void>;
-  /**
-   * After a crash, tickets left `running` (of `runner`, default in-process, whose last update or start is
-   * before `staleBeforeMs`, default: all) become `cancelled` when a cancel was requested, else go back
-   * to `queued` when `attempts < maxAttempts`, else to `failed` ("interrupted"). One transaction.
-   */
-  recoverInterrupted(nowMs: number, options?: { runner?: TicketRunner; staleBeforeMs?: number }): Promise<RecoveredTickets>;
-}
+/** The ticket storage port bound to the job kinds: a ticket's kind types its result. */
+export type TicketRepository = TicketRepositoryOf<Ticket>;
 
 /** A job as a caller asks for it. `params` are validated per kind before any ticket is written. */
 export interface JobRequest {

@@ -2,6 +2,7 @@
  * Backtest run storage port: runs, their results and equity curves.
  * engine/ports holds every interface the engine needs from outside; it imports only engine/core and other ports.
  */
+import type { ReturnMetrics, TradeMetrics } from '../core/performance-metrics';
 import type { Timeframe } from '../core/types';
 import type { Page } from './journal';
 
@@ -13,6 +14,24 @@ export interface EquityPoint {
   timeMs: number;
   equity: number;
 }
+
+/**
+ * What a completed run stores as its metrics: the return and trade metrics, the final equity (quote
+ * currency) and the loop's counters (`runBacktest` writes it).
+ */
+export type BacktestRunMetrics = ReturnMetrics & TradeMetrics & { finalEquity: number; stats: Record<string, number> };
+
+/** The numeric metrics of a run, by name (what tables and comparisons show). */
+export type BacktestRunMetricName = { [K in keyof BacktestRunMetrics]: BacktestRunMetrics[K] extends number ? K : never }[keyof BacktestRunMetrics];
+
+/**
+ * Metrics as read back from storage: JSON has no NaN or Infinity, so a metric that was not finite
+ * reads back as null (an in-memory store keeps the number).
+ */
+export type StoredMetrics<M> = { [K in keyof M]: M[K] extends number ? number | null : M[K] };
+
+/** A completed run's metrics as stored. */
+export type StoredBacktestRunMetrics = StoredMetrics<BacktestRunMetrics>;
 
 /**
  * A stored backtest run. Lifecycle: created `running`, then exactly one of `complete`
@@ -31,7 +50,8 @@ export interface BacktestRunRecord {
   /** Simulated range, `fromMs <= openTimeMs < toMs`. */
   fromMs: number;
   toMs: number;
-  metrics: Record<string, unknown> | null;
+  /** Null until complete. */
+  metrics: StoredBacktestRunMetrics | null;
   /** Downsampled equity curve; null until complete. */
   equity: EquityPoint[] | null;
   tradeCount: number | null;
@@ -49,7 +69,7 @@ export type NewBacktestRun = Pick<
 
 /** Results recorded when a run completes. */
 export interface BacktestRunResult {
-  metrics: Record<string, unknown>;
+  metrics: BacktestRunMetrics;
   equity: EquityPoint[];
   tradeCount: number;
   decisionCount: number;

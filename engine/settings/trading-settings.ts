@@ -12,7 +12,7 @@ import { ValidationError } from '../core/errors';
 import { fieldErrorsOf, type FieldErrors } from '../core/validation';
 import { riskConfigSchema } from '../risk/risk-engine';
 import { createStrategy, defaultParams, STRATEGY_NAMES, STRATEGY_PARAM_SCHEMAS, type StrategyName } from '../strategies/registry';
-import { DEFAULT_RISK } from '../trading/defaults';
+import { DEFAULT_RISK } from './trading-defaults';
 
 /** Settings keys in the repository. */
 export const SettingsKey = { Strategy: 'trading.strategy', Risk: 'trading.risk' } as const;

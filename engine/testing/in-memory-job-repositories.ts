@@ -5,7 +5,8 @@
 import { NotFoundError, ValidationError } from '../core/errors';
 import type { Page } from '../ports/journal';
 import type { SnapshotRecord, SnapshotRepository } from '../ports/snapshots';
-import { TicketRunner, TicketStatus, type NewTicket, type Ticket, type TicketFields, type TicketRepository } from '../orchestrator/job-queue';
+import type { NewTicket, Ticket } from '../orchestrator/job-queue';
+import { TicketRunner, TicketStatus, type TicketFields, type TicketRepository } from '../ports/tickets';
 
 const encode = (timeMs: number, id: string) => Buffer.from(JSON.stringify([timeMs, id]), 'utf8').toString('base64url');
 
@@ -37,7 +38,8 @@ function pageBy<T extends { id: string }>(rows: T[], timeOf: (r: T) => number, q
   return { items, nextCursor: sorted.length > limit ? encode(timeOf(last), last.id) : null };
 }
 
-export interface InMemoryTicketRepository extends TicketRepository {
+/** The in-memory ticket store; `rows` exposes the stored tickets to tests. */
+export interface InMemoryTicketRepository extends TicketRepository<Ticket> {
   readonly rows: Map<string, Ticket>;
 }
 

@@ -1,8 +1,10 @@
 /** In-memory live session storage (records + checkpoints) for tests; records are copied in and out. */
-import type { LiveSessionRecord, LiveSessionStore } from '../live/live-session-manager';
+import type { LiveSessionRecord, LiveSessionStore } from '../ports/live-sessions';
+import type { RunSpec } from '../trading/run-spec';
 
-export function createInMemoryLiveSessionStore(): LiveSessionStore & { readonly records: Map<string, LiveSessionRecord> } {
-  const records = new Map<string, LiveSessionRecord>();
+/** A store whose `records` map exposes the stored sessions to tests. */
+export function createInMemoryLiveSessionStore(): LiveSessionStore<RunSpec> & { readonly records: Map<string, LiveSessionRecord<RunSpec>> } {
+  const records = new Map<string, LiveSessionRecord<RunSpec>>();
   return {
     records,
     upsert: async (r) => void records.set(r.id, { ...r }),

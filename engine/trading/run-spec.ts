@@ -7,7 +7,7 @@
  *    its risk limits; for a session its account, for a backtest `accountId`, default "default") and
  *    the strategy group saved on /strategies (enabled adapters, their parameters and weights, entry
  *    threshold, TTL, cooldown, veto threshold),
- * 3. the defaults (`engine/trading/defaults.ts`, one candle of TTL, the strategy registry's parameters).
+ * 3. the defaults (`engine/settings/trading-defaults.ts`, one candle of TTL, the strategy registry's parameters).
  *
  * Precedence is per field: a request that sets `risk.riskPerTradePct` keeps the account's other limits;
  * a request's `params.ma-crossover.fastPeriod` keeps the stored slow period. Strategies are the
@@ -27,10 +27,9 @@ import type { PaperExchangeConfig } from '../execution/paper-exchange';
 import { parseRiskConfig, type RiskConfig } from '../risk/risk-engine';
 import { tradingCostsOf } from '../risk/trading-costs';
 import { createStrategy, defaultParams, STRATEGY_NAMES, type StrategyName } from '../strategies/registry';
-import { paperConfigOf } from '../account/account-config';
 import { type AccountRecord } from '../ports/accounts';
 import { readStoredGroup, SettingsKey, validateStrategySettings, type RiskLimits, type StrategySettings } from '../settings/trading-settings';
-import { DEFAULT_PAPER, DEFAULT_RISK } from './defaults';
+import { DEFAULT_PAPER, DEFAULT_RISK } from '../settings/trading-defaults';
 
 /** Fusion fields a request may set; every one optional (unset = stored, else default). */
 export const runFusionRequestSchema = z
@@ -119,6 +118,24 @@ export interface RunSpec {
   /** Risk limits plus the sizing costs of `paper` (`tradingCostsOf`). */
   risk: RiskConfig;
   paper: PaperExchangeConfig;
+}
+
+/** The PaperExchange config an account trades with (its venue id is `paper-<account id>`). */
+export function paperConfigOf(account: Pick<AccountRecord, 'id' | 'settings'>): PaperExchangeConfig {
+  const s = account.settings;
+  return {
+    id: `paper-${account.id}`,
+    marketType: s.marketType,
+    quoteCurrency: s.quoteCurrency,
+    initialBalance: s.initialBalance,
+    makerFeeBps: s.makerFeeBps,
+    takerFeeBps: s.takerFeeBps,
+    spreadBps: s.spreadBps,
+    slippageBps: s.slippageBps,
+    maxVolumeShare: s.maxVolumeShare,
+    leverage: s.marketType === 'futures' ? s.leverage : 1,
+    marginMode: s.marginMode,
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import { createJournalRepository } from '../../db/repositories/journal-repositor
 import { createRiskStateRepository } from '../../db/repositories/risk-state-repository';
 import { createLiveSessionRepository } from '../../db/repositories/live-session-repository';
 import type { LiveSessionRecord } from '../../engine/live/live-session-manager';
+import { backtestRunMetrics } from '../../engine/testing/backtest-run-metrics';
 import type { RunSpec } from '../../engine/trading/run-spec';
 import { rowsOf } from '../../db/repositories/sql-helpers';
 import { NotFoundError, RepositoryError, ValidationError } from '../../engine/core/errors';
@@ -484,16 +485,17 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         { timeMs: T0, equity: 10000 },
         { timeMs: T0 + MIN5, equity: 10012.34 },
       ];
-      await repo.complete('bt-1', { metrics: { sharpe: 1.25, maxDrawdown: 0.031 }, equity, tradeCount: 3, decisionCount: 288 });
+      // JSON has no NaN: a metric that was not finite (profit factor without trades) reads back as null
+      await repo.complete('bt-1', { metrics: backtestRunMetrics({ sharpe: 1.25, maxDrawdown: 0.031, profitFactor: Number.NaN }), equity, tradeCount: 3, decisionCount: 288 });
       const done = await repo.get('bt-1');
-      expect(done).toMatchObject({ status: 'complete', metrics: { sharpe: 1.25, maxDrawdown: 0.031 }, equity, tradeCount: 3, decisionCount: 288, error: null });
+      expect(done).toMatchObject({ status: 'complete', metrics: { ...backtestRunMetrics({ sharpe: 1.25, maxDrawdown: 0.031 }), profitFactor: null }, equity, tradeCount: 3, decisionCount: 288, error: null });
       expect(done!.finishedAtMs).toBeGreaterThanOrEqual(done!.startedAtMs);
     });
 
     it('refuses to finish a run twice or one that does not exist', async () => {
       const repo = createBacktestRunRepository(db().db);
       await expect(repo.fail('bt-1', 'late failure')).rejects.toBeInstanceOf(NotFoundError);
-      await expect(repo.complete('missing', { metrics: {}, equity: [], tradeCount: 0, decisionCount: 0 })).rejects.toThrow(
+      await expect(repo.complete('missing', { metrics: backtestRunMetrics(), equity: [], tradeCount: 0, decisionCount: 0 })).rejects.toThrow(
         'backtest run "missing" does not exist or is not running',
       );
     });

@@ -5,28 +5,42 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSettingsRepository } from '../../db/repositories/settings-repository';
 import { createRiskStateRepository } from '../../db/repositories/risk-state-repository';
+import { createAccountRepository } from '../../db/repositories/account-repository';
+import type { AccountRepository } from '../../engine/ports/accounts';
 import type { RiskStateRepository } from '../../engine/ports/risk-state';
 import type { SettingsRepository } from '../../engine/ports/settings';
-import { createInMemoryCandleRepository, createInMemoryJournalRepository, createInMemoryRiskStateRepository, createInMemorySettingsRepository } from '../../engine/testing/in-memory-repositories';
+import {
+  createInMemoryAccountRepository,
+  createInMemoryCandleRepository,
+  createInMemoryJournalRepository,
+  createInMemoryRiskStateRepository,
+  createInMemorySettingsRepository,
+} from '../../engine/testing/in-memory-repositories';
 import { createManualClock, silentLogger } from '../../engine/core/clock';
 import { createTradingDesk } from '../../engine/desk/trading-desk';
 import { defaultTradingSettings } from '../../engine/settings/trading-settings';
-import { createPaperExchange } from '../../engine/execution/paper-exchange';
+import { createAccountBook } from '../../engine/account/account-book';
 import { createJournalWriter } from '../../engine/journal/journal-writer';
 import { TEST_DATABASE_BACKENDS } from '../support/ml-databases';
 
 interface Backend {
   name: string;
-  open(): Promise<{ settings: SettingsRepository; riskState: RiskStateRepository; dispose(): Promise<void> }>;
+  open(): Promise<{ settings: SettingsRepository; riskState: RiskStateRepository; accounts: AccountRepository; dispose(): Promise<void> }>;
 }
 
 const backends: Backend[] = [
-  { name: 'in-memory', open: async () => ({ settings: createInMemorySettingsRepository(), riskState: createInMemoryRiskStateRepository(), dispose: async () => undefined }) },
+  {
+    name: 'in-memory',
+    open: async () => {
+      const riskState = createInMemoryRiskStateRepository();
+      return { settings: createInMemorySettingsRepository(), riskState, accounts: createInMemoryAccountRepository(riskState), dispose: async () => undefined };
+    },
+  },
   ...TEST_DATABASE_BACKENDS.map((b) => ({
     name: b.name,
     async open() {
       const { database, dispose } = await b.open();
-      return { settings: createSettingsRepository(database.db), riskState: createRiskStateRepository(database.db), dispose };
+      return { settings: createSettingsRepository(database.db), riskState: createRiskStateRepository(database.db), accounts: createAccountRepository(database.db), dispose };
     },
   })),
 ];
@@ -54,27 +68,40 @@ describe.each(backends)('SettingsRepository on $name', (backend) => {
 
   it('keeps saved risk limits and a manual halt for the next engine', async () => {
     const clock = createManualClock(T0);
-    const build = () => {
+    const build = async () => {
       const journal = createInMemoryJournalRepository();
-      const exchange = createPaperExchange({ marketType: 'spot', initialBalance: 1_000, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 }, { clock });
+      const candles = createInMemoryCandleRepository();
+      const journalWriter = createJournalWriter({ batchSize: 10 }, { repository: journal, logger: silentLogger });
+      const accounts = createAccountBook({
+        clock,
+        logger: silentLogger,
+        accounts: repo.accounts,
+        riskState: repo.riskState,
+        settings: repo.settings,
+        candles,
+        defaultRiskLimits: async () => defaultTradingSettings().risk,
+        journal: journalWriter,
+        newId: () => 'id',
+      });
+      await accounts.ensureDefault({ name: 'Paper', marketType: 'spot', initialBalance: 1_000, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 });
+      const runtime = await accounts.runtime('default');
       return createTradingDesk({
         clock,
         logger: silentLogger,
-        candles: createInMemoryCandleRepository(),
+        candles,
         journal,
-        journalWriter: createJournalWriter({ batchSize: 10 }, { repository: journal, logger: silentLogger }),
-        riskState: repo.riskState,
-        exchange,
-        account: { exchange, marketType: 'spot', marginMode: 'cross' },
+        journalWriter,
+        account: { exchange: runtime.exchange(), marketType: 'spot', marginMode: 'cross' },
+        accounts,
         settings: repo.settings,
         newId: () => 'id',
       });
     };
-    const first = build();
+    const first = await build();
     const risk = { ...defaultTradingSettings().risk, maxDrawdownPct: 10 };
     expect((await first.updateTradingSettings({ risk }, 'admin@example.test')).ok).toBe(true);
     await first.halt('audit');
-    const second = build();
+    const second = await build();
     const status = await second.riskStatus();
     expect(status).toMatchObject({ halted: true, haltReason: 'manual: audit', equity: 1_000 });
     expect(status.limits.maxDrawdownPct).toBe(10);

@@ -48,4 +48,12 @@ describe('import boundaries', () => {
     expect(names).toContain('engine-ports-only-core: engine/ports/uses-account.ts -> engine/account/account.ts');
     expect(names.filter((n) => n.includes('engine/account/account.ts ->'))).toEqual([]);
   });
+
+  it('flags settings importing the run spec, the run spec importing accounts and insight importing sessions', async () => {
+    const violations = await cruise(path.join(repo, 'tests/fixtures/lint-violation'), ['engine']);
+    const names = violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`);
+    expect(names).toContain('engine-settings-below-trading: engine/settings/uses-trading.ts -> engine/trading/uses-account.ts');
+    expect(names).toContain('engine-trading-below-accounts: engine/trading/uses-account.ts -> engine/account/account.ts');
+    expect(names).toContain('engine-insight-stays-low: engine/insight/uses-live.ts -> engine/live/live.ts');
+  });
 });

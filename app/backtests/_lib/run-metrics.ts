@@ -2,7 +2,7 @@
  * Metrics of a stored run as rows for display. A run's `metrics` JSON holds the return metrics,
  * the trade metrics, `finalEquity` and loop `stats` (`BacktestRunMetrics`, written by `runBacktest`).
  */
-import type { BacktestRunMetricName } from '@/engine/backtest/run-backtest';
+import type { BacktestRunMetricName, StoredBacktestRunMetrics } from '@/engine/backtest/run-backtest';
 
 
 /** Rows shown in the metrics tables: key, label and how to show the value. */
@@ -25,9 +25,9 @@ export const METRIC_ROWS = [
 ] as const satisfies readonly { key: BacktestRunMetricName; label: string; kind: string }[];
 
 /** A finite number from the metrics JSON, else null (a metric that was not finite is stored as null). */
-export function metricNumber(metrics: Record<string, unknown> | null, key: BacktestRunMetricName): number | null {
-  const value = metrics?.[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+export function metricNumber(metrics: StoredBacktestRunMetrics | null, key: BacktestRunMetricName): number | null {
+  const value = metrics?.[key] ?? null;
+  return value !== null && Number.isFinite(value) ? value : null;
 }
 
 /** A metric for display: percentages from fractions, money and ratios with fixed decimals, `—` when missing. */

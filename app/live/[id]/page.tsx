@@ -21,8 +21,7 @@ type Report = Awaited<ReturnType<Engine['liveDrift']>>;
 export default async function LiveSessionPage({ params }: { params: Promise<{ id: string }> }) {
   const id = decodeSessionIdSegment((await params).id);
   const access = await requireRole('viewer', liveSessionHref(id));
-  const sessions = await access.root.engine.listLiveSessions();
-  const session = sessions.find((s) => s.id === id);
+  const session = await access.root.engine.getLiveSession(id);
   // HTTP 404 with ./not-found.tsx.
   if (!session) notFound();
   let report: Report | null = null;

@@ -12,7 +12,7 @@ export const POST = apiRoute(startSession, async ({ root, input, actor, audit })
     throw new AppError('forbidden:auth', 'only an admin may start a session that trades on the real venue');
   }
   const state = await root.engine.startLiveSession(input.body);
-  const session = (await root.engine.listLiveSessions()).find((s) => s.id === state.id);
+  const session = await root.engine.getLiveSession(state.id);
   if (!session) throw new Error(`session "${state.id}" started but is not stored`);
   audit({ target: state.id, after: { id: state.id, status: session.status } });
   return sessionAnswer(session);

@@ -6,7 +6,7 @@ import { getSession } from './operation';
 export const dynamic = 'force-dynamic';
 
 export const GET = apiRoute(getSession, async ({ root, input }) => {
-  const session = (await root.engine.listLiveSessions()).find((s) => s.id === input.path.id);
+  const session = await root.engine.getLiveSession(input.path.id);
   if (!session) throw new AppError('not_found', `session "${input.path.id}" does not exist; list sessions with GET /api/v1/sessions`);
   return sessionAnswer(session);
 });

@@ -9,15 +9,16 @@ import type { CandleRepository } from '../ports/candles';
 import type { JournalRepository } from '../ports/journal';
 import type { Logger } from '../core/logger';
 import { TIMEFRAME_MS, type Timeframe } from '../core/types';
-import { resolveBacktest, simulate } from '../backtest/run-backtest';
-import type { LiveSessionRecord } from '../live/live-session-manager';
-import { compareLiveToBacktest, type DriftReport } from './live-drift';
+import { resolveBacktest, simulate } from './run-backtest';
+import type { LiveSessionRecord } from '../ports/live-sessions';
+import type { RunSpec } from '../trading/run-spec';
+import { compareLiveToBacktest, type DriftReport } from '../insight/live-drift';
 
 /** Candles before the session start that warm the replay's indicators. */
 const WARMUP_CANDLES = 300;
 
 export async function sessionDrift(
-  session: LiveSessionRecord,
+  session: LiveSessionRecord<RunSpec>,
   deps: { candles: CandleRepository; journal: JournalRepository; logger: Logger; newId: () => string },
 ): Promise<DriftReport & { sessionId: string; fromMs: number; toMs: number; candles: number }> {
   if (session.startedAtMs === null || session.lastCandleMs === null) {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/clock';
 import { ValidationError } from '../core/errors';
 import type { TradeRecord } from '../ports/journal';
-import type { LiveSessionRecord } from '../live/live-session-manager';
+import type { LiveSessionRecord } from '../ports/live-sessions';
+import type { RunSpec } from '../trading/run-spec';
 import { createInMemoryCandleRepository, createInMemoryJournalRepository, toColumns } from '../testing/in-memory-repositories';
 import { sessionDrift } from './session-drift';
 
@@ -13,7 +14,7 @@ const rows = Array.from({ length: 1_200 }, (_, i) => {
   const open = 100 * (1 + 0.05 * Math.sin((i - 1) / 15));
   return { openTimeMs: T0 + i * TF, open, high: Math.max(open, close) * 1.001, low: Math.min(open, close) * 0.999, close, volume: 1_000 };
 });
-const session: LiveSessionRecord = {
+const session: LiveSessionRecord<RunSpec> = {
   id: 'live:test:SYN/USDT:5m',
   exchange: 'test',
   symbol: 'SYN/USDT',
