@@ -113,6 +113,11 @@ export interface Engine extends TradingDesk {
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
   getBacktestRun(id: string): Promise<BacktestRunRecord | null>;
   /**
+   * Deletes a finished run with its journaled trades and decisions (one transaction); returns what was deleted.
+   * @throws NotFoundError naming the id; ValidationError for a run still running.
+   */
+  deleteBacktestRun(id: string): Promise<BacktestRunSummary>;
+  /**
    * Validates a backtest request, checks its candles (and veto model) are there, and queues it; see `enqueueBacktest`.
    * @returns the job id. @throws ValidationError naming the request's field; nothing is queued.
    */
@@ -331,6 +336,11 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
         { onProgress },
       ),
     getBacktestRun: (id) => deps.backtestRuns.get(id),
+    async deleteBacktestRun(id) {
+      const deleted = await deps.backtestRuns.delete(id);
+      if (!deleted) throw new NotFoundError(`backtest run "${id}" does not exist (it may have been deleted already)`);
+      return deleted;
+    },
     enqueueBacktest: (request) =>
       enqueueBacktest(request, { candles: deps.candles, jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal, vetoModel: () => deps.vetoModel?.() ?? null, storedSettings: storedRunSettings }),
     backtestState: (id) => backtestState(id, { jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal }),

@@ -27,6 +27,16 @@ export const startBacktest = action(
   },
 );
 
+/** Deletes a finished run with its journaled trades and decisions (trader); the audit log keeps what it was. */
+export const deleteBacktestRun = action(
+  { role: 'trader', input: z.object({ runId: z.string().trim().min(1, 'expected a run id').max(100) }), audit: { action: 'backtest.delete', target: (input) => input.runId }, revalidate: ['/backtests'] },
+  async ({ root, input, audit }) => {
+    const deleted = await root.engine.deleteBacktestRun(input.runId);
+    audit({ before: { exchange: deleted.exchange, symbol: deleted.symbol, timeframe: deleted.timeframe, fromMs: deleted.fromMs, toMs: deleted.toMs, status: deleted.status, tradeCount: deleted.tradeCount } });
+    return { deleted: deleted.id };
+  },
+);
+
 /** What the form's poller shows. `runId` is set once the job succeeded. */
 export interface BacktestProgress {
   status: string;

@@ -3,12 +3,12 @@
  * come from the database clock (`now()`), so no adapter reads the wall clock itself.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
-import { NotFoundError } from '../../engine/core/errors';
+import { NotFoundError, ValidationError } from '../../engine/core/errors';
 import type { BacktestRunRecord, BacktestRunRepository, BacktestRunResult, BacktestRunStatus, BacktestRunSummary, EquityPoint, NewBacktestRun } from '../../engine/ports/backtest-runs';
 import type { Page } from '../../engine/ports/journal';
 import type { Timeframe } from '../../engine/core/types';
 import type { Db } from '../client';
-import { backtestRuns } from '../schema';
+import { backtestRuns, decisionLog, trades } from '../schema';
 import { clampLimit, decodeCursor, encodeCursor, wrapDriver } from './sql-helpers';
 
 const dbNowMs = sql<number>`(extract(epoch from now()) * 1000)::bigint`;
@@ -155,6 +155,23 @@ export function createBacktestRunRepository(db: Db, options: BacktestRunReposito
           .returning({ id: backtestRuns.id }),
       );
       return rows.length;
+    },
+
+    async delete(id: string): Promise<BacktestRunSummary | null> {
+      // One transaction: the run and everything it journaled go together, or nothing does.
+      return wrapDriver(`deleting backtest run "${id}"`, () =>
+        db.transaction(async (tx) => {
+          const rows = await tx.select().from(backtestRuns).where(eq(backtestRuns.id, id)).for('update');
+          const row = rows[0];
+          if (row === undefined) return null;
+          if (row.status === 'running') throw new ValidationError('runId', id, 'the run is still running; wait until it completes or fails, then delete it');
+          await tx.delete(trades).where(eq(trades.runId, id));
+          await tx.delete(decisionLog).where(eq(decisionLog.runId, id));
+          await tx.delete(backtestRuns).where(eq(backtestRuns.id, id));
+          const { equity: _equity, ownerHost: _host, ownerPid: _pid, ...summary } = row;
+          return rowToSummary(summary);
+        }),
+      );
     },
   };
 }

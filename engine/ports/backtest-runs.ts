@@ -91,4 +91,9 @@ export interface BacktestRunRepository {
   list(page: { limit?: number; cursor?: string }): Promise<Page<BacktestRunSummary>>;
   /** After a restart no run can still be running: marks them failed with `reason`; returns how many. */
   markStaleRunningAsFailed(reason: string): Promise<number>;
+  /**
+   * Deletes a finished run with the trades and decisions it journaled, all or nothing; returns what was
+   * deleted (null for an unknown id). @throws ValidationError naming `runId` for a run still running.
+   */
+  delete(id: string): Promise<BacktestRunSummary | null>;
 }

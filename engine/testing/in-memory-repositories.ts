@@ -270,7 +270,11 @@ export function createInMemoryRiskStateRepository(): RiskStateRepository & { rea
   };
 }
 
-export function createInMemoryBacktestRunRepository(now: () => number = () => 0): BacktestRunRepository & { readonly runs: Map<string, BacktestRunRecord> } {
+/** In-memory BacktestRunRepository; `journal` (when given) is where a deleted run's trades and decisions are removed from. */
+export function createInMemoryBacktestRunRepository(
+  now: () => number = () => 0,
+  journal?: Pick<InMemoryJournalRepository, 'trades' | 'decisions'>,
+): BacktestRunRepository & { readonly runs: Map<string, BacktestRunRecord> } {
   const runs = new Map<string, BacktestRunRecord>();
   const running = (id: string) => {
     const run = runs.get(id);
@@ -321,6 +325,19 @@ export function createInMemoryBacktestRunRepository(now: () => number = () => 0)
         }
       }
       return n;
+    },
+    async delete(id) {
+      const run = runs.get(id);
+      if (!run) return null;
+      if (run.status === 'running') throw new ValidationError('runId', id, 'the run is still running; wait until it completes or fails, then delete it');
+      runs.delete(id);
+      if (journal) {
+        for (const rows of [journal.trades, journal.decisions] as { runId: string | null }[][]) {
+          for (let i = rows.length - 1; i >= 0; i--) if (rows[i].runId === id) rows.splice(i, 1);
+        }
+      }
+      const { equity: _equity, ...summary } = run;
+      return summary;
     },
   };
 }

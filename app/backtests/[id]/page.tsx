@@ -4,6 +4,8 @@ import { TradesTable } from '../../journal/_components/trades-table';
 import { toTradeRow } from '../../journal/_lib/trade-row';
 import { formatTime } from '../../journal/_lib/format';
 import { EquityChart } from '../_components/equity-chart';
+import { DeleteRunForm } from '../_components/delete-run-form';
+import { roleAtLeast } from '@/app/_server/auth/roles';
 import { METRIC_ROWS, formatMetric, metricNumber } from '../_lib/run-metrics';
 import '../../journal/journal.css';
 
@@ -49,6 +51,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             </>
           )}
         </dl>
+        {run.status !== 'running' && roleAtLeast(access.actor.role, 'trader') && <DeleteRunForm runId={run.id} />}
       </section>
       <section className="card" aria-labelledby="metrics-heading">
         <h2 id="metrics-heading">Metrics</h2>

@@ -41,8 +41,9 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         </p>
         <h1 id="compare-heading">Compare {runs.length} runs</h1>
         {missing.length > 0 && (
-          <p role="alert" className="error">
-            Not found: {missing.map((m) => `"${m}"`).join(', ')}
+          <p role="alert" className="error" data-testid="compare-missing">
+            {missing.length === 1 ? 'Run' : 'Runs'} {missing.map((m) => `"${m}"`).join(', ')} {missing.length === 1 ? 'is' : 'are'} gone: deleted, or never existed. The
+            table shows the others; <a href="/backtests">pick runs again</a>.
           </p>
         )}
         <div className="table-scroll">
