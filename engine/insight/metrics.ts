@@ -22,6 +22,7 @@
  * a ratio with a zero denominator and non-zero numerator is +/-Infinity (e.g. Sortino with no losing period).
  */
 import { ValidationError } from '../core/errors';
+import { isWinningNetPnl } from './trade-outcome';
 
 /** Options for {@link computeReturnMetrics}. */
 export interface ReturnMetricsOptions {
@@ -228,7 +229,7 @@ export function equityToReturns(equity: Float64Array): Float64Array {
 
 /** One closed trade as the metrics need it. Money in quote currency, times in epoch ms. */
 export interface TradeForMetrics {
-  /** Realised profit and loss net of fees. */
+  /** Net PnL: realised profit and loss after fees and funding (`tradeNetPnl`). */
   pnl: number;
   entryTimeMs: number;
   exitTimeMs: number;
@@ -247,17 +248,18 @@ export interface TradeMetricsOptions {
 /** Trade statistics. Money in quote currency. */
 export interface TradeMetrics {
   trades: number;
-  /** Fraction of trades with pnl > 0 (0..1); NaN with no trades. Break-even trades count as non-wins. */
+  /** Fraction of winning trades (`isWinningNetPnl`: net pnl > 0), 0..1; NaN with no trades. Break-even trades count as non-wins. */
   winRate: number;
   /** Gross profit / gross loss; Infinity with profits and no losses; NaN when both are 0. */
   profitFactor: number;
   /**
-   * Average trade divided by the absolute average loss: the expected profit per unit of typical loss
-   * (an R-multiple expectancy; equals freqtrade's `expectancy_ratio` when no trade breaks even).
+   * Average trade divided by the absolute average loss: the expected profit per unit of typical loss,
+   * in R (multiples of the average loss), not money; the same expectancy in quote currency is
+   * `averageTrade`. Equals freqtrade's `expectancy_ratio` when no trade breaks even.
    * Infinity/NaN rules as profitFactor when there are no losing trades.
    */
   expectancy: number;
-  /** Mean pnl per trade; NaN with no trades. */
+  /** Mean net pnl per trade, quote currency: the expectancy in money; NaN with no trades. */
   averageTrade: number;
   /** Mean pnl of winning trades; NaN without winners. */
   averageWin: number;
@@ -305,7 +307,7 @@ export function computeTradeMetrics(
     }
     total += t.pnl;
     notional += Math.abs(t.notional);
-    if (t.pnl > 0) {
+    if (isWinningNetPnl(t.pnl)) {
       wins++;
       grossProfit += t.pnl;
     } else if (t.pnl < 0) {

@@ -103,7 +103,7 @@ describe.each(JOURNAL_BACKENDS)('journal queries on $name', (backend) => {
       expect(ids((await repo.listTrades(small)).items)).toEqual(['a5', 'a6', 'a1', 'a4', 'a3', 'a2']);
     });
 
-    it('sorts by realized pnl both ways across keyset pages without gaps or repeats', async () => {
+    it('sorts by net pnl both ways across keyset pages without gaps or repeats', async () => {
       expect(ids((await repo.listTrades({ ...small, sort: 'pnl' })).items)).toEqual(['a4', 'a1', 'a6', 'a3', 'a2', 'a5']);
       const pages = await allPages((q) => repo.listTrades(q), { ...small, sort: 'pnl', direction: 'asc', limit: 2 });
       expect(pages.map(ids)).toEqual([['a5', 'a2'], ['a3', 'a6'], ['a1', 'a4']]);
@@ -115,7 +115,7 @@ describe.each(JOURNAL_BACKENDS)('journal queries on $name', (backend) => {
       expect(pages.map(ids)).toEqual([['a4', 'a5', 'a2', 'a6'], ['a1', 'a3']]);
     });
 
-    it('filters wins (pnl > 0) and losses (pnl <= 0, break-even included)', async () => {
+    it('filters wins (net pnl > 0) and losses (net pnl <= 0, break-even included)', async () => {
       expect(ids((await repo.listTrades({ ...small, outcome: 'win' })).items)).toEqual(['a6', 'a1', 'a4']);
       expect(ids((await repo.listTrades({ ...small, outcome: 'loss' })).items)).toEqual(['a5', 'a3', 'a2']);
     });
