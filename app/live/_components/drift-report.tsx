@@ -4,7 +4,7 @@
  * be compared (candles missing). Server components; amounts are live minus replay, quote currency.
  */
 import type { DriftReport, DriftTrade } from '@/engine/insight/live-drift';
-import { formatNumber, formatTime, signClass } from '../../journal/_lib/format';
+import { formatNumber, formatTime, signClass } from '@/app/_components/format';
 import { driftCauses } from '../_lib/drift-causes';
 
 /** Net PnL of a round trip: realized minus fees and funding. */

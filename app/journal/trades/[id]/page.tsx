@@ -1,7 +1,7 @@
 import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import type { DecisionRecord } from '@/engine/ports/journal';
-import { formatNumber, formatTime, signClass } from '../../_lib/format';
+import { formatNumber, formatTime, signClass } from '@/app/_components/format';
 import '../../journal.css';
 
 export const dynamic = 'force-dynamic';
