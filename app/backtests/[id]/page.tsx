@@ -27,6 +27,11 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   const paper = (run.config.paper ?? {}) as { initialBalance?: unknown; quoteCurrency?: unknown };
   const initialBalance = typeof paper.initialBalance === 'number' ? paper.initialBalance : null;
   const quote = typeof paper.quoteCurrency === 'string' ? paper.quoteCurrency : 'quote currency';
+  // Equity change = the closed trades' net PnL + what the position still open at the end holds
+  // (unrealized PnL at the last close less the fees and funding it already paid). Not a trade yet.
+  const finalEquity = metricNumber(run.metrics, 'finalEquity');
+  const equityChange = finalEquity !== null && initialBalance !== null ? finalEquity - initialBalance : null;
+  const openAtEnd = equityChange !== null && Math.abs(equityChange - totals.netPnl) >= 0.005 ? equityChange - totals.netPnl : null;
   const strategies = Array.isArray(run.config.strategies) ? (run.config.strategies as string[]).join(', ') : '—';
   return (
     <>
@@ -98,6 +103,16 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             totals={totals}
             totalsLabel={trades.nextCursor ? `Total of all ${totals.trades} trades of the run` : `Total of the ${totals.trades} trades`}
           />
+        )}
+        {equityChange !== null && (
+          <p data-testid="equity-reconciliation">
+            Equity changed by <strong>{fmtMoney(equityChange)}</strong> {quote}; the closed trades&apos; net PnL is {fmtMoney(totals.netPnl)}.
+            {openAtEnd !== null && (
+              <span data-testid="open-at-end">
+                {' '}The other {fmtMoney(openAtEnd)} is the position still open when the run ended (its unrealized PnL at the last close, less the fees and funding it had paid); it becomes a trade only once it closes.
+              </span>
+            )}
+          </p>
         )}
         {trades.nextCursor && (
           <p>
