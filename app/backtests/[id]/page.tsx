@@ -20,6 +20,8 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   // HTTP 404 with ./not-found.tsx.
   if (!run) notFound();
   const trades = await access.root.engine.listTrades({ runId: run.id, limit: TRADE_ROWS });
+  // Prices show the decimals the market's own candles are quoted with (its tick), else six significant digits.
+  const priceDecimals = await access.root.engine.marketPriceDecimals({ exchange: run.exchange, symbol: run.symbol, timeframe: run.timeframe }, run.toMs);
   // Totals over every trade of the run (not only the shown rows), streamed in constant memory.
   const all = [];
   for await (const t of access.root.engine.exportTrades({ runId: run.id })) all.push({ realizedPnl: t.realizedPnl, fees: t.fees, funding: t.funding });
@@ -100,6 +102,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <TradesTable
             trades={trades.items.map(toTradeRow)}
             caption={`Trades of run ${run.id}`}
+            precision={{ priceDecimals }}
             totals={totals}
             totalsLabel={trades.nextCursor ? `Total of all ${totals.trades} trades of the run` : `Total of the ${totals.trades} trades`}
           />

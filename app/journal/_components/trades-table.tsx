@@ -4,7 +4,7 @@
  * props and React renders them to HTML once; as a server component every cell was serialised
  * into the RSC payload and then rendered again from it, which doubled a journal page's cost.
  */
-import { fmtAmount, fmtMoney, fmtPrice, formatTime, netPnlClass, signClass } from '@/app/_components/format';
+import { fmtAmount, fmtMoney, fmtPrice, formatTime, netPnlClass, signClass, type MarketPrecision } from '@/app/_components/format';
 import { totalTradeMoney, type TradeMoneyTotals } from '@/engine/insight/trade-outcome';
 import type { TradeRow } from '../_lib/trade-row';
 
@@ -20,9 +20,10 @@ export interface TradeSorting {
 /**
  * Money columns: gross PnL (price move only), fees, funding and net PnL (what the trade changed
  * equity by; sorted and coloured by it, green only for a winning trade). The footer totals the
- * shown rows, or `totals` (e.g. every trade of a run) with its `totalsLabel`.
+ * shown rows, or `totals` (e.g. every trade of a run) with its `totalsLabel`. `precision` (when
+ * every row is of one market) sets the price decimals; without it prices show six significant digits.
  */
-export function TradesTable({ trades, caption, sort, totals, totalsLabel }: { trades: readonly TradeRow[]; caption: string; sort?: TradeSorting; totals?: TradeMoneyTotals; totalsLabel?: string }) {
+export function TradesTable({ trades, caption, sort, totals, totalsLabel, precision }: { trades: readonly TradeRow[]; caption: string; sort?: TradeSorting; totals?: TradeMoneyTotals; totalsLabel?: string; precision?: MarketPrecision }) {
   const footer = totals ?? totalTradeMoney(trades);
   const footerLabel = totals ? (totalsLabel ?? `Total of ${totals.trades} trades`) : `Total of the ${trades.length} shown`;
   const header = (key: TradeSortKey, label: string, className?: string) => {
@@ -66,9 +67,9 @@ export function TradesTable({ trades, caption, sort, totals, totalsLabel }: { tr
               <td>{t.symbol}</td>
               <td>{t.strategy}</td>
               <td>{t.side}</td>
-              <td className="num">{fmtAmount(t.amount)}</td>
-              <td className="num">{fmtPrice(t.entryPrice)}</td>
-              <td className="num">{fmtPrice(t.exitPrice)}</td>
+              <td className="num">{fmtAmount(t.amount, precision)}</td>
+              <td className="num">{fmtPrice(t.entryPrice, precision)}</td>
+              <td className="num">{fmtPrice(t.exitPrice, precision)}</td>
               <td className={signClass(t.realizedPnl)}>{fmtMoney(t.realizedPnl)}</td>
               <td className="num">{fmtMoney(t.fees)}</td>
               <td className="num">{fmtMoney(t.funding)}</td>
