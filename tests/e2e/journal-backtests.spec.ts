@@ -246,6 +246,8 @@ test('the net PnL column of a run sums to its final equity minus its initial bal
     const net = Number(await row.getAttribute('data-pnl'));
     await expect(row.getByTestId('trade-net-pnl')).toHaveClass(net > 0 ? /\bpos\b/ : net < 0 ? /\bneg\b/ : /^num$/);
   }
+  // Prices with the decimals of the market's tick (the synthetic candles are quoted to 4 decimals), not raw floats.
+  for (const cell of await page.getByTestId('trade-row').locator('td:nth-child(6), td:nth-child(7)').allTextContents()) expect(cell).toMatch(/^\d{1,3}(,\d{3})*\.\d{4}$/);
   await expect(page.getByTestId('metric-expectancy')).toContainText(/R$|—/);
   await expect(page.getByTestId('metric-expectancy')).toContainText('Expectancy (R');
   await expect(page.getByTestId('metric-averageTrade')).toContainText('Expectancy (');
