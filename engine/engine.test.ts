@@ -7,6 +7,7 @@ import type { DecisionRecord } from './ports/journal';
 import {
   createInMemoryBacktestRunRepository,
   createInMemoryCandleRepository,
+  toColumns,
   createInMemoryJournalRepository,
   createInMemoryRiskStateRepository,
 } from './testing/in-memory-repositories';
@@ -47,11 +48,12 @@ function decision(id: string): DecisionRecord {
 function build(workers: BackgroundWorker[] = []) {
   const journal = createInMemoryJournalRepository();
   const exchange = closeCountingExchange();
+  const candles = createInMemoryCandleRepository();
   const engine = createEngine(
     {
       clock: createManualClock(0),
       logger: silentLogger,
-      candles: createInMemoryCandleRepository(),
+      candles,
       journal,
       riskState: createInMemoryRiskStateRepository(),
       backtestRuns: createInMemoryBacktestRunRepository(),
@@ -61,7 +63,7 @@ function build(workers: BackgroundWorker[] = []) {
     },
     { journalBatchSize: 100, journalFlushIntervalMs: 60_000 },
   );
-  return { engine, journal, exchange };
+  return { engine, journal, exchange, candles };
 }
 
 describe('engine lifecycle', () => {
@@ -120,6 +122,18 @@ describe('journal lists', () => {
     );
     await expect(engine.listDecisions({ symbol: 'btc/usdt' })).rejects.toMatchObject({ field: 'symbol' });
     expect((await engine.listDecisions({ symbol: 'BTC/USDT' })).items.map((d) => d.id)).toEqual(['d1']);
+  });
+});
+
+describe('market precision', () => {
+  it("reads a market's price decimals from its stored candles before a time, and null without candles", async () => {
+    const { engine, candles } = build();
+    const market = { exchange: 'test', symbol: 'SYN/USDT', timeframe: '5m' } as const;
+    const rows = [64168.67, 64170.5, 64169].map((close, i) => ({ openTimeMs: i * 300_000, open: close, high: close + 0.01, low: close - 0.01, close, volume: 1.23456 }));
+    await candles.insertCandles(market, toColumns(rows));
+    expect(await engine.marketPriceDecimals(market, 900_000)).toBe(2);
+    expect(await engine.marketPriceDecimals(market, 0)).toBeNull();
+    expect(await engine.marketPriceDecimals({ ...market, symbol: 'NONE/USDT' }, 900_000)).toBeNull();
   });
 });
 

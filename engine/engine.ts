@@ -7,10 +7,11 @@ import type { RiskStateRepository } from './ports/risk-state';
 import type { SettingsRepository } from './ports/settings';
 import type { BackgroundWorker } from './ports/lifecycle';
 import { loadDecisionChain, type DecisionChain } from './journal/decision-chain';
-import type { MarketKey } from './core/types';
+import { TIMEFRAME_MS, type MarketKey } from './core/types';
 import type { Exchange } from './ports/exchange';
 import { createJournalWriter } from './journal/journal-writer';
 import type { JournalWriter } from './ports/journal-writer';
+import { priceDecimalsOfCandles } from './market/market-precision';
 import { importCandles, importCandleText, type ImportCandleTextRequest, type ImportCandlesResult } from './market/import-candles';
 import { downloadCandles, type CandleSource, type DownloadCandlesRequest, type DownloadCandlesResult } from './market/download-candles';
 import { backtestAccountIdOf, runBacktest, type BacktestResult } from './backtest/run-backtest';
@@ -33,6 +34,9 @@ import { type EngineEvents } from './ports/events';
 import { DenialCode, type MetricsSink } from './ports/metrics';
 import type { NotificationEvent, Notifier } from './ports/notifier';
 import type { AccountBook } from './account/account-book';
+
+/** Candles sampled to read a market's price decimals: enough to see every tick digit in use. */
+export const PRECISION_SAMPLE_CANDLES = 500;
 
 /** Lifecycle states of the engine. */
 export const EngineState = {
@@ -107,6 +111,11 @@ export interface Engine extends TradingDesk {
   readonly journal: JournalWriter;
   /** Per exchange/symbol/timeframe: candle count and range. */
   listCandleStreams(): Promise<CandleStreamSummary[]>;
+  /**
+   * The price decimals of a market as its stored candles before `beforeMs` show them (the last
+   * {@link PRECISION_SAMPLE_CANDLES}; see `priceDecimalsOfCandles`); null without candles or when they lie on no tick grid.
+   */
+  marketPriceDecimals(market: MarketKey, beforeMs: number): Promise<number | null>;
   /** Every strategy the engine can run, with its parameters as JSON Schema and its defaults. */
   describeStrategies(): StrategyDescription[];
   /** Runs a backtest on stored candles and records it; see `runBacktest`. Throws ValidationError for bad requests. */
@@ -318,6 +327,8 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       return stopping;
     },
     listCandleStreams: () => deps.candles.summarize(),
+    marketPriceDecimals: async (market, beforeMs) =>
+      priceDecimalsOfCandles(await deps.candles.loadCandles(market, beforeMs - PRECISION_SAMPLE_CANDLES * TIMEFRAME_MS[market.timeframe], beforeMs)),
     describeStrategies,
     runBacktest: async (request, onProgress) =>
       runBacktest(

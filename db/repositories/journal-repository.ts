@@ -2,14 +2,17 @@
  * Drizzle implementation of the engine's JournalRepository (trades and decision log).
  * Lists are keyset-paginated over their sort key plus id (default newest first by time), so deep
  * pages cost the same as the first one and concurrent appends never shift a page. Indexes that
- * serve each sort: time and symbol use the (time, id) and (symbol, time, id) indexes; pnl wants
- * trades (realized_pnl, id).
+ * serve each sort: time and symbol use the (time, id) and (symbol, time, id) indexes; pnl sorts by
+ * the net PnL expression (realized_pnl − fees − funding as float8), which no index serves yet.
+ * Wins, losses and the pnl sort use {@link TRADE_NET_PNL}, the SQL form of the engine's
+ * `tradeNetPnl` / `isWinningTrade` (engine/insight/trade-outcome.ts).
  * Appends are idempotent by id (a retried job re-appending the same rows changes nothing).
  */
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { ValidationError } from '../../engine/core/errors';
 import { DecisionOutcome as DecisionOutcomes, TradeOutcome, type DecisionOutcome, type DecisionRecord, type JournalQuery, type JournalSort, type JournalRepository, type Page, type TradeRecord, type TradeSummary } from '../../engine/ports/journal';
 import type { Timeframe } from '../../engine/core/types';
+import { WINNING_NET_PNL_ABOVE } from '../../engine/insight/trade-outcome';
 import type { Db } from '../client';
 import { decisionLog, trades } from '../schema';
 import { chunks, clampLimit, num, numeric, rowsOf, wrapDriver } from './sql-helpers';
@@ -95,18 +98,31 @@ function rowToDecision(r: DecisionRow): DecisionRecord {
 
 type SortKeyValue = string | number;
 
+/**
+ * A trade's net PnL in SQL with the engine's arithmetic (`tradeNetPnl`): each numeric column as
+ * float8 (the doubles the engine reads), subtracted in the same order, so SQL and memory agree bit
+ * for bit on wins, losses and order.
+ */
+export const TRADE_NET_PNL = sql`(${trades.realizedPnl}::float8 - ${trades.fees}::float8 - ${trades.funding}::float8)`;
+
+/** The engine's `isWinningTrade` in SQL. */
+const TRADE_IS_WIN = sql`${TRADE_NET_PNL} > ${WINNING_NET_PNL_ABOVE}::float8`;
+
+/** Net PnL of a row as the database computes {@link TRADE_NET_PNL} (float8 parse of each numeric text). */
+const rowNetPnl = (r: TradeRow): number => num(r.realizedPnl) - num(r.fees) - num(r.funding);
+
 /** One sortable list: its key columns (most significant first; the last is the id) and how to read them from a row. */
 interface SortSpec<Row> {
-  columns: AnyColumn[];
+  columns: (AnyColumn | SQL)[];
   /** Cursor values of a row, in column order; numeric values keep their exact text. */
   keyOf(row: Row): SortKeyValue[];
-  /** Per column: 'int' (epoch ms), 'numeric' (exact decimal text) or 'text'. */
-  kinds: ('int' | 'numeric' | 'text')[];
+  /** Per column: 'int' (epoch ms), 'numeric' (exact decimal text), 'float' (a double as its shortest round-trip text) or 'text'. */
+  kinds: ('int' | 'numeric' | 'float' | 'text')[];
 }
 
 const TRADE_SORTS: Record<JournalSort, SortSpec<TradeRow>> = {
   time: { columns: [trades.exitTimeMs, trades.id], kinds: ['int', 'text'], keyOf: (r) => [Number(r.exitTimeMs), r.id] },
-  pnl: { columns: [trades.realizedPnl, trades.id], kinds: ['numeric', 'text'], keyOf: (r) => [String(r.realizedPnl), r.id] },
+  pnl: { columns: [TRADE_NET_PNL, trades.id], kinds: ['float', 'text'], keyOf: (r) => [String(rowNetPnl(r)), r.id] },
   symbol: {
     columns: [trades.symbol, trades.exitTimeMs, trades.id],
     kinds: ['text', 'int', 'text'],
@@ -138,7 +154,7 @@ function decodeSortCursor(cursor: string, kinds: SortSpec<unknown>['kinds']): So
       Array.isArray(value) &&
       value.length === kinds.length &&
       kinds.every((kind, i) =>
-        kind === 'int' ? Number.isSafeInteger(value[i]) : kind === 'numeric' ? typeof value[i] === 'string' && NUMERIC_TEXT.test(value[i]) : typeof value[i] === 'string',
+        kind === 'int' ? Number.isSafeInteger(value[i]) : kind === 'float' ? typeof value[i] === 'string' && NUMERIC_TEXT.test(value[i]) : kind === 'numeric' ? typeof value[i] === 'string' && NUMERIC_TEXT.test(value[i]) : typeof value[i] === 'string',
       )
     ) {
       return value as SortKeyValue[];
@@ -178,7 +194,7 @@ function journalWhere<Row>(
     const values = decodeSortCursor(query.cursor, spec.kinds);
     const left = sql.join(spec.columns.map((c) => sql`${c}`), sql`, `);
     const right = sql.join(
-      values.map((v, i) => (spec.kinds[i] === 'numeric' ? sql`${v}::numeric` : spec.kinds[i] === 'int' ? sql`${v}::bigint` : sql`${v}`)),
+      values.map((v, i) => (spec.kinds[i] === 'numeric' ? sql`${v}::numeric` : spec.kinds[i] === 'float' ? sql`${v}::float8` : spec.kinds[i] === 'int' ? sql`${v}::bigint` : sql`${v}`)),
       sql`, `,
     );
     conditions.push(query.direction === 'asc' ? sql`(${left}) > (${right})` : sql`(${left}) < (${right})`);
@@ -219,16 +235,16 @@ async function summarizeTradesIn(db: Db, runId: string | null): Promise<TradeSum
           sql`
           select (floor(exit_time_ms / ${DAY_MS}::float8) * ${DAY_MS})::bigint as day_start_ms,
                  count(*) as n,
-                 count(*) filter (where net > 0) as wins,
+                 count(*) filter (where net > ${WINNING_NET_PNL_ABOVE}::float8) as wins,
                  count(*) filter (where net < 0) as losses,
-                 coalesce(sum(net) filter (where net > 0), 0) as gross_profit,
+                 coalesce(sum(net) filter (where net > ${WINNING_NET_PNL_ABOVE}::float8), 0) as gross_profit,
                  coalesce(-sum(net) filter (where net < 0), 0) as gross_loss,
                  sum(net) as net,
                  sum(notional) as notional,
                  min(entry_time_ms) as first_entry_ms
           from (
             select exit_time_ms, entry_time_ms,
-                   realized_pnl::float8 - fees::float8 - funding::float8 as net,
+                   ${TRADE_NET_PNL} as net,
                    abs(amount::float8 * entry_price::float8) as notional
             from ${trades} where ${scope}
           ) t
@@ -277,8 +293,7 @@ export function createJournalRepository(db: Db): JournalRepository {
     if (query.outcome !== undefined && !TRADE_OUTCOMES.includes(query.outcome)) {
       throw new ValidationError('outcome', query.outcome, `trades have outcome ${TRADE_OUTCOMES.join(' or ')}`);
     }
-    const outcome =
-      query.outcome === 'win' ? sql`${trades.realizedPnl} > 0` : query.outcome === 'loss' ? sql`${trades.realizedPnl} <= 0` : undefined;
+    const outcome = query.outcome === 'win' ? TRADE_IS_WIN : query.outcome === 'loss' ? sql`not (${TRADE_IS_WIN})` : undefined;
     const where = and(journalWhere(trades, trades.exitTimeMs, query, spec), outcome);
     const rows = await wrapDriver('listing trades', () =>
       db

@@ -13,6 +13,7 @@ import { JobKind } from '../jobs/definitions';
 import type { JobQueue, TicketOf } from '../orchestrator/job-queue';
 import type { StoredRunSettings } from '../trading/run-spec';
 import { backtestAccountIdOf, explicitBacktestRequest, resolveBacktest } from './run-backtest';
+import { tradeNetPnl } from '../insight/trade-outcome';
 
 /** What queuing and reporting backtests needs: candle, run and journal storage, the job queue, the active veto model. */
 export interface BacktestJobDeps {
@@ -101,7 +102,7 @@ async function tradesOf(runId: string, journal: JournalRepository): Promise<Back
       realizedPnl: t.realizedPnl,
       fees: t.fees,
       funding: t.funding,
-      netPnl: t.realizedPnl - t.fees - t.funding,
+      netPnl: tradeNetPnl(t),
       exitReason: t.exitReason,
     });
   }

@@ -24,6 +24,7 @@ import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '../account/account-confi
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type StoredRunSettings } from '../trading/run-spec';
 import { createJournalWriter } from '../journal/journal-writer';
 import { createTradingLoop, DecisionDetail, type ClosedTrade } from '../loop/trading-loop';
+import { tradeNetPnl } from '../insight/trade-outcome';
 import {
   computeReturnMetrics,
   computeTradeMetrics,
@@ -376,7 +377,7 @@ export async function simulate(
   const returnMetrics = computeReturnMetrics(returns, { periodsPerYear, riskFreeRate: 0 });
   const spanMs = openTimeMs[n - 1] + timeframeMs - openTimeMs[0];
   const tradeMetrics = computeTradeMetrics(
-    trades.map((t) => ({ pnl: t.realizedPnl - t.fees - t.funding, entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, notional: t.amount * t.entryPrice })),
+    trades.map((t) => ({ pnl: tradeNetPnl(t), entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, notional: t.amount * t.entryPrice })),
     { spanMs, equity: spec.paper.initialBalance },
   );
   return {

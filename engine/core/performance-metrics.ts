@@ -30,17 +30,18 @@ export interface ReturnMetrics {
 /** Trade statistics. Money in quote currency. */
 export interface TradeMetrics {
   trades: number;
-  /** Fraction of trades with pnl > 0 (0..1); NaN with no trades. Break-even trades count as non-wins. */
+  /** Fraction of winning trades (`isWinningNetPnl`: net pnl > 0), 0..1; NaN with no trades. Break-even trades count as non-wins. */
   winRate: number;
   /** Gross profit / gross loss; Infinity with profits and no losses; NaN when both are 0. */
   profitFactor: number;
   /**
-   * Average trade divided by the absolute average loss: the expected profit per unit of typical loss
-   * (an R-multiple expectancy; equals freqtrade's `expectancy_ratio` when no trade breaks even).
+   * Average trade divided by the absolute average loss: the expected profit per unit of typical loss,
+   * in R (multiples of the average loss), not money; the same expectancy in quote currency is
+   * `averageTrade`. Equals freqtrade's `expectancy_ratio` when no trade breaks even.
    * Infinity/NaN rules as profitFactor when there are no losing trades.
    */
   expectancy: number;
-  /** Mean pnl per trade; NaN with no trades. */
+  /** Mean net pnl per trade, quote currency: the expectancy in money; NaN with no trades. */
   averageTrade: number;
   /** Mean pnl of winning trades; NaN without winners. */
   averageWin: number;

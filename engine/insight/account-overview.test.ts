@@ -106,7 +106,7 @@ describe('account overview', () => {
 
   it('leaves every metric undefined before the first trade', () => {
     const m = computeOverviewMetrics(withDrawdown([{ timeMs: D0, equity: 10_000 }]), EMPTY, { initialBalance: 10_000, nowMs: D0 });
-    expect(m).toEqual({ trades: 0, sharpe: NaN, sortino: NaN, maxDrawdownPct: 0, winRatePct: NaN, expectancy: NaN, exposurePct: NaN, turnover: NaN, pnlToday: 0 });
+    expect(m).toEqual({ trades: 0, sharpe: NaN, sortino: NaN, maxDrawdownPct: 0, winRatePct: NaN, expectancy: NaN, expectancyQuote: NaN, exposurePct: NaN, turnover: NaN, pnlToday: 0 });
   });
 
   it('lists live decisions newest first, without backtest rows', () => {

@@ -32,8 +32,10 @@ export interface OverviewMetrics {
   maxDrawdownPct: number;
   /** Share of trades with net PnL > 0, percent. */
   winRatePct: number;
-  /** Average trade / |average loss| (R multiple). */
+  /** Expectancy in R: average net trade / |average net loss| (a multiple of the typical loss, not money). */
   expectancy: number;
+  /** Expectancy in quote currency: the average net PnL per closed trade. */
+  expectancyQuote: number;
   /** Percent of the time since the first entry with a position open. */
   exposurePct: number;
   /** Entry notional traded / initial balance. */
@@ -140,6 +142,7 @@ export function computeOverviewMetrics(
     maxDrawdownPct: points.length > 0 ? deepestDrawdownPct(points) : NaN,
     winRatePct: tm ? tm.winRate * 100 : NaN,
     expectancy: tm ? tm.expectancy : NaN,
+    expectancyQuote: tm ? tm.averageTrade : NaN,
     exposurePct: tm ? tm.exposureTimePct : NaN,
     turnover: tm ? tm.turnover : NaN,
     pnlToday: now - startOfDay,

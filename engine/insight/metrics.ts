@@ -25,6 +25,7 @@ import { ValidationError } from '../core/errors';
 import type { ReturnMetrics, TradeMetrics } from '../core/performance-metrics';
 
 export type { ReturnMetrics, TradeMetrics } from '../core/performance-metrics';
+import { isWinningNetPnl } from './trade-outcome';
 
 /** Options for {@link computeReturnMetrics}. */
 export interface ReturnMetricsOptions {
@@ -209,7 +210,7 @@ export function equityToReturns(equity: Float64Array): Float64Array {
 
 /** One closed trade as the metrics need it. Money in quote currency, times in epoch ms. */
 export interface TradeForMetrics {
-  /** Realised profit and loss net of fees. */
+  /** Net PnL: realised profit and loss after fees and funding (`tradeNetPnl`). */
   pnl: number;
   entryTimeMs: number;
   exitTimeMs: number;
@@ -261,7 +262,7 @@ export function computeTradeMetrics(
     }
     total += t.pnl;
     notional += Math.abs(t.notional);
-    if (t.pnl > 0) {
+    if (isWinningNetPnl(t.pnl)) {
       wins++;
       grossProfit += t.pnl;
     } else if (t.pnl < 0) {

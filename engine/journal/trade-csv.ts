@@ -1,8 +1,11 @@
 /**
  * CSV lines for the trade journal export: one header line, then one line per trade, each ending
- * in `\r\n` (RFC 4180). Times are ISO-8601 UTC; money is the journaled number in quote currency.
+ * in `\r\n` (RFC 4180). Times are ISO-8601 UTC; money is the journaled number in quote currency:
+ * `realized_pnl` is the gross PnL from prices, `fees` and `funding` are what the trade paid, and
+ * `net_pnl` = realized_pnl − fees − funding (`tradeNetPnl`), what it changed equity by.
  */
 import type { TradeRecord } from '../ports/journal';
+import { tradeNetPnl } from '../insight/trade-outcome';
 
 /** Columns of the export, in order. */
 export const TRADE_CSV_COLUMNS = [
@@ -20,6 +23,7 @@ export const TRADE_CSV_COLUMNS = [
   'realized_pnl',
   'fees',
   'funding',
+  'net_pnl',
   'exit_reason',
 ] as const;
 
@@ -47,6 +51,7 @@ export function tradeCsvLine(t: TradeRecord): string {
     t.realizedPnl,
     t.fees,
     t.funding,
+    tradeNetPnl(t),
     t.exitReason,
   ]
     .map(csvField)

@@ -56,14 +56,14 @@ export interface DecisionRecord {
   inputs: Record<string, unknown>;
 }
 
-/** How a closed trade ended: `win` when realized pnl > 0, else `loss` (break-even counts as a loss, as in the metrics' win rate). */
+/** How a closed trade ended: `win` when its net PnL (realizedPnl − fees − funding) > 0, else `loss` (break-even counts as a loss, as in the metrics' win rate). */
 export const TradeOutcome = { Win: 'win', Loss: 'loss' } as const;
 export type TradeOutcome = (typeof TradeOutcome)[keyof typeof TradeOutcome];
 
 /**
  * Sort keys of journal lists. `time` is the trade's exit time or the decision's time; ties (and
- * `symbol`, which sorts by symbol then time) break on id, so pages never overlap. `pnl` (realized
- * pnl) applies to trades only.
+ * `symbol`, which sorts by symbol then time) break on id, so pages never overlap. `pnl` (net pnl:
+ * realizedPnl − fees − funding) applies to trades only.
  */
 export const JournalSort = { Time: 'time', Pnl: 'pnl', Symbol: 'symbol' } as const;
 export type JournalSort = (typeof JournalSort)[keyof typeof JournalSort];

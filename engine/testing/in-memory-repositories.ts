@@ -10,6 +10,7 @@ import { type SettingRecord, type SettingsRepository } from '../ports/settings';
 import { candleColumnsFromRows, type MarketKey } from '../core/types';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { downsampleCandles } from '../market/downsample-candles';
+import { isWinningNetPnl, isWinningTrade, tradeNetPnl } from '../insight/trade-outcome';
 import type { AccountRecord, AccountRepository } from '../ports/accounts';
 import type { PaperExchangeState } from '../ports/accounts';
 
@@ -136,7 +137,7 @@ const DECISION_OUTCOMES: readonly string[] = Object.values(DecisionOutcome);
 function tradeKey(query: JournalQuery): (t: TradeRecord) => SortKey {
   const sort = query.sort ?? 'time';
   if (sort === 'time') return (t) => [t.exitTimeMs, t.id];
-  if (sort === 'pnl') return (t) => [t.realizedPnl, t.id];
+  if (sort === 'pnl') return (t) => [tradeNetPnl(t), t.id];
   if (sort === 'symbol') return (t) => [t.symbol, t.exitTimeMs, t.id];
   throw new ValidationError('sort', sort, 'trades sort by time or pnl or symbol');
 }
@@ -156,7 +157,7 @@ function filterTrades(trades: readonly TradeRecord[], query: JournalQuery): Trad
   return trades.filter(
     (t) =>
       matches(query, t, t.exitTimeMs) &&
-      (query.outcome === undefined || (query.outcome === 'win' ? t.realizedPnl > 0 : t.realizedPnl <= 0)),
+      (query.outcome === undefined || (query.outcome === 'win') === isWinningTrade(t)),
   );
 }
 
@@ -167,9 +168,9 @@ export function summarizeTradeRecords(rows: readonly TradeRecord[]): TradeSummar
   const summary: TradeSummary = { trades: 0, wins: 0, losses: 0, grossProfit: 0, grossLoss: 0, netPnl: 0, entryNotional: 0, firstEntryMs: null, exposureMs: 0, daily: [] };
   const byDay = new Map<number, number>();
   for (const t of rows) {
-    const net = t.realizedPnl - t.fees - t.funding;
+    const net = tradeNetPnl(t);
     summary.trades++;
-    if (net > 0) {
+    if (isWinningNetPnl(net)) {
       summary.wins++;
       summary.grossProfit += net;
     } else if (net < 0) {

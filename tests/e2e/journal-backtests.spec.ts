@@ -14,7 +14,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './sign-in';
 import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
 
-const CSV_HEADER = 'id,run_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,exit_reason';
+const CSV_HEADER = 'id,run_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,net_pnl,exit_reason';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -208,4 +208,72 @@ test('shows empty states for a journal filter with no match and an unknown trade
   await page.goto('/journal/trades/no-such-trade');
   await expect(page.getByTestId('empty-state')).toContainText('no-such-trade');
   await checkPage(page, 'journal-empty');
+});
+
+/** A number as the page shows it ("-2,376.54", "10,000.00 USDT"). */
+const shownNumber = (text: string | null) => Number((text ?? '').replace(/[^0-9.-]/g, ''));
+
+test('the net PnL column of a run sums to its final equity minus its initial balance', async ({ page }) => {
+  // The first run ends holding a position: the page says so, since that equity is not a trade yet.
+  await signIn(page, 'trader', `/backtests/${runIds[0]}`);
+  await page.goto(`/backtests/${runIds[0]}`);
+  await expect(page.getByTestId('open-at-end')).toContainText('still open when the run ended');
+  // To 2024-02-11 the same strategy ends flat (14 trades, checked with the in-memory engine).
+  await page.goto('/backtests');
+  await fillMarket(page);
+  await page.getByLabel('To (UTC, exclusive)').fill('2024-02-11');
+  await runToResults(page);
+  await expect(page.getByTestId('open-at-end')).toHaveCount(0);
+  const cells = await page.getByTestId('trade-net-pnl').allTextContents();
+  expect(cells).toHaveLength(14);
+  const finalEquity = shownNumber(await page.getByTestId('metric-finalEquity').locator('td').textContent());
+  const initialBalance = shownNumber(await page.getByTestId('run-initial-balance').textContent());
+  expect(initialBalance).toBeGreaterThan(0);
+  const change = finalEquity - initialBalance;
+  // Each shown net PnL is rounded to the cent: their sum is within half a cent per row of the change.
+  const sum = cells.map(shownNumber).reduce((a, b) => a + b, 0);
+  expect(Math.abs(sum - change)).toBeLessThanOrEqual(cells.length * 0.005 + 1e-9);
+  // The totals row adds the unrounded net PnLs: equal to the change to 2 decimals.
+  expect(shownNumber(await page.getByTestId('total-net-pnl').textContent())).toBeCloseTo(change, 2);
+  // Net = gross − fees − funding on the totals row too, and fees are their own column.
+  const gross = shownNumber(await page.getByTestId('total-gross-pnl').textContent());
+  const fees = shownNumber(await page.getByTestId('total-fees').textContent());
+  const funding = shownNumber(await page.getByTestId('total-funding').textContent());
+  expect(fees).toBeGreaterThan(0);
+  expect(gross - fees - funding).toBeCloseTo(change, 1);
+  // A row is green only when its net PnL is above zero.
+  for (const row of await page.getByTestId('trade-row').all()) {
+    const net = Number(await row.getAttribute('data-pnl'));
+    await expect(row.getByTestId('trade-net-pnl')).toHaveClass(net > 0 ? /\bpos\b/ : net < 0 ? /\bneg\b/ : /^num$/);
+  }
+  // Prices with the decimals of the market's tick (the synthetic candles are quoted to 4 decimals), not raw floats.
+  for (const cell of await page.getByTestId('trade-row').locator('td:nth-child(6), td:nth-child(7)').allTextContents()) expect(cell).toMatch(/^\d{1,3}(,\d{3})*\.\d{4}$/);
+  await expect(page.getByTestId('metric-expectancy')).toContainText(/R$|—/);
+  await expect(page.getByTestId('metric-expectancy')).toContainText('Expectancy (R');
+  await expect(page.getByTestId('metric-averageTrade')).toContainText('Expectancy (');
+});
+
+test('the strategy settings take the signal TTL and cooldown in human units, with a field error for bad text', async ({ page }) => {
+  await signIn(page, 'trader', '/strategies');
+  await page.goto('/strategies');
+  const ttl = page.getByLabel(/^Signal TTL/);
+  const stored = await ttl.inputValue();
+  // The stored value is shown in units, never as raw milliseconds.
+  expect(stored).toMatch(/^(\d+(d|h|m|s|ms) ?)+$/);
+  await ttl.fill('1x');
+  await expect(page.getByTestId('error-strategy.ttlMs')).toContainText('Signal TTL: "1x" is not a duration');
+  await expect(ttl).toHaveAttribute('aria-invalid', 'true');
+  await page.getByTestId('save-strategy').click();
+  await expect(page.getByTestId('save-error')).toContainText('Not saved: Signal TTL: "1x" is not a duration');
+  // "90m" reads as 1h 30m; typing the stored value back saves it unchanged.
+  await ttl.fill('90m');
+  await ttl.blur();
+  await expect(ttl).toHaveValue('1h 30m');
+  await expect(page.getByTestId('error-strategy.ttlMs')).toHaveCount(0);
+  await ttl.fill(stored);
+  await page.getByTestId('save-strategy').click();
+  await expect(page.getByTestId('save-ok')).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel(/^Signal TTL/)).toHaveValue(stored);
+  await expect(page.getByLabel(/^Cooldown/)).toHaveValue(/^(\d+(d|h|m|s|ms) ?)+$/);
 });

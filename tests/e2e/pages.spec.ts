@@ -113,7 +113,7 @@ test('the overview shows empty states and the risk state before anything has tra
 test('the chart loads the imported candles through the candle window route', async ({ page }) => {
   await signIn(page, 'viewer');
   await page.goto('/chart');
-  await expect(page.getByTestId('chart-summary')).toContainText('12 bars of 5 min from');
+  await expect(page.getByTestId('chart-summary')).toContainText('12 bars of 5m from');
   await expect(page.locator('[data-testid="price-chart"] canvas').first()).toBeVisible();
 });
 

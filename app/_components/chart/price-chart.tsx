@@ -17,7 +17,8 @@ import {
 } from 'lightweight-charts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CandleWindow, ChartMarkers } from '@/engine/account/chart';
-import { fmtDuration, fmtNumber, fmtTime } from '../format';
+import { fmtDuration, fmtMoney, fmtNumber, fmtTime } from '../format';
+import { isWinningNetPnl } from '@/engine/insight/trade-outcome';
 
 export interface ChartStream {
   exchange: string;
@@ -70,7 +71,7 @@ function buildMarkers(markers: ChartMarkers, w: CandleWindow): SeriesMarker<Time
   for (const t of markers.trades) {
     const long = t.side === 'long';
     if (inside(t.entryTimeMs)) out.push({ time: snap(t.entryTimeMs), position: long ? 'belowBar' : 'aboveBar', shape: long ? 'arrowUp' : 'arrowDown', color: '#388bfd', text: `${long ? 'buy' : 'sell'} ${fmtNumber(t.entryPrice)}` });
-    if (inside(t.exitTimeMs)) out.push({ time: snap(t.exitTimeMs), position: long ? 'aboveBar' : 'belowBar', shape: 'circle', color: t.netPnl >= 0 ? '#3fb950' : '#f85149', text: `exit ${t.exitReason} ${fmtNumber(t.netPnl)}` });
+    if (inside(t.exitTimeMs)) out.push({ time: snap(t.exitTimeMs), position: long ? 'aboveBar' : 'belowBar', shape: 'circle', color: isWinningNetPnl(t.netPnl) ? '#3fb950' : '#f85149', text: `exit ${t.exitReason} net ${fmtMoney(t.netPnl)}` });
   }
   for (const d of markers.decisions) {
     if (!inside(d.timeMs) || d.outcome === 'executed') continue;

@@ -4,7 +4,7 @@ import { haltAccount, resumeAccount } from '@/app/accounts/actions';
 import { PositionsTable } from '@/app/accounts/_components/positions-table';
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { AccountOverview } from '@/engine/account/overview';
-import { fmtNumber, fmtPct, fmtTime } from '../format';
+import { fmtMoney, fmtNumber, fmtPct, fmtTime } from '../format';
 import { ActionForm, FormField } from '../action-form';
 
 const POLL_MS = 5_000;
@@ -37,11 +37,12 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
             ['Sharpe', fmtNumber(m.sharpe)],
             ['Sortino', fmtNumber(m.sortino)],
             ['Max drawdown', fmtPct(m.maxDrawdownPct)],
-            ['Win rate', fmtPct(m.winRatePct, 1)],
-            ['Expectancy (R)', fmtNumber(m.expectancy)],
+            ['Win rate (net PnL > 0)', fmtPct(m.winRatePct, 1)],
+            ['Expectancy (R)', Number.isFinite(m.expectancy) ? `${fmtNumber(m.expectancy)} R` : fmtNumber(m.expectancy)],
+            ['Expectancy (quote currency per trade)', fmtMoney(m.expectancyQuote)],
             ['Exposure', fmtPct(m.exposurePct, 1)],
             ['Turnover', Number.isFinite(m.turnover) ? `${fmtNumber(m.turnover)}×` : fmtNumber(null)],
-            ['PnL today', fmtNumber(m.pnlToday)],
+            ['Net PnL today', fmtMoney(m.pnlToday)],
           ].map(([label, value]) => (
             <div key={label}>
               <dt>{label}</dt>

@@ -2,6 +2,7 @@
 import { useState, useTransition } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { RiskLimits, StrategySettings } from '@/engine/settings/trading-settings';
+import { formatDurationMs, parseDurationMs } from '@/engine/core/duration';
 
 type Errors = Record<string, string[]>;
 type Save<T> = (input: unknown) => Promise<ActionResult<T>>;
@@ -40,6 +41,54 @@ function NumberField({ id, label, value, onChange, errors, disabled, step = 'any
   );
 }
 
+/**
+ * A duration typed in human units ("1h 30m", "90m", "45s"), shown the same way; the value is whole
+ * milliseconds. Text that is not a duration reports `{label}: "{text}" is not a duration: {reason}`
+ * through `onInvalid` (the form refuses to save while any field is invalid) and shows it under the field.
+ */
+function DurationField({ id, label, value, onChange, onInvalid, errors, disabled }: { id: string; label: string; value: number; onChange: (ms: number) => void; onInvalid: (message: string | null) => void; errors: Errors; disabled: boolean }) {
+  const [text, setText] = useState(() => formatDurationMs(value));
+  const [local, setLocal] = useState<string | null>(null);
+  const shown: Errors = local ? { ...errors, [id]: [local, ...(errors[id] ?? [])] } : errors;
+  const invalid = Boolean(shown[id]?.length);
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        {label}
+        <span className="muted"> (e.g. 1h 30m, 90m, 45s)</span>
+      </label>
+      <input
+        id={id}
+        name={id}
+        type="text"
+        inputMode="text"
+        autoComplete="off"
+        spellCheck={false}
+        value={text}
+        onChange={(e) => {
+          const next = e.target.value;
+          setText(next);
+          const parsed = parseDurationMs(next);
+          const message = parsed.ok ? null : `${label}: "${next}" is not a duration: ${parsed.reason}`;
+          setLocal(message);
+          onInvalid(message);
+          if (parsed.ok) onChange(parsed.ms);
+        }}
+        onBlur={() => {
+          // Show the stored value the canonical way once it reads ("90m" becomes "1h 30m").
+          const parsed = parseDurationMs(text);
+          if (parsed.ok) setText(formatDurationMs(parsed.ms));
+        }}
+        disabled={disabled}
+        aria-invalid={invalid}
+        aria-describedby={invalid ? `${id}-error` : undefined}
+        data-testid={`duration-${id}`}
+      />
+      <FieldError id={id} errors={shown} />
+    </div>
+  );
+}
+
 function useSave<T>(save: Save<T>) {
   const [errors, setErrors] = useState<Errors>({});
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
@@ -72,6 +121,16 @@ function Status({ message }: { message: { ok: boolean; text: string } | null }) 
 export function StrategySettingsForm({ initial, save, canEdit }: { initial: StrategySettings; save: Save<unknown>; canEdit: boolean }) {
   const [value, setValue] = useState<StrategySettings>(initial);
   const { errors, message, pending, submit } = useSave(save);
+  const [durationErrors, setDurationErrors] = useState<Record<string, string>>({});
+  const onDurationInvalid = (id: string) => (problem: string | null) =>
+    setDurationErrors((current) => {
+      const next = { ...current };
+      if (problem) next[id] = problem;
+      else delete next[id];
+      return next;
+    });
+  const durationProblems = Object.values(durationErrors);
+  const [refused, setRefused] = useState(false);
   const disabled = !canEdit || pending;
   const names = Object.keys(value.adapters) as (keyof StrategySettings['adapters'])[];
   const setAdapter = (name: keyof StrategySettings['adapters'], patch: Partial<StrategySettings['adapters'][typeof name]>) =>
@@ -81,6 +140,8 @@ export function StrategySettingsForm({ initial, save, canEdit }: { initial: Stra
       data-testid="strategy-form"
       onSubmit={(e) => {
         e.preventDefault();
+        setRefused(durationProblems.length > 0);
+        if (durationProblems.length > 0) return;
         submit({ strategy: value });
       }}
     >
@@ -117,8 +178,8 @@ export function StrategySettingsForm({ initial, save, canEdit }: { initial: Stra
         <legend>Fusion and gate</legend>
         <div className="form-grid">
           <NumberField id="strategy.entryThreshold" label="Entry threshold" hint="0..1" value={value.entryThreshold} onChange={(entryThreshold) => setValue((v) => ({ ...v, entryThreshold }))} errors={errors} disabled={disabled} />
-          <NumberField id="strategy.ttlMs" label="Signal TTL" hint="ms" step="1" value={value.ttlMs} onChange={(ttlMs) => setValue((v) => ({ ...v, ttlMs }))} errors={errors} disabled={disabled} />
-          <NumberField id="strategy.cooldownMs" label="Cooldown" hint="ms" step="1" value={value.cooldownMs} onChange={(cooldownMs) => setValue((v) => ({ ...v, cooldownMs }))} errors={errors} disabled={disabled} />
+          <DurationField id="strategy.ttlMs" label="Signal TTL" value={value.ttlMs} onChange={(ttlMs) => setValue((v) => ({ ...v, ttlMs }))} onInvalid={onDurationInvalid('strategy.ttlMs')} errors={errors} disabled={disabled} />
+          <DurationField id="strategy.cooldownMs" label="Cooldown" value={value.cooldownMs} onChange={(cooldownMs) => setValue((v) => ({ ...v, cooldownMs }))} onInvalid={onDurationInvalid('strategy.cooldownMs')} errors={errors} disabled={disabled} />
           <NumberField id="strategy.vetoThreshold" label="Veto threshold" hint="0..1" value={value.vetoThreshold} onChange={(vetoThreshold) => setValue((v) => ({ ...v, vetoThreshold }))} errors={errors} disabled={disabled} />
         </div>
       </fieldset>
@@ -129,7 +190,13 @@ export function StrategySettingsForm({ initial, save, canEdit }: { initial: Stra
       ) : (
         <p className="muted">Changing strategy settings needs the trader role.</p>
       )}
-      <Status message={message} />
+      {refused && durationProblems.length > 0 ? (
+        <p className="error" role="alert" data-testid="save-error">
+          Not saved: {durationProblems.join('; ')}
+        </p>
+      ) : (
+        <Status message={message} />
+      )}
     </form>
   );
 }

@@ -5,6 +5,7 @@
  */
 import { ActionForm, FormField } from '@/app/_components/action-form';
 import { fmtAmount, fmtNumber, fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
+import { tradeNetPnl } from '@/engine/insight/trade-outcome';
 import type { AccountView, GlobalHalt } from '@/engine/account/account-book';
 import { haltAccount, haltAllAccounts, resumeAccount, resumeAllAccounts } from '../actions';
 import { PositionsTable } from './positions-table';
@@ -191,10 +192,11 @@ export function AccountFigures({ view }: { view: AccountView }) {
     ['Equity', fmtNumber(view.equity), 'account-equity'],
     ['Wallet balance', fmtNumber(view.walletBalance), 'account-balance'],
     ['Initial balance', fmtNumber(t.initialBalance), 'account-initial'],
-    ['Realized PnL', fmtNumber(t.realizedPnl), 'account-realized'],
+    ['Realized PnL (gross)', fmtNumber(t.realizedPnl), 'account-realized'],
     ['Unrealized PnL', fmtNumber(t.unrealizedPnl), 'account-unrealized'],
     ['Fees paid', fmtNumber(t.fees), 'account-fees'],
     ['Funding', fmtNumber(t.funding), 'account-funding'],
+    ['Net realized PnL (gross − fees − funding)', fmtNumber(tradeNetPnl(t)), 'account-net-realized'],
   ];
   return (
     <dl className="metric-cards" data-testid="account-figures">

@@ -3,7 +3,7 @@
  * overview (a server or a client component: no hooks; `onDone` only from client parents).
  */
 import { ActionForm, FormField } from '@/app/_components/action-form';
-import { fmtAmount, fmtNumber, fmtPrice } from '@/app/_components/format';
+import { fmtAmount, fmtMoney, fmtPrice } from '@/app/_components/format';
 import { forceExitPosition } from '../actions';
 
 /** One open position as the table shows it (money in the account's quote currency). */
@@ -63,11 +63,11 @@ export function PositionsTable({
               <td data-testid="position-amount">{fmtAmount(p.amount)}</td>
               <td>{fmtPrice(p.entryPrice)}</td>
               <td>{p.markPrice === null ? '—' : fmtPrice(p.markPrice)}</td>
-              <td className={signClass(p.unrealizedPnl)}>{fmtNumber(p.unrealizedPnl)}</td>
+              <td className={signClass(p.unrealizedPnl)}>{fmtMoney(p.unrealizedPnl)}</td>
               <td data-testid="liquidation-price">
                 {p.liquidationPrice === null || !Number.isFinite(p.liquidationPrice) ? <span title="spot or fully collateralised: no liquidation">none</span> : fmtPrice(p.liquidationPrice)}
               </td>
-              {withMargin ? <td>{p.margin === undefined ? '—' : fmtNumber(p.margin)}</td> : null}
+              {withMargin ? <td>{p.margin === undefined ? '—' : fmtMoney(p.margin)}</td> : null}
               {canTrade ? (
                 <td>
                   <ActionForm action={forceExitPosition} submitLabel={`Force exit ${p.symbol}`} testId="force-exit-form" danger onDone={onDone}>

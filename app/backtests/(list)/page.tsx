@@ -1,7 +1,7 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { STRATEGY_NAMES } from '@/engine/strategies/registry';
-import { formatNumber, formatTime } from '../../journal/_lib/format';
+import { formatNumber, formatTime } from '@/app/_components/format';
 import { backtestTicket, startBacktest } from '../actions';
 import { BacktestForm, type StrategyOption } from '../_components/backtest-form';
 import { metricNumber } from '../_lib/run-metrics';

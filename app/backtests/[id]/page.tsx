@@ -2,7 +2,8 @@ import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { TradesTable } from '../../journal/_components/trades-table';
 import { toTradeRow } from '../../journal/_lib/trade-row';
-import { formatTime } from '../../journal/_lib/format';
+import { fmtMoney, formatTime } from '@/app/_components/format';
+import { totalTradeMoney } from '@/engine/insight/trade-outcome';
 import { EquityChart } from '../_components/equity-chart';
 import { DeleteRunForm } from '../_components/delete-run-form';
 import { roleAtLeast } from '@/app/_server/auth/roles';
@@ -21,6 +22,20 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   // HTTP 404 with ./not-found.tsx.
   if (!run) notFound();
   const trades = await access.root.engine.listTrades({ runId: run.id, limit: TRADE_ROWS });
+  // Prices show the decimals the market's own candles are quoted with (its tick), else six significant digits.
+  const priceDecimals = await access.root.engine.marketPriceDecimals({ exchange: run.exchange, symbol: run.symbol, timeframe: run.timeframe }, run.toMs);
+  // Totals over every trade of the run (not only the shown rows), streamed in constant memory.
+  const all = [];
+  for await (const t of access.root.engine.exportTrades({ runId: run.id })) all.push({ realizedPnl: t.realizedPnl, fees: t.fees, funding: t.funding });
+  const totals = totalTradeMoney(all);
+  const paper = (run.config.paper ?? {}) as { initialBalance?: unknown; quoteCurrency?: unknown };
+  const initialBalance = typeof paper.initialBalance === 'number' ? paper.initialBalance : null;
+  const quote = typeof paper.quoteCurrency === 'string' ? paper.quoteCurrency : 'quote currency';
+  // Equity change = the closed trades' net PnL + what the position still open at the end holds
+  // (unrealized PnL at the last close less the fees and funding it already paid). Not a trade yet.
+  const finalEquity = metricNumber(run.metrics, 'finalEquity');
+  const equityChange = finalEquity !== null && initialBalance !== null ? finalEquity - initialBalance : null;
+  const openAtEnd = equityChange !== null && Math.abs(equityChange - totals.netPnl) >= 0.005 ? equityChange - totals.netPnl : null;
   const strategies = Array.isArray(run.config.strategies) ? (run.config.strategies as string[]).join(', ') : '—';
   return (
     <>
@@ -38,6 +53,8 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <dd>{formatTime(run.fromMs)} to {formatTime(run.toMs)} (exclusive)</dd>
           <dt>Strategies</dt>
           <dd>{strategies}</dd>
+          <dt>Initial balance</dt>
+          <dd data-testid="run-initial-balance">{fmtMoney(initialBalance)} {quote}</dd>
           <dt>Veto</dt>
           <dd>{run.config.veto === true ? 'on' : 'off'}</dd>
           <dt>Started / finished</dt>
@@ -55,6 +72,9 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
       </section>
       <section className="card" aria-labelledby="metrics-heading">
         <h2 id="metrics-heading">Metrics</h2>
+        <p className="muted">
+          Money in {quote}, after fees and funding. A trade wins when its net PnL is above zero.
+        </p>
         {run.metrics === null ? (
           <p className="muted">No metrics: the run did not complete.</p>
         ) : (
@@ -64,7 +84,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
               <tbody>
                 {METRIC_ROWS.map((m) => (
                   <tr key={m.key} data-testid={`metric-${m.key}`}>
-                    <th scope="row">{m.label}</th>
+                    <th scope="row">{m.label.replace('quote currency', quote)}</th>
                     <td className="num">{formatMetric(metricNumber(run.metrics, m.key), m.kind)}</td>
                   </tr>
                 ))}
@@ -82,7 +102,23 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         {trades.items.length === 0 ? (
           <p className="muted" data-testid="trades-empty">This run closed no trades.</p>
         ) : (
-          <TradesTable trades={trades.items.map(toTradeRow)} caption={`Trades of run ${run.id}`} />
+          <TradesTable
+            trades={trades.items.map(toTradeRow)}
+            caption={`Trades of run ${run.id}`}
+            precision={{ priceDecimals }}
+            totals={totals}
+            totalsLabel={trades.nextCursor ? `Total of all ${totals.trades} trades of the run` : `Total of the ${totals.trades} trades`}
+          />
+        )}
+        {equityChange !== null && (
+          <p data-testid="equity-reconciliation">
+            Equity changed by <strong>{fmtMoney(equityChange)}</strong> {quote}; the closed trades&apos; net PnL is {fmtMoney(totals.netPnl)}.
+            {openAtEnd !== null && (
+              <span data-testid="open-at-end">
+                {' '}The other {fmtMoney(openAtEnd)} is the position still open when the run ended (its unrealized PnL at the last close, less the fees and funding it had paid); it becomes a trade only once it closes.
+              </span>
+            )}
+          </p>
         )}
         {trades.nextCursor && (
           <p>

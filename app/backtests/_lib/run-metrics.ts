@@ -3,9 +3,13 @@
  * the trade metrics, `finalEquity` and loop `stats` (`BacktestRunMetrics`, written by `runBacktest`).
  */
 import type { BacktestRunMetricName, StoredBacktestRunMetrics } from '@/engine/backtest/run-backtest';
+import { DASH, fmtMoney, fmtNumber } from '@/app/_components/format';
 
-
-/** Rows shown in the metrics tables: key, label and how to show the value. */
+/**
+ * Rows shown in the metrics tables: key, label and how to show the value. Money is quote currency
+ * after fees and funding; the win rate counts trades with net PnL > 0. Expectancy shows twice,
+ * labelled: in R (the mean trade over the mean loss) and in quote currency (the mean net trade).
+ */
 export const METRIC_ROWS = [
   { key: 'finalEquity', label: 'Final equity', kind: 'money' },
   { key: 'totalReturn', label: 'Total return', kind: 'pct' },
@@ -16,11 +20,12 @@ export const METRIC_ROWS = [
   { key: 'calmar', label: 'Calmar', kind: 'ratio' },
   { key: 'maxDrawdown', label: 'Max drawdown', kind: 'pct' },
   { key: 'trades', label: 'Trades', kind: 'count' },
-  { key: 'winRate', label: 'Win rate', kind: 'pct' },
+  { key: 'winRate', label: 'Win rate (net PnL > 0)', kind: 'pct' },
   { key: 'profitFactor', label: 'Profit factor', kind: 'ratio' },
-  { key: 'expectancy', label: 'Expectancy', kind: 'money' },
-  { key: 'averageWin', label: 'Average win', kind: 'money' },
-  { key: 'averageLoss', label: 'Average loss', kind: 'money' },
+  { key: 'expectancy', label: 'Expectancy (R: mean trade ÷ mean loss)', kind: 'r' },
+  { key: 'averageTrade', label: 'Expectancy (quote currency per trade, net)', kind: 'money' },
+  { key: 'averageWin', label: 'Average win (net)', kind: 'money' },
+  { key: 'averageLoss', label: 'Average loss (net)', kind: 'money' },
   { key: 'exposureTimePct', label: 'Time in market', kind: 'pctPoints' },
 ] as const satisfies readonly { key: BacktestRunMetricName; label: string; kind: string }[];
 
@@ -30,20 +35,21 @@ export function metricNumber(metrics: StoredBacktestRunMetrics | null, key: Back
   return value !== null && Number.isFinite(value) ? value : null;
 }
 
-/** A metric for display: percentages from fractions, money and ratios with fixed decimals, `—` when missing. */
+/** A metric for display: percentages from fractions, money with 2 decimals, R with a unit, ratios with 3 decimals, `—` when missing. */
 export function formatMetric(value: number | null, kind: (typeof METRIC_ROWS)[number]['kind']): string {
-  if (value === null) return '—';
-  const fixed = (v: number, d: number) => v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d, useGrouping: false });
+  if (value === null) return DASH;
   switch (kind) {
     case 'pct':
-      return `${fixed(value * 100, 2)}%`;
+      return `${fmtNumber(value * 100, 2)}%`;
     case 'pctPoints':
-      return `${fixed(value, 2)}%`;
+      return `${fmtNumber(value, 2)}%`;
     case 'money':
-      return fixed(value, 2);
+      return fmtMoney(value);
     case 'count':
       return String(value);
+    case 'r':
+      return `${fmtNumber(value, 2)} R`;
     default:
-      return fixed(value, 3);
+      return fmtNumber(value, 3);
   }
 }

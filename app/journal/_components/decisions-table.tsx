@@ -3,7 +3,7 @@
  * The decision log table. A client component for the same reason as the trades table: the rows
  * travel once as compact props instead of as a serialised element tree that is rendered twice.
  */
-import { formatNumber, formatTime } from '../_lib/format';
+import { formatNumber, formatTime } from '@/app/_components/format';
 import type { DecisionRow } from '../_lib/decision-row';
 
 export function DecisionsTable({ decisions }: { decisions: readonly DecisionRow[] }) {

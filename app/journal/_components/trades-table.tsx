@@ -4,7 +4,8 @@
  * props and React renders them to HTML once; as a server component every cell was serialised
  * into the RSC payload and then rendered again from it, which doubled a journal page's cost.
  */
-import { formatNumber, formatTime, signClass } from '../_lib/format';
+import { fmtAmount, fmtMoney, fmtPrice, formatTime, netPnlClass, signClass, type MarketPrecision } from '@/app/_components/format';
+import { totalTradeMoney, type TradeMoneyTotals } from '@/engine/insight/trade-outcome';
 import type { TradeRow } from '../_lib/trade-row';
 
 export type TradeSortKey = 'time' | 'pnl' | 'symbol';
@@ -16,7 +17,15 @@ export interface TradeSorting {
   hrefs: Record<TradeSortKey, string>;
 }
 
-export function TradesTable({ trades, caption, sort }: { trades: readonly TradeRow[]; caption: string; sort?: TradeSorting }) {
+/**
+ * Money columns: gross PnL (price move only), fees, funding and net PnL (what the trade changed
+ * equity by; sorted and coloured by it, green only for a winning trade). The footer totals the
+ * shown rows, or `totals` (e.g. every trade of a run) with its `totalsLabel`. `precision` (when
+ * every row is of one market) sets the price decimals; without it prices show six significant digits.
+ */
+export function TradesTable({ trades, caption, sort, totals, totalsLabel, precision }: { trades: readonly TradeRow[]; caption: string; sort?: TradeSorting; totals?: TradeMoneyTotals; totalsLabel?: string; precision?: MarketPrecision }) {
+  const footer = totals ?? totalTradeMoney(trades);
+  const footerLabel = totals ? (totalsLabel ?? `Total of ${totals.trades} trades`) : `Total of the ${trades.length} shown`;
   const header = (key: TradeSortKey, label: string, className?: string) => {
     if (!sort) return <th scope="col" className={className}>{label}</th>;
     const active = sort.key === key;
@@ -43,22 +52,28 @@ export function TradesTable({ trades, caption, sort }: { trades: readonly TradeR
             <th scope="col" className="num">Amount</th>
             <th scope="col" className="num">Entry</th>
             <th scope="col" className="num">Exit</th>
-            {header('pnl', 'PnL', 'num')}
+            <th scope="col" className="num">Gross PnL</th>
+            <th scope="col" className="num">Fees</th>
+            <th scope="col" className="num">Funding</th>
+            {header('pnl', 'Net PnL', 'num')}
             <th scope="col">Exit reason</th>
             <th scope="col">Detail</th>
           </tr>
         </thead>
         <tbody>
           {trades.map((t) => (
-            <tr key={t.id} data-testid="trade-row" data-symbol={t.symbol} data-side={t.side} data-pnl={t.realizedPnl}>
+            <tr key={t.id} data-testid="trade-row" data-symbol={t.symbol} data-side={t.side} data-pnl={t.netPnl} data-gross-pnl={t.realizedPnl}>
               <td className="nowrap">{formatTime(t.exitTimeMs)}</td>
               <td>{t.symbol}</td>
               <td>{t.strategy}</td>
               <td>{t.side}</td>
-              <td className="num">{formatNumber(t.amount, 6)}</td>
-              <td className="num">{formatNumber(t.entryPrice, 6)}</td>
-              <td className="num">{formatNumber(t.exitPrice, 6)}</td>
-              <td className={signClass(t.realizedPnl)}>{formatNumber(t.realizedPnl, 4)}</td>
+              <td className="num">{fmtAmount(t.amount, precision)}</td>
+              <td className="num">{fmtPrice(t.entryPrice, precision)}</td>
+              <td className="num">{fmtPrice(t.exitPrice, precision)}</td>
+              <td className={signClass(t.realizedPnl)}>{fmtMoney(t.realizedPnl)}</td>
+              <td className="num">{fmtMoney(t.fees)}</td>
+              <td className="num">{fmtMoney(t.funding)}</td>
+              <td className={netPnlClass(t.netPnl)} data-testid="trade-net-pnl">{fmtMoney(t.netPnl)}</td>
               <td>{t.exitReason}</td>
               <td>
                 <a href={`/journal/trades/${encodeURIComponent(t.id)}`} aria-label={`Trade ${t.symbol} ${t.side} closed ${formatTime(t.exitTimeMs)}: decision chain`}>
@@ -68,6 +83,18 @@ export function TradesTable({ trades, caption, sort }: { trades: readonly TradeR
             </tr>
           ))}
         </tbody>
+        <tfoot>
+          <tr data-testid="trades-total">
+            <th scope="row" colSpan={7}>
+              {footerLabel} ({footer.wins} {footer.wins === 1 ? 'win' : 'wins'}: net PnL &gt; 0)
+            </th>
+            <td className={signClass(footer.realizedPnl)} data-testid="total-gross-pnl">{fmtMoney(footer.realizedPnl)}</td>
+            <td className="num" data-testid="total-fees">{fmtMoney(footer.fees)}</td>
+            <td className="num" data-testid="total-funding">{fmtMoney(footer.funding)}</td>
+            <td className={signClass(footer.netPnl)} data-testid="total-net-pnl">{fmtMoney(footer.netPnl)}</td>
+            <td colSpan={2} />
+          </tr>
+        </tfoot>
       </table>
     </div>
   );

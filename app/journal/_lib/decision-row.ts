@@ -1,6 +1,6 @@
 /** The decision fields the decision log shows, with the veto and risk notes worked out on the server. */
 import type { DecisionRecord } from '@/engine/ports/journal';
-import { formatNumber } from './format';
+import { formatNumber } from '@/app/_components/format';
 
 export interface DecisionRow {
   id: string;

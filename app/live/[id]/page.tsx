@@ -2,7 +2,7 @@ import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { toAppError } from '@/app/_server/auth/app-error';
 import type { Engine } from '@/engine/engine';
-import { formatTime } from '../../journal/_lib/format';
+import { formatTime } from '@/app/_components/format';
 import { DriftProblem, DriftReportView } from '../_components/drift-report';
 import { decodeSessionIdSegment, liveSessionHref } from '../_lib/session-id-param';
 import { roleAtLeast } from '@/app/_server/auth/roles';

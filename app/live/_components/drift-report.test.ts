@@ -35,7 +35,7 @@ describe('DriftReportView', () => {
     expect(html).not.toContain('drift-cause-size');
     // -1 - 0.1 - 4.9 = -6
     expect(html).toMatch(/data-testid="drift-cause-total"[^>]*><th scope="row">Net PnL difference<\/th><td class="num neg"><strong>-6<\/strong>/);
-    expect(html).toContain('<td class="nowrap">2024-01-01 00:05:00Z</td><td>long</td><td class="num">1</td><td class="num">101 / 100</td><td class="num">110 / 110</td>');
+    expect(html).toContain('<td class="nowrap">2024-01-01 00:05:00Z</td><td>long</td><td class="num">1</td><td class="num">101.000 / 100.000</td><td class="num">110.000 / 110.000</td>');
     expect(html).toContain('<td class="num">+300 s</td>');
     expect(html).toContain('data-where="replay only"><td>replay only</td><td class="nowrap">2024-01-01 01:40:00Z</td>');
     expect(html).not.toContain('drift-empty');

@@ -4,11 +4,12 @@
  * be compared (candles missing). Server components; amounts are live minus replay, quote currency.
  */
 import type { DriftReport, DriftTrade } from '@/engine/insight/live-drift';
-import { formatNumber, formatTime, signClass } from '../../journal/_lib/format';
+import { tradeNetPnl } from '@/engine/insight/trade-outcome';
+import { fmtAmount, fmtPrice, formatNumber, formatTime, signClass } from '@/app/_components/format';
 import { driftCauses } from '../_lib/drift-causes';
 
 /** Net PnL of a round trip: realized minus fees and funding. */
-const net = (t: DriftTrade) => t.realizedPnl - t.fees - t.funding;
+const net = (t: DriftTrade) => tradeNetPnl(t);
 /** `+1.25` / `-0.5` / `0`; amounts that round to zero (float noise, -0) show as 0. */
 const signed = (value: number, digits = 4) => {
   const shown = Math.abs(value) < 0.5 * 10 ** -digits ? 0 : value;
@@ -79,12 +80,12 @@ function MatchedTrades({ rows }: { rows: DriftReport['rows'] }) {
             <tr key={`${r.live.entryTimeMs}-${r.simulated.entryTimeMs}`} data-testid="drift-trade-row" data-pnl={r.pnl}>
               <td className="nowrap">{formatTime(r.live.entryTimeMs)}</td>
               <td>{r.live.side}</td>
-              <td className="num">{formatNumber(r.live.amount, 6)}</td>
+              <td className="num">{fmtAmount(r.live.amount)}</td>
               <td className="num">
-                {formatNumber(r.live.entryPrice, 6)} / {formatNumber(r.simulated.entryPrice, 6)}
+                {fmtPrice(r.live.entryPrice)} / {fmtPrice(r.simulated.entryPrice)}
               </td>
               <td className="num">
-                {formatNumber(r.live.exitPrice, 6)} / {formatNumber(r.simulated.exitPrice, 6)}
+                {fmtPrice(r.live.exitPrice)} / {fmtPrice(r.simulated.exitPrice)}
               </td>
               <td className={tone(r.entryFill)}>{signed(r.entryFill)}</td>
               <td className={tone(r.exitFill)}>{signed(r.exitFill)}</td>
@@ -125,9 +126,9 @@ function UnmatchedTrades({ onlyLive, onlySimulated }: { onlyLive: DriftTrade[]; 
               <td>{where}</td>
               <td className="nowrap">{formatTime(t.entryTimeMs)}</td>
               <td>{t.side}</td>
-              <td className="num">{formatNumber(t.amount, 6)}</td>
-              <td className="num">{formatNumber(t.entryPrice, 6)}</td>
-              <td className="num">{formatNumber(t.exitPrice, 6)}</td>
+              <td className="num">{fmtAmount(t.amount)}</td>
+              <td className="num">{fmtPrice(t.entryPrice)}</td>
+              <td className="num">{fmtPrice(t.exitPrice)}</td>
               <td className={tone(net(t))}>{signed(net(t))}</td>
             </tr>
           ))}

@@ -1,7 +1,8 @@
 import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import type { DecisionRecord } from '@/engine/ports/journal';
-import { formatNumber, formatTime, signClass } from '../../_lib/format';
+import { fmtAmount, fmtMoney, fmtPrice, formatNumber, formatTime, netPnlClass, signClass } from '@/app/_components/format';
+import { tradeNetPnl } from '@/engine/insight/trade-outcome';
 import '../../journal.css';
 
 export const dynamic = 'force-dynamic';
@@ -41,7 +42,7 @@ function Adapters({ adapters }: { adapters: AdapterInput[] }) {
               <td>{a.strategy}</td>
               <td>{a.side}</td>
               <td className="num">{formatNumber(a.strength, 3)}</td>
-              <td className="num">{formatNumber(a.stopHint, 6)}</td>
+              <td className="num">{typeof a.stopHint === 'number' ? fmtPrice(a.stopHint) : formatNumber(a.stopHint)}</td>
               <td>{a.reason}</td>
             </tr>
           ))}
@@ -91,7 +92,7 @@ function ChainStep({ d }: { d: DecisionRecord }) {
             <dt>Fusion</dt>
             <dd>
               {fused.side} at strength {formatNumber(fused.strength, 3)}
-              {fused.stopHint !== null && fused.stopHint !== undefined ? `, stop hint ${formatNumber(fused.stopHint, 6)}` : ''}
+              {fused.stopHint !== null && fused.stopHint !== undefined ? `, stop hint ${fmtPrice(fused.stopHint)}` : ''}
             </dd>
           </>
         )}
@@ -143,6 +144,7 @@ export default async function TradePage({ params }: { params: Promise<{ id: stri
   // HTTP 404 with ./not-found.tsx.
   if (!chain) notFound();
   const { trade } = chain;
+  const netPnl = tradeNetPnl(trade);
   return (
     <>
       <section className="card" aria-labelledby="trade-heading">
@@ -150,7 +152,7 @@ export default async function TradePage({ params }: { params: Promise<{ id: stri
           <a href="/journal">← Journal</a>
         </p>
         <h1 id="trade-heading">
-          {trade.side} {trade.symbol} · <span className={signClass(trade.realizedPnl)}>{formatNumber(trade.realizedPnl, 4)}</span>
+          {trade.side} {trade.symbol} · <span className={netPnlClass(netPnl)}>net {fmtMoney(netPnl)}</span>
         </h1>
         <dl className="kv" data-testid="trade-summary">
           <dt>Trade id</dt>
@@ -162,13 +164,17 @@ export default async function TradePage({ params }: { params: Promise<{ id: stri
           <dt>Strategy</dt>
           <dd>{trade.strategy}</dd>
           <dt>Amount</dt>
-          <dd>{formatNumber(trade.amount, 8)}</dd>
+          <dd>{fmtAmount(trade.amount)}</dd>
           <dt>Entry</dt>
-          <dd>{formatNumber(trade.entryPrice, 8)} at {formatTime(trade.entryTimeMs)}</dd>
+          <dd>{fmtPrice(trade.entryPrice)} at {formatTime(trade.entryTimeMs)}</dd>
           <dt>Exit</dt>
-          <dd>{formatNumber(trade.exitPrice, 8)} at {formatTime(trade.exitTimeMs)} ({trade.exitReason})</dd>
+          <dd>{fmtPrice(trade.exitPrice)} at {formatTime(trade.exitTimeMs)} ({trade.exitReason})</dd>
+          <dt>Gross PnL</dt>
+          <dd className={signClass(trade.realizedPnl)}>{fmtMoney(trade.realizedPnl)}</dd>
           <dt>Fees / funding</dt>
-          <dd>{formatNumber(trade.fees, 6)} / {formatNumber(trade.funding, 6)}</dd>
+          <dd>{fmtMoney(trade.fees)} / {fmtMoney(trade.funding)}</dd>
+          <dt>Net PnL (gross − fees − funding)</dt>
+          <dd className={netPnlClass(netPnl)} data-testid="trade-net-pnl">{fmtMoney(netPnl)}</dd>
         </dl>
       </section>
       <section className="card" aria-labelledby="chain-heading">
