@@ -24,7 +24,7 @@ export async function TradeBreakdownSection({ engine, filter, label, card = fals
     throw error;
   }
   return (
-    <section className={card ? 'card' : undefined} aria-labelledby={HEADING_ID} data-testid="breakdown-section">
+    <section className={card ? 'card' : undefined} style={card ? undefined : { marginTop: '1.5rem' }} aria-labelledby={HEADING_ID} data-testid="breakdown-section">
       <h2 id={HEADING_ID}>Results by tag</h2>
       {breakdown.trades === 0 ? <p className="muted" data-testid="breakdown-empty">No closed trades to group.</p> : <TradeBreakdownTabs breakdown={breakdown} label={label} />}
     </section>
