@@ -1,6 +1,7 @@
 import type { BacktestRunRecord, BacktestRunRepository, BacktestRunSummary } from './ports/backtest-runs';
 import type { CandleRepository, CandleStreamSummary } from './ports/candles';
-import type { Page, JournalRepository, DecisionRecord, JournalQuery, TradeRecord } from './ports/journal';
+import type { Page, JournalRepository, DecisionRecord, JournalQuery, TradeBreakdown, TradeBreakdownFilter, TradeRecord } from './ports/journal';
+import { backtestBreakdown, type BacktestBreakdown } from './backtest/backtest-breakdown';
 import type { Clock } from './core/clock';
 import type { Logger } from './core/logger';
 import type { RiskStateRepository } from './ports/risk-state';
@@ -140,6 +141,14 @@ export interface Engine extends TradingDesk {
    * "BTCUSDT" is named instead of answered with an empty page).
    */
   listTrades(query: JournalQuery): Promise<Page<TradeRecord>>;
+  /**
+   * Per-tag analysis of the journaled trades matching `filter` (the trade list's filters): groups by
+   * strategy, exit reason, side, entry hour and weekday (UTC) with count, win rate and net PnL,
+   * computed in the store. Throws ValidationError for a bad side or outcome.
+   */
+  breakdownTrades(filter: TradeBreakdownFilter): Promise<TradeBreakdown>;
+  /** The per-tag analysis of one backtest run, by job id or run id. @throws NotFoundError when there is no such completed run. */
+  backtestBreakdown(id: string): Promise<BacktestBreakdown>;
   /** The decision log, filtered and sorted by time or symbol, keyset-paginated. Throws ValidationError for a bad filter, sort or cursor. */
   listDecisions(query: JournalQuery): Promise<Page<DecisionRecord>>;
   getTrade(id: string): Promise<TradeRecord | null>;
@@ -358,6 +367,8 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     listBacktestRuns: (page) => deps.backtestRuns.list(page),
     listTrades: (query) => listKnownSymbol(query, (q) => deps.journal.listTrades(q)),
     listDecisions: (query) => listKnownSymbol(query, (q) => deps.journal.listDecisions(q)),
+    breakdownTrades: (filter) => deps.journal.breakdownTrades(filter),
+    backtestBreakdown: (id) => backtestBreakdown(id, { jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal }),
     getTrade: (id) => deps.journal.getTrade(id),
     decisionChain: (tradeId) => loadDecisionChain(deps.journal, tradeId),
     exportTrades: (query) => deps.journal.iterTrades(query),

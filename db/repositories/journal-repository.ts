@@ -10,7 +10,7 @@
  */
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { ValidationError } from '../../engine/core/errors';
-import { DecisionOutcome as DecisionOutcomes, TradeOutcome, type DecisionOutcome, type DecisionRecord, type JournalQuery, type JournalSort, type JournalRepository, type Page, type TradeRecord, type TradeSummary } from '../../engine/ports/journal';
+import { DecisionOutcome as DecisionOutcomes, TradeOutcome, type DecisionOutcome, type DecisionRecord, type JournalQuery, type JournalSort, type JournalRepository, type Page, type TradeBreakdown, type TradeBreakdownFilter, type TradeGroup, type TradeRecord, type TradeSummary } from '../../engine/ports/journal';
 import type { Timeframe } from '../../engine/core/types';
 import { WINNING_NET_PNL_ABOVE } from '../../engine/insight/trade-outcome';
 import type { Db } from '../client';
@@ -282,6 +282,65 @@ async function summarizeTradesIn(db: Db, runId: string | null): Promise<TradeSum
 }
 
 const TRADE_OUTCOMES: readonly string[] = Object.values(TradeOutcome);
+
+/** Breakdown dimensions in the order of the grouping sets; `grouping(...)` tells the rows apart. */
+const BREAKDOWN_DIMENSIONS = ['strategy', 'exitReason', 'side', 'hourOfDay', 'weekday'] as const;
+
+/**
+ * The per-tag analysis in one statement: GROUPING SETS with one set per dimension, over the trades
+ * the filter selects (the trade list's WHERE, without a cursor). Net PnL is summed as float8 of each
+ * numeric column, like the summary, so wins classify exactly as in memory. Hour and ISO weekday are
+ * the entry time's in UTC (epoch day 0, 1970-01-01, was a Thursday: ISO weekday 4).
+ */
+async function breakdownTradesIn(db: Db, filter: TradeBreakdownFilter): Promise<TradeBreakdown> {
+  const where = and(journalWhere(trades, trades.exitTimeMs, { ...filter, cursor: undefined }, TRADE_SORTS.time), tradeOutcomeWhere(filter));
+  type GroupRow = { dimension: number | string; strategy: string | null; exit_reason: string | null; side: string | null; hour_of_day: number | string | null; weekday: number | string | null; n: number | string; wins: number | string; net: number | string };
+  const rows = await wrapDriver('breaking down trades', async () =>
+    rowsOf<GroupRow>(
+      await db.execute(sql`
+        select case when grouping(strategy) = 0 then 0 when grouping(exit_reason) = 0 then 1 when grouping(side) = 0 then 2 when grouping(hour_of_day) = 0 then 3 else 4 end as dimension,
+               strategy, exit_reason, side, hour_of_day, weekday,
+               count(*) as n,
+               count(*) filter (where net > 0) as wins,
+               sum(net) as net
+        from (
+          select strategy, exit_reason, side,
+                 ((entry_time_ms % ${DAY_MS}::bigint) / 3600000)::int as hour_of_day,
+                 (((entry_time_ms / ${DAY_MS}::bigint) + 3) % 7 + 1)::int as weekday,
+                 realized_pnl::float8 - fees::float8 - funding::float8 as net
+          from ${trades} where ${where ?? sql`true`}
+        ) t
+        group by grouping sets ((strategy), (exit_reason), (side), (hour_of_day), (weekday))`),
+    ),
+  );
+  const breakdown: TradeBreakdown = { trades: 0, strategy: [], exitReason: [], side: [], hourOfDay: [], weekday: [] };
+  for (const r of rows) {
+    const dimension = BREAKDOWN_DIMENSIONS[Number(r.dimension)];
+    const n = Number(r.n);
+    const wins = Number(r.wins);
+    const group = { trades: n, wins, winRate: wins / n, netPnl: Number(r.net) };
+    if (dimension === 'strategy') {
+      breakdown.trades += n;
+      breakdown.strategy.push({ key: r.strategy as string, ...group });
+    } else if (dimension === 'exitReason') breakdown.exitReason.push({ key: r.exit_reason as string, ...group });
+    else if (dimension === 'side') breakdown.side.push({ key: r.side as 'long' | 'short', ...group });
+    else if (dimension === 'hourOfDay') breakdown.hourOfDay.push({ key: Number(r.hour_of_day), ...group });
+    else breakdown.weekday.push({ key: Number(r.weekday), ...group });
+  }
+  for (const dimension of BREAKDOWN_DIMENSIONS) (breakdown[dimension] as TradeGroup[]).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return breakdown;
+}
+
+/** The trade outcome filter by net PnL (a win is net PnL > 0), after checking the side and outcome like `listTrades`. */
+function tradeOutcomeWhere(query: Pick<JournalQuery, 'side' | 'outcome'>): SQL | undefined {
+  if (query.side !== undefined && query.side !== 'long' && query.side !== 'short') throw new ValidationError('side', query.side, 'trades are long or short');
+  if (query.outcome !== undefined && !TRADE_OUTCOMES.includes(query.outcome)) {
+    throw new ValidationError('outcome', query.outcome, `trades have outcome ${TRADE_OUTCOMES.join(' or ')}`);
+  }
+  const net = sql`(${trades.realizedPnl}::float8 - ${trades.fees}::float8 - ${trades.funding}::float8)`;
+  return query.outcome === 'win' ? sql`${net} > 0` : query.outcome === 'loss' ? sql`${net} <= 0` : undefined;
+}
+
 const DECISION_OUTCOMES: readonly string[] = Object.values(DecisionOutcomes);
 
 /** Builds the journal repository over a drizzle handle (PGlite or postgres.js). */
@@ -387,6 +446,8 @@ export function createJournalRepository(db: Db): JournalRepository {
     },
 
     summarizeTrades: (filter) => summarizeTradesIn(db, filter.runId),
+
+    breakdownTrades: (filter) => breakdownTradesIn(db, filter),
 
     async pruneDecisionsBefore(beforeMs: number, maxRows = 5_000): Promise<number> {
       if (!Number.isSafeInteger(beforeMs)) throw new ValidationError('beforeMs', beforeMs, 'expected an integer epoch-ms time');

@@ -133,6 +133,52 @@ export interface TradeSummary {
   daily: DailyNetPnl[];
 }
 
+/**
+ * Dimensions of the per-tag trade analysis. Hour of day (0-23) and weekday (ISO: 1 = Monday …
+ * 7 = Sunday) are those of the trade's entry time in UTC.
+ */
+export const TradeBreakdownDimension = {
+  Strategy: 'strategy',
+  ExitReason: 'exitReason',
+  Side: 'side',
+  HourOfDay: 'hourOfDay',
+  Weekday: 'weekday',
+} as const;
+export type TradeBreakdownDimension = (typeof TradeBreakdownDimension)[keyof typeof TradeBreakdownDimension];
+
+/**
+ * The closed trades sharing one value of a dimension. Net PnL = realizedPnl − fees − funding (quote
+ * currency); a win is a trade with net PnL > 0, so `winRate = wins / trades` (0..1).
+ * No average R: trade records carry no risk at entry (no stop distance or risk amount) to divide by.
+ */
+export interface TradeGroup<Key extends string | number = string | number> {
+  key: Key;
+  trades: number;
+  wins: number;
+  winRate: number;
+  netPnl: number;
+}
+
+/**
+ * Per-tag analysis of the trades matching a filter: one list of groups per dimension, each ordered by
+ * key ascending; every list's counts add up to `trades`. Computed by the store (one GROUP BY per
+ * dimension), never by loading the trades.
+ */
+export interface TradeBreakdown {
+  trades: number;
+  strategy: TradeGroup<string>[];
+  exitReason: TradeGroup<string>[];
+  side: TradeGroup<'long' | 'short'>[];
+  hourOfDay: TradeGroup<number>[];
+  weekday: TradeGroup<number>[];
+}
+
+/**
+ * Which trades a breakdown covers: the trade list's filters without paging or sort (`runId: null`
+ * selects live trades, a run id one backtest run, absent every trade). Times filter the exit time.
+ */
+export type TradeBreakdownFilter = Omit<JournalQuery, 'cursor' | 'limit' | 'sort' | 'direction'>;
+
 /** Journal storage for trades and decisions. Appends are multi-row and transactional. */
 export interface JournalRepository {
   appendTrades(trades: readonly TradeRecord[]): Promise<void>;
@@ -147,6 +193,11 @@ export interface JournalRepository {
   iterTrades(query: Omit<JournalQuery, 'cursor' | 'limit'>): AsyncIterable<TradeRecord>;
   /** Aggregates the live trades (`runId: null`) or one run's trades in the store; see TradeSummary. */
   summarizeTrades(filter: { runId: string | null }): Promise<TradeSummary>;
+  /**
+   * Groups the trades matching `filter` by strategy, exit reason, side, entry hour and entry weekday
+   * (UTC) in the store; see TradeBreakdown. @throws ValidationError for a bad side or outcome, like `listTrades`.
+   */
+  breakdownTrades(filter: TradeBreakdownFilter): Promise<TradeBreakdown>;
   /** The database server's current time (ms), for drift checks and health. */
   nowTs(): Promise<number>;
   /**

@@ -2,7 +2,7 @@
  * In-memory implementations of the engine's repository ports, for unit tests, benchmarks and
  * the contract suites. Same semantics as the database adapters, minus durability.
  */
-import { DecisionOutcome, TradeOutcome, type DecisionRecord, type JournalQuery, type JournalRepository, type Page, type TradeRecord, type TradeSummary } from '../ports/journal';
+import { DecisionOutcome, TradeOutcome, type DecisionRecord, type JournalQuery, type JournalRepository, type Page, type TradeBreakdown, type TradeGroup, type TradeRecord, type TradeSummary } from '../ports/journal';
 import { type BacktestRunRecord, type BacktestRunRepository } from '../ports/backtest-runs';
 import { type CandleRepository, type CandleStreamSummary } from '../ports/candles';
 import { type RiskStateRecord, type RiskStateRepository } from '../ports/risk-state';
@@ -194,6 +194,39 @@ export function summarizeTradeRecords(rows: readonly TradeRecord[]): TradeSummar
   return summary;
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The TradeBreakdown of `rows`, as the drizzle repository computes it in SQL: net PnL summed in
+ * row order, a win is net PnL > 0, hour and ISO weekday of the entry time in UTC.
+ */
+export function breakdownTradeRecords(rows: readonly TradeRecord[]): TradeBreakdown {
+  const groupsOf = <Key extends string | number>(keyOf: (t: TradeRecord) => Key): TradeGroup<Key>[] => {
+    const groups = new Map<Key, TradeGroup<Key>>();
+    for (const t of rows) {
+      const key = keyOf(t);
+      const group = groups.get(key) ?? { key, trades: 0, wins: 0, winRate: 0, netPnl: 0 };
+      const net = t.realizedPnl - t.fees - t.funding;
+      group.trades++;
+      if (net > 0) group.wins++;
+      group.netPnl += net;
+      groups.set(key, group);
+    }
+    return [...groups.values()]
+      .map((g) => ({ ...g, winRate: g.wins / g.trades }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  };
+  return {
+    trades: rows.length,
+    strategy: groupsOf((t) => t.strategy),
+    exitReason: groupsOf((t) => t.exitReason),
+    side: groupsOf((t) => t.side),
+    hourOfDay: groupsOf((t) => Math.floor((t.entryTimeMs % DAY_MS) / HOUR_MS)),
+    // Epoch day 0 (1970-01-01) was a Thursday, ISO weekday 4.
+    weekday: groupsOf((t) => ((Math.floor(t.entryTimeMs / DAY_MS) + 3) % 7) + 1),
+  };
+}
+
 export interface InMemoryJournalRepository extends JournalRepository {
   readonly trades: TradeRecord[];
   readonly decisions: DecisionRecord[];
@@ -240,6 +273,13 @@ export function createInMemoryJournalRepository(now: () => number = () => 0): In
     async summarizeTrades(filter) {
       if (filter.runId !== null && (typeof filter.runId !== 'string' || filter.runId === '')) throw new ValidationError('runId', filter.runId, 'expected a run id or null for live trades');
       return summarizeTradeRecords(trades.filter((t) => t.runId === filter.runId));
+    },
+    async breakdownTrades(filter) {
+      // A win is net PnL > 0 (the drizzle repository's breakdown filters the outcome the same way).
+      const net = (t: TradeRecord) => t.realizedPnl - t.fees - t.funding;
+      filterTrades([], filter); // validates the side and outcome
+      const matching = filterTrades(trades, { ...filter, outcome: undefined }).filter((t) => filter.outcome === undefined || (filter.outcome === 'win' ? net(t) > 0 : net(t) <= 0));
+      return breakdownTradeRecords(matching);
     },
     async nowTs() {
       return now();

@@ -7,6 +7,7 @@
  * queue nothing; unknown ids answer 404 naming the id.
  */
 import { describe, expect, it } from 'vitest';
+import type { BacktestBreakdown } from '../../engine/backtest/backtest-breakdown';
 import type { BacktestState } from '../../engine/backtest/backtest-jobs';
 import { apiV1Client, type ApiV1Client } from '../support/api-v1-client';
 import { AUTH_TEST_BACKENDS, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
@@ -87,6 +88,22 @@ describe.each(AUTH_TEST_BACKENDS)('backtests through /api/v1 on $name', (backend
     });
     const audit = await app.root.auth.audit.list({ action: 'backtest.enqueue', limit: 1 });
     expect(audit.items.map((e) => [e.outcome, e.target, e.after])).toEqual([['ok', 'testex SYN/USDT 1h', { id: queued.body.id }]]);
+
+    // Results by tag: every dimension's counts add up to the run's trades; per strategy, the wins
+    // (net PnL > 0) and net PnL are those of the reported trades.
+    const breakdown = await viewer.call<BacktestBreakdown>('getBacktestBreakdown', { path: { id: queued.body.id } });
+    expect(breakdown.status).toBe(200);
+    expect(breakdown.body.runId).toBe(state.runId);
+    expect(breakdown.body.trades).toBe(state.trades.length);
+    for (const groups of [breakdown.body.strategy, breakdown.body.exitReason, breakdown.body.side, breakdown.body.hourOfDay, breakdown.body.weekday]) {
+      expect(groups.reduce((n, g) => n + g.trades, 0)).toBe(state.trades.length);
+    }
+    for (const group of breakdown.body.strategy) {
+      const mine = state.trades.filter((t) => t.strategy === group.key);
+      expect([group.trades, group.wins]).toEqual([mine.length, mine.filter((t) => t.netPnl > 0).length]);
+      expect(group.netPnl).toBeCloseTo(mine.reduce((sum, t) => sum + t.netPnl, 0), 6);
+    }
+    expect((await viewer.call<BacktestBreakdown>('getBacktestBreakdown', { path: { id: state.runId } })).body).toEqual(breakdown.body);
   });
 
   it('answers 400 naming the field and value for bad requests and queues nothing', async () => {
@@ -144,6 +161,8 @@ describe.each(AUTH_TEST_BACKENDS)('backtests through /api/v1 on $name', (backend
     const { viewer } = await setup(app);
     const unknown = await viewer.call('getBacktest', { path: { id: 'no-such-job' } });
     expect({ status: unknown.status, body: unknown.body }).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'no backtest has id "no-such-job"' } } });
+    const noBreakdown = await viewer.call('getBacktestBreakdown', { path: { id: 'no-such-job' } });
+    expect({ status: noBreakdown.status, body: noBreakdown.body }).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'no backtest has id "no-such-job"' } } });
     expect((await viewer.call('startBacktest', { body: REQUEST })).status).toBe(403);
     expect((await app.root.engine.listTickets({ limit: 10 })).items).toEqual([]);
   });

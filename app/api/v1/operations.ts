@@ -7,6 +7,7 @@
 import type { AnyOperation } from '@/app/_server/api-v1/operation';
 import { getOpenApiDocument } from './openapi.json/operation';
 import { getBacktest } from './backtests/[id]/operation';
+import { getBacktestBreakdown } from './backtests/[id]/breakdown/operation';
 import { startBacktest } from './backtests/operation';
 import { importCandles } from './candles/operation';
 import { listMarkets } from './markets/operation';
@@ -34,6 +35,7 @@ export const API_V1_OPERATIONS: readonly AnyOperation[] = [
   importCandles,
   startBacktest,
   getBacktest,
+  getBacktestBreakdown,
   listAccounts,
   createAccount,
   getAccount,

@@ -7,6 +7,7 @@ import { totalTradeMoney } from '@/engine/insight/trade-outcome';
 import { EquityChart } from '../_components/equity-chart';
 import { DeleteRunForm } from '../_components/delete-run-form';
 import { roleAtLeast } from '@/app/_server/auth/roles';
+import { TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
 import { METRIC_ROWS, formatMetric, metricNumber } from '../_lib/run-metrics';
 import '../../journal/journal.css';
 
@@ -97,6 +98,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         <h2 id="equity-heading">Equity curve</h2>
         <EquityChart series={[{ name: run.id.slice(0, 8), points: run.equity ?? [] }]} label={`Equity of run ${run.id.slice(0, 8)}, quote currency`} />
       </section>
+      <TradeBreakdownSection engine={access.root.engine} filter={{ runId: run.id }} label={`Trades of run ${run.id}`} card />
       <section className="card" aria-labelledby="trades-heading">
         <h2 id="trades-heading">Trades ({run.tradeCount ?? trades.items.length})</h2>
         {trades.items.length === 0 ? (

@@ -3,6 +3,7 @@ import { ValidationError } from '@/engine/core/errors';
 import type { Page, TradeRecord } from '@/engine/ports/journal';
 import { JournalFilters } from '../_components/journal-filters';
 import { JournalNav } from '../_components/journal-nav';
+import { TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
 import { TradesTable, type TradeSortKey } from '../_components/trades-table';
 import { toTradeRow } from '../_lib/trade-row';
 import { firstValues, paramErrors, toJournalQuery, tradeParamsSchema, withParams } from '../_lib/journal-params';
@@ -61,6 +62,7 @@ export default async function JournalPage({ searchParams }: { searchParams: Prom
           sort={sort}
         />
       )}
+      {query && <TradeBreakdownSection engine={access.root.engine} filter={query} label="Journal trades matching the filters" />}
       <nav className="pager" aria-label="Pages">
         {page.nextCursor && (
           <a href={`/journal${withParams(raw, { cursor: page.nextCursor })}`} data-testid="next-page" rel="next">

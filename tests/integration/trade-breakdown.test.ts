@@ -1,0 +1,122 @@
+/**
+ * Per-tag analysis of the journal (`JournalRepository.breakdownTrades`): closed trades grouped by
+ * strategy, exit reason, side, entry hour and entry weekday (UTC), each group with its count, wins
+ * (net PnL > 0, net = realised − fees − funding), win rate and net PnL. A port contract: the same
+ * expectations run against the in-memory repository, embedded PGlite and a real PostgreSQL. Every
+ * expected number is worked out by hand from the trades below.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JournalRepository, TradeBreakdown, TradeRecord } from '../../engine/ports/journal';
+import { JOURNAL_BACKENDS } from '../support/journal-backends';
+
+const T0 = Date.UTC(2024, 0, 1); // Monday 2024-01-01 00:00 UTC (ISO weekday 1)
+const H = 3_600_000;
+const DAY = 24 * H;
+
+interface TradeSpec {
+  id: string;
+  runId: string | null;
+  symbol?: string;
+  strategy: string;
+  side: 'long' | 'short';
+  entryTimeMs: number;
+  exitTimeMs: number;
+  realizedPnl: number;
+  fees: number;
+  funding: number;
+  exitReason: string;
+}
+
+function trade(s: TradeSpec): TradeRecord {
+  return { exchange: 'binance', symbol: 'BTC/USDT', amount: 1, entryPrice: 100, exitPrice: 100, ...s };
+}
+
+const TRADES: TradeRecord[] = [
+  // Backtest run r1.
+  trade({ id: 'A', runId: 'r1', strategy: 'ema-trend', side: 'long', entryTimeMs: T0 + 9 * H, exitTimeMs: T0 + 10 * H, realizedPnl: 100, fees: 2, funding: 1, exitReason: 'signal' }), // Mon 09h, net 97: win
+  trade({ id: 'B', runId: 'r1', strategy: 'ema-trend', side: 'short', entryTimeMs: T0 + 9.5 * H, exitTimeMs: T0 + 11 * H, realizedPnl: 10, fees: 12, funding: 0, exitReason: 'stop' }), // Mon 09h, net -2: a loss though its price PnL is positive
+  trade({ id: 'C', runId: 'r1', strategy: 'donchian-breakout', side: 'long', entryTimeMs: T0 + DAY + 14 * H, exitTimeMs: T0 + DAY + 16 * H, realizedPnl: -50, fees: 1, funding: -0.5, exitReason: 'stop' }), // Tue 14h, net -50.5
+  trade({ id: 'D', runId: 'r1', strategy: 'donchian-breakout', side: 'long', entryTimeMs: T0 + 6 * DAY + 23 * H, exitTimeMs: T0 + 7 * DAY + 2 * H, realizedPnl: 20, fees: 0.5, funding: 0.25, exitReason: 'signal' }), // Sun 23h (exits Monday), net 19.25: win
+  trade({ id: 'E', runId: 'r1', strategy: 'ema-trend', side: 'short', entryTimeMs: T0 + 6 * DAY, exitTimeMs: T0 + 6 * DAY + H, realizedPnl: 4, fees: 4, funding: 0, exitReason: 'liquidation' }), // Sun 00h, net 0: break-even, not a win
+  // Live trades (no run).
+  trade({ id: 'L1', runId: null, symbol: 'ETH/USDT', strategy: 'ema-trend', side: 'long', entryTimeMs: T0 + 2 * DAY + 5 * H, exitTimeMs: T0 + 2 * DAY + 6 * H, realizedPnl: 30, fees: 1, funding: 0, exitReason: 'signal' }), // Wed 05h, net 29
+  trade({ id: 'L2', runId: null, strategy: 'ema-trend', side: 'short', entryTimeMs: T0 + 3 * DAY + 5 * H, exitTimeMs: T0 + 3 * DAY + 7 * H, realizedPnl: -10, fees: 1, funding: 0, exitReason: 'stop' }), // Thu 05h, net -11
+  trade({ id: 'L3', runId: null, strategy: 'ema-trend', side: 'long', entryTimeMs: T0 + 10 * DAY, exitTimeMs: T0 + 10 * DAY + 2 * H, realizedPnl: 5, fees: 0, funding: 0, exitReason: 'signal' }), // Thu 2024-01-11 00h, net 5
+];
+
+const g = <K extends string | number>(key: K, trades: number, wins: number, netPnl: number) => ({ key, trades, wins, winRate: wins / trades, netPnl });
+
+const RUN: TradeBreakdown = {
+  trades: 5,
+  strategy: [g('donchian-breakout', 2, 1, -50.5 + 19.25), g('ema-trend', 3, 1, 97 - 2 + 0)],
+  exitReason: [g('liquidation', 1, 0, 0), g('signal', 2, 2, 97 + 19.25), g('stop', 2, 0, -2 - 50.5)],
+  side: [g('long', 3, 2, 97 - 50.5 + 19.25), g('short', 2, 0, -2 + 0)],
+  hourOfDay: [g(0, 1, 0, 0), g(9, 2, 1, 95), g(14, 1, 0, -50.5), g(23, 1, 1, 19.25)],
+  weekday: [g(1, 2, 1, 95), g(2, 1, 0, -50.5), g(7, 2, 1, 19.25)],
+};
+
+const LIVE_BTC: TradeBreakdown = {
+  trades: 2,
+  strategy: [g('ema-trend', 2, 1, -6)],
+  exitReason: [g('signal', 1, 1, 5), g('stop', 1, 0, -11)],
+  side: [g('long', 1, 1, 5), g('short', 1, 0, -11)],
+  hourOfDay: [g(0, 1, 1, 5), g(5, 1, 0, -11)],
+  weekday: [g(4, 2, 1, -6)],
+};
+
+const EMPTY: TradeBreakdown = { trades: 0, strategy: [], exitReason: [], side: [], hourOfDay: [], weekday: [] };
+
+const countsOf = (b: TradeBreakdown) => [b.strategy, b.exitReason, b.side, b.hourOfDay, b.weekday].map((groups) => groups.reduce((n, x) => n + x.trades, 0));
+
+describe.each(JOURNAL_BACKENDS)('per-tag trade breakdown on $name', (backend) => {
+  let repo: JournalRepository;
+  let dispose: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    const opened = await backend.open();
+    repo = opened.repo;
+    dispose = opened.dispose;
+    await repo.appendTrades(TRADES);
+  }, 60_000);
+
+  afterAll(async () => {
+    await dispose?.();
+  });
+
+  it('groups one run by strategy, exit reason, side, entry hour and weekday, a win being net PnL > 0', async () => {
+    const breakdown = await repo.breakdownTrades({ runId: 'r1' });
+    expect(breakdown).toEqual(RUN);
+    expect(countsOf(breakdown)).toEqual([5, 5, 5, 5, 5]);
+  });
+
+  it('filters the live journal by symbol and exit-time range like the trade list', async () => {
+    expect(await repo.breakdownTrades({ runId: null, symbol: 'BTC/USDT' })).toEqual(LIVE_BTC);
+    const fromDay5 = await repo.breakdownTrades({ runId: null, symbol: 'BTC/USDT', fromMs: T0 + 5 * DAY });
+    expect(fromDay5).toEqual({ trades: 1, strategy: [g('ema-trend', 1, 1, 5)], exitReason: [g('signal', 1, 1, 5)], side: [g('long', 1, 1, 5)], hourOfDay: [g(0, 1, 1, 5)], weekday: [g(4, 1, 1, 5)] });
+    const live = await repo.breakdownTrades({ runId: null, toMs: T0 + 3 * DAY + 7 * H });
+    expect(live.trades).toBe(1); // L1 only: the range's end is exclusive
+    expect(live.weekday).toEqual([g(3, 1, 1, 29)]);
+  });
+
+  it('counts every trade once per dimension without a run filter', async () => {
+    const all = await repo.breakdownTrades({});
+    expect(all.trades).toBe(8);
+    expect(countsOf(all)).toEqual([8, 8, 8, 8, 8]);
+    expect(all.strategy).toEqual([g('donchian-breakout', 2, 1, -31.25), g('ema-trend', 6, 3, 95 + 29 - 11 + 5)]);
+  });
+
+  it('filters wins by net PnL, so a trade with positive price PnL but a net loss is no win', async () => {
+    const wins = await repo.breakdownTrades({ runId: 'r1', outcome: 'win' });
+    expect(wins.trades).toBe(2); // A and D, not B
+    expect(wins.side).toEqual([g('long', 2, 2, 116.25)]);
+    expect((await repo.breakdownTrades({ runId: 'r1', outcome: 'loss' })).trades).toBe(3);
+  });
+
+  it('is empty for a run without trades', async () => {
+    expect(await repo.breakdownTrades({ runId: 'no-such-run' })).toEqual(EMPTY);
+  });
+
+  it('names a side trades cannot have', async () => {
+    await expect(repo.breakdownTrades({ runId: 'r1', side: 'flat' })).rejects.toThrow('field "side" was "flat"');
+  });
+});
