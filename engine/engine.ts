@@ -1,5 +1,5 @@
 import type { BacktestRunRecord, BacktestRunRepository, BacktestRunSummary } from './ports/backtest-runs';
-import type { CandleRepository, CandleStreamSummary } from './ports/candles';
+import type { CandleRepository, CandleStreamCoverage, CandleStreamSummary } from './ports/candles';
 import type { Page, JournalRepository, DecisionRecord, JournalQuery, TradeRecord } from './ports/journal';
 import type { Clock } from './core/clock';
 import type { Logger } from './core/logger';
@@ -106,6 +106,11 @@ export interface Engine extends TradingDesk {
   readonly journal: JournalWriter;
   /** Per exchange/symbol/timeframe: candle count and range. */
   listCandleStreams(): Promise<CandleStreamSummary[]>;
+  /**
+   * Per stored stream: count, range, candles expected on the timeframe grid, missing candles and the
+   * `largestGaps` (0..100) largest gaps, computed by the store. @throws ValidationError for largestGaps out of range.
+   */
+  listCandleCoverage(largestGaps: number): Promise<CandleStreamCoverage[]>;
   /** Every strategy the engine can run, with its parameters as JSON Schema and its defaults. */
   describeStrategies(): StrategyDescription[];
   /** Runs a backtest on stored candles and records it; see `runBacktest`. Throws ValidationError for bad requests. */
@@ -311,6 +316,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       return stopping;
     },
     listCandleStreams: () => deps.candles.summarize(),
+    listCandleCoverage: (largestGaps) => deps.candles.summarizeCoverage(largestGaps),
     describeStrategies,
     runBacktest: async (request, onProgress) =>
       runBacktest(
