@@ -2,7 +2,7 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { fmtTime } from '@/app/_components/format';
 import { TIMEFRAME_MS } from '@/engine/core/types';
-import { VENUE_IDS, venueOf } from '@/engine/venues/registry';
+import { VENUE_IDS } from '@/engine/venues/registry';
 import { CandleUpload } from './_components/candle-upload';
 import { CandleDownloads } from './_components/candle-downloads';
 import { downloadCandles } from './actions';
@@ -109,7 +109,7 @@ export default async function MarketsPage() {
           initial={JSON.parse(JSON.stringify(downloads))}
           nowMs={Date.now()}
           canDownload={canEdit}
-          exchanges={VENUE_IDS.map((id) => ({ value: id, label: `${id} (${venueOf(id)!.label})` }))}
+          exchanges={VENUE_IDS.map((id) => ({ value: id, label: id }))}
           timeframes={timeframes}
           download={downloadCandles}
         />

@@ -92,9 +92,10 @@ export function CandleUpload({ exchanges, timeframes }: { exchanges: readonly st
         A CSV with the header <code>timestamp_ms,open,high,low,close,volume</code> (open time in epoch ms, UTC), as <code>npm run cli -- import-candles</code> reads.
         The whole file is checked first: one bad line refuses it and nothing is stored. Candles already stored are kept.
       </p>
-      <div className="field">
+      {/* A file input is wider than a phone's card: let it shrink with the form. */}
+      <div className="field" style={{ minWidth: 0, maxWidth: '100%' }}>
         <label htmlFor={`${id}-file`}>CSV file</label>
-        <input id={`${id}-file`} name="file" type="file" accept=".csv,text/csv" required />
+        <input id={`${id}-file`} name="file" type="file" accept=".csv,text/csv" required style={{ width: '100%' }} />
       </div>
       <div className="field">
         <label htmlFor={`${id}-exchange`}>Exchange</label>
