@@ -64,10 +64,10 @@ describe('Inngest serve endpoint', () => {
     const signed = await inngest.handler(new Request(URL_BASE, { headers: { 'x-inngest-signature': sign('', now, SIGNING_KEY) } }), undefined);
     const body = (await signed.json()) as Record<string, unknown>;
     expect(signed.status).toBe(200);
-    // 7 job functions (one per definition), each with its onFailure handler registered as a function of its own.
+    // 8 job functions (one per definition), each with its onFailure handler registered as a function of its own.
     expect(body).toMatchObject({
       app_id: 'aethelred',
-      function_count: 14,
+      function_count: 16,
       mode: 'cloud',
       authentication_succeeded: true,
       has_signing_key: true,

@@ -65,7 +65,7 @@ export function CandleDownloads({
       {canDownload ? (
         <ActionForm action={download} submitLabel="Queue download" testId="candle-download" onDone={() => void refetch()}>
           <p className="muted">
-            Downloads from the venue&apos;s public API (no keys; binanceusdm is Binance USDⓈ-M perpetuals) as a job, resuming after the last stored candle; progress shows below and on the Jobs page.
+            Downloads from the venue&apos;s public API (no keys; binanceusdm is Binance USD-M perpetuals) as a job, resuming after the last stored candle; progress shows below and on the Jobs page.
             If the venue cannot be reached the job fails with the reason and stores nothing.
           </p>
           <FormField name="exchange" label="Exchange" options={exchanges} />
