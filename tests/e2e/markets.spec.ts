@@ -5,9 +5,10 @@
  * nothing is stored; a download from an exchange this machine cannot reach (or a market it does not
  * list) ends failed with the reason and stores nothing; a viewer sees the list but no forms.
  *
- * Data: real Binance BTC/USDT daily candles from the shared data folder (/work/shared/data, or
- * AETHELRED_SHARED_DATA; see its README: 249 rows, 2024-01-01 .. 2024-09-05). When the folder is
- * missing, the spec says so and uploads synthetic candles on the same 249 days instead.
+ * Data: real Binance SOL/USDT daily candles from the shared data folder (/work/shared/data, or
+ * AETHELRED_SHARED_DATA; see its README: 250 rows, 2024-01-01 .. 2024-09-06, no gap). When the folder
+ * is missing, the spec says so and uploads synthetic candles on the same 250 days instead. SOL/USDT
+ * sorts after BTC/USDT, so the chart's default market (which later specs check) stays the same.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,9 +19,9 @@ test.describe.configure({ mode: 'serial' });
 
 const DAY_MS = 86_400_000;
 const FIRST_MS = Date.UTC(2024, 0, 1);
-const ROWS = 249;
+const ROWS = 250;
 const SHARED = process.env.AETHELRED_SHARED_DATA ?? path.resolve('../shared/data');
-const REAL_FILE = path.join(SHARED, 'binance_BTC-USDT_1d.csv');
+const REAL_FILE = path.join(SHARED, 'binance_SOL-USDT_1d.csv');
 
 /** The candle file to upload: the real one, or synthetic candles on the same days when the shared folder is missing. */
 function candleFile(): string {
@@ -37,30 +38,34 @@ function candleFile(): string {
 test('a trader uploads a candle CSV and the markets page lists it with its first, last and count', async ({ page }) => {
   await signIn(page, 'trader', '/markets');
   await expect(page.getByRole('heading', { name: 'Markets', level: 1 })).toBeVisible();
-  await expect(page.locator('[data-market="binance BTC/USDT 1d"]')).toHaveCount(0);
+  await expect(page.locator('[data-market="binance SOL/USDT 1d"]')).toHaveCount(0);
   const upload = page.getByTestId('candle-upload');
   await upload.getByLabel('CSV file').setInputFiles(candleFile());
   await upload.getByLabel('Exchange').fill('binance');
-  await upload.getByLabel('Symbol').fill('BTC/USDT');
+  await upload.getByLabel('Symbol').fill('SOL/USDT');
   await upload.getByLabel('Timeframe').selectOption('1d');
   await upload.getByRole('button', { name: 'Upload and import' }).click();
-  await expect(page.getByTestId('upload-result')).toContainText(`${ROWS} candles read, ${ROWS} new, into binance BTC/USDT 1d`);
-  const row = page.locator('[data-market="binance BTC/USDT 1d"]');
+  await expect(page.getByTestId('upload-result')).toContainText(`${ROWS} candles read, ${ROWS} new, into binance SOL/USDT 1d`);
+  const row = page.locator('[data-market="binance SOL/USDT 1d"]');
   await expect(row).toHaveCount(1);
   await expect(row.getByTestId('market-first')).toHaveText('2024-01-01 00:00');
-  await expect(row.getByTestId('market-last')).toHaveText('2024-09-05 00:00');
+  await expect(row.getByTestId('market-last')).toHaveText('2024-09-06 00:00');
   await expect(row.getByTestId('market-count')).toHaveText(String(ROWS));
   await expect(row.getByTestId('market-missing')).toHaveText('none');
-  await expect(row.getByRole('link', { name: 'Chart' })).toHaveAttribute('href', `/chart?stream=${encodeURIComponent('binance|BTC/USDT|1d')}`);
+  await expect(row.getByRole('link', { name: 'Chart' })).toHaveAttribute('href', `/chart?stream=${encodeURIComponent('binance|SOL/USDT|1d')}`);
   await page.screenshot({ path: 'test-results/screenshots/markets-after-upload.png', fullPage: true });
 
   // Uploading the same file again stores nothing new.
   await upload.getByLabel('CSV file').setInputFiles(candleFile());
-  await upload.getByLabel('Symbol').fill('BTC/USDT');
+  await upload.getByLabel('Symbol').fill('SOL/USDT');
   await upload.getByLabel('Timeframe').selectOption('1d');
   await upload.getByRole('button', { name: 'Upload and import' }).click();
   await expect(page.getByTestId('upload-result')).toContainText(`${ROWS} candles read, 0 new`);
   await expect(row.getByTestId('market-count')).toHaveText(String(ROWS));
+
+  // The chart link opens that market.
+  await row.getByRole('link', { name: 'Chart' }).click();
+  await expect(page.getByTestId('chart-picker').locator('select[name="stream"]')).toHaveValue('binance|SOL/USDT|1d');
 });
 
 test('a file with a bad line is refused whole: the page names the line and field, and nothing is stored', async ({ page }) => {
@@ -105,7 +110,7 @@ test('a download that cannot complete ends failed with a readable reason and sto
 
 test('a viewer sees the stored markets but neither the upload nor the download form', async ({ page }) => {
   await signIn(page, 'viewer', '/markets');
-  await expect(page.locator('[data-market="binance BTC/USDT 1d"]')).toHaveCount(1);
+  await expect(page.locator('[data-market="binance SOL/USDT 1d"]')).toHaveCount(1);
   await expect(page.getByTestId('candle-upload')).toHaveCount(0);
   await expect(page.getByTestId('candle-download')).toHaveCount(0);
   await expect(page.getByRole('link', { name: 'Markets' })).toHaveAttribute('aria-current', 'page');
