@@ -38,7 +38,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
         <h2 id="candles-heading">Candles loaded</h2>
         {streams.length === 0 ? (
           <p className="muted" data-testid="candles-empty">
-            No candles yet. Import some with <code>npm run cli -- import-candles --file F.csv --exchange binance --symbol BTC/USDT --timeframe 5m</code>.
+            No candles yet. Upload a CSV file or download candles from an exchange on the <a href="/markets">Markets</a> page (the server keeps running).
           </p>
         ) : (
           <table data-testid="candle-streams">

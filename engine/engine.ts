@@ -1,5 +1,5 @@
 import type { BacktestRunRecord, BacktestRunRepository, BacktestRunSummary } from './ports/backtest-runs';
-import type { CandleRepository, CandleStreamSummary } from './ports/candles';
+import type { CandleRepository, CandleStreamCoverage, CandleStreamSummary } from './ports/candles';
 import type { Page, JournalRepository, DecisionRecord, JournalQuery, TradeBreakdown, TradeBreakdownFilter, TradeRecord } from './ports/journal';
 import { backtestBreakdown, type BacktestBreakdown } from './backtest/backtest-breakdown';
 import type { Clock } from './core/clock';
@@ -117,6 +117,11 @@ export interface Engine extends TradingDesk {
    * {@link PRECISION_SAMPLE_CANDLES}; see `priceDecimalsOfCandles`); null without candles or when they lie on no tick grid.
    */
   marketPriceDecimals(market: MarketKey, beforeMs: number): Promise<number | null>;
+  /**
+   * Per stored stream: count, range, candles expected on the timeframe grid, missing candles and the
+   * `largestGaps` (0..100) largest gaps, computed by the store. @throws ValidationError for largestGaps out of range.
+   */
+  listCandleCoverage(largestGaps: number): Promise<CandleStreamCoverage[]>;
   /** Every strategy the engine can run, with its parameters as JSON Schema and its defaults. */
   describeStrategies(): StrategyDescription[];
   /** Runs a backtest on stored candles and records it; see `runBacktest`. Throws ValidationError for bad requests. */
@@ -338,6 +343,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     listCandleStreams: () => deps.candles.summarize(),
     marketPriceDecimals: async (market, beforeMs) =>
       priceDecimalsOfCandles(await deps.candles.loadCandles(market, beforeMs - PRECISION_SAMPLE_CANDLES * TIMEFRAME_MS[market.timeframe], beforeMs)),
+    listCandleCoverage: (largestGaps) => deps.candles.summarizeCoverage(largestGaps),
     describeStrategies,
     runBacktest: async (request, onProgress) =>
       runBacktest(

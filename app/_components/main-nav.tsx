@@ -5,6 +5,7 @@ import { usePathname } from 'next/navigation';
 const LINKS = [
   { href: '/', label: 'Overview' },
   { href: '/chart', label: 'Chart' },
+  { href: '/markets', label: 'Markets' },
   { href: '/journal', label: 'Journal' },
   { href: '/backtests', label: 'Backtests' },
   { href: '/strategies', label: 'Strategies' },

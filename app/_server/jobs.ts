@@ -16,6 +16,7 @@ import type { PaperExchange } from '@/engine/execution/paper-exchange';
 import type { AccountSnapshotSource } from '@/engine/ports/snapshots';
 import { createInProcessJobRunner, defaultInProcessJobRunnerConfig, type InProcessJobRunner } from '@/engine/orchestrator/in-process-runner';
 import { bindJobHandlers, JOB_DEFINITIONS } from '@/engine/jobs/definitions';
+import type { JobServices } from '@/engine/jobs/job-definition';
 import { createJobScheduler, type JobScheduler } from '@/engine/jobs/job-scheduler';
 import { resolveJobSchedules } from '@/engine/jobs/job-schedules';
 import type { TrainHandlerDeps } from '@/engine/ml/train-handlers';
@@ -54,6 +55,8 @@ export interface JobsDeps {
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
   /** Candles, model storage and registry for the `train-*` jobs. */
   training: TrainHandlerDeps;
+  /** Candle storage and public venue candle sources for `download-candles`. */
+  marketData: JobServices['marketData'];
   /** Wraps the handlers (timing, failure reports) before any runner sees them. */
   instrument?: (handlers: JobHandlers) => JobHandlers;
 }
@@ -85,6 +88,7 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppC
     clock: deps.clock,
     newId: deps.newId,
     training: deps.training,
+    marketData: deps.marketData,
   });
   const handlers = deps.instrument ? deps.instrument(plainHandlers) : plainHandlers;
   const runner = createInProcessJobRunner(defaultInProcessJobRunnerConfig, { tickets, handlers, clock: deps.clock, logger: deps.logger, random });

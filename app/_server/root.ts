@@ -22,7 +22,7 @@ import { createFsModelFileStore } from '@/engine/ml/model-file-store';
 import { createEngine, type Engine, type EngineStartOptions } from '@/engine/engine';
 import { DEFAULT_PAPER } from '@/engine/backtest/run-backtest';
 import { createAccountBook } from '@/engine/account/account-book';
-import { VENUE_IDS, venueOf } from '@/engine/venues/registry';
+import { VENUE_IDS, requireVenue, venueOf } from '@/engine/venues/registry';
 import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { createAccountRepository } from '@/db/repositories/account-repository';
 import { defaultTradingSettings, SettingsKey } from '@/engine/settings/trading-settings';
@@ -96,6 +96,12 @@ function createPublicMarketData(exchangeId: string, deps: { logger: Logger; cloc
     throw new ValidationError('exchange', exchangeId, `live market data is available for ${VENUE_IDS.map((id) => `"${id}" (${venueOf(id)!.label})`).join(', ')}`);
   }
   return createPublicCcxtExchange(exchangeId as CcxtExchangeId, { clock: deps.clock, logger: deps.logger }, { urls: deps.urls, retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } });
+}
+
+/** A venue's public candle endpoint for downloads; fails fast (5 s) when the venue cannot be reached at all. */
+function createPublicCandleSource(exchangeId: string, deps: { logger: Logger; clock: Clock; urls: Record<string, string> | undefined }) {
+  requireVenue(exchangeId, 'exchange');
+  return createPublicCcxtExchange(exchangeId as CcxtExchangeId, { clock: deps.clock, logger: deps.logger }, { urls: deps.urls });
 }
 
 /** The settings key an admin sets to allow real-venue trading on an exchange. */
@@ -239,6 +245,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     newId: () => randomUUID(),
     runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
     training: { candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() },
+    // Downloads read the venue's public API (no keys), like the CLI's download-candles.
+    marketData: { candles, openCandleSource: (exchangeId) => createPublicCandleSource(exchangeId, { logger, clock, urls: config.ccxtUrls }) },
     // Both runners (in-process and Inngest) get the instrumented handlers: every job timed, failures reported.
     instrument: (handlers) => instrumentJobHandlers(handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }),
   });

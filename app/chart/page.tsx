@@ -17,7 +17,7 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
       <h1 id="chart-heading">Chart</h1>
       {streams.length === 0 ? (
         <p className="muted" data-testid="chart-empty">
-          No candles stored yet. Import some with <code>npm run cli -- import-candles</code>, then come back.
+          No candles stored yet. Upload a CSV file or download candles on the <a href="/markets">Markets</a> page, then come back.
         </p>
       ) : (
         <>

@@ -3,8 +3,8 @@
  * stored as `numeric` (exact) and read back as float8 in SQL, straight into typed arrays.
  */
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
-import { candleColumnsFromRows, type CandleColumns, type MarketKey } from '../../engine/core/types';
-import type { CandleRepository, CandleStreamSummary, CandleWriteResult } from '../../engine/ports/candles';
+import { TIMEFRAME_MS, candleColumnsFromRows, type CandleColumns, type MarketKey } from '../../engine/core/types';
+import type { CandleGap, CandleRepository, CandleStreamCoverage, CandleStreamSummary, CandleWriteResult } from '../../engine/ports/candles';
 import type { Timeframe } from '../../engine/core/types';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client';
@@ -136,6 +136,66 @@ export function createCandleRepository(db: Db): CandleRepository {
           .orderBy(asc(candles.exchange), asc(candles.symbol), asc(candles.timeframe)),
       );
       return rows.map((r) => ({ ...r, timeframe: r.timeframe as Timeframe }));
+    },
+
+    async summarizeCoverage(largestGaps: number): Promise<CandleStreamCoverage[]> {
+      if (!Number.isInteger(largestGaps) || largestGaps < 0 || largestGaps > 100) throw new ValidationError('largestGaps', largestGaps, 'expected an integer from 0 to 100');
+      // The timeframe lengths as a table, so the grid step is known per stream in SQL.
+      const steps = sql.join(
+        Object.entries(TIMEFRAME_MS).map(([timeframe, stepMs]) => sql`(${timeframe}::text, ${stepMs}::bigint)`),
+        sql`, `,
+      );
+      // One ordered pass per stream (the primary key's order): a gap is two neighbours further apart than one step.
+      const result = await wrapDriver('summarizing candle coverage', () =>
+        db.execute(sql`
+          with tf(timeframe, step_ms) as (values ${steps}),
+          neighbours as (
+            select c.exchange, c.symbol, c.timeframe, c.open_time_ms,
+                   lag(c.open_time_ms) over (partition by c.exchange, c.symbol, c.timeframe order by c.open_time_ms) as previous_ms
+            from ${candles} c
+          ),
+          gaps as (
+            select n.exchange, n.symbol, n.timeframe, n.previous_ms as after_ms, n.open_time_ms as before_ms,
+                   (n.open_time_ms - n.previous_ms) / tf.step_ms - 1 as missing,
+                   row_number() over (partition by n.exchange, n.symbol, n.timeframe order by n.open_time_ms - n.previous_ms desc, n.open_time_ms asc) as rank
+            from neighbours n join tf on tf.timeframe = n.timeframe
+            where n.open_time_ms - n.previous_ms > tf.step_ms
+          ),
+          gap_totals as (
+            select exchange, symbol, timeframe, count(*)::int as gap_count,
+                   coalesce(json_agg(json_build_array(after_ms, before_ms, missing) order by rank) filter (where rank <= ${largestGaps}), '[]'::json) as largest
+            from gaps group by exchange, symbol, timeframe
+          ),
+          streams as (
+            select exchange, symbol, timeframe, count(*)::int as count, min(open_time_ms) as first_ms, max(open_time_ms) as last_ms
+            from ${candles} group by exchange, symbol, timeframe
+          )
+          select s.exchange, s.symbol, s.timeframe, s.count, s.first_ms::float8 as first_ms, s.last_ms::float8 as last_ms,
+                 ((s.last_ms - s.first_ms) / tf.step_ms + 1)::float8 as expected_count,
+                 coalesce(g.gap_count, 0) as gap_count, coalesce(g.largest, '[]'::json) as largest
+          from streams s
+          join tf on tf.timeframe = s.timeframe
+          left join gap_totals g on g.exchange = s.exchange and g.symbol = s.symbol and g.timeframe = s.timeframe
+          order by s.exchange, s.symbol, s.timeframe`),
+      );
+      type Row = { exchange: string; symbol: string; timeframe: string; count: number; first_ms: number; last_ms: number; expected_count: number; gap_count: number; largest: unknown };
+      return rowsOf<Row>(result).map((r) => {
+        const largest = (typeof r.largest === 'string' ? JSON.parse(r.largest) : r.largest) as [number | string, number | string, number | string][];
+        const expectedCount = Number(r.expected_count);
+        const count = Number(r.count);
+        return {
+          exchange: r.exchange,
+          symbol: r.symbol,
+          timeframe: r.timeframe as Timeframe,
+          count,
+          firstOpenTimeMs: Number(r.first_ms),
+          lastOpenTimeMs: Number(r.last_ms),
+          expectedCount,
+          missingCount: expectedCount - count,
+          gapCount: Number(r.gap_count),
+          largestGaps: largest.map(([after, before, missing]): CandleGap => ({ afterOpenTimeMs: Number(after), beforeOpenTimeMs: Number(before), missing: Number(missing) })),
+        };
+      });
     },
 
     async countCandles(key: MarketKey): Promise<number> {

@@ -5,6 +5,7 @@
  */
 import { dailySnapshotJob, rolloverJob } from './account-jobs';
 import { backtestJob } from './backtest-job';
+import { downloadCandlesJob } from './download-candles-job';
 import type { JobHandler } from './job-context';
 import type { JobDefinition, JobServices, Jsonified } from './job-definition';
 import { trainIntentVetoJob, trainRegimeJob, trainStopDistanceJob, trainVolatilityJob } from './train-jobs';
@@ -12,6 +13,7 @@ import { trainIntentVetoJob, trainRegimeJob, trainStopDistanceJob, trainVolatili
 /** The definitions, in the order listings show them. */
 export const JOB_DEFINITIONS = [
   backtestJob,
+  downloadCandlesJob,
   trainIntentVetoJob,
   trainRegimeJob,
   trainVolatilityJob,
@@ -29,6 +31,7 @@ export const JOB_KINDS: readonly JobKind[] = JOB_DEFINITIONS.map((definition) =>
 /** Names for the kinds (`JobKind.Rollover === 'rollover'`). */
 export const JobKind = {
   Backtest: 'backtest',
+  DownloadCandles: 'download-candles',
   TrainIntentVeto: 'train-intent-veto',
   TrainRegime: 'train-regime',
   TrainVolatility: 'train-volatility',

@@ -8,6 +8,8 @@ import type { z } from 'zod';
 import type { BacktestResult } from '../backtest/run-backtest';
 import type { Clock } from '../core/clock';
 import type { JournalRepository } from '../ports/journal';
+import type { CandleRepository } from '../ports/candles';
+import type { CandleSourceFactory } from '../ports/candle-source';
 import type { TrainHandlerDeps } from '../ml/train-handlers';
 import type { AccountSnapshotSource, SnapshotRepository } from '../ports/snapshots';
 import type { JobContext } from './job-context';
@@ -23,6 +25,8 @@ export interface JobServices {
   newId: () => string;
   /** Decision rows deleted per statement by rollover (default 5 000). */
   pruneBatchSize?: number;
+  /** Candle storage and venue candle sources for `download-candles`. */
+  marketData: { candles: CandleRepository; openCandleSource: CandleSourceFactory };
   /** Candles, model storage and registry for the `train-*` kinds. */
   training: TrainHandlerDeps;
 }

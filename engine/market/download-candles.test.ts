@@ -34,7 +34,7 @@ describe('downloadCandles', () => {
     const progress: [number, number][] = [];
     const result = await downloadCandles(
       { key, sinceMs: T0, untilMs: T0 + 2_500 * STEP },
-      { source, candles, sleep: async (ms) => void sleeps.push(ms), rateLimitMs: 50, onProgress: (d, t) => progress.push([d, t]) },
+      { source, candles, sleep: async (ms) => void sleeps.push(ms), rateLimitMs: 50, onProgress: (d, t) => void progress.push([d, t]) },
     );
     expect(result).toEqual({ fromMs: T0, pages: 3, fetched: 2_500, inserted: 2_500, lastOpenTimeMs: T0 + 2_499 * STEP });
     expect(calls).toEqual([

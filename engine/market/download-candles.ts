@@ -3,7 +3,8 @@
  * stream ends: the first page starts at max(sinceMs, last stored open time + one timeframe).
  */
 import type { CandleRepository } from '../ports/candles';
-import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey, type Timeframe } from '../core/types';
+import type { CandleSource } from '../ports/candle-source';
+import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey } from '../core/types';
 import { ValidationError } from '../core/errors';
 
 /** Candles per request (Binance's klines maximum for spot). */
@@ -18,16 +19,16 @@ export interface DownloadCandlesRequest {
   untilMs: number;
 }
 
-/** A venue's candle endpoint (the `Exchange` port's `fetchOhlcv` fits). */
-export interface CandleSource {
-  fetchOhlcv(symbol: string, timeframe: Timeframe, sinceMs?: number, limit?: number): Promise<Candle[]>;
-}
+export type { CandleSource };
 
 export interface DownloadCandlesDeps {
   source: CandleSource;
   candles: CandleRepository;
-  /** Progress in ms of the requested range covered: `doneMs` of `totalMs`. Called after every page. */
-  onProgress?(doneMs: number, totalMs: number): void;
+  /**
+   * Progress in ms of the requested range covered: `doneMs` of `totalMs`. Called after every page;
+   * a returned promise is awaited, and a rejection (e.g. a cancelled job) stops the download there.
+   */
+  onProgress?(doneMs: number, totalMs: number): void | Promise<void>;
   /** Waits between pages; default a timer. */
   sleep?(ms: number): Promise<void>;
   /** Pause between pages (the venue's rate limit), ms >= 0; default 0. */
@@ -85,8 +86,10 @@ export async function downloadCandles(request: DownloadCandlesRequest, deps: Dow
   let pages = 0;
   let fetched = 0;
   let inserted = 0;
-  const progress = () => deps.onProgress?.(Math.min(totalMs, Math.max(0, cursor - sinceMs)), totalMs);
-  progress();
+  const progress = async () => {
+    await deps.onProgress?.(Math.min(totalMs, Math.max(0, cursor - sinceMs)), totalMs);
+  };
+  await progress();
 
   while (cursor < untilMs) {
     if (pages > 0 && rateLimitMs > 0) await sleep(rateLimitMs);
@@ -104,9 +107,9 @@ export async function downloadCandles(request: DownloadCandlesRequest, deps: Dow
     inserted += result.inserted;
     lastOpenTimeMs = unique[unique.length - 1].openTimeMs;
     cursor = lastOpenTimeMs + stepMs;
-    progress();
+    await progress();
   }
   cursor = untilMs;
-  progress();
+  await progress();
   return { fromMs, pages, fetched, inserted, lastOpenTimeMs };
 }

@@ -4,10 +4,10 @@
  */
 import { DecisionOutcome, TradeOutcome, type DecisionRecord, type JournalQuery, type JournalRepository, type Page, type TradeBreakdown, type TradeGroup, type TradeRecord, type TradeSummary } from '../ports/journal';
 import { type BacktestRunRecord, type BacktestRunRepository } from '../ports/backtest-runs';
-import { type CandleRepository, type CandleStreamSummary } from '../ports/candles';
+import { type CandleGap, type CandleRepository, type CandleStreamCoverage, type CandleStreamSummary } from '../ports/candles';
 import { type RiskStateRecord, type RiskStateRepository } from '../ports/risk-state';
 import { type SettingRecord, type SettingsRepository } from '../ports/settings';
-import { candleColumnsFromRows, type MarketKey } from '../core/types';
+import { TIMEFRAME_MS, candleColumnsFromRows, type MarketKey, type Timeframe } from '../core/types';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { downsampleCandles } from '../market/downsample-candles';
 import { isWinningNetPnl, isWinningTrade, tradeNetPnl } from '../insight/trade-outcome';
@@ -59,11 +59,44 @@ export function createInMemoryCandleRepository(): CandleRepository {
           return { ...s.key, count: times.length, firstOpenTimeMs: Math.min(...times), lastOpenTimeMs: Math.max(...times) };
         });
     },
+    async summarizeCoverage(largestGaps): Promise<CandleStreamCoverage[]> {
+      checkLargestGaps(largestGaps);
+      const out: CandleStreamCoverage[] = [];
+      for (const s of streams.values()) {
+        if (s.rows.size === 0) continue;
+        const times = [...s.rows.keys()].sort((a, b) => a - b);
+        const stepMs = TIMEFRAME_MS[s.key.timeframe as Timeframe];
+        const gaps: CandleGap[] = [];
+        for (let i = 1; i < times.length; i++) {
+          if (times[i] - times[i - 1] > stepMs) gaps.push({ afterOpenTimeMs: times[i - 1], beforeOpenTimeMs: times[i], missing: Math.floor((times[i] - times[i - 1]) / stepMs) - 1 });
+        }
+        const first = times[0];
+        const last = times[times.length - 1];
+        const expectedCount = Math.floor((last - first) / stepMs) + 1;
+        out.push({
+          ...s.key,
+          count: times.length,
+          firstOpenTimeMs: first,
+          lastOpenTimeMs: last,
+          expectedCount,
+          missingCount: expectedCount - times.length,
+          gapCount: gaps.length,
+          largestGaps: gaps.sort((a, b) => b.missing - a.missing || a.afterOpenTimeMs - b.afterOpenTimeMs).slice(0, largestGaps),
+        });
+      }
+      const order = (c: CandleStreamCoverage) => [c.exchange, c.symbol, c.timeframe].join('\u0000');
+      return out.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+    },
     async countCandles(key) {
       return streams.get(keyOf(key))?.rows.size ?? 0;
     },
   };
   return repository;
+}
+
+/** @throws ValidationError unless `largestGaps` is an integer 0..100 (the port's `summarizeCoverage` contract). */
+function checkLargestGaps(largestGaps: number): void {
+  if (!Number.isInteger(largestGaps) || largestGaps < 0 || largestGaps > 100) throw new ValidationError('largestGaps', largestGaps, 'expected an integer from 0 to 100');
 }
 
 function clampLimit(limit: number | undefined): number {

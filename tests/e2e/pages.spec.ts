@@ -7,6 +7,7 @@ import { driftPagePath, E2E_DRIFT_SESSION, E2E_NO_CANDLES_SESSION } from './live
 const PAGES = [
   { name: 'overview', path: '/' },
   { name: 'chart', path: '/chart' },
+  { name: 'markets', path: '/markets' },
   { name: 'journal', path: '/journal' },
   { name: 'journal-decisions', path: '/journal/decisions' },
   { name: 'backtests', path: '/backtests' },

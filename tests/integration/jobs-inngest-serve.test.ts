@@ -11,7 +11,7 @@ import type { TrainHandlerDeps } from '../../engine/ml/train-handlers';
 import type { BacktestResult } from '../../engine/backtest/run-backtest';
 import { createPaperExchange } from '../../engine/execution/paper-exchange';
 import { DEFAULT_PAPER } from '../../engine/backtest/run-backtest';
-import { createInMemoryJournalRepository } from '../../engine/testing/in-memory-repositories';
+import { createInMemoryCandleRepository, createInMemoryJournalRepository } from '../../engine/testing/in-memory-repositories';
 import type { Db } from '../../db/client';
 
 const SIGNING_KEY = 'signkey-test-0123456789abcdef0123456789abcdef';
@@ -30,6 +30,7 @@ function buildHandler() {
       newId: () => 'id-1',
       runBacktest: async () => ({}) as BacktestResult,
       training: {} as TrainHandlerDeps, // never used: no request here reaches a job body
+      marketData: { candles: createInMemoryCandleRepository(), openCandleSource: () => { throw new Error('never used: no request here reaches a job body'); } },
     },
   );
   if (!jobs.inngest) throw new Error('expected Inngest mode');
@@ -48,6 +49,7 @@ describe('Inngest serve endpoint', () => {
   it('serves one function per registered job kind', () => {
     expect(inngest.functionIds).toEqual([
       'job-backtest',
+      'job-download-candles',
       'job-train-intent-veto',
       'job-train-regime',
       'job-train-volatility',
@@ -62,10 +64,10 @@ describe('Inngest serve endpoint', () => {
     const signed = await inngest.handler(new Request(URL_BASE, { headers: { 'x-inngest-signature': sign('', now, SIGNING_KEY) } }), undefined);
     const body = (await signed.json()) as Record<string, unknown>;
     expect(signed.status).toBe(200);
-    // 7 job functions (one per definition), each with its onFailure handler registered as a function of its own.
+    // 8 job functions (one per definition), each with its onFailure handler registered as a function of its own.
     expect(body).toMatchObject({
       app_id: 'aethelred',
-      function_count: 14,
+      function_count: 16,
       mode: 'cloud',
       authentication_succeeded: true,
       has_signing_key: true,

@@ -152,7 +152,7 @@ describe.each(AUTH_TEST_BACKENDS)('journal, ticket and audit list routes on $nam
   it('refuses offset paging and unknown parameters on the ticket and audit lists too', async () => {
     const offset = "not a parameter here: pages are keyset cursors (pass the previous answer's nextCursor as cursor; limit sets the page size)";
     expect(await refusal(ticketsRoute, '/api/tickets?page=-1')).toEqual({ status: 400, code: 'bad_request:input', fields: [`page: ${offset}`] });
-    expect(await refusal(ticketsRoute, '/api/tickets?state=queued')).toEqual({ status: 400, code: 'bad_request:input', fields: ['state: not a parameter here; expected one of status, limit, cursor'] });
+    expect(await refusal(ticketsRoute, '/api/tickets?state=queued')).toEqual({ status: 400, code: 'bad_request:input', fields: ['state: not a parameter here; expected one of status, kind, limit, cursor'] });
     expect(await json(ticketsRoute, '/api/tickets?status=queued&limit=5')).toEqual({ status: 200, body: { items: [], nextCursor: null } });
     expect(await refusal(auditRoute, '/api/audit?per_page=100', admin)).toEqual({ status: 400, code: 'bad_request:input', fields: [`per_page: ${offset}`] });
     expect((await json(auditRoute, '/api/audit?limit=1', admin)).status).toBe(200);

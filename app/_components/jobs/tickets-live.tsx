@@ -49,7 +49,7 @@ export function TicketsLive({ initial, cancel, canCancel, nowMs }: { initial: Pa
       )}
       {tickets.length === 0 ? (
         <p className="muted" data-testid="tickets-empty">
-          No jobs{status ? ` with status ${status}` : ''} yet. Backtests, imports, training and snapshots queued from the CLI or the Backtests page appear here.
+          No jobs{status ? ` with status ${status}` : ''} yet. Backtests, candle downloads, training and snapshots queued from the CLI, the Backtests page or the Markets page appear here.
         </p>
       ) : (
         <div className="table-wrap">

@@ -29,7 +29,7 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
         <h1 id="new-backtest-heading">Backtests</h1>
         {canRun ? (
           streams.length === 0 ? (
-            <p data-testid="no-candles">No candles are stored yet. Import some with <code>npm run cli -- import-candles</code>, then come back.</p>
+            <p data-testid="no-candles">No candles are stored yet. Upload a CSV file or download candles on the <a href="/markets">Markets</a> page, then come back.</p>
           ) : (
             <BacktestForm
               markets={streams.map((s) => ({ exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe, firstOpenTimeMs: s.firstOpenTimeMs, lastOpenTimeMs: s.lastOpenTimeMs }))}
