@@ -107,3 +107,45 @@ export interface NotificationSettingsStore {
    */
   savedAtMs?(): Promise<number | null>;
 }
+
+/** A channel as an admin's form sends it: secret fields left out (or blank) keep the stored channel's values. */
+export type ChannelInput = { id: string; kind: string } & Record<string, unknown>;
+
+const SECRET_FIELDS = ['botToken', 'webhookUrl', 'secret'] as const;
+
+/**
+ * Settings with `input` added as a channel, or replacing the channel of the same id (its routing kept).
+ * Blank fields are dropped; a blank secret (`botToken`, `webhookUrl`, `secret`) keeps the stored
+ * channel's value when that channel has the same kind, so an edit never needs the secret sent back.
+ * The result is not validated: pass it to {@link parseNotificationSettings} (the store's `save` does).
+ */
+export function withChannel(settings: NotificationSettings, input: ChannelInput): unknown {
+  const entered = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined && value !== null && value !== ''));
+  const index = settings.channels.findIndex((channel) => channel.id === input.id);
+  const stored = index >= 0 ? (settings.channels[index] as unknown as Record<string, unknown>) : null;
+  const kept = stored && stored.kind === input.kind ? Object.fromEntries(SECRET_FIELDS.filter((field) => field in stored && !(field in entered)).map((field) => [field, stored[field]])) : {};
+  const channel = { ...kept, ...entered };
+  const channels: unknown[] = [...settings.channels];
+  if (index >= 0) channels[index] = channel;
+  else channels.push(channel);
+  return { channels, routing: settings.routing };
+}
+
+/**
+ * Settings without channel `id`, and without it in any kind's routing.
+ * @throws ValidationError naming `id` when no channel has it.
+ */
+export function withoutChannel(settings: NotificationSettings, id: string): NotificationSettings {
+  if (!settings.channels.some((channel) => channel.id === id)) throw new ValidationError('id', id, 'no channel has this id');
+  const routing: NotificationRouting = {};
+  for (const [kind, targets] of Object.entries(settings.routing) as [NotificationKind, readonly string[]][]) {
+    const left = targets.filter((target) => target !== id);
+    if (left.length > 0) routing[kind] = left;
+  }
+  return { channels: settings.channels.filter((channel) => channel.id !== id), routing };
+}
+
+/** Settings with their routing replaced by `routing` (validated with the rest by {@link parseNotificationSettings}). */
+export function withRouting(settings: NotificationSettings, routing: NotificationRouting): NotificationSettings {
+  return { channels: settings.channels, routing };
+}
