@@ -7,18 +7,25 @@
  *
  * Data: the synthetic ETH/USDT 5m candles imported by global setup (tests/e2e/synthetic-candles.ts).
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { startFakeHttpService, type FakeHttpService } from '../support/fake-http-service';
 import { signIn } from './sign-in';
 import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
 
 test.describe.configure({ mode: 'serial' });
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
+}
 test.setTimeout(180_000);
 
 test('a trader queues training from the Models page and sees its ticket end with metrics or a readable failure', async ({ page }) => {
   await signIn(page, 'trader', '/models');
   const form = page.getByTestId('train-form');
   await expect(form).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
   // The page names only commands the CLI has.
   const command = page.getByTestId('train-command');
   if ((await command.count()) > 0) await expect(command).toContainText('npm run cli -- enqueue --kind train-intent-veto');
@@ -95,5 +102,6 @@ test.describe('notifications', () => {
     receiver.script({ status: 500, body: 'down' });
     await page.getByRole('button', { name: `Send test message to ${id}` }).click();
     await expect(page.getByTestId(`test-result-${id}`)).toContainText(/Not delivered: .*500/);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 });

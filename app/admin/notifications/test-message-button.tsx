@@ -32,7 +32,7 @@ export function TestMessageButton({ channelId, send }: { channelId: string; send
         {pending ? 'Sending…' : 'Send test message'}
       </button>
       {outcome && (
-        <p role="status" className={outcome.ok ? 'ok' : 'error'} data-testid={`test-result-${channelId}`}>
+        <p role="status" className={outcome.ok ? undefined : 'error'} data-testid={`test-result-${channelId}`}>
           {outcome.text}
         </p>
       )}
