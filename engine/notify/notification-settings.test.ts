@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors';
-import { parseNotificationSettings, withChannel, withoutChannel, withRouting, type NotificationSettings } from './notification-settings';
+import { parseNotificationSettings, redactNotificationSettings, withChannel, withoutChannel, withRouting, type NotificationSettings } from './notification-settings';
 
 const SETTINGS: NotificationSettings = {
   channels: [
@@ -40,5 +40,16 @@ describe('withoutChannel', () => {
 describe('withRouting', () => {
   it('replaces the routing and keeps the channels', () => {
     expect(withRouting(SETTINGS, { daily_summary: ['ops'] })).toEqual({ channels: SETTINGS.channels, routing: { daily_summary: ['ops'] } });
+  });
+});
+
+describe('redactNotificationSettings', () => {
+  it("masks a webhook channel's URL path and secret like the other kinds' webhook URLs", () => {
+    const settings = parseNotificationSettings({ channels: [{ id: 'hook', kind: 'webhook', url: 'https://example.org/hooks?token=abcd1234', secret: 'sixteen-chars-min!' }] });
+    expect(redactNotificationSettings(settings).channels).toEqual([{ id: 'hook', kind: 'webhook', url: 'https://example.org/****1234', secret: '****min!' }]);
+  });
+
+  it('never echoes a webhook URL in a refusal', () => {
+    expect(() => parseNotificationSettings({ channels: [{ id: 'hook', kind: 'webhook', url: 'ftp://token@host', secret: 'sixteen-chars-min!' }] })).toThrow('field "channels.0.url" was "(redacted)"');
   });
 });

@@ -58,7 +58,7 @@ export function parseNotificationSettings(input: unknown): NotificationSettings 
   if (!parsed.success) {
     const error = validationErrorOf(parsed.error, input, { root: '(settings)' });
     // Secrets are never echoed back in a message.
-    if (/botToken|secret|webhookUrl/.test(error.field)) throw new ValidationError(error.field, '(redacted)', reasonOf(error));
+    if (/botToken|secret|webhookUrl|\.url$/.test(error.field)) throw new ValidationError(error.field, '(redacted)', reasonOf(error));
     throw error;
   }
   const settings: NotificationSettings = { channels: parsed.data.channels, routing: parsed.data.routing };
@@ -77,7 +77,7 @@ export function parseNotificationSettings(input: unknown): NotificationSettings 
 
 const mask = (secret: string) => (secret.length <= 4 ? '****' : `****${secret.slice(-4)}`);
 
-/** A copy safe to show or log: tokens, secrets and webhook URL paths replaced by `****<last 4>`. */
+/** A copy safe to show or log: tokens, secrets and webhook URL paths (every kind's) replaced by `****<last 4>`. */
 export function redactNotificationSettings(settings: NotificationSettings): NotificationSettings {
   const origin = (url: string) => url.replace(/^(https?:\/\/[^/]+).*$/, '$1') + '/' + mask(url);
   return {
@@ -87,7 +87,8 @@ export function redactNotificationSettings(settings: NotificationSettings): Noti
         case ChannelKind.Telegram:
           return { ...channel, botToken: mask(channel.botToken) };
         case ChannelKind.Webhook:
-          return { ...channel, secret: mask(channel.secret) };
+          // A webhook URL may carry a token in its path or query, like Discord's and Slack's.
+          return { ...channel, url: origin(channel.url), secret: mask(channel.secret) };
         default:
           return { ...channel, webhookUrl: origin(channel.webhookUrl) };
       }
@@ -111,11 +112,11 @@ export interface NotificationSettingsStore {
 /** A channel as an admin's form sends it: secret fields left out (or blank) keep the stored channel's values. */
 export type ChannelInput = { id: string; kind: string } & Record<string, unknown>;
 
-const SECRET_FIELDS = ['botToken', 'webhookUrl', 'secret'] as const;
+const SECRET_FIELDS = ['botToken', 'webhookUrl', 'url', 'secret'] as const;
 
 /**
  * Settings with `input` added as a channel, or replacing the channel of the same id (its routing kept).
- * Blank fields are dropped; a blank secret (`botToken`, `webhookUrl`, `secret`) keeps the stored
+ * Blank fields are dropped; a blank secret (`botToken`, `webhookUrl`, `url`, `secret`) keeps the stored
  * channel's value when that channel has the same kind, so an edit never needs the secret sent back.
  * The result is not validated: pass it to {@link parseNotificationSettings} (the store's `save` does).
  */

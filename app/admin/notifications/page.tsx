@@ -75,7 +75,7 @@ export default async function NotificationsPage() {
         <ActionForm action={saveNotificationChannel} submitLabel="Save channel" testId="channel-form">
           <FormField name="id" label="Channel id" hint="lower-case letters, digits, - or _" required placeholder="ops" />
           <FormField name="kind" label="Kind" options={Object.values(ChannelKind)} defaultValue={ChannelKind.Webhook} />
-          <FormField name="url" label="Webhook URL" hint="webhook" placeholder="https://example.org/hooks/aethelred" />
+          <FormField name="url" label="Webhook URL" hint="webhook" type="password" />
           <FormField name="secret" label="Signing secret" hint="webhook" type="password" />
           <FormField name="webhookUrl" label="Incoming-webhook URL" hint="Discord, Slack" type="password" />
           <FormField name="botToken" label="Bot token" hint="Telegram" type="password" />
