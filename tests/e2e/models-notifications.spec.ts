@@ -30,7 +30,7 @@ test('a trader queues training from the Models page and sees its ticket end with
   const command = page.getByTestId('train-command');
   if ((await command.count()) > 0) await expect(command).toContainText('npm run cli -- enqueue --kind train-intent-veto');
 
-  await form.getByLabel('Model').selectOption('train-volatility');
+  await form.getByRole('combobox', { name: 'Model' }).selectOption('train-volatility');
   await form.getByRole('textbox', { name: /^Exchange/ }).fill(SYNTHETIC_MARKET.exchange);
   await form.getByRole('textbox', { name: /^Symbol/ }).fill(SYNTHETIC_MARKET.symbol);
   await form.getByRole('textbox', { name: /^Timeframe/ }).fill(SYNTHETIC_MARKET.timeframe);
@@ -76,7 +76,7 @@ test.describe('notifications', () => {
     await signIn(page, 'admin', '/admin/notifications');
     const form = page.getByTestId('channel-form');
     await form.getByRole('textbox', { name: /^Channel id/ }).fill(id);
-    await form.getByLabel('Kind').selectOption('slack');
+    await form.getByRole('combobox', { name: 'Kind' }).selectOption('slack');
     await form.getByLabel(/^Incoming-webhook URL/).fill(`${receiver.origin}${secretPath}`);
     await form.getByRole('button', { name: 'Save channel' }).click();
 
