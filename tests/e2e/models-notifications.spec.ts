@@ -49,15 +49,14 @@ test('a trader queues training from the Models page and sees its ticket end with
   await expect(ticket).toBeVisible({ timeout: 30_000 });
   const status = ticket.getByTestId('training-status');
   await expect(status).toHaveText(/^(succeeded|failed|cancelled)$/, { timeout: 150_000 });
-  if ((await status.textContent()) === 'succeeded') {
-    await expect(ticket.getByTestId('training-version')).toContainText(/Trained version v\d+ on \d+ rows/);
-    expect(await ticket.getByTestId('training-metrics').locator('tbody tr').count()).toBeGreaterThan(0);
-    // The version is listed with its metrics after a reload.
-    await page.goto('/models');
-    await expect(page.getByRole('heading', { name: /volatility/ })).toBeVisible();
-  } else {
-    await expect(ticket.getByTestId('training-error')).not.toBeEmpty();
-  }
+  // Ten days of five-minute candles are enough for three folds: the ticket succeeds with metrics.
+  const ended = await status.textContent();
+  if (ended !== 'succeeded') throw new Error(`training ended ${ended}: ${await ticket.getByTestId('training-error').textContent({ timeout: 1_000 }).catch(() => '(no error shown)')}`);
+  await expect(ticket.getByTestId('training-version')).toContainText(/Trained version v\d+ on \d+ rows/);
+  await expect(ticket.getByTestId('training-metrics')).toContainText('mae');
+  // The version is listed with its metrics after a reload.
+  await page.goto('/models');
+  await expect(page.getByRole('heading', { name: /^volatility/ })).toBeVisible();
   // The Jobs page lists the same ticket.
   await page.goto('/jobs');
   await expect(page.getByTestId('tickets')).toContainText('train-volatility');
