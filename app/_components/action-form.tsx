@@ -45,15 +45,15 @@ export function ActionForm({
   hiddenResults?: readonly string[];
   className?: string;
   danger?: boolean;
-  /** Called after a successful submit (e.g. to refetch polled data). */
-  onDone?: () => void;
+  /** Called after a successful submit with the action's data (e.g. to refetch polled data, or follow a queued job). */
+  onDone?: (data: unknown) => void;
 }) {
   const formRef = useRef<HTMLFormElement>(null);
   const [state, formAction, pending] = useActionState(async (_previous: ActionResult<unknown> | null, formData: FormData) => {
     const result = await action(formData);
     if (result.ok) {
       formRef.current?.reset();
-      onDone?.();
+      onDone?.(result.data);
     }
     return result;
   }, null);

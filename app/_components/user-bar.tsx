@@ -16,6 +16,7 @@ export async function UserBar() {
           <a href="/admin/audit">Audit log</a>
           <a href="/admin/webhooks">Webhooks</a>
           <a href="/admin/credentials">Credentials</a>
+          <a href="/admin/notifications">Notifications</a>
         </>
       )}
       <span className="muted" data-testid="current-user">

@@ -1,7 +1,15 @@
 'use server';
-/** Model versions: deploy (hot reload) and roll back (admin, audited with the versions before and after). */
+/**
+ * Models: queue training of a model kind as a job (trader; deploying on success needs admin), deploy
+ * (hot reload) and roll back (admin); each audited, deploy and roll back with the versions before and after.
+ */
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
+import { AppError } from '@/app/_server/auth/app-error';
+import { roleAtLeast } from '@/app/_server/auth/roles';
+import { ValidationError } from '@/engine/core/errors';
+import { reasonOf } from '@/engine/core/validation';
+import { TrainJobKind } from '@/engine/ml/train-handlers';
 import { MODEL_KINDS, type ModelKind } from '@/engine/ports/model-kind';
 
 const kind = z.enum(MODEL_KINDS as [ModelKind, ...ModelKind[]]);
@@ -25,5 +33,65 @@ export const rollbackModel = action(
     const record = await root.engine.models.rollback(input.kind);
     audit({ before: { activeVersion: before }, after: { activeVersion: record.version } });
     return { kind: record.kind, version: record.version };
+  },
+);
+
+/** A form's number field: blank is absent, a number string becomes a number, anything else goes on as typed (the job's schema names it). */
+const formNumber = z
+  .union([z.number(), z.string()])
+  .optional()
+  .transform((value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value) : value));
+const formText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+/** A checkbox: present ("on") or "true" is true; absent or "false" is false. */
+const formFlag = z
+  .union([z.boolean(), z.string()])
+  .optional()
+  .transform((value) => value === true || value === 'on' || value === 'true');
+
+const TRAIN_JOB_KINDS = Object.values(TrainJobKind) as [TrainJobKind, ...TrainJobKind[]];
+
+/**
+ * Queues training of one model kind through the engine's job queue (the same `enqueue` as the CLI and
+ * the API); the job's own schema checks the params, and a refusal names the form's field and value.
+ * `activate` deploys the new version when training succeeds, so it needs the role deploying needs (admin).
+ */
+export const queueTraining = action(
+  {
+    role: 'trader',
+    input: z.object({
+      kind: z.enum(TRAIN_JOB_KINDS),
+      exchange: formText,
+      symbol: formText,
+      timeframe: formText,
+      from: formText,
+      to: formText,
+      horizon: formNumber,
+      folds: formNumber,
+      seed: formNumber,
+      activate: formFlag,
+      runId: formText,
+    }),
+    audit: { action: 'model.train', target: (i) => i.kind },
+    revalidate: ['/jobs'],
+  },
+  async ({ root, actor, input, audit }) => {
+    const { kind, ...fields } = input;
+    if (fields.activate && !roleAtLeast(actor!.role, 'admin')) {
+      throw new AppError('forbidden:auth', `deploying the trained model ("activate") needs the "admin" role; you have "${actor!.role}". Queue it without, and an admin deploys the version after review`);
+    }
+    const params = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+    let ticketId: string;
+    try {
+      ticketId = await root.engine.enqueue({ kind, params });
+    } catch (error) {
+      // `params.horizon` is the form's `horizon`.
+      if (error instanceof ValidationError && error.field.startsWith('params.')) throw new ValidationError(error.field.slice('params.'.length), error.value, reasonOf(error));
+      throw error;
+    }
+    audit({ target: `${kind} ${ticketId}`, after: { ticketId, params } });
+    return { ticketId, kind };
   },
 );

@@ -40,6 +40,11 @@ export class ChannelDeliveryError extends EngineError {
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs ?? null;
   }
+
+  /** Matched by code: the production build's route and action chunks hold their own copy of this class. */
+  protected static override ownsCode(code: string): boolean {
+    return code === 'notify_retryable' || code === 'notify_non_retryable';
+  }
 }
 
 /** Parses a Retry-After header (delta seconds or an HTTP date) into ms from `nowMs`; null when absent or unreadable. */

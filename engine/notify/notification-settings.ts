@@ -58,7 +58,7 @@ export function parseNotificationSettings(input: unknown): NotificationSettings 
   if (!parsed.success) {
     const error = validationErrorOf(parsed.error, input, { root: '(settings)' });
     // Secrets are never echoed back in a message.
-    if (/botToken|secret|webhookUrl/.test(error.field)) throw new ValidationError(error.field, '(redacted)', reasonOf(error));
+    if (/botToken|secret|webhookUrl|\.url$/.test(error.field)) throw new ValidationError(error.field, '(redacted)', reasonOf(error));
     throw error;
   }
   const settings: NotificationSettings = { channels: parsed.data.channels, routing: parsed.data.routing };
@@ -77,7 +77,7 @@ export function parseNotificationSettings(input: unknown): NotificationSettings 
 
 const mask = (secret: string) => (secret.length <= 4 ? '****' : `****${secret.slice(-4)}`);
 
-/** A copy safe to show or log: tokens, secrets and webhook URL paths replaced by `****<last 4>`. */
+/** A copy safe to show or log: tokens, secrets and webhook URL paths (every kind's) replaced by `****<last 4>`. */
 export function redactNotificationSettings(settings: NotificationSettings): NotificationSettings {
   const origin = (url: string) => url.replace(/^(https?:\/\/[^/]+).*$/, '$1') + '/' + mask(url);
   return {
@@ -87,7 +87,8 @@ export function redactNotificationSettings(settings: NotificationSettings): Noti
         case ChannelKind.Telegram:
           return { ...channel, botToken: mask(channel.botToken) };
         case ChannelKind.Webhook:
-          return { ...channel, secret: mask(channel.secret) };
+          // A webhook URL may carry a token in its path or query, like Discord's and Slack's.
+          return { ...channel, url: origin(channel.url), secret: mask(channel.secret) };
         default:
           return { ...channel, webhookUrl: origin(channel.webhookUrl) };
       }
@@ -106,4 +107,46 @@ export interface NotificationSettingsStore {
    * Lets a server notice another server's edit without reading and decrypting the settings.
    */
   savedAtMs?(): Promise<number | null>;
+}
+
+/** A channel as an admin's form sends it: secret fields left out (or blank) keep the stored channel's values. */
+export type ChannelInput = { id: string; kind: string } & Record<string, unknown>;
+
+const SECRET_FIELDS = ['botToken', 'webhookUrl', 'url', 'secret'] as const;
+
+/**
+ * Settings with `input` added as a channel, or replacing the channel of the same id (its routing kept).
+ * Blank fields are dropped; a blank secret (`botToken`, `webhookUrl`, `url`, `secret`) keeps the stored
+ * channel's value when that channel has the same kind, so an edit never needs the secret sent back.
+ * The result is not validated: pass it to {@link parseNotificationSettings} (the store's `save` does).
+ */
+export function withChannel(settings: NotificationSettings, input: ChannelInput): unknown {
+  const entered = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined && value !== null && value !== ''));
+  const index = settings.channels.findIndex((channel) => channel.id === input.id);
+  const stored = index >= 0 ? (settings.channels[index] as unknown as Record<string, unknown>) : null;
+  const kept = stored && stored.kind === input.kind ? Object.fromEntries(SECRET_FIELDS.filter((field) => field in stored && !(field in entered)).map((field) => [field, stored[field]])) : {};
+  const channel = { ...kept, ...entered };
+  const channels: unknown[] = [...settings.channels];
+  if (index >= 0) channels[index] = channel;
+  else channels.push(channel);
+  return { channels, routing: settings.routing };
+}
+
+/**
+ * Settings without channel `id`, and without it in any kind's routing.
+ * @throws ValidationError naming `id` when no channel has it.
+ */
+export function withoutChannel(settings: NotificationSettings, id: string): NotificationSettings {
+  if (!settings.channels.some((channel) => channel.id === id)) throw new ValidationError('id', id, 'no channel has this id');
+  const routing: NotificationRouting = {};
+  for (const [kind, targets] of Object.entries(settings.routing) as [NotificationKind, readonly string[]][]) {
+    const left = targets.filter((target) => target !== id);
+    if (left.length > 0) routing[kind] = left;
+  }
+  return { channels: settings.channels.filter((channel) => channel.id !== id), routing };
+}
+
+/** Settings with their routing replaced by `routing` (validated with the rest by {@link parseNotificationSettings}). */
+export function withRouting(settings: NotificationSettings, routing: NotificationRouting): NotificationSettings {
+  return { channels: settings.channels, routing };
 }

@@ -25,6 +25,7 @@ const PAGES = [
   { name: 'admin-audit', path: '/admin/audit' },
   { name: 'admin-webhooks', path: '/admin/webhooks' },
   { name: 'admin-credentials', path: '/admin/credentials' },
+  { name: 'admin-notifications', path: '/admin/notifications' },
 ] as const;
 
 async function seriousViolations(page: Page) {

@@ -234,7 +234,7 @@ describe('the composition root', () => {
           channels: [
             { id: 'desk', kind: 'telegram', botToken: '****_xyz', chatId: '-100123' },
             { id: 'ops', kind: 'slack', webhookUrl: 'https://hooks.slack.com/****cret' },
-            { id: 'audit', kind: 'webhook', url: 'https://example.com/hooks/aethelred', secret: '****ars!' },
+            { id: 'audit', kind: 'webhook', url: 'https://example.com/****lred', secret: '****ars!' },
           ],
           routing: { fill: ['desk'], halt: ['desk', 'ops', 'audit'] },
         });

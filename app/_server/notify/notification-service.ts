@@ -29,6 +29,12 @@ export interface NotificationService {
   redactedSettings(): NotificationSettings;
   /** Validates, stores and applies new settings. @throws ValidationError naming the field; nothing changes then. */
   update(input: unknown): Promise<NotificationSettings>;
+  /**
+   * Like `update`, with the new settings computed from the current ones (secrets included, which never
+   * leave the server): `change` receives the stored settings and returns the candidate. Returns them masked.
+   * @throws ValidationError naming the field; nothing changes then.
+   */
+  edit(change: (current: NotificationSettings) => unknown): Promise<NotificationSettings>;
   /** Sends `event` to one channel now, bypassing routing and the queue (an admin's "send test"). @throws ChannelDeliveryError, or NotFoundError for an unknown id. */
   sendTest(channelId: string, event: NotificationEvent): Promise<void>;
 }
@@ -94,19 +100,21 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
       timer = null;
     },
   };
+  async function update(input: unknown): Promise<NotificationSettings> {
+    const saved = await deps.store.save(input);
+    settings = saved;
+    loadedVersion = await versionOf().catch(() => loadedVersion);
+    notifier.configure(build(saved), saved.routing);
+    deps.logger.info({ channels: saved.channels.map((c) => `${c.kind}:${c.id}`), routing: saved.routing }, 'notification settings updated');
+    return redactNotificationSettings(saved);
+  }
   return {
     notifier,
     watcher,
     refresh,
     redactedSettings: () => redactNotificationSettings(settings),
-    async update(input) {
-      const saved = await deps.store.save(input);
-      settings = saved;
-      loadedVersion = await versionOf().catch(() => loadedVersion);
-      notifier.configure(build(saved), saved.routing);
-      deps.logger.info({ channels: saved.channels.map((c) => `${c.kind}:${c.id}`), routing: saved.routing }, 'notification settings updated');
-      return redactNotificationSettings(saved);
-    },
+    update,
+    edit: (change) => update(change(settings)),
     async sendTest(channelId, event) {
       const channel = settings.channels.find((c) => c.id === channelId);
       if (!channel) throw new NotFoundError(`no notification channel has id "${channelId}"`);
