@@ -1,7 +1,14 @@
 /** The trade fields the trades table shows, picked on the server so the page payload stays small. */
 import type { TradeRecord } from '@/engine/ports/journal';
+import { chartQuery } from '@/app/_components/chart/chart-params';
 
-export type TradeRow = Pick<TradeRecord, 'id' | 'exitTimeMs' | 'symbol' | 'strategy' | 'side' | 'amount' | 'entryPrice' | 'exitPrice' | 'realizedPnl' | 'exitReason'>;
+/** The chart centred on a trade (midway between entry and exit), with its run's (or live) markers. */
+export function tradeChartHref(t: Pick<TradeRecord, 'runId' | 'exchange' | 'symbol' | 'entryTimeMs' | 'exitTimeMs'>): string {
+  const atMs = Math.round((t.entryTimeMs + t.exitTimeMs) / 2);
+  return `/chart?${t.runId ? chartQuery({ runId: t.runId, atMs }) : chartQuery({ exchange: t.exchange, symbol: t.symbol, atMs })}`;
+}
+
+export type TradeRow = Pick<TradeRecord, 'id' | 'exitTimeMs' | 'symbol' | 'strategy' | 'side' | 'amount' | 'entryPrice' | 'exitPrice' | 'realizedPnl' | 'exitReason'> & { chartHref: string };
 
 /** Just the shown fields of a trade. */
 export function toTradeRow(t: TradeRecord): TradeRow {
@@ -16,5 +23,6 @@ export function toTradeRow(t: TradeRecord): TradeRow {
     exitPrice: t.exitPrice,
     realizedPnl: t.realizedPnl,
     exitReason: t.exitReason,
+    chartHref: tradeChartHref(t),
   };
 }
