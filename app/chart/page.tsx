@@ -10,6 +10,9 @@ export const dynamic = 'force-dynamic';
 const keyOf = (s: { exchange: string; symbol: string; timeframe: string }) => `${s.exchange}|${s.symbol}|${s.timeframe}`;
 /** Bars around a centre time in the first window. */
 const CENTRE_BARS = 250;
+/** Bars shown around a centred trade, and at least on each side of a centred time. */
+const FOCUS_PAD_BARS = 15;
+const FOCUS_HALF_BARS = 60;
 /** Bars of the default window (the latest ones). */
 const DEFAULT_BARS = 500;
 
@@ -68,16 +71,22 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
 
   const endMs = selected.lastOpenTimeMs + timeframeMs;
   let focus: ChartFocus;
+  const pad = FOCUS_PAD_BARS * timeframeMs;
   if (params.atMs !== null) {
-    focus = { fromMs: params.atMs - CENTRE_BARS * timeframeMs, toMs: params.atMs + CENTRE_BARS * timeframeMs, centreMs: params.atMs };
+    // Centred: on `from`..`to` when given with it (a trade's entry to exit), else on `at` alone.
+    const around = params.fromMs !== null && params.toMs !== null && params.toMs >= params.fromMs && params.fromMs <= params.atMs && params.atMs <= params.toMs ? { fromMs: params.fromMs, toMs: params.toMs } : { fromMs: params.atMs, toMs: params.atMs };
+    const half = Math.max((around.toMs - around.fromMs) / 2 + pad, FOCUS_HALF_BARS * timeframeMs);
+    const visible = { fromMs: params.atMs - half, toMs: params.atMs + half };
+    const load = Math.max(CENTRE_BARS * timeframeMs, 2 * half);
+    focus = { fromMs: params.atMs - load, toMs: params.atMs + load, visible };
   } else if (params.fromMs !== null && params.toMs !== null && params.toMs > params.fromMs) {
-    focus = { fromMs: params.fromMs, toMs: params.toMs, centreMs: null };
+    focus = { fromMs: params.fromMs, toMs: params.toMs, visible: null };
   } else if (runHere) {
-    focus = { fromMs: runHere.fromMs, toMs: runHere.toMs, centreMs: null };
+    focus = { fromMs: runHere.fromMs, toMs: runHere.toMs, visible: null };
   } else if (sessionHere?.startedAtMs) {
-    focus = { fromMs: sessionHere.startedAtMs, toMs: endMs, centreMs: null };
+    focus = { fromMs: sessionHere.startedAtMs, toMs: endMs, visible: null };
   } else {
-    focus = { fromMs: endMs - DEFAULT_BARS * timeframeMs, toMs: endMs, centreMs: null };
+    focus = { fromMs: endMs - DEFAULT_BARS * timeframeMs, toMs: endMs, visible: null };
   }
   const sourceValue = runHere ? `run:${runHere.id}` : sessionHere ? `session:${sessionHere.id}` : 'live';
 
@@ -92,7 +101,7 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
       <form method="get" className="filters" data-testid="chart-picker">
         <label>
           Market{' '}
-          <select name="stream" defaultValue={keyOf(selected)}>
+          <select name="stream" style={{ maxWidth: '100%' }} defaultValue={keyOf(selected)}>
             {streams.map((s) => (
               <option key={keyOf(s)} value={keyOf(s)}>
                 {s.exchange} · {s.symbol} · {s.timeframe} ({s.count} candles)
@@ -102,7 +111,7 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
         </label>
         <label>
           Markers of{' '}
-          <select name="source" defaultValue={sourceValue} data-testid="chart-source">
+          <select name="source" style={{ maxWidth: '100%' }} defaultValue={sourceValue} data-testid="chart-source">
             <option value="live">live trading (all sessions)</option>
             {marketSessions.map((s) => (
               <option key={s.id} value={`session:${s.id}`}>
@@ -125,7 +134,7 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
         </p>
       )}
       <PriceChart
-        key={`${keyOf(selected)}|${sourceValue}|${focus.fromMs}|${focus.toMs}`}
+        key={`${keyOf(selected)}|${sourceValue}|${focus.fromMs}|${focus.toMs}|${focus.visible?.fromMs}`}
         stream={{
           exchange: selected.exchange,
           symbol: selected.symbol,

@@ -46,11 +46,11 @@ export interface ChartSource {
   strategies: ChartStrategy[];
 }
 
-/** The first window and where to centre it (a trade's time, a jumped-to date). */
+/** The first window loaded, and the time range to show in it (a trade with some bars around it, a centred time); null fits the window. */
 export interface ChartFocus {
   fromMs: number;
   toMs: number;
-  centreMs: number | null;
+  visible: { fromMs: number; toMs: number } | null;
 }
 
 /** Candles per request; the server aggregates wider ranges into coarser buckets. */
@@ -157,8 +157,8 @@ export function PriceChart({ stream, source, focus }: { stream: ChartStream; sou
   const endMs = stream.lastOpenTimeMs + stream.timeframeMs;
   const [win, setWin] = useState<Window>(() => ({ fromMs: Math.max(stream.firstOpenTimeMs, focus.fromMs), toMs: Math.min(endMs, Math.max(focus.toMs, focus.fromMs + stream.timeframeMs)) }));
   /** A time range to show once the next candles arrive (a centre or a jumped-to date). */
-  const pendingFocus = useRef<{ fromMs: number; toMs: number } | null>(focus.centreMs === null ? null : { fromMs: focus.centreMs - FOCUS_BARS * stream.timeframeMs, toMs: focus.centreMs + FOCUS_BARS * stream.timeframeMs });
-  const [jump, setJump] = useState(() => new Date(focus.centreMs ?? focus.fromMs).toISOString().slice(0, 10));
+  const pendingFocus = useRef<{ fromMs: number; toMs: number } | null>(focus.visible);
+  const [jump, setJump] = useState(() => new Date(focus.visible?.fromMs ?? focus.fromMs).toISOString().slice(0, 10));
   const [selected, setSelected] = useState<MarkerItem | null>(null);
 
   const sourceKey = source.runId ?? (source.markerRange ? `${source.markerRange.fromMs}-${source.markerRange.toMs}` : 'live');
