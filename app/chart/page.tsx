@@ -35,7 +35,10 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
   const params = readChartParams(await searchParams);
   const streams = await engine.listCandleStreams();
   const run = params.runId ? await engine.getBacktestRun(params.runId) : null;
-  const sessions = await engine.listLiveSessions().catch(() => []);
+  // An engine built without live sessions has none to pick (listLiveSessions throws synchronously then).
+  const sessions = await Promise.resolve()
+    .then(() => engine.listLiveSessions())
+    .catch(() => []);
   const session = params.sessionId ? (sessions.find((s) => s.id === params.sessionId) ?? null) : null;
   const wanted = params.stream ?? (run ? keyOf(run) : session ? keyOf(session) : undefined);
   const selected = streams.find((s) => keyOf(s) === wanted) ?? (wanted?.endsWith('|') ? streams.find((s) => keyOf(s).startsWith(wanted)) : undefined) ?? streams[0];

@@ -28,8 +28,8 @@ export function readChartParams(search: Record<string, string | string[] | undef
   const sourceParam = one(search.source);
   let runId = one(search.run);
   let sessionId = one(search.session);
-  if (sourceParam?.startsWith('run:')) runId = sourceParam.slice(4) || undefined;
-  else if (sourceParam?.startsWith('session:')) sessionId = sourceParam.slice(8) || undefined;
+  if (sourceParam?.startsWith('run:')) [runId, sessionId] = [sourceParam.slice(4) || undefined, undefined];
+  else if (sourceParam?.startsWith('session:')) [runId, sessionId] = [undefined, sourceParam.slice(8) || undefined];
   else if (sourceParam === 'live') runId = sessionId = undefined;
   const exchange = one(search.exchange);
   const symbol = one(search.symbol);
