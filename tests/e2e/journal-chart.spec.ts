@@ -1,5 +1,6 @@
 /**
- * The chart as the analysis view, on the production build, signed in as a trader: a backtest run
+ * The chart as the analysis view, on the production build, signed in as a trader (named to run
+ * after journal-backtests.spec.ts, which counts the stored runs): a backtest run
  * from the form opened on the chart from its run page (a marker at every trade's entry and exit
  * time, the run picked in the source picker, a marker's decision chain, the volume and indicator
  * panes named), a trade's "chart" link landing centred on that trade, and a jump to a date.
