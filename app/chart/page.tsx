@@ -65,7 +65,7 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
     ? { label: `run ${runHere.id.slice(0, 8)}`, runId: runHere.id, markerRange: null, strategies: strategiesOf(runHere.config) }
     : sessionHere
       ? {
-          label: `session ${sessionHere.id.slice(0, 8)}`,
+          label: `session ${sessionHere.id}`,
           runId: null,
           markerRange: { fromMs: sessionHere.startedAtMs ?? 0, toMs: sessionHere.status === 'running' ? Number.MAX_SAFE_INTEGER : sessionHere.updatedAtMs + 1 },
           strategies: strategiesOf(sessionHere.spec ?? sessionHere.config),
@@ -118,7 +118,7 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
             <option value="live">live trading (all sessions)</option>
             {marketSessions.map((s) => (
               <option key={s.id} value={`session:${s.id}`}>
-                session {s.id.slice(0, 8)} ({s.status}, since {s.startedAtMs ? new Date(s.startedAtMs).toISOString().slice(0, 16).replace('T', ' ') : '—'})
+                session {s.id} ({s.status}, since {s.startedAtMs ? new Date(s.startedAtMs).toISOString().slice(0, 16).replace('T', ' ') : '—'})
               </option>
             ))}
             {runs.map((r) => (

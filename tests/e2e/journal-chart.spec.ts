@@ -115,3 +115,25 @@ test('jumping to a date centres the chart on that day and puts it in the URL', a
     })
     .toBe(true);
 });
+
+test('"chart" on a decision row lands centred on that decision, with its run\'s markers', async ({ page }) => {
+  await signIn(page, 'trader', `/journal/decisions?run=${runId}`);
+  await page.goto(`/journal/decisions?run=${runId}&outcome=executed`);
+  // One from the middle of the run: at the data's edges the chart cannot scroll past the first or last bar.
+  const links = page.getByTestId('decision-chart-link');
+  const first = links.nth(Math.floor((await links.count()) / 2));
+  const atMs = Number(new URL((await first.getAttribute('href'))!, 'http://x').searchParams.get('at'));
+  await first.click();
+  await expect(page).toHaveURL(new RegExp(`[?&]run=${runId}`));
+  await expect(page.getByTestId('chart-source')).toHaveValue(`run:${runId}`);
+  const chart = page.getByTestId('price-chart');
+  await expect
+    .poll(async () => {
+      const from = Number(await chart.getAttribute('data-visible-from'));
+      const to = Number(await chart.getAttribute('data-visible-to'));
+      return from < atMs && to > atMs && Math.abs((from + to) / 2 - atMs) <= 3 * 300_000;
+    })
+    .toBe(true);
+  // An executed decision opened or closed a trade: a marker sits at its time.
+  await expect.poll(async () => (await markerTimes(page)).has(atMs)).toBe(true);
+});
