@@ -15,6 +15,7 @@ import type { CandleRepository } from '../ports/candles';
 import type { MarketKey } from '../core/types';
 import type { JournalWriter } from '../ports/journal-writer';
 import { loadCandleWindow, loadChartMarkers, type CandleWindow, type ChartMarkers } from '../account/chart';
+import { loadChartIndicators, type ChartIndicators, type ChartStrategy } from '../account/chart-indicators';
 import type { SnapshotRepository } from '../ports/snapshots';
 import type { RiskDesk, RiskStatus } from '../risk/risk-desk';
 import type { AccountBook } from '../account/account-book';
@@ -63,6 +64,8 @@ export interface TradingDesk {
   candleWindow(key: MarketKey, fromMs: number, toMs: number, maxPoints: number): Promise<CandleWindow>;
   /** Trades (by exit time) and executed/vetoed/denied decisions of a market in `[fromMs, toMs)`; live rows unless `runId` is given. At most 1000 of each. */
   chartMarkers(query: { key: MarketKey; fromMs: number; toMs: number; runId?: string }): Promise<ChartMarkers>;
+  /** Indicator lines the strategies read (with their resolved parameters) over `[fromMs, toMs)`; see `loadChartIndicators`. @throws ValidationError. */
+  chartIndicators(query: { key: MarketKey; fromMs: number; toMs: number; strategies: readonly ChartStrategy[] }): Promise<ChartIndicators>;
   /** Both settings groups (defaults where nothing is stored). */
   getTradingSettings(): Promise<StoredTradingSettings>;
   /**
@@ -123,6 +126,8 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     candleWindow: (key, fromMs, toMs, maxPoints) => loadCandleWindow(deps.candles, key, fromMs, toMs, maxPoints),
 
     chartMarkers: (query) => loadChartMarkers({ journal: deps.journal, exchange: deps.account?.exchange ?? null }, query),
+
+    chartIndicators: (query) => loadChartIndicators(deps.candles, query),
 
     getTradingSettings: () => tradingSettings.get(),
 

@@ -8,6 +8,7 @@ import { EquityChart } from '../_components/equity-chart';
 import { DeleteRunForm } from '../_components/delete-run-form';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
+import { chartQuery } from '@/app/_components/chart/chart-params';
 import { METRIC_ROWS, formatMetric, metricNumber } from '../_lib/run-metrics';
 import '../../journal/journal.css';
 
@@ -60,6 +61,8 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <dd>{run.config.veto === true ? 'on' : 'off'}</dd>
           <dt>Started / finished</dt>
           <dd>{formatTime(run.startedAtMs)} / {formatTime(run.finishedAtMs)}</dd>
+          <dt>Chart</dt>
+          <dd><a href={`/chart?${chartQuery({ runId: run.id })}`} data-testid="run-chart-link">Show on chart</a> (the run's market and period, its trades and signals)</dd>
           <dt>Decisions journaled</dt>
           <dd>{run.decisionCount ?? '—'} (<a href={`/journal/decisions?run=${encodeURIComponent(run.id)}`}>decision log</a>)</dd>
           {run.error && (

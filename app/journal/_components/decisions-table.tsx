@@ -39,7 +39,10 @@ export function DecisionsTable({ decisions }: { decisions: readonly DecisionRow[
                 {d.veto && <div className="muted">{d.veto}</div>}
                 {d.failedChecks && <div className="muted">failed checks: {d.failedChecks}</div>}
               </td>
-              <td>{d.runId ? <a href={`/backtests/${encodeURIComponent(d.runId)}`}>{d.runId.slice(0, 8)}</a> : 'live'}</td>
+              <td>
+                {d.runId ? <a href={`/backtests/${encodeURIComponent(d.runId)}`}>{d.runId.slice(0, 8)}</a> : 'live'} ·{' '}
+                <a href={d.chartHref} data-testid="decision-chart-link" aria-label={`Decision ${d.symbol} ${formatTime(d.timeMs)}: show on chart`}>chart</a>
+              </td>
             </tr>
           ))}
         </tbody>

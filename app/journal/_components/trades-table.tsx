@@ -78,7 +78,8 @@ export function TradesTable({ trades, caption, sort, totals, totalsLabel, precis
               <td>
                 <a href={`/journal/trades/${encodeURIComponent(t.id)}`} aria-label={`Trade ${t.symbol} ${t.side} closed ${formatTime(t.exitTimeMs)}: decision chain`}>
                   chain
-                </a>
+                </a>{' '}
+                · <a href={t.chartHref} data-testid="trade-chart-link" aria-label={`Trade ${t.symbol} ${t.side} closed ${formatTime(t.exitTimeMs)}: show on chart`}>chart</a>
               </td>
             </tr>
           ))}

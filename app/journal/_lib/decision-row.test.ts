@@ -41,6 +41,7 @@ describe('decision rows', () => {
       strength: 0.75,
       reason: 'risk denied: leverage_after',
       runId: null,
+      chartHref: `/chart?stream=${encodeURIComponent('binance|BTC/USDT|5m')}&at=${Date.UTC(2024, 0, 1)}`,
       veto: 'veto v3: p(loss) 0.7123 vs 0.6',
       failedChecks: 'leverage_after 3.1235 > 3, symbol_exposure_pct 95.5 > 90',
     });

@@ -1,6 +1,7 @@
 /** The decision fields the decision log shows, with the veto and risk notes worked out on the server. */
 import type { DecisionRecord } from '@/engine/ports/journal';
 import { formatNumber } from '@/app/_components/format';
+import { chartQuery } from '@/app/_components/chart/chart-params';
 
 export interface DecisionRow {
   id: string;
@@ -12,6 +13,8 @@ export interface DecisionRow {
   strength: number;
   reason: string;
   runId: string | null;
+  /** The chart centred on this decision, with its run's (or live) markers. */
+  chartHref: string;
   /** `veto v3: p(loss) 0.71 vs 0.6`, when the veto model judged it. */
   veto: string | null;
   /** The failed risk checks, `leverage_after 3.2 > 3, …`, when any failed. */
@@ -45,6 +48,7 @@ export function toDecisionRow(d: DecisionRecord): DecisionRow {
     strength: d.strength,
     reason: d.reason,
     runId: d.runId,
+    chartHref: `/chart?${chartQuery({ exchange: d.exchange, symbol: d.symbol, timeframe: d.timeframe, runId: d.runId, atMs: d.timeMs })}`,
     veto: vetoNote(d.inputs),
     failedChecks: failedChecks(d.inputs),
   };

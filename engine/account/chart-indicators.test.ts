@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { createInMemoryCandleRepository, toColumns } from '../testing/in-memory-repositories';
+import { loadChartIndicators } from './chart-indicators';
+
+const TF = 60_000;
+const KEY = { exchange: 'x', symbol: 'A/B', timeframe: '1m' } as const;
+/** Row i: close i + 1, high i + 2, low i (a hand-checkable ramp, not market data). */
+async function ramp(count: number) {
+  const candles = createInMemoryCandleRepository();
+  await candles.insertCandles(KEY, toColumns(Array.from({ length: count }, (_, i) => ({ openTimeMs: i * TF, open: i + 1, high: i + 2, low: i, close: i + 1, volume: 1 }))));
+  return candles;
+}
+
+describe('chart indicators', () => {
+  it("draws the Donchian channel of the previous `period` candles with the strategy's resolved period", async () => {
+    const out = await loadChartIndicators(await ramp(100), { key: KEY, fromMs: 50 * TF, toMs: 53 * TF, strategies: [{ name: 'donchian-breakout', params: { period: 10 } }] });
+    expect(out.lines.map((l) => l.name)).toEqual(['Donchian upper(10)', 'Donchian lower(10)']);
+    // Row 50: rows 40..49 have highs 42..51 and lows 40..49.
+    expect(out.lines[0].points).toEqual([
+      [50 * TF, 51],
+      [51 * TF, 52],
+      [52 * TF, 53],
+    ]);
+    expect(out.lines[1].points[0]).toEqual([50 * TF, 40]);
+  });
+
+  it('fills defaults (EMA(50) for ema-trend) and skips a window wider than the raw-candle budget', async () => {
+    const candles = await ramp(10);
+    const narrow = await loadChartIndicators(candles, { key: KEY, fromMs: 0, toMs: 10 * TF, strategies: [{ name: 'ema-trend' }] });
+    expect(narrow.lines.map((l) => [l.name, l.points.length])).toEqual([['EMA(50)', 0]]);
+    const wide = await loadChartIndicators(candles, { key: KEY, fromMs: 0, toMs: 1_000_000 * TF, strategies: [{ name: 'ema-trend' }] });
+    expect(wide).toEqual({ lines: [], levels: [], skipped: 'window-too-wide' });
+  });
+
+  it('throws a ValidationError naming a bad parameter', async () => {
+    await expect(loadChartIndicators(await ramp(5), { key: KEY, fromMs: 0, toMs: 5 * TF, strategies: [{ name: 'ma-crossover', params: { fastPeriod: 50, slowPeriod: 20 } }] })).rejects.toThrow(/fastPeriod/);
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * The chart as the analysis view, on the production build, signed in as a trader (named to run
+ * after journal-backtests.spec.ts, which counts the stored runs): a backtest run
+ * from the form opened on the chart from its run page (a marker at every trade's entry and exit
+ * time, the run picked in the source picker, a marker's decision chain, the volume and indicator
+ * panes named), a trade's "chart" link landing centred on that trade, and a jump to a date.
+ *
+ * Data: the synthetic ETH/USDT 5m market imported by the global setup (tests/e2e/synthetic-candles.ts);
+ * ma-crossover with default parameters closes 14 trades on it.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import type { TradeRecord } from '../../engine/ports/journal';
+import { signIn } from './sign-in';
+import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
+
+test.describe.configure({ mode: 'serial' });
+
+let runId = '';
+
+/** The run's trades as the journal API gives them. */
+async function runTrades(page: Page, id: string): Promise<TradeRecord[]> {
+  const response = await page.request.get(`/api/trades?run=${encodeURIComponent(id)}&limit=1000`);
+  expect(response.status()).toBe(200);
+  return ((await response.json()) as { items: TradeRecord[] }).items;
+}
+
+/** Marker times by kind from the chart's marker list (the canvas itself is not inspectable). */
+async function markerTimes(page: Page): Promise<Map<number, string[]>> {
+  const items = await page.getByTestId('chart-marker').evaluateAll((els) => els.map((el) => [Number(el.getAttribute('data-time')), el.getAttribute('data-kind') ?? ''] as const));
+  const out = new Map<number, string[]>();
+  for (const [time, kind] of items) out.set(time, [...(out.get(time) ?? []), kind]);
+  return out;
+}
+
+test('a backtest run from the form opens on the chart with a marker at each trade entry and exit', async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'trader', '/backtests');
+  await page.goto('/backtests');
+  await page.getByLabel('Exchange').selectOption(SYNTHETIC_MARKET.exchange);
+  await page.getByLabel('Symbol').fill(SYNTHETIC_MARKET.symbol);
+  await page.getByLabel('Timeframe').selectOption(SYNTHETIC_MARKET.timeframe);
+  await page.getByLabel('From (UTC)').fill(SYNTHETIC_FROM);
+  await page.getByLabel('To (UTC, exclusive)').fill(SYNTHETIC_TO);
+  await page.getByTestId('run-backtest').click();
+  const link = page.getByTestId('run-link');
+  await expect(link).toBeVisible({ timeout: 45_000 });
+  await link.click();
+  await expect(page.getByTestId('run-status')).toHaveText('complete');
+  runId = (await page.getByTestId('run-id').textContent())!.trim();
+
+  await page.getByTestId('run-chart-link').click();
+  await expect(page).toHaveURL(new RegExp(`/chart\\?run=${runId}$`));
+  await expect(page.getByTestId('chart-source')).toHaveValue(`run:${runId}`);
+  const trades = await runTrades(page, runId);
+  expect(trades).toHaveLength(14);
+  // Entries and exits (vetoed or denied signals, if any, come on top).
+  await expect.poll(async () => [...(await markerTimes(page)).values()].flat().filter((k) => k === 'entry' || k === 'exit' || k === 'stop').length).toBe(2 * trades.length);
+  const markers = await markerTimes(page);
+  for (const t of trades) {
+    expect(markers.get(t.entryTimeMs), `entry of ${t.id}`).toContain('entry');
+    expect(markers.get(t.exitTimeMs)?.some((k) => k === 'exit' || k === 'stop'), `exit of ${t.id}`).toBe(true);
+  }
+  await expect(page.getByTestId('chart-summary')).toContainText(`run ${runId.slice(0, 8)}: 14 trades`);
+  await expect(page.locator('[data-testid="price-chart"] canvas').first()).toBeVisible();
+
+  // A marker opens its decision chain (the list is the keyboard path to what a click on the canvas opens).
+  await page.getByText(/Markers in this window/).click();
+  await page.getByTestId('chart-marker').first().getByRole('button').click();
+  await expect(page.getByTestId('chart-chain')).toBeVisible();
+  await expect(page.getByTestId('decision-chain').getByTestId('chain-step').first()).toBeVisible();
+  await page.screenshot({ path: 'test-results/screenshots/chart-run.png', fullPage: true });
+});
+
+test('"chart" on a trade row lands centred on that trade with its indicators', async ({ page }) => {
+  await signIn(page, 'trader', `/backtests/${runId}`);
+  await page.goto(`/backtests/${runId}`);
+  const first = page.getByTestId('trade-chart-link').first();
+  const href = (await first.getAttribute('href'))!;
+  const params = new URL(href, 'http://x').searchParams;
+  const entryMs = Number(params.get('from'));
+  const exitMs = Number(params.get('to'));
+  const atMs = Number(params.get('at'));
+  expect(atMs).toBe(Math.round((entryMs + exitMs) / 2));
+  await first.click();
+  await expect(page).toHaveURL(/\/chart\?/);
+  const chart = page.getByTestId('price-chart');
+  await expect(chart).toHaveAttribute('data-visible-from', /\d+/);
+  await expect
+    .poll(async () => {
+      const from = Number(await chart.getAttribute('data-visible-from'));
+      const to = Number(await chart.getAttribute('data-visible-to'));
+      return from <= entryMs && to >= exitMs && Math.abs((from + to) / 2 - atMs) <= 3 * 300_000;
+    })
+    .toBe(true);
+  const markers = await markerTimes(page);
+  expect(markers.get(entryMs)).toContain('entry');
+  // ma-crossover's two moving averages with the run's (default) periods, and the volume pane.
+  await expect(page.getByTestId('chart-summary')).toContainText('SMA(20), SMA(50)');
+  await page.screenshot({ path: 'test-results/screenshots/chart-trade.png', fullPage: true });
+});
+
+test('jumping to a date centres the chart on that day and puts it in the URL', async ({ page }) => {
+  await signIn(page, 'trader', `/chart?run=${runId}`);
+  await page.goto(`/chart?run=${runId}`);
+  await page.getByLabel('Jump to date (UTC)').fill('2024-02-05');
+  await page.getByRole('button', { name: 'Go' }).click();
+  const day = Date.UTC(2024, 1, 5);
+  await expect(page).toHaveURL(new RegExp(`[?&]at=${day}`));
+  const chart = page.getByTestId('price-chart');
+  await expect
+    .poll(async () => {
+      const from = Number(await chart.getAttribute('data-visible-from'));
+      const to = Number(await chart.getAttribute('data-visible-to'));
+      return from < day && to > day && Math.abs((from + to) / 2 - day) <= 3 * 300_000;
+    })
+    .toBe(true);
+});
+
+test('"chart" on a decision row lands centred on that decision, with its run\'s markers', async ({ page }) => {
+  await signIn(page, 'trader', `/journal/decisions?run=${runId}`);
+  await page.goto(`/journal/decisions?run=${runId}&outcome=executed`);
+  // One from the middle of the run: at the data's edges the chart cannot scroll past the first or last bar.
+  const links = page.getByTestId('decision-chart-link');
+  const first = links.nth(Math.floor((await links.count()) / 2));
+  const atMs = Number(new URL((await first.getAttribute('href'))!, 'http://x').searchParams.get('at'));
+  await first.click();
+  await expect(page).toHaveURL(new RegExp(`[?&]run=${runId}`));
+  await expect(page.getByTestId('chart-source')).toHaveValue(`run:${runId}`);
+  const chart = page.getByTestId('price-chart');
+  await expect
+    .poll(async () => {
+      const from = Number(await chart.getAttribute('data-visible-from'));
+      const to = Number(await chart.getAttribute('data-visible-to'));
+      return from < atMs && to > atMs && Math.abs((from + to) / 2 - atMs) <= 3 * 300_000;
+    })
+    .toBe(true);
+  // An executed decision opened or closed a trade: a marker sits at its time.
+  await expect.poll(async () => (await markerTimes(page)).has(atMs)).toBe(true);
+});
