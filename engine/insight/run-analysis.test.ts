@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buyAndHoldCurve, drawdownSeries, periodsPerYearOf, rollingRisk } from './run-analysis';
+import { analyzeRunEquity, buyAndHoldCurve, drawdownSeries, periodsPerYearOf, rollingRisk } from './run-analysis';
 
 /** Hand-computed reference values; each expectation shows its arithmetic. */
 const curve = (values: number[]) => values.map((equity, i) => ({ timeMs: i * 60_000, equity }));
@@ -81,5 +81,34 @@ describe('periodsPerYearOf', () => {
     // One point a minute: 365 * 24 * 60 = 525600.
     expect(periodsPerYearOf(curve([1, 2]))).toBe(525_600);
     expect(periodsPerYearOf(curve([1]))).toBeNull();
+  });
+});
+
+describe('analyzeRunEquity', () => {
+  it('samples the benchmark at the equity times and derives the underwater curve', () => {
+    const candles = {
+      length: 4,
+      openTimeMs: Float64Array.from([0, 60_000, 120_000, 180_000]),
+      open: Float64Array.from([100, 110, 90, 120]),
+      close: Float64Array.from([110, 90, 120, 130]),
+    };
+    // Equity recorded at close times 60 s, 180 s and 240 s (a downsampled curve skips 120 s).
+    const equity = [
+      { timeMs: 60_000, equity: 1000 },
+      { timeMs: 180_000, equity: 900 },
+      { timeMs: 240_000, equity: 990 },
+    ];
+    const analysis = analyzeRunEquity(equity, candles, { initialBalance: 1000, timeframeMs: 60_000, feeBps: 0, window: 2 });
+    // 10 units held: 10 * 110, 10 * 120 (close of the 120 s candle), 10 * 130.
+    expect(analysis.benchmark).toEqual([
+      { timeMs: 60_000, equity: 1100 },
+      { timeMs: 180_000, equity: 1200 },
+      { timeMs: 240_000, equity: 1300 },
+    ]);
+    expect(analysis.underwater.map((p) => p.drawdown)).toEqual([0, expect.closeTo(-0.1, 12), expect.closeTo(-0.01, 12)]);
+    // Returns -10 %, +10 % over one window; points 120 s apart -> 262800 a year.
+    expect(analysis.rolling).toHaveLength(1);
+    expect(analysis.rolling[0].timeMs).toBe(240_000);
+    expect(analysis.rolling[0].sharpe).toBeCloseTo(0, 10);
   });
 });

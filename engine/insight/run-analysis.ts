@@ -106,3 +106,46 @@ export function periodsPerYearOf(points: readonly EquityPoint[]): number | null 
   const spacingMs = points[1].timeMs - points[0].timeMs;
   return spacingMs > 0 ? (365 * 86_400_000) / spacingMs : null;
 }
+
+/** The research views of one run (see {@link analyzeRunEquity}). */
+export interface RunAnalysis {
+  /** The run's underwater curve, at its equity points. */
+  underwater: DrawdownPoint[];
+  /** Buy-and-hold equity at the run's equity points (same balance, market and period; taker fee on buy and sale). */
+  benchmark: EquityPoint[];
+  /** Rolling Sharpe and volatility over `window` equity points. */
+  rolling: RollingRiskPoint[];
+  /** Equity points per rolling window. */
+  window: number;
+  /** The fee the benchmark paid on the buy and on the sale, bps. */
+  benchmarkFeeBps: number;
+}
+
+/**
+ * Underwater curve, buy-and-hold benchmark and rolling Sharpe/volatility of a run from its stored equity
+ * curve (points stamped at candle close times) and its market's candles over the run's period. The
+ * benchmark is sampled at the equity curve's times, so both lines share their x values; rolling
+ * statistics are annualised by the spacing of the (downsampled) curve. A window larger than the curve
+ * gives no rolling points.
+ */
+export function analyzeRunEquity(
+  equity: readonly EquityPoint[],
+  candles: Pick<CandleColumns, 'length' | 'openTimeMs' | 'open' | 'close'>,
+  options: { initialBalance: number; timeframeMs: number; feeBps: number; window: number },
+): RunAnalysis {
+  const full = candles.length > 0 && options.initialBalance > 0 && candles.open[0] > 0 ? buyAndHoldCurve(candles, options.initialBalance, { timeframeMs: options.timeframeMs, feeBps: options.feeBps }) : [];
+  const benchmark: EquityPoint[] = [];
+  let k = 0;
+  for (const point of equity) {
+    while (k + 1 < full.length && full[k + 1].timeMs <= point.timeMs) k++;
+    if (full.length > 0 && full[k].timeMs <= point.timeMs) benchmark.push({ timeMs: point.timeMs, equity: full[k].equity });
+  }
+  const periodsPerYear = periodsPerYearOf(equity);
+  return {
+    underwater: drawdownSeries(equity),
+    benchmark,
+    rolling: periodsPerYear === null ? [] : rollingRisk(equity, options.window, periodsPerYear),
+    window: options.window,
+    benchmarkFeeBps: options.feeBps,
+  };
+}
