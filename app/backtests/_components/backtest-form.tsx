@@ -50,7 +50,7 @@ const RISK_FIELDS = [
   { key: 'riskPerTradePct', label: 'Risk per trade (% equity)' },
   { key: 'maxLossPctEquityPerTrade', label: 'Max loss per trade (% equity)' },
   { key: 'maxLeverage', label: 'Max gross leverage' },
-  { key: 'maxSymbolExposurePct', label: 'Max symbol exposure (% equity)' },
+  { key: 'maxSymbolExposurePct', label: 'Max exposure per market (% equity)' },
   { key: 'maxOpenPositions', label: 'Max open positions' },
   { key: 'dailyLossLimitPct', label: 'Daily loss breaker (%)', breaker: true },
   { key: 'maxDrawdownPct', label: 'Drawdown breaker (%)', breaker: true },
