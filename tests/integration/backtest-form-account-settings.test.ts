@@ -7,7 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GATE } from '../../app/_server/auth/gate';
-import { backtestTicket, startBacktest } from '../../app/backtests/actions';
+import { backtestTicket, startBacktest, type BacktestProgress } from '../../app/backtests/actions';
+import type { ActionResult } from '../../app/_server/auth/gate';
 import { waveCsv } from '../../engine/testing/wave-candles';
 import { apiV1Client } from '../support/api-v1-client';
 import { createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
@@ -42,10 +43,10 @@ async function setup() {
 }
 
 async function runFromForm(root: AuthTestRoot['root'], headers: Headers, input: Record<string, unknown>): Promise<string> {
-  const queued = await startBacktest[GATE].run(root, headers, input);
+  const queued = (await startBacktest[GATE].run(root, headers, input)) as ActionResult<{ ticketId: string }>;
   if (!queued.ok) throw new Error(`refused: ${JSON.stringify(queued.error)}`);
   for (let i = 0; i < 600; i++) {
-    const progress = await backtestTicket[GATE].run(root, headers, { ticketId: queued.data.ticketId });
+    const progress = (await backtestTicket[GATE].run(root, headers, { ticketId: queued.data.ticketId })) as ActionResult<BacktestProgress>;
     if (progress.ok && progress.data.status === 'succeeded' && progress.data.runId) return progress.data.runId;
     if (progress.ok && (progress.data.status === 'failed' || progress.data.status === 'cancelled')) throw new Error(`backtest ${progress.data.status}: ${progress.data.error}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -16,6 +16,19 @@ export const dynamic = 'force-dynamic';
 
 const TRADE_ROWS = 100;
 
+/** The run's resolved venue settings and limits in one line ("futures, leverage 3x, isolated margin; fees …; breakers off"). */
+function describeSettings(config: Record<string, unknown>): string {
+  const paper = (config.paper ?? {}) as Record<string, unknown>;
+  const risk = (config.risk ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' ? String(v) : '—');
+  const market = paper.marketType === 'futures' ? `futures, leverage ${num(paper.leverage ?? 1)}x, ${String(paper.marginMode ?? 'cross')} margin` : 'spot (long only)';
+  const costs = `maker ${num(paper.makerFeeBps)} / taker ${num(paper.takerFeeBps)} bps, spread ${num(paper.spreadBps)} bps, slippage ${num(paper.slippageBps)} bps`;
+  const limits = `risk ${num(risk.riskPerTradePct)}% per trade, max leverage ${num(risk.maxLeverage)}`;
+  // Breakers off (research runs) means both limits at their maximum, 100 %.
+  const breakers = risk.dailyLossLimitPct === 100 && risk.maxDrawdownPct === 100 ? 'breakers off' : `breakers: daily loss ${num(risk.dailyLossLimitPct)}%, drawdown ${num(risk.maxDrawdownPct)}%`;
+  return `${market}; ${costs}; ${limits}; ${breakers}`;
+}
+
 /** One backtest run: config, metrics, equity curve and its trades. */
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
@@ -61,6 +74,8 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <dd>{strategies}</dd>
           <dt>Initial balance</dt>
           <dd data-testid="run-initial-balance">{fmtMoney(initialBalance)} {quote}</dd>
+          <dt>Account settings</dt>
+          <dd data-testid="run-settings">{describeSettings(run.config)}</dd>
           <dt>Veto</dt>
           <dd>{run.config.veto === true ? 'on' : 'off'}</dd>
           <dt>Started / finished</dt>
