@@ -82,3 +82,23 @@ test('runs a futures backtest at leverage 3 from the form and shows the benchmar
   await expect(row.getByTestId('run-max-drawdown')).toHaveText(/^-?\d+(\.\d+)?%$/);
   await expect(row.getByTestId('run-sharpe')).toHaveText(/^-?\d+(\.\d+)?$|^—$/);
 });
+
+test('with breakers on, the run page says when and why the drawdown breaker halted the run and marks it on the equity curve', async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'trader', '/backtests');
+  await page.goto('/backtests');
+  await fillMarket(page);
+  await page.getByTestId('breakers').check();
+  await page.getByLabel('Drawdown breaker (%)').fill('0.5');
+  await page.getByTestId('run-backtest').click();
+  await expect(page.getByTestId('run-link')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('run-link').click();
+  await expect(page.getByTestId('run-status')).toHaveText('complete');
+  await expect(page.getByTestId('run-settings')).toContainText('drawdown 0.5%');
+  await expect(page.getByTestId('breaker-halt').first()).toContainText(/max_drawdown: equity .* below peak .* \(limit 0\.5%\)/);
+  // One vertical marker per halt (an SVG line has no width, so its count and label are checked, not its visibility).
+  const halts = await page.getByTestId('breaker-halt').count();
+  await expect(page.getByTestId('equity-chart').locator('.recharts-reference-line')).toHaveCount(halts);
+  await expect(page.getByTestId('equity-chart').locator('.recharts-reference-line').first()).toContainText('halted: max_drawdown');
+  await checkPage(page, 'backtest-run-halted');
+});
