@@ -2,6 +2,7 @@ import type { BacktestRunRecord, BacktestRunRepository, BacktestRunSummary } fro
 import type { CandleRepository, CandleStreamCoverage, CandleStreamSummary } from './ports/candles';
 import type { Page, JournalRepository, DecisionRecord, JournalQuery, TradeBreakdown, TradeBreakdownFilter, TradeRecord } from './ports/journal';
 import { backtestBreakdown, type BacktestBreakdown } from './backtest/backtest-breakdown';
+import { analyzeRunEquity, type RunAnalysis } from './insight/run-analysis';
 import type { Clock } from './core/clock';
 import type { Logger } from './core/logger';
 import type { RiskStateRepository } from './ports/risk-state';
@@ -154,6 +155,12 @@ export interface Engine extends TradingDesk {
   breakdownTrades(filter: TradeBreakdownFilter): Promise<TradeBreakdown>;
   /** The per-tag analysis of one backtest run, by job id or run id. @throws NotFoundError when there is no such completed run. */
   backtestBreakdown(id: string): Promise<BacktestBreakdown>;
+  /**
+   * Underwater curve, buy-and-hold benchmark (same market, period and balance; taker fee on buy and sale)
+   * and rolling Sharpe/volatility over `window` equity points (default 30) of a completed run, from its
+   * stored equity curve and candles; null for an unknown run or one without an equity curve.
+   */
+  backtestAnalysis(id: string, window?: number): Promise<RunAnalysis | null>;
   /** The decision log, filtered and sorted by time or symbol, keyset-paginated. Throws ValidationError for a bad filter, sort or cursor. */
   listDecisions(query: JournalQuery): Promise<Page<DecisionRecord>>;
   getTrade(id: string): Promise<TradeRecord | null>;
@@ -374,6 +381,18 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     listTrades: (query) => listKnownSymbol(query, (q) => deps.journal.listTrades(q)),
     listDecisions: (query) => listKnownSymbol(query, (q) => deps.journal.listDecisions(q)),
     breakdownTrades: (filter) => deps.journal.breakdownTrades(filter),
+    backtestAnalysis: async (id, window = 30) => {
+      const run = await deps.backtestRuns.get(id);
+      if (!run?.equity?.length) return null;
+      const paper = (run.config.paper ?? {}) as { initialBalance?: unknown; takerFeeBps?: unknown };
+      const candles = await deps.candles.loadCandles({ exchange: run.exchange, symbol: run.symbol, timeframe: run.timeframe }, run.fromMs, run.toMs);
+      return analyzeRunEquity(run.equity, candles, {
+        initialBalance: typeof paper.initialBalance === 'number' ? paper.initialBalance : 0,
+        timeframeMs: TIMEFRAME_MS[run.timeframe],
+        feeBps: typeof paper.takerFeeBps === 'number' ? paper.takerFeeBps : 0,
+        window,
+      });
+    },
     backtestBreakdown: (id) => backtestBreakdown(id, { jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal }),
     getTrade: (id) => deps.journal.getTrade(id),
     decisionChain: (tradeId) => loadDecisionChain(deps.journal, tradeId),

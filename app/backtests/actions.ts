@@ -7,13 +7,18 @@
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
 import { AppError } from '@/app/_server/auth/app-error';
-import { backtestFormSchema, formTimeMs } from './_lib/backtest-form-schema';
+import { BREAKERS_OFF_LIMIT_PCT, backtestFormSchema, formTimeMs } from './_lib/backtest-form-schema';
 
 export const startBacktest = action(
   { role: 'trader', input: backtestFormSchema, audit: { action: 'backtest.enqueue', target: (input) => `${input.exchange} ${input.symbol} ${input.timeframe}` }, revalidate: ['/backtests'] },
   async ({ root, input }) => {
     // The engine checks the request, the stored candles and the veto model, naming the form's fields.
+    // Breakers off (research): the daily-loss and drawdown limits at their maximum, so no breaker ends the run.
+    const risk = input.breakers ? input.risk : { ...input.risk, dailyLossLimitPct: BREAKERS_OFF_LIMIT_PCT, maxDrawdownPct: BREAKERS_OFF_LIMIT_PCT };
     const ticketId = await root.engine.enqueueBacktest({
+      ...(input.accountId === undefined ? {} : { accountId: input.accountId }),
+      paper: input.paper,
+      risk,
       exchange: input.exchange,
       symbol: input.symbol,
       timeframe: input.timeframe,

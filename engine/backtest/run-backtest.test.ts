@@ -89,6 +89,24 @@ describe('runBacktest', () => {
     expect(deps.journal.decisions.filter((d) => d.outcome === 'executed').length).toBe(result.stats.entries + result.stats.exits);
   });
 
+  it('records when and why the drawdown breaker halted the run, and enters nothing after it', async () => {
+    const deps = await setup(syntheticCandles(3_000));
+    const result = await runBacktest({ ...baseRequest, risk: { maxDrawdownPct: 0.2 } }, deps);
+    // The drawdown breaker needs a manual resume, so the run holds one halt to its end.
+    expect(result.halts).toHaveLength(1);
+    const [halt] = result.halts;
+    expect(halt.reason).toMatch(/^max_drawdown: equity [\d.,]+ is [\d.]+% below peak [\d.,]+ \(limit 0\.2%\)$/);
+    expect(halt.resumedAtMs).toBeNull();
+    expect((halt.timeMs - T0) % FIVE_MIN).toBe(0);
+    expect(result.trades.length).toBeGreaterThan(0);
+    expect(result.trades.every((t) => t.entryTimeMs <= halt.timeMs)).toBe(true);
+    expect(deps.runs.runs.get(result.runId)!.metrics?.halts).toEqual(result.halts);
+    // Without the breaker the same run trades on after that time.
+    const free = await runBacktest(baseRequest, await setup(syntheticCandles(3_000)));
+    expect(free.halts).toEqual([]);
+    expect(free.trades.some((t) => t.entryTimeMs > halt.timeMs)).toBe(true);
+  });
+
   it('accounts every dollar: a flat book ends at initial balance plus the net of its closed trades', async () => {
     // FLAT_AT candles end just after an exit, so the spot book is flat at the end.
     const deps = await setup(syntheticCandles(FLAT_AT));

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import type { BacktestRunMetrics, BacktestRunRepository, EquityPoint } from '../ports/backtest-runs';
+import type { BacktestRunMetrics, BacktestRunRepository, BreakerHalt, EquityPoint } from '../ports/backtest-runs';
 import type { CandleRepository } from '../ports/candles';
 import type { JournalRepository } from '../ports/journal';
 import type { Logger } from '../core/logger';
@@ -221,6 +221,8 @@ export interface BacktestResult {
   trades: ClosedTrade[];
   equity: EquityPoint[];
   stats: Record<string, number>;
+  /** Circuit-breaker halts in time order (empty when no breaker tripped). */
+  halts: BreakerHalt[];
 }
 
 /** The stored metrics' shape is the port's (engine/ports/backtest-runs.ts); re-exported for the app's tables. */
@@ -290,7 +292,7 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
   try {
     const result = await simulate(spec, columns, runId, deps, options);
     await deps.runs.complete(runId, {
-      metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats } satisfies BacktestRunMetrics,
+      metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats, halts: result.halts } satisfies BacktestRunMetrics,
       equity: result.equity,
       tradeCount: result.trades.length,
       decisionCount: result.stats.decisions,
@@ -361,10 +363,22 @@ export async function simulate(
   const n = columns.length;
   const { openTimeMs } = columns;
   const progressEvery = Math.max(1, Math.floor(n / 100));
+  // Breaker halts as the risk engine reports them, so the run page can say when and why entries stopped.
+  const halts: BreakerHalt[] = [];
+  let halted = risk.isHalted();
   for (let i = 0; i < n; i++) {
     clock.set(openTimeMs[i] + timeframeMs);
     const pending = loop.onCandle(columns, i);
     if (pending) await pending;
+    if (risk.isHalted() !== halted) {
+      halted = !halted;
+      if (halted) {
+        const state = risk.state();
+        halts.push({ timeMs: state.haltedAtMs ?? openTimeMs[i] + timeframeMs, reason: state.haltReason ?? 'no reason recorded', resumedAtMs: null });
+      } else if (halts.length > 0) {
+        halts[halts.length - 1].resumedAtMs = openTimeMs[i] + timeframeMs;
+      }
+    }
     if (options.onProgress && i % progressEvery === 0) options.onProgress(i, n);
   }
   await writer?.flush();
@@ -390,5 +404,6 @@ export async function simulate(
     trades,
     equity: downsampleEquity(curve.timeMs, curve.equity, length),
     stats: { ...loop.stats(), decisions },
+    halts,
   };
 }

@@ -151,6 +151,7 @@ describe('backtest job', () => {
     trades: [],
     equity: [],
     stats: { candles: 4, decisions: 2 },
+    halts: [],
   };
 
   it('maps candle progress to ticket progress and returns the run summary without the trade list', async () => {

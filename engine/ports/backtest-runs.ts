@@ -16,13 +16,26 @@ export interface EquityPoint {
 }
 
 /**
- * What a completed run stores as its metrics: the return and trade metrics, the final equity (quote
- * currency) and the loop's counters (`runBacktest` writes it).
+ * A circuit-breaker halt during a run: when the risk engine stopped new entries (the candle close time
+ * of the trip, epoch ms), its reason as the risk engine gave it ("max_drawdown: equity 8,950 is 10.5%
+ * below peak …"), and when entries resumed (a daily-loss halt resumes at the next UTC day), null when
+ * the halt held to the end of the run.
  */
-export type BacktestRunMetrics = ReturnMetrics & TradeMetrics & { finalEquity: number; stats: Record<string, number> };
+export interface BreakerHalt {
+  timeMs: number;
+  reason: string;
+  resumedAtMs: number | null;
+}
+
+/**
+ * What a completed run stores as its metrics: the return and trade metrics, the final equity (quote
+ * currency), the loop's counters and the breaker halts in time order (`runBacktest` writes it; runs
+ * stored before halts were recorded have no `halts`).
+ */
+export type BacktestRunMetrics = ReturnMetrics & TradeMetrics & { finalEquity: number; stats: Record<string, number>; halts?: BreakerHalt[] };
 
 /** The numeric metrics of a run, by name (what tables and comparisons show). */
-export type BacktestRunMetricName = { [K in keyof BacktestRunMetrics]: BacktestRunMetrics[K] extends number ? K : never }[keyof BacktestRunMetrics];
+export type BacktestRunMetricName = { [K in keyof BacktestRunMetrics]-?: BacktestRunMetrics[K] extends number ? K : never }[keyof BacktestRunMetrics];
 
 /**
  * Metrics as read back from storage: JSON has no NaN or Infinity, so a metric that was not finite

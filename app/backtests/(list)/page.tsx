@@ -2,12 +2,41 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { STRATEGY_NAMES } from '@/engine/strategies/registry';
 import { formatNumber, formatTime } from '@/app/_components/format';
+import type { Root } from '@/app/_server/root';
 import { backtestTicket, startBacktest } from '../actions';
-import { BacktestForm, type StrategyOption } from '../_components/backtest-form';
+import { BacktestForm, type AccountOption, type StrategyOption } from '../_components/backtest-form';
 import { metricNumber } from '../_lib/run-metrics';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
+
+/** A UTC day (the period's end is exclusive, as the form's "to"). */
+const formatDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Every account with its stored settings and risk limits, as the form prefills them. */
+async function accountOptions(root: Root): Promise<AccountOption[]> {
+  const records = await root.engine.accounts.list();
+  return Promise.all(
+    records.map(async (a) => {
+      const limits = await root.engine.accounts.riskLimits(a.id);
+      const { marketType, initialBalance, leverage, marginMode, makerFeeBps, takerFeeBps, spreadBps, slippageBps } = a.settings;
+      return {
+        id: a.id,
+        name: a.settings.name,
+        paper: { marketType, initialBalance, leverage, marginMode, makerFeeBps, takerFeeBps, spreadBps, slippageBps },
+        risk: {
+          riskPerTradePct: limits.riskPerTradePct,
+          maxLossPctEquityPerTrade: limits.maxLossPctEquityPerTrade,
+          maxLeverage: limits.maxLeverage,
+          maxSymbolExposurePct: limits.maxSymbolExposurePct,
+          maxOpenPositions: limits.maxOpenPositions,
+          dailyLossLimitPct: limits.dailyLossLimitPct,
+          maxDrawdownPct: limits.maxDrawdownPct,
+        },
+      };
+    }),
+  );
+}
 
 /** Backtests: the form (traders), then stored runs newest first, with a compare selection. */
 export default async function BacktestsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -23,6 +52,8 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
     defaults: Object.fromEntries(Object.entries(settings.strategy.adapters[name].params).filter(([, v]) => typeof v === 'number')) as Record<string, number>,
   }));
   const canRun = roleAtLeast(actor.role, 'trader');
+  // The account fields and risk limits start from each account's stored settings (the form prefills from the chosen one).
+  const accounts: AccountOption[] = canRun ? await accountOptions(root) : [];
   return (
     <>
       <section className="card" aria-labelledby="new-backtest-heading">
@@ -34,6 +65,7 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
             <BacktestForm
               markets={streams.map((s) => ({ exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe, firstOpenTimeMs: s.firstOpenTimeMs, lastOpenTimeMs: s.lastOpenTimeMs }))}
               strategies={strategies}
+              accounts={accounts}
               start={startBacktest}
               poll={backtestTicket}
             />
@@ -56,10 +88,13 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
                     <th scope="col">Compare</th>
                     <th scope="col">Started</th>
                     <th scope="col">Market</th>
+                    <th scope="col">Period (UTC)</th>
                     <th scope="col">Strategies</th>
                     <th scope="col">Status</th>
                     <th scope="col" className="num">Trades</th>
                     <th scope="col" className="num">Return</th>
+                    <th scope="col" className="num">Max drawdown</th>
+                    <th scope="col" className="num">Sharpe</th>
                     <th scope="col">Run</th>
                   </tr>
                 </thead>
@@ -67,6 +102,8 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
                   {runs.items.map((r) => {
                     const strategiesOf = Array.isArray(r.config.strategies) ? (r.config.strategies as string[]).join(', ') : '—';
                     const totalReturn = metricNumber(r.metrics, 'totalReturn');
+                    const maxDrawdown = metricNumber(r.metrics, 'maxDrawdown');
+                    const sharpe = metricNumber(r.metrics, 'sharpe');
                     return (
                       <tr key={r.id} data-testid="run-row" data-status={r.status}>
                         <td>
@@ -76,12 +113,17 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
                         <td>
                           {r.exchange} {r.symbol} {r.timeframe}
                         </td>
+                        <td className="nowrap" data-testid="run-period">
+                          {formatDay(r.fromMs)} – {formatDay(r.toMs)}
+                        </td>
                         <td>{strategiesOf}</td>
                         <td>
                           <span className="badge">{r.status}</span>
                         </td>
                         <td className="num">{r.tradeCount ?? '—'}</td>
                         <td className="num">{totalReturn === null ? '—' : `${formatNumber(totalReturn * 100, 2)}%`}</td>
+                        <td className="num" data-testid="run-max-drawdown">{maxDrawdown === null ? '—' : `${formatNumber(maxDrawdown * 100, 2)}%`}</td>
+                        <td className="num" data-testid="run-sharpe">{sharpe === null ? '—' : formatNumber(sharpe, 2)}</td>
                         <td>
                           <a href={`/backtests/${encodeURIComponent(r.id)}`}>{r.id.slice(0, 8)}</a>
                         </td>

@@ -5,6 +5,7 @@ import { toTradeRow } from '../../journal/_lib/trade-row';
 import { fmtMoney, formatTime } from '@/app/_components/format';
 import { totalTradeMoney } from '@/engine/insight/trade-outcome';
 import { EquityChart } from '../_components/equity-chart';
+import { RollingRiskChart, UnderwaterChart } from '../_components/research-charts';
 import { DeleteRunForm } from '../_components/delete-run-form';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
@@ -15,6 +16,19 @@ import '../../journal/journal.css';
 export const dynamic = 'force-dynamic';
 
 const TRADE_ROWS = 100;
+
+/** The run's resolved venue settings and limits in one line ("futures, leverage 3x, isolated margin; fees …; breakers off"). */
+function describeSettings(config: Record<string, unknown>): string {
+  const paper = (config.paper ?? {}) as Record<string, unknown>;
+  const risk = (config.risk ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' ? String(v) : '—');
+  const market = paper.marketType === 'futures' ? `futures, leverage ${num(paper.leverage ?? 1)}x, ${String(paper.marginMode ?? 'cross')} margin` : 'spot (long only)';
+  const costs = `maker ${num(paper.makerFeeBps)} / taker ${num(paper.takerFeeBps)} bps, spread ${num(paper.spreadBps)} bps, slippage ${num(paper.slippageBps)} bps`;
+  const limits = `risk ${num(risk.riskPerTradePct)}% per trade, max leverage ${num(risk.maxLeverage)}`;
+  // Breakers off (research runs) means both limits at their maximum, 100 %.
+  const breakers = risk.dailyLossLimitPct === 100 && risk.maxDrawdownPct === 100 ? 'breakers off' : `breakers: daily loss ${num(risk.dailyLossLimitPct)}%, drawdown ${num(risk.maxDrawdownPct)}%`;
+  return `${market}; ${costs}; ${limits}; ${breakers}`;
+}
 
 /** One backtest run: config, metrics, equity curve and its trades. */
 export default async function RunPage({ params }: { params: Promise<{ id: string }> }) {
@@ -38,6 +52,10 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   const finalEquity = metricNumber(run.metrics, 'finalEquity');
   const equityChange = finalEquity !== null && initialBalance !== null ? finalEquity - initialBalance : null;
   const openAtEnd = equityChange !== null && Math.abs(equityChange - totals.netPnl) >= 0.005 ? equityChange - totals.netPnl : null;
+  // Breaker halts (recorded by runs since halts were stored), the underwater curve, the benchmark and rolling risk.
+  const halts = run.metrics?.halts ?? [];
+  const analysis = await access.root.engine.backtestAnalysis(run.id);
+  const benchmarkReturn = analysis && analysis.benchmark.length > 0 && initialBalance ? analysis.benchmark[analysis.benchmark.length - 1].equity / initialBalance - 1 : null;
   const strategies = Array.isArray(run.config.strategies) ? (run.config.strategies as string[]).join(', ') : '—';
   return (
     <>
@@ -57,6 +75,8 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <dd>{strategies}</dd>
           <dt>Initial balance</dt>
           <dd data-testid="run-initial-balance">{fmtMoney(initialBalance)} {quote}</dd>
+          <dt>Account settings</dt>
+          <dd data-testid="run-settings">{describeSettings(run.config)}</dd>
           <dt>Veto</dt>
           <dd>{run.config.veto === true ? 'on' : 'off'}</dd>
           <dt>Started / finished</dt>
@@ -97,10 +117,46 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           </div>
         )}
       </section>
+      {halts.length > 0 && (
+        <section className="card" aria-labelledby="halts-heading" data-testid="breaker-halts">
+          <h2 id="halts-heading">Breaker halts</h2>
+          <p>A circuit breaker stopped new entries during this run; open positions kept their exits.</p>
+          <ul>
+            {halts.map((h) => (
+              <li key={h.timeMs} data-testid="breaker-halt">
+                <strong>{formatTime(h.timeMs)}</strong>: {h.reason}.{' '}
+                {h.resumedAtMs === null ? 'Entries stayed halted to the end of the run.' : `Entries resumed at ${formatTime(h.resumedAtMs)}.`}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <section className="card" aria-labelledby="equity-heading">
         <h2 id="equity-heading">Equity curve</h2>
-        <EquityChart series={[{ name: run.id.slice(0, 8), points: run.equity ?? [] }]} label={`Equity of run ${run.id.slice(0, 8)}, quote currency`} />
+        <EquityChart
+          series={[
+            { name: `Run ${run.id.slice(0, 8)}`, points: run.equity ?? [] },
+            ...(analysis && analysis.benchmark.length > 0 ? [{ name: 'Buy and hold', points: analysis.benchmark }] : []),
+          ]}
+          halts={halts.map((h) => ({ timeMs: h.timeMs, label: `halted: ${h.reason.split(':', 1)[0]}` }))}
+          label={`Equity of run ${run.id.slice(0, 8)} and buy-and-hold of ${run.symbol} over the same period, ${quote}`}
+        />
+        {analysis && benchmarkReturn !== null && (
+          <p data-testid="benchmark">
+            Buy and hold {run.symbol} (the initial balance bought at the first candle&apos;s open, held to the last close, {analysis.benchmarkFeeBps} bps taker fee on
+            the buy and the sale): <strong>{(benchmarkReturn * 100).toFixed(2)}%</strong>
+            {metricNumber(run.metrics, 'totalReturn') !== null && <> against the run&apos;s {((metricNumber(run.metrics, 'totalReturn') ?? 0) * 100).toFixed(2)}%</>}.
+          </p>
+        )}
       </section>
+      {analysis && (
+        <section className="card" aria-labelledby="underwater-heading">
+          <h2 id="underwater-heading">Underwater (drawdown from peak)</h2>
+          <UnderwaterChart points={analysis.underwater} label={`Drawdown of run ${run.id.slice(0, 8)} below its running equity peak, percent`} />
+          <h2 id="rolling-heading">Rolling Sharpe and volatility</h2>
+          <RollingRiskChart points={analysis.rolling} label={`Sharpe ratio and volatility over ${analysis.window} equity points, annualised (risk-free rate 0)`} />
+        </section>
+      )}
       <TradeBreakdownSection engine={access.root.engine} filter={{ runId: run.id }} label={`Trades of run ${run.id}`} card />
       <section className="card" aria-labelledby="trades-heading">
         <h2 id="trades-heading">Trades ({run.tradeCount ?? trades.items.length})</h2>

@@ -20,6 +20,50 @@ export interface StrategyOption {
   defaults: Record<string, number>;
 }
 
+/** An account the form can prefill from: its stored settings and risk limits. */
+export interface AccountOption {
+  id: string;
+  name: string;
+  paper: {
+    marketType: 'spot' | 'futures';
+    initialBalance: number;
+    leverage: number;
+    marginMode: 'cross' | 'isolated';
+    makerFeeBps: number;
+    takerFeeBps: number;
+    spreadBps: number;
+    slippageBps: number;
+  };
+  risk: Record<(typeof RISK_FIELDS)[number]['key'], number>;
+}
+
+const PAPER_NUMBER_FIELDS = [
+  { key: 'initialBalance', label: 'Initial balance (quote)' },
+  { key: 'leverage', label: 'Leverage (futures)' },
+  { key: 'makerFeeBps', label: 'Maker fee (bps)' },
+  { key: 'takerFeeBps', label: 'Taker fee (bps)' },
+  { key: 'spreadBps', label: 'Spread (bps, full)' },
+  { key: 'slippageBps', label: 'Slippage (bps)' },
+] as const;
+
+const RISK_FIELDS = [
+  { key: 'riskPerTradePct', label: 'Risk per trade (% equity)' },
+  { key: 'maxLossPctEquityPerTrade', label: 'Max loss per trade (% equity)' },
+  { key: 'maxLeverage', label: 'Max gross leverage' },
+  { key: 'maxSymbolExposurePct', label: 'Max exposure per market (% equity)' },
+  { key: 'maxOpenPositions', label: 'Max open positions' },
+  { key: 'dailyLossLimitPct', label: 'Daily loss breaker (%)', breaker: true },
+  { key: 'maxDrawdownPct', label: 'Drawdown breaker (%)', breaker: true },
+] as const;
+
+/** A number field's value: blank = not set, a number, or the text as typed (the server names it "expected a number"). */
+function numberOrText(value: FormDataEntryValue | null): number | string | undefined {
+  const text = String(value ?? '').trim();
+  if (text === '') return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : text;
+}
+
 type FieldErrors = Record<string, string[]>;
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -73,14 +117,80 @@ function TicketProgress({ ticketId, poll }: { ticketId: string; poll: (input: un
   );
 }
 
+/** Account settings and risk limits of the run, prefilled from the chosen account (remounted when it changes). */
+function AccountFields({ account, errors }: { account: AccountOption | undefined; errors: FieldErrors }) {
+  const [breakers, setBreakers] = useState(false);
+  const [marketType, setMarketType] = useState(account?.paper.marketType ?? 'spot');
+  const invalid = (name: string) => (errors[name]?.length ? { 'aria-invalid': true as const, 'aria-describedby': `bt-${name}-error` } : {});
+  const id = (name: string) => `bt-${name.replace('.', '-')}`;
+  return (
+    <>
+      <fieldset className="strategy-box" data-testid="account-settings">
+        <legend>Account settings{account ? ` (from "${account.name}")` : ''}</legend>
+        <div className="filter-grid">
+          <div className="field">
+            <label htmlFor="bt-paper-marketType">Market type</label>
+            <select id="bt-paper-marketType" name="paper.marketType" value={marketType} onChange={(e) => setMarketType(e.target.value as 'spot' | 'futures')} {...invalid('paper.marketType')}>
+              <option value="spot">spot (long only)</option>
+              <option value="futures">futures (long and short)</option>
+            </select>
+            <FieldError name="paper.marketType" errors={errors} />
+          </div>
+          <div className="field">
+            <label htmlFor="bt-paper-marginMode">Margin mode</label>
+            <select id="bt-paper-marginMode" name="paper.marginMode" defaultValue={account?.paper.marginMode ?? 'cross'} {...invalid('paper.marginMode')}>
+              <option value="cross">cross</option>
+              <option value="isolated">isolated</option>
+            </select>
+            <FieldError name="paper.marginMode" errors={errors} />
+          </div>
+          {PAPER_NUMBER_FIELDS.map((f) => {
+            const name = `paper.${f.key}`;
+            return (
+              <div className="field" key={f.key}>
+                <label htmlFor={id(name)}>{f.label}</label>
+                <input id={id(name)} name={name} inputMode="decimal" defaultValue={account ? String(account.paper[f.key]) : ''} {...invalid(name)} />
+                <FieldError name={name} errors={errors} />
+              </div>
+            );
+          })}
+        </div>
+      </fieldset>
+      <fieldset className="strategy-box" data-testid="risk-settings">
+        <legend>Risk limits</legend>
+        <label>
+          <input type="checkbox" name="breakers" checked={breakers} onChange={(e) => setBreakers(e.target.checked)} data-testid="breakers" /> Stop the run on the
+          daily-loss / drawdown breakers (off: a research run trades its whole period)
+        </label>
+        <div className="filter-grid">
+          {RISK_FIELDS.map((f) => {
+            const name = `risk.${f.key}`;
+            const off = 'breaker' in f && !breakers;
+            return (
+              <div className="field" key={f.key}>
+                <label htmlFor={id(name)}>{f.label}</label>
+                <input id={id(name)} name={name} inputMode="decimal" disabled={off} defaultValue={account ? String(account.risk[f.key]) : ''} {...invalid(name)} />
+                <FieldError name={name} errors={errors} />
+              </div>
+            );
+          })}
+        </div>
+      </fieldset>
+    </>
+  );
+}
+
 function Form({
   markets,
   strategies,
+  accounts,
   start,
   poll,
 }: {
   markets: MarketOption[];
   strategies: StrategyOption[];
+  /** Accounts to prefill the account settings and risk limits from; the first is chosen. */
+  accounts: AccountOption[];
   start: (input: unknown) => Promise<ActionResult<{ ticketId: string }>>;
   poll: (input: unknown) => Promise<ActionResult<BacktestProgress>>;
 }) {
@@ -89,6 +199,8 @@ function Form({
   const [message, setMessage] = useState<string | null>(null);
   const [ticketId, setTicketId] = useState<string | null>(null);
   const [chosen, setChosen] = useState<Set<string>>(() => new Set((strategies.some((s) => s.enabled) ? strategies.filter((s) => s.enabled) : strategies.slice(0, 1)).map((s) => s.name)));
+  const [accountId, setAccountId] = useState(accounts[0]?.id ?? '');
+  const account = accounts.find((a) => a.id === accountId);
   const [pending, startTransition] = useTransition();
   const exchanges = [...new Set(markets.map((m) => m.exchange))];
   const symbols = [...new Set(markets.map((m) => m.symbol))];
@@ -114,6 +226,14 @@ function Form({
       strategies: [...chosen],
       params,
       veto: form.get('veto') === 'on',
+      ...(account ? { accountId: account.id } : {}),
+      paper: {
+        ...Object.fromEntries(['marketType', 'marginMode'].map((k) => [k, String(form.get(`paper.${k}`) ?? '') || undefined])),
+        ...Object.fromEntries(PAPER_NUMBER_FIELDS.map((f) => [f.key, numberOrText(form.get(`paper.${f.key}`))])),
+      },
+      // Disabled (breaker) fields are not in the form data: the server sets them when breakers are off.
+      risk: Object.fromEntries(RISK_FIELDS.map((f) => [f.key, numberOrText(form.get(`risk.${f.key}`))])),
+      breakers: form.get('breakers') === 'on',
     };
     setMessage(null);
     setErrors({});
@@ -179,6 +299,20 @@ function Form({
             <FieldError name="veto" errors={errors} />
           </div>
         </div>
+        {accounts.length > 0 && (
+          <div className="field">
+            <label htmlFor="bt-account">Prefill from account</label>
+            <select id="bt-account" value={accountId} onChange={(e) => setAccountId(e.target.value)} {...invalid('accountId')}>
+              {accounts.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name} ({a.id})
+                </option>
+              ))}
+            </select>
+            <FieldError name="accountId" errors={errors} />
+          </div>
+        )}
+        <AccountFields key={accountId} account={account} errors={errors} />
         <fieldset className="strategy-box" aria-describedby={errors.strategies?.length ? 'bt-strategies-error' : undefined}>
           <legend>Strategies and parameters (blank = saved setting)</legend>
           <FieldError name="strategies" errors={errors} />

@@ -1,5 +1,5 @@
 'use client';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
 export interface EquitySeries {
   /** Legend label. */
@@ -14,14 +14,14 @@ const dayLabel = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace
  * Equity curves (quote currency over UTC time) on one chart; several series overlay for comparing
  * runs. A text summary (first and last equity per series) is given to screen readers.
  */
-export function EquityChart({ series, label }: { series: EquitySeries[]; label: string }) {
+export function EquityChart({ series, label, halts = [] }: { series: EquitySeries[]; label: string; /** Breaker halts, marked as vertical lines. */ halts?: { timeMs: number; label: string }[] }) {
   const nonEmpty = series.filter((s) => s.points.length > 0);
   if (nonEmpty.length === 0) return <p className="muted" data-testid="equity-empty">No equity curve was recorded.</p>;
   const summary = nonEmpty
     .map((s) => `${s.name}: ${s.points[0].equity.toFixed(2)} to ${s.points[s.points.length - 1].equity.toFixed(2)}`)
     .join('; ');
   return (
-    <figure style={{ margin: 0 }} data-testid="equity-chart">
+    <figure style={{ margin: 0 }} data-testid="equity-chart" data-halts={halts.length}>
       <p className="sr-only">{`${label}. ${summary}`}</p>
       <div className="chart-box">
         <ResponsiveContainer width="100%" height="100%">
@@ -33,6 +33,9 @@ export function EquityChart({ series, label }: { series: EquitySeries[]; label: 
             {nonEmpty.length > 1 && <Legend />}
             {nonEmpty.map((s, i) => (
               <Line key={s.name} data={s.points} dataKey="equity" name={s.name} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} />
+            ))}
+            {halts.map((h) => (
+              <ReferenceLine key={h.timeMs} x={h.timeMs} stroke="#f85149" strokeDasharray="4 2" label={{ value: h.label, position: 'insideTopLeft', fill: '#f85149', fontSize: 12 }} />
             ))}
           </LineChart>
         </ResponsiveContainer>

@@ -1,0 +1,104 @@
+/**
+ * Research runs you can trust (issue 14), in the browser as a trader: the backtest form's account
+ * settings start from the default account; a run with futures at leverage 3 (breakers off) is queued
+ * from the form and its page shows the resolved futures settings, the buy-and-hold benchmark, the
+ * underwater chart and the rolling Sharpe/volatility chart; the runs list shows its period, max drawdown
+ * and Sharpe. A leverage out of range is refused next to its field. Pages are screenshotted, scanned with
+ * axe (no serious or critical violations) and checked at 390 px.
+ *
+ * Data: the synthetic ETH/USDT 5m market imported by the global setup (tests/e2e/synthetic-candles.ts).
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { signIn } from './sign-in';
+import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
+
+test.describe.configure({ mode: 'serial' });
+
+async function checkPage(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+  const axe = await new AxeBuilder({ page }).analyze();
+  const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  expect(bad, `axe violations on ${name}`).toEqual([]);
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${name} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: `test-results/screenshots/${name}-390.png`, fullPage: true });
+  if (size) await page.setViewportSize(size);
+}
+
+async function fillMarket(page: Page): Promise<void> {
+  await page.getByLabel('Exchange').selectOption(SYNTHETIC_MARKET.exchange);
+  await page.getByLabel('Symbol', { exact: true }).fill(SYNTHETIC_MARKET.symbol);
+  await page.getByLabel('Timeframe').selectOption(SYNTHETIC_MARKET.timeframe);
+  await page.getByLabel('From (UTC)').fill(SYNTHETIC_FROM);
+  await page.getByLabel('To (UTC, exclusive)').fill(SYNTHETIC_TO);
+}
+
+test('refuses a leverage above the venue maximum next to its field', async ({ page }) => {
+  await signIn(page, 'trader', '/backtests');
+  await page.goto('/backtests');
+  await fillMarket(page);
+  await page.getByLabel('Market type').selectOption('futures');
+  await page.getByLabel('Leverage (futures)').fill('500');
+  await page.getByTestId('run-backtest').click();
+  await expect(page.getByTestId('field-error-paper.leverage')).toBeVisible();
+  await expect(page.getByLabel('Leverage (futures)')).toHaveAttribute('aria-invalid', 'true');
+});
+
+test('runs a futures backtest at leverage 3 from the form and shows the benchmark and underwater chart', async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'trader', '/backtests');
+  await page.goto('/backtests');
+  // Prefilled from the default account's stored settings; breakers start off for research runs.
+  await expect(page.getByLabel('Initial balance (quote)')).not.toHaveValue('');
+  await expect(page.getByTestId('breakers')).not.toBeChecked();
+  await expect(page.getByLabel('Drawdown breaker (%)')).toBeDisabled();
+  await checkPage(page, 'backtests-form-account');
+  await fillMarket(page);
+  await page.getByLabel('Market type').selectOption('futures');
+  await page.getByLabel('Leverage (futures)').fill('3');
+  await page.getByLabel('Margin mode').selectOption('isolated');
+  await page.getByTestId('run-backtest').click();
+  await expect(page.getByTestId('run-link')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('run-link').click();
+  await expect(page.getByTestId('run-status')).toHaveText('complete');
+  await expect(page.getByTestId('run-settings')).toContainText('futures, leverage 3x, isolated margin');
+  await expect(page.getByTestId('run-settings')).toContainText('breakers off');
+  await expect(page.getByTestId('benchmark')).toContainText('Buy and hold ETH/USDT');
+  await expect(page.getByTestId('equity-chart')).toBeVisible();
+  await expect(page.getByTestId('equity-chart').locator('.recharts-line')).toHaveCount(2);
+  await expect(page.getByTestId('underwater-chart')).toBeVisible();
+  await expect(page.getByTestId('underwater-chart').locator('.recharts-area')).toHaveCount(1);
+  await expect(page.getByTestId('rolling-chart')).toBeVisible();
+  const runId = (await page.getByTestId('run-id').textContent())!.trim();
+  await checkPage(page, 'backtest-run-research');
+
+  await page.goto('/backtests');
+  const row = page.getByTestId('run-row').filter({ has: page.locator(`a[href="/backtests/${runId}"]`) });
+  await expect(row.getByTestId('run-period')).toHaveText(`${SYNTHETIC_FROM} – ${SYNTHETIC_TO}`);
+  await expect(row.getByTestId('run-max-drawdown')).toHaveText(/^-?\d+(\.\d+)?%$/);
+  await expect(row.getByTestId('run-sharpe')).toHaveText(/^-?\d+(\.\d+)?$|^—$/);
+});
+
+test('with breakers on, the run page says when and why the drawdown breaker halted the run and marks it on the equity curve', async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'trader', '/backtests');
+  await page.goto('/backtests');
+  await fillMarket(page);
+  await page.getByTestId('breakers').check();
+  await page.getByLabel('Drawdown breaker (%)').fill('0.5');
+  await page.getByTestId('run-backtest').click();
+  await expect(page.getByTestId('run-link')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('run-link').click();
+  await expect(page.getByTestId('run-status')).toHaveText('complete');
+  await expect(page.getByTestId('run-settings')).toContainText('drawdown 0.5%');
+  await expect(page.getByTestId('breaker-halt').first()).toContainText(/max_drawdown: equity .* below peak .* \(limit 0\.5%\)/);
+  // One vertical marker per halt (an SVG line has no width, so its count and label are checked, not its visibility).
+  const halts = await page.getByTestId('breaker-halt').count();
+  await expect(page.getByTestId('equity-chart').locator('.recharts-reference-line')).toHaveCount(halts);
+  await expect(page.getByTestId('equity-chart')).toContainText('halted: max_drawdown');
+  await checkPage(page, 'backtest-run-halted');
+});

@@ -1,0 +1,102 @@
+/**
+ * Research runs you can trust (issue 14): the backtest form's account settings and risk limits reach the
+ * run. A form post with futures, leverage 3 and breakers off queues a run whose resolved spec (stored with
+ * the run) carries them, with the daily-loss and drawdown limits at their maximum; a value out of range is
+ * refused naming its field; with breakers on, a tight drawdown limit halts the run and the run stores when
+ * and why; the run's analysis (benchmark, underwater, rolling risk) is computed from its equity curve.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { GATE } from '../../app/_server/auth/gate';
+import { backtestTicket, startBacktest, type BacktestProgress } from '../../app/backtests/actions';
+import type { ActionResult } from '../../app/_server/auth/gate';
+import { waveCsv } from '../../engine/testing/wave-candles';
+import { apiV1Client } from '../support/api-v1-client';
+import { createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
+
+const T0 = Date.UTC(2024, 0, 1);
+const TF = 300_000;
+
+let app: AuthTestRoot | null = null;
+afterEach(async () => {
+  await app?.close();
+  app = null;
+});
+
+const FORM = {
+  exchange: 'binance',
+  symbol: 'BTC/USDT',
+  timeframe: '5m',
+  from: '2024-01-01',
+  to: '2024-01-06',
+  strategies: ['ma-crossover'],
+  params: { 'ma-crossover': { fastPeriod: 3, slowPeriod: 8 } },
+  veto: false,
+};
+
+async function setup() {
+  app = await createAuthTestRoot();
+  const trader = await app.signedInAs('trader');
+  const headers = new Headers({ cookie: trader.cookie, origin: TEST_ORIGIN });
+  const api = apiV1Client(app.root, { cookie: trader.cookie });
+  expect((await api.call('importCandles', { query: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, body: waveCsv({ count: 1_440, phase: 0, base: 100, startMs: T0, timeframeMs: TF }) })).status).toBe(200);
+  return { app, headers };
+}
+
+async function runFromForm(root: AuthTestRoot['root'], headers: Headers, input: Record<string, unknown>): Promise<string> {
+  const queued = (await startBacktest[GATE].run(root, headers, input)) as ActionResult<{ ticketId: string }>;
+  if (!queued.ok) throw new Error(`refused: ${JSON.stringify(queued.error)}`);
+  for (let i = 0; i < 600; i++) {
+    const progress = (await backtestTicket[GATE].run(root, headers, { ticketId: queued.data.ticketId })) as ActionResult<BacktestProgress>;
+    if (progress.ok && progress.data.status === 'succeeded' && progress.data.runId) return progress.data.runId;
+    if (progress.ok && (progress.data.status === 'failed' || progress.data.status === 'cancelled')) throw new Error(`backtest ${progress.data.status}: ${progress.data.error}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the backtest did not finish in 60 s');
+}
+
+describe('backtest form account settings', { timeout: 180_000 }, () => {
+  it('runs futures at leverage 3 with breakers off, as the resolved spec shows', async () => {
+    const { app, headers } = await setup();
+    const runId = await runFromForm(app.root, headers, {
+      ...FORM,
+      accountId: 'default',
+      paper: { marketType: 'futures', leverage: 3, marginMode: 'isolated', initialBalance: 5_000, makerFeeBps: 1, takerFeeBps: 4, spreadBps: 1, slippageBps: 1 },
+      risk: { riskPerTradePct: 1, maxLeverage: 3, dailyLossLimitPct: 2, maxDrawdownPct: 5 },
+      breakers: false,
+    });
+    const run = await app.root.engine.getBacktestRun(runId);
+    expect(run?.status).toBe('complete');
+    expect(run?.config).toMatchObject({
+      accountId: 'default',
+      paper: { marketType: 'futures', leverage: 3, marginMode: 'isolated', initialBalance: 5_000, makerFeeBps: 1, takerFeeBps: 4, spreadBps: 1, slippageBps: 1 },
+      risk: { riskPerTradePct: 1, maxLeverage: 3, dailyLossLimitPct: 100, maxDrawdownPct: 100 },
+    });
+    expect(run?.metrics?.halts).toEqual([]);
+    // Futures can go short: the wave's downswings are traded too.
+    const trades = (await app.root.engine.listTrades({ runId, limit: 1000 })).items;
+    expect(trades.some((t) => t.side === 'short')).toBe(true);
+    const analysis = await app.root.engine.backtestAnalysis(runId);
+    expect(analysis?.benchmark.length).toBe(run?.equity?.length);
+    expect(analysis?.underwater.length).toBe(run?.equity?.length);
+    expect(analysis?.benchmarkFeeBps).toBe(4);
+  });
+
+  it('names the field of a value out of range', async () => {
+    const { app, headers } = await setup();
+    const refused = await startBacktest[GATE].run(app.root, headers, { ...FORM, paper: { marketType: 'futures', leverage: 500 } });
+    expect(refused).toMatchObject({ ok: false, status: 400, error: { fieldErrors: { 'paper.leverage': [expect.stringContaining('125')] } } });
+    const notNumber = await startBacktest[GATE].run(app.root, headers, { ...FORM, paper: { initialBalance: 'lots' } });
+    expect(notNumber).toMatchObject({ ok: false, status: 400, error: { fieldErrors: { 'paper.initialBalance': ['expected a number'] } } });
+  });
+
+  it('stores when and why a breaker halted the run when breakers are on', async () => {
+    const { app, headers } = await setup();
+    const runId = await runFromForm(app.root, headers, { ...FORM, paper: { marketType: 'futures', leverage: 3 }, risk: { riskPerTradePct: 2, maxDrawdownPct: 0.5 }, breakers: true });
+    const run = await app.root.engine.getBacktestRun(runId);
+    expect(run?.config).toMatchObject({ risk: { maxDrawdownPct: 0.5 } });
+    const halts = run?.metrics?.halts ?? [];
+    expect(halts.length).toBeGreaterThan(0);
+    expect(halts[0]).toMatchObject({ reason: expect.stringMatching(/^max_drawdown: equity .* below peak .* \(limit 0\.5%\)$/), resumedAtMs: null });
+    expect(halts[0].timeMs).toBeGreaterThan(T0);
+  });
+});
