@@ -8,29 +8,14 @@
  * Data: the synthetic ETH/USDT 5m market imported by the global setup (tests/e2e/synthetic-candles.ts);
  * ma-crossover with default parameters closes 14 trades on it.
  */
-import { expect, test, type Page } from '@playwright/test';
-import type { TradeRecord } from '../../engine/ports/journal';
+import { expect, test } from '@playwright/test';
 import { signIn } from './sign-in';
+import { expectTradeMarkers, markerTimes, runTrades } from './chart-markers';
 import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
 
 test.describe.configure({ mode: 'serial' });
 
 let runId = '';
-
-/** The run's trades as the journal API gives them. */
-async function runTrades(page: Page, id: string): Promise<TradeRecord[]> {
-  const response = await page.request.get(`/api/trades?run=${encodeURIComponent(id)}&limit=1000`);
-  expect(response.status()).toBe(200);
-  return ((await response.json()) as { items: TradeRecord[] }).items;
-}
-
-/** Marker times by kind from the chart's marker list (the canvas itself is not inspectable). */
-async function markerTimes(page: Page): Promise<Map<number, string[]>> {
-  const items = await page.getByTestId('chart-marker').evaluateAll((els) => els.map((el) => [Number(el.getAttribute('data-time')), el.getAttribute('data-kind') ?? ''] as const));
-  const out = new Map<number, string[]>();
-  for (const [time, kind] of items) out.set(time, [...(out.get(time) ?? []), kind]);
-  return out;
-}
 
 test('a backtest run from the form opens on the chart with a marker at each trade entry and exit', async ({ page }) => {
   test.setTimeout(120_000);
@@ -54,12 +39,7 @@ test('a backtest run from the form opens on the chart with a marker at each trad
   const trades = await runTrades(page, runId);
   expect(trades).toHaveLength(14);
   // Entries and exits (vetoed or denied signals, if any, come on top).
-  await expect.poll(async () => [...(await markerTimes(page)).values()].flat().filter((k) => k === 'entry' || k === 'exit' || k === 'stop').length).toBe(2 * trades.length);
-  const markers = await markerTimes(page);
-  for (const t of trades) {
-    expect(markers.get(t.entryTimeMs), `entry of ${t.id}`).toContain('entry');
-    expect(markers.get(t.exitTimeMs)?.some((k) => k === 'exit' || k === 'stop'), `exit of ${t.id}`).toBe(true);
-  }
+  await expectTradeMarkers(page, trades);
   await expect(page.getByTestId('chart-summary')).toContainText(`run ${runId.slice(0, 8)}: 14 trades`);
   await expect(page.locator('[data-testid="price-chart"] canvas').first()).toBeVisible();
 

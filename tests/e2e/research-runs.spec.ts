@@ -11,6 +11,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './sign-in';
+import { expectTradeMarkers, runTrades } from './chart-markers';
 import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
 
 test.describe.configure({ mode: 'serial' });
@@ -75,6 +76,14 @@ test('runs a futures backtest at leverage 3 from the form and shows the benchmar
   await expect(page.getByTestId('rolling-chart')).toBeVisible();
   const runId = (await page.getByTestId('run-id').textContent())!.trim();
   await checkPage(page, 'backtest-run-research');
+
+  // Its trades on the price chart: a marker at every entry and exit; on futures the run also sold short.
+  const trades = await runTrades(page, runId);
+  expect(trades.length).toBeGreaterThan(0);
+  expect(trades.some((t) => t.side === 'short')).toBe(true);
+  await page.getByTestId('run-chart-link').click();
+  await expect(page.getByTestId('chart-source')).toHaveValue(`run:${runId}`);
+  await expectTradeMarkers(page, trades);
 
   await page.goto('/backtests');
   const row = page.getByTestId('run-row').filter({ has: page.locator(`a[href="/backtests/${runId}"]`) });
