@@ -18,7 +18,7 @@ import type { Logger } from '../core/logger';
 import type { RiskStateRecord, RiskStateRepository } from '../ports/risk-state';
 import type { SettingsRepository } from '../ports/settings';
 import { createPaperExchange, type PaperExchange, type PaperTradeClosed } from '../execution/paper-exchange';
-import type { Exchange, Order } from '../ports/exchange';
+import type { Exchange, Order, Position } from '../ports/exchange';
 import type { VenueConnection, VenueConnector, VenueHoldings } from '../ports/venue-link';
 import { requireVenue } from '../venues/registry';
 import type { JournalWriter } from '../ports/journal-writer';
@@ -59,6 +59,12 @@ export interface AccountView {
   source: 'paper' | 'venue';
   /** When the figures were read, epoch ms. */
   asOfMs: number;
+}
+
+/** A position as the account view shows it (paper or venue): no liquidation price is null. */
+function viewPosition(p: Pick<Position, 'symbol' | 'side' | 'amount' | 'entryPrice' | 'markPrice' | 'unrealizedPnl' | 'liquidationPrice' | 'margin'>): AccountView['positions'][number] {
+  const { symbol, side, amount, entryPrice, markPrice, unrealizedPnl, margin } = p;
+  return { symbol, side, amount, entryPrice, markPrice, unrealizedPnl, liquidationPrice: Number.isFinite(p.liquidationPrice) ? p.liquidationPrice : null, margin };
 }
 
 /** Result of an account settings update. */
@@ -500,16 +506,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       for (const symbol of exchange.openPositionSymbols()) {
         const p = await exchange.fetchPosition(symbol);
         if (!p) continue;
-        positions.push({
-          symbol,
-          side: p.side,
-          amount: p.amount,
-          entryPrice: p.entryPrice,
-          markPrice: p.markPrice,
-          unrealizedPnl: p.unrealizedPnl,
-          liquidationPrice: Number.isFinite(p.liquidationPrice) ? p.liquidationPrice : null,
-          margin: p.margin,
-        });
+        positions.push(viewPosition({ ...p, symbol }));
       }
       const equity = exchange.equity();
       return {
@@ -723,16 +720,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         walletBalance: balance.total,
         equity: balance.equity,
       },
-      positions: holdings.positions.map((p) => ({
-        symbol: p.symbol,
-        side: p.side,
-        amount: p.amount,
-        entryPrice: p.entryPrice,
-        markPrice: p.markPrice,
-        unrealizedPnl: p.unrealizedPnl,
-        liquidationPrice: Number.isFinite(p.liquidationPrice) ? p.liquidationPrice : null,
-        margin: p.margin,
-      })),
+      positions: holdings.positions.map(viewPosition),
       openOrders: holdings.openOrders,
       risk: rt.risk.status(balance.equity),
       source: 'venue',
