@@ -4,7 +4,7 @@ import type { AdapterOutput } from '../strategies/strategy-adapter';
 import { FUSION_REASONS, createFusedSignal, createSignalFusion, equalWeights, toSignal } from './signal-fusion';
 
 function output(side: -1 | 0 | 1, strength: number, stopHint = NaN): AdapterOutput {
-  return { side, strength, stopHint, reason: 'test' };
+  return { side, strength, stopHint, reason: 'test', exit: 0 };
 }
 
 const names = ['a', 'b', 'c'] as const;

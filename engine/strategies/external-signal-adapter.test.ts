@@ -12,11 +12,11 @@ describe('external signal adapter', () => {
     const adapter = createExternalSignalAdapter({ ttlMs: 300_000 }, { clock });
     const out = createAdapterOutput();
     adapter.evaluate(frame, 0, out);
-    expect(out).toEqual({ side: 0, strength: 0, stopHint: NaN, reason: EXTERNAL_REASONS.None });
+    expect(out).toEqual({ side: 0, strength: 0, stopHint: NaN, reason: EXTERNAL_REASONS.None, exit: 0 });
     adapter.push({ side: 'short', strength: 0.8, stopHint: 105, receivedAtMs: 1_000 });
     clock.advance(299_000);
     adapter.evaluate(frame, 0, out);
-    expect(out).toEqual({ side: -1, strength: 0.8, stopHint: 105, reason: EXTERNAL_REASONS.Alert });
+    expect(out).toEqual({ side: -1, strength: 0.8, stopHint: 105, reason: EXTERNAL_REASONS.Alert, exit: 0 });
     adapter.evaluate(frame, 0, out);
     expect(out.side).toBe(0);
   });

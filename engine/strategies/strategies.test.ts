@@ -68,7 +68,7 @@ function expectNoLookAhead(adapter: StrategyAdapter, closes: readonly number[]):
   for (let n = 1; n <= closes.length; n++) {
     const fx = frameFor(adapter, closes.slice(0, n));
     adapter.evaluate(fx, n - 1, out);
-    if (out.side !== 0) streamed.push({ i: n - 1, ...out });
+    if (out.side !== 0) streamed.push({ i: n - 1, side: out.side, strength: out.strength, stopHint: out.stopHint, reason: out.reason });
   }
   expect(streamed).toEqual(all);
 }

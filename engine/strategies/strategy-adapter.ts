@@ -6,6 +6,7 @@
 import { ValidationError } from '../core/errors';
 import { MAX_FEATURE_PERIOD, type FeatureConfig } from '../features/feature-config';
 import type { FeatureFrame } from '../features/feature-frame';
+import type { ExitPolicy } from './exit-policy';
 
 /** Numeric direction used in hot loops: 1 long, -1 short, 0 flat. */
 export const Direction = { Long: 1, Short: -1, Flat: 0 } as const;
@@ -18,17 +19,19 @@ export type Direction = (typeof Direction)[keyof typeof Direction];
  * - `stopHint`: suggested protective stop price in quote currency, NaN when none. Invariant: on the
  *   protective side of the row's close (below it for a long, above it for a short).
  * - `reason`: one of the adapter's constant reason strings (never built per candle).
+ * - `exit`: the strategy's own exit instruction: 1 closes a long, -1 closes a short, 0 says nothing.
  */
 export interface AdapterOutput {
   side: Direction;
   strength: number;
   stopHint: number;
   reason: string;
+  exit: Direction;
 }
 
 /** Creates a flat output object to be reused for every candle. */
 export function createAdapterOutput(): AdapterOutput {
-  return { side: Direction.Flat, strength: 0, stopHint: NaN, reason: '' };
+  return { side: Direction.Flat, strength: 0, stopHint: NaN, reason: '', exit: Direction.Flat };
 }
 
 /**
@@ -43,6 +46,10 @@ export interface StrategyAdapter<Config extends object = object> {
   readonly features: FeatureConfig;
   /** Index of the first row on which a signal can fire; earlier rows always yield flat. */
   readonly warmup: number;
+  /** Version of the strategy's code or rules (recorded with every run). */
+  readonly version?: string;
+  /** Default exits of the strategy (take-profit, trailing, time stop, ROI table); a run's own exits override them. */
+  readonly exits?: ExitPolicy;
   evaluate(f: FeatureFrame, i: number, out: AdapterOutput): void;
 }
 
@@ -68,6 +75,7 @@ export function setFlat(out: AdapterOutput, reason: string): void {
   out.strength = 0;
   out.stopHint = NaN;
   out.reason = reason;
+  out.exit = Direction.Flat;
 }
 
 /** Checks a period: integer in 1..MAX_FEATURE_PERIOD. @throws ValidationError quoting the value. */
