@@ -2,6 +2,7 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import type { BacktestRunRecord } from '@/engine/ports/backtest-runs';
 import { EquityChart } from '../_components/equity-chart';
 import { METRIC_ROWS, formatMetric, metricNumber } from '../_lib/run-metrics';
+import { ScrollTable } from '@/app/_components/scroll-table';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
@@ -46,8 +47,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
             table shows the others; <a href="/backtests">pick runs again</a>.
           </p>
         )}
-        <div className="table-scroll">
-          <table data-testid="compare-table">
+        <ScrollTable label="Compared runs" wide data-testid="compare-table">
             <caption className="sr-only">Metrics per run</caption>
             <thead>
               <tr>
@@ -79,8 +79,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                 </tr>
               ))}
             </tbody>
-          </table>
-        </div>
+        </ScrollTable>
       </section>
       <section className="card" aria-labelledby="compare-equity-heading">
         <h2 id="compare-equity-heading">Equity curves</h2>
