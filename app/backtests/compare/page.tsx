@@ -40,7 +40,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         <p>
           <a href="/backtests">← Backtests</a>
         </p>
-        <h1 id="compare-heading">Compare {runs.length} runs</h1>
+        <h1 id="compare-heading">Compare {runs.length === 1 ? '1 run' : `${runs.length} runs`}</h1>
         {missing.length > 0 && (
           <p role="alert" className="error" data-testid="compare-missing">
             {missing.length === 1 ? 'Run' : 'Runs'} {missing.map((m) => `"${m}"`).join(', ')} {missing.length === 1 ? 'is' : 'are'} gone: deleted, or never existed. The
