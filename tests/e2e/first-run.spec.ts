@@ -122,6 +122,16 @@ test('an invited user must change the temporary password before anything else', 
     // Every page sends the session back here; the API answers 403 saying what to do.
     await invited.goto('/journal');
     await expect(invited).toHaveURL(/\/change-password/);
+    // With an HTTP 307 before anything renders, pages that stream a loading state (strategies, compare) included.
+    for (const [path, next] of [
+      ['/strategies', '%2Fstrategies'],
+      ['/backtests/compare?ids=a,b', '%2Fbacktests%2Fcompare%3Fids%3Da%2Cb'],
+      ['/admin/tokens', '%2Fadmin%2Ftokens'],
+    ]) {
+      const response = await invited.request.get(path, { maxRedirects: 0 });
+      expect(response.status(), path).toBe(307);
+      expect(response.headers().location, path).toBe(`/change-password?next=${next}`);
+    }
     const me = await invited.request.get('/api/me');
     expect(me.status()).toBe(403);
     expect((await me.json()).error.message).toContain('/change-password');
