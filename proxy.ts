@@ -6,7 +6,7 @@
  */
 import { NextResponse, type NextRequest } from 'next/server';
 import { checkFormActionBody, checkTextActionBody, isFormActionPost } from './app/_server/http/action-payload';
-import { contentSecurityPolicy, isDecodablePath, needsSignInRedirect, newNonce, PATHNAME_HEADER, SECURITY_HEADERS, signInLocation } from './app/_server/http/edge-policy';
+import { contentSecurityPolicy, isDecodablePath, needsSignInRedirect, newNonce, PATHNAME_HEADER, SEARCH_HEADER, SECURITY_HEADERS, signInLocation } from './app/_server/http/edge-policy';
 
 /** A client error answered at the edge, logged as one (a warning with the reason), never as a server failure. */
 function refuse(request: NextRequest, message: string): NextResponse {
@@ -57,6 +57,7 @@ export async function proxy(request: NextRequest) {
     requestHeaders.set('x-nonce', nonce);
     requestHeaders.set('content-security-policy', csp);
     requestHeaders.set(PATHNAME_HEADER, pathname);
+    requestHeaders.set(SEARCH_HEADER, search);
     response = NextResponse.next({ request: { headers: requestHeaders } });
   }
   response.headers.set('content-security-policy', csp);

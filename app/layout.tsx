@@ -8,6 +8,7 @@ import { QueryProvider } from './_components/query-provider';
 import { ThemeToggle } from './_components/theme-toggle';
 import { THEME_COOKIE } from './_components/theme';
 import { HeaderMenu } from './_components/header-menu';
+import { redirectPendingPasswordChange } from './_server/auth/page-gate';
 
 export const metadata: Metadata = {
   title: 'Aethelred',
@@ -17,6 +18,8 @@ export const metadata: Metadata = {
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Before anything streams: a session on a temporary password gets an HTTP 307 to /change-password.
+  await redirectPendingPasswordChange();
   const stored = (await cookies()).get(THEME_COOKIE)?.value;
   const theme = stored === 'light' || stored === 'dark' ? stored : 'system';
   return (

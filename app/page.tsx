@@ -8,6 +8,7 @@ import { Suspense } from 'react';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { GlobalHaltPanel } from '@/app/accounts/_components/account-panels';
 import { NextSteps } from '@/app/_components/overview/next-steps';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
 
@@ -41,7 +42,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
             No candles yet. Upload a CSV file or download candles from an exchange on the <a href="/markets">Markets</a> page (the server keeps running).
           </p>
         ) : (
-          <table data-testid="candle-streams">
+          <ScrollTable label="Candles loaded" data-testid="candle-streams">
             <thead>
               <tr><th scope="col">Exchange</th><th scope="col">Symbol</th><th scope="col">Timeframe</th><th scope="col">Candles</th><th scope="col">First</th><th scope="col">Last</th></tr>
             </thead>
@@ -54,7 +55,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
                 </tr>
               ))}
             </tbody>
-          </table>
+          </ScrollTable>
         )}
       </section>
       <Suspense fallback={<PageLoading what="the account overview" />}>

@@ -175,3 +175,38 @@ describe('backtest runs interrupted by a database outage', () => {
     await engine.stop();
   });
 });
+
+describe('run analysis', () => {
+  it("loads a completed run's candles once for its analysis, not on every page view, and forgets a deleted run", async () => {
+    const candles = createInMemoryCandleRepository();
+    let candleLoads = 0;
+    const engine = createEngine(
+      {
+        clock: createManualClock(0),
+        logger: silentLogger,
+        candles: { ...candles, loadCandles: (...args: Parameters<typeof candles.loadCandles>) => (candleLoads++, candles.loadCandles(...args)) },
+        journal: createInMemoryJournalRepository(),
+        riskState: createInMemoryRiskStateRepository(),
+        backtestRuns: createInMemoryBacktestRunRepository(),
+        newId: () => 'run-1',
+        exchange: closeCountingExchange(),
+      },
+      { journalBatchSize: 100, journalFlushIntervalMs: 60_000 },
+    );
+    const T0 = Date.UTC(2024, 0, 1);
+    const n = 300;
+    const openTimeMs = Float64Array.from({ length: n }, (_, i) => T0 + i * 300_000);
+    const close = Float64Array.from({ length: n }, (_, i) => 100 + 10 * Math.sin(i / 10));
+    await candles.insertCandles({ exchange: 'test', symbol: 'SYN/USDT', timeframe: '5m' }, { length: n, openTimeMs, open: close, high: close.map((c) => c + 1), low: close.map((c) => c - 1), close, volume: close.map(() => 10) });
+    await engine.start({ workers: false });
+    await engine.runBacktest({ exchange: 'test', symbol: 'SYN/USDT', timeframe: '5m', from: T0, to: T0 + n * 300_000, strategies: ['ma-crossover'] });
+    const before = candleLoads;
+    const first = await engine.backtestAnalysis('run-1');
+    expect(first?.benchmark.length).toBeGreaterThan(0);
+    expect(await engine.backtestAnalysis('run-1')).toBe(first);
+    expect(candleLoads - before).toBe(1);
+    await engine.deleteBacktestRun('run-1');
+    expect(await engine.backtestAnalysis('run-1')).toBeNull();
+    await engine.stop();
+  });
+});

@@ -3,6 +3,7 @@ import type { CandleRepository, CandleStreamCoverage, CandleStreamSummary } from
 import type { Page, JournalRepository, DecisionRecord, JournalQuery, TradeBreakdown, TradeBreakdownFilter, TradeRecord } from './ports/journal';
 import { backtestBreakdown, type BacktestBreakdown } from './backtest/backtest-breakdown';
 import { analyzeRunEquity, type RunAnalysis } from './insight/run-analysis';
+import { createRunAnalysisCache } from './insight/run-analysis-cache';
 import type { Clock } from './core/clock';
 import type { Logger } from './core/logger';
 import type { RiskStateRepository } from './ports/risk-state';
@@ -236,6 +237,8 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
   let interruptedRuns = 0;
   /** Runs that failed while the database was away, by id with their error: marked failed at each flush tick until stored. */
   const runsLeftRunning = new Map<string, string>();
+  /** Analyses of completed runs (run pages): at most 32 runs' candles are read once each, not per page view. */
+  const runAnalyses = createRunAnalysisCache(32);
   const markRunsLeftRunningFailed = async () => {
     for (const [runId, error] of [...runsLeftRunning]) {
       try {
@@ -384,6 +387,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     async deleteBacktestRun(id) {
       const deleted = await deps.backtestRuns.delete(id);
       if (!deleted) throw new NotFoundError(`backtest run "${id}" does not exist (it may have been deleted already)`);
+      runAnalyses.forget(id);
       return deleted;
     },
     enqueueBacktest: (request) =>
@@ -393,18 +397,20 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     listTrades: (query) => listKnownSymbol(query, (q) => deps.journal.listTrades(q)),
     listDecisions: (query) => listKnownSymbol(query, (q) => deps.journal.listDecisions(q)),
     breakdownTrades: (filter) => deps.journal.breakdownTrades(filter),
-    backtestAnalysis: async (id, window = 30) => {
-      const run = await deps.backtestRuns.get(id);
-      if (!run?.equity?.length) return null;
-      const paper = (run.config.paper ?? {}) as { initialBalance?: unknown; takerFeeBps?: unknown };
-      const candles = await deps.candles.loadCandles({ exchange: run.exchange, symbol: run.symbol, timeframe: run.timeframe }, run.fromMs, run.toMs);
-      return analyzeRunEquity(run.equity, candles, {
-        initialBalance: typeof paper.initialBalance === 'number' ? paper.initialBalance : 0,
-        timeframeMs: TIMEFRAME_MS[run.timeframe],
-        feeBps: typeof paper.takerFeeBps === 'number' ? paper.takerFeeBps : 0,
-        window,
-      });
-    },
+    // A completed run's analysis never changes: computed (every candle of the run loaded) once per run and window.
+    backtestAnalysis: (id, window = 30) =>
+      runAnalyses.get(id, window, async () => {
+        const run = await deps.backtestRuns.get(id);
+        if (!run?.equity?.length) return null;
+        const paper = (run.config.paper ?? {}) as { initialBalance?: unknown; takerFeeBps?: unknown };
+        const candles = await deps.candles.loadCandles({ exchange: run.exchange, symbol: run.symbol, timeframe: run.timeframe }, run.fromMs, run.toMs);
+        return analyzeRunEquity(run.equity, candles, {
+          initialBalance: typeof paper.initialBalance === 'number' ? paper.initialBalance : 0,
+          timeframeMs: TIMEFRAME_MS[run.timeframe],
+          feeBps: typeof paper.takerFeeBps === 'number' ? paper.takerFeeBps : 0,
+          window,
+        });
+      }),
     backtestBreakdown: (id) => backtestBreakdown(id, { jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal }),
     getTrade: (id) => deps.journal.getTrade(id),
     decisionChain: (tradeId) => loadDecisionChain(deps.journal, tradeId),

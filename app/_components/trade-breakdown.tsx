@@ -59,7 +59,7 @@ export function TradeBreakdownTabs({ breakdown, label, quote }: { breakdown: Tra
           </button>
         ))}
       </div>
-      <div role="tabpanel" id={`${id}-panel`} aria-labelledby={`${id}-tab-${selected}`} className="table-scroll">
+      <div role="tabpanel" id={`${id}-panel`} aria-labelledby={`${id}-tab-${selected}`} className="table-wrap table-wide" tabIndex={0}>
         <table data-testid="breakdown-table" data-dimension={dimension.key}>
           <caption className="sr-only">{`${label}, by ${dimension.column.toLowerCase()}`}</caption>
           <thead>

@@ -6,6 +6,7 @@ import { VENUE_IDS } from '@/engine/venues/registry';
 import { CandleUpload } from './_components/candle-upload';
 import { CandleDownloads } from './_components/candle-downloads';
 import { downloadCandles } from './actions';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
 
@@ -36,8 +37,7 @@ export default async function MarketsPage() {
               : 'A trader or admin can upload a CSV file or download candles from an exchange on this page.'}
           </p>
         ) : (
-          <div className="table-wrap">
-            <table data-testid="markets">
+          <ScrollTable label="Markets" data-testid="markets">
               <caption className="muted">
                 Missing: candles absent between the first and last stored one, out of those expected on the timeframe&apos;s grid; the {LARGEST_GAPS} largest gaps give the last candle before and the first after.
               </caption>
@@ -93,8 +93,7 @@ export default async function MarketsPage() {
                   </tr>
                 ))}
               </tbody>
-            </table>
-          </div>
+          </ScrollTable>
         )}
       </section>
       {canEdit ? (

@@ -9,6 +9,7 @@ import { trainParamsSchema } from '@/engine/ml/train-handlers';
 import { deployModel, queueTraining, rollbackModel } from './actions';
 import { TRAIN_INTENT_VETO_COMMAND } from './_lib/train-command';
 import { TrainModelForm } from './_components/train-model-form';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
 
@@ -68,8 +69,7 @@ export default async function ModelsPage() {
             <h2 id={`kind-${kind}`}>
               {kind} <span className="muted">· active: {active ? `v${active.version}` : 'none'}</span>
             </h2>
-            <div className="table-wrap">
-              <table>
+            <ScrollTable label={`${kind} versions`}>
                 <thead>
                   <tr>
                     <th scope="col">Version</th><th scope="col">Trained on</th><th scope="col">Created</th>
@@ -98,8 +98,7 @@ export default async function ModelsPage() {
                     </tr>
                   ))}
                 </tbody>
-              </table>
-            </div>
+            </ScrollTable>
             {admin && active ? (
               <ActionForm action={rollbackModel} submitLabel={`Roll back ${kind}`}>
                 <input type="hidden" name="kind" value={kind} />

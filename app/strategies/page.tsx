@@ -4,6 +4,7 @@ import { ActionForm } from '@/app/_components/action-form';
 import { RiskLimitsForm, StrategySettingsForm } from '@/app/_components/settings/settings-forms';
 import { fmtNumber, fmtPct, fmtTime } from '@/app/_components/format';
 import { haltTrading, resumeTrading, saveRiskLimits, saveStrategySettings } from './actions';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
 
@@ -23,8 +24,7 @@ export default async function StrategiesPage() {
           {risk.halted ? <span className="badge bad" data-testid="risk-halted">halted</span> : <span className="badge ok" data-testid="risk-active">trading allowed</span>}{' '}
           {risk.haltReason ?? ''} {risk.haltedAtMs ? <span className="muted">since {fmtTime(risk.haltedAtMs)} UTC</span> : null}
         </p>
-        <div className="table-wrap">
-          <table>
+        <ScrollTable label="Circuit breakers">
             <thead>
               <tr><th scope="col">Breaker</th><th scope="col">Limit</th><th scope="col">Now</th><th scope="col">Headroom</th><th scope="col">Trips at equity</th></tr>
             </thead>
@@ -36,8 +36,7 @@ export default async function StrategiesPage() {
                 </tr>
               ))}
             </tbody>
-          </table>
-        </div>
+        </ScrollTable>
         {trader ? (
           risk.halted ? (
             <ActionForm action={resumeTrading} submitLabel="Resume trading" testId="resume-form">

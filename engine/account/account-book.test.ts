@@ -9,7 +9,9 @@ import {
   createInMemorySettingsRepository,
   toColumns,
 } from '../testing/in-memory-repositories';
-import { createAccountBook } from './account-book';
+import { createAccountBook, VENUE_READ_CLIENT_MAX_AGE_MS } from './account-book';
+import type { Balance, Exchange } from '../ports/exchange';
+import type { VenueConnector } from '../ports/venue-link';
 import type { AccountSettingsInput } from './account-config';
 import { paperConfigOf } from '../trading/run-spec';
 
@@ -199,5 +201,48 @@ describe('account book', () => {
     expect(rt.risk.engine()).toBe(engine);
     expect(engine.config.maxOpenPositions).toBe(7);
     expect((await b.get('p')).updatedBy).toBe('bob');
+  });
+  it("reads a venue account through one keyed client, connecting again after a failed read and after the client's max age", async () => {
+    const clock = createManualClock(T0);
+    const balance: Balance = { currency: 'USDT', total: 1_000, free: 1_000, used: 0, equity: 1_010 };
+    const counts = { connects: 0, closes: 0 };
+    let failNextRead = false;
+    const venues: VenueConnector = async (venueId) => {
+      counts.connects++;
+      return {
+        ok: true,
+        exchange: { id: venueId, fetchBalance: async () => balance } as unknown as Exchange,
+        async holdings() {
+          if (failNextRead) {
+            failNextRead = false;
+            throw new Error('venue unreachable');
+          }
+          return { openOrders: [], positions: [], balance, atMs: clock.nowMs() };
+        },
+        close: async () => void counts.closes++,
+      };
+    };
+    const b = createAccountBook({ clock, logger: silentLogger, ...stores(), venues, defaultRiskLimits: async () => ({ ...LIMITS }) });
+    // Linking reads the wallet once on a connection of its own, closed at once.
+    await b.create({ id: 'usdm', kind: 'venue', venue: 'binanceusdm', name: 'USD-M' }, 'admin');
+    expect(counts).toEqual({ connects: 1, closes: 1 });
+    // Three views and an equity reading: one more connection, kept open.
+    for (let i = 0; i < 3; i++) expect((await b.view('usdm')).equity).toBe(1_010);
+    expect(await (await b.runtime('usdm')).equity()).toBe(1_010);
+    expect(counts).toEqual({ connects: 2, closes: 1 });
+    // A failed read drops the client (closed); the next read connects again.
+    failNextRead = true;
+    await expect(b.view('usdm')).rejects.toThrow('venue unreachable');
+    expect((await b.view('usdm')).walletBalance).toBe(1_000);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the dropped client closes in the background
+    expect(counts).toEqual({ connects: 3, closes: 2 });
+    // Just before the max age the client is reused; at the max age a fresh one replaces it.
+    clock.advance(VENUE_READ_CLIENT_MAX_AGE_MS - 1);
+    await b.view('usdm');
+    expect(counts.connects).toBe(3);
+    clock.advance(1);
+    await b.view('usdm');
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the dropped client closes in the background
+    expect(counts).toEqual({ connects: 4, closes: 3 });
   });
 });

@@ -146,6 +146,13 @@ export interface AccountBookDeps {
 
 const IMMUTABLE_FIELDS = ['marketType', 'quoteCurrency', 'initialBalance'] as const;
 
+/**
+ * How long a venue account reuses its keyed read client (balance, positions, open orders) before it
+ * connects again, 5 minutes: a new connection re-checks that live trading is still enabled and reads
+ * the keys stored now. A failed read drops the client at once. Orders (force exits) always connect afresh.
+ */
+export const VENUE_READ_CLIENT_MAX_AGE_MS = 5 * 60_000;
+
 /** Builds the account book. Nothing is loaded until a method needs it. */
 export function createAccountBook(deps: AccountBookDeps): AccountBook {
   const runtimes = new Map<string, Promise<AccountRuntime>>();
@@ -220,6 +227,35 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     return record.kind === AccountKind.Venue ? buildVenueRuntime(record) : buildPaperRuntime(record);
   }
 
+  /**
+   * The one keyed client a venue account reads its venue with (view and equity), opened on first use
+   * and reused: a ccxt client per read would load the venue's markets on every page view. A failed
+   * read, a settings change or VENUE_READ_CLIENT_MAX_AGE_MS drop it; the next read connects again.
+   */
+  function venueReader(getRecord: () => AccountRecord) {
+    let current: { connection: Promise<VenueConnection>; openedAtMs: number } | null = null;
+    const drop = () => {
+      const stale = current;
+      current = null;
+      void stale?.connection.then((c) => c.close()).catch(() => undefined);
+    };
+    return {
+      /** Runs `read` on the shared client; drops the client when the read (or the connection) fails. */
+      async read<T>(read: (connection: VenueConnection) => Promise<T>): Promise<T> {
+        if (current && deps.clock.nowMs() - current.openedAtMs >= VENUE_READ_CLIENT_MAX_AGE_MS) drop();
+        if (!current) current = { connection: connect(getRecord()), openedAtMs: deps.clock.nowMs() };
+        const mine = current;
+        try {
+          return await read(await mine.connection);
+        } catch (error) {
+          if (current === mine) drop();
+          throw error;
+        }
+      },
+      drop,
+    };
+  }
+
   /** A venue account: no simulated exchange; the venue holds wallet, positions and orders. */
   async function buildVenueRuntime(initial: AccountRecord): Promise<AccountRuntime> {
     const id = initial.id;
@@ -229,6 +265,8 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     /** Equity as last read from the venue (NaN before the first read). */
     let lastEquity = Number.NaN;
     let lastSavedJson = '';
+    const reader = venueReader(() => record);
+    venueReaders.set(id, reader);
     const notPaper = (what: string) =>
       new ValidationError('accountId', id, `account "${id}" is the venue account of "${record.venue}": ${what}`);
     const runtime: AccountRuntime = {
@@ -239,12 +277,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       },
       async equity() {
         try {
-          const connection = await connect(record);
-          try {
-            lastEquity = (await connection.exchange.fetchBalance()).equity;
-          } finally {
-            await connection.close();
-          }
+          lastEquity = (await reader.read((connection) => connection.exchange.fetchBalance())).equity;
         } catch (error) {
           deps.logger.warn({ account: id, err: error }, 'reading the venue balance failed; using the last known equity');
         }
@@ -273,6 +306,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       users: shared.users,
       apply(next: AccountRecord) {
         record = next;
+        reader.drop();
       },
     });
     return runtime;
@@ -358,6 +392,8 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
   }
 
   const hooks = new Map<string, { users(): number; apply(next: AccountRecord, rebuild: boolean): void }>();
+  /** The read client of each venue account runtime, by account id. */
+  const venueReaders = new Map<string, ReturnType<typeof venueReader>>();
 
   function runtime(id: string): Promise<AccountRuntime> {
     let entry = runtimes.get(id);
@@ -697,13 +733,9 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
   async function venueView(rt: AccountRuntime): Promise<AccountView> {
     const record = rt.record();
     const symbols = [...new Set((await deps.candles.summarize()).filter((c) => c.exchange === record.venue).map((c) => c.symbol))].sort();
-    const connection = await connect(record);
-    let holdings: VenueHoldings;
-    try {
-      holdings = await connection.holdings(symbols);
-    } finally {
-      await connection.close();
-    }
+    const reader = venueReaders.get(rt.id);
+    if (!reader) throw new Error(`account "${rt.id}" has no venue reader: it was not built as a venue account`);
+    const holdings: VenueHoldings = await reader.read((connection) => connection.holdings(symbols));
     const { balance } = holdings;
     const unrealizedPnl = holdings.positions.reduce((sum, p) => sum + p.unrealizedPnl, 0);
     return {

@@ -122,6 +122,17 @@ test('an invited user must change the temporary password before anything else', 
     // Every page sends the session back here; the API answers 403 saying what to do.
     await invited.goto('/journal');
     await expect(invited).toHaveURL(/\/change-password/);
+    // With an HTTP 307 before anything renders, pages that stream a loading state (strategies, compare) included.
+    for (const [path, location] of [
+      ['/strategies', '/change-password?next=%2Fstrategies'],
+      ['/jobs', '/change-password?next=%2Fjobs'],
+      ['/markets?tab=x', '/change-password?next=%2Fmarkets%3Ftab%3Dx'],
+      ['/admin/tokens', '/change-password?next=%2Fadmin%2Ftokens'],
+    ]) {
+      const response = await invited.request.get(path, { maxRedirects: 0 });
+      expect(response.status(), path).toBe(307);
+      expect(response.headers().location, path).toBe(location);
+    }
     const me = await invited.request.get('/api/me');
     expect(me.status()).toBe(403);
     expect((await me.json()).error.message).toContain('/change-password');

@@ -9,69 +9,22 @@
  * On it, ma-crossover with default parameters closes 14 trades (checked with the in-memory engine).
  */
 import fs from 'node:fs';
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { signIn } from './sign-in';
-import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
+import { fillBacktestMarket, runBacktestFromForm } from './backtest-form';
+import { checkPage } from './page-check';
+import { SYNTHETIC_MARKET } from './synthetic-candles';
 
 const CSV_HEADER = 'id,run_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,net_pnl,exit_reason';
 
 test.describe.configure({ mode: 'serial' });
-
-/** Screenshot, axe scan (serious/critical fail) and a 390 px check (no page-wide horizontal scroll). */
-async function checkPage(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
-  const axe = await new AxeBuilder({ page }).analyze();
-  const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  expect(bad, `axe violations on ${name}`).toEqual([]);
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 390, height: 844 });
-  // Charts re-measure through ResizeObserver: let two frames pass before measuring.
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  // Name the widest elements that stick out, so a failure says what to fix.
-  const culprits = await page.evaluate(() =>
-    [...document.querySelectorAll('body *')]
-      .filter((el) => {
-        if (el.getBoundingClientRect().right <= document.documentElement.clientWidth + 1) return false;
-        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-          if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(a).overflowX)) return false;
-        }
-        return true;
-      })
-      .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}.${(el.className || '').toString().split(' ').join('.')} (${Math.round(el.getBoundingClientRect().width)} px)`),
-  );
-  expect(overflow, `${name} scrolls sideways at 390 px: ${culprits.join(', ')}`).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `test-results/screenshots/${name}-390.png`, fullPage: true });
-  if (size) await page.setViewportSize(size);
-}
-
-async function fillMarket(page: Page): Promise<void> {
-  await page.getByLabel('Exchange').selectOption(SYNTHETIC_MARKET.exchange);
-  await page.getByLabel('Symbol').fill(SYNTHETIC_MARKET.symbol);
-  await page.getByLabel('Timeframe').selectOption(SYNTHETIC_MARKET.timeframe);
-  await page.getByLabel('From (UTC)').fill(SYNTHETIC_FROM);
-  await page.getByLabel('To (UTC, exclusive)').fill(SYNTHETIC_TO);
-}
-
-/** Submits the form and follows the progress poller to the run page; returns the run id. */
-async function runToResults(page: Page): Promise<string> {
-  await page.getByTestId('run-backtest').click();
-  const link = page.getByTestId('run-link');
-  await expect(link).toBeVisible({ timeout: 45_000 });
-  await link.click();
-  await expect(page.getByTestId('run-status')).toHaveText('complete');
-  return (await page.getByTestId('run-id').textContent())!.trim();
-}
 
 const runIds: string[] = [];
 
 test('the backtest form shows zod field errors next to their fields', async ({ page }) => {
   await signIn(page, 'trader', '/backtests');
   await page.goto('/backtests');
-  await fillMarket(page);
-  await page.getByLabel('To (UTC, exclusive)').fill('2024-01-15');
+  await fillBacktestMarket(page, { to: '2024-01-15' });
   await page.getByLabel('fastPeriod').fill('0');
   await page.getByTestId('run-backtest').click();
   await expect(page.getByTestId('field-error-params.ma-crossover.fastPeriod')).toBeVisible();
@@ -82,9 +35,7 @@ test('the backtest form shows zod field errors next to their fields', async ({ p
 
 test('runs a backtest from the form through its progress to the results page', async ({ page }) => {
   await signIn(page, 'trader', '/backtests');
-  await page.goto('/backtests');
-  await fillMarket(page);
-  const runId = await runToResults(page);
+  const runId = await runBacktestFromForm(page);
   runIds.push(runId);
   await expect(page).toHaveURL(new RegExp(`/backtests/${runId}$`));
   await expect(page.getByRole('heading', { name: 'Trades (14)' })).toBeVisible();
@@ -96,11 +47,14 @@ test('runs a backtest from the form through its progress to the results page', a
 
 test('runs a second backtest with another strategy', async ({ page }) => {
   await signIn(page, 'trader', '/backtests');
-  await page.goto('/backtests');
-  await fillMarket(page);
-  await page.getByTestId('strategy-ma-crossover').getByRole('checkbox').uncheck();
-  await page.getByTestId('strategy-ema-trend').getByRole('checkbox').check();
-  runIds.push(await runToResults(page));
+  runIds.push(
+    await runBacktestFromForm(page, {
+      configure: async (form) => {
+        await form.getByTestId('strategy-ma-crossover').getByRole('checkbox').uncheck();
+        await form.getByTestId('strategy-ema-trend').getByRole('checkbox').check();
+      },
+    }),
+  );
   expect(new Set(runIds).size).toBe(2);
   await page.goto('/backtests');
   await expect(page.getByTestId('run-row')).toHaveCount(2);
@@ -219,10 +173,7 @@ test('the net PnL column of a run sums to its final equity minus its initial bal
   await page.goto(`/backtests/${runIds[0]}`);
   await expect(page.getByTestId('open-at-end')).toContainText('still open when the run ended');
   // To 2024-02-11 the same strategy ends flat (14 trades, checked with the in-memory engine).
-  await page.goto('/backtests');
-  await fillMarket(page);
-  await page.getByLabel('To (UTC, exclusive)').fill('2024-02-11');
-  await runToResults(page);
+  await runBacktestFromForm(page, { to: '2024-02-11' });
   await expect(page.getByTestId('open-at-end')).toHaveCount(0);
   const cells = await page.getByTestId('trade-net-pnl').allTextContents();
   expect(cells).toHaveLength(14);

@@ -11,7 +11,7 @@
 import { expect, test } from '@playwright/test';
 import { signIn } from './sign-in';
 import { expectTradeMarkers, markerTimes, runTrades } from './chart-markers';
-import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
+import { runBacktestFromForm } from './backtest-form';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -20,18 +20,7 @@ let runId = '';
 test('a backtest run from the form opens on the chart with a marker at each trade entry and exit', async ({ page }) => {
   test.setTimeout(120_000);
   await signIn(page, 'trader', '/backtests');
-  await page.goto('/backtests');
-  await page.getByLabel('Exchange').selectOption(SYNTHETIC_MARKET.exchange);
-  await page.getByLabel('Symbol').fill(SYNTHETIC_MARKET.symbol);
-  await page.getByLabel('Timeframe').selectOption(SYNTHETIC_MARKET.timeframe);
-  await page.getByLabel('From (UTC)').fill(SYNTHETIC_FROM);
-  await page.getByLabel('To (UTC, exclusive)').fill(SYNTHETIC_TO);
-  await page.getByTestId('run-backtest').click();
-  const link = page.getByTestId('run-link');
-  await expect(link).toBeVisible({ timeout: 45_000 });
-  await link.click();
-  await expect(page.getByTestId('run-status')).toHaveText('complete');
-  runId = (await page.getByTestId('run-id').textContent())!.trim();
+  runId = await runBacktestFromForm(page);
 
   await page.getByTestId('run-chart-link').click();
   await expect(page).toHaveURL(new RegExp(`/chart\\?run=${runId}$`));

@@ -52,7 +52,7 @@ test.describe('every page', () => {
   });
 
   for (const { name, path } of PAGES) {
-    test(`${path} renders without serious accessibility violations, at 1280 and at 390 px without horizontal scroll`, async ({ page }) => {
+    test(`${path} renders without serious accessibility violations at 1280 and at 390 px, and without horizontal scroll at 390 px`, async ({ page }) => {
       await page.setViewportSize({ width: 1280, height: 900 });
       const response = await page.goto(path);
       expect(response?.status()).toBeLessThan(400);
@@ -67,6 +67,8 @@ test.describe('every page', () => {
       await settle(page);
       await page.screenshot({ path: `test-results/screenshots/${name}-390.png`, fullPage: true });
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+      // At 390 px wide tables scroll inside their own region: axe checks a keyboard user can reach it.
+      expect(await seriousViolations(page)).toEqual([]);
     });
   }
 });

@@ -8,40 +8,19 @@
  *
  * Data: the synthetic ETH/USDT 5m market imported by the global setup (tests/e2e/synthetic-candles.ts).
  */
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { signIn } from './sign-in';
 import { expectTradeMarkers, runTrades } from './chart-markers';
-import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
+import { fillBacktestMarket, runBacktestFromForm } from './backtest-form';
+import { checkPage } from './page-check';
+import { SYNTHETIC_FROM, SYNTHETIC_TO } from './synthetic-candles';
 
 test.describe.configure({ mode: 'serial' });
-
-async function checkPage(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
-  const axe = await new AxeBuilder({ page }).analyze();
-  const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  expect(bad, `axe violations on ${name}`).toEqual([]);
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `test-results/screenshots/${name}-390.png`, fullPage: true });
-  if (size) await page.setViewportSize(size);
-}
-
-async function fillMarket(page: Page): Promise<void> {
-  await page.getByLabel('Exchange').selectOption(SYNTHETIC_MARKET.exchange);
-  await page.getByLabel('Symbol', { exact: true }).fill(SYNTHETIC_MARKET.symbol);
-  await page.getByLabel('Timeframe').selectOption(SYNTHETIC_MARKET.timeframe);
-  await page.getByLabel('From (UTC)').fill(SYNTHETIC_FROM);
-  await page.getByLabel('To (UTC, exclusive)').fill(SYNTHETIC_TO);
-}
 
 test('refuses a leverage above the venue maximum next to its field', async ({ page }) => {
   await signIn(page, 'trader', '/backtests');
   await page.goto('/backtests');
-  await fillMarket(page);
+  await fillBacktestMarket(page);
   await page.getByLabel('Market type').selectOption('futures');
   await page.getByLabel('Leverage (futures)').fill('500');
   await page.getByTestId('run-backtest').click();
@@ -58,14 +37,13 @@ test('runs a futures backtest at leverage 3 from the form and shows the benchmar
   await expect(page.getByTestId('breakers')).not.toBeChecked();
   await expect(page.getByLabel('Drawdown breaker (%)')).toBeDisabled();
   await checkPage(page, 'backtests-form-account');
-  await fillMarket(page);
-  await page.getByLabel('Market type').selectOption('futures');
-  await page.getByLabel('Leverage (futures)').fill('3');
-  await page.getByLabel('Margin mode').selectOption('isolated');
-  await page.getByTestId('run-backtest').click();
-  await expect(page.getByTestId('run-link')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('run-link').click();
-  await expect(page.getByTestId('run-status')).toHaveText('complete');
+  const runId = await runBacktestFromForm(page, {
+    configure: async (form) => {
+      await form.getByLabel('Market type').selectOption('futures');
+      await form.getByLabel('Leverage (futures)').fill('3');
+      await form.getByLabel('Margin mode').selectOption('isolated');
+    },
+  });
   await expect(page.getByTestId('run-settings')).toContainText('futures, leverage 3x, isolated margin');
   await expect(page.getByTestId('run-settings')).toContainText('breakers off');
   await expect(page.getByTestId('benchmark')).toContainText('Buy and hold ETH/USDT');
@@ -74,7 +52,6 @@ test('runs a futures backtest at leverage 3 from the form and shows the benchmar
   await expect(page.getByTestId('underwater-chart')).toBeVisible();
   await expect(page.getByTestId('underwater-chart').locator('.recharts-area')).toHaveCount(1);
   await expect(page.getByTestId('rolling-chart')).toBeVisible();
-  const runId = (await page.getByTestId('run-id').textContent())!.trim();
   await checkPage(page, 'backtest-run-research');
 
   // Its trades on the price chart: a marker at every entry and exit; on futures the run also sold short.
@@ -95,14 +72,12 @@ test('runs a futures backtest at leverage 3 from the form and shows the benchmar
 test('with breakers on, the run page says when and why the drawdown breaker halted the run and marks it on the equity curve', async ({ page }) => {
   test.setTimeout(120_000);
   await signIn(page, 'trader', '/backtests');
-  await page.goto('/backtests');
-  await fillMarket(page);
-  await page.getByTestId('breakers').check();
-  await page.getByLabel('Drawdown breaker (%)').fill('0.5');
-  await page.getByTestId('run-backtest').click();
-  await expect(page.getByTestId('run-link')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('run-link').click();
-  await expect(page.getByTestId('run-status')).toHaveText('complete');
+  await runBacktestFromForm(page, {
+    configure: async (form) => {
+      await form.getByTestId('breakers').check();
+      await form.getByLabel('Drawdown breaker (%)').fill('0.5');
+    },
+  });
   await expect(page.getByTestId('run-settings')).toContainText('drawdown 0.5%');
   await expect(page.getByTestId('breaker-halt').first()).toContainText(/max_drawdown: equity .* below peak .* \(limit 0\.5%\)/);
   // One vertical marker per halt (an SVG line has no width, so its count and label are checked, not its visibility).

@@ -5,25 +5,12 @@
  * counts that add up to the run's trade count; the journal filtered to the run shows the same total.
  * Both pages are scanned with axe (no serious or critical violations) and have no sideways scroll at 390 px.
  */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './sign-in';
-import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
+import { runBacktestFromForm } from './backtest-form';
+import { checkPage } from './page-check';
 
 const TABS = ['strategy', 'exitReason', 'side', 'hourOfDay', 'weekday'] as const;
-
-async function checkPage(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
-  const axe = await new AxeBuilder({ page }).analyze();
-  const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  expect(bad, `axe violations on ${name}`).toEqual([]);
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), `${name} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `test-results/screenshots/${name}-390.png`, fullPage: true });
-  if (size) await page.setViewportSize(size);
-}
 
 /** Clicks each dimension's tab and returns, per dimension, the sum of its groups' trade counts. */
 async function groupCountSums(page: Page): Promise<Record<string, number>> {
@@ -42,18 +29,7 @@ async function groupCountSums(page: Page): Promise<Record<string, number>> {
 test("the results-by-tag counts add up to the run's trade count, under every tab", async ({ page }) => {
   test.setTimeout(120_000);
   await signIn(page, 'trader', '/backtests');
-  await page.goto('/backtests');
-  await page.getByLabel('Exchange').selectOption(SYNTHETIC_MARKET.exchange);
-  await page.getByLabel('Symbol').fill(SYNTHETIC_MARKET.symbol);
-  await page.getByLabel('Timeframe').selectOption(SYNTHETIC_MARKET.timeframe);
-  await page.getByLabel('From (UTC)').fill(SYNTHETIC_FROM);
-  await page.getByLabel('To (UTC, exclusive)').fill(SYNTHETIC_TO);
-  await page.getByTestId('strategy-ema-trend').getByRole('checkbox').check();
-  await page.getByTestId('run-backtest').click();
-  await expect(page.getByTestId('run-link')).toBeVisible({ timeout: 60_000 });
-  await page.getByTestId('run-link').click();
-  await expect(page.getByTestId('run-status')).toHaveText('complete');
-  const runId = (await page.getByTestId('run-id').textContent())!.trim();
+  const runId = await runBacktestFromForm(page, { configure: (form) => form.getByTestId('strategy-ema-trend').getByRole('checkbox').check() });
 
   const tradeCount = Number((await page.getByTestId('metric-trades').locator('td').textContent())!.replace(/[^\d]/g, ''));
   expect(tradeCount).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import type { ActionResult } from '@/app/_server/auth/gate';
 import type { Page } from '@/engine/ports/journal';
 import type { Ticket } from '@/engine/orchestrator/job-queue';
 import { fmtDuration, fmtTime } from '../format';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 const STATUSES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
@@ -52,8 +53,7 @@ export function TicketsLive({ initial, cancel, canCancel, nowMs }: { initial: Pa
           No jobs{status ? ` with status ${status}` : ''} yet. Backtests, candle downloads, training and snapshots queued from the CLI, the Backtests page or the Markets page appear here.
         </p>
       ) : (
-        <div className="table-wrap">
-          <table data-testid="tickets">
+        <ScrollTable label="Jobs" data-testid="tickets">
             <thead>
               <tr><th scope="col">Created (UTC)</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Attempts</th><th scope="col">Duration</th><th scope="col">Error</th><th scope="col"><span className="muted">Actions</span></th></tr>
             </thead>
@@ -92,8 +92,7 @@ export function TicketsLive({ initial, cancel, canCancel, nowMs }: { initial: Pa
                 </tr>
               ))}
             </tbody>
-          </table>
-        </div>
+        </ScrollTable>
       )}
     </>
   );

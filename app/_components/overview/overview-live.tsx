@@ -6,6 +6,7 @@ import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YA
 import type { AccountOverview } from '@/engine/account/overview';
 import { fmtMoney, fmtNumber, fmtPct, fmtTime } from '../format';
 import { ActionForm, FormField } from '../action-form';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 const POLL_MS = 5_000;
 
@@ -118,8 +119,7 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
             )}{' '}
             {o.risk.haltReason && <span>{o.risk.haltReason}</span>}
           </p>
-          <div className="table-wrap">
-            <table>
+          <ScrollTable label="Circuit breakers">
               <thead>
                 <tr><th scope="col">Breaker</th><th scope="col">Limit</th><th scope="col">Now</th><th scope="col">Headroom</th><th scope="col">Trips at equity</th></tr>
               </thead>
@@ -131,8 +131,7 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
                   </tr>
                 ))}
               </tbody>
-            </table>
-          </div>
+          </ScrollTable>
           {canTrade ? (
             o.risk.halted ? (
               <ActionForm key="resume" action={resumeAccount} submitLabel="Resume trading" testId="resume-form" onDone={refresh}>
@@ -155,8 +154,7 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
         {o.decisions.length === 0 ? (
           <p className="muted" data-testid="decisions-empty">No live decisions yet.</p>
         ) : (
-          <div className="table-wrap">
-            <table data-testid="latest-decisions">
+          <ScrollTable label="Latest decisions" data-testid="latest-decisions">
               <thead>
                 <tr><th scope="col">Time (UTC)</th><th scope="col">Symbol</th><th scope="col">Strategy</th><th scope="col">Outcome</th><th scope="col">Side</th><th scope="col">Reason</th></tr>
               </thead>
@@ -167,8 +165,7 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
                   </tr>
                 ))}
               </tbody>
-            </table>
-          </div>
+          </ScrollTable>
         )}
       </section>
     </>

@@ -3,6 +3,7 @@ import { useState, useTransition } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { RiskLimits, StrategySettings } from '@/engine/settings/trading-settings';
 import { formatDurationMs, parseDurationMs } from '@/engine/core/duration';
+import { RISK_LIMIT_FIELDS } from './risk-limit-fields';
 
 type Errors = Record<string, string[]>;
 type Save<T> = (input: unknown) => Promise<ActionResult<T>>;
@@ -201,17 +202,6 @@ export function StrategySettingsForm({ initial, save, canEdit }: { initial: Stra
   );
 }
 
-const RISK_FIELDS: { key: keyof RiskLimits; label: string; hint: string; step?: string }[] = [
-  { key: 'riskPerTradePct', label: 'Risk per trade', hint: '% of equity lost at the stop' },
-  { key: 'maxLossPctEquityPerTrade', label: 'Max loss per trade', hint: '% of equity' },
-  { key: 'maxLeverage', label: 'Max leverage', hint: 'gross notional / equity' },
-  { key: 'maxSymbolExposurePct', label: 'Max symbol exposure', hint: '% of equity' },
-  { key: 'maxOpenPositions', label: 'Max open positions', hint: 'count', step: '1' },
-  { key: 'atrStopMultiple', label: 'ATR stop multiple', hint: 'ATRs' },
-  { key: 'dailyLossLimitPct', label: 'Daily loss breaker', hint: '% below day start' },
-  { key: 'maxDrawdownPct', label: 'Drawdown breaker', hint: '% below peak' },
-];
-
 /** Risk limits; editable by admins only. */
 export function RiskLimitsForm({ initial, save, canEdit }: { initial: RiskLimits; save: Save<unknown>; canEdit: boolean }) {
   const [value, setValue] = useState<RiskLimits>(initial);
@@ -231,7 +221,7 @@ export function RiskLimitsForm({ initial, save, canEdit }: { initial: RiskLimits
           slippage (its fee model), so a stop-out loses at most the risk per trade.
         </legend>
         <div className="form-grid">
-          {RISK_FIELDS.map((f) => (
+          {RISK_LIMIT_FIELDS.map((f) => (
             <NumberField key={f.key} id={`risk.${f.key}`} label={f.label} hint={f.hint} step={f.step} value={value[f.key]} onChange={(n) => setValue((v) => ({ ...v, [f.key]: n }))} errors={errors} disabled={disabled} />
           ))}
         </div>

@@ -4,6 +4,7 @@ import type { ActionResult } from '@/app/_server/auth/gate';
 import type { PaperOrderResult } from '@/engine/desk/trading-desk';
 import type { WhatIfResult } from '@/engine/risk/what-if';
 import { fmtNumber, fmtPct } from '../format';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 type Preview = (input: unknown) => Promise<ActionResult<WhatIfResult>>;
 type Place = (input: unknown) => Promise<ActionResult<PaperOrderResult>>;
@@ -135,8 +136,7 @@ export function WhatIfForm({ symbols, defaults, preview, place, canPlace, spot }
               </div>
             ))}
           </dl>
-          <div className="table-wrap">
-            <table>
+          <ScrollTable label="Breaker headroom">
               <thead>
                 <tr><th scope="col">Breaker</th><th scope="col">Headroom now</th><th scope="col">Headroom if stopped out</th></tr>
               </thead>
@@ -149,8 +149,7 @@ export function WhatIfForm({ symbols, defaults, preview, place, canPlace, spot }
                   </tr>
                 ))}
               </tbody>
-            </table>
-          </div>
+          </ScrollTable>
           {result.checks.length > 0 && (
             <p className="muted">
               Checks: {result.checks.map((c) => `${c.name} ${fmtNumber(c.value)} / ${fmtNumber(c.limit)} ${c.passed ? 'ok' : 'FAIL'}`).join(' · ')}

@@ -1,11 +1,13 @@
 /**
  * The gate for pages (server components): `requireRole` redirects anonymous visitors to
  * /login, users still on a temporary password to /change-password, and answers a lower role with HTTP 403 (`forbidden()`, rendered by app/forbidden.tsx).
+ * `redirectPendingPasswordChange` (root layout) sends a temporary-password session on with an HTTP 307 before any page streams.
  */
 import { cache } from 'react';
 import { headers } from 'next/headers';
 import { forbidden, redirect } from 'next/navigation';
 import { getRoot, type Root } from '../root';
+import { CHANGE_PASSWORD_PATH, passwordChangeLocation, PATHNAME_HEADER, SEARCH_HEADER } from '../http/edge-policy';
 import type { Actor } from './auth-kit';
 import { roleAtLeast, type Role } from './roles';
 
@@ -20,8 +22,7 @@ const requestActor = cache(async (): Promise<{ root: Root; actor: Actor | null }
   return { root, actor: await root.auth.authenticate(await headers()) };
 });
 
-/** The page a session still on its temporary password is sent to from every other page. */
-export const CHANGE_PASSWORD_PATH = '/change-password';
+export { CHANGE_PASSWORD_PATH };
 
 /**
  * `from` is the page's path, used to come back after signing in. A user still on a temporary
@@ -35,6 +36,22 @@ export async function requireRole(role: Role, from: string, options: { passwordC
   // loading state, so nothing has been streamed yet and the status is still settable.
   if (!roleAtLeast(actor.role, role)) forbidden();
   return { actor, root };
+}
+
+/**
+ * Sends a session still on its temporary password to the change-password page, from the root layout.
+ * The layout renders before any page's loading state has streamed, so this answers HTTP 307 with a
+ * Location; `requireRole` inside a page with a loading state can only redirect in the browser, after a
+ * 200 went out. Pages keep their own check (a client-side navigation does not render the layout again).
+ * Without the proxy's path header (not a page request) it does nothing.
+ */
+export async function redirectPendingPasswordChange(): Promise<void> {
+  const requestHeaders = await headers();
+  const pathname = requestHeaders.get(PATHNAME_HEADER);
+  if (pathname === null) return;
+  const location = passwordChangeLocation(pathname, requestHeaders.get(SEARCH_HEADER) ?? '');
+  if (location === null) return;
+  if ((await currentActor())?.mustChangePassword) redirect(location);
 }
 
 /** The signed-in actor, or null; for pages that show something either way (the top bar). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, isDecodablePath, isProtectedPage, lastPathSegment, needsSignInRedirect, signInLocation } from './edge-policy';
+import { contentSecurityPolicy, isDecodablePath, isProtectedPage, lastPathSegment, needsSignInRedirect, passwordChangeLocation, signInLocation } from './edge-policy';
 
 const page = (pathname: string, init: { method?: string; headers?: Record<string, string>; cookieNames?: string[] } = {}) => ({
   method: init.method ?? 'GET',
@@ -26,6 +26,18 @@ describe('the edge sign-in redirect', () => {
   it('never redirects the public pages, API routes or assets', () => {
     expect(['/login', '/setup', '/setup/', '/api/me', '/api/health', '/_next/data/x.json', '/favicon.ico'].map(isProtectedPage)).toEqual([false, false, false, false, false, false, false]);
     expect(['/', '/admin/users', '/live/live%3Abinance%3ABTC%2FUSDT%3A5m', '/no-such-page'].map(isProtectedPage)).toEqual([true, true, true, true]);
+  });
+});
+
+describe('the forced password change redirect', () => {
+  it('sends every page to /change-password, keeping the path and query to come back to', () => {
+    expect(passwordChangeLocation('/strategies', '')).toBe('/change-password?next=%2Fstrategies');
+    expect(passwordChangeLocation('/backtests/compare', '?ids=a,b')).toBe('/change-password?next=%2Fbacktests%2Fcompare%3Fids%3Da%2Cb');
+    expect(passwordChangeLocation('/', '')).toBe('/change-password?next=%2F');
+  });
+
+  it('leaves the change-password page itself, public pages, API routes and assets alone', () => {
+    expect(['/change-password', '/change-password/', '/login', '/setup', '/api/me', '/favicon.ico'].map((p) => passwordChangeLocation(p, '?next=%2F'))).toEqual([null, null, null, null, null, null]);
   });
 });
 

@@ -11,6 +11,12 @@
  */
 export const PATHNAME_HEADER = 'x-aethelred-pathname';
 
+/** The request's query string (with its `?`, or empty), set by the proxy next to PATHNAME_HEADER (a client-sent value is replaced). */
+export const SEARCH_HEADER = 'x-aethelred-search';
+
+/** The page a session still on its temporary password is sent to from every other page. */
+export const CHANGE_PASSWORD_PATH = '/change-password';
+
 /** The last path segment of the request (percent-decoded when valid), from the proxy's header; null when absent. */
 export function lastPathSegment(headers: Headers): string | null {
   const segment = headers.get(PATHNAME_HEADER)?.split('/').filter(Boolean).pop();
@@ -55,6 +61,15 @@ export function needsSignInRedirect(request: { method: string; pathname: string;
   if (request.headers.has('next-action') || request.headers.has('authorization')) return false;
   if (!isProtectedPage(request.pathname)) return false;
   return !SESSION_COOKIES.some((name) => request.cookieNames.includes(name));
+}
+
+/**
+ * Where a session still on its temporary password is sent from a page: `/change-password?next=<path and query>`,
+ * or null for the change-password page itself and for what needs no session (public pages, API routes, assets).
+ */
+export function passwordChangeLocation(pathname: string, search: string): string | null {
+  if (!isProtectedPage(pathname) || (pathname.replace(/\/+$/, '') || '/') === CHANGE_PASSWORD_PATH) return null;
+  return `${CHANGE_PASSWORD_PATH}?next=${encodeURIComponent(`${pathname}${search}`)}`;
 }
 
 /** `/login?next=<path and query>`: where an anonymous visitor is sent. */

@@ -3,6 +3,7 @@ import { roleAtLeast } from '@/app/_server/auth/roles';
 import { fmtNumber } from '@/app/_components/format';
 import { GlobalHaltPanel, HaltBadge } from '../_components/account-panels';
 import { CreateAccountForm, LinkVenueAccountForm } from '../_components/account-forms';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
 
@@ -33,8 +34,7 @@ export default async function AccountsPage() {
         {views.length === 0 ? (
           <p className="muted" data-testid="accounts-empty">No accounts yet{roleAtLeast(actor.role, 'admin') ? ': create one below.' : '; an admin can create one.'}</p>
         ) : (
-          <div className="table-wrap">
-            <table data-testid="accounts">
+          <ScrollTable label="Accounts" data-testid="accounts">
               <thead>
                 <tr>
                   <th scope="col">Account</th>
@@ -77,8 +77,7 @@ export default async function AccountsPage() {
                   </tr>
                 ))}
               </tbody>
-            </table>
-          </div>
+          </ScrollTable>
         )}
       </section>
       <GlobalHaltPanel halt={halt} canTrade={canTrade} />

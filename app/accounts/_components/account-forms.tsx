@@ -2,6 +2,7 @@
 import { ActionForm, FormField } from '@/app/_components/action-form';
 import type { AccountRecord } from '@/engine/ports/accounts';
 import type { RiskLimits } from '@/engine/settings/trading-settings';
+import { RISK_LIMIT_FIELDS } from '@/app/_components/settings/risk-limit-fields';
 import { VENUES } from '@/engine/venues/registry';
 import { createAccount, linkVenueAccount, updateAccount } from '../actions';
 
@@ -12,17 +13,6 @@ const FEE_FIELDS = [
   { name: 'slippageBps', label: 'Slippage', hint: 'bps on taker fills', fallback: 2 },
   { name: 'maxVolumeShare', label: 'Max volume share', hint: '0..1 of a candle', fallback: 0.1 },
 ] as const;
-
-const RISK_FIELDS: { key: keyof RiskLimits; label: string; hint: string; step?: string }[] = [
-  { key: 'riskPerTradePct', label: 'Risk per trade', hint: '% of equity lost at the stop' },
-  { key: 'maxLossPctEquityPerTrade', label: 'Max loss per trade', hint: '% of equity' },
-  { key: 'maxLeverage', label: 'Max leverage', hint: 'gross notional / equity' },
-  { key: 'maxSymbolExposurePct', label: 'Max symbol exposure', hint: '% of equity' },
-  { key: 'maxOpenPositions', label: 'Max open positions', hint: 'count', step: '1' },
-  { key: 'atrStopMultiple', label: 'ATR stop multiple', hint: 'ATRs' },
-  { key: 'dailyLossLimitPct', label: 'Daily loss breaker', hint: '% below day start' },
-  { key: 'maxDrawdownPct', label: 'Drawdown breaker', hint: '% below peak' },
-];
 
 /** Every setting of a new paper account. */
 export function CreateAccountForm() {
@@ -89,7 +79,7 @@ export function EditAccountForm({ account, limits }: { account: AccountRecord; l
       <fieldset>
         <legend>Risk limits</legend>
         <div className="form-grid">
-          {RISK_FIELDS.map((f) => (
+          {RISK_LIMIT_FIELDS.map((f) => (
             <FormField key={f.key} name={`risk.${f.key}`} label={f.label} hint={f.hint} type="number" step={f.step ?? 'any'} defaultValue={limits[f.key] as number} />
           ))}
         </div>

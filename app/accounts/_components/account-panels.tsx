@@ -9,6 +9,7 @@ import { tradeNetPnl } from '@/engine/insight/trade-outcome';
 import type { AccountView, GlobalHalt } from '@/engine/account/account-book';
 import { haltAccount, haltAllAccounts, resumeAccount, resumeAllAccounts } from '../actions';
 import { PositionsTable } from './positions-table';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 const BREAKER_LABEL: Record<string, string> = { daily_loss: 'Daily loss', max_drawdown: 'Drawdown from peak' };
 
@@ -37,8 +38,7 @@ export function RiskPanel({ view, canTrade, headingLevel = 2 }: { view: AccountV
       <p>
         <HaltBadge risk={risk} />
       </p>
-      <div className="table-wrap">
-        <table data-testid="breakers" tabIndex={0} aria-label="Circuit breakers">
+      <ScrollTable label="Circuit breakers" data-testid="breakers" aria-label="Circuit breakers">
           <thead>
             <tr>
               <th scope="col">Breaker</th>
@@ -64,8 +64,7 @@ export function RiskPanel({ view, canTrade, headingLevel = 2 }: { view: AccountV
               </tr>
             ))}
           </tbody>
-        </table>
-      </div>
+      </ScrollTable>
       {canTrade ? (
         risk.halted ? (
           <ActionForm key="resume" action={resumeAccount} submitLabel="Resume trading" testId="resume-form">
@@ -115,8 +114,7 @@ export function OpenOrdersPanel({ view }: { view: AccountView }) {
       {view.openOrders.length === 0 ? (
         <p className="muted" data-testid="open-orders-empty">No working orders.</p>
       ) : (
-        <div className="table-wrap">
-          <table tabIndex={0} aria-label="Open orders">
+        <ScrollTable label="Open orders">
             <thead>
               <tr>
                 <th scope="col">Symbol</th>
@@ -143,8 +141,7 @@ export function OpenOrdersPanel({ view }: { view: AccountView }) {
                 </tr>
               ))}
             </tbody>
-          </table>
-        </div>
+        </ScrollTable>
       )}
     </section>
   );

@@ -5,6 +5,7 @@
 import { ActionForm, FormField } from '@/app/_components/action-form';
 import { fmtAmount, fmtMoney, fmtPrice } from '@/app/_components/format';
 import { forceExitPosition } from '../actions';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 /** One open position as the table shows it (money in the account's quote currency). */
 export interface PositionRow {
@@ -40,8 +41,7 @@ export function PositionsTable({
 }) {
   const withMargin = positions.some((p) => p.margin !== undefined);
   return (
-    <div className="table-wrap">
-      <table tabIndex={0} aria-label={label} data-testid={testId}>
+    <ScrollTable label={label} data-testid={testId}>
         <thead>
           <tr>
             <th scope="col">Symbol</th>
@@ -80,7 +80,6 @@ export function PositionsTable({
             </tr>
           ))}
         </tbody>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }

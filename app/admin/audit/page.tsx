@@ -1,4 +1,5 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
 
@@ -72,8 +73,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </label>
         <button type="submit">Filter</button>
       </form>
-      <div className="table-wrap">
-      <table data-testid="audit-table" className="audit-table">
+      <ScrollTable label="Audit log entries" data-testid="audit-table" className="audit-table">
         <thead>
           <tr><th scope="col">When (UTC)</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Before</th><th scope="col">After</th></tr>
         </thead>
@@ -92,8 +92,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             </tr>
           ))}
         </tbody>
-      </table>
-      </div>
+      </ScrollTable>
       {page.items.length === 0 && <p className="muted">No entries match.</p>}
       {nextHref && <a href={nextHref} data-testid="audit-next">Older entries →</a>}
     </section>

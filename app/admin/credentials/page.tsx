@@ -2,6 +2,7 @@ import { VENUE_IDS, venueOf } from '@/engine/venues/registry';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { ActionForm } from '@/app/_components/action-form';
 import { removeExchangeCredential, setExchangeCredential, setLiveTrading } from '../actions';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,7 +18,7 @@ export default async function CredentialsPage() {
     <>
       <section className="card" aria-labelledby="credentials-heading">
         <h1 id="credentials-heading">Exchange credentials</h1>
-        <table data-testid="credentials-table">
+        <ScrollTable label="Exchange credentials" data-testid="credentials-table">
           <thead>
             <tr><th scope="col">Exchange</th><th scope="col">Stored</th><th scope="col" /></tr>
           </thead>
@@ -37,7 +38,7 @@ export default async function CredentialsPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
         {credentials.length === 0 && <p className="muted">None stored.</p>}
       </section>
       <section className="card" aria-labelledby="live-trading-heading">
@@ -45,7 +46,7 @@ export default async function CredentialsPage() {
         <p className="muted">
           A venue account (Accounts page) can be linked, and live sessions can trade it, only while the venue's keys are stored above and live trading is enabled here. Paper and replay sessions need neither.
         </p>
-        <table data-testid="live-trading-table">
+        <ScrollTable label="Live trading per venue" data-testid="live-trading-table">
           <thead>
             <tr><th scope="col">Exchange</th><th scope="col">Keys</th><th scope="col">Live trading</th><th scope="col"><span className="sr-only">Change</span></th></tr>
           </thead>
@@ -64,7 +65,7 @@ export default async function CredentialsPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       </section>
       <section className="card" aria-labelledby="set-credential-heading">
         <h2 id="set-credential-heading">Set credentials</h2>

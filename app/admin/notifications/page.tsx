@@ -4,6 +4,7 @@ import { ChannelKind, type ChannelConfig } from '@/engine/notify/notification-se
 import { NOTIFICATION_KINDS } from '@/engine/ports/notifier';
 import { removeNotificationChannel, saveNotificationChannel, saveNotificationRouting, sendTestNotification } from './actions';
 import { TestMessageButton } from './test-message-button';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
 
@@ -40,8 +41,7 @@ export default async function NotificationsPage() {
         {settings.channels.length === 0 ? (
           <p className="muted" data-testid="channels-empty">No channels yet. Add one below, then route events to it.</p>
         ) : (
-          <div className="table-wrap">
-            <table data-testid="channels-table">
+          <ScrollTable label="Notification channels" data-testid="channels-table">
               <thead>
                 <tr><th scope="col">Channel</th><th scope="col">Kind</th><th scope="col">Address</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
               </thead>
@@ -62,8 +62,7 @@ export default async function NotificationsPage() {
                   </tr>
                 ))}
               </tbody>
-            </table>
-          </div>
+          </ScrollTable>
         )}
       </section>
       <section className="card" aria-labelledby="channel-form-heading">
@@ -89,8 +88,7 @@ export default async function NotificationsPage() {
           <p className="muted">Add a channel first; an event routed nowhere is not sent.</p>
         ) : (
           <ActionForm action={saveNotificationRouting} submitLabel="Save routing" testId="routing-form">
-            <div className="table-wrap">
-              <table>
+            <ScrollTable label="Notification routing">
                 <thead>
                   <tr>
                     <th scope="col">Event</th>
@@ -117,8 +115,7 @@ export default async function NotificationsPage() {
                     </tr>
                   ))}
                 </tbody>
-              </table>
-            </div>
+            </ScrollTable>
           </ActionForm>
         )}
       </section>

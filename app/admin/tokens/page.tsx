@@ -3,6 +3,7 @@ import { ROLES, roleAtLeast } from '@/app/_server/auth/roles';
 import { ActionForm } from '@/app/_components/action-form';
 import { createApiToken, logoutEverywhere, revokeApiToken } from '../actions';
 import { ChangePasswordForm } from './change-password-form';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
 
@@ -36,7 +37,7 @@ export default async function TokensPage() {
       </section>
       <section className="card" aria-labelledby="tokens-heading">
         <h2 id="tokens-heading">{isAdmin ? 'All tokens' : 'Your tokens'}</h2>
-        <table data-testid="tokens-table">
+        <ScrollTable label={isAdmin ? 'All API tokens' : 'Your API tokens'} data-testid="tokens-table">
           <thead>
             <tr><th scope="col">Name</th>{isAdmin && <th scope="col">Owner</th>}<th scope="col">Prefix</th><th scope="col">Role</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col" /></tr>
           </thead>
@@ -60,7 +61,7 @@ export default async function TokensPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       </section>
       <section className="card" aria-labelledby="sessions-heading">
         <h2 id="sessions-heading">Sessions</h2>

@@ -2,6 +2,7 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { ROLES } from '@/app/_server/auth/roles';
 import { ActionForm } from '@/app/_components/action-form';
 import { inviteUser, setUserActive, setUserRole } from '../actions';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
 
@@ -35,7 +36,7 @@ export default async function UsersPage() {
       </section>
       <section className="card" aria-labelledby="users-heading">
         <h2 id="users-heading">Users</h2>
-        <table data-testid="users-table">
+        <ScrollTable label="Users" data-testid="users-table">
           <thead>
             <tr><th scope="col">E-mail</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Actions</th></tr>
           </thead>
@@ -64,7 +65,7 @@ export default async function UsersPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       </section>
     </>
   );

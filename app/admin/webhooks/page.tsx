@@ -1,6 +1,7 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { ActionForm } from '@/app/_components/action-form';
 import { createWebhook, setWebhookActive } from '../actions';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
 
@@ -30,7 +31,7 @@ export default async function WebhooksPage() {
             </select>
           </label>
         </ActionForm>
-        <table data-testid="webhooks-table">
+        <ScrollTable label="Webhooks" data-testid="webhooks-table">
           <thead>
             <tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">URL</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col" /></tr>
           </thead>
@@ -51,11 +52,11 @@ export default async function WebhooksPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       </section>
       <section className="card" aria-labelledby="deliveries-heading">
         <h2 id="deliveries-heading">Latest deliveries</h2>
-        <table data-testid="deliveries-table">
+        <ScrollTable label="Latest webhook deliveries" data-testid="deliveries-table">
           <thead>
             <tr><th scope="col">Received (UTC)</th><th scope="col">Webhook</th><th scope="col">Delivery id</th><th scope="col">Status</th><th scope="col">HTTP</th><th scope="col">Ticket</th><th scope="col">Reason</th></tr>
           </thead>
@@ -72,7 +73,7 @@ export default async function WebhooksPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       </section>
     </>
   );

@@ -6,6 +6,7 @@ import type { Root } from '@/app/_server/root';
 import { backtestTicket, startBacktest } from '../actions';
 import { BacktestForm, type AccountOption, type StrategyOption } from '../_components/backtest-form';
 import { metricNumber } from '../_lib/run-metrics';
+import { ScrollTable } from '@/app/_components/scroll-table';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
@@ -87,8 +88,7 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
           <p className="muted" data-testid="empty-state">No backtest runs yet.</p>
         ) : (
           <form method="get" action="/backtests/compare" aria-label="Compare runs">
-            <div className="table-scroll">
-              <table data-testid="runs-table">
+            <ScrollTable label="Backtest runs" wide data-testid="runs-table">
                 <caption className="sr-only">Backtest runs, newest first</caption>
                 <thead>
                   <tr>
@@ -138,8 +138,7 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
                     );
                   })}
                 </tbody>
-              </table>
-            </div>
+            </ScrollTable>
             <div className="actions-row" style={{ marginTop: '0.75rem' }}>
               <button type="submit" data-testid="compare-runs">
                 Compare selected runs

@@ -11,6 +11,7 @@ import { roleAtLeast } from '@/app/_server/auth/roles';
 import { TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
 import { chartQuery } from '@/app/_components/chart/chart-params';
 import { METRIC_ROWS, formatMetric, metricNumber } from '../_lib/run-metrics';
+import { ScrollTable } from '@/app/_components/scroll-table';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
@@ -102,8 +103,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         {run.metrics === null ? (
           <p className="muted">No metrics: the run did not complete.</p>
         ) : (
-          <div className="table-scroll">
-            <table data-testid="metrics-table" style={{ minWidth: 0 }}>
+          <ScrollTable label="Run metrics" data-testid="metrics-table">
               <caption className="sr-only">Run metrics</caption>
               <tbody>
                 {METRIC_ROWS.map((m) => (
@@ -113,8 +113,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
                   </tr>
                 ))}
               </tbody>
-            </table>
-          </div>
+          </ScrollTable>
         )}
       </section>
       {halts.length > 0 && (

@@ -2,6 +2,7 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import type { BacktestRunRecord } from '@/engine/ports/backtest-runs';
 import { EquityChart } from '../_components/equity-chart';
 import { METRIC_ROWS, formatMetric, metricNumber } from '../_lib/run-metrics';
+import { ScrollTable } from '@/app/_components/scroll-table';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
@@ -39,15 +40,14 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         <p>
           <a href="/backtests">← Backtests</a>
         </p>
-        <h1 id="compare-heading">Compare {runs.length} runs</h1>
+        <h1 id="compare-heading">Compare {runs.length === 1 ? '1 run' : `${runs.length} runs`}</h1>
         {missing.length > 0 && (
           <p role="alert" className="error" data-testid="compare-missing">
             {missing.length === 1 ? 'Run' : 'Runs'} {missing.map((m) => `"${m}"`).join(', ')} {missing.length === 1 ? 'is' : 'are'} gone: deleted, or never existed. The
             table shows the others; <a href="/backtests">pick runs again</a>.
           </p>
         )}
-        <div className="table-scroll">
-          <table data-testid="compare-table">
+        <ScrollTable label="Compared runs" wide data-testid="compare-table">
             <caption className="sr-only">Metrics per run</caption>
             <thead>
               <tr>
@@ -79,8 +79,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                 </tr>
               ))}
             </tbody>
-          </table>
-        </div>
+        </ScrollTable>
       </section>
       <section className="card" aria-labelledby="compare-equity-heading">
         <h2 id="compare-equity-heading">Equity curves</h2>

@@ -1,6 +1,7 @@
 /** One step of a decision chain (outcome, reason, adapter signals, fusion, veto, orders, risk checks), shared by the trade page and the chart's marker panel. */
 import type { DecisionRecord } from '@/engine/ports/journal';
 import { fmtPrice, formatNumber, formatTime } from '@/app/_components/format';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 interface AdapterInput {
   strategy?: string;
@@ -19,8 +20,7 @@ interface RiskCheckInput {
 
 function Adapters({ adapters }: { adapters: AdapterInput[] }) {
   return (
-    <div className="table-scroll">
-      <table>
+    <ScrollTable label="Adapter signals" wide>
         <caption className="sr-only">Adapter signals</caption>
         <thead>
           <tr>
@@ -42,8 +42,7 @@ function Adapters({ adapters }: { adapters: AdapterInput[] }) {
             </tr>
           ))}
         </tbody>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }
 

@@ -5,11 +5,11 @@
  */
 import { formatNumber, formatTime } from '@/app/_components/format';
 import type { DecisionRow } from '../_lib/decision-row';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export function DecisionsTable({ decisions }: { decisions: readonly DecisionRow[] }) {
   return (
-    <div className="table-scroll">
-      <table data-testid="decisions-table">
+    <ScrollTable label="Decisions" wide data-testid="decisions-table">
         <caption className="sr-only">Decisions, newest first unless sorted otherwise</caption>
         <thead>
           <tr>
@@ -46,7 +46,6 @@ export function DecisionsTable({ decisions }: { decisions: readonly DecisionRow[
             </tr>
           ))}
         </tbody>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }

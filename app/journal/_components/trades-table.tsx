@@ -7,6 +7,7 @@
 import { fmtAmount, fmtMoney, fmtPrice, formatTime, netPnlClass, signClass, type MarketPrecision } from '@/app/_components/format';
 import { totalTradeMoney, type TradeMoneyTotals } from '@/engine/insight/trade-outcome';
 import type { TradeRow } from '../_lib/trade-row';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 export type TradeSortKey = 'time' | 'pnl' | 'symbol';
 
@@ -40,8 +41,7 @@ export function TradesTable({ trades, caption, sort, totals, totalsLabel, precis
     );
   };
   return (
-    <div className="table-scroll">
-      <table data-testid="trades-table">
+    <ScrollTable label="Trades" wide data-testid="trades-table">
         <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>
@@ -96,7 +96,6 @@ export function TradesTable({ trades, caption, sort, totals, totalsLabel, precis
             <td colSpan={2} />
           </tr>
         </tfoot>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }

@@ -1,7 +1,5 @@
+import { PageLoading } from '@/app/_components/page-states';
+
 export default function Loading() {
-  return (
-    <section className="card" aria-busy="true">
-      <p className="muted">Loading live sessions…</p>
-    </section>
-  );
+  return <PageLoading what="the live sessions" />;
 }

@@ -5,6 +5,7 @@ import { fmtTime } from '@/app/_components/format';
 import { startLiveSession, stopLiveSession } from '../actions';
 import { liveSessionHref } from '../_lib/session-id-param';
 import { sessionAccountOf, sessionModeOf } from '../_lib/session-config';
+import { ScrollTable } from '@/app/_components/scroll-table';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
@@ -40,8 +41,7 @@ export default async function LivePage() {
             No sessions yet{canTrade ? ': start one below.' : '.'}
           </p>
         ) : (
-          <div className="table-scroll">
-            <table data-testid="live-sessions">
+          <ScrollTable label="Live sessions" wide data-testid="live-sessions">
               <thead>
                 <tr>
                   <th scope="col">Market</th>
@@ -94,8 +94,7 @@ export default async function LivePage() {
                   );
                 })}
               </tbody>
-            </table>
-          </div>
+          </ScrollTable>
         )}
       </section>
       {canTrade ? (

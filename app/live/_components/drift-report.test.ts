@@ -39,7 +39,12 @@ describe('DriftReportView', () => {
     expect(html).toContain('<td class="num">+300 s</td>');
     expect(html).toContain('data-where="replay only"><td>replay only</td><td class="nowrap">2024-01-01 01:40:00Z</td>');
     expect(html).not.toContain('drift-empty');
-    expect((html.match(/<div class="table-scroll">/g) ?? []).length).toBe(3);
+    // Each table scrolls sideways in its own named, focusable region (reachable from the keyboard at 390 px).
+    expect(html.match(/<div class="table-wrap[^"]*" role="region" aria-label="[^"]+" tabindex="0">/g)).toEqual([
+      '<div class="table-wrap" role="region" aria-label="Drift per cause" tabindex="0">',
+      '<div class="table-wrap table-wide" role="region" aria-label="Matched trades" tabindex="0">',
+      '<div class="table-wrap table-wide" role="region" aria-label="Trades only one side made" tabindex="0">',
+    ]);
   });
 
   it('shows amounts that are zero or float noise as a plain 0, never -0', () => {

@@ -7,6 +7,7 @@ import type { DriftReport, DriftTrade } from '@/engine/insight/live-drift';
 import { tradeNetPnl } from '@/engine/insight/trade-outcome';
 import { fmtAmount, fmtPrice, formatNumber, formatTime, signClass } from '@/app/_components/format';
 import { driftCauses } from '../_lib/drift-causes';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 /** Net PnL of a round trip: realized minus fees and funding. */
 const net = (t: DriftTrade) => tradeNetPnl(t);
@@ -22,8 +23,7 @@ const seconds = (ms: number) => `${signed(ms / 1000, 0)} s`;
 function CauseTotals({ report }: { report: DriftReport }) {
   const causes = driftCauses(report.totals);
   return (
-    <div className="table-scroll">
-      <table data-testid="drift-totals" style={{ minWidth: 0 }}>
+    <ScrollTable label="Drift per cause" data-testid="drift-totals">
         <caption className="sr-only">PnL difference per cause, live minus replay, in quote currency</caption>
         <thead>
           <tr>
@@ -50,15 +50,13 @@ function CauseTotals({ report }: { report: DriftReport }) {
             <td className="muted">sum of the causes above</td>
           </tr>
         </tfoot>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }
 
 function MatchedTrades({ rows }: { rows: DriftReport['rows'] }) {
   return (
-    <div className="table-scroll">
-      <table data-testid="drift-trades">
+    <ScrollTable label="Matched trades" wide data-testid="drift-trades">
         <caption className="sr-only">Trades live and the replay both made: prices and the PnL difference per cause</caption>
         <thead>
           <tr>
@@ -96,8 +94,7 @@ function MatchedTrades({ rows }: { rows: DriftReport['rows'] }) {
             </tr>
           ))}
         </tbody>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }
 
@@ -106,8 +103,7 @@ function UnmatchedTrades({ onlyLive, onlySimulated }: { onlyLive: DriftTrade[]; 
     (a, b) => a.t.entryTimeMs - b.t.entryTimeMs,
   );
   return (
-    <div className="table-scroll">
-      <table data-testid="drift-unmatched">
+    <ScrollTable label="Trades only one side made" wide data-testid="drift-unmatched">
         <caption className="sr-only">Trades only live or only the replay made (timing drift)</caption>
         <thead>
           <tr>
@@ -133,8 +129,7 @@ function UnmatchedTrades({ onlyLive, onlySimulated }: { onlyLive: DriftTrade[]; 
             </tr>
           ))}
         </tbody>
-      </table>
-    </div>
+    </ScrollTable>
   );
 }
 

@@ -7,6 +7,7 @@ import { fmtTime } from '@/app/_components/format';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { Page } from '@/engine/ports/journal';
 import type { Ticket } from '@/engine/orchestrator/job-queue';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 async function fetchDownloads(): Promise<Page<Ticket>> {
   const response = await fetch('/api/tickets?kind=download-candles&limit=10', { cache: 'no-store' });
@@ -81,8 +82,7 @@ export function CandleDownloads({
           No downloads yet.
         </p>
       ) : (
-        <div className="table-wrap">
-          <table data-testid="downloads">
+        <ScrollTable label="Candle downloads" data-testid="downloads">
             <thead>
               <tr>
                 <th scope="col">Queued (UTC)</th>
@@ -112,8 +112,7 @@ export function CandleDownloads({
                 </tr>
               ))}
             </tbody>
-          </table>
-        </div>
+        </ScrollTable>
       )}
     </>
   );

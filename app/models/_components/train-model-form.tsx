@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { ActionForm, FormField } from '@/app/_components/action-form';
 import { fmtNumber } from '@/app/_components/format';
 import type { ActionResult } from '@/app/_server/auth/gate';
+import { ScrollTable } from '@/app/_components/scroll-table';
 
 /** A `train-*` job kind as the form offers it. */
 export interface TrainKindOption {
@@ -79,7 +80,7 @@ function TrainingTicket({ ticketId }: { ticketId: string }) {
           <p data-testid="training-version">
             Trained version v{ticket.result.version} on {ticket.result.rows} rows{ticket.result.activated ? ', deployed' : '; deploy it below after review'}.
           </p>
-          <table data-testid="training-metrics">
+          <ScrollTable label="Training metrics" data-testid="training-metrics">
             <caption className="sr-only">Validation metrics of the new version</caption>
             <thead>
               <tr><th scope="col">Validation metric</th><th scope="col">Value</th></tr>
@@ -92,7 +93,7 @@ function TrainingTicket({ ticketId }: { ticketId: string }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </ScrollTable>
           <p className="muted">
             <a href="/models">Reload the page</a> to see it among the versions.
           </p>
