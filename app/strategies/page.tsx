@@ -62,8 +62,7 @@ export default async function StrategiesPage() {
       <section className="card" aria-labelledby="catalog-heading" data-testid="strategy-catalog">
         <h2 id="catalog-heading">Strategy catalog</h2>
         <p className="muted">Every strategy the engine knows: built-in, from a strategy file, or a rule strategy. One that failed to load cannot be enabled until it is fixed.</p>
-        <div className="table-wrap">
-          <table>
+        <ScrollTable label="Strategy catalog">
             <thead>
               <tr><th scope="col">Strategy</th><th scope="col">Source</th><th scope="col">Version</th><th scope="col">Source hash</th><th scope="col">Status</th></tr>
             </thead>
@@ -81,8 +80,7 @@ export default async function StrategiesPage() {
                 </tr>
               ))}
             </tbody>
-          </table>
-        </div>
+        </ScrollTable>
       </section>
 
       <section className="card" aria-labelledby="strategy-heading">
