@@ -2,11 +2,11 @@
  * Compiles a rule strategy into a {@link StrategyDefinition}: the same interface a hand-written
  * strategy implements, evaluated over the feature frame's typed arrays.
  *
- * Compilation happens once: every condition becomes a row of flat typed arrays (operand kinds,
- * periods and constants, operator codes, look-backs), every group a range of condition rows. The
- * `evaluate` of the definition walks those arrays with integer switches and reads the frame's
- * columns directly; it allocates nothing per candle, so a rule strategy runs at the speed of a
- * hand-written one (`scripts/bench.ts` measures both).
+ * Compilation happens once: every condition becomes one closure specialised for its operator and
+ * operand kinds (column against column, column against a constant, a constant comparison decided
+ * at compile time; within-N-bars wraps it), every group an array of those closures. `evaluate`
+ * calls them with the row index; they read the frame's typed arrays directly and return booleans,
+ * so nothing is allocated per candle (`scripts/bench.ts` compares it with a hand-written strategy).
  *
  * Signal convention:
  * - side: long when the long group holds and the short group does not, short in the mirror case,
@@ -24,28 +24,15 @@ import type { FeatureConfig } from '../../features/feature-config';
 import type { FeatureFrame } from '../../features/feature-frame';
 import { COMMON_REASONS, Direction, setFlat, type AdapterOutput } from '../strategy-adapter';
 import { defineStrategy, type StrategyDefinition } from '../strategy-api';
-import { parseRuleStrategy, type RuleCondition, type RuleGroup, type RuleOperand, type RuleStrategy } from './rule-schema';
+import { parseRuleStrategy, type RuleCondition, type RuleGroup, type RuleOperand, type RuleOperator, type RuleStrategy } from './rule-schema';
 
 /** Default ATR period of an ATR stop. */
 export const RULE_STOP_ATR_PERIOD = 14;
 
-/** Operand kinds in the compiled arrays. */
-const K = { Value: 0, Open: 1, High: 2, Low: 3, Close: 4, Volume: 5, Sma: 6, Ema: 7, Rsi: 8, Atr: 9, DonchianUpper: 10, DonchianLower: 11 } as const;
-/** Operator codes in the compiled arrays. */
-const O = { CrossesAbove: 0, CrossesBelow: 1, Gt: 2, Gte: 3, Lt: 4, Lte: 5, Rising: 6, Falling: 7 } as const;
-
-const OPERATOR_CODE: Record<RuleCondition['op'], number> = {
-  crossesAbove: O.CrossesAbove,
-  crossesBelow: O.CrossesBelow,
-  gt: O.Gt,
-  gte: O.Gte,
-  lt: O.Lt,
-  lte: O.Lte,
-  rising: O.Rising,
-  falling: O.Falling,
-};
-const PRICE_KIND = { open: K.Open, high: K.High, low: K.Low, close: K.Close, volume: K.Volume } as const;
-const INDICATOR_KIND = { sma: K.Sma, ema: K.Ema, rsi: K.Rsi, atr: K.Atr, donchianUpper: K.DonchianUpper, donchianLower: K.DonchianLower } as const;
+/** A column of the frame read by an operand. Re-read on every call: the extractor replaces columns when it grows. */
+type Column = (f: FeatureFrame) => Float64Array;
+/** A compiled condition: whether it holds at row `j` (rows up to its look-back before `j` exist). */
+type Predicate = (f: FeatureFrame, j: number) => boolean;
 
 /** First row on which an operand is defined (feature-frame warm-ups). */
 function operandWarmup(o: RuleOperand): number {
@@ -62,85 +49,143 @@ function conditionLookback(c: RuleCondition): number {
   return within;
 }
 
-/** Column of an operand kind/period in the frame; null for a constant. Columns are re-read on every call (the extractor may replace them). */
-function columnOf(f: FeatureFrame, kind: number, period: number): Float64Array | null {
-  switch (kind) {
-    case K.Open: return f.open;
-    case K.High: return f.high;
-    case K.Low: return f.low;
-    case K.Close: return f.close;
-    case K.Volume: return f.volume;
-    case K.Sma: return f.sma[period];
-    case K.Ema: return f.ema[period];
-    case K.Rsi: return f.rsi[period];
-    case K.Atr: return f.atr[period];
-    case K.DonchianUpper: return f.donchianUpper[period];
-    case K.DonchianLower: return f.donchianLower[period];
-    default: return null;
+/** The column an operand reads, or null for a constant. */
+function columnOf(o: RuleOperand): Column | null {
+  if (o.value !== undefined) return null;
+  switch (o.price) {
+    case 'open': return (f) => f.open;
+    case 'high': return (f) => f.high;
+    case 'low': return (f) => f.low;
+    case 'close': return (f) => f.close;
+    case 'volume': return (f) => f.volume;
+  }
+  const p = o.period!;
+  switch (o.indicator!) {
+    case 'sma': return (f) => f.sma[p];
+    case 'ema': return (f) => f.ema[p];
+    case 'rsi': return (f) => f.rsi[p];
+    case 'atr': return (f) => f.atr[p];
+    case 'donchianUpper': return (f) => f.donchianUpper[p];
+    case 'donchianLower': return (f) => f.donchianLower[p];
   }
 }
 
-/** The compiled, flat form of a rule's conditions. Group g spans conditions groupStart[g]..groupEnd[g]-1. */
-interface Program {
-  leftKind: Int32Array;
-  leftPeriod: Int32Array;
-  leftValue: Float64Array;
-  rightKind: Int32Array;
-  rightPeriod: Int32Array;
-  rightValue: Float64Array;
-  op: Int32Array;
-  bars: Int32Array;
-  within: Int32Array;
+type BinaryOperator = Exclude<RuleOperator, 'rising' | 'falling'>;
+
+/** `v op column` as `column op' v`: comparisons flip, a constant crossing above a column is the column crossing below it. */
+const MIRRORED: Record<BinaryOperator, BinaryOperator> = { gt: 'lt', gte: 'lte', lt: 'gt', lte: 'gte', crossesAbove: 'crossesBelow', crossesBelow: 'crossesAbove' };
+
+/** Column against column, one specialised closure per operator. */
+function columnsPredicate(op: BinaryOperator, L: Column, R: Column): Predicate {
+  switch (op) {
+    case 'gt': return (f, j) => L(f)[j] > R(f)[j];
+    case 'gte': return (f, j) => L(f)[j] >= R(f)[j];
+    case 'lt': return (f, j) => L(f)[j] < R(f)[j];
+    case 'lte': return (f, j) => L(f)[j] <= R(f)[j];
+    case 'crossesAbove':
+      return (f, j) => {
+        const l = L(f);
+        const r = R(f);
+        return l[j - 1] <= r[j - 1] && l[j] > r[j];
+      };
+    case 'crossesBelow':
+      return (f, j) => {
+        const l = L(f);
+        const r = R(f);
+        return l[j - 1] >= r[j - 1] && l[j] < r[j];
+      };
+  }
 }
 
-/** Group slots: long, short, exitLong, exitShort. */
-const G = { Long: 0, Short: 1, ExitLong: 2, ExitShort: 3 } as const;
+/** Column against a constant. */
+function constantPredicate(op: BinaryOperator, L: Column, v: number): Predicate {
+  switch (op) {
+    case 'gt': return (f, j) => L(f)[j] > v;
+    case 'gte': return (f, j) => L(f)[j] >= v;
+    case 'lt': return (f, j) => L(f)[j] < v;
+    case 'lte': return (f, j) => L(f)[j] <= v;
+    case 'crossesAbove':
+      return (f, j) => {
+        const l = L(f);
+        return l[j - 1] <= v && l[j] > v;
+      };
+    case 'crossesBelow':
+      return (f, j) => {
+        const l = L(f);
+        return l[j - 1] >= v && l[j] < v;
+      };
+  }
+}
 
-function compileProgram(rule: RuleStrategy): { program: Program; groupStart: Int32Array; groupEnd: Int32Array; groupAny: Uint8Array; features: FeatureConfig; warmup: number } {
-  const groups: (RuleGroup | undefined)[] = [rule.long, rule.short, rule.exitLong, rule.exitShort];
-  const all: RuleCondition[] = [];
-  const groupStart = new Int32Array(4);
-  const groupEnd = new Int32Array(4);
-  const groupAny = new Uint8Array(4);
-  groups.forEach((group, g) => {
-    groupStart[g] = all.length;
-    if (group) {
-      all.push(...(group.all ?? group.any ?? []));
-      groupAny[g] = group.any !== undefined ? 1 : 0;
-    }
-    groupEnd[g] = all.length;
-  });
-  const n = all.length;
-  const program: Program = {
-    leftKind: new Int32Array(n),
-    leftPeriod: new Int32Array(n),
-    leftValue: new Float64Array(n),
-    rightKind: new Int32Array(n),
-    rightPeriod: new Int32Array(n),
-    rightValue: new Float64Array(n),
-    op: new Int32Array(n),
-    bars: new Int32Array(n),
-    within: new Int32Array(n),
+/** Two constants: the comparison is decided once; constants never cross. */
+function fixedPredicate(op: BinaryOperator, a: number, b: number): Predicate {
+  const holds = op === 'gt' ? a > b : op === 'gte' ? a >= b : op === 'lt' ? a < b : op === 'lte' ? a <= b : false;
+  return () => holds;
+}
+
+/** Compiles one condition into a predicate (closures built once; nothing allocated when it runs). */
+function compileCondition(c: RuleCondition): Predicate {
+  const L = columnOf(c.left);
+  let at: Predicate;
+  if (c.op === 'rising' || c.op === 'falling') {
+    // The schema refuses a constant on the left of rising/falling.
+    const col = L!;
+    const bars = c.bars ?? 1;
+    at = c.op === 'rising' ? (f, j) => col(f)[j] > col(f)[j - bars] : (f, j) => col(f)[j] < col(f)[j - bars];
+  } else {
+    const R = columnOf(c.right!);
+    const op = c.op;
+    if (L && R) at = columnsPredicate(op, L, R);
+    else if (L) at = constantPredicate(op, L, c.right!.value!);
+    else if (R) at = constantPredicate(MIRRORED[op], R, c.left.value!);
+    else at = fixedPredicate(op, c.left.value!, c.right!.value!);
+  }
+  const within = c.withinBars ?? 1;
+  if (within === 1) return at;
+  return (f, j) => {
+    for (let k = 0; k < within; k++) if (at(f, j - k)) return true;
+    return false;
   };
+}
+
+/** A compiled group: its predicates and whether one (any) or all must hold. */
+interface CompiledGroup {
+  predicates: readonly Predicate[];
+  any: boolean;
+}
+
+function compileGroup(group: RuleGroup | undefined): CompiledGroup {
+  if (!group) return { predicates: [], any: false };
+  return { predicates: (group.all ?? group.any ?? []).map(compileCondition), any: group.any !== undefined };
+}
+
+/** Whether a group holds at row i (an empty group never does). */
+function groupHolds(g: CompiledGroup, f: FeatureFrame, i: number): boolean {
+  const n = g.predicates.length;
+  if (n === 0) return false;
+  if (g.any) {
+    for (let k = 0; k < n; k++) if (g.predicates[k](f, i)) return true;
+    return false;
+  }
+  for (let k = 0; k < n; k++) if (!g.predicates[k](f, i)) return false;
+  return true;
+}
+
+/** The indicator columns and the warm-up a rule needs. */
+function requirements(rule: RuleStrategy): { features: FeatureConfig; warmup: number } {
   const periods: Record<'sma' | 'ema' | 'rsi' | 'atr' | 'donchian', Set<number>> = { sma: new Set(), ema: new Set(), rsi: new Set(), atr: new Set(), donchian: new Set() };
-  const encode = (o: RuleOperand): [number, number, number] => {
-    if (o.value !== undefined) return [K.Value, 0, o.value];
-    if (o.price !== undefined) return [PRICE_KIND[o.price], 0, 0];
-    const indicator = o.indicator!;
-    const period = o.period!;
-    periods[indicator === 'donchianUpper' || indicator === 'donchianLower' ? 'donchian' : indicator].add(period);
-    return [INDICATOR_KIND[indicator], period, 0];
+  const need = (o: RuleOperand | undefined) => {
+    if (o?.indicator === undefined) return;
+    periods[o.indicator === 'donchianUpper' || o.indicator === 'donchianLower' ? 'donchian' : o.indicator].add(o.period!);
   };
   let warmup = 0;
-  all.forEach((c, k) => {
-    [program.leftKind[k], program.leftPeriod[k], program.leftValue[k]] = encode(c.left);
-    if (c.right) [program.rightKind[k], program.rightPeriod[k], program.rightValue[k]] = encode(c.right);
-    program.op[k] = OPERATOR_CODE[c.op];
-    program.bars[k] = c.bars ?? 1;
-    program.within[k] = c.withinBars ?? 1;
-    const operands = Math.max(operandWarmup(c.left), c.right ? operandWarmup(c.right) : 0);
-    warmup = Math.max(warmup, operands + conditionLookback(c));
-  });
+  for (const group of [rule.long, rule.short, rule.exitLong, rule.exitShort]) {
+    for (const c of group?.all ?? group?.any ?? []) {
+      need(c.left);
+      need(c.right);
+      warmup = Math.max(warmup, Math.max(operandWarmup(c.left), c.right ? operandWarmup(c.right) : 0) + conditionLookback(c));
+    }
+  }
   if (rule.stop.atrMultiple !== undefined) {
     const atrPeriod = rule.stop.atrPeriod ?? RULE_STOP_ATR_PERIOD;
     periods.atr.add(atrPeriod);
@@ -153,51 +198,7 @@ function compileProgram(rule: RuleStrategy): { program: Program; groupStart: Int
         .map(([kind, set]) => [kind, Object.freeze([...set].sort((a, b) => a - b))]),
     ),
   );
-  return { program, groupStart, groupEnd, groupAny, features, warmup };
-}
-
-/** Whether condition `c` holds at row `j` (rows j - lookback .. j are within the frame). */
-function holdsAt(f: FeatureFrame, p: Program, c: number, j: number): boolean {
-  const L = columnOf(f, p.leftKind[c], p.leftPeriod[c]);
-  const op = p.op[c];
-  if (op === O.Rising || op === O.Falling) {
-    if (L === null) return false;
-    const back = j - p.bars[c];
-    if (back < 0) return false;
-    return op === O.Rising ? L[j] > L[back] : L[j] < L[back];
-  }
-  const R = columnOf(f, p.rightKind[c], p.rightPeriod[c]);
-  const l = L === null ? p.leftValue[c] : L[j];
-  const r = R === null ? p.rightValue[c] : R[j];
-  switch (op) {
-    case O.Gt: return l > r;
-    case O.Gte: return l >= r;
-    case O.Lt: return l < r;
-    case O.Lte: return l <= r;
-    default: {
-      if (j < 1) return false;
-      const lBefore = L === null ? p.leftValue[c] : L[j - 1];
-      const rBefore = R === null ? p.rightValue[c] : R[j - 1];
-      return op === O.CrossesAbove ? lBefore <= rBefore && l > r : lBefore >= rBefore && l < r;
-    }
-  }
-}
-
-/** Whether condition `c` held on any of rows i - within + 1 .. i. */
-function conditionHolds(f: FeatureFrame, p: Program, c: number, i: number): boolean {
-  const within = p.within[c];
-  for (let k = 0; k < within && k <= i; k++) if (holdsAt(f, p, c, i - k)) return true;
-  return false;
-}
-
-function groupHolds(f: FeatureFrame, p: Program, start: number, end: number, any: number, i: number): boolean {
-  if (start === end) return false;
-  if (any === 1) {
-    for (let c = start; c < end; c++) if (conditionHolds(f, p, c, i)) return true;
-    return false;
-  }
-  for (let c = start; c < end; c++) if (!conditionHolds(f, p, c, i)) return false;
-  return true;
+  return { features, warmup };
 }
 
 /** No params: a rule strategy's numbers live in its rules (edit the rule to change them). */
@@ -210,7 +211,15 @@ const NO_PARAMS = z.strictObject({});
  */
 export function compileRuleStrategy(input: unknown, version: number): StrategyDefinition {
   const rule = parseRuleStrategy(input);
-  const { program, groupStart, groupEnd, groupAny, features, warmup } = compileProgram(rule);
+  const { features, warmup } = requirements(rule);
+  const longGroup = compileGroup(rule.long);
+  const shortGroup = compileGroup(rule.short);
+  const exitLongGroup = compileGroup(rule.exitLong);
+  const exitShortGroup = compileGroup(rule.exitShort);
+  const hasLong = longGroup.predicates.length > 0;
+  const hasShort = shortGroup.predicates.length > 0;
+  const hasExitLong = exitLongGroup.predicates.length > 0;
+  const hasExitShort = exitShortGroup.predicates.length > 0;
   const atrStop = rule.stop.atrMultiple !== undefined;
   const stopAtrPeriod = rule.stop.atrPeriod ?? RULE_STOP_ATR_PERIOD;
   const stopMultiple = rule.stop.atrMultiple ?? 0;
@@ -226,11 +235,11 @@ export function compileRuleStrategy(input: unknown, version: number): StrategyDe
 
   function evaluate(f: FeatureFrame, i: number, out: AdapterOutput): void {
     if (i < warmup) return setFlat(out, COMMON_REASONS.WarmUp);
-    const long = groupHolds(f, program, groupStart[G.Long], groupEnd[G.Long], groupAny[G.Long], i);
-    const short = groupHolds(f, program, groupStart[G.Short], groupEnd[G.Short], groupAny[G.Short], i);
+    const long = hasLong && groupHolds(longGroup, f, i);
+    const short = hasShort && groupHolds(shortGroup, f, i);
     let exit: Direction = Direction.Flat;
-    if (groupHolds(f, program, groupStart[G.ExitLong], groupEnd[G.ExitLong], groupAny[G.ExitLong], i)) exit = Direction.Long;
-    else if (groupHolds(f, program, groupStart[G.ExitShort], groupEnd[G.ExitShort], groupAny[G.ExitShort], i)) exit = Direction.Short;
+    if (hasExitLong && groupHolds(exitLongGroup, f, i)) exit = Direction.Long;
+    else if (hasExitShort && groupHolds(exitShortGroup, f, i)) exit = Direction.Short;
     if (long === short) {
       setFlat(out, exit === Direction.Long ? reasons.exitLong : exit === Direction.Short ? reasons.exitShort : COMMON_REASONS.NoSignal);
       out.exit = exit;
