@@ -57,6 +57,8 @@ const INDICATOR_LABELS: Record<string, string> = {
 
 const idOf = (path: string) => `rule-${path.replace(/\./g, '-')}`;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** The day after the last candle: the range's end is exclusive. */
+const dayAfter = (ms: number) => day(ms + 86_400_000);
 
 function Errors({ path, errors }: { path: string; errors: FieldErrors }) {
   const messages = errors[path];
@@ -224,7 +226,7 @@ function BacktestPanel({ name, markets, backtest, poll }: { name: string; market
   const [market, setMarket] = useState(markets[0] ? `${markets[0].exchange} ${markets[0].symbol} ${markets[0].timeframe}` : '');
   const chosen = markets.find((m) => `${m.exchange} ${m.symbol} ${m.timeframe}` === market);
   const [from, setFrom] = useState(chosen ? day(chosen.firstOpenTimeMs) : '');
-  const [to, setTo] = useState(chosen ? day(chosen.lastOpenTimeMs) : '');
+  const [to, setTo] = useState(chosen ? dayAfter(chosen.lastOpenTimeMs) : '');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [status, setStatus] = useState<string | null>(null);
   const [ticketId, setTicketId] = useState<string | null>(null);
@@ -267,7 +269,7 @@ function BacktestPanel({ name, markets, backtest, poll }: { name: string; market
               const m = markets.find((x) => `${x.exchange} ${x.symbol} ${x.timeframe}` === e.target.value);
               if (m) {
                 setFrom(day(m.firstOpenTimeMs));
-                setTo(day(m.lastOpenTimeMs));
+                setTo(dayAfter(m.lastOpenTimeMs));
               }
             }}
             {...invalid('market', errors)}
@@ -285,7 +287,7 @@ function BacktestPanel({ name, markets, backtest, poll }: { name: string; market
           <Errors path="from" errors={errors} />
         </div>
         <div className="field">
-          <label htmlFor="rule-bt-to">To (UTC)</label>
+          <label htmlFor="rule-bt-to">To (UTC, exclusive)</label>
           <input id="rule-bt-to" type="date" value={to} onChange={(e) => setTo(e.target.value)} {...invalid('to', errors)} />
           <Errors path="to" errors={errors} />
         </div>
