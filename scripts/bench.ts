@@ -30,7 +30,7 @@ import { loadOnnxModel } from '@/engine/ml/onnx-model';
 import { createFeatureExtractor } from '@/engine/features/feature-extractor';
 import { createAdapterOutput, type StrategyAdapter } from '@/engine/strategies/strategy-adapter';
 import { compileRuleStrategy } from '@/engine/strategies/rules/compile-rule-strategy';
-import { adapterFromDefinition } from '@/engine/strategies/rules/definition-adapter';
+import { createAdapterFromDefinition } from '@/engine/strategies/strategy-catalog';
 import { handWrittenSmaCross, smaCrossRule } from '@/engine/testing/sma-cross-pair';
 
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../shared/data');
@@ -119,8 +119,8 @@ async function main() {
   const btc = loaded.find((l) => l.file.name === 'binance_BTC-USDT_5m.csv') ?? loaded[0];
 
   // (d) rule strategy versus hand-written code: evaluate every row of precomputed features.
-  const rule = adapterFromDefinition(compileRuleStrategy(smaCrossRule('bench-rule'), 1));
-  const code = adapterFromDefinition(handWrittenSmaCross('bench-code'));
+  const rule = createAdapterFromDefinition(compileRuleStrategy(smaCrossRule('bench-rule'), 1), undefined);
+  const code = createAdapterFromDefinition(handWrittenSmaCross('bench-code'), undefined);
   const frame = createFeatureExtractor(rule.features, btc.c.length);
   frame.pushColumns(btc.c);
   const out = createAdapterOutput();

@@ -3,7 +3,7 @@ import { ValidationError } from '../../core/errors';
 import { createFeatureExtractor, type FeatureExtractor } from '../../features/feature-extractor';
 import { createAdapterOutput, type StrategyAdapter } from '../strategy-adapter';
 import { compileRuleStrategy } from './compile-rule-strategy';
-import { adapterFromDefinition } from './definition-adapter';
+import { createAdapterFromDefinition } from '../strategy-catalog';
 import type { RuleConditionInput, RuleStrategyInput } from './rule-schema';
 
 /**
@@ -25,7 +25,7 @@ const value = (v: number) => ({ value: v });
 const stop = { atrMultiple: 2, atrPeriod: 1 };
 
 function adapterOf(rule: Omit<RuleStrategyInput, 'name' | 'stop'> & { stop?: RuleStrategyInput['stop'] }): StrategyAdapter {
-  return adapterFromDefinition(compileRuleStrategy({ name: 'rule-test', stop, ...rule }, 1));
+  return createAdapterFromDefinition(compileRuleStrategy({ name: 'rule-test', stop, ...rule }, 1), undefined);
 }
 
 interface Row {
@@ -154,7 +154,7 @@ describe('compileRuleStrategy: operators', () => {
 
 describe('compileRuleStrategy: indicators, warm-up, exits', () => {
   it('derives the indicator columns and the warm-up from the operands and the stop', () => {
-    const adapter = adapterFromDefinition(
+    const adapter = createAdapterFromDefinition(
       compileRuleStrategy(
         {
           name: 'rsi-donchian',
@@ -166,6 +166,7 @@ describe('compileRuleStrategy: indicators, warm-up, exits', () => {
         },
         7,
       ),
+      undefined,
     );
     expect(adapter.features).toEqual({ rsi: [14], donchian: [20], ema: [50], atr: [14] });
     // RSI(14) from row 14 + 1 for the cross = 15; Donchian(20) from row 20 + 2 (within 3) = 22;

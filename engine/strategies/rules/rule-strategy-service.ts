@@ -2,13 +2,11 @@
  * Rule strategies as stored, versioned data: create, update (a new version), list, read, and the
  * catalog's `rule` source kept in step with the store (on start and after every save).
  */
-import { createHash } from 'node:crypto';
 import type { Clock } from '../../core/clock';
 import { NotFoundError, ValidationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { StrategyRuleRecord, StrategyRuleRepository } from '../../ports/strategy-rules';
-import { STRATEGY_NAMES } from '../registry';
-import { StrategySource, type CatalogEntry, type StrategyCatalog } from '../strategy-catalog';
+import { StrategySource, sourceHashOf, type CatalogEntry, type StrategyCatalog } from '../strategy-catalog';
 import { compileRuleStrategy } from './compile-rule-strategy';
 import { nameTakenError, parseRuleStrategy, ruleStrategyErrors, type RuleStrategy } from './rule-schema';
 
@@ -19,8 +17,8 @@ export interface RuleStrategyServiceDeps {
   repository: StrategyRuleRepository;
   clock: Clock;
   logger: Logger;
-  /** The engine's strategy catalog; without one, only the built-in names are reserved and nothing is published. */
-  catalog?: () => RuleCatalogView | undefined;
+  /** The engine's strategy catalog: names taken by built-in and file strategies, and where saved rules are published. */
+  catalog: () => RuleCatalogView;
 }
 
 /** One rule strategy with every stored version, oldest first. */
@@ -55,7 +53,7 @@ export interface RuleStrategyService {
 
 /** sha256 of the stored JSON of a rule version: its provenance in runs. */
 export function ruleSourceHash(definition: unknown): string {
-  return createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+  return sourceHashOf(JSON.stringify(definition));
 }
 
 /** The catalog entry of a stored rule version (a load error, not a throw, when it no longer compiles). */
@@ -71,23 +69,14 @@ export function ruleCatalogEntry(record: StrategyRuleRecord): CatalogEntry {
 
 /** Builds the rule strategy store over its repository. */
 export function createRuleStrategyService(deps: RuleStrategyServiceDeps): RuleStrategyService {
-  const catalog = () => deps.catalog?.();
-
   function checkNameFree(name: string): void {
-    const view = catalog();
-    if (view) {
-      const taken = view.list().find((entry) => entry.name === name && entry.source !== StrategySource.Rule);
-      if (taken) throw nameTakenError(name, taken.source);
-    } else if ((STRATEGY_NAMES as readonly string[]).includes(name)) {
-      throw nameTakenError(name, StrategySource.BuiltIn);
-    }
+    const taken = deps.catalog().list().find((entry) => entry.name === name && entry.source !== StrategySource.Rule);
+    if (taken) throw nameTakenError(name, taken.source);
   }
 
   async function publish(): Promise<void> {
-    const view = catalog();
-    if (!view) return;
     const latest = await deps.repository.latest();
-    view.replaceSource(StrategySource.Rule, latest.map(ruleCatalogEntry));
+    deps.catalog().replaceSource(StrategySource.Rule, latest.map(ruleCatalogEntry));
   }
 
   async function save(rule: RuleStrategy, version: number, actor: string | null): Promise<StrategyRuleRecord> {
