@@ -2,7 +2,9 @@
  * A rule strategy is the strategy it describes: an SMA 10/30 cross with a 2 ATR stop, composed as
  * rules and stored through the control API, gives on real Binance BTC/USDT 1h candles (the shared
  * data folder, /work/shared/data or AETHELRED_SHARED_DATA; the suite says so and checks nothing on
- * real data when it is absent) the same signal on every candle as the same strategy written by hand.
+ * real data when it is absent) the same signal on every candle as the same strategy written by hand,
+ * and a backtest by its name gives exactly the trades of a backtest of the hand-written definition
+ * (registered in the catalog as a file strategy), longs and shorts on futures.
  */
 import { describe, expect, it } from 'vitest';
 import { parseCandleCsv } from '../../engine/market/candle-csv';
@@ -14,6 +16,7 @@ import { handWrittenSmaCross, smaCrossRule } from '../../engine/testing/sma-cros
 import { apiV1Client } from '../support/api-v1-client';
 import { AUTH_TEST_BACKENDS, useAuthTestRoots } from '../support/auth-test-root';
 import { sharedDataDir, sharedDataFile } from '../support/ml-candles';
+import { StrategySource } from '../../engine/strategies/strategy-catalog';
 
 const FILE = 'binance_BTC-USDT_1h.csv';
 
@@ -74,5 +77,27 @@ describe.each(AUTH_TEST_BACKENDS)('a rule strategy saved through the API on $nam
       if (a.side === b.side && Object.is(a.stopHint, b.stopHint)) same++;
     }
     expect(same).toBe(frame.length);
+  });
+
+  it('backtests by its name to exactly the trades of the hand-written definition', async () => {
+    if (missing()) return;
+    const app = await roots.open();
+    const trader = apiV1Client(app.root, { cookie: (await app.signedInAs('trader')).cookie });
+    const market = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' } as const;
+    const imported = await app.root.engine.importCandles({ file: sharedDataFile(FILE)!, key: market });
+    expect(imported.inserted).toBe(5980);
+    expect((await trader.call('createRuleStrategy', { body: smaCrossRule('api-sma-cross') })).status).toBe(201);
+    const code = handWrittenSmaCross('code-sma-cross');
+    app.root.engine.strategies.replaceSource(StrategySource.File, [{ name: code.name, source: StrategySource.File, version: code.version, sourceHash: 'test', summary: code.summary, definition: code }]);
+    expect(app.root.engine.strategies.provenance('api-sma-cross')).toMatchObject({ source: 'rule', version: '1' });
+
+    const request = { ...market, from: '2024-01-01', to: '2024-09-07', paper: { marketType: 'futures' } };
+    const byRule = await app.root.engine.runBacktest({ ...request, strategies: ['api-sma-cross'] });
+    const byCode = await app.root.engine.runBacktest({ ...request, strategies: ['code-sma-cross'] });
+    expect(byRule.trades.length).toBeGreaterThan(20);
+    expect(new Set(byRule.trades.map((t) => t.side))).toEqual(new Set(['long', 'short']));
+    // A closed trade carries no strategy name or id: side, amount, prices, times, PnL, fees, funding and exit reason must all agree.
+    expect(byRule.trades).toEqual(byCode.trades);
+    expect(byRule.finalEquity).toBe(byCode.finalEquity);
   });
 });
