@@ -52,6 +52,12 @@ describe.each(AUTH_TEST_BACKENDS)('rule strategies API on $name', (backend) => {
       [2, { percent: 3 }],
     ]);
 
+    // The active version is in the strategy catalog under its name, source `rule`.
+    const catalog = await viewer.call('listStrategies');
+    expect(catalog.body.items.filter((s: { source: string }) => s.source === 'rule').map((s: { name: string; version: string; summary: string }) => [s.name, s.version, s.summary])).toEqual([
+      ['sma-cross', '2', 'SMA 10/30 cross, 2 ATR stop'],
+    ]);
+
     const audit = await app.root.auth.audit.list({ limit: 10 });
     const saves = audit.items.filter((e) => e.action.startsWith('strategy_rule.'));
     expect(saves.map((e) => [e.action, e.outcome, e.target, (e.after as { version: number }).version])).toEqual([
