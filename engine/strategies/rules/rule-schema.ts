@@ -151,7 +151,7 @@ export function ruleStrategyErrors(input: unknown): Record<string, string[]> {
   return out;
 }
 
-/** Throws the ValidationError of a rule named like a strategy of another source. */
+/** The ValidationError (field `name`) of a rule named like a strategy of another source. */
 export function nameTakenError(name: string, source: string): ValidationError {
   return new ValidationError('name', name, `the name "${name}" is taken by a ${source} strategy`);
 }
