@@ -137,6 +137,7 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
     toMs,
     strategies: spec.strategies,
     params: spec.params,
+    provenance: spec.provenance,
     fusion: spec.fusion,
     risk: spec.risk,
     paper: spec.paper,

@@ -297,7 +297,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       runDefaults('session', timeframeMs),
       strategies,
     );
-    const spec: RunSpec = resumed?.spec ? { ...resolved, strategies: resumed.spec.strategies, params: resumed.spec.params, fusion: resumed.spec.fusion, veto: resumed.spec.veto } : resolved;
+    // Provenance is what runs now: a strategy file edited since the start shows its new version and hash.
+    const spec: RunSpec = resumed?.spec
+      ? { ...resolved, strategies: resumed.spec.strategies, params: resumed.spec.params, provenance: resumed.spec.strategies.map((name) => strategies.provenance(name)), fusion: resumed.spec.fusion, veto: resumed.spec.veto }
+      : resolved;
     // --- end run spec
     const replay = mode === SessionMode.Replay ? await replayWindow(market, request.from) : null;
     let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null };

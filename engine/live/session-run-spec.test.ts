@@ -109,6 +109,8 @@ describe('a session resolves its run spec from the stored settings', () => {
       accountId: 'desk',
       strategies: ['donchian-breakout'],
       params: { 'donchian-breakout': { period: 10, atrPeriod: 5 } },
+      // sha256("built-in:donchian-breakout@1.0.0")
+      provenance: [{ name: 'donchian-breakout', source: 'built-in', version: '1.0.0', sourceHash: '53028e770d5cd2bdad2b65a893822dcca2eb6c95cd8df22ce192edb6ed748106' }],
       fusion: { weights: { 'donchian-breakout': 2, external: 1 }, entryThreshold: 0.4, ttlMs: 7_200_000, cooldownMs: 0, vetoThreshold: 0.6 },
       veto: false,
       risk: { ...LIMITS, costs: { takerFeeBps: 5, makerFeeBps: 2, spreadBps: 4, slippageBps: 1 } },

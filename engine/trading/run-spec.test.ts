@@ -30,6 +30,8 @@ describe('resolveRunSpec', () => {
       accountId: null,
       strategies: ['ma-crossover'],
       params: { 'ma-crossover': { fastPeriod: 20, slowPeriod: 50, atrPeriod: 14, atrStopMultiple: 2 } },
+      // sha256("built-in:ma-crossover@1.0.0")
+      provenance: [{ name: 'ma-crossover', source: 'built-in', version: '1.0.0', sourceHash: '7bbc455dc1314d83383acdb3a25c7b444d4f8f943ae954472fcad04b38c6fb60' }],
       fusion: { weights: { 'ma-crossover': 1 }, entryThreshold: 0.5, ttlMs: 300_000, cooldownMs: 0, vetoThreshold: 0.5 },
       veto: false,
       risk: { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, costs: { takerFeeBps: 10, makerFeeBps: 2, spreadBps: 2, slippageBps: 2 } },
@@ -45,6 +47,7 @@ describe('resolveRunSpec', () => {
         'rsi-mean-reversion': { period: 10, oversold: 25, overbought: 75, atrPeriod: 14, atrStopMultiple: 2 },
         'ema-trend': { period: 40, atrPeriod: 14, atrStopMultiple: 2.5 },
       },
+      provenance: [BUILT_INS.provenance('rsi-mean-reversion'), BUILT_INS.provenance('ema-trend')],
       fusion: { weights: { 'rsi-mean-reversion': 0.5, 'ema-trend': 3, external: 1 }, entryThreshold: 0.35, ttlMs: 2 * HOUR, cooldownMs: 600_000, vetoThreshold: 0.7 },
       veto: true,
       risk: { maxLeverage: 4, maxLossPctEquityPerTrade: 1.5, riskPerTradePct: 0.75, maxSymbolExposurePct: 150, maxOpenPositions: 3, atrStopMultiple: 3, dailyLossLimitPct: 4, maxDrawdownPct: 20, costs: { takerFeeBps: 4, makerFeeBps: 1, spreadBps: 1, slippageBps: 3 } },

@@ -111,6 +111,8 @@ export interface RunSpec {
   strategies: string[];
   /** Full parameters per strategy of the run (defaults filled). */
   params: Record<string, Record<string, unknown>>;
+  /** Where each strategy of the run came from (source, version, source hash), in `strategies` order. */
+  provenance: StrategyProvenance[];
   fusion: ResolvedFusionConfig;
   /** Whether entries pass the deployed intent-veto model. */
   veto: boolean;
@@ -216,6 +218,7 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
     accountId: stored.account?.record.id ?? null,
     strategies,
     params,
+    provenance: strategies.map((name) => catalog.provenance(name)),
     fusion,
     veto: request.veto ?? defaults.veto,
     risk,
