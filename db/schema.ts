@@ -501,3 +501,19 @@ export const tradingAccounts = pgTable('trading_accounts', {
   updatedAtMs: ms('updated_at_ms').notNull(),
   updatedBy: text('updated_by'),
 });
+
+/**
+ * Rule strategies composed in the dashboard or sent to the API: one row per saved version (never
+ * updated in place); the highest version of a name is the active one.
+ */
+export const strategyRules = pgTable(
+  'strategy_rules',
+  {
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+    createdBy: text('created_by'),
+    createdAtMs: ms('created_at_ms').notNull(),
+  },
+  (t) => [primaryKey({ name: 'strategy_rules_pk', columns: [t.name, t.version] }), check('strategy_rules_version_positive', sql`${t.version} >= 1`)],
+);

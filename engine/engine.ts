@@ -38,6 +38,8 @@ import { type EngineEvents } from './ports/events';
 import { DenialCode, type MetricsSink } from './ports/metrics';
 import type { NotificationEvent, Notifier } from './ports/notifier';
 import type { AccountBook } from './account/account-book';
+import type { StrategyRuleRepository } from './ports/strategy-rules';
+import { createRuleStrategyService, type RuleStrategyService } from './strategies/rules/rule-strategy-service';
 
 /** Candles sampled to read a market's price decimals: enough to see every tick digit in use. */
 export const PRECISION_SAMPLE_CANDLES = 500;
@@ -92,6 +94,8 @@ export interface EngineDeps {
    * shared with the live session manager and the job queue; default: the built-ins alone.
    */
   strategies?: StrategyCatalog;
+  /** Rule strategy versions (the `strategy_rules` table); without it there are no rule strategies and saving throws. */
+  strategyRules?: StrategyRuleRepository;
 }
 
 /** How to start: a server runs its background workers; a one-shot CLI command does not. */
@@ -222,6 +226,8 @@ export interface Engine extends TradingDesk {
   notify(event: NotificationEvent): void;
   /** Trading accounts: settings, risk limits, halt/resume (one account or all), views, force exits. @throws Error when built without. */
   readonly accounts: AccountBook;
+  /** Rule strategies composed without code: versioned storage, validation, and the catalog's `rule` source. */
+  readonly ruleStrategies: RuleStrategyService;
 }
 
 /**
@@ -328,6 +334,16 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     strategies,
   });
   /** The stored layer of a run spec on an account: its settings and limits (when accounts are wired) and the saved strategy group. */
+  const ruleStrategies = createRuleStrategyService({
+    repository: deps.strategyRules ?? {
+      latest: async () => [],
+      versions: async () => [],
+      insert: () => Promise.reject(new Error('this engine was built without rule strategy storage')),
+    },
+    clock: deps.clock,
+    logger: deps.logger,
+    catalog: () => strategies,
+  });
   const storedRunSettings = (accountId: string): Promise<StoredRunSettings> =>
     loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, strategies, logger: deps.logger });
 
@@ -339,6 +355,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       if (state === EngineState.Running) return;
       if (state !== EngineState.Created) throw new Error(`engine cannot start from state "${state}"`);
       state = EngineState.Running;
+      await ruleStrategies.refresh();
       interruptedRuns = await deps.backtestRuns.markStaleRunningAsFailed('interrupted: the process stopped before the run finished');
       if (interruptedRuns > 0) deps.logger.warn({ runs: interruptedRuns }, 'backtest runs were interrupted by the last stop and are marked failed');
       if (options.workers !== false) {
@@ -444,6 +461,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       }),
     events,
     accounts,
+    ruleStrategies,
     notify(event) {
       try {
         deps.notifier?.notify(event);

@@ -5,6 +5,8 @@
  *   (b) the full pipeline: four adapters + fusion + risk + paper fills, journal off,
  *   (c) the same with the journal on an embedded PGlite database (signals, then every candle),
  * and the ratio (b)/(a). Goal for (b): 2,000,000 candles/s on one core.
+ *   (d) strategy evaluation alone on precomputed features: a rule strategy (SMA 10/30 cross, compiled
+ *       from its JSON rules) versus the same strategy written by hand, candles/s each.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -25,6 +27,11 @@ import { buildIntentDataset } from '@/engine/ml/dataset';
 import { trainModel } from '@/engine/ml/model-training';
 import { exportOnnx } from '@/engine/ml/onnx-export';
 import { loadOnnxModel } from '@/engine/ml/onnx-model';
+import { createFeatureExtractor } from '@/engine/features/feature-extractor';
+import { createAdapterOutput, type StrategyAdapter } from '@/engine/strategies/strategy-adapter';
+import { compileRuleStrategy } from '@/engine/strategies/rules/compile-rule-strategy';
+import { createAdapterFromDefinition } from '@/engine/strategies/strategy-catalog';
+import { handWrittenSmaCross, smaCrossRule } from '@/engine/testing/sma-cross-pair';
 
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../shared/data');
 const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
@@ -110,6 +117,26 @@ async function main() {
 
   // (c) journal on PGlite: the real run path (run row, batched journal, completion).
   const btc = loaded.find((l) => l.file.name === 'binance_BTC-USDT_5m.csv') ?? loaded[0];
+
+  // (d) rule strategy versus hand-written code: evaluate every row of precomputed features.
+  const rule = createAdapterFromDefinition(compileRuleStrategy(smaCrossRule('bench-rule'), 1), undefined);
+  const code = createAdapterFromDefinition(handWrittenSmaCross('bench-code'), undefined);
+  const frame = createFeatureExtractor(rule.features, btc.c.length);
+  frame.pushColumns(btc.c);
+  const out = createAdapterOutput();
+  const evaluateAll = (adapter: StrategyAdapter) => {
+    let fired = 0;
+    for (let i = 0; i < frame.length; i++) {
+      adapter.evaluate(frame, i, out);
+      fired += out.side !== 0 ? 1 : 0;
+    }
+    return fired;
+  };
+  const ruleRate = await rate(frame.length, () => evaluateAll(rule));
+  const codeRate = await rate(frame.length, () => evaluateAll(code));
+  console.log(
+    `(d) strategy evaluate, SMA 10/30 cross on ${btc.file.name}: rule strategy ${fmt(ruleRate)} candles/s, hand-written ${fmt(codeRate)} candles/s (rule/code ${(ruleRate / codeRate).toFixed(2)}; ${evaluateAll(rule)} = ${evaluateAll(code)} signals)`,
+  );
   const dir = mkdtempSync(path.join(tmpdir(), 'aethelred-bench-'));
   const database = await createDatabase({ dataDir: dir });
   try {

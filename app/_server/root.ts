@@ -13,6 +13,7 @@ import { createCandleRepository } from '@/db/repositories/candle-repository';
 import { createJournalRepository } from '@/db/repositories/journal-repository';
 import { createRiskStateRepository } from '@/db/repositories/risk-state-repository';
 import { createSettingsRepository } from '@/db/repositories/settings-repository';
+import { createStrategyRuleRepository } from '@/db/repositories/strategy-rule-repository';
 import { createSnapshotRepository } from '@/db/repositories/snapshot-repository';
 import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repository';
 import { currentRunOwner, isRunOwnerAlive } from './process-owner';
@@ -302,7 +303,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
       accounts,
       settings,
       strategies,
-      snapshots: createSnapshotRepository(database.db) },
+      snapshots: createSnapshotRepository(database.db),
+      strategyRules: createStrategyRuleRepository(database.db) },
     { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
   );
 

@@ -13,7 +13,7 @@ export const dynamic = 'force-dynamic';
 export default async function StrategiesPage() {
   const access = await requireRole('viewer', '/strategies');
   const { root, actor } = access;
-  const [settings, risk] = await Promise.all([root.engine.getTradingSettings(), root.engine.riskStatus()]);
+  const [settings, risk, rules] = await Promise.all([root.engine.getTradingSettings(), root.engine.riskStatus(), root.engine.ruleStrategies.list()]);
   const described = root.engine.describeStrategies();
   const runnable = described.filter((d) => !d.loadError).map(strategyListingOf);
   const trader = roleAtLeast(actor.role, 'trader');
@@ -57,6 +57,25 @@ export default async function StrategiesPage() {
         ) : (
           <p className="muted">Halting and resuming needs the trader role.</p>
         )}
+      </section>
+
+      <section className="card" aria-labelledby="rule-strategies-heading" data-testid="rule-strategies">
+        <h2 id="rule-strategies-heading">Rule strategies</h2>
+        <p className="muted">Strategies composed from conditions on indicators and prices, without code; each save is a new version.</p>
+        {rules.length === 0 ? (
+          <p className="muted">No rule strategy yet.</p>
+        ) : (
+          <ul>
+            {rules.map((r) => (
+              <li key={r.name}>
+                <a href={`/strategies/rules/${encodeURIComponent(r.name)}`}>{r.name}</a> <span className="muted">version {r.version}, saved {fmtTime(r.createdAtMs)} UTC</span>
+              </li>
+            ))}
+          </ul>
+        )}
+        <p>
+          <a href="/strategies/rules/new" data-testid="new-rule-strategy">{trader ? 'New rule strategy' : 'Open the rule editor'}</a>
+        </p>
       </section>
 
       <section className="card" aria-labelledby="catalog-heading" data-testid="strategy-catalog">

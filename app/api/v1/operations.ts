@@ -12,6 +12,8 @@ import { startBacktest } from './backtests/operation';
 import { importCandles } from './candles/operation';
 import { listMarkets } from './markets/operation';
 import { listStrategies } from './strategies/operation';
+import { createRuleStrategy, listRuleStrategies } from './strategies/rules/operation';
+import { getRuleStrategy, updateRuleStrategy } from './strategies/rules/[name]/operation';
 import { createAccount, listAccounts } from './accounts/operation';
 import { getAccount } from './accounts/[id]/operation';
 import { getAccountSettings, updateAccountSettings } from './accounts/[id]/settings/operation';
@@ -31,6 +33,10 @@ export const API_V1_VERSION = '1.0.0';
 export const API_V1_OPERATIONS: readonly AnyOperation[] = [
   getOpenApiDocument,
   listStrategies,
+  listRuleStrategies,
+  createRuleStrategy,
+  getRuleStrategy,
+  updateRuleStrategy,
   listMarkets,
   importCandles,
   startBacktest,
