@@ -3,6 +3,7 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { NotFoundError } from '@/engine/core/errors';
 import { fmtTime } from '@/app/_components/format';
+import { ScrollTable } from '@/app/_components/scroll-table';
 import { RuleEditorSection } from '../_components/rule-editor-page';
 
 export const dynamic = 'force-dynamic';
@@ -20,8 +21,7 @@ export default async function RuleStrategyPage({ params }: { params: Promise<{ n
       <RuleEditorSection key={history.latest.version} root={root} initial={history.latest.definition} savedName={history.name} canEdit={roleAtLeast(actor.role, 'trader')} />
       <section className="card" aria-labelledby="rule-versions-heading">
         <h2 id="rule-versions-heading">Versions</h2>
-        <div className="table-wrap">
-          <table data-testid="rule-versions">
+        <ScrollTable label="Rule versions" data-testid="rule-versions">
             <thead>
               <tr><th scope="col">Version</th><th scope="col">Saved (UTC)</th><th scope="col">By</th></tr>
             </thead>
@@ -34,8 +34,7 @@ export default async function RuleStrategyPage({ params }: { params: Promise<{ n
                 </tr>
               ))}
             </tbody>
-          </table>
-        </div>
+        </ScrollTable>
       </section>
     </>
   );
