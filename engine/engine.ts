@@ -18,7 +18,9 @@ import { importCandles, importCandleText, type ImportCandleTextRequest, type Imp
 import { downloadCandles, type CandleSource, type DownloadCandlesRequest, type DownloadCandlesResult } from './market/download-candles';
 import { backtestAccountIdOf, runBacktest, type BacktestResult } from './backtest/run-backtest';
 import { loadStoredRunSettings, type StoredRunSettings } from './trading/run-spec';
-import { describeStrategies, type StrategyDescription } from './strategies/registry';
+import { createStrategy, describeStrategies, type StrategyDescription } from './strategies/registry';
+import { runStrategyCheck, type StrategyCheckResult } from './insight/strategy-check';
+import { enqueueStrategyCheck } from './jobs/strategy-check-job';
 import { backtestState, enqueueBacktest, type BacktestState } from './backtest/backtest-jobs';
 import type { VetoModel } from './decision/veto-model';
 import type { LiveSessionManager } from './live/live-session-manager';
@@ -125,6 +127,17 @@ export interface Engine extends TradingDesk {
   listCandleCoverage(largestGaps: number): Promise<CandleStreamCoverage[]>;
   /** Every strategy the engine can run, with its parameters as JSON Schema and its defaults. */
   describeStrategies(): StrategyDescription[];
+  /**
+   * The look-ahead and recursion check of one strategy over stored candles (`strategyCheckRequestSchema`:
+   * strategy, params, market, optional range and tolerance); see `runStrategyCheck`. Writes nothing.
+   * @throws ValidationError naming the field (unknown strategy, bad params, too few candles).
+   */
+  checkStrategy(request: unknown, onProgress?: (done: number, total: number) => void | Promise<void>): Promise<StrategyCheckResult>;
+  /**
+   * Validates a check request and that its market has candles, then queues a `strategy-check` job.
+   * @returns the ticket id. @throws ValidationError naming the field; nothing is queued.
+   */
+  enqueueStrategyCheck(request: unknown): Promise<string>;
   /** Runs a backtest on stored candles and records it; see `runBacktest`. Throws ValidationError for bad requests. */
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
   getBacktestRun(id: string): Promise<BacktestRunRecord | null>;
@@ -352,6 +365,8 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       priceDecimalsOfCandles(await deps.candles.loadCandles(market, beforeMs - PRECISION_SAMPLE_CANDLES * TIMEFRAME_MS[market.timeframe], beforeMs)),
     listCandleCoverage: (largestGaps) => deps.candles.summarizeCoverage(largestGaps),
     describeStrategies,
+    checkStrategy: (request, onProgress) => runStrategyCheck(request, { candles: deps.candles, createStrategy }, onProgress),
+    enqueueStrategyCheck: (request) => enqueueStrategyCheck(request, { candles: deps.candles, createStrategy, enqueue: (job) => jobs().enqueue(job) }),
     runBacktest: async (request, onProgress) =>
       runBacktest(
         request,
