@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors';
 import { candleColumnsFromRows, type CandleColumns } from '../core/types';
-import type { FeatureFrame } from '../features/feature-frame';
-import { COMMON_REASONS, Direction, setFlat, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
+import { COMMON_REASONS, setFlat, type StrategyAdapter } from '../strategies/strategy-adapter';
+import { leakyNextClose, shortWarmupEma } from '../testing/check-examples';
 import { checkStrategy, convergenceWarmup } from './lookahead-check';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -17,44 +17,6 @@ function candlesOf(closes: readonly number[]): CandleColumns {
 function stepCloses(count: number, jumpRow: number): number[] {
   return Array.from({ length: count }, (_, i) => (i < jumpRow ? 100 : 110));
 }
-
-/**
- * The deliberately leaky example: long when the NEXT candle closes higher than this one. It reads
- * `f.close[i + 1]`, a candle that has not closed yet at row i.
- */
-const leakyNextClose: StrategyAdapter = Object.freeze({
-  name: 'leaky-next-close',
-  config: {},
-  features: Object.freeze({ sma: Object.freeze([3]) }),
-  warmup: 2,
-  evaluate(f: FeatureFrame, i: number, out: AdapterOutput) {
-    if (f.close[i + 1] > f.close[i]) {
-      out.side = Direction.Long;
-      out.strength = 1;
-      out.stopHint = f.close[i] - 5;
-      out.reason = 'leaky: next close is higher';
-      out.exit = Direction.Flat;
-    } else setFlat(out, COMMON_REASONS.NoSignal);
-  },
-});
-
-/** A recursion example: long while the close is above EMA(10), declaring a warm-up of 10 (EMA(10) needs far more to forget its seed). */
-const shortWarmupEma: StrategyAdapter = Object.freeze({
-  name: 'short-warmup-ema',
-  config: {},
-  features: Object.freeze({ ema: Object.freeze([10]) }),
-  warmup: 10,
-  evaluate(f: FeatureFrame, i: number, out: AdapterOutput) {
-    const ema = f.ema[10][i];
-    if (f.close[i] > ema) {
-      out.side = Direction.Long;
-      out.strength = 0.5;
-      out.stopHint = NaN;
-      out.reason = 'close above EMA(10)';
-      out.exit = Direction.Flat;
-    } else setFlat(out, COMMON_REASONS.NoSignal);
-  },
-});
 
 describe('look-ahead check', () => {
   it('flags the leaky example at the candle before the jump, and only there', () => {

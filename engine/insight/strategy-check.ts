@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { TIMEFRAME_MS, type MarketKey, type Timeframe } from '../core/types';
-import { parseOrThrow } from '../core/validation';
+import { parseOrThrow, reasonOf } from '../core/validation';
 import type { CandleRepository } from '../ports/candles';
 import type { StrategyAdapter } from '../strategies/strategy-adapter';
 import { checkStrategyAsync, type StrategyCheckReport } from './lookahead-check';
@@ -66,6 +66,16 @@ function parseTime(field: string, value: string | number): number {
   return ms;
 }
 
+/** Creates the adapter; a params error is named `params.<field>` whichever way the creator names it. */
+function createAdapter(createStrategy: CreateStrategy, name: string, params: Record<string, unknown>): StrategyAdapter {
+  try {
+    return createStrategy(name, params);
+  } catch (error) {
+    if (!(error instanceof ValidationError) || error.field === 'strategy' || error.field.startsWith('params')) throw error;
+    throw new ValidationError(`params.${error.field}`, error.value, reasonOf(error));
+  }
+}
+
 /**
  * Validates a check request and creates its strategy; writes and loads nothing.
  * @throws ValidationError naming the field: a request field (`timeframe`, `from`, ...), `to` for an
@@ -76,7 +86,7 @@ export function resolveStrategyCheck(input: unknown, createStrategy: CreateStrat
   const fromMs = r.from === undefined ? 0 : parseTime('from', r.from);
   const toMs = r.to === undefined ? END_OF_TIME_MS : parseTime('to', r.to);
   if (toMs <= fromMs) throw new ValidationError('to', r.to, `the date range is empty: "to" must be after "from" (${new Date(fromMs).toISOString()})`);
-  const adapter = createStrategy(r.strategy, r.params);
+  const adapter = createAdapter(createStrategy, r.strategy, r.params);
   return {
     market: { exchange: r.exchange, symbol: r.symbol, timeframe: r.timeframe },
     strategy: r.strategy,
