@@ -6,9 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { fmtNumber, fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
+import { fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
+import { describeSignal } from '@/app/strategies/check/_lib/describe-signal';
 import { ValidationError } from '../../engine/core/errors';
-import type { SignalSnapshot, StrategyCheckReport } from '../../engine/insight/lookahead-check';
+import type { StrategyCheckReport } from '../../engine/insight/lookahead-check';
 import type { StrategyCheckResult } from '../../engine/insight/strategy-check';
 
 export const STRATEGIES_USAGE = `usage: npm run cli -- strategies check --strategy NAME [--params params.json] --exchange binance --symbol BTC/USDT --timeframe 1h
@@ -25,14 +26,6 @@ export interface StrategiesCommandServices {
   checkStrategy(request: unknown, onProgress?: (done: number, total: number) => void): Promise<StrategyCheckResult>;
   stdout(s: string): void;
   stderr(s: string): void;
-}
-
-const sideName = (side: number) => (side > 0 ? 'long' : side < 0 ? 'short' : 'flat');
-const exitName = (exit: number) => (exit > 0 ? 'close long' : exit < 0 ? 'close short' : 'none');
-
-/** One output as a trader reads it: `long 0.75, stop 95.00, exit none`. */
-export function describeSignal(s: SignalSnapshot): string {
-  return `${sideName(s.side)} ${fmtNumber(s.strength, 2)}, stop ${fmtPrice(s.stopHint)}, exit ${exitName(s.exit)}`;
 }
 
 const utc = (ms: number) => `${fmtTime(ms)} UTC`;
