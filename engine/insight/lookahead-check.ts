@@ -29,7 +29,9 @@
  * indicator's level, where the decision was a coin toss anyway; a larger difference can move an
  * RSI threshold cross or a close-above-EMA test on ordinary candles. Non-recursive columns (SMA's
  * running sum, Donchian's extremes) differ by rounding only (~1e-15), far below it. A value present
- * on one side and missing (NaN) on the other always counts.
+ * on one side and missing (NaN) on the other always counts. A price-scaled difference below a
+ * billionth of the candle's close is rounding and never counts (a flat window's deviation may come
+ * out 0 on one side and 1e-14 on the other: relative to a value near 0 that is no signal).
  *
  * {@link convergenceWarmup} gives the warm-up a strategy needs for its recursive columns to pass.
  */
@@ -42,6 +44,8 @@ import { createAdapterOutput, type AdapterOutput, type StrategyAdapter } from '.
 
 /** Default relative tolerance of the recursion check: 0.1 % of the value (0.1 point of RSI). */
 export const DEFAULT_RECURSION_TOLERANCE = 1e-3;
+/** Price-scaled differences below this share of the row's close are rounding, never findings. */
+const ROUNDING_FLOOR = 1e-9;
 /** Default number of later history starts compared with the full history. */
 export const DEFAULT_RECURSION_STARTS = 3;
 /** Default cap on the look-ahead findings kept in a report (all are counted). */
@@ -284,7 +288,7 @@ function* checkPasses(adapter: StrategyAdapter, candles: CandleColumns, options:
         const fullColumns = columnsOf(kind, period, full);
         const shortColumns = columnsOf(kind, period, short);
         for (let c = 0; c < fullColumns.length; c++) {
-          const finding = compareColumn(fullColumns[c].values, shortColumns[c].values, s, s + warmup, n, kind === 'rsi' ? 100 : 0, tolerance);
+          const finding = compareColumn(fullColumns[c].values, shortColumns[c].values, candles.close, s, s + warmup, n, kind === 'rsi' ? 100 : 0, tolerance);
           if (finding) {
             recursionFindings.push({
               indicator: fullColumns[c].name,
@@ -342,6 +346,7 @@ interface ColumnDifference {
 function compareColumn(
   fullValues: Float64Array,
   shortValues: Float64Array,
+  closes: Float64Array,
   start: number,
   from: number,
   n: number,
@@ -360,8 +365,11 @@ function compareColumn(
     let difference: number | null;
     if (a !== a || b !== b) difference = null;
     else {
+      const gap = Math.abs(a - b);
+      // Below a billionth of the price a difference is rounding (a flat window's deviation is 0 or 1e-14).
+      if (scale === 0 && !(gap > ROUNDING_FLOOR * Math.abs(closes[r]))) continue;
       const base = scale > 0 ? scale : Math.abs(a);
-      difference = a === b ? 0 : base > 0 ? Math.abs(a - b) / base : Infinity;
+      difference = base > 0 ? gap / base : Infinity;
       if (!(difference > tolerance)) continue;
     }
     differing++;
