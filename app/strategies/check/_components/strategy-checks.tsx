@@ -1,7 +1,7 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
 import { ActionForm, FormField } from '@/app/_components/action-form';
-import { fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
+import { fmtNumber, fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { JobResultOf } from '@/engine/jobs/definitions';
 import type { Page } from '@/engine/ports/journal';
@@ -43,7 +43,7 @@ function CheckReportView({ report }: { report: CheckReport }) {
           {report.passed ? 'passed' : 'failed'}
         </span>{' '}
         {report.strategy}
-        {report.version ? ` ${report.version}` : ''} on {report.market.exchange} {report.market.symbol} {report.market.timeframe}: {report.candles} candles from {fmtTime(report.firstTimeMs)} to{' '}
+        {report.version ? ` ${report.version}` : ''} on {report.market.exchange} {report.market.symbol} {report.market.timeframe}: {fmtNumber(report.candles, 0)} candles from {fmtTime(report.firstTimeMs)} to{' '}
         {fmtTime(report.lastTimeMs)} UTC, warm-up {report.warmup}.
       </p>
       <ul>
