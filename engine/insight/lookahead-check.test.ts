@@ -147,6 +147,20 @@ describe('check input', () => {
     expect(error).toMatchObject({ field: 'candles', value: 11 });
   });
 
+  it('turns a strategy that throws into a ValidationError naming the candle', () => {
+    const throwing: StrategyAdapter = {
+      ...shortWarmupEma,
+      name: 'throws-late',
+      evaluate(_f, i, out) {
+        if (i === 12) throw new Error('boom');
+        setFlat(out, COMMON_REASONS.NoSignal);
+      },
+    };
+    expect(() => checkStrategy(throwing, candlesOf(stepCloses(40, 20)))).toThrow(
+      expect.objectContaining({ field: 'strategy', value: 'throws-late', message: expect.stringContaining('evaluate threw at the candle of 2024-01-01T12:00:00.000Z (row 12, with the whole range): boom') }),
+    );
+  });
+
   it('rejects out-of-range options', () => {
     const candles = candlesOf(stepCloses(40, 20));
     expect(() => checkStrategy(shortWarmupEma, candles, { tolerance: 0 })).toThrow(expect.objectContaining({ field: 'tolerance', value: 0 }));

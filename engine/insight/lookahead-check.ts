@@ -204,7 +204,7 @@ function checkOptions(rows: number, warmup: number, options: StrategyCheckOption
  * passes over the range, O(rows) each (about 0.2 s for 70 000 candles).
  * @param candles the range, oldest first (the extractor's candle rules apply).
  * @throws ValidationError naming `candles` when the range has no row after the warm-up
- *   (`warmup + 2` candles at least), or the option (`tolerance`, `recursionStarts[i]`, `maxFindings`)
+ *   (`warmup + 2` candles at least), `strategy` when its `evaluate` throws (with the candle), or the option (`tolerance`, `recursionStarts[i]`, `maxFindings`)
  *   that is out of range; the extractor's ValidationError for a malformed candle.
  */
 export function checkStrategy(adapter: StrategyAdapter, candles: CandleColumns, options: StrategyCheckOptions = {}): StrategyCheckReport {
@@ -233,6 +233,16 @@ export async function checkStrategyAsync(
   }
 }
 
+/** Evaluates one row; a throwing strategy becomes a ValidationError on `strategy` naming the candle (the check cannot go on). */
+function evaluateOrThrow(adapter: StrategyAdapter, f: FeatureFrame, i: number, out: AdapterOutput, frame: string): void {
+  try {
+    adapter.evaluate(f, i, out);
+  } catch (error) {
+    const at = new Date(f.openTimeMs[i]).toISOString();
+    throw new ValidationError('strategy', adapter.name, `evaluate threw at the candle of ${at} (row ${i}, with ${frame}): ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** The check as passes: yields [rows done, rows in total] after each pass, returns the report. */
 function* checkPasses(adapter: StrategyAdapter, candles: CandleColumns, options: StrategyCheckOptions): Generator<[number, number], StrategyCheckReport> {
   const n = candles.length;
@@ -251,7 +261,7 @@ function* checkPasses(adapter: StrategyAdapter, candles: CandleColumns, options:
   const out = createAdapterOutput();
   const fullOutputs: SignalSnapshot[] = new Array(n);
   for (let i = warmup; i < n; i++) {
-    adapter.evaluate(full, i, out);
+    evaluateOrThrow(adapter, full, i, out, 'the whole range');
     fullOutputs[i] = snapshotOf(out);
   }
   done += n;
@@ -264,7 +274,7 @@ function* checkPasses(adapter: StrategyAdapter, candles: CandleColumns, options:
   for (let i = 0; i < n; i++) {
     truncated.pushFrom(candles, i);
     if (i < warmup) continue;
-    adapter.evaluate(truncated, i, out);
+    evaluateOrThrow(adapter, truncated, i, out, 'the range cut after it');
     const a = fullOutputs[i];
     const differs =
       a.side !== out.side || a.exit !== out.exit || !same(a.strength, out.strength) || !same(a.stopHint ?? NaN, out.stopHint) || a.reason !== out.reason;
