@@ -70,4 +70,14 @@ describe('createJitiStrategyImporter', () => {
       ['throws.mjs', path.join(dir, 'throws.mjs')],
     ]);
   });
+
+  it('loads the three example strategies of the repository\'s strategies folder without an error', async () => {
+    const examples = path.join(process.cwd(), 'strategies');
+    const entries = await loadStrategyFiles(examples, { importer: createJitiStrategyImporter(examples), reservedNames: new Map() });
+    expect(entries.map((e) => [e.name, e.version, e.loadError ?? null])).toEqual([
+      ['bollinger-reversion', '1.0.0', null],
+      ['higher-timeframe-trend', '1.0.0', null],
+      ['volatility-breakout', '1.0.0', null],
+    ]);
+  });
 });
