@@ -193,7 +193,7 @@ export function StrategyChecks({
           {tickets.map((t) => {
             const report = reportOf(t);
             return report ? (
-              <details key={t.id} open={t.id === newestReport} className="check-details">
+              <details key={t.id} open={t.id === newestReport}>
                 <summary>
                   Report: {subjectOf(t)}, queued {fmtTime(t.createdAtMs)} UTC ({outcomeOf(t)})
                 </summary>
