@@ -54,6 +54,7 @@ function fakeCatalog(builtIns: string[]): StrategyCatalog & { files: CatalogEntr
     create: unsupported,
     defaults: unsupported,
     provenance: unsupported,
+    describe: unsupported,
     replaceSource(source, entries) {
       if (source === StrategySource.File) state.files = entries;
     },

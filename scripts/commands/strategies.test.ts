@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { candleColumnsFromRows, type MarketKey } from '../../engine/core/types';
 import { runStrategyCheck } from '../../engine/insight/strategy-check';
-import { createStrategy } from '../../engine/strategies/registry';
+import { createBuiltInCatalog } from '../../engine/strategies/built-in-strategies';
 import { CHECK_EXAMPLES } from '../../engine/testing/check-examples';
 import { createInMemoryCandleRepository } from '../../engine/testing/in-memory-repositories';
 import { CHECK_FAILED_EXIT_CODE, runStrategiesCommand, type StrategiesCommandServices } from './strategies';
@@ -16,6 +16,7 @@ const flags = ['--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '
 
 let dir: string;
 const candles = createInMemoryCandleRepository();
+const catalog = createBuiltInCatalog();
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'aethelred-check-'));
@@ -42,7 +43,7 @@ function capture(): { out: string[]; err: string[]; services: StrategiesCommandS
     out,
     err,
     services: {
-      checkStrategy: (request, onProgress) => runStrategyCheck(request, { candles, createStrategy: (name, params) => CHECK_EXAMPLES[name] ?? createStrategy(name, params) }, onProgress),
+      checkStrategy: (request, onProgress) => runStrategyCheck(request, { candles, createStrategy: (name, params) => CHECK_EXAMPLES[name] ?? catalog.create(name, params) }, onProgress),
       stdout: (s) => out.push(s),
       stderr: (s) => err.push(s),
     },

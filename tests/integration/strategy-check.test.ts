@@ -20,7 +20,8 @@ import { parseCandleCsv } from '../../engine/market/candle-csv';
 import { createInProcessJobRunner } from '../../engine/orchestrator/in-process-runner';
 import { createJobQueue, type Ticket } from '../../engine/orchestrator/job-queue';
 import type { CandleRepository } from '../../engine/ports/candles';
-import { createStrategy, STRATEGY_NAMES } from '../../engine/strategies/registry';
+import { createBuiltInCatalog } from '../../engine/strategies/built-in-strategies';
+import { createAdapterFromDefinition } from '../../engine/strategies/strategy-catalog';
 import type { StrategyAdapter } from '../../engine/strategies/strategy-adapter';
 import type { StrategyDefinition } from '../../engine/strategies/strategy-api';
 import { CHECK_EXAMPLES } from '../../engine/testing/check-examples';
@@ -33,8 +34,11 @@ import { TEST_DATABASE_BACKENDS } from '../support/ml-databases';
 const T0 = Date.UTC(2024, 0, 1);
 const H1 = 3_600_000;
 
-/** Built-ins plus the check's examples, as the engine's catalog would create them. */
-const createWithExamples = (name: string, params: unknown): StrategyAdapter => CHECK_EXAMPLES[name] ?? createStrategy(name, params);
+const catalog = createBuiltInCatalog();
+const BUILT_INS = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
+
+/** Built-ins (the engine's catalog) plus the check's examples. */
+const createWithExamples = (name: string, params: unknown): StrategyAdapter => CHECK_EXAMPLES[name] ?? catalog.create(name, params);
 
 /**
  * The built-ins' recursion findings with their declared warm-ups: only seeded columns (EMA, RSI, ATR)
@@ -42,8 +46,9 @@ const createWithExamples = (name: string, params: unknown): StrategyAdapter => C
  * `convergenceWarmup` proposes (the seed's weight below 0.01 %), every built-in passes both parts.
  */
 function expectBuiltInsPass(candles: CandleColumns) {
-  for (const name of STRATEGY_NAMES) {
-    const adapter = createStrategy(name, {});
+  expect(catalog.names()).toEqual(BUILT_INS);
+  for (const name of BUILT_INS) {
+    const adapter = catalog.create(name, {});
     const report = checkStrategy(adapter, candles);
     expect(report.lookAhead.findingCount, `${name} look-ahead`).toBe(0);
     for (const finding of report.recursion.findings) expect(['ema', 'rsi', 'atr'], `${name} ${finding.indicator}`).toContain(finding.kind);
@@ -74,25 +79,12 @@ describe('built-in strategies under the check', () => {
     const file = sharedDataFile('binance_BTC-USDT_1h.csv');
     if (!file) return; // said above
     const { columns } = await parseCandleCsv(file, '1h');
-    const report = checkStrategy(createStrategy('rsi-mean-reversion', {}), columns);
+    const report = checkStrategy(catalog.create('rsi-mean-reversion', {}), columns);
     // Warm-up 15 (RSI(14) is seeded at row 14 of its history): 15 rows after a later start the seed still weighs (13/14)^1.
     expect(new Set(report.recursion.findings.map((f) => f.indicator))).toEqual(new Set(['rsi(14)', 'atr(14)']));
     for (const f of report.recursion.findings) expect(f.firstRow).toBe(f.historyStartRow + 15);
   });
 });
-
-/** An adapter from a strategy file's definition with its default params (as the catalog builds it). */
-function adapterOf(definition: StrategyDefinition): StrategyAdapter {
-  const params = definition.params.parse({}) as Record<string, unknown>;
-  return {
-    name: definition.name,
-    version: definition.version,
-    config: params,
-    features: definition.indicators(params),
-    warmup: definition.warmup(params),
-    evaluate: (f, i, out) => definition.evaluate(f, i, out, params),
-  };
-}
 
 describe('example strategy files under the check', () => {
   const examples = [bollingerReversion, higherTimeframeTrend, volatilityBreakout] as unknown as StrategyDefinition[];
@@ -103,7 +95,7 @@ describe('example strategy files under the check', () => {
     const series = [syntheticCandles(3_000, 11), ...(file ? [(await parseCandleCsv(file, '1h')).columns] : [])];
     for (const candles of series) {
       for (const definition of examples) {
-        const adapter = adapterOf(definition);
+        const adapter = createAdapterFromDefinition(definition, {});
         const report = checkStrategy(adapter, candles);
         expect(report.lookAhead.findingCount, `${definition.name} look-ahead`).toBe(0);
         // SMA and the rolling standard deviation (Bollinger) never depend on where history starts.

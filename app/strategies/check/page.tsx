@@ -17,7 +17,7 @@ export default async function StrategyCheckPage() {
   const { root, actor } = await requireRole('viewer', '/strategies/check');
   const canRun = roleAtLeast(actor.role, 'trader');
   const [streams, checks] = await Promise.all([root.engine.listCandleStreams(), root.engine.listTickets({ kind: 'strategy-check', limit: 10 })]);
-  const strategies = root.engine.describeStrategies().map((s) => s.name);
+  const strategies = root.engine.strategies.names();
   const exchanges = [...new Set([...streams.map((s) => s.exchange), ...VENUE_IDS])];
   return (
     <section className="card" aria-labelledby="check-heading">
