@@ -70,6 +70,17 @@ describe('strategies check', () => {
     ]);
   });
 
+  it('prints each recursion finding with its history start, first differing candle and size', async () => {
+    const { out, services } = capture();
+    expect(await runStrategiesCommand(['check', '--strategy', 'short-warmup-ema', ...flags], services)).toBe(3);
+    // History starts 12, 25, 37 (floor(j * 50 / 4)); only the one at row 37 (2024-01-02 13:00) differs:
+    // its EMA(10) is seeded at 110 while the full one is 110 - 10 (9/11)^8. From row 47 (2024-01-02 23:00) on:
+    // full 110 - 10 (9/11)^18 = 110 - 0.27015 = 109.730, difference 0.27015 / 109.730 = 0.246 %; rows 47..51 of 47..59.
+    expect(out.join('').split('\n')[3]).toBe(
+      '  ema(10) with history from 2024-01-02 13:00 UTC: first differs at 2024-01-02 23:00 UTC: 109.730 (full history) vs 110.000 (0.246 %); largest 0.246 % at 2024-01-02 23:00 UTC; 5 of 13 candles',
+    );
+  });
+
   it('exits 0 for a strategy that passes, and prints JSON with --json', async () => {
     const { out, services } = capture();
     const code = await runStrategiesCommand(['check', '--strategy', 'close-above-sma', ...flags, '--from', '2024-01-01', '--to', '2024-01-03', '--json'], services);

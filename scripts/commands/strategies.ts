@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
+import { fmtNumber, fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
 import { describeSignal } from '@/app/strategies/check/_lib/describe-signal';
 import { ValidationError } from '../../engine/core/errors';
 import type { StrategyCheckReport } from '../../engine/insight/lookahead-check';
@@ -51,10 +51,12 @@ export function formatCheckReport(r: StrategyCheckReport & Partial<Pick<Strategy
       : `recursion: FAILED: ${new Set(rc.findings.map((f) => f.indicator)).size} indicator(s) still depend on earlier history after the warm-up (tolerance ${tolerance})`,
   );
   for (const f of rc.findings) {
-    const difference = f.difference === null ? 'missing on one side' : fmtPct(f.difference * 100, 3);
-    const max = f.maxDifference === null ? 'a value missing' : fmtPct(f.maxDifference * 100, 3);
+    // RSI is in points (0..100), its differences relative to the 100-point scale; other columns are prices.
+    const rsi = f.kind === 'rsi';
+    const size = (d: number | null, missing: string) => (d === null ? missing : rsi ? `${fmtNumber(d * 100, 2)} RSI points` : fmtPct(d * 100, 3));
+    const value = (v: number | null) => (rsi ? fmtNumber(v, 2) : fmtPrice(v));
     lines.push(
-      `  ${f.indicator} with history from ${utc(f.historyStartMs)}: first differs at ${utc(f.firstTimeMs)}: ${fmtPrice(f.fullValue)} (full history) vs ${fmtPrice(f.shortValue)} (${difference}); largest ${max} at ${utc(f.maxDifferenceTimeMs)}; ${f.differingRows} of ${f.comparedRows} candles`,
+      `  ${f.indicator} with history from ${utc(f.historyStartMs)}: first differs at ${utc(f.firstTimeMs)}: ${value(f.fullValue)} (full history) vs ${value(f.shortValue)} (${size(f.difference, 'missing on one side')}); largest ${size(f.maxDifference, 'a value missing')} at ${utc(f.maxDifferenceTimeMs)}; ${f.differingRows} of ${f.comparedRows} candles`,
     );
   }
   lines.push(r.passed ? 'result: passed' : `result: FAILED (${la.findingCount} look-ahead, ${rc.findings.length} recursion finding${rc.findings.length === 1 ? '' : 's'})`);

@@ -24,6 +24,9 @@ const subjectOf = (t: Ticket) => {
 const reportOf = (t: Ticket): CheckReport | null => (t.kind === 'strategy-check' && t.result ? t.result : null);
 
 const pct = (value: number | null) => (value === null ? 'missing on one side' : fmtPct(value * 100, 3));
+/** RSI is in points (0..100) and its differences are points too (relative to the 100-point scale); other columns are prices. */
+const valueOf = (kind: string, value: number | null) => (kind === 'rsi' ? fmtNumber(value, 2) : fmtPrice(value));
+const differenceOf = (kind: string, value: number | null) => (kind === 'rsi' && value !== null ? `${fmtNumber(value * 100, 2)} RSI points` : pct(value));
 
 function outcomeOf(t: Ticket): string {
   const r = reportOf(t);
@@ -89,10 +92,10 @@ function CheckReportView({ report }: { report: CheckReport }) {
                   <td>
                     {f.indicator}, history from {fmtTime(f.historyStartMs)}
                   </td>
-                  <td>{fmtPrice(f.fullValue)}</td>
-                  <td>{fmtPrice(f.shortValue)}</td>
+                  <td>{valueOf(f.kind, f.fullValue)}</td>
+                  <td>{valueOf(f.kind, f.shortValue)}</td>
                   <td>
-                    {pct(f.difference)}; largest {pct(f.maxDifference)} at {fmtTime(f.maxDifferenceTimeMs)}; {f.differingRows} of {f.comparedRows} candles
+                    {differenceOf(f.kind, f.difference)}; largest {differenceOf(f.kind, f.maxDifference)} at {fmtTime(f.maxDifferenceTimeMs)}; {f.differingRows} of {f.comparedRows} candles
                   </td>
                 </tr>
               ))}
