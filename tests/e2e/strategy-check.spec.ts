@@ -6,6 +6,7 @@
  * ~139 a Wilder-smoothed period of 14 needs to forget its seed), each with a candle time. A viewer
  * sees the checks but no form.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { signIn } from './sign-in';
 import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
@@ -42,6 +43,14 @@ test('a trader runs the check from the page and reads the report with candle tim
   // Each finding names its candle as a UTC time inside the checked range (2024-02-01 .. 2024-02-11).
   for (const time of await report.getByTestId('finding-time').allTextContents()) expect(time).toMatch(/^2024-02-(0[1-9]|1[01]) \d{2}:\d{2}$/);
   await page.screenshot({ path: 'test-results/screenshots/strategy-check-report.png', fullPage: true });
+
+  // The report passes axe and fits 390 px (its tables scroll inside their frame).
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(report).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: 'test-results/screenshots/strategy-check-report-390.png', fullPage: true });
 });
 
 test('a refused check names the field and queues nothing', async ({ page }) => {
