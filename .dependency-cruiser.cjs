@@ -84,6 +84,13 @@ module.exports = {
       to: { path: ['^app/', '^db/'] },
     },
     {
+      name: 'strategy-files-use-the-strategy-api',
+      severity: 'error',
+      comment: 'A strategy file (strategies/) is written against the strategy API (`aethelred/strategy`): it never reaches into the engine\'s internals or the outer rooms (its tests may use the engine to build frames).',
+      from: { path: '^strategies/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: ['^app/', '^db/', '^inngest/', '^scripts/', '^engine/'], pathNot: '^engine/strategies/strategy-api\\.ts$' },
+    },
+    {
       name: 'engine-room-not-from-tests',
       severity: 'error',
       comment: 'Production rooms never import test code.',

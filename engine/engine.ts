@@ -21,6 +21,8 @@ import { backtestAccountIdOf, runBacktest, type BacktestResult } from './backtes
 import { loadStoredRunSettings, type StoredRunSettings } from './trading/run-spec';
 import { createBuiltInCatalog } from './strategies/built-in-strategies';
 import type { StrategyCatalog, StrategyDescription } from './strategies/strategy-catalog';
+import { runStrategyCheck, type StrategyCheckResult } from './insight/strategy-check';
+import { enqueueStrategyCheck } from './jobs/strategy-check-job';
 import { backtestState, enqueueBacktest, type BacktestState } from './backtest/backtest-jobs';
 import type { VetoModel } from './decision/veto-model';
 import type { LiveSessionManager } from './live/live-session-manager';
@@ -138,6 +140,17 @@ export interface Engine extends TradingDesk {
   readonly strategies: StrategyCatalog;
   /** Every catalog entry (broken ones too), with its source, version, hash, parameters as JSON Schema and defaults. */
   describeStrategies(): StrategyDescription[];
+  /**
+   * The look-ahead and recursion check of one strategy over stored candles (`strategyCheckRequestSchema`:
+   * strategy, params, market, optional range and tolerance); see `runStrategyCheck`. Writes nothing.
+   * @throws ValidationError naming the field (unknown strategy, bad params, too few candles).
+   */
+  checkStrategy(request: unknown, onProgress?: (done: number, total: number) => void | Promise<void>): Promise<StrategyCheckResult>;
+  /**
+   * Validates a check request and that its market has candles, then queues a `strategy-check` job.
+   * @returns the ticket id. @throws ValidationError naming the field; nothing is queued.
+   */
+  enqueueStrategyCheck(request: unknown): Promise<string>;
   /** Runs a backtest on stored candles and records it; see `runBacktest`. Throws ValidationError for bad requests. */
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
   getBacktestRun(id: string): Promise<BacktestRunRecord | null>;
@@ -383,6 +396,9 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     listCandleCoverage: (largestGaps) => deps.candles.summarizeCoverage(largestGaps),
     strategies,
     describeStrategies: () => strategies.describe(),
+    checkStrategy: (request, onProgress) => runStrategyCheck(request, { candles: deps.candles, createStrategy: (name, params) => strategies.create(name, params) }, onProgress),
+    enqueueStrategyCheck: (request) =>
+      enqueueStrategyCheck(request, { candles: deps.candles, createStrategy: (name, params) => strategies.create(name, params), enqueue: (job) => jobs().enqueue(job) }),
     runBacktest: async (request, onProgress) =>
       runBacktest(
         request,

@@ -1,6 +1,7 @@
 /**
  * Aethelred command line: `npm run cli -- <command> [flags]`.
- * Exit codes: 0 success, 1 unexpected failure, 2 bad input (the message names the flag and value).
+ * Exit codes: 0 success, 1 unexpected failure, 2 bad input (the message names the flag and value),
+ * 3 a check that found problems (`strategies check`).
  */
 import pino from 'pino';
 import { buildRoot, type Root } from '@/app/_server/root';
@@ -17,6 +18,9 @@ commands:
                  [--mode replay --from 2024-01-01 [--speed 50|max]] [--live-trading] | list [--json]
   accounts       list | show --id ID | create ... | halt|resume (--id ID | --all) --reason R | close --id ID --symbol S [--amount A]
   runs           [--limit 20] [--json]            list backtest runs, newest first
+  strategies     check --strategy ema-trend [--params params.json] --exchange binance --symbol BTC/USDT --timeframe 1h
+                 [--from 2024-01-01] [--to 2024-03-01] [--tolerance 0.001] [--json]
+                 look-ahead and recursion check; exit code 3 when it finds either
   metrics        --returns returns.csv --periods-per-year 365 [--risk-free 0] [--json]
   enqueue        --kind daily-snapshot [--params '{...}'] [--max-attempts 3] [--wait]
   jobs           [--status queued] [--kind backtest] [--limit 20] [--json]
@@ -80,6 +84,10 @@ async function main(argv: string[]): Promise<number> {
           ...io,
         }),
       );
+    }
+    case 'strategies': {
+      const { runStrategiesCommand } = await import('./commands/strategies');
+      return withRoot((root) => runStrategiesCommand(args, { checkStrategy: root.engine.checkStrategy, ...io }));
     }
     case 'runs': {
       const { runRunsCommand } = await import('./commands/runs');

@@ -21,6 +21,8 @@ const envSchema = z.object({
     .optional()
     .describe('Postgres schema (search_path) to use; default public'),
   AETHELRED_DATA_DIR: z.string().min(1).default('.data').describe('Directory for the embedded database and models'),
+  AETHELRED_STRATEGIES_DIR: z.string().min(1).default('strategies').describe('Folder of strategy files (*.ts, *.js, *.mjs), relative to the working directory'),
+  NODE_ENV: z.string().optional().describe('development = strategy files hot-reload when they change'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AETHELRED_INITIAL_BALANCE: z.coerce.number().positive('expected a positive number').default(10_000),
   AETHELRED_MARKET_TYPE: z.enum(['spot', 'futures']).default('spot'),
@@ -115,6 +117,10 @@ export type AppConfig = {
   databaseUrl: string | undefined;
   databaseSchema: string | undefined;
   dataDir: string;
+  /** Absolute path of the strategy files folder (AETHELRED_STRATEGIES_DIR, default `<cwd>/strategies`). */
+  strategiesDir: string;
+  /** Watch the strategies folder and reload changed files (NODE_ENV=development). */
+  watchStrategies: boolean;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   initialBalance: number;
   marketType: 'spot' | 'futures';
@@ -159,6 +165,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.DATABASE_SCHEMA,
     dataDir: path.resolve(cwd, e.AETHELRED_DATA_DIR),
+    strategiesDir: path.resolve(cwd, e.AETHELRED_STRATEGIES_DIR),
+    watchStrategies: e.NODE_ENV === 'development',
     logLevel: e.LOG_LEVEL,
     initialBalance: e.AETHELRED_INITIAL_BALANCE,
     marketType: e.AETHELRED_MARKET_TYPE,

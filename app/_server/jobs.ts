@@ -9,6 +9,7 @@ import type { Db } from '@/db/client';
 import { createSnapshotRepository } from '@/db/repositories/snapshot-repository';
 import { createTicketRepository } from '@/db/repositories/ticket-repository';
 import type { BacktestResult } from '@/engine/backtest/run-backtest';
+import type { StrategyCheckResult } from '@/engine/insight/strategy-check';
 import type { Clock } from '@/engine/core/clock';
 import type { JournalRepository } from '@/engine/ports/journal';
 import type { Logger } from '@/engine/core/logger';
@@ -54,6 +55,8 @@ export interface JobsDeps {
   newId: () => string;
   /** The engine's runBacktest (late-bound: the engine is built after the queue). */
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
+  /** The engine's checkStrategy (late-bound like runBacktest) for `strategy-check`. */
+  checkStrategy(request: unknown, onProgress?: (done: number, total: number) => Promise<void>): Promise<StrategyCheckResult>;
   /** Candles, model storage and registry for the `train-*` jobs. */
   training: TrainHandlerDeps;
   /** Candle storage and public venue candle sources for `download-candles`. */
@@ -85,6 +88,7 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppC
   // Every kind's body, from its one definition (engine/jobs/definitions.ts).
   const plainHandlers = bindJobHandlers({
     runBacktest: deps.runBacktest,
+    checkStrategy: deps.checkStrategy,
     journal: deps.journal,
     snapshots,
     account: paperAccountSource(deps.exchange),

@@ -250,6 +250,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     exchange,
     newId: () => randomUUID(),
     runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
+    checkStrategy: (request, onProgress) => engine.checkStrategy(request, onProgress),
     training: { candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() },
     // Downloads read the venue's public API (no keys), like the CLI's download-candles.
     marketData: { candles, openCandleSource: (exchangeId) => createPublicCandleSource(exchangeId, { logger, clock, urls: config.ccxtUrls }) },

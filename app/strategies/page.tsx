@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { ActionForm } from '@/app/_components/action-form';
@@ -106,6 +107,14 @@ export default async function StrategiesPage() {
         <h2 id="strategy-heading">Strategy adapters and fusion</h2>
         <p className="muted">Traders may change these; {updated(settings.updated.strategy)}.</p>
         <StrategySettingsForm initial={settings.strategy} catalog={runnable} save={saveStrategySettings} canEdit={trader} />
+      </section>
+
+      <section className="card" aria-labelledby="check-link-heading">
+        <h2 id="check-link-heading">Look-ahead and recursion check</h2>
+        <p>
+          Does a strategy read candles that have not closed yet, or indicators that still remember where their history started?{' '}
+          <Link href="/strategies/check" data-testid="strategy-check-link">Check a strategy</Link> over stored candles.
+        </p>
       </section>
 
       <section className="card" aria-labelledby="limits-heading">

@@ -14,6 +14,7 @@ export const FeatureKind = {
   Rsi: 'rsi',
   Atr: 'atr',
   Donchian: 'donchian',
+  Stddev: 'stddev',
 } as const;
 export type FeatureKind = (typeof FeatureKind)[keyof typeof FeatureKind];
 
@@ -35,6 +36,8 @@ export interface FeatureConfig {
   readonly atr?: readonly number[];
   /** Donchian channel (highest high / lowest low of the previous n candles). */
   readonly donchian?: readonly number[];
+  /** Rolling population standard deviation of close (Bollinger bands' width unit). */
+  readonly stddev?: readonly number[];
 }
 
 /** A {@link FeatureConfig} with every family present, periods ascending and unique, deeply frozen. */
@@ -72,7 +75,7 @@ export function normalizeFeatureConfig(config: FeatureConfig): NormalizedFeature
  * @throws ValidationError when any requested period is invalid.
  */
 export function featureConfigFor(consumers: readonly FeatureConsumer[]): NormalizedFeatureConfig {
-  const merged: Record<FeatureKind, number[]> = { sma: [], ema: [], rsi: [], atr: [], donchian: [] };
+  const merged: Record<FeatureKind, number[]> = { sma: [], ema: [], rsi: [], atr: [], donchian: [], stddev: [] };
   for (const consumer of consumers) {
     for (const kind of FEATURE_KINDS) {
       const periods = consumer.features[kind];

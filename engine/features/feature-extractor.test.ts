@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ATR, DonchianChannels, EMA, RSI, SMA } from 'trading-signals';
+import { ATR, BollingerBands, DonchianChannels, EMA, RSI, SMA, getStandardDeviation } from 'trading-signals';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors';
 import { featureConfigFor, normalizeFeatureConfig } from './feature-config';
@@ -41,7 +41,7 @@ function rows(column: Float64Array, length: number): number[] {
   return Array.from(column.subarray(0, length));
 }
 
-const PERIODS = { sma: [3, 20, 50], ema: [5, 21], rsi: [5, 14], atr: [3, 14], donchian: [4, 20] } as const;
+const PERIODS = { sma: [3, 20, 50], ema: [5, 21], rsi: [5, 14], atr: [3, 14], donchian: [4, 20], stddev: [1, 3, 20] } as const;
 
 /**
  * Independent reference: the `trading-signals` v8 classes fed one candle at a time.
@@ -57,6 +57,7 @@ function reference(s: Series) {
     atr: new Map<number, number[]>(),
     upper: new Map<number, number[]>(),
     lower: new Map<number, number[]>(),
+    stddev: new Map<number, number[]>(),
   };
   const value = (v: number | null) => (v === null ? NaN : v);
   for (const p of PERIODS.sma) {
@@ -90,6 +91,11 @@ function reference(s: Series) {
     out.upper.set(p, upper);
     out.lower.set(p, lower);
   }
+  // StdDev: trading-signals' own population standard deviation of the last p closes (what its
+  // BollingerBands uses for the band width), recomputed from the window at every row.
+  for (const p of PERIODS.stddev) {
+    out.stddev.set(p, s.close.map((_, i) => (i < p - 1 ? NaN : getStandardDeviation(s.close.slice(i - p + 1, i + 1)))));
+  }
   return out;
 }
 
@@ -120,6 +126,7 @@ function expectMatchesReference(extractor: FeatureExtractor, s: Series): void {
     expectClose(rows(extractor.donchianUpper[p], len), ref.upper.get(p)!, `donchianUpper(${p})`);
     expectClose(rows(extractor.donchianLower[p], len), ref.lower.get(p)!, `donchianLower(${p})`);
   }
+  for (const p of PERIODS.stddev) expectClose(rows(extractor.stddev[p], len), ref.stddev.get(p)!, `stddev(${p})`);
 }
 
 describe('createFeatureExtractor hand-computed values', () => {
@@ -187,6 +194,52 @@ describe('createFeatureExtractor hand-computed values', () => {
     highs.forEach((h, i) => fx.push(i, lows[i], h, lows[i], h, 0));
     expect(rows(fx.donchianUpper[2], 5)).toEqual([NaN, NaN, 7, 7, 6]);
     expect(rows(fx.donchianLower[2], 5)).toEqual([NaN, NaN, 1, 2, 0]);
+  });
+});
+
+describe('createFeatureExtractor standard deviation', () => {
+  it('computes the population StdDev(3) of 2,4,4,4,5,5,7,9 from row 2', () => {
+    const fx = createFeatureExtractor({ stddev: [3] }, 4);
+    feed(fx, seriesFromCloses([2, 4, 4, 4, 5, 5, 7, 9]));
+    // Windows and their population variance (mean of squared deviations):
+    // [2,4,4] mean 10/3: (16/9 + 4/9 + 4/9)/3 = 8/9     -> sqrt(8/9)
+    // [4,4,4] mean 4: 0                                 -> 0
+    // [4,4,5] mean 13/3: (1/9 + 1/9 + 4/9)/3 = 2/9      -> sqrt(2/9)
+    // [4,5,5] mean 14/3: (4/9 + 1/9 + 1/9)/3 = 2/9      -> sqrt(2/9)
+    // [5,5,7] mean 17/3: (4/9 + 4/9 + 16/9)/3 = 8/9     -> sqrt(8/9)
+    // [5,7,9] mean 7: (4 + 0 + 4)/3 = 8/3               -> sqrt(8/3)
+    const expected = [NaN, NaN, Math.sqrt(8 / 9), 0, Math.sqrt(2 / 9), Math.sqrt(2 / 9), Math.sqrt(8 / 9), Math.sqrt(8 / 3)];
+    expectClose(rows(fx.stddev[3], fx.length), expected, 'stddev(3)');
+  });
+
+  it('gives StdDev(8) = 2 for the textbook series 2,4,4,4,5,5,7,9 (mean 5, variance 32/8 = 4)', () => {
+    const fx = createFeatureExtractor({ stddev: [8] }, 8);
+    feed(fx, seriesFromCloses([2, 4, 4, 4, 5, 5, 7, 9]));
+    // Squared deviations from 5: 9+1+1+1+0+0+4+16 = 32; 32/8 = 4; sqrt 4 = 2.
+    expect(fx.stddev[8][7]).toBeCloseTo(2, 12);
+    expect(Number.isNaN(fx.stddev[8][6])).toBe(true);
+  });
+
+  it('equals trading-signals BollingerBands(20, 1) band half-width on a fixed series', () => {
+    const closes = Array.from({ length: 120 }, (_, i) => 100 + 10 * Math.sin(i / 5) + (i % 7));
+    const fx = createFeatureExtractor({ stddev: [20], sma: [20] }, 8);
+    feed(fx, seriesFromCloses(closes));
+    const bands = new BollingerBands(20, 1);
+    closes.forEach((c, i) => {
+      const r = bands.add(c);
+      if (i < 19) return expect(r).toBeNull();
+      expect(fx.stddev[20][i]).toBeCloseTo(r!.upper - r!.middle, 9);
+      expect(fx.sma[20][i]).toBeCloseTo(r!.middle, 9);
+    });
+  });
+
+  it('stays exact on large prices with tiny moves (no catastrophic cancellation)', () => {
+    // 60000 + (0, 0.01, 0.02) repeated: every 3-close window is a permutation of the three values,
+    // mean 60000.01, squared deviations 0.0001 + 0 + 0.0001 -> variance 0.0002/3.
+    const closes = Array.from({ length: 3000 }, (_, i) => 60_000 + (i % 3) / 100);
+    const fx = createFeatureExtractor({ stddev: [3] }, 16);
+    feed(fx, seriesFromCloses(closes));
+    expect(fx.stddev[3][2999]).toBeCloseTo(Math.sqrt(0.0002 / 3), 9);
   });
 });
 
@@ -284,7 +337,7 @@ describe('createFeatureExtractor validation', () => {
       { features: { sma: [50, 20], atr: [14] } },
       { features: { sma: [20], rsi: [14], atr: [14] } },
     ]);
-    expect(config).toEqual({ sma: [20, 50], ema: [], rsi: [14], atr: [14], donchian: [] });
+    expect(config).toEqual({ sma: [20, 50], ema: [], rsi: [14], atr: [14], donchian: [], stddev: [] });
     expect(Object.isFrozen(config.sma)).toBe(true);
   });
 

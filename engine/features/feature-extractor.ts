@@ -19,6 +19,11 @@
  *   prefix of the current one, so its extreme is max(suffixMax[p], prefixMax). Suffix extremes are
  *   computed once per completed block (n steps every n rows). Compared with a monotonic deque it
  *   has no data-dependent loops per candle, which measured about 2x faster on real candles.
+ * - StdDev(n): population standard deviation of the last n closes (divided by n, as Bollinger,
+ *   "Bollinger on Bollinger Bands", 2001, and `trading-signals`' `getStandardDeviation`), reported
+ *   from row n-1. Kept as a sliding Welford mean and sum of squared deviations (Welford 1962,
+ *   Technometrics 4(3); the window form replaces the oldest close by the newest), recomputed
+ *   exactly in two passes every n candles like the SMA so rounding drift stays bounded.
  */
 import { ValidationError } from '../core/errors';
 import type { CandleColumns } from '../core/types';
@@ -117,6 +122,7 @@ class StreamingFeatureExtractor implements FeatureExtractor {
   readonly atr: Float64Array[];
   readonly donchianUpper: Float64Array[];
   readonly donchianLower: Float64Array[];
+  readonly stddev: Float64Array[];
 
   private lastTimeMs = -Infinity;
 
@@ -150,6 +156,14 @@ class StreamingFeatureExtractor implements FeatureExtractor {
   private readonly prefixMax: Float64Array;
   private readonly prefixMin: Float64Array;
   private readonly blockPosition: Int32Array;
+
+  private readonly stddevPeriods: Int32Array;
+  private readonly stddevColumns: Float64Array[];
+  /** Per period: mean and sum of squared deviations of the window's closes. */
+  private readonly stddevMean: Float64Array;
+  private readonly stddevM2: Float64Array;
+  /** Candles left until mean and squared deviations are recomputed exactly. */
+  private readonly stddevCountdown: Int32Array;
 
   constructor(config: NormalizedFeatureConfig, capacity: number) {
     this.config = config;
@@ -195,6 +209,13 @@ class StreamingFeatureExtractor implements FeatureExtractor {
     this.blockPosition = new Int32Array(config.donchian.length);
     this.donchianUpper = byPeriod(config.donchian, this.upperColumns);
     this.donchianLower = byPeriod(config.donchian, this.lowerColumns);
+
+    this.stddevPeriods = Int32Array.from(config.stddev);
+    this.stddevColumns = columnsOf(config.stddev.length, capacity);
+    this.stddevMean = new Float64Array(config.stddev.length);
+    this.stddevM2 = new Float64Array(config.stddev.length);
+    this.stddevCountdown = Int32Array.from(config.stddev);
+    this.stddev = byPeriod(config.stddev, this.stddevColumns);
   }
 
   reset(): void {
@@ -209,6 +230,9 @@ class StreamingFeatureExtractor implements FeatureExtractor {
     this.prefixMax.fill(-Infinity);
     this.prefixMin.fill(Infinity);
     this.blockPosition.fill(0);
+    this.stddevMean.fill(0);
+    this.stddevM2.fill(0);
+    this.stddevCountdown.set(this.stddevPeriods);
   }
 
   pushColumns(candles: CandleColumns): void {
@@ -371,6 +395,42 @@ class StreamingFeatureExtractor implements FeatureExtractor {
       this.prefixMin[s] = prefixMin;
       this.blockPosition[s] = position + 1 === n ? 0 : position + 1;
     }
+
+    // StdDev: Welford's running mean and squared deviations, growing to n closes, then sliding.
+    const stddevCount = this.stddevPeriods.length;
+    for (let s = 0; s < stddevCount; s++) {
+      const n = this.stddevPeriods[s];
+      let mean = this.stddevMean[s];
+      let m2 = this.stddevM2[s];
+      const left = this.stddevCountdown[s] - 1;
+      if (left === 0) {
+        // First at row n-1, then every n rows: the window is rows i-n+1..i, recomputed in two passes.
+        let sum = 0;
+        for (let j = i - n + 1; j <= i; j++) sum += closes[j];
+        mean = sum / n;
+        m2 = 0;
+        for (let j = i - n + 1; j <= i; j++) {
+          const d = closes[j] - mean;
+          m2 += d * d;
+        }
+        this.stddevCountdown[s] = n;
+      } else {
+        this.stddevCountdown[s] = left;
+        if (i < n) {
+          const delta = close - mean;
+          mean += delta / (i + 1);
+          m2 += delta * (close - mean);
+        } else {
+          const oldest = closes[i - n];
+          const previousMean = mean;
+          mean += (close - oldest) / n;
+          m2 += (close - oldest) * (close - mean + oldest - previousMean);
+        }
+      }
+      this.stddevMean[s] = mean;
+      this.stddevM2[s] = m2;
+      this.stddevColumns[s][i] = i >= n - 1 ? Math.sqrt(m2 > 0 ? m2 / n : 0) : NaN;
+    }
   }
 
   private grow(): void {
@@ -394,6 +454,7 @@ class StreamingFeatureExtractor implements FeatureExtractor {
     regrow(this.atrColumns, this.atrPeriods, this.atr);
     regrow(this.upperColumns, this.donchianPeriods, this.donchianUpper);
     regrow(this.lowerColumns, this.donchianPeriods, this.donchianLower);
+    regrow(this.stddevColumns, this.stddevPeriods, this.stddev);
     this.capacity = capacity;
   }
 }

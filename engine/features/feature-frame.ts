@@ -41,6 +41,11 @@ export interface FeatureFrame {
   readonly donchianUpper: readonly Float64Array[];
   /** Lowest low of rows i-n..i-1 (excludes row i), valid from row n. */
   readonly donchianLower: readonly Float64Array[];
+  /**
+   * Population standard deviation of the last n closes (rows i-n+1..i, divided by n, as in Bollinger's
+   * bands and `trading-signals`), valid from row n-1. `sma[n][i] ± k * stddev[n][i]` are the bands.
+   */
+  readonly stddev: readonly Float64Array[];
 }
 
 /**

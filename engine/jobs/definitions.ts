@@ -6,6 +6,7 @@
 import { dailySnapshotJob, rolloverJob } from './account-jobs';
 import { backtestJob } from './backtest-job';
 import { downloadCandlesJob } from './download-candles-job';
+import { strategyCheckJob } from './strategy-check-job';
 import type { JobHandler } from './job-context';
 import type { JobDefinition, JobServices, Jsonified } from './job-definition';
 import { trainIntentVetoJob, trainRegimeJob, trainStopDistanceJob, trainVolatilityJob } from './train-jobs';
@@ -14,6 +15,7 @@ import { trainIntentVetoJob, trainRegimeJob, trainStopDistanceJob, trainVolatili
 export const JOB_DEFINITIONS = [
   backtestJob,
   downloadCandlesJob,
+  strategyCheckJob,
   trainIntentVetoJob,
   trainRegimeJob,
   trainVolatilityJob,
@@ -32,6 +34,7 @@ export const JOB_KINDS: readonly JobKind[] = JOB_DEFINITIONS.map((definition) =>
 export const JobKind = {
   Backtest: 'backtest',
   DownloadCandles: 'download-candles',
+  StrategyCheck: 'strategy-check',
   TrainIntentVeto: 'train-intent-veto',
   TrainRegime: 'train-regime',
   TrainVolatility: 'train-volatility',

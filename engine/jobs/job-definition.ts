@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import type { BacktestResult } from '../backtest/run-backtest';
+import type { StrategyCheckResult } from '../insight/strategy-check';
 import type { Clock } from '../core/clock';
 import type { JournalRepository } from '../ports/journal';
 import type { CandleRepository } from '../ports/candles';
@@ -19,6 +20,8 @@ import type { StrategyCatalog } from '../strategies/strategy-catalog';
 export interface JobServices {
   /** The engine facade's backtest entry point. */
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
+  /** The engine facade's look-ahead and recursion check (`strategy-check`); waits for `onProgress` after each pass. */
+  checkStrategy(request: unknown, onProgress?: (done: number, total: number) => Promise<void>): Promise<StrategyCheckResult>;
   journal: JournalRepository;
   snapshots: SnapshotRepository;
   account: AccountSnapshotSource;

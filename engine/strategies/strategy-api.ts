@@ -28,6 +28,8 @@ import type { AdapterOutput } from './strategy-adapter';
 import type { ExitPolicyInput } from './exit-policy';
 
 export { z };
+/** Thrown by `check(p)` (and the catalog) naming the bad field and its value. */
+export { ValidationError } from '../core/errors';
 export { Direction, COMMON_REASONS, MIN_FIRED_STRENGTH, setFlat, type AdapterOutput } from './strategy-adapter';
 export type { FeatureFrame } from '../features/feature-frame';
 export type { FeatureConfig } from '../features/feature-config';

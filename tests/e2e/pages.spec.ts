@@ -12,6 +12,7 @@ const PAGES = [
   { name: 'journal-decisions', path: '/journal/decisions' },
   { name: 'backtests', path: '/backtests' },
   { name: 'strategies', path: '/strategies' },
+  { name: 'strategies-check', path: '/strategies/check' },
   { name: 'what-if', path: '/what-if' },
   { name: 'accounts', path: '/accounts' },
   { name: 'account-default', path: '/accounts/default' },

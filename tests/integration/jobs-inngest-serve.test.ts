@@ -29,6 +29,9 @@ function buildHandler() {
       exchange: createPaperExchange({ ...DEFAULT_PAPER, marketType: 'spot', initialBalance: 10_000 }, { clock }),
       newId: () => 'id-1',
       runBacktest: async () => ({}) as BacktestResult,
+      checkStrategy: async () => {
+        throw new Error('never used: no request here reaches a job body');
+      },
       training: {} as TrainHandlerDeps, // never used: no request here reaches a job body
       marketData: { candles: createInMemoryCandleRepository(), openCandleSource: () => { throw new Error('never used: no request here reaches a job body'); } },
     },
@@ -50,6 +53,7 @@ describe('Inngest serve endpoint', () => {
     expect(inngest.functionIds).toEqual([
       'job-backtest',
       'job-download-candles',
+      'job-strategy-check',
       'job-train-intent-veto',
       'job-train-regime',
       'job-train-volatility',
@@ -64,10 +68,10 @@ describe('Inngest serve endpoint', () => {
     const signed = await inngest.handler(new Request(URL_BASE, { headers: { 'x-inngest-signature': sign('', now, SIGNING_KEY) } }), undefined);
     const body = (await signed.json()) as Record<string, unknown>;
     expect(signed.status).toBe(200);
-    // 8 job functions (one per definition), each with its onFailure handler registered as a function of its own.
+    // 9 job functions (one per definition), each with its onFailure handler registered as a function of its own.
     expect(body).toMatchObject({
       app_id: 'aethelred',
-      function_count: 16,
+      function_count: 18,
       mode: 'cloud',
       authentication_succeeded: true,
       has_signing_key: true,

@@ -29,7 +29,7 @@ async function cruise(cwd: string, targets: string[]): Promise<Violation[]> {
 
 describe('import boundaries', () => {
   it('finds no violation in the repository (engine stays pure, no cycles)', async () => {
-    const rooms = ['app', 'engine', 'db', 'inngest', 'scripts', 'instrumentation.ts'].filter((p) => existsSync(path.join(repo, p)));
+    const rooms = ['app', 'engine', 'db', 'inngest', 'scripts', 'strategies', 'instrumentation.ts'].filter((p) => existsSync(path.join(repo, p)));
     const violations = await cruise(repo, rooms);
     expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
   });
@@ -55,5 +55,12 @@ describe('import boundaries', () => {
     expect(names).toContain('engine-settings-below-trading: engine/settings/uses-trading.ts -> engine/trading/uses-account.ts');
     expect(names).toContain('engine-trading-below-accounts: engine/trading/uses-account.ts -> engine/account/account.ts');
     expect(names).toContain('engine-insight-stays-low: engine/insight/uses-live.ts -> engine/live/live.ts');
+  });
+
+  it('flags a strategy file that imports engine internals instead of the strategy API', async () => {
+    const violations = await cruise(path.join(repo, 'tests/fixtures/lint-violation'), ['strategies']);
+    expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([
+      'strategy-files-use-the-strategy-api: strategies/uses-engine-internals.ts -> engine/account/account.ts',
+    ]);
   });
 });

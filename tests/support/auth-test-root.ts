@@ -52,10 +52,11 @@ export const AUTH_TEST_BACKENDS: AuthTestBackend[] = [
 ];
 
 /**
- * For a `describe` block: `open()` builds a root on `backend` in a fresh schema; every root opened
- * in a test is closed and its schema dropped after that test.
+ * For a `describe` block: `open(env?)` builds a root on `backend` in a fresh schema (with extra
+ * environment, e.g. `AETHELRED_STRATEGIES_DIR`); every root opened in a test is closed and its schema
+ * dropped after that test.
  */
-export function useAuthTestRoots(backend: AuthTestBackend): { open(): Promise<AuthTestRoot> } {
+export function useAuthTestRoots(backend: AuthTestBackend): { open(env?: Record<string, string>): Promise<AuthTestRoot> } {
   const opened: { app: AuthTestRoot; schema: string }[] = [];
   afterEach(async () => {
     for (const { app, schema } of opened.splice(0)) {
@@ -64,9 +65,9 @@ export function useAuthTestRoots(backend: AuthTestBackend): { open(): Promise<Au
     }
   });
   return {
-    async open() {
+    async open(env = {}) {
       const schema = `test_${randomBytes(6).toString('hex')}`;
-      const app = await createAuthTestRoot(backend.env(schema));
+      const app = await createAuthTestRoot({ ...backend.env(schema), ...env });
       opened.push({ app, schema });
       return app;
     },

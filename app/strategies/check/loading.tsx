@@ -1,0 +1,5 @@
+import { PageLoading } from '@/app/_components/page-states';
+
+export default function Loading() {
+  return <PageLoading what="strategy checks" />;
+}
