@@ -8,11 +8,16 @@
  *   moved against the trader by `spreadBps / 2 + slippageBps`, as a taker, capped at
  *   `maxVolumeShare × last candle volume`; the remainder fills on following candles at their open
  *   with the same adjustment (status `partially_filled` meanwhile).
- * - Within a candle: funding settlements first, then market remainders and already-triggered
- *   stops (at the open), then newly triggered stops, then limits (pessimistic: stops before
- *   take-profits), each group in creation order, all sharing one volume budget
- *   (`maxVolumeShare × candle volume`, reset at every candle). Orders are only evaluated on
- *   candles processed after they were created.
+ * - Within a candle (the one intrabar rule): funding settlements first, then market remainders and
+ *   already-triggered stops (at the open), then resting stops and limits in the order the candle's
+ *   path reaches their prices. The path is open → low → high → close for a bullish candle
+ *   (close >= open) and open → high → low → close for a bearish one (close < open): on the first leg
+ *   the orders on that side (sell stops and buy limits on the low side, buy stops and sell limits on
+ *   the high side) fill nearest-to-the-open first, then the other side's on the second leg; a stop and
+ *   a take-profit touched in the same candle therefore fill in path order. A price already crossed at
+ *   the open (a gap) is reached first; a gapped stop fills at the open. Ties keep creation order. All
+ *   fills share one volume budget (`maxVolumeShare × candle volume`, reset at every candle). Orders are
+ *   only evaluated on candles processed after they were created.
  * - Limit buy fills when low <= price, at the limit price, as a maker (also on a gap below it);
  *   limit sell when high >= price. A marketable limit rests until the next candle.
  * - Stop buy triggers when high >= stopPrice and fills as a taker at max(stopPrice, open) moved up by
@@ -121,10 +126,14 @@ export interface PaperFill {
 }
 
 /**
- * A round trip, reported when a position returns to zero (a flip reports the close, then opens anew).
- * `amount` = total base amount opened; `entryPrice`/`exitPrice` are volume-weighted over all entries/exits;
- * `realizedPnl` is the gross price PnL; `fees` (all entry and exit fees) and `funding` (paid > 0) are separate,
- * so the net result is realizedPnl − fees − funding.
+ * A closed part of a position, reported at every fill that reduces it: a partial reduction reports the
+ * part it closed (`amount` = the fill, `entryPrice` = the position's average entry, the entry fees and
+ * funding prorated by amount), and the fill that returns the position to zero reports the rest (a flip
+ * reports the close, then opens anew). A position opened and closed in one fill each reports one round
+ * trip. `entryPrice`/`exitPrice` are volume-weighted over the part's entries/exits; `realizedPnl` is the
+ * gross price PnL; `fees` (entry and exit fees of the part) and `funding` (paid > 0) are separate, so the
+ * net result is realizedPnl − fees − funding. `exitOrderId` names the order whose fill closed it
+ * (`liquidation-<n>` for a liquidation).
  */
 export interface PaperTradeClosed {
   symbol: string;
@@ -138,6 +147,7 @@ export interface PaperTradeClosed {
   fees: number;
   funding: number;
   exitReason: ExitReason;
+  exitOrderId: string;
 }
 
 /** One funding settlement of one position. `amount` is the wallet change (negative = paid). */
@@ -302,6 +312,8 @@ interface OrderState {
   reason: string | null;
   /** Stop orders: trigger seen, now a resting market order. */
   triggered: boolean;
+  /** Open time of the last candle whose path reached this order's price (each order is tried once per candle). */
+  pathSeenMs?: number;
 }
 
 interface SymbolState {
@@ -320,6 +332,13 @@ interface SymbolState {
   entryNotional: number;
   closedQty: number;
   exitNotional: number;
+  /** What earlier partial reductions of the open position already reported (closed amount, entry/exit notional, PnL, fees, funding). */
+  reportedQty: number;
+  reportedEntryNotional: number;
+  reportedExitNotional: number;
+  reportedRealized: number;
+  reportedFees: number;
+  reportedFunding: number;
   lastOpenTimeMs: number;
   lastVolume: number;
   usedVolume: number;
@@ -462,6 +481,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       entryNotional: 0,
       closedQty: 0,
       exitNotional: 0,
+      reportedQty: 0,
+      reportedEntryNotional: 0,
+      reportedExitNotional: 0,
+      reportedRealized: 0,
+      reportedFees: 0,
+      reportedFunding: 0,
       lastOpenTimeMs: -Infinity,
       lastVolume: 0,
       usedVolume: 0,
@@ -617,6 +642,9 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     let closedTrade: PaperTradeClosed | null = null;
     if (closeQty > 0) {
       const realized = (price - st.entryPrice) * closeQty * dir;
+      // Entry fees and funding of the open position not yet reported with an earlier part.
+      const openFees = st.feesPaid - st.reportedFees;
+      const openFunding = st.fundingPaid - st.reportedFunding;
       lastFillRealized = realized;
       wallet += realized;
       realizedTotal += realized;
@@ -626,20 +654,24 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       st.exitNotional += closeQty * price;
       if (closeQty === abs) {
         if (listener?.onTradeClosed) {
+          const amount = st.openedQty - st.reportedQty;
           closedTrade = {
             symbol: st.symbol,
             side: dir > 0 ? 'long' : 'short',
-            amount: st.openedQty,
-            entryPrice: st.entryNotional / st.openedQty,
-            exitPrice: st.exitNotional / st.closedQty,
+            amount,
+            entryPrice: (st.entryNotional - st.reportedEntryNotional) / amount,
+            exitPrice: (st.exitNotional - st.reportedExitNotional) / (st.closedQty - st.reportedQty),
             entryTimeMs: st.openedAtMs,
             exitTimeMs: timeMs,
-            realizedPnl: st.realizedPnl,
-            fees: st.feesPaid,
-            funding: st.fundingPaid,
+            realizedPnl: st.realizedPnl - st.reportedRealized,
+            fees: st.feesPaid - st.reportedFees,
+            funding: st.fundingPaid - st.reportedFunding,
             exitReason,
+            exitOrderId: orderId,
           };
         }
+        st.reportedQty = st.reportedEntryNotional = st.reportedExitNotional = 0;
+        st.reportedRealized = st.reportedFees = st.reportedFunding = 0;
         st.amountSigned = 0;
         st.entryPrice = 0;
         st.margin = 0;
@@ -653,7 +685,32 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         st.exitNotional = 0;
         st.unrealizedPnl = 0;
       } else {
-        st.margin -= (st.margin * closeQty) / abs;
+        const share = closeQty / abs;
+        const partFees = openFees * share + closeFee;
+        const partFunding = openFunding * share;
+        if (listener?.onTradeClosed) {
+          closedTrade = {
+            symbol: st.symbol,
+            side: dir > 0 ? 'long' : 'short',
+            amount: closeQty,
+            entryPrice: st.entryPrice,
+            exitPrice: price,
+            entryTimeMs: st.openedAtMs,
+            exitTimeMs: timeMs,
+            realizedPnl: realized,
+            fees: partFees,
+            funding: partFunding,
+            exitReason,
+            exitOrderId: orderId,
+          };
+        }
+        st.reportedQty += closeQty;
+        st.reportedEntryNotional += closeQty * st.entryPrice;
+        st.reportedExitNotional += closeQty * price;
+        st.reportedRealized += realized;
+        st.reportedFees += partFees;
+        st.reportedFunding += partFunding;
+        st.margin -= st.margin * share;
         st.amountSigned = s + sideSign * closeQty;
       }
     }
@@ -749,7 +806,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     orders.length = w;
   }
 
-  function processOrders(st: SymbolState, t: number, open: number, high: number, low: number): void {
+  function processOrders(st: SymbolState, t: number, open: number, high: number, low: number, close: number): void {
     const orders = st.openOrders;
     const n = orders.length;
     const adjust = cfg.takerAdjust;
@@ -761,30 +818,58 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         const qty = Math.min(o.amount - o.filled, volumeLeft(st));
         if (qty > 0) fillOrder(st, o, qty, open * (1 + o.sideSign * adjust), 'taker', t);
       }
-      for (let i = 0; i < n; i++) {
-        const o = orders[i];
-        if (isTerminal(o.status) || o.type !== 'stop' || o.triggered) continue;
-        const stop = o.stopPrice as number;
-        if (o.sideSign > 0 ? high >= stop : low <= stop) {
-          o.triggered = true;
-          const base = o.sideSign > 0 ? Math.max(stop, open) : Math.min(stop, open);
-          const qty = Math.min(o.amount - o.filled, volumeLeft(st));
-          if (qty > 0) fillOrder(st, o, qty, base * (1 + o.sideSign * adjust), 'taker', t);
-        }
-      }
-      for (let i = 0; i < n; i++) {
-        const o = orders[i];
-        if (isTerminal(o.status) || o.type !== 'limit') continue;
-        const limit = o.price as number;
-        if (o.sideSign > 0 ? low <= limit : high >= limit) {
-          const qty = Math.min(o.amount - o.filled, volumeLeft(st));
-          if (qty > 0) fillOrder(st, o, qty, limit, 'maker', t);
-        }
-      }
+      // The path: a bullish candle goes to its low first, a bearish one to its high first.
+      const lowFirst = close >= open;
+      processLeg(st, n, t, open, high, low, lowFirst);
+      processLeg(st, n, t, open, high, low, !lowFirst);
     } finally {
       processing--;
     }
     compact(st);
+  }
+
+  /**
+   * Fills the resting stops and limits on one side of the open (`lowSide`: sell stops and buy limits;
+   * else buy stops and sell limits) that the candle reached, nearest to the open first (a gap is
+   * nearest). O(n²) in the symbol's open orders (a handful), allocation-free.
+   */
+  function processLeg(st: SymbolState, n: number, t: number, open: number, high: number, low: number, lowSide: boolean): void {
+    const orders = st.openOrders;
+    const adjust = cfg.takerAdjust;
+    for (;;) {
+      let best = -1;
+      let bestDistance = Infinity;
+      for (let i = 0; i < n; i++) {
+        const o = orders[i];
+        if (isTerminal(o.status) || o.pathSeenMs === t) continue;
+        let level: number;
+        if (o.type === 'stop') {
+          if (o.triggered || (o.sideSign < 0) !== lowSide) continue;
+          level = o.stopPrice as number;
+        } else if (o.type === 'limit') {
+          if ((o.sideSign > 0) !== lowSide) continue;
+          level = o.price as number;
+        } else continue;
+        if (lowSide ? low > level : high < level) continue;
+        const distance = lowSide ? open - level : level - open;
+        if (distance < bestDistance) {
+          bestDistance = distance;
+          best = i;
+        }
+      }
+      if (best < 0) return;
+      const o = orders[best];
+      o.pathSeenMs = t;
+      const qty = Math.min(o.amount - o.filled, volumeLeft(st));
+      if (o.type === 'stop') {
+        o.triggered = true;
+        const stop = o.stopPrice as number;
+        const base = o.sideSign > 0 ? Math.max(stop, open) : Math.min(stop, open);
+        if (qty > 0) fillOrder(st, o, qty, base * (1 + o.sideSign * adjust), 'taker', t);
+      } else if (qty > 0) {
+        fillOrder(st, o, qty, o.price as number, 'maker', t);
+      }
+    }
   }
 
   function settleFunding(st: SymbolState, t: number, open: number): void {
@@ -850,7 +935,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     st.usedVolume = 0;
     st.lastVolume = volume;
     if (futures) settleFunding(st, openTimeMs, open);
-    if (st.openOrders.length > 0) processOrders(st, openTimeMs, open, high, low);
+    if (st.openOrders.length > 0) processOrders(st, openTimeMs, open, high, low, close);
     st.markPrice = close;
     st.lastOpenTimeMs = openTimeMs;
     if (st.amountSigned !== 0) {
@@ -996,7 +1081,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const orders: PaperOrderState[] = [];
     for (const o of ordersById.values()) {
       if (!open.has(o.id) && !keep.has(o)) continue;
-      const { sideSign: _sideSign, ...rest } = o;
+      const { sideSign: _sideSign, pathSeenMs: _pathSeenMs, ...rest } = o;
       orders.push({ ...rest });
     }
     return {
@@ -1025,6 +1110,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         entryNotional: st.entryNotional,
         closedQty: st.closedQty,
         exitNotional: st.exitNotional,
+        reportedQty: st.reportedQty,
+        reportedEntryNotional: st.reportedEntryNotional,
+        reportedExitNotional: st.reportedExitNotional,
+        reportedRealized: st.reportedRealized,
+        reportedFees: st.reportedFees,
+        reportedFunding: st.reportedFunding,
         lastOpenTimeMs: toJsonNumber(st.lastOpenTimeMs),
         lastVolume: st.lastVolume,
         usedVolume: st.usedVolume,
@@ -1070,6 +1161,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       st.entryNotional = num(`${at}.entryNotional`, s.entryNotional);
       st.closedQty = num(`${at}.closedQty`, s.closedQty);
       st.exitNotional = num(`${at}.exitNotional`, s.exitNotional);
+      st.reportedQty = num(`${at}.reportedQty`, s.reportedQty ?? 0);
+      st.reportedEntryNotional = num(`${at}.reportedEntryNotional`, s.reportedEntryNotional ?? 0);
+      st.reportedExitNotional = num(`${at}.reportedExitNotional`, s.reportedExitNotional ?? 0);
+      st.reportedRealized = num(`${at}.reportedRealized`, s.reportedRealized ?? 0);
+      st.reportedFees = num(`${at}.reportedFees`, s.reportedFees ?? 0);
+      st.reportedFunding = num(`${at}.reportedFunding`, s.reportedFunding ?? 0);
       st.lastOpenTimeMs = fromJsonNumber(`${at}.lastOpenTimeMs`, s.lastOpenTimeMs);
       st.lastVolume = num(`${at}.lastVolume`, s.lastVolume);
       st.usedVolume = num(`${at}.usedVolume`, s.usedVolume);

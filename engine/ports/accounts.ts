@@ -47,6 +47,13 @@ export interface PaperSymbolState {
   entryNotional: number;
   closedQty: number;
   exitNotional: number;
+  /** What partial reductions of the open position already reported as closed parts (absent in older states: 0). */
+  reportedQty?: number;
+  reportedEntryNotional?: number;
+  reportedExitNotional?: number;
+  reportedRealized?: number;
+  reportedFees?: number;
+  reportedFunding?: number;
   lastOpenTimeMs: JsonNumber;
   lastVolume: number;
   usedVolume: number;
