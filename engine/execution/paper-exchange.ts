@@ -126,14 +126,15 @@ export interface PaperFill {
 }
 
 /**
- * A closed part of a position, reported at every fill that reduces it: a partial reduction reports the
- * part it closed (`amount` = the fill, `entryPrice` = the position's average entry, the entry fees and
- * funding prorated by amount), and the fill that returns the position to zero reports the rest (a flip
- * reports the close, then opens anew). A position opened and closed in one fill each reports one round
- * trip. `entryPrice`/`exitPrice` are volume-weighted over the part's entries/exits; `realizedPnl` is the
+ * A closed part of a position. Reported when an order that reduced the position without closing it
+ * is completely filled (a partial exit, e.g. a take-profit level: the part is what was reduced since
+ * the last report, the entry fees and funding prorated by amount), and when the position returns to
+ * zero (the rest; a flip reports the close, then opens anew). An exit filled in several fills over
+ * several candles is therefore one part; a position opened and closed without partial exits is one
+ * round trip. `entryPrice`/`exitPrice` are volume-weighted over the part's entries/exits; `realizedPnl` is the
  * gross price PnL; `fees` (entry and exit fees of the part) and `funding` (paid > 0) are separate, so the
- * net result is realizedPnl − fees − funding. `exitOrderId` names the order whose fill closed it
- * (`liquidation-<n>` for a liquidation).
+ * net result is realizedPnl − fees − funding. `exitClientOrderId` is the client id of the order whose
+ * fill closed it (`liquidation-<n>` for a liquidation).
  */
 export interface PaperTradeClosed {
   symbol: string;
@@ -147,7 +148,7 @@ export interface PaperTradeClosed {
   fees: number;
   funding: number;
   exitReason: ExitReason;
-  exitOrderId: string;
+  exitClientOrderId: string;
 }
 
 /** One funding settlement of one position. `amount` is the wallet change (negative = paid). */
@@ -332,13 +333,17 @@ interface SymbolState {
   entryNotional: number;
   closedQty: number;
   exitNotional: number;
-  /** What earlier partial reductions of the open position already reported (closed amount, entry/exit notional, PnL, fees, funding). */
-  reportedQty: number;
-  reportedEntryNotional: number;
-  reportedExitNotional: number;
-  reportedRealized: number;
-  reportedFees: number;
-  reportedFunding: number;
+  /** Entry fees of the open amount not yet moved to a closed part. */
+  entryFeesOpen: number;
+  /** Funding of the position already moved to closed parts. */
+  fundingMoved: number;
+  /** Reductions not yet reported as a closed part: amount, entry/exit notional, gross PnL, fees, funding. */
+  pendQty: number;
+  pendEntryNotional: number;
+  pendExitNotional: number;
+  pendRealized: number;
+  pendFees: number;
+  pendFunding: number;
   lastOpenTimeMs: number;
   lastVolume: number;
   usedVolume: number;
@@ -481,12 +486,14 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       entryNotional: 0,
       closedQty: 0,
       exitNotional: 0,
-      reportedQty: 0,
-      reportedEntryNotional: 0,
-      reportedExitNotional: 0,
-      reportedRealized: 0,
-      reportedFees: 0,
-      reportedFunding: 0,
+      entryFeesOpen: 0,
+      fundingMoved: 0,
+      pendQty: 0,
+      pendEntryNotional: 0,
+      pendExitNotional: 0,
+      pendRealized: 0,
+      pendFees: 0,
+      pendFunding: 0,
       lastOpenTimeMs: -Infinity,
       lastVolume: 0,
       usedVolume: 0,
@@ -642,9 +649,18 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     let closedTrade: PaperTradeClosed | null = null;
     if (closeQty > 0) {
       const realized = (price - st.entryPrice) * closeQty * dir;
-      // Entry fees and funding of the open position not yet reported with an earlier part.
-      const openFees = st.feesPaid - st.reportedFees;
-      const openFunding = st.fundingPaid - st.reportedFunding;
+      // The closed share of the open position's entry fees and funding moves to the pending part.
+      const share = closeQty === abs ? 1 : closeQty / abs;
+      const movedFees = st.entryFeesOpen * share;
+      const movedFunding = (st.fundingPaid - st.fundingMoved) * share;
+      st.entryFeesOpen -= movedFees;
+      st.fundingMoved += movedFunding;
+      st.pendQty += closeQty;
+      st.pendEntryNotional += closeQty * st.entryPrice;
+      st.pendExitNotional += closeQty * price;
+      st.pendRealized += realized;
+      st.pendFees += movedFees + closeFee;
+      st.pendFunding += movedFunding;
       lastFillRealized = realized;
       wallet += realized;
       realizedTotal += realized;
@@ -653,25 +669,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       st.closedQty += closeQty;
       st.exitNotional += closeQty * price;
       if (closeQty === abs) {
-        if (listener?.onTradeClosed) {
-          const amount = st.openedQty - st.reportedQty;
-          closedTrade = {
-            symbol: st.symbol,
-            side: dir > 0 ? 'long' : 'short',
-            amount,
-            entryPrice: (st.entryNotional - st.reportedEntryNotional) / amount,
-            exitPrice: (st.exitNotional - st.reportedExitNotional) / (st.closedQty - st.reportedQty),
-            entryTimeMs: st.openedAtMs,
-            exitTimeMs: timeMs,
-            realizedPnl: st.realizedPnl - st.reportedRealized,
-            fees: st.feesPaid - st.reportedFees,
-            funding: st.fundingPaid - st.reportedFunding,
-            exitReason,
-            exitOrderId: orderId,
-          };
-        }
-        st.reportedQty = st.reportedEntryNotional = st.reportedExitNotional = 0;
-        st.reportedRealized = st.reportedFees = st.reportedFunding = 0;
+        if (listener?.onTradeClosed) closedTrade = pendingPart(st, dir, timeMs, exitReason, clientOrderId);
+        clearPending(st);
+        st.entryFeesOpen = 0;
+        st.fundingMoved = 0;
         st.amountSigned = 0;
         st.entryPrice = 0;
         st.margin = 0;
@@ -685,31 +686,6 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         st.exitNotional = 0;
         st.unrealizedPnl = 0;
       } else {
-        const share = closeQty / abs;
-        const partFees = openFees * share + closeFee;
-        const partFunding = openFunding * share;
-        if (listener?.onTradeClosed) {
-          closedTrade = {
-            symbol: st.symbol,
-            side: dir > 0 ? 'long' : 'short',
-            amount: closeQty,
-            entryPrice: st.entryPrice,
-            exitPrice: price,
-            entryTimeMs: st.openedAtMs,
-            exitTimeMs: timeMs,
-            realizedPnl: realized,
-            fees: partFees,
-            funding: partFunding,
-            exitReason,
-            exitOrderId: orderId,
-          };
-        }
-        st.reportedQty += closeQty;
-        st.reportedEntryNotional += closeQty * st.entryPrice;
-        st.reportedExitNotional += closeQty * price;
-        st.reportedRealized += realized;
-        st.reportedFees += partFees;
-        st.reportedFunding += partFunding;
         st.margin -= st.margin * share;
         st.amountSigned = s + sideSign * closeQty;
       }
@@ -727,6 +703,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       st.openedQty += openQty;
       st.entryNotional += openQty * price;
       st.feesPaid += fee - closeFee;
+      st.entryFeesOpen += fee - closeFee;
     }
     if (st.amountSigned !== 0) {
       const mark = st.markPrice === st.markPrice ? st.markPrice : price;
@@ -737,6 +714,29 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       listener.onFill({ orderId, clientOrderId, symbol: st.symbol, side, amount: qty, price, fee, timeMs, liquidity });
     }
     if (closedTrade) listener!.onTradeClosed!(closedTrade);
+  }
+
+  /** The reductions not yet reported, as one closed part (allocates; only with an onTradeClosed listener). */
+  function pendingPart(st: SymbolState, dir: number, timeMs: number, exitReason: ExitReason, clientOrderId: string): PaperTradeClosed {
+    return {
+      symbol: st.symbol,
+      side: dir > 0 ? 'long' : 'short',
+      amount: st.pendQty,
+      entryPrice: st.pendEntryNotional / st.pendQty,
+      exitPrice: st.pendExitNotional / st.pendQty,
+      entryTimeMs: st.openedAtMs,
+      exitTimeMs: timeMs,
+      realizedPnl: st.pendRealized,
+      fees: st.pendFees,
+      funding: st.pendFunding,
+      exitReason,
+      exitClientOrderId: clientOrderId,
+    };
+  }
+
+  function clearPending(st: SymbolState): void {
+    st.pendQty = st.pendEntryNotional = st.pendExitNotional = 0;
+    st.pendRealized = st.pendFees = st.pendFunding = 0;
   }
 
   /**
@@ -782,6 +782,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (remaining <= o.amount * AMOUNT_EPSILON) {
       o.status = 'filled';
       notifyOrder(o);
+      // A partial exit done: report what it closed while the rest of the position stays open.
+      if (st.amountSigned !== 0 && st.pendQty > 0) {
+        const part = listener?.onTradeClosed ? pendingPart(st, Math.sign(st.amountSigned), timeMs, exitReasonOf(o), o.clientOrderId) : null;
+        clearPending(st);
+        if (part) listener!.onTradeClosed!(part);
+      }
     } else if (qty < wanted && st.amountSigned === 0) {
       o.status = 'cancelled';
       o.reason = `${o.reduceOnly ? 'reduce-only' : 'spot sell'} remainder of ${remaining} ${st.symbol} cancelled: position closed`;
@@ -1110,12 +1116,14 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         entryNotional: st.entryNotional,
         closedQty: st.closedQty,
         exitNotional: st.exitNotional,
-        reportedQty: st.reportedQty,
-        reportedEntryNotional: st.reportedEntryNotional,
-        reportedExitNotional: st.reportedExitNotional,
-        reportedRealized: st.reportedRealized,
-        reportedFees: st.reportedFees,
-        reportedFunding: st.reportedFunding,
+        entryFeesOpen: st.entryFeesOpen,
+        fundingMoved: st.fundingMoved,
+        pendQty: st.pendQty,
+        pendEntryNotional: st.pendEntryNotional,
+        pendExitNotional: st.pendExitNotional,
+        pendRealized: st.pendRealized,
+        pendFees: st.pendFees,
+        pendFunding: st.pendFunding,
         lastOpenTimeMs: toJsonNumber(st.lastOpenTimeMs),
         lastVolume: st.lastVolume,
         usedVolume: st.usedVolume,
@@ -1161,12 +1169,15 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       st.entryNotional = num(`${at}.entryNotional`, s.entryNotional);
       st.closedQty = num(`${at}.closedQty`, s.closedQty);
       st.exitNotional = num(`${at}.exitNotional`, s.exitNotional);
-      st.reportedQty = num(`${at}.reportedQty`, s.reportedQty ?? 0);
-      st.reportedEntryNotional = num(`${at}.reportedEntryNotional`, s.reportedEntryNotional ?? 0);
-      st.reportedExitNotional = num(`${at}.reportedExitNotional`, s.reportedExitNotional ?? 0);
-      st.reportedRealized = num(`${at}.reportedRealized`, s.reportedRealized ?? 0);
-      st.reportedFees = num(`${at}.reportedFees`, s.reportedFees ?? 0);
-      st.reportedFunding = num(`${at}.reportedFunding`, s.reportedFunding ?? 0);
+      // Older states (before partial exits) hold no split: the open position's fees are all entry fees.
+      st.entryFeesOpen = num(`${at}.entryFeesOpen`, s.entryFeesOpen ?? st.feesPaid);
+      st.fundingMoved = num(`${at}.fundingMoved`, s.fundingMoved ?? 0);
+      st.pendQty = num(`${at}.pendQty`, s.pendQty ?? 0);
+      st.pendEntryNotional = num(`${at}.pendEntryNotional`, s.pendEntryNotional ?? 0);
+      st.pendExitNotional = num(`${at}.pendExitNotional`, s.pendExitNotional ?? 0);
+      st.pendRealized = num(`${at}.pendRealized`, s.pendRealized ?? 0);
+      st.pendFees = num(`${at}.pendFees`, s.pendFees ?? 0);
+      st.pendFunding = num(`${at}.pendFunding`, s.pendFunding ?? 0);
       st.lastOpenTimeMs = fromJsonNumber(`${at}.lastOpenTimeMs`, s.lastOpenTimeMs);
       st.lastVolume = num(`${at}.lastVolume`, s.lastVolume);
       st.usedVolume = num(`${at}.usedVolume`, s.usedVolume);
