@@ -31,6 +31,7 @@ describe('resolveRunSpec', () => {
       veto: false,
       risk: { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, costs: { takerFeeBps: 10, makerFeeBps: 2, spreadBps: 2, slippageBps: 2 } },
       paper: { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 10, spreadBps: 2, slippageBps: 2, maxVolumeShare: 0.1 },
+      exits: null,
     });
   });
 
@@ -46,6 +47,7 @@ describe('resolveRunSpec', () => {
       veto: true,
       risk: { maxLeverage: 4, maxLossPctEquityPerTrade: 1.5, riskPerTradePct: 0.75, maxSymbolExposurePct: 150, maxOpenPositions: 3, atrStopMultiple: 3, dailyLossLimitPct: 4, maxDrawdownPct: 20, costs: { takerFeeBps: 4, makerFeeBps: 1, spreadBps: 1, slippageBps: 3 } },
       paper: { marketType: 'futures', quoteCurrency: 'USDT', initialBalance: 2_500, makerFeeBps: 1, takerFeeBps: 4, spreadBps: 1, slippageBps: 3, maxVolumeShare: 0.1, leverage: 5, marginMode: 'isolated' },
+      exits: null,
     });
   });
 
