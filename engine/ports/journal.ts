@@ -178,7 +178,8 @@ export type TradeBreakdownDimension = (typeof TradeBreakdownDimension)[keyof typ
 /**
  * The closed trades sharing one value of a dimension. Net PnL = realizedPnl − fees − funding (quote
  * currency); a win is a trade with net PnL > 0, so `winRate = wins / trades` (0..1).
- * No average R: trade records carry no risk at entry (no stop distance or risk amount) to divide by.
+ * `averageR` = the mean of net PnL / initialRisk over the group's trades with initialRisk > 0 (a trade
+ * that lost exactly its initial risk plus costs is about −1 R); null when none of them has one.
  */
 export interface TradeGroup<Key extends string | number = string | number> {
   key: Key;
@@ -186,6 +187,7 @@ export interface TradeGroup<Key extends string | number = string | number> {
   wins: number;
   winRate: number;
   netPnl: number;
+  averageR: number | null;
 }
 
 /**
