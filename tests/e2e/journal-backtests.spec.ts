@@ -14,7 +14,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './sign-in';
 import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
 
-const CSV_HEADER = 'id,run_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,net_pnl,exit_reason';
+const CSV_HEADER = 'id,run_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,net_pnl,exit_reason,initial_risk,r_multiple';
 
 test.describe.configure({ mode: 'serial' });
 

@@ -3,6 +3,7 @@ import { defineOperation } from '@/app/_server/api-v1/operation';
 import { sessionSchema } from '@/app/_server/api-v1/trading-schemas';
 import { liveSessionRequestSchema } from '@/engine/live/live-session-manager';
 import { STRATEGY_NAMES } from '@/engine/strategies/registry';
+import { ExitPolicySchema } from '@/engine/strategies/exit-policy';
 import { timeframeSchema } from '../markets/operation';
 
 /** `GET /api/v1/sessions` (viewer). */
@@ -21,6 +22,9 @@ export const startSessionBody = liveSessionRequestSchema
   .extend({
     timeframe: timeframeSchema,
     strategies: z.array(z.enum(STRATEGY_NAMES)).min(1, 'expected at least one strategy'),
+    exits: ExitPolicySchema.optional().meta({
+      description: 'Exit policy of every position (takeProfit, trailingStop, timeStop, minimalRoi; see BacktestRequest). Default: the first strategy of the session that declares exits, else none.',
+    }),
   })
   .strict()
   .meta({ id: 'SessionRequest' });
