@@ -276,7 +276,8 @@ export function createInMemoryJournalRepository(now: () => number = () => 0): In
     trades,
     decisions,
     async appendTrades(rows) {
-      for (const r of rows) trades.push({ ...r }); // no spread: a batch may be larger than the call stack allows
+      // No spread: a batch may be larger than the call stack allows. A missing initial risk reads back as null, as from the database.
+      for (const r of rows) trades.push({ ...r, initialRisk: r.initialRisk ?? null });
     },
     async appendDecisions(rows) {
       decisions.push(...rows.map((r) => ({ ...r })));
