@@ -314,7 +314,7 @@ interface OrderState {
   /** Stop orders: trigger seen, now a resting market order. */
   triggered: boolean;
   /** Open time of the last candle whose path reached this order's price (each order is tried once per candle). */
-  pathSeenMs?: number;
+  pathSeenMs: number;
 }
 
 interface SymbolState {
@@ -1001,6 +1001,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       updatedAtMs: now,
       reason: null,
       triggered: false,
+      pathSeenMs: -Infinity,
     };
     ordersById.set(o.id, o);
     ordersByClientId.set(o.clientOrderId, o);
@@ -1149,7 +1150,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const restoredOrders = new Map<string, OrderState>();
     for (const [i, o] of saved.orders.entries()) {
       if (typeof o.id !== 'string' || typeof o.clientOrderId !== 'string' || typeof o.symbol !== 'string') throw new ValidationError(`state.orders.${i}`, o, 'expected an order with id, clientOrderId and symbol');
-      restoredOrders.set(o.id, { ...o, amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1 });
+      restoredOrders.set(o.id, { ...o, amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1, pathSeenMs: -Infinity });
     }
     const restoredStates: { st: SymbolState; openIds: string[] }[] = [];
     for (const [i, s] of saved.symbols.entries()) {

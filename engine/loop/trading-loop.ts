@@ -707,6 +707,23 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     await enter(timeMs, side, price, atr);
   }
 
+  /** Closes the held position for `reason` (a policy exit or an exit signal) at the candle close, after any pending cleanup. */
+  function closeByPolicy(timeMs: number, held: number, reason: TradeExitReason): Promise<void> {
+    const closeIt = () => exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);
+    return cleanupPending ? cleanup().then(closeIt) : closeIt();
+  }
+
+  /**
+   * Moves the trailing stop to `level`; a level at or past the close would trigger at once, so the
+   * position closes now with a market order instead of a marketable stop (reason `trailing-stop`).
+   */
+  function trailTo(level: number, close: number, held: number, timeMs: number): Promise<void> {
+    const crossed = (close - level) * Math.sign(held) <= 0;
+    const work = () =>
+      crossed ? exit(timeMs, held, `exit ${sideName(Math.sign(held))}: trailing stop ${level} crossed at the close`, TradeExitReason.TrailingStop) : moveStop(level, held, timeMs);
+    return cleanupPending ? cleanup().then(work) : work();
+  }
+
   /** Processes a candle once the loop's view of its venue position is current. */
   function processCandle(candles: CandleColumns, row: number): Promise<void> | undefined {
     const openTimeMs = candles.openTimeMs[row];
@@ -724,25 +741,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     for (let k = 0; k < strategies.length; k++) strategies[k].evaluate(features, i, outputs[k]);
     fusion.fuse(outputs, names, fused);
     const held = deps.account.positionAmountSigned(symbol);
-    if (held !== 0) {
-      const exitReason = policyExitReason(held, i, close, closeTimeMs);
-      if (exitReason !== '') {
-        const closeIt = () => exit(closeTimeMs, held, `exit ${sideName(Math.sign(held))}: ${exitReason}`, exitReason);
-        return cleanupPending ? cleanup().then(closeIt) : closeIt();
-      }
-    }
+    // (No closures below on the per-candle path: a captured local would allocate a context every candle.)
+    const policyExit = held === 0 ? '' : policyExitReason(held, i, close, closeTimeMs);
+    if (policyExit !== '') return closeByPolicy(closeTimeMs, held, policyExit);
     if (fused.side === 0 || Math.sign(held) === fused.side) {
       if (logEveryCandle) record(closeTimeMs, 'no_trade', fused.side, fused.strength, fused.side === 0 ? 'no fused signal' : 'already positioned in the signal direction');
-      if (trailing !== null && held !== 0 && posSide === Math.sign(held)) {
-        const level = trailLevel(posSide, i, candles.high[row], candles.low[row]);
-        if (level === level) {
-          // A level past the close would trigger at once: close now instead of placing a marketable stop.
-          const crossed = (close - level) * posSide <= 0;
-          const work = () =>
-            crossed ? exit(closeTimeMs, held, `exit ${sideName(posSide)}: trailing stop ${level} crossed at the close`, TradeExitReason.TrailingStop) : moveStop(level, held, closeTimeMs);
-          return cleanupPending ? cleanup().then(work) : work();
-        }
-      }
+      const level = trailing !== null && held !== 0 && posSide === Math.sign(held) ? trailLevel(posSide, i, candles.high[row], candles.low[row]) : NaN;
+      if (level === level) return trailTo(level, close, held, closeTimeMs);
       return cleanupPending ? cleanup() : undefined;
     }
     stats.signals++;
