@@ -658,7 +658,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Journals a closed trade (or part) with `exitReason` and its initial risk; returns it as journaled. */
   function journalTrade(closed: ClosedTrade, exitReason: string): ClosedTrade {
     const initialRisk = posInitialStop === posInitialStop ? Math.abs(closed.entryPrice - posInitialStop) * closed.amount : null;
-    const trade: ClosedTrade = { ...closed, exitReason, initialRisk };
+    const { exitClientOrderId: _closingOrder, ...rest } = closed;
+    const trade: ClosedTrade = { ...rest, exitReason, initialRisk };
     if (!deps.journal) return trade;
     deps.journal.recordTrade({
       id: deps.newId(),
