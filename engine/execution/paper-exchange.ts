@@ -237,6 +237,14 @@ export interface PaperExchange extends Exchange {
    * finite/consistent (low > 0, low <= open,close <= high, volume >= 0).
    */
   onCandle(symbol: string, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
+  /**
+   * Closes the whole position of the symbol at `symbolIndex` now, at the last close moved against the
+   * trader by `spreadBps / 2 + slippageBps`, as a taker, ignoring the volume cap, after cancelling the
+   * symbol's open orders: the end of a backtest, where every open position becomes a trade. Reported like
+   * any fill (`onFill`, then `onTradeClosed` with exit reason `reduce` and `clientOrderId`). No-op when flat.
+   * @throws ValidationError for an unknown index.
+   */
+  closePositionAtLast(symbolIndex: number, clientOrderId: string): void;
   /** `onCandle` by `symbolIndex`, skipping the symbol lookup. @throws ValidationError for an unknown index. */
   onCandleAt(symbolIndex: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
   /** Wallet + unrealised PnL, quote currency. */
@@ -954,6 +962,20 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
   }
 
+  function closePositionAtLast(index: number, clientOrderId: string): void {
+    ensureOpen();
+    const st = states[index];
+    if (st === undefined) throw new ValidationError('symbolIndex', index, 'unknown symbol index; call symbolIndex(symbol) first');
+    const now = clock.nowMs();
+    for (const o of st.openOrders) if (!isTerminal(o.status)) finishOrder(o, 'cancelled', `cancelled by the close of ${st.symbol} at the end of the run`, now);
+    compact(st);
+    const s = st.amountSigned;
+    if (s === 0) return;
+    const sideSign = s > 0 ? -1 : 1;
+    const price = st.markPrice * (1 + sideSign * cfg.takerAdjust);
+    executeFill(st, sideSign > 0 ? 'buy' : 'sell', sideSign, Math.abs(s), price, 'taker', now, `close-${clientOrderId}`, clientOrderId, 'reduce');
+  }
+
   function onCandle(symbol: string, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void {
     let i = indexBySymbol.get(symbol);
     if (i === undefined) i = symbolIndex(symbol);
@@ -1210,6 +1232,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     symbolIndex,
     onCandle,
     onCandleAt,
+    closePositionAtLast,
     equity,
     walletBalance: () => wallet,
     positionAmountSigned(symbol: string): number {

@@ -75,6 +75,8 @@ export interface AccountView {
 export interface CandleSimulator {
   symbolIndex(symbol: string): number;
   onCandleAt(symbolIndex: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
+  /** Closes the whole position at the last price, whatever the volume (the end of a backtest); reports it like a fill of `clientOrderId`. */
+  closePositionAtLast?(symbolIndex: number, clientOrderId: string): void;
 }
 
 /**
@@ -802,7 +804,20 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
         if (anyWorkingOrder()) await cancelWorkingOrders();
         return;
       }
-      await exit(deps.clock.nowMs(), held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);
+      const timeMs = deps.clock.nowMs();
+      if (simulator?.closePositionAtLast) {
+        // A simulated venue closes it all at once: a volume-capped market order could leave a part open.
+        const clientOrderId = nextClientId('close', timeMs);
+        reasonByClientId.set(clientOrderId, reason);
+        entryOrderId = exitOrderId = stopOrderId = null;
+        for (let k = 0; k < takeProfitIds.length; k++) takeProfitIds[k] = null;
+        simulator.closePositionAtLast(simulatorSymbol, clientOrderId);
+        stats.exits++;
+        reportAccount();
+        record(timeMs, 'executed', -Math.sign(held), fused.strength, `exit ${sideName(Math.sign(held))}: ${reason}`, { clientOrderId });
+        return;
+      }
+      await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);
     },
     warmUp(candles, row) {
       features.pushFrom(candles, row);
