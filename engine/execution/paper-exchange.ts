@@ -832,10 +832,20 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         const qty = Math.min(o.amount - o.filled, volumeLeft(st));
         if (qty > 0) fillOrder(st, o, qty, open * (1 + o.sideSign * adjust), 'taker', t);
       }
-      // The path: a bullish candle goes to its low first, a bearish one to its high first.
-      const lowFirst = close >= open;
-      processLeg(st, n, t, open, high, low, lowFirst);
-      processLeg(st, n, t, open, high, low, !lowFirst);
+      // Most candles reach no resting order: one scan tells, and the path walk is skipped.
+      let reached = false;
+      for (let i = 0; i < n && !reached; i++) {
+        const o = orders[i];
+        if (isTerminal(o.status)) continue;
+        if (o.type === 'stop') reached = !o.triggered && (o.sideSign > 0 ? high >= (o.stopPrice as number) : low <= (o.stopPrice as number));
+        else if (o.type === 'limit') reached = o.sideSign > 0 ? low <= (o.price as number) : high >= (o.price as number);
+      }
+      if (reached) {
+        // The path: a bullish candle goes to its low first, a bearish one to its high first.
+        const lowFirst = close >= open;
+        processLeg(st, n, t, open, high, low, lowFirst);
+        processLeg(st, n, t, open, high, low, !lowFirst);
+      }
     } finally {
       processing--;
     }
