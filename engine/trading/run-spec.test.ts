@@ -79,5 +79,22 @@ describe('resolveRunSpec', () => {
     expect(() => resolveRunSpec({ risk: { maxLeverage: -1 } }, STORED, defaults)).toThrow(/^field "risk\.maxLeverage" was -1: /);
     expect(() => resolveRunSpec({ risk: { costs: { takerFeeBps: 0 } } }, STORED, defaults)).toThrow(/^field "risk\.costs" was \{"takerFeeBps":0\}: costs come from the paper venue/);
     expect(() => resolveRunSpec({ paper: { takerFeeBps: -1 } }, STORED, defaults)).toThrow('field "paper.takerFeeBps" was -1: must be >= 0');
+    expect(() => resolveRunSpec({ exits: { timeStop: { bars: 0 } } }, STORED, defaults)).toThrow(/^field "exits\.timeStop\.bars" was 0: /);
+    expect(() => resolveRunSpec({ exits: { trailingStop: { percent: 1, atrMultiple: 2 } } }, STORED, defaults)).toThrow(
+      /^field "exits\.trailingStop" was .*give exactly one of percent and atrMultiple/,
+    );
+    expect(() => resolveRunSpec({ exits: { stopLoss: 3 } }, STORED, defaults)).toThrow(/exits/);
+  });
+
+  it("takes the request's exit policy with its defaults filled, and none when neither the request nor a strategy of the run has one", () => {
+    const defaults = runDefaults('backtest', HOUR);
+    const spec = resolveRunSpec({ exits: { takeProfit: [{ r: 1, fraction: 0.5 }, { percent: 4 }], trailingStop: { atrMultiple: 2, activateAtR: 1 }, minimalRoi: [{ afterMinutes: 0, profitPercent: 5 }] } }, STORED, defaults);
+    expect(spec.exits).toEqual({
+      takeProfit: [{ r: 1, fraction: 0.5 }, { percent: 4, fraction: 1 }],
+      trailingStop: { atrMultiple: 2, atrPeriod: 14, activateAtR: 1 },
+      minimalRoi: [{ afterMinutes: 0, profitPercent: 5 }],
+    });
+    // The built-in strategies of the stored group declare no exits.
+    expect(resolveRunSpec({}, STORED, defaults).exits).toBeNull();
   });
 });
