@@ -37,8 +37,8 @@ function candles(after: Bar[]) {
   return candleColumnsFromRows(rows);
 }
 
-/** Long with strength 1 and a stop hint 4 below the close on ENTRY_ROW; `exit` 1 (close a long) on `exitRow`. */
-function scripted(exitRow = -1): StrategyAdapter {
+/** Long (or short) with strength 1 and a stop hint 4 below (above) the close on ENTRY_ROW; `exit` closing it on `exitRow`. */
+function scripted(exitRow = -1, side: Direction = Direction.Long): StrategyAdapter {
   return {
     name: 'scripted',
     config: {},
@@ -46,17 +46,17 @@ function scripted(exitRow = -1): StrategyAdapter {
     warmup: 0,
     evaluate(f, i, out: AdapterOutput) {
       setFlat(out, 'no signal');
-      if (i === exitRow) out.exit = Direction.Long;
+      if (i === exitRow) out.exit = side;
       if (i !== ENTRY_ROW) return;
-      out.side = Direction.Long;
+      out.side = side;
       out.strength = 1;
-      out.stopHint = f.close[i] - 4;
+      out.stopHint = f.close[i] - side * 4;
       out.reason = 'scripted';
     },
   };
 }
 
-async function run(after: Bar[], exits: ExitPolicyInput | null, options: { exitRow?: number; closeAtEnd?: boolean } = {}) {
+async function run(after: Bar[], exits: ExitPolicyInput | null, options: { exitRow?: number; closeAtEnd?: boolean; short?: boolean } = {}) {
   const clock = createManualClock(T0);
   const trades: TradeRecord[] = [];
   const decisions: DecisionRecord[] = [];
@@ -69,7 +69,7 @@ async function run(after: Bar[], exits: ExitPolicyInput | null, options: { exitR
   };
   let onClosed: (t: ClosedTrade) => void = () => undefined;
   const paper = createPaperExchange(
-    { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 10, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 },
+    { marketType: options.short ? 'futures' : 'spot', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 10, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 },
     { clock, listener: { onTradeClosed: (t) => onClosed(t) } },
   );
   let ids = 0;
@@ -77,10 +77,10 @@ async function run(after: Bar[], exits: ExitPolicyInput | null, options: { exitR
     {
       market: { exchange: 'paper', symbol: SYMBOL, timeframe: '1m' },
       runId: 'run-1',
-      strategies: [scripted(options.exitRow)],
+      strategies: [scripted(options.exitRow, options.short ? Direction.Short : Direction.Long)],
       fusion: { weights: { scripted: 1 }, ttlMs: TF },
       decisionDetail: 'signals',
-      allowShort: false,
+      allowShort: options.short === true,
       capacityHint: 32,
       exits: exits === null ? null : ExitPolicySchema.parse(exits),
     },
@@ -179,6 +179,25 @@ describe('trading loop exits on the paper venue', () => {
     ]);
     expect(rows.map((r) => [r.amount, r.exitPrice, r.realizedPnl, r.exitReason, r.exitTimeMs])).toEqual([[20, 103, 60, 'trailing-stop', T0 + 19 * TF]]);
     expect(rows[0].fees).toBeCloseTo(4.06, 10);
+  });
+
+  it('trails a short 2 % above the best low and takes it out on the way up', async () => {
+    // Futures, short 20 at 100 with the stop hint at 104 (R = 4). Row 16: best low 95 → stop 95 + 1.9 = 96.9,
+    // under the 104 of the entry. Row 17 is bullish (open 96 → low 95.5 → high 97.5): the buy stop fills at 96.9.
+    // Gross (100 − 96.9) × 20 = 62; fees 2 + 20 × 96.9 × 0.001 = 1.938.
+    const { rows } = await run([[100, 100.5, 95, 96], [96, 97.5, 95.5, 97]], { trailingStop: { percent: 2 } }, { short: true });
+    expect(rows.map((r) => [r.amount, r.entryPrice, r.exitReason, r.initialRisk, r.exitTimeMs])).toEqual([[20, 100, 'trailing-stop', 80, T0 + 17 * TF]]);
+    expect(rows[0].exitPrice).toBeCloseTo(96.9, 10);
+    expect(rows[0].realizedPnl).toBeCloseTo(62, 9);
+    expect(rows[0].fees).toBeCloseTo(3.938, 10);
+  });
+
+  it('takes profit on a short below the entry', async () => {
+    // Short 20 at 100, take-profit at 1 R = 96; row 16 (bullish: low 95.5 first) fills the buy limit at 96 as a maker.
+    // Gross 4 × 20 = 80; fees 2 + 20 × 96 × 0.0002 = 0.384.
+    const { rows } = await run([[100, 100.5, 95.5, 100.2]], { takeProfit: [{ r: 1 }] }, { short: true });
+    expect(rows.map((r) => [r.amount, r.exitPrice, r.realizedPnl, r.exitReason])).toEqual([[20, 96, 80, 'take-profit']]);
+    expect(rows[0].fees).toBeCloseTo(2.384, 10);
   });
 
   it('closes after the time stop bars at the candle close with a market order', async () => {
