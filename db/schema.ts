@@ -68,6 +68,8 @@ export const trades = pgTable(
     entryTimeMs: ms('entry_time_ms').notNull(),
     exitTimeMs: ms('exit_time_ms').notNull(),
     exitReason: text('exit_reason').notNull(),
+    /** |entry − initial stop| × amount, quote currency; null when no stop was recorded. */
+    initialRisk: numeric('initial_risk'),
   },
   (t) => [
     index('trades_symbol_exit_idx').on(t.symbol, t.exitTimeMs, t.id),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimalsOfStep, fmtAmount, fmtDuration, fmtMoney, fmtNumber, fmtPrice, formatNumber, netPnlClass, priceDigits, significantDecimals } from './format';
+import { decimalsOfStep, fmtAmount, fmtDuration, fmtMoney, fmtNumber, fmtPrice, fmtR, formatNumber, netPnlClass, priceDigits, significantDecimals } from './format';
 
 describe('price and amount formatting', () => {
   it("shows prices with the market's price decimals when the venue gives them", () => {
@@ -86,5 +86,15 @@ describe('duration display', () => {
     expect(fmtDuration(0)).toBe('0s');
     expect(fmtDuration(-1)).toBe('—');
     expect(fmtDuration(null)).toBe('—');
+  });
+});
+
+describe('R multiples', () => {
+  it('shows an R multiple with two decimals and its unit, an em dash when unknown', () => {
+    expect(fmtR(1.94)).toBe('1.94 R');
+    expect(fmtR(-0.755)).toBe('-0.76 R'); // rounded half away from zero by Intl.NumberFormat
+    expect(fmtR(12_345.5)).toBe('12,345.50 R');
+    expect(fmtR(null)).toBe('—');
+    expect(fmtR(NaN)).toBe('—');
   });
 });

@@ -37,6 +37,12 @@ export function formatNumber(value: unknown, digits = 4): string {
   return UP_TO_DIGITS_UNGROUPED[clampDigits(digits)].format(value);
 }
 
+/** An R multiple (result over the initial risk): two decimals and " R" (`1.25 R`), an em dash when unknown. */
+export function fmtR(value: number | null | undefined): string {
+  const s = fmtNumber(value, 2);
+  return s === DASH ? s : `${s} R`;
+}
+
 export function fmtPct(value: number | null | undefined, digits = 2): string {
   const s = fmtNumber(value, digits);
   return s === DASH || s === '∞' || s === '-∞' ? s : `${s} %`;

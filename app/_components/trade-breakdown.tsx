@@ -2,12 +2,12 @@
 /**
  * Per-tag analysis: the trades of a run or of the filtered journal grouped by strategy, exit reason,
  * side, entry hour or entry weekday (UTC), one dimension at a time behind tabs. Every group shows its
- * count, win rate (a win is net PnL > 0), net PnL (realised − fees − funding) and its share of the
- * trades. The groups are computed in the database (`engine.breakdownTrades`); this only renders them.
+ * count, win rate (a win is net PnL > 0), net PnL (realised − fees − funding), its share of the
+ * trades and its average R (net PnL over the initial risk, averaged over the trades with one). The groups are computed in the database (`engine.breakdownTrades`); this only renders them.
  */
 import { useId, useState, type KeyboardEvent } from 'react';
 import type { TradeBreakdown, TradeBreakdownDimension, TradeGroup } from '@/engine/ports/journal';
-import { fmtNumber, fmtPct } from './format';
+import { fmtNumber, fmtPct, fmtR } from './format';
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -70,6 +70,9 @@ export function TradeBreakdownTabs({ breakdown, label, quote }: { breakdown: Tra
               <th scope="col" className="num">Win rate</th>
               <th scope="col" className="num">Net PnL{money}</th>
               <th scope="col" className="num">Net PnL per trade{money}</th>
+              <th scope="col" className="num">
+                <abbr title="Average R: net PnL over the risk taken at entry (entry to initial stop × amount), averaged over the trades with a stop">Avg R</abbr>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -81,6 +84,9 @@ export function TradeBreakdownTabs({ breakdown, label, quote }: { breakdown: Tra
                 <td className="num">{fmtPct(g.winRate * 100, 1)}</td>
                 <td className={signClass(g.netPnl)}>{fmtNumber(g.netPnl, 2)}</td>
                 <td className={signClass(g.netPnl / g.trades)}>{fmtNumber(g.netPnl / g.trades, 2)}</td>
+                <td className={g.averageR === null ? 'num' : signClass(g.averageR)} data-testid="breakdown-average-r">
+                  {fmtR(g.averageR)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -92,13 +98,14 @@ export function TradeBreakdownTabs({ breakdown, label, quote }: { breakdown: Tra
               <td className="num">{fmtPct(breakdown.trades > 0 ? (wins / breakdown.trades) * 100 : null, 1)}</td>
               <td className={signClass(net)}>{fmtNumber(net, 2)}</td>
               <td className={signClass(net)}>{fmtNumber(breakdown.trades > 0 ? net / breakdown.trades : null, 2)}</td>
+              <td className="num">{fmtR(null)}</td>
             </tr>
           </tfoot>
         </table>
       </div>
       <p className="muted">
-        A win is a trade with net PnL (after fees and funding) above zero. Hours and weekdays are those of the entry, in UTC. No average R: trades are
-        journaled without their risk at entry, so there is nothing to divide by.
+        A win is a trade with net PnL (after fees and funding) above zero. Hours and weekdays are those of the entry, in UTC. Avg R is the mean of
+        each trade&apos;s net PnL over its initial risk (entry to initial stop × amount); trades journaled without a stop count for none.
       </p>
     </div>
   );

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
 import { AppError } from '@/app/_server/auth/app-error';
-import { BREAKERS_OFF_LIMIT_PCT, backtestFormSchema, formTimeMs } from './_lib/backtest-form-schema';
+import { BREAKERS_OFF_LIMIT_PCT, backtestFormSchema, exitPolicyOfForm, formTimeMs } from './_lib/backtest-form-schema';
 
 export const startBacktest = action(
   { role: 'trader', input: backtestFormSchema, audit: { action: 'backtest.enqueue', target: (input) => `${input.exchange} ${input.symbol} ${input.timeframe}` }, revalidate: ['/backtests'] },
@@ -15,6 +15,7 @@ export const startBacktest = action(
     // The engine checks the request, the stored candles and the veto model, naming the form's fields.
     // Breakers off (research): the daily-loss and drawdown limits at their maximum, so no breaker ends the run.
     const risk = input.breakers ? input.risk : { ...input.risk, dailyLossLimitPct: BREAKERS_OFF_LIMIT_PCT, maxDrawdownPct: BREAKERS_OFF_LIMIT_PCT };
+    const exits = exitPolicyOfForm(input.exits);
     const ticketId = await root.engine.enqueueBacktest({
       ...(input.accountId === undefined ? {} : { accountId: input.accountId }),
       paper: input.paper,
@@ -27,6 +28,8 @@ export const startBacktest = action(
       strategies: input.strategies,
       params: input.params,
       veto: input.veto,
+      ...(exits === undefined ? {} : { exits }),
+      closeAtEnd: input.closeAtEnd,
     });
     return { ticketId };
   },

@@ -15,7 +15,7 @@ import type { Timeframe } from '../../engine/core/types';
 import { WINNING_NET_PNL_ABOVE } from '../../engine/insight/trade-outcome';
 import type { Db } from '../client';
 import { decisionLog, trades } from '../schema';
-import { chunks, clampLimit, num, numeric, rowsOf, wrapDriver } from './sql-helpers';
+import { chunks, clampLimit, num, numeric, numOrNull, rowsOf, wrapDriver } from './sql-helpers';
 
 /** Rows per INSERT statement. */
 const INSERT_CHUNK_ROWS = 1000;
@@ -42,6 +42,7 @@ function tradeToRow(t: TradeRecord): typeof trades.$inferInsert {
     entryTimeMs: t.entryTimeMs,
     exitTimeMs: t.exitTimeMs,
     exitReason: t.exitReason,
+    initialRisk: t.initialRisk === undefined || t.initialRisk === null ? null : numeric(t.initialRisk, 'initialRisk'),
   };
 }
 
@@ -62,6 +63,7 @@ function rowToTrade(r: TradeRow): TradeRecord {
     fees: num(r.fees),
     funding: num(r.funding),
     exitReason: r.exitReason,
+    initialRisk: numOrNull(r.initialRisk),
   };
 }
 
@@ -289,12 +291,24 @@ const BREAKDOWN_DIMENSIONS = ['strategy', 'exitReason', 'side', 'hourOfDay', 'we
 /**
  * The per-tag analysis in one statement: GROUPING SETS with one set per dimension, over the trades
  * the filter selects (the trade list's WHERE, without a cursor). Net PnL is summed as float8 of each
- * numeric column, like the summary, so wins classify exactly as in memory. Hour and ISO weekday are
- * the entry time's in UTC (epoch day 0, 1970-01-01, was a Thursday: ISO weekday 4).
+ * numeric column, like the summary, so wins classify exactly as in memory. Average R is the mean of
+ * net / initial_risk over the group's rows with initial_risk > 0 (null when none). Hour and ISO weekday
+ * are the entry time's in UTC (epoch day 0, 1970-01-01, was a Thursday: ISO weekday 4).
  */
 async function breakdownTradesIn(db: Db, filter: TradeBreakdownFilter): Promise<TradeBreakdown> {
   const where = and(journalWhere(trades, trades.exitTimeMs, { ...filter, cursor: undefined }, TRADE_SORTS.time), tradeOutcomeWhere(filter));
-  type GroupRow = { dimension: number | string; strategy: string | null; exit_reason: string | null; side: string | null; hour_of_day: number | string | null; weekday: number | string | null; n: number | string; wins: number | string; net: number | string };
+  type GroupRow = {
+    dimension: number | string;
+    strategy: string | null;
+    exit_reason: string | null;
+    side: string | null;
+    hour_of_day: number | string | null;
+    weekday: number | string | null;
+    n: number | string;
+    wins: number | string;
+    net: number | string;
+    average_r: number | string | null;
+  };
   const rows = await wrapDriver('breaking down trades', async () =>
     rowsOf<GroupRow>(
       await db.execute(sql`
@@ -302,12 +316,14 @@ async function breakdownTradesIn(db: Db, filter: TradeBreakdownFilter): Promise<
                strategy, exit_reason, side, hour_of_day, weekday,
                count(*) as n,
                count(*) filter (where net > 0) as wins,
-               sum(net) as net
+               sum(net) as net,
+               avg(net / risk) filter (where risk > 0) as average_r
         from (
           select strategy, exit_reason, side,
                  ((entry_time_ms % ${DAY_MS}::bigint) / 3600000)::int as hour_of_day,
                  (((entry_time_ms / ${DAY_MS}::bigint) + 3) % 7 + 1)::int as weekday,
-                 realized_pnl::float8 - fees::float8 - funding::float8 as net
+                 realized_pnl::float8 - fees::float8 - funding::float8 as net,
+                 initial_risk::float8 as risk
           from ${trades} where ${where ?? sql`true`}
         ) t
         group by grouping sets ((strategy), (exit_reason), (side), (hour_of_day), (weekday))`),
@@ -318,7 +334,7 @@ async function breakdownTradesIn(db: Db, filter: TradeBreakdownFilter): Promise<
     const dimension = BREAKDOWN_DIMENSIONS[Number(r.dimension)];
     const n = Number(r.n);
     const wins = Number(r.wins);
-    const group = { trades: n, wins, winRate: wins / n, netPnl: Number(r.net) };
+    const group = { trades: n, wins, winRate: wins / n, netPnl: Number(r.net), averageR: r.average_r === null ? null : Number(r.average_r) };
     if (dimension === 'strategy') {
       breakdown.trades += n;
       breakdown.strategy.push({ key: r.strategy as string, ...group });

@@ -69,6 +69,8 @@ export interface BacktestTrade {
   funding: number;
   netPnl: number;
   exitReason: string;
+  /** |entry − initial stop| × amount, quote currency; null when unknown. */
+  initialRisk: number | null;
 }
 
 /** Where a backtest is. `id` is the job id, or the run id for a run started without a job (CLI). */
@@ -107,6 +109,7 @@ async function tradesOf(runId: string, journal: JournalRepository): Promise<Back
       funding: t.funding,
       netPnl: tradeNetPnl(t),
       exitReason: t.exitReason,
+      initialRisk: t.initialRisk ?? null,
     });
   }
   return trades;

@@ -158,7 +158,9 @@ describe('runBacktest', () => {
     const journal = { ...deps.journal, appendDecisions: async () => Promise.reject(new Error('disk full')) };
     const error = await runBacktest({ ...baseRequest, decisionDetail: 'all' }, { ...deps, journal }).catch((e: unknown) => e);
     // An unclassified error counts as retryable: the writer keeps the rows, and the run fails with the flush.
-    const message = 'journal write failed, 449 rows kept for a retry: disk full';
+    // 450 = 449 decisions of the 500 candles (one per candle from the warm-up on, plus entries and exits)
+    // + 1 for the end-of-run close of the position still open after the last candle.
+    const message = 'journal write failed, 450 rows kept for a retry: disk full';
     expect((error as Error).message).toBe(message);
     const [run] = [...deps.runs.runs.values()];
     expect(run).toMatchObject({ status: 'failed', error: message });

@@ -25,6 +25,8 @@ import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '../account/account-confi
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type StoredRunSettings } from '../trading/run-spec';
 import { createJournalWriter } from '../journal/journal-writer';
 import { createTradingLoop, DecisionDetail, type ClosedTrade } from '../loop/trading-loop';
+import { ExitPolicySchema } from '../strategies/exit-policy';
+import { TradeExitReason } from '../ports/journal';
 import { tradeNetPnl } from '../insight/trade-outcome';
 import {
   computeReturnMetrics,
@@ -79,6 +81,10 @@ export const backtestRequestSchema = z.strictObject({
   decisionDetail: z.enum(['all', 'signals', 'off']).default('signals'),
   /** Default: off. */
   veto: z.boolean().optional(),
+  /** Exit policy of every position (take-profit, trailing stop, time stop, ROI table); default: the first strategy of the run that declares one. */
+  exits: ExitPolicySchema.optional(),
+  /** Close whatever is open at the last candle's close (exit reason `end-of-run`), so the trades' net PnL sums to the equity change; default true. */
+  closeAtEnd: z.boolean().default(true),
 });
 export type BacktestRequest = z.input<typeof backtestRequestSchema>;
 
@@ -88,6 +94,8 @@ export interface ResolvedBacktest extends RunSpec {
   fromMs: number;
   toMs: number;
   decisionDetail: DecisionDetail;
+  /** Whether a position still open after the last candle is closed at its close (`end-of-run`). */
+  closeAtEnd: boolean;
   /** The canonical config stored with the run and hashed: the whole resolved spec. */
   canonical: Record<string, unknown>;
 }
@@ -122,7 +130,7 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
   const toMs = parseTime('to', r.to);
   if (toMs <= fromMs) throw new ValidationError('to', r.to, `the date range is empty: "to" must be after "from" (${new Date(fromMs).toISOString()})`);
   const spec = resolveRunSpec(
-    { strategies: r.strategies, params: r.params, fusion: r.fusion, risk: r.risk, paper: r.paper, veto: r.veto },
+    { strategies: r.strategies, params: r.params, fusion: r.fusion, risk: r.risk, paper: r.paper, veto: r.veto, exits: r.exits },
     stored,
     runDefaults('backtest', TIMEFRAME_MS[r.timeframe as Timeframe]),
     catalog,
@@ -143,6 +151,8 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
     paper: spec.paper,
     decisionDetail: r.decisionDetail,
     veto: spec.veto,
+    exits: spec.exits,
+    closeAtEnd: r.closeAtEnd,
   };
   return {
     ...spec,
@@ -150,6 +160,7 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
     fromMs,
     toMs,
     decisionDetail: r.decisionDetail,
+    closeAtEnd: r.closeAtEnd,
     canonical,
   };
 }
@@ -174,6 +185,8 @@ export function explicitBacktestRequest(spec: ResolvedBacktest): BacktestRequest
     paper: spec.paper as unknown as Record<string, unknown>,
     decisionDetail: spec.decisionDetail,
     veto: spec.veto,
+    ...(spec.exits === null ? {} : { exits: spec.exits }),
+    closeAtEnd: spec.closeAtEnd,
   };
 }
 
@@ -350,6 +363,7 @@ export async function simulate(
       decisionDetail: spec.decisionDetail,
       allowShort: spec.paper.marketType === 'futures',
       capacityHint: columns.length,
+      exits: spec.exits,
     },
     {
       clock,
@@ -363,8 +377,7 @@ export async function simulate(
     },
   );
   onClosed = (t) => {
-    trades.push({ ...t });
-    loop.onTradeClosed(t);
+    trades.push(loop.onTradeClosed(t));
   };
 
   const n = columns.length;
@@ -388,6 +401,8 @@ export async function simulate(
     }
     if (options.onProgress && i % progressEvery === 0) options.onProgress(i, n);
   }
+  // What is still open closes at the last close, so the trades account for the whole equity change.
+  if (spec.closeAtEnd) await loop.closeOpenPosition(TradeExitReason.EndOfRun);
   await writer?.flush();
   options.onProgress?.(n, n);
 

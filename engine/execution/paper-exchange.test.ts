@@ -588,3 +588,47 @@ describe('accounting invariant (property)', () => {
     expect(Math.min(seen.fills, seen.trades, seen.fundings, seen.liquidations)).toBeGreaterThan(0);
   });
 });
+
+describe('intrabar path, partial exits and the end-of-run close', () => {
+  it('fills resting orders on one side nearest to the open first, and reports a completed partial exit as its own part', async () => {
+    // Long 10 at 100 (taker 10 bps: entry fee 1). Two reduce-only sell limits (maker 2 bps) at 104 (4 units)
+    // and 102 (3 units). The bearish candle goes open 100 → high 105 first: 102 is nearer the open, so it fills first.
+    const { ex, order, trades, fills } = setup({ takerFeeBps: 10, makerFeeBps: 2 });
+    ex.onCandle('BTCUSDT', 0, 100, 100, 100, 100, 1_000);
+    await order('BTCUSDT', 'buy', 'market', 10);
+    await order('BTCUSDT', 'sell', 'limit', 4, { price: 104, reduceOnly: true });
+    await order('BTCUSDT', 'sell', 'limit', 3, { price: 102, reduceOnly: true });
+    ex.onCandle('BTCUSDT', H, 100, 105, 98, 99, 1_000);
+    expect(fills.slice(1).map((f) => [f.price, f.amount])).toEqual([[102, 3], [104, 4]]);
+    // Part 1: 3 at 102, gross 6, fees 1 × 3/10 + 3 × 102 × 0.0002 = 0.3 + 0.0612.
+    // Part 2: 4 at 104, gross 16, fees (1 − 0.3) × 4/7 + 4 × 104 × 0.0002 = 0.4 + 0.0832.
+    expect(trades.map((t) => [t.amount, t.entryPrice, t.exitPrice, t.realizedPnl, t.exitReason, t.exitClientOrderId])).toEqual([
+      [3, 100, 102, 6, 'reduce', 'c3'],
+      [4, 100, 104, 16, 'reduce', 'c2'],
+    ]);
+    expect(trades[0].fees).toBeCloseTo(0.3612, 12);
+    expect(trades[1].fees).toBeCloseTo(0.4832, 12);
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(3);
+  });
+
+  it('closes a whole position at the last close whatever the volume cap, with the remaining entry fees', async () => {
+    // Volume cap 10 % of 100 = 10 per candle; long 10 at 100 × 1.0003 (spread 2 bps / 2 + slippage 2 bps), taker 10 bps.
+    const { ex, order, trades } = setup({ marketType: 'spot', takerFeeBps: 10, spreadBps: 2, slippageBps: 2, maxVolumeShare: 0.1 });
+    ex.onCandle('BTCUSDT', 0, 100, 100, 100, 100, 100);
+    await order('BTCUSDT', 'buy', 'market', 10);
+    await order('BTCUSDT', 'sell', 'stop', 10, { stopPrice: 90, reduceOnly: true });
+    ex.onCandle('BTCUSDT', H, 100, 111, 100, 110, 50);
+    // Candle volume 50: a market sell could take 5 units; the close takes all 10 at 110 × 0.9997 = 109.967 and cancels the stop.
+    ex.closePositionAtLast(ex.symbolIndex('BTCUSDT'), 'run-close-1');
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(0);
+    expect(ex.openOrders('BTCUSDT')).toEqual([]);
+    expect(trades).toHaveLength(1);
+    expect(trades[0]).toMatchObject({ amount: 10, exitReason: 'reduce', exitClientOrderId: 'run-close-1' });
+    expect(trades[0].entryPrice).toBeCloseTo(100.03, 10);
+    expect(trades[0].exitPrice).toBeCloseTo(109.967, 10);
+    // Gross (109.967 − 100.03) × 10 = 99.37; fees 10 × 100.03 × 0.001 + 10 × 109.967 × 0.001 = 1.0003 + 1.09967.
+    expect(trades[0].realizedPnl).toBeCloseTo(99.37, 9);
+    expect(trades[0].fees).toBeCloseTo(2.09997, 10);
+    expect(ex.equity()).toBeCloseTo(10_000 + 99.37 - 2.09997, 9);
+  });
+});

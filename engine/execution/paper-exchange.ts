@@ -8,11 +8,16 @@
  *   moved against the trader by `spreadBps / 2 + slippageBps`, as a taker, capped at
  *   `maxVolumeShare × last candle volume`; the remainder fills on following candles at their open
  *   with the same adjustment (status `partially_filled` meanwhile).
- * - Within a candle: funding settlements first, then market remainders and already-triggered
- *   stops (at the open), then newly triggered stops, then limits (pessimistic: stops before
- *   take-profits), each group in creation order, all sharing one volume budget
- *   (`maxVolumeShare × candle volume`, reset at every candle). Orders are only evaluated on
- *   candles processed after they were created.
+ * - Within a candle (the one intrabar rule): funding settlements first, then market remainders and
+ *   already-triggered stops (at the open), then resting stops and limits in the order the candle's
+ *   path reaches their prices. The path is open → low → high → close for a bullish candle
+ *   (close >= open) and open → high → low → close for a bearish one (close < open): on the first leg
+ *   the orders on that side (sell stops and buy limits on the low side, buy stops and sell limits on
+ *   the high side) fill nearest-to-the-open first, then the other side's on the second leg; a stop and
+ *   a take-profit touched in the same candle therefore fill in path order. A price already crossed at
+ *   the open (a gap) is reached first; a gapped stop fills at the open. Ties keep creation order. All
+ *   fills share one volume budget (`maxVolumeShare × candle volume`, reset at every candle). Orders are
+ *   only evaluated on candles processed after they were created.
  * - Limit buy fills when low <= price, at the limit price, as a maker (also on a gap below it);
  *   limit sell when high >= price. A marketable limit rests until the next candle.
  * - Stop buy triggers when high >= stopPrice and fills as a taker at max(stopPrice, open) moved up by
@@ -121,10 +126,15 @@ export interface PaperFill {
 }
 
 /**
- * A round trip, reported when a position returns to zero (a flip reports the close, then opens anew).
- * `amount` = total base amount opened; `entryPrice`/`exitPrice` are volume-weighted over all entries/exits;
- * `realizedPnl` is the gross price PnL; `fees` (all entry and exit fees) and `funding` (paid > 0) are separate,
- * so the net result is realizedPnl − fees − funding.
+ * A closed part of a position. Reported when an order that reduced the position without closing it
+ * is completely filled (a partial exit, e.g. a take-profit level: the part is what was reduced since
+ * the last report, the entry fees and funding prorated by amount), and when the position returns to
+ * zero (the rest; a flip reports the close, then opens anew). An exit filled in several fills over
+ * several candles is therefore one part; a position opened and closed without partial exits is one
+ * round trip. `entryPrice`/`exitPrice` are volume-weighted over the part's entries/exits; `realizedPnl` is the
+ * gross price PnL; `fees` (entry and exit fees of the part) and `funding` (paid > 0) are separate, so the
+ * net result is realizedPnl − fees − funding. `exitClientOrderId` is the client id of the order whose
+ * fill closed it (`liquidation-<n>` for a liquidation).
  */
 export interface PaperTradeClosed {
   symbol: string;
@@ -138,6 +148,7 @@ export interface PaperTradeClosed {
   fees: number;
   funding: number;
   exitReason: ExitReason;
+  exitClientOrderId: string;
 }
 
 /** One funding settlement of one position. `amount` is the wallet change (negative = paid). */
@@ -226,6 +237,14 @@ export interface PaperExchange extends Exchange {
    * finite/consistent (low > 0, low <= open,close <= high, volume >= 0).
    */
   onCandle(symbol: string, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
+  /**
+   * Closes the whole position of the symbol at `symbolIndex` now, at the last close moved against the
+   * trader by `spreadBps / 2 + slippageBps`, as a taker, ignoring the volume cap, after cancelling the
+   * symbol's open orders: the end of a backtest, where every open position becomes a trade. Reported like
+   * any fill (`onFill`, then `onTradeClosed` with exit reason `reduce` and `clientOrderId`). No-op when flat.
+   * @throws ValidationError for an unknown index.
+   */
+  closePositionAtLast(symbolIndex: number, clientOrderId: string): void;
   /** `onCandle` by `symbolIndex`, skipping the symbol lookup. @throws ValidationError for an unknown index. */
   onCandleAt(symbolIndex: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
   /** Wallet + unrealised PnL, quote currency. */
@@ -302,6 +321,8 @@ interface OrderState {
   reason: string | null;
   /** Stop orders: trigger seen, now a resting market order. */
   triggered: boolean;
+  /** Open time of the last candle whose path reached this order's price (each order is tried once per candle). */
+  pathSeenMs: number;
 }
 
 interface SymbolState {
@@ -320,6 +341,17 @@ interface SymbolState {
   entryNotional: number;
   closedQty: number;
   exitNotional: number;
+  /** Entry fees of the open amount not yet moved to a closed part. */
+  entryFeesOpen: number;
+  /** Funding of the position already moved to closed parts. */
+  fundingMoved: number;
+  /** Reductions not yet reported as a closed part: amount, entry/exit notional, gross PnL, fees, funding. */
+  pendQty: number;
+  pendEntryNotional: number;
+  pendExitNotional: number;
+  pendRealized: number;
+  pendFees: number;
+  pendFunding: number;
   lastOpenTimeMs: number;
   lastVolume: number;
   usedVolume: number;
@@ -462,6 +494,14 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       entryNotional: 0,
       closedQty: 0,
       exitNotional: 0,
+      entryFeesOpen: 0,
+      fundingMoved: 0,
+      pendQty: 0,
+      pendEntryNotional: 0,
+      pendExitNotional: 0,
+      pendRealized: 0,
+      pendFees: 0,
+      pendFunding: 0,
       lastOpenTimeMs: -Infinity,
       lastVolume: 0,
       usedVolume: 0,
@@ -617,6 +657,18 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     let closedTrade: PaperTradeClosed | null = null;
     if (closeQty > 0) {
       const realized = (price - st.entryPrice) * closeQty * dir;
+      // The closed share of the open position's entry fees and funding moves to the pending part.
+      const share = closeQty === abs ? 1 : closeQty / abs;
+      const movedFees = st.entryFeesOpen * share;
+      const movedFunding = (st.fundingPaid - st.fundingMoved) * share;
+      st.entryFeesOpen -= movedFees;
+      st.fundingMoved += movedFunding;
+      st.pendQty += closeQty;
+      st.pendEntryNotional += closeQty * st.entryPrice;
+      st.pendExitNotional += closeQty * price;
+      st.pendRealized += realized;
+      st.pendFees += movedFees + closeFee;
+      st.pendFunding += movedFunding;
       lastFillRealized = realized;
       wallet += realized;
       realizedTotal += realized;
@@ -625,21 +677,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       st.closedQty += closeQty;
       st.exitNotional += closeQty * price;
       if (closeQty === abs) {
-        if (listener?.onTradeClosed) {
-          closedTrade = {
-            symbol: st.symbol,
-            side: dir > 0 ? 'long' : 'short',
-            amount: st.openedQty,
-            entryPrice: st.entryNotional / st.openedQty,
-            exitPrice: st.exitNotional / st.closedQty,
-            entryTimeMs: st.openedAtMs,
-            exitTimeMs: timeMs,
-            realizedPnl: st.realizedPnl,
-            fees: st.feesPaid,
-            funding: st.fundingPaid,
-            exitReason,
-          };
-        }
+        if (listener?.onTradeClosed) closedTrade = pendingPart(st, dir, timeMs, exitReason, clientOrderId);
+        clearPending(st);
+        st.entryFeesOpen = 0;
+        st.fundingMoved = 0;
         st.amountSigned = 0;
         st.entryPrice = 0;
         st.margin = 0;
@@ -653,7 +694,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         st.exitNotional = 0;
         st.unrealizedPnl = 0;
       } else {
-        st.margin -= (st.margin * closeQty) / abs;
+        st.margin -= st.margin * share;
         st.amountSigned = s + sideSign * closeQty;
       }
     }
@@ -670,6 +711,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       st.openedQty += openQty;
       st.entryNotional += openQty * price;
       st.feesPaid += fee - closeFee;
+      st.entryFeesOpen += fee - closeFee;
     }
     if (st.amountSigned !== 0) {
       const mark = st.markPrice === st.markPrice ? st.markPrice : price;
@@ -680,6 +722,29 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       listener.onFill({ orderId, clientOrderId, symbol: st.symbol, side, amount: qty, price, fee, timeMs, liquidity });
     }
     if (closedTrade) listener!.onTradeClosed!(closedTrade);
+  }
+
+  /** The reductions not yet reported, as one closed part (allocates; only with an onTradeClosed listener). */
+  function pendingPart(st: SymbolState, dir: number, timeMs: number, exitReason: ExitReason, clientOrderId: string): PaperTradeClosed {
+    return {
+      symbol: st.symbol,
+      side: dir > 0 ? 'long' : 'short',
+      amount: st.pendQty,
+      entryPrice: st.pendEntryNotional / st.pendQty,
+      exitPrice: st.pendExitNotional / st.pendQty,
+      entryTimeMs: st.openedAtMs,
+      exitTimeMs: timeMs,
+      realizedPnl: st.pendRealized,
+      fees: st.pendFees,
+      funding: st.pendFunding,
+      exitReason,
+      exitClientOrderId: clientOrderId,
+    };
+  }
+
+  function clearPending(st: SymbolState): void {
+    st.pendQty = st.pendEntryNotional = st.pendExitNotional = 0;
+    st.pendRealized = st.pendFees = st.pendFunding = 0;
   }
 
   /**
@@ -725,6 +790,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (remaining <= o.amount * AMOUNT_EPSILON) {
       o.status = 'filled';
       notifyOrder(o);
+      // A partial exit done: report what it closed while the rest of the position stays open.
+      if (st.amountSigned !== 0 && st.pendQty > 0) {
+        const part = listener?.onTradeClosed ? pendingPart(st, Math.sign(st.amountSigned), timeMs, exitReasonOf(o), o.clientOrderId) : null;
+        clearPending(st);
+        if (part) listener!.onTradeClosed!(part);
+      }
     } else if (qty < wanted && st.amountSigned === 0) {
       o.status = 'cancelled';
       o.reason = `${o.reduceOnly ? 'reduce-only' : 'spot sell'} remainder of ${remaining} ${st.symbol} cancelled: position closed`;
@@ -749,7 +820,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     orders.length = w;
   }
 
-  function processOrders(st: SymbolState, t: number, open: number, high: number, low: number): void {
+  function processOrders(st: SymbolState, t: number, open: number, high: number, low: number, close: number): void {
     const orders = st.openOrders;
     const n = orders.length;
     const adjust = cfg.takerAdjust;
@@ -761,30 +832,68 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         const qty = Math.min(o.amount - o.filled, volumeLeft(st));
         if (qty > 0) fillOrder(st, o, qty, open * (1 + o.sideSign * adjust), 'taker', t);
       }
-      for (let i = 0; i < n; i++) {
+      // Most candles reach no resting order: one scan tells, and the path walk is skipped.
+      let reached = false;
+      for (let i = 0; i < n && !reached; i++) {
         const o = orders[i];
-        if (isTerminal(o.status) || o.type !== 'stop' || o.triggered) continue;
-        const stop = o.stopPrice as number;
-        if (o.sideSign > 0 ? high >= stop : low <= stop) {
-          o.triggered = true;
-          const base = o.sideSign > 0 ? Math.max(stop, open) : Math.min(stop, open);
-          const qty = Math.min(o.amount - o.filled, volumeLeft(st));
-          if (qty > 0) fillOrder(st, o, qty, base * (1 + o.sideSign * adjust), 'taker', t);
-        }
+        if (isTerminal(o.status)) continue;
+        if (o.type === 'stop') reached = !o.triggered && (o.sideSign > 0 ? high >= (o.stopPrice as number) : low <= (o.stopPrice as number));
+        else if (o.type === 'limit') reached = o.sideSign > 0 ? low <= (o.price as number) : high >= (o.price as number);
       }
-      for (let i = 0; i < n; i++) {
-        const o = orders[i];
-        if (isTerminal(o.status) || o.type !== 'limit') continue;
-        const limit = o.price as number;
-        if (o.sideSign > 0 ? low <= limit : high >= limit) {
-          const qty = Math.min(o.amount - o.filled, volumeLeft(st));
-          if (qty > 0) fillOrder(st, o, qty, limit, 'maker', t);
-        }
+      if (reached) {
+        // The path: a bullish candle goes to its low first, a bearish one to its high first.
+        const lowFirst = close >= open;
+        processLeg(st, n, t, open, high, low, lowFirst);
+        processLeg(st, n, t, open, high, low, !lowFirst);
       }
     } finally {
       processing--;
     }
     compact(st);
+  }
+
+  /**
+   * Fills the resting stops and limits on one side of the open (`lowSide`: sell stops and buy limits;
+   * else buy stops and sell limits) that the candle reached, nearest to the open first (a gap is
+   * nearest). O(n²) in the symbol's open orders (a handful), allocation-free.
+   */
+  function processLeg(st: SymbolState, n: number, t: number, open: number, high: number, low: number, lowSide: boolean): void {
+    const orders = st.openOrders;
+    const adjust = cfg.takerAdjust;
+    for (;;) {
+      let best = -1;
+      let bestDistance = Infinity;
+      for (let i = 0; i < n; i++) {
+        const o = orders[i];
+        if (isTerminal(o.status) || o.pathSeenMs === t) continue;
+        let level: number;
+        if (o.type === 'stop') {
+          if (o.triggered || (o.sideSign < 0) !== lowSide) continue;
+          level = o.stopPrice as number;
+        } else if (o.type === 'limit') {
+          if ((o.sideSign > 0) !== lowSide) continue;
+          level = o.price as number;
+        } else continue;
+        if (lowSide ? low > level : high < level) continue;
+        const distance = lowSide ? open - level : level - open;
+        if (distance < bestDistance) {
+          bestDistance = distance;
+          best = i;
+        }
+      }
+      if (best < 0) return;
+      const o = orders[best];
+      o.pathSeenMs = t;
+      const qty = Math.min(o.amount - o.filled, volumeLeft(st));
+      if (o.type === 'stop') {
+        o.triggered = true;
+        const stop = o.stopPrice as number;
+        const base = o.sideSign > 0 ? Math.max(stop, open) : Math.min(stop, open);
+        if (qty > 0) fillOrder(st, o, qty, base * (1 + o.sideSign * adjust), 'taker', t);
+      } else if (qty > 0) {
+        fillOrder(st, o, qty, o.price as number, 'maker', t);
+      }
+    }
   }
 
   function settleFunding(st: SymbolState, t: number, open: number): void {
@@ -850,7 +959,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     st.usedVolume = 0;
     st.lastVolume = volume;
     if (futures) settleFunding(st, openTimeMs, open);
-    if (st.openOrders.length > 0) processOrders(st, openTimeMs, open, high, low);
+    if (st.openOrders.length > 0) processOrders(st, openTimeMs, open, high, low, close);
     st.markPrice = close;
     st.lastOpenTimeMs = openTimeMs;
     if (st.amountSigned !== 0) {
@@ -861,6 +970,20 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         if (lp === lp && (st.amountSigned > 0 ? low <= lp : high >= lp)) liquidate(st, openTimeMs);
       }
     }
+  }
+
+  function closePositionAtLast(index: number, clientOrderId: string): void {
+    ensureOpen();
+    const st = states[index];
+    if (st === undefined) throw new ValidationError('symbolIndex', index, 'unknown symbol index; call symbolIndex(symbol) first');
+    const now = clock.nowMs();
+    for (const o of st.openOrders) if (!isTerminal(o.status)) finishOrder(o, 'cancelled', `cancelled by the close of ${st.symbol} at the end of the run`, now);
+    compact(st);
+    const s = st.amountSigned;
+    if (s === 0) return;
+    const sideSign = s > 0 ? -1 : 1;
+    const price = st.markPrice * (1 + sideSign * cfg.takerAdjust);
+    executeFill(st, sideSign > 0 ? 'buy' : 'sell', sideSign, Math.abs(s), price, 'taker', now, `close-${clientOrderId}`, clientOrderId, 'reduce');
   }
 
   function onCandle(symbol: string, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void {
@@ -910,6 +1033,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       updatedAtMs: now,
       reason: null,
       triggered: false,
+      pathSeenMs: -Infinity,
     };
     ordersById.set(o.id, o);
     ordersByClientId.set(o.clientOrderId, o);
@@ -996,7 +1120,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const orders: PaperOrderState[] = [];
     for (const o of ordersById.values()) {
       if (!open.has(o.id) && !keep.has(o)) continue;
-      const { sideSign: _sideSign, ...rest } = o;
+      const { sideSign: _sideSign, pathSeenMs: _pathSeenMs, ...rest } = o;
       orders.push({ ...rest });
     }
     return {
@@ -1025,6 +1149,14 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         entryNotional: st.entryNotional,
         closedQty: st.closedQty,
         exitNotional: st.exitNotional,
+        entryFeesOpen: st.entryFeesOpen,
+        fundingMoved: st.fundingMoved,
+        pendQty: st.pendQty,
+        pendEntryNotional: st.pendEntryNotional,
+        pendExitNotional: st.pendExitNotional,
+        pendRealized: st.pendRealized,
+        pendFees: st.pendFees,
+        pendFunding: st.pendFunding,
         lastOpenTimeMs: toJsonNumber(st.lastOpenTimeMs),
         lastVolume: st.lastVolume,
         usedVolume: st.usedVolume,
@@ -1050,7 +1182,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const restoredOrders = new Map<string, OrderState>();
     for (const [i, o] of saved.orders.entries()) {
       if (typeof o.id !== 'string' || typeof o.clientOrderId !== 'string' || typeof o.symbol !== 'string') throw new ValidationError(`state.orders.${i}`, o, 'expected an order with id, clientOrderId and symbol');
-      restoredOrders.set(o.id, { ...o, amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1 });
+      restoredOrders.set(o.id, { ...o, amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1, pathSeenMs: -Infinity });
     }
     const restoredStates: { st: SymbolState; openIds: string[] }[] = [];
     for (const [i, s] of saved.symbols.entries()) {
@@ -1070,6 +1202,15 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       st.entryNotional = num(`${at}.entryNotional`, s.entryNotional);
       st.closedQty = num(`${at}.closedQty`, s.closedQty);
       st.exitNotional = num(`${at}.exitNotional`, s.exitNotional);
+      // Older states (before partial exits) hold no split: the open position's fees are all entry fees.
+      st.entryFeesOpen = num(`${at}.entryFeesOpen`, s.entryFeesOpen ?? st.feesPaid);
+      st.fundingMoved = num(`${at}.fundingMoved`, s.fundingMoved ?? 0);
+      st.pendQty = num(`${at}.pendQty`, s.pendQty ?? 0);
+      st.pendEntryNotional = num(`${at}.pendEntryNotional`, s.pendEntryNotional ?? 0);
+      st.pendExitNotional = num(`${at}.pendExitNotional`, s.pendExitNotional ?? 0);
+      st.pendRealized = num(`${at}.pendRealized`, s.pendRealized ?? 0);
+      st.pendFees = num(`${at}.pendFees`, s.pendFees ?? 0);
+      st.pendFunding = num(`${at}.pendFunding`, s.pendFunding ?? 0);
       st.lastOpenTimeMs = fromJsonNumber(`${at}.lastOpenTimeMs`, s.lastOpenTimeMs);
       st.lastVolume = num(`${at}.lastVolume`, s.lastVolume);
       st.usedVolume = num(`${at}.usedVolume`, s.usedVolume);
@@ -1101,6 +1242,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     symbolIndex,
     onCandle,
     onCandleAt,
+    closePositionAtLast,
     equity,
     walletBalance: () => wallet,
     positionAmountSigned(symbol: string): number {

@@ -2,7 +2,8 @@
  * CSV lines for the trade journal export: one header line, then one line per trade, each ending
  * in `\r\n` (RFC 4180). Times are ISO-8601 UTC; money is the journaled number in quote currency:
  * `realized_pnl` is the gross PnL from prices, `fees` and `funding` are what the trade paid, and
- * `net_pnl` = realized_pnl − fees − funding (`tradeNetPnl`), what it changed equity by.
+ * `net_pnl` = realized_pnl − fees − funding (`tradeNetPnl`), what it changed equity by; `initial_risk` is
+ * |entry − initial stop| × amount (empty when unknown) and `r_multiple` = net_pnl / initial_risk.
  */
 import type { TradeRecord } from '../ports/journal';
 import { tradeNetPnl } from '../insight/trade-outcome';
@@ -25,6 +26,8 @@ export const TRADE_CSV_COLUMNS = [
   'funding',
   'net_pnl',
   'exit_reason',
+  'initial_risk',
+  'r_multiple',
 ] as const;
 
 /** Quotes a field when it holds a comma, quote, CR or LF (quotes doubled), per RFC 4180. */
@@ -53,6 +56,8 @@ export function tradeCsvLine(t: TradeRecord): string {
     t.funding,
     tradeNetPnl(t),
     t.exitReason,
+    t.initialRisk ?? null,
+    t.initialRisk !== undefined && t.initialRisk !== null && t.initialRisk > 0 ? tradeNetPnl(t) / t.initialRisk : null,
   ]
     .map(csvField)
     .join(',')}\r\n`;

@@ -6,6 +6,7 @@
  * The manager owns one market-data feed per exchange: built when the first session of the exchange
  * starts, closed when the last one ends (and on `stopAll`).
  */
+import { ExitPolicySchema } from '../strategies/exit-policy';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
@@ -84,6 +85,8 @@ export const liveSessionRequestSchema = z.object({
   decisionDetail: z.enum(['all', 'signals', 'off']).default('signals'),
   /** Trade on the real venue instead of the paper dry run (needs stored keys and an enabled account). */
   liveTrading: z.boolean().default(false),
+  /** Exit policy of every position; default: the first strategy of the session that declares one. */
+  exits: ExitPolicySchema.optional(),
 });
 export type LiveSessionRequest = z.input<typeof liveSessionRequestSchema>;
 
@@ -292,14 +295,14 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     // changes nothing an operator can see); risk and costs always come from the account as it is now.
     const stored = await loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, strategies, logger: deps.logger });
     const resolved = resolveRunSpec(
-      { strategies: request.strategies, params: request.params, fusion: request.fusion, veto: request.veto === undefined ? undefined : request.veto === 'on' },
+      { strategies: request.strategies, params: request.params, fusion: request.fusion, veto: request.veto === undefined ? undefined : request.veto === 'on', exits: request.exits },
       stored,
       runDefaults('session', timeframeMs),
       strategies,
     );
     // Provenance is what runs now: a strategy file edited since the start shows its new version and hash.
     const spec: RunSpec = resumed?.spec
-      ? { ...resolved, strategies: resumed.spec.strategies, params: resumed.spec.params, provenance: resumed.spec.strategies.map((name) => strategies.provenance(name)), fusion: resumed.spec.fusion, veto: resumed.spec.veto }
+      ? { ...resolved, strategies: resumed.spec.strategies, params: resumed.spec.params, provenance: resumed.spec.strategies.map((name) => strategies.provenance(name)), fusion: resumed.spec.fusion, veto: resumed.spec.veto, exits: resumed.spec.exits ?? null }
       : resolved;
     // --- end run spec
     const replay = mode === SessionMode.Replay ? await replayWindow(market, request.from) : null;
@@ -367,6 +370,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           decisionDetail: request.decisionDetail,
           allowShort,
           acceptExternalSignals: true,
+          exits: spec.exits ?? null,
           ...(replay ? { untilMs: replay.untilMs, pollIntervalMs: timeframeMs } : {}),
         },
         {

@@ -94,10 +94,11 @@ describe('live session on a real venue: the open position across a restart', () 
     const entryTimeMs = T0 + 21 * TF;
     expect([entry.side, entry.amount, entry.updatedAtMs]).toEqual(['buy', 16, entryTimeMs]);
     const last = checkpoints.saved.at(-1) as LiveCheckpoint;
-    // 16 x 125 x 0.001 = 2 USDT entry fee; the stop is order "2".
+    // 16 x 125 x 0.001 = 2 USDT entry fee; the stop is order "2", and its price is the initial stop kept for the trade's initial risk.
+    const stopPrice = (venue.orders.get('2') as Order).stopPrice as number;
     expect([last.lastCandleMs, last.venuePosition]).toEqual([
       T0 + 20 * TF,
-      { side: 'long', amount: 16, price: 125, fee: 2, timeMs: entryTimeMs, strategy: 'ma-crossover', stopOrderId: '2', stopFilledJournaled: 0 },
+      { side: 'long', amount: 16, price: 125, fee: 2, timeMs: entryTimeMs, strategy: 'ma-crossover', stopOrderId: '2', stopFilledJournaled: 0, initialStop: stopPrice },
     ]);
 
     // Down: the stop fills at 117.

@@ -27,6 +27,7 @@ import type { FusionConfig } from '../decision/signal-fusion';
 import type { Exchange } from '../ports/exchange';
 import type { JournalWriter } from '../ports/journal-writer';
 import type { LiveCheckpointStore } from '../ports/live-sessions';
+import type { ExitPolicy } from '../strategies/exit-policy';
 import {
   createTradingLoop,
   type AccountView,
@@ -79,6 +80,8 @@ export interface LiveSessionConfig {
   acceptExternalSignals?: boolean;
   /** Replay: the session completes after processing the candle that opens at this time. */
   untilMs?: number;
+  /** Exit policy of every position (the run spec's `exits`); none when absent. */
+  exits?: ExitPolicy | null;
 }
 
 export interface LiveSessionDeps {
@@ -180,6 +183,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
       decisionDetail: config.decisionDetail,
       allowShort: config.allowShort,
       capacityHint: warmupCandles + 1_000,
+      exits: config.exits ?? null,
     },
     {
       clock: deps.clock,

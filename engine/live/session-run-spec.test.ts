@@ -115,6 +115,7 @@ describe('a session resolves its run spec from the stored settings', () => {
       veto: false,
       risk: { ...LIMITS, costs: { takerFeeBps: 5, makerFeeBps: 2, spreadBps: 4, slippageBps: 1 } },
       paper: { marketType: 'spot', quoteCurrency: 'USDT', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 4, slippageBps: 1, maxVolumeShare: 0.1, leverage: 1, marginMode: 'cross' },
+      exits: null,
     });
     // The request as given stays the session's config; a resume keeps the stored spec's strategies (below).
     expect(store.records.get(started.id)?.config).not.toHaveProperty('strategies');

@@ -111,7 +111,8 @@ describe('trading loop on a real venue: closes it did not send', () => {
       ['market', 'buy', 20, undefined],
       ['stop', 'sell', 20, 96],
     ]);
-    expect(loop.venuePosition()).toEqual({ side: 'long', amount: 20, price: 100, fee: 2, timeMs: ENTRY_TIME, strategy: 'scripted', stopOrderId: '2', stopFilledJournaled: 0 });
+    // The checkpoint keeps the stop placed at entry (96), the trade's initial risk.
+    expect(loop.venuePosition()).toEqual({ side: 'long', amount: 20, price: 100, fee: 2, timeMs: ENTRY_TIME, strategy: 'scripted', stopOrderId: '2', stopFilledJournaled: 0, initialStop: 96 });
 
     // The market falls through the stop between candles; it fills at 95.5 (slipped below 96).
     const stopTime = ENTRY_TIME + 30_000;

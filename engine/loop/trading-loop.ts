@@ -7,16 +7,27 @@
  * candle (stop, liquidation, by hand) is journaled from the venue's fills; (1) a simulated venue
  * settles the candle (fills, funding, liquidation);
  * (2) features update; (3) risk records equity (breakers); (4) every adapter evaluates;
- * (5) fusion combines them; (6) an exit or entry, if any, passes the cooldown gate, the optional
- * veto model, TTL and the risk gate before an order reaches the exchange. Every decision is
- * journaled at the configured detail.
+ * (5) fusion combines them; (6) while a position is open, the exits: a strategy's exit instruction
+ * (`AdapterOutput.exit`), then the exit policy's time stop and minimal-ROI table close it with a
+ * reduce-only market order at the candle close (no entry on that candle); (7) an exit on an opposite
+ * fused signal or an entry, if any, passes the cooldown gate, the optional veto model, TTL and the
+ * risk gate before an order reaches the exchange; (8) otherwise the policy's trailing stop moves the
+ * protective stop (cancel and replace, client id per candle). Every decision is journaled at the
+ * configured detail.
+ *
+ * Exit orders at entry: the protective stop (a reduce-only stop at the risk decision's stop price) and
+ * one reduce-only limit per take-profit level, resting at entry ± r × R or entry × (1 ± percent %),
+ * sized `fraction` × the entry amount; R is the initial risk per unit, |entry fill − initial stop|. How
+ * a simulated venue fills them within a candle is the PaperExchange's intrabar rule. Every closed trade
+ * (or part) is journaled with its reason (`TradeExitReason`) and its initial risk.
  *
  * Hot path: steps 0-5 allocate nothing (step 0 reads the account only while a venue position is held). The loop returns a promise only on candles where it
  * must talk to the exchange or the veto model, so a backtest awaits only then.
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
-import type { DecisionOutcome, DecisionRecord, TradeRecord } from '../ports/journal';
+import { TradeExitReason, type DecisionOutcome, type DecisionRecord, type TradeRecord } from '../ports/journal';
+import type { ExitPolicy } from '../strategies/exit-policy';
 import type { CandleColumns, MarketKey } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
 import type { Exchange, Order } from '../ports/exchange';
@@ -64,18 +75,26 @@ export interface AccountView {
 export interface CandleSimulator {
   symbolIndex(symbol: string): number;
   onCandleAt(symbolIndex: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
+  /** Closes the whole position at the last price, whatever the volume (the end of a backtest); reports it like a fill of `clientOrderId`. */
+  closePositionAtLast?(symbolIndex: number, clientOrderId: string): void;
 }
 
-/** A round trip closed by the venue, as the loop hears about it: a journal trade without its ids and attribution. */
-export type ClosedTrade = Omit<TradeRecord, 'id' | 'runId' | 'exchange' | 'strategy'>;
+/**
+ * A round trip (or a closed part of one) as the loop hears about it: a journal trade without its ids
+ * and attribution. A simulated venue names the client id of the order that closed it
+ * (`exitClientOrderId`), from which the loop tells its exit reason.
+ */
+export type ClosedTrade = Omit<TradeRecord, 'id' | 'runId' | 'exchange' | 'strategy'> & { exitClientOrderId?: string };
 
 /**
- * Why the loop journaled a round trip on a real venue: its own exit (`signal`), its protective stop
- * (`stop`, at the stop's fill), or a close it did not place and no filled stop explains (`venue`:
- * liquidation, a manual close at the venue; at the last candle close, exit fee unknown and counted 0).
+ * Why the loop journaled a round trip on a real venue: its own exits (`signal`, `exit-signal`,
+ * `time-stop`, `roi`, `end-of-run`, a trailing stop crossed at the close), its protective stop or
+ * take-profit orders (`stop`, `trailing-stop`, `take-profit`, at their fills), or a close it did not
+ * place and no filled order explains (`venue`: liquidation, a manual close at the venue; at the last
+ * candle close, exit fee unknown and counted 0).
  */
-export const VenueExitReason = { Signal: 'signal', Stop: 'stop', Venue: 'venue' } as const;
-export type VenueExitReason = (typeof VenueExitReason)[keyof typeof VenueExitReason];
+export const VenueExitReason = TradeExitReason;
+export type VenueExitReason = TradeExitReason;
 
 export interface TradingLoopConfig {
   market: MarketKey;
@@ -90,6 +109,8 @@ export interface TradingLoopConfig {
   allowShort: boolean;
   /** Expected number of candles (pre-sizes the feature arrays). */
   capacityHint: number;
+  /** Exit policy applied to every position (take-profit, trailing stop, time stop, ROI table); none when absent. */
+  exits?: ExitPolicy | null;
 }
 
 export interface TradingLoopDeps {
@@ -133,8 +154,16 @@ export interface TradingLoop {
   warmUp(candles: CandleColumns, row: number): void;
   /** Open time of the last candle seen (by `onCandle` or `warmUp`), NaN before any. */
   lastOpenTimeMs(): number;
-  /** Journals a round trip the venue closed (wire the PaperExchange listener here). */
-  onTradeClosed(trade: ClosedTrade): void;
+  /**
+   * Journals a round trip (or part) the simulated venue closed (wire the PaperExchange listener here);
+   * returns it as journaled (exit reason told from the closing order, initial risk set).
+   */
+  onTradeClosed(trade: ClosedTrade): ClosedTrade;
+  /**
+   * Closes whatever is open with a reduce-only market order at the last price and cancels the loop's
+   * working orders, journaling the close with `reason` (a backtest's `end-of-run`). Nothing to do when flat.
+   */
+  closeOpenPosition(reason: TradeExitReason): Promise<void>;
   /** The position held on a real venue (a copy), null when flat or on a simulated venue. */
   venuePosition(): VenuePosition | null;
   /**
@@ -153,10 +182,22 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const { market, strategies } = config;
   const symbol = market.symbol;
   const timeframeMs = TIMEFRAME_MS[market.timeframe];
+  const policy = config.exits ?? null;
+  const trailing = policy?.trailingStop ?? null;
+  const trailAtrPeriod = trailing && trailing.atrMultiple !== undefined ? trailing.atrPeriod : 0;
   const features = createFeatureExtractor(
-    featureConfigFor([...strategies, { features: { atr: [RISK_ATR_PERIOD] } }, ...(deps.veto ? [{ features: ML_FEATURE_CONFIG }] : [])]),
+    featureConfigFor([
+      ...strategies,
+      { features: { atr: trailAtrPeriod > 0 ? [RISK_ATR_PERIOD, trailAtrPeriod] : [RISK_ATR_PERIOD] } },
+      ...(deps.veto ? [{ features: ML_FEATURE_CONFIG }] : []),
+    ]),
     Math.max(16, config.capacityHint),
   );
+  const takeProfits = policy?.takeProfit ?? [];
+  const timeStopBars = policy?.timeStop?.bars ?? 0;
+  const roiRows = policy?.minimalRoi ? [...policy.minimalRoi].sort((a, b) => a.afterMinutes - b.afterMinutes) : [];
+  const roiMinutes = Float64Array.from(roiRows, (r) => r.afterMinutes);
+  const roiProfitPct = Float64Array.from(roiRows, (r) => r.profitPercent);
   const names = strategies.map((s) => s.name);
   const outputs: AdapterOutput[] = strategies.map(() => createAdapterOutput());
   const fusion = createSignalFusion(config.fusion);
@@ -175,6 +216,25 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   let entryOrderId: string | null = null;
   let exitOrderId: string | null = null;
   let cleanupPending = false;
+  /** The take-profit orders working for the position (one per level, null once gone). */
+  const takeProfitIds: (string | null)[] = takeProfits.map(() => null);
+  /** Amount of each take-profit order's fills already journaled on a real venue. */
+  const takeProfitJournaled = new Float64Array(takeProfits.length);
+  /** Exit reason per client order id of the loop's exit orders (stop, trailing stop, take-profits, market exits). */
+  const reasonByClientId = new Map<string, TradeExitReason>();
+  /**
+   * The open position as the loop entered it: side (0 when none known), entry fill price, initial
+   * stop (NaN when none), the feature row and close time of the entry candle, the best price since
+   * entry (trailing), the current stop level, and whether the trailing stop is active.
+   */
+  let posSide = 0;
+  let posEntryPrice = NaN;
+  let posInitialStop = NaN;
+  let posEntryRow = -1;
+  let posEntryTimeMs = NaN;
+  let posBest = NaN;
+  let posStop = NaN;
+  let trailActive = false;
   /**
    * A real venue (no simulator) reports no round trips: the loop journals them itself from the fills
    * the venue reported for the entry and for the exit that closed it (partial exits close a part).
@@ -255,12 +315,103 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const clientIdPrefix = config.clientIdPrefix ?? config.runId ?? 'live';
   const nextClientId = (kind: string, timeMs: number) => `${clientIdPrefix}-${kind}-${timeMs}`;
 
-  /** Cancels the loop's working orders on the symbol (an entry's unfilled remainder, a previous exit, the stop). */
+  /** Cancels the loop's working orders on the symbol (an entry's unfilled remainder, a previous exit, the stop, the take-profits). */
   async function cancelWorkingOrders(): Promise<void> {
-    for (const id of [entryOrderId, exitOrderId, stopOrderId]) {
+    for (const id of [entryOrderId, exitOrderId]) {
       if (id) await deps.exchange.cancelOrder(id, symbol);
     }
+    // A stop or take-profit may have finished at the venue meanwhile (filled, cancelled by a liquidation).
+    if (stopOrderId) await cancelLeftoverStop(stopOrderId);
+    for (let k = 0; k < takeProfitIds.length; k++) {
+      const id = takeProfitIds[k];
+      if (id) await cancelLeftoverStop(id);
+      takeProfitIds[k] = null;
+      takeProfitJournaled[k] = 0;
+    }
     entryOrderId = exitOrderId = stopOrderId = null;
+  }
+
+  /** Whether any order of the loop may still be working on the symbol. */
+  function anyWorkingOrder(): boolean {
+    if (entryOrderId || exitOrderId || stopOrderId) return true;
+    for (let k = 0; k < takeProfitIds.length; k++) if (takeProfitIds[k]) return true;
+    return false;
+  }
+
+  /** Forgets the position the loop entered (it is closed). */
+  function resetPosition(): void {
+    posSide = 0;
+    posEntryPrice = posInitialStop = posEntryTimeMs = posBest = posStop = NaN;
+    posEntryRow = -1;
+    trailActive = false;
+  }
+
+  /**
+   * The exit a strategy or the policy asks for on row `i` of a held position (+ long, - short), or ''.
+   * Order: a strategy's exit instruction, the time stop, the minimal-ROI table. Allocation-free.
+   */
+  function policyExitReason(held: number, i: number, close: number, closeTimeMs: number): TradeExitReason | '' {
+    const dir = held > 0 ? 1 : -1;
+    for (let k = 0; k < outputs.length; k++) if (outputs[k].exit === dir) return TradeExitReason.ExitSignal;
+    if (posSide !== dir) return '';
+    if (timeStopBars > 0 && i - posEntryRow >= timeStopBars) return TradeExitReason.TimeStop;
+    if (roiMinutes.length > 0) {
+      const heldMinutes = (closeTimeMs - posEntryTimeMs) / 60_000;
+      let threshold = NaN;
+      for (let r = 0; r < roiMinutes.length && roiMinutes[r] <= heldMinutes; r++) threshold = roiProfitPct[r];
+      if (threshold === threshold && ((close - posEntryPrice) / posEntryPrice) * 100 * dir >= threshold) return TradeExitReason.Roi;
+    }
+    return '';
+  }
+
+  /**
+   * The trailing stop's new level after row `i` (high/low extend the best price since entry), or NaN
+   * when it does not move (inactive, no ATR yet, or not tighter than the current stop). Allocation-free.
+   */
+  function trailLevel(dir: number, i: number, high: number, low: number): number {
+    const t = trailing as NonNullable<typeof trailing>;
+    if (dir > 0 ? high > posBest : low < posBest) posBest = dir > 0 ? high : low;
+    if (!trailActive) {
+      const gain = (posBest - posEntryPrice) * dir;
+      const risk = Math.abs(posEntryPrice - posInitialStop);
+      if (t.activateAtR !== undefined) trailActive = risk > 0 && gain >= t.activateAtR * risk;
+      else if (t.activateAtPercent !== undefined) trailActive = (gain / posEntryPrice) * 100 >= t.activateAtPercent;
+      else trailActive = true;
+      if (!trailActive) return NaN;
+    }
+    const distance = t.percent !== undefined ? (posBest * t.percent) / 100 : t.atrMultiple! * features.atr[trailAtrPeriod][i];
+    if (!(distance > 0)) return NaN;
+    const level = posBest - dir * distance;
+    return posStop !== posStop || (level - posStop) * dir > 0 ? level : NaN;
+  }
+
+  /** Replaces the protective stop by one at `level` (the trailing stop), sized to what is held. */
+  async function moveStop(level: number, held: number, timeMs: number): Promise<void> {
+    if (stopOrderId) await cancelLeftoverStop(stopOrderId);
+    const clientOrderId = nextClientId('trail', timeMs);
+    reasonByClientId.set(clientOrderId, TradeExitReason.TrailingStop);
+    const stop = await deps.exchange.createOrder({ clientOrderId, symbol, side: held > 0 ? 'sell' : 'buy', type: 'stop', amount: Math.abs(held), stopPrice: level, reduceOnly: true });
+    events?.onOrder(stop, OrderPurpose.Stop, timeMs);
+    stopOrderId = stop.status === 'rejected' ? null : stop.id;
+    stopFilledJournaled = 0;
+    if (stopOrderId) posStop = level;
+    record(timeMs, 'executed', -Math.sign(held), fused.strength, `trailing stop moved to ${level}`, { stopOrderId });
+  }
+
+  /** Places the take-profit levels of the policy for a position of `amount` entered at `entryPrice` with `stopPrice`. */
+  async function placeTakeProfits(dir: number, amount: number, entryPrice: number, stopPrice: number, timeMs: number): Promise<void> {
+    const risk = Math.abs(entryPrice - stopPrice);
+    for (let k = 0; k < takeProfits.length; k++) {
+      const level = takeProfits[k];
+      const price = level.r !== undefined ? entryPrice + dir * level.r * risk : entryPrice * (1 + (dir * (level.percent as number)) / 100);
+      if (!(price > 0) || (level.r !== undefined && !(risk > 0))) continue;
+      const clientOrderId = nextClientId(`tp${k + 1}`, timeMs);
+      reasonByClientId.set(clientOrderId, TradeExitReason.TakeProfit);
+      const order = await deps.exchange.createOrder({ clientOrderId, symbol, side: dir > 0 ? 'sell' : 'buy', type: 'limit', amount: amount * level.fraction, price, reduceOnly: true });
+      events?.onOrder(order, OrderPurpose.Exit, timeMs);
+      takeProfitIds[k] = order.status === 'rejected' ? null : order.id;
+      takeProfitJournaled[k] = 0;
+    }
   }
 
   async function cleanup(): Promise<void> {
@@ -268,10 +419,12 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     await cancelWorkingOrders();
   }
 
-  async function exit(timeMs: number, held: number, reason: string): Promise<void> {
+  async function exit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason = TradeExitReason.Signal): Promise<void> {
     await cancelWorkingOrders();
+    const clientOrderId = nextClientId('exit', timeMs);
+    reasonByClientId.set(clientOrderId, exitReason);
     const order = await deps.exchange.createOrder({
-      clientOrderId: nextClientId('exit', timeMs),
+      clientOrderId,
       symbol,
       side: held > 0 ? 'sell' : 'buy',
       type: 'market',
@@ -286,7 +439,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       record(timeMs, 'denied', -Math.sign(held), fused.strength, reason);
       return;
     }
-    if (!simulator) journalVenueExit(order);
+    if (!simulator) journalVenueExit(order, exitReason);
     reportAccount();
     exitOrderId = order.status === 'filled' ? null : order.id;
     stats.exits++;
@@ -330,6 +483,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: decision.checks });
       return;
     }
+    // The exit orders of earlier positions are done with once flat: forget their reasons.
+    if (held === 0) reasonByClientId.clear();
     const order = await deps.exchange.createOrder({
       clientOrderId: nextClientId('entry', signalTimeMs),
       symbol,
@@ -346,6 +501,14 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       return;
     }
     gate.noteEntry(0, signalTimeMs);
+    posSide = side;
+    posEntryPrice = order.filled > 0 ? order.averagePrice : price;
+    posInitialStop = decision.stopPrice;
+    posEntryRow = features.length - 1;
+    posEntryTimeMs = signalTimeMs;
+    posBest = posEntryPrice;
+    posStop = decision.stopPrice;
+    trailActive = false;
     if (!simulator && order.filled > 0) {
       venueEntry = { side: side > 0 ? 'long' : 'short', amount: order.filled, price: order.averagePrice, fee: order.fee, timeMs: order.updatedAtMs };
     }
@@ -364,6 +527,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
     stopFilledJournaled = 0;
     events?.onOrder(stop, OrderPurpose.Stop, signalTimeMs);
+    if (takeProfits.length > 0) await placeTakeProfits(side, order.amount, posEntryPrice, decision.stopPrice, signalTimeMs);
     reportAccount();
     record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
       ...vetoInfo,
@@ -374,10 +538,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /** Journals the part of the venue position an exit order closed (gross PnL; entry fee prorated). */
-  function journalVenueExit(order: Order): void {
+  function journalVenueExit(order: Order, exitReason: TradeExitReason): void {
     if (!venueEntry || !(order.filled > 0)) return;
     const amount = Math.min(order.filled, venueEntry.amount);
-    closeVenuePart(amount, order.averagePrice, (order.fee * amount) / order.filled, order.updatedAtMs, VenueExitReason.Signal);
+    closeVenuePart(amount, order.averagePrice, (order.fee * amount) / order.filled, order.updatedAtMs, exitReason);
   }
 
   /**
@@ -401,10 +565,11 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       funding: 0,
       exitReason,
     };
-    journalTrade(trade);
+    const journaled = journalTrade(trade, exitReason);
     const rest = entry.amount - amount;
     venueEntry = rest > entry.amount * 1e-9 ? { ...entry, amount: rest, fee: entry.fee - entryFee } : null;
-    return trade;
+    if (venueEntry === null) resetPosition();
+    return journaled;
   }
 
   /**
@@ -453,10 +618,24 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const stop = stopOrderId ? await readStop(stopOrderId, positionGone) : null;
     const closed: ClosedTrade[] = [];
     let left = gone;
+    for (let k = 0; k < takeProfitIds.length && deps.exchange.fetchOrder; k++) {
+      const id = takeProfitIds[k];
+      if (!id || !venueEntry || !(left > entry.amount * 1e-9)) continue;
+      const tp = await readStop(id, false);
+      const fresh = tp && tp.filled > 0 ? tp.filled - takeProfitJournaled[k] : 0;
+      if (tp && fresh > entry.amount * 1e-9) {
+        const amount = Math.min(fresh, left, venueEntry.amount);
+        closed.push(closeVenuePart(amount, tp.averagePrice, (tp.fee * amount) / tp.filled, tp.updatedAtMs, TradeExitReason.TakeProfit));
+        takeProfitJournaled[k] += fresh;
+        left -= amount;
+      }
+      if (tp === null || (tp.status !== 'new' && tp.status !== 'partially_filled')) takeProfitIds[k] = null;
+    }
     const stopFresh = stop && stop.filled > 0 ? stop.filled - stopFilledJournaled : 0;
-    if (stop && stopFresh > entry.amount * 1e-9) {
-      const amount = Math.min(stopFresh, left);
-      closed.push(closeVenuePart(amount, stop.averagePrice, (stop.fee * amount) / stop.filled, stop.updatedAtMs, VenueExitReason.Stop));
+    if (stop && venueEntry && stopFresh > entry.amount * 1e-9 && left > entry.amount * 1e-9) {
+      const amount = Math.min(stopFresh, left, venueEntry.amount);
+      const reason = reasonByClientId.get(stop.clientOrderId) ?? TradeExitReason.Stop;
+      closed.push(closeVenuePart(amount, stop.averagePrice, (stop.fee * amount) / stop.filled, stop.updatedAtMs, reason));
       stopFilledJournaled += stopFresh;
       left -= amount;
     }
@@ -467,7 +646,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       stopOrderId = null;
       stopFilledJournaled = 0;
       // An entry remainder or exit still working would act on a position that is gone: cancel them now.
-      if (entryOrderId || exitOrderId) await cancelWorkingOrders();
+      if (anyWorkingOrder()) await cancelWorkingOrders();
     } else if (!stopWorking) {
       stopOrderId = null;
       stopFilledJournaled = 0;
@@ -478,8 +657,12 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     }
   }
 
-  function journalTrade(trade: ClosedTrade): void {
-    if (!deps.journal) return;
+  /** Journals a closed trade (or part) with `exitReason` and its initial risk; returns it as journaled. */
+  function journalTrade(closed: ClosedTrade, exitReason: string): ClosedTrade {
+    const initialRisk = posInitialStop === posInitialStop ? Math.abs(closed.entryPrice - posInitialStop) * closed.amount : null;
+    const { exitClientOrderId: _closingOrder, ...rest } = closed;
+    const trade: ClosedTrade = { ...rest, exitReason, initialRisk };
+    if (!deps.journal) return trade;
     deps.journal.recordTrade({
       id: deps.newId(),
       runId: config.runId,
@@ -495,14 +678,16 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       realizedPnl: trade.realizedPnl,
       fees: trade.fees,
       funding: trade.funding,
-      exitReason: trade.exitReason,
+      exitReason,
+      initialRisk,
     });
+    return trade;
   }
 
   async function act(timeMs: number, held: number, price: number, atr: number): Promise<void> {
     const side = fused.side;
     if (held !== 0 && Math.sign(held) !== side) {
-      await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}`);
+      await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}`, TradeExitReason.Signal);
       // A partially filled exit leaves part of the position: never stack a new entry on top of it.
       if (deps.account.positionAmountSigned(symbol) !== 0) return;
     }
@@ -525,6 +710,23 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     await enter(timeMs, side, price, atr);
   }
 
+  /** Closes the held position for `reason` (a policy exit or an exit signal) at the candle close, after any pending cleanup. */
+  function closeByPolicy(timeMs: number, held: number, reason: TradeExitReason): Promise<void> {
+    const closeIt = () => exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);
+    return cleanupPending ? cleanup().then(closeIt) : closeIt();
+  }
+
+  /**
+   * Moves the trailing stop to `level`; a level at or past the close would trigger at once, so the
+   * position closes now with a market order instead of a marketable stop (reason `trailing-stop`).
+   */
+  function trailTo(level: number, close: number, held: number, timeMs: number): Promise<void> {
+    const crossed = (close - level) * Math.sign(held) <= 0;
+    const work = () =>
+      crossed ? exit(timeMs, held, `exit ${sideName(Math.sign(held))}: trailing stop ${level} crossed at the close`, TradeExitReason.TrailingStop) : moveStop(level, held, timeMs);
+    return cleanupPending ? cleanup().then(work) : work();
+  }
+
   /** Processes a candle once the loop's view of its venue position is current. */
   function processCandle(candles: CandleColumns, row: number): Promise<void> | undefined {
     const openTimeMs = candles.openTimeMs[row];
@@ -542,8 +744,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     for (let k = 0; k < strategies.length; k++) strategies[k].evaluate(features, i, outputs[k]);
     fusion.fuse(outputs, names, fused);
     const held = deps.account.positionAmountSigned(symbol);
+    // (No closures below on the per-candle path: a captured local would allocate a context every candle.)
+    const policyExit = held === 0 ? '' : policyExitReason(held, i, close, closeTimeMs);
+    if (policyExit !== '') return closeByPolicy(closeTimeMs, held, policyExit);
     if (fused.side === 0 || Math.sign(held) === fused.side) {
       if (logEveryCandle) record(closeTimeMs, 'no_trade', fused.side, fused.strength, fused.side === 0 ? 'no fused signal' : 'already positioned in the signal direction');
+      const level = trailing !== null && held !== 0 && posSide === Math.sign(held) ? trailLevel(posSide, i, candles.high[row], candles.low[row]) : NaN;
+      if (level === level) return trailTo(level, close, held, closeTimeMs);
       return cleanupPending ? cleanup() : undefined;
     }
     stats.signals++;
@@ -556,7 +763,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     features,
     stats: () => stats,
     venuePosition: () =>
-      venueEntry === null ? null : { ...venueEntry, strategy: entryStrategy || 'fusion', stopOrderId, stopFilledJournaled },
+      venueEntry === null
+        ? null
+        : { ...venueEntry, strategy: entryStrategy || 'fusion', stopOrderId, stopFilledJournaled, ...(posInitialStop === posInitialStop ? { initialStop: posInitialStop } : {}) },
     resumeVenuePosition(position) {
       if (position === null) {
         venueEntry = null;
@@ -567,18 +776,48 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       entryStrategy = position.strategy;
       stopOrderId = position.stopOrderId;
       stopFilledJournaled = position.stopFilledJournaled;
+      resetPosition();
+      posInitialStop = position.initialStop ?? NaN;
     },
     onTradeClosed(trade) {
-      if (trade.exitReason === 'stop' || trade.exitReason === 'liquidation') {
-        stopOrderId = null;
-        // An entry remainder still working would reopen the position without a stop: cancel it next candle.
-        if (entryOrderId || exitOrderId) cleanupPending = true;
+      const told = trade.exitClientOrderId === undefined ? undefined : reasonByClientId.get(trade.exitClientOrderId);
+      const exitReason = told ?? trade.exitReason;
+      const flat = deps.account.positionAmountSigned(symbol) === 0;
+      if (exitReason === 'stop' || exitReason === 'trailing-stop' || exitReason === 'liquidation' || exitReason === 'take-profit') {
+        if (exitReason !== 'take-profit') stopOrderId = null;
         if (events) {
-          events.onVenueClose(trade);
+          events.onVenueClose({ ...trade, exitReason });
           reportAccount();
         }
       }
-      journalTrade(trade);
+      const journaled = journalTrade(trade, exitReason);
+      if (flat) {
+        resetPosition();
+        // Orders still working (an entry remainder, the stop, take-profits) would act on a later position: cancel them next candle.
+        if (anyWorkingOrder()) cleanupPending = true;
+      }
+      return journaled;
+    },
+    async closeOpenPosition(reason) {
+      const held = deps.account.positionAmountSigned(symbol);
+      if (held === 0) {
+        if (anyWorkingOrder()) await cancelWorkingOrders();
+        return;
+      }
+      const timeMs = deps.clock.nowMs();
+      if (simulator?.closePositionAtLast) {
+        // A simulated venue closes it all at once: a volume-capped market order could leave a part open.
+        const clientOrderId = nextClientId('close', timeMs);
+        reasonByClientId.set(clientOrderId, reason);
+        entryOrderId = exitOrderId = stopOrderId = null;
+        for (let k = 0; k < takeProfitIds.length; k++) takeProfitIds[k] = null;
+        simulator.closePositionAtLast(simulatorSymbol, clientOrderId);
+        stats.exits++;
+        reportAccount();
+        record(timeMs, 'executed', -Math.sign(held), fused.strength, `exit ${sideName(Math.sign(held))}: ${reason}`, { clientOrderId });
+        return;
+      }
+      await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);
     },
     warmUp(candles, row) {
       features.pushFrom(candles, row);

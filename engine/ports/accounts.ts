@@ -47,6 +47,16 @@ export interface PaperSymbolState {
   entryNotional: number;
   closedQty: number;
   exitNotional: number;
+  /** Entry fees of the open amount and funding already moved to closed parts (absent in older states). */
+  entryFeesOpen?: number;
+  fundingMoved?: number;
+  /** Reductions not yet reported as a closed part (absent in older states: 0). */
+  pendQty?: number;
+  pendEntryNotional?: number;
+  pendExitNotional?: number;
+  pendRealized?: number;
+  pendFees?: number;
+  pendFunding?: number;
   lastOpenTimeMs: JsonNumber;
   lastVolume: number;
   usedVolume: number;

@@ -20,13 +20,42 @@ export interface TradeRecord {
   realizedPnl: number;
   fees: number;
   funding: number;
-  /**
-   * How it ended: `signal` (the loop's exit), `stop` (its protective stop filled), `liquidation`,
-   * `reduce` (paper: a reduce-only order), `venue` (a real venue closed it without the loop or a filled
-   * stop: liquidation or a close by hand; priced at the last candle close).
-   */
+  /** How it ended: one of {@link TradeExitReason} (older rows may hold `reduce`: a reduce-only order the loop did not place). */
   exitReason: string;
+  /**
+   * The risk taken on this row at entry, quote currency: |entry price − initial stop| × amount (the
+   * initial stop is the protective stop placed at entry, before any trailing). Null or absent when
+   * unknown (no stop recorded). Average R of a group = mean of net PnL / initialRisk over rows with
+   * initialRisk > 0.
+   */
+  initialRisk?: number | null;
 }
+
+/**
+ * Why a trade (or a part of one) closed:
+ * - `stop`: its protective stop filled; `trailing-stop`: the stop after the exit policy moved it;
+ * - `take-profit`: a take-profit level of the exit policy filled (a partial level closes a part);
+ * - `time-stop`: held for the policy's number of bars; `roi`: the policy's minimal-ROI table reached;
+ * - `exit-signal`: a strategy of the run asked to close (`AdapterOutput.exit`);
+ * - `signal`: the fused signal turned against the position;
+ * - `end-of-run`: still open when a backtest ended, closed at the last candle's close;
+ * - `liquidation`: the venue (or the paper simulation) liquidated it;
+ * - `venue`: a real venue closed it without the loop or a filled stop/take-profit (a close by hand,
+ *   a liquidation; priced at the last candle close).
+ */
+export const TradeExitReason = {
+  Stop: 'stop',
+  TrailingStop: 'trailing-stop',
+  TakeProfit: 'take-profit',
+  TimeStop: 'time-stop',
+  Roi: 'roi',
+  ExitSignal: 'exit-signal',
+  Signal: 'signal',
+  EndOfRun: 'end-of-run',
+  Liquidation: 'liquidation',
+  Venue: 'venue',
+} as const;
+export type TradeExitReason = (typeof TradeExitReason)[keyof typeof TradeExitReason];
 
 export const DecisionOutcome = {
   NoTrade: 'no_trade',
@@ -149,7 +178,8 @@ export type TradeBreakdownDimension = (typeof TradeBreakdownDimension)[keyof typ
 /**
  * The closed trades sharing one value of a dimension. Net PnL = realizedPnl − fees − funding (quote
  * currency); a win is a trade with net PnL > 0, so `winRate = wins / trades` (0..1).
- * No average R: trade records carry no risk at entry (no stop distance or risk amount) to divide by.
+ * `averageR` = the mean of net PnL / initialRisk over the group's trades with initialRisk > 0 (a trade
+ * that lost exactly its initial risk plus costs is about −1 R); null when none of them has one.
  */
 export interface TradeGroup<Key extends string | number = string | number> {
   key: Key;
@@ -157,6 +187,7 @@ export interface TradeGroup<Key extends string | number = string | number> {
   wins: number;
   winRate: number;
   netPnl: number;
+  averageR: number | null;
 }
 
 /**

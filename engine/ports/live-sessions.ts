@@ -28,6 +28,8 @@ export interface VenuePosition {
   stopOrderId: string | null;
   /** Amount of the stop's fills already journaled, base currency. */
   stopFilledJournaled: number;
+  /** The stop placed at entry (the initial risk of the trade), quote currency; null or absent when unknown. */
+  initialStop?: number | null;
 }
 
 /** What a session persists so a restart resumes where it stopped. */

@@ -235,18 +235,22 @@ const HOUR_MS = 3_600_000;
  */
 export function breakdownTradeRecords(rows: readonly TradeRecord[]): TradeBreakdown {
   const groupsOf = <Key extends string | number>(keyOf: (t: TradeRecord) => Key): TradeGroup<Key>[] => {
-    const groups = new Map<Key, TradeGroup<Key>>();
+    const groups = new Map<Key, TradeGroup<Key> & { rSum: number; rCount: number }>();
     for (const t of rows) {
       const key = keyOf(t);
-      const group = groups.get(key) ?? { key, trades: 0, wins: 0, winRate: 0, netPnl: 0 };
+      const group = groups.get(key) ?? { key, trades: 0, wins: 0, winRate: 0, netPnl: 0, averageR: null, rSum: 0, rCount: 0 };
       const net = t.realizedPnl - t.fees - t.funding;
       group.trades++;
       if (net > 0) group.wins++;
       group.netPnl += net;
+      if (t.initialRisk !== undefined && t.initialRisk !== null && t.initialRisk > 0) {
+        group.rSum += net / t.initialRisk;
+        group.rCount++;
+      }
       groups.set(key, group);
     }
     return [...groups.values()]
-      .map((g) => ({ ...g, winRate: g.wins / g.trades }))
+      .map(({ rSum, rCount, ...g }) => ({ ...g, winRate: g.wins / g.trades, averageR: rCount > 0 ? rSum / rCount : null }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   };
   return {
@@ -272,7 +276,8 @@ export function createInMemoryJournalRepository(now: () => number = () => 0): In
     trades,
     decisions,
     async appendTrades(rows) {
-      for (const r of rows) trades.push({ ...r }); // no spread: a batch may be larger than the call stack allows
+      // No spread: a batch may be larger than the call stack allows. A missing initial risk reads back as null, as from the database.
+      for (const r of rows) trades.push({ ...r, initialRisk: r.initialRisk ?? null });
     },
     async appendDecisions(rows) {
       decisions.push(...rows.map((r) => ({ ...r })));

@@ -36,6 +36,7 @@ describe('resolveRunSpec', () => {
       veto: false,
       risk: { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, costs: { takerFeeBps: 10, makerFeeBps: 2, spreadBps: 2, slippageBps: 2 } },
       paper: { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 10, spreadBps: 2, slippageBps: 2, maxVolumeShare: 0.1 },
+      exits: null,
     });
   });
 
@@ -52,6 +53,7 @@ describe('resolveRunSpec', () => {
       veto: true,
       risk: { maxLeverage: 4, maxLossPctEquityPerTrade: 1.5, riskPerTradePct: 0.75, maxSymbolExposurePct: 150, maxOpenPositions: 3, atrStopMultiple: 3, dailyLossLimitPct: 4, maxDrawdownPct: 20, costs: { takerFeeBps: 4, makerFeeBps: 1, spreadBps: 1, slippageBps: 3 } },
       paper: { marketType: 'futures', quoteCurrency: 'USDT', initialBalance: 2_500, makerFeeBps: 1, takerFeeBps: 4, spreadBps: 1, slippageBps: 3, maxVolumeShare: 0.1, leverage: 5, marginMode: 'isolated' },
+      exits: null,
     });
   });
 
@@ -84,5 +86,22 @@ describe('resolveRunSpec', () => {
     expect(() => resolveRunSpec({ risk: { maxLeverage: -1 } }, STORED, defaults, BUILT_INS)).toThrow(/^field "risk\.maxLeverage" was -1: /);
     expect(() => resolveRunSpec({ risk: { costs: { takerFeeBps: 0 } } }, STORED, defaults, BUILT_INS)).toThrow(/^field "risk\.costs" was \{"takerFeeBps":0\}: costs come from the paper venue/);
     expect(() => resolveRunSpec({ paper: { takerFeeBps: -1 } }, STORED, defaults, BUILT_INS)).toThrow('field "paper.takerFeeBps" was -1: must be >= 0');
+    expect(() => resolveRunSpec({ exits: { timeStop: { bars: 0 } } }, STORED, defaults, BUILT_INS)).toThrow(/^field "exits\.timeStop\.bars" was 0: /);
+    expect(() => resolveRunSpec({ exits: { trailingStop: { percent: 1, atrMultiple: 2 } } }, STORED, defaults, BUILT_INS)).toThrow(
+      /^field "exits\.trailingStop" was .*give exactly one of percent and atrMultiple/,
+    );
+    expect(() => resolveRunSpec({ exits: { stopLoss: 3 } }, STORED, defaults, BUILT_INS)).toThrow(/exits/);
+  });
+
+  it("takes the request's exit policy with its defaults filled, and none when neither the request nor a strategy of the run has one", () => {
+    const defaults = runDefaults('backtest', HOUR);
+    const spec = resolveRunSpec({ exits: { takeProfit: [{ r: 1, fraction: 0.5 }, { percent: 4 }], trailingStop: { atrMultiple: 2, activateAtR: 1 }, minimalRoi: [{ afterMinutes: 0, profitPercent: 5 }] } }, STORED, defaults, BUILT_INS);
+    expect(spec.exits).toEqual({
+      takeProfit: [{ r: 1, fraction: 0.5 }, { percent: 4, fraction: 1 }],
+      trailingStop: { atrMultiple: 2, atrPeriod: 14, activateAtR: 1 },
+      minimalRoi: [{ afterMinutes: 0, profitPercent: 5 }],
+    });
+    // The built-in strategies of the stored group declare no exits.
+    expect(resolveRunSpec({}, STORED, defaults, BUILT_INS).exits).toBeNull();
   });
 });

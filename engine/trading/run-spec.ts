@@ -31,6 +31,7 @@ import { type AccountRecord } from '../ports/accounts';
 import { readStoredGroup, readStrategySettings, SettingsKey, type RiskLimits, type StrategySettings } from '../settings/trading-settings';
 import { DEFAULT_STRATEGY_NAME } from '../strategies/built-in-strategies';
 import { DEFAULT_PAPER, DEFAULT_RISK } from '../settings/trading-defaults';
+import { ExitPolicySchema, type ExitPolicy } from '../strategies/exit-policy';
 
 /** Fusion fields a request may set; every one optional (unset = stored, else default). */
 export const runFusionRequestSchema = z
@@ -59,6 +60,8 @@ export interface RunRequest {
   /** Paper venue overrides (market type, balance, fees, spread, slippage, leverage, margin mode, …). */
   paper?: Readonly<Record<string, unknown>>;
   veto?: boolean;
+  /** Exit policy of every position (ExitPolicySchema input); absent = the first strategy of the run that declares exits, else none. */
+  exits?: unknown;
 }
 
 /** The stored layer: the account the run trades (with its risk limits) and the strategy group, each null when absent. */
@@ -119,6 +122,8 @@ export interface RunSpec {
   /** Risk limits plus the sizing costs of `paper` (`tradingCostsOf`). */
   risk: RiskConfig;
   paper: PaperExchangeConfig;
+  /** The exit policy applied to every position: the request's, else the first strategy of the run (in run order) that declares one, else null. */
+  exits?: ExitPolicy | null;
 }
 
 /** The PaperExchange config an account trades with (its venue id is `paper-<account id>`). */
@@ -156,7 +161,8 @@ export function accountTradingConfig(account: { record: Pick<AccountRecord, 'id'
  * for the precedence.
  * @throws ValidationError naming the request's field and value: unknown strategy, parameters for a
  * strategy not in the run, bad parameters (`params.<strategy>.<field>`), bad fusion values (`fusion.<field>`),
- * no weighted strategy (`fusion.weights`), bad risk limits (`risk.<field>`), `risk.costs` given.
+ * no weighted strategy (`fusion.weights`), bad risk limits (`risk.<field>`), `risk.costs` given, a bad
+ * exit policy (`exits.<field>`).
  * Paper venue fields are checked by the caller that builds the venue (`paper.<field>`).
  */
 export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, defaults: RunDefaults, catalog: StrategyCatalog): RunSpec {
@@ -171,12 +177,14 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
     if (!strategies.includes(name)) throw new ValidationError(`params.${name}`, requestParams[name], `parameters given for strategy "${name}", which is not in the run`);
   }
   const params: Record<string, Record<string, unknown>> = {};
+  let strategyExits: ExitPolicy | null = null;
   for (const name of strategies) {
     const given = requestParams[name] ?? {};
     if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new ValidationError(`params.${name}`, given, 'expected an object of parameters');
     const merged = { ...catalog.defaults(name), ...(stored.strategy?.adapters[name]?.params ?? {}), ...(given as Record<string, unknown>) };
     // Build once to validate (the catalog names `params.<field>`; the run spec names `params.<strategy>.<field>`).
     const adapter = withField(`params.${name}`, () => catalog.create(name, merged));
+    if (strategyExits === null && adapter.exits) strategyExits = adapter.exits;
     params[name] = { ...adapter.config };
   }
 
@@ -214,6 +222,8 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
   const risk = { ...limits, ...riskOverrides, costs } as RiskConfig;
   withFieldPrefix('risk', () => parseRiskConfig(risk));
 
+  const exits = request.exits === undefined || request.exits === null ? strategyExits : parseOrThrow(ExitPolicySchema, request.exits, { prefix: 'exits' });
+
   return {
     accountId: stored.account?.record.id ?? null,
     strategies,
@@ -223,6 +233,7 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
     veto: request.veto ?? defaults.veto,
     risk,
     paper,
+    exits,
   };
 }
 

@@ -10,11 +10,15 @@ import { ValidationError } from '../../engine/core/errors';
 import type { BacktestResult } from '../../engine/backtest/run-backtest';
 
 export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
-         [--strategies ma-crossover,rsi-mean-reversion] [--account default] [--config params.json] [--decisions all|signals|off] [--veto on|off] [--json]
+         [--strategies ma-crossover,rsi-mean-reversion] [--account default] [--config params.json] [--exits exits.json] [--keep-open]
+         [--decisions all|signals|off] [--veto on|off] [--json]
   Left-out settings come from the account (fee model, balance, risk limits) and the strategy settings saved on /strategies, else the defaults.
-  --config: JSON with optional keys "params" (per strategy), "fusion", "risk", "paper"`;
+  --config: JSON with optional keys "params" (per strategy), "fusion", "risk", "paper", "exits", "closeAtEnd"
+  --exits: JSON exit policy, e.g. {"takeProfit": [{"r": 1, "fraction": 0.5}, {"r": 3}], "trailingStop": {"percent": 2, "activateAtR": 1},
+           "timeStop": {"bars": 48}, "minimalRoi": [{"afterMinutes": 0, "profitPercent": 5}]}; default: the first strategy's own exits
+  --keep-open: leave a position open at the end instead of closing it at the last close (exit reason end-of-run)`;
 
-const CONFIG_KEYS = ['params', 'fusion', 'risk', 'paper', 'decisionDetail'] as const;
+const CONFIG_KEYS = ['params', 'fusion', 'risk', 'paper', 'decisionDetail', 'exits', 'closeAtEnd'] as const;
 
 export interface BacktestCommandServices {
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
@@ -58,6 +62,8 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
         decisions: { type: 'string' },
         account: { type: 'string' },
         veto: { type: 'string' },
+        exits: { type: 'string' },
+        'keep-open': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
       },
       strict: true,
@@ -83,8 +89,18 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
     const unknown = Object.keys(fileConfig).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
     if (unknown.length) return usageError(`--config "${values.config}" has unknown key "${unknown[0]}"; expected ${CONFIG_KEYS.join(', ')}`);
   }
+  let exits: unknown;
+  if (values.exits) {
+    try {
+      exits = JSON.parse(await readFile(values.exits, 'utf8'));
+    } catch (error) {
+      return usageError(`--exits "${values.exits}" could not be read as JSON: ${(error as Error).message}`);
+    }
+  }
   const request = {
     ...fileConfig,
+    ...(exits === undefined ? {} : { exits }),
+    ...(values['keep-open'] ? { closeAtEnd: false } : {}),
     exchange: values.exchange,
     symbol: values.symbol,
     timeframe: values.timeframe,

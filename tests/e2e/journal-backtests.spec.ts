@@ -6,7 +6,9 @@
  * with axe (no serious or critical violations) and checked at 390 px wide.
  *
  * Data: the synthetic ETH/USDT 5m market imported by the global setup (tests/e2e/synthetic-candles.ts).
- * On it, ma-crossover with default parameters closes 14 trades (checked with the in-memory engine).
+ * On it, ma-crossover with default parameters closes 14 trades on its signals and holds a position at the
+ * last candle, which the run closes at the end (`end-of-run`): 15 trades (checked with the in-memory engine).
+ * With the end-of-run close unticked the run keeps that position open (14 trades).
  */
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
@@ -15,7 +17,7 @@ import { fillBacktestMarket, runBacktestFromForm } from './backtest-form';
 import { checkPage } from './page-check';
 import { SYNTHETIC_MARKET } from './synthetic-candles';
 
-const CSV_HEADER = 'id,run_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,net_pnl,exit_reason';
+const CSV_HEADER = 'id,run_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,net_pnl,exit_reason,initial_risk,r_multiple';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -38,9 +40,9 @@ test('runs a backtest from the form through its progress to the results page', a
   const runId = await runBacktestFromForm(page);
   runIds.push(runId);
   await expect(page).toHaveURL(new RegExp(`/backtests/${runId}$`));
-  await expect(page.getByRole('heading', { name: 'Trades (14)' })).toBeVisible();
-  await expect(page.getByTestId('trade-row')).toHaveCount(14);
-  await expect(page.getByTestId('metric-trades')).toContainText('14');
+  await expect(page.getByRole('heading', { name: 'Trades (15)' })).toBeVisible();
+  await expect(page.getByTestId('trade-row')).toHaveCount(15);
+  await expect(page.getByTestId('metric-trades')).toContainText('15');
   await expect(page.getByTestId('equity-chart')).toBeVisible();
   await checkPage(page, 'backtest-run');
 });
@@ -108,7 +110,7 @@ test('filters the journal through the URL, sorts on the server and exports exact
 test('shows the decision chain of a trade, from its entry decision to its exit', async ({ page }) => {
   await signIn(page, 'trader', '/journal');
   await page.goto(`/journal?run=${runIds[0]}`);
-  await expect(page.getByTestId('trade-row')).toHaveCount(14);
+  await expect(page.getByTestId('trade-row')).toHaveCount(15);
   await page.getByTestId('trade-row').last().getByRole('link', { name: /decision chain/ }).click();
   await expect(page).toHaveURL(/\/journal\/trades\//);
   const steps = page.getByTestId('chain-step');
@@ -136,10 +138,10 @@ test('compares two runs side by side', async ({ page }) => {
   await page.getByTestId('compare-runs').click();
   await expect(page).toHaveURL(/\/backtests\/compare\?/);
   await expect(page.getByRole('heading', { name: 'Compare 2 runs' })).toBeVisible();
-  // Columns follow the runs list (newest first); the first run made 14 trades.
+  // Columns follow the runs list (newest first); the first run made 15 trades (14 + the end-of-run close).
   await expect(page.getByTestId('compare-trades').locator('td')).toHaveCount(2);
   const cells = await page.getByTestId('compare-trades').locator('td').allTextContents();
-  expect(cells).toContain('14');
+  expect(cells).toContain('15');
   expect(cells.every((c) => /^\d+$/.test(c))).toBe(true);
   await expect(page.getByTestId('equity-chart')).toBeVisible();
   await checkPage(page, 'backtests-compare');
@@ -168,9 +170,12 @@ test('shows empty states for a journal filter with no match and an unknown trade
 const shownNumber = (text: string | null) => Number((text ?? '').replace(/[^0-9.-]/g, ''));
 
 test('the net PnL column of a run sums to its final equity minus its initial balance', async ({ page }) => {
-  // The first run ends holding a position: the page says so, since that equity is not a trade yet.
+  // The first run closed the position it held at the end (end-of-run): nothing is left open.
   await signIn(page, 'trader', `/backtests/${runIds[0]}`);
   await page.goto(`/backtests/${runIds[0]}`);
+  await expect(page.getByTestId('open-at-end')).toHaveCount(0);
+  // The same run with the end-of-run close unticked ends holding it: the page says so, since that equity is not a trade yet.
+  await runBacktestFromForm(page, { configure: (form) => form.getByTestId('close-at-end').uncheck() });
   await expect(page.getByTestId('open-at-end')).toContainText('still open when the run ended');
   // To 2024-02-11 the same strategy ends flat (14 trades, checked with the in-memory engine).
   await runBacktestFromForm(page, { to: '2024-02-11' });

@@ -6,7 +6,8 @@
  * panes named), a trade's "chart" link landing centred on that trade, and a jump to a date.
  *
  * Data: the synthetic ETH/USDT 5m market imported by the global setup (tests/e2e/synthetic-candles.ts);
- * ma-crossover with default parameters closes 14 trades on it.
+ * ma-crossover with default parameters closes 14 trades on its signals and the run closes the position
+ * left at the end (`end-of-run`): 15 trades.
  */
 import { expect, test } from '@playwright/test';
 import { signIn } from './sign-in';
@@ -26,10 +27,10 @@ test('a backtest run from the form opens on the chart with a marker at each trad
   await expect(page).toHaveURL(new RegExp(`/chart\\?run=${runId}$`));
   await expect(page.getByTestId('chart-source')).toHaveValue(`run:${runId}`);
   const trades = await runTrades(page, runId);
-  expect(trades).toHaveLength(14);
+  expect(trades).toHaveLength(15);
   // Entries and exits (vetoed or denied signals, if any, come on top).
   await expectTradeMarkers(page, trades);
-  await expect(page.getByTestId('chart-summary')).toContainText(`run ${runId.slice(0, 8)}: 14 trades`);
+  await expect(page.getByTestId('chart-summary')).toContainText(`run ${runId.slice(0, 8)}: 15 trades`);
   await expect(page.locator('[data-testid="price-chart"] canvas').first()).toBeVisible();
 
   // A marker opens its decision chain (the list is the keyboard path to what a click on the canvas opens).

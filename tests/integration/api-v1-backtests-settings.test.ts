@@ -130,6 +130,9 @@ describe.each(AUTH_TEST_BACKENDS)('stored settings drive backtests through /api/
       },
       decisionDetail: 'signals',
       veto: false,
+      // No exit policy asked for and none declared by donchian-breakout; what is open at the end is closed.
+      exits: null,
+      closeAtEnd: true,
     });
     // 0.5 % of 10 000 = 50 at risk over 5.16240075 per unit.
     expect(after.trades.map((t) => [t.side, t.entryTimeMs, t.exitReason])).toEqual([['long', T0 + 31 * HOUR, 'stop']]);

@@ -44,6 +44,14 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+let exitsFiles = 0;
+/** Writes an exit policy to a JSON file for --exits; returns its path. */
+function exitsFile(policy: unknown): string {
+  const file = path.join(dataDir, `exits-${++exitsFiles}.json`);
+  writeFileSync(file, JSON.stringify(policy));
+  return file;
+}
+
 describe('backtest command', () => {
   it('exits 2 naming the field and value for bad input, and stores no run', () => {
     const cases: [string[], string][] = [
@@ -51,6 +59,9 @@ describe('backtest command', () => {
       [backtestArgs().map((a) => (a === '2025-01-01' ? '2023-01-01' : a)), 'backtest: field "to" was "2023-01-01": the date range is empty'],
       [backtestArgs().map((a) => (a === 'SYN/USDT' ? 'NOPE/USDT' : a)), 'no test NOPE/USDT 5m candles between'],
       [backtestArgs().map((a) => (a === '5m' ? '0m' : a)), 'field "timeframe" was "0m"'],
+      [backtestArgs(['--exits', exitsFile({ timeStop: { bars: 0 } })]), 'backtest: field "exits.timeStop.bars" was 0'],
+      [backtestArgs(['--exits', exitsFile({ takeProfit: [{ r: 1, percent: 2 }] })]), 'field "exits.takeProfit.0" was {"r":1,"percent":2}: give exactly one of r and percent'],
+      [backtestArgs(['--exits', path.join(dataDir, 'missing.json')]), 'backtest: --exits'],
     ];
     for (const [args, message] of cases) {
       const result = cli(args);
@@ -76,6 +87,14 @@ describe('backtest command', () => {
     expect(summary.candles).toBe(31 * 288);
     const runs = JSON.parse(cli(['runs', '--json']).stdout);
     expect(runs[0]).toMatchObject({ id: summary.runId, status: 'complete', tradeCount: summary.tradeMetrics.trades });
+  }, 120_000);
+
+  it('runs with the exit policy of --exits', () => {
+    const policy = { takeProfit: [{ r: 1, fraction: 0.5 }, { r: 3 }], trailingStop: { percent: 2, activateAtR: 1 }, timeStop: { bars: 200 } };
+    const result = cli([...backtestArgs(['--json', '--exits', exitsFile(policy)]).map((a) => (a === '2025-01-01' ? '2024-02-01' : a))]);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.tradeMetrics.trades).toBeGreaterThan(0);
   }, 120_000);
 
   it('marks a run killed with SIGKILL midway as failed at the next start, and says so', async () => {

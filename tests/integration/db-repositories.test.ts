@@ -73,6 +73,8 @@ function trade(i: number, overrides: Partial<TradeRecord> = {}): TradeRecord {
     fees: 0.0421,
     funding: i % 7 === 0 ? -0.00001 : 0,
     exitReason: i % 2 === 0 ? 'take_profit' : 'stop_loss',
+    // Every fourth trade has no initial risk (null); the others a value whose binary digits must survive numeric storage.
+    initialRisk: i % 4 === 3 ? null : (0.1 + 0.2) * (16.54 + i),
     ...overrides,
   };
 }

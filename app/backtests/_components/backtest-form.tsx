@@ -52,6 +52,15 @@ const PAPER_NUMBER_FIELDS = [
   { key: 'slippageBps', label: 'Slippage (bps)' },
 ] as const;
 
+/** The exits fieldset's number fields (blank = not set). */
+const EXIT_FIELDS = [
+  { key: 'takeProfitR', label: 'Take profit (R)' },
+  { key: 'takeProfitPercent', label: 'or take profit (%)' },
+  { key: 'trailingPercent', label: 'Trailing stop (%)' },
+  { key: 'trailingAtr', label: 'or trailing stop (ATR ×)' },
+  { key: 'timeStopBars', label: 'Time stop (bars)' },
+] as const;
+
 const RISK_FIELDS = [
   { key: 'riskPerTradePct', label: 'Risk per trade (% equity)' },
   { key: 'maxLossPctEquityPerTrade', label: 'Max loss per trade (% equity)' },
@@ -240,6 +249,11 @@ function Form({
       // Disabled (breaker) fields are not in the form data: the server sets them when breakers are off.
       risk: Object.fromEntries(RISK_FIELDS.map((f) => [f.key, numberOrText(form.get(`risk.${f.key}`))])),
       breakers: form.get('breakers') === 'on',
+      exits: {
+        ...Object.fromEntries(EXIT_FIELDS.map((f) => [f.key, numberOrText(form.get(`exits.${f.key}`))])),
+        roi: String(form.get('exits.roi') ?? ''),
+      },
+      closeAtEnd: form.get('closeAtEnd') === 'on',
     };
     setMessage(null);
     setErrors({});
@@ -378,6 +392,30 @@ function Form({
               )}
             </div>
           ))}
+        </fieldset>
+        <fieldset className="strategy-box" data-testid="exit-settings">
+          <legend>Exits (blank = the strategy&apos;s own, if any)</legend>
+          <div className="filter-grid">
+            {EXIT_FIELDS.map((f) => {
+              const name = `exits.${f.key}`;
+              return (
+                <div className="field" key={f.key}>
+                  <label htmlFor={`bt-exits-${f.key}`}>{f.label}</label>
+                  <input id={`bt-exits-${f.key}`} name={name} inputMode="decimal" {...invalid(name)} />
+                  <FieldError name={name} errors={errors} />
+                </div>
+              );
+            })}
+            <div className="field">
+              <label htmlFor="bt-exits-roi">Minimal ROI table (JSON)</label>
+              <textarea id="bt-exits-roi" name="exits.roi" rows={2} placeholder='[{"afterMinutes": 0, "profitPercent": 5}]' {...invalid('exits.roi')} />
+              <FieldError name="exits.roi" errors={errors} />
+            </div>
+          </div>
+          <label>
+            <input type="checkbox" name="closeAtEnd" defaultChecked data-testid="close-at-end" /> Close a position still open at the end of the run (exit reason
+            end-of-run)
+          </label>
         </fieldset>
         <div className="actions-row" style={{ marginTop: '0.75rem' }}>
           <button type="submit" disabled={pending} data-testid="run-backtest">

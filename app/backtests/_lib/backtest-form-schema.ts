@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { TIMEFRAME_MS } from '@/engine/core/types';
+import { ExitPolicySchema, type ExitPolicyInput } from '@/engine/strategies/exit-policy';
 
 const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
 
@@ -50,6 +51,59 @@ const riskShape = z
   })
   .partial();
 
+/** The minimal-ROI table as typed: JSON text of `[{ "afterMinutes": 0, "profitPercent": 5 }, …]`, checked against the engine's schema. */
+const roiText = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    if (text === '') return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON like [{"afterMinutes": 0, "profitPercent": 5}]' });
+      return z.NEVER;
+    }
+    const parsed = ExitPolicySchema.shape.minimalRoi.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      ctx.addIssue({ code: 'custom', message: `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+
+/**
+ * The compact exits fieldset: one take-profit (R or %), one trailing stop (% or ATR ×), a time stop in
+ * bars and the ROI table as JSON. Blank = not set; all blank = the strategy's own exits (if any).
+ */
+const exitsShape = z
+  .strictObject({
+    takeProfitR: formNumber.gt(0, 'must be above 0').max(1000, 'must be at most 1000'),
+    takeProfitPercent: formNumber.gt(0, 'must be above 0').max(10_000, 'must be at most 10000'),
+    trailingPercent: formNumber.gt(0, 'must be above 0').max(100, 'must be at most 100'),
+    trailingAtr: formNumber.gt(0, 'must be above 0').max(100, 'must be at most 100'),
+    timeStopBars: formNumber.int('expected a whole number of bars').min(1, 'must be at least 1 bar'),
+    roi: roiText,
+  })
+  .partial()
+  .superRefine((v, ctx) => {
+    if (v.takeProfitR !== undefined && v.takeProfitPercent !== undefined) ctx.addIssue({ code: 'custom', path: ['takeProfitPercent'], message: 'give the take-profit in R or in %, not both' });
+    if (v.trailingPercent !== undefined && v.trailingAtr !== undefined) ctx.addIssue({ code: 'custom', path: ['trailingAtr'], message: 'give the trailing stop in % or in ATR ×, not both' });
+  });
+
+/** The exit policy the exits fieldset asks for, or undefined when every field is blank. */
+export function exitPolicyOfForm(exits: z.output<typeof exitsShape>): ExitPolicyInput | undefined {
+  const policy: ExitPolicyInput = {};
+  if (exits.takeProfitR !== undefined) policy.takeProfit = [{ r: exits.takeProfitR }];
+  if (exits.takeProfitPercent !== undefined) policy.takeProfit = [{ percent: exits.takeProfitPercent }];
+  if (exits.trailingPercent !== undefined) policy.trailingStop = { percent: exits.trailingPercent };
+  if (exits.trailingAtr !== undefined) policy.trailingStop = { atrMultiple: exits.trailingAtr };
+  if (exits.timeStopBars !== undefined) policy.timeStop = { bars: exits.timeStopBars };
+  if (exits.roi !== undefined) policy.minimalRoi = exits.roi;
+  return Object.keys(policy).length > 0 ? policy : undefined;
+}
+
 /**
  * With breakers off (the research default) the daily-loss and drawdown limits are set to their largest
  * allowed value, 100 %, which only a wiped-out account reaches: the run trades its whole period.
@@ -73,6 +127,9 @@ export const backtestFormSchema = z
     strategies: z.array(z.string().min(1)).min(1, 'choose at least one strategy'),
     params: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     veto: z.boolean().default(false),
+    exits: exitsShape.default({}),
+    /** Close a position still open after the last candle (end-of-run). */
+    closeAtEnd: z.boolean().default(true),
   })
   .refine((v) => formTimeMs(v.to) > formTimeMs(v.from), { path: ['to'], message: '"to" must be after "from"' });
 

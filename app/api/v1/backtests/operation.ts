@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineOperation } from '@/app/_server/api-v1/operation';
 import { backtestRequestSchema, DEFAULT_PAPER, DEFAULT_RISK } from '@/engine/backtest/run-backtest';
 import { runFusionRequestSchema } from '@/engine/trading/run-spec';
+import { ExitPolicySchema } from '@/engine/strategies/exit-policy';
 import { timeframeSchema } from '../markets/operation';
 
 const time = z.union([z.number().int(), z.string().min(1)]);
@@ -34,6 +35,13 @@ export const backtestRequestBody = backtestRequestSchema
     risk: z.record(z.string(), z.unknown()).default({}).meta({ description: "Risk limit overrides; left-out limits take the account's.", example: DEFAULT_RISK }),
     paper: z.record(z.string(), z.unknown()).default({}).meta({ description: "Paper venue overrides (marketType spot|futures, initialBalance, fees in bps, leverage, …); left-out fields take the account's.", example: DEFAULT_PAPER }),
     veto: z.boolean().optional().meta({ description: 'Filter entries through the deployed intent-veto model (refused when none is deployed). Default false.' }),
+    exits: ExitPolicySchema.optional().meta({
+      description:
+        'Exit policy of every position: takeProfit levels (r multiple of the initial risk or percent, with a fraction each: partial exits), trailingStop (percent or atrMultiple, ' +
+        'optional activateAtR / activateAtPercent), timeStop bars, minimalRoi table. Default: the first strategy of the run that declares exits, else none.',
+      example: { takeProfit: [{ r: 1, fraction: 0.5 }, { r: 3 }], trailingStop: { percent: 2, activateAtR: 1 }, timeStop: { bars: 48 } },
+    }),
+    closeAtEnd: z.boolean().default(true).meta({ description: 'Close a position still open after the last candle at its close (exit reason end-of-run). Default true.' }),
   })
   .strict()
   .meta({ id: 'BacktestRequest' });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineOperation } from '@/app/_server/api-v1/operation';
 import { sessionSchema } from '@/app/_server/api-v1/trading-schemas';
 import { liveSessionRequestSchema } from '@/engine/live/live-session-manager';
+import { ExitPolicySchema } from '@/engine/strategies/exit-policy';
 import { timeframeSchema } from '../markets/operation';
 
 /** `GET /api/v1/sessions` (viewer). */
@@ -23,6 +24,9 @@ export const startSessionBody = liveSessionRequestSchema
       .array(z.string().min(1))
       .min(1, 'expected at least one strategy')
       .meta({ description: 'Strategies to fuse, by catalog name (see GET /api/v1/strategies); checked by the engine.', example: ['ma-crossover'] }),
+    exits: ExitPolicySchema.optional().meta({
+      description: 'Exit policy of every position (takeProfit, trailingStop, timeStop, minimalRoi; see BacktestRequest). Default: the first strategy of the session that declares exits, else none.',
+    }),
   })
   .strict()
   .meta({ id: 'SessionRequest' });

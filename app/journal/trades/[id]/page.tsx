@@ -1,6 +1,6 @@
 import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
-import { fmtAmount, fmtMoney, fmtPrice, formatNumber, formatTime, netPnlClass, signClass } from '@/app/_components/format';
+import { fmtAmount, fmtMoney, fmtPrice, fmtR, formatNumber, formatTime, netPnlClass, signClass } from '@/app/_components/format';
 import { tradeNetPnl } from '@/engine/insight/trade-outcome';
 import { ChainStep } from '../../_components/chain-step';
 import '../../journal.css';
@@ -46,6 +46,10 @@ export default async function TradePage({ params }: { params: Promise<{ id: stri
           <dd>{fmtMoney(trade.fees)} / {fmtMoney(trade.funding)}</dd>
           <dt>Net PnL (gross − fees − funding)</dt>
           <dd className={netPnlClass(netPnl)} data-testid="trade-net-pnl">{fmtMoney(netPnl)}</dd>
+          <dt>Initial risk (entry to initial stop × amount)</dt>
+          <dd data-testid="trade-initial-risk">
+            {trade.initialRisk == null ? 'not recorded' : `${fmtMoney(trade.initialRisk)} → ${fmtR(trade.initialRisk > 0 ? netPnl / trade.initialRisk : null)}`}
+          </dd>
         </dl>
       </section>
       <section className="card" aria-labelledby="chain-heading">

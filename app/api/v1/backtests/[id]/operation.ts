@@ -18,7 +18,8 @@ export const backtestTradeSchema = z
     fees: z.number(),
     funding: z.number().meta({ description: 'Funding paid (negative: received), quote currency.' }),
     netPnl: z.number().meta({ description: 'realizedPnl - fees - funding.' }),
-    exitReason: z.string(),
+    exitReason: z.string().meta({ description: 'stop, trailing-stop, take-profit, time-stop, roi, exit-signal, signal, end-of-run, liquidation or venue.' }),
+    initialRisk: z.number().nullable().meta({ description: '|entry - initial stop| x amount, quote currency; null when no stop was recorded. netPnl / initialRisk is the trade in R.' }),
   })
   .meta({ id: 'BacktestTrade' });
 

@@ -11,6 +11,10 @@ function groupsOf<Key extends z.ZodType>(key: Key, description: string) {
         wins: z.number().int().meta({ description: 'Trades with net PnL > 0.' }),
         winRate: z.number().min(0).max(1).meta({ description: 'wins / trades.' }),
         netPnl: z.number().meta({ description: 'Sum of realizedPnl - fees - funding, quote currency.' }),
+        averageR: z
+          .number()
+          .nullable()
+          .meta({ description: 'Mean of net PnL / initialRisk over the trades with initialRisk > 0 (initialRisk = |entry - initial stop| x amount); null when none.' }),
       }),
     )
     .meta({ description });
@@ -21,7 +25,10 @@ export const backtestBreakdownSchema = z
     runId: z.string(),
     trades: z.number().int().meta({ description: "The run's closed trades; each dimension's counts add up to it." }),
     strategy: groupsOf(z.string(), 'By strategy, ascending.'),
-    exitReason: groupsOf(z.string(), 'By exit reason (signal, stop, liquidation, …), ascending.'),
+    exitReason: groupsOf(
+      z.string(),
+      'By exit reason (stop, trailing-stop, take-profit, time-stop, roi, exit-signal, signal, end-of-run, liquidation, venue), ascending.',
+    ),
     side: groupsOf(z.enum(['long', 'short']), 'By side.'),
     hourOfDay: groupsOf(z.number().int().min(0).max(23), 'By the hour of the entry (UTC, 0-23); hours without trades are absent.'),
     weekday: groupsOf(z.number().int().min(1).max(7), 'By the ISO weekday of the entry (UTC, 1 = Monday … 7 = Sunday).'),
@@ -35,8 +42,8 @@ export const getBacktestBreakdown = defineOperation({
   tag: 'backtests',
   summary: "A backtest run's results by strategy, exit reason, side, hour and weekday",
   description:
-    'The run\'s trades grouped per dimension in the database, each group with its count, wins (net PnL > 0), win rate and net PnL. ' +
-    'No average R: trades are journaled without their risk at entry. `id` is a job id or a run id, as for GET /api/v1/backtests/{id}.',
+    'The run\'s trades grouped per dimension in the database, each group with its count, wins (net PnL > 0), win rate, net PnL and average R ' +
+    '(net PnL over the initial risk). `id` is a job id or a run id, as for GET /api/v1/backtests/{id}.',
   role: 'viewer',
   params: z.object({ id: z.string().min(1).max(200).meta({ description: 'Job id (or run id).' }) }),
   response: { status: 200, description: 'The groups of the completed run.', schema: backtestBreakdownSchema },
