@@ -18,7 +18,8 @@ import { importCandles, importCandleText, type ImportCandleTextRequest, type Imp
 import { downloadCandles, type CandleSource, type DownloadCandlesRequest, type DownloadCandlesResult } from './market/download-candles';
 import { backtestAccountIdOf, runBacktest, type BacktestResult } from './backtest/run-backtest';
 import { loadStoredRunSettings, type StoredRunSettings } from './trading/run-spec';
-import { describeStrategies, type StrategyDescription } from './strategies/registry';
+import { createBuiltInCatalog } from './strategies/built-in-strategies';
+import type { StrategyCatalog, StrategyDescription } from './strategies/strategy-catalog';
 import { backtestState, enqueueBacktest, type BacktestState } from './backtest/backtest-jobs';
 import type { VetoModel } from './decision/veto-model';
 import type { LiveSessionManager } from './live/live-session-manager';
@@ -85,6 +86,11 @@ export interface EngineDeps {
   metrics?: MetricsSink;
   /** Notification router (also add it to `workers` so it starts and stops); default: none. */
   notifier?: Notifier;
+  /**
+   * The strategy catalog (built-in, file and rule strategies), built once by the composition root and
+   * shared with the live session manager and the job queue; default: the built-ins alone.
+   */
+  strategies?: StrategyCatalog;
 }
 
 /** How to start: a server runs its background workers; a one-shot CLI command does not. */
@@ -123,7 +129,9 @@ export interface Engine extends TradingDesk {
    * `largestGaps` (0..100) largest gaps, computed by the store. @throws ValidationError for largestGaps out of range.
    */
   listCandleCoverage(largestGaps: number): Promise<CandleStreamCoverage[]>;
-  /** Every strategy the engine can run, with its parameters as JSON Schema and its defaults. */
+  /** The engine's one strategy catalog: every name a run, session, setting, form or CLI command may use. */
+  readonly strategies: StrategyCatalog;
+  /** Every catalog entry (broken ones too), with its source, version, hash, parameters as JSON Schema and defaults. */
   describeStrategies(): StrategyDescription[];
   /** Runs a backtest on stored candles and records it; see `runBacktest`. Throws ValidationError for bad requests. */
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
@@ -224,6 +232,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
   let stopping: Promise<void> | null = null;
   const journal = createJournalWriter({ batchSize: config.journalBatchSize }, { repository: deps.journal, logger: deps.logger });
   const workers = deps.workers ?? [];
+  const strategies = deps.strategies ?? createBuiltInCatalog();
   let interruptedRuns = 0;
   /** Runs that failed while the database was away, by id with their error: marked failed at each flush tick until stored. */
   const runsLeftRunning = new Map<string, string>();
@@ -313,10 +322,11 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     accounts,
     newId: deps.newId,
     overviewStatsTtlMs: deps.overviewStatsTtlMs,
+    strategies,
   });
   /** The stored layer of a run spec on an account: its settings and limits (when accounts are wired) and the saved strategy group. */
   const storedRunSettings = (accountId: string): Promise<StoredRunSettings> =>
-    loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, logger: deps.logger });
+    loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, strategies, logger: deps.logger });
 
   return {
     ...desk,
@@ -351,7 +361,8 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     marketPriceDecimals: async (market, beforeMs) =>
       priceDecimalsOfCandles(await deps.candles.loadCandles(market, beforeMs - PRECISION_SAMPLE_CANDLES * TIMEFRAME_MS[market.timeframe], beforeMs)),
     listCandleCoverage: (largestGaps) => deps.candles.summarizeCoverage(largestGaps),
-    describeStrategies,
+    strategies,
+    describeStrategies: () => strategies.describe(),
     runBacktest: async (request, onProgress) =>
       runBacktest(
         request,
@@ -365,6 +376,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
           vetoModel: deps.vetoModel?.() ?? null,
           journalBatchSize: config.journalBatchSize,
           onRunLeftRunning: (runId, error) => runsLeftRunning.set(runId, error),
+          strategies,
         },
         { onProgress },
       ),
@@ -375,7 +387,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       return deleted;
     },
     enqueueBacktest: (request) =>
-      enqueueBacktest(request, { candles: deps.candles, jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal, vetoModel: () => deps.vetoModel?.() ?? null, storedSettings: storedRunSettings }),
+      enqueueBacktest(request, { candles: deps.candles, jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal, vetoModel: () => deps.vetoModel?.() ?? null, storedSettings: storedRunSettings, strategies }),
     backtestState: (id) => backtestState(id, { jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal }),
     listBacktestRuns: (page) => deps.backtestRuns.list(page),
     listTrades: (query) => listKnownSymbol(query, (q) => deps.journal.listTrades(q)),
@@ -405,7 +417,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     async liveDrift(sessionId) {
       const session = await requireLive().get(sessionId);
       if (!session) throw new ValidationError('sessionId', sessionId, 'no live session has this id; see `live list`');
-      return sessionDrift(session, { candles: deps.candles, journal: deps.journal, logger: deps.logger, newId: deps.newId });
+      return sessionDrift(session, { candles: deps.candles, journal: deps.journal, logger: deps.logger, newId: deps.newId, strategies });
     },
     importCandleText: (request) => importCandleText(request, { candles: deps.candles }),
     importCandles: (input, onProgress) => importCandles(input, { candles: deps.candles, onProgress }),

@@ -25,6 +25,7 @@ import { createInngestClient } from '@/inngest/client';
 import { createInngestJobDispatcher } from '@/inngest/job-dispatcher';
 import { createInngestFunctions } from '@/inngest/job-functions';
 import type { AppConfig } from './config';
+import type { StrategyCatalog } from '@/engine/strategies/strategy-catalog';
 
 /** The Inngest side of the root (Inngest mode only). */
 export interface InngestRoot {
@@ -59,6 +60,8 @@ export interface JobsDeps {
   marketData: JobServices['marketData'];
   /** Wraps the handlers (timing, failure reports) before any runner sees them. */
   instrument?: (handlers: JobHandlers) => JobHandlers;
+  /** The engine's strategy catalog: a queued backtest may name any of its strategies. */
+  strategies?: StrategyCatalog;
 }
 
 /** The paper account as an AccountSnapshotSource. The paper exchange cannot list positions yet, so only their count is recorded. */
@@ -113,7 +116,7 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppC
     };
     dispatcher = createInngestJobDispatcher(client);
   }
-  const queue = createJobQueue({ defaultMaxAttempts: 3 }, { tickets, clock: deps.clock, newId: deps.newId, dispatcher, definitions: JOB_DEFINITIONS, handlers, logger: deps.logger });
+  const queue = createJobQueue({ defaultMaxAttempts: 3 }, { tickets, clock: deps.clock, newId: deps.newId, dispatcher, definitions: JOB_DEFINITIONS, handlers, logger: deps.logger, checkContext: { strategies: deps.strategies } });
   const scheduler = createJobScheduler({ schedules: inngest ? [] : schedules }, { queue, clock: deps.clock, logger: deps.logger });
   return { tickets, handlers, queue, runner, scheduler, inngest };
 }

@@ -25,7 +25,8 @@ import { createAccountBook } from '@/engine/account/account-book';
 import { VENUE_IDS, requireVenue, venueOf } from '@/engine/venues/registry';
 import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { createAccountRepository } from '@/db/repositories/account-repository';
-import { defaultTradingSettings, SettingsKey } from '@/engine/settings/trading-settings';
+import { defaultRiskLimits, SettingsKey } from '@/engine/settings/trading-settings';
+import { createBuiltInCatalog } from '@/engine/strategies/built-in-strategies';
 import { createLiveSessionManager } from '@/engine/live/live-session-manager';
 import type { VenueConnectResult } from '@/engine/ports/venue-link';
 import { createJournalWriter } from '@/engine/journal/journal-writer';
@@ -210,7 +211,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     riskState,
     settings,
     candles,
-    defaultRiskLimits: async () => defaultTradingSettings().risk,
+    defaultRiskLimits: async () => defaultRiskLimits(),
     journal: liveJournal,
     newId: () => randomUUID(),
     venues: (venueId) => connectVenue(venueId),
@@ -236,7 +237,11 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     metrics: telemetry.sink,
   });
   const jobEvents = createEngineEvents({ metrics: telemetry.sink, notifier: notifications.notifier, logger });
+  // The one strategy catalog (built-ins; strategy files and rule strategies join it through replaceSource):
+  // the engine, the live sessions and the job queue's checks read names, params and versions from it.
+  const strategies = createBuiltInCatalog();
   const jobs = buildJobs(config, {
+    strategies,
     db: database.db,
     clock,
     logger,
@@ -278,6 +283,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
       }),
     random: Math.random,
     events: jobEvents,
+    strategies,
   });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
@@ -295,6 +301,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
       },
       accounts,
       settings,
+      strategies,
       snapshots: createSnapshotRepository(database.db) },
     { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
   );

@@ -11,7 +11,6 @@ import { AppError } from '@/app/_server/auth/app-error';
 import { NotFoundError, ValidationError } from '@/engine/core/errors';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { MAX_REPLAY_SPEED } from '@/engine/live/live-session-manager';
-import { STRATEGY_NAMES } from '@/engine/strategies/registry';
 
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
 
@@ -21,7 +20,7 @@ const startSchema = z.object({
   exchange: z.enum(['binance', 'binanceusdm']),
   symbol: z.string().trim().toUpperCase().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
   timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
-  strategies: z.preprocess((v) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []), z.array(z.enum(STRATEGY_NAMES)).min(1, 'pick at least one strategy')),
+  strategies: z.preprocess((v) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []), z.array(z.string().min(1)).min(1, 'pick at least one strategy')),
   /** Replay only: first candle to trade (a date `2024-02-01` or date-time, UTC). */
   from: z.preprocess(blankToUndefined, z.string().trim().optional()),
   /** Replay only: candles per second, or `max`. */

@@ -3,15 +3,18 @@ import { roleAtLeast } from '@/app/_server/auth/roles';
 import { ActionForm } from '@/app/_components/action-form';
 import { RiskLimitsForm, StrategySettingsForm } from '@/app/_components/settings/settings-forms';
 import { fmtNumber, fmtPct, fmtTime } from '@/app/_components/format';
+import { strategyListingOf } from '@/app/_components/strategy-param-fields';
 import { haltTrading, resumeTrading, saveRiskLimits, saveStrategySettings } from './actions';
 
 export const dynamic = 'force-dynamic';
 
-/** Strategies and risk: adapter settings (trader), halt/resume of the default account (trader), risk limits (admin), breaker status. */
+/** Strategies and risk: the strategy catalog (every built-in, file and rule strategy with its source and version, and those that failed to load), adapter settings (trader), halt/resume of the default account (trader), risk limits (admin), breaker status. */
 export default async function StrategiesPage() {
   const access = await requireRole('viewer', '/strategies');
   const { root, actor } = access;
   const [settings, risk] = await Promise.all([root.engine.getTradingSettings(), root.engine.riskStatus()]);
+  const described = root.engine.describeStrategies();
+  const runnable = described.filter((d) => !d.loadError).map(strategyListingOf);
   const trader = roleAtLeast(actor.role, 'trader');
   const admin = roleAtLeast(actor.role, 'admin');
   const updated = (u: { atMs: number; by: string | null } | null) => (u ? `last changed ${fmtTime(u.atMs)} UTC by ${u.by ?? 'unknown'}` : 'defaults (never changed)');
@@ -57,10 +60,36 @@ export default async function StrategiesPage() {
         )}
       </section>
 
+      <section className="card" aria-labelledby="catalog-heading" data-testid="strategy-catalog">
+        <h2 id="catalog-heading">Strategy catalog</h2>
+        <p className="muted">Every strategy the engine knows: built-in, from a strategy file, or a rule strategy. One that failed to load cannot be enabled until it is fixed.</p>
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr><th scope="col">Strategy</th><th scope="col">Source</th><th scope="col">Version</th><th scope="col">Source hash</th><th scope="col">Status</th></tr>
+            </thead>
+            <tbody>
+              {described.map((d) => (
+                <tr key={`${d.source}:${d.name}:${d.file ?? ''}`} data-testid="catalog-row" data-strategy={d.name} data-source={d.source}>
+                  <td>
+                    {d.name}
+                    {d.summary ? <div className="muted">{d.summary}</div> : null}
+                  </td>
+                  <td>{d.source}{d.file ? <div className="muted">{d.file}</div> : null}</td>
+                  <td>{d.version || '—'}</td>
+                  <td><code title={d.sourceHash}>{d.sourceHash.slice(0, 12)}</code></td>
+                  <td>{d.loadError ? <span className="badge bad" data-testid="load-error">failed to load: {d.loadError}</span> : <span className="badge ok">ready</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+
       <section className="card" aria-labelledby="strategy-heading">
         <h2 id="strategy-heading">Strategy adapters and fusion</h2>
         <p className="muted">Traders may change these; {updated(settings.updated.strategy)}.</p>
-        <StrategySettingsForm initial={settings.strategy} save={saveStrategySettings} canEdit={trader} />
+        <StrategySettingsForm initial={settings.strategy} catalog={runnable} save={saveStrategySettings} canEdit={trader} />
       </section>
 
       <section className="card" aria-labelledby="limits-heading">

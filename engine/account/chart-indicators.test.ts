@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createInMemoryCandleRepository, toColumns } from '../testing/in-memory-repositories';
 import { loadChartIndicators } from './chart-indicators';
+import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+
+const BUILT_INS = createBuiltInCatalog();
 
 const TF = 60_000;
 const KEY = { exchange: 'x', symbol: 'A/B', timeframe: '1m' } as const;
@@ -13,7 +16,7 @@ async function ramp(count: number) {
 
 describe('chart indicators', () => {
   it("draws the Donchian channel of the previous `period` candles with the strategy's resolved period", async () => {
-    const out = await loadChartIndicators(await ramp(100), { key: KEY, fromMs: 50 * TF, toMs: 53 * TF, strategies: [{ name: 'donchian-breakout', params: { period: 10 } }] });
+    const out = await loadChartIndicators(await ramp(100), { key: KEY, fromMs: 50 * TF, toMs: 53 * TF, strategies: [{ name: 'donchian-breakout', params: { period: 10 } }] }, BUILT_INS);
     expect(out.lines.map((l) => l.name)).toEqual(['Donchian upper(10)', 'Donchian lower(10)']);
     // Row 50: rows 40..49 have highs 42..51 and lows 40..49.
     expect(out.lines[0].points).toEqual([
@@ -26,13 +29,13 @@ describe('chart indicators', () => {
 
   it('fills defaults (EMA(50) for ema-trend) and skips a window wider than the raw-candle budget', async () => {
     const candles = await ramp(10);
-    const narrow = await loadChartIndicators(candles, { key: KEY, fromMs: 0, toMs: 10 * TF, strategies: [{ name: 'ema-trend' }] });
+    const narrow = await loadChartIndicators(candles, { key: KEY, fromMs: 0, toMs: 10 * TF, strategies: [{ name: 'ema-trend' }] }, BUILT_INS);
     expect(narrow.lines.map((l) => [l.name, l.points.length])).toEqual([['EMA(50)', 0]]);
-    const wide = await loadChartIndicators(candles, { key: KEY, fromMs: 0, toMs: 1_000_000 * TF, strategies: [{ name: 'ema-trend' }] });
+    const wide = await loadChartIndicators(candles, { key: KEY, fromMs: 0, toMs: 1_000_000 * TF, strategies: [{ name: 'ema-trend' }] }, BUILT_INS);
     expect(wide).toEqual({ lines: [], levels: [], skipped: 'window-too-wide' });
   });
 
   it('throws a ValidationError naming a bad parameter', async () => {
-    await expect(loadChartIndicators(await ramp(5), { key: KEY, fromMs: 0, toMs: 5 * TF, strategies: [{ name: 'ma-crossover', params: { fastPeriod: 50, slowPeriod: 20 } }] })).rejects.toThrow(/fastPeriod/);
+    await expect(loadChartIndicators(await ramp(5), { key: KEY, fromMs: 0, toMs: 5 * TF, strategies: [{ name: 'ma-crossover', params: { fastPeriod: 50, slowPeriod: 20 } }] }, BUILT_INS)).rejects.toThrow(/fastPeriod/);
   });
 });

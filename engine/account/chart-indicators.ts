@@ -1,6 +1,7 @@
 /**
  * Indicator lines for the chart: the columns the selected strategies read (SMA for ma-crossover,
- * EMA for ema-trend, the Donchian channel for donchian-breakout, RSI for rsi-mean-reversion),
+ * EMA for ema-trend, the Donchian channel for donchian-breakout, RSI for rsi-mean-reversion; for a
+ * file or rule strategy, the SMA, EMA, Donchian and RSI columns it declares),
  * computed by the engine's own feature extractor with each strategy's resolved parameters, so the
  * chart shows exactly what the strategy saw.
  */
@@ -9,7 +10,7 @@ import { TIMEFRAME_MS, type MarketKey, type Timeframe } from '../core/types';
 import type { CandleRepository } from '../ports/candles';
 import { createFeatureExtractor } from '../features/feature-extractor';
 import type { FeatureConfig } from '../features/feature-config';
-import { createStrategy } from '../strategies/registry';
+import { StrategySource, type StrategyCatalog } from '../strategies/strategy-catalog';
 import { MAX_WINDOW_POINTS } from '../market/downsample-candles';
 
 /** Where a line is drawn: over the candles or in the oscillator pane (0..100). */
@@ -47,6 +48,7 @@ export interface ChartStrategy {
 export async function loadChartIndicators(
   candleStore: CandleRepository,
   { key, fromMs, toMs, strategies }: { key: MarketKey; fromMs: number; toMs: number; strategies: readonly ChartStrategy[] },
+  catalog: StrategyCatalog,
 ): Promise<ChartIndicators> {
   const timeframeMs = TIMEFRAME_MS[key.timeframe as Timeframe];
   if (timeframeMs === undefined) throw new ValidationError('timeframe', key.timeframe, 'unknown timeframe');
@@ -57,9 +59,30 @@ export async function loadChartIndicators(
   const features: { sma: number[]; ema: number[]; rsi: number[]; donchian: number[] } = { sma: [], ema: [], rsi: [], donchian: [] };
   let warmup = 0;
   for (const s of strategies) {
-    const adapter = createStrategy(s.name, s.params);
+    const adapter = catalog.create(s.name, s.params);
     const c = adapter.config as Record<string, number>;
     warmup = Math.max(warmup, adapter.warmup);
+    if (catalog.get(s.name)?.source !== StrategySource.BuiltIn) {
+      // Any other strategy: every line-like column it reads (ATR is not drawn).
+      for (const period of adapter.features.sma ?? []) {
+        features.sma.push(period);
+        wanted.push({ name: `SMA(${period})`, strategy: s.name, pane: 'price', column: (f) => f.sma[period] });
+      }
+      for (const period of adapter.features.ema ?? []) {
+        features.ema.push(period);
+        wanted.push({ name: `EMA(${period})`, strategy: s.name, pane: 'price', column: (f) => f.ema[period] });
+      }
+      for (const period of adapter.features.donchian ?? []) {
+        features.donchian.push(period);
+        wanted.push({ name: `Donchian upper(${period})`, strategy: s.name, pane: 'price', column: (f) => f.donchianUpper[period] });
+        wanted.push({ name: `Donchian lower(${period})`, strategy: s.name, pane: 'price', column: (f) => f.donchianLower[period] });
+      }
+      for (const period of adapter.features.rsi ?? []) {
+        features.rsi.push(period);
+        wanted.push({ name: `RSI(${period})`, strategy: s.name, pane: 'oscillator', column: (f) => f.rsi[period] });
+      }
+      continue;
+    }
     switch (adapter.name) {
       case 'ma-crossover':
         features.sma.push(c.fastPeriod, c.slowPeriod);

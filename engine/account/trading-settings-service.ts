@@ -7,11 +7,13 @@ import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { SettingsRepository } from '../ports/settings';
 import type { RiskDesk } from '../risk/risk-desk';
+import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { AccountBook } from './account-book';
 import { DEFAULT_ACCOUNT_ID } from './account-config';
 import {
   defaultTradingSettings,
   readStoredGroup,
+  readStrategySettings,
   SettingsKey,
   validateRiskLimits,
   validateStrategySettings,
@@ -40,13 +42,15 @@ export interface TradingSettingsDeps {
   accounts?: AccountBook;
   /** The live risk engine holder (reconfigured by a new risk group when there is no account book). */
   riskDesk: () => Promise<RiskDesk>;
+  /** The strategies the group may name (stored names it no longer runs are ignored on read). */
+  strategies: StrategyCatalog;
 }
 
 export function createTradingSettingsService(deps: TradingSettingsDeps): TradingSettingsService {
   async function get(): Promise<StoredTradingSettings> {
-    const defaults = defaultTradingSettings();
+    const defaults = defaultTradingSettings(deps.strategies);
     const [strategyRow, riskRow] = deps.settings ? await Promise.all([deps.settings.get(SettingsKey.Strategy), deps.settings.get(SettingsKey.Risk)]) : [null, null];
-    const strategy = readStoredGroup(strategyRow?.value, validateStrategySettings, defaults.strategy);
+    const strategy = readStoredGroup(strategyRow?.value, readStrategySettings(deps.strategies), defaults.strategy);
     const riskLimits = deps.accounts
       ? { value: await deps.accounts.riskLimits(DEFAULT_ACCOUNT_ID), valid: true }
       : readStoredGroup(riskRow?.value, validateRiskLimits, defaults.risk);
@@ -65,7 +69,7 @@ export function createTradingSettingsService(deps: TradingSettingsDeps): Trading
   async function update(update: { strategy?: unknown; risk?: unknown }, actor: string): Promise<UpdateSettingsResult> {
     if (!deps.settings) throw new Error('this engine was built without a settings repository');
     const fieldErrors: FieldErrors = {};
-    const strategy = update.strategy === undefined ? null : validateStrategySettings(update.strategy);
+    const strategy = update.strategy === undefined ? null : validateStrategySettings(update.strategy, deps.strategies);
     const riskLimits = update.risk === undefined ? null : validateRiskLimits(update.risk);
     if (strategy && !strategy.ok) Object.assign(fieldErrors, strategy.fieldErrors);
     if (riskLimits && !riskLimits.ok) Object.assign(fieldErrors, riskLimits.fieldErrors);

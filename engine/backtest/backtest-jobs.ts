@@ -12,6 +12,7 @@ import type { VetoModel } from '../decision/veto-model';
 import { JobKind } from '../jobs/definitions';
 import type { JobQueue, TicketOf } from '../orchestrator/job-queue';
 import type { StoredRunSettings } from '../trading/run-spec';
+import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import { backtestAccountIdOf, explicitBacktestRequest, resolveBacktest } from './run-backtest';
 import { tradeNetPnl } from '../insight/trade-outcome';
 
@@ -25,6 +26,8 @@ export interface BacktestJobDeps {
   vetoModel: () => VetoModel | null;
   /** The stored layer of a run on the account (its settings and risk limits, the strategy settings); none when absent. */
   storedSettings?: (accountId: string) => Promise<StoredRunSettings>;
+  /** The strategies a run may use (the engine's catalog); the built-ins when absent. */
+  strategies?: StrategyCatalog;
 }
 
 /**
@@ -37,7 +40,7 @@ export interface BacktestJobDeps {
  *   `from` when none fall in the range, `veto`, `params.<strategy>.<field>`, …); nothing is queued.
  */
 export async function enqueueBacktest(request: unknown, deps: BacktestJobDeps): Promise<string> {
-  const spec = resolveBacktest(request, await deps.storedSettings?.(backtestAccountIdOf(request)));
+  const spec = resolveBacktest(request, await deps.storedSettings?.(backtestAccountIdOf(request)), deps.strategies);
   const { exchange, symbol, timeframe } = spec.market;
   if ((await deps.candles.countCandles(spec.market)) === 0) {
     throw new ValidationError('symbol', symbol, `no ${timeframe} candles are stored for "${symbol}" on "${exchange}"; import or download them first`);

@@ -10,7 +10,7 @@ import type { Exchange, OrderRequest } from '../ports/exchange';
 import { parseCandleCsv } from '../market/candle-csv';
 import { createRiskEngine, type RiskDecision, type RiskEngine } from '../risk/risk-engine';
 import { tradingCostsOf } from '../risk/trading-costs';
-import { createStrategy } from '../strategies/registry';
+import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import { createTradingLoop, type ClosedTrade } from '../loop/trading-loop';
 import {
   createInMemoryBacktestRunRepository,
@@ -204,7 +204,7 @@ describe('trading loop and the risk gate', () => {
       {
         market: { exchange: 'test', symbol: 'RW/USDT', timeframe: '5m' },
         runId: null,
-        strategies: [createStrategy('ma-crossover', { fastPeriod: 3, slowPeriod: 8 }), createStrategy('donchian-breakout', { period: 5 })],
+        strategies: [createBuiltInCatalog().create('ma-crossover', { fastPeriod: 3, slowPeriod: 8 }), createBuiltInCatalog().create('donchian-breakout', { period: 5 })],
         fusion: { weights: { 'ma-crossover': 1, 'donchian-breakout': 1 }, entryThreshold: 0.25, ttlMs: FIVE_MIN },
         decisionDetail: 'off',
         allowShort: true,

@@ -15,7 +15,8 @@ import { TIMEFRAME_MS, type CandleColumns, type MarketKey, type Timeframe } from
 import { createManualClock } from '../core/clock';
 import { createPaperExchange, type PaperExchangeConfig } from '../execution/paper-exchange';
 import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
-import { createStrategy } from '../strategies/registry';
+import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { VetoModel } from '../decision/veto-model';
 import type { FusionConfig } from '../decision/signal-fusion';
 import { createRiskEngine, riskConfigSchema } from '../risk/risk-engine';
@@ -112,7 +113,7 @@ export function backtestAccountIdOf(input: unknown): string {
  * @throws ValidationError naming the field and value: unknown strategy or timeframe, empty date
  * range, bad parameters, leverage above the venue maximum.
  */
-export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_STORED_SETTINGS): ResolvedBacktest {
+export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_STORED_SETTINGS, catalog: StrategyCatalog = createBuiltInCatalog()): ResolvedBacktest {
   const r = parseOrThrow(backtestRequestSchema, input, { root: 'request' });
   if (!Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, r.timeframe)) {
     throw new ValidationError('timeframe', r.timeframe, `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}`);
@@ -124,6 +125,7 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
     { strategies: r.strategies, params: r.params, fusion: r.fusion, risk: r.risk, paper: r.paper, veto: r.veto },
     stored,
     runDefaults('backtest', TIMEFRAME_MS[r.timeframe as Timeframe]),
+    catalog,
   );
   validatePaperConfig(spec.paper, r.symbol);
   const canonical = {
@@ -135,6 +137,7 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
     toMs,
     strategies: spec.strategies,
     params: spec.params,
+    provenance: spec.provenance,
     fusion: spec.fusion,
     risk: spec.risk,
     paper: spec.paper,
@@ -244,6 +247,8 @@ export interface BacktestDeps {
   onRunLeftRunning?: (runId: string, error: string) => void;
   /** The stored layer of the run spec (the account's settings, the strategy settings); none by default. */
   stored?: StoredRunSettings;
+  /** The strategies a run may use (the engine's catalog); the built-ins when absent. */
+  strategies?: StrategyCatalog;
 }
 
 export interface BacktestOptions {
@@ -268,7 +273,8 @@ export function downsampleEquity(timeMs: Float64Array, equity: Float64Array, len
  * written; a failure after the run row exists marks the run failed and rethrows.
  */
 export async function runBacktest(input: unknown, deps: BacktestDeps, options: BacktestOptions = {}): Promise<BacktestResult> {
-  const spec = resolveBacktest(input, deps.stored);
+  const strategies = deps.strategies ?? createBuiltInCatalog();
+  const spec = resolveBacktest(input, deps.stored, strategies);
   if (spec.veto && !deps.vetoModel) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
   const columns = options.preloaded ?? (await deps.candles.loadCandles(spec.market, spec.fromMs, spec.toMs));
   if (columns.length === 0) {
@@ -290,7 +296,7 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     toMs: spec.toMs,
   });
   try {
-    const result = await simulate(spec, columns, runId, deps, options);
+    const result = await simulate(spec, columns, runId, { ...deps, strategies }, options);
     await deps.runs.complete(runId, {
       metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats, halts: result.halts } satisfies BacktestRunMetrics,
       equity: result.equity,
@@ -313,10 +319,11 @@ export async function simulate(
   spec: ResolvedBacktest,
   columns: CandleColumns,
   runId: string | null,
-  deps: Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize'>,
+  deps: Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize' | 'strategies'>,
   options: Pick<BacktestOptions, 'onProgress'> = {},
 ): Promise<BacktestResult> {
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
+  const catalog = deps.strategies ?? createBuiltInCatalog();
   const clock = createManualClock(columns.openTimeMs[0]);
   const trades: ClosedTrade[] = [];
   let decisions = 0;
@@ -338,7 +345,7 @@ export async function simulate(
     {
       market: spec.market,
       runId,
-      strategies: spec.strategies.map((name) => createStrategy(name, spec.params[name] ?? {})),
+      strategies: spec.strategies.map((name) => catalog.create(name, spec.params[name] ?? {})),
       fusion: spec.fusion,
       decisionDetail: spec.decisionDetail,
       allowShort: spec.paper.marketType === 'futures',

@@ -10,6 +10,7 @@ import type { JournalRepository } from '../ports/journal';
 import type { Logger } from '../core/logger';
 import { TIMEFRAME_MS, type Timeframe } from '../core/types';
 import { resolveBacktest, simulate } from './run-backtest';
+import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { LiveSessionRecord } from '../ports/live-sessions';
 import type { RunSpec } from '../trading/run-spec';
 import { compareLiveToBacktest, type DriftReport } from '../insight/live-drift';
@@ -19,7 +20,7 @@ const WARMUP_CANDLES = 300;
 
 export async function sessionDrift(
   session: LiveSessionRecord<RunSpec>,
-  deps: { candles: CandleRepository; journal: JournalRepository; logger: Logger; newId: () => string },
+  deps: { candles: CandleRepository; journal: JournalRepository; logger: Logger; newId: () => string; strategies?: StrategyCatalog },
 ): Promise<DriftReport & { sessionId: string; fromMs: number; toMs: number; candles: number }> {
   if (session.startedAtMs === null || session.lastCandleMs === null) {
     throw new ValidationError('sessionId', session.id, 'the session has not processed a candle yet: nothing to compare');
@@ -58,8 +59,8 @@ export async function sessionDrift(
     to: toMs,
     ...trading,
     decisionDetail: 'off',
-  });
-  const replay = await simulate(resolved, columns, null, { journal: deps.journal, logger: deps.logger, newId: deps.newId });
+  }, undefined, deps.strategies);
+  const replay = await simulate(resolved, columns, null, { journal: deps.journal, logger: deps.logger, newId: deps.newId, strategies: deps.strategies });
   const simulated = replay.trades.filter((t) => t.entryTimeMs >= fromMs);
   const live = [];
   for await (const t of deps.journal.iterTrades({ symbol: session.symbol, runId: null, fromMs })) if (t.exchange === session.exchange) live.push(t);

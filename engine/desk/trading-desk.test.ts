@@ -15,6 +15,9 @@ import {
   toColumns,
 } from '../testing/in-memory-repositories';
 import { defaultTradingSettings } from '../settings/trading-settings';
+import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+
+const BUILT_INS = createBuiltInCatalog();
 
 const M5 = 300_000;
 const T0 = 1_704_067_200_000; // 2024-01-01T00:00Z
@@ -51,7 +54,7 @@ async function setup(
     riskState,
     settings,
     candles,
-    defaultRiskLimits: async () => defaultTradingSettings().risk,
+    defaultRiskLimits: async () => defaultTradingSettings(BUILT_INS).risk,
     journal: createJournalWriter({ batchSize: 100 }, { repository: journal, logger: silentLogger }),
     newId,
   });
@@ -109,14 +112,14 @@ describe('engine trading settings', () => {
   it('returns the defaults until something is saved', async () => {
     const { engine } = await setup();
     const s = await engine.getTradingSettings();
-    expect(s.strategy).toEqual(defaultTradingSettings().strategy);
+    expect(s.strategy).toEqual(defaultTradingSettings(BUILT_INS).strategy);
     expect(s.updated).toEqual({ strategy: null, risk: null });
   });
 
   it('writes nothing when any field is invalid and returns every field error', async () => {
     const { engine, settings } = await setup();
-    const strategy = { ...defaultTradingSettings().strategy, cooldownMs: 1.5 };
-    const risk = { ...defaultTradingSettings().risk, maxDrawdownPct: -5 };
+    const strategy = { ...defaultTradingSettings(BUILT_INS).strategy, cooldownMs: 1.5 };
+    const risk = { ...defaultTradingSettings(BUILT_INS).risk, maxDrawdownPct: -5 };
     const result = await engine.updateTradingSettings({ strategy, risk }, 'admin@example.test');
     expect(result).toEqual({
       ok: false,
@@ -127,7 +130,7 @@ describe('engine trading settings', () => {
 
   it("stores a risk group as the default account's limits with its author and reconfigures the account's risk engine", async () => {
     const { engine, settings, clock, stores } = await setup();
-    const risk = { ...defaultTradingSettings().risk, dailyLossLimitPct: 3 };
+    const risk = { ...defaultTradingSettings(BUILT_INS).risk, dailyLossLimitPct: 3 };
     const result = await engine.updateTradingSettings({ risk }, 'admin@example.test');
     expect(result.ok).toBe(true);
     expect(await stores.accounts.get('default')).toMatchObject({ riskLimits: risk, updatedAtMs: clock.nowMs(), updatedBy: 'admin@example.test' });

@@ -23,6 +23,7 @@ import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from '../account/manual-order';
 import type { WhatIfResult } from '../risk/what-if';
 import type { StoredTradingSettings } from '../settings/trading-settings';
+import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import { createTradingSettingsService, type UpdateSettingsResult } from '../account/trading-settings-service';
 import { createAccountOverview, type AccountOverview, type PaperAccount } from '../account/overview';
 
@@ -47,6 +48,8 @@ export interface TradingDeskDeps {
    * (concurrent calls still share one computation).
    */
   overviewStatsTtlMs?: number;
+  /** The engine's strategy catalog (settings, chart indicators). */
+  strategies: StrategyCatalog;
 }
 
 /** Result of a manual paper order (the default account's `ManualOrderResult`). */
@@ -107,6 +110,7 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     settings: deps.settings,
     accounts: deps.accounts,
     riskDesk,
+    strategies: deps.strategies,
   });
 
   const overview = createAccountOverview({
@@ -127,7 +131,7 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
 
     chartMarkers: (query) => loadChartMarkers({ journal: deps.journal, exchange: deps.account?.exchange ?? null }, query),
 
-    chartIndicators: (query) => loadChartIndicators(deps.candles, query),
+    chartIndicators: (query) => loadChartIndicators(deps.candles, query, deps.strategies),
 
     getTradingSettings: () => tradingSettings.get(),
 

@@ -58,7 +58,7 @@ export const backtestJob = defineJob({
   summary: 'Runs a backtest and stores the run (metrics, equity curve, trades, decisions).',
   paramsSchema: backtestRequestSchema,
   /** Unknown strategy or timeframe, empty date range, leverage above the venue maximum, ... */
-  check: (params) => void resolveBacktest(params),
+  check: (params, context) => void resolveBacktest(params, undefined, context.strategies),
   example: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', from: '2024-01-01', to: '2024-02-01', strategies: ['ema-trend'] },
   run: runBacktestJob,
 });

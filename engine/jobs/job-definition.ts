@@ -13,6 +13,7 @@ import type { CandleSourceFactory } from '../ports/candle-source';
 import type { TrainHandlerDeps } from '../ml/train-handlers';
 import type { AccountSnapshotSource, SnapshotRepository } from '../ports/snapshots';
 import type { JobContext } from './job-context';
+import type { StrategyCatalog } from '../strategies/strategy-catalog';
 
 /** What job bodies may use; the composition root builds it once and binds it to every definition. */
 export interface JobServices {
@@ -29,6 +30,12 @@ export interface JobServices {
   marketData: { candles: CandleRepository; openCandleSource: CandleSourceFactory };
   /** Candles, model storage and registry for the `train-*` kinds. */
   training: TrainHandlerDeps;
+}
+
+/** What a definition's `check` may read besides the params (given by the queue; absent in bare tests). */
+export interface JobCheckContext {
+  /** The engine's strategy catalog (backtests name catalog strategies); the built-ins when absent. */
+  strategies?: StrategyCatalog;
 }
 
 /**
@@ -54,7 +61,7 @@ export interface JobDefinition<Kind extends string = string, Params = unknown, I
    * Checks the schema cannot express (a date range, a timeframe known to the engine).
    * @throws ValidationError whose `field` is relative to the params (e.g. `to`).
    */
-  check?(params: Params): void;
+  check?(params: Params, context: JobCheckContext): void;
   /** Runs on this schedule in both runners unless configured otherwise (`job-schedules.ts`). */
   readonly schedule?: JobScheduleDefault<Input>;
   /** A valid request, shown in docs and pages and checked by tests. */

@@ -122,7 +122,7 @@ describe('live session manager', () => {
   it('refuses bad requests naming the field, and live trading without an enabled venue', async () => {
     const { m, store } = await manager();
     const cases: [Record<string, unknown>, string][] = [
-      [{ strategies: ['moon'] }, 'strategies.0'],
+      [{ strategies: ['moon'] }, 'strategies'],
       [{ symbol: 'btc-usdt' }, 'symbol'],
       [{ timeframe: '7m' }, 'timeframe'],
       [{ liveTrading: true }, 'accountId'],

@@ -27,7 +27,8 @@ import type { JournalWriter } from '../ports/journal-writer';
 import type { LiveSessionRecord as StoredLiveSession, LiveSessionStore as LiveSessionStorePort } from '../ports/live-sessions';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
 import type { EngineEvents } from '../ports/events';
-import { STRATEGY_NAMES } from '../strategies/registry';
+import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import { createLiveSession, type CandleFeed, type LiveSession, type LiveSessionState } from './live-session';
 
 /** A stored live session with the run spec it resolved when it started (the port's record bound to `RunSpec`). */
@@ -77,7 +78,7 @@ export const liveSessionRequestSchema = z.object({
   symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
   timeframe: z.string().refine((t) => Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, t), { message: `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}` }),
   /** Default: the enabled adapters of the stored strategy settings. */
-  strategies: z.array(z.enum(STRATEGY_NAMES)).min(1, 'expected at least one strategy').optional(),
+  strategies: z.array(z.string()).min(1, 'expected at least one strategy').optional(),
   params: z.record(z.string(), z.unknown()).default({}),
   fusion: z.record(z.string(), z.unknown()).default({}),
   decisionDetail: z.enum(['all', 'signals', 'off']).default('signals'),
@@ -112,6 +113,8 @@ export interface LiveSessionManagerDeps {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   random: () => number;
   events?: EngineEvents;
+  /** The engine's strategy catalog (names a session may run); default: the built-ins. */
+  strategies?: StrategyCatalog;
 }
 
 export interface LiveSessionManager {
@@ -166,6 +169,7 @@ function parseRequest(input: unknown) {
 
 /** Creates the manager. */
 export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSessionManager {
+  const strategies = deps.strategies ?? createBuiltInCatalog();
   const running = new Map<string, { session: LiveSession; accountId: string; symbol: string; simulated: boolean }>();
   let shuttingDown = false;
   /** Feeds by exchange with the sessions (one token per launch) that use them. */
@@ -286,13 +290,17 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     // input, weighted like a strategy unless configured.
     // A session resumed after a restart keeps the strategies, fusion and veto it was started with (a restart
     // changes nothing an operator can see); risk and costs always come from the account as it is now.
-    const stored = await loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, logger: deps.logger });
+    const stored = await loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, strategies, logger: deps.logger });
     const resolved = resolveRunSpec(
       { strategies: request.strategies, params: request.params, fusion: request.fusion, veto: request.veto === undefined ? undefined : request.veto === 'on' },
       stored,
       runDefaults('session', timeframeMs),
+      strategies,
     );
-    const spec: RunSpec = resumed?.spec ? { ...resolved, strategies: resumed.spec.strategies, params: resumed.spec.params, fusion: resumed.spec.fusion, veto: resumed.spec.veto } : resolved;
+    // Provenance is what runs now: a strategy file edited since the start shows its new version and hash.
+    const spec: RunSpec = resumed?.spec
+      ? { ...resolved, strategies: resumed.spec.strategies, params: resumed.spec.params, provenance: resumed.spec.strategies.map((name) => strategies.provenance(name)), fusion: resumed.spec.fusion, veto: resumed.spec.veto }
+      : resolved;
     // --- end run spec
     const replay = mode === SessionMode.Replay ? await replayWindow(market, request.from) : null;
     let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null };
@@ -372,6 +380,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           risk: account.risk.engine(),
           riskState: account.riskStore,
           sharedRisk: true,
+          strategies,
           checkpoints: deps.store,
           journal: deps.journal,
           veto,

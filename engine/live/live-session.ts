@@ -37,7 +37,8 @@ import {
 } from '../loop/trading-loop';
 import type { RiskEngine } from '../risk/risk-engine';
 import type { EngineEvents } from '../ports/events';
-import { createStrategy } from '../strategies/registry';
+import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import { createExternalSignalAdapter, type ExternalAlert } from '../strategies/external-signal-adapter';
 
 /** Where closed candles come from (a ccxt venue's public OHLCV, or a test feed). */
@@ -115,6 +116,8 @@ export interface LiveSessionDeps {
    * the session then neither restores it at warm-up nor keys anything by its own id.
    */
   sharedRisk?: boolean;
+  /** Where the session's strategies come from (the engine's catalog); default: the built-ins. */
+  strategies?: StrategyCatalog;
 }
 
 export interface LiveSessionState {
@@ -164,7 +167,8 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
   const backoff = config.backoff ?? { baseMs: 1_000, maxMs: 60_000 };
   const pageSize = config.pageSize ?? 500;
   const external = config.acceptExternalSignals ? createExternalSignalAdapter({ ttlMs: timeframeMs }, { clock: deps.clock }) : null;
-  const strategies = [...config.strategies.map((s) => createStrategy(s.name, s.params ?? {})), ...(external ? [external] : [])];
+  const catalog = deps.strategies ?? createBuiltInCatalog();
+  const strategies = [...config.strategies.map((s) => catalog.create(s.name, s.params ?? {})), ...(external ? [external] : [])];
 
   const loop: TradingLoop = createTradingLoop(
     {

@@ -21,6 +21,9 @@ import {
 } from '../testing/in-memory-repositories';
 import { createLiveSessionManager } from './live-session-manager';
 import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
+import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+
+const BUILT_INS = createBuiltInCatalog();
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -52,7 +55,7 @@ async function setup() {
     riskState,
     settings,
     candles: candleRepo,
-    defaultRiskLimits: async () => defaultTradingSettings().risk,
+    defaultRiskLimits: async () => defaultTradingSettings(BUILT_INS).risk,
   });
   await accounts.create({ id: 'desk', name: 'Desk', marketType: 'spot', initialBalance: 10_000, takerFeeBps: 5, spreadBps: 4, slippageBps: 1, risk: LIMITS }, 'test');
   const store = createInMemoryLiveSessionStore();
@@ -81,7 +84,7 @@ async function setup() {
 
 /** Saves the strategy group like /strategies does: Donchian alone (weight 2, period 10), threshold 0.4, TTL 2 h. */
 async function saveStrategySettings(settings: ReturnType<typeof createInMemorySettingsRepository>): Promise<void> {
-  const group = defaultTradingSettings().strategy;
+  const group = defaultTradingSettings(BUILT_INS).strategy;
   const adapters = Object.fromEntries(Object.entries(group.adapters).map(([name, a]) => [name, { ...a, enabled: false }]));
   adapters['donchian-breakout'] = { enabled: true, weight: 2, params: { period: 10, atrPeriod: 5 } };
   await settings.put({ key: SettingsKey.Strategy, value: { adapters, entryThreshold: 0.4, ttlMs: 7_200_000, cooldownMs: 0, vetoThreshold: 0.6 }, updatedAtMs: 0, updatedBy: 'trader' });
@@ -106,6 +109,8 @@ describe('a session resolves its run spec from the stored settings', () => {
       accountId: 'desk',
       strategies: ['donchian-breakout'],
       params: { 'donchian-breakout': { period: 10, atrPeriod: 5 } },
+      // sha256("built-in:donchian-breakout@1.0.0")
+      provenance: [{ name: 'donchian-breakout', source: 'built-in', version: '1.0.0', sourceHash: '53028e770d5cd2bdad2b65a893822dcca2eb6c95cd8df22ce192edb6ed748106' }],
       fusion: { weights: { 'donchian-breakout': 2, external: 1 }, entryThreshold: 0.4, ttlMs: 7_200_000, cooldownMs: 0, vetoThreshold: 0.6 },
       veto: false,
       risk: { ...LIMITS, costs: { takerFeeBps: 5, makerFeeBps: 2, spreadBps: 4, slippageBps: 1 } },

@@ -22,7 +22,7 @@ import {
   type TicketRepository as TicketRepositoryOf,
   type TicketRunner,
 } from '../ports/tickets';
-import type { JobDefinition } from '../jobs/job-definition';
+import type { JobCheckContext, JobDefinition } from '../jobs/job-definition';
 import type { JobHandlers, JobKind, JobResultOf } from '../jobs/definitions';
 
 export type { JobKind, JobHandlers } from '../jobs/definitions';
@@ -113,6 +113,7 @@ export function backoffDelayMs(attempt: number, config: BackoffConfig, random: (
 export function validateJobRequest(
   job: JobRequest,
   definitions: readonly JobDefinition[],
+  context: JobCheckContext = {},
 ): { kind: JobKind; params: Record<string, unknown>; maxAttempts: number | undefined } {
   if (typeof job !== 'object' || job === null) throw new ValidationError('job', job, 'expected an object with "kind" and "params"');
   const definition = definitions.find((d) => d.kind === job.kind);
@@ -123,7 +124,7 @@ export function validateJobRequest(
   if (params === null || typeof params !== 'object' || Array.isArray(params)) {
     throw new ValidationError('params', input, 'expected a JSON object');
   }
-  withFieldPrefix('params', () => definition.check?.(params as never));
+  withFieldPrefix('params', () => definition.check?.(params as never, context));
   const maxAttempts = job.maxAttempts;
   if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20)) {
     throw new ValidationError('maxAttempts', maxAttempts, 'expected an integer from 1 to 20');
@@ -157,6 +158,8 @@ export interface JobQueueDeps {
   /** Kinds with no handler are refused at enqueue. */
   handlers: JobHandlers;
   logger: Logger;
+  /** What the definitions' checks read (the engine's strategy catalog). */
+  checkContext?: JobCheckContext;
 }
 
 /**
@@ -167,7 +170,7 @@ export interface JobQueueDeps {
 export function createJobQueue(config: JobQueueConfig, deps: JobQueueDeps): JobQueue {
   return {
     async enqueue(job) {
-      const { kind, params, maxAttempts } = validateJobRequest(job, deps.definitions);
+      const { kind, params, maxAttempts } = validateJobRequest(job, deps.definitions, deps.checkContext);
       if (!deps.handlers[kind]) throw new ValidationError('kind', kind, `no handler is registered for job kind "${kind}"`);
       if (job.dedupeKey !== undefined && (typeof job.dedupeKey !== 'string' || job.dedupeKey.length === 0 || job.dedupeKey.length > 200)) {
         throw new ValidationError('dedupeKey', job.dedupeKey, 'expected a string of 1 to 200 characters');

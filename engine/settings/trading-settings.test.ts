@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { defaultTradingSettings, validateRiskLimits, validateStrategySettings } from './trading-settings';
+import { defaultTradingSettings, readStrategySettings, validateRiskLimits, validateStrategySettings } from './trading-settings';
+import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+
+const BUILT_INS = createBuiltInCatalog();
 
 describe('trading settings validation', () => {
   it('accepts the defaults', () => {
-    const defaults = defaultTradingSettings();
-    expect(validateStrategySettings(defaults.strategy)).toEqual({ ok: true, value: defaults.strategy });
+    const defaults = defaultTradingSettings(BUILT_INS);
+    expect(validateStrategySettings(defaults.strategy, BUILT_INS)).toEqual({ ok: true, value: defaults.strategy });
     expect(validateRiskLimits(defaults.risk)).toEqual({ ok: true, value: defaults.risk });
     expect(defaults.risk).toEqual({
       maxLeverage: 1,
@@ -19,27 +22,27 @@ describe('trading settings validation', () => {
   });
 
   it('accepts risk limits stored with the former feeRateBps and drops it: costs come from the account fee model', () => {
-    const stored = { ...defaultTradingSettings().risk, feeRateBps: 10 };
-    expect(validateRiskLimits(stored)).toEqual({ ok: true, value: defaultTradingSettings().risk });
+    const stored = { ...defaultTradingSettings(BUILT_INS).risk, feeRateBps: 10 };
+    expect(validateRiskLimits(stored)).toEqual({ ok: true, value: defaultTradingSettings(BUILT_INS).risk });
   });
 
   it('keeps trading costs out of the risk limits', () => {
-    const result = validateRiskLimits({ ...defaultTradingSettings().risk, costs: { takerFeeBps: 10, spreadBps: 2, slippageBps: 2 } });
-    expect(result).toEqual({ ok: true, value: defaultTradingSettings().risk });
+    const result = validateRiskLimits({ ...defaultTradingSettings(BUILT_INS).risk, costs: { takerFeeBps: 10, spreadBps: 2, slippageBps: 2 } });
+    expect(result).toEqual({ ok: true, value: defaultTradingSettings(BUILT_INS).risk });
   });
 
   it('reports every invalid strategy field under its own path', () => {
-    const s = structuredClone(defaultTradingSettings().strategy);
+    const s = structuredClone(defaultTradingSettings(BUILT_INS).strategy);
     s.entryThreshold = 1.5;
     s.ttlMs = -1;
     s.adapters['ma-crossover'].weight = -2;
     (s.adapters['rsi-mean-reversion'].params as Record<string, unknown>).period = 0;
-    const result = validateStrategySettings(s);
+    const result = validateStrategySettings(s, BUILT_INS);
     expect(result).toEqual({
       ok: false,
       fieldErrors: {
         'strategy.adapters.ma-crossover.weight': ['must be >= 0'],
-        'strategy.adapters.rsi-mean-reversion.params.period': ['Too small: expected number to be >=1'],
+        'strategy.adapters.rsi-mean-reversion.params.period': ['must be an integer in 1..10000'],
         'strategy.entryThreshold': ['must be <= 1'],
         'strategy.ttlMs': ['must be >= 0'],
       },
@@ -47,9 +50,9 @@ describe('trading settings validation', () => {
   });
 
   it('reports a cross-field parameter error on the parameter the factory names', () => {
-    const s = structuredClone(defaultTradingSettings().strategy);
+    const s = structuredClone(defaultTradingSettings(BUILT_INS).strategy);
     s.adapters['ma-crossover'].params = { fastPeriod: 50, slowPeriod: 20 };
-    const result = validateStrategySettings(s);
+    const result = validateStrategySettings(s, BUILT_INS);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(Object.keys(result.fieldErrors)).toEqual(['strategy.adapters.ma-crossover.params.fastPeriod']);
@@ -57,21 +60,47 @@ describe('trading settings validation', () => {
   });
 
   it('needs at least one enabled adapter with a weight', () => {
-    const s = structuredClone(defaultTradingSettings().strategy);
+    const s = structuredClone(defaultTradingSettings(BUILT_INS).strategy);
     s.adapters['ma-crossover'].enabled = false;
-    expect(validateStrategySettings(s)).toEqual({ ok: false, fieldErrors: { 'strategy.adapters': ['enable at least one adapter with a weight above 0'] } });
+    expect(validateStrategySettings(s, BUILT_INS)).toEqual({ ok: false, fieldErrors: { 'strategy.adapters': ['enable at least one adapter with a weight above 0'] } });
   });
 
   it('names unknown strategy parameters', () => {
-    const s = structuredClone(defaultTradingSettings().strategy) as { adapters: Record<string, { params: Record<string, unknown> }> };
+    const s = structuredClone(defaultTradingSettings(BUILT_INS).strategy) as { adapters: Record<string, { params: Record<string, unknown> }> };
     s.adapters['ema-trend'].params.speed = 3;
-    const result = validateStrategySettings(s);
+    const result = validateStrategySettings(s, BUILT_INS);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.fieldErrors['strategy.adapters.ema-trend.params.speed']).toEqual(['unknown field']);
   });
 
+  it('refuses to save a strategy the catalog does not know, naming it and the known ones', () => {
+    const s = structuredClone(defaultTradingSettings(BUILT_INS).strategy);
+    s.adapters['moon-shot'] = { enabled: true, weight: 1, params: {} };
+    expect(validateStrategySettings(s, BUILT_INS)).toEqual({
+      ok: false,
+      fieldErrors: { 'strategy.adapters.moon-shot': ['strategy "moon-shot" is not known; expected one of ma-crossover, rsi-mean-reversion, ema-trend, donchian-breakout'] },
+    });
+  });
+
+  it('ignores a stored strategy the catalog no longer runs and fills in the ones it lacks with their defaults', () => {
+    const stored = {
+      adapters: { 'moon-shot': { enabled: true, weight: 3, params: { x: 1 } }, 'ema-trend': { enabled: true, weight: 2, params: { period: 30 } } },
+      entryThreshold: 0.5,
+      ttlMs: 60_000,
+      cooldownMs: 0,
+      vetoThreshold: 0.5,
+    };
+    const result = readStrategySettings(BUILT_INS)(stored);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(Object.keys(result.value.adapters).sort()).toEqual(['donchian-breakout', 'ema-trend', 'ma-crossover', 'rsi-mean-reversion']);
+    // ema-trend keeps its stored period and weight; atrPeriod 14 and atrStopMultiple 2 are its defaults.
+    expect(result.value.adapters['ema-trend']).toEqual({ enabled: true, weight: 2, params: { period: 30, atrPeriod: 14, atrStopMultiple: 2 } });
+    expect(result.value.adapters['ma-crossover']).toEqual({ enabled: false, weight: 1, params: { fastPeriod: 20, slowPeriod: 50, atrPeriod: 14, atrStopMultiple: 2 } });
+  });
+
   it('reports invalid risk limits per field with the risk engine schema messages', () => {
-    const result = validateRiskLimits({ ...defaultTradingSettings().risk, maxLeverage: 0, dailyLossLimitPct: 150, maxOpenPositions: 1.5 });
+    const result = validateRiskLimits({ ...defaultTradingSettings(BUILT_INS).risk, maxLeverage: 0, dailyLossLimitPct: 150, maxOpenPositions: 1.5 });
     expect(result).toEqual({
       ok: false,
       fieldErrors: {

@@ -9,9 +9,10 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import { fieldErrorsOf, type FieldErrors } from '../core/validation';
+import { fieldErrorsOf, reasonOf, type FieldErrors } from '../core/validation';
 import { riskConfigSchema } from '../risk/risk-engine';
-import { createStrategy, defaultParams, STRATEGY_NAMES, STRATEGY_PARAM_SCHEMAS, type StrategyName } from '../strategies/registry';
+import { DEFAULT_STRATEGY_NAME } from '../strategies/built-in-strategies';
+import { parseStrategyParams, type StrategyCatalog } from '../strategies/strategy-catalog';
 import { DEFAULT_RISK } from './trading-defaults';
 
 /** Settings keys in the repository. */
@@ -21,53 +22,34 @@ export type SettingsKey = (typeof SettingsKey)[keyof typeof SettingsKey];
 /** Who may change each group (the app's gate enforces it; documented here as the rule). */
 export const SETTINGS_GROUP_ROLE = { strategy: 'trader', risk: 'admin' } as const;
 
-const adapterSchema = (name: StrategyName) =>
-  z.object({
-    enabled: z.boolean(),
-    /** Fusion weight, >= 0. */
-    weight: z.number({ error: 'expected a number' }).finite('expected a finite number').min(0, 'must be >= 0'),
-    params: STRATEGY_PARAM_SCHEMAS[name],
-  });
+const adapterSchema = z.object({
+  enabled: z.boolean(),
+  /** Fusion weight, >= 0. */
+  weight: z.number({ error: 'expected a number' }).finite('expected a finite number').min(0, 'must be >= 0'),
+  /** Parameters of the strategy (checked against its catalog entry's schema). */
+  params: z.record(z.string(), z.unknown()),
+});
 
-const adaptersShape = Object.fromEntries(STRATEGY_NAMES.map((name) => [name, adapterSchema(name)])) as {
-  [N in StrategyName]: ReturnType<typeof adapterSchema>;
-};
+/**
+ * zod schema of the shape of {@link StrategySettings}: adapters keyed by any strategy name. The names,
+ * their params and the cross-field rules are checked against the catalog by {@link validateStrategySettings}.
+ */
+export const strategySettingsSchema = z.object({
+  adapters: z.record(z.string(), adapterSchema),
+  /** Minimum |weighted net| to act, 0..1. */
+  entryThreshold: z.number({ error: 'expected a number' }).min(0, 'must be >= 0').max(1, 'must be <= 1'),
+  /** How long a signal stays actionable, ms. */
+  ttlMs: z.number({ error: 'expected a number' }).int('expected whole milliseconds').min(0, 'must be >= 0'),
+  /** Minimum time between entries on one symbol, ms. */
+  cooldownMs: z.number({ error: 'expected a number' }).int('expected whole milliseconds').min(0, 'must be >= 0'),
+  /** Loss probability at or above which the veto model blocks a signal, 0..1. */
+  vetoThreshold: z.number({ error: 'expected a number' }).min(0, 'must be >= 0').max(1, 'must be <= 1'),
+});
 
-/** zod schema of {@link StrategySettings}; cross-field checks (fast < slow, at least one weighted adapter) included. */
-export const strategySettingsSchema = z
-  .object({
-    adapters: z.object(adaptersShape),
-    /** Minimum |weighted net| to act, 0..1. */
-    entryThreshold: z.number({ error: 'expected a number' }).min(0, 'must be >= 0').max(1, 'must be <= 1'),
-    /** How long a signal stays actionable, ms. */
-    ttlMs: z.number({ error: 'expected a number' }).int('expected whole milliseconds').min(0, 'must be >= 0'),
-    /** Minimum time between entries on one symbol, ms. */
-    cooldownMs: z.number({ error: 'expected a number' }).int('expected whole milliseconds').min(0, 'must be >= 0'),
-    /** Loss probability at or above which the veto model blocks a signal, 0..1. */
-    vetoThreshold: z.number({ error: 'expected a number' }).min(0, 'must be >= 0').max(1, 'must be <= 1'),
-  })
-  .superRefine((value, ctx) => {
-    // zod 4 runs this refinement even when fields failed; only check what parsed cleanly.
-    let weighted = 0;
-    let weightsValid = true;
-    for (const name of STRATEGY_NAMES) {
-      const adapter = value.adapters?.[name];
-      if (!adapter) continue;
-      if (!(typeof adapter.weight === 'number' && Number.isFinite(adapter.weight) && adapter.weight >= 0)) weightsValid = false;
-      else if (adapter.enabled === true && adapter.weight > 0) weighted++;
-      if (!STRATEGY_PARAM_SCHEMAS[name].safeParse(adapter.params).success) continue;
-      try {
-        createStrategy(name, adapter.params);
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        const field = Object.keys(STRATEGY_PARAM_SCHEMAS[name].shape).includes(error.field) ? error.field : undefined;
-        ctx.addIssue({ code: 'custom', path: ['adapters', name, 'params', ...(field ? [field] : [])], message: error.message.replace(/^field "[^"]*" was .*?: /, '') });
-      }
-    }
-    if (weightsValid && weighted === 0) ctx.addIssue({ code: 'custom', path: ['adapters'], message: 'enable at least one adapter with a weight above 0' });
-  });
+/** One strategy of the group: whether it runs, its fusion weight and its full parameters. */
+export type AdapterSettings = z.output<typeof adapterSchema>;
 
-/** The strategy group. */
+/** The strategy group: one entry per catalog strategy (keyed by name), plus the fusion settings. */
 export type StrategySettings = z.output<typeof strategySettingsSchema>;
 
 /**
@@ -99,22 +81,79 @@ export type { FieldErrors };
 /** A validation outcome: the parsed value, or every invalid field with its messages. */
 export type SettingsValidation<T> = { ok: true; value: T } | { ok: false; fieldErrors: FieldErrors };
 
-/** Defaults: ma-crossover alone (weight 1, its default parameters), threshold 0.5, TTL one hour, no cooldown; risk = the backtest defaults. */
-export function defaultTradingSettings(): TradingSettings {
-  const adapters = Object.fromEntries(
-    STRATEGY_NAMES.map((name) => [name, { enabled: name === 'ma-crossover', weight: 1, params: { ...defaultParams(name) } }]),
-  ) as StrategySettings['adapters'];
-  const risk = riskLimitsSchema.parse(DEFAULT_RISK);
+/** The default risk group: the backtest defaults without costs. */
+export function defaultRiskLimits(): RiskLimits {
+  return riskLimitsSchema.parse(DEFAULT_RISK);
+}
+
+/** Every runnable catalog strategy disabled with weight 1 and its default parameters, ma-crossover enabled. */
+export function defaultAdapters(catalog: StrategyCatalog): Record<string, AdapterSettings> {
+  return Object.fromEntries(catalog.names().map((name) => [name, { enabled: name === DEFAULT_STRATEGY_NAME, weight: 1, params: catalog.defaults(name) }]));
+}
+
+/** Defaults: ma-crossover alone (weight 1, its default parameters; the catalog's other strategies disabled), threshold 0.5, TTL one hour, no cooldown; risk = the backtest defaults. */
+export function defaultTradingSettings(catalog: StrategyCatalog): TradingSettings {
+  const risk = defaultRiskLimits();
   return {
-    strategy: { adapters, entryThreshold: 0.5, ttlMs: 3_600_000, cooldownMs: 0, vetoThreshold: 0.5 },
+    strategy: { adapters: defaultAdapters(catalog), entryThreshold: 0.5, ttlMs: 3_600_000, cooldownMs: 0, vetoThreshold: 0.5 },
     risk,
   };
 }
 
-/** Validates the strategy group; every invalid field is reported under `strategy.<path>`. */
-export function validateStrategySettings(input: unknown): SettingsValidation<StrategySettings> {
-  const parsed = strategySettingsSchema.safeParse(input);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, fieldErrors: fieldErrorsOf(parsed.error, { prefix: 'strategy' }) };
+/** How {@link validateStrategySettings} treats names the catalog does not run. */
+export interface StrategySettingsOptions {
+  /** Drop them silently (reading a stored group: a strategy file was removed) instead of reporting them (saving). */
+  ignoreUnknown?: boolean;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Validates the strategy group against the catalog; every invalid field is reported under
+ * `strategy.<path>` (`strategy.adapters.ma-crossover.params.fastPeriod`). Parameters come back parsed
+ * (defaults filled) and catalog strategies missing from the group are added disabled with their defaults.
+ * An unknown name is an error on `strategy.adapters.<name>`, or dropped with `ignoreUnknown`.
+ */
+export function validateStrategySettings(input: unknown, catalog: StrategyCatalog, options: StrategySettingsOptions = {}): SettingsValidation<StrategySettings> {
+  const rawAdapters = isRecord(input) && isRecord(input.adapters) ? input.adapters : {};
+  const known = Object.fromEntries(Object.entries(rawAdapters).filter(([name]) => !options.ignoreUnknown || catalog.get(name)));
+  const parsed = strategySettingsSchema.safeParse(isRecord(input) && isRecord(input.adapters) ? { ...input, adapters: known } : input);
+  const fieldErrors: FieldErrors = parsed.success ? {} : fieldErrorsOf(parsed.error, { prefix: 'strategy' });
+  const add = (field: string, message: string) => (fieldErrors[field] ??= []).push(message);
+  const adapters: Record<string, AdapterSettings> = {};
+  let weighted = 0;
+  let weightsValid = true;
+  for (const [name, value] of Object.entries(known)) {
+    const definition = catalog.get(name)?.definition;
+    if (!definition) {
+      add(`strategy.adapters.${name}`, `strategy "${name}" is not known; expected one of ${catalog.names().join(', ')}`);
+      continue;
+    }
+    if (!isRecord(value)) continue;
+    if (!(typeof value.weight === 'number' && Number.isFinite(value.weight) && value.weight >= 0)) weightsValid = false;
+    else if (value.enabled === true && value.weight > 0) weighted++;
+    if (!isRecord(value.params)) continue;
+    const params = definition.params.safeParse(value.params);
+    if (!params.success) {
+      Object.assign(fieldErrors, fieldErrorsOf(params.error, { prefix: `strategy.adapters.${name}.params` }));
+      continue;
+    }
+    try {
+      adapters[name] = { enabled: value.enabled as boolean, weight: value.weight as number, params: { ...parseStrategyParams(definition, value.params) } };
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      add(`strategy.adapters.${name}.${error.field}`, reasonOf(error));
+    }
+  }
+  if (weightsValid && weighted === 0) add('strategy.adapters', 'enable at least one adapter with a weight above 0');
+  if (!parsed.success || Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
+  for (const name of catalog.names()) adapters[name] ??= { enabled: false, weight: 1, params: catalog.defaults(name) };
+  return { ok: true, value: { ...parsed.data, adapters } };
+}
+
+/** Reads a stored strategy group: names the catalog no longer runs are ignored, not an error. */
+export function readStrategySettings(catalog: StrategyCatalog): (input: unknown) => SettingsValidation<StrategySettings> {
+  return (input) => validateStrategySettings(input, catalog, { ignoreUnknown: true });
 }
 
 /** Validates the risk group; every invalid field is reported under `risk.<field>`. */

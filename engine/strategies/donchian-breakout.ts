@@ -3,18 +3,12 @@
  * (Faith, "Way of the Turtle", 2007: System 1 enters on a 20-day breakout; Curtis Faith's
  * published "Original Turtle Trading Rules").
  */
-import type { FeatureFrame } from '../features/feature-frame';
-import {
-  COMMON_REASONS,
-  Direction,
-  checkPeriod,
-  setFlat,
-  withDefaults,
-  type AdapterOutput,
-  type StrategyAdapter,
-} from './strategy-adapter';
+import { createAdapterFromDefinition } from './strategy-catalog';
+import { defineStrategy, z } from './strategy-api';
+import { COMMON_REASONS, Direction, setFlat, type StrategyAdapter } from './strategy-adapter';
+import { periodParam } from './strategy-params';
 
-/** Settings for {@link createDonchianBreakout}. Periods in candles. */
+/** Settings of the Donchian breakout. Periods in candles. */
 export interface DonchianBreakoutConfig {
   /** Channel length: the breakout level is the extreme of the previous `period` candles. */
   readonly period: number;
@@ -32,7 +26,7 @@ export const DONCHIAN_BREAKOUT_REASONS = {
 } as const;
 
 /**
- * Creates the Donchian breakout adapter.
+ * The Donchian breakout strategy.
  *
  * What it tells a trader: price closed beyond the highest high (lowest low) of the previous
  * `period` candles, a new range extreme that often starts or extends a trend.
@@ -44,20 +38,22 @@ export const DONCHIAN_BREAKOUT_REASONS = {
  * - stopHint = the opposite channel side: lower for a long, upper for a short.
  * - warmup = max(period, atrPeriod - 1).
  *
- * @throws ValidationError when a period is not an integer in 1..10000.
+ * Params: periods integers in 1..10000.
  */
-export function createDonchianBreakout(
-  config: Partial<DonchianBreakoutConfig> = {},
-): StrategyAdapter<DonchianBreakoutConfig> {
-  const c = withDefaults(DONCHIAN_BREAKOUT_DEFAULTS, config);
-  checkPeriod('period', c.period);
-  checkPeriod('atrPeriod', c.atrPeriod);
-  const { period, atrPeriod } = c;
-
-  function evaluate(f: FeatureFrame, i: number, out: AdapterOutput): void {
-    const upper = f.donchianUpper[period][i];
-    const lower = f.donchianLower[period][i];
-    const atr = f.atr[atrPeriod][i];
+export const donchianBreakout = defineStrategy({
+  name: 'donchian-breakout',
+  version: '1.0.0',
+  summary: 'Long on a close above the prior Donchian channel high, short below its low; ATR-based strength.',
+  params: z.strictObject({
+    period: periodParam(DONCHIAN_BREAKOUT_DEFAULTS.period),
+    atrPeriod: periodParam(DONCHIAN_BREAKOUT_DEFAULTS.atrPeriod),
+  }),
+  indicators: (p) => ({ donchian: [p.period], atr: [p.atrPeriod] }),
+  warmup: (p) => Math.max(p.period, p.atrPeriod - 1),
+  evaluate(f, i, out, p) {
+    const upper = f.donchianUpper[p.period][i];
+    const lower = f.donchianLower[p.period][i];
+    const atr = f.atr[p.atrPeriod][i];
     if (upper !== upper || atr !== atr) return setFlat(out, COMMON_REASONS.WarmUp);
     const close = f.close[i];
     if (close > upper) {
@@ -66,22 +62,24 @@ export function createDonchianBreakout(
       const x = atr > 0 ? (close - upper) / atr : 0;
       out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
       out.stopHint = lower;
+      out.exit = Direction.Flat;
     } else if (close < lower) {
       out.side = Direction.Short;
       out.reason = DONCHIAN_BREAKOUT_REASONS.BrokeDown;
       const x = atr > 0 ? (lower - close) / atr : 0;
       out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
       out.stopHint = upper;
+      out.exit = Direction.Flat;
     } else {
       setFlat(out, COMMON_REASONS.NoSignal);
     }
-  }
+  },
+});
 
-  return Object.freeze({
-    name: 'donchian-breakout',
-    config: c,
-    features: Object.freeze({ donchian: Object.freeze([period]), atr: Object.freeze([atrPeriod]) }),
-    warmup: Math.max(period, atrPeriod - 1),
-    evaluate,
-  });
+/**
+ * Creates the Donchian breakout adapter from untrusted params (missing fields take the defaults).
+ * @throws ValidationError on `params.<field>` when a period is not an integer in 1..10000.
+ */
+export function createDonchianBreakout(config: Partial<DonchianBreakoutConfig> = {}): StrategyAdapter<DonchianBreakoutConfig> {
+  return createAdapterFromDefinition(donchianBreakout, config) as StrategyAdapter<DonchianBreakoutConfig>;
 }

@@ -3,19 +3,12 @@
  * price is on the same side of it (trend definition as in Murphy, "Technical Analysis of the
  * Financial Markets", 1999, ch. 9; EMA weighting 2/(n+1) per Appel/Hutson).
  */
-import type { FeatureFrame } from '../features/feature-frame';
-import {
-  COMMON_REASONS,
-  Direction,
-  checkPeriod,
-  checkPositive,
-  setFlat,
-  withDefaults,
-  type AdapterOutput,
-  type StrategyAdapter,
-} from './strategy-adapter';
+import { createAdapterFromDefinition } from './strategy-catalog';
+import { defineStrategy, z } from './strategy-api';
+import { COMMON_REASONS, Direction, setFlat, type StrategyAdapter } from './strategy-adapter';
+import { multipleParam, periodParam } from './strategy-params';
 
-/** Settings for {@link createEmaTrend}. Periods in candles. */
+/** Settings of the EMA trend. Periods in candles. */
 export interface EmaTrendConfig {
   readonly period: number;
   readonly atrPeriod: number;
@@ -33,7 +26,7 @@ export const EMA_TREND_REASONS = {
 } as const;
 
 /**
- * Creates the EMA trend adapter.
+ * The EMA trend strategy.
  *
  * What it tells a trader: the trend has just turned up (price above a rising EMA) or down (price
  * below a falling EMA). It fires once per change of state, not on every candle of a trend.
@@ -45,23 +38,27 @@ export const EMA_TREND_REASONS = {
  * - stopHint = close -/+ atrStopMultiple * ATR (NaN if ATR is 0).
  * - warmup = max(period + 1, atrPeriod - 1).
  *
- * @throws ValidationError when a period is not an integer in 1..10000 or atrStopMultiple is not a finite number > 0.
+ * Params: periods integers in 1..10000, atrStopMultiple a finite number > 0.
  */
-export function createEmaTrend(config: Partial<EmaTrendConfig> = {}): StrategyAdapter<EmaTrendConfig> {
-  const c = withDefaults(EMA_TREND_DEFAULTS, config);
-  checkPeriod('period', c.period);
-  checkPeriod('atrPeriod', c.atrPeriod);
-  checkPositive('atrStopMultiple', c.atrStopMultiple);
-  const { period, atrPeriod, atrStopMultiple } = c;
-
-  function evaluate(f: FeatureFrame, i: number, out: AdapterOutput): void {
+export const emaTrend = defineStrategy({
+  name: 'ema-trend',
+  version: '1.0.0',
+  summary: 'Long while the close is above a rising EMA, short while below a falling one; ATR stop.',
+  params: z.strictObject({
+    period: periodParam(EMA_TREND_DEFAULTS.period),
+    atrPeriod: periodParam(EMA_TREND_DEFAULTS.atrPeriod),
+    atrStopMultiple: multipleParam(EMA_TREND_DEFAULTS.atrStopMultiple),
+  }),
+  indicators: (p) => ({ ema: [p.period], atr: [p.atrPeriod] }),
+  warmup: (p) => Math.max(p.period + 1, p.atrPeriod - 1),
+  evaluate(f, i, out, p) {
     if (i < 2) return setFlat(out, COMMON_REASONS.WarmUp);
-    const ema = f.ema[period];
+    const ema = f.ema[p.period];
     const close = f.close;
     const e0 = ema[i];
     const e1 = ema[i - 1];
     const e2 = ema[i - 2];
-    const atr = f.atr[atrPeriod][i];
+    const atr = f.atr[p.atrPeriod][i];
     if (e0 !== e0 || e1 !== e1 || e2 !== e2 || atr !== atr) return setFlat(out, COMMON_REASONS.WarmUp);
     const c0 = close[i];
     const c1 = close[i - 1];
@@ -73,15 +70,16 @@ export function createEmaTrend(config: Partial<EmaTrendConfig> = {}): StrategyAd
     out.reason = side === Direction.Long ? EMA_TREND_REASONS.UptrendStarted : EMA_TREND_REASONS.DowntrendStarted;
     const x = atr > 0 ? (c0 > e0 ? c0 - e0 : e0 - c0) / atr : 0;
     out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
-    if (atr > 0) out.stopHint = c0 - side * atrStopMultiple * atr;
+    out.exit = Direction.Flat;
+    if (atr > 0) out.stopHint = c0 - side * p.atrStopMultiple * atr;
     else out.stopHint = NaN; // if/else, not a ternary with NaN: that form boxes the number
-  }
+  },
+});
 
-  return Object.freeze({
-    name: 'ema-trend',
-    config: c,
-    features: Object.freeze({ ema: Object.freeze([period]), atr: Object.freeze([atrPeriod]) }),
-    warmup: Math.max(period + 1, atrPeriod - 1),
-    evaluate,
-  });
+/**
+ * Creates the EMA trend adapter from untrusted params (missing fields take the defaults).
+ * @throws ValidationError on `params.<field>` when a period is not an integer in 1..10000 or atrStopMultiple is not a finite number > 0.
+ */
+export function createEmaTrend(config: Partial<EmaTrendConfig> = {}): StrategyAdapter<EmaTrendConfig> {
+  return createAdapterFromDefinition(emaTrend, config) as StrategyAdapter<EmaTrendConfig>;
 }

@@ -1,14 +1,15 @@
-/** Strategy adapters: the registry, the adapter contract and the four built-in strategies. */
+/** Strategy adapters: the catalog, the adapter contract and the four built-in strategies. */
+export { BUILT_IN_STRATEGIES, DEFAULT_STRATEGY_NAME, createBuiltInCatalog } from './built-in-strategies';
 export {
-  STRATEGY_NAMES,
-  STRATEGY_PARAM_SCHEMAS,
-  createStrategy,
-  defaultParams,
-  isStrategyName,
-  parseStrategyName,
-  type StrategyDefaults,
-  type StrategyName,
-} from './registry';
+  StrategySource,
+  createAdapterFromDefinition,
+  createStrategyCatalog,
+  type CatalogEntry,
+  type StrategyCatalog,
+  type StrategyDescription,
+  type StrategyProvenance,
+} from './strategy-catalog';
+export { defineStrategy, type StrategyDefinition } from './strategy-api';
 export {
   COMMON_REASONS,
   Direction,

@@ -3,19 +3,12 @@
  * / "death cross"; see Murphy, "Technical Analysis of the Financial Markets", 1999, ch. 9).
  */
 import { ValidationError } from '../core/errors';
-import type { FeatureFrame } from '../features/feature-frame';
-import {
-  COMMON_REASONS,
-  Direction,
-  checkPeriod,
-  checkPositive,
-  setFlat,
-  withDefaults,
-  type AdapterOutput,
-  type StrategyAdapter,
-} from './strategy-adapter';
+import { createAdapterFromDefinition } from './strategy-catalog';
+import { defineStrategy, z } from './strategy-api';
+import { COMMON_REASONS, Direction, setFlat, type StrategyAdapter } from './strategy-adapter';
+import { multipleParam, periodParam } from './strategy-params';
 
-/** Settings for {@link createMaCrossover}. Periods in candles. */
+/** Settings of the MA crossover. Periods in candles. */
 export interface MaCrossoverConfig {
   /** Fast SMA period; must be below `slowPeriod`. */
   readonly fastPeriod: number;
@@ -41,7 +34,7 @@ export const MA_CROSSOVER_REASONS = {
 } as const;
 
 /**
- * Creates the MA crossover adapter.
+ * The MA crossover strategy.
  *
  * What it tells a trader: the short-term average price has moved above (below) the longer-term
  * average, i.e. momentum has turned up (down) and a new trend may be starting.
@@ -53,29 +46,30 @@ export const MA_CROSSOVER_REASONS = {
  * - stopHint = close -/+ atrStopMultiple * ATR (NaN if ATR is 0).
  * - warmup = max(slowPeriod, atrPeriod - 1).
  *
- * @throws ValidationError when a period is not an integer in 1..10000, fastPeriod >= slowPeriod,
- *   or atrStopMultiple is not a finite number > 0.
+ * Params: periods integers in 1..10000, fastPeriod < slowPeriod, atrStopMultiple a finite number > 0.
  */
-export function createMaCrossover(config: Partial<MaCrossoverConfig> = {}): StrategyAdapter<MaCrossoverConfig> {
-  const c = withDefaults(MA_CROSSOVER_DEFAULTS, config);
-  checkPeriod('fastPeriod', c.fastPeriod);
-  checkPeriod('slowPeriod', c.slowPeriod);
-  checkPeriod('atrPeriod', c.atrPeriod);
-  checkPositive('atrStopMultiple', c.atrStopMultiple);
-  if (c.fastPeriod >= c.slowPeriod) {
-    throw new ValidationError(
-      'fastPeriod',
-      c.fastPeriod,
-      `fastPeriod (${c.fastPeriod}) must be below slowPeriod (${c.slowPeriod})`,
-    );
-  }
-  const { fastPeriod, slowPeriod, atrPeriod, atrStopMultiple } = c;
-
-  function evaluate(f: FeatureFrame, i: number, out: AdapterOutput): void {
+export const maCrossover = defineStrategy({
+  name: 'ma-crossover',
+  version: '1.0.0',
+  summary: 'Long when the fast SMA crosses above the slow SMA, short on the cross below (fastPeriod must be below slowPeriod); ATR stop.',
+  params: z.strictObject({
+    fastPeriod: periodParam(MA_CROSSOVER_DEFAULTS.fastPeriod),
+    slowPeriod: periodParam(MA_CROSSOVER_DEFAULTS.slowPeriod),
+    atrPeriod: periodParam(MA_CROSSOVER_DEFAULTS.atrPeriod),
+    atrStopMultiple: multipleParam(MA_CROSSOVER_DEFAULTS.atrStopMultiple),
+  }),
+  check(p) {
+    if (p.fastPeriod >= p.slowPeriod) {
+      throw new ValidationError('fastPeriod', p.fastPeriod, `fastPeriod (${p.fastPeriod}) must be below slowPeriod (${p.slowPeriod})`);
+    }
+  },
+  indicators: (p) => ({ sma: [p.fastPeriod, p.slowPeriod], atr: [p.atrPeriod] }),
+  warmup: (p) => Math.max(p.slowPeriod, p.atrPeriod - 1),
+  evaluate(f, i, out, p) {
     if (i < 1) return setFlat(out, COMMON_REASONS.WarmUp);
-    const fast = f.sma[fastPeriod];
-    const slow = f.sma[slowPeriod];
-    const atr = f.atr[atrPeriod][i];
+    const fast = f.sma[p.fastPeriod];
+    const slow = f.sma[p.slowPeriod];
+    const atr = f.atr[p.atrPeriod][i];
     const now = fast[i] - slow[i];
     const before = fast[i - 1] - slow[i - 1];
     if (now !== now || before !== before || atr !== atr) return setFlat(out, COMMON_REASONS.WarmUp);
@@ -94,15 +88,17 @@ export function createMaCrossover(config: Partial<MaCrossoverConfig> = {}): Stra
     const x = atr > 0 ? distance / atr : 0;
     out.side = side;
     out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
-    if (atr > 0) out.stopHint = close - side * atrStopMultiple * atr;
+    out.exit = Direction.Flat;
+    if (atr > 0) out.stopHint = close - side * p.atrStopMultiple * atr;
     else out.stopHint = NaN; // if/else, not a ternary with NaN: that form boxes the number
-  }
+  },
+});
 
-  return Object.freeze({
-    name: 'ma-crossover',
-    config: c,
-    features: Object.freeze({ sma: Object.freeze([fastPeriod, slowPeriod]), atr: Object.freeze([atrPeriod]) }),
-    warmup: Math.max(slowPeriod, atrPeriod - 1),
-    evaluate,
-  });
+/**
+ * Creates the MA crossover adapter from untrusted params (missing fields take the defaults).
+ * @throws ValidationError on `params.<field>` when a period is not an integer in 1..10000,
+ *   fastPeriod >= slowPeriod, or atrStopMultiple is not a finite number > 0.
+ */
+export function createMaCrossover(config: Partial<MaCrossoverConfig> = {}): StrategyAdapter<MaCrossoverConfig> {
+  return createAdapterFromDefinition(maCrossover, config) as StrategyAdapter<MaCrossoverConfig>;
 }

@@ -3,19 +3,12 @@
  * zones (Wilder, "New Concepts in Technical Trading Systems", 1978; 30/70 are Wilder's levels).
  */
 import { ValidationError } from '../core/errors';
-import type { FeatureFrame } from '../features/feature-frame';
-import {
-  COMMON_REASONS,
-  Direction,
-  checkPeriod,
-  checkPositive,
-  setFlat,
-  withDefaults,
-  type AdapterOutput,
-  type StrategyAdapter,
-} from './strategy-adapter';
+import { createAdapterFromDefinition } from './strategy-catalog';
+import { defineStrategy, z } from './strategy-api';
+import { COMMON_REASONS, Direction, setFlat, type StrategyAdapter } from './strategy-adapter';
+import { multipleParam, periodParam, rsiLevelParam } from './strategy-params';
 
-/** Settings for {@link createRsiMeanReversion}. Periods in candles, thresholds in RSI points (0..100). */
+/** Settings of the RSI mean reversion. Periods in candles, thresholds in RSI points (0..100). */
 export interface RsiMeanReversionConfig {
   readonly period: number;
   /** Invariant: 0 < oversold < overbought < 100. */
@@ -42,7 +35,7 @@ export const RSI_MEAN_REVERSION_REASONS = {
 } as const;
 
 /**
- * Creates the RSI mean-reversion adapter.
+ * The RSI mean-reversion strategy.
  *
  * What it tells a trader: selling (buying) pressure was extreme and has just started to ease, so
  * price may snap back toward its mean. Works in ranges; loses in strong trends.
@@ -55,43 +48,35 @@ export const RSI_MEAN_REVERSION_REASONS = {
  * - stopHint = close -/+ atrStopMultiple * ATR (NaN if ATR is 0).
  * - warmup = max(period + 1, atrPeriod - 1).
  *
- * @throws ValidationError when a period is not an integer in 1..10000, the thresholds break
- *   0 < oversold < overbought < 100, or atrStopMultiple is not a finite number > 0.
+ * Params: periods integers in 1..10000, 0 < oversold < overbought < 100, atrStopMultiple a finite number > 0.
  */
-export function createRsiMeanReversion(
-  config: Partial<RsiMeanReversionConfig> = {},
-): StrategyAdapter<RsiMeanReversionConfig> {
-  const c = withDefaults(RSI_MEAN_REVERSION_DEFAULTS, config);
-  checkPeriod('period', c.period);
-  checkPeriod('atrPeriod', c.atrPeriod);
-  checkPositive('atrStopMultiple', c.atrStopMultiple);
-  if (!(c.oversold > 0 && c.oversold < 100)) {
-    throw new ValidationError('oversold', c.oversold, `oversold (${String(c.oversold)}) must be above 0 and below 100`);
-  }
-  if (!(c.overbought > 0 && c.overbought < 100)) {
-    throw new ValidationError(
-      'overbought',
-      c.overbought,
-      `overbought (${String(c.overbought)}) must be above 0 and below 100`,
-    );
-  }
-  if (c.oversold >= c.overbought) {
-    throw new ValidationError(
-      'oversold',
-      c.oversold,
-      `oversold (${c.oversold}) must be below overbought (${c.overbought})`,
-    );
-  }
-  const { period, oversold, overbought, atrPeriod, atrStopMultiple } = c;
-  const band = overbought - oversold;
-
-  function evaluate(f: FeatureFrame, i: number, out: AdapterOutput): void {
+export const rsiMeanReversion = defineStrategy({
+  name: 'rsi-mean-reversion',
+  version: '1.0.0',
+  summary: 'Long when RSI leaves the oversold level upwards, short when it leaves overbought downwards (oversold must be below overbought); ATR stop.',
+  params: z.strictObject({
+    period: periodParam(RSI_MEAN_REVERSION_DEFAULTS.period),
+    oversold: rsiLevelParam(RSI_MEAN_REVERSION_DEFAULTS.oversold),
+    overbought: rsiLevelParam(RSI_MEAN_REVERSION_DEFAULTS.overbought),
+    atrPeriod: periodParam(RSI_MEAN_REVERSION_DEFAULTS.atrPeriod),
+    atrStopMultiple: multipleParam(RSI_MEAN_REVERSION_DEFAULTS.atrStopMultiple),
+  }),
+  check(p) {
+    if (p.oversold >= p.overbought) {
+      throw new ValidationError('oversold', p.oversold, `oversold (${p.oversold}) must be below overbought (${p.overbought})`);
+    }
+  },
+  indicators: (p) => ({ rsi: [p.period], atr: [p.atrPeriod] }),
+  warmup: (p) => Math.max(p.period + 1, p.atrPeriod - 1),
+  evaluate(f, i, out, p) {
     if (i < 1) return setFlat(out, COMMON_REASONS.WarmUp);
-    const rsi = f.rsi[period];
+    const rsi = f.rsi[p.period];
     const now = rsi[i];
     const before = rsi[i - 1];
-    const atr = f.atr[atrPeriod][i];
+    const atr = f.atr[p.atrPeriod][i];
     if (now !== now || before !== before || atr !== atr) return setFlat(out, COMMON_REASONS.WarmUp);
+    const oversold = p.oversold;
+    const overbought = p.overbought;
     let side: Direction;
     if (before <= oversold && now > oversold) {
       side = Direction.Long;
@@ -102,18 +87,20 @@ export function createRsiMeanReversion(
     } else {
       return setFlat(out, COMMON_REASONS.NoSignal);
     }
-    const x = (now > before ? now - before : before - now) / band;
+    const x = (now > before ? now - before : before - now) / (overbought - oversold);
     out.side = side;
     out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
-    if (atr > 0) out.stopHint = f.close[i] - side * atrStopMultiple * atr;
+    out.exit = Direction.Flat;
+    if (atr > 0) out.stopHint = f.close[i] - side * p.atrStopMultiple * atr;
     else out.stopHint = NaN; // if/else, not a ternary with NaN: that form boxes the number
-  }
+  },
+});
 
-  return Object.freeze({
-    name: 'rsi-mean-reversion',
-    config: c,
-    features: Object.freeze({ rsi: Object.freeze([period]), atr: Object.freeze([atrPeriod]) }),
-    warmup: Math.max(period + 1, atrPeriod - 1),
-    evaluate,
-  });
+/**
+ * Creates the RSI mean-reversion adapter from untrusted params (missing fields take the defaults).
+ * @throws ValidationError on `params.<field>` when a period is not an integer in 1..10000, the
+ *   thresholds break 0 < oversold < overbought < 100, or atrStopMultiple is not a finite number > 0.
+ */
+export function createRsiMeanReversion(config: Partial<RsiMeanReversionConfig> = {}): StrategyAdapter<RsiMeanReversionConfig> {
+  return createAdapterFromDefinition(rsiMeanReversion, config) as StrategyAdapter<RsiMeanReversionConfig>;
 }

@@ -7,7 +7,7 @@ import { createFeatureExtractor, type FeatureExtractor } from '../features/featu
 import { createDonchianBreakout } from './donchian-breakout';
 import { createEmaTrend } from './ema-trend';
 import { createMaCrossover } from './ma-crossover';
-import { STRATEGY_NAMES, createStrategy, defaultParams } from './registry';
+import { createBuiltInCatalog } from './built-in-strategies';
 import { createRsiMeanReversion } from './rsi-mean-reversion';
 import { COMMON_REASONS, createAdapterOutput, type StrategyAdapter } from './strategy-adapter';
 
@@ -103,16 +103,16 @@ describe('createMaCrossover', () => {
 
   it('rejects a fast period above the slow period quoting both values', () => {
     expect(() => createMaCrossover({ fastPeriod: 50, slowPeriod: 20 })).toThrow(
-      'field "fastPeriod" was 50: fastPeriod (50) must be below slowPeriod (20)',
+      'field "params.fastPeriod" was 50: fastPeriod (50) must be below slowPeriod (20)',
     );
   });
 
   it('rejects a non-integer period', () => {
-    expect(() => createMaCrossover({ fastPeriod: 2.5 })).toThrow('fastPeriod (2.5) must be an integer in 1..10000');
+    expect(() => createMaCrossover({ fastPeriod: 2.5 })).toThrow('field "params.fastPeriod" was 2.5: ma-crossover parameter fastPeriod: must be an integer in 1..10000');
   });
 
   it('rejects a zero ATR stop multiple', () => {
-    expect(() => createMaCrossover({ atrStopMultiple: 0 })).toThrow('atrStopMultiple (0) must be a finite number > 0');
+    expect(() => createMaCrossover({ atrStopMultiple: 0 })).toThrow('field "params.atrStopMultiple" was 0: ma-crossover parameter atrStopMultiple: must be a finite number > 0');
   });
 });
 
@@ -142,12 +142,12 @@ describe('createRsiMeanReversion', () => {
 
   it('rejects oversold at or above overbought quoting both values', () => {
     expect(() => createRsiMeanReversion({ oversold: 70, overbought: 30 })).toThrow(
-      'field "oversold" was 70: oversold (70) must be below overbought (30)',
+      'field "params.oversold" was 70: oversold (70) must be below overbought (30)',
     );
   });
 
   it('rejects an overbought level of 100', () => {
-    expect(() => createRsiMeanReversion({ overbought: 100 })).toThrow('overbought (100) must be above 0 and below 100');
+    expect(() => createRsiMeanReversion({ overbought: 100 })).toThrow('field "params.overbought" was 100: rsi-mean-reversion parameter overbought: must be above 0 and below 100');
   });
 
   it('rejects an oversold level of 0', () => {
@@ -177,7 +177,7 @@ describe('createEmaTrend', () => {
   });
 
   it('rejects a period of 0', () => {
-    expect(() => createEmaTrend({ period: 0 })).toThrow('field "period" was 0: period (0) must be an integer in 1..10000');
+    expect(() => createEmaTrend({ period: 0 })).toThrow('field "params.period" was 0: ema-trend parameter period: must be an integer in 1..10000');
   });
 });
 
@@ -206,21 +206,25 @@ describe('createDonchianBreakout', () => {
   });
 });
 
-describe('strategy registry', () => {
+describe('built-in strategies in the catalog', () => {
+  const catalog = createBuiltInCatalog();
+  const STRATEGY_NAMES = catalog.names();
+
   it('lists the four strategies', () => {
     expect(STRATEGY_NAMES).toEqual(['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout']);
   });
 
   it('creates every strategy with its defaults when params are undefined', () => {
     for (const name of STRATEGY_NAMES) {
-      const adapter = createStrategy(name, undefined);
+      const adapter = catalog.create(name, undefined);
       expect(adapter.name).toBe(name);
-      expect(adapter.config).toEqual(defaultParams(name));
+      expect(adapter.version).toBe('1.0.0');
+      expect(adapter.config).toEqual(catalog.defaults(name));
     }
   });
 
   it('fills missing params from the defaults', () => {
-    expect(createStrategy('ma-crossover', { fastPeriod: 10 }).config).toEqual({
+    expect(catalog.create('ma-crossover', { fastPeriod: 10 }).config).toEqual({
       fastPeriod: 10,
       slowPeriod: 50,
       atrPeriod: 14,
@@ -229,39 +233,40 @@ describe('strategy registry', () => {
   });
 
   it('rejects an unknown strategy naming the known ones', () => {
-    expect(() => createStrategy('foo', {})).toThrow(
+    expect(() => catalog.create('foo', {})).toThrow(
       'field "strategy" was "foo": strategy "foo" is not known; expected one of ma-crossover, rsi-mean-reversion, ema-trend, donchian-breakout',
     );
-    expect(() => defaultParams('foo')).toThrow(ValidationError);
+    expect(() => catalog.defaults('foo')).toThrow(ValidationError);
   });
 
   it('rejects a param of the wrong type naming the field', () => {
     const error = (() => {
       try {
-        createStrategy('ema-trend', { period: '20' });
+        catalog.create('ema-trend', { period: '20' });
       } catch (e) {
         return e as ValidationError;
       }
     })();
     expect(error).toBeInstanceOf(ValidationError);
-    expect(error?.field).toBe('period');
+    expect(error?.field).toBe('params.period');
     expect(error?.value).toBe('20');
+    expect(error?.message).toBe('field "params.period" was "20": ema-trend parameter period: expected a number');
   });
 
   it('rejects an unknown param naming it', () => {
-    expect(() => createStrategy('donchian-breakout', { period: 20, exitPeriod: 10 })).toThrow(
-      /field "exitPeriod" was .*donchian-breakout parameter exitPeriod/,
+    expect(() => catalog.create('donchian-breakout', { period: 20, exitPeriod: 10 })).toThrow(
+      'field "params.exitPeriod" was 10: donchian-breakout parameter exitPeriod: unknown field',
     );
   });
 
   it('rejects params that break a cross-field invariant', () => {
-    expect(() => createStrategy('ma-crossover', { fastPeriod: 50, slowPeriod: 20 })).toThrow(
-      'fastPeriod (50) must be below slowPeriod (20)',
+    expect(() => catalog.create('ma-crossover', { fastPeriod: 50, slowPeriod: 20 })).toThrow(
+      'field "params.fastPeriod" was 50: fastPeriod (50) must be below slowPeriod (20)',
     );
   });
 
   it('rejects params that are not an object', () => {
-    expect(() => createStrategy('ema-trend', 5)).toThrow(/field "params" was 5/);
+    expect(() => catalog.create('ema-trend', 5)).toThrow(/field "params" was 5/);
   });
 });
 
@@ -283,7 +288,8 @@ describe('default adapters on real BTC/USDT 1h candles', () => {
     .split('\n')
     .slice(1)
     .map((line) => line.split(',').map(Number));
-  const adapters = STRATEGY_NAMES.map((name) => createStrategy(name, undefined));
+  const catalog = createBuiltInCatalog();
+  const adapters = catalog.names().map((name) => catalog.create(name, undefined));
 
   it('fire only after warm-up, with strength in 0.5..1 and stops on the protective side of the close', () => {
     const fx = createFeatureExtractor(featureConfigFor(adapters), 256);

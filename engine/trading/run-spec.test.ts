@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { parseAccountSettings } from '../account/account-config';
 import { defaultTradingSettings, type StrategySettings } from '../settings/trading-settings';
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type StoredRunSettings } from './run-spec';
+import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+
+const BUILT_INS = createBuiltInCatalog();
 
 const HOUR = 3_600_000;
 
 function storedStrategy(): StrategySettings {
-  const group = defaultTradingSettings().strategy;
+  const group = defaultTradingSettings(BUILT_INS).strategy;
   const adapters = Object.fromEntries(Object.entries(group.adapters).map(([name, a]) => [name, { ...a, enabled: false }])) as StrategySettings['adapters'];
   adapters['ema-trend'] = { enabled: true, weight: 3, params: { period: 40, atrPeriod: 14, atrStopMultiple: 2.5 } };
   adapters['rsi-mean-reversion'] = { enabled: true, weight: 0.5, params: { period: 10, oversold: 25, overbought: 75, atrPeriod: 14, atrStopMultiple: 2 } };
@@ -23,10 +26,12 @@ const STORED: StoredRunSettings = {
 
 describe('resolveRunSpec', () => {
   it('takes the defaults when the request sets nothing and nothing is stored', () => {
-    expect(resolveRunSpec({}, NO_STORED_SETTINGS, runDefaults('backtest', 300_000))).toEqual({
+    expect(resolveRunSpec({}, NO_STORED_SETTINGS, runDefaults('backtest', 300_000), BUILT_INS)).toEqual({
       accountId: null,
       strategies: ['ma-crossover'],
       params: { 'ma-crossover': { fastPeriod: 20, slowPeriod: 50, atrPeriod: 14, atrStopMultiple: 2 } },
+      // sha256("built-in:ma-crossover@1.0.0")
+      provenance: [{ name: 'ma-crossover', source: 'built-in', version: '1.0.0', sourceHash: '7bbc455dc1314d83383acdb3a25c7b444d4f8f943ae954472fcad04b38c6fb60' }],
       fusion: { weights: { 'ma-crossover': 1 }, entryThreshold: 0.5, ttlMs: 300_000, cooldownMs: 0, vetoThreshold: 0.5 },
       veto: false,
       risk: { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, costs: { takerFeeBps: 10, makerFeeBps: 2, spreadBps: 2, slippageBps: 2 } },
@@ -35,13 +40,14 @@ describe('resolveRunSpec', () => {
   });
 
   it('takes the stored strategy group and the account over the defaults', () => {
-    expect(resolveRunSpec({}, STORED, runDefaults('session', 300_000))).toEqual({
+    expect(resolveRunSpec({}, STORED, runDefaults('session', 300_000), BUILT_INS)).toEqual({
       accountId: 'swing',
       strategies: ['rsi-mean-reversion', 'ema-trend'],
       params: {
         'rsi-mean-reversion': { period: 10, oversold: 25, overbought: 75, atrPeriod: 14, atrStopMultiple: 2 },
         'ema-trend': { period: 40, atrPeriod: 14, atrStopMultiple: 2.5 },
       },
+      provenance: [BUILT_INS.provenance('rsi-mean-reversion'), BUILT_INS.provenance('ema-trend')],
       fusion: { weights: { 'rsi-mean-reversion': 0.5, 'ema-trend': 3, external: 1 }, entryThreshold: 0.35, ttlMs: 2 * HOUR, cooldownMs: 600_000, vetoThreshold: 0.7 },
       veto: true,
       risk: { maxLeverage: 4, maxLossPctEquityPerTrade: 1.5, riskPerTradePct: 0.75, maxSymbolExposurePct: 150, maxOpenPositions: 3, atrStopMultiple: 3, dailyLossLimitPct: 4, maxDrawdownPct: 20, costs: { takerFeeBps: 4, makerFeeBps: 1, spreadBps: 1, slippageBps: 3 } },
@@ -54,6 +60,7 @@ describe('resolveRunSpec', () => {
       { strategies: ['ema-trend'], params: { 'ema-trend': { period: 30 } }, fusion: { ttlMs: HOUR, weights: { 'ema-trend': 2 } }, risk: { riskPerTradePct: 0.25 }, paper: { takerFeeBps: 6 }, veto: false },
       STORED,
       runDefaults('backtest', 300_000),
+      BUILT_INS,
     );
     expect(spec.strategies).toEqual(['ema-trend']);
     expect(spec.params).toEqual({ 'ema-trend': { period: 30, atrPeriod: 14, atrStopMultiple: 2.5 } });
@@ -65,17 +72,17 @@ describe('resolveRunSpec', () => {
 
   it('refuses bad input naming the field and value', () => {
     const defaults = runDefaults('backtest', HOUR);
-    expect(() => resolveRunSpec({ strategies: ['moon-shot'] }, STORED, defaults)).toThrow('field "strategies" was "moon-shot": strategy "moon-shot" is not known');
-    expect(() => resolveRunSpec({ params: { 'ma-crossover': { fastPeriod: 5 } } }, STORED, defaults)).toThrow(
+    expect(() => resolveRunSpec({ strategies: ['moon-shot'] }, STORED, defaults, BUILT_INS)).toThrow('field "strategies" was "moon-shot": strategy "moon-shot" is not known');
+    expect(() => resolveRunSpec({ params: { 'ma-crossover': { fastPeriod: 5 } } }, STORED, defaults, BUILT_INS)).toThrow(
       'field "params.ma-crossover" was {"fastPeriod":5}: parameters given for strategy "ma-crossover", which is not in the run',
     );
-    expect(() => resolveRunSpec({ params: { 'ema-trend': { period: 0 } } }, STORED, defaults)).toThrow(/^field "params\.ema-trend\.period" was 0: /);
-    expect(() => resolveRunSpec({ fusion: { entryThreshold: 2 } }, STORED, defaults)).toThrow('field "fusion.entryThreshold" was 2: entryThreshold (2) must be a number in 0..1');
-    expect(() => resolveRunSpec({ fusion: { weights: { 'ema-trend': 0, 'rsi-mean-reversion': 0 } } }, STORED, defaults)).toThrow(
+    expect(() => resolveRunSpec({ params: { 'ema-trend': { period: 0 } } }, STORED, defaults, BUILT_INS)).toThrow(/^field "params\.ema-trend\.period" was 0: /);
+    expect(() => resolveRunSpec({ fusion: { entryThreshold: 2 } }, STORED, defaults, BUILT_INS)).toThrow('field "fusion.entryThreshold" was 2: entryThreshold (2) must be a number in 0..1');
+    expect(() => resolveRunSpec({ fusion: { weights: { 'ema-trend': 0, 'rsi-mean-reversion': 0 } } }, STORED, defaults, BUILT_INS)).toThrow(
       'field "fusion.weights" was {"rsi-mean-reversion":0,"ema-trend":0}: give at least one strategy of the run a weight above 0',
     );
-    expect(() => resolveRunSpec({ risk: { maxLeverage: -1 } }, STORED, defaults)).toThrow(/^field "risk\.maxLeverage" was -1: /);
-    expect(() => resolveRunSpec({ risk: { costs: { takerFeeBps: 0 } } }, STORED, defaults)).toThrow(/^field "risk\.costs" was \{"takerFeeBps":0\}: costs come from the paper venue/);
-    expect(() => resolveRunSpec({ paper: { takerFeeBps: -1 } }, STORED, defaults)).toThrow('field "paper.takerFeeBps" was -1: must be >= 0');
+    expect(() => resolveRunSpec({ risk: { maxLeverage: -1 } }, STORED, defaults, BUILT_INS)).toThrow(/^field "risk\.maxLeverage" was -1: /);
+    expect(() => resolveRunSpec({ risk: { costs: { takerFeeBps: 0 } } }, STORED, defaults, BUILT_INS)).toThrow(/^field "risk\.costs" was \{"takerFeeBps":0\}: costs come from the paper venue/);
+    expect(() => resolveRunSpec({ paper: { takerFeeBps: -1 } }, STORED, defaults, BUILT_INS)).toThrow('field "paper.takerFeeBps" was -1: must be >= 0');
   });
 });

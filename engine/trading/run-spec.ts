@@ -7,7 +7,7 @@
  *    its risk limits; for a session its account, for a backtest `accountId`, default "default") and
  *    the strategy group saved on /strategies (enabled adapters, their parameters and weights, entry
  *    threshold, TTL, cooldown, veto threshold),
- * 3. the defaults (`engine/settings/trading-defaults.ts`, one candle of TTL, the strategy registry's parameters).
+ * 3. the defaults (`engine/settings/trading-defaults.ts`, one candle of TTL, the strategy catalog's parameters).
  *
  * Precedence is per field: a request that sets `risk.riskPerTradePct` keeps the account's other limits;
  * a request's `params.ma-crossover.fastPeriod` keeps the stored slow period. Strategies are the
@@ -21,14 +21,15 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { SettingsRepository } from '../ports/settings';
-import { parseOrThrow, withFieldPrefix } from '../core/validation';
+import { parseOrThrow, reasonOf, withFieldPrefix } from '../core/validation';
 import { resolveFusionConfig, type ResolvedFusionConfig } from '../decision/signal-fusion';
 import type { PaperExchangeConfig } from '../execution/paper-exchange';
 import { parseRiskConfig, type RiskConfig } from '../risk/risk-engine';
 import { tradingCostsOf } from '../risk/trading-costs';
-import { createStrategy, defaultParams, STRATEGY_NAMES, type StrategyName } from '../strategies/registry';
+import type { StrategyCatalog, StrategyProvenance } from '../strategies/strategy-catalog';
 import { type AccountRecord } from '../ports/accounts';
-import { readStoredGroup, SettingsKey, validateStrategySettings, type RiskLimits, type StrategySettings } from '../settings/trading-settings';
+import { readStoredGroup, readStrategySettings, SettingsKey, type RiskLimits, type StrategySettings } from '../settings/trading-settings';
+import { DEFAULT_STRATEGY_NAME } from '../strategies/built-in-strategies';
 import { DEFAULT_PAPER, DEFAULT_RISK } from '../settings/trading-defaults';
 
 /** Fusion fields a request may set; every one optional (unset = stored, else default). */
@@ -90,9 +91,7 @@ export interface RunDefaults {
  * deployed one and weighs outside alerts like a strategy.
  */
 export function runDefaults(kind: 'backtest' | 'session', timeframeMs: number): RunDefaults {
-  const adapters = Object.fromEntries(
-    STRATEGY_NAMES.map((name) => [name, { enabled: name === 'ma-crossover', weight: 1, params: { ...defaultParams(name) } }]),
-  ) as StrategySettings['adapters'];
+  const adapters: StrategySettings['adapters'] = { [DEFAULT_STRATEGY_NAME]: { enabled: true, weight: 1, params: {} } };
   const { costs: _costs, ...risk } = DEFAULT_RISK;
   return {
     strategy: { adapters, entryThreshold: 0.5, ttlMs: timeframeMs, cooldownMs: 0, vetoThreshold: 0.5 },
@@ -108,10 +107,12 @@ export function runDefaults(kind: 'backtest' | 'session', timeframeMs: number): 
 export interface RunSpec {
   /** The account whose settings the run took (null: none, the defaults). */
   accountId: string | null;
-  /** Strategy names in the order the loop evaluates them. */
-  strategies: StrategyName[];
+  /** Strategy names (catalog names) in the order the loop evaluates them. */
+  strategies: string[];
   /** Full parameters per strategy of the run (defaults filled). */
   params: Record<string, Record<string, unknown>>;
+  /** Where each strategy of the run came from (source, version, source hash), in `strategies` order. */
+  provenance: StrategyProvenance[];
   fusion: ResolvedFusionConfig;
   /** Whether entries pass the deployed intent-veto model. */
   veto: boolean;
@@ -158,32 +159,30 @@ export function accountTradingConfig(account: { record: Pick<AccountRecord, 'id'
  * no weighted strategy (`fusion.weights`), bad risk limits (`risk.<field>`), `risk.costs` given.
  * Paper venue fields are checked by the caller that builds the venue (`paper.<field>`).
  */
-export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, defaults: RunDefaults): RunSpec {
+export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, defaults: RunDefaults, catalog: StrategyCatalog): RunSpec {
   const group = stored.strategy ?? defaults.strategy;
-  const strategies = (request.strategies ?? STRATEGY_NAMES.filter((name) => group.adapters[name].enabled)) as StrategyName[];
+  const strategies = [...(request.strategies ?? Object.keys(group.adapters).filter((name) => group.adapters[name].enabled && catalog.get(name)))];
   if (strategies.length === 0) throw new ValidationError('strategies', strategies, 'expected at least one strategy');
   for (const name of strategies) {
-    if (!(STRATEGY_NAMES as readonly string[]).includes(name)) {
-      throw new ValidationError('strategies', name, `strategy "${name}" is not known; expected one of ${STRATEGY_NAMES.join(', ')}`);
-    }
+    if (!catalog.get(name)) throw withField('strategies', () => catalog.create(name, undefined));
   }
   const requestParams = request.params ?? {};
   for (const name of Object.keys(requestParams)) {
-    if (!strategies.includes(name as StrategyName)) throw new ValidationError(`params.${name}`, requestParams[name], `parameters given for strategy "${name}", which is not in the run`);
+    if (!strategies.includes(name)) throw new ValidationError(`params.${name}`, requestParams[name], `parameters given for strategy "${name}", which is not in the run`);
   }
   const params: Record<string, Record<string, unknown>> = {};
   for (const name of strategies) {
     const given = requestParams[name] ?? {};
     if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new ValidationError(`params.${name}`, given, 'expected an object of parameters');
-    const merged = { ...defaultParams(name), ...(stored.strategy?.adapters[name].params ?? {}), ...(given as Record<string, unknown>) };
-    // Build once to validate (throws ValidationError naming `params.<strategy>.<field>`).
-    withFieldPrefix(`params.${name}`, () => createStrategy(name, merged));
-    params[name] = merged;
+    const merged = { ...catalog.defaults(name), ...(stored.strategy?.adapters[name]?.params ?? {}), ...(given as Record<string, unknown>) };
+    // Build once to validate (the catalog names `params.<field>`; the run spec names `params.<strategy>.<field>`).
+    const adapter = withField(`params.${name}`, () => catalog.create(name, merged));
+    params[name] = { ...adapter.config };
   }
 
   const fusionRequest = parseOrThrow(runFusionRequestSchema, request.fusion ?? {}, { prefix: 'fusion' });
   const weights: Record<string, number> = {};
-  for (const name of strategies) weights[name] = fusionRequest.weights?.[name] ?? stored.strategy?.adapters[name].weight ?? 1;
+  for (const name of strategies) weights[name] = fusionRequest.weights?.[name] ?? stored.strategy?.adapters[name]?.weight ?? 1;
   for (const [name, weight] of Object.entries(defaults.extraWeights)) weights[name] = fusionRequest.weights?.[name] ?? weight;
   for (const [name, weight] of Object.entries(fusionRequest.weights ?? {})) {
     if (!(name in weights)) throw new ValidationError(`fusion.weights.${name}`, weight, `weight given for "${name}", which is not in the run (${Object.keys(weights).join(', ')})`);
@@ -219,6 +218,7 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
     accountId: stored.account?.record.id ?? null,
     strategies,
     params,
+    provenance: strategies.map((name) => catalog.provenance(name)),
     fusion,
     veto: request.veto ?? defaults.veto,
     risk,
@@ -226,10 +226,26 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
   };
 }
 
+/**
+ * Runs `build` (a catalog call); its ValidationError comes back on `field`: the catalog's `strategy`
+ * becomes `field` itself, `params` and `params.<x>` become `field` and `field.<x>`.
+ */
+function withField<T>(field: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const rest = error.field === 'strategy' || error.field === 'params' ? '' : error.field.startsWith('params.') ? error.field.slice('params'.length) : `.${error.field}`;
+    throw new ValidationError(`${field}${rest}`, error.value, reasonOf(error));
+  }
+}
+
 /** Where the stored layer comes from: the settings repository (strategy group) and the account book. */
 export interface StoredRunSettingsDeps {
   settings?: Pick<SettingsRepository, 'get'>;
   accounts?: { get(id: string): Promise<AccountRecord>; riskLimits(id: string): Promise<RiskLimits> };
+  /** The catalog the stored group is read against (names it does not run are ignored). */
+  strategies: StrategyCatalog;
   logger: Logger;
 }
 
@@ -249,7 +265,7 @@ export async function loadStoredRunSettings(accountId: string, deps: StoredRunSe
     }
   }
   const row = deps.settings ? await deps.settings.get(SettingsKey.Strategy) : null;
-  const group = readStoredGroup<StrategySettings | null>(row?.value, validateStrategySettings, null);
+  const group = readStoredGroup<StrategySettings | null>(row?.value, readStrategySettings(deps.strategies), null);
   if (!group.valid) deps.logger.warn({ key: SettingsKey.Strategy }, 'stored strategy settings no longer validate; runs use the defaults');
   return { account, strategy: group.value };
 }

@@ -115,7 +115,7 @@ describe.each(AUTH_TEST_BACKENDS)('backtests through /api/v1 on $name', (backend
     };
     expect(await refusal({ strategies: ['moon-shot'] })).toEqual({
       status: 400,
-      fieldErrors: { 'strategies.0': ['Invalid option: expected one of "ma-crossover"|"rsi-mean-reversion"|"ema-trend"|"donchian-breakout" (got "moon-shot")'] },
+      fieldErrors: { strategies: ['field "strategies" was "moon-shot": strategy "moon-shot" is not known; expected one of ma-crossover, rsi-mean-reversion, ema-trend, donchian-breakout'] },
     });
     expect(await refusal({ params: { 'ma-crossover': { fastPeriod: 50, slowPeriod: 20 } } })).toEqual({
       status: 400,
@@ -123,7 +123,7 @@ describe.each(AUTH_TEST_BACKENDS)('backtests through /api/v1 on $name', (backend
     });
     expect(await refusal({ params: { 'ma-crossover': { fastPeriod: -3 } } })).toEqual({
       status: 400,
-      fieldErrors: { 'params.ma-crossover.fastPeriod': ['Too small: expected number to be >=1 (got -3)'] },
+      fieldErrors: { 'params.ma-crossover.fastPeriod': ['field "params.ma-crossover.fastPeriod" was -3: ma-crossover parameter fastPeriod: must be an integer in 1..10000'] },
     });
     expect(await refusal({ from: '2024-03-01', to: '2024-02-01' })).toEqual({
       status: 400,

@@ -565,6 +565,7 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       accountId: 'default',
       strategies: ['donchian-breakout'],
       params: { 'donchian-breakout': { period: 10, atrPeriod: 5 } },
+      provenance: [{ name: 'donchian-breakout', source: 'built-in', version: '1.0.0', sourceHash: 'ab12' }],
       fusion: { weights: { 'donchian-breakout': 2, external: 1 }, entryThreshold: 0.4, ttlMs: 7_200_000, cooldownMs: 0, vetoThreshold: 0.6 },
       veto: false,
       risk: { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, costs: { takerFeeBps: 5, spreadBps: 4, slippageBps: 1 } },

@@ -22,6 +22,9 @@ import { defaultTradingSettings } from '../../engine/settings/trading-settings';
 import { createAccountBook } from '../../engine/account/account-book';
 import { createJournalWriter } from '../../engine/journal/journal-writer';
 import { TEST_DATABASE_BACKENDS } from '../support/ml-databases';
+import { createBuiltInCatalog } from '../../engine/strategies/built-in-strategies';
+
+const BUILT_INS = createBuiltInCatalog();
 
 interface Backend {
   name: string;
@@ -79,13 +82,14 @@ describe.each(backends)('SettingsRepository on $name', (backend) => {
         riskState: repo.riskState,
         settings: repo.settings,
         candles,
-        defaultRiskLimits: async () => defaultTradingSettings().risk,
+        defaultRiskLimits: async () => defaultTradingSettings(BUILT_INS).risk,
         journal: journalWriter,
         newId: () => 'id',
       });
       await accounts.ensureDefault({ name: 'Paper', marketType: 'spot', initialBalance: 1_000, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 });
       const runtime = await accounts.runtime('default');
       return createTradingDesk({
+        strategies: BUILT_INS,
         clock,
         logger: silentLogger,
         candles,
@@ -98,7 +102,7 @@ describe.each(backends)('SettingsRepository on $name', (backend) => {
       });
     };
     const first = await build();
-    const risk = { ...defaultTradingSettings().risk, maxDrawdownPct: 10 };
+    const risk = { ...defaultTradingSettings(BUILT_INS).risk, maxDrawdownPct: 10 };
     expect((await first.updateTradingSettings({ risk }, 'admin@example.test')).ok).toBe(true);
     await first.halt('audit');
     const second = await build();

@@ -11,7 +11,7 @@ import type { Exchange, Order } from '../../engine/ports/exchange';
 import { createTradingLoop, type ClosedTrade } from '../../engine/loop/trading-loop';
 import { createRiskEngine } from '../../engine/risk/risk-engine';
 import { tradingCostsOf } from '../../engine/risk/trading-costs';
-import { createStrategy } from '../../engine/strategies/registry';
+import { createBuiltInCatalog } from '../../engine/strategies/built-in-strategies';
 import type { EngineEvents } from '../../engine/ports/events';
 import { toColumns } from '../../engine/testing/in-memory-repositories';
 
@@ -73,7 +73,7 @@ async function drive(limits: { maxDrawdownPct?: number; dailyLossLimitPct?: numb
     {
       market: { exchange: 'test', symbol: 'W/USDT', timeframe: '5m' },
       runId: null,
-      strategies: [createStrategy('ma-crossover', { fastPeriod: 3, slowPeriod: 8 }), createStrategy('donchian-breakout', { period: 5 })],
+      strategies: [createBuiltInCatalog().create('ma-crossover', { fastPeriod: 3, slowPeriod: 8 }), createBuiltInCatalog().create('donchian-breakout', { period: 5 })],
       fusion: { weights: { 'ma-crossover': 1, 'donchian-breakout': 1 }, entryThreshold: 0.25, ttlMs: FIVE_MIN },
       decisionDetail: 'off',
       allowShort: true,

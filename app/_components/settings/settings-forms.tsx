@@ -3,6 +3,7 @@ import { useState, useTransition } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { RiskLimits, StrategySettings } from '@/engine/settings/trading-settings';
 import { formatDurationMs, parseDurationMs } from '@/engine/core/duration';
+import type { ParamField, StrategyListing } from '@/app/_components/strategy-param-fields';
 
 type Errors = Record<string, string[]>;
 type Save<T> = (input: unknown) => Promise<ActionResult<T>>;
@@ -117,8 +118,40 @@ function Status({ message }: { message: { ok: boolean; text: string } | null }) 
   );
 }
 
-/** Adapters (enabled, weight, parameters) and the fusion/gate settings; editable by traders. */
-export function StrategySettingsForm({ initial, save, canEdit }: { initial: StrategySettings; save: Save<unknown>; canEdit: boolean }) {
+/** One strategy parameter: a number, a checkbox, a choice or text, from the strategy's params JSON Schema. */
+function ParamInput({ id, field, value, onChange, errors, disabled }: { id: string; field: ParamField; value: unknown; onChange: (v: unknown) => void; errors: Errors; disabled: boolean }) {
+  if (field.kind === 'number' || field.kind === 'integer') {
+    const hint = field.min !== undefined && field.max !== undefined ? `${field.min}..${field.max}` : undefined;
+    return <NumberField id={id} label={field.name} hint={hint} step={field.kind === 'integer' ? '1' : 'any'} value={typeof value === 'number' ? value : NaN} onChange={onChange} errors={errors} disabled={disabled} />;
+  }
+  const invalid = Boolean(errors[id]?.length);
+  const aria = { 'aria-invalid': invalid, 'aria-describedby': invalid ? `${id}-error` : undefined };
+  return (
+    <div className="field">
+      <label htmlFor={id}>{field.name}</label>
+      {field.kind === 'boolean' ? (
+        <input id={id} name={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} disabled={disabled} {...aria} />
+      ) : field.kind === 'enum' ? (
+        <select id={id} name={id} value={String(value ?? '')} onChange={(e) => onChange(e.target.value)} disabled={disabled} {...aria}>
+          {(field.options ?? []).map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input id={id} name={id} value={String(value ?? '')} onChange={(e) => onChange(e.target.value)} disabled={disabled} {...aria} />
+      )}
+      <FieldError id={id} errors={errors} />
+    </div>
+  );
+}
+
+/**
+ * Adapters (enabled, weight, parameters) and the fusion/gate settings; editable by traders. One
+ * fieldset per runnable catalog strategy (built-in, file, rule), its inputs from its params JSON Schema.
+ */
+export function StrategySettingsForm({ initial, catalog, save, canEdit }: { initial: StrategySettings; catalog: StrategyListing[]; save: Save<unknown>; canEdit: boolean }) {
   const [value, setValue] = useState<StrategySettings>(initial);
   const { errors, message, pending, submit } = useSave(save);
   const [durationErrors, setDurationErrors] = useState<Record<string, string>>({});
@@ -132,7 +165,7 @@ export function StrategySettingsForm({ initial, save, canEdit }: { initial: Stra
   const durationProblems = Object.values(durationErrors);
   const [refused, setRefused] = useState(false);
   const disabled = !canEdit || pending;
-  const names = Object.keys(value.adapters) as (keyof StrategySettings['adapters'])[];
+  const names = catalog.map((s) => s.name).filter((name) => value.adapters[name]);
   const setAdapter = (name: keyof StrategySettings['adapters'], patch: Partial<StrategySettings['adapters'][typeof name]>) =>
     setValue((v) => ({ ...v, adapters: { ...v.adapters, [name]: { ...v.adapters[name], ...patch } } }));
   return (
@@ -147,23 +180,26 @@ export function StrategySettingsForm({ initial, save, canEdit }: { initial: Stra
     >
       {names.map((name) => {
         const a = value.adapters[name];
+        const listing = catalog.find((s) => s.name === name);
         const prefix = `strategy.adapters.${name}`;
         return (
-          <fieldset key={name} className="card" disabled={disabled}>
-            <legend>{name}</legend>
+          <fieldset key={name} className="card" disabled={disabled} data-testid={`adapter-${name}`}>
+            <legend>
+              {name} <span className="muted">({listing?.source} {listing?.version})</span>
+            </legend>
             <div className="form-grid">
               <div className="field">
                 <label htmlFor={`${prefix}.enabled`}>Enabled</label>
                 <input id={`${prefix}.enabled`} type="checkbox" checked={a.enabled} onChange={(e) => setAdapter(name, { enabled: e.target.checked })} />
               </div>
               <NumberField id={`${prefix}.weight`} label="Fusion weight" value={a.weight} onChange={(weight) => setAdapter(name, { weight })} errors={errors} disabled={disabled} />
-              {Object.entries(a.params as Record<string, number>).map(([param, v]) => (
-                <NumberField
-                  key={param}
-                  id={`${prefix}.params.${param}`}
-                  label={param}
-                  value={v}
-                  onChange={(n) => setAdapter(name, { params: { ...(a.params as Record<string, number>), [param]: n } as never })}
+              {(listing?.fields ?? []).map((field) => (
+                <ParamInput
+                  key={field.name}
+                  id={`${prefix}.params.${field.name}`}
+                  field={field}
+                  value={a.params[field.name] ?? field.defaultValue}
+                  onChange={(v) => setAdapter(name, { params: { ...a.params, [field.name]: v } })}
                   errors={errors}
                   disabled={disabled}
                 />

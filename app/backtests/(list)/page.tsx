@@ -1,6 +1,6 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
-import { STRATEGY_NAMES } from '@/engine/strategies/registry';
+import { paramFieldsOf } from '@/app/_components/strategy-param-fields';
 import { formatNumber, formatTime } from '@/app/_components/format';
 import type { Root } from '@/app/_server/root';
 import { backtestTicket, startBacktest } from '../actions';
@@ -46,11 +46,18 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
   const { root, actor } = access;
   const [streams, runs, settings] = await Promise.all([root.engine.listCandleStreams(), root.engine.listBacktestRuns({ limit: 50, cursor }), root.engine.getTradingSettings()]);
   // The form starts from the saved strategy settings (/strategies): what a blank field or an untouched box runs with.
-  const strategies: StrategyOption[] = STRATEGY_NAMES.map((name) => ({
-    name,
-    enabled: settings.strategy.adapters[name].enabled,
-    defaults: Object.fromEntries(Object.entries(settings.strategy.adapters[name].params).filter(([, v]) => typeof v === 'number')) as Record<string, number>,
-  }));
+  // Every runnable catalog strategy (built-in, file, rule), its inputs from its params JSON Schema.
+  const strategies: StrategyOption[] = root.engine
+    .describeStrategies()
+    .filter((d) => !d.loadError)
+    .map((d) => ({
+      name: d.name,
+      source: d.source,
+      version: d.version,
+      enabled: settings.strategy.adapters[d.name]?.enabled ?? false,
+      fields: paramFieldsOf(d.paramsSchema),
+      saved: settings.strategy.adapters[d.name]?.params ?? d.defaults,
+    }));
   const canRun = roleAtLeast(actor.role, 'trader');
   // The account fields and risk limits start from each account's stored settings (the form prefills from the chosen one).
   const accounts: AccountOption[] = canRun ? await accountOptions(root) : [];

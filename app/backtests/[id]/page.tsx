@@ -11,6 +11,7 @@ import { roleAtLeast } from '@/app/_server/auth/roles';
 import { TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
 import { chartQuery } from '@/app/_components/chart/chart-params';
 import { METRIC_ROWS, formatMetric, metricNumber } from '../_lib/run-metrics';
+import { StrategyProvenanceList } from '@/app/_components/strategy-provenance';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
@@ -56,7 +57,6 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   const halts = run.metrics?.halts ?? [];
   const analysis = await access.root.engine.backtestAnalysis(run.id);
   const benchmarkReturn = analysis && analysis.benchmark.length > 0 && initialBalance ? analysis.benchmark[analysis.benchmark.length - 1].equity / initialBalance - 1 : null;
-  const strategies = Array.isArray(run.config.strategies) ? (run.config.strategies as string[]).join(', ') : '—';
   return (
     <>
       <section className="card" aria-labelledby="run-heading">
@@ -72,7 +72,9 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <dt>Range</dt>
           <dd>{formatTime(run.fromMs)} to {formatTime(run.toMs)} (exclusive)</dd>
           <dt>Strategies</dt>
-          <dd>{strategies}</dd>
+          <dd>
+            <StrategyProvenanceList config={run.config} />
+          </dd>
           <dt>Initial balance</dt>
           <dd data-testid="run-initial-balance">{fmtMoney(initialBalance)} {quote}</dd>
           <dt>Account settings</dt>

@@ -3,6 +3,7 @@ import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-quer
 import { useState, useTransition, type FormEvent } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { BacktestProgress } from '../actions';
+import { paramValueOf, type ParamField } from '@/app/_components/strategy-param-fields';
 
 export interface MarketOption {
   exchange: string;
@@ -14,10 +15,15 @@ export interface MarketOption {
 
 export interface StrategyOption {
   name: string;
+  /** built-in, file or rule. */
+  source: string;
+  version: string;
   /** Enabled in the saved strategy settings (checked when the form opens). */
   enabled: boolean;
+  /** Its parameter inputs (from its params JSON Schema). */
+  fields: ParamField[];
   /** Parameter name -> the saved value (what a blank field runs with). */
-  defaults: Record<string, number>;
+  saved: Record<string, unknown>;
 }
 
 /** An account the form can prefill from: its stored settings and risk limits. */
@@ -210,12 +216,12 @@ function Form({
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const params: Record<string, Record<string, number | string>> = {};
+    const params: Record<string, Record<string, unknown>> = {};
     for (const [key, value] of form.entries()) {
       const match = /^param:([^:]+):(.+)$/.exec(key);
       if (!match || !chosen.has(match[1]) || String(value).trim() === '') continue;
-      const n = Number(value);
-      (params[match[1]] ??= {})[match[2]] = Number.isFinite(n) ? n : String(value);
+      const field = strategies.find((s) => s.name === match[1])?.fields.find((f) => f.name === match[2]);
+      (params[match[1]] ??= {})[match[2]] = field ? paramValueOf(field, String(value)) : String(value);
     }
     const input = {
       exchange: String(form.get('exchange') ?? ''),
@@ -331,23 +337,39 @@ function Form({
                     setChosen(next);
                   }}
                 />{' '}
-                {s.name}
+                {s.name}{' '}
+                <span className="muted">
+                  ({s.source} {s.version})
+                </span>
               </label>
               {chosen.has(s.name) && (
                 <div className="filter-grid">
-                  {Object.entries(s.defaults).map(([field, value]) => {
+                  {s.fields.map((f) => {
+                    const field = f.name;
                     const key = `params.${s.name}.${field}`;
+                    const saved = s.saved[field] ?? f.defaultValue;
+                    const aria = { 'aria-invalid': errors[key]?.length ? true : undefined, 'aria-describedby': errors[key]?.length ? `bt-${key}-error` : undefined };
                     return (
                       <div className="field" key={field}>
                         <label htmlFor={`bt-${s.name}-${field}`}>{field}</label>
-                        <input
-                          id={`bt-${s.name}-${field}`}
-                          name={`param:${s.name}:${field}`}
-                          inputMode="decimal"
-                          placeholder={String(value)}
-                          aria-invalid={errors[key]?.length ? true : undefined}
-                          aria-describedby={errors[key]?.length ? `bt-${key}-error` : undefined}
-                        />
+                        {f.kind === 'boolean' || f.kind === 'enum' ? (
+                          <select id={`bt-${s.name}-${field}`} name={`param:${s.name}:${field}`} defaultValue="" {...aria}>
+                            <option value="">{`saved (${String(saved)})`}</option>
+                            {(f.kind === 'boolean' ? ['true', 'false'] : (f.options ?? [])).map((o) => (
+                              <option key={o} value={o}>
+                                {o}
+                              </option>
+                            ))}
+                          </select>
+                        ) : (
+                          <input
+                            id={`bt-${s.name}-${field}`}
+                            name={`param:${s.name}:${field}`}
+                            inputMode={f.kind === 'text' ? undefined : 'decimal'}
+                            placeholder={saved === undefined ? '' : String(saved)}
+                            {...aria}
+                          />
+                        )}
                         <FieldError name={key} errors={errors} />
                       </div>
                     );

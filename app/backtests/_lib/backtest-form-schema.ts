@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { TIMEFRAME_MS } from '@/engine/core/types';
-import { STRATEGY_NAMES, STRATEGY_PARAM_SCHEMAS } from '@/engine/strategies/registry';
 
 const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
 
@@ -18,10 +17,6 @@ const formTime = z
   .string()
   .regex(DATE_OR_TIME, 'expected a date like 2024-01-31')
   .refine((v) => Number.isFinite(formTimeMs(v)), 'not a real date');
-
-const paramsShape = Object.fromEntries(STRATEGY_NAMES.map((name) => [name, STRATEGY_PARAM_SCHEMAS[name].optional()])) as {
-  [K in (typeof STRATEGY_NAMES)[number]]: z.ZodOptional<(typeof STRATEGY_PARAM_SCHEMAS)[K]>;
-};
 
 const formNumber = z.number({ error: 'expected a number' }).finite('expected a number');
 
@@ -74,8 +69,9 @@ export const backtestFormSchema = z
     timeframe: z.enum(Object.keys(TIMEFRAME_MS) as [keyof typeof TIMEFRAME_MS, ...(keyof typeof TIMEFRAME_MS)[]], 'choose a timeframe'),
     from: formTime,
     to: formTime,
-    strategies: z.array(z.enum(STRATEGY_NAMES)).min(1, 'choose at least one strategy'),
-    params: z.strictObject(paramsShape).default({}),
+    /** Catalog names; the engine checks them and their parameters (`params.<strategy>.<field>`). */
+    strategies: z.array(z.string().min(1)).min(1, 'choose at least one strategy'),
+    params: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     veto: z.boolean().default(false),
   })
   .refine((v) => formTimeMs(v.to) > formTimeMs(v.from), { path: ['to'], message: '"to" must be after "from"' });

@@ -2,7 +2,6 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { ActionForm, FieldErrorText, FormField } from '@/app/_components/action-form';
 import { fmtTime } from '@/app/_components/format';
-import { STRATEGY_NAMES } from '@/engine/strategies/registry';
 import { startLiveSession, stopLiveSession } from '../actions';
 import { liveSessionHref } from '../_lib/session-id-param';
 import { sessionAccountOf, sessionModeOf } from '../_lib/session-config';
@@ -143,9 +142,12 @@ export default async function LivePage() {
             </div>
             <fieldset>
               <legend>Strategies (checked: enabled on /strategies; parameters, weights and thresholds are the saved ones)</legend>
-              {STRATEGY_NAMES.map((name) => (
-                <label key={name}>
-                  <input type="checkbox" name="strategies" value={name} defaultChecked={settings.strategy.adapters[name].enabled} /> {name}
+              {root.engine.strategies.list().filter((entry) => !entry.loadError).map((entry) => (
+                <label key={entry.name}>
+                  <input type="checkbox" name="strategies" value={entry.name} defaultChecked={settings.strategy.adapters[entry.name]?.enabled ?? false} /> {entry.name}{' '}
+                  <span className="muted">
+                    ({entry.source} {entry.version})
+                  </span>
                 </label>
               ))}
               <FieldErrorText name="strategies" />

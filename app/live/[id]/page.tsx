@@ -8,6 +8,7 @@ import { decodeSessionIdSegment, liveSessionHref } from '../_lib/session-id-para
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { HaltBadge, PositionsPanel } from '@/app/accounts/_components/account-panels';
 import { sessionAccountOf, sessionModeOf } from '../_lib/session-config';
+import { StrategyProvenanceList } from '@/app/_components/strategy-provenance';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
@@ -39,7 +40,8 @@ export default async function LiveSessionPage({ params }: { params: Promise<{ id
   // The account may have been deleted from under an old session: show the session anyway.
   const account = await access.root.engine.accounts.view(accountId).catch(() => null);
   const canTrade = roleAtLeast(access.actor.role, 'trader');
-  const strategies = Array.isArray(session.config.strategies) ? (session.config.strategies as string[]).join(', ') : '—';
+  // The run spec the session resolved at its start (with each strategy's source, version and hash); older sessions: the request.
+  const strategies = <StrategyProvenanceList config={session.spec ?? session.config} />;
   const liveTrades = report ? report.rows.length + report.onlyLive.length : 0;
   return (
     <>

@@ -3,17 +3,13 @@ import { z } from 'zod';
 import { defineOperation } from '@/app/_server/api-v1/operation';
 import { backtestRequestSchema, DEFAULT_PAPER, DEFAULT_RISK } from '@/engine/backtest/run-backtest';
 import { runFusionRequestSchema } from '@/engine/trading/run-spec';
-import { STRATEGY_NAMES, STRATEGY_PARAM_SCHEMAS } from '@/engine/strategies/registry';
 import { timeframeSchema } from '../markets/operation';
 
 const time = z.union([z.number().int(), z.string().min(1)]);
 
-const paramsShape = Object.fromEntries(STRATEGY_NAMES.map((name) => [name, STRATEGY_PARAM_SCHEMAS[name].optional()])) as {
-  [K in (typeof STRATEGY_NAMES)[number]]: z.ZodOptional<(typeof STRATEGY_PARAM_SCHEMAS)[K]>;
-};
-
 /**
- * The engine's backtest request with the strategy names, their parameter schemas and the timeframes spelled out; unknown fields are refused.
+ * The engine's backtest request with the timeframes spelled out; unknown fields are refused. Strategy names and their
+ * parameters are checked by the engine against its strategy catalog (see GET /api/v1/strategies).
  * Trading fields left out come from the account's settings and the stored strategy settings, else the defaults.
  */
 export const backtestRequestBody = backtestRequestSchema
@@ -23,11 +19,17 @@ export const backtestRequestBody = backtestRequestSchema
     to: time.meta({ description: 'Exclusive end: an ISO date or time (UTC) or epoch ms.', example: '2024-03-01' }),
     accountId: backtestRequestSchema.shape.accountId.meta({ description: 'The account whose settings (fee model, balance, market type, leverage, margin mode) and risk limits the run takes; default "default".', example: 'default' }),
     strategies: z
-      .array(z.enum(STRATEGY_NAMES))
+      .array(z.string().min(1).meta({ example: 'ma-crossover' }))
       .min(1, 'expected at least one strategy')
       .optional()
-      .meta({ description: 'Strategies to fuse; see GET /api/v1/strategies. Default: the enabled adapters of the stored strategy settings.' }),
-    params: z.strictObject(paramsShape).default({}).meta({ description: 'Per-strategy parameters, keyed by strategy name; left-out fields take the stored strategy settings, else the defaults.' }),
+      .meta({ description: 'Strategies to fuse, by catalog name (built-in, file or rule; see GET /api/v1/strategies). Default: the enabled adapters of the stored strategy settings.' }),
+    params: z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .default({})
+      .meta({
+        description: "Per-strategy parameters, keyed by strategy name, checked against the strategy's `paramsSchema` (GET /api/v1/strategies); left-out fields take the stored strategy settings, else the defaults.",
+        example: { 'ma-crossover': { fastPeriod: 10, slowPeriod: 30 } },
+      }),
     fusion: runFusionRequestSchema.default({}).meta({ description: 'Signal fusion overrides (weights, entryThreshold, ttlMs, cooldownMs, vetoThreshold); left-out fields take the stored strategy settings.' }),
     risk: z.record(z.string(), z.unknown()).default({}).meta({ description: "Risk limit overrides; left-out limits take the account's.", example: DEFAULT_RISK }),
     paper: z.record(z.string(), z.unknown()).default({}).meta({ description: "Paper venue overrides (marketType spot|futures, initialBalance, fees in bps, leverage, …); left-out fields take the account's.", example: DEFAULT_PAPER }),

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { defineOperation } from '@/app/_server/api-v1/operation';
 import { sessionSchema } from '@/app/_server/api-v1/trading-schemas';
 import { liveSessionRequestSchema } from '@/engine/live/live-session-manager';
-import { STRATEGY_NAMES } from '@/engine/strategies/registry';
 import { timeframeSchema } from '../markets/operation';
 
 /** `GET /api/v1/sessions` (viewer). */
@@ -20,7 +19,10 @@ export const listSessions = defineOperation({
 export const startSessionBody = liveSessionRequestSchema
   .extend({
     timeframe: timeframeSchema,
-    strategies: z.array(z.enum(STRATEGY_NAMES)).min(1, 'expected at least one strategy'),
+    strategies: z
+      .array(z.string().min(1))
+      .min(1, 'expected at least one strategy')
+      .meta({ description: 'Strategies to fuse, by catalog name (see GET /api/v1/strategies); checked by the engine.', example: ['ma-crossover'] }),
   })
   .strict()
   .meta({ id: 'SessionRequest' });
