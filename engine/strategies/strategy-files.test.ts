@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../core/logger';
 import type { StrategyModuleImporter } from '../ports/strategy-modules';
-import { StrategySource, type CatalogEntry, type StrategyCatalog } from './strategy-catalog';
+import { createBuiltInCatalog } from './built-in-strategies';
+import { StrategySource } from './strategy-catalog';
 import { defineStrategy, z } from './strategy-api';
 import { createStrategyFileSource, isStrategyFileName, loadStrategyFiles, sha256Hex } from './strategy-files';
 import { createStrategyFileWatcher } from './strategy-file-watcher';
@@ -34,30 +35,6 @@ function fakeImporter(modules: Record<string, () => Record<string, unknown>>): S
       if (!make) throw new Error(`no module registered for ${absolutePath}`);
       return make();
     },
-  };
-}
-
-/** The smallest catalog the file source needs: built-ins plus replaceable file entries. */
-function fakeCatalog(builtIns: string[]): StrategyCatalog & { files: CatalogEntry[] } {
-  const builtInEntries: CatalogEntry[] = builtIns.map((name) => ({ name, source: StrategySource.BuiltIn, version: '1', sourceHash: 'x', summary: '' }));
-  const state = { files: [] as CatalogEntry[] };
-  const unsupported = () => {
-    throw new Error('not used by the file source');
-  };
-  return {
-    get files() {
-      return state.files;
-    },
-    list: () => [...builtInEntries, ...state.files],
-    get: (name) => [...builtInEntries, ...state.files].find((e) => e.name === name && !e.loadError),
-    names: () => [...builtInEntries, ...state.files].filter((e) => !e.loadError).map((e) => e.name),
-    create: unsupported,
-    defaults: unsupported,
-    provenance: unsupported,
-    replaceSource(source, entries) {
-      if (source === StrategySource.File) state.files = entries;
-    },
-    onChange: () => () => undefined,
   };
 }
 
@@ -150,19 +127,27 @@ describe('createStrategyFileSource', () => {
     writeFileSync(path.join(dir, 'one.ts'), 'v1');
     let version = '1.0.0';
     const importer = fakeImporter({ 'one.ts': () => ({ default: definition('one', version) }), 'two.ts': () => ({ default: definition('ema-trend') }) });
-    const catalog = fakeCatalog(['ema-trend']);
+    const catalog = createBuiltInCatalog();
+    let changes = 0;
+    catalog.onChange(() => changes++);
     const source = createStrategyFileSource({ dir, importer, catalog: () => catalog, logger: silent });
+    const files = () => catalog.list().filter((e) => e.source === StrategySource.File);
     await source.reload();
-    expect(catalog.files.map((e) => `${e.name}@${e.version}`)).toEqual(['one@1.0.0']);
+    expect(files().map((e) => `${e.name}@${e.version}`)).toEqual(['one@1.0.0']);
+    expect(catalog.provenance('one')).toEqual({ name: 'one', source: 'file', version: '1.0.0', sourceHash: sha256Hex('v1') });
 
     writeFileSync(path.join(dir, 'one.ts'), 'v2');
     writeFileSync(path.join(dir, 'two.ts'), 'dup');
     version = '1.1.0';
     await source.reload();
-    expect(catalog.files.map((e) => [e.name, e.version, e.sourceHash, e.loadError ?? null])).toEqual([
+    expect(files().map((e) => [e.name, e.version, e.sourceHash, e.loadError ?? null])).toEqual([
       ['one', '1.1.0', sha256Hex('v2'), null],
       ['two.ts', '1.0.0', sha256Hex('dup'), `${path.join(dir, 'two.ts')}: strategy name "ema-trend" is already taken by the built-in strategy; rename it`],
     ]);
+    expect(changes).toBe(2);
+    // The built-in keeps its name; the file strategy runs from the catalog with its parsed params.
+    expect(catalog.get('ema-trend')?.source).toBe('built-in');
+    expect(catalog.create('one', { period: 5 }).features).toEqual({ sma: [5] });
   });
 });
 
