@@ -29,6 +29,10 @@ describe('GET /api/v1/strategies', () => {
       ['rsi-mean-reversion', { period: 14, oversold: 30, overbought: 70, atrPeriod: 14, atrStopMultiple: 2 }],
       ['ema-trend', { period: 50, atrPeriod: 14, atrStopMultiple: 2 }],
       ['donchian-breakout', { period: 20, atrPeriod: 14 }],
+      // The example strategy files of the repository's strategies/ folder (the root's default AETHELRED_STRATEGIES_DIR).
+      ['bollinger-reversion', { period: 20, bandWidth: 2, atrPeriod: 14, atrStopMultiple: 2, trailingAtrMultiple: 3 }],
+      ['higher-timeframe-trend', { bucketMinutes: 240, trendBuckets: 20, emaPeriod: 20, atrPeriod: 14, atrStopMultiple: 2 }],
+      ['volatility-breakout', { atrPeriod: 14, breakoutAtr: 1.5, atrStopMultiple: 2, holdBars: 10 }],
     ]);
   });
 
