@@ -17,6 +17,7 @@ commands:
                  [--mode replay --from 2024-01-01 [--speed 50|max]] [--live-trading] | list [--json]
   accounts       list | show --id ID | create ... | halt|resume (--id ID | --all) --reason R | close --id ID --symbol S [--amount A]
   runs           [--limit 20] [--json]            list backtest runs, newest first
+  strategies     [--json]                         list the strategy catalog (built-in, file, rule): source, version, hash, defaults
   metrics        --returns returns.csv --periods-per-year 365 [--risk-free 0] [--json]
   enqueue        --kind daily-snapshot [--params '{...}'] [--max-attempts 3] [--wait]
   jobs           [--status queued] [--kind backtest] [--limit 20] [--json]
@@ -84,6 +85,10 @@ async function main(argv: string[]): Promise<number> {
     case 'runs': {
       const { runRunsCommand } = await import('./commands/runs');
       return withRoot((root) => runRunsCommand(args, { listBacktestRuns: root.engine.listBacktestRuns, ...io }));
+    }
+    case 'strategies': {
+      const { runStrategiesCommand } = await import('./commands/strategies');
+      return withRoot((root) => runStrategiesCommand(args, { describeStrategies: root.engine.describeStrategies, ...io }));
     }
     case 'create-admin':
     case 'create-user': {

@@ -1,6 +1,7 @@
 /**
- * GET /api/v1/strategies (viewer): every strategy the engine registry knows, with its parameters
- * as JSON Schema (from the registry's zod schemas, defaults included) and its default parameters.
+ * GET /api/v1/strategies (viewer): every strategy of the engine's catalog with its source, version and
+ * source hash, its parameters as JSON Schema (from the definitions' zod schemas, defaults included) and
+ * its default parameters. File strategies in the catalog: tests/integration/catalog-file-strategy.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiV1Client, type ApiV1Client } from '../support/api-v1-client';
@@ -34,6 +35,15 @@ describe('GET /api/v1/strategies', () => {
       ['higher-timeframe-trend', { bucketMinutes: 240, trendBuckets: 20, emaPeriod: 20, atrPeriod: 14, atrStopMultiple: 2 }],
       ['volatility-breakout', { atrPeriod: 14, breakoutAtr: 1.5, atrStopMultiple: 2, holdBars: 10 }],
     ]);
+  });
+
+  it('gives each strategy its source, version and source hash', async () => {
+    const answer = await viewer.call<{ items: { name: string; source: string; version: string; sourceHash: string; file?: string; loadError?: string }[] }>('listStrategies');
+    // sourceHash of a built-in = sha256("built-in:<name>@<version>"), e.g. sha256("built-in:ma-crossover@1.0.0").
+    expect(answer.body.items[0]).toMatchObject({ name: 'ma-crossover', source: 'built-in', version: '1.0.0', sourceHash: '7bbc455dc1314d83383acdb3a25c7b444d4f8f943ae954472fcad04b38c6fb60' });
+    expect(answer.body.items.map((s) => [s.source, s.version, /^[0-9a-f]{64}$/.test(s.sourceHash), s.file ?? null, s.loadError ?? null])).toEqual(
+      Array.from({ length: 4 }, () => ['built-in', '1.0.0', true, null, null]),
+    );
   });
 
   it('gives each strategy\'s parameters as JSON Schema with bounds and defaults', async () => {
