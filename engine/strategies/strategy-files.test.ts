@@ -5,9 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../core/logger';
 import type { StrategyModuleImporter } from '../ports/strategy-modules';
 import { createBuiltInCatalog } from './built-in-strategies';
-import { StrategySource } from './strategy-catalog';
+import { StrategySource, sourceHashOf as sha256Hex } from './strategy-catalog';
 import { defineStrategy, z } from './strategy-api';
-import { createStrategyFileSource, isStrategyFileName, loadStrategyFiles, sha256Hex } from './strategy-files';
+import { createStrategyFileSource, isStrategyFileName, loadStrategyFiles } from './strategy-files';
 import { createStrategyFileWatcher } from './strategy-file-watcher';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -82,8 +82,8 @@ describe('loadStrategyFiles', () => {
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 
-  it('lists a file that fails to compile, throws at load, exports nothing, exports garbage or reuses a name, and loads the rest', async () => {
-    const files = ['a-good.ts', 'b-syntax.ts', 'c-throws.ts', 'd-empty.ts', 'e-garbage.mjs', 'f-builtin.ts', 'g-duplicate.js'];
+  it('lists a file that fails to compile, throws at load, exports nothing or garbage, reuses a name or cannot run with its defaults, and loads the rest', async () => {
+    const files = ['a-good.ts', 'b-syntax.ts', 'c-throws.ts', 'd-empty.ts', 'e-garbage.mjs', 'f-builtin.ts', 'g-duplicate.js', 'h-bad-exits.ts', 'i-bad-period.ts'];
     for (const f of files) writeFileSync(path.join(dir, f), `// ${f}`);
     const importer = fakeImporter({
       'a-good.ts': () => ({ default: definition('good') }),
@@ -97,6 +97,8 @@ describe('loadStrategyFiles', () => {
       'e-garbage.mjs': () => ({ default: { name: 'Not A Name' } }),
       'f-builtin.ts': () => ({ default: definition('ma-crossover', '9') }),
       'g-duplicate.js': () => ({ default: definition('good', '2') }),
+      'h-bad-exits.ts': () => ({ default: { ...definition('bad-exits'), exits: () => ({ timeStop: { bars: 0 } }) } }),
+      'i-bad-period.ts': () => ({ default: { ...definition('bad-period'), indicators: () => ({ sma: [0] }) } }),
     });
     const entries = await loadStrategyFiles(dir, { importer, reservedNames: new Map([['ma-crossover', 'built-in strategy']]) });
     const p = (f: string) => path.join(dir, f);
@@ -112,6 +114,8 @@ describe('loadStrategyFiles', () => {
       ],
       ['f-builtin.ts', '9', `${p('f-builtin.ts')}: strategy name "ma-crossover" is already taken by the built-in strategy; rename it`],
       ['g-duplicate.js', '2', `${p('g-duplicate.js')}: strategy name "good" is already taken by the strategy file ${p('a-good.ts')}; rename it`],
+      ['h-bad-exits.ts', '1.0.0', `${p('h-bad-exits.ts')}: strategy "bad-exits" does not run with its default parameters: field "exits.timeStop.bars" was 0: Too small: expected number to be >=1`],
+      ['i-bad-period.ts', '1.0.0', `${p('i-bad-period.ts')}: strategy "bad-period" does not run with its default parameters: field "sma[0]" was 0: sma period (0) must be an integer in 1..10000`],
     ]);
     // Every failed entry still carries its path and the hash of its text; none has a definition.
     for (const e of entries.slice(1)) {
