@@ -155,6 +155,26 @@ describe('createStrategyFileSource', () => {
   });
 });
 
+describe('createStrategyFileSource when a catalog listener fails', () => {
+  it('keeps the new entries and logs the failure instead of throwing', async () => {
+    writeFileSync(path.join(dir, 'one.ts'), 'v1');
+    const catalog = createBuiltInCatalog();
+    catalog.onChange(() => {
+      throw new Error('listener broke');
+    });
+    const errors: string[] = [];
+    const source = createStrategyFileSource({
+      dir,
+      importer: fakeImporter({ 'one.ts': () => ({ default: definition('one') }) }),
+      catalog: () => catalog,
+      logger: { ...silent, error: (o, msg) => errors.push(`${msg}: ${(o as { err: Error }).err.message}`) },
+    });
+    await source.reload();
+    expect(catalog.names()).toContain('one');
+    expect(errors).toEqual(['the strategy catalog refused or failed to announce the strategy files: listener broke']);
+  });
+});
+
 describe('createStrategyFileWatcher', () => {
   it('reloads once after a burst of changes, ignores non-strategy files and stops watching on stop', async () => {
     let reloads = 0;

@@ -134,7 +134,9 @@ export interface StrategyFileSource {
   readonly dir: string;
   /**
    * Reads the folder again and replaces the catalog's file entries with what it holds now (load
-   * errors included); logs each load error as a warning. Concurrent calls run one after the other.
+   * errors included); logs each load error as a warning, and a catalog listener's failure as an error.
+   * Concurrent calls run one after the other.
+   * @throws Error only when the folder exists but cannot be listed.
    * @returns the entries put into the catalog.
    */
   reload(): Promise<CatalogEntry[]>;
@@ -151,7 +153,13 @@ export function createStrategyFileSource(deps: { dir: string; importer: Strategy
     const catalog = deps.catalog();
     const reservedNames = new Map(catalog.list().filter((e) => e.source === StrategySource.BuiltIn).map((e) => [e.name, 'built-in strategy'] as const));
     const entries = await loadStrategyFiles(dir, { importer: deps.importer, reservedNames });
-    catalog.replaceSource(StrategySource.File, entries);
+    try {
+      catalog.replaceSource(StrategySource.File, entries);
+    } catch (error) {
+      // A catalog listener failed after the entries were replaced (or an entry was refused): the reload
+      // itself is done; say so without failing the start-up or the watcher.
+      deps.logger.error({ err: error, dir }, 'the strategy catalog refused or failed to announce the strategy files');
+    }
     for (const entry of entries) {
       if (entry.loadError) deps.logger.warn({ path: entry.path, error: entry.loadError }, 'strategy file not loaded');
     }
