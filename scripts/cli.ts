@@ -18,6 +18,7 @@ commands:
                  [--mode replay --from 2024-01-01 [--speed 50|max]] [--live-trading] | list [--json]
   accounts       list | show --id ID | create ... | halt|resume (--id ID | --all) --reason R | close --id ID --symbol S [--amount A]
   runs           [--limit 20] [--json]            list backtest runs, newest first
+  strategies     [list] [--json]                  list the strategy catalog (built-in, file, rule): source, version, hash, defaults
   strategies     check --strategy ema-trend [--params params.json] --exchange binance --symbol BTC/USDT --timeframe 1h
                  [--from 2024-01-01] [--to 2024-03-01] [--tolerance 0.001] [--json]
                  look-ahead and recursion check; exit code 3 when it finds either
@@ -86,8 +87,12 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     case 'strategies': {
-      const { runStrategiesCommand } = await import('./commands/strategies');
-      return withRoot((root) => runStrategiesCommand(args, { checkStrategy: root.engine.checkStrategy, ...io }));
+      if (args[0] === 'check') {
+        const { runStrategiesCommand } = await import('./commands/strategies');
+        return withRoot((root) => runStrategiesCommand(args, { checkStrategy: root.engine.checkStrategy, ...io }));
+      }
+      const { runStrategiesListCommand } = await import('./commands/strategies-list');
+      return withRoot((root) => runStrategiesListCommand(args[0] === 'list' ? args.slice(1) : args, { describeStrategies: root.engine.describeStrategies, ...io }));
     }
     case 'runs': {
       const { runRunsCommand } = await import('./commands/runs');

@@ -39,6 +39,7 @@ import type { SettingsRepository } from '@/engine/ports/settings';
 import { ValidationError } from '@/engine/core/errors';
 import { loadConfig, type AppConfig } from './config';
 import { buildJobs, type InngestRoot } from './jobs';
+import { loadStrategyFilesAtStart } from './strategy-files';
 import { createAuthKit, type AuthKit } from './auth/auth-kit';
 import { createForwarding, type Forwarding } from './http/forwarding';
 import { loadOrCreateSecret } from './auth/local-secrets';
@@ -241,6 +242,13 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   // The one strategy catalog (built-ins; strategy files and rule strategies join it through replaceSource):
   // the engine, the live sessions and the job queue's checks read names, params and versions from it.
   const strategies = createBuiltInCatalog();
+  // Strategy files (AETHELRED_STRATEGIES_DIR) join it now, before live sessions resume; in development
+  // (NODE_ENV=development) a worker watches the folder and reloads it.
+  const strategyFiles = await loadStrategyFilesAtStart(config, { catalog: strategies, logger }).catch(async (error: unknown) => {
+    await models.close();
+    await database.close();
+    throw error;
+  });
   const jobs = buildJobs(config, {
     strategies,
     db: database.db,
@@ -289,7 +297,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, jobs.scheduler, liveWorker], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, jobs.scheduler, liveWorker, ...strategyFiles.workers], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
       account: {
         get exchange() {
           return defaultAccount.exchange();

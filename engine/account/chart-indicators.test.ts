@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createInMemoryCandleRepository, toColumns } from '../testing/in-memory-repositories';
 import { loadChartIndicators } from './chart-indicators';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+import { setFlat } from '../strategies/strategy-adapter';
+import { defineStrategy, z } from '../strategies/strategy-api';
+import { sourceHashOf } from '../strategies/strategy-catalog';
 
 const BUILT_INS = createBuiltInCatalog();
 
@@ -33,6 +36,35 @@ describe('chart indicators', () => {
     expect(narrow.lines.map((l) => [l.name, l.points.length])).toEqual([['EMA(50)', 0]]);
     const wide = await loadChartIndicators(candles, { key: KEY, fromMs: 0, toMs: 1_000_000 * TF, strategies: [{ name: 'ema-trend' }] }, BUILT_INS);
     expect(wide).toEqual({ lines: [], levels: [], skipped: 'window-too-wide' });
+  });
+
+  it('draws the SMA and RSI columns a file strategy declares, with its resolved period', async () => {
+    const catalog = createBuiltInCatalog();
+    const definition = defineStrategy({
+      name: 'sma-rsi',
+      version: '1',
+      summary: '',
+      params: z.object({ period: z.number().int().default(3) }),
+      indicators: (p) => ({ sma: [p.period], rsi: [14], atr: [5] }),
+      warmup: () => 14,
+      evaluate: (_f, _i, out) => setFlat(out, 'never'),
+    });
+    catalog.replaceSource('file', [{ name: 'sma-rsi', source: 'file', version: '1', sourceHash: sourceHashOf('x'), summary: '', path: '/s/sma-rsi.ts', definition }]);
+    const out = await loadChartIndicators(await ramp(40), { key: KEY, fromMs: 30 * TF, toMs: 32 * TF, strategies: [{ name: 'sma-rsi', params: { period: 4 } }] }, catalog);
+    expect(out.lines.map((l) => [l.name, l.pane])).toEqual([
+      ['SMA(4)', 'price'],
+      ['RSI(14)', 'oscillator'],
+    ]);
+    // SMA(4) at row 30 = mean of the closes of rows 27..30 (close = row + 1) = (28+29+30+31)/4 = 29.5; row 31: 30.5. The ramp only rises: RSI 100.
+    expect(out.lines[0].points).toEqual([
+      [30 * TF, 29.5],
+      [31 * TF, 30.5],
+    ]);
+    expect(out.lines[1].points).toEqual([
+      [30 * TF, 100],
+      [31 * TF, 100],
+    ]);
+    expect(out.levels).toEqual([]);
   });
 
   it('throws a ValidationError naming a bad parameter', async () => {

@@ -126,7 +126,7 @@ export function validateStrategySettings(input: unknown, catalog: StrategyCatalo
   for (const [name, value] of Object.entries(known)) {
     const definition = catalog.get(name)?.definition;
     if (!definition) {
-      add(`strategy.adapters.${name}`, `strategy "${name}" is not known; expected one of ${catalog.names().join(', ')}`);
+      add(`strategy.adapters.${name}`, whyNotRunnable(catalog, name));
       continue;
     }
     if (!isRecord(value)) continue;
@@ -149,6 +149,17 @@ export function validateStrategySettings(input: unknown, catalog: StrategyCatalo
   if (!parsed.success || Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
   for (const name of catalog.names()) adapters[name] ??= { enabled: false, weight: 1, params: catalog.defaults(name) };
   return { ok: true, value: { ...parsed.data, adapters } };
+}
+
+/** The catalog's reason a name cannot run: not known (listing the runnable names), or its load error. */
+function whyNotRunnable(catalog: StrategyCatalog, name: string): string {
+  try {
+    catalog.create(name, undefined);
+  } catch (error) {
+    if (error instanceof ValidationError) return reasonOf(error);
+    throw error;
+  }
+  return `strategy "${name}" cannot run`;
 }
 
 /** Reads a stored strategy group: names the catalog no longer runs are ignored, not an error. */

@@ -2,7 +2,9 @@
  * The strategy catalog contract: every strategy a run can use — built-in, loaded from a strategy
  * file, or compiled from a rule strategy stored in the database — under one name space. The engine
  * holds one catalog (built in the composition root); runs, sessions, settings, forms, the CLI and
- * the API read names, params schemas and versions from it. (Implementation: `createStrategyCatalog`.)
+ * the API read names, params schemas and versions from it. Implemented here by `createStrategyCatalog`,
+ * which builds adapters from definitions with `createAdapterFromDefinition` (params parsed with the
+ * definition's zod schema, `check` run, `evaluate` bound to the params).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -61,8 +63,13 @@ export interface StrategyCatalog {
   create(name: string, params: unknown): StrategyAdapter;
   /** The parsed default params of a strategy. @throws ValidationError for an unknown name. */
   defaults(name: string): Record<string, unknown>;
+  /** What a run records about a strategy: name, source, version, source hash. @throws ValidationError for an unknown or broken name. */
   provenance(name: string): StrategyProvenance;
-  /** Replaces every entry of `source` (file reload, rule save); a name taken by another source becomes a load error. */
+  /**
+   * Replaces every entry of `source` (file reload, rule save); a name taken by another source becomes a
+   * load error, then every listener is told (a listener's throw is rethrown after all were told).
+   * @throws ValidationError for `built-in`, an entry of another source, or a malformed definition (nothing replaced).
+   */
   replaceSource(source: Exclude<StrategySource, 'built-in'>, entries: CatalogEntry[]): void;
   /** Every entry (broken ones too) with its params as JSON Schema and its defaults, in {@link list} order. */
   describe(): StrategyDescription[];
@@ -323,7 +330,15 @@ export function createStrategyCatalog(builtIns: readonly StrategyDefinition[]): 
       }
       bySource.set(source, [...next]);
       rebuild();
-      for (const listener of [...listeners]) listener();
+      let failure: unknown = null;
+      for (const listener of [...listeners]) {
+        try {
+          listener();
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+      if (failure !== null) throw failure;
     },
     onChange(listener) {
       listeners.add(listener);

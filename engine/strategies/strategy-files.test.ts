@@ -4,9 +4,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../core/logger';
 import type { StrategyModuleImporter } from '../ports/strategy-modules';
-import { StrategySource, type CatalogEntry, type StrategyCatalog } from './strategy-catalog';
+import { createBuiltInCatalog } from './built-in-strategies';
+import { StrategySource, sourceHashOf as sha256Hex } from './strategy-catalog';
 import { defineStrategy, z } from './strategy-api';
-import { createStrategyFileSource, isStrategyFileName, loadStrategyFiles, sha256Hex } from './strategy-files';
+import { createStrategyFileSource, isStrategyFileName, loadStrategyFiles } from './strategy-files';
 import { createStrategyFileWatcher } from './strategy-file-watcher';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -34,31 +35,6 @@ function fakeImporter(modules: Record<string, () => Record<string, unknown>>): S
       if (!make) throw new Error(`no module registered for ${absolutePath}`);
       return make();
     },
-  };
-}
-
-/** The smallest catalog the file source needs: built-ins plus replaceable file entries. */
-function fakeCatalog(builtIns: string[]): StrategyCatalog & { files: CatalogEntry[] } {
-  const builtInEntries: CatalogEntry[] = builtIns.map((name) => ({ name, source: StrategySource.BuiltIn, version: '1', sourceHash: 'x', summary: '' }));
-  const state = { files: [] as CatalogEntry[] };
-  const unsupported = () => {
-    throw new Error('not used by the file source');
-  };
-  return {
-    get files() {
-      return state.files;
-    },
-    list: () => [...builtInEntries, ...state.files],
-    get: (name) => [...builtInEntries, ...state.files].find((e) => e.name === name && !e.loadError),
-    names: () => [...builtInEntries, ...state.files].filter((e) => !e.loadError).map((e) => e.name),
-    create: unsupported,
-    defaults: unsupported,
-    provenance: unsupported,
-    describe: unsupported,
-    replaceSource(source, entries) {
-      if (source === StrategySource.File) state.files = entries;
-    },
-    onChange: () => () => undefined,
   };
 }
 
@@ -106,8 +82,8 @@ describe('loadStrategyFiles', () => {
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 
-  it('lists a file that fails to compile, throws at load, exports nothing, exports garbage or reuses a name, and loads the rest', async () => {
-    const files = ['a-good.ts', 'b-syntax.ts', 'c-throws.ts', 'd-empty.ts', 'e-garbage.mjs', 'f-builtin.ts', 'g-duplicate.js'];
+  it('lists a file that fails to compile, throws at load, exports nothing or garbage, reuses a name or cannot run with its defaults, and loads the rest', async () => {
+    const files = ['a-good.ts', 'b-syntax.ts', 'c-throws.ts', 'd-empty.ts', 'e-garbage.mjs', 'f-builtin.ts', 'g-duplicate.js', 'h-bad-exits.ts', 'i-bad-period.ts'];
     for (const f of files) writeFileSync(path.join(dir, f), `// ${f}`);
     const importer = fakeImporter({
       'a-good.ts': () => ({ default: definition('good') }),
@@ -121,6 +97,8 @@ describe('loadStrategyFiles', () => {
       'e-garbage.mjs': () => ({ default: { name: 'Not A Name' } }),
       'f-builtin.ts': () => ({ default: definition('ma-crossover', '9') }),
       'g-duplicate.js': () => ({ default: definition('good', '2') }),
+      'h-bad-exits.ts': () => ({ default: { ...definition('bad-exits'), exits: () => ({ timeStop: { bars: 0 } }) } }),
+      'i-bad-period.ts': () => ({ default: { ...definition('bad-period'), indicators: () => ({ sma: [0] }) } }),
     });
     const entries = await loadStrategyFiles(dir, { importer, reservedNames: new Map([['ma-crossover', 'built-in strategy']]) });
     const p = (f: string) => path.join(dir, f);
@@ -136,6 +114,8 @@ describe('loadStrategyFiles', () => {
       ],
       ['f-builtin.ts', '9', `${p('f-builtin.ts')}: strategy name "ma-crossover" is already taken by the built-in strategy; rename it`],
       ['g-duplicate.js', '2', `${p('g-duplicate.js')}: strategy name "good" is already taken by the strategy file ${p('a-good.ts')}; rename it`],
+      ['h-bad-exits.ts', '1.0.0', `${p('h-bad-exits.ts')}: strategy "bad-exits" does not run with its default parameters: field "exits.timeStop.bars" was 0: Too small: expected number to be >=1`],
+      ['i-bad-period.ts', '1.0.0', `${p('i-bad-period.ts')}: strategy "bad-period" does not run with its default parameters: field "sma[0]" was 0: sma period (0) must be an integer in 1..10000`],
     ]);
     // Every failed entry still carries its path and the hash of its text; none has a definition.
     for (const e of entries.slice(1)) {
@@ -151,19 +131,47 @@ describe('createStrategyFileSource', () => {
     writeFileSync(path.join(dir, 'one.ts'), 'v1');
     let version = '1.0.0';
     const importer = fakeImporter({ 'one.ts': () => ({ default: definition('one', version) }), 'two.ts': () => ({ default: definition('ema-trend') }) });
-    const catalog = fakeCatalog(['ema-trend']);
+    const catalog = createBuiltInCatalog();
+    let changes = 0;
+    catalog.onChange(() => changes++);
     const source = createStrategyFileSource({ dir, importer, catalog: () => catalog, logger: silent });
+    const files = () => catalog.list().filter((e) => e.source === StrategySource.File);
     await source.reload();
-    expect(catalog.files.map((e) => `${e.name}@${e.version}`)).toEqual(['one@1.0.0']);
+    expect(files().map((e) => `${e.name}@${e.version}`)).toEqual(['one@1.0.0']);
+    expect(catalog.provenance('one')).toEqual({ name: 'one', source: 'file', version: '1.0.0', sourceHash: sha256Hex('v1') });
 
     writeFileSync(path.join(dir, 'one.ts'), 'v2');
     writeFileSync(path.join(dir, 'two.ts'), 'dup');
     version = '1.1.0';
     await source.reload();
-    expect(catalog.files.map((e) => [e.name, e.version, e.sourceHash, e.loadError ?? null])).toEqual([
+    expect(files().map((e) => [e.name, e.version, e.sourceHash, e.loadError ?? null])).toEqual([
       ['one', '1.1.0', sha256Hex('v2'), null],
       ['two.ts', '1.0.0', sha256Hex('dup'), `${path.join(dir, 'two.ts')}: strategy name "ema-trend" is already taken by the built-in strategy; rename it`],
     ]);
+    expect(changes).toBe(2);
+    // The built-in keeps its name; the file strategy runs from the catalog with its parsed params.
+    expect(catalog.get('ema-trend')?.source).toBe('built-in');
+    expect(catalog.create('one', { period: 5 }).features).toEqual({ sma: [5] });
+  });
+});
+
+describe('createStrategyFileSource when a catalog listener fails', () => {
+  it('keeps the new entries and logs the failure instead of throwing', async () => {
+    writeFileSync(path.join(dir, 'one.ts'), 'v1');
+    const catalog = createBuiltInCatalog();
+    catalog.onChange(() => {
+      throw new Error('listener broke');
+    });
+    const errors: string[] = [];
+    const source = createStrategyFileSource({
+      dir,
+      importer: fakeImporter({ 'one.ts': () => ({ default: definition('one') }) }),
+      catalog: () => catalog,
+      logger: { ...silent, error: (o, msg) => errors.push(`${msg}: ${(o as { err: Error }).err.message}`) },
+    });
+    await source.reload();
+    expect(catalog.names()).toContain('one');
+    expect(errors).toEqual(['the strategy catalog refused or failed to announce the strategy files: listener broke']);
   });
 });
 

@@ -5,12 +5,12 @@
  * the {@link StrategyModuleImporter} port and turns it into a catalog entry; a file that cannot be
  * used becomes an entry with `loadError` naming the path and the reason, and the others still load.
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../core/logger';
 import type { StrategyModuleImporter } from '../ports/strategy-modules';
-import { StrategySource, type CatalogEntry, type StrategyCatalog } from './strategy-catalog';
+import { normalizeFeatureConfig } from '../features/feature-config';
+import { StrategySource, createAdapterFromDefinition, sourceHashOf, type CatalogEntry, type StrategyCatalog } from './strategy-catalog';
 import { checkDefinition, type StrategyDefinition } from './strategy-api';
 
 /** Extensions of strategy files (TypeScript, or JavaScript modules). */
@@ -27,11 +27,6 @@ export function isStrategyFileName(fileName: string): boolean {
   return !/\.d\.ts$|\.(test|spec)\.(ts|js|mjs)$/.test(fileName);
 }
 
-/** sha256 of a text (UTF-8), lowercase hex: the `sourceHash` of a strategy file. */
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
 /** What {@link loadStrategyFiles} needs. */
 export interface StrategyFileDeps {
   importer: StrategyModuleImporter;
@@ -45,6 +40,8 @@ export interface StrategyFileDeps {
  * `broken.ts`, which no strategy name can equal) whose `loadError` starts with the file's path:
  * - the file fails to compile or throws while loading;
  * - it exports neither `default` nor `strategy`, or the export fails `checkDefinition`;
+ * - its default parameters (when every field has one) do not make a runnable strategy: `check`,
+ *   `indicators`, `warmup` or `exits` throw or return something malformed;
  * - its name is reserved (a built-in) or was declared by an earlier file.
  * A good file becomes `{ name, source: 'file', version, summary, sourceHash, path, definition }` with
  * `sourceHash` = sha256 (hex) of the file's text.
@@ -80,7 +77,7 @@ export async function loadStrategyFiles(dir: string, deps: StrategyFileDeps): Pr
       entries.push(failed(`cannot be read: ${messageOf(error)}`, ''));
       continue;
     }
-    const sourceHash = sha256Hex(text);
+    const sourceHash = sourceHashOf(text);
     let exports: Record<string, unknown>;
     try {
       exports = await deps.importer.importModule(filePath);
@@ -100,6 +97,14 @@ export async function loadStrategyFiles(dir: string, deps: StrategyFileDeps): Pr
       continue;
     }
     const definition: StrategyDefinition = candidate;
+    if (definition.params.safeParse({}).success) {
+      try {
+        normalizeFeatureConfig(createAdapterFromDefinition(definition, undefined).features);
+      } catch (error) {
+        entries.push(failed(`strategy "${definition.name}" does not run with its default parameters: ${messageOf(error)}`, sourceHash, definition.version));
+        continue;
+      }
+    }
     const holder = deps.reservedNames.get(definition.name) ?? declaredBy.get(definition.name);
     if (holder !== undefined) {
       entries.push(failed(`strategy name "${definition.name}" is already taken by the ${holder}; rename it`, sourceHash, definition.version));
@@ -129,7 +134,9 @@ export interface StrategyFileSource {
   readonly dir: string;
   /**
    * Reads the folder again and replaces the catalog's file entries with what it holds now (load
-   * errors included); logs each load error as a warning. Concurrent calls run one after the other.
+   * errors included); logs each load error as a warning, and a catalog listener's failure as an error.
+   * Concurrent calls run one after the other.
+   * @throws Error only when the folder exists but cannot be listed.
    * @returns the entries put into the catalog.
    */
   reload(): Promise<CatalogEntry[]>;
@@ -146,7 +153,13 @@ export function createStrategyFileSource(deps: { dir: string; importer: Strategy
     const catalog = deps.catalog();
     const reservedNames = new Map(catalog.list().filter((e) => e.source === StrategySource.BuiltIn).map((e) => [e.name, 'built-in strategy'] as const));
     const entries = await loadStrategyFiles(dir, { importer: deps.importer, reservedNames });
-    catalog.replaceSource(StrategySource.File, entries);
+    try {
+      catalog.replaceSource(StrategySource.File, entries);
+    } catch (error) {
+      // A catalog listener failed after the entries were replaced (or an entry was refused): the reload
+      // itself is done; say so without failing the start-up or the watcher.
+      deps.logger.error({ err: error, dir }, 'the strategy catalog refused or failed to announce the strategy files');
+    }
     for (const entry of entries) {
       if (entry.loadError) deps.logger.warn({ path: entry.path, error: entry.loadError }, 'strategy file not loaded');
     }

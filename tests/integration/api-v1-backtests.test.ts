@@ -115,7 +115,7 @@ describe.each(AUTH_TEST_BACKENDS)('backtests through /api/v1 on $name', (backend
     };
     expect(await refusal({ strategies: ['moon-shot'] })).toEqual({
       status: 400,
-      fieldErrors: { strategies: ['field "strategies" was "moon-shot": strategy "moon-shot" is not known; expected one of ma-crossover, rsi-mean-reversion, ema-trend, donchian-breakout'] },
+      fieldErrors: { strategies: ['field "strategies" was "moon-shot": strategy "moon-shot" is not known; expected one of ma-crossover, rsi-mean-reversion, ema-trend, donchian-breakout, bollinger-reversion, higher-timeframe-trend, volatility-breakout'] },
     });
     expect(await refusal({ params: { 'ma-crossover': { fastPeriod: 50, slowPeriod: 20 } } })).toEqual({
       status: 400,

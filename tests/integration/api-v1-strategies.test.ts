@@ -30,6 +30,10 @@ describe('GET /api/v1/strategies', () => {
       ['rsi-mean-reversion', { period: 14, oversold: 30, overbought: 70, atrPeriod: 14, atrStopMultiple: 2 }],
       ['ema-trend', { period: 50, atrPeriod: 14, atrStopMultiple: 2 }],
       ['donchian-breakout', { period: 20, atrPeriod: 14 }],
+      // The example strategy files of the repository's strategies/ folder (the root's default AETHELRED_STRATEGIES_DIR).
+      ['bollinger-reversion', { period: 20, bandWidth: 2, atrPeriod: 14, atrStopMultiple: 2, trailingAtrMultiple: 3 }],
+      ['higher-timeframe-trend', { bucketMinutes: 240, trendBuckets: 20, emaPeriod: 20, atrPeriod: 14, atrStopMultiple: 2 }],
+      ['volatility-breakout', { atrPeriod: 14, breakoutAtr: 1.5, atrStopMultiple: 2, holdBars: 10 }],
     ]);
   });
 
@@ -38,7 +42,13 @@ describe('GET /api/v1/strategies', () => {
     // sourceHash of a built-in = sha256("built-in:<name>@<version>"), e.g. sha256("built-in:ma-crossover@1.0.0").
     expect(answer.body.items[0]).toMatchObject({ name: 'ma-crossover', source: 'built-in', version: '1.0.0', sourceHash: '7bbc455dc1314d83383acdb3a25c7b444d4f8f943ae954472fcad04b38c6fb60' });
     expect(answer.body.items.map((s) => [s.source, s.version, /^[0-9a-f]{64}$/.test(s.sourceHash), s.file ?? null, s.loadError ?? null])).toEqual(
-      Array.from({ length: 4 }, () => ['built-in', '1.0.0', true, null, null]),
+      [
+        ...Array.from({ length: 4 }, () => ['built-in', '1.0.0', true, null, null]),
+        // The repository's example strategy files (strategies/), each with the sha256 of its text.
+        ['file', '1.0.0', true, 'bollinger-reversion.ts', null],
+        ['file', '1.0.0', true, 'higher-timeframe-trend.ts', null],
+        ['file', '1.0.0', true, 'volatility-breakout.ts', null],
+      ],
     );
   });
 

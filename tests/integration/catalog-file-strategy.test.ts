@@ -164,7 +164,7 @@ describe.each(AUTH_TEST_BACKENDS)('a file strategy in the catalog on $name', (ba
     const refused = await app.root.engine.updateTradingSettings({ strategy: { ...before.strategy, adapters: { ...adapters, 'half-written': { enabled: true, weight: 1, params: {} } } } }, 'trader@test');
     expect(refused).toEqual({
       ok: false,
-      fieldErrors: { 'strategy.adapters.half-written': ['strategy "half-written" is not known; expected one of ma-crossover, rsi-mean-reversion, ema-trend, donchian-breakout, close-above-sma'] },
+      fieldErrors: { 'strategy.adapters.half-written': ['strategy "half-written" cannot run: /srv/strategies/half-written.ts: Unexpected end of file (1:16)'] },
     });
     // The file is removed: the stored group still reads, without it.
     app.root.engine.strategies.replaceSource('file', []);

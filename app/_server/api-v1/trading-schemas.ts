@@ -183,7 +183,7 @@ export const sessionSchema = z
       .record(z.string(), z.unknown())
       .nullable()
       .optional()
-      .meta({ description: 'The resolved run spec the session trades with: request > the account\'s settings and the saved strategy settings > defaults.' }),
+      .meta({ description: 'The resolved run spec the session trades with: request > the account\'s settings and the saved strategy settings > defaults; `provenance` lists each strategy\'s source, version and source hash.' }),
     lastCandleMs: z.number().nullable(),
     liveTrading: z.boolean(),
     lastError: z.string().nullable(),

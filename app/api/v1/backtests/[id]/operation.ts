@@ -39,7 +39,7 @@ export const backtestStateSchema = z
       id: z.string(),
       status: z.literal('complete'),
       runId: z.string(),
-      config: z.record(z.string(), z.unknown()).meta({ description: 'The resolved run config: defaults filled, times in epoch ms, fusion, risk and paper settings.' }),
+      config: z.record(z.string(), z.unknown()).meta({ description: 'The resolved run config: defaults filled, times in epoch ms, fusion, risk and paper settings; `provenance` lists each strategy\'s name, source (built-in, file, rule), version and source hash.' }),
       metrics: z.record(z.string(), z.unknown()).meta({ description: 'Return and trade metrics (totalReturn, sharpe, maxDrawdown, winRate, profitFactor, finalEquity, …).' }),
       trades: z.array(backtestTradeSchema).meta({ description: 'Every trade, by entry time.' }),
       equity: z.array(z.object({ timeMs: z.number(), equity: z.number() })).meta({ description: 'Equity curve, downsampled to at most about 1000 points.' }),
