@@ -133,6 +133,8 @@ describe.each(AUTH_TEST_BACKENDS)('stored settings drive backtests through /api/
       // No exit policy asked for and none declared by donchian-breakout; what is open at the end is closed.
       exits: null,
       closeAtEnd: true,
+      // The built-in's hash is sha256("built-in:donchian-breakout@1.0.0").
+      provenance: [{ name: 'donchian-breakout', source: 'built-in', version: '1.0.0', sourceHash: '53028e770d5cd2bdad2b65a893822dcca2eb6c95cd8df22ce192edb6ed748106' }],
     });
     // 0.5 % of 10 000 = 50 at risk over 5.16240075 per unit.
     expect(after.trades.map((t) => [t.side, t.entryTimeMs, t.exitReason])).toEqual([['long', T0 + 31 * HOUR, 'stop']]);

@@ -219,6 +219,7 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         'risk_state',
         'sessions',
         'snapshots',
+        'strategy_rules',
         'tickets',
         'trades',
         'trading_accounts',
