@@ -3,6 +3,8 @@ import { parseAccountSettings } from '../account/account-config';
 import { defaultTradingSettings, type StrategySettings } from '../settings/trading-settings';
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type StoredRunSettings } from './run-spec';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+import { StrategySource } from '../strategies/strategy-catalog';
+import { defineStrategy, setFlat, z } from '../strategies/strategy-api';
 
 const BUILT_INS = createBuiltInCatalog();
 
@@ -104,4 +106,30 @@ describe('resolveRunSpec', () => {
     // The built-in strategies of the stored group declare no exits.
     expect(resolveRunSpec({}, STORED, defaults, BUILT_INS).exits).toBeNull();
   });
+
+  it('takes the exits of the first strategy of the run that declares them, unless the request gives its own', () => {
+    const catalog = createBuiltInCatalog();
+    const declaring = (name: string, percent: number) =>
+      defineStrategy({
+        name,
+        version: '1',
+        summary: 'test strategy declaring a trailing stop',
+        params: z.object({ trail: z.number().positive().default(percent) }),
+        indicators: () => ({ sma: [2] }),
+        warmup: () => 2,
+        exits: (p) => ({ trailingStop: { percent: p.trail } }),
+        evaluate: (_f, _i, out) => setFlat(out, 'no signal'),
+      });
+    const entry = (name: string, percent: number) => ({ name, source: StrategySource.File, version: '1', sourceHash: 'h', summary: '', definition: declaring(name, percent) });
+    catalog.replaceSource('file', [entry('trail-a', 3), entry('trail-b', 7)]);
+    const defaults = runDefaults('backtest', HOUR);
+    // ma-crossover declares none; trail-b comes before trail-a in the run, so its 7 % wins.
+    const spec = resolveRunSpec({ strategies: ['ma-crossover', 'trail-b', 'trail-a'] }, STORED, defaults, catalog);
+    expect(spec.exits).toEqual({ trailingStop: { percent: 7, atrPeriod: 14 } });
+    // Its params reach its exits: trail 2 -> a 2 % trailing stop.
+    expect(resolveRunSpec({ strategies: ['trail-b'], params: { 'trail-b': { trail: 2 } } }, STORED, defaults, catalog).exits).toEqual({ trailingStop: { percent: 2, atrPeriod: 14 } });
+    // The request's own policy replaces the strategy's whole policy.
+    expect(resolveRunSpec({ strategies: ['trail-b'], exits: { timeStop: { bars: 12 } } }, STORED, defaults, catalog).exits).toEqual({ timeStop: { bars: 12 } });
+  });
 });
+
