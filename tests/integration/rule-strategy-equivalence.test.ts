@@ -3,10 +3,13 @@
  * rules and stored through the control API, gives on real Binance BTC/USDT 1h candles (the shared
  * data folder, /work/shared/data or AETHELRED_SHARED_DATA; the suite says so and checks nothing on
  * real data when it is absent) the same signal on every candle as the same strategy written by hand,
- * and a backtest by its name gives exactly the trades of a backtest of the hand-written definition
- * (registered in the catalog as a file strategy), longs and shorts on futures.
+ * and a backtest by its name gives exactly the trades of a backtest of the same strategy written by
+ * hand as a strategy file (loaded from a temporary strategies folder), longs and shorts on futures.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseCandleCsv } from '../../engine/market/candle-csv';
 import { createFeatureExtractor } from '../../engine/features/feature-extractor';
 import { createAdapterOutput } from '../../engine/strategies/strategy-adapter';
@@ -16,9 +19,40 @@ import { handWrittenSmaCross, smaCrossRule } from '../../engine/testing/sma-cros
 import { apiV1Client } from '../support/api-v1-client';
 import { AUTH_TEST_BACKENDS, useAuthTestRoots } from '../support/auth-test-root';
 import { sharedDataDir, sharedDataFile } from '../support/ml-candles';
-import { StrategySource } from '../../engine/strategies/strategy-catalog';
 
 const FILE = 'binance_BTC-USDT_1h.csv';
+
+/** engine/testing/sma-cross-pair.ts's hand-written SMA 10/30 cross, as a trader would write it in a strategy file. */
+const STRATEGY_FILE = `import { COMMON_REASONS, Direction, defineStrategy, setFlat, z } from 'aethelred/strategy';
+
+export default defineStrategy({
+  name: 'code-sma-cross',
+  version: '1.0.0',
+  summary: 'SMA 10/30 cross, 2 ATR stop (hand-written)',
+  params: z.object({}),
+  indicators: () => ({ sma: [10, 30], atr: [14] }),
+  warmup: () => 30,
+  evaluate(f, i, out) {
+    if (i < 30) return setFlat(out, COMMON_REASONS.WarmUp);
+    const a = f.sma[10];
+    const b = f.sma[30];
+    let side: Direction;
+    if (a[i - 1] <= b[i - 1] && a[i] > b[i]) side = Direction.Long;
+    else if (a[i - 1] >= b[i - 1] && a[i] < b[i]) side = Direction.Short;
+    else return setFlat(out, COMMON_REASONS.NoSignal);
+    const atr = f.atr[14][i];
+    out.side = side;
+    out.strength = 1;
+    out.reason = side === Direction.Long ? 'sma cross up' : 'sma cross down';
+    out.exit = Direction.Flat;
+    if (atr > 0) out.stopHint = f.close[i] - side * 2 * atr;
+    else out.stopHint = NaN;
+  },
+});
+`;
+const strategiesDir = mkdtempSync(path.join(tmpdir(), 'aethelred-equivalence-'));
+writeFileSync(path.join(strategiesDir, 'code-sma-cross.ts'), STRATEGY_FILE);
+afterAll(() => rmSync(strategiesDir, { recursive: true, force: true }));
 
 function missing(): boolean {
   if (sharedDataFile(FILE)) return false;
@@ -79,17 +113,16 @@ describe.each(AUTH_TEST_BACKENDS)('a rule strategy saved through the API on $nam
     expect(same).toBe(frame.length);
   });
 
-  it('backtests by its name to exactly the trades of the hand-written definition', async () => {
+  it('backtests by its name to exactly the trades of the same strategy in a strategy file', async () => {
     if (missing()) return;
-    const app = await roots.open();
+    const app = await roots.open({ AETHELRED_STRATEGIES_DIR: strategiesDir });
     const trader = apiV1Client(app.root, { cookie: (await app.signedInAs('trader')).cookie });
     const market = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' } as const;
     const imported = await app.root.engine.importCandles({ file: sharedDataFile(FILE)!, key: market });
     expect(imported.inserted).toBe(5980);
     expect((await trader.call('createRuleStrategy', { body: smaCrossRule('api-sma-cross') })).status).toBe(201);
-    const code = handWrittenSmaCross('code-sma-cross');
-    app.root.engine.strategies.replaceSource(StrategySource.File, [{ name: code.name, source: StrategySource.File, version: code.version, sourceHash: 'test', summary: code.summary, definition: code }]);
     expect(app.root.engine.strategies.provenance('api-sma-cross')).toMatchObject({ source: 'rule', version: '1' });
+    expect(app.root.engine.strategies.provenance('code-sma-cross')).toMatchObject({ source: 'file', version: '1.0.0' });
 
     const request = { ...market, from: '2024-01-01', to: '2024-09-07', paper: { marketType: 'futures' } };
     const byRule = await app.root.engine.runBacktest({ ...request, strategies: ['api-sma-cross'] });
