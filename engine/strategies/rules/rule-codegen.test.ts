@@ -141,8 +141,9 @@ describe('generated rule evaluate', () => {
   it('reads each feature column once and shares it between the long and the short cross', () => {
     const rule = parseRuleStrategy(smaCrossRule('sma-cross-rule'));
     const source = ruleEvaluateSource(rule, planRuleStrategy(rule).setup);
-    // SMA(10), SMA(30), close and ATR(14): one local each.
-    expect(source.match(/f\.[a-zA-Z]+(\[\d+\])?/g)).toEqual(['f.sma[10]', 'f.sma[30]', 'f.close', 'f.atr[14]']);
+    // SMA(10) and SMA(30): one local each, read once; close and ATR(14) only where a signal fired (long and short branch).
+    expect(source.match(/f\.[a-zA-Z]+(\[\d+\])?/g)).toEqual(['f.sma[10]', 'f.sma[30]', 'f.close', 'f.atr[14]', 'f.atr[14]']);
+    expect(source).toContain('const c0 = f.sma[10];\n  const c1 = f.sma[30];');
     expect(source).toContain('c0[i - 1] <= c1[i - 1] && c0[i] > c1[i]');
     expect(source).toContain('c0[i - 1] >= c1[i - 1] && c0[i] < c1[i]');
   });

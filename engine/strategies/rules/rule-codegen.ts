@@ -4,8 +4,9 @@
  *
  * The closure interpreter (`rule-interpreter.ts`) calls one closure per condition and re-reads each
  * feature column per condition. The generated function instead:
- * - reads every feature column the rule uses once per call into a local (`f.sma[10]` once, even when
- *   the long and the short group of an SMA cross both compare it);
+ * - reads every feature column its conditions use once per call into a local (`f.sma[10]` once, even
+ *   when the long and the short group of an SMA cross both compare it); the columns only the stop
+ *   needs (close, ATR) are read on the rows where a signal fires;
  * - writes each condition as an inline comparison on those locals, with `all`/`any` short-circuiting
  *   through labelled blocks and `withinBars` as a small loop;
  * - folds what the rule fixes at compile time (absent groups, the stop kind, constant comparisons,
@@ -77,6 +78,14 @@ class RuleSource {
       this.columnDeclarations.push(`  const ${local} = ${access};`);
     }
     return local;
+  }
+
+  /**
+   * A column read where a signal fired: the local when the conditions already read it, else a direct
+   * read (a column only the stop needs is not read on the rows that stay flat).
+   */
+  columnOnFire(access: string): string {
+    return this.columns.get(access) ?? access;
   }
 
   /** The local of an operand's column, or null for a constant. */
@@ -160,7 +169,7 @@ function stopStatement(rule: RuleStrategy, setup: RuleEvaluateSetup, source: Rul
   const sign = side === 1 ? '-' : '+';
   if (rule.stop.atrMultiple !== undefined) {
     const multiple = numberLiteral(rule.stop.atrMultiple, 'stop.atrMultiple');
-    const atr = source.column(`f.atr[${integer(setup.stopAtrPeriod, 'stop.atrPeriod', 1, MAX_RULE_PERIOD)}]`);
+    const atr = source.columnOnFire(`f.atr[${integer(setup.stopAtrPeriod, 'stop.atrPeriod', 1, MAX_RULE_PERIOD)}]`);
     return `{ const atr = ${atr}[i]; out.stopHint = atr > 0 ? close ${sign} ${multiple} * atr : NaN; }`;
   }
   numberLiteral(rule.stop.percent, 'stop.percent');
@@ -185,19 +194,19 @@ export function ruleEvaluateSource(rule: RuleStrategy, setup: RuleEvaluateSetup)
   const hasShort = rule.short !== undefined;
   body.push(hasLong ? '  let goLong = false;' : '  const goLong = false;', ...groupInto('long', 'goLong = true;'));
   body.push(hasShort ? '  let goShort = false;' : '  const goShort = false;', ...groupInto('short', 'goShort = true;'));
-  if (rule.exitLong || rule.exitShort) {
+  if (rule.exitLong !== undefined || rule.exitShort !== undefined) {
     body.push('  let exit = 0;', ...groupInto('exitLong', 'exit = 1;'));
     if (rule.exitShort) body.push('  if (exit === 0) {', ...groupInto('exitShort', 'exit = -1;').map((l) => `  ${l}`), '  }');
   } else {
     body.push('  const exit = 0;');
   }
+  const hasExit = rule.exitLong !== undefined || rule.exitShort !== undefined;
   body.push(
     '  if (goLong === goShort) {',
-    '    setFlat(out, exit === 1 ? R_EXIT_LONG : exit === -1 ? R_EXIT_SHORT : R_NO_SIGNAL);',
-    '    out.exit = exit;',
+    ...(hasExit ? ['    setFlat(out, exit === 1 ? R_EXIT_LONG : exit === -1 ? R_EXIT_SHORT : R_NO_SIGNAL);', '    out.exit = exit;'] : ['    setFlat(out, R_NO_SIGNAL);']),
     '    return;',
     '  }',
-    `  const close = ${source.column('f.close')}[i];`,
+    `  const close = ${source.columnOnFire('f.close')}[i];`,
   );
   const fired = (side: 1 | -1) => [
     `    out.side = ${side === 1 ? '1' : '(-1)'};`,
