@@ -7,6 +7,7 @@
  * and the ratio (b)/(a). Goal for (b): 2,000,000 candles/s on one core.
  *   (d) strategy evaluation alone on precomputed features: a rule strategy (SMA 10/30 cross, compiled
  *       from its JSON rules) versus the same strategy written by hand, candles/s each.
+ * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -36,6 +37,13 @@ import { handWrittenSmaCross, smaCrossRule } from '@/engine/testing/sma-cross-pa
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../shared/data');
 const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
+
+const onlyAt = process.argv.indexOf('--only');
+const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+if (ONLY !== undefined && ONLY !== 'rules') {
+  console.error(`bench: --only takes "rules" (line (d) alone), got ${JSON.stringify(ONLY)}`);
+  process.exit(2);
+}
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -76,6 +84,44 @@ function request(file: { symbol: string; timeframe: Timeframe }, c: CandleColumn
   };
 }
 
+/** (d) rule strategy versus hand-written code: evaluate every row of precomputed features. */
+async function benchRules(btc: { file: { name: string }; c: CandleColumns }) {
+  const rule = createAdapterFromDefinition(compileRuleStrategy(smaCrossRule('bench-rule'), 1), undefined);
+  const code = createAdapterFromDefinition(handWrittenSmaCross('bench-code'), undefined);
+  const frame = createFeatureExtractor(rule.features, btc.c.length);
+  frame.pushColumns(btc.c);
+  const out = createAdapterOutput();
+  // One loop per adapter, compiled from the same source text so neither inherits the other's call-site
+  // feedback (a shared loop turns polymorphic after the first adapter and handicaps the second).
+  const loopOf = (adapter: StrategyAdapter) =>
+    new Function('adapter', 'frame', 'out', "'use strict'; return function evaluateAll() { let fired = 0; for (let i = 0; i < frame.length; i++) { adapter.evaluate(frame, i, out); fired += out.side !== 0 ? 1 : 0; } return fired; };")(
+      adapter,
+      frame,
+      out,
+    ) as () => number;
+  const ruleAll = loopOf(rule);
+  const codeAll = loopOf(code);
+  // Alternate the two, one warm-up each, so a noisy neighbour slows both alike; median of each.
+  ruleAll();
+  codeAll();
+  // Each sample evaluates at least 5,000,000 rows (whole passes), long enough for the timer.
+  const passes = Math.max(1, Math.ceil(5_000_000 / frame.length));
+  const ruleRates: number[] = [];
+  const codeRates: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    for (const [all, rates] of [[ruleAll, ruleRates], [codeAll, codeRates]] as const) {
+      const t0 = performance.now();
+      for (let p = 0; p < passes; p++) all();
+      rates.push((passes * frame.length) / ((performance.now() - t0) / 1000));
+    }
+  }
+  const ruleRate = median(ruleRates);
+  const codeRate = median(codeRates);
+  console.log(
+    `(d) strategy evaluate, SMA 10/30 cross on ${btc.file.name}: rule strategy ${fmt(ruleRate)} candles/s, hand-written ${fmt(codeRate)} candles/s (rule/code ${(ruleRate / codeRate).toFixed(2)}; ${ruleAll()} = ${codeAll()} signals)`,
+  );
+}
+
 async function main() {
   if (!existsSync(dataDir)) {
     console.log(`bench: shared data not found at ${dataDir} (set AETHELRED_SHARED_DATA); nothing measured`);
@@ -88,6 +134,13 @@ async function main() {
       const [, pair, tf] = /^[a-z]+_(.+)_(\w+)\.csv$/.exec(name)!;
       return { name, symbol: pair.replace('-', '/'), timeframe: tf as Timeframe };
     });
+  if (ONLY === 'rules') {
+    const btc = files.find((f) => f.name === 'binance_BTC-USDT_5m.csv') ?? files[0];
+    const { columns } = await parseCandleCsv(path.join(dataDir, btc.name), btc.timeframe);
+    console.log(`bench --only rules: median of ${REPEATS} runs after a warm-up`);
+    await benchRules({ file: btc, c: columns });
+    return;
+  }
   console.log(`bench: ${files.length} files from ${dataDir}; median of ${REPEATS} runs after a warm-up; strategies ${STRATEGIES.join(', ')}`);
   console.log('file                              candles   (a) bare scan   (b) pipeline, journal off   (b)/(a)');
   let totalCandles = 0;
@@ -118,25 +171,7 @@ async function main() {
   // (c) journal on PGlite: the real run path (run row, batched journal, completion).
   const btc = loaded.find((l) => l.file.name === 'binance_BTC-USDT_5m.csv') ?? loaded[0];
 
-  // (d) rule strategy versus hand-written code: evaluate every row of precomputed features.
-  const rule = createAdapterFromDefinition(compileRuleStrategy(smaCrossRule('bench-rule'), 1), undefined);
-  const code = createAdapterFromDefinition(handWrittenSmaCross('bench-code'), undefined);
-  const frame = createFeatureExtractor(rule.features, btc.c.length);
-  frame.pushColumns(btc.c);
-  const out = createAdapterOutput();
-  const evaluateAll = (adapter: StrategyAdapter) => {
-    let fired = 0;
-    for (let i = 0; i < frame.length; i++) {
-      adapter.evaluate(frame, i, out);
-      fired += out.side !== 0 ? 1 : 0;
-    }
-    return fired;
-  };
-  const ruleRate = await rate(frame.length, () => evaluateAll(rule));
-  const codeRate = await rate(frame.length, () => evaluateAll(code));
-  console.log(
-    `(d) strategy evaluate, SMA 10/30 cross on ${btc.file.name}: rule strategy ${fmt(ruleRate)} candles/s, hand-written ${fmt(codeRate)} candles/s (rule/code ${(ruleRate / codeRate).toFixed(2)}; ${evaluateAll(rule)} = ${evaluateAll(code)} signals)`,
-  );
+  await benchRules(btc);
   const dir = mkdtempSync(path.join(tmpdir(), 'aethelred-bench-'));
   const database = await createDatabase({ dataDir: dir });
   try {
