@@ -165,6 +165,11 @@ describe('probability of backtest overfitting (CSCV)', () => {
     expect(result.splits[5].outOfSampleSharpe).toBeCloseTo(k, 14);
     expect(result.probability).toBeCloseTo(1 / 3, 15);
     expect(result.probabilityOfLoss).toBeCloseTo(1 / 6, 15);
+    // Degradation pairs in units of k: (3, −1) then five times (1, 1). Means x̄ = 8/6 = 4/3, ȳ = 4/6 = 2/3;
+    // Σ(x−x̄)(y−ȳ) = (5/3)(−5/3) + 5·(−1/3)(1/3) = −30/9; Σ(x−x̄)² = 25/9 + 5/9 = 30/9 → slope −1.
+    expect(result.degradation).toEqual(result.splits.map((split) => ({ inSampleSharpe: split.inSampleSharpe, outOfSampleSharpe: split.outOfSampleSharpe })));
+    expect(result.degradation[0].outOfSampleSharpe / result.degradation[0].inSampleSharpe).toBeCloseTo(-1 / 3, 14);
+    expect(result.degradationSlope).toBeCloseTo(-1, 12);
     expect(result.verdict.level).toBe('elevated');
     expect(result.verdict.message).toContain('33.3% of the splits (it lost money in 16.7%)');
   });
@@ -198,6 +203,19 @@ describe('probability of backtest overfitting (CSCV)', () => {
     expect(new Set(result.splits.map((split) => split.chosenTrial))).toEqual(new Set([9]));
     result.logits.forEach((logit) => expect(logit).toBeCloseTo(Math.log(10), 12));
     expect(result.verdict.level).toBe('low');
+  });
+
+  it('ranks a constant positive series (infinite Sharpe) first and leaves the degradation slope undefined', () => {
+    // Trial 0 earns 0.001 every period (standard deviation 0, Sharpe +∞), trial 1 is noise: trial 0 wins
+    // every split and ranks 2 of 2 out-of-sample: ω = 2/3, λ = ln 2; the slope over infinite points is null.
+    const draw = normalDraws(3);
+    const rows = Array.from({ length: 12 }, () => [0.001, draw() * 0.01]);
+    const result = probabilityOfBacktestOverfitting(rows, { partitions: 6 });
+    expect(result.combinationCount).toBe(20); // C(6, 3)
+    expect(result.splits.every((split) => split.chosenTrial === 0 && split.inSampleSharpe === Infinity)).toBe(true);
+    result.logits.forEach((logit) => expect(logit).toBeCloseTo(Math.log(2), 14));
+    expect(result.probability).toBe(0);
+    expect(result.degradationSlope).toBeNull();
   });
 
   it('gives PBO near one half for pure-noise trials', () => {

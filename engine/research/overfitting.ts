@@ -52,8 +52,16 @@ export interface BacktestOverfitting {
   readonly combinationCount: number;
   /** λ of every split, in the order of {@link BacktestOverfitting.splits}. */
   readonly logits: readonly number[];
-  /** Every split, in lexicographic order of `inSampleGroups`; the in-sample vs out-of-sample Sharpe pairs show the performance degradation. */
+  /** Every split, in lexicographic order of `inSampleGroups`. */
   readonly splits: readonly CscvSplit[];
+  /** Performance degradation: the chosen trial's in-sample vs out-of-sample Sharpe per split, in split order (for a scatter plot). */
+  readonly degradation: readonly { readonly inSampleSharpe: number; readonly outOfSampleSharpe: number }[];
+  /**
+   * Slope of the least-squares line of out-of-sample on in-sample Sharpe over the splits (the paper's
+   * degradation regression): near or below 0 means a better backtest does not predict a better future.
+   * Null when it is undefined (an infinite Sharpe, or every in-sample Sharpe equal).
+   */
+  readonly degradationSlope: number | null;
   /** Share of splits whose chosen trial lost money out-of-sample (out-of-sample Sharpe < 0), in [0, 1]. */
   readonly probabilityOfLoss: number;
   /** Plain-language reading. */
@@ -131,24 +139,37 @@ function* halves(groupCount: number): Generator<number[]> {
   }
 }
 
+function leastSquaresSlope(points: readonly { readonly inSampleSharpe: number; readonly outOfSampleSharpe: number }[]): number | null {
+  if (points.some((point) => !Number.isFinite(point.inSampleSharpe) || !Number.isFinite(point.outOfSampleSharpe))) return null;
+  const meanX = points.reduce((sum, point) => sum + point.inSampleSharpe, 0) / points.length;
+  const meanY = points.reduce((sum, point) => sum + point.outOfSampleSharpe, 0) / points.length;
+  let covariance = 0;
+  let varianceX = 0;
+  for (const point of points) {
+    covariance += (point.inSampleSharpe - meanX) * (point.outOfSampleSharpe - meanY);
+    varianceX += (point.inSampleSharpe - meanX) ** 2;
+  }
+  return varianceX > 0 ? covariance / varianceX : null;
+}
+
 function describeOverfitting(probability: number, probabilityOfLoss: number): BacktestOverfitting['verdict'] {
   const percent = `${(probability * 100).toFixed(1)}%`;
   const loss = `${(probabilityOfLoss * 100).toFixed(1)}%`;
   if (probability < 0.1) {
     return {
       level: OverfittingLevel.Low,
-      message: `Low risk of overfitting: the best in-sample configuration finished in the bottom half out-of-sample in ${percent} of the splits (it lost money in ${loss}). Picking the best backtest looks like a real edge rather than luck.`,
+      message: `Low risk of overfitting: the best in-sample configuration ranked at or below the out-of-sample median in ${percent} of the splits (it lost money in ${loss}). Picking the best backtest looks like a real edge rather than luck.`,
     };
   }
   if (probability <= 0.5) {
     return {
       level: OverfittingLevel.Elevated,
-      message: `Elevated risk of overfitting: the best in-sample configuration finished in the bottom half out-of-sample in ${percent} of the splits (it lost money in ${loss}). Expect live results well below the backtest; trade it small or test it on more data first.`,
+      message: `Elevated risk of overfitting: the best in-sample configuration ranked at or below the out-of-sample median in ${percent} of the splits (it lost money in ${loss}). Expect live results well below the backtest; trade it small or test it on more data first.`,
     };
   }
   return {
     level: OverfittingLevel.LikelyOverfit,
-    message: `Likely overfit: the best in-sample configuration finished in the bottom half out-of-sample in ${percent} of the splits (it lost money in ${loss}), no better than picking a configuration at random. Do not trade the winner on the strength of this backtest.`,
+    message: `Likely overfit: the best in-sample configuration ranked at or below the out-of-sample median in ${percent} of the splits (it lost money in ${loss}), no better than picking a configuration at random. Do not trade the winner on the strength of this backtest.`,
   };
 }
 
@@ -164,7 +185,8 @@ function describeOverfitting(probability: number, probabilityOfLoss: number): Ba
  * 4. PBO = share of splits with λ <= 0: how often the backtest winner is at or below the median
  *    out-of-sample.
  * Per-period Sharpe units throughout (no annualisation). A constant series has Sharpe ±Infinity
- * (0 when all zero), which ranks as expected. Cost is O(C(S, S/2) · S · N) after one pass over the matrix.
+ * (0 when all zero): it ranks above (below) every varying series, and constant series of the same
+ * sign tie whatever their level. Cost is O(C(S, S/2) · S · N) after one pass over the matrix.
  * @param matrix T×N per-period returns; see {@link PerformanceMatrix} for the two layouts.
  * @param config `partitions` = S.
  * @throws ValidationError `partitions` when S is not an even integer in 2..20 or does not divide T
@@ -240,11 +262,14 @@ export function probabilityOfBacktestOverfitting(matrix: PerformanceMatrix, conf
   }
   const probability = overfitCount / splits.length;
   const probabilityOfLoss = lossCount / splits.length;
+  const degradation = splits.map((split) => ({ inSampleSharpe: split.inSampleSharpe, outOfSampleSharpe: split.outOfSampleSharpe }));
   return {
     probability,
     combinationCount: splits.length,
     logits: splits.map((split) => split.logit),
     splits,
+    degradation,
+    degradationSlope: leastSquaresSlope(degradation),
     probabilityOfLoss,
     verdict: describeOverfitting(probability, probabilityOfLoss),
   };
