@@ -158,7 +158,7 @@ function describeOverfitting(probability: number, probabilityOfLoss: number): Ba
   if (probability < 0.1) {
     return {
       level: OverfittingLevel.Low,
-      message: `Low risk of overfitting: the best in-sample configuration ranked at or below the out-of-sample median in ${percent} of the splits (it lost money in ${loss}). Picking the best backtest looks like a real edge rather than luck.`,
+      message: `Low risk of overfitting: the best in-sample configuration ranked at or below the out-of-sample median in ${percent} of the splits (it lost money in ${loss}). Picking the best backtest generalises to unseen data; still check that the winner makes money after costs.`,
     };
   }
   if (probability <= 0.5) {
@@ -169,7 +169,7 @@ function describeOverfitting(probability: number, probabilityOfLoss: number): Ba
   }
   return {
     level: OverfittingLevel.LikelyOverfit,
-    message: `Likely overfit: the best in-sample configuration ranked at or below the out-of-sample median in ${percent} of the splits (it lost money in ${loss}), no better than picking a configuration at random. Do not trade the winner on the strength of this backtest.`,
+    message: `Likely overfit: the best in-sample configuration ranked at or below the out-of-sample median in ${percent} of the splits (it lost money in ${loss}), worse than picking a configuration at random. Do not trade the winner on the strength of this backtest.`,
   };
 }
 
