@@ -328,14 +328,18 @@ export function gridCandidates(space: SearchSpace, options: { maxTrials?: number
 
 /** Spaces up to this size are sampled without replacement by a sparse Fisher–Yates shuffle of grid positions. */
 const SHUFFLE_LIMIT = 2 ** 32;
+/** A shuffled space is drawn in full up to this many positions (or 100 × trials, when larger). */
+const SHUFFLE_FULL_DRAWS = 100_000;
 
 /**
  * `trials` combinations drawn at random from the space with a seeded PRNG (mulberry32, `engine/ml/prng.ts`):
  * the same space, count and seed give the same candidates in the same order. Draws are without repeats:
- * spaces of up to 2^32 combinations are shuffled (sparse Fisher–Yates over grid positions), so when the
- * space holds fewer valid combinations than `trials` every one is returned once; larger spaces draw each
- * dimension independently and drop repeats, giving up after 10 × trials draws. Combinations the strategy
- * refuses are skipped, counted, and do not use up a trial.
+ * spaces of up to 2^32 combinations are shuffled (sparse Fisher–Yates over grid positions), so when a
+ * space of up to 100,000 combinations holds fewer valid ones than `trials`, every one is returned once;
+ * larger spaces draw each dimension independently and drop repeats. Combinations the strategy refuses are
+ * skipped, counted, and do not use up a trial. Draws stop after max(100 × trials, 100,000) positions of a
+ * shuffled space or 10 × trials draws of a larger one, so a space the strategy almost wholly refuses
+ * returns fewer than `trials` candidates instead of running on.
  * @throws ValidationError on `trials` when it is not a whole number in 1..maxTrials, `seed` when it is not
  *   an integer, `maxTrials` when it is not a whole number >= 1.
  */
@@ -357,7 +361,8 @@ export function randomCandidates(space: SearchSpace, trials: number, seed: numbe
   };
   if (size <= SHUFFLE_LIMIT) {
     const swapped = new Map<number, number>();
-    for (let drawn = 0; drawn < size && candidates.length < trials; drawn++) {
+    const maxDraws = Math.min(size, Math.max(trials * 100, SHUFFLE_FULL_DRAWS));
+    for (let drawn = 0; drawn < maxDraws && candidates.length < trials; drawn++) {
       const j = drawn + prng.nextInt(size - drawn);
       const position = swapped.get(j) ?? j;
       swapped.set(j, swapped.get(drawn) ?? drawn);
