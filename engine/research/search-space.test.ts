@@ -108,6 +108,14 @@ describe('searchSpaceOf', () => {
     expect(dimensionValue(space.dimensions[0], 2)).toBe(9);
   });
 
+  it('counts a fine float range despite rounding: 0.001..1000 step 0.001 holds 1,000,000 values', () => {
+    const atr = searchSpaceOf(maCrossover, { atrStopMultiple: { min: 0.001, max: 1000, step: 0.001 } }).dimensions[3];
+    // (1000 - 0.001) / 0.001 = 999999 (computed as 999998.99999…), + 1
+    expect(atr.count).toBe(1_000_000);
+    expect(dimensionValue(atr, 999_999)).toBe(1000);
+    expect(dimensionValue(atr, 1234)).toBe(1.235);
+  });
+
   it('takes the strategy from the catalog and names an unknown one', () => {
     const catalog = createBuiltInCatalog();
     expect(searchSpaceFromCatalog(catalog, 'ma-crossover', narrowed).dimensions).toEqual(searchSpaceOf(maCrossover, narrowed).dimensions);

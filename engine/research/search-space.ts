@@ -296,7 +296,7 @@ function candidateAt(space: SearchSpace, indices: ArrayLike<number>): Readonly<R
 }
 
 /** Per-dimension indices of a flat grid position (the last dimension varies fastest). */
-function indicesOf(space: SearchSpace, position: number, into: Int32Array): Int32Array {
+function indicesOf(space: SearchSpace, position: number, into: Float64Array): Float64Array {
   let rest = position;
   for (let d = space.dimensions.length - 1; d >= 0; d--) {
     const count = space.dimensions[d].count;
@@ -315,7 +315,7 @@ function indicesOf(space: SearchSpace, position: number, into: Int32Array): Int3
 export function gridCandidates(space: SearchSpace, options: { maxTrials?: number } = {}): CandidateSet {
   checkGridSize(space, options.maxTrials ?? DEFAULT_MAX_TRIALS);
   const size = spaceSize(space);
-  const indices = new Int32Array(space.dimensions.length);
+  const indices = new Float64Array(space.dimensions.length);
   const candidates: Readonly<Record<string, unknown>>[] = [];
   let skipped = 0;
   for (let position = 0; position < size; position++) {
@@ -351,7 +351,7 @@ export function randomCandidates(space: SearchSpace, trials: number, seed: numbe
   if (!Number.isSafeInteger(seed)) throw new ValidationError('seed', seed, 'expected an integer');
   const prng = createMulberry32(seed);
   const size = spaceSize(space);
-  const indices = new Int32Array(space.dimensions.length);
+  const indices = new Float64Array(space.dimensions.length);
   const candidates: Readonly<Record<string, unknown>>[] = [];
   let skipped = 0;
   const take = (): void => {
