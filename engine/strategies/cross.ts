@@ -14,9 +14,9 @@
  * - below, equal, below (a touch) never fires;
  * - below, equal, equal, above fires once, at the first row strictly above;
  * - two series that stay equal but for noise never fire.
- * A cross below is the mirror image. The two can never fire on consecutive rows in opposite directions:
- * after a cross above at row i, a cross below at row i+1 would need a below the last unequal row before
- * i+1, which is row i, where it was above.
+ * A cross below is the mirror image. Crosses alternate (above, below, above, …) on a series without
+ * NaN, and a row where the values are equal never fires, so a touch no longer gives a signal and the
+ * opposite one on the next row; a genuine one-row excursion (below, above, below) still crosses twice.
  */
 
 /** A cross: 1 above, -1 below, 0 none (the values of `Direction`, so it can be used as a side). */
