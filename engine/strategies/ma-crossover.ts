@@ -4,7 +4,7 @@
  */
 import { ValidationError } from '../core/errors';
 import { createAdapterFromDefinition } from './strategy-catalog';
-import { defineStrategy, z } from './strategy-api';
+import { crossDirection, defineStrategy, z } from './strategy-api';
 import { COMMON_REASONS, Direction, setFlat, type StrategyAdapter } from './strategy-adapter';
 import { multipleParam, periodParam } from './strategy-params';
 
@@ -39,8 +39,11 @@ export const MA_CROSSOVER_REASONS = {
  * What it tells a trader: the short-term average price has moved above (below) the longer-term
  * average, i.e. momentum has turned up (down) and a new trend may be starting.
  *
- * Rules at row i (d = SMA(fast) - SMA(slow)):
- * - long when d[i-1] <= 0 and d[i] > 0; short when d[i-1] >= 0 and d[i] < 0; otherwise flat.
+ * Rules at row i:
+ * - long when SMA(fast) crosses above SMA(slow) at i, short when it crosses below, otherwise flat;
+ *   a cross is `crossDirection` (engine/strategies/cross.ts): the averages equal within 1e-9 of
+ *   their value count as equal (noise of their running sums is no cross) and equal rows are looked
+ *   through, so a touch never fires and a cross through a tie fires once, on the first row beyond it.
  * - strength = 0.5 + 0.5 * min(1, |close - SMA(slow)| / ATR): how far price already stands beyond
  *   the slow average, in ATRs (a full ATR or more gives 1).
  * - stopHint = close -/+ atrStopMultiple * ATR (NaN if ATR is 0).
@@ -73,11 +76,12 @@ export const maCrossover = defineStrategy({
     const now = fast[i] - slow[i];
     const before = fast[i - 1] - slow[i - 1];
     if (now !== now || before !== before || atr !== atr) return setFlat(out, COMMON_REASONS.WarmUp);
+    const cross = crossDirection(fast, slow, i);
     let side: Direction;
-    if (before <= 0 && now > 0) {
+    if (cross === 1) {
       side = Direction.Long;
       out.reason = MA_CROSSOVER_REASONS.CrossedAbove;
-    } else if (before >= 0 && now < 0) {
+    } else if (cross === -1) {
       side = Direction.Short;
       out.reason = MA_CROSSOVER_REASONS.CrossedBelow;
     } else {

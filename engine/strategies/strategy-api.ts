@@ -33,6 +33,7 @@ export { ValidationError } from '../core/errors';
 export { Direction, COMMON_REASONS, MIN_FIRED_STRENGTH, setFlat, type AdapterOutput } from './strategy-adapter';
 export type { FeatureFrame } from '../features/feature-frame';
 export type { FeatureConfig } from '../features/feature-config';
+export { CROSS_EPSILON, crossDirection, crossDirectionLevel, crossedAbove, crossedBelow, type CrossSide } from './cross';
 export { ExitPolicySchema, TakeProfitLevelSchema, type ExitPolicy, type ExitPolicyInput } from './exit-policy';
 
 /** Strategy names: lowercase letters, digits and dashes, starting with a letter, 2..63 characters. */

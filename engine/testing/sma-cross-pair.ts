@@ -3,7 +3,7 @@
  * crossover with a 2 ATR(14) stop, as a rule strategy (JSON) and as a hand-written definition.
  * Both go long when SMA(fast) crosses above SMA(slow), short on the cross below, with strength 1.
  */
-import { COMMON_REASONS, Direction, defineStrategy, setFlat, z } from '../strategies/strategy-api';
+import { COMMON_REASONS, Direction, crossDirection, defineStrategy, setFlat, z } from '../strategies/strategy-api';
 
 /** The rule strategy: SMA(fast) crossing SMA(slow), 2 ATR(14) stop. */
 export function smaCrossRule(name: string, fast = 10, slow = 30): Record<string, unknown> {
@@ -30,10 +30,8 @@ export function handWrittenSmaCross(name: string, fast = 10, slow = 30) {
       if (i < slow) return setFlat(out, COMMON_REASONS.WarmUp);
       const a = f.sma[fast];
       const b = f.sma[slow];
-      let side: Direction;
-      if (a[i - 1] <= b[i - 1] && a[i] > b[i]) side = Direction.Long;
-      else if (a[i - 1] >= b[i - 1] && a[i] < b[i]) side = Direction.Short;
-      else return setFlat(out, COMMON_REASONS.NoSignal);
+      const side: Direction = crossDirection(a, b, i);
+      if (side === Direction.Flat) return setFlat(out, COMMON_REASONS.NoSignal);
       const atr = f.atr[14][i];
       out.side = side;
       out.strength = 1;

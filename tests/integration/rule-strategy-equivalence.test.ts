@@ -23,7 +23,7 @@ import { sharedDataDir, sharedDataFile } from '../support/ml-candles';
 const FILE = 'binance_BTC-USDT_1h.csv';
 
 /** engine/testing/sma-cross-pair.ts's hand-written SMA 10/30 cross, as a trader would write it in a strategy file. */
-const STRATEGY_FILE = `import { COMMON_REASONS, Direction, defineStrategy, setFlat, z } from 'aethelred/strategy';
+const STRATEGY_FILE = `import { COMMON_REASONS, Direction, crossDirection, defineStrategy, setFlat, z } from 'aethelred/strategy';
 
 export default defineStrategy({
   name: 'code-sma-cross',
@@ -36,10 +36,8 @@ export default defineStrategy({
     if (i < 30) return setFlat(out, COMMON_REASONS.WarmUp);
     const a = f.sma[10];
     const b = f.sma[30];
-    let side: Direction;
-    if (a[i - 1] <= b[i - 1] && a[i] > b[i]) side = Direction.Long;
-    else if (a[i - 1] >= b[i - 1] && a[i] < b[i]) side = Direction.Short;
-    else return setFlat(out, COMMON_REASONS.NoSignal);
+    const side: Direction = crossDirection(a, b, i);
+    if (side === Direction.Flat) return setFlat(out, COMMON_REASONS.NoSignal);
     const atr = f.atr[14][i];
     out.side = side;
     out.strength = 1;

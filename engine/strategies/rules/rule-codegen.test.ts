@@ -144,8 +144,8 @@ describe('generated rule evaluate', () => {
     // SMA(10) and SMA(30): one local each, read once; close and ATR(14) only where a signal fired (long and short branch).
     expect(source.match(/f\.[a-zA-Z]+(\[\d+\])?/g)).toEqual(['f.sma[10]', 'f.sma[30]', 'f.close', 'f.atr[14]', 'f.atr[14]']);
     expect(source).toContain('const c0 = f.sma[10];\n  const c1 = f.sma[30];');
-    expect(source).toContain('c0[i - 1] <= c1[i - 1] && c0[i] > c1[i]');
-    expect(source).toContain('c0[i - 1] >= c1[i - 1] && c0[i] < c1[i]');
+    expect(source).toContain('crossDirection(c0, c1, i) === 1');
+    expect(source).toContain('crossDirection(c0, c1, i) === -1');
   });
 
   it('gives the hand-written SMA cross signal, stop and strength on a short series', () => {

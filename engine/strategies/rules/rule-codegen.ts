@@ -22,12 +22,13 @@
  * A final check refuses any source containing a quote, a backtick or a backslash.
  */
 import { ValidationError } from '../../core/errors';
+import { crossDirection, crossDirectionLevel } from '../cross';
 import { COMMON_REASONS, setFlat } from '../strategy-adapter';
 import { MAX_RULE_PERIOD, RULE_INDICATORS, RULE_PRICES, type RuleCondition, type RuleGroup, type RuleOperand, type RuleStrategy } from './rule-schema';
 import type { RuleEvaluate, RuleEvaluateSetup } from './rule-interpreter';
 
 /** Names the generated function receives as arguments (never text of the rule). */
-const ARGUMENTS = ['setFlat', 'R_WARM_UP', 'R_NO_SIGNAL', 'R_LONG', 'R_SHORT', 'R_EXIT_LONG', 'R_EXIT_SHORT'] as const;
+const ARGUMENTS = ['setFlat', 'crossDirection', 'crossDirectionLevel', 'R_WARM_UP', 'R_NO_SIGNAL', 'R_LONG', 'R_SHORT', 'R_EXIT_LONG', 'R_EXIT_SHORT'] as const;
 
 /** The only string literal allowed in the generated source: the strict-mode directive. */
 const PROLOGUE = "'use strict';";
@@ -120,12 +121,13 @@ class RuleSource {
     const effective: BinaryOperator = left === null ? MIRRORED[op] : op;
     const constant = left === null ? numberLiteral(c.left.value, `${field}.left.value`) : right === null ? numberLiteral(c.right.value, `${field}.right.value`) : null;
     const other = (at: string) => constant ?? `${right}[${at}]`;
-    const previous = `${row} - 1`;
+    // Crosses go through the one cross rule of the strategy API (engine/strategies/cross.ts), passed in as an argument.
+    const cross = constant === null ? `crossDirection(${column}, ${right}, ${row})` : `crossDirectionLevel(${column}, ${constant}, ${row})`;
     switch (effective) {
       case 'crossesAbove':
-        return `${column}[${previous}] <= ${other(previous)} && ${column}[${row}] > ${other(row)}`;
+        return `${cross} === 1`;
       case 'crossesBelow':
-        return `${column}[${previous}] >= ${other(previous)} && ${column}[${row}] < ${other(row)}`;
+        return `${cross} === -1`;
       default:
         return `${column}[${row}] ${COMPARISONS[effective]} ${other(row)}`;
     }
@@ -237,5 +239,5 @@ export function ruleEvaluateSource(rule: RuleStrategy, setup: RuleEvaluateSetup)
 export function generateRuleEvaluate(rule: RuleStrategy, setup: RuleEvaluateSetup): RuleEvaluate {
   const factory = new Function(...ARGUMENTS, ruleEvaluateSource(rule, setup)) as (...args: unknown[]) => RuleEvaluate;
   const { reasons } = setup;
-  return factory(setFlat, COMMON_REASONS.WarmUp, COMMON_REASONS.NoSignal, reasons.long, reasons.short, reasons.exitLong, reasons.exitShort);
+  return factory(setFlat, crossDirection, crossDirectionLevel, COMMON_REASONS.WarmUp, COMMON_REASONS.NoSignal, reasons.long, reasons.short, reasons.exitLong, reasons.exitShort);
 }

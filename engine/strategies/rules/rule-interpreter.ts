@@ -8,6 +8,7 @@
  * on random rules and candles. The signal convention is documented in `compile-rule-strategy.ts`.
  */
 import type { FeatureFrame } from '../../features/feature-frame';
+import { crossDirection, crossDirectionLevel } from '../cross';
 import { COMMON_REASONS, Direction, setFlat, type AdapterOutput } from '../strategy-adapter';
 import type { RuleCondition, RuleGroup, RuleOperand, RuleOperator, RuleStrategy } from './rule-schema';
 
@@ -62,18 +63,9 @@ function columnsPredicate(op: BinaryOperator, L: Column, R: Column): Predicate {
     case 'gte': return (f, j) => L(f)[j] >= R(f)[j];
     case 'lt': return (f, j) => L(f)[j] < R(f)[j];
     case 'lte': return (f, j) => L(f)[j] <= R(f)[j];
-    case 'crossesAbove':
-      return (f, j) => {
-        const l = L(f);
-        const r = R(f);
-        return l[j - 1] <= r[j - 1] && l[j] > r[j];
-      };
-    case 'crossesBelow':
-      return (f, j) => {
-        const l = L(f);
-        const r = R(f);
-        return l[j - 1] >= r[j - 1] && l[j] < r[j];
-      };
+    // The one cross rule of the strategy API (engine/strategies/cross.ts).
+    case 'crossesAbove': return (f, j) => crossDirection(L(f), R(f), j) === 1;
+    case 'crossesBelow': return (f, j) => crossDirection(L(f), R(f), j) === -1;
   }
 }
 
@@ -84,16 +76,8 @@ function constantPredicate(op: BinaryOperator, L: Column, v: number): Predicate 
     case 'gte': return (f, j) => L(f)[j] >= v;
     case 'lt': return (f, j) => L(f)[j] < v;
     case 'lte': return (f, j) => L(f)[j] <= v;
-    case 'crossesAbove':
-      return (f, j) => {
-        const l = L(f);
-        return l[j - 1] <= v && l[j] > v;
-      };
-    case 'crossesBelow':
-      return (f, j) => {
-        const l = L(f);
-        return l[j - 1] >= v && l[j] < v;
-      };
+    case 'crossesAbove': return (f, j) => crossDirectionLevel(L(f), v, j) === 1;
+    case 'crossesBelow': return (f, j) => crossDirectionLevel(L(f), v, j) === -1;
   }
 }
 

@@ -1,0 +1,88 @@
+/**
+ * The one cross rule of the engine: what "a crosses above b" means for the built-in MA crossover,
+ * the rule strategies' `crossesAbove` / `crossesBelow` (generated code and interpreter) and strategy
+ * files (`crossDirection` from `aethelred/strategy`).
+ *
+ * Two values are equal when |a − b| <= CROSS_EPSILON × max(|a|, |b|): a moving average kept as a
+ * running sum carries floating-point noise of about 1e-12 of its value, so two averages that are
+ * equal in real arithmetic may differ in their last bits; 1e-9 absorbs that noise and is far below
+ * any price move a trader would call a cross (1e-9 of 60 000 is 0.00006).
+ *
+ * A cross above fires at row i when a[i] is strictly above b[i] (not equal) and the last row before i
+ * where they were not equal had a strictly below b. Equal rows are looked through, back to the first
+ * row of the series; a row where either value is NaN ends the look-back without a cross. So:
+ * - below, equal, below (a touch) never fires;
+ * - below, equal, equal, above fires once, at the first row strictly above;
+ * - two series that stay equal but for noise never fire.
+ * A cross below is the mirror image. Crosses alternate (above, below, above, …) on a series without
+ * NaN, and a row where the values are equal never fires, so a touch no longer gives a signal and the
+ * opposite one on the next row; a genuine one-row excursion (below, above, below) still crosses twice.
+ */
+
+/** A cross: 1 above, -1 below, 0 none (the values of `Direction`, so it can be used as a side). */
+export type CrossSide = 1 | -1 | 0;
+
+/** Relative tolerance of {@link crossDirection}: |a − b| <= CROSS_EPSILON × max(|a|, |b|) counts as equal. */
+export const CROSS_EPSILON = 1e-9;
+
+/** Where a stands against b: 1 above, -1 below, 0 equal within `epsilon` (relative), 2 when either is NaN. */
+function sideOf(a: number, b: number, epsilon: number): number {
+  const d = a - b;
+  if (d !== d) return 2;
+  const absA = a < 0 ? -a : a;
+  const absB = b < 0 ? -b : b;
+  const scale = absA > absB ? absA : absB;
+  const absD = d < 0 ? -d : d;
+  if (absD <= epsilon * scale && absD !== Infinity) return 0;
+  return d > 0 ? 1 : -1;
+}
+
+/** The side of the last row before `i` where `a` and `b` differ, looked back through equal rows (0: none, 2: a NaN row). */
+function sideBefore(a: ArrayLike<number>, b: ArrayLike<number>, i: number, epsilon: number): number {
+  for (let j = i - 1; j >= 0; j--) {
+    const s = sideOf(a[j], b[j], epsilon);
+    if (s !== 0) return s;
+  }
+  return 0;
+}
+
+/** As {@link sideBefore} against a constant level. */
+function sideBeforeLevel(a: ArrayLike<number>, level: number, i: number, epsilon: number): number {
+  for (let j = i - 1; j >= 0; j--) {
+    const s = sideOf(a[j], level, epsilon);
+    if (s !== 0) return s;
+  }
+  return 0;
+}
+
+/**
+ * Whether series `a` crossed series `b` at row `i` (see the module comment for the rule).
+ * Reads rows `0..i` only, allocates nothing.
+ * @param epsilon relative tolerance of equality, {@link CROSS_EPSILON} by default (0: exact equality).
+ * @returns 1 when a crossed above b at row i, -1 when it crossed below, 0 otherwise (also when a value is NaN or i < 1).
+ */
+export function crossDirection(a: ArrayLike<number>, b: ArrayLike<number>, i: number, epsilon: number = CROSS_EPSILON): CrossSide {
+  const now = sideOf(a[i], b[i], epsilon);
+  if (now !== 1 && now !== -1) return 0;
+  return sideBefore(a, b, i, epsilon) === -now ? (now as CrossSide) : 0;
+}
+
+/**
+ * Whether series `a` crossed the constant `level` at row `i`: {@link crossDirection} against a flat line.
+ * @returns 1 when a crossed above `level` at row i, -1 when it crossed below, 0 otherwise.
+ */
+export function crossDirectionLevel(a: ArrayLike<number>, level: number, i: number, epsilon: number = CROSS_EPSILON): CrossSide {
+  const now = sideOf(a[i], level, epsilon);
+  if (now !== 1 && now !== -1) return 0;
+  return sideBeforeLevel(a, level, i, epsilon) === -now ? (now as CrossSide) : 0;
+}
+
+/** True when `a` crossed above `b` at row `i` ({@link crossDirection} is 1). */
+export function crossedAbove(a: ArrayLike<number>, b: ArrayLike<number>, i: number, epsilon: number = CROSS_EPSILON): boolean {
+  return crossDirection(a, b, i, epsilon) === 1;
+}
+
+/** True when `a` crossed below `b` at row `i` ({@link crossDirection} is -1). */
+export function crossedBelow(a: ArrayLike<number>, b: ArrayLike<number>, i: number, epsilon: number = CROSS_EPSILON): boolean {
+  return crossDirection(a, b, i, epsilon) === -1;
+}
