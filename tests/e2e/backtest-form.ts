@@ -8,9 +8,9 @@ import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-cand
 
 /** Fills the market and period of the backtest form (already open) with the synthetic market; `to` is exclusive (YYYY-MM-DD). */
 export async function fillBacktestMarket(page: Page, period: { to?: string } = {}): Promise<void> {
-  await page.getByLabel('Exchange').selectOption(SYNTHETIC_MARKET.exchange);
+  await page.getByLabel('Exchange', { exact: true }).selectOption(SYNTHETIC_MARKET.exchange);
   await page.getByLabel('Symbol', { exact: true }).fill(SYNTHETIC_MARKET.symbol);
-  await page.getByLabel('Timeframe').selectOption(SYNTHETIC_MARKET.timeframe);
+  await page.getByLabel('Timeframe', { exact: true }).selectOption(SYNTHETIC_MARKET.timeframe);
   await page.getByLabel('From (UTC)').fill(SYNTHETIC_FROM);
   await page.getByLabel('To (UTC, exclusive)').fill(period.to ?? SYNTHETIC_TO);
 }
