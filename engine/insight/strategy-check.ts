@@ -9,7 +9,7 @@ import { ValidationError } from '../core/errors';
 import { TIMEFRAME_MS, type MarketKey, type Timeframe } from '../core/types';
 import { parseOrThrow, reasonOf } from '../core/validation';
 import type { CandleRepository } from '../ports/candles';
-import type { StrategyAdapter } from '../strategies/strategy-adapter';
+import { startupCandlesOf, type StrategyAdapter } from '../strategies/strategy-adapter';
 import { checkStrategyAsync, type StrategyCheckReport } from './lookahead-check';
 
 /** Latest open time a range may reach when `to` is left out (year 275760, the largest JS date). */
@@ -113,11 +113,12 @@ export async function runStrategyCheck(
   const resolved = resolveStrategyCheck(input, deps.createStrategy);
   const candles = await deps.candles.loadCandles(resolved.market, resolved.fromMs, resolved.toMs);
   const { exchange, symbol, timeframe } = resolved.market;
-  if (candles.length < resolved.adapter.warmup + 2) {
+  const startup = startupCandlesOf(resolved.adapter);
+  if (candles.length < startup + 2) {
     throw new ValidationError(
       'candles',
       candles.length,
-      `${exchange} ${symbol} ${timeframe} has ${candles.length} stored candle${candles.length === 1 ? '' : 's'} in the range; ${resolved.strategy} needs at least ${resolved.adapter.warmup + 2} (warm-up ${resolved.adapter.warmup} plus two rows to compare). Import or download candles first.`,
+      `${exchange} ${symbol} ${timeframe} has ${candles.length} stored candle${candles.length === 1 ? '' : 's'} in the range; ${resolved.strategy} needs at least ${startup + 2} (${startup} startup candles plus two rows to compare). Import or download candles first.`,
     );
   }
   const report = await checkStrategyAsync(resolved.adapter, candles, { tolerance: resolved.tolerance, onProgress });

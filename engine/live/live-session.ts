@@ -40,6 +40,7 @@ import type { EngineEvents } from '../ports/events';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import { createExternalSignalAdapter, type ExternalAlert } from '../strategies/external-signal-adapter';
+import { runStartupCandles } from '../strategies/strategy-adapter';
 
 /** Where closed candles come from (a ccxt venue's public OHLCV, or a test feed). */
 export interface CandleFeed {
@@ -47,6 +48,9 @@ export interface CandleFeed {
   /** Releases the feed's connection (a ccxt client); the session manager calls it when no session uses the feed. */
   close?(): Promise<void>;
 }
+
+/** Candles a live session warms with at least (more when its strategies' startup candles say so). */
+export const DEFAULT_LIVE_WARMUP_CANDLES = 300;
 
 export const LiveSessionStatus = {
   Starting: 'starting',
@@ -67,7 +71,7 @@ export interface LiveSessionConfig {
   fusion: FusionConfig;
   decisionDetail: DecisionDetail;
   allowShort: boolean;
-  /** Candles of history fed to the indicators before trading (default 300). */
+  /** Candles of history fed to the indicators before trading (default: max(300, the strategies' startup candles)). */
   warmupCandles?: number;
   /** Poll period while waiting for the next candle, ms (default: a tenth of the timeframe, 1-30 s). */
   pollIntervalMs?: number;
@@ -162,13 +166,14 @@ export function clientIdPrefixOf(sessionId: string): string {
 export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDeps): LiveSession {
   const timeframeMs = TIMEFRAME_MS[config.market.timeframe];
   if (!timeframeMs) throw new ValidationError('timeframe', config.market.timeframe, 'is not a supported timeframe');
-  const warmupCandles = config.warmupCandles ?? 300;
   const pollIntervalMs = config.pollIntervalMs ?? Math.min(30_000, Math.max(1_000, timeframeMs / 10));
   const backoff = config.backoff ?? { baseMs: 1_000, maxMs: 60_000 };
   const pageSize = config.pageSize ?? 500;
   const external = config.acceptExternalSignals ? createExternalSignalAdapter({ ttlMs: timeframeMs }, { clock: deps.clock }) : null;
   const catalog = deps.strategies ?? createBuiltInCatalog();
   const strategies = [...config.strategies.map((s) => catalog.create(s.name, s.params ?? {})), ...(external ? [external] : [])];
+  // Enough history for every seeded indicator to forget its seed (the run's startup candles), 300 at least.
+  const warmupCandles = config.warmupCandles ?? Math.max(DEFAULT_LIVE_WARMUP_CANDLES, runStartupCandles(strategies));
 
   const loop: TradingLoop = createTradingLoop(
     {
