@@ -7,15 +7,16 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import type { BacktestRunMetrics, BacktestRunRepository, BreakerHalt, EquityPoint } from '../ports/backtest-runs';
+import type { BacktestRunMetrics, BacktestRunRepository, BacktestWarmup, BreakerHalt, EquityPoint } from '../ports/backtest-runs';
 import type { CandleRepository } from '../ports/candles';
 import type { JournalRepository } from '../ports/journal';
 import type { Logger } from '../core/logger';
-import { TIMEFRAME_MS, type CandleColumns, type MarketKey, type Timeframe } from '../core/types';
+import { TIMEFRAME_MS, candleColumnsFromRows, type CandleColumns, type MarketKey, type Timeframe } from '../core/types';
 import { createManualClock } from '../core/clock';
 import { createPaperExchange, type PaperExchangeConfig } from '../execution/paper-exchange';
 import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+import { runStartupCandles } from '../strategies/strategy-adapter';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { VetoModel } from '../decision/veto-model';
 import type { FusionConfig } from '../decision/signal-fusion';
@@ -226,10 +227,12 @@ export interface BacktestResult {
   stats: Record<string, number>;
   /** Circuit-breaker halts in time order (empty when no breaker tripped). */
   halts: BreakerHalt[];
+  /** Warm-up history fed before `from`: candles stored of the candles the strategies need. */
+  warmup: BacktestWarmup;
 }
 
 /** The stored metrics' shape is the port's (engine/ports/backtest-runs.ts); re-exported for the app's tables. */
-export type { BacktestRunMetricName, BacktestRunMetrics, StoredBacktestRunMetrics } from '../ports/backtest-runs';
+export type { BacktestRunMetricName, BacktestRunMetrics, BacktestWarmup, StoredBacktestRunMetrics } from '../ports/backtest-runs';
 
 export interface BacktestDeps {
   candles: CandleRepository;
@@ -254,8 +257,26 @@ export interface BacktestDeps {
 export interface BacktestOptions {
   /** Called about every 1% of candles with (done, total). */
   onProgress?: (done: number, total: number) => void;
-  /** Use these candles instead of loading them (benchmarks); the run is still recorded. */
+  /** Use these candles instead of loading them (benchmarks); the run is still recorded, with no warm-up history unless `preloadedWarmup` is given. */
   preloaded?: CandleColumns;
+  /** With `preloaded`: the history before `from` to warm the indicators with. */
+  preloadedWarmup?: CandleColumns;
+}
+
+function emptyColumns(): CandleColumns {
+  return candleColumnsFromRows([]);
+}
+
+/**
+ * The warm-up line of a run: "warm-up: 139 candles before from" when every candle the strategies
+ * need was stored, else "warm-up: 20 of 139 candles available before from" (the first candles then
+ * trade on indicators that still depend on where the history began).
+ */
+export function describeBacktestWarmup(warmup: BacktestWarmup): string {
+  const plural = (n: number) => (n === 1 ? '' : 's');
+  return warmup.candles >= warmup.needed
+    ? `warm-up: ${warmup.needed} candle${plural(warmup.needed)} before from`
+    : `warm-up: ${warmup.candles} of ${warmup.needed} candle${plural(warmup.needed)} available before from`;
 }
 
 /** Keeps at most `maxPoints` points of a curve (evenly spaced, always the last). */
@@ -277,6 +298,14 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
   const spec = resolveBacktest(input, deps.stored, strategies);
   if (spec.veto && !deps.vetoModel) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
   const columns = options.preloaded ?? (await deps.candles.loadCandles(spec.market, spec.fromMs, spec.toMs));
+  // History before `from` for the indicators to forget their seeds: the largest startup of the run's strategies.
+  const needed = runStartupCandles(spec.strategies.map((name) => strategies.create(name, spec.params[name] ?? {})));
+  const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
+  const history = options.preloaded
+    ? (options.preloadedWarmup ?? emptyColumns())
+    : needed > 0
+      ? await deps.candles.loadCandles(spec.market, spec.fromMs - needed * timeframeMs, spec.fromMs)
+      : emptyColumns();
   if (columns.length === 0) {
     throw new ValidationError(
       'from',
@@ -296,9 +325,9 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     toMs: spec.toMs,
   });
   try {
-    const result = await simulate(spec, columns, runId, { ...deps, strategies }, options);
+    const result = await simulate(spec, columns, runId, { ...deps, strategies }, { ...options, warmup: { history, needed } });
     await deps.runs.complete(runId, {
-      metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats, halts: result.halts } satisfies BacktestRunMetrics,
+      metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats, halts: result.halts, warmup: result.warmup } satisfies BacktestRunMetrics,
       equity: result.equity,
       tradeCount: result.trades.length,
       decisionCount: result.stats.decisions,
@@ -314,16 +343,26 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
   }
 }
 
-/** The simulation proper: feeds candles through the live loop. Exported for the benchmark. */
+/**
+ * The simulation proper: feeds candles through the live loop. Exported for the benchmark.
+ * `options.warmup.history` (candles before `from`, oldest first) goes to the loop's warm-up first:
+ * indicators only, no decisions, orders or equity points; its last `needed` rows are used.
+ */
 export async function simulate(
   spec: ResolvedBacktest,
   columns: CandleColumns,
   runId: string | null,
   deps: Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize' | 'strategies'>,
-  options: Pick<BacktestOptions, 'onProgress'> = {},
+  options: Pick<BacktestOptions, 'onProgress'> & { warmup?: { history: CandleColumns; needed: number } } = {},
 ): Promise<BacktestResult> {
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
   const catalog = deps.strategies ?? createBuiltInCatalog();
+  // Only history strictly before the first traded candle, at most `needed` rows of it.
+  const history = options.warmup?.history ?? emptyColumns();
+  const needed = options.warmup?.needed ?? 0;
+  let before = history.length;
+  while (before > 0 && history.openTimeMs[before - 1] >= columns.openTimeMs[0]) before--;
+  const warmupCount = Math.min(needed, before);
   const clock = createManualClock(columns.openTimeMs[0]);
   const trades: ClosedTrade[] = [];
   let decisions = 0;
@@ -349,7 +388,7 @@ export async function simulate(
       fusion: spec.fusion,
       decisionDetail: spec.decisionDetail,
       allowShort: spec.paper.marketType === 'futures',
-      capacityHint: columns.length,
+      capacityHint: columns.length + warmupCount,
     },
     {
       clock,
@@ -366,6 +405,8 @@ export async function simulate(
     trades.push({ ...t });
     loop.onTradeClosed(t);
   };
+
+  for (let i = before - warmupCount; i < before; i++) loop.warmUp(history, i);
 
   const n = columns.length;
   const { openTimeMs } = columns;
@@ -412,5 +453,6 @@ export async function simulate(
     equity: downsampleEquity(curve.timeMs, curve.equity, length),
     stats: { ...loop.stats(), decisions },
     halts,
+    warmup: { candles: warmupCount, needed },
   };
 }
