@@ -16,7 +16,6 @@ import { createManualClock } from '../core/clock';
 import { createPaperExchange, type PaperExchangeConfig } from '../execution/paper-exchange';
 import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
-import { runStartupCandles } from '../strategies/strategy-adapter';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { VetoModel } from '../decision/veto-model';
 import type { FusionConfig } from '../decision/signal-fusion';
@@ -25,7 +24,7 @@ import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type StoredRunSettings } from '../trading/run-spec';
 import { createJournalWriter } from '../journal/journal-writer';
-import { createTradingLoop, DecisionDetail, type ClosedTrade } from '../loop/trading-loop';
+import { createTradingLoop, DecisionDetail, loopStartupCandles, type ClosedTrade } from '../loop/trading-loop';
 import { tradeNetPnl } from '../insight/trade-outcome';
 import {
   computeReturnMetrics,
@@ -298,8 +297,11 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
   const spec = resolveBacktest(input, deps.stored, strategies);
   if (spec.veto && !deps.vetoModel) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
   const columns = options.preloaded ?? (await deps.candles.loadCandles(spec.market, spec.fromMs, spec.toMs));
-  // History before `from` for the indicators to forget their seeds: the largest startup of the run's strategies.
-  const needed = runStartupCandles(spec.strategies.map((name) => strategies.create(name, spec.params[name] ?? {})));
+  // History before `from` for the indicators to forget their seeds: the strategies' startup candles and the loop's own (risk ATR, veto features).
+  const needed = loopStartupCandles(
+    spec.strategies.map((name) => strategies.create(name, spec.params[name] ?? {})),
+    spec.veto,
+  );
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
   const history = options.preloaded
     ? (options.preloadedWarmup ?? emptyColumns())

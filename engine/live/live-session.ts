@@ -29,6 +29,7 @@ import type { JournalWriter } from '../ports/journal-writer';
 import type { LiveCheckpointStore } from '../ports/live-sessions';
 import {
   createTradingLoop,
+  loopStartupCandles,
   type AccountView,
   type CandleSimulator,
   type ClosedTrade,
@@ -40,7 +41,6 @@ import type { EngineEvents } from '../ports/events';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import { createExternalSignalAdapter, type ExternalAlert } from '../strategies/external-signal-adapter';
-import { runStartupCandles } from '../strategies/strategy-adapter';
 
 /** Where closed candles come from (a ccxt venue's public OHLCV, or a test feed). */
 export interface CandleFeed {
@@ -173,7 +173,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
   const catalog = deps.strategies ?? createBuiltInCatalog();
   const strategies = [...config.strategies.map((s) => catalog.create(s.name, s.params ?? {})), ...(external ? [external] : [])];
   // Enough history for every seeded indicator to forget its seed (the run's startup candles), 300 at least.
-  const warmupCandles = config.warmupCandles ?? Math.max(DEFAULT_LIVE_WARMUP_CANDLES, runStartupCandles(strategies));
+  const warmupCandles = config.warmupCandles ?? Math.max(DEFAULT_LIVE_WARMUP_CANDLES, loopStartupCandles(strategies, Boolean(deps.veto)));
 
   const loop: TradingLoop = createTradingLoop(
     {
