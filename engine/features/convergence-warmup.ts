@@ -14,7 +14,8 @@ export const DEFAULT_RECURSION_TOLERANCE = 1e-3;
  * `features` has forgotten its seed to within `tolerance`: the seed's weight after `m` smoothing
  * steps is `(1 - alpha)^m`, so `m = ceil(ln(tolerance) / ln(1 - alpha))` steps after the row where
  * the column is seeded (EMA(n): alpha 2/(n+1), seeded at row 0; Wilder RSI(n): alpha 1/n, seeded at
- * row n; ATR(n): alpha 1/n, seeded at row n-1). SMA(n) needs n-1 rows and Donchian(n) n rows.
+ * row n; ATR(n): alpha 1/n, seeded at row n-1). SMA(n) and the rolling standard deviation(n) have
+ * values from row n-1 and Donchian(n) from row n (not recursive: their own warm-ups).
  * This bounds the seed's weight, not the difference itself; the seed's error can exceed the
  * column's value (a calm-period ATR seed), so the default tolerance is 10x below the check's
  * ({@link DEFAULT_RECURSION_TOLERANCE} / 10 = 0.01 %).
@@ -28,6 +29,7 @@ export function convergenceWarmup(features: FeatureConfig, tolerance = DEFAULT_R
   const steps = (alpha: number) => (alpha >= 1 ? 0 : Math.ceil(Math.log(tolerance) / Math.log(1 - alpha)));
   let warmup = 0;
   for (const n of config.sma) warmup = Math.max(warmup, n - 1);
+  for (const n of config.stddev) warmup = Math.max(warmup, n - 1);
   for (const n of config.donchian) warmup = Math.max(warmup, n);
   for (const n of config.ema) warmup = Math.max(warmup, n - 1, steps(2 / (n + 1)));
   for (const n of config.rsi) warmup = Math.max(warmup, n + steps(1 / n));
