@@ -235,6 +235,7 @@ describe.each(TEST_DATABASE_BACKENDS)('strategy-check job on $name', (backend) =
     await expect(enqueue({ strategy: 'ema-trend', params: { period: 0 }, ...market })).rejects.toBeInstanceOf(ValidationError);
     await expect(enqueue({ strategy: 'ema-trend', ...market, symbol: 'ETH/USDT' })).rejects.toMatchObject({ field: 'symbol', value: 'ETH/USDT' });
     await expect(enqueue({ strategy: 'ema-trend', ...market, from: '2024-02-01', to: '2024-01-01' })).rejects.toMatchObject({ field: 'to', value: '2024-01-01' });
+    await expect(enqueue({ strategy: 'ema-trend', ...market, startupCandles: -1 })).rejects.toMatchObject({ field: 'startupCandles', value: -1 });
     const id = await enqueue({ strategy: 'leaky-next-close', ...market });
     expect(id).toMatch(/^check-/);
   });
