@@ -111,6 +111,8 @@ describe('backtestState', () => {
       runId: 'run-1',
       config: { exchange: 'x', fromMs: 0 },
       metrics: backtestRunMetrics({ finalEquity: 10_010 }),
+      // RUN was stored without a warm-up record (as runs before it was recorded).
+      warmup: null,
       equity: [{ timeMs: 0, equity: 10_000 }],
       startedAtMs: 2_000,
       finishedAtMs: 3_000,
@@ -118,6 +120,14 @@ describe('backtestState', () => {
         { id: 't1', strategy: 'ema-trend', side: 'long', amount: 0.5, entryPrice: 100, exitPrice: 130, entryTimeMs: 0, exitTimeMs: 60_000, realizedPnl: 15, fees: 0.25, funding: -0.5, netPnl: 15.25, exitReason: 'signal', initialRisk: null },
       ],
     });
+  });
+
+  it('reports the warm-up history a complete run got, with the run page line', async () => {
+    const full = { ...RUN, id: 'run-3', metrics: { ...backtestRunMetrics({ finalEquity: 10_010 }), warmup: { candles: 139, needed: 139 } } };
+    const short = { ...RUN, id: 'run-4', metrics: { ...backtestRunMetrics({ finalEquity: 10_010 }), warmup: { candles: 20, needed: 139 } } };
+    const d = deps([], [full, short]);
+    expect(await backtestState('run-3', d)).toMatchObject({ warmup: { candles: 139, needed: 139, summary: 'warm-up: 139 candles before from' } });
+    expect(await backtestState('run-4', d)).toMatchObject({ warmup: { candles: 20, needed: 139, summary: 'warm-up: 20 of 139 candles available before from' } });
   });
 
   it('finds a run started without a job by its run id, and reports a failed run with its error', async () => {

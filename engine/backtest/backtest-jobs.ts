@@ -5,7 +5,7 @@
  * control API and scripts use these, so a backtest is validated and reported one way.
  */
 import { NotFoundError, RepositoryError, ValidationError } from '../core/errors';
-import type { BacktestRunRecord, BacktestRunRepository, EquityPoint, StoredBacktestRunMetrics } from '../ports/backtest-runs';
+import type { BacktestRunRecord, BacktestRunRepository, BacktestWarmup, EquityPoint, StoredBacktestRunMetrics } from '../ports/backtest-runs';
 import type { CandleRepository } from '../ports/candles';
 import type { JournalRepository } from '../ports/journal';
 import type { VetoModel } from '../decision/veto-model';
@@ -13,7 +13,7 @@ import { JobKind } from '../jobs/definitions';
 import type { JobQueue, TicketOf } from '../orchestrator/job-queue';
 import type { StoredRunSettings } from '../trading/run-spec';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
-import { backtestAccountIdOf, explicitBacktestRequest, resolveBacktest } from './run-backtest';
+import { backtestAccountIdOf, describeBacktestWarmup, explicitBacktestRequest, resolveBacktest } from './run-backtest';
 import { tradeNetPnl } from '../insight/trade-outcome';
 
 /** What queuing and reporting backtests needs: candle, run and journal storage, the job queue, the active veto model. */
@@ -86,6 +86,11 @@ export type BacktestState =
       config: Record<string, unknown>;
       /** The run's return and trade metrics, final equity and loop counters (a metric that was not finite is null). */
       metrics: StoredBacktestRunMetrics;
+      /**
+       * History fed to the indicators before `from`: candles stored of those the strategies need, and the
+       * line the run page shows ("warm-up: 20 of 139 candles available before from"); null for runs stored before it was recorded.
+       */
+      warmup: (BacktestWarmup & { summary: string }) | null;
       trades: BacktestTrade[];
       equity: EquityPoint[];
       startedAtMs: number;
@@ -124,6 +129,7 @@ async function stateOfRun(id: string, run: BacktestRunRecord, request: Record<st
       runId: run.id,
       config: run.config,
       metrics: run.metrics,
+      warmup: run.metrics.warmup ? { ...run.metrics.warmup, summary: describeBacktestWarmup(run.metrics.warmup) } : null,
       trades: await tradesOf(run.id, journal),
       equity: run.equity ?? [],
       startedAtMs: run.startedAtMs,

@@ -11,6 +11,8 @@ import { parseCandleCsv } from '../market/candle-csv';
 import { createRiskEngine, type RiskDecision, type RiskEngine } from '../risk/risk-engine';
 import { tradingCostsOf } from '../risk/trading-costs';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+import { createStrategyCatalog } from '../strategies/strategy-catalog';
+import { COMMON_REASONS, defineStrategy, Direction, setFlat, z } from '../strategies/strategy-api';
 import { createTradingLoop, type ClosedTrade } from '../loop/trading-loop';
 import {
   createInMemoryBacktestRunRepository,
@@ -18,7 +20,7 @@ import {
   createInMemoryJournalRepository,
   toColumns,
 } from '../testing/in-memory-repositories';
-import { resolveBacktest, runBacktest, simulate, type BacktestResult } from './run-backtest';
+import { describeBacktestWarmup, resolveBacktest, runBacktest, simulate, type BacktestResult } from './run-backtest';
 
 const T0 = Date.UTC(2024, 0, 1);
 const FIVE_MIN = 300_000;
@@ -349,5 +351,73 @@ describe('stop-outs on real Binance BTC/USDT 1h candles', () => {
     for (const loss of losses) expect(loss).toBeLessThanOrEqual(1 + 1e-9);
     // Not merely conservative: a stop-out spends the whole budget unless the exposure cap (95 %) shrank the order.
     expect(losses.filter((loss) => loss >= 1 - 1e-9).length).toBeGreaterThan(losses.length * 0.8);
+  });
+});
+
+/** Long while the close is above SMA(3) (warm-up 2 = SMA's own), declaring 5 startup candles; stop 2 % below the close. */
+const aboveSma3 = defineStrategy({
+  name: 'above-sma3',
+  version: '1.0.0',
+  summary: 'Long while the close is above SMA(3).',
+  params: z.object({}),
+  indicators: () => ({ sma: [3] }),
+  warmup: () => 2,
+  startupCandles: () => 5,
+  evaluate(f, i, out) {
+    if (i >= 2 && f.close[i] > f.sma[3][i]) {
+      out.side = Direction.Long;
+      out.strength = 1;
+      out.stopHint = f.close[i] * 0.98;
+      out.reason = 'close above SMA(3)';
+      out.exit = Direction.Flat;
+    } else setFlat(out, COMMON_REASONS.NoSignal);
+  },
+});
+
+describe('warm-up history before from', () => {
+  /** 160 rising 5-minute candles from T0: close 100 + i. */
+  const rising = () =>
+    toColumns(Array.from({ length: 160 }, (_, i) => ({ openTimeMs: T0 + i * FIVE_MIN, open: 100 + i, high: 101 + i, low: 99 + i, close: 100 + i, volume: 1_000 })));
+  const request = (fromRow: number) => ({
+    exchange: 'test',
+    symbol: 'SYN/USDT',
+    timeframe: '5m',
+    from: T0 + fromRow * FIVE_MIN,
+    to: T0 + 160 * FIVE_MIN,
+    strategies: ['above-sma3'],
+    decisionDetail: 'all' as const,
+  });
+  /** The first journaled decision of a run, as (candle close time - T0) / 5 min, and its outcome. */
+  const firstDecision = (deps: Awaited<ReturnType<typeof setup>>, runId: string) => {
+    const d = deps.journal.decisions.filter((x) => x.runId === runId).sort((a, b) => a.timeMs - b.timeMs)[0];
+    return { closeRow: (d.timeMs - T0) / FIVE_MIN, outcome: d.outcome };
+  };
+
+  it('feeds the startup history before from to the loop (no decisions, no equity), so the first candle of the range trades', async () => {
+    const deps = { ...(await setup(rising())), strategies: createStrategyCatalog([aboveSma3]) };
+    // Needed: max(strategy startup 5, the loop's risk ATR(14) converged: 13 + ceil(ln 1e-4 / ln(13/14)) = 13 + 125 = 138).
+    const r = await runBacktest(request(150), deps);
+    expect(r.warmup).toEqual({ candles: 138, needed: 138 });
+    // Rows 150..159 traded: 10 candles, 10 equity points from the close of row 150 on.
+    expect(r.stats.candles).toBe(10);
+    expect(r.equity[0].timeMs).toBe(T0 + 151 * FIVE_MIN);
+    // Row 150 (close 250 > SMA(3) 249) enters at once: its decision is stamped at the candle's close, 151.
+    expect(firstDecision(deps, r.runId)).toEqual({ closeRow: 151, outcome: 'executed' });
+    expect(deps.runs.runs.get(r.runId)!.metrics).toMatchObject({ warmup: { candles: 138, needed: 138 } });
+  });
+
+  it('runs with what is stored when fewer candles precede from, and records N of M', async () => {
+    const deps = { ...(await setup(rising())), strategies: createStrategyCatalog([aboveSma3]) };
+    // 8 candles stored before row 8: the loop's first decision row is 14 (its ATR(14) needs rows 0..13),
+    // so the first decision is at row 14 (stamped 15), as with no history at all (from row 0).
+    const short = await runBacktest(request(8), deps);
+    expect(short.warmup).toEqual({ candles: 8, needed: 138 });
+    expect(short.stats.candles).toBe(152);
+    expect(firstDecision(deps, short.runId)).toEqual({ closeRow: 15, outcome: 'executed' });
+    const cold = await runBacktest(request(0), deps);
+    expect(cold.warmup).toEqual({ candles: 0, needed: 138 });
+    expect(firstDecision(deps, cold.runId)).toEqual({ closeRow: 15, outcome: 'executed' });
+    expect(describeBacktestWarmup(short.warmup)).toBe('warm-up: 8 of 138 candles available before from');
+    expect(describeBacktestWarmup({ candles: 1, needed: 1 })).toBe('warm-up: 1 candle before from');
   });
 });

@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import type { BacktestRunMetrics, BacktestRunRepository, BreakerHalt, EquityPoint } from '../ports/backtest-runs';
+import type { BacktestRunMetrics, BacktestRunRepository, BacktestWarmup, BreakerHalt, EquityPoint } from '../ports/backtest-runs';
 import type { CandleRepository } from '../ports/candles';
 import type { JournalRepository } from '../ports/journal';
 import type { Logger } from '../core/logger';
-import { TIMEFRAME_MS, type CandleColumns, type MarketKey, type Timeframe } from '../core/types';
+import { TIMEFRAME_MS, candleColumnsFromRows, type CandleColumns, type MarketKey, type Timeframe } from '../core/types';
 import { createManualClock } from '../core/clock';
 import { createPaperExchange, type PaperExchangeConfig } from '../execution/paper-exchange';
 import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers';
@@ -24,7 +24,7 @@ import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type StoredRunSettings } from '../trading/run-spec';
 import { createJournalWriter } from '../journal/journal-writer';
-import { createTradingLoop, DecisionDetail, type ClosedTrade } from '../loop/trading-loop';
+import { createTradingLoop, DecisionDetail, loopStartupCandles, type ClosedTrade } from '../loop/trading-loop';
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import { TradeExitReason } from '../ports/journal';
 import { tradeNetPnl } from '../insight/trade-outcome';
@@ -239,10 +239,12 @@ export interface BacktestResult {
   stats: Record<string, number>;
   /** Circuit-breaker halts in time order (empty when no breaker tripped). */
   halts: BreakerHalt[];
+  /** Warm-up history fed before `from`: candles stored of the candles the strategies need. */
+  warmup: BacktestWarmup;
 }
 
 /** The stored metrics' shape is the port's (engine/ports/backtest-runs.ts); re-exported for the app's tables. */
-export type { BacktestRunMetricName, BacktestRunMetrics, StoredBacktestRunMetrics } from '../ports/backtest-runs';
+export type { BacktestRunMetricName, BacktestRunMetrics, BacktestWarmup, StoredBacktestRunMetrics } from '../ports/backtest-runs';
 
 export interface BacktestDeps {
   candles: CandleRepository;
@@ -267,8 +269,26 @@ export interface BacktestDeps {
 export interface BacktestOptions {
   /** Called about every 1% of candles with (done, total). */
   onProgress?: (done: number, total: number) => void;
-  /** Use these candles instead of loading them (benchmarks); the run is still recorded. */
+  /** Use these candles instead of loading them (benchmarks); the run is still recorded, with no warm-up history unless `preloadedWarmup` is given. */
   preloaded?: CandleColumns;
+  /** With `preloaded`: the history before `from` to warm the indicators with. */
+  preloadedWarmup?: CandleColumns;
+}
+
+function emptyColumns(): CandleColumns {
+  return candleColumnsFromRows([]);
+}
+
+/**
+ * The warm-up line of a run: "warm-up: 139 candles before from" when every candle the strategies
+ * need was stored, else "warm-up: 20 of 139 candles available before from" (the first candles then
+ * trade on indicators that still depend on where the history began).
+ */
+export function describeBacktestWarmup(warmup: BacktestWarmup): string {
+  const plural = (n: number) => (n === 1 ? '' : 's');
+  return warmup.candles >= warmup.needed
+    ? `warm-up: ${warmup.needed} candle${plural(warmup.needed)} before from`
+    : `warm-up: ${warmup.candles} of ${warmup.needed} candle${plural(warmup.needed)} available before from`;
 }
 
 /** Keeps at most `maxPoints` points of a curve (evenly spaced, always the last). */
@@ -290,6 +310,17 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
   const spec = resolveBacktest(input, deps.stored, strategies);
   if (spec.veto && !deps.vetoModel) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
   const columns = options.preloaded ?? (await deps.candles.loadCandles(spec.market, spec.fromMs, spec.toMs));
+  // History before `from` for the indicators to forget their seeds: the strategies' startup candles and the loop's own (risk ATR, veto features).
+  const needed = loopStartupCandles(
+    spec.strategies.map((name) => strategies.create(name, spec.params[name] ?? {})),
+    spec.veto,
+  );
+  const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
+  const history = options.preloaded
+    ? (options.preloadedWarmup ?? emptyColumns())
+    : needed > 0
+      ? await deps.candles.loadCandles(spec.market, spec.fromMs - needed * timeframeMs, spec.fromMs)
+      : emptyColumns();
   if (columns.length === 0) {
     throw new ValidationError(
       'from',
@@ -309,9 +340,9 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     toMs: spec.toMs,
   });
   try {
-    const result = await simulate(spec, columns, runId, { ...deps, strategies }, options);
+    const result = await simulate(spec, columns, runId, { ...deps, strategies }, { ...options, warmup: { history, needed } });
     await deps.runs.complete(runId, {
-      metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats, halts: result.halts } satisfies BacktestRunMetrics,
+      metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats, halts: result.halts, warmup: result.warmup } satisfies BacktestRunMetrics,
       equity: result.equity,
       tradeCount: result.trades.length,
       decisionCount: result.stats.decisions,
@@ -327,16 +358,26 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
   }
 }
 
-/** The simulation proper: feeds candles through the live loop. Exported for the benchmark. */
+/**
+ * The simulation proper: feeds candles through the live loop. Exported for the benchmark.
+ * `options.warmup.history` (candles before `from`, oldest first) goes to the loop's warm-up first:
+ * indicators only, no decisions, orders or equity points; its last `needed` rows are used.
+ */
 export async function simulate(
   spec: ResolvedBacktest,
   columns: CandleColumns,
   runId: string | null,
   deps: Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize' | 'strategies'>,
-  options: Pick<BacktestOptions, 'onProgress'> = {},
+  options: Pick<BacktestOptions, 'onProgress'> & { warmup?: { history: CandleColumns; needed: number } } = {},
 ): Promise<BacktestResult> {
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
   const catalog = deps.strategies ?? createBuiltInCatalog();
+  // Only history strictly before the first traded candle, at most `needed` rows of it.
+  const history = options.warmup?.history ?? emptyColumns();
+  const needed = options.warmup?.needed ?? 0;
+  let before = history.length;
+  while (before > 0 && history.openTimeMs[before - 1] >= columns.openTimeMs[0]) before--;
+  const warmupCount = Math.min(needed, before);
   const clock = createManualClock(columns.openTimeMs[0]);
   const trades: ClosedTrade[] = [];
   let decisions = 0;
@@ -362,7 +403,7 @@ export async function simulate(
       fusion: spec.fusion,
       decisionDetail: spec.decisionDetail,
       allowShort: spec.paper.marketType === 'futures',
-      capacityHint: columns.length,
+      capacityHint: columns.length + warmupCount,
       exits: spec.exits,
     },
     {
@@ -379,6 +420,8 @@ export async function simulate(
   onClosed = (t) => {
     trades.push(loop.onTradeClosed(t));
   };
+
+  for (let i = before - warmupCount; i < before; i++) loop.warmUp(history, i);
 
   const n = columns.length;
   const { openTimeMs } = columns;
@@ -427,5 +470,6 @@ export async function simulate(
     equity: downsampleEquity(curve.timeMs, curve.equity, length),
     stats: { ...loop.stats(), decisions },
     halts,
+    warmup: { candles: warmupCount, needed },
   };
 }

@@ -3,6 +3,8 @@ import { ValidationError } from '../core/errors';
 import { candleColumnsFromRows, type CandleColumns } from '../core/types';
 import { COMMON_REASONS, setFlat, type StrategyAdapter } from '../strategies/strategy-adapter';
 import { leakyNextClose, shortWarmupEma } from '../testing/check-examples';
+import { createAdapterFromDefinition } from '../strategies/strategy-catalog';
+import { defineStrategy, z } from '../strategies/strategy-api';
 import { checkStrategy, convergenceWarmup } from './lookahead-check';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -72,7 +74,7 @@ describe('recursion check', () => {
     // Closes 100 on rows 0..39, 110 from row 40; history shortened to start at row 40.
     // Full history: EMA = 100 up to row 39, then EMA[r] = 110 - 10 (1-k)^(r-39), k = 2/11.
     // Short history: seeded with close[40] = 110, so 110 from then on.
-    // Compared from row 40 + warm-up 10 = 50: difference d(r) = 10 (9/11)^(r-39), relative to 110 - d.
+    // Compared from row 40 + startup 10 = 50: difference d(r) = 10 (9/11)^(r-39), relative to 110 - d.
     // Row 50: d = 10 (9/11)^11 = 1.0999..., relative 1.0999 / 108.90 = 0.0101 > 0.001.
     // Rows beyond 0.1 %: d / (110 - d) > 0.001 <=> d > 0.10989 <=> (9/11)^m > 0.010989 <=> m < 22.48, so m = r - 39 <= 22: rows 50..61 = 12.
     const report = checkStrategy(shortWarmupEma, candlesOf(stepCloses(80, 40)), { recursionStarts: [40] });
@@ -99,20 +101,46 @@ describe('recursion check', () => {
     expect(finding.maxDifference).toBeCloseTo(d50 / (110 - d50), 10);
   });
 
-  it('passes the same EMA once its warm-up covers the seed (convergenceWarmup)', () => {
+  it('passes the same EMA once its startup history covers the seed (convergenceWarmup)', () => {
     // EMA(10): ceil(ln(1e-4) / ln(9/11)) = ceil(9.2103 / 0.20067) = ceil(45.90) = 46.
-    const warmup = convergenceWarmup(shortWarmupEma.features);
-    expect(warmup).toBe(46);
-    // From row 40 + 46 = 86: d = 10 (9/11)^47 = 8.1e-4, relative 7.4e-6 < 0.001.
-    const report = checkStrategy({ ...shortWarmupEma, warmup }, candlesOf(stepCloses(100, 40)), { recursionStarts: [40] });
+    const startupCandles = convergenceWarmup(shortWarmupEma.features);
+    expect(startupCandles).toBe(46);
+    // Recursion compares from row 40 + 46 = 86: d = 10 (9/11)^47 = 8.1e-4, relative 7.4e-6 < 0.001.
+    const report = checkStrategy({ ...shortWarmupEma, startupCandles }, candlesOf(stepCloses(100, 40)), { recursionStarts: [40] });
     expect(report.recursion.findings).toEqual([]);
     expect(report.passed).toBe(true);
+    // The warm-up (first signalling row) stays 10: look-ahead still compares rows 10..99.
+    expect(report.warmup).toBe(10);
+    expect(report.startupCandles).toBe(46);
+    expect(report.lookAhead.rowsChecked).toBe(90);
+  });
+
+  it('passes the same rule written as a definition: the adapter declares the startup its EMA needs', () => {
+    const definition = defineStrategy({
+      name: 'close-above-ema10',
+      version: '1.0.0',
+      summary: 'Long while the close is above EMA(10).',
+      params: z.object({}),
+      indicators: () => ({ ema: [10] }),
+      warmup: () => 10,
+      evaluate: (f, i, out) => shortWarmupEma.evaluate(f, i, out),
+    });
+    const adapter = createAdapterFromDefinition(definition, {});
+    // max(warm-up 10, convergenceWarmup({ ema: [10] }) = 46).
+    expect(adapter.startupCandles).toBe(46);
+    const report = checkStrategy(adapter, candlesOf(stepCloses(100, 40)), { recursionStarts: [40] });
+    expect(report.passed).toBe(true);
+    // A larger declared startup wins: 60 > 46; recursion then compares from 40 + 60 = 100 (no rows: 100 candles).
+    const declared = createAdapterFromDefinition(defineStrategy({ ...definition, startupCandles: () => 60 }), {});
+    expect(declared.startupCandles).toBe(60);
+    // A smaller one does not lower it: 20 < 46.
+    expect(createAdapterFromDefinition(defineStrategy({ ...definition, startupCandles: () => 20 }), {}).startupCandles).toBe(46);
   });
 
   it('flags a column that is still missing after the declared warm-up', () => {
-    // SMA(20) has values from row 19 of its history; declared warm-up 5. History from row 30 has
+    // SMA(20) has values from row 19 of its history; declared warm-up and startup 5. History from row 30 has
     // no SMA on rows 35..48, where the full history has one: first difference at row 35.
-    const sma20: StrategyAdapter = { ...shortWarmupEma, name: 'sma-warmup-short', features: { sma: [20] }, warmup: 5, evaluate: (_f, _i, out) => setFlat(out, COMMON_REASONS.NoSignal) };
+    const sma20: StrategyAdapter = { ...shortWarmupEma, name: 'sma-warmup-short', features: { sma: [20] }, warmup: 5, startupCandles: 5, evaluate: (_f, _i, out) => setFlat(out, COMMON_REASONS.NoSignal) };
     const report = checkStrategy(sma20, candlesOf(stepCloses(60, 30)), { recursionStarts: [30] });
     expect(report.recursion.findings).toEqual([
       expect.objectContaining({ indicator: 'sma(20)', firstRow: 35, firstTimeMs: T0 + 35 * H1, shortValue: null, difference: null, maxDifference: null, differingRows: 14 }),
@@ -120,7 +148,7 @@ describe('recursion check', () => {
   });
 
   it('spreads the default history starts over the rows that leave room for the warm-up', () => {
-    // 80 candles, warm-up 10: starts 1..69, 3 starts at floor(j * 70 / 4) = 17, 35, 52.
+    // 80 candles, startup 10: starts 1..69, 3 starts at floor(j * 70 / 4) = 17, 35, 52.
     const report = checkStrategy(shortWarmupEma, candlesOf(stepCloses(80, 40)));
     expect(report.recursion.historyStartRows).toEqual([17, 35, 52]);
   });
@@ -130,6 +158,7 @@ describe('recursion check', () => {
     expect(convergenceWarmup({ atr: [14] })).toBe(13 + 125); // seeded at row 13
     expect(convergenceWarmup({ rsi: [14] })).toBe(14 + 125); // seeded at row 14
     expect(convergenceWarmup({ sma: [50], donchian: [20] })).toBe(49); // not recursive: their own warm-ups
+    expect(convergenceWarmup({ stddev: [20] })).toBe(19); // a rolling window: values from row 19
     expect(() => convergenceWarmup({ ema: [10] }, 0)).toThrow(ValidationError);
   });
 });
@@ -164,7 +193,7 @@ describe('check input', () => {
   it('rejects out-of-range options', () => {
     const candles = candlesOf(stepCloses(40, 20));
     expect(() => checkStrategy(shortWarmupEma, candles, { tolerance: 0 })).toThrow(expect.objectContaining({ field: 'tolerance', value: 0 }));
-    // Starts 1..40 - 1 - 10 = 29.
+    // Starts 1..40 - 1 - startup 10 = 29.
     expect(() => checkStrategy(shortWarmupEma, candles, { recursionStarts: [5, 30] })).toThrow(expect.objectContaining({ field: 'recursionStarts[1]', value: 30 }));
     expect(() => checkStrategy(shortWarmupEma, candles, { maxFindings: 0.5 })).toThrow(expect.objectContaining({ field: 'maxFindings', value: 0.5 }));
   });

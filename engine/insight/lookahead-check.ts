@@ -19,9 +19,10 @@
  * decays like `(1 - alpha)^m` after `m` candles (EMA alpha = 2/(n+1), Wilder RSI/ATR alpha = 1/n).
  * For each indicator column the strategy declares (`adapter.features`), the check computes the
  * column again with history starting at row `s` (for a few starts `s`) and compares it with the
- * full-history column at every row `r >= s + warmup`, the rows on which the strategy may trade
- * when its history starts at `s`. A column whose values differ beyond the tolerance there depends
- * on history before its declared warm-up: the warm-up is too short for it.
+ * full-history column at every row `r >= s + startupCandles`, the rows on which the strategy trades
+ * when its history starts at `s` (`adapter.startupCandles`: the history a backtest loads before its
+ * `from` and a live session warms with; the adapter's warm-up when it declares none). A column whose values differ beyond the tolerance there depends
+ * on history before its declared startup: the startup history is too short for it.
  *
  * Tolerance ({@link DEFAULT_RECURSION_TOLERANCE}, 0.1 %): differences are relative to the
  * full-history value (price-scaled columns: SMA, EMA, ATR, Donchian) or to RSI's 0..100 scale
@@ -33,17 +34,19 @@
  * billionth of the candle's close is rounding and never counts (a flat window's deviation may come
  * out 0 on one side and 1e-14 on the other: relative to a value near 0 that is no signal).
  *
- * {@link convergenceWarmup} gives the warm-up a strategy needs for its recursive columns to pass.
+ * {@link convergenceWarmup} (engine/features) gives the startup history a strategy needs for its
+ * recursive columns to pass; adapters built from a definition declare at least that much.
  */
 import { ValidationError } from '../core/errors';
 import type { CandleColumns } from '../core/types';
 import { createFeatureExtractor } from '../features/feature-extractor';
+import { DEFAULT_RECURSION_TOLERANCE } from '../features/convergence-warmup';
 import { FEATURE_KINDS, normalizeFeatureConfig, type FeatureKind } from '../features/feature-config';
 import type { FeatureFrame } from '../features/feature-frame';
-import { createAdapterOutput, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
+import { createAdapterOutput, startupCandlesOf, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
 
-/** Default relative tolerance of the recursion check: 0.1 % of the value (0.1 point of RSI). */
-export const DEFAULT_RECURSION_TOLERANCE = 1e-3;
+/** The warm-up proposal lives with the indicators (engine/features); re-exported for existing importers. */
+export { convergenceWarmup, DEFAULT_RECURSION_TOLERANCE } from '../features/convergence-warmup';
 /** Price-scaled differences below this share of the row's close are rounding, never findings. */
 const ROUNDING_FLOOR = 1e-9;
 /** Default number of later history starts compared with the full history. */
@@ -56,7 +59,7 @@ export interface StrategyCheckOptions {
   /** Relative tolerance of the recursion check, > 0 and < 1 (default {@link DEFAULT_RECURSION_TOLERANCE}). */
   tolerance?: number;
   /**
-   * Rows at which the shortened histories start (integers >= 1 with `start + warmup` inside the range).
+   * Rows at which the shortened histories start (integers >= 1 with `start + startupCandles` inside the range).
    * Default: {@link DEFAULT_RECURSION_STARTS} starts evenly spaced over the rows that leave room for the warm-up.
    */
   recursionStarts?: readonly number[];
@@ -113,7 +116,7 @@ export interface RecursionFinding {
   maxDifferenceTimeMs: number;
   /** Compared rows beyond the tolerance. */
   differingRows: number;
-  /** Compared rows (from `historyStartRow + warmup` to the end of the range). */
+  /** Compared rows (from `historyStartRow + startupCandles` to the end of the range). */
   comparedRows: number;
 }
 
@@ -121,7 +124,10 @@ export interface RecursionFinding {
 export interface StrategyCheckReport {
   strategy: string;
   version: string | null;
+  /** First row on which the strategy may signal (look-ahead compares rows from here). */
   warmup: number;
+  /** History the strategy declares before its first traded candle (`StrategyAdapter.startupCandles`); recursion compares rows from `start + startupCandles`. */
+  startupCandles: number;
   candles: number;
   firstTimeMs: number;
   lastTimeMs: number;
@@ -163,7 +169,7 @@ function snapshotOf(out: AdapterOutput): SignalSnapshot {
 /** Same number, NaN equal to NaN (+0 equal to -0). */
 const same = (a: number, b: number) => a === b || (a !== a && b !== b);
 
-function checkOptions(rows: number, warmup: number, options: StrategyCheckOptions): { tolerance: number; starts: number[]; maxFindings: number } {
+function checkOptions(rows: number, startup: number, options: StrategyCheckOptions): { tolerance: number; starts: number[]; maxFindings: number } {
   const tolerance = options.tolerance ?? DEFAULT_RECURSION_TOLERANCE;
   if (!(Number.isFinite(tolerance) && tolerance > 0 && tolerance < 1)) {
     throw new ValidationError('tolerance', tolerance, `tolerance (${String(tolerance)}) must be a number above 0 and below 1`);
@@ -172,8 +178,8 @@ function checkOptions(rows: number, warmup: number, options: StrategyCheckOption
   if (!(Number.isInteger(maxFindings) && maxFindings >= 1)) {
     throw new ValidationError('maxFindings', maxFindings, `maxFindings (${String(maxFindings)}) must be an integer >= 1`);
   }
-  // A start s is usable when row s + warmup exists: rows 1..rows - 1 - warmup.
-  const lastStart = rows - 1 - warmup;
+  // A start s is usable when row s + startup exists: rows 1..rows - 1 - startup.
+  const lastStart = rows - 1 - startup;
   let starts: number[];
   if (options.recursionStarts) {
     options.recursionStarts.forEach((s, index) => {
@@ -182,8 +188,8 @@ function checkOptions(rows: number, warmup: number, options: StrategyCheckOption
           `recursionStarts[${index}]`,
           s,
           lastStart >= 1
-            ? `a history start must be an integer row in 1..${lastStart} (${rows} candles, warm-up ${warmup})`
-            : `no history start leaves room for the warm-up of ${warmup} candles in ${rows} candles`,
+            ? `a history start must be an integer row in 1..${lastStart} (${rows} candles, ${startup} startup candles)`
+            : `no history start leaves room for the ${startup} startup candles in ${rows} candles`,
         );
       }
     });
@@ -204,7 +210,7 @@ function checkOptions(rows: number, warmup: number, options: StrategyCheckOption
  * passes over the range, O(rows) each (about 0.2 s for 70 000 candles).
  * @param candles the range, oldest first (the extractor's candle rules apply).
  * @throws ValidationError naming `candles` when the range has no row after the warm-up
- *   (`warmup + 2` candles at least), `strategy` when its `evaluate` throws (with the candle), or the option (`tolerance`, `recursionStarts[i]`, `maxFindings`)
+ *   (`startupCandles + 2` candles at least), `strategy` when its `evaluate` throws (with the candle), or the option (`tolerance`, `recursionStarts[i]`, `maxFindings`)
  *   that is out of range; the extractor's ValidationError for a malformed candle.
  */
 export function checkStrategy(adapter: StrategyAdapter, candles: CandleColumns, options: StrategyCheckOptions = {}): StrategyCheckReport {
@@ -247,10 +253,16 @@ function evaluateOrThrow(adapter: StrategyAdapter, f: FeatureFrame, i: number, o
 function* checkPasses(adapter: StrategyAdapter, candles: CandleColumns, options: StrategyCheckOptions): Generator<[number, number], StrategyCheckReport> {
   const n = candles.length;
   const warmup = adapter.warmup;
-  if (n < warmup + 2) {
-    throw new ValidationError('candles', n, `the check needs at least ${warmup + 2} candles for ${adapter.name} (warm-up ${warmup} plus two rows to compare); the range has ${n}`);
+  // The recursion part compares the rows a run trades once its declared history has passed: the startup candles.
+  const startup = startupCandlesOf(adapter);
+  if (n < startup + 2) {
+    throw new ValidationError(
+      'candles',
+      n,
+      `the check needs at least ${startup + 2} candles for ${adapter.name} (${startup} startup candles plus two rows to compare); the range has ${n}`,
+    );
   }
-  const { tolerance, starts, maxFindings } = checkOptions(n, warmup, options);
+  const { tolerance, starts, maxFindings } = checkOptions(n, startup, options);
   const config = normalizeFeatureConfig(adapter.features);
   const total = 2 * n + starts.reduce((sum, s) => sum + (n - s), 0);
   let done = 0;
@@ -298,7 +310,7 @@ function* checkPasses(adapter: StrategyAdapter, candles: CandleColumns, options:
         const fullColumns = columnsOf(kind, period, full);
         const shortColumns = columnsOf(kind, period, short);
         for (let c = 0; c < fullColumns.length; c++) {
-          const finding = compareColumn(fullColumns[c].values, shortColumns[c].values, candles.close, s, s + warmup, n, kind === 'rsi' ? 100 : 0, tolerance);
+          const finding = compareColumn(fullColumns[c].values, shortColumns[c].values, candles.close, s, s + startup, n, kind === 'rsi' ? 100 : 0, tolerance);
           if (finding) {
             recursionFindings.push({
               indicator: fullColumns[c].name,
@@ -328,6 +340,7 @@ function* checkPasses(adapter: StrategyAdapter, candles: CandleColumns, options:
     strategy: adapter.name,
     version: adapter.version ?? null,
     warmup,
+    startupCandles: startup,
     candles: n,
     firstTimeMs: candles.openTimeMs[0],
     lastTimeMs: candles.openTimeMs[n - 1],
@@ -407,29 +420,4 @@ function compareColumn(
     differingRows: differing,
     comparedRows: n - from,
   };
-}
-
-/**
- * The warm-up (first row on which a signal may fire) after which every recursive column of
- * `features` has forgotten its seed to within `tolerance`: the seed's weight after `m` smoothing
- * steps is `(1 - alpha)^m`, so `m = ceil(ln(tolerance) / ln(1 - alpha))` steps after the row where
- * the column is seeded (EMA(n): alpha 2/(n+1), seeded at row 0; Wilder RSI(n): alpha 1/n, seeded at
- * row n; ATR(n): alpha 1/n, seeded at row n-1). SMA(n) needs n-1 rows and Donchian(n) n rows.
- * This bounds the seed's weight, not the difference itself; the seed's error can exceed the
- * column's value (a calm-period ATR seed), so pass a tolerance 10x below the check's (the default).
- * @throws ValidationError for a tolerance outside (0, 1) or an invalid period.
- */
-export function convergenceWarmup(features: StrategyAdapter['features'], tolerance = DEFAULT_RECURSION_TOLERANCE / 10): number {
-  if (!(Number.isFinite(tolerance) && tolerance > 0 && tolerance < 1)) {
-    throw new ValidationError('tolerance', tolerance, `tolerance (${String(tolerance)}) must be a number above 0 and below 1`);
-  }
-  const config = normalizeFeatureConfig(features);
-  const steps = (alpha: number) => (alpha >= 1 ? 0 : Math.ceil(Math.log(tolerance) / Math.log(1 - alpha)));
-  let warmup = 0;
-  for (const n of config.sma) warmup = Math.max(warmup, n - 1);
-  for (const n of config.donchian) warmup = Math.max(warmup, n);
-  for (const n of config.ema) warmup = Math.max(warmup, n - 1, steps(2 / (n + 1)));
-  for (const n of config.rsi) warmup = Math.max(warmup, n + steps(1 / n));
-  for (const n of config.atr) warmup = Math.max(warmup, n - 1 + steps(1 / n));
-  return warmup;
 }

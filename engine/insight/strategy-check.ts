@@ -9,11 +9,13 @@ import { ValidationError } from '../core/errors';
 import { TIMEFRAME_MS, type MarketKey, type Timeframe } from '../core/types';
 import { parseOrThrow, reasonOf } from '../core/validation';
 import type { CandleRepository } from '../ports/candles';
-import type { StrategyAdapter } from '../strategies/strategy-adapter';
+import { startupCandlesOf, type StrategyAdapter } from '../strategies/strategy-adapter';
 import { checkStrategyAsync, type StrategyCheckReport } from './lookahead-check';
 
 /** Latest open time a range may reach when `to` is left out (year 275760, the largest JS date). */
 const END_OF_TIME_MS = 8.64e15;
+/** Largest startup history a check request may ask for. */
+export const MAX_STARTUP_CANDLES = 100_000;
 
 const timeSchema = z.union([z.number().int().nonnegative(), z.string().min(1)]);
 
@@ -32,6 +34,11 @@ export const strategyCheckRequestSchema = z.strictObject({
   to: timeSchema.optional(),
   /** Relative tolerance of the recursion check (default 0.001 = 0.1 %). */
   tolerance: z.number().gt(0).lt(1).optional(),
+  /**
+   * Checks with this startup history instead of the strategy's own (`startupCandles`), like freqtrade's
+   * `--startup-candle`: e.g. the warm-up alone, to see which indicators would still depend on it.
+   */
+  startupCandles: z.number().int().min(0).max(MAX_STARTUP_CANDLES).optional(),
 });
 export type StrategyCheckRequest = z.input<typeof strategyCheckRequestSchema>;
 
@@ -86,7 +93,8 @@ export function resolveStrategyCheck(input: unknown, createStrategy: CreateStrat
   const fromMs = r.from === undefined ? 0 : parseTime('from', r.from);
   const toMs = r.to === undefined ? END_OF_TIME_MS : parseTime('to', r.to);
   if (toMs <= fromMs) throw new ValidationError('to', r.to, `the date range is empty: "to" must be after "from" (${new Date(fromMs).toISOString()})`);
-  const adapter = createAdapter(createStrategy, r.strategy, r.params);
+  const created = createAdapter(createStrategy, r.strategy, r.params);
+  const adapter = r.startupCandles === undefined ? created : { ...created, startupCandles: r.startupCandles };
   return {
     market: { exchange: r.exchange, symbol: r.symbol, timeframe: r.timeframe },
     strategy: r.strategy,
@@ -113,11 +121,12 @@ export async function runStrategyCheck(
   const resolved = resolveStrategyCheck(input, deps.createStrategy);
   const candles = await deps.candles.loadCandles(resolved.market, resolved.fromMs, resolved.toMs);
   const { exchange, symbol, timeframe } = resolved.market;
-  if (candles.length < resolved.adapter.warmup + 2) {
+  const startup = startupCandlesOf(resolved.adapter);
+  if (candles.length < startup + 2) {
     throw new ValidationError(
       'candles',
       candles.length,
-      `${exchange} ${symbol} ${timeframe} has ${candles.length} stored candle${candles.length === 1 ? '' : 's'} in the range; ${resolved.strategy} needs at least ${resolved.adapter.warmup + 2} (warm-up ${resolved.adapter.warmup} plus two rows to compare). Import or download candles first.`,
+      `${exchange} ${symbol} ${timeframe} has ${candles.length} stored candle${candles.length === 1 ? '' : 's'} in the range; ${resolved.strategy} needs at least ${startup + 2} (${startup} startup candles plus two rows to compare). Import or download candles first.`,
     );
   }
   const report = await checkStrategyAsync(resolved.adapter, candles, { tolerance: resolved.tolerance, onProgress });

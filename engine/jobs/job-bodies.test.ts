@@ -145,6 +145,7 @@ describe('backtest job', () => {
     runId: 'run-7',
     config: {},
     candles: 4,
+    warmup: { candles: 0, needed: 0 },
     returnMetrics: { totalReturn: 0.01 } as unknown as BacktestResult['returnMetrics'],
     tradeMetrics: { trades: 1 } as unknown as BacktestResult['tradeMetrics'],
     finalEquity: 10_100,

@@ -59,9 +59,9 @@ describe('strategy-check job body', () => {
   it('fails without retry when the request is refused', async () => {
     const error = await runStrategyCheckJob({ strategy: 'close-above-sma', ...market, from: '2024-01-01', to: '2024-01-01T04:00' }, context([]), await servicesWith60Candles()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NonRetryableJobError);
-    // 4 candles (00:00 .. 03:00) and close-above-sma needs its warm-up 4 + 2 = 6.
+    // 4 candles (00:00 .. 03:00) and close-above-sma needs its startup 4 (no startupCandles: its warm-up) + 2 = 6.
     expect((error as Error).message).toBe(
-      'strategy check refused: field "candles" was 4: binance BTC/USDT 1h has 4 stored candles in the range; close-above-sma needs at least 6 (warm-up 4 plus two rows to compare). Import or download candles first.',
+      'strategy check refused: field "candles" was 4: binance BTC/USDT 1h has 4 stored candles in the range; close-above-sma needs at least 6 (4 startup candles plus two rows to compare). Import or download candles first.',
     );
   });
 });

@@ -60,6 +60,9 @@ function harness(opts: {
   exchange?: ReturnType<typeof paperWithLog>;
   candles?: Pick<CandleRepository, 'insertCandles'>;
   logger?: Logger;
+  /** Default 100; null leaves it to the session (max(300, the strategies' startup history)). */
+  warmupCandles?: number | null;
+  strategies?: { name: string; params: Record<string, unknown> }[];
 }) {
   const clock = createManualClock(opts.startAt);
   const { feed, calls } = opts.feed ?? feedFor(clock);
@@ -71,11 +74,11 @@ function harness(opts: {
     {
       id: 'live-btc',
       market: { exchange: 'test', symbol: 'SYN/USDT', timeframe: '5m' },
-      strategies: [{ name: 'ma-crossover', params: { fastPeriod: 5, slowPeriod: 20 } }],
-      fusion: { weights: { 'ma-crossover': 1 }, ttlMs: TF },
+      strategies: opts.strategies ?? [{ name: 'ma-crossover', params: { fastPeriod: 5, slowPeriod: 20 } }],
+      fusion: { weights: Object.fromEntries((opts.strategies ?? [{ name: 'ma-crossover' }]).map((x) => [x.name, 1])), ttlMs: TF },
       decisionDetail: 'off',
       allowShort: false,
-      warmupCandles: 100,
+      ...(opts.warmupCandles === null ? {} : { warmupCandles: opts.warmupCandles ?? 100 }),
       pollIntervalMs: 60_000,
       backoff: { baseMs: 1_000, maxMs: 8_000 },
       pageSize: 50,
@@ -156,6 +159,26 @@ describe('live session', () => {
     const times = h.checkpoints.saved.map((c) => c.lastCandleMs);
     expect(times).toEqual(Array.from({ length: 300 }, (_, k) => T0 + (300 + k) * TF));
     expect(h.trades.length).toBeGreaterThan(2);
+  });
+
+  it("warms with 300 candles, or the strategies' startup history when it is longer", async () => {
+    const key = { exchange: 'test', symbol: 'SYN/USDT', timeframe: '5m' } as const;
+    // Start 5 s after candle 600 opened: candles 0..599 are closed.
+    const start = T0 + 600 * TF + 5_000;
+    // ma-crossover(5, 20) needs 138 (ATR(14): 13 + 125) and the loop's risk ATR(14) 138: below 300, so 300 candles, 300..599.
+    const standard = createInMemoryCandleRepository();
+    const a = harness({ startAt: start, stopAt: start, candles: standard, warmupCandles: null });
+    await a.session.start();
+    await a.session.stop();
+    expect(a.calls[0]).toBe(T0 + 300 * TF);
+    expect(await standard.countCandles(key)).toBe(300);
+    // ema-trend with EMA(100): ceil(ln 1e-4 / ln(99/101)) = ceil(9.2103 / 0.0200007) = ceil(460.5) = 461 candles, 139..599.
+    const long = createInMemoryCandleRepository();
+    const b = harness({ startAt: start, stopAt: start, candles: long, warmupCandles: null, strategies: [{ name: 'ema-trend', params: { period: 100 } }] });
+    await b.session.start();
+    await b.session.stop();
+    expect(b.calls[0]).toBe(T0 + 139 * TF);
+    expect(await long.countCandles(key)).toBe(461);
   });
 
   it('stores the warm-up and every processed closed candle, never the forming one', async () => {

@@ -30,6 +30,7 @@ import type { LiveCheckpointStore } from '../ports/live-sessions';
 import type { ExitPolicy } from '../strategies/exit-policy';
 import {
   createTradingLoop,
+  loopStartupCandles,
   type AccountView,
   type CandleSimulator,
   type ClosedTrade,
@@ -48,6 +49,9 @@ export interface CandleFeed {
   /** Releases the feed's connection (a ccxt client); the session manager calls it when no session uses the feed. */
   close?(): Promise<void>;
 }
+
+/** Candles a live session warms with at least (more when its strategies' startup candles say so). */
+export const DEFAULT_LIVE_WARMUP_CANDLES = 300;
 
 export const LiveSessionStatus = {
   Starting: 'starting',
@@ -68,7 +72,7 @@ export interface LiveSessionConfig {
   fusion: FusionConfig;
   decisionDetail: DecisionDetail;
   allowShort: boolean;
-  /** Candles of history fed to the indicators before trading (default 300). */
+  /** Candles of history fed to the indicators before trading (default: max(300, the strategies' startup candles)). */
   warmupCandles?: number;
   /** Poll period while waiting for the next candle, ms (default: a tenth of the timeframe, 1-30 s). */
   pollIntervalMs?: number;
@@ -165,13 +169,14 @@ export function clientIdPrefixOf(sessionId: string): string {
 export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDeps): LiveSession {
   const timeframeMs = TIMEFRAME_MS[config.market.timeframe];
   if (!timeframeMs) throw new ValidationError('timeframe', config.market.timeframe, 'is not a supported timeframe');
-  const warmupCandles = config.warmupCandles ?? 300;
   const pollIntervalMs = config.pollIntervalMs ?? Math.min(30_000, Math.max(1_000, timeframeMs / 10));
   const backoff = config.backoff ?? { baseMs: 1_000, maxMs: 60_000 };
   const pageSize = config.pageSize ?? 500;
   const external = config.acceptExternalSignals ? createExternalSignalAdapter({ ttlMs: timeframeMs }, { clock: deps.clock }) : null;
   const catalog = deps.strategies ?? createBuiltInCatalog();
   const strategies = [...config.strategies.map((s) => catalog.create(s.name, s.params ?? {})), ...(external ? [external] : [])];
+  // Enough history for every seeded indicator to forget its seed (the run's startup candles), 300 at least.
+  const warmupCandles = config.warmupCandles ?? Math.max(DEFAULT_LIVE_WARMUP_CANDLES, loopStartupCandles(strategies, Boolean(deps.veto)));
 
   const loop: TradingLoop = createTradingLoop(
     {

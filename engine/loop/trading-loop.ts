@@ -33,9 +33,10 @@ import { TIMEFRAME_MS } from '../core/types';
 import type { Exchange, Order } from '../ports/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
 import { featureConfigFor } from '../features/feature-config';
+import { convergenceWarmup } from '../features/convergence-warmup';
 import type { FeatureFrame } from '../features/feature-frame';
 import { intentFeatures, ML_FEATURE_CONFIG } from '../ml/market-features';
-import { createAdapterOutput, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
+import { createAdapterOutput, runStartupCandles, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
 import {
   createSignalFusion,
   createFusedSignal,
@@ -176,6 +177,18 @@ export interface TradingLoop {
 }
 
 const sideName = (d: number): 'long' | 'short' | 'flat' => (d > 0 ? 'long' : d < 0 ? 'short' : 'flat');
+
+/**
+ * The history a loop over `strategies` needs before its first traded candle so that no value it
+ * decides or sizes with still depends on where that history began: the strategies' startup candles,
+ * the risk sizing's ATR({@link RISK_ATR_PERIOD}) and, with a veto model, the model's features (each
+ * converged as `convergenceWarmup` says), and at least the loop's own first decision row.
+ */
+export function loopStartupCandles(strategies: readonly Pick<StrategyAdapter, 'warmup' | 'startupCandles'>[], withVeto: boolean): number {
+  const own = convergenceWarmup({ atr: [RISK_ATR_PERIOD] });
+  const veto = withVeto ? convergenceWarmup(ML_FEATURE_CONFIG) : 0;
+  return Math.max(runStartupCandles(strategies), RISK_ATR_PERIOD, own, veto);
+}
 
 /** Builds a loop for one market. Throws ValidationError when the strategy set is empty or fusion config is invalid. */
 export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDeps): TradingLoop {

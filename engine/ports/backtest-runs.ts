@@ -29,10 +29,20 @@ export interface BreakerHalt {
 
 /**
  * What a completed run stores as its metrics: the return and trade metrics, the final equity (quote
- * currency), the loop's counters and the breaker halts in time order (`runBacktest` writes it; runs
- * stored before halts were recorded have no `halts`).
+ * currency), the loop's counters, the breaker halts in time order and the warm-up history it got
+ * (`runBacktest` writes it; runs stored before halts or warm-ups were recorded have no `halts` or `warmup`).
  */
-export type BacktestRunMetrics = ReturnMetrics & TradeMetrics & { finalEquity: number; stats: Record<string, number>; halts?: BreakerHalt[] };
+export type BacktestRunMetrics = ReturnMetrics & TradeMetrics & { finalEquity: number; stats: Record<string, number>; halts?: BreakerHalt[]; warmup?: BacktestWarmup };
+
+/**
+ * The history a run fed its indicators before `from` (no decisions, no orders, no equity): `needed`
+ * is the largest startup history of its strategies, `candles` how many of those were stored (fewer
+ * when the store starts later or has gaps; the run still ran). Runs stored before it was recorded have none.
+ */
+export interface BacktestWarmup {
+  candles: number;
+  needed: number;
+}
 
 /** The numeric metrics of a run, by name (what tables and comparisons show). */
 export type BacktestRunMetricName = { [K in keyof BacktestRunMetrics]-?: BacktestRunMetrics[K] extends number ? K : never }[keyof BacktestRunMetrics];

@@ -41,6 +41,7 @@ export function createExternalSignalAdapter(config: { ttlMs: number }, deps: { c
     config: frozen,
     features: {},
     warmup: 0,
+    startupCandles: 0,
     push(alert) {
       waiting = { ...alert };
     },

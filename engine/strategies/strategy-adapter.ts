@@ -46,11 +46,31 @@ export interface StrategyAdapter<Config extends object = object> {
   readonly features: FeatureConfig;
   /** Index of the first row on which a signal can fire; earlier rows always yield flat. */
   readonly warmup: number;
+  /**
+   * History (candles) the strategy needs before the first candle it trades so that its indicators no
+   * longer depend on where that history began (freqtrade's `startup_candle_count`): a backtest loads
+   * this many candles before its `from` into the loop's warm-up, a live session warms with at least
+   * this many. Adapters built from a definition set it to max(warmup, convergenceWarmup(features)) or
+   * the definition's larger `startupCandles(p)`; absent means `warmup` (see {@link startupCandlesOf}).
+   */
+  readonly startupCandles?: number;
   /** Version of the strategy's code or rules (recorded with every run). */
   readonly version?: string;
   /** Default exits of the strategy (take-profit, trailing, time stop, ROI table); a run's own exits override them. */
   readonly exits?: ExitPolicy;
   evaluate(f: FeatureFrame, i: number, out: AdapterOutput): void;
+}
+
+/** The history an adapter needs before its first traded candle: `startupCandles`, else `warmup`. */
+export function startupCandlesOf(adapter: Pick<StrategyAdapter, 'warmup' | 'startupCandles'>): number {
+  return adapter.startupCandles ?? adapter.warmup;
+}
+
+/** The history a run needs before its first traded candle: the largest of its strategies' (0 without strategies). */
+export function runStartupCandles(adapters: readonly Pick<StrategyAdapter, 'warmup' | 'startupCandles'>[]): number {
+  let most = 0;
+  for (const adapter of adapters) most = Math.max(most, startupCandlesOf(adapter));
+  return most;
 }
 
 /** Reason strings shared by all adapters. */

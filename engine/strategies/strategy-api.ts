@@ -46,6 +46,11 @@ export type ParamsSchema = z.ZodObject;
  * A strategy definition. Every function receives the parsed params (defaults filled, ranges checked).
  * - `indicators(p)`: the feature-frame columns `evaluate` reads (sma/ema/rsi/atr/donchian periods).
  * - `warmup(p)`: the first row on which a signal can fire; earlier rows are never evaluated.
+ * - `startupCandles(p)`: optional history the strategy needs before the first candle it trades
+ *   (freqtrade's `startup_candle_count`). The engine computes max(warmup, convergenceWarmup of the
+ *   indicators) — the candles after which a seeded EMA/RSI/ATR has forgotten its seed — and uses the
+ *   declared value only when it is larger. Backtests load that much history before `from`; live
+ *   sessions warm with at least that much; the recursion check compares from there.
  * - `check(p)`: optional cross-field invariants; throw {@link ValidationError} naming the field.
  * - `exits(p)`: optional default exit policy of the strategy (a run's own exits override it).
  * - `evaluate(f, i, out, p)`: reads rows `0..i` only and overwrites `out.side`, `out.strength` (0..1),
@@ -59,6 +64,7 @@ export interface StrategyDefinition<Schema extends ParamsSchema = ParamsSchema> 
   readonly params: Schema;
   indicators(params: z.output<Schema>): FeatureConfig;
   warmup(params: z.output<Schema>): number;
+  startupCandles?(params: z.output<Schema>): number;
   check?(params: z.output<Schema>): void;
   exits?(params: z.output<Schema>): ExitPolicyInput | undefined;
   evaluate(f: FeatureFrame, i: number, out: AdapterOutput, params: z.output<Schema>): void;
@@ -89,7 +95,7 @@ export function checkDefinition(value: unknown): asserts value is StrategyDefini
   for (const fn of ['indicators', 'warmup', 'evaluate'] as const) {
     if (typeof d[fn] !== 'function') throw new ValidationError(fn, typeof d[fn], `${fn} must be a function`);
   }
-  for (const fn of ['check', 'exits'] as const) {
+  for (const fn of ['check', 'exits', 'startupCandles'] as const) {
     if (d[fn] !== undefined && typeof d[fn] !== 'function') throw new ValidationError(fn, typeof d[fn], `${fn} must be a function when given`);
   }
 }

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { parseOrThrow, reasonOf, validationErrorOf } from '../core/validation';
+import { convergenceWarmup } from '../features/convergence-warmup';
 import type { FeatureFrame } from '../features/feature-frame';
 import { ExitPolicySchema } from './exit-policy';
 import type { AdapterOutput, StrategyAdapter } from './strategy-adapter';
@@ -168,7 +169,8 @@ function bindEvaluate(definition: StrategyDefinition, params: Readonly<Record<st
 
 /**
  * Builds an adapter from a definition and untrusted params: params parsed (defaults filled, ranges
- * and `check` run), `indicators`, `warmup` and `exits` evaluated once, `evaluate` bound to the params
+ * and `check` run), `indicators`, `warmup`, `startupCandles` and `exits` evaluated once (startup: max of
+ * the warm-up, `convergenceWarmup(indicators)` and the definition's own `startupCandles`), `evaluate` bound to the params
  * in a closure so the hot loop calls `evaluate(f, i, out)`.
  * @throws ValidationError on `params.<field>` for bad params; on `params` when the definition's own
  *   functions throw or return a malformed warm-up, on `exits.<field>` for a malformed exit policy.
@@ -187,6 +189,13 @@ export function createAdapterFromDefinition(definition: StrategyDefinition, inpu
   if (features === null || typeof features !== 'object') throw new ValidationError('params', params, `${definition.name} indicators must return an object of periods, got ${typeof features}`);
   const warmup = call('warmup', () => definition.warmup(params));
   if (!Number.isInteger(warmup) || warmup < 0) throw new ValidationError('params', params, `${definition.name} warmup must return a whole number of candles >= 0, got ${String(warmup)}`);
+  // The history before the first traded candle: enough for every seeded indicator to forget its seed, or the definition's larger value.
+  const computedStartup = Math.max(warmup, call('indicators', () => convergenceWarmup(features)));
+  const declaredStartup = definition.startupCandles ? call('startupCandles', () => definition.startupCandles!(params)) : 0;
+  if (!Number.isInteger(declaredStartup) || declaredStartup < 0) {
+    throw new ValidationError('params', params, `${definition.name} startupCandles must return a whole number of candles >= 0, got ${String(declaredStartup)}`);
+  }
+  const startupCandles = Math.max(computedStartup, declaredStartup);
   const exitsInput = definition.exits ? call('exits', () => definition.exits!(params)) : undefined;
   const exits = exitsInput === undefined ? undefined : parseOrThrow(ExitPolicySchema, exitsInput, { prefix: 'exits', root: 'exits' });
   const evaluate = bindEvaluate(definition, params);
@@ -195,6 +204,7 @@ export function createAdapterFromDefinition(definition: StrategyDefinition, inpu
     config: params,
     features: Object.freeze({ ...features }),
     warmup,
+    startupCandles,
     version: definition.version,
     ...(exits ? { exits: Object.freeze(exits) } : {}),
     evaluate,

@@ -1,6 +1,6 @@
 /**
  * Strategies for testing the look-ahead and recursion check (made-up rules, not for trading):
- * one that reads the next candle (look-ahead), one whose declared warm-up is too short for its EMA
+ * one that reads the next candle (look-ahead), one whose declared startup history is too short for its EMA
  * (recursion), and one that reads only an SMA of past closes (passes both).
  */
 import type { FeatureFrame } from '../features/feature-frame';
@@ -26,12 +26,17 @@ export const leakyNextClose: StrategyAdapter = Object.freeze({
   },
 });
 
-/** The recursion example: long while the close is above EMA(10), declaring a warm-up of 10 (EMA(10) needs 46 to forget its seed). */
+/**
+ * The recursion example: long while the close is above EMA(10), declaring a warm-up and a startup
+ * history of 10 candles (EMA(10) needs 46 to forget its seed). Built by hand, not from a definition,
+ * so nothing raises its startup to what its EMA needs: it keeps failing the recursion check.
+ */
 export const shortWarmupEma: StrategyAdapter = Object.freeze({
   name: 'short-warmup-ema',
   config: Object.freeze({}),
   features: Object.freeze({ ema: Object.freeze([10]) }),
   warmup: 10,
+  startupCandles: 10,
   evaluate(f: FeatureFrame, i: number, out: AdapterOutput) {
     if (f.close[i] > f.ema[10][i]) {
       out.side = Direction.Long;

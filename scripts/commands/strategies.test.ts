@@ -60,7 +60,7 @@ describe('strategies check', () => {
     const text = out.join('');
     // Prices without a venue tick size show six significant digits (app/_components/format.ts): 95.0000.
     expect(text.split('\n')).toEqual([
-      'strategy check: leaky-next-close on binance BTC/USDT 1h, 60 candles 2024-01-01 00:00 UTC .. 2024-01-03 11:00 UTC, warm-up 2',
+      'strategy check: leaky-next-close on binance BTC/USDT 1h, 60 candles 2024-01-01 00:00 UTC .. 2024-01-03 11:00 UTC, warm-up 2, startup history 2',
       'look-ahead: FAILED at 1 of 58 candles: the signal changes when later candles are removed',
       '  2024-01-02 05:00 UTC  whole range: long 1.00, stop 95.0000, exit none  |  cut after it: flat 0.00, stop —, exit none',
       // Three history starts at floor(j * 58 / 4) = 14, 29, 43 (rows 1..57 leave room for the warm-up of 2).
@@ -79,6 +79,19 @@ describe('strategies check', () => {
     expect(out.join('').split('\n')[3]).toBe(
       '  ema(10) with history from 2024-01-02 13:00 UTC: first differs at 2024-01-02 23:00 UTC: 109.730 (full history) vs 110.000 (0.246 %); largest 0.246 % at 2024-01-02 23:00 UTC; 5 of 13 candles',
     );
+  });
+
+  it('checks with the startup history --startup-candles gives instead of the strategy\'s own', async () => {
+    const { out, services } = capture();
+    // short-warmup-ema declares 10; with 46 (what EMA(10) needs) the starts are floor(j * 14 / 4) = 3, 7, 10
+    // (rows 1..60 - 1 - 46 = 13), all on the flat 100 before the jump at row 30: their EMA(10) equals the full one.
+    expect(await runStrategiesCommand(['check', '--strategy', 'short-warmup-ema', ...flags, '--startup-candles', '46'], services)).toBe(0);
+    const lines = out.join('').split('\n');
+    expect(lines[0]).toMatch(/, warm-up 10, startup history 46$/);
+    expect(lines[2]).toBe('recursion: passed (ema(10); histories from rows 3, 7, 10; tolerance 0.10 %)');
+    const bad = capture();
+    expect(await runStrategiesCommand(['check', '--strategy', 'short-warmup-ema', ...flags, '--startup-candles', '1.5'], bad.services)).toBe(2);
+    expect(bad.err.join('')).toMatch(/^strategies: --startup-candles "1.5" must be a whole number of candles >= 0/);
   });
 
   it('exits 0 for a strategy that passes, and prints JSON with --json', async () => {

@@ -13,10 +13,11 @@ import type { StrategyCheckReport } from '../../engine/insight/lookahead-check';
 import type { StrategyCheckResult } from '../../engine/insight/strategy-check';
 
 export const STRATEGIES_USAGE = `usage: npm run cli -- strategies check --strategy NAME [--params params.json] --exchange binance --symbol BTC/USDT --timeframe 1h
-         [--from 2024-01-01] [--to 2024-03-01] [--tolerance 0.001] [--json]
+         [--from 2024-01-01] [--to 2024-03-01] [--tolerance 0.001] [--startup-candles N] [--json]
   Evaluates every candle with the whole range loaded and with the range cut after it (look-ahead), and
   recomputes each indicator the strategy reads from later history starts (recursion). Without --from/--to
   the whole stored range is checked. --params: a JSON object of the strategy's parameters.
+  --startup-candles: compare from this much history instead of the strategy's own startup history.
   Exit code 0 when the strategy passes, 3 when the check found problems, 2 for bad input.`;
 
 /** Exit code of a check that found look-ahead or recursion. */
@@ -34,7 +35,7 @@ const utc = (ms: number) => `${fmtTime(ms)} UTC`;
 export function formatCheckReport(r: StrategyCheckReport & Partial<Pick<StrategyCheckResult, 'market'>>): string {
   const lines: string[] = [];
   const market = r.market ? ` on ${r.market.exchange} ${r.market.symbol} ${r.market.timeframe}` : '';
-  lines.push(`strategy check: ${r.strategy}${r.version ? ` ${r.version}` : ''}${market}, ${r.candles} candles ${utc(r.firstTimeMs)} .. ${utc(r.lastTimeMs)}, warm-up ${r.warmup}`);
+  lines.push(`strategy check: ${r.strategy}${r.version ? ` ${r.version}` : ''}${market}, ${r.candles} candles ${utc(r.firstTimeMs)} .. ${utc(r.lastTimeMs)}, warm-up ${r.warmup}, startup history ${r.startupCandles ?? r.warmup}`);
   const la = r.lookAhead;
   lines.push(
     la.findingCount === 0
@@ -48,7 +49,7 @@ export function formatCheckReport(r: StrategyCheckReport & Partial<Pick<Strategy
   lines.push(
     rc.findings.length === 0
       ? `recursion: passed (${rc.indicators.join(', ') || 'no indicators'}; histories from rows ${rc.historyStartRows.join(', ')}; tolerance ${tolerance})`
-      : `recursion: FAILED: ${new Set(rc.findings.map((f) => f.indicator)).size} indicator(s) still depend on earlier history after the warm-up (tolerance ${tolerance})`,
+      : `recursion: FAILED: ${new Set(rc.findings.map((f) => f.indicator)).size} indicator(s) still depend on earlier history after the startup history (tolerance ${tolerance})`,
   );
   for (const f of rc.findings) {
     // RSI is in points (0..100), its differences relative to the 100-point scale; other columns are prices.
@@ -83,6 +84,7 @@ export async function runStrategiesCommand(args: string[], services: StrategiesC
         from: { type: 'string' },
         to: { type: 'string' },
         tolerance: { type: 'string' },
+        'startup-candles': { type: 'string' },
         json: { type: 'boolean', default: false },
       },
       strict: true,
@@ -108,6 +110,12 @@ export async function runStrategiesCommand(args: string[], services: StrategiesC
     tolerance = Number(values.tolerance);
     if (!(tolerance > 0 && tolerance < 1)) return usageError(`--tolerance "${values.tolerance}" must be a number above 0 and below 1 (0.001 = 0.1 %)`);
   }
+  let startupCandles: number | undefined;
+  const startupText = values['startup-candles'];
+  if (startupText !== undefined) {
+    startupCandles = Number(startupText);
+    if (!(Number.isInteger(startupCandles) && startupCandles >= 0)) return usageError(`--startup-candles "${startupText}" must be a whole number of candles >= 0`);
+  }
   const request = {
     strategy: values.strategy,
     params,
@@ -117,6 +125,7 @@ export async function runStrategiesCommand(args: string[], services: StrategiesC
     ...(values.from ? { from: values.from } : {}),
     ...(values.to ? { to: values.to } : {}),
     ...(tolerance !== undefined ? { tolerance } : {}),
+    ...(startupCandles !== undefined ? { startupCandles } : {}),
   };
   let result: StrategyCheckResult;
   try {

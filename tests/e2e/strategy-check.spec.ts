@@ -1,10 +1,10 @@
 /**
  * The look-ahead and recursion check from the UI, on the production build: a trader opens it from
  * /strategies, runs rsi-mean-reversion over the synthetic ETH/USDT 5m market (tests/e2e/synthetic-candles.ts,
- * 3 000 candles) as a job, follows it to the end and reads the report: no look-ahead, and RSI(14) and
- * ATR(14) flagged by the recursion check (its declared warm-up of 15 candles is far shorter than the
- * ~139 a Wilder-smoothed period of 14 needs to forget its seed), each with a candle time. A viewer
- * sees the checks but no form.
+ * 3 000 candles) as a job with a startup history of 15 candles (its warm-up; its own startup history is
+ * 139, what a Wilder-smoothed period of 14 needs to forget its seed), follows it to the end and reads
+ * the report: no look-ahead, and RSI(14) and ATR(14) flagged by the recursion check, each with a
+ * candle time. A viewer sees the checks but no form.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
@@ -24,6 +24,7 @@ test('a trader runs the check from the page and reads the report with candle tim
   await form.getByLabel('Timeframe').selectOption(SYNTHETIC_MARKET.timeframe);
   await form.getByLabel('From').fill(SYNTHETIC_FROM);
   await form.getByLabel(/^To \(/).fill(SYNTHETIC_TO);
+  await form.getByLabel(/^Startup candles/).fill('15');
   await form.getByRole('button', { name: 'Run check' }).click();
   await expect(page.getByTestId('action-error')).toHaveCount(0);
 
@@ -35,6 +36,7 @@ test('a trader runs the check from the page and reads the report with candle tim
   await expect(report).toBeVisible();
   await expect(report.getByTestId('check-verdict')).toHaveText('failed');
   await expect(report).toContainText('3,000 candles');
+  await expect(report).toContainText('warm-up 15, startup history 15 candles');
   await expect(report).toContainText('Look-ahead: none');
   const findings = report.getByTestId('finding-row');
   await expect(findings.first()).toBeVisible();

@@ -11,7 +11,7 @@ import { createTicketRepository } from '../../db/repositories/ticket-repository'
 import { createManualClock, silentLogger } from '../../engine/core/clock';
 import { ValidationError } from '../../engine/core/errors';
 import { candleColumnsFromRows, type CandleColumns, type MarketKey } from '../../engine/core/types';
-import { checkStrategy, convergenceWarmup } from '../../engine/insight/lookahead-check';
+import { checkStrategy } from '../../engine/insight/lookahead-check';
 import { runStrategyCheck } from '../../engine/insight/strategy-check';
 import { bindJobHandlers, JOB_DEFINITIONS } from '../../engine/jobs/definitions';
 import type { JobServices } from '../../engine/jobs/job-definition';
@@ -41,26 +41,37 @@ const BUILT_INS = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-
 const createWithExamples = (name: string, params: unknown): StrategyAdapter => CHECK_EXAMPLES[name] ?? catalog.create(name, params);
 
 /**
- * The built-ins' recursion findings with their declared warm-ups: only seeded columns (EMA, RSI, ATR)
- * ever differ; SMA and Donchian do not depend on where history starts. With the warm-up
- * `convergenceWarmup` proposes (the seed's weight below 0.01 %), every built-in passes both parts.
+ * The built-ins' startup history (`adapter.startupCandles`) = max(warm-up, convergenceWarmup of their
+ * indicators), the seed's weight below 0.01 % (Wilder alpha 1/14: ceil(ln 1e-4 / ln(13/14)) = 125 steps;
+ * EMA(50) alpha 2/51: ceil(ln 1e-4 / ln(49/51)) = ceil(9.2103 / 0.040005) = 231):
+ * - ma-crossover: SMA(20/50) 49, ATR(14) 13 + 125 = 138 -> 138 (warm-up 50);
+ * - rsi-mean-reversion: RSI(14) 14 + 125 = 139, ATR(14) 138 -> 139 (warm-up 15);
+ * - ema-trend: EMA(50) 231, ATR(14) 138 -> 231 (warm-up 51);
+ * - donchian-breakout: Donchian(20) 20, ATR(14) 138 -> 138 (warm-up 20).
+ * With it as the declared history, every built-in passes both parts of the check.
  */
+const BUILT_IN_STARTUP: Record<string, { warmup: number; startupCandles: number }> = {
+  'ma-crossover': { warmup: 50, startupCandles: 138 },
+  'rsi-mean-reversion': { warmup: 15, startupCandles: 139 },
+  'ema-trend': { warmup: 51, startupCandles: 231 },
+  'donchian-breakout': { warmup: 20, startupCandles: 138 },
+};
+
 function expectBuiltInsPass(candles: CandleColumns) {
   expect(catalog.names()).toEqual(BUILT_INS);
   for (const name of BUILT_INS) {
     const adapter = catalog.create(name, {});
+    expect({ warmup: adapter.warmup, startupCandles: adapter.startupCandles }, name).toEqual(BUILT_IN_STARTUP[name]);
     const report = checkStrategy(adapter, candles);
     expect(report.lookAhead.findingCount, `${name} look-ahead`).toBe(0);
-    for (const finding of report.recursion.findings) expect(['ema', 'rsi', 'atr'], `${name} ${finding.indicator}`).toContain(finding.kind);
-    const converged = checkStrategy({ ...adapter, warmup: convergenceWarmup(adapter.features) }, candles);
-    expect(converged.lookAhead.findingCount, `${name} look-ahead with converged warm-up`).toBe(0);
-    expect(converged.recursion.findings, `${name} recursion with converged warm-up`).toEqual([]);
-    expect(converged.passed).toBe(true);
+    expect(report.recursion.findings, `${name} recursion`).toEqual([]);
+    expect(report.startupCandles).toBe(BUILT_IN_STARTUP[name].startupCandles);
+    expect(report.passed, name).toBe(true);
   }
 }
 
 describe('built-in strategies under the check', () => {
-  it('show no look-ahead on a real candle file, and pass recursion with converged warm-ups', async () => {
+  it('pass both parts on a real candle file with their startup history', async () => {
     const file = sharedDataFile('binance_BTC-USDT_1h.csv');
     if (!file) {
       console.log(`strategy-check: binance_BTC-USDT_1h.csv not found under ${sharedDataDir() ?? process.env.AETHELRED_SHARED_DATA ?? '/work/shared/data'}; the real-data check is skipped`);
@@ -71,16 +82,17 @@ describe('built-in strategies under the check', () => {
     expectBuiltInsPass(columns);
   });
 
-  it('show no look-ahead on a synthetic random walk, and pass recursion with converged warm-ups', () => {
+  it('pass both parts on a synthetic random walk with their startup history', () => {
     expectBuiltInsPass(syntheticCandles(3_000, 11));
   });
 
-  it('with their declared warm-ups, rsi-mean-reversion is flagged on RSI(14) and ATR(14) of the real file', async () => {
+  it('with only their warm-up as history, rsi-mean-reversion is flagged on RSI(14) and ATR(14) of the real file', async () => {
     const file = sharedDataFile('binance_BTC-USDT_1h.csv');
     if (!file) return; // said above
     const { columns } = await parseCandleCsv(file, '1h');
-    const report = checkStrategy(catalog.create('rsi-mean-reversion', {}), columns);
-    // Warm-up 15 (RSI(14) is seeded at row 14 of its history): 15 rows after a later start the seed still weighs (13/14)^1.
+    const adapter = catalog.create('rsi-mean-reversion', {});
+    const report = checkStrategy({ ...adapter, startupCandles: adapter.warmup }, columns);
+    // Startup 15 (RSI(14) is seeded at row 14 of its history): 15 rows after a later start the seed still weighs (13/14)^1.
     expect(new Set(report.recursion.findings.map((f) => f.indicator))).toEqual(new Set(['rsi(14)', 'atr(14)']));
     for (const f of report.recursion.findings) expect(f.firstRow).toBe(f.historyStartRow + 15);
   });
@@ -89,19 +101,22 @@ describe('built-in strategies under the check', () => {
 describe('example strategy files under the check', () => {
   const examples = [bollingerReversion, higherTimeframeTrend, volatilityBreakout] as unknown as StrategyDefinition[];
 
-  it('show no look-ahead on the real file and the synthetic walk; recursion flags only their ATR/EMA until the warm-up converges', async () => {
+  it('pass both parts on the real file and the synthetic walk with their startup history; recursion flags only their ATR/EMA with their warm-up alone', async () => {
     const file = sharedDataFile('binance_BTC-USDT_1h.csv');
     if (!file) console.log('strategy-check: binance_BTC-USDT_1h.csv not found; the examples are checked on the synthetic walk only');
     const series = [syntheticCandles(3_000, 11), ...(file ? [(await parseCandleCsv(file, '1h')).columns] : [])];
     for (const candles of series) {
       for (const definition of examples) {
         const adapter = createAdapterFromDefinition(definition, {});
+        // Each reads ATR(14) (13 + 125 = 138) and nothing needing more: EMA(20) 20 - 1 and ceil(ln 1e-4 / ln(19/21)) = 93; SMA/stddev(20) 19.
+        expect(adapter.startupCandles, definition.name).toBe(138);
         const report = checkStrategy(adapter, candles);
         expect(report.lookAhead.findingCount, `${definition.name} look-ahead`).toBe(0);
-        // SMA and the rolling standard deviation (Bollinger) never depend on where history starts.
-        for (const finding of report.recursion.findings) expect(['ema', 'atr'], `${definition.name} ${finding.indicator}`).toContain(finding.kind);
-        const converged = checkStrategy({ ...adapter, warmup: Math.max(adapter.warmup, convergenceWarmup(adapter.features)) }, candles);
-        expect(converged.passed, `${definition.name} with a converged warm-up`).toBe(true);
+        expect(report.recursion.findings, `${definition.name} recursion`).toEqual([]);
+        expect(report.passed, definition.name).toBe(true);
+        // With only the warm-up as history, only seeded columns can differ (SMA and the rolling standard deviation never do).
+        const short = checkStrategy({ ...adapter, startupCandles: adapter.warmup }, candles);
+        for (const finding of short.recursion.findings) expect(['ema', 'atr'], `${definition.name} ${finding.indicator}`).toContain(finding.kind);
       }
     }
   });
@@ -207,11 +222,11 @@ describe.each(TEST_DATABASE_BACKENDS)('strategy-check job on $name', (backend) =
   });
 
   it('fails at the first attempt when the range holds too few candles, with the reason', async () => {
-    // ema-trend's warm-up is 51 (EMA(50) + 1): it needs 53 candles; the first day holds 24.
+    // ema-trend's startup history is 231 (EMA(50): ceil(ln 1e-4 / ln(49/51)) = 231): it needs 233 candles; the first day holds 24.
     const short = await run({ strategy: 'ema-trend', ...market, from: '2024-01-01', to: '2024-01-02' });
     expect(short).toMatchObject({ status: 'failed', attempts: 1 });
     expect(short.error).toBe(
-      'strategy check refused: field "candles" was 24: binance BTC/USDT 1h has 24 stored candles in the range; ema-trend needs at least 53 (warm-up 51 plus two rows to compare). Import or download candles first.',
+      'strategy check refused: field "candles" was 24: binance BTC/USDT 1h has 24 stored candles in the range; ema-trend needs at least 233 (231 startup candles plus two rows to compare). Import or download candles first.',
     );
   });
 
@@ -220,6 +235,7 @@ describe.each(TEST_DATABASE_BACKENDS)('strategy-check job on $name', (backend) =
     await expect(enqueue({ strategy: 'ema-trend', params: { period: 0 }, ...market })).rejects.toBeInstanceOf(ValidationError);
     await expect(enqueue({ strategy: 'ema-trend', ...market, symbol: 'ETH/USDT' })).rejects.toMatchObject({ field: 'symbol', value: 'ETH/USDT' });
     await expect(enqueue({ strategy: 'ema-trend', ...market, from: '2024-02-01', to: '2024-01-01' })).rejects.toMatchObject({ field: 'to', value: '2024-01-01' });
+    await expect(enqueue({ strategy: 'ema-trend', ...market, startupCandles: -1 })).rejects.toMatchObject({ field: 'startupCandles', value: -1 });
     const id = await enqueue({ strategy: 'leaky-next-close', ...market });
     expect(id).toMatch(/^check-/);
   });

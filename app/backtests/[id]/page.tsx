@@ -4,6 +4,7 @@ import { TradesTable } from '../../journal/_components/trades-table';
 import { toTradeRow } from '../../journal/_lib/trade-row';
 import { fmtMoney, formatTime } from '@/app/_components/format';
 import { totalTradeMoney } from '@/engine/insight/trade-outcome';
+import { describeBacktestWarmup } from '@/engine/backtest/run-backtest';
 import { EquityChart } from '../_components/equity-chart';
 import { RollingRiskChart, UnderwaterChart } from '../_components/research-charts';
 import { DeleteRunForm } from '../_components/delete-run-form';
@@ -76,6 +77,12 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <dd>
             <StrategyProvenanceList config={run.config} />
           </dd>
+          {run.metrics?.warmup && (
+            <>
+              <dt>Warm-up</dt>
+              <dd data-testid="run-warmup">{describeBacktestWarmup(run.metrics.warmup)}</dd>
+            </>
+          )}
           <dt>Initial balance</dt>
           <dd data-testid="run-initial-balance">{fmtMoney(initialBalance)} {quote}</dd>
           <dt>Account settings</dt>

@@ -33,13 +33,20 @@ const checkInput = z.object({
   timeframe: z.string().trim().min(1),
   from: optionalText,
   to: optionalText,
+  /** Blank = the strategy's own startup history. */
+  startupCandles: optionalText.pipe(z.coerce.number<string | undefined>().int('expected a whole number of candles').min(0).optional()),
 });
 
 export const queueStrategyCheck = action(
   { role: 'trader', input: checkInput, audit: { action: 'strategy.check', target: (i) => `${i.strategy} ${i.exchange} ${i.symbol} ${i.timeframe}` }, revalidate: ['/jobs'] },
   async ({ root, input, audit }) => {
-    const { from, to, ...rest } = input;
-    const ticketId = await root.engine.enqueueStrategyCheck({ ...rest, ...(from ? { from } : {}), ...(to ? { to } : {}) });
+    const { from, to, startupCandles, ...rest } = input;
+    const ticketId = await root.engine.enqueueStrategyCheck({
+      ...rest,
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+      ...(startupCandles !== undefined ? { startupCandles } : {}),
+    });
     audit({ after: { ticketId } });
     return { ticketId };
   },

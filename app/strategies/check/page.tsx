@@ -11,7 +11,7 @@ export const dynamic = 'force-dynamic';
 /**
  * The look-ahead and recursion check of a strategy: a form that queues a `strategy-check` job, its
  * progress, and each report (every candle whose signal changes when later candles are removed, and
- * every indicator that still depends on earlier history after the strategy's warm-up, with times).
+ * every indicator that still depends on earlier history after the strategy's startup history, with times).
  */
 export default async function StrategyCheckPage() {
   const { root, actor } = await requireRole('viewer', '/strategies/check');
@@ -27,8 +27,9 @@ export default async function StrategyCheckPage() {
       </p>
       <p>
         Look-ahead: every candle is evaluated twice, with the whole range loaded and with the range cut right after it (what a live session sees); a signal that differs read a later candle.
-        Recursion: each indicator the strategy reads is recomputed with history starting later; where it still differs by more than 0.1 % after the strategy&apos;s warm-up, the warm-up is too
-        short for it (EMA, RSI and ATR remember their first candles).
+        Recursion: each indicator the strategy reads is recomputed with history starting later; where it still differs by more than 0.1 % after the strategy&apos;s startup history (the
+        candles a backtest loads before its start and a live session warms with), that history is too short for it (EMA, RSI and ATR remember their first candles). Leave
+        &quot;Startup candles&quot; blank to check the strategy&apos;s own; give a number to see what a shorter history would change.
       </p>
       <StrategyChecks
         initial={checks}

@@ -47,7 +47,7 @@ function CheckReportView({ report }: { report: CheckReport }) {
         </span>{' '}
         {report.strategy}
         {report.version ? ` ${report.version}` : ''} on {report.market.exchange} {report.market.symbol} {report.market.timeframe}: {fmtNumber(report.candles, 0)} candles from {fmtTime(report.firstTimeMs)} to{' '}
-        {fmtTime(report.lastTimeMs)} UTC, warm-up {report.warmup}.
+        {fmtTime(report.lastTimeMs)} UTC, warm-up {report.warmup}, startup history {report.startupCandles ?? report.warmup} candles.
       </p>
       <ul>
         <li>
@@ -62,7 +62,7 @@ function CheckReportView({ report }: { report: CheckReport }) {
         <div className="table-wrap">
           <table data-testid="check-findings">
             <caption className="muted">
-              Look-ahead: the strategy&apos;s output with the whole range versus the range cut after the candle. Recursion: the indicator with full history versus history from a later start, at the first candle after the warm-up where they differ.
+              Look-ahead: the strategy&apos;s output with the whole range versus the range cut after the candle. Recursion: the indicator with full history versus history from a later start, at the first candle after the startup history where they differ.
             </caption>
             <thead>
               <tr>
@@ -153,6 +153,7 @@ export function StrategyChecks({
           <FormField name="timeframe" label="Timeframe" options={timeframes} defaultValue="1h" />
           <FormField name="from" label="From" hint="UTC date, blank = first stored" type="date" />
           <FormField name="to" label="To" hint="UTC date, exclusive, blank = last stored" type="date" />
+          <FormField name="startupCandles" label="Startup candles" hint="history before each compared candle; blank = the strategy's own" type="number" />
         </ActionForm>
       ) : (
         <p className="muted">Running a check needs the trader role.</p>

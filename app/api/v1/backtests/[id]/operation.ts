@@ -41,6 +41,14 @@ export const backtestStateSchema = z
       runId: z.string(),
       config: z.record(z.string(), z.unknown()).meta({ description: 'The resolved run config: defaults filled, times in epoch ms, fusion, risk and paper settings; `provenance` lists each strategy\'s name, source (built-in, file, rule), version and source hash.' }),
       metrics: z.record(z.string(), z.unknown()).meta({ description: 'Return and trade metrics (totalReturn, sharpe, maxDrawdown, winRate, profitFactor, finalEquity, …).' }),
+      warmup: z
+        .object({
+          candles: z.number().int().meta({ description: 'Candles before `from` fed to the indicators (no decisions, no orders).' }),
+          needed: z.number().int().meta({ description: "The strategies' startup history: candles needed before `from` for their indicators to forget where history began." }),
+          summary: z.string().meta({ description: '"warm-up: 139 candles before from", or "warm-up: 20 of 139 candles available before from" when fewer were stored.' }),
+        })
+        .nullable()
+        .meta({ description: 'History fed before `from`; null for runs stored before it was recorded.' }),
       trades: z.array(backtestTradeSchema).meta({ description: 'Every trade, by entry time.' }),
       equity: z.array(z.object({ timeMs: z.number(), equity: z.number() })).meta({ description: 'Equity curve, downsampled to at most about 1000 points.' }),
       startedAtMs: z.number(),
