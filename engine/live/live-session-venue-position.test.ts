@@ -21,11 +21,12 @@ const T0 = Date.UTC(2024, 0, 1);
 const FEE_RATE = 0.001;
 
 /**
- * Synthetic one-minute candles (not market data): 100 (range 99-101) until candle 20 jumps to 125,
- * then 125. SMA(2) - SMA(3) goes from 0 to 112.5 - 108.33 > 0 at candle 20: the only cross (long).
+ * Synthetic one-minute candles (not market data): 100 (range 99-101), candle 19 closes at 99, candle 20
+ * jumps to 125, then 125. SMA(2) - SMA(3) is 0 until candle 18, 99.5 - 99.67 < 0 at candle 19 and
+ * 112 - 108 > 0 at candle 20: the only cross (long). (Equal averages that then part are not a cross.)
  */
 const CANDLES: Candle[] = Array.from({ length: 40 }, (_, i) => {
-  if (i < 20) return { openTimeMs: T0 + i * TF, open: 100, high: 101, low: 99, close: 100, volume: 10 };
+  if (i < 20) return { openTimeMs: T0 + i * TF, open: 100, high: 101, low: 99, close: i === 19 ? 99 : 100, volume: 10 };
   if (i === 20) return { openTimeMs: T0 + i * TF, open: 100, high: 126, low: 99, close: 125, volume: 10 };
   return { openTimeMs: T0 + i * TF, open: 125, high: 126, low: 124, close: 125, volume: 10 };
 });
