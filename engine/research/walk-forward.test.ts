@@ -92,7 +92,7 @@ describe('walkForwardWindows', () => {
     expect(MAX_WALK_FORWARD_WINDOWS).toBe(1000);
   });
 
-  it('never overlaps in-sample and out-of-sample windows (property)', () => {
+  it('never overlaps in-sample and out-of-sample windows (property)', { timeout: 30_000 }, () => {
     const configArb = fc
       .record({
         fromMs: fc.integer({ min: -1e12, max: 1e12 }),

@@ -44,12 +44,14 @@ describe('crossDirection', () => {
     expect(crossesOf([3, 2, 2, 1, 1], [2, 2, 2, 2, 2])).toEqual([0, 0, 0, -1, 0]);
   });
 
-  it('fires on a plain cross and never on row 0 or on rows whose look-back reaches a NaN or the first row', () => {
+  it('fires on a plain cross and on parting from equality since the start, never on row 0 or right after a NaN', () => {
     expect(crossesOf([1, 3, 1], [2, 2, 2])).toEqual([0, 1, -1]);
-    // Row 2 is above, row 1 equal, row 0 NaN: the look-back ends on NaN without a cross.
-    expect(crossesOf([NaN, 2, 3], [2, 2, 2])).toEqual([0, 0, 0]);
-    // Equal from the first row, then above: there was never a below, so no cross.
-    expect(crossesOf([2, 2, 3], [2, 2, 2])).toEqual([0, 0, 0]);
+    // Row 2 is above, row 1 equal, row 0 NaN: equal for as long as both existed, then apart: a cross.
+    expect(crossesOf([NaN, 2, 3], [2, 2, 2])).toEqual([0, 0, 1]);
+    // Equal from the first row, then above (flat prices that start to move): a cross, once.
+    expect(crossesOf([2, 2, 3, 3], [2, 2, 2, 2])).toEqual([0, 0, 1, 0]);
+    // The first row after the warm-up (NaN right before) cannot tell where it came from: nothing.
+    expect(crossesOf([NaN, 3, 1], [2, 2, 2])).toEqual([0, 0, -1]);
     // NaN on the row itself, and a row past the end (undefined), say nothing.
     expect(crossDirection(f64([1, NaN]), f64([2, 2]), 1)).toBe(0);
     expect(crossDirection(f64([1, 3]), f64([2, 2]), 2)).toBe(0);

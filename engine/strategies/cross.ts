@@ -10,7 +10,10 @@
  *
  * A cross above fires at row i when a[i] is strictly above b[i] (not equal) and the last row before i
  * where they were not equal had a strictly below b. Equal rows are looked through, back to the first
- * row of the series; a row where either value is NaN ends the look-back without a cross. So:
+ * row of the series. When the look-back reaches the first row, or a row where either value is NaN
+ * (warm-up), after at least one equal row, the two were equal for as long as both existed: a parting
+ * from that state counts as a cross (flat prices that start to move); with no equal row in between
+ * (the row right after the warm-up) nothing fires. So:
  * - below, equal, below (a touch) never fires;
  * - below, equal, equal, above fires once, at the first row strictly above;
  * - two series that stay equal but for noise never fire.
@@ -37,22 +40,24 @@ function sideOf(a: number, b: number, epsilon: number): number {
   return d > 0 ? 1 : -1;
 }
 
-/** The side of the last row before `i` where `a` and `b` differ, looked back through equal rows (0: none, 2: a NaN row). */
+/** The side of the last row before `i` where `a` and `b` differ, looked back through equal rows (0: equal back to the first row or to a NaN row; 2: row i-1 is NaN or i is 0). */
 function sideBefore(a: ArrayLike<number>, b: ArrayLike<number>, i: number, epsilon: number): number {
   for (let j = i - 1; j >= 0; j--) {
     const s = sideOf(a[j], b[j], epsilon);
+    if (s === 2) return j === i - 1 ? 2 : 0;
     if (s !== 0) return s;
   }
-  return 0;
+  return i > 0 ? 0 : 2;
 }
 
 /** As {@link sideBefore} against a constant level. */
 function sideBeforeLevel(a: ArrayLike<number>, level: number, i: number, epsilon: number): number {
   for (let j = i - 1; j >= 0; j--) {
     const s = sideOf(a[j], level, epsilon);
+    if (s === 2) return j === i - 1 ? 2 : 0;
     if (s !== 0) return s;
   }
-  return 0;
+  return i > 0 ? 0 : 2;
 }
 
 /**
@@ -64,7 +69,8 @@ function sideBeforeLevel(a: ArrayLike<number>, level: number, i: number, epsilon
 export function crossDirection(a: ArrayLike<number>, b: ArrayLike<number>, i: number, epsilon: number = CROSS_EPSILON): CrossSide {
   const now = sideOf(a[i], b[i], epsilon);
   if (now !== 1 && now !== -1) return 0;
-  return sideBefore(a, b, i, epsilon) === -now ? (now as CrossSide) : 0;
+  const before = sideBefore(a, b, i, epsilon);
+  return before === -now || before === 0 ? (now as CrossSide) : 0;
 }
 
 /**
@@ -74,7 +80,8 @@ export function crossDirection(a: ArrayLike<number>, b: ArrayLike<number>, i: nu
 export function crossDirectionLevel(a: ArrayLike<number>, level: number, i: number, epsilon: number = CROSS_EPSILON): CrossSide {
   const now = sideOf(a[i], level, epsilon);
   if (now !== 1 && now !== -1) return 0;
-  return sideBeforeLevel(a, level, i, epsilon) === -now ? (now as CrossSide) : 0;
+  const before = sideBeforeLevel(a, level, i, epsilon);
+  return before === -now || before === 0 ? (now as CrossSide) : 0;
 }
 
 /** True when `a` crossed above `b` at row `i` ({@link crossDirection} is 1). */

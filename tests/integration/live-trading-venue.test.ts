@@ -56,7 +56,12 @@ function scriptedKline(symbol: string, openTimeMs: number): ScriptedKline | null
   return { open: 42_000, high: 42_000, low: 41_960, close: 41_990, volume: 5 };
 }
 
-/** ETH/USDT's price steps: 2 000 before K3, 2 004 from K3, 2 008 from K4 (each step a cross above of SMA(2) over SMA(3), never one below). */
+/**
+ * ETH/USDT's price steps: 2 000 before K3, 2 004 from K3, 2 008 from K4. Each step closes above the
+ * highest high of the two candles before it (2 002, then 2 006): a Donchian(2) breakout long; flat
+ * candles close inside their channel, so nothing else fires. (An SMA cross would not fire at K4: the
+ * averages met again at 2 004 from above, which the cross rule does not count as a cross.)
+ */
 const ethLevel = (openTimeMs: number) => (openTimeMs < K3 ? 2_000 : openTimeMs < K4 ? 2_004 : 2_008);
 function ethKline(openTimeMs: number): ScriptedKline {
   const open = ethLevel(openTimeMs - TF);
@@ -275,15 +280,15 @@ for (const backend of BACKENDS) {
         exchange: 'binanceusdm',
         symbol: 'ETH/USDT',
         timeframe: '1m',
-        strategies: ['ma-crossover'],
-        params: { 'ma-crossover': { fastPeriod: 2, slowPeriod: 3 } },
-        fusion: { weights: { 'ma-crossover': 1, external: 0 } },
+        strategies: ['donchian-breakout'],
+        params: { 'donchian-breakout': { period: 2 } },
+        fusion: { weights: { 'donchian-breakout': 1, external: 0 } },
         liveTrading: true,
       });
       expect(started.id).toBe(ethSession);
       const state = async () => (await root.engine.listLiveSessions()).find((s) => s.id === ethSession)?.state ?? null;
 
-      // Halt the venue account (as POST /api/v1/accounts/usdm/halt does): the cross above at K3 is denied.
+      // Halt the venue account (as POST /api/v1/accounts/usdm/halt does): the breakout at K3 is denied.
       const halted = await root.engine.accounts.halt('usdm', 'CPI at 14:30');
       expect([halted.halted, halted.haltReason]).toEqual([true, 'manual: CPI at 14:30']);
       server.setPrice('ETHUSDT', 2_004);
@@ -295,7 +300,7 @@ for (const backend of BACKENDS) {
       expect(denied.map((d) => [d.timeMs, d.side, d.reason])).toEqual([[K3 + TF, 'long', 'halted: manual: CPI at 14:30']]);
       expect(server.orders.filter((o) => o.symbol === 'ETHUSDT')).toEqual([]);
 
-      // Resume: the next cross above (K4) enters at the venue with a reduce-only stop.
+      // Resume: the next breakout (K4) enters at the venue with a reduce-only stop.
       const resumed = await root.engine.accounts.resume('usdm');
       expect(resumed.halted).toBe(false);
       server.setPrice('ETHUSDT', 2_008);
