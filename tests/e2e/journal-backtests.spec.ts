@@ -27,10 +27,14 @@ test('the backtest form shows zod field errors next to their fields', async ({ p
   await signIn(page, 'trader', '/backtests');
   await page.goto('/backtests');
   await fillBacktestMarket(page, { to: '2024-01-15' });
+  await page.getByTestId('run-backtest').click();
+  await expect(page.getByTestId('field-error-to')).toHaveText('"to" must be after "from"');
+  // Strategy parameters are checked by the engine against the strategy's own schema (catalog strategies
+  // are not known to the form's schema), once the form itself is valid.
+  await fillBacktestMarket(page);
   await page.getByLabel('fastPeriod').fill('0');
   await page.getByTestId('run-backtest').click();
   await expect(page.getByTestId('field-error-params.ma-crossover.fastPeriod')).toBeVisible();
-  await expect(page.getByTestId('field-error-to')).toHaveText('"to" must be after "from"');
   await expect(page.getByLabel('fastPeriod')).toHaveAttribute('aria-invalid', 'true');
   await checkPage(page, 'backtests-form-errors');
 });

@@ -18,10 +18,10 @@ test('a trader runs the check from the page and reads the report with candle tim
   await page.getByTestId('strategy-check-link').click();
   await expect(page.getByRole('heading', { name: 'Look-ahead and recursion check', level: 1 })).toBeVisible();
   const form = page.getByTestId('strategy-check-form');
-  await form.getByLabel('Strategy').selectOption('rsi-mean-reversion');
-  await form.getByLabel('Exchange').selectOption(SYNTHETIC_MARKET.exchange);
+  await form.getByLabel('Strategy', { exact: true }).selectOption('rsi-mean-reversion');
+  await form.getByLabel('Exchange', { exact: true }).selectOption(SYNTHETIC_MARKET.exchange);
   await form.getByLabel('Symbol').fill(SYNTHETIC_MARKET.symbol);
-  await form.getByLabel('Timeframe').selectOption(SYNTHETIC_MARKET.timeframe);
+  await form.getByLabel('Timeframe', { exact: true }).selectOption(SYNTHETIC_MARKET.timeframe);
   await form.getByLabel('From').fill(SYNTHETIC_FROM);
   await form.getByLabel(/^To \(/).fill(SYNTHETIC_TO);
   await form.getByLabel(/^Startup candles/).fill('15');

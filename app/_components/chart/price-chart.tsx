@@ -101,8 +101,12 @@ export interface MarkerItem {
 
 /** Markers snapped to the bucket that holds them (coarse windows have fewer bars than events). */
 function buildMarkers(markers: ChartMarkers, w: CandleWindow, range: { fromMs: number; toMs: number } | null): MarkerItem[] {
-  const snap = (ms: number) => sec(ms - (((ms % w.bucketMs) + w.bucketMs) % w.bucketMs));
-  const inside = (ms: number) => ms >= w.fromMs && ms < w.toMs && (!range || (ms >= range.fromMs && ms < range.toMs));
+  // An event at the very end (a run's end-of-run close, at the last candle's close time) belongs to the last bar.
+  const snap = (ms: number) => {
+    const at = ms >= w.toMs ? w.toMs - 1 : ms;
+    return sec(at - (((at % w.bucketMs) + w.bucketMs) % w.bucketMs));
+  };
+  const inside = (ms: number) => ms >= w.fromMs && ms <= w.toMs && (!range || (ms >= range.fromMs && ms <= range.toMs));
   const out: MarkerItem[] = [];
   for (const t of markers.trades) {
     const long = t.side === 'long';
