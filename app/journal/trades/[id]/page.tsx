@@ -46,7 +46,7 @@ export default async function TradePage({ params }: { params: Promise<{ id: stri
           <dd>{fmtMoney(trade.fees)} / {fmtMoney(trade.funding)}</dd>
           <dt>Net PnL (gross − fees − funding)</dt>
           <dd className={netPnlClass(netPnl)} data-testid="trade-net-pnl">{fmtMoney(netPnl)}</dd>
-          <dt>Initial risk (entry to initial stop × amount)</dt>
+          <dt><abbr title="Entry to initial stop × amount">Initial risk</abbr></dt>
           <dd data-testid="trade-initial-risk">
             {trade.initialRisk == null ? 'not recorded' : `${fmtMoney(trade.initialRisk)} → ${fmtR(trade.initialRisk > 0 ? netPnl / trade.initialRisk : null)}`}
           </dd>
