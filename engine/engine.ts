@@ -25,6 +25,7 @@ import { runStrategyCheck, type StrategyCheckResult } from './insight/strategy-c
 import { enqueueStrategyCheck } from './jobs/strategy-check-job';
 import { backtestState, enqueueBacktest, type BacktestState } from './backtest/backtest-jobs';
 import type { VetoModel } from './decision/veto-model';
+import type { LoopModelSource } from './decision/loop-models';
 import type { LiveSessionManager } from './live/live-session-manager';
 import type { LiveSessionState } from './live/live-session';
 import { sessionDrift } from './backtest/session-drift';
@@ -70,6 +71,8 @@ export interface EngineDeps {
   newId: () => string;
   /** The deployed veto model, if any. */
   vetoModel?: () => VetoModel | null;
+  /** The regime, volatility and stop-distance models a run's `models` option names (the model registry); without it such runs are refused. */
+  loopModels?: LoopModelSource;
   /** Model versions: list, deploy, rollback (the model registry); without it `engine.models` rejects. */
   models?: ModelAdmin;
   /** The venue orders go to (PaperExchange by default). */
@@ -410,6 +413,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
           logger: deps.logger,
           newId: deps.newId,
           vetoModel: deps.vetoModel?.() ?? null,
+          loopModels: deps.loopModels ?? null,
           journalBatchSize: config.journalBatchSize,
           onRunLeftRunning: (runId, error) => runsLeftRunning.set(runId, error),
           strategies,
@@ -424,7 +428,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       return deleted;
     },
     enqueueBacktest: (request) =>
-      enqueueBacktest(request, { candles: deps.candles, jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal, vetoModel: () => deps.vetoModel?.() ?? null, storedSettings: storedRunSettings, strategies }),
+      enqueueBacktest(request, { candles: deps.candles, jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal, vetoModel: () => deps.vetoModel?.() ?? null, loopModels: deps.loopModels ?? null, storedSettings: storedRunSettings, strategies }),
     backtestState: (id) => backtestState(id, { jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal }),
     listBacktestRuns: (page) => deps.backtestRuns.list(page),
     listTrades: (query) => listKnownSymbol(query, (q) => deps.journal.listTrades(q)),

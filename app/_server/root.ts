@@ -19,6 +19,7 @@ import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repo
 import { currentRunOwner, isRunOwnerAlive } from './process-owner';
 import { createModelRepository } from '@/db/repositories/model-repository';
 import { createModelRegistry } from '@/engine/ml/model-registry';
+import { createLoopModelSource } from '@/engine/ml/loop-model-source';
 import { createFsModelFileStore } from '@/engine/ml/model-file-store';
 import { createEngine, type Engine, type EngineStartOptions } from '@/engine/engine';
 import { DEFAULT_PAPER } from '@/engine/backtest/run-backtest';
@@ -199,6 +200,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   const modelRepository = createModelRepository(database.db);
   const modelFiles = createFsModelFileStore(path.join(config.dataDir, 'models'));
   const models = createModelRegistry({ repository: modelRepository, store: modelFiles, logger });
+  // The regime, volatility and stop-distance models a run's `models` option names.
+  const loopModels = createLoopModelSource(models);
   await models.loadActiveOnStart();
   // Accounts: each has one paper exchange (state stored after every change, restored here) and one risk
   // engine. The default account is created on the first start from the environment's balance and market
@@ -282,6 +285,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     // Follows deploys: a new version reaches running sessions at their next candle.
     veto: () => (models.activeVetoModel() ? models.liveVetoModel() : null),
     pinnedVeto: (version) => models.pinnedVetoModel(version),
+    loopModels,
     newId: () => randomUUID(),
     sleep: (ms, signal) =>
       new Promise((resolve) => {
@@ -297,7 +301,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, jobs.scheduler, liveWorker, ...strategyFiles.workers], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, jobs.scheduler, liveWorker, ...strategyFiles.workers], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), loopModels, models,
       account: {
         get exchange() {
           return defaultAccount.exchange();

@@ -13,7 +13,8 @@ import { JobKind } from '../jobs/definitions';
 import type { JobQueue, TicketOf } from '../orchestrator/job-queue';
 import type { StoredRunSettings } from '../trading/run-spec';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
-import { backtestAccountIdOf, describeBacktestWarmup, explicitBacktestRequest, resolveBacktest } from './run-backtest';
+import { backtestAccountIdOf, describeBacktestWarmup, explicitBacktestRequest, loadBacktestModels, resolveBacktest } from './run-backtest';
+import type { LoopModelSource } from '../decision/loop-models';
 import { tradeNetPnl } from '../insight/trade-outcome';
 
 /** What queuing and reporting backtests needs: candle, run and journal storage, the job queue, the active veto model. */
@@ -24,6 +25,8 @@ export interface BacktestJobDeps {
   journal: JournalRepository;
   /** The veto model a run with `veto: true` would use now. */
   vetoModel: () => VetoModel | null;
+  /** Where the models of a request's `models` option come from; without it a request that turns one on is refused. */
+  loopModels?: LoopModelSource | null;
   /** The stored layer of a run on the account (its settings and risk limits, the strategy settings); none when absent. */
   storedSettings?: (accountId: string) => Promise<StoredRunSettings>;
   /** The strategies a run may use (the engine's catalog); the built-ins when absent. */
@@ -37,7 +40,7 @@ export interface BacktestJobDeps {
  * explicit), so the run trades the settings of the moment it was queued.
  * @returns the job (ticket) id.
  * @throws ValidationError naming the request's field (`symbol` when no candles are stored for the market,
- *   `from` when none fall in the range, `veto`, `params.<strategy>.<field>`, …); nothing is queued.
+ *   `from` when none fall in the range, `veto`, `models.<kind>`, `params.<strategy>.<field>`, …); nothing is queued.
  */
 export async function enqueueBacktest(request: unknown, deps: BacktestJobDeps): Promise<string> {
   const spec = resolveBacktest(request, await deps.storedSettings?.(backtestAccountIdOf(request)), deps.strategies);
@@ -51,6 +54,8 @@ export async function enqueueBacktest(request: unknown, deps: BacktestJobDeps): 
     throw new ValidationError('from', (request as { from?: unknown }).from, `no ${exchange} ${symbol} ${timeframe} candles between ${new Date(spec.fromMs).toISOString()} and ${new Date(spec.toMs).toISOString()}`);
   }
   if (spec.veto && !deps.vetoModel()) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
+  // The queued run uses the versions deployed now (and they must load).
+  await loadBacktestModels(spec, deps.loopModels);
   return deps.jobs.enqueue({ kind: JobKind.Backtest, params: explicitBacktestRequest(spec) as Record<string, unknown> });
 }
 

@@ -18,6 +18,7 @@ import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { VetoModel } from '../decision/veto-model';
+import { anyLoopModel, loopModelsRequestSchema, notDeployed, pinDeployedVersions, type LoopModels, type LoopModelSource, type LoopModelsSpec } from '../decision/loop-models';
 import type { FusionConfig } from '../decision/signal-fusion';
 import { createRiskEngine, riskConfigSchema } from '../risk/risk-engine';
 import { parseOrThrow, withFieldPrefix } from '../core/validation';
@@ -81,6 +82,11 @@ export const backtestRequestSchema = z.strictObject({
   decisionDetail: z.enum(['all', 'signals', 'off']).default('signals'),
   /** Default: off. */
   veto: z.boolean().optional(),
+  /**
+   * The regime (risk multiplier per regime), volatility (size scaled to a volatility target) and stop-distance
+   * (model stop) models; each off unless given. Version `deployed` (default) or a version number.
+   */
+  models: loopModelsRequestSchema.optional(),
   /** Exit policy of every position (take-profit, trailing stop, time stop, ROI table); default: the first strategy of the run that declares one. */
   exits: ExitPolicySchema.optional(),
   /** Close whatever is open at the last candle's close (exit reason `end-of-run`), so the trades' net PnL sums to the equity change; default true. */
@@ -130,7 +136,7 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
   const toMs = parseTime('to', r.to);
   if (toMs <= fromMs) throw new ValidationError('to', r.to, `the date range is empty: "to" must be after "from" (${new Date(fromMs).toISOString()})`);
   const spec = resolveRunSpec(
-    { strategies: r.strategies, params: r.params, fusion: r.fusion, risk: r.risk, paper: r.paper, veto: r.veto, exits: r.exits },
+    { strategies: r.strategies, params: r.params, fusion: r.fusion, risk: r.risk, paper: r.paper, veto: r.veto, models: r.models, exits: r.exits },
     stored,
     runDefaults('backtest', TIMEFRAME_MS[r.timeframe as Timeframe]),
     catalog,
@@ -151,6 +157,8 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
     paper: spec.paper,
     decisionDetail: r.decisionDetail,
     veto: spec.veto,
+    // Only when a model is on, so a run without models keeps the config (and hash) it had before the option.
+    ...(anyLoopModel(spec.models) ? { models: spec.models } : {}),
     exits: spec.exits,
     closeAtEnd: r.closeAtEnd,
   };
@@ -185,9 +193,36 @@ export function explicitBacktestRequest(spec: ResolvedBacktest): BacktestRequest
     paper: spec.paper as unknown as Record<string, unknown>,
     decisionDetail: spec.decisionDetail,
     veto: spec.veto,
+    ...(anyLoopModel(spec.models) ? { models: modelsRequestOf(spec.models) } : {}),
     ...(spec.exits === null ? {} : { exits: spec.exits }),
     closeAtEnd: spec.closeAtEnd,
   };
+}
+
+/** A resolved `models` spec as request input (off kinds left out). */
+function modelsRequestOf(models: LoopModelsSpec): NonNullable<BacktestRequest['models']> {
+  return {
+    ...(models.regime ? { regime: models.regime } : {}),
+    ...(models.volatility ? { volatility: models.volatility } : {}),
+    ...(models.stopDistance ? { stopDistance: models.stopDistance } : {}),
+  };
+}
+
+/**
+ * Pins the `deployed` versions of a resolved backtest's models to the versions deployed now and loads
+ * them (canonical config updated, so the run records the versions it used). Nothing to do without models.
+ * @throws ValidationError naming `models.<kind>` when a kind has no deployed model, a named version does
+ *   not exist, or there is no model source at all.
+ */
+export async function loadBacktestModels(spec: ResolvedBacktest, source: LoopModelSource | null | undefined): Promise<LoopModels | undefined> {
+  if (!anyLoopModel(spec.models)) return undefined;
+  if (!source) {
+    const key = spec.models.regime ? 'regime' : spec.models.volatility ? 'volatility' : 'stopDistance';
+    throw notDeployed(key, key === 'stopDistance' ? 'stop-distance' : key);
+  }
+  spec.models = pinDeployedVersions(spec.models, source);
+  spec.canonical = { ...spec.canonical, models: spec.models };
+  return source.load(spec.models);
 }
 
 /**
@@ -254,6 +289,8 @@ export interface BacktestDeps {
   newId: () => string;
   /** The active veto model, used when the request asks for `veto: true`. */
   vetoModel?: VetoModel | null;
+  /** Where the regime, volatility and stop-distance models of a request's `models` option come from (the model registry). */
+  loopModels?: LoopModelSource | null;
   journalBatchSize?: number;
   /**
    * Told about a run that failed but could not be marked failed (the database went away mid-run), so
@@ -309,11 +346,12 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
   const strategies = deps.strategies ?? createBuiltInCatalog();
   const spec = resolveBacktest(input, deps.stored, strategies);
   if (spec.veto && !deps.vetoModel) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
+  const models = await loadBacktestModels(spec, deps.loopModels);
   const columns = options.preloaded ?? (await deps.candles.loadCandles(spec.market, spec.fromMs, spec.toMs));
   // History before `from` for the indicators to forget their seeds: the strategies' startup candles and the loop's own (risk ATR, veto features).
   const needed = loopStartupCandles(
     spec.strategies.map((name) => strategies.create(name, spec.params[name] ?? {})),
-    spec.veto,
+    spec.veto || anyLoopModel(spec.models),
   );
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
   const history = options.preloaded
@@ -340,7 +378,7 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     toMs: spec.toMs,
   });
   try {
-    const result = await simulate(spec, columns, runId, { ...deps, strategies }, { ...options, warmup: { history, needed } });
+    const result = await simulate(spec, columns, runId, { ...deps, strategies, models }, { ...options, warmup: { history, needed } });
     await deps.runs.complete(runId, {
       metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats, halts: result.halts, warmup: result.warmup } satisfies BacktestRunMetrics,
       equity: result.equity,
@@ -360,6 +398,7 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
 
 /**
  * The simulation proper: feeds candles through the live loop. Exported for the benchmark.
+ * `deps.models`: the loaded models of `spec.models` (see {@link loadBacktestModels}); a kind without its model is off.
  * `options.warmup.history` (candles before `from`, oldest first) goes to the loop's warm-up first:
  * indicators only, no decisions, orders or equity points; its last `needed` rows are used.
  */
@@ -367,7 +406,7 @@ export async function simulate(
   spec: ResolvedBacktest,
   columns: CandleColumns,
   runId: string | null,
-  deps: Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize' | 'strategies'>,
+  deps: Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize' | 'strategies'> & { models?: LoopModels },
   options: Pick<BacktestOptions, 'onProgress'> & { warmup?: { history: CandleColumns; needed: number } } = {},
 ): Promise<BacktestResult> {
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
@@ -405,6 +444,7 @@ export async function simulate(
       allowShort: spec.paper.marketType === 'futures',
       capacityHint: columns.length + warmupCount,
       exits: spec.exits,
+      models: spec.models,
     },
     {
       clock,
@@ -414,6 +454,7 @@ export async function simulate(
       risk,
       journal: writer,
       veto: spec.veto ? (deps.vetoModel ?? null) : null,
+      models: deps.models,
       newId: deps.newId,
     },
   );

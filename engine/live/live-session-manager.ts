@@ -20,6 +20,7 @@ import { venueOf } from '../venues/registry';
 import { DEFAULT_ACCOUNT_ID, ACCOUNT_ID_PATTERN } from '../account/account-config';
 import { AccountKind } from '../ports/accounts';
 import { loadStoredRunSettings, resolveRunSpec, runDefaults, type RunSpec } from '../trading/run-spec';
+import { anyLoopModel, loopModelsRequestSchema, NO_MODELS_SPEC, notDeployed, type LoopModelSource, type LoopModelsSpec } from '../decision/loop-models';
 import type { VetoModel } from '../decision/veto-model';
 import type { Exchange } from '../ports/exchange';
 import type { VenueConnector } from '../ports/venue-link';
@@ -75,6 +76,8 @@ export const liveSessionRequestSchema = z.object({
   veto: z.enum(['on', 'off']).optional(),
   /** Pin the veto to this intent-veto version (kept across deploys); needs veto "on". */
   vetoVersion: z.number().int().positive().optional(),
+  /** The regime, volatility and stop-distance models (`deployed` follows deploys, a number pins a version); each off unless given. */
+  models: loopModelsRequestSchema.optional(),
   exchange: z.string().min(1),
   symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
   timeframe: z.string().refine((t) => Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, t), { message: `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}` }),
@@ -112,6 +115,8 @@ export interface LiveSessionManagerDeps {
   veto: () => VetoModel | null;
   /** A veto model pinned to one version (sessions with `vetoVersion`); without it pinning is refused. */
   pinnedVeto?: (version: number) => Promise<VetoModel>;
+  /** The regime, volatility and stop-distance models a session's `models` option names; without it such sessions are refused. */
+  loopModels?: LoopModelSource;
   newId: () => string;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   random: () => number;
@@ -153,6 +158,12 @@ const modeOf = (request: { mode?: SessionMode; liveTrading: boolean }): SessionM
 const parseTimeMs = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value));
 
 /** Resolves after `ms` of real time (a macrotask turn when 0) or when the signal aborts. */
+/** The error for a session that turns a model on in an engine built without a model source. */
+function noModelSource(models: LoopModelsSpec): Error {
+  const key = models.regime ? 'regime' : models.volatility ? 'volatility' : 'stopDistance';
+  return notDeployed(key, key === 'stopDistance' ? 'stop-distance' : key);
+}
+
 function realSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -295,15 +306,17 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     // changes nothing an operator can see); risk and costs always come from the account as it is now.
     const stored = await loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, strategies, logger: deps.logger });
     const resolved = resolveRunSpec(
-      { strategies: request.strategies, params: request.params, fusion: request.fusion, veto: request.veto === undefined ? undefined : request.veto === 'on', exits: request.exits },
+      { strategies: request.strategies, params: request.params, fusion: request.fusion, veto: request.veto === undefined ? undefined : request.veto === 'on', models: request.models, exits: request.exits },
       stored,
       runDefaults('session', timeframeMs),
       strategies,
     );
     // Provenance is what runs now: a strategy file edited since the start shows its new version and hash.
     const spec: RunSpec = resumed?.spec
-      ? { ...resolved, strategies: resumed.spec.strategies, params: resumed.spec.params, provenance: resumed.spec.strategies.map((name) => strategies.provenance(name)), fusion: resumed.spec.fusion, veto: resumed.spec.veto, exits: resumed.spec.exits ?? null }
+      ? { ...resolved, strategies: resumed.spec.strategies, params: resumed.spec.params, provenance: resumed.spec.strategies.map((name) => strategies.provenance(name)), fusion: resumed.spec.fusion, veto: resumed.spec.veto, models: resumed.spec.models ?? NO_MODELS_SPEC, exits: resumed.spec.exits ?? null }
       : resolved;
+    // The other models load before anything is acquired: a kind with no deployed model is refused here.
+    const loopModels = !anyLoopModel(spec.models) ? undefined : deps.loopModels ? await deps.loopModels.load(spec.models, { follow: true }) : await Promise.reject(noModelSource(spec.models));
     // --- end run spec
     const replay = mode === SessionMode.Replay ? await replayWindow(market, request.from) : null;
     let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null };
@@ -371,6 +384,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           allowShort,
           acceptExternalSignals: true,
           exits: spec.exits ?? null,
+          models: spec.models,
           ...(replay ? { untilMs: replay.untilMs, pollIntervalMs: timeframeMs } : {}),
         },
         {
@@ -388,6 +402,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           checkpoints: deps.store,
           journal: deps.journal,
           veto,
+          models: loopModels,
           newId: deps.newId,
           sleep,
           random: deps.random,

@@ -23,6 +23,7 @@ import type { Logger } from '../core/logger';
 import type { RiskStateRepository } from '../ports/risk-state';
 import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey } from '../core/types';
 import type { VetoModel } from '../decision/veto-model';
+import { anyLoopModel, type LoopModels, type LoopModelsSpec } from '../decision/loop-models';
 import type { FusionConfig } from '../decision/signal-fusion';
 import type { Exchange } from '../ports/exchange';
 import type { JournalWriter } from '../ports/journal-writer';
@@ -86,6 +87,8 @@ export interface LiveSessionConfig {
   untilMs?: number;
   /** Exit policy of every position (the run spec's `exits`); none when absent. */
   exits?: ExitPolicy | null;
+  /** Parameters of the regime, volatility and stop-distance models (the run spec's `models`); none when absent. */
+  models?: LoopModelsSpec;
 }
 
 export interface LiveSessionDeps {
@@ -103,6 +106,8 @@ export interface LiveSessionDeps {
   candles?: Pick<CandleRepository, 'insertCandles'> | null;
   journal: JournalWriter | null;
   veto: VetoModel | null;
+  /** The loaded models of `config.models` (following deploys for `deployed`); none when absent. */
+  models?: LoopModels;
   newId: () => string;
   /** Waits `ms` or until the signal aborts (resolves either way). */
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -176,7 +181,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
   const catalog = deps.strategies ?? createBuiltInCatalog();
   const strategies = [...config.strategies.map((s) => catalog.create(s.name, s.params ?? {})), ...(external ? [external] : [])];
   // Enough history for every seeded indicator to forget its seed (the run's startup candles), 300 at least.
-  const warmupCandles = config.warmupCandles ?? Math.max(DEFAULT_LIVE_WARMUP_CANDLES, loopStartupCandles(strategies, Boolean(deps.veto)));
+  const warmupCandles = config.warmupCandles ?? Math.max(DEFAULT_LIVE_WARMUP_CANDLES, loopStartupCandles(strategies, Boolean(deps.veto) || anyLoopModel(config.models)));
 
   const loop: TradingLoop = createTradingLoop(
     {
@@ -189,6 +194,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
       allowShort: config.allowShort,
       capacityHint: warmupCandles + 1_000,
       exits: config.exits ?? null,
+      models: config.models,
     },
     {
       clock: deps.clock,
@@ -198,6 +204,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
       risk: deps.risk,
       journal: deps.journal,
       veto: deps.veto,
+      models: deps.models,
       newId: deps.newId,
       events: deps.events,
     },

@@ -10,8 +10,9 @@
  * (5) fusion combines them; (6) while a position is open, the exits: a strategy's exit instruction
  * (`AdapterOutput.exit`), then the exit policy's time stop and minimal-ROI table close it with a
  * reduce-only market order at the candle close (no entry on that candle); (7) an exit on an opposite
- * fused signal or an entry, if any, passes the cooldown gate, the optional veto model, TTL and the
- * risk gate before an order reaches the exchange; (8) otherwise the policy's trailing stop moves the
+ * fused signal or an entry, if any, passes the cooldown gate, the optional veto model, TTL, the
+ * optional regime / volatility / stop-distance models (risk multiplier, size scale, stop; see
+ * `engine/decision/loop-models.ts`) and the risk gate before an order reaches the exchange; (8) otherwise the policy's trailing stop moves the
  * protective stop (cancel and replace, client id per candle). Every decision is journaled at the
  * configured detail.
  *
@@ -35,7 +36,8 @@ import { createFeatureExtractor, type FeatureExtractor } from '../features/featu
 import { featureConfigFor } from '../features/feature-config';
 import { convergenceWarmup } from '../features/convergence-warmup';
 import type { FeatureFrame } from '../features/feature-frame';
-import { intentFeatures, ML_FEATURE_CONFIG } from '../ml/market-features';
+import { INTENT_FEATURE_NAMES, intentFeatures, MARKET_FEATURE_NAMES, ML_FEATURE_CONFIG, writeIntentFeatures, writeMarketFeatures } from '../ml/market-features';
+import { modelStopPrice, NO_LOOP_MODELS, NO_MODELS_SPEC, regimeOf, volatilityScale, type LoopModels, type LoopModelsSpec } from '../decision/loop-models';
 import { createAdapterOutput, runStartupCandles, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
 import {
   createSignalFusion,
@@ -112,6 +114,11 @@ export interface TradingLoopConfig {
   capacityHint: number;
   /** Exit policy applied to every position (take-profit, trailing stop, time stop, ROI table); none when absent. */
   exits?: ExitPolicy | null;
+  /**
+   * Parameters of the models in the loop (regime risk multipliers, volatility target, stop multiple); a kind
+   * is used when both its parameters here and its model in `deps.models` are given. Default: none.
+   */
+  models?: LoopModelsSpec;
 }
 
 export interface TradingLoopDeps {
@@ -122,6 +129,8 @@ export interface TradingLoopDeps {
   risk: RiskEngine;
   journal: JournalWriter | null;
   veto: VetoModel | null;
+  /** The regime, volatility and stop-distance models consulted on entries (see `config.models`); none by default. */
+  models?: LoopModels;
   newId: () => string;
   /** Metrics and notifications; reported only on orders, denials, venue closes and halt changes, never per candle. */
   events?: EngineEvents;
@@ -181,12 +190,13 @@ const sideName = (d: number): 'long' | 'short' | 'flat' => (d > 0 ? 'long' : d <
 /**
  * The history a loop over `strategies` needs before its first traded candle so that no value it
  * decides or sizes with still depends on where that history began: the strategies' startup candles,
- * the risk sizing's ATR({@link RISK_ATR_PERIOD}) and, with a veto model, the model's features (each
+ * the risk sizing's ATR({@link RISK_ATR_PERIOD}) and, with `withModels` (a veto, regime, volatility or
+ * stop-distance model in the loop), the models' features (each
  * converged as `convergenceWarmup` says), and at least the loop's own first decision row.
  */
-export function loopStartupCandles(strategies: readonly Pick<StrategyAdapter, 'warmup' | 'startupCandles'>[], withVeto: boolean): number {
+export function loopStartupCandles(strategies: readonly Pick<StrategyAdapter, 'warmup' | 'startupCandles'>[], withModels: boolean): number {
   const own = convergenceWarmup({ atr: [RISK_ATR_PERIOD] });
-  const veto = withVeto ? convergenceWarmup(ML_FEATURE_CONFIG) : 0;
+  const veto = withModels ? convergenceWarmup(ML_FEATURE_CONFIG) : 0;
   return Math.max(runStartupCandles(strategies), RISK_ATR_PERIOD, own, veto);
 }
 
@@ -198,11 +208,21 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const policy = config.exits ?? null;
   const trailing = policy?.trailingStop ?? null;
   const trailAtrPeriod = trailing && trailing.atrMultiple !== undefined ? trailing.atrPeriod : 0;
+  // The other models in the loop: each kind needs its parameters (run spec) and its model (deps).
+  const modelSpec = config.models ?? NO_MODELS_SPEC;
+  const loopModels = deps.models ?? NO_LOOP_MODELS;
+  const regimeOption = modelSpec.regime && loopModels.regime ? modelSpec.regime : null;
+  const volatilityOption = modelSpec.volatility && loopModels.volatility ? modelSpec.volatility : null;
+  const stopOption = modelSpec.stopDistance && loopModels.stopDistance ? modelSpec.stopDistance : null;
+  const withModels = regimeOption !== null || volatilityOption !== null || stopOption !== null;
+  /** Preallocated model inputs (market vector; intent vector), rewritten on each entry the models see. */
+  const marketInput = new Float32Array(MARKET_FEATURE_NAMES.length);
+  const intentInput = new Float32Array(INTENT_FEATURE_NAMES.length);
   const features = createFeatureExtractor(
     featureConfigFor([
       ...strategies,
       { features: { atr: trailAtrPeriod > 0 ? [RISK_ATR_PERIOD, trailAtrPeriod] : [RISK_ATR_PERIOD] } },
-      ...(deps.veto ? [{ features: ML_FEATURE_CONFIG }] : []),
+      ...(deps.veto || withModels ? [{ features: ML_FEATURE_CONFIG }] : []),
     ]),
     Math.max(16, config.capacityHint),
   );
@@ -478,14 +498,53 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       record(signalTimeMs, 'expired', side, fused.strength, `signal older than its ttl of ${fusion.config.ttlMs} ms`, vetoInfo);
       return;
     }
+    let stopHint = fused.stopHint;
+    let riskScale = 1;
+    if (withModels) {
+      const i = features.length - 1;
+      const used: Record<string, unknown> = {};
+      if (regimeOption || volatilityOption) writeMarketFeatures(features, i, marketInput, 0);
+      if (regimeOption) {
+        const model = loopModels.regime as NonNullable<LoopModels['regime']>;
+        const p = await model.predictRegimeProbabilities(marketInput);
+        const regime = regimeOf(p);
+        const multiplier = regimeOption.riskMultiplier[regime];
+        used.regime = { modelVersion: model.version, regime, probabilities: [p[0], p[1], p[2]], riskMultiplier: multiplier };
+        if (multiplier === 0) {
+          stats.denied++;
+          const reason = `regime ${regime} (model ${model.version}): no entries in this regime (risk multiplier 0)`;
+          events?.onDenied(symbol, DenialCode.Other, reason, signalTimeMs);
+          record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, models: used });
+          return;
+        }
+        riskScale *= multiplier;
+      }
+      if (volatilityOption) {
+        const model = loopModels.volatility as NonNullable<LoopModels['volatility']>;
+        const predicted = await model.predictVolatility(marketInput);
+        const scale = volatilityScale(volatilityOption, predicted);
+        used.volatility = { modelVersion: model.version, predicted, targetVolatility: volatilityOption.targetVolatility, scale };
+        riskScale *= scale;
+      }
+      if (stopOption) {
+        const model = loopModels.stopDistance as NonNullable<LoopModels['stopDistance']>;
+        writeIntentFeatures(features, i, side, intentInput, 0);
+        const predictedAtr = await model.predictStopDistanceAtr(intentInput);
+        const stop = modelStopPrice(stopOption, side, price, atr, predictedAtr);
+        used.stopDistance = { modelVersion: model.version, predictedAtr, atr, stopPrice: stop === stop ? stop : null, strategyStopHint: stopHint === stopHint ? stopHint : null };
+        if (stop === stop) stopHint = stop;
+      }
+      vetoInfo = { ...vetoInfo, models: used };
+    }
     const held = deps.account.positionAmountSigned(symbol);
     const decision: RiskDecision = deps.risk.evaluate({
       symbol,
       side: side > 0 ? 'long' : 'short',
       price,
-      stopHint: fused.stopHint,
+      stopHint,
       atr,
       equity: deps.account.equity(),
+      riskScale,
       currentPositionNotional: held * price,
       totalOpenNotional: deps.account.grossNotional(),
       openPositions: deps.account.openPositionCount(),

@@ -73,6 +73,17 @@ export interface ModelRegistry extends ModelAdmin {
    */
   pinnedVetoModel(version: number): Promise<VetoModel>;
   /**
+   * One version of `kind`, active or not (loaded once, kept until close): a run that names a version uses it.
+   * @throws ValidationError naming `field` (default `version`) when no such version exists; ModelIntegrityError for a bad file.
+   */
+  pinnedModel(kind: ModelKind, version: number, field?: string): Promise<LoadedModel>;
+  /**
+   * A view of `kind` that always predicts with the version active at call time (a live session follows
+   * deploys); its `label` is the version that answered its last prediction (else the active one, or
+   * `<kind>@none`). Predictions reject while none is deployed.
+   */
+  liveModel(kind: ModelKind): LoadedModel;
+  /**
    * Loads every kind's active version from the repository. A version that fails to load (missing
    * file, sha256 mismatch) is logged and left unloaded; it never stops start-up.
    */
@@ -101,7 +112,8 @@ const labelOf = (r: Pick<ModelRecord, 'kind' | 'version'>) => `${r.kind}@v${r.ve
 export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
   const current = new Map<ModelKind, Slot>();
   const retired: Slot[] = [];
-  const pinned = new Map<number, Promise<Slot>>();
+  /** Pinned versions by `kind@vN`. */
+  const pinned = new Map<string, Promise<Slot>>();
   const queues = new Map<ModelKind, Promise<unknown>>();
   let closed = false;
 
@@ -192,6 +204,22 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
     return deploy(kind, candidates[0].version);
   }
 
+  /** A version of `kind` loaded once and kept until close. @throws ValidationError naming `field` when it does not exist. */
+  function pinnedSlot(kind: ModelKind, version: number, field: string): Promise<Slot> {
+    const key = `${kind}@v${version}`;
+    let slot = pinned.get(key);
+    if (!slot) {
+      slot = (async () => {
+        const record = await deps.repository.get(kind, version);
+        if (!record) throw new ValidationError(field, version, `no ${kind} model has this version; see the Models page`);
+        return load(record);
+      })();
+      pinned.set(key, slot);
+      slot.catch(() => pinned.delete(key));
+    }
+    return slot;
+  }
+
   function vetoFrom(slot: Slot): VetoModel {
     return {
       version: slot.label,
@@ -274,17 +302,33 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
     },
     pinnedVetoModel(version) {
       if (!Number.isInteger(version) || version < 1) return Promise.reject(new ValidationError('vetoVersion', version, 'expected a model version number >= 1'));
-      let slot = pinned.get(version);
-      if (!slot) {
-        slot = (async () => {
-          const record = await deps.repository.get(ModelKind.IntentVeto, version);
-          if (!record) throw new ValidationError('vetoVersion', version, `no ${ModelKind.IntentVeto} model has this version; see the Models page`);
-          return load(record);
-        })();
-        pinned.set(version, slot);
-        slot.catch(() => pinned.delete(version));
-      }
-      return slot.then(vetoFrom);
+      return pinnedSlot(ModelKind.IntentVeto, version, 'vetoVersion').then(vetoFrom);
+    },
+    async pinnedModel(kind, version, field = 'version') {
+      if (!Number.isInteger(version) || version < 1) throw new ValidationError(field, version, 'expected a model version number >= 1');
+      const slot = await pinnedSlot(kind, version, field);
+      return { record: slot.record, label: slot.label, predict: (x, rows) => predictOn(slot, x, rows) };
+    },
+    liveModel(kind) {
+      let lastLabel: string | null = null;
+      const currentRecord = () => current.get(kind)?.record;
+      return {
+        get record() {
+          const record = currentRecord();
+          if (!record) throw new NotFoundError(`no ${kind} model is deployed`);
+          return record;
+        },
+        get label() {
+          return lastLabel ?? current.get(kind)?.label ?? `${kind}@none`;
+        },
+        async predict(x, rows) {
+          const s = current.get(kind);
+          if (!s) throw new NotFoundError(`no ${kind} model is deployed`);
+          const out = await predictOn(s, x, rows);
+          lastLabel = s.label;
+          return out;
+        },
+      };
     },
     async close() {
       if (closed) return;

@@ -94,6 +94,11 @@ export interface PreTradeContext {
   openPositions: number;
   /** Leverage the venue order would request (futures); checked against maxLeverage when given. */
   leverageRequested?: number;
+  /**
+   * Multiplies the sizing budget (`riskPerTradePct` of equity) for this order, finite and > 0; default 1.
+   * The loop's regime and volatility models set it; the caps and limits apply to the scaled order as to any.
+   */
+  riskScale?: number;
 }
 
 /** Names of pre-trade checks, in the order they are reported. */
@@ -235,6 +240,8 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
     if (ctx.side !== 'long' && ctx.side !== 'short') {
       throw new ValidationError('side', ctx.side, 'expected "long" or "short"');
     }
+    const riskScale = ctx.riskScale ?? 1;
+    if (!(Number.isFinite(riskScale) && riskScale > 0)) throw new ValidationError('riskScale', ctx.riskScale, 'expected a finite multiplier > 0');
 
     if (halted) return deny(`halted: ${haltReason}`, []);
     if (ctx.equity <= 0) return deny(`equity ${fmt(ctx.equity)} is not positive`, []);
@@ -260,7 +267,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
 
     // Volatility sizing: the loss at the stop, with both adverse fills and both taker fees, equals the risk budget.
     const lossPerUnit = stopLossPerUnit(ctx.side, ctx.price, stopPrice, costs);
-    const riskBudget = (ctx.equity * cfg.riskPerTradePct) / 100;
+    const riskBudget = (ctx.equity * cfg.riskPerTradePct * riskScale) / 100;
     let amount = riskBudget / lossPerUnit;
 
     // Caps shrink the order; if nothing is left the corresponding check denies below.

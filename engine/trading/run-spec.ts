@@ -32,6 +32,7 @@ import { readStoredGroup, readStrategySettings, SettingsKey, type RiskLimits, ty
 import { DEFAULT_STRATEGY_NAME } from '../strategies/built-in-strategies';
 import { DEFAULT_PAPER, DEFAULT_RISK } from '../settings/trading-defaults';
 import { ExitPolicySchema, type ExitPolicy } from '../strategies/exit-policy';
+import { resolveLoopModels, type LoopModelsSpec } from '../decision/loop-models';
 
 /** Fusion fields a request may set; every one optional (unset = stored, else default). */
 export const runFusionRequestSchema = z
@@ -60,6 +61,8 @@ export interface RunRequest {
   /** Paper venue overrides (market type, balance, fees, spread, slippage, leverage, margin mode, …). */
   paper?: Readonly<Record<string, unknown>>;
   veto?: boolean;
+  /** The other models in the loop (regime, volatility, stop distance); absent = all off. See `loopModelsRequestSchema`. */
+  models?: unknown;
   /** Exit policy of every position (ExitPolicySchema input); absent = the first strategy of the run that declares exits, else none. */
   exits?: unknown;
 }
@@ -119,6 +122,11 @@ export interface RunSpec {
   fusion: ResolvedFusionConfig;
   /** Whether entries pass the deployed intent-veto model. */
   veto: boolean;
+  /**
+   * The regime, volatility and stop-distance models the loop consults on entries, with their parameters
+   * (null = off). A version is `deployed` until the run starts (a backtest stores the version it used).
+   */
+  models: LoopModelsSpec;
   /** Risk limits plus the sizing costs of `paper` (`tradingCostsOf`). */
   risk: RiskConfig;
   paper: PaperExchangeConfig;
@@ -162,7 +170,7 @@ export function accountTradingConfig(account: { record: Pick<AccountRecord, 'id'
  * @throws ValidationError naming the request's field and value: unknown strategy, parameters for a
  * strategy not in the run, bad parameters (`params.<strategy>.<field>`), bad fusion values (`fusion.<field>`),
  * no weighted strategy (`fusion.weights`), bad risk limits (`risk.<field>`), `risk.costs` given, a bad
- * exit policy (`exits.<field>`).
+ * exit policy (`exits.<field>`), a bad model option (`models.<kind>.<field>`).
  * Paper venue fields are checked by the caller that builds the venue (`paper.<field>`).
  */
 export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, defaults: RunDefaults, catalog: StrategyCatalog): RunSpec {
@@ -231,6 +239,7 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
     provenance: strategies.map((name) => catalog.provenance(name)),
     fusion,
     veto: request.veto ?? defaults.veto,
+    models: resolveLoopModels(request.models),
     risk,
     paper,
     exits,

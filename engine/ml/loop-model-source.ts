@@ -1,0 +1,109 @@
+/**
+ * The loop's regime, volatility and stop-distance models from the model registry: a run's `models` option
+ * names `deployed` (a snapshot of the active version at run start; with `follow`, a view that follows
+ * deploys, as a live session's veto does) or a version number (loaded and kept, active or not). Each model's
+ * record must take exactly the features the loop feeds it (engine/ml/market-features.ts), so training and
+ * serving cannot drift.
+ */
+import { EngineError, ValidationError } from '../core/errors';
+import {
+  LOOP_MODEL_KINDS,
+  notDeployed,
+  type LoopModels,
+  type LoopModelSource,
+  type LoopModelsSpec,
+  type ModelVersionRef,
+  type RegimeModel,
+  type StopDistanceModel,
+  type VolatilityModel,
+} from '../decision/loop-models';
+import type { ModelKind } from '../ports/model-kind';
+import type { LoadedModel, ModelRegistry } from './model-registry';
+import { INTENT_FEATURE_NAMES, MARKET_FEATURE_NAMES } from './market-features';
+
+type LoopKey = (typeof LOOP_MODEL_KINDS)[number]['key'];
+
+const FEATURES: Record<LoopKey, readonly string[]> = {
+  regime: MARKET_FEATURE_NAMES,
+  volatility: MARKET_FEATURE_NAMES,
+  stopDistance: INTENT_FEATURE_NAMES,
+};
+
+/** The first value of a model's output, checked finite. */
+async function single(model: LoadedModel, x: Float32Array): Promise<number> {
+  const [value] = await model.predict(x, 1);
+  if (!Number.isFinite(value)) throw new EngineError('model_output', `model ${model.label} returned ${value}, not a finite number`);
+  return value;
+}
+
+function regimeFrom(model: LoadedModel): RegimeModel {
+  return {
+    get version() {
+      return model.label;
+    },
+    featureNames: MARKET_FEATURE_NAMES,
+    async predictRegimeProbabilities(x) {
+      const p = await model.predict(x, 1);
+      if (p.length !== 3 || !(Number.isFinite(p[0]) && Number.isFinite(p[1]) && Number.isFinite(p[2]))) {
+        throw new EngineError('model_output', `regime model ${model.label} returned ${p.length} values, expected 3 class probabilities`);
+      }
+      return p;
+    },
+  };
+}
+
+function volatilityFrom(model: LoadedModel): VolatilityModel {
+  return {
+    get version() {
+      return model.label;
+    },
+    featureNames: MARKET_FEATURE_NAMES,
+    predictVolatility: (x) => single(model, x),
+  };
+}
+
+function stopDistanceFrom(model: LoadedModel): StopDistanceModel {
+  return {
+    get version() {
+      return model.label;
+    },
+    featureNames: INTENT_FEATURE_NAMES,
+    predictStopDistanceAtr: (x) => single(model, x),
+  };
+}
+
+/**
+ * Builds the loop's model source over a registry.
+ * @throws (from `load`) ValidationError naming `models.<kind>` and the value: no deployed version for
+ *   `deployed`, no such version for a number, or a model whose features are not the loop's.
+ */
+export function createLoopModelSource(registry: Pick<ModelRegistry, 'active' | 'pinnedModel' | 'liveModel'>): LoopModelSource {
+  async function loadOne(key: LoopKey, kind: ModelKind, version: ModelVersionRef, follow: boolean): Promise<LoadedModel> {
+    let model: LoadedModel;
+    if (version === 'deployed') {
+      const active = registry.active(kind);
+      if (!active) throw notDeployed(key, kind);
+      model = follow ? registry.liveModel(kind) : active;
+    } else {
+      model = await registry.pinnedModel(kind, version, `models.${key}`);
+    }
+    const names = model.record.featureNames;
+    const expected = FEATURES[key];
+    if (names.length !== expected.length || names.some((name, k) => name !== expected[k])) {
+      throw new ValidationError(`models.${key}`, version, `model ${model.label} takes the features ${names.join(', ')}; the loop feeds ${expected.join(', ')}: retrain it`);
+    }
+    return model;
+  }
+
+  return {
+    async load(spec: LoopModelsSpec, options = {}): Promise<LoopModels> {
+      const follow = options.follow ?? false;
+      return {
+        regime: spec.regime ? regimeFrom(await loadOne('regime', 'regime', spec.regime.version, follow)) : null,
+        volatility: spec.volatility ? volatilityFrom(await loadOne('volatility', 'volatility', spec.volatility.version, follow)) : null,
+        stopDistance: spec.stopDistance ? stopDistanceFrom(await loadOne('stopDistance', 'stop-distance', spec.stopDistance.version, follow)) : null,
+      };
+    },
+    deployedVersion: (kind) => registry.active(kind)?.record.version ?? null,
+  };
+}
