@@ -113,6 +113,7 @@ describe('a session resolves its run spec from the stored settings', () => {
       provenance: [{ name: 'donchian-breakout', source: 'built-in', version: '1.0.0', sourceHash: '53028e770d5cd2bdad2b65a893822dcca2eb6c95cd8df22ce192edb6ed748106' }],
       fusion: { weights: { 'donchian-breakout': 2, external: 1 }, entryThreshold: 0.4, ttlMs: 7_200_000, cooldownMs: 0, vetoThreshold: 0.6 },
       veto: false,
+      models: { regime: null, volatility: null, stopDistance: null },
       risk: { ...LIMITS, costs: { takerFeeBps: 5, makerFeeBps: 2, spreadBps: 4, slippageBps: 1 } },
       paper: { marketType: 'spot', quoteCurrency: 'USDT', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 4, slippageBps: 1, maxVolumeShare: 0.1, leverage: 1, marginMode: 'cross' },
       exits: null,

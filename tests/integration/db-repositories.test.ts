@@ -571,6 +571,7 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       provenance: [{ name: 'donchian-breakout', source: 'built-in', version: '1.0.0', sourceHash: 'ab12' }],
       fusion: { weights: { 'donchian-breakout': 2, external: 1 }, entryThreshold: 0.4, ttlMs: 7_200_000, cooldownMs: 0, vetoThreshold: 0.6 },
       veto: false,
+      models: { regime: null, volatility: null, stopDistance: null },
       risk: { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, costs: { takerFeeBps: 5, spreadBps: 4, slippageBps: 1 } },
       paper: { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 4, slippageBps: 1, maxVolumeShare: 0.1 },
     };
