@@ -12,7 +12,7 @@ import { BREAKERS_OFF_LIMIT_PCT, backtestFormSchema, exitPolicyOfForm, formTimeM
 export const startBacktest = action(
   { role: 'trader', input: backtestFormSchema, audit: { action: 'backtest.enqueue', target: (input) => `${input.exchange} ${input.symbol} ${input.timeframe}` }, revalidate: ['/backtests'] },
   async ({ root, input }) => {
-    // The engine checks the request, the stored candles and the veto model, naming the form's fields.
+    // The engine checks the request, the stored candles and the veto and loop models, naming the form's fields.
     // Breakers off (research): the daily-loss and drawdown limits at their maximum, so no breaker ends the run.
     const risk = input.breakers ? input.risk : { ...input.risk, dailyLossLimitPct: BREAKERS_OFF_LIMIT_PCT, maxDrawdownPct: BREAKERS_OFF_LIMIT_PCT };
     const exits = exitPolicyOfForm(input.exits);
@@ -28,6 +28,7 @@ export const startBacktest = action(
       strategies: input.strategies,
       params: input.params,
       veto: input.veto,
+      ...(input.models === undefined ? {} : { models: input.models }),
       ...(exits === undefined ? {} : { exits }),
       closeAtEnd: input.closeAtEnd,
     });

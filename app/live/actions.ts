@@ -11,10 +11,19 @@ import { AppError } from '@/app/_server/auth/app-error';
 import { NotFoundError, ValidationError } from '@/engine/core/errors';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { MAX_REPLAY_SPEED } from '@/engine/live/live-session-manager';
+import { loopModelsRequestSchema } from '@/engine/decision/loop-models';
+import { modelsOfForm } from '@/app/_components/models/model-form';
 
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
 
-const startSchema = z.object({
+/** The posted form with its `models.*` inputs gathered into the `models` request (see `modelsOfForm`). */
+const withModels = (raw: unknown) => {
+  if (raw === null || typeof raw !== 'object' || 'models' in raw) return raw;
+  const posted = raw as Record<string, unknown>;
+  return { ...posted, models: modelsOfForm((name) => posted[name]) };
+};
+
+const startSchema = z.preprocess(withModels, z.object({
   mode: z.enum(['replay', 'paper', 'live'], { error: 'pick replay, paper or live' }).default('paper'),
   accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'pick an account').default(DEFAULT_ACCOUNT_ID),
   exchange: z.enum(['binance', 'binanceusdm']),
@@ -29,7 +38,9 @@ const startSchema = z.object({
     z.union([z.literal('max'), z.number({ error: 'expected candles per second (e.g. 50) or "max"' }).finite().gt(0, 'must be above 0').max(MAX_REPLAY_SPEED, `at most ${MAX_REPLAY_SPEED}`)]).optional(),
   ),
   veto: z.enum(['on', 'off']).default('on'),
-});
+  /** The regime, volatility and stop-distance models (each off unless ticked); `deployed` follows deploys. */
+  models: loopModelsRequestSchema.optional(),
+}));
 
 export const startLiveSession = action(
   { role: 'trader', input: startSchema, audit: { action: 'live.start', target: (input) => `${input.exchange} ${input.symbol} ${input.timeframe}` }, revalidate: ['/live'] },
@@ -51,12 +62,17 @@ export const startLiveSession = action(
         timeframe: input.timeframe,
         strategies: input.strategies,
         veto: input.veto,
+        ...(input.models === undefined ? {} : { models: input.models }),
         liveTrading: input.mode === 'live',
         ...(replay ? { from: input.from, speed: input.speed ?? 50 } : {}),
       });
       return { id: state.id, status: state.status };
     } catch (error) {
-      if (error instanceof ValidationError) throw new AppError('bad_request:input', error.message, { [error.field.split('.')[0]]: [error.message] });
+      if (error instanceof ValidationError) {
+        // A model's error stays on its input (`models.volatility`); other fields on their top-level input.
+        const field = error.field.startsWith('models.') ? error.field : error.field.split('.')[0];
+        throw new AppError('bad_request:input', error.message, { [field]: [error.message] });
+      }
       if (error instanceof NotFoundError) throw new AppError('bad_request:input', error.message, /account/.test(error.message) ? { accountId: [error.message] } : undefined);
       throw new AppError('bad_request:input', `the session could not start: ${error instanceof Error ? error.message : String(error)}`);
     }

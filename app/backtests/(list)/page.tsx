@@ -5,6 +5,7 @@ import { formatNumber, formatTime } from '@/app/_components/format';
 import type { Root } from '@/app/_server/root';
 import { backtestTicket, startBacktest } from '../actions';
 import { BacktestForm, type AccountOption, type StrategyOption } from '../_components/backtest-form';
+import { deployedLoopModelsOf } from '@/app/_components/models/model-form';
 import { metricNumber } from '../_lib/run-metrics';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import '../../journal/journal.css';
@@ -62,6 +63,8 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
   const canRun = roleAtLeast(actor.role, 'trader');
   // The account fields and risk limits start from each account's stored settings (the form prefills from the chosen one).
   const accounts: AccountOption[] = canRun ? await accountOptions(root) : [];
+  // Which models a run may turn on: the deployed version of each kind (none offered when the registry cannot answer).
+  const deployedModels = canRun ? deployedLoopModelsOf(await root.engine.models.list().catch(() => [])) : deployedLoopModelsOf([]);
   return (
     <>
       <section className="card" aria-labelledby="new-backtest-heading">
@@ -74,6 +77,7 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
               markets={streams.map((s) => ({ exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe, firstOpenTimeMs: s.firstOpenTimeMs, lastOpenTimeMs: s.lastOpenTimeMs }))}
               strategies={strategies}
               accounts={accounts}
+              deployedModels={deployedModels}
               start={startBacktest}
               poll={backtestTicket}
             />

@@ -4,6 +4,8 @@ import { useState, useTransition, type FormEvent } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { BacktestProgress } from '../actions';
 import { paramValueOf, type ParamField } from '@/app/_components/strategy-param-fields';
+import { ModelFields } from '@/app/_components/models/model-fields';
+import { modelsOfForm, type DeployedLoopModels } from '@/app/_components/models/model-form';
 
 export interface MarketOption {
   exchange: string;
@@ -199,6 +201,7 @@ function Form({
   markets,
   strategies,
   accounts,
+  deployedModels,
   start,
   poll,
 }: {
@@ -206,6 +209,8 @@ function Form({
   strategies: StrategyOption[];
   /** Accounts to prefill the account settings and risk limits from; the first is chosen. */
   accounts: AccountOption[];
+  /** The deployed version of each model the run may use (a kind without one is offered disabled). */
+  deployedModels: DeployedLoopModels;
   start: (input: unknown) => Promise<ActionResult<{ ticketId: string }>>;
   poll: (input: unknown) => Promise<ActionResult<BacktestProgress>>;
 }) {
@@ -241,6 +246,7 @@ function Form({
       strategies: [...chosen],
       params,
       veto: form.get('veto') === 'on',
+      models: modelsOfForm((name) => form.get(name)),
       ...(account ? { accountId: account.id } : {}),
       paper: {
         ...Object.fromEntries(['marketType', 'marginMode'].map((k) => [k, String(form.get(`paper.${k}`) ?? '') || undefined])),
@@ -417,6 +423,7 @@ function Form({
             end-of-run)
           </label>
         </fieldset>
+        <ModelFields idPrefix="bt" deployed={deployedModels} errors={errors} />
         <div className="actions-row" style={{ marginTop: '0.75rem' }}>
           <button type="submit" disabled={pending} data-testid="run-backtest">
             {pending ? 'Queuing…' : 'Run backtest'}

@@ -3,6 +3,7 @@
  * match the form's field names (`symbol`, `to`, `strategies`, `params.ma-crossover.fastPeriod`),
  * so the form shows each error next to its field.
  */
+import { loopModelsRequestSchema } from '@/engine/decision/loop-models';
 import { z } from 'zod';
 import { TIMEFRAME_MS } from '@/engine/core/types';
 import { ExitPolicySchema, type ExitPolicyInput } from '@/engine/strategies/exit-policy';
@@ -127,6 +128,8 @@ export const backtestFormSchema = z
     strategies: z.array(z.string().min(1)).min(1, 'choose at least one strategy'),
     params: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     veto: z.boolean().default(false),
+    /** The models in the loop (regime, volatility, stop distance); absent = all off. */
+    models: loopModelsRequestSchema.optional(),
     exits: exitsShape.default({}),
     /** Close a position still open after the last candle (end-of-run). */
     closeAtEnd: z.boolean().default(true),

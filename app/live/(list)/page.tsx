@@ -6,6 +6,8 @@ import { startLiveSession, stopLiveSession } from '../actions';
 import { liveSessionHref } from '../_lib/session-id-param';
 import { sessionAccountOf, sessionModeOf } from '../_lib/session-config';
 import { ScrollTable } from '@/app/_components/scroll-table';
+import { ModelFields } from '@/app/_components/models/model-fields';
+import { deployedLoopModelsOf } from '@/app/_components/models/model-form';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
@@ -17,12 +19,14 @@ const STATUS_CLASS: Record<string, string> = { running: 'ok', starting: 'warn', 
 export default async function LivePage() {
   const access = await requireRole('viewer', '/live');
   const { root, actor } = access;
-  const [sessions, accounts, streams, settings] = await Promise.all([
+  const [sessions, accounts, streams, settings, models] = await Promise.all([
     root.engine.listLiveSessions(),
     root.engine.accounts.list(),
     root.engine.listCandleStreams(),
     root.engine.getTradingSettings(),
+    root.engine.models.list().catch(() => []),
   ]);
+  const deployedModels = deployedLoopModelsOf(models);
   const canTrade = roleAtLeast(actor.role, 'trader');
   const admin = roleAtLeast(actor.role, 'admin');
   const accountName = new Map(accounts.map((a) => [a.id, a.settings.name]));
@@ -151,6 +155,7 @@ export default async function LivePage() {
               ))}
               <FieldErrorText name="strategies" />
             </fieldset>
+            <ModelFields idPrefix="live" deployed={deployedModels} renderError={(name) => <FieldErrorText name={name} />} />
           </ActionForm>
         </section>
       ) : null}

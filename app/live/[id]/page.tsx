@@ -1,3 +1,4 @@
+import { describeRunModels } from '@/app/_components/models/model-form';
 import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { toAppError } from '@/app/_server/auth/app-error';
@@ -64,6 +65,18 @@ export default async function LiveSessionPage({ params }: { params: Promise<{ id
           </dd>
           <dt>Strategies</dt>
           <dd>{strategies}</dd>
+          <dt>Models</dt>
+          <dd data-testid="session-models">
+            {describeRunModels((session.spec as { models?: unknown } | null | undefined)?.models).length === 0 ? (
+              'none (regime, volatility and stop-distance models off)'
+            ) : (
+              <ul className="plain-list">
+                {describeRunModels((session.spec as { models?: unknown } | null | undefined)?.models).map((line) => (
+                  <li key={line}>{line}</li>
+                ))}
+              </ul>
+            )}
+          </dd>
           <dt>Started / last candle</dt>
           <dd>{formatTime(session.startedAtMs)} / {formatTime(session.state?.lastCandleMs ?? session.lastCandleMs)}</dd>
           {report && (

@@ -4,6 +4,7 @@ import { defineOperation } from '@/app/_server/api-v1/operation';
 import { backtestRequestSchema, DEFAULT_PAPER, DEFAULT_RISK } from '@/engine/backtest/run-backtest';
 import { runFusionRequestSchema } from '@/engine/trading/run-spec';
 import { ExitPolicySchema } from '@/engine/strategies/exit-policy';
+import { loopModelsRequestSchema } from '@/engine/decision/loop-models';
 import { timeframeSchema } from '../markets/operation';
 
 const time = z.union([z.number().int(), z.string().min(1)]);
@@ -35,6 +36,13 @@ export const backtestRequestBody = backtestRequestSchema
     risk: z.record(z.string(), z.unknown()).default({}).meta({ description: "Risk limit overrides; left-out limits take the account's.", example: DEFAULT_RISK }),
     paper: z.record(z.string(), z.unknown()).default({}).meta({ description: "Paper venue overrides (marketType spot|futures, initialBalance, fees in bps, leverage, …); left-out fields take the account's.", example: DEFAULT_PAPER }),
     veto: z.boolean().optional().meta({ description: 'Filter entries through the deployed intent-veto model (refused when none is deployed). Default false.' }),
+    models: loopModelsRequestSchema.optional().meta({
+      description:
+        'The other models in the loop, each off unless given (true = the deployed version with the defaults): regime (riskPerTradePct multiplied per regime, 0..1; 0 = no entries), ' +
+        'volatility (size scaled by targetVolatility / predicted, clamped to minScale..maxScale), stopDistance (stop at multiple x the predicted adverse excursion in ATRs, at least minAtr). ' +
+        '`version`: "deployed" (default; the run records the version it used) or a version number. Refused when the kind has no deployed model or the version does not exist.',
+      example: { regime: { riskMultiplier: { trendUp: 1, trendDown: 1, range: 0.5 } }, volatility: { targetVolatility: 0.01 }, stopDistance: { version: 2, multiple: 1.5 } },
+    }),
     exits: ExitPolicySchema.optional().meta({
       description:
         'Exit policy of every position: takeProfit levels (r multiple of the initial risk or percent, with a fraction each: partial exits), trailingStop (percent or atrMultiple, ' +
@@ -54,7 +62,7 @@ export const startBacktest = defineOperation({
   summary: 'Queue a backtest',
   description:
     'Checks the request (strategies and their parameters, the date range, risk and paper settings), that candles are stored for ' +
-    'the market and range, and that a veto model is deployed when `veto` is true; then queues a backtest job. A refused request queues nothing. ' +
+    'the market and range, and that a veto model is deployed when `veto` is true (and each model `models` names); then queues a backtest job. A refused request queues nothing. ' +
     'Poll GET /api/v1/backtests/{id} for the result.',
   role: 'trader',
   body: { contentType: 'application/json', description: 'The backtest to run.', schema: backtestRequestBody, maxBytes: 64 * 1024 },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineOperation } from '@/app/_server/api-v1/operation';
 import { sessionSchema } from '@/app/_server/api-v1/trading-schemas';
 import { liveSessionRequestSchema } from '@/engine/live/live-session-manager';
+import { loopModelsRequestSchema } from '@/engine/decision/loop-models';
 import { ExitPolicySchema } from '@/engine/strategies/exit-policy';
 import { timeframeSchema } from '../markets/operation';
 
@@ -26,6 +27,10 @@ export const startSessionBody = liveSessionRequestSchema
       .meta({ description: 'Strategies to fuse, by catalog name (see GET /api/v1/strategies); checked by the engine.', example: ['ma-crossover'] }),
     exits: ExitPolicySchema.optional().meta({
       description: 'Exit policy of every position (takeProfit, trailingStop, timeStop, minimalRoi; see BacktestRequest). Default: the first strategy of the session that declares exits, else none.',
+    }),
+    models: loopModelsRequestSchema.optional().meta({
+      description:
+        'The regime, volatility and stop-distance models (see BacktestRequest `models`); each off unless given. `version` "deployed" (default) follows deploys, as the veto does; a number pins that version.',
     }),
   })
   .strict()
