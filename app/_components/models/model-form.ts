@@ -97,3 +97,16 @@ export function describeRunModels(models: unknown): string[] {
   }
   return lines;
 }
+
+/** The models a run used, short (`regime@v3 + stop-distance@v1`), or `off`: the compare table's row. */
+export function runModelsLabel(models: unknown): string {
+  if (models === null || typeof models !== 'object') return 'off';
+  const m = models as Record<string, { version?: unknown } | null | undefined>;
+  const used = [
+    ['regime', m.regime],
+    ['volatility', m.volatility],
+    ['stop-distance', m.stopDistance],
+  ].filter((entry): entry is [string, { version?: unknown }] => Boolean(entry[1]));
+  if (used.length === 0) return 'off';
+  return used.map(([kind, o]) => `${kind}@${typeof o.version === 'number' ? `v${o.version}` : String(o.version ?? '?')}`).join(' + ');
+}

@@ -1,3 +1,4 @@
+import { runModelsLabel } from '@/app/_components/models/model-form';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import type { BacktestRunRecord } from '@/engine/ports/backtest-runs';
 import { EquityChart } from '../_components/equity-chart';
@@ -65,6 +66,14 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                 {runs.map((r) => (
                   <td key={r.id} className="num">
                     {r.symbol} {r.timeframe}
+                  </td>
+                ))}
+              </tr>
+              <tr data-testid="compare-models">
+                <th scope="row">Models</th>
+                {runs.map((r) => (
+                  <td key={r.id} className="num">
+                    {runModelsLabel(r.config.models)}
                   </td>
                 ))}
               </tr>
