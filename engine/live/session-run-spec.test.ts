@@ -22,6 +22,8 @@ import {
 import { createLiveSessionManager } from './live-session-manager';
 import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+import type { LoopModels, LoopModelSource } from '../decision/loop-models';
+import { MARKET_FEATURE_NAMES } from '../ml/market-features';
 
 const BUILT_INS = createBuiltInCatalog();
 
@@ -40,7 +42,7 @@ function candles(): Candle[] {
 
 const LIMITS = { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25 };
 
-async function setup() {
+async function setup(loopModels?: LoopModelSource) {
   const clock: Clock = { nowMs: () => Date.now() };
   const candleRepo = createInMemoryCandleRepository();
   await candleRepo.insertCandles({ exchange: 'binance', symbol: 'SYN/USDT', timeframe: '1h' }, toColumns(candles()));
@@ -72,6 +74,7 @@ async function setup() {
     realVenueFor: async () => ({ ok: false, reason: 'no venue in this test' }),
     journal,
     veto: () => null,
+    ...(loopModels ? { loopModels } : {}),
     newId: (() => {
       let n = 0;
       return () => `d${++n}`;
@@ -166,5 +169,47 @@ describe('a session resolves its run spec from the stored settings', () => {
     const next = await manager.start({ ...REPLAY, speed: 1 });
     expect(store.records.get(next.id)?.spec).toMatchObject({ strategies: ['donchian-breakout'], fusion: { entryThreshold: 0.4 } });
     await manager.stopAll();
+  });
+
+  it('trades a session with the regime model: the range multiplier halves the replayed trade, the version is journaled, deploys are followed', async () => {
+    const loads: { follow: boolean | undefined }[] = [];
+    // A regime model behind the port that always says "range".
+    const source: LoopModelSource = {
+      deployedVersion: () => 2,
+      load: async (spec, options): Promise<LoopModels> => {
+        loads.push({ follow: options?.follow });
+        return {
+          regime: spec.regime ? { version: 'regime@v2', featureNames: MARKET_FEATURE_NAMES, predictRegimeProbabilities: async () => [0.1, 0.2, 0.7] } : null,
+          volatility: null,
+          stopDistance: null,
+        };
+      },
+    };
+    const { manager, store, settings, journal, journalRepo } = await setup(source);
+    await saveStrategySettings(settings);
+    const started = await manager.start({ ...REPLAY, models: { regime: { riskMultiplier: { range: 0.5 } } } });
+    const deadline = Date.now() + 20_000;
+    while (store.records.get(started.id)?.status !== 'completed') {
+      if (Date.now() > deadline) throw new Error('the replay did not complete');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(loads).toEqual([{ follow: true }]);
+    expect(store.records.get(started.id)?.spec?.models).toEqual({ regime: { version: 'deployed', riskMultiplier: { trendUp: 1, trendDown: 1, range: 0.5 } }, volatility: null, stopDistance: null });
+    await journal.flush();
+    const trades = (await journalRepo.listTrades({ limit: 10 })).items;
+    expect(trades.map((t) => [t.side, t.exitReason])).toEqual([['long', 'stop']]);
+    // The same trade as without the model, at half the risk: 0.5 x 0.5 % of 10 000 over the loss per unit.
+    expect(trades[0].amount).toBeCloseTo((0.5 * 50) / LOSS_PER_UNIT, 10);
+    const entry = (await journalRepo.listDecisions({ limit: 50 })).items.find((d) => d.outcome === 'executed' && d.reason.startsWith('entered'))!;
+    expect(entry.inputs.models).toEqual({ regime: { modelVersion: 'regime@v2', regime: 'range', probabilities: [0.1, 0.2, 0.7], riskMultiplier: 0.5 } });
+    await manager.stopAll();
+  });
+
+  it('refuses a session whose model option names a kind with no deployed model, naming the field and value', async () => {
+    const { manager } = await setup();
+    await expect(manager.start({ ...REPLAY, models: { stopDistance: true } })).rejects.toThrow(
+      'field "models.stopDistance" was "deployed": no stop-distance model is deployed; train and deploy one on the Models page or run without it',
+    );
+    await expect(manager.start({ ...REPLAY, models: { regime: { riskMultiplier: { range: 3 } } } })).rejects.toThrow('field "models.regime.riskMultiplier.range" was 3: expected a multiplier in 0..1');
   });
 });
