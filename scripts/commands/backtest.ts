@@ -13,12 +13,13 @@ export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance
          [--strategies ma-crossover,rsi-mean-reversion] [--account default] [--config params.json] [--exits exits.json] [--keep-open]
          [--decisions all|signals|off] [--veto on|off] [--json]
   Left-out settings come from the account (fee model, balance, risk limits) and the strategy settings saved on /strategies, else the defaults.
-  --config: JSON with optional keys "params" (per strategy), "fusion", "risk", "paper", "exits", "closeAtEnd"
+  --config: JSON with optional keys "params" (per strategy), "fusion", "risk", "paper", "exits", "closeAtEnd", "models"
+           ("models": the regime, volatility and stop-distance models, e.g. {"regime": true, "volatility": {"targetVolatility": 0.01}})
   --exits: JSON exit policy, e.g. {"takeProfit": [{"r": 1, "fraction": 0.5}, {"r": 3}], "trailingStop": {"percent": 2, "activateAtR": 1},
            "timeStop": {"bars": 48}, "minimalRoi": [{"afterMinutes": 0, "profitPercent": 5}]}; default: the first strategy's own exits
   --keep-open: leave a position open at the end instead of closing it at the last close (exit reason end-of-run)`;
 
-const CONFIG_KEYS = ['params', 'fusion', 'risk', 'paper', 'decisionDetail', 'exits', 'closeAtEnd'] as const;
+const CONFIG_KEYS = ['params', 'fusion', 'risk', 'paper', 'decisionDetail', 'exits', 'closeAtEnd', 'models'] as const;
 
 export interface BacktestCommandServices {
   runBacktest(request: unknown, onProgress?: (done: number, total: number) => void): Promise<BacktestResult>;
