@@ -2,6 +2,7 @@
 import type { DecisionRecord } from '@/engine/ports/journal';
 import { fmtPrice, formatNumber, formatTime } from '@/app/_components/format';
 import { ScrollTable } from '@/app/_components/scroll-table';
+import { modelsNote } from '../_lib/decision-row';
 
 interface AdapterInput {
   strategy?: string;
@@ -60,10 +61,11 @@ function RiskChecks({ checks }: { checks: RiskCheckInput[] }) {
 
 /** One link of the chain: outcome and reason, then adapter signals, fusion, veto, risk checks and orders. */
 export function ChainStep({ d }: { d: DecisionRecord }) {
-  const { adapters, fused, veto, risk, orderId, stopOrderId, ...rest } = d.inputs as {
+  const { adapters, fused, veto, models, risk, orderId, stopOrderId, ...rest } = d.inputs as {
     adapters?: AdapterInput[];
     fused?: { side?: string; strength?: number; stopHint?: number | null };
     veto?: { modelVersion?: string; lossProbability?: number; threshold?: number };
+    models?: unknown;
     risk?: RiskCheckInput[];
     orderId?: string;
     stopOrderId?: string | null;
@@ -96,6 +98,12 @@ export function ChainStep({ d }: { d: DecisionRecord }) {
             <dd>
               model {veto.modelVersion}: loss probability {formatNumber(veto.lossProbability, 4)} (threshold {formatNumber(veto.threshold, 4)})
             </dd>
+          </>
+        )}
+        {models !== undefined && modelsNote(d.inputs) && (
+          <>
+            <dt>Models</dt>
+            <dd>{modelsNote(d.inputs)}</dd>
           </>
         )}
         {orderId && (

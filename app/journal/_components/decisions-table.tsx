@@ -37,6 +37,7 @@ export function DecisionsTable({ decisions }: { decisions: readonly DecisionRow[
               <td>
                 {d.reason}
                 {d.veto && <div className="muted">{d.veto}</div>}
+                {d.models && <div className="muted">{d.models}</div>}
                 {d.failedChecks && <div className="muted">failed checks: {d.failedChecks}</div>}
               </td>
               <td>

@@ -44,6 +44,7 @@ describe('decision rows', () => {
       chartHref: `/chart?stream=${encodeURIComponent('binance|BTC/USDT|5m')}&at=${Date.UTC(2024, 0, 1)}`,
       veto: 'veto v3: p(loss) 0.7123 vs 0.6',
       failedChecks: 'leverage_after 3.1235 > 3, symbol_exposure_pct 95.5 > 90',
+      models: null,
     });
   });
 
@@ -51,5 +52,21 @@ describe('decision rows', () => {
     const row = toDecisionRow({ ...base, outcome: 'signal', inputs: { risk: [{ name: 'leverage_after', value: 1, limit: 3, passed: true }] } });
     expect(row.veto).toBeNull();
     expect(row.failedChecks).toBeNull();
+  });
+
+  it('spell out what the regime, volatility and stop-distance models said on an entry', () => {
+    const row = toDecisionRow({
+      ...base,
+      outcome: 'executed',
+      inputs: {
+        models: {
+          regime: { modelVersion: 'regime@v3', regime: 'range', probabilities: [0.2, 0.1, 0.7], riskMultiplier: 0.5 },
+          volatility: { modelVersion: 'volatility@v2', predicted: 0.0084, targetVolatility: 0.005, scale: 0.595238 },
+          stopDistance: { modelVersion: 'stop-distance@v4', predictedAtr: 1.834, atr: 1.5, stopPrice: 97.25, strategyStopHint: null },
+        },
+      },
+    });
+    // 0.0084 = 0.840 % per candle; 0.005 / 0.0084 = 0.5952 to 4 decimals; a price near 100 shows 4 decimals (fmtPrice).
+    expect(row.models).toBe('regime@v3: range, risk × 0.5 · volatility@v2: 0.840 % predicted, size × 0.5952 · stop-distance@v4: 1.83 ATR, stop 97.2500');
   });
 });

@@ -1,6 +1,6 @@
 /** The decision fields the decision log shows, with the veto and risk notes worked out on the server. */
 import type { DecisionRecord } from '@/engine/ports/journal';
-import { formatNumber } from '@/app/_components/format';
+import { fmtPct, fmtPrice, formatNumber } from '@/app/_components/format';
 import { chartQuery } from '@/app/_components/chart/chart-params';
 
 export interface DecisionRow {
@@ -19,6 +19,29 @@ export interface DecisionRow {
   veto: string | null;
   /** The failed risk checks, `leverage_after 3.2 > 3, …`, when any failed. */
   failedChecks: string | null;
+  /** What the loop's other models said on an entry (`regime@v3: range, risk × 0.5 · …`), when any was on. */
+  models: string | null;
+}
+
+/**
+ * What the regime, volatility and stop-distance models said on a decision, when its inputs carry them:
+ * `regime@v3: range, risk × 0.5 · volatility@v2: 0.84 % predicted, size × 0.6 · stop-distance@v4: 1.8 ATR, stop 97.25`.
+ */
+export function modelsNote(inputs: Record<string, unknown>): string | null {
+  const models = inputs.models as Record<string, Record<string, unknown> | undefined> | undefined;
+  if (!models || typeof models !== 'object') return null;
+  const parts: string[] = [];
+  const { regime, volatility, stopDistance } = models;
+  if (regime) parts.push(`${String(regime.modelVersion ?? '?')}: ${String(regime.regime ?? '?')}, risk × ${formatNumber(regime.riskMultiplier, 4)}`);
+  if (volatility) {
+    const predicted = typeof volatility.predicted === 'number' ? fmtPct(volatility.predicted * 100, 3) : '—';
+    parts.push(`${String(volatility.modelVersion ?? '?')}: ${predicted} predicted, size × ${formatNumber(volatility.scale, 4)}`);
+  }
+  if (stopDistance) {
+    const stop = typeof stopDistance.stopPrice === 'number' ? `stop ${fmtPrice(stopDistance.stopPrice)}` : 'no ATR yet, strategy stop';
+    parts.push(`${String(stopDistance.modelVersion ?? '?')}: ${formatNumber(stopDistance.predictedAtr, 2)} ATR, ${stop}`);
+  }
+  return parts.length ? parts.join(' · ') : null;
 }
 
 /** The veto verdict of a decision, when its inputs carry one. */
@@ -51,5 +74,6 @@ export function toDecisionRow(d: DecisionRecord): DecisionRow {
     chartHref: `/chart?${chartQuery({ exchange: d.exchange, symbol: d.symbol, timeframe: d.timeframe, runId: d.runId, atMs: d.timeMs })}`,
     veto: vetoNote(d.inputs),
     failedChecks: failedChecks(d.inputs),
+    models: modelsNote(d.inputs),
   };
 }
