@@ -18,7 +18,7 @@ import { DEFAULT_MARGIN_TIERS, type MarginTier } from '../execution/margin-tiers
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { VetoModel } from '../decision/veto-model';
-import { anyLoopModel, loopModelsRequestSchema, notDeployed, pinDeployedVersions, type LoopModels, type LoopModelSource, type LoopModelsSpec } from '../decision/loop-models';
+import { anyLoopModel, loopModelsRequestSchema, noModelSource, pinDeployedVersions, type LoopModels, type LoopModelSource, type LoopModelsSpec } from '../decision/loop-models';
 import type { FusionConfig } from '../decision/signal-fusion';
 import { createRiskEngine, riskConfigSchema } from '../risk/risk-engine';
 import { parseOrThrow, withFieldPrefix } from '../core/validation';
@@ -216,10 +216,7 @@ function modelsRequestOf(models: LoopModelsSpec): NonNullable<BacktestRequest['m
  */
 export async function loadBacktestModels(spec: ResolvedBacktest, source: LoopModelSource | null | undefined): Promise<LoopModels | undefined> {
   if (!anyLoopModel(spec.models)) return undefined;
-  if (!source) {
-    const key = spec.models.regime ? 'regime' : spec.models.volatility ? 'volatility' : 'stopDistance';
-    throw notDeployed(key, key === 'stopDistance' ? 'stop-distance' : key);
-  }
+  if (!source) throw noModelSource(spec.models);
   spec.models = pinDeployedVersions(spec.models, source);
   spec.canonical = { ...spec.canonical, models: spec.models };
   return source.load(spec.models);

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
+import { ModelKind } from '../ports/model-kind';
 
 /** Regime classes in the classifier's output order (engine/ml/dataset.ts `RegimeClass`). */
 export const LOOP_REGIMES = ['trendUp', 'trendDown', 'range'] as const;
@@ -142,9 +143,9 @@ export const NO_MODELS_SPEC: LoopModelsSpec = Object.freeze({ regime: null, vola
 
 /** The model kinds of the `models` option, with the registry's kind name. */
 export const LOOP_MODEL_KINDS = [
-  { key: 'regime', kind: 'regime' },
-  { key: 'volatility', kind: 'volatility' },
-  { key: 'stopDistance', kind: 'stop-distance' },
+  { key: 'regime', kind: ModelKind.Regime },
+  { key: 'volatility', kind: ModelKind.Volatility },
+  { key: 'stopDistance', kind: ModelKind.StopDistance },
 ] as const;
 
 /** Whether any model of the spec is on. */
@@ -206,6 +207,15 @@ export function pinDeployedVersions(spec: LoopModelsSpec, source: Pick<LoopModel
     (out as unknown as Record<string, unknown>)[key] = { ...option, version };
   }
   return out;
+}
+
+/**
+ * The error for a spec that turns a model on where there is no model source at all (an engine built
+ * without a registry): as if no model of its first kind that is on were deployed.
+ */
+export function noModelSource(spec: LoopModelsSpec): ValidationError {
+  const first = LOOP_MODEL_KINDS.find(({ key }) => spec[key] !== null) ?? LOOP_MODEL_KINDS[0];
+  return notDeployed(first.key, first.kind);
 }
 
 /** The error for a `deployed` reference when no version of the kind is deployed. */

@@ -20,7 +20,7 @@ import { venueOf } from '../venues/registry';
 import { DEFAULT_ACCOUNT_ID, ACCOUNT_ID_PATTERN } from '../account/account-config';
 import { AccountKind } from '../ports/accounts';
 import { loadStoredRunSettings, resolveRunSpec, runDefaults, type RunSpec } from '../trading/run-spec';
-import { anyLoopModel, loopModelsRequestSchema, NO_MODELS_SPEC, notDeployed, type LoopModelSource, type LoopModelsSpec } from '../decision/loop-models';
+import { anyLoopModel, loopModelsRequestSchema, NO_MODELS_SPEC, noModelSource, type LoopModelSource } from '../decision/loop-models';
 import type { VetoModel } from '../decision/veto-model';
 import type { Exchange } from '../ports/exchange';
 import type { VenueConnector } from '../ports/venue-link';
@@ -158,12 +158,6 @@ const modeOf = (request: { mode?: SessionMode; liveTrading: boolean }): SessionM
 const parseTimeMs = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value));
 
 /** Resolves after `ms` of real time (a macrotask turn when 0) or when the signal aborts. */
-/** The error for a session that turns a model on in an engine built without a model source. */
-function noModelSource(models: LoopModelsSpec): Error {
-  const key = models.regime ? 'regime' : models.volatility ? 'volatility' : 'stopDistance';
-  return notDeployed(key, key === 'stopDistance' ? 'stop-distance' : key);
-}
-
 function realSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();

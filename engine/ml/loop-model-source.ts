@@ -85,7 +85,9 @@ export function createLoopModelSource(registry: Pick<ModelRegistry, 'active' | '
       if (!active) throw notDeployed(key, kind);
       model = follow ? registry.liveModel(kind) : active;
     } else {
-      model = await registry.pinnedModel(kind, version, `models.${key}`);
+      // The deployed version already has a session open: a run pinned to it (a queued backtest) shares it.
+      const active = registry.active(kind);
+      model = active && active.record.version === version && !follow ? active : await registry.pinnedModel(kind, version, `models.${key}`);
     }
     const names = model.record.featureNames;
     const expected = FEATURES[key];
