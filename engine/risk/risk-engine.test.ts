@@ -485,3 +485,21 @@ describe('risk engine invariants (property)', () => {
     expect(approvals).toBeGreaterThan(numRuns / 10);
   });
 });
+
+describe('risk engine riskScale (the loop models scale the sizing budget)', () => {
+  it('scales the sizing budget and leaves the caps in force', () => {
+    const { risk } = build();
+    // stop 95, budget 10 000 x 0.5 % x 0.4 = 20, amount 20 / 5 = 4.
+    expect(approved(risk.evaluate({ ...baseContext, riskScale: 0.4 })).amount).toBeCloseTo(4, 12);
+    // x 2: budget 100, amount 20 (notional 2 000, within the 5 000 exposure cap); loss 100 = 1 %, at the limit.
+    expect(approved(risk.evaluate({ ...baseContext, riskScale: 2 })).amount).toBeCloseTo(20, 12);
+    // x 4: budget 200, amount 40; the loss at the stop, 200 = 2 % of equity, is past maxLossPctEquityPerTrade 1 %: denied.
+    expect(denied(risk.evaluate({ ...baseContext, riskScale: 4 })).reason).toBe('est_loss_pct_equity 2 exceeds maxLossPctEquityPerTrade 1');
+  });
+
+  it('refuses a scale that is not a finite number above 0, naming it', () => {
+    const { risk } = build();
+    for (const riskScale of [0, -1, NaN, Infinity]) expect(() => risk.evaluate({ ...baseContext, riskScale })).toThrow(ValidationError);
+    expect(() => risk.evaluate({ ...baseContext, riskScale: 0 })).toThrow('field "riskScale" was 0: expected a finite multiplier > 0');
+  });
+});
