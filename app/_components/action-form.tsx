@@ -31,6 +31,7 @@ export function ActionForm({
   className = 'action-form',
   danger = false,
   onDone,
+  doneMessage,
 }: {
   action: (input: unknown) => Promise<ActionResult<unknown>>;
   children?: ReactNode;
@@ -47,6 +48,8 @@ export function ActionForm({
   danger?: boolean;
   /** Called after a successful submit with the action's data (e.g. to refetch polled data, or follow a queued job). */
   onDone?: (data: unknown) => void;
+  /** Said after a successful submit (e.g. "Routing saved."), so the user knows the change is stored. */
+  doneMessage?: string;
 }) {
   const formRef = useRef<HTMLFormElement>(null);
   const [state, formAction, pending] = useActionState(async (_previous: ActionResult<unknown> | null, formData: FormData) => {
@@ -75,6 +78,11 @@ export function ActionForm({
       <button type="submit" disabled={pending} className={danger ? 'danger' : undefined}>
         {submitLabel}
       </button>
+      {state?.ok && doneMessage && (
+        <p role="status" data-testid="action-done">
+          {doneMessage}
+        </p>
+      )}
       {state && !state.ok && (
         <p role="alert" className="error" data-testid="action-error">
           {state.error.message}

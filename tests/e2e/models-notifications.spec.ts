@@ -89,6 +89,7 @@ test.describe('notifications', () => {
     const routing = page.getByTestId('routing-form');
     await routing.getByLabel(`Send "Trading halted" to ${id}`).check();
     await routing.getByRole('button', { name: 'Save routing' }).click();
+    await expect(routing.getByTestId('action-done')).toHaveText('Routing saved.');
     await page.reload();
     await expect(page.getByTestId('routing-form').getByLabel(`Send "Trading halted" to ${id}`)).toBeChecked();
 

@@ -87,7 +87,7 @@ export default async function NotificationsPage() {
         {settings.channels.length === 0 ? (
           <p className="muted">Add a channel first; an event routed nowhere is not sent.</p>
         ) : (
-          <ActionForm action={saveNotificationRouting} submitLabel="Save routing" testId="routing-form">
+          <ActionForm action={saveNotificationRouting} submitLabel="Save routing" testId="routing-form" doneMessage="Routing saved.">
             <ScrollTable label="Notification routing">
                 <thead>
                   <tr>
