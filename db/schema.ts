@@ -519,3 +519,20 @@ export const strategyRules = pgTable(
   },
   (t) => [primaryKey({ name: 'strategy_rules_pk', columns: [t.name, t.version] }), check('strategy_rules_version_positive', sql`${t.version} >= 1`)],
 );
+
+/**
+ * Acknowledgements of control bus messages: one row per message and process that acted on it
+ * (re-read an account's halt, stopped a session, routed an alert, loaded a model).
+ */
+export const controlAcks = pgTable(
+  'control_acks',
+  {
+    messageId: text('message_id').notNull(),
+    processId: text('process_id').notNull(),
+    kind: text('kind').notNull(),
+    outcome: text('outcome').notNull(),
+    detail: text('detail').notNull(),
+    atMs: ms('at_ms').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.processId] }), index('control_acks_at_idx').on(t.atMs)],
+);
