@@ -112,6 +112,16 @@ describe('the control bus between two servers on PostgreSQL', { timeout: 120_000
     await sql?.end();
   });
 
+  it('forwards an outside alert received by server A to the session of its market in server B, which acknowledges it', async () => {
+    const result = await a.root.engine.submitExternalSignal({ symbol: 'BTCUSDT', side: 'long', strength: 0.8, strategy: 'tv-breakout', source: 'webhook:test' });
+    expect(result).toMatchObject({
+      outcome: 'signal',
+      reason: `external signal handed to live session ${SESSION_ID}: it acts at the next candle close through fusion, the veto and the risk gate`,
+    });
+    await until('B to take the alert', async () => (await acksOf(ControlKind.ExternalAlert)).length > 0, CANDLE_GAP_MS);
+    expect(await acksOf(ControlKind.ExternalAlert)).toEqual([expect.objectContaining({ process_id: b.root.control.bus.processId, outcome: 'applied', detail: `alert handed to session ${SESSION_ID}` })]);
+  });
+
   it('delivers a halt sent to server A to the replay session in server B before its next candle, and B acknowledges it', async () => {
     expect(await haltedInB()).toBe(false);
     const processed = await justAfterACandle();
