@@ -57,6 +57,8 @@ import { createControlBus } from '@/engine/control/control-bus';
 import { createControlListener } from '@/engine/control/control-listener';
 import type { ControlAckStore, ControlBus } from '@/engine/ports/control-bus';
 import { createControlAckRepository } from '@/db/repositories/control-ack-repository';
+import { createPartitionRepository } from '@/db/repositories/partition-repository';
+import { PARTITION_MONTHS_AHEAD } from '@/engine/jobs/account-jobs';
 import { controlChannelOf } from '@/db/client';
 import packageJson from '../../package.json' with { type: 'json' };
 
@@ -188,6 +190,13 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   // Control bus: halts, stops, settings, deploys and alerts reach every process on this database at once.
   const control = createControlBus({ transport: database.notifications(controlChannelOf(database.schema)), clock, logger, processId: `${currentRunOwner().host}:${currentRunOwner().pid}:${randomUUID().slice(0, 8)}`, newId: () => randomUUID() });
   const controlAcks = createControlAckRepository(database.db);
+  // Monthly partitions of candles and the decision log for this month and the next ones (the rollover job keeps them ahead).
+  await createPartitionRepository(database.db)
+    .ensureMonths(clock.nowMs(), PARTITION_MONTHS_AHEAD)
+    .catch(async (error: unknown) => {
+      await database.close();
+      throw error;
+    });
   // Secrets default to files under the data dir (mode 0600) so a fresh machine starts with no configuration.
   const authSecret = loadOrCreateSecret(config.authSecret, config.dataDir, 'auth-secret');
   const encryptionKey = loadOrCreateSecret(config.encryptionKey, config.dataDir, 'encryption-key');
