@@ -541,7 +541,12 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       );
       if (!elsewhere) return null;
       const alert: ControlAlert = { ...(signal.exchange !== undefined ? { exchange: signal.exchange } : {}), symbol: signal.symbol, side: signal.side, strength: signal.strength, stopHint: Number.isFinite(signal.stopHint) ? signal.stopHint : null };
-      await deps.control.publish({ kind: ControlKind.ExternalAlert, sessionId: elsewhere.id, alert });
+      try {
+        await deps.control.publish({ kind: ControlKind.ExternalAlert, sessionId: elsewhere.id, alert });
+      } catch (error) {
+        deps.logger.warn({ session: elsewhere.id, err: error }, 'control bus: forwarding an alert to the process running its session failed');
+        return null;
+      }
       return elsewhere.id;
     },
     runningHere(accountId) {
