@@ -3,6 +3,7 @@
  * given, postgres.js when it is. No module state: the composition root creates one
  * `Database`, passes `database.db` to the repositories and closes it on shutdown.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -14,6 +15,7 @@ import postgres from 'postgres';
 import lockfile from 'proper-lockfile';
 import { RepositoryError, ValidationError } from '../engine/core/errors';
 import * as schema from './schema';
+import type { NotifyTransport } from '../engine/ports/control-bus';
 
 export type DatabaseSchema = typeof schema;
 
@@ -38,6 +40,12 @@ interface DatabaseCommon {
   ping(): Promise<boolean>;
   /** Closes the connection(s). Safe to call more than once. */
   close(): Promise<void>;
+  /**
+   * LISTEN/NOTIFY on one channel (a lowercase identifier, see `controlChannelOf`). PostgreSQL: a
+   * dedicated listening connection that postgres.js reconnects with backoff, calling `onListen` again
+   * after each reconnect. PGlite: its single connection (never drops; `onListen` runs once).
+   */
+  notifications(channel: string): NotifyTransport;
 }
 
 export type Database =
@@ -77,11 +85,22 @@ export async function createDatabase(config: DatabaseConfig): Promise<Database> 
       throw new RepositoryError(`cannot open PGlite database in "${dir}": ${messageOf(err)}`, err);
     }
     const db = drizzlePglite({ client, schema });
+    const pglite = client;
     return {
       kind: 'pglite',
       db,
       schema: schemaName,
       ping: () => pingWith(db),
+      notifications: (channel) => ({
+        async listen(onPayload, onListen) {
+          const unlisten = await pglite.listen(checkChannel(channel), onPayload);
+          queueMicrotask(onListen);
+          return () => unlisten();
+        },
+        async notify(payload) {
+          await pglite.query('select pg_notify($1, $2)', [checkChannel(channel), payload]);
+        },
+      }),
       close: once(async () => {
         try {
           if (!client.closed) await client.close();
@@ -110,8 +129,34 @@ export async function createDatabase(config: DatabaseConfig): Promise<Database> 
     db,
     schema: schemaName,
     ping: () => pingWith(db),
+    notifications: (channel) => ({
+      async listen(onPayload, onListen) {
+        const { unlisten } = await client.listen(checkChannel(channel), onPayload, onListen);
+        return () => unlisten();
+      },
+      async notify(payload) {
+        await client.notify(checkChannel(channel), payload);
+      },
+    }),
     close: once(() => client.end({ timeout: 5 })),
   };
+}
+
+const CHANNEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function checkChannel(channel: string): string {
+  if (!CHANNEL_NAME.test(channel)) throw new ValidationError('channel', channel, 'a notification channel is a lowercase identifier of at most 63 characters (a-z, 0-9, _)');
+  return channel;
+}
+
+/**
+ * The control bus channel of a schema: every process using the same schema of one database shares it;
+ * other schemas (test runs, other installations) do not hear it. Names longer than PostgreSQL's
+ * 63-byte identifier limit are shortened with a hash of the schema.
+ */
+export function controlChannelOf(schemaName: string): string {
+  const plain = schemaName === 'public' ? 'aethelred_control' : `aethelred_control_${schemaName}`;
+  return plain.length <= 63 ? plain : `aethelred_control_${createHash('sha256').update(schemaName).digest('hex').slice(0, 40)}`;
 }
 
 /** Raised when another live process holds the embedded database. */

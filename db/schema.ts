@@ -25,7 +25,7 @@ import type { StoredBacktestRunMetrics } from '../engine/ports/backtest-runs';
 
 const ms = (name: string) => bigint(name, { mode: 'number' });
 
-/** OHLCV candles; one row per (exchange, symbol, timeframe, open time). */
+/** OHLCV candles; one row per (exchange, symbol, timeframe, open time). Partitioned by month on open_time_ms (migration 0018). */
 export const candles = pgTable(
   'candles',
   {
@@ -85,7 +85,7 @@ export const trades = pgTable(
 export const decisionLog = pgTable(
   'decision_log',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     runId: text('run_id'),
     exchange: text('exchange').notNull(),
     symbol: text('symbol').notNull(),
@@ -98,7 +98,9 @@ export const decisionLog = pgTable(
     reason: text('reason').notNull(),
     inputs: jsonb('inputs').$type<Record<string, unknown>>().notNull(),
   },
+  // Partitioned by month on time_ms (migration 0018): the key must include it.
   (t) => [
+    primaryKey({ name: 'decision_log_pkey', columns: [t.id, t.timeMs] }),
     index('decision_log_symbol_time_idx').on(t.symbol, t.timeMs, t.id),
     index('decision_log_strategy_time_idx').on(t.strategy, t.timeMs, t.id),
     index('decision_log_run_time_idx').on(t.runId, t.timeMs, t.id),
@@ -518,4 +520,21 @@ export const strategyRules = pgTable(
     createdAtMs: ms('created_at_ms').notNull(),
   },
   (t) => [primaryKey({ name: 'strategy_rules_pk', columns: [t.name, t.version] }), check('strategy_rules_version_positive', sql`${t.version} >= 1`)],
+);
+
+/**
+ * Acknowledgements of control bus messages: one row per message and process that acted on it
+ * (re-read an account's halt, stopped a session, routed an alert, loaded a model).
+ */
+export const controlAcks = pgTable(
+  'control_acks',
+  {
+    messageId: text('message_id').notNull(),
+    processId: text('process_id').notNull(),
+    kind: text('kind').notNull(),
+    outcome: text('outcome').notNull(),
+    detail: text('detail').notNull(),
+    atMs: ms('at_ms').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.processId] }), index('control_acks_at_idx').on(t.atMs)],
 );

@@ -473,7 +473,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     getTicket: async (ticketId) => jobs().get(ticketId),
     listTickets: async (query) => jobs().list(query),
     submitExternalSignal: (signal) =>
-      submitExternalSignal(signal, { candles: deps.candles, riskState: deps.riskState, journal, clock: deps.clock, newId: deps.newId, route: deps.live ? (alert) => deps.live!.routeExternalSignal(alert) : undefined }).then((result) => {
+      submitExternalSignal(signal, { candles: deps.candles, riskState: deps.riskState, journal, clock: deps.clock, newId: deps.newId, route: deps.live ? (alert) => deps.live!.routeOrForward(alert) : undefined }).then((result) => {
         if (result.outcome === 'denied') {
           events.onDenied(signal.symbol, result.reason.startsWith('trading is halted') ? DenialCode.Halted : DenialCode.UnknownMarket, result.reason, deps.clock.nowMs());
         }

@@ -3,6 +3,7 @@
  * in-process runner, and — when configured — the Inngest client, functions and serve handler.
  * Called only by `buildRoot`; builds, never reads the environment.
  */
+import { createPartitionRepository } from '@/db/repositories/partition-repository';
 import { serve } from 'inngest/next';
 import type { NextRequest } from 'next/server';
 import type { Db } from '@/db/client';
@@ -96,6 +97,7 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppC
     newId: deps.newId,
     training: deps.training,
     marketData: deps.marketData,
+    partitions: createPartitionRepository(deps.db),
   });
   const handlers = deps.instrument ? deps.instrument(plainHandlers) : plainHandlers;
   const runner = createInProcessJobRunner(defaultInProcessJobRunnerConfig, { tickets, handlers, clock: deps.clock, logger: deps.logger, random });

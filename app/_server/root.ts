@@ -53,6 +53,13 @@ import { importNotificationSettingsFile, NOTIFICATION_SETTINGS_FILE } from './no
 import { createNotificationSettingsRepository } from '@/db/repositories/notification-settings-repository';
 import { createEngineEvents } from '@/engine/telemetry/engine-events';
 import { instrumentJobHandlers } from '@/engine/telemetry/instrument-job-handlers';
+import { createControlBus } from '@/engine/control/control-bus';
+import { createControlListener } from '@/engine/control/control-listener';
+import type { ControlAckStore, ControlBus } from '@/engine/ports/control-bus';
+import { createControlAckRepository } from '@/db/repositories/control-ack-repository';
+import { createPartitionRepository } from '@/db/repositories/partition-repository';
+import { PARTITION_MONTHS_AHEAD } from '@/engine/jobs/account-jobs';
+import { controlChannelOf } from '@/db/client';
 import packageJson from '../../package.json' with { type: 'json' };
 
 /** What `/api/health` reports. */
@@ -86,6 +93,8 @@ export interface Root {
   readonly telemetry: PrometheusTelemetry;
   /** Notification channels, routing and the notifier worker. */
   readonly notifications: NotificationService;
+  /** The control bus (LISTEN/NOTIFY on the database) and the acknowledgements of what this and other processes acted on. */
+  readonly control: { bus: ControlBus; acks: ControlAckStore };
   /** Starts the engine and (unless `workers: false`, as one-shot CLI commands ask) its workers; idempotent. */
   start(options?: EngineStartOptions): Promise<void>;
   /** Flushes the journal, stops workers, closes the exchange and the database; idempotent. */
@@ -178,6 +187,16 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     throw error;
   }
   const clock = hooks.clock ?? systemClock;
+  // Control bus: halts, stops, settings, deploys and alerts reach every process on this database at once.
+  const control = createControlBus({ transport: database.notifications(controlChannelOf(database.schema)), clock, logger, processId: `${currentRunOwner().host}:${currentRunOwner().pid}:${randomUUID().slice(0, 8)}`, newId: () => randomUUID() });
+  const controlAcks = createControlAckRepository(database.db);
+  // Monthly partitions of candles and the decision log for this month and the next ones (the rollover job keeps them ahead).
+  await createPartitionRepository(database.db)
+    .ensureMonths(clock.nowMs(), PARTITION_MONTHS_AHEAD)
+    .catch(async (error: unknown) => {
+      await database.close();
+      throw error;
+    });
   // Secrets default to files under the data dir (mode 0600) so a fresh machine starts with no configuration.
   const authSecret = loadOrCreateSecret(config.authSecret, config.dataDir, 'auth-secret');
   const encryptionKey = loadOrCreateSecret(config.encryptionKey, config.dataDir, 'encryption-key');
@@ -199,7 +218,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   // Models: files under ${dataDir}/models/<kind>/v<n>.onnx, versions in the models table; active ones load now.
   const modelRepository = createModelRepository(database.db);
   const modelFiles = createFsModelFileStore(path.join(config.dataDir, 'models'));
-  const models = createModelRegistry({ repository: modelRepository, store: modelFiles, logger });
+  const models = createModelRegistry({ repository: modelRepository, store: modelFiles, logger, control });
   // The regime, volatility and stop-distance models a run's `models` option names.
   const loopModels = createLoopModelSource(models);
   await models.loadActiveOnStart();
@@ -220,6 +239,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     journal: liveJournal,
     newId: () => randomUUID(),
     venues: (venueId) => connectVenue(venueId),
+    control,
   });
   const legacyRisk = (await settings.get(SettingsKey.Risk))?.value;
   await accounts.ensureDefault(
@@ -298,10 +318,12 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     random: Math.random,
     events: jobEvents,
     strategies,
+    control,
   });
+  const controlListener = createControlListener({ bus: control, acks: controlAcks, clock, logger, accounts, sessions: live, models });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, jobs.scheduler, liveWorker, ...strategyFiles.workers], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), loopModels, models,
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, jobs.scheduler, controlListener, liveWorker, ...strategyFiles.workers], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), loopModels, models,
       account: {
         get exchange() {
           return defaultAccount.exchange();
@@ -340,6 +362,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     },
     telemetry,
     notifications,
+    control: { bus: control, acks: controlAcks },
     start: (options) => engine.start(options),
     stop() {
       stopped ??= (async () => {

@@ -32,6 +32,7 @@ import type { AccountRuntime } from './account-runtime';
 import { AccountKind, type AccountRecord, type AccountRepository, type AccountSettings } from '../ports/accounts';
 import { DEFAULT_ACCOUNT_ID, parseAccountId, parseAccountSettings, parseVenueAccountInput, type AccountSettingsInput } from './account-config';
 import type { SnapshotPosition } from '../ports/snapshots';
+import { ControlKind, type ControlCommand, type ControlPublisher } from '../ports/control-bus';
 
 export type { AccountRuntime } from './account-runtime';
 
@@ -117,6 +118,13 @@ export interface AccountBook {
   whatIf(id: string, order: unknown): Promise<WhatIfResult>;
   /** Stores every runtime's state (shutdown). */
   persistAll(): Promise<void>;
+  /**
+   * Re-reads the risk state (halt) of the accounts loaded in this process, one account or all when
+   * `accountId` is null (a control message, or a control bus reconnect); returns the ids read.
+   */
+  syncLoaded(accountId: string | null): Promise<string[]>;
+  /** Reloads an account's settings and risk limits from storage when it is loaded here (another process changed them); false when not loaded. */
+  refresh(accountId: string): Promise<boolean>;
 }
 
 /** What a force exit did. */
@@ -142,6 +150,11 @@ export interface AccountBookDeps {
   /** Where force exits are journaled (optional in tests). */
   journal?: JournalWriter;
   newId?: () => string;
+  /**
+   * The control bus: after a halt, resume or settings change is stored, other processes are told to
+   * re-read it at once (without it they adopt it at their sessions' next candle).
+   */
+  control?: ControlPublisher;
 }
 
 const IMMUTABLE_FIELDS = ['marketType', 'quoteCurrency', 'initialBalance'] as const;
@@ -418,6 +431,16 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     return reason.trim();
   };
 
+  /** Tells other processes; the state is stored already, so a failed send only delays them (logged). */
+  async function announce(command: ControlCommand): Promise<void> {
+    if (!deps.control) return;
+    try {
+      await deps.control.publish(command);
+    } catch (error) {
+      deps.logger.warn({ err: error, command: command.kind }, 'control bus: sending failed; other processes adopt the change at their next candle');
+    }
+  }
+
   async function haltOne(id: string, reason: string): Promise<RiskStatus> {
     const rt = await runtime(id);
     await rt.syncControl();
@@ -527,6 +550,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       }
       await deps.accounts.update(next);
       hooks.get(id)?.apply(next, rebuild);
+      await announce({ kind: ControlKind.SettingsChanged, accountId: id });
       return { ok: true, account: next };
     },
     async riskLimits(id) {
@@ -565,19 +589,29 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     async venueAccountOf(venue) {
       return (await deps.accounts.list()).find((a) => a.kind === AccountKind.Venue && a.venue === venue) ?? null;
     },
-    halt: async (id, reason) => haltOne(id, requireReason(reason)),
-    resume: (id) => resumeOne(id),
+    async halt(id, reason) {
+      const status = await haltOne(id, requireReason(reason));
+      await announce({ kind: ControlKind.Halt, accountId: id });
+      return status;
+    },
+    async resume(id) {
+      const status = await resumeOne(id);
+      await announce({ kind: ControlKind.Resume, accountId: id });
+      return status;
+    },
     async haltAll(reason, actor) {
       const why = requireReason(reason);
       await deps.settings.put({ key: GLOBAL_HALT_KEY, value: { halted: true, reason: why }, updatedAtMs: deps.clock.nowMs(), updatedBy: actor });
       const accounts = [];
       for (const account of await deps.accounts.list()) accounts.push(await haltOne(account.id, `global: ${why}`));
+      await announce({ kind: ControlKind.Halt, accountId: null });
       return { accounts, halt: await globalHalt() };
     },
     async resumeAll(actor) {
       await deps.settings.put({ key: GLOBAL_HALT_KEY, value: { halted: false, reason: null }, updatedAtMs: deps.clock.nowMs(), updatedBy: actor });
       const accounts = [];
       for (const account of await deps.accounts.list()) accounts.push(await resumeOne(account.id));
+      await announce({ kind: ControlKind.Resume, accountId: null });
       return { accounts, halt: await globalHalt() };
     },
     globalHalt,
@@ -610,6 +644,28 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         const rt = await entry.catch(() => null);
         await rt?.persist();
       }
+    },
+    async syncLoaded(accountId) {
+      const read: string[] = [];
+      for (const [id, entry] of [...runtimes]) {
+        if (accountId !== null && id !== accountId) continue;
+        const rt = await entry.catch(() => null);
+        if (!rt) continue;
+        await rt.syncControl();
+        read.push(id);
+      }
+      return read;
+    },
+    async refresh(id) {
+      if (!runtimes.has(id)) return false;
+      const rt = await runtime(id);
+      const next = await getRecord(id);
+      const { costs, ...limits } = accountTradingConfig({ record: next, riskLimits: await limitsOf(next) }).risk;
+      rt.risk.reconfigure(limits as RiskLimits, costs as TradingCosts);
+      const before = rt.record().settings;
+      const feeModelChanged = (['makerFeeBps', 'takerFeeBps', 'spreadBps', 'slippageBps', 'maxVolumeShare', 'leverage', 'marginMode'] as const).some((k) => next.settings[k] !== before[k]);
+      hooks.get(id)?.apply(next, feeModelChanged);
+      return true;
     },
   };
 

@@ -55,8 +55,8 @@ export async function submitExternalSignal(
     journal: JournalWriter;
     clock: Clock;
     newId: () => string;
-    /** Hands the alert to the live session of its market; returns that session's id, or null when none runs. */
-    route?: (alert: { exchange?: string; symbol: string; side: SignalSide; strength: number; stopHint: number }) => string | null;
+    /** Hands the alert to the live session of its market (here or, over the control bus, in another process); returns that session's id, or null when none runs. */
+    route?: (alert: { exchange?: string; symbol: string; side: SignalSide; strength: number; stopHint: number }) => string | null | Promise<string | null>;
   },
 ): Promise<ExternalSignalResult> {
   if (typeof signal.symbol !== 'string' || !/^[A-Z0-9]+(\/[A-Z0-9]+)?(:[A-Z0-9]+)?$/.test(signal.symbol)) {
@@ -82,7 +82,7 @@ export async function submitExternalSignal(
     outcome = DecisionOutcome.Denied;
     reason = `trading is halted: ${risk.haltReason ?? 'no reason recorded'}`;
   } else {
-    const sessionId = deps.route?.({ exchange: signal.exchange ?? stream.exchange, symbol: stream.symbol, side: signal.side, strength, stopHint: NaN }) ?? null;
+    const sessionId = (await deps.route?.({ exchange: signal.exchange ?? stream.exchange, symbol: stream.symbol, side: signal.side, strength, stopHint: NaN })) ?? null;
     reason = sessionId
       ? `external signal handed to live session ${sessionId}: it acts at the next candle close through fusion, the veto and the risk gate`
       : `external signal recorded; no live session trades ${stream.symbol}, so nothing acts on it`;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DAY_MS, takeAccountSnapshot, utcDayStartMs } from '../orchestrator/account-snapshot';
 import { SnapshotKind } from '../ports/snapshots';
+import type { TablePartitions } from '../ports/partitions';
 import type { JobContext } from './job-context';
 import { defineJob, type JobServices } from './job-definition';
 
@@ -27,7 +28,10 @@ export interface DailySnapshotJobResult {
   dayStartMs: number;
 }
 
-type AccountJobServices = Pick<JobServices, 'journal' | 'snapshots' | 'account' | 'clock' | 'newId' | 'pruneBatchSize'>;
+type AccountJobServices = Pick<JobServices, 'journal' | 'snapshots' | 'account' | 'clock' | 'newId' | 'pruneBatchSize'> & { partitions?: TablePartitions };
+
+/** Months of candle and decision-log partitions the rollover (and the server's start) keeps created ahead of the current one. */
+export const PARTITION_MONTHS_AHEAD = 3;
 
 /** Stores the account snapshot with the day's live-trade summary. */
 export async function runDailySnapshotJob(params: DailySnapshotParams, ctx: JobContext, services: AccountJobServices): Promise<DailySnapshotJobResult> {
@@ -64,12 +68,17 @@ export interface RolloverJobResult {
   equity: number;
   prunedDecisions: number;
   pruneBeforeMs: number;
+  /** Whole decision-log month partitions dropped (only with a partitioned database; absent otherwise). */
+  droppedPartitions?: string[];
 }
 
 /**
  * Stores a `day-close` snapshot of the day that just ended, then deletes live decision-log rows
  * (no run id; backtest decisions are kept with their runs) older than `retentionDays` before the
  * current UTC midnight, in batches, reporting progress and honouring cancellation between batches.
+ * With a partitioned database it first creates the partitions of the coming months and drops whole
+ * month partitions that end before the cutoff and hold only live decisions (a month with backtest
+ * decisions is kept and pruned row by row); `prunedDecisions` counts the rows of both.
  */
 export async function runRolloverJob(params: RolloverParams, ctx: JobContext, services: AccountJobServices): Promise<RolloverJobResult> {
   const batchSize = services.pruneBatchSize ?? 5_000;
@@ -78,13 +87,21 @@ export async function runRolloverJob(params: RolloverParams, ctx: JobContext, se
   await ctx.reportProgress(0.1, 'day-close snapshot stored');
   const pruneBeforeMs = utcDayStartMs(nowMs) - params.retentionDays * DAY_MS;
   let prunedDecisions = 0;
+  let droppedPartitions: string[] | undefined;
+  if (services.partitions) {
+    await services.partitions.ensureMonths(nowMs, PARTITION_MONTHS_AHEAD);
+    const months = await services.partitions.dropDecisionMonthsBefore(pruneBeforeMs);
+    droppedPartitions = months.dropped;
+    prunedDecisions += months.rows;
+    await ctx.reportProgress(0.3, `${months.dropped.length} month partitions dropped (${months.rows} decisions)`);
+  }
   for (;;) {
     const deleted = await services.journal.pruneDecisionsBefore(pruneBeforeMs, batchSize);
     prunedDecisions += deleted;
     if (deleted < batchSize) break;
     await ctx.reportProgress(0.5, `${prunedDecisions} decisions deleted`);
   }
-  return { snapshotId: snapshot.id, equity: snapshot.equity, prunedDecisions, pruneBeforeMs };
+  return { snapshotId: snapshot.id, equity: snapshot.equity, prunedDecisions, pruneBeforeMs, ...(droppedPartitions ? { droppedPartitions } : {}) };
 }
 
 export const rolloverJob = defineJob({

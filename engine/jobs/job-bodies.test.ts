@@ -138,6 +138,35 @@ describe('rollover job', () => {
       [0.5, '4 decisions deleted'],
     ]);
   });
+
+  it('with partitions, creates the months ahead, counts the rows of dropped months, then prunes the rest row by row', async () => {
+    const clock = createManualClock(D0 + 10 * DAY + 5_000);
+    const journal = createInMemoryJournalRepository();
+    const cutoff = D0 + 3 * DAY;
+    await journal.appendDecisions([decision('old', D0), decision('recent', D0 + 9 * DAY)]);
+    const calls: string[] = [];
+    const partitions = {
+      async ensureMonths(fromMs: number, monthsAhead: number) {
+        calls.push(`ensure ${fromMs} +${monthsAhead}`);
+        return [];
+      },
+      async dropDecisionMonthsBefore(beforeMs: number) {
+        calls.push(`drop before ${beforeMs}`);
+        return { dropped: ['decision_log_p202312'], rows: 7, kept: [] };
+      },
+    };
+    const progress: [number, string | undefined][] = [];
+    const handler = bindBody(runRolloverJob, { journal, snapshots: createInMemorySnapshotRepository(), account: async () => account, clock, newId: () => 'snap-9', partitions });
+    const result = await handler({ retentionDays: 7 }, context(progress));
+    // 7 rows in the dropped month + 1 live row before the cutoff deleted row-wise.
+    expect(result).toEqual({ snapshotId: 'snap-9', equity: 10_250.5, prunedDecisions: 8, pruneBeforeMs: cutoff, droppedPartitions: ['decision_log_p202312'] });
+    expect(calls).toEqual([`ensure ${D0 + 10 * DAY + 5_000} +3`, `drop before ${cutoff}`]);
+    expect(journal.decisions.map((d) => d.id)).toEqual(['recent']);
+    expect(progress).toEqual([
+      [0.1, 'day-close snapshot stored'],
+      [0.3, '1 month partitions dropped (7 decisions)'],
+    ]);
+  });
 });
 
 describe('backtest job', () => {

@@ -14,6 +14,7 @@ import type { CandleSourceFactory } from '../ports/candle-source';
 import type { TrainHandlerDeps } from '../ml/train-handlers';
 import type { AccountSnapshotSource, SnapshotRepository } from '../ports/snapshots';
 import type { JobContext } from './job-context';
+import type { TablePartitions } from '../ports/partitions';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 
 /** What job bodies may use; the composition root builds it once and binds it to every definition. */
@@ -29,6 +30,8 @@ export interface JobServices {
   newId: () => string;
   /** Decision rows deleted per statement by rollover (default 5 000). */
   pruneBatchSize?: number;
+  /** Monthly partitions (PostgreSQL and PGlite databases): the rollover creates months ahead and drops whole old months. */
+  partitions?: TablePartitions;
   /** Candle storage and venue candle sources for `download-candles`. */
   marketData: { candles: CandleRepository; openCandleSource: CandleSourceFactory };
   /** Candles, model storage and registry for the `train-*` kinds. */

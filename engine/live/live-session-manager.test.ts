@@ -18,6 +18,7 @@ import { createLiveSessionManager } from './live-session-manager';
 import type { VenueConnectResult } from '../ports/venue-link';
 import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
 import type { CandleFeed } from './live-session';
+import type { ControlCommand, ControlPublisher } from '../ports/control-bus';
 
 const TF = 300_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -32,6 +33,7 @@ async function manager(
   candles?: Pick<CandleRepository, 'insertCandles'>,
   realVenue?: (paper: PaperExchange) => VenueConnectResult,
   venueUnreachable = false,
+  control?: ControlPublisher,
 ) {
   const clock = createManualClock(startAt);
   /** Every feed built, by exchange, with how often it was closed. */
@@ -81,6 +83,7 @@ async function manager(
     // Sessions wait for the next candle until stopped.
     sleep: (_ms, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
     random: () => 0.5,
+    control,
   });
   return { m, store, clock, feeds };
 }
@@ -88,6 +91,39 @@ async function manager(
 const request = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', strategies: ['ma-crossover'] };
 
 describe('live session manager', () => {
+  it('sends a stop and an alert for a session running in another process over the control bus, and acts on them where it runs', async () => {
+    const store = createInMemoryLiveSessionStore();
+    const sent: ControlCommand[] = [];
+    const control: ControlPublisher = {
+      async publish(command) {
+        sent.push(command);
+        return { ...command, id: `m${sent.length}`, origin: 'A', sentAtMs: 0 };
+      },
+    };
+    const b = await manager(store);
+    const a = await manager(store, undefined, undefined, undefined, false, control);
+    const state = await b.m.start(request);
+    expect(b.m.runningHere(null)).toEqual([state.id]);
+    expect(b.m.runningHere('other')).toEqual([]);
+    expect(a.m.runningHere(null)).toEqual([]);
+    // A has no session of the market: it forwards the alert to B's (a missing stop is sent as null).
+    expect(await a.m.routeOrForward({ symbol: 'BTCUSDT', side: 'short', strength: 0.5, stopHint: NaN })).toBe(state.id);
+    expect(await a.m.routeOrForward({ symbol: 'ETH/USDT', side: 'short', strength: 0.5, stopHint: NaN })).toBeNull();
+    expect(b.m.routeHere(state.id, { symbol: 'BTC/USDT', side: 'short', strength: 0.5, stopHint: null })).toBe(true);
+    expect(a.m.routeHere(state.id, { symbol: 'BTC/USDT', side: 'short', strength: 0.5, stopHint: null })).toBe(false);
+    // A stop asked of A marks the record and tells B, which stops the session now.
+    expect((await a.m.stop(state.id)).status).toBe('stopping');
+    expect(sent).toEqual([
+      { kind: 'external-alert', sessionId: state.id, alert: { symbol: 'BTCUSDT', side: 'short', strength: 0.5, stopHint: null } },
+      { kind: 'stop-session', sessionId: state.id },
+    ]);
+    expect(await a.m.stopHere(state.id)).toBe(false);
+    expect(await b.m.stopRequested()).toEqual([state.id]);
+    expect(b.m.runningHere(null)).toEqual([]);
+    expect(store.records.get(state.id)?.status).toBe('stopped');
+  });
+
+
   it('starts one dry-run session per market, stores it, and stops it', async () => {
     const { m, store } = await manager();
     const state = await m.start(request);

@@ -31,6 +31,8 @@ import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-
 import type { EngineEvents } from '../ports/events';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
+import type { ControlAlert, ControlPublisher } from '../ports/control-bus';
+import { ControlKind } from '../ports/control-bus';
 import { createLiveSession, type CandleFeed, type LiveSession, type LiveSessionState } from './live-session';
 
 /** A stored live session with the run spec it resolved when it started (the port's record bound to `RunSpec`). */
@@ -123,6 +125,11 @@ export interface LiveSessionManagerDeps {
   events?: EngineEvents;
   /** The engine's strategy catalog (names a session may run); default: the built-ins. */
   strategies?: StrategyCatalog;
+  /**
+   * The control bus: a stop of a session running in another process, and an outside alert for such a
+   * session's market, are sent to it at once (without the bus a stop waits for that session's next candle).
+   */
+  control?: ControlPublisher;
 }
 
 export interface LiveSessionManager {
@@ -138,6 +145,19 @@ export interface LiveSessionManager {
   routeExternalSignal(signal: { exchange?: string; symbol: string; side: 'long' | 'short' | 'flat'; strength: number; stopHint: number }): string | null;
   /** One stored session with the in-memory state when it runs here (like a `list` item); null when unknown. */
   get(id: string): Promise<(LiveSessionRecord & { state: LiveSessionState | null }) | null>;
+  /**
+   * Like `routeExternalSignal`, and when no session of the market runs here but one runs in another
+   * process (its record is running), sends the alert there over the control bus and returns its id.
+   */
+  routeOrForward(signal: { exchange?: string; symbol: string; side: 'long' | 'short' | 'flat'; strength: number; stopHint: number }): Promise<string | null>;
+  /** Ids of the sessions running in this process on `accountId` (every one when null). */
+  runningHere(accountId: string | null): string[];
+  /** Stops a session when it runs in this process (an operator asked elsewhere); false when it does not run here. */
+  stopHere(id: string): Promise<boolean>;
+  /** Stops every session running here whose stored record asks to stop (`stopping`); returns their ids. */
+  stopRequested(): Promise<string[]>;
+  /** Hands an alert to the session `id` when it runs here; false when it does not run here or refused it. */
+  routeHere(id: string, alert: ControlAlert): boolean;
   /** Resumes sessions stored as running (after a restart). */
   resumeAll(): Promise<number>;
   stopAll(): Promise<void>;
@@ -467,6 +487,17 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     return session.state();
   }
 
+  /** Hands an alert to the running session of its market in this process; its id, or null. */
+  function routeLocal(signal: { exchange?: string; symbol: string; side: 'long' | 'short' | 'flat'; strength: number; stopHint: number }): string | null {
+    for (const [id, { session }] of running) {
+      const { market } = session.state();
+      if (symbolMatches(market.symbol, signal.symbol) && (signal.exchange === undefined || market.exchange === signal.exchange)) {
+        if (session.pushExternalSignal({ side: signal.side, strength: signal.strength, stopHint: signal.stopHint })) return id;
+      }
+    }
+    return null;
+  }
+
   async function stopOne(id: string): Promise<LiveSessionState> {
     const entry = running.get(id);
     if (!entry) {
@@ -475,7 +506,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       // Not running here: another process may own it. Ask it to stop (it checks before each candle);
       // a session nobody runs is marked stopped by the next start.
       const active = ['running', 'starting', 'reconnecting'].includes(record.status);
-      if (active) await deps.store.setStatus(id, 'stopping', null, deps.clock.nowMs());
+      if (active) {
+        await deps.store.setStatus(id, 'stopping', null, deps.clock.nowMs());
+        await deps.control?.publish({ kind: ControlKind.StopSession, sessionId: id }).catch((error: unknown) => deps.logger.warn({ session: id, err: error }, 'control bus: sending the stop failed; the owner stops the session at its next candle'));
+      }
       return { id, market: { exchange: record.exchange, symbol: record.symbol, timeframe: record.timeframe as Timeframe }, status: (active ? 'stopping' : record.status) as LiveSessionState['status'], lastCandleMs: record.lastCandleMs, candlesProcessed: 0, reconnects: 0, lastError: record.lastError };
     }
     const { session } = entry;
@@ -498,14 +532,44 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       const record = await deps.store.get(id);
       return record && { ...record, state: running.get(id)?.session.state() ?? null };
     },
-    routeExternalSignal(signal) {
-      for (const [id, { session }] of running) {
-        const { market } = session.state();
-        if (symbolMatches(market.symbol, signal.symbol) && (signal.exchange === undefined || market.exchange === signal.exchange)) {
-          if (session.pushExternalSignal({ side: signal.side, strength: signal.strength, stopHint: signal.stopHint })) return id;
+    routeExternalSignal: routeLocal,
+    async routeOrForward(signal) {
+      const here = routeLocal(signal);
+      if (here !== null || !deps.control) return here;
+      const elsewhere = (await deps.store.list()).find(
+        (r) => ['running', 'starting', 'reconnecting'].includes(r.status) && !running.has(r.id) && symbolMatches(r.symbol, signal.symbol) && (signal.exchange === undefined || r.exchange === signal.exchange),
+      );
+      if (!elsewhere) return null;
+      const alert: ControlAlert = { ...(signal.exchange !== undefined ? { exchange: signal.exchange } : {}), symbol: signal.symbol, side: signal.side, strength: signal.strength, stopHint: Number.isFinite(signal.stopHint) ? signal.stopHint : null };
+      try {
+        await deps.control.publish({ kind: ControlKind.ExternalAlert, sessionId: elsewhere.id, alert });
+      } catch (error) {
+        deps.logger.warn({ session: elsewhere.id, err: error }, 'control bus: forwarding an alert to the process running its session failed');
+        return null;
+      }
+      return elsewhere.id;
+    },
+    runningHere(accountId) {
+      return [...running.entries()].filter(([, e]) => accountId === null || e.accountId === accountId).map(([id]) => id);
+    },
+    async stopHere(id) {
+      if (!running.has(id)) return false;
+      await stopOne(id);
+      return true;
+    },
+    async stopRequested() {
+      const stopped: string[] = [];
+      for (const record of await deps.store.list()) {
+        if (record.status === 'stopping' && running.has(record.id)) {
+          await stopOne(record.id);
+          stopped.push(record.id);
         }
       }
-      return null;
+      return stopped;
+    },
+    routeHere(id, alert) {
+      const entry = running.get(id);
+      return entry ? entry.session.pushExternalSignal({ side: alert.side, strength: alert.strength, stopHint: alert.stopHint ?? Number.NaN }) : false;
     },
     async resumeAll() {
       shuttingDown = false;

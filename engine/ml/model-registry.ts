@@ -25,6 +25,7 @@ import { ModelKind, MODEL_KINDS } from '../ports/model-kind';
 import { checkModelRef } from './model-repository';
 import { type ModelRecord, type ModelRepository } from '../ports/models';
 import { loadOnnxModel, type OnnxModel } from './onnx-model';
+import { ControlKind, type ControlPublisher } from '../ports/control-bus';
 
 /** Retired sessions kept open for snapshots still in use. */
 export const RETIRED_SESSIONS_KEPT = 4;
@@ -88,6 +89,11 @@ export interface ModelRegistry extends ModelAdmin {
    * file, sha256 mismatch) is logged and left unloaded; it never stops start-up.
    */
   loadActiveOnStart(): Promise<{ loaded: string[]; failed: { kind: ModelKind; error: string }[] }>;
+  /**
+   * Loads the active version of every kind whose active version changed in storage (another process
+   * deployed); returns the `kind@vN` labels loaded. Failures are logged like `loadActiveOnStart`.
+   */
+  syncActive(): Promise<string[]>;
   /** Releases every session; later predictions reject. Idempotent. */
   close(): Promise<void>;
 }
@@ -96,6 +102,8 @@ export interface ModelRegistryDeps {
   repository: ModelRepository;
   store: ModelFileStore;
   logger: Logger;
+  /** The control bus: after a deploy or rollback, other processes load the new active version at once. */
+  control?: ControlPublisher;
 }
 
 interface Slot {
@@ -190,6 +198,14 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
     });
   }
 
+  /** Tells other processes about the new active version (logged when the send fails: they load it on their next reconnect or start). */
+  async function announced(record: ModelRecord): Promise<ModelRecord> {
+    await deps.control?.publish({ kind: ControlKind.ModelDeployed, modelKind: record.kind, version: record.version }).catch((error: unknown) =>
+      deps.logger.warn({ err: error, model: labelOf(record) }, 'control bus: announcing the deploy failed'),
+    );
+    return record;
+  }
+
   async function rollback(kind: ModelKind): Promise<ModelRecord> {
     checkModelRef(kind);
     const versions = await deps.repository.list(kind);
@@ -237,13 +253,20 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
     return p;
   }
 
-  return {
+  const registry: ModelRegistry = {
     list: async (kind) => {
       if (kind !== undefined) checkModelRef(kind);
       return deps.repository.list(kind);
     },
-    deploy,
-    rollback,
+    async deploy(kind, version) {
+      return announced(await deploy(kind, version));
+    },
+    async rollback(kind) {
+      return announced(await rollback(kind));
+    },
+    async syncActive() {
+      return (await registry.loadActiveOnStart()).loaded;
+    },
     activeVetoModel() {
       const slot = current.get(ModelKind.IntentVeto);
       return slot ? vetoFrom(slot) : null;
@@ -340,6 +363,7 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
       await Promise.all(slots.map(release));
     },
   };
+  return registry;
 }
 
 /** A {@link ModelAdmin} for an engine built without models: every call rejects with a clear error. */

@@ -208,7 +208,11 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         'audit_log',
         'backtest_runs',
         'candles',
+        // Monthly partitions (migration 0018): only the default ones until a month is created.
+        'candles_default',
+        'control_acks',
         'decision_log',
+        'decision_log_default',
         'exchange_credentials',
         'live_sessions',
         'login_failures',
