@@ -581,6 +581,8 @@ export async function simulatePortfolio(
       {
         market,
         runId,
+        // Client order ids are unique per (prefix, kind, candle time): markets trading at one time need their own prefix.
+        ...(portfolio ? { clientIdPrefix: `${runId ?? 'backtest'}-${market.symbol}` } : {}),
         strategies: spec.strategies.map((name) => catalog.create(name, spec.params[name] ?? {})),
         fusion: spec.fusion,
         decisionDetail: spec.decisionDetail,
