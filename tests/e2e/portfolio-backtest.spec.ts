@@ -26,7 +26,7 @@ const COUNT = 500;
 /** A 100-candle wave (±3 % around `base`), on which ma-crossover with its default 20/50 periods crosses about twice per wave. */
 function writeCandles(market: (typeof MARKETS)[number]): string {
   const lines = ['timestamp_ms,open,high,low,close,volume'];
-  let previous = market.base;
+  let previous: number = market.base;
   for (let i = 0; i < COUNT; i++) {
     const close = market.base * (1 + 0.03 * Math.sin((2 * Math.PI * i) / 100 + market.phase));
     lines.push([START_MS + (market.offsetHours + i) * HOUR, previous, Math.max(previous, close) * 1.001, Math.min(previous, close) * 0.999, close, 1_000_000].map((v) => (typeof v === 'number' ? String(Number(v.toFixed(6))) : v)).join(','));
