@@ -223,17 +223,30 @@ describe('portfolio request checks', () => {
 
   it('refuses an unstored or duplicate symbol, both symbol and symbols, and markets with no common time, writing nothing', async () => {
     const deps = await storeOf(markets);
+    const fiftyOne = Array.from({ length: 51 }, (_, i) => `C${i}/USDT`);
     const cases: [unknown, string, unknown][] = [
       [{ ...request, symbols: [BTC, 'SOL/USDT'] }, 'symbols', 'SOL/USDT'],
       [{ ...request, symbols: [BTC, ETH, BTC] }, 'symbols', BTC],
       [{ ...request, symbol: BTC, symbols: [BTC, ETH] }, 'symbols', [BTC, ETH]],
       [{ ...request, symbols: [BTC] }, 'symbols', [BTC]],
+      [{ ...request, symbols: fiftyOne }, 'symbols', fiftyOne],
+      [{ ...request, symbols: 'some' }, 'symbols', 'some'],
     ];
+    const messages: string[] = [];
     for (const [input, field, value] of cases) {
       const error = await runBacktest(input, deps).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);
       expect([(error as ValidationError).field, (error as ValidationError).value]).toEqual([field, value]);
+      messages.push((error as ValidationError).message.replace(/^field "symbols" was .*?: /, ''));
     }
+    expect(messages).toEqual([
+      'no 1h candles are stored for "SOL/USDT" on "binance"; import or download them first',
+      `"${BTC}" is listed twice`,
+      'give either "symbol" (one market) or "symbols" (a portfolio), not both',
+      'expected at least 2 symbols (use "symbol" for one market)',
+      'expected at most 50 symbols',
+      'expected a list of symbols or "all"',
+    ]);
     // ETH's candles end before BTC's start: no time in common.
     const apart = await storeOf({ [BTC]: shifted(syntheticCandles(100, 40_000, 0), 200), [ETH]: syntheticCandles(100, 2_000, 0) });
     const error = await runBacktest({ ...request, symbols: [BTC, ETH] }, apart).catch((e: unknown) => e);

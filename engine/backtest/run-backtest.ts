@@ -74,7 +74,15 @@ export const backtestRequestSchema = z.strictObject({
    * The markets of a portfolio run sharing one account (2..50 symbols), or "all": every market stored for
    * the exchange and timeframe (resolved by `expandStoredSymbols` before the request is resolved).
    */
-  symbols: z.union([z.literal('all'), z.array(z.string().min(1)).min(2, 'expected at least 2 symbols (use "symbol" for one market)').max(MAX_PORTFOLIO_MARKETS, `expected at most ${MAX_PORTFOLIO_MARKETS} symbols`)]).optional(),
+  symbols: z
+    .union([z.literal('all'), z.array(z.string().min(1))], 'expected a list of symbols or "all"')
+    .superRefine((symbols, ctx) => {
+      // Counted here rather than on the array: a failed union branch does not always report its own message.
+      if (symbols === 'all') return;
+      if (symbols.length < 2) ctx.addIssue({ code: 'custom', message: 'expected at least 2 symbols (use "symbol" for one market)' });
+      if (symbols.length > MAX_PORTFOLIO_MARKETS) ctx.addIssue({ code: 'custom', message: `expected at most ${MAX_PORTFOLIO_MARKETS} symbols` });
+    })
+    .optional(),
   timeframe: z.string(),
   /** Inclusive start: ISO date/time or epoch ms. */
   from: dateSchema,

@@ -123,7 +123,13 @@ export const backtestFormSchema = z
     symbol: z.string().trim().optional(),
     /** A portfolio run sharing one account: 2..50 stored markets, or "all" stored markets of the exchange and timeframe. */
     symbols: z
-      .union([z.literal('all'), z.array(z.string().trim().min(1)).min(2, 'choose at least 2 markets').max(50, 'choose at most 50 markets')], 'choose the markets')
+      .union([z.literal('all'), z.array(z.string().trim().min(1))], 'choose the markets')
+      .superRefine((v, ctx) => {
+        // Counted here, not on the array: a union reports a failed branch's own message only sometimes.
+        if (v === 'all') return;
+        if (v.length < 2) ctx.addIssue({ code: 'custom', message: 'choose at least 2 markets' });
+        if (v.length > 50) ctx.addIssue({ code: 'custom', message: 'choose at most 50 markets' });
+      })
       .optional(),
     timeframe: z.enum(Object.keys(TIMEFRAME_MS) as [keyof typeof TIMEFRAME_MS, ...(keyof typeof TIMEFRAME_MS)[]], 'choose a timeframe'),
     from: formTime,
