@@ -677,7 +677,8 @@ export async function simulatePortfolio(
     trades.map((t) => ({ pnl: tradeNetPnl(t), entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, notional: t.amount * t.entryPrice })),
     { spanMs, equity: spec.paper.initialBalance },
   );
-  const stats: Record<string, number> = { decisions: 0 };
+  // The loops' counters summed over the markets, then the decisions journaled (the order single-market runs always had).
+  const stats: Record<string, number> = {};
   for (const loop of loops) {
     for (const [name, value] of Object.entries(loop.stats())) stats[name] = (stats[name] ?? 0) + value;
   }
