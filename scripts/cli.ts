@@ -12,7 +12,7 @@ const usage = `usage: npm run cli -- <command> [flags]
 commands:
   import-candles --file F.csv[.gz] --exchange binance --symbol BTC/USDT --timeframe 5m
   download-candles --exchange binance --symbol BTC/USDT --timeframe 5m --since 2024-01-01 [--until 2024-02-01]
-  backtest       --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
+  backtest       --exchange binance (--symbol BTC/USDT | --symbols BTC/USDT,ETH/USDT | --symbols all) --timeframe 5m --from 2024-01-01 --to 2024-03-01
                  [--strategies ma-crossover,rsi-mean-reversion] [--account default] [--config params.json] [--exits exits.json] [--json]
   live           run --exchange binance --symbol BTC/USDT --timeframe 5m [--strategies ma-crossover] [--account ID]
                  [--mode replay --from 2024-01-01 [--speed 50|max]] [--live-trading] | list [--json]

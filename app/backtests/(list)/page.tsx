@@ -6,7 +6,7 @@ import type { Root } from '@/app/_server/root';
 import { backtestTicket, startBacktest } from '../actions';
 import { BacktestForm, type AccountOption, type StrategyOption } from '../_components/backtest-form';
 import { deployedLoopModelsOf } from '@/app/_components/models/model-form';
-import { metricNumber } from '../_lib/run-metrics';
+import { metricNumber, runMarketsLabel } from '../_lib/run-metrics';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import '../../journal/journal.css';
 
@@ -122,7 +122,7 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
                         </td>
                         <td className="nowrap">{formatTime(r.startedAtMs)}</td>
                         <td>
-                          {r.exchange} {r.symbol} {r.timeframe}
+                          {r.exchange} <span title={r.symbol}>{runMarketsLabel(r.symbol)}</span> {r.timeframe}
                         </td>
                         <td className="nowrap" data-testid="run-period">
                           {formatDay(r.fromMs)} – {formatDay(r.toMs)}

@@ -220,6 +220,8 @@ function Form({
   const [ticketId, setTicketId] = useState<string | null>(null);
   const [chosen, setChosen] = useState<Set<string>>(() => new Set((strategies.some((s) => s.enabled) ? strategies.filter((s) => s.enabled) : strategies.slice(0, 1)).map((s) => s.name)));
   const [accountId, setAccountId] = useState(accounts[0]?.id ?? '');
+  /** One market, several sharing one account (a portfolio), or every stored market of the exchange and timeframe. */
+  const [marketMode, setMarketMode] = useState<'one' | 'several' | 'all'>('one');
   const account = accounts.find((a) => a.id === accountId);
   const [pending, startTransition] = useTransition();
   const exchanges = [...new Set(markets.map((m) => m.exchange))];
@@ -239,7 +241,9 @@ function Form({
     }
     const input = {
       exchange: String(form.get('exchange') ?? ''),
-      symbol: String(form.get('symbol') ?? ''),
+      ...(marketMode === 'one'
+        ? { symbol: String(form.get('symbol') ?? '') }
+        : { symbols: marketMode === 'all' ? 'all' : form.getAll('symbols').map(String) }),
       timeframe: String(form.get('timeframe') ?? ''),
       from: String(form.get('from') ?? ''),
       to: String(form.get('to') ?? ''),
@@ -287,16 +291,18 @@ function Form({
             </select>
             <FieldError name="exchange" errors={errors} />
           </div>
-          <div className="field">
-            <label htmlFor="bt-symbol">Symbol</label>
-            <input id="bt-symbol" name="symbol" list="bt-symbols" defaultValue={first?.symbol ?? ''} {...invalid('symbol')} />
-            <datalist id="bt-symbols">
-              {symbols.map((s) => (
-                <option key={s} value={s} />
-              ))}
-            </datalist>
-            <FieldError name="symbol" errors={errors} />
-          </div>
+          {marketMode === 'one' && (
+            <div className="field">
+              <label htmlFor="bt-symbol">Symbol</label>
+              <input id="bt-symbol" name="symbol" list="bt-symbols" defaultValue={first?.symbol ?? ''} {...invalid('symbol')} />
+              <datalist id="bt-symbols">
+                {symbols.map((s) => (
+                  <option key={s} value={s} />
+                ))}
+              </datalist>
+              <FieldError name="symbol" errors={errors} />
+            </div>
+          )}
           <div className="field">
             <label htmlFor="bt-timeframe">Timeframe</label>
             <select id="bt-timeframe" name="timeframe" defaultValue={first?.timeframe ?? '5m'} {...invalid('timeframe')}>
@@ -325,6 +331,38 @@ function Form({
             <FieldError name="veto" errors={errors} />
           </div>
         </div>
+        <fieldset className="strategy-box" data-testid="market-mode" aria-describedby={errors.symbols?.length ? 'bt-symbols-error' : undefined}>
+          <legend>Markets</legend>
+          <div className="actions-row">
+            {(
+              [
+                ['one', 'One market'],
+                ['several', 'Several markets, one account'],
+                ['all', 'All stored of this timeframe'],
+              ] as const
+            ).map(([mode, label]) => (
+              <label key={mode}>
+                <input type="radio" name="marketMode" value={mode} checked={marketMode === mode} onChange={() => setMarketMode(mode)} /> {label}
+              </label>
+            ))}
+          </div>
+          {marketMode !== 'one' && (
+            <p className="muted">
+              One run, one account: candles are merged by time (a market whose data starts later joins then), and max open positions and exposure per
+              market apply across the markets.
+            </p>
+          )}
+          {marketMode === 'several' && (
+            <div className="actions-row" data-testid="portfolio-symbols">
+              {symbols.map((s) => (
+                <label key={s}>
+                  <input type="checkbox" name="symbols" value={s} /> {s}
+                </label>
+              ))}
+            </div>
+          )}
+          <FieldError name="symbols" errors={errors} />
+        </fieldset>
         {accounts.length > 0 && (
           <div className="field">
             <label htmlFor="bt-account">Prefill from account</label>
