@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors';
 import { candleColumnsFromRows } from '../core/types';
-import { alignReturns, computeValueAtRisk, quantileRank, type AlignedReturns } from './value-at-risk';
+import { alignReturns, computeValueAtRisk, lastScenarios, quantileRank, type AlignedReturns } from './value-at-risk';
 
 function history(columns: Record<string, number[]>): AlignedReturns {
   const symbols = Object.keys(columns);
   const returns = symbols.map((s) => Float64Array.from(columns[s]));
-  return { symbols, returns, length: returns[0].length, fromOpenTimeMs: 0, toOpenTimeMs: returns[0].length - 1 };
+  return { symbols, returns, length: returns[0].length, openTimeMs: Float64Array.from(returns[0], (_, t) => t) };
 }
 
 // 20 per-candle returns of one market.
@@ -122,12 +122,14 @@ describe('alignReturns', () => {
     expect(all.length).toBe(3);
     expect([...all.returns[0]].map((x) => Number(x.toFixed(12)))).toEqual([0.1, -0.1, 0.1]);
     expect([...all.returns[1]].map((x) => Number(x.toFixed(12)))).toEqual([0.1, -0.2, 0.25]);
-    expect([all.fromOpenTimeMs, all.toOpenTimeMs]).toEqual([1, 4]);
+    expect([...all.openTimeMs]).toEqual([1, 3, 4]);
     // The last 2 scenarios only.
     const last2 = alignReturns([{ symbol: 'A', candles: a }, { symbol: 'B', candles: b }], 2);
     expect(last2.length).toBe(2);
     expect([...last2.returns[1]].map((x) => Number(x.toFixed(12)))).toEqual([-0.2, 0.25]);
-    expect([last2.fromOpenTimeMs, last2.toOpenTimeMs]).toEqual([3, 4]);
+    expect([...last2.openTimeMs]).toEqual([3, 4]);
+    const view = lastScenarios(all, 2);
+    expect([view.length, ...view.returns[0].map((x) => Number(x.toFixed(12))), ...view.openTimeMs]).toEqual([2, -0.1, 0.1, 3, 4]);
   });
 
   it('rejects a lookback below 1 and a repeated symbol', () => {

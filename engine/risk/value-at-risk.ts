@@ -42,9 +42,20 @@ export interface AlignedReturns {
   readonly returns: readonly Float64Array[];
   /** Number of scenarios. */
   readonly length: number;
-  /** Open time of the candle that ends the oldest / newest scenario, epoch ms; NaN when length is 0. */
-  readonly fromOpenTimeMs: number;
-  readonly toOpenTimeMs: number;
+  /** Open time of the candle that ends each scenario, epoch ms, ascending (`length` rows). */
+  readonly openTimeMs: Float64Array;
+}
+
+/** The newest `count` scenarios of `history` (views, no copy); the whole history when it has no more. */
+export function lastScenarios(history: AlignedReturns, count: number): AlignedReturns {
+  if (history.length <= count) return history;
+  const from = history.length - count;
+  return {
+    symbols: history.symbols,
+    returns: history.returns.map((r) => r.subarray(from)),
+    length: count,
+    openTimeMs: history.openTimeMs.subarray(from),
+  };
 }
 
 /** What a pre-trade VaR check or an account view needs: positions before any order, and their history. */
@@ -203,12 +214,7 @@ export function alignReturns(series: readonly { symbol: string; candles: CandleC
     }
     return out;
   });
-  const first = series[0];
-  return {
-    symbols,
-    returns,
-    length,
-    fromOpenTimeMs: length > 0 ? first.candles.openTimeMs[rows[0][start + 1]] : NaN,
-    toOpenTimeMs: length > 0 ? first.candles.openTimeMs[rows[0][want - 1]] : NaN,
-  };
+  const openTimeMs = new Float64Array(length);
+  for (let t = 0; t < length; t++) openTimeMs[t] = series[0].candles.openTimeMs[rows[0][start + 1 + t]];
+  return { symbols, returns, length, openTimeMs };
 }
