@@ -39,6 +39,14 @@ const positive = (max?: number) => {
   return max === undefined ? base : base.max(max);
 };
 
+/** The VaR / ES settings when none are set (the schema's defaults): both limits off, 99 % confidence, 500 candles. */
+export const VALUE_AT_RISK_DEFAULTS = Object.freeze({
+  maxVarFraction: null,
+  maxExpectedShortfallFraction: null,
+  varConfidence: 0.99,
+  varLookbackCandles: 500,
+} as const);
+
 /** zod schema of {@link RiskConfig}. */
 export const riskConfigSchema = z.object({
   /** Account these limits and this state belong to (the RiskStateRecord key). */
@@ -63,13 +71,13 @@ export const riskConfigSchema = z.object({
    * Portfolio value-at-risk limit: VaR at `varConfidence` of the positions after the order, as a fraction of
    * equity, 0..1 (0.03 = 3 %). null (the default) = no VaR check.
    */
-  maxVarFraction: z.number().min(0).max(1).nullable().default(null),
+  maxVarFraction: z.number().min(0).max(1).nullable().default(VALUE_AT_RISK_DEFAULTS.maxVarFraction),
   /** Portfolio expected-shortfall limit, a fraction of equity 0..1 like `maxVarFraction`. null (the default) = no ES check. */
-  maxExpectedShortfallFraction: z.number().min(0).max(1).nullable().default(null),
+  maxExpectedShortfallFraction: z.number().min(0).max(1).nullable().default(VALUE_AT_RISK_DEFAULTS.maxExpectedShortfallFraction),
   /** Confidence level of VaR and ES, strictly between 0 and 1; default 0.99. */
-  varConfidence: z.number().gt(0).lt(1).default(0.99),
+  varConfidence: z.number().gt(0).lt(1).default(VALUE_AT_RISK_DEFAULTS.varConfidence),
   /** Number of candle returns (scenarios) VaR and ES are computed over, 10..100 000; default 500. */
-  varLookbackCandles: z.number().int().min(10).max(100_000).default(500),
+  varLookbackCandles: z.number().int().min(10).max(100_000).default(VALUE_AT_RISK_DEFAULTS.varLookbackCandles),
   /**
    * The account's trading costs (taker fee, spread, slippage), from its fee model via `tradingCostsOf`; sizing and
    * the estimated loss include both adverse fills and both fees (see `trading-costs.ts`). Not a risk limit: it is

@@ -7,6 +7,7 @@ import type { AccountOverview } from '@/engine/account/overview';
 import { fmtMoney, fmtNumber, fmtPct, fmtTime } from '../format';
 import { ActionForm, FormField } from '../action-form';
 import { ScrollTable } from '@/app/_components/scroll-table';
+import { ValueAtRiskFigures } from '@/app/_components/value-at-risk-figures';
 
 const POLL_MS = 5_000;
 
@@ -108,6 +109,10 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
           ) : (
             <PositionsTable accountId="default" quote={quote} positions={o.positions} canTrade={canTrade} label="Open positions" testId="positions" onDone={refresh} />
           )}
+        </section>
+        <section className="card" aria-labelledby="var-heading" data-testid="overview-var">
+          <h2 id="var-heading">Portfolio value-at-risk</h2>
+          <ValueAtRiskFigures value={o.valueAtRisk} quote={quote} />
         </section>
         <section className="card" aria-labelledby="risk-heading" data-testid="risk-state">
           <h2 id="risk-heading">Risk</h2>
