@@ -47,6 +47,10 @@ export const VALUE_AT_RISK_DEFAULTS = Object.freeze({
   varLookbackCandles: 500,
 } as const);
 
+const FRACTION_LIMIT = 'expected a fraction of equity from 0 to 1 (0.03 = 3 %), or null for no limit';
+const fractionLimit = () => z.number(FRACTION_LIMIT).min(0, FRACTION_LIMIT).max(1, FRACTION_LIMIT).nullable();
+const CONFIDENCE = 'expected a confidence level strictly between 0 and 1, e.g. 0.99';
+
 /** zod schema of {@link RiskConfig}. */
 export const riskConfigSchema = z.object({
   /** Account these limits and this state belong to (the RiskStateRecord key). */
@@ -71,13 +75,13 @@ export const riskConfigSchema = z.object({
    * Portfolio value-at-risk limit: VaR at `varConfidence` of the positions after the order, as a fraction of
    * equity, 0..1 (0.03 = 3 %). null (the default) = no VaR check.
    */
-  maxVarFraction: z.number().min(0).max(1).nullable().default(VALUE_AT_RISK_DEFAULTS.maxVarFraction),
+  maxVarFraction: fractionLimit().default(VALUE_AT_RISK_DEFAULTS.maxVarFraction),
   /** Portfolio expected-shortfall limit, a fraction of equity 0..1 like `maxVarFraction`. null (the default) = no ES check. */
-  maxExpectedShortfallFraction: z.number().min(0).max(1).nullable().default(VALUE_AT_RISK_DEFAULTS.maxExpectedShortfallFraction),
+  maxExpectedShortfallFraction: fractionLimit().default(VALUE_AT_RISK_DEFAULTS.maxExpectedShortfallFraction),
   /** Confidence level of VaR and ES, strictly between 0 and 1; default 0.99. */
-  varConfidence: z.number().gt(0).lt(1).default(VALUE_AT_RISK_DEFAULTS.varConfidence),
+  varConfidence: z.number(CONFIDENCE).gt(0, CONFIDENCE).lt(1, CONFIDENCE).default(VALUE_AT_RISK_DEFAULTS.varConfidence),
   /** Number of candle returns (scenarios) VaR and ES are computed over, 10..100 000; default 500. */
-  varLookbackCandles: z.number().int().min(10).max(100_000).default(VALUE_AT_RISK_DEFAULTS.varLookbackCandles),
+  varLookbackCandles: z.number().int('expected a whole number of candles').min(10, 'expected at least 10 candles').max(100_000, 'expected at most 100 000 candles').default(VALUE_AT_RISK_DEFAULTS.varLookbackCandles),
   /**
    * The account's trading costs (taker fee, spread, slippage), from its fee model via `tradingCostsOf`; sizing and
    * the estimated loss include both adverse fills and both fees (see `trading-costs.ts`). Not a risk limit: it is
