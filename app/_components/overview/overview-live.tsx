@@ -110,10 +110,6 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
             <PositionsTable accountId="default" quote={quote} positions={o.positions} canTrade={canTrade} label="Open positions" testId="positions" onDone={refresh} />
           )}
         </section>
-        <section className="card" aria-labelledby="var-heading" data-testid="overview-var">
-          <h2 id="var-heading">Portfolio value-at-risk</h2>
-          <ValueAtRiskFigures value={o.valueAtRisk} quote={quote} />
-        </section>
         <section className="card" aria-labelledby="risk-heading" data-testid="risk-state">
           <h2 id="risk-heading">Risk</h2>
           <p>
@@ -153,6 +149,11 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
           <p className="muted"><small>The default account; every account is on the <a href="/accounts">Accounts page</a>.</small></p>
         </section>
       </div>
+
+      <section className="card" aria-labelledby="var-heading" data-testid="overview-var">
+        <h2 id="var-heading">Portfolio value-at-risk</h2>
+        <ValueAtRiskFigures value={o.valueAtRisk} quote={quote} />
+      </section>
 
       <section className="card" aria-labelledby="decisions-heading">
         <h2 id="decisions-heading">Latest decisions</h2>
