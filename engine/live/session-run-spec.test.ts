@@ -22,6 +22,7 @@ import {
 import { createLiveSessionManager } from './live-session-manager';
 import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+import { VALUE_AT_RISK_DEFAULTS } from '../risk/risk-engine';
 
 const BUILT_INS = createBuiltInCatalog();
 
@@ -113,7 +114,8 @@ describe('a session resolves its run spec from the stored settings', () => {
       provenance: [{ name: 'donchian-breakout', source: 'built-in', version: '1.0.0', sourceHash: '53028e770d5cd2bdad2b65a893822dcca2eb6c95cd8df22ce192edb6ed748106' }],
       fusion: { weights: { 'donchian-breakout': 2, external: 1 }, entryThreshold: 0.4, ttlMs: 7_200_000, cooldownMs: 0, vetoThreshold: 0.6 },
       veto: false,
-      risk: { ...LIMITS, costs: { takerFeeBps: 5, makerFeeBps: 2, spreadBps: 4, slippageBps: 1 } },
+      // The account's limits as stored, the VaR / ES settings at their defaults (off, 99 %, 500 candles).
+      risk: { ...LIMITS, ...VALUE_AT_RISK_DEFAULTS, costs: { takerFeeBps: 5, makerFeeBps: 2, spreadBps: 4, slippageBps: 1 } },
       paper: { marketType: 'spot', quoteCurrency: 'USDT', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 4, slippageBps: 1, maxVolumeShare: 0.1, leverage: 1, marginMode: 'cross' },
       exits: null,
     });
