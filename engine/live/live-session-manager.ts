@@ -421,6 +421,9 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           sleep,
           random: deps.random,
           events: deps.events,
+          // A paper session's VaR / ES limits see every position of its account, from stored candles; a replay
+          // (stored candles would lie ahead of its simulated time) and a venue session see their own market.
+          portfolioRisk: simulated && !replay ? { snapshot: (symbol) => deps.accounts.portfolioRisk(accountId, [symbol]) } : null,
           onTradeClosedHook: simulated
             ? (handler) => {
                 unsubscribe = account.onTradeClosed((t) => {

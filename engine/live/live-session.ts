@@ -39,6 +39,7 @@ import {
   type TradingLoop,
 } from '../loop/trading-loop';
 import type { RiskEngine } from '../risk/risk-engine';
+import type { PortfolioRiskSource } from '../risk/value-at-risk';
 import type { EngineEvents } from '../ports/events';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
@@ -114,6 +115,8 @@ export interface LiveSessionDeps {
   random: () => number;
   /** Metrics and notifications for orders, denials, breakers and halts. */
   events?: EngineEvents;
+  /** Positions and return history for the VaR / ES limits (see `TradingLoopDeps.portfolioRisk`); the session's own market without it. */
+  portfolioRisk?: PortfolioRiskSource | null;
   /** Called with each round trip the venue closes (the session wires the paper listener here). */
   onTradeClosedHook?: (handler: (trade: ClosedTrade) => void) => void;
   /**
@@ -207,6 +210,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
       models: deps.models,
       newId: deps.newId,
       events: deps.events,
+      portfolioRisk: deps.portfolioRisk ?? null,
     },
   );
   deps.onTradeClosedHook?.((trade) => loop.onTradeClosed(trade));

@@ -34,6 +34,10 @@ async function accountOptions(root: Root): Promise<AccountOption[]> {
           maxOpenPositions: limits.maxOpenPositions,
           dailyLossLimitPct: limits.dailyLossLimitPct,
           maxDrawdownPct: limits.maxDrawdownPct,
+          maxVarFraction: limits.maxVarFraction,
+          maxExpectedShortfallFraction: limits.maxExpectedShortfallFraction,
+          varConfidence: limits.varConfidence,
+          varLookbackCandles: limits.varLookbackCandles,
         },
       };
     }),

@@ -32,7 +32,13 @@ function describeSettings(config: Record<string, unknown>): string {
   const limits = `risk ${num(risk.riskPerTradePct)}% per trade, max leverage ${num(risk.maxLeverage)}`;
   // Breakers off (research runs) means both limits at their maximum, 100 %.
   const breakers = risk.dailyLossLimitPct === 100 && risk.maxDrawdownPct === 100 ? 'breakers off' : `breakers: daily loss ${num(risk.dailyLossLimitPct)}%, drawdown ${num(risk.maxDrawdownPct)}%`;
-  return `${market}; ${costs}; ${limits}; ${breakers}`;
+  // VaR / ES limits (fractions of equity) only when the run set one.
+  const pctOf = (v: unknown) => (typeof v === 'number' ? `${Number((v * 100).toFixed(4))}%` : 'off');
+  const varLimits =
+    typeof risk.maxVarFraction === 'number' || typeof risk.maxExpectedShortfallFraction === 'number'
+      ? `; VaR / ES limits ${pctOf(risk.maxVarFraction)} / ${pctOf(risk.maxExpectedShortfallFraction)} of equity at ${pctOf(risk.varConfidence ?? 0.99)} over ${num(risk.varLookbackCandles ?? 500)} candles`
+      : '';
+  return `${market}; ${costs}; ${limits}; ${breakers}${varLimits}`;
 }
 
 /** One backtest run: config, metrics, equity curve and its trades. */

@@ -42,7 +42,8 @@ export interface AccountOption {
     spreadBps: number;
     slippageBps: number;
   };
-  risk: Record<(typeof RISK_FIELDS)[number]['key'], number>;
+  /** The account's limits; the VaR / ES limits are null when off. */
+  risk: Record<(typeof RISK_FIELDS)[number]['key'], number | null>;
 }
 
 const PAPER_NUMBER_FIELDS = [
@@ -71,6 +72,10 @@ const RISK_FIELDS = [
   { key: 'maxOpenPositions', label: 'Max open positions' },
   { key: 'dailyLossLimitPct', label: 'Daily loss breaker (%)', breaker: true },
   { key: 'maxDrawdownPct', label: 'Drawdown breaker (%)', breaker: true },
+  { key: 'maxVarFraction', label: 'Max portfolio VaR (fraction of equity, 0.03 = 3 %; blank = account’s)' },
+  { key: 'maxExpectedShortfallFraction', label: 'Max expected shortfall (fraction of equity)' },
+  { key: 'varConfidence', label: 'VaR confidence (0–1, 0.99 = 99 %)' },
+  { key: 'varLookbackCandles', label: 'VaR lookback (candles)' },
 ] as const;
 
 /** A number field's value: blank = not set, a number, or the text as typed (the server names it "expected a number"). */
@@ -186,7 +191,7 @@ function AccountFields({ account, errors }: { account: AccountOption | undefined
             return (
               <div className="field" key={f.key}>
                 <label htmlFor={id(name)}>{f.label}</label>
-                <input id={id(name)} name={name} inputMode="decimal" disabled={off} defaultValue={account ? String(account.risk[f.key]) : ''} {...invalid(name)} />
+                <input id={id(name)} name={name} inputMode="decimal" disabled={off} defaultValue={account ? String(account.risk[f.key] ?? '') : ''} {...invalid(name)} />
                 <FieldError name={name} errors={errors} />
               </div>
             );

@@ -39,7 +39,10 @@ const paperShape = z
   })
   .partial();
 
-/** Risk limits of the run (prefilled from the account's stored limits; percent fields are 0..100). */
+/**
+ * Risk limits of the run (prefilled from the account's stored limits; percent fields are 0..100; the VaR / ES
+ * limits are fractions of equity 0..1 and the confidence a level 0..1, checked by the engine). Blank = the account's.
+ */
 const riskShape = z
   .strictObject({
     riskPerTradePct: formNumber,
@@ -49,6 +52,10 @@ const riskShape = z
     maxOpenPositions: formNumber,
     dailyLossLimitPct: formNumber,
     maxDrawdownPct: formNumber,
+    maxVarFraction: formNumber,
+    maxExpectedShortfallFraction: formNumber,
+    varConfidence: formNumber,
+    varLookbackCandles: formNumber,
   })
   .partial();
 
