@@ -37,7 +37,7 @@ import type { Clock } from '@/engine/core/clock';
 import type { Logger } from '@/engine/core/logger';
 import type { SettingsRepository } from '@/engine/ports/settings';
 import { ValidationError } from '@/engine/core/errors';
-import { loadConfig, type AppConfig } from './config';
+import { loadConfig, roleRuns, type AppConfig, type ProcessRole } from './config';
 import { buildJobs, type InngestRoot } from './jobs';
 import { loadStrategyFilesAtStart } from './strategy-files';
 import { createAuthKit, type AuthKit } from './auth/auth-kit';
@@ -57,6 +57,10 @@ import packageJson from '../../package.json' with { type: 'json' };
 /** What `/api/health` reports. */
 export interface Health {
   status: 'ok' | 'degraded';
+  /** AETHELRED_ROLE of this process: what it runs (see `workersOfRole`). */
+  role: ProcessRole;
+  /** What this process runs: jobs (worker, all), live sessions (trader, all). */
+  runs: { jobs: boolean; sessions: boolean };
   /** Why the status is degraded (empty when ok). */
   reasons: string[];
   engine: string;
@@ -136,6 +140,16 @@ async function realVenueFor(
     holdings: (symbols) => venue.reconcile([...symbols]),
     close: () => venue.close(),
   };
+}
+
+/**
+ * The background workers a process of `role` runs: every role routes notifications and follows strategy
+ * files; only a trader (or `all`) resumes and claims live sessions; only a worker (or `all`) runs jobs and
+ * their schedules. A `web` process enqueues jobs for a worker and stores sessions for a trader.
+ */
+export function workersOfRole<W>(role: ProcessRole, workers: { notifications: readonly W[]; jobs: readonly W[]; sessions: readonly W[]; strategyFiles: readonly W[] }): W[] {
+  const runs = roleRuns(role);
+  return [...workers.notifications, ...(runs.jobs ? workers.jobs : []), ...(runs.sessions ? workers.sessions : []), ...workers.strategyFiles];
 }
 
 /** Next.js bundles this module, so the migrations folder is resolved from the project directory. */
@@ -297,7 +311,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, jobs.scheduler, liveWorker, ...strategyFiles.workers], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: workersOfRole(config.role, { notifications: [notifications.notifier, notifications.watcher], jobs: [jobs.runner, jobs.scheduler], sessions: [liveWorker], strategyFiles: strategyFiles.workers }), live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
       account: {
         get exchange() {
           return defaultAccount.exchange();
@@ -323,7 +337,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     database,
     engine,
     logger,
-    inngest: jobs.inngest,
+    // Only a process that runs jobs serves /api/inngest; the others enqueue through the Inngest client.
+    inngest: roleRuns(config.role).jobs ? jobs.inngest : null,
     forwarding,
     auth,
     liveTrading: {
@@ -365,6 +380,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
       ];
       return {
         status: reasons.length === 0 ? 'ok' : 'degraded',
+        role: config.role,
+        runs: roleRuns(config.role),
         reasons,
         engine: engine.state(),
         database: { kind: database.kind, reachable },
