@@ -485,6 +485,12 @@ export const liveSessions = pgTable('live_sessions', {
   lastError: text('last_error'),
   startedAtMs: ms('started_at_ms'),
   updatedAtMs: ms('updated_at_ms').notNull(),
+  /** The trader holding the session's lease; null when unowned (released, or never claimed). */
+  leaseOwner: text('lease_owner'),
+  /** When the lease ends unless renewed, epoch ms by the database's clock. */
+  leaseExpiresAtMs: ms('lease_expires_at_ms'),
+  /** Grows by 1 on every claim; each write of the session carries it and is refused when it moved on. */
+  fencingToken: bigint('fencing_token', { mode: 'number' }).notNull().default(0),
 });
 
 /**

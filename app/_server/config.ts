@@ -14,6 +14,13 @@ const envSchema = z.object({
     .enum(['all', 'web', 'trader', 'worker'], { message: 'expected one of all, web, trader, worker' })
     .default('all')
     .describe('What this process does: all (one process), web (UI and API), trader (owns live sessions), worker (runs jobs)'),
+  AETHELRED_SESSION_LEASE_MS: z.coerce
+    .number()
+    .int('expected a whole number of milliseconds')
+    .min(1_000, 'expected at least 1000 ms')
+    .max(600_000, 'expected at most 600000 ms')
+    .default(15_000)
+    .describe('How long a trader holds a live session without renewing; renewed every fifth of it'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
@@ -134,6 +141,8 @@ export function roleRuns(role: ProcessRole): { jobs: boolean; sessions: boolean 
 export type AppConfig = {
   /** AETHELRED_ROLE: what this process builds and runs. */
   role: ProcessRole;
+  /** AETHELRED_SESSION_LEASE_MS: a trader's lease on a live session, ms (renewed every fifth; a session stops here a fifth before it ends unrenewed). */
+  sessionLeaseMs: number;
   databaseUrl: string | undefined;
   databaseSchema: string | undefined;
   dataDir: string;
@@ -186,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
   }
   return {
     role: e.AETHELRED_ROLE,
+    sessionLeaseMs: e.AETHELRED_SESSION_LEASE_MS,
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.DATABASE_SCHEMA,
     dataDir: path.resolve(cwd, e.AETHELRED_DATA_DIR),

@@ -5,6 +5,7 @@
  * through `getRoot()`.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { createDatabase, DEFAULT_DATA_DIR_LOCK, type Database } from '@/db/client';
@@ -61,6 +62,8 @@ export interface Health {
   role: ProcessRole;
   /** What this process runs: jobs (worker, all), live sessions (trader, all). */
   runs: { jobs: boolean; sessions: boolean };
+  /** A trader's (or `all`'s) session leases: its owner id, how many sessions it holds, the last renewal failure; null on web and worker. */
+  leases: { owner: string; held: number; lastError: string | null } | null;
   /** Why the status is degraded (empty when ok). */
   reasons: string[];
   engine: string;
@@ -279,9 +282,33 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     // Both runners (in-process and Inngest) get the instrumented handlers: every job timed, failures reported.
     instrument: (handlers) => instrumentJobHandlers(handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }),
   });
+  // Sessions are owned by lease: any number of traders (AETHELRED_ROLE trader or all) share the database; a
+  // session whose trader died (a dead pid on this host) is taken over at once, otherwise when its lease ends.
+  const leaseOwner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const live = createLiveSessionManager({
     clock,
     logger,
+    runsSessions: roleRuns(config.role).sessions,
+    lease: {
+      owner: leaseOwner,
+      leaseMs: config.sessionLeaseMs,
+      renewEveryMs: Math.round(config.sessionLeaseMs / 5),
+      haltMarginMs: Math.round(config.sessionLeaseMs / 5),
+      every: (intervalMs, tick) => {
+        const timer = setInterval(tick, intervalMs);
+        return () => clearInterval(timer);
+      },
+      isOwnerGone: (owner) => {
+        const [host, pid] = owner.split(':');
+        return Number.isInteger(Number(pid)) && !isRunOwnerAlive({ host, pid: Number(pid) });
+      },
+    },
+    // Each session's journal rows carry its fencing token: a former owner's rows are refused.
+    journalFor: (fence) =>
+      createJournalWriter(
+        { batchSize: 100 },
+        { repository: { ...journal, appendTrades: (rows) => journal.appendTrades(rows, fence), appendDecisions: (rows) => journal.appendDecisions(rows, fence) }, logger },
+      ),
     store: createLiveSessionRepository(database.db),
     // One ccxt client per exchange while its sessions run; the manager closes it after the last one stops.
     feedFor: (exchangeId) => createPublicMarketData(exchangeId, { logger, clock, urls: config.ccxtUrls }),
@@ -373,15 +400,18 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
         refusedRows: writers.reduce((sum, w) => sum + w.refusedRows, 0),
         pending: writers.reduce((sum, w) => sum + w.pending, 0),
       };
+      const leases = roleRuns(config.role).sessions ? live.leaseStatus() : null;
       const reasons = [
         ...(engine.state() === 'running' ? [] : [`the engine is ${engine.state()}`]),
         ...(reachable ? [] : [`the ${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'} database does not answer`]),
         ...(journalHealth.failing ? [`journal writes are failing (${journalHealth.pending} rows wait for a retry): ${journalHealth.lastError}`] : []),
+        ...(leases?.lastError ? [`session leases cannot be renewed or claimed: ${leases.lastError}`] : []),
       ];
       return {
         status: reasons.length === 0 ? 'ok' : 'degraded',
         role: config.role,
         runs: roleRuns(config.role),
+        leases: leases && { owner: leases.owner, held: leases.held.length, lastError: leases.lastError },
         reasons,
         engine: engine.state(),
         database: { kind: database.kind, reachable },
