@@ -241,7 +241,8 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
   const retryAfterMs = new Map<string, number>();
   let lastLeaseError: string | null = null;
   let cancelLeaseTimer: (() => void) | null = null;
-  let leaseTicking = false;
+  let renewing = false;
+  let claiming = false;
   let shuttingDown = false;
   /** Feeds by exchange with the sessions (one token per launch) that use them. */
   const feeds = new Map<string, { feed: CandleFeed; users: Set<object> }>();
@@ -656,11 +657,11 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     }
   }
 
-  /** One lease round: renew what this trader holds, then claim what nobody holds. */
-  async function leaseTick(): Promise<number> {
+  /** Renews what this trader holds (never waits behind a claim: a session being resumed must not starve the others' renewals). */
+  async function renewHeld(): Promise<void> {
     const config = lease!;
-    if (leaseTicking) return 0;
-    leaseTicking = true;
+    if (renewing) return;
+    renewing = true;
     try {
       for (const [id, holding] of [...held]) {
         const askedAtMs = deps.clock.nowMs();
@@ -677,9 +678,19 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         else if (held.get(id) === holding) holding.heldUntilMs = askedAtMs + config.leaseMs;
       }
       haltExpiring();
-      return shuttingDown ? 0 : await claimFree();
     } finally {
-      leaseTicking = false;
+      renewing = false;
+    }
+  }
+
+  /** Claims and resumes what nobody holds; one round at a time. */
+  async function claimRound(): Promise<number> {
+    if (claiming || shuttingDown) return 0;
+    claiming = true;
+    try {
+      return await claimFree();
+    } finally {
+      claiming = false;
     }
   }
 
@@ -756,10 +767,12 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     async resumeAll() {
       shuttingDown = false;
       if (lease) {
-        const resumedNow = await leaseTick();
+        await renewHeld();
+        const resumedNow = await claimRound();
         cancelLeaseTimer ??= lease.every(lease.renewEveryMs, () => {
           haltExpiring();
-          void leaseTick().catch((error: unknown) => deps.logger.error({ err: error }, 'a lease round failed'));
+          void renewHeld().catch((error: unknown) => deps.logger.error({ err: error }, 'renewing session leases failed'));
+          void claimRound().catch((error: unknown) => deps.logger.error({ err: error }, 'claiming session leases failed'));
         });
         return resumedNow;
       }

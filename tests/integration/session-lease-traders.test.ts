@@ -120,6 +120,17 @@ describe('two traders sharing one PostgreSQL database', () => {
     expect((await web.engine.listLiveSessions()).every((s) => s.state === null && s.lease?.owner === null)).toBe(true);
 
     traders.push(startTrader(), startTrader());
+    // Throughout: no session is in the running list of two live traders at once.
+    const doubled = new Set<string>();
+    const monitor = setInterval(() => {
+      const seen = new Set<string>();
+      for (const t of traders.filter((t) => t.child.exitCode === null && t.child.signalCode === null)) {
+        for (const r of t.last?.running ?? []) {
+          if (seen.has(r.id)) doubled.add(r.id);
+          seen.add(r.id);
+        }
+      }
+    }, 50);
     const describeTraders = () => JSON.stringify(traders.map((t) => ({ last: t.last, stderr: t.stderr.slice(-1_000) })));
     // Each session runs in exactly one trader, and its lease names that trader.
     const owners = await until(() => `both sessions running once: ${describeTraders()}`, 90_000, () => {
@@ -130,9 +141,12 @@ describe('two traders sharing one PostgreSQL database', () => {
     const store = createLiveSessionRepository(web.database.db);
     for (const [id, [owner]] of owners) expect((await store.get(id))!.lease).toMatchObject({ owner, token: 1 });
     // Let both trade a while, then kill -9 the trader of the BTC session.
+    // (The first trader up may have claimed both sessions; the other then holds none until the kill.)
+    await until(() => `both traders reporting: ${describeTraders()}`, 90_000, () => (traders.every((t) => t.last !== null) ? true : null));
     const victimIndex = traders.findIndex((t) => t.last!.owner === owners.get(btc.id)![0]);
     const victim = traders[victimIndex];
     const survivor = traders[1 - victimIndex];
+    const ethTokenAfter = owners.get(eth.id)![0] === survivor.last!.owner ? 1 : 2;
     await until(() => `the BTC session past 300 candles: ${describeTraders()}`, 90_000, async () => {
       const r = await store.get(btc.id);
       return r?.lastCandleMs !== null && r!.lastCandleMs! >= T0 + 700 * TF ? r : null;
@@ -159,7 +173,10 @@ describe('two traders sharing one PostgreSQL database', () => {
       return r!.lastCandleMs! >= checkpoint + 100 * TF ? r : null;
     });
     expect(survivor.last!.running.map((r) => r.id).sort()).toEqual([btc.id, eth.id].sort());
-    expect((await store.get(eth.id))!.lease).toMatchObject({ owner: survivor.last!.owner, token: 1 });
+    expect((await store.get(eth.id))!.lease).toMatchObject({ owner: survivor.last!.owner, token: ethTokenAfter });
+
+    clearInterval(monitor);
+    expect([...doubled]).toEqual([]);
 
     // No client order id twice on the account, and the orders from before the kill are still known.
     const ids = (await accounts.loadState('default'))!.orders.map((o) => o.clientOrderId);
