@@ -280,6 +280,15 @@ export const backtestRuns = pgTable(
 const authTime = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /** Team members (better-auth model "user"). `role` is viewer | trader | admin; inactive users cannot sign in. */
+/** Fixed rate-limit windows of the auth endpoints (better-auth's limiter), shared by every server: one row per client address and path. */
+export const authRateLimits = pgTable('auth_rate_limits', {
+  key: text('key').primaryKey(),
+  /** Requests counted in the current window (keeps counting past the limit). */
+  count: integer('count').notNull(),
+  /** When the window ends, epoch ms. */
+  resetAtMs: ms('reset_at_ms').notNull(),
+});
+
 export const users = pgTable('users', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),

@@ -44,6 +44,7 @@ import { loadStrategyFilesAtStart } from './strategy-files';
 import { createAuthKit, type AuthKit } from './auth/auth-kit';
 import { createForwarding, type Forwarding } from './http/forwarding';
 import { loadOrCreateSecret } from './auth/local-secrets';
+import { checkSecretFingerprints } from './auth/secret-fingerprints';
 import { createSecretBox, parseEncryptionKey } from './auth/secret-box';
 import { createAppLogger } from './telemetry/app-logger';
 import { jobQueueDepth } from './telemetry/job-queue-depth';
@@ -201,6 +202,20 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     logger.warn({}, 'AETHELRED_AUTH_SECRET / AETHELRED_ENCRYPTION_KEY are unset: using files under the data dir; set both when several servers share one database');
   }
   const settings = createSettingsRepository(database.db);
+  // A server whose secrets are not the ones the database was written with would answer 401 to every
+  // cookie and fail to decrypt stored keys: it refuses to start instead, naming the variable.
+  try {
+    await checkSecretFingerprints(
+      {
+        auth: { ...authSecret, file: path.join(config.dataDir, 'auth-secret') },
+        encryption: { ...encryptionKey, file: path.join(config.dataDir, 'encryption-key') },
+      },
+      { settings, nowMs: () => clock.nowMs() },
+    );
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const forwarding = createForwarding({ trustedProxies: config.trustedProxies, publicUrl: config.publicUrl });
   const auth = createAuthKit(
     { secret: authSecret.value, publicUrl: config.publicUrl },

@@ -3,3 +3,10 @@
 ALTER TABLE "live_sessions" ADD COLUMN "lease_owner" text;--> statement-breakpoint
 ALTER TABLE "live_sessions" ADD COLUMN "lease_expires_at_ms" bigint;--> statement-breakpoint
 ALTER TABLE "live_sessions" ADD COLUMN "fencing_token" bigint DEFAULT 0 NOT NULL;
+--> statement-breakpoint
+-- The sign-in rate limiter's fixed windows, shared by every server on the database.
+CREATE TABLE IF NOT EXISTS "auth_rate_limits" (
+	"key" text PRIMARY KEY NOT NULL,
+	"count" integer NOT NULL,
+	"reset_at_ms" bigint NOT NULL
+);
