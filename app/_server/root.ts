@@ -313,6 +313,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
         const timer = setInterval(tick, intervalMs);
         return () => clearInterval(timer);
       },
+      // Lease deadlines in real elapsed time (monotonic), like the database's clock: a test's manual trading clock may jump.
+      clock: { nowMs: () => performance.now() },
       isOwnerGone: (owner) => {
         const [host, pid] = owner.split(':');
         return Number.isInteger(Number(pid)) && !isRunOwnerAlive({ host, pid: Number(pid) });

@@ -110,6 +110,11 @@ export interface SessionLeaseConfig {
   every(intervalMs: number, tick: () => void): () => void;
   /** True when the trader that holds a lease is known to be gone (a dead pid on this host): its sessions are taken over at once. */
   isOwnerGone?(owner: string): boolean;
+  /**
+   * Real elapsed time for the lease deadlines (the store measures leases in real time, whatever a
+   * simulated trading clock says); default: the manager's clock.
+   */
+  clock?: Clock;
 }
 
 /** A session's resume failed here: other traders may try at once, this one not before this many ms. */
@@ -118,7 +123,7 @@ export const LEASE_RETRY_AFTER_FAILURE_MS = 60_000;
 /** What a trader holds, for health and metrics. */
 export interface LeaseStatus {
   owner: string;
-  /** The sessions this trader holds, with their fencing tokens and when the lease it last got ends by this process's clock. */
+  /** The sessions this trader holds, with their fencing tokens and when the lease it last got ends by the lease clock (`SessionLeaseConfig.clock`). */
   held: { sessionId: string; token: number; heldUntilMs: number }[];
   /** The last renewal or claim failure (the database did not answer); null after one succeeds. */
   lastError: string | null;
@@ -234,6 +239,8 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
   const strategies = deps.strategies ?? createBuiltInCatalog();
   const lease = deps.lease ?? null;
   if (lease) checkLeaseConfig(lease);
+  /** Lease deadlines are measured on this clock. */
+  const leaseClock: Clock = lease?.clock ?? deps.clock;
   const running = new Map<string, { session: LiveSession; accountId: string; symbol: string; simulated: boolean; lost: boolean }>();
   /** Leases this trader holds: the claim's token and when the lease ends by this process's clock (measured from before the request). */
   const held = new Map<string, { token: number; heldUntilMs: number }>();
@@ -337,7 +344,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     const config = lease!;
     const holder = record.lease?.owner ?? null;
     const gone = holder !== null && (holder === config.owner || config.isOwnerGone?.(holder) === true);
-    const askedAtMs = deps.clock.nowMs();
+    const askedAtMs = leaseClock.nowMs();
     const token = await deps.store.claim(record.id, config.owner, config.leaseMs, gone ? holder : undefined);
     if (token === null) return null;
     held.set(record.id, { token, heldUntilMs: askedAtMs + config.leaseMs });
@@ -540,7 +547,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
               // Never trade a candle past the lease this trader holds (renewals failing): stop here first.
               const holding = held.get(id);
               if (!holding || holding.token !== token || running.get(id)?.lost) return false;
-              if (deps.clock.nowMs() >= holding.heldUntilMs - lease.haltMarginMs) {
+              if (leaseClock.nowMs() >= holding.heldUntilMs - lease.haltMarginMs) {
                 haltLocally(id, `the lease ends within ${lease.haltMarginMs} ms and no renewal got through`);
                 return false;
               }
@@ -651,7 +658,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
   /** Stops every session here whose lease ends within the margin with no renewal through (synchronous: runs even while a renewal hangs). */
   function haltExpiring(): void {
     if (!lease) return;
-    const now = deps.clock.nowMs();
+    const now = leaseClock.nowMs();
     for (const [id, holding] of [...held]) {
       if (now >= holding.heldUntilMs - lease.haltMarginMs) haltLocally(id, `no renewal got through and the lease ends at ${holding.heldUntilMs} ms (now ${now} ms)`);
     }
@@ -664,7 +671,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     renewing = true;
     try {
       for (const [id, holding] of [...held]) {
-        const askedAtMs = deps.clock.nowMs();
+        const askedAtMs = leaseClock.nowMs();
         let kept: boolean;
         try {
           kept = await deps.store.renew(id, config.owner, holding.token, config.leaseMs);
@@ -709,7 +716,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       if (running.has(record.id) || held.has(record.id) || shuttingDown) continue;
       const stopping = record.status === 'stopping';
       if (!stopping && !ACTIVE_STATUSES.includes(record.status)) continue;
-      if ((retryAfterMs.get(record.id) ?? -Infinity) > deps.clock.nowMs()) continue;
+      if ((retryAfterMs.get(record.id) ?? -Infinity) > leaseClock.nowMs()) continue;
       let token: number | null;
       try {
         token = await claimLease(record);
@@ -732,7 +739,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         resumed++;
       } catch (error) {
         deps.logger.error({ session: record.id, err: error }, 'could not resume live session');
-        retryAfterMs.set(record.id, deps.clock.nowMs() + LEASE_RETRY_AFTER_FAILURE_MS);
+        retryAfterMs.set(record.id, leaseClock.nowMs() + LEASE_RETRY_AFTER_FAILURE_MS);
         held.delete(record.id);
         await deps.store.release(record.id, lease!.owner, token).catch(() => undefined);
       }

@@ -118,6 +118,7 @@ describe('two traders sharing one PostgreSQL database', () => {
     // The web process stored them for a trader: nobody runs them yet.
     expect([btc.status, eth.status]).toEqual(['starting', 'starting']);
     expect((await web.engine.listLiveSessions()).every((s) => s.state === null && s.lease?.owner === null)).toBe(true);
+    expect(await web.health()).toMatchObject({ status: 'ok', role: 'web', runs: { jobs: false, sessions: false }, leases: null });
 
     traders.push(startTrader(), startTrader());
     // Throughout: no session is in the running list of two live traders at once.
