@@ -311,6 +311,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
       haltMarginMs: Math.round(config.sessionLeaseMs / 5),
       every: (intervalMs, tick) => {
         const timer = setInterval(tick, intervalMs);
+        timer.unref(); // the sessions keep a trader alive, not the lease rounds
         return () => clearInterval(timer);
       },
       // Lease deadlines in real elapsed time (monotonic), like the database's clock: a test's manual trading clock may jump.

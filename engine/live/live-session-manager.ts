@@ -249,6 +249,8 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
   let lastLeaseError: string | null = null;
   let cancelLeaseTimer: (() => void) | null = null;
   let renewing = false;
+  /** Set by `resumeAll`: the lease rounds also claim sessions nobody holds. */
+  let claimsFree = false;
   let claiming = false;
   let shuttingDown = false;
   /** Feeds by exchange with the sessions (one token per launch) that use them. */
@@ -348,6 +350,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     const token = await deps.store.claim(record.id, config.owner, config.leaseMs, gone ? holder : undefined);
     if (token === null) return null;
     held.set(record.id, { token, heldUntilMs: askedAtMs + config.leaseMs });
+    ensureLeaseTimer();
     if (gone && holder !== config.owner) deps.logger.warn({ session: record.id, from: holder, token }, 'took over a live session whose trader is gone');
     else deps.logger.info({ session: record.id, owner: config.owner, token }, 'claimed the lease of a live session');
     return token;
@@ -690,6 +693,19 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     }
   }
 
+  /**
+   * Runs the lease rounds every `renewEveryMs` once this trader holds or looks for a lease: renewals always
+   * (a session started by a one-shot command such as `live run` keeps its lease too), claims after `resumeAll`.
+   */
+  function ensureLeaseTimer(): void {
+    if (!lease || cancelLeaseTimer) return;
+    cancelLeaseTimer = lease.every(lease.renewEveryMs, () => {
+      haltExpiring();
+      void renewHeld().catch((error: unknown) => deps.logger.error({ err: error }, 'renewing session leases failed'));
+      if (claimsFree) void claimRound().catch((error: unknown) => deps.logger.error({ err: error }, 'claiming session leases failed'));
+    });
+  }
+
   /** Claims and resumes what nobody holds; one round at a time. */
   async function claimRound(): Promise<number> {
     if (claiming || shuttingDown) return 0;
@@ -774,13 +790,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     async resumeAll() {
       shuttingDown = false;
       if (lease) {
+        claimsFree = true;
         await renewHeld();
         const resumedNow = await claimRound();
-        cancelLeaseTimer ??= lease.every(lease.renewEveryMs, () => {
-          haltExpiring();
-          void renewHeld().catch((error: unknown) => deps.logger.error({ err: error }, 'renewing session leases failed'));
-          void claimRound().catch((error: unknown) => deps.logger.error({ err: error }, 'claiming session leases failed'));
-        });
+        ensureLeaseTimer();
         return resumedNow;
       }
       let resumed = 0;
@@ -802,6 +815,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     async stopAll() {
       // Stopped by the process, not by an operator: keep them marked running so the next start resumes them.
       shuttingDown = true;
+      claimsFree = false;
       cancelLeaseTimer?.();
       cancelLeaseTimer = null;
       const sessions = [...running.values()].map((e) => e.session);

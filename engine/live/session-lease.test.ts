@@ -167,6 +167,22 @@ describe('live session leases', () => {
     await b.m.stopAll();
   });
 
+  it('renews the lease of a session started without resumeAll (a one-shot command like `live run`), and claims nothing else', async () => {
+    const clock = createManualClock(START);
+    const store = createInMemoryLiveSessionStore(clock);
+    const a = await trader('trader-a', { clock, store });
+    const b = await trader('trader-b', { clock, store });
+    await b.m.start({ ...request, symbol: 'ETH/USDT' });
+    await b.m.stopAll(); // ETH/USDT stays running in the store, its lease given back
+    await a.m.start(request);
+    clock.advance(2_000);
+    await a.tick();
+    expect(store.records.get(ID)?.lease).toEqual({ owner: 'trader-a', expiresAtMs: START + 12_000, token: 1 });
+    expect(store.records.get('live:binance:ETH/USDT:5m')?.lease).toEqual({ owner: null, expiresAtMs: null, token: 1 });
+    expect((await a.m.get(ID))?.state?.status).toBe('running');
+    await a.m.stopAll();
+  });
+
   it('refuses a checkpoint with a stale token, and the former owner stops the session at once', async () => {
     const clock = createManualClock(START);
     const store = createInMemoryLiveSessionStore(clock);
