@@ -5,6 +5,8 @@
  * restarted server resumes every session that was running, after its last processed candle.
  * The manager owns one market-data feed per exchange: built when the first session of the exchange
  * starts, closed when the last one ends (and on `stopAll`).
+ * With a lease config (`SessionLeaseConfig`) several traders share one store: each session runs under
+ * one trader's lease, and its writes carry the lease's fencing token (see engine/ports/live-sessions.ts).
  */
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import { z } from 'zod';
