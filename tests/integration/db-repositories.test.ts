@@ -208,6 +208,7 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         'api_tokens',
         'app_settings',
         'audit_log',
+        'auth_rate_limits',
         'backtest_runs',
         'candles',
         'decision_log',
