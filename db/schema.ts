@@ -282,6 +282,15 @@ export const backtestRuns = pgTable(
 const authTime = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /** Team members (better-auth model "user"). `role` is viewer | trader | admin; inactive users cannot sign in. */
+/** Fixed rate-limit windows of the auth endpoints (better-auth's limiter), shared by every server: one row per client address and path. */
+export const authRateLimits = pgTable('auth_rate_limits', {
+  key: text('key').primaryKey(),
+  /** Requests counted in the current window (keeps counting past the limit). */
+  count: integer('count').notNull(),
+  /** When the window ends, epoch ms. */
+  resetAtMs: ms('reset_at_ms').notNull(),
+});
+
 export const users = pgTable('users', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
@@ -487,6 +496,12 @@ export const liveSessions = pgTable('live_sessions', {
   lastError: text('last_error'),
   startedAtMs: ms('started_at_ms'),
   updatedAtMs: ms('updated_at_ms').notNull(),
+  /** The trader holding the session's lease; null when unowned (released, or never claimed). */
+  leaseOwner: text('lease_owner'),
+  /** When the lease ends unless renewed, epoch ms by the database's clock. */
+  leaseExpiresAtMs: ms('lease_expires_at_ms'),
+  /** Grows by 1 on every claim; each write of the session carries it and is refused when it moved on. */
+  fencingToken: bigint('fencing_token', { mode: 'number' }).notNull().default(0),
 });
 
 /**

@@ -321,6 +321,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         await shared.riskStore.save(state);
         lastSavedJson = json;
       },
+      reloadIfIdle: async () => false,
       syncControl: shared.syncControl,
       async ensurePrice() {
         throw notPaper('its prices are the venue\'s');
@@ -362,7 +363,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         tradeHandlers.add(handler);
         return () => tradeHandlers.delete(handler);
       },
-      persist() {
+      persist(fence) {
         // Serialised: two sessions of the account finishing candles at once write in order.
         persisting = persisting.catch(() => undefined).then(async () => {
           const state = exchange.exportState();
@@ -371,11 +372,21 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
           const riskRecord: RiskStateRecord = risk.engine().state();
           // Before the first equity reading the risk state has no day start or peak yet: nothing to store.
           const withRisk = Number.isFinite(riskRecord.dayStartEquity) && Number.isFinite(riskRecord.peakEquity);
-          await deps.accounts.saveState(id, state, deps.clock.nowMs(), withRisk ? riskRecord : undefined);
+          await deps.accounts.saveState(id, state, deps.clock.nowMs(), withRisk ? riskRecord : undefined, fence);
           lastSavedJson = json;
           if (withRisk) shared.stamp(riskRecord.updatedAtMs);
         });
         return persisting;
+      },
+      async reloadIfIdle() {
+        if (shared.users() > 0) return false;
+        await persisting.catch(() => undefined);
+        const stored = await deps.accounts.loadState(id);
+        const fresh = makeExchange(record);
+        if (stored) fresh.restoreState(stored);
+        exchange = fresh;
+        lastSavedJson = stored ? JSON.stringify(stored) : '';
+        return true;
       },
       syncControl: shared.syncControl,
       async ensurePrice(symbol) {

@@ -226,6 +226,14 @@ export const sessionSchema = z
     lastError: z.string().nullable(),
     startedAtMs: z.number().nullable(),
     updatedAtMs: z.number(),
+    lease: z
+      .object({
+        owner: z.string().nullable().meta({ description: 'The trader process holding the session (host:pid:id); null when none does.' }),
+        expiresAtMs: z.number().nullable().meta({ description: 'When the lease ends unless renewed, epoch ms by the database clock.' }),
+        token: z.number().meta({ description: 'Fencing token: grows by 1 each time a trader claims the session; writes under an older token are refused.' }),
+      })
+      .optional()
+      .meta({ description: 'Which trader owns the session (see README "Session leases").' }),
     state: z
       .object({
         id: z.string(),
