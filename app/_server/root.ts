@@ -166,6 +166,14 @@ export function workersOfRole<W>(role: ProcessRole, workers: { notifications: re
   return [...workers.notifications, ...workers.control, ...(runs.jobs ? workers.jobs : []), ...(runs.sessions ? workers.sessions : []), ...workers.strategyFiles];
 }
 
+/**
+ * Lease owners built in this process (the composition root's memo): an owner on this host with this pid
+ * that is not listed belongs to an earlier process that had the same pid, so it is gone; a listed one is
+ * alive (a second root in one process, as tests and a development server's reload build). Never shrinks:
+ * a closed root released its leases, and one it did not release expires.
+ */
+const leaseOwnersOfThisProcess = new Set<string>();
+
 /** Next.js bundles this module, so the migrations folder is resolved from the project directory. */
 const MIGRATIONS_FOLDER = path.join(process.cwd(), 'db/migrations');
 
@@ -323,6 +331,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   // Sessions are owned by lease: any number of traders (AETHELRED_ROLE trader or all) share the database; a
   // session whose trader died (a dead pid on this host) is taken over at once, otherwise when its lease ends.
   const leaseOwner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  leaseOwnersOfThisProcess.add(leaseOwner);
   const live = createLiveSessionManager({
     clock,
     logger,
@@ -340,6 +349,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
       // Lease deadlines in real elapsed time (monotonic), like the database's clock: a test's manual trading clock may jump.
       clock: { nowMs: () => performance.now() },
       isOwnerGone: (owner) => {
+        // Another root of this very process (tests, a dev server's reload) is alive though it shares our pid.
+        if (leaseOwnersOfThisProcess.has(owner)) return false;
         const [host, pid] = owner.split(':');
         return Number.isInteger(Number(pid)) && !isRunOwnerAlive({ host, pid: Number(pid) });
       },
