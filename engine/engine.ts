@@ -510,7 +510,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     events,
     accounts,
     ruleStrategies,
-    studies: { enqueue: studies.enqueue, list: studies.list, get: studies.get, cancel: studies.cancel, applyToSettings: studies.applyToSettings },
+    studies: { enqueue: studies.enqueue, list: studies.list, get: studies.get, summary: studies.summary, cancel: studies.cancel, applyToSettings: studies.applyToSettings },
     runStudy: (studyId, ctx) => studies.run(studyId, ctx),
     notify(event) {
       try {

@@ -34,6 +34,7 @@ import {
   studyRequestSchema,
   type ResolvedStudyRequest,
   type StudyOverfittingView,
+  type StudySummary,
   type StudyView,
   type StudyWindowView,
 } from './study';
@@ -533,14 +534,12 @@ export function studyViewOf(record: StudyRecord, trials: readonly StudyTrialReco
       metrics: trial.metrics,
       objective: viewScore(trial.score),
     })),
-    best: result?.best ?? null,
     walkForward: result?.walkForward ?? null,
-    overfitting: result?.overfitting ?? null,
   };
 }
 
 /** A stored study as a list row. */
-export function studySummaryOf(record: StudyRecord): Omit<StudyView, 'trials' | 'walkForward' | 'overfitting'> {
+export function studySummaryOf(record: StudyRecord): StudySummary {
   const result = record.result as StudyResult | null;
   return {
     id: record.id,
@@ -553,6 +552,7 @@ export function studySummaryOf(record: StudyRecord): Omit<StudyView, 'trials' | 
     finishedAtMs: record.finishedAtMs,
     error: record.error,
     best: result?.best ?? null,
+    overfitting: result?.overfitting ?? null,
     appliedAtMs: record.appliedAtMs,
     appliedBy: record.appliedBy,
   };

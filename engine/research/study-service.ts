@@ -127,6 +127,8 @@ export function createStudyService(deps: StudyServiceDeps): StudyEngine {
 
     get: view,
 
+    summary: async (id) => studySummaryOf(await require(id)),
+
     async cancel(id) {
       const record = await require(id);
       if (FINAL.has(record.status)) throw new ValidationError('id', id, `the study is already ${record.status}`);
