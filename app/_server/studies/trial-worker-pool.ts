@@ -76,9 +76,9 @@ export function createTrialWorkerPool(config: TrialWorkerPoolConfig, deps: { log
         }
       }
     });
-    worker.on('error', (error) => {
+    worker.on('error', (error: unknown) => {
       deps.logger.error({ err: error }, 'a study trial thread failed');
-      fail(error);
+      fail(error instanceof Error ? error : new Error(String(error)));
     });
     worker.on('exit', (code) => fail(new Error(`a study trial thread exited (code ${code})`)));
     return thread;
