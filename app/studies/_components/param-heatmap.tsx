@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { fmtNumber } from '@/app/_components/format';
 import { ScrollTable } from '@/app/_components/scroll-table';
-import { heatmapOf, scaleColor, scalePosition, variedParams, type TrialPoint } from '../_lib/study-grid';
+import { heatmapOf, scaleColor, scalePosition, scaleTextColor, variedParams, type TrialPoint } from '../_lib/study-grid';
 
 const label = (v: unknown) => String(v);
 
@@ -88,7 +88,7 @@ export function ParamHeatmap({ trials, objective }: { trials: TrialPoint[]; obje
                     key={label(c)}
                     className="heat-cell"
                     data-testid="heat-cell"
-                    style={{ background: scaleColor(scalePosition(value, map.min, map.max)) }}
+                    style={{ background: scaleColor(scalePosition(value, map.min, map.max)), color: scaleTextColor(scalePosition(value, map.min, map.max)) }}
                     title={`${x} ${label(c)}, ${y} ${label(r)}: best ${fmtNumber(value, digits)} of ${map.counts[ri][ci]} trial(s)`}
                   >
                     {fmtNumber(value, digits)}

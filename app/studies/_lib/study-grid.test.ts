@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisValues, describeParams, heatmapOf, scaleColor, scalePosition, sortTrials, variedParams, type TrialPoint } from './study-grid';
+import { axisValues, describeParams, heatmapOf, scaleColor, scaleTextColor, scalePosition, sortTrials, variedParams, type TrialPoint } from './study-grid';
 
 /** A 2 × 2 grid of (fast, slow) with a third parameter varying inside each cell. */
 const TRIALS: TrialPoint[] = [
@@ -65,6 +65,16 @@ describe('study grid helpers', () => {
     expect(scaleColor(1)).toBe('rgb(26, 152, 80)');
     // A quarter: halfway from red to yellow: (215+254)/2 = 234.5 -> 235, (48+224)/2 = 136, (39+139)/2 = 89.
     expect(scaleColor(0.25)).toBe('rgb(235, 136, 89)');
+  });
+
+  it('writes black on light cells and white on the dark red end', () => {
+    // Red rgb(215, 48, 39): luminance 0.2126·0.6795 + 0.7152·0.0296 + 0.0722·0.0203 = 0.1671;
+    // against black 0.2171 / 0.05 = 4.34, against white 1.05 / 0.2171 = 4.84 -> white.
+    expect(scaleTextColor(0)).toBe('#fff');
+    // Yellow rgb(254, 224, 139): luminance about 0.76 -> black (16.2 against 1.3).
+    expect(scaleTextColor(0.5)).toBe('#000');
+    // Green rgb(26, 152, 80): luminance 0.2126·0.0103 + 0.7152·0.3139 + 0.0722·0.0802 = 0.2326 -> black 5.65 against white 3.72.
+    expect(scaleTextColor(1)).toBe('#000');
   });
 
   it('sorts trials by objective with unscored trials last in both directions', () => {

@@ -111,6 +111,23 @@ export function scaleColor(position: number): string {
   return `rgb(${channel(0)}, ${channel(1)}, ${channel(2)})`;
 }
 
+/** WCAG relative luminance of an sRGB colour (0 black .. 1 white). */
+function luminance(rgb: readonly number[]): number {
+  const [r, g, b] = rgb.map((c) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** The text colour (black or white) with the higher contrast on the cell colour of a scale position. */
+export function scaleTextColor(position: number): '#000' | '#fff' {
+  const rgb = /rgb\((\d+), (\d+), (\d+)\)/.exec(scaleColor(position))!.slice(1).map(Number);
+  const l = luminance(rgb);
+  // Contrast ratios (L1 + 0.05) / (L2 + 0.05) against black (L 0) and white (L 1).
+  return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? '#000' : '#fff';
+}
+
 /** A results-table column the user can sort by. */
 export type TrialSortKey = 'objective' | 'netProfit' | 'sharpe' | 'maxDrawdownPct' | 'trades' | 'index';
 
