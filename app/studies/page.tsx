@@ -4,7 +4,7 @@ import { paramFieldsOf } from '@/app/_components/strategy-param-fields';
 import { fmtNumber, fmtTime } from '@/app/_components/format';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import { accountOptions } from '@/app/backtests/_lib/account-options';
-import { searchSpaceFromCatalog } from '@/engine/research/search-space';
+import { DEFAULT_MAX_TRIALS, searchSpaceFromCatalog } from '@/engine/research/search-space';
 import type { StudyOverfittingView, StudySummary } from '@/engine/research/study';
 import { startStudy } from './actions';
 import { StudyForm, type StudyStrategyOption } from './_components/study-form';
@@ -71,6 +71,7 @@ export default async function StudiesPage() {
               markets={streams.map((s) => ({ exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe, firstOpenTimeMs: s.firstOpenTimeMs, lastOpenTimeMs: s.lastOpenTimeMs }))}
               strategies={strategies}
               accounts={accounts}
+              maxTrials={DEFAULT_MAX_TRIALS}
               start={startStudy}
             />
           )

@@ -107,11 +107,14 @@ export function StudyForm({
   markets,
   strategies,
   accounts,
+  maxTrials,
   start,
 }: {
   markets: MarketOption[];
   strategies: StudyStrategyOption[];
   accounts: AccountOption[];
+  /** The engine's default cap on one search's candidates (a larger grid is refused). */
+  maxTrials: number;
   start: (input: unknown) => Promise<ActionResult<{ studyId: string; ticketId: string }>>;
 }) {
   const router = useRouter();
@@ -233,6 +236,9 @@ export function StudyForm({
         {chosen?.spaceError && <p className="muted">{chosen.spaceError}</p>}
         <p className="muted" data-testid="grid-size" aria-live="polite">
           {size === null ? 'Grid size: unknown until every range is valid.' : `Grid size: ${size.toLocaleString('en-US')} combination${size === 1 ? '' : 's'} (before the strategy's own checks, e.g. fast below slow).`}
+          {method === 'grid' && size !== null && size > maxTrials
+            ? ` Above the cap of ${maxTrials.toLocaleString('en-US')} trials: narrow a range, raise its step, or hold a parameter at one value.`
+            : ''}
         </p>
         <FieldError name="space" errors={errors} />
         <FieldError name="maxTrials" errors={errors} />

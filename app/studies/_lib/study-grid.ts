@@ -135,9 +135,9 @@ export type TrialSortKey = 'objective' | 'netProfit' | 'sharpe' | 'maxDrawdownPc
  * The trials ordered by `key` (`desc`: highest first), missing values (null, NaN) last either way, ties
  * by trial index; a new array.
  */
-export function sortTrials<T extends { index: number; objective: number | null; metrics?: Record<string, unknown> | null }>(trials: readonly T[], key: TrialSortKey, direction: 'asc' | 'desc'): T[] {
+export function sortTrials<T extends { index: number; objective: number | null; metrics?: object | null }>(trials: readonly T[], key: TrialSortKey, direction: 'asc' | 'desc'): T[] {
   const valueOf = (t: T): number | null => {
-    const raw = key === 'objective' ? t.objective : key === 'index' ? t.index : t.metrics?.[key];
+    const raw = key === 'objective' ? t.objective : key === 'index' ? t.index : (t.metrics as Record<string, unknown> | null | undefined)?.[key];
     return typeof raw === 'number' && !Number.isNaN(raw) ? raw : null;
   };
   const sign = direction === 'asc' ? 1 : -1;
