@@ -223,8 +223,8 @@ export interface StudyView {
   appliedBy: string | null;
 }
 
-/** A study in lists (no trials). */
-export type StudySummary = Omit<StudyView, 'trials' | 'walkForward' | 'overfitting'>;
+/** A study in lists and for pollers: everything but the trials and the walk-forward report (the overfitting verdicts are small and kept). */
+export type StudySummary = Omit<StudyView, 'trials' | 'walkForward'>;
 
 /** Who asks (written to the study; the app's wrapper writes the audit log). */
 export interface StudyActor {
@@ -247,11 +247,14 @@ export interface StudyService {
   list(): Promise<StudySummary[]>;
   /** @throws NotFoundError naming the id. */
   get(id: string): Promise<StudyView>;
+  /** The study without its trials (a light read for pollers). @throws NotFoundError naming the id. */
+  summary(id: string): Promise<StudySummary>;
   /** Asks a queued or running study to stop (its finished trials are kept). @throws NotFoundError; ValidationError when it already ended. */
   cancel(id: string): Promise<StudyView>;
   /**
-   * Writes the best params of a completed study into the account's stored strategy settings
-   * (the strategy becomes enabled with those params).
+   * Writes the best params of a completed study into the stored strategy settings: the installation's
+   * strategy group (`engine.getTradingSettings().strategy`, what /strategies shows; it is not per
+   * account). The study's strategy becomes enabled with those params, its weight kept.
    * @throws NotFoundError; ValidationError on `id` when the study is not completed or has no best params.
    */
   applyToSettings(id: string, actor: StudyActor): Promise<StudyView>;
