@@ -4,7 +4,7 @@
  * `engine.studies.enqueue` (which refuses an empty or inverted range, a grid above the trial cap, a
  * walk-forward window shorter than the warm-up or a market without candles, naming the field; nothing
  * queued); `cancelStudy` and `applyStudy` (trader, audited) stop a study or write its best params into
- * the account's strategy settings; `studyStatus` (viewer) is what the study page's poller reads.
+ * the saved strategy settings (/strategies); `studyStatus` (viewer) is what the study page's poller reads.
  */
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
@@ -30,15 +30,15 @@ export const cancelStudy = action({ role: 'trader', input: studyId, audit: { act
   return { status: study.status };
 });
 
-/** Writes the study's best params into the account's strategy settings; the audit entry keeps the params before and after. */
+/** Writes the study's best params into the saved strategy settings (the installation's, as /strategies shows them); the audit entry keeps the params before and after. */
 export const applyStudy = action({ role: 'trader', input: studyId, audit: { action: 'study.apply', target: (input) => input.id }, revalidate: ['/studies', '/strategies'] }, async ({ root, actor, input, audit }) => {
   if (!actor) throw new AppError('unauthorized:auth');
-  const before = await root.engine.studies.get(input.id);
+  const before = await root.engine.studies.summary(input.id);
   const settings = await root.engine.getTradingSettings();
   const adapter = settings.strategy.adapters[before.request.strategy];
   const study = await root.engine.studies.applyToSettings(input.id, { userId: actor.userId });
   audit({
-    target: `${input.id} ${study.request.strategy} (account ${study.request.accountId})`,
+    target: `${input.id} ${study.request.strategy}`,
     before: { enabled: adapter?.enabled ?? false, params: adapter?.params ?? null },
     after: { enabled: true, params: study.best?.params ?? null },
   });
@@ -55,6 +55,6 @@ export interface StudyStatusView {
 }
 
 export const studyStatus = action({ role: 'viewer', input: studyId }, async ({ root, input }): Promise<StudyStatusView> => {
-  const study = await root.engine.studies.get(input.id);
+  const study = await root.engine.studies.summary(input.id);
   return { status: study.status, done: study.progress.done, total: study.progress.total, message: study.progress.message, error: study.error };
 });

@@ -5,7 +5,6 @@ import { fmtNumber, fmtTime } from '@/app/_components/format';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import { accountOptions } from '@/app/backtests/_lib/account-options';
 import { DEFAULT_MAX_TRIALS, searchSpaceFromCatalog } from '@/engine/research/search-space';
-import type { StudyOverfittingView, StudySummary } from '@/engine/research/study';
 import { startStudy } from './actions';
 import { StudyForm, type StudyStrategyOption } from './_components/study-form';
 import { StudyStatusBadge, VerdictBadge } from './_components/study-badges';
@@ -104,7 +103,7 @@ export default async function StudiesPage() {
               </tr>
             </thead>
             <tbody>
-              {studies.map((s: StudySummary & { overfitting?: StudyOverfittingView | null }) => (
+              {studies.map((s) => (
                 <tr key={s.id} data-testid="study-row" data-status={s.status}>
                   <td>
                     <a href={`/studies/${encodeURIComponent(s.id)}`}>{s.name}</a>

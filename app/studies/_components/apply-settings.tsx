@@ -42,8 +42,8 @@ export function ApplySettings({
   return (
     <div data-testid="apply-settings">
       <p>
-        Writes the best parameters into the <code>{strategy}</code> strategy settings of account <code>{accountId}</code> and enables it
-        {savedEnabled ? ' (already enabled)' : ''}. {changed.length === 0 ? 'The saved parameters already equal the best ones.' : `${changed.length} parameter(s) change.`}
+        Writes the best parameters into the saved <code>{strategy}</code> strategy settings (those on <a href="/strategies">Strategies</a>, shared by every account) and
+        enables it{savedEnabled ? ' (already enabled)' : ''}; its fusion weight is kept. The study traded with account <code>{accountId}</code>&apos;s settings. {changed.length === 0 ? 'The saved parameters already equal the best ones.' : `${changed.length} parameter(s) change.`}
       </p>
       <ScrollTable label="Parameters before and after apply" className="apply-diff" data-testid="apply-diff">
         <caption className="sr-only">Each parameter: the saved value now and the value after apply</caption>

@@ -337,7 +337,7 @@ export function StudyForm({
 
       {accounts.length > 0 && (
         <div className="field">
-          <label htmlFor="st-account">Account (settings and where “apply” writes)</label>
+          <label htmlFor="st-account">Prefill from account</label>
           <select id="st-account" value={accountId} onChange={(e) => setAccountId(e.target.value)} {...aria('accountId')}>
             {accounts.map((a) => (
               <option key={a.id} value={a.id}>
