@@ -1,8 +1,9 @@
 /**
  * Studies from the UI, on the production build: a trader starts a 3 × 3 grid study of ma-crossover
- * (fastPeriod 5, 10, 15 × slowPeriod 30, 40, 50; atrPeriod held at one value) over the synthetic ETH/USDT
- * 5m market (tests/e2e/synthetic-candles.ts, 3 000 candles) from the form, watches it complete, reads
- * exactly 9 trials, the 3 × 3 heatmap and the overfitting guards, applies the best params to the account
+ * (fastPeriod 5, 10, 15 × slowPeriod 30, 40, 50; atrPeriod held at one value), walked forward in three
+ * rolling windows, over the synthetic ETH/USDT 5m market (tests/e2e/synthetic-candles.ts, 3 000 candles)
+ * from the form, watches it complete, reads exactly 9 full-range trials, the 3 × 3 heatmap, the
+ * out-of-sample equity and the overfitting guards, applies the best params to the account
  * settings and finds them saved on /strategies (then puts the saved settings back, so later specs run
  * with the settings they expect). An inverted parameter range is refused next to its field, nothing queued.
  * The study page fits 390 px.
@@ -56,6 +57,12 @@ test('a trader runs a 3 × 3 grid study from the form, reads its trials, heatmap
   };
 
   await fillStudy(page, { min: String(FAST[0]), max: String(FAST[2]), step: '5' });
+  // Walked forward: 4-day in-sample, 2-day out-of-sample windows, rolling by 2 days over 2024-02-01..12 (11 days):
+  // window k optimises days [2k, 2k+4) and tests [2k+4, 2k+6) while 2k+6 <= 11, so k = 0, 1, 2.
+  await page.getByTestId('walk-forward-on').check();
+  await page.getByLabel('Windows').selectOption('rolling');
+  await page.getByLabel('In-sample (days)').fill('4');
+  await page.getByLabel('Out-of-sample (days)').fill('2');
   // 3 fast × 3 slow × 1 ATR period × 1 stop multiple.
   await expect(page.getByTestId('grid-size')).toContainText('Grid size: 9 combinations');
   await page.getByTestId('start-study').click();
@@ -83,6 +90,12 @@ test('a trader runs a 3 × 3 grid study from the form, reads its trials, heatmap
   await expect(heatmap.getByRole('columnheader')).toHaveText(['slowPeriod ↓ / fastPeriod →', ...FAST.map(String)]);
   await expect(heatmap.getByRole('rowheader')).toHaveText(SLOW.map(String));
   await expect(heatmap.getByTestId('heatmap-legend')).toBeVisible();
+
+  // The walk-forward: three windows, the stitched out-of-sample equity and the degradation.
+  const walkForward = page.getByTestId('walk-forward');
+  await expect(walkForward.getByTestId('window-row')).toHaveCount(3);
+  await expect(walkForward.getByTestId('equity-chart')).toBeVisible();
+  await expect(walkForward.getByTestId('degradation')).toContainText(/in-sample/);
 
   // The overfitting guards: each a verdict in words, or the reason it could not be computed.
   const guards = page.getByTestId('overfitting');
