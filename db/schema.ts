@@ -519,3 +519,59 @@ export const strategyRules = pgTable(
   },
   (t) => [primaryKey({ name: 'strategy_rules_pk', columns: [t.name, t.version] }), check('strategy_rules_version_positive', sql`${t.version} >= 1`)],
 );
+
+/**
+ * Parameter studies (engine/research/study.ts): the resolved request, status and progress, and the
+ * computed summary (best params, walk-forward, overfitting guards) once completed.
+ */
+export const studies = pgTable(
+  'studies',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    status: text('status').notNull(),
+    request: jsonb('request').$type<Record<string, unknown>>().notNull(),
+    ticketId: text('ticket_id'),
+    progressDone: integer('progress_done').notNull().default(0),
+    progressTotal: integer('progress_total').notNull().default(0),
+    progressMessage: text('progress_message'),
+    createdAtMs: ms('created_at_ms').notNull(),
+    createdBy: text('created_by'),
+    startedAtMs: ms('started_at_ms'),
+    finishedAtMs: ms('finished_at_ms'),
+    error: text('error'),
+    result: jsonb('result').$type<Record<string, unknown>>(),
+    appliedAtMs: ms('applied_at_ms'),
+    appliedBy: text('applied_by'),
+  },
+  (t) => [
+    index('studies_created_idx').on(t.createdAtMs, t.id),
+    check('studies_status_check', sql`${t.status} IN ('queued', 'running', 'completed', 'failed', 'cancelled')`),
+  ],
+);
+
+/**
+ * One row per finished study trial, unique per (study, trial key): a resumed study skips the keys it
+ * finds. Metrics, params and the daily returns are JSON; `score` is the ranking objective.
+ */
+export const studyTrials = pgTable(
+  'study_trials',
+  {
+    studyId: text('study_id')
+      .notNull()
+      .references(() => studies.id, { onDelete: 'cascade' }),
+    trialKey: text('trial_key').notNull(),
+    candidateIndex: integer('candidate_index').notNull(),
+    sample: text('sample').notNull(),
+    windowIndex: integer('window_index'),
+    rung: integer('rung'),
+    fromMs: ms('from_ms').notNull(),
+    toMs: ms('to_ms').notNull(),
+    params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+    metrics: jsonb('metrics').$type<Record<string, unknown>>().notNull(),
+    score: doublePrecision('score'),
+    dailyReturns: jsonb('daily_returns').$type<number[]>().notNull(),
+    equity: jsonb('equity').$type<{ timeMs: number; equity: number }[]>(),
+  },
+  (t) => [primaryKey({ name: 'study_trials_pk', columns: [t.studyId, t.trialKey] }), check('study_trials_sample_check', sql`${t.sample} IN ('full', 'in', 'out')`)],
+);

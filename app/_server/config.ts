@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ValidationError } from '@/engine/core/errors';
 import { resolveJobSchedules } from '@/engine/jobs/job-schedules';
@@ -27,6 +28,7 @@ const envSchema = z.object({
   AETHELRED_INITIAL_BALANCE: z.coerce.number().positive('expected a positive number').default(10_000),
   AETHELRED_MARKET_TYPE: z.enum(['spot', 'futures']).default('spot'),
   AETHELRED_JOURNAL_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  AETHELRED_STUDY_WORKERS: z.coerce.number().int().min(1).max(256).optional().describe('Threads that run study trials; unset = the cores available (os.availableParallelism()); 1 = in the server thread'),
   INNGEST_EVENT_KEY: z.string().min(1).optional().describe('Inngest event key; set (or INNGEST_BASE_URL / INNGEST_DEV) = jobs run on Inngest'),
   INNGEST_SIGNING_KEY: z
     .string()
@@ -125,6 +127,10 @@ export type AppConfig = {
   initialBalance: number;
   marketType: 'spot' | 'futures';
   journalBatchSize: number;
+  /** Threads that run study trials (AETHELRED_STUDY_WORKERS, default the available cores); 1 = inline in the server thread. */
+  studyWorkers: number;
+  /** The working directory the server started in: the repository root, where the study trial threads load the engine from. */
+  appRoot: string;
   /** Inngest runner settings; null = jobs run in-process (the default). Keys: never log. */
   inngest: { eventKey: string | undefined; signingKey: string | undefined; baseUrl: string | undefined; isDev: boolean } | null;
   /** Session-signing secret; undefined = read or create `${dataDir}/auth-secret`. Never log. */
@@ -171,6 +177,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     initialBalance: e.AETHELRED_INITIAL_BALANCE,
     marketType: e.AETHELRED_MARKET_TYPE,
     journalBatchSize: e.AETHELRED_JOURNAL_BATCH_SIZE,
+    studyWorkers: e.AETHELRED_STUDY_WORKERS ?? availableParallelism(),
+    appRoot: path.resolve(cwd),
     inngest: inngestConfigOf(e),
     authSecret: e.AETHELRED_AUTH_SECRET,
     encryptionKey: e.AETHELRED_ENCRYPTION_KEY,

@@ -14,6 +14,9 @@ import { createJournalRepository } from '@/db/repositories/journal-repository';
 import { createRiskStateRepository } from '@/db/repositories/risk-state-repository';
 import { createSettingsRepository } from '@/db/repositories/settings-repository';
 import { createStrategyRuleRepository } from '@/db/repositories/strategy-rule-repository';
+import { createStudyRepository } from '@/db/repositories/study-repository';
+import { createInlineTrialRunner } from '@/engine/research/trial-runner';
+import { createTrialWorkerPool } from './studies/trial-worker-pool';
 import { createSnapshotRepository } from '@/db/repositories/snapshot-repository';
 import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repository';
 import { currentRunOwner, isRunOwnerAlive } from './process-owner';
@@ -249,6 +252,9 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     await database.close();
     throw error;
   });
+  // Study trials fan out on worker threads (candles shared, strategies rebuilt per thread); one thread = inline.
+  const trialPool = config.studyWorkers > 1 ? createTrialWorkerPool({ size: config.studyWorkers, root: config.appRoot }, { logger }) : null;
+  const trialRunner = trialPool ?? createInlineTrialRunner({ catalog: () => strategies, logger });
   const jobs = buildJobs(config, {
     strategies,
     db: database.db,
@@ -259,6 +265,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     newId: () => randomUUID(),
     runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
     checkStrategy: (request, onProgress) => engine.checkStrategy(request, onProgress),
+    runStudy: (studyId, ctx) => engine.runStudy(studyId, ctx),
     training: { candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() },
     // Downloads read the venue's public API (no keys), like the CLI's download-candles.
     marketData: { candles, openCandleSource: (exchangeId) => createPublicCandleSource(exchangeId, { logger, clock, urls: config.ccxtUrls }) },
@@ -297,7 +304,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, jobs.scheduler, liveWorker, ...strategyFiles.workers], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, ...(trialPool ? [trialPool] : []), jobs.runner, jobs.scheduler, liveWorker, ...strategyFiles.workers], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), models,
       account: {
         get exchange() {
           return defaultAccount.exchange();
@@ -313,7 +320,9 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
       settings,
       strategies,
       snapshots: createSnapshotRepository(database.db),
-      strategyRules: createStrategyRuleRepository(database.db) },
+      strategyRules: createStrategyRuleRepository(database.db),
+      studies: createStudyRepository(database.db),
+      trialRunner },
     { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
   );
 
@@ -342,6 +351,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
         try {
           await engine.stop();
         } finally {
+          // Also when the engine's workers never started (one-shot CLI commands that ran a study).
+          await trialPool?.stop();
           await models.close();
           await database.close();
         }

@@ -132,14 +132,9 @@ export function createStudyService(deps: StudyServiceDeps): StudyEngine {
     async cancel(id) {
       const record = await require(id);
       if (FINAL.has(record.status)) throw new ValidationError('id', id, `the study is already ${record.status}`);
-      if (record.ticketId) {
-        const ticket = await deps.jobs().cancel(record.ticketId);
-        if (ticket.status === 'cancelled' || record.status === 'queued') {
-          await deps.repository.update(id, { status: 'cancelled', finishedAtMs: deps.clock.nowMs(), progressMessage: 'cancelled' });
-        }
-      } else {
-        await deps.repository.update(id, { status: 'cancelled', finishedAtMs: deps.clock.nowMs(), progressMessage: 'cancelled' });
-      }
+      // A running study stops before its next trial (its finished trials stay); it reads cancelled from now on.
+      if (record.ticketId) await deps.jobs().cancel(record.ticketId);
+      await deps.repository.update(id, { status: 'cancelled', finishedAtMs: deps.clock.nowMs(), progressMessage: 'cancelled' });
       return view(id);
     },
 

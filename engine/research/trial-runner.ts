@@ -46,14 +46,21 @@ export interface TrialRunner {
 
 /**
  * The inline runner: trials run one at a time in this thread against `catalog` (the engine's).
- * `parallelism` is 1.
+ * `parallelism` is 1. Each trial first yields to the event loop (a macrotask), so a long study run
+ * inline leaves the server answering requests (a cancel among them) between trials.
  */
 export function createInlineTrialRunner(deps: { catalog: () => StrategyCatalog; logger: Logger }): TrialRunner {
   return {
     parallelism: 1,
     async open(input) {
       const evaluate = createTrialEvaluator(input.setup, input.columns, { catalog: deps.catalog(), logger: deps.logger });
-      return { run: evaluate, close: async () => undefined };
+      return {
+        async run(task) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          return evaluate(task);
+        },
+        close: async () => undefined,
+      };
     },
   };
 }

@@ -220,6 +220,8 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         'sessions',
         'snapshots',
         'strategy_rules',
+        'studies',
+        'study_trials',
         'tickets',
         'trades',
         'trading_accounts',
