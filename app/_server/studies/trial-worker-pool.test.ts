@@ -1,9 +1,10 @@
 /**
  * The worker-thread trial pool against the inline runner: the same study trials (shared candles,
- * strategies rebuilt in each thread: a built-in and a rule strategy) give exactly the same outcomes,
+ * strategies rebuilt in each thread: a built-in, a rule strategy and a strategy file) give exactly the same outcomes,
  * bit for bit; trials run on several threads at once; a refused candidate fails as the same
  * ValidationError; a stopped pool refuses new sessions.
  */
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@/engine/core/clock';
 import { ValidationError } from '@/engine/core/errors';
@@ -13,6 +14,8 @@ import { ruleCatalogEntry } from '@/engine/strategies/rules/rule-strategy-servic
 import { createInlineTrialRunner, type TrialSessionInput } from '@/engine/research/trial-runner';
 import type { TrialTask } from '@/engine/research/study-trial';
 import { waveCandles } from '@/engine/testing/wave-candles';
+import { loadStrategyFiles } from '@/engine/strategies/strategy-files';
+import { createJitiStrategyImporter } from '../jiti-strategy-importer';
 import { createTrialWorkerPool } from './trial-worker-pool';
 
 const HOUR = 3_600_000;
@@ -79,6 +82,28 @@ describe('trial worker pool', () => {
     const session = await pool.open(input);
     expect(await session.run(task)).toEqual(expected);
     await session.close();
+  }, 120_000);
+
+  it('rebuilds a strategy file in its threads and refuses one that changed since the study saw it', async () => {
+    const dir = path.resolve(process.cwd(), 'strategies');
+    const catalog = createBuiltInCatalog();
+    const reservedNames = new Map(catalog.names().map((name) => [name, 'built-in strategy'] as const));
+    catalog.replaceSource('file', await loadStrategyFiles(dir, { importer: createJitiStrategyImporter(dir), reservedNames }));
+    const entry = catalog.get('volatility-breakout');
+    if (!entry) throw new Error('strategies/volatility-breakout.ts did not load');
+    const input: TrialSessionInput = {
+      setup: { backtest: { ...BACKTEST, strategies: ['volatility-breakout'] }, strategy: 'volatility-breakout', objective: 'sharpe', minTrades: 0 },
+      columns: COLUMNS,
+      strategy: { kind: 'file', name: 'volatility-breakout', dir, sourceHash: entry.sourceHash },
+    };
+    const task = { ...tasks[0], params: catalog.defaults('volatility-breakout') };
+    const expected = await (await createInlineTrialRunner({ catalog: () => catalog, logger: silentLogger }).open(input)).run(task);
+    const session = await pool.open(input);
+    expect(await session.run(task)).toEqual(expected);
+    await session.close();
+    await expect(pool.open({ ...input, strategy: { ...input.strategy, sourceHash: 'f'.repeat(64) } as TrialSessionInput['strategy'] })).rejects.toThrow(
+      'strategy file of "volatility-breakout" changed since the study started; start the study again',
+    );
   }, 120_000);
 
   it('fails a refused candidate with the same ValidationError as inline', async () => {

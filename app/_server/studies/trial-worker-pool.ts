@@ -76,9 +76,9 @@ export function createTrialWorkerPool(config: TrialWorkerPoolConfig, deps: { log
         }
       }
     });
-    worker.on('error', (error) => {
+    worker.on('error', (error: unknown) => {
       deps.logger.error({ err: error }, 'a study trial thread failed');
-      fail(error);
+      fail(error instanceof Error ? error : new Error(String(error)));
     });
     worker.on('exit', (code) => fail(new Error(`a study trial thread exited (code ${code})`)));
     return thread;
@@ -107,16 +107,22 @@ export function createTrialWorkerPool(config: TrialWorkerPoolConfig, deps: { log
       const sessionId = ++nextSession;
       const mine = live();
       const buffers = sharedBuffersOf(input.columns);
-      await Promise.all(
-        mine.map(
-          (thread) =>
-            new Promise<void>((resolve, reject) => {
-              thread.opening.set(sessionId, { resolve, reject });
-              const message: TrialWorkerRequest = { type: 'open', sessionId, setup: input.setup, strategy: input.strategy, length: input.columns.length, buffers };
-              thread.worker.postMessage(message);
-            }),
-        ),
-      );
+      try {
+        await Promise.all(
+          mine.map(
+            (thread) =>
+              new Promise<void>((resolve, reject) => {
+                thread.opening.set(sessionId, { resolve, reject });
+                const message: TrialWorkerRequest = { type: 'open', sessionId, setup: input.setup, strategy: input.strategy, length: input.columns.length, buffers };
+                thread.worker.postMessage(message);
+              }),
+          ),
+        );
+      } catch (error) {
+        // Threads that did open drop the session again.
+        for (const thread of mine) if (!thread.dead) thread.worker.postMessage({ type: 'close', sessionId } satisfies TrialWorkerRequest);
+        throw error;
+      }
       /** Trials waiting for a free thread, first come first served. */
       const waiting: { resolve(thread: Thread): void; reject(error: Error): void }[] = [];
       const reserve = (thread: Thread): Thread => {

@@ -36,6 +36,35 @@ export const studyRequestBody = studyRequestSchema
   .strict()
   .meta({ id: 'StudyRequest' });
 
+/** The request as resolved when the study was queued. */
+const resolvedStudyRequestSchema = z
+  .object({
+    name: z.string(),
+    accountId: z.string(),
+    exchange: z.string(),
+    symbol: z.string(),
+    timeframe: z.string(),
+    fromMs: z.number(),
+    toMs: z.number(),
+    strategy: z.string(),
+    space: z.record(z.string(), z.unknown()).meta({ description: 'The narrowing as sent.' }),
+    method: z.enum(['grid', 'random', 'halving']),
+    trials: z.number().int().nullable().meta({ description: 'Random draws or halving candidates; null for grid.' }),
+    seed: z.number().int(),
+    objective: z.enum(['sharpe', 'sortino', 'calmar', 'profitFactor', 'netProfit']),
+    minTrades: z.number().int(),
+    walkForward: z
+      .object({ mode: z.enum(['rolling', 'anchored']), inSampleMs: z.number(), outOfSampleMs: z.number(), stepMs: z.number() })
+      .nullable()
+      .meta({ description: 'Walk-forward windows in milliseconds; null without walk-forward.' }),
+    maxTrials: z.number().int(),
+    backtest: z.record(z.string(), z.unknown()).meta({ description: 'The explicit backtest request every trial derives from (risk, paper, fusion settings of the moment it was queued).' }),
+    candidates: z.number().int().meta({ description: 'Candidates of one search (after the strategy\'s own checks).' }),
+    skipped: z.number().int().meta({ description: 'Combinations the strategy refused (e.g. fastPeriod >= slowPeriod).' }),
+    warmupCandles: z.number().int().meta({ description: 'Candles of history the most demanding candidate needs before a range starts.' }),
+  })
+  .meta({ id: 'ResolvedStudyRequest', description: 'The request as resolved when queued: times in epoch ms, every trading setting explicit.' });
+
 const objective = z.number().nullable().meta({ description: 'The objective\'s score; null when below minTrades, undefined, or unbounded (a profit factor without losses).' });
 
 /** A study without its trials (lists). */
@@ -44,7 +73,7 @@ export const studySummarySchema = z
     id: z.string(),
     name: z.string(),
     status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']),
-    request: z.record(z.string(), z.unknown()).meta({ description: 'The request as resolved when queued: times in epoch ms, `backtest` the explicit trading settings every trial uses, `candidates` per search, `warmupCandles`.' }),
+    request: resolvedStudyRequestSchema,
     ticketId: z.string().meta({ description: 'The job ticket running it.' }),
     progress: z.object({ done: z.number().int(), total: z.number().int(), message: z.string().nullable() }).meta({ description: 'Trials finished of all the study runs.' }),
     createdAtMs: z.number(),
