@@ -14,6 +14,7 @@
  * Successive halving budgets are prefixes of the search's range: with R rungs, rung r runs on the first
  * 3^-(R-1-r) of it (the last rung on all of it); R = min(4, 1 + floor(log3(candidates))).
  */
+import path from 'node:path';
 import { ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
@@ -25,7 +26,7 @@ import type { CandleRepository } from '../ports/candles';
 import type { StudyRecord, StudyRepository, StudyTrialRecord } from '../ports/studies';
 import type { StoredRunSettings } from '../trading/run-spec';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
-import { gridCandidates, randomCandidates, searchSpaceFromCatalog, type CandidateSet } from './search-space';
+import { gridCandidates, randomCandidates, searchSpaceFromCatalog, type CandidateSet, type SpaceNarrowing } from './search-space';
 import { DEFAULT_ETA, successiveHalving } from './successive-halving';
 import { degradation, stitchOutOfSample, walkForwardWindows, type WalkForwardWindow } from './walk-forward';
 import { deflatedSharpeRatio, probabilityOfBacktestOverfitting } from './overfitting';
@@ -59,7 +60,7 @@ function daysToMs(days: number): number {
 
 /** Candidates of one search (a pure function of the resolved request). */
 export function studyCandidates(request: Pick<ResolvedStudyRequest, 'strategy' | 'space' | 'method' | 'trials' | 'seed' | 'maxTrials'>, catalog: StrategyCatalog): CandidateSet {
-  const space = searchSpaceFromCatalog(catalog, request.strategy, request.space as Record<string, never>);
+  const space = searchSpaceFromCatalog(catalog, request.strategy, request.space as SpaceNarrowing);
   return request.method === 'grid'
     ? gridCandidates(space, { maxTrials: request.maxTrials })
     : randomCandidates(space, request.trials ?? DEFAULT_STUDY_TRIALS, request.seed, { maxTrials: request.maxTrials });
@@ -240,7 +241,7 @@ export function trialStrategySource(catalog: StrategyCatalog, name: string, rule
     throw new ValidationError('strategy', name, `strategy "${name}" cannot run`);
   }
   if (entry.source === 'file' && entry.path) {
-    return { kind: 'file', name, dir: entry.path.replace(/[\\/][^\\/]*$/, ''), sourceHash: entry.sourceHash };
+    return { kind: 'file', name, dir: path.dirname(entry.path), sourceHash: entry.sourceHash };
   }
   if (entry.source === 'rule') {
     const stored = rule?.(name);

@@ -8,6 +8,7 @@
 import { NotFoundError, ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
+import type { Timeframe } from '../core/types';
 import type { CandleRepository } from '../ports/candles';
 import type { StudyRecord, StudyRepository } from '../ports/studies';
 import type { StrategyRuleRecord } from '../ports/strategy-rules';
@@ -19,9 +20,6 @@ import { JobCancelledError, JobInterruptedError, NonRetryableJobError, type JobC
 import { resolveStudyRequest, runStudy, studySummaryOf, studyViewOf, trialStrategySource, type StudyJobResult } from './study-runner';
 import type { StudyActor, StudyService, StudySummary, StudyView } from './study';
 import type { TrialRunner } from './trial-runner';
-
-/** The job kind that runs a study. */
-export const STUDY_JOB_KIND = 'study';
 
 /** Least time between two progress writes of a running study, ms (the last trial is always written). */
 const PROGRESS_WRITE_INTERVAL_MS = 500;
@@ -82,7 +80,7 @@ export function createStudyService(deps: StudyServiceDeps): StudyEngine {
   return {
     async enqueue(request, actor: StudyActor) {
       const resolved = await resolveStudyRequest(request, { catalog: deps.catalog, storedSettings: deps.storedSettings });
-      const market = { exchange: resolved.exchange, symbol: resolved.symbol, timeframe: resolved.timeframe as never };
+      const market = { exchange: resolved.exchange, symbol: resolved.symbol, timeframe: resolved.timeframe as Timeframe };
       if ((await deps.candles.countCandles(market)) === 0) {
         throw new ValidationError('symbol', resolved.symbol, `no ${resolved.timeframe} candles are stored for "${resolved.symbol}" on "${resolved.exchange}"; import or download them first`);
       }
@@ -111,7 +109,7 @@ export function createStudyService(deps: StudyServiceDeps): StudyEngine {
       });
       let ticketId: string;
       try {
-        ticketId = await deps.jobs().enqueue({ kind: STUDY_JOB_KIND as never, params: { studyId } });
+        ticketId = await deps.jobs().enqueue({ kind: 'study', params: { studyId } });
       } catch (error) {
         await deps.repository.delete(studyId);
         throw error;
@@ -176,7 +174,9 @@ export function createStudyService(deps: StudyServiceDeps): StudyEngine {
         const strategySource = trialStrategySource(deps.catalog, name, (rule) => rules.find((r) => r.name === rule));
         return await runStudy(studyId, { repository: deps.repository, candles: deps.candles, runner: deps.runner, catalog: deps.catalog, clock: deps.clock, logger: deps.logger }, { signal: ctx.signal, onProgress }, { strategySource });
       } catch (error) {
-        if (error instanceof JobInterruptedError) throw error; // a shutdown: the ticket is recovered and the study resumes
+        // A shutdown (also when a trial thread was stopped under it): the ticket is recovered and the study resumes.
+        if (error instanceof JobInterruptedError) throw error;
+        if (ctx.signal.reason instanceof JobInterruptedError) throw ctx.signal.reason;
         if (error instanceof JobCancelledError || ctx.signal.reason instanceof JobCancelledError) {
           await deps.repository.update(studyId, { status: 'cancelled', finishedAtMs: deps.clock.nowMs(), progressMessage: 'cancelled' });
           throw error;

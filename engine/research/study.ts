@@ -228,6 +228,7 @@ export type StudySummary = Omit<StudyView, 'trials' | 'walkForward'>;
 
 /** Who asks (written to the study; the app's wrapper writes the audit log). */
 export interface StudyActor {
+  /** The user's e-mail (what the settings' `updated_by` records), or `cli`. */
   userId: string;
 }
 

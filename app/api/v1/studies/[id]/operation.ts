@@ -7,6 +7,7 @@ import { studySummarySchema } from '../operation';
 export const studyIdParam = z.object({ id: z.string().min(1).max(200).meta({ description: 'Study id (POST /api/v1/studies answered it).' }) });
 
 const metric = z.number().nullable();
+const range = z.object({ fromMs: z.number(), toMs: z.number() }).meta({ description: 'Half-open range of candle open times, epoch ms.' });
 
 export const studyTrialSchema = z
   .object({
@@ -36,9 +37,20 @@ export const studyViewSchema = studySummarySchema
     trials: z.array(studyTrialSchema).meta({ description: 'Every finished trial: the full-range search first, then each walk-forward window\'s in-sample and out-of-sample trials.' }),
     walkForward: z
       .object({
-        windows: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Per window: index, inSample and outOfSample {fromMs, toMs}, bestParams, inSampleObjective, outOfSampleObjective.' }),
+        windows: z.array(
+          z.object({
+            index: z.number().int(),
+            inSample: range,
+            outOfSample: range,
+            bestParams: z.record(z.string(), z.unknown()).nullable().meta({ description: 'The in-sample winner; null when no candidate scored.' }),
+            inSampleObjective: z.number().nullable(),
+            outOfSampleObjective: z.number().nullable(),
+          }),
+        ),
         outOfSampleEquity: z.array(z.object({ timeMs: z.number(), equity: z.number() })).meta({ description: 'The out-of-sample equity curves stitched multiplicatively.' }),
-        degradation: z.record(z.string(), z.unknown()).meta({ description: 'ratios (out-of-sample / in-sample objective per window), meanRatio, meanInSample, meanOutOfSample.' }),
+        degradation: z
+          .object({ ratios: z.array(z.number().nullable()), meanRatio: z.number().nullable(), meanInSample: z.number().nullable(), meanOutOfSample: z.number().nullable() })
+          .meta({ description: 'Out-of-sample / in-sample objective per window (null when the in-sample score is not above 0) and their means: 1 = nothing lost out of sample.' }),
       })
       .nullable(),
   })
