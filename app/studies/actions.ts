@@ -18,7 +18,7 @@ export const startStudy = action(
   { role: 'trader', input: studyFormSchema, audit: { action: 'study.enqueue', target: (input) => `${input.strategy} ${input.exchange} ${input.symbol} ${input.timeframe}` }, revalidate: ['/studies'] },
   async ({ root, actor, input, audit }) => {
     if (!actor) throw new AppError('unauthorized:auth');
-    const queued = await root.engine.studies.enqueue(studyRequestOfForm(input), { userId: actor.userId });
+    const queued = await root.engine.studies.enqueue(studyRequestOfForm(input), { userId: actor.email });
     audit({ target: queued.studyId, after: queued });
     return queued;
   },
@@ -36,7 +36,7 @@ export const applyStudy = action({ role: 'trader', input: studyId, audit: { acti
   const before = await root.engine.studies.summary(input.id);
   const settings = await root.engine.getTradingSettings();
   const adapter = settings.strategy.adapters[before.request.strategy];
-  const study = await root.engine.studies.applyToSettings(input.id, { userId: actor.userId });
+  const study = await root.engine.studies.applyToSettings(input.id, { userId: actor.email });
   audit({
     target: `${input.id} ${study.request.strategy}`,
     before: { enabled: adapter?.enabled ?? false, params: adapter?.params ?? null },
