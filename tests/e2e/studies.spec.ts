@@ -69,7 +69,9 @@ test('a trader runs a 3 × 3 grid study from the form, reads its trials, heatmap
   await expect(page).toHaveURL(/\/studies\/[^/]+$/, { timeout: 30_000 });
   const studyPath = new URL(page.url()).pathname;
 
-  await expect(page.getByTestId('study-progress')).toHaveAttribute('data-status', 'completed', { timeout: 180_000 });
+  const progress = page.getByTestId('study-progress');
+  await expect(progress).toHaveAttribute('data-status', /^(completed|failed|cancelled)$/, { timeout: 180_000 });
+  expect(await progress.getAttribute('data-status'), (await progress.textContent()) ?? '').toBe('completed');
   // The page re-renders with the results once the poller saw the study end.
   await expect(page.getByTestId('trial-row')).toHaveCount(9, { timeout: 30_000 });
   await expect(page.getByTestId('trial-count')).toContainText('9 trials over the whole range.');
