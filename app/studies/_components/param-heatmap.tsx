@@ -64,7 +64,7 @@ export function ParamHeatmap({ trials, objective }: { trials: TrialPoint[]; obje
               {y} ↓ / {x} →
             </th>
             {map.columns.map((c) => (
-              <th scope="col" key={label(c)} className="num">
+              <th scope="col" key={label(c)}>
                 {label(c)}
               </th>
             ))}
