@@ -172,13 +172,19 @@ async function benchStudy(btc: { file: { name: string; symbol: string; timeframe
       },
       { userId: 'bench' },
     );
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const result = await study.run(studyId, { ticketId: 'bench-ticket', signal: new AbortController().signal, reportProgress: async () => undefined });
     const seconds = (performance.now() - t0) / 1000;
+    // CPU time of every thread of the process: on a machine shared with other work the wall time
+    // overstates the cost, while CPU time / threads is what an idle machine with that many cores would take.
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const view = await study.get(studyId);
     console.log(
       `(e) study trials/s: ${(result.trials / seconds).toFixed(1)} trials/s, ${result.trials} trials in ${seconds.toFixed(1)} s on ${threads} thread${threads === 1 ? '' : 's'} ` +
-        `(ma-crossover grid on ${btc.file.name}, ${fmt(btc.c.length)} candles each; goal: 1,000 in under 60 s; PBO ${view.overfitting?.pbo ? (view.overfitting.pbo.value * 100).toFixed(1) + '%' : 'n/a'})`,
+        `(ma-crossover grid on ${btc.file.name}, ${fmt(btc.c.length)} candles each; goal: 1,000 in under 60 s; PBO ${view.overfitting?.pbo ? (view.overfitting.pbo.value * 100).toFixed(1) + '%' : 'n/a'}); ` +
+        `CPU time ${cpuSeconds.toFixed(1)} s, so about ${(cpuSeconds / threads).toFixed(1)} s on ${threads} idle core${threads === 1 ? '' : 's'}`,
     );
   } finally {
     await pool.stop();

@@ -7,9 +7,12 @@
  * it held and the session's later trials, and is replaced at the next session.
  *
  * A pool of size 1 would only add a thread hop: the root uses the inline runner then.
+ *
+ * The threads start from `app/_server/studies/trial-worker.mjs` on disk under `config.root` (the
+ * repository), also in the production server: the entry is not bundled.
  */
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '@/engine/core/logger';
 import type { BackgroundWorker } from '@/engine/ports/lifecycle';
 import type { TrialOutcome } from '@/engine/research/study-trial';
@@ -46,7 +49,10 @@ export function createTrialWorkerPool(config: TrialWorkerPoolConfig, deps: { log
   let nextTask = 0;
 
   function spawn(): Thread {
-    const worker = new Worker(entry, { workerData: { root: config.root } });
+    // The constructor is looked up at run time: a bundler that sees `new Worker(path)` (Turbopack in
+    // `next build`) rewrites it to a worker chunk of its own, while the entry must be the .mjs file on disk.
+    const { Worker: WorkerThread } = process.getBuiltinModule('node:worker_threads');
+    const worker: Worker = new WorkerThread(entry, { workerData: { root: config.root } });
     const thread: Thread = { worker, busy: null, opening: new Map(), dead: null };
     const fail = (error: Error) => {
       if (thread.dead) return;
