@@ -140,7 +140,7 @@ function TicketProgress({ ticketId, poll }: { ticketId: string; poll: (input: un
 }
 
 /** Account settings and risk limits of the run, prefilled from the chosen account (remounted when it changes). */
-function AccountFields({ account, errors }: { account: AccountOption | undefined; errors: FieldErrors }) {
+export function AccountFields({ account, errors }: { account: AccountOption | undefined; errors: FieldErrors }) {
   const [breakers, setBreakers] = useState(false);
   const [marketType, setMarketType] = useState(account?.paper.marketType ?? 'spot');
   const invalid = (name: string) => (errors[name]?.length ? { 'aria-invalid': true as const, 'aria-describedby': `bt-${name}-error` } : {});
