@@ -197,6 +197,8 @@ describe('the control bus between two servers on PostgreSQL', { timeout: 120_000
     const stop = await trader.call('stopSession', { path: { id: SESSION_ID } });
     expect(stop.status).toBe(200);
     await until('B to stop its session', async () => (await b.root.engine.getLiveSession(SESSION_ID))?.status === 'stopped', CANDLE_GAP_MS);
+    // The ack is written once the stop is done, just after the session reads stopped.
+    await until('B to acknowledge the stop', async () => (await acksOf(ControlKind.StopSession)).length > 0, CANDLE_GAP_MS);
     const [ack] = await acksOf(ControlKind.StopSession);
     expect(ack).toMatchObject({ process_id: b.root.control.bus.processId, outcome: 'applied', detail: `session ${SESSION_ID} stopped` });
     expect(Number(ack.at_ms) - stopAsked).toBeLessThan(CANDLE_GAP_MS);
