@@ -9,6 +9,7 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -213,6 +214,26 @@ export const tickets = pgTable(
     index('tickets_kind_created_idx').on(t.kind, t.createdAtMs),
     uniqueIndex('tickets_dedupe_key_idx').on(t.dedupeKey),
   ],
+);
+
+/** bytea as a Uint8Array (postgres.js returns a Buffer, PGlite a Uint8Array; both are Uint8Arrays). */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
+
+/** The bytes of each model version's .onnx file (migration 0019), shared by every server on the database. */
+export const modelFiles = pgTable(
+  'model_files',
+  {
+    kind: text('kind').notNull(),
+    version: integer('version').notNull(),
+    /** sha256 (hex) of `bytes` when written. */
+    sha256: text('sha256').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    bytes: bytea('bytes').notNull(),
+    createdAtMs: ms('created_at_ms').notNull(),
+  },
+  (t) => [primaryKey({ name: 'model_files_kind_version_pk', columns: [t.kind, t.version] })],
 );
 
 /** Trained model versions (files under the data dir's models/); at most one active per kind. */

@@ -12,6 +12,7 @@ import { checkModelRef, checkNewModel, modelFileOf } from '../../engine/ml/model
 import { type ModelRecord, type ModelRepository, type NewModel } from '../../engine/ports/models';
 import type { Db } from '../client';
 import { models } from '../schema';
+import type { ModelFileTransactions } from './model-file-repository';
 import { wrapDriver } from './sql-helpers';
 
 const dbNowMs = sql<number>`(extract(epoch from now()) * 1000)::bigint`;
@@ -37,8 +38,11 @@ function rowToRecord(r: ModelRow): ModelRecord {
   };
 }
 
-/** Builds the model repository over a drizzle handle (PGlite or postgres.js). */
-export function createModelRepository(db: Db): ModelRepository {
+/**
+ * Builds the model repository over a drizzle handle (PGlite or postgres.js). With `fileTransactions`
+ * (shared with `createDbModelFileStore`), a create's file write joins the create's transaction.
+ */
+export function createModelRepository(db: Db, options: { fileTransactions?: ModelFileTransactions } = {}): ModelRepository {
   return {
     async create(model: NewModel, writeFile?: (record: ModelRecord) => Promise<void>): Promise<ModelRecord> {
       checkNewModel(model);
@@ -69,7 +73,14 @@ export function createModelRepository(db: Db): ModelRepository {
             })
             .returning();
           const record = rowToRecord(row);
-          if (writeFile) await writeFile(record);
+          if (writeFile) {
+            options.fileTransactions?.set(record.file, tx as unknown as Db);
+            try {
+              await writeFile(record);
+            } finally {
+              options.fileTransactions?.delete(record.file);
+            }
+          }
           return record;
         }),
       );
