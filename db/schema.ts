@@ -236,14 +236,14 @@ export const modelFiles = pgTable(
   (t) => [primaryKey({ name: 'model_files_kind_version_pk', columns: [t.kind, t.version] })],
 );
 
-/** Trained model versions (files under the data dir's models/); at most one active per kind. */
+/** Trained model versions (their file bytes are in `model_files`); at most one active per kind. */
 export const models = pgTable(
   'models',
   {
     id: text('id').primaryKey(),
     kind: text('kind').notNull(),
     version: integer('version').notNull(),
-    /** Path of the .onnx file relative to the models directory. */
+    /** The .onnx file's name in the model file store (`<kind>/v<n>.onnx`; its bytes are the `model_files` row of this kind and version). */
     file: text('file').notNull(),
     sha256: text('sha256').notNull(),
     featureNames: jsonb('feature_names').$type<string[]>().notNull(),

@@ -12,18 +12,11 @@ import type { ModelFileStore } from '../../engine/ports/model-file-store';
 import type { ModelRepository } from '../../engine/ports/models';
 import type { Db } from '../client';
 import { modelFiles } from '../schema';
-import { createModelRepository } from './model-repository';
+import { createModelRepository, type ModelFileTransactions } from './model-repository';
 import { wrapDriver } from './sql-helpers';
 
 const FILE = /^([a-z0-9][a-z0-9-]*)\/v([0-9]+)\.onnx$/;
 const dbNowMs = sql<number>`(extract(epoch from now()) * 1000)::bigint`;
-
-/**
- * Open transactions by file name: `createModelRepository` registers its create transaction here
- * while it calls `writeFile`, so the bytes are written in the same transaction as the version row
- * (PGlite has one connection: a write outside that transaction would wait for it forever).
- */
-export type ModelFileTransactions = Map<string, Db>;
 
 /** The kind and version a file name stands for. @throws ValidationError for a name other than `<kind>/v<n>.onnx`. */
 function keyOf(file: string): { kind: string; version: number } {
@@ -35,7 +28,7 @@ function keyOf(file: string): { kind: string; version: number } {
 
 /**
  * A model file store over a drizzle handle. `transactions` is shared with the model repository that
- * creates versions (see {@link ModelFileTransactions}); a store used alone may omit it.
+ * creates versions (see `ModelFileTransactions` in ./model-repository); a store used alone may omit it.
  */
 export function createDbModelFileStore(db: Db, transactions: ModelFileTransactions = new Map()): ModelFileStore {
   return {

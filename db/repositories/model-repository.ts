@@ -12,12 +12,18 @@ import { checkModelRef, checkNewModel, modelFileOf } from '../../engine/ml/model
 import { type ModelRecord, type ModelRepository, type NewModel } from '../../engine/ports/models';
 import type { Db } from '../client';
 import { models } from '../schema';
-import type { ModelFileTransactions } from './model-file-repository';
 import { wrapDriver } from './sql-helpers';
 
 const dbNowMs = sql<number>`(extract(epoch from now()) * 1000)::bigint`;
 
 type ModelRow = typeof models.$inferSelect;
+
+/**
+ * Open transactions by file name, shared with `createDbModelFileStore`: a create registers its transaction here
+ * while it calls `writeFile`, so the bytes are written in the same transaction as the version row
+ * (PGlite has one connection: a write outside that transaction would wait for it forever).
+ */
+export type ModelFileTransactions = Map<string, Db>;
 
 function rowToRecord(r: ModelRow): ModelRecord {
   return {
@@ -74,7 +80,7 @@ export function createModelRepository(db: Db, options: { fileTransactions?: Mode
             .returning();
           const record = rowToRecord(row);
           if (writeFile) {
-            options.fileTransactions?.set(record.file, tx as unknown as Db);
+            options.fileTransactions?.set(record.file, tx);
             try {
               await writeFile(record);
             } finally {

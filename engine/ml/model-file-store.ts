@@ -1,7 +1,8 @@
 /**
  * The filesystem implementation of the `ModelFileStore` port (`engine/ports/model-file-store.ts`)
- * the composition root uses (`${dataDir}/models/<kind>/v<version>.onnx`). Paths are relative to the
- * store's root and may not escape it.
+ * the composition root reads at start to import the files older versions left under
+ * `${dataDir}/models/<kind>/v<version>.onnx` into the database. Paths are relative to the store's
+ * root and may not escape it.
  */
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
