@@ -303,7 +303,13 @@ describe('live session manager', () => {
     const cancelled: string[] = [];
     const venue = (paper: PaperExchange): VenueConnectResult => ({
       ok: true,
-      exchange: { ...paper, cancelOrder: async (orderId: string) => void cancelled.push(orderId) } as PaperExchange,
+      exchange: {
+        ...paper,
+        async cancelOrder(orderId: string) {
+          cancelled.push(orderId);
+          return { ...open.find((o) => o.id === orderId)!, status: 'cancelled' as const };
+        },
+      },
       holdings: async () => ({ openOrders: open.filter((o) => !cancelled.includes(o.id)), positions: [], balance: await paper.fetchBalance(), atMs: 0 }),
       close: async () => undefined,
     });
