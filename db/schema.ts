@@ -303,6 +303,15 @@ export const backtestRuns = pgTable(
 const authTime = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /** Team members (better-auth model "user"). `role` is viewer | trader | admin; inactive users cannot sign in. */
+/** Fixed rate-limit windows of the auth endpoints (better-auth's limiter), shared by every server: one row per client address and path. */
+export const authRateLimits = pgTable('auth_rate_limits', {
+  key: text('key').primaryKey(),
+  /** Requests counted in the current window (keeps counting past the limit). */
+  count: integer('count').notNull(),
+  /** When the window ends, epoch ms. */
+  resetAtMs: ms('reset_at_ms').notNull(),
+});
+
 export const users = pgTable('users', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
@@ -508,6 +517,12 @@ export const liveSessions = pgTable('live_sessions', {
   lastError: text('last_error'),
   startedAtMs: ms('started_at_ms'),
   updatedAtMs: ms('updated_at_ms').notNull(),
+  /** The trader holding the session's lease; null when unowned (released, or never claimed). */
+  leaseOwner: text('lease_owner'),
+  /** When the lease ends unless renewed, epoch ms by the database's clock. */
+  leaseExpiresAtMs: ms('lease_expires_at_ms'),
+  /** Grows by 1 on every claim; each write of the session carries it and is refused when it moved on. */
+  fencingToken: bigint('fencing_token', { mode: 'number' }).notNull().default(0),
 });
 
 /**
@@ -558,4 +573,60 @@ export const controlAcks = pgTable(
     atMs: ms('at_ms').notNull(),
   },
   (t) => [primaryKey({ columns: [t.messageId, t.processId] }), index('control_acks_at_idx').on(t.atMs)],
+);
+
+/**
+ * Parameter studies (engine/research/study.ts): the resolved request, status and progress, and the
+ * computed summary (best params, walk-forward, overfitting guards) once completed.
+ */
+export const studies = pgTable(
+  'studies',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    status: text('status').notNull(),
+    request: jsonb('request').$type<Record<string, unknown>>().notNull(),
+    ticketId: text('ticket_id'),
+    progressDone: integer('progress_done').notNull().default(0),
+    progressTotal: integer('progress_total').notNull().default(0),
+    progressMessage: text('progress_message'),
+    createdAtMs: ms('created_at_ms').notNull(),
+    createdBy: text('created_by'),
+    startedAtMs: ms('started_at_ms'),
+    finishedAtMs: ms('finished_at_ms'),
+    error: text('error'),
+    result: jsonb('result').$type<Record<string, unknown>>(),
+    appliedAtMs: ms('applied_at_ms'),
+    appliedBy: text('applied_by'),
+  },
+  (t) => [
+    index('studies_created_idx').on(t.createdAtMs, t.id),
+    check('studies_status_check', sql`${t.status} IN ('queued', 'running', 'completed', 'failed', 'cancelled')`),
+  ],
+);
+
+/**
+ * One row per finished study trial, unique per (study, trial key): a resumed study skips the keys it
+ * finds. Metrics, params and the daily returns are JSON; `score` is the ranking objective.
+ */
+export const studyTrials = pgTable(
+  'study_trials',
+  {
+    studyId: text('study_id')
+      .notNull()
+      .references(() => studies.id, { onDelete: 'cascade' }),
+    trialKey: text('trial_key').notNull(),
+    candidateIndex: integer('candidate_index').notNull(),
+    sample: text('sample').notNull(),
+    windowIndex: integer('window_index'),
+    rung: integer('rung'),
+    fromMs: ms('from_ms').notNull(),
+    toMs: ms('to_ms').notNull(),
+    params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+    metrics: jsonb('metrics').$type<Record<string, unknown>>().notNull(),
+    score: doublePrecision('score'),
+    dailyReturns: jsonb('daily_returns').$type<number[]>().notNull(),
+    equity: jsonb('equity').$type<{ timeMs: number; equity: number }[]>(),
+  },
+  (t) => [primaryKey({ name: 'study_trials_pk', columns: [t.studyId, t.trialKey] }), check('study_trials_sample_check', sql`${t.sample} IN ('full', 'in', 'out')`)],
 );

@@ -43,6 +43,12 @@ import type { NotificationEvent, Notifier } from './ports/notifier';
 import type { AccountBook } from './account/account-book';
 import type { StrategyRuleRepository } from './ports/strategy-rules';
 import { createRuleStrategyService, type RuleStrategyService } from './strategies/rules/rule-strategy-service';
+import type { StudyRepository } from './ports/studies';
+import type { StudyService } from './research/study';
+import type { StudyJobResult } from './research/study-runner';
+import { createStudyService } from './research/study-service';
+import { createInlineTrialRunner, type TrialRunner } from './research/trial-runner';
+import type { JobContext } from './jobs/job-context';
 
 /** Candles sampled to read a market's price decimals: enough to see every tick digit in use. */
 export const PRECISION_SAMPLE_CANDLES = 500;
@@ -101,6 +107,10 @@ export interface EngineDeps {
   strategies?: StrategyCatalog;
   /** Rule strategy versions (the `strategy_rules` table); without it there are no rule strategies and saving throws. */
   strategyRules?: StrategyRuleRepository;
+  /** Study storage (the `studies` and `study_trials` tables); without it `engine.studies` rejects. */
+  studies?: StudyRepository;
+  /** Where study trials run (the worker-thread pool in the server); default: inline, one at a time. */
+  trialRunner?: TrialRunner;
 }
 
 /** How to start: a server runs its background workers; a one-shot CLI command does not. */
@@ -244,6 +254,10 @@ export interface Engine extends TradingDesk {
   readonly accounts: AccountBook;
   /** Rule strategies composed without code: versioned storage, validation, and the catalog's `rule` source. */
   readonly ruleStrategies: RuleStrategyService;
+  /** Parameter studies: queue (checked first), list, read, cancel, apply the best params; see engine/research/study.ts. @throws Error when built without study storage. */
+  readonly studies: StudyService;
+  /** The body of a `study` ticket: runs or resumes the study (see `StudyEngine.run`). */
+  runStudy(studyId: string, ctx: JobContext): Promise<StudyJobResult>;
 }
 
 /**
@@ -362,6 +376,24 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
   });
   const storedRunSettings = (accountId: string): Promise<StoredRunSettings> =>
     loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, strategies, logger: deps.logger });
+  const studyRepository: StudyRepository =
+    deps.studies ??
+    new Proxy({} as StudyRepository, {
+      get: () => () => Promise.reject(new Error('this engine was built without study storage')),
+    });
+  const studies = createStudyService({
+    repository: studyRepository,
+    candles: deps.candles,
+    jobs,
+    catalog: strategies,
+    storedSettings: storedRunSettings,
+    tradingSettings: { get: () => desk.getTradingSettings(), update: (update, actor) => desk.updateTradingSettings(update, actor) },
+    ruleRecords: deps.strategyRules ? () => deps.strategyRules!.latest() : undefined,
+    runner: deps.trialRunner ?? createInlineTrialRunner({ catalog: () => strategies, logger: deps.logger }),
+    clock: deps.clock,
+    logger: deps.logger,
+    newId: deps.newId,
+  });
 
   return {
     ...desk,
@@ -482,6 +514,8 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     events,
     accounts,
     ruleStrategies,
+    studies: { enqueue: studies.enqueue, list: studies.list, get: studies.get, summary: studies.summary, cancel: studies.cancel, applyToSettings: studies.applyToSettings },
+    runStudy: (studyId, ctx) => studies.run(studyId, ctx),
     notify(event) {
       try {
         deps.notifier?.notify(event);

@@ -12,12 +12,17 @@ const usage = `usage: npm run cli -- <command> [flags]
 commands:
   import-candles --file F.csv[.gz] --exchange binance --symbol BTC/USDT --timeframe 5m
   download-candles --exchange binance --symbol BTC/USDT --timeframe 5m --since 2024-01-01 [--until 2024-02-01]
-  backtest       --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
+  backtest       --exchange binance (--symbol BTC/USDT | --symbols BTC/USDT,ETH/USDT | --symbols all) --timeframe 5m --from 2024-01-01 --to 2024-03-01
                  [--strategies ma-crossover,rsi-mean-reversion] [--account default] [--config params.json] [--exits exits.json] [--json]
   live           run --exchange binance --symbol BTC/USDT --timeframe 5m [--strategies ma-crossover] [--account ID]
                  [--mode replay --from 2024-01-01 [--speed 50|max]] [--live-trading] | list [--json]
   accounts       list | show --id ID | create ... | halt|resume (--id ID | --all) --reason R | close --id ID --symbol S [--amount A]
   runs           [--limit 20] [--json]            list backtest runs, newest first
+  studies        run --exchange binance --symbol BTC/USDT --timeframe 1h --from 2024-01-01 --to 2024-07-01 --strategy ma-crossover
+                 [--space '{"fastPeriod":{"min":5,"max":30,"step":5}}'|space.json] [--method grid|random|halving] [--trials 100] [--seed 1]
+                 [--objective sharpe|sortino|calmar|profitFactor|netProfit] [--min-trades 1] [--max-trials 10000]
+                 [--walk-forward rolling:90:30[:STEP]] [--account default] [--json]   runs it here, trials on worker threads
+  studies        list [--json] | show --id ID [--top 10] [--json] | cancel --id ID | apply --id ID
   strategies     [list] [--json]                  list the strategy catalog (built-in, file, rule): source, version, hash, defaults
   strategies     check --strategy ema-trend [--params params.json] --exchange binance --symbol BTC/USDT --timeframe 1h
                  [--from 2024-01-01] [--to 2024-03-01] [--tolerance 0.001] [--json]
@@ -93,6 +98,23 @@ async function main(argv: string[]): Promise<number> {
       }
       const { runStrategiesListCommand } = await import('./commands/strategies-list');
       return withRoot((root) => runStrategiesListCommand(args[0] === 'list' ? args.slice(1) : args, { describeStrategies: root.engine.describeStrategies, ...io }));
+    }
+    case 'studies': {
+      const { runStudiesCommand } = await import('./commands/studies');
+      const { ActorKind, AuditOutcome } = await import('@/db/repositories/audit-repository');
+      return withRoot(
+        (root) =>
+          runStudiesCommand(args, {
+            studies: root.engine.studies,
+            audit: (action, target, after) =>
+              root.auth.recordAudit({ actorId: null, actorEmail: null, actorKind: ActorKind.Cli, action, target, outcome: AuditOutcome.Ok, before: null, after }),
+            sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+            progressStream: process.stderr,
+            ...io,
+          }),
+        // `studies run` runs its study in this process: the job runner (and the trial threads) must be up.
+        { workers: args[0] === 'run' },
+      );
     }
     case 'runs': {
       const { runRunsCommand } = await import('./commands/runs');

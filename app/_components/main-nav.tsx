@@ -8,6 +8,7 @@ const LINKS = [
   { href: '/markets', label: 'Markets' },
   { href: '/journal', label: 'Journal' },
   { href: '/backtests', label: 'Backtests' },
+  { href: '/studies', label: 'Studies' },
   { href: '/strategies', label: 'Strategies' },
   { href: '/what-if', label: 'What-if' },
   { href: '/accounts', label: 'Accounts' },

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ValidationError } from '@/engine/core/errors';
 import { resolveJobSchedules } from '@/engine/jobs/job-schedules';
@@ -10,6 +11,17 @@ import { parseTrustedProxies } from './http/forwarding';
  * Keep README "Configuration" in step with this table.
  */
 const envSchema = z.object({
+  AETHELRED_ROLE: z
+    .enum(['all', 'web', 'trader', 'worker'], { message: 'expected one of all, web, trader, worker' })
+    .default('all')
+    .describe('What this process does: all (one process), web (UI and API), trader (owns live sessions), worker (runs jobs)'),
+  AETHELRED_SESSION_LEASE_MS: z.coerce
+    .number()
+    .int('expected a whole number of milliseconds')
+    .min(1_000, 'expected at least 1000 ms')
+    .max(600_000, 'expected at most 600000 ms')
+    .default(15_000)
+    .describe('How long a trader holds a live session without renewing; renewed every fifth of it'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
@@ -27,6 +39,7 @@ const envSchema = z.object({
   AETHELRED_INITIAL_BALANCE: z.coerce.number().positive('expected a positive number').default(10_000),
   AETHELRED_MARKET_TYPE: z.enum(['spot', 'futures']).default('spot'),
   AETHELRED_JOURNAL_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  AETHELRED_STUDY_WORKERS: z.coerce.number().int().min(1).max(256).optional().describe('Threads that run study trials; unset = the cores available (os.availableParallelism()); 1 = in the server thread'),
   INNGEST_EVENT_KEY: z.string().min(1).optional().describe('Inngest event key; set (or INNGEST_BASE_URL / INNGEST_DEV) = jobs run on Inngest'),
   INNGEST_SIGNING_KEY: z
     .string()
@@ -113,7 +126,25 @@ const envSchema = z.object({
     .describe('Moves (5-field cron, UTC) or switches off ("off") the schedules of daily-snapshot and rollover'),
 });
 
+/**
+ * What one process does, so that any number of each can share one PostgreSQL database:
+ * `all` everything (one process, the default); `web` the UI and API only (jobs are enqueued, sessions are
+ * stored for a trader to claim); `trader` owns live sessions by lease; `worker` runs jobs (and serves
+ * `/api/inngest` in Inngest mode).
+ */
+export const ProcessRole = { All: 'all', Web: 'web', Trader: 'trader', Worker: 'worker' } as const;
+export type ProcessRole = (typeof ProcessRole)[keyof typeof ProcessRole];
+
+/** What a process of `role` runs: jobs (worker, all) and live sessions (trader, all). */
+export function roleRuns(role: ProcessRole): { jobs: boolean; sessions: boolean } {
+  return { jobs: role === ProcessRole.All || role === ProcessRole.Worker, sessions: role === ProcessRole.All || role === ProcessRole.Trader };
+}
+
 export type AppConfig = {
+  /** AETHELRED_ROLE: what this process builds and runs. */
+  role: ProcessRole;
+  /** AETHELRED_SESSION_LEASE_MS: a trader's lease on a live session, ms (renewed every fifth; a session stops here a fifth before it ends unrenewed). */
+  sessionLeaseMs: number;
   databaseUrl: string | undefined;
   databaseSchema: string | undefined;
   dataDir: string;
@@ -125,6 +156,10 @@ export type AppConfig = {
   initialBalance: number;
   marketType: 'spot' | 'futures';
   journalBatchSize: number;
+  /** Threads that run study trials (AETHELRED_STUDY_WORKERS, default the available cores); 1 = inline in the server thread. */
+  studyWorkers: number;
+  /** The working directory the server started in: the repository root, where the study trial threads load the engine from. */
+  appRoot: string;
   /** Inngest runner settings; null = jobs run in-process (the default). Keys: never log. */
   inngest: { eventKey: string | undefined; signingKey: string | undefined; baseUrl: string | undefined; isDev: boolean } | null;
   /** Session-signing secret; undefined = read or create `${dataDir}/auth-secret`. Never log. */
@@ -161,7 +196,12 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  if (e.AETHELRED_ROLE !== ProcessRole.All && e.DATABASE_URL === undefined) {
+    throw new ConfigError(`invalid configuration:\n  AETHELRED_ROLE=${JSON.stringify(e.AETHELRED_ROLE)}: a ${e.AETHELRED_ROLE} process shares one PostgreSQL database with the other roles; set DATABASE_URL (the embedded database serves one process: use AETHELRED_ROLE=all)`);
+  }
   return {
+    role: e.AETHELRED_ROLE,
+    sessionLeaseMs: e.AETHELRED_SESSION_LEASE_MS,
     databaseUrl: e.DATABASE_URL,
     databaseSchema: e.DATABASE_SCHEMA,
     dataDir: path.resolve(cwd, e.AETHELRED_DATA_DIR),
@@ -171,6 +211,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     initialBalance: e.AETHELRED_INITIAL_BALANCE,
     marketType: e.AETHELRED_MARKET_TYPE,
     journalBatchSize: e.AETHELRED_JOURNAL_BATCH_SIZE,
+    studyWorkers: e.AETHELRED_STUDY_WORKERS ?? availableParallelism(),
+    appRoot: path.resolve(cwd),
     inngest: inngestConfigOf(e),
     authSecret: e.AETHELRED_AUTH_SECRET,
     encryptionKey: e.AETHELRED_ENCRYPTION_KEY,

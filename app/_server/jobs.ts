@@ -60,6 +60,8 @@ export interface JobsDeps {
   checkStrategy(request: unknown, onProgress?: (done: number, total: number) => Promise<void>): Promise<StrategyCheckResult>;
   /** Candles, model storage and registry for the `train-*` jobs. */
   training: TrainHandlerDeps;
+  /** The engine's runStudy (late-bound like runBacktest) for `study`. */
+  runStudy?: JobServices['runStudy'];
   /** Candle storage and public venue candle sources for `download-candles`. */
   marketData: JobServices['marketData'];
   /** Wraps the handlers (timing, failure reports) before any runner sees them. */
@@ -90,6 +92,7 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppC
   const plainHandlers = bindJobHandlers({
     runBacktest: deps.runBacktest,
     checkStrategy: deps.checkStrategy,
+    runStudy: deps.runStudy,
     journal: deps.journal,
     snapshots,
     account: paperAccountSource(deps.exchange),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRootHolder, type Root } from './root';
-import { loadConfig } from './config';
+import { createRootHolder, workersOfRole, type Root } from './root';
+import { loadConfig, roleRuns } from './config';
 
 function fakeRoot(counters: { starts: number; stops: number }): Root {
   return {
@@ -87,3 +87,34 @@ describe('server action form input', () => {
   });
 });
 
+
+describe('process roles (AETHELRED_ROLE)', () => {
+  const workers = { notifications: ['notifier', 'watcher'], control: ['control-listener'], jobs: ['job-runner', 'job-scheduler'], sessions: ['live-sessions'], strategyFiles: ['strategy-watcher'] };
+
+  it('runs everything in one process by default', () => {
+    expect(loadConfig({}, '/srv').role).toBe('all');
+    expect(workersOfRole('all', workers)).toEqual(['notifier', 'watcher', 'control-listener', 'job-runner', 'job-scheduler', 'live-sessions', 'strategy-watcher']);
+  });
+
+  it('gives a web process neither jobs nor sessions, a trader the sessions and a worker the jobs', () => {
+    expect(workersOfRole('web', workers)).toEqual(['notifier', 'watcher', 'control-listener', 'strategy-watcher']);
+    expect(workersOfRole('trader', workers)).toEqual(['notifier', 'watcher', 'control-listener', 'live-sessions', 'strategy-watcher']);
+    expect(workersOfRole('worker', workers)).toEqual(['notifier', 'watcher', 'control-listener', 'job-runner', 'job-scheduler', 'strategy-watcher']);
+    expect(roleRuns('web')).toEqual({ jobs: false, sessions: false });
+    expect(roleRuns('trader')).toEqual({ jobs: false, sessions: true });
+    expect(roleRuns('worker')).toEqual({ jobs: true, sessions: false });
+  });
+
+  it('refuses a role that does not exist, naming the variable and the value', () => {
+    expect(() => loadConfig({ AETHELRED_ROLE: 'scheduler', DATABASE_URL: 'postgres://127.0.0.1/x' }, '/srv')).toThrow(
+      'invalid configuration:\n  AETHELRED_ROLE="scheduler": expected one of all, web, trader, worker',
+    );
+  });
+
+  it('refuses a split role on the embedded database, which serves one process', () => {
+    expect(() => loadConfig({ AETHELRED_ROLE: 'trader' }, '/srv')).toThrow(
+      'invalid configuration:\n  AETHELRED_ROLE="trader": a trader process shares one PostgreSQL database with the other roles; set DATABASE_URL (the embedded database serves one process: use AETHELRED_ROLE=all)',
+    );
+    expect(loadConfig({ AETHELRED_ROLE: 'trader', DATABASE_URL: 'postgres://127.0.0.1/x' }, '/srv').role).toBe('trader');
+  });
+});

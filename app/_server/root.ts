@@ -5,6 +5,7 @@
  * through `getRoot()`.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { createDatabase, DEFAULT_DATA_DIR_LOCK, type Database } from '@/db/client';
@@ -14,6 +15,9 @@ import { createJournalRepository } from '@/db/repositories/journal-repository';
 import { createRiskStateRepository } from '@/db/repositories/risk-state-repository';
 import { createSettingsRepository } from '@/db/repositories/settings-repository';
 import { createStrategyRuleRepository } from '@/db/repositories/strategy-rule-repository';
+import { createStudyRepository } from '@/db/repositories/study-repository';
+import { createInlineTrialRunner } from '@/engine/research/trial-runner';
+import { createTrialWorkerPool } from './studies/trial-worker-pool';
 import { createSnapshotRepository } from '@/db/repositories/snapshot-repository';
 import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repository';
 import { currentRunOwner, isRunOwnerAlive } from './process-owner';
@@ -39,12 +43,13 @@ import type { Clock } from '@/engine/core/clock';
 import type { Logger } from '@/engine/core/logger';
 import type { SettingsRepository } from '@/engine/ports/settings';
 import { ValidationError } from '@/engine/core/errors';
-import { loadConfig, type AppConfig } from './config';
+import { loadConfig, roleRuns, type AppConfig, type ProcessRole } from './config';
 import { buildJobs, type InngestRoot } from './jobs';
 import { loadStrategyFilesAtStart } from './strategy-files';
 import { createAuthKit, type AuthKit } from './auth/auth-kit';
 import { createForwarding, type Forwarding } from './http/forwarding';
 import { loadOrCreateSecret } from './auth/local-secrets';
+import { checkSecretFingerprints } from './auth/secret-fingerprints';
 import { createSecretBox, parseEncryptionKey } from './auth/secret-box';
 import { createAppLogger } from './telemetry/app-logger';
 import { jobQueueDepth } from './telemetry/job-queue-depth';
@@ -66,6 +71,12 @@ import packageJson from '../../package.json' with { type: 'json' };
 /** What `/api/health` reports. */
 export interface Health {
   status: 'ok' | 'degraded';
+  /** AETHELRED_ROLE of this process: what it runs (see `workersOfRole`). */
+  role: ProcessRole;
+  /** What this process runs: jobs (worker, all), live sessions (trader, all). */
+  runs: { jobs: boolean; sessions: boolean };
+  /** A trader's (or `all`'s) session leases: its owner id, how many sessions it holds, the last renewal failure; null on web and worker. */
+  leases: { owner: string; held: number; lastError: string | null } | null;
   /** Why the status is degraded (empty when ok). */
   reasons: string[];
   engine: string;
@@ -149,6 +160,24 @@ async function realVenueFor(
   };
 }
 
+/**
+ * The background workers a process of `role` runs: every role routes notifications, listens on the control
+ * bus (started before the sessions, so a halt sent meanwhile is heard) and follows strategy files; only a trader (or `all`) resumes and claims live sessions; only a worker (or `all`) runs jobs and
+ * their schedules. A `web` process enqueues jobs for a worker and stores sessions for a trader.
+ */
+export function workersOfRole<W>(role: ProcessRole, workers: { notifications: readonly W[]; control: readonly W[]; jobs: readonly W[]; sessions: readonly W[]; strategyFiles: readonly W[] }): W[] {
+  const runs = roleRuns(role);
+  return [...workers.notifications, ...workers.control, ...(runs.jobs ? workers.jobs : []), ...(runs.sessions ? workers.sessions : []), ...workers.strategyFiles];
+}
+
+/**
+ * Lease owners built in this process (the composition root's memo): an owner on this host with this pid
+ * that is not listed belongs to an earlier process that had the same pid, so it is gone; a listed one is
+ * alive (a second root in one process, as tests and a development server's reload build). Never shrinks:
+ * a closed root released its leases, and one it did not release expires.
+ */
+const leaseOwnersOfThisProcess = new Set<string>();
+
 /** Next.js bundles this module, so the migrations folder is resolved from the project directory. */
 const MIGRATIONS_FOLDER = path.join(process.cwd(), 'db/migrations');
 
@@ -205,6 +234,20 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     logger.warn({}, 'AETHELRED_AUTH_SECRET / AETHELRED_ENCRYPTION_KEY are unset: using files under the data dir; set both when several servers share one database');
   }
   const settings = createSettingsRepository(database.db);
+  // A server whose secrets are not the ones the database was written with would answer 401 to every
+  // cookie and fail to decrypt stored keys: it refuses to start instead, naming the variable.
+  try {
+    await checkSecretFingerprints(
+      {
+        auth: { ...authSecret, file: path.join(config.dataDir, 'auth-secret') },
+        encryption: { ...encryptionKey, file: path.join(config.dataDir, 'encryption-key') },
+      },
+      { settings, nowMs: () => clock.nowMs() },
+    );
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const forwarding = createForwarding({ trustedProxies: config.trustedProxies, publicUrl: config.publicUrl });
   const auth = createAuthKit(
     { secret: authSecret.value, publicUrl: config.publicUrl },
@@ -276,6 +319,9 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     await database.close();
     throw error;
   });
+  // Study trials fan out on worker threads (candles shared, strategies rebuilt per thread); one thread = inline.
+  const trialPool = config.studyWorkers > 1 ? createTrialWorkerPool({ size: config.studyWorkers, root: config.appRoot }, { logger }) : null;
+  const trialRunner = trialPool ?? createInlineTrialRunner({ catalog: () => strategies, logger });
   const jobs = buildJobs(config, {
     strategies,
     db: database.db,
@@ -286,15 +332,46 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     newId: () => randomUUID(),
     runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
     checkStrategy: (request, onProgress) => engine.checkStrategy(request, onProgress),
+    runStudy: (studyId, ctx) => engine.runStudy(studyId, ctx),
     training: { candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() },
     // Downloads read the venue's public API (no keys), like the CLI's download-candles.
     marketData: { candles, openCandleSource: (exchangeId) => createPublicCandleSource(exchangeId, { logger, clock, urls: config.ccxtUrls }) },
     // Both runners (in-process and Inngest) get the instrumented handlers: every job timed, failures reported.
     instrument: (handlers) => instrumentJobHandlers(handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }),
   });
+  // Sessions are owned by lease: any number of traders (AETHELRED_ROLE trader or all) share the database; a
+  // session whose trader died (a dead pid on this host) is taken over at once, otherwise when its lease ends.
+  const leaseOwner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  leaseOwnersOfThisProcess.add(leaseOwner);
   const live = createLiveSessionManager({
     clock,
     logger,
+    runsSessions: roleRuns(config.role).sessions,
+    lease: {
+      owner: leaseOwner,
+      leaseMs: config.sessionLeaseMs,
+      renewEveryMs: Math.round(config.sessionLeaseMs / 5),
+      haltMarginMs: Math.round(config.sessionLeaseMs / 5),
+      every: (intervalMs, tick) => {
+        const timer = setInterval(tick, intervalMs);
+        timer.unref(); // the sessions keep a trader alive, not the lease rounds
+        return () => clearInterval(timer);
+      },
+      // Lease deadlines in real elapsed time (monotonic), like the database's clock: a test's manual trading clock may jump.
+      clock: { nowMs: () => performance.now() },
+      isOwnerGone: (owner) => {
+        // Another root of this very process (tests, a dev server's reload) is alive though it shares our pid.
+        if (leaseOwnersOfThisProcess.has(owner)) return false;
+        const [host, pid] = owner.split(':');
+        return Number.isInteger(Number(pid)) && !isRunOwnerAlive({ host, pid: Number(pid) });
+      },
+    },
+    // Each session's journal rows carry its fencing token: a former owner's rows are refused.
+    journalFor: (fence) =>
+      createJournalWriter(
+        { batchSize: 100 },
+        { repository: { ...journal, appendTrades: (rows) => journal.appendTrades(rows, fence), appendDecisions: (rows) => journal.appendDecisions(rows, fence) }, logger },
+      ),
     store: createLiveSessionRepository(database.db),
     // One ccxt client per exchange while its sessions run; the manager closes it after the last one stops.
     feedFor: (exchangeId) => createPublicMarketData(exchangeId, { logger, clock, urls: config.ccxtUrls }),
@@ -327,7 +404,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   const controlListener = createControlListener({ bus: control, acks: controlAcks, clock, logger, accounts, sessions: live, models });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: [notifications.notifier, notifications.watcher, jobs.runner, jobs.scheduler, controlListener, liveWorker, ...strategyFiles.workers], live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), loopModels, models,
+    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: workersOfRole(config.role, { notifications: [notifications.notifier, notifications.watcher], control: [controlListener], jobs: [...(trialPool ? [trialPool] : []), jobs.runner, jobs.scheduler], sessions: [liveWorker], strategyFiles: strategyFiles.workers }), live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), loopModels, models,
       account: {
         get exchange() {
           return defaultAccount.exchange();
@@ -343,7 +420,9 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
       settings,
       strategies,
       snapshots: createSnapshotRepository(database.db),
-      strategyRules: createStrategyRuleRepository(database.db) },
+      strategyRules: createStrategyRuleRepository(database.db),
+      studies: createStudyRepository(database.db),
+      trialRunner },
     { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
   );
 
@@ -353,7 +432,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     database,
     engine,
     logger,
-    inngest: jobs.inngest,
+    // Only a process that runs jobs serves /api/inngest; the others enqueue through the Inngest client.
+    inngest: roleRuns(config.role).jobs ? jobs.inngest : null,
     forwarding,
     auth,
     liveTrading: {
@@ -373,6 +453,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
         try {
           await engine.stop();
         } finally {
+          // Also when the engine's workers never started (one-shot CLI commands that ran a study).
+          await trialPool?.stop();
           await models.close();
           await database.close();
         }
@@ -389,13 +471,18 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
         refusedRows: writers.reduce((sum, w) => sum + w.refusedRows, 0),
         pending: writers.reduce((sum, w) => sum + w.pending, 0),
       };
+      const leases = roleRuns(config.role).sessions ? live.leaseStatus() : null;
       const reasons = [
         ...(engine.state() === 'running' ? [] : [`the engine is ${engine.state()}`]),
         ...(reachable ? [] : [`the ${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'} database does not answer`]),
         ...(journalHealth.failing ? [`journal writes are failing (${journalHealth.pending} rows wait for a retry): ${journalHealth.lastError}`] : []),
+        ...(leases?.lastError ? [`session leases cannot be renewed or claimed: ${leases.lastError}`] : []),
       ];
       return {
         status: reasons.length === 0 ? 'ok' : 'degraded',
+        role: config.role,
+        runs: roleRuns(config.role),
+        leases: leases && { owner: leases.owner, held: leases.held.length, lastError: leases.lastError },
         reasons,
         engine: engine.state(),
         database: { kind: database.kind, reachable },

@@ -11,6 +11,7 @@ import { AppError } from '@/app/_server/auth/app-error';
 import { ACCOUNT_ID_PATTERN, accountSettingsObject, venueAccountObject } from '@/engine/account/account-config';
 import type { RiskStatus } from '@/engine/risk/risk-desk';
 import { nestFormFields } from './_lib/form-fields';
+import { RISK_LIMIT_NUMBER_FIELDS } from '@/app/_components/settings/risk-limit-fields';
 
 const accountId = z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"');
 const reason = z.string().trim().min(1, 'give a reason (it is shown with the halt and kept in the audit log)').max(500, 'at most 500 characters');
@@ -102,9 +103,8 @@ export const linkVenueAccount = action(
   },
 );
 
-const RISK_NUMBER_FIELDS = ['maxLeverage', 'riskPerTradePct', 'maxLossPctEquityPerTrade', 'maxSymbolExposurePct', 'maxOpenPositions', 'atrStopMultiple', 'dailyLossLimitPct', 'maxDrawdownPct'] as const;
 const updateSchema = z.preprocess(
-  (raw) => nestFormFields(raw, [...numberFields.map((f) => `settings.${f}`), ...RISK_NUMBER_FIELDS.map((f) => `risk.${f}`)]),
+  (raw) => nestFormFields(raw, [...numberFields.map((f) => `settings.${f}`), ...RISK_LIMIT_NUMBER_FIELDS.map((f) => `risk.${f}`)]),
   z.object({ id: accountId, settings: z.record(z.string(), z.unknown()).optional(), risk: z.record(z.string(), z.unknown()).optional() }),
 );
 

@@ -1,16 +1,17 @@
 'use server';
 /**
  * Backtest server actions. `startBacktest` (trader) validates the form and queues a backtest job
- * through `engine.enqueueBacktest` (which checks the candles for the market and range); `backtestTicket` (viewer) reports its
+ * through `engine.enqueueBacktest` (which checks the candles for the market and range, or for every
+ * market of a portfolio run); `backtestTicket` (viewer) reports its
  * progress for the form's poller.
  */
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
 import { AppError } from '@/app/_server/auth/app-error';
-import { BREAKERS_OFF_LIMIT_PCT, backtestFormSchema, exitPolicyOfForm, formTimeMs } from './_lib/backtest-form-schema';
+import { BREAKERS_OFF_LIMIT_PCT, backtestFormSchema, exitPolicyOfForm, formTimeMs, marketsOfForm } from './_lib/backtest-form-schema';
 
 export const startBacktest = action(
-  { role: 'trader', input: backtestFormSchema, audit: { action: 'backtest.enqueue', target: (input) => `${input.exchange} ${input.symbol} ${input.timeframe}` }, revalidate: ['/backtests'] },
+  { role: 'trader', input: backtestFormSchema, audit: { action: 'backtest.enqueue', target: (input) => `${input.exchange} ${input.symbols === undefined ? input.symbol : input.symbols === 'all' ? 'all' : input.symbols.join(',')} ${input.timeframe}` }, revalidate: ['/backtests'] },
   async ({ root, input }) => {
     // The engine checks the request, the stored candles and the veto and loop models, naming the form's fields.
     // Breakers off (research): the daily-loss and drawdown limits at their maximum, so no breaker ends the run.
@@ -21,7 +22,7 @@ export const startBacktest = action(
       paper: input.paper,
       risk,
       exchange: input.exchange,
-      symbol: input.symbol,
+      ...marketsOfForm(input),
       timeframe: input.timeframe,
       from: formTimeMs(input.from),
       to: formTimeMs(input.to),

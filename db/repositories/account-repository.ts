@@ -8,6 +8,7 @@ import type { PaperExchangeState } from '../../engine/ports/accounts';
 import type { Db } from '../client';
 import { riskState, tradingAccounts } from '../schema';
 import { numeric, wrapDriver } from './sql-helpers';
+import { checkSessionFence } from './session-fence';
 
 /** A venue account's venue id is kept in the settings document, beside the settings (no column of its own). */
 const toRecord = (r: typeof tradingAccounts.$inferSelect): AccountRecord => {
@@ -67,9 +68,10 @@ export function createAccountRepository(db: Db): AccountRepository {
       const rows = await wrapDriver(`loading the state of account "${id}"`, () => db.select({ state: tradingAccounts.state }).from(tradingAccounts).where(eq(tradingAccounts.id, id)));
       return (rows[0]?.state ?? null) as PaperExchangeState | null;
     },
-    async saveState(id, state, updatedAtMs, risk) {
+    async saveState(id, state, updatedAtMs, risk, fence) {
       await wrapDriver(`saving the state of account "${id}"`, () =>
         db.transaction(async (tx) => {
+          await checkSessionFence(tx, fence);
           await tx.update(tradingAccounts).set({ state: state as unknown as Record<string, unknown>, stateUpdatedAtMs: updatedAtMs }).where(eq(tradingAccounts.id, id));
           if (risk) {
             const row = {

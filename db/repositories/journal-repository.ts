@@ -11,11 +11,13 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { ValidationError } from '../../engine/core/errors';
 import { DecisionOutcome as DecisionOutcomes, TradeOutcome, type DecisionOutcome, type DecisionRecord, type JournalQuery, type JournalSort, type JournalRepository, type Page, type TradeBreakdown, type TradeBreakdownFilter, type TradeGroup, type TradeRecord, type TradeSummary } from '../../engine/ports/journal';
+import type { SessionFence } from '../../engine/ports/live-sessions';
 import type { Timeframe } from '../../engine/core/types';
 import { WINNING_NET_PNL_ABOVE } from '../../engine/insight/trade-outcome';
 import type { Db } from '../client';
 import { decisionLog, trades } from '../schema';
 import { chunks, clampLimit, num, numeric, numOrNull, rowsOf, wrapDriver } from './sql-helpers';
+import { checkSessionFence } from './session-fence';
 
 /** Rows per INSERT statement. */
 const INSERT_CHUNK_ROWS = 1000;
@@ -382,20 +384,22 @@ export function createJournalRepository(db: Db): JournalRepository {
   }
 
   return {
-    async appendTrades(records: readonly TradeRecord[]): Promise<void> {
+    async appendTrades(records: readonly TradeRecord[], fence?: SessionFence): Promise<void> {
       if (records.length === 0) return;
       const rows = records.map(tradeToRow);
       await wrapDriver(`appending ${rows.length} trades`, () =>
         db.transaction(async (tx) => {
+          await checkSessionFence(tx, fence);
           for (const chunk of chunks(rows, INSERT_CHUNK_ROWS)) await tx.insert(trades).values(chunk).onConflictDoNothing();
         }),
       );
     },
 
-    async appendDecisions(records: readonly DecisionRecord[]): Promise<void> {
+    async appendDecisions(records: readonly DecisionRecord[], fence?: SessionFence): Promise<void> {
       if (records.length === 0) return;
       await wrapDriver(`appending ${records.length} decisions`, () =>
         db.transaction(async (tx) => {
+          await checkSessionFence(tx, fence);
           for (const chunk of chunks(records, DECISION_CHUNK_ROWS)) {
             // One statement per chunk: a column array per field, unnested server-side (far fewer
             // bind parameters than a multi-row VALUES list, which matters for long backtests).

@@ -2,7 +2,8 @@
  * Drizzle implementation of live session storage: the sessions an operator started (config,
  * status, whether it trades on a real venue) and each session's resume checkpoint.
  */
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { StaleLeaseError } from '../../engine/core/errors';
 import type { LiveCheckpoint, LiveSessionRecord, LiveSessionStore, VenuePosition } from '../../engine/ports/live-sessions';
 import type { RunSpec } from '../../engine/trading/run-spec';
 import type { Db } from '../client';
@@ -28,13 +29,17 @@ const toRecord = (r: typeof liveSessions.$inferSelect): LiveSessionRecord<RunSpe
   lastError: r.lastError,
   startedAtMs: r.startedAtMs === null ? null : Number(r.startedAtMs),
   updatedAtMs: Number(r.updatedAtMs),
+  lease: { owner: r.leaseOwner, expiresAtMs: r.leaseExpiresAtMs === null ? null : Number(r.leaseExpiresAtMs), token: Number(r.fencingToken) },
 });
+
+/** The database's clock, epoch ms: every trader's lease is measured by one clock, whatever the hosts' clocks say. */
+const DB_NOW_MS = sql`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 /** Builds the live session repository over a drizzle handle (PGlite or postgres.js). */
 export function createLiveSessionRepository(db: Db): LiveSessionStore<RunSpec> {
   return {
     async upsert(record) {
-      const { spec, ...fields } = record;
+      const { spec, lease: _lease, ...fields } = record;
       const row = { ...fields, config: spec ? { ...record.config, [SPEC_KEY]: spec } : record.config };
       const { id: _id, ...update } = row;
       await wrapDriver(`saving live session "${record.id}"`, () =>
@@ -69,8 +74,9 @@ export function createLiveSessionRepository(db: Db): LiveSessionStore<RunSpec> {
         venuePosition: (r.openPosition as VenuePosition | null) ?? null,
       };
     },
-    async save(checkpoint) {
-      await wrapDriver(`checkpointing live session "${checkpoint.sessionId}"`, () =>
+    async save(checkpoint, fence) {
+      const id = checkpoint.sessionId;
+      const updated = await wrapDriver(`checkpointing live session "${id}"`, () =>
         db
           .update(liveSessions)
           .set({
@@ -78,7 +84,49 @@ export function createLiveSessionRepository(db: Db): LiveSessionStore<RunSpec> {
             updatedAtMs: checkpoint.updatedAtMs,
             openPosition: (checkpoint.venuePosition ?? null) as Record<string, unknown> | null,
           })
-          .where(eq(liveSessions.id, checkpoint.sessionId)),
+          .where(fence ? and(eq(liveSessions.id, id), eq(liveSessions.fencingToken, fence.token)) : eq(liveSessions.id, id))
+          .returning({ id: liveSessions.id }),
+      );
+      if (fence && updated.length === 0) {
+        const rows = await wrapDriver(`loading live session "${id}"`, () => db.select({ token: liveSessions.fencingToken }).from(liveSessions).where(eq(liveSessions.id, id)));
+        throw new StaleLeaseError(id, fence.token, rows[0] ? Number(rows[0].token) : null);
+      }
+    },
+    async insertIfMissing(record) {
+      const { spec, lease: _lease, ...fields } = record;
+      const row = { ...fields, config: spec ? { ...record.config, [SPEC_KEY]: spec } : record.config };
+      const inserted = await wrapDriver(`saving live session "${record.id}"`, () =>
+        db.insert(liveSessions).values(row).onConflictDoNothing({ target: liveSessions.id }).returning({ id: liveSessions.id }),
+      );
+      return inserted.length > 0;
+    },
+    async claim(id, owner, leaseMs, takeOverFrom) {
+      const claimable = sql`(${liveSessions.leaseOwner} is null or ${liveSessions.leaseExpiresAtMs} < ${DB_NOW_MS}${takeOverFrom === undefined ? sql`` : sql` or ${liveSessions.leaseOwner} = ${takeOverFrom}`})`;
+      const rows = await wrapDriver(`claiming live session "${id}"`, () =>
+        db
+          .update(liveSessions)
+          .set({ fencingToken: sql`${liveSessions.fencingToken} + 1`, leaseOwner: owner, leaseExpiresAtMs: sql`${DB_NOW_MS} + ${leaseMs}` })
+          .where(and(eq(liveSessions.id, id), claimable))
+          .returning({ token: liveSessions.fencingToken }),
+      );
+      return rows[0] ? Number(rows[0].token) : null;
+    },
+    async renew(id, owner, token, leaseMs) {
+      const rows = await wrapDriver(`renewing the lease of live session "${id}"`, () =>
+        db
+          .update(liveSessions)
+          .set({ leaseExpiresAtMs: sql`${DB_NOW_MS} + ${leaseMs}` })
+          .where(and(eq(liveSessions.id, id), eq(liveSessions.leaseOwner, owner), eq(liveSessions.fencingToken, token)))
+          .returning({ id: liveSessions.id }),
+      );
+      return rows.length > 0;
+    },
+    async release(id, owner, token) {
+      await wrapDriver(`releasing the lease of live session "${id}"`, () =>
+        db
+          .update(liveSessions)
+          .set({ leaseOwner: null, leaseExpiresAtMs: null })
+          .where(and(eq(liveSessions.id, id), eq(liveSessions.leaseOwner, owner), eq(liveSessions.fencingToken, token))),
       );
     },
   };

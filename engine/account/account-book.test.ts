@@ -14,9 +14,10 @@ import type { Balance, Exchange } from '../ports/exchange';
 import type { VenueConnector } from '../ports/venue-link';
 import type { AccountSettingsInput } from './account-config';
 import { paperConfigOf } from '../trading/run-spec';
+import { VALUE_AT_RISK_DEFAULTS } from '../risk/risk-engine';
 
 const T0 = Date.UTC(2024, 0, 1);
-const LIMITS = { maxLeverage: 3, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 100, maxOpenPositions: 3, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, feeRateBps: 0 };
+const LIMITS = { maxLeverage: 3, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 100, maxOpenPositions: 3, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, feeRateBps: 0, ...VALUE_AT_RISK_DEFAULTS };
 const FUTURES: AccountSettingsInput = { name: 'Futures', marketType: 'futures', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 0, slippageBps: 0, leverage: 5, maxVolumeShare: 1 };
 
 /** Two "processes" over the same stores: each builds its own book (its own runtimes). */

@@ -23,7 +23,7 @@ import type { VenueConnection, VenueConnector, VenueHoldings } from '../ports/ve
 import { requireVenue } from '../venues/registry';
 import type { JournalWriter } from '../ports/journal-writer';
 import type { WhatIfResult } from '../risk/what-if';
-import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from './manual-order';
+import { needsPortfolio, parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from './manual-order';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
 import type { TradingCosts } from '../risk/trading-costs';
 import { accountTradingConfig, paperConfigOf } from '../trading/run-spec';
@@ -33,6 +33,8 @@ import { AccountKind, type AccountRecord, type AccountRepository, type AccountSe
 import { DEFAULT_ACCOUNT_ID, parseAccountId, parseAccountSettings, parseVenueAccountInput, type AccountSettingsInput } from './account-config';
 import type { SnapshotPosition } from '../ports/snapshots';
 import { ControlKind, type ControlCommand, type ControlPublisher } from '../ports/control-bus';
+import { accountValueAtRisk, loadPortfolioHistory, type AccountValueAtRisk } from '../risk/portfolio-history';
+import type { PortfolioRiskInput, PositionExposure } from '../risk/value-at-risk';
 
 export type { AccountRuntime } from './account-runtime';
 
@@ -56,6 +58,8 @@ export interface AccountView {
   positions: (SnapshotPosition & { liquidationPrice: number | null; margin: number })[];
   openOrders: Order[];
   risk: RiskStatus;
+  /** Portfolio VaR and ES of the positions now, at the account's configured confidence and lookback (historical simulation on stored candles). */
+  valueAtRisk: AccountValueAtRisk;
   /** Where the figures come from: the stored paper simulation, or the venue (read just now). */
   source: 'paper' | 'venue';
   /** When the figures were read, epoch ms. */
@@ -92,6 +96,14 @@ export interface AccountBook {
   runtime(id: string): Promise<AccountRuntime>;
   /** Equity, positions, open orders and risk state; a venue account's are read from its venue. @throws ValidationError when the venue cannot be reached. */
   view(id: string): Promise<AccountView>;
+  /**
+   * The return history of the account's open positions and of `symbols` (e.g. an order's market) from stored
+   * candles, over the account's `varLookbackCandles`, for a pre-trade VaR / ES check; null when they share no
+   * stored timeframe. A paper account reads its exchange's positions; a venue account the positions `exposures` gives.
+   */
+  portfolioRisk(id: string, symbols: readonly string[], exposures?: readonly PositionExposure[]): Promise<PortfolioRiskInput | null>;
+  /** Portfolio VaR and ES of the account's positions now (a venue account's read from its venue). */
+  valueAtRisk(id: string): Promise<AccountValueAtRisk>;
   /** The account's risk state and headroom (a venue account's equity read from its venue, else its last known). Never needs the venue to answer. */
   riskStatus(id: string): Promise<RiskStatus>;
   /** The venue account that trades `venue` (a venue registry id), or null. */
@@ -309,6 +321,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         await shared.riskStore.save(state);
         lastSavedJson = json;
       },
+      reloadIfIdle: async () => false,
       syncControl: shared.syncControl,
       async ensurePrice() {
         throw notPaper('its prices are the venue\'s');
@@ -350,7 +363,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         tradeHandlers.add(handler);
         return () => tradeHandlers.delete(handler);
       },
-      persist() {
+      persist(fence) {
         // Serialised: two sessions of the account finishing candles at once write in order.
         persisting = persisting.catch(() => undefined).then(async () => {
           const state = exchange.exportState();
@@ -359,11 +372,21 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
           const riskRecord: RiskStateRecord = risk.engine().state();
           // Before the first equity reading the risk state has no day start or peak yet: nothing to store.
           const withRisk = Number.isFinite(riskRecord.dayStartEquity) && Number.isFinite(riskRecord.peakEquity);
-          await deps.accounts.saveState(id, state, deps.clock.nowMs(), withRisk ? riskRecord : undefined);
+          await deps.accounts.saveState(id, state, deps.clock.nowMs(), withRisk ? riskRecord : undefined, fence);
           lastSavedJson = json;
           if (withRisk) shared.stamp(riskRecord.updatedAtMs);
         });
         return persisting;
+      },
+      async reloadIfIdle() {
+        if (shared.users() > 0) return false;
+        await persisting.catch(() => undefined);
+        const stored = await deps.accounts.loadState(id);
+        const fresh = makeExchange(record);
+        if (stored) fresh.restoreState(stored);
+        exchange = fresh;
+        lastSavedJson = stored ? JSON.stringify(stored) : '';
+        return true;
       },
       syncControl: shared.syncControl,
       async ensurePrice(symbol) {
@@ -577,9 +600,20 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         positions,
         openOrders: exchange.openOrders(),
         risk: rt.risk.status(equity),
+        valueAtRisk: await valueAtRiskOf(rt, exposuresOf(positions), equity),
         source: 'paper',
         asOfMs: deps.clock.nowMs(),
       };
+    },
+    async portfolioRisk(id, symbols, exposures) {
+      const rt = await runtime(id);
+      return portfolioOf(rt, exposures ?? paperExposures(rt.exchange()), symbols);
+    },
+    async valueAtRisk(id) {
+      const rt = await runtime(id);
+      if (rt.record().kind === AccountKind.Venue) return (await venueView(rt)).valueAtRisk;
+      const exchange = rt.exchange();
+      return valueAtRiskOf(rt, paperExposures(exchange), exchange.equity());
     },
     async riskStatus(id) {
       const rt = await runtime(id);
@@ -632,12 +666,19 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       refuseManualOnVenue(rt);
       if (!deps.journal) throw new Error('this account book was built without a journal');
       let seq = 0;
-      return placeManualOrder(rt, order, actor, { clock: deps.clock, candles: deps.candles, journal: deps.journal, newId: deps.newId ?? (() => `${deps.clock.nowMs()}-${++seq}`) });
+      return placeManualOrder(rt, order, actor, {
+        clock: deps.clock,
+        candles: deps.candles,
+        journal: deps.journal,
+        newId: deps.newId ?? (() => `${deps.clock.nowMs()}-${++seq}`),
+        portfolioRisk: (symbol) => portfolioOf(rt, paperExposures(rt.exchange()), [symbol]),
+      });
     },
     async whatIf(id, order) {
       const rt = await runtime(id);
       refuseManualOnVenue(rt);
-      return whatIfOn(rt, parseManualOrder(order));
+      const parsed = parseManualOrder(order);
+      return whatIfOn(rt, parsed, needsPortfolio(rt) ? await portfolioOf(rt, paperExposures(rt.exchange()), [parsed.symbol]) : null);
     },
     async persistAll() {
       for (const entry of runtimes.values()) {
@@ -750,6 +791,33 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     return { order, remaining: Math.abs(await book.held()), cancelledStopIds, decisionId };
   }
 
+  /** Signed notionals (+ long, − short) of positions at their marks. */
+  function exposuresOf(positions: readonly Pick<SnapshotPosition, 'symbol' | 'side' | 'amount' | 'markPrice'>[]): PositionExposure[] {
+    return positions.map((p) => ({ symbol: p.symbol, notional: (p.side === 'long' ? 1 : -1) * p.amount * p.markPrice }));
+  }
+
+  /** The paper exchange's open positions as signed notionals at their last prices. */
+  function paperExposures(exchange: PaperExchange): PositionExposure[] {
+    return exchange.openPositionSymbols().map((symbol) => ({ symbol, notional: exchange.positionAmountSigned(symbol) * exchange.lastPrice(symbol) }));
+  }
+
+  /** Return history of the positions' and `symbols`' markets over the account's lookback (a venue account's own exchange's candles). */
+  function portfolioOf(rt: AccountRuntime, exposures: readonly PositionExposure[], symbols: readonly string[]): Promise<PortfolioRiskInput | null> {
+    const record = rt.record();
+    return loadPortfolioHistory(deps.candles, {
+      exposures,
+      symbols,
+      lookbackCandles: rt.risk.engine().config.varLookbackCandles,
+      exchange: record.kind === AccountKind.Venue ? (record.venue ?? null) : null,
+    });
+  }
+
+  async function valueAtRiskOf(rt: AccountRuntime, exposures: PositionExposure[], equity: number): Promise<AccountValueAtRisk> {
+    const open = exposures.filter((e) => e.notional !== 0);
+    const config = rt.risk.engine().config;
+    return accountValueAtRisk(open, open.length === 0 ? null : await portfolioOf(rt, open, []), equity, config);
+  }
+
   /** Manual orders go through the paper desk; a venue account trades through its live sessions. */
   function refuseManualOnVenue(rt: AccountRuntime): void {
     const record = rt.record();
@@ -811,6 +879,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       positions: holdings.positions.map(viewPosition),
       openOrders: holdings.openOrders,
       risk: rt.risk.status(balance.equity),
+      valueAtRisk: await valueAtRiskOf(rt, exposuresOf(holdings.positions), balance.equity),
       source: 'venue',
       asOfMs: holdings.atMs,
     };

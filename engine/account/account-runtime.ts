@@ -3,6 +3,7 @@ import type { RiskStateRepository } from '../ports/risk-state';
 import type { PaperExchange, PaperTradeClosed } from '../execution/paper-exchange';
 import type { RiskDesk } from '../risk/risk-desk';
 import type { AccountRecord } from '../ports/accounts';
+import type { SessionFence } from '../ports/live-sessions';
 
 /** One account's trading machinery in this process. */
 export interface AccountRuntime {
@@ -21,8 +22,18 @@ export interface AccountRuntime {
   readonly riskStore: RiskStateRepository;
   /** Subscribes to round trips the paper exchange closes; returns the unsubscribe. */
   onTradeClosed(handler: (trade: PaperTradeClosed) => void): () => void;
-  /** Stores the paper state (with the risk state) when it changed since the last save. */
-  persist(): Promise<void>;
+  /**
+   * Stores the paper state (with the risk state) when it changed since the last save. With `fence` (a
+   * live session's candle) the write is refused unless that session's lease is still under its token.
+   * @throws StaleLeaseError when `fence` is no longer current (nothing is stored).
+   */
+  persist(fence?: SessionFence): Promise<void>;
+  /**
+   * Re-reads the stored paper state when no session of this process trades the account (another process
+   * may have traded it since this runtime loaded it): a trader calls it before it resumes a session it
+   * claimed. Returns whether it re-read; a venue account has nothing to re-read (false).
+   */
+  reloadIfIdle(): Promise<boolean>;
   /** Adopts a halt or resume stored by another process or request since this runtime last wrote. */
   syncControl(): Promise<void>;
   /** Gives a symbol with no price yet the close of its last stored candle, so a manual order can be priced. @throws NotFoundError when no candles are stored. */

@@ -13,6 +13,7 @@ import type { Order } from '../ports/exchange';
 import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
 import type { JournalWriter } from '../ports/journal-writer';
 import { computeWhatIf, whatIfOrderSchema, type WhatIfOrder, type WhatIfResult } from '../risk/what-if';
+import type { PortfolioRiskInput } from '../risk/value-at-risk';
 import type { AccountRuntime } from './account-runtime';
 
 /** Result of a manual order. `denied`: risk said no; `rejected`: the exchange refused the entry. */
@@ -30,8 +31,11 @@ export function parseManualOrder(input: unknown): WhatIfOrder {
   return parseOrThrow(whatIfOrderSchema, input, { root: 'order' });
 }
 
-/** What the order would do on the account now; nothing is sent and no state changes. */
-export function whatIfOn(runtime: AccountRuntime, order: WhatIfOrder): WhatIfResult {
+/**
+ * What the order would do on the account now; nothing is sent and no state changes. `portfolio` (the positions'
+ * and the order's return history) is needed only when the account has a VaR / ES limit; see {@link needsPortfolio}.
+ */
+export function whatIfOn(runtime: AccountRuntime, order: WhatIfOrder, portfolio: PortfolioRiskInput | null = null): WhatIfResult {
   const exchange = runtime.exchange();
   const settings = runtime.record().settings;
   const held = exchange.positionAmountSigned(order.symbol);
@@ -46,9 +50,16 @@ export function whatIfOn(runtime: AccountRuntime, order: WhatIfOrder): WhatIfRes
       totalOpenNotional: exchange.grossNotional(),
       openPositions: exchange.openPositionCount(),
       tiers: DEFAULT_MARGIN_TIERS,
+      portfolio,
     },
     runtime.risk.copyAt(exchange.equity()),
   );
+}
+
+/** Whether the account's risk engine has a VaR or ES limit, so a pre-trade check needs the return history. */
+export function needsPortfolio(runtime: AccountRuntime): boolean {
+  const config = runtime.risk.engine().config;
+  return config.maxVarFraction !== null || config.maxExpectedShortfallFraction !== null;
 }
 
 /**
@@ -60,13 +71,21 @@ export async function placeManualOrder(
   runtime: AccountRuntime,
   input: unknown,
   actor: string,
-  deps: { clock: Clock; candles: Pick<CandleRepository, 'summarize'>; journal: JournalWriter; newId: () => string },
+  deps: {
+    clock: Clock;
+    candles: Pick<CandleRepository, 'summarize'>;
+    journal: JournalWriter;
+    newId: () => string;
+    /** Return history of the account's positions and `symbol` for the VaR / ES limits (asked only when one is set). */
+    portfolioRisk?: (symbol: string) => Promise<PortfolioRiskInput | null>;
+  },
 ): Promise<ManualOrderResult> {
   const order = parseManualOrder(input);
   const priced = await runtime.ensurePrice(order.symbol);
   await runtime.syncControl();
   const exchange = runtime.exchange();
-  const result = whatIfOn(runtime, order);
+  const portfolio = needsPortfolio(runtime) && deps.portfolioRisk ? await deps.portfolioRisk(order.symbol) : null;
+  const result = whatIfOn(runtime, order, portfolio);
   const stream = (await deps.candles.summarize()).find((s) => s.symbol === order.symbol && s.exchange === priced.exchange);
   if (!stream) throw new NotFoundError(`no candles are stored for symbol "${order.symbol}"; import some first`);
   const nowMs = deps.clock.nowMs();

@@ -14,6 +14,7 @@ import type { SnapshotRepository } from '../ports/snapshots';
 import type { MarginTier } from '../execution/margin-tiers';
 import type { PaperExchange } from '../execution/paper-exchange';
 import type { RiskDesk, RiskStatus } from '../risk/risk-desk';
+import type { AccountValueAtRisk } from '../risk/portfolio-history';
 import {
   computeOverviewMetrics,
   equityFromDailyPnl,
@@ -55,6 +56,8 @@ export interface AccountOverview {
   statsAsOfMs: number;
   positions: OverviewPosition[];
   risk: RiskStatus;
+  /** Portfolio VaR and ES of the open positions (historical simulation on stored candles); see `AccountValueAtRisk`. */
+  valueAtRisk: AccountValueAtRisk;
   decisions: DecisionRecord[];
 }
 
@@ -68,6 +71,8 @@ export interface AccountOverviewDeps {
   account: () => PaperAccount;
   /** The account's risk engine holder. */
   riskDesk: () => Promise<RiskDesk>;
+  /** The account's portfolio VaR and ES now (the account book's `valueAtRisk`). */
+  valueAtRisk: () => Promise<AccountValueAtRisk>;
   /** How long the trade statistics are reused, ms; default {@link DEFAULT_OVERVIEW_STATS_TTL_MS}; 0 recomputes every call. */
   statsTtlMs?: number;
 }
@@ -161,11 +166,12 @@ export function createAccountOverview(deps: AccountOverviewDeps): { overview(): 
     const equity = equityNow();
     const { initialBalance } = acc.exchange.totals();
     const tradeStats = liveTradeStats(nowMs);
-    const [summary, desk, decisions, open] = await Promise.all([
+    const [summary, desk, decisions, open, valueAtRisk] = await Promise.all([
       tradeStats.summary,
       riskDesk(),
       deps.journal.listDecisions({ limit: 200 }),
       positions(),
+      deps.valueAtRisk(),
     ]);
     const history = await equityHistory(summary, initialBalance, nowMs, equity);
     const curve = withDrawdown(history.points);
@@ -179,6 +185,7 @@ export function createAccountOverview(deps: AccountOverviewDeps): { overview(): 
       statsAsOfMs: tradeStats.atMs,
       positions: open,
       risk: desk.status(equity),
+      valueAtRisk,
       decisions: latestLiveDecisions(decisions.items, 10),
     };
   }

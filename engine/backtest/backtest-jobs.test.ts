@@ -117,7 +117,7 @@ describe('backtestState', () => {
       startedAtMs: 2_000,
       finishedAtMs: 3_000,
       trades: [
-        { id: 't1', strategy: 'ema-trend', side: 'long', amount: 0.5, entryPrice: 100, exitPrice: 130, entryTimeMs: 0, exitTimeMs: 60_000, realizedPnl: 15, fees: 0.25, funding: -0.5, netPnl: 15.25, exitReason: 'signal', initialRisk: null },
+        { id: 't1', symbol: 'BTC/USDT', strategy: 'ema-trend', side: 'long', amount: 0.5, entryPrice: 100, exitPrice: 130, entryTimeMs: 0, exitTimeMs: 60_000, realizedPnl: 15, fees: 0.25, funding: -0.5, netPnl: 15.25, exitReason: 'signal', initialRisk: null },
       ],
     });
   });

@@ -13,8 +13,21 @@ import { JobKind } from '../jobs/definitions';
 import type { JobQueue, TicketOf } from '../orchestrator/job-queue';
 import type { StoredRunSettings } from '../trading/run-spec';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
-import { backtestAccountIdOf, describeBacktestWarmup, explicitBacktestRequest, loadBacktestModels, resolveBacktest } from './run-backtest';
+import {
+  backtestAccountIdOf,
+  checkPortfolioSpans,
+  describeBacktestWarmup,
+  expandStoredSymbols,
+  explicitBacktestRequest,
+  loadBacktestModels,
+  isPortfolio,
+  marketsOf,
+  resolveBacktest,
+  type MarketSpan,
+  type ResolvedBacktest,
+} from './run-backtest';
 import type { LoopModelSource } from '../decision/loop-models';
+import { TIMEFRAME_MS } from '../core/types';
 import { tradeNetPnl } from '../insight/trade-outcome';
 
 /** What queuing and reporting backtests needs: candle, run and journal storage, the job queue, the active veto model. */
@@ -39,19 +52,26 @@ export interface BacktestJobDeps {
  * asks for one, then queues a `backtest` job whose params are the resolved request (every trading field
  * explicit), so the run trades the settings of the moment it was queued.
  * @returns the job (ticket) id.
+ * A portfolio request (`symbols`, or `symbols: "all"` expanded over the stored markets) is checked market by market.
  * @throws ValidationError naming the request's field (`symbol` when no candles are stored for the market,
+ *   `symbols` and the market for a portfolio market not stored or without candles in the range, or the list when the markets share no time,
  *   `from` when none fall in the range, `veto`, `models.<kind>`, `params.<strategy>.<field>`, …); nothing is queued.
  */
 export async function enqueueBacktest(request: unknown, deps: BacktestJobDeps): Promise<string> {
-  const spec = resolveBacktest(request, await deps.storedSettings?.(backtestAccountIdOf(request)), deps.strategies);
-  const { exchange, symbol, timeframe } = spec.market;
-  if ((await deps.candles.countCandles(spec.market)) === 0) {
-    throw new ValidationError('symbol', symbol, `no ${timeframe} candles are stored for "${symbol}" on "${exchange}"; import or download them first`);
-  }
-  // One aggregated row (two when the range straddles a bucket boundary) says whether any candle is in range.
-  const inRange = await deps.candles.loadCandleBuckets(spec.market, spec.fromMs, spec.toMs, spec.toMs - spec.fromMs);
-  if (inRange.length === 0) {
-    throw new ValidationError('from', (request as { from?: unknown }).from, `no ${exchange} ${symbol} ${timeframe} candles between ${new Date(spec.fromMs).toISOString()} and ${new Date(spec.toMs).toISOString()}`);
+  const expanded = await expandStoredSymbols(request, deps.candles);
+  const spec = resolveBacktest(expanded, await deps.storedSettings?.(backtestAccountIdOf(request)), deps.strategies);
+  if (isPortfolio(spec)) {
+    await checkStoredPortfolio(spec, deps.candles);
+  } else {
+    const { exchange, symbol, timeframe } = spec.market;
+    if ((await deps.candles.countCandles(spec.market)) === 0) {
+      throw new ValidationError('symbol', symbol, `no ${timeframe} candles are stored for "${symbol}" on "${exchange}"; import or download them first`);
+    }
+    // One aggregated row (two when the range straddles a bucket boundary) says whether any candle is in range.
+    const inRange = await deps.candles.loadCandleBuckets(spec.market, spec.fromMs, spec.toMs, spec.toMs - spec.fromMs);
+    if (inRange.length === 0) {
+      throw new ValidationError('from', (request as { from?: unknown }).from, `no ${exchange} ${symbol} ${timeframe} candles between ${new Date(spec.fromMs).toISOString()} and ${new Date(spec.toMs).toISOString()}`);
+    }
   }
   if (spec.veto && !deps.vetoModel()) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
   // The queued run uses the versions deployed now (and they must load).
@@ -59,9 +79,29 @@ export async function enqueueBacktest(request: unknown, deps: BacktestJobDeps): 
   return deps.jobs.enqueue({ kind: JobKind.Backtest, params: explicitBacktestRequest(spec) as Record<string, unknown> });
 }
 
+/**
+ * A portfolio's markets as stored (one listing of the store): each must be stored, have candles in the
+ * range and share some time with the others (`checkPortfolioSpans`). A stream's span in the range is
+ * its stored first and last open time clipped to the range (gaps inside are not looked at here).
+ */
+async function checkStoredPortfolio(spec: ResolvedBacktest, candles: CandleRepository): Promise<void> {
+  const stored = await candles.summarize();
+  const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
+  const spans = marketsOf(spec).map((m): MarketSpan | null => {
+    const s = stored.find((x) => x.exchange === m.exchange && x.symbol === m.symbol && x.timeframe === m.timeframe && x.count > 0);
+    if (!s) throw new ValidationError('symbols', m.symbol, `no ${m.timeframe} candles are stored for "${m.symbol}" on "${m.exchange}"; import or download them first`);
+    const first = Math.max(s.firstOpenTimeMs, Math.ceil(spec.fromMs / timeframeMs) * timeframeMs);
+    const last = Math.min(s.lastOpenTimeMs, spec.toMs - 1);
+    return first <= last ? { symbol: m.symbol, firstOpenTimeMs: first, lastOpenTimeMs: last } : null;
+  });
+  checkPortfolioSpans(spec, spans);
+}
+
 /** One trade of a run. Money in quote currency; `netPnl = realizedPnl - fees - funding`. */
 export interface BacktestTrade {
   id: string;
+  /** The market traded (one of a portfolio run's symbols). */
+  symbol: string;
   strategy: string;
   side: 'long' | 'short';
   amount: number;
@@ -107,6 +147,7 @@ async function tradesOf(runId: string, journal: JournalRepository): Promise<Back
   for await (const t of journal.iterTrades({ runId, sort: 'time', direction: 'asc' })) {
     trades.push({
       id: t.id,
+      symbol: t.symbol,
       strategy: t.strategy,
       side: t.side,
       amount: t.amount,

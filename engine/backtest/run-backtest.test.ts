@@ -421,3 +421,59 @@ describe('warm-up history before from', () => {
     expect(describeBacktestWarmup({ candles: 1, needed: 1 })).toBe('warm-up: 1 candle before from');
   });
 });
+
+describe('runBacktest with portfolio VaR limits', () => {
+  const closes = syntheticCandles(3_000).close;
+  /**
+   * Second implementation of the check, from the candles alone: the journaled entry at close time `timeMs` holds
+   * a long of |notional| = symbol_exposure_pct % of equity, so its VaR fraction is that share times minus the k-th
+   * smallest of the last 100 close-to-close returns, k = ceil(100 x (1 - 0.9)) = 10.
+   */
+  function expectedVarFraction(timeMs: number, exposurePct: number): number {
+    const row = (timeMs - FIVE_MIN - T0) / FIVE_MIN;
+    const returns: number[] = [];
+    for (let t = row - 99; t <= row; t++) returns.push(closes[t] / closes[t - 1] - 1);
+    returns.sort((a, b) => a - b);
+    return (exposurePct / 100) * -returns[9];
+  }
+  const checksOf = (d: { inputs: unknown }) => ((d.inputs as { risk?: { name: string; value: number; limit: number; passed: boolean }[] }).risk ?? []);
+
+  it('checks the VaR of the position after each entry on the loop’s own candles, as computed from the closes', async () => {
+    const deps = await setup(syntheticCandles(3_000));
+    const result = await runBacktest({ ...baseRequest, risk: { maxVarFraction: 1, varConfidence: 0.9, varLookbackCandles: 100 } }, deps);
+    const entries = deps.journal.decisions.filter((d) => d.outcome === 'executed' && d.reason.startsWith('entered'));
+    expect(entries.length).toBeGreaterThan(3);
+    expect(entries.length).toBe(result.stats.entries);
+    for (const entry of entries) {
+      const checks = checksOf(entry);
+      const exposure = checks.find((c) => c.name === 'symbol_exposure_pct')!.value;
+      const check = checks.find((c) => c.name === 'var_fraction')!;
+      expect(check.value).toBeCloseTo(expectedVarFraction(entry.timeMs, exposure), 12);
+      expect(check).toMatchObject({ limit: 1, passed: true });
+    }
+    // A limit of 1 (VaR up to all of equity) changes nothing.
+    const free = await runBacktest(baseRequest, await setup(syntheticCandles(3_000)));
+    expect(result.trades).toEqual(free.trades);
+  });
+
+  it('denies every entry with the figures when the VaR limit is 0', async () => {
+    const deps = await setup(syntheticCandles(3_000));
+    const result = await runBacktest({ ...baseRequest, risk: { maxVarFraction: 0, varConfidence: 0.9, varLookbackCandles: 100 } }, deps);
+    expect(result.trades).toEqual([]);
+    const denied = deps.journal.decisions.filter((d) => d.outcome === 'denied');
+    expect(denied.length).toBeGreaterThan(3);
+    for (const d of denied) {
+      expect(d.reason).toMatch(/^var_fraction [\d.]+ of equity exceeds maxVarFraction 0 \(VaR [\d.]+ and ES [\d.]+ at 90% over 100 candles of 5m\)$/);
+      const checks = checksOf(d);
+      const exposure = checks.find((c) => c.name === 'symbol_exposure_pct')!.value;
+      expect(checks.find((c) => c.name === 'var_fraction')!.value).toBeCloseTo(expectedVarFraction(d.timeMs, exposure), 12);
+    }
+  });
+
+  it('names the field of a VaR limit outside 0..1 or a confidence level of 0 or 1', async () => {
+    const deps = await setup(syntheticCandles(100));
+    await expect(runBacktest({ ...baseRequest, risk: { maxVarFraction: 1.5 } }, deps)).rejects.toThrow(/field "risk\.maxVarFraction" was 1\.5/);
+    await expect(runBacktest({ ...baseRequest, risk: { varConfidence: 1 } }, deps)).rejects.toThrow(/field "risk\.varConfidence" was 1/);
+    await expect(runBacktest({ ...baseRequest, risk: { varConfidence: 0 } }, deps)).rejects.toThrow(/field "risk\.varConfidence" was 0/);
+  });
+});

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import type { BacktestRunMetrics, BacktestRunRepository, BacktestWarmup, BreakerHalt, EquityPoint } from '../ports/backtest-runs';
+import type { BacktestRunMetrics, BacktestRunRepository, BacktestWarmup, BreakerHalt, EquityPoint, PortfolioMarketBreakdown, PortfolioMetrics } from '../ports/backtest-runs';
 import type { CandleRepository } from '../ports/candles';
 import type { JournalRepository } from '../ports/journal';
 import type { Logger } from '../core/logger';
@@ -25,7 +25,8 @@ import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type StoredRunSettings } from '../trading/run-spec';
 import { createJournalWriter } from '../journal/journal-writer';
-import { createTradingLoop, DecisionDetail, loopStartupCandles, type ClosedTrade } from '../loop/trading-loop';
+import { createTradingLoop, DecisionDetail, loopStartupCandles, type ClosedTrade, type TradingLoop } from '../loop/trading-loop';
+import { correlationMatrix, maxDrawdownOfCumulative, mergeCandleTimelines } from './portfolio';
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import { TradeExitReason } from '../ports/journal';
 import { tradeNetPnl } from '../insight/trade-outcome';
@@ -38,6 +39,9 @@ import {
 } from '../insight/metrics';
 
 const DAY_MS = 86_400_000;
+
+/** Most markets one portfolio run may trade. */
+export const MAX_PORTFOLIO_MARKETS = 50;
 
 const dateSchema = z.union([z.number().int(), z.string().min(1)]);
 
@@ -65,7 +69,21 @@ export const backtestRequestSchema = z.strictObject({
   /** The account whose fee model, balance, market type, leverage and risk limits the run takes; default "default". */
   accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').optional(),
   exchange: z.string().min(1),
-  symbol: z.string().min(1),
+  /** The market of a single-market run; exactly one of `symbol` and `symbols`. */
+  symbol: z.string().min(1).optional(),
+  /**
+   * The markets of a portfolio run sharing one account (2..50 symbols), or "all": every market stored for
+   * the exchange and timeframe (resolved by `expandStoredSymbols` before the request is resolved).
+   */
+  symbols: z
+    .union([z.literal('all'), z.array(z.string().min(1))], 'expected a list of symbols or "all"')
+    .superRefine((symbols, ctx) => {
+      // Counted here rather than on the array: a failed union branch does not always report its own message.
+      if (symbols === 'all') return;
+      if (symbols.length < 2) ctx.addIssue({ code: 'custom', message: 'expected at least 2 symbols (use "symbol" for one market)' });
+      if (symbols.length > MAX_PORTFOLIO_MARKETS) ctx.addIssue({ code: 'custom', message: `expected at most ${MAX_PORTFOLIO_MARKETS} symbols` });
+    })
+    .optional(),
   timeframe: z.string(),
   /** Inclusive start: ISO date/time or epoch ms. */
   from: dateSchema,
@@ -96,7 +114,13 @@ export type BacktestRequest = z.input<typeof backtestRequestSchema>;
 
 /** A validated backtest request with resolved times and its resolved run spec. */
 export interface ResolvedBacktest extends RunSpec {
+  /** The first (for a single-market run, the only) market. */
   market: MarketKey;
+  /**
+   * Every market of the run in the listed order, `market` first; one for a single-market run. Absent on
+   * specs built by hand before portfolio runs existed: read it with `marketsOf`.
+   */
+  markets?: readonly MarketKey[];
   fromMs: number;
   toMs: number;
   decisionDetail: DecisionDetail;
@@ -134,6 +158,7 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
   }
   const fromMs = parseTime('from', r.from);
   const toMs = parseTime('to', r.to);
+  const symbols = symbolsOfRequest(r.symbol, r.symbols);
   if (toMs <= fromMs) throw new ValidationError('to', r.to, `the date range is empty: "to" must be after "from" (${new Date(fromMs).toISOString()})`);
   const spec = resolveRunSpec(
     { strategies: r.strategies, params: r.params, fusion: r.fusion, risk: r.risk, paper: r.paper, veto: r.veto, models: r.models, exits: r.exits },
@@ -141,11 +166,11 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
     runDefaults('backtest', TIMEFRAME_MS[r.timeframe as Timeframe]),
     catalog,
   );
-  validatePaperConfig(spec.paper, r.symbol);
+  for (const symbol of symbols) validatePaperConfig(spec.paper, symbol);
   const canonical = {
     accountId: spec.accountId,
     exchange: r.exchange,
-    symbol: r.symbol,
+    ...(symbols.length === 1 ? { symbol: symbols[0] } : { symbols }),
     timeframe: r.timeframe,
     fromMs,
     toMs,
@@ -162,9 +187,11 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
     exits: spec.exits,
     closeAtEnd: r.closeAtEnd,
   };
+  const markets = symbols.map((symbol): MarketKey => ({ exchange: r.exchange, symbol, timeframe: r.timeframe as Timeframe }));
   return {
     ...spec,
-    market: { exchange: r.exchange, symbol: r.symbol, timeframe: r.timeframe as Timeframe },
+    market: markets[0],
+    markets,
     fromMs,
     toMs,
     decisionDetail: r.decisionDetail,
@@ -182,7 +209,7 @@ export function explicitBacktestRequest(spec: ResolvedBacktest): BacktestRequest
   return {
     ...(spec.accountId === null ? {} : { accountId: spec.accountId }),
     exchange: spec.market.exchange,
-    symbol: spec.market.symbol,
+    ...(marketsOf(spec).length === 1 ? { symbol: spec.market.symbol } : { symbols: marketsOf(spec).map((m) => m.symbol) }),
     timeframe: spec.market.timeframe,
     from: spec.fromMs,
     to: spec.toMs,
@@ -220,6 +247,84 @@ export async function loadBacktestModels(spec: ResolvedBacktest, source: LoopMod
   spec.models = pinDeployedVersions(spec.models, source);
   spec.canonical = { ...spec.canonical, models: spec.models };
   return source.load(spec.models);
+}
+
+/** The markets of a resolved run in the listed order (one for a single-market run). */
+export function marketsOf(spec: Pick<ResolvedBacktest, 'market' | 'markets'>): readonly MarketKey[] {
+  return spec.markets ?? [spec.market];
+}
+
+/** Whether a resolved run trades more than one market (a portfolio run). */
+export function isPortfolio(spec: Pick<ResolvedBacktest, 'market' | 'markets'>): boolean {
+  return marketsOf(spec).length > 1;
+}
+
+/**
+ * The symbols a request trades: `[symbol]`, or `symbols` (already expanded from "all").
+ * @throws ValidationError naming `symbol`/`symbols` when both or neither are given, `symbols` is still
+ * "all", or a symbol is listed twice.
+ */
+function symbolsOfRequest(symbol: string | undefined, symbols: string[] | 'all' | undefined): string[] {
+  if (symbol !== undefined && symbols !== undefined) throw new ValidationError('symbols', symbols, 'give either "symbol" (one market) or "symbols" (a portfolio), not both');
+  if (symbols === undefined) {
+    if (symbol === undefined) throw new ValidationError('symbol', undefined, 'expected a symbol (or "symbols" for a portfolio run)');
+    return [symbol];
+  }
+  if (symbols === 'all') throw new ValidationError('symbols', symbols, '"all" must be expanded to the stored markets first (expandStoredSymbols)');
+  const seen = new Set<string>();
+  for (const s of symbols) {
+    if (seen.has(s)) throw new ValidationError('symbols', s, `"${s}" is listed twice`);
+    seen.add(s);
+  }
+  return symbols;
+}
+
+/**
+ * Replaces `symbols: "all"` in a request by every symbol stored for its exchange and timeframe (sorted);
+ * any other request is returned as it is. Reads the store's market listing once.
+ * @throws ValidationError naming `symbols` when fewer than 2 or more than {@link MAX_PORTFOLIO_MARKETS} markets are stored.
+ */
+export async function expandStoredSymbols(input: unknown, candles: Pick<CandleRepository, 'summarize'>): Promise<unknown> {
+  if (input === null || typeof input !== 'object' || (input as { symbols?: unknown }).symbols !== 'all') return input;
+  const { exchange, timeframe } = input as { exchange?: unknown; timeframe?: unknown };
+  const stored = (await candles.summarize())
+    .filter((s) => s.exchange === exchange && s.timeframe === timeframe && s.count > 0)
+    .map((s) => s.symbol)
+    .sort();
+  const what = `${String(exchange)} ${String(timeframe)}`;
+  if (stored.length < 2) throw new ValidationError('symbols', 'all', `${stored.length} ${what} market${stored.length === 1 ? ' is' : 's are'} stored; a portfolio run needs at least 2`);
+  if (stored.length > MAX_PORTFOLIO_MARKETS) throw new ValidationError('symbols', 'all', `${stored.length} ${what} markets are stored; a run takes at most ${MAX_PORTFOLIO_MARKETS}, list them in "symbols"`);
+  return { ...(input as Record<string, unknown>), symbols: stored };
+}
+
+/** The stored candles of one market in a run's range: its first and last open time, or null when none. */
+export interface MarketSpan {
+  symbol: string;
+  firstOpenTimeMs: number;
+  lastOpenTimeMs: number;
+}
+
+/**
+ * Checks that every market of a portfolio run has candles in the range and that their ranges overlap
+ * (a market may join later or stop earlier, but some time must be common to all).
+ * @throws ValidationError naming `symbols` and the market (or the list) otherwise.
+ */
+export function checkPortfolioSpans(spec: Pick<ResolvedBacktest, 'market' | 'markets' | 'fromMs' | 'toMs'>, spans: readonly (MarketSpan | null)[]): void {
+  const markets = marketsOf(spec);
+  const range = `between ${new Date(spec.fromMs).toISOString()} and ${new Date(spec.toMs).toISOString()}`;
+  markets.forEach((m, k) => {
+    if (spans[k] === null) throw new ValidationError('symbols', m.symbol, `no ${m.exchange} ${m.symbol} ${m.timeframe} candles ${range}; import or download them first`);
+  });
+  const present = spans as readonly MarketSpan[];
+  const latestStart = present.reduce((a, s) => (s.firstOpenTimeMs > a.firstOpenTimeMs ? s : a));
+  const earliestEnd = present.reduce((a, s) => (s.lastOpenTimeMs < a.lastOpenTimeMs ? s : a));
+  if (latestStart.firstOpenTimeMs > earliestEnd.lastOpenTimeMs) {
+    throw new ValidationError(
+      'symbols',
+      markets.map((m) => m.symbol).join(','),
+      `the markets have no overlapping data ${range}: ${earliestEnd.symbol} ends at ${new Date(earliestEnd.lastOpenTimeMs).toISOString()}, before ${latestStart.symbol} starts at ${new Date(latestStart.firstOpenTimeMs).toISOString()}`,
+    );
+  }
 }
 
 /**
@@ -271,12 +376,14 @@ export interface BacktestResult {
   stats: Record<string, number>;
   /** Circuit-breaker halts in time order (empty when no breaker tripped). */
   halts: BreakerHalt[];
-  /** Warm-up history fed before `from`: candles stored of the candles the strategies need. */
+  /** Warm-up history fed before `from`: candles stored of the candles the strategies need (a portfolio: its least-warmed market). */
   warmup: BacktestWarmup;
+  /** A portfolio run's per-market breakdown and return correlations; null for a single-market run. */
+  portfolio: PortfolioMetrics | null;
 }
 
 /** The stored metrics' shape is the port's (engine/ports/backtest-runs.ts); re-exported for the app's tables. */
-export type { BacktestRunMetricName, BacktestRunMetrics, BacktestWarmup, StoredBacktestRunMetrics } from '../ports/backtest-runs';
+export type { BacktestRunMetricName, BacktestRunMetrics, BacktestWarmup, PortfolioMarketBreakdown, PortfolioMetrics, StoredBacktestRunMetrics } from '../ports/backtest-runs';
 
 export interface BacktestDeps {
   candles: CandleRepository;
@@ -335,28 +442,51 @@ export function downsampleEquity(timeMs: Float64Array, equity: Float64Array, len
   return points;
 }
 
+/** One market's candles for a simulation: the range to trade and, optionally, history before it to warm up with. */
+export interface SimulatedMarket {
+  columns: CandleColumns;
+  /** Candles before `from`, oldest first; the last `needed` rows strictly before the first traded candle warm the indicators. */
+  warmup?: { history: CandleColumns; needed: number };
+}
+
 /**
  * Runs a backtest and records it. Validation failures throw ValidationError before anything is
- * written; a failure after the run row exists marks the run failed and rethrows.
+ * written; a failure after the run row exists marks the run failed and rethrows. A request with
+ * `symbols` runs a portfolio (see `simulatePortfolio`); `symbols: "all"` is expanded over the stored markets.
  */
 export async function runBacktest(input: unknown, deps: BacktestDeps, options: BacktestOptions = {}): Promise<BacktestResult> {
   const strategies = deps.strategies ?? createBuiltInCatalog();
-  const spec = resolveBacktest(input, deps.stored, strategies);
+  const spec = resolveBacktest(await expandStoredSymbols(input, deps.candles), deps.stored, strategies);
   if (spec.veto && !deps.vetoModel) throw new ValidationError('veto', true, 'no veto model is deployed; deploy one or run with veto off');
   const models = await loadBacktestModels(spec, deps.loopModels);
-  const columns = options.preloaded ?? (await deps.candles.loadCandles(spec.market, spec.fromMs, spec.toMs));
+  const markets = marketsOf(spec);
+  const portfolio = markets.length > 1;
+  if (portfolio && options.preloaded) throw new ValidationError('symbols', markets.map((m) => m.symbol).join(','), 'preloaded candles are for single-market runs; call simulatePortfolio');
   // History before `from` for the indicators to forget their seeds: the strategies' startup candles and the loop's own (risk ATR, veto features).
   const needed = loopStartupCandles(
     spec.strategies.map((name) => strategies.create(name, spec.params[name] ?? {})),
     spec.veto || anyLoopModel(spec.models),
   );
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
-  const history = options.preloaded
-    ? (options.preloadedWarmup ?? emptyColumns())
-    : needed > 0
-      ? await deps.candles.loadCandles(spec.market, spec.fromMs - needed * timeframeMs, spec.fromMs)
-      : emptyColumns();
-  if (columns.length === 0) {
+  const inputs: SimulatedMarket[] = [];
+  for (const market of markets) {
+    if (portfolio && (await deps.candles.countCandles(market)) === 0) {
+      throw new ValidationError('symbols', market.symbol, `no ${market.timeframe} candles are stored for "${market.symbol}" on "${market.exchange}"; import or download them first`);
+    }
+    const columns = options.preloaded ?? (await deps.candles.loadCandles(market, spec.fromMs, spec.toMs));
+    const history = options.preloaded
+      ? (options.preloadedWarmup ?? emptyColumns())
+      : needed > 0
+        ? await deps.candles.loadCandles(market, spec.fromMs - needed * timeframeMs, spec.fromMs)
+        : emptyColumns();
+    inputs.push({ columns, warmup: { history, needed } });
+  }
+  if (portfolio) {
+    checkPortfolioSpans(
+      spec,
+      inputs.map(({ columns }, k) => (columns.length === 0 ? null : { symbol: markets[k].symbol, firstOpenTimeMs: columns.openTimeMs[0], lastOpenTimeMs: columns.openTimeMs[columns.length - 1] })),
+    );
+  } else if (inputs[0].columns.length === 0) {
     throw new ValidationError(
       'from',
       new Date(spec.fromMs).toISOString(),
@@ -369,15 +499,23 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     config: spec.canonical,
     configHash: createHash('sha256').update(canonicalJson(spec.canonical)).digest('hex'),
     exchange: spec.market.exchange,
-    symbol: spec.market.symbol,
+    symbol: runSymbolOf(spec),
     timeframe: spec.market.timeframe,
     fromMs: spec.fromMs,
     toMs: spec.toMs,
   });
   try {
-    const result = await simulate(spec, columns, runId, { ...deps, strategies, models }, { ...options, warmup: { history, needed } });
+    const result = await simulatePortfolio(spec, inputs, runId, { ...deps, strategies, models }, options);
     await deps.runs.complete(runId, {
-      metrics: { ...result.returnMetrics, ...result.tradeMetrics, finalEquity: result.finalEquity, stats: result.stats, halts: result.halts, warmup: result.warmup } satisfies BacktestRunMetrics,
+      metrics: {
+        ...result.returnMetrics,
+        ...result.tradeMetrics,
+        finalEquity: result.finalEquity,
+        stats: result.stats,
+        halts: result.halts,
+        warmup: result.warmup,
+        ...(result.portfolio ? { portfolio: result.portfolio } : {}),
+      } satisfies BacktestRunMetrics,
       equity: result.equity,
       tradeCount: result.trades.length,
       decisionCount: result.stats.decisions,
@@ -394,10 +532,20 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
 }
 
 /**
- * The simulation proper: feeds candles through the live loop. Exported for the benchmark.
- * `deps.models`: the loaded models of `spec.models` (see {@link loadBacktestModels}); a kind without its model is off.
- * `options.warmup.history` (candles before `from`, oldest first) goes to the loop's warm-up first:
- * indicators only, no decisions, orders or equity points; its last `needed` rows are used.
+ * What a run stores in its `symbol` column: the symbol of a single-market run, the comma-joined symbols
+ * (listed order, no spaces) of a portfolio run, e.g. "BTC/USDT,ETH/USDT".
+ */
+export function runSymbolOf(spec: Pick<ResolvedBacktest, 'market' | 'markets'>): string {
+  return marketsOf(spec)
+    .map((m) => m.symbol)
+    .join(',');
+}
+
+/**
+ * The simulation of one market: `simulatePortfolio` with that market alone. Exported for the benchmark
+ * and the session-drift replay. `deps.models`: the loaded models of `spec.models` (see {@link loadBacktestModels}); a kind without its model is off.
+ * `options.warmup.history` (candles before `from`, oldest first) goes to
+ * the loop's warm-up first: indicators only, no decisions, orders or equity points; its last `needed` rows are used.
  */
 export async function simulate(
   spec: ResolvedBacktest,
@@ -406,15 +554,41 @@ export async function simulate(
   deps: Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize' | 'strategies'> & { models?: LoopModels },
   options: Pick<BacktestOptions, 'onProgress'> & { warmup?: { history: CandleColumns; needed: number } } = {},
 ): Promise<BacktestResult> {
+  return simulatePortfolio({ ...spec, markets: [spec.market] }, [{ columns, warmup: options.warmup }], runId, deps, options);
+}
+
+/**
+ * The simulation proper, over one or more markets sharing one account: one trading loop per market
+ * (`marketsOf(spec)[k]` trades `markets[k]`), all on ONE simulated clock, ONE paper exchange and ONE
+ * risk engine, so max open positions, per-symbol exposure, leverage and the breakers apply across the
+ * markets exactly as they do to live sessions of one account. Candles are fed in open-time order
+ * (`mergeCandleTimelines`; markets of one open time in the listed order, so the first listed market
+ * gets the first claim on a shared cap); a market whose data starts later joins then. A single market
+ * is a portfolio of one (the same code path; no per-market accounting is done then).
+ *
+ * Equity: the risk engine records a point per market candle; the run's curve keeps the last point of
+ * each open time (the account after every market of that time). With `closeAtEnd`, positions still
+ * open are closed at their market's last close, at the run's end (the clock after the last candle).
+ * Portfolio runs also return `portfolio`: per-market breakdown and return correlations (see engine/backtest/portfolio.ts).
+ * Exported for studies that trade several markets per trial.
+ * @throws RangeError when `markets` and the spec's markets differ in number.
+ */
+export async function simulatePortfolio(
+  spec: ResolvedBacktest,
+  markets: readonly SimulatedMarket[],
+  runId: string | null,
+  deps: Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize' | 'strategies'> & { models?: LoopModels },
+  options: Pick<BacktestOptions, 'onProgress'> = {},
+): Promise<BacktestResult> {
+  const keys = marketsOf(spec);
+  if (keys.length !== markets.length) throw new RangeError(`the spec lists ${keys.length} markets but ${markets.length} were given`);
+  const portfolio = keys.length > 1;
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
   const catalog = deps.strategies ?? createBuiltInCatalog();
-  // Only history strictly before the first traded candle, at most `needed` rows of it.
-  const history = options.warmup?.history ?? emptyColumns();
-  const needed = options.warmup?.needed ?? 0;
-  let before = history.length;
-  while (before > 0 && history.openTimeMs[before - 1] >= columns.openTimeMs[0]) before--;
-  const warmupCount = Math.min(needed, before);
-  const clock = createManualClock(columns.openTimeMs[0]);
+  const timeline = mergeCandleTimelines(markets.map((m) => m.columns));
+  const n = timeline.length;
+  const firstOpenTimeMs = markets.reduce((t, m) => (m.columns.length > 0 ? Math.min(t, m.columns.openTimeMs[0]) : t), Infinity);
+  const clock = createManualClock(Number.isFinite(firstOpenTimeMs) ? firstOpenTimeMs : 0);
   const trades: ClosedTrade[] = [];
   let decisions = 0;
   const journalRepository = {
@@ -425,78 +599,128 @@ export async function simulate(
     },
   };
   const writer = spec.decisionDetail === 'off' && !runId ? null : createJournalWriter({ batchSize: deps.journalBatchSize ?? 2_000 }, { repository: journalRepository, logger: deps.logger });
-  let onClosed: (t: ClosedTrade) => void = () => undefined;
+  const loopBySymbol = new Map<string, TradingLoop>();
   const exchange = createPaperExchange(spec.paper, {
     clock,
-    listener: { onTradeClosed: (t: ClosedTrade) => onClosed(t) },
+    listener: {
+      onTradeClosed: (t: ClosedTrade) => {
+        const loop = loopBySymbol.get(t.symbol);
+        if (!loop) throw new RangeError(`a trade closed on "${t.symbol}", which no loop of the run trades`);
+        trades.push(loop.onTradeClosed(t));
+      },
+    },
   });
   const risk = createRiskEngine(spec.risk, { clock });
-  const loop = createTradingLoop(
-    {
-      market: spec.market,
-      runId,
-      strategies: spec.strategies.map((name) => catalog.create(name, spec.params[name] ?? {})),
-      fusion: spec.fusion,
-      decisionDetail: spec.decisionDetail,
-      allowShort: spec.paper.marketType === 'futures',
-      capacityHint: columns.length + warmupCount,
-      exits: spec.exits,
-      models: spec.models,
-    },
-    {
-      clock,
-      exchange,
-      account: exchange,
-      simulator: exchange,
-      risk,
-      journal: writer,
-      veto: spec.veto ? (deps.vetoModel ?? null) : null,
-      models: deps.models,
-      newId: deps.newId,
-    },
-  );
-  onClosed = (t) => {
-    trades.push(loop.onTradeClosed(t));
-  };
+  const warmups: BacktestWarmup[] = [];
+  const loops = keys.map((market, k) => {
+    const { columns, warmup } = markets[k];
+    // Only history strictly before the first traded candle, at most `needed` rows of it.
+    const history = warmup?.history ?? emptyColumns();
+    const needed = warmup?.needed ?? 0;
+    let before = history.length;
+    while (before > 0 && columns.length > 0 && history.openTimeMs[before - 1] >= columns.openTimeMs[0]) before--;
+    const warmupCount = Math.min(needed, before);
+    warmups.push({ candles: warmupCount, needed });
+    const loop = createTradingLoop(
+      {
+        market,
+        runId,
+        // Client order ids are unique per (prefix, kind, candle time): markets trading at one time need their own prefix.
+        ...(portfolio ? { clientIdPrefix: `${runId ?? 'backtest'}-${market.symbol}` } : {}),
+        strategies: spec.strategies.map((name) => catalog.create(name, spec.params[name] ?? {})),
+        fusion: spec.fusion,
+        decisionDetail: spec.decisionDetail,
+        allowShort: spec.paper.marketType === 'futures',
+        capacityHint: columns.length + warmupCount,
+        exits: spec.exits,
+        models: spec.models,
+      },
+      {
+        clock,
+        exchange,
+        account: exchange,
+        simulator: exchange,
+        risk,
+        journal: writer,
+        veto: spec.veto ? (deps.vetoModel ?? null) : null,
+        models: deps.models,
+        newId: deps.newId,
+      },
+    );
+    loopBySymbol.set(market.symbol, loop);
+    for (let i = before - warmupCount; i < before; i++) loop.warmUp(history, i);
+    return loop;
+  });
 
-  for (let i = before - warmupCount; i < before; i++) loop.warmUp(history, i);
-
-  const n = columns.length;
-  const { openTimeMs } = columns;
+  // Per-market contribution to the account's equity, one slot per open time (portfolio runs only).
+  const contribution = portfolio ? keys.map(() => new Float64Array(timeline.groups)) : [];
+  const present = portfolio ? keys.map(() => new Uint8Array(timeline.groups)) : [];
+  const equityBefore = portfolio ? new Float64Array(timeline.groups) : new Float64Array(0);
   const progressEvery = Math.max(1, Math.floor(n / 100));
   // Breaker halts as the risk engine reports them, so the run page can say when and why entries stopped.
   const halts: BreakerHalt[] = [];
   let halted = risk.isHalted();
-  for (let i = 0; i < n; i++) {
-    clock.set(openTimeMs[i] + timeframeMs);
-    const pending = loop.onCandle(columns, i);
-    if (pending) await pending;
+  let lastGroup = -1;
+  for (let step = 0; step < n; step++) {
+    const m = timeline.market[step];
+    const row = timeline.row[step];
+    const columns = markets[m].columns;
+    const closeTimeMs = columns.openTimeMs[row] + timeframeMs;
+    clock.set(closeTimeMs);
+    if (portfolio) {
+      const g = timeline.group[step];
+      if (g !== lastGroup) {
+        equityBefore[g] = exchange.equity();
+        lastGroup = g;
+      }
+      const before = exchange.equity();
+      const pending = loops[m].onCandle(columns, row);
+      if (pending) await pending;
+      contribution[m][g] = exchange.equity() - before;
+      present[m][g] = 1;
+    } else {
+      const pending = loops[m].onCandle(columns, row);
+      if (pending) await pending;
+    }
     if (risk.isHalted() !== halted) {
       halted = !halted;
       if (halted) {
         const state = risk.state();
-        halts.push({ timeMs: state.haltedAtMs ?? openTimeMs[i] + timeframeMs, reason: state.haltReason ?? 'no reason recorded', resumedAtMs: null });
+        halts.push({ timeMs: state.haltedAtMs ?? closeTimeMs, reason: state.haltReason ?? 'no reason recorded', resumedAtMs: null });
       } else if (halts.length > 0) {
-        halts[halts.length - 1].resumedAtMs = openTimeMs[i] + timeframeMs;
+        halts[halts.length - 1].resumedAtMs = closeTimeMs;
       }
     }
-    if (options.onProgress && i % progressEvery === 0) options.onProgress(i, n);
+    if (options.onProgress && step % progressEvery === 0) options.onProgress(step, n);
   }
   // What is still open closes at the last close, so the trades account for the whole equity change.
-  if (spec.closeAtEnd) await loop.closeOpenPosition(TradeExitReason.EndOfRun);
+  if (spec.closeAtEnd) {
+    for (let m = 0; m < loops.length; m++) {
+      const before = exchange.equity();
+      await loops[m].closeOpenPosition(TradeExitReason.EndOfRun);
+      if (portfolio && lastGroup >= 0) contribution[m][lastGroup] += exchange.equity() - before;
+    }
+  }
   await writer?.flush();
   options.onProgress?.(n, n);
 
-  const curve = risk.equityCurve();
-  const length = loop.stats().candles;
-  const returns = equityToReturns(curve.equity.subarray(0, length));
+  const recorded = risk.equityCurve();
+  const curve = portfolio ? lastPointPerTime(recorded.timeMs, recorded.equity) : { ...recorded, length: recorded.timeMs.length };
+  const returns = equityToReturns(curve.equity.subarray(0, curve.length));
   const periodsPerYear = (365 * DAY_MS) / timeframeMs;
   const returnMetrics = computeReturnMetrics(returns, { periodsPerYear, riskFreeRate: 0 });
-  const spanMs = openTimeMs[n - 1] + timeframeMs - openTimeMs[0];
+  const lastOpenTimeMs = markets.reduce((t, mk) => (mk.columns.length > 0 ? Math.max(t, mk.columns.openTimeMs[mk.columns.length - 1]) : t), -Infinity);
+  const spanMs = lastOpenTimeMs + timeframeMs - firstOpenTimeMs;
   const tradeMetrics = computeTradeMetrics(
     trades.map((t) => ({ pnl: tradeNetPnl(t), entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, notional: t.amount * t.entryPrice })),
     { spanMs, equity: spec.paper.initialBalance },
   );
+  // The loops' counters summed over the markets, then the decisions journaled (the order single-market runs always had).
+  const stats: Record<string, number> = {};
+  for (const loop of loops) {
+    for (const [name, value] of Object.entries(loop.stats())) stats[name] = (stats[name] ?? 0) + value;
+  }
+  stats.decisions = decisions;
   return {
     runId: runId ?? '',
     config: spec.canonical,
@@ -505,9 +729,65 @@ export async function simulate(
     tradeMetrics,
     finalEquity: exchange.equity(),
     trades,
-    equity: downsampleEquity(curve.timeMs, curve.equity, length),
-    stats: { ...loop.stats(), decisions },
+    equity: downsampleEquity(curve.timeMs, curve.equity, curve.length),
+    stats,
     halts,
-    warmup: { candles: warmupCount, needed },
+    // A portfolio reports its least-warmed market.
+    warmup: warmups.reduce((a, w) => (w.candles - w.needed < a.candles - a.needed ? w : a)),
+    portfolio: portfolio ? portfolioMetrics(keys, markets, loops, trades, contribution, present, equityBefore) : null,
+  };
+}
+
+/** The points of a curve (times non-decreasing) with only the last point of each time kept. */
+function lastPointPerTime(timeMs: Float64Array, equity: Float64Array): { timeMs: Float64Array; equity: Float64Array; length: number } {
+  const outTime = new Float64Array(timeMs.length);
+  const outEquity = new Float64Array(timeMs.length);
+  let length = 0;
+  for (let i = 0; i < timeMs.length; i++) {
+    if (length > 0 && outTime[length - 1] === timeMs[i]) length--;
+    outTime[length] = timeMs[i];
+    outEquity[length] = equity[i];
+    length++;
+  }
+  return { timeMs: outTime, equity: outEquity, length };
+}
+
+/** The per-market breakdown and the correlation of the markets' contribution returns (see engine/backtest/portfolio.ts). */
+function portfolioMetrics(
+  keys: readonly MarketKey[],
+  markets: readonly SimulatedMarket[],
+  loops: readonly TradingLoop[],
+  trades: readonly ClosedTrade[],
+  contribution: readonly Float64Array[],
+  present: readonly Uint8Array[],
+  equityBefore: Float64Array,
+): PortfolioMetrics {
+  const breakdown = keys.map((market, k): PortfolioMarketBreakdown => {
+    const own = trades.filter((t) => t.symbol === market.symbol);
+    const wins = own.filter((t) => tradeNetPnl(t) > 0).length;
+    const stats = loops[k].stats();
+    const columns = markets[k].columns;
+    return {
+      symbol: market.symbol,
+      candles: columns.length,
+      firstOpenTimeMs: columns.openTimeMs[0],
+      trades: own.length,
+      winRate: own.length > 0 ? wins / own.length : null,
+      netPnl: own.reduce((sum, t) => sum + tradeNetPnl(t), 0),
+      fees: own.reduce((sum, t) => sum + t.fees, 0),
+      contribution: contribution[k].reduce((sum, d) => sum + d, 0),
+      maxDrawdown: maxDrawdownOfCumulative(contribution[k]),
+      entries: stats.entries,
+      denied: stats.denied,
+    };
+  });
+  const returns = contribution.map((deltas) => deltas.map((d, g) => (equityBefore[g] > 0 ? d / equityBefore[g] : 0)));
+  return {
+    markets: breakdown,
+    correlation: correlationMatrix(
+      keys.map((m) => m.symbol),
+      returns,
+      present,
+    ),
   };
 }

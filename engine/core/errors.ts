@@ -97,3 +97,30 @@ export class ExchangeError extends EngineError {
     return code.startsWith('exchange_');
   }
 }
+
+/**
+ * A write of a live session carried a fencing token that is no longer the session's current one: another
+ * trader claimed the session's lease since (this process was partitioned, stalled or its lease expired).
+ * The write is refused whole; the session must stop trading here at once. `currentToken` is null when the
+ * session no longer exists.
+ */
+export class StaleLeaseError extends EngineError {
+  readonly sessionId: string;
+  readonly token: number;
+  readonly currentToken: number | null;
+  constructor(sessionId: string, token: number, currentToken: number | null) {
+    super(
+      'stale_lease',
+      currentToken === null
+        ? `session "${sessionId}" no longer exists: a write with fencing token ${token} was refused`
+        : `session "${sessionId}" is leased under fencing token ${currentToken}: a write with token ${token} was refused (another trader owns the session now)`,
+    );
+    this.sessionId = sessionId;
+    this.token = token;
+    this.currentToken = currentToken;
+  }
+
+  protected static override ownsCode(code: string): boolean {
+    return code === 'stale_lease';
+  }
+}

@@ -173,6 +173,7 @@ describe('engine.overview', () => {
     expect(o.equityCurve).toEqual([{ timeMs: T0 + 12 * M5, equity: 10_000, drawdownPct: 0 }]);
     expect(o.metrics.trades).toBe(0);
     expect(o.positions).toEqual([]);
+    expect(o.valueAtRisk).toEqual({ status: 'flat', confidence: 0.99, lookbackCandles: 500 });
     expect(o.decisions).toEqual([]);
     expect(o.risk.halted).toBe(false);
     expect(o.risk.breakers.map((b) => [b.name, b.headroomPct])).toEqual([
@@ -197,6 +198,13 @@ describe('engine.overview', () => {
     // bought 2 at 112, marked at 115
     expect(o.positions).toEqual([{ symbol: 'BTC/USDT', side: 'long', amount: 2, entryPrice: 112, markPrice: 115, unrealizedPnl: 6, liquidationPrice: NaN }]);
     expect(o.equity).toBe(10_006);
+    // VaR of long 2 at 115 (notional 230) over the 11 stored 5m returns (101+i)/(100+i) - 1 = 1/(100+i), i = 1..11, all
+    // gains: at 99 %, k = max(1, ceil(11 x 0.01)) = 1, the smallest gain 230/111, so VaR = ES = -230/111 (a gain).
+    expect(o.valueAtRisk).toMatchObject({ status: 'ok', timeframe: '5m', scenarios: 11, quantileRank: 1, tailCount: 1, lookbackCandles: 500 });
+    if (o.valueAtRisk.status !== 'ok') throw new Error('expected figures');
+    expect(o.valueAtRisk.valueAtRisk).toBeCloseTo(-230 / 111, 12);
+    expect(o.valueAtRisk.expectedShortfall).toBeCloseTo(-230 / 111, 12);
+    expect(o.valueAtRisk.varFraction).toBeCloseTo(-230 / 111 / 10_006, 14);
   });
 });
 
@@ -365,5 +373,22 @@ describe('engine.placePaperOrder', () => {
   it('names the invalid field of a manual order', async () => {
     const { engine } = await setup();
     await expect(engine.placePaperOrder({ symbol: 'BTC/USDT', side: 'up', price: 100, stopPrice: 95 }, 'x')).rejects.toThrow('field "side" was "up"');
+  });
+});
+
+describe('engine.whatIf with a portfolio VaR limit', () => {
+  it('denies a short whose VaR over the stored candles passes the limit, quoting the figures, and approves it under a wider one', async () => {
+    const { engine } = await setup(undefined, { account: { ...FREE_PAPER, marketType: 'futures', leverage: 1 } });
+    const limits = { ...defaultTradingSettings(BUILT_INS).risk, varConfidence: 0.99, varLookbackCandles: 10 };
+    // Short 50 at 112 (1 % of 10 000 = 100 at a stop 2 away), notional 5600. The last 10 stored returns are
+    // 1/(100+i), i = 2..11; the short loses most on the largest, 1/102: at 99 %, k = max(1, ceil(10 x 0.01)) = 1,
+    // so VaR = ES = 5600/102 = 54.902 (rounded), 0.00549 of equity.
+    const order = { symbol: 'BTC/USDT', side: 'short', price: 112, stopPrice: 114 };
+    expect((await engine.accounts.update('default', { risk: { ...limits, maxVarFraction: 0.005 } }, 'test')).ok).toBe(true);
+    const denied = await engine.whatIf(order);
+    expect(denied).toMatchObject({ approved: false, reason: 'var_fraction 0.0055 of equity exceeds maxVarFraction 0.005 (VaR 54.902 and ES 54.902 at 99% over 10 candles of 5m)' });
+    expect(denied.checks.find((c) => c.name === 'var_fraction')?.value).toBeCloseTo(5600 / 102 / 10_000, 14);
+    expect((await engine.accounts.update('default', { risk: { ...limits, maxVarFraction: 0.0055 } }, 'test')).ok).toBe(true);
+    expect(await engine.whatIf(order)).toMatchObject({ approved: true, amount: 50 });
   });
 });

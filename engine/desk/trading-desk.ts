@@ -20,7 +20,7 @@ import type { SnapshotRepository } from '../ports/snapshots';
 import type { RiskDesk, RiskStatus } from '../risk/risk-desk';
 import type { AccountBook } from '../account/account-book';
 import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
-import { parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from '../account/manual-order';
+import { needsPortfolio, parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from '../account/manual-order';
 import type { WhatIfResult } from '../risk/what-if';
 import type { StoredTradingSettings } from '../settings/trading-settings';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
@@ -121,6 +121,7 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     snapshots: deps.snapshots,
     account,
     riskDesk,
+    valueAtRisk: () => deps.accounts.valueAtRisk(DEFAULT_ACCOUNT_ID),
     statsTtlMs: deps.overviewStatsTtlMs,
   });
 
@@ -149,11 +150,19 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     riskDesk,
 
     async whatIf(order) {
-      return whatIfOn(await defaultAccount(), parseManualOrder(order));
+      const runtime = await defaultAccount();
+      const parsed = parseManualOrder(order);
+      return whatIfOn(runtime, parsed, needsPortfolio(runtime) ? await deps.accounts.portfolioRisk(DEFAULT_ACCOUNT_ID, [parsed.symbol]) : null);
     },
 
     async placePaperOrder(input, actor) {
-      return placeManualOrder(await defaultAccount(), input, actor, { clock: deps.clock, candles: deps.candles, journal: deps.journalWriter, newId: deps.newId });
+      return placeManualOrder(await defaultAccount(), input, actor, {
+        clock: deps.clock,
+        candles: deps.candles,
+        journal: deps.journalWriter,
+        newId: deps.newId,
+        portfolioRisk: (symbol) => deps.accounts.portfolioRisk(DEFAULT_ACCOUNT_ID, [symbol]),
+      });
     },
   };
 }

@@ -19,7 +19,7 @@ const train = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', from: 
 
 describe('job definitions', () => {
   it('lists every kind once, in listing order', () => {
-    expect(JOB_KINDS).toEqual(['backtest', 'download-candles', 'strategy-check', 'train-intent-veto', 'train-regime', 'train-volatility', 'train-stop-distance', 'daily-snapshot', 'rollover']);
+    expect(JOB_KINDS).toEqual(['backtest', 'download-candles', 'strategy-check', 'study', 'train-intent-veto', 'train-regime', 'train-volatility', 'train-stop-distance', 'daily-snapshot', 'rollover']);
   });
 
   it.each(JOB_DEFINITIONS.map((d) => [d.kind, d] as const))('accepts the example request of %s', (kind, definition) => {

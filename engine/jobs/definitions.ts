@@ -7,6 +7,7 @@ import { dailySnapshotJob, rolloverJob } from './account-jobs';
 import { backtestJob } from './backtest-job';
 import { downloadCandlesJob } from './download-candles-job';
 import { strategyCheckJob } from './strategy-check-job';
+import { studyJob } from './study-job';
 import type { JobHandler } from './job-context';
 import type { JobDefinition, JobServices, Jsonified } from './job-definition';
 import { trainIntentVetoJob, trainRegimeJob, trainStopDistanceJob, trainVolatilityJob } from './train-jobs';
@@ -16,6 +17,7 @@ export const JOB_DEFINITIONS = [
   backtestJob,
   downloadCandlesJob,
   strategyCheckJob,
+  studyJob,
   trainIntentVetoJob,
   trainRegimeJob,
   trainVolatilityJob,
@@ -35,6 +37,7 @@ export const JobKind = {
   Backtest: 'backtest',
   DownloadCandles: 'download-candles',
   StrategyCheck: 'strategy-check',
+  Study: 'study',
   TrainIntentVeto: 'train-intent-veto',
   TrainRegime: 'train-regime',
   TrainVolatility: 'train-volatility',

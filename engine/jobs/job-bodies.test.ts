@@ -182,6 +182,7 @@ describe('backtest job', () => {
     equity: [],
     stats: { candles: 4, decisions: 2 },
     halts: [],
+    portfolio: null,
   };
 
   it('maps candle progress to ticket progress and returns the run summary without the trade list', async () => {

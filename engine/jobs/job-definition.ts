@@ -16,6 +16,7 @@ import type { AccountSnapshotSource, SnapshotRepository } from '../ports/snapsho
 import type { JobContext } from './job-context';
 import type { TablePartitions } from '../ports/partitions';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
+import type { StudyJobResult } from '../research/study-runner';
 
 /** What job bodies may use; the composition root builds it once and binds it to every definition. */
 export interface JobServices {
@@ -36,6 +37,8 @@ export interface JobServices {
   marketData: { candles: CandleRepository; openCandleSource: CandleSourceFactory };
   /** Candles, model storage and registry for the `train-*` kinds. */
   training: TrainHandlerDeps;
+  /** The engine's study runner (`engine.runStudy`) for the `study` kind; absent in bare tests. */
+  runStudy?(studyId: string, ctx: JobContext): Promise<StudyJobResult>;
 }
 
 /** What a definition's `check` may read besides the params (given by the queue; absent in bare tests). */

@@ -21,6 +21,7 @@ import type { VenueConnectResult } from '../ports/venue-link';
 import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
 import type { CandleFeed } from './live-session';
 import type { ControlCommand, ControlPublisher } from '../ports/control-bus';
+import { VALUE_AT_RISK_DEFAULTS } from '../risk/risk-engine';
 
 const TF = 300_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -63,7 +64,7 @@ async function manager(
     riskState,
     settings,
     candles: createInMemoryCandleRepository(),
-    defaultRiskLimits: async () => ({ maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 90, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, feeRateBps: 0 }),
+    defaultRiskLimits: async () => ({ maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 90, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, feeRateBps: 0, ...VALUE_AT_RISK_DEFAULTS }),
     // The keyed venue of live sessions: a paper exchange of its own standing in for the real one.
     venues: async (venueId) => (realVenue ? realVenue(venuePaper) : { ok: false, reason: `no API keys are stored for "${venueId}"` }),
   });

@@ -5,10 +5,12 @@
  * restarted server resumes every session that was running, after its last processed candle.
  * The manager owns one market-data feed per exchange: built when the first session of the exchange
  * starts, closed when the last one ends (and on `stopAll`).
+ * With a lease config (`SessionLeaseConfig`) several traders share one store: each session runs under
+ * one trader's lease, and its writes carry the lease's fencing token (see engine/ports/live-sessions.ts).
  */
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../core/errors';
+import { NotFoundError, StaleLeaseError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
 import type { CandleRepository } from '../ports/candles';
 import type { Clock } from '../core/clock';
@@ -26,7 +28,7 @@ import type { Exchange, Order } from '../ports/exchange';
 import type { VenueConnector } from '../ports/venue-link';
 import { createVenueAccount } from './venue-account';
 import type { JournalWriter } from '../ports/journal-writer';
-import type { LiveSessionRecord as StoredLiveSession, LiveSessionStore as LiveSessionStorePort } from '../ports/live-sessions';
+import type { LiveCheckpointStore, LiveSessionRecord as StoredLiveSession, LiveSessionStore as LiveSessionStorePort, SessionFence } from '../ports/live-sessions';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
 import type { EngineEvents } from '../ports/events';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
@@ -102,6 +104,45 @@ export const liveSessionRequestSchema = z.object({
 });
 export type LiveSessionRequest = z.input<typeof liveSessionRequestSchema>;
 
+/**
+ * Session ownership by lease (one trader of many on one database). A trader claims sessions stored as
+ * running that nobody holds, whose lease expired or whose holder is gone; renews its leases every
+ * `renewEveryMs`; and stops a session here when a renewal was refused (another trader claimed it) or has
+ * not succeeded by `haltMarginMs` before the lease it holds ends, so it never trades past its lease.
+ * Every checkpoint, paper account write and journal write of a session carries the claim's fencing token.
+ */
+export interface SessionLeaseConfig {
+  /** This trader, unique per process start (e.g. host:pid:random); stored as the lease owner. */
+  owner: string;
+  /** How long a claim or renewal holds the lease, ms (> renewEveryMs + haltMarginMs). */
+  leaseMs: number;
+  /** How often leases are renewed and unowned sessions claimed, ms. */
+  renewEveryMs: number;
+  /** A session stops here this long before its lease ends when no renewal got through, ms (> 0). */
+  haltMarginMs: number;
+  /** Calls `tick` every `intervalMs` until the returned cancel is called (timers; tests tick by hand). */
+  every(intervalMs: number, tick: () => void): () => void;
+  /** True when the trader that holds a lease is known to be gone (a dead pid on this host): its sessions are taken over at once. */
+  isOwnerGone?(owner: string): boolean;
+  /**
+   * Real elapsed time for the lease deadlines (the store measures leases in real time, whatever a
+   * simulated trading clock says); default: the manager's clock.
+   */
+  clock?: Clock;
+}
+
+/** A session's resume failed here: other traders may try at once, this one not before this many ms. */
+export const LEASE_RETRY_AFTER_FAILURE_MS = 60_000;
+
+/** What a trader holds, for health and metrics. */
+export interface LeaseStatus {
+  owner: string;
+  /** The sessions this trader holds, with their fencing tokens and when the lease it last got ends by the lease clock (`SessionLeaseConfig.clock`). */
+  held: { sessionId: string; token: number; heldUntilMs: number }[];
+  /** The last renewal or claim failure (the database did not answer); null after one succeeds. */
+  lastError: string | null;
+}
+
 export interface LiveSessionManagerDeps {
   clock: Clock;
   logger: Logger;
@@ -137,6 +178,12 @@ export interface LiveSessionManagerDeps {
    * session's market, are sent to it at once (without the bus a stop waits for that session's next candle).
    */
   control?: ControlPublisher;
+  /** Ownership by lease (traders sharing one database); without it this process runs every session it starts or finds running. */
+  lease?: SessionLeaseConfig;
+  /** False (a web process): `start` stores the session for a trader to claim instead of running it here. Default true. */
+  runsSessions?: boolean;
+  /** A journal whose writes carry a session's fencing token (leases); default: `journal` for every session. */
+  journalFor?: (fence: SessionFence) => JournalWriter;
 }
 
 export interface LiveSessionManager {
@@ -165,8 +212,14 @@ export interface LiveSessionManager {
   stopRequested(): Promise<string[]>;
   /** Hands an alert to the session `id` when it runs here; false when it does not run here or refused it. */
   routeHere(id: string, alert: ControlAlert): boolean;
-  /** Resumes sessions stored as running (after a restart). */
+  /**
+   * Resumes sessions stored as running (after a restart). With a lease config: claims those nobody holds
+   * (or whose lease expired, or whose holder is gone), then keeps renewing and claiming every
+   * `renewEveryMs` until `stopAll`. Returns how many it started now.
+   */
   resumeAll(): Promise<number>;
+  /** The leases this trader holds (null without a lease config). */
+  leaseStatus(): LeaseStatus | null;
   stopAll(): Promise<void>;
 }
 
@@ -202,10 +255,37 @@ function parseRequest(input: unknown) {
   return parseOrThrow(liveSessionRequestSchema, input, { root: 'request' });
 }
 
-/** Creates the manager. */
+/** Checks a lease config's invariants. @throws ValidationError naming the field. */
+function checkLeaseConfig(lease: SessionLeaseConfig): void {
+  if (!lease.owner) throw new ValidationError('lease.owner', lease.owner, 'expected a non-empty trader id');
+  for (const field of ['leaseMs', 'renewEveryMs', 'haltMarginMs'] as const) {
+    if (!Number.isFinite(lease[field]) || lease[field] <= 0) throw new ValidationError(`lease.${field}`, lease[field], 'expected a positive number of ms');
+  }
+  if (lease.renewEveryMs + lease.haltMarginMs >= lease.leaseMs) {
+    throw new ValidationError('lease.leaseMs', lease.leaseMs, `expected more than renewEveryMs + haltMarginMs (${lease.renewEveryMs + lease.haltMarginMs} ms), so a renewal is due before a session must stop`);
+  }
+}
+
+const ACTIVE_STATUSES = ['running', 'starting', 'reconnecting'];
+
+/** Creates the manager. @throws ValidationError for a bad lease config. */
 export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSessionManager {
   const strategies = deps.strategies ?? createBuiltInCatalog();
-  const running = new Map<string, { session: LiveSession; accountId: string; symbol: string; simulated: boolean }>();
+  const lease = deps.lease ?? null;
+  if (lease) checkLeaseConfig(lease);
+  /** Lease deadlines are measured on this clock. */
+  const leaseClock: Clock = lease?.clock ?? deps.clock;
+  const running = new Map<string, { session: LiveSession; accountId: string; symbol: string; simulated: boolean; lost: boolean }>();
+  /** Leases this trader holds: the claim's token and when the lease ends by this process's clock (measured from before the request). */
+  const held = new Map<string, { token: number; heldUntilMs: number }>();
+  /** Sessions whose resume failed here, with when to try again. */
+  const retryAfterMs = new Map<string, number>();
+  let lastLeaseError: string | null = null;
+  let cancelLeaseTimer: (() => void) | null = null;
+  let renewing = false;
+  /** Set by `resumeAll`: the lease rounds also claim sessions nobody holds. */
+  let claimsFree = false;
+  let claiming = false;
   let shuttingDown = false;
   /** Feeds by exchange with the sessions (one token per launch) that use them. */
   const feeds = new Map<string, { feed: CandleFeed; users: Set<object> }>();
@@ -290,10 +370,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
   /**
    * Adopts or cancels the orders a live session finds open on the venue (rules in venue-reconciliation.ts):
    * cancels what the plan says, makes the adopted stop the checkpoint's stop, warns about foreign orders
-   * left alone, and journals one `reconcile` decision when any order was found.
+   * left alone, and journals one `reconcile` decision when any order was found. Writes carry `fence` (the lease's token) when given.
    * @throws the venue's error when a cancel fails (the session does not start; cancels before it stand).
    */
-  async function reconcileOrders(id: string, market: MarketKey, exchange: Exchange, openOrders: readonly Order[], policy: ReconcilePolicy): Promise<void> {
+  async function reconcileOrders(id: string, market: MarketKey, exchange: Exchange, openOrders: readonly Order[], policy: ReconcilePolicy, fence: SessionFence | undefined): Promise<void> {
     const checkpoint = await deps.store.load(id);
     const position = checkpoint?.venuePosition ?? null;
     const plan = planVenueReconciliation({ openOrders, symbol: market.symbol, clientIdPrefix: clientIdPrefixOf(id), position, policy });
@@ -304,13 +384,15 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     }
     const adopted = plan.adoptedStop;
     if (checkpoint && position && adopted && position.stopOrderId !== adopted.id) {
-      await deps.store.save({ ...checkpoint, venuePosition: { ...position, stopOrderId: adopted.id }, updatedAtMs: deps.clock.nowMs() });
+      await deps.store.save({ ...checkpoint, venuePosition: { ...position, stopOrderId: adopted.id }, updatedAtMs: deps.clock.nowMs() }, fence);
     }
     if (plan.foreign.length) {
       deps.logger.warn({ session: id, orders: plan.foreign.map((o) => ({ id: o.id, clientOrderId: o.clientOrderId, side: o.side, type: o.type, amount: o.amount })) }, 'foreign open orders on the session symbol are left on the venue (start with reconcile "cancel" to cancel them)');
     }
     const found = cancelled.length + plan.kept.length + plan.foreign.length + (adopted ? 1 : 0);
     if (found === 0) return;
+    // Under a lease the journal write carries the claim's fencing token, like the session's own.
+    const journal = fence && deps.journalFor ? deps.journalFor(fence) : deps.journal;
     const describe = (o: Order) => `${o.clientOrderId || o.id}`;
     const parts = [
       adopted ? `adopted stop ${describe(adopted)}` : null,
@@ -318,7 +400,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       cancelled.length ? `cancelled ${cancelled.map((c) => c.clientOrderId || c.id).join(', ')}` : null,
       plan.foreign.length ? `left foreign ${plan.foreign.map(describe).join(', ')}` : null,
     ].filter((p): p is string => p !== null);
-    deps.journal.recordDecision({
+    journal.recordDecision({
       id: deps.newId(),
       runId: null,
       exchange: market.exchange,
@@ -339,11 +421,44 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         foreign: plan.foreign.map((o) => ({ id: o.id, clientOrderId: o.clientOrderId })),
       },
     });
-    await deps.journal.flush().catch((error: unknown) => deps.logger.error({ session: id, err: error }, 'journaling the start-up reconciliation failed'));
+    await journal.flush().catch((error: unknown) => deps.logger.error({ session: id, err: error }, 'journaling the start-up reconciliation failed'));
     deps.logger.info({ session: id, adopted: adopted?.id ?? null, cancelled: cancelled.map((c) => c.id), kept: plan.kept.map((o) => o.id), foreign: plan.foreign.map((o) => o.id) }, 'start-up reconciliation done');
   }
 
-  async function launch(request: ReturnType<typeof parseRequest>, resumed?: { spec: RunSpec | null | undefined }): Promise<LiveSessionState> {
+  /** A stored session as a state (not running here). */
+  function stateOfRecord(record: LiveSessionRecord, status: string = record.status): LiveSessionState {
+    return { id: record.id, market: { exchange: record.exchange, symbol: record.symbol, timeframe: record.timeframe as Timeframe }, status: status as LiveSessionState['status'], lastCandleMs: record.lastCandleMs, candlesProcessed: 0, reconnects: 0, lastError: record.lastError };
+  }
+
+  /**
+   * Claims a session's lease for this trader (taking it over from a holder known to be gone); records
+   * what it holds. Returns the fencing token, or null when another trader holds it.
+   */
+  async function claimLease(record: LiveSessionRecord): Promise<number | null> {
+    const config = lease!;
+    const holder = record.lease?.owner ?? null;
+    const gone = holder !== null && (holder === config.owner || config.isOwnerGone?.(holder) === true);
+    const askedAtMs = leaseClock.nowMs();
+    const token = await deps.store.claim(record.id, config.owner, config.leaseMs, gone ? holder : undefined);
+    if (token === null) return null;
+    held.set(record.id, { token, heldUntilMs: askedAtMs + config.leaseMs });
+    ensureLeaseTimer();
+    if (gone && holder !== config.owner) deps.logger.warn({ session: record.id, from: holder, token }, 'took over a live session whose trader is gone');
+    else deps.logger.info({ session: record.id, owner: config.owner, token }, 'claimed the lease of a live session');
+    return token;
+  }
+
+  /** Stops a session here without touching its record: its lease is (or is about to be) another trader's. */
+  function haltLocally(id: string, reason: string): void {
+    held.delete(id);
+    const entry = running.get(id);
+    if (!entry || entry.lost) return;
+    entry.lost = true;
+    deps.logger.error({ session: id, reason }, 'live session stopped here: its lease cannot be kept');
+    void entry.session.stop().catch((error: unknown) => deps.logger.error({ session: id, err: error }, 'stopping a session whose lease was lost failed'));
+  }
+
+  async function launch(request: ReturnType<typeof parseRequest>, resumed?: { spec: RunSpec | null | undefined; token?: number }): Promise<LiveSessionState> {
     const market: MarketKey = { exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe as Timeframe };
     const mode = modeOf(request);
     if (mode === SessionMode.Live && !request.liveTrading) throw new ValidationError('liveTrading', false, 'a live session trades on the real venue: set liveTrading true (admins only)');
@@ -396,35 +511,67 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     const loopModels = !anyLoopModel(spec.models) ? undefined : deps.loopModels ? await deps.loopModels.load(spec.models, { follow: true }) : await Promise.reject(noModelSource(spec.models));
     // --- end run spec
     const replay = mode === SessionMode.Replay ? await replayWindow(market, request.from) : null;
+    // --- Lease (traders sharing a database): the session runs here only under this trader's claim, and
+    // every checkpoint, account write and journal write carries the claim's fencing token.
+    let token: number | null = resumed?.token ?? null;
+    /** True when this start stored the session's first record (a failed start then removes it). */
+    let insertedNow = false;
+    if (lease && token === null) {
+      const now = deps.clock.nowMs();
+      const fresh: LiveSessionRecord = { id, exchange: market.exchange, symbol: market.symbol, timeframe: market.timeframe, config: { ...request, accountId } as unknown as Record<string, unknown>, status: 'starting', lastCandleMs: null, liveTrading: request.liveTrading, lastError: null, startedAtMs: now, updatedAtMs: now, spec };
+      insertedNow = await deps.store.insertIfMissing(fresh);
+      const stored = (await deps.store.get(id)) ?? fresh;
+      token = await claimLease(stored);
+      // Another trader runs it: the stored session is the answer, as for a session running here.
+      if (token === null) return stateOfRecord(stored);
+    }
+    const fence: SessionFence | undefined = token === null ? undefined : { sessionId: id, token };
+    const releaseLease = async () => {
+      if (token === null || !lease) return;
+      if (held.get(id)?.token === token) held.delete(id);
+      await deps.store.release(id, lease.owner, token).catch((error: unknown) => deps.logger.warn({ session: id, err: error }, 'releasing the lease failed; it expires on its own'));
+    };
+    /** A fenced write refused: the session stops here (the loop stops on the error too). */
+    const onStale = (error: unknown): never => {
+      if (error instanceof StaleLeaseError) haltLocally(id, error.message);
+      throw error;
+    };
     let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null };
     // Shorts need a futures account (paper), or USD-M on a real venue.
     let allowShort = settings.marketType === 'futures';
     // The keyed venue client (real trading only) is closed when the session ends, once.
     let closeVenue: (() => Promise<void>) | null = null;
-    if (mode === SessionMode.Live) {
-      const real = await deps.realVenueFor(request.exchange);
-      if (!real.ok) throw new ValidationError('liveTrading', true, real.reason);
-      let closed = false;
-      closeVenue = async () => {
-        if (closed) return;
-        closed = true;
-        await real.close().catch((error: unknown) => deps.logger.warn({ session: id, err: error }, 'closing the venue client failed'));
-      };
-      // Before trading: what does the venue already hold? Logged so an operator sees leftovers.
-      const holdings = await real.holdings([market.symbol]).catch(async (error: unknown) => {
-        await closeVenue?.();
-        throw error;
-      });
-      deps.logger.info({ session: id, openOrders: holdings.openOrders.length, positions: holdings.positions.length }, 'reconciled with the venue before trading');
-      await reconcileOrders(id, market, real.exchange, holdings.openOrders, request.reconcile).catch(async (error: unknown) => {
-        await closeVenue?.();
-        throw error;
-      });
-      venue = { exchange: real.exchange, account: createVenueAccount(real.exchange, [market.symbol]), simulator: null };
-      allowShort = venueInfo?.allowShort ?? false;
-    } else {
-      const exchange = account.exchange();
-      venue = { exchange, account: exchange, simulator: exchange };
+    try {
+      // A paper account another trader traded since this process loaded it is re-read before the session trades it.
+      if (fence) await account.reloadIfIdle();
+      if (mode === SessionMode.Live) {
+        const real = await deps.realVenueFor(request.exchange);
+        if (!real.ok) throw new ValidationError('liveTrading', true, real.reason);
+        let closed = false;
+        closeVenue = async () => {
+          if (closed) return;
+          closed = true;
+          await real.close().catch((error: unknown) => deps.logger.warn({ session: id, err: error }, 'closing the venue client failed'));
+        };
+        // Before trading: what does the venue already hold? Logged so an operator sees leftovers.
+        const holdings = await real.holdings([market.symbol]).catch(async (error: unknown) => {
+          await closeVenue?.();
+          throw error;
+        });
+        deps.logger.info({ session: id, openOrders: holdings.openOrders.length, positions: holdings.positions.length }, 'reconciled with the venue before trading');
+        await reconcileOrders(id, market, real.exchange, holdings.openOrders, request.reconcile, fence).catch(async (error: unknown) => {
+          await closeVenue?.();
+          throw error;
+        });
+        venue = { exchange: real.exchange, account: createVenueAccount(real.exchange, [market.symbol]), simulator: null };
+        allowShort = venueInfo?.allowShort ?? false;
+      } else {
+        const exchange = account.exchange();
+        venue = { exchange, account: exchange, simulator: exchange };
+      }
+    } catch (error) {
+      await releaseLease();
+      throw error;
     }
     const feed = replay ? { feed: storedFeed(market), release: async () => undefined } : acquireFeed(market.exchange);
     const releaseAccount = account.acquire();
@@ -434,7 +581,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       releaseAccount();
       await feed.release();
       await closeVenue?.();
+      await releaseLease();
     };
+    const checkpoints: LiveCheckpointStore = fence ? { load: (sessionId) => deps.store.load(sessionId), save: (checkpoint) => deps.store.save(checkpoint, fence).catch(onStale) } : deps.store;
+    const journal = fence && deps.journalFor ? deps.journalFor(fence) : deps.journal;
     // A replay runs on simulated time: it starts just before its first candle (or after its checkpoint)
     // and each wait advances it, taking 1/speed s of real time per candle ("max": no wait).
     let clock = deps.clock;
@@ -480,14 +630,17 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           riskState: account.riskStore,
           sharedRisk: true,
           strategies,
-          checkpoints: deps.store,
-          journal: deps.journal,
+          checkpoints,
+          journal,
           veto,
           models: loopModels,
           newId: deps.newId,
           sleep,
           random: deps.random,
           events: deps.events,
+          // A paper session's VaR / ES limits see every position of its account, from stored candles; a replay
+          // (stored candles would lie ahead of its simulated time) and a venue session see their own market.
+          portfolioRisk: simulated && !replay ? { snapshot: (symbol) => deps.accounts.portfolioRisk(accountId, [symbol]) } : null,
           onTradeClosedHook: simulated
             ? (handler) => {
                 unsubscribe = account.onTradeClosed((t) => {
@@ -496,18 +649,27 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
               }
             : undefined,
           beforeCandle: async () => {
+            if (lease) {
+              // Never trade a candle past the lease this trader holds (renewals failing): stop here first.
+              const holding = held.get(id);
+              if (!holding || holding.token !== token || running.get(id)?.lost) return false;
+              if (leaseClock.nowMs() >= holding.heldUntilMs - lease.haltMarginMs) {
+                haltLocally(id, `the lease ends within ${lease.haltMarginMs} ms and no renewal got through`);
+                return false;
+              }
+            }
             await account.syncControl();
             const record = await deps.store.get(id);
             return record?.status !== 'stopping';
           },
           afterCandle: async () => {
-            if (simulated) await account.persist();
-            if (deps.journal.pending() > 0) await deps.journal.flush();
+            if (simulated) await account.persist(fence).catch(onStale);
+            if (journal.pending() > 0) await journal.flush();
           },
         },
       );
       const now = deps.clock.nowMs();
-      previous = await deps.store.get(id);
+      previous = insertedNow ? null : await deps.store.get(id);
       await deps.store.upsert({
         id,
         exchange: market.exchange,
@@ -527,7 +689,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       throw error;
     }
     feedReleases.set(session, release);
-    running.set(id, { session, accountId, symbol: market.symbol, simulated });
+    running.set(id, { session, accountId, symbol: market.symbol, simulated, lost: false });
     try {
       await session.start();
     } catch (error) {
@@ -545,10 +707,14 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     await deps.store.setStatus(id, 'running', null, deps.clock.nowMs());
     void session.done().then(async () => {
       const end = session.state();
-      if (running.get(id)?.session === session) running.delete(id);
+      const entry = running.get(id);
+      const lost = entry?.session === session && entry.lost;
+      if (entry?.session === session) running.delete(id);
+      // Status before the lease is given up, so no other trader resumes a session that ended here. A session
+      // stopped by shutdown stays `running` in the store (resumed on the next start or by another trader);
+      // one whose lease was lost is the new owner's to record.
+      if (!lost && !(shuttingDown && end.status === 'stopped')) await deps.store.setStatus(id, end.status, end.lastError, deps.clock.nowMs()).catch(() => undefined);
       await release();
-      if (shuttingDown && end.status === 'stopped') return; // stays `running` in the store: resumed on the next start
-      await deps.store.setStatus(id, end.status, end.lastError, deps.clock.nowMs()).catch(() => undefined);
     });
     deps.logger.info({ session: id, mode, account: accountId, liveTrading: request.liveTrading }, 'live session started');
     return session.state();
@@ -572,12 +738,12 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       if (!record) throw new NotFoundError(`session "${id}" does not exist; list sessions with GET /api/v1/sessions`);
       // Not running here: another process may own it. Ask it to stop (it checks before each candle);
       // a session nobody runs is marked stopped by the next start.
-      const active = ['running', 'starting', 'reconnecting'].includes(record.status);
+      const active = ACTIVE_STATUSES.includes(record.status);
       if (active) {
         await deps.store.setStatus(id, 'stopping', null, deps.clock.nowMs());
         await deps.control?.publish({ kind: ControlKind.StopSession, sessionId: id }).catch((error: unknown) => deps.logger.warn({ session: id, err: error }, 'control bus: sending the stop failed; the owner stops the session at its next candle'));
       }
-      return { id, market: { exchange: record.exchange, symbol: record.symbol, timeframe: record.timeframe as Timeframe }, status: (active ? 'stopping' : record.status) as LiveSessionState['status'], lastCandleMs: record.lastCandleMs, candlesProcessed: 0, reconnects: 0, lastError: record.lastError };
+      return stateOfRecord(record, active ? 'stopping' : record.status);
     }
     const { session } = entry;
     await session.stop();
@@ -588,8 +754,134 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     return session.state();
   }
 
+  /**
+   * A web process's start: the session is stored as `starting` (its request checked and its account
+   * resolved) for a trader to claim; one that is already active is returned as stored.
+   */
+  async function submit(request: ReturnType<typeof parseRequest>): Promise<LiveSessionState> {
+    const market: MarketKey = { exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe as Timeframe };
+    const mode = modeOf(request);
+    if (mode === SessionMode.Live && !request.liveTrading) throw new ValidationError('liveTrading', false, 'a live session trades on the real venue: set liveTrading true (admins only)');
+    if (mode !== SessionMode.Live && request.liveTrading) throw new ValidationError('mode', mode, 'liveTrading needs mode "live"');
+    const accountId = await sessionAccountId(request, mode);
+    await deps.accounts.get(accountId);
+    const id = sessionIdOf(market, mode, accountId);
+    const existing = await deps.store.get(id);
+    if (existing && ACTIVE_STATUSES.includes(existing.status)) return stateOfRecord(existing);
+    const now = deps.clock.nowMs();
+    const record: LiveSessionRecord = { id, exchange: market.exchange, symbol: market.symbol, timeframe: market.timeframe, config: { ...request, accountId } as unknown as Record<string, unknown>, status: 'starting', lastCandleMs: existing?.lastCandleMs ?? null, liveTrading: request.liveTrading, lastError: null, startedAtMs: now, updatedAtMs: now, spec: null };
+    await deps.store.upsert(record);
+    deps.logger.info({ session: id, mode, account: accountId }, 'live session stored for a trader to claim');
+    return stateOfRecord(record);
+  }
+
+  /** Stops every session here whose lease ends within the margin with no renewal through (synchronous: runs even while a renewal hangs). */
+  function haltExpiring(): void {
+    if (!lease) return;
+    const now = leaseClock.nowMs();
+    for (const [id, holding] of [...held]) {
+      if (now >= holding.heldUntilMs - lease.haltMarginMs) haltLocally(id, `no renewal got through and the lease ends at ${holding.heldUntilMs} ms (now ${now} ms)`);
+    }
+  }
+
+  /** Renews what this trader holds (never waits behind a claim: a session being resumed must not starve the others' renewals). */
+  async function renewHeld(): Promise<void> {
+    const config = lease!;
+    if (renewing) return;
+    renewing = true;
+    try {
+      for (const [id, holding] of [...held]) {
+        const askedAtMs = leaseClock.nowMs();
+        let kept: boolean;
+        try {
+          kept = await deps.store.renew(id, config.owner, holding.token, config.leaseMs);
+          lastLeaseError = null;
+        } catch (error) {
+          lastLeaseError = error instanceof Error ? error.message : String(error);
+          deps.logger.warn({ session: id, err: error }, 'renewing a session lease failed; the session stops here before the lease ends unless a renewal gets through');
+          continue;
+        }
+        if (!kept) haltLocally(id, `the lease under token ${holding.token} was claimed by another trader`);
+        else if (held.get(id) === holding) holding.heldUntilMs = askedAtMs + config.leaseMs;
+      }
+      haltExpiring();
+    } finally {
+      renewing = false;
+    }
+  }
+
+  /**
+   * Runs the lease rounds every `renewEveryMs` once this trader holds or looks for a lease: renewals always
+   * (a session started by a one-shot command such as `live run` keeps its lease too), claims after `resumeAll`.
+   */
+  function ensureLeaseTimer(): void {
+    if (!lease || cancelLeaseTimer) return;
+    cancelLeaseTimer = lease.every(lease.renewEveryMs, () => {
+      haltExpiring();
+      void renewHeld().catch((error: unknown) => deps.logger.error({ err: error }, 'renewing session leases failed'));
+      if (claimsFree) void claimRound().catch((error: unknown) => deps.logger.error({ err: error }, 'claiming session leases failed'));
+    });
+  }
+
+  /** Claims and resumes what nobody holds; one round at a time. */
+  async function claimRound(): Promise<number> {
+    if (claiming || shuttingDown) return 0;
+    claiming = true;
+    try {
+      return await claimFree();
+    } finally {
+      claiming = false;
+    }
+  }
+
+  /** Claims and resumes the active sessions nobody holds (or whose lease expired, or whose trader is gone). */
+  async function claimFree(): Promise<number> {
+    let resumed = 0;
+    let records: LiveSessionRecord[];
+    try {
+      records = await deps.store.list();
+    } catch (error) {
+      lastLeaseError = error instanceof Error ? error.message : String(error);
+      deps.logger.warn({ err: error }, 'listing sessions to claim failed');
+      return 0;
+    }
+    for (const record of records) {
+      if (running.has(record.id) || held.has(record.id) || shuttingDown) continue;
+      const stopping = record.status === 'stopping';
+      if (!stopping && !ACTIVE_STATUSES.includes(record.status)) continue;
+      if ((retryAfterMs.get(record.id) ?? -Infinity) > leaseClock.nowMs()) continue;
+      let token: number | null;
+      try {
+        token = await claimLease(record);
+      } catch (error) {
+        lastLeaseError = error instanceof Error ? error.message : String(error);
+        deps.logger.warn({ session: record.id, err: error }, 'claiming a session lease failed');
+        continue;
+      }
+      if (token === null) continue;
+      if (stopping) {
+        // Asked to stop while no trader ran it: it is stopped, and the lease given back.
+        await deps.store.setStatus(record.id, 'stopped', null, deps.clock.nowMs());
+        held.delete(record.id);
+        await deps.store.release(record.id, lease!.owner, token).catch(() => undefined);
+        continue;
+      }
+      try {
+        await launch(parseRequest(record.config), { spec: record.spec, token });
+        retryAfterMs.delete(record.id);
+        resumed++;
+      } catch (error) {
+        deps.logger.error({ session: record.id, err: error }, 'could not resume live session');
+        retryAfterMs.set(record.id, leaseClock.nowMs() + LEASE_RETRY_AFTER_FAILURE_MS);
+        held.delete(record.id);
+        await deps.store.release(record.id, lease!.owner, token).catch(() => undefined);
+      }
+    }
+    return resumed;
+  }
+
   return {
-    start: async (input) => launch(parseRequest(input)),
+    start: async (input) => (deps.runsSessions === false ? submit(parseRequest(input)) : launch(parseRequest(input))),
     stop: stopOne,
     async list() {
       const records = await deps.store.list();
@@ -638,8 +930,19 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       const entry = running.get(id);
       return entry ? entry.session.pushExternalSignal({ side: alert.side, strength: alert.strength, stopHint: alert.stopHint ?? Number.NaN }) : false;
     },
+    leaseStatus() {
+      if (!lease) return null;
+      return { owner: lease.owner, held: [...held].map(([sessionId, h]) => ({ sessionId, token: h.token, heldUntilMs: h.heldUntilMs })), lastError: lastLeaseError };
+    },
     async resumeAll() {
       shuttingDown = false;
+      if (lease) {
+        claimsFree = true;
+        await renewHeld();
+        const resumedNow = await claimRound();
+        ensureLeaseTimer();
+        return resumedNow;
+      }
       let resumed = 0;
       for (const record of await deps.store.list()) {
         if (record.status === 'stopping' && !running.has(record.id)) {
@@ -659,6 +962,9 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     async stopAll() {
       // Stopped by the process, not by an operator: keep them marked running so the next start resumes them.
       shuttingDown = true;
+      claimsFree = false;
+      cancelLeaseTimer?.();
+      cancelLeaseTimer = null;
       const sessions = [...running.values()].map((e) => e.session);
       await Promise.all(sessions.map((s) => s.stop()));
       running.clear();

@@ -16,7 +16,7 @@
  *   in candle storage, so a drift report can replay the session without a download first. A failed
  *   write is logged and trading goes on; the forming candle is never stored.
  */
-import { ExchangeError, ValidationError } from '../core/errors';
+import { ExchangeError, StaleLeaseError, ValidationError } from '../core/errors';
 import type { CandleRepository } from '../ports/candles';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
@@ -39,6 +39,7 @@ import {
   type TradingLoop,
 } from '../loop/trading-loop';
 import type { RiskEngine } from '../risk/risk-engine';
+import type { PortfolioRiskSource } from '../risk/value-at-risk';
 import type { EngineEvents } from '../ports/events';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
@@ -114,6 +115,8 @@ export interface LiveSessionDeps {
   random: () => number;
   /** Metrics and notifications for orders, denials, breakers and halts. */
   events?: EngineEvents;
+  /** Positions and return history for the VaR / ES limits (see `TradingLoopDeps.portfolioRisk`); the session's own market without it. */
+  portfolioRisk?: PortfolioRiskSource | null;
   /** Called with each round trip the venue closes (the session wires the paper listener here). */
   onTradeClosedHook?: (handler: (trade: ClosedTrade) => void) => void;
   /**
@@ -207,6 +210,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
       models: deps.models,
       newId: deps.newId,
       events: deps.events,
+      portfolioRisk: deps.portfolioRisk ?? null,
     },
   );
   deps.onTradeClosedHook?.((trade) => loop.onTradeClosed(trade));
@@ -327,6 +331,13 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
         const nextClose = (Math.floor(deps.clock.nowMs() / timeframeMs) + 1) * timeframeMs;
         await deps.sleep(Math.max(0, Math.min(pollIntervalMs, nextClose - deps.clock.nowMs())), signal);
       } catch (error) {
+        if (error instanceof StaleLeaseError) {
+          // Another trader owns the session now: stop trading here at once, leave its records to the new owner.
+          state.status = LiveSessionStatus.Stopped;
+          state.lastError = error.message;
+          deps.logger.error({ session: config.id, err: error }, 'live session stopped here: its lease moved to another trader');
+          return;
+        }
         if (error instanceof ExchangeError && error.failure === 'fatal') {
           const reason = `venue error: ${error.message}`;
           deps.risk.halt(reason);

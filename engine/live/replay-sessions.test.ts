@@ -15,6 +15,7 @@ import {
 import { createLiveSessionManager } from './live-session-manager';
 import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
 import { waveCandles } from '../testing/wave-candles';
+import { VALUE_AT_RISK_DEFAULTS } from '../risk/risk-engine';
 
 const TF = 300_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -38,7 +39,7 @@ async function setup(shared?: { store: ReturnType<typeof createInMemoryLiveSessi
     riskState,
     settings: createInMemorySettingsRepository(),
     candles,
-    defaultRiskLimits: async () => ({ maxLeverage: 5, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 200, maxOpenPositions: 2, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, feeRateBps: 0 }),
+    defaultRiskLimits: async () => ({ maxLeverage: 5, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 200, maxOpenPositions: 2, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, feeRateBps: 0, ...VALUE_AT_RISK_DEFAULTS }),
   });
   await accounts.create({ id: 'desk', name: 'Desk', marketType: 'futures', initialBalance: 10_000, leverage: 3, maxVolumeShare: 1 }, 'test');
   const store = shared?.store ?? createInMemoryLiveSessionStore();

@@ -24,6 +24,7 @@ import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-sessio
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import type { LoopModels, LoopModelSource } from '../decision/loop-models';
 import { MARKET_FEATURE_NAMES } from '../ml/market-features';
+import { VALUE_AT_RISK_DEFAULTS } from '../risk/risk-engine';
 
 const BUILT_INS = createBuiltInCatalog();
 
@@ -117,7 +118,8 @@ describe('a session resolves its run spec from the stored settings', () => {
       fusion: { weights: { 'donchian-breakout': 2, external: 1 }, entryThreshold: 0.4, ttlMs: 7_200_000, cooldownMs: 0, vetoThreshold: 0.6 },
       veto: false,
       models: { regime: null, volatility: null, stopDistance: null },
-      risk: { ...LIMITS, costs: { takerFeeBps: 5, makerFeeBps: 2, spreadBps: 4, slippageBps: 1 } },
+      // The account's limits as stored, the VaR / ES settings at their defaults (off, 99 %, 500 candles).
+      risk: { ...LIMITS, ...VALUE_AT_RISK_DEFAULTS, costs: { takerFeeBps: 5, makerFeeBps: 2, spreadBps: 4, slippageBps: 1 } },
       paper: { marketType: 'spot', quoteCurrency: 'USDT', initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 4, slippageBps: 1, maxVolumeShare: 0.1, leverage: 1, marginMode: 'cross' },
       exits: null,
     });

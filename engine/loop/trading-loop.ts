@@ -48,6 +48,7 @@ import {
 import { createSignalGate } from '../decision/signal-gate';
 import type { VetoModel } from '../decision/veto-model';
 import type { RiskDecision, RiskEngine } from '../risk/risk-engine';
+import type { PortfolioRiskInput, PortfolioRiskSource } from '../risk/value-at-risk';
 import type { JournalWriter } from '../ports/journal-writer';
 import type { VenuePosition } from '../ports/live-sessions';
 import { OrderPurpose, type EngineEvents } from '../ports/events';
@@ -134,6 +135,13 @@ export interface TradingLoopDeps {
   newId: () => string;
   /** Metrics and notifications; reported only on orders, denials, venue closes and halt changes, never per candle. */
   events?: EngineEvents;
+  /**
+   * Positions and return history for the risk engine's VaR / ES limits, asked at an entry only when one is set
+   * (an account's paper session: every position of the account, from stored candles). Without it the loop
+   * uses its own market: the position it holds and the closes it has seen (a backtest's candle columns, a
+   * live session's warm-up and candles since).
+   */
+  portfolioRisk?: PortfolioRiskSource | null;
 }
 
 /** Counters a run reports. */
@@ -537,6 +545,11 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       vetoInfo = { ...vetoInfo, models: used };
     }
     const held = deps.account.positionAmountSigned(symbol);
+    const riskConfig = deps.risk.config;
+    let portfolio: PortfolioRiskInput | null = null;
+    if (riskConfig.maxVarFraction !== null || riskConfig.maxExpectedShortfallFraction !== null) {
+      portfolio = deps.portfolioRisk ? await deps.portfolioRisk.snapshot(symbol, riskConfig.varLookbackCandles) : ownPortfolio(held * price, riskConfig.varLookbackCandles);
+    }
     const decision: RiskDecision = deps.risk.evaluate({
       symbol,
       side: side > 0 ? 'long' : 'short',
@@ -548,6 +561,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       currentPositionNotional: held * price,
       totalOpenNotional: deps.account.grossNotional(),
       openPositions: deps.account.openPositionCount(),
+      portfolio,
     });
     if (!decision.approved) {
       stats.denied++;
@@ -607,6 +621,27 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       orderId: order.id,
       stopOrderId,
     });
+  }
+
+  /**
+   * The loop's own market as a portfolio: the position held (signed notional) and the close-to-close returns of
+   * the last `lookbackCandles` candles seen (fewer early in a run). Allocates the returns (entries only).
+   */
+  function ownPortfolio(heldNotional: number, lookbackCandles: number): PortfolioRiskInput {
+    const n = Math.max(0, Math.min(lookbackCandles, features.length - 1));
+    const close = features.close;
+    const returns = new Float64Array(n);
+    const openTimeMs = new Float64Array(n);
+    const first = features.length - n;
+    for (let t = 0; t < n; t++) {
+      returns[t] = close[first + t] / close[first + t - 1] - 1;
+      openTimeMs[t] = features.openTimeMs[first + t];
+    }
+    return {
+      exposures: heldNotional === 0 ? [] : [{ symbol, notional: heldNotional }],
+      history: { symbols: [symbol], returns: [returns], length: n, openTimeMs },
+      timeframe: market.timeframe,
+    };
   }
 
   /** Journals the part of the venue position an exit order closed (gross PnL; entry fee prorated). */

@@ -5,6 +5,7 @@
  */
 import type { MarketType, OrderSide, OrderStatus, OrderType } from '../core/types';
 import type { RiskStateRecord } from './risk-state';
+import type { SessionFence } from './live-sessions';
 
 /** A number that survives JSON: non-finite values as strings. */
 export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
@@ -135,7 +136,9 @@ export interface AccountRepository {
   loadState(id: string): Promise<PaperExchangeState | null>;
   /**
    * Stores the paper state and, when given, the account's risk state in one transaction, so a
-   * crash leaves either both or neither.
+   * crash leaves either both or neither. With `fence` (a live session's candle) the write is refused
+   * whole unless the session's lease is still under that fencing token.
+   * @throws StaleLeaseError when `fence` is no longer current.
    */
-  saveState(id: string, state: PaperExchangeState, updatedAtMs: number, risk?: RiskStateRecord): Promise<void>;
+  saveState(id: string, state: PaperExchangeState, updatedAtMs: number, risk?: RiskStateRecord, fence?: SessionFence): Promise<void>;
 }

@@ -32,7 +32,50 @@ export interface BreakerHalt {
  * currency), the loop's counters, the breaker halts in time order and the warm-up history it got
  * (`runBacktest` writes it; runs stored before halts or warm-ups were recorded have no `halts` or `warmup`).
  */
-export type BacktestRunMetrics = ReturnMetrics & TradeMetrics & { finalEquity: number; stats: Record<string, number>; halts?: BreakerHalt[]; warmup?: BacktestWarmup };
+export type BacktestRunMetrics = ReturnMetrics & TradeMetrics & { finalEquity: number; stats: Record<string, number>; halts?: BreakerHalt[]; warmup?: BacktestWarmup; portfolio?: PortfolioMetrics };
+
+/**
+ * The correlation matrix of a portfolio run's per-market returns: Pearson's r of two markets' per-candle
+ * contribution returns (the change of account equity over the market's candle / the account equity before
+ * the timestamp) over the timestamps where both have a candle; see engine/backtest/portfolio.ts.
+ */
+export interface PortfolioCorrelation {
+  /** How the returns were defined, for readers of the stored metrics. */
+  method: 'pearson-contribution-returns';
+  symbols: string[];
+  /** `matrix[i][j]` = r of markets i and j over their common timestamps; 1 on the diagonal of a varying series; null when undefined. */
+  matrix: (number | null)[][];
+}
+
+/** One market of a portfolio run. Money in the account's quote currency. */
+export interface PortfolioMarketBreakdown {
+  symbol: string;
+  /** Candles of the market in the run's range. */
+  candles: number;
+  /** Open time of its first candle in the range (it joined the run then), epoch ms. */
+  firstOpenTimeMs: number;
+  /** Closed trades (or parts) journaled on the market. */
+  trades: number;
+  /** Trades with a net PnL above 0 over all trades, 0..1; null without trades. */
+  winRate: number | null;
+  /** Sum of the trades' net PnL (realized - fees - funding). */
+  netPnl: number;
+  /** Sum of the trades' fees. */
+  fees: number;
+  /** The market's contribution to the account's equity change (equals `netPnl` when every position was closed at the end). */
+  contribution: number;
+  /** Largest peak-to-trough fall of the market's cumulative contribution, >= 0. */
+  maxDrawdown: number;
+  /** Entries the market made and entries the risk gate denied it (caps shared across markets included). */
+  entries: number;
+  denied: number;
+}
+
+/** What a portfolio run adds to its metrics: one row per market (in the listed order) and the correlation matrix. */
+export interface PortfolioMetrics {
+  markets: PortfolioMarketBreakdown[];
+  correlation: PortfolioCorrelation;
+}
 
 /**
  * The history a run fed its indicators before `from` (no decisions, no orders, no equity): `needed`

@@ -3,6 +3,7 @@
  * engine/ports holds every interface the engine needs from outside; it imports only engine/core and other ports.
  */
 import type { Timeframe } from '../core/types';
+import type { SessionFence } from './live-sessions';
 
 /** A closed (round-trip) trade as journaled. Money in quote currency. */
 export interface TradeRecord {
@@ -212,8 +213,10 @@ export type TradeBreakdownFilter = Omit<JournalQuery, 'cursor' | 'limit' | 'sort
 
 /** Journal storage for trades and decisions. Appends are multi-row and transactional. */
 export interface JournalRepository {
-  appendTrades(trades: readonly TradeRecord[]): Promise<void>;
-  appendDecisions(decisions: readonly DecisionRecord[]): Promise<void>;
+  /** @throws StaleLeaseError when `fence` (a live session's write) is given and no longer current; nothing is written. */
+  appendTrades(trades: readonly TradeRecord[], fence?: SessionFence): Promise<void>;
+  /** @throws StaleLeaseError when `fence` (a live session's write) is given and no longer current; nothing is written. */
+  appendDecisions(decisions: readonly DecisionRecord[], fence?: SessionFence): Promise<void>;
   listTrades(query: JournalQuery): Promise<Page<TradeRecord>>;
   listDecisions(query: JournalQuery): Promise<Page<DecisionRecord>>;
   /** One trade by id, or null. */

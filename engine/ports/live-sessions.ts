@@ -42,12 +42,36 @@ export interface LiveCheckpoint {
   venuePosition?: VenuePosition | null;
 }
 
+/**
+ * The fencing token a write of a session carries: the token its trader got when it claimed the session's
+ * lease. A store refuses the write (StaleLeaseError) unless it is still the session's current token, so a
+ * former owner that was partitioned or stalled past its lease cannot overwrite its successor's state.
+ */
+export interface SessionFence {
+  sessionId: string;
+  /** The token returned by `claim`; tokens only grow (every claim adds 1). */
+  token: number;
+}
+
+/** Who holds a session's lease. */
+export interface SessionLease {
+  /** The trader holding (or last holding) the lease; null when released or never claimed. */
+  owner: string | null;
+  /** When the lease ends unless renewed, epoch ms of the store's clock; null when unowned. */
+  expiresAtMs: number | null;
+  /** The current fencing token (0 before the first claim). */
+  token: number;
+}
+
 /** Checkpoint storage (database in production, memory in tests). */
 export interface LiveCheckpointStore {
   /** The session's last checkpoint, or null when it never processed a candle. */
   load(sessionId: string): Promise<LiveCheckpoint | null>;
-  /** Stores the checkpoint (replacing the previous one) after a processed candle. */
-  save(checkpoint: LiveCheckpoint): Promise<void>;
+  /**
+   * Stores the checkpoint (replacing the previous one) after a processed candle.
+   * @throws StaleLeaseError when `fence` is given and its token is not the session's current one (nothing is written).
+   */
+  save(checkpoint: LiveCheckpoint, fence?: SessionFence): Promise<void>;
 }
 
 /**
@@ -70,6 +94,8 @@ export interface LiveSessionRecord<Spec = unknown> {
   updatedAtMs: number;
   /** What the session trades with, resolved when it started (request > account and strategy settings > defaults); absent on records from before. */
   spec?: Spec | null;
+  /** The session's lease (absent from stores that predate leases). */
+  lease?: SessionLease;
 }
 
 /** Session records plus checkpoints. */
@@ -84,4 +110,16 @@ export interface LiveSessionStore<Spec = unknown> extends LiveCheckpointStore {
   setStatus(id: string, status: string, lastError: string | null, updatedAtMs: number): Promise<void>;
   /** Deletes a session's record and checkpoint (a session that never started); a no-op for an unknown id. */
   remove(id: string): Promise<void>;
+  /** Stores the record when no session has its id yet (lease unowned); false when one exists (nothing changes). */
+  insertIfMissing(record: LiveSessionRecord<Spec>): Promise<boolean>;
+  /**
+   * Claims the session's lease for `owner` for `leaseMs`, when nobody holds it, its lease has expired (by
+   * the store's clock), or its holder is `takeOverFrom` (a trader known to be gone). Adds 1 to the fencing
+   * token. Returns the new token, or null when another trader holds the lease (or the id is unknown).
+   */
+  claim(id: string, owner: string, leaseMs: number, takeOverFrom?: string): Promise<number | null>;
+  /** Extends the lease by `leaseMs` from now when `owner` still holds it under `token`; false when it was lost. */
+  renew(id: string, owner: string, token: number, leaseMs: number): Promise<boolean>;
+  /** Gives the lease up (unowned, so another trader claims it at once) when `owner` still holds it under `token`. */
+  release(id: string, owner: string, token: number): Promise<void>;
 }

@@ -63,6 +63,10 @@ export const DenialCode = {
   EstLossPctEquity: 'risk_limit:est_loss_pct_equity',
   SymbolExposurePct: 'risk_limit:symbol_exposure_pct',
   OpenPositions: 'risk_limit:open_positions',
+  VarFraction: 'risk_limit:var_fraction',
+  ExpectedShortfallFraction: 'risk_limit:es_fraction',
+  /** A VaR / ES limit is set but the return history to evaluate it is missing or too short. */
+  NoReturnHistory: 'no_return_history',
   ExchangeRejected: 'exchange_rejected',
   UnknownMarket: 'unknown_market',
   Other: 'other',

@@ -110,7 +110,9 @@ describe('walkForwardWindows', () => {
         const inSampleMs = (r.warmupCandles + r.extraInSampleCandles) * r.timeframeMs + (r.inSampleRemainderMs % r.timeframeMs);
         const outOfSampleMs = r.outOfSampleCandles * r.timeframeMs;
         const stepMs = r.gapMs === undefined ? undefined : outOfSampleMs + r.gapMs;
-        const toMs = r.fromMs + inSampleMs + outOfSampleMs + (r.windows - 1) * (stepMs ?? outOfSampleMs) + r.tailMs;
+        // The tail stays shorter than one step, so the range holds exactly `windows` windows (a longer tail on
+        // 1 ms candles could add over a thousand and hit MAX_WALK_FORWARD_WINDOWS).
+        const toMs = r.fromMs + inSampleMs + outOfSampleMs + (r.windows - 1) * (stepMs ?? outOfSampleMs) + (r.tailMs % (stepMs ?? outOfSampleMs));
         return { fromMs: r.fromMs, toMs, inSampleMs, outOfSampleMs, stepMs, mode: r.mode, timeframeMs: r.timeframeMs, warmupCandles: r.warmupCandles } satisfies WalkForwardConfig;
       });
     fc.assert(

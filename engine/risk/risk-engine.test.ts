@@ -9,6 +9,8 @@ import {
   type RiskConfig,
   type RiskDecision,
 } from './risk-engine';
+import type { PortfolioRiskInput } from './value-at-risk';
+import { denialCodeOf } from '../telemetry/metrics-sink';
 
 const baseConfig: RiskConfig = {
   accountId: 'acct-1',
@@ -501,5 +503,85 @@ describe('risk engine riskScale (the loop models scale the sizing budget)', () =
     const { risk } = build();
     for (const riskScale of [0, -1, NaN, Infinity]) expect(() => risk.evaluate({ ...baseContext, riskScale })).toThrow(ValidationError);
     expect(() => risk.evaluate({ ...baseContext, riskScale: 0 })).toThrow('field "riskScale" was 0: expected a finite multiplier > 0');
+  });
+});
+
+describe('risk engine portfolio VaR / ES limits', () => {
+  // 20 candle returns of BTC/USDT (the series of value-at-risk.test.ts).
+  const R20 = [0.01, -0.02, 0.005, -0.035, 0.012, 0.003, -0.01, 0.02, -0.05, 0.007, 0, -0.004, 0.015, -0.012, 0.008, -0.025, 0.011, 0.002, -0.006, 0.009];
+  const portfolio = (exposures: PortfolioRiskInput['exposures'], returns = R20): PortfolioRiskInput => ({
+    exposures,
+    timeframe: '1h',
+    history: { symbols: ['BTC/USDT'], returns: [Float64Array.from(returns)], length: returns.length, openTimeMs: Float64Array.from(returns, (_, t) => t * HOUR) },
+  });
+  const varConfig = { varConfidence: 0.9, varLookbackCandles: 20 };
+  // The base order: amount 10 at 100 = notional 1000 long. Its scenario PnLs are 1000 r_t; sorted, the two worst are
+  // -50 and -35, so at c = 0.9 (k = ceil(20 x 0.1) = 2): VaR = 35 = 0.0035 of equity 10 000, ES = (50 + 35) / 2 = 42.5 = 0.00425.
+
+  it('approves an order whose VaR after it equals the limit and denies it with the figures when the limit is just below', () => {
+    const atLimit = approved(build({ ...varConfig, maxVarFraction: 0.0035 }).risk.evaluate({ ...baseContext, portfolio: portfolio([]) }));
+    expect(atLimit.amount).toBe(10);
+    expect(check(atLimit, 'var_fraction')).toBeCloseTo(0.0035, 15);
+    const below = denied(build({ ...varConfig, maxVarFraction: 0.0035 * (1 - 1e-6) }).risk.evaluate({ ...baseContext, portfolio: portfolio([]) }));
+    expect(below.reason).toBe('var_fraction 0.0035 of equity exceeds maxVarFraction 0.0035 (VaR 35 and ES 42.5 at 90% over 20 candles of 1h)');
+    expect(below.checks.at(-1)).toEqual({ name: 'var_fraction', value: expect.closeTo(0.0035, 15), limit: 0.0035 * (1 - 1e-6), passed: false });
+    expect(denialCodeOf(below.reason, below.checks)).toBe('risk_limit:var_fraction');
+  });
+
+  it('denies on expected shortfall when VaR passes', () => {
+    const decision = denied(build({ ...varConfig, maxVarFraction: 0.004, maxExpectedShortfallFraction: 0.004 }).risk.evaluate({ ...baseContext, portfolio: portfolio([]) }));
+    expect(decision.reason).toBe('es_fraction 0.0043 of equity exceeds maxExpectedShortfallFraction 0.004 (VaR 35 and ES 42.5 at 90% over 20 candles of 1h)');
+    expect(decision.checks.slice(-2).map((c) => [c.name, c.passed])).toEqual([
+      ['var_fraction', true],
+      ['es_fraction', false],
+    ]);
+  });
+
+  it('adds the order to the position already held', () => {
+    // Held 500 + order 1000 = 1500 long: VaR = 1.5 x 35 = 52.5 = 0.00525 of equity.
+    const decision = denied(build({ ...varConfig, maxVarFraction: 0.005 }).risk.evaluate({ ...baseContext, currentPositionNotional: 500, portfolio: portfolio([{ symbol: 'BTC/USDT', notional: 500 }]) }));
+    expect(check(decision, 'var_fraction')).toBeCloseTo(0.00525, 15);
+    // A short of 1000 held (short 1000 is a hedge the long order closes to flat: VaR 0).
+    const flat = approved(build({ ...varConfig, maxVarFraction: 0 }).risk.evaluate({ ...baseContext, currentPositionNotional: -1000, portfolio: portfolio([{ symbol: 'BTC/USDT', notional: -1000 }]) }));
+    expect(check(flat, 'var_fraction')).toBe(0);
+  });
+
+  it('uses only the newest varLookbackCandles returns', () => {
+    // Lookback 10: 1000 x the last ten returns = 0, -4, 15, -12, 8, -25, 11, 2, -6, 9; c = 0.9 -> k = 1 -> VaR 25 = 0.0025.
+    const decision = approved(build({ varConfidence: 0.9, varLookbackCandles: 10, maxVarFraction: 0.01 }).risk.evaluate({ ...baseContext, portfolio: portfolio([]) }));
+    expect(check(decision, 'var_fraction')).toBeCloseTo(0.0025, 15);
+  });
+
+  it('denies when a limit is set but the history is missing or shorter than the lookback', () => {
+    const { risk } = build({ ...varConfig, maxVarFraction: 0.5 });
+    const none = denied(risk.evaluate(baseContext));
+    expect(none.reason).toBe('var: not enough return history: no return history was supplied to evaluate the VaR / ES limits');
+    expect(denialCodeOf(none.reason, none.checks)).toBe('no_return_history');
+    const short = denied(risk.evaluate({ ...baseContext, portfolio: portfolio([], R20.slice(1)) }));
+    expect(short.reason).toBe('var: not enough return history: 19 of the 20 candle returns (1h) of BTC/USDT that the VaR / ES limits need');
+  });
+
+  it('ignores the portfolio when no VaR / ES limit is set', () => {
+    const decision = approved(build(varConfig).risk.evaluate(baseContext));
+    expect(decision.checks.map((c) => c.name)).not.toContain('var_fraction');
+  });
+
+  it('rejects VaR limits outside 0..1 and a confidence level of 0 or 1, naming the field and value', () => {
+    const clock = createManualClock(0);
+    const cases: [Partial<RiskConfig>, RegExp][] = [
+      [{ maxVarFraction: 1.5 }, /^field "maxVarFraction" was 1.5: /],
+      [{ maxVarFraction: -0.01 }, /^field "maxVarFraction" was -0.01: /],
+      [{ maxExpectedShortfallFraction: 2 }, /^field "maxExpectedShortfallFraction" was 2: /],
+      [{ varConfidence: 0 }, /^field "varConfidence" was 0: /],
+      [{ varConfidence: 1 }, /^field "varConfidence" was 1: /],
+      [{ varLookbackCandles: 0 }, /^field "varLookbackCandles" was 0: /],
+    ];
+    for (const [overrides, message] of cases) {
+      expect(() => createRiskEngine({ ...baseConfig, ...overrides }, { clock })).toThrow(ValidationError);
+      expect(() => createRiskEngine({ ...baseConfig, ...overrides }, { clock })).toThrow(message);
+    }
+    // Defaults: off, 99 %, 500 candles.
+    const { maxVarFraction, maxExpectedShortfallFraction, varConfidence, varLookbackCandles } = createRiskEngine(baseConfig, { clock }).config;
+    expect({ maxVarFraction, maxExpectedShortfallFraction, varConfidence, varLookbackCandles }).toEqual({ maxVarFraction: null, maxExpectedShortfallFraction: null, varConfidence: 0.99, varLookbackCandles: 500 });
   });
 });

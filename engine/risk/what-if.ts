@@ -9,6 +9,7 @@ import { ValidationError } from '../core/errors';
 import { liquidationPrice, type MarginTier } from '../execution/margin-tiers';
 import type { BreakerStatus, RiskCheck, RiskEngine } from './risk-engine';
 import { stopLossPerUnit, type TradingCosts } from './trading-costs';
+import type { PortfolioRiskInput } from './value-at-risk';
 
 /** zod schema of a manual order as the form sends it. Exactly one of `stopPrice` / `atr` gives the stop. */
 export const whatIfOrderSchema = z
@@ -41,6 +42,8 @@ export interface WhatIfAccount {
   openPositions: number;
   /** Maintenance-margin tiers of the symbol (futures). */
   tiers: readonly MarginTier[];
+  /** Positions and return history for the VaR / ES limits (needed only when one is set; see `PreTradeContext.portfolio`). */
+  portfolio?: PortfolioRiskInput | null;
 }
 
 /** A breaker with the room it would have left if this order were stopped out. */
@@ -97,6 +100,7 @@ export function computeWhatIf(order: WhatIfOrder, account: WhatIfAccount, risk: 
     totalOpenNotional: account.totalOpenNotional,
     openPositions: account.openPositions,
     leverageRequested: account.marketType === 'futures' ? leverage : undefined,
+    portfolio: account.portfolio,
   });
   const direction = order.side === 'long' ? 1 : -1;
   const stopPrice = decision.approved ? decision.stopPrice : (order.stopPrice ?? order.price - direction * risk.config.atrStopMultiple * (order.atr ?? NaN));

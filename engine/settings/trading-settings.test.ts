@@ -18,6 +18,10 @@ describe('trading settings validation', () => {
       atrStopMultiple: 2,
       dailyLossLimitPct: 5,
       maxDrawdownPct: 25,
+      maxVarFraction: null,
+      maxExpectedShortfallFraction: null,
+      varConfidence: 0.99,
+      varLookbackCandles: 500,
     });
   });
 

@@ -436,7 +436,7 @@ export function createInMemorySettingsRepository(): SettingsRepository & { reado
   };
 }
 
-/** In-memory AccountRepository; `saveState` with a risk record writes it to `riskState` too (like the database's one transaction). */
+/** In-memory AccountRepository; `saveState` with a risk record writes it to `riskState` too (like the database's one transaction). A session fence is not checked here (the in-memory live session store checks checkpoints). */
 export function createInMemoryAccountRepository(riskState?: RiskStateRepository): AccountRepository & { readonly states: Map<string, PaperExchangeState> } {
   const records = new Map<string, AccountRecord>();
   const states = new Map<string, PaperExchangeState>();

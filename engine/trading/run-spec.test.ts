@@ -5,6 +5,7 @@ import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type StoredRunSettings
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import { StrategySource } from '../strategies/strategy-catalog';
 import { defineStrategy, setFlat, z } from '../strategies/strategy-api';
+import { VALUE_AT_RISK_DEFAULTS } from '../risk/risk-engine';
 
 const BUILT_INS = createBuiltInCatalog();
 
@@ -22,7 +23,7 @@ const STORED: StoredRunSettings = {
   strategy: storedStrategy(),
   account: {
     record: { id: 'swing', settings: parseAccountSettings({ name: 'Swing', marketType: 'futures', initialBalance: 2_500, takerFeeBps: 4, makerFeeBps: 1, spreadBps: 1, slippageBps: 3, leverage: 5, marginMode: 'isolated' }) },
-    riskLimits: { maxLeverage: 4, maxLossPctEquityPerTrade: 1.5, riskPerTradePct: 0.75, maxSymbolExposurePct: 150, maxOpenPositions: 3, atrStopMultiple: 3, dailyLossLimitPct: 4, maxDrawdownPct: 20 },
+    riskLimits: { maxLeverage: 4, maxLossPctEquityPerTrade: 1.5, riskPerTradePct: 0.75, maxSymbolExposurePct: 150, maxOpenPositions: 3, atrStopMultiple: 3, dailyLossLimitPct: 4, maxDrawdownPct: 20, ...VALUE_AT_RISK_DEFAULTS },
   },
 };
 
@@ -55,7 +56,7 @@ describe('resolveRunSpec', () => {
       fusion: { weights: { 'rsi-mean-reversion': 0.5, 'ema-trend': 3, external: 1 }, entryThreshold: 0.35, ttlMs: 2 * HOUR, cooldownMs: 600_000, vetoThreshold: 0.7 },
       veto: true,
       models: { regime: null, volatility: null, stopDistance: null },
-      risk: { maxLeverage: 4, maxLossPctEquityPerTrade: 1.5, riskPerTradePct: 0.75, maxSymbolExposurePct: 150, maxOpenPositions: 3, atrStopMultiple: 3, dailyLossLimitPct: 4, maxDrawdownPct: 20, costs: { takerFeeBps: 4, makerFeeBps: 1, spreadBps: 1, slippageBps: 3 } },
+      risk: { maxLeverage: 4, maxLossPctEquityPerTrade: 1.5, riskPerTradePct: 0.75, maxSymbolExposurePct: 150, maxOpenPositions: 3, atrStopMultiple: 3, dailyLossLimitPct: 4, maxDrawdownPct: 20, ...VALUE_AT_RISK_DEFAULTS, costs: { takerFeeBps: 4, makerFeeBps: 1, spreadBps: 1, slippageBps: 3 } },
       paper: { marketType: 'futures', quoteCurrency: 'USDT', initialBalance: 2_500, makerFeeBps: 1, takerFeeBps: 4, spreadBps: 1, slippageBps: 3, maxVolumeShare: 0.1, leverage: 5, marginMode: 'isolated' },
       exits: null,
     });

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { NotFoundError, ValidationError } from '../../engine/core/errors';
 import type { AccountBook } from '../../engine/account/account-book';
 import type { RiskStatus } from '../../engine/risk/risk-desk';
+import type { AccountValueAtRisk } from '../../engine/risk/portfolio-history';
 
 export const ACCOUNTS_USAGE = `usage: npm run cli -- accounts list [--json]
        npm run cli -- accounts show --id default [--json]
@@ -34,6 +35,15 @@ const ACTOR = 'cli';
 
 function riskLine(status: RiskStatus): string {
   return `${status.accountId}: ${status.halted ? `HALTED (${status.haltReason})` : 'trading'}`;
+}
+
+/** `VaR 99%: 312.10 USDT (3.12 % of equity), ES 401.70 USDT (4.02 %), one 1h candle, 500 scenarios`. */
+function valueAtRiskLine(v: AccountValueAtRisk, quote: string): string {
+  const level = `${Number((v.confidence * 100).toFixed(2))}%`;
+  if (v.status === 'flat') return `VaR ${level}: no open positions`;
+  if (v.status === 'unavailable') return `VaR ${level}: not available (${v.reason})`;
+  const pct = (fraction: number) => `${(fraction * 100).toFixed(2)} %`;
+  return `VaR ${level}: ${v.valueAtRisk.toFixed(2)} ${quote} (${pct(v.varFraction)} of equity), ES ${v.expectedShortfall.toFixed(2)} ${quote} (${pct(v.esFraction)}), one ${v.timeframe} candle, ${v.scenarios} scenarios`;
 }
 
 export async function runAccountsCommand(args: string[], services: AccountsCommandServices): Promise<number> {
@@ -88,7 +98,7 @@ export async function runAccountsCommand(args: string[], services: AccountsComma
         if (!values.id) return usage('missing --id');
         const view = await services.accounts.view(String(values.id));
         const positions = view.positions.map((p) => `  ${p.symbol} ${p.side} ${p.amount} @ ${p.entryPrice} (liq ${p.liquidationPrice ?? 'none'}) upnl ${p.unrealizedPnl.toFixed(2)}`);
-        out(view, [`${view.account.id}: equity ${view.equity.toFixed(2)} ${view.account.settings.quoteCurrency}, wallet ${view.walletBalance.toFixed(2)}`, riskLine(view.risk), ...positions, `${view.openOrders.length} open orders`].join('\n'));
+        out(view, [`${view.account.id}: equity ${view.equity.toFixed(2)} ${view.account.settings.quoteCurrency}, wallet ${view.walletBalance.toFixed(2)}`, riskLine(view.risk), valueAtRiskLine(view.valueAtRisk, view.account.settings.quoteCurrency), ...positions, `${view.openOrders.length} open orders`].join('\n'));
         return 0;
       }
       case 'create': {

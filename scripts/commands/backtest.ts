@@ -7,9 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ValidationError } from '../../engine/core/errors';
-import type { BacktestResult } from '../../engine/backtest/run-backtest';
+import type { BacktestResult, PortfolioMetrics } from '../../engine/backtest/run-backtest';
 
-export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance --symbol BTC/USDT --timeframe 5m --from 2024-01-01 --to 2024-03-01
+export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance (--symbol BTC/USDT | --symbols BTC/USDT,ETH/USDT | --symbols all) --timeframe 5m
+         --from 2024-01-01 --to 2024-03-01
          [--strategies ma-crossover,rsi-mean-reversion] [--account default] [--config params.json] [--exits exits.json] [--keep-open]
          [--decisions all|signals|off] [--veto on|off] [--json]
   Left-out settings come from the account (fee model, balance, risk limits) and the strategy settings saved on /strategies, else the defaults.
@@ -17,6 +18,8 @@ export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance
            ("models": the regime, volatility and stop-distance models, e.g. {"regime": true, "volatility": {"targetVolatility": 0.01}})
   --exits: JSON exit policy, e.g. {"takeProfit": [{"r": 1, "fraction": 0.5}, {"r": 3}], "trailingStop": {"percent": 2, "activateAtR": 1},
            "timeStop": {"bars": 48}, "minimalRoi": [{"afterMinutes": 0, "profitPercent": 5}]}; default: the first strategy's own exits
+  --symbols: a portfolio run over 2..50 markets sharing one account (max open positions and per-symbol exposure apply across them),
+             or "all" for every market stored for the exchange and timeframe; prints a per-market breakdown and the return correlations
   --keep-open: leave a position open at the end instead of closing it at the last close (exit reason end-of-run)`;
 
 const CONFIG_KEYS = ['params', 'fusion', 'risk', 'paper', 'decisionDetail', 'exits', 'closeAtEnd', 'models'] as const;
@@ -40,7 +43,32 @@ export function backtestSummary(result: BacktestResult): Record<string, unknown>
     returnMetrics: result.returnMetrics,
     tradeMetrics: result.tradeMetrics,
     stats: result.stats,
+    ...(result.portfolio ? { portfolio: result.portfolio } : {}),
   };
+}
+
+/** The run's market(s) as the summary names them: the symbol, or the symbols of a portfolio. */
+function marketsLabel(result: BacktestResult): string {
+  const symbols = result.config.symbols;
+  return Array.isArray(symbols) ? `${symbols.length} markets (${symbols.join(', ')})` : String(result.config.symbol);
+}
+
+/** A portfolio run's per-market table and correlation matrix, as text. */
+export function portfolioLines(portfolio: PortfolioMetrics): string[] {
+  const width = Math.max(6, ...portfolio.markets.map((m) => m.symbol.length));
+  const pad = (s: string) => s.padEnd(width);
+  const num = (v: number | null, digits: number, w = 10) => (v === null ? '—' : fmt(v, digits)).padStart(w);
+  return [
+    '  per market',
+    `    ${pad('market')} ${'trades'.padStart(6)} ${'win %'.padStart(10)} ${'net PnL'.padStart(10)} ${'fees'.padStart(10)} ${'max DD'.padStart(10)} ${'denied'.padStart(6)}`,
+    ...portfolio.markets.map(
+      (m) =>
+        `    ${pad(m.symbol)} ${String(m.trades).padStart(6)} ${num(m.winRate === null ? null : m.winRate * 100, 1)} ${num(m.netPnl, 2)} ${num(m.fees, 2)} ${num(m.maxDrawdown, 2)} ${String(m.denied).padStart(6)}`,
+    ),
+    "  return correlation (Pearson's r of the markets' per-candle contributions to the account's return)",
+    `    ${pad('')} ${portfolio.correlation.symbols.map((s) => s.padStart(10)).join(' ')}`,
+    ...portfolio.correlation.matrix.map((row, i) => `    ${pad(portfolio.correlation.symbols[i])} ${row.map((r) => num(r, 3)).join(' ')}`),
+  ];
 }
 
 export async function runBacktestCommand(args: string[], services: BacktestCommandServices): Promise<number> {
@@ -55,6 +83,7 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
       options: {
         exchange: { type: 'string' },
         symbol: { type: 'string' },
+        symbols: { type: 'string' },
         timeframe: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
@@ -73,9 +102,12 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
   } catch (error) {
     return usageError((error as Error).message);
   }
-  for (const flag of ['exchange', 'symbol', 'timeframe', 'from', 'to'] as const) {
+  for (const flag of ['exchange', 'timeframe', 'from', 'to'] as const) {
     if (!values[flag]) return usageError(`missing --${flag}`);
   }
+  if (!values.symbol && !values.symbols) return usageError('missing --symbol (or --symbols for a portfolio)');
+  if (values.symbol && values.symbols) return usageError('give --symbol or --symbols, not both');
+  const symbols = values.symbols === undefined ? undefined : values.symbols.trim() === 'all' ? 'all' : values.symbols.split(',').map((s) => s.trim()).filter(Boolean);
   if (values.veto !== undefined && values.veto !== 'on' && values.veto !== 'off') return usageError(`--veto "${values.veto}" must be on or off`);
   let fileConfig: Record<string, unknown> = {};
   if (values.config) {
@@ -103,7 +135,7 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
     ...(exits === undefined ? {} : { exits }),
     ...(values['keep-open'] ? { closeAtEnd: false } : {}),
     exchange: values.exchange,
-    symbol: values.symbol,
+    ...(symbols === undefined ? { symbol: values.symbol } : { symbols }),
     timeframe: values.timeframe,
     from: values.from,
     to: values.to,
@@ -137,7 +169,7 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
     const t = result.tradeMetrics;
     services.stdout(
       [
-        `backtest ${result.runId}: ${request.exchange} ${request.symbol} ${request.timeframe}, ${result.candles} candles, strategies ${((result.config.strategies as string[] | undefined) ?? []).join(', ')}`,
+        `backtest ${result.runId}: ${request.exchange} ${marketsLabel(result)} ${request.timeframe}, ${result.candles} candles, strategies ${((result.config.strategies as string[] | undefined) ?? []).join(', ')}`,
         `  final equity     ${fmt(result.finalEquity, 2)}`,
         `  total return     ${fmt(r.totalReturn * 100, 2)} %`,
         `  CAGR             ${fmt(r.cagr * 100, 2)} %`,
@@ -149,6 +181,7 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
         `  expectancy       ${fmt(t.expectancy, 3)}; average trade ${fmt(t.averageTrade, 2)}`,
         `  exposure time    ${fmt(t.exposureTimePct, 1)} %; turnover ${fmt(t.turnover, 2)}x`,
         `  decisions        signals ${result.stats.signals}, entries ${result.stats.entries}, exits ${result.stats.exits}, denied ${result.stats.denied}, vetoed ${result.stats.vetoed}`,
+        ...(result.portfolio ? portfolioLines(result.portfolio) : []),
         '',
       ].join('\n'),
     );

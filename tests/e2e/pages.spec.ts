@@ -11,6 +11,7 @@ const PAGES = [
   { name: 'journal', path: '/journal' },
   { name: 'journal-decisions', path: '/journal/decisions' },
   { name: 'backtests', path: '/backtests' },
+  { name: 'studies', path: '/studies' },
   { name: 'strategies', path: '/strategies' },
   { name: 'strategies-check', path: '/strategies/check' },
   { name: 'what-if', path: '/what-if' },

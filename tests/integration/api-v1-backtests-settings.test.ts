@@ -114,6 +114,11 @@ describe.each(AUTH_TEST_BACKENDS)('stored settings drive backtests through /api/
         atrStopMultiple: 2,
         dailyLossLimitPct: 5,
         maxDrawdownPct: 25,
+        // VaR / ES limits off, at their default confidence and lookback.
+        maxVarFraction: null,
+        maxExpectedShortfallFraction: null,
+        varConfidence: 0.99,
+        varLookbackCandles: 500,
         costs: { takerFeeBps: 5, makerFeeBps: 2, spreadBps: 4, slippageBps: 1 },
       },
       paper: {

@@ -29,7 +29,7 @@ describe('accounts CLI', () => {
     expect(created).toMatchObject({ code: 0, out: 'created account swing (futures, 25000 USDT)' });
     expect((await run(app, ['list'])).out.split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['default', 'swing']);
     const shown = await run(app, ['show', '--id', 'swing']);
-    expect(shown.out).toBe('swing: equity 25000.00 USDT, wallet 25000.00\nswing: trading\n0 open orders');
+    expect(shown.out).toBe('swing: equity 25000.00 USDT, wallet 25000.00\nswing: trading\nVaR 99%: no open positions\n0 open orders');
     expect((await run(app, ['halt', '--id', 'swing', '--reason', 'FOMC'])).out).toBe('swing: HALTED (manual: FOMC)');
     expect((await run(app, ['halt', '--id', 'swing', '--reason', 'again'])).out).toBe('swing: HALTED (manual: FOMC)');
     expect((await run(app, ['resume', '--id', 'swing', '--reason', 'done'])).out).toBe('swing: trading');

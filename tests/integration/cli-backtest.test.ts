@@ -97,6 +97,31 @@ describe('backtest command', () => {
     expect(summary.tradeMetrics.trades).toBeGreaterThan(0);
   }, 120_000);
 
+  it('runs a portfolio over --symbols (a list or all), prints the per-market table and refuses an unstored symbol', () => {
+    // The same synthetic candles as a second market: with the default max open positions of 1, the first listed takes every entry.
+    const imported = cli(['import-candles', '--file', csv, '--exchange', 'test', '--symbol', 'SYN2/USDT', '--timeframe', '5m']);
+    expect(imported.stdout).toContain('imported 100000 new candles');
+    const twoWeeks = (args: string[]) => args.map((a) => (a === '2025-01-01' ? '2024-01-15' : a));
+    const listed = cli(twoWeeks(backtestArgs()).map((a) => (a === '--symbol' ? '--symbols' : a === 'SYN/USDT' ? 'SYN/USDT,SYN2/USDT' : a)));
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain('test 2 markets (SYN/USDT, SYN2/USDT) 5m, 8064 candles');
+    expect(listed.stdout).toMatch(/per market\n\s+market\s+trades\s+win %\s+net PnL\s+fees\s+max DD\s+denied\n\s+SYN\/USDT\s+[1-9]\d*\s.*\n\s+SYN2\/USDT\s+0\s+—\s+0\s+0\s+0\s+[1-9]\d*\n/);
+
+    const all = cli([...twoWeeks(backtestArgs(['--json'])).map((a) => (a === '--symbol' ? '--symbols' : a === 'SYN/USDT' ? 'all' : a))]);
+    expect(all.code, all.stderr).toBe(0);
+    const summary = JSON.parse(all.stdout);
+    expect(summary.candles).toBe(2 * 14 * 288);
+    expect(summary.portfolio.markets.map((m: { symbol: string }) => m.symbol)).toEqual(['SYN/USDT', 'SYN2/USDT']);
+    expect(summary.portfolio.correlation.matrix).toEqual([
+      [1, null],
+      [null, null],
+    ]);
+
+    const bad = cli(twoWeeks(backtestArgs()).map((a) => (a === '--symbol' ? '--symbols' : a === 'SYN/USDT' ? 'SYN/USDT,NOPE/USDT' : a)));
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toContain('backtest: field "symbols" was "NOPE/USDT": no 5m candles are stored for "NOPE/USDT" on "test"');
+  }, 240_000);
+
   it('marks a run killed with SIGKILL midway as failed at the next start, and says so', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
     delete env.DATABASE_URL;

@@ -22,7 +22,9 @@ import type { LiveSessionRecord } from '../../engine/live/live-session-manager';
 import { backtestRunMetrics } from '../../engine/testing/backtest-run-metrics';
 import type { RunSpec } from '../../engine/trading/run-spec';
 import { rowsOf } from '../../db/repositories/sql-helpers';
-import { NotFoundError, RepositoryError, ValidationError } from '../../engine/core/errors';
+import { NotFoundError, RepositoryError, StaleLeaseError, ValidationError } from '../../engine/core/errors';
+import { createAccountRepository } from '../../db/repositories/account-repository';
+import type { PaperExchangeState } from '../../engine/ports/accounts';
 import type { DecisionRecord, JournalQuery, Page, TradeRecord } from '../../engine/ports/journal';
 import type { CandleColumns, MarketKey } from '../../engine/core/types';
 
@@ -206,6 +208,7 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         'api_tokens',
         'app_settings',
         'audit_log',
+        'auth_rate_limits',
         'backtest_runs',
         'candles',
         // Monthly partitions (migration 0018): only the default ones until a month is created.
@@ -225,6 +228,8 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         'sessions',
         'snapshots',
         'strategy_rules',
+        'studies',
+        'study_trials',
         'tickets',
         'trades',
         'trading_accounts',
@@ -599,8 +604,9 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       const store = createLiveSessionRepository(db().db);
       await store.upsert(record('live:binance:BTC/USDT:5m', spec));
       await store.upsert(record('live:binance:ETH/USDT:5m', null));
-      expect(await store.get('live:binance:BTC/USDT:5m')).toEqual(record('live:binance:BTC/USDT:5m', spec));
-      expect(await store.get('live:binance:ETH/USDT:5m')).toEqual(record('live:binance:ETH/USDT:5m', null));
+      const unowned = { owner: null, expiresAtMs: null, token: 0 };
+      expect(await store.get('live:binance:BTC/USDT:5m')).toEqual({ ...record('live:binance:BTC/USDT:5m', spec), lease: unowned });
+      expect(await store.get('live:binance:ETH/USDT:5m')).toEqual({ ...record('live:binance:ETH/USDT:5m', null), lease: unowned });
       // A restart resumes from the config: it holds the request alone.
       expect((await store.list()).map((r) => Object.keys(r.config).sort())).toEqual([
         ['accountId', 'exchange', 'symbol', 'timeframe'],
@@ -616,6 +622,74 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       await store.remove('live:binance:NOPE/USDT:5m');
       expect(await store.get('live:binance:SOL/USDT:5m')).toBeNull();
       expect(await store.load('live:binance:SOL/USDT:5m')).toBeNull();
+    });
+
+    it('claims a lease only when nobody holds it, it expired or its holder is gone, adding 1 to the token each time', async () => {
+      const store = createLiveSessionRepository(db().db);
+      const id = 'live:binance:ADA/USDT:5m';
+      expect(await store.claim(id, 'trader-a', 60_000)).toBeNull(); // no such session
+      expect(await store.insertIfMissing(record(id, null))).toBe(true);
+      expect(await store.insertIfMissing({ ...record(id, null), status: 'stopped' })).toBe(false);
+      const before = Date.now();
+      expect(await store.claim(id, 'trader-a', 60_000)).toBe(1);
+      const lease = (await store.get(id))!.lease!;
+      expect(lease.owner).toBe('trader-a');
+      // The database's clock (this host's, here) plus 60 s, within the test's own span.
+      expect(lease.expiresAtMs! - 60_000).toBeGreaterThanOrEqual(before - 1_000);
+      expect(lease.expiresAtMs! - 60_000).toBeLessThanOrEqual(Date.now() + 1_000);
+      expect(await store.claim(id, 'trader-b', 60_000)).toBeNull();
+      expect(await store.claim(id, 'trader-b', 60_000, 'someone-else')).toBeNull();
+      expect(await store.renew(id, 'trader-a', 1, 60_000)).toBe(true);
+      expect(await store.renew(id, 'trader-b', 1, 60_000)).toBe(false);
+      // trader-a is gone: taken over at once, token 2; trader-a's renewal and release then change nothing.
+      expect(await store.claim(id, 'trader-b', 60_000, 'trader-a')).toBe(2);
+      expect(await store.renew(id, 'trader-a', 1, 60_000)).toBe(false);
+      await store.release(id, 'trader-a', 1);
+      expect((await store.get(id))!.lease).toMatchObject({ owner: 'trader-b', token: 2 });
+      // An upsert of the record (a status, a config) never touches the lease.
+      await store.upsert({ ...record(id, null), status: 'starting' });
+      expect((await store.get(id))!.lease).toMatchObject({ owner: 'trader-b', token: 2 });
+      await store.release(id, 'trader-b', 2);
+      expect((await store.get(id))!.lease).toEqual({ owner: null, expiresAtMs: null, token: 2 });
+      expect(await store.claim(id, 'trader-c', 1)).toBe(3);
+      // A lease of 1 ms has expired by the next statement.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await store.claim(id, 'trader-a', 60_000)).toBe(4);
+    });
+
+    it('refuses a checkpoint, an account state and journal rows written under a stale fencing token, and writes none of them', async () => {
+      const store = createLiveSessionRepository(db().db);
+      const accounts = createAccountRepository(db().db);
+      const journal = createJournalRepository(db().db);
+      const id = 'live:binance:DOT/USDT:5m';
+      await store.upsert(record(id, null));
+      expect(await store.claim(id, 'trader-a', 60_000)).toBe(1);
+      await store.save({ sessionId: id, lastCandleMs: 5_000, updatedAtMs: 6_000 }, { sessionId: id, token: 1 });
+      expect(await store.claim(id, 'trader-b', 60_000, 'trader-a')).toBe(2);
+      const stale = { sessionId: id, token: 1 };
+      const message = `session "${id}" is leased under fencing token 2: a write with token 1 was refused (another trader owns the session now)`;
+      await expect(store.save({ sessionId: id, lastCandleMs: 10_000, updatedAtMs: 11_000 }, stale)).rejects.toThrow(new StaleLeaseError(id, 1, 2));
+      expect((await store.load(id))!.lastCandleMs).toBe(5_000);
+      await accounts.insert({ id: 'fenced', kind: 'paper', settings: { name: 'Fenced', marketType: 'spot', quoteCurrency: 'USDT', initialBalance: 1_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1, leverage: 1, marginMode: 'isolated' }, riskLimits: null, createdAtMs: 1_000, updatedAtMs: 1_000, updatedBy: null });
+      const state = { version: 1, wallet: 1_000 } as unknown as PaperExchangeState;
+      const refusedState = await accounts.saveState('fenced', state, 12_000, undefined, stale).catch((e: unknown) => e);
+      expect(refusedState).toBeInstanceOf(StaleLeaseError);
+      expect((refusedState as Error).message).toBe(message);
+      expect(await accounts.loadState('fenced')).toBeNull();
+      await accounts.saveState('fenced', state, 12_000, undefined, { sessionId: id, token: 2 });
+      expect(await accounts.loadState('fenced')).toEqual(state);
+      const row = trade(9_001, { runId: null });
+      await expect(journal.appendTrades([row], stale)).rejects.toThrow(message);
+      expect(await journal.getTrade(row.id)).toBeNull();
+      // The current token writes.
+      await journal.appendTrades([row], { sessionId: id, token: 2 });
+      expect((await journal.getTrade(row.id))?.id).toBe(row.id);
+      await store.save({ sessionId: id, lastCandleMs: 10_000, updatedAtMs: 11_000 }, { sessionId: id, token: 2 });
+      expect((await store.load(id))!.lastCandleMs).toBe(10_000);
+      // A session that no longer exists refuses every fenced write.
+      await expect(store.save({ sessionId: 'live:binance:GONE/USDT:5m', lastCandleMs: 1, updatedAtMs: 1 }, { sessionId: 'live:binance:GONE/USDT:5m', token: 1 })).rejects.toThrow(
+        'session "live:binance:GONE/USDT:5m" no longer exists: a write with fencing token 1 was refused',
+      );
     });
   });
 });

@@ -54,6 +54,7 @@ describe('Inngest serve endpoint', () => {
       'job-backtest',
       'job-download-candles',
       'job-strategy-check',
+      'job-study',
       'job-train-intent-veto',
       'job-train-regime',
       'job-train-volatility',
@@ -68,10 +69,10 @@ describe('Inngest serve endpoint', () => {
     const signed = await inngest.handler(new Request(URL_BASE, { headers: { 'x-inngest-signature': sign('', now, SIGNING_KEY) } }), undefined);
     const body = (await signed.json()) as Record<string, unknown>;
     expect(signed.status).toBe(200);
-    // 9 job functions (one per definition), each with its onFailure handler registered as a function of its own.
+    // 10 job functions (one per definition), each with its onFailure handler registered as a function of its own.
     expect(body).toMatchObject({
       app_id: 'aethelred',
-      function_count: 18,
+      function_count: 20,
       mode: 'cloud',
       authentication_succeeded: true,
       has_signing_key: true,

@@ -7,6 +7,7 @@ import type { AccountOverview } from '@/engine/account/overview';
 import { fmtMoney, fmtNumber, fmtPct, fmtTime } from '../format';
 import { ActionForm, FormField } from '../action-form';
 import { ScrollTable } from '@/app/_components/scroll-table';
+import { ValueAtRiskFigures } from '@/app/_components/value-at-risk-figures';
 
 const POLL_MS = 5_000;
 
@@ -148,6 +149,11 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
           <p className="muted"><small>The default account; every account is on the <a href="/accounts">Accounts page</a>.</small></p>
         </section>
       </div>
+
+      <section className="card" aria-labelledby="var-heading" data-testid="overview-var">
+        <h2 id="var-heading">Portfolio value-at-risk</h2>
+        <ValueAtRiskFigures value={o.valueAtRisk} quote={quote} />
+      </section>
 
       <section className="card" aria-labelledby="decisions-heading">
         <h2 id="decisions-heading">Latest decisions</h2>

@@ -258,7 +258,17 @@ export function RiskLimitsForm({ initial, save, canEdit }: { initial: RiskLimits
         </legend>
         <div className="form-grid">
           {RISK_LIMIT_FIELDS.map((f) => (
-            <NumberField key={f.key} id={`risk.${f.key}`} label={f.label} hint={f.hint} step={f.step} value={value[f.key]} onChange={(n) => setValue((v) => ({ ...v, [f.key]: n }))} errors={errors} disabled={disabled} />
+            <NumberField
+              key={f.key}
+              id={`risk.${f.key}`}
+              label={f.label}
+              hint={f.hint}
+              step={f.step}
+              value={value[f.key] ?? NaN}
+              onChange={(n) => setValue((v) => ({ ...v, [f.key]: f.optional && Number.isNaN(n) ? null : n }))}
+              errors={errors}
+              disabled={disabled}
+            />
           ))}
         </div>
       </fieldset>

@@ -14,7 +14,9 @@ export const accountIdParam = z.object({ id: z.string().regex(ACCOUNT_ID_PATTERN
 
 /** Risk limits as stored per account (percent fields 0..100). Unknown limits are refused by the engine, naming them. */
 export const riskLimitsBody = z.record(z.string(), z.unknown()).meta({
-  description: 'Risk limits: maxLeverage, riskPerTradePct, maxLossPctEquityPerTrade, maxSymbolExposurePct, maxOpenPositions, atrStopMultiple, dailyLossLimitPct, maxDrawdownPct.',
+  description:
+    'Risk limits: maxLeverage, riskPerTradePct, maxLossPctEquityPerTrade, maxSymbolExposurePct, maxOpenPositions, atrStopMultiple, dailyLossLimitPct, maxDrawdownPct (percent fields 0..100); ' +
+    'maxVarFraction and maxExpectedShortfallFraction (portfolio VaR / ES limits, fractions of equity 0..1, null = off), varConfidence (0 < c < 1, default 0.99), varLookbackCandles (default 500).',
   example: { maxLeverage: 3, riskPerTradePct: 0.5, maxOpenPositions: 3 },
 });
 
@@ -110,6 +112,40 @@ export const orderSchema = z
   })
   .meta({ id: 'Order' });
 
+/** Portfolio VaR / ES of an account now (engine/risk/portfolio-history.ts `AccountValueAtRisk`). */
+export const valueAtRiskSchema = z
+  .discriminatedUnion('status', [
+    z.object({ status: z.literal('flat').meta({ description: 'No open positions.' }), confidence: z.number(), lookbackCandles: z.number() }),
+    z.object({
+      status: z.literal('unavailable').meta({ description: 'The positions\' markets have no common stored candles.' }),
+      confidence: z.number(),
+      lookbackCandles: z.number(),
+      reason: z.string(),
+    }),
+    z.object({
+      status: z.literal('ok'),
+      confidence: z.number().meta({ description: 'Confidence level c, 0 < c < 1.', example: 0.99 }),
+      lookbackCandles: z.number().meta({ description: 'Configured number of return scenarios.' }),
+      scenarios: z.number().meta({ description: 'Scenarios used (fewer than lookbackCandles when less history is stored).' }),
+      quantileRank: z.number().meta({ description: 'k = max(1, ceil(n (1 - c))): the k-th worst scenario is the VaR quantile.' }),
+      timeframe: z.string().meta({ description: 'Timeframe of the returns; the horizon is one such candle.', example: '1h' }),
+      valueAtRisk: z.number().meta({ description: 'VaR, quote currency, positive = loss.' }),
+      expectedShortfall: z.number().meta({ description: 'ES: minus the mean PnL of the scenarios at or below minus VaR, quote currency.' }),
+      tailCount: z.number(),
+      equity: z.number(),
+      varFraction: z.number().meta({ description: 'valueAtRisk / equity.' }),
+      esFraction: z.number().meta({ description: 'expectedShortfall / equity.' }),
+      fromOpenTimeMs: z.number(),
+      toOpenTimeMs: z.number(),
+      maxVarFraction: z.number().nullable(),
+      maxExpectedShortfallFraction: z.number().nullable(),
+    }),
+  ])
+  .meta({
+    id: 'ValueAtRisk',
+    description: 'Portfolio value-at-risk and expected shortfall of the open positions by historical simulation on stored candles, at the account\'s configured confidence and lookback.',
+  });
+
 export const accountViewSchema = z
   .object({
     account: accountSchema,
@@ -130,6 +166,7 @@ export const accountViewSchema = z
     ),
     openOrders: z.array(orderSchema),
     risk: riskStatusSchema,
+    valueAtRisk: valueAtRiskSchema,
     source: z.enum(['paper', 'venue']).meta({ description: 'paper: the stored simulation; venue: read from the venue just now (positions and orders of the markets with stored candles there).' }),
     asOfMs: z.number().meta({ description: 'When the figures were read, epoch ms.' }),
   })
@@ -189,6 +226,14 @@ export const sessionSchema = z
     lastError: z.string().nullable(),
     startedAtMs: z.number().nullable(),
     updatedAtMs: z.number(),
+    lease: z
+      .object({
+        owner: z.string().nullable().meta({ description: 'The trader process holding the session (host:pid:id); null when none does.' }),
+        expiresAtMs: z.number().nullable().meta({ description: 'When the lease ends unless renewed, epoch ms by the database clock.' }),
+        token: z.number().meta({ description: 'Fencing token: grows by 1 each time a trader claims the session; writes under an older token are refused.' }),
+      })
+      .optional()
+      .meta({ description: 'Which trader owns the session (see README "Session leases").' }),
     state: z
       .object({
         id: z.string(),

@@ -12,6 +12,7 @@ import { ActorKind, AuditOutcome, createAuditRepository, type AuditEntry, type A
 import { createCredentialRepository, type CredentialRepository } from '@/db/repositories/credential-repository';
 import { createUserRepository, normalizeEmail, type UserRecord, type UserRepository } from '@/db/repositories/user-repository';
 import { createWebhookRepository, type WebhookRepository } from '@/db/repositories/webhook-repository';
+import { createRateLimitRepository } from '@/db/repositories/rate-limit-repository';
 import type { Forwarding } from '../http/forwarding';
 import { AppError } from './app-error';
 import { isRole, Role, roleAtLeast } from './roles';
@@ -68,23 +69,22 @@ const TOKEN_PREFIX = 'aeth_';
 const FIRST_ADMIN_CLAIM_STALE_MS = 60_000;
 
 /**
- * better-auth's limiter storage, one per auth kit (its built-in memory store is a module-level
- * map shared by every instance in the process). Fixed window per key (client address + path).
+ * better-auth's limiter storage, one per auth kit: fixed windows per key (client address + path) in the
+ * database, so every server on it counts a client's attempts together (its built-in memory store is
+ * per process). Ended windows are pruned at most once a minute.
  */
-function createRateLimitStore(nowMs: () => number) {
-  const windows = new Map<string, { count: number; resetAtMs: number }>();
+function createRateLimitStore(db: Db, nowMs: () => number, logger: pino.Logger) {
+  const repository = createRateLimitRepository(db);
+  let prunedAtMs = -Infinity;
   return {
     async consume(key: string, rule: { window: number; max: number }) {
       const now = nowMs();
-      if (windows.size > 10_000) for (const [k, w] of windows) if (w.resetAtMs <= now) windows.delete(k);
-      const current = windows.get(key);
-      if (!current || current.resetAtMs <= now) {
-        windows.set(key, { count: 1, resetAtMs: now + rule.window * 1000 });
-        return { allowed: true, retryAfter: null };
+      if (now - prunedAtMs >= 60_000) {
+        prunedAtMs = now;
+        void repository.prune(now).catch((error: unknown) => logger.warn({ err: error }, 'pruning ended rate-limit windows failed'));
       }
-      if (current.count >= rule.max) return { allowed: false, retryAfter: Math.ceil((current.resetAtMs - now) / 1000) };
-      current.count += 1;
-      return { allowed: true, retryAfter: null };
+      const { allowed, retryAfterSeconds } = await repository.consume(key, rule.window * 1000, rule.max, now);
+      return { allowed, retryAfter: retryAfterSeconds };
     },
   };
 }
@@ -126,7 +126,7 @@ async function loadBetterAuth(db: Db, config: AuthKitConfig, logger: pino.Logger
       window: 60,
       max: 300,
       customRules: { '/sign-in/email': { window: 60, max: config.signInRateLimitPerMinute ?? 20 } },
-      customStorage: createRateLimitStore(nowMs),
+      customStorage: createRateLimitStore(db, nowMs, logger),
     },
     advanced: {
       useSecureCookies: config.publicUrl?.startsWith('https://') ?? false,

@@ -5,7 +5,7 @@ import { fmtNumber, fmtTime } from '@/app/_components/format';
 import { ACCOUNT_ID_PATTERN } from '@/engine/account/account-config';
 import { NotFoundError, ValidationError } from '@/engine/core/errors';
 import { liveSessionHref } from '@/app/live/_lib/session-id-param';
-import { AccountFigures, GlobalHaltPanel, OpenOrdersPanel, PositionsPanel, RiskPanel } from '../_components/account-panels';
+import { AccountFigures, GlobalHaltPanel, OpenOrdersPanel, PositionsPanel, RiskPanel, ValueAtRiskPanel } from '../_components/account-panels';
 import { EditAccountForm } from '../_components/account-forms';
 
 export const dynamic = 'force-dynamic';
@@ -62,6 +62,7 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
         <AccountFigures view={view} />
       </section>
       <RiskPanel view={view} canTrade={canTrade} />
+      <ValueAtRiskPanel view={view} />
       <PositionsPanel view={view} canTrade={canTrade} />
       <OpenOrdersPanel view={view} />
       <section className="card" aria-labelledby="account-sessions-heading" data-testid="account-sessions">

@@ -80,7 +80,7 @@ export function EditAccountForm({ account, limits }: { account: AccountRecord; l
         <legend>Risk limits</legend>
         <div className="form-grid">
           {RISK_LIMIT_FIELDS.map((f) => (
-            <FormField key={f.key} name={`risk.${f.key}`} label={f.label} hint={f.hint} type="number" step={f.step ?? 'any'} defaultValue={limits[f.key] as number} />
+            <FormField key={f.key} name={`risk.${f.key}`} label={f.label} hint={f.hint} type="number" step={f.step ?? 'any'} defaultValue={(limits[f.key] as number | null) ?? ''} />
           ))}
         </div>
       </fieldset>

@@ -10,6 +10,7 @@ import type { AccountView, GlobalHalt } from '@/engine/account/account-book';
 import { haltAccount, haltAllAccounts, resumeAccount, resumeAllAccounts } from '../actions';
 import { PositionsTable } from './positions-table';
 import { ScrollTable } from '@/app/_components/scroll-table';
+import { ValueAtRiskFigures } from '@/app/_components/value-at-risk-figures';
 
 const BREAKER_LABEL: Record<string, string> = { daily_loss: 'Daily loss', max_drawdown: 'Drawdown from peak' };
 
@@ -83,6 +84,17 @@ export function RiskPanel({ view, canTrade, headingLevel = 2 }: { view: AccountV
       <p className="muted">
         <small>A halt stops new entries of every session of this account from its next candle; exits, stops and force exits still run.</small>
       </p>
+    </section>
+  );
+}
+
+/** Portfolio VaR and expected shortfall of the account's positions now, with the limits. */
+export function ValueAtRiskPanel({ view, headingLevel = 2 }: { view: AccountView; headingLevel?: 2 | 3 }) {
+  const Heading = `h${headingLevel}` as const;
+  return (
+    <section className="card" aria-labelledby={`var-${view.account.id}`} data-testid="account-var">
+      <Heading id={`var-${view.account.id}`}>Portfolio value-at-risk</Heading>
+      <ValueAtRiskFigures value={view.valueAtRisk} quote={view.account.settings.quoteCurrency} />
     </section>
   );
 }

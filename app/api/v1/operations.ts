@@ -26,6 +26,10 @@ import { resumeAllAccounts } from './resume/operation';
 import { listSessions, startSession } from './sessions/operation';
 import { getSession } from './sessions/[id]/operation';
 import { stopSession } from './sessions/[id]/stop/operation';
+import { listStudies, startStudy } from './studies/operation';
+import { getStudy } from './studies/[id]/operation';
+import { cancelStudy } from './studies/[id]/cancel/operation';
+import { applyStudy } from './studies/[id]/apply/operation';
 
 /** The API's version in the document's `info.version`; bump the major on a breaking change. */
 export const API_V1_VERSION = '1.0.0';
@@ -42,6 +46,11 @@ export const API_V1_OPERATIONS: readonly AnyOperation[] = [
   startBacktest,
   getBacktest,
   getBacktestBreakdown,
+  listStudies,
+  startStudy,
+  getStudy,
+  cancelStudy,
+  applyStudy,
   listAccounts,
   createAccount,
   getAccount,

@@ -2,11 +2,11 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { paramFieldsOf } from '@/app/_components/strategy-param-fields';
 import { formatNumber, formatTime } from '@/app/_components/format';
-import type { Root } from '@/app/_server/root';
 import { backtestTicket, startBacktest } from '../actions';
 import { BacktestForm, type AccountOption, type StrategyOption } from '../_components/backtest-form';
 import { deployedLoopModelsOf } from '@/app/_components/models/model-form';
-import { metricNumber } from '../_lib/run-metrics';
+import { accountOptions } from '../_lib/account-options';
+import { metricNumber, runMarketsLabel } from '../_lib/run-metrics';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import '../../journal/journal.css';
 
@@ -14,31 +14,6 @@ export const dynamic = 'force-dynamic';
 
 /** A UTC day (the period's end is exclusive, as the form's "to"). */
 const formatDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-/** Every account with its stored settings and risk limits, as the form prefills them. */
-async function accountOptions(root: Root): Promise<AccountOption[]> {
-  const records = await root.engine.accounts.list();
-  return Promise.all(
-    records.map(async (a) => {
-      const limits = await root.engine.accounts.riskLimits(a.id);
-      const { marketType, initialBalance, leverage, marginMode, makerFeeBps, takerFeeBps, spreadBps, slippageBps } = a.settings;
-      return {
-        id: a.id,
-        name: a.settings.name,
-        paper: { marketType, initialBalance, leverage, marginMode, makerFeeBps, takerFeeBps, spreadBps, slippageBps },
-        risk: {
-          riskPerTradePct: limits.riskPerTradePct,
-          maxLossPctEquityPerTrade: limits.maxLossPctEquityPerTrade,
-          maxLeverage: limits.maxLeverage,
-          maxSymbolExposurePct: limits.maxSymbolExposurePct,
-          maxOpenPositions: limits.maxOpenPositions,
-          dailyLossLimitPct: limits.dailyLossLimitPct,
-          maxDrawdownPct: limits.maxDrawdownPct,
-        },
-      };
-    }),
-  );
-}
 
 /** Backtests: the form (traders), then stored runs newest first, with a compare selection. */
 export default async function BacktestsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -122,7 +97,7 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
                         </td>
                         <td className="nowrap">{formatTime(r.startedAtMs)}</td>
                         <td>
-                          {r.exchange} {r.symbol} {r.timeframe}
+                          {r.exchange} <span title={r.symbol}>{runMarketsLabel(r.symbol)}</span> {r.timeframe}
                         </td>
                         <td className="nowrap" data-testid="run-period">
                           {formatDay(r.fromMs)} – {formatDay(r.toMs)}

@@ -9,6 +9,7 @@ import { describeBacktestWarmup } from '@/engine/backtest/run-backtest';
 import { EquityChart } from '../_components/equity-chart';
 import { RollingRiskChart, UnderwaterChart } from '../_components/research-charts';
 import { DeleteRunForm } from '../_components/delete-run-form';
+import { PortfolioSection } from '../_components/portfolio-section';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
 import { chartQuery } from '@/app/_components/chart/chart-params';
@@ -31,7 +32,13 @@ function describeSettings(config: Record<string, unknown>): string {
   const limits = `risk ${num(risk.riskPerTradePct)}% per trade, max leverage ${num(risk.maxLeverage)}`;
   // Breakers off (research runs) means both limits at their maximum, 100 %.
   const breakers = risk.dailyLossLimitPct === 100 && risk.maxDrawdownPct === 100 ? 'breakers off' : `breakers: daily loss ${num(risk.dailyLossLimitPct)}%, drawdown ${num(risk.maxDrawdownPct)}%`;
-  return `${market}; ${costs}; ${limits}; ${breakers}`;
+  // VaR / ES limits (fractions of equity) only when the run set one.
+  const pctOf = (v: unknown) => (typeof v === 'number' ? `${Number((v * 100).toFixed(4))}%` : 'off');
+  const varLimits =
+    typeof risk.maxVarFraction === 'number' || typeof risk.maxExpectedShortfallFraction === 'number'
+      ? `; VaR / ES limits ${pctOf(risk.maxVarFraction)} / ${pctOf(risk.maxExpectedShortfallFraction)} of equity at ${pctOf(risk.varConfidence ?? 0.99)} over ${num(risk.varLookbackCandles ?? 500)} candles`
+      : '';
+  return `${market}; ${costs}; ${limits}; ${breakers}${varLimits}`;
 }
 
 /** One backtest run: config, metrics, equity curve and its trades. */
@@ -42,8 +49,10 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   // HTTP 404 with ./not-found.tsx.
   if (!run) notFound();
   const trades = await access.root.engine.listTrades({ runId: run.id, limit: TRADE_ROWS });
-  // Prices show the decimals the market's own candles are quoted with (its tick), else six significant digits.
-  const priceDecimals = await access.root.engine.marketPriceDecimals({ exchange: run.exchange, symbol: run.symbol, timeframe: run.timeframe }, run.toMs);
+  // A portfolio run (several markets, one account) lists its symbols in its config.
+  const portfolioSymbols = Array.isArray(run.config.symbols) ? (run.config.symbols as string[]) : null;
+  // Prices show the decimals the market's own candles are quoted with (its tick), else six significant digits (several markets: no one tick).
+  const priceDecimals = portfolioSymbols ? null : await access.root.engine.marketPriceDecimals({ exchange: run.exchange, symbol: run.symbol, timeframe: run.timeframe }, run.toMs);
   // Totals over every trade of the run (not only the shown rows), streamed in constant memory.
   const all = [];
   for await (const t of access.root.engine.exportTrades({ runId: run.id })) all.push({ realizedPnl: t.realizedPnl, fees: t.fees, funding: t.funding });
@@ -59,6 +68,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   // Breaker halts (recorded by runs since halts were stored), the underwater curve, the benchmark and rolling risk.
   const halts = run.metrics?.halts ?? [];
   const analysis = await access.root.engine.backtestAnalysis(run.id);
+  const marketsLabel = portfolioSymbols ? `portfolio of ${portfolioSymbols.length} markets` : run.symbol;
   const benchmarkReturn = analysis && analysis.benchmark.length > 0 && initialBalance ? analysis.benchmark[analysis.benchmark.length - 1].equity / initialBalance - 1 : null;
   return (
     <>
@@ -67,9 +77,15 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <a href="/backtests">← Backtests</a>
         </p>
         <h1 id="run-heading">
-          {run.exchange} {run.symbol} {run.timeframe} · <span className="badge" data-testid="run-status">{run.status}</span>
+          {run.exchange} {marketsLabel} {run.timeframe} · <span className="badge" data-testid="run-status">{run.status}</span>
         </h1>
         <dl className="kv">
+          {portfolioSymbols && (
+            <>
+              <dt>Markets</dt>
+              <dd data-testid="run-markets">{portfolioSymbols.join(', ')} (one account: max open positions and exposure per market apply across them)</dd>
+            </>
+          )}
           <dt>Run id</dt>
           <dd><code data-testid="run-id">{run.id}</code></dd>
           <dt>Range</dt>
@@ -104,8 +120,12 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           </dd>
           <dt>Started / finished</dt>
           <dd>{formatTime(run.startedAtMs)} / {formatTime(run.finishedAtMs)}</dd>
-          <dt>Chart</dt>
-          <dd><a href={`/chart?${chartQuery({ runId: run.id })}`} data-testid="run-chart-link">Show on chart</a> (the run's market and period, its trades and signals)</dd>
+          {!portfolioSymbols && (
+            <>
+              <dt>Chart</dt>
+              <dd><a href={`/chart?${chartQuery({ runId: run.id })}`} data-testid="run-chart-link">Show on chart</a> (the run's market and period, its trades and signals)</dd>
+            </>
+          )}
           <dt>Decisions journaled</dt>
           <dd>{run.decisionCount ?? '—'} (<a href={`/journal/decisions?run=${encodeURIComponent(run.id)}`}>decision log</a>)</dd>
           {run.error && (
@@ -138,6 +158,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           </ScrollTable>
         )}
       </section>
+      {run.metrics?.portfolio && <PortfolioSection portfolio={run.metrics.portfolio} run={run} quote={quote} />}
       {halts.length > 0 && (
         <section className="card" aria-labelledby="halts-heading" data-testid="breaker-halts">
           <h2 id="halts-heading">Breaker halts</h2>
@@ -160,7 +181,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
             ...(analysis && analysis.benchmark.length > 0 ? [{ name: 'Buy and hold', points: analysis.benchmark }] : []),
           ]}
           halts={halts.map((h) => ({ timeMs: h.timeMs, label: `halted: ${h.reason.split(':', 1)[0]}` }))}
-          label={`Equity of run ${run.id.slice(0, 8)} and buy-and-hold of ${run.symbol} over the same period, ${quote}`}
+          label={`Equity of run ${run.id.slice(0, 8)}${portfolioSymbols ? '' : ` and buy-and-hold of ${run.symbol}`} over the same period, ${quote}`}
         />
         {analysis && benchmarkReturn !== null && (
           <p data-testid="benchmark">

@@ -42,7 +42,8 @@ export interface AccountOption {
     spreadBps: number;
     slippageBps: number;
   };
-  risk: Record<(typeof RISK_FIELDS)[number]['key'], number>;
+  /** The account's limits; the VaR / ES limits are null when off. */
+  risk: Record<(typeof RISK_FIELDS)[number]['key'], number | null>;
 }
 
 const PAPER_NUMBER_FIELDS = [
@@ -71,6 +72,10 @@ const RISK_FIELDS = [
   { key: 'maxOpenPositions', label: 'Max open positions' },
   { key: 'dailyLossLimitPct', label: 'Daily loss breaker (%)', breaker: true },
   { key: 'maxDrawdownPct', label: 'Drawdown breaker (%)', breaker: true },
+  { key: 'maxVarFraction', label: 'Max portfolio VaR (fraction of equity, 0.03 = 3 %; blank = account’s)' },
+  { key: 'maxExpectedShortfallFraction', label: 'Max expected shortfall (fraction of equity)' },
+  { key: 'varConfidence', label: 'VaR confidence (0–1, 0.99 = 99 %)' },
+  { key: 'varLookbackCandles', label: 'VaR lookback (candles)' },
 ] as const;
 
 /** A number field's value: blank = not set, a number, or the text as typed (the server names it "expected a number"). */
@@ -135,7 +140,7 @@ function TicketProgress({ ticketId, poll }: { ticketId: string; poll: (input: un
 }
 
 /** Account settings and risk limits of the run, prefilled from the chosen account (remounted when it changes). */
-function AccountFields({ account, errors }: { account: AccountOption | undefined; errors: FieldErrors }) {
+export function AccountFields({ account, errors }: { account: AccountOption | undefined; errors: FieldErrors }) {
   const [breakers, setBreakers] = useState(false);
   const [marketType, setMarketType] = useState(account?.paper.marketType ?? 'spot');
   const invalid = (name: string) => (errors[name]?.length ? { 'aria-invalid': true as const, 'aria-describedby': `bt-${name}-error` } : {});
@@ -186,7 +191,7 @@ function AccountFields({ account, errors }: { account: AccountOption | undefined
             return (
               <div className="field" key={f.key}>
                 <label htmlFor={id(name)}>{f.label}</label>
-                <input id={id(name)} name={name} inputMode="decimal" disabled={off} defaultValue={account ? String(account.risk[f.key]) : ''} {...invalid(name)} />
+                <input id={id(name)} name={name} inputMode="decimal" disabled={off} defaultValue={account ? String(account.risk[f.key] ?? '') : ''} {...invalid(name)} />
                 <FieldError name={name} errors={errors} />
               </div>
             );
@@ -220,6 +225,8 @@ function Form({
   const [ticketId, setTicketId] = useState<string | null>(null);
   const [chosen, setChosen] = useState<Set<string>>(() => new Set((strategies.some((s) => s.enabled) ? strategies.filter((s) => s.enabled) : strategies.slice(0, 1)).map((s) => s.name)));
   const [accountId, setAccountId] = useState(accounts[0]?.id ?? '');
+  /** One market, several sharing one account (a portfolio), or every stored market of the exchange and timeframe. */
+  const [marketMode, setMarketMode] = useState<'one' | 'several' | 'all'>('one');
   const account = accounts.find((a) => a.id === accountId);
   const [pending, startTransition] = useTransition();
   const exchanges = [...new Set(markets.map((m) => m.exchange))];
@@ -239,7 +246,9 @@ function Form({
     }
     const input = {
       exchange: String(form.get('exchange') ?? ''),
-      symbol: String(form.get('symbol') ?? ''),
+      ...(marketMode === 'one'
+        ? { symbol: String(form.get('symbol') ?? '') }
+        : { symbols: marketMode === 'all' ? 'all' : form.getAll('symbols').map(String) }),
       timeframe: String(form.get('timeframe') ?? ''),
       from: String(form.get('from') ?? ''),
       to: String(form.get('to') ?? ''),
@@ -287,16 +296,18 @@ function Form({
             </select>
             <FieldError name="exchange" errors={errors} />
           </div>
-          <div className="field">
-            <label htmlFor="bt-symbol">Symbol</label>
-            <input id="bt-symbol" name="symbol" list="bt-symbols" defaultValue={first?.symbol ?? ''} {...invalid('symbol')} />
-            <datalist id="bt-symbols">
-              {symbols.map((s) => (
-                <option key={s} value={s} />
-              ))}
-            </datalist>
-            <FieldError name="symbol" errors={errors} />
-          </div>
+          {marketMode === 'one' && (
+            <div className="field">
+              <label htmlFor="bt-symbol">Symbol</label>
+              <input id="bt-symbol" name="symbol" list="bt-symbols" defaultValue={first?.symbol ?? ''} {...invalid('symbol')} />
+              <datalist id="bt-symbols">
+                {symbols.map((s) => (
+                  <option key={s} value={s} />
+                ))}
+              </datalist>
+              <FieldError name="symbol" errors={errors} />
+            </div>
+          )}
           <div className="field">
             <label htmlFor="bt-timeframe">Timeframe</label>
             <select id="bt-timeframe" name="timeframe" defaultValue={first?.timeframe ?? '5m'} {...invalid('timeframe')}>
@@ -325,6 +336,38 @@ function Form({
             <FieldError name="veto" errors={errors} />
           </div>
         </div>
+        <fieldset className="strategy-box" data-testid="market-mode" aria-describedby={errors.symbols?.length ? 'bt-symbols-error' : undefined}>
+          <legend>Markets</legend>
+          <div className="actions-row">
+            {(
+              [
+                ['one', 'One market'],
+                ['several', 'Several markets, one account'],
+                ['all', 'All stored of this timeframe'],
+              ] as const
+            ).map(([mode, label]) => (
+              <label key={mode}>
+                <input type="radio" name="marketMode" value={mode} checked={marketMode === mode} onChange={() => setMarketMode(mode)} /> {label}
+              </label>
+            ))}
+          </div>
+          {marketMode !== 'one' && (
+            <p className="muted">
+              One run, one account: candles are merged by time (a market whose data starts later joins then), and max open positions and exposure per
+              market apply across the markets.
+            </p>
+          )}
+          {marketMode === 'several' && (
+            <div className="actions-row" data-testid="portfolio-symbols">
+              {symbols.map((s) => (
+                <label key={s}>
+                  <input type="checkbox" name="symbols" value={s} /> {s}
+                </label>
+              ))}
+            </div>
+          )}
+          <FieldError name="symbols" errors={errors} />
+        </fieldset>
         {accounts.length > 0 && (
           <div className="field">
             <label htmlFor="bt-account">Prefill from account</label>

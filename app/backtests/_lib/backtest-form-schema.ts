@@ -39,7 +39,10 @@ const paperShape = z
   })
   .partial();
 
-/** Risk limits of the run (prefilled from the account's stored limits; percent fields are 0..100). */
+/**
+ * Risk limits of the run (prefilled from the account's stored limits; percent fields are 0..100; the VaR / ES
+ * limits are fractions of equity 0..1 and the confidence a level 0..1, checked by the engine). Blank = the account's.
+ */
 const riskShape = z
   .strictObject({
     riskPerTradePct: formNumber,
@@ -49,6 +52,10 @@ const riskShape = z
     maxOpenPositions: formNumber,
     dailyLossLimitPct: formNumber,
     maxDrawdownPct: formNumber,
+    maxVarFraction: formNumber,
+    maxExpectedShortfallFraction: formNumber,
+    varConfidence: formNumber,
+    varLookbackCandles: formNumber,
   })
   .partial();
 
@@ -120,7 +127,18 @@ export const backtestFormSchema = z
     /** Stop the run on the daily-loss / drawdown breakers (off for research runs). */
     breakers: z.boolean().default(false),
     exchange: z.string().trim().min(1, 'choose an exchange'),
-    symbol: z.string().trim().min(1, 'choose a symbol'),
+    /** One market; a portfolio run gives `symbols` instead (blank here). */
+    symbol: z.string().trim().optional(),
+    /** A portfolio run sharing one account: 2..50 stored markets, or "all" stored markets of the exchange and timeframe. */
+    symbols: z
+      .union([z.literal('all'), z.array(z.string().trim().min(1))], 'choose the markets')
+      .superRefine((v, ctx) => {
+        // Counted here, not on the array: a union reports a failed branch's own message only sometimes.
+        if (v === 'all') return;
+        if (v.length < 2) ctx.addIssue({ code: 'custom', message: 'choose at least 2 markets' });
+        if (v.length > 50) ctx.addIssue({ code: 'custom', message: 'choose at most 50 markets' });
+      })
+      .optional(),
     timeframe: z.enum(Object.keys(TIMEFRAME_MS) as [keyof typeof TIMEFRAME_MS, ...(keyof typeof TIMEFRAME_MS)[]], 'choose a timeframe'),
     from: formTime,
     to: formTime,
@@ -134,6 +152,12 @@ export const backtestFormSchema = z
     /** Close a position still open after the last candle (end-of-run). */
     closeAtEnd: z.boolean().default(true),
   })
-  .refine((v) => formTimeMs(v.to) > formTimeMs(v.from), { path: ['to'], message: '"to" must be after "from"' });
+  .refine((v) => formTimeMs(v.to) > formTimeMs(v.from), { path: ['to'], message: '"to" must be after "from"' })
+  .refine((v) => v.symbols !== undefined || (v.symbol ?? '') !== '', { path: ['symbol'], message: 'choose a symbol' });
+
+/** The markets of the form as the engine's request names them: `{ symbol }` for one market, `{ symbols }` for a portfolio. */
+export function marketsOfForm(input: { symbol?: string; symbols?: string[] | 'all' }): { symbol: string } | { symbols: string[] | 'all' } {
+  return input.symbols === undefined ? { symbol: input.symbol ?? '' } : { symbols: input.symbols };
+}
 
 export type BacktestFormInput = z.input<typeof backtestFormSchema>;

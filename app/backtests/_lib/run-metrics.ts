@@ -53,3 +53,14 @@ export function formatMetric(value: number | null, kind: (typeof METRIC_ROWS)[nu
       return fmtNumber(value, 3);
   }
 }
+
+/**
+ * A run's market(s) for a list cell: the symbol of a single-market run; for a portfolio run (its
+ * `symbol` column holds the comma-joined symbols) the symbols with spaces, so the cell wraps, or
+ * "12 markets" past three.
+ */
+export function runMarketsLabel(symbol: string): string {
+  const symbols = symbol.split(',');
+  if (symbols.length === 1) return symbol;
+  return symbols.length <= 3 ? symbols.join(', ') : `${symbols.length} markets`;
+}

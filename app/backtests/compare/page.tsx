@@ -2,7 +2,7 @@ import { runModelsLabel } from '@/app/_components/models/model-form';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import type { BacktestRunRecord } from '@/engine/ports/backtest-runs';
 import { EquityChart } from '../_components/equity-chart';
-import { METRIC_ROWS, formatMetric, metricNumber } from '../_lib/run-metrics';
+import { METRIC_ROWS, formatMetric, metricNumber, runMarketsLabel } from '../_lib/run-metrics';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import '../../journal/journal.css';
 
@@ -65,7 +65,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                 <th scope="row">Market</th>
                 {runs.map((r) => (
                   <td key={r.id} className="num">
-                    {r.symbol} {r.timeframe}
+                    <span title={r.symbol}>{runMarketsLabel(r.symbol)}</span> {r.timeframe}
                   </td>
                 ))}
               </tr>

@@ -17,6 +17,14 @@ const time = z.union([z.number().int(), z.string().min(1)]);
 export const backtestRequestBody = backtestRequestSchema
   .extend({
     timeframe: timeframeSchema,
+    symbol: backtestRequestSchema.shape.symbol.meta({ description: 'The market of a single-market run; give exactly one of `symbol` and `symbols`.', example: 'BTC/USDT' }),
+    symbols: backtestRequestSchema.shape.symbols.meta({
+      description:
+        'A portfolio run: 2..50 markets of the exchange and timeframe sharing one account (max open positions, per-symbol exposure, leverage and breakers apply across them), ' +
+        'or "all" for every market stored for the exchange and timeframe. Candles are merged by time; a market whose data starts later joins then. ' +
+        'Refused (nothing queued): an unstored or duplicate symbol, a market without candles in the range, markets that share no time in the range.',
+      example: ['BTC/USDT', 'ETH/USDT'],
+    }),
     from: time.meta({ description: 'Inclusive start: an ISO date or time (UTC) or epoch ms.', example: '2024-01-01' }),
     to: time.meta({ description: 'Exclusive end: an ISO date or time (UTC) or epoch ms.', example: '2024-03-01' }),
     accountId: backtestRequestSchema.shape.accountId.meta({ description: 'The account whose settings (fee model, balance, market type, leverage, margin mode) and risk limits the run takes; default "default".', example: 'default' }),
@@ -62,10 +70,10 @@ export const startBacktest = defineOperation({
   summary: 'Queue a backtest',
   description:
     'Checks the request (strategies and their parameters, the date range, risk and paper settings), that candles are stored for ' +
-    'the market and range, and that a veto model is deployed when `veto` is true (and each model `models` names); then queues a backtest job. A refused request queues nothing. ' +
+    'the market and range (every market of a portfolio run, which must share some time), and that a veto model is deployed when `veto` is true (and each model `models` names); then queues a backtest job. A refused request queues nothing. ' +
     'Poll GET /api/v1/backtests/{id} for the result.',
   role: 'trader',
   body: { contentType: 'application/json', description: 'The backtest to run.', schema: backtestRequestBody, maxBytes: 64 * 1024 },
   response: { status: 202, description: 'Queued; `id` is the job id.', schema: z.object({ id: z.string() }) },
-  audit: { action: 'backtest.enqueue', target: ({ body }) => `${body.exchange} ${body.symbol} ${body.timeframe}` },
+  audit: { action: 'backtest.enqueue', target: ({ body }) => `${body.exchange} ${body.symbol ?? (body.symbols === 'all' ? 'all' : (body.symbols ?? []).join(','))} ${body.timeframe}` },
 });

@@ -9,7 +9,7 @@ export const getAccount = defineOperation({
   path: '/api/v1/accounts/{id}',
   tag: 'accounts',
   summary: 'An account now',
-  description: 'Equity, wallet balance and totals, positions with liquidation price, open orders, and the risk state with its breakers (halt and headroom).',
+  description: 'Equity, wallet balance and totals, positions with liquidation price, open orders, the risk state with its breakers (halt and headroom), and the portfolio value-at-risk and expected shortfall of the positions.',
   role: 'viewer',
   params: accountIdParam,
   response: { status: 200, description: 'The account.', schema: accountViewSchema },

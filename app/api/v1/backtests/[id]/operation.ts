@@ -7,6 +7,7 @@ const request = z.record(z.string(), z.unknown()).meta({ description: 'The reque
 export const backtestTradeSchema = z
   .object({
     id: z.string(),
+    symbol: z.string().meta({ description: 'The market traded (one of the symbols of a portfolio run).', example: 'BTC/USDT' }),
     strategy: z.string(),
     side: z.enum(['long', 'short']),
     amount: z.number(),
@@ -40,7 +41,13 @@ export const backtestStateSchema = z
       status: z.literal('complete'),
       runId: z.string(),
       config: z.record(z.string(), z.unknown()).meta({ description: 'The resolved run config: defaults filled, times in epoch ms, fusion, risk and paper settings; `provenance` lists each strategy\'s name, source (built-in, file, rule), version and source hash.' }),
-      metrics: z.record(z.string(), z.unknown()).meta({ description: 'Return and trade metrics (totalReturn, sharpe, maxDrawdown, winRate, profitFactor, finalEquity, …).' }),
+      metrics: z.record(z.string(), z.unknown()).meta({
+        description:
+          'Return and trade metrics (totalReturn, sharpe, maxDrawdown, winRate, profitFactor, finalEquity, …). A portfolio run (request `symbols`) adds `portfolio`: ' +
+          '`markets` (per market, in the listed order: symbol, candles, firstOpenTimeMs, trades, winRate, netPnl, fees, contribution, maxDrawdown, entries, denied) and ' +
+          "`correlation` ({ method: 'pearson-contribution-returns', symbols, matrix }: Pearson's r of the markets' per-candle contributions to the account's return, " +
+          'over the candles both markets have; null where undefined).',
+      }),
       warmup: z
         .object({
           candles: z.number().int().meta({ description: 'Candles before `from` fed to the indicators (no decisions, no orders).' }),

@@ -1,0 +1,117 @@
+/**
+ * The worker-thread trial pool against the inline runner: the same study trials (shared candles,
+ * strategies rebuilt in each thread: a built-in, a rule strategy and a strategy file) give exactly the same outcomes,
+ * bit for bit; trials run on several threads at once; a refused candidate fails as the same
+ * ValidationError; a stopped pool refuses new sessions.
+ */
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '@/engine/core/clock';
+import { ValidationError } from '@/engine/core/errors';
+import { candleColumnsFromRows } from '@/engine/core/types';
+import { createBuiltInCatalog } from '@/engine/strategies/built-in-strategies';
+import { ruleCatalogEntry } from '@/engine/strategies/rules/rule-strategy-service';
+import { createInlineTrialRunner, type TrialSessionInput } from '@/engine/research/trial-runner';
+import type { TrialTask } from '@/engine/research/study-trial';
+import { waveCandles } from '@/engine/testing/wave-candles';
+import { loadStrategyFiles } from '@/engine/strategies/strategy-files';
+import { createJitiStrategyImporter } from '../jiti-strategy-importer';
+import { createTrialWorkerPool } from './trial-worker-pool';
+
+const HOUR = 3_600_000;
+const START = Date.UTC(2024, 0, 1);
+const COLUMNS = candleColumnsFromRows(waveCandles({ count: 30 * 24, startMs: START, timeframeMs: HOUR, amplitude: 0.05 }));
+const BACKTEST = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', strategies: ['ma-crossover'], risk: {}, paper: {}, fusion: {}, veto: false, closeAtEnd: true };
+
+const tasks: TrialTask[] = [4, 6, 8, 10, 12, 14].map((fastPeriod, i) => ({
+  key: `full:-:-:${i}`,
+  params: { fastPeriod, slowPeriod: 24, atrPeriod: 14, atrStopMultiple: 2 },
+  fromMs: START + 3 * 24 * HOUR,
+  toMs: START + 30 * 24 * HOUR - (i % 2) * 24 * HOUR,
+  keepEquity: i % 2 === 0,
+}));
+
+const pool = createTrialWorkerPool({ size: 2, root: process.cwd() }, { logger: silentLogger });
+afterAll(() => pool.stop());
+
+describe('trial worker pool', () => {
+  it('gives exactly the outcomes of the inline runner, two threads at once', async () => {
+    const input: TrialSessionInput = { setup: { backtest: BACKTEST, strategy: 'ma-crossover', objective: 'sharpe', minTrades: 1 }, columns: COLUMNS, strategy: { kind: 'built-in', name: 'ma-crossover' } };
+    const catalog = createBuiltInCatalog();
+    const inline = await createInlineTrialRunner({ catalog: () => catalog, logger: silentLogger }).open(input);
+    const expected = [];
+    for (const task of tasks) expected.push(await inline.run(task));
+    expect(expected.some((outcome) => outcome.metrics.trades > 0)).toBe(true);
+
+    const session = await pool.open(input);
+    let running = 0;
+    let peak = 0;
+    const outcomes = await Promise.all(
+      tasks.map(async (task) => {
+        running++;
+        peak = Math.max(peak, running);
+        try {
+          return await session.run(task);
+        } finally {
+          running--;
+        }
+      }),
+    );
+    await session.close();
+    expect(outcomes).toEqual(expected);
+    expect(peak).toBeGreaterThan(1);
+  }, 120_000);
+
+  it('rebuilds a rule strategy in its threads from the stored definition', async () => {
+    const definition = {
+      name: 'close-over-sma',
+      long: { all: [{ left: { indicator: 'sma', period: 6 }, op: 'crossesAbove', right: { indicator: 'sma', period: 18 } }] },
+      stop: { atrMultiple: 2 },
+    };
+    const entry = ruleCatalogEntry({ name: 'close-over-sma', version: 1, definition, createdBy: null, createdAtMs: 0 });
+    if (entry.loadError) throw new Error(entry.loadError);
+    const catalog = createBuiltInCatalog();
+    catalog.replaceSource('rule', [entry]);
+    const input: TrialSessionInput = {
+      setup: { backtest: { ...BACKTEST, strategies: ['close-over-sma'] }, strategy: 'close-over-sma', objective: 'netProfit', minTrades: 0 },
+      columns: COLUMNS,
+      strategy: { kind: 'rule', name: 'close-over-sma', version: 1, definition },
+    };
+    const task = { ...tasks[0], params: {} };
+    const expected = await (await createInlineTrialRunner({ catalog: () => catalog, logger: silentLogger }).open(input)).run(task);
+    const session = await pool.open(input);
+    expect(await session.run(task)).toEqual(expected);
+    await session.close();
+  }, 120_000);
+
+  it('rebuilds a strategy file in its threads and refuses one that changed since the study saw it', async () => {
+    const dir = path.resolve(process.cwd(), 'strategies');
+    const catalog = createBuiltInCatalog();
+    const reservedNames = new Map(catalog.names().map((name) => [name, 'built-in strategy'] as const));
+    catalog.replaceSource('file', await loadStrategyFiles(dir, { importer: createJitiStrategyImporter(dir), reservedNames }));
+    const entry = catalog.get('volatility-breakout');
+    if (!entry) throw new Error('strategies/volatility-breakout.ts did not load');
+    const input: TrialSessionInput = {
+      setup: { backtest: { ...BACKTEST, strategies: ['volatility-breakout'] }, strategy: 'volatility-breakout', objective: 'sharpe', minTrades: 0 },
+      columns: COLUMNS,
+      strategy: { kind: 'file', name: 'volatility-breakout', dir, sourceHash: entry.sourceHash },
+    };
+    const task = { ...tasks[0], params: catalog.defaults('volatility-breakout') };
+    const expected = await (await createInlineTrialRunner({ catalog: () => catalog, logger: silentLogger }).open(input)).run(task);
+    const session = await pool.open(input);
+    expect(await session.run(task)).toEqual(expected);
+    await session.close();
+    await expect(pool.open({ ...input, strategy: { ...input.strategy, sourceHash: 'f'.repeat(64) } as TrialSessionInput['strategy'] })).rejects.toThrow(
+      'strategy file of "volatility-breakout" changed since the study started; start the study again',
+    );
+  }, 120_000);
+
+  it('fails a refused candidate with the same ValidationError as inline', async () => {
+    const input: TrialSessionInput = { setup: { backtest: BACKTEST, strategy: 'ma-crossover', objective: 'sharpe', minTrades: 1 }, columns: COLUMNS, strategy: { kind: 'built-in', name: 'ma-crossover' } };
+    const session = await pool.open(input);
+    const error = await session.run({ ...tasks[0], params: { fastPeriod: 30, slowPeriod: 10 } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toMatch(/^params\.ma-crossover/);
+    await session.close();
+  }, 120_000);
+});

@@ -1,0 +1,7 @@
+'use client';
+import { PageError } from '@/app/_components/page-states';
+
+/** Shown when a study page fails: the reference for the server log and a retry; details stay in the log. */
+export default function StudyError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
+  return <PageError error={error} reset={reset} what="the study" />;
+}

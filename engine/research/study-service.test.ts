@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock, silentLogger } from '../core/clock';
+import { ValidationError } from '../core/errors';
+import { candleColumnsFromRows, type MarketKey } from '../core/types';
+import { createBuiltInCatalog } from '../strategies/built-in-strategies';
+import { createInMemoryBacktestRunRepository, createInMemoryCandleRepository, createInMemoryJournalRepository } from '../testing/in-memory-repositories';
+import { createInMemoryStudyRepository } from '../testing/in-memory-study-repository';
+import { waveCandles } from '../testing/wave-candles';
+import { runBacktest } from '../backtest/run-backtest';
+import { JobCancelledError } from '../jobs/job-context';
+import type { JobQueue, Ticket } from '../orchestrator/job-queue';
+import { NO_STORED_SETTINGS } from '../trading/run-spec';
+import { createStudyService, type StudyServiceDeps } from './study-service';
+import { createInlineTrialRunner } from './trial-runner';
+import type { StudyRequest } from './study';
+import { dailyReturnsOf } from './study-trial';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const START = Date.UTC(2024, 0, 1);
+const MARKET: MarketKey = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' };
+/** 60 days of hourly wave candles (the averages cross every few days, so the strategy trades). */
+const CANDLES = waveCandles({ count: 60 * 24, startMs: START, timeframeMs: HOUR, amplitude: 0.05 });
+
+const REQUEST = {
+  exchange: 'binance',
+  symbol: 'BTC/USDT',
+  timeframe: '1h',
+  from: '2024-01-05',
+  to: '2024-02-25',
+  strategy: 'ma-crossover',
+  space: { fastPeriod: { min: 4, max: 10, step: 3 }, slowPeriod: { values: [20, 30] }, atrPeriod: 14, atrStopMultiple: 2 },
+  method: 'grid',
+  objective: 'netProfit',
+  minTrades: 1,
+} satisfies StudyRequest;
+
+interface Harness {
+  service: ReturnType<typeof createStudyService>;
+  repository: ReturnType<typeof createInMemoryStudyRepository>;
+  enqueued: { kind: string; params: unknown }[];
+  candles: ReturnType<typeof createInMemoryCandleRepository>;
+}
+
+async function harness(options: { withCandles?: boolean } = {}): Promise<Harness> {
+  const candles = createInMemoryCandleRepository();
+  if (options.withCandles !== false) await candles.insertCandles(MARKET, candleColumnsFromRows(CANDLES));
+  const repository = createInMemoryStudyRepository();
+  const enqueued: { kind: string; params: unknown }[] = [];
+  const jobs = {
+    enqueue: async (job: { kind: string; params: unknown }) => {
+      enqueued.push(job);
+      return `ticket-${enqueued.length}`;
+    },
+    get: async () => null,
+    cancel: async (id: string) => ({ id, status: 'cancelled' }) as unknown as Ticket,
+  } as unknown as JobQueue;
+  const catalog = createBuiltInCatalog();
+  let ids = 0;
+  const deps: StudyServiceDeps = {
+    repository,
+    candles,
+    jobs: () => jobs,
+    catalog,
+    storedSettings: async () => NO_STORED_SETTINGS,
+    tradingSettings: { get: async () => ({}) as never, update: async () => ({ ok: true }) },
+    runner: createInlineTrialRunner({ catalog: () => catalog, logger: silentLogger }),
+    clock: createManualClock(START),
+    logger: silentLogger,
+    newId: () => `study-${++ids}`,
+  };
+  return { service: createStudyService(deps), repository, enqueued, candles };
+}
+
+const control = (signal = new AbortController().signal) => ({ ticketId: 'ticket-1', signal, reportProgress: async () => undefined });
+
+async function refusal(promise: Promise<unknown>): Promise<ValidationError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('study service: queuing', () => {
+  it.each([
+    ['an inverted parameter range', { space: { fastPeriod: { min: 10, max: 4 } } }, 'space.fastPeriod.min', 10],
+    ['an inverted date range', { from: '2024-02-01', to: '2024-01-01' }, 'to', '2024-01-01'],
+    ['a grid larger than maxTrials', { maxTrials: 5 }, 'maxTrials', 5],
+    ['trials given for a grid', { trials: 10 }, 'trials', 10],
+    ['an unknown strategy', { strategy: 'nope' }, 'strategy', 'nope'],
+    ['an in-sample window no longer than the warm-up', { walkForward: { mode: 'rolling', inSampleDays: 1, outOfSampleDays: 5 } }, 'walkForward.inSampleDays', 1],
+    ['a range holding no full walk-forward window', { walkForward: { mode: 'anchored', inSampleDays: 40, outOfSampleDays: 20 } }, 'walkForward', { mode: 'anchored', inSampleDays: 40, outOfSampleDays: 20 }],
+    ['a market without candles', { symbol: 'ETH/USDT' }, 'symbol', 'ETH/USDT'],
+    ['a range without candles', { from: '2025-01-01', to: '2025-02-01' }, 'from', '2025-01-01'],
+  ] as const)('refuses %s naming the field and value, storing and queuing nothing', async (_what, patch, field, value) => {
+    const h = await harness();
+    const error = await refusal(h.service.enqueue({ ...REQUEST, ...patch }, { userId: 'u1' }));
+    expect(error.field).toBe(field);
+    expect(error.value).toEqual(value);
+    expect(h.repository.studies.size).toBe(0);
+    expect(h.enqueued).toEqual([]);
+  });
+
+  it('stores the study queued with its resolved request and queues one study job', async () => {
+    const h = await harness();
+    const { studyId, ticketId } = await h.service.enqueue(REQUEST, { userId: 'u1' });
+    expect(h.enqueued).toEqual([{ kind: 'study', params: { studyId } }]);
+    const view = await h.service.get(studyId);
+    expect(view.status).toBe('queued');
+    expect(view.ticketId).toBe(ticketId);
+    // fastPeriod 4, 7, 10 × slowPeriod 20, 30 = 6 candidates.
+    expect(view.request.candidates).toBe(6);
+    expect(view.request.fromMs).toBe(Date.UTC(2024, 0, 5));
+    expect(view.request.name).toBe('ma-crossover BTC/USDT 1h');
+  });
+});
+
+describe('study service: running', () => {
+  it('runs every candidate, each trial equal to a backtest of its params, and picks the best by the objective', async () => {
+    const h = await harness();
+    const { studyId } = await h.service.enqueue(REQUEST, { userId: 'u1' });
+    const result = await h.service.run(studyId, control());
+    expect(result.trials).toBe(6);
+    const view = await h.service.get(studyId);
+    expect(view.status).toBe('completed');
+    expect(view.progress).toEqual({ done: 6, total: 6, message: '6 of 6 trials' });
+    expect(view.trials.map((t) => [t.params.fastPeriod, t.params.slowPeriod])).toEqual([[4, 20], [4, 30], [7, 20], [7, 30], [10, 20], [10, 30]]);
+    // Each trial equals a plain recorded backtest of the same params and range (the same loop, run independently).
+    for (const trial of view.trials) {
+      const backtest = await runBacktest(
+        { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', from: REQUEST.from, to: REQUEST.to, strategies: ['ma-crossover'], params: { 'ma-crossover': trial.params }, decisionDetail: 'off' },
+        { candles: h.candles, journal: createInMemoryJournalRepository(), runs: createInMemoryBacktestRunRepository(), logger: silentLogger, newId: () => 'r' },
+      );
+      const t = backtest.tradeMetrics;
+      expect(trial.metrics.trades).toBe(t.trades);
+      expect(trial.metrics.netProfit).toBe(t.trades === 0 ? 0 : t.trades * t.averageTrade);
+      expect(trial.metrics.sharpe).toBe(Number.isFinite(backtest.returnMetrics.sharpe) ? backtest.returnMetrics.sharpe : null);
+      expect(trial.objective).toBe(t.trades >= 1 ? t.trades * t.averageTrade : null);
+      const stored = [...h.repository.trialRows.values()].find((row) => row.index === trial.index)!;
+      expect(stored.dailyReturns).toEqual(dailyReturnsOf(backtest.equity, 10_000));
+    }
+    const scored = view.trials.filter((t) => t.objective !== null);
+    const top = scored.reduce((a, b) => (b.objective! > a.objective! ? b : a));
+    expect(view.best).toEqual({ params: top.params, objective: top.objective, trialIndex: top.index });
+    expect(view.overfitting?.pbo?.partitions).toBe(10);
+    expect(view.overfitting?.deflatedSharpe?.trials).toBe(6);
+  });
+
+  it('a study stopped midway resumes and ends with exactly the results of an uninterrupted run', async () => {
+    const request = { ...REQUEST, walkForward: { mode: 'rolling', inSampleDays: 20, outOfSampleDays: 10 } } satisfies StudyRequest;
+    const whole = await harness();
+    const a = await whole.service.enqueue(request, { userId: 'u1' });
+    await whole.service.run(a.studyId, control());
+
+    const broken = await harness();
+    const b = await broken.service.enqueue(request, { userId: 'u1' });
+    // The process dies after the 10th stored trial: the next trial never starts.
+    const controller = new AbortController();
+    const putTrial = broken.repository.putTrial;
+    broken.repository.putTrial = async (trial) => {
+      const stored = await putTrial(trial);
+      if (broken.repository.trialRows.size === 10) controller.abort(new Error('killed'));
+      return stored;
+    };
+    await expect(broken.service.run(b.studyId, control(controller.signal))).rejects.toThrow('killed');
+    broken.repository.putTrial = putTrial;
+    const partial = broken.repository.trialRows.size;
+    expect(partial).toBe(10);
+    await broken.repository.update(b.studyId, { status: 'running', error: null });
+    const resumed = await broken.service.run(b.studyId, control());
+    expect(resumed.resumed).toBe(partial);
+
+    const viewA = await whole.service.get(a.studyId);
+    const viewB = await broken.service.get(b.studyId);
+    expect(viewB.trials).toEqual(viewA.trials);
+    expect(viewB.best).toEqual(viewA.best);
+    expect(viewB.walkForward).toEqual(viewA.walkForward);
+    expect(viewB.overfitting).toEqual(viewA.overfitting);
+    // 51 days hold 3 windows of 20 days in sample + 10 out (starts 0, 10, 20; a 4th would end on day 60).
+    // 6 full + 3 windows × (6 in sample + 1 out of sample).
+    expect(viewA.trials.length).toBe(6 + 3 * 7);
+    expect(viewA.walkForward?.windows.map((w) => [w.inSample.fromMs, w.outOfSample.fromMs, w.outOfSample.toMs])).toEqual(
+      [0, 1, 2].map((k) => [Date.UTC(2024, 0, 5) + k * 10 * DAY, Date.UTC(2024, 0, 25) + k * 10 * DAY, Date.UTC(2024, 1, 4) + k * 10 * DAY]),
+    );
+  });
+
+  it('marks the study cancelled when its ticket is cancelled mid-run', async () => {
+    const h = await harness();
+    const { studyId } = await h.service.enqueue(REQUEST, { userId: 'u1' });
+    const controller = new AbortController();
+    controller.abort(new JobCancelledError('ticket-1'));
+    await expect(h.service.run(studyId, control(controller.signal))).rejects.toBeInstanceOf(JobCancelledError);
+    expect((await h.service.get(studyId)).status).toBe('cancelled');
+  });
+});
