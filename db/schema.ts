@@ -9,6 +9,7 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -215,14 +216,34 @@ export const tickets = pgTable(
   ],
 );
 
-/** Trained model versions (files under the data dir's models/); at most one active per kind. */
+/** bytea as a Uint8Array (postgres.js returns a Buffer, PGlite a Uint8Array; both are Uint8Arrays). */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
+
+/** The bytes of each model version's .onnx file (migration 0019), shared by every server on the database. */
+export const modelFiles = pgTable(
+  'model_files',
+  {
+    kind: text('kind').notNull(),
+    version: integer('version').notNull(),
+    /** sha256 (hex) of `bytes` when written. */
+    sha256: text('sha256').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    bytes: bytea('bytes').notNull(),
+    createdAtMs: ms('created_at_ms').notNull(),
+  },
+  (t) => [primaryKey({ name: 'model_files_kind_version_pk', columns: [t.kind, t.version] })],
+);
+
+/** Trained model versions (their file bytes are in `model_files`); at most one active per kind. */
 export const models = pgTable(
   'models',
   {
     id: text('id').primaryKey(),
     kind: text('kind').notNull(),
     version: integer('version').notNull(),
-    /** Path of the .onnx file relative to the models directory. */
+    /** The .onnx file's name in the model file store (`<kind>/v<n>.onnx`; its bytes are the `model_files` row of this kind and version). */
     file: text('file').notNull(),
     sha256: text('sha256').notNull(),
     featureNames: jsonb('feature_names').$type<string[]>().notNull(),

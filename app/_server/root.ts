@@ -21,10 +21,11 @@ import { createTrialWorkerPool } from './studies/trial-worker-pool';
 import { createSnapshotRepository } from '@/db/repositories/snapshot-repository';
 import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repository';
 import { currentRunOwner, isRunOwnerAlive } from './process-owner';
-import { createModelRepository } from '@/db/repositories/model-repository';
+import { createDbModelStorage } from '@/db/repositories/model-file-repository';
 import { createModelRegistry } from '@/engine/ml/model-registry';
 import { createLoopModelSource } from '@/engine/ml/loop-model-source';
 import { createFsModelFileStore } from '@/engine/ml/model-file-store';
+import { importModelFiles } from '@/engine/ml/model-file-import';
 import { createEngine, type Engine, type EngineStartOptions } from '@/engine/engine';
 import { DEFAULT_PAPER } from '@/engine/backtest/run-backtest';
 import { createAccountBook } from '@/engine/account/account-book';
@@ -258,9 +259,12 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   // Runs record the process that simulates them: with PostgreSQL another process (a CLI command next to
   // the server) may start while a run is under way, and must not mark it failed. PGlite has one process.
   const backtestRuns = createBacktestRunRepository(database.db, config.databaseUrl ? { owner: currentRunOwner(), isOwnerAlive: (owner) => isRunOwnerAlive(owner) } : {});
-  // Models: files under ${dataDir}/models/<kind>/v<n>.onnx, versions in the models table; active ones load now.
-  const modelRepository = createModelRepository(database.db);
-  const modelFiles = createFsModelFileStore(path.join(config.dataDir, 'models'));
+  // Models: versions in the models table, file bytes in model_files (shared by every server on the
+  // database); files an older version left under ${dataDir}/models are imported once. Active ones load now.
+  const { repository: modelRepository, files: modelFiles } = createDbModelStorage(database.db);
+  await importModelFiles({ repository: modelRepository, from: createFsModelFileStore(path.join(config.dataDir, 'models')), to: modelFiles, logger }).catch((error: unknown) =>
+    logger.error({ err: error }, 'importing model files from the data dir failed; they stay on disk and the import runs again on the next start'),
+  );
   const models = createModelRegistry({ repository: modelRepository, store: modelFiles, logger, control });
   // The regime, volatility and stop-distance models a run's `models` option names.
   const loopModels = createLoopModelSource(models);

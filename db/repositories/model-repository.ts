@@ -18,6 +18,13 @@ const dbNowMs = sql<number>`(extract(epoch from now()) * 1000)::bigint`;
 
 type ModelRow = typeof models.$inferSelect;
 
+/**
+ * Open transactions by file name, shared with `createDbModelFileStore`: a create registers its transaction here
+ * while it calls `writeFile`, so the bytes are written in the same transaction as the version row
+ * (PGlite has one connection: a write outside that transaction would wait for it forever).
+ */
+export type ModelFileTransactions = Map<string, Db>;
+
 function rowToRecord(r: ModelRow): ModelRecord {
   return {
     id: r.id,
@@ -37,8 +44,11 @@ function rowToRecord(r: ModelRow): ModelRecord {
   };
 }
 
-/** Builds the model repository over a drizzle handle (PGlite or postgres.js). */
-export function createModelRepository(db: Db): ModelRepository {
+/**
+ * Builds the model repository over a drizzle handle (PGlite or postgres.js). With `fileTransactions`
+ * (shared with `createDbModelFileStore`), a create's file write joins the create's transaction.
+ */
+export function createModelRepository(db: Db, options: { fileTransactions?: ModelFileTransactions } = {}): ModelRepository {
   return {
     async create(model: NewModel, writeFile?: (record: ModelRecord) => Promise<void>): Promise<ModelRecord> {
       checkNewModel(model);
@@ -69,7 +79,14 @@ export function createModelRepository(db: Db): ModelRepository {
             })
             .returning();
           const record = rowToRecord(row);
-          if (writeFile) await writeFile(record);
+          if (writeFile) {
+            options.fileTransactions?.set(record.file, tx);
+            try {
+              await writeFile(record);
+            } finally {
+              options.fileTransactions?.delete(record.file);
+            }
+          }
           return record;
         }),
       );

@@ -15,6 +15,8 @@ import {
 } from '../testing/in-memory-repositories';
 import { createAccountBook } from '../account/account-book';
 import { createLiveSessionManager } from './live-session-manager';
+import { clientIdPrefixOf } from './live-session';
+import type { Order } from '../ports/exchange';
 import type { VenueConnectResult } from '../ports/venue-link';
 import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
 import type { CandleFeed } from './live-session';
@@ -54,6 +56,7 @@ async function manager(
   };
   const riskState = createInMemoryRiskStateRepository();
   const settings = createInMemorySettingsRepository();
+  const journalRepository = createInMemoryJournalRepository();
   const accounts = createAccountBook({
     clock,
     logger: silentLogger,
@@ -78,7 +81,7 @@ async function manager(
     candles: candles as never,
     realVenueFor: async (exchange) =>
       realVenue ? realVenue(venuePaper) : { ok: false, reason: `no API keys are stored for "${exchange}"; an admin must add them and enable live trading` },
-    journal: createJournalWriter({ batchSize: 100 }, { repository: createInMemoryJournalRepository(), logger: silentLogger }),
+    journal: createJournalWriter({ batchSize: 100 }, { repository: journalRepository, logger: silentLogger }),
     veto: () => null,
     newId: () => 'id',
     // Sessions wait for the next candle until stopped.
@@ -86,7 +89,7 @@ async function manager(
     random: () => 0.5,
     control,
   });
-  return { m, store, clock, feeds };
+  return { m, store, clock, feeds, journal: journalRepository };
 }
 
 const request = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', strategies: ['ma-crossover'] };
@@ -279,5 +282,64 @@ describe('live session manager', () => {
     await expect(third.m.start({ ...request, liveTrading: true })).rejects.toThrow('venue unreachable');
     expect(venueCloses).toEqual([1, 1, 1, 1, 1, 1]);
     expect(third.feeds).toEqual([]); // refused before a feed was built
+  });
+
+  it('adopts its own stop, cancels its stale entry and a second stop, and leaves a foreign order by default; cancels the foreign one with reconcile "cancel"; journals both', async () => {
+    const id = 'live:binance-keys:binance:BTC/USDT:5m';
+    const prefix = clientIdPrefixOf(id);
+    const order = (orderId: string, clientOrderId: string, type: Order['type'], createdAtMs: number, symbol = 'BTC/USDT'): Order => ({
+      id: orderId, clientOrderId, symbol, side: 'sell', type, status: 'new', amount: 2, filled: 0, price: type === 'limit' ? 110 : null, stopPrice: type === 'stop' ? 90 : null,
+      averagePrice: NaN, fee: 0, reduceOnly: type !== 'limit', createdAtMs, updatedAtMs: createdAtMs, reason: null,
+    });
+    // On the venue: the session's stop of the entry at candle 390 (trailed at 395), a limit entry left from
+    // candle 398, a take-profit, an order placed by hand, and an order on another symbol.
+    const open = [
+      order('11', `${prefix}-stop-${T0 + 391 * TF}`, 'stop', T0 + 391 * TF),
+      order('12', `${prefix}-trail-${T0 + 396 * TF}`, 'stop', T0 + 396 * TF),
+      order('13', `${prefix}-entry-${T0 + 399 * TF}`, 'limit', T0 + 399 * TF),
+      order('14', `${prefix}-tp1-${T0 + 391 * TF}`, 'limit', T0 + 391 * TF),
+      order('15', 'web_manual_7', 'limit', T0 + 350 * TF),
+      order('16', `${prefix}-stop-${T0 + 391 * TF}`, 'stop', T0 + 391 * TF, 'ETH/USDT'),
+    ];
+    const cancelled: string[] = [];
+    const venue = (paper: PaperExchange): VenueConnectResult => ({
+      ok: true,
+      exchange: {
+        ...paper,
+        async cancelOrder(orderId: string) {
+          cancelled.push(orderId);
+          return { ...open.find((o) => o.id === orderId)!, status: 'cancelled' as const };
+        },
+      },
+      holdings: async () => ({ openOrders: open.filter((o) => !cancelled.includes(o.id)), positions: [], balance: await paper.fetchBalance(), atMs: 0 }),
+      close: async () => undefined,
+    });
+    const store = createInMemoryLiveSessionStore();
+    // The checkpoint tracked the first stop (order 11); the trail to order 12 was placed but not checkpointed.
+    const position = { side: 'long' as const, amount: 2, price: 100, fee: 0.2, timeMs: T0 + 391 * TF, strategy: 'ma-crossover', stopOrderId: '99', stopFilledJournaled: 0, initialStop: 90 };
+    await store.upsert({ id, exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', config: {}, status: 'stopped', lastCandleMs: null, liveTrading: true, lastError: null, startedAtMs: 0, updatedAtMs: 0, spec: null });
+    await store.save({ sessionId: id, lastCandleMs: T0 + 399 * TF, updatedAtMs: 0, venuePosition: position });
+    const first = await manager(store, undefined, undefined, venue);
+    await first.m.start({ ...request, liveTrading: true });
+    await first.m.stop(id);
+    // Stop 99 is gone: the newest own stop (12, the trail) is adopted, the older one (11) cancelled, the
+    // entry remainder (13) cancelled, the take-profit (14) kept, the hand-placed order (15) left, ETH untouched.
+    expect(cancelled).toEqual(['13', '11']);
+    expect((await store.load(id))?.venuePosition?.stopOrderId).toBe('12');
+    const firstDecisions = (await first.journal.listDecisions({ symbol: 'BTC/USDT', runId: null, strategy: 'reconcile' })).items;
+    expect(firstDecisions.map((d) => [d.outcome, d.reason])).toEqual([
+      ['executed', `start-up reconciliation: adopted stop ${prefix}-trail-${T0 + 396 * TF}; kept ${prefix}-tp1-${T0 + 391 * TF}; cancelled ${prefix}-entry-${T0 + 399 * TF}, ${prefix}-stop-${T0 + 391 * TF}; left foreign web_manual_7`],
+    ]);
+
+    // Restarted with reconcile "cancel": the stop stays adopted, the hand-placed order is cancelled now.
+    const second = await manager(store, undefined, undefined, venue);
+    await second.m.start({ ...request, liveTrading: true, reconcile: 'cancel' });
+    await second.m.stop(id);
+    expect(cancelled).toEqual(['13', '11', '15']);
+    expect((await store.load(id))?.venuePosition?.stopOrderId).toBe('12');
+    const secondDecisions = (await second.journal.listDecisions({ symbol: 'BTC/USDT', runId: null, strategy: 'reconcile' })).items;
+    expect(secondDecisions.map((d) => [d.outcome, d.reason, (d.inputs.cancelled as { id: string }[]).map((c) => c.id)])).toEqual([
+      ['executed', `start-up reconciliation: adopted stop ${prefix}-trail-${T0 + 396 * TF}; kept ${prefix}-tp1-${T0 + 391 * TF}; cancelled web_manual_7`, ['15']],
+    ]);
   });
 });

@@ -24,7 +24,7 @@ import { AccountKind } from '../ports/accounts';
 import { loadStoredRunSettings, resolveRunSpec, runDefaults, type RunSpec } from '../trading/run-spec';
 import { anyLoopModel, loopModelsRequestSchema, NO_MODELS_SPEC, noModelSource, type LoopModelSource } from '../decision/loop-models';
 import type { VetoModel } from '../decision/veto-model';
-import type { Exchange } from '../ports/exchange';
+import type { Exchange, Order } from '../ports/exchange';
 import type { VenueConnector } from '../ports/venue-link';
 import { createVenueAccount } from './venue-account';
 import type { JournalWriter } from '../ports/journal-writer';
@@ -35,7 +35,8 @@ import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { ControlAlert, ControlPublisher } from '../ports/control-bus';
 import { ControlKind } from '../ports/control-bus';
-import { createLiveSession, type CandleFeed, type LiveSession, type LiveSessionState } from './live-session';
+import { clientIdPrefixOf, createLiveSession, type CandleFeed, type LiveSession, type LiveSessionState } from './live-session';
+import { planVenueReconciliation, ReconcilePolicy } from './venue-reconciliation';
 
 /** A stored live session with the run spec it resolved when it started (the port's record bound to `RunSpec`). */
 export type LiveSessionRecord = StoredLiveSession<RunSpec>;
@@ -94,6 +95,12 @@ export const liveSessionRequestSchema = z.object({
   liveTrading: z.boolean().default(false),
   /** Exit policy of every position; default: the first strategy of the session that declares one. */
   exits: ExitPolicySchema.optional(),
+  /**
+   * Live: what start-up does with foreign open orders on the session's symbol ("adopt": leave them and
+   * warn; "cancel": cancel them). The session's own orders are adopted or cancelled either way (see
+   * engine/live/venue-reconciliation.ts).
+   */
+  reconcile: z.enum([ReconcilePolicy.Adopt, ReconcilePolicy.Cancel]).default(ReconcilePolicy.Adopt),
 });
 export type LiveSessionRequest = z.input<typeof liveSessionRequestSchema>;
 
@@ -360,6 +367,64 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     return account.id;
   }
 
+  /**
+   * Adopts or cancels the orders a live session finds open on the venue (rules in venue-reconciliation.ts):
+   * cancels what the plan says, makes the adopted stop the checkpoint's stop, warns about foreign orders
+   * left alone, and journals one `reconcile` decision when any order was found. Writes carry `fence` (the lease's token) when given.
+   * @throws the venue's error when a cancel fails (the session does not start; cancels before it stand).
+   */
+  async function reconcileOrders(id: string, market: MarketKey, exchange: Exchange, openOrders: readonly Order[], policy: ReconcilePolicy, fence: SessionFence | undefined): Promise<void> {
+    const checkpoint = await deps.store.load(id);
+    const position = checkpoint?.venuePosition ?? null;
+    const plan = planVenueReconciliation({ openOrders, symbol: market.symbol, clientIdPrefix: clientIdPrefixOf(id), position, policy });
+    const cancelled: { id: string; clientOrderId: string; reason: string }[] = [];
+    for (const { order, reason } of plan.cancel) {
+      await exchange.cancelOrder(order.id, market.symbol);
+      cancelled.push({ id: order.id, clientOrderId: order.clientOrderId, reason });
+    }
+    const adopted = plan.adoptedStop;
+    if (checkpoint && position && adopted && position.stopOrderId !== adopted.id) {
+      await deps.store.save({ ...checkpoint, venuePosition: { ...position, stopOrderId: adopted.id }, updatedAtMs: deps.clock.nowMs() }, fence);
+    }
+    if (plan.foreign.length) {
+      deps.logger.warn({ session: id, orders: plan.foreign.map((o) => ({ id: o.id, clientOrderId: o.clientOrderId, side: o.side, type: o.type, amount: o.amount })) }, 'foreign open orders on the session symbol are left on the venue (start with reconcile "cancel" to cancel them)');
+    }
+    const found = cancelled.length + plan.kept.length + plan.foreign.length + (adopted ? 1 : 0);
+    if (found === 0) return;
+    // Under a lease the journal write carries the claim's fencing token, like the session's own.
+    const journal = fence && deps.journalFor ? deps.journalFor(fence) : deps.journal;
+    const describe = (o: Order) => `${o.clientOrderId || o.id}`;
+    const parts = [
+      adopted ? `adopted stop ${describe(adopted)}` : null,
+      plan.kept.length ? `kept ${plan.kept.map(describe).join(', ')}` : null,
+      cancelled.length ? `cancelled ${cancelled.map((c) => c.clientOrderId || c.id).join(', ')}` : null,
+      plan.foreign.length ? `left foreign ${plan.foreign.map(describe).join(', ')}` : null,
+    ].filter((p): p is string => p !== null);
+    journal.recordDecision({
+      id: deps.newId(),
+      runId: null,
+      exchange: market.exchange,
+      symbol: market.symbol,
+      timeframe: market.timeframe,
+      strategy: 'reconcile',
+      timeMs: deps.clock.nowMs(),
+      outcome: cancelled.length || adopted ? 'executed' : 'no_trade',
+      side: 'flat',
+      strength: 0,
+      reason: `start-up reconciliation: ${parts.join('; ')}`,
+      inputs: {
+        reconcile: policy,
+        session: id,
+        adoptedStop: adopted ? { id: adopted.id, clientOrderId: adopted.clientOrderId } : null,
+        kept: plan.kept.map((o) => ({ id: o.id, clientOrderId: o.clientOrderId })),
+        cancelled,
+        foreign: plan.foreign.map((o) => ({ id: o.id, clientOrderId: o.clientOrderId })),
+      },
+    });
+    await journal.flush().catch((error: unknown) => deps.logger.error({ session: id, err: error }, 'journaling the start-up reconciliation failed'));
+    deps.logger.info({ session: id, adopted: adopted?.id ?? null, cancelled: cancelled.map((c) => c.id), kept: plan.kept.map((o) => o.id), foreign: plan.foreign.map((o) => o.id) }, 'start-up reconciliation done');
+  }
+
   /** A stored session as a state (not running here). */
   function stateOfRecord(record: LiveSessionRecord, status: string = record.status): LiveSessionState {
     return { id: record.id, market: { exchange: record.exchange, symbol: record.symbol, timeframe: record.timeframe as Timeframe }, status: status as LiveSessionState['status'], lastCandleMs: record.lastCandleMs, candlesProcessed: 0, reconnects: 0, lastError: record.lastError };
@@ -494,6 +559,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           throw error;
         });
         deps.logger.info({ session: id, openOrders: holdings.openOrders.length, positions: holdings.positions.length }, 'reconciled with the venue before trading');
+        await reconcileOrders(id, market, real.exchange, holdings.openOrders, request.reconcile, fence).catch(async (error: unknown) => {
+          await closeVenue?.();
+          throw error;
+        });
         venue = { exchange: real.exchange, account: createVenueAccount(real.exchange, [market.symbol]), simulator: null };
         allowShort = venueInfo?.allowShort ?? false;
       } else {

@@ -1,9 +1,10 @@
 /**
  * The filesystem implementation of the `ModelFileStore` port (`engine/ports/model-file-store.ts`)
- * the composition root uses (`${dataDir}/models/<kind>/v<version>.onnx`). Paths are relative to the
- * store's root and may not escape it.
+ * the composition root reads at start to import the files older versions left under
+ * `${dataDir}/models/<kind>/v<version>.onnx` into the database. Paths are relative to the store's
+ * root and may not escape it.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, RepositoryError, ValidationError } from '../core/errors';
 import type { ModelFileStore } from '../ports/model-file-store';
@@ -40,6 +41,15 @@ export function createFsModelFileStore(rootDir: string): ModelFileStore {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`model file "${target}" does not exist`);
         throw new RepositoryError(`reading model file "${target}" failed: ${(error as Error).message}`, error);
+      }
+    },
+    async has(file) {
+      const target = resolve(file);
+      try {
+        return (await stat(target)).isFile();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw new RepositoryError(`checking model file "${target}" failed: ${(error as Error).message}`, error);
       }
     },
   };

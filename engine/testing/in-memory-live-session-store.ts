@@ -1,7 +1,7 @@
 /** In-memory live session storage (records + checkpoints + leases) for tests; records are copied in and out. */
 import type { Clock } from '../core/clock';
 import { StaleLeaseError } from '../core/errors';
-import type { LiveSessionRecord, LiveSessionStore, SessionFence, SessionLease } from '../ports/live-sessions';
+import type { LiveCheckpoint, LiveSessionRecord, LiveSessionStore, SessionFence, SessionLease } from '../ports/live-sessions';
 import type { RunSpec } from '../trading/run-spec';
 
 /**
@@ -19,15 +19,19 @@ export function createInMemoryLiveSessionStore(clock: Clock = { nowMs: () => 0 }
   };
   return {
     records,
-    // Like the database's upsert: the lease columns are the claim's, never the record's.
-    upsert: async (r) => void records.set(r.id, { ...r, lease: records.has(r.id) ? leaseOf(records.get(r.id)!) : leaseOf(r) }),
+    // Like the database's upsert: the lease columns are the claim's, never the record's, and the
+    // checkpoint's venue position stays.
+    upsert: async (r) => void records.set(r.id, { ...records.get(r.id), ...r, lease: records.has(r.id) ? leaseOf(records.get(r.id)!) : leaseOf(r) }),
     get: async (id) => (records.has(id) ? { ...records.get(id)!, lease: { ...leaseOf(records.get(id)!) } } : null),
     list: async () => [...records.values()].map((r) => ({ ...r, lease: { ...leaseOf(r) } })),
     remove: async (id) => void records.delete(id),
     setStatus: async (id, status, lastError, updatedAtMs) => void Object.assign(records.get(id)!, { status, lastError, updatedAtMs }),
     load: async (id) => {
       const r = records.get(id);
-      return r && r.lastCandleMs !== null ? { sessionId: id, lastCandleMs: r.lastCandleMs, updatedAtMs: r.updatedAtMs } : null;
+      if (!r || r.lastCandleMs === null) return null;
+      // The checkpoint's venue position, as the database store keeps it.
+      const venuePosition = (r as { venuePosition?: LiveCheckpoint['venuePosition'] }).venuePosition;
+      return { sessionId: id, lastCandleMs: r.lastCandleMs, updatedAtMs: r.updatedAtMs, ...(venuePosition === undefined ? {} : { venuePosition }) };
     },
     save: async (c, fence) => {
       fenceHolds(fence);

@@ -219,6 +219,7 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         'exchange_credentials',
         'live_sessions',
         'login_failures',
+        'model_files',
         'models',
         'notification_settings',
         'orders',

@@ -340,6 +340,45 @@ for (const backend of BACKENDS) {
       expect(manual.message).toContain('account "usdm" is the venue account of "binanceusdm": manual orders are not taken for venue accounts yet');
     }, 90_000);
 
+    it('at start cancels its own stale entry and leaves a foreign order with a warning; with reconcile "cancel" cancels the foreign one too; journals both', async () => {
+      const request = {
+        exchange: 'binanceusdm',
+        symbol: 'BTC/USDT',
+        timeframe: '1m',
+        strategies: ['ma-crossover'],
+        params: { 'ma-crossover': { fastPeriod: 2, slowPeriod: 3 } },
+        fusion: { weights: { 'ma-crossover': 1, external: 0 } },
+        liveTrading: true,
+      };
+      // Left on the venue while the (flat) BTC session was stopped: a limit entry with the session's id
+      // and a limit buy placed by hand; an ETH order by hand is on another symbol.
+      const placed = (orderId: number, clientOrderId: string, symbol: string) => ({
+        orderId, clientOrderId, symbol, market: 'futures' as const, side: 'BUY' as const, type: 'LIMIT', status: 'NEW' as const, price: 40_000, stopPrice: 0,
+        origQty: 0.01, executedQty: 0, cumQuote: 0, reduceOnly: false, timeMs: clock.nowMs(), updateTimeMs: clock.nowMs(), workingTimeMs: clock.nowMs(),
+      });
+      const ownEntry = `${prefix}-entry-${K4}`;
+      server.orders.push(placed(900_001, ownEntry, 'BTCUSDT'), placed(900_002, 'web_manual_7', 'BTCUSDT'), placed(900_003, 'web_manual_8', 'ETHUSDT'));
+      const statusOf = (orderId: number) => server.orders.find((o) => o.orderId === orderId)?.status;
+      const journal = createJournalRepository(root.database.db);
+      const reconciled = async () => (await journal.listDecisions({ symbol: 'BTC/USDT', runId: null, strategy: 'reconcile' })).items;
+
+      await root.engine.startLiveSession(request);
+      await root.engine.stopLiveSession(sessionId);
+      expect([statusOf(900_001), statusOf(900_002), statusOf(900_003)]).toEqual(['CANCELED', 'NEW', 'NEW']);
+      expect(logLines.some((line) => line.includes('foreign open orders on the session symbol are left on the venue') && line.includes('web_manual_7'))).toBe(true);
+      expect((await reconciled()).map((d) => [d.outcome, d.reason])).toEqual([['executed', `start-up reconciliation: cancelled ${ownEntry}; left foreign web_manual_7`]]);
+
+      // One second later (the journal lists newest first; no candle closes in between).
+      clock.set(clock.nowMs() + 1_000);
+      await root.engine.startLiveSession({ ...request, reconcile: 'cancel' });
+      await root.engine.stopLiveSession(sessionId);
+      expect([statusOf(900_002), statusOf(900_003)]).toEqual(['CANCELED', 'NEW']);
+      expect((await reconciled()).map((d) => [d.outcome, d.reason, d.inputs.reconcile])).toEqual([
+        ['executed', 'start-up reconciliation: cancelled web_manual_7', 'cancel'],
+        ['executed', `start-up reconciliation: cancelled ${ownEntry}; left foreign web_manual_7`, 'adopt'],
+      ]);
+    }, 90_000);
+
     it('never writes the API key, the secret or the stored ciphertext to the logs', async () => {
       const all = logLines.join('\n');
       expect(all).toContain('reconciled with the venue before trading');

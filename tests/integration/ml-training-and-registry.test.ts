@@ -220,14 +220,16 @@ describe.each(repositories)('training jobs and the model registry ($name reposit
 });
 
 describe('createFsModelFileStore', () => {
-  it('refuses paths outside "<kind>/v<n>.onnx" and reports a missing file as not found', async () => {
+  it('refuses paths outside "<kind>/v<n>.onnx", reports a missing file as not found and tells whether a file exists', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'aethelred-store-'));
     try {
       const store = createFsModelFileStore(dir);
       await expect(store.write('../escape.onnx', new Uint8Array(1))).rejects.toThrow('field "file" was "../escape.onnx"');
       await expect(store.read('regime/v9.onnx')).rejects.toBeInstanceOf(NotFoundError);
+      expect(await store.has('regime/v1.onnx')).toBe(false);
       await store.write('regime/v1.onnx', Uint8Array.of(1, 2, 3));
       expect(Array.from(await store.read('regime/v1.onnx'))).toEqual([1, 2, 3]);
+      expect(await store.has('regime/v1.onnx')).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -28,6 +28,10 @@ export const startSessionBody = liveSessionRequestSchema
     exits: ExitPolicySchema.optional().meta({
       description: 'Exit policy of every position (takeProfit, trailingStop, timeStop, minimalRoi; see BacktestRequest). Default: the first strategy of the session that declares exits, else none.',
     }),
+    reconcile: liveSessionRequestSchema.shape.reconcile.meta({
+      description:
+        'Live sessions: foreign open orders on the symbol at start are left with a warning ("adopt", default) or cancelled ("cancel"). Either way the session adopts its own protective stop and cancels its other stale orders; the outcome is journaled as a "reconcile" decision.',
+    }),
     models: loopModelsRequestSchema.optional().meta({
       description:
         'The regime, volatility and stop-distance models (see BacktestRequest `models`); each off unless given. `version` "deployed" (default) follows deploys, as the veto does; a number pins that version.',
