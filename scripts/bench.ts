@@ -5,9 +5,13 @@
  *   (b) the full pipeline: four adapters + fusion + risk + paper fills, journal off,
  *   (c) the same with the journal on an embedded PGlite database (signals, then every candle),
  * and the ratio (b)/(a). Goal for (b): 2,000,000 candles/s on one core.
+ *   allocation: bytes the heap allocates per candle in the loop's per-candle step (features, adapters,
+ *       fusion, risk, paper exchange; garbage included) for the full pipeline on binance_BTC-USDT_5m.csv,
+ *       journal off, by V8's sampling heap profiler (engine/testing/allocation-sampler.ts), and the same
+ *       for a run whose fusion threshold lets no signal through (the quiet path alone). Goal: 0.
  *   (d) strategy evaluation alone on precomputed features: a rule strategy (SMA 10/30 cross, compiled
  *       from its JSON rules) versus the same strategy written by hand, candles/s each.
- * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv).
+ * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv); `--only allocation` the allocation line alone.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -33,6 +37,7 @@ import { createAdapterOutput, type StrategyAdapter } from '@/engine/strategies/s
 import { compileRuleStrategy } from '@/engine/strategies/rules/compile-rule-strategy';
 import { createAdapterFromDefinition } from '@/engine/strategies/strategy-catalog';
 import { handWrittenSmaCross, smaCrossRule } from '@/engine/testing/sma-cross-pair';
+import { sampleAllocatedBytes } from '@/engine/testing/allocation-sampler';
 
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../shared/data');
 const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
@@ -40,8 +45,8 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
 
 const onlyAt = process.argv.indexOf('--only');
 const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-if (ONLY !== undefined && ONLY !== 'rules') {
-  console.error(`bench: --only takes "rules" (line (d) alone), got ${JSON.stringify(ONLY)}`);
+if (ONLY !== undefined && ONLY !== 'rules' && ONLY !== 'allocation') {
+  console.error(`bench: --only takes "rules" (line (d) alone) or "allocation" (the allocation line alone), got ${JSON.stringify(ONLY)}`);
   process.exit(2);
 }
 
@@ -82,6 +87,32 @@ function request(file: { symbol: string; timeframe: Timeframe }, c: CandleColumn
     fusion: { entryThreshold: 0.25 },
     decisionDetail,
   };
+}
+
+/**
+ * Allocation per candle of the loop's per-candle step (stacks through `processCandle`), full pipeline with
+ * journal off, then with an entry threshold no fused signal reaches (no order, no denial: the quiet path).
+ * Each configuration runs twice unmeasured first so the measured run is JIT-compiled.
+ */
+async function benchAllocation(btc: { file: { name: string; symbol: string; timeframe: Timeframe }; c: CandleColumns }) {
+  const journal = createInMemoryJournalRepository();
+  const figures: string[] = [];
+  for (const [label, entryThreshold] of [['full pipeline', 0.25], ['no signals', 1]] as const) {
+    const spec = resolveBacktest({ ...request(btc.file, btc.c, 'off'), fusion: { entryThreshold } });
+    const run = () => simulate(spec, btc.c, null, { journal, logger: silentLogger, newId: randomUUID });
+    await run();
+    await run();
+    let signals = 0;
+    const perCandleStep = await sampleAllocatedBytes(
+      async () => {
+        signals = (await run()).stats.signals;
+      },
+      { countFrame: (frame) => frame.functionName === 'processCandle' },
+    );
+    const wholeRun = await sampleAllocatedBytes(run);
+    figures.push(`${label} (${signals} signals): ${(perCandleStep / btc.c.length).toFixed(1)} bytes/candle in the per-candle step, ${(wholeRun / btc.c.length).toFixed(1)} for the whole run with set-up and results`);
+  }
+  console.log(`allocation: ${figures.join('; ')} (${btc.file.name}, journal off; goal 0 bytes/candle)`);
 }
 
 /** (d) rule strategy versus hand-written code: evaluate every row of precomputed features. */
@@ -141,6 +172,12 @@ async function main() {
     await benchRules({ file: btc, c: columns });
     return;
   }
+  if (ONLY === 'allocation') {
+    const btc = files.find((f) => f.name === 'binance_BTC-USDT_5m.csv') ?? files[0];
+    const { columns } = await parseCandleCsv(path.join(dataDir, btc.name), btc.timeframe);
+    await benchAllocation({ file: btc, c: columns });
+    return;
+  }
   console.log(`bench: ${files.length} files from ${dataDir}; median of ${REPEATS} runs after a warm-up; strategies ${STRATEGIES.join(', ')}`);
   console.log('file                              candles   (a) bare scan   (b) pipeline, journal off   (b)/(a)');
   let totalCandles = 0;
@@ -170,6 +207,7 @@ async function main() {
 
   // (c) journal on PGlite: the real run path (run row, batched journal, completion).
   const btc = loaded.find((l) => l.file.name === 'binance_BTC-USDT_5m.csv') ?? loaded[0];
+  await benchAllocation(btc);
 
   await benchRules(btc);
   const dir = mkdtempSync(path.join(tmpdir(), 'aethelred-bench-'));
