@@ -11,8 +11,14 @@
  *       for a run whose fusion threshold lets no signal through (the quiet path alone). Goal: 0.
  *   (d) strategy evaluation alone on precomputed features: a rule strategy (SMA 10/30 cross, compiled
  *       from its JSON rules) versus the same strategy written by hand, candles/s each.
- * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv); `--only allocation` the allocation line alone.
+ *   (e) end to end through the CLI: `backtest --decisions signals --timings` on binance_BTC-USDT_5m.csv (the
+ *       longest 5m file) with the signal journal on PostgreSQL (a scratch database created on
+ *       BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres, and dropped after), candles
+ *       imported first (not timed); wall time from spawn to exit, the CLI's own phase split and peak RSS,
+ *       against the goals 1 s and 200 MB.
+ * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv); `--only allocation` the allocation line alone, `--only cli` line (e) alone.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +29,7 @@ import { resolveBacktest, runBacktest, simulate } from '@/engine/backtest/run-ba
 import { silentLogger } from '@/engine/core/clock';
 import type { CandleColumns, Timeframe } from '@/engine/core/types';
 import { createInMemoryJournalRepository } from '@/engine/testing/in-memory-repositories';
+import postgres from 'postgres';
 import { createDatabase } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { createCandleRepository } from '@/db/repositories/candle-repository';
@@ -45,8 +52,8 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
 
 const onlyAt = process.argv.indexOf('--only');
 const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-if (ONLY !== undefined && ONLY !== 'rules' && ONLY !== 'allocation') {
-  console.error(`bench: --only takes "rules" (line (d) alone) or "allocation" (the allocation line alone), got ${JSON.stringify(ONLY)}`);
+if (ONLY !== undefined && ONLY !== 'rules' && ONLY !== 'allocation' && ONLY !== 'cli') {
+  console.error(`bench: --only takes "rules" (line (d) alone), "allocation" (the allocation line alone) or "cli" (line (e) alone), got ${JSON.stringify(ONLY)}`);
   process.exit(2);
 }
 
@@ -115,6 +122,67 @@ async function benchAllocation(btc: { file: { name: string; symbol: string; time
   console.log(`allocation: ${figures.join('; ')} (${btc.file.name}, journal off; goal 0 bytes/candle)`);
 }
 
+/**
+ * (e) A backtest through the CLI as a user runs it (`tsx scripts/cli.ts backtest ...`), journal of signals on
+ * a scratch PostgreSQL database. Says plainly when PostgreSQL is not reachable.
+ */
+async function benchCli() {
+  const file = 'binance_BTC-USDT_5m.csv';
+  const csv = path.join(dataDir, file);
+  if (!existsSync(csv)) {
+    console.log(`(e) CLI backtest: ${csv} not found; not measured`);
+    return;
+  }
+  const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `aethelred_bench_${process.pid}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } catch (error) {
+    console.log(`(e) CLI backtest: no scratch database on ${adminUrl} (${(error as Error).message}); not measured`);
+    await admin.end();
+    return;
+  }
+  const dataDirOfRun = mkdtempSync(path.join(tmpdir(), 'aethelred-bench-cli-'));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const env = { ...process.env, DATABASE_URL: url.toString(), AETHELRED_DATA_DIR: dataDirOfRun };
+  const root = path.resolve(import.meta.dirname, '..');
+  const tsx = path.join(root, 'node_modules/.bin/tsx');
+  const cli = path.join(root, 'scripts/cli.ts');
+  try {
+    const imported = spawnSync(tsx, [cli, 'import-candles', '--file', csv, '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m'], { env, cwd: root, encoding: 'utf8' });
+    if (imported.status !== 0) throw new Error(`import-candles exited ${imported.status}: ${imported.stderr.slice(-500)}`);
+    const { columns } = await parseCandleCsv(csv, '5m');
+    const from = new Date(columns.openTimeMs[0]).toISOString();
+    const to = new Date(columns.openTimeMs[columns.length - 1] + 300_000).toISOString();
+    const days = (columns.openTimeMs[columns.length - 1] - columns.openTimeMs[0]) / 86_400_000;
+    const args = [cli, 'backtest', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m', '--from', from, '--to', to, '--decisions', 'signals', '--json', '--timings'];
+    const t0 = performance.now();
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(tsx, args, { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+      child.on('error', reject);
+      child.on('close', (exitCode) => resolve({ code: exitCode, stderr: err }));
+    });
+    const wallMs = performance.now() - t0;
+    const timings = /backtest timings: (.*)$/m.exec(stderr)?.[1];
+    if (code !== 0 || !timings) throw new Error(`backtest exited ${code}: ${stderr.slice(-500)}`);
+    const rssMb = Number(/peak memory (\d+) MB/.exec(timings)?.[1]);
+    const runDb = postgres(url.toString(), { max: 1, onnotice: () => undefined });
+    const [{ n: journaled }] = await runDb<{ n: number }[]>`select count(*)::int as n from decision_log`.finally(() => runDb.end());
+    console.log(
+      `(e) CLI backtest, ${file} (${columns.length} candles, ${days.toFixed(0)} days of 5m), signal journal on PostgreSQL (${journaled} decisions): ` +
+        `${fmt(wallMs)} ms end to end (goal 1,000 ms: ${wallMs <= 1000 ? 'met' : 'NOT met'}), peak ${rssMb} MB (goal 200 MB: ${rssMb <= 200 ? 'met' : 'NOT met'}); ${timings}; the rest of the wall time is tsx start-up and shutdown`,
+    );
+  } finally {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+    rmSync(dataDirOfRun, { recursive: true, force: true });
+  }
+}
+
 /** (d) rule strategy versus hand-written code: evaluate every row of precomputed features. */
 async function benchRules(btc: { file: { name: string }; c: CandleColumns }) {
   const rule = createAdapterFromDefinition(compileRuleStrategy(smaCrossRule('bench-rule'), 1), undefined);
@@ -170,6 +238,10 @@ async function main() {
     const { columns } = await parseCandleCsv(path.join(dataDir, btc.name), btc.timeframe);
     console.log(`bench --only rules: median of ${REPEATS} runs after a warm-up`);
     await benchRules({ file: btc, c: columns });
+    return;
+  }
+  if (ONLY === 'cli') {
+    await benchCli();
     return;
   }
   if (ONLY === 'allocation') {
@@ -265,6 +337,7 @@ async function main() {
   } finally {
     await model.release();
   }
+  await benchCli();
 }
 
 main().catch((error) => {
