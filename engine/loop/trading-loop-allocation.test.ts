@@ -10,12 +10,13 @@ import { resolveBacktest, simulate } from '../backtest/run-backtest';
 import { silentLogger } from '../core/clock';
 import { candleColumnsFromRows } from '../core/types';
 import { createFusedSignal, createSignalFusion } from '../decision/signal-fusion';
-import { createAdapterOutput } from '../strategies/strategy-adapter';
+import { createAdapterOutput, Direction } from '../strategies/strategy-adapter';
 import { sampleAllocatedBytes } from '../testing/allocation-sampler';
 import { createInMemoryJournalRepository } from '../testing/in-memory-repositories';
 import { waveCandles } from '../testing/wave-candles';
 
 const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
+const SIDES = [Direction.Short, Direction.Flat, Direction.Long] as const;
 
 describe('allocation per candle', () => {
   it('fuses 200,000 candles of adapter outputs without allocating a byte', async () => {
@@ -29,7 +30,7 @@ describe('allocation per candle', () => {
       for (let i = 0; i < 200_000; i++) {
         for (let k = 0; k < 4; k++) {
           const o = outputs[k];
-          o.side = ((i + k) % 3) - 1;
+          o.side = SIDES[(i + k) % 3];
           o.strength = ((i * 7 + k) % 10) / 10 + 0.05;
           o.stopHint = (i + k) % 4 === 0 ? Number.NaN : 100 - o.side * (((i + k) % 5) + 1);
         }
