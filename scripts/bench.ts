@@ -5,14 +5,24 @@
  *   (b) the full pipeline: four adapters + fusion + risk + paper fills, journal off,
  *   (c) the same with the journal on an embedded PGlite database (signals, then every candle),
  * and the ratio (b)/(a). Goal for (b): 2,000,000 candles/s on one core.
+ *   allocation: bytes the heap allocates per candle in the loop's per-candle step (features, adapters,
+ *       fusion, risk, paper exchange; garbage included) for the full pipeline on binance_BTC-USDT_5m.csv,
+ *       journal off, by V8's sampling heap profiler (engine/testing/allocation-sampler.ts), and the same
+ *       for a run whose fusion threshold lets no signal through (the quiet path alone). Goal: 0.
  *   (d) strategy evaluation alone on precomputed features: a rule strategy (SMA 10/30 cross, compiled
  *       from its JSON rules) versus the same strategy written by hand, candles/s each.
  *   (e) study trials/s: a 1,000-trial grid study of ma-crossover on binance_BTC-USDT_5m.csv (the candles
  *       loaded once, trials fanned out on os.availableParallelism() worker threads, each trial a full
  *       backtest with metrics only), through the engine's study service with in-memory storage.
  *       Goal: under 60 s on a 2-core machine.
- * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv); `--only study` line (e) alone.
+ *   (f) end to end through the CLI: `backtest --decisions signals --timings` on binance_BTC-USDT_5m.csv (the
+ *       longest 5m file) with the signal journal on PostgreSQL (a scratch database created on
+ *       BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres, and dropped after), candles
+ *       imported first (not timed); wall time from spawn to exit, the CLI's own phase split and peak RSS,
+ *       against the goals 1 s and 200 MB.
+ * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv); `--only study` line (e) alone, `--only allocation` the allocation line alone, `--only cli` line (f) alone.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -23,6 +33,7 @@ import { resolveBacktest, runBacktest, simulate } from '@/engine/backtest/run-ba
 import { silentLogger } from '@/engine/core/clock';
 import type { CandleColumns, Timeframe } from '@/engine/core/types';
 import { createInMemoryCandleRepository, createInMemoryJournalRepository } from '@/engine/testing/in-memory-repositories';
+import postgres from 'postgres';
 import { createDatabase } from '@/db/client';
 import { migrateDatabase } from '@/db/migrate';
 import { createCandleRepository } from '@/db/repositories/candle-repository';
@@ -44,6 +55,7 @@ import { createInlineTrialRunner } from '@/engine/research/trial-runner';
 import type { JobQueue } from '@/engine/orchestrator/job-queue';
 import { NO_STORED_SETTINGS } from '@/engine/trading/run-spec';
 import { createTrialWorkerPool } from '@/app/_server/studies/trial-worker-pool';
+import { sampleAllocatedBytes } from '@/engine/testing/allocation-sampler';
 
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../shared/data');
 const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
@@ -51,8 +63,8 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
 
 const onlyAt = process.argv.indexOf('--only');
 const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-if (ONLY !== undefined && ONLY !== 'rules' && ONLY !== 'study') {
-  console.error(`bench: --only takes "rules" (line (d) alone) or "study" (line (e) alone), got ${JSON.stringify(ONLY)}`);
+if (ONLY !== undefined && ONLY !== 'rules' && ONLY !== 'study' && ONLY !== 'allocation' && ONLY !== 'cli') {
+  console.error(`bench: --only takes "rules" (line (d) alone), "study" (line (e) alone), "allocation" (the allocation line alone) or "cli" (line (f) alone), got ${JSON.stringify(ONLY)}`);
   process.exit(2);
 }
 
@@ -93,6 +105,93 @@ function request(file: { symbol: string; timeframe: Timeframe }, c: CandleColumn
     fusion: { entryThreshold: 0.25 },
     decisionDetail,
   };
+}
+
+/**
+ * Allocation per candle of the loop's per-candle step (stacks through `processCandle`), full pipeline with
+ * journal off, then with an entry threshold no fused signal reaches (no order, no denial: the quiet path).
+ * Each configuration runs twice unmeasured first so the measured run is JIT-compiled.
+ */
+async function benchAllocation(btc: { file: { name: string; symbol: string; timeframe: Timeframe }; c: CandleColumns }) {
+  const journal = createInMemoryJournalRepository();
+  const figures: string[] = [];
+  for (const [label, entryThreshold] of [['full pipeline', 0.25], ['no signals', 1]] as const) {
+    const spec = resolveBacktest({ ...request(btc.file, btc.c, 'off'), fusion: { entryThreshold } });
+    const run = () => simulate(spec, btc.c, null, { journal, logger: silentLogger, newId: randomUUID });
+    await run();
+    await run();
+    let signals = 0;
+    const perCandleStep = await sampleAllocatedBytes(
+      async () => {
+        signals = (await run()).stats.signals;
+      },
+      { countFrame: (frame) => frame.functionName === 'processCandle' },
+    );
+    const wholeRun = await sampleAllocatedBytes(run);
+    figures.push(`${label} (${signals} signals): ${(perCandleStep / btc.c.length).toFixed(1)} bytes/candle in the per-candle step, ${(wholeRun / btc.c.length).toFixed(1)} for the whole run with set-up and results`);
+  }
+  console.log(`allocation: ${figures.join('; ')} (${btc.file.name}, journal off; goal 0 bytes/candle)`);
+}
+
+/**
+ * (f) A backtest through the CLI as a user runs it (`tsx scripts/cli.ts backtest ...`), journal of signals on
+ * a scratch PostgreSQL database. Says plainly when PostgreSQL is not reachable.
+ */
+async function benchCli() {
+  const file = 'binance_BTC-USDT_5m.csv';
+  const csv = path.join(dataDir, file);
+  if (!existsSync(csv)) {
+    console.log(`(f) CLI backtest: ${csv} not found; not measured`);
+    return;
+  }
+  const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `aethelred_bench_${process.pid}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } catch (error) {
+    console.log(`(f) CLI backtest: no scratch database on ${adminUrl} (${(error as Error).message}); not measured`);
+    await admin.end();
+    return;
+  }
+  const dataDirOfRun = mkdtempSync(path.join(tmpdir(), 'aethelred-bench-cli-'));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const env = { ...process.env, DATABASE_URL: url.toString(), AETHELRED_DATA_DIR: dataDirOfRun };
+  const root = path.resolve(import.meta.dirname, '..');
+  const tsx = path.join(root, 'node_modules/.bin/tsx');
+  const cli = path.join(root, 'scripts/cli.ts');
+  try {
+    const imported = spawnSync(tsx, [cli, 'import-candles', '--file', csv, '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m'], { env, cwd: root, encoding: 'utf8' });
+    if (imported.status !== 0) throw new Error(`import-candles exited ${imported.status}: ${imported.stderr.slice(-500)}`);
+    const { columns } = await parseCandleCsv(csv, '5m');
+    const from = new Date(columns.openTimeMs[0]).toISOString();
+    const to = new Date(columns.openTimeMs[columns.length - 1] + 300_000).toISOString();
+    const days = (columns.openTimeMs[columns.length - 1] - columns.openTimeMs[0]) / 86_400_000;
+    const args = [cli, 'backtest', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m', '--from', from, '--to', to, '--decisions', 'signals', '--json', '--timings'];
+    const t0 = performance.now();
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(tsx, args, { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+      child.on('error', reject);
+      child.on('close', (exitCode) => resolve({ code: exitCode, stderr: err }));
+    });
+    const wallMs = performance.now() - t0;
+    const timings = /backtest timings: (.*)$/m.exec(stderr)?.[1];
+    if (code !== 0 || !timings) throw new Error(`backtest exited ${code}: ${stderr.slice(-500)}`);
+    const rssMb = Number(/peak memory (\d+) MB/.exec(timings)?.[1]);
+    const runDb = postgres(url.toString(), { max: 1, onnotice: () => undefined });
+    const [{ n: journaled }] = await runDb<{ n: number }[]>`select count(*)::int as n from decision_log`.finally(() => runDb.end());
+    console.log(
+      `(f) CLI backtest, ${file} (${columns.length} candles, ${days.toFixed(0)} days of 5m), signal journal on PostgreSQL (${journaled} decisions): ` +
+        `${fmt(wallMs)} ms end to end (goal 1,000 ms: ${wallMs <= 1000 ? 'met' : 'NOT met'}), peak ${rssMb} MB (goal 200 MB: ${rssMb <= 200 ? 'met' : 'NOT met'}); ${timings}; the rest of the wall time is tsx start-up and shutdown`,
+    );
+  } finally {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+    rmSync(dataDirOfRun, { recursive: true, force: true });
+  }
 }
 
 /** (d) rule strategy versus hand-written code: evaluate every row of precomputed features. */
@@ -220,6 +319,16 @@ async function main() {
     await benchRules({ file: btc, c: columns });
     return;
   }
+  if (ONLY === 'cli') {
+    await benchCli();
+    return;
+  }
+  if (ONLY === 'allocation') {
+    const btc = files.find((f) => f.name === 'binance_BTC-USDT_5m.csv') ?? files[0];
+    const { columns } = await parseCandleCsv(path.join(dataDir, btc.name), btc.timeframe);
+    await benchAllocation({ file: btc, c: columns });
+    return;
+  }
   console.log(`bench: ${files.length} files from ${dataDir}; median of ${REPEATS} runs after a warm-up; strategies ${STRATEGIES.join(', ')}`);
   console.log('file                              candles   (a) bare scan   (b) pipeline, journal off   (b)/(a)');
   let totalCandles = 0;
@@ -249,6 +358,7 @@ async function main() {
 
   // (c) journal on PGlite: the real run path (run row, batched journal, completion).
   const btc = loaded.find((l) => l.file.name === 'binance_BTC-USDT_5m.csv') ?? loaded[0];
+  await benchAllocation(btc);
 
   await benchRules(btc);
   if (btc.file.name === 'binance_BTC-USDT_5m.csv') await benchStudy(btc);
@@ -308,6 +418,7 @@ async function main() {
   } finally {
     await model.release();
   }
+  await benchCli();
 }
 
 main().catch((error) => {

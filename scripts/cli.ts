@@ -72,7 +72,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'backtest': {
       const { runBacktestCommand } = await import('./commands/backtest');
-      return withRoot((root) => runBacktestCommand(args, { runBacktest: root.engine.runBacktest, progressStream: process.stderr, ...io }));
+      // performance.now() counts from the process start; resourceUsage().maxRSS is in kilobytes.
+      const processClock = { nowMs: () => performance.now(), maxRssBytes: () => process.resourceUsage().maxRSS * 1024 };
+      return withRoot((root) => runBacktestCommand(args, { runBacktest: root.engine.runBacktest, progressStream: process.stderr, process: processClock, ...io }));
     }
     case 'live': {
       const { runLiveCommand } = await import('./commands/live');

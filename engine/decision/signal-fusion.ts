@@ -155,7 +155,10 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
     if (names === cachedNames) return cachedWeights;
     const weights = new Float64Array(names.length);
     let total = 0;
-    names.forEach((name, k) => {
+    // A plain loop, not forEach: a callback capturing `weights` and `total` would make every call,
+    // cache hits included, allocate a closure context (48 bytes per candle).
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k];
       const weight = resolved.weights[name];
       if (weight === undefined) {
         throw new ValidationError(
@@ -166,7 +169,7 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
       }
       weights[k] = weight;
       total += weight;
-    });
+    }
     if (!(total > 0)) {
       throw new ValidationError('weights', names, 'the weights of the fused strategies sum to 0');
     }

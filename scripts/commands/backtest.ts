@@ -12,7 +12,7 @@ import type { BacktestResult, PortfolioMetrics } from '../../engine/backtest/run
 export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance (--symbol BTC/USDT | --symbols BTC/USDT,ETH/USDT | --symbols all) --timeframe 5m
          --from 2024-01-01 --to 2024-03-01
          [--strategies ma-crossover,rsi-mean-reversion] [--account default] [--config params.json] [--exits exits.json] [--keep-open]
-         [--decisions all|signals|off] [--veto on|off] [--json]
+         [--decisions all|signals|off] [--veto on|off] [--json] [--timings]
   Left-out settings come from the account (fee model, balance, risk limits) and the strategy settings saved on /strategies, else the defaults.
   --config: JSON with optional keys "params" (per strategy), "fusion", "risk", "paper", "exits", "closeAtEnd", "models"
            ("models": the regime, volatility and stop-distance models, e.g. {"regime": true, "volatility": {"targetVolatility": 0.01}})
@@ -20,7 +20,8 @@ export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance
            "timeStop": {"bars": 48}, "minimalRoi": [{"afterMinutes": 0, "profitPercent": 5}]}; default: the first strategy's own exits
   --symbols: a portfolio run over 2..50 markets sharing one account (max open positions and per-symbol exposure apply across them),
              or "all" for every market stored for the exchange and timeframe; prints a per-market breakdown and the return correlations
-  --keep-open: leave a position open at the end instead of closing it at the last close (exit reason end-of-run)`;
+  --keep-open: leave a position open at the end instead of closing it at the last close (exit reason end-of-run)
+  --timings: print to stderr where the time went (start-up, loading, simulation, finishing) and the peak memory (max RSS)`;
 
 const CONFIG_KEYS = ['params', 'fusion', 'risk', 'paper', 'decisionDetail', 'exits', 'closeAtEnd', 'models'] as const;
 
@@ -29,6 +30,22 @@ export interface BacktestCommandServices {
   stdout(s: string): void;
   stderr(s: string): void;
   progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** For --timings: milliseconds since the process started, and the peak resident set size in bytes so far. */
+  process?: { nowMs(): number; maxRssBytes(): number };
+}
+
+/**
+ * The --timings line. Phases, in ms: start-up = process start to the command running (module loading,
+ * database connection, migrations); load = until the first candle is simulated (request checks, candle
+ * and warm-up loading, the run row); simulate = first to last progress report (the loop, with the journal
+ * batches written during it); finish = last report to the result (the last candles, journal flush, trades,
+ * metrics, run completion). Start-up + load + simulate + finish = total.
+ */
+export function timingsLine(marks: { startMs: number; firstProgressMs: number; lastProgressMs: number; doneMs: number }, maxRssBytes: number): string {
+  const ms = (v: number) => `${Math.round(v)} ms`;
+  const first = Number.isNaN(marks.firstProgressMs) ? marks.doneMs : marks.firstProgressMs;
+  const last = Number.isNaN(marks.lastProgressMs) ? first : marks.lastProgressMs;
+  return `backtest timings: start-up ${ms(marks.startMs)}, load ${ms(first - marks.startMs)}, simulate ${ms(last - first)}, finish ${ms(marks.doneMs - last)}, total ${ms(marks.doneMs)}; peak memory ${Math.round(maxRssBytes / 1_048_576)} MB (max RSS)`;
 }
 
 /** Pretty number for the summary table. */
@@ -95,6 +112,7 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
         exits: { type: 'string' },
         'keep-open': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        timings: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -150,8 +168,15 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
     ? new cliProgress.SingleBar({ stream, format: 'backtest {bar} {percentage}% | {value}/{total} candles | eta {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic)
     : null;
   let started = false;
+  const clock = values.timings ? services.process : undefined;
+  const marks = { startMs: clock ? clock.nowMs() : NaN, firstProgressMs: NaN, lastProgressMs: NaN, doneMs: NaN };
   try {
     const result = await services.runBacktest(request, (done, total) => {
+      if (clock) {
+        const now = clock.nowMs();
+        if (Number.isNaN(marks.firstProgressMs)) marks.firstProgressMs = now;
+        marks.lastProgressMs = now;
+      }
       if (!started) {
         started = true;
         // Without a terminal there is no bar: say once that the run is under way (logs, CI, tests).
@@ -161,6 +186,10 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
       bar?.update(done);
     });
     bar?.stop();
+    if (clock) {
+      marks.doneMs = clock.nowMs();
+      services.stderr(`${timingsLine(marks, clock.maxRssBytes())}\n`);
+    }
     if (values.json) {
       services.stdout(`${JSON.stringify(backtestSummary(result), (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
       return 0;
