@@ -6,7 +6,8 @@
  * panes named), a trade's "chart" link landing centred on that trade, and a jump to a date.
  *
  * Data: the synthetic ETH/USDT 5m market imported by the global setup (tests/e2e/synthetic-candles.ts);
- * ma-crossover with default parameters closes 14 trades on its signals (the end-of-run close is unticked here).
+ * ma-crossover with default parameters closes 14 trades on its signals and the end-of-run close (ticked, the
+ * default) one more, at the clock after the last candle: its exit is drawn on the last bar.
  */
 import { expect, test } from '@playwright/test';
 import { signIn } from './sign-in';
@@ -20,17 +21,21 @@ let runId = '';
 test('a backtest run from the form opens on the chart with a marker at each trade entry and exit', async ({ page }) => {
   test.setTimeout(120_000);
   await signIn(page, 'trader', '/backtests');
-  // The end-of-run close is left out here: its exit, at the last candle's close, is not drawn on the chart yet.
-  runId = await runBacktestFromForm(page, { configure: (form) => form.getByTestId('close-at-end').uncheck() });
+  runId = await runBacktestFromForm(page, { configure: (form) => expect(form.getByTestId('close-at-end')).toBeChecked() });
 
   await page.getByTestId('run-chart-link').click();
   await expect(page).toHaveURL(new RegExp(`/chart\\?run=${runId}$`));
   await expect(page.getByTestId('chart-source')).toHaveValue(`run:${runId}`);
   const trades = await runTrades(page, runId);
-  expect(trades).toHaveLength(14);
-  // Entries and exits (vetoed or denied signals, if any, come on top).
+  // 14 on signals plus the end-of-run close, timed at the stream's end (the last candle's open + 5 minutes).
+  expect(trades).toHaveLength(15);
+  const endOfRun = trades.filter((t) => t.exitReason === 'end-of-run');
+  expect(endOfRun).toHaveLength(1);
+  expect(endOfRun[0].exitTimeMs).toBe(Math.max(...trades.map((t) => t.exitTimeMs)));
+  // Entries and exits, the end-of-run exit included (vetoed or denied signals, if any, come on top).
   await expectTradeMarkers(page, trades);
-  await expect(page.getByTestId('chart-summary')).toContainText(`run ${runId.slice(0, 8)}: 14 trades`);
+  expect((await markerTimes(page)).get(endOfRun[0].exitTimeMs)).toContain('exit');
+  await expect(page.getByTestId('chart-summary')).toContainText(`run ${runId.slice(0, 8)}: 15 trades`);
   await expect(page.locator('[data-testid="price-chart"] canvas').first()).toBeVisible();
 
   // A marker opens its decision chain (the list is the keyboard path to what a click on the canvas opens).
