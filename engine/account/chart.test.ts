@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/clock';
 import { ValidationError } from '../core/errors';
-import type { CandleColumns } from '../core/types';
+import type { CandleColumns, MarketKey } from '../core/types';
 import type { DecisionRecord, TradeRecord } from '../ports/journal';
 import { createInMemoryBacktestRunRepository, createInMemoryCandleRepository, createInMemoryJournalRepository, toColumns } from '../testing/in-memory-repositories';
 import { runBacktest } from '../backtest/run-backtest';
@@ -104,7 +104,7 @@ describe('chart markers of a portfolio run', () => {
   it('leaves out an event one millisecond after the window and keeps one at its start', async () => {
     const { journal, runId } = await portfolioRun();
     const [last] = journal.trades.filter((t) => t.symbol === SYMBOLS[0]).sort((a, b) => b.exitTimeMs - a.exitTimeMs);
-    const key = { exchange: 'binance', symbol: SYMBOLS[0], timeframe: '1h' };
+    const key: MarketKey = { exchange: 'binance', symbol: SYMBOLS[0], timeframe: '1h' };
     const before = await loadChartMarkers({ journal, exchange: null }, { key, fromMs: T0, toMs: last.exitTimeMs - 1, runId });
     expect(before.trades.map((t) => t.id)).not.toContain(last.id);
     const at = await loadChartMarkers({ journal, exchange: null }, { key, fromMs: last.exitTimeMs, toMs: last.exitTimeMs + 1, runId });
