@@ -66,15 +66,17 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
   const sessionHere = session && keyOf(session) === keyOf(selected) ? session : null;
 
   const source: ChartSource = runHere
-    ? { label: `run ${runHere.id.slice(0, 8)}`, runId: runHere.id, markerRange: null, strategies: strategiesOf(runHere.config) }
+    ? // The run's end-of-run close falls at the clock after its last candle: at most one timeframe past its range end.
+      { label: `run ${runHere.id.slice(0, 8)}`, runId: runHere.id, markerRange: null, lastEventMs: runHere.toMs + timeframeMs, strategies: strategiesOf(runHere.config) }
     : sessionHere
       ? {
           label: `session ${sessionHere.id}`,
           runId: null,
           markerRange: { fromMs: sessionHere.startedAtMs ?? 0, toMs: sessionHere.status === 'running' ? Number.MAX_SAFE_INTEGER : sessionHere.updatedAtMs + 1 },
+          lastEventMs: null,
           strategies: strategiesOf(sessionHere.spec ?? sessionHere.config),
         }
-      : { label: 'live', runId: null, markerRange: null, strategies: [] };
+      : { label: 'live', runId: null, markerRange: null, lastEventMs: null, strategies: [] };
 
   const endMs = selected.lastOpenTimeMs + timeframeMs;
   let focus: ChartFocus;

@@ -100,7 +100,7 @@ test('runs a two-market backtest from the form and shows the per-market breakdow
     await rows.nth(i).getByTestId('market-chart-link').click();
     await expect(page).toHaveURL(/\/chart\?/);
     await expect(page.getByTestId('chart-source')).toHaveValue(`run:${runId}`);
-    await expect(page.getByTestId('chart-picker').getByLabel('Market')).toHaveValue(`binance|${market.symbol}|1h`);
+    await expect(page.getByTestId('chart-picker').locator('select[name="stream"]')).toHaveValue(`binance|${market.symbol}|1h`);
     const mine = trades.filter((t) => t.symbol === market.symbol);
     expect(mine).toHaveLength(perMarket[i]);
     await expectTradeMarkers(page, mine);
