@@ -95,6 +95,8 @@ test('"chart" on a trade row lands centred on that trade with its indicators', a
 test('jumping to a date centres the chart on that day and puts it in the URL', async ({ page }) => {
   await signIn(page, 'trader', `/chart?run=${runId}`);
   await page.goto(`/chart?run=${runId}`);
+  // Candles loaded means the chart is hydrated: a date typed earlier would be reset by React.
+  await expect(page.getByTestId('chart-summary')).toContainText('bars of');
   await page.getByLabel('Jump to date (UTC)').fill('2024-02-05');
   await page.getByRole('button', { name: 'Go' }).click();
   const day = Date.UTC(2024, 1, 5);
