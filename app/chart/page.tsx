@@ -1,6 +1,7 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { PriceChart, type ChartFocus, type ChartSource } from '@/app/_components/chart/price-chart';
 import type { ChartStrategy } from '@/engine/account/chart-indicators';
+import { runSymbols } from '@/engine/account/chart';
 import { TIMEFRAME_MS, type Timeframe } from '@/engine/core/types';
 import { chartQuery, readChartParams } from '@/app/_components/chart/chart-params';
 import '../journal/journal.css';
@@ -8,6 +9,8 @@ import '../journal/journal.css';
 export const dynamic = 'force-dynamic';
 
 const keyOf = (s: { exchange: string; symbol: string; timeframe: string }) => `${s.exchange}|${s.symbol}|${s.timeframe}`;
+/** The chart keys of a run's markets (one, or each market of a portfolio run). */
+const runKeysOf = (r: { exchange: string; symbol: string; timeframe: string }) => runSymbols(r).map((symbol) => keyOf({ ...r, symbol }));
 /** Bars around a centre time in the first window. */
 const CENTRE_BARS = 250;
 /** Bars shown around a centred trade, and at least on each side of a centred time. */
@@ -40,7 +43,8 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
     .then(() => engine.listLiveSessions())
     .catch(() => []);
   const session = params.sessionId ? (sessions.find((s) => s.id === params.sessionId) ?? null) : null;
-  const wanted = params.stream ?? (run ? keyOf(run) : session ? keyOf(session) : undefined);
+  // A portfolio run alone shows its first market.
+  const wanted = params.stream ?? (run ? runKeysOf(run)[0] : session ? keyOf(session) : undefined);
   const selected = streams.find((s) => keyOf(s) === wanted) ?? (wanted?.endsWith('|') ? streams.find((s) => keyOf(s).startsWith(wanted)) : undefined) ?? streams[0];
   const missing = (params.runId && !run) || (params.sessionId && !session);
 
@@ -56,21 +60,23 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
   }
 
   const timeframeMs = TIMEFRAME_MS[selected.timeframe as Timeframe];
-  const runs = (await engine.listBacktestRuns({ limit: 1000 })).items.filter((r) => keyOf(r) === keyOf(selected));
+  const runs = (await engine.listBacktestRuns({ limit: 1000 })).items.filter((r) => runKeysOf(r).includes(keyOf(selected)));
   const marketSessions = sessions.filter((s) => keyOf(s) === keyOf(selected));
-  const runHere = run && keyOf(run) === keyOf(selected) ? run : null;
+  const runHere = run && runKeysOf(run).includes(keyOf(selected)) ? run : null;
   const sessionHere = session && keyOf(session) === keyOf(selected) ? session : null;
 
   const source: ChartSource = runHere
-    ? { label: `run ${runHere.id.slice(0, 8)}`, runId: runHere.id, markerRange: null, strategies: strategiesOf(runHere.config) }
+    ? // The run's end-of-run close falls at the clock after its last candle: at most one timeframe past its range end.
+      { label: `run ${runHere.id.slice(0, 8)}`, runId: runHere.id, markerRange: null, lastEventMs: runHere.toMs + timeframeMs, strategies: strategiesOf(runHere.config) }
     : sessionHere
       ? {
           label: `session ${sessionHere.id}`,
           runId: null,
           markerRange: { fromMs: sessionHere.startedAtMs ?? 0, toMs: sessionHere.status === 'running' ? Number.MAX_SAFE_INTEGER : sessionHere.updatedAtMs + 1 },
+          lastEventMs: null,
           strategies: strategiesOf(sessionHere.spec ?? sessionHere.config),
         }
-      : { label: 'live', runId: null, markerRange: null, strategies: [] };
+      : { label: 'live', runId: null, markerRange: null, lastEventMs: null, strategies: [] };
 
   const endMs = selected.lastOpenTimeMs + timeframeMs;
   let focus: ChartFocus;
@@ -123,7 +129,7 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
             ))}
             {runs.map((r) => (
               <option key={r.id} value={`run:${r.id}`}>
-                run {r.id.slice(0, 8)} · {Array.isArray(r.config.strategies) ? (r.config.strategies as string[]).join('+') : '?'} · {new Date(r.fromMs).toISOString().slice(0, 10)} to {new Date(r.toMs).toISOString().slice(0, 10)}
+                run {r.id.slice(0, 8)} · {Array.isArray(r.config.strategies) ? (r.config.strategies as string[]).join('+') : '?'}{runSymbols(r).length > 1 ? ` · portfolio of ${runSymbols(r).length} markets` : ''} · {new Date(r.fromMs).toISOString().slice(0, 10)} to {new Date(r.toMs).toISOString().slice(0, 10)}
               </option>
             ))}
           </select>
@@ -133,7 +139,23 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
       {runHere && (
         <p className="muted">
           Showing <a href={`/backtests/${encodeURIComponent(runHere.id)}`}>run {runHere.id.slice(0, 8)}</a> ({runHere.config.strategies ? String(runHere.config.strategies) : ''}) ·{' '}
-          <a href={`/chart?${chartQuery({ runId: runHere.id })}`}>whole run period</a>
+          <a href={`/chart?${chartQuery({ exchange: selected.exchange, symbol: selected.symbol, timeframe: selected.timeframe, runId: runHere.id })}`}>whole run period</a>
+          {runSymbols(runHere).length > 1 && (
+            <span data-testid="chart-run-markets">
+              {' '}
+              · its markets:{' '}
+              {runSymbols(runHere).map((symbol, i) => (
+                <span key={symbol}>
+                  {i > 0 && ', '}
+                  {symbol === selected.symbol ? (
+                    <strong aria-current="true">{symbol}</strong>
+                  ) : (
+                    <a href={`/chart?${chartQuery({ exchange: runHere.exchange, symbol, timeframe: runHere.timeframe, runId: runHere.id })}`}>{symbol}</a>
+                  )}
+                </span>
+              ))}
+            </span>
+          )}
         </p>
       )}
       <PriceChart

@@ -62,8 +62,18 @@ export async function loadCandleWindow(candleStore: CandleRepository, key: Marke
 }
 
 /**
- * Trades (by exit time) and executed/vetoed/denied decisions of a market in `[fromMs, toMs)`; live
- * rows unless `runId` is given, with the paper account's working stops in the live view. At most 1000 of each.
+ * The markets a stored backtest run traded: its symbol, or each symbol of a portfolio run (whose
+ * `symbol` is the comma-joined list, `BTC/USDT,ETH/USDT`), in the listed order.
+ */
+export function runSymbols(run: { symbol: string }): string[] {
+  return run.symbol.split(',');
+}
+
+/**
+ * Trades (by exit time) and executed/vetoed/denied decisions of a market in `[fromMs, toMs]`; live
+ * rows unless `runId` is given (a portfolio run's rows of this market only), with the paper account's
+ * working stops in the live view. At most 1000 of each. The end is inclusive: an event at exactly
+ * `toMs` (a run's end-of-run close, at the clock after its last candle) belongs to the window's last bar.
  * @throws ValidationError for an empty or non-finite range.
  */
 export async function loadChartMarkers(
@@ -71,7 +81,8 @@ export async function loadChartMarkers(
   { key, fromMs, toMs, runId }: { key: MarketKey; fromMs: number; toMs: number; runId?: string },
 ): Promise<ChartMarkers> {
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) throw new ValidationError('toMs', toMs, `expected a finite time after fromMs ${fromMs}`);
-  const query = { symbol: key.symbol, fromMs, toMs, limit: 1000, ...(runId !== undefined ? { runId } : {}) };
+  // The journal's ranges exclude their end; one more millisecond takes in events at exactly toMs.
+  const query = { symbol: key.symbol, fromMs, toMs: toMs + 1, limit: 1000, ...(runId !== undefined ? { runId } : {}) };
   const [trades, decisions] = await Promise.all([deps.journal.listTrades(query), deps.journal.listDecisions(query)]);
   const mine = <T extends { runId: string | null; exchange: string }>(r: T) => r.exchange === key.exchange && (runId !== undefined || r.runId === null);
   const stops =

@@ -6,9 +6,10 @@
  * panes named), a trade's "chart" link landing centred on that trade, and a jump to a date.
  *
  * Data: the synthetic ETH/USDT 5m market imported by the global setup (tests/e2e/synthetic-candles.ts);
- * ma-crossover with default parameters closes 14 trades on its signals (the end-of-run close is unticked here).
+ * ma-crossover with default parameters closes 14 trades on its signals and the end-of-run close (ticked, the
+ * default) one more, at the clock after the last candle: its exit is drawn on the last bar.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
 import { signIn } from './sign-in';
 import { expectTradeMarkers, markerTimes, runTrades } from './chart-markers';
 import { runBacktestFromForm } from './backtest-form';
@@ -20,17 +21,21 @@ let runId = '';
 test('a backtest run from the form opens on the chart with a marker at each trade entry and exit', async ({ page }) => {
   test.setTimeout(120_000);
   await signIn(page, 'trader', '/backtests');
-  // The end-of-run close is left out here: its exit, at the last candle's close, is not drawn on the chart yet.
-  runId = await runBacktestFromForm(page, { configure: (form) => form.getByTestId('close-at-end').uncheck() });
+  runId = await runBacktestFromForm(page, { configure: (form) => expect(form.getByTestId('close-at-end')).toBeChecked() });
 
   await page.getByTestId('run-chart-link').click();
   await expect(page).toHaveURL(new RegExp(`/chart\\?run=${runId}$`));
   await expect(page.getByTestId('chart-source')).toHaveValue(`run:${runId}`);
   const trades = await runTrades(page, runId);
-  expect(trades).toHaveLength(14);
-  // Entries and exits (vetoed or denied signals, if any, come on top).
+  // 14 on signals plus the end-of-run close, timed at the stream's end (the last candle's open + 5 minutes).
+  expect(trades).toHaveLength(15);
+  const endOfRun = trades.filter((t) => t.exitReason === 'end-of-run');
+  expect(endOfRun).toHaveLength(1);
+  expect(endOfRun[0].exitTimeMs).toBe(Math.max(...trades.map((t) => t.exitTimeMs)));
+  // Entries and exits, the end-of-run exit included (vetoed or denied signals, if any, come on top).
   await expectTradeMarkers(page, trades);
-  await expect(page.getByTestId('chart-summary')).toContainText(`run ${runId.slice(0, 8)}: 14 trades`);
+  expect((await markerTimes(page)).get(endOfRun[0].exitTimeMs)).toContain('exit');
+  await expect(page.getByTestId('chart-summary')).toContainText(`run ${runId.slice(0, 8)}: 15 trades`);
   await expect(page.locator('[data-testid="price-chart"] canvas').first()).toBeVisible();
 
   // A marker opens its decision chain (the list is the keyboard path to what a click on the canvas opens).
@@ -44,14 +49,18 @@ test('a backtest run from the form opens on the chart with a marker at each trad
 test('"chart" on a trade row lands centred on that trade with its indicators', async ({ page }) => {
   await signIn(page, 'trader', `/backtests/${runId}`);
   await page.goto(`/backtests/${runId}`);
-  const first = page.getByTestId('trade-chart-link').first();
-  const href = (await first.getAttribute('href'))!;
-  const params = new URL(href, 'http://x').searchParams;
-  const entryMs = Number(params.get('from'));
-  const exitMs = Number(params.get('to'));
-  const atMs = Number(params.get('at'));
-  expect(atMs).toBe(Math.round((entryMs + exitMs) / 2));
-  await first.click();
+  const trades = await runTrades(page, runId);
+  const endOfRunExitMs = trades.find((t) => t.exitReason === 'end-of-run')!.exitTimeMs;
+  const linkOf = async (link: Locator) => {
+    const params = new URL((await link.getAttribute('href'))!, 'http://x').searchParams;
+    return { link, entryMs: Number(params.get('from')), exitMs: Number(params.get('to')), atMs: Number(params.get('at')) };
+  };
+  const links = await Promise.all((await page.getByTestId('trade-chart-link').all()).map(linkOf));
+  expect(links).toHaveLength(15);
+  for (const l of links) expect(l.atMs).toBe(Math.round((l.entryMs + l.exitMs) / 2));
+  // A trade inside the stream (the end-of-run close sits at the stream's end, where no bars follow to centre on).
+  const { link, entryMs, exitMs, atMs } = links.find((l) => l.exitMs !== endOfRunExitMs)!;
+  await link.click();
   await expect(page).toHaveURL(/\/chart\?/);
   const chart = page.getByTestId('price-chart');
   await expect(chart).toHaveAttribute('data-visible-from', /\d+/);
@@ -67,11 +76,27 @@ test('"chart" on a trade row lands centred on that trade with its indicators', a
   // ma-crossover's two moving averages with the run's (default) periods, and the volume pane.
   await expect(page.getByTestId('chart-summary')).toContainText('SMA(20), SMA(50)');
   await page.screenshot({ path: 'test-results/screenshots/chart-trade.png', fullPage: true });
+
+  // The end-of-run trade's link shows it up to the last bar (open 5 minutes before the exit), which carries its exit.
+  await page.goto(`/backtests/${runId}`);
+  const last = links.find((l) => l.exitMs === endOfRunExitMs)!;
+  await page.getByTestId('trade-chart-link').nth(links.indexOf(last)).click();
+  await expect(page).toHaveURL(/\/chart\?/);
+  await expect
+    .poll(async () => {
+      const from = Number(await chart.getAttribute('data-visible-from'));
+      const to = Number(await chart.getAttribute('data-visible-to'));
+      return from <= last.entryMs && to >= last.exitMs - 300_000;
+    })
+    .toBe(true);
+  await expect.poll(async () => (await markerTimes(page)).get(last.exitMs)).toContain('exit');
 });
 
 test('jumping to a date centres the chart on that day and puts it in the URL', async ({ page }) => {
   await signIn(page, 'trader', `/chart?run=${runId}`);
   await page.goto(`/chart?run=${runId}`);
+  // Candles loaded means the chart is hydrated: a date typed earlier would be reset by React.
+  await expect(page.getByTestId('chart-summary')).toContainText('bars of');
   await page.getByLabel('Jump to date (UTC)').fill('2024-02-05');
   await page.getByRole('button', { name: 'Go' }).click();
   const day = Date.UTC(2024, 1, 5);

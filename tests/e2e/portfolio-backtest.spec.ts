@@ -3,7 +3,8 @@
  * 1h candles, not market data; the second starts 100 hours later, so it joins the run then), the form's
  * "Several markets, one account" choice with both ticked, the run followed to its page, and the
  * per-market table and correlation matrix read there. The form and the run page are screenshotted,
- * scanned with axe and checked at 390 px wide.
+ * scanned with axe and checked at 390 px wide. Each market's link opens the chart on that market with the
+ * run picked, its markers being that market's trades only.
  *
  * The markets (LINK/USDT, NEAR/USDT on binance 1h) are used by no other spec and sort after BTC/USDT,
  * the chart's default market.
@@ -14,6 +15,7 @@ import { expect, test } from '@playwright/test';
 import { signIn } from './sign-in';
 import { submitBacktest } from './backtest-form';
 import { checkPage } from './page-check';
+import { expectTradeMarkers, runTrades } from './chart-markers';
 
 const HOUR = 3_600_000;
 const START_MS = Date.UTC(2024, 3, 1);
@@ -88,4 +90,25 @@ test('runs a two-market backtest from the form and shows the per-market breakdow
   await expect(page.getByTestId('correlation-0-1')).toHaveText(/^[+-]?(0|1)\.\d\d$/);
   await expect(page.getByTestId('correlation-1-0')).toHaveText((await page.getByTestId('correlation-0-1').textContent())!);
   await checkPage(page, 'portfolio-backtest-run');
+
+  // Each market's link opens the chart on that market with the run picked: markers of that market's trades only.
+  const runId = new URL(page.url()).pathname.split('/').pop()!;
+  const trades = await runTrades(page, runId);
+  expect(trades).toHaveLength(total);
+  for (const [i, market] of MARKETS.entries()) {
+    await page.goto(`/backtests/${runId}`);
+    await rows.nth(i).getByTestId('market-chart-link').click();
+    await expect(page).toHaveURL(/\/chart\?/);
+    await expect(page.getByTestId('chart-source')).toHaveValue(`run:${runId}`);
+    await expect(page.getByTestId('chart-picker').locator('select[name="stream"]')).toHaveValue(`binance|${market.symbol}|1h`);
+    const mine = trades.filter((t) => t.symbol === market.symbol);
+    // LINK/USDT's candles end 100 hours before the run's last clock: its end-of-run close comes after its last bar and is drawn on it.
+    if (i === 0) expect(mine.filter((t) => t.exitReason === 'end-of-run').map((t) => t.exitTimeMs)).toEqual([START_MS + (MARKETS[1].offsetHours + COUNT) * HOUR]);
+    expect(mine).toHaveLength(perMarket[i]);
+    await expectTradeMarkers(page, mine);
+    await expect(page.getByTestId('chart-summary')).toContainText(`run ${runId.slice(0, 8)}: ${mine.length} trades`);
+    // The picker lists the run under this market too.
+    await expect(page.getByTestId('chart-source').locator(`option[value="run:${runId}"]`)).toContainText('portfolio of 2 markets');
+  }
+  await checkPage(page, 'portfolio-backtest-chart');
 });

@@ -42,8 +42,8 @@ test('runs a futures backtest at leverage 3 from the form and shows the benchmar
       await form.getByLabel('Market type').selectOption('futures');
       await form.getByLabel('Leverage (futures)').fill('3');
       await form.getByLabel('Margin mode').selectOption('isolated');
-      // Its markers are checked below: the end-of-run close (at the last candle's close) is not drawn on the chart yet.
-      await form.getByTestId('close-at-end').uncheck();
+      // The end-of-run close stays ticked (the default): its exit is one of the markers checked below.
+      await expect(form.getByTestId('close-at-end')).toBeChecked();
     },
   });
   await expect(page.getByTestId('run-settings')).toContainText('futures, leverage 3x, isolated margin');
@@ -60,6 +60,8 @@ test('runs a futures backtest at leverage 3 from the form and shows the benchmar
   const trades = await runTrades(page, runId);
   expect(trades.length).toBeGreaterThan(0);
   expect(trades.some((t) => t.side === 'short')).toBe(true);
+  // A position was still open at the end and the run closed it: its exit is among the markers checked below.
+  expect(trades.filter((t) => t.exitReason === 'end-of-run')).toHaveLength(1);
   await page.getByTestId('run-chart-link').click();
   await expect(page.getByTestId('chart-source')).toHaveValue(`run:${runId}`);
   await expectTradeMarkers(page, trades);

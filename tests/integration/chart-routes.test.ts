@@ -80,6 +80,8 @@ describe.each(AUTH_TEST_BACKENDS)('chart routes on $name', (backend) => {
       trade('live-1', null, 70, 80),
       // Outside the window asked for below (exits after it).
       trade('run-a-late', 'run-a', 390, 420),
+      // Closed at the end of the run, at the clock after the last stored candle (row 399): the full window's end.
+      trade('run-c-end', 'run-c', 380, 400, { exitReason: 'end-of-run' }),
     ]);
     await journal.appendDecisions([
       decision('d-exec', 'run-a', 30, 'executed', { orderId: 'o-1' }),
@@ -109,6 +111,16 @@ describe.each(AUTH_TEST_BACKENDS)('chart routes on $name', (backend) => {
       { id: 'd-deny', timeMs: T0 + 61 * TF, outcome: 'denied', side: 'long', reason: 'denied at row 61', stopPrice: 150.5 },
     ]);
     expect(body.stops).toEqual([]);
+  });
+
+  it("includes an end-of-run exit timed at exactly the window's end, and nothing after it", async () => {
+    const { body } = await get<ChartMarkers>(markersRoute, '/api/chart-markers', { ...window, runId: 'run-c' });
+    // Entry at row 380 (close 480), exit at row 400's time (T0 + 400 × 5 min) at price 500: net 20 − 0.25.
+    expect(body.trades).toEqual([{ id: 'run-c-end', side: 'long', amount: 1, entryTimeMs: T0 + 380 * TF, entryPrice: 480, exitTimeMs: T0 + 400 * TF, exitPrice: 500, exitReason: 'end-of-run', strategy: 'ma-crossover', netPnl: 19.75 }]);
+    const before = await get<ChartMarkers>(markersRoute, '/api/chart-markers', { ...window, to: String(T0 + 400 * TF - 1), runId: 'run-c' });
+    expect(before.body.trades).toEqual([]);
+    const runA = await get<ChartMarkers>(markersRoute, '/api/chart-markers', { ...window, runId: 'run-a' });
+    expect(runA.body.trades.map((t) => t.id).sort()).toEqual(['run-a-1', 'run-a-2']);
   });
 
   it('returns only live rows without a run id', async () => {

@@ -44,6 +44,12 @@ export interface ChartSource {
   label: string;
   runId: string | null;
   markerRange: { fromMs: number; toMs: number } | null;
+  /**
+   * The latest time the source's events can carry (a run's: its range end plus one timeframe, where its
+   * end-of-run close falls at the latest); null for live rows. Events after the stream's last candle up
+   * to it (a portfolio's end-of-run close of a market whose candles ended earlier) go on the last bar.
+   */
+  lastEventMs: number | null;
   strategies: ChartStrategy[];
 }
 
@@ -99,14 +105,17 @@ export interface MarkerItem {
   marker: SeriesMarker<Time>;
 }
 
-/** Markers snapped to the bucket that holds them (coarse windows have fewer bars than events). */
-function buildMarkers(markers: ChartMarkers, w: CandleWindow, range: { fromMs: number; toMs: number } | null): MarkerItem[] {
+/**
+ * Markers snapped to the bucket that holds them (coarse windows have fewer bars than events). Events in
+ * `[w.fromMs, untilMs]` are drawn; those at or after the window's end go on its last bar.
+ */
+function buildMarkers(markers: ChartMarkers, w: CandleWindow, range: { fromMs: number; toMs: number } | null, untilMs: number): MarkerItem[] {
   // An event at the very end (a run's end-of-run close, at the last candle's close time) belongs to the last bar.
   const snap = (ms: number) => {
     const at = ms >= w.toMs ? w.toMs - 1 : ms;
     return sec(at - (((at % w.bucketMs) + w.bucketMs) % w.bucketMs));
   };
-  const inside = (ms: number) => ms >= w.fromMs && ms <= w.toMs && (!range || (ms >= range.fromMs && ms <= range.toMs));
+  const inside = (ms: number) => ms >= w.fromMs && ms <= untilMs && (!range || (ms >= range.fromMs && ms <= range.toMs));
   const out: MarkerItem[] = [];
   for (const t of markers.trades) {
     const long = t.side === 'long';
@@ -160,6 +169,8 @@ export function PriceChart({ stream, source, focus }: { stream: ChartStream; sou
   const linesRef = useRef<IPriceLine[]>([]);
   const itemsRef = useRef<MarkerItem[]>([]);
   const endMs = stream.lastOpenTimeMs + stream.timeframeMs;
+  // Markers up to a window's end; a window reaching the stream's end also takes the source's later events (drawn on the last bar).
+  const markersUntil = useCallback((toMs: number) => (toMs >= endMs && source.lastEventMs !== null ? Math.max(toMs, source.lastEventMs) : toMs), [endMs, source.lastEventMs]);
   const [win, setWin] = useState<Window>(() => ({ fromMs: Math.max(stream.firstOpenTimeMs, focus.fromMs), toMs: Math.min(endMs, Math.max(focus.toMs, focus.fromMs + stream.timeframeMs)) }));
   /** A time range to show once the next candles arrive (a centre or a jumped-to date). */
   const pendingFocus = useRef<{ fromMs: number; toMs: number } | null>(focus.visible);
@@ -170,7 +181,7 @@ export function PriceChart({ stream, source, focus }: { stream: ChartStream; sou
   const candles = useQuery({ queryKey: ['candles', stream.exchange, stream.symbol, stream.timeframe, win], queryFn: () => getJson<CandleWindow>(`/api/candles?${query(stream, win)}&maxPoints=${MAX_POINTS}`), placeholderData: keepPreviousData });
   const markers = useQuery({
     queryKey: ['chart-markers', stream.exchange, stream.symbol, stream.timeframe, win, sourceKey],
-    queryFn: () => getJson<ChartMarkers>(`/api/chart-markers?${query(stream, win)}${source.runId ? `&runId=${encodeURIComponent(source.runId)}` : ''}`),
+    queryFn: () => getJson<ChartMarkers>(`/api/chart-markers?${query(stream, { fromMs: win.fromMs, toMs: markersUntil(win.toMs) })}${source.runId ? `&runId=${encodeURIComponent(source.runId)}` : ''}`),
     placeholderData: keepPreviousData,
     refetchInterval: source.runId ? false : 15_000,
   });
@@ -250,16 +261,16 @@ export function PriceChart({ stream, source, focus }: { stream: ChartStream; sou
     else chart.timeScale().fitContent();
   }, [candles.data]);
 
-  const items = markers.data && candles.data ? buildMarkers(markers.data, candles.data, source.markerRange) : [];
+  const items = markers.data && candles.data ? buildMarkers(markers.data, candles.data, source.markerRange, markersUntil(candles.data.toMs)) : [];
   itemsRef.current = items;
 
   useEffect(() => {
     const series = seriesRef.current;
     if (!series || !markers.data || !candles.data) return;
-    markersRef.current?.setMarkers(buildMarkers(markers.data, candles.data, source.markerRange).map((m) => m.marker));
+    markersRef.current?.setMarkers(buildMarkers(markers.data, candles.data, source.markerRange, markersUntil(candles.data.toMs)).map((m) => m.marker));
     for (const line of linesRef.current) series.removePriceLine(line);
     linesRef.current = markers.data.stops.map((s) => series.createPriceLine({ price: s.stopPrice, color: '#d29922', lineStyle: LineStyle.Dashed, lineWidth: 1, axisLabelVisible: true, title: `stop ${s.side}` }));
-  }, [markers.data, candles.data, source.markerRange]);
+  }, [markers.data, candles.data, source.markerRange, markersUntil]);
 
   // Indicator overlays (price pane) and oscillators (their own pane below the volume).
   useEffect(() => {

@@ -52,7 +52,9 @@ export function PortfolioSection({
           {markets.map((m) => (
             <tr key={m.symbol} data-testid="portfolio-market-row" data-symbol={m.symbol} data-trades={m.trades}>
               <th scope="row">
-                <a href={`/chart?${chartQuery({ exchange: run.exchange, symbol: m.symbol, timeframe: run.timeframe, fromMs: run.fromMs, toMs: run.toMs })}`}>{m.symbol}</a>
+                <a href={`/chart?${chartQuery({ exchange: run.exchange, symbol: m.symbol, timeframe: run.timeframe, runId: run.id })}`} data-testid="market-chart-link">
+                  {m.symbol}
+                </a>
               </th>
               <td className="num" data-testid="market-trades">{m.trades}</td>
               <td className="num" data-testid="market-win-rate">{m.winRate === null ? DASH : fmtPct(m.winRate * 100, 1)}</td>

@@ -1,0 +1,125 @@
+/**
+ * The chart's marker query on a portfolio run (two markets, one account, one run id): each market's
+ * markers are exactly that market's journaled trades and vetoed/denied/executed decisions of the run,
+ * with their journaled times and prices, and the end-of-run close (timed at the clock after the last
+ * candle, the window's end) is among them. Synthetic wave candles, not market data.
+ */
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/clock';
+import { ValidationError } from '../core/errors';
+import type { CandleColumns, MarketKey } from '../core/types';
+import type { DecisionRecord, TradeRecord } from '../ports/journal';
+import { createInMemoryBacktestRunRepository, createInMemoryCandleRepository, createInMemoryJournalRepository, toColumns } from '../testing/in-memory-repositories';
+import { runBacktest } from '../backtest/run-backtest';
+import { loadChartMarkers, runSymbols, type ChartMarkers } from './chart';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2024, 0, 1);
+const CANDLES = 584;
+/** The clock after the last candle: where the run ends and its end-of-run close is timed (AAA/USDT holds a position then). */
+const END_MS = T0 + CANDLES * HOUR;
+const SYMBOLS = ['AAA/USDT', 'BBB/USDT'];
+
+/** A deterministic wave with drift; `phase` shifts it so the two markets trade at different times. */
+function waveCandles(start: number, phase: number): CandleColumns {
+  const rows = [];
+  let prev = start;
+  for (let i = 0; i < CANDLES; i++) {
+    const close = start * (1 + 0.08 * Math.sin((i + phase) / 40) + 0.03 * Math.sin((i + phase) / 7) + 0.0001 * i);
+    rows.push({ openTimeMs: T0 + i * HOUR, open: prev, high: Math.max(prev, close) * 1.001, low: Math.min(prev, close) * 0.999, close, volume: 1_000_000 });
+    prev = close;
+  }
+  return toColumns(rows);
+}
+
+/** The chart's view of a journaled trade, written out field by field (netPnl = realised − fees − funding). */
+const asMarker = (t: TradeRecord) => ({
+  id: t.id,
+  side: t.side,
+  amount: t.amount,
+  entryTimeMs: t.entryTimeMs,
+  entryPrice: t.entryPrice,
+  exitTimeMs: t.exitTimeMs,
+  exitPrice: t.exitPrice,
+  exitReason: t.exitReason,
+  strategy: t.strategy,
+  netPnl: t.realizedPnl - t.fees - t.funding,
+});
+const byTime = <T extends { id: string }>(key: (x: T) => number) => (a: T, b: T) => key(a) - key(b) || a.id.localeCompare(b.id);
+
+async function portfolioRun() {
+  const candles = createInMemoryCandleRepository();
+  for (const [i, symbol] of SYMBOLS.entries()) await candles.insertCandles({ exchange: 'binance', symbol, timeframe: '1h' }, waveCandles(100 * (i + 1), 25 * i));
+  const journal = createInMemoryJournalRepository();
+  let id = 0;
+  const result = await runBacktest(
+    {
+      exchange: 'binance',
+      symbols: SYMBOLS,
+      timeframe: '1h',
+      from: T0,
+      to: END_MS,
+      strategies: ['ma-crossover', 'ema-trend'],
+      fusion: { entryThreshold: 0.25, cooldownMs: 0 },
+      // Room for one position: the second market's entries are denied while the first holds one.
+      risk: { riskPerTradePct: 0.25, maxSymbolExposurePct: 30, maxLeverage: 3, dailyLossLimitPct: 100, maxDrawdownPct: 100, maxOpenPositions: 1 },
+      paper: { marketType: 'spot', initialBalance: 10_000 },
+      exits: {},
+      decisionDetail: 'signals',
+    },
+    { candles, journal, runs: createInMemoryBacktestRunRepository(), logger: silentLogger, newId: () => `id-${++id}` },
+  );
+  return { journal, runId: result.runId };
+}
+
+describe('chart markers of a portfolio run', () => {
+  it("shows each market's own trades and decisions of the run, the end-of-run close at the window's end included", async () => {
+    const { journal, runId } = await portfolioRun();
+    // Every market traded, some entries were denied, and a position still open at the end was closed then.
+    expect(new Set(journal.trades.map((t) => t.symbol))).toEqual(new Set(SYMBOLS));
+    expect(journal.decisions.some((d) => d.outcome === 'denied')).toBe(true);
+    const endOfRun = journal.trades.filter((t) => t.exitReason === 'end-of-run');
+    expect(endOfRun.length).toBeGreaterThan(0);
+    // The close is timed at the clock after the last candle: exactly the end of a window reaching the stream's end.
+    for (const t of endOfRun) expect(t.exitTimeMs).toBe(END_MS);
+
+    const seen: ChartMarkers[] = [];
+    for (const symbol of SYMBOLS) {
+      const markers = await loadChartMarkers({ journal, exchange: null }, { key: { exchange: 'binance', symbol, timeframe: '1h' }, fromMs: T0, toMs: END_MS, runId });
+      seen.push(markers);
+      const trades = journal.trades.filter((t) => t.symbol === symbol && t.runId === runId);
+      expect(trades.length).toBeGreaterThan(0);
+      expect([...markers.trades].sort(byTime((t) => t.exitTimeMs))).toEqual(trades.map(asMarker).sort(byTime((t) => t.exitTimeMs)));
+      const shown = (d: DecisionRecord) => d.symbol === symbol && d.runId === runId && (d.outcome === 'executed' || d.outcome === 'vetoed' || d.outcome === 'denied');
+      expect(markers.decisions.map((d) => d.id).sort()).toEqual(journal.decisions.filter(shown).map((d) => d.id).sort());
+      expect(markers.stops).toEqual([]);
+    }
+    // The markets' markers split the run's trades: none shows on both, none is missing.
+    const ids = seen.flatMap((m) => m.trades.map((t) => t.id));
+    expect(new Set(ids).size).toBe(journal.trades.length);
+    // The end-of-run exits are in the windows that end at the stream's end.
+    expect(seen.flatMap((m) => m.trades.filter((t) => t.exitReason === 'end-of-run')).map((t) => t.id).sort()).toEqual(endOfRun.map((t) => t.id).sort());
+  });
+
+  it('leaves out an event one millisecond after the window and keeps one at its start', async () => {
+    const { journal, runId } = await portfolioRun();
+    const [last] = journal.trades.filter((t) => t.symbol === SYMBOLS[0]).sort((a, b) => b.exitTimeMs - a.exitTimeMs);
+    const key: MarketKey = { exchange: 'binance', symbol: SYMBOLS[0], timeframe: '1h' };
+    const before = await loadChartMarkers({ journal, exchange: null }, { key, fromMs: T0, toMs: last.exitTimeMs - 1, runId });
+    expect(before.trades.map((t) => t.id)).not.toContain(last.id);
+    const at = await loadChartMarkers({ journal, exchange: null }, { key, fromMs: last.exitTimeMs, toMs: last.exitTimeMs + 1, runId });
+    expect(at.trades.map((t) => t.id)).toContain(last.id);
+  });
+
+  it('refuses an empty range naming toMs', async () => {
+    const journal = createInMemoryJournalRepository();
+    await expect(loadChartMarkers({ journal, exchange: null }, { key: { exchange: 'binance', symbol: 'AAA/USDT', timeframe: '1h' }, fromMs: T0, toMs: T0 })).rejects.toThrow(ValidationError);
+  });
+});
+
+describe('runSymbols', () => {
+  it("lists a portfolio run's markets in order and a single-market run's one symbol", () => {
+    expect(runSymbols({ symbol: 'BTC/USDT,ETH/USDT' })).toEqual(['BTC/USDT', 'ETH/USDT']);
+    expect(runSymbols({ symbol: 'BTC/USDT' })).toEqual(['BTC/USDT']);
+  });
+});
