@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createEngine } from './engine';
 import { type BackgroundWorker } from './ports/lifecycle';
 import { createManualClock, silentLogger } from './core/clock';
@@ -76,6 +76,24 @@ describe('engine lifecycle', () => {
     expect(starts).toBe(1);
     expect(engine.state()).toBe('running');
     await engine.stop();
+  });
+
+  it('names the workers whose start resolved, in order, only while running', async () => {
+    let releaseSecond!: () => void;
+    const first: BackgroundWorker = { name: 'first', start: () => undefined, stop: async () => undefined };
+    const second: BackgroundWorker = { name: 'second', start: () => new Promise<void>((resolve) => (releaseSecond = resolve)), stop: async () => undefined };
+    const { engine } = build([first, second]);
+    expect(engine.startedWorkers()).toEqual([]);
+    const starting = engine.start();
+    await vi.waitFor(() => expect(releaseSecond).toBeTypeOf('function'));
+    // The engine is running, but the second worker's start has not resolved yet.
+    expect(engine.state()).toBe('running');
+    expect(engine.startedWorkers()).toEqual(['first']);
+    releaseSecond();
+    await starting;
+    expect(engine.startedWorkers()).toEqual(['first', 'second']);
+    await engine.stop();
+    expect(engine.startedWorkers()).toEqual([]);
   });
 
   it('writes journal rows still queued when it stops', async () => {

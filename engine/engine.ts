@@ -131,6 +131,11 @@ export const defaultEngineConfig: EngineConfig = { journalBatchSize: 500, journa
 /** The engine facade: the one object route handlers, server actions, jobs and the CLI talk to. */
 export interface Engine extends TradingDesk {
   state(): EngineState;
+  /**
+   * Names of the background workers whose `start` has resolved (in start order), for readiness probes;
+   * empty before `start`, after `stop`, and when started with `workers: false`.
+   */
+  startedWorkers(): string[];
   /** Starts background workers; idempotent (a second call while running does nothing). */
   start(options?: EngineStartOptions): Promise<void>;
   /** Flushes pending journal writes, stops workers, closes the exchange; idempotent. */
@@ -292,6 +297,8 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     return deps.live;
   };
   let workersStarted = false;
+  /** Workers whose start resolved, until stop. */
+  const started: string[] = [];
   const events = createEngineEvents({ metrics: deps.metrics, notifier: deps.notifier, logger: deps.logger });
   const jobs = (): JobQueue => {
     if (!deps.jobs) throw new Error('this engine was built without a job queue');
@@ -398,6 +405,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
   return {
     ...desk,
     state: () => state,
+    startedWorkers: () => (state === EngineState.Running ? [...started] : []),
     journal,
     async start(options: EngineStartOptions = {}) {
       if (state === EngineState.Running) return;
@@ -407,7 +415,10 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       interruptedRuns = await deps.backtestRuns.markStaleRunningAsFailed('interrupted: the process stopped before the run finished');
       if (interruptedRuns > 0) deps.logger.warn({ runs: interruptedRuns }, 'backtest runs were interrupted by the last stop and are marked failed');
       if (options.workers !== false) {
-        for (const worker of workers) await worker.start();
+        for (const worker of workers) {
+          await worker.start();
+          started.push(worker.name);
+        }
         workersStarted = true;
       }
       flushTimer = setInterval(() => {

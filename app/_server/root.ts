@@ -87,6 +87,20 @@ export interface Health {
   version: string;
 }
 
+/** One readiness check of `/api/health/ready`: what was checked, whether it passed, and what was found. */
+export interface ReadinessCheck {
+  name: 'database' | 'migrations' | 'job-runner' | 'session-leases';
+  ok: boolean;
+  detail: string;
+}
+
+/** What `/api/health/ready` reports: ready once every check of this process's role passed. */
+export interface Readiness {
+  ready: boolean;
+  role: ProcessRole;
+  checks: ReadinessCheck[];
+}
+
 /** The built application: config, database, engine and their shared lifecycle. */
 export interface Root {
   readonly config: AppConfig;
@@ -112,6 +126,12 @@ export interface Root {
   /** Flushes the journal, stops workers, closes the exchange and the database; idempotent. */
   stop(): Promise<void>;
   health(): Promise<Health>;
+  /**
+   * Readiness of this process's role: every role, the database answers and its migrations are current; a
+   * worker (or all), the job runner started; a trader (or all), its first session-lease round is done
+   * and the last renewal or claim did not fail.
+   */
+  ready(): Promise<Readiness>;
 }
 
 const systemClock: Clock = { nowMs: () => Date.now() };
@@ -297,7 +317,12 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   const exchange = defaultAccount.exchange();
   // Metrics: one registry per root. Notifications: settings in the database, encrypted like credentials
   // (a settings file left by an older version under the data dir is imported once, then renamed).
-  const telemetry = createPrometheusTelemetry({ logger, jobQueueDepth: () => jobQueueDepth(engine) });
+  const telemetry = createPrometheusTelemetry({
+    logger,
+    jobQueueDepth: () => jobQueueDepth(engine),
+    // Read at scrape time from the trader's lease state (the lease rounds update it); none on web and worker.
+    sessionLeases: roleRuns(config.role).sessions ? () => live.leaseStatus() : undefined,
+  });
   const notificationSettings = createNotificationSettingsRepository(database.db, { cipher: auth.secretBox, nowMs: () => clock.nowMs() });
   await importNotificationSettingsFile(path.join(config.dataDir, NOTIFICATION_SETTINGS_FILE), { repository: notificationSettings, logger }).catch((error: unknown) =>
     logger.error({ err: error }, 'importing the notification settings file failed; it is left in place'),
@@ -460,6 +485,37 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
         }
       })();
       return stopped;
+    },
+    async ready() {
+      const reachable = await database.ping().catch(() => false);
+      const checks: ReadinessCheck[] = [{ name: 'database', ok: reachable, detail: reachable ? `the ${database.kind} database answers` : `the ${database.kind} database does not answer` }];
+      if (reachable) {
+        const version = await schemaVersion(database, { migrationsFolder: MIGRATIONS_FOLDER }).catch((error: unknown) => error as Error);
+        checks.push(
+          version instanceof Error
+            ? { name: 'migrations', ok: false, detail: version.message }
+            : { name: 'migrations', ok: version.count >= version.available, detail: `${version.count} of ${version.available} migrations applied (last: ${version.tag ?? 'none'})` },
+        );
+      } else {
+        checks.push({ name: 'migrations', ok: false, detail: 'not checked: the database does not answer' });
+      }
+      const runs = roleRuns(config.role);
+      if (runs.jobs) {
+        const started = engine.startedWorkers().includes(jobs.runner.name);
+        checks.push({ name: 'job-runner', ok: started, detail: started ? `${jobs.runner.name} started` : `${jobs.runner.name} has not started (engine ${engine.state()})` });
+      }
+      if (runs.sessions) {
+        const leases = live.leaseStatus();
+        const ok = leases !== null && leases.lastRoundAtMs !== null && leases.lastError === null;
+        const detail =
+          leases === null || leases.lastRoundAtMs === null
+            ? 'the first session-lease round has not finished'
+            : leases.lastError !== null
+              ? `session leases cannot be renewed or claimed: ${leases.lastError}`
+              : `session-lease rounds running as ${leases.owner}, ${leases.held.length} session(s) held`;
+        checks.push({ name: 'session-leases', ok, detail });
+      }
+      return { ready: checks.every((c) => c.ok), role: config.role, checks };
     },
     async health() {
       const reachable = await database.ping().catch(() => false);

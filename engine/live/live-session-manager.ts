@@ -137,8 +137,14 @@ export const LEASE_RETRY_AFTER_FAILURE_MS = 60_000;
 /** What a trader holds, for health and metrics. */
 export interface LeaseStatus {
   owner: string;
-  /** The sessions this trader holds, with their fencing tokens and when the lease it last got ends by the lease clock (`SessionLeaseConfig.clock`). */
-  held: { sessionId: string; token: number; heldUntilMs: number }[];
+  /**
+   * The sessions this trader holds, with their fencing tokens, when the lease it last got ends by the lease
+   * clock (`SessionLeaseConfig.clock`), and `leaseAgeMs`: ms since the last successful claim or renewal was
+   * asked for (by the lease clock, at the time of this call; >= 0).
+   */
+  held: { sessionId: string; token: number; heldUntilMs: number; leaseAgeMs: number }[];
+  /** By the lease clock, when the last claim round (after `resumeAll`) finished; null before the first one. */
+  lastRoundAtMs: number | null;
   /** The last renewal or claim failure (the database did not answer); null after one succeeds. */
   lastError: string | null;
 }
@@ -277,7 +283,9 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
   const leaseClock: Clock = lease?.clock ?? deps.clock;
   const running = new Map<string, { session: LiveSession; accountId: string; symbol: string; simulated: boolean; lost: boolean }>();
   /** Leases this trader holds: the claim's token and when the lease ends by this process's clock (measured from before the request). */
-  const held = new Map<string, { token: number; heldUntilMs: number }>();
+  const held = new Map<string, { token: number; heldUntilMs: number; renewedAtMs: number }>();
+  /** Lease clock time the last claim round finished (see `LeaseStatus.lastRoundAtMs`). */
+  let lastRoundAtMs: number | null = null;
   /** Sessions whose resume failed here, with when to try again. */
   const retryAfterMs = new Map<string, number>();
   let lastLeaseError: string | null = null;
@@ -441,7 +449,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     const askedAtMs = leaseClock.nowMs();
     const token = await deps.store.claim(record.id, config.owner, config.leaseMs, gone ? holder : undefined);
     if (token === null) return null;
-    held.set(record.id, { token, heldUntilMs: askedAtMs + config.leaseMs });
+    held.set(record.id, { token, heldUntilMs: askedAtMs + config.leaseMs, renewedAtMs: askedAtMs });
     ensureLeaseTimer();
     if (gone && holder !== config.owner) deps.logger.warn({ session: record.id, from: holder, token }, 'took over a live session whose trader is gone');
     else deps.logger.info({ session: record.id, owner: config.owner, token }, 'claimed the lease of a live session');
@@ -802,7 +810,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           continue;
         }
         if (!kept) haltLocally(id, `the lease under token ${holding.token} was claimed by another trader`);
-        else if (held.get(id) === holding) holding.heldUntilMs = askedAtMs + config.leaseMs;
+        else if (held.get(id) === holding) {
+          holding.heldUntilMs = askedAtMs + config.leaseMs;
+          holding.renewedAtMs = askedAtMs;
+        }
       }
       haltExpiring();
     } finally {
@@ -828,7 +839,9 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     if (claiming || shuttingDown) return 0;
     claiming = true;
     try {
-      return await claimFree();
+      const resumed = await claimFree();
+      lastRoundAtMs = leaseClock.nowMs();
+      return resumed;
     } finally {
       claiming = false;
     }
@@ -932,7 +945,13 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     },
     leaseStatus() {
       if (!lease) return null;
-      return { owner: lease.owner, held: [...held].map(([sessionId, h]) => ({ sessionId, token: h.token, heldUntilMs: h.heldUntilMs })), lastError: lastLeaseError };
+      const now = leaseClock.nowMs();
+      return {
+        owner: lease.owner,
+        held: [...held].map(([sessionId, h]) => ({ sessionId, token: h.token, heldUntilMs: h.heldUntilMs, leaseAgeMs: Math.max(0, now - h.renewedAtMs) })),
+        lastError: lastLeaseError,
+        lastRoundAtMs,
+      };
     },
     async resumeAll() {
       shuttingDown = false;

@@ -126,8 +126,28 @@ describe('live session leases', () => {
     const other = await b.m.start(request);
     expect(other).toMatchObject({ id: ID, status: 'running', candlesProcessed: 0 });
     expect((await b.m.get(ID))?.state).toBeNull();
-    expect(b.m.leaseStatus()).toEqual({ owner: 'trader-b', held: [], lastError: null });
+    expect(b.m.leaseStatus()).toEqual({ owner: 'trader-b', held: [], lastError: null, lastRoundAtMs: null });
     expect(store.records.get(ID)?.lease?.token).toBe(1);
+    await a.m.stopAll();
+  });
+
+  it('reports each held lease\'s age since its last successful claim or renewal, and when the last claim round finished', async () => {
+    const clock = createManualClock(START);
+    const store = createInMemoryLiveSessionStore(clock);
+    const a = await trader('trader-a', { clock, store });
+    await a.m.start(request);
+    // Claimed at START: age 0; 1 500 ms later, 1 500 ms; no claim round ran yet (no resumeAll).
+    expect(a.m.leaseStatus()).toEqual({ owner: 'trader-a', held: [{ sessionId: ID, token: 1, heldUntilMs: START + LEASE_MS, leaseAgeMs: 0 }], lastError: null, lastRoundAtMs: null });
+    clock.advance(1_500);
+    expect(a.m.leaseStatus()?.held[0]?.leaseAgeMs).toBe(1_500);
+    // resumeAll renews (asked at START + 1 500: age back to 0) and runs the first claim round, finished at START + 1 500.
+    await a.m.resumeAll();
+    expect(a.m.leaseStatus()).toEqual({ owner: 'trader-a', held: [{ sessionId: ID, token: 1, heldUntilMs: START + 1_500 + LEASE_MS, leaseAgeMs: 0 }], lastError: null, lastRoundAtMs: START + 1_500 });
+    // A timer round 2 000 ms later renews again; the age read 700 ms after it is 700.
+    clock.advance(2_000);
+    await a.tick();
+    clock.advance(700);
+    expect(a.m.leaseStatus()).toEqual({ owner: 'trader-a', held: [{ sessionId: ID, token: 1, heldUntilMs: START + 3_500 + LEASE_MS, leaseAgeMs: 700 }], lastError: null, lastRoundAtMs: START + 3_500 });
     await a.m.stopAll();
   });
 

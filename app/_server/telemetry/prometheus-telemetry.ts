@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '@/engine/core/logger';
 import type { MetricsSink } from '@/engine/ports/metrics';
+import type { LeaseStatus } from '@/engine/live/live-session-manager';
 
 /** Metric names, for the Grafana dashboard and the README. */
 export const METRIC = {
@@ -20,6 +21,8 @@ export const METRIC = {
   jobDuration: 'aethelred_job_duration_seconds',
   httpDuration: 'aethelred_http_request_duration_seconds',
   notifications: 'aethelred_notifications_total',
+  sessionLeaseAge: 'aethelred_session_lease_age_seconds',
+  sessionOwner: 'aethelred_session_owner',
 } as const;
 
 /** Breakers pre-set to 0 so dashboards show them before the first trip. */
@@ -31,6 +34,8 @@ export interface PrometheusTelemetryOptions {
   defaultMetrics?: boolean;
   /** Tickets per status (`queued`, `running`), read at each scrape; omit when there is no job queue. */
   jobQueueDepth?: () => Promise<Record<string, number>>;
+  /** The session leases this trader holds (a trader's or `all`'s live manager), read at each scrape; omit on web and worker. */
+  sessionLeases?: () => LeaseStatus | null;
 }
 
 /** One HTTP request's outcome, as the gate (or any handler) reports it. */
@@ -102,6 +107,39 @@ export function createPrometheusTelemetry(options: PrometheusTelemetryOptions): 
       } catch (error) {
         options.logger.warn({ err: error }, 'could not read the job queue depth for metrics');
       }
+    },
+  });
+
+  // Session leases, read at scrape time: the series are rebuilt each scrape, so a session given up or taken
+  // over by another trader disappears from this process's output at once.
+  const leaseSource = options.sessionLeases;
+  const readLeases = (): LeaseStatus | null => {
+    try {
+      return leaseSource?.() ?? null;
+    } catch (error) {
+      options.logger.warn({ err: error }, 'could not read the session leases for metrics');
+      return null;
+    }
+  };
+  new Gauge({
+    name: METRIC.sessionLeaseAge,
+    help: 'Per session held by this trader: seconds since its lease was last claimed or renewed successfully',
+    labelNames: ['session'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const h of readLeases()?.held ?? []) this.set({ session: h.sessionId }, h.leaseAgeMs / 1000);
+    },
+  });
+  new Gauge({
+    name: METRIC.sessionOwner,
+    help: '1 per live session whose lease this trader holds, labelled with the session and the owner id (host:pid:random)',
+    labelNames: ['session', 'owner'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const leases = readLeases();
+      for (const h of leases?.held ?? []) this.set({ session: h.sessionId, owner: leases!.owner }, 1);
     },
   });
 
