@@ -44,6 +44,10 @@ start web2 web
 start trader trader
 start worker worker
 echo "==> Ctrl-C stops all"
-wait -n "${pids[@]}" || true
+# Until one of them exits (a poll, not `wait -n`: macOS ships bash 3.2).
+while :; do
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || break 2; done
+  sleep 1
+done
 echo "==> a process exited; stopping the others" >&2
 exit 1

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +70,16 @@ describe('deploy/compose.yaml', () => {
     expect(dockerfile).toMatch(/^ENV ONNXRUNTIME_NODE_INSTALL=skip$/m);
     expect(dockerfile.indexOf('RUN npm ci')).toBeLessThan(dockerfile.indexOf('RUN npx next build'));
     expect(dockerfile).toContain('CMD ["node", "server.mjs", "--port", "3000"]');
+  });
+});
+
+describe('scripts/start-roles.sh', () => {
+  it('refuses to start without DATABASE_URL, naming the variable, before building or starting anything', () => {
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    const result = spawnSync('bash', [path.join(deployDir, '..', 'scripts', 'start-roles.sh')], { env, encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('start-roles: DATABASE_URL is not set: several processes need one PostgreSQL database (the embedded one serves a single process)\n');
   });
 });
