@@ -60,7 +60,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('GET /api/health/ready per role', () => {
-  it('answers 503 until each role started its work and 200 after, naming what it checked; the trader\'s metrics show the session it holds', async () => {
+  it('answers 503 until each role started its work and 200 after, naming what it checked; the trader\'s metrics show the session it holds; migrations behind make it 503', async () => {
     // Web: built (which migrates), not started yet: the database answers and migrations are current, so ready.
     const web = await rootOf('web');
     roots.push(web);
@@ -138,5 +138,15 @@ describe('GET /api/health/ready per role', () => {
     const webMetrics = await web.telemetry.metricsText();
     expect(webMetrics).toContain('# TYPE aethelred_session_owner gauge');
     expect(webMetrics).not.toContain('aethelred_session_owner{');
+
+    // A database whose migrations are behind this build (the newest one's record removed): not ready, saying how far behind.
+    const db = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
+    await db.unsafe('DELETE FROM drizzle.__drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM drizzle.__drizzle_migrations)');
+    await db.end();
+    const n = journal.entries.length;
+    expect(await ready(web)).toEqual({
+      status: 503,
+      body: { ready: false, role: 'web', checks: [{ name: 'database', ok: true, detail: 'the postgres database answers' }, { name: 'migrations', ok: false, detail: `${n - 1} of ${n} migrations applied (last: ${journal.entries.at(-2)!.tag})` }] },
+    });
   }, 180_000);
 });
