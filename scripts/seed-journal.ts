@@ -3,7 +3,8 @@
  * synthetic trades and decisions into PostgreSQL (DATABASE_URL required; DATABASE_SCHEMA
  * optional) with COPY ... FROM STDIN, for the API benchmark (`npm run bench:api`). Migrates
  * first. Rows are deterministic per `--seed` (default 1) but ids carry a random batch prefix, so
- * seeding twice adds a second set instead of failing on duplicate ids. Ends with ANALYZE.
+ * seeding twice adds a second set instead of failing on duplicate ids. Ends with ANALYZE. The loader
+ * is exported as `seedJournal` (used by `npm run bench:web-scale`).
  *
  * Data shape: 12 symbols, 4 strategies, long/short, pnl from -60 to +60 (about 45% wins), exits
  * one minute apart going back from 2025-01-01, 60% of rows in 20 backtest runs and 40% live;
@@ -11,7 +12,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import postgres from 'postgres';
@@ -51,6 +54,12 @@ function count(name: string, value: string | undefined, fallback: number): numbe
 /** COPY text format: tab-separated, `\N` for null; our values never hold tabs, newlines or backslashes. */
 const row = (fields: (string | number | null)[]) => `${fields.map((f) => (f === null ? '\\N' : String(f))).join('\t')}\n`;
 
+/** A progress bar, or nothing when seeding quietly. */
+interface Progress {
+  update(value: number): void;
+  stop(): void;
+}
+
 async function copyRows(
   sql: postgres.Sql,
   table: 'trades' | 'decision_log',
@@ -58,7 +67,7 @@ async function copyRows(
   total: number,
   batch: number,
   make: (i: number) => string,
-  bar: cliProgress.SingleBar,
+  bar: Progress,
 ): Promise<void> {
   const stream = (await sql.unsafe(`copy ${table} (${columns}) from stdin`).writable()) as Writable;
   const finished = once(stream, 'finish');
@@ -73,18 +82,32 @@ async function copyRows(
   await finished;
 }
 
-async function main() {
-  const { values } = parseArgs({
-    options: { trades: { type: 'string' }, decisions: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' } },
-    allowPositionals: false,
-  });
-  const url = process.env.DATABASE_URL;
-  if (!url) fail('DATABASE_URL is not set: seeding needs PostgreSQL (postgres://user@host:5432/db)');
-  const schema = process.env.DATABASE_SCHEMA;
-  const trades = count('trades', values.trades, 1_000_000);
-  const decisions = count('decisions', values.decisions, 5_000_000);
-  const batch = Math.max(1, count('batch', values.batch, 20_000));
-  const random = prng(count('seed', values.seed, 1));
+/** What {@link seedJournal} loads, and where. */
+export interface SeedJournalOptions {
+  /** PostgreSQL URL of the database to seed (migrated first). */
+  url: string;
+  /** Schema to seed in (search_path); default the database's default. */
+  schema?: string;
+  /** Trades to insert (>= 0). */
+  trades: number;
+  /** Decisions to insert (>= 0). */
+  decisions: number;
+  /** Rows per COPY chunk (>= 1). */
+  batch: number;
+  /** PRNG seed: the same seed gives the same rows (ids aside). */
+  seed: number;
+  /** Progress bars and the summary line on stdout; default true. */
+  progress?: boolean;
+}
+
+/**
+ * Migrates the database at `options.url`, then bulk-loads synthetic trades and decisions with COPY
+ * and analyzes both tables. Returns the random id prefix of the rows it wrote.
+ */
+export async function seedJournal(options: SeedJournalOptions): Promise<{ prefix: string }> {
+  const { url, schema, trades, decisions, batch } = options;
+  const showProgress = options.progress ?? true;
+  const random = prng(options.seed);
   const prefix = `seed-${randomBytes(3).toString('hex')}`;
 
   const database = await createDatabase({ url, dataDir: '.data', schema });
@@ -92,7 +115,8 @@ async function main() {
   await database.close();
 
   const sql = postgres(url, { max: 1, onnotice: () => {}, connection: schema ? { search_path: schema } : {} });
-  const barFor = (name: string, total: number) => {
+  const barFor = (name: string, total: number): Progress => {
+    if (!showProgress) return { update: () => {}, stop: () => {} };
     const bar = new cliProgress.SingleBar({ format: `${name} {bar} {percentage}% | {value}/{total} rows | {duration}s`, hideCursor: true }, cliProgress.Presets.shades_classic);
     bar.start(total, 0);
     return bar;
@@ -170,16 +194,37 @@ async function main() {
       decisionBar,
     );
     decisionBar.stop();
-    process.stdout.write('analyzing…\n');
+    if (showProgress) process.stdout.write('analyzing…\n');
     await sql`analyze trades`;
     await sql`analyze decision_log`;
-    process.stdout.write(`seeded ${trades} trades and ${decisions} decisions (ids "${prefix}-…") in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    if (showProgress) process.stdout.write(`seeded ${trades} trades and ${decisions} decisions (ids "${prefix}-…") in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    return { prefix };
   } finally {
     await sql.end({ timeout: 5 });
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`seed:journal failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+async function main() {
+  const { values } = parseArgs({
+    options: { trades: { type: 'string' }, decisions: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' } },
+    allowPositionals: false,
+  });
+  const url = process.env.DATABASE_URL;
+  if (!url) fail('DATABASE_URL is not set: seeding needs PostgreSQL (postgres://user@host:5432/db)');
+  await seedJournal({
+    url,
+    schema: process.env.DATABASE_SCHEMA,
+    trades: count('trades', values.trades, 1_000_000),
+    decisions: count('decisions', values.decisions, 5_000_000),
+    batch: Math.max(1, count('batch', values.batch, 20_000)),
+    seed: count('seed', values.seed, 1),
+  });
+}
+
+// Run as a command only (`tsx scripts/seed-journal.ts`), not when imported (bench-web-scale imports seedJournal).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`seed:journal failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
