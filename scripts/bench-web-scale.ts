@@ -162,7 +162,8 @@ async function measure(webs: WebProcess[], token: string, connections: number, s
 
 /** Creates the first admin and a viewer API token through the CLI's commands; returns the token. */
 async function createViewerToken(env: NodeJS.ProcessEnv): Promise<string> {
-  const root = await buildRoot(loadConfig(env, process.cwd()), { logDestination: pino.destination({ fd: 2, sync: true }) });
+  // Quiet unless LOG_LEVEL asks: only the start-up of this short-lived root would be logged.
+  const root = await buildRoot(loadConfig({ ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn' }, process.cwd()), { logDestination: pino.destination({ fd: 2, sync: true }) });
   try {
     await root.start({ workers: false });
     const out: string[] = [];
