@@ -81,7 +81,7 @@ interface WebProcess {
   logFile: string;
 }
 
-async function startWeb(name: string, appDir: string, env: NodeJS.ProcessEnv, tempDir: string): Promise<WebProcess> {
+async function startWeb(name: string, appDir: string, env: NodeJS.ProcessEnv, tempDir: string, started: WebProcess[]): Promise<WebProcess> {
   const port = await freePort();
   const logFile = join(tempDir, `${name}.log`);
   const log = createWriteStream(logFile);
@@ -89,15 +89,23 @@ async function startWeb(name: string, appDir: string, env: NodeJS.ProcessEnv, te
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const web: WebProcess = { name, url: `http://127.0.0.1:${port}`, child, logFile };
+  // Listed before it is ready, so the caller's clean-up stops a server that never became ready too.
+  started.push(web);
   const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastAnswer = 'no answer';
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was ready; its log:\n${tail(logFile)}`);
-    const ready = await fetch(`${web.url}/api/health/ready`).then(
-      (response) => response.ok,
+    // A build older than the readiness probe answers it 404: its liveness probe says enough there.
+    const probe = lastAnswer.startsWith('404') ? '/api/health' : '/api/health/ready';
+    const ready = await fetch(`${web.url}${probe}`).then(
+      async (response) => {
+        lastAnswer = `${response.status} ${(await response.text()).slice(0, 300)}`;
+        return response.ok;
+      },
       () => false,
     );
     if (ready) return web;
-    if (Date.now() > deadline) throw new Error(`${name} (${web.url}) was not ready after ${READY_TIMEOUT_MS / 1000} s; its log:\n${tail(logFile)}`);
+    if (Date.now() > deadline) throw new Error(`${name} (${web.url}) was not ready after ${READY_TIMEOUT_MS / 1000} s (last answer of /api/health/ready: ${lastAnswer}); its log:\n${tail(logFile)}`);
     await new Promise((resolveWait) => setTimeout(resolveWait, 500));
   }
 }
@@ -237,7 +245,7 @@ async function main(): Promise<number> {
     };
     const token = await createViewerToken(env);
 
-    webs.push(await startWeb('web1', appDir, env, tempDir));
+    await startWeb('web1', appDir, env, tempDir, webs);
     // A streamed page that fails while rendering still answers 200, so check the table is there once.
     const page = await fetch(`${webs[0].url}/journal`, { headers: { authorization: `Bearer ${token}`, accept: 'text/html' } });
     const html = await page.text();
@@ -246,7 +254,7 @@ async function main(): Promise<number> {
     process.stdout.write(`bench:web-scale: /journal closed-loop, ${connections} connections, ${duration} s after ${warmup} s warm-up\n`);
     const one = await measure(webs, token, connections, duration, warmup);
     process.stdout.write(`  1 web process:   ${fmt(one.requestsPerSecond, 1)} req/s, p95 ${fmt(one.p95Ms, 1)} ms\n`);
-    webs.push(await startWeb('web2', appDir, env, tempDir));
+    await startWeb('web2', appDir, env, tempDir, webs);
     const two = await measure(webs, token, connections, duration, warmup);
     process.stdout.write(`  2 web processes: ${fmt(two.requestsPerSecond, 1)} req/s, p95 ${fmt(two.p95Ms, 1)} ms\n`);
 
