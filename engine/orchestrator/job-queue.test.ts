@@ -96,7 +96,7 @@ describe('job queue', () => {
     [{ kind: 'rollover', params: { retentionDays: 7, retention: 7 } }, 'params.retention', 7],
     [{ kind: 'daily-snapshot', params: { dayStartMs: T0 + 1 } }, 'params.dayStartMs', T0 + 1],
     [{ kind: 'rollover', params: { retentionDays: 7 }, maxAttempts: 0 }, 'maxAttempts', 0],
-    [{ kind: 'backtest', params: { exchange: 'binance' } }, 'params.symbol', undefined],
+    [{ kind: 'backtest', params: { exchange: 'binance', symbol: 'BTC/USDT' } }, 'params.timeframe', undefined],
   ])('refuses %j naming the field %s', async (job, field, value) => {
     const { tickets, queue, dispatched } = setup();
     const error = await queue.enqueue(job).catch((e: unknown) => e);

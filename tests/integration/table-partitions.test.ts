@@ -38,7 +38,8 @@ function migrationsBefore0018(): string {
   cpSync(MIGRATIONS, dir, { recursive: true });
   const journalFile = path.join(dir, 'meta/_journal.json');
   const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-  journal.entries = journal.entries.filter((e) => !e.tag.startsWith('0018_'));
+  // The previous version had none of 0018 and what came after it (drizzle applies only migrations newer than the last applied).
+  journal.entries = journal.entries.filter((e) => e.tag < '0018_');
   writeFileSync(journalFile, JSON.stringify(journal));
   return dir;
 }
