@@ -33,7 +33,7 @@ import { AccountKind, type AccountRecord, type AccountRepository, type AccountSe
 import { DEFAULT_ACCOUNT_ID, parseAccountId, parseAccountSettings, parseVenueAccountInput, type AccountSettingsInput } from './account-config';
 import type { SnapshotPosition } from '../ports/snapshots';
 import { ControlKind, type ControlCommand, type ControlPublisher } from '../ports/control-bus';
-import { accountValueAtRisk, loadPortfolioHistory, type AccountValueAtRisk } from '../risk/portfolio-history';
+import { accountValueAtRisk, createCandleWindowCache, loadPortfolioHistory, type AccountValueAtRisk } from '../risk/portfolio-history';
 import type { PortfolioRiskInput, PositionExposure } from '../risk/value-at-risk';
 
 export type { AccountRuntime } from './account-runtime';
@@ -181,6 +181,8 @@ export const VENUE_READ_CLIENT_MAX_AGE_MS = 5 * 60_000;
 /** Builds the account book. Nothing is loaded until a method needs it. */
 export function createAccountBook(deps: AccountBookDeps): AccountBook {
   const runtimes = new Map<string, Promise<AccountRuntime>>();
+  /** VaR / ES reads of the account view, the overview and the pre-trade check load each candle window once. */
+  const historyCandles = createCandleWindowCache(deps.candles);
   let closeSeq = 0;
 
   async function getRecord(id: string): Promise<AccountRecord> {
@@ -804,7 +806,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
   /** Return history of the positions' and `symbols`' markets over the account's lookback (a venue account's own exchange's candles). */
   function portfolioOf(rt: AccountRuntime, exposures: readonly PositionExposure[], symbols: readonly string[]): Promise<PortfolioRiskInput | null> {
     const record = rt.record();
-    return loadPortfolioHistory(deps.candles, {
+    return loadPortfolioHistory(historyCandles, {
       exposures,
       symbols,
       lookbackCandles: rt.risk.engine().config.varLookbackCandles,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { candleColumnsFromRows } from '../core/types';
 import type { CandleStreamSummary } from '../ports/candles';
 import { createInMemoryCandleRepository } from '../testing/in-memory-repositories';
-import { accountValueAtRisk, chooseStreams, loadPortfolioHistory } from './portfolio-history';
+import { accountValueAtRisk, chooseStreams, createCandleWindowCache, loadPortfolioHistory } from './portfolio-history';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -89,5 +89,62 @@ describe('loadPortfolioHistory and accountValueAtRisk', () => {
     const short = await loadPortfolioHistory(candles, { exposures: [{ symbol: 'A', notional: 1000 }], symbols: [], lookbackCandles: 500 });
     const value = accountValueAtRisk(short!.exposures, short, 5_000, settings);
     expect(value).toMatchObject({ status: 'ok', scenarios: 10, lookbackCandles: 500, quantileRank: 1 });
+  });
+});
+
+describe('createCandleWindowCache', () => {
+  const HOUR_MS = 3_600_000;
+  const key = { exchange: 'binance', symbol: 'A', timeframe: '1h' } as const;
+  const window = (n: number) => candleColumnsFromRows(Array.from({ length: n }, (_, i) => ({ openTimeMs: T0 + i * HOUR_MS, open: 1, high: 1, low: 1, close: 1, volume: 1 })));
+
+  function countingStore() {
+    const loads: string[] = [];
+    let fail = false;
+    return {
+      loads,
+      failNext: () => (fail = true),
+      store: {
+        summarize: async () => [],
+        loadCandles: async (k: { symbol: string }, fromMs: number, toMs: number) => {
+          loads.push(`${k.symbol} ${fromMs}-${toMs}`);
+          if (fail) {
+            fail = false;
+            throw new Error('database is down');
+          }
+          return window(3);
+        },
+      },
+    };
+  }
+
+  it('loads a window once and again when its range moves with a new candle', async () => {
+    const { loads, store } = countingStore();
+    const cache = createCandleWindowCache(store);
+    const [a, b] = await Promise.all([cache.loadCandles(key, 0, 10), cache.loadCandles(key, 0, 10)]);
+    expect(a).toBe(b);
+    await cache.loadCandles(key, 0, 10);
+    await cache.loadCandles(key, 5, 15);
+    expect(loads).toEqual(['A 0-10', 'A 5-15']);
+  });
+
+  it('drops the least recently used window beyond its size and never keeps a failed load', async () => {
+    const { loads, store, failNext } = countingStore();
+    const cache = createCandleWindowCache(store, 2);
+    await cache.loadCandles(key, 0, 1);
+    await cache.loadCandles(key, 0, 2);
+    await cache.loadCandles(key, 0, 1); // 0-1 is now the most recent: 0-2 goes when 0-3 arrives
+    await cache.loadCandles(key, 0, 3);
+    await cache.loadCandles(key, 0, 1);
+    await cache.loadCandles(key, 0, 2);
+    expect(loads).toEqual(['A 0-1', 'A 0-2', 'A 0-3', 'A 0-2']);
+    failNext();
+    await expect(cache.loadCandles(key, 9, 10)).rejects.toThrow('database is down');
+    await cache.loadCandles(key, 9, 10);
+    expect(loads.slice(-2)).toEqual(['A 9-10', 'A 9-10']);
+  });
+
+  it('refuses a size that is not a whole number of windows, naming it', () => {
+    const { store } = countingStore();
+    expect(() => createCandleWindowCache(store, 0)).toThrow('maxEntries (0) must be an integer >= 1');
   });
 });

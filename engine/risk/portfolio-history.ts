@@ -10,7 +10,8 @@
  * timeframe, the stream of `exchange` when given (a venue account), else the one with the latest candle.
  */
 import type { CandleRepository, CandleStreamSummary } from '../ports/candles';
-import { TIMEFRAME_MS, type Timeframe } from '../core/types';
+import { TIMEFRAME_MS, type CandleColumns, type MarketKey, type Timeframe } from '../core/types';
+import { ValidationError } from '../core/errors';
 import { alignReturns, computeValueAtRisk, lastScenarios, type PortfolioRiskInput, type PositionExposure, type ValueAtRiskResult } from './value-at-risk';
 
 /** The VaR / ES settings of a risk config. */
@@ -94,6 +95,45 @@ export async function loadPortfolioHistory(
     })),
   );
   return { exposures: request.exposures, history: alignReturns(series, request.lookbackCandles), timeframe: chosen.timeframe };
+}
+
+/** Candle windows a {@link createCandleWindowCache} keeps by default: a few per market of a busy account. */
+export const CANDLE_WINDOW_CACHE_ENTRIES = 64;
+
+/**
+ * Wraps a candle store for repeated VaR / ES reads: `loadCandles` answers of the same market and range are
+ * kept (the range of {@link loadPortfolioHistory} ends at the stream's last candle, so a new candle makes a
+ * new key and the window is read again). Concurrent reads of one window share one load; a failed load is
+ * not kept. At most `maxEntries` windows are held, the least recently used dropped first. `summarize` is
+ * passed through. A candle rewritten inside a kept window (a re-import of the same open time) shows once
+ * the stream's next candle arrives.
+ * @throws ValidationError when `maxEntries` is not an integer >= 1.
+ */
+export function createCandleWindowCache(
+  candles: Pick<CandleRepository, 'summarize' | 'loadCandles'>,
+  maxEntries: number = CANDLE_WINDOW_CACHE_ENTRIES,
+): Pick<CandleRepository, 'summarize' | 'loadCandles'> {
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new ValidationError('maxEntries', maxEntries, `maxEntries (${String(maxEntries)}) must be an integer >= 1`);
+  const windows = new Map<string, Promise<CandleColumns>>();
+  return {
+    summarize: () => candles.summarize(),
+    loadCandles(key: MarketKey, fromMs: number, toMs: number): Promise<CandleColumns> {
+      const id = `${key.exchange}\u0000${key.symbol}\u0000${key.timeframe}\u0000${fromMs}\u0000${toMs}`;
+      const kept = windows.get(id);
+      if (kept) {
+        windows.delete(id);
+        windows.set(id, kept);
+        return kept;
+      }
+      const load = candles.loadCandles(key, fromMs, toMs);
+      windows.set(id, load);
+      load.catch(() => {
+        if (windows.get(id) === load) windows.delete(id);
+      });
+      if (windows.size > maxEntries) windows.delete(windows.keys().next().value as string);
+      return load;
+    },
+  };
 }
 
 /**
