@@ -10,7 +10,8 @@ import { action } from '@/app/_server/auth/gate';
 import { AppError } from '@/app/_server/auth/app-error';
 import { NotFoundError, ValidationError } from '@/engine/core/errors';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
-import { MAX_REPLAY_SPEED } from '@/engine/live/live-session-manager';
+import { MAX_REPLAY_SPEED, liveSessionRequestSchema } from '@/engine/live/live-session-manager';
+import { VENUE_IDS } from '@/engine/venues/registry';
 import { loopModelsRequestSchema } from '@/engine/decision/loop-models';
 import { modelsOfForm } from '@/app/_components/models/model-form';
 
@@ -26,7 +27,7 @@ const withModels = (raw: unknown) => {
 const startSchema = z.preprocess(withModels, z.object({
   mode: z.enum(['replay', 'paper', 'live'], { error: 'pick replay, paper or live' }).default('paper'),
   accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'pick an account').default(DEFAULT_ACCOUNT_ID),
-  exchange: z.enum(['binance', 'binanceusdm']),
+  exchange: z.enum(VENUE_IDS as [string, ...string[]], { error: `pick one of ${VENUE_IDS.join(', ')}` }),
   symbol: z.string().trim().toUpperCase().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
   timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
   strategies: z.preprocess((v) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []), z.array(z.string().min(1)).min(1, 'pick at least one strategy')),
@@ -40,6 +41,8 @@ const startSchema = z.preprocess(withModels, z.object({
   veto: z.enum(['on', 'off']).default('on'),
   /** The regime, volatility and stop-distance models (each off unless ticked); `deployed` follows deploys. */
   models: loopModelsRequestSchema.optional(),
+  /** Live only: what start-up does with foreign open orders on the symbol (adopt: leave and warn; cancel). */
+  reconcile: z.preprocess(blankToUndefined, liveSessionRequestSchema.shape.reconcile),
 }));
 
 export const startLiveSession = action(
@@ -49,6 +52,9 @@ export const startLiveSession = action(
       throw new AppError('forbidden:auth', 'only an admin can start a session that trades on a real venue; pick replay or paper');
     }
     const replay = input.mode === 'replay';
+    if (input.mode !== 'live' && input.reconcile !== 'adopt') {
+      throw new AppError('bad_request:input', `"reconcile" ${input.reconcile} applies to live sessions only: pick adopt or mode live`, { reconcile: ['live sessions only'] });
+    }
     if (!replay && (input.from !== undefined || input.speed !== undefined)) {
       const field = input.from !== undefined ? 'from' : 'speed';
       throw new AppError('bad_request:input', `"${field}" applies to replay sessions only: clear it or pick mode replay`, { [field]: ['replay sessions only'] });
@@ -64,6 +70,7 @@ export const startLiveSession = action(
         veto: input.veto,
         ...(input.models === undefined ? {} : { models: input.models }),
         liveTrading: input.mode === 'live',
+        reconcile: input.reconcile,
         ...(replay ? { from: input.from, speed: input.speed ?? 50 } : {}),
       });
       return { id: state.id, status: state.status };

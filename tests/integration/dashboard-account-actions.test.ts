@@ -4,6 +4,7 @@
  * resume with a reason kept in the audit log, the strategies page's halt acting on `default` through
  * the same account book, force exit, and a refused session start that names the field and stores nothing.
  */
+import { VENUE_IDS } from '../../engine/venues/registry';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GATE } from '../../app/_server/auth/gate';
 import { createAccount, forceExitPosition, haltAccount, resumeAccount, updateAccount } from '../../app/accounts/actions';
@@ -95,6 +96,10 @@ describe('dashboard account actions', () => {
     expect(paperWithFrom).toMatchObject({ ok: false, status: 400, error: { fieldErrors: { from: ['replay sessions only'] } } });
     const live = await startLiveSession[GATE].run(app.root, trader, form({ mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', strategies: 'ma-crossover' }));
     expect(live).toMatchObject({ ok: false, status: 403 });
+    const paperCancel = await startLiveSession[GATE].run(app.root, trader, form({ mode: 'paper', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', strategies: 'ma-crossover', reconcile: 'cancel' }));
+    expect(paperCancel).toMatchObject({ ok: false, status: 400, error: { message: '"reconcile" cancel applies to live sessions only: pick adopt or mode live', fieldErrors: { reconcile: ['live sessions only'] } } });
+    const unknownVenue = await startLiveSession[GATE].run(app.root, trader, form({ mode: 'paper', exchange: 'kraken', symbol: 'BTC/USDT', timeframe: '5m', strategies: 'ma-crossover' }));
+    expect(unknownVenue).toMatchObject({ ok: false, status: 400, error: { fieldErrors: { exchange: [`pick one of ${VENUE_IDS.join(', ')}`] } } });
     expect(await app.root.engine.listLiveSessions()).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { ActionForm, FieldErrorText, FormField } from '@/app/_components/action-form';
 import { fmtTime } from '@/app/_components/format';
+import { VENUES } from '@/engine/venues/registry';
 import { startLiveSession, stopLiveSession } from '../actions';
 import { liveSessionHref } from '../_lib/session-id-param';
 import { sessionAccountOf, sessionModeOf } from '../_lib/session-config';
@@ -132,16 +133,23 @@ export default async function LivePage() {
                 name="exchange"
                 label="Exchange"
                 defaultValue="binance"
-                options={[
-                  { value: 'binance', label: 'binance (spot)' },
-                  { value: 'binanceusdm', label: 'binanceusdm (USD-M futures)' },
-                ]}
+                options={Object.values(VENUES).map((venue) => ({ value: venue.id, label: `${venue.id} (${venue.label})` }))}
               />
               <FormField name="symbol" label="Symbol" defaultValue={firstStream?.symbol ?? 'BTC/USDT'} required />
               <FormField name="timeframe" label="Timeframe" defaultValue={firstStream?.timeframe ?? '5m'} options={['1m', '5m', '15m', '1h', '4h', '1d']} />
               <FormField name="veto" label="Veto model" defaultValue="on" options={[{ value: 'on', label: 'on (follow the deployed model)' }, { value: 'off', label: 'off' }]} />
               <FormField name="from" label="Replay from" hint="UTC date, replay only" type="date" />
               <FormField name="speed" label="Replay speed" hint="candles/s or max" placeholder="50" />
+              <FormField
+                name="reconcile"
+                label="Foreign orders at start"
+                hint="live only: open orders on the symbol not placed by this session"
+                defaultValue="adopt"
+                options={[
+                  { value: 'adopt', label: 'leave on the venue (warn)' },
+                  { value: 'cancel', label: 'cancel them' },
+                ]}
+              />
             </div>
             <fieldset>
               <legend>Strategies (checked: enabled on /strategies; parameters, weights and thresholds are the saved ones)</legend>
