@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { candleColumnsFromRows, type CandleColumns } from '../core/types';
 import { createInMemoryCandleRepository } from '../testing/in-memory-repositories';
 import { checkChunkSize, streamCandleChunks } from './candle-chunks';
+import { createWaveCandleSource, waveCandles } from '../testing/wave-candles';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -62,5 +63,20 @@ describe('streamCandleChunks', () => {
     expect(() => checkChunkSize('10')).toThrow('chunkSize (10) must be a whole number of candles >= 1');
     const repo = createInMemoryCandleRepository();
     await expect(streamCandleChunks(repo, key, T0, T0 + MIN, 0).next()).rejects.toThrow('chunkSize (0)');
+  });
+});
+
+describe('streamCandleChunks over a computed wave', () => {
+  it('streams a wave source chunk by chunk equal to the wave rows, across chunk edges', async () => {
+    const wave = { count: 25, startMs: T0, timeframeMs: MIN };
+    const source = createWaveCandleSource(key, wave);
+    const rows = waveCandles(wave);
+    const chunks: CandleColumns[] = [];
+    for await (const chunk of streamCandleChunks(source, key, T0 - 5 * MIN, T0 + 100 * MIN, 7)) chunks.push(chunk);
+    expect(chunks.map((c) => c.length)).toEqual([2, 7, 7, 7, 2]);
+    const closes = chunks.flatMap((c) => [...c.close]);
+    expect(closes).toEqual(rows.map((r) => r.close));
+    expect(chunks.flatMap((c) => [...c.openTimeMs])).toEqual(rows.map((r) => r.openTimeMs));
+    expect(await source.summarize()).toEqual([{ ...key, count: 25, firstOpenTimeMs: T0, lastOpenTimeMs: T0 + 24 * MIN }]);
   });
 });
