@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock, silentLogger } from '../core/clock';
 import { ValidationError } from '../core/errors';
-import { candleColumnsFromRows, type MarketKey } from '../core/types';
+import { candleColumnsFromRows } from '../core/types';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import { createInMemoryBacktestRunRepository, createInMemoryCandleRepository, createInMemoryJournalRepository } from '../testing/in-memory-repositories';
 import { createInMemoryStudyRepository } from '../testing/in-memory-study-repository';
-import { waveCandles } from '../testing/wave-candles';
+import { STUDY_FIXTURE_CANDLES, STUDY_FIXTURE_MARKET, STUDY_FIXTURE_REQUEST, STUDY_FIXTURE_START_MS } from '../testing/study-fixtures';
 import { runBacktest } from '../backtest/run-backtest';
 import { JobCancelledError } from '../jobs/job-context';
 import type { JobQueue, Ticket } from '../orchestrator/job-queue';
@@ -17,23 +17,10 @@ import { dailyReturnsOf } from './study-trial';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const START = Date.UTC(2024, 0, 1);
-const MARKET: MarketKey = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' };
-/** 60 days of hourly wave candles (the averages cross every few days, so the strategy trades). */
-const CANDLES = waveCandles({ count: 60 * 24, startMs: START, timeframeMs: HOUR, amplitude: 0.05 });
-
-const REQUEST = {
-  exchange: 'binance',
-  symbol: 'BTC/USDT',
-  timeframe: '1h',
-  from: '2024-01-05',
-  to: '2024-02-25',
-  strategy: 'ma-crossover',
-  space: { fastPeriod: { min: 4, max: 10, step: 3 }, slowPeriod: { values: [20, 30] }, atrPeriod: 14, atrStopMultiple: 2 },
-  method: 'grid',
-  objective: 'netProfit',
-  minTrades: 1,
-} satisfies StudyRequest;
+const START = STUDY_FIXTURE_START_MS;
+const MARKET = STUDY_FIXTURE_MARKET;
+const CANDLES = STUDY_FIXTURE_CANDLES;
+const REQUEST = STUDY_FIXTURE_REQUEST;
 
 interface Harness {
   service: ReturnType<typeof createStudyService>;
