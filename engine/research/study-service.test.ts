@@ -136,6 +136,27 @@ describe('study service: running', () => {
     expect(view.overfitting?.deflatedSharpe?.trials).toBe(6);
   });
 
+  it('runs every trial with the request\'s exits: each equals a backtest of its params with those exits', async () => {
+    const exits = { timeStop: { bars: 6 }, takeProfit: [{ percent: 2 }] };
+    const h = await harness();
+    const { studyId } = await h.service.enqueue({ ...REQUEST, exits }, { userId: 'u1' });
+    await h.service.run(studyId, control());
+    const view = await h.service.get(studyId);
+    expect(view.request.backtest.exits).toMatchObject(exits);
+    let differs = false;
+    for (const trial of view.trials) {
+      const request = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', from: REQUEST.from, to: REQUEST.to, strategies: ['ma-crossover'], params: { 'ma-crossover': trial.params }, decisionDetail: 'off' };
+      const deps = () => ({ candles: h.candles, journal: createInMemoryJournalRepository(), runs: createInMemoryBacktestRunRepository(), logger: silentLogger, newId: () => 'r' });
+      const withExits = await runBacktest({ ...request, exits }, deps());
+      const without = await runBacktest(request, deps());
+      expect(trial.metrics.trades).toBe(withExits.tradeMetrics.trades);
+      expect(trial.metrics.netProfit).toBe(withExits.tradeMetrics.trades === 0 ? 0 : withExits.tradeMetrics.trades * withExits.tradeMetrics.averageTrade);
+      differs ||= withExits.tradeMetrics.trades !== without.tradeMetrics.trades;
+    }
+    // The exits bind (a 6-bar time stop closes trades the crossover alone keeps open).
+    expect(differs).toBe(true);
+  });
+
   it('a study stopped midway resumes and ends with exactly the results of an uninterrupted run', async () => {
     const request = { ...REQUEST, walkForward: { mode: 'rolling', inSampleDays: 20, outOfSampleDays: 10 } } satisfies StudyRequest;
     const whole = await harness();

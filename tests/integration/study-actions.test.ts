@@ -1,7 +1,7 @@
 /**
  * The studies page's server actions on a real root (embedded database, in-process job runner): a form
  * post queues a 2 × 2 grid study of ma-crossover that completes with exactly 4 full-range trials, trading
- * the form's account settings with the breakers off; an inverted parameter range comes back naming
+ * the form's account settings and exits with the breakers off; an inverted parameter range comes back naming
  * `space.fastPeriod.min` with nothing stored; "apply" writes the best params into the saved strategy
  * settings and the audit log keeps the params before and after.
  */
@@ -59,9 +59,9 @@ async function waitForEnd(root: AuthTestRoot['root'], headers: Headers, id: stri
 }
 
 describe('study actions', { timeout: 240_000 }, () => {
-  it('queues a 2 × 2 grid from the form that completes with 4 trials, trading the form settings with breakers off', async () => {
+  it('queues a 2 × 2 grid from the form that completes with 4 trials, trading the form settings and exits with breakers off', async () => {
     const { app, headers } = await setup();
-    const queued = (await startStudy[GATE].run(app.root, headers, FORM)) as ActionResult<{ studyId: string; ticketId: string }>;
+    const queued = (await startStudy[GATE].run(app.root, headers, { ...FORM, exits: { timeStopBars: 24, roi: '' } })) as ActionResult<{ studyId: string; ticketId: string }>;
     if (!queued.ok) throw new Error(`refused: ${JSON.stringify(queued.error)}`);
     const end = await waitForEnd(app.root, headers, queued.data.studyId);
     expect(end).toMatchObject({ status: 'completed', error: null });
@@ -77,6 +77,8 @@ describe('study actions', { timeout: 240_000 }, () => {
     expect(study.request).toMatchObject({ method: 'grid', trials: null, fromMs: T0, toMs: T0 + 5 * 86_400_000, candidates: 4 });
     // Breakers off: the form's daily-loss and drawdown limits are replaced by 100 %.
     expect(study.request.backtest).toMatchObject({ paper: { initialBalance: 5_000, takerFeeBps: 4 }, risk: { riskPerTradePct: 1, dailyLossLimitPct: 100, maxDrawdownPct: 100 } });
+    // The exits fieldset reaches every trial's backtest request: a 24-bar time stop, nothing else.
+    expect(study.request.backtest.exits).toEqual({ timeStop: { bars: 24 } });
     const audit = await app.root.auth.audit.list({ action: 'study.enqueue', limit: 1 });
     expect(audit.items.map((e) => [e.outcome, e.target, e.after])).toEqual([['ok', queued.data.studyId, queued.data]]);
   });

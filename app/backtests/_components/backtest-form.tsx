@@ -244,6 +244,50 @@ export function AccountFields({ account, errors }: { account: AccountOption | un
   );
 }
 
+/** The exits fieldset's values as the form schemas read them (`exitsFormSchema`): numbers or text as typed, the ROI table as JSON text. */
+export function exitsOfForm(form: FormData): Record<string, unknown> {
+  return {
+    ...Object.fromEntries(EXIT_FIELDS.map((f) => [f.key, numberOrText(form.get(`exits.${f.key}`))])),
+    roi: String(form.get('exits.roi') ?? ''),
+  };
+}
+
+/**
+ * The exits fieldset (backtest and study forms): take profit, trailing stop, time stop and the minimal
+ * ROI table, blank = the strategy's own; with `closeAtEnd`, the "close at the end of the run" box too.
+ */
+export function ExitFields({ idPrefix, errors, closeAtEnd = false }: { idPrefix: string; errors: FieldErrors; closeAtEnd?: boolean }) {
+  const invalid = invalidProps(idPrefix, errors);
+  return (
+    <fieldset className="strategy-box" data-testid="exit-settings">
+      <legend>Exits (blank = the strategy&apos;s own, if any)</legend>
+      <div className="filter-grid">
+        {EXIT_FIELDS.map((f) => {
+          const name = `exits.${f.key}`;
+          return (
+            <div className="field" key={f.key}>
+              <label htmlFor={`${idPrefix}-exits-${f.key}`}>{f.label}</label>
+              <input id={`${idPrefix}-exits-${f.key}`} name={name} inputMode="decimal" {...invalid(name)} />
+              <FieldError idPrefix={idPrefix} name={name} errors={errors} />
+            </div>
+          );
+        })}
+        <div className="field">
+          <label htmlFor={`${idPrefix}-exits-roi`}>Minimal ROI table (JSON)</label>
+          <textarea id={`${idPrefix}-exits-roi`} name="exits.roi" rows={2} placeholder='[{"afterMinutes": 0, "profitPercent": 5}]' {...invalid('exits.roi')} />
+          <FieldError idPrefix={idPrefix} name="exits.roi" errors={errors} />
+        </div>
+      </div>
+      {closeAtEnd && (
+        <label>
+          <input type="checkbox" name="closeAtEnd" defaultChecked data-testid="close-at-end" /> Close a position still open at the end of the run (exit reason
+          end-of-run)
+        </label>
+      )}
+    </fieldset>
+  );
+}
+
 function Form({
   markets,
   strategies,
@@ -306,10 +350,7 @@ function Form({
       // Disabled (breaker) fields are not in the form data: the server sets them when breakers are off.
       risk: Object.fromEntries(RISK_FIELDS.map((f) => [f.key, numberOrText(form.get(`risk.${f.key}`))])),
       breakers: form.get('breakers') === 'on',
-      exits: {
-        ...Object.fromEntries(EXIT_FIELDS.map((f) => [f.key, numberOrText(form.get(`exits.${f.key}`))])),
-        roi: String(form.get('exits.roi') ?? ''),
-      },
+      exits: exitsOfForm(form),
       closeAtEnd: form.get('closeAtEnd') === 'on',
     };
     setMessage(null);
@@ -472,30 +513,7 @@ function Form({
             </div>
           ))}
         </fieldset>
-        <fieldset className="strategy-box" data-testid="exit-settings">
-          <legend>Exits (blank = the strategy&apos;s own, if any)</legend>
-          <div className="filter-grid">
-            {EXIT_FIELDS.map((f) => {
-              const name = `exits.${f.key}`;
-              return (
-                <div className="field" key={f.key}>
-                  <label htmlFor={`bt-exits-${f.key}`}>{f.label}</label>
-                  <input id={`bt-exits-${f.key}`} name={name} inputMode="decimal" {...invalid(name)} />
-                  <FieldError idPrefix="bt" name={name} errors={errors} />
-                </div>
-              );
-            })}
-            <div className="field">
-              <label htmlFor="bt-exits-roi">Minimal ROI table (JSON)</label>
-              <textarea id="bt-exits-roi" name="exits.roi" rows={2} placeholder='[{"afterMinutes": 0, "profitPercent": 5}]' {...invalid('exits.roi')} />
-              <FieldError idPrefix="bt" name="exits.roi" errors={errors} />
-            </div>
-          </div>
-          <label>
-            <input type="checkbox" name="closeAtEnd" defaultChecked data-testid="close-at-end" /> Close a position still open at the end of the run (exit reason
-            end-of-run)
-          </label>
-        </fieldset>
+        <ExitFields idPrefix="bt" errors={errors} closeAtEnd />
         <ModelFields idPrefix="bt" deployed={deployedModels} errors={errors} />
         <div className="actions-row" style={{ marginTop: '0.75rem' }}>
           <button type="submit" disabled={pending} data-testid="run-backtest">

@@ -5,6 +5,8 @@ import type { ActionResult } from '@/app/_server/auth/gate';
 import {
   AccountFields,
   AccountPrefill,
+  ExitFields,
+  exitsOfForm,
   FieldError,
   invalidProps,
   numberOrText,
@@ -89,8 +91,8 @@ function SpaceFieldset({ field, errors, onChange }: { field: SpaceField; errors:
 /**
  * The "New study" form (traders): a stored market and range, one strategy with its parameters' search
  * space (prefilled from the schema's ranges), the method, objective and minimum trades, an optional
- * walk-forward, and the account settings and risk limits (prefilled from the chosen account as in the
- * backtest form). Refusals show next to their field; a queued study opens its page.
+ * walk-forward, the account settings and risk limits (prefilled from the chosen account as in the
+ * backtest form) and the exits every trial trades with (the backtest form's fieldset). Refusals show next to their field; a queued study opens its page.
  */
 export function StudyForm({
   markets,
@@ -159,6 +161,7 @@ export function StudyForm({
       // Disabled (breaker) fields are not in the form data: the server sets them when breakers are off.
       risk: Object.fromEntries(RISK_KEYS.map((k) => [k, numberOrText(form.get(`risk.${k}`))])),
       breakers: form.get('breakers') === 'on',
+      exits: exitsOfForm(form),
     };
     setMessage(null);
     setErrors({});
@@ -326,6 +329,7 @@ export function StudyForm({
 
       <AccountPrefill idPrefix="st" accounts={accounts} accountId={accountId} onChange={setAccountId} errors={errors} />
       <AccountFields key={accountId} account={account} errors={errors} />
+      <ExitFields idPrefix="st" errors={errors} />
 
       <div className="actions-row" style={{ marginTop: '0.75rem' }}>
         <button type="submit" disabled={pending} data-testid="start-study">
