@@ -5,23 +5,17 @@
  * `space.fastPeriod.min` with nothing stored; "apply" writes the best params into the saved strategy
  * settings and the audit log keeps the params before and after.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GATE, type ActionResult } from '../../app/_server/auth/gate';
 import { applyStudy, startStudy, studyStatus, type StudyStatusView } from '../../app/studies/actions';
-import { waveCsv } from '../../engine/testing/wave-candles';
-import { apiV1Client } from '../support/api-v1-client';
-import { createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
+import type { AuthTestRoot } from '../support/auth-test-root';
+import { RESEARCH_START_MS, useWaveCandleRoot } from '../support/research-test-roots';
 
-const T0 = Date.UTC(2024, 0, 1);
-const TF = 300_000;
+const T0 = RESEARCH_START_MS;
 
-let app: AuthTestRoot | null = null;
-afterEach(async () => {
-  await app?.close();
-  app = null;
-});
+const roots = useWaveCandleRoot();
 
-/** 1 440 five-minute candles (5 days) of a sine wave with a 6-candle radius: the averages cross often. */
+/** A 2 × 2 grid over the 5 days of wave candles (WAVE_CANDLES: the averages cross often). */
 const FORM = {
   exchange: 'binance',
   symbol: 'BTC/USDT',
@@ -39,14 +33,7 @@ const FORM = {
   breakers: false,
 };
 
-async function setup() {
-  app = await createAuthTestRoot();
-  const trader = await app.signedInAs('trader');
-  const headers = new Headers({ cookie: trader.cookie, origin: TEST_ORIGIN });
-  const api = apiV1Client(app.root, { cookie: trader.cookie });
-  expect((await api.call('importCandles', { query: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, body: waveCsv({ count: 1_440, phase: 0, base: 100, startMs: T0, timeframeMs: TF }) })).status).toBe(200);
-  return { app, headers };
-}
+const setup = () => roots.open();
 
 async function waitForEnd(root: AuthTestRoot['root'], headers: Headers, id: string): Promise<StudyStatusView> {
   for (let i = 0; i < 1_200; i++) {
