@@ -12,8 +12,7 @@
  * when a cancel was requested, so a cancel stops the study before any new part runs (a part already
  * running stops before its next trial).
  */
-import type { JobContext, DurableJobContext } from '../jobs/job-context';
-import { JobCancelledError, NonRetryableJobError } from '../jobs/job-context';
+import { JobCancelledError, NonRetryableJobError, type DurableJobContext, type JobContext } from '../jobs/job-context';
 import type { StudyTrialRecord } from '../ports/studies';
 import {
   completeStudy,
@@ -22,6 +21,7 @@ import {
   openStudySession,
   runTrialsInSession,
   studyPlanOf,
+  type PlannedTrial,
   type RunStudyControl,
   type RunStudyDeps,
   type StudyJobResult,
@@ -82,7 +82,7 @@ export async function runStudySteps(studyId: string, deps: RunStudyDeps, ctx: Du
   const { strategySource, resumed } = start;
   const plan = studyPlanOf(start.request, deps.catalog);
 
-  const runPart = async (part: readonly Parameters<TrialBatchRunner>[0][number][], job: JobContext): Promise<TrialScore[]> => {
+  const runPart = async (part: readonly PlannedTrial[], job: JobContext): Promise<TrialScore[]> => {
     const record = await deps.repository.get(studyId);
     if (record?.status === 'cancelled') throw new JobCancelledError(job.ticketId);
     const all = await deps.repository.trials(studyId);
