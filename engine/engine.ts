@@ -48,7 +48,7 @@ import type { StudyService } from './research/study';
 import type { StudyJobResult } from './research/study-runner';
 import { createStudyService } from './research/study-service';
 import { createInlineTrialRunner, type TrialRunner } from './research/trial-runner';
-import type { JobContext } from './jobs/job-context';
+import type { DurableJobContext, JobContext } from './jobs/job-context';
 
 /** Candles sampled to read a market's price decimals: enough to see every tick digit in use. */
 export const PRECISION_SAMPLE_CANDLES = 500;
@@ -263,6 +263,8 @@ export interface Engine extends TradingDesk {
   readonly studies: StudyService;
   /** The body of a `study` ticket: runs or resumes the study (see `StudyEngine.run`). */
   runStudy(studyId: string, ctx: JobContext): Promise<StudyJobResult>;
+  /** The same body as durable steps for the Inngest runner: trials fan out in parts (see `StudyEngine.runSteps`). */
+  runStudySteps(studyId: string, ctx: DurableJobContext): Promise<StudyJobResult>;
 }
 
 /**
@@ -527,6 +529,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     ruleStrategies,
     studies: { enqueue: studies.enqueue, list: studies.list, get: studies.get, summary: studies.summary, cancel: studies.cancel, applyToSettings: studies.applyToSettings },
     runStudy: (studyId, ctx) => studies.run(studyId, ctx),
+    runStudySteps: (studyId, ctx) => studies.runSteps(studyId, ctx),
     notify(event) {
       try {
         deps.notifier?.notify(event);

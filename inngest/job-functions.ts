@@ -4,6 +4,8 @@
  * is the same engine handler the in-process runner calls (`runJobAttempt`); each side effect is a
  * named step, so a redelivery never repeats a finished one:
  *   mark-running -> run-handler -> record-result | record-cancelled | record-failure
+ * A kind whose definition has a durable body (`runSteps`, e.g. `study`) runs that body instead of
+ * `run-handler`: its own named steps (which may fan out in parallel), then the same record step.
  * A retryable failure makes `run-handler` throw `RetryAfterError` with the engine's backoff delay
  * (the ticket goes back to `queued` meanwhile); a permanent one records the failure, then throws
  * `NonRetriableError`.
@@ -11,7 +13,8 @@
 import { NonRetriableError, RetryAfterError, type Inngest } from 'inngest';
 import type { Clock } from '../engine/core/clock';
 import type { Logger } from '../engine/core/logger';
-import { JOB_KINDS, type JobKind } from '../engine/jobs/definitions';
+import { JOB_KINDS, type DurableJobHandlers, type JobKind } from '../engine/jobs/definitions';
+import { JobCancelledError, NonRetryableJobError, isRetryableJobFailure, type DurableJobContext, type DurableJobHandler, type JobContext } from '../engine/jobs/job-context';
 import { latestOccurrenceAtOrBeforeMs, occurrenceKey, type JobSchedule } from '../engine/jobs/job-schedules';
 import {
   TicketRunner,
@@ -21,12 +24,14 @@ import {
   type Ticket,
   type TicketRepository,
 } from '../engine/orchestrator/job-queue';
-import { recordJobOutcome, runJobAttempt, type JobAttemptOutcome } from '../engine/orchestrator/run-job-attempt';
+import { createJobContext, recordJobOutcome, runJobAttempt, toJson, type JobAttemptOutcome } from '../engine/orchestrator/run-job-attempt';
 import { JOB_REQUESTED_EVENT, jobRequested, type JobRequestedData } from './events';
 
 /** The engine pieces the functions need; the composition root passes them (nothing is built here). */
 export interface InngestJobDeps {
   handlers: JobHandlers;
+  /** Bodies written as durable steps (`runSteps` of their definition): those kinds run them instead of one `run-handler` step. */
+  durableHandlers?: DurableJobHandlers;
   tickets: TicketRepository;
   clock: Clock;
   logger: Logger;
@@ -103,14 +108,17 @@ export function createInngestFunctions(client: Inngest, deps: InngestJobDeps) {
 
         const claim = await step.run('mark-running', async () => {
           const claimed = await deps.tickets.claim(ticketId, deps.clock.nowMs());
-          if (claimed) return { claimed: true as const };
+          if (claimed) return { claimed: true as const, params: claimed.params, attempts: claimed.attempts };
           const current = await deps.tickets.get(ticketId);
           if (current && current.status === TicketStatus.Queued && current.cancelRequested) await deps.tickets.markCancelled(ticketId, deps.clock.nowMs());
           return { claimed: false as const, reason: current ? `ticket is ${current.status}` : 'ticket does not exist' };
         });
         if (!claim.claimed) return { ticketId, status: 'skipped', reason: claim.reason };
 
-        const outcome = (await step.run('run-handler', async () => {
+        const durable = deps.durableHandlers?.[kind];
+        const outcome = durable
+          ? await runDurableBody(durable, { id: ticketId, params: claim.params as Record<string, unknown>, attempts: claim.attempts }, step, deps)
+          : ((await step.run('run-handler', async () => {
           let ticket: Ticket | null = await deps.tickets.get(ticketId);
           // A retry of this step: the previous attempt put the ticket back in the queue.
           if (ticket?.status === TicketStatus.Queued) ticket = (await deps.tickets.claim(ticketId, deps.clock.nowMs())) ?? ticket;
@@ -124,7 +132,7 @@ export function createInngestFunctions(client: Inngest, deps: InngestJobDeps) {
           }
           if (result.type === 'interrupted') throw new Error(result.error);
           return result;
-        })) as JobAttemptOutcome;
+        })) as JobAttemptOutcome);
 
         const ticketRef = { id: ticketId } as Ticket;
         switch (outcome.type) {
@@ -149,4 +157,48 @@ export function createInngestFunctions(client: Inngest, deps: InngestJobDeps) {
       },
     );
   });
+}
+
+/** What a durable step stores: the body's value, or how it stopped (a replay throws the same again). */
+type DurableStepResult = { type: 'done'; value: unknown } | { type: 'cancelled' } | { type: 'failed'; error: string };
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Runs a durable body: each of its `step(id, body)` is `step.run(id)` with a job context of its own.
+ * A cancel or a permanent failure inside a step is stored as the step's result and thrown again on
+ * every replay (so the body unwinds the same way each time); a retryable failure throws, so Inngest
+ * runs that step again. Never throws for the body's own failure: the outcome says what happened.
+ */
+async function runDurableBody(
+  handler: DurableJobHandler,
+  ticket: { id: string; params: Record<string, unknown>; attempts: number },
+  step: { run: (id: string, body: () => Promise<DurableStepResult>) => Promise<unknown> },
+  deps: InngestJobDeps,
+): Promise<JobAttemptOutcome> {
+  const context: DurableJobContext = {
+    ticketId: ticket.id,
+    logger: deps.logger,
+    async step<T>(id: string, body: (ctx: JobContext) => Promise<T>): Promise<T> {
+      const stored = (await step.run(id, async (): Promise<DurableStepResult> => {
+        const controller = new AbortController();
+        try {
+          return { type: 'done', value: toJson(await body(createJobContext(ticket, controller, deps))) };
+        } catch (error) {
+          if (error instanceof JobCancelledError || controller.signal.reason instanceof JobCancelledError) return { type: 'cancelled' };
+          if (isRetryableJobFailure(error)) throw error;
+          return { type: 'failed', error: messageOf(error) };
+        }
+      })) as DurableStepResult;
+      if (stored.type === 'cancelled') throw new JobCancelledError(ticket.id);
+      if (stored.type === 'failed') throw new NonRetryableJobError(stored.error);
+      return stored.value as T;
+    },
+  };
+  try {
+    return { type: 'succeeded', result: toJson(await handler(ticket.params, context)) };
+  } catch (error) {
+    if (error instanceof JobCancelledError) return { type: 'cancelled' };
+    return { type: 'failed', error: messageOf(error) };
+  }
 }

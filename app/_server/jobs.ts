@@ -17,7 +17,7 @@ import type { Logger } from '@/engine/core/logger';
 import type { PaperExchange } from '@/engine/execution/paper-exchange';
 import type { AccountSnapshotSource } from '@/engine/ports/snapshots';
 import { createInProcessJobRunner, defaultInProcessJobRunnerConfig, type InProcessJobRunner } from '@/engine/orchestrator/in-process-runner';
-import { bindJobHandlers, JOB_DEFINITIONS } from '@/engine/jobs/definitions';
+import { bindDurableJobHandlers, bindJobHandlers, JOB_DEFINITIONS } from '@/engine/jobs/definitions';
 import type { JobServices } from '@/engine/jobs/job-definition';
 import { createJobScheduler, type JobScheduler } from '@/engine/jobs/job-scheduler';
 import { resolveJobSchedules } from '@/engine/jobs/job-schedules';
@@ -62,6 +62,8 @@ export interface JobsDeps {
   training: TrainHandlerDeps;
   /** The engine's runStudy (late-bound like runBacktest) for `study`. */
   runStudy?: JobServices['runStudy'];
+  /** The engine's runStudySteps (late-bound): the `study` body as durable steps under Inngest. */
+  runStudySteps?: JobServices['runStudySteps'];
   /** Candle storage and public venue candle sources for `download-candles`. */
   marketData: JobServices['marketData'];
   /** Wraps the handlers (timing, failure reports) before any runner sees them. */
@@ -89,10 +91,11 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppC
   // Validated at config load; the same list drives the in-process scheduler or the Inngest crons.
   const schedules = resolveJobSchedules(config.jobSchedules ?? {});
   // Every kind's body, from its one definition (engine/jobs/definitions.ts).
-  const plainHandlers = bindJobHandlers({
+  const services: JobServices = {
     runBacktest: deps.runBacktest,
     checkStrategy: deps.checkStrategy,
     runStudy: deps.runStudy,
+    runStudySteps: deps.runStudySteps,
     journal: deps.journal,
     snapshots,
     account: paperAccountSource(deps.exchange),
@@ -101,7 +104,8 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppC
     training: deps.training,
     marketData: deps.marketData,
     partitions: createPartitionRepository(deps.db),
-  });
+  };
+  const plainHandlers = bindJobHandlers(services);
   const handlers = deps.instrument ? deps.instrument(plainHandlers) : plainHandlers;
   const runner = createInProcessJobRunner(defaultInProcessJobRunnerConfig, { tickets, handlers, clock: deps.clock, logger: deps.logger, random });
   let dispatcher: JobDispatcher = runner;
@@ -110,6 +114,8 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppC
     const client = createInngestClient({ id: 'aethelred', ...config.inngest });
     const functions = createInngestFunctions(client, {
       handlers,
+      // Kinds with a durable body (study) fan out as steps there; they skip the instrumented wrapper.
+      durableHandlers: bindDurableJobHandlers(services),
       tickets,
       clock: deps.clock,
       logger: deps.logger,

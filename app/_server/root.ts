@@ -358,6 +358,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     runBacktest: (request, onProgress) => engine.runBacktest(request, onProgress),
     checkStrategy: (request, onProgress) => engine.checkStrategy(request, onProgress),
     runStudy: (studyId, ctx) => engine.runStudy(studyId, ctx),
+    runStudySteps: (studyId, ctx) => engine.runStudySteps(studyId, ctx),
     training: { candles, journal, repository: modelRepository, store: modelFiles, registry: models, newId: () => randomUUID() },
     // Downloads read the venue's public API (no keys), like the CLI's download-candles.
     marketData: { candles, openCandleSource: (exchangeId) => createPublicCandleSource(exchangeId, { logger, clock, urls: config.ccxtUrls }) },

@@ -8,7 +8,7 @@ import { backtestJob } from './backtest-job';
 import { downloadCandlesJob } from './download-candles-job';
 import { strategyCheckJob } from './strategy-check-job';
 import { studyJob } from './study-job';
-import type { JobHandler } from './job-context';
+import type { DurableJobHandler, JobHandler } from './job-context';
 import type { JobDefinition, JobServices, Jsonified } from './job-definition';
 import { trainIntentVetoJob, trainRegimeJob, trainStopDistanceJob, trainVolatilityJob } from './train-jobs';
 
@@ -72,4 +72,18 @@ export function bindJobHandlers(services: JobServices, definitions: readonly Job
   const handlers: Record<string, JobHandler> = {};
   for (const definition of definitions) handlers[definition.kind] = (params, ctx) => definition.run(params, ctx, services);
   return handlers as JobHandlers;
+}
+
+/** The bodies written as durable steps, by kind (only the kinds whose definition has `runSteps`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type DurableJobHandlers = Partial<Record<JobKind, DurableJobHandler<any>>>;
+
+/** Binds every definition's durable body (`runSteps`) to the services: what the Inngest runner calls for those kinds. */
+export function bindDurableJobHandlers(services: JobServices, definitions: readonly JobDefinition[] = JOB_DEFINITIONS): DurableJobHandlers {
+  const handlers: Record<string, DurableJobHandler> = {};
+  for (const definition of definitions) {
+    const runSteps = definition.runSteps;
+    if (runSteps) handlers[definition.kind] = (params, ctx) => runSteps(params, ctx, services);
+  }
+  return handlers as DurableJobHandlers;
 }

@@ -21,6 +21,24 @@ export interface JobContext {
   logger: Logger;
 }
 
+/**
+ * What a job body that runs as durable steps gets (the Inngest runner). `step(id, body)` runs `body`
+ * as one named step: a step that finished is never run again, a replay gets its result back (after a
+ * JSON round trip), and steps started together (`Promise.all`) may run in parallel, on other
+ * processes. Code outside steps runs again on every replay, so it must decide only from step results.
+ * A step's body gets a JobContext of its own (progress, cancel, abort as in any body).
+ * `step` rejects with JobCancelledError when the body saw a cancel, and with NonRetryableJobError
+ * (the body's message) for a permanent failure; a retryable failure runs the step again.
+ */
+export interface DurableJobContext {
+  ticketId: string;
+  logger: Logger;
+  step<T>(id: string, body: (ctx: JobContext) => Promise<T>): Promise<T>;
+}
+
+/** A job body written as durable steps (see {@link DurableJobContext}); its JSON-serialisable return value is the ticket's result. */
+export type DurableJobHandler<P = Record<string, unknown>> = (params: P, ctx: DurableJobContext) => Promise<unknown>;
+
 /** A job body: an engine function. Its JSON-serialisable return value is the ticket's result. */
 export type JobHandler<P = Record<string, unknown>> = (params: P, ctx: JobContext) => Promise<unknown>;
 

@@ -13,7 +13,7 @@ import type { CandleRepository } from '../ports/candles';
 import type { CandleSourceFactory } from '../ports/candle-source';
 import type { TrainHandlerDeps } from '../ml/train-handlers';
 import type { AccountSnapshotSource, SnapshotRepository } from '../ports/snapshots';
-import type { JobContext } from './job-context';
+import type { DurableJobContext, JobContext } from './job-context';
 import type { TablePartitions } from '../ports/partitions';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { StudyJobResult } from '../research/study-runner';
@@ -39,6 +39,8 @@ export interface JobServices {
   training: TrainHandlerDeps;
   /** The engine's study runner (`engine.runStudy`) for the `study` kind; absent in bare tests. */
   runStudy?(studyId: string, ctx: JobContext): Promise<StudyJobResult>;
+  /** The same study as durable steps, trials fanned out in batches (`engine.runStudySteps`), for the Inngest runner. */
+  runStudySteps?(studyId: string, ctx: DurableJobContext): Promise<StudyJobResult>;
 }
 
 /** What a definition's `check` may read besides the params (given by the queue; absent in bare tests). */
@@ -77,6 +79,11 @@ export interface JobDefinition<Kind extends string = string, Params = unknown, I
   readonly example: Input;
   /** The body. Throw RetryableJobError for transient failures; the return value is the ticket's result. */
   run(params: Params, ctx: JobContext, services: JobServices): Promise<Result>;
+  /**
+   * The same body as durable steps, for a runner that has them (Inngest); same result as `run`.
+   * Kinds without it run `run` as one step there.
+   */
+  runSteps?(params: Params, ctx: DurableJobContext, services: JobServices): Promise<Result>;
 }
 
 /** Builds a frozen definition (types inferred from the schema and body). */

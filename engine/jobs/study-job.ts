@@ -4,6 +4,8 @@
  * so a ticket recovered after a restart resumes where the last attempt stopped. Progress is trials
  * finished of all the study runs ("312 of 1000 trials"); a cancel stops it at the next trial. Queue
  * studies with `engine.studies.enqueue`, which checks the request and stores the study first.
+ * Under Inngest the body runs as durable steps instead (`runSteps`): batches of trials fan out as
+ * parallel steps, each storing its trials, so a redelivered step skips the trials already stored.
  */
 import { z } from 'zod';
 import { NonRetryableJobError } from './job-context';
@@ -22,5 +24,9 @@ export const studyJob = defineJob({
   async run(params, ctx, services) {
     if (!services.runStudy) throw new NonRetryableJobError('this server was built without study support');
     return services.runStudy(params.studyId, ctx);
+  },
+  async runSteps(params, ctx, services) {
+    if (!services.runStudySteps) throw new NonRetryableJobError('this server was built without study support');
+    return services.runStudySteps(params.studyId, ctx);
   },
 });

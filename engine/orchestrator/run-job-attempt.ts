@@ -40,10 +40,33 @@ export interface JobAttemptDeps {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** A JSON round trip, so the stored result is the same whatever the store (NaN becomes null). */
-function toJson(value: unknown): unknown {
+/** A JSON round trip, so the stored result is the same whatever the store (NaN becomes null; undefined null). */
+export function toJson(value: unknown): unknown {
   if (value === undefined) return null;
   return JSON.parse(JSON.stringify(value)) as unknown;
+}
+
+/**
+ * The context a body (or one durable step of it) runs with on `ticket`: progress is written to the
+ * ticket, and a cancel requested meanwhile aborts `controller` and throws JobCancelledError.
+ */
+export function createJobContext(ticket: Pick<Ticket, 'id' | 'attempts'>, controller: AbortController, deps: Pick<JobAttemptDeps, 'tickets' | 'clock' | 'logger'>): JobContext {
+  return {
+    ticketId: ticket.id,
+    attempt: ticket.attempts,
+    signal: controller.signal,
+    logger: deps.logger,
+    async reportProgress(progress, message) {
+      if (controller.signal.aborted) throw controller.signal.reason instanceof Error ? controller.signal.reason : new JobCancelledError(ticket.id);
+      const clamped = Number.isFinite(progress) ? Math.min(1, Math.max(0, progress)) : 0;
+      const updated = await deps.tickets.updateProgress(ticket.id, clamped, message ?? null, deps.clock.nowMs());
+      if (!updated || updated.cancelRequested) {
+        const cancelled = new JobCancelledError(ticket.id);
+        controller.abort(cancelled);
+        throw cancelled;
+      }
+    },
+  };
 }
 
 /**
@@ -60,23 +83,7 @@ export async function runJobAttempt(ticket: Ticket, deps: JobAttemptDeps, option
   const forward = () => controller.abort(outer?.reason);
   if (outer?.aborted) forward();
   else outer?.addEventListener('abort', forward, { once: true });
-  const logger = deps.logger;
-  const ctx: JobContext = {
-    ticketId: ticket.id,
-    attempt: ticket.attempts,
-    signal: controller.signal,
-    logger,
-    async reportProgress(progress, message) {
-      if (controller.signal.aborted) throw controller.signal.reason instanceof Error ? controller.signal.reason : new JobCancelledError(ticket.id);
-      const clamped = Number.isFinite(progress) ? Math.min(1, Math.max(0, progress)) : 0;
-      const updated = await deps.tickets.updateProgress(ticket.id, clamped, message ?? null, deps.clock.nowMs());
-      if (!updated || updated.cancelRequested) {
-        const cancelled = new JobCancelledError(ticket.id);
-        controller.abort(cancelled);
-        throw cancelled;
-      }
-    },
-  };
+  const ctx = createJobContext(ticket, controller, deps);
   try {
     const result = await handler(ticket.params, ctx);
     return { type: 'succeeded', result: toJson(result) };

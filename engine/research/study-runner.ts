@@ -39,7 +39,7 @@ import {
   type StudyView,
   type StudyWindowView,
 } from './study';
-import type { TrialRunner, TrialStrategySource } from './trial-runner';
+import type { TrialRunner, TrialSession, TrialStrategySource } from './trial-runner';
 import type { TrialSetup, TrialTask } from './study-trial';
 
 const DAY_MS = 86_400_000;
@@ -205,7 +205,7 @@ function compareTrials(a: Pick<StudyTrialRecord, 'score' | 'index'>, b: Pick<Stu
 }
 
 /** A trial to run with where it belongs in the study. */
-type PlannedTrial = TrialTask & Pick<StudyTrialRecord, 'index' | 'window' | 'sample' | 'rung'>;
+export type PlannedTrial = TrialTask & Pick<StudyTrialRecord, 'index' | 'window' | 'sample' | 'rung'>;
 
 /** What running a study needs. */
 export interface RunStudyDeps {
@@ -251,77 +251,50 @@ export function trialStrategySource(catalog: StrategyCatalog, name: string, rule
   return { kind: 'built-in', name };
 }
 
+/** What a study's choices (search winner, halving survivors) read of a trial: also what a durable trial step returns. */
+export type TrialScore = Pick<StudyTrialRecord, 'key' | 'index' | 'score'>;
+
 /**
- * Runs or resumes a stored study: loads its candles once (the range plus the warm-up history before
- * it), runs the trials not yet stored through the runner (storing each as it finishes), then stores
- * the summary and marks it completed. Stops with the signal's reason when aborted (finished trials
- * stay stored). A study already completed or cancelled is left as it is.
- * @throws whatever a trial throws; the caller marks the study failed.
+ * Runs a batch of planned trials (those already stored are not run again) and gives their scores in
+ * task order. `batch` names the batch uniquely within the study (`<sample>:<window>:<rung>`).
  */
-export async function runStudy(studyId: string, deps: RunStudyDeps, control: RunStudyControl, options: { strategySource: TrialStrategySource }): Promise<StudyJobResult> {
-  const record = await deps.repository.get(studyId);
-  if (!record) throw new ValidationError('studyId', studyId, 'no study has this id');
-  const request = record.request as unknown as ResolvedStudyRequest;
-  if (record.status === 'completed' || record.status === 'cancelled') {
-    return { studyId, trials: (await deps.repository.trials(studyId)).length, resumed: 0, best: (record.result as { best?: StudyView['best'] } | null)?.best ?? null };
-  }
-  const { candidates } = studyCandidates(request, deps.catalog);
+export type TrialBatchRunner = (tasks: readonly PlannedTrial[], batch: string) => Promise<TrialScore[]>;
+
+/** A stored study checked against the catalog: its request, candidates, windows and trial total. */
+export interface StudyPlan {
+  readonly request: ResolvedStudyRequest;
+  readonly candidates: readonly Record<string, unknown>[];
+  readonly windows: readonly WalkForwardWindow[];
+  readonly total: number;
+}
+
+/**
+ * The plan of a stored study (a pure function of its request and the catalog).
+ * @throws ValidationError on `space` when the strategy now gives another number of candidates than when queued.
+ */
+export function studyPlanOf(request: ResolvedStudyRequest, catalog: StrategyCatalog): StudyPlan {
+  const { candidates } = studyCandidates(request, catalog);
   if (candidates.length !== request.candidates) {
     throw new ValidationError('space', request.space, `the space now gives ${candidates.length} candidates, not the ${request.candidates} the study was queued with (the strategy changed)`);
   }
   const windows = studyWindows(request);
-  const total = studyTrialTotal(request, windows.length);
-  const stored = new Map<string, StudyTrialRecord>();
-  for (const trial of await deps.repository.trials(studyId)) stored.set(trial.key, trial);
-  const resumed = stored.size;
-  await deps.repository.update(studyId, { status: 'running', startedAtMs: record.startedAtMs ?? deps.clock.nowMs(), progressTotal: total, progressDone: resumed, error: null });
-  await control.onProgress(resumed, total, resumed > 0 ? `resumed: ${resumed} of ${total} trials already done` : `0 of ${total} trials`);
+  return { request, candidates: candidates as Record<string, unknown>[], windows, total: studyTrialTotal(request, windows.length) };
+}
 
-  const timeframeMs = TIMEFRAME_MS[request.timeframe as Timeframe];
-  const market = { exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe as Timeframe };
-  const columns: CandleColumns = await deps.candles.loadCandles(market, request.fromMs - request.warmupCandles * timeframeMs, request.toMs);
-  const setup: TrialSetup = { backtest: request.backtest, strategy: request.strategy, objective: request.objective, minTrades: request.minTrades };
-  const session = await deps.runner.open({ setup, columns, strategy: options.strategySource });
-  let done = resumed;
-
-  const runBatch = async (tasks: PlannedTrial[]): Promise<StudyTrialRecord[]> => {
-    const out = new Map<string, StudyTrialRecord>();
-    const pending = tasks.filter((task) => {
-      const hit = stored.get(task.key);
-      if (hit) out.set(task.key, hit);
-      return !hit;
-    });
-    let next = 0;
-    let failure: unknown = null;
-    const lane = async () => {
-      while (failure === null && next < pending.length) {
-        if (control.signal.aborted) throw control.signal.reason instanceof Error ? control.signal.reason : new Error('the study was stopped');
-        const task = pending[next++];
-        const outcome = await session.run({ key: task.key, params: task.params, fromMs: task.fromMs, toMs: task.toMs, keepEquity: task.keepEquity });
-        const trial: StudyTrialRecord = { studyId, key: task.key, index: task.index, params: task.params, window: task.window, sample: task.sample, rung: task.rung, fromMs: task.fromMs, toMs: task.toMs, ...outcome };
-        await deps.repository.putTrial(trial);
-        stored.set(trial.key, trial);
-        out.set(trial.key, trial);
-        done++;
-        await control.onProgress(done, total, `${done} of ${total} trials`);
-      }
-    };
-    const lanes = Array.from({ length: Math.max(1, Math.min(deps.runner.parallelism, pending.length)) }, () =>
-      lane().catch((error: unknown) => {
-        failure ??= error;
-      }),
-    );
-    await Promise.all(lanes);
-    if (failure !== null) throw failure;
-    return tasks.map((task) => out.get(task.key)!);
-  };
-
+/**
+ * The order of a study's trials and every choice between them: the full search, then per window the
+ * in-sample search and the out-of-sample trial of its winner. Runs each batch through `runBatch` and
+ * decides from the scores it returns only, so any runner (one session in this process, or durable
+ * steps) gives the same trials. `onWindowSkipped` is told of a window whose in-sample search had no scoring candidate.
+ */
+export async function driveStudy(plan: StudyPlan, runBatch: TrialBatchRunner, onWindowSkipped: (window: number) => Promise<void>): Promise<void> {
+  const { request, candidates } = plan;
   /** One search over a range: returns the winner (null when nothing scored). */
-  const search = async (sample: 'full' | 'in', window: number | null, fromMs: number, toMs: number): Promise<StudyTrialRecord | null> => {
+  const search = async (sample: 'full' | 'in', window: number | null, fromMs: number, toMs: number): Promise<TrialScore | null> => {
     const task = (index: number, rung: number | null, rangeTo: number): PlannedTrial => ({
       key: trialKey(sample, window, rung, index),
       index,
-      params: candidates[index] as Record<string, unknown>,
+      params: candidates[index],
       window,
       sample,
       rung,
@@ -329,17 +302,18 @@ export async function runStudy(studyId: string, deps: RunStudyDeps, control: Run
       toMs: rangeTo,
       keepEquity: false,
     });
+    const batch = (rung: number | null) => `${sample}:${window ?? '-'}:${rung ?? '-'}`;
     if (request.method !== 'halving') {
-      const trials = await runBatch(candidates.map((_, index) => task(index, null, toMs)));
+      const trials = await runBatch(candidates.map((_, index) => task(index, null, toMs)), batch(null));
       const best = [...trials].sort(compareTrials)[0];
       return best && best.score !== null ? best : null;
     }
     const rungs = halvingRungs(candidates.length);
     const budgetEnd = (rung: number) => (rung === rungs - 1 ? toMs : fromMs + Math.floor((toMs - fromMs) / DEFAULT_ETA ** (rungs - 1 - rung)));
     let alive = candidates.map((_, index) => index);
-    const byRung: StudyTrialRecord[][] = [];
+    const byRung: TrialScore[][] = [];
     for (let rung = 0; rung < rungs; rung++) {
-      const trials = await runBatch(alive.map((index) => task(index, rung, budgetEnd(rung))));
+      const trials = await runBatch(alive.map((index) => task(index, rung, budgetEnd(rung))), batch(rung));
       byRung.push(trials);
       const sorted = [...trials].sort(compareTrials);
       alive = sorted.slice(0, Math.max(1, Math.floor(sorted.length / DEFAULT_ETA))).map((trial) => trial.index);
@@ -359,33 +333,121 @@ export async function runStudy(studyId: string, deps: RunStudyDeps, control: Run
     return best.score !== null ? best : null;
   };
 
-  try {
-    await search('full', null, request.fromMs, request.toMs);
-    for (const window of windows) {
-      const best = await search('in', window.index, window.inSample.fromMs, window.inSample.toMs);
-      if (best) {
-        await runBatch([
-          { key: trialKey('out', window.index, null, best.index), index: best.index, params: best.params, window: window.index, sample: 'out', rung: null, fromMs: window.outOfSample.fromMs, toMs: window.outOfSample.toMs, keepEquity: true },
-        ]);
-      } else {
-        done++;
-        await control.onProgress(done, total, `${done} of ${total} trials (window ${window.index + 1}: no candidate scored in sample)`);
-      }
+  await search('full', null, request.fromMs, request.toMs);
+  for (const window of plan.windows) {
+    const best = await search('in', window.index, window.inSample.fromMs, window.inSample.toMs);
+    if (best) {
+      await runBatch(
+        [{ key: trialKey('out', window.index, null, best.index), index: best.index, params: candidates[best.index], window: window.index, sample: 'out', rung: null, fromMs: window.outOfSample.fromMs, toMs: window.outOfSample.toMs, keepEquity: true }],
+        `out:${window.index}:-`,
+      );
+    } else {
+      await onWindowSkipped(window.index);
     }
-  } finally {
-    await session.close();
   }
+}
+
+/** Opens a trial session over a study's candles: the range plus the warm-up history before it, loaded once. */
+export async function openStudySession(request: ResolvedStudyRequest, deps: Pick<RunStudyDeps, 'candles' | 'runner'>, strategySource: TrialStrategySource): Promise<TrialSession> {
+  const timeframeMs = TIMEFRAME_MS[request.timeframe as Timeframe];
+  const market = { exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe as Timeframe };
+  const columns: CandleColumns = await deps.candles.loadCandles(market, request.fromMs - request.warmupCandles * timeframeMs, request.toMs);
+  const setup: TrialSetup = { backtest: request.backtest, strategy: request.strategy, objective: request.objective, minTrades: request.minTrades };
+  return deps.runner.open({ setup, columns, strategy: strategySource });
+}
+
+/**
+ * Runs the tasks not in `stored` through `session`, at most `parallelism` at a time, storing each
+ * trial as it finishes (and adding it to `stored`), then telling `onStored`. Stops before the next
+ * trial when `signal` is aborted (with its reason) or a trial fails (with that failure).
+ * @returns the trials of every task (stored or run) in task order.
+ */
+export async function runTrialsInSession(
+  studyId: string,
+  tasks: readonly PlannedTrial[],
+  session: TrialSession,
+  deps: Pick<RunStudyDeps, 'repository'> & { parallelism: number; stored: Map<string, StudyTrialRecord>; signal: AbortSignal; onStored: () => Promise<void> },
+): Promise<StudyTrialRecord[]> {
+  const pending = tasks.filter((task) => !deps.stored.has(task.key));
+  let next = 0;
+  let failure: unknown = null;
+  const lane = async () => {
+    while (failure === null && next < pending.length) {
+      if (deps.signal.aborted) throw deps.signal.reason instanceof Error ? deps.signal.reason : new Error('the study was stopped');
+      const task = pending[next++];
+      const outcome = await session.run({ key: task.key, params: task.params, fromMs: task.fromMs, toMs: task.toMs, keepEquity: task.keepEquity });
+      const trial: StudyTrialRecord = { studyId, key: task.key, index: task.index, params: task.params, window: task.window, sample: task.sample, rung: task.rung, fromMs: task.fromMs, toMs: task.toMs, ...outcome };
+      await deps.repository.putTrial(trial);
+      deps.stored.set(trial.key, trial);
+      await deps.onStored();
+    }
+  };
+  const lanes = Array.from({ length: Math.max(1, Math.min(deps.parallelism, pending.length)) }, () =>
+    lane().catch((error: unknown) => {
+      failure ??= error;
+    }),
+  );
+  await Promise.all(lanes);
+  if (failure !== null) throw failure;
+  return tasks.map((task) => deps.stored.get(task.key)!);
+}
+
+/** Stores a study's summary from its stored trials and marks it completed. */
+export async function completeStudy(studyId: string, plan: StudyPlan, resumed: number, deps: Pick<RunStudyDeps, 'repository' | 'clock'>): Promise<StudyJobResult> {
   const trials = await deps.repository.trials(studyId);
-  const summary = summariseStudy(request, trials);
+  const summary = summariseStudy(plan.request, trials);
   await deps.repository.update(studyId, {
     status: 'completed',
     finishedAtMs: deps.clock.nowMs(),
-    progressDone: total,
-    progressTotal: total,
-    progressMessage: `${total} of ${total} trials`,
+    progressDone: plan.total,
+    progressTotal: plan.total,
+    progressMessage: `${plan.total} of ${plan.total} trials`,
     result: summary as unknown as Record<string, unknown>,
   });
   return { studyId, trials: trials.length, resumed, best: summary.best };
+}
+
+/** What a stored study that is already completed or cancelled gives as the job's result. */
+export async function finishedStudyResult(record: StudyRecord, deps: Pick<RunStudyDeps, 'repository'>): Promise<StudyJobResult> {
+  return { studyId: record.id, trials: (await deps.repository.trials(record.id)).length, resumed: 0, best: (record.result as { best?: StudyView['best'] } | null)?.best ?? null };
+}
+
+/**
+ * Runs or resumes a stored study: loads its candles once (the range plus the warm-up history before
+ * it), runs the trials not yet stored through the runner (storing each as it finishes), then stores
+ * the summary and marks it completed. Stops with the signal's reason when aborted (finished trials
+ * stay stored). A study already completed or cancelled is left as it is.
+ * @throws whatever a trial throws; the caller marks the study failed.
+ */
+export async function runStudy(studyId: string, deps: RunStudyDeps, control: RunStudyControl, options: { strategySource: TrialStrategySource }): Promise<StudyJobResult> {
+  const record = await deps.repository.get(studyId);
+  if (!record) throw new ValidationError('studyId', studyId, 'no study has this id');
+  if (record.status === 'completed' || record.status === 'cancelled') return finishedStudyResult(record, deps);
+  const plan = studyPlanOf(record.request as unknown as ResolvedStudyRequest, deps.catalog);
+  const { total } = plan;
+  const stored = new Map<string, StudyTrialRecord>();
+  for (const trial of await deps.repository.trials(studyId)) stored.set(trial.key, trial);
+  const resumed = stored.size;
+  await deps.repository.update(studyId, { status: 'running', startedAtMs: record.startedAtMs ?? deps.clock.nowMs(), progressTotal: total, progressDone: resumed, error: null });
+  await control.onProgress(resumed, total, resumed > 0 ? `resumed: ${resumed} of ${total} trials already done` : `0 of ${total} trials`);
+
+  const session = await openStudySession(plan.request, deps, options.strategySource);
+  let done = resumed;
+  const onStored = async () => {
+    done++;
+    await control.onProgress(done, total, `${done} of ${total} trials`);
+  };
+  const runBatch: TrialBatchRunner = async (tasks) =>
+    runTrialsInSession(studyId, tasks, session, { repository: deps.repository, parallelism: deps.runner.parallelism, stored, signal: control.signal, onStored });
+  try {
+    await driveStudy(plan, runBatch, async (window) => {
+      done++;
+      await control.onProgress(done, total, `${done} of ${total} trials (window ${window + 1}: no candidate scored in sample)`);
+    });
+  } finally {
+    await session.close();
+  }
+  return completeStudy(studyId, plan, resumed, deps);
 }
 
 /** The computed part of a study view. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock, silentLogger } from '../core/clock';
 import { ValidationError } from '../core/errors';
-import { candleColumnsFromRows, type MarketKey } from '../core/types';
+import { candleColumnsFromRows } from '../core/types';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import { createInMemoryBacktestRunRepository, createInMemoryCandleRepository, createInMemoryJournalRepository } from '../testing/in-memory-repositories';
 import { createInMemoryStudyRepository } from '../testing/in-memory-study-repository';
-import { waveCandles } from '../testing/wave-candles';
+import { STUDY_FIXTURE_CANDLES, STUDY_FIXTURE_MARKET, STUDY_FIXTURE_REQUEST, STUDY_FIXTURE_START_MS } from '../testing/study-fixtures';
 import { runBacktest } from '../backtest/run-backtest';
 import { JobCancelledError } from '../jobs/job-context';
 import type { JobQueue, Ticket } from '../orchestrator/job-queue';
@@ -17,23 +17,10 @@ import { dailyReturnsOf } from './study-trial';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const START = Date.UTC(2024, 0, 1);
-const MARKET: MarketKey = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' };
-/** 60 days of hourly wave candles (the averages cross every few days, so the strategy trades). */
-const CANDLES = waveCandles({ count: 60 * 24, startMs: START, timeframeMs: HOUR, amplitude: 0.05 });
-
-const REQUEST = {
-  exchange: 'binance',
-  symbol: 'BTC/USDT',
-  timeframe: '1h',
-  from: '2024-01-05',
-  to: '2024-02-25',
-  strategy: 'ma-crossover',
-  space: { fastPeriod: { min: 4, max: 10, step: 3 }, slowPeriod: { values: [20, 30] }, atrPeriod: 14, atrStopMultiple: 2 },
-  method: 'grid',
-  objective: 'netProfit',
-  minTrades: 1,
-} satisfies StudyRequest;
+const START = STUDY_FIXTURE_START_MS;
+const MARKET = STUDY_FIXTURE_MARKET;
+const CANDLES = STUDY_FIXTURE_CANDLES;
+const REQUEST = STUDY_FIXTURE_REQUEST;
 
 interface Harness {
   service: ReturnType<typeof createStudyService>;
@@ -147,6 +134,27 @@ describe('study service: running', () => {
     expect(view.best).toEqual({ params: top.params, objective: top.objective, trialIndex: top.index });
     expect(view.overfitting?.pbo?.partitions).toBe(10);
     expect(view.overfitting?.deflatedSharpe?.trials).toBe(6);
+  });
+
+  it('runs every trial with the request\'s exits: each equals a backtest of its params with those exits', async () => {
+    const exits = { timeStop: { bars: 6 }, takeProfit: [{ percent: 2 }] };
+    const h = await harness();
+    const { studyId } = await h.service.enqueue({ ...REQUEST, exits }, { userId: 'u1' });
+    await h.service.run(studyId, control());
+    const view = await h.service.get(studyId);
+    expect(view.request.backtest.exits).toMatchObject(exits);
+    let differs = false;
+    for (const trial of view.trials) {
+      const request = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', from: REQUEST.from, to: REQUEST.to, strategies: ['ma-crossover'], params: { 'ma-crossover': trial.params }, decisionDetail: 'off' };
+      const deps = () => ({ candles: h.candles, journal: createInMemoryJournalRepository(), runs: createInMemoryBacktestRunRepository(), logger: silentLogger, newId: () => 'r' });
+      const withExits = await runBacktest({ ...request, exits }, deps());
+      const without = await runBacktest(request, deps());
+      expect(trial.metrics.trades).toBe(withExits.tradeMetrics.trades);
+      expect(trial.metrics.netProfit).toBe(withExits.tradeMetrics.trades === 0 ? 0 : withExits.tradeMetrics.trades * withExits.tradeMetrics.averageTrade);
+      differs ||= withExits.tradeMetrics.trades !== without.tradeMetrics.trades;
+    }
+    // The exits bind (a 6-bar time stop closes trades the crossover alone keeps open).
+    expect(differs).toBe(true);
   });
 
   it('a study stopped midway resumes and ends with exactly the results of an uninterrupted run', async () => {

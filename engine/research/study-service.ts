@@ -16,10 +16,11 @@ import type { StoredRunSettings } from '../trading/run-spec';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { StoredTradingSettings } from '../settings/trading-settings';
 import type { JobQueue } from '../orchestrator/job-queue';
-import { JobCancelledError, JobInterruptedError, NonRetryableJobError, type JobContext } from '../jobs/job-context';
+import { JobCancelledError, JobInterruptedError, NonRetryableJobError, type DurableJobContext, type JobContext } from '../jobs/job-context';
 import { resolveStudyRequest, runStudy, studySummaryOf, studyViewOf, trialStrategySource, type StudyJobResult } from './study-runner';
 import type { StudyActor, StudyService, StudySummary, StudyView } from './study';
-import type { TrialRunner } from './trial-runner';
+import type { TrialRunner, TrialStrategySource } from './trial-runner';
+import { DEFAULT_TRIALS_PER_STEP, runStudySteps } from './study-steps';
 
 /** Least time between two progress writes of a running study, ms (the last trial is always written). */
 const PROGRESS_WRITE_INTERVAL_MS = 500;
@@ -41,6 +42,8 @@ export interface StudyServiceDeps {
   /** Stored rule strategies (a worker thread compiles the study's rule from its stored definition). */
   ruleRecords?: () => Promise<StrategyRuleRecord[]>;
   runner: TrialRunner;
+  /** Most trials one durable step runs (`runSteps`); DEFAULT_TRIALS_PER_STEP when absent. */
+  trialsPerStep?: number;
   clock: Clock;
   logger: Logger;
   newId: () => string;
@@ -50,6 +53,8 @@ export interface StudyServiceDeps {
 export interface StudyEngine extends StudyService {
   /** Runs or resumes a study as the body of its ticket. @throws JobCancelledError on cancel, NonRetryableJobError for a study that cannot run. */
   run(studyId: string, ctx: Pick<JobContext, 'ticketId' | 'signal' | 'reportProgress'>): Promise<StudyJobResult>;
+  /** The same as durable steps, trials fanned out in parts (the Inngest runner; see study-steps.ts). Same throws as `run`. */
+  runSteps(studyId: string, ctx: DurableJobContext): Promise<StudyJobResult>;
 }
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -76,6 +81,34 @@ export function createStudyService(deps: StudyServiceDeps): StudyEngine {
     const record = await require(id);
     return studyViewOf(record, await deps.repository.trials(id));
   }
+
+  const runDeps = { repository: deps.repository, candles: deps.candles, runner: deps.runner, catalog: deps.catalog, clock: deps.clock, logger: deps.logger };
+
+  /** How a trial session rebuilds the study's strategy (a rule strategy from its stored definition). */
+  async function strategySourceOf(name: string): Promise<TrialStrategySource> {
+    const rules = deps.catalog.get(name)?.source === 'rule' ? ((await deps.ruleRecords?.()) ?? []) : [];
+    return trialStrategySource(deps.catalog, name, (rule) => rules.find((r) => r.name === rule));
+  }
+
+  /** Writes a running study's progress to the study and its ticket, at most every PROGRESS_WRITE_INTERVAL_MS (the last trial always). */
+  function progressOf(studyId: string, ctx: Pick<JobContext, 'ticketId' | 'signal' | 'reportProgress'>) {
+    let lastWriteMs = -Infinity;
+    return async (done: number, total: number, message: string) => {
+      if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new JobCancelledError(ctx.ticketId);
+      const nowMs = deps.clock.nowMs();
+      if (done < total && nowMs - lastWriteMs < PROGRESS_WRITE_INTERVAL_MS) return;
+      lastWriteMs = nowMs;
+      await deps.repository.update(studyId, { progressDone: done, progressTotal: total, progressMessage: message });
+      await ctx.reportProgress(total > 0 ? done / total : 0, message);
+    };
+  }
+
+  const markCancelled = async (studyId: string) => {
+    await deps.repository.update(studyId, { status: 'cancelled', finishedAtMs: deps.clock.nowMs(), progressMessage: 'cancelled' });
+  };
+  const markFailed = async (studyId: string, message: string) => {
+    await deps.repository.update(studyId, { status: 'failed', finishedAtMs: deps.clock.nowMs(), error: message });
+  };
 
   return {
     async enqueue(request, actor: StudyActor) {
@@ -160,29 +193,35 @@ export function createStudyService(deps: StudyServiceDeps): StudyEngine {
       if (!record) throw new NonRetryableJobError(`study "${studyId}" does not exist (deleted?)`);
       if (record.status === 'cancelled') throw new JobCancelledError(ctx.ticketId);
       const name = (record.request as { strategy?: string }).strategy ?? '';
-      let lastWriteMs = -Infinity;
-      const onProgress = async (done: number, total: number, message: string) => {
-        if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new JobCancelledError(ctx.ticketId);
-        const nowMs = deps.clock.nowMs();
-        if (done < total && nowMs - lastWriteMs < PROGRESS_WRITE_INTERVAL_MS) return;
-        lastWriteMs = nowMs;
-        await deps.repository.update(studyId, { progressDone: done, progressTotal: total, progressMessage: message });
-        await ctx.reportProgress(total > 0 ? done / total : 0, message);
-      };
       try {
-        const rules = deps.catalog.get(name)?.source === 'rule' ? ((await deps.ruleRecords?.()) ?? []) : [];
-        const strategySource = trialStrategySource(deps.catalog, name, (rule) => rules.find((r) => r.name === rule));
-        return await runStudy(studyId, { repository: deps.repository, candles: deps.candles, runner: deps.runner, catalog: deps.catalog, clock: deps.clock, logger: deps.logger }, { signal: ctx.signal, onProgress }, { strategySource });
+        const strategySource = await strategySourceOf(name);
+        return await runStudy(studyId, runDeps, { signal: ctx.signal, onProgress: progressOf(studyId, ctx) }, { strategySource });
       } catch (error) {
         // A shutdown (also when a trial thread was stopped under it): the ticket is recovered and the study resumes.
         if (error instanceof JobInterruptedError) throw error;
         if (ctx.signal.reason instanceof JobInterruptedError) throw ctx.signal.reason;
         if (error instanceof JobCancelledError || ctx.signal.reason instanceof JobCancelledError) {
-          await deps.repository.update(studyId, { status: 'cancelled', finishedAtMs: deps.clock.nowMs(), progressMessage: 'cancelled' });
+          await markCancelled(studyId);
           throw error;
         }
         const message = error instanceof Error ? error.message : String(error);
-        await deps.repository.update(studyId, { status: 'failed', finishedAtMs: deps.clock.nowMs(), error: message });
+        await markFailed(studyId, message);
+        if (error instanceof ValidationError) throw new NonRetryableJobError(`study refused: ${message}`, { cause: error });
+        throw error;
+      }
+    },
+
+    async runSteps(studyId, ctx) {
+      try {
+        return await runStudySteps(studyId, runDeps, ctx, { trialsPerStep: deps.trialsPerStep ?? DEFAULT_TRIALS_PER_STEP, strategySource: strategySourceOf, progress: (job) => progressOf(studyId, job) });
+      } catch (error) {
+        // Bookkeeping as named steps too: a replay finds it done.
+        if (error instanceof JobCancelledError) {
+          await ctx.step('mark-study-cancelled', () => markCancelled(studyId));
+          throw error;
+        }
+        const message = error instanceof Error ? error.message : String(error);
+        await ctx.step('mark-study-failed', () => markFailed(studyId, message));
         if (error instanceof ValidationError) throw new NonRetryableJobError(`study refused: ${message}`, { cause: error });
         throw error;
       }

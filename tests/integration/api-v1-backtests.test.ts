@@ -9,20 +9,11 @@
 import { describe, expect, it } from 'vitest';
 import type { BacktestBreakdown } from '../../engine/backtest/backtest-breakdown';
 import type { BacktestState } from '../../engine/backtest/backtest-jobs';
-import { apiV1Client, type ApiV1Client } from '../support/api-v1-client';
-import { AUTH_TEST_BACKENDS, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
-import { syntheticCandles } from '../support/ml-candles';
+import type { ApiV1Client } from '../support/api-v1-client';
+import { AUTH_TEST_BACKENDS, useAuthTestRoots } from '../support/auth-test-root';
+import { RESEARCH_START_MS, withSyntheticCandles } from '../support/research-test-roots';
 
-const T0 = Date.UTC(2024, 0, 1);
-const HOUR = 3_600_000;
-const CANDLES = 1_500;
-
-function candleCsv(): string {
-  const c = syntheticCandles(CANDLES, 7, T0, HOUR);
-  const lines = ['timestamp_ms,open,high,low,close,volume'];
-  for (let i = 0; i < c.length; i++) lines.push(`${c.openTimeMs[i]},${c.open[i]},${c.high[i]},${c.low[i]},${c.close[i]},${c.volume[i]}`);
-  return lines.join('\n');
-}
+const T0 = RESEARCH_START_MS;
 
 const REQUEST = {
   exchange: 'testex',
@@ -35,13 +26,7 @@ const REQUEST = {
   fusion: { entryThreshold: 0.25 },
 };
 
-async function setup(app: AuthTestRoot): Promise<{ trader: ApiV1Client; viewer: ApiV1Client }> {
-  const trader = apiV1Client(app.root, { cookie: (await app.signedInAs('trader')).cookie });
-  const viewer = apiV1Client(app.root, { cookie: (await app.signedInAs('viewer')).cookie });
-  const imported = await trader.call('importCandles', { query: { exchange: 'testex', symbol: 'SYN/USDT', timeframe: '1h' }, body: candleCsv() });
-  expect(imported.body).toMatchObject({ parsed: CANDLES, inserted: CANDLES, warningCount: 0 });
-  return { trader, viewer };
-}
+const setup = withSyntheticCandles;
 
 async function waitUntilDone(viewer: ApiV1Client, id: string): Promise<BacktestState> {
   for (let i = 0; i < 600; i++) {

@@ -5,22 +5,16 @@
  * refused naming its field; with breakers on, a tight drawdown limit halts the run and the run stores when
  * and why; the run's analysis (benchmark, underwater, rolling risk) is computed from its equity curve.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GATE } from '../../app/_server/auth/gate';
 import { backtestTicket, startBacktest, type BacktestProgress } from '../../app/backtests/actions';
 import type { ActionResult } from '../../app/_server/auth/gate';
-import { waveCsv } from '../../engine/testing/wave-candles';
-import { apiV1Client } from '../support/api-v1-client';
-import { createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
+import type { AuthTestRoot } from '../support/auth-test-root';
+import { RESEARCH_START_MS, useWaveCandleRoot } from '../support/research-test-roots';
 
-const T0 = Date.UTC(2024, 0, 1);
-const TF = 300_000;
+const T0 = RESEARCH_START_MS;
 
-let app: AuthTestRoot | null = null;
-afterEach(async () => {
-  await app?.close();
-  app = null;
-});
+const roots = useWaveCandleRoot();
 
 const FORM = {
   exchange: 'binance',
@@ -33,14 +27,7 @@ const FORM = {
   veto: false,
 };
 
-async function setup() {
-  app = await createAuthTestRoot();
-  const trader = await app.signedInAs('trader');
-  const headers = new Headers({ cookie: trader.cookie, origin: TEST_ORIGIN });
-  const api = apiV1Client(app.root, { cookie: trader.cookie });
-  expect((await api.call('importCandles', { query: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, body: waveCsv({ count: 1_440, phase: 0, base: 100, startMs: T0, timeframeMs: TF }) })).status).toBe(200);
-  return { app, headers };
-}
+const setup = () => roots.open();
 
 async function runFromForm(root: AuthTestRoot['root'], headers: Headers, input: Record<string, unknown>): Promise<string> {
   const queued = (await startBacktest[GATE].run(root, headers, input)) as ActionResult<{ ticketId: string }>;

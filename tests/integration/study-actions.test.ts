@@ -1,27 +1,21 @@
 /**
  * The studies page's server actions on a real root (embedded database, in-process job runner): a form
  * post queues a 2 × 2 grid study of ma-crossover that completes with exactly 4 full-range trials, trading
- * the form's account settings with the breakers off; an inverted parameter range comes back naming
+ * the form's account settings and exits with the breakers off; an inverted parameter range comes back naming
  * `space.fastPeriod.min` with nothing stored; "apply" writes the best params into the saved strategy
  * settings and the audit log keeps the params before and after.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GATE, type ActionResult } from '../../app/_server/auth/gate';
 import { applyStudy, startStudy, studyStatus, type StudyStatusView } from '../../app/studies/actions';
-import { waveCsv } from '../../engine/testing/wave-candles';
-import { apiV1Client } from '../support/api-v1-client';
-import { createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
+import type { AuthTestRoot } from '../support/auth-test-root';
+import { RESEARCH_START_MS, useWaveCandleRoot } from '../support/research-test-roots';
 
-const T0 = Date.UTC(2024, 0, 1);
-const TF = 300_000;
+const T0 = RESEARCH_START_MS;
 
-let app: AuthTestRoot | null = null;
-afterEach(async () => {
-  await app?.close();
-  app = null;
-});
+const roots = useWaveCandleRoot();
 
-/** 1 440 five-minute candles (5 days) of a sine wave with a 6-candle radius: the averages cross often. */
+/** A 2 × 2 grid over the 5 days of wave candles (WAVE_CANDLES: the averages cross often). */
 const FORM = {
   exchange: 'binance',
   symbol: 'BTC/USDT',
@@ -39,14 +33,7 @@ const FORM = {
   breakers: false,
 };
 
-async function setup() {
-  app = await createAuthTestRoot();
-  const trader = await app.signedInAs('trader');
-  const headers = new Headers({ cookie: trader.cookie, origin: TEST_ORIGIN });
-  const api = apiV1Client(app.root, { cookie: trader.cookie });
-  expect((await api.call('importCandles', { query: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, body: waveCsv({ count: 1_440, phase: 0, base: 100, startMs: T0, timeframeMs: TF }) })).status).toBe(200);
-  return { app, headers };
-}
+const setup = () => roots.open();
 
 async function waitForEnd(root: AuthTestRoot['root'], headers: Headers, id: string): Promise<StudyStatusView> {
   for (let i = 0; i < 1_200; i++) {
@@ -59,9 +46,9 @@ async function waitForEnd(root: AuthTestRoot['root'], headers: Headers, id: stri
 }
 
 describe('study actions', { timeout: 240_000 }, () => {
-  it('queues a 2 × 2 grid from the form that completes with 4 trials, trading the form settings with breakers off', async () => {
+  it('queues a 2 × 2 grid from the form that completes with 4 trials, trading the form settings and exits with breakers off', async () => {
     const { app, headers } = await setup();
-    const queued = (await startStudy[GATE].run(app.root, headers, FORM)) as ActionResult<{ studyId: string; ticketId: string }>;
+    const queued = (await startStudy[GATE].run(app.root, headers, { ...FORM, exits: { timeStopBars: 24, roi: '' } })) as ActionResult<{ studyId: string; ticketId: string }>;
     if (!queued.ok) throw new Error(`refused: ${JSON.stringify(queued.error)}`);
     const end = await waitForEnd(app.root, headers, queued.data.studyId);
     expect(end).toMatchObject({ status: 'completed', error: null });
@@ -77,6 +64,8 @@ describe('study actions', { timeout: 240_000 }, () => {
     expect(study.request).toMatchObject({ method: 'grid', trials: null, fromMs: T0, toMs: T0 + 5 * 86_400_000, candidates: 4 });
     // Breakers off: the form's daily-loss and drawdown limits are replaced by 100 %.
     expect(study.request.backtest).toMatchObject({ paper: { initialBalance: 5_000, takerFeeBps: 4 }, risk: { riskPerTradePct: 1, dailyLossLimitPct: 100, maxDrawdownPct: 100 } });
+    // The exits fieldset reaches every trial's backtest request: a 24-bar time stop, nothing else.
+    expect(study.request.backtest.exits).toEqual({ timeStop: { bars: 24 } });
     const audit = await app.root.auth.audit.list({ action: 'study.enqueue', limit: 1 });
     expect(audit.items.map((e) => [e.outcome, e.target, e.after])).toEqual([['ok', queued.data.studyId, queued.data]]);
   });

@@ -2,7 +2,7 @@
  * The worker-thread trial pool against the inline runner: the same study trials (shared candles,
  * strategies rebuilt in each thread: a built-in, a rule strategy and a strategy file) give exactly the same outcomes,
  * bit for bit; trials run on several threads at once; a refused candidate fails as the same
- * ValidationError; a stopped pool refuses new sessions.
+ * ValidationError; two sessions at once share the threads; a stopped pool refuses new sessions.
  */
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,19 @@ describe('trial worker pool', () => {
     expect(outcomes).toEqual(expected);
     expect(peak).toBeGreaterThan(1);
   }, 120_000);
+
+  it('serves two sessions at once (two studies, or two Inngest steps of one), each its own trials on the shared threads', async () => {
+    const input: TrialSessionInput = { setup: { backtest: BACKTEST, strategy: 'ma-crossover', objective: 'sharpe', minTrades: 1 }, columns: COLUMNS, strategy: { kind: 'built-in', name: 'ma-crossover' } };
+    const catalog = createBuiltInCatalog();
+    const inline = await createInlineTrialRunner({ catalog: () => catalog, logger: silentLogger }).open(input);
+    const expected = [];
+    for (const task of tasks) expected.push(await inline.run(task));
+    const [first, second] = await Promise.all([pool.open(input), pool.open(input)]);
+    // Each session queues more trials than there are threads, so one waits for threads the other releases.
+    const [a, b] = await Promise.all([Promise.all(tasks.slice(0, 3).map((task) => first.run(task))), Promise.all(tasks.slice(3).map((task) => second.run(task)))]);
+    await Promise.all([first.close(), second.close()]);
+    expect([...a, ...b]).toEqual(expected);
+  }, 60_000);
 
   it('rebuilds a rule strategy in its threads from the stored definition', async () => {
     const definition = {

@@ -3,7 +3,8 @@
  * once by the composition root and stopped with it (a `BackgroundWorker`): the threads start with the
  * first study and are kept for the next; `stop` terminates them. Each session (one study run) copies
  * the study's candles once into SharedArrayBuffers that every thread reads in place; a thread then
- * runs one trial at a time, so at most `size` trials run at once. A thread that dies fails the trials
+ * runs one trial at a time, so at most `size` trials run at once, over all sessions (sessions open at
+ * the same time, e.g. two studies or two Inngest steps, queue for the same threads). A thread that dies fails the trials
  * it held and the session's later trials, and is replaced at the next session.
  *
  * A pool of size 1 would only add a thread hop: the root uses the inline runner then.
@@ -47,6 +48,23 @@ export function createTrialWorkerPool(config: TrialWorkerPoolConfig, deps: { log
   let stopped = false;
   let nextSession = 0;
   let nextTask = 0;
+  /**
+   * Trials of every session waiting for a free thread, first come first served: a thread a trial
+   * releases goes to the first waiter whose session is open on it, whichever session that is (so
+   * sessions running at once, e.g. two studies or two Inngest steps, share the threads).
+   */
+  const waiting: { threads: Thread[]; resolve(thread: Thread): void; reject(error: Error): void }[] = [];
+  const release = (thread: Thread) => {
+    thread.busy = null;
+    if (thread.dead) {
+      for (let i = waiting.length - 1; i >= 0; i--) {
+        if (waiting[i].threads.every((t) => t.dead)) waiting.splice(i, 1)[0].reject(thread.dead);
+      }
+      return;
+    }
+    const next = waiting.findIndex((waiter) => waiter.threads.includes(thread));
+    if (next >= 0) waiting.splice(next, 1)[0].resolve(thread);
+  };
 
   function spawn(): Thread {
     // The constructor is looked up at run time: a bundler that sees `new Worker(path)` (Turbopack in
@@ -129,20 +147,9 @@ export function createTrialWorkerPool(config: TrialWorkerPoolConfig, deps: { log
         for (const thread of mine) if (!thread.dead) thread.worker.postMessage({ type: 'close', sessionId } satisfies TrialWorkerRequest);
         throw error;
       }
-      /** Trials waiting for a free thread, first come first served. */
-      const waiting: { resolve(thread: Thread): void; reject(error: Error): void }[] = [];
       const reserve = (thread: Thread): Thread => {
         thread.busy = { taskId: 0, resolve: () => undefined, reject: () => undefined };
         return thread;
-      };
-      const release = (thread: Thread) => {
-        thread.busy = null;
-        if (thread.dead) {
-          if (mine.every((t) => t.dead)) for (const next of waiting.splice(0)) next.reject(thread.dead);
-          return;
-        }
-        const next = waiting.shift();
-        if (next) next.resolve(reserve(thread));
       };
       /** A free thread, reserved for the caller at once (so two callers never get the same one). */
       const acquire = (): Promise<Thread> => {
@@ -150,7 +157,7 @@ export function createTrialWorkerPool(config: TrialWorkerPoolConfig, deps: { log
         if (free) return Promise.resolve(reserve(free));
         const dead = mine.find((thread) => thread.dead);
         if (dead && mine.every((thread) => thread.dead)) return Promise.reject(dead.dead);
-        return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+        return new Promise((resolve, reject) => waiting.push({ threads: mine, resolve: (thread) => resolve(reserve(thread)), reject }));
       };
       return {
         async run(task) {

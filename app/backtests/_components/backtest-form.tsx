@@ -79,24 +79,66 @@ const RISK_FIELDS = [
 ] as const;
 
 /** A number field's value: blank = not set, a number, or the text as typed (the server names it "expected a number"). */
-function numberOrText(value: FormDataEntryValue | null): number | string | undefined {
+export function numberOrText(value: FormDataEntryValue | null): number | string | undefined {
   const text = String(value ?? '').trim();
   if (text === '') return undefined;
   const n = Number(text);
   return Number.isFinite(n) ? n : text;
 }
 
-type FieldErrors = Record<string, string[]>;
+/** Messages by field name, as the server action names its refusals (`paper.leverage`, `exits.roi`, ...). */
+export type FieldErrors = Record<string, string[]>;
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-function FieldError({ name, errors }: { name: string; errors: FieldErrors }) {
+/** The id of a field's error message (what the input's aria-describedby names): `<prefix>-<name>-error`, as ModelFields names its own. */
+export function fieldErrorId(idPrefix: string, name: string): string {
+  return `${idPrefix}-${name}-error`;
+}
+
+/** The aria props of an input named `name`: invalid and described by its error while it has one. */
+export function invalidProps(idPrefix: string, errors: FieldErrors) {
+  return (name: string) => (errors[name]?.length ? { 'aria-invalid': true as const, 'aria-describedby': fieldErrorId(idPrefix, name) } : {});
+}
+
+/** A field's refusal messages next to it (nothing while it has none); `idPrefix` is the form's (`bt`, `st`). */
+export function FieldError({ idPrefix, name, errors }: { idPrefix: string; name: string; errors: FieldErrors }) {
   const messages = errors[name];
   if (!messages?.length) return null;
   return (
-    <span className="field-error" id={`bt-${name}-error`} data-testid={`field-error-${name}`}>
+    <span className="field-error" id={fieldErrorId(idPrefix, name)} data-testid={`field-error-${name}`}>
       {messages.join('; ')}
     </span>
+  );
+}
+
+/** "Prefill from account": the account whose stored settings and limits fill {@link AccountFields}; nothing without accounts. */
+export function AccountPrefill({
+  idPrefix,
+  accounts,
+  accountId,
+  onChange,
+  errors,
+}: {
+  idPrefix: string;
+  accounts: AccountOption[];
+  accountId: string;
+  onChange: (accountId: string) => void;
+  errors: FieldErrors;
+}) {
+  if (accounts.length === 0) return null;
+  return (
+    <div className="field">
+      <label htmlFor={`${idPrefix}-account`}>Prefill from account</label>
+      <select id={`${idPrefix}-account`} value={accountId} onChange={(e) => onChange(e.target.value)} {...invalidProps(idPrefix, errors)('accountId')}>
+        {accounts.map((a) => (
+          <option key={a.id} value={a.id}>
+            {a.name} ({a.id})
+          </option>
+        ))}
+      </select>
+      <FieldError idPrefix={idPrefix} name="accountId" errors={errors} />
+    </div>
   );
 }
 
@@ -143,7 +185,7 @@ function TicketProgress({ ticketId, poll }: { ticketId: string; poll: (input: un
 export function AccountFields({ account, errors }: { account: AccountOption | undefined; errors: FieldErrors }) {
   const [breakers, setBreakers] = useState(false);
   const [marketType, setMarketType] = useState(account?.paper.marketType ?? 'spot');
-  const invalid = (name: string) => (errors[name]?.length ? { 'aria-invalid': true as const, 'aria-describedby': `bt-${name}-error` } : {});
+  const invalid = invalidProps('bt', errors);
   const id = (name: string) => `bt-${name.replace('.', '-')}`;
   return (
     <>
@@ -156,7 +198,7 @@ export function AccountFields({ account, errors }: { account: AccountOption | un
               <option value="spot">spot (long only)</option>
               <option value="futures">futures (long and short)</option>
             </select>
-            <FieldError name="paper.marketType" errors={errors} />
+            <FieldError idPrefix="bt" name="paper.marketType" errors={errors} />
           </div>
           <div className="field">
             <label htmlFor="bt-paper-marginMode">Margin mode</label>
@@ -164,7 +206,7 @@ export function AccountFields({ account, errors }: { account: AccountOption | un
               <option value="cross">cross</option>
               <option value="isolated">isolated</option>
             </select>
-            <FieldError name="paper.marginMode" errors={errors} />
+            <FieldError idPrefix="bt" name="paper.marginMode" errors={errors} />
           </div>
           {PAPER_NUMBER_FIELDS.map((f) => {
             const name = `paper.${f.key}`;
@@ -172,7 +214,7 @@ export function AccountFields({ account, errors }: { account: AccountOption | un
               <div className="field" key={f.key}>
                 <label htmlFor={id(name)}>{f.label}</label>
                 <input id={id(name)} name={name} inputMode="decimal" defaultValue={account ? String(account.paper[f.key]) : ''} {...invalid(name)} />
-                <FieldError name={name} errors={errors} />
+                <FieldError idPrefix="bt" name={name} errors={errors} />
               </div>
             );
           })}
@@ -192,13 +234,57 @@ export function AccountFields({ account, errors }: { account: AccountOption | un
               <div className="field" key={f.key}>
                 <label htmlFor={id(name)}>{f.label}</label>
                 <input id={id(name)} name={name} inputMode="decimal" disabled={off} defaultValue={account ? String(account.risk[f.key] ?? '') : ''} {...invalid(name)} />
-                <FieldError name={name} errors={errors} />
+                <FieldError idPrefix="bt" name={name} errors={errors} />
               </div>
             );
           })}
         </div>
       </fieldset>
     </>
+  );
+}
+
+/** The exits fieldset's values as the form schemas read them (`exitsFormSchema`): numbers or text as typed, the ROI table as JSON text. */
+export function exitsOfForm(form: FormData): Record<string, unknown> {
+  return {
+    ...Object.fromEntries(EXIT_FIELDS.map((f) => [f.key, numberOrText(form.get(`exits.${f.key}`))])),
+    roi: String(form.get('exits.roi') ?? ''),
+  };
+}
+
+/**
+ * The exits fieldset (backtest and study forms): take profit, trailing stop, time stop and the minimal
+ * ROI table, blank = the strategy's own; with `closeAtEnd`, the "close at the end of the run" box too.
+ */
+export function ExitFields({ idPrefix, errors, closeAtEnd = false }: { idPrefix: string; errors: FieldErrors; closeAtEnd?: boolean }) {
+  const invalid = invalidProps(idPrefix, errors);
+  return (
+    <fieldset className="strategy-box" data-testid="exit-settings">
+      <legend>Exits (blank = the strategy&apos;s own, if any)</legend>
+      <div className="filter-grid">
+        {EXIT_FIELDS.map((f) => {
+          const name = `exits.${f.key}`;
+          return (
+            <div className="field" key={f.key}>
+              <label htmlFor={`${idPrefix}-exits-${f.key}`}>{f.label}</label>
+              <input id={`${idPrefix}-exits-${f.key}`} name={name} inputMode="decimal" {...invalid(name)} />
+              <FieldError idPrefix={idPrefix} name={name} errors={errors} />
+            </div>
+          );
+        })}
+        <div className="field">
+          <label htmlFor={`${idPrefix}-exits-roi`}>Minimal ROI table (JSON)</label>
+          <textarea id={`${idPrefix}-exits-roi`} name="exits.roi" rows={2} placeholder='[{"afterMinutes": 0, "profitPercent": 5}]' {...invalid('exits.roi')} />
+          <FieldError idPrefix={idPrefix} name="exits.roi" errors={errors} />
+        </div>
+      </div>
+      {closeAtEnd && (
+        <label>
+          <input type="checkbox" name="closeAtEnd" defaultChecked data-testid="close-at-end" /> Close a position still open at the end of the run (exit reason
+          end-of-run)
+        </label>
+      )}
+    </fieldset>
   );
 }
 
@@ -232,7 +318,7 @@ function Form({
   const exchanges = [...new Set(markets.map((m) => m.exchange))];
   const symbols = [...new Set(markets.map((m) => m.symbol))];
   const timeframes = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '1w'];
-  const invalid = (name: string) => (errors[name]?.length ? { 'aria-invalid': true as const, 'aria-describedby': `bt-${name}-error` } : {});
+  const invalid = invalidProps('bt', errors);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -264,10 +350,7 @@ function Form({
       // Disabled (breaker) fields are not in the form data: the server sets them when breakers are off.
       risk: Object.fromEntries(RISK_FIELDS.map((f) => [f.key, numberOrText(form.get(`risk.${f.key}`))])),
       breakers: form.get('breakers') === 'on',
-      exits: {
-        ...Object.fromEntries(EXIT_FIELDS.map((f) => [f.key, numberOrText(form.get(`exits.${f.key}`))])),
-        roi: String(form.get('exits.roi') ?? ''),
-      },
+      exits: exitsOfForm(form),
       closeAtEnd: form.get('closeAtEnd') === 'on',
     };
     setMessage(null);
@@ -294,7 +377,7 @@ function Form({
                 <option key={e}>{e}</option>
               ))}
             </select>
-            <FieldError name="exchange" errors={errors} />
+            <FieldError idPrefix="bt" name="exchange" errors={errors} />
           </div>
           {marketMode === 'one' && (
             <div className="field">
@@ -305,7 +388,7 @@ function Form({
                   <option key={s} value={s} />
                 ))}
               </datalist>
-              <FieldError name="symbol" errors={errors} />
+              <FieldError idPrefix="bt" name="symbol" errors={errors} />
             </div>
           )}
           <div className="field">
@@ -315,17 +398,17 @@ function Form({
                 <option key={t}>{t}</option>
               ))}
             </select>
-            <FieldError name="timeframe" errors={errors} />
+            <FieldError idPrefix="bt" name="timeframe" errors={errors} />
           </div>
           <div className="field">
             <label htmlFor="bt-from">From (UTC)</label>
             <input id="bt-from" name="from" type="date" defaultValue={first ? day(first.firstOpenTimeMs) : ''} {...invalid('from')} />
-            <FieldError name="from" errors={errors} />
+            <FieldError idPrefix="bt" name="from" errors={errors} />
           </div>
           <div className="field">
             <label htmlFor="bt-to">To (UTC, exclusive)</label>
             <input id="bt-to" name="to" type="date" defaultValue={first ? day(first.lastOpenTimeMs + 86_400_000) : ''} {...invalid('to')} />
-            <FieldError name="to" errors={errors} />
+            <FieldError idPrefix="bt" name="to" errors={errors} />
           </div>
           <div className="field">
             <label htmlFor="bt-veto">
@@ -333,10 +416,10 @@ function Form({
                 <input id="bt-veto" name="veto" type="checkbox" /> Veto model on
               </span>
             </label>
-            <FieldError name="veto" errors={errors} />
+            <FieldError idPrefix="bt" name="veto" errors={errors} />
           </div>
         </div>
-        <fieldset className="strategy-box" data-testid="market-mode" aria-describedby={errors.symbols?.length ? 'bt-symbols-error' : undefined}>
+        <fieldset className="strategy-box" data-testid="market-mode" aria-describedby={errors.symbols?.length ? fieldErrorId('bt', 'symbols') : undefined}>
           <legend>Markets</legend>
           <div className="actions-row">
             {(
@@ -366,25 +449,13 @@ function Form({
               ))}
             </div>
           )}
-          <FieldError name="symbols" errors={errors} />
+          <FieldError idPrefix="bt" name="symbols" errors={errors} />
         </fieldset>
-        {accounts.length > 0 && (
-          <div className="field">
-            <label htmlFor="bt-account">Prefill from account</label>
-            <select id="bt-account" value={accountId} onChange={(e) => setAccountId(e.target.value)} {...invalid('accountId')}>
-              {accounts.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name} ({a.id})
-                </option>
-              ))}
-            </select>
-            <FieldError name="accountId" errors={errors} />
-          </div>
-        )}
+        <AccountPrefill idPrefix="bt" accounts={accounts} accountId={accountId} onChange={setAccountId} errors={errors} />
         <AccountFields key={accountId} account={account} errors={errors} />
-        <fieldset className="strategy-box" aria-describedby={errors.strategies?.length ? 'bt-strategies-error' : undefined}>
+        <fieldset className="strategy-box" aria-describedby={errors.strategies?.length ? fieldErrorId('bt', 'strategies') : undefined}>
           <legend>Strategies and parameters (blank = saved setting)</legend>
-          <FieldError name="strategies" errors={errors} />
+          <FieldError idPrefix="bt" name="strategies" errors={errors} />
           {strategies.map((s) => (
             <div key={s.name} data-testid={`strategy-${s.name}`}>
               <label>
@@ -411,7 +482,7 @@ function Form({
                     const field = f.name;
                     const key = `params.${s.name}.${field}`;
                     const saved = s.saved[field] ?? f.defaultValue;
-                    const aria = { 'aria-invalid': errors[key]?.length ? true : undefined, 'aria-describedby': errors[key]?.length ? `bt-${key}-error` : undefined };
+                    const aria = { 'aria-invalid': errors[key]?.length ? true : undefined, 'aria-describedby': errors[key]?.length ? fieldErrorId('bt', key) : undefined };
                     return (
                       <div className="field" key={field}>
                         <label htmlFor={`bt-${s.name}-${field}`}>{field}</label>
@@ -433,7 +504,7 @@ function Form({
                             {...aria}
                           />
                         )}
-                        <FieldError name={key} errors={errors} />
+                        <FieldError idPrefix="bt" name={key} errors={errors} />
                       </div>
                     );
                   })}
@@ -442,30 +513,7 @@ function Form({
             </div>
           ))}
         </fieldset>
-        <fieldset className="strategy-box" data-testid="exit-settings">
-          <legend>Exits (blank = the strategy&apos;s own, if any)</legend>
-          <div className="filter-grid">
-            {EXIT_FIELDS.map((f) => {
-              const name = `exits.${f.key}`;
-              return (
-                <div className="field" key={f.key}>
-                  <label htmlFor={`bt-exits-${f.key}`}>{f.label}</label>
-                  <input id={`bt-exits-${f.key}`} name={name} inputMode="decimal" {...invalid(name)} />
-                  <FieldError name={name} errors={errors} />
-                </div>
-              );
-            })}
-            <div className="field">
-              <label htmlFor="bt-exits-roi">Minimal ROI table (JSON)</label>
-              <textarea id="bt-exits-roi" name="exits.roi" rows={2} placeholder='[{"afterMinutes": 0, "profitPercent": 5}]' {...invalid('exits.roi')} />
-              <FieldError name="exits.roi" errors={errors} />
-            </div>
-          </div>
-          <label>
-            <input type="checkbox" name="closeAtEnd" defaultChecked data-testid="close-at-end" /> Close a position still open at the end of the run (exit reason
-            end-of-run)
-          </label>
-        </fieldset>
+        <ExitFields idPrefix="bt" errors={errors} closeAtEnd />
         <ModelFields idPrefix="bt" deployed={deployedModels} errors={errors} />
         <div className="actions-row" style={{ marginTop: '0.75rem' }}>
           <button type="submit" disabled={pending} data-testid="run-backtest">

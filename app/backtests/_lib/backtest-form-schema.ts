@@ -82,10 +82,11 @@ const roiText = z
   });
 
 /**
- * The compact exits fieldset: one take-profit (R or %), one trailing stop (% or ATR ×), a time stop in
- * bars and the ROI table as JSON. Blank = not set; all blank = the strategy's own exits (if any).
+ * The compact exits fieldset (the backtest and study forms): one take-profit (R or %), one trailing
+ * stop (% or ATR ×), a time stop in bars and the ROI table as JSON. Blank = not set; all blank = the
+ * strategy's own exits (if any).
  */
-const exitsShape = z
+export const exitsFormSchema = z
   .strictObject({
     takeProfitR: formNumber.gt(0, 'must be above 0').max(1000, 'must be at most 1000'),
     takeProfitPercent: formNumber.gt(0, 'must be above 0').max(10_000, 'must be at most 10000'),
@@ -101,7 +102,7 @@ const exitsShape = z
   });
 
 /** The exit policy the exits fieldset asks for, or undefined when every field is blank. */
-export function exitPolicyOfForm(exits: z.output<typeof exitsShape>): ExitPolicyInput | undefined {
+export function exitPolicyOfForm(exits: z.output<typeof exitsFormSchema>): ExitPolicyInput | undefined {
   const policy: ExitPolicyInput = {};
   if (exits.takeProfitR !== undefined) policy.takeProfit = [{ r: exits.takeProfitR }];
   if (exits.takeProfitPercent !== undefined) policy.takeProfit = [{ percent: exits.takeProfitPercent }];
@@ -148,7 +149,7 @@ export const backtestFormSchema = z
     veto: z.boolean().default(false),
     /** The models in the loop (regime, volatility, stop distance); absent = all off. */
     models: loopModelsRequestSchema.optional(),
-    exits: exitsShape.default({}),
+    exits: exitsFormSchema.default({}),
     /** Close a position still open after the last candle (end-of-run). */
     closeAtEnd: z.boolean().default(true),
   })

@@ -2,7 +2,18 @@
 import { useRouter } from 'next/navigation';
 import { useState, useTransition, type FormEvent } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
-import { AccountFields, type AccountOption, type MarketOption } from '@/app/backtests/_components/backtest-form';
+import {
+  AccountFields,
+  AccountPrefill,
+  ExitFields,
+  exitsOfForm,
+  FieldError,
+  invalidProps,
+  numberOrText,
+  type AccountOption,
+  type FieldErrors,
+  type MarketOption,
+} from '@/app/backtests/_components/backtest-form';
 import { gridSize, spaceOf, type SpaceField, type SpaceMode } from '../_lib/space-fields';
 
 /** A strategy the study can optimise, with its parameter inputs prefilled from the engine's derived search space. */
@@ -14,8 +25,6 @@ export interface StudyStrategyOption {
   /** Why its space could not be derived (the parameters are then held at their defaults). */
   spaceError?: string;
 }
-
-type FieldErrors = Record<string, string[]>;
 
 const OBJECTIVE_LABELS: Record<string, string> = {
   sharpe: 'Sharpe ratio',
@@ -34,29 +43,11 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const marketKey = (m: MarketOption) => `${m.exchange} ${m.symbol} ${m.timeframe}`;
 const fieldId = (name: string) => `st-${name.replace(/[^A-Za-z0-9_-]/g, '-')}`;
 
-/** A number field's value: blank = not set, a number, or the text as typed (the server names it "expected a number"). */
-function numberOrText(value: FormDataEntryValue | null): number | string | undefined {
-  const text = String(value ?? '').trim();
-  if (text === '') return undefined;
-  const n = Number(text);
-  return Number.isFinite(n) ? n : text;
-}
-
-function FieldError({ name, errors }: { name: string; errors: FieldErrors }) {
-  const messages = errors[name];
-  if (!messages?.length) return null;
-  return (
-    <span className="field-error" id={`${fieldId(name)}-error`} data-testid={`field-error-${name}`}>
-      {messages.join('; ')}
-    </span>
-  );
-}
-
 /** One parameter's search: a range, a list of values or one value, each input named as the engine names its errors. */
 function SpaceFieldset({ field, errors, onChange }: { field: SpaceField; errors: FieldErrors; onChange: (next: SpaceField) => void }) {
   const prefix = `space.${field.name}`;
   const numeric = field.kind === 'number' || field.kind === 'integer';
-  const aria = (name: string) => (errors[name]?.length ? { 'aria-invalid': true as const, 'aria-describedby': `${fieldId(name)}-error` } : {});
+  const aria = invalidProps('st', errors);
   // Errors of this parameter not tied to one input (a refused value in a list, an unknown narrowing).
   const shown = field.mode === 'range' ? [`${prefix}.min`, `${prefix}.max`, `${prefix}.step`] : field.mode === 'values' ? [`${prefix}.values`] : [prefix];
   const other = Object.keys(errors).filter((k) => (k === prefix || k.startsWith(`${prefix}.`)) && !shown.includes(k));
@@ -64,7 +55,7 @@ function SpaceFieldset({ field, errors, onChange }: { field: SpaceField; errors:
     <div className="field">
       <label htmlFor={fieldId(name)}>{label}</label>
       <input id={fieldId(name)} inputMode={numeric && key !== 'values' ? 'decimal' : undefined} value={field[key]} onChange={(e) => onChange({ ...field, [key]: e.target.value })} {...aria(name)} />
-      <FieldError name={name} errors={errors} />
+      <FieldError idPrefix="st" name={name} errors={errors} />
     </div>
   );
   return (
@@ -91,7 +82,7 @@ function SpaceFieldset({ field, errors, onChange }: { field: SpaceField; errors:
         {field.mode === 'fixed' && input('fixed', 'Value', prefix)}
       </div>
       {other.map((k) => (
-          <FieldError key={k} name={k} errors={errors} />
+          <FieldError key={k} idPrefix="st" name={k} errors={errors} />
         ))}
     </fieldset>
   );
@@ -100,8 +91,8 @@ function SpaceFieldset({ field, errors, onChange }: { field: SpaceField; errors:
 /**
  * The "New study" form (traders): a stored market and range, one strategy with its parameters' search
  * space (prefilled from the schema's ranges), the method, objective and minimum trades, an optional
- * walk-forward, and the account settings and risk limits (prefilled from the chosen account as in the
- * backtest form). Refusals show next to their field; a queued study opens its page.
+ * walk-forward, the account settings and risk limits (prefilled from the chosen account as in the
+ * backtest form) and the exits every trial trades with (the backtest form's fieldset). Refusals show next to their field; a queued study opens its page.
  */
 export function StudyForm({
   markets,
@@ -132,7 +123,7 @@ export function StudyForm({
   const fields = spaces[strategy] ?? [];
   const size = gridSize(fields);
   const account = accounts.find((a) => a.id === accountId);
-  const aria = (name: string) => (errors[name]?.length ? { 'aria-invalid': true as const, 'aria-describedby': `${fieldId(name)}-error` } : {});
+  const aria = invalidProps('st', errors);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -170,6 +161,7 @@ export function StudyForm({
       // Disabled (breaker) fields are not in the form data: the server sets them when breakers are off.
       risk: Object.fromEntries(RISK_KEYS.map((k) => [k, numberOrText(form.get(`risk.${k}`))])),
       breakers: form.get('breakers') === 'on',
+      exits: exitsOfForm(form),
     };
     setMessage(null);
     setErrors({});
@@ -196,25 +188,25 @@ export function StudyForm({
               </option>
             ))}
           </select>
-          <FieldError name="exchange" errors={errors} />
-          <FieldError name="symbol" errors={errors} />
-          <FieldError name="timeframe" errors={errors} />
+          <FieldError idPrefix="st" name="exchange" errors={errors} />
+          <FieldError idPrefix="st" name="symbol" errors={errors} />
+          <FieldError idPrefix="st" name="timeframe" errors={errors} />
         </div>
         {/* Remounted with the market, so the range starts as that market's stored candles. */}
         <div className="field" key={`from-${market}`}>
           <label htmlFor="st-from">From (UTC)</label>
           <input id="st-from" name="from" type="date" defaultValue={chosenMarket ? day(chosenMarket.firstOpenTimeMs) : ''} {...aria('from')} />
-          <FieldError name="from" errors={errors} />
+          <FieldError idPrefix="st" name="from" errors={errors} />
         </div>
         <div className="field" key={`to-${market}`}>
           <label htmlFor="st-to">To (UTC, exclusive)</label>
           <input id="st-to" name="to" type="date" defaultValue={chosenMarket ? day(chosenMarket.lastOpenTimeMs + 86_400_000) : ''} {...aria('to')} />
-          <FieldError name="to" errors={errors} />
+          <FieldError idPrefix="st" name="to" errors={errors} />
         </div>
         <div className="field">
           <label htmlFor="st-name">Name (optional)</label>
           <input id="st-name" name="name" maxLength={120} placeholder={`${strategy} ${chosenMarket?.symbol ?? ''} ${chosenMarket?.timeframe ?? ''}`.trim()} {...aria('name')} />
-          <FieldError name="name" errors={errors} />
+          <FieldError idPrefix="st" name="name" errors={errors} />
         </div>
       </div>
 
@@ -230,7 +222,7 @@ export function StudyForm({
                 </option>
               ))}
             </select>
-            <FieldError name="strategy" errors={errors} />
+            <FieldError idPrefix="st" name="strategy" errors={errors} />
           </div>
         </div>
         {chosen?.spaceError && <p className="muted">{chosen.spaceError}</p>}
@@ -240,8 +232,8 @@ export function StudyForm({
             ? ` Above the cap of ${maxTrials.toLocaleString('en-US')} trials: narrow a range, raise its step, or hold a parameter at one value.`
             : ''}
         </p>
-        <FieldError name="space" errors={errors} />
-        <FieldError name="maxTrials" errors={errors} />
+        <FieldError idPrefix="st" name="space" errors={errors} />
+        <FieldError idPrefix="st" name="maxTrials" errors={errors} />
         {fields.map((f, i) => (
           <SpaceFieldset
             key={`${strategy}:${f.name}`}
@@ -264,20 +256,20 @@ export function StudyForm({
                 </option>
               ))}
             </select>
-            <FieldError name="method" errors={errors} />
+            <FieldError idPrefix="st" name="method" errors={errors} />
           </div>
           {method !== 'grid' && (
             <div className="field">
               <label htmlFor="st-trials">{method === 'random' ? 'Trials (draws)' : 'Candidates'}</label>
               <input id="st-trials" name="trials" inputMode="numeric" defaultValue="100" {...aria('trials')} />
-              <FieldError name="trials" errors={errors} />
+              <FieldError idPrefix="st" name="trials" errors={errors} />
             </div>
           )}
           {method !== 'grid' && (
             <div className="field">
               <label htmlFor="st-seed">Seed</label>
               <input id="st-seed" name="seed" inputMode="numeric" defaultValue="1" {...aria('seed')} />
-              <FieldError name="seed" errors={errors} />
+              <FieldError idPrefix="st" name="seed" errors={errors} />
             </div>
           )}
           <div className="field">
@@ -289,12 +281,12 @@ export function StudyForm({
                 </option>
               ))}
             </select>
-            <FieldError name="objective" errors={errors} />
+            <FieldError idPrefix="st" name="objective" errors={errors} />
           </div>
           <div className="field">
             <label htmlFor="st-minTrades">Minimum trades</label>
             <input id="st-minTrades" name="minTrades" inputMode="numeric" defaultValue="1" {...aria('minTrades')} />
-            <FieldError name="minTrades" errors={errors} />
+            <FieldError idPrefix="st" name="minTrades" errors={errors} />
           </div>
         </div>
       </fieldset>
@@ -305,7 +297,7 @@ export function StudyForm({
           <input type="checkbox" checked={walkForward} onChange={(e) => setWalkForward(e.target.checked)} data-testid="walk-forward-on" /> Optimise in sample, test the winner
           out of sample, window by window
         </label>
-        <FieldError name="walkForward" errors={errors} />
+        <FieldError idPrefix="st" name="walkForward" errors={errors} />
         {walkForward && (
           <div className="filter-grid">
             <div className="field">
@@ -314,41 +306,30 @@ export function StudyForm({
                 <option value="rolling">rolling (in-sample moves)</option>
                 <option value="anchored">anchored (in-sample grows from the start)</option>
               </select>
-              <FieldError name="walkForward.mode" errors={errors} />
+              <FieldError idPrefix="st" name="walkForward.mode" errors={errors} />
             </div>
             <div className="field">
               <label htmlFor="st-wf-in">In-sample (days)</label>
               <input id="st-wf-in" name="walkForward.inSampleDays" inputMode="decimal" defaultValue="4" {...aria('walkForward.inSampleDays')} />
-              <FieldError name="walkForward.inSampleDays" errors={errors} />
+              <FieldError idPrefix="st" name="walkForward.inSampleDays" errors={errors} />
             </div>
             <div className="field">
               <label htmlFor="st-wf-out">Out-of-sample (days)</label>
               <input id="st-wf-out" name="walkForward.outOfSampleDays" inputMode="decimal" defaultValue="2" {...aria('walkForward.outOfSampleDays')} />
-              <FieldError name="walkForward.outOfSampleDays" errors={errors} />
+              <FieldError idPrefix="st" name="walkForward.outOfSampleDays" errors={errors} />
             </div>
             <div className="field">
               <label htmlFor="st-wf-step">Step (days, blank = out-of-sample)</label>
               <input id="st-wf-step" name="walkForward.stepDays" inputMode="decimal" {...aria('walkForward.stepDays')} />
-              <FieldError name="walkForward.stepDays" errors={errors} />
+              <FieldError idPrefix="st" name="walkForward.stepDays" errors={errors} />
             </div>
           </div>
         )}
       </fieldset>
 
-      {accounts.length > 0 && (
-        <div className="field">
-          <label htmlFor="st-account">Prefill from account</label>
-          <select id="st-account" value={accountId} onChange={(e) => setAccountId(e.target.value)} {...aria('accountId')}>
-            {accounts.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name} ({a.id})
-              </option>
-            ))}
-          </select>
-          <FieldError name="accountId" errors={errors} />
-        </div>
-      )}
+      <AccountPrefill idPrefix="st" accounts={accounts} accountId={accountId} onChange={setAccountId} errors={errors} />
       <AccountFields key={accountId} account={account} errors={errors} />
+      <ExitFields idPrefix="st" errors={errors} />
 
       <div className="actions-row" style={{ marginTop: '0.75rem' }}>
         <button type="submit" disabled={pending} data-testid="start-study">

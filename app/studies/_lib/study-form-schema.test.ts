@@ -42,11 +42,25 @@ describe('study form schema', () => {
     expect(studyRequestOfForm(parsed)).toMatchObject({ method: 'random', trials: 50, seed: 7, walkForward: { mode: 'anchored', inSampleDays: 4, outOfSampleDays: 2 }, risk: { dailyLossLimitPct: 5 } });
   });
 
+  it('turns the exits fieldset into the exit policy every trial trades with, and sends none when it is blank', () => {
+    const exits = { takeProfitR: 2, trailingAtr: 3, timeStopBars: 48, roi: '[{"afterMinutes": 60, "profitPercent": 1.5}]' };
+    expect(studyRequestOfForm(studyFormSchema.parse({ ...FORM, exits })).exits).toEqual({
+      takeProfit: [{ r: 2 }],
+      trailingStop: { atrMultiple: 3 },
+      timeStop: { bars: 48 },
+      minimalRoi: [{ afterMinutes: 60, profitPercent: 1.5 }],
+    });
+    expect(studyRequestOfForm(studyFormSchema.parse({ ...FORM, exits: { roi: '' } }))).not.toHaveProperty('exits');
+  });
+
   it('names the field of a bad input', () => {
     const errors = (input: unknown) => studyFormSchema.safeParse(input).error?.issues.map((i) => i.path.join('.'));
     expect(errors({ ...FORM, to: '2024-01-01' })).toEqual(['to']);
     expect(errors({ ...FORM, trials: 'ten' })).toEqual(['trials']);
     expect(errors({ ...FORM, walkForward: { mode: 'rolling', inSampleDays: 0, outOfSampleDays: 1 } })).toEqual(['walkForward.inSampleDays']);
     expect(errors({ ...FORM, minTrades: -1 })).toEqual(['minTrades']);
+    expect(errors({ ...FORM, exits: { takeProfitR: 2, takeProfitPercent: 5 } })).toEqual(['exits.takeProfitPercent']);
+    expect(errors({ ...FORM, exits: { roi: '[{"afterMinutes": 0}' } })).toEqual(['exits.roi']);
+    expect(errors({ ...FORM, exits: { timeStopBars: 'ten' } })).toEqual(['exits.timeStopBars']);
   });
 });

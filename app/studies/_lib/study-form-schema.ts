@@ -1,6 +1,6 @@
 /**
  * The "New study" form's input, checked with zod before the engine sees it. Field error keys match the
- * form's input names (`symbol`, `trials`, `walkForward.inSampleDays`, `space.fastPeriod.min`, `risk.riskPerTradePct`),
+ * form's input names (`symbol`, `trials`, `walkForward.inSampleDays`, `space.fastPeriod.min`, `risk.riskPerTradePct`, `exits.roi`),
  * so each error shows next to its field; the engine's own refusals (`space.<param>.min` for an inverted
  * range, `maxTrials` for a grid too large, ...) use the same names.
  */
@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { OBJECTIVES } from '@/engine/research/objectives';
 import { STUDY_METHODS, studyWalkForwardSchema } from '@/engine/research/study';
 import { ACCOUNT_ID_PATTERN } from '@/engine/account/account-config';
-import { BREAKERS_OFF_LIMIT_PCT, formTimeMs } from '@/app/backtests/_lib/backtest-form-schema';
+import { BREAKERS_OFF_LIMIT_PCT, exitPolicyOfForm, exitsFormSchema, formTimeMs } from '@/app/backtests/_lib/backtest-form-schema';
 
 const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
 
@@ -49,6 +49,8 @@ export const studyFormSchema = z
     risk: z.record(z.string(), z.unknown()).default({}),
     /** Stop a trial on the daily-loss / drawdown breakers (off for research, as in the backtest form). */
     breakers: z.boolean().default(false),
+    /** The exits fieldset as the backtest form sends it; all blank = each trial takes its strategy's own exits. */
+    exits: exitsFormSchema.default({}),
   })
   .refine((v) => formTimeMs(v.to) > formTimeMs(v.from), { path: ['to'], message: '"to" must be after "from"' });
 
@@ -59,7 +61,8 @@ const given = (record: Record<string, unknown>) => Object.fromEntries(Object.ent
 
 /**
  * The engine request of a checked form: dates as epoch ms (UTC), trials only for random and halving,
- * and with breakers off the daily-loss and drawdown limits at their maximum (a trial trades its whole range).
+ * with breakers off the daily-loss and drawdown limits at their maximum (a trial trades its whole range),
+ * and the exit policy of the exits fieldset when any of it is filled.
  */
 export function studyRequestOfForm(input: z.output<typeof studyFormSchema>): Record<string, unknown> {
   const risk = given(input.risk);
@@ -68,6 +71,7 @@ export function studyRequestOfForm(input: z.output<typeof studyFormSchema>): Rec
     risk.maxDrawdownPct = BREAKERS_OFF_LIMIT_PCT;
   }
   const paper = given(input.paper);
+  const exits = exitPolicyOfForm(input.exits);
   return {
     ...(input.name === undefined ? {} : { name: input.name }),
     ...(input.accountId === undefined ? {} : { accountId: input.accountId }),
@@ -86,5 +90,6 @@ export function studyRequestOfForm(input: z.output<typeof studyFormSchema>): Rec
     ...(input.walkForward === undefined ? {} : { walkForward: input.walkForward }),
     ...(Object.keys(paper).length > 0 ? { paper } : {}),
     risk,
+    ...(exits === undefined ? {} : { exits }),
   };
 }
