@@ -470,11 +470,27 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         updatedAtMs: T0 + 1234,
       };
       await repo.save(state);
-      expect(await repo.load('acct-1')).toEqual(state);
+      expect(await repo.load('acct-1')).toEqual({ ...state, haltVersion: 1 });
       const halted = { ...state, halted: true, haltReason: 'daily loss 5.2% above limit 5%', haltedAtMs: T0 + 999, updatedAtMs: T0 + 999 };
       await repo.save(halted);
-      expect(await repo.load('acct-1')).toEqual(halted);
+      expect(await repo.load('acct-1')).toEqual({ ...halted, haltVersion: 2 });
       expect(await repo.load('acct-2')).toBeNull();
+    });
+
+    it('stores a save carrying a halt version only while the stored version equals it', async () => {
+      const repo = createRiskStateRepository(db().db);
+      const state = { accountId: 'acct-cas', halted: false, haltReason: null, haltedAtMs: null, dayStartEquity: 1000, dayStartMs: T0, peakEquity: 1000, updatedAtMs: T0 };
+      await repo.save({ ...state, haltVersion: 0 }); // no row yet: stored at version 1
+      await repo.save({ ...state, halted: true, haltReason: 'manual: audit', haltedAtMs: T0 + 1 }); // control path: version 2
+      // A session that last saw version 1 saves "not halted" and a new peak: refused, the halt stays.
+      await repo.save({ ...state, peakEquity: 1100, updatedAtMs: T0 + 2, haltVersion: 1 });
+      expect(await repo.load('acct-cas')).toEqual({ ...state, halted: true, haltReason: 'manual: audit', haltedAtMs: T0 + 1, haltVersion: 2 });
+      // Saving the same halt fields under the current version stores the equity and keeps the version.
+      await repo.save({ ...state, halted: true, haltReason: 'manual: audit', haltedAtMs: T0 + 1, peakEquity: 1100, updatedAtMs: T0 + 3, haltVersion: 2 });
+      expect(await repo.load('acct-cas')).toMatchObject({ peakEquity: 1100, updatedAtMs: T0 + 3, haltVersion: 2 });
+      // An operator's update in SQL counts too: the trigger moves the version.
+      await db().db.execute(sql`update risk_state set halted = false, halt_reason = null, halted_at_ms = null where account_id = 'acct-cas'`);
+      expect(await repo.load('acct-cas')).toMatchObject({ halted: false, haltVersion: 3 });
     });
   });
 
