@@ -2,9 +2,9 @@
  * Drizzle implementation of live session storage: the sessions an operator started (config,
  * status, whether it trades on a real venue) and each session's resume checkpoint.
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { StaleLeaseError } from '../../engine/core/errors';
-import type { LiveCheckpoint, LiveSessionRecord, LiveSessionStore, VenuePosition } from '../../engine/ports/live-sessions';
+import { MAX_FENCING_TOKEN, MAX_SESSION_LEASE_MS, type LiveCheckpoint, type LiveSessionRecord, type LiveSessionStore, type VenuePosition } from '../../engine/ports/live-sessions';
 import type { RunSpec } from '../../engine/trading/run-spec';
 import type { Db } from '../client';
 import { liveSessions } from '../schema';
@@ -101,12 +101,13 @@ export function createLiveSessionRepository(db: Db): LiveSessionStore<RunSpec> {
       return inserted.length > 0;
     },
     async claim(id, owner, leaseMs, takeOverFrom) {
-      const claimable = sql`(${liveSessions.leaseOwner} is null or ${liveSessions.leaseExpiresAtMs} < ${DB_NOW_MS}${takeOverFrom === undefined ? sql`` : sql` or ${liveSessions.leaseOwner} = ${takeOverFrom}`})`;
+      // A lease ending further ahead than any trader leases was not written by one: it counts as ended.
+      const claimable = sql`(${liveSessions.leaseOwner} is null or ${liveSessions.leaseExpiresAtMs} < ${DB_NOW_MS} or ${liveSessions.leaseExpiresAtMs} > ${DB_NOW_MS} + ${MAX_SESSION_LEASE_MS}${takeOverFrom === undefined ? sql`` : sql` or ${liveSessions.leaseOwner} = ${takeOverFrom}`})`;
       const rows = await wrapDriver(`claiming live session "${id}"`, () =>
         db
           .update(liveSessions)
           .set({ fencingToken: sql`${liveSessions.fencingToken} + 1`, leaseOwner: owner, leaseExpiresAtMs: sql`${DB_NOW_MS} + ${leaseMs}` })
-          .where(and(eq(liveSessions.id, id), claimable))
+          .where(and(eq(liveSessions.id, id), claimable, lt(liveSessions.fencingToken, MAX_FENCING_TOKEN)))
           .returning({ token: liveSessions.fencingToken }),
       );
       return rows[0] ? Number(rows[0].token) : null;

@@ -1,7 +1,7 @@
 /** In-memory live session storage (records + checkpoints + leases) for tests; records are copied in and out. */
 import type { Clock } from '../core/clock';
 import { StaleLeaseError } from '../core/errors';
-import type { LiveCheckpoint, LiveSessionRecord, LiveSessionStore, SessionFence, SessionLease } from '../ports/live-sessions';
+import { MAX_FENCING_TOKEN, MAX_SESSION_LEASE_MS, type LiveCheckpoint, type LiveSessionRecord, type LiveSessionStore, type SessionFence, type SessionLease } from '../ports/live-sessions';
 import type { RunSpec } from '../trading/run-spec';
 
 /**
@@ -47,8 +47,9 @@ export function createInMemoryLiveSessionStore(clock: Clock = { nowMs: () => 0 }
       if (!r) return null;
       const lease = leaseOf(r);
       const now = clock.nowMs();
-      const free = lease.owner === null || (lease.expiresAtMs !== null && lease.expiresAtMs < now) || (takeOverFrom !== undefined && lease.owner === takeOverFrom);
-      if (!free) return null;
+      const ended = lease.expiresAtMs !== null && (lease.expiresAtMs < now || lease.expiresAtMs > now + MAX_SESSION_LEASE_MS);
+      const free = lease.owner === null || ended || (takeOverFrom !== undefined && lease.owner === takeOverFrom);
+      if (!free || !(lease.token < MAX_FENCING_TOKEN)) return null;
       r.lease = { owner, expiresAtMs: now + leaseMs, token: lease.token + 1 };
       return r.lease.token;
     },

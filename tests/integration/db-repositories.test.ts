@@ -673,6 +673,30 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       expect(await store.claim(id, 'trader-a', 60_000)).toBe(4);
     });
 
+    it('reclaims a lease ending further ahead than any trader leases, and never claims a fencing token past the largest exact one', async () => {
+      const store = createLiveSessionRepository(db().db);
+      const id = 'live:binance:LTC/USDT:5m';
+      await store.upsert(record(id, null));
+      expect(await store.claim(id, 'trader-a', 60_000)).toBe(1);
+      // Within MAX_SESSION_LEASE_MS (10 min) ahead: held.
+      await db().db.execute(sql`update live_sessions set lease_expires_at_ms = (extract(epoch from clock_timestamp()) * 1000)::bigint + 590000 where id = ${id}`);
+      expect(await store.claim(id, 'trader-b', 60_000)).toBeNull();
+      // Years ahead (a restored backup, a clock far ahead): reclaimed at once; the holder's token 1 is fenced off.
+      await db().db.execute(sql`update live_sessions set lease_expires_at_ms = ${Date.UTC(2034, 0, 1)} where id = ${id}`);
+      expect(await store.claim(id, 'trader-b', 60_000)).toBe(2);
+      expect(await store.renew(id, 'trader-a', 1, 60_000)).toBe(false);
+      await expect(store.save({ sessionId: id, lastCandleMs: 5_000, updatedAtMs: 6_000 }, { sessionId: id, token: 1 })).rejects.toThrow(new StaleLeaseError(id, 1, 2));
+      // Tokens at 2^53 - 1 or past it (2^60, a hand edit) are never claimed, expired or not.
+      for (const token of ['9007199254740991', '1152921504606846976']) {
+        await db().db.execute(sql`update live_sessions set fencing_token = ${token}::bigint, lease_owner = null, lease_expires_at_ms = null where id = ${id}`);
+        expect(await store.claim(id, 'trader-c', 60_000)).toBeNull();
+      }
+      // A writer presenting 2^60 is refused too: a number past 2^53 - 1 does not carry the stored digits.
+      await expect(store.save({ sessionId: id, lastCandleMs: 7_000, updatedAtMs: 8_000 }, { sessionId: id, token: 2 ** 60 })).rejects.toThrow(StaleLeaseError);
+      await db().db.execute(sql`update live_sessions set fencing_token = 9007199254740990 where id = ${id}`);
+      expect(await store.claim(id, 'trader-c', 60_000)).toBe(9_007_199_254_740_991);
+    });
+
     it('refuses a checkpoint, an account state and journal rows written under a stale fencing token, and writes none of them', async () => {
       const store = createLiveSessionRepository(db().db);
       const accounts = createAccountRepository(db().db);
