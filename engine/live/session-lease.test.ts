@@ -206,6 +206,32 @@ describe('live session leases', () => {
     await a.m.stopAll();
   });
 
+  it('runs every session of one paper account in one trader: another trader stores its session for that one, and takes them all over when it is gone', async () => {
+    const clock = createManualClock(START);
+    const store = createInMemoryLiveSessionStore(clock);
+    const ETH = 'live:binance:ETH/USDT:5m';
+    const a = await trader('trader-a', { clock, store });
+    const b = await trader('trader-b', { clock, store });
+    expect(await a.m.resumeAll()).toBe(0);
+    await a.m.start(request);
+    // B is asked to start a session of the same paper account: it stores it and leaves it to A.
+    expect(await b.m.start({ ...request, symbol: 'ETH/USDT' })).toMatchObject({ id: ETH, status: 'starting', candlesProcessed: 0 });
+    expect((await b.m.get(ETH))?.state).toBeNull();
+    expect(store.records.get(ETH)?.lease).toEqual({ owner: null, expiresAtMs: null, token: 0 });
+    expect(await b.m.resumeAll()).toBe(0);
+    await a.tick();
+    await vi.waitFor(async () => expect((await a.m.get(ETH))?.state?.status).toBe('running'));
+    expect(store.records.get(ETH)?.lease).toEqual({ owner: 'trader-a', expiresAtMs: START + LEASE_MS, token: 1 });
+    expect(b.m.leaseStatus()?.held).toEqual([]);
+    // A is gone: a trader that knows it takes over both sessions of the account, never one of them alone.
+    const c = await trader('trader-c', { clock, store }, { isOwnerGone: (owner) => owner === 'trader-a' });
+    expect(await c.m.resumeAll()).toBe(2);
+    expect([store.records.get(ID)?.lease?.owner, store.records.get(ETH)?.lease?.owner]).toEqual(['trader-c', 'trader-c']);
+    await a.m.stopAll();
+    await b.m.stopAll();
+    await c.m.stopAll();
+  });
+
   it('refuses a checkpoint with a stale token, and the former owner stops the session at once', async () => {
     const clock = createManualClock(START);
     const store = createInMemoryLiveSessionStore(clock);

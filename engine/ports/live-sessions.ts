@@ -130,7 +130,9 @@ export interface LiveSessionStore<Spec = unknown> extends LiveCheckpointStore {
    * Claims the session's lease for `owner` for `leaseMs`, when nobody holds it, its lease has expired (by
    * the store's clock) or ends more than MAX_SESSION_LEASE_MS ahead, or its holder is `takeOverFrom` (a
    * trader known to be gone). Adds 1 to the fencing token. Returns the new token, or null when another
-   * trader holds the lease, the token is at MAX_FENCING_TOKEN or past it, or the id is unknown.
+   * trader holds the lease, another trader (not `takeOverFrom`) holds a current lease on a session of the
+   * same account (`config.accountId`, default "default": one account's in-memory paper state and risk
+   * desk belong to one trader), the token is at MAX_FENCING_TOKEN or past it, or the id is unknown.
    */
   claim(id: string, owner: string, leaseMs: number, takeOverFrom?: string): Promise<number | null>;
   /** Extends the lease by `leaseMs` from now when `owner` still holds it under `token`; false when it was lost. */

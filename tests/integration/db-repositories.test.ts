@@ -676,7 +676,7 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
     it('reclaims a lease ending further ahead than any trader leases, and never claims a fencing token past the largest exact one', async () => {
       const store = createLiveSessionRepository(db().db);
       const id = 'live:binance:LTC/USDT:5m';
-      await store.upsert(record(id, null));
+      await store.upsert({ ...record(id, null), config: { accountId: 'ltc-only' } });
       expect(await store.claim(id, 'trader-a', 60_000)).toBe(1);
       // Within MAX_SESSION_LEASE_MS (10 min) ahead: held.
       await db().db.execute(sql`update live_sessions set lease_expires_at_ms = (extract(epoch from clock_timestamp()) * 1000)::bigint + 590000 where id = ${id}`);
@@ -695,6 +695,32 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       await expect(store.save({ sessionId: id, lastCandleMs: 7_000, updatedAtMs: 8_000 }, { sessionId: id, token: 2 ** 60 })).rejects.toThrow(StaleLeaseError);
       await db().db.execute(sql`update live_sessions set fencing_token = 9007199254740990 where id = ${id}`);
       expect(await store.claim(id, 'trader-c', 60_000)).toBe(9_007_199_254_740_991);
+    });
+
+    it('claims the sessions of one account for one trader only, while its lease on a sibling is current', async () => {
+      const store = createLiveSessionRepository(db().db);
+      const of = (id: string, accountId: string | null) => ({ ...record(id, null), id, config: accountId === null ? {} : { accountId } });
+      await store.upsert(of('paper:grouped:BTC', 'grouped'));
+      await store.upsert(of('paper:grouped:ETH', 'grouped'));
+      await store.upsert(of('paper:other:BTC', 'grouped-other'));
+      expect(await store.claim('paper:grouped:BTC', 'trader-a', 60_000)).toBe(1);
+      // trader-b may not take a sibling of trader-a's session, only another account's.
+      expect(await store.claim('paper:grouped:ETH', 'trader-b', 60_000)).toBeNull();
+      expect(await store.claim('paper:other:BTC', 'trader-b', 60_000)).toBe(1);
+      expect(await store.claim('paper:grouped:ETH', 'trader-a', 60_000)).toBe(1);
+      // trader-a gone: trader-b takes its sessions over one by one (the sibling held by the gone trader does not count).
+      expect(await store.claim('paper:grouped:BTC', 'trader-b', 60_000, 'trader-a')).toBe(2);
+      expect(await store.claim('paper:grouped:ETH', 'trader-b', 60_000, 'trader-a')).toBe(2);
+      // Released leases and expired ones do not hold the account.
+      await store.release('paper:grouped:BTC', 'trader-b', 2);
+      await db().db.execute(sql`update live_sessions set lease_expires_at_ms = 0 where id = 'paper:grouped:ETH'`);
+      expect(await store.claim('paper:grouped:BTC', 'trader-c', 60_000)).toBe(3);
+      // A record stored before accounts (no accountId) trades "default": grouped with the sessions that name it.
+      await store.upsert(of('paper:legacy:ETH', 'default'));
+      await store.upsert(of('paper:legacy:BTC', null));
+      expect(await store.claim('paper:legacy:ETH', 'trader-a', 60_000)).toBe(1);
+      expect(await store.claim('paper:legacy:BTC', 'trader-e', 60_000)).toBeNull();
+      expect(await store.claim('paper:legacy:BTC', 'trader-a', 60_000)).toBe(1);
     });
 
     it('refuses a checkpoint, an account state and journal rows written under a stale fencing token, and writes none of them', async () => {
