@@ -229,3 +229,37 @@ describe.each(BACKENDS)('monthly partitions on $name', { timeout: 120_000 }, (ba
     }
   });
 });
+
+// Two connections at once: PGlite has one, so this runs on PostgreSQL only.
+describe('creating a month partition on PostgreSQL while another transaction writes that month', { timeout: 120_000 }, () => {
+  it('waits for the writer to commit and moves its row in, instead of failing the attach', async () => {
+    const { database, dispose } = await BACKENDS.find((b) => b.name === 'PostgreSQL')!.open(MIGRATIONS);
+    try {
+      const month = Date.UTC(2027, 6, 1);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let written!: () => void;
+      const inFlight = new Promise<void>((resolve) => (written = resolve));
+      // A writer (an import, a journal flush) has put a row of July 2027 into the default partition and not committed yet.
+      const writer = database.db.transaction(async (tx) => {
+        await tx.execute(
+          sql`insert into decision_log (id, exchange, symbol, timeframe, strategy, time_ms, outcome, side, strength, reason, inputs) values ('in-flight', 'binance', 'BTC/USDT', '1h', 'ema-trend', ${month + 5}, 'no_trade', 'flat', 0, 'x', '{}')`,
+        );
+        written();
+        await released;
+      });
+      await inFlight;
+      const creating = database.db.execute(sql`select aethelred_month_partition('decision_log', ${month}::bigint) as name`).then(
+        (result) => rowsOf<{ name: string }>(result)[0].name,
+        (error: Error) => error,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the creation now waits on the writer
+      release();
+      await writer;
+      expect(await creating).toBe('decision_log_p202707');
+      expect(rowsOf<{ name: string }>(await database.db.execute(sql`select tableoid::regclass::text as name from decision_log where id = 'in-flight'`)).map((r) => r.name)).toEqual(['decision_log_p202707']);
+    } finally {
+      await dispose();
+    }
+  });
+});
