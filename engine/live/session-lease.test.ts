@@ -111,6 +111,14 @@ async function trader(name: string, shared: { clock: ManualClock; store: Store; 
   };
 }
 
+/** A logger that keeps its lines (what the named-log-line checks read). */
+function capturingLogger() {
+  const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+  const at = (level: string) => (obj: object, msg = '') => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
+  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return { logger, lines };
+}
+
 /** Waits until the manager no longer runs the session (its loop ended). */
 async function notRunning(t: Awaited<ReturnType<typeof trader>>) {
   await vi.waitFor(async () => expect((await t.m.get(ID))?.state).toBeNull());
@@ -302,9 +310,8 @@ describe('live session leases', () => {
     // Held by "ghost" under token 7 until 2034 (a restored backup, a clock years ahead): past MAX_SESSION_LEASE_MS (10 min).
     const farAhead = Date.UTC(2034, 0, 1);
     store.records.get(ID)!.lease = { owner: 'ghost', expiresAtMs: farAhead, token: 7 };
-    const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
-    const at = (level: string) => (obj: object, msg = '') => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
-    const b = await trader('trader-b', { clock, store }, { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } });
+    const { logger, lines } = capturingLogger();
+    const b = await trader('trader-b', { clock, store }, { logger });
     expect(await b.m.resumeAll()).toBe(1);
     expect(store.records.get(ID)?.lease).toEqual({ owner: 'trader-b', expiresAtMs: START + LEASE_MS, token: 8 });
     expect(lines.filter((l) => l.level === 'warn' && l.msg.startsWith('reclaimed a live session whose lease ended further ahead'))).toEqual([
@@ -328,9 +335,8 @@ describe('live session leases', () => {
     await a.m.start(request);
     await a.m.stopAll();
     store.records.get(ID)!.lease = { owner: null, expiresAtMs: null, token: MAX_FENCING_TOKEN };
-    const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
-    const at = (level: string) => (obj: object, msg = '') => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
-    const b = await trader('trader-b', { clock, store }, { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } });
+    const { logger, lines } = capturingLogger();
+    const b = await trader('trader-b', { clock, store }, { logger });
     expect(await b.m.resumeAll()).toBe(0);
     await b.tick();
     await b.tick();
