@@ -10,6 +10,8 @@
  * - Halt and resume are written to the risk state store; `syncControl` (called by every session
  *   before each candle) adopts a change another process or request wrote since this runtime last
  *   wrote, so a halt reaches every session of the account in every process by its next candle.
+ * - A session's save of the risk state is a compare-and-set on the halt version this runtime last saw
+ *   (`RiskStateRecord.haltVersion`): a halt or resume stored elsewhere in between is never overwritten.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import type { CandleRepository } from '../ports/candles';
