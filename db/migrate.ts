@@ -62,11 +62,8 @@ interface JournalEntry {
   tag: string;
 }
 
-/**
- * Reports how many migrations are applied and the latest one's tag.
- * @throws RepositoryError when the database cannot be queried.
- */
-export async function schemaVersion(database: Database, options: MigrateOptions = {}): Promise<SchemaVersion> {
+/** Migrations applied to the database and the journal this build ships. */
+async function readMigrations(database: Database, options: MigrateOptions): Promise<{ entries: JournalEntry[]; count: number; last: number | null }> {
   const folder = options.migrationsFolder ?? defaultMigrationsFolder();
   const journal = JSON.parse(await readFile(path.join(folder, 'meta', '_journal.json'), 'utf8')) as {
     entries: JournalEntry[];
@@ -78,16 +75,46 @@ export async function schemaVersion(database: Database, options: MigrateOptions 
         sql`select to_regclass(${`"${migrationsSchema}"."${MIGRATIONS_TABLE}"`}) is not null as present`,
       ),
     );
-    if (!exists[0]?.present) return { count: 0, tag: null, available: journal.entries.length };
+    if (!exists[0]?.present) return { entries: journal.entries, count: 0, last: null };
     const rows = rowsOf<{ count: number; last: string | number | null }>(
       await database.db.execute(
         sql`select count(*)::int as count, max(created_at) as last from ${sql.identifier(migrationsSchema)}.${sql.identifier(MIGRATIONS_TABLE)}`,
       ),
     );
-    const last = rows[0]?.last == null ? null : Number(rows[0].last);
-    const entry = journal.entries.find((e) => e.when === last);
-    return { count: Number(rows[0]?.count ?? 0), tag: entry?.tag ?? null, available: journal.entries.length };
+    return { entries: journal.entries, count: Number(rows[0]?.count ?? 0), last: rows[0]?.last == null ? null : Number(rows[0].last) };
   } catch (err) {
     throw new RepositoryError(`reading the schema version failed: ${messageOf(err)}`, driverErrorOf(err));
   }
+}
+
+/**
+ * Reports how many migrations are applied and the latest one's tag.
+ * @throws RepositoryError when the database cannot be queried.
+ */
+export async function schemaVersion(database: Database, options: MigrateOptions = {}): Promise<SchemaVersion> {
+  const { entries, count, last } = await readMigrations(database, options);
+  return { count, tag: entries.find((e) => e.when === last)?.tag ?? null, available: entries.length };
+}
+
+/** Which migrations this build ships that the database lacks, and whether a newer build migrated it. */
+export interface MigrationStatus {
+  /** Number of migrations applied to the database. */
+  applied: number;
+  /** Number of migrations shipped with this build. */
+  available: number;
+  /** Tags of shipped migrations not applied yet, oldest first (drizzle applies those newer than the last applied one). */
+  pending: string[];
+  /** The database's latest migration is one this build does not ship (a newer build migrated it). */
+  ahead: boolean;
+}
+
+/**
+ * Compares the database with the migrations this build ships.
+ * @throws RepositoryError when the database cannot be queried.
+ */
+export async function migrationStatus(database: Database, options: MigrateOptions = {}): Promise<MigrationStatus> {
+  const { entries, count, last } = await readMigrations(database, options);
+  const pending = entries.filter((e) => last === null || e.when > last).map((e) => e.tag);
+  const ahead = last !== null && !entries.some((e) => e.when === last);
+  return { applied: count, available: entries.length, pending, ahead };
 }

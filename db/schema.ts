@@ -132,6 +132,8 @@ export const riskState = pgTable('risk_state', {
   dayStartMs: ms('day_start_ms').notNull(),
   peakEquity: numeric('peak_equity').notNull(),
   updatedAtMs: ms('updated_at_ms').notNull(),
+  /** Starts at 1; a trigger adds 1 whenever an update changes the halt fields. A session's save is a compare-and-set on it. */
+  haltVersion: integer('halt_version').notNull().default(1),
 });
 
 /** Orders sent to an exchange (paper or live), keyed by our id and the idempotent client order id. */

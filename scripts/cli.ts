@@ -30,6 +30,8 @@ commands:
   metrics        --returns returns.csv --periods-per-year 365 [--risk-free 0] [--json]
   enqueue        --kind daily-snapshot [--params '{...}'] [--max-attempts 3] [--wait]
   jobs           [--status queued] [--kind backtest] [--limit 20] [--json]
+  migrate        [--check]                        apply the migrations the database lacks (traders and workers never migrate on start);
+                 --check applies nothing and exits 3 while some are missing
   create-admin   --email a@b.c --password PASSWORD [--name NAME]        first-run bootstrap
   create-user    --email a@b.c --password PASSWORD --role viewer|trader|admin [--name NAME]
   create-token   --email a@b.c --role viewer|trader|admin [--name NAME]    API token, printed once
@@ -139,6 +141,18 @@ async function main(argv: string[]): Promise<number> {
         (root) => run(args, { enqueue: root.engine.enqueue, getTicket: root.engine.getTicket, listTickets: root.engine.listTickets, ...io }),
         { workers: command === 'enqueue' && args.includes('--wait') },
       );
+    }
+    case 'migrate': {
+      const { runMigrateCommand } = await import('./commands/migrate');
+      const { createDatabase } = await import('@/db/client');
+      const { migrateDatabase, migrationStatus } = await import('@/db/migrate');
+      const config = loadConfig(process.env, process.cwd());
+      const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
+      try {
+        return await runMigrateCommand(args, { status: () => migrationStatus(database), migrate: () => migrateDatabase(database), ...io });
+      } finally {
+        await database.close();
+      }
     }
     case 'metrics': {
       const { runMetricsCli } = await import('./commands/metrics-cli');

@@ -38,6 +38,9 @@ start() { # name role
   printf '  %-7s %-7s http://127.0.0.1:%s  (ready: /api/health/ready)\n' "$1" "$2" "$port"
 }
 
+# Traders and workers never migrate on start (they refuse a database that is behind): migrate first.
+echo "==> migrating"
+npm run --silent cli -- migrate
 echo "==> starting against PostgreSQL at ${DATABASE_URL##*@}:"
 start web1 web
 start web2 web

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ValidationError } from '@/engine/core/errors';
 import { resolveJobSchedules } from '@/engine/jobs/job-schedules';
+import { MAX_SESSION_LEASE_MS } from '@/engine/ports/live-sessions';
 import { parseTrustedProxies } from './http/forwarding';
 
 /**
@@ -19,7 +20,7 @@ const envSchema = z.object({
     .number()
     .int('expected a whole number of milliseconds')
     .min(1_000, 'expected at least 1000 ms')
-    .max(600_000, 'expected at most 600000 ms')
+    .max(MAX_SESSION_LEASE_MS, `expected at most ${MAX_SESSION_LEASE_MS} ms`)
     .default(15_000)
     .describe('How long a trader holds a live session without renewing; renewed every fifth of it'),
   DATABASE_URL: z

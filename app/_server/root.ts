@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { createDatabase, DEFAULT_DATA_DIR_LOCK, type Database } from '@/db/client';
-import { migrateDatabase, schemaVersion } from '@/db/migrate';
+import { schemaVersion } from '@/db/migrate';
+import { prepareSchema } from './prepare-schema';
 import { createCandleRepository } from '@/db/repositories/candle-repository';
 import { createJournalRepository } from '@/db/repositories/journal-repository';
 import { createRiskStateRepository } from '@/db/repositories/risk-state-repository';
@@ -214,7 +215,7 @@ export interface RootHooks {
   onLeaseLost?: (error: Error) => void;
 }
 
-/** Builds every component from a validated config. Opens and migrates the database. */
+/** Builds every component from a validated config. Opens the database and migrates it (or, for a trader or worker, refuses a schema that is behind: see prepareSchema). */
 export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promise<Root> {
   const logger = createAppLogger(config.logLevel, hooks.logDestination);
   const onLeaseLost = hooks.onLeaseLost ?? (() => process.exit(1));
@@ -231,7 +232,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     },
   });
   try {
-    await migrateDatabase(database, { migrationsFolder: MIGRATIONS_FOLDER });
+    await prepareSchema(database, config.role, logger, { migrationsFolder: MIGRATIONS_FOLDER });
   } catch (error) {
     await database.close();
     throw error;

@@ -6,9 +6,10 @@ import { asc, eq } from 'drizzle-orm';
 import type { AccountRecord, AccountRepository, AccountSettings } from '../../engine/ports/accounts';
 import type { PaperExchangeState } from '../../engine/ports/accounts';
 import type { Db } from '../client';
-import { riskState, tradingAccounts } from '../schema';
-import { numeric, wrapDriver } from './sql-helpers';
+import { tradingAccounts } from '../schema';
+import { wrapDriver } from './sql-helpers';
 import { checkSessionFence } from './session-fence';
+import { upsertRiskState } from './risk-state-repository';
 
 /** A venue account's venue id is kept in the settings document, beside the settings (no column of its own). */
 const toRecord = (r: typeof tradingAccounts.$inferSelect): AccountRecord => {
@@ -73,20 +74,7 @@ export function createAccountRepository(db: Db): AccountRepository {
         db.transaction(async (tx) => {
           await checkSessionFence(tx, fence);
           await tx.update(tradingAccounts).set({ state: state as unknown as Record<string, unknown>, stateUpdatedAtMs: updatedAtMs }).where(eq(tradingAccounts.id, id));
-          if (risk) {
-            const row = {
-              accountId: risk.accountId,
-              halted: risk.halted,
-              haltReason: risk.haltReason,
-              haltedAtMs: risk.haltedAtMs,
-              dayStartEquity: numeric(risk.dayStartEquity, 'dayStartEquity'),
-              dayStartMs: risk.dayStartMs,
-              peakEquity: numeric(risk.peakEquity, 'peakEquity'),
-              updatedAtMs: risk.updatedAtMs,
-            };
-            const { accountId: _key, ...update } = row;
-            await tx.insert(riskState).values(row).onConflictDoUpdate({ target: riskState.accountId, set: update });
-          }
+          if (risk) await upsertRiskState(tx, risk);
         }),
       );
     },

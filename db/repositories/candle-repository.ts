@@ -11,6 +11,7 @@ import type { Db } from '../client';
 import { candles } from '../schema';
 import { ValidationError } from '../../engine/core/errors';
 import { numeric, rowsOf, wrapDriver } from './sql-helpers';
+import { createMonthPartitioner } from './partition-repository';
 
 /** Rows per INSERT statement (each statement sends six array parameters). */
 const INSERT_CHUNK_ROWS = 10_000;
@@ -42,6 +43,7 @@ function keyWhere(key: MarketKey) {
 
 /** Builds the candle repository over a drizzle handle (PGlite or postgres.js). */
 export function createCandleRepository(db: Db): CandleRepository {
+  const ensureMonths = createMonthPartitioner(db, 'candles');
   return {
     async insertCandles(key: MarketKey, columns: CandleColumns): Promise<CandleWriteResult> {
       if (columns.length === 0) return { inserted: 0 };
@@ -54,6 +56,7 @@ export function createCandleRepository(db: Db): CandleRepository {
         close: arrayLiteral(columns.close, columns.length, 'close'),
         volume: arrayLiteral(columns.volume, columns.length, 'volume'),
       };
+      await ensureMonths(columns.openTimeMs.subarray(0, columns.length));
       return wrapDriver(`inserting ${columns.length} candles for ${describe(key)}`, () =>
         db.transaction(async (tx) => {
           let inserted = 0;

@@ -18,6 +18,7 @@ import type { Db } from '../client';
 import { decisionLog, trades } from '../schema';
 import { chunks, clampLimit, num, numeric, numOrNull, rowsOf, wrapDriver } from './sql-helpers';
 import { checkSessionFence } from './session-fence';
+import { createMonthPartitioner } from './partition-repository';
 
 /** Rows per INSERT statement. */
 const INSERT_CHUNK_ROWS = 1000;
@@ -363,6 +364,7 @@ const DECISION_OUTCOMES: readonly string[] = Object.values(DecisionOutcomes);
 
 /** Builds the journal repository over a drizzle handle (PGlite or postgres.js). */
 export function createJournalRepository(db: Db): JournalRepository {
+  const ensureDecisionMonths = createMonthPartitioner(db, 'decision_log');
   async function listTrades(query: JournalQuery): Promise<Page<TradeRecord>> {
     const limit = clampLimit(query.limit);
     const spec = sortOf(TRADE_SORTS, query, 'trades');
@@ -397,6 +399,7 @@ export function createJournalRepository(db: Db): JournalRepository {
 
     async appendDecisions(records: readonly DecisionRecord[], fence?: SessionFence): Promise<void> {
       if (records.length === 0) return;
+      await ensureDecisionMonths(records.map((d) => d.timeMs));
       await wrapDriver(`appending ${records.length} decisions`, () =>
         db.transaction(async (tx) => {
           await checkSessionFence(tx, fence);

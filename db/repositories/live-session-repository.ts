@@ -2,10 +2,11 @@
  * Drizzle implementation of live session storage: the sessions an operator started (config,
  * status, whether it trades on a real venue) and each session's resume checkpoint.
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { StaleLeaseError } from '../../engine/core/errors';
-import type { LiveCheckpoint, LiveSessionRecord, LiveSessionStore, VenuePosition } from '../../engine/ports/live-sessions';
+import { MAX_FENCING_TOKEN, MAX_SESSION_LEASE_MS, type LiveCheckpoint, type LiveSessionRecord, type LiveSessionStore, type VenuePosition } from '../../engine/ports/live-sessions';
 import type { RunSpec } from '../../engine/trading/run-spec';
+import { DEFAULT_ACCOUNT_ID } from '../../engine/account/account-config';
 import type { Db } from '../client';
 import { liveSessions } from '../schema';
 import { wrapDriver } from './sql-helpers';
@@ -31,6 +32,9 @@ const toRecord = (r: typeof liveSessions.$inferSelect): LiveSessionRecord<RunSpe
   updatedAtMs: Number(r.updatedAtMs),
   lease: { owner: r.leaseOwner, expiresAtMs: r.leaseExpiresAtMs === null ? null : Number(r.leaseExpiresAtMs), token: Number(r.fencingToken) },
 });
+
+/** The account a session row trades (records from before accounts trade the default one). */
+const ACCOUNT_OF_ROW = sql`coalesce(${liveSessions.config}->>'accountId', ${DEFAULT_ACCOUNT_ID})`;
 
 /** The database's clock, epoch ms: every trader's lease is measured by one clock, whatever the hosts' clocks say. */
 const DB_NOW_MS = sql`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
@@ -101,13 +105,25 @@ export function createLiveSessionRepository(db: Db): LiveSessionStore<RunSpec> {
       return inserted.length > 0;
     },
     async claim(id, owner, leaseMs, takeOverFrom) {
-      const claimable = sql`(${liveSessions.leaseOwner} is null or ${liveSessions.leaseExpiresAtMs} < ${DB_NOW_MS}${takeOverFrom === undefined ? sql`` : sql` or ${liveSessions.leaseOwner} = ${takeOverFrom}`})`;
+      // A lease ending further ahead than any trader leases was not written by one: it counts as ended.
+      const claimable = sql`(${liveSessions.leaseOwner} is null or ${liveSessions.leaseExpiresAtMs} < ${DB_NOW_MS} or ${liveSessions.leaseExpiresAtMs} > ${DB_NOW_MS} + ${MAX_SESSION_LEASE_MS}${takeOverFrom === undefined ? sql`` : sql` or ${liveSessions.leaseOwner} = ${takeOverFrom}`})`;
+      // One trader per account: refused while another trader holds a current lease on a session of the same
+      // account (its in-memory paper account and risk desk would diverge from this one's). Claims of one
+      // account are serialised by an advisory lock, so two traders cannot each take a sibling at once.
+      const siblingHeldElsewhere = sql`exists (
+        select 1 from ${liveSessions} as sibling
+        where coalesce(sibling.config->>'accountId', ${DEFAULT_ACCOUNT_ID}) = ${ACCOUNT_OF_ROW} and sibling.id <> ${liveSessions.id}
+          and sibling.lease_owner is not null and sibling.lease_owner <> ${owner}${takeOverFrom === undefined ? sql`` : sql` and sibling.lease_owner <> ${takeOverFrom}`}
+          and sibling.lease_expires_at_ms between ${DB_NOW_MS} and ${DB_NOW_MS} + ${MAX_SESSION_LEASE_MS})`;
       const rows = await wrapDriver(`claiming live session "${id}"`, () =>
-        db
-          .update(liveSessions)
-          .set({ fencingToken: sql`${liveSessions.fencingToken} + 1`, leaseOwner: owner, leaseExpiresAtMs: sql`${DB_NOW_MS} + ${leaseMs}` })
-          .where(and(eq(liveSessions.id, id), claimable))
-          .returning({ token: liveSessions.fencingToken }),
+        db.transaction(async (tx) => {
+          await tx.execute(sql`select pg_advisory_xact_lock(hashtext('aethelred-account-sessions:' || coalesce((select ${ACCOUNT_OF_ROW} from ${liveSessions} where ${liveSessions.id} = ${id}), '')))`);
+          return tx
+            .update(liveSessions)
+            .set({ fencingToken: sql`${liveSessions.fencingToken} + 1`, leaseOwner: owner, leaseExpiresAtMs: sql`${DB_NOW_MS} + ${leaseMs}` })
+            .where(and(eq(liveSessions.id, id), claimable, lt(liveSessions.fencingToken, MAX_FENCING_TOKEN), sql`not ${siblingHeldElsewhere}`))
+            .returning({ token: liveSessions.fencingToken });
+        }),
       );
       return rows[0] ? Number(rows[0].token) : null;
     },

@@ -2,7 +2,8 @@
  * Monthly partitions of `candles` and `decision_log` (migration 0018): creation ahead through the
  * database function `aethelred_month_partition`, and whole-month drops of the decision log for the
  * rollover job. Partition tables are named `<table>_pYYYYMM` (UTC month); rows of a month without a
- * partition go to `<table>_default` until it is created.
+ * partition go to `<table>_default` until it is created; the candle and journal repositories create the
+ * months of what they insert first (`createMonthPartitioner`).
  */
 import { sql } from 'drizzle-orm';
 import { ValidationError } from '../../engine/core/errors';
@@ -16,6 +17,43 @@ const MONTH_PARTITION = /^decision_log_p(\d{4})(\d{2})$/;
 export function monthStartMs(ms: number, offset = 0): number {
   const d = new Date(ms);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1);
+}
+
+/** A table with monthly partitions (migration 0018). */
+export type PartitionedTable = 'candles' | 'decision_log';
+
+/**
+ * What a repository runs before inserting rows of `table`: creates the month partitions of the rows'
+ * times that this process has not seen yet (rows of that month waiting in the default partition move
+ * in; see `aethelred_month_partition`), so an import of old candles or a backtest's decisions land in
+ * their months' partitions instead of the default one. Runs outside the insert's transaction. A failed
+ * creation (a database before migration 0018, a concurrent insert into the default partition) is not
+ * an error: the rows go to the default partition, the month is tried again with the next batch, and
+ * creating it later moves them.
+ * @param timesMs the rows' partition-key times, epoch ms.
+ */
+export function createMonthPartitioner(db: Db, table: PartitionedTable): (timesMs: ArrayLike<number>) => Promise<void> {
+  /** Starts of the UTC months whose partition exists (created or found by this process). */
+  const known = new Set<number>();
+  return async (timesMs) => {
+    const missing = new Set<number>();
+    let lo = Infinity;
+    let hi = -Infinity; // bounds of the last month looked at: consecutive rows mostly share it
+    for (let i = 0; i < timesMs.length; i++) {
+      const t = timesMs[i];
+      if (t >= lo && t < hi) continue;
+      lo = monthStartMs(t);
+      hi = monthStartMs(t, 1);
+      if (!known.has(lo)) missing.add(lo);
+    }
+    for (const at of [...missing].sort((a, b) => a - b)) {
+      const created = await db.execute(sql`select aethelred_month_partition(${table}, ${at}::bigint)`).then(
+        () => true,
+        () => false,
+      );
+      if (created) known.add(at);
+    }
+  };
 }
 
 /** Builds the partition maintenance over a drizzle handle (PGlite or postgres.js). */

@@ -1,9 +1,43 @@
-/** Drizzle implementation of the engine's RiskStateRepository: one row per account, upserted. */
-import { eq } from 'drizzle-orm';
+/**
+ * Drizzle implementation of the engine's RiskStateRepository: one row per account, upserted. The halt
+ * fields carry a version (`halt_version`): a session's save is a compare-and-set on it, so a halt written
+ * by another process between a session's read and its save is never overwritten.
+ */
+import { eq, sql } from 'drizzle-orm';
 import type { RiskStateRecord, RiskStateRepository } from '../../engine/ports/risk-state';
 import type { Db } from '../client';
 import { riskState } from '../schema';
 import { num, numeric, wrapDriver } from './sql-helpers';
+import type { Transaction } from './session-fence';
+
+/**
+ * Upserts `state` on `db` (or inside a caller's transaction). A new row starts at halt version 1; the
+ * table's trigger (migration 0020) adds 1 whenever an update changes the halt fields. With
+ * `state.haltVersion` the write happens only while the stored version still equals it (no row counts
+ * as 0); otherwise the stored row stays as it is.
+ */
+export async function upsertRiskState(db: Db | Transaction, state: RiskStateRecord): Promise<void> {
+  const row = {
+    accountId: state.accountId,
+    halted: state.halted,
+    haltReason: state.haltReason,
+    haltedAtMs: state.haltedAtMs,
+    dayStartEquity: numeric(state.dayStartEquity, 'dayStartEquity'),
+    dayStartMs: state.dayStartMs,
+    peakEquity: numeric(state.peakEquity, 'peakEquity'),
+    updatedAtMs: state.updatedAtMs,
+  };
+  const { accountId: _key, ...update } = row;
+  const expected = state.haltVersion;
+  await db
+    .insert(riskState)
+    .values(row)
+    .onConflictDoUpdate({
+      target: riskState.accountId,
+      set: update,
+      ...(expected === undefined ? {} : { setWhere: sql`${riskState.haltVersion} = ${expected}` }),
+    });
+}
 
 /** Builds the risk state repository over a drizzle handle (PGlite or postgres.js). */
 export function createRiskStateRepository(db: Db): RiskStateRepository {
@@ -23,24 +57,12 @@ export function createRiskStateRepository(db: Db): RiskStateRepository {
         dayStartMs: Number(r.dayStartMs),
         peakEquity: num(r.peakEquity),
         updatedAtMs: Number(r.updatedAtMs),
+        haltVersion: r.haltVersion,
       };
     },
 
     async save(state: RiskStateRecord): Promise<void> {
-      const row = {
-        accountId: state.accountId,
-        halted: state.halted,
-        haltReason: state.haltReason,
-        haltedAtMs: state.haltedAtMs,
-        dayStartEquity: numeric(state.dayStartEquity, 'dayStartEquity'),
-        dayStartMs: state.dayStartMs,
-        peakEquity: numeric(state.peakEquity, 'peakEquity'),
-        updatedAtMs: state.updatedAtMs,
-      };
-      const { accountId: _key, ...update } = row;
-      await wrapDriver(`saving risk state of account "${state.accountId}"`, () =>
-        db.insert(riskState).values(row).onConflictDoUpdate({ target: riskState.accountId, set: update }),
-      );
+      await wrapDriver(`saving risk state of account "${state.accountId}"`, () => upsertRiskState(db, state));
     },
   };
 }

@@ -9,7 +9,7 @@ import type { Db } from '../client';
 import { liveSessions } from '../schema';
 
 /** A transaction handle (what `db.transaction` passes its callback). */
-type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Transaction = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
  * Inside a write's transaction: refuses the write unless `fence` is still the session's current token.

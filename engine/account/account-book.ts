@@ -10,6 +10,8 @@
  * - Halt and resume are written to the risk state store; `syncControl` (called by every session
  *   before each candle) adopts a change another process or request wrote since this runtime last
  *   wrote, so a halt reaches every session of the account in every process by its next candle.
+ * - A session's save of the risk state is a compare-and-set on the halt version this runtime last saw
+ *   (`RiskStateRecord.haltVersion`): a halt or resume stored elsewhere in between is never overwritten.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import type { CandleRepository } from '../ports/candles';
@@ -209,31 +211,64 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
    */
   async function riskParts(record: AccountRecord) {
     const id = record.id;
-    /** `updatedAtMs` of the risk state this runtime last wrote or adopted. */
-    let riskStamp: number | null = null;
-    const riskStore: RiskStateRepository = {
-      load: (accountId) => deps.riskState.load(accountId),
+    /**
+     * Halt version of the stored risk state whose halt fields this runtime holds (read at start, written
+     * by its desk, adopted by `syncControl`; 0 while nothing is stored). A session's save is a
+     * compare-and-set on it: a halt or resume stored by another process since is never overwritten, and
+     * the session adopts it at its next candle.
+     */
+    let haltVersion = 0;
+    /** The halt fields stored under `haltVersion` (null while nothing is stored). */
+    let knownHalt: string | null = null;
+    const haltKey = (state: RiskStateRecord) => JSON.stringify([state.halted, state.haltReason, state.haltedAtMs]);
+    const adopt = (stored: RiskStateRecord | null) => {
+      haltVersion = stored?.haltVersion ?? 0;
+      knownHalt = stored ? haltKey(stored) : null;
+    };
+    /**
+     * After a write that may have changed the stored halt version: adopts the stored version when its halt
+     * fields are the ones written (else another write came in between, and `syncControl` adopts it).
+     */
+    const afterWrite = async (written: RiskStateRecord) => {
+      if (haltKey(written) === knownHalt) return; // same halt fields: the version did not move
+      const stored = await deps.riskState.load(id);
+      if (stored && haltKey(stored) === haltKey(written)) adopt(stored);
+    };
+    const sessionSave = async (state: RiskStateRecord) => {
+      await deps.riskState.save({ ...state, haltVersion });
+      await afterWrite(state);
+    };
+    const riskStore: RiskStateRepository = { load: (accountId) => deps.riskState.load(accountId), save: sessionSave };
+    // The desk's store: its halt and resume are the control path, stored as given.
+    const controlStore: RiskStateRepository = {
+      async load(accountId) {
+        const stored = await deps.riskState.load(accountId);
+        adopt(stored);
+        return stored;
+      },
       async save(state) {
-        await deps.riskState.save(state);
-        riskStamp = state.updatedAtMs;
+        const { haltVersion: _ignored, ...control } = state;
+        await deps.riskState.save(control);
+        await afterWrite(control);
       },
     };
     // One cost rule: the risk engine sizes with the fees, spread and slippage the account's exchange charges.
     const { risk: riskConfig } = accountTradingConfig({ record, riskLimits: await limitsOf(record) });
     const { costs, ...riskLimits } = riskConfig;
-    const risk = await createRiskDesk(riskLimits as RiskLimits, { clock: deps.clock, riskState: riskStore, accountId: id, costs: costs as TradingCosts });
-    riskStamp = (await deps.riskState.load(id))?.updatedAtMs ?? null;
+    const risk = await createRiskDesk(riskLimits as RiskLimits, { clock: deps.clock, riskState: controlStore, accountId: id, costs: costs as TradingCosts });
     let users = 0;
     return {
       risk,
       riskStore,
-      stamp: (updatedAtMs: number) => void (riskStamp = updatedAtMs),
+      /** The risk state to store with the paper state: a compare-and-set on the halt version this runtime holds. */
+      fencedState: (): RiskStateRecord => ({ ...risk.engine().state(), haltVersion }),
+      afterWrite,
       users: () => users,
       async syncControl() {
         const stored = await deps.riskState.load(id);
-        if (!stored || stored.updatedAtMs === riskStamp) return;
+        if (!stored || (stored.haltVersion ?? 0) === haltVersion) return;
         const local = risk.engine().state();
-        riskStamp = stored.updatedAtMs;
+        adopt(stored);
         if (stored.halted === local.halted && stored.haltReason === local.haltReason) return;
         risk.engine().restore(stored);
         deps.logger.info({ account: id, halted: stored.halted, reason: stored.haltReason }, stored.halted ? 'account halted elsewhere: entries stop' : 'account resumed elsewhere: entries allowed');
@@ -371,12 +406,12 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
           const state = exchange.exportState();
           const json = JSON.stringify(state);
           if (json === lastSavedJson) return;
-          const riskRecord: RiskStateRecord = risk.engine().state();
+          const riskRecord = shared.fencedState();
           // Before the first equity reading the risk state has no day start or peak yet: nothing to store.
           const withRisk = Number.isFinite(riskRecord.dayStartEquity) && Number.isFinite(riskRecord.peakEquity);
           await deps.accounts.saveState(id, state, deps.clock.nowMs(), withRisk ? riskRecord : undefined, fence);
           lastSavedJson = json;
-          if (withRisk) shared.stamp(riskRecord.updatedAtMs);
+          if (withRisk) await shared.afterWrite(riskRecord);
         });
         return persisting;
       },

@@ -28,7 +28,7 @@ import type { Exchange, Order } from '../ports/exchange';
 import type { VenueConnector } from '../ports/venue-link';
 import { createVenueAccount } from './venue-account';
 import type { JournalWriter } from '../ports/journal-writer';
-import type { LiveCheckpointStore, LiveSessionRecord as StoredLiveSession, LiveSessionStore as LiveSessionStorePort, SessionFence } from '../ports/live-sessions';
+import { MAX_FENCING_TOKEN, MAX_SESSION_LEASE_MS, type LiveCheckpointStore, type LiveSessionRecord as StoredLiveSession, type LiveSessionStore as LiveSessionStorePort, type SessionFence } from '../ports/live-sessions';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
 import type { EngineEvents } from '../ports/events';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
@@ -291,6 +291,8 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
   let lastLeaseError: string | null = null;
   let cancelLeaseTimer: (() => void) | null = null;
   let renewing = false;
+  /** Sessions whose stored fencing token is past MAX_FENCING_TOKEN, already logged (never claimed). */
+  const refusedTokens = new Set<string>();
   /** Set by `resumeAll`: the lease rounds also claim sessions nobody holds. */
   let claimsFree = false;
   let claiming = false;
@@ -445,13 +447,32 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
   async function claimLease(record: LiveSessionRecord): Promise<number | null> {
     const config = lease!;
     const holder = record.lease?.owner ?? null;
+    const stored = record.lease?.token ?? 0;
+    if (!(stored < MAX_FENCING_TOKEN)) {
+      // The store refuses it too; said once per session, not every round.
+      if (!refusedTokens.has(record.id)) {
+        refusedTokens.add(record.id);
+        deps.logger.error(
+          { session: record.id, holder, token: stored, maxToken: MAX_FENCING_TOKEN },
+          'live session not claimed: its fencing token is past the largest a trader compares exactly (a hand edit or a corrupt row); once no trader runs it, reset its lease (fencing_token 0, lease_owner and lease_expires_at_ms null) to let a trader claim it',
+        );
+      }
+      return null;
+    }
     const gone = holder !== null && (holder === config.owner || config.isOwnerGone?.(holder) === true);
     const askedAtMs = leaseClock.nowMs();
+    const expiresAtMs = record.lease?.expiresAtMs ?? null;
+    const farAhead = holder !== null && expiresAtMs !== null && expiresAtMs > askedAtMs + MAX_SESSION_LEASE_MS;
     const token = await deps.store.claim(record.id, config.owner, config.leaseMs, gone ? holder : undefined);
     if (token === null) return null;
     held.set(record.id, { token, heldUntilMs: askedAtMs + config.leaseMs, renewedAtMs: askedAtMs });
     ensureLeaseTimer();
-    if (gone && holder !== config.owner) deps.logger.warn({ session: record.id, from: holder, token }, 'took over a live session whose trader is gone');
+    if (farAhead && !gone) {
+      deps.logger.warn(
+        { session: record.id, from: holder, expiresAtMs, maxLeaseMs: MAX_SESSION_LEASE_MS, token },
+        'reclaimed a live session whose lease ended further ahead than any trader leases (a restored backup, a clock far ahead or a hand edit); a holder still running is fenced off by the new token',
+      );
+    } else if (gone && holder !== config.owner) deps.logger.warn({ session: record.id, from: holder, token }, 'took over a live session whose trader is gone');
     else deps.logger.info({ session: record.id, owner: config.owner, token }, 'claimed the lease of a live session');
     return token;
   }

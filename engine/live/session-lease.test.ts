@@ -5,6 +5,8 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { createManualClock, silentLogger, type ManualClock } from '../core/clock';
+import type { Logger } from '../core/logger';
+import { MAX_FENCING_TOKEN } from '../ports/live-sessions';
 import { StaleLeaseError, ValidationError } from '../core/errors';
 import type { Candle } from '../core/types';
 import { createJournalWriter } from '../journal/journal-writer';
@@ -35,7 +37,7 @@ const request = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', stra
 type Store = ReturnType<typeof createInMemoryLiveSessionStore>;
 
 /** One trader process: its own account book over the shared account storage, hand-driven lease timer and session sleeps. */
-async function trader(name: string, shared: { clock: ManualClock; store: Store; accountStates?: Map<string, PaperExchangeState> }, options: Partial<Pick<SessionLeaseConfig, 'isOwnerGone' | 'leaseMs' | 'renewEveryMs' | 'haltMarginMs'>> = {}) {
+async function trader(name: string, shared: { clock: ManualClock; store: Store; accountStates?: Map<string, PaperExchangeState> }, options: Partial<Pick<SessionLeaseConfig, 'isOwnerGone' | 'leaseMs' | 'renewEveryMs' | 'haltMarginMs'>> & { logger?: Logger } = {}) {
   const { clock, store } = shared;
   const riskState = createInMemoryRiskStateRepository();
   const accountRepository = createInMemoryAccountRepository(riskState);
@@ -67,7 +69,7 @@ async function trader(name: string, shared: { clock: ManualClock; store: Store; 
   };
   const m = createLiveSessionManager({
     clock,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     store,
     accounts,
     feedFor: () => ({ fetchOhlcv: async (_s, _t, since = 0, limit = 500) => CANDLES.filter((c) => c.openTimeMs >= since && c.openTimeMs + TF <= clock.nowMs()).slice(0, limit) }),
@@ -107,6 +109,14 @@ async function trader(name: string, shared: { clock: ManualClock; store: Store; 
     },
     clientOrderIds: async () => (await accounts.runtime('default')).exchange().exportState().orders.map((o) => o.clientOrderId),
   };
+}
+
+/** A logger that keeps its lines (what the named-log-line checks read). */
+function capturingLogger() {
+  const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+  const at = (level: string) => (obj: object, msg = '') => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
+  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return { logger, lines };
 }
 
 /** Waits until the manager no longer runs the session (its loop ended). */
@@ -204,6 +214,32 @@ describe('live session leases', () => {
     await a.m.stopAll();
   });
 
+  it('runs every session of one paper account in one trader: another trader stores its session for that one, and takes them all over when it is gone', async () => {
+    const clock = createManualClock(START);
+    const store = createInMemoryLiveSessionStore(clock);
+    const ETH = 'live:binance:ETH/USDT:5m';
+    const a = await trader('trader-a', { clock, store });
+    const b = await trader('trader-b', { clock, store });
+    expect(await a.m.resumeAll()).toBe(0);
+    await a.m.start(request);
+    // B is asked to start a session of the same paper account: it stores it and leaves it to A.
+    expect(await b.m.start({ ...request, symbol: 'ETH/USDT' })).toMatchObject({ id: ETH, status: 'starting', candlesProcessed: 0 });
+    expect((await b.m.get(ETH))?.state).toBeNull();
+    expect(store.records.get(ETH)?.lease).toEqual({ owner: null, expiresAtMs: null, token: 0 });
+    expect(await b.m.resumeAll()).toBe(0);
+    await a.tick();
+    await vi.waitFor(async () => expect((await a.m.get(ETH))?.state?.status).toBe('running'));
+    expect(store.records.get(ETH)?.lease).toEqual({ owner: 'trader-a', expiresAtMs: START + LEASE_MS, token: 1 });
+    expect(b.m.leaseStatus()?.held).toEqual([]);
+    // A is gone: a trader that knows it takes over both sessions of the account, never one of them alone.
+    const c = await trader('trader-c', { clock, store }, { isOwnerGone: (owner) => owner === 'trader-a' });
+    expect(await c.m.resumeAll()).toBe(2);
+    expect([store.records.get(ID)?.lease?.owner, store.records.get(ETH)?.lease?.owner]).toEqual(['trader-c', 'trader-c']);
+    await a.m.stopAll();
+    await b.m.stopAll();
+    await c.m.stopAll();
+  });
+
   it('refuses a checkpoint with a stale token, and the former owner stops the session at once', async () => {
     const clock = createManualClock(START);
     const store = createInMemoryLiveSessionStore(clock);
@@ -251,17 +287,70 @@ describe('live session leases', () => {
     await a.m.start(request);
     await a.m.stopAll(); // gives the lease back; the record stays running
     expect(store.records.get(ID)).toMatchObject({ status: 'running', lease: { owner: null, token: 1 } });
-    // A trader nobody knows holds it under token 1000 for an hour (a restored backup, a clock far ahead).
-    store.records.get(ID)!.lease = { owner: 'ghost', expiresAtMs: START + 3_600_000, token: 1_000 };
+    // A trader nobody knows holds it under token 1000 for 5 minutes (within the longest lease a trader takes).
+    store.records.get(ID)!.lease = { owner: 'ghost', expiresAtMs: START + 300_000, token: 1_000 };
     const b = await trader('trader-b', { clock, store });
     expect(await b.m.resumeAll()).toBe(0);
     expect(b.m.leaseStatus()?.held).toEqual([]);
     const stale = await store.save({ sessionId: ID, lastCandleMs: T0 + 400 * TF, updatedAtMs: START }, { sessionId: ID, token: 5 }).catch((e: unknown) => e);
     expect((stale as Error).message).toBe(`session "${ID}" is leased under fencing token 1000: a write with token 5 was refused (another trader owns the session now)`);
-    clock.set(START + 3_600_001);
+    clock.set(START + 300_001);
     await b.tick();
     await vi.waitFor(async () => expect((await b.m.get(ID))?.state?.status).toBe('running'));
-    expect(store.records.get(ID)?.lease).toEqual({ owner: 'trader-b', expiresAtMs: START + 3_600_001 + LEASE_MS, token: 1_001 });
+    expect(store.records.get(ID)?.lease).toEqual({ owner: 'trader-b', expiresAtMs: START + 300_001 + LEASE_MS, token: 1_001 });
+    await b.m.stopAll();
+  });
+
+  it('reclaims at once a lease that ends further ahead than any trader leases, naming it, and fences its holder off', async () => {
+    const clock = createManualClock(START);
+    const store = createInMemoryLiveSessionStore(clock);
+    const a = await trader('trader-a', { clock, store });
+    await a.m.start(request);
+    await a.m.stopAll();
+    // Held by "ghost" under token 7 until 2034 (a restored backup, a clock years ahead): past MAX_SESSION_LEASE_MS (10 min).
+    const farAhead = Date.UTC(2034, 0, 1);
+    store.records.get(ID)!.lease = { owner: 'ghost', expiresAtMs: farAhead, token: 7 };
+    const { logger, lines } = capturingLogger();
+    const b = await trader('trader-b', { clock, store }, { logger });
+    expect(await b.m.resumeAll()).toBe(1);
+    expect(store.records.get(ID)?.lease).toEqual({ owner: 'trader-b', expiresAtMs: START + LEASE_MS, token: 8 });
+    expect(lines.filter((l) => l.level === 'warn' && l.msg.startsWith('reclaimed a live session whose lease ended further ahead'))).toEqual([
+      {
+        level: 'warn',
+        obj: { session: ID, from: 'ghost', expiresAtMs: farAhead, maxLeaseMs: 600_000, token: 8 },
+        msg: 'reclaimed a live session whose lease ended further ahead than any trader leases (a restored backup, a clock far ahead or a hand edit); a holder still running is fenced off by the new token',
+      },
+    ]);
+    // The ghost, if it still runs, writes under token 7: refused, so nothing is traded twice.
+    const stale = await store.save({ sessionId: ID, lastCandleMs: T0 + 400 * TF, updatedAtMs: START }, { sessionId: ID, token: 7 }).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(StaleLeaseError);
+    expect(await store.renew(ID, 'ghost', 7, LEASE_MS)).toBe(false);
+    await b.m.stopAll();
+  });
+
+  it('never claims a session whose fencing token is at the largest a trader compares exactly, and says so once', async () => {
+    const clock = createManualClock(START);
+    const store = createInMemoryLiveSessionStore(clock);
+    const a = await trader('trader-a', { clock, store });
+    await a.m.start(request);
+    await a.m.stopAll();
+    store.records.get(ID)!.lease = { owner: null, expiresAtMs: null, token: MAX_FENCING_TOKEN };
+    const { logger, lines } = capturingLogger();
+    const b = await trader('trader-b', { clock, store }, { logger });
+    expect(await b.m.resumeAll()).toBe(0);
+    await b.tick();
+    await b.tick();
+    expect((await b.m.get(ID))?.state).toBeNull();
+    expect(lines.filter((l) => l.level === 'error')).toEqual([
+      {
+        level: 'error',
+        obj: { session: ID, holder: null, token: MAX_FENCING_TOKEN, maxToken: 9_007_199_254_740_991 },
+        msg: 'live session not claimed: its fencing token is past the largest a trader compares exactly (a hand edit or a corrupt row); once no trader runs it, reset its lease (fencing_token 0, lease_owner and lease_expires_at_ms null) to let a trader claim it',
+      },
+    ]);
+    // The store refuses the claim on its own too (a trader of another build asking directly).
+    expect(await store.claim(ID, 'trader-c', LEASE_MS)).toBeNull();
+    expect(store.records.get(ID)?.lease?.token).toBe(MAX_FENCING_TOKEN);
     await b.m.stopAll();
   });
 

@@ -53,6 +53,20 @@ export interface SessionFence {
   token: number;
 }
 
+/**
+ * The longest lease a trader takes, ms (AETHELRED_SESSION_LEASE_MS at most). A lease ending further than
+ * this ahead of the store's clock was not written by a trader (a restored backup, a clock far ahead, a
+ * hand edit): `claim` treats it as ended, so a session is never held for hours by a holder that is gone.
+ */
+export const MAX_SESSION_LEASE_MS = 600_000;
+
+/**
+ * The largest fencing token a claim issues (tokens must compare exactly as numbers). A session whose
+ * token is at or past it (a hand edit, a corrupt row) is never claimed: it stays stopped rather than
+ * risk a former owner's write passing the fence.
+ */
+export const MAX_FENCING_TOKEN = Number.MAX_SAFE_INTEGER;
+
 /** Who holds a session's lease. */
 export interface SessionLease {
   /** The trader holding (or last holding) the lease; null when released or never claimed. */
@@ -114,8 +128,11 @@ export interface LiveSessionStore<Spec = unknown> extends LiveCheckpointStore {
   insertIfMissing(record: LiveSessionRecord<Spec>): Promise<boolean>;
   /**
    * Claims the session's lease for `owner` for `leaseMs`, when nobody holds it, its lease has expired (by
-   * the store's clock), or its holder is `takeOverFrom` (a trader known to be gone). Adds 1 to the fencing
-   * token. Returns the new token, or null when another trader holds the lease (or the id is unknown).
+   * the store's clock) or ends more than MAX_SESSION_LEASE_MS ahead, or its holder is `takeOverFrom` (a
+   * trader known to be gone). Adds 1 to the fencing token. Returns the new token, or null when another
+   * trader holds the lease, another trader (not `takeOverFrom`) holds a current lease on a session of the
+   * same account (`config.accountId`, default "default": one account's in-memory paper state and risk
+   * desk belong to one trader), the token is at MAX_FENCING_TOKEN or past it, or the id is unknown.
    */
   claim(id: string, owner: string, leaseMs: number, takeOverFrom?: string): Promise<number | null>;
   /** Extends the lease by `leaseMs` from now when `owner` still holds it under `token`; false when it was lost. */

@@ -12,9 +12,23 @@ export interface RiskStateRecord {
   dayStartMs: number;
   peakEquity: number;
   updatedAtMs: number;
+  /**
+   * Version of the halt fields (halted, reason, time): a new row starts at 1, and the store adds 1
+   * whenever a write changes them.
+   * On load, the stored version. On save, absent means a control-path write (halt, resume): it is always
+   * stored. Present means a session's save made from a state that last saw this version: a
+   * compare-and-set, stored only while the stored version still equals it, so a halt or resume written
+   * by someone else in between is never overwritten (the session adopts it at its next candle instead).
+   */
+  haltVersion?: number;
 }
 
 export interface RiskStateRepository {
+  /** The stored state with its `haltVersion`, or null when the account has none yet. */
   load(accountId: string): Promise<RiskStateRecord | null>;
+  /**
+   * Stores the state: always without `haltVersion`, only while the stored halt version equals it with one
+   * (no stored row counts as version 0). Never throws for a lost compare-and-set; the stored row is unchanged.
+   */
   save(state: RiskStateRecord): Promise<void>;
 }

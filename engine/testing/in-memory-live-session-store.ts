@@ -1,8 +1,9 @@
 /** In-memory live session storage (records + checkpoints + leases) for tests; records are copied in and out. */
 import type { Clock } from '../core/clock';
 import { StaleLeaseError } from '../core/errors';
-import type { LiveCheckpoint, LiveSessionRecord, LiveSessionStore, SessionFence, SessionLease } from '../ports/live-sessions';
+import { MAX_FENCING_TOKEN, MAX_SESSION_LEASE_MS, type LiveCheckpoint, type LiveSessionRecord, type LiveSessionStore, type SessionFence, type SessionLease } from '../ports/live-sessions';
 import type { RunSpec } from '../trading/run-spec';
+import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
 
 /**
  * A store whose `records` map exposes the stored sessions to tests. Leases are measured by `clock`
@@ -47,8 +48,16 @@ export function createInMemoryLiveSessionStore(clock: Clock = { nowMs: () => 0 }
       if (!r) return null;
       const lease = leaseOf(r);
       const now = clock.nowMs();
-      const free = lease.owner === null || (lease.expiresAtMs !== null && lease.expiresAtMs < now) || (takeOverFrom !== undefined && lease.owner === takeOverFrom);
-      if (!free) return null;
+      const ended = lease.expiresAtMs !== null && (lease.expiresAtMs < now || lease.expiresAtMs > now + MAX_SESSION_LEASE_MS);
+      const free = lease.owner === null || ended || (takeOverFrom !== undefined && lease.owner === takeOverFrom);
+      if (!free || !(lease.token < MAX_FENCING_TOKEN)) return null;
+      // One trader per account, as the database: refused while another trader holds a current lease on a sibling.
+      const accountOf = (record: LiveSessionRecord<RunSpec>) => (typeof record.config.accountId === 'string' ? record.config.accountId : DEFAULT_ACCOUNT_ID);
+      for (const other of records.values()) {
+        const held = leaseOf(other);
+        if (other.id === id || accountOf(other) !== accountOf(r) || held.owner === null || held.owner === owner || held.owner === takeOverFrom) continue;
+        if (held.expiresAtMs !== null && held.expiresAtMs >= now && held.expiresAtMs <= now + MAX_SESSION_LEASE_MS) return null;
+      }
       r.lease = { owner, expiresAtMs: now + leaseMs, token: lease.token + 1 };
       return r.lease.token;
     },

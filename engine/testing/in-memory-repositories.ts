@@ -343,8 +343,14 @@ export function createInMemoryRiskStateRepository(): RiskStateRepository & { rea
       const s = saved.get(accountId);
       return s ? { ...s } : null;
     },
+    // Same rules as the database: a new row starts at halt version 1, which goes up when the halt fields
+    // change; a save carrying a version is stored only while the stored version still equals it.
     async save(state) {
-      saved.set(state.accountId, { ...state });
+      const stored = saved.get(state.accountId);
+      const version = stored?.haltVersion ?? 0;
+      if (stored && state.haltVersion !== undefined && state.haltVersion !== version) return;
+      const changed = stored !== undefined && (stored.halted !== state.halted || stored.haltReason !== state.haltReason || stored.haltedAtMs !== state.haltedAtMs);
+      saved.set(state.accountId, { ...state, haltVersion: stored === undefined ? 1 : changed ? version + 1 : version });
     },
   };
 }

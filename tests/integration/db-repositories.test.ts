@@ -470,11 +470,27 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         updatedAtMs: T0 + 1234,
       };
       await repo.save(state);
-      expect(await repo.load('acct-1')).toEqual(state);
+      expect(await repo.load('acct-1')).toEqual({ ...state, haltVersion: 1 });
       const halted = { ...state, halted: true, haltReason: 'daily loss 5.2% above limit 5%', haltedAtMs: T0 + 999, updatedAtMs: T0 + 999 };
       await repo.save(halted);
-      expect(await repo.load('acct-1')).toEqual(halted);
+      expect(await repo.load('acct-1')).toEqual({ ...halted, haltVersion: 2 });
       expect(await repo.load('acct-2')).toBeNull();
+    });
+
+    it('stores a save carrying a halt version only while the stored version equals it', async () => {
+      const repo = createRiskStateRepository(db().db);
+      const state = { accountId: 'acct-cas', halted: false, haltReason: null, haltedAtMs: null, dayStartEquity: 1000, dayStartMs: T0, peakEquity: 1000, updatedAtMs: T0 };
+      await repo.save({ ...state, haltVersion: 0 }); // no row yet: stored at version 1
+      await repo.save({ ...state, halted: true, haltReason: 'manual: audit', haltedAtMs: T0 + 1 }); // control path: version 2
+      // A session that last saw version 1 saves "not halted" and a new peak: refused, the halt stays.
+      await repo.save({ ...state, peakEquity: 1100, updatedAtMs: T0 + 2, haltVersion: 1 });
+      expect(await repo.load('acct-cas')).toEqual({ ...state, halted: true, haltReason: 'manual: audit', haltedAtMs: T0 + 1, haltVersion: 2 });
+      // Saving the same halt fields under the current version stores the equity and keeps the version.
+      await repo.save({ ...state, halted: true, haltReason: 'manual: audit', haltedAtMs: T0 + 1, peakEquity: 1100, updatedAtMs: T0 + 3, haltVersion: 2 });
+      expect(await repo.load('acct-cas')).toMatchObject({ peakEquity: 1100, updatedAtMs: T0 + 3, haltVersion: 2 });
+      // An operator's update in SQL counts too: the trigger moves the version.
+      await db().db.execute(sql`update risk_state set halted = false, halt_reason = null, halted_at_ms = null where account_id = 'acct-cas'`);
+      expect(await repo.load('acct-cas')).toMatchObject({ halted: false, haltVersion: 3 });
     });
   });
 
@@ -655,6 +671,56 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       // A lease of 1 ms has expired by the next statement.
       await new Promise((resolve) => setTimeout(resolve, 5));
       expect(await store.claim(id, 'trader-a', 60_000)).toBe(4);
+    });
+
+    it('reclaims a lease ending further ahead than any trader leases, and never claims a fencing token past the largest exact one', async () => {
+      const store = createLiveSessionRepository(db().db);
+      const id = 'live:binance:LTC/USDT:5m';
+      await store.upsert({ ...record(id, null), config: { accountId: 'ltc-only' } });
+      expect(await store.claim(id, 'trader-a', 60_000)).toBe(1);
+      // Within MAX_SESSION_LEASE_MS (10 min) ahead: held.
+      await db().db.execute(sql`update live_sessions set lease_expires_at_ms = (extract(epoch from clock_timestamp()) * 1000)::bigint + 590000 where id = ${id}`);
+      expect(await store.claim(id, 'trader-b', 60_000)).toBeNull();
+      // Years ahead (a restored backup, a clock far ahead): reclaimed at once; the holder's token 1 is fenced off.
+      await db().db.execute(sql`update live_sessions set lease_expires_at_ms = ${Date.UTC(2034, 0, 1)} where id = ${id}`);
+      expect(await store.claim(id, 'trader-b', 60_000)).toBe(2);
+      expect(await store.renew(id, 'trader-a', 1, 60_000)).toBe(false);
+      await expect(store.save({ sessionId: id, lastCandleMs: 5_000, updatedAtMs: 6_000 }, { sessionId: id, token: 1 })).rejects.toThrow(new StaleLeaseError(id, 1, 2));
+      // Tokens at 2^53 - 1 or past it (2^60, a hand edit) are never claimed, expired or not.
+      for (const token of ['9007199254740991', '1152921504606846976']) {
+        await db().db.execute(sql`update live_sessions set fencing_token = ${token}::bigint, lease_owner = null, lease_expires_at_ms = null where id = ${id}`);
+        expect(await store.claim(id, 'trader-c', 60_000)).toBeNull();
+      }
+      // A writer presenting 2^60 is refused too: a number past 2^53 - 1 does not carry the stored digits.
+      await expect(store.save({ sessionId: id, lastCandleMs: 7_000, updatedAtMs: 8_000 }, { sessionId: id, token: 2 ** 60 })).rejects.toThrow(StaleLeaseError);
+      await db().db.execute(sql`update live_sessions set fencing_token = 9007199254740990 where id = ${id}`);
+      expect(await store.claim(id, 'trader-c', 60_000)).toBe(9_007_199_254_740_991);
+    });
+
+    it('claims the sessions of one account for one trader only, while its lease on a sibling is current', async () => {
+      const store = createLiveSessionRepository(db().db);
+      const of = (id: string, accountId: string | null) => ({ ...record(id, null), id, config: accountId === null ? {} : { accountId } });
+      await store.upsert(of('paper:grouped:BTC', 'grouped'));
+      await store.upsert(of('paper:grouped:ETH', 'grouped'));
+      await store.upsert(of('paper:other:BTC', 'grouped-other'));
+      expect(await store.claim('paper:grouped:BTC', 'trader-a', 60_000)).toBe(1);
+      // trader-b may not take a sibling of trader-a's session, only another account's.
+      expect(await store.claim('paper:grouped:ETH', 'trader-b', 60_000)).toBeNull();
+      expect(await store.claim('paper:other:BTC', 'trader-b', 60_000)).toBe(1);
+      expect(await store.claim('paper:grouped:ETH', 'trader-a', 60_000)).toBe(1);
+      // trader-a gone: trader-b takes its sessions over one by one (the sibling held by the gone trader does not count).
+      expect(await store.claim('paper:grouped:BTC', 'trader-b', 60_000, 'trader-a')).toBe(2);
+      expect(await store.claim('paper:grouped:ETH', 'trader-b', 60_000, 'trader-a')).toBe(2);
+      // Released leases and expired ones do not hold the account.
+      await store.release('paper:grouped:BTC', 'trader-b', 2);
+      await db().db.execute(sql`update live_sessions set lease_expires_at_ms = 0 where id = 'paper:grouped:ETH'`);
+      expect(await store.claim('paper:grouped:BTC', 'trader-c', 60_000)).toBe(3);
+      // A record stored before accounts (no accountId) trades "default": grouped with the sessions that name it.
+      await store.upsert(of('paper:legacy:ETH', 'default'));
+      await store.upsert(of('paper:legacy:BTC', null));
+      expect(await store.claim('paper:legacy:ETH', 'trader-a', 60_000)).toBe(1);
+      expect(await store.claim('paper:legacy:BTC', 'trader-e', 60_000)).toBeNull();
+      expect(await store.claim('paper:legacy:BTC', 'trader-a', 60_000)).toBe(1);
     });
 
     it('refuses a checkpoint, an account state and journal rows written under a stale fencing token, and writes none of them', async () => {

@@ -3,8 +3,8 @@
  * real PostgreSQL (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test), each in its own
  * schema: rows written before the migration survive it exactly (counts and an md5 over every row), the
  * rollover job drops a whole month partition of live decisions (gone from pg_inherits) and keeps a month
- * holding backtest decisions, and a row of a month without a partition lands in the default partition
- * and moves into the month's partition when it is created.
+ * holding backtest decisions, and the repositories create the month partition of the candles and
+ * decisions they insert on demand (rows of that month waiting in the default partition move in).
  * An unreachable PostgreSQL fails this suite; it is never skipped.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -175,16 +175,26 @@ describe.each(BACKENDS)('monthly partitions on $name', { timeout: 120_000 }, (ba
     }
   });
 
-  it('puts a row of a month without a partition in the default one, and moves it when the month is created', async () => {
+  it('creates the month partition of journaled decisions on demand, moving a row that waited in the default partition', async () => {
     const { database, dispose } = await backend.open(MIGRATIONS);
     try {
-      const journal = createJournalRepository(database.db);
       const far = Date.UTC(2031, 4, 20);
-      await journal.appendDecisions([decision('far', far)]);
-      expect(await tableOf(database, 'far')).toEqual(['decision_log_default']);
-      expect(await createPartitionRepository(database.db).ensureMonths(far, 0)).toEqual(['decision_log_p203105']);
+      // A row of May 2031 left in the default partition (written past the repository, as an older build did).
+      await database.db.execute(
+        sql`insert into decision_log (id, exchange, symbol, timeframe, strategy, time_ms, outcome, side, strength, reason, inputs) values ('waiting', 'binance', 'BTC/USDT', '1h', 'ema-trend', ${far - HOUR}, 'no_trade', 'flat', 0, 'old', '{}')`,
+      );
+      expect(await tableOf(database, 'waiting')).toEqual(['decision_log_default']);
+      const journal = createJournalRepository(database.db);
+      // A backtest of 2019 and a decision of May 2031: each lands in its month's partition.
+      const old = Date.UTC(2019, 2, 31, 23);
+      await journal.appendDecisions([decision('old-1', old, 'run-2019'), decision('old-2', old + HOUR, 'run-2019'), decision('far', far)]);
+      expect(await tableOf(database, 'old-1')).toEqual(['decision_log_p201903']);
+      expect(await tableOf(database, 'old-2')).toEqual(['decision_log_p201904']);
       expect(await tableOf(database, 'far')).toEqual(['decision_log_p203105']);
-      expect((await journal.listDecisions({ limit: 10 } as never)).items.map((d) => d.id)).toEqual(['far']);
+      expect(await tableOf(database, 'waiting')).toEqual(['decision_log_p203105']);
+      expect(rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from decision_log_default`))[0].n).toBe(0);
+      expect((await journal.listDecisions({ limit: 10 } as never)).items.map((d) => d.id).sort()).toEqual(['far', 'old-1', 'old-2', 'waiting']);
+      expect(await createPartitionRepository(database.db).ensureMonths(far, 0)).toEqual(['decision_log_p203105']);
       // Idempotent: asking again changes nothing.
       expect(await createPartitionRepository(database.db).ensureMonths(far, 0)).toEqual(['decision_log_p203105']);
       const refused = await database.db.execute(sql`select aethelred_month_partition('trades', 0)`).then(
@@ -192,6 +202,62 @@ describe.each(BACKENDS)('monthly partitions on $name', { timeout: 120_000 }, (ba
         (error: Error) => error,
       );
       expect((refused?.cause as Error | undefined)?.message).toBe('table "trades" has no monthly partitions (candles, decision_log have)');
+    } finally {
+      await dispose();
+    }
+  });
+
+  it('creates the month partitions of imported candles on demand, moving candles that waited in the default partition', async () => {
+    const { database, dispose } = await backend.open(MIGRATIONS);
+    try {
+      const key = { exchange: 'binance', symbol: 'ETH/USDT', timeframe: '1h' } as const;
+      const APR_2019 = Date.UTC(2019, 3, 1);
+      // Two candles of April 2019 an older build left in the default partition.
+      await database.db.execute(
+        sql`insert into candles (exchange, symbol, timeframe, open_time_ms, open, high, low, close, volume) values ('binance', 'ETH/USDT', '1h', ${APR_2019}, 10, 11, 9, 10, 1), ('binance', 'ETH/USDT', '1h', ${APR_2019 + HOUR}, 10, 11, 9, 10, 1)`,
+      );
+      // 48 hourly candles from 2019-03-31 00:00: 24 in March, 24 in April (the first two of April are there already).
+      const n = 48;
+      const openTimeMs = Float64Array.from({ length: n }, (_, i) => APR_2019 - 24 * HOUR + i * HOUR);
+      const price = new Float64Array(n).fill(10);
+      const result = await createCandleRepository(database.db).insertCandles(key as never, { length: n, openTimeMs, open: price, high: price.map((p) => p + 1), low: price.map((p) => p - 1), close: price, volume: new Float64Array(n).fill(1) });
+      expect(result).toEqual({ inserted: 46 });
+      const perPartition = rowsOf<{ name: string; n: number }>(await database.db.execute(sql`select tableoid::regclass::text as name, count(*)::int as n from candles group by 1 order by 1`));
+      expect(perPartition).toEqual([{ name: 'candles_p201903', n: 24 }, { name: 'candles_p201904', n: 24 }]);
+    } finally {
+      await dispose();
+    }
+  });
+});
+
+// Two connections at once: PGlite has one, so this runs on PostgreSQL only.
+describe('creating a month partition on PostgreSQL while another transaction writes that month', { timeout: 120_000 }, () => {
+  it('waits for the writer to commit and moves its row in, instead of failing the attach', async () => {
+    const { database, dispose } = await BACKENDS.find((b) => b.name === 'PostgreSQL')!.open(MIGRATIONS);
+    try {
+      const month = Date.UTC(2027, 6, 1);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let written!: () => void;
+      const inFlight = new Promise<void>((resolve) => (written = resolve));
+      // A writer (an import, a journal flush) has put a row of July 2027 into the default partition and not committed yet.
+      const writer = database.db.transaction(async (tx) => {
+        await tx.execute(
+          sql`insert into decision_log (id, exchange, symbol, timeframe, strategy, time_ms, outcome, side, strength, reason, inputs) values ('in-flight', 'binance', 'BTC/USDT', '1h', 'ema-trend', ${month + 5}, 'no_trade', 'flat', 0, 'x', '{}')`,
+        );
+        written();
+        await released;
+      });
+      await inFlight;
+      const creating = database.db.execute(sql`select aethelred_month_partition('decision_log', ${month}::bigint) as name`).then(
+        (result) => rowsOf<{ name: string }>(result)[0].name,
+        (error: Error) => error,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the creation now waits on the writer
+      release();
+      await writer;
+      expect(await creating).toBe('decision_log_p202707');
+      expect(rowsOf<{ name: string }>(await database.db.execute(sql`select tableoid::regclass::text as name from decision_log where id = 'in-flight'`)).map((r) => r.name)).toEqual(['decision_log_p202707']);
     } finally {
       await dispose();
     }
