@@ -11,6 +11,7 @@ import { AppError } from '@/app/_server/auth/app-error';
 import { NotFoundError, ValidationError } from '@/engine/core/errors';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { MAX_REPLAY_SPEED } from '@/engine/live/live-session-manager';
+import { VENUE_IDS } from '@/engine/venues/registry';
 import { loopModelsRequestSchema } from '@/engine/decision/loop-models';
 import { modelsOfForm } from '@/app/_components/models/model-form';
 
@@ -26,7 +27,7 @@ const withModels = (raw: unknown) => {
 const startSchema = z.preprocess(withModels, z.object({
   mode: z.enum(['replay', 'paper', 'live'], { error: 'pick replay, paper or live' }).default('paper'),
   accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'pick an account').default(DEFAULT_ACCOUNT_ID),
-  exchange: z.enum(['binance', 'binanceusdm']),
+  exchange: z.enum(VENUE_IDS as [string, ...string[]]),
   symbol: z.string().trim().toUpperCase().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
   timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
   strategies: z.preprocess((v) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []), z.array(z.string().min(1)).min(1, 'pick at least one strategy')),

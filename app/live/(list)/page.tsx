@@ -8,6 +8,7 @@ import { sessionAccountOf, sessionModeOf } from '../_lib/session-config';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import { ModelFields } from '@/app/_components/models/model-fields';
 import { deployedLoopModelsOf } from '@/app/_components/models/model-form';
+import { VENUE_IDS, venueOf } from '@/engine/venues/registry';
 import '../../journal/journal.css';
 
 export const dynamic = 'force-dynamic';
@@ -132,10 +133,7 @@ export default async function LivePage() {
                 name="exchange"
                 label="Exchange"
                 defaultValue="binance"
-                options={[
-                  { value: 'binance', label: 'binance (spot)' },
-                  { value: 'binanceusdm', label: 'binanceusdm (USD-M futures)' },
-                ]}
+                options={VENUE_IDS.map((id) => ({ value: id, label: `${id} (${venueOf(id)!.label})` }))}
               />
               <FormField name="symbol" label="Symbol" defaultValue={firstStream?.symbol ?? 'BTC/USDT'} required />
               <FormField name="timeframe" label="Timeframe" defaultValue={firstStream?.timeframe ?? '5m'} options={['1m', '5m', '15m', '1h', '4h', '1d']} />
