@@ -67,7 +67,7 @@ import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import { TIMEFRAME_MS, type Candle, type MarginMode, type MarketType, type OrderStatus, type OrderType, type Timeframe } from '../core/types';
 import type { Balance, Exchange, Order, OrderRequest, Position } from '../ports/exchange';
 import { requireVenue, venueOf } from '../venues/registry';
-import { CCXT_VENUE_DIALECTS, CcxtExchangeId } from './ccxt-venue-dialects';
+import { CCXT_VENUE_DIALECTS, CcxtExchangeId, ccxtClientSettings } from './ccxt-venue-dialects';
 
 export { CcxtExchangeId };
 
@@ -254,19 +254,11 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
   const secrets = [config.apiKey, config.secret].filter((s): s is string => typeof s === 'string' && s.length >= 4);
   const dialect = CCXT_VENUE_DIALECTS[config.exchangeId];
   const client: CcxtClient = new dialect.Client({
-    has: Object.fromEntries(dialect.hasOff.map((capability) => [capability, false])),
+    ...ccxtClientSettings(config.exchangeId, config.marketType),
     apiKey: config.apiKey,
     secret: config.secret,
     enableRateLimit: config.enableRateLimit ?? true,
     timeout: config.firstRequestTimeoutMs ?? timeoutMs,
-    options: {
-      defaultType: futures ? 'swap' : 'spot',
-      fetchMarkets: { types: [futures ? 'linear' : 'spot'] },
-      fetchCurrencies: false,
-      fetchMargins: false,
-      adjustForTimeDifference: false,
-      ...dialect.options,
-    },
   });
   if (config.urls) {
     const api = client.urls['api'] as Record<string, string>;

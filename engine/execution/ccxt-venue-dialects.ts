@@ -16,8 +16,8 @@
  * mode is account-wide on a unified account (`/v5/account/set-margin-mode`). Leverage already at the asked
  * value is answered with retCode 110043, which is success here.
  */
-import { binance, binanceusdm, bybit, OrderNotFound, type Exchange as CcxtClient, type Order as CcxtOrder } from 'ccxt';
-import type { OrderSide } from '../core/types';
+import { binance, binanceusdm, bybit, pro, OrderNotFound, type Exchange as CcxtClient, type Order as CcxtOrder } from 'ccxt';
+import type { MarketType, OrderSide } from '../core/types';
 
 /** ccxt venue ids the adapter supports (a subset of the venue registry's ids). */
 export const CcxtExchangeId = { Binance: 'binance', BinanceUsdm: 'binanceusdm', Bybit: 'bybit' } as const;
@@ -27,6 +27,8 @@ export type CcxtExchangeId = (typeof CcxtExchangeId)[keyof typeof CcxtExchangeId
 export interface CcxtVenueDialect {
   /** ccxt client class. */
   readonly Client: typeof binance | typeof binanceusdm | typeof bybit;
+  /** ccxt pro client class (REST plus websocket `watch*` methods), for websocket candles. */
+  readonly ProClient: typeof pro.binance | typeof pro.binanceusdm | typeof pro.bybit;
   /** Extra ccxt `options` (merged over the adapter's own). */
   readonly options: Readonly<Record<string, unknown>>;
   /** Capabilities to switch off in ccxt (`has`), e.g. a currency list the adapter never reads. */
@@ -106,8 +108,9 @@ export function clientIdOfBybitOrderLinkId(orderLinkId: string): string {
   return out;
 }
 
-const binanceDialect = (Client: typeof binance | typeof binanceusdm): CcxtVenueDialect => ({
+const binanceDialect = (Client: typeof binance | typeof binanceusdm, ProClient: typeof pro.binance | typeof pro.binanceusdm): CcxtVenueDialect => ({
   Client,
+  ProClient,
   options: {},
   hasOff: [],
   venueClientOrderId: (id) => id,
@@ -125,6 +128,7 @@ const binanceDialect = (Client: typeof binance | typeof binanceusdm): CcxtVenueD
 
 const bybitDialect: CcxtVenueDialect = {
   Client: bybit,
+  ProClient: pro.bybit,
   // A unified trading account (every Bybit account since 2024): ccxt skips its account-type probe, and
   // fetchOrder reads `/v5/order/realtime`, which keeps an account's last 500 orders.
   options: { enableUnifiedAccount: true, enableUnifiedMargin: false, unifiedMarginStatus: 6, fetchOrder: { acknowledged: true } },
@@ -155,7 +159,27 @@ const bybitDialect: CcxtVenueDialect = {
 
 /** The dialect of each ccxt venue id. */
 export const CCXT_VENUE_DIALECTS: Readonly<Record<CcxtExchangeId, CcxtVenueDialect>> = Object.freeze({
-  binance: binanceDialect(binance),
-  binanceusdm: binanceDialect(binanceusdm),
+  binance: binanceDialect(binance, pro.binance),
+  binanceusdm: binanceDialect(binanceusdm, pro.binanceusdm),
   bybit: bybitDialect,
 });
+
+/**
+ * The ccxt constructor settings shared by every client of a venue (REST and websocket): the market
+ * type's markets only, no currency or margin lists, the dialect's options and capabilities switched off.
+ */
+export function ccxtClientSettings(exchangeId: CcxtExchangeId, marketType: MarketType): { has: Record<string, boolean>; options: Record<string, unknown> } {
+  const dialect = CCXT_VENUE_DIALECTS[exchangeId];
+  const futures = marketType === 'futures';
+  return {
+    has: Object.fromEntries(dialect.hasOff.map((capability) => [capability, false])),
+    options: {
+      defaultType: futures ? 'swap' : 'spot',
+      fetchMarkets: { types: [futures ? 'linear' : 'spot'] },
+      fetchCurrencies: false,
+      fetchMargins: false,
+      adjustForTimeDifference: false,
+      ...dialect.options,
+    },
+  };
+}

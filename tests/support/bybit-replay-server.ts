@@ -24,7 +24,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ReplayRequest, ScriptedKline } from './binance-replay-server';
+import { sawToothCandle, type ReplayRequest, type ScriptedKline } from './binance-replay-server';
 
 /** A fault for the next matching request(s). */
 export type BybitReplayFault =
@@ -123,15 +123,9 @@ class BybitError extends Error {
   }
 }
 
-/** Deterministic synthetic candle: the Binance replay server's saw-tooth around 40 000 (BTC) / 2 500 (ETH). */
+/** The Binance replay server's saw-tooth candle as a Bybit kline row. */
 function syntheticKline(symbol: string, openTimeMs: number, intervalMs: number, scripted: ScriptedKline | null): string[] {
-  const i = Math.floor(openTimeMs / intervalMs);
-  const base = symbol.startsWith('ETH') ? 2_500 : 40_000;
-  const open = scripted?.open ?? base + (i % 50) * 10;
-  const close = scripted?.close ?? open + 5;
-  const high = scripted?.high ?? close + 7;
-  const low = scripted?.low ?? open - 3;
-  const volume = scripted?.volume ?? 1 + (i % 7);
+  const { open, high, low, close, volume } = sawToothCandle(symbol, openTimeMs, intervalMs, scripted);
   return [String(openTimeMs), dec(open, 2), dec(high, 2), dec(low, 2), dec(close, 2), dec(volume, 3), dec(volume * close, 4)];
 }
 
