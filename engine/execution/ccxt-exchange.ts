@@ -699,7 +699,9 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
       }
       const account = (b as unknown as Record<string, { free?: number; used?: number; total?: number }>)[quote] ?? {};
       const total = orZero(account.total);
-      return { currency: quote, total, free: orZero(account.free), used: orZero(account.used), equity: total };
+      // Equity is the wallet plus unrealised PnL where the venue reports it per coin (Bybit), else the wallet.
+      const equity = dialect.futuresEquity(info, quote) ?? total;
+      return { currency: quote, total, free: orZero(account.free), used: orZero(account.used), equity };
     }
     const balances = b as unknown as Record<string, { free?: number; used?: number; total?: number }>;
     const quoteBalance = balances[quote] ?? {};

@@ -44,18 +44,20 @@ export function createCcxtOhlcvWatcher(exchangeId: CcxtExchangeId, options: Ccxt
   const venue = requireVenue(exchangeId, 'exchangeId');
   const dialect = CCXT_VENUE_DIALECTS[exchangeId];
   if (!dialect) throw new ValidationError('exchangeId', exchangeId, `expected one of ${Object.keys(CCXT_VENUE_DIALECTS).map((id) => `"${id}"`).join(', ')}`);
+  for (const [key, url] of Object.entries(options.urls ?? {})) {
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new ValidationError(`urls.${key}`, url, 'expected an http(s) URL');
+  }
+  for (const [pathKey, url] of Object.entries(options.wsUrls ?? {})) {
+    if (typeof url !== 'string' || !/^wss?:\/\//.test(url)) throw new ValidationError(`wsUrls.${pathKey}`, url, 'expected a ws(s) URL');
+  }
   const client: CcxtClient = new dialect.ProClient({ ...ccxtClientSettings(exchangeId, venue.marketType), enableRateLimit: true, timeout: 10_000 });
   if (!client.has['watchOHLCV']) {
     void client.close();
     return null;
   }
   const api = client.urls['api'] as Record<string, unknown>;
-  for (const [key, url] of Object.entries(options.urls ?? {})) {
-    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new ValidationError(`urls.${key}`, url, 'expected an http(s) URL');
-    api[key] = url;
-  }
+  for (const [key, url] of Object.entries(options.urls ?? {})) api[key] = url;
   for (const [pathKey, url] of Object.entries(options.wsUrls ?? {})) {
-    if (typeof url !== 'string' || !/^wss?:\/\//.test(url)) throw new ValidationError(`wsUrls.${pathKey}`, url, 'expected a ws(s) URL');
     const parts = pathKey.split('.');
     let node = api['ws'] as Record<string, unknown>;
     for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;

@@ -51,6 +51,8 @@ export interface CcxtVenueDialect {
   readonly duplicateClientId: RegExp;
   /** Matches the venue's answer to a leverage that is already set (success), or null. */
   readonly leverageUnchanged: RegExp | null;
+  /** Futures equity (wallet plus unrealised PnL) of `currency` from the raw balance answer, or null when it has none. */
+  futuresEquity(balanceInfo: Readonly<Record<string, unknown>>, currency: string): number | null;
   /**
    * The venue's order with a client id, in the ccxt shape; throws ccxt OrderNotFound when the venue
    * does not know it.
@@ -122,6 +124,7 @@ const binanceDialect = (Client: typeof binance | typeof binanceusdm, ProClient: 
   positionsOneSymbolPerCall: false,
   duplicateClientId: /Duplicate order sent|ClientOrderId is duplicated/i,
   leverageUnchanged: null,
+  futuresEquity: () => null,
   fetchByClientId: (client, venueSymbol, id, separateStop) =>
     client.fetchOrder(undefined as unknown as string, venueSymbol, separateStop ? { clientAlgoId: id, trigger: true } : { origClientOrderId: id }),
 });
@@ -143,6 +146,13 @@ const bybitDialect: CcxtVenueDialect = {
   positionsOneSymbolPerCall: true,
   duplicateClientId: /"retCode":\s*110072\b/,
   leverageUnchanged: /"retCode":\s*110043\b/,
+  futuresEquity(balanceInfo, currency) {
+    // `/v5/account/wallet-balance`: result.list[].coin[] with walletBalance and equity (wallet + unrealised PnL).
+    const result = balanceInfo['result'] as { list?: { coin?: { coin?: string; equity?: string }[] }[] } | undefined;
+    const coin = result?.list?.flatMap((account) => account.coin ?? []).find((c) => c.coin === currency);
+    const equity = Number(coin?.equity);
+    return coin?.equity !== undefined && coin.equity !== '' && Number.isFinite(equity) ? equity : null;
+  },
   async fetchByClientId(client, venueSymbol, id) {
     const market = client.market(venueSymbol);
     const category = market.linear ? 'linear' : market.inverse ? 'inverse' : 'spot';

@@ -79,6 +79,10 @@ describe('CcxtExchange on the Bybit replay server', () => {
     expect(balance.total).toBeCloseTo(9_999.769, 8);
     expect(balance.used).toBeCloseTo(42, 8);
     expect(balance.free).toBeCloseTo(9_957.769, 8);
+    expect(balance.equity).toBeCloseTo(9_999.769, 8);
+    // equity follows the unrealised PnL: 0.01 x (42 500 - 42 000) = 5
+    server.setPrice('BTCUSDT', 42_500);
+    expect((await bybit.fetchBalance()).equity).toBeCloseTo(10_004.769, 8);
   });
 
   it('sends a client id outside Bybit\'s charset as a reversible orderLinkId and reports the engine id back, also after a restart', async () => {
