@@ -82,6 +82,28 @@ const envSchema = z.object({
     })
     .optional()
     .describe('Proxies whose X-Forwarded-For/-Proto/-Host are believed; unset = none (the socket address counts)'),
+  AETHELRED_CANDLE_FEED: z
+    .enum(['poll', 'websocket'], { message: 'expected poll or websocket' })
+    .default('poll')
+    .describe('How live sessions get candles: poll (REST) or websocket (ccxt pro watchOHLCV, polling while the socket is down)'),
+  AETHELRED_CCXT_WS_URLS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object like {"spot":"ws://127.0.0.1:9001/ws","future":"ws://127.0.0.1:9001/ws"}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.record(
+        z.string().regex(/^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)*$/, 'expected ccxt urls.api.ws paths such as "spot", "future" or "public.linear"'),
+        z.string().regex(/^wss?:\/\/\S+$/, 'expected a ws(s) URL for each key'),
+      ),
+    )
+    .optional()
+    .describe('ccxt urls.api.ws overrides for websocket candles (AETHELRED_CANDLE_FEED=websocket)'),
   AETHELRED_CCXT_URLS: z
     .string()
     .transform((value, ctx) => {
@@ -172,6 +194,10 @@ export type AppConfig = {
   trustedProxies: readonly string[];
   /** ccxt `urls.api` overrides for every venue client (public feeds and keyed venues); undefined = the venues' own URLs. */
   ccxtUrls: Record<string, string> | undefined;
+  /** AETHELRED_CANDLE_FEED: live sessions' candles by REST polling, or by websocket with polling as the fallback. */
+  candleFeed: 'poll' | 'websocket';
+  /** AETHELRED_CCXT_WS_URLS: ccxt `urls.api.ws` overrides by dot path; undefined = the venues' own sockets. */
+  ccxtWsUrls: Record<string, string> | undefined;
   /** Schedule overrides by job kind: a 5-field UTC cron expression or "off"; {} = the definitions' defaults. */
   jobSchedules: Record<string, string>;
 };
@@ -220,6 +246,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     publicUrl: e.AETHELRED_PUBLIC_URL,
     trustedProxies: e.AETHELRED_TRUSTED_PROXIES ?? [],
     ccxtUrls: e.AETHELRED_CCXT_URLS,
+    candleFeed: e.AETHELRED_CANDLE_FEED,
+    ccxtWsUrls: e.AETHELRED_CCXT_WS_URLS,
     jobSchedules: e.AETHELRED_JOB_SCHEDULES ?? {},
   };
 }

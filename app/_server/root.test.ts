@@ -72,6 +72,16 @@ describe('configuration', () => {
       'invalid configuration:\n  AETHELRED_CCXT_URLS="{\\"public\\":\\"ftp://x\\"}": expected an http(s) URL for each key',
     );
   });
+
+  it('reads the candle feed choice (poll by default) and its socket overrides, naming a bad value', () => {
+    expect(loadConfig({}, '/srv')).toMatchObject({ candleFeed: 'poll', ccxtWsUrls: undefined });
+    const wsUrls = { spot: 'ws://127.0.0.1:9001/ws', 'public.linear': 'wss://stream.example.test/v5/public/linear' };
+    expect(loadConfig({ AETHELRED_CANDLE_FEED: 'websocket', AETHELRED_CCXT_WS_URLS: JSON.stringify(wsUrls) }, '/srv')).toMatchObject({ candleFeed: 'websocket', ccxtWsUrls: wsUrls });
+    expect(() => loadConfig({ AETHELRED_CANDLE_FEED: 'socket' }, '/srv')).toThrow('invalid configuration:\n  AETHELRED_CANDLE_FEED="socket": expected poll or websocket');
+    expect(() => loadConfig({ AETHELRED_CCXT_WS_URLS: '{"spot":"http://x"}' }, '/srv')).toThrow(
+      'invalid configuration:\n  AETHELRED_CCXT_WS_URLS="{\\"spot\\":\\"http://x\\"}": expected a ws(s) URL for each key',
+    );
+  });
 });
 
 describe('server action form input', () => {

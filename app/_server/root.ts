@@ -39,6 +39,8 @@ import { createLiveSessionManager } from '@/engine/live/live-session-manager';
 import type { VenueConnectResult } from '@/engine/ports/venue-link';
 import { createJournalWriter } from '@/engine/journal/journal-writer';
 import { createCcxtExchange, createPublicCcxtExchange, marketTypeOf, type CcxtExchangeId } from '@/engine/execution/ccxt-exchange';
+import { createCcxtOhlcvWatcher } from '@/engine/execution/ccxt-ohlcv-watcher';
+import { createWatchingCandleFeed } from '@/engine/live/watching-candle-feed';
 import { createLiveSessionRepository } from '@/db/repositories/live-session-repository';
 import type { Clock } from '@/engine/core/clock';
 import type { Logger } from '@/engine/core/logger';
@@ -136,12 +138,31 @@ export interface Root {
 }
 
 const systemClock: Clock = { nowMs: () => Date.now() };
-/** Public market data (no keys) from a ccxt venue, for live sessions' candle feeds. */
-function createPublicMarketData(exchangeId: string, deps: { logger: Logger; clock: Clock; urls: Record<string, string> | undefined }) {
+/** Waits `ms`, or less when `signal` aborts (resolves either way). */
+const abortableSleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+/**
+ * Public market data (no keys) from a ccxt venue, for live sessions' candle feeds: REST polling, or with
+ * AETHELRED_CANDLE_FEED=websocket the venue's candle websocket with polling as its fallback.
+ */
+function createPublicMarketData(
+  exchangeId: string,
+  deps: { logger: Logger; clock: Clock; urls: Record<string, string> | undefined; candleFeed: 'poll' | 'websocket'; wsUrls: Record<string, string> | undefined },
+) {
   if (!venueOf(exchangeId)) {
     throw new ValidationError('exchange', exchangeId, `live market data is available for ${VENUE_IDS.map((id) => `"${id}" (${venueOf(id)!.label})`).join(', ')}`);
   }
-  return createPublicCcxtExchange(exchangeId as CcxtExchangeId, { clock: deps.clock, logger: deps.logger }, { urls: deps.urls, retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } });
+  const rest = createPublicCcxtExchange(exchangeId as CcxtExchangeId, { clock: deps.clock, logger: deps.logger }, { urls: deps.urls, retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } });
+  if (deps.candleFeed === 'poll') return rest;
+  const watcher = createCcxtOhlcvWatcher(exchangeId as CcxtExchangeId, { urls: deps.urls, wsUrls: deps.wsUrls });
+  return createWatchingCandleFeed({}, { rest, watcher, clock: deps.clock, logger: deps.logger, sleep: abortableSleep });
 }
 
 /** A venue's public candle endpoint for downloads; fails fast (5 s) when the venue cannot be reached at all. */
@@ -401,7 +422,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
       ),
     store: createLiveSessionRepository(database.db),
     // One ccxt client per exchange while its sessions run; the manager closes it after the last one stops.
-    feedFor: (exchangeId) => createPublicMarketData(exchangeId, { logger, clock, urls: config.ccxtUrls }),
+    feedFor: (exchangeId) => createPublicMarketData(exchangeId, { logger, clock, urls: config.ccxtUrls, candleFeed: config.candleFeed, wsUrls: config.ccxtWsUrls }),
     // Sessions store the closed candles they poll, so drift reports replay them without a download; replays read them.
     candles,
     accounts,
@@ -415,14 +436,7 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     pinnedVeto: (version) => models.pinnedVetoModel(version),
     loopModels,
     newId: () => randomUUID(),
-    sleep: (ms, signal) =>
-      new Promise((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
-      }),
+    sleep: abortableSleep,
     random: Math.random,
     events: jobEvents,
     strategies,

@@ -1,6 +1,8 @@
 /**
- * CcxtExchange: the `Exchange` port on a real venue through ccxt (Binance spot, class `binance`, and
- * Binance USDⓈ-M linear perpetuals, class `binanceusdm`, one-way mode).
+ * CcxtExchange: the `Exchange` port on a real venue through ccxt (Binance spot, class `binance`,
+ * Binance USDⓈ-M linear perpetuals, class `binanceusdm`, and Bybit linear perpetuals on a unified
+ * account, class `bybit`; futures in one-way mode). What differs per venue (client id rules, stops,
+ * acknowledgement-only create answers) is in ccxt-venue-dialects.ts; this module holds none of it.
  *
  * Symbols: the port speaks `BASE/QUOTE` ("BTC/USDT"); for futures the adapter asks ccxt for the linear
  * perpetual `BASE/QUOTE:QUOTE` ("BTC/USDT:USDT"), which is also accepted as input. Results carry `BASE/QUOTE`.
@@ -20,7 +22,7 @@
  *   venue's reason. Other methods throw `ExchangeError` non_retryable.
  *
  * Idempotent submission: `clientOrderId` goes to Binance as `newClientOrderId` (`clientAlgoId` for futures
- * stops). After a retryable failure the order is looked up by client id before any resubmission, a client id
+ * stops), to Bybit as `orderLinkId` (re-encoded to Bybit's charset, see `bybitOrderLinkId`). After a retryable failure the order is looked up by client id before any resubmission, a client id
  * already submitted through this instance returns the venue's current state of that order, and a venue
  * "duplicate order" rejection returns the existing order: a retried submission never doubles an order.
  *
@@ -47,11 +49,10 @@
  * message this adapter logs or throws.
  */
 import {
-  binance,
-  binanceusdm,
   AuthenticationError,
   BaseError,
   DuplicateOrderId,
+  InsufficientFunds,
   MarginModeAlreadySet,
   NetworkError,
   OrderNotFound,
@@ -66,13 +67,9 @@ import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import { TIMEFRAME_MS, type Candle, type MarginMode, type MarketType, type OrderStatus, type OrderType, type Timeframe } from '../core/types';
 import type { Balance, Exchange, Order, OrderRequest, Position } from '../ports/exchange';
 import { requireVenue, venueOf } from '../venues/registry';
+import { CCXT_VENUE_DIALECTS, CcxtExchangeId, ccxtClientSettings } from './ccxt-venue-dialects';
 
-/** ccxt exchange classes this adapter supports. */
-export const CcxtExchangeId = { Binance: 'binance', BinanceUsdm: 'binanceusdm' } as const;
-export type CcxtExchangeId = (typeof CcxtExchangeId)[keyof typeof CcxtExchangeId];
-
-/** The ccxt client class of each venue this adapter drives (what the venue registry lists, and how to reach it). */
-const CCXT_CLIENTS: Record<CcxtExchangeId, typeof binance | typeof binanceusdm> = { binance, binanceusdm };
+export { CcxtExchangeId };
 
 /** Retry policy for retryable failures. */
 export interface CcxtRetryConfig {
@@ -191,8 +188,8 @@ function positiveFinite(field: string, value: unknown): number {
 function validateConfig(config: CcxtExchangeConfig): void {
   if (!config || typeof config !== 'object') throw new ValidationError('config', config, 'expected an object');
   const venue = venueOf(config.exchangeId);
-  if (!venue || !Object.prototype.hasOwnProperty.call(CCXT_CLIENTS, config.exchangeId)) {
-    throw new ValidationError('exchangeId', config.exchangeId, `expected one of ${Object.keys(CCXT_CLIENTS).map((id) => `"${id}"`).join(', ')}`);
+  if (!venue || !Object.prototype.hasOwnProperty.call(CCXT_VENUE_DIALECTS, config.exchangeId)) {
+    throw new ValidationError('exchangeId', config.exchangeId, `expected one of ${Object.keys(CCXT_VENUE_DIALECTS).map((id) => `"${id}"`).join(', ')}`);
   }
   if (config.marketType !== 'spot' && config.marketType !== 'futures') throw new ValidationError('marketType', config.marketType, 'expected "spot" or "futures"');
   if (venue.marketType === 'futures' && config.marketType !== 'futures') {
@@ -255,19 +252,13 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
   const quote = config.quoteCurrency ?? 'USDT';
   const timeoutMs = config.timeoutMs ?? 10_000;
   const secrets = [config.apiKey, config.secret].filter((s): s is string => typeof s === 'string' && s.length >= 4);
-  const Client = CCXT_CLIENTS[config.exchangeId];
-  const client: CcxtClient = new Client({
+  const dialect = CCXT_VENUE_DIALECTS[config.exchangeId];
+  const client: CcxtClient = new dialect.Client({
+    ...ccxtClientSettings(config.exchangeId, config.marketType),
     apiKey: config.apiKey,
     secret: config.secret,
     enableRateLimit: config.enableRateLimit ?? true,
     timeout: config.firstRequestTimeoutMs ?? timeoutMs,
-    options: {
-      defaultType: futures ? 'swap' : 'spot',
-      fetchMarkets: { types: [futures ? 'linear' : 'spot'] },
-      fetchCurrencies: false,
-      fetchMargins: false,
-      adjustForTimeDifference: false,
-    },
   });
   if (config.urls) {
     const api = client.urls['api'] as Record<string, string>;
@@ -283,6 +274,18 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
   const algoOrderIds = new Set<string>();
   const preparedSymbols = new Set<string>();
   const sessionLeverage = new Map<string, number>();
+  /** Margin mode set through this instance per venue symbol (for venues whose positions do not say). */
+  const sessionMarginMode = new Map<string, MarginMode>();
+  /** Engine client ids of the venue client ids this instance sent (the venue form may not be reversible). */
+  const portClientIds = new Map<string, string>();
+
+  function venueClientId(clientOrderId: string): string {
+    const venueId = dialect.venueClientOrderId(clientOrderId);
+    portClientIds.set(venueId, clientOrderId);
+    return venueId;
+  }
+
+  const portClientId = (venueId: string): string => portClientIds.get(venueId) ?? dialect.portClientOrderId(venueId);
 
   const redact = (text: string): string => {
     let out = text.replace(/signature=[0-9a-fA-F]+/g, 'signature=***');
@@ -434,9 +437,10 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
       fee = feesOf(o).reduce((sum, f) => sum + feeInQuote(f, averagePrice, o.symbol ?? ''), 0);
     }
     const stop = num(o.triggerPrice ?? o.stopPrice);
+    const venueClientOrderId = info['origClientOrderId'] ?? info['clientAlgoId'] ?? o.clientOrderId;
     return {
       id: String(o.id),
-      clientOrderId: String(info['origClientOrderId'] ?? info['clientAlgoId'] ?? o.clientOrderId ?? fallback.request?.clientOrderId ?? ''),
+      clientOrderId: venueClientOrderId !== undefined && venueClientOrderId !== null ? portClientId(String(venueClientOrderId)) : (fallback.request?.clientOrderId ?? ''),
       symbol: portSymbol(o.symbol, fallback.symbol),
       side: o.side === 'sell' ? 'sell' : 'buy',
       type,
@@ -488,8 +492,8 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
   /** The venue's order for a client id, or null when the venue does not know it. */
   async function lookupByClientId(clientOrderId: string, venue: string, algo: boolean, request?: OrderRequest): Promise<Order | null> {
     try {
-      const params: Record<string, unknown> = algo ? { clientAlgoId: clientOrderId, trigger: true } : { origClientOrderId: clientOrderId };
-      const o = await call('fetchOrder', () => client.fetchOrder(undefined as unknown as string, venue, params));
+      const venueId = venueClientId(clientOrderId);
+      const o = await call('fetchOrder', () => dialect.fetchByClientId(client, venue, venueId, algo));
       if (algo) algoOrderIds.add(String(o.id));
       return complete(o, venue, request);
     } catch (error) {
@@ -547,7 +551,13 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
   async function setLeverageVenue(venue: string, leverage: number): Promise<void> {
     const max = await maxLeverageOf(venue);
     if (max !== null && leverage > max) throw new ValidationError('leverage', leverage, `${id} allows at most ${max}x on ${venue}`);
-    await call('setLeverage', () => client.setLeverage(leverage, venue));
+    try {
+      await call('setLeverage', () => client.setLeverage(leverage, venue));
+    } catch (error) {
+      // A venue that answers "not modified" to the leverage it already has (Bybit 110043): the symbol is at `leverage`.
+      const unchanged = dialect.leverageUnchanged !== null && error instanceof ExchangeError && dialect.leverageUnchanged.test(messageOf(error.cause));
+      if (!unchanged) throw error;
+    }
     sessionLeverage.set(venue, leverage);
   }
 
@@ -555,9 +565,9 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     try {
       await call('setMarginMode', () => client.setMarginMode(mode, venue));
     } catch (error) {
-      if (error instanceof ExchangeError && error.cause instanceof MarginModeAlreadySet) return;
-      throw error;
+      if (!(error instanceof ExchangeError && error.cause instanceof MarginModeAlreadySet)) throw error;
     }
+    sessionMarginMode.set(venue, mode);
   }
 
   function requireFutures(operation: string): void {
@@ -568,7 +578,7 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     validateRequest(request);
     await ensureMarkets();
     const venue = venueSymbol(request.symbol);
-    const algo = futures && request.type === 'stop';
+    const algo = futures && request.type === 'stop' && dialect.futuresStopsApart;
     const known = submitted.get(request.clientOrderId);
     if (known) {
       const existing = await lookupByClientId(request.clientOrderId, known.venueSymbol, known.algo, known.request);
@@ -577,11 +587,11 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     await prepareSymbol(venue);
     let amount: number;
     let price: number | undefined;
-    const params: Record<string, unknown> = { newClientOrderId: request.clientOrderId };
+    const params: Record<string, unknown> = dialect.clientIdParams(venueClientId(request.clientOrderId), algo);
     try {
       amount = Number(client.amountToPrecision(venue, request.amount));
       if (request.type === 'limit') price = Number(client.priceToPrecision(venue, request.price as number));
-      if (request.type === 'stop') params.triggerPrice = Number(client.priceToPrecision(venue, request.stopPrice as number));
+      if (request.type === 'stop') Object.assign(params, dialect.stopParams(request.side, Number(client.priceToPrecision(venue, request.stopPrice as number))));
     } catch (error) {
       return rejected(request, `${id} precision rules refuse the order: ${redact(messageOf(error))}`);
     }
@@ -601,7 +611,9 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
         const o = await once('createOrder', () => client.createOrder(venue, ccxtType, request.side, amount, price, { ...params }), attempt);
         submitted.set(request.clientOrderId, { venueSymbol: venue, algo, request });
         if (algo) algoOrderIds.add(String(o.id));
-        return await complete(o, venue, request);
+        // An answer that only acknowledges (ids, no status or fills) is followed by the order itself.
+        const placed = dialect.answersAcknowledgeOnly ? await call('fetchOrder', () => client.fetchOrder(String(o.id), venue)) : o;
+        return await complete(placed, venue, request);
       } catch (error) {
         if (mayRetry(error, attempt)) {
           await backoff('createOrder', attempt, error);
@@ -609,15 +621,16 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
         }
         if (!(error instanceof ExchangeError) || error.failure !== FailureClass.NonRetryable) throw error;
         const cause = error.cause;
-        if (cause instanceof DuplicateOrderId || /Duplicate order sent|ClientOrderId is duplicated/i.test(messageOf(cause))) {
+        if (cause instanceof DuplicateOrderId || dialect.duplicateClientId.test(messageOf(cause))) {
           const existing = await lookupByClientId(request.clientOrderId, venue, algo, request);
           if (existing) {
             submitted.set(request.clientOrderId, { venueSymbol: venue, algo, request });
             return existing;
           }
         }
-        logger.info({ exchange: id, clientOrderId: request.clientOrderId, symbol: request.symbol, reason: error.message }, 'order rejected by the venue');
-        return rejected(request, error.message);
+        const reason = cause instanceof InsufficientFunds ? `insufficient funds: ${error.message}` : error.message;
+        logger.info({ exchange: id, clientOrderId: request.clientOrderId, symbol: request.symbol, reason }, 'order rejected by the venue');
+        return rejected(request, reason);
       }
     }
   }
@@ -630,8 +643,8 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     const params = algo ? { trigger: true } : {};
     try {
       const o = await call('cancelOrder', () => client.cancelOrder(orderId, venue, params));
-      // Binance answers an algo cancel with only {algoId, code, msg}: read the stop's final state.
-      const final = algo ? await call('fetchOrder', () => client.fetchOrder(orderId, venue, params)) : o;
+      // Binance answers an algo cancel with only {algoId, code, msg}, Bybit any cancel with the ids: read the final state.
+      const final = algo || dialect.answersAcknowledgeOnly ? await call('fetchOrder', () => client.fetchOrder(orderId, venue, params)) : o;
       const mapped = await complete(final, venue);
       return mapped.status === 'cancelled' ? { ...mapped, reason: 'cancelled by request' } : mapped;
     } catch (error) {
@@ -655,7 +668,7 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     const venue = venueSymbol(symbol);
     const known = algoOrderIds.has(orderId);
     // A futures id this client has not seen may be a stop placed before a restart: ask the Algo Service next.
-    const attempts = known ? [true] : futures ? [false, true] : [false];
+    const attempts = known ? [true] : futures && dialect.futuresStopsApart ? [false, true] : [false];
     for (let i = 0; ; i++) {
       const algo = attempts[i];
       try {
@@ -686,7 +699,9 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
       }
       const account = (b as unknown as Record<string, { free?: number; used?: number; total?: number }>)[quote] ?? {};
       const total = orZero(account.total);
-      return { currency: quote, total, free: orZero(account.free), used: orZero(account.used), equity: total };
+      // Equity is the wallet plus unrealised PnL where the venue reports it per coin (Bybit), else the wallet.
+      const equity = dialect.futuresEquity(info, quote) ?? total;
+      return { currency: quote, total, free: orZero(account.free), used: orZero(account.used), equity };
     }
     const balances = b as unknown as Record<string, { free?: number; used?: number; total?: number }>;
     const quoteBalance = balances[quote] ?? {};
@@ -720,7 +735,7 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
       unrealizedPnl: orZero(p.unrealizedPnl),
       realizedPnl: orZero(p.realizedPnl),
       leverage,
-      marginMode: p.marginMode === 'isolated' ? 'isolated' : 'cross',
+      marginMode: p.marginMode === 'isolated' || (p.marginMode === undefined && sessionMarginMode.get(p.symbol ?? '') === 'isolated') ? 'isolated' : 'cross',
       margin: initialMargin > 0 ? initialMargin : notional / leverage,
       liquidationPrice: liquidation > 0 ? liquidation : NaN,
       feesPaid: 0,
@@ -767,7 +782,10 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
       return out;
     }
     if (venues.length === 0) return [];
-    const list = await call('fetchPositions', () => client.fetchPositions(venues));
+    const list: CcxtPosition[] = [];
+    for (const batch of dialect.positionsOneSymbolPerCall ? venues.map((v) => [v]) : [venues]) {
+      list.push(...(await call('fetchPositions', () => client.fetchPositions(batch))));
+    }
     return list
       .filter((p) => p.symbol !== undefined && venues.includes(p.symbol))
       .map((p) => mapPosition(p, p.symbol as string))
@@ -778,7 +796,7 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     await ensureMarkets();
     const venue = venueSymbol(symbol);
     const list = await call('fetchOpenOrders', () => client.fetchOpenOrders(venue));
-    if (futures) {
+    if (futures && dialect.futuresStopsApart) {
       // Futures stops wait in Binance's Algo Service, listed apart from the matching engine's orders.
       const stops = await call('fetchOpenOrders', () => client.fetchOpenOrders(venue, undefined, undefined, { trigger: true }));
       for (const stop of stops) algoOrderIds.add(String(stop.id));

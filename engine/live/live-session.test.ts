@@ -10,6 +10,8 @@ import type { CandleRepository } from '../ports/candles';
 import type { Logger } from '../core/logger';
 import { createInMemoryCandleRepository, createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
 import { clientIdPrefixOf, createLiveSession, type CandleFeed } from './live-session';
+import type { OhlcvWatcher } from '../execution/ccxt-ohlcv-watcher';
+import { createWatchingCandleFeed } from './watching-candle-feed';
 import type { LiveCheckpoint, LiveCheckpointStore } from '../ports/live-sessions';
 
 const TF = 300_000;
@@ -63,8 +65,10 @@ function harness(opts: {
   /** Default 100; null leaves it to the session (max(300, the strategies' startup history)). */
   warmupCandles?: number | null;
   strategies?: { name: string; params: Record<string, unknown> }[];
+  /** Default: a manual clock at `startAt`. */
+  clock?: ManualClock;
 }) {
-  const clock = createManualClock(opts.startAt);
+  const clock = opts.clock ?? createManualClock(opts.startAt);
   const { feed, calls } = opts.feed ?? feedFor(clock);
   const checkpoints = opts.checkpoints ?? memoryCheckpoints();
   const venue = opts.exchange ?? paperWithLog(clock);
@@ -288,6 +292,62 @@ describe('live session', () => {
     failures.remaining = 1;
     await h.session.done();
     expect(h.session.state()).toMatchObject({ status: 'halted', lastError: 'invalid API key (-2015)' });
+  });
+
+  it('trades the same candles and orders on a websocket feed that fails for a while as on polling, processing each candle once', async () => {
+    const startAt = T0 + 300 * TF + 5_000;
+    const stopAt = T0 + 450 * TF + 5_000;
+    const baseline = harness({ startAt, stopAt });
+    await baseline.session.start();
+    await baseline.session.done();
+
+    const clock = createManualClock(startAt);
+    const polling = feedFor(clock);
+    const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
+    // REST answers after a network round trip (a macrotask), so the socket gets its turns meanwhile.
+    const rest: CandleFeed = { fetchOhlcv: async (...args) => (await macrotask(), polling.feed.fetchOhlcv(...args)) };
+    // The socket: at each new clock time, the candle closed last (final values) and the forming one with other
+    // values (close + 50), so a forming candle reaching the loop would change the trades; down for candles 360..369.
+    let sentAtMs = -1;
+    const watcher: OhlcvWatcher = {
+      async watchOhlcv() {
+        while (clock.nowMs() === sentAtMs) await macrotask();
+        sentAtMs = clock.nowMs();
+        if (sentAtMs >= T0 + 360 * TF && sentAtMs < T0 + 370 * TF) throw new ExchangeError('retryable', 'socket closed');
+        const k = Math.floor((sentAtMs - T0) / TF);
+        return [CANDLES[k - 1], { ...CANDLES[k], close: CANDLES[k].close + 50 }];
+      },
+      close: async () => undefined,
+    };
+    const logs: string[] = [];
+    const logger: Logger = { ...silentLogger, info: (_o, msg) => void logs.push(`info ${msg}`), warn: (_o, msg) => void logs.push(`warn ${msg}`) };
+    const feed = createWatchingCandleFeed(
+      { graceMs: 1_000, backoff: { baseMs: 1, maxMs: 4 } },
+      // Backoff and grace last one macrotask here: the manual clock, not real time, paces the session.
+      { rest, watcher, clock, logger, sleep: macrotask, random: () => 1 },
+    );
+    const stored = createInMemoryCandleRepository();
+    const h = harness({ startAt, stopAt, clock, feed: { feed, calls: polling.calls }, candles: stored, logger });
+    await h.session.start();
+    await h.session.done();
+    await feed.close();
+
+    expect(h.session.state()).toMatchObject({ status: 'stopped', candlesProcessed: 150, lastCandleMs: T0 + 449 * TF });
+    expect(h.checkpoints.saved.map((c) => c.lastCandleMs)).toEqual(Array.from({ length: 150 }, (_, k) => T0 + (300 + k) * TF));
+    // The same orders and trades as polling (three orders, one round trip): no candle twice, no forming candle.
+    expect(baseline.venue.submitted).toHaveLength(3);
+    expect(baseline.trades).toHaveLength(1);
+    expect(h.venue.submitted).toEqual(baseline.venue.submitted);
+    expect(h.trades.map((t) => [t.entryTimeMs, t.exitTimeMs, t.realizedPnl])).toEqual(baseline.trades.map((t) => [t.entryTimeMs, t.exitTimeMs, t.realizedPnl]));
+    const key = { exchange: 'test', symbol: 'SYN/USDT', timeframe: '5m' } as const;
+    expect(Array.from((await stored.loadCandles(key, T0 + 300 * TF, T0 + 450 * TF)).close)).toEqual(CANDLES.slice(300, 450).map((c) => c.close));
+    // REST answered the warm-up (two pages of 50 from candle 200) and the outage: 359, which the socket went down
+    // before closing, to 369; the socket answered 300..358 and 370..449.
+    expect(polling.calls.map((sinceMs) => (sinceMs - T0) / TF)).toEqual([200, 250, ...Array.from({ length: 11 }, (_, k) => 359 + k)]);
+    // Polling alone asks once per candle after its warm-up: 2 + 150.
+    expect(baseline.calls).toHaveLength(152);
+    expect(logs).toContain('warn candle websocket failed; polling over REST until it recovers');
+    expect(logs).toContain('info candle websocket recovered; candles come from the websocket again');
   });
 });
 

@@ -22,6 +22,7 @@ export interface VenueInfo {
 export const VENUES: Readonly<Record<string, VenueInfo>> = Object.freeze({
   binance: { id: 'binance', label: 'Binance spot', marketType: 'spot', allowShort: false, liveTrading: true },
   binanceusdm: { id: 'binanceusdm', label: 'Binance USDⓈ-M perpetuals', marketType: 'futures', allowShort: true, liveTrading: true },
+  bybit: { id: 'bybit', label: 'Bybit USDT perpetuals', marketType: 'futures', allowShort: true, liveTrading: true },
 });
 
 /** Ids of every registered venue, in registry order. */

@@ -13,7 +13,7 @@ import { createPublicCcxtExchange, isVenueUnreachable, type CcxtExchangeId } fro
 import type { CandleSource, DownloadCandlesRequest, DownloadCandlesResult } from '../../engine/market/download-candles';
 
 export const DOWNLOAD_CANDLES_USAGE =
-  'usage: download-candles --exchange binance|binanceusdm --symbol BASE/QUOTE --timeframe TF --since YYYY-MM-DD [--until YYYY-MM-DD]\n' +
+  `usage: download-candles --exchange ${VENUE_IDS.join('|')} --symbol BASE/QUOTE --timeframe TF --since YYYY-MM-DD [--until YYYY-MM-DD]\n` +
   `  TF: one of ${Object.keys(TIMEFRAME_MS).join(', ')}\n` +
   '  dates are UTC (YYYY-MM-DD or an ISO timestamp); --until defaults to now\n';
 

@@ -27,9 +27,13 @@ export interface ExchangeHarness {
 const relClose = (actual: number, expected: number, tolerance = 1e-9) =>
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(Math.abs(expected) * tolerance + 1e-12);
 
-/** Registers the contract suite for `name`, once for spot and once for futures. */
-export function runExchangeContract(name: string, makeHarness: (marketType: MarketType) => Promise<ExchangeHarness>): void {
-  for (const marketType of ['spot', 'futures'] as const) {
+/** Registers the contract suite for `name`, once per market type the implementation serves (default: spot and futures). */
+export function runExchangeContract(
+  name: string,
+  makeHarness: (marketType: MarketType) => Promise<ExchangeHarness>,
+  marketTypes: readonly MarketType[] = ['spot', 'futures'],
+): void {
+  for (const marketType of marketTypes) {
     describe(`Exchange contract: ${name} (${marketType})`, () => {
       let h: ExchangeHarness;
       let seq = 0;

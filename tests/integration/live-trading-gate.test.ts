@@ -31,7 +31,7 @@ describe('live trading on a real venue', () => {
     const noKeys = (await app.root.engine.accounts.create(link, 'admin@test').catch((e: unknown) => e)) as Error;
     expect(noKeys.message).toBe('field "venue" was "binance": no API keys are stored for "binance"; an admin adds them on the credentials page');
     const unknownVenue = (await app.root.engine.accounts.create({ ...link, venue: 'kraken' }, 'admin@test').catch((e: unknown) => e)) as Error;
-    expect(unknownVenue.message).toBe('field "venue" was "kraken": expected one of "binance", "binanceusdm"');
+    expect(unknownVenue.message).toBe('field "venue" was "kraken": expected one of "binance", "binanceusdm", "bybit"');
 
     expect(await app.root.engine.listLiveSessions()).toEqual([]);
     expect((await app.root.engine.accounts.list()).map((a) => a.id)).toEqual(['default']);

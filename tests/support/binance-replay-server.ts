@@ -268,15 +268,17 @@ function futuresExchangeInfo(nowMs: number) {
   };
 }
 
-/** Deterministic synthetic candle for an open time: a saw-tooth around 40 000 (BTC) / 2 500 (ETH). */
-function syntheticKline(symbol: string, openTimeMs: number, intervalMs: number, scripted: ScriptedKline | null = null): (string | number)[] {
+/** Deterministic synthetic candle for an open time: a saw-tooth around 40 000 (BTC) / 2 500 (ETH), or the scripted one. */
+export function sawToothCandle(symbol: string, openTimeMs: number, intervalMs: number, scripted: ScriptedKline | null = null): ScriptedKline {
   const i = Math.floor(openTimeMs / intervalMs);
   const base = symbol.startsWith('ETH') ? 2_500 : 40_000;
   const open = scripted?.open ?? base + (i % 50) * 10;
   const close = scripted?.close ?? open + 5;
-  const high = scripted?.high ?? close + 7;
-  const low = scripted?.low ?? open - 3;
-  const volume = scripted?.volume ?? 1 + (i % 7);
+  return { open, high: scripted?.high ?? close + 7, low: scripted?.low ?? open - 3, close, volume: scripted?.volume ?? 1 + (i % 7) };
+}
+
+function syntheticKline(symbol: string, openTimeMs: number, intervalMs: number, scripted: ScriptedKline | null = null): (string | number)[] {
+  const { open, high, low, close, volume } = sawToothCandle(symbol, openTimeMs, intervalMs, scripted);
   return [openTimeMs, dec(open, 2), dec(high, 2), dec(low, 2), dec(close, 2), dec(volume, 3), openTimeMs + intervalMs - 1, dec(volume * close, 4), 10, '0.500', '1000.0000', '0'];
 }
 

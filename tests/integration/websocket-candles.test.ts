@@ -1,0 +1,154 @@
+/**
+ * Websocket candles end to end on loopback: ccxt pro's `binance.watchOHLCV` (unmodified) against a
+ * Binance kline-stream server, REST fallback against the Binance replay server, both behind the live
+ * sessions' CandleFeed port (createWatchingCandleFeed). A test clock says which candles have closed; the
+ * caller asks like a live session does, from its last candle plus one timeframe.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../../engine/core/logger';
+import type { Candle } from '../../engine/core/types';
+import { createPublicCcxtExchange } from '../../engine/execution/ccxt-exchange';
+import { createCcxtOhlcvWatcher } from '../../engine/execution/ccxt-ohlcv-watcher';
+import { createWatchingCandleFeed, type WatchingCandleFeed } from '../../engine/live/watching-candle-feed';
+import { startBinanceReplayServer, type BinanceReplayServer } from '../support/binance-replay-server';
+import { startBinanceKlineStreamServer, type BinanceKlineStreamServer } from '../support/binance-kline-stream-server';
+
+const MINUTE = 60_000;
+const T0 = Date.UTC(2024, 0, 2, 0, 0);
+const STREAM = 'btcusdt@kline_1m';
+
+/** The candle at an open time, as both sources report it once closed: 42 000 + 10 per minute from T0. */
+function script(openTimeMs: number): Omit<Candle, 'openTimeMs'> {
+  const k = (openTimeMs - T0) / MINUTE;
+  return { open: 42_000 + 10 * k, high: 42_020 + 10 * k, low: 41_990 + 10 * k, close: 42_005 + 10 * k, volume: 3 + k };
+}
+const closedCandle = (openTimeMs: number): Candle => ({ openTimeMs, ...script(openTimeMs) });
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+describe('websocket candles with REST fallback (Binance kline stream on loopback)', () => {
+  let nowMs: number;
+  let replay: BinanceReplayServer;
+  let streams: BinanceKlineStreamServer;
+  let feed: WatchingCandleFeed;
+  let logs: { level: string; msg: string }[];
+
+  /** Sends one kline update and gives the client time to take it (Binance spaces its updates too). */
+  async function push(openTimeMs: number, state: 'forming' | 'final'): Promise<void> {
+    const closed = script(openTimeMs);
+    // A forming update carries other prices than the candle's final state, so a forming candle handed out would show.
+    const values = state === 'final' ? closed : { open: closed.open, high: closed.open + 1, low: closed.open - 1, close: closed.open + 0.5, volume: 0.25 };
+    streams.push({ symbol: 'BTCUSDT', interval: '1m', openTimeMs, intervalMs: MINUTE, ...values, final: state === 'final' });
+    await sleep(60);
+  }
+
+  beforeEach(async () => {
+    nowMs = T0 + 30_000;
+    logs = [];
+    const record = (level: string) => (_fields: unknown, msg?: string) => void logs.push({ level, msg: msg ?? '' });
+    const logger: Logger = { debug() {}, info: record('info'), warn: record('warn'), error: record('error') };
+    const clock = { nowMs: () => nowMs };
+    replay = await startBinanceReplayServer({ clock: () => nowMs, klines: (_symbol, openTimeMs) => ({ ...script(openTimeMs) }) });
+    streams = await startBinanceKlineStreamServer();
+    feed = createWatchingCandleFeed(
+      { graceMs: 1_000, backoff: { baseMs: 20, maxMs: 100 } },
+      {
+        rest: createPublicCcxtExchange('binance', { clock, logger }, { urls: replay.urls }),
+        watcher: createCcxtOhlcvWatcher('binance', { urls: replay.urls, wsUrls: { spot: streams.wsUrl } }),
+        clock,
+        logger,
+        sleep,
+        random: () => 0.5,
+      },
+    );
+  });
+  afterEach(async () => {
+    await feed.close();
+    await streams.close();
+    await replay.close();
+  });
+
+  it('delivers each closed candle once, never a forming one, polls while the socket is down and returns to it', async () => {
+    const delivered: Candle[] = [];
+    const restHits = () => replay.hits('/api/v3/klines');
+
+    // Warm-up history comes over REST; the request starts watching the market.
+    delivered.push(...(await feed.fetchOhlcv('BTC/USDT', '1m', T0 - 3 * MINUTE, 500)));
+    expect(restHits()).toBe(1);
+    await until(() => streams.subscribers(STREAM) === 1, 'the kline subscription');
+    expect(streams.subscriptions).toEqual([STREAM]);
+
+    // Candle T0 forms on the socket: nothing is closed after the history, and REST is not asked.
+    await push(T0, 'forming');
+    await until(() => feed.sourceOf('BTC/USDT', '1m') === 'websocket', 'the websocket to take over');
+    expect(await feed.fetchOhlcv('BTC/USDT', '1m', T0, 500)).toEqual([]);
+    await push(T0, 'final');
+    // The clock says T0 has closed, but the socket has not opened T0+1m yet: the request waits for it (grace).
+    nowMs = T0 + MINUTE + 5_000;
+    const waiting = feed.fetchOhlcv('BTC/USDT', '1m', T0, 500);
+    await sleep(100);
+    await push(T0 + MINUTE, 'forming');
+    delivered.push(...(await waiting));
+    expect(delivered.at(-1)).toEqual(closedCandle(T0));
+    expect(restHits()).toBe(1);
+
+    await push(T0 + MINUTE, 'final');
+    await push(T0 + 2 * MINUTE, 'forming');
+    nowMs = T0 + 2 * MINUTE + 5_000;
+    delivered.push(...(await feed.fetchOhlcv('BTC/USDT', '1m', T0 + MINUTE, 500)));
+    expect(restHits()).toBe(1);
+
+    // The socket fails and stays down: the feed polls over REST and retries the socket with backoff.
+    await push(T0 + 2 * MINUTE, 'forming');
+    streams.refuseConnections(true);
+    streams.dropConnections();
+    await until(() => feed.sourceOf('BTC/USDT', '1m') === 'polling', 'the fallback to polling');
+    nowMs = T0 + 3 * MINUTE + 5_000;
+    delivered.push(...(await feed.fetchOhlcv('BTC/USDT', '1m', T0 + 2 * MINUTE, 500)));
+    expect(restHits()).toBe(2);
+    expect(logs.filter((l) => l.level === 'warn').map((l) => l.msg)[0]).toBe('candle websocket failed; polling over REST until it recovers');
+
+    // The socket comes back: the first candle it closes is served from it again.
+    streams.refuseConnections(false);
+    await until(() => streams.subscribers(STREAM) === 1, 'the resubscription');
+    await push(T0 + 3 * MINUTE, 'final');
+    await push(T0 + 4 * MINUTE, 'forming');
+    await until(() => feed.sourceOf('BTC/USDT', '1m') === 'websocket', 'the websocket to take over again');
+    nowMs = T0 + 4 * MINUTE + 5_000;
+    delivered.push(...(await feed.fetchOhlcv('BTC/USDT', '1m', T0 + 3 * MINUTE, 500)));
+    expect(restHits()).toBe(2);
+    expect(logs.filter((l) => l.level === 'info').map((l) => l.msg)).toContain('candle websocket recovered; candles come from the websocket again');
+
+    // Every closed candle once, in order, with its final values: T0-3m … T0+3m.
+    expect(delivered).toEqual([-3, -2, -1, 0, 1, 2, 3].map((k) => closedCandle(T0 + k * MINUTE)));
+    expect(streams.subscriptions).toEqual([STREAM, STREAM]);
+  });
+
+  it('answers from REST after the grace period when the socket does not close a candle the clock says has closed', async () => {
+    await feed.fetchOhlcv('BTC/USDT', '1m', T0 - 2 * MINUTE, 500);
+    await until(() => streams.subscribers(STREAM) === 1, 'the kline subscription');
+    await push(T0 - MINUTE, 'final');
+    await push(T0, 'forming');
+    await until(() => feed.sourceOf('BTC/USDT', '1m') === 'websocket', 'the websocket to take over');
+    nowMs = T0 + MINUTE + 1_000;
+    const started = Date.now();
+    expect(await feed.fetchOhlcv('BTC/USDT', '1m', T0, 500)).toEqual([closedCandle(T0)]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(replay.hits('/api/v3/klines')).toBe(2);
+  });
+});
