@@ -1,0 +1,64 @@
+/**
+ * `npm run cli`: runs scripts/cli.ts from a bundle that esbuild builds on demand, so a command does not
+ * pay for compiling TypeScript and resolving hundreds of source files at every start (tsx: ~0.3-0.5 s).
+ * The bundle lives under node_modules/.cache/aethelred-cli with the list of source files it was built
+ * from; it is rebuilt (~1 s) when any of them changed since the build started, or is gone. Packages stay
+ * external and dynamic imports stay separate chunks, so a command loads only the code it runs (a backtest
+ * never loads ccxt). `node --import tsx scripts/cli.ts` runs the sources directly, as the tests do.
+ *
+ * Each build goes to a folder of its own and `current.json` is switched by a rename, so a command that
+ * starts during another's build runs a whole bundle, old or new. Builds older than a day are removed.
+ */
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = path.resolve(import.meta.dirname, '..');
+const cacheDir = path.join(root, 'node_modules/.cache/aethelred-cli');
+const currentFile = path.join(cacheDir, 'current.json');
+const DAY_MS = 86_400_000;
+
+/** The current build ({ dir, startedAtMs, inputs }), or null when there is none or a source changed since it started. */
+function currentBuild() {
+  if (!existsSync(currentFile)) return null;
+  const build = JSON.parse(readFileSync(currentFile, 'utf8'));
+  if (!existsSync(path.join(cacheDir, build.dir, 'cli.mjs'))) return null;
+  for (const input of build.inputs) {
+    const stat = statSync(path.join(root, input), { throwIfNoEntry: false });
+    if (!stat || stat.mtimeMs >= build.startedAtMs) return null;
+  }
+  return build;
+}
+
+async function build() {
+  const esbuild = await import('esbuild');
+  const startedAtMs = Date.now();
+  const dir = `build-${startedAtMs}-${process.pid}`;
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { cli: 'scripts/cli.ts' },
+    outdir: path.join(cacheDir, dir),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    outExtension: { '.js': '.mjs' },
+    tsconfig: 'tsconfig.json',
+    metafile: true,
+    logLevel: 'error',
+  });
+  const build = { dir, startedAtMs, inputs: Object.keys(result.metafile.inputs) };
+  const next = `${currentFile}.${process.pid}`;
+  writeFileSync(next, JSON.stringify(build));
+  renameSync(next, currentFile);
+  for (const old of readdirSync(cacheDir)) {
+    const stamp = /^build-(\d+)-\d+$/.exec(old);
+    if (stamp && old !== dir && Number(stamp[1]) < startedAtMs - DAY_MS) rmSync(path.join(cacheDir, old), { recursive: true, force: true });
+  }
+  return build;
+}
+
+const { dir } = currentBuild() ?? (await build());
+await import(pathToFileURL(path.join(cacheDir, dir, 'cli.mjs')).href);
