@@ -134,8 +134,9 @@ async function benchAllocation(btc: { file: { name: string; symbol: string; time
 }
 
 /**
- * (f) A backtest through the CLI as a user runs it (`tsx scripts/cli.ts backtest ...`), journal of signals on
- * a scratch PostgreSQL database. Says plainly when PostgreSQL is not reachable.
+ * (f) A backtest through the CLI as a user runs it (`npm run cli -- backtest ...`, i.e. `node scripts/run-cli.mjs`:
+ * the bundle, built by the import before it when the sources changed), journal of signals on a scratch
+ * PostgreSQL database. Says plainly when PostgreSQL is not reachable.
  */
 async function benchCli() {
   const file = 'binance_BTC-USDT_5m.csv';
@@ -159,10 +160,9 @@ async function benchCli() {
   url.pathname = `/${name}`;
   const env = { ...process.env, DATABASE_URL: url.toString(), AETHELRED_DATA_DIR: dataDirOfRun };
   const root = path.resolve(import.meta.dirname, '..');
-  const tsx = path.join(root, 'node_modules/.bin/tsx');
-  const cli = path.join(root, 'scripts/cli.ts');
+  const cli = path.join(root, 'scripts/run-cli.mjs');
   try {
-    const imported = spawnSync(tsx, [cli, 'import-candles', '--file', csv, '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m'], { env, cwd: root, encoding: 'utf8' });
+    const imported = spawnSync(process.execPath, [cli, 'import-candles', '--file', csv, '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m'], { env, cwd: root, encoding: 'utf8' });
     if (imported.status !== 0) throw new Error(`import-candles exited ${imported.status}: ${imported.stderr.slice(-500)}`);
     const { columns } = await parseCandleCsv(csv, '5m');
     const from = new Date(columns.openTimeMs[0]).toISOString();
@@ -171,7 +171,7 @@ async function benchCli() {
     const args = [cli, 'backtest', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m', '--from', from, '--to', to, '--decisions', 'signals', '--json', '--timings'];
     const t0 = performance.now();
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(tsx, args, { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, args, { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
       child.on('error', reject);
@@ -185,7 +185,7 @@ async function benchCli() {
     const [{ n: journaled }] = await runDb<{ n: number }[]>`select count(*)::int as n from decision_log`.finally(() => runDb.end());
     console.log(
       `(f) CLI backtest, ${file} (${columns.length} candles, ${days.toFixed(0)} days of 5m), signal journal on PostgreSQL (${journaled} decisions): ` +
-        `${fmt(wallMs)} ms end to end (goal 1,000 ms: ${wallMs <= 1000 ? 'met' : 'NOT met'}), peak ${rssMb} MB (goal 200 MB: ${rssMb <= 200 ? 'met' : 'NOT met'}); ${timings}; the rest of the wall time is tsx start-up and shutdown`,
+        `${fmt(wallMs)} ms end to end (goal 1,000 ms: ${wallMs <= 1000 ? 'met' : 'NOT met'}), peak ${rssMb} MB (goal 200 MB: ${rssMb <= 200 ? 'met' : 'NOT met'}); ${timings}; the rest of the wall time is node's own start-up and the exit`,
     );
   } finally {
     await admin.unsafe(`drop database if exists ${name} with (force)`);

@@ -6,6 +6,7 @@
 import pino from 'pino';
 import type { Root } from '@/app/_server/root';
 import type { Engine } from '@/engine/engine';
+import type { StartupSplit } from './commands/backtest';
 import { loadConfig, ConfigError } from '@/app/_server/config';
 
 const usage = `usage: npm run cli -- <command> [flags]
@@ -75,14 +76,16 @@ async function withRoot(body: (root: Root) => Promise<number>, options: { worker
  * no team access, jobs, notifications, metrics or venue libraries are loaded, so it starts in a fraction
  * of the time and memory.
  */
-async function withEngine(body: (engine: Engine) => Promise<number>): Promise<number> {
+async function withEngine(body: (engine: Engine, startup: StartupSplit) => Promise<number>): Promise<number> {
   const config = loadConfig(process.env, process.cwd());
   const { buildEngineRoot } = await import('@/app/_server/engine-root');
+  // performance.now() counts from the process start: everything until here is loading code.
+  const modulesMs = performance.now();
   const root = await buildEngineRoot(config, { logDestination: logDestination() });
   try {
     await root.start();
     noteInterruptedRuns(root.engine);
-    return await body(root.engine);
+    return await body(root.engine, { modulesMs, engineMs: performance.now() - modulesMs });
   } finally {
     await root.stop();
   }
@@ -102,8 +105,8 @@ async function main(argv: string[]): Promise<number> {
     case 'backtest': {
       const { runBacktestCommand } = await import('./commands/backtest');
       // performance.now() counts from the process start; resourceUsage().maxRSS is in kilobytes.
-      const processClock = { nowMs: () => performance.now(), maxRssBytes: () => process.resourceUsage().maxRSS * 1024 };
-      return withEngine((engine) => runBacktestCommand(args, { runBacktest: engine.runBacktest, progressStream: process.stderr, process: processClock, ...io }));
+      const processClock = (startup: StartupSplit) => ({ nowMs: () => performance.now(), maxRssBytes: () => process.resourceUsage().maxRSS * 1024, startup });
+      return withEngine((engine, startup) => runBacktestCommand(args, { runBacktest: engine.runBacktest, progressStream: process.stderr, process: processClock(startup), ...io }));
     }
     case 'live': {
       const { runLiveCommand } = await import('./commands/live');

@@ -2,9 +2,10 @@
  * `npm run cli`: runs scripts/cli.ts from a bundle that esbuild builds on demand, so a command does not
  * pay for compiling TypeScript and resolving hundreds of source files at every start (tsx: ~0.3-0.5 s).
  * The bundle lives under node_modules/.cache/aethelred-cli with the list of source files it was built
- * from; it is rebuilt (~1 s) when any of them changed since the build started, or is gone. Packages stay
- * external and dynamic imports stay separate chunks, so a command loads only the code it runs (a backtest
- * never loads ccxt). `node --import tsx scripts/cli.ts` runs the sources directly, as the tests do.
+ * from; it is rebuilt (~1 s) when any of them changed since the build started, or is gone. A few small
+ * packages every command uses are bundled in, the others stay external, and dynamic imports stay separate
+ * chunks, so a command loads only the code it runs (a backtest never loads ccxt). `node --import tsx
+ * scripts/cli.ts` runs the sources directly, as the tests do.
  *
  * Each build goes to a folder of its own and `current.json` is switched by a rename, so a command that
  * starts during another's build runs a whole bundle, old or new. Builds older than a day are removed.
@@ -17,6 +18,24 @@ const root = path.resolve(import.meta.dirname, '..');
 const cacheDir = path.join(root, 'node_modules/.cache/aethelred-cli');
 const currentFile = path.join(cacheDir, 'current.json');
 const DAY_MS = 86_400_000;
+/**
+ * Packages bundled in (pure JavaScript, on every command's path, hundreds of files between them: resolving
+ * and compiling them one by one is most of a start-up); every other package stays external and loads,
+ * if at all, from node_modules when the code that needs it runs.
+ */
+const BUNDLED_PACKAGES = new Set(['drizzle-orm', 'zod', 'postgres', 'csv-parse']);
+
+/** esbuild plugin: bare imports of packages outside BUNDLED_PACKAGES stay imports (the `@/` alias is the project's own). */
+const externalPackages = {
+  name: 'external-packages',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('@/')) return undefined;
+      const name = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/');
+      return BUNDLED_PACKAGES.has(name) ? undefined : { path: args.path, external: true };
+    });
+  },
+};
 
 /** The current build ({ dir, startedAtMs, inputs }), or null when there is none or a source changed since it started. */
 function currentBuild() {
@@ -43,7 +62,7 @@ async function build() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    plugins: [externalPackages],
     outExtension: { '.js': '.mjs' },
     tsconfig: 'tsconfig.json',
     metafile: true,

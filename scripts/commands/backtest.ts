@@ -30,22 +30,33 @@ export interface BacktestCommandServices {
   stdout(s: string): void;
   stderr(s: string): void;
   progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
-  /** For --timings: milliseconds since the process started, and the peak resident set size in bytes so far. */
-  process?: { nowMs(): number; maxRssBytes(): number };
+  /**
+   * For --timings: milliseconds since the process started, the peak resident set size in bytes so far and,
+   * when the CLI measured it, how the start-up divides (see `StartupSplit`).
+   */
+  process?: { nowMs(): number; maxRssBytes(): number; startup?: StartupSplit };
+}
+
+/** How the start-up divides, ms: loading the code, then opening the database and building the engine (migration check, accounts, models, strategy files). */
+export interface StartupSplit {
+  modulesMs: number;
+  engineMs: number;
 }
 
 /**
  * The --timings line. Phases, in ms: start-up = process start to the command running (module loading,
- * database connection, migrations); load = until the first candle is simulated (request checks, candle
+ * then database connection, migration check and the engine's accounts, models and strategy files: split
+ * when `startup` is given); load = until the first candle is simulated (request checks, candle
  * and warm-up loading, the run row); simulate = first to last progress report (the loop, with the journal
  * batches written during it); finish = last report to the result (the last candles, journal flush, trades,
  * metrics, run completion). Start-up + load + simulate + finish = total.
  */
-export function timingsLine(marks: { startMs: number; firstProgressMs: number; lastProgressMs: number; doneMs: number }, maxRssBytes: number): string {
+export function timingsLine(marks: { startMs: number; firstProgressMs: number; lastProgressMs: number; doneMs: number }, maxRssBytes: number, startup?: StartupSplit): string {
   const ms = (v: number) => `${Math.round(v)} ms`;
   const first = Number.isNaN(marks.firstProgressMs) ? marks.doneMs : marks.firstProgressMs;
   const last = Number.isNaN(marks.lastProgressMs) ? first : marks.lastProgressMs;
-  return `backtest timings: start-up ${ms(marks.startMs)}, load ${ms(first - marks.startMs)}, simulate ${ms(last - first)}, finish ${ms(marks.doneMs - last)}, total ${ms(marks.doneMs)}; peak memory ${Math.round(maxRssBytes / 1_048_576)} MB (max RSS)`;
+  const split = startup ? ` (code ${ms(startup.modulesMs)}, database and engine ${ms(startup.engineMs)})` : '';
+  return `backtest timings: start-up ${ms(marks.startMs)}${split}, load ${ms(first - marks.startMs)}, simulate ${ms(last - first)}, finish ${ms(marks.doneMs - last)}, total ${ms(marks.doneMs)}; peak memory ${Math.round(maxRssBytes / 1_048_576)} MB (max RSS)`;
 }
 
 /** Pretty number for the summary table. */
@@ -188,7 +199,7 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
     bar?.stop();
     if (clock) {
       marks.doneMs = clock.nowMs();
-      services.stderr(`${timingsLine(marks, clock.maxRssBytes())}\n`);
+      services.stderr(`${timingsLine(marks, clock.maxRssBytes(), clock.startup)}\n`);
     }
     if (values.json) {
       services.stdout(`${JSON.stringify(backtestSummary(result), (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
