@@ -105,7 +105,15 @@ async function main(argv: string[]): Promise<number> {
     case 'backtest': {
       const { runBacktestCommand } = await import('./commands/backtest');
       // performance.now() counts from the process start; resourceUsage().maxRSS is in kilobytes.
-      const processClock = (startup: StartupSplit) => ({ nowMs: () => performance.now(), maxRssBytes: () => process.resourceUsage().maxRSS * 1024, startup });
+      const processClock = (startup: StartupSplit) => ({
+        nowMs: () => performance.now(),
+        maxRssBytes: () => process.resourceUsage().maxRSS * 1024,
+        cpuMs: () => {
+          const { user, system } = process.cpuUsage(); // microseconds
+          return (user + system) / 1000;
+        },
+        startup,
+      });
       return withEngine((engine, startup) => runBacktestCommand(args, { runBacktest: engine.runBacktest, progressStream: process.stderr, process: processClock(startup), ...io }));
     }
     case 'live': {
