@@ -44,7 +44,7 @@ const LOADED_COLUMNS = ['openTimeMs', 'open', 'high', 'low', 'close', 'volume'] 
  * wrote, concatenated (postgres.js returns a Buffer, PGlite a Uint8Array; null when no candle matched).
  * @throws RepositoryError (non-retryable) when the columns differ in length: corrupt data.
  */
-function candleColumnsFromBytes(row: Record<(typeof LOADED_COLUMNS)[number], Uint8Array | null>): CandleColumns {
+export function candleColumnsFromBytes(row: Record<(typeof LOADED_COLUMNS)[number], Uint8Array | null>): CandleColumns {
   const n = (row.openTimeMs?.byteLength ?? 0) / 8;
   const column = (name: (typeof LOADED_COLUMNS)[number]): Float64Array => {
     const bytes = row[name] ?? new Uint8Array(0);
@@ -58,7 +58,7 @@ function candleColumnsFromBytes(row: Record<(typeof LOADED_COLUMNS)[number], Uin
 }
 
 /** The columns in ascending open time: as they are when the database kept the subquery's order, else sorted. */
-function inOpenTimeOrder(columns: CandleColumns): CandleColumns {
+export function inOpenTimeOrder(columns: CandleColumns): CandleColumns {
   const times = columns.openTimeMs;
   let ascending = true;
   for (let i = 1; i < columns.length && ascending; i++) ascending = times[i - 1] < times[i];
