@@ -11,6 +11,7 @@
  * starts during another's build runs a whole bundle, old or new. Builds older than a day are removed.
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -50,7 +51,8 @@ function currentBuild() {
 }
 
 async function build() {
-  const esbuild = await import('esbuild');
+  // The esbuild that tsx (the TypeScript runner the project already installs) depends on and runs itself.
+  const esbuild = createRequire(import.meta.resolve('tsx'))('esbuild');
   const startedAtMs = Date.now();
   const dir = `build-${startedAtMs}-${process.pid}`;
   const result = await esbuild.build({
