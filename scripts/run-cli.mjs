@@ -9,6 +9,8 @@
  *
  * Each build goes to a folder of its own and `current.json` is switched by a rename, so a command that
  * starts during another's build runs a whole bundle, old or new. Builds older than a day are removed.
+ * Staleness goes by modification times (of the sources, package.json, package-lock.json and this file): a
+ * file put back with an older time (`cp -p`, an unpacked archive) is not seen; removing the folder forces a build.
  */
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -70,7 +72,10 @@ async function build() {
     metafile: true,
     logLevel: 'error',
   });
-  const build = { dir, startedAtMs, inputs: Object.keys(result.metafile.inputs) };
+  // Bundled packages' own files change only with an install, which rewrites package-lock.json: checking it stands for them.
+  const sources = Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('node_modules/'));
+  const inputs = [...sources, 'package.json', 'package-lock.json', 'scripts/run-cli.mjs'].filter((input) => existsSync(path.join(root, input)));
+  const build = { dir, startedAtMs, inputs };
   const next = `${currentFile}.${process.pid}`;
   writeFileSync(next, JSON.stringify(build));
   renameSync(next, currentFile);
