@@ -4,7 +4,9 @@
  * 3 a check that found problems (`strategies check`).
  */
 import pino from 'pino';
-import { buildRoot, type Root } from '@/app/_server/root';
+import type { Root } from '@/app/_server/root';
+import type { Engine } from '@/engine/engine';
+import type { StartupSplit } from './commands/backtest';
 import { loadConfig, ConfigError } from '@/app/_server/config';
 
 const usage = `usage: npm run cli -- <command> [flags]
@@ -42,20 +44,50 @@ const io = {
   stderr: (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
 };
 
+/** The JSON log goes to stderr, so stdout carries only the command's output (`--json`, a token) for pipes. */
+const logDestination = () => pino.destination({ fd: 2, sync: true });
+
+/** Tells once that runs a stopped process left behind were marked failed when the engine started. */
+function noteInterruptedRuns(engine: Engine): void {
+  const interrupted = engine.interruptedRunsAtStart();
+  if (interrupted > 0) {
+    io.stderr(`note: ${interrupted} backtest run${interrupted === 1 ? ' was' : 's were'} interrupted before finishing (crash or kill) and ${interrupted === 1 ? 'is' : 'are'} now marked failed; see \`npm run cli -- runs\``);
+  }
+}
+
 /**
- * Builds the application for one command. Background workers (the job runner, the notifier) stay
- * off unless the command needs them (`enqueue --wait` runs its job in this process). The JSON log
- * goes to stderr, so stdout carries only the command's output (`--json`, a token) for pipes.
+ * Builds the whole application for one command (team access, jobs, notifications: what `accounts`,
+ * `studies`, `jobs` and the user commands need). Background workers (the job runner, the notifier) stay
+ * off unless the command needs them (`enqueue --wait` runs its job in this process).
  */
 async function withRoot(body: (root: Root) => Promise<number>, options: { workers?: boolean } = {}): Promise<number> {
-  const root = await buildRoot(loadConfig(process.env, process.cwd()), { logDestination: pino.destination({ fd: 2, sync: true }) });
+  const config = loadConfig(process.env, process.cwd());
+  const { buildRoot } = await import('@/app/_server/root');
+  const root = await buildRoot(config, { logDestination: logDestination() });
   try {
     await root.start({ workers: options.workers ?? false });
-    const interrupted = root.engine.interruptedRunsAtStart();
-    if (interrupted > 0) {
-      io.stderr(`note: ${interrupted} backtest run${interrupted === 1 ? ' was' : 's were'} interrupted before finishing (crash or kill) and ${interrupted === 1 ? 'is' : 'are'} now marked failed; see \`npm run cli -- runs\``);
-    }
+    noteInterruptedRuns(root.engine);
     return await body(root);
+  } finally {
+    await root.stop();
+  }
+}
+
+/**
+ * Builds the engine alone for a command that only calls it (backtest, import-candles, runs, strategies):
+ * no team access, jobs, notifications, metrics or venue libraries are loaded, so it starts in a fraction
+ * of the time and memory.
+ */
+async function withEngine(body: (engine: Engine, startup: StartupSplit) => Promise<number>): Promise<number> {
+  const config = loadConfig(process.env, process.cwd());
+  const { buildEngineRoot } = await import('@/app/_server/engine-root');
+  // performance.now() counts from the process start: everything until here is loading code.
+  const modulesMs = performance.now();
+  const root = await buildEngineRoot(config, { logDestination: logDestination() });
+  try {
+    await root.start();
+    noteInterruptedRuns(root.engine);
+    return await body(root.engine, { modulesMs, engineMs: performance.now() - modulesMs });
   } finally {
     await root.stop();
   }
@@ -66,17 +98,25 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'import-candles': {
       const { runImportCandlesCommand } = await import('./commands/import-candles');
-      return withRoot((root) => runImportCandlesCommand(args, { importCandles: root.engine.importCandles, progressStream: process.stderr, ...io }));
+      return withEngine((engine) => runImportCandlesCommand(args, { importCandles: engine.importCandles, progressStream: process.stderr, ...io }));
     }
     case 'download-candles': {
       const { runDownloadCandlesCommand } = await import('./commands/download-candles');
-      return withRoot((root) => runDownloadCandlesCommand(args, { downloadCandles: root.engine.downloadCandles, progressStream: process.stderr, ...io }));
+      return withEngine((engine) => runDownloadCandlesCommand(args, { downloadCandles: engine.downloadCandles, progressStream: process.stderr, ...io }));
     }
     case 'backtest': {
       const { runBacktestCommand } = await import('./commands/backtest');
       // performance.now() counts from the process start; resourceUsage().maxRSS is in kilobytes.
-      const processClock = { nowMs: () => performance.now(), maxRssBytes: () => process.resourceUsage().maxRSS * 1024 };
-      return withRoot((root) => runBacktestCommand(args, { runBacktest: root.engine.runBacktest, progressStream: process.stderr, process: processClock, ...io }));
+      const processClock = (startup: StartupSplit) => ({
+        nowMs: () => performance.now(),
+        maxRssBytes: () => process.resourceUsage().maxRSS * 1024,
+        cpuMs: () => {
+          const { user, system } = process.cpuUsage(); // microseconds
+          return (user + system) / 1000;
+        },
+        startup,
+      });
+      return withEngine((engine, startup) => runBacktestCommand(args, { runBacktest: engine.runBacktest, progressStream: process.stderr, process: processClock(startup), ...io }));
     }
     case 'live': {
       const { runLiveCommand } = await import('./commands/live');
@@ -98,10 +138,10 @@ async function main(argv: string[]): Promise<number> {
     case 'strategies': {
       if (args[0] === 'check') {
         const { runStrategiesCommand } = await import('./commands/strategies');
-        return withRoot((root) => runStrategiesCommand(args, { checkStrategy: root.engine.checkStrategy, ...io }));
+        return withEngine((engine) => runStrategiesCommand(args, { checkStrategy: engine.checkStrategy, ...io }));
       }
       const { runStrategiesListCommand } = await import('./commands/strategies-list');
-      return withRoot((root) => runStrategiesListCommand(args[0] === 'list' ? args.slice(1) : args, { describeStrategies: root.engine.describeStrategies, ...io }));
+      return withEngine((engine) => runStrategiesListCommand(args[0] === 'list' ? args.slice(1) : args, { describeStrategies: engine.describeStrategies, ...io }));
     }
     case 'studies': {
       const { runStudiesCommand } = await import('./commands/studies');
@@ -122,7 +162,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'runs': {
       const { runRunsCommand } = await import('./commands/runs');
-      return withRoot((root) => runRunsCommand(args, { listBacktestRuns: root.engine.listBacktestRuns, ...io }));
+      return withEngine((engine) => runRunsCommand(args, { listBacktestRuns: engine.listBacktestRuns, ...io }));
     }
     case 'create-admin':
     case 'create-user': {

@@ -8,38 +8,18 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { createDatabase, DEFAULT_DATA_DIR_LOCK, type Database } from '@/db/client';
+import type { Database } from '@/db/client';
 import { schemaVersion } from '@/db/migrate';
-import { prepareSchema } from './prepare-schema';
-import { createCandleRepository } from '@/db/repositories/candle-repository';
-import { createJournalRepository } from '@/db/repositories/journal-repository';
-import { createRiskStateRepository } from '@/db/repositories/risk-state-repository';
-import { createSettingsRepository } from '@/db/repositories/settings-repository';
-import { createStrategyRuleRepository } from '@/db/repositories/strategy-rule-repository';
-import { createStudyRepository } from '@/db/repositories/study-repository';
 import { createInlineTrialRunner } from '@/engine/research/trial-runner';
 import { createTrialWorkerPool } from './studies/trial-worker-pool';
-import { createSnapshotRepository } from '@/db/repositories/snapshot-repository';
-import { createBacktestRunRepository } from '@/db/repositories/backtest-run-repository';
-import { currentRunOwner, isRunOwnerAlive } from './process-owner';
-import { createDbModelStorage } from '@/db/repositories/model-file-repository';
-import { createModelRegistry } from '@/engine/ml/model-registry';
-import { createLoopModelSource } from '@/engine/ml/loop-model-source';
-import { createFsModelFileStore } from '@/engine/ml/model-file-store';
-import { importModelFiles } from '@/engine/ml/model-file-import';
+import { isRunOwnerAlive } from './process-owner';
 import { createEngine, type Engine, type EngineStartOptions } from '@/engine/engine';
-import { DEFAULT_PAPER } from '@/engine/backtest/run-backtest';
-import { createAccountBook } from '@/engine/account/account-book';
 import { VENUE_IDS, requireVenue, venueOf } from '@/engine/venues/registry';
-import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
-import { createAccountRepository } from '@/db/repositories/account-repository';
-import { defaultRiskLimits, SettingsKey } from '@/engine/settings/trading-settings';
-import { createBuiltInCatalog } from '@/engine/strategies/built-in-strategies';
 import { createLiveSessionManager } from '@/engine/live/live-session-manager';
 import type { VenueConnectResult } from '@/engine/ports/venue-link';
 import { createJournalWriter } from '@/engine/journal/journal-writer';
-import { createCcxtExchange, createPublicCcxtExchange, marketTypeOf, type CcxtExchangeId } from '@/engine/execution/ccxt-exchange';
-import { createCcxtOhlcvWatcher } from '@/engine/execution/ccxt-ohlcv-watcher';
+import type { CcxtExchangeId } from '@/engine/execution/ccxt-exchange';
+import { connectCcxtExchange, openCcxtOhlcvWatcher, openPublicCcxtSource } from '@/engine/venues/lazy-ccxt-venue';
 import { createWatchingCandleFeed } from '@/engine/live/watching-candle-feed';
 import { createLiveSessionRepository } from '@/db/repositories/live-session-repository';
 import type { Clock } from '@/engine/core/clock';
@@ -47,14 +27,13 @@ import type { Logger } from '@/engine/core/logger';
 import type { SettingsRepository } from '@/engine/ports/settings';
 import { ValidationError } from '@/engine/core/errors';
 import { loadConfig, roleRuns, type AppConfig, type ProcessRole } from './config';
+import { buildTradingCore, MIGRATIONS_FOLDER, openRootStorage, type RootHooks } from './trading-core';
 import { buildJobs, type InngestRoot } from './jobs';
-import { loadStrategyFilesAtStart } from './strategy-files';
 import { createAuthKit, type AuthKit } from './auth/auth-kit';
 import { createForwarding, type Forwarding } from './http/forwarding';
 import { loadOrCreateSecret } from './auth/local-secrets';
 import { checkSecretFingerprints } from './auth/secret-fingerprints';
 import { createSecretBox, parseEncryptionKey } from './auth/secret-box';
-import { createAppLogger } from './telemetry/app-logger';
 import { jobQueueDepth } from './telemetry/job-queue-depth';
 import { createPrometheusTelemetry, type PrometheusTelemetry } from './telemetry/prometheus-telemetry';
 import { createNotificationService, type NotificationService } from './notify/notification-service';
@@ -62,13 +41,8 @@ import { importNotificationSettingsFile, NOTIFICATION_SETTINGS_FILE } from './no
 import { createNotificationSettingsRepository } from '@/db/repositories/notification-settings-repository';
 import { createEngineEvents } from '@/engine/telemetry/engine-events';
 import { instrumentJobHandlers } from '@/engine/telemetry/instrument-job-handlers';
-import { createControlBus } from '@/engine/control/control-bus';
 import { createControlListener } from '@/engine/control/control-listener';
 import type { ControlAckStore, ControlBus } from '@/engine/ports/control-bus';
-import { createControlAckRepository } from '@/db/repositories/control-ack-repository';
-import { createPartitionRepository } from '@/db/repositories/partition-repository';
-import { PARTITION_MONTHS_AHEAD } from '@/engine/jobs/account-jobs';
-import { controlChannelOf } from '@/db/client';
 import packageJson from '../../package.json' with { type: 'json' };
 
 /** What `/api/health` reports. */
@@ -137,7 +111,6 @@ export interface Root {
   ready(): Promise<Readiness>;
 }
 
-const systemClock: Clock = { nowMs: () => Date.now() };
 /** Waits `ms`, or less when `signal` aborts (resolves either way). */
 const abortableSleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -159,16 +132,16 @@ function createPublicMarketData(
   if (!venueOf(exchangeId)) {
     throw new ValidationError('exchange', exchangeId, `live market data is available for ${VENUE_IDS.map((id) => `"${id}" (${venueOf(id)!.label})`).join(', ')}`);
   }
-  const rest = createPublicCcxtExchange(exchangeId as CcxtExchangeId, { clock: deps.clock, logger: deps.logger }, { urls: deps.urls, retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } });
+  const rest = openPublicCcxtSource(exchangeId, { clock: deps.clock, logger: deps.logger }, { urls: deps.urls, retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 } });
   if (deps.candleFeed === 'poll') return rest;
-  const watcher = createCcxtOhlcvWatcher(exchangeId as CcxtExchangeId, { urls: deps.urls, wsUrls: deps.wsUrls });
+  const watcher = openCcxtOhlcvWatcher(exchangeId, { urls: deps.urls, wsUrls: deps.wsUrls });
   return createWatchingCandleFeed({}, { rest, watcher, clock: deps.clock, logger: deps.logger, sleep: abortableSleep });
 }
 
 /** A venue's public candle endpoint for downloads; fails fast (5 s) when the venue cannot be reached at all. */
 function createPublicCandleSource(exchangeId: string, deps: { logger: Logger; clock: Clock; urls: Record<string, string> | undefined }) {
   requireVenue(exchangeId, 'exchange');
-  return createPublicCcxtExchange(exchangeId as CcxtExchangeId, { clock: deps.clock, logger: deps.logger }, { urls: deps.urls });
+  return openPublicCcxtSource(exchangeId, { clock: deps.clock, logger: deps.logger }, { urls: deps.urls });
 }
 
 /** The settings key an admin sets to allow real-venue trading on an exchange. */
@@ -190,8 +163,8 @@ async function realVenueFor(
   const ciphertext = await deps.credentials.getCiphertext(exchangeId);
   if (!ciphertext) return { ok: false, reason: `no API keys are stored for "${exchangeId}"; an admin adds them on the credentials page` };
   const keys = JSON.parse(deps.secretBox.decrypt(ciphertext)) as { apiKey: string; secret: string; password?: string };
-  const venue = createCcxtExchange(
-    { exchangeId: exchangeId as CcxtExchangeId, apiKey: keys.apiKey, secret: keys.secret, urls: deps.urls, marketType: marketTypeOf(exchangeId as CcxtExchangeId), retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 } },
+  const venue = await connectCcxtExchange(
+    { exchangeId: exchangeId as CcxtExchangeId, apiKey: keys.apiKey, secret: keys.secret, urls: deps.urls, marketType: requireVenue(exchangeId, 'exchangeId').marketType, retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 } },
     { clock: deps.clock, logger: deps.logger },
   );
   return {
@@ -220,62 +193,18 @@ export function workersOfRole<W>(role: ProcessRole, workers: { notifications: re
  */
 const leaseOwnersOfThisProcess = new Set<string>();
 
-/** Next.js bundles this module, so the migrations folder is resolved from the project directory. */
-const MIGRATIONS_FOLDER = path.join(process.cwd(), 'db/migrations');
-
-/** Test seams of `buildRoot`; production passes none. */
-export interface RootHooks {
-  /** Time for the engine, live sessions and venue adapters; default the system clock. */
-  clock?: Clock;
-  /** Where the JSON log lines go; default stdout. */
-  logDestination?: pino.DestinationStream;
-  /**
-   * Called after the embedded database's lease was taken by another process (this one stalled past the
-   * stale time): two processes writing one PGlite directory corrupt it. Default: exit with status 1 at once.
-   */
-  onLeaseLost?: (error: Error) => void;
-}
+export type { RootHooks } from './trading-core';
 
 /** Builds every component from a validated config. Opens the database and migrates it (or, for a trader or worker, refuses a schema that is behind: see prepareSchema). */
 export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promise<Root> {
-  const logger = createAppLogger(config.logLevel, hooks.logDestination);
-  const onLeaseLost = hooks.onLeaseLost ?? (() => process.exit(1));
-  const database = await createDatabase({
-    url: config.databaseUrl,
-    dataDir: config.dataDir,
-    schema: config.databaseSchema,
-    lock: {
-      ...DEFAULT_DATA_DIR_LOCK,
-      onCompromised: (error) => {
-        logger.fatal({ err: error }, 'another process took over the embedded database; stopping at once to keep it intact');
-        onLeaseLost(error);
-      },
-    },
-  });
-  try {
-    await prepareSchema(database, config.role, logger, { migrationsFolder: MIGRATIONS_FOLDER });
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
-  const clock = hooks.clock ?? systemClock;
-  // Control bus: halts, stops, settings, deploys and alerts reach every process on this database at once.
-  const control = createControlBus({ transport: database.notifications(controlChannelOf(database.schema)), clock, logger, processId: `${currentRunOwner().host}:${currentRunOwner().pid}:${randomUUID().slice(0, 8)}`, newId: () => randomUUID() });
-  const controlAcks = createControlAckRepository(database.db);
-  // Monthly partitions of candles and the decision log for this month and the next ones (the rollover job keeps them ahead).
-  await createPartitionRepository(database.db)
-    .ensureMonths(clock.nowMs(), PARTITION_MONTHS_AHEAD)
-    .catch(async (error: unknown) => {
-      await database.close();
-      throw error;
-    });
+  const storage = await openRootStorage(config, hooks);
+  const { logger, database, clock, control, controlAcks, settings } = storage;
   // Secrets default to files under the data dir (mode 0600) so a fresh machine starts with no configuration.
   const authSecret = loadOrCreateSecret(config.authSecret, config.dataDir, 'auth-secret');
   const encryptionKey = loadOrCreateSecret(config.encryptionKey, config.dataDir, 'encryption-key');
   if (config.databaseUrl && (authSecret.source !== 'config' || encryptionKey.source !== 'config')) {
     logger.warn({}, 'AETHELRED_AUTH_SECRET / AETHELRED_ENCRYPTION_KEY are unset: using files under the data dir; set both when several servers share one database');
   }
-  const settings = createSettingsRepository(database.db);
   // A server whose secrets are not the ones the database was written with would answer 401 to every
   // cookie and fail to decrypt stored keys: it refuses to start instead, naming the variable.
   try {
@@ -295,48 +224,9 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     { secret: authSecret.value, publicUrl: config.publicUrl },
     { db: database.db, logger, secretBox: createSecretBox(parseEncryptionKey(encryptionKey.value)), forwarding, nowMs: () => clock.nowMs() },
   );
-  const candles = createCandleRepository(database.db);
-  const journal = createJournalRepository(database.db);
-  const riskState = createRiskStateRepository(database.db);
-  // Runs record the process that simulates them: with PostgreSQL another process (a CLI command next to
-  // the server) may start while a run is under way, and must not mark it failed. PGlite has one process.
-  const backtestRuns = createBacktestRunRepository(database.db, config.databaseUrl ? { owner: currentRunOwner(), isOwnerAlive: (owner) => isRunOwnerAlive(owner) } : {});
-  // Models: versions in the models table, file bytes in model_files (shared by every server on the
-  // database); files an older version left under ${dataDir}/models are imported once. Active ones load now.
-  const { repository: modelRepository, files: modelFiles } = createDbModelStorage(database.db);
-  await importModelFiles({ repository: modelRepository, from: createFsModelFileStore(path.join(config.dataDir, 'models')), to: modelFiles, logger }).catch((error: unknown) =>
-    logger.error({ err: error }, 'importing model files from the data dir failed; they stay on disk and the import runs again on the next start'),
-  );
-  const models = createModelRegistry({ repository: modelRepository, store: modelFiles, logger, control });
-  // The regime, volatility and stop-distance models a run's `models` option names.
-  const loopModels = createLoopModelSource(models);
-  await models.loadActiveOnStart();
-  // Accounts: each has one paper exchange (state stored after every change, restored here) and one risk
-  // engine. The default account is created on the first start from the environment's balance and market
-  // type; risk limits saved before accounts existed become its limits.
-  const liveJournal = createJournalWriter({ batchSize: 100 }, { repository: journal, logger });
   /** Keyed venue connections (venue accounts, live sessions): stored keys plus an admin's enablement. */
   const connectVenue = (venueId: string) => realVenueFor(venueId, { settings, credentials: auth.credentials, secretBox: auth.secretBox, logger, clock, urls: config.ccxtUrls });
-  const accounts = createAccountBook({
-    clock,
-    logger,
-    accounts: createAccountRepository(database.db),
-    riskState,
-    settings,
-    candles,
-    defaultRiskLimits: async () => defaultRiskLimits(),
-    journal: liveJournal,
-    newId: () => randomUUID(),
-    venues: (venueId) => connectVenue(venueId),
-    control,
-  });
-  const legacyRisk = (await settings.get(SettingsKey.Risk))?.value;
-  await accounts.ensureDefault(
-    { name: 'Paper', marketType: config.marketType, initialBalance: config.initialBalance, makerFeeBps: DEFAULT_PAPER.makerFeeBps, takerFeeBps: DEFAULT_PAPER.takerFeeBps, spreadBps: DEFAULT_PAPER.spreadBps, slippageBps: DEFAULT_PAPER.slippageBps, maxVolumeShare: DEFAULT_PAPER.maxVolumeShare },
-    legacyRisk && typeof legacyRisk === 'object' ? (legacyRisk as Record<string, unknown>) : null,
-  );
-  const defaultAccount = await accounts.runtime(DEFAULT_ACCOUNT_ID);
-  const exchange = defaultAccount.exchange();
+  const { candles, journal, modelRepository, modelFiles, models, loopModels, liveJournal, accounts, exchange, strategies, strategyFiles, engineDeps, engineConfig } = await buildTradingCore(storage, config, { venues: connectVenue });
   // Metrics: one registry per root. Notifications: settings in the database, encrypted like credentials
   // (a settings file left by an older version under the data dir is imported once, then renamed).
   const telemetry = createPrometheusTelemetry({
@@ -356,16 +246,6 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     metrics: telemetry.sink,
   });
   const jobEvents = createEngineEvents({ metrics: telemetry.sink, notifier: notifications.notifier, logger });
-  // The one strategy catalog (built-ins; strategy files and rule strategies join it through replaceSource):
-  // the engine, the live sessions and the job queue's checks read names, params and versions from it.
-  const strategies = createBuiltInCatalog();
-  // Strategy files (AETHELRED_STRATEGIES_DIR) join it now, before live sessions resume; in development
-  // (NODE_ENV=development) a worker watches the folder and reloads it.
-  const strategyFiles = await loadStrategyFilesAtStart(config, { catalog: strategies, logger }).catch(async (error: unknown) => {
-    await models.close();
-    await database.close();
-    throw error;
-  });
   // Study trials fan out on worker threads (candles shared, strategies rebuilt per thread); one thread = inline.
   const trialPool = config.studyWorkers > 1 ? createTrialWorkerPool({ size: config.studyWorkers, root: config.appRoot }, { logger }) : null;
   const trialRunner = trialPool ?? createInlineTrialRunner({ catalog: () => strategies, logger });
@@ -445,26 +325,16 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   const controlListener = createControlListener({ bus: control, acks: controlAcks, clock, logger, accounts, sessions: live, models });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
-    { clock, logger, candles, journal, riskState, backtestRuns, exchange, newId: () => randomUUID(), jobs: jobs.queue, workers: workersOfRole(config.role, { notifications: [notifications.notifier, notifications.watcher], control: [controlListener], jobs: [...(trialPool ? [trialPool] : []), jobs.runner, jobs.scheduler], sessions: [liveWorker], strategyFiles: strategyFiles.workers }), live, metrics: telemetry.sink, notifier: notifications.notifier, vetoModel: () => models.activeVetoModel(), loopModels, models,
-      account: {
-        get exchange() {
-          return defaultAccount.exchange();
-        },
-        get marketType() {
-          return defaultAccount.record().settings.marketType;
-        },
-        get marginMode() {
-          return defaultAccount.record().settings.marginMode;
-        },
-      },
-      accounts,
-      settings,
-      strategies,
-      snapshots: createSnapshotRepository(database.db),
-      strategyRules: createStrategyRuleRepository(database.db),
-      studies: createStudyRepository(database.db),
-      trialRunner },
-    { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 },
+    {
+      ...engineDeps,
+      jobs: jobs.queue,
+      workers: workersOfRole(config.role, { notifications: [notifications.notifier, notifications.watcher], control: [controlListener], jobs: [...(trialPool ? [trialPool] : []), jobs.runner, jobs.scheduler], sessions: [liveWorker], strategyFiles: strategyFiles.workers }),
+      live,
+      metrics: telemetry.sink,
+      notifier: notifications.notifier,
+      trialRunner,
+    },
+    engineConfig,
   );
 
   let stopped: Promise<void> | null = null;

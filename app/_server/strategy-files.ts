@@ -4,6 +4,7 @@
  * resume, so a session trading a file strategy finds it — and, in development, watched and reloaded
  * by a background worker that starts and stops with the engine.
  */
+import path from 'node:path';
 import type { Logger } from '@/engine/core/logger';
 import type { BackgroundWorker } from '@/engine/ports/lifecycle';
 import type { StrategyCatalog } from '@/engine/strategies/strategy-catalog';
@@ -20,14 +21,16 @@ export interface StrategyFiles {
 
 /**
  * Loads the strategies folder into `catalog` (files that fail are catalog entries with their error;
- * an absent folder has no strategies) and returns the hot-reload worker when `config.watchStrategies`.
+ * an absent folder has no strategies; compiled files are cached under `${dataDir}/cache/strategy-files`) and returns the hot-reload worker when `config.watchStrategies`.
  * @throws ConfigError naming AETHELRED_STRATEGIES_DIR when the path exists but is not a readable folder.
  */
 export async function loadStrategyFilesAtStart(
-  config: Pick<AppConfig, 'strategiesDir' | 'watchStrategies'>,
+  config: Pick<AppConfig, 'strategiesDir' | 'watchStrategies'> & { dataDir?: string },
   deps: { catalog: StrategyCatalog; logger: Logger },
 ): Promise<StrategyFiles> {
-  const source = createStrategyFileSource({ dir: config.strategiesDir, importer: createJitiStrategyImporter(config.strategiesDir), catalog: () => deps.catalog, logger: deps.logger });
+  // Compiled files are cached under the data dir (checked against each file's source hash), so a CLI command does not recompile them at every start.
+  const importer = createJitiStrategyImporter(config.strategiesDir, config.dataDir === undefined ? {} : { cacheDir: path.join(config.dataDir, 'cache', 'strategy-files') });
+  const source = createStrategyFileSource({ dir: config.strategiesDir, importer, catalog: () => deps.catalog, logger: deps.logger });
   try {
     await source.reload();
   } catch (error) {

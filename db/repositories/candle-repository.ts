@@ -9,7 +9,7 @@ import type { Timeframe } from '../../engine/core/types';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client';
 import { candles } from '../schema';
-import { ValidationError } from '../../engine/core/errors';
+import { FailureClass, RepositoryError, ValidationError } from '../../engine/core/errors';
 import { numeric, rowsOf, wrapDriver } from './sql-helpers';
 import { createMonthPartitioner } from './partition-repository';
 
@@ -36,6 +36,38 @@ function arrayLiteral(values: Float64Array, length: number, field: string, integ
 }
 
 const float8 = (column: AnyPgColumn) => sql<number>`${column}::float8`.mapWith(Number);
+
+/** The six columns `loadCandles` reads, in the order of the typed columns. */
+const LOADED_COLUMNS = ['openTimeMs', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+/**
+ * Typed columns from one aggregated row: each column is the big-endian IEEE 754 doubles `float8send`
+ * wrote, concatenated (postgres.js returns a Buffer, PGlite a Uint8Array; null when no candle matched).
+ * @throws RepositoryError (non-retryable) when the columns differ in length: corrupt data.
+ */
+export function candleColumnsFromBytes(row: Record<(typeof LOADED_COLUMNS)[number], Uint8Array | null>): CandleColumns {
+  const n = (row.openTimeMs?.byteLength ?? 0) / 8;
+  const column = (name: (typeof LOADED_COLUMNS)[number]): Float64Array => {
+    const bytes = row[name] ?? new Uint8Array(0);
+    if (bytes.byteLength !== n * 8) throw new RepositoryError(`candle column "${name}" has ${bytes.byteLength} bytes for ${n} open times`, undefined, FailureClass.NonRetryable);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = view.getFloat64(i * 8);
+    return values;
+  };
+  return { length: n, openTimeMs: column('openTimeMs'), open: column('open'), high: column('high'), low: column('low'), close: column('close'), volume: column('volume') };
+}
+
+/** The columns in ascending open time: as they are when the database kept the subquery's order, else sorted. */
+export function inOpenTimeOrder(columns: CandleColumns): CandleColumns {
+  const times = columns.openTimeMs;
+  let ascending = true;
+  for (let i = 1; i < columns.length && ascending; i++) ascending = times[i - 1] < times[i];
+  if (ascending) return columns;
+  const order = Array.from({ length: columns.length }, (_, i) => i).sort((a, b) => times[a] - times[b]);
+  const permuted = (values: Float64Array) => Float64Array.from(order, (i) => values[i]);
+  return { length: columns.length, openTimeMs: permuted(times), open: permuted(columns.open), high: permuted(columns.high), low: permuted(columns.low), close: permuted(columns.close), volume: permuted(columns.volume) };
+}
 
 function keyWhere(key: MarketKey) {
   return and(eq(candles.exchange, key.exchange), eq(candles.symbol, key.symbol), eq(candles.timeframe, key.timeframe));
@@ -82,21 +114,22 @@ export function createCandleRepository(db: Db): CandleRepository {
     },
 
     async loadCandles(key: MarketKey, fromMs: number, toMs: number): Promise<CandleColumns> {
-      const rows = await wrapDriver(`loading candles for ${describe(key)}`, () =>
-        db
-          .select({
-            openTimeMs: candles.openTimeMs,
-            open: float8(candles.open),
-            high: float8(candles.high),
-            low: float8(candles.low),
-            close: float8(candles.close),
-            volume: float8(candles.volume),
-          })
-          .from(candles)
-          .where(and(keyWhere(key), gte(candles.openTimeMs, fromMs), lt(candles.openTimeMs, toMs)))
-          .orderBy(asc(candles.openTimeMs)),
+      // One row of six binary columns rather than a row object per candle: the doubles travel as bytes
+      // (exact, no text to parse) and land in typed arrays; a year of 5m candles costs the client ~10 ms.
+      // The aggregates read an ordered subquery (the primary key's order, no sort; an ORDER BY inside
+      // each aggregate would sort six times); the open times are checked and re-sorted here if need be.
+      const column = (name: (typeof LOADED_COLUMNS)[number]) =>
+        sql`string_agg(float8send(t.${sql.identifier(candles[name].name)}::float8), ''::bytea) as ${sql.identifier(name)}`;
+      const result = await wrapDriver(`loading candles for ${describe(key)}`, () =>
+        db.execute(sql`
+          select ${sql.join(LOADED_COLUMNS.map(column), sql`, `)}
+          from (
+            select * from ${candles}
+            where ${and(keyWhere(key), gte(candles.openTimeMs, fromMs), lt(candles.openTimeMs, toMs))}
+            order by ${candles.openTimeMs}
+          ) as t`),
       );
-      return candleColumnsFromRows(rows);
+      return inOpenTimeOrder(candleColumnsFromBytes(rowsOf<Record<(typeof LOADED_COLUMNS)[number], Uint8Array | null>>(result)[0]));
     },
 
     async loadCandleBuckets(key: MarketKey, fromMs: number, toMs: number, bucketMs: number): Promise<CandleColumns> {

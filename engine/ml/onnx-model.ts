@@ -1,8 +1,8 @@
 /**
  * Runs an exported model with onnxruntime-node: load from bytes (`InferenceSession.create`), batch
- * inference over float32 rows, explicit release of the native session.
+ * inference over float32 rows, explicit release of the native session. onnxruntime loads with the first
+ * model, so a process that never runs one (a CLI backtest without models) does not pay for it.
  */
-import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ValidationError } from '../core/errors';
 
 /** A loaded ONNX model with one float32 [N, F] input and one float32 [N, K] output. */
@@ -26,6 +26,7 @@ export interface OnnxModel {
  *   model does not have exactly one input of shape [N, F] with a fixed F.
  */
 export async function loadOnnxModel(bytes: Uint8Array): Promise<OnnxModel> {
+  const { InferenceSession, Tensor } = await import('onnxruntime-node');
   const session = await InferenceSession.create(bytes);
   const input = session.inputMetadata[0];
   const featureCount = input && input.isTensor ? input.shape[1] : undefined;

@@ -34,7 +34,6 @@ import type { ModelFileStore } from '../ports/model-file-store';
 import type { ModelRecord, ModelRepository } from '../ports/models';
 import type { ModelAdmin } from './model-registry';
 import { trainModel, type FoldReport } from './model-training';
-import { exportOnnx, onnxOutputName } from './onnx-export';
 
 /** Job kinds handled here, by model kind. */
 export const TrainJobKind = {
@@ -179,6 +178,8 @@ export async function runTrainingJob(kind: ModelKind, input: unknown, ctx: Train
   });
   ctx.signal.throwIfAborted();
   await ctx.reportProgress(0.85, 'exporting ONNX');
+  // The ONNX writer (onnx-proto) loads here, not in every process that lists the job kinds.
+  const { exportOnnx, onnxOutputName } = await import('./onnx-export');
   const bytes = exportOnnx(trained.model, { kind });
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   let trainingToMs = dataset.timeMs[0];

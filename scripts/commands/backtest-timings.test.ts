@@ -10,6 +10,13 @@ describe('backtest --timings', () => {
     );
   });
 
+  it('divides the start-up into loading the code and building the engine, and adds the CPU time, when the CLI measured them', () => {
+    // Start-up 1200 = code 900 + database and engine 300; 100 MiB = 104,857,600 bytes; CPU 1234.4 ms rounds to 1234.
+    expect(timingsLine({ startMs: 1200, firstProgressMs: 1500, lastProgressMs: 1900, doneMs: 1950 }, 104_857_600, { modulesMs: 900, engineMs: 300 }, 1234.4)).toBe(
+      'backtest timings: start-up 1200 ms (code 900 ms, database and engine 300 ms), load 300 ms, simulate 400 ms, finish 50 ms, total 1950 ms; peak memory 100 MB (max RSS); CPU 1234 ms',
+    );
+  });
+
   it('prints the line on stderr from the progress reports of the run, and nothing without the flag', async () => {
     const run = async (flags: string[]) => {
       const ticks = [100, 250, 900, 1000];

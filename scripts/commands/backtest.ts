@@ -21,7 +21,8 @@ export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance
   --symbols: a portfolio run over 2..50 markets sharing one account (max open positions and per-symbol exposure apply across them),
              or "all" for every market stored for the exchange and timeframe; prints a per-market breakdown and the return correlations
   --keep-open: leave a position open at the end instead of closing it at the last close (exit reason end-of-run)
-  --timings: print to stderr where the time went (start-up, loading, simulation, finishing) and the peak memory (max RSS)`;
+  --timings: print to stderr where the time went (start-up, loading, simulation, finishing), the peak memory (max RSS)
+             and the CPU time (on a busy machine wall time says little)`;
 
 const CONFIG_KEYS = ['params', 'fusion', 'risk', 'paper', 'decisionDetail', 'exits', 'closeAtEnd', 'models'] as const;
 
@@ -30,22 +31,34 @@ export interface BacktestCommandServices {
   stdout(s: string): void;
   stderr(s: string): void;
   progressStream?: NodeJS.WritableStream & { isTTY?: boolean };
-  /** For --timings: milliseconds since the process started, and the peak resident set size in bytes so far. */
-  process?: { nowMs(): number; maxRssBytes(): number };
+  /**
+   * For --timings: milliseconds since the process started, the peak resident set size in bytes so far, the
+   * CPU time (user + system) in ms so far and, when the CLI measured it, how the start-up divides (see `StartupSplit`).
+   */
+  process?: { nowMs(): number; maxRssBytes(): number; cpuMs?(): number; startup?: StartupSplit };
+}
+
+/** How the start-up divides, ms: loading the code, then opening the database and building the engine (migration check, accounts, models, strategy files). */
+export interface StartupSplit {
+  modulesMs: number;
+  engineMs: number;
 }
 
 /**
  * The --timings line. Phases, in ms: start-up = process start to the command running (module loading,
- * database connection, migrations); load = until the first candle is simulated (request checks, candle
+ * then database connection, migration check and the engine's accounts, models and strategy files: split
+ * when `startup` is given); load = until the first candle is simulated (request checks, candle
  * and warm-up loading, the run row); simulate = first to last progress report (the loop, with the journal
  * batches written during it); finish = last report to the result (the last candles, journal flush, trades,
- * metrics, run completion). Start-up + load + simulate + finish = total.
+ * metrics, run completion). Start-up + load + simulate + finish = total. CPU (when given) is the process's
+ * user + system time until the result, in ms: what the run cost on a machine busy with other work.
  */
-export function timingsLine(marks: { startMs: number; firstProgressMs: number; lastProgressMs: number; doneMs: number }, maxRssBytes: number): string {
+export function timingsLine(marks: { startMs: number; firstProgressMs: number; lastProgressMs: number; doneMs: number }, maxRssBytes: number, startup?: StartupSplit, cpuMs?: number): string {
   const ms = (v: number) => `${Math.round(v)} ms`;
   const first = Number.isNaN(marks.firstProgressMs) ? marks.doneMs : marks.firstProgressMs;
   const last = Number.isNaN(marks.lastProgressMs) ? first : marks.lastProgressMs;
-  return `backtest timings: start-up ${ms(marks.startMs)}, load ${ms(first - marks.startMs)}, simulate ${ms(last - first)}, finish ${ms(marks.doneMs - last)}, total ${ms(marks.doneMs)}; peak memory ${Math.round(maxRssBytes / 1_048_576)} MB (max RSS)`;
+  const split = startup ? ` (code ${ms(startup.modulesMs)}, database and engine ${ms(startup.engineMs)})` : '';
+  return `backtest timings: start-up ${ms(marks.startMs)}${split}, load ${ms(first - marks.startMs)}, simulate ${ms(last - first)}, finish ${ms(marks.doneMs - last)}, total ${ms(marks.doneMs)}; peak memory ${Math.round(maxRssBytes / 1_048_576)} MB (max RSS)${cpuMs === undefined ? '' : `; CPU ${ms(cpuMs)}`}`;
 }
 
 /** Pretty number for the summary table. */
@@ -188,7 +201,7 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
     bar?.stop();
     if (clock) {
       marks.doneMs = clock.nowMs();
-      services.stderr(`${timingsLine(marks, clock.maxRssBytes())}\n`);
+      services.stderr(`${timingsLine(marks, clock.maxRssBytes(), clock.startup, clock.cpuMs?.())}\n`);
     }
     if (values.json) {
       services.stdout(`${JSON.stringify(backtestSummary(result), (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);

@@ -4,9 +4,10 @@
  * marked failed by the next start, never left silently partial.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -120,6 +121,36 @@ describe('backtest command', () => {
     const bad = cli(twoWeeks(backtestArgs()).map((a) => (a === '--symbol' ? '--symbols' : a === 'SYN/USDT' ? 'SYN/USDT,NOPE/USDT' : a)));
     expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toContain('backtest: field "symbols" was "NOPE/USDT": no 5m candles are stored for "NOPE/USDT" on "test"');
+  }, 240_000);
+
+  it('runs a backtest without loading a venue, team-access, job-runner, metrics or ONNX library, from the sources and from the bundle', () => {
+    // Packages a backtest on stored candles never needs: each costs start-up time and memory (ccxt alone ~0.8 s
+    // and ~80 MB). They load when a command uses them (download-candles, live, create-user, studies...).
+    const heavy = ['ccxt', 'better-auth', 'inngest', 'prom-client', 'onnxruntime-node', 'onnx-proto', 'next'];
+    const env: NodeJS.ProcessEnv = { ...process.env, AETHELRED_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+    delete env.DATABASE_URL;
+    const hooks = pathToFileURL(path.join(repo, 'tests/fixtures/module-trace/hooks.mjs')).href;
+    const traced = (name: string, runner: string[]) => {
+      const trace = path.join(dataDir, `modules-${name}.txt`);
+      const preload = path.join(dataDir, `trace-${name}.mjs`);
+      writeFileSync(trace, '');
+      writeFileSync(preload, `import { register } from 'node:module';\nregister(${JSON.stringify(hooks)}, { data: { file: ${JSON.stringify(trace)} } });\n`);
+      const args = backtestArgs(['--json']).map((a) => (a === '2025-01-01' ? '2024-01-15' : a));
+      const result = spawnSync(process.execPath, ['--import', pathToFileURL(preload).href, ...runner, ...args], { cwd: repo, env, encoding: 'utf8', timeout: 120_000 });
+      expect(result.status, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).candles).toBe(14 * 288);
+      return readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+    };
+    const packageOf = (url: string) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+    for (const [name, runner, commandModule] of [
+      ['sources', ['--import', 'tsx', 'scripts/cli.ts'], /\/scripts\/commands\/backtest\.ts$/],
+      ['bundle', ['scripts/run-cli.mjs'], /\/aethelred-cli\/build-[^/]+\/backtest-[^/]+\.mjs$/],
+    ] as const) {
+      const modules = traced(name, [...runner]);
+      // The trace saw the command run (so an empty trace cannot pass), and none of the heavy packages.
+      expect(modules.some((url) => commandModule.test(url)), `${name}: ${modules.length} modules traced`).toBe(true);
+      expect(modules.map(packageOf).filter((pkg) => pkg !== undefined && heavy.includes(pkg))).toEqual([]);
+    }
   }, 240_000);
 
   it('marks a run killed with SIGKILL midway as failed at the next start, and says so', async () => {
