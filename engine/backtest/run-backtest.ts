@@ -585,8 +585,9 @@ export async function simulatePortfolio(
   const portfolio = keys.length > 1;
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
   const catalog = deps.strategies ?? createBuiltInCatalog();
-  const timeline = mergeCandleTimelines(markets.map((m) => m.columns));
-  const n = timeline.length;
+  // One market needs no merge: its rows are the timeline (step = row, one open time per step).
+  const timeline = portfolio ? mergeCandleTimelines(markets.map((m) => m.columns)) : null;
+  const n = timeline ? timeline.length : markets[0].columns.length;
   const firstOpenTimeMs = markets.reduce((t, m) => (m.columns.length > 0 ? Math.min(t, m.columns.openTimeMs[0]) : t), Infinity);
   const clock = createManualClock(Number.isFinite(firstOpenTimeMs) ? firstOpenTimeMs : 0);
   const trades: ClosedTrade[] = [];
@@ -653,21 +654,22 @@ export async function simulatePortfolio(
   });
 
   // Per-market contribution to the account's equity, one slot per open time (portfolio runs only).
-  const contribution = portfolio ? keys.map(() => new Float64Array(timeline.groups)) : [];
-  const present = portfolio ? keys.map(() => new Uint8Array(timeline.groups)) : [];
-  const equityBefore = portfolio ? new Float64Array(timeline.groups) : new Float64Array(0);
+  const groups = timeline ? timeline.groups : n;
+  const contribution = portfolio ? keys.map(() => new Float64Array(groups)) : [];
+  const present = portfolio ? keys.map(() => new Uint8Array(groups)) : [];
+  const equityBefore = portfolio ? new Float64Array(groups) : new Float64Array(0);
   const progressEvery = Math.max(1, Math.floor(n / 100));
   // Breaker halts as the risk engine reports them, so the run page can say when and why entries stopped.
   const halts: BreakerHalt[] = [];
   let halted = risk.isHalted();
   let lastGroup = -1;
   for (let step = 0; step < n; step++) {
-    const m = timeline.market[step];
-    const row = timeline.row[step];
+    const m = timeline ? timeline.market[step] : 0;
+    const row = timeline ? timeline.row[step] : step;
     const columns = markets[m].columns;
     const closeTimeMs = columns.openTimeMs[row] + timeframeMs;
     clock.set(closeTimeMs);
-    if (portfolio) {
+    if (timeline) {
       const g = timeline.group[step];
       if (g !== lastGroup) {
         equityBefore[g] = exchange.equity();
