@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../core/errors';
 import { SignalSide, type Signal } from '../core/types';
-import { Direction, type AdapterOutput } from '../strategies/strategy-adapter';
+import { Direction, readAdapterColumns, type AdapterColumns, type AdapterOutput } from '../strategies/strategy-adapter';
 
 /**
  * Fusion settings.
@@ -66,6 +66,43 @@ export function createFusedSignal(): FusedSignal {
   return { side: Direction.Flat, strength: 0, net: 0, stopHint: NaN, ttlMs: 0, vetoed: false, vetoConfidence: NaN, reason: '' };
 }
 
+/**
+ * Fused signals for a range of rows, one typed column per field (slot `s` holds row `from + s` of the
+ * range last fused); read one back into a {@link FusedSignal} with {@link readFusedColumns}.
+ */
+export interface FusedColumns {
+  readonly capacity: number;
+  readonly side: Int8Array;
+  readonly strength: Float64Array;
+  readonly net: Float64Array;
+  readonly stopHint: Float64Array;
+  readonly reason: string[];
+}
+
+/**
+ * Creates fused columns with `capacity` slots.
+ * @throws ValidationError naming `capacity` when it is not an integer >= 1.
+ */
+export function createFusedColumns(capacity: number): FusedColumns {
+  if (!Number.isInteger(capacity) || capacity < 1) throw new ValidationError('capacity', capacity, `capacity (${String(capacity)}) must be an integer >= 1`);
+  return { capacity, side: new Int8Array(capacity), strength: new Float64Array(capacity), net: new Float64Array(capacity), stopHint: new Float64Array(capacity).fill(NaN), reason: new Array<string>(capacity).fill('') };
+}
+
+/**
+ * Reads the fused signal at `slot` into `out`, as `fuse` left it for that row (`ttlMs` from `ttlMs`, not vetoed,
+ * veto confidence NaN). Allocation-free.
+ */
+export function readFusedColumns(columns: FusedColumns, slot: number, ttlMs: number, out: FusedSignal): void {
+  out.side = columns.side[slot] as Direction;
+  out.strength = columns.strength[slot];
+  out.net = columns.net[slot];
+  out.stopHint = columns.stopHint[slot];
+  out.ttlMs = ttlMs;
+  out.vetoed = false;
+  out.vetoConfidence = NaN;
+  out.reason = columns.reason[slot];
+}
+
 /** The fusion component. */
 export interface SignalFusion {
   readonly config: ResolvedFusionConfig;
@@ -88,6 +125,14 @@ export interface SignalFusion {
    * @throws ValidationError when lengths differ, a name has no weight, or all weights of `names` are 0.
    */
   fuse(outputs: readonly AdapterOutput[], names: readonly string[], out: FusedSignal): void;
+  /**
+   * Column-wise `fuse`: slots `0..count-1` of `columns[k]` (adapter `names[k]`) into the same slots of `out`,
+   * each slot exactly what `fuse` gives for that row; `outputs` (one per column set, caller-owned) holds each
+   * row's outputs while it is fused. Allocation-free once `names` is cached (see `fuse`).
+   * @throws ValidationError as `fuse`; RangeError when `count` exceeds a column's capacity or `outputs` has
+   *   another length than `columns`.
+   */
+  fuseColumns(columns: readonly AdapterColumns[], names: readonly string[], count: number, out: FusedColumns, outputs: AdapterOutput[]): void;
   /**
    * Applies the veto model's loss probability: `null` means no model (never vetoed). Otherwise
    * `vetoed` = side != 0 and confidence >= vetoThreshold; a vetoed signal keeps its side and
@@ -233,6 +278,21 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
           : FUSION_REASONS.BelowThreshold;
   }
 
+  const rowFused = createFusedSignal();
+  function fuseColumns(columns: readonly AdapterColumns[], names: readonly string[], count: number, out: FusedColumns, outputs: AdapterOutput[]): void {
+    if (!(count <= out.capacity)) throw new RangeError(`${count} rows do not fit ${out.capacity} fused slots`);
+    for (let k = 0; k < columns.length; k++) if (!(count <= columns[k].capacity)) throw new RangeError(`${count} rows do not fit ${columns[k].capacity} adapter slots`);
+    if (outputs.length !== columns.length) throw new RangeError(`got ${outputs.length} row outputs for ${columns.length} adapter columns`);
+    for (let s = 0; s < count; s++) {
+      for (let k = 0; k < columns.length; k++) readAdapterColumns(columns[k], s, outputs[k]);
+      fuse(outputs, names, rowFused);
+      out.side[s] = rowFused.side;
+      out.strength[s] = rowFused.strength;
+      out.net[s] = rowFused.net;
+      out.stopHint[s] = rowFused.stopHint;
+      out.reason[s] = rowFused.reason;
+    }
+  }
   function applyVeto(out: FusedSignal, vetoConfidence: number | null): void {
     if (vetoConfidence === null) {
       out.vetoed = false;
@@ -251,7 +311,7 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
     if (out.vetoed) out.reason = FUSION_REASONS.Vetoed;
   }
 
-  return Object.freeze({ config: resolved, fuse, applyVeto });
+  return Object.freeze({ config: resolved, fuse, fuseColumns, applyVeto });
 }
 
 /**

@@ -6,8 +6,10 @@
  * Per closed candle: (0) on a real venue, a position the venue closed on its own since the last
  * candle (stop, liquidation, by hand) is journaled from the venue's fills; (1) a simulated venue
  * settles the candle (fills, funding, liquidation);
- * (2) features update; (3) risk records equity (breakers); (4) every adapter evaluates;
- * (5) fusion combines them; (6) while a position is open, the exits: a strategy's exit instruction
+ * (2) the candle's features, adapter outputs and fused signal are read from the column-wise phase, which
+ * runs when the previous chunk is used up: for the next `chunkSize` candles at once, features in one pass
+ * per indicator, then each adapter's outputs, then fusion, into typed columns (any chunk size gives the same
+ * decisions; a chunk of 1 is the candle alone); (3) risk records equity (breakers); (6) while a position is open, the exits: a strategy's exit instruction
  * (`AdapterOutput.exit`), then the exit policy's time stop and minimal-ROI table close it with a
  * reduce-only market order at the candle close (no entry on that candle); (7) an exit on an opposite
  * fused signal or an entry, if any, passes the cooldown gate, the optional veto model, TTL, the
@@ -22,8 +24,10 @@
  * a simulated venue fills them within a candle is the PaperExchange's intrabar rule. Every closed trade
  * (or part) is journaled with its reason (`TradeExitReason`) and its initial risk.
  *
- * Hot path: steps 0-5 allocate nothing (step 0 reads the account only while a venue position is held). The loop returns a promise only on candles where it
- * must talk to the exchange or the veto model, so a backtest awaits only then.
+ * Hot path: steps 0-3 and a candle without an actionable signal allocate nothing (step 0 reads the account only
+ * while a venue position is held); a signal refused by the synchronous checks (a short on spot, the cooldown, a
+ * halt) allocates only its decision record. The loop returns a promise only on candles where it must talk to
+ * the exchange, the risk gate's entry path or a model, so a backtest awaits only then.
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
@@ -38,10 +42,12 @@ import { convergenceWarmup } from '../features/convergence-warmup';
 import type { FeatureFrame } from '../features/feature-frame';
 import { INTENT_FEATURE_NAMES, intentFeatures, MARKET_FEATURE_NAMES, ML_FEATURE_CONFIG, writeIntentFeatures, writeMarketFeatures } from '../ml/market-features';
 import { modelStopPrice, NO_LOOP_MODELS, NO_MODELS_SPEC, regimeOf, volatilityScale, type LoopModels, type LoopModelsSpec } from '../decision/loop-models';
-import { createAdapterOutput, runStartupCandles, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
+import { createAdapterColumns, createAdapterOutput, evaluateAdapterColumns, readAdapterColumns, runStartupCandles, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
 import {
   createSignalFusion,
   createFusedSignal,
+  createFusedColumns,
+  readFusedColumns,
   type FusedSignal,
   type FusionConfig,
 } from '../decision/signal-fusion';
@@ -54,6 +60,15 @@ import type { VenuePosition } from '../ports/live-sessions';
 import { OrderPurpose, type EngineEvents } from '../ports/events';
 import { DenialCode } from '../ports/metrics';
 import { denialCodeOf } from '../telemetry/metrics-sink';
+
+/** Most rows one column-wise phase computes at once (bounds the signal columns' memory whatever the chunk size). */
+export const MAX_CHUNK_SLOTS = 65_536;
+
+/**
+ * Chunk size of backtests: rows per column-wise phase (features, adapter outputs and fusion over typed
+ * columns, then the per-candle step over them).
+ */
+export const DEFAULT_BACKTEST_CHUNK_SIZE = 4_096;
 
 /** ATR period the risk gate sizes with when a signal carries no stop hint. */
 export const RISK_ATR_PERIOD = 14;
@@ -78,7 +93,8 @@ export interface AccountView {
 /** Per-candle simulation hook of a simulated venue (the PaperExchange). */
 export interface CandleSimulator {
   symbolIndex(symbol: string): number;
-  onCandleAt(symbolIndex: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
+  /** Settles row `row` of `candles` (fills, funding, liquidation); rows, not prices, so no double is boxed across the call. */
+  onCandleRow(symbolIndex: number, candles: CandleColumns, row: number): void;
   /** Closes the whole position at the last price, whatever the volume (the end of a backtest); reports it like a fill of `clientOrderId`. */
   closePositionAtLast?(symbolIndex: number, clientOrderId: string): void;
 }
@@ -115,6 +131,16 @@ export interface TradingLoopConfig {
   capacityHint: number;
   /** Exit policy applied to every position (take-profit, trailing stop, time stop, ROI table); none when absent. */
   exits?: ExitPolicy | null;
+  /**
+   * Candles per column-wise phase (integer >= 1; default 1): features, every adapter's output and fusion are
+   * computed for the next `chunkSize` candles of the columns `onCandle` is given (as many as there are) in
+   * one pass each, and the per-candle step (fills, exits, gating, risk, journal) reads them. Any chunk size
+   * gives the same decisions: rows are computed only from rows at or before them. A chunked loop must be fed
+   * consecutive candles of one column set; adapters whose output depends on when they are evaluated (the
+   * external-signal adapter of a live session) need 1, which live sessions use: their chunk is the latest
+   * candle. Throws ValidationError naming `chunkSize` otherwise.
+   */
+  chunkSize?: number;
   /**
    * Parameters of the models in the loop (regime risk multipliers, volatility target, stop multiple); a kind
    * is used when both its parameters here and its model in `deps.models` are given. Default: none.
@@ -242,6 +268,29 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const names = strategies.map((s) => s.name);
   const outputs: AdapterOutput[] = strategies.map(() => createAdapterOutput());
   const fusion = createSignalFusion(config.fusion);
+  const chunkSize = config.chunkSize ?? 1;
+  if (!(Number.isInteger(chunkSize) && chunkSize >= 1)) throw new ValidationError('chunkSize', chunkSize, `chunkSize (${String(chunkSize)}) must be an integer >= 1`);
+  /** Rows per column-wise phase: the chunk size, at most the expected rows and MAX_CHUNK_SLOTS (column memory). */
+  const chunkSlots = Math.min(chunkSize, Math.max(1, config.capacityHint), MAX_CHUNK_SLOTS);
+  const adapterColumns = strategies.map(() => createAdapterColumns(chunkSlots));
+  const fusedColumns = createFusedColumns(chunkSlots);
+  /** One scratch output per adapter (each adapter writes its own object, as in the per-row path). */
+  const scratchOutputs = strategies.map(() => createAdapterOutput());
+  const fusionOutputs = strategies.map(() => createAdapterOutput());
+  const ttlMs = fusion.config.ttlMs;
+  /**
+   * The column-wise phase's position: `cur` is the feature row of the candle being decided (the last seen;
+   * -1 before any), rows after it up to `features.length - 1` are the rest of the chunk already computed,
+   * and slot `s` of the signal columns holds row `evaluatedFrom + s`. `outputsRow` is the row whose adapter
+   * outputs `outputs` holds (read back from the columns only when the decision log or the entry needs them).
+   */
+  /** [close time, equity] handed to the risk engine each candle (no number crosses the call). */
+  const equityAt = new Float64Array(2);
+  /** Called per candle through a local: under vitest's module transform a call of an imported function was measured not to be inlined here (about 90 bytes per candle). */
+  const readFused = readFusedColumns;
+  let cur = -1;
+  let evaluatedFrom = 0;
+  let outputsRow = -1;
   const weights = Float64Array.from(names, (name) => fusion.config.weights[name] ?? 0);
   const fused: FusedSignal = createFusedSignal();
   const gate = createSignalGate({ ttlMs: fusion.config.ttlMs, cooldownMs: fusion.config.cooldownMs });
@@ -312,8 +361,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     }
   };
 
-  const adapterInputs = () =>
-    names.map((name, k) => ({ strategy: name, side: sideName(outputs[k].side), strength: outputs[k].strength, stopHint: outputs[k].stopHint, reason: outputs[k].reason }));
+  const adapterInputs = () => {
+    currentOutputs();
+    return names.map((name, k) => ({ strategy: name, side: sideName(outputs[k].side), strength: outputs[k].strength, stopHint: outputs[k].stopHint, reason: outputs[k].reason }));
+  };
 
   const record = (timeMs: number, outcome: DecisionOutcome, side: number, strength: number, reason: string, extra: Record<string, unknown> = {}) => {
     if (!journal) return;
@@ -336,6 +387,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** The adapter contributing most to the fused direction; names the trade's strategy. */
   const dominantStrategy = (side: number): string => {
+    currentOutputs();
     let best = -1;
     let bestScore = 0;
     for (let k = 0; k < outputs.length; k++) {
@@ -393,7 +445,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    */
   function policyExitReason(held: number, i: number, close: number, closeTimeMs: number): TradeExitReason | '' {
     const dir = held > 0 ? 1 : -1;
-    for (let k = 0; k < outputs.length; k++) if (outputs[k].exit === dir) return TradeExitReason.ExitSignal;
+    const slot = i - evaluatedFrom;
+    for (let k = 0; k < adapterColumns.length; k++) if (adapterColumns[k].exit[slot] === dir) return TradeExitReason.ExitSignal;
     if (posSide !== dir) return '';
     if (timeStopBars > 0 && i - posEntryRow >= timeStopBars) return TradeExitReason.TimeStop;
     if (roiMinutes.length > 0) {
@@ -491,7 +544,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const strategy = dominantStrategy(side);
     let vetoInfo: Record<string, unknown> = {};
     if (deps.veto) {
-      const confidence = await deps.veto.predictLossProbability(vetoFeatures(features, features.length - 1, side));
+      const confidence = await deps.veto.predictLossProbability(vetoFeatures(features, cur, side));
       fusion.applyVeto(fused, confidence);
       const threshold = fusion.config.vetoThreshold;
       vetoInfo = { veto: { modelVersion: deps.veto.version, lossProbability: confidence, threshold } };
@@ -509,7 +562,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     let stopHint = fused.stopHint;
     let riskScale = 1;
     if (withModels) {
-      const i = features.length - 1;
+      const i = cur;
       const used: Record<string, unknown> = {};
       if (regimeOption || volatilityOption) writeMarketFeatures(features, i, marketInput, 0);
       if (regimeOption) {
@@ -590,7 +643,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     posSide = side;
     posEntryPrice = order.filled > 0 ? order.averagePrice : price;
     posInitialStop = decision.stopPrice;
-    posEntryRow = features.length - 1;
+    posEntryRow = cur;
     posEntryTimeMs = signalTimeMs;
     posBest = posEntryPrice;
     posStop = decision.stopPrice;
@@ -628,11 +681,12 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * the last `lookbackCandles` candles seen (fewer early in a run). Allocates the returns (entries only).
    */
   function ownPortfolio(heldNotional: number, lookbackCandles: number): PortfolioRiskInput {
-    const n = Math.max(0, Math.min(lookbackCandles, features.length - 1));
+    const seen = cur + 1;
+    const n = Math.max(0, Math.min(lookbackCandles, seen - 1));
     const close = features.close;
     const returns = new Float64Array(n);
     const openTimeMs = new Float64Array(n);
-    const first = features.length - n;
+    const first = seen - n;
     for (let t = 0; t < n; t++) {
       returns[t] = close[first + t] / close[first + t - 1] - 1;
       openTimeMs[t] = features.openTimeMs[first + t];
@@ -798,23 +852,32 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       // A partially filled exit leaves part of the position: never stack a new entry on top of it.
       if (deps.account.positionAmountSigned(symbol) !== 0) return;
     }
+    if (admitEntry(timeMs, side, held)) await enter(timeMs, side, price, atr);
+  }
+
+  /**
+   * The synchronous checks before an entry of `side` (`held`: the position before any exit this candle):
+   * shorts on a market without them, the cooldown, a halt. Records a refusal and returns false; true when
+   * the entry may go on to the veto, models and risk.
+   */
+  function admitEntry(timeMs: number, side: number, held: number): boolean {
     if (side < 0 && !config.allowShort) {
       if (held === 0) record(timeMs, 'no_trade', side, fused.strength, 'short signal ignored: the market does not allow short positions');
-      return;
+      return false;
     }
     if (gate.admit(0, timeMs) !== 'ok') {
       stats.cooldown++;
       record(timeMs, 'cooldown', side, fused.strength, `symbol in cooldown for ${fusion.config.cooldownMs} ms after the last entry`);
-      return;
+      return false;
     }
     if (deps.risk.isHalted()) {
       stats.denied++;
       const reason = `halted: ${deps.risk.state().haltReason ?? 'no reason recorded'}`;
       events?.onDenied(symbol, DenialCode.Halted, reason, timeMs);
       record(timeMs, 'denied', side, fused.strength, reason);
-      return;
+      return false;
     }
-    await enter(timeMs, side, price, atr);
+    return true;
   }
 
   /** Closes the held position for `reason` (a policy exit or an exit signal) at the candle close, after any pending cleanup. */
@@ -834,22 +897,58 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     return cleanupPending ? cleanup().then(work) : work();
   }
 
+  /** The adapter outputs of the current row as objects (read from the columns once per row, on demand). */
+  function currentOutputs(): AdapterOutput[] {
+    if (outputsRow !== cur && cur >= warmup) {
+      const slot = cur - evaluatedFrom;
+      for (let k = 0; k < outputs.length; k++) readAdapterColumns(adapterColumns[k], slot, outputs[k]);
+      outputsRow = cur;
+    }
+    return outputs;
+  }
+
+  /**
+   * Moves to the feature row of row `row` of `candles` and returns it. When the chunk computed ahead is used
+   * up, the column-wise phase runs on the next chunk (rows `row..row+chunk-1` of `candles`, as many as
+   * there are): features pushed in one pass per indicator, each adapter's outputs, then fusion, into the
+   * signal columns. Allocation-free (integers only cross the calls).
+   * @throws ValidationError when a chunk was computed ahead and `row` is not its next candle.
+   */
+  function advance(candles: CandleColumns, row: number): number {
+    const i = cur + 1;
+    if (i < features.length) {
+      if (features.openTimeMs[i] !== candles.openTimeMs[row]) failPendingChunk(features.openTimeMs[i], candles.openTimeMs[row]);
+    } else {
+      const end = row + chunkSlots < candles.length ? row + chunkSlots : candles.length;
+      features.pushRange(candles, row, end);
+      const from = i > warmup ? i : warmup;
+      const to = features.length;
+      if (from < to) {
+        for (let k = 0; k < strategies.length; k++) evaluateAdapterColumns(strategies[k], features, from, to, adapterColumns[k], scratchOutputs[k]);
+        fusion.fuseColumns(adapterColumns, names, to - from, fusedColumns, fusionOutputs);
+      }
+      evaluatedFrom = from;
+    }
+    cur = i;
+    return i;
+  }
+
   /** Processes a candle once the loop's view of its venue position is current. */
   function processCandle(candles: CandleColumns, row: number): Promise<void> | undefined {
     const openTimeMs = candles.openTimeMs[row];
     if (simulator) {
-      simulator.onCandleAt(simulatorSymbol, openTimeMs, candles.open[row], candles.high[row], candles.low[row], candles.close[row], candles.volume[row]);
+      simulator.onCandleRow(simulatorSymbol, candles, row);
     }
-    features.pushFrom(candles, row);
+    const i = advance(candles, row);
     const close = candles.close[row];
     const closeTimeMs = openTimeMs + timeframeMs;
-    deps.risk.onEquity(closeTimeMs, deps.account.equity());
+    equityAt[0] = closeTimeMs;
+    equityAt[1] = deps.account.equity();
+    deps.risk.onEquityFrom(equityAt);
     if (deps.risk.isHalted() !== lastHalted) reportHaltChange(closeTimeMs);
     stats.candles++;
-    const i = features.length - 1;
     if (i < warmup) return undefined;
-    for (let k = 0; k < strategies.length; k++) strategies[k].evaluate(features, i, outputs[k]);
-    fusion.fuse(outputs, names, fused);
+    readFused(fusedColumns, i - evaluatedFrom, ttlMs, fused);
     const held = deps.account.positionAmountSigned(symbol);
     // (No closures below on the per-candle path: a captured local would allocate a context every candle.)
     const policyExit = held === 0 ? '' : policyExitReason(held, i, close, closeTimeMs);
@@ -861,9 +960,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       return cleanupPending ? cleanup() : undefined;
     }
     stats.signals++;
-    return cleanupPending
-      ? cleanup().then(() => act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, features.atr[RISK_ATR_PERIOD][i]))
-      : act(closeTimeMs, held, close, features.atr[RISK_ATR_PERIOD][i]);
+    if (cleanupPending) return cleanup().then(() => act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, features.atr[RISK_ATR_PERIOD][i]));
+    if (held !== 0) return act(closeTimeMs, held, close, features.atr[RISK_ATR_PERIOD][i]);
+    // Flat: the synchronous checks first, so a signal they refuse (a short on spot, the cooldown, a halt) costs no promise.
+    return admitEntry(closeTimeMs, fused.side, 0) ? enter(closeTimeMs, fused.side, close, features.atr[RISK_ATR_PERIOD][i]) : undefined;
   }
 
   return {
@@ -927,9 +1027,11 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);
     },
     warmUp(candles, row) {
+      if (cur + 1 < features.length) failPendingChunk(features.openTimeMs[cur + 1], candles.openTimeMs[row]);
       features.pushFrom(candles, row);
+      cur = features.length - 1;
     },
-    lastOpenTimeMs: () => (features.length > 0 ? features.openTimeMs[features.length - 1] : NaN),
+    lastOpenTimeMs: () => (cur >= 0 ? features.openTimeMs[cur] : NaN),
     onCandle(candles, row) {
       // A real venue may have closed the position on its own since the last candle (stop, liquidation,
       // by hand): journal that first, so this candle decides on a flat book. Nothing to await otherwise.
@@ -938,6 +1040,15 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       return noticeVenueClose(gone, candles.close[row], candles.openTimeMs[row] + timeframeMs).then(() => processCandle(candles, row));
     },
   };
+}
+
+/** Cold path of `advance`: the caller skipped or reordered candles of a chunk computed ahead. */
+function failPendingChunk(expectedOpenTimeMs: number, openTimeMs: number): never {
+  throw new ValidationError(
+    'openTimeMs',
+    openTimeMs,
+    `the loop computed its chunk ahead and expects the candle at ${expectedOpenTimeMs} next; feed a chunked loop consecutive candles of one column set (or use chunkSize 1)`,
+  );
 }
 
 /** Throws ValidationError naming the first field of a checkpointed venue position that is malformed. */

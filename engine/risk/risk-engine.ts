@@ -199,6 +199,12 @@ export interface RiskEngine {
    * finite or time moves backwards.
    */
   onEquity(timeMs: number, equity: number): void;
+  /**
+   * `onEquity(values[0], values[1])`: time (ms) and equity read from a caller-owned array, the allocation-free
+   * form for a per-candle loop (numbers passed to a call that is not inlined are boxed, one heap number each).
+   * Same throws.
+   */
+  onEquityFrom(values: Float64Array): void;
   /** Halts new entries by hand; the reason is stored as `manual: <reason>`. Stays until `resume()`. */
   halt(reason: string): void;
   /** Clears any halt and re-bases the day start and drawdown peak to the latest equity, so the same loss does not re-trip at once. */
@@ -239,8 +245,10 @@ function requireFinite(field: string, value: number): void {
 /**
  * Creates a risk engine. Throws ValidationError naming the field when the config is invalid.
  * Time for manual halts and state snapshots comes from `deps.clock`; breaker trips use the candle time.
+ * `deps.curveCapacity`: equity points to reserve (a backtest's candle count, so the curve never grows
+ * during the run); default 1024, doubling as needed.
  */
-export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): RiskEngine {
+export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curveCapacity?: number }): RiskEngine {
   const parsed = parseRiskConfig(config);
   const cfg = Object.freeze({ ...parsed, costs: Object.freeze(parsed.costs) });
   const costs = cfg.costs;
@@ -249,13 +257,14 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
   let halted = false;
   let haltReason: string | null = null;
   let haltedAtMs: number | null = null;
-  let dayStartMs = NaN;
-  let dayStartEquity = NaN;
-  let peakEquity = NaN;
-  let lastEquity = NaN;
-  let lastTimeMs = -Infinity;
+  /**
+   * The breakers' running figures, as fields of one object rather than closure variables: a number stored
+   * in a closure variable is boxed anew on every store, a number field is updated in place (no per-candle
+   * allocation in `onEquity`).
+   */
+  const tracked = { dayStartMs: NaN, dayStartEquity: NaN, peakEquity: NaN, lastEquity: NaN, lastTimeMs: -Infinity };
 
-  let capacity = 1024;
+  let capacity = Math.max(1024, Math.floor(deps.curveCapacity ?? 0));
   let length = 0;
   let curveTime = new Float64Array(capacity);
   let curveEquity = new Float64Array(capacity);
@@ -439,47 +448,57 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
     length++;
   }
 
+  /** [time, equity] for `onEquity`, whose numbers arrive as arguments. */
+  const equityArguments = new Float64Array(2);
   function onEquity(timeMs: number, equity: number): void {
+    equityArguments[0] = timeMs;
+    equityArguments[1] = equity;
+    onEquityFrom(equityArguments);
+  }
+
+  function onEquityFrom(values: Float64Array): void {
+    const timeMs = values[0];
+    const equity = values[1];
     requireFinite('timeMs', timeMs);
     requireFinite('equity', equity);
-    if (timeMs < lastTimeMs) {
-      throw new ValidationError('timeMs', timeMs, `expected a time >= the previous ${lastTimeMs}`);
+    if (timeMs < tracked.lastTimeMs) {
+      throw new ValidationError('timeMs', timeMs, `expected a time >= the previous ${tracked.lastTimeMs}`);
     }
-    lastTimeMs = timeMs;
-    lastEquity = equity;
+    tracked.lastTimeMs = timeMs;
+    tracked.lastEquity = equity;
     appendCurve(timeMs, equity);
 
     const day = utcDayStart(timeMs);
-    if (Number.isNaN(dayStartMs) || day > dayStartMs) {
-      dayStartMs = day;
-      dayStartEquity = equity;
+    if (Number.isNaN(tracked.dayStartMs) || day > tracked.dayStartMs) {
+      tracked.dayStartMs = day;
+      tracked.dayStartEquity = equity;
       if (haltedBy(BreakerName.DailyLoss)) clearHalt();
     }
-    if (Number.isNaN(peakEquity) || equity > peakEquity) peakEquity = equity;
+    if (Number.isNaN(tracked.peakEquity) || equity > tracked.peakEquity) tracked.peakEquity = equity;
 
     // Drawdown first: it needs a manual resume, so it overrides a daily halt but not a manual one.
-    const drawdownPct = peakEquity > 0 ? ((peakEquity - equity) / peakEquity) * 100 : 0;
+    const drawdownPct = tracked.peakEquity > 0 ? ((tracked.peakEquity - equity) / tracked.peakEquity) * 100 : 0;
     if (drawdownPct >= cfg.maxDrawdownPct && (!halted || haltedBy(BreakerName.DailyLoss))) {
       setHalt(
-        `${BreakerName.MaxDrawdown}: equity ${fmt(equity)} is ${fmt(drawdownPct)}% below peak ${fmt(peakEquity)} (limit ${fmt(cfg.maxDrawdownPct)}%)`,
+        `${BreakerName.MaxDrawdown}: equity ${fmt(equity)} is ${fmt(drawdownPct)}% below peak ${fmt(tracked.peakEquity)} (limit ${fmt(cfg.maxDrawdownPct)}%)`,
         timeMs,
       );
       return;
     }
-    const dayLossPct = dayStartEquity > 0 ? ((dayStartEquity - equity) / dayStartEquity) * 100 : 0;
+    const dayLossPct = tracked.dayStartEquity > 0 ? ((tracked.dayStartEquity - equity) / tracked.dayStartEquity) * 100 : 0;
     if (dayLossPct >= cfg.dailyLossLimitPct && !halted) {
       setHalt(
-        `${BreakerName.DailyLoss}: equity ${fmt(equity)} is ${fmt(dayLossPct)}% below day start ${fmt(dayStartEquity)} (limit ${fmt(cfg.dailyLossLimitPct)}%)`,
+        `${BreakerName.DailyLoss}: equity ${fmt(equity)} is ${fmt(dayLossPct)}% below day start ${fmt(tracked.dayStartEquity)} (limit ${fmt(cfg.dailyLossLimitPct)}%)`,
         timeMs,
       );
     }
   }
 
   function breakers(): BreakerStatus[] {
-    const dailyTrip = dayStartEquity * (1 - cfg.dailyLossLimitPct / 100);
-    const dailyPct = ((dayStartEquity - lastEquity) / dayStartEquity) * 100;
-    const drawdownTrip = peakEquity * (1 - cfg.maxDrawdownPct / 100);
-    const drawdownPct = ((peakEquity - lastEquity) / peakEquity) * 100;
+    const dailyTrip = tracked.dayStartEquity * (1 - cfg.dailyLossLimitPct / 100);
+    const dailyPct = ((tracked.dayStartEquity - tracked.lastEquity) / tracked.dayStartEquity) * 100;
+    const drawdownTrip = tracked.peakEquity * (1 - cfg.maxDrawdownPct / 100);
+    const drawdownPct = ((tracked.peakEquity - tracked.lastEquity) / tracked.peakEquity) * 100;
     return [
       {
         name: BreakerName.DailyLoss,
@@ -488,7 +507,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
         currentPct: dailyPct,
         headroomPct: cfg.dailyLossLimitPct - dailyPct,
         tripEquity: dailyTrip,
-        headroomEquity: lastEquity - dailyTrip,
+        headroomEquity: tracked.lastEquity - dailyTrip,
       },
       {
         name: BreakerName.MaxDrawdown,
@@ -497,7 +516,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
         currentPct: drawdownPct,
         headroomPct: cfg.maxDrawdownPct - drawdownPct,
         tripEquity: drawdownTrip,
-        headroomEquity: lastEquity - drawdownTrip,
+        headroomEquity: tracked.lastEquity - drawdownTrip,
       },
     ];
   }
@@ -519,23 +538,24 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
     halted = record.halted;
     haltReason = record.halted ? record.haltReason : null;
     haltedAtMs = record.halted ? record.haltedAtMs : null;
-    dayStartEquity = record.dayStartEquity;
-    dayStartMs = record.dayStartMs;
-    peakEquity = record.peakEquity;
+    tracked.dayStartEquity = record.dayStartEquity;
+    tracked.dayStartMs = record.dayStartMs;
+    tracked.peakEquity = record.peakEquity;
   }
 
   return {
     config: cfg,
     evaluate,
     onEquity,
+    onEquityFrom,
     halt(reason: string) {
       setHalt(`manual: ${reason}`, deps.clock.nowMs());
     },
     resume() {
       clearHalt();
-      if (Number.isFinite(lastEquity)) {
-        dayStartEquity = lastEquity;
-        peakEquity = lastEquity;
+      if (Number.isFinite(tracked.lastEquity)) {
+        tracked.dayStartEquity = tracked.lastEquity;
+        tracked.peakEquity = tracked.lastEquity;
       }
     },
     isHalted: () => halted,
@@ -545,9 +565,9 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
         halted,
         haltReason,
         haltedAtMs,
-        dayStartEquity,
-        dayStartMs,
-        peakEquity,
+        dayStartEquity: tracked.dayStartEquity,
+        dayStartMs: tracked.dayStartMs,
+        peakEquity: tracked.peakEquity,
         updatedAtMs: deps.clock.nowMs(),
       };
     },
