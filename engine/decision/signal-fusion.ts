@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../core/errors';
 import { SignalSide, type Signal } from '../core/types';
-import { Direction, readAdapterColumns, type AdapterColumns, type AdapterOutput } from '../strategies/strategy-adapter';
+import { createAdapterColumns, Direction, writeAdapterColumns, type AdapterColumns, type AdapterOutput } from '../strategies/strategy-adapter';
 
 /**
  * Fusion settings.
@@ -127,12 +127,11 @@ export interface SignalFusion {
   fuse(outputs: readonly AdapterOutput[], names: readonly string[], out: FusedSignal): void;
   /**
    * Column-wise `fuse`: slots `0..count-1` of `columns[k]` (adapter `names[k]`) into the same slots of `out`,
-   * each slot exactly what `fuse` gives for that row; `outputs` (one per column set, caller-owned) holds each
-   * row's outputs while it is fused. Allocation-free once `names` is cached (see `fuse`).
-   * @throws ValidationError as `fuse`; RangeError when `count` exceeds a column's capacity or `outputs` has
-   *   another length than `columns`.
+   * each slot exactly what `fuse` gives for that row (one implementation: `fuse` is this rule on one row).
+   * Allocation-free once `names` is cached (see `fuse`).
+   * @throws ValidationError as `fuse`; RangeError when `count` exceeds a column's capacity.
    */
-  fuseColumns(columns: readonly AdapterColumns[], names: readonly string[], count: number, out: FusedColumns, outputs: AdapterOutput[]): void;
+  fuseColumns(columns: readonly AdapterColumns[], names: readonly string[], count: number, out: FusedColumns): void;
   /**
    * Applies the veto model's loss probability: `null` means no model (never vetoed). Otherwise
    * `vetoed` = side != 0 and confidence >= vetoThreshold; a vetoed signal keeps its side and
@@ -140,6 +139,18 @@ export interface SignalFusion {
    * @throws ValidationError when the confidence is not a number in 0..1.
    */
   applyVeto(out: FusedSignal, vetoConfidence: number | null): void;
+}
+
+/**
+ * The directions as plain numbers for the per-row rule (an imported enum object is read through a getter under
+ * vitest's module transform, which was measured to allocate in the loop).
+ */
+const LONG: number = Direction.Long;
+const SHORT: number = Direction.Short;
+const FLAT: number = Direction.Flat;
+
+function failLengths(outputs: number, names: number): never {
+  throw new ValidationError('outputs', outputs, `got ${outputs} adapter outputs for ${names} strategy names`);
 }
 
 function checkUnit(field: string, value: number): void {
@@ -224,75 +235,71 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
     return weights;
   }
 
+  /** One-slot columns per adapter for `fuse`, which runs the column rule on a single row (grown to the widest call seen). */
+  const rowColumns: AdapterColumns[] = [];
+  const rowFused = createFusedColumns(1);
+
   function fuse(outputs: readonly AdapterOutput[], names: readonly string[], out: FusedSignal): void {
-    if (outputs.length !== names.length) {
-      throw new ValidationError(
-        'outputs',
-        outputs.length,
-        `got ${outputs.length} adapter outputs for ${names.length} strategy names`,
-      );
-    }
-    const weights = weightsFor(names);
-    const count = outputs.length;
-    let sum = 0;
-    let anySignal = false;
-    for (let k = 0; k < count; k++) {
-      const o = outputs[k];
-      if (o.side !== 0 && weights[k] > 0) {
-        anySignal = true;
-        sum += weights[k] * o.side * o.strength;
-      }
-    }
-    const net = sum / cachedTotal;
-    const magnitude = net < 0 ? -net : net;
-    const side: Direction = net !== 0 && magnitude >= entryThreshold ? (net > 0 ? Direction.Long : Direction.Short) : Direction.Flat;
-    // Tightest agreeing stop. Tracked with a flag rather than a NaN start value: a number that may
-    // be a NaN constant gets boxed by the JIT, one heap allocation per candle.
-    let stop = 0;
-    let found = false;
-    if (side !== Direction.Flat) {
-      for (let k = 0; k < count; k++) {
-        const o = outputs[k];
-        const hint = o.stopHint;
-        if (o.side !== side || !(weights[k] > 0) || hint !== hint) continue;
-        if (!found || (side === Direction.Long ? hint > stop : hint < stop)) {
-          stop = hint;
-          found = true;
-        }
-      }
-    }
-    out.side = side;
-    out.net = net;
-    out.strength = magnitude;
-    if (found) out.stopHint = stop;
-    else out.stopHint = NaN;
-    out.ttlMs = ttlMs;
-    out.vetoed = false;
-    out.vetoConfidence = NaN;
-    out.reason = !anySignal
-      ? FUSION_REASONS.NoSignal
-      : side === Direction.Long
-        ? FUSION_REASONS.Long
-        : side === Direction.Short
-          ? FUSION_REASONS.Short
-          : FUSION_REASONS.BelowThreshold;
+    if (outputs.length !== names.length) failLengths(outputs.length, names.length);
+    while (rowColumns.length < outputs.length) rowColumns.push(createAdapterColumns(1));
+    for (let k = 0; k < outputs.length; k++) writeAdapterColumns(rowColumns[k], 0, outputs[k]);
+    fuseSlots(rowColumns, outputs.length, names, 1, rowFused);
+    readFusedColumns(rowFused, 0, ttlMs, out);
   }
 
-  const rowFused = createFusedSignal();
-  function fuseColumns(columns: readonly AdapterColumns[], names: readonly string[], count: number, out: FusedColumns, outputs: AdapterOutput[]): void {
+  function fuseColumns(columns: readonly AdapterColumns[], names: readonly string[], count: number, out: FusedColumns): void {
+    if (columns.length !== names.length) failLengths(columns.length, names.length);
     if (!(count <= out.capacity)) throw new RangeError(`${count} rows do not fit ${out.capacity} fused slots`);
     for (let k = 0; k < columns.length; k++) if (!(count <= columns[k].capacity)) throw new RangeError(`${count} rows do not fit ${columns[k].capacity} adapter slots`);
-    if (outputs.length !== columns.length) throw new RangeError(`got ${outputs.length} row outputs for ${columns.length} adapter columns`);
+    fuseSlots(columns, columns.length, names, count, out);
+  }
+
+  /** The fusion rule (see `fuse`) on slots `0..count-1` of the first `adapters` column sets. */
+  function fuseSlots(columns: readonly AdapterColumns[], adapters: number, names: readonly string[], count: number, out: FusedColumns): void {
+    const weights = weightsFor(names);
     for (let s = 0; s < count; s++) {
-      for (let k = 0; k < columns.length; k++) readAdapterColumns(columns[k], s, outputs[k]);
-      fuse(outputs, names, rowFused);
-      out.side[s] = rowFused.side;
-      out.strength[s] = rowFused.strength;
-      out.net[s] = rowFused.net;
-      out.stopHint[s] = rowFused.stopHint;
-      out.reason[s] = rowFused.reason;
+      let sum = 0;
+      let anySignal = false;
+      for (let k = 0; k < adapters; k++) {
+        const side = columns[k].side[s];
+        if (side !== 0 && weights[k] > 0) {
+          anySignal = true;
+          sum += weights[k] * side * columns[k].strength[s];
+        }
+      }
+      const net = sum / cachedTotal;
+      const magnitude = net < 0 ? -net : net;
+      const side = net !== 0 && magnitude >= entryThreshold ? (net > 0 ? LONG : SHORT) : FLAT;
+      // Tightest agreeing stop. Tracked with a flag rather than a NaN start value: a number that may
+      // be a NaN constant gets boxed by the JIT, one heap allocation per candle.
+      let stop = 0;
+      let found = false;
+      if (side !== FLAT) {
+        for (let k = 0; k < adapters; k++) {
+          const c = columns[k];
+          const hint = c.stopHint[s];
+          if (c.side[s] !== side || !(weights[k] > 0) || hint !== hint) continue;
+          if (!found || (side === LONG ? hint > stop : hint < stop)) {
+            stop = hint;
+            found = true;
+          }
+        }
+      }
+      out.side[s] = side;
+      out.net[s] = net;
+      out.strength[s] = magnitude;
+      if (found) out.stopHint[s] = stop;
+      else out.stopHint[s] = NaN;
+      out.reason[s] = !anySignal
+        ? FUSION_REASONS.NoSignal
+        : side === LONG
+          ? FUSION_REASONS.Long
+          : side === SHORT
+            ? FUSION_REASONS.Short
+            : FUSION_REASONS.BelowThreshold;
     }
   }
+
   function applyVeto(out: FusedSignal, vetoConfidence: number | null): void {
     if (vetoConfidence === null) {
       out.vetoed = false;

@@ -276,7 +276,6 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const fusedColumns = createFusedColumns(chunkSlots);
   /** One scratch output per adapter (each adapter writes its own object, as in the per-row path). */
   const scratchOutputs = strategies.map(() => createAdapterOutput());
-  const fusionOutputs = strategies.map(() => createAdapterOutput());
   const ttlMs = fusion.config.ttlMs;
   /**
    * The column-wise phase's position: `cur` is the feature row of the candle being decided (the last seen;
@@ -925,7 +924,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       const to = features.length;
       if (from < to) {
         for (let k = 0; k < strategies.length; k++) evaluateAdapterColumns(strategies[k], features, from, to, adapterColumns[k], scratchOutputs[k]);
-        fusion.fuseColumns(adapterColumns, names, to - from, fusedColumns, fusionOutputs);
+        fusion.fuseColumns(adapterColumns, names, to - from, fusedColumns);
       }
       evaluatedFrom = from;
     }
