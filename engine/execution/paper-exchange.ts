@@ -254,10 +254,14 @@ export interface PaperExchange extends Exchange {
   onCandleRow(symbolIndex: number, candles: CandleColumns, row: number): void;
   /** Wallet + unrealised PnL, quote currency. */
   equity(): number;
+  /** Writes `equity()` into `out[index]` (no number crosses the call: allocation-free per candle). */
+  writeEquity(out: Float64Array, index: number): void;
   /** initialBalance + realised − fees − funding, quote currency. */
   walletBalance(): number;
   /** Signed base amount (0 when flat or unknown). */
   positionAmountSigned(symbol: string): number;
+  /** 1 long, -1 short, 0 flat or unknown (the allocation-free per-candle read). */
+  positionSide(symbol: string): number;
   /** Live read-only view (not a copy), or null when flat or unknown. */
   positionOf(symbol: string): PositionView | null;
   /** Last candle close, NaN before the first candle. */
@@ -1140,6 +1144,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     return wallet + unrealizedTotal();
   }
 
+  function writeEquity(out: Float64Array, index: number): void {
+    out[index] = wallet + unrealizedTotal();
+  }
+
   function positionSnapshot(st: SymbolState): Position {
     refreshLiquidation(st);
     return {
@@ -1294,10 +1302,15 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     onCandleRow,
     closePositionAtLast,
     equity,
+    writeEquity,
     walletBalance: () => wallet,
     positionAmountSigned(symbol: string): number {
       const st = stateOf(symbol);
       return st === undefined ? 0 : st.amountSigned;
+    },
+    positionSide(symbol: string): number {
+      const st = stateOf(symbol);
+      return st === undefined || st.amountSigned === 0 ? 0 : st.amountSigned > 0 ? 1 : -1;
     },
     positionOf(symbol: string): PositionView | null {
       const st = stateOf(symbol);

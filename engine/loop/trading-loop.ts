@@ -80,8 +80,18 @@ export type DecisionDetail = (typeof DecisionDetail)[keyof typeof DecisionDetail
 /** A synchronous view of the account, kept current by the venue adapter. */
 export interface AccountView {
   equity(): number;
+  /**
+   * Writes `equity()` into `out[index]`: the per-candle form (a number returned by a call that is not inlined
+   * is boxed, one heap number per candle). Optional; the loop falls back to `equity()`.
+   */
+  writeEquity?(out: Float64Array, index: number): void;
   /** Signed base amount held (+ long, - short, 0 flat). */
   positionAmountSigned(symbol: string): number;
+  /**
+   * Sign of `positionAmountSigned(symbol)` (1 long, -1 short, 0 flat): the per-candle form (a small integer
+   * crosses a call without a heap number). Optional; the loop falls back to the sign of the amount.
+   */
+  positionSide?(symbol: string): number;
   /** Number of symbols with an open position. */
   openPositionCount(): number;
   /** Sum of |amount| x mark over open positions, quote currency. */
@@ -285,6 +295,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    */
   /** [close time, equity] handed to the risk engine each candle (no number crosses the call). */
   const equityAt = new Float64Array(2);
+  const writeEquity = typeof deps.account.writeEquity === 'function';
   /** Called per candle through a local: under vitest's module transform a call of an imported function was measured not to be inlined here (about 90 bytes per candle). */
   const readFused = readFusedColumns;
   let cur = -1;
@@ -442,14 +453,14 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * The exit a strategy or the policy asks for on row `i` of a held position (+ long, - short), or ''.
    * Order: a strategy's exit instruction, the time stop, the minimal-ROI table. Allocation-free.
    */
-  function policyExitReason(held: number, i: number, close: number, closeTimeMs: number): TradeExitReason | '' {
-    const dir = held > 0 ? 1 : -1;
+  function policyExitReason(dir: number, i: number): TradeExitReason | '' {
     const slot = i - evaluatedFrom;
     for (let k = 0; k < adapterColumns.length; k++) if (adapterColumns[k].exit[slot] === dir) return TradeExitReason.ExitSignal;
     if (posSide !== dir) return '';
     if (timeStopBars > 0 && i - posEntryRow >= timeStopBars) return TradeExitReason.TimeStop;
     if (roiMinutes.length > 0) {
-      const heldMinutes = (closeTimeMs - posEntryTimeMs) / 60_000;
+      const close = features.close[i];
+      const heldMinutes = (features.openTimeMs[i] + timeframeMs - posEntryTimeMs) / 60_000;
       let threshold = NaN;
       for (let r = 0; r < roiMinutes.length && roiMinutes[r] <= heldMinutes; r++) threshold = roiProfitPct[r];
       if (threshold === threshold && ((close - posEntryPrice) / posEntryPrice) * 100 * dir >= threshold) return TradeExitReason.Roi;
@@ -461,8 +472,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * The trailing stop's new level after row `i` (high/low extend the best price since entry), or NaN
    * when it does not move (inactive, no ATR yet, or not tighter than the current stop). Allocation-free.
    */
-  function trailLevel(dir: number, i: number, high: number, low: number): number {
+  function trailLevel(dir: number, i: number): number {
     const t = trailing as NonNullable<typeof trailing>;
+    const high = features.high[i];
+    const low = features.low[i];
     if (dir > 0 ? high > posBest : low < posBest) posBest = dir > 0 ? high : low;
     if (!trailActive) {
       const gain = (posBest - posEntryPrice) * dir;
@@ -934,35 +947,60 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** Processes a candle once the loop's view of its venue position is current. */
   function processCandle(candles: CandleColumns, row: number): Promise<void> | undefined {
-    const openTimeMs = candles.openTimeMs[row];
     if (simulator) {
       simulator.onCandleRow(simulatorSymbol, candles, row);
     }
     const i = advance(candles, row);
-    const close = candles.close[row];
-    const closeTimeMs = openTimeMs + timeframeMs;
-    equityAt[0] = closeTimeMs;
-    equityAt[1] = deps.account.equity();
+    // No price or time is passed to a call below: each rarely taken branch reads them from row `i` itself
+    // (the `*At` helpers). A number passed to a call is boxed, and the JIT boxes it once for every branch
+    // that passes it, ahead of the branches: one heap number per candle as soon as any such branch has run.
+    equityAt[0] = features.openTimeMs[i] + timeframeMs;
+    if (writeEquity) deps.account.writeEquity!(equityAt, 1);
+    else equityAt[1] = deps.account.equity();
     deps.risk.onEquityFrom(equityAt);
-    if (deps.risk.isHalted() !== lastHalted) reportHaltChange(closeTimeMs);
+    if (deps.risk.isHalted() !== lastHalted) reportHaltChange(closeTimeAt(i));
     stats.candles++;
     if (i < warmup) return undefined;
     readFused(fusedColumns, i - evaluatedFrom, ttlMs, fused);
-    const held = deps.account.positionAmountSigned(symbol);
+    // The side held (-1, 0, 1), a small integer: the amount itself (a fraction) is read only when acting on it.
+    const heldSide = deps.account.positionSide ? deps.account.positionSide(symbol) : Math.sign(deps.account.positionAmountSigned(symbol));
     // (No closures below on the per-candle path: a captured local would allocate a context every candle.)
-    const policyExit = held === 0 ? '' : policyExitReason(held, i, close, closeTimeMs);
-    if (policyExit !== '') return closeByPolicy(closeTimeMs, held, policyExit);
-    if (fused.side === 0 || Math.sign(held) === fused.side) {
-      if (logEveryCandle) record(closeTimeMs, 'no_trade', fused.side, fused.strength, fused.side === 0 ? 'no fused signal' : 'already positioned in the signal direction');
-      const level = trailing !== null && held !== 0 && posSide === Math.sign(held) ? trailLevel(posSide, i, candles.high[row], candles.low[row]) : NaN;
-      if (level === level) return trailTo(level, close, held, closeTimeMs);
+    const policyExit = heldSide === 0 ? '' : policyExitReason(heldSide, i);
+    if (policyExit !== '') return closeByPolicy(closeTimeAt(i), deps.account.positionAmountSigned(symbol), policyExit);
+    if (fused.side === 0 || heldSide === fused.side) {
+      if (logEveryCandle) recordQuietAt(i);
+      const level = trailing !== null && heldSide !== 0 && posSide === heldSide ? trailLevel(posSide, i) : NaN;
+      if (level === level) return trailToAt(i, level);
       return cleanupPending ? cleanup() : undefined;
     }
     stats.signals++;
-    if (cleanupPending) return cleanup().then(() => act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, features.atr[RISK_ATR_PERIOD][i]));
-    if (held !== 0) return act(closeTimeMs, held, close, features.atr[RISK_ATR_PERIOD][i]);
+    return actAt(i, heldSide);
+  }
+
+  /** Close time of feature row `i`, ms. */
+  function closeTimeAt(i: number): number {
+    return features.openTimeMs[i] + timeframeMs;
+  }
+
+  /** Journals row `i` as a candle without an actionable signal (decision detail `all`). */
+  function recordQuietAt(i: number): void {
+    record(closeTimeAt(i), 'no_trade', fused.side, fused.strength, fused.side === 0 ? 'no fused signal' : 'already positioned in the signal direction');
+  }
+
+  /** Moves the trailing stop to `level` at row `i`'s close (see `trailTo`). */
+  function trailToAt(i: number, level: number): Promise<void> {
+    return trailTo(level, features.close[i], deps.account.positionAmountSigned(symbol), closeTimeAt(i));
+  }
+
+  /** Acts on row `i`'s fused signal while holding `heldSide`: the exit of an opposite position, then the entry checks. */
+  function actAt(i: number, heldSide: number): Promise<void> | undefined {
+    const closeTimeMs = closeTimeAt(i);
+    const close = features.close[i];
+    const atr = features.atr[RISK_ATR_PERIOD][i];
+    if (cleanupPending) return cleanup().then(() => act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr));
+    if (heldSide !== 0) return act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr);
     // Flat: the synchronous checks first, so a signal they refuse (a short on spot, the cooldown, a halt) costs no promise.
-    return admitEntry(closeTimeMs, fused.side, 0) ? enter(closeTimeMs, fused.side, close, features.atr[RISK_ATR_PERIOD][i]) : undefined;
+    return admitEntry(closeTimeMs, fused.side, 0) ? enter(closeTimeMs, fused.side, close, atr) : undefined;
   }
 
   return {

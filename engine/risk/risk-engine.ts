@@ -234,9 +234,13 @@ export function describeValueAtRisk(result: ValueAtRiskResult, timeframe: string
   return `VaR ${fmt(result.valueAtRisk)} and ES ${fmt(result.expectedShortfall)} at ${fmt(result.confidence * 100)}% over ${result.scenarios} candles of ${timeframe}`;
 }
 
-function utcDayStart(timeMs: number): number {
-  return timeMs - (((timeMs % DAY_MS) + DAY_MS) % DAY_MS);
-}
+/** Slots of a risk engine's running figures (see `tracked` in {@link createRiskEngine}). */
+const TRACKED_DAY_START_MS = 0;
+const TRACKED_DAY_START_EQUITY = 1;
+const TRACKED_PEAK_EQUITY = 2;
+const TRACKED_LAST_EQUITY = 3;
+const TRACKED_LAST_TIME_MS = 4;
+
 
 function requireFinite(field: string, value: number): void {
   if (!Number.isFinite(value)) throw new ValidationError(field, value, 'expected a finite number');
@@ -258,11 +262,11 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
   let haltReason: string | null = null;
   let haltedAtMs: number | null = null;
   /**
-   * The breakers' running figures, as fields of one object rather than closure variables: a number stored
-   * in a closure variable is boxed anew on every store, a number field is updated in place (no per-candle
-   * allocation in `onEquity`).
+   * The breakers' running figures (indexes `TRACKED_*`: day start time and equity, peak equity, last equity,
+   * last time), in a typed array rather than closure variables or object fields: a number stored in a closure
+   * variable is boxed anew on every store, a typed array slot never (no per-candle allocation in `onEquity`).
    */
-  const tracked = { dayStartMs: NaN, dayStartEquity: NaN, peakEquity: NaN, lastEquity: NaN, lastTimeMs: -Infinity };
+  const tracked = Float64Array.of(NaN, NaN, NaN, NaN, -Infinity);
 
   let capacity = Math.max(1024, Math.floor(deps.curveCapacity ?? 0));
   let length = 0;
@@ -433,19 +437,15 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     return deny(`${failed} (${describeValueAtRisk(result, portfolio.timeframe)})`, checks);
   }
 
-  function appendCurve(timeMs: number, equity: number): void {
-    if (length === capacity) {
-      capacity *= 2;
-      const nextTime = new Float64Array(capacity);
-      const nextEquity = new Float64Array(capacity);
-      nextTime.set(curveTime);
-      nextEquity.set(curveEquity);
-      curveTime = nextTime;
-      curveEquity = nextEquity;
-    }
-    curveTime[length] = timeMs;
-    curveEquity[length] = equity;
-    length++;
+  /** Doubles the equity curve's buffers. */
+  function growCurve(): void {
+    capacity *= 2;
+    const nextTime = new Float64Array(capacity);
+    const nextEquity = new Float64Array(capacity);
+    nextTime.set(curveTime);
+    nextEquity.set(curveEquity);
+    curveTime = nextTime;
+    curveEquity = nextEquity;
   }
 
   /** [time, equity] for `onEquity`, whose numbers arrive as arguments. */
@@ -457,48 +457,63 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
   }
 
   function onEquityFrom(values: Float64Array): void {
+    // Per candle: no helper takes or returns a number below (a call that is not inlined boxes each one),
+    // so the checks, the curve append and the UTC day are written out; helpers run on the cold paths only.
     const timeMs = values[0];
     const equity = values[1];
-    requireFinite('timeMs', timeMs);
-    requireFinite('equity', equity);
-    if (timeMs < tracked.lastTimeMs) {
-      throw new ValidationError('timeMs', timeMs, `expected a time >= the previous ${tracked.lastTimeMs}`);
+    if (!Number.isFinite(timeMs)) requireFinite('timeMs', timeMs);
+    if (!Number.isFinite(equity)) requireFinite('equity', equity);
+    if (timeMs < tracked[TRACKED_LAST_TIME_MS]) {
+      throw new ValidationError('timeMs', timeMs, `expected a time >= the previous ${tracked[TRACKED_LAST_TIME_MS]}`);
     }
-    tracked.lastTimeMs = timeMs;
-    tracked.lastEquity = equity;
-    appendCurve(timeMs, equity);
+    tracked[TRACKED_LAST_TIME_MS] = timeMs;
+    tracked[TRACKED_LAST_EQUITY] = equity;
+    if (length === capacity) growCurve();
+    curveTime[length] = timeMs;
+    curveEquity[length] = equity;
+    length++;
 
-    const day = utcDayStart(timeMs);
-    if (Number.isNaN(tracked.dayStartMs) || day > tracked.dayStartMs) {
-      tracked.dayStartMs = day;
-      tracked.dayStartEquity = equity;
+    const day = timeMs - (((timeMs % DAY_MS) + DAY_MS) % DAY_MS);
+    if (Number.isNaN(tracked[TRACKED_DAY_START_MS]) || day > tracked[TRACKED_DAY_START_MS]) {
+      tracked[TRACKED_DAY_START_MS] = day;
+      tracked[TRACKED_DAY_START_EQUITY] = equity;
       if (haltedBy(BreakerName.DailyLoss)) clearHalt();
     }
-    if (Number.isNaN(tracked.peakEquity) || equity > tracked.peakEquity) tracked.peakEquity = equity;
+    if (Number.isNaN(tracked[TRACKED_PEAK_EQUITY]) || equity > tracked[TRACKED_PEAK_EQUITY]) tracked[TRACKED_PEAK_EQUITY] = equity;
 
     // Drawdown first: it needs a manual resume, so it overrides a daily halt but not a manual one.
-    const drawdownPct = tracked.peakEquity > 0 ? ((tracked.peakEquity - equity) / tracked.peakEquity) * 100 : 0;
+    const drawdownPct = tracked[TRACKED_PEAK_EQUITY] > 0 ? ((tracked[TRACKED_PEAK_EQUITY] - equity) / tracked[TRACKED_PEAK_EQUITY]) * 100 : 0;
     if (drawdownPct >= cfg.maxDrawdownPct && (!halted || haltedBy(BreakerName.DailyLoss))) {
-      setHalt(
-        `${BreakerName.MaxDrawdown}: equity ${fmt(equity)} is ${fmt(drawdownPct)}% below peak ${fmt(tracked.peakEquity)} (limit ${fmt(cfg.maxDrawdownPct)}%)`,
-        timeMs,
-      );
+      tripDrawdown(values);
       return;
     }
-    const dayLossPct = tracked.dayStartEquity > 0 ? ((tracked.dayStartEquity - equity) / tracked.dayStartEquity) * 100 : 0;
-    if (dayLossPct >= cfg.dailyLossLimitPct && !halted) {
-      setHalt(
-        `${BreakerName.DailyLoss}: equity ${fmt(equity)} is ${fmt(dayLossPct)}% below day start ${fmt(tracked.dayStartEquity)} (limit ${fmt(cfg.dailyLossLimitPct)}%)`,
-        timeMs,
-      );
-    }
+    const dayLossPct = tracked[TRACKED_DAY_START_EQUITY] > 0 ? ((tracked[TRACKED_DAY_START_EQUITY] - equity) / tracked[TRACKED_DAY_START_EQUITY]) * 100 : 0;
+    if (dayLossPct >= cfg.dailyLossLimitPct && !halted) tripDailyLoss(values);
+  }
+
+  /**
+   * The breaker trips of `onEquityFrom` (time and equity in `values`), apart so that their messages, which
+   * box the figures they quote, are built only when a breaker trips.
+   */
+  function tripDrawdown(values: Float64Array): void {
+    const equity = values[1];
+    const peak = tracked[TRACKED_PEAK_EQUITY];
+    const drawdownPct = peak > 0 ? ((peak - equity) / peak) * 100 : 0;
+    setHalt(`${BreakerName.MaxDrawdown}: equity ${fmt(equity)} is ${fmt(drawdownPct)}% below peak ${fmt(peak)} (limit ${fmt(cfg.maxDrawdownPct)}%)`, values[0]);
+  }
+
+  function tripDailyLoss(values: Float64Array): void {
+    const equity = values[1];
+    const start = tracked[TRACKED_DAY_START_EQUITY];
+    const dayLossPct = start > 0 ? ((start - equity) / start) * 100 : 0;
+    setHalt(`${BreakerName.DailyLoss}: equity ${fmt(equity)} is ${fmt(dayLossPct)}% below day start ${fmt(start)} (limit ${fmt(cfg.dailyLossLimitPct)}%)`, values[0]);
   }
 
   function breakers(): BreakerStatus[] {
-    const dailyTrip = tracked.dayStartEquity * (1 - cfg.dailyLossLimitPct / 100);
-    const dailyPct = ((tracked.dayStartEquity - tracked.lastEquity) / tracked.dayStartEquity) * 100;
-    const drawdownTrip = tracked.peakEquity * (1 - cfg.maxDrawdownPct / 100);
-    const drawdownPct = ((tracked.peakEquity - tracked.lastEquity) / tracked.peakEquity) * 100;
+    const dailyTrip = tracked[TRACKED_DAY_START_EQUITY] * (1 - cfg.dailyLossLimitPct / 100);
+    const dailyPct = ((tracked[TRACKED_DAY_START_EQUITY] - tracked[TRACKED_LAST_EQUITY]) / tracked[TRACKED_DAY_START_EQUITY]) * 100;
+    const drawdownTrip = tracked[TRACKED_PEAK_EQUITY] * (1 - cfg.maxDrawdownPct / 100);
+    const drawdownPct = ((tracked[TRACKED_PEAK_EQUITY] - tracked[TRACKED_LAST_EQUITY]) / tracked[TRACKED_PEAK_EQUITY]) * 100;
     return [
       {
         name: BreakerName.DailyLoss,
@@ -507,7 +522,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
         currentPct: dailyPct,
         headroomPct: cfg.dailyLossLimitPct - dailyPct,
         tripEquity: dailyTrip,
-        headroomEquity: tracked.lastEquity - dailyTrip,
+        headroomEquity: tracked[TRACKED_LAST_EQUITY] - dailyTrip,
       },
       {
         name: BreakerName.MaxDrawdown,
@@ -516,7 +531,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
         currentPct: drawdownPct,
         headroomPct: cfg.maxDrawdownPct - drawdownPct,
         tripEquity: drawdownTrip,
-        headroomEquity: tracked.lastEquity - drawdownTrip,
+        headroomEquity: tracked[TRACKED_LAST_EQUITY] - drawdownTrip,
       },
     ];
   }
@@ -538,9 +553,9 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     halted = record.halted;
     haltReason = record.halted ? record.haltReason : null;
     haltedAtMs = record.halted ? record.haltedAtMs : null;
-    tracked.dayStartEquity = record.dayStartEquity;
-    tracked.dayStartMs = record.dayStartMs;
-    tracked.peakEquity = record.peakEquity;
+    tracked[TRACKED_DAY_START_EQUITY] = record.dayStartEquity;
+    tracked[TRACKED_DAY_START_MS] = record.dayStartMs;
+    tracked[TRACKED_PEAK_EQUITY] = record.peakEquity;
   }
 
   return {
@@ -553,9 +568,9 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     },
     resume() {
       clearHalt();
-      if (Number.isFinite(tracked.lastEquity)) {
-        tracked.dayStartEquity = tracked.lastEquity;
-        tracked.peakEquity = tracked.lastEquity;
+      if (Number.isFinite(tracked[TRACKED_LAST_EQUITY])) {
+        tracked[TRACKED_DAY_START_EQUITY] = tracked[TRACKED_LAST_EQUITY];
+        tracked[TRACKED_PEAK_EQUITY] = tracked[TRACKED_LAST_EQUITY];
       }
     },
     isHalted: () => halted,
@@ -565,9 +580,9 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
         halted,
         haltReason,
         haltedAtMs,
-        dayStartEquity: tracked.dayStartEquity,
-        dayStartMs: tracked.dayStartMs,
-        peakEquity: tracked.peakEquity,
+        dayStartEquity: tracked[TRACKED_DAY_START_EQUITY],
+        dayStartMs: tracked[TRACKED_DAY_START_MS],
+        peakEquity: tracked[TRACKED_PEAK_EQUITY],
         updatedAtMs: deps.clock.nowMs(),
       };
     },
