@@ -10,11 +10,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/clock';
-import type { CandleColumns, Timeframe } from '../core/types';
+import { ValidationError } from '../core/errors';
+import { candleColumnsFromRows, type CandleColumns, type Timeframe } from '../core/types';
 import type { VetoModel } from '../decision/veto-model';
 import { parseCandleCsv } from '../market/candle-csv';
 import { INTENT_FEATURE_NAMES } from '../ml/market-features';
 import { createInMemoryJournalRepository } from '../testing/in-memory-repositories';
+import { waveCandles } from '../testing/wave-candles';
 import { resolveBacktest, simulate, simulatePortfolio, type BacktestResult } from './run-backtest';
 
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../../shared/data');
@@ -67,6 +69,43 @@ function requestFor(columns: CandleColumns, file: { symbol: string; timeframe: T
     ...(file.futures ? { paper: { marketType: 'futures', leverage: 3 } } : {}),
   };
 }
+
+describe('chunk size', () => {
+  const columns = candleColumnsFromRows(waveCandles({ count: 3_000 }));
+  const request = { exchange: 'test', symbol: 'WAVE/USDT', timeframe: '5m', from: columns.openTimeMs[0], to: columns.openTimeMs[columns.length - 1] + 1, strategies: STRATEGIES, fusion: { entryThreshold: 0.25 } };
+
+  it.each([0, 1.5, -4])('is refused at %s by the request, naming chunkSize and the value', (chunkSize) => {
+    const error = (() => {
+      try {
+        resolveBacktest({ ...request, chunkSize });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe('chunkSize');
+    expect((error as ValidationError).value).toBe(chunkSize);
+  });
+
+  it.each([0, 2.5])('is refused at %s by the trading loop, naming chunkSize and the value', async (chunkSize) => {
+    const spec = { ...resolveBacktest(request), chunkSize };
+    await expect(simulate(spec, columns, null, { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: () => 'id' })).rejects.toThrow(
+      new ValidationError('chunkSize', chunkSize, `chunkSize (${chunkSize}) must be an integer >= 1`),
+    );
+  });
+
+  it('is not part of the stored config: a run with chunks of 7 has the config and results of one without', async () => {
+    const plain = resolveBacktest(request);
+    const chunked = resolveBacktest({ ...request, chunkSize: 7 });
+    expect(chunked.chunkSize).toBe(7);
+    expect(chunked.canonical).toEqual(plain.canonical);
+    const deps = () => ({ journal: createInMemoryJournalRepository(), logger: silentLogger, newId: () => 'id' });
+    const [a, b] = [await simulate(plain, columns, null, deps()), await simulate(chunked, columns, null, deps())];
+    expect(a.trades.length).toBeGreaterThan(0);
+    expect(b).toEqual(a);
+  });
+});
 
 const files = existsSync(dataDir) ? readdirSync(dataDir).filter((f) => f.endsWith('.csv')).sort() : [];
 

@@ -536,9 +536,14 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     return states.length - 1;
   }
 
+  /** The last symbol looked up and its book: a loop asks for its own symbol every candle. */
+  let lastLookup: SymbolState | undefined;
   function stateOf(symbol: string): SymbolState | undefined {
+    if (lastLookup !== undefined && lastLookup.symbol === symbol) return lastLookup;
     const i = indexBySymbol.get(symbol);
-    return i === undefined ? undefined : states[i];
+    const st = i === undefined ? undefined : states[i];
+    if (st !== undefined) lastLookup = st;
+    return st;
   }
 
   function snapshot(o: OrderState): Order {

@@ -240,6 +240,8 @@ const TRACKED_DAY_START_EQUITY = 1;
 const TRACKED_PEAK_EQUITY = 2;
 const TRACKED_LAST_EQUITY = 3;
 const TRACKED_LAST_TIME_MS = 4;
+/** End of the UTC day that starts at the day start, when this engine rolled to it (NaN after a restore: a stored day start is taken as it is). */
+const TRACKED_DAY_END_MS = 5;
 
 
 function requireFinite(field: string, value: number): void {
@@ -263,10 +265,10 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
   let haltedAtMs: number | null = null;
   /**
    * The breakers' running figures (indexes `TRACKED_*`: day start time and equity, peak equity, last equity,
-   * last time), in a typed array rather than closure variables or object fields: a number stored in a closure
+   * last time, day end), in a typed array rather than closure variables or object fields: a number stored in a closure
    * variable is boxed anew on every store, a typed array slot never (no per-candle allocation in `onEquity`).
    */
-  const tracked = Float64Array.of(NaN, NaN, NaN, NaN, -Infinity);
+  const tracked = Float64Array.of(NaN, NaN, NaN, NaN, -Infinity, NaN);
 
   let capacity = Math.max(1024, Math.floor(deps.curveCapacity ?? 0));
   let length = 0;
@@ -473,9 +475,12 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     curveEquity[length] = equity;
     length++;
 
-    const day = timeMs - (((timeMs % DAY_MS) + DAY_MS) % DAY_MS);
+    // Within the UTC day this engine last rolled to, the day is known without the two divisions.
+    let day = tracked[TRACKED_DAY_START_MS];
+    if (!(timeMs >= day && timeMs < tracked[TRACKED_DAY_END_MS])) day = timeMs - (((timeMs % DAY_MS) + DAY_MS) % DAY_MS);
     if (Number.isNaN(tracked[TRACKED_DAY_START_MS]) || day > tracked[TRACKED_DAY_START_MS]) {
       tracked[TRACKED_DAY_START_MS] = day;
+      tracked[TRACKED_DAY_END_MS] = day + DAY_MS;
       tracked[TRACKED_DAY_START_EQUITY] = equity;
       if (haltedBy(BreakerName.DailyLoss)) clearHalt();
     }
@@ -555,6 +560,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     haltedAtMs = record.halted ? record.haltedAtMs : null;
     tracked[TRACKED_DAY_START_EQUITY] = record.dayStartEquity;
     tracked[TRACKED_DAY_START_MS] = record.dayStartMs;
+    tracked[TRACKED_DAY_END_MS] = NaN;
     tracked[TRACKED_PEAK_EQUITY] = record.peakEquity;
   }
 
