@@ -288,24 +288,37 @@ class StreamingFeatureExtractor implements FeatureExtractor {
     // Every row is checked and copied (past `length`, unseen) before any indicator moves, so a bad row leaves the frame as it was.
     let lastTimeMs = this.lastTimeMs;
     const count = to - from;
+    // Columns in locals: a store to one typed array could change another's field as far as the JIT knows.
+    const openTimes = this.openTimeMs;
+    const opens = this.open;
+    const highs = this.high;
+    const lows = this.low;
+    const closes = this.close;
+    const volumes = this.volume;
+    const inTimes = candles.openTimeMs;
+    const inOpens = candles.open;
+    const inHighs = candles.high;
+    const inLows = candles.low;
+    const inCloses = candles.close;
+    const inVolumes = candles.volume;
     for (let k = 0; k < count; k++) {
       const r = from + k;
-      const openTimeMs = candles.openTimeMs[r];
-      const open = candles.open[r];
-      const high = candles.high[r];
-      const low = candles.low[r];
-      const close = candles.close[r];
-      const volume = candles.volume[r];
+      const openTimeMs = inTimes[r];
+      const open = inOpens[r];
+      const high = inHighs[r];
+      const low = inLows[r];
+      const close = inCloses[r];
+      const volume = inVolumes[r];
       if (!(openTimeMs > lastTimeMs)) failOpenTime(openTimeMs, lastTimeMs);
       if (!(low <= open && low <= close && open <= high && close <= high && volume >= 0)) failCandle(openTimeMs, open, high, low, close, volume);
       lastTimeMs = openTimeMs;
       const i = first + k;
-      this.openTimeMs[i] = openTimeMs;
-      this.open[i] = open;
-      this.high[i] = high;
-      this.low[i] = low;
-      this.close[i] = close;
-      this.volume[i] = volume;
+      openTimes[i] = openTimeMs;
+      opens[i] = open;
+      highs[i] = high;
+      lows[i] = low;
+      closes[i] = close;
+      volumes[i] = volume;
     }
     this.lastTimeMs = lastTimeMs;
     this.update(first, first + count);
