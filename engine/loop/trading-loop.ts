@@ -9,7 +9,8 @@
  * (2) the candle's features, adapter outputs and fused signal are read from the column-wise phase, which
  * runs when the previous chunk is used up: for the next `chunkSize` candles at once, features in one pass
  * per indicator, then each adapter's outputs, then fusion, into typed columns (any chunk size gives the same
- * decisions; a chunk of 1 is the candle alone); (3) risk records equity (breakers); (6) while a position is open, the exits: a strategy's exit instruction
+ * decisions; a chunk of 1 is the candle alone; this is what steps 4 and 5, every adapter evaluates and fusion
+ * combines them, were); (3) risk records equity (breakers); (6) while a position is open, the exits: a strategy's exit instruction
  * (`AdapterOutput.exit`), then the exit policy's time stop and minimal-ROI table close it with a
  * reduce-only market order at the candle close (no entry on that candle); (7) an exit on an opposite
  * fused signal or an entry, if any, passes the cooldown gate, the optional veto model, TTL, the
@@ -287,17 +288,17 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** One scratch output per adapter (each adapter writes its own object, as in the per-row path). */
   const scratchOutputs = strategies.map(() => createAdapterOutput());
   const ttlMs = fusion.config.ttlMs;
+  /** [close time, equity] handed to the risk engine each candle (no number crosses the call). */
+  const equityAt = new Float64Array(2);
+  const writeEquity = typeof deps.account.writeEquity === 'function';
+  /** Called per candle through a local: under vitest's module transform a call of an imported function was measured not to be inlined here (about 90 bytes per candle). */
+  const readFused = readFusedColumns;
   /**
    * The column-wise phase's position: `cur` is the feature row of the candle being decided (the last seen;
    * -1 before any), rows after it up to `features.length - 1` are the rest of the chunk already computed,
    * and slot `s` of the signal columns holds row `evaluatedFrom + s`. `outputsRow` is the row whose adapter
    * outputs `outputs` holds (read back from the columns only when the decision log or the entry needs them).
    */
-  /** [close time, equity] handed to the risk engine each candle (no number crosses the call). */
-  const equityAt = new Float64Array(2);
-  const writeEquity = typeof deps.account.writeEquity === 'function';
-  /** Called per candle through a local: under vitest's module transform a call of an imported function was measured not to be inlined here (about 90 bytes per candle). */
-  const readFused = readFusedColumns;
   let cur = -1;
   let evaluatedFrom = 0;
   let outputsRow = -1;
