@@ -25,7 +25,7 @@ import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type StoredRunSettings } from '../trading/run-spec';
 import { createJournalWriter } from '../journal/journal-writer';
-import { createTradingLoop, DecisionDetail, loopStartupCandles, type ClosedTrade, type TradingLoop } from '../loop/trading-loop';
+import { createTradingLoop, DecisionDetail, DEFAULT_BACKTEST_CHUNK_SIZE, loopStartupCandles, type ClosedTrade, type TradingLoop } from '../loop/trading-loop';
 import { correlationMatrix, maxDrawdownOfCumulative, mergeCandleTimelines } from './portfolio';
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import { TradeExitReason } from '../ports/journal';
@@ -109,6 +109,12 @@ export const backtestRequestSchema = z.strictObject({
   exits: ExitPolicySchema.optional(),
   /** Close whatever is open at the last candle's close (exit reason `end-of-run`), so the trades' net PnL sums to the equity change; default true. */
   closeAtEnd: z.boolean().default(true),
+  /**
+   * Candles per column-wise phase of the loop (features, adapter outputs and fusion over typed columns); an
+   * integer >= 1, default {@link DEFAULT_BACKTEST_CHUNK_SIZE}. Speed only: every chunk size gives the same run,
+   * so it is not part of the stored config.
+   */
+  chunkSize: z.number().int('expected an integer >= 1').min(1, 'expected an integer >= 1').optional(),
 });
 export type BacktestRequest = z.input<typeof backtestRequestSchema>;
 
@@ -126,6 +132,8 @@ export interface ResolvedBacktest extends RunSpec {
   decisionDetail: DecisionDetail;
   /** Whether a position still open after the last candle is closed at its close (`end-of-run`). */
   closeAtEnd: boolean;
+  /** Candles per column-wise phase (see `backtestRequestSchema.chunkSize`); {@link DEFAULT_BACKTEST_CHUNK_SIZE} when absent. */
+  chunkSize?: number;
   /** The canonical config stored with the run and hashed: the whole resolved spec. */
   canonical: Record<string, unknown>;
 }
@@ -196,6 +204,7 @@ export function resolveBacktest(input: unknown, stored: StoredRunSettings = NO_S
     toMs,
     decisionDetail: r.decisionDetail,
     closeAtEnd: r.closeAtEnd,
+    ...(r.chunkSize === undefined ? {} : { chunkSize: r.chunkSize }),
     canonical,
   };
 }
@@ -223,6 +232,7 @@ export function explicitBacktestRequest(spec: ResolvedBacktest): BacktestRequest
     ...(anyLoopModel(spec.models) ? { models: modelsRequestOf(spec.models) } : {}),
     ...(spec.exits === null ? {} : { exits: spec.exits }),
     closeAtEnd: spec.closeAtEnd,
+    ...(spec.chunkSize === undefined ? {} : { chunkSize: spec.chunkSize }),
   };
 }
 
@@ -585,8 +595,9 @@ export async function simulatePortfolio(
   const portfolio = keys.length > 1;
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
   const catalog = deps.strategies ?? createBuiltInCatalog();
-  const timeline = mergeCandleTimelines(markets.map((m) => m.columns));
-  const n = timeline.length;
+  // One market needs no merge: its rows are the timeline (step = row, one open time per step).
+  const timeline = portfolio ? mergeCandleTimelines(markets.map((m) => m.columns)) : null;
+  const n = timeline ? timeline.length : markets[0].columns.length;
   const firstOpenTimeMs = markets.reduce((t, m) => (m.columns.length > 0 ? Math.min(t, m.columns.openTimeMs[0]) : t), Infinity);
   const clock = createManualClock(Number.isFinite(firstOpenTimeMs) ? firstOpenTimeMs : 0);
   const trades: ClosedTrade[] = [];
@@ -610,7 +621,8 @@ export async function simulatePortfolio(
       },
     },
   });
-  const risk = createRiskEngine(spec.risk, { clock });
+  // One equity point per step: reserved up front, so recording equity never allocates mid-run.
+  const risk = createRiskEngine(spec.risk, { clock, curveCapacity: n });
   const warmups: BacktestWarmup[] = [];
   const loops = keys.map((market, k) => {
     const { columns, warmup } = markets[k];
@@ -632,6 +644,7 @@ export async function simulatePortfolio(
         decisionDetail: spec.decisionDetail,
         allowShort: spec.paper.marketType === 'futures',
         capacityHint: columns.length + warmupCount,
+        chunkSize: spec.chunkSize ?? DEFAULT_BACKTEST_CHUNK_SIZE,
         exits: spec.exits,
         models: spec.models,
       },
@@ -653,21 +666,22 @@ export async function simulatePortfolio(
   });
 
   // Per-market contribution to the account's equity, one slot per open time (portfolio runs only).
-  const contribution = portfolio ? keys.map(() => new Float64Array(timeline.groups)) : [];
-  const present = portfolio ? keys.map(() => new Uint8Array(timeline.groups)) : [];
-  const equityBefore = portfolio ? new Float64Array(timeline.groups) : new Float64Array(0);
+  const groups = timeline ? timeline.groups : n;
+  const contribution = portfolio ? keys.map(() => new Float64Array(groups)) : [];
+  const present = portfolio ? keys.map(() => new Uint8Array(groups)) : [];
+  const equityBefore = portfolio ? new Float64Array(groups) : new Float64Array(0);
   const progressEvery = Math.max(1, Math.floor(n / 100));
   // Breaker halts as the risk engine reports them, so the run page can say when and why entries stopped.
   const halts: BreakerHalt[] = [];
   let halted = risk.isHalted();
   let lastGroup = -1;
   for (let step = 0; step < n; step++) {
-    const m = timeline.market[step];
-    const row = timeline.row[step];
+    const m = timeline ? timeline.market[step] : 0;
+    const row = timeline ? timeline.row[step] : step;
     const columns = markets[m].columns;
     const closeTimeMs = columns.openTimeMs[row] + timeframeMs;
     clock.set(closeTimeMs);
-    if (portfolio) {
+    if (timeline) {
       const g = timeline.group[step];
       if (g !== lastGroup) {
         equityBefore[g] = exchange.equity();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors';
-import type { AdapterOutput } from '../strategies/strategy-adapter';
-import { FUSION_REASONS, createFusedSignal, createSignalFusion, equalWeights, toSignal } from './signal-fusion';
+import { createAdapterColumns, writeAdapterColumns, type AdapterOutput } from '../strategies/strategy-adapter';
+import { FUSION_REASONS, createFusedColumns, createFusedSignal, createSignalFusion, equalWeights, readFusedColumns, toSignal } from './signal-fusion';
 
 function output(side: -1 | 0 | 1, strength: number, stopHint = NaN): AdapterOutput {
   return { side, strength, stopHint, reason: 'test', exit: 0 };
@@ -170,5 +170,37 @@ describe('toSignal', () => {
     const out = createFusedSignal();
     fusion.fuse([output(-1, 0.8, 110)], ['a'], out);
     expect(toSignal(out)).toEqual({ side: 'short', strength: 0.8, stopHint: 110, ttlMs: 7_200_000 });
+  });
+});
+
+describe('fuseColumns', () => {
+  it('fuses each slot of typed adapter columns as fuse does that row, by hand', () => {
+    const fusion = createSignalFusion({ weights: { a: 2, b: 1, c: 1 }, ttlMs: 60_000 });
+    const columns = names.map(() => createAdapterColumns(3));
+    const rows = [
+      // slot 0: net = (2*0.8 + 0.6)/4 = 0.55 -> long, highest agreeing stop 97
+      [output(1, 0.8, 95), output(1, 0.6, 97), output(0, 0)],
+      // slot 1: a long 0.75 (weight 2), b short 1, c short 0.5: net = (1.5 - 1 - 0.5)/4 = 0 -> flat, no stop
+      [output(1, 0.75, 90), output(-1, 1, 110), output(-1, 0.5, 111)],
+      // slot 2: net = (-2*1 - 0.5)/4 = -0.625 -> short, lowest agreeing stop 103
+      [output(-1, 1, 105), output(-1, 0.5, 103), output(0, 0)],
+    ];
+    rows.forEach((outputs, s) => outputs.forEach((o, k) => writeAdapterColumns(columns[k], s, o)));
+    const fused = createFusedColumns(3);
+    fusion.fuseColumns(columns, names, 3, fused);
+    expect(Array.from(fused.side)).toEqual([1, 0, -1]);
+    expect(Array.from(fused.net)).toEqual([0.55, 0, -0.625]);
+    expect(Array.from(fused.strength)).toEqual([0.55, 0, 0.625]);
+    expect(Array.from(fused.stopHint)).toEqual([97, NaN, 103]);
+    expect(fused.reason).toEqual([FUSION_REASONS.Long, FUSION_REASONS.BelowThreshold, FUSION_REASONS.Short]);
+    const one = createFusedSignal();
+    readFusedColumns(fused, 2, 60_000, one);
+    expect(one).toEqual({ side: -1, strength: 0.625, net: -0.625, stopHint: 103, ttlMs: 60_000, vetoed: false, vetoConfidence: NaN, reason: FUSION_REASONS.Short });
+  });
+
+  it('refuses more rows than the fused columns hold and a name without a weight', () => {
+    const fusion = createSignalFusion({ weights: { a: 1 }, ttlMs: 0 });
+    expect(() => fusion.fuseColumns([createAdapterColumns(4)], ['a'], 4, createFusedColumns(2))).toThrow(RangeError);
+    expect(() => fusion.fuseColumns([createAdapterColumns(2)], ['z'], 2, createFusedColumns(2))).toThrow(/strategy "z" has no fusion weight/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../core/errors';
 import { SignalSide, type Signal } from '../core/types';
-import { Direction, type AdapterOutput } from '../strategies/strategy-adapter';
+import { createAdapterColumns, Direction, writeAdapterColumns, type AdapterColumns, type AdapterOutput } from '../strategies/strategy-adapter';
 
 /**
  * Fusion settings.
@@ -66,6 +66,43 @@ export function createFusedSignal(): FusedSignal {
   return { side: Direction.Flat, strength: 0, net: 0, stopHint: NaN, ttlMs: 0, vetoed: false, vetoConfidence: NaN, reason: '' };
 }
 
+/**
+ * Fused signals for a range of rows, one typed column per field (slot `s` holds row `from + s` of the
+ * range last fused); read one back into a {@link FusedSignal} with {@link readFusedColumns}.
+ */
+export interface FusedColumns {
+  readonly capacity: number;
+  readonly side: Int8Array;
+  readonly strength: Float64Array;
+  readonly net: Float64Array;
+  readonly stopHint: Float64Array;
+  readonly reason: string[];
+}
+
+/**
+ * Creates fused columns with `capacity` slots.
+ * @throws ValidationError naming `capacity` when it is not an integer >= 1.
+ */
+export function createFusedColumns(capacity: number): FusedColumns {
+  if (!Number.isInteger(capacity) || capacity < 1) throw new ValidationError('capacity', capacity, `capacity (${String(capacity)}) must be an integer >= 1`);
+  return { capacity, side: new Int8Array(capacity), strength: new Float64Array(capacity), net: new Float64Array(capacity), stopHint: new Float64Array(capacity).fill(NaN), reason: new Array<string>(capacity).fill('') };
+}
+
+/**
+ * Reads the fused signal at `slot` into `out`, as `fuse` left it for that row (`ttlMs` from `ttlMs`, not vetoed,
+ * veto confidence NaN). Allocation-free.
+ */
+export function readFusedColumns(columns: FusedColumns, slot: number, ttlMs: number, out: FusedSignal): void {
+  out.side = columns.side[slot] as Direction;
+  out.strength = columns.strength[slot];
+  out.net = columns.net[slot];
+  out.stopHint = columns.stopHint[slot];
+  out.ttlMs = ttlMs;
+  out.vetoed = false;
+  out.vetoConfidence = NaN;
+  out.reason = columns.reason[slot];
+}
+
 /** The fusion component. */
 export interface SignalFusion {
   readonly config: ResolvedFusionConfig;
@@ -89,12 +126,31 @@ export interface SignalFusion {
    */
   fuse(outputs: readonly AdapterOutput[], names: readonly string[], out: FusedSignal): void;
   /**
+   * Column-wise `fuse`: slots `0..count-1` of `columns[k]` (adapter `names[k]`) into the same slots of `out`,
+   * each slot exactly what `fuse` gives for that row (one implementation: `fuse` is this rule on one row).
+   * Allocation-free once `names` is cached (see `fuse`).
+   * @throws ValidationError as `fuse`; RangeError when `count` exceeds a column's capacity.
+   */
+  fuseColumns(columns: readonly AdapterColumns[], names: readonly string[], count: number, out: FusedColumns): void;
+  /**
    * Applies the veto model's loss probability: `null` means no model (never vetoed). Otherwise
    * `vetoed` = side != 0 and confidence >= vetoThreshold; a vetoed signal keeps its side and
    * strength for the log, and its reason becomes {@link FUSION_REASONS.Vetoed}.
    * @throws ValidationError when the confidence is not a number in 0..1.
    */
   applyVeto(out: FusedSignal, vetoConfidence: number | null): void;
+}
+
+/**
+ * The directions as plain numbers for the per-row rule (an imported enum object is read through a getter under
+ * vitest's module transform, which was measured to allocate in the loop).
+ */
+const LONG: number = Direction.Long;
+const SHORT: number = Direction.Short;
+const FLAT: number = Direction.Flat;
+
+function failLengths(outputs: number, names: number): never {
+  throw new ValidationError('outputs', outputs, `got ${outputs} adapter outputs for ${names} strategy names`);
 }
 
 function checkUnit(field: string, value: number): void {
@@ -179,58 +235,69 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
     return weights;
   }
 
+  /** One-slot columns per adapter for `fuse`, which runs the column rule on a single row (grown to the widest call seen). */
+  const rowColumns: AdapterColumns[] = [];
+  const rowFused = createFusedColumns(1);
+
   function fuse(outputs: readonly AdapterOutput[], names: readonly string[], out: FusedSignal): void {
-    if (outputs.length !== names.length) {
-      throw new ValidationError(
-        'outputs',
-        outputs.length,
-        `got ${outputs.length} adapter outputs for ${names.length} strategy names`,
-      );
-    }
+    if (outputs.length !== names.length) failLengths(outputs.length, names.length);
+    while (rowColumns.length < outputs.length) rowColumns.push(createAdapterColumns(1));
+    for (let k = 0; k < outputs.length; k++) writeAdapterColumns(rowColumns[k], 0, outputs[k]);
+    fuseSlots(rowColumns, outputs.length, names, 1, rowFused);
+    readFusedColumns(rowFused, 0, ttlMs, out);
+  }
+
+  function fuseColumns(columns: readonly AdapterColumns[], names: readonly string[], count: number, out: FusedColumns): void {
+    if (columns.length !== names.length) failLengths(columns.length, names.length);
+    if (!(count <= out.capacity)) throw new RangeError(`${count} rows do not fit ${out.capacity} fused slots`);
+    for (let k = 0; k < columns.length; k++) if (!(count <= columns[k].capacity)) throw new RangeError(`${count} rows do not fit ${columns[k].capacity} adapter slots`);
+    fuseSlots(columns, columns.length, names, count, out);
+  }
+
+  /** The fusion rule (see `fuse`) on slots `0..count-1` of the first `adapters` column sets. */
+  function fuseSlots(columns: readonly AdapterColumns[], adapters: number, names: readonly string[], count: number, out: FusedColumns): void {
     const weights = weightsFor(names);
-    const count = outputs.length;
-    let sum = 0;
-    let anySignal = false;
-    for (let k = 0; k < count; k++) {
-      const o = outputs[k];
-      if (o.side !== 0 && weights[k] > 0) {
-        anySignal = true;
-        sum += weights[k] * o.side * o.strength;
-      }
-    }
-    const net = sum / cachedTotal;
-    const magnitude = net < 0 ? -net : net;
-    const side: Direction = net !== 0 && magnitude >= entryThreshold ? (net > 0 ? Direction.Long : Direction.Short) : Direction.Flat;
-    // Tightest agreeing stop. Tracked with a flag rather than a NaN start value: a number that may
-    // be a NaN constant gets boxed by the JIT, one heap allocation per candle.
-    let stop = 0;
-    let found = false;
-    if (side !== Direction.Flat) {
-      for (let k = 0; k < count; k++) {
-        const o = outputs[k];
-        const hint = o.stopHint;
-        if (o.side !== side || !(weights[k] > 0) || hint !== hint) continue;
-        if (!found || (side === Direction.Long ? hint > stop : hint < stop)) {
-          stop = hint;
-          found = true;
+    for (let s = 0; s < count; s++) {
+      let sum = 0;
+      let anySignal = false;
+      for (let k = 0; k < adapters; k++) {
+        const side = columns[k].side[s];
+        if (side !== 0 && weights[k] > 0) {
+          anySignal = true;
+          sum += weights[k] * side * columns[k].strength[s];
         }
       }
+      const net = sum / cachedTotal;
+      const magnitude = net < 0 ? -net : net;
+      const side = net !== 0 && magnitude >= entryThreshold ? (net > 0 ? LONG : SHORT) : FLAT;
+      // Tightest agreeing stop. Tracked with a flag rather than a NaN start value: a number that may
+      // be a NaN constant gets boxed by the JIT, one heap allocation per candle.
+      let stop = 0;
+      let found = false;
+      if (side !== FLAT) {
+        for (let k = 0; k < adapters; k++) {
+          const c = columns[k];
+          const hint = c.stopHint[s];
+          if (c.side[s] !== side || !(weights[k] > 0) || hint !== hint) continue;
+          if (!found || (side === LONG ? hint > stop : hint < stop)) {
+            stop = hint;
+            found = true;
+          }
+        }
+      }
+      out.side[s] = side;
+      out.net[s] = net;
+      out.strength[s] = magnitude;
+      if (found) out.stopHint[s] = stop;
+      else out.stopHint[s] = NaN;
+      out.reason[s] = !anySignal
+        ? FUSION_REASONS.NoSignal
+        : side === LONG
+          ? FUSION_REASONS.Long
+          : side === SHORT
+            ? FUSION_REASONS.Short
+            : FUSION_REASONS.BelowThreshold;
     }
-    out.side = side;
-    out.net = net;
-    out.strength = magnitude;
-    if (found) out.stopHint = stop;
-    else out.stopHint = NaN;
-    out.ttlMs = ttlMs;
-    out.vetoed = false;
-    out.vetoConfidence = NaN;
-    out.reason = !anySignal
-      ? FUSION_REASONS.NoSignal
-      : side === Direction.Long
-        ? FUSION_REASONS.Long
-        : side === Direction.Short
-          ? FUSION_REASONS.Short
-          : FUSION_REASONS.BelowThreshold;
   }
 
   function applyVeto(out: FusedSignal, vetoConfidence: number | null): void {
@@ -251,7 +318,7 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
     if (out.vetoed) out.reason = FUSION_REASONS.Vetoed;
   }
 
-  return Object.freeze({ config: resolved, fuse, applyVeto });
+  return Object.freeze({ config: resolved, fuse, fuseColumns, applyVeto });
 }
 
 /**

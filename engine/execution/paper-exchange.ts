@@ -48,7 +48,7 @@
  * Spot uses the same books: a holding's "margin" is its cost basis, cash = wallet − Σ cost basis.
  */
 import type { Clock } from '../core/clock';
-import type { Candle, MarginMode, MarketType, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
+import type { Candle, CandleColumns, MarginMode, MarketType, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Balance, Exchange, Order, OrderRequest, Position } from '../ports/exchange';
 import {
@@ -247,12 +247,21 @@ export interface PaperExchange extends Exchange {
   closePositionAtLast(symbolIndex: number, clientOrderId: string): void;
   /** `onCandle` by `symbolIndex`, skipping the symbol lookup. @throws ValidationError for an unknown index. */
   onCandleAt(symbolIndex: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
+  /**
+   * `onCandleAt` for row `row` of `candles`: the allocation-free form for a loop over candle columns (prices
+   * passed to a call that is not inlined are boxed, one heap number each). Same throws.
+   */
+  onCandleRow(symbolIndex: number, candles: CandleColumns, row: number): void;
   /** Wallet + unrealised PnL, quote currency. */
   equity(): number;
+  /** Writes `equity()` into `out[index]` (no number crosses the call: allocation-free per candle). */
+  writeEquity(out: Float64Array, index: number): void;
   /** initialBalance + realised − fees − funding, quote currency. */
   walletBalance(): number;
   /** Signed base amount (0 when flat or unknown). */
   positionAmountSigned(symbol: string): number;
+  /** 1 long, -1 short, 0 flat or unknown (the allocation-free per-candle read). */
+  positionSide(symbol: string): number;
   /** Live read-only view (not a copy), or null when flat or unknown. */
   positionOf(symbol: string): PositionView | null;
   /** Last candle close, NaN before the first candle. */
@@ -354,6 +363,12 @@ interface SymbolState {
   pendFunding: number;
   lastOpenTimeMs: number;
   lastVolume: number;
+  /** The candle being settled (open time, open, high, low, close): read by the order and funding steps, so no price crosses a call. */
+  candleTimeMs: number;
+  candleOpen: number;
+  candleHigh: number;
+  candleLow: number;
+  candleClose: number;
   usedVolume: number;
   nextFundingMs: number;
   fundingCursor: number;
@@ -504,6 +519,11 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       pendFunding: 0,
       lastOpenTimeMs: -Infinity,
       lastVolume: 0,
+      candleTimeMs: NaN,
+      candleOpen: NaN,
+      candleHigh: NaN,
+      candleLow: NaN,
+      candleClose: NaN,
       usedVolume: 0,
       nextFundingMs: NaN,
       fundingCursor: -1,
@@ -516,9 +536,14 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     return states.length - 1;
   }
 
+  /** The last symbol looked up and its book: a loop asks for its own symbol every candle. */
+  let lastLookup: SymbolState | undefined;
   function stateOf(symbol: string): SymbolState | undefined {
+    if (lastLookup !== undefined && lastLookup.symbol === symbol) return lastLookup;
     const i = indexBySymbol.get(symbol);
-    return i === undefined ? undefined : states[i];
+    const st = i === undefined ? undefined : states[i];
+    if (st !== undefined) lastLookup = st;
+    return st;
   }
 
   function snapshot(o: OrderState): Order {
@@ -820,7 +845,13 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     orders.length = w;
   }
 
-  function processOrders(st: SymbolState, t: number, open: number, high: number, low: number, close: number): void {
+  /** Fills and triggers the symbol's open orders over the candle being settled (`st.candle*`). */
+  function processOrders(st: SymbolState): void {
+    const t = st.candleTimeMs;
+    const open = st.candleOpen;
+    const high = st.candleHigh;
+    const low = st.candleLow;
+    const close = st.candleClose;
     const orders = st.openOrders;
     const n = orders.length;
     const adjust = cfg.takerAdjust;
@@ -896,7 +927,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
   }
 
-  function settleFunding(st: SymbolState, t: number, open: number): void {
+  /** Settles the funding intervals that ended by the open of the candle being settled, at its open price. */
+  function settleFunding(st: SymbolState): void {
+    const t = st.candleTimeMs;
+    const open = st.candleOpen;
     const interval = cfg.fundingIntervalMs;
     if (st.nextFundingMs !== st.nextFundingMs) st.nextFundingMs = Math.ceil(t / interval) * interval;
     if (st.nextFundingMs > t) return;
@@ -943,9 +977,28 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (processing === 0) compact(st);
   }
 
+  /** One-row candle columns for `onCandleAt`, whose prices arrive as arguments. */
+  const argumentCandle: CandleColumns = { length: 1, openTimeMs: new Float64Array(1), open: new Float64Array(1), high: new Float64Array(1), low: new Float64Array(1), close: new Float64Array(1), volume: new Float64Array(1) };
+
   function onCandleAt(index: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void {
+    argumentCandle.openTimeMs[0] = openTimeMs;
+    argumentCandle.open[0] = open;
+    argumentCandle.high[0] = high;
+    argumentCandle.low[0] = low;
+    argumentCandle.close[0] = close;
+    argumentCandle.volume[0] = volume;
+    onCandleRow(index, argumentCandle, 0);
+  }
+
+  function onCandleRow(index: number, candles: CandleColumns, row: number): void {
     const st = states[index];
     if (st === undefined) throw new ValidationError('symbolIndex', index, 'unknown symbol index; call symbolIndex(symbol) first');
+    const openTimeMs = candles.openTimeMs[row];
+    const open = candles.open[row];
+    const high = candles.high[row];
+    const low = candles.low[row];
+    const close = candles.close[row];
+    const volume = candles.volume[row];
     if (!(openTimeMs > st.lastOpenTimeMs) || !Number.isFinite(openTimeMs)) {
       throw new ValidationError(`candle.openTimeMs`, openTimeMs, `must be finite and after the previous ${st.symbol} candle at ${st.lastOpenTimeMs}`);
     }
@@ -958,8 +1011,13 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     st.usedVolume = 0;
     st.lastVolume = volume;
-    if (futures) settleFunding(st, openTimeMs, open);
-    if (st.openOrders.length > 0) processOrders(st, openTimeMs, open, high, low, close);
+    st.candleTimeMs = openTimeMs;
+    st.candleOpen = open;
+    st.candleHigh = high;
+    st.candleLow = low;
+    st.candleClose = close;
+    if (futures) settleFunding(st);
+    if (st.openOrders.length > 0) processOrders(st);
     st.markPrice = close;
     st.lastOpenTimeMs = openTimeMs;
     if (st.amountSigned !== 0) {
@@ -1089,6 +1147,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
 
   function equity(): number {
     return wallet + unrealizedTotal();
+  }
+
+  function writeEquity(out: Float64Array, index: number): void {
+    out[index] = wallet + unrealizedTotal();
   }
 
   function positionSnapshot(st: SymbolState): Position {
@@ -1242,12 +1304,18 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     symbolIndex,
     onCandle,
     onCandleAt,
+    onCandleRow,
     closePositionAtLast,
     equity,
+    writeEquity,
     walletBalance: () => wallet,
     positionAmountSigned(symbol: string): number {
       const st = stateOf(symbol);
       return st === undefined ? 0 : st.amountSigned;
+    },
+    positionSide(symbol: string): number {
+      const st = stateOf(symbol);
+      return st === undefined || st.amountSigned === 0 ? 0 : st.amountSigned > 0 ? 1 : -1;
     },
     positionOf(symbol: string): PositionView | null {
       const st = stateOf(symbol);

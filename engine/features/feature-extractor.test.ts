@@ -384,3 +384,48 @@ describe('createFeatureExtractor on real BTC/USDT 1h candles', () => {
     expectMatchesReference(fx, s);
   });
 });
+
+describe('pushRange (column-wise)', () => {
+  /** 300 candles of a seeded random walk, as candle columns. */
+  function walkColumns(count: number) {
+    let seed = 7;
+    const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const closes: number[] = [];
+    let price = 100;
+    for (let i = 0; i < count; i++) closes.push((price *= 1 + (next() - 0.5) / 50));
+    const s = seriesFromCloses(closes);
+    return { length: count, openTimeMs: Float64Array.from(s.openTimeMs), open: Float64Array.from(s.open), high: Float64Array.from(s.high), low: Float64Array.from(s.low), close: Float64Array.from(s.close), volume: Float64Array.from(s.volume) };
+  }
+
+  it('gives bit-identical columns to pushing the rows one by one, whatever the range boundaries', () => {
+    const candles = walkColumns(300);
+    const one = createFeatureExtractor(PERIODS, 4);
+    for (let r = 0; r < candles.length; r++) one.pushFrom(candles, r);
+    const ranged = createFeatureExtractor(PERIODS, 4);
+    // Ranges of 1, 7, 50 and the rest: boundaries inside every indicator's warm-up and recompute cycle.
+    for (const [from, to] of [[0, 1], [1, 8], [8, 58], [58, 300]]) ranged.pushRange(candles, from, to);
+    expect(ranged.length).toBe(300);
+    for (const kind of ['sma', 'ema', 'rsi', 'atr', 'donchianUpper', 'donchianLower', 'stddev'] as const) {
+      for (const p of Object.keys(one[kind]).map(Number)) expect(rows(ranged[kind][p], 300), `${kind}(${p})`).toEqual(rows(one[kind][p], 300));
+    }
+    expect(rows(ranged.trueRange, 300)).toEqual(rows(one.trueRange, 300));
+  });
+
+  it('appends nothing when a row of the range is bad, and names the range when it is out of bounds', () => {
+    const candles = walkColumns(20);
+    const fx = createFeatureExtractor({ sma: [3], rsi: [5] }, 4);
+    fx.pushRange(candles, 0, 5);
+    const high = candles.high[12];
+    candles.high[12] = candles.low[12] - 1;
+    expect(() => fx.pushRange(candles, 5, 20)).toThrow(ValidationError);
+    expect(fx.length).toBe(5);
+    expect(() => fx.pushRange(candles, 5, 21)).toThrow(/field "rows" was \{"from":5,"to":21\}/);
+    // The indicators' state did not move: the rest of the series gives what an uninterrupted feed gives.
+    candles.high[12] = high;
+    fx.pushRange(candles, 5, 20);
+    const whole = createFeatureExtractor({ sma: [3], rsi: [5] }, 4);
+    whole.pushRange(candles, 0, 20);
+    expect(rows(fx.sma[3], 20)).toEqual(rows(whole.sma[3], 20));
+    expect(rows(fx.rsi[5], 20)).toEqual(rows(whole.rsi[5], 20));
+  });
+});

@@ -46,7 +46,15 @@ export interface FeatureExtractor extends FeatureFrame {
    * @throws ValidationError for a row outside 0..candles.length-1, and the throws of {@link FeatureExtractor.push}.
    */
   pushFrom(candles: CandleColumns, row: number): void;
-  /** Pushes every row of `candles` in order. Same throws as {@link FeatureExtractor.pushFrom}. */
+  /**
+   * Pushes rows `from..to-1` of `candles` column-wise: every row is checked and copied, then each
+   * indicator runs over the whole range in one pass. Gives exactly the columns that pushing the rows one
+   * by one gives. No allocation except when capacity doubles.
+   * @throws ValidationError naming `rows` for a range outside 0..candles.length, and the throws of
+   *   {@link FeatureExtractor.push} for a bad row (nothing is appended then).
+   */
+  pushRange(candles: CandleColumns, from: number, to: number): void;
+  /** Pushes every row of `candles` in order (column-wise, see {@link FeatureExtractor.pushRange}). Same throws. */
   pushColumns(candles: CandleColumns): void;
   /** Forgets all rows and indicator state; keeps the allocated capacity. */
   reset(): void;
@@ -91,6 +99,10 @@ function failCandle(openTimeMs: number, open: number, high: number, low: number,
 
 function failRow(row: number, length: number): never {
   throw new ValidationError('row', row, `row (${row}) must be an integer in 0..${length - 1}`);
+}
+
+function failRange(from: number, to: number, length: number): never {
+  throw new ValidationError('rows', { from, to }, `rows ${from}..${to} must be integers with 0 <= from <= to <= ${length}`);
 }
 
 function grown(column: Float64Array, capacity: number): Float64Array {
@@ -236,7 +248,7 @@ class StreamingFeatureExtractor implements FeatureExtractor {
   }
 
   pushColumns(candles: CandleColumns): void {
-    for (let r = 0; r < candles.length; r++) this.pushFrom(candles, r);
+    this.pushRange(candles, 0, candles.length);
   }
 
   pushFrom(candles: CandleColumns, row: number): void {
@@ -265,68 +277,131 @@ class StreamingFeatureExtractor implements FeatureExtractor {
     this.low[i] = low;
     this.close[i] = close;
     this.volume[i] = volume;
-    this.update(i);
+    this.update(i, i + 1);
     this.length = i + 1;
   }
 
+  pushRange(candles: CandleColumns, from: number, to: number): void {
+    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from <= to && to <= candles.length)) failRange(from, to, candles.length);
+    const first = this.length;
+    while (first + (to - from) > this.capacity) this.grow();
+    // Every row is checked and copied (past `length`, unseen) before any indicator moves, so a bad row leaves the frame as it was.
+    let lastTimeMs = this.lastTimeMs;
+    const count = to - from;
+    // Columns in locals: a store to one typed array could change another's field as far as the JIT knows.
+    const openTimes = this.openTimeMs;
+    const opens = this.open;
+    const highs = this.high;
+    const lows = this.low;
+    const closes = this.close;
+    const volumes = this.volume;
+    const inTimes = candles.openTimeMs;
+    const inOpens = candles.open;
+    const inHighs = candles.high;
+    const inLows = candles.low;
+    const inCloses = candles.close;
+    const inVolumes = candles.volume;
+    for (let k = 0; k < count; k++) {
+      const r = from + k;
+      const openTimeMs = inTimes[r];
+      const open = inOpens[r];
+      const high = inHighs[r];
+      const low = inLows[r];
+      const close = inCloses[r];
+      const volume = inVolumes[r];
+      if (!(openTimeMs > lastTimeMs)) failOpenTime(openTimeMs, lastTimeMs);
+      if (!(low <= open && low <= close && open <= high && close <= high && volume >= 0)) failCandle(openTimeMs, open, high, low, close, volume);
+      lastTimeMs = openTimeMs;
+      const i = first + k;
+      openTimes[i] = openTimeMs;
+      opens[i] = open;
+      highs[i] = high;
+      lows[i] = low;
+      closes[i] = close;
+      volumes[i] = volume;
+    }
+    this.lastTimeMs = lastTimeMs;
+    this.update(first, first + count);
+    this.length = first + count;
+  }
+
   /**
-   * Updates every indicator column at row i from the candle columns. Kept apart from `push` (and
+   * Updates every indicator column at rows `from..to-1` from the candle columns, one indicator at a
+   * time over the whole range (column-wise: each indicator's state stays in registers for the range).
+   * Each indicator's row steps are the same operations in the same order as one candle at a time, so
+   * a range gives bit-identical columns to pushing its rows one by one. Kept apart from `push` (and
    * free of number arguments) so `push` stays small enough to inline into the caller's loop: a
    * non-inlined call would box each double argument, one allocation per price per candle.
    */
-  private update(i: number): void {
+  private update(from: number, to: number): void {
     const closes = this.close;
     const highs = this.high;
     const lows = this.low;
-    const close = closes[i];
-    const high = highs[i];
-    const low = lows[i];
-    const previousClose = i > 0 ? closes[i - 1] : close;
-    let tr = high - low;
-    if (i > 0) tr = Math.max(tr, Math.abs(high - previousClose), Math.abs(low - previousClose));
-    this.trueRange[i] = tr;
+    const trueRange = this.trueRange;
+    for (let i = from; i < to; i++) {
+      const high = highs[i];
+      const low = lows[i];
+      let tr = high - low;
+      if (i > 0) {
+        const previousClose = closes[i - 1];
+        tr = Math.max(tr, Math.abs(high - previousClose), Math.abs(low - previousClose));
+      }
+      trueRange[i] = tr;
+    }
 
     // SMA: running sum, recomputed oldest-to-newest whenever the window has turned over.
     const smaCount = this.smaPeriods.length;
     for (let s = 0; s < smaCount; s++) {
       const n = this.smaPeriods[s];
-      let sum = this.smaSum[s] + close;
-      if (i >= n) sum -= closes[i - n];
-      const left = this.smaCountdown[s] - 1;
-      if (left === 0) {
-        sum = 0;
-        for (let j = i - n + 1; j <= i; j++) sum += closes[j];
-        this.smaCountdown[s] = n;
-      } else {
-        this.smaCountdown[s] = left;
+      const column = this.smaColumns[s];
+      let sum = this.smaSum[s];
+      let countdown = this.smaCountdown[s];
+      for (let i = from; i < to; i++) {
+        sum += closes[i];
+        if (i >= n) sum -= closes[i - n];
+        countdown--;
+        if (countdown === 0) {
+          sum = 0;
+          for (let j = i - n + 1; j <= i; j++) sum += closes[j];
+          countdown = n;
+        }
+        column[i] = i >= n - 1 ? sum / n : NaN;
       }
       this.smaSum[s] = sum;
-      this.smaColumns[s][i] = i >= n - 1 ? sum / n : NaN;
+      this.smaCountdown[s] = countdown;
     }
 
     const emaCount = this.emaPeriods.length;
     for (let s = 0; s < emaCount; s++) {
       const k = this.emaWeight[s];
-      const previous = i === 0 ? close : this.emaValue[s];
-      const value = close * k + previous * (1 - k);
+      const n = this.emaPeriods[s];
+      const column = this.emaColumns[s];
+      let value = this.emaValue[s];
+      for (let i = from; i < to; i++) {
+        const close = closes[i];
+        const previous = i === 0 ? close : value;
+        value = close * k + previous * (1 - k);
+        column[i] = i >= n - 1 ? value : NaN;
+      }
       this.emaValue[s] = value;
-      this.emaColumns[s][i] = i >= this.emaPeriods[s] - 1 ? value : NaN;
     }
 
     // RSI: change j (1-based) is close[j] - close[j-1]; row i carries change number i.
     const rsiCount = this.rsiPeriods.length;
-    if (rsiCount > 0) {
-      const gain = close > previousClose ? close - previousClose : 0;
-      const loss = close > previousClose ? 0 : previousClose - close;
-      for (let s = 0; s < rsiCount; s++) {
-        const n = this.rsiPeriods[s];
-        const column = this.rsiColumns[s];
+    for (let s = 0; s < rsiCount; s++) {
+      const n = this.rsiPeriods[s];
+      const column = this.rsiColumns[s];
+      let avgGain = this.rsiAvgGain[s];
+      let avgLoss = this.rsiAvgLoss[s];
+      for (let i = from; i < to; i++) {
         if (i === 0) {
           column[i] = NaN;
           continue;
         }
-        let avgGain = this.rsiAvgGain[s];
-        let avgLoss = this.rsiAvgLoss[s];
+        const close = closes[i];
+        const previousClose = closes[i - 1];
+        const gain = close > previousClose ? close - previousClose : 0;
+        const loss = close > previousClose ? 0 : previousClose - close;
         if (i < n) {
           avgGain += gain;
           avgLoss += loss;
@@ -338,85 +413,98 @@ class StreamingFeatureExtractor implements FeatureExtractor {
           avgGain = (gain - avgGain) * smoothing + avgGain;
           avgLoss = (loss - avgLoss) * smoothing + avgLoss;
         }
-        this.rsiAvgGain[s] = avgGain;
-        this.rsiAvgLoss[s] = avgLoss;
         column[i] = i < n ? NaN : avgLoss === 0 ? 100 : 100 - 100 / (avgGain / avgLoss + 1);
       }
+      this.rsiAvgGain[s] = avgGain;
+      this.rsiAvgLoss[s] = avgLoss;
     }
 
     const atrCount = this.atrPeriods.length;
     for (let s = 0; s < atrCount; s++) {
       const n = this.atrPeriods[s];
+      const column = this.atrColumns[s];
       let avg = this.atrAvg[s];
-      if (i < n - 1) avg += tr;
-      else if (i === n - 1) avg = (avg + tr) / n;
-      else avg = (tr - avg) * (1 / n) + avg;
+      for (let i = from; i < to; i++) {
+        const tr = trueRange[i];
+        if (i < n - 1) avg += tr;
+        else if (i === n - 1) avg = (avg + tr) / n;
+        else avg = (tr - avg) * (1 / n) + avg;
+        column[i] = i < n - 1 ? NaN : avg;
+      }
       this.atrAvg[s] = avg;
-      this.atrColumns[s][i] = i < n - 1 ? NaN : avg;
     }
 
     const donchianCount = this.donchianPeriods.length;
     for (let s = 0; s < donchianCount; s++) {
       const n = this.donchianPeriods[s];
-      const position = this.blockPosition[s];
       const suffixMax = this.suffixMax[s];
       const suffixMin = this.suffixMin[s];
+      const upper = this.upperColumns[s];
+      const lower = this.lowerColumns[s];
+      let position = this.blockPosition[s];
       let prefixMax = this.prefixMax[s];
       let prefixMin = this.prefixMin[s];
-      if (position === 0 && i > 0) {
-        // Rows i-n..i-1 form the block that just completed: take its suffix extremes.
-        const start = i - n;
-        let runMax = -Infinity;
-        let runMin = Infinity;
-        for (let k = n - 1; k >= 0; k--) {
-          const h = highs[start + k];
-          const l = lows[start + k];
-          if (h > runMax) runMax = h;
-          if (l < runMin) runMin = l;
-          suffixMax[k] = runMax;
-          suffixMin[k] = runMin;
+      for (let i = from; i < to; i++) {
+        if (position === 0 && i > 0) {
+          // Rows i-n..i-1 form the block that just completed: take its suffix extremes.
+          const start = i - n;
+          let runMax = -Infinity;
+          let runMin = Infinity;
+          for (let k = n - 1; k >= 0; k--) {
+            const h = highs[start + k];
+            const l = lows[start + k];
+            if (h > runMax) runMax = h;
+            if (l < runMin) runMin = l;
+            suffixMax[k] = runMax;
+            suffixMin[k] = runMin;
+          }
+          prefixMax = -Infinity;
+          prefixMin = Infinity;
         }
-        prefixMax = -Infinity;
-        prefixMin = Infinity;
+        if (i >= n) {
+          // Window i-n..i-1 = positions position..n-1 of the previous block + 0..position-1 of this one.
+          const sMax = suffixMax[position];
+          const sMin = suffixMin[position];
+          upper[i] = sMax > prefixMax ? sMax : prefixMax;
+          lower[i] = sMin < prefixMin ? sMin : prefixMin;
+        } else {
+          upper[i] = NaN;
+          lower[i] = NaN;
+        }
+        const high = highs[i];
+        const low = lows[i];
+        if (high > prefixMax) prefixMax = high;
+        if (low < prefixMin) prefixMin = low;
+        position = position + 1 === n ? 0 : position + 1;
       }
-      if (i >= n) {
-        // Window i-n..i-1 = positions position..n-1 of the previous block + 0..position-1 of this one.
-        const sMax = suffixMax[position];
-        const sMin = suffixMin[position];
-        this.upperColumns[s][i] = sMax > prefixMax ? sMax : prefixMax;
-        this.lowerColumns[s][i] = sMin < prefixMin ? sMin : prefixMin;
-      } else {
-        this.upperColumns[s][i] = NaN;
-        this.lowerColumns[s][i] = NaN;
-      }
-      if (high > prefixMax) prefixMax = high;
-      if (low < prefixMin) prefixMin = low;
       this.prefixMax[s] = prefixMax;
       this.prefixMin[s] = prefixMin;
-      this.blockPosition[s] = position + 1 === n ? 0 : position + 1;
+      this.blockPosition[s] = position;
     }
 
     // StdDev: Welford's running mean and squared deviations, growing to n closes, then sliding.
     const stddevCount = this.stddevPeriods.length;
     for (let s = 0; s < stddevCount; s++) {
       const n = this.stddevPeriods[s];
+      const column = this.stddevColumns[s];
       let mean = this.stddevMean[s];
       let m2 = this.stddevM2[s];
-      const left = this.stddevCountdown[s] - 1;
-      if (left === 0) {
-        // First at row n-1, then every n rows: the window is rows i-n+1..i, recomputed in two passes.
-        let sum = 0;
-        for (let j = i - n + 1; j <= i; j++) sum += closes[j];
-        mean = sum / n;
-        m2 = 0;
-        for (let j = i - n + 1; j <= i; j++) {
-          const d = closes[j] - mean;
-          m2 += d * d;
-        }
-        this.stddevCountdown[s] = n;
-      } else {
-        this.stddevCountdown[s] = left;
-        if (i < n) {
+      let countdown = this.stddevCountdown[s];
+      for (let i = from; i < to; i++) {
+        const close = closes[i];
+        countdown--;
+        if (countdown === 0) {
+          // First at row n-1, then every n rows: the window is rows i-n+1..i, recomputed in two passes.
+          let sum = 0;
+          for (let j = i - n + 1; j <= i; j++) sum += closes[j];
+          mean = sum / n;
+          m2 = 0;
+          for (let j = i - n + 1; j <= i; j++) {
+            const d = closes[j] - mean;
+            m2 += d * d;
+          }
+          countdown = n;
+        } else if (i < n) {
           const delta = close - mean;
           mean += delta / (i + 1);
           m2 += delta * (close - mean);
@@ -426,10 +514,11 @@ class StreamingFeatureExtractor implements FeatureExtractor {
           mean += (close - oldest) / n;
           m2 += (close - oldest) * (close - mean + oldest - previousMean);
         }
+        column[i] = i >= n - 1 ? Math.sqrt(m2 > 0 ? m2 / n : 0) : NaN;
       }
       this.stddevMean[s] = mean;
       this.stddevM2[s] = m2;
-      this.stddevColumns[s][i] = i >= n - 1 ? Math.sqrt(m2 > 0 ? m2 / n : 0) : NaN;
+      this.stddevCountdown[s] = countdown;
     }
   }
 

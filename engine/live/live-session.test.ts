@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock, silentLogger, type ManualClock } from '../core/clock';
 import { ExchangeError } from '../core/errors';
-import type { Candle } from '../core/types';
+import type { Candle, CandleColumns } from '../core/types';
 import { createPaperExchange } from '../execution/paper-exchange';
 import type { Exchange, Order } from '../ports/exchange';
 import { createRiskEngine } from '../risk/risk-engine';
@@ -139,10 +139,10 @@ function paperWithLog(clock: ManualClock) {
   let lastSeenMs = -Infinity;
   const simulator = {
     symbolIndex: (symbol: string) => paper.symbolIndex(symbol),
-    onCandleAt(index: number, t: number, o: number, hi: number, lo: number, c: number, v: number) {
-      if (t <= lastSeenMs) return;
-      lastSeenMs = t;
-      paper.onCandleAt(index, t, o, hi, lo, c, v);
+    onCandleRow(index: number, candles: CandleColumns, row: number) {
+      if (candles.openTimeMs[row] <= lastSeenMs) return;
+      lastSeenMs = candles.openTimeMs[row];
+      paper.onCandleRow(index, candles, row);
     },
   };
   return { paper, exchange, created, submitted, onClosed, simulator };

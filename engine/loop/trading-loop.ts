@@ -6,8 +6,11 @@
  * Per closed candle: (0) on a real venue, a position the venue closed on its own since the last
  * candle (stop, liquidation, by hand) is journaled from the venue's fills; (1) a simulated venue
  * settles the candle (fills, funding, liquidation);
- * (2) features update; (3) risk records equity (breakers); (4) every adapter evaluates;
- * (5) fusion combines them; (6) while a position is open, the exits: a strategy's exit instruction
+ * (2) the candle's features, adapter outputs and fused signal are read from the column-wise phase, which
+ * runs when the previous chunk is used up: for the next `chunkSize` candles at once, features in one pass
+ * per indicator, then each adapter's outputs, then fusion, into typed columns (any chunk size gives the same
+ * decisions; a chunk of 1 is the candle alone; this is what steps 4 and 5, every adapter evaluates and fusion
+ * combines them, were); (3) risk records equity (breakers); (6) while a position is open, the exits: a strategy's exit instruction
  * (`AdapterOutput.exit`), then the exit policy's time stop and minimal-ROI table close it with a
  * reduce-only market order at the candle close (no entry on that candle); (7) an exit on an opposite
  * fused signal or an entry, if any, passes the cooldown gate, the optional veto model, TTL, the
@@ -22,8 +25,10 @@
  * a simulated venue fills them within a candle is the PaperExchange's intrabar rule. Every closed trade
  * (or part) is journaled with its reason (`TradeExitReason`) and its initial risk.
  *
- * Hot path: steps 0-5 allocate nothing (step 0 reads the account only while a venue position is held). The loop returns a promise only on candles where it
- * must talk to the exchange or the veto model, so a backtest awaits only then.
+ * Hot path: steps 0-3 and a candle without an actionable signal allocate nothing (step 0 reads the account only
+ * while a venue position is held); a signal refused by the synchronous checks (a short on spot, the cooldown, a
+ * halt) allocates only its decision record. The loop returns a promise only on candles where it must talk to
+ * the exchange, the risk gate's entry path or a model, so a backtest awaits only then.
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
@@ -38,10 +43,12 @@ import { convergenceWarmup } from '../features/convergence-warmup';
 import type { FeatureFrame } from '../features/feature-frame';
 import { INTENT_FEATURE_NAMES, intentFeatures, MARKET_FEATURE_NAMES, ML_FEATURE_CONFIG, writeIntentFeatures, writeMarketFeatures } from '../ml/market-features';
 import { modelStopPrice, NO_LOOP_MODELS, NO_MODELS_SPEC, regimeOf, volatilityScale, type LoopModels, type LoopModelsSpec } from '../decision/loop-models';
-import { createAdapterOutput, runStartupCandles, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
+import { createAdapterColumns, createAdapterOutput, evaluateAdapterColumns, readAdapterColumns, runStartupCandles, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
 import {
   createSignalFusion,
   createFusedSignal,
+  createFusedColumns,
+  readFusedColumns,
   type FusedSignal,
   type FusionConfig,
 } from '../decision/signal-fusion';
@@ -55,6 +62,15 @@ import { OrderPurpose, type EngineEvents } from '../ports/events';
 import { DenialCode } from '../ports/metrics';
 import { denialCodeOf } from '../telemetry/metrics-sink';
 
+/** Most rows one column-wise phase computes at once (bounds the signal columns' memory whatever the chunk size). */
+export const MAX_CHUNK_SLOTS = 65_536;
+
+/**
+ * Chunk size of backtests: rows per column-wise phase (features, adapter outputs and fusion over typed
+ * columns, then the per-candle step over them).
+ */
+export const DEFAULT_BACKTEST_CHUNK_SIZE = 4_096;
+
 /** ATR period the risk gate sizes with when a signal carries no stop hint. */
 export const RISK_ATR_PERIOD = 14;
 
@@ -65,8 +81,18 @@ export type DecisionDetail = (typeof DecisionDetail)[keyof typeof DecisionDetail
 /** A synchronous view of the account, kept current by the venue adapter. */
 export interface AccountView {
   equity(): number;
+  /**
+   * Writes `equity()` into `out[index]`: the per-candle form (a number returned by a call that is not inlined
+   * is boxed, one heap number per candle). Optional; the loop falls back to `equity()`.
+   */
+  writeEquity?(out: Float64Array, index: number): void;
   /** Signed base amount held (+ long, - short, 0 flat). */
   positionAmountSigned(symbol: string): number;
+  /**
+   * Sign of `positionAmountSigned(symbol)` (1 long, -1 short, 0 flat): the per-candle form (a small integer
+   * crosses a call without a heap number). Optional; the loop falls back to the sign of the amount.
+   */
+  positionSide?(symbol: string): number;
   /** Number of symbols with an open position. */
   openPositionCount(): number;
   /** Sum of |amount| x mark over open positions, quote currency. */
@@ -78,7 +104,8 @@ export interface AccountView {
 /** Per-candle simulation hook of a simulated venue (the PaperExchange). */
 export interface CandleSimulator {
   symbolIndex(symbol: string): number;
-  onCandleAt(symbolIndex: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
+  /** Settles row `row` of `candles` (fills, funding, liquidation); rows, not prices, so no double is boxed across the call. */
+  onCandleRow(symbolIndex: number, candles: CandleColumns, row: number): void;
   /** Closes the whole position at the last price, whatever the volume (the end of a backtest); reports it like a fill of `clientOrderId`. */
   closePositionAtLast?(symbolIndex: number, clientOrderId: string): void;
 }
@@ -115,6 +142,16 @@ export interface TradingLoopConfig {
   capacityHint: number;
   /** Exit policy applied to every position (take-profit, trailing stop, time stop, ROI table); none when absent. */
   exits?: ExitPolicy | null;
+  /**
+   * Candles per column-wise phase (integer >= 1; default 1): features, every adapter's output and fusion are
+   * computed for the next `chunkSize` candles of the columns `onCandle` is given (as many as there are) in
+   * one pass each, and the per-candle step (fills, exits, gating, risk, journal) reads them. Any chunk size
+   * gives the same decisions: rows are computed only from rows at or before them. A chunked loop must be fed
+   * consecutive candles of one column set; adapters whose output depends on when they are evaluated (the
+   * external-signal adapter of a live session) need 1, which live sessions use: their chunk is the latest
+   * candle. Throws ValidationError naming `chunkSize` otherwise.
+   */
+  chunkSize?: number;
   /**
    * Parameters of the models in the loop (regime risk multipliers, volatility target, stop multiple); a kind
    * is used when both its parameters here and its model in `deps.models` are given. Default: none.
@@ -242,6 +279,29 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const names = strategies.map((s) => s.name);
   const outputs: AdapterOutput[] = strategies.map(() => createAdapterOutput());
   const fusion = createSignalFusion(config.fusion);
+  const chunkSize = config.chunkSize ?? 1;
+  if (!(Number.isInteger(chunkSize) && chunkSize >= 1)) throw new ValidationError('chunkSize', chunkSize, `chunkSize (${String(chunkSize)}) must be an integer >= 1`);
+  /** Rows per column-wise phase: the chunk size, at most the expected rows and MAX_CHUNK_SLOTS (column memory). */
+  const chunkSlots = Math.min(chunkSize, Math.max(1, config.capacityHint), MAX_CHUNK_SLOTS);
+  const adapterColumns = strategies.map(() => createAdapterColumns(chunkSlots));
+  const fusedColumns = createFusedColumns(chunkSlots);
+  /** One scratch output per adapter (each adapter writes its own object, as in the per-row path). */
+  const scratchOutputs = strategies.map(() => createAdapterOutput());
+  const ttlMs = fusion.config.ttlMs;
+  /** [close time, equity] handed to the risk engine each candle (no number crosses the call). */
+  const equityAt = new Float64Array(2);
+  const writeEquity = typeof deps.account.writeEquity === 'function';
+  /** Called per candle through a local: under vitest's module transform a call of an imported function was measured not to be inlined here (about 90 bytes per candle). */
+  const readFused = readFusedColumns;
+  /**
+   * The column-wise phase's position: `cur` is the feature row of the candle being decided (the last seen;
+   * -1 before any), rows after it up to `features.length - 1` are the rest of the chunk already computed,
+   * and slot `s` of the signal columns holds row `evaluatedFrom + s`. `outputsRow` is the row whose adapter
+   * outputs `outputs` holds (read back from the columns only when the decision log or the entry needs them).
+   */
+  let cur = -1;
+  let evaluatedFrom = 0;
+  let outputsRow = -1;
   const weights = Float64Array.from(names, (name) => fusion.config.weights[name] ?? 0);
   const fused: FusedSignal = createFusedSignal();
   const gate = createSignalGate({ ttlMs: fusion.config.ttlMs, cooldownMs: fusion.config.cooldownMs });
@@ -312,8 +372,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     }
   };
 
-  const adapterInputs = () =>
-    names.map((name, k) => ({ strategy: name, side: sideName(outputs[k].side), strength: outputs[k].strength, stopHint: outputs[k].stopHint, reason: outputs[k].reason }));
+  const adapterInputs = () => {
+    currentOutputs();
+    return names.map((name, k) => ({ strategy: name, side: sideName(outputs[k].side), strength: outputs[k].strength, stopHint: outputs[k].stopHint, reason: outputs[k].reason }));
+  };
 
   const record = (timeMs: number, outcome: DecisionOutcome, side: number, strength: number, reason: string, extra: Record<string, unknown> = {}) => {
     if (!journal) return;
@@ -336,6 +398,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** The adapter contributing most to the fused direction; names the trade's strategy. */
   const dominantStrategy = (side: number): string => {
+    currentOutputs();
     let best = -1;
     let bestScore = 0;
     for (let k = 0; k < outputs.length; k++) {
@@ -391,13 +454,14 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * The exit a strategy or the policy asks for on row `i` of a held position (+ long, - short), or ''.
    * Order: a strategy's exit instruction, the time stop, the minimal-ROI table. Allocation-free.
    */
-  function policyExitReason(held: number, i: number, close: number, closeTimeMs: number): TradeExitReason | '' {
-    const dir = held > 0 ? 1 : -1;
-    for (let k = 0; k < outputs.length; k++) if (outputs[k].exit === dir) return TradeExitReason.ExitSignal;
+  function policyExitReason(dir: number, i: number): TradeExitReason | '' {
+    const slot = i - evaluatedFrom;
+    for (let k = 0; k < adapterColumns.length; k++) if (adapterColumns[k].exit[slot] === dir) return TradeExitReason.ExitSignal;
     if (posSide !== dir) return '';
     if (timeStopBars > 0 && i - posEntryRow >= timeStopBars) return TradeExitReason.TimeStop;
     if (roiMinutes.length > 0) {
-      const heldMinutes = (closeTimeMs - posEntryTimeMs) / 60_000;
+      const close = features.close[i];
+      const heldMinutes = (features.openTimeMs[i] + timeframeMs - posEntryTimeMs) / 60_000;
       let threshold = NaN;
       for (let r = 0; r < roiMinutes.length && roiMinutes[r] <= heldMinutes; r++) threshold = roiProfitPct[r];
       if (threshold === threshold && ((close - posEntryPrice) / posEntryPrice) * 100 * dir >= threshold) return TradeExitReason.Roi;
@@ -409,8 +473,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * The trailing stop's new level after row `i` (high/low extend the best price since entry), or NaN
    * when it does not move (inactive, no ATR yet, or not tighter than the current stop). Allocation-free.
    */
-  function trailLevel(dir: number, i: number, high: number, low: number): number {
+  function trailLevel(dir: number, i: number): number {
     const t = trailing as NonNullable<typeof trailing>;
+    const high = features.high[i];
+    const low = features.low[i];
     if (dir > 0 ? high > posBest : low < posBest) posBest = dir > 0 ? high : low;
     if (!trailActive) {
       const gain = (posBest - posEntryPrice) * dir;
@@ -491,7 +557,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const strategy = dominantStrategy(side);
     let vetoInfo: Record<string, unknown> = {};
     if (deps.veto) {
-      const confidence = await deps.veto.predictLossProbability(vetoFeatures(features, features.length - 1, side));
+      const confidence = await deps.veto.predictLossProbability(vetoFeatures(features, cur, side));
       fusion.applyVeto(fused, confidence);
       const threshold = fusion.config.vetoThreshold;
       vetoInfo = { veto: { modelVersion: deps.veto.version, lossProbability: confidence, threshold } };
@@ -509,7 +575,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     let stopHint = fused.stopHint;
     let riskScale = 1;
     if (withModels) {
-      const i = features.length - 1;
+      const i = cur;
       const used: Record<string, unknown> = {};
       if (regimeOption || volatilityOption) writeMarketFeatures(features, i, marketInput, 0);
       if (regimeOption) {
@@ -590,7 +656,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     posSide = side;
     posEntryPrice = order.filled > 0 ? order.averagePrice : price;
     posInitialStop = decision.stopPrice;
-    posEntryRow = features.length - 1;
+    posEntryRow = cur;
     posEntryTimeMs = signalTimeMs;
     posBest = posEntryPrice;
     posStop = decision.stopPrice;
@@ -628,11 +694,12 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * the last `lookbackCandles` candles seen (fewer early in a run). Allocates the returns (entries only).
    */
   function ownPortfolio(heldNotional: number, lookbackCandles: number): PortfolioRiskInput {
-    const n = Math.max(0, Math.min(lookbackCandles, features.length - 1));
+    const seen = cur + 1;
+    const n = Math.max(0, Math.min(lookbackCandles, seen - 1));
     const close = features.close;
     const returns = new Float64Array(n);
     const openTimeMs = new Float64Array(n);
-    const first = features.length - n;
+    const first = seen - n;
     for (let t = 0; t < n; t++) {
       returns[t] = close[first + t] / close[first + t - 1] - 1;
       openTimeMs[t] = features.openTimeMs[first + t];
@@ -798,23 +865,32 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       // A partially filled exit leaves part of the position: never stack a new entry on top of it.
       if (deps.account.positionAmountSigned(symbol) !== 0) return;
     }
+    if (admitEntry(timeMs, side, held)) await enter(timeMs, side, price, atr);
+  }
+
+  /**
+   * The synchronous checks before an entry of `side` (`held`: the position before any exit this candle):
+   * shorts on a market without them, the cooldown, a halt. Records a refusal and returns false; true when
+   * the entry may go on to the veto, models and risk.
+   */
+  function admitEntry(timeMs: number, side: number, held: number): boolean {
     if (side < 0 && !config.allowShort) {
       if (held === 0) record(timeMs, 'no_trade', side, fused.strength, 'short signal ignored: the market does not allow short positions');
-      return;
+      return false;
     }
     if (gate.admit(0, timeMs) !== 'ok') {
       stats.cooldown++;
       record(timeMs, 'cooldown', side, fused.strength, `symbol in cooldown for ${fusion.config.cooldownMs} ms after the last entry`);
-      return;
+      return false;
     }
     if (deps.risk.isHalted()) {
       stats.denied++;
       const reason = `halted: ${deps.risk.state().haltReason ?? 'no reason recorded'}`;
       events?.onDenied(symbol, DenialCode.Halted, reason, timeMs);
       record(timeMs, 'denied', side, fused.strength, reason);
-      return;
+      return false;
     }
-    await enter(timeMs, side, price, atr);
+    return true;
   }
 
   /** Closes the held position for `reason` (a policy exit or an exit signal) at the candle close, after any pending cleanup. */
@@ -834,36 +910,98 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     return cleanupPending ? cleanup().then(work) : work();
   }
 
+  /** The adapter outputs of the current row as objects (read from the columns once per row, on demand). */
+  function currentOutputs(): AdapterOutput[] {
+    if (outputsRow !== cur && cur >= warmup) {
+      const slot = cur - evaluatedFrom;
+      for (let k = 0; k < outputs.length; k++) readAdapterColumns(adapterColumns[k], slot, outputs[k]);
+      outputsRow = cur;
+    }
+    return outputs;
+  }
+
+  /**
+   * Moves to the feature row of row `row` of `candles` and returns it. When the chunk computed ahead is used
+   * up, the column-wise phase runs on the next chunk (rows `row..row+chunk-1` of `candles`, as many as
+   * there are): features pushed in one pass per indicator, each adapter's outputs, then fusion, into the
+   * signal columns. Allocation-free (integers only cross the calls).
+   * @throws ValidationError when a chunk was computed ahead and `row` is not its next candle.
+   */
+  function advance(candles: CandleColumns, row: number): number {
+    const i = cur + 1;
+    if (i < features.length) {
+      if (features.openTimeMs[i] !== candles.openTimeMs[row]) failPendingChunk(features.openTimeMs[i], candles.openTimeMs[row]);
+    } else {
+      const end = row + chunkSlots < candles.length ? row + chunkSlots : candles.length;
+      features.pushRange(candles, row, end);
+      const from = i > warmup ? i : warmup;
+      const to = features.length;
+      if (from < to) {
+        for (let k = 0; k < strategies.length; k++) evaluateAdapterColumns(strategies[k], features, from, to, adapterColumns[k], scratchOutputs[k]);
+        fusion.fuseColumns(adapterColumns, names, to - from, fusedColumns);
+      }
+      evaluatedFrom = from;
+    }
+    cur = i;
+    return i;
+  }
+
   /** Processes a candle once the loop's view of its venue position is current. */
   function processCandle(candles: CandleColumns, row: number): Promise<void> | undefined {
-    const openTimeMs = candles.openTimeMs[row];
     if (simulator) {
-      simulator.onCandleAt(simulatorSymbol, openTimeMs, candles.open[row], candles.high[row], candles.low[row], candles.close[row], candles.volume[row]);
+      simulator.onCandleRow(simulatorSymbol, candles, row);
     }
-    features.pushFrom(candles, row);
-    const close = candles.close[row];
-    const closeTimeMs = openTimeMs + timeframeMs;
-    deps.risk.onEquity(closeTimeMs, deps.account.equity());
-    if (deps.risk.isHalted() !== lastHalted) reportHaltChange(closeTimeMs);
+    const i = advance(candles, row);
+    // No price or time is passed to a call below: each rarely taken branch reads them from row `i` itself
+    // (the `*At` helpers). A number passed to a call is boxed, and the JIT boxes it once for every branch
+    // that passes it, ahead of the branches: one heap number per candle as soon as any such branch has run.
+    equityAt[0] = features.openTimeMs[i] + timeframeMs;
+    if (writeEquity) deps.account.writeEquity!(equityAt, 1);
+    else equityAt[1] = deps.account.equity();
+    deps.risk.onEquityFrom(equityAt);
+    if (deps.risk.isHalted() !== lastHalted) reportHaltChange(closeTimeAt(i));
     stats.candles++;
-    const i = features.length - 1;
     if (i < warmup) return undefined;
-    for (let k = 0; k < strategies.length; k++) strategies[k].evaluate(features, i, outputs[k]);
-    fusion.fuse(outputs, names, fused);
-    const held = deps.account.positionAmountSigned(symbol);
+    readFused(fusedColumns, i - evaluatedFrom, ttlMs, fused);
+    // The side held (-1, 0, 1), a small integer: the amount itself (a fraction) is read only when acting on it.
+    const heldSide = deps.account.positionSide ? deps.account.positionSide(symbol) : Math.sign(deps.account.positionAmountSigned(symbol));
     // (No closures below on the per-candle path: a captured local would allocate a context every candle.)
-    const policyExit = held === 0 ? '' : policyExitReason(held, i, close, closeTimeMs);
-    if (policyExit !== '') return closeByPolicy(closeTimeMs, held, policyExit);
-    if (fused.side === 0 || Math.sign(held) === fused.side) {
-      if (logEveryCandle) record(closeTimeMs, 'no_trade', fused.side, fused.strength, fused.side === 0 ? 'no fused signal' : 'already positioned in the signal direction');
-      const level = trailing !== null && held !== 0 && posSide === Math.sign(held) ? trailLevel(posSide, i, candles.high[row], candles.low[row]) : NaN;
-      if (level === level) return trailTo(level, close, held, closeTimeMs);
+    const policyExit = heldSide === 0 ? '' : policyExitReason(heldSide, i);
+    if (policyExit !== '') return closeByPolicy(closeTimeAt(i), deps.account.positionAmountSigned(symbol), policyExit);
+    if (fused.side === 0 || heldSide === fused.side) {
+      if (logEveryCandle) recordQuietAt(i);
+      const level = trailing !== null && heldSide !== 0 && posSide === heldSide ? trailLevel(posSide, i) : NaN;
+      if (level === level) return trailToAt(i, level);
       return cleanupPending ? cleanup() : undefined;
     }
     stats.signals++;
-    return cleanupPending
-      ? cleanup().then(() => act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, features.atr[RISK_ATR_PERIOD][i]))
-      : act(closeTimeMs, held, close, features.atr[RISK_ATR_PERIOD][i]);
+    return actAt(i, heldSide);
+  }
+
+  /** Close time of feature row `i`, ms. */
+  function closeTimeAt(i: number): number {
+    return features.openTimeMs[i] + timeframeMs;
+  }
+
+  /** Journals row `i` as a candle without an actionable signal (decision detail `all`). */
+  function recordQuietAt(i: number): void {
+    record(closeTimeAt(i), 'no_trade', fused.side, fused.strength, fused.side === 0 ? 'no fused signal' : 'already positioned in the signal direction');
+  }
+
+  /** Moves the trailing stop to `level` at row `i`'s close (see `trailTo`). */
+  function trailToAt(i: number, level: number): Promise<void> {
+    return trailTo(level, features.close[i], deps.account.positionAmountSigned(symbol), closeTimeAt(i));
+  }
+
+  /** Acts on row `i`'s fused signal while holding `heldSide`: the exit of an opposite position, then the entry checks. */
+  function actAt(i: number, heldSide: number): Promise<void> | undefined {
+    const closeTimeMs = closeTimeAt(i);
+    const close = features.close[i];
+    const atr = features.atr[RISK_ATR_PERIOD][i];
+    if (cleanupPending) return cleanup().then(() => act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr));
+    if (heldSide !== 0) return act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr);
+    // Flat: the synchronous checks first, so a signal they refuse (a short on spot, the cooldown, a halt) costs no promise.
+    return admitEntry(closeTimeMs, fused.side, 0) ? enter(closeTimeMs, fused.side, close, atr) : undefined;
   }
 
   return {
@@ -927,9 +1065,11 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);
     },
     warmUp(candles, row) {
+      if (cur + 1 < features.length) failPendingChunk(features.openTimeMs[cur + 1], candles.openTimeMs[row]);
       features.pushFrom(candles, row);
+      cur = features.length - 1;
     },
-    lastOpenTimeMs: () => (features.length > 0 ? features.openTimeMs[features.length - 1] : NaN),
+    lastOpenTimeMs: () => (cur >= 0 ? features.openTimeMs[cur] : NaN),
     onCandle(candles, row) {
       // A real venue may have closed the position on its own since the last candle (stop, liquidation,
       // by hand): journal that first, so this candle decides on a flat book. Nothing to await otherwise.
@@ -938,6 +1078,15 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       return noticeVenueClose(gone, candles.close[row], candles.openTimeMs[row] + timeframeMs).then(() => processCandle(candles, row));
     },
   };
+}
+
+/** Cold path of `advance`: the caller skipped or reordered candles of a chunk computed ahead. */
+function failPendingChunk(expectedOpenTimeMs: number, openTimeMs: number): never {
+  throw new ValidationError(
+    'openTimeMs',
+    openTimeMs,
+    `the loop computed its chunk ahead and expects the candle at ${expectedOpenTimeMs} next; feed a chunked loop consecutive candles of one column set (or use chunkSize 1)`,
+  );
 }
 
 /** Throws ValidationError naming the first field of a checkpointed venue position that is malformed. */

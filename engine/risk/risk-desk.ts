@@ -96,6 +96,10 @@ export async function createRiskDesk(
       lastEquityTimeMs = Math.max(lastEquityTimeMs, timeMs);
       live.onEquity(lastEquityTimeMs, equity);
     },
+    onEquityFrom(values) {
+      lastEquityTimeMs = Math.max(lastEquityTimeMs, values[0]);
+      live.onEquity(lastEquityTimeMs, values[1]);
+    },
     halt: (reason) => live.halt(reason),
     resume: () => live.resume(),
     isHalted: () => live.isHalted(),

@@ -199,6 +199,12 @@ export interface RiskEngine {
    * finite or time moves backwards.
    */
   onEquity(timeMs: number, equity: number): void;
+  /**
+   * `onEquity(values[0], values[1])`: time (ms) and equity read from a caller-owned array, the allocation-free
+   * form for a per-candle loop (numbers passed to a call that is not inlined are boxed, one heap number each).
+   * Same throws.
+   */
+  onEquityFrom(values: Float64Array): void;
   /** Halts new entries by hand; the reason is stored as `manual: <reason>`. Stays until `resume()`. */
   halt(reason: string): void;
   /** Clears any halt and re-bases the day start and drawdown peak to the latest equity, so the same loss does not re-trip at once. */
@@ -228,9 +234,15 @@ export function describeValueAtRisk(result: ValueAtRiskResult, timeframe: string
   return `VaR ${fmt(result.valueAtRisk)} and ES ${fmt(result.expectedShortfall)} at ${fmt(result.confidence * 100)}% over ${result.scenarios} candles of ${timeframe}`;
 }
 
-function utcDayStart(timeMs: number): number {
-  return timeMs - (((timeMs % DAY_MS) + DAY_MS) % DAY_MS);
-}
+/** Slots of a risk engine's running figures (see `tracked` in {@link createRiskEngine}). */
+const TRACKED_DAY_START_MS = 0;
+const TRACKED_DAY_START_EQUITY = 1;
+const TRACKED_PEAK_EQUITY = 2;
+const TRACKED_LAST_EQUITY = 3;
+const TRACKED_LAST_TIME_MS = 4;
+/** End of the UTC day that starts at the day start, when this engine rolled to it (NaN after a restore: a stored day start is taken as it is). */
+const TRACKED_DAY_END_MS = 5;
+
 
 function requireFinite(field: string, value: number): void {
   if (!Number.isFinite(value)) throw new ValidationError(field, value, 'expected a finite number');
@@ -239,8 +251,10 @@ function requireFinite(field: string, value: number): void {
 /**
  * Creates a risk engine. Throws ValidationError naming the field when the config is invalid.
  * Time for manual halts and state snapshots comes from `deps.clock`; breaker trips use the candle time.
+ * `deps.curveCapacity`: equity points to reserve (a backtest's candle count, so the curve never grows
+ * during the run); default 1024, doubling as needed.
  */
-export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): RiskEngine {
+export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curveCapacity?: number }): RiskEngine {
   const parsed = parseRiskConfig(config);
   const cfg = Object.freeze({ ...parsed, costs: Object.freeze(parsed.costs) });
   const costs = cfg.costs;
@@ -249,13 +263,14 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
   let halted = false;
   let haltReason: string | null = null;
   let haltedAtMs: number | null = null;
-  let dayStartMs = NaN;
-  let dayStartEquity = NaN;
-  let peakEquity = NaN;
-  let lastEquity = NaN;
-  let lastTimeMs = -Infinity;
+  /**
+   * The breakers' running figures (indexes `TRACKED_*`: day start time and equity, peak equity, last equity,
+   * last time, day end), in a typed array rather than closure variables or object fields: a number stored in a closure
+   * variable is boxed anew on every store, a typed array slot never (no per-candle allocation in `onEquity`).
+   */
+  const tracked = Float64Array.of(NaN, NaN, NaN, NaN, -Infinity, NaN);
 
-  let capacity = 1024;
+  let capacity = Math.max(1024, Math.floor(deps.curveCapacity ?? 0));
   let length = 0;
   let curveTime = new Float64Array(capacity);
   let curveEquity = new Float64Array(capacity);
@@ -424,62 +439,86 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
     return deny(`${failed} (${describeValueAtRisk(result, portfolio.timeframe)})`, checks);
   }
 
-  function appendCurve(timeMs: number, equity: number): void {
-    if (length === capacity) {
-      capacity *= 2;
-      const nextTime = new Float64Array(capacity);
-      const nextEquity = new Float64Array(capacity);
-      nextTime.set(curveTime);
-      nextEquity.set(curveEquity);
-      curveTime = nextTime;
-      curveEquity = nextEquity;
+  /** Doubles the equity curve's buffers. */
+  function growCurve(): void {
+    capacity *= 2;
+    const nextTime = new Float64Array(capacity);
+    const nextEquity = new Float64Array(capacity);
+    nextTime.set(curveTime);
+    nextEquity.set(curveEquity);
+    curveTime = nextTime;
+    curveEquity = nextEquity;
+  }
+
+  /** [time, equity] for `onEquity`, whose numbers arrive as arguments. */
+  const equityArguments = new Float64Array(2);
+  function onEquity(timeMs: number, equity: number): void {
+    equityArguments[0] = timeMs;
+    equityArguments[1] = equity;
+    onEquityFrom(equityArguments);
+  }
+
+  function onEquityFrom(values: Float64Array): void {
+    // Per candle: no helper takes or returns a number below (a call that is not inlined boxes each one),
+    // so the checks, the curve append and the UTC day are written out; helpers run on the cold paths only.
+    const timeMs = values[0];
+    const equity = values[1];
+    if (!Number.isFinite(timeMs)) requireFinite('timeMs', timeMs);
+    if (!Number.isFinite(equity)) requireFinite('equity', equity);
+    if (timeMs < tracked[TRACKED_LAST_TIME_MS]) {
+      throw new ValidationError('timeMs', timeMs, `expected a time >= the previous ${tracked[TRACKED_LAST_TIME_MS]}`);
     }
+    tracked[TRACKED_LAST_TIME_MS] = timeMs;
+    tracked[TRACKED_LAST_EQUITY] = equity;
+    if (length === capacity) growCurve();
     curveTime[length] = timeMs;
     curveEquity[length] = equity;
     length++;
-  }
 
-  function onEquity(timeMs: number, equity: number): void {
-    requireFinite('timeMs', timeMs);
-    requireFinite('equity', equity);
-    if (timeMs < lastTimeMs) {
-      throw new ValidationError('timeMs', timeMs, `expected a time >= the previous ${lastTimeMs}`);
-    }
-    lastTimeMs = timeMs;
-    lastEquity = equity;
-    appendCurve(timeMs, equity);
-
-    const day = utcDayStart(timeMs);
-    if (Number.isNaN(dayStartMs) || day > dayStartMs) {
-      dayStartMs = day;
-      dayStartEquity = equity;
+    // Within the UTC day this engine last rolled to, the day is known without the two divisions.
+    let day = tracked[TRACKED_DAY_START_MS];
+    if (!(timeMs >= day && timeMs < tracked[TRACKED_DAY_END_MS])) day = timeMs - (((timeMs % DAY_MS) + DAY_MS) % DAY_MS);
+    if (Number.isNaN(tracked[TRACKED_DAY_START_MS]) || day > tracked[TRACKED_DAY_START_MS]) {
+      tracked[TRACKED_DAY_START_MS] = day;
+      tracked[TRACKED_DAY_END_MS] = day + DAY_MS;
+      tracked[TRACKED_DAY_START_EQUITY] = equity;
       if (haltedBy(BreakerName.DailyLoss)) clearHalt();
     }
-    if (Number.isNaN(peakEquity) || equity > peakEquity) peakEquity = equity;
+    if (Number.isNaN(tracked[TRACKED_PEAK_EQUITY]) || equity > tracked[TRACKED_PEAK_EQUITY]) tracked[TRACKED_PEAK_EQUITY] = equity;
 
     // Drawdown first: it needs a manual resume, so it overrides a daily halt but not a manual one.
-    const drawdownPct = peakEquity > 0 ? ((peakEquity - equity) / peakEquity) * 100 : 0;
+    const drawdownPct = tracked[TRACKED_PEAK_EQUITY] > 0 ? ((tracked[TRACKED_PEAK_EQUITY] - equity) / tracked[TRACKED_PEAK_EQUITY]) * 100 : 0;
     if (drawdownPct >= cfg.maxDrawdownPct && (!halted || haltedBy(BreakerName.DailyLoss))) {
-      setHalt(
-        `${BreakerName.MaxDrawdown}: equity ${fmt(equity)} is ${fmt(drawdownPct)}% below peak ${fmt(peakEquity)} (limit ${fmt(cfg.maxDrawdownPct)}%)`,
-        timeMs,
-      );
+      tripDrawdown(values);
       return;
     }
-    const dayLossPct = dayStartEquity > 0 ? ((dayStartEquity - equity) / dayStartEquity) * 100 : 0;
-    if (dayLossPct >= cfg.dailyLossLimitPct && !halted) {
-      setHalt(
-        `${BreakerName.DailyLoss}: equity ${fmt(equity)} is ${fmt(dayLossPct)}% below day start ${fmt(dayStartEquity)} (limit ${fmt(cfg.dailyLossLimitPct)}%)`,
-        timeMs,
-      );
-    }
+    const dayLossPct = tracked[TRACKED_DAY_START_EQUITY] > 0 ? ((tracked[TRACKED_DAY_START_EQUITY] - equity) / tracked[TRACKED_DAY_START_EQUITY]) * 100 : 0;
+    if (dayLossPct >= cfg.dailyLossLimitPct && !halted) tripDailyLoss(values);
+  }
+
+  /**
+   * The breaker trips of `onEquityFrom` (time and equity in `values`), apart so that their messages, which
+   * box the figures they quote, are built only when a breaker trips.
+   */
+  function tripDrawdown(values: Float64Array): void {
+    const equity = values[1];
+    const peak = tracked[TRACKED_PEAK_EQUITY];
+    const drawdownPct = peak > 0 ? ((peak - equity) / peak) * 100 : 0;
+    setHalt(`${BreakerName.MaxDrawdown}: equity ${fmt(equity)} is ${fmt(drawdownPct)}% below peak ${fmt(peak)} (limit ${fmt(cfg.maxDrawdownPct)}%)`, values[0]);
+  }
+
+  function tripDailyLoss(values: Float64Array): void {
+    const equity = values[1];
+    const start = tracked[TRACKED_DAY_START_EQUITY];
+    const dayLossPct = start > 0 ? ((start - equity) / start) * 100 : 0;
+    setHalt(`${BreakerName.DailyLoss}: equity ${fmt(equity)} is ${fmt(dayLossPct)}% below day start ${fmt(start)} (limit ${fmt(cfg.dailyLossLimitPct)}%)`, values[0]);
   }
 
   function breakers(): BreakerStatus[] {
-    const dailyTrip = dayStartEquity * (1 - cfg.dailyLossLimitPct / 100);
-    const dailyPct = ((dayStartEquity - lastEquity) / dayStartEquity) * 100;
-    const drawdownTrip = peakEquity * (1 - cfg.maxDrawdownPct / 100);
-    const drawdownPct = ((peakEquity - lastEquity) / peakEquity) * 100;
+    const dailyTrip = tracked[TRACKED_DAY_START_EQUITY] * (1 - cfg.dailyLossLimitPct / 100);
+    const dailyPct = ((tracked[TRACKED_DAY_START_EQUITY] - tracked[TRACKED_LAST_EQUITY]) / tracked[TRACKED_DAY_START_EQUITY]) * 100;
+    const drawdownTrip = tracked[TRACKED_PEAK_EQUITY] * (1 - cfg.maxDrawdownPct / 100);
+    const drawdownPct = ((tracked[TRACKED_PEAK_EQUITY] - tracked[TRACKED_LAST_EQUITY]) / tracked[TRACKED_PEAK_EQUITY]) * 100;
     return [
       {
         name: BreakerName.DailyLoss,
@@ -488,7 +527,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
         currentPct: dailyPct,
         headroomPct: cfg.dailyLossLimitPct - dailyPct,
         tripEquity: dailyTrip,
-        headroomEquity: lastEquity - dailyTrip,
+        headroomEquity: tracked[TRACKED_LAST_EQUITY] - dailyTrip,
       },
       {
         name: BreakerName.MaxDrawdown,
@@ -497,7 +536,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
         currentPct: drawdownPct,
         headroomPct: cfg.maxDrawdownPct - drawdownPct,
         tripEquity: drawdownTrip,
-        headroomEquity: lastEquity - drawdownTrip,
+        headroomEquity: tracked[TRACKED_LAST_EQUITY] - drawdownTrip,
       },
     ];
   }
@@ -519,23 +558,25 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
     halted = record.halted;
     haltReason = record.halted ? record.haltReason : null;
     haltedAtMs = record.halted ? record.haltedAtMs : null;
-    dayStartEquity = record.dayStartEquity;
-    dayStartMs = record.dayStartMs;
-    peakEquity = record.peakEquity;
+    tracked[TRACKED_DAY_START_EQUITY] = record.dayStartEquity;
+    tracked[TRACKED_DAY_START_MS] = record.dayStartMs;
+    tracked[TRACKED_DAY_END_MS] = NaN;
+    tracked[TRACKED_PEAK_EQUITY] = record.peakEquity;
   }
 
   return {
     config: cfg,
     evaluate,
     onEquity,
+    onEquityFrom,
     halt(reason: string) {
       setHalt(`manual: ${reason}`, deps.clock.nowMs());
     },
     resume() {
       clearHalt();
-      if (Number.isFinite(lastEquity)) {
-        dayStartEquity = lastEquity;
-        peakEquity = lastEquity;
+      if (Number.isFinite(tracked[TRACKED_LAST_EQUITY])) {
+        tracked[TRACKED_DAY_START_EQUITY] = tracked[TRACKED_LAST_EQUITY];
+        tracked[TRACKED_PEAK_EQUITY] = tracked[TRACKED_LAST_EQUITY];
       }
     },
     isHalted: () => halted,
@@ -545,9 +586,9 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock }): Ri
         halted,
         haltReason,
         haltedAtMs,
-        dayStartEquity,
-        dayStartMs,
-        peakEquity,
+        dayStartEquity: tracked[TRACKED_DAY_START_EQUITY],
+        dayStartMs: tracked[TRACKED_DAY_START_MS],
+        peakEquity: tracked[TRACKED_PEAK_EQUITY],
         updatedAtMs: deps.clock.nowMs(),
       };
     },

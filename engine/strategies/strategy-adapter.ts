@@ -35,6 +35,66 @@ export function createAdapterOutput(): AdapterOutput {
 }
 
 /**
+ * An adapter's outputs for a range of rows, one typed column per field (slot `s` holds row `from + s` of
+ * the range last evaluated). Preallocated for the loop's chunk size and reused chunk after chunk.
+ */
+export interface AdapterColumns {
+  /** Slots available. */
+  readonly capacity: number;
+  readonly side: Int8Array;
+  readonly strength: Float64Array;
+  readonly stopHint: Float64Array;
+  readonly exit: Int8Array;
+  /** The adapter's constant reason strings (references, never built per row). */
+  readonly reason: string[];
+}
+
+/**
+ * Creates adapter columns with `capacity` slots (flat, no stop).
+ * @throws ValidationError naming `capacity` when it is not an integer >= 1.
+ */
+export function createAdapterColumns(capacity: number): AdapterColumns {
+  if (!Number.isInteger(capacity) || capacity < 1) throw new ValidationError('capacity', capacity, `capacity (${String(capacity)}) must be an integer >= 1`);
+  return { capacity, side: new Int8Array(capacity), strength: new Float64Array(capacity), stopHint: new Float64Array(capacity).fill(NaN), exit: new Int8Array(capacity), reason: new Array<string>(capacity).fill('') };
+}
+
+/** Stores one row's output at `slot` of `columns`. Allocation-free. */
+export function writeAdapterColumns(columns: AdapterColumns, slot: number, out: AdapterOutput): void {
+  columns.side[slot] = out.side;
+  columns.strength[slot] = out.strength;
+  columns.stopHint[slot] = out.stopHint;
+  columns.exit[slot] = out.exit;
+  columns.reason[slot] = out.reason;
+}
+
+/** Reads the output stored at `slot` of `columns` into `out` (the per-row view the decision log reads). Allocation-free. */
+export function readAdapterColumns(columns: AdapterColumns, slot: number, out: AdapterOutput): void {
+  out.side = columns.side[slot] as Direction;
+  out.strength = columns.strength[slot];
+  out.stopHint = columns.stopHint[slot];
+  out.exit = columns.exit[slot] as Direction;
+  out.reason = columns.reason[slot];
+}
+
+/**
+ * Evaluates `adapter` on rows `from..to-1` of `f` into slots `0..to-from-1` of `columns`: its own
+ * `evaluateColumns` when it has one, else `evaluate` row by row through `scratch` (file and rule
+ * strategies keep working unchanged). Exactly the outputs `evaluate` gives per row.
+ * @throws RangeError when the range does not fit the columns.
+ */
+export function evaluateAdapterColumns(adapter: StrategyAdapter, f: FeatureFrame, from: number, to: number, columns: AdapterColumns, scratch: AdapterOutput): void {
+  if (!(to - from <= columns.capacity)) throw new RangeError(`rows ${from}..${to} do not fit ${columns.capacity} column slots`);
+  if (adapter.evaluateColumns) {
+    adapter.evaluateColumns(f, from, to, columns, scratch);
+    return;
+  }
+  for (let i = from; i < to; i++) {
+    adapter.evaluate(f, i, scratch);
+    writeAdapterColumns(columns, i - from, scratch);
+  }
+}
+
+/**
  * A strategy adapter. `evaluate(f, i, out)` looks at row `i` (0 <= i < f.length; normally the last
  * closed candle) and may read earlier rows; it never reads rows after `i`, so backtests have no
  * look-ahead. It allocates nothing and does not throw for valid rows; warm-up rows yield flat.
@@ -59,6 +119,12 @@ export interface StrategyAdapter<Config extends object = object> {
   /** Default exits of the strategy (take-profit, trailing, time stop, ROI table); a run's own exits override them. */
   readonly exits?: ExitPolicy;
   evaluate(f: FeatureFrame, i: number, out: AdapterOutput): void;
+  /**
+   * Optional batch form of `evaluate`: rows `from..to-1` into slots `0..to-from-1` of `columns`
+   * (`to - from <= columns.capacity`), exactly as `evaluate` would give them one by one; `scratch` is a
+   * reusable output. Use {@link evaluateAdapterColumns}, which falls back to `evaluate` without it.
+   */
+  evaluateColumns?(f: FeatureFrame, from: number, to: number, columns: AdapterColumns, scratch: AdapterOutput): void;
 }
 
 /** The history an adapter needs before its first traded candle: `startupCandles`, else `warmup`. */

@@ -146,22 +146,33 @@ export function parseStrategyParams(definition: StrategyDefinition, input: unkno
 }
 
 type BoundEvaluate = (f: FeatureFrame, i: number, out: AdapterOutput) => void;
-type Binder = (evaluate: StrategyDefinition['evaluate'], params: Readonly<Record<string, unknown>>) => BoundEvaluate;
+type BoundEvaluateColumns = NonNullable<StrategyAdapter['evaluateColumns']>;
+type Binder = (evaluate: StrategyDefinition['evaluate'], params: Readonly<Record<string, unknown>>) => { evaluate: BoundEvaluate; evaluateColumns: BoundEvaluateColumns };
 
 /**
  * Binds a definition's `evaluate` to its params: the hot loop calls `adapter.evaluate(f, i, out)`,
- * which calls `evaluate(f, i, out, params)`. Closures made from one function literal share their
- * call-site feedback, so a single shared wrapper would see every strategy's `evaluate` at its inner
- * call (polymorphic, never inlined: the benchmark pipeline ran ~20 % slower). The wrapper is compiled
- * once per definition from a fixed source text, so each inner call stays monomorphic and its optimised
- * code is reused by every later adapter of the definition, as with the hand-written adapters it replaced.
+ * which calls `evaluate(f, i, out, params)`, and the column-wise phase calls
+ * `adapter.evaluateColumns(f, from, to, columns, scratch)`, which loops over the rows calling it and stores
+ * each output in the columns (the stores written out in the loop: a store helper passed in as an argument
+ * was measured to allocate 32 bytes per row under vitest's module transform). Closures
+ * made from one function literal share their call-site feedback, so a single shared wrapper would see
+ * every strategy's `evaluate` at its inner call (polymorphic, never inlined: the benchmark pipeline ran
+ * ~20 % slower). The wrappers are compiled once per definition from a fixed source text, so each inner
+ * call stays monomorphic and its optimised code is reused by every later adapter of the definition, as
+ * with the hand-written adapters it replaced.
  * The memo is a compile cache keyed weakly by the frozen definition: it holds no state a caller can observe.
  */
 const binders = new WeakMap<StrategyDefinition, Binder>();
-function bindEvaluate(definition: StrategyDefinition, params: Readonly<Record<string, unknown>>): BoundEvaluate {
+function bindEvaluate(definition: StrategyDefinition, params: Readonly<Record<string, unknown>>): ReturnType<Binder> {
   let binder = binders.get(definition);
   if (!binder) {
-    binder = new Function('evaluate', 'params', "'use strict'; return function evaluateBound(f, i, out) { evaluate(f, i, out, params); };") as Binder;
+    binder = new Function(
+      'evaluate',
+      'params',
+      "'use strict'; return { evaluate: function evaluateBound(f, i, out) { evaluate(f, i, out, params); }, " +
+        'evaluateColumns: function evaluateColumnsBound(f, from, to, columns, scratch) { const side = columns.side; const strength = columns.strength; const stopHint = columns.stopHint; const exit = columns.exit; const reason = columns.reason; ' +
+        'for (let i = from; i < to; i++) { evaluate(f, i, scratch, params); const s = i - from; side[s] = scratch.side; strength[s] = scratch.strength; stopHint[s] = scratch.stopHint; exit[s] = scratch.exit; reason[s] = scratch.reason; } } };',
+    ) as Binder;
     binders.set(definition, binder);
   }
   return binder(definition.evaluate, params);
@@ -198,7 +209,7 @@ export function createAdapterFromDefinition(definition: StrategyDefinition, inpu
   const startupCandles = Math.max(computedStartup, declaredStartup);
   const exitsInput = definition.exits ? call('exits', () => definition.exits!(params)) : undefined;
   const exits = exitsInput === undefined ? undefined : parseOrThrow(ExitPolicySchema, exitsInput, { prefix: 'exits', root: 'exits' });
-  const evaluate = bindEvaluate(definition, params);
+  const { evaluate, evaluateColumns } = bindEvaluate(definition, params);
   return Object.freeze({
     name: definition.name,
     config: params,
@@ -208,6 +219,7 @@ export function createAdapterFromDefinition(definition: StrategyDefinition, inpu
     version: definition.version,
     ...(exits ? { exits: Object.freeze(exits) } : {}),
     evaluate,
+    evaluateColumns,
   });
 }
 
