@@ -77,10 +77,12 @@ describe('allocation per candle', () => {
     for (let r = 0; r < 10; r++) await simulate(spec, columns, null, deps);
     let signals = -1;
     let candles = 0;
-    // The fewest bytes of three windows: on a loaded machine V8's compiler thread may still be compiling the
-    // run's loop when a window opens (unoptimised code boxes numbers); one window in steady state tells.
+    // The fewest bytes of up to eight windows, with more warm runs before each retry: on a loaded machine (a
+    // full test run on two cores) V8's compiler thread may still be compiling the run's loop when a window
+    // opens (unoptimised code boxes numbers); one window in steady state tells.
     const windows: { bytes: number; steps: number }[] = [];
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      if (attempt > 0) for (let r = 0; r < 3; r++) await simulate(spec, columns, null, deps);
       windows.push(
         await sampleRunWindow(
           async (onProgress) => {
