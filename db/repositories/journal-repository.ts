@@ -3,7 +3,7 @@
  * Lists are keyset-paginated over their sort key plus id (default newest first by time), so deep
  * pages cost the same as the first one and concurrent appends never shift a page. Indexes that
  * serve each sort: time and symbol use the (time, id) and (symbol, time, id) indexes; pnl sorts by
- * the net PnL expression (realized_pnl − fees − funding as float8), which no index serves yet.
+ * the net PnL expression (realized_pnl − fees − funding as float8), served by trades_net_pnl_idx.
  * Wins, losses and the pnl sort use {@link TRADE_NET_PNL}, the SQL form of the engine's
  * `tradeNetPnl` / `isWinningTrade` (engine/insight/trade-outcome.ts).
  * Appends are idempotent by id (a retried job re-appending the same rows changes nothing).
@@ -364,12 +364,12 @@ const DECISION_OUTCOMES: readonly string[] = Object.values(DecisionOutcomes);
 /** Breakdowns kept per repository (distinct filters); the least recently used one goes first. */
 const BREAKDOWN_CACHE_ENTRIES = 64;
 
-/** The trades table's version (db/migrations/0022_trades_version.sql): any committed change to trades bumps it. */
+/** The trades table's version (db/migrations/0022_trades_version_net_pnl_index.sql): any committed change to trades bumps it. */
 async function tradesVersionIn(db: Db): Promise<string> {
   const rows = await wrapDriver('reading the trades version', async () =>
     rowsOf<{ version: string | number }>(await db.execute(sql`select version from journal_versions where name = 'trades'`)),
   );
-  if (rows.length === 0) throw new RepositoryError('reading the trades version failed: journal_versions has no "trades" row (migration 0022_trades_version not applied)', undefined, FailureClass.NonRetryable);
+  if (rows.length === 0) throw new RepositoryError('reading the trades version failed: journal_versions has no "trades" row (migration 0022_trades_version_net_pnl_index not applied)', undefined, FailureClass.NonRetryable);
   return String(rows[0].version);
 }
 

@@ -1,6 +1,6 @@
 /**
  * The journal repository caches `breakdownTrades` per filter and trades version
- * (db/migrations/0022_trades_version.sql): a page view reuses the grouping computed at the current
+ * (db/migrations/0022_trades_version_net_pnl_index.sql): a page view reuses the grouping computed at the current
  * version, and any committed change to trades, by this server or another one on the same database,
  * shows in the next breakdown. Two repositories over one database stand for two web servers.
  * Expected numbers are worked out by hand from the trades below (net = realised − fees − funding).

@@ -20,3 +20,8 @@ END
 $$;
 --> statement-breakpoint
 CREATE TRIGGER "trades_version_bump" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "trades" FOR EACH STATEMENT EXECUTE FUNCTION aethelred_bump_trades_version();
+--> statement-breakpoint
+-- The journal's sort by net PnL orders by realized_pnl::float8 - fees::float8 - funding::float8 (the
+-- engine's tradeNetPnl), which trades_pnl_idx (realized_pnl alone) cannot serve: every page sorted all
+-- matching trades (about 130 ms at 200,000 trades). This index serves its keyset pages in both directions.
+CREATE INDEX IF NOT EXISTS "trades_net_pnl_idx" ON "trades" USING btree ((("realized_pnl"::float8 - "fees"::float8 - "funding"::float8)), "id");
