@@ -79,8 +79,16 @@ export const trades = pgTable(
     index('trades_exit_idx').on(t.exitTimeMs, t.id),
     // The journal's "sort by PnL" keyset pages.
     index('trades_pnl_idx').on(t.realizedPnl, t.id),
+    // The same sort by net PnL, the expression the journal sorts by (TRADE_NET_PNL, migration 0022).
+    index('trades_net_pnl_idx').on(sql`(${t.realizedPnl}::float8 - ${t.fees}::float8 - ${t.funding}::float8)`, t.id),
   ],
 );
+
+/** A version counter per journal table, bumped by a trigger on every statement that writes it (migration 0022); caches key on it. */
+export const journalVersions = pgTable('journal_versions', {
+  name: text('name').primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull(),
+});
 
 /** Every decision the loop made, including no-trade, vetoed and denied ones. */
 export const decisionLog = pgTable(

@@ -11,6 +11,20 @@ import { TradeBreakdownTabs } from './trade-breakdown';
 const HEADING_ID = 'breakdown-heading';
 
 /**
+ * What the breakdown's place shows while it is computed (a Suspense fallback): the same heading, so
+ * the page does not jump, and a busy note. Grouping every matching trade can take a second after the
+ * journal changed (cached until the next change), and the trade table above it should not wait.
+ */
+export function TradeBreakdownPending() {
+  return (
+    <section style={{ marginTop: '1.5rem' }} aria-labelledby={HEADING_ID} aria-busy="true" data-testid="breakdown-pending">
+      <h2 id={HEADING_ID}>Results by tag</h2>
+      <p className="muted">Grouping the trades…</p>
+    </section>
+  );
+}
+
+/**
  * `filter` selects the trades like the trade list (a run id, or the journal's filters; paging and
  * sort keys are ignored). A filter the engine refuses renders nothing: the page names the bad filter.
  */

@@ -165,8 +165,10 @@ export function createBacktestRunRepository(db: Db, options: BacktestRunReposito
           const row = rows[0];
           if (row === undefined) return null;
           if (row.status === 'running') throw new ValidationError('runId', id, 'the run is still running; wait until it completes or fails, then delete it');
-          await tx.delete(trades).where(eq(trades.runId, id));
+          // Trades last: deleting them takes the trades version row (migration 0022) until commit, so
+          // other writers of trades wait only for the rest of this transaction, not for the decisions too.
           await tx.delete(decisionLog).where(eq(decisionLog.runId, id));
+          await tx.delete(trades).where(eq(trades.runId, id));
           await tx.delete(backtestRuns).where(eq(backtestRuns.id, id));
           const { equity: _equity, ownerHost: _host, ownerPid: _pid, ...summary } = row;
           return rowToSummary(summary);

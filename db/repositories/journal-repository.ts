@@ -3,13 +3,13 @@
  * Lists are keyset-paginated over their sort key plus id (default newest first by time), so deep
  * pages cost the same as the first one and concurrent appends never shift a page. Indexes that
  * serve each sort: time and symbol use the (time, id) and (symbol, time, id) indexes; pnl sorts by
- * the net PnL expression (realized_pnl − fees − funding as float8), which no index serves yet.
+ * the net PnL expression (realized_pnl − fees − funding as float8), served by trades_net_pnl_idx.
  * Wins, losses and the pnl sort use {@link TRADE_NET_PNL}, the SQL form of the engine's
  * `tradeNetPnl` / `isWinningTrade` (engine/insight/trade-outcome.ts).
  * Appends are idempotent by id (a retried job re-appending the same rows changes nothing).
  */
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import { ValidationError } from '../../engine/core/errors';
+import { FailureClass, RepositoryError, ValidationError } from '../../engine/core/errors';
 import { DecisionOutcome as DecisionOutcomes, TradeOutcome, type DecisionOutcome, type DecisionRecord, type JournalQuery, type JournalSort, type JournalRepository, type Page, type TradeBreakdown, type TradeBreakdownFilter, type TradeGroup, type TradeRecord, type TradeSummary } from '../../engine/ports/journal';
 import type { SessionFence } from '../../engine/ports/live-sessions';
 import type { Timeframe } from '../../engine/core/types';
@@ -362,9 +362,63 @@ function tradeOutcomeWhere(query: Pick<JournalQuery, 'side' | 'outcome'>): SQL |
 
 const DECISION_OUTCOMES: readonly string[] = Object.values(DecisionOutcomes);
 
-/** Builds the journal repository over a drizzle handle (PGlite or postgres.js). */
+/** Breakdowns kept per repository (distinct filters); the least recently used one goes first. */
+const BREAKDOWN_CACHE_ENTRIES = 64;
+
+/** The trades table's version (db/migrations/0022_trades_version_net_pnl_index.sql): any committed change to trades bumps it. */
+async function tradesVersionIn(db: Db): Promise<string> {
+  const rows = await wrapDriver('reading the trades version', async () =>
+    rowsOf<{ version: string | number }>(await db.execute(sql`select version from journal_versions where name = 'trades'`)),
+  );
+  if (rows.length === 0) throw new RepositoryError('reading the trades version failed: journal_versions has no "trades" row (migration 0022_trades_version_net_pnl_index not applied)', undefined, FailureClass.NonRetryable);
+  return String(rows[0].version);
+}
+
+/** The fields of a breakdown filter that select trades, in the order of its cache key. */
+const BREAKDOWN_FILTER_FIELDS = ['runId', 'symbol', 'strategy', 'fromMs', 'toMs', 'side', 'outcome'] as const;
+
+/** The breakdown filter as a cache key: the fields that are set, in a fixed order (an absent run id and `runId: null`, live trades only, differ). */
+function breakdownKey(filter: TradeBreakdownFilter): string {
+  return JSON.stringify(BREAKDOWN_FILTER_FIELDS.filter((field) => filter[field] !== undefined).map((field) => [field, filter[field]]));
+}
+
+/**
+ * `breakdownTrades` cached per filter and trades version: a request reads the version (one
+ * primary-key read) and reuses the breakdown computed at that version, so the grouping over every
+ * matching trade runs once per change of the table, not once per page view. A trade written by any
+ * server bumps the version in its own transaction, so the next read after its commit recomputes.
+ * Concurrent requests for the same filter and version share one computation; a failed one is not kept.
+ */
+function cachedBreakdown(db: Db): (filter: TradeBreakdownFilter) => Promise<TradeBreakdown> {
+  const entries = new Map<string, { version: string; breakdown: Promise<TradeBreakdown> }>();
+  return async (filter) => {
+    const key = breakdownKey(filter);
+    // Read before computing: a change committed meanwhile leaves a newer version, which misses next time.
+    const version = await tradesVersionIn(db);
+    let entry = entries.get(key);
+    if (entry?.version !== version) {
+      const breakdown = breakdownTradesIn(db, filter);
+      const created = { version, breakdown };
+      entry = created;
+      breakdown.catch(() => {
+        if (entries.get(key) === created) entries.delete(key);
+      });
+    }
+    entries.delete(key);
+    entries.set(key, entry);
+    if (entries.size > BREAKDOWN_CACHE_ENTRIES) entries.delete(entries.keys().next().value as string);
+    return structuredClone(await entry.breakdown);
+  };
+}
+
+/**
+ * Builds the journal repository over a drizzle handle (PGlite or postgres.js). Its breakdowns are
+ * cached per filter until the trades table changes (see {@link cachedBreakdown}).
+ */
 export function createJournalRepository(db: Db): JournalRepository {
   const ensureDecisionMonths = createMonthPartitioner(db, 'decision_log');
+  const breakdownTrades = cachedBreakdown(db);
+
   async function listTrades(query: JournalQuery): Promise<Page<TradeRecord>> {
     const limit = clampLimit(query.limit);
     const spec = sortOf(TRADE_SORTS, query, 'trades');
@@ -470,7 +524,7 @@ export function createJournalRepository(db: Db): JournalRepository {
 
     summarizeTrades: (filter) => summarizeTradesIn(db, filter.runId),
 
-    breakdownTrades: (filter) => breakdownTradesIn(db, filter),
+    breakdownTrades,
 
     async pruneDecisionsBefore(beforeMs: number, maxRows = 5_000): Promise<number> {
       if (!Number.isSafeInteger(beforeMs)) throw new ValidationError('beforeMs', beforeMs, 'expected an integer epoch-ms time');

@@ -217,6 +217,7 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
         'decision_log',
         'decision_log_default',
         'exchange_credentials',
+        'journal_versions',
         'live_sessions',
         'login_failures',
         'model_files',

@@ -1,9 +1,10 @@
+import { Suspense } from 'react';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { ValidationError } from '@/engine/core/errors';
 import type { Page, TradeRecord } from '@/engine/ports/journal';
 import { JournalFilters } from '../_components/journal-filters';
 import { JournalNav } from '../_components/journal-nav';
-import { TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
+import { TradeBreakdownPending, TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
 import { TradesTable, type TradeSortKey } from '../_components/trades-table';
 import { toTradeRow } from '../_lib/trade-row';
 import { firstValues, paramErrors, toJournalQuery, tradeParamsSchema, withParams } from '../_lib/journal-params';
@@ -62,7 +63,12 @@ export default async function JournalPage({ searchParams }: { searchParams: Prom
           sort={sort}
         />
       )}
-      {query && <TradeBreakdownSection engine={access.root.engine} filter={query} label="Journal trades matching the filters" />}
+      {/* Streamed after the table: the breakdown groups every matching trade (cached per journal version). */}
+      {query && (
+        <Suspense fallback={<TradeBreakdownPending />}>
+          <TradeBreakdownSection engine={access.root.engine} filter={query} label="Journal trades matching the filters" />
+        </Suspense>
+      )}
       <nav className="pager" aria-label="Pages">
         {page.nextCursor && (
           <a href={`/journal${withParams(raw, { cursor: page.nextCursor })}`} data-testid="next-page" rel="next">
