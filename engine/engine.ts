@@ -510,7 +510,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     importCandleText: (request) => importCandleText(request, { candles: deps.candles }),
     importCandles: (input, onProgress) => importCandles(input, { candles: deps.candles, onProgress }),
     downloadCandles: (request, source, onProgress) =>
-      downloadCandles(request, { source, candles: deps.candles, onProgress, rateLimitMs: source.rateLimitMs }),
+      downloadCandles(request, { source, candles: deps.candles, clock: deps.clock, onProgress, rateLimitMs: source.rateLimitMs }),
     activeVetoModel: () => deps.vetoModel?.() ?? null,
     models: deps.models ?? createUnavailableModelAdmin(),
     enqueue: async (job) => jobs().enqueue(job),

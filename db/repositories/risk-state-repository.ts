@@ -10,14 +10,9 @@ import { riskState } from '../schema';
 import { num, numeric, wrapDriver } from './sql-helpers';
 import type { Transaction } from './session-fence';
 
-/**
- * Upserts `state` on `db` (or inside a caller's transaction). A new row starts at halt version 1; the
- * table's trigger (migration 0020) adds 1 whenever an update changes the halt fields. With
- * `state.haltVersion` the write happens only while the stored version still equals it (no row counts
- * as 0); otherwise the stored row stays as it is.
- */
-export async function upsertRiskState(db: Db | Transaction, state: RiskStateRecord): Promise<void> {
-  const row = {
+/** The table row of `state` (without its halt version, which the database keeps). */
+function rowOf(state: RiskStateRecord) {
+  return {
     accountId: state.accountId,
     halted: state.halted,
     haltReason: state.haltReason,
@@ -27,6 +22,16 @@ export async function upsertRiskState(db: Db | Transaction, state: RiskStateReco
     peakEquity: numeric(state.peakEquity, 'peakEquity'),
     updatedAtMs: state.updatedAtMs,
   };
+}
+
+/**
+ * Upserts `state` on `db` (or inside a caller's transaction). A new row starts at halt version 1; the
+ * table's trigger (migration 0020) adds 1 whenever an update changes the halt fields. With
+ * `state.haltVersion` the write happens only while the stored version still equals it (no row counts
+ * as 0); otherwise the stored row stays as it is.
+ */
+export async function upsertRiskState(db: Db | Transaction, state: RiskStateRecord): Promise<void> {
+  const row = rowOf(state);
   const { accountId: _key, ...update } = row;
   const expected = state.haltVersion;
   await db
@@ -36,6 +41,22 @@ export async function upsertRiskState(db: Db | Transaction, state: RiskStateReco
       target: riskState.accountId,
       set: update,
       ...(expected === undefined ? {} : { setWhere: sql`${riskState.haltVersion} = ${expected}` }),
+    });
+}
+
+/**
+ * The control path's write: inserts all of `state` when the account has no row, else updates the halt
+ * fields and `updatedAtMs` alone (the trigger bumps the halt version when they change), never the day
+ * start or peak of the session trading the account.
+ */
+async function upsertHalt(db: Db, state: RiskStateRecord): Promise<void> {
+  const row = rowOf(state);
+  await db
+    .insert(riskState)
+    .values(row)
+    .onConflictDoUpdate({
+      target: riskState.accountId,
+      set: { halted: row.halted, haltReason: row.haltReason, haltedAtMs: row.haltedAtMs, updatedAtMs: row.updatedAtMs },
     });
 }
 
@@ -63,6 +84,10 @@ export function createRiskStateRepository(db: Db): RiskStateRepository {
 
     async save(state: RiskStateRecord): Promise<void> {
       await wrapDriver(`saving risk state of account "${state.accountId}"`, () => upsertRiskState(db, state));
+    },
+
+    async saveHalt(state: RiskStateRecord): Promise<void> {
+      await wrapDriver(`saving the halt of account "${state.accountId}"`, () => upsertHalt(db, state));
     },
   };
 }

@@ -12,6 +12,8 @@
  *   wrote, so a halt reaches every session of the account in every process by its next candle.
  * - A session's save of the risk state is a compare-and-set on the halt version this runtime last saw
  *   (`RiskStateRecord.haltVersion`): a halt or resume stored elsewhere in between is never overwritten.
+ * - A halt or resume writes the halt fields alone (`saveHalt`): day start and peak are written by the
+ *   sessions trading the account, never from another process's possibly stale copy.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import type { CandleRepository } from '../ports/candles';
@@ -238,19 +240,22 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       await deps.riskState.save({ ...state, haltVersion });
       await afterWrite(state);
     };
-    const riskStore: RiskStateRepository = { load: (accountId) => deps.riskState.load(accountId), save: sessionSave };
-    // The desk's store: its halt and resume are the control path, stored as given.
+    /** A halt or resume: the halt fields alone, always stored (the day start and peak are the sessions'). */
+    const haltSave = async (state: RiskStateRecord) => {
+      await deps.riskState.saveHalt(state);
+      await afterWrite(state);
+    };
+    const riskStore: RiskStateRepository = { load: (accountId) => deps.riskState.load(accountId), save: sessionSave, saveHalt: haltSave };
+    // The desk's store: its halt and resume are the control path. In a web process the desk's day start
+    // and peak are a stale copy: only the halt fields are written.
     const controlStore: RiskStateRepository = {
       async load(accountId) {
         const stored = await deps.riskState.load(accountId);
         adopt(stored);
         return stored;
       },
-      async save(state) {
-        const { haltVersion: _ignored, ...control } = state;
-        await deps.riskState.save(control);
-        await afterWrite(control);
-      },
+      save: haltSave,
+      saveHalt: haltSave,
     };
     // One cost rule: the risk engine sizes with the fees, spread and slippage the account's exchange charges.
     const { risk: riskConfig } = accountTradingConfig({ record, riskLimits: await limitsOf(record) });
@@ -270,7 +275,10 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         const local = risk.engine().state();
         adopt(stored);
         if (stored.halted === local.halted && stored.haltReason === local.haltReason) return;
-        risk.engine().restore(stored);
+        // Only the halt is adopted: day start and peak stay this runtime's (a control write leaves them as
+        // the sessions stored them). A resume re-bases them to the latest equity, as a local resume does.
+        if (stored.halted) risk.engine().restore({ ...local, halted: true, haltReason: stored.haltReason, haltedAtMs: stored.haltedAtMs });
+        else risk.engine().resume();
         deps.logger.info({ account: id, halted: stored.halted, reason: stored.haltReason }, stored.halted ? 'account halted elsewhere: entries stop' : 'account resumed elsewhere: entries allowed');
       },
       acquire() {

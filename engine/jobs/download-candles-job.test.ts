@@ -56,6 +56,17 @@ describe('runDownloadCandlesJob', () => {
     ]);
   });
 
+  it('leaves the candle still forming at now for the next run', async () => {
+    const log: string[] = [];
+    const candles = createInMemoryCandleRepository();
+    // Now is 10.5 hours after T0: the venue also returns the candle opened at T0 + 10 h, closing at T0 + 11 h.
+    const now = T0 + 10.5 * H1;
+    const result = await runDownloadCandlesJob(params, context(), { clock: createManualClock(now), marketData: { candles, openCandleSource: () => source(now, log) } });
+    expect(result).toMatchObject({ fromMs: T0, untilMs: now, pages: 1, fetched: 10, inserted: 10, lastOpenTimeMs: T0 + 9 * H1 });
+    const stored = await candles.loadCandles({ exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' }, T0, T0 + 24 * H1);
+    expect(Array.from(stored.openTimeMs)).toEqual(Array.from({ length: 10 }, (_, i) => T0 + i * H1));
+  });
+
   it('stops between pages when the job is cancelled, keeping the pages already stored, and closes the source', async () => {
     const log: string[] = [];
     const candles = createInMemoryCandleRepository();

@@ -92,6 +92,7 @@ export async function runDownloadCandlesJob(
       {
         source,
         candles: services.marketData.candles,
+        clock: services.clock,
         rateLimitMs: source.rateLimitMs ?? 0,
         onProgress: async (doneMs, totalMs) => {
           if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new JobCancelledError(ctx.ticketId);

@@ -4,11 +4,18 @@ import { ExchangeError } from '../core/errors';
 import type { Candle, CandleColumns } from '../core/types';
 import { createPaperExchange } from '../execution/paper-exchange';
 import type { Exchange, Order } from '../ports/exchange';
-import { createRiskEngine } from '../risk/risk-engine';
+import { createRiskEngine, VALUE_AT_RISK_DEFAULTS, type RiskEngine } from '../risk/risk-engine';
+import type { RiskStateRecord, RiskStateRepository } from '../ports/risk-state';
+import { createAccountBook } from '../account/account-book';
 import type { ClosedTrade } from '../loop/trading-loop';
 import type { CandleRepository } from '../ports/candles';
 import type { Logger } from '../core/logger';
-import { createInMemoryCandleRepository, createInMemoryRiskStateRepository } from '../testing/in-memory-repositories';
+import {
+  createInMemoryAccountRepository,
+  createInMemoryCandleRepository,
+  createInMemoryRiskStateRepository,
+  createInMemorySettingsRepository,
+} from '../testing/in-memory-repositories';
 import { clientIdPrefixOf, createLiveSession, type CandleFeed } from './live-session';
 import type { OhlcvWatcher } from '../execution/ccxt-ohlcv-watcher';
 import { createWatchingCandleFeed } from './watching-candle-feed';
@@ -67,6 +74,9 @@ function harness(opts: {
   strategies?: { name: string; params: Record<string, unknown> }[];
   /** Default: a manual clock at `startAt`. */
   clock?: ManualClock;
+  /** Default: the session's own risk engine and an in-memory store. */
+  risk?: RiskEngine;
+  riskState?: RiskStateRepository;
 }) {
   const clock = opts.clock ?? createManualClock(opts.startAt);
   const { feed, calls } = opts.feed ?? feedFor(clock);
@@ -95,8 +105,8 @@ function harness(opts: {
       exchange: venue.exchange,
       account: venue.paper,
       simulator: venue.simulator,
-      risk: createRiskEngine({ maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 90, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, accountId: 'live-btc' }, { clock }),
-      riskState: createInMemoryRiskStateRepository(),
+      risk: opts.risk ?? createRiskEngine({ maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 90, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, accountId: 'live-btc' }, { clock }),
+      riskState: opts.riskState ?? createInMemoryRiskStateRepository(),
       checkpoints,
       journal: null,
       veto: null,
@@ -292,6 +302,68 @@ describe('live session', () => {
     failures.remaining = 1;
     await h.session.done();
     expect(h.session.state()).toMatchObject({ status: 'halted', lastError: 'invalid API key (-2015)' });
+  });
+
+  /**
+   * A session trading the default account of an account book (its risk saves are compare-and-sets) meets
+   * a fatal venue error at candle 205 while an operator in another process writes to the account at that
+   * same moment (after the session's last read, before its halt save). Returns what is stored before the
+   * operator's write and after the session ended.
+   */
+  async function fatalErrorDuringOperatorWrite(operator: (web: Awaited<ReturnType<ReturnType<typeof createAccountBook>['runtime']>>) => Promise<void>) {
+    const stores = {
+      riskState: createInMemoryRiskStateRepository(),
+      settings: createInMemorySettingsRepository(),
+      candles: createInMemoryCandleRepository(),
+    };
+    const accounts = createInMemoryAccountRepository(stores.riskState);
+    const clock = createManualClock(T0 + 200 * TF + 1_000);
+    const limits = { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 90, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, feeRateBps: 0, ...VALUE_AT_RISK_DEFAULTS };
+    const book = () => createAccountBook({ clock, logger: silentLogger, accounts, ...stores, defaultRiskLimits: async () => ({ ...limits }) });
+    await book().ensureDefault({ name: 'Paper', marketType: 'spot', initialBalance: 10_000, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 });
+    const trader = await book().runtime('default');
+    const venue = feedFor(clock);
+    let before: RiskStateRecord | null = null;
+    let failedAtMs = NaN;
+    const feed: CandleFeed = {
+      async fetchOhlcv(...args) {
+        if (clock.nowMs() < T0 + 205 * TF || Number.isFinite(failedAtMs)) return venue.feed.fetchOhlcv(...args);
+        failedAtMs = clock.nowMs();
+        before = await stores.riskState.load('default');
+        await operator(await book().runtime('default'));
+        throw new ExchangeError('fatal', 'invalid API key (-2015)');
+      },
+    };
+    const h = harness({ startAt: clock.nowMs(), stopAt: T0 + 300 * TF, clock, feed: { feed, calls: venue.calls }, risk: trader.risk.engine(), riskState: trader.riskStore });
+    await h.session.start();
+    await h.session.done();
+    expect(h.session.state()).toMatchObject({ status: 'halted', lastError: 'invalid API key (-2015)' });
+    return { before: before as RiskStateRecord | null, after: await stores.riskState.load('default'), failedAtMs };
+  }
+
+  it('stores its own halt after a fatal venue error when an operator resumed the account at that moment', async () => {
+    const { before, after, failedAtMs } = await fatalErrorDuringOperatorWrite(async (web) => {
+      await web.risk.halt('audit', 10_000);
+      await web.risk.resume(10_000);
+    });
+    // The session stored its candles' risk state at version 1; the operator's halt and resume made it 3.
+    expect(before).toMatchObject({ halted: false, haltVersion: 1 });
+    expect(failedAtMs).toBe(T0 + 205 * TF);
+    expect(after).toEqual({
+      ...before,
+      halted: true,
+      haltReason: 'manual: venue error: invalid API key (-2015)',
+      haltedAtMs: T0 + 205 * TF,
+      updatedAtMs: T0 + 205 * TF,
+      haltVersion: 4,
+    });
+  });
+
+  it('keeps an operator halt written at the moment of its fatal venue error, with the operator reason', async () => {
+    const { before, after } = await fatalErrorDuringOperatorWrite(async (web) => {
+      await web.risk.halt('audit', 10_000);
+    });
+    expect(after).toEqual({ ...before, halted: true, haltReason: 'manual: audit', haltedAtMs: T0 + 205 * TF, updatedAtMs: T0 + 205 * TF, haltVersion: 2 });
   });
 
   it('trades the same candles and orders on a websocket feed that fails for a while as on polling, processing each candle once', async () => {

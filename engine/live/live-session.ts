@@ -268,6 +268,20 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     await deps.afterCandle?.();
   }
 
+  /**
+   * Stores the session's own halt (after a fatal venue error). The save is a compare-and-set, refused when
+   * an operator halted or resumed at the same moment; then the halt is retried from a re-read: a halt
+   * stored meanwhile is kept (its reason first), otherwise the halt fields are written alone.
+   */
+  async function storeOwnHalt(): Promise<void> {
+    const own = deps.risk.state();
+    if (Number.isFinite(own.dayStartEquity) && Number.isFinite(own.peakEquity)) await deps.riskState.save(own);
+    const stored = await deps.riskState.load(own.accountId);
+    if (stored?.halted) return;
+    // Over a stored row only the halt fields are written (the stored day start and peak are passed through).
+    await deps.riskState.saveHalt(stored ? { ...own, dayStartEquity: stored.dayStartEquity, dayStartMs: stored.dayStartMs, peakEquity: stored.peakEquity } : own);
+  }
+
   async function warmUp(): Promise<void> {
     if (!deps.sharedRisk) {
       const saved = await deps.riskState.load(config.id);
@@ -342,7 +356,9 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
           const reason = `venue error: ${error.message}`;
           deps.risk.halt(reason);
           deps.events?.onHalt(reason, deps.clock.nowMs());
-          await deps.riskState.save(deps.risk.state()).catch(() => undefined);
+          await storeOwnHalt().catch((saveError: unknown) =>
+            deps.logger.error({ session: config.id, err: saveError }, 'storing the halt after a fatal venue error failed; the session stops halted here'),
+          );
           state.status = LiveSessionStatus.Halted;
           state.lastError = error.message;
           deps.logger.error({ session: config.id, err: error }, 'live session halted by a fatal venue error');

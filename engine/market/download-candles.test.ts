@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Candle, Timeframe } from '../core/types';
 import { ValidationError } from '../core/errors';
+import { createManualClock } from '../core/clock';
 import { createInMemoryCandleRepository } from '../testing/in-memory-repositories';
 import { downloadCandles, type CandleSource } from './download-candles';
 
 const T0 = Date.UTC(2024, 0, 1);
 const STEP = 300_000; // 5m
 const key = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' as const };
+/** Long after every fake candle closed. */
+const clock = createManualClock(T0 + 100_000 * STEP);
 
 /** A venue with `count` 5m candles from T0; records every request; fails on request number `failOn`. */
 function fakeVenue(count: number, failOn = 0) {
@@ -34,7 +37,7 @@ describe('downloadCandles', () => {
     const progress: [number, number][] = [];
     const result = await downloadCandles(
       { key, sinceMs: T0, untilMs: T0 + 2_500 * STEP },
-      { source, candles, sleep: async (ms) => void sleeps.push(ms), rateLimitMs: 50, onProgress: (d, t) => void progress.push([d, t]) },
+      { source, candles, clock, sleep: async (ms) => void sleeps.push(ms), rateLimitMs: 50, onProgress: (d, t) => void progress.push([d, t]) },
     );
     expect(result).toEqual({ fromMs: T0, pages: 3, fetched: 2_500, inserted: 2_500, lastOpenTimeMs: T0 + 2_499 * STEP });
     expect(calls).toEqual([
@@ -51,11 +54,11 @@ describe('downloadCandles', () => {
   it('resumes after the last stored candle when a download was interrupted', async () => {
     const candles = createInMemoryCandleRepository();
     const interrupted = fakeVenue(2_500, 3);
-    await expect(downloadCandles({ key, sinceMs: T0, untilMs: T0 + 2_500 * STEP }, { source: interrupted.source, candles })).rejects.toThrow('connection reset');
+    await expect(downloadCandles({ key, sinceMs: T0, untilMs: T0 + 2_500 * STEP }, { source: interrupted.source, candles, clock })).rejects.toThrow('connection reset');
     expect(await candles.countCandles(key)).toBe(2_000);
 
     const resumed = fakeVenue(2_500);
-    const result = await downloadCandles({ key, sinceMs: T0, untilMs: T0 + 2_500 * STEP }, { source: resumed.source, candles });
+    const result = await downloadCandles({ key, sinceMs: T0, untilMs: T0 + 2_500 * STEP }, { source: resumed.source, candles, clock });
     expect(resumed.calls[0]).toEqual({ sinceMs: T0 + 2_000 * STEP, limit: 1_000 });
     expect(result).toEqual({ fromMs: T0 + 2_000 * STEP, pages: 1, fetched: 500, inserted: 500, lastOpenTimeMs: T0 + 2_499 * STEP });
     expect(await candles.countCandles(key)).toBe(2_500);
@@ -64,20 +67,39 @@ describe('downloadCandles', () => {
   it('stops when a page brings no newer candle, and keeps candles before until only', async () => {
     const candles = createInMemoryCandleRepository();
     const { source, calls } = fakeVenue(1_200);
-    const open = await downloadCandles({ key, sinceMs: T0, untilMs: T0 + 10_000 * STEP }, { source, candles });
+    const open = await downloadCandles({ key, sinceMs: T0, untilMs: T0 + 10_000 * STEP }, { source, candles, clock });
     expect(open).toMatchObject({ pages: 3, fetched: 1_200 });
     expect(calls[2]).toEqual({ sinceMs: T0 + 1_200 * STEP, limit: 1_000 });
 
     const bounded = createInMemoryCandleRepository();
-    const result = await downloadCandles({ key, sinceMs: T0 + 10 * STEP, untilMs: T0 + 20 * STEP }, { source: fakeVenue(1_200).source, candles: bounded });
+    const result = await downloadCandles({ key, sinceMs: T0 + 10 * STEP, untilMs: T0 + 20 * STEP }, { source: fakeVenue(1_200).source, candles: bounded, clock });
     expect(result).toEqual({ fromMs: T0 + 10 * STEP, pages: 1, fetched: 10, inserted: 10, lastOpenTimeMs: T0 + 19 * STEP });
+  });
+
+  it('stores closed candles only: the candle still forming at now waits for the next download', async () => {
+    const candles = createInMemoryCandleRepository();
+    // Now is 2.5 candles after T0: the venue answers with T0, T0 + 1 step (closed) and T0 + 2 steps (forming, closes at T0 + 3 steps).
+    const now = createManualClock(T0 + 2.5 * STEP);
+    const first = await downloadCandles({ key, sinceMs: T0, untilMs: T0 + 2.5 * STEP }, { source: fakeVenue(3).source, candles, clock: now });
+    expect(first).toEqual({ fromMs: T0, pages: 1, fetched: 2, inserted: 2, lastOpenTimeMs: T0 + STEP });
+    const stored = await candles.loadCandles(key, T0, T0 + 10 * STEP);
+    expect(Array.from(stored.openTimeMs)).toEqual([T0, T0 + STEP]);
+    expect(Array.from(stored.close)).toEqual([101, 102]);
+
+    // At its close time the candle is closed: the next download stores it (with its final prices, here close 103).
+    now.set(T0 + 3 * STEP);
+    const next = await downloadCandles({ key, sinceMs: T0, untilMs: T0 + 3 * STEP }, { source: fakeVenue(3).source, candles, clock: now });
+    expect(next).toEqual({ fromMs: T0 + 2 * STEP, pages: 1, fetched: 1, inserted: 1, lastOpenTimeMs: T0 + 2 * STEP });
+    const all = await candles.loadCandles(key, T0, T0 + 10 * STEP);
+    expect(Array.from(all.openTimeMs)).toEqual([T0, T0 + STEP, T0 + 2 * STEP]);
+    expect(Array.from(all.close)).toEqual([101, 102, 103]);
   });
 
   it('refuses a bad range naming the field, before any request', async () => {
     const { source, calls } = fakeVenue(10);
     const candles = createInMemoryCandleRepository();
-    await expect(downloadCandles({ key, sinceMs: T0, untilMs: T0 }, { source, candles })).rejects.toThrow(ValidationError);
-    await expect(downloadCandles({ key: { ...key, timeframe: '7m' as never }, sinceMs: T0, untilMs: T0 + STEP }, { source, candles })).rejects.toThrow(/key.timeframe/);
+    await expect(downloadCandles({ key, sinceMs: T0, untilMs: T0 }, { source, candles, clock })).rejects.toThrow(ValidationError);
+    await expect(downloadCandles({ key: { ...key, timeframe: '7m' as never }, sinceMs: T0, untilMs: T0 + STEP }, { source, candles, clock })).rejects.toThrow(/key.timeframe/);
     expect(calls).toEqual([]);
   });
 
@@ -88,7 +110,7 @@ describe('downloadCandles', () => {
         return [{ openTimeMs: T0, open: 100, high: 90, low: 95, close: 100, volume: 1 }];
       },
     };
-    await expect(downloadCandles({ key, sinceMs: T0, untilMs: T0 + STEP }, { source, candles })).rejects.toThrow(/candle BTC\/USDT@1704067200000/);
+    await expect(downloadCandles({ key, sinceMs: T0, untilMs: T0 + STEP }, { source, candles, clock })).rejects.toThrow(/candle BTC\/USDT@1704067200000/);
     expect(await candles.countCandles(key)).toBe(0);
   });
 });

@@ -1,9 +1,12 @@
 /**
  * Downloads candles from a venue into candle storage, page by page, resuming where the stored
  * stream ends: the first page starts at max(sinceMs, last stored open time + one timeframe).
+ * Only closed candles are stored: venues return the candle still forming, and a stored candle is
+ * never rewritten, so it would keep its partial prices for good; the next download picks it up.
  */
 import type { CandleRepository } from '../ports/candles';
 import type { CandleSource } from '../ports/candle-source';
+import type { Clock } from '../core/clock';
 import { TIMEFRAME_MS, candleColumnsFromRows, type Candle, type MarketKey } from '../core/types';
 import { ValidationError } from '../core/errors';
 
@@ -24,6 +27,8 @@ export type { CandleSource };
 export interface DownloadCandlesDeps {
   source: CandleSource;
   candles: CandleRepository;
+  /** Now: a candle whose close (open time + one timeframe) is after it is still forming and is not stored. */
+  clock: Clock;
   /**
    * Progress in ms of the requested range covered: `doneMs` of `totalMs`. Called after every page;
    * a returned promise is awaited, and a rejection (e.g. a cancelled job) stops the download there.
@@ -58,7 +63,8 @@ function validCandle(c: Candle): boolean {
  * Pages through `source.fetchOhlcv` (limit `DOWNLOAD_PAGE_LIMIT`) from max(sinceMs, last stored + 1 timeframe),
  * writing each page through `candles.insertCandles` (one transaction per page, so an interruption keeps every
  * finished page and the next call resumes after it). Waits `rateLimitMs` between pages. Stops at `untilMs`,
- * or when a page brings no candle newer than the last one.
+ * or when a page brings no closed candle newer than the last one. Candles still forming at `clock.nowMs()`
+ * (open time + one timeframe after it) are dropped, never stored.
  * @throws ValidationError for a bad request (field named) or a candle that is not a valid OHLCV row.
  * @throws whatever the source throws (e.g. ExchangeError), after the pages before it were stored.
  */
@@ -76,6 +82,8 @@ export async function downloadCandles(request: DownloadCandlesRequest, deps: Dow
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const stepMs = TIMEFRAME_MS[key.timeframe];
   const totalMs = untilMs - sinceMs;
+  /** Open times from here on are of candles still forming. */
+  const formingFromMs = deps.clock.nowMs() - stepMs;
 
   const stored = (await deps.candles.summarize()).find(
     (s) => s.exchange === key.exchange && s.symbol === key.symbol && s.timeframe === key.timeframe,
@@ -91,11 +99,11 @@ export async function downloadCandles(request: DownloadCandlesRequest, deps: Dow
   };
   await progress();
 
-  while (cursor < untilMs) {
+  while (cursor < untilMs && cursor <= formingFromMs) {
     if (pages > 0 && rateLimitMs > 0) await sleep(rateLimitMs);
     const page = await deps.source.fetchOhlcv(key.symbol, key.timeframe, cursor, DOWNLOAD_PAGE_LIMIT);
     pages++;
-    const rows = page.filter((c) => c.openTimeMs >= cursor && c.openTimeMs < untilMs).sort((a, b) => a.openTimeMs - b.openTimeMs);
+    const rows = page.filter((c) => c.openTimeMs >= cursor && c.openTimeMs < untilMs && c.openTimeMs <= formingFromMs).sort((a, b) => a.openTimeMs - b.openTimeMs);
     const unique: Candle[] = [];
     for (const c of rows) {
       if (!validCandle(c)) throw new ValidationError(`candle ${key.symbol}@${c.openTimeMs}`, c, 'expected finite prices with 0 < low <= open, close <= high and volume >= 0');

@@ -31,4 +31,11 @@ export interface RiskStateRepository {
    * (no stored row counts as version 0). Never throws for a lost compare-and-set; the stored row is unchanged.
    */
   save(state: RiskStateRecord): Promise<void>;
+  /**
+   * The control path's write (a halt or resume, from any process): stores the halt fields (halted, reason,
+   * time) and `updatedAtMs` of `state` only, always (no compare-and-set; `haltVersion` is ignored). The stored
+   * day start and peak stay as they are: they belong to the session trading the account, and the writer's
+   * copy may be stale. With no stored row, all of `state` is stored.
+   */
+  saveHalt(state: RiskStateRecord): Promise<void>;
 }

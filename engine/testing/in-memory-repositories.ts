@@ -337,20 +337,29 @@ export function createInMemoryJournalRepository(now: () => number = () => 0): In
 
 export function createInMemoryRiskStateRepository(): RiskStateRepository & { readonly saved: Map<string, RiskStateRecord> } {
   const saved = new Map<string, RiskStateRecord>();
+  // Same rules as the database: a new row starts at halt version 1, which goes up when the halt fields
+  // change; a save carrying a version is stored only while the stored version still equals it.
+  const save = (state: RiskStateRecord) => {
+    const stored = saved.get(state.accountId);
+    const version = stored?.haltVersion ?? 0;
+    if (stored && state.haltVersion !== undefined && state.haltVersion !== version) return;
+    const changed = stored !== undefined && (stored.halted !== state.halted || stored.haltReason !== state.haltReason || stored.haltedAtMs !== state.haltedAtMs);
+    saved.set(state.accountId, { ...state, haltVersion: stored === undefined ? 1 : changed ? version + 1 : version });
+  };
   return {
     saved,
     async load(accountId) {
       const s = saved.get(accountId);
       return s ? { ...s } : null;
     },
-    // Same rules as the database: a new row starts at halt version 1, which goes up when the halt fields
-    // change; a save carrying a version is stored only while the stored version still equals it.
     async save(state) {
+      save(state);
+    },
+    // The halt fields alone over a stored row; all of `state` for a new one.
+    async saveHalt(state) {
       const stored = saved.get(state.accountId);
-      const version = stored?.haltVersion ?? 0;
-      if (stored && state.haltVersion !== undefined && state.haltVersion !== version) return;
-      const changed = stored !== undefined && (stored.halted !== state.halted || stored.haltReason !== state.haltReason || stored.haltedAtMs !== state.haltedAtMs);
-      saved.set(state.accountId, { ...state, haltVersion: stored === undefined ? 1 : changed ? version + 1 : version });
+      const { haltVersion: _ignored, ...control } = state;
+      save(stored ? { ...stored, halted: control.halted, haltReason: control.haltReason, haltedAtMs: control.haltedAtMs, updatedAtMs: control.updatedAtMs, haltVersion: undefined } : control);
     },
   };
 }

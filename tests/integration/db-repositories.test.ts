@@ -493,6 +493,19 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       await db().db.execute(sql`update risk_state set halted = false, halt_reason = null, halted_at_ms = null where account_id = 'acct-cas'`);
       expect(await repo.load('acct-cas')).toMatchObject({ halted: false, haltVersion: 3 });
     });
+
+    it('writes the halt fields alone on saveHalt, and a whole first row', async () => {
+      const repo = createRiskStateRepository(db().db);
+      const state = { accountId: 'acct-halt', halted: false, haltReason: null, haltedAtMs: null, dayStartEquity: 1000, dayStartMs: T0, peakEquity: 1050, updatedAtMs: T0 };
+      await repo.saveHalt({ ...state, accountId: 'acct-new', halted: true, haltReason: 'manual: audit', haltedAtMs: T0 });
+      expect(await repo.load('acct-new')).toEqual({ ...state, accountId: 'acct-new', halted: true, haltReason: 'manual: audit', haltedAtMs: T0, haltVersion: 1 });
+      await repo.save(state);
+      // A stale copy's day start and peak (900) are not written; the halt is, whatever version it carries.
+      await repo.saveHalt({ ...state, halted: true, haltReason: 'manual: audit', haltedAtMs: T0 + 5, dayStartEquity: 900, dayStartMs: T0 + 5, peakEquity: 900, updatedAtMs: T0 + 5, haltVersion: 7 });
+      expect(await repo.load('acct-halt')).toEqual({ ...state, halted: true, haltReason: 'manual: audit', haltedAtMs: T0 + 5, updatedAtMs: T0 + 5, haltVersion: 2 });
+      await repo.saveHalt({ ...state, dayStartEquity: 900, peakEquity: 900, updatedAtMs: T0 + 6 });
+      expect(await repo.load('acct-halt')).toEqual({ ...state, updatedAtMs: T0 + 6, haltVersion: 3 });
+    });
   });
 
   describe('backtest runs', () => {

@@ -3,6 +3,7 @@
  * -> an in-memory CandleRepository, and the `download-candles` CLI command, including the offline case.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../engine/core/clock';
 import { createInMemoryCandleRepository } from '../../engine/testing/in-memory-repositories';
 import { downloadCandles, type CandleSource, type DownloadCandlesRequest } from '../../engine/market/download-candles';
 import { createPublicCandleSource, runDownloadCandlesCommand } from '../../scripts/commands/download-candles';
@@ -10,6 +11,7 @@ import { startBinanceReplayServer, type BinanceReplayServer } from '../support/b
 
 const NOW = Date.UTC(2024, 0, 2);
 const DAY_START = Date.UTC(2024, 0, 1);
+const clock = createManualClock(NOW);
 let server: BinanceReplayServer;
 
 beforeAll(async () => {
@@ -23,7 +25,7 @@ function cli(candles = createInMemoryCandleRepository(), urls: Record<string, st
   const out = { stdout: '', stderr: '' };
   const services = {
     downloadCandles: (request: DownloadCandlesRequest, source: CandleSource & { rateLimitMs?: number }, onProgress?: (d: number, t: number) => void) =>
-      downloadCandles(request, { source, candles, onProgress, rateLimitMs: 0 }),
+      downloadCandles(request, { source, candles, clock, onProgress, rateLimitMs: 0 }),
     createSource: (exchangeId: 'binance' | 'binanceusdm') => createPublicCandleSource(exchangeId, { urls }),
     nowMs: () => NOW,
     stdout: (s: string) => void (out.stdout += s),
@@ -38,11 +40,11 @@ describe('downloadCandles through ccxt on the replay server', () => {
     const source = createPublicCandleSource('binance', { urls: server.urls });
     const key = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m' as const };
     const before = server.hits('/api/v3/klines');
-    const first = await downloadCandles({ key, sinceMs: DAY_START, untilMs: NOW }, { source, candles });
+    const first = await downloadCandles({ key, sinceMs: DAY_START, untilMs: NOW }, { source, candles, clock });
     expect(first).toEqual({ fromMs: DAY_START, pages: 2, fetched: 1_440, inserted: 1_440, lastOpenTimeMs: NOW - 60_000 });
     const starts = server.requests.filter((r) => r.path === '/api/v3/klines').slice(before).map((r) => [r.params.startTime, r.params.limit]);
     expect(starts).toEqual([[String(DAY_START), '1000'], [String(DAY_START + 1_000 * 60_000), '1000']]);
-    const again = await downloadCandles({ key, sinceMs: DAY_START, untilMs: NOW }, { source, candles });
+    const again = await downloadCandles({ key, sinceMs: DAY_START, untilMs: NOW }, { source, candles, clock });
     expect(again).toEqual({ fromMs: NOW, pages: 0, fetched: 0, inserted: 0, lastOpenTimeMs: NOW - 60_000 });
     await source.close();
   });

@@ -102,6 +102,33 @@ describe.each(TEST_DATABASE_BACKENDS)('risk state saves against a halt written e
     expect(trader.risk.engine().isHalted()).toBe(false);
   });
 
+  it('writes only the halt from another process: the session keeps its day start and peak, and re-bases them on resume', async () => {
+    const web = await process().runtime('default'); // built before any risk state was stored: no day start or peak
+    const trader = await traderAfterFirstCandle(); // day start and peak 1,000 at T0
+    await sessionSaves(trader, 1, 1_030); // peak 1,030
+    await web.risk.halt('audit', 990); // the web's copy would make day start and peak 990
+
+    expect(await riskState.load('default')).toMatchObject({
+      halted: true,
+      haltReason: 'manual: audit',
+      haltedAtMs: T0 + TF,
+      dayStartEquity: 1_000,
+      dayStartMs: T0,
+      peakEquity: 1_030,
+      haltVersion: 2,
+    });
+    await trader.syncControl();
+    expect(trader.risk.engine().state()).toMatchObject({ halted: true, haltReason: 'manual: audit', dayStartEquity: 1_000, peakEquity: 1_030 });
+
+    await web.risk.resume(990);
+    expect(await riskState.load('default')).toMatchObject({ halted: false, haltReason: null, haltedAtMs: null, dayStartEquity: 1_000, peakEquity: 1_030, haltVersion: 3 });
+    // The trader adopts the resume as its own: day start and peak re-based to its last equity, 1,030.
+    await trader.syncControl();
+    expect(trader.risk.engine().state()).toMatchObject({ halted: false, dayStartEquity: 1_030, peakEquity: 1_030 });
+    await sessionSaves(trader, 2, 1_020);
+    expect(await riskState.load('default')).toMatchObject({ halted: false, dayStartEquity: 1_030, peakEquity: 1_030, updatedAtMs: T0 + 2 * TF, haltVersion: 3 });
+  });
+
   it('stores the session equity curve and a breaker trip of its own when nobody else wrote', async () => {
     const trader = await traderAfterFirstCandle();
     await sessionSaves(trader, 1, 1_030);
