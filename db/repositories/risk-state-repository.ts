@@ -4,7 +4,7 @@
  * by another process between a session's read and its save is never overwritten.
  */
 import { eq, sql } from 'drizzle-orm';
-import type { RiskStateRecord, RiskStateRepository } from '../../engine/ports/risk-state';
+import { RESUMED_DAY_START_MS, RESUMED_PEAK_EQUITY, type RiskStateRecord, type RiskStateRepository } from '../../engine/ports/risk-state';
 import type { Db } from '../client';
 import { riskState } from '../schema';
 import { num, numeric, wrapDriver } from './sql-helpers';
@@ -47,7 +47,7 @@ export async function upsertRiskState(db: Db | Transaction, state: RiskStateReco
 /**
  * The control path's write: inserts all of `state` when the account has no row, else updates the halt
  * fields and `updatedAtMs` alone (the trigger bumps the halt version when they change), never the day
- * start or peak of the session trading the account.
+ * start or peak of the session trading the account, except that a resume clears them (see `saveHalt`).
  */
 async function upsertHalt(db: Db, state: RiskStateRecord): Promise<void> {
   const row = rowOf(state);
@@ -56,7 +56,14 @@ async function upsertHalt(db: Db, state: RiskStateRecord): Promise<void> {
     .values(row)
     .onConflictDoUpdate({
       target: riskState.accountId,
-      set: { halted: row.halted, haltReason: row.haltReason, haltedAtMs: row.haltedAtMs, updatedAtMs: row.updatedAtMs },
+      set: {
+        halted: row.halted,
+        haltReason: row.haltReason,
+        haltedAtMs: row.haltedAtMs,
+        updatedAtMs: row.updatedAtMs,
+        // A resume re-bases wherever the account next trades: a day that began at the epoch and no peak.
+        ...(row.halted ? {} : { dayStartMs: RESUMED_DAY_START_MS, peakEquity: String(RESUMED_PEAK_EQUITY) }),
+      },
     });
 }
 

@@ -346,11 +346,14 @@ describe('live session', () => {
       await web.risk.halt('audit', 10_000);
       await web.risk.resume(10_000);
     });
-    // The session stored its candles' risk state at version 1; the operator's halt and resume made it 3.
+    // The session stored its candles' risk state at version 1; the operator's halt and resume made it 3
+    // (the resume cleared day start and peak for a re-base at the next equity).
     expect(before).toMatchObject({ halted: false, haltVersion: 1 });
     expect(failedAtMs).toBe(T0 + 205 * TF);
     expect(after).toEqual({
       ...before,
+      dayStartMs: 0,
+      peakEquity: 0,
       halted: true,
       haltReason: 'manual: venue error: invalid API key (-2015)',
       haltedAtMs: T0 + 205 * TF,

@@ -5,7 +5,7 @@
 import { DecisionOutcome, TradeOutcome, type DecisionRecord, type JournalQuery, type JournalRepository, type Page, type TradeBreakdown, type TradeGroup, type TradeRecord, type TradeSummary } from '../ports/journal';
 import { type BacktestRunRecord, type BacktestRunRepository } from '../ports/backtest-runs';
 import { type CandleGap, type CandleRepository, type CandleStreamCoverage, type CandleStreamSummary } from '../ports/candles';
-import { type RiskStateRecord, type RiskStateRepository } from '../ports/risk-state';
+import { RESUMED_DAY_START_MS, RESUMED_PEAK_EQUITY, type RiskStateRecord, type RiskStateRepository } from '../ports/risk-state';
 import { type SettingRecord, type SettingsRepository } from '../ports/settings';
 import { TIMEFRAME_MS, candleColumnsFromRows, type MarketKey, type Timeframe } from '../core/types';
 import { NotFoundError, ValidationError } from '../core/errors';
@@ -359,7 +359,8 @@ export function createInMemoryRiskStateRepository(): RiskStateRepository & { rea
     async saveHalt(state) {
       const stored = saved.get(state.accountId);
       const { haltVersion: _ignored, ...control } = state;
-      save(stored ? { ...stored, halted: control.halted, haltReason: control.haltReason, haltedAtMs: control.haltedAtMs, updatedAtMs: control.updatedAtMs, haltVersion: undefined } : control);
+      const rebase = control.halted ? {} : { dayStartMs: RESUMED_DAY_START_MS, peakEquity: RESUMED_PEAK_EQUITY };
+      save(stored ? { ...stored, halted: control.halted, haltReason: control.haltReason, haltedAtMs: control.haltedAtMs, updatedAtMs: control.updatedAtMs, ...rebase, haltVersion: undefined } : control);
     },
   };
 }

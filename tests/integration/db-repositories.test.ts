@@ -504,7 +504,8 @@ describe.each(backends)('drizzle repositories on $name', (backend) => {
       await repo.saveHalt({ ...state, halted: true, haltReason: 'manual: audit', haltedAtMs: T0 + 5, dayStartEquity: 900, dayStartMs: T0 + 5, peakEquity: 900, updatedAtMs: T0 + 5, haltVersion: 7 });
       expect(await repo.load('acct-halt')).toEqual({ ...state, halted: true, haltReason: 'manual: audit', haltedAtMs: T0 + 5, updatedAtMs: T0 + 5, haltVersion: 2 });
       await repo.saveHalt({ ...state, dayStartEquity: 900, peakEquity: 900, updatedAtMs: T0 + 6 });
-      expect(await repo.load('acct-halt')).toEqual({ ...state, updatedAtMs: T0 + 6, haltVersion: 3 });
+      // A resume writes the halt fields and clears day start (time 0) and peak (0): the next equity re-bases them.
+      expect(await repo.load('acct-halt')).toEqual({ ...state, dayStartMs: 0, peakEquity: 0, updatedAtMs: T0 + 6, haltVersion: 3 });
     });
   });
 

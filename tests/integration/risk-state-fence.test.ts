@@ -121,12 +121,34 @@ describe.each(TEST_DATABASE_BACKENDS)('risk state saves against a halt written e
     expect(trader.risk.engine().state()).toMatchObject({ halted: true, haltReason: 'manual: audit', dayStartEquity: 1_000, peakEquity: 1_030 });
 
     await web.risk.resume(990);
-    expect(await riskState.load('default')).toMatchObject({ halted: false, haltReason: null, haltedAtMs: null, dayStartEquity: 1_000, peakEquity: 1_030, haltVersion: 3 });
+    // A resume clears day start and peak: wherever the account trades next re-bases them at its next equity.
+    expect(await riskState.load('default')).toMatchObject({ halted: false, haltReason: null, haltedAtMs: null, dayStartEquity: 1_000, dayStartMs: 0, peakEquity: 0, haltVersion: 3 });
     // The trader adopts the resume as its own: day start and peak re-based to its last equity, 1,030.
     await trader.syncControl();
     expect(trader.risk.engine().state()).toMatchObject({ halted: false, dayStartEquity: 1_030, peakEquity: 1_030 });
     await sessionSaves(trader, 2, 1_020);
     expect(await riskState.load('default')).toMatchObject({ halted: false, dayStartEquity: 1_030, peakEquity: 1_030, updatedAtMs: T0 + 2 * TF, haltVersion: 3 });
+  });
+
+  it('lets a session started after a resume trade from its own equity, not trip again on the figures before it', async () => {
+    const trader = await traderAfterFirstCandle(); // day start 1,000
+    await sessionSaves(trader, 1, 949); // 5.1 % below the day start: the daily loss breaker halts
+    expect(await riskState.load('default')).toMatchObject({ halted: true, dayStartEquity: 1_000, haltVersion: 2 });
+    // The session is gone; an operator resumes from a web server whose copy of the account is older.
+    const web = await process().runtime('default');
+    await web.risk.resume(1_000);
+    expect(await riskState.load('default')).toMatchObject({ halted: false, dayStartEquity: 1_000, dayStartMs: 0, peakEquity: 0, haltVersion: 3 });
+
+    // Later the same day a trader starts a session of the account: its first equity, 945, is 5.5 % below the
+    // day start the breaker tripped on, yet it is the new day start and peak, and the account trades.
+    const next = await process().runtime('default');
+    await sessionSaves(next, 2, 945);
+    expect(next.risk.engine().isHalted()).toBe(false);
+    expect(next.risk.engine().state()).toMatchObject({ halted: false, dayStartEquity: 945, dayStartMs: T0, peakEquity: 945 });
+    expect(await riskState.load('default')).toMatchObject({ halted: false, dayStartEquity: 945, dayStartMs: T0, peakEquity: 945, haltVersion: 3 });
+    // From there the breaker counts again: 897 is 5.1 % below 945.
+    await sessionSaves(next, 3, 897);
+    expect(next.risk.engine().state().haltReason).toMatch(/^daily_loss: equity 897 is 5\.0\d*% below day start 945/);
   });
 
   it('stores the session equity curve and a breaker trip of its own when nobody else wrote', async () => {
