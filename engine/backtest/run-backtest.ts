@@ -712,6 +712,9 @@ export const STREAMED_BACKTEST_CANDLES = 1_000_000;
 /** Feature rows a streamed run keeps at most (raised to the loop's lookback plus a chunk when smaller). */
 export const STREAMED_FEATURE_ROWS = 65_536;
 
+/** Finished orders a streamed run's paper exchange keeps (the loop only ever asks about its last few). */
+export const STREAMED_FINISHED_ORDERS = 1_000;
+
 /** One market's candles as a stream, for {@link simulateStreamed}. */
 export interface StreamedMarket {
   /** The candles to trade in ascending, non-overlapping chunks (e.g. `streamCandleChunks`). */
@@ -734,8 +737,8 @@ export interface StreamedOptions extends Pick<BacktestOptions, 'onProgress'> {
 
 /**
  * The single-market simulation over a stream of candle chunks, in bounded memory whatever the run's length: the
- * loop keeps a bounded window of feature rows, the risk engine's curve is read and cleared after every chunk,
- * and the results come from running accumulators. It trades exactly as {@link simulate} on the same candles (the
+ * loop keeps a bounded window of feature rows, the risk engine's curve is read and cleared after every chunk, the
+ * paper exchange forgets finished orders beyond the last {@link STREAMED_FINISHED_ORDERS}, and the results come from running accumulators. It trades exactly as {@link simulate} on the same candles (the
  * same trades, decisions, counters, halts and final equity); the metrics differ only where noted: the return
  * metrics come from `createReturnAccumulator` (volatility and Sharpe equal within rounding, the rest exact), the
  * trade metrics from the trades (or, with `keepTrades` false, from `createTradeTotalsAccumulator`: exact), and the equity curve is thinned on the fly
@@ -750,7 +753,7 @@ export async function simulateStreamed(spec: ResolvedBacktest, market: StreamedM
   const firstOpenTimeMs = next.done ? NaN : next.value.openTimeMs[0];
   const expected = Math.max(1, Math.floor(market.expectedCandles));
   // The risk engine's curve holds one chunk of points at a time: read into the accumulators, then cleared.
-  const run = createSimulationRun(spec, runId, deps, next.done ? 0 : firstOpenTimeMs, Math.min(expected, DEFAULT_CANDLE_CHUNK), options.keepTrades ?? true);
+  const run = createSimulationRun(spec, runId, deps, next.done ? 0 : firstOpenTimeMs, Math.min(expected, DEFAULT_CANDLE_CHUNK), options.keepTrades ?? true, STREAMED_FINISHED_ORDERS);
   const { clock, exchange, risk } = run;
   const { loop, warmup } = addMarketLoop(run, spec, deps, spec.market, false, firstOpenTimeMs, market.warmup, expected, options.maxFeatureRows ?? STREAMED_FEATURE_ROWS);
   const returns = createReturnAccumulator({ periodsPerYear: periodsPerYearOf(timeframeMs), riskFreeRate: 0 });
@@ -893,9 +896,18 @@ interface SimulationRun {
 
 /**
  * Builds the shared parts of a simulation on a clock at `startMs`; `curveCapacity`: equity points the risk engine
- * reserves. `keepTrades` false keeps only the trades' totals (a streamed run of millions of trades).
+ * reserves. `keepTrades` false keeps only the trades' totals (a streamed run of millions of trades);
+ * `retainFinishedOrders`: finished orders the paper exchange keeps (all when undefined).
  */
-function createSimulationRun(spec: ResolvedBacktest, runId: string | null, deps: SimulationDeps, startMs: number, curveCapacity: number, keepTrades: boolean): SimulationRun {
+function createSimulationRun(
+  spec: ResolvedBacktest,
+  runId: string | null,
+  deps: SimulationDeps,
+  startMs: number,
+  curveCapacity: number,
+  keepTrades: boolean,
+  retainFinishedOrders?: number,
+): SimulationRun {
   const clock = createManualClock(startMs);
   const trades: ClosedTrade[] = [];
   const tradeTotals = keepTrades ? null : createTradeTotalsAccumulator();
@@ -911,6 +923,7 @@ function createSimulationRun(spec: ResolvedBacktest, runId: string | null, deps:
   const loopBySymbol = new Map<string, TradingLoop>();
   const exchange = createPaperExchange(spec.paper, {
     clock,
+    ...(retainFinishedOrders === undefined ? {} : { retainFinishedOrders }),
     listener: {
       onTradeClosed: (t: ClosedTrade) => {
         const loop = loopBySymbol.get(t.symbol);
