@@ -23,7 +23,11 @@
  *       BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres, and dropped after), candles
  *       imported first (not timed); wall time from spawn to exit, the CLI's own phase split and peak RSS,
  *       against the goals 1 s and 200 MB.
- * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv); `--only study` line (e) alone, `--only allocation` the allocation line alone, `--only pipeline` lines (a), (b), (b1) and the allocation line, `--only cli` line (f) alone.
+ *   (g) a streamed backtest (engine/backtest/run-backtest.ts `simulateStreamed`) over BENCH_STREAM_CANDLES (default
+ *       100,000,000) 5m wave candles computed on demand (engine/testing/wave-candles.ts `createWaveCandleSource`,
+ *       read in chunks of 100,000 by `streamCandleChunks`), journal off, trade totals only: candles/s and peak RSS
+ *       (the process's maxRSS and process.memoryUsage().rss sampled every 1 % of the run). Goal: bounded memory.
+ * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv); `--only study` line (e) alone, `--only allocation` the allocation line alone, `--only pipeline` lines (a), (b), (b1) and the allocation line, `--only cli` line (f) alone, `--only stream` line (g) alone.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -32,7 +36,9 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseCandleCsv } from '@/engine/market/candle-csv';
-import { resolveBacktest, runBacktest, simulate } from '@/engine/backtest/run-backtest';
+import { resolveBacktest, runBacktest, simulate, simulateStreamed } from '@/engine/backtest/run-backtest';
+import { DEFAULT_CANDLE_CHUNK, streamCandleChunks } from '@/engine/market/candle-chunks';
+import { createWaveCandleSource } from '@/engine/testing/wave-candles';
 import { silentLogger } from '@/engine/core/clock';
 import type { CandleColumns, Timeframe } from '@/engine/core/types';
 import { createInMemoryCandleRepository, createInMemoryJournalRepository } from '@/engine/testing/in-memory-repositories';
@@ -68,9 +74,9 @@ const CLI_RUNS = 3;
 
 const onlyAt = process.argv.indexOf('--only');
 const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-if (ONLY !== undefined && ONLY !== 'rules' && ONLY !== 'study' && ONLY !== 'allocation' && ONLY !== 'cli' && ONLY !== 'pipeline') {
+if (ONLY !== undefined && ONLY !== 'rules' && ONLY !== 'study' && ONLY !== 'allocation' && ONLY !== 'cli' && ONLY !== 'pipeline' && ONLY !== 'stream') {
   console.error(
-    `bench: --only takes "rules" (line (d) alone), "study" (line (e) alone), "allocation" (the allocation line alone), "pipeline" (lines (a), (b), (b1) and the allocation line) or "cli" (line (f) alone), got ${JSON.stringify(ONLY)}`,
+    `bench: --only takes "rules" (line (d) alone), "study" (line (e) alone), "allocation" (the allocation line alone), "pipeline" (lines (a), (b), (b1) and the allocation line), "cli" (line (f) alone) or "stream" (line (g) alone), got ${JSON.stringify(ONLY)}`,
   );
   process.exit(2);
 }
@@ -312,7 +318,40 @@ async function benchStudy(btc: { file: { name: string; symbol: string; timeframe
   }
 }
 
+/** Line (g): a streamed backtest over BENCH_STREAM_CANDLES wave candles, candles/s and peak RSS. */
+async function benchStream(): Promise<void> {
+  const count = Number(process.env.BENCH_STREAM_CANDLES ?? 100_000_000);
+  if (!(Number.isSafeInteger(count) && count >= 1)) {
+    console.error(`bench: BENCH_STREAM_CANDLES must be a whole number of candles >= 1, got ${JSON.stringify(process.env.BENCH_STREAM_CANDLES)}`);
+    process.exit(2);
+  }
+  const key = { exchange: 'bench', symbol: 'WAVE/USDT', timeframe: '5m' as const };
+  const startMs = Date.UTC(2000, 0, 1);
+  const source = createWaveCandleSource(key, { count, startMs });
+  // RSI mean reversion trades the wave every ~40 candles and wins, so the account trades to the end (the four strategies
+  // of the other lines lose on it and are wiped out within a million candles, after which the run is the halted path).
+  const spec = resolveBacktest({ ...key, from: startMs, to: startMs + count * 300_000, strategies: ['rsi-mean-reversion'], fusion: { entryThreshold: 0.25 }, decisionDetail: 'off' });
+  let peakRss = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const result = await simulateStreamed(
+    spec,
+    { chunks: streamCandleChunks(source, key, spec.fromMs, spec.toMs, DEFAULT_CANDLE_CHUNK), expectedCandles: count },
+    null,
+    { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: randomUUID },
+    { keepTrades: false, onProgress: () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)) },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const maxRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
+  console.log(
+    `(g) streamed backtest: ${fmt(result.candles / seconds)} candles/s over ${fmt(result.candles)} wave candles (${seconds.toFixed(1)} s, ${fmt(result.tradeMetrics.trades)} trades, chunks of ${fmt(DEFAULT_CANDLE_CHUNK)}); peak RSS ${(maxRss / 1e6).toFixed(0)} MB`,
+  );
+}
+
 async function main() {
+  if (ONLY === 'stream') {
+    await benchStream();
+    return;
+  }
   if (!existsSync(dataDir)) {
     console.log(`bench: shared data not found at ${dataDir} (set AETHELRED_SHARED_DATA); nothing measured`);
     return;
@@ -450,6 +489,7 @@ async function main() {
     await model.release();
   }
   await benchCli();
+  await benchStream();
 }
 
 main().catch((error) => {

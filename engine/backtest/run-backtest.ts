@@ -21,6 +21,8 @@ import type { VetoModel } from '../decision/veto-model';
 import { anyLoopModel, loopModelsRequestSchema, noModelSource, pinDeployedVersions, type LoopModels, type LoopModelSource, type LoopModelsSpec } from '../decision/loop-models';
 import type { FusionConfig } from '../decision/signal-fusion';
 import { createRiskEngine, riskConfigSchema } from '../risk/risk-engine';
+import { DEFAULT_CANDLE_CHUNK, streamCandleChunks } from '../market/candle-chunks';
+import { createReturnAccumulator } from '../insight/return-accumulator';
 import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type StoredRunSettings } from '../trading/run-spec';
@@ -33,7 +35,11 @@ import { tradeNetPnl } from '../insight/trade-outcome';
 import {
   computeReturnMetrics,
   computeTradeMetrics,
+  createTradeTotalsAccumulator,
   equityToReturns,
+  tradeMetricsFromTotals,
+  type TradeForMetrics,
+  type TradeTotalsAccumulator,
   type ReturnMetrics,
   type TradeMetrics,
 } from '../insight/metrics';
@@ -424,6 +430,12 @@ export interface BacktestOptions {
   preloaded?: CandleColumns;
   /** With `preloaded`: the history before `from` to warm the indicators with. */
   preloadedWarmup?: CandleColumns;
+  /**
+   * A single-market run whose range spans more candles than this (range / timeframe) streams them from the store in
+   * chunks ({@link simulateStreamed}: bounded memory, the same trades; return metrics from running sums); default
+   * {@link STREAMED_BACKTEST_CANDLES}. Portfolio runs and `preloaded` candles always run whole.
+   */
+  streamAboveCandles?: number;
 }
 
 function emptyColumns(): CandleColumns {
@@ -478,30 +490,36 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     spec.veto || anyLoopModel(spec.models),
   );
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
-  const inputs: SimulatedMarket[] = [];
-  for (const market of markets) {
-    if (portfolio && (await deps.candles.countCandles(market)) === 0) {
-      throw new ValidationError('symbols', market.symbol, `no ${market.timeframe} candles are stored for "${market.symbol}" on "${market.exchange}"; import or download them first`);
-    }
-    const columns = options.preloaded ?? (await deps.candles.loadCandles(market, spec.fromMs, spec.toMs));
-    const history = options.preloaded
+  const expectedCandles = Math.ceil((spec.toMs - spec.fromMs) / timeframeMs);
+  const streamed = !portfolio && !options.preloaded && expectedCandles > (options.streamAboveCandles ?? STREAMED_BACKTEST_CANDLES);
+  const historyOf = async (market: MarketKey) =>
+    options.preloaded
       ? (options.preloadedWarmup ?? emptyColumns())
       : needed > 0
         ? await deps.candles.loadCandles(market, spec.fromMs - needed * timeframeMs, spec.fromMs)
         : emptyColumns();
-    inputs.push({ columns, warmup: { history, needed } });
+  const inputs: SimulatedMarket[] = [];
+  let stream: StreamedMarket | null = null;
+  if (streamed) {
+    const chunks = streamCandleChunks(deps.candles, spec.market, spec.fromMs, spec.toMs);
+    const first = await chunks.next();
+    if (first.done) throw noCandlesError(spec);
+    stream = { chunks: startingWith(first.value, chunks), expectedCandles, warmup: { history: await historyOf(spec.market), needed } };
+  }
+  for (const market of streamed ? [] : markets) {
+    if (portfolio && (await deps.candles.countCandles(market)) === 0) {
+      throw new ValidationError('symbols', market.symbol, `no ${market.timeframe} candles are stored for "${market.symbol}" on "${market.exchange}"; import or download them first`);
+    }
+    const columns = options.preloaded ?? (await deps.candles.loadCandles(market, spec.fromMs, spec.toMs));
+    inputs.push({ columns, warmup: { history: await historyOf(market), needed } });
   }
   if (portfolio) {
     checkPortfolioSpans(
       spec,
       inputs.map(({ columns }, k) => (columns.length === 0 ? null : { symbol: markets[k].symbol, firstOpenTimeMs: columns.openTimeMs[0], lastOpenTimeMs: columns.openTimeMs[columns.length - 1] })),
     );
-  } else if (inputs[0].columns.length === 0) {
-    throw new ValidationError(
-      'from',
-      new Date(spec.fromMs).toISOString(),
-      `no ${spec.market.exchange} ${spec.market.symbol} ${spec.market.timeframe} candles between ${new Date(spec.fromMs).toISOString()} and ${new Date(spec.toMs).toISOString()}; import or download them first`,
-    );
+  } else if (!streamed && inputs[0].columns.length === 0) {
+    throw noCandlesError(spec);
   }
   const runId = deps.newId();
   await deps.runs.create({
@@ -515,7 +533,9 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     toMs: spec.toMs,
   });
   try {
-    const result = await simulatePortfolio(spec, inputs, runId, { ...deps, strategies, models }, options);
+    const result = stream
+      ? await simulateStreamed(spec, stream, runId, { ...deps, strategies, models }, options)
+      : await simulatePortfolio(spec, inputs, runId, { ...deps, strategies, models }, options);
     await deps.runs.complete(runId, {
       metrics: {
         ...result.returnMetrics,
@@ -541,6 +561,18 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
   }
 }
 
+/** The refusal of a single-market run whose range holds no stored candle. */
+function noCandlesError(spec: ResolvedBacktest): ValidationError {
+  const range = `between ${new Date(spec.fromMs).toISOString()} and ${new Date(spec.toMs).toISOString()}`;
+  return new ValidationError('from', new Date(spec.fromMs).toISOString(), `no ${spec.market.exchange} ${spec.market.symbol} ${spec.market.timeframe} candles ${range}; import or download them first`);
+}
+
+/** `first`, then what `rest` yields (a stream whose first chunk was read ahead). */
+async function* startingWith<T>(first: T, rest: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+  yield first;
+  yield* rest;
+}
+
 /**
  * What a run stores in its `symbol` column: the symbol of a single-market run, the comma-joined symbols
  * (listed order, no spaces) of a portfolio run, e.g. "BTC/USDT,ETH/USDT".
@@ -561,7 +593,7 @@ export async function simulate(
   spec: ResolvedBacktest,
   columns: CandleColumns,
   runId: string | null,
-  deps: Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize' | 'strategies'> & { models?: LoopModels },
+  deps: SimulationDeps,
   options: Pick<BacktestOptions, 'onProgress'> & { warmup?: { history: CandleColumns; needed: number } } = {},
 ): Promise<BacktestResult> {
   return simulatePortfolio({ ...spec, markets: [spec.market] }, [{ columns, warmup: options.warmup }], runId, deps, options);
@@ -587,81 +619,25 @@ export async function simulatePortfolio(
   spec: ResolvedBacktest,
   markets: readonly SimulatedMarket[],
   runId: string | null,
-  deps: Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize' | 'strategies'> & { models?: LoopModels },
+  deps: SimulationDeps,
   options: Pick<BacktestOptions, 'onProgress'> = {},
 ): Promise<BacktestResult> {
   const keys = marketsOf(spec);
   if (keys.length !== markets.length) throw new RangeError(`the spec lists ${keys.length} markets but ${markets.length} were given`);
   const portfolio = keys.length > 1;
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
-  const catalog = deps.strategies ?? createBuiltInCatalog();
   // One market needs no merge: its rows are the timeline (step = row, one open time per step).
   const timeline = portfolio ? mergeCandleTimelines(markets.map((m) => m.columns)) : null;
   const n = timeline ? timeline.length : markets[0].columns.length;
   const firstOpenTimeMs = markets.reduce((t, m) => (m.columns.length > 0 ? Math.min(t, m.columns.openTimeMs[0]) : t), Infinity);
-  const clock = createManualClock(Number.isFinite(firstOpenTimeMs) ? firstOpenTimeMs : 0);
-  const trades: ClosedTrade[] = [];
-  let decisions = 0;
-  const journalRepository = {
-    ...deps.journal,
-    appendDecisions: (rows: Parameters<typeof deps.journal.appendDecisions>[0]) => {
-      decisions += rows.length;
-      return deps.journal.appendDecisions(rows);
-    },
-  };
-  const writer = spec.decisionDetail === 'off' && !runId ? null : createJournalWriter({ batchSize: deps.journalBatchSize ?? 2_000 }, { repository: journalRepository, logger: deps.logger });
-  const loopBySymbol = new Map<string, TradingLoop>();
-  const exchange = createPaperExchange(spec.paper, {
-    clock,
-    listener: {
-      onTradeClosed: (t: ClosedTrade) => {
-        const loop = loopBySymbol.get(t.symbol);
-        if (!loop) throw new RangeError(`a trade closed on "${t.symbol}", which no loop of the run trades`);
-        trades.push(loop.onTradeClosed(t));
-      },
-    },
-  });
   // One equity point per step: reserved up front, so recording equity never allocates mid-run.
-  const risk = createRiskEngine(spec.risk, { clock, curveCapacity: n });
+  const run = createSimulationRun(spec, runId, deps, Number.isFinite(firstOpenTimeMs) ? firstOpenTimeMs : 0, n, true);
+  const { clock, exchange, risk } = run;
   const warmups: BacktestWarmup[] = [];
   const loops = keys.map((market, k) => {
     const { columns, warmup } = markets[k];
-    // Only history strictly before the first traded candle, at most `needed` rows of it.
-    const history = warmup?.history ?? emptyColumns();
-    const needed = warmup?.needed ?? 0;
-    let before = history.length;
-    while (before > 0 && columns.length > 0 && history.openTimeMs[before - 1] >= columns.openTimeMs[0]) before--;
-    const warmupCount = Math.min(needed, before);
-    warmups.push({ candles: warmupCount, needed });
-    const loop = createTradingLoop(
-      {
-        market,
-        runId,
-        // Client order ids are unique per (prefix, kind, candle time): markets trading at one time need their own prefix.
-        ...(portfolio ? { clientIdPrefix: `${runId ?? 'backtest'}-${market.symbol}` } : {}),
-        strategies: spec.strategies.map((name) => catalog.create(name, spec.params[name] ?? {})),
-        fusion: spec.fusion,
-        decisionDetail: spec.decisionDetail,
-        allowShort: spec.paper.marketType === 'futures',
-        capacityHint: columns.length + warmupCount,
-        chunkSize: spec.chunkSize ?? DEFAULT_BACKTEST_CHUNK_SIZE,
-        exits: spec.exits,
-        models: spec.models,
-      },
-      {
-        clock,
-        exchange,
-        account: exchange,
-        simulator: exchange,
-        risk,
-        journal: writer,
-        veto: spec.veto ? (deps.vetoModel ?? null) : null,
-        models: deps.models,
-        newId: deps.newId,
-      },
-    );
-    loopBySymbol.set(market.symbol, loop);
-    for (let i = before - warmupCount; i < before; i++) loop.warmUp(history, i);
+    const { loop, warmup: used } = addMarketLoop(run, spec, deps, market, portfolio, columns.length > 0 ? columns.openTimeMs[0] : NaN, warmup, columns.length, undefined);
+    warmups.push(used);
     return loop;
   });
 
@@ -671,9 +647,6 @@ export async function simulatePortfolio(
   const present = portfolio ? keys.map(() => new Uint8Array(groups)) : [];
   const equityBefore = portfolio ? new Float64Array(groups) : new Float64Array(0);
   const progressEvery = Math.max(1, Math.floor(n / 100));
-  // Breaker halts as the risk engine reports them, so the run page can say when and why entries stopped.
-  const halts: BreakerHalt[] = [];
-  let halted = risk.isHalted();
   let lastGroup = -1;
   for (let step = 0; step < n; step++) {
     const m = timeline ? timeline.market[step] : 0;
@@ -696,15 +669,7 @@ export async function simulatePortfolio(
       const pending = loops[m].onCandle(columns, row);
       if (pending) await pending;
     }
-    if (risk.isHalted() !== halted) {
-      halted = !halted;
-      if (halted) {
-        const state = risk.state();
-        halts.push({ timeMs: state.haltedAtMs ?? closeTimeMs, reason: state.haltReason ?? 'no reason recorded', resumedAtMs: null });
-      } else if (halts.length > 0) {
-        halts[halts.length - 1].resumedAtMs = closeTimeMs;
-      }
-    }
+    run.noteHalts(closeTimeMs);
     if (options.onProgress && step % progressEvery === 0) options.onProgress(step, n);
   }
   // What is still open closes at the last close, so the trades account for the whole equity change.
@@ -715,26 +680,15 @@ export async function simulatePortfolio(
       if (portfolio && lastGroup >= 0) contribution[m][lastGroup] += exchange.equity() - before;
     }
   }
-  await writer?.flush();
+  await run.writer?.flush();
   options.onProgress?.(n, n);
 
   const recorded = risk.equityCurve();
   const curve = portfolio ? lastPointPerTime(recorded.timeMs, recorded.equity) : { ...recorded, length: recorded.timeMs.length };
   const returns = equityToReturns(curve.equity.subarray(0, curve.length));
-  const periodsPerYear = (365 * DAY_MS) / timeframeMs;
-  const returnMetrics = computeReturnMetrics(returns, { periodsPerYear, riskFreeRate: 0 });
+  const returnMetrics = computeReturnMetrics(returns, { periodsPerYear: periodsPerYearOf(timeframeMs), riskFreeRate: 0 });
   const lastOpenTimeMs = markets.reduce((t, mk) => (mk.columns.length > 0 ? Math.max(t, mk.columns.openTimeMs[mk.columns.length - 1]) : t), -Infinity);
-  const spanMs = lastOpenTimeMs + timeframeMs - firstOpenTimeMs;
-  const tradeMetrics = computeTradeMetrics(
-    trades.map((t) => ({ pnl: tradeNetPnl(t), entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, notional: t.amount * t.entryPrice })),
-    { spanMs, equity: spec.paper.initialBalance },
-  );
-  // The loops' counters summed over the markets, then the decisions journaled (the order single-market runs always had).
-  const stats: Record<string, number> = {};
-  for (const loop of loops) {
-    for (const [name, value] of Object.entries(loop.stats())) stats[name] = (stats[name] ?? 0) + value;
-  }
-  stats.decisions = decisions;
+  const tradeMetrics = computeTradeMetrics(run.trades.map(tradeForMetrics), { spanMs: lastOpenTimeMs + timeframeMs - firstOpenTimeMs, equity: spec.paper.initialBalance });
   return {
     runId: runId ?? '',
     config: spec.canonical,
@@ -742,14 +696,332 @@ export async function simulatePortfolio(
     returnMetrics,
     tradeMetrics,
     finalEquity: exchange.equity(),
-    trades,
+    trades: run.trades,
     equity: downsampleEquity(curve.timeMs, curve.equity, curve.length),
-    stats,
-    halts,
+    stats: run.stats(loops),
+    halts: run.halts,
     // A portfolio reports its least-warmed market.
     warmup: warmups.reduce((a, w) => (w.candles - w.needed < a.candles - a.needed ? w : a)),
-    portfolio: portfolio ? portfolioMetrics(keys, markets, loops, trades, contribution, present, equityBefore) : null,
+    portfolio: portfolio ? portfolioMetrics(keys, markets, loops, run.trades, contribution, present, equityBefore) : null,
   };
+}
+
+/** Candles above which `runBacktest` streams a single-market run (see {@link simulateStreamed}) instead of loading the range. */
+export const STREAMED_BACKTEST_CANDLES = 1_000_000;
+
+/** Feature rows a streamed run keeps at most (raised to the loop's lookback plus a chunk when smaller). */
+export const STREAMED_FEATURE_ROWS = 65_536;
+
+/** Finished orders a streamed run's paper exchange keeps (the loop only ever asks about its last few). */
+export const STREAMED_FINISHED_ORDERS = 1_000;
+
+/** One market's candles as a stream, for {@link simulateStreamed}. */
+export interface StreamedMarket {
+  /** The candles to trade in ascending, non-overlapping chunks (e.g. `streamCandleChunks`). */
+  chunks: AsyncIterable<CandleColumns>;
+  /** Candles expected (pre-sizing and progress; an estimate is fine, e.g. the range over the timeframe). */
+  expectedCandles: number;
+  /** Candles before `from` to warm up with, as for {@link simulate}. */
+  warmup?: { history: CandleColumns; needed: number };
+}
+
+/** Options of {@link simulateStreamed}. */
+export interface StreamedOptions extends Pick<BacktestOptions, 'onProgress'> {
+  /** Keep every closed trade in `result.trades` (default true); false keeps only their totals, for runs of millions of trades. */
+  keepTrades?: boolean;
+  /** Feature rows kept at most (see `TradingLoopConfig.maxFeatureRows`); default {@link STREAMED_FEATURE_ROWS}. */
+  maxFeatureRows?: number;
+  /** Points of the returned equity curve at most (+ the last); default 1000, as `downsampleEquity`. */
+  maxEquityPoints?: number;
+}
+
+/**
+ * The single-market simulation over a stream of candle chunks, in bounded memory whatever the run's length: the
+ * loop keeps a bounded window of feature rows, the risk engine's curve is read and cleared after every chunk, the
+ * paper exchange forgets finished orders beyond the last {@link STREAMED_FINISHED_ORDERS}, and the results come from running accumulators. It trades exactly as {@link simulate} on the same candles (the
+ * same trades, decisions, counters, halts and final equity); the metrics differ only where noted: the return
+ * metrics come from `createReturnAccumulator` (volatility and Sharpe equal within rounding, the rest exact), the
+ * trade metrics from the trades (or, with `keepTrades` false, from `createTradeTotalsAccumulator`: exact), and the equity curve is thinned on the fly
+ * (`createEquityThinner`: evenly spaced points, the first and the last kept) rather than by `downsampleEquity`.
+ * @throws what {@link simulate} throws; ValidationError from the stream's store pass through.
+ */
+export async function simulateStreamed(spec: ResolvedBacktest, market: StreamedMarket, runId: string | null, deps: SimulationDeps, options: StreamedOptions = {}): Promise<BacktestResult> {
+  const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
+  const chunks = market.chunks[Symbol.asyncIterator]();
+  let next = await chunks.next();
+  while (!next.done && next.value.length === 0) next = await chunks.next();
+  const firstOpenTimeMs = next.done ? NaN : next.value.openTimeMs[0];
+  const expected = Math.max(1, Math.floor(market.expectedCandles));
+  // The risk engine's curve holds one chunk of points at a time: read into the accumulators, then cleared.
+  const run = createSimulationRun(spec, runId, deps, next.done ? 0 : firstOpenTimeMs, Math.min(expected, DEFAULT_CANDLE_CHUNK), options.keepTrades ?? true, STREAMED_FINISHED_ORDERS);
+  const { clock, exchange, risk } = run;
+  const { loop, warmup } = addMarketLoop(run, spec, deps, spec.market, false, firstOpenTimeMs, market.warmup, expected, options.maxFeatureRows ?? STREAMED_FEATURE_ROWS);
+  const returns = createReturnAccumulator({ periodsPerYear: periodsPerYearOf(timeframeMs), riskFreeRate: 0 });
+  const curve = createEquityThinner(options.maxEquityPoints ?? 1000);
+  const drainCurve = () => {
+    const points = risk.equityCurve();
+    for (let k = 0; k < points.timeMs.length; k++) {
+      returns.addEquity(points.equity[k]);
+      curve.add(points.timeMs[k], points.equity[k]);
+    }
+    risk.clearEquityCurve();
+  };
+  const progressEvery = Math.max(1, Math.floor(expected / 100));
+  let candles = 0;
+  let lastOpenTimeMs = NaN;
+  for (; !next.done; next = await chunks.next()) {
+    const columns = next.value;
+    for (let row = 0; row < columns.length; row++) {
+      const closeTimeMs = columns.openTimeMs[row] + timeframeMs;
+      clock.set(closeTimeMs);
+      const pending = loop.onCandle(columns, row);
+      if (pending) await pending;
+      run.noteHalts(closeTimeMs);
+      if (options.onProgress && candles % progressEvery === 0) options.onProgress(candles, Math.max(expected, candles));
+      candles++;
+    }
+    if (columns.length > 0) lastOpenTimeMs = columns.openTimeMs[columns.length - 1];
+    drainCurve();
+  }
+  if (spec.closeAtEnd) await loop.closeOpenPosition(TradeExitReason.EndOfRun);
+  drainCurve();
+  await run.writer?.flush();
+  options.onProgress?.(candles, candles);
+  const spanMs = candles > 0 ? lastOpenTimeMs + timeframeMs - firstOpenTimeMs : NaN;
+  return {
+    runId: runId ?? '',
+    config: spec.canonical,
+    candles,
+    returnMetrics: returns.metrics(),
+    tradeMetrics: run.tradeTotals
+      ? tradeMetricsFromTotals(run.tradeTotals.totals(), { spanMs, equity: spec.paper.initialBalance })
+      : computeTradeMetrics(run.trades.map(tradeForMetrics), { spanMs, equity: spec.paper.initialBalance }),
+    finalEquity: exchange.equity(),
+    trades: run.trades,
+    equity: curve.points(),
+    stats: run.stats([loop]),
+    halts: run.halts,
+    warmup,
+    portfolio: null,
+  };
+}
+
+/** An equity curve thinned as it is fed, to at most `maxPoints` evenly spaced points plus the last (see {@link createEquityThinner}). */
+export interface EquityThinner {
+  /** Adds the next point (time ms, equity). O(1) amortised, no allocation but the kept points. */
+  add(timeMs: number, equity: number): void;
+  /** The kept points: every `stride`-th point from the first (stride a power of 2), and the last. */
+  points(): EquityPoint[];
+}
+
+/**
+ * Creates an {@link EquityThinner}: it keeps every point until `maxPoints` are held, then every second one of those
+ * and doubles its stride, and so on; the run's last point is always returned.
+ * @throws ValidationError naming `maxPoints` for a value that is not an integer >= 2.
+ */
+export function createEquityThinner(maxPoints: number): EquityThinner {
+  if (!(Number.isInteger(maxPoints) && maxPoints >= 2)) throw new ValidationError('maxPoints', maxPoints, `maxPoints (${String(maxPoints)}) must be an integer >= 2`);
+  const timeMs = new Float64Array(maxPoints);
+  const equity = new Float64Array(maxPoints);
+  let length = 0;
+  let stride = 1;
+  let seen = 0;
+  let lastTimeMs = NaN;
+  let lastEquity = NaN;
+  return {
+    add(t, e) {
+      if (seen % stride === 0) {
+        if (length === maxPoints) {
+          // Keep points 0, 2, 4, ... (indexes multiple of the doubled stride); this one is then kept only if it falls on the new stride.
+          let kept = 0;
+          for (let k = 0; k < length; k += 2) {
+            timeMs[kept] = timeMs[k];
+            equity[kept] = equity[k];
+            kept++;
+          }
+          length = kept;
+          stride *= 2;
+        }
+        if (seen % stride === 0) {
+          timeMs[length] = t;
+          equity[length] = e;
+          length++;
+        }
+      }
+      seen++;
+      lastTimeMs = t;
+      lastEquity = e;
+    },
+    points() {
+      const out: EquityPoint[] = [];
+      for (let k = 0; k < length; k++) out.push({ timeMs: timeMs[k], equity: equity[k] });
+      if (seen > 0 && (seen - 1) % stride !== 0) out.push({ timeMs: lastTimeMs, equity: lastEquity });
+      return out;
+    },
+  };
+}
+
+/** What the simulations need besides the spec: the journal, ids, the veto model, the loaded loop models, the catalog. */
+export type SimulationDeps = Pick<BacktestDeps, 'journal' | 'logger' | 'newId' | 'vetoModel' | 'journalBatchSize' | 'strategies'> & { models?: LoopModels };
+
+/** Return periods per year of a timeframe (ms per candle). */
+function periodsPerYearOf(timeframeMs: number): number {
+  return (365 * DAY_MS) / timeframeMs;
+}
+
+/** A closed trade as the trade metrics read it. */
+function tradeForMetrics(t: ClosedTrade): TradeForMetrics {
+  return { pnl: tradeNetPnl(t), entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, notional: t.amount * t.entryPrice };
+}
+
+/** What a simulation shares whatever feeds it: one clock, paper exchange, risk engine and journal writer, the trades and breaker halts. */
+interface SimulationRun {
+  runId: string | null;
+  clock: ReturnType<typeof createManualClock>;
+  exchange: ReturnType<typeof createPaperExchange>;
+  risk: ReturnType<typeof createRiskEngine>;
+  writer: ReturnType<typeof createJournalWriter> | null;
+  loopBySymbol: Map<string, TradingLoop>;
+  /** The closed trades as journaled (empty when `keepTrades` was false: see `tradeTotals`). */
+  trades: ClosedTrade[];
+  /** The closed trades summed in close order when they are not kept (one market's trades: in entry order), else null. */
+  tradeTotals: TradeTotalsAccumulator | null;
+  /** Breaker halts in time order, as `noteHalts` saw the risk engine change. */
+  halts: BreakerHalt[];
+  /** Records a halt that started or ended at the candle closing at `closeTimeMs`. */
+  noteHalts(closeTimeMs: number): void;
+  /** The loops' counters summed over the markets, then the decisions journaled. */
+  stats(loops: readonly TradingLoop[]): Record<string, number>;
+}
+
+/**
+ * Builds the shared parts of a simulation on a clock at `startMs`; `curveCapacity`: equity points the risk engine
+ * reserves. `keepTrades` false keeps only the trades' totals (a streamed run of millions of trades);
+ * `retainFinishedOrders`: finished orders the paper exchange keeps (all when undefined).
+ */
+function createSimulationRun(
+  spec: ResolvedBacktest,
+  runId: string | null,
+  deps: SimulationDeps,
+  startMs: number,
+  curveCapacity: number,
+  keepTrades: boolean,
+  retainFinishedOrders?: number,
+): SimulationRun {
+  const clock = createManualClock(startMs);
+  const trades: ClosedTrade[] = [];
+  const tradeTotals = keepTrades ? null : createTradeTotalsAccumulator();
+  let decisions = 0;
+  const journalRepository = {
+    ...deps.journal,
+    appendDecisions: (rows: Parameters<typeof deps.journal.appendDecisions>[0]) => {
+      decisions += rows.length;
+      return deps.journal.appendDecisions(rows);
+    },
+  };
+  const writer = spec.decisionDetail === 'off' && !runId ? null : createJournalWriter({ batchSize: deps.journalBatchSize ?? 2_000 }, { repository: journalRepository, logger: deps.logger });
+  const loopBySymbol = new Map<string, TradingLoop>();
+  const exchange = createPaperExchange(spec.paper, {
+    clock,
+    ...(retainFinishedOrders === undefined ? {} : { retainFinishedOrders }),
+    listener: {
+      onTradeClosed: (t: ClosedTrade) => {
+        const loop = loopBySymbol.get(t.symbol);
+        if (!loop) throw new RangeError(`a trade closed on "${t.symbol}", which no loop of the run trades`);
+        const journaled = loop.onTradeClosed(t);
+        if (tradeTotals) tradeTotals.add(tradeForMetrics(journaled));
+        else trades.push(journaled);
+      },
+    },
+  });
+  const risk = createRiskEngine(spec.risk, { clock, curveCapacity });
+  // Breaker halts as the risk engine reports them, so the run page can say when and why entries stopped.
+  const halts: BreakerHalt[] = [];
+  let halted = risk.isHalted();
+  return {
+    runId,
+    clock,
+    exchange,
+    risk,
+    writer,
+    loopBySymbol,
+    trades,
+    tradeTotals,
+    halts,
+    noteHalts(closeTimeMs) {
+      if (risk.isHalted() === halted) return;
+      halted = !halted;
+      if (halted) {
+        const state = risk.state();
+        halts.push({ timeMs: state.haltedAtMs ?? closeTimeMs, reason: state.haltReason ?? 'no reason recorded', resumedAtMs: null });
+      } else if (halts.length > 0) {
+        halts[halts.length - 1].resumedAtMs = closeTimeMs;
+      }
+    },
+    stats(loops) {
+      const stats: Record<string, number> = {};
+      for (const loop of loops) {
+        for (const [name, value] of Object.entries(loop.stats())) stats[name] = (stats[name] ?? 0) + value;
+      }
+      stats.decisions = decisions;
+      return stats;
+    },
+  };
+}
+
+/**
+ * Adds the trading loop of `market` to a run and warms it: only history strictly before the first traded candle
+ * (`firstOpenTimeMs`, NaN when none), at most `needed` rows of it. `candles`: the expected candles (pre-sizing);
+ * `maxFeatureRows`: the loop's feature-row bound (see `TradingLoopConfig.maxFeatureRows`), none when undefined.
+ */
+function addMarketLoop(
+  run: SimulationRun,
+  spec: ResolvedBacktest,
+  deps: SimulationDeps,
+  market: MarketKey,
+  portfolio: boolean,
+  firstOpenTimeMs: number,
+  warmup: SimulatedMarket['warmup'],
+  candles: number,
+  maxFeatureRows: number | undefined,
+): { loop: TradingLoop; warmup: BacktestWarmup } {
+  const catalog = deps.strategies ?? createBuiltInCatalog();
+  const history = warmup?.history ?? emptyColumns();
+  const needed = warmup?.needed ?? 0;
+  let before = history.length;
+  while (before > 0 && firstOpenTimeMs === firstOpenTimeMs && history.openTimeMs[before - 1] >= firstOpenTimeMs) before--;
+  const warmupCount = Math.min(needed, before);
+  const loop = createTradingLoop(
+    {
+      market,
+      runId: run.runId,
+      // Client order ids are unique per (prefix, kind, candle time): markets trading at one time need their own prefix.
+      ...(portfolio ? { clientIdPrefix: `${run.runId ?? 'backtest'}-${market.symbol}` } : {}),
+      strategies: spec.strategies.map((name) => catalog.create(name, spec.params[name] ?? {})),
+      fusion: spec.fusion,
+      decisionDetail: spec.decisionDetail,
+      allowShort: spec.paper.marketType === 'futures',
+      capacityHint: candles + warmupCount,
+      chunkSize: spec.chunkSize ?? DEFAULT_BACKTEST_CHUNK_SIZE,
+      exits: spec.exits,
+      models: spec.models,
+      ...(maxFeatureRows === undefined ? {} : { maxFeatureRows }),
+    },
+    {
+      clock: run.clock,
+      exchange: run.exchange,
+      account: run.exchange,
+      simulator: run.exchange,
+      risk: run.risk,
+      journal: run.writer,
+      veto: spec.veto ? (deps.vetoModel ?? null) : null,
+      models: deps.models,
+      newId: deps.newId,
+    },
+  );
+  run.loopBySymbol.set(market.symbol, loop);
+  for (let i = before - warmupCount; i < before; i++) loop.warmUp(history, i);
+  return { loop, warmup: { candles: warmupCount, needed } };
 }
 
 /** The points of a curve (times non-decreasing) with only the last point of each time kept. */

@@ -632,3 +632,29 @@ describe('intrabar path, partial exits and the end-of-run close', () => {
     expect(ex.equity()).toBeCloseTo(10_000 + 99.37 - 2.09997, 9);
   });
 });
+
+describe('retainFinishedOrders', () => {
+  const config = { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 } as const;
+
+  it('forgets the oldest finished orders once twice the bound are held, keeping open ones and the most recent', async () => {
+    const ex = createPaperExchange(config, { clock: createManualClock(0), retainFinishedOrders: 2 });
+    ex.onCandle('BTCUSDT', 0, 100, 101, 99, 100, 1_000);
+    // A resting limit far below the market stays open; market buys fill at once (finished).
+    const resting = await ex.createOrder({ clientOrderId: 'rest', symbol: 'BTCUSDT', side: 'buy', type: 'limit', amount: 1, price: 50 });
+    const filled = [];
+    for (let k = 1; k <= 4; k++) filled.push(await ex.createOrder({ clientOrderId: `m${k}`, symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 }));
+    // Creating m4, 4 orders were held (rest, m1..m3; 3 finished): the oldest finished beyond 2, m1, was forgotten.
+    await expect(ex.fetchOrder(filled[0].id, 'BTCUSDT')).rejects.toThrow(/is unknown/);
+    expect((await ex.fetchOrder(filled[1].id, 'BTCUSDT')).status).toBe('filled');
+    // Creating m5: rest, m2, m3, m4 held, m2 goes.
+    await ex.createOrder({ clientOrderId: 'm5', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 });
+    await expect(ex.fetchOrder(filled[1].id, 'BTCUSDT')).rejects.toThrow(/is unknown/);
+    expect((await ex.fetchOrder(filled[2].id, 'BTCUSDT')).status).toBe('filled');
+    expect((await ex.fetchOrder(filled[3].id, 'BTCUSDT')).status).toBe('filled');
+    expect((await ex.fetchOrder(resting.id, 'BTCUSDT')).status).toBe('new');
+  });
+
+  it('refuses a bound that is not an integer >= 1, naming it', () => {
+    expect(() => createPaperExchange(config, { clock: createManualClock(0), retainFinishedOrders: 0 })).toThrow(/field "deps.retainFinishedOrders" was 0/);
+  });
+});

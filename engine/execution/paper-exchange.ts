@@ -308,6 +308,13 @@ export interface PaperExchangeDeps {
   clock: Clock;
   listener?: PaperExchangeListener;
   candleSource?: PaperCandleSource;
+  /**
+   * Finished orders (filled, cancelled, rejected) kept for `fetchOrder`, `cancelOrder` and client order id
+   * idempotency: when more than twice this many are held, the older ones beyond the most recent this many are
+   * forgotten (a streamed backtest of millions of orders stays in bounded memory). An integer >= 1; default: all kept.
+   * @throws ValidationError naming `deps.retainFinishedOrders` otherwise.
+   */
+  retainFinishedOrders?: number;
 }
 
 interface OrderState {
@@ -476,6 +483,23 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   const indexBySymbol = new Map<string, number>();
   const ordersById = new Map<string, OrderState>();
   const ordersByClientId = new Map<string, OrderState>();
+  const retainFinished = deps.retainFinishedOrders ?? Infinity;
+  if (retainFinished !== Infinity && !(Number.isInteger(retainFinished) && retainFinished >= 1)) {
+    throw new ValidationError('deps.retainFinishedOrders', retainFinished, 'expected an integer >= 1');
+  }
+  /** Forgets the finished orders older than the most recent `retainFinished` (Map order is creation order). O(orders), run every `retainFinished` orders. */
+  const forgetOldFinishedOrders = () => {
+    let finished = 0;
+    for (const o of ordersById.values()) if (isTerminal(o.status)) finished++;
+    let drop = finished - retainFinished;
+    for (const o of ordersById.values()) {
+      if (drop <= 0) break;
+      if (!isTerminal(o.status)) continue;
+      ordersById.delete(o.id);
+      if (ordersByClientId.get(o.clientOrderId) === o) ordersByClientId.delete(o.clientOrderId);
+      drop--;
+    }
+  };
 
   let wallet = cfg.initialBalance;
   let realizedTotal = 0;
@@ -1093,6 +1117,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       triggered: false,
       pathSeenMs: -Infinity,
     };
+    if (ordersById.size >= 2 * retainFinished) forgetOldFinishedOrders();
     ordersById.set(o.id, o);
     ordersByClientId.set(o.clientOrderId, o);
     const last = st.markPrice;

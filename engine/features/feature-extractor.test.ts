@@ -428,4 +428,38 @@ describe('pushRange (column-wise)', () => {
     expect(rows(fx.sma[3], 20)).toEqual(rows(whole.sma[3], 20));
     expect(rows(fx.rsi[5], 20)).toEqual(rows(whole.rsi[5], 20));
   });
+
+  it('gives bit-identical rows after discarding old rows, wherever the discards fall', () => {
+    const candles = walkColumns(600);
+    const whole = createFeatureExtractor(PERIODS, 4);
+    whole.pushRange(candles, 0, 600);
+    const keep = 1 + Math.max(...Object.values(normalizeFeatureConfig(PERIODS)).flat());
+    const bounded = createFeatureExtractor(PERIODS, 4);
+    // A discard before every range of 37 rows once enough rows are held, keeping 0-4 rows more than the indicators read.
+    for (let from = 0; from < 600; from += 37) {
+      if (bounded.length > keep + 5) bounded.discardBefore(bounded.length - keep - (from % 5));
+      bounded.pushRange(candles, from, Math.min(600, from + 37));
+    }
+    expect(bounded.rowBase + bounded.length).toBe(600);
+    expect(bounded.rowBase).toBeGreaterThan(400);
+    const base = bounded.rowBase;
+    const tail = (column: Float64Array, offset: number) => Array.from(column.subarray(offset, offset + bounded.length));
+    for (const kind of ['sma', 'ema', 'rsi', 'atr', 'donchianUpper', 'donchianLower', 'stddev'] as const) {
+      for (const p of Object.keys(whole[kind]).map(Number)) expect(tail(bounded[kind][p], 0), `${kind}(${p})`).toEqual(tail(whole[kind][p], base));
+    }
+    for (const column of ['openTimeMs', 'close', 'trueRange'] as const) expect(tail(bounded[column], 0)).toEqual(tail(whole[column], base));
+  });
+
+  it('refuses to discard rows the indicators still read, naming the row', () => {
+    const candles = walkColumns(30);
+    const fx = createFeatureExtractor({ sma: [10] }, 4);
+    fx.pushRange(candles, 0, 30);
+    // SMA(10) reads the 11 newest rows: at most rows 0..18 of 30 may go.
+    expect(() => fx.discardBefore(20)).toThrow(/field "row" was 20/);
+    expect(() => fx.discardBefore(-1)).toThrow(ValidationError);
+    fx.discardBefore(19);
+    expect(fx.length).toBe(11);
+    expect(fx.rowBase).toBe(19);
+    expect(fx.sma[10][10]).toBeCloseTo(Array.from(candles.close.subarray(20, 30)).reduce((a, b) => a + b, 0) / 10, 12);
+  });
 });

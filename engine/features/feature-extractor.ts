@@ -58,6 +58,20 @@ export interface FeatureExtractor extends FeatureFrame {
   pushColumns(candles: CandleColumns): void;
   /** Forgets all rows and indicator state; keeps the allocated capacity. */
   reset(): void;
+  /**
+   * Rows dropped by {@link FeatureExtractor.discardBefore} so far: row `i` of the columns is the
+   * `rowBase + i`-th candle pushed since the last reset (0 until rows are discarded).
+   */
+  readonly rowBase: number;
+  /**
+   * Drops rows `0..row-1` (the oldest) and moves the rest to the front, so a long run keeps a bounded
+   * window: every column's row `i` becomes row `i - row`, `rowBase` grows by `row`, and the indicators
+   * continue exactly as without the drop as long as `length - row` is at least the largest period + 1
+   * (rows still read by the running windows). Consumers that stored a row index subtract `row`.
+   * @throws ValidationError naming `row` for a row outside 0..length or one that would leave fewer rows
+   *   than the indicators still read (the largest period + 1, or all rows when fewer).
+   */
+  discardBefore(row: number): void;
 }
 
 /**
@@ -119,6 +133,7 @@ function columnsOf(count: number, capacity: number): Float64Array[] {
 
 class StreamingFeatureExtractor implements FeatureExtractor {
   length = 0;
+  rowBase = 0;
   capacity: number;
   readonly config: NormalizedFeatureConfig;
   openTimeMs: Float64Array;
@@ -137,6 +152,8 @@ class StreamingFeatureExtractor implements FeatureExtractor {
   readonly stddev: Float64Array[];
 
   private lastTimeMs = -Infinity;
+  /** Rows the running windows read back from the newest: the largest period + 1. */
+  private readonly keepRows: number;
 
   private readonly smaPeriods: Int32Array;
   private readonly smaColumns: Float64Array[];
@@ -180,6 +197,9 @@ class StreamingFeatureExtractor implements FeatureExtractor {
   constructor(config: NormalizedFeatureConfig, capacity: number) {
     this.config = config;
     this.capacity = capacity;
+    let longest = 1;
+    for (const periods of [config.sma, config.ema, config.rsi, config.atr, config.donchian, config.stddev]) for (const n of periods) longest = Math.max(longest, n);
+    this.keepRows = longest + 1;
     this.openTimeMs = new Float64Array(capacity);
     this.open = new Float64Array(capacity);
     this.high = new Float64Array(capacity);
@@ -232,6 +252,7 @@ class StreamingFeatureExtractor implements FeatureExtractor {
 
   reset(): void {
     this.length = 0;
+    this.rowBase = 0;
     this.lastTimeMs = -Infinity;
     this.smaSum.fill(0);
     this.smaCountdown.set(this.smaPeriods);
@@ -334,6 +355,8 @@ class StreamingFeatureExtractor implements FeatureExtractor {
    * non-inlined call would box each double argument, one allocation per price per candle.
    */
   private update(from: number, to: number): void {
+    // Rows are local (after discarded ones); the warm-up conditions are on the absolute row `base + i`.
+    const base = this.rowBase;
     const closes = this.close;
     const highs = this.high;
     const lows = this.low;
@@ -342,7 +365,7 @@ class StreamingFeatureExtractor implements FeatureExtractor {
       const high = highs[i];
       const low = lows[i];
       let tr = high - low;
-      if (i > 0) {
+      if (base + i > 0) {
         const previousClose = closes[i - 1];
         tr = Math.max(tr, Math.abs(high - previousClose), Math.abs(low - previousClose));
       }
@@ -358,14 +381,14 @@ class StreamingFeatureExtractor implements FeatureExtractor {
       let countdown = this.smaCountdown[s];
       for (let i = from; i < to; i++) {
         sum += closes[i];
-        if (i >= n) sum -= closes[i - n];
+        if (base + i >= n) sum -= closes[i - n];
         countdown--;
         if (countdown === 0) {
           sum = 0;
           for (let j = i - n + 1; j <= i; j++) sum += closes[j];
           countdown = n;
         }
-        column[i] = i >= n - 1 ? sum / n : NaN;
+        column[i] = base + i >= n - 1 ? sum / n : NaN;
       }
       this.smaSum[s] = sum;
       this.smaCountdown[s] = countdown;
@@ -379,9 +402,9 @@ class StreamingFeatureExtractor implements FeatureExtractor {
       let value = this.emaValue[s];
       for (let i = from; i < to; i++) {
         const close = closes[i];
-        const previous = i === 0 ? close : value;
+        const previous = base + i === 0 ? close : value;
         value = close * k + previous * (1 - k);
-        column[i] = i >= n - 1 ? value : NaN;
+        column[i] = base + i >= n - 1 ? value : NaN;
       }
       this.emaValue[s] = value;
     }
@@ -394,7 +417,8 @@ class StreamingFeatureExtractor implements FeatureExtractor {
       let avgGain = this.rsiAvgGain[s];
       let avgLoss = this.rsiAvgLoss[s];
       for (let i = from; i < to; i++) {
-        if (i === 0) {
+        const a = base + i;
+        if (a === 0) {
           column[i] = NaN;
           continue;
         }
@@ -402,10 +426,10 @@ class StreamingFeatureExtractor implements FeatureExtractor {
         const previousClose = closes[i - 1];
         const gain = close > previousClose ? close - previousClose : 0;
         const loss = close > previousClose ? 0 : previousClose - close;
-        if (i < n) {
+        if (a < n) {
           avgGain += gain;
           avgLoss += loss;
-        } else if (i === n) {
+        } else if (a === n) {
           avgGain = (avgGain + gain) / n;
           avgLoss = (avgLoss + loss) / n;
         } else {
@@ -413,7 +437,7 @@ class StreamingFeatureExtractor implements FeatureExtractor {
           avgGain = (gain - avgGain) * smoothing + avgGain;
           avgLoss = (loss - avgLoss) * smoothing + avgLoss;
         }
-        column[i] = i < n ? NaN : avgLoss === 0 ? 100 : 100 - 100 / (avgGain / avgLoss + 1);
+        column[i] = a < n ? NaN : avgLoss === 0 ? 100 : 100 - 100 / (avgGain / avgLoss + 1);
       }
       this.rsiAvgGain[s] = avgGain;
       this.rsiAvgLoss[s] = avgLoss;
@@ -426,10 +450,11 @@ class StreamingFeatureExtractor implements FeatureExtractor {
       let avg = this.atrAvg[s];
       for (let i = from; i < to; i++) {
         const tr = trueRange[i];
-        if (i < n - 1) avg += tr;
-        else if (i === n - 1) avg = (avg + tr) / n;
+        const a = base + i;
+        if (a < n - 1) avg += tr;
+        else if (a === n - 1) avg = (avg + tr) / n;
         else avg = (tr - avg) * (1 / n) + avg;
-        column[i] = i < n - 1 ? NaN : avg;
+        column[i] = a < n - 1 ? NaN : avg;
       }
       this.atrAvg[s] = avg;
     }
@@ -445,7 +470,7 @@ class StreamingFeatureExtractor implements FeatureExtractor {
       let prefixMax = this.prefixMax[s];
       let prefixMin = this.prefixMin[s];
       for (let i = from; i < to; i++) {
-        if (position === 0 && i > 0) {
+        if (position === 0 && base + i > 0) {
           // Rows i-n..i-1 form the block that just completed: take its suffix extremes.
           const start = i - n;
           let runMax = -Infinity;
@@ -461,7 +486,7 @@ class StreamingFeatureExtractor implements FeatureExtractor {
           prefixMax = -Infinity;
           prefixMin = Infinity;
         }
-        if (i >= n) {
+        if (base + i >= n) {
           // Window i-n..i-1 = positions position..n-1 of the previous block + 0..position-1 of this one.
           const sMax = suffixMax[position];
           const sMin = suffixMin[position];
@@ -504,9 +529,9 @@ class StreamingFeatureExtractor implements FeatureExtractor {
             m2 += d * d;
           }
           countdown = n;
-        } else if (i < n) {
+        } else if (base + i < n) {
           const delta = close - mean;
-          mean += delta / (i + 1);
+          mean += delta / (base + i + 1);
           m2 += delta * (close - mean);
         } else {
           const oldest = closes[i - n];
@@ -514,12 +539,27 @@ class StreamingFeatureExtractor implements FeatureExtractor {
           mean += (close - oldest) / n;
           m2 += (close - oldest) * (close - mean + oldest - previousMean);
         }
-        column[i] = i >= n - 1 ? Math.sqrt(m2 > 0 ? m2 / n : 0) : NaN;
+        column[i] = base + i >= n - 1 ? Math.sqrt(m2 > 0 ? m2 / n : 0) : NaN;
       }
       this.stddevMean[s] = mean;
       this.stddevM2[s] = m2;
       this.stddevCountdown[s] = countdown;
     }
+  }
+
+  discardBefore(row: number): void {
+    const keep = this.length - row;
+    if (!(Number.isInteger(row) && row >= 0 && keep >= 0 && (row === 0 || keep >= this.keepRows))) {
+      throw new ValidationError('row', row, `row (${String(row)}) must be an integer in 0..${this.length - this.keepRows} (the indicators read back ${this.keepRows} rows)`);
+    }
+    if (row === 0) return;
+    const shift = (column: Float64Array) => column.copyWithin(0, row, this.length);
+    for (const column of [this.openTimeMs, this.open, this.high, this.low, this.close, this.volume, this.trueRange]) shift(column);
+    for (const columns of [this.smaColumns, this.emaColumns, this.rsiColumns, this.atrColumns, this.upperColumns, this.lowerColumns, this.stddevColumns]) {
+      for (const column of columns) shift(column);
+    }
+    this.length = keep;
+    this.rowBase += row;
   }
 
   private grow(): void {

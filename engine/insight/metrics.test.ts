@@ -3,6 +3,8 @@ import { ValidationError } from '../core/errors';
 import {
   computeReturnMetrics,
   computeTradeMetrics,
+  createTradeTotalsAccumulator,
+  tradeMetricsFromTotals,
   equityToReturns,
   riskFreePerPeriod,
   rollingSharpe,
@@ -197,5 +199,28 @@ describe('computeTradeMetrics', () => {
     expect(() =>
       computeTradeMetrics([{ pnl: 1, entryTimeMs: 10, exitTimeMs: 5, notional: 1 }], { spanMs: 100, equity: 1 }),
     ).toThrow('field "trades[0].exitTimeMs" was 5: expected a time >= entryTimeMs 10');
+  });
+});
+
+describe('createTradeTotalsAccumulator', () => {
+  // Entry/exit in ms: [0, 10] and [5, 20] overlap (union 0..20), [30, 40] apart: exposure 20 + 10 = 30 ms.
+  const trades = [
+    { pnl: 5, entryTimeMs: 0, exitTimeMs: 10, notional: 100 },
+    { pnl: -2, entryTimeMs: 5, exitTimeMs: 20, notional: -50 },
+    { pnl: 3, entryTimeMs: 30, exitTimeMs: 40, notional: 80 },
+  ];
+
+  it('sums trades fed one by one to the totals computeTradeMetrics works from: 3 trades, 2 wins, exposure 30 ms', () => {
+    const acc = createTradeTotalsAccumulator();
+    for (const t of trades) acc.add(t);
+    expect(acc.totals()).toEqual({ trades: 3, wins: 2, losses: 1, grossProfit: 8, grossLoss: 2, totalPnl: 6, notional: 230, exposureMs: 30 });
+    const options = { spanMs: 100, equity: 1_000 };
+    expect(tradeMetricsFromTotals(acc.totals(), options)).toEqual(computeTradeMetrics(trades, options));
+  });
+
+  it('refuses a trade entered before the current exposure interval, naming it', () => {
+    const acc = createTradeTotalsAccumulator();
+    acc.add(trades[2]);
+    expect(() => acc.add(trades[0])).toThrow(/field "trades\[1\]\.entryTimeMs" was 0/);
   });
 });

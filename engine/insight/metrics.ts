@@ -73,19 +73,7 @@ export function computeReturnMetrics(returns: Float64Array, options: ReturnMetri
   const rf = riskFreePerPeriod(options.riskFreeRate ?? 0, periodsPerYear);
   checkReturns(returns);
   const n = returns.length;
-  if (n === 0) {
-    return {
-      periods: 0,
-      totalReturn: NaN,
-      cagr: NaN,
-      annualVolatility: NaN,
-      sharpe: NaN,
-      sortino: NaN,
-      maxDrawdown: NaN,
-      maxDrawdownDurationPeriods: 0,
-      calmar: NaN,
-    };
-  }
+  if (n === 0) return returnMetricsFromSums(null, periodsPerYear);
 
   // Pass 1: means, compounded curve, drawdowns.
   let sumRaw = 0;
@@ -125,13 +113,46 @@ export function computeReturnMetrics(returns: Float64Array, options: ReturnMetri
     const dExcess = returns[i] - rf - meanExcess;
     squaresExcess += dExcess * dExcess;
   }
+  return returnMetricsFromSums({ periods: n, growth: equity, meanExcess, squaresRaw, squaresExcess, sumDownsideSquares, maxDrawdown, maxUnderwater }, periodsPerYear);
+}
+
+/**
+ * The running figures {@link computeReturnMetrics} reduces a return series to (one pass and the
+ * squared deviations), which a streaming accumulator can keep as well (engine/insight/return-accumulator.ts).
+ */
+export interface ReturnSums {
+  /** Number of returns. */
+  periods: number;
+  /** prod(1 + r). */
+  growth: number;
+  /** Mean of r - rfPerPeriod. */
+  meanExcess: number;
+  /** Sum of squared deviations of r from its mean, and of r - rf from its mean. */
+  squaresRaw: number;
+  squaresExcess: number;
+  /** Sum of min(r - rf, 0)^2. */
+  sumDownsideSquares: number;
+  /** Deepest drawdown of the compounded curve (<= 0) and the longest run of periods under a peak. */
+  maxDrawdown: number;
+  maxUnderwater: number;
+}
+
+/**
+ * The metrics of {@link computeReturnMetrics} from its running figures (`periods` >= 1), or of no returns at all
+ * (`null`: periods 0, NaN elsewhere); the one place their formulas live.
+ */
+export function returnMetricsFromSums(sums: ReturnSums | null, periodsPerYear: number): ReturnMetrics {
+  if (sums === null) {
+    return { periods: 0, totalReturn: NaN, cagr: NaN, annualVolatility: NaN, sharpe: NaN, sortino: NaN, maxDrawdown: NaN, maxDrawdownDurationPeriods: 0, calmar: NaN };
+  }
+  const { periods: n, growth, meanExcess, squaresRaw, squaresExcess, sumDownsideSquares, maxDrawdown, maxUnderwater } = sums;
   const sqrtPeriods = Math.sqrt(periodsPerYear);
   const stdRaw = n > 1 ? Math.sqrt(squaresRaw / (n - 1)) : NaN;
   const stdExcess = n > 1 ? Math.sqrt(squaresExcess / (n - 1)) : NaN;
   const downsideDeviation = Math.sqrt(sumDownsideSquares / n);
 
-  const totalReturn = equity - 1;
-  const cagr = Math.pow(equity, periodsPerYear / n) - 1;
+  const totalReturn = growth - 1;
+  const cagr = Math.pow(growth, periodsPerYear / n) - 1;
   const sharpe = n > 1 ? (meanExcess / stdExcess) * sqrtPeriods : NaN;
   const sortino = n > 1 ? (meanExcess * periodsPerYear) / (downsideDeviation * sqrtPeriods) : NaN;
   const calmar = maxDrawdown < 0 ? cagr / Math.abs(maxDrawdown) : NaN;
@@ -324,6 +345,58 @@ export function tradeMetricsFromTotals(totals: TradeTotals, options: TradeMetric
 }
 
 /** Total length of the union of [entry, exit) intervals. */
+/** Totals of closed trades fed one at a time (see {@link createTradeTotalsAccumulator}). */
+export interface TradeTotalsAccumulator {
+  /**
+   * Adds a trade. Trades must come in non-decreasing entry time (one market's trades in the order they close).
+   * @throws ValidationError as {@link computeTradeMetrics} for a non-finite pnl or notional or an exit before the entry,
+   *   and naming `entryTimeMs` for a trade entered before the previous one.
+   */
+  add(trade: TradeForMetrics): void;
+  /** The totals so far: `tradeMetricsFromTotals(totals(), options)` equals `computeTradeMetrics(trades, options)` exactly. */
+  totals(): TradeTotals;
+}
+
+/** Sums closed trades without keeping them (a streamed backtest of millions of trades): the figures of {@link computeTradeMetrics}, same order of operations. */
+export function createTradeTotalsAccumulator(): TradeTotalsAccumulator {
+  const totals: TradeTotals = { trades: 0, wins: 0, losses: 0, grossProfit: 0, grossLoss: 0, totalPnl: 0, notional: 0, exposureMs: 0 };
+  let start = NaN;
+  let end = NaN;
+  return {
+    add(t) {
+      const i = totals.trades;
+      if (!Number.isFinite(t.pnl)) throw new ValidationError(`trades[${i}].pnl`, t.pnl, 'expected a finite number');
+      if (!Number.isFinite(t.notional)) throw new ValidationError(`trades[${i}].notional`, t.notional, 'expected a finite number');
+      if (!Number.isFinite(t.entryTimeMs) || !Number.isFinite(t.exitTimeMs) || t.exitTimeMs < t.entryTimeMs) {
+        throw new ValidationError(`trades[${i}].exitTimeMs`, t.exitTimeMs, `expected a time >= entryTimeMs ${t.entryTimeMs}`);
+      }
+      if (t.entryTimeMs < start) throw new ValidationError(`trades[${i}].entryTimeMs`, t.entryTimeMs, `expected trades in entry order: an earlier trade entered at ${start}`);
+      totals.trades++;
+      totals.totalPnl += t.pnl;
+      totals.notional += Math.abs(t.notional);
+      if (isWinningNetPnl(t.pnl)) {
+        totals.wins++;
+        totals.grossProfit += t.pnl;
+      } else if (t.pnl < 0) {
+        totals.losses++;
+        totals.grossLoss -= t.pnl;
+      }
+      // The union of [entry, exit] intervals as unionDurationMs merges them (they arrive sorted by entry).
+      if (i === 0) {
+        start = t.entryTimeMs;
+        end = t.exitTimeMs;
+      } else if (t.entryTimeMs > end) {
+        totals.exposureMs += end - start;
+        start = t.entryTimeMs;
+        end = t.exitTimeMs;
+      } else if (t.exitTimeMs > end) {
+        end = t.exitTimeMs;
+      }
+    },
+    totals: () => ({ ...totals, exposureMs: totals.trades === 0 ? 0 : totals.exposureMs + (end - start) }),
+  };
+}
+
 function unionDurationMs(trades: readonly TradeForMetrics[]): number {
   if (trades.length === 0) return 0;
   const order = trades.map((_, i) => i).sort((a, b) => trades[a].entryTimeMs - trades[b].entryTimeMs);

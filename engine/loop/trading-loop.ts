@@ -38,7 +38,7 @@ import type { CandleColumns, MarketKey } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
 import type { Exchange, Order } from '../ports/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
-import { featureConfigFor } from '../features/feature-config';
+import { featureConfigFor, normalizeFeatureConfig } from '../features/feature-config';
 import { convergenceWarmup } from '../features/convergence-warmup';
 import type { FeatureFrame } from '../features/feature-frame';
 import { INTENT_FEATURE_NAMES, intentFeatures, MARKET_FEATURE_NAMES, ML_FEATURE_CONFIG, writeIntentFeatures, writeMarketFeatures } from '../ml/market-features';
@@ -157,6 +157,36 @@ export interface TradingLoopConfig {
    * is used when both its parameters here and its model in `deps.models` are given. Default: none.
    */
   models?: LoopModelsSpec;
+  /**
+   * Bounds the feature columns of a long run (a streamed backtest): when the next chunk would not fit in this
+   * many rows, the rows older than the loop's lookback ({@link loopLookbackRows}) are discarded first, so
+   * memory stays bounded whatever the run's length, with the same decisions as keeping every row. An integer
+   * >= 1 (raised to the lookback plus one chunk when smaller); absent: every row is kept (columns grow).
+   * Throws ValidationError naming `maxFeatureRows` otherwise.
+   */
+  maxFeatureRows?: number;
+}
+
+/** Rows the loop always keeps behind the newest when it bounds its feature columns, whatever its lookback (see {@link loopLookbackRows}). */
+export const MIN_LOOKBACK_ROWS = 1_024;
+
+/**
+ * Feature rows a loop keeps behind the candle it decides on when its columns are bounded
+ * (`maxFeatureRows`): the most any consumer reads back. That is the strategies' startup candles
+ * (an adapter reads no further back than its history needs), the indicators' longest period + 1,
+ * the models' features (`withModels`: veto, regime, volatility, stop distance), the VaR/ES lookback +
+ * 1 closes, and at least {@link MIN_LOOKBACK_ROWS} (a cross looks back through rows where its two
+ * lines are equal: that far at least).
+ */
+export function loopLookbackRows(
+  strategies: readonly Pick<StrategyAdapter, 'warmup' | 'startupCandles'>[],
+  features: FeatureFrame['config'],
+  withModels: boolean,
+  varLookbackCandles: number,
+): number {
+  let longest = 0;
+  for (const periods of [features.sma, features.ema, features.rsi, features.atr, features.donchian, features.stddev]) for (const n of periods) longest = Math.max(longest, n);
+  return Math.max(MIN_LOOKBACK_ROWS, loopStartupCandles(strategies, withModels) + 1, longest + 1, varLookbackCandles + 1);
 }
 
 export interface TradingLoopDeps {
@@ -263,14 +293,18 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Preallocated model inputs (market vector; intent vector), rewritten on each entry the models see. */
   const marketInput = new Float32Array(MARKET_FEATURE_NAMES.length);
   const intentInput = new Float32Array(INTENT_FEATURE_NAMES.length);
-  const features = createFeatureExtractor(
-    featureConfigFor([
-      ...strategies,
-      { features: { atr: trailAtrPeriod > 0 ? [RISK_ATR_PERIOD, trailAtrPeriod] : [RISK_ATR_PERIOD] } },
-      ...(deps.veto || withModels ? [{ features: ML_FEATURE_CONFIG }] : []),
-    ]),
-    Math.max(16, config.capacityHint),
-  );
+  const featureConfig = featureConfigFor([
+    ...strategies,
+    { features: { atr: trailAtrPeriod > 0 ? [RISK_ATR_PERIOD, trailAtrPeriod] : [RISK_ATR_PERIOD] } },
+    ...(deps.veto || withModels ? [{ features: ML_FEATURE_CONFIG }] : []),
+  ]);
+  const maxFeatureRows = config.maxFeatureRows;
+  if (maxFeatureRows !== undefined && !(Number.isInteger(maxFeatureRows) && maxFeatureRows >= 1)) {
+    throw new ValidationError('maxFeatureRows', maxFeatureRows, `maxFeatureRows (${String(maxFeatureRows)}) must be an integer >= 1`);
+  }
+  /** Rows kept behind the next candle when the columns are bounded (0: unbounded, nothing is discarded). */
+  const lookbackRows =
+    maxFeatureRows === undefined ? 0 : loopLookbackRows(strategies, normalizeFeatureConfig(featureConfig), deps.veto !== null || withModels, deps.risk.config.varLookbackCandles);
   const takeProfits = policy?.takeProfit ?? [];
   const timeStopBars = policy?.timeStop?.bars ?? 0;
   const roiRows = policy?.minimalRoi ? [...policy.minimalRoi].sort((a, b) => a.afterMinutes - b.afterMinutes) : [];
@@ -283,6 +317,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   if (!(Number.isInteger(chunkSize) && chunkSize >= 1)) throw new ValidationError('chunkSize', chunkSize, `chunkSize (${String(chunkSize)}) must be an integer >= 1`);
   /** Rows per column-wise phase: the chunk size, at most the expected rows and MAX_CHUNK_SLOTS (column memory). */
   const chunkSlots = Math.min(chunkSize, Math.max(1, config.capacityHint), MAX_CHUNK_SLOTS);
+  const features = createFeatureExtractor(
+    featureConfig,
+    Math.max(16, maxFeatureRows === undefined ? config.capacityHint : Math.min(config.capacityHint, Math.max(maxFeatureRows, lookbackRows + chunkSlots))),
+  );
   const adapterColumns = strategies.map(() => createAdapterColumns(chunkSlots));
   const fusedColumns = createFusedColumns(chunkSlots);
   /** One scratch output per adapter (each adapter writes its own object, as in the per-row path). */
@@ -325,7 +363,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const reasonByClientId = new Map<string, TradeExitReason>();
   /**
    * The open position as the loop entered it: side (0 when none known), entry fill price, initial
-   * stop (NaN when none), the feature row and close time of the entry candle, the best price since
+   * stop (NaN when none), the absolute feature row (counting discarded rows) and close time of the entry candle, the best price since
    * entry (trailing), the current stop level, and whether the trailing stop is active.
    */
   let posSide = 0;
@@ -458,7 +496,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const slot = i - evaluatedFrom;
     for (let k = 0; k < adapterColumns.length; k++) if (adapterColumns[k].exit[slot] === dir) return TradeExitReason.ExitSignal;
     if (posSide !== dir) return '';
-    if (timeStopBars > 0 && i - posEntryRow >= timeStopBars) return TradeExitReason.TimeStop;
+    if (timeStopBars > 0 && i + features.rowBase - posEntryRow >= timeStopBars) return TradeExitReason.TimeStop;
     if (roiMinutes.length > 0) {
       const close = features.close[i];
       const heldMinutes = (features.openTimeMs[i] + timeframeMs - posEntryTimeMs) / 60_000;
@@ -656,7 +694,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     posSide = side;
     posEntryPrice = order.filled > 0 ? order.averagePrice : price;
     posInitialStop = decision.stopPrice;
-    posEntryRow = cur;
+    posEntryRow = cur + features.rowBase;
     posEntryTimeMs = signalTimeMs;
     posBest = posEntryPrice;
     posStop = decision.stopPrice;
@@ -912,7 +950,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** The adapter outputs of the current row as objects (read from the columns once per row, on demand). */
   function currentOutputs(): AdapterOutput[] {
-    if (outputsRow !== cur && cur >= warmup) {
+    if (outputsRow !== cur && cur + features.rowBase >= warmup) {
       const slot = cur - evaluatedFrom;
       for (let k = 0; k < outputs.length; k++) readAdapterColumns(adapterColumns[k], slot, outputs[k]);
       outputsRow = cur;
@@ -933,8 +971,11 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (features.openTimeMs[i] !== candles.openTimeMs[row]) failPendingChunk(features.openTimeMs[i], candles.openTimeMs[row]);
     } else {
       const end = row + chunkSlots < candles.length ? row + chunkSlots : candles.length;
+      if (lookbackRows > 0 && i + (end - row) > features.capacity && i > lookbackRows) discardRows(i - lookbackRows);
       features.pushRange(candles, row, end);
-      const from = i > warmup ? i : warmup;
+      const base = features.rowBase;
+      const next = cur + 1;
+      const from = next + base > warmup ? next : warmup - base;
       const to = features.length;
       if (from < to) {
         for (let k = 0; k < strategies.length; k++) evaluateAdapterColumns(strategies[k], features, from, to, adapterColumns[k], scratchOutputs[k]);
@@ -942,8 +983,16 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       }
       evaluatedFrom = from;
     }
-    cur = i;
-    return i;
+    cur = cur + 1;
+    return cur;
+  }
+
+  /** Discards feature rows before `row` (bounded columns): every row index the loop holds moves down with them. */
+  function discardRows(row: number): void {
+    features.discardBefore(row);
+    cur -= row;
+    evaluatedFrom -= row;
+    outputsRow = -1;
   }
 
   /** Processes a candle once the loop's view of its venue position is current. */
@@ -961,7 +1010,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     deps.risk.onEquityFrom(equityAt);
     if (deps.risk.isHalted() !== lastHalted) reportHaltChange(closeTimeAt(i));
     stats.candles++;
-    if (i < warmup) return undefined;
+    if (i + features.rowBase < warmup) return undefined;
     readFused(fusedColumns, i - evaluatedFrom, ttlMs, fused);
     // The side held (-1, 0, 1), a small integer: the amount itself (a fraction) is read only when acting on it.
     const heldSide = deps.account.positionSide ? deps.account.positionSide(symbol) : Math.sign(deps.account.positionAmountSigned(symbol));

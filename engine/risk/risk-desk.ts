@@ -107,6 +107,7 @@ export async function createRiskDesk(
     restore: (record) => live.restore(record),
     breakers: () => live.breakers(),
     equityCurve: () => live.equityCurve(),
+    clearEquityCurve: () => live.clearEquityCurve(),
   };
 
   return {

@@ -585,3 +585,19 @@ describe('risk engine portfolio VaR / ES limits', () => {
     expect({ maxVarFraction, maxExpectedShortfallFraction, varConfidence, varLookbackCandles }).toEqual({ maxVarFraction: null, maxExpectedShortfallFraction: null, varConfidence: 0.99, varLookbackCandles: 500 });
   });
 });
+
+describe('clearEquityCurve', () => {
+  it('forgets the recorded points while the drawdown breaker keeps its peak: 10,000 then 8,900 trips the 10 % limit', () => {
+    const { risk } = build({ dailyLossLimitPct: 100 });
+    risk.onEquity(DAY0, 10_000);
+    risk.onEquity(DAY0 + 2 * DAY, 9_500);
+    expect(risk.equityCurve().equity).toEqual(Float64Array.of(10_000, 9_500));
+    risk.clearEquityCurve();
+    expect(risk.equityCurve().timeMs).toHaveLength(0);
+    // Peak 10,000 from before the clear: 8,900 is 11 % below it (a peak of 9,500 would make it 6.3 %, no trip).
+    risk.onEquity(DAY0 + 4 * DAY, 8_900);
+    expect(risk.isHalted()).toBe(true);
+    expect(risk.state().haltReason).toMatch(/^max_drawdown: equity 8900 is 11% below peak 10000/);
+    expect(risk.equityCurve().equity).toEqual(Float64Array.of(8_900));
+  });
+});

@@ -219,6 +219,11 @@ export interface RiskEngine {
   breakers(): BreakerStatus[];
   /** Views (no copy) of the recorded equity curve; valid until the next `onEquity`. */
   equityCurve(): { timeMs: Float64Array; equity: Float64Array };
+  /**
+   * Forgets the recorded equity points (the buffers are kept); the breakers keep their day start and peak.
+   * A long run reads `equityCurve()` and clears it every chunk of candles, so the curve stays bounded.
+   */
+  clearEquityCurve(): void;
 }
 
 function fmt(value: number): string {
@@ -596,6 +601,9 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     breakers,
     equityCurve() {
       return { timeMs: curveTime.subarray(0, length), equity: curveEquity.subarray(0, length) };
+    },
+    clearEquityCurve() {
+      length = 0;
     },
   };
 }
