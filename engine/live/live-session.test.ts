@@ -26,14 +26,15 @@ const T0 = Date.UTC(2024, 0, 1);
 const N = 700;
 
 /** Synthetic five-minute candles (not market data): waves that make the MA crossover trade often. */
-const CANDLES: Candle[] = Array.from({ length: N }, (_, i) => {
+const waveSeries = (length: number): Candle[] => Array.from({ length }, (_, i) => {
   const close = 100 * (1 + 0.05 * Math.sin(i / 15) + 0.01 * Math.sin(i / 3));
   const open = i === 0 ? 100 : 100 * (1 + 0.05 * Math.sin((i - 1) / 15) + 0.01 * Math.sin((i - 1) / 3));
   return { openTimeMs: T0 + i * TF, open, high: Math.max(open, close) * 1.001, low: Math.min(open, close) * 0.999, close, volume: 1_000 };
 });
+const CANDLES = waveSeries(N);
 
 /** A venue feed that serves every candle opened by now, including the still-forming one. */
-function feedFor(clock: ManualClock, failures: { remaining: number; error: () => Error } = { remaining: 0, error: () => new Error('') }) {
+function feedFor(clock: ManualClock, failures: { remaining: number; error: () => Error } = { remaining: 0, error: () => new Error('') }, candles: readonly Candle[] = CANDLES) {
   const calls: number[] = [];
   const feed: CandleFeed = {
     async fetchOhlcv(_symbol, _tf, sinceMs = 0, limit = 500) {
@@ -42,7 +43,7 @@ function feedFor(clock: ManualClock, failures: { remaining: number; error: () =>
         failures.remaining--;
         throw failures.error();
       }
-      return CANDLES.filter((c) => c.openTimeMs >= sinceMs && c.openTimeMs <= clock.nowMs()).slice(0, limit);
+      return candles.filter((c) => c.openTimeMs >= sinceMs && c.openTimeMs <= clock.nowMs()).slice(0, limit);
     },
   };
   return { feed, calls };
@@ -77,6 +78,7 @@ function harness(opts: {
   /** Default: the session's own risk engine and an in-memory store. */
   risk?: RiskEngine;
   riskState?: RiskStateRepository;
+  featureRowsAhead?: number;
 }) {
   const clock = opts.clock ?? createManualClock(opts.startAt);
   const { feed, calls } = opts.feed ?? feedFor(clock);
@@ -93,6 +95,7 @@ function harness(opts: {
       decisionDetail: 'off',
       allowShort: false,
       ...(opts.warmupCandles === null ? {} : { warmupCandles: opts.warmupCandles ?? 100 }),
+      ...(opts.featureRowsAhead === undefined ? {} : { featureRowsAhead: opts.featureRowsAhead }),
       pollIntervalMs: 60_000,
       backoff: { baseMs: 1_000, maxMs: 8_000 },
       pageSize: 50,
@@ -173,6 +176,23 @@ describe('live session', () => {
     const times = h.checkpoints.saved.map((c) => c.lastCandleMs);
     expect(times).toEqual(Array.from({ length: 300 }, (_, k) => T0 + (300 + k) * TF));
     expect(h.trades.length).toBeGreaterThan(2);
+  });
+
+  it('trades the same over thousands of candles whether its feature columns keep every row or only its lookback', async () => {
+    // 3,000 candles after 100 of warm-up: with 1 row ahead the loop keeps its lookback (1,024 rows at least)
+    // and drops older rows about every candle; with 10 M rows it never drops one.
+    const long = waveSeries(3_400);
+    const run = async (featureRowsAhead: number) => {
+      const clock = createManualClock(T0 + 300 * TF + 5_000);
+      const h = harness({ startAt: clock.nowMs(), stopAt: T0 + 3_300 * TF + 5_000, featureRowsAhead, clock, feed: feedFor(clock, undefined, long) });
+      await h.session.start();
+      await h.session.done();
+      expect(h.session.state().candlesProcessed).toBe(3_000);
+      return h.trades.map((t) => [t.side, t.entryTimeMs, t.entryPrice, t.exitTimeMs, t.exitPrice, t.amount, t.realizedPnl, t.fees]);
+    };
+    const bounded = await run(1);
+    expect(bounded.length).toBeGreaterThan(20);
+    expect(bounded).toEqual(await run(10_000_000));
   });
 
   it("warms with 300 candles, or the strategies' startup history when it is longer", async () => {

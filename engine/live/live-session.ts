@@ -76,6 +76,8 @@ export interface LiveSessionConfig {
   allowShort: boolean;
   /** Candles of history fed to the indicators before trading (default: max(300, the strategies' startup candles)). */
   warmupCandles?: number;
+  /** Feature rows kept beyond the warm-up before the oldest are dropped (default {@link LIVE_FEATURE_ROWS_AHEAD}; the loop keeps its lookback whatever this says). */
+  featureRowsAhead?: number;
   /** Poll period while waiting for the next candle, ms (default: a tenth of the timeframe, 1-30 s). */
   pollIntervalMs?: number;
   /** Reconnect backoff: base and cap in ms (defaults 1,000 and 60,000). */
@@ -173,6 +175,12 @@ export function clientIdPrefixOf(sessionId: string): string {
   return `ls-${hash.toString(16).padStart(8, '0')}`;
 }
 
+/**
+ * Feature rows a live session keeps beyond its warm-up before the loop drops the oldest (see the loop's
+ * `maxFeatureRows`): the columns stay bounded however long the session runs, with the same decisions.
+ */
+export const LIVE_FEATURE_ROWS_AHEAD = 4_096;
+
 /** Creates a live session. Throws ValidationError for an unknown strategy or bad parameters. */
 export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDeps): LiveSession {
   const timeframeMs = TIMEFRAME_MS[config.market.timeframe];
@@ -196,6 +204,8 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
       decisionDetail: config.decisionDetail,
       allowShort: config.allowShort,
       capacityHint: warmupCandles + 1_000,
+      // A session runs for months: its feature columns keep the rows any consumer reads back, not every candle.
+      maxFeatureRows: warmupCandles + (config.featureRowsAhead ?? LIVE_FEATURE_ROWS_AHEAD),
       exits: config.exits ?? null,
       models: config.models,
     },
