@@ -16,6 +16,7 @@
  *   exponential backoff and jitter (`min(maxMs, baseMs·2^(n−1))·(0.5 + random/2)`); the first update after
  *   it is logged (info) and the socket takes over again. A non-retryable failure (bad symbol) stops
  *   watching that market: REST only, logged once.
+ * - REST answers keep only candles the clock says have closed (venues serve the one in progress too).
  * - Each answer is ascending by open time with each open time once, from one source: a session that
  *   asks from its last candle plus one timeframe gets every candle once across switch-overs.
  */
@@ -231,8 +232,13 @@ export function createWatchingCandleFeed(config: WatchingCandleFeedConfig, deps:
         if (cached !== null) return cached;
       }
       const candles = await deps.rest.fetchOhlcv(symbol, timeframe, sinceMs, limit);
+      // Venues serve the candle in progress over REST too (Bybit, Binance): it is dropped like the socket's.
+      const timeframeMs = TIMEFRAME_MS[timeframe];
+      const lastClosedByClock = Math.floor(deps.clock.nowMs() / timeframeMs) * timeframeMs - timeframeMs;
       const out: Candle[] = [];
-      for (const c of [...candles].sort((a, b) => a.openTimeMs - b.openTimeMs)) if (out.length === 0 || c.openTimeMs > out[out.length - 1].openTimeMs) out.push(c);
+      for (const c of [...candles].sort((a, b) => a.openTimeMs - b.openTimeMs)) {
+        if (c.openTimeMs <= lastClosedByClock && (out.length === 0 || c.openTimeMs > out[out.length - 1].openTimeMs)) out.push(c);
+      }
       return out;
     },
     sourceOf(symbol, timeframe) {

@@ -1,7 +1,8 @@
 /**
- * Websocket candles end to end on loopback: ccxt pro's `binance.watchOHLCV` (unmodified) against a
- * Binance kline-stream server, REST fallback against the Binance replay server, both behind the live
- * sessions' CandleFeed port (createWatchingCandleFeed). A test clock says which candles have closed; the
+ * Websocket candles end to end on loopback, per venue: ccxt pro's `watchOHLCV` (unmodified) against a
+ * server speaking the venue's socket protocol (Binance kline streams; Bybit v5 `public.linear` kline
+ * topics), REST fallback against the venue's replay server, both behind the live sessions' CandleFeed
+ * port (createWatchingCandleFeed). A test clock says which candles have closed; the
  * caller asks like a live session does, from its last candle plus one timeframe.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,10 +13,11 @@ import { createCcxtOhlcvWatcher } from '../../engine/execution/ccxt-ohlcv-watche
 import { createWatchingCandleFeed, type WatchingCandleFeed } from '../../engine/live/watching-candle-feed';
 import { startBinanceReplayServer, type BinanceReplayServer } from '../support/binance-replay-server';
 import { startBinanceKlineStreamServer, type BinanceKlineStreamServer } from '../support/binance-kline-stream-server';
+import { startBybitKlineStreamServer, type BybitKlineStreamServer } from '../support/bybit-kline-stream-server';
+import { startBybitReplayServer, type BybitReplayServer } from '../support/bybit-replay-server';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2024, 0, 2, 0, 0);
-const STREAM = 'btcusdt@kline_1m';
 
 /** The candle at an open time, as both sources report it once closed: 42 000 + 10 per minute from T0. */
 function script(openTimeMs: number): Omit<Candle, 'openTimeMs'> {
@@ -41,10 +43,51 @@ async function until(condition: () => boolean, what: string, timeoutMs = 5_000):
   }
 }
 
-describe('websocket candles with REST fallback (Binance kline stream on loopback)', () => {
+/** One venue under test: its socket server, its REST replay server and where ccxt finds them. */
+interface Venue {
+  name: string;
+  exchangeId: 'binance' | 'bybit';
+  /** The socket's topic for BTC/USDT one-minute candles. */
+  stream: string;
+  /** The venue's id of the one-minute interval on the socket. */
+  interval: string;
+  /** The REST path of candle requests. */
+  klinesPath: string;
+  startStreams(): Promise<BinanceKlineStreamServer | BybitKlineStreamServer>;
+  startReplay(clock: () => number): Promise<BinanceReplayServer | BybitReplayServer>;
+  /** ccxt `urls.api.ws` overrides pointing at the socket server. */
+  wsUrls(wsUrl: string): Record<string, string>;
+}
+
+const scripted = (_symbol: string, openTimeMs: number) => ({ ...script(openTimeMs) });
+const VENUES: Venue[] = [
+  {
+    name: 'Binance kline stream',
+    exchangeId: 'binance',
+    stream: 'btcusdt@kline_1m',
+    interval: '1m',
+    klinesPath: '/api/v3/klines',
+    startStreams: startBinanceKlineStreamServer,
+    startReplay: (clock) => startBinanceReplayServer({ clock, klines: scripted }),
+    wsUrls: (wsUrl) => ({ spot: wsUrl }),
+  },
+  {
+    name: 'Bybit v5 public linear kline topics',
+    exchangeId: 'bybit',
+    stream: 'kline.1.BTCUSDT',
+    interval: '1',
+    klinesPath: '/v5/market/kline',
+    startStreams: startBybitKlineStreamServer,
+    startReplay: (clock) => startBybitReplayServer({ clock, klines: scripted }),
+    wsUrls: (wsUrl) => ({ 'public.linear': wsUrl }),
+  },
+];
+
+describe.each(VENUES)('websocket candles with REST fallback ($name on loopback)', (venue) => {
+  const STREAM = venue.stream;
   let nowMs: number;
-  let replay: BinanceReplayServer;
-  let streams: BinanceKlineStreamServer;
+  let replay: BinanceReplayServer | BybitReplayServer;
+  let streams: BinanceKlineStreamServer | BybitKlineStreamServer;
   let feed: WatchingCandleFeed;
   let logs: { level: string; msg: string }[];
 
@@ -53,7 +96,7 @@ describe('websocket candles with REST fallback (Binance kline stream on loopback
     const closed = script(openTimeMs);
     // A forming update carries other prices than the candle's final state, so a forming candle handed out would show.
     const values = state === 'final' ? closed : { open: closed.open, high: closed.open + 1, low: closed.open - 1, close: closed.open + 0.5, volume: 0.25 };
-    streams.push({ symbol: 'BTCUSDT', interval: '1m', openTimeMs, intervalMs: MINUTE, ...values, final: state === 'final' });
+    streams.push({ symbol: 'BTCUSDT', interval: venue.interval, openTimeMs, intervalMs: MINUTE, ...values, final: state === 'final' });
     await sleep(60);
   }
 
@@ -63,13 +106,13 @@ describe('websocket candles with REST fallback (Binance kline stream on loopback
     const record = (level: string) => (_fields: unknown, msg?: string) => void logs.push({ level, msg: msg ?? '' });
     const logger: Logger = { debug() {}, info: record('info'), warn: record('warn'), error: record('error') };
     const clock = { nowMs: () => nowMs };
-    replay = await startBinanceReplayServer({ clock: () => nowMs, klines: (_symbol, openTimeMs) => ({ ...script(openTimeMs) }) });
-    streams = await startBinanceKlineStreamServer();
+    replay = await venue.startReplay(() => nowMs);
+    streams = await venue.startStreams();
     feed = createWatchingCandleFeed(
       { graceMs: 1_000, backoff: { baseMs: 20, maxMs: 100 } },
       {
-        rest: createPublicCcxtExchange('binance', { clock, logger }, { urls: replay.urls }),
-        watcher: createCcxtOhlcvWatcher('binance', { urls: replay.urls, wsUrls: { spot: streams.wsUrl } }),
+        rest: createPublicCcxtExchange(venue.exchangeId, { clock, logger }, { urls: replay.urls }),
+        watcher: createCcxtOhlcvWatcher(venue.exchangeId, { urls: replay.urls, wsUrls: venue.wsUrls(streams.wsUrl) }),
         clock,
         logger,
         sleep,
@@ -85,7 +128,7 @@ describe('websocket candles with REST fallback (Binance kline stream on loopback
 
   it('delivers each closed candle once, never a forming one, polls while the socket is down and returns to it', async () => {
     const delivered: Candle[] = [];
-    const restHits = () => replay.hits('/api/v3/klines');
+    const restHits = () => replay.hits(venue.klinesPath);
 
     // Warm-up history comes over REST; the request starts watching the market.
     delivered.push(...(await feed.fetchOhlcv('BTC/USDT', '1m', T0 - 3 * MINUTE, 500)));
@@ -149,6 +192,6 @@ describe('websocket candles with REST fallback (Binance kline stream on loopback
     const started = Date.now();
     expect(await feed.fetchOhlcv('BTC/USDT', '1m', T0, 500)).toEqual([closedCandle(T0)]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(replay.hits('/api/v3/klines')).toBe(2);
+    expect(replay.hits(venue.klinesPath)).toBe(2);
   });
 });
