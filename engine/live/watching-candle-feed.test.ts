@@ -45,7 +45,8 @@ function scriptedWatcher() {
   };
 }
 
-function harness(watcher: OhlcvWatcher | null) {
+/** `restServesForming`: REST also answers the candle in progress (as Bybit and Binance do), with its close at 999. */
+function harness(watcher: OhlcvWatcher | null, restServesForming = false) {
   let nowMs = T0 + 30_000;
   const restCalls: { sinceMs: number | undefined; limit: number | undefined }[] = [];
   const logs: string[] = [];
@@ -59,7 +60,9 @@ function harness(watcher: OhlcvWatcher | null) {
           restCalls.push({ sinceMs, limit });
           // REST serves closed candles from sinceMs, like a venue, with close + 0.5 so its answers are told apart.
           const out: Candle[] = [];
-          for (let t = sinceMs ?? T0; t + MINUTE <= nowMs && out.length < (limit ?? 500); t += MINUTE) out.push(candle((t - T0) / MINUTE, 100.5 + (t - T0) / MINUTE));
+          for (let t = sinceMs ?? T0; (restServesForming ? t <= nowMs : t + MINUTE <= nowMs) && out.length < (limit ?? 500); t += MINUTE) {
+            out.push(candle((t - T0) / MINUTE, t + MINUTE <= nowMs ? 100.5 + (t - T0) / MINUTE : 999));
+          }
           return out;
         },
       },
@@ -82,6 +85,15 @@ describe('createWatchingCandleFeed', () => {
     expect(h.restCalls).toHaveLength(2);
     expect(h.logs).toEqual(['info the venue has no candle websocket; polling over REST']);
     expect(h.feed.sourceOf('BTC/USDT', '1m')).toBe('polling');
+    await h.feed.close();
+  });
+
+  it('drops the candle in progress a REST answer includes, keeping the closed ones', async () => {
+    const h = harness(null, true);
+    h.setNow(T0 + 2 * MINUTE + 1);
+    expect(await h.feed.fetchOhlcv('BTC/USDT', '1m', T0, 10)).toEqual([candle(0, 100.5), candle(1, 101.5)]);
+    expect(await h.feed.fetchOhlcv('BTC/USDT', '1m', T0 + 2 * MINUTE, 10)).toEqual([]);
+    expect(h.restCalls).toHaveLength(2);
     await h.feed.close();
   });
 

@@ -5,11 +5,13 @@
  * port (createWatchingCandleFeed). A test clock says which candles have closed; the
  * caller asks like a live session does, from its last candle plus one timeframe.
  */
+import { pro } from 'ccxt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../engine/core/logger';
 import type { Candle } from '../../engine/core/types';
 import { createPublicCcxtExchange } from '../../engine/execution/ccxt-exchange';
 import { createCcxtOhlcvWatcher } from '../../engine/execution/ccxt-ohlcv-watcher';
+import { ccxtClientSettings } from '../../engine/execution/ccxt-venue-dialects';
 import { createWatchingCandleFeed, type WatchingCandleFeed } from '../../engine/live/watching-candle-feed';
 import { startBinanceReplayServer, type BinanceReplayServer } from '../support/binance-replay-server';
 import { startBinanceKlineStreamServer, type BinanceKlineStreamServer } from '../support/binance-kline-stream-server';
@@ -193,5 +195,33 @@ describe.each(VENUES)('websocket candles with REST fallback ($name on loopback)'
     expect(await feed.fetchOhlcv('BTC/USDT', '1m', T0, 500)).toEqual([closedCandle(T0)]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(replay.hits(venue.klinesPath)).toBe(2);
+  });
+});
+
+describe('Bybit v5 public socket keep-alive on loopback', () => {
+  it("answers ccxt's ping op with Bybit's pong so the subscribed socket stays open past the missed-pong timeout", async () => {
+    const replay = await startBybitReplayServer({ nowMs: T0 });
+    const streams = await startBybitKlineStreamServer();
+    // ccxt's bybit pings every 18 s; here every 50 ms, so two missed pongs (100 ms) would drop the socket.
+    const client = new pro.bybit({ ...ccxtClientSettings('bybit', 'futures'), streaming: { keepAlive: 50 } });
+    const api = client.urls['api'] as Record<string, unknown>;
+    for (const [key, url] of Object.entries(replay.urls)) api[key] = url;
+    ((api['ws'] as Record<string, Record<string, string>>)['public'])['linear'] = streams.wsUrl;
+    try {
+      await client.loadHttpProxyAgent();
+      await client.loadMarkets();
+      const watching = client.watchOHLCV('BTC/USDT:USDT', '1m');
+      await until(() => streams.subscribers('kline.1.BTCUSDT') === 1, 'the kline subscription');
+      await sleep(400);
+      expect(streams.pings()).toBeGreaterThanOrEqual(4);
+      expect(streams.connections()).toBe(1);
+      expect(streams.subscribers('kline.1.BTCUSDT')).toBe(1);
+      streams.push({ symbol: 'BTCUSDT', interval: '1', openTimeMs: T0, intervalMs: MINUTE, ...script(T0), final: true });
+      expect(await watching).toEqual([[T0, 42_000, 42_020, 41_990, 42_005, 3]]);
+    } finally {
+      await client.close();
+      await streams.close();
+      await replay.close();
+    }
   });
 });
