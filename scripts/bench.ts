@@ -10,8 +10,9 @@
  *   allocation: bytes the heap allocates per candle in the loop's per-candle step (which runs the column-wise
  *       phase when a chunk is used up; garbage included) for the full pipeline on binance_BTC-USDT_5m.csv,
  *       journal off, by V8's sampling heap profiler (engine/testing/allocation-sampler.ts), over the second half
- *       of a run (steady state, after the run's loop is compiled), also per signal, and the same for a run whose
- *       fusion threshold lets no signal through (the quiet path alone). Goal: 0 per candle.
+ *       of a run (steady state, after the run's loop is compiled), apart from what the candles that place or fill
+ *       orders or trip a breaker allocate (ACCOUNT_EVENT_FRAMES, engine/loop/trading-loop.ts; printed next to it),
+ *       and the same for a run whose fusion threshold lets no signal through (the quiet path alone). Goal: 0 per candle.
  *   (d) strategy evaluation alone on precomputed features: a rule strategy (SMA 10/30 cross, compiled
  *       from its JSON rules) versus the same strategy written by hand, candles/s each.
  *   (e) study trials/s: a 1,000-trial grid study of ma-crossover on binance_BTC-USDT_5m.csv (the candles
@@ -65,6 +66,7 @@ import type { JobQueue } from '@/engine/orchestrator/job-queue';
 import { NO_STORED_SETTINGS } from '@/engine/trading/run-spec';
 import { createTrialWorkerPool } from '@/app/_server/studies/trial-worker-pool';
 import { sampleAllocatedBytes, sampleRunWindow } from '@/engine/testing/allocation-sampler';
+import { ACCOUNT_EVENT_FRAMES } from '@/engine/loop/trading-loop';
 
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../shared/data');
 const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
@@ -133,17 +135,21 @@ async function benchAllocation(btc: { file: { name: string; symbol: string; time
     const spec = resolveBacktest({ ...request(btc.file, btc.c, 'off'), fusion: { entryThreshold } });
     const run = (onProgress?: (step: number, total: number) => void) => simulate(spec, btc.c, null, { journal, logger: silentLogger, newId: randomUUID }, onProgress ? { onProgress } : {});
     for (let r = 0; r < 4; r++) await run();
-    let signals = 0;
+    let stats: Record<string, number> = { signals: 0, entries: 0, exits: 0 };
+    const skip = new Set(ACCOUNT_EVENT_FRAMES);
     const window = await sampleRunWindow(
       async (onProgress) => {
-        signals = (await run(onProgress)).stats.signals;
+        stats = (await run(onProgress)).stats;
       },
-      { from: 0.5, to: 0.95, countFrame: (frame) => frame.functionName === 'processCandle' },
+      { from: 0.5, to: 0.95, countFrame: (frame) => frame.functionName === 'processCandle', skipFrame: (frame) => skip.has(frame.functionName) },
     );
     const wholeRun = await sampleAllocatedBytes(run);
-    const perSignal = signals > 0 ? `, ${fmt(window.bytes / ((signals * window.steps) / btc.c.length))} per signal` : '';
+    const accountEvents =
+      stats.signals > 0
+        ? ` + ${(window.skippedBytes / window.steps).toFixed(1)} on the candles that place or fill orders or trip a breaker (${stats.entries} entries, ${stats.exits} exits over the run)`
+        : '';
     figures.push(
-      `${label} (${signals} signals): ${(window.bytes / window.steps).toFixed(1)} bytes/candle in the per-candle step (candles ${fmt(window.steps)} of the run's second half${perSignal}), ${(wholeRun / btc.c.length).toFixed(1)} for the whole run with set-up and results`,
+      `${label} (${stats.signals} signals): ${(window.bytes / window.steps).toFixed(1)} bytes/candle in the per-candle step${accountEvents} (candles ${fmt(window.steps)} of the run's second half), ${(wholeRun / btc.c.length).toFixed(1)} for the whole run with set-up and results`,
     );
   }
   console.log(`allocation: ${figures.join('; ')} (${btc.file.name}, journal off; goal 0 bytes/candle)`);

@@ -11,6 +11,7 @@ import { silentLogger } from '../core/clock';
 import { candleColumnsFromRows } from '../core/types';
 import { createFusedSignal, createSignalFusion } from '../decision/signal-fusion';
 import { createAdapterOutput, Direction } from '../strategies/strategy-adapter';
+import { ACCOUNT_EVENT_FRAMES } from './trading-loop';
 import { sampleAllocatedBytes, sampleRunWindow } from '../testing/allocation-sampler';
 import { createInMemoryJournalRepository } from '../testing/in-memory-repositories';
 import { waveCandles } from '../testing/wave-candles';
@@ -100,6 +101,58 @@ describe('allocation per candle', () => {
     // Progress is reported every 200 steps: each window opens at step 10,000 and closes at step 19,000.
     for (const window of windows) expect(window.steps).toBe(9_000);
     // Nine chunks of 1,000 candles started inside the window, so the column-wise phase is counted too.
+    expect(Math.min(...windows.map((w) => w.bytes))).toBe(0);
+  });
+
+  it('allocates nothing in the per-candle step of a run with signals, apart from the candles that place orders, fill or trip a breaker', async () => {
+    // entryThreshold 0.25 on the same wave: 1,058 signals over the run, 28 entries early on; then the drawdown
+    // breaker halts the run, so over the window every signal is refused by the synchronous checks (a short on
+    // spot, the halt). Those refusals, journal off and no events, must allocate nothing: no promise, no risk
+    // context, no reason string. Stacks through ACCOUNT_EVENT_FRAMES (order placement and fills, breaker trips)
+    // are counted apart.
+    const columns = candleColumnsFromRows(waveCandles({ count: 20_000 }));
+    const request = {
+      exchange: 'test',
+      symbol: 'WAVE/USDT',
+      timeframe: '5m' as const,
+      from: columns.openTimeMs[0],
+      to: columns.openTimeMs[columns.length - 1] + 1,
+      strategies: STRATEGIES,
+      fusion: { entryThreshold: 0.25 },
+      chunkSize: 1_000,
+    };
+    // The same run journaling its signals tells which decisions fall inside the window (candles 10,000..18,999).
+    const journal = createInMemoryJournalRepository();
+    const journaled = await simulate(resolveBacktest({ ...request, decisionDetail: 'signals' }), columns, null, { journal, logger: silentLogger, newId: randomUUID });
+    const windowFrom = columns.openTimeMs[10_000] + 300_000;
+    const windowTo = columns.openTimeMs[18_999] + 300_000;
+    const inWindow = journal.decisions.filter((d) => d.timeMs >= windowFrom && d.timeMs <= windowTo);
+    const outcomes = new Set(inWindow.map((d) => `${d.outcome}: ${d.reason.split(':')[0]}`));
+    expect(inWindow.length).toBeGreaterThan(100);
+    expect([...outcomes].sort()).toEqual(['denied: halted', 'no_trade: short signal ignored']);
+
+    const spec = resolveBacktest({ ...request, decisionDetail: 'off' });
+    const deps = { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: randomUUID };
+    for (let r = 0; r < 10; r++) await simulate(spec, columns, null, deps);
+    const skip = new Set(ACCOUNT_EVENT_FRAMES);
+    let stats = journaled.stats;
+    const windows: { bytes: number; steps: number }[] = [];
+    for (let attempt = 0; attempt < 8; attempt++) {
+      if (attempt > 0) for (let r = 0; r < 3; r++) await simulate(spec, columns, null, deps);
+      windows.push(
+        await sampleRunWindow(
+          async (onProgress) => {
+            stats = (await simulate(spec, columns, null, deps, { onProgress })).stats;
+          },
+          { from: 0.5, to: 0.95, countFrame: (frame) => frame.functionName === 'processCandle', skipFrame: (frame) => skip.has(frame.functionName) },
+        ),
+      );
+      if (windows[attempt].bytes === 0) break;
+    }
+    // Journal off decides exactly as journal on.
+    expect({ ...stats, decisions: 0 }).toEqual({ ...journaled.stats, decisions: 0 });
+    expect(stats.signals).toBeGreaterThan(stats.entries + stats.exits);
+    for (const window of windows) expect(window.steps).toBe(9_000);
     expect(Math.min(...windows.map((w) => w.bytes))).toBe(0);
   });
 });

@@ -27,8 +27,10 @@
  *
  * Hot path: steps 0-3 and a candle without an actionable signal allocate nothing (step 0 reads the account only
  * while a venue position is held); a signal refused by the synchronous checks (a short on spot, the cooldown, a
- * halt) allocates only its decision record. The loop returns a promise only on candles where it must talk to
- * the exchange, the risk gate's entry path or a model, so a backtest awaits only then.
+ * halt) allocates nothing either unless it is journaled or reported (its decision record, its event). The loop
+ * returns a promise only on candles where it must talk to the exchange, the risk gate's entry path or a model,
+ * so a backtest awaits only then; those candles allocate (promises, order requests and records, the risk
+ * decision, trades: see {@link ACCOUNT_EVENT_FRAMES}).
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
@@ -70,6 +72,16 @@ export const MAX_CHUNK_SLOTS = 65_536;
  * columns, then the per-candle step over them).
  */
 export const DEFAULT_BACKTEST_CHUNK_SIZE = 4_096;
+
+/**
+ * Names of the functions that run only on the candles where something happens to the account: the loop's entry
+ * (`enterAt`), its exits, stop moves and cancellations (`actOnPositionAt`, `closeByPolicy`, `trailToAt`,
+ * `cleanup`), a simulated venue's fill (`executeFill`, PaperExchange) and a circuit breaker's trip
+ * (`tripDrawdown`, `tripDailyLoss`, RiskEngine: the halt reason). The allocation test and `npm run bench` count
+ * what stacks through them allocate apart from the rest of the per-candle step (the signal path included),
+ * which allocates nothing.
+ */
+export const ACCOUNT_EVENT_FRAMES: readonly string[] = ['enterAt', 'actOnPositionAt', 'closeByPolicy', 'trailToAt', 'cleanup', 'executeFill', 'tripDrawdown', 'tripDailyLoss'];
 
 /** ATR period the risk gate sizes with when a signal carries no stop hint. */
 export const RISK_ATR_PERIOD = 14;
@@ -343,6 +355,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const weights = Float64Array.from(names, (name) => fusion.config.weights[name] ?? 0);
   const fused: FusedSignal = createFusedSignal();
   const gate = createSignalGate({ ttlMs: fusion.config.ttlMs, cooldownMs: fusion.config.cooldownMs });
+  const cooldownMs = fusion.config.cooldownMs;
   const warmup = strategies.reduce((m, s) => Math.max(m, s.warmup), RISK_ATR_PERIOD);
   const stats: LoopStats = { candles: 0, signals: 0, entries: 0, exits: 0, denied: 0, vetoed: 0, cooldown: 0, expired: 0, rejected: 0 };
   const journal = config.decisionDetail === DecisionDetail.Off ? null : deps.journal;
@@ -540,7 +553,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
     stopFilledJournaled = 0;
     if (stopOrderId) posStop = level;
-    record(timeMs, 'executed', -Math.sign(held), fused.strength, `trailing stop moved to ${level}`, { stopOrderId });
+    if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, `trailing stop moved to ${level}`, { stopOrderId });
   }
 
   /** Places the take-profit levels of the policy for a position of `amount` entered at `entryPrice` with `stopPrice`. */
@@ -588,7 +601,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     reportAccount();
     exitOrderId = order.status === 'filled' ? null : order.id;
     stats.exits++;
-    record(timeMs, 'executed', -Math.sign(held), fused.strength, reason, { orderId: order.id });
+    if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, reason, { orderId: order.id });
   }
 
   async function enter(signalTimeMs: number, side: number, price: number, atr: number): Promise<void> {
@@ -601,13 +614,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       vetoInfo = { veto: { modelVersion: deps.veto.version, lossProbability: confidence, threshold } };
       if (fused.vetoed) {
         stats.vetoed++;
-        record(signalTimeMs, 'vetoed', side, fused.strength, `veto model ${deps.veto.version} gave loss probability ${confidence.toFixed(4)} >= ${threshold}`, vetoInfo);
+        if (journal) record(signalTimeMs, 'vetoed', side, fused.strength, `veto model ${deps.veto.version} gave loss probability ${confidence.toFixed(4)} >= ${threshold}`, vetoInfo);
         return;
       }
     }
     if (gate.isExpired(signalTimeMs, deps.clock.nowMs())) {
       stats.expired++;
-      record(signalTimeMs, 'expired', side, fused.strength, `signal older than its ttl of ${fusion.config.ttlMs} ms`, vetoInfo);
+      if (journal) record(signalTimeMs, 'expired', side, fused.strength, `signal older than its ttl of ${fusion.config.ttlMs} ms`, vetoInfo);
       return;
     }
     let stopHint = fused.stopHint;
@@ -626,7 +639,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
           stats.denied++;
           const reason = `regime ${regime} (model ${model.version}): no entries in this regime (risk multiplier 0)`;
           events?.onDenied(symbol, DenialCode.Other, reason, signalTimeMs);
-          record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, models: used });
+          if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, models: used });
           return;
         }
         riskScale *= multiplier;
@@ -670,7 +683,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     if (!decision.approved) {
       stats.denied++;
       events?.onDenied(symbol, denialCodeOf(decision.reason, decision.checks), decision.reason, signalTimeMs);
-      record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: decision.checks });
+      if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: decision.checks });
       return;
     }
     // The exit orders of earlier positions are done with once flat: forget their reasons.
@@ -687,7 +700,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       stats.rejected++;
       const reason = `entry rejected by the exchange: ${order.reason ?? 'no reason given'}`;
       events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, signalTimeMs);
-      record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: decision.checks });
+      if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: decision.checks });
       return;
     }
     gate.noteEntry(0, signalTimeMs);
@@ -719,7 +732,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     events?.onOrder(stop, OrderPurpose.Stop, signalTimeMs);
     if (takeProfits.length > 0) await placeTakeProfits(side, order.amount, posEntryPrice, decision.stopPrice, signalTimeMs);
     reportAccount();
-    record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
+    if (journal) record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
       ...vetoInfo,
       risk: decision.checks,
       orderId: order.id,
@@ -896,39 +909,49 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     return trade;
   }
 
-  async function act(timeMs: number, held: number, price: number, atr: number): Promise<void> {
+  /** Acts on row `i`'s fused signal while holding `held` (base amount, signed): the exit of an opposite position, then the entry. */
+  async function act(i: number, timeMs: number, held: number, price: number, atr: number): Promise<void> {
     const side = fused.side;
     if (held !== 0 && Math.sign(held) !== side) {
       await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}`, TradeExitReason.Signal);
       // A partially filled exit leaves part of the position: never stack a new entry on top of it.
       if (deps.account.positionAmountSigned(symbol) !== 0) return;
     }
-    if (admitEntry(timeMs, side, held)) await enter(timeMs, side, price, atr);
+    if (admitEntry(i, side, held === 0)) await enter(timeMs, side, price, atr);
   }
 
   /**
-   * The synchronous checks before an entry of `side` (`held`: the position before any exit this candle):
-   * shorts on a market without them, the cooldown, a halt. Records a refusal and returns false; true when
-   * the entry may go on to the veto, models and risk.
+   * The synchronous checks before an entry of `side` on row `i` (`flat`: no position before any exit this
+   * candle): shorts on a market without them, the cooldown, a halt. Records a refusal and returns false; true
+   * when the entry may go on to the veto, models and risk. A refusal allocates nothing unless it is journaled
+   * or reported (integers only cross the calls; the close time and reason are built only for the journal or
+   * the events).
    */
-  function admitEntry(timeMs: number, side: number, held: number): boolean {
+  function admitEntry(i: number, side: number, flat: boolean): boolean {
     if (side < 0 && !config.allowShort) {
-      if (held === 0) record(timeMs, 'no_trade', side, fused.strength, 'short signal ignored: the market does not allow short positions');
+      if (flat && journal) record(closeTimeAt(i), 'no_trade', side, fused.strength, 'short signal ignored: the market does not allow short positions');
       return false;
     }
-    if (gate.admit(0, timeMs) !== 'ok') {
+    // No cooldown (the default) admits every entry: the gate is asked only when there is one (its time argument is boxed).
+    if (cooldownMs > 0 && gate.admit(0, closeTimeAt(i)) !== 'ok') {
       stats.cooldown++;
-      record(timeMs, 'cooldown', side, fused.strength, `symbol in cooldown for ${fusion.config.cooldownMs} ms after the last entry`);
+      if (journal) record(closeTimeAt(i), 'cooldown', side, fused.strength, `symbol in cooldown for ${fusion.config.cooldownMs} ms after the last entry`);
       return false;
     }
     if (deps.risk.isHalted()) {
       stats.denied++;
-      const reason = `halted: ${deps.risk.state().haltReason ?? 'no reason recorded'}`;
-      events?.onDenied(symbol, DenialCode.Halted, reason, timeMs);
-      record(timeMs, 'denied', side, fused.strength, reason);
+      if (events || journal) reportHaltedDenial(i, side);
       return false;
     }
     return true;
+  }
+
+  /** Reports and journals an entry of `side` on row `i` refused because the risk engine is halted (allocates; only with events or a journal). */
+  function reportHaltedDenial(i: number, side: number): void {
+    const timeMs = closeTimeAt(i);
+    const reason = `halted: ${deps.risk.state().haltReason ?? 'no reason recorded'}`;
+    events?.onDenied(symbol, DenialCode.Halted, reason, timeMs);
+    record(timeMs, 'denied', side, fused.strength, reason);
   }
 
   /** Closes the held position for `reason` (a policy exit or an exit signal) at the candle close, after any pending cleanup. */
@@ -1044,13 +1067,24 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** Acts on row `i`'s fused signal while holding `heldSide`: the exit of an opposite position, then the entry checks. */
   function actAt(i: number, heldSide: number): Promise<void> | undefined {
+    if (cleanupPending || heldSide !== 0) return actOnPositionAt(i);
+    // Flat: the synchronous checks first, so a signal they refuse (a short on spot, the cooldown, a halt) costs no
+    // promise; no double is read before they pass (a number passed to a call is boxed, ahead of the branches).
+    return admitEntry(i, fused.side, true) ? enterAt(i) : undefined;
+  }
+
+  /** Acts on row `i`'s signal after any pending cleanup, or while a position is held (see `act`). */
+  function actOnPositionAt(i: number): Promise<void> {
     const closeTimeMs = closeTimeAt(i);
     const close = features.close[i];
     const atr = features.atr[RISK_ATR_PERIOD][i];
-    if (cleanupPending) return cleanup().then(() => act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr));
-    if (heldSide !== 0) return act(closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr);
-    // Flat: the synchronous checks first, so a signal they refuse (a short on spot, the cooldown, a halt) costs no promise.
-    return admitEntry(closeTimeMs, fused.side, 0) ? enter(closeTimeMs, fused.side, close, atr) : undefined;
+    if (cleanupPending) return cleanup().then(() => act(i, closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr));
+    return act(i, closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr);
+  }
+
+  /** Enters on row `i`'s fused signal once the synchronous checks passed (see `enter`). */
+  function enterAt(i: number): Promise<void> {
+    return enter(closeTimeAt(i), fused.side, features.close[i], features.atr[RISK_ATR_PERIOD][i]);
   }
 
   return {
@@ -1108,7 +1142,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
         simulator.closePositionAtLast(simulatorSymbol, clientOrderId);
         stats.exits++;
         reportAccount();
-        record(timeMs, 'executed', -Math.sign(held), fused.strength, `exit ${sideName(Math.sign(held))}: ${reason}`, { clientOrderId });
+        if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, `exit ${sideName(Math.sign(held))}: ${reason}`, { clientOrderId });
         return;
       }
       await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);

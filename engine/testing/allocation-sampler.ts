@@ -58,8 +58,13 @@ export async function sampleAllocatedBytes(
 
 /** A sampling window opened by {@link startAllocationSampling}. */
 export interface AllocationWindow {
-  /** Stops sampling and returns the bytes allocated since the start by stacks with a frame `countFrame` accepts (every stack when omitted). */
-  stop(countFrame?: (frame: AllocationFrame) => boolean): number;
+  /**
+   * Stops sampling and returns the bytes allocated since the start by stacks with a frame `countFrame` accepts
+   * (every stack when omitted) and none that `skipFrame` accepts (none skipped when omitted).
+   */
+  stop(countFrame?: (frame: AllocationFrame) => boolean, skipFrame?: (frame: AllocationFrame) => boolean): number;
+  /** Like `stop`, and also returns `skippedBytes`: what the counted stacks that `skipFrame` set aside allocated. */
+  stopSplit(countFrame?: (frame: AllocationFrame) => boolean, skipFrame?: (frame: AllocationFrame) => boolean): { bytes: number; skippedBytes: number };
 }
 
 /**
@@ -85,19 +90,18 @@ export function startAllocationSampling(options: { samplingIntervalBytes?: numbe
   post('HeapProfiler.enable');
   post('HeapProfiler.startSampling', { samplingInterval: options.samplingIntervalBytes ?? 64, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
   let stopped = false;
-  return {
-    stop(countFrame = () => true) {
-      if (stopped) throw new Error('the allocation window is already closed');
-      stopped = true;
-      try {
-        const { profile } = post('HeapProfiler.stopSampling') as { profile: { head: ProfileNode } };
-        return countedBytes(profile.head, countFrame);
-      } finally {
-        post('HeapProfiler.disable');
-        session.disconnect();
-      }
-    },
+  const stopSplit = (countFrame: (frame: AllocationFrame) => boolean = () => true, skipFrame: (frame: AllocationFrame) => boolean = () => false) => {
+    if (stopped) throw new Error('the allocation window is already closed');
+    stopped = true;
+    try {
+      const { profile } = post('HeapProfiler.stopSampling') as { profile: { head: ProfileNode } };
+      return splitBytes(profile.head, countFrame, skipFrame);
+    } finally {
+      post('HeapProfiler.disable');
+      session.disconnect();
+    }
   };
+  return { stopSplit, stop: (countFrame, skipFrame) => stopSplit(countFrame, skipFrame).bytes };
 }
 
 /** A full garbage collection now, through the in-thread inspector (no --expose-gc needed). */
@@ -113,31 +117,53 @@ function collectGarbage(): void {
 
 /** Bytes of the samples under `head` whose stacks contain a frame `countFrame` accepts. */
 function countedBytes(head: ProfileNode, countFrame: (frame: AllocationFrame) => boolean): number {
+  return splitBytes(head, countFrame, () => false).bytes;
+}
+
+/**
+ * Bytes of the samples under `head` whose stacks contain a frame `countFrame` accepts: `bytes` for those with no
+ * frame `skipFrame` accepts (at any depth, above or below the counted frame), `skippedBytes` for the others.
+ */
+function splitBytes(
+  head: ProfileNode,
+  countFrame: (frame: AllocationFrame) => boolean,
+  skipFrame: (frame: AllocationFrame) => boolean,
+): { bytes: number; skippedBytes: number } {
   let bytes = 0;
-  const walk = (node: ProfileNode, counted: boolean) => {
+  let skippedBytes = 0;
+  const walk = (node: ProfileNode, counted: boolean, skipped: boolean) => {
     const here = counted || countFrame(node.callFrame);
-    if (here) bytes += node.selfSize;
-    for (const child of node.children) walk(child, here);
+    const skip = skipped || skipFrame(node.callFrame);
+    if (here && skip) skippedBytes += node.selfSize;
+    else if (here) bytes += node.selfSize;
+    for (const child of node.children) walk(child, here, skip);
   };
-  walk(head, false);
-  return bytes;
+  walk(head, false, false);
+  return { bytes, skippedBytes };
 }
 
 /**
  * Bytes allocated during the part of a run between the fractions `from` and `to` (0..1) of its steps, as the
  * run reports progress through `onProgress(step, total)` (a backtest reports every 1 %): the steady state
  * without the start-up of the run's loop (its first candles run while the JIT compiles that run's closures).
- * A full garbage collection runs first. Returns the bytes counted (see {@link startAllocationSampling}) and the
- * steps the window spanned (0 when the run reported too little progress to open and close it).
+ * A full garbage collection runs first. Returns the bytes counted (see {@link startAllocationSampling}; stacks
+ * through a frame `skipFrame` accepts are returned apart, as `skippedBytes`) and the steps the window spanned (0 when the run reported too little progress to open and close it).
  * @throws whatever `run` throws (the window is closed first).
  */
 export async function sampleRunWindow(
   run: (onProgress: (step: number, total: number) => void) => Promise<unknown>,
-  options: { from: number; to: number; countFrame?: (frame: AllocationFrame) => boolean; samplingIntervalBytes?: number },
-): Promise<{ bytes: number; steps: number }> {
+  options: {
+    from: number;
+    to: number;
+    countFrame?: (frame: AllocationFrame) => boolean;
+    skipFrame?: (frame: AllocationFrame) => boolean;
+    samplingIntervalBytes?: number;
+  },
+): Promise<{ bytes: number; skippedBytes: number; steps: number }> {
   let window: AllocationWindow | null = null;
   let firstStep = 0;
   let bytes = 0;
+  let skippedBytes = 0;
   let steps = 0;
   // Earlier runs' garbage goes first: optimised code that embeds their (dead) objects is dropped when a
   // collection finds them dead, which mid-window would send this run back to unoptimised code for a while.
@@ -147,7 +173,7 @@ export async function sampleRunWindow(
       window = startAllocationSampling(options);
       firstStep = step;
     } else if (window !== null && step >= options.to * total) {
-      bytes = window.stop(options.countFrame);
+      ({ bytes, skippedBytes } = window.stopSplit(options.countFrame, options.skipFrame));
       window = null;
       steps = step - firstStep;
     }
@@ -157,5 +183,5 @@ export async function sampleRunWindow(
   } finally {
     if (window !== null) (window as AllocationWindow).stop();
   }
-  return { bytes, steps };
+  return { bytes, skippedBytes, steps };
 }
