@@ -8,6 +8,7 @@
  * `tradeNetPnl` / `isWinningTrade` (engine/insight/trade-outcome.ts).
  * Appends are idempotent by id (a retried job re-appending the same rows changes nothing).
  */
+import { createPromiseMemo } from '../../engine/core/promise-memo';
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { FailureClass, RepositoryError, ValidationError } from '../../engine/core/errors';
 import { DecisionOutcome as DecisionOutcomes, TradeOutcome, type DecisionOutcome, type DecisionRecord, type JournalQuery, type JournalSort, type JournalRepository, type Page, type TradeBreakdown, type TradeBreakdownFilter, type TradeGroup, type TradeRecord, type TradeSummary } from '../../engine/ports/journal';
@@ -362,7 +363,7 @@ function tradeOutcomeWhere(query: Pick<JournalQuery, 'side' | 'outcome'>): SQL |
 
 const DECISION_OUTCOMES: readonly string[] = Object.values(DecisionOutcomes);
 
-/** Breakdowns kept per repository (distinct filters); the least recently used one goes first. */
+/** Breakdowns kept per repository (distinct filters and versions); the least recently used one goes first. */
 const BREAKDOWN_CACHE_ENTRIES = 64;
 
 /** The trades table's version (db/migrations/0022_trades_version_net_pnl_index.sql): any committed change to trades bumps it. */
@@ -390,24 +391,12 @@ function breakdownKey(filter: TradeBreakdownFilter): string {
  * Concurrent requests for the same filter and version share one computation; a failed one is not kept.
  */
 function cachedBreakdown(db: Db): (filter: TradeBreakdownFilter) => Promise<TradeBreakdown> {
-  const entries = new Map<string, { version: string; breakdown: Promise<TradeBreakdown> }>();
+  // Keyed by version and filter: a new version misses, and the breakdowns of older versions age out.
+  const breakdowns = createPromiseMemo<TradeBreakdown>(BREAKDOWN_CACHE_ENTRIES);
   return async (filter) => {
-    const key = breakdownKey(filter);
     // Read before computing: a change committed meanwhile leaves a newer version, which misses next time.
     const version = await tradesVersionIn(db);
-    let entry = entries.get(key);
-    if (entry?.version !== version) {
-      const breakdown = breakdownTradesIn(db, filter);
-      const created = { version, breakdown };
-      entry = created;
-      breakdown.catch(() => {
-        if (entries.get(key) === created) entries.delete(key);
-      });
-    }
-    entries.delete(key);
-    entries.set(key, entry);
-    if (entries.size > BREAKDOWN_CACHE_ENTRIES) entries.delete(entries.keys().next().value as string);
-    return structuredClone(await entry.breakdown);
+    return structuredClone(await breakdowns.get(`${version} ${breakdownKey(filter)}`, () => breakdownTradesIn(db, filter)));
   };
 }
 

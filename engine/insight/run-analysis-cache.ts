@@ -4,6 +4,7 @@
  * curve never changes, so neither does its analysis; a deleted run is forgotten. Lives in the engine
  * instance that creates it (no module state).
  */
+import { createPromiseMemo } from '../core/promise-memo';
 import type { RunAnalysis } from './run-analysis';
 
 /** The memo; see `createRunAnalysisCache`. */
@@ -26,30 +27,13 @@ export interface RunAnalysisCache {
  */
 export function createRunAnalysisCache(maxEntries: number): RunAnalysisCache {
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
-  // Map order is insertion order: re-inserting on a hit keeps the least recently used first.
-  const entries = new Map<string, { runId: string; analysis: Promise<RunAnalysis | null> }>();
+  const memo = createPromiseMemo<RunAnalysis | null>(maxEntries, (analysis) => analysis !== null);
   const keyOf = (runId: string, window: number) => JSON.stringify([runId, window]);
   return {
-    get(runId, window, compute) {
-      const key = keyOf(runId, window);
-      const hit = entries.get(key);
-      if (hit) {
-        entries.delete(key);
-        entries.set(key, hit);
-        return hit.analysis;
-      }
-      const entry = { runId, analysis: compute() };
-      entries.set(key, entry);
-      const drop = () => {
-        if (entries.get(key) === entry) entries.delete(key);
-      };
-      entry.analysis.then((analysis) => analysis === null && drop(), drop);
-      while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
-      return entry.analysis;
-    },
+    get: (runId, window, compute) => memo.get(keyOf(runId, window), compute),
     forget(runId) {
-      for (const [key, entry] of entries) if (entry.runId === runId) entries.delete(key);
+      memo.deleteWhere((key) => (JSON.parse(key) as [string, number])[0] === runId);
     },
-    size: () => entries.size,
+    size: () => memo.size(),
   };
 }

@@ -12,6 +12,7 @@
 import type { CandleRepository, CandleStreamSummary } from '../ports/candles';
 import { TIMEFRAME_MS, type CandleColumns, type MarketKey, type Timeframe } from '../core/types';
 import { ValidationError } from '../core/errors';
+import { createPromiseMemo } from '../core/promise-memo';
 import { alignReturns, computeValueAtRisk, lastScenarios, type PortfolioRiskInput, type PositionExposure, type ValueAtRiskResult } from './value-at-risk';
 
 /** The VaR / ES settings of a risk config. */
@@ -114,24 +115,12 @@ export function createCandleWindowCache(
   maxEntries: number = CANDLE_WINDOW_CACHE_ENTRIES,
 ): Pick<CandleRepository, 'summarize' | 'loadCandles'> {
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new ValidationError('maxEntries', maxEntries, `maxEntries (${String(maxEntries)}) must be an integer >= 1`);
-  const windows = new Map<string, Promise<CandleColumns>>();
+  const windows = createPromiseMemo<CandleColumns>(maxEntries);
   return {
     summarize: () => candles.summarize(),
     loadCandles(key: MarketKey, fromMs: number, toMs: number): Promise<CandleColumns> {
       const id = `${key.exchange}\u0000${key.symbol}\u0000${key.timeframe}\u0000${fromMs}\u0000${toMs}`;
-      const kept = windows.get(id);
-      if (kept) {
-        windows.delete(id);
-        windows.set(id, kept);
-        return kept;
-      }
-      const load = candles.loadCandles(key, fromMs, toMs);
-      windows.set(id, load);
-      load.catch(() => {
-        if (windows.get(id) === load) windows.delete(id);
-      });
-      if (windows.size > maxEntries) windows.delete(windows.keys().next().value as string);
-      return load;
+      return windows.get(id, () => candles.loadCandles(key, fromMs, toMs));
     },
   };
 }
