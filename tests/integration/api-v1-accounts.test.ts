@@ -9,11 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { waveCsv } from '../../engine/testing/wave-candles';
 import { apiV1Client, type ApiV1Client } from '../support/api-v1-client';
 import { AUTH_TEST_BACKENDS, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
+import { until } from '../support/until';
 
 const T0 = Date.UTC(2024, 0, 1);
 const TF = 300_000;
 const N = 4_000;
-
 
 const FUTURES_ACCOUNT = { id: 'desk', name: 'Desk futures', marketType: 'futures', initialBalance: 10_000, leverage: 3, maxVolumeShare: 1, risk: { maxLeverage: 5, maxOpenPositions: 2, maxSymbolExposurePct: 200, riskPerTradePct: 0.5, dailyLossLimitPct: 50, maxDrawdownPct: 90 } };
 
@@ -48,14 +48,6 @@ async function setup(app: AuthTestRoot): Promise<Clients> {
   }
   return { admin, trader, viewer };
 }
-
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /** Entries journaled for `symbol` (executed decisions that opened a position). */
 async function decisions(app: AuthTestRoot, symbol: string, outcome: 'executed' | 'denied') {

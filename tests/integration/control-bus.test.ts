@@ -22,6 +22,7 @@ import { controlChannelOf, createDatabase } from '../../db/client';
 import { apiV1Client, type ApiV1Client } from '../support/api-v1-client';
 import { AUTH_TEST_BACKENDS, createAuthTestRoot, type AuthTestRoot } from '../support/auth-test-root';
 import { POSTGRES_URL } from '../support/ml-databases';
+import { until as waitUntil } from '../support/until';
 
 const T0 = Date.UTC(2024, 0, 1);
 const TF = 300_000;
@@ -30,13 +31,7 @@ const SPEED = 0.25;
 const CANDLE_GAP_MS = 1_000 / SPEED;
 const SESSION_ID = 'replay:default:binance:BTC/USDT:5m';
 
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) => waitUntil(what, check, timeoutMs, 20);
 
 /** A logger that keeps what it is given (warn lines are what the malformed-payload check reads). */
 function capturingLogger() {

@@ -30,6 +30,7 @@ import type { ModelRepository } from '../../engine/ports/models';
 import { createInMemoryCandleRepository } from '../../engine/testing/in-memory-repositories';
 import { syntheticCandles } from '../support/ml-candles';
 import { TEST_DATABASE_BACKENDS } from '../support/ml-databases';
+import { until as waitUntil } from '../support/until';
 
 const MARKET = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' as const };
 const CANDLES = syntheticCandles(800, 17);
@@ -41,13 +42,7 @@ const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).diges
 
 const context = (ticketId: string): TrainJobContext => ({ ticketId, signal: new AbortController().signal, logger: quiet().logger, reportProgress: async () => undefined });
 
-const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) => waitUntil(what, check, timeoutMs, 20);
 
 /** A logger that keeps its lines (B's refusal is logged, not thrown: the bus message has no caller). */
 function quiet() {

@@ -6,61 +6,22 @@
  * account; the traders start at the same moment and both sessions end up with the same owner; when that
  * trader stops, the other takes both.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRoot, type Root } from '../../app/_server/root';
-import { loadConfig } from '../../app/_server/config';
+import { describe, expect, it } from 'vitest';
+import type { Root } from '../../app/_server/root';
 import { createLiveSessionRepository } from '../../db/repositories/live-session-repository';
 import { waveCsv } from '../../engine/testing/wave-candles';
-import { NO_SCHEDULES } from '../support/auth-test-root';
+import { useScratchPostgres } from '../support/scratch-postgres';
+import { until } from '../support/until';
 
-const repo = path.resolve(import.meta.dirname, '../..');
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const DATABASE = `aethelred_one_trader_${randomBytes(5).toString('hex')}`;
-const DATABASE_URL = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-})();
 const T0 = Date.UTC(2024, 0, 1);
 const TF = 300_000;
 const LEASE_MS = 4_000;
-const dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-one-trader-'));
-
-const rootOf = (role: string) =>
-  buildRoot(loadConfig({ DATABASE_URL, AETHELRED_ROLE: role, AETHELRED_DATA_DIR: dataDir, AETHELRED_MARKET_TYPE: 'futures', AETHELRED_SESSION_LEASE_MS: String(LEASE_MS), AETHELRED_JOB_SCHEDULES: NO_SCHEDULES, LOG_LEVEL: 'silent' }, repo));
-
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
-let admin: postgres.Sql;
-const roots: Root[] = [];
-
-beforeAll(async () => {
-  admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`CREATE DATABASE ${DATABASE}`);
-}, 60_000);
-
-afterAll(async () => {
-  for (const root of roots.reverse()) await root.stop().catch(() => undefined);
-  await admin?.unsafe(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin?.end();
-  rmSync(dataDir, { recursive: true, force: true });
-}, 60_000);
+const db = useScratchPostgres('one_trader');
+const rootOf = (role: string) => db.rootOf(role, { AETHELRED_SESSION_LEASE_MS: String(LEASE_MS) });
 
 describe('the sessions of one paper account', () => {
   it('are owned by one of two traders started at once, and move together to the other when it stops', async () => {
     const web = await rootOf('web');
-    roots.push(web);
     await web.start();
     const ids: string[] = [];
     for (const symbol of ['BTC/USDT', 'ETH/USDT']) {
@@ -74,7 +35,6 @@ describe('the sessions of one paper account', () => {
 
     const one = await rootOf('trader');
     const two = await rootOf('trader');
-    roots.push(one, two);
     // Both traders' first claim rounds run at the same moment.
     await Promise.all([one.start(), two.start()]);
     const ownerOf = async (root: Root) => (await root.health()).leases!;

@@ -4,66 +4,40 @@
  * this process share it. Each answers `GET /api/health/ready` 503 before its role's work started and 200
  * after, naming what it checked; the trader's `/api/metrics` shows the replay session it claimed.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRoot, type Root } from '../../app/_server/root';
-import { loadConfig } from '../../app/_server/config';
+import { describe, expect, it } from 'vitest';
+import type { Root } from '../../app/_server/root';
 import { gateMetaOf, type RouteGateMeta } from '../../app/_server/auth/gate';
 import * as readyRoute from '../../app/api/health/ready/route';
 import * as metricsRoute from '../../app/api/metrics/route';
 import { createLiveSessionRepository } from '../../db/repositories/live-session-repository';
 import { waveCsv } from '../../engine/testing/wave-candles';
-import { NO_SCHEDULES, TEST_PASSWORD } from '../support/auth-test-root';
+import { TEST_PASSWORD } from '../support/auth-test-root';
+import { REPO_DIR, useScratchPostgres } from '../support/scratch-postgres';
 
-const repo = path.resolve(import.meta.dirname, '../..');
 const ORIGIN = 'http://localhost:3000';
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const DATABASE = `aethelred_ready_${randomBytes(5).toString('hex')}`;
-const DATABASE_URL = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-})();
 const T0 = Date.UTC(2024, 0, 1);
 const TF = 300_000;
-const dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-ready-'));
 // The migrations this build ships, counted independently of db/migrate.ts.
-const journal = JSON.parse(readFileSync(path.join(repo, 'db/migrations/meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+const journal = JSON.parse(readFileSync(path.join(REPO_DIR, 'db/migrations/meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] };
 const MIGRATIONS = `${journal.entries.length} of ${journal.entries.length} migrations applied (last: ${journal.entries.at(-1)!.tag})`;
 
+const scratch = useScratchPostgres('ready');
+const DATABASE_URL = scratch.url;
 /** A root of `role` on the shared database and data dir (so the shared secrets match). */
-const rootOf = (role: string) =>
-  buildRoot(loadConfig({ DATABASE_URL, AETHELRED_ROLE: role, AETHELRED_DATA_DIR: dataDir, AETHELRED_MARKET_TYPE: 'futures', AETHELRED_SESSION_LEASE_MS: '4000', AETHELRED_JOB_SCHEDULES: NO_SCHEDULES, LOG_LEVEL: 'silent' }, repo));
+const rootOf = (role: string) => scratch.rootOf(role, { AETHELRED_SESSION_LEASE_MS: '4000' });
 const ready = async (root: Root) => {
   const response = await (gateMetaOf(readyRoute.GET) as RouteGateMeta).run(root, new Request(`${ORIGIN}/api/health/ready`), {});
   return { status: response.status, body: await response.json() };
 };
 
-let admin: postgres.Sql;
-const roots: Root[] = [];
-
-beforeAll(async () => {
-  admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`CREATE DATABASE ${DATABASE}`);
-}, 60_000);
-
-afterAll(async () => {
-  for (const root of roots.reverse()) await root.stop().catch(() => undefined);
-  await admin?.unsafe(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin?.end();
-  rmSync(dataDir, { recursive: true, force: true });
-}, 60_000);
-
 describe('GET /api/health/ready per role', () => {
   it('answers 503 until each role started its work and 200 after, naming what it checked; the trader\'s metrics show the session it holds; migrations behind make it 503', async () => {
     // Web: built (which migrates), not started yet: the database answers and migrations are current, so ready.
     const web = await rootOf('web');
-    roots.push(web);
     expect(await ready(web)).toEqual({
       status: 200,
       body: { ready: true, role: 'web', checks: [{ name: 'database', ok: true, detail: 'the postgres database answers' }, { name: 'migrations', ok: true, detail: MIGRATIONS }] },
@@ -72,7 +46,6 @@ describe('GET /api/health/ready per role', () => {
 
     // Worker: 503 until its job runner started.
     const worker = await rootOf('worker');
-    roots.push(worker);
     expect(await ready(worker)).toEqual({
       status: 503,
       body: {
@@ -96,7 +69,6 @@ describe('GET /api/health/ready per role', () => {
 
     // Trader: 503 until its first lease round; after start it has claimed the session.
     const trader = await rootOf('trader');
-    roots.push(trader);
     const before = await ready(trader);
     expect(before.status).toBe(503);
     expect(before.body.checks[2]).toEqual({ name: 'session-leases', ok: false, detail: 'the first session-lease round has not finished' });

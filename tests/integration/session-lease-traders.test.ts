@@ -6,33 +6,21 @@
  * with no client order id twice; a write under the old token is refused.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRoot, type Root } from '../../app/_server/root';
-import { loadConfig } from '../../app/_server/config';
+import type { Root } from '../../app/_server/root';
 import { createLiveSessionRepository } from '../../db/repositories/live-session-repository';
 import { createAccountRepository } from '../../db/repositories/account-repository';
 import { StaleLeaseError } from '../../engine/core/errors';
 import { waveCsv } from '../../engine/testing/wave-candles';
+import { REPO_DIR, useScratchPostgres } from '../support/scratch-postgres';
 
-const repo = path.resolve(import.meta.dirname, '../..');
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const DATABASE = `aethelred_lease_${randomBytes(5).toString('hex')}`;
-const DATABASE_URL = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-})();
+const scratch = useScratchPostgres('lease');
+const DATABASE_URL = scratch.url;
 const LEASE_MS = 4_000;
 const T0 = Date.UTC(2024, 0, 1);
 const TF = 300_000;
 const N = 20_000;
-const dataDir = mkdtempSync(path.join(tmpdir(), 'aethelred-lease-'));
-const env = { ...process.env, DATABASE_URL, AETHELRED_ROLE: 'trader', AETHELRED_SESSION_LEASE_MS: String(LEASE_MS), AETHELRED_DATA_DIR: dataDir, AETHELRED_MARKET_TYPE: 'futures', LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv;
+const env = { ...process.env, DATABASE_URL, AETHELRED_ROLE: 'trader', AETHELRED_SESSION_LEASE_MS: String(LEASE_MS), AETHELRED_DATA_DIR: scratch.dataDir, AETHELRED_MARKET_TYPE: 'futures', LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv;
 
 interface Report {
   pid: number;
@@ -49,7 +37,7 @@ interface Trader {
 }
 
 function startTrader(): Trader {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/trader-child.ts'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/trader-child.ts'], { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const trader: Trader = { child, last: null, stderr: '', exited: new Promise((resolve) => child.once('exit', () => resolve())) };
   let buffer = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -73,25 +61,19 @@ async function until<T>(what: () => string, timeoutMs: number, check: () => T | 
   }
 }
 
-let admin: postgres.Sql;
 let web: Root;
 const traders: Trader[] = [];
 
 beforeAll(async () => {
-  admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`CREATE DATABASE ${DATABASE}`);
   // The web process: migrates the database, stores candles, an account and two sessions (a web root never runs them).
-  web = await buildRoot(loadConfig({ DATABASE_URL, AETHELRED_ROLE: 'web', AETHELRED_DATA_DIR: dataDir, AETHELRED_MARKET_TYPE: 'futures', LOG_LEVEL: 'silent' }, repo));
+  web = await scratch.rootOf('web');
   await web.start();
 }, 120_000);
 
+// Runs before the scratch database's own afterAll (hooks run last registered first), which stops `web` and drops it.
 afterAll(async () => {
   for (const t of traders) t.child.kill('SIGKILL');
   await Promise.all(traders.map((t) => t.exited));
-  await web?.stop();
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.end();
-  rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
 
 describe('two traders sharing one PostgreSQL database', () => {

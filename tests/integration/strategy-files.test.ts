@@ -18,6 +18,7 @@ import type { BacktestState } from '../../engine/backtest/backtest-jobs';
 import { ValidationError } from '../../engine/core/errors';
 import { apiV1Client, type ApiV1Client } from '../support/api-v1-client';
 import { AUTH_TEST_BACKENDS, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
+import { until } from '../support/until';
 
 const T0 = Date.UTC(2024, 0, 1);
 const TF = 300_000;
@@ -56,14 +57,6 @@ async function clients(app: AuthTestRoot): Promise<{ trader: ApiV1Client; viewer
   const viewer = apiV1Client(app.root, { cookie: (await app.signedInAs('viewer')).cookie });
   return { trader, viewer };
 }
-
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 interface Listed {
   name: string;
