@@ -3,7 +3,7 @@
  * candle storage through the engine's downloadCandles, resuming after the last stored candle.
  * Exit codes: 0 ok, 2 bad input (flags), 1 anything else (venue unreachable, storage failure).
  */
-import { parseArgs } from 'node:util';
+import { marketFlagError, parseStringFlags } from './market-flags';
 import { VENUE_IDS, venueOf } from '../../engine/venues/registry';
 import cliProgress from 'cli-progress';
 import { TIMEFRAME_MS, type Timeframe } from '../../engine/core/types';
@@ -62,32 +62,13 @@ export async function runDownloadCandlesCommand(args: string[], services: Downlo
     services.stderr(`download-candles: ${message}\n${DOWNLOAD_CANDLES_USAGE}`);
     return EXIT_USAGE;
   };
-  let values: { exchange?: string; symbol?: string; timeframe?: string; since?: string; until?: string };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        exchange: { type: 'string' },
-        symbol: { type: 'string' },
-        timeframe: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return usageError(err instanceof Error ? err.message : String(err));
-  }
-  for (const flag of ['exchange', 'symbol', 'timeframe', 'since'] as const) {
-    if (values[flag] === undefined || values[flag] === '') return usageError(`missing --${flag}`);
-  }
-  const { exchange, symbol, timeframe, since } = values as Required<Omit<typeof values, 'until'>>;
+  const parsed = parseStringFlags(args, ['exchange', 'symbol', 'timeframe', 'since', 'until'], ['exchange', 'symbol', 'timeframe', 'since']);
+  if ('error' in parsed) return usageError(parsed.error);
+  const { values } = parsed;
+  const { exchange, symbol, timeframe, since } = values;
   if (!venueOf(exchange)) return usageError(`--exchange "${exchange}" is not supported; expected ${VENUE_IDS.join(' or ')}`);
-  if (!Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, timeframe)) {
-    return usageError(`--timeframe "${timeframe}" is not supported; expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}`);
-  }
-  if (!/^[A-Z0-9]+\/[A-Z0-9]+$/.test(symbol)) return usageError(`--symbol "${symbol}" is not a market symbol like BTC/USDT`);
+  const marketError = marketFlagError(symbol, timeframe, { settle: false });
+  if (marketError) return usageError(marketError);
   const sinceMs = parseDate('since', since);
   if (typeof sinceMs === 'string') return usageError(sinceMs);
   const now = (services.nowMs ?? Date.now)();

@@ -4,11 +4,11 @@
  * (flags or file contents), 1 anything else (e.g. storage failure).
  */
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { TIMEFRAME_MS, type Timeframe } from '../../engine/core/types';
 import { CandleFileError } from '../../engine/market/candle-csv';
 import type { ImportCandlesRequest, ImportCandlesResult } from '../../engine/market/import-candles';
+import { marketFlagError, parseStringFlags } from './market-flags';
 
 export const IMPORT_CANDLES_USAGE =
   'usage: import-candles --file FILE --exchange EXCHANGE --symbol BASE/QUOTE --timeframe TF\n' +
@@ -40,32 +40,11 @@ export async function runImportCandlesCommand(args: string[], services: ImportCa
     return EXIT_USAGE;
   };
 
-  let values: { file?: string; exchange?: string; symbol?: string; timeframe?: string };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        file: { type: 'string' },
-        exchange: { type: 'string' },
-        symbol: { type: 'string' },
-        timeframe: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return usageError(err instanceof Error ? err.message : String(err));
-  }
-  for (const flag of ['file', 'exchange', 'symbol', 'timeframe'] as const) {
-    if (values[flag] === undefined || values[flag] === '') return usageError(`missing --${flag}`);
-  }
-  const { file, exchange, symbol, timeframe } = values as Required<typeof values>;
-  if (!Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, timeframe)) {
-    return usageError(`--timeframe "${timeframe}" is not supported; expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}`);
-  }
-  if (!/^[A-Z0-9]+\/[A-Z0-9]+(:[A-Z0-9]+)?$/.test(symbol)) {
-    return usageError(`--symbol "${symbol}" is not a market symbol like BTC/USDT`);
-  }
+  const parsed = parseStringFlags(args, ['file', 'exchange', 'symbol', 'timeframe'], ['file', 'exchange', 'symbol', 'timeframe']);
+  if ('error' in parsed) return usageError(parsed.error);
+  const { file, exchange, symbol, timeframe } = parsed.values;
+  const marketError = marketFlagError(symbol, timeframe, { settle: true });
+  if (marketError) return usageError(marketError);
   let sizeBytes: number;
   try {
     const info = await stat(file);
