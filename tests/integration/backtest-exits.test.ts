@@ -5,23 +5,14 @@
  * equity change, and the run's breakdown carries average R computed by the database (the embedded
  * PGlite of the test root). Bad exit fields are refused naming the form field.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GATE } from '../../app/_server/auth/gate';
-import { backtestTicket, startBacktest, type BacktestProgress } from '../../app/backtests/actions';
-import type { ActionResult } from '../../app/_server/auth/gate';
-import { waveCsv } from '../../engine/testing/wave-candles';
-import { apiV1Client } from '../support/api-v1-client';
-import { createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
+import { startBacktest } from '../../app/backtests/actions';
+import { runBacktestFromForm, useWaveCandleRoot } from '../support/research-test-roots';
 
-const T0 = Date.UTC(2024, 0, 1);
-const TF = 300_000;
 const EXIT_REASONS = ['stop', 'trailing-stop', 'take-profit', 'time-stop', 'roi', 'exit-signal', 'signal', 'end-of-run', 'liquidation'];
 
-let app: AuthTestRoot | null = null;
-afterEach(async () => {
-  await app?.close();
-  app = null;
-});
+const roots = useWaveCandleRoot();
 
 const FORM = {
   exchange: 'binance',
@@ -35,31 +26,13 @@ const FORM = {
   paper: { marketType: 'futures', leverage: 2, initialBalance: 10_000, makerFeeBps: 2, takerFeeBps: 5, spreadBps: 2, slippageBps: 1 },
 };
 
-async function setup() {
-  app = await createAuthTestRoot();
-  const trader = await app.signedInAs('trader');
-  const headers = new Headers({ cookie: trader.cookie, origin: TEST_ORIGIN });
-  const api = apiV1Client(app.root, { cookie: trader.cookie });
-  expect((await api.call('importCandles', { query: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' }, body: waveCsv({ count: 1_440, phase: 0, base: 100, startMs: T0, timeframeMs: TF }) })).status).toBe(200);
-  return { app, headers };
-}
+const setup = () => roots.open();
 
-async function runFromForm(root: AuthTestRoot['root'], headers: Headers, input: Record<string, unknown>): Promise<string> {
-  const queued = (await startBacktest[GATE].run(root, headers, input)) as ActionResult<{ ticketId: string }>;
-  if (!queued.ok) throw new Error(`refused: ${JSON.stringify(queued.error)}`);
-  for (let i = 0; i < 600; i++) {
-    const progress = (await backtestTicket[GATE].run(root, headers, { ticketId: queued.data.ticketId })) as ActionResult<BacktestProgress>;
-    if (progress.ok && progress.data.status === 'succeeded' && progress.data.runId) return progress.data.runId;
-    if (progress.ok && (progress.data.status === 'failed' || progress.data.status === 'cancelled')) throw new Error(`backtest ${progress.data.status}: ${progress.data.error}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the backtest did not finish in 60 s');
-}
 
 describe('backtest exits from the form', { timeout: 180_000 }, () => {
   it('runs the exits of the form, journals each trade with its reason and initial risk, and breaks average R down', async () => {
     const { app, headers } = await setup();
-    const runId = await runFromForm(app.root, headers, { ...FORM, exits: { takeProfitR: 2, trailingPercent: 1.5, timeStopBars: 30, roi: '' }, closeAtEnd: true });
+    const runId = await runBacktestFromForm(app.root, headers, { ...FORM, exits: { takeProfitR: 2, trailingPercent: 1.5, timeStopBars: 30, roi: '' }, closeAtEnd: true });
     const run = await app.root.engine.getBacktestRun(runId);
     expect(run?.status).toBe('complete');
     expect(run?.config).toMatchObject({ exits: { takeProfit: [{ r: 2, fraction: 1 }], trailingStop: { percent: 1.5, atrPeriod: 14 }, timeStop: { bars: 30 } }, closeAtEnd: true });

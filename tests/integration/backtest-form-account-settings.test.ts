@@ -7,10 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GATE } from '../../app/_server/auth/gate';
-import { backtestTicket, startBacktest, type BacktestProgress } from '../../app/backtests/actions';
-import type { ActionResult } from '../../app/_server/auth/gate';
-import type { AuthTestRoot } from '../support/auth-test-root';
-import { RESEARCH_START_MS, useWaveCandleRoot } from '../support/research-test-roots';
+import { startBacktest } from '../../app/backtests/actions';
+import { RESEARCH_START_MS, runBacktestFromForm, useWaveCandleRoot } from '../support/research-test-roots';
 
 const T0 = RESEARCH_START_MS;
 
@@ -29,22 +27,11 @@ const FORM = {
 
 const setup = () => roots.open();
 
-async function runFromForm(root: AuthTestRoot['root'], headers: Headers, input: Record<string, unknown>): Promise<string> {
-  const queued = (await startBacktest[GATE].run(root, headers, input)) as ActionResult<{ ticketId: string }>;
-  if (!queued.ok) throw new Error(`refused: ${JSON.stringify(queued.error)}`);
-  for (let i = 0; i < 600; i++) {
-    const progress = (await backtestTicket[GATE].run(root, headers, { ticketId: queued.data.ticketId })) as ActionResult<BacktestProgress>;
-    if (progress.ok && progress.data.status === 'succeeded' && progress.data.runId) return progress.data.runId;
-    if (progress.ok && (progress.data.status === 'failed' || progress.data.status === 'cancelled')) throw new Error(`backtest ${progress.data.status}: ${progress.data.error}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the backtest did not finish in 60 s');
-}
 
 describe('backtest form account settings', { timeout: 180_000 }, () => {
   it('runs futures at leverage 3 with breakers off, as the resolved spec shows', async () => {
     const { app, headers } = await setup();
-    const runId = await runFromForm(app.root, headers, {
+    const runId = await runBacktestFromForm(app.root, headers, {
       ...FORM,
       accountId: 'default',
       paper: { marketType: 'futures', leverage: 3, marginMode: 'isolated', initialBalance: 5_000, makerFeeBps: 1, takerFeeBps: 4, spreadBps: 1, slippageBps: 1 },
@@ -78,7 +65,7 @@ describe('backtest form account settings', { timeout: 180_000 }, () => {
 
   it('stores when and why a breaker halted the run when breakers are on', async () => {
     const { app, headers } = await setup();
-    const runId = await runFromForm(app.root, headers, { ...FORM, paper: { marketType: 'futures', leverage: 3 }, risk: { riskPerTradePct: 2, maxDrawdownPct: 0.5 }, breakers: true });
+    const runId = await runBacktestFromForm(app.root, headers, { ...FORM, paper: { marketType: 'futures', leverage: 3 }, risk: { riskPerTradePct: 2, maxDrawdownPct: 0.5 }, breakers: true });
     const run = await app.root.engine.getBacktestRun(runId);
     expect(run?.config).toMatchObject({ risk: { maxDrawdownPct: 0.5 } });
     const halts = run?.metrics?.halts ?? [];

@@ -4,6 +4,8 @@
  * trader, and one candle file imported through `POST /api/v1/candles` as that trader.
  */
 import { afterEach, expect } from 'vitest';
+import { GATE, type ActionResult } from '../../app/_server/auth/gate';
+import { backtestTicket, startBacktest, type BacktestProgress } from '../../app/backtests/actions';
 import { waveCsv } from '../../engine/testing/wave-candles';
 import { apiV1Client, type ApiV1Client } from './api-v1-client';
 import { createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from './auth-test-root';
@@ -59,4 +61,21 @@ export async function withSyntheticCandles(app: AuthTestRoot): Promise<{ trader:
   const imported = await trader.call('importCandles', { query: { exchange, symbol, timeframe }, body: syntheticCandleCsv() });
   expect(imported.body).toMatchObject({ parsed: count, inserted: count, warningCount: 0 });
   return { trader, viewer };
+}
+
+/**
+ * Posts the backtest form (`startBacktest` as the holder of `headers`) and polls its ticket every 100 ms;
+ * resolves to the run id once it succeeded.
+ * @throws when the form is refused (with the error), the run fails or is cancelled, or it takes over 60 s.
+ */
+export async function runBacktestFromForm(root: AuthTestRoot['root'], headers: Headers, input: Record<string, unknown>): Promise<string> {
+  const queued = (await startBacktest[GATE].run(root, headers, input)) as ActionResult<{ ticketId: string }>;
+  if (!queued.ok) throw new Error(`refused: ${JSON.stringify(queued.error)}`);
+  for (let i = 0; i < 600; i++) {
+    const progress = (await backtestTicket[GATE].run(root, headers, { ticketId: queued.data.ticketId })) as ActionResult<BacktestProgress>;
+    if (progress.ok && progress.data.status === 'succeeded' && progress.data.runId) return progress.data.runId;
+    if (progress.ok && (progress.data.status === 'failed' || progress.data.status === 'cancelled')) throw new Error(`backtest ${progress.data.status}: ${progress.data.error}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the backtest did not finish in 60 s');
 }
