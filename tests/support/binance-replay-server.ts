@@ -30,10 +30,10 @@
  *   (-2010 insufficient balance / -1013 filter failure), 401 with -2015, or an exact body.
  * - Every request is recorded in `requests` (signing keys `signature`, `timestamp`, `recvWindow` dropped).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { createReplayLog, listenReplayServer, readReplayRequest, type ReplayRequest } from './replay-http';
 
 /** A fault for the next matching request(s). */
 export type ReplayFault =
@@ -44,12 +44,7 @@ export type ReplayFault =
   | { kind: 'auth' }
   | { kind: 'body'; status?: number; body: unknown };
 
-export interface ReplayRequest {
-  method: string;
-  path: string;
-  params: Record<string, string>;
-  apiKey: string | null;
-}
+export type { ReplayRequest } from './replay-http';
 
 export interface ReplayOrder {
   orderId: number;
@@ -328,12 +323,12 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
   const fixedNowMs = options.nowMs ?? Date.UTC(2024, 0, 2);
   const now = options.clock ?? (() => fixedNowMs);
   const initialUsdt = options.initialUsdt ?? 10_000;
-  const requests: ReplayRequest[] = [];
+  const log = createReplayLog<ReplayFault>();
+  const { requests } = log;
   const orders: ReplayOrder[] = [];
   const algoOrders: ReplayAlgoOrder[] = [];
   let nextAlgoId = 3000;
   const trades: Trade[] = [];
-  const faults: { method?: string; path: string; fault: ReplayFault; times: number }[] = [];
   const prices = new Map<string, number>([['BTCUSDT', 42_000], ['ETHUSDT', 2_500]]);
   const spot = new Map<string, { free: number; locked: number }>([['USDT', { free: initialUsdt, locked: 0 }], ['BTC', { free: 0, locked: 0 }], ['ETH', { free: 0, locked: 0 }]]);
   let futuresWallet = initialUsdt;
@@ -943,26 +938,18 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
     (/^\/fapi\//.test(pathname) && !/\/(exchangeInfo|klines|time|ping|premiumIndex|ticker\/24hr)$/.test(pathname));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const { url, body: raw } = await readReplayRequest(req);
     const params: Record<string, string> = {};
     for (const [k, v] of url.searchParams) if (!SIGNING_KEYS.has(k)) params[k] = v;
-    for (const [k, v] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) if (!SIGNING_KEYS.has(k)) params[k] = v;
+    for (const [k, v] of new URLSearchParams(raw)) if (!SIGNING_KEYS.has(k)) params[k] = v;
     const method = req.method ?? 'GET';
     const apiKey = (req.headers['x-mbx-apikey'] as string | undefined) ?? null;
-    requests.push({ method, path: url.pathname, params, apiKey });
+    const fault = log.record({ method, path: url.pathname, params, apiKey });
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       if (res.destroyed) return;
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
-    const index = faults.findIndex((f) => f.path === url.pathname && (f.method === undefined || f.method === method));
-    let fault: ReplayFault | null = null;
-    if (index >= 0) {
-      fault = faults[index].fault;
-      if (--faults[index].times <= 0) faults.splice(index, 1);
-    }
     switch (fault?.kind) {
       case 'rate_limit':
         return send(429, { code: -1003, msg: 'Too many requests; current limit of IP(127.0.0.1) is 6000 requests per minute. Please use the websocket for live updates to avoid polling the API.' }, { 'retry-after': '1' });
@@ -997,15 +984,7 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
     send(status, body);
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ code: -1000, msg: error instanceof Error ? error.message : String(error) }));
-    });
-  });
-  server.keepAliveTimeout = 1_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { baseUrl, close } = await listenReplayServer(handle, (msg) => ({ code: -1000, msg }));
   const urls: Record<string, string> = {
     public: `${baseUrl}/api/v3`,
     private: `${baseUrl}/api/v3`,
@@ -1037,20 +1016,14 @@ export async function startBinanceReplayServer(options: BinanceReplayServerOptio
     requests,
     orders,
     algoOrders,
-    inject(match, fault, times = 1) {
-      faults.push({ method: match.method, path: match.path, fault, times });
-    },
+    inject: log.inject,
     setPrice(symbol, price) {
       instrument(symbol);
       prices.set(symbol, price);
       triggerAlgoOrders(symbol);
       triggerSpotStops(symbol);
     },
-    hits: (pathname, method) => requests.filter((r) => r.path === pathname && (method === undefined || r.method === method)).length,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    hits: log.hits,
+    close,
   };
 }

@@ -22,9 +22,9 @@
  *   processed, like a lost answer), a partial fill, a rejection with a code, an invalid API key, or an
  *   exact body. Every request is recorded in `requests` (query or JSON body; signing headers dropped).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { sawToothCandle, type ReplayRequest, type ScriptedKline } from './binance-replay-server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sawToothCandle, type ScriptedKline } from './binance-replay-server';
+import { createReplayLog, listenReplayServer, readReplayRequest, type ReplayRequest } from './replay-http';
 
 /** A fault for the next matching request(s). */
 export type BybitReplayFault =
@@ -133,9 +133,9 @@ function syntheticKline(symbol: string, openTimeMs: number, intervalMs: number, 
 export async function startBybitReplayServer(options: BybitReplayServerOptions = {}): Promise<BybitReplayServer> {
   const fixedNowMs = options.nowMs ?? Date.UTC(2024, 0, 2);
   const now = options.clock ?? (() => fixedNowMs);
-  const requests: ReplayRequest[] = [];
+  const log = createReplayLog<BybitReplayFault>();
+  const { requests } = log;
   const orders: BybitReplayOrder[] = [];
-  const faults: { method?: string; path: string; fault: BybitReplayFault; times: number }[] = [];
   const prices = new Map<string, number>([['BTCUSDT', 42_000], ['ETHUSDT', 2_500]]);
   const positions = new Map<string, { size: number; entryPrice: number; realized: number; createdTimeMs: number }>();
   const leverage = new Map<string, number>([['BTCUSDT', DEFAULT_LEVERAGE], ['ETHUSDT', DEFAULT_LEVERAGE]]);
@@ -520,28 +520,19 @@ export async function startBybitReplayServer(options: BybitReplayServerOptions =
   const isPrivate = (pathname: string) => !pathname.startsWith('/v5/market/');
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const { url, body: raw } = await readReplayRequest(req);
     const params: Record<string, string> = {};
     for (const [k, v] of url.searchParams) params[k] = v;
-    const raw = Buffer.concat(chunks).toString('utf8');
     if (raw !== '') for (const [k, v] of Object.entries(JSON.parse(raw) as Record<string, unknown>)) params[k] = String(v);
     const method = req.method ?? 'GET';
     const apiKey = (req.headers['x-bapi-api-key'] as string | undefined) ?? null;
-    requests.push({ method, path: url.pathname, params, apiKey });
+    const fault = log.record({ method, path: url.pathname, params, apiKey });
     const send = (body: unknown) => {
       if (res.destroyed) return;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
     const envelope = (retCode: number, retMsg: string, result: unknown) => ({ retCode, retMsg, result, retExtInfo: {}, time: now() });
-    const index = faults.findIndex((f) => f.path === url.pathname && (f.method === undefined || f.method === method));
-    let fault: BybitReplayFault | null = null;
-    if (index >= 0) {
-      fault = faults[index].fault;
-      if (--faults[index].times <= 0) faults.splice(index, 1);
-    }
     switch (fault?.kind) {
       case 'rate_limit':
         return send(envelope(10006, 'Too many visits. Exceeded the API Rate Limit.', {}));
@@ -572,15 +563,7 @@ export async function startBybitReplayServer(options: BybitReplayServerOptions =
     send(body);
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ retCode: 10016, retMsg: error instanceof Error ? error.message : String(error), result: {}, retExtInfo: {}, time: now() }));
-    });
-  });
-  server.keepAliveTimeout = 1_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { baseUrl, close } = await listenReplayServer(handle, (retMsg) => ({ retCode: 10016, retMsg, result: {}, retExtInfo: {}, time: now() }));
   const urls: Record<string, string> = { spot: baseUrl, futures: baseUrl, v2: baseUrl, public: baseUrl, private: baseUrl };
 
   return {
@@ -589,19 +572,13 @@ export async function startBybitReplayServer(options: BybitReplayServerOptions =
     requests,
     orders,
     marginMode: () => marginMode,
-    inject(match, fault, times = 1) {
-      faults.push({ method: match.method, path: match.path, fault, times });
-    },
+    inject: log.inject,
     setPrice(symbol, price) {
       instrument(symbol);
       prices.set(symbol, price);
       triggerConditionals(symbol);
     },
-    hits: (pathname, method) => requests.filter((r) => r.path === pathname && (method === undefined || r.method === method)).length,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    hits: log.hits,
+    close,
   };
 }
