@@ -159,7 +159,7 @@ export interface PortfolioAccumulator {
  * 0 when that equity is not > 0) over the groups where both are present: count, means, sums of squared deviations
  * and of cross deviations, updated by Welford's method (Welford 1962, Technometrics 4(3); the pairwise form in
  * Chan, Golub & LeVeque 1983). Pearson's r from them equals the two-pass {@link correlationMatrix} within rounding
- * (about 1e-12 relative on the test data; the tests hold it to 1e-9), with the same nulls (fewer than two common
+ * (1e-14 to 1e-12 relative on the tests' series and runs; the tests hold it to 1e-9), with the same nulls (fewer than two common
  * groups, a constant series).
  */
 export function createPortfolioAccumulator(symbols: readonly string[]): PortfolioAccumulator {

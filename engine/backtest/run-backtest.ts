@@ -431,9 +431,9 @@ export interface BacktestOptions {
   /** With `preloaded`: the history before `from` to warm the indicators with. */
   preloadedWarmup?: CandleColumns;
   /**
-   * A single-market run whose range spans more candles than this (range / timeframe) streams them from the store in
-   * chunks ({@link simulateStreamed}: bounded memory, the same trades; return metrics from running sums); default
-   * {@link STREAMED_BACKTEST_CANDLES}. Portfolio runs and `preloaded` candles always run whole.
+   * A run whose range spans more candles than this over all its markets (range / timeframe × markets) streams them from
+   * the store in chunks ({@link simulatePortfolioStreamed}: bounded memory, the same trades; return metrics from running
+   * sums); default {@link STREAMED_BACKTEST_CANDLES}. `preloaded` candles always run whole.
    */
   streamAboveCandles?: number;
 }
@@ -490,8 +490,9 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     spec.veto || anyLoopModel(spec.models),
   );
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
+  // Candles the range holds on the timeframe's grid, per market; a run streams when all its markets' together exceed the threshold.
   const expectedCandles = Math.ceil((spec.toMs - spec.fromMs) / timeframeMs);
-  const streamed = !portfolio && !options.preloaded && expectedCandles > (options.streamAboveCandles ?? STREAMED_BACKTEST_CANDLES);
+  const streamed = !options.preloaded && expectedCandles * markets.length > (options.streamAboveCandles ?? STREAMED_BACKTEST_CANDLES);
   const historyOf = async (market: MarketKey) =>
     options.preloaded
       ? (options.preloadedWarmup ?? emptyColumns())
@@ -499,28 +500,30 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
         ? await deps.candles.loadCandles(market, spec.fromMs - needed * timeframeMs, spec.fromMs)
         : emptyColumns();
   const inputs: SimulatedMarket[] = [];
-  let stream: StreamedMarket | null = null;
-  if (streamed) {
-    const chunks = streamCandleChunks(deps.candles, spec.market, spec.fromMs, spec.toMs);
-    const first = await chunks.next();
-    if (first.done) throw noCandlesError(spec);
-    stream = { chunks: startingWith(first.value, chunks), expectedCandles, warmup: { history: await historyOf(spec.market), needed } };
-  }
-  for (const market of streamed ? [] : markets) {
+  const streams: StreamedMarket[] = [];
+  const spans: (MarketSpan | null)[] = [];
+  for (const market of markets) {
     if (portfolio && (await deps.candles.countCandles(market)) === 0) {
       throw new ValidationError('symbols', market.symbol, `no ${market.timeframe} candles are stored for "${market.symbol}" on "${market.exchange}"; import or download them first`);
     }
-    const columns = options.preloaded ?? (await deps.candles.loadCandles(market, spec.fromMs, spec.toMs));
-    inputs.push({ columns, warmup: { history: await historyOf(market), needed } });
+    if (streamed) {
+      const chunks = streamCandleChunks(deps.candles, market, spec.fromMs, spec.toMs);
+      const first = await chunks.next();
+      if (first.done) {
+        spans.push(null);
+        continue;
+      }
+      const firstOpenTimeMs = first.value.openTimeMs[0];
+      spans.push({ symbol: market.symbol, firstOpenTimeMs, lastOpenTimeMs: portfolio ? await lastOpenTimeIn(deps.candles, market, firstOpenTimeMs, spec.toMs) : NaN });
+      streams.push({ chunks: startingWith(first.value, chunks), expectedCandles, warmup: { history: await historyOf(market), needed } });
+    } else {
+      const columns = options.preloaded ?? (await deps.candles.loadCandles(market, spec.fromMs, spec.toMs));
+      spans.push(columns.length === 0 ? null : { symbol: market.symbol, firstOpenTimeMs: columns.openTimeMs[0], lastOpenTimeMs: columns.openTimeMs[columns.length - 1] });
+      inputs.push({ columns, warmup: { history: await historyOf(market), needed } });
+    }
   }
-  if (portfolio) {
-    checkPortfolioSpans(
-      spec,
-      inputs.map(({ columns }, k) => (columns.length === 0 ? null : { symbol: markets[k].symbol, firstOpenTimeMs: columns.openTimeMs[0], lastOpenTimeMs: columns.openTimeMs[columns.length - 1] })),
-    );
-  } else if (!streamed && inputs[0].columns.length === 0) {
-    throw noCandlesError(spec);
-  }
+  if (portfolio) checkPortfolioSpans(spec, spans);
+  else if (spans[0] === null) throw noCandlesError(spec);
   const runId = deps.newId();
   await deps.runs.create({
     id: runId,
@@ -533,8 +536,8 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     toMs: spec.toMs,
   });
   try {
-    const result = stream
-      ? await simulateStreamed(spec, stream, runId, { ...deps, strategies, models }, options)
+    const result = streamed
+      ? await simulatePortfolioStreamed(spec, streams, runId, { ...deps, strategies, models }, options)
       : await simulatePortfolio(spec, inputs, runId, { ...deps, strategies, models }, options);
     await deps.runs.complete(runId, {
       metrics: {
@@ -565,6 +568,19 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
 function noCandlesError(spec: ResolvedBacktest): ValidationError {
   const range = `between ${new Date(spec.fromMs).toISOString()} and ${new Date(spec.toMs).toISOString()}`;
   return new ValidationError('from', new Date(spec.fromMs).toISOString(), `no ${spec.market.exchange} ${spec.market.symbol} ${spec.market.timeframe} candles ${range}; import or download them first`);
+}
+
+/**
+ * The open time of the last candle stored for `key` in `[fromMs, toMs)` (NaN when none), read backwards in windows of
+ * {@link DEFAULT_CANDLE_CHUNK} timeframes, so a streamed run learns where a market ends without loading its range.
+ */
+async function lastOpenTimeIn(candles: Pick<CandleRepository, 'loadCandles'>, key: MarketKey, fromMs: number, toMs: number): Promise<number> {
+  const windowMs = DEFAULT_CANDLE_CHUNK * TIMEFRAME_MS[key.timeframe];
+  for (let endMs = toMs; endMs > fromMs; endMs -= windowMs) {
+    const window = await candles.loadCandles(key, Math.max(fromMs, endMs - windowMs), endMs);
+    if (window.length > 0) return window.openTimeMs[window.length - 1];
+  }
+  return NaN;
 }
 
 /** `first`, then what `rest` yields (a stream whose first chunk was read ahead). */
@@ -788,7 +804,8 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
   const accumulator = portfolio ? createPortfolioAccumulator(keys.map((m) => m.symbol)) : null;
   const contribution = new Float64Array(k);
   const present = new Uint8Array(k);
-  const equityBefore = new Float64Array(1);
+  // The account's equity before the current open time's candles, and after the last candle fed.
+  const equityBefore = new Float64Array(2);
   let groupOpen = false;
   const endGroup = () => {
     accumulator!.addGroup(contribution, present, equityBefore[0]);
@@ -813,14 +830,17 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
       if (columns.openTimeMs[row] !== openTimeMs) continue;
       clock.set(closeTimeMs);
       if (portfolio) {
+        // Equity changes only inside a market's candle: the account after one market is the account before the next.
         if (!groupOpen) {
           equityBefore[0] = exchange.equity();
+          equityBefore[1] = equityBefore[0];
           groupOpen = true;
         }
-        const before = exchange.equity();
         const pending = loops[m].onCandle(columns, row);
         if (pending) await pending;
-        contribution[m] = exchange.equity() - before;
+        const after = exchange.equity();
+        contribution[m] = after - equityBefore[1];
+        equityBefore[1] = after;
         present[m] = 1;
       } else {
         const pending = loops[m].onCandle(columns, row);
