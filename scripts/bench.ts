@@ -24,10 +24,12 @@
  *       BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres, and dropped after), candles
  *       imported first (not timed); wall time from spawn to exit, the CLI's own phase split and peak RSS,
  *       against the goals 1 s and 200 MB.
- *   (g) a streamed backtest (engine/backtest/run-backtest.ts `simulateStreamed`) over BENCH_STREAM_CANDLES (default
- *       100,000,000) 5m wave candles computed on demand (engine/testing/wave-candles.ts `createWaveCandleSource`,
+ *   (g) a streamed backtest (engine/backtest/run-backtest.ts `simulatePortfolioStreamed`, one market) over BENCH_STREAM_CANDLES
+ *       (default 100,000,000) 5m wave candles computed on demand (engine/testing/wave-candles.ts `createWaveCandleSource`,
  *       read in chunks of 100,000 by `streamCandleChunks`), journal off, trade totals only: candles/s and peak RSS
- *       (the process's maxRSS and process.memoryUsage().rss sampled every 1 % of the run). Goal: bounded memory.
+ *       (the process's maxRSS and process.memoryUsage().rss sampled every 1 % of the run); then a streamed portfolio of
+ *       two wave markets of BENCH_STREAM_PORTFOLIO_CANDLES (default 25,000,000) each, merged chunk-wise by open time:
+ *       candles/s and peak RSS (sampled every 1 %). Goal: bounded memory.
  * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv); `--only study` line (e) alone, `--only allocation` the allocation line alone, `--only pipeline` lines (a), (b), (b1) and the allocation line, `--only cli` line (f) alone, `--only stream` line (g) alone.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -37,7 +39,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseCandleCsv } from '@/engine/market/candle-csv';
-import { resolveBacktest, runBacktest, simulate, simulateStreamed } from '@/engine/backtest/run-backtest';
+import { resolveBacktest, runBacktest, simulate, simulatePortfolioStreamed } from '@/engine/backtest/run-backtest';
 import { DEFAULT_CANDLE_CHUNK, streamCandleChunks } from '@/engine/market/candle-chunks';
 import { createWaveCandleSource } from '@/engine/testing/wave-candles';
 import { silentLogger } from '@/engine/core/clock';
@@ -324,32 +326,60 @@ async function benchStudy(btc: { file: { name: string; symbol: string; timeframe
   }
 }
 
-/** Line (g): a streamed backtest over BENCH_STREAM_CANDLES wave candles, candles/s and peak RSS. */
+/**
+ * Line (g): a streamed backtest over BENCH_STREAM_CANDLES wave candles, then a streamed portfolio of two wave markets of
+ * BENCH_STREAM_PORTFOLIO_CANDLES each; candles/s and peak RSS of each.
+ */
 async function benchStream(): Promise<void> {
-  const count = Number(process.env.BENCH_STREAM_CANDLES ?? 100_000_000);
-  if (!(Number.isSafeInteger(count) && count >= 1)) {
-    console.error(`bench: BENCH_STREAM_CANDLES must be a whole number of candles >= 1, got ${JSON.stringify(process.env.BENCH_STREAM_CANDLES)}`);
-    process.exit(2);
-  }
-  const key = { exchange: 'bench', symbol: 'WAVE/USDT', timeframe: '5m' as const };
+  const countOf = (name: string, fallback: number) => {
+    const count = Number(process.env[name] ?? fallback);
+    if (!(Number.isSafeInteger(count) && count >= 1)) {
+      console.error(`bench: ${name} must be a whole number of candles >= 1, got ${JSON.stringify(process.env[name])}`);
+      process.exit(2);
+    }
+    return count;
+  };
+  const single = countOf('BENCH_STREAM_CANDLES', 100_000_000);
+  const perMarket = countOf('BENCH_STREAM_PORTFOLIO_CANDLES', 25_000_000);
   const startMs = Date.UTC(2000, 0, 1);
-  const source = createWaveCandleSource(key, { count, startMs });
-  // RSI mean reversion trades the wave every ~40 candles and wins, so the account trades to the end (the four strategies
-  // of the other lines lose on it and are wiped out within a million candles, after which the run is the halted path).
-  const spec = resolveBacktest({ ...key, from: startMs, to: startMs + count * 300_000, strategies: ['rsi-mean-reversion'], fusion: { entryThreshold: 0.25 }, decisionDetail: 'off' });
-  let peakRss = process.memoryUsage().rss;
-  const t0 = performance.now();
-  const result = await simulateStreamed(
-    spec,
-    { chunks: streamCandleChunks(source, key, spec.fromMs, spec.toMs, DEFAULT_CANDLE_CHUNK), expectedCandles: count },
-    null,
-    { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: randomUUID },
-    { keepTrades: false, onProgress: () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)) },
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  const maxRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
+  const run = async (symbols: string[], count: number) => {
+    const keys = symbols.map((symbol) => ({ exchange: 'bench', symbol, timeframe: '5m' as const }));
+    // RSI mean reversion trades the wave every ~40 candles and wins, so the account trades to the end (the four strategies
+    // of the other lines lose on it and are wiped out within a million candles, after which the run is the halted path).
+    const spec = resolveBacktest({
+      exchange: 'bench',
+      ...(keys.length === 1 ? { symbol: symbols[0] } : { symbols }),
+      timeframe: '5m',
+      from: startMs,
+      to: startMs + count * 300_000,
+      strategies: ['rsi-mean-reversion'],
+      fusion: { entryThreshold: 0.25 },
+      // Room for a position in each market of a portfolio (the defaults allow one position at 95 % of equity).
+      ...(keys.length === 1 ? {} : { risk: { maxOpenPositions: keys.length, maxSymbolExposurePct: 90 / keys.length } }),
+      decisionDetail: 'off',
+    });
+    // The second market's wave is a third of a period later (phase 2 of 2π·6 candles), so the two trade at different times.
+    const markets = keys.map((key, m) => ({
+      chunks: streamCandleChunks(createWaveCandleSource(key, { count, startMs, phase: 2 * m }), key, spec.fromMs, spec.toMs, DEFAULT_CANDLE_CHUNK),
+      expectedCandles: count,
+    }));
+    let peakRss = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const result = await simulatePortfolioStreamed(spec, markets, null, { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: randomUUID }, {
+      keepTrades: false,
+      onProgress: () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)),
+    });
+    return { result, seconds: (performance.now() - t0) / 1000, peakRss };
+  };
+  const one = await run(['WAVE/USDT'], single);
+  // maxRSS is the process's peak so far: read after the first run only, the portfolio's peak is the sampled one.
+  const maxRss = Math.max(one.peakRss, process.resourceUsage().maxRSS * 1024);
   console.log(
-    `(g) streamed backtest: ${fmt(result.candles / seconds)} candles/s over ${fmt(result.candles)} wave candles (${seconds.toFixed(1)} s, ${fmt(result.tradeMetrics.trades)} trades, chunks of ${fmt(DEFAULT_CANDLE_CHUNK)}); peak RSS ${(maxRss / 1e6).toFixed(0)} MB`,
+    `(g) streamed backtest: ${fmt(one.result.candles / one.seconds)} candles/s over ${fmt(one.result.candles)} wave candles (${one.seconds.toFixed(1)} s, ${fmt(one.result.tradeMetrics.trades)} trades, chunks of ${fmt(DEFAULT_CANDLE_CHUNK)}); peak RSS ${(maxRss / 1e6).toFixed(0)} MB`,
+  );
+  const two = await run(['WAVE/USDT', 'TIDE/USDT'], perMarket);
+  console.log(
+    `(g) streamed portfolio of 2 markets: ${fmt(two.result.candles / two.seconds)} candles/s over ${fmt(two.result.candles)} wave candles (2 x ${fmt(perMarket)}, ${two.seconds.toFixed(1)} s, ${fmt(two.result.tradeMetrics.trades)} trades, correlation ${two.result.portfolio!.correlation.matrix[0][1]?.toFixed(3) ?? 'n/a'}); peak RSS ${(two.peakRss / 1e6).toFixed(0)} MB (sampled every 1 %)`,
   );
 }
 

@@ -28,7 +28,7 @@ import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '../account/account-confi
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type StoredRunSettings } from '../trading/run-spec';
 import { createJournalWriter } from '../journal/journal-writer';
 import { createTradingLoop, DecisionDetail, DEFAULT_BACKTEST_CHUNK_SIZE, loopStartupCandles, type ClosedTrade, type TradingLoop } from '../loop/trading-loop';
-import { correlationMatrix, maxDrawdownOfCumulative, mergeCandleTimelines } from './portfolio';
+import { createPortfolioAccumulator } from './portfolio';
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import { TradeExitReason } from '../ports/journal';
 import { tradeNetPnl } from '../insight/trade-outcome';
@@ -431,9 +431,9 @@ export interface BacktestOptions {
   /** With `preloaded`: the history before `from` to warm the indicators with. */
   preloadedWarmup?: CandleColumns;
   /**
-   * A single-market run whose range spans more candles than this (range / timeframe) streams them from the store in
-   * chunks ({@link simulateStreamed}: bounded memory, the same trades; return metrics from running sums); default
-   * {@link STREAMED_BACKTEST_CANDLES}. Portfolio runs and `preloaded` candles always run whole.
+   * A run whose range spans more candles than this over all its markets (range / timeframe × markets) streams them from
+   * the store in chunks ({@link simulatePortfolioStreamed}: bounded memory, the same trades; return metrics from running
+   * sums); default {@link STREAMED_BACKTEST_CANDLES}. `preloaded` candles always run whole.
    */
   streamAboveCandles?: number;
 }
@@ -490,8 +490,9 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     spec.veto || anyLoopModel(spec.models),
   );
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
+  // Candles the range holds on the timeframe's grid, per market; a run streams when all its markets' together exceed the threshold.
   const expectedCandles = Math.ceil((spec.toMs - spec.fromMs) / timeframeMs);
-  const streamed = !portfolio && !options.preloaded && expectedCandles > (options.streamAboveCandles ?? STREAMED_BACKTEST_CANDLES);
+  const streamed = !options.preloaded && expectedCandles * markets.length > (options.streamAboveCandles ?? STREAMED_BACKTEST_CANDLES);
   const historyOf = async (market: MarketKey) =>
     options.preloaded
       ? (options.preloadedWarmup ?? emptyColumns())
@@ -499,28 +500,30 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
         ? await deps.candles.loadCandles(market, spec.fromMs - needed * timeframeMs, spec.fromMs)
         : emptyColumns();
   const inputs: SimulatedMarket[] = [];
-  let stream: StreamedMarket | null = null;
-  if (streamed) {
-    const chunks = streamCandleChunks(deps.candles, spec.market, spec.fromMs, spec.toMs);
-    const first = await chunks.next();
-    if (first.done) throw noCandlesError(spec);
-    stream = { chunks: startingWith(first.value, chunks), expectedCandles, warmup: { history: await historyOf(spec.market), needed } };
-  }
-  for (const market of streamed ? [] : markets) {
+  const streams: StreamedMarket[] = [];
+  const spans: (MarketSpan | null)[] = [];
+  for (const market of markets) {
     if (portfolio && (await deps.candles.countCandles(market)) === 0) {
       throw new ValidationError('symbols', market.symbol, `no ${market.timeframe} candles are stored for "${market.symbol}" on "${market.exchange}"; import or download them first`);
     }
-    const columns = options.preloaded ?? (await deps.candles.loadCandles(market, spec.fromMs, spec.toMs));
-    inputs.push({ columns, warmup: { history: await historyOf(market), needed } });
+    if (streamed) {
+      const chunks = streamCandleChunks(deps.candles, market, spec.fromMs, spec.toMs);
+      const first = await chunks.next();
+      if (first.done) {
+        spans.push(null);
+        continue;
+      }
+      const firstOpenTimeMs = first.value.openTimeMs[0];
+      spans.push({ symbol: market.symbol, firstOpenTimeMs, lastOpenTimeMs: portfolio ? await lastOpenTimeIn(deps.candles, market, firstOpenTimeMs, spec.toMs) : NaN });
+      streams.push({ chunks: startingWith(first.value, chunks), expectedCandles, warmup: { history: await historyOf(market), needed } });
+    } else {
+      const columns = options.preloaded ?? (await deps.candles.loadCandles(market, spec.fromMs, spec.toMs));
+      spans.push(columns.length === 0 ? null : { symbol: market.symbol, firstOpenTimeMs: columns.openTimeMs[0], lastOpenTimeMs: columns.openTimeMs[columns.length - 1] });
+      inputs.push({ columns, warmup: { history: await historyOf(market), needed } });
+    }
   }
-  if (portfolio) {
-    checkPortfolioSpans(
-      spec,
-      inputs.map(({ columns }, k) => (columns.length === 0 ? null : { symbol: markets[k].symbol, firstOpenTimeMs: columns.openTimeMs[0], lastOpenTimeMs: columns.openTimeMs[columns.length - 1] })),
-    );
-  } else if (!streamed && inputs[0].columns.length === 0) {
-    throw noCandlesError(spec);
-  }
+  if (portfolio) checkPortfolioSpans(spec, spans);
+  else if (spans[0] === null) throw noCandlesError(spec);
   const runId = deps.newId();
   await deps.runs.create({
     id: runId,
@@ -533,8 +536,8 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
     toMs: spec.toMs,
   });
   try {
-    const result = stream
-      ? await simulateStreamed(spec, stream, runId, { ...deps, strategies, models }, options)
+    const result = streamed
+      ? await simulatePortfolioStreamed(spec, streams, runId, { ...deps, strategies, models }, options)
       : await simulatePortfolio(spec, inputs, runId, { ...deps, strategies, models }, options);
     await deps.runs.complete(runId, {
       metrics: {
@@ -565,6 +568,19 @@ export async function runBacktest(input: unknown, deps: BacktestDeps, options: B
 function noCandlesError(spec: ResolvedBacktest): ValidationError {
   const range = `between ${new Date(spec.fromMs).toISOString()} and ${new Date(spec.toMs).toISOString()}`;
   return new ValidationError('from', new Date(spec.fromMs).toISOString(), `no ${spec.market.exchange} ${spec.market.symbol} ${spec.market.timeframe} candles ${range}; import or download them first`);
+}
+
+/**
+ * The open time of the last candle stored for `key` in `[fromMs, toMs)` (NaN when none), read backwards in windows of
+ * {@link DEFAULT_CANDLE_CHUNK} timeframes, so a streamed run learns where a market ends without loading its range.
+ */
+async function lastOpenTimeIn(candles: Pick<CandleRepository, 'loadCandles'>, key: MarketKey, fromMs: number, toMs: number): Promise<number> {
+  const windowMs = DEFAULT_CANDLE_CHUNK * TIMEFRAME_MS[key.timeframe];
+  for (let endMs = toMs; endMs > fromMs; endMs -= windowMs) {
+    const window = await candles.loadCandles(key, Math.max(fromMs, endMs - windowMs), endMs);
+    if (window.length > 0) return window.openTimeMs[window.length - 1];
+  }
+  return NaN;
 }
 
 /** `first`, then what `rest` yields (a stream whose first chunk was read ahead). */
@@ -600,20 +616,24 @@ export async function simulate(
 }
 
 /**
- * The simulation proper, over one or more markets sharing one account: one trading loop per market
+ * The whole-range simulation, over one or more markets sharing one account: one trading loop per market
  * (`marketsOf(spec)[k]` trades `markets[k]`), all on ONE simulated clock, ONE paper exchange and ONE
  * risk engine, so max open positions, per-symbol exposure, leverage and the breakers apply across the
  * markets exactly as they do to live sessions of one account. Candles are fed in open-time order
- * (`mergeCandleTimelines`; markets of one open time in the listed order, so the first listed market
- * gets the first claim on a shared cap); a market whose data starts later joins then. A single market
- * is a portfolio of one (the same code path; no per-market accounting is done then).
+ * (markets of one open time in the listed order, as `mergeCandleTimelines` orders them, so the first listed
+ * market gets the first claim on a shared cap); a market whose data starts later joins then. A single market
+ * is a portfolio of one (the same code path; no per-market accounting is done then). It is the simulation of
+ * {@link simulatePortfolioStreamed} fed each market's columns as one chunk, keeping the whole curve.
  *
  * Equity: the risk engine records a point per market candle; the run's curve keeps the last point of
- * each open time (the account after every market of that time). With `closeAtEnd`, positions still
+ * each open time (the account after every market of that time), downsampled by `downsampleEquity`, and the
+ * return metrics are `computeReturnMetrics` of it. With `closeAtEnd`, positions still
  * open are closed at their market's last close, at the run's end (the clock after the last candle).
- * Portfolio runs also return `portfolio`: per-market breakdown and return correlations (see engine/backtest/portfolio.ts).
+ * Portfolio runs also return `portfolio`: per-market breakdown and return correlations (see engine/backtest/portfolio.ts;
+ * the correlations from running co-moments, equal to the two-pass `correlationMatrix` within 1e-9 relative).
  * Exported for studies that trade several markets per trial.
- * @throws RangeError when `markets` and the spec's markets differ in number.
+ * @throws RangeError when `markets` and the spec's markets differ in number; ValidationError naming `chunks[<symbol>]`
+ *   when a market's open times do not ascend.
  */
 export async function simulatePortfolio(
   spec: ResolvedBacktest,
@@ -622,91 +642,11 @@ export async function simulatePortfolio(
   deps: SimulationDeps,
   options: Pick<BacktestOptions, 'onProgress'> = {},
 ): Promise<BacktestResult> {
-  const keys = marketsOf(spec);
-  if (keys.length !== markets.length) throw new RangeError(`the spec lists ${keys.length} markets but ${markets.length} were given`);
-  const portfolio = keys.length > 1;
-  const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
-  // One market needs no merge: its rows are the timeline (step = row, one open time per step).
-  const timeline = portfolio ? mergeCandleTimelines(markets.map((m) => m.columns)) : null;
-  const n = timeline ? timeline.length : markets[0].columns.length;
-  const firstOpenTimeMs = markets.reduce((t, m) => (m.columns.length > 0 ? Math.min(t, m.columns.openTimeMs[0]) : t), Infinity);
-  // One equity point per step: reserved up front, so recording equity never allocates mid-run.
-  const run = createSimulationRun(spec, runId, deps, Number.isFinite(firstOpenTimeMs) ? firstOpenTimeMs : 0, n, true);
-  const { clock, exchange, risk } = run;
-  const warmups: BacktestWarmup[] = [];
-  const loops = keys.map((market, k) => {
-    const { columns, warmup } = markets[k];
-    const { loop, warmup: used } = addMarketLoop(run, spec, deps, market, portfolio, columns.length > 0 ? columns.openTimeMs[0] : NaN, warmup, columns.length, undefined);
-    warmups.push(used);
-    return loop;
-  });
-
-  // Per-market contribution to the account's equity, one slot per open time (portfolio runs only).
-  const groups = timeline ? timeline.groups : n;
-  const contribution = portfolio ? keys.map(() => new Float64Array(groups)) : [];
-  const present = portfolio ? keys.map(() => new Uint8Array(groups)) : [];
-  const equityBefore = portfolio ? new Float64Array(groups) : new Float64Array(0);
-  const progressEvery = Math.max(1, Math.floor(n / 100));
-  let lastGroup = -1;
-  for (let step = 0; step < n; step++) {
-    const m = timeline ? timeline.market[step] : 0;
-    const row = timeline ? timeline.row[step] : step;
-    const columns = markets[m].columns;
-    const closeTimeMs = columns.openTimeMs[row] + timeframeMs;
-    clock.set(closeTimeMs);
-    if (timeline) {
-      const g = timeline.group[step];
-      if (g !== lastGroup) {
-        equityBefore[g] = exchange.equity();
-        lastGroup = g;
-      }
-      const before = exchange.equity();
-      const pending = loops[m].onCandle(columns, row);
-      if (pending) await pending;
-      contribution[m][g] = exchange.equity() - before;
-      present[m][g] = 1;
-    } else {
-      const pending = loops[m].onCandle(columns, row);
-      if (pending) await pending;
-    }
-    run.noteHalts(closeTimeMs);
-    if (options.onProgress && step % progressEvery === 0) options.onProgress(step, n);
-  }
-  // What is still open closes at the last close, so the trades account for the whole equity change.
-  if (spec.closeAtEnd) {
-    for (let m = 0; m < loops.length; m++) {
-      const before = exchange.equity();
-      await loops[m].closeOpenPosition(TradeExitReason.EndOfRun);
-      if (portfolio && lastGroup >= 0) contribution[m][lastGroup] += exchange.equity() - before;
-    }
-  }
-  await run.writer?.flush();
-  options.onProgress?.(n, n);
-
-  const recorded = risk.equityCurve();
-  const curve = portfolio ? lastPointPerTime(recorded.timeMs, recorded.equity) : { ...recorded, length: recorded.timeMs.length };
-  const returns = equityToReturns(curve.equity.subarray(0, curve.length));
-  const returnMetrics = computeReturnMetrics(returns, { periodsPerYear: periodsPerYearOf(timeframeMs), riskFreeRate: 0 });
-  const lastOpenTimeMs = markets.reduce((t, mk) => (mk.columns.length > 0 ? Math.max(t, mk.columns.openTimeMs[mk.columns.length - 1]) : t), -Infinity);
-  const tradeMetrics = computeTradeMetrics(run.trades.map(tradeForMetrics), { spanMs: lastOpenTimeMs + timeframeMs - firstOpenTimeMs, equity: spec.paper.initialBalance });
-  return {
-    runId: runId ?? '',
-    config: spec.canonical,
-    candles: n,
-    returnMetrics,
-    tradeMetrics,
-    finalEquity: exchange.equity(),
-    trades: run.trades,
-    equity: downsampleEquity(curve.timeMs, curve.equity, curve.length),
-    stats: run.stats(loops),
-    halts: run.halts,
-    // A portfolio reports its least-warmed market.
-    warmup: warmups.reduce((a, w) => (w.candles - w.needed < a.candles - a.needed ? w : a)),
-    portfolio: portfolio ? portfolioMetrics(keys, markets, loops, run.trades, contribution, present, equityBefore) : null,
-  };
+  const feeds = markets.map((m): StreamedMarket => ({ chunks: [m.columns], expectedCandles: m.columns.length, warmup: m.warmup }));
+  return simulateMarkets(spec, feeds, runId, deps, { bounded: false, keepTrades: true, maxEquityPoints: 1000, onProgress: options.onProgress });
 }
 
-/** Candles above which `runBacktest` streams a single-market run (see {@link simulateStreamed}) instead of loading the range. */
+/** Candles above which `runBacktest` streams a run (all its markets' candles: range / timeframe × markets; see {@link simulatePortfolioStreamed}) instead of loading the range. */
 export const STREAMED_BACKTEST_CANDLES = 1_000_000;
 
 /** Feature rows a streamed run keeps at most (raised to the loop's lookback plus a chunk when smaller). */
@@ -715,94 +655,282 @@ export const STREAMED_FEATURE_ROWS = 65_536;
 /** Finished orders a streamed run's paper exchange keeps (the loop only ever asks about its last few). */
 export const STREAMED_FINISHED_ORDERS = 1_000;
 
-/** One market's candles as a stream, for {@link simulateStreamed}. */
+/** One market's candles as a stream, for {@link simulateStreamed} and {@link simulatePortfolioStreamed}. */
 export interface StreamedMarket {
-  /** The candles to trade in ascending, non-overlapping chunks (e.g. `streamCandleChunks`). */
-  chunks: AsyncIterable<CandleColumns>;
+  /** The candles to trade in ascending, non-overlapping chunks (e.g. `streamCandleChunks`); empty chunks are skipped. */
+  chunks: AsyncIterable<CandleColumns> | Iterable<CandleColumns>;
   /** Candles expected (pre-sizing and progress; an estimate is fine, e.g. the range over the timeframe). */
   expectedCandles: number;
   /** Candles before `from` to warm up with, as for {@link simulate}. */
   warmup?: { history: CandleColumns; needed: number };
 }
 
-/** Options of {@link simulateStreamed}. */
+/** Options of {@link simulateStreamed} and {@link simulatePortfolioStreamed}. */
 export interface StreamedOptions extends Pick<BacktestOptions, 'onProgress'> {
   /** Keep every closed trade in `result.trades` (default true); false keeps only their totals, for runs of millions of trades. */
   keepTrades?: boolean;
-  /** Feature rows kept at most (see `TradingLoopConfig.maxFeatureRows`); default {@link STREAMED_FEATURE_ROWS}. */
+  /** Feature rows kept at most per market (see `TradingLoopConfig.maxFeatureRows`); default {@link STREAMED_FEATURE_ROWS}. */
   maxFeatureRows?: number;
   /** Points of the returned equity curve at most (+ the last); default 1000, as `downsampleEquity`. */
   maxEquityPoints?: number;
 }
 
 /**
- * The single-market simulation over a stream of candle chunks, in bounded memory whatever the run's length: the
- * loop keeps a bounded window of feature rows, the risk engine's curve is read and cleared after every chunk, the
- * paper exchange forgets finished orders beyond the last {@link STREAMED_FINISHED_ORDERS}, and the results come from running accumulators. It trades exactly as {@link simulate} on the same candles (the
- * same trades, decisions, counters, halts and final equity); the metrics differ only where noted: the return
- * metrics come from `createReturnAccumulator` (volatility and Sharpe equal within rounding, the rest exact), the
- * trade metrics from the trades (or, with `keepTrades` false, from `createTradeTotalsAccumulator`: exact), and the equity curve is thinned on the fly
- * (`createEquityThinner`: evenly spaced points, the first and the last kept) rather than by `downsampleEquity`.
- * @throws what {@link simulate} throws; ValidationError from the stream's store pass through.
+ * The single-market case of {@link simulatePortfolioStreamed}: `market` is `spec.market`'s stream of chunks.
+ * @throws what {@link simulatePortfolioStreamed} throws.
  */
 export async function simulateStreamed(spec: ResolvedBacktest, market: StreamedMarket, runId: string | null, deps: SimulationDeps, options: StreamedOptions = {}): Promise<BacktestResult> {
+  return simulatePortfolioStreamed({ ...spec, markets: [spec.market] }, [market], runId, deps, options);
+}
+
+/**
+ * The simulation of {@link simulatePortfolio} over streams of candle chunks (one per market, `marketsOf(spec)` order), in
+ * bounded memory whatever the run's length. The streams are merged chunk-wise: a k-way merge by open time over each
+ * market's current chunk (ties in the listed order, as `mergeCandleTimelines`), a market's next chunk read when its
+ * current one is used up. The loops keep a bounded window of feature rows, the risk engine's curve is read and cleared
+ * whenever a chunk is used up, the paper exchange forgets finished orders beyond the last {@link STREAMED_FINISHED_ORDERS},
+ * and the results come from running accumulators. It trades exactly as {@link simulatePortfolio} on the same candles (the
+ * same trades, decisions, counters, halts, final equity and per-market trades, wins, net PnL, fees, contribution and
+ * drawdown); the rest differs only where noted: the return metrics come from `createReturnAccumulator` over one equity
+ * point per open time (volatility and Sharpe equal within rounding, the rest exact), the trade metrics from the trades (or,
+ * with `keepTrades` false, from `createTradeTotalsAccumulator`: exact), the correlations from `createPortfolioAccumulator`
+ * (both runs use it), and the equity curve is thinned on the fly (`createEquityThinner`: evenly spaced points, the first
+ * and the last kept) rather than by `downsampleEquity`.
+ * @throws RangeError when `markets` and the spec's markets differ in number; ValidationError naming `chunks[<symbol>]`
+ *   when a market's open times do not ascend (a chunk out of order or overlapping the previous one), and what the
+ *   loop throws; errors of the streams (the store) pass through.
+ */
+export async function simulatePortfolioStreamed(
+  spec: ResolvedBacktest,
+  markets: readonly StreamedMarket[],
+  runId: string | null,
+  deps: SimulationDeps,
+  options: StreamedOptions = {},
+): Promise<BacktestResult> {
+  return simulateMarkets(spec, markets, runId, deps, {
+    bounded: true,
+    keepTrades: options.keepTrades ?? true,
+    maxFeatureRows: options.maxFeatureRows ?? STREAMED_FEATURE_ROWS,
+    maxEquityPoints: options.maxEquityPoints ?? 1000,
+    onProgress: options.onProgress,
+  });
+}
+
+/** How {@link simulateMarkets} runs: whole (the curve kept, batch metrics) or bounded (curve drained into accumulators). */
+interface SimulationMode {
+  bounded: boolean;
+  keepTrades: boolean;
+  maxFeatureRows?: number;
+  maxEquityPoints: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The refusal of a market's candle that does not come after the one before it. */
+function outOfOrder(symbol: string, openTimeMs: number, afterMs: number): ValidationError {
+  const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
+  return new ValidationError(
+    `chunks[${symbol}]`,
+    openTimeMs,
+    `the candle opening at ${iso(openTimeMs)} comes after the one opening at ${iso(afterMs)}; a market's chunks must hold ascending open times and follow each other without overlap`,
+  );
+}
+
+/** The one simulation loop behind {@link simulatePortfolio} (whole) and {@link simulatePortfolioStreamed} (bounded). */
+async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedMarket[], runId: string | null, deps: SimulationDeps, mode: SimulationMode): Promise<BacktestResult> {
+  const keys = marketsOf(spec);
+  if (keys.length !== feeds.length) throw new RangeError(`the spec lists ${keys.length} markets but ${feeds.length} were given`);
+  const k = keys.length;
+  const portfolio = k > 1;
   const timeframeMs = TIMEFRAME_MS[spec.market.timeframe];
-  const chunks = market.chunks[Symbol.asyncIterator]();
-  let next = await chunks.next();
-  while (!next.done && next.value.length === 0) next = await chunks.next();
-  const firstOpenTimeMs = next.done ? NaN : next.value.openTimeMs[0];
-  const expected = Math.max(1, Math.floor(market.expectedCandles));
-  // The risk engine's curve holds one chunk of points at a time: read into the accumulators, then cleared.
-  const run = createSimulationRun(spec, runId, deps, next.done ? 0 : firstOpenTimeMs, Math.min(expected, DEFAULT_CANDLE_CHUNK), options.keepTrades ?? true, STREAMED_FINISHED_ORDERS);
+  const iterators = feeds.map(({ chunks }) => (Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]()));
+  /** Market m's next non-empty chunk (null at its end), its first candle checked to come after `afterMs`. */
+  const nextChunk = async (m: number, afterMs: number): Promise<CandleColumns | null> => {
+    let next = await iterators[m].next();
+    while (!next.done && next.value.length === 0) next = await iterators[m].next();
+    if (next.done) return null;
+    if (!(next.value.openTimeMs[0] > afterMs)) throw outOfOrder(keys[m].symbol, next.value.openTimeMs[0], afterMs);
+    return next.value;
+  };
+  const chunks: CandleColumns[] = [];
+  for (let m = 0; m < k; m++) chunks.push((await nextChunk(m, -Infinity)) ?? emptyColumns());
+  const rows = new Float64Array(k);
+  const live = Uint8Array.from(chunks, (c) => (c.length > 0 ? 1 : 0));
+  const firstOpen = Float64Array.from(chunks, (c) => (c.length > 0 ? c.openTimeMs[0] : NaN));
+  const lastOpen = new Float64Array(k).fill(NaN);
+  const fed = new Float64Array(k);
+  const firstOpenTimeMs = firstOpen.reduce((t, ms) => (ms < t ? ms : t), Infinity);
+  const expected = Math.max(1, Math.floor(feeds.reduce((sum, f) => sum + f.expectedCandles, 0)));
+  // Whole: one equity point per candle reserved up front, so recording equity never allocates mid-run; bounded: a chunk's worth, drained.
+  const run = createSimulationRun(
+    spec,
+    runId,
+    deps,
+    Number.isFinite(firstOpenTimeMs) ? firstOpenTimeMs : 0,
+    mode.bounded ? Math.min(expected, DEFAULT_CANDLE_CHUNK) : expected,
+    mode.keepTrades,
+    mode.bounded ? STREAMED_FINISHED_ORDERS : undefined,
+  );
   const { clock, exchange, risk } = run;
-  const { loop, warmup } = addMarketLoop(run, spec, deps, spec.market, false, firstOpenTimeMs, market.warmup, expected, options.maxFeatureRows ?? STREAMED_FEATURE_ROWS);
-  const returns = createReturnAccumulator({ periodsPerYear: periodsPerYearOf(timeframeMs), riskFreeRate: 0 });
-  const curve = createEquityThinner(options.maxEquityPoints ?? 1000);
+  const warmups: BacktestWarmup[] = [];
+  const loops = keys.map((market, m) => {
+    const { loop, warmup } = addMarketLoop(run, spec, deps, market, portfolio, firstOpen[m], feeds[m].warmup, Math.max(1, Math.floor(feeds[m].expectedCandles)), mode.maxFeatureRows);
+    warmups.push(warmup);
+    return loop;
+  });
+
+  // Bounded: the curve's points go to the running return metrics and the thinner as they are drained (a portfolio's:
+  // the last point of each open time, held until a later time shows up).
+  const returns = mode.bounded ? createReturnAccumulator({ periodsPerYear: periodsPerYearOf(timeframeMs), riskFreeRate: 0 }) : null;
+  const thinned = mode.bounded ? createEquityThinner(mode.maxEquityPoints) : null;
+  const held = Float64Array.of(NaN, NaN);
+  const emit = (timeMs: number, equity: number) => {
+    returns!.addEquity(equity);
+    thinned!.add(timeMs, equity);
+  };
   const drainCurve = () => {
     const points = risk.equityCurve();
-    for (let k = 0; k < points.timeMs.length; k++) {
-      returns.addEquity(points.equity[k]);
-      curve.add(points.timeMs[k], points.equity[k]);
+    for (let p = 0; p < points.timeMs.length; p++) {
+      if (!portfolio) emit(points.timeMs[p], points.equity[p]);
+      else {
+        if (held[0] === held[0] && held[0] !== points.timeMs[p]) emit(held[0], held[1]);
+        held[0] = points.timeMs[p];
+        held[1] = points.equity[p];
+      }
     }
     risk.clearEquityCurve();
   };
+
+  // Per-market contribution to the account's equity at the current open time (portfolio runs only), summed as groups end.
+  const accumulator = portfolio ? createPortfolioAccumulator(keys.map((m) => m.symbol)) : null;
+  const contribution = new Float64Array(k);
+  const present = new Uint8Array(k);
+  // The account's equity before the current open time's candles, and after the last candle fed.
+  const equityBefore = new Float64Array(2);
+  let groupOpen = false;
+  const endGroup = () => {
+    accumulator!.addGroup(contribution, present, equityBefore[0]);
+    contribution.fill(0);
+    present.fill(0);
+    groupOpen = false;
+  };
+
+  const onProgress = mode.onProgress;
   const progressEvery = Math.max(1, Math.floor(expected / 100));
+  let remaining = live.reduce((sum, l) => sum + l, 0);
   let candles = 0;
-  let lastOpenTimeMs = NaN;
-  for (; !next.done; next = await chunks.next()) {
-    const columns = next.value;
-    for (let row = 0; row < columns.length; row++) {
-      const closeTimeMs = columns.openTimeMs[row] + timeframeMs;
+  while (remaining > 0) {
+    let openTimeMs = Infinity;
+    for (let m = 0; m < k; m++) if (live[m] === 1 && chunks[m].openTimeMs[rows[m]] < openTimeMs) openTimeMs = chunks[m].openTimeMs[rows[m]];
+    if (groupOpen) endGroup();
+    const closeTimeMs = openTimeMs + timeframeMs;
+    for (let m = 0; m < k; m++) {
+      if (live[m] !== 1) continue;
+      const columns = chunks[m];
+      const row = rows[m];
+      if (columns.openTimeMs[row] !== openTimeMs) continue;
       clock.set(closeTimeMs);
-      const pending = loop.onCandle(columns, row);
-      if (pending) await pending;
+      if (portfolio) {
+        // Equity changes only inside a market's candle: the account after one market is the account before the next.
+        if (!groupOpen) {
+          equityBefore[0] = exchange.equity();
+          equityBefore[1] = equityBefore[0];
+          groupOpen = true;
+        }
+        const pending = loops[m].onCandle(columns, row);
+        if (pending) await pending;
+        const after = exchange.equity();
+        contribution[m] = after - equityBefore[1];
+        equityBefore[1] = after;
+        present[m] = 1;
+      } else {
+        const pending = loops[m].onCandle(columns, row);
+        if (pending) await pending;
+      }
       run.noteHalts(closeTimeMs);
-      if (options.onProgress && candles % progressEvery === 0) options.onProgress(candles, Math.max(expected, candles));
+      if (onProgress && candles % progressEvery === 0) onProgress(candles, Math.max(expected, candles));
       candles++;
+      fed[m]++;
+      if (row + 1 < columns.length) {
+        if (!(columns.openTimeMs[row + 1] > openTimeMs)) throw outOfOrder(keys[m].symbol, columns.openTimeMs[row + 1], openTimeMs);
+        rows[m] = row + 1;
+      } else {
+        lastOpen[m] = openTimeMs;
+        const next = await nextChunk(m, openTimeMs);
+        if (next) {
+          chunks[m] = next;
+          rows[m] = 0;
+        } else {
+          live[m] = 0;
+          remaining--;
+        }
+        if (mode.bounded) drainCurve();
+      }
     }
-    if (columns.length > 0) lastOpenTimeMs = columns.openTimeMs[columns.length - 1];
-    drainCurve();
   }
-  if (spec.closeAtEnd) await loop.closeOpenPosition(TradeExitReason.EndOfRun);
-  drainCurve();
+  // What is still open closes at the last close, so the trades account for the whole equity change.
+  if (spec.closeAtEnd) {
+    for (let m = 0; m < k; m++) {
+      const before = exchange.equity();
+      await loops[m].closeOpenPosition(TradeExitReason.EndOfRun);
+      if (groupOpen) contribution[m] += exchange.equity() - before;
+    }
+  }
+  if (groupOpen) endGroup();
   await run.writer?.flush();
-  options.onProgress?.(candles, candles);
+  onProgress?.(candles, candles);
+
+  let returnMetrics: ReturnMetrics;
+  let equity: EquityPoint[];
+  if (mode.bounded) {
+    drainCurve();
+    if (held[0] === held[0]) emit(held[0], held[1]);
+    returnMetrics = returns!.metrics();
+    equity = thinned!.points();
+  } else {
+    const recorded = risk.equityCurve();
+    const curve = portfolio ? lastPointPerTime(recorded.timeMs, recorded.equity) : { ...recorded, length: recorded.timeMs.length };
+    returnMetrics = computeReturnMetrics(equityToReturns(curve.equity.subarray(0, curve.length)), { periodsPerYear: periodsPerYearOf(timeframeMs), riskFreeRate: 0 });
+    equity = downsampleEquity(curve.timeMs, curve.equity, curve.length);
+  }
+  const lastOpenTimeMs = lastOpen.reduce((t, ms) => (ms > t ? ms : t), -Infinity);
   const spanMs = candles > 0 ? lastOpenTimeMs + timeframeMs - firstOpenTimeMs : NaN;
   return {
     runId: runId ?? '',
     config: spec.canonical,
     candles,
-    returnMetrics: returns.metrics(),
+    returnMetrics,
     tradeMetrics: run.tradeTotals
       ? tradeMetricsFromTotals(run.tradeTotals.totals(), { spanMs, equity: spec.paper.initialBalance })
       : computeTradeMetrics(run.trades.map(tradeForMetrics), { spanMs, equity: spec.paper.initialBalance }),
     finalEquity: exchange.equity(),
     trades: run.trades,
-    equity: curve.points(),
-    stats: run.stats([loop]),
+    equity,
+    stats: run.stats(loops),
     halts: run.halts,
-    warmup,
-    portfolio: null,
+    // A portfolio reports its least-warmed market.
+    warmup: warmups.reduce((a, w) => (w.candles - w.needed < a.candles - a.needed ? w : a)),
+    portfolio: accumulator
+      ? {
+          markets: keys.map((market, m): PortfolioMarketBreakdown => {
+            const own = run.marketTrades.get(market.symbol)!;
+            const stats = loops[m].stats();
+            return {
+              symbol: market.symbol,
+              candles: fed[m],
+              firstOpenTimeMs: firstOpen[m],
+              trades: own.trades,
+              winRate: own.trades > 0 ? own.wins / own.trades : null,
+              netPnl: own.netPnl,
+              fees: own.fees,
+              contribution: accumulator.contribution(m),
+              maxDrawdown: accumulator.maxDrawdown(m),
+              entries: stats.entries,
+              denied: stats.denied,
+            };
+          }),
+          correlation: accumulator.correlation(),
+        }
+      : null,
   };
 }
 
@@ -874,6 +1002,14 @@ function tradeForMetrics(t: ClosedTrade): TradeForMetrics {
   return { pnl: tradeNetPnl(t), entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, notional: t.amount * t.entryPrice };
 }
 
+/** One market's closed trades summed: count, winners (net PnL > 0), net PnL and fees (quote currency). */
+interface MarketTradeTotals {
+  trades: number;
+  wins: number;
+  netPnl: number;
+  fees: number;
+}
+
 /** What a simulation shares whatever feeds it: one clock, paper exchange, risk engine and journal writer, the trades and breaker halts. */
 interface SimulationRun {
   runId: string | null;
@@ -886,6 +1022,8 @@ interface SimulationRun {
   trades: ClosedTrade[];
   /** The closed trades summed in close order when they are not kept (one market's trades: in entry order), else null. */
   tradeTotals: TradeTotalsAccumulator | null;
+  /** Per market (by symbol): its closed trades' count, winners, net PnL and fees, summed in close order (kept or not). */
+  marketTrades: Map<string, MarketTradeTotals>;
   /** Breaker halts in time order, as `noteHalts` saw the risk engine change. */
   halts: BreakerHalt[];
   /** Records a halt that started or ended at the candle closing at `closeTimeMs`. */
@@ -921,6 +1059,7 @@ function createSimulationRun(
   };
   const writer = spec.decisionDetail === 'off' && !runId ? null : createJournalWriter({ batchSize: deps.journalBatchSize ?? 2_000 }, { repository: journalRepository, logger: deps.logger });
   const loopBySymbol = new Map<string, TradingLoop>();
+  const marketTrades = new Map<string, MarketTradeTotals>();
   const exchange = createPaperExchange(spec.paper, {
     clock,
     ...(retainFinishedOrders === undefined ? {} : { retainFinishedOrders }),
@@ -929,6 +1068,12 @@ function createSimulationRun(
         const loop = loopBySymbol.get(t.symbol);
         if (!loop) throw new RangeError(`a trade closed on "${t.symbol}", which no loop of the run trades`);
         const journaled = loop.onTradeClosed(t);
+        const own = marketTrades.get(t.symbol)!;
+        const net = tradeNetPnl(journaled);
+        own.trades++;
+        if (net > 0) own.wins++;
+        own.netPnl += net;
+        own.fees += journaled.fees;
         if (tradeTotals) tradeTotals.add(tradeForMetrics(journaled));
         else trades.push(journaled);
       },
@@ -945,6 +1090,7 @@ function createSimulationRun(
     risk,
     writer,
     loopBySymbol,
+    marketTrades,
     trades,
     tradeTotals,
     halts,
@@ -1020,6 +1166,7 @@ function addMarketLoop(
     },
   );
   run.loopBySymbol.set(market.symbol, loop);
+  run.marketTrades.set(market.symbol, { trades: 0, wins: 0, netPnl: 0, fees: 0 });
   for (let i = before - warmupCount; i < before; i++) loop.warmUp(history, i);
   return { loop, warmup: { candles: warmupCount, needed } };
 }
@@ -1036,44 +1183,4 @@ function lastPointPerTime(timeMs: Float64Array, equity: Float64Array): { timeMs:
     length++;
   }
   return { timeMs: outTime, equity: outEquity, length };
-}
-
-/** The per-market breakdown and the correlation of the markets' contribution returns (see engine/backtest/portfolio.ts). */
-function portfolioMetrics(
-  keys: readonly MarketKey[],
-  markets: readonly SimulatedMarket[],
-  loops: readonly TradingLoop[],
-  trades: readonly ClosedTrade[],
-  contribution: readonly Float64Array[],
-  present: readonly Uint8Array[],
-  equityBefore: Float64Array,
-): PortfolioMetrics {
-  const breakdown = keys.map((market, k): PortfolioMarketBreakdown => {
-    const own = trades.filter((t) => t.symbol === market.symbol);
-    const wins = own.filter((t) => tradeNetPnl(t) > 0).length;
-    const stats = loops[k].stats();
-    const columns = markets[k].columns;
-    return {
-      symbol: market.symbol,
-      candles: columns.length,
-      firstOpenTimeMs: columns.openTimeMs[0],
-      trades: own.length,
-      winRate: own.length > 0 ? wins / own.length : null,
-      netPnl: own.reduce((sum, t) => sum + tradeNetPnl(t), 0),
-      fees: own.reduce((sum, t) => sum + t.fees, 0),
-      contribution: contribution[k].reduce((sum, d) => sum + d, 0),
-      maxDrawdown: maxDrawdownOfCumulative(contribution[k]),
-      entries: stats.entries,
-      denied: stats.denied,
-    };
-  });
-  const returns = contribution.map((deltas) => deltas.map((d, g) => (equityBefore[g] > 0 ? d / equityBefore[g] : 0)));
-  return {
-    markets: breakdown,
-    correlation: correlationMatrix(
-      keys.map((m) => m.symbol),
-      returns,
-      present,
-    ),
-  };
 }
