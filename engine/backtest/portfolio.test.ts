@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { candleColumnsFromRows, type CandleColumns } from '../core/types';
-import { correlationMatrix, createPortfolioAccumulator, maxDrawdownOfCumulative, mergeCandleTimelines, pearsonCorrelation } from './portfolio';
+import { correlationMatrix, maxDrawdownOfCumulative, mergeCandleTimelines, pearsonCorrelation } from '../testing/two-pass-portfolio';
+import { createPortfolioAccumulator } from './portfolio';
 
 const HOUR = 3_600_000;
 

@@ -620,7 +620,7 @@ export async function simulate(
  * (`marketsOf(spec)[k]` trades `markets[k]`), all on ONE simulated clock, ONE paper exchange and ONE
  * risk engine, so max open positions, per-symbol exposure, leverage and the breakers apply across the
  * markets exactly as they do to live sessions of one account. Candles are fed in open-time order
- * (markets of one open time in the listed order, as `mergeCandleTimelines` orders them, so the first listed
+ * (markets of one open time in the listed order, as `mergeCandleTimelines` (engine/testing/two-pass-portfolio.ts) orders them, so the first listed
  * market gets the first claim on a shared cap); a market whose data starts later joins then. A single market
  * is a portfolio of one (the same code path; no per-market accounting is done then). It is the simulation of
  * {@link simulatePortfolioStreamed} fed each market's columns as one chunk, keeping the whole curve.
@@ -686,7 +686,7 @@ export async function simulateStreamed(spec: ResolvedBacktest, market: StreamedM
 /**
  * The simulation of {@link simulatePortfolio} over streams of candle chunks (one per market, `marketsOf(spec)` order), in
  * bounded memory whatever the run's length. The streams are merged chunk-wise: a k-way merge by open time over each
- * market's current chunk (ties in the listed order, as `mergeCandleTimelines`), a market's next chunk read when its
+ * market's current chunk (ties in the listed order, as `mergeCandleTimelines` (engine/testing/two-pass-portfolio.ts)), a market's next chunk read when its
  * current one is used up. The loops keep a bounded window of feature rows, the risk engine's curve is read and cleared
  * whenever a chunk is used up, the paper exchange forgets finished orders beyond the last {@link STREAMED_FINISHED_ORDERS},
  * and the results come from running accumulators. It trades exactly as {@link simulatePortfolio} on the same candles (the
