@@ -50,7 +50,7 @@
 import type { Clock } from '../core/clock';
 import type { Candle, CandleColumns, MarginMode, MarketType, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
-import type { Balance, Exchange, Order, OrderRequest, Position } from '../ports/exchange';
+import { createOrderSnapshot, type Balance, type Exchange, type Order, type OrderRequest, type Position } from '../ports/exchange';
 import {
   DEFAULT_MARGIN_TIERS,
   findMarginTierIndex,
@@ -252,6 +252,14 @@ export interface PaperExchange extends Exchange {
    * passed to a call that is not inlined are boxed, one heap number each). Same throws.
    */
   onCandleRow(symbolIndex: number, candles: CandleColumns, row: number): void;
+  /**
+   * `createOrder` without the promise: places `request` and writes the order as `createOrder` would return it
+   * into `out` (a caller-owned snapshot, e.g. from {@link createOrderSnapshot}, reused across calls); returns `out`.
+   * The synchronous path of a loop whose venue is this simulation (a backtest). Same throws, synchronously.
+   */
+  placeOrderSync(request: OrderRequest, out: Order): Order;
+  /** `cancelOrder` without the promise, written into `out` like {@link PaperExchange.placeOrderSync}. Same throws, synchronously. */
+  cancelOrderSync(orderId: string, symbol: string, out: Order): Order;
   /** Wallet + unrealised PnL, quote currency. */
   equity(): number;
   /** Writes `equity()` into `out[index]` (no number crosses the call: allocation-free per candle). */
@@ -571,24 +579,28 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   }
 
   function snapshot(o: OrderState): Order {
-    return {
-      id: o.id,
-      clientOrderId: o.clientOrderId,
-      symbol: o.symbol,
-      side: o.side,
-      type: o.type,
-      status: o.status,
-      amount: o.amount,
-      filled: o.filled,
-      price: o.price,
-      stopPrice: o.stopPrice,
-      averagePrice: o.filled > 0 ? o.filledNotional / o.filled : NaN,
-      fee: o.fee,
-      reduceOnly: o.reduceOnly,
-      createdAtMs: o.createdAtMs,
-      updatedAtMs: o.updatedAtMs,
-      reason: o.reason,
-    };
+    return snapshotInto(o, createOrderSnapshot());
+  }
+
+  /** Writes the port's view of `o` into `out` and returns `out`. */
+  function snapshotInto(o: OrderState, out: Order): Order {
+    out.id = o.id;
+    out.clientOrderId = o.clientOrderId;
+    out.symbol = o.symbol;
+    out.side = o.side;
+    out.type = o.type;
+    out.status = o.status;
+    out.amount = o.amount;
+    out.filled = o.filled;
+    out.price = o.price;
+    out.stopPrice = o.stopPrice;
+    out.averagePrice = o.filled > 0 ? o.filledNotional / o.filled : NaN;
+    out.fee = o.fee;
+    out.reduceOnly = o.reduceOnly;
+    out.createdAtMs = o.createdAtMs;
+    out.updatedAtMs = o.updatedAtMs;
+    out.reason = o.reason;
+    return out;
   }
 
   function notifyOrder(o: OrderState): void {
@@ -1089,11 +1101,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (closed) throw new ExchangeError(FailureClass.NonRetryable, `paper exchange "${cfg.id}" is closed`);
   }
 
-  function placeOrder(r: OrderRequest): Order {
+  /** Places `r` (see `createOrder`) and returns its state; the order logic of `createOrder` and `placeOrderSync`. */
+  function placeOrder(r: OrderRequest): OrderState {
     ensureOpen();
     validateRequest(r);
     const existing = ordersByClientId.get(r.clientOrderId);
-    if (existing) return snapshot(existing);
+    if (existing) return existing;
     const now = clock.nowMs();
     const st = states[symbolIndex(r.symbol)];
     const o: OrderState = {
@@ -1139,7 +1152,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     if (reason !== null) {
       finishOrder(o, 'rejected', reason, now);
-      return snapshot(o);
+      return o;
     }
     if (o.type === 'market') {
       const qty = Math.min(o.amount, volumeLeft(st));
@@ -1149,19 +1162,20 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       notifyOrder(o);
     }
     if (!isTerminal(o.status)) st.openOrders.push(o);
-    return snapshot(o);
+    return o;
   }
 
-  function cancel(orderId: string, symbol: string): Order {
+  /** Cancels `orderId` (see `cancelOrder`) and returns its state; the logic of `cancelOrder` and `cancelOrderSync`. */
+  function cancel(orderId: string, symbol: string): OrderState {
     ensureOpen();
     const o = ordersById.get(orderId);
     if (!o || o.symbol !== symbol) {
       throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
     }
-    if (isTerminal(o.status)) return snapshot(o);
+    if (isTerminal(o.status)) return o;
     finishOrder(o, 'cancelled', 'cancelled by request', clock.nowMs());
     if (processing === 0) compact(states[indexBySymbol.get(symbol) as number]);
-    return snapshot(o);
+    return o;
   }
 
   function unrealizedTotal(): number {
@@ -1390,11 +1404,13 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       return candleSource.fetchOhlcv(symbol, timeframe, sinceMs, limit);
     },
     async createOrder(request: OrderRequest): Promise<Order> {
-      return placeOrder(request);
+      return snapshot(placeOrder(request));
     },
     async cancelOrder(orderId: string, symbol: string): Promise<Order> {
-      return cancel(orderId, symbol);
+      return snapshot(cancel(orderId, symbol));
     },
+    placeOrderSync: (request: OrderRequest, out: Order): Order => snapshotInto(placeOrder(request), out),
+    cancelOrderSync: (orderId: string, symbol: string, out: Order): Order => snapshotInto(cancel(orderId, symbol), out),
     async fetchOrder(orderId: string, symbol: string): Promise<Order> {
       ensureOpen();
       const o = ordersById.get(orderId);

@@ -38,7 +38,7 @@ import { TradeExitReason, type DecisionOutcome, type DecisionRecord, type TradeR
 import type { ExitPolicy } from '../strategies/exit-policy';
 import type { CandleColumns, MarketKey } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
-import type { Exchange, Order } from '../ports/exchange';
+import { createOrderSnapshot, type Exchange, type Order, type OrderRequest } from '../ports/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
 import { featureConfigFor, normalizeFeatureConfig } from '../features/feature-config';
 import { convergenceWarmup } from '../features/convergence-warmup';
@@ -56,7 +56,7 @@ import {
 } from '../decision/signal-fusion';
 import { createSignalGate } from '../decision/signal-gate';
 import type { VetoModel } from '../decision/veto-model';
-import type { RiskDecision, RiskEngine } from '../risk/risk-engine';
+import { createRiskDecisionBuffer, type PreTradeContext, type RiskCheck, type RiskEngine } from '../risk/risk-engine';
 import type { PortfolioRiskInput, PortfolioRiskSource } from '../risk/value-at-risk';
 import type { JournalWriter } from '../ports/journal-writer';
 import type { VenuePosition } from '../ports/live-sessions';
@@ -120,6 +120,13 @@ export interface CandleSimulator {
   onCandleRow(symbolIndex: number, candles: CandleColumns, row: number): void;
   /** Closes the whole position at the last price, whatever the volume (the end of a backtest); reports it like a fill of `clientOrderId`. */
   closePositionAtLast?(symbolIndex: number, clientOrderId: string): void;
+  /**
+   * The simulation's order entry without a promise (PaperExchange `placeOrderSync`): places `request` and writes the
+   * order into the caller's `out`. The loop uses it (and `cancelOrderSync`) when the simulation is also its exchange.
+   */
+  placeOrderSync?(request: OrderRequest, out: Order): Order;
+  /** `cancelOrder` without a promise, written into `out` (PaperExchange `cancelOrderSync`). */
+  cancelOrderSync?(orderId: string, symbol: string, out: Order): Order;
 }
 
 /**
@@ -363,6 +370,37 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   const simulator = deps.simulator;
   const simulatorSymbol = simulator ? simulator.symbolIndex(symbol) : -1;
+  /**
+   * The simulation's synchronous order entry when the simulation is also the loop's exchange (a backtest, a paper
+   * session), else null (a real venue: orders go through the async port). Its orders are written into the loop's
+   * reused snapshots below (one per purpose, each read before its next use), so no exchange promise is awaited.
+   */
+  const syncVenue =
+    simulator !== null && (simulator as unknown) === (deps.exchange as unknown) && simulator.placeOrderSync && simulator.cancelOrderSync
+      ? (simulator as Required<Pick<CandleSimulator, 'placeOrderSync' | 'cancelOrderSync'>>)
+      : null;
+  const entryPlaced = createOrderSnapshot();
+  const stopPlaced = createOrderSnapshot();
+  const exitPlaced = createOrderSnapshot();
+  const takeProfitPlaced = createOrderSnapshot();
+  const cancelled = createOrderSnapshot();
+  /** Places `request` on the venue: synchronously into `out` on a synchronous venue, else through the async port. */
+  const place = (request: OrderRequest, out: Order): Order | Promise<Order> => (syncVenue ? syncVenue.placeOrderSync(request, out) : deps.exchange.createOrder(request));
+  /** The risk gate's input and decision, rewritten at each entry (see `enter`). */
+  const riskContext: PreTradeContext = {
+    symbol,
+    side: 'long',
+    price: NaN,
+    stopHint: NaN,
+    atr: NaN,
+    equity: NaN,
+    riskScale: 1,
+    currentPositionNotional: 0,
+    totalOpenNotional: 0,
+    openPositions: 0,
+    portfolio: null,
+  };
+  const riskDecision = createRiskDecisionBuffer();
   let entryStrategy = '';
   let stopOrderId: string | null = null;
   let entryOrderId: string | null = null;
@@ -395,6 +433,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Amount of the current stop's fills already journaled (a stop may fill in parts). */
   let stopFilledJournaled = 0;
   const events = deps.events;
+  /** A denial's reason is built only for a journal or the events. */
+  const describeDenials = events !== undefined || (config.decisionDetail !== DecisionDetail.Off && deps.journal !== null);
+  /** An order as the events get it: a copy of a reused snapshot (a listener may keep it). */
+  const reported = (order: Order): Order => (syncVenue ? { ...order } : order);
   const breakerOf = (reason: string | null) => (reason ?? '').split(':', 1)[0] || 'unknown';
   let lastHalted = deps.risk.isHalted();
   let trippedBreaker = lastHalted ? breakerOf(deps.risk.state().haltReason) : '';
@@ -470,20 +512,59 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const clientIdPrefix = config.clientIdPrefix ?? config.runId ?? 'live';
   const nextClientId = (kind: string, timeMs: number) => `${clientIdPrefix}-${kind}-${timeMs}`;
 
-  /** Cancels the loop's working orders on the symbol (an entry's unfilled remainder, a previous exit, the stop, the take-profits). */
-  async function cancelWorkingOrders(): Promise<void> {
-    for (const id of [entryOrderId, exitOrderId]) {
-      if (id) await deps.exchange.cancelOrder(id, symbol);
-    }
-    // A stop or take-profit may have finished at the venue meanwhile (filled, cancelled by a liquidation).
-    if (stopOrderId) await cancelLeftoverStop(stopOrderId);
-    for (let k = 0; k < takeProfitIds.length; k++) {
-      const id = takeProfitIds[k];
-      if (id) await cancelLeftoverStop(id);
-      takeProfitIds[k] = null;
-      takeProfitJournaled[k] = 0;
+  /**
+   * Cancels the loop's working orders on the symbol, one after another (an entry's unfilled remainder, a previous
+   * exit, the stop, the take-profits); synchronously on a synchronous venue (undefined), else a promise.
+   */
+  function cancelWorkingOrders(): Promise<void> | undefined {
+    return cancelWorkingFrom(0);
+  }
+
+  /** Cancels the working orders of slot `slot` onward (0 the entry, 1 the exit, 2 the stop, 3.. the take-profits), each after the previous. */
+  function cancelWorkingFrom(slot: number): Promise<void> | undefined {
+    for (let s = slot; s < 3 + takeProfitIds.length; s++) {
+      const pending = cancelSlot(s);
+      if (pending) return pending.then(() => cancelWorkingFrom(s + 1));
     }
     entryOrderId = exitOrderId = stopOrderId = null;
+    return undefined;
+  }
+
+  /** Cancels the order of working slot `s` (see `cancelWorkingFrom`), if any; a take-profit slot is cleared once done. */
+  function cancelSlot(s: number): Promise<void> | undefined {
+    if (s === 0) return entryOrderId ? cancelOrder(entryOrderId, false) : undefined;
+    if (s === 1) return exitOrderId ? cancelOrder(exitOrderId, false) : undefined;
+    // A stop or take-profit may have finished at the venue meanwhile (filled, cancelled by a liquidation).
+    if (s === 2) return stopOrderId ? cancelOrder(stopOrderId, true) : undefined;
+    const k = s - 3;
+    const id = takeProfitIds[k];
+    const pending = id ? cancelOrder(id, true) : undefined;
+    if (pending) return pending.then(() => clearTakeProfit(k));
+    clearTakeProfit(k);
+    return undefined;
+  }
+
+  function clearTakeProfit(k: number): void {
+    takeProfitIds[k] = null;
+    takeProfitJournaled[k] = 0;
+  }
+
+  /**
+   * Cancels order `id`; with `leftover`, an order the venue has finished meanwhile is fine (a reduce-only stop or
+   * take-profit left with nothing to protect). Synchronously on a synchronous venue (undefined), else a promise.
+   */
+  function cancelOrder(id: string, leftover: boolean): Promise<void> | undefined {
+    if (syncVenue) {
+      try {
+        syncVenue.cancelOrderSync(id, symbol, cancelled);
+      } catch (error) {
+        if (!leftover) throw error;
+        rethrowUnlessFinished(error);
+      }
+      return undefined;
+    }
+    const pending = deps.exchange.cancelOrder(id, symbol);
+    return leftover ? pending.then(ignoreOrder, rethrowUnlessFinished) : pending.then(ignoreOrder);
   }
 
   /** Whether any order of the loop may still be working on the symbol. */
@@ -545,11 +626,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** Replaces the protective stop by one at `level` (the trailing stop), sized to what is held. */
   async function moveStop(level: number, held: number, timeMs: number): Promise<void> {
-    if (stopOrderId) await cancelLeftoverStop(stopOrderId);
+    const cancelling = stopOrderId ? cancelOrder(stopOrderId, true) : undefined;
+    if (cancelling) await cancelling;
     const clientOrderId = nextClientId('trail', timeMs);
     reasonByClientId.set(clientOrderId, TradeExitReason.TrailingStop);
-    const stop = await deps.exchange.createOrder({ clientOrderId, symbol, side: held > 0 ? 'sell' : 'buy', type: 'stop', amount: Math.abs(held), stopPrice: level, reduceOnly: true });
-    events?.onOrder(stop, OrderPurpose.Stop, timeMs);
+    const placing = place({ clientOrderId, symbol, side: held > 0 ? 'sell' : 'buy', type: 'stop', amount: Math.abs(held), stopPrice: level, reduceOnly: true }, stopPlaced);
+    const stop = placing === stopPlaced ? stopPlaced : await placing;
+    events?.onOrder(reported(stop), OrderPurpose.Stop, timeMs);
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
     stopFilledJournaled = 0;
     if (stopOrderId) posStop = level;
@@ -565,8 +648,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (!(price > 0) || (level.r !== undefined && !(risk > 0))) continue;
       const clientOrderId = nextClientId(`tp${k + 1}`, timeMs);
       reasonByClientId.set(clientOrderId, TradeExitReason.TakeProfit);
-      const order = await deps.exchange.createOrder({ clientOrderId, symbol, side: dir > 0 ? 'sell' : 'buy', type: 'limit', amount: amount * level.fraction, price, reduceOnly: true });
-      events?.onOrder(order, OrderPurpose.Exit, timeMs);
+      const placing = place({ clientOrderId, symbol, side: dir > 0 ? 'sell' : 'buy', type: 'limit', amount: amount * level.fraction, price, reduceOnly: true }, takeProfitPlaced);
+      const order = placing === takeProfitPlaced ? takeProfitPlaced : await placing;
+      events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
       takeProfitIds[k] = order.status === 'rejected' ? null : order.id;
       takeProfitJournaled[k] = 0;
     }
@@ -574,22 +658,28 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   async function cleanup(): Promise<void> {
     cleanupPending = false;
-    await cancelWorkingOrders();
+    const cancelling = cancelWorkingOrders();
+    if (cancelling) await cancelling;
   }
 
   async function exit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason = TradeExitReason.Signal): Promise<void> {
-    await cancelWorkingOrders();
+    const cancelling = cancelWorkingOrders();
+    if (cancelling) await cancelling;
     const clientOrderId = nextClientId('exit', timeMs);
     reasonByClientId.set(clientOrderId, exitReason);
-    const order = await deps.exchange.createOrder({
-      clientOrderId,
-      symbol,
-      side: held > 0 ? 'sell' : 'buy',
-      type: 'market',
-      amount: Math.abs(held),
-      reduceOnly: true,
-    });
-    events?.onOrder(order, OrderPurpose.Exit, timeMs);
+    const placing = place(
+      {
+        clientOrderId,
+        symbol,
+        side: held > 0 ? 'sell' : 'buy',
+        type: 'market',
+        amount: Math.abs(held),
+        reduceOnly: true,
+      },
+      exitPlaced,
+    );
+    const order = placing === exitPlaced ? exitPlaced : await placing;
+    events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
     if (order.status === 'rejected') {
       stats.rejected++;
       const reason = `exit rejected by the exchange: ${order.reason ?? 'no reason given'}`;
@@ -667,40 +757,43 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     if (riskConfig.maxVarFraction !== null || riskConfig.maxExpectedShortfallFraction !== null) {
       portfolio = deps.portfolioRisk ? await deps.portfolioRisk.snapshot(symbol, riskConfig.varLookbackCandles) : ownPortfolio(held * price, riskConfig.varLookbackCandles);
     }
-    const decision: RiskDecision = deps.risk.evaluate({
-      symbol,
-      side: side > 0 ? 'long' : 'short',
-      price,
-      stopHint,
-      atr,
-      equity: deps.account.equity(),
-      riskScale,
-      currentPositionNotional: held * price,
-      totalOpenNotional: deps.account.grossNotional(),
-      openPositions: deps.account.openPositionCount(),
-      portfolio,
-    });
+    const ctx = riskContext;
+    ctx.side = side > 0 ? 'long' : 'short';
+    ctx.price = price;
+    ctx.stopHint = stopHint;
+    ctx.atr = atr;
+    ctx.equity = deps.account.equity();
+    ctx.riskScale = riskScale;
+    ctx.currentPositionNotional = held * price;
+    ctx.totalOpenNotional = deps.account.grossNotional();
+    ctx.openPositions = deps.account.openPositionCount();
+    ctx.portfolio = portfolio;
+    const decision = deps.risk.evaluateInto(ctx, riskDecision, describeDenials);
     if (!decision.approved) {
       stats.denied++;
       events?.onDenied(symbol, denialCodeOf(decision.reason, decision.checks), decision.reason, signalTimeMs);
-      if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: decision.checks });
+      if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
       return;
     }
     // The exit orders of earlier positions are done with once flat: forget their reasons.
     if (held === 0) reasonByClientId.clear();
-    const order = await deps.exchange.createOrder({
-      clientOrderId: nextClientId('entry', signalTimeMs),
-      symbol,
-      side: side > 0 ? 'buy' : 'sell',
-      type: 'market',
-      amount: decision.amount,
-    });
-    events?.onOrder(order, OrderPurpose.Entry, signalTimeMs);
+    const placingEntry = place(
+      {
+        clientOrderId: nextClientId('entry', signalTimeMs),
+        symbol,
+        side: side > 0 ? 'buy' : 'sell',
+        type: 'market',
+        amount: decision.amount,
+      },
+      entryPlaced,
+    );
+    const order = placingEntry === entryPlaced ? entryPlaced : await placingEntry;
+    events?.onOrder(reported(order), OrderPurpose.Entry, signalTimeMs);
     if (order.status === 'rejected') {
       stats.rejected++;
       const reason = `entry rejected by the exchange: ${order.reason ?? 'no reason given'}`;
       events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, signalTimeMs);
-      if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: decision.checks });
+      if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
       return;
     }
     gate.noteEntry(0, signalTimeMs);
@@ -718,23 +811,27 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     entryOrderId = order.status === 'filled' ? null : order.id;
     entryStrategy = strategy;
     stats.entries++;
-    const stop = await deps.exchange.createOrder({
-      clientOrderId: nextClientId('stop', signalTimeMs),
-      symbol,
-      side: side > 0 ? 'sell' : 'buy',
-      type: 'stop',
-      amount: order.amount,
-      stopPrice: decision.stopPrice,
-      reduceOnly: true,
-    });
+    const placingStop = place(
+      {
+        clientOrderId: nextClientId('stop', signalTimeMs),
+        symbol,
+        side: side > 0 ? 'sell' : 'buy',
+        type: 'stop',
+        amount: order.amount,
+        stopPrice: decision.stopPrice,
+        reduceOnly: true,
+      },
+      stopPlaced,
+    );
+    const stop = placingStop === stopPlaced ? stopPlaced : await placingStop;
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
     stopFilledJournaled = 0;
-    events?.onOrder(stop, OrderPurpose.Stop, signalTimeMs);
+    events?.onOrder(reported(stop), OrderPurpose.Stop, signalTimeMs);
     if (takeProfits.length > 0) await placeTakeProfits(side, order.amount, posEntryPrice, decision.stopPrice, signalTimeMs);
     reportAccount();
     if (journal) record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
       ...vetoInfo,
-      risk: decision.checks,
+      risk: copyChecks(decision.checks),
       orderId: order.id,
       stopOrderId,
     });
@@ -825,11 +922,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** Cancels a reduce-only stop left with nothing to protect; one the venue has finished meanwhile is fine. */
   async function cancelLeftoverStop(id: string): Promise<void> {
-    try {
-      await deps.exchange.cancelOrder(id, symbol);
-    } catch (error) {
-      if (!(error instanceof ExchangeError) || error.failure !== FailureClass.NonRetryable) throw error;
-    }
+    await cancelOrder(id, true);
   }
 
   /**
@@ -885,8 +978,21 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Journals a closed trade (or part) with `exitReason` and its initial risk; returns it as journaled. */
   function journalTrade(closed: ClosedTrade, exitReason: string): ClosedTrade {
     const initialRisk = posInitialStop === posInitialStop ? Math.abs(closed.entryPrice - posInitialStop) * closed.amount : null;
-    const { exitClientOrderId: _closingOrder, ...rest } = closed;
-    const trade: ClosedTrade = { ...rest, exitReason, initialRisk };
+    // The kept record (the run's output), field by field: a rest-and-spread copy allocates several times its size.
+    const trade: ClosedTrade = {
+      symbol: closed.symbol,
+      side: closed.side,
+      amount: closed.amount,
+      entryPrice: closed.entryPrice,
+      exitPrice: closed.exitPrice,
+      entryTimeMs: closed.entryTimeMs,
+      exitTimeMs: closed.exitTimeMs,
+      realizedPnl: closed.realizedPnl,
+      fees: closed.fees,
+      funding: closed.funding,
+      exitReason,
+      initialRisk,
+    };
     if (!deps.journal) return trade;
     deps.journal.recordTrade({
       id: deps.newId(),
@@ -1161,6 +1267,19 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       return noticeVenueClose(gone, candles.close[row], candles.openTimeMs[row] + timeframeMs).then(() => processCandle(candles, row));
     },
   };
+}
+
+/** Copies a risk decision's checks for a journal record (the decision's records are reused). */
+function copyChecks(checks: readonly RiskCheck[]): RiskCheck[] {
+  return checks.map((c) => ({ name: c.name, value: c.value, limit: c.limit, passed: c.passed }));
+}
+
+/** Resolves a cancelled order's promise to nothing. */
+function ignoreOrder(): void {}
+
+/** Lets an order the venue has finished (or does not know) pass: a non-retryable ExchangeError; rethrows anything else. */
+function rethrowUnlessFinished(error: unknown): void {
+  if (!(error instanceof ExchangeError) || error.failure !== FailureClass.NonRetryable) throw error;
 }
 
 /** Cold path of `advance`: the caller skipped or reordered candles of a chunk computed ahead. */
