@@ -394,9 +394,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     stopHint: NaN,
     atr: NaN,
     equity: NaN,
-    riskScale: 1,
-    currentPositionNotional: 0,
-    totalOpenNotional: 0,
+    // Doubles from the start (an integer first would make the gate's optimised code deoptimise on the first fraction).
+    riskScale: NaN,
+    currentPositionNotional: NaN,
+    totalOpenNotional: NaN,
     openPositions: 0,
     portfolio: null,
   };
@@ -624,14 +625,26 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     return posStop !== posStop || (level - posStop) * dir > 0 ? level : NaN;
   }
 
-  /** Replaces the protective stop by one at `level` (the trailing stop), sized to what is held. */
-  async function moveStop(level: number, held: number, timeMs: number): Promise<void> {
+  /**
+   * Replaces the protective stop by one at `level` (the trailing stop), sized to what is held. Like every order step
+   * below: synchronous on a synchronous venue (returns undefined), else a promise (continuations run after each order).
+   */
+  function moveStop(level: number, held: number, timeMs: number): Promise<void> | undefined {
     const cancelling = stopOrderId ? cancelOrder(stopOrderId, true) : undefined;
-    if (cancelling) await cancelling;
+    if (cancelling) return cancelling.then(() => placeTrailingStop(level, held, timeMs));
+    return placeTrailingStop(level, held, timeMs);
+  }
+
+  function placeTrailingStop(level: number, held: number, timeMs: number): Promise<void> | undefined {
     const clientOrderId = nextClientId('trail', timeMs);
     reasonByClientId.set(clientOrderId, TradeExitReason.TrailingStop);
     const placing = place({ clientOrderId, symbol, side: held > 0 ? 'sell' : 'buy', type: 'stop', amount: Math.abs(held), stopPrice: level, reduceOnly: true }, stopPlaced);
-    const stop = placing === stopPlaced ? stopPlaced : await placing;
+    if (placing !== stopPlaced) return (placing as Promise<Order>).then((stop) => onTrailingStopPlaced(stop, level, held, timeMs));
+    onTrailingStopPlaced(stopPlaced, level, held, timeMs);
+    return undefined;
+  }
+
+  function onTrailingStopPlaced(stop: Order, level: number, held: number, timeMs: number): void {
     events?.onOrder(reported(stop), OrderPurpose.Stop, timeMs);
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
     stopFilledJournaled = 0;
@@ -639,32 +652,50 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, `trailing stop moved to ${level}`, { stopOrderId });
   }
 
-  /** Places the take-profit levels of the policy for a position of `amount` entered at `entryPrice` with `stopPrice`. */
-  async function placeTakeProfits(dir: number, amount: number, entryPrice: number, stopPrice: number, timeMs: number): Promise<void> {
+  /**
+   * Places the take-profit levels of the policy from level `k` on, one after another, for a position of `amount`
+   * entered at `entryPrice` with `stopPrice` (see `moveStop` for the return).
+   */
+  function placeTakeProfits(k: number, dir: number, amount: number, entryPrice: number, stopPrice: number, timeMs: number): Promise<void> | undefined {
     const risk = Math.abs(entryPrice - stopPrice);
-    for (let k = 0; k < takeProfits.length; k++) {
+    for (; k < takeProfits.length; k++) {
       const level = takeProfits[k];
       const price = level.r !== undefined ? entryPrice + dir * level.r * risk : entryPrice * (1 + (dir * (level.percent as number)) / 100);
       if (!(price > 0) || (level.r !== undefined && !(risk > 0))) continue;
       const clientOrderId = nextClientId(`tp${k + 1}`, timeMs);
       reasonByClientId.set(clientOrderId, TradeExitReason.TakeProfit);
       const placing = place({ clientOrderId, symbol, side: dir > 0 ? 'sell' : 'buy', type: 'limit', amount: amount * level.fraction, price, reduceOnly: true }, takeProfitPlaced);
-      const order = placing === takeProfitPlaced ? takeProfitPlaced : await placing;
-      events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
-      takeProfitIds[k] = order.status === 'rejected' ? null : order.id;
-      takeProfitJournaled[k] = 0;
+      if (placing !== takeProfitPlaced) {
+        const placed = k;
+        return (placing as Promise<Order>).then((order) => {
+          onTakeProfitPlaced(order, placed, timeMs);
+          return placeTakeProfits(placed + 1, dir, amount, entryPrice, stopPrice, timeMs);
+        });
+      }
+      onTakeProfitPlaced(takeProfitPlaced, k, timeMs);
     }
+    return undefined;
   }
 
-  async function cleanup(): Promise<void> {
+  function onTakeProfitPlaced(order: Order, k: number, timeMs: number): void {
+    events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
+    takeProfitIds[k] = order.status === 'rejected' ? null : order.id;
+    takeProfitJournaled[k] = 0;
+  }
+
+  function cleanup(): Promise<void> | undefined {
     cleanupPending = false;
-    const cancelling = cancelWorkingOrders();
-    if (cancelling) await cancelling;
+    return cancelWorkingOrders();
   }
 
-  async function exit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason = TradeExitReason.Signal): Promise<void> {
+  /** Closes `held` with a reduce-only market order after cancelling the working orders (see `moveStop` for the return). */
+  function exit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason = TradeExitReason.Signal): Promise<void> | undefined {
     const cancelling = cancelWorkingOrders();
-    if (cancelling) await cancelling;
+    if (cancelling) return cancelling.then(() => placeExit(timeMs, held, reason, exitReason));
+    return placeExit(timeMs, held, reason, exitReason);
+  }
+
+  function placeExit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
     const clientOrderId = nextClientId('exit', timeMs);
     reasonByClientId.set(clientOrderId, exitReason);
     const placing = place(
@@ -678,7 +709,12 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       },
       exitPlaced,
     );
-    const order = placing === exitPlaced ? exitPlaced : await placing;
+    if (placing !== exitPlaced) return (placing as Promise<Order>).then((order) => onExitPlaced(order, timeMs, held, reason, exitReason));
+    onExitPlaced(exitPlaced, timeMs, held, reason, exitReason);
+    return undefined;
+  }
+
+  function onExitPlaced(order: Order, timeMs: number, held: number, reason: string, exitReason: TradeExitReason): void {
     events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
     if (order.status === 'rejected') {
       stats.rejected++;
@@ -694,7 +730,32 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, reason, { orderId: order.id });
   }
 
-  async function enter(signalTimeMs: number, side: number, price: number, atr: number): Promise<void> {
+  /**
+   * Enters `side` at `price` on the signal of `signalTimeMs` (see `moveStop` for the return): with a veto or another
+   * model in the loop, or a portfolio source to ask for the VaR limits, after awaiting them; else at once.
+   */
+  function enter(signalTimeMs: number, side: number, price: number, atr: number): Promise<void> | undefined {
+    if (deps.veto || withModels || (deps.portfolioRisk && checksPortfolio())) return enterAfterModels(signalTimeMs, side, price, atr);
+    const strategy = dominantStrategy(side);
+    if (expiredEntry(signalTimeMs, side, NO_ENTRY_INFO)) return undefined;
+    return enterChecked(signalTimeMs, side, price, atr, fused.stopHint, 1, NO_ENTRY_INFO, strategy, undefined);
+  }
+
+  /** Whether the risk engine has a VaR or ES limit (its entries need the portfolio). */
+  function checksPortfolio(): boolean {
+    return deps.risk.config.maxVarFraction !== null || deps.risk.config.maxExpectedShortfallFraction !== null;
+  }
+
+  /** Refuses (and records) an entry whose signal outlived its TTL. */
+  function expiredEntry(signalTimeMs: number, side: number, vetoInfo: Record<string, unknown>): boolean {
+    if (!gate.isExpired(signalTimeMs, deps.clock.nowMs())) return false;
+    stats.expired++;
+    if (journal) record(signalTimeMs, 'expired', side, fused.strength, `signal older than its ttl of ${fusion.config.ttlMs} ms`, vetoInfo);
+    return true;
+  }
+
+  /** `enter` with the veto, the models and the portfolio source awaited first. */
+  async function enterAfterModels(signalTimeMs: number, side: number, price: number, atr: number): Promise<void> {
     const strategy = dominantStrategy(side);
     let vetoInfo: Record<string, unknown> = {};
     if (deps.veto) {
@@ -708,11 +769,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
         return;
       }
     }
-    if (gate.isExpired(signalTimeMs, deps.clock.nowMs())) {
-      stats.expired++;
-      if (journal) record(signalTimeMs, 'expired', side, fused.strength, `signal older than its ttl of ${fusion.config.ttlMs} ms`, vetoInfo);
-      return;
-    }
+    if (expiredEntry(signalTimeMs, side, vetoInfo)) return;
     let stopHint = fused.stopHint;
     let riskScale = 1;
     if (withModels) {
@@ -751,12 +808,28 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       }
       vetoInfo = { ...vetoInfo, models: used };
     }
+    const portfolio = deps.portfolioRisk && checksPortfolio() ? await deps.portfolioRisk.snapshot(symbol, deps.risk.config.varLookbackCandles) : undefined;
+    const entering = enterChecked(signalTimeMs, side, price, atr, stopHint, riskScale, vetoInfo, strategy, portfolio);
+    if (entering) await entering;
+  }
+
+  /**
+   * The risk gate, then the entry order, its protective stop and take-profits (see `moveStop` for the return).
+   * `portfolio`: the portfolio source's snapshot, or undefined for the loop's own market (when a VaR or ES limit is set).
+   */
+  function enterChecked(
+    signalTimeMs: number,
+    side: number,
+    price: number,
+    atr: number,
+    stopHint: number,
+    riskScale: number,
+    vetoInfo: Record<string, unknown>,
+    strategy: string,
+    portfolio: PortfolioRiskInput | null | undefined,
+  ): Promise<void> | undefined {
     const held = deps.account.positionAmountSigned(symbol);
-    const riskConfig = deps.risk.config;
-    let portfolio: PortfolioRiskInput | null = null;
-    if (riskConfig.maxVarFraction !== null || riskConfig.maxExpectedShortfallFraction !== null) {
-      portfolio = deps.portfolioRisk ? await deps.portfolioRisk.snapshot(symbol, riskConfig.varLookbackCandles) : ownPortfolio(held * price, riskConfig.varLookbackCandles);
-    }
+    if (portfolio === undefined) portfolio = checksPortfolio() ? ownPortfolio(held * price, deps.risk.config.varLookbackCandles) : null;
     const ctx = riskContext;
     ctx.side = side > 0 ? 'long' : 'short';
     ctx.price = price;
@@ -773,7 +846,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       stats.denied++;
       events?.onDenied(symbol, denialCodeOf(decision.reason, decision.checks), decision.reason, signalTimeMs);
       if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
-      return;
+      return undefined;
     }
     // The exit orders of earlier positions are done with once flat: forget their reasons.
     if (held === 0) reasonByClientId.clear();
@@ -787,14 +860,20 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       },
       entryPlaced,
     );
-    const order = placingEntry === entryPlaced ? entryPlaced : await placingEntry;
+    if (placingEntry !== entryPlaced) return (placingEntry as Promise<Order>).then((order) => onEntryPlaced(order, signalTimeMs, side, price, vetoInfo, strategy));
+    return onEntryPlaced(entryPlaced, signalTimeMs, side, price, vetoInfo, strategy);
+  }
+
+  /** The entry order is placed (or rejected): the position's state, then its protective stop (see `moveStop` for the return). */
+  function onEntryPlaced(order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>, strategy: string): Promise<void> | undefined {
+    const decision = riskDecision;
     events?.onOrder(reported(order), OrderPurpose.Entry, signalTimeMs);
     if (order.status === 'rejected') {
       stats.rejected++;
       const reason = `entry rejected by the exchange: ${order.reason ?? 'no reason given'}`;
       events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, signalTimeMs);
       if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
-      return;
+      return undefined;
     }
     gate.noteEntry(0, signalTimeMs);
     posSide = side;
@@ -823,11 +902,27 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       },
       stopPlaced,
     );
-    const stop = placingStop === stopPlaced ? stopPlaced : await placingStop;
+    if (placingStop !== stopPlaced) return (placingStop as Promise<Order>).then((stop) => onEntryStopPlaced(stop, order, signalTimeMs, side, price, vetoInfo));
+    return onEntryStopPlaced(stopPlaced, order, signalTimeMs, side, price, vetoInfo);
+  }
+
+  /** The entry's protective stop is placed: the take-profits, then the account report and the record (see `moveStop` for the return). */
+  function onEntryStopPlaced(stop: Order, order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>): Promise<void> | undefined {
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
     stopFilledJournaled = 0;
     events?.onOrder(reported(stop), OrderPurpose.Stop, signalTimeMs);
-    if (takeProfits.length > 0) await placeTakeProfits(side, order.amount, posEntryPrice, decision.stopPrice, signalTimeMs);
+    const placing = takeProfits.length > 0 ? placeTakeProfits(0, side, order.amount, posEntryPrice, riskDecision.stopPrice, signalTimeMs) : undefined;
+    if (placing) {
+      // The entry snapshot is reused by the next entry only, which cannot start before this one ends.
+      return placing.then(() => onEntryDone(order, signalTimeMs, side, price, vetoInfo));
+    }
+    onEntryDone(order, signalTimeMs, side, price, vetoInfo);
+    return undefined;
+  }
+
+  /** The entry's orders are placed: the account report and the record. */
+  function onEntryDone(order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>): void {
+    const decision = riskDecision;
     reportAccount();
     if (journal) record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
       ...vetoInfo,
@@ -1016,14 +1111,21 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /** Acts on row `i`'s fused signal while holding `held` (base amount, signed): the exit of an opposite position, then the entry. */
-  async function act(i: number, timeMs: number, held: number, price: number, atr: number): Promise<void> {
+  function act(i: number, timeMs: number, held: number, price: number, atr: number): Promise<void> | undefined {
     const side = fused.side;
     if (held !== 0 && Math.sign(held) !== side) {
-      await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}`, TradeExitReason.Signal);
-      // A partially filled exit leaves part of the position: never stack a new entry on top of it.
-      if (deps.account.positionAmountSigned(symbol) !== 0) return;
+      const exiting = exit(timeMs, held, `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}`, TradeExitReason.Signal);
+      if (exiting) return exiting.then(() => enterAfterExit(i, side, timeMs, price, atr));
+      return enterAfterExit(i, side, timeMs, price, atr);
     }
-    if (admitEntry(i, side, held === 0)) await enter(timeMs, side, price, atr);
+    return admitEntry(i, side, held === 0) ? enter(timeMs, side, price, atr) : undefined;
+  }
+
+  /** The entry of `side` after the exit of the opposite position on row `i`. */
+  function enterAfterExit(i: number, side: number, timeMs: number, price: number, atr: number): Promise<void> | undefined {
+    // A partially filled exit leaves part of the position: never stack a new entry on top of it.
+    if (deps.account.positionAmountSigned(symbol) !== 0) return undefined;
+    return admitEntry(i, side, false) ? enter(timeMs, side, price, atr) : undefined;
   }
 
   /**
@@ -1061,20 +1163,26 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /** Closes the held position for `reason` (a policy exit or an exit signal) at the candle close, after any pending cleanup. */
-  function closeByPolicy(timeMs: number, held: number, reason: TradeExitReason): Promise<void> {
-    const closeIt = () => exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);
-    return cleanupPending ? cleanup().then(closeIt) : closeIt();
+  function closeByPolicy(timeMs: number, held: number, reason: TradeExitReason): Promise<void> | undefined {
+    const cleaning = cleanupPending ? cleanup() : undefined;
+    if (cleaning) return cleaning.then(() => exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason));
+    return exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);
   }
 
   /**
    * Moves the trailing stop to `level`; a level at or past the close would trigger at once, so the
    * position closes now with a market order instead of a marketable stop (reason `trailing-stop`).
    */
-  function trailTo(level: number, close: number, held: number, timeMs: number): Promise<void> {
+  function trailTo(level: number, close: number, held: number, timeMs: number): Promise<void> | undefined {
+    const cleaning = cleanupPending ? cleanup() : undefined;
+    if (cleaning) return cleaning.then(() => trailNow(level, close, held, timeMs));
+    return trailNow(level, close, held, timeMs);
+  }
+
+  /** `trailTo` once no cleanup is pending. */
+  function trailNow(level: number, close: number, held: number, timeMs: number): Promise<void> | undefined {
     const crossed = (close - level) * Math.sign(held) <= 0;
-    const work = () =>
-      crossed ? exit(timeMs, held, `exit ${sideName(Math.sign(held))}: trailing stop ${level} crossed at the close`, TradeExitReason.TrailingStop) : moveStop(level, held, timeMs);
-    return cleanupPending ? cleanup().then(work) : work();
+    return crossed ? exit(timeMs, held, `exit ${sideName(Math.sign(held))}: trailing stop ${level} crossed at the close`, TradeExitReason.TrailingStop) : moveStop(level, held, timeMs);
   }
 
   /** The adapter outputs of the current row as objects (read from the columns once per row, on demand). */
@@ -1167,7 +1275,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /** Moves the trailing stop to `level` at row `i`'s close (see `trailTo`). */
-  function trailToAt(i: number, level: number): Promise<void> {
+  function trailToAt(i: number, level: number): Promise<void> | undefined {
     return trailTo(level, features.close[i], deps.account.positionAmountSigned(symbol), closeTimeAt(i));
   }
 
@@ -1180,16 +1288,17 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /** Acts on row `i`'s signal after any pending cleanup, or while a position is held (see `act`). */
-  function actOnPositionAt(i: number): Promise<void> {
+  function actOnPositionAt(i: number): Promise<void> | undefined {
     const closeTimeMs = closeTimeAt(i);
     const close = features.close[i];
     const atr = features.atr[RISK_ATR_PERIOD][i];
-    if (cleanupPending) return cleanup().then(() => act(i, closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr));
+    const cleaning = cleanupPending ? cleanup() : undefined;
+    if (cleaning) return cleaning.then(() => act(i, closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr));
     return act(i, closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr);
   }
 
   /** Enters on row `i`'s fused signal once the synchronous checks passed (see `enter`). */
-  function enterAt(i: number): Promise<void> {
+  function enterAt(i: number): Promise<void> | undefined {
     return enter(closeTimeAt(i), fused.side, features.close[i], features.atr[RISK_ATR_PERIOD][i]);
   }
 
@@ -1268,6 +1377,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     },
   };
 }
+
+/** The veto and model details of an entry without any (records spread it). */
+const NO_ENTRY_INFO: Record<string, unknown> = Object.freeze({});
 
 /** Copies a risk decision's checks for a journal record (the decision's records are reused). */
 function copyChecks(checks: readonly RiskCheck[]): RiskCheck[] {

@@ -175,13 +175,16 @@ export interface RiskDecisionBuffer {
   /** Why it was denied; '' when approved, or when denied without `describe` (see `evaluateInto`). */
   reason: string;
   checks: RiskCheck[];
-  /** The check records `checks` is filled from (grown on first use, then reused). */
+  /** The check records `checks` is filled from (one per check name; grown if ever short). */
   readonly pool: RiskCheck[];
 }
 
 /** A fresh {@link RiskDecisionBuffer} for `evaluateInto`. */
 export function createRiskDecisionBuffer(): RiskDecisionBuffer {
-  return { approved: false, amount: NaN, stopPrice: NaN, reason: '', checks: [], pool: [] };
+  // Records for every check there is, made up front with number fields, and `checks` as an empty copy of them: arrays
+  // and records of one shape for every buffer, so the gate's optimised code is not thrown away at each new one.
+  const pool: RiskCheck[] = Object.values(RiskCheckName).map((name) => ({ name, value: NaN, limit: NaN, passed: false }));
+  return { approved: false, amount: NaN, stopPrice: NaN, reason: '', checks: pool.slice(0, 0), pool };
 }
 
 /** Circuit breakers that halt new entries: daily loss auto-resumes at the next UTC day, max drawdown needs a manual resume. */
