@@ -910,8 +910,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       if (reached) {
         // The path: a bullish candle goes to its low first, a bearish one to its high first.
         const lowFirst = close >= open;
-        processLeg(st, n, t, open, high, low, lowFirst);
-        processLeg(st, n, t, open, high, low, !lowFirst);
+        processLeg(st, n, lowFirst);
+        processLeg(st, n, !lowFirst);
       }
     } finally {
       processing--;
@@ -922,9 +922,13 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   /**
    * Fills the resting stops and limits on one side of the open (`lowSide`: sell stops and buy limits;
    * else buy stops and sell limits) that the candle reached, nearest to the open first (a gap is
-   * nearest). O(n²) in the symbol's open orders (a handful), allocation-free.
+   * nearest). O(n²) in the symbol's open orders (a handful), allocation-free. Prices from `st.candle*` (none crosses the call).
    */
-  function processLeg(st: SymbolState, n: number, t: number, open: number, high: number, low: number, lowSide: boolean): void {
+  function processLeg(st: SymbolState, n: number, lowSide: boolean): void {
+    const t = st.candleTimeMs;
+    const open = st.candleOpen;
+    const high = st.candleHigh;
+    const low = st.candleLow;
     const orders = st.openOrders;
     const adjust = cfg.takerAdjust;
     for (;;) {

@@ -81,7 +81,28 @@ export const DEFAULT_BACKTEST_CHUNK_SIZE = 4_096;
  * what stacks through them allocate apart from the rest of the per-candle step (the signal path included),
  * which allocates nothing.
  */
-export const ACCOUNT_EVENT_FRAMES: readonly string[] = ['enterAt', 'actOnPositionAt', 'closeByPolicy', 'trailToAt', 'cleanup', 'executeFill', 'tripDrawdown', 'tripDailyLoss'];
+export const ACCOUNT_EVENT_FRAMES: readonly string[] = [
+  'enterAt',
+  'enter',
+  'enterChecked',
+  'onEntryPlaced',
+  'onEntryStopPlaced',
+  'onEntryDone',
+  'actOnPositionAt',
+  'closeByPolicy',
+  'trailToAt',
+  'cleanup',
+  'exit',
+  'placeExit',
+  'moveStop',
+  'placeTakeProfits',
+  'executeFill',
+  'processLeg',
+  'fillOrder',
+  'placeOrder',
+  'tripDrawdown',
+  'tripDailyLoss',
+];
 
 /** ATR period the risk gate sizes with when a signal carries no stop hint. */
 export const RISK_ATR_PERIOD = 14;
@@ -402,6 +423,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     portfolio: null,
   };
   const riskDecision = createRiskDecisionBuffer();
+  /** The stop hint and risk scale of the entry under way (slots `ENTRY_*`), set by `enter` for `enterChecked`. */
+  const entryAdjust = new Float64Array(2);
   let entryStrategy = '';
   let stopOrderId: string | null = null;
   let entryOrderId: string | null = null;
@@ -731,14 +754,20 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /**
-   * Enters `side` at `price` on the signal of `signalTimeMs` (see `moveStop` for the return): with a veto or another
-   * model in the loop, or a portfolio source to ask for the VaR limits, after awaiting them; else at once.
+   * Enters `side` on the signal of row `i`, at its close (see `moveStop` for the return): with a veto or another model
+   * in the loop, or a portfolio source to ask for the VaR limits, after awaiting them; else at once. (The row, not its
+   * prices, crosses the call: a number passed to a call that is not inlined is boxed in the caller.)
    */
-  function enter(signalTimeMs: number, side: number, price: number, atr: number): Promise<void> | undefined {
+  function enter(i: number, side: number): Promise<void> | undefined {
+    const signalTimeMs = closeTimeAt(i);
+    const price = features.close[i];
+    const atr = features.atr[RISK_ATR_PERIOD][i];
     if (deps.veto || withModels || (deps.portfolioRisk && checksPortfolio())) return enterAfterModels(signalTimeMs, side, price, atr);
     const strategy = dominantStrategy(side);
     if (expiredEntry(signalTimeMs, side, NO_ENTRY_INFO)) return undefined;
-    return enterChecked(signalTimeMs, side, price, atr, fused.stopHint, 1, NO_ENTRY_INFO, strategy, undefined);
+    entryAdjust[ENTRY_STOP_HINT] = fused.stopHint;
+    entryAdjust[ENTRY_RISK_SCALE] = 1;
+    return enterChecked(i, side, NO_ENTRY_INFO, strategy, undefined);
   }
 
   /** Whether the risk engine has a VaR or ES limit (its entries need the portfolio). */
@@ -809,34 +838,29 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       vetoInfo = { ...vetoInfo, models: used };
     }
     const portfolio = deps.portfolioRisk && checksPortfolio() ? await deps.portfolioRisk.snapshot(symbol, deps.risk.config.varLookbackCandles) : undefined;
-    const entering = enterChecked(signalTimeMs, side, price, atr, stopHint, riskScale, vetoInfo, strategy, portfolio);
+    entryAdjust[ENTRY_STOP_HINT] = stopHint;
+    entryAdjust[ENTRY_RISK_SCALE] = riskScale;
+    const entering = enterChecked(cur, side, vetoInfo, strategy, portfolio);
     if (entering) await entering;
   }
 
   /**
-   * The risk gate, then the entry order, its protective stop and take-profits (see `moveStop` for the return).
-   * `portfolio`: the portfolio source's snapshot, or undefined for the loop's own market (when a VaR or ES limit is set).
+   * The risk gate, then the entry order, its protective stop and take-profits (see `moveStop` for the return), for
+   * an entry of `side` at row `i`'s close with the stop hint and risk scale in `entryAdjust`. `portfolio`: the
+   * portfolio source's snapshot, or undefined for the loop's own market (when a VaR or ES limit is set).
    */
-  function enterChecked(
-    signalTimeMs: number,
-    side: number,
-    price: number,
-    atr: number,
-    stopHint: number,
-    riskScale: number,
-    vetoInfo: Record<string, unknown>,
-    strategy: string,
-    portfolio: PortfolioRiskInput | null | undefined,
-  ): Promise<void> | undefined {
+  function enterChecked(i: number, side: number, vetoInfo: Record<string, unknown>, strategy: string, portfolio: PortfolioRiskInput | null | undefined): Promise<void> | undefined {
+    const signalTimeMs = closeTimeAt(i);
+    const price = features.close[i];
     const held = deps.account.positionAmountSigned(symbol);
     if (portfolio === undefined) portfolio = checksPortfolio() ? ownPortfolio(held * price, deps.risk.config.varLookbackCandles) : null;
     const ctx = riskContext;
     ctx.side = side > 0 ? 'long' : 'short';
     ctx.price = price;
-    ctx.stopHint = stopHint;
-    ctx.atr = atr;
+    ctx.stopHint = entryAdjust[ENTRY_STOP_HINT];
+    ctx.atr = features.atr[RISK_ATR_PERIOD][i];
     ctx.equity = deps.account.equity();
-    ctx.riskScale = riskScale;
+    ctx.riskScale = entryAdjust[ENTRY_RISK_SCALE];
     ctx.currentPositionNotional = held * price;
     ctx.totalOpenNotional = deps.account.grossNotional();
     ctx.openPositions = deps.account.openPositionCount();
@@ -1111,21 +1135,21 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /** Acts on row `i`'s fused signal while holding `held` (base amount, signed): the exit of an opposite position, then the entry. */
-  function act(i: number, timeMs: number, held: number, price: number, atr: number): Promise<void> | undefined {
+  function act(i: number, timeMs: number, held: number): Promise<void> | undefined {
     const side = fused.side;
     if (held !== 0 && Math.sign(held) !== side) {
       const exiting = exit(timeMs, held, `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}`, TradeExitReason.Signal);
-      if (exiting) return exiting.then(() => enterAfterExit(i, side, timeMs, price, atr));
-      return enterAfterExit(i, side, timeMs, price, atr);
+      if (exiting) return exiting.then(() => enterAfterExit(i, side));
+      return enterAfterExit(i, side);
     }
-    return admitEntry(i, side, held === 0) ? enter(timeMs, side, price, atr) : undefined;
+    return admitEntry(i, side, held === 0) ? enter(i, side) : undefined;
   }
 
   /** The entry of `side` after the exit of the opposite position on row `i`. */
-  function enterAfterExit(i: number, side: number, timeMs: number, price: number, atr: number): Promise<void> | undefined {
+  function enterAfterExit(i: number, side: number): Promise<void> | undefined {
     // A partially filled exit leaves part of the position: never stack a new entry on top of it.
     if (deps.account.positionAmountSigned(symbol) !== 0) return undefined;
-    return admitEntry(i, side, false) ? enter(timeMs, side, price, atr) : undefined;
+    return admitEntry(i, side, false) ? enter(i, side) : undefined;
   }
 
   /**
@@ -1290,16 +1314,14 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Acts on row `i`'s signal after any pending cleanup, or while a position is held (see `act`). */
   function actOnPositionAt(i: number): Promise<void> | undefined {
     const closeTimeMs = closeTimeAt(i);
-    const close = features.close[i];
-    const atr = features.atr[RISK_ATR_PERIOD][i];
     const cleaning = cleanupPending ? cleanup() : undefined;
-    if (cleaning) return cleaning.then(() => act(i, closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr));
-    return act(i, closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr);
+    if (cleaning) return cleaning.then(() => act(i, closeTimeMs, deps.account.positionAmountSigned(symbol)));
+    return act(i, closeTimeMs, deps.account.positionAmountSigned(symbol));
   }
 
   /** Enters on row `i`'s fused signal once the synchronous checks passed (see `enter`). */
   function enterAt(i: number): Promise<void> | undefined {
-    return enter(closeTimeAt(i), fused.side, features.close[i], features.atr[RISK_ATR_PERIOD][i]);
+    return enter(i, fused.side);
   }
 
   return {
@@ -1377,6 +1399,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     },
   };
 }
+
+/** Slots of the loop's `entryAdjust`: the entry's stop hint (NaN: none) and risk scale (the models' multiplier, else 1). */
+const ENTRY_STOP_HINT = 0;
+const ENTRY_RISK_SCALE = 1;
 
 /** The veto and model details of an entry without any (records spread it). */
 const NO_ENTRY_INFO: Record<string, unknown> = Object.freeze({});
