@@ -36,7 +36,7 @@ import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
 import { TradeExitReason, type DecisionOutcome, type DecisionRecord, type TradeRecord } from '../ports/journal';
 import type { ExitPolicy } from '../strategies/exit-policy';
-import type { CandleColumns, MarketKey } from '../core/types';
+import type { CandleColumns, MarketKey, OrderSide, OrderType } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
 import { createOrderSnapshot, type Exchange, type Order, type OrderRequest } from '../ports/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
@@ -405,8 +405,34 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const exitPlaced = createOrderSnapshot();
   const takeProfitPlaced = createOrderSnapshot();
   const cancelled = createOrderSnapshot();
-  /** Places `request` on the venue: synchronously into `out` on a synchronous venue, else through the async port. */
-  const place = (request: OrderRequest, out: Order): Order | Promise<Order> => (syncVenue ? syncVenue.placeOrderSync(request, out) : deps.exchange.createOrder(request));
+  /** The order request of the synchronous path, rewritten for each order (the simulation copies what it keeps). */
+  const syncRequest: OrderRequest = { clientOrderId: '', symbol, side: 'buy', type: 'market', amount: NaN, price: NaN, stopPrice: NaN, reduceOnly: false };
+  /**
+   * Places an order of `type` (`level`: a limit's price or a stop's trigger, ignored for a market order) on the venue:
+   * synchronously into `out` on a synchronous venue (the reused request), else through the async port (a new request
+   * with only the fields its type has).
+   */
+  const place = (clientOrderId: string, side: OrderSide, type: OrderType, amount: number, level: number, reduceOnly: boolean, out: Order): Order | Promise<Order> => {
+    if (syncVenue) {
+      const r = syncRequest;
+      r.clientOrderId = clientOrderId;
+      r.side = side;
+      r.type = type;
+      r.amount = amount;
+      r.price = r.stopPrice = level;
+      r.reduceOnly = reduceOnly;
+      return syncVenue.placeOrderSync(r, out);
+    }
+    return deps.exchange.createOrder({
+      clientOrderId,
+      symbol,
+      side,
+      type,
+      amount,
+      ...(type === 'limit' ? { price: level } : type === 'stop' ? { stopPrice: level } : {}),
+      ...(reduceOnly ? { reduceOnly } : {}),
+    });
+  };
   /** The risk gate's input and decision, rewritten at each entry (see `enter`). */
   const riskContext: PreTradeContext = {
     symbol,
@@ -661,7 +687,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   function placeTrailingStop(level: number, held: number, timeMs: number): Promise<void> | undefined {
     const clientOrderId = nextClientId('trail', timeMs);
     reasonByClientId.set(clientOrderId, TradeExitReason.TrailingStop);
-    const placing = place({ clientOrderId, symbol, side: held > 0 ? 'sell' : 'buy', type: 'stop', amount: Math.abs(held), stopPrice: level, reduceOnly: true }, stopPlaced);
+    const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'stop', Math.abs(held), level, true, stopPlaced);
     if (placing !== stopPlaced) return (placing as Promise<Order>).then((stop) => onTrailingStopPlaced(stop, level, held, timeMs));
     onTrailingStopPlaced(stopPlaced, level, held, timeMs);
     return undefined;
@@ -687,7 +713,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (!(price > 0) || (level.r !== undefined && !(risk > 0))) continue;
       const clientOrderId = nextClientId(`tp${k + 1}`, timeMs);
       reasonByClientId.set(clientOrderId, TradeExitReason.TakeProfit);
-      const placing = place({ clientOrderId, symbol, side: dir > 0 ? 'sell' : 'buy', type: 'limit', amount: amount * level.fraction, price, reduceOnly: true }, takeProfitPlaced);
+      const placing = place(clientOrderId, dir > 0 ? 'sell' : 'buy', 'limit', amount * level.fraction, price, true, takeProfitPlaced);
       if (placing !== takeProfitPlaced) {
         const placed = k;
         return (placing as Promise<Order>).then((order) => {
@@ -711,7 +737,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     return cancelWorkingOrders();
   }
 
-  /** Closes `held` with a reduce-only market order after cancelling the working orders (see `moveStop` for the return). */
+  /**
+   * Closes `held` with a reduce-only market order after cancelling the working orders (see `moveStop` for the return);
+   * `reason` is the decision log's text ('' without a journal).
+   */
   function exit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason = TradeExitReason.Signal): Promise<void> | undefined {
     const cancelling = cancelWorkingOrders();
     if (cancelling) return cancelling.then(() => placeExit(timeMs, held, reason, exitReason));
@@ -721,17 +750,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   function placeExit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
     const clientOrderId = nextClientId('exit', timeMs);
     reasonByClientId.set(clientOrderId, exitReason);
-    const placing = place(
-      {
-        clientOrderId,
-        symbol,
-        side: held > 0 ? 'sell' : 'buy',
-        type: 'market',
-        amount: Math.abs(held),
-        reduceOnly: true,
-      },
-      exitPlaced,
-    );
+    const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'market', Math.abs(held), NaN, true, exitPlaced);
     if (placing !== exitPlaced) return (placing as Promise<Order>).then((order) => onExitPlaced(order, timeMs, held, reason, exitReason));
     onExitPlaced(exitPlaced, timeMs, held, reason, exitReason);
     return undefined;
@@ -874,16 +893,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     }
     // The exit orders of earlier positions are done with once flat: forget their reasons.
     if (held === 0) reasonByClientId.clear();
-    const placingEntry = place(
-      {
-        clientOrderId: nextClientId('entry', signalTimeMs),
-        symbol,
-        side: side > 0 ? 'buy' : 'sell',
-        type: 'market',
-        amount: decision.amount,
-      },
-      entryPlaced,
-    );
+    const placingEntry = place(nextClientId('entry', signalTimeMs), side > 0 ? 'buy' : 'sell', 'market', decision.amount, NaN, false, entryPlaced);
     if (placingEntry !== entryPlaced) return (placingEntry as Promise<Order>).then((order) => onEntryPlaced(order, signalTimeMs, side, price, vetoInfo, strategy));
     return onEntryPlaced(entryPlaced, signalTimeMs, side, price, vetoInfo, strategy);
   }
@@ -914,18 +924,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     entryOrderId = order.status === 'filled' ? null : order.id;
     entryStrategy = strategy;
     stats.entries++;
-    const placingStop = place(
-      {
-        clientOrderId: nextClientId('stop', signalTimeMs),
-        symbol,
-        side: side > 0 ? 'sell' : 'buy',
-        type: 'stop',
-        amount: order.amount,
-        stopPrice: decision.stopPrice,
-        reduceOnly: true,
-      },
-      stopPlaced,
-    );
+    const placingStop = place(nextClientId('stop', signalTimeMs), side > 0 ? 'sell' : 'buy', 'stop', order.amount, decision.stopPrice, true, stopPlaced);
     if (placingStop !== stopPlaced) return (placingStop as Promise<Order>).then((stop) => onEntryStopPlaced(stop, order, signalTimeMs, side, price, vetoInfo));
     return onEntryStopPlaced(stopPlaced, order, signalTimeMs, side, price, vetoInfo);
   }
@@ -1138,7 +1137,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   function act(i: number, timeMs: number, held: number): Promise<void> | undefined {
     const side = fused.side;
     if (held !== 0 && Math.sign(held) !== side) {
-      const exiting = exit(timeMs, held, `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}`, TradeExitReason.Signal);
+      const exiting = exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}` : '', TradeExitReason.Signal);
       if (exiting) return exiting.then(() => enterAfterExit(i, side));
       return enterAfterExit(i, side);
     }
@@ -1189,8 +1188,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Closes the held position for `reason` (a policy exit or an exit signal) at the candle close, after any pending cleanup. */
   function closeByPolicy(timeMs: number, held: number, reason: TradeExitReason): Promise<void> | undefined {
     const cleaning = cleanupPending ? cleanup() : undefined;
-    if (cleaning) return cleaning.then(() => exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason));
-    return exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);
+    if (cleaning) return cleaning.then(() => exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: ${reason}` : '', reason));
+    return exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: ${reason}` : '', reason);
   }
 
   /**
@@ -1206,7 +1205,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** `trailTo` once no cleanup is pending. */
   function trailNow(level: number, close: number, held: number, timeMs: number): Promise<void> | undefined {
     const crossed = (close - level) * Math.sign(held) <= 0;
-    return crossed ? exit(timeMs, held, `exit ${sideName(Math.sign(held))}: trailing stop ${level} crossed at the close`, TradeExitReason.TrailingStop) : moveStop(level, held, timeMs);
+    return crossed
+      ? exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: trailing stop ${level} crossed at the close` : '', TradeExitReason.TrailingStop)
+      : moveStop(level, held, timeMs);
   }
 
   /** The adapter outputs of the current row as objects (read from the columns once per row, on demand). */
