@@ -27,10 +27,12 @@
  *
  * Hot path: steps 0-3 and a candle without an actionable signal allocate nothing (step 0 reads the account only
  * while a venue position is held); a signal refused by the synchronous checks (a short on spot, the cooldown, a
- * halt) allocates nothing either unless it is journaled or reported (its decision record, its event). The loop
- * returns a promise only on candles where it must talk to the exchange, the risk gate's entry path or a model,
- * so a backtest awaits only then; those candles allocate (promises, order requests and records, the risk
- * decision, trades: see {@link ACCOUNT_EVENT_FRAMES}).
+ * halt) allocates nothing either unless it is journaled or reported (its decision record, its event). On a
+ * simulated venue that is also the exchange (a backtest), orders go through its synchronous `placeOrderSync` /
+ * `cancelOrderSync` into reused snapshots and the risk gate fills a reused decision, so the loop returns a
+ * promise only for a model, the veto or a portfolio source to await; on a real venue, also for each order. The
+ * order candles still allocate the venue's order records and ids, client ids and the trades (see
+ * {@link ACCOUNT_EVENT_FRAMES}).
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
@@ -75,11 +77,13 @@ export const DEFAULT_BACKTEST_CHUNK_SIZE = 4_096;
 
 /**
  * Names of the functions that run only on the candles where something happens to the account: the loop's entry
- * (`enterAt`), its exits, stop moves and cancellations (`actOnPositionAt`, `closeByPolicy`, `trailToAt`,
- * `cleanup`), a simulated venue's fill (`executeFill`, PaperExchange) and a circuit breaker's trip
+ * (`enterAt` .. `onEntryDone`), its exits, stop moves and cancellations (`actOnPositionAt`, `closeByPolicy`,
+ * `trailToAt`, `cleanup`, `exit`, `placeExit`, `moveStop`, `placeTakeProfits`), a simulated venue's order and fill
+ * (`placeOrder`, `processLeg`, `fillOrder`, `executeFill`, PaperExchange) and a circuit breaker's trip
  * (`tripDrawdown`, `tripDailyLoss`, RiskEngine: the halt reason). The allocation test and `npm run bench` count
  * what stacks through them allocate apart from the rest of the per-candle step (the signal path included),
- * which allocates nothing.
+ * which allocates nothing. The functions a call passes through are named at every level (an inlined one leaves
+ * no frame of its own); none of them runs on a quiet candle or a refused signal.
  */
 export const ACCOUNT_EVENT_FRAMES: readonly string[] = [
   'enterAt',
@@ -468,12 +472,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * entry (trailing), the current stop level, and whether the trailing stop is active.
    */
   let posSide = 0;
-  let posEntryPrice = NaN;
-  let posInitialStop = NaN;
   let posEntryRow = -1;
-  let posEntryTimeMs = NaN;
-  let posBest = NaN;
-  let posStop = NaN;
+  /**
+   * The position's prices and entry time (slots `POS_*`: entry fill price, initial stop, entry close time, best
+   * price since entry, current stop level), in a typed array: a number stored in a closure variable is boxed anew
+   * on every store (the best price moves on quiet candles while a trailing stop follows it).
+   */
+  const posFigures = Float64Array.of(NaN, NaN, NaN, NaN, NaN);
   let trailActive = false;
   /**
    * A real venue (no simulator) reports no round trips: the loop journals them itself from the fills
@@ -627,7 +632,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Forgets the position the loop entered (it is closed). */
   function resetPosition(): void {
     posSide = 0;
-    posEntryPrice = posInitialStop = posEntryTimeMs = posBest = posStop = NaN;
+    posFigures[POS_ENTRY_PRICE] = posFigures[POS_INITIAL_STOP] = posFigures[POS_ENTRY_TIME_MS] = posFigures[POS_BEST] = posFigures[POS_STOP] = NaN;
     posEntryRow = -1;
     trailActive = false;
   }
@@ -643,10 +648,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     if (timeStopBars > 0 && i + features.rowBase - posEntryRow >= timeStopBars) return TradeExitReason.TimeStop;
     if (roiMinutes.length > 0) {
       const close = features.close[i];
-      const heldMinutes = (features.openTimeMs[i] + timeframeMs - posEntryTimeMs) / 60_000;
+      const heldMinutes = (features.openTimeMs[i] + timeframeMs - posFigures[POS_ENTRY_TIME_MS]) / 60_000;
       let threshold = NaN;
       for (let r = 0; r < roiMinutes.length && roiMinutes[r] <= heldMinutes; r++) threshold = roiProfitPct[r];
-      if (threshold === threshold && ((close - posEntryPrice) / posEntryPrice) * 100 * dir >= threshold) return TradeExitReason.Roi;
+      if (threshold === threshold && ((close - posFigures[POS_ENTRY_PRICE]) / posFigures[POS_ENTRY_PRICE]) * 100 * dir >= threshold) return TradeExitReason.Roi;
     }
     return '';
   }
@@ -659,19 +664,19 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const t = trailing as NonNullable<typeof trailing>;
     const high = features.high[i];
     const low = features.low[i];
-    if (dir > 0 ? high > posBest : low < posBest) posBest = dir > 0 ? high : low;
+    if (dir > 0 ? high > posFigures[POS_BEST] : low < posFigures[POS_BEST]) posFigures[POS_BEST] = dir > 0 ? high : low;
     if (!trailActive) {
-      const gain = (posBest - posEntryPrice) * dir;
-      const risk = Math.abs(posEntryPrice - posInitialStop);
+      const gain = (posFigures[POS_BEST] - posFigures[POS_ENTRY_PRICE]) * dir;
+      const risk = Math.abs(posFigures[POS_ENTRY_PRICE] - posFigures[POS_INITIAL_STOP]);
       if (t.activateAtR !== undefined) trailActive = risk > 0 && gain >= t.activateAtR * risk;
-      else if (t.activateAtPercent !== undefined) trailActive = (gain / posEntryPrice) * 100 >= t.activateAtPercent;
+      else if (t.activateAtPercent !== undefined) trailActive = (gain / posFigures[POS_ENTRY_PRICE]) * 100 >= t.activateAtPercent;
       else trailActive = true;
       if (!trailActive) return NaN;
     }
-    const distance = t.percent !== undefined ? (posBest * t.percent) / 100 : t.atrMultiple! * features.atr[trailAtrPeriod][i];
+    const distance = t.percent !== undefined ? (posFigures[POS_BEST] * t.percent) / 100 : t.atrMultiple! * features.atr[trailAtrPeriod][i];
     if (!(distance > 0)) return NaN;
-    const level = posBest - dir * distance;
-    return posStop !== posStop || (level - posStop) * dir > 0 ? level : NaN;
+    const level = posFigures[POS_BEST] - dir * distance;
+    return posFigures[POS_STOP] !== posFigures[POS_STOP] || (level - posFigures[POS_STOP]) * dir > 0 ? level : NaN;
   }
 
   /**
@@ -697,7 +702,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     events?.onOrder(reported(stop), OrderPurpose.Stop, timeMs);
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
     stopFilledJournaled = 0;
-    if (stopOrderId) posStop = level;
+    if (stopOrderId) posFigures[POS_STOP] = level;
     if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, `trailing stop moved to ${level}`, { stopOrderId });
   }
 
@@ -911,12 +916,12 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     }
     gate.noteEntry(0, signalTimeMs);
     posSide = side;
-    posEntryPrice = order.filled > 0 ? order.averagePrice : price;
-    posInitialStop = decision.stopPrice;
+    posFigures[POS_ENTRY_PRICE] = order.filled > 0 ? order.averagePrice : price;
+    posFigures[POS_INITIAL_STOP] = decision.stopPrice;
     posEntryRow = cur + features.rowBase;
-    posEntryTimeMs = signalTimeMs;
-    posBest = posEntryPrice;
-    posStop = decision.stopPrice;
+    posFigures[POS_ENTRY_TIME_MS] = signalTimeMs;
+    posFigures[POS_BEST] = posFigures[POS_ENTRY_PRICE];
+    posFigures[POS_STOP] = decision.stopPrice;
     trailActive = false;
     if (!simulator && order.filled > 0) {
       venueEntry = { side: side > 0 ? 'long' : 'short', amount: order.filled, price: order.averagePrice, fee: order.fee, timeMs: order.updatedAtMs };
@@ -934,7 +939,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
     stopFilledJournaled = 0;
     events?.onOrder(reported(stop), OrderPurpose.Stop, signalTimeMs);
-    const placing = takeProfits.length > 0 ? placeTakeProfits(0, side, order.amount, posEntryPrice, riskDecision.stopPrice, signalTimeMs) : undefined;
+    const placing = takeProfits.length > 0 ? placeTakeProfits(0, side, order.amount, posFigures[POS_ENTRY_PRICE], riskDecision.stopPrice, signalTimeMs) : undefined;
     if (placing) {
       // The entry snapshot is reused by the next entry only, which cannot start before this one ends.
       return placing.then(() => onEntryDone(order, signalTimeMs, side, price, vetoInfo));
@@ -1095,7 +1100,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** Journals a closed trade (or part) with `exitReason` and its initial risk; returns it as journaled. */
   function journalTrade(closed: ClosedTrade, exitReason: string): ClosedTrade {
-    const initialRisk = posInitialStop === posInitialStop ? Math.abs(closed.entryPrice - posInitialStop) * closed.amount : null;
+    const initialRisk = posFigures[POS_INITIAL_STOP] === posFigures[POS_INITIAL_STOP] ? Math.abs(closed.entryPrice - posFigures[POS_INITIAL_STOP]) * closed.amount : null;
     // The kept record (the run's output), field by field: a rest-and-spread copy allocates several times its size.
     const trade: ClosedTrade = {
       symbol: closed.symbol,
@@ -1331,7 +1336,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     venuePosition: () =>
       venueEntry === null
         ? null
-        : { ...venueEntry, strategy: entryStrategy || 'fusion', stopOrderId, stopFilledJournaled, ...(posInitialStop === posInitialStop ? { initialStop: posInitialStop } : {}) },
+        : { ...venueEntry, strategy: entryStrategy || 'fusion', stopOrderId, stopFilledJournaled, ...(posFigures[POS_INITIAL_STOP] === posFigures[POS_INITIAL_STOP] ? { initialStop: posFigures[POS_INITIAL_STOP] } : {}) },
     resumeVenuePosition(position) {
       if (position === null) {
         venueEntry = null;
@@ -1343,7 +1348,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       stopOrderId = position.stopOrderId;
       stopFilledJournaled = position.stopFilledJournaled;
       resetPosition();
-      posInitialStop = position.initialStop ?? NaN;
+      posFigures[POS_INITIAL_STOP] = position.initialStop ?? NaN;
     },
     onTradeClosed(trade) {
       const told = trade.exitClientOrderId === undefined ? undefined : reasonByClientId.get(trade.exitClientOrderId);
@@ -1400,6 +1405,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     },
   };
 }
+
+/** Slots of the loop's `posFigures` (see there). */
+const POS_ENTRY_PRICE = 0;
+const POS_INITIAL_STOP = 1;
+const POS_ENTRY_TIME_MS = 2;
+const POS_BEST = 3;
+const POS_STOP = 4;
 
 /** Slots of the loop's `entryAdjust`: the entry's stop hint (NaN: none) and risk scale (the models' multiplier, else 1). */
 const ENTRY_STOP_HINT = 0;
