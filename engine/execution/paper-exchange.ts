@@ -878,7 +878,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       const o = orders[r];
       if (!isTerminal(o.status)) orders[w++] = o;
     }
-    orders.length = w;
+    // Popped, not truncated: setting the length to 0 drops the backing store, and the next order would allocate another.
+    while (orders.length > w) orders.pop();
   }
 
   /** Fills and triggers the symbol's open orders over the candle being settled (`st.candle*`). */

@@ -77,7 +77,7 @@ export const DEFAULT_BACKTEST_CHUNK_SIZE = 4_096;
 
 /**
  * Names of the functions that run only on the candles where something happens to the account: the loop's entry
- * (`enterAt` .. `onEntryDone`), its exits, stop moves and cancellations (`actOnPositionAt`, `closeByPolicy`,
+ * (`enterAt` .. `onEntryDone`, the TTL check `expiredEntry` included), its exits, stop moves and cancellations (`actOnPositionAt`, `closeByPolicy`,
  * `trailToAt`, `cleanup`, `exit`, `placeExit`, `moveStop`, `placeTakeProfits`), a simulated venue's order and fill
  * (`placeOrder`, `processLeg`, `fillOrder`, `executeFill`, PaperExchange) and a circuit breaker's trip
  * (`tripDrawdown`, `tripDailyLoss`, RiskEngine: the halt reason). The allocation test and `npm run bench` count
@@ -88,6 +88,8 @@ export const DEFAULT_BACKTEST_CHUNK_SIZE = 4_096;
 export const ACCOUNT_EVENT_FRAMES: readonly string[] = [
   'enterAt',
   'enter',
+  'enterNow',
+  'expiredEntry',
   'enterChecked',
   'onEntryPlaced',
   'onEntryStopPlaced',
@@ -783,12 +785,14 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * prices, crosses the call: a number passed to a call that is not inlined is boxed in the caller.)
    */
   function enter(i: number, side: number): Promise<void> | undefined {
-    const signalTimeMs = closeTimeAt(i);
-    const price = features.close[i];
-    const atr = features.atr[RISK_ATR_PERIOD][i];
-    if (deps.veto || withModels || (deps.portfolioRisk && checksPortfolio())) return enterAfterModels(signalTimeMs, side, price, atr);
+    if (deps.veto || withModels || (deps.portfolioRisk && checksPortfolio())) return enterAfterModels(closeTimeAt(i), side, features.close[i], features.atr[RISK_ATR_PERIOD][i]);
+    return enterNow(i, side);
+  }
+
+  /** `enter` with nothing to await before the risk gate: the TTL, then the gate and the orders. */
+  function enterNow(i: number, side: number): Promise<void> | undefined {
     const strategy = dominantStrategy(side);
-    if (expiredEntry(signalTimeMs, side, NO_ENTRY_INFO)) return undefined;
+    if (expiredEntry(closeTimeAt(i), side, NO_ENTRY_INFO)) return undefined;
     entryAdjust[ENTRY_STOP_HINT] = fused.stopHint;
     entryAdjust[ENTRY_RISK_SCALE] = 1;
     return enterChecked(i, side, NO_ENTRY_INFO, strategy, undefined);
@@ -896,8 +900,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
       return undefined;
     }
-    // The exit orders of earlier positions are done with once flat: forget their reasons.
-    if (held === 0) reasonByClientId.clear();
+    // The exit orders of earlier positions are done with once flat: forget their reasons, a few dozen at a time (client
+    // ids are unique per kind and candle, so an old one never names a new order; clearing allocates a new table).
+    if (held === 0 && reasonByClientId.size >= FORGET_EXIT_REASONS_AT) reasonByClientId.clear();
     const placingEntry = place(nextClientId('entry', signalTimeMs), side > 0 ? 'buy' : 'sell', 'market', decision.amount, NaN, false, entryPlaced);
     if (placingEntry !== entryPlaced) return (placingEntry as Promise<Order>).then((order) => onEntryPlaced(order, signalTimeMs, side, price, vetoInfo, strategy));
     return onEntryPlaced(entryPlaced, signalTimeMs, side, price, vetoInfo, strategy);
@@ -1405,6 +1410,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     },
   };
 }
+
+/** Exit reasons the loop keeps before it forgets those of closed positions (at an entry while flat). */
+const FORGET_EXIT_REASONS_AT = 64;
 
 /** Slots of the loop's `posFigures` (see there). */
 const POS_ENTRY_PRICE = 0;
