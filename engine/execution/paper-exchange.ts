@@ -323,6 +323,12 @@ export interface PaperExchangeDeps {
    * @throws ValidationError naming `deps.retainFinishedOrders` otherwise.
    */
   retainFinishedOrders?: number;
+  /**
+   * When true, `listener.onTradeClosed` is handed one object rewritten for every closed part (copy what you keep): a
+   * backtest, whose loop copies each part into its trade record, then closes trades without allocating them twice.
+   * Default false: a new object per part.
+   */
+  reuseClosedTrade?: boolean;
 }
 
 interface OrderState {
@@ -785,8 +791,29 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (closedTrade) listener!.onTradeClosed!(closedTrade);
   }
 
-  /** The reductions not yet reported, as one closed part (allocates; only with an onTradeClosed listener). */
+  /** The part `pendingPart` rewrites when `deps.reuseClosedTrade` is set. */
+  const closedPart: PaperTradeClosed | null = deps.reuseClosedTrade
+    ? { symbol: '', side: 'long', amount: NaN, entryPrice: NaN, exitPrice: NaN, entryTimeMs: NaN, exitTimeMs: NaN, realizedPnl: NaN, fees: NaN, funding: NaN, exitReason: 'signal', exitClientOrderId: '' }
+    : null;
+
+  /** The reductions not yet reported, as one closed part (only with an onTradeClosed listener; allocates unless `deps.reuseClosedTrade`). */
   function pendingPart(st: SymbolState, dir: number, timeMs: number, exitReason: ExitReason, clientOrderId: string): PaperTradeClosed {
+    if (closedPart !== null) {
+      const part = closedPart;
+      part.symbol = st.symbol;
+      part.side = dir > 0 ? 'long' : 'short';
+      part.amount = st.pendQty;
+      part.entryPrice = st.pendEntryNotional / st.pendQty;
+      part.exitPrice = st.pendExitNotional / st.pendQty;
+      part.entryTimeMs = st.openedAtMs;
+      part.exitTimeMs = timeMs;
+      part.realizedPnl = st.pendRealized;
+      part.fees = st.pendFees;
+      part.funding = st.pendFunding;
+      part.exitReason = exitReason;
+      part.exitClientOrderId = clientOrderId;
+      return part;
+    }
     return {
       symbol: st.symbol,
       side: dir > 0 ? 'long' : 'short',
