@@ -127,28 +127,41 @@ function request(file: { symbol: string; timeframe: Timeframe }, c: CandleColumn
 /**
  * Allocation per candle of the loop's per-candle step (stacks through `processCandle`, which includes the
  * column-wise phase), full pipeline with journal off, then with an entry threshold no fused signal reaches (no
- * order, no denial: the quiet path). The step is measured over candles 50 %..95 % of a run after warm runs
- * (each run builds new closures that V8 compiles while the run starts); the whole run is measured as well.
+ * order, no denial: the quiet path), then the full pipeline with both breakers out of reach (limits of 100 %: a run that
+ * trades through its second half, whose order candles are also given per round trip closed in the window). The step is
+ * measured over candles 50 %..95 % of a run after warm runs (each run builds new closures that V8 compiles while the
+ * run starts); the whole run is measured as well.
  */
 async function benchAllocation(btc: { file: { name: string; symbol: string; timeframe: Timeframe }; c: CandleColumns }) {
   const journal = createInMemoryJournalRepository();
   const figures: string[] = [];
-  for (const [label, entryThreshold] of [['full pipeline', 0.25], ['no signals', 1]] as const) {
-    const spec = resolveBacktest({ ...request(btc.file, btc.c, 'off'), fusion: { entryThreshold } });
+  const cases = [
+    ['full pipeline', 0.25, {}],
+    ['no signals', 1, {}],
+    ['breakers out of reach', 0.25, { risk: { maxDrawdownPct: 100, dailyLossLimitPct: 100 } }],
+  ] as const;
+  for (const [label, entryThreshold, limits] of cases) {
+    const spec = resolveBacktest({ ...request(btc.file, btc.c, 'off'), fusion: { entryThreshold }, ...limits });
     const run = (onProgress?: (step: number, total: number) => void) => simulate(spec, btc.c, null, { journal, logger: silentLogger, newId: randomUUID }, onProgress ? { onProgress } : {});
     for (let r = 0; r < 4; r++) await run();
     let stats: Record<string, number> = { signals: 0, entries: 0, exits: 0 };
+    let tradesInWindow = 0;
     const skip = new Set(ACCOUNT_EVENT_FRAMES);
     const window = await sampleRunWindow(
       async (onProgress) => {
-        stats = (await run(onProgress)).stats;
+        const result = await run(onProgress);
+        stats = result.stats;
+        // Round trips closed inside the window (candles 50 %..95 %, as the window opens and closes on progress steps).
+        const from = btc.c.openTimeMs[Math.ceil(btc.c.length * 0.5)];
+        const to = btc.c.openTimeMs[Math.floor(btc.c.length * 0.95)];
+        tradesInWindow = result.trades.filter((t) => t.exitTimeMs > from && t.exitTimeMs <= to).length;
       },
       { from: 0.5, to: 0.95, countFrame: (frame) => frame.functionName === 'processCandle', skipFrame: (frame) => skip.has(frame.functionName) },
     );
     const wholeRun = await sampleAllocatedBytes(run);
     const accountEvents =
       stats.signals > 0
-        ? ` + ${(window.skippedBytes / window.steps).toFixed(1)} on the candles that place or fill orders or trip a breaker (${stats.entries} entries, ${stats.exits} exits over the run)`
+        ? ` + ${(window.skippedBytes / window.steps).toFixed(1)} on the candles that place or fill orders or trip a breaker (${stats.entries} entries, ${stats.exits} exits over the run${tradesInWindow > 0 ? `; ${fmt(Math.round(window.skippedBytes / tradesInWindow))} bytes per round trip over the ${tradesInWindow} closed in the window` : ''})`
         : '';
     figures.push(
       `${label} (${stats.signals} signals): ${(window.bytes / window.steps).toFixed(1)} bytes/candle in the per-candle step${accountEvents} (candles ${fmt(window.steps)} of the run's second half), ${(wholeRun / btc.c.length).toFixed(1)} for the whole run with set-up and results`,

@@ -195,6 +195,12 @@ describe('trading loop and the risk gate', () => {
         decisions.push(d);
         return d;
       },
+      evaluateInto(ctx, out, describe) {
+        risk.evaluateInto(ctx, out, describe);
+        const checks = out.checks.map((c) => ({ ...c }));
+        decisions.push(out.approved ? { approved: true, amount: out.amount, stopPrice: out.stopPrice, checks } : { approved: false, reason: out.reason, checks });
+        return out;
+      },
     };
     const spyExchange: Exchange = {
       ...paper,

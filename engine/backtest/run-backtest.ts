@@ -1063,6 +1063,8 @@ function createSimulationRun(
   const exchange = createPaperExchange(spec.paper, {
     clock,
     ...(retainFinishedOrders === undefined ? {} : { retainFinishedOrders }),
+    // The loop copies each closed part into the run's trade record.
+    reuseClosedTrade: true,
     listener: {
       onTradeClosed: (t: ClosedTrade) => {
         const loop = loopBySymbol.get(t.symbol);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../core/clock';
 import { ExchangeError, ValidationError } from '../core/errors';
-import type { Order, OrderRequest } from '../ports/exchange';
+import { createOrderSnapshot, type Order, type OrderRequest } from '../ports/exchange';
 import { parseFundingRateCsv } from './funding';
 import { DEFAULT_MARGIN_TIERS } from './margin-tiers';
 import { createPaperExchange, type PaperExchangeConfig, type PaperFill, type PaperFunding, type PaperLiquidation, type PaperTradeClosed } from './paper-exchange';
@@ -101,6 +101,31 @@ describe('spot market orders', () => {
     expect(trades[0].realizedPnl).toBeCloseTo(97.95, 9);
     expect(trades[0].fees).toBeCloseTo(4.09995, 9); // 2.001 + 2.09895
     expect(trades[0].exitReason).toBe('signal');
+  });
+
+  it('places and cancels synchronously into a caller-owned order, as the async port reports it', async () => {
+    // The same costs as above: a market buy of 0.1 at 20,000 fills at 20,010 with a fee of 2.001.
+    const { ex, fills } = setup({ marketType: 'spot', takerFeeBps: 10, makerFeeBps: 2, spreadBps: 4, slippageBps: 3 });
+    ex.onCandle('BTCUSDT', 0, 20_000, 20_100, 19_900, 20_000, 100);
+    const out = createOrderSnapshot();
+    const buy = ex.placeOrderSync({ clientOrderId: 'b1', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 0.1 }, out);
+    expect(buy).toBe(out);
+    expect([out.id, out.clientOrderId, out.status, out.filled, out.reduceOnly]).toEqual(['paper-1', 'b1', 'filled', 0.1, false]);
+    expect(out.averagePrice).toBeCloseTo(20_010, 9);
+    expect(out.fee).toBeCloseTo(2.001, 9);
+    expect(fills).toHaveLength(1);
+    // A resting stop sell below the market, written into the same object, then cancelled into it.
+    ex.placeOrderSync({ clientOrderId: 's1', symbol: 'BTCUSDT', side: 'sell', type: 'stop', amount: 0.1, stopPrice: 19_000, reduceOnly: true }, out);
+    expect([out.id, out.status, out.stopPrice, out.price, out.filled, out.averagePrice]).toEqual(['paper-2', 'new', 19_000, null, 0, NaN]);
+    expect(await ex.fetchOrder('paper-2', 'BTCUSDT')).toEqual(out);
+    ex.cancelOrderSync('paper-2', 'BTCUSDT', out);
+    expect([out.id, out.status, out.reason]).toEqual(['paper-2', 'cancelled', 'cancelled by request']);
+    expect(await ex.fetchOrder('paper-2', 'BTCUSDT')).toEqual(out);
+    // A repeated client id answers with the order it names, as createOrder does.
+    ex.placeOrderSync({ clientOrderId: 'b1', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 0.1 }, out);
+    expect([out.id, out.status]).toEqual(['paper-1', 'filled']);
+    expect(fills).toHaveLength(1);
+    expect(() => ex.cancelOrderSync('paper-9', 'BTCUSDT', out)).toThrow(ExchangeError);
   });
 
   it('rejects a sell beyond holdings and a buy beyond cash', async () => {

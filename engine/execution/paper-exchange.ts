@@ -50,7 +50,7 @@
 import type { Clock } from '../core/clock';
 import type { Candle, CandleColumns, MarginMode, MarketType, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
-import type { Balance, Exchange, Order, OrderRequest, Position } from '../ports/exchange';
+import { createOrderSnapshot, type Balance, type Exchange, type Order, type OrderRequest, type Position } from '../ports/exchange';
 import {
   DEFAULT_MARGIN_TIERS,
   findMarginTierIndex,
@@ -252,6 +252,14 @@ export interface PaperExchange extends Exchange {
    * passed to a call that is not inlined are boxed, one heap number each). Same throws.
    */
   onCandleRow(symbolIndex: number, candles: CandleColumns, row: number): void;
+  /**
+   * `createOrder` without the promise: places `request` and writes the order as `createOrder` would return it
+   * into `out` (a caller-owned snapshot, e.g. from {@link createOrderSnapshot}, reused across calls); returns `out`.
+   * The synchronous path of a loop whose venue is this simulation (a backtest). Same throws, synchronously.
+   */
+  placeOrderSync(request: OrderRequest, out: Order): Order;
+  /** `cancelOrder` without the promise, written into `out` like {@link PaperExchange.placeOrderSync}. Same throws, synchronously. */
+  cancelOrderSync(orderId: string, symbol: string, out: Order): Order;
   /** Wallet + unrealised PnL, quote currency. */
   equity(): number;
   /** Writes `equity()` into `out[index]` (no number crosses the call: allocation-free per candle). */
@@ -315,6 +323,12 @@ export interface PaperExchangeDeps {
    * @throws ValidationError naming `deps.retainFinishedOrders` otherwise.
    */
   retainFinishedOrders?: number;
+  /**
+   * When true, `listener.onTradeClosed` is handed one object rewritten for every closed part (copy what you keep): a
+   * backtest, whose loop copies each part into its trade record, then closes trades without allocating them twice.
+   * Default false: a new object per part.
+   */
+  reuseClosedTrade?: boolean;
 }
 
 interface OrderState {
@@ -571,24 +585,28 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   }
 
   function snapshot(o: OrderState): Order {
-    return {
-      id: o.id,
-      clientOrderId: o.clientOrderId,
-      symbol: o.symbol,
-      side: o.side,
-      type: o.type,
-      status: o.status,
-      amount: o.amount,
-      filled: o.filled,
-      price: o.price,
-      stopPrice: o.stopPrice,
-      averagePrice: o.filled > 0 ? o.filledNotional / o.filled : NaN,
-      fee: o.fee,
-      reduceOnly: o.reduceOnly,
-      createdAtMs: o.createdAtMs,
-      updatedAtMs: o.updatedAtMs,
-      reason: o.reason,
-    };
+    return snapshotInto(o, createOrderSnapshot());
+  }
+
+  /** Writes the port's view of `o` into `out` and returns `out`. */
+  function snapshotInto(o: OrderState, out: Order): Order {
+    out.id = o.id;
+    out.clientOrderId = o.clientOrderId;
+    out.symbol = o.symbol;
+    out.side = o.side;
+    out.type = o.type;
+    out.status = o.status;
+    out.amount = o.amount;
+    out.filled = o.filled;
+    out.price = o.price;
+    out.stopPrice = o.stopPrice;
+    out.averagePrice = o.filled > 0 ? o.filledNotional / o.filled : NaN;
+    out.fee = o.fee;
+    out.reduceOnly = o.reduceOnly;
+    out.createdAtMs = o.createdAtMs;
+    out.updatedAtMs = o.updatedAtMs;
+    out.reason = o.reason;
+    return out;
   }
 
   function notifyOrder(o: OrderState): void {
@@ -773,8 +791,29 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (closedTrade) listener!.onTradeClosed!(closedTrade);
   }
 
-  /** The reductions not yet reported, as one closed part (allocates; only with an onTradeClosed listener). */
+  /** The part `pendingPart` rewrites when `deps.reuseClosedTrade` is set. */
+  const closedPart: PaperTradeClosed | null = deps.reuseClosedTrade
+    ? { symbol: '', side: 'long', amount: NaN, entryPrice: NaN, exitPrice: NaN, entryTimeMs: NaN, exitTimeMs: NaN, realizedPnl: NaN, fees: NaN, funding: NaN, exitReason: 'signal', exitClientOrderId: '' }
+    : null;
+
+  /** The reductions not yet reported, as one closed part (only with an onTradeClosed listener; allocates unless `deps.reuseClosedTrade`). */
   function pendingPart(st: SymbolState, dir: number, timeMs: number, exitReason: ExitReason, clientOrderId: string): PaperTradeClosed {
+    if (closedPart !== null) {
+      const part = closedPart;
+      part.symbol = st.symbol;
+      part.side = dir > 0 ? 'long' : 'short';
+      part.amount = st.pendQty;
+      part.entryPrice = st.pendEntryNotional / st.pendQty;
+      part.exitPrice = st.pendExitNotional / st.pendQty;
+      part.entryTimeMs = st.openedAtMs;
+      part.exitTimeMs = timeMs;
+      part.realizedPnl = st.pendRealized;
+      part.fees = st.pendFees;
+      part.funding = st.pendFunding;
+      part.exitReason = exitReason;
+      part.exitClientOrderId = clientOrderId;
+      return part;
+    }
     return {
       symbol: st.symbol,
       side: dir > 0 ? 'long' : 'short',
@@ -866,7 +905,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       const o = orders[r];
       if (!isTerminal(o.status)) orders[w++] = o;
     }
-    orders.length = w;
+    // Popped, not truncated: setting the length to 0 drops the backing store, and the next order would allocate another.
+    while (orders.length > w) orders.pop();
   }
 
   /** Fills and triggers the symbol's open orders over the candle being settled (`st.candle*`). */
@@ -898,8 +938,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       if (reached) {
         // The path: a bullish candle goes to its low first, a bearish one to its high first.
         const lowFirst = close >= open;
-        processLeg(st, n, t, open, high, low, lowFirst);
-        processLeg(st, n, t, open, high, low, !lowFirst);
+        processLeg(st, n, lowFirst);
+        processLeg(st, n, !lowFirst);
       }
     } finally {
       processing--;
@@ -910,9 +950,13 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   /**
    * Fills the resting stops and limits on one side of the open (`lowSide`: sell stops and buy limits;
    * else buy stops and sell limits) that the candle reached, nearest to the open first (a gap is
-   * nearest). O(n²) in the symbol's open orders (a handful), allocation-free.
+   * nearest). O(n²) in the symbol's open orders (a handful), allocation-free. Prices from `st.candle*` (none crosses the call).
    */
-  function processLeg(st: SymbolState, n: number, t: number, open: number, high: number, low: number, lowSide: boolean): void {
+  function processLeg(st: SymbolState, n: number, lowSide: boolean): void {
+    const t = st.candleTimeMs;
+    const open = st.candleOpen;
+    const high = st.candleHigh;
+    const low = st.candleLow;
     const orders = st.openOrders;
     const adjust = cfg.takerAdjust;
     for (;;) {
@@ -1089,11 +1133,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (closed) throw new ExchangeError(FailureClass.NonRetryable, `paper exchange "${cfg.id}" is closed`);
   }
 
-  function placeOrder(r: OrderRequest): Order {
+  /** Places `r` (see `createOrder`) and returns its state; the order logic of `createOrder` and `placeOrderSync`. */
+  function placeOrder(r: OrderRequest): OrderState {
     ensureOpen();
     validateRequest(r);
     const existing = ordersByClientId.get(r.clientOrderId);
-    if (existing) return snapshot(existing);
+    if (existing) return existing;
     const now = clock.nowMs();
     const st = states[symbolIndex(r.symbol)];
     const o: OrderState = {
@@ -1139,7 +1184,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     if (reason !== null) {
       finishOrder(o, 'rejected', reason, now);
-      return snapshot(o);
+      return o;
     }
     if (o.type === 'market') {
       const qty = Math.min(o.amount, volumeLeft(st));
@@ -1149,19 +1194,20 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       notifyOrder(o);
     }
     if (!isTerminal(o.status)) st.openOrders.push(o);
-    return snapshot(o);
+    return o;
   }
 
-  function cancel(orderId: string, symbol: string): Order {
+  /** Cancels `orderId` (see `cancelOrder`) and returns its state; the logic of `cancelOrder` and `cancelOrderSync`. */
+  function cancel(orderId: string, symbol: string): OrderState {
     ensureOpen();
     const o = ordersById.get(orderId);
     if (!o || o.symbol !== symbol) {
       throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
     }
-    if (isTerminal(o.status)) return snapshot(o);
+    if (isTerminal(o.status)) return o;
     finishOrder(o, 'cancelled', 'cancelled by request', clock.nowMs());
     if (processing === 0) compact(states[indexBySymbol.get(symbol) as number]);
-    return snapshot(o);
+    return o;
   }
 
   function unrealizedTotal(): number {
@@ -1390,11 +1436,13 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       return candleSource.fetchOhlcv(symbol, timeframe, sinceMs, limit);
     },
     async createOrder(request: OrderRequest): Promise<Order> {
-      return placeOrder(request);
+      return snapshot(placeOrder(request));
     },
     async cancelOrder(orderId: string, symbol: string): Promise<Order> {
-      return cancel(orderId, symbol);
+      return snapshot(cancel(orderId, symbol));
     },
+    placeOrderSync: (request: OrderRequest, out: Order): Order => snapshotInto(placeOrder(request), out),
+    cancelOrderSync: (orderId: string, symbol: string, out: Order): Order => snapshotInto(cancel(orderId, symbol), out),
     async fetchOrder(orderId: string, symbol: string): Promise<Order> {
       ensureOpen();
       const o = ordersById.get(orderId);

@@ -155,4 +155,61 @@ describe('allocation per candle', () => {
     for (const window of windows) expect(window.steps).toBe(9_000);
     expect(Math.min(...windows.map((w) => w.bytes))).toBe(0);
   });
+
+  it('allocates nothing in the per-candle step of a run that trades through its second half, apart from the order and fill frames', async () => {
+    // The same wave and threshold with both breakers out of reach (limits of 100 %): the run keeps entering longs
+    // (shorts are refused on spot) and its protective stops keep filling inside the window. On a simulated venue the
+    // order path is synchronous (no promise: every order, fill and trade record happens inside the per-candle step),
+    // so everything it allocates is counted: the step must allocate nothing outside ACCOUNT_EVENT_FRAMES (the quiet
+    // candles, the refused shorts, the candles a stop rests on), and the frames allocate on the order candles only.
+    const columns = candleColumnsFromRows(waveCandles({ count: 20_000 }));
+    const request = {
+      exchange: 'test',
+      symbol: 'WAVE/USDT',
+      timeframe: '5m' as const,
+      from: columns.openTimeMs[0],
+      to: columns.openTimeMs[columns.length - 1] + 1,
+      strategies: STRATEGIES,
+      fusion: { entryThreshold: 0.25 },
+      risk: { maxDrawdownPct: 100, dailyLossLimitPct: 100 },
+      chunkSize: 1_000,
+    };
+    // The journaled run tells what happens inside the window (candles 10,000..18,999): entries, refused shorts, stop fills.
+    const journal = createInMemoryJournalRepository();
+    const journaled = await simulate(resolveBacktest({ ...request, decisionDetail: 'signals' }), columns, null, { journal, logger: silentLogger, newId: randomUUID });
+    const windowFrom = columns.openTimeMs[10_000] + 300_000;
+    const windowTo = columns.openTimeMs[18_999] + 300_000;
+    const inWindow = journal.decisions.filter((d) => d.timeMs >= windowFrom && d.timeMs <= windowTo);
+    const entries = inWindow.filter((d) => d.outcome === 'executed').length;
+    const stopped = journaled.trades.filter((t) => t.exitTimeMs >= windowFrom && t.exitTimeMs <= windowTo);
+    expect(entries).toBeGreaterThan(100);
+    expect(new Set(inWindow.map((d) => `${d.outcome}: ${d.reason.split(' ')[0]}`))).toEqual(new Set(['executed: entered', 'no_trade: short']));
+    expect(stopped.length).toBeGreaterThan(100);
+    expect(new Set(stopped.map((t) => t.exitReason))).toEqual(new Set(['stop']));
+    expect(journaled.halts).toEqual([]);
+
+    const spec = resolveBacktest({ ...request, decisionDetail: 'off' });
+    const deps = { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: randomUUID };
+    for (let r = 0; r < 10; r++) await simulate(spec, columns, null, deps);
+    const skip = new Set(ACCOUNT_EVENT_FRAMES);
+    let stats = journaled.stats;
+    const windows: { bytes: number; skippedBytes: number; steps: number }[] = [];
+    for (let attempt = 0; attempt < 8; attempt++) {
+      if (attempt > 0) for (let r = 0; r < 3; r++) await simulate(spec, columns, null, deps);
+      windows.push(
+        await sampleRunWindow(
+          async (onProgress) => {
+            stats = (await simulate(spec, columns, null, deps, { onProgress })).stats;
+          },
+          { from: 0.5, to: 0.95, countFrame: (frame) => frame.functionName === 'processCandle', skipFrame: (frame) => skip.has(frame.functionName) },
+        ),
+      );
+      if (windows[attempt].bytes === 0) break;
+    }
+    expect({ ...stats, decisions: 0 }).toEqual({ ...journaled.stats, decisions: 0 });
+    for (const window of windows) expect(window.steps).toBe(9_000);
+    expect(Math.min(...windows.map((w) => w.bytes))).toBe(0);
+    // The order candles do allocate (order ids, the paper venue's order records, the kept trade records), now inside the step.
+    for (const window of windows) expect(window.skippedBytes).toBeGreaterThan(0);
+  });
 });

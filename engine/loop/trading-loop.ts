@@ -27,18 +27,20 @@
  *
  * Hot path: steps 0-3 and a candle without an actionable signal allocate nothing (step 0 reads the account only
  * while a venue position is held); a signal refused by the synchronous checks (a short on spot, the cooldown, a
- * halt) allocates nothing either unless it is journaled or reported (its decision record, its event). The loop
- * returns a promise only on candles where it must talk to the exchange, the risk gate's entry path or a model,
- * so a backtest awaits only then; those candles allocate (promises, order requests and records, the risk
- * decision, trades: see {@link ACCOUNT_EVENT_FRAMES}).
+ * halt) allocates nothing either unless it is journaled or reported (its decision record, its event). On a
+ * simulated venue that is also the exchange (a backtest), orders go through its synchronous `placeOrderSync` /
+ * `cancelOrderSync` into reused snapshots and the risk gate fills a reused decision, so the loop returns a
+ * promise only for a model, the veto or a portfolio source to await; on a real venue, also for each order. The
+ * order candles still allocate the venue's order records and ids, client ids and the trades (see
+ * {@link ACCOUNT_EVENT_FRAMES}).
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
 import { TradeExitReason, type DecisionOutcome, type DecisionRecord, type TradeRecord } from '../ports/journal';
 import type { ExitPolicy } from '../strategies/exit-policy';
-import type { CandleColumns, MarketKey } from '../core/types';
+import type { CandleColumns, MarketKey, OrderSide, OrderType } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
-import type { Exchange, Order } from '../ports/exchange';
+import { createOrderSnapshot, type Exchange, type Order, type OrderRequest } from '../ports/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
 import { featureConfigFor, normalizeFeatureConfig } from '../features/feature-config';
 import { convergenceWarmup } from '../features/convergence-warmup';
@@ -56,7 +58,7 @@ import {
 } from '../decision/signal-fusion';
 import { createSignalGate } from '../decision/signal-gate';
 import type { VetoModel } from '../decision/veto-model';
-import type { RiskDecision, RiskEngine } from '../risk/risk-engine';
+import { createRiskDecisionBuffer, type PreTradeContext, type RiskCheck, type RiskEngine } from '../risk/risk-engine';
 import type { PortfolioRiskInput, PortfolioRiskSource } from '../risk/value-at-risk';
 import type { JournalWriter } from '../ports/journal-writer';
 import type { VenuePosition } from '../ports/live-sessions';
@@ -75,13 +77,38 @@ export const DEFAULT_BACKTEST_CHUNK_SIZE = 4_096;
 
 /**
  * Names of the functions that run only on the candles where something happens to the account: the loop's entry
- * (`enterAt`), its exits, stop moves and cancellations (`actOnPositionAt`, `closeByPolicy`, `trailToAt`,
- * `cleanup`), a simulated venue's fill (`executeFill`, PaperExchange) and a circuit breaker's trip
+ * (`enterAt` .. `onEntryDone`, the TTL check `expiredEntry` included), its exits, stop moves and cancellations (`actOnPositionAt`, `closeByPolicy`,
+ * `trailToAt`, `cleanup`, `exit`, `placeExit`, `moveStop`, `placeTakeProfits`), a simulated venue's order and fill
+ * (`placeOrder`, `processLeg`, `fillOrder`, `executeFill`, PaperExchange) and a circuit breaker's trip
  * (`tripDrawdown`, `tripDailyLoss`, RiskEngine: the halt reason). The allocation test and `npm run bench` count
  * what stacks through them allocate apart from the rest of the per-candle step (the signal path included),
- * which allocates nothing.
+ * which allocates nothing. The functions a call passes through are named at every level (an inlined one leaves
+ * no frame of its own); none of them runs on a quiet candle or a refused signal.
  */
-export const ACCOUNT_EVENT_FRAMES: readonly string[] = ['enterAt', 'actOnPositionAt', 'closeByPolicy', 'trailToAt', 'cleanup', 'executeFill', 'tripDrawdown', 'tripDailyLoss'];
+export const ACCOUNT_EVENT_FRAMES: readonly string[] = [
+  'enterAt',
+  'enter',
+  'enterNow',
+  'expiredEntry',
+  'enterChecked',
+  'onEntryPlaced',
+  'onEntryStopPlaced',
+  'onEntryDone',
+  'actOnPositionAt',
+  'closeByPolicy',
+  'trailToAt',
+  'cleanup',
+  'exit',
+  'placeExit',
+  'moveStop',
+  'placeTakeProfits',
+  'executeFill',
+  'processLeg',
+  'fillOrder',
+  'placeOrder',
+  'tripDrawdown',
+  'tripDailyLoss',
+];
 
 /** ATR period the risk gate sizes with when a signal carries no stop hint. */
 export const RISK_ATR_PERIOD = 14;
@@ -120,6 +147,13 @@ export interface CandleSimulator {
   onCandleRow(symbolIndex: number, candles: CandleColumns, row: number): void;
   /** Closes the whole position at the last price, whatever the volume (the end of a backtest); reports it like a fill of `clientOrderId`. */
   closePositionAtLast?(symbolIndex: number, clientOrderId: string): void;
+  /**
+   * The simulation's order entry without a promise (PaperExchange `placeOrderSync`): places `request` and writes the
+   * order into the caller's `out`. The loop uses it (and `cancelOrderSync`) when the simulation is also its exchange.
+   */
+  placeOrderSync?(request: OrderRequest, out: Order): Order;
+  /** `cancelOrder` without a promise, written into `out` (PaperExchange `cancelOrderSync`). */
+  cancelOrderSync?(orderId: string, symbol: string, out: Order): Order;
 }
 
 /**
@@ -363,6 +397,66 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   const simulator = deps.simulator;
   const simulatorSymbol = simulator ? simulator.symbolIndex(symbol) : -1;
+  /**
+   * The simulation's synchronous order entry when the simulation is also the loop's exchange (a backtest, a paper
+   * session), else null (a real venue: orders go through the async port). Its orders are written into the loop's
+   * reused snapshots below (one per purpose, each read before its next use), so no exchange promise is awaited.
+   */
+  const syncVenue =
+    simulator !== null && (simulator as unknown) === (deps.exchange as unknown) && simulator.placeOrderSync && simulator.cancelOrderSync
+      ? (simulator as Required<Pick<CandleSimulator, 'placeOrderSync' | 'cancelOrderSync'>>)
+      : null;
+  const entryPlaced = createOrderSnapshot();
+  const stopPlaced = createOrderSnapshot();
+  const exitPlaced = createOrderSnapshot();
+  const takeProfitPlaced = createOrderSnapshot();
+  const cancelled = createOrderSnapshot();
+  /** The order request of the synchronous path, rewritten for each order (the simulation copies what it keeps). */
+  const syncRequest: OrderRequest = { clientOrderId: '', symbol, side: 'buy', type: 'market', amount: NaN, price: NaN, stopPrice: NaN, reduceOnly: false };
+  /**
+   * Places an order of `type` (`level`: a limit's price or a stop's trigger, ignored for a market order) on the venue:
+   * synchronously into `out` on a synchronous venue (the reused request), else through the async port (a new request
+   * with only the fields its type has).
+   */
+  const place = (clientOrderId: string, side: OrderSide, type: OrderType, amount: number, level: number, reduceOnly: boolean, out: Order): Order | Promise<Order> => {
+    if (syncVenue) {
+      const r = syncRequest;
+      r.clientOrderId = clientOrderId;
+      r.side = side;
+      r.type = type;
+      r.amount = amount;
+      r.price = r.stopPrice = level;
+      r.reduceOnly = reduceOnly;
+      return syncVenue.placeOrderSync(r, out);
+    }
+    return deps.exchange.createOrder({
+      clientOrderId,
+      symbol,
+      side,
+      type,
+      amount,
+      ...(type === 'limit' ? { price: level } : type === 'stop' ? { stopPrice: level } : {}),
+      ...(reduceOnly ? { reduceOnly } : {}),
+    });
+  };
+  /** The risk gate's input and decision, rewritten at each entry (see `enter`). */
+  const riskContext: PreTradeContext = {
+    symbol,
+    side: 'long',
+    price: NaN,
+    stopHint: NaN,
+    atr: NaN,
+    equity: NaN,
+    // Doubles from the start (an integer first would make the gate's optimised code deoptimise on the first fraction).
+    riskScale: NaN,
+    currentPositionNotional: NaN,
+    totalOpenNotional: NaN,
+    openPositions: 0,
+    portfolio: null,
+  };
+  const riskDecision = createRiskDecisionBuffer();
+  /** The stop hint and risk scale of the entry under way (slots `ENTRY_*`), set by `enter` for `enterChecked`. */
+  const entryAdjust = new Float64Array(2);
   let entryStrategy = '';
   let stopOrderId: string | null = null;
   let entryOrderId: string | null = null;
@@ -380,12 +474,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * entry (trailing), the current stop level, and whether the trailing stop is active.
    */
   let posSide = 0;
-  let posEntryPrice = NaN;
-  let posInitialStop = NaN;
   let posEntryRow = -1;
-  let posEntryTimeMs = NaN;
-  let posBest = NaN;
-  let posStop = NaN;
+  /**
+   * The position's prices and entry time (slots `POS_*`: entry fill price, initial stop, entry close time, best
+   * price since entry, current stop level), in a typed array: a number stored in a closure variable is boxed anew
+   * on every store (the best price moves on quiet candles while a trailing stop follows it).
+   */
+  const posFigures = Float64Array.of(NaN, NaN, NaN, NaN, NaN);
   let trailActive = false;
   /**
    * A real venue (no simulator) reports no round trips: the loop journals them itself from the fills
@@ -395,6 +490,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Amount of the current stop's fills already journaled (a stop may fill in parts). */
   let stopFilledJournaled = 0;
   const events = deps.events;
+  /** A denial's reason is built only for a journal or the events. */
+  const describeDenials = events !== undefined || (config.decisionDetail !== DecisionDetail.Off && deps.journal !== null);
+  /** An order as the events get it: a copy of a reused snapshot (a listener may keep it). */
+  const reported = (order: Order): Order => (syncVenue ? { ...order } : order);
   const breakerOf = (reason: string | null) => (reason ?? '').split(':', 1)[0] || 'unknown';
   let lastHalted = deps.risk.isHalted();
   let trippedBreaker = lastHalted ? breakerOf(deps.risk.state().haltReason) : '';
@@ -470,20 +569,59 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const clientIdPrefix = config.clientIdPrefix ?? config.runId ?? 'live';
   const nextClientId = (kind: string, timeMs: number) => `${clientIdPrefix}-${kind}-${timeMs}`;
 
-  /** Cancels the loop's working orders on the symbol (an entry's unfilled remainder, a previous exit, the stop, the take-profits). */
-  async function cancelWorkingOrders(): Promise<void> {
-    for (const id of [entryOrderId, exitOrderId]) {
-      if (id) await deps.exchange.cancelOrder(id, symbol);
-    }
-    // A stop or take-profit may have finished at the venue meanwhile (filled, cancelled by a liquidation).
-    if (stopOrderId) await cancelLeftoverStop(stopOrderId);
-    for (let k = 0; k < takeProfitIds.length; k++) {
-      const id = takeProfitIds[k];
-      if (id) await cancelLeftoverStop(id);
-      takeProfitIds[k] = null;
-      takeProfitJournaled[k] = 0;
+  /**
+   * Cancels the loop's working orders on the symbol, one after another (an entry's unfilled remainder, a previous
+   * exit, the stop, the take-profits); synchronously on a synchronous venue (undefined), else a promise.
+   */
+  function cancelWorkingOrders(): Promise<void> | undefined {
+    return cancelWorkingFrom(0);
+  }
+
+  /** Cancels the working orders of slot `slot` onward (0 the entry, 1 the exit, 2 the stop, 3.. the take-profits), each after the previous. */
+  function cancelWorkingFrom(slot: number): Promise<void> | undefined {
+    for (let s = slot; s < 3 + takeProfitIds.length; s++) {
+      const pending = cancelSlot(s);
+      if (pending) return pending.then(() => cancelWorkingFrom(s + 1));
     }
     entryOrderId = exitOrderId = stopOrderId = null;
+    return undefined;
+  }
+
+  /** Cancels the order of working slot `s` (see `cancelWorkingFrom`), if any; a take-profit slot is cleared once done. */
+  function cancelSlot(s: number): Promise<void> | undefined {
+    if (s === 0) return entryOrderId ? cancelOrder(entryOrderId, false) : undefined;
+    if (s === 1) return exitOrderId ? cancelOrder(exitOrderId, false) : undefined;
+    // A stop or take-profit may have finished at the venue meanwhile (filled, cancelled by a liquidation).
+    if (s === 2) return stopOrderId ? cancelOrder(stopOrderId, true) : undefined;
+    const k = s - 3;
+    const id = takeProfitIds[k];
+    const pending = id ? cancelOrder(id, true) : undefined;
+    if (pending) return pending.then(() => clearTakeProfit(k));
+    clearTakeProfit(k);
+    return undefined;
+  }
+
+  function clearTakeProfit(k: number): void {
+    takeProfitIds[k] = null;
+    takeProfitJournaled[k] = 0;
+  }
+
+  /**
+   * Cancels order `id`; with `leftover`, an order the venue has finished meanwhile is fine (a reduce-only stop or
+   * take-profit left with nothing to protect). Synchronously on a synchronous venue (undefined), else a promise.
+   */
+  function cancelOrder(id: string, leftover: boolean): Promise<void> | undefined {
+    if (syncVenue) {
+      try {
+        syncVenue.cancelOrderSync(id, symbol, cancelled);
+      } catch (error) {
+        if (!leftover) throw error;
+        rethrowUnlessFinished(error);
+      }
+      return undefined;
+    }
+    const pending = deps.exchange.cancelOrder(id, symbol);
+    return leftover ? pending.then(ignoreOrder, rethrowUnlessFinished) : pending.then(ignoreOrder);
   }
 
   /** Whether any order of the loop may still be working on the symbol. */
@@ -496,7 +634,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Forgets the position the loop entered (it is closed). */
   function resetPosition(): void {
     posSide = 0;
-    posEntryPrice = posInitialStop = posEntryTimeMs = posBest = posStop = NaN;
+    posFigures[POS_ENTRY_PRICE] = posFigures[POS_INITIAL_STOP] = posFigures[POS_ENTRY_TIME_MS] = posFigures[POS_BEST] = posFigures[POS_STOP] = NaN;
     posEntryRow = -1;
     trailActive = false;
   }
@@ -512,10 +650,10 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     if (timeStopBars > 0 && i + features.rowBase - posEntryRow >= timeStopBars) return TradeExitReason.TimeStop;
     if (roiMinutes.length > 0) {
       const close = features.close[i];
-      const heldMinutes = (features.openTimeMs[i] + timeframeMs - posEntryTimeMs) / 60_000;
+      const heldMinutes = (features.openTimeMs[i] + timeframeMs - posFigures[POS_ENTRY_TIME_MS]) / 60_000;
       let threshold = NaN;
       for (let r = 0; r < roiMinutes.length && roiMinutes[r] <= heldMinutes; r++) threshold = roiProfitPct[r];
-      if (threshold === threshold && ((close - posEntryPrice) / posEntryPrice) * 100 * dir >= threshold) return TradeExitReason.Roi;
+      if (threshold === threshold && ((close - posFigures[POS_ENTRY_PRICE]) / posFigures[POS_ENTRY_PRICE]) * 100 * dir >= threshold) return TradeExitReason.Roi;
     }
     return '';
   }
@@ -528,68 +666,105 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const t = trailing as NonNullable<typeof trailing>;
     const high = features.high[i];
     const low = features.low[i];
-    if (dir > 0 ? high > posBest : low < posBest) posBest = dir > 0 ? high : low;
+    if (dir > 0 ? high > posFigures[POS_BEST] : low < posFigures[POS_BEST]) posFigures[POS_BEST] = dir > 0 ? high : low;
     if (!trailActive) {
-      const gain = (posBest - posEntryPrice) * dir;
-      const risk = Math.abs(posEntryPrice - posInitialStop);
+      const gain = (posFigures[POS_BEST] - posFigures[POS_ENTRY_PRICE]) * dir;
+      const risk = Math.abs(posFigures[POS_ENTRY_PRICE] - posFigures[POS_INITIAL_STOP]);
       if (t.activateAtR !== undefined) trailActive = risk > 0 && gain >= t.activateAtR * risk;
-      else if (t.activateAtPercent !== undefined) trailActive = (gain / posEntryPrice) * 100 >= t.activateAtPercent;
+      else if (t.activateAtPercent !== undefined) trailActive = (gain / posFigures[POS_ENTRY_PRICE]) * 100 >= t.activateAtPercent;
       else trailActive = true;
       if (!trailActive) return NaN;
     }
-    const distance = t.percent !== undefined ? (posBest * t.percent) / 100 : t.atrMultiple! * features.atr[trailAtrPeriod][i];
+    const distance = t.percent !== undefined ? (posFigures[POS_BEST] * t.percent) / 100 : t.atrMultiple! * features.atr[trailAtrPeriod][i];
     if (!(distance > 0)) return NaN;
-    const level = posBest - dir * distance;
-    return posStop !== posStop || (level - posStop) * dir > 0 ? level : NaN;
+    const level = posFigures[POS_BEST] - dir * distance;
+    return posFigures[POS_STOP] !== posFigures[POS_STOP] || (level - posFigures[POS_STOP]) * dir > 0 ? level : NaN;
   }
 
-  /** Replaces the protective stop by one at `level` (the trailing stop), sized to what is held. */
-  async function moveStop(level: number, held: number, timeMs: number): Promise<void> {
-    if (stopOrderId) await cancelLeftoverStop(stopOrderId);
+  /**
+   * Replaces the protective stop by one at `level` (the trailing stop), sized to what is held. Like every order step
+   * below: synchronous on a synchronous venue (returns undefined), else a promise (continuations run after each order).
+   */
+  function moveStop(level: number, held: number, timeMs: number): Promise<void> | undefined {
+    const cancelling = stopOrderId ? cancelOrder(stopOrderId, true) : undefined;
+    if (cancelling) return cancelling.then(() => placeTrailingStop(level, held, timeMs));
+    return placeTrailingStop(level, held, timeMs);
+  }
+
+  function placeTrailingStop(level: number, held: number, timeMs: number): Promise<void> | undefined {
     const clientOrderId = nextClientId('trail', timeMs);
     reasonByClientId.set(clientOrderId, TradeExitReason.TrailingStop);
-    const stop = await deps.exchange.createOrder({ clientOrderId, symbol, side: held > 0 ? 'sell' : 'buy', type: 'stop', amount: Math.abs(held), stopPrice: level, reduceOnly: true });
-    events?.onOrder(stop, OrderPurpose.Stop, timeMs);
+    const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'stop', Math.abs(held), level, true, stopPlaced);
+    if (placing !== stopPlaced) return (placing as Promise<Order>).then((stop) => onTrailingStopPlaced(stop, level, held, timeMs));
+    onTrailingStopPlaced(stopPlaced, level, held, timeMs);
+    return undefined;
+  }
+
+  function onTrailingStopPlaced(stop: Order, level: number, held: number, timeMs: number): void {
+    events?.onOrder(reported(stop), OrderPurpose.Stop, timeMs);
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
     stopFilledJournaled = 0;
-    if (stopOrderId) posStop = level;
+    if (stopOrderId) posFigures[POS_STOP] = level;
     if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, `trailing stop moved to ${level}`, { stopOrderId });
   }
 
-  /** Places the take-profit levels of the policy for a position of `amount` entered at `entryPrice` with `stopPrice`. */
-  async function placeTakeProfits(dir: number, amount: number, entryPrice: number, stopPrice: number, timeMs: number): Promise<void> {
+  /**
+   * Places the take-profit levels of the policy from level `k` on, one after another, for a position of `amount`
+   * entered at `entryPrice` with `stopPrice` (see `moveStop` for the return).
+   */
+  function placeTakeProfits(k: number, dir: number, amount: number, entryPrice: number, stopPrice: number, timeMs: number): Promise<void> | undefined {
     const risk = Math.abs(entryPrice - stopPrice);
-    for (let k = 0; k < takeProfits.length; k++) {
+    for (; k < takeProfits.length; k++) {
       const level = takeProfits[k];
       const price = level.r !== undefined ? entryPrice + dir * level.r * risk : entryPrice * (1 + (dir * (level.percent as number)) / 100);
       if (!(price > 0) || (level.r !== undefined && !(risk > 0))) continue;
       const clientOrderId = nextClientId(`tp${k + 1}`, timeMs);
       reasonByClientId.set(clientOrderId, TradeExitReason.TakeProfit);
-      const order = await deps.exchange.createOrder({ clientOrderId, symbol, side: dir > 0 ? 'sell' : 'buy', type: 'limit', amount: amount * level.fraction, price, reduceOnly: true });
-      events?.onOrder(order, OrderPurpose.Exit, timeMs);
-      takeProfitIds[k] = order.status === 'rejected' ? null : order.id;
-      takeProfitJournaled[k] = 0;
+      const placing = place(clientOrderId, dir > 0 ? 'sell' : 'buy', 'limit', amount * level.fraction, price, true, takeProfitPlaced);
+      if (placing !== takeProfitPlaced) {
+        const placed = k;
+        return (placing as Promise<Order>).then((order) => {
+          onTakeProfitPlaced(order, placed, timeMs);
+          return placeTakeProfits(placed + 1, dir, amount, entryPrice, stopPrice, timeMs);
+        });
+      }
+      onTakeProfitPlaced(takeProfitPlaced, k, timeMs);
     }
+    return undefined;
   }
 
-  async function cleanup(): Promise<void> {
+  function onTakeProfitPlaced(order: Order, k: number, timeMs: number): void {
+    events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
+    takeProfitIds[k] = order.status === 'rejected' ? null : order.id;
+    takeProfitJournaled[k] = 0;
+  }
+
+  function cleanup(): Promise<void> | undefined {
     cleanupPending = false;
-    await cancelWorkingOrders();
+    return cancelWorkingOrders();
   }
 
-  async function exit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason = TradeExitReason.Signal): Promise<void> {
-    await cancelWorkingOrders();
+  /**
+   * Closes `held` with a reduce-only market order after cancelling the working orders (see `moveStop` for the return);
+   * `reason` is the decision log's text ('' without a journal).
+   */
+  function exit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason = TradeExitReason.Signal): Promise<void> | undefined {
+    const cancelling = cancelWorkingOrders();
+    if (cancelling) return cancelling.then(() => placeExit(timeMs, held, reason, exitReason));
+    return placeExit(timeMs, held, reason, exitReason);
+  }
+
+  function placeExit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
     const clientOrderId = nextClientId('exit', timeMs);
     reasonByClientId.set(clientOrderId, exitReason);
-    const order = await deps.exchange.createOrder({
-      clientOrderId,
-      symbol,
-      side: held > 0 ? 'sell' : 'buy',
-      type: 'market',
-      amount: Math.abs(held),
-      reduceOnly: true,
-    });
-    events?.onOrder(order, OrderPurpose.Exit, timeMs);
+    const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'market', Math.abs(held), NaN, true, exitPlaced);
+    if (placing !== exitPlaced) return (placing as Promise<Order>).then((order) => onExitPlaced(order, timeMs, held, reason, exitReason));
+    onExitPlaced(exitPlaced, timeMs, held, reason, exitReason);
+    return undefined;
+  }
+
+  function onExitPlaced(order: Order, timeMs: number, held: number, reason: string, exitReason: TradeExitReason): void {
+    events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
     if (order.status === 'rejected') {
       stats.rejected++;
       const reason = `exit rejected by the exchange: ${order.reason ?? 'no reason given'}`;
@@ -604,7 +779,40 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, reason, { orderId: order.id });
   }
 
-  async function enter(signalTimeMs: number, side: number, price: number, atr: number): Promise<void> {
+  /**
+   * Enters `side` on the signal of row `i`, at its close (see `moveStop` for the return): with a veto or another model
+   * in the loop, or a portfolio source to ask for the VaR limits, after awaiting them; else at once. (The row, not its
+   * prices, crosses the call: a number passed to a call that is not inlined is boxed in the caller.)
+   */
+  function enter(i: number, side: number): Promise<void> | undefined {
+    if (deps.veto || withModels || (deps.portfolioRisk && checksPortfolio())) return enterAfterModels(closeTimeAt(i), side, features.close[i], features.atr[RISK_ATR_PERIOD][i]);
+    return enterNow(i, side);
+  }
+
+  /** `enter` with nothing to await before the risk gate: the TTL, then the gate and the orders. */
+  function enterNow(i: number, side: number): Promise<void> | undefined {
+    const strategy = dominantStrategy(side);
+    if (expiredEntry(closeTimeAt(i), side, NO_ENTRY_INFO)) return undefined;
+    entryAdjust[ENTRY_STOP_HINT] = fused.stopHint;
+    entryAdjust[ENTRY_RISK_SCALE] = 1;
+    return enterChecked(i, side, NO_ENTRY_INFO, strategy, undefined);
+  }
+
+  /** Whether the risk engine has a VaR or ES limit (its entries need the portfolio). */
+  function checksPortfolio(): boolean {
+    return deps.risk.config.maxVarFraction !== null || deps.risk.config.maxExpectedShortfallFraction !== null;
+  }
+
+  /** Refuses (and records) an entry whose signal outlived its TTL. */
+  function expiredEntry(signalTimeMs: number, side: number, vetoInfo: Record<string, unknown>): boolean {
+    if (!gate.isExpired(signalTimeMs, deps.clock.nowMs())) return false;
+    stats.expired++;
+    if (journal) record(signalTimeMs, 'expired', side, fused.strength, `signal older than its ttl of ${fusion.config.ttlMs} ms`, vetoInfo);
+    return true;
+  }
+
+  /** `enter` with the veto, the models and the portfolio source awaited first. */
+  async function enterAfterModels(signalTimeMs: number, side: number, price: number, atr: number): Promise<void> {
     const strategy = dominantStrategy(side);
     let vetoInfo: Record<string, unknown> = {};
     if (deps.veto) {
@@ -618,11 +826,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
         return;
       }
     }
-    if (gate.isExpired(signalTimeMs, deps.clock.nowMs())) {
-      stats.expired++;
-      if (journal) record(signalTimeMs, 'expired', side, fused.strength, `signal older than its ttl of ${fusion.config.ttlMs} ms`, vetoInfo);
-      return;
-    }
+    if (expiredEntry(signalTimeMs, side, vetoInfo)) return;
     let stopHint = fused.stopHint;
     let riskScale = 1;
     if (withModels) {
@@ -661,56 +865,68 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       }
       vetoInfo = { ...vetoInfo, models: used };
     }
+    const portfolio = deps.portfolioRisk && checksPortfolio() ? await deps.portfolioRisk.snapshot(symbol, deps.risk.config.varLookbackCandles) : undefined;
+    entryAdjust[ENTRY_STOP_HINT] = stopHint;
+    entryAdjust[ENTRY_RISK_SCALE] = riskScale;
+    const entering = enterChecked(cur, side, vetoInfo, strategy, portfolio);
+    if (entering) await entering;
+  }
+
+  /**
+   * The risk gate, then the entry order, its protective stop and take-profits (see `moveStop` for the return), for
+   * an entry of `side` at row `i`'s close with the stop hint and risk scale in `entryAdjust`. `portfolio`: the
+   * portfolio source's snapshot, or undefined for the loop's own market (when a VaR or ES limit is set).
+   */
+  function enterChecked(i: number, side: number, vetoInfo: Record<string, unknown>, strategy: string, portfolio: PortfolioRiskInput | null | undefined): Promise<void> | undefined {
+    const signalTimeMs = closeTimeAt(i);
+    const price = features.close[i];
     const held = deps.account.positionAmountSigned(symbol);
-    const riskConfig = deps.risk.config;
-    let portfolio: PortfolioRiskInput | null = null;
-    if (riskConfig.maxVarFraction !== null || riskConfig.maxExpectedShortfallFraction !== null) {
-      portfolio = deps.portfolioRisk ? await deps.portfolioRisk.snapshot(symbol, riskConfig.varLookbackCandles) : ownPortfolio(held * price, riskConfig.varLookbackCandles);
-    }
-    const decision: RiskDecision = deps.risk.evaluate({
-      symbol,
-      side: side > 0 ? 'long' : 'short',
-      price,
-      stopHint,
-      atr,
-      equity: deps.account.equity(),
-      riskScale,
-      currentPositionNotional: held * price,
-      totalOpenNotional: deps.account.grossNotional(),
-      openPositions: deps.account.openPositionCount(),
-      portfolio,
-    });
+    if (portfolio === undefined) portfolio = checksPortfolio() ? ownPortfolio(held * price, deps.risk.config.varLookbackCandles) : null;
+    const ctx = riskContext;
+    ctx.side = side > 0 ? 'long' : 'short';
+    ctx.price = price;
+    ctx.stopHint = entryAdjust[ENTRY_STOP_HINT];
+    ctx.atr = features.atr[RISK_ATR_PERIOD][i];
+    ctx.equity = deps.account.equity();
+    ctx.riskScale = entryAdjust[ENTRY_RISK_SCALE];
+    ctx.currentPositionNotional = held * price;
+    ctx.totalOpenNotional = deps.account.grossNotional();
+    ctx.openPositions = deps.account.openPositionCount();
+    ctx.portfolio = portfolio;
+    const decision = deps.risk.evaluateInto(ctx, riskDecision, describeDenials);
     if (!decision.approved) {
       stats.denied++;
       events?.onDenied(symbol, denialCodeOf(decision.reason, decision.checks), decision.reason, signalTimeMs);
-      if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: decision.checks });
-      return;
+      if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
+      return undefined;
     }
-    // The exit orders of earlier positions are done with once flat: forget their reasons.
-    if (held === 0) reasonByClientId.clear();
-    const order = await deps.exchange.createOrder({
-      clientOrderId: nextClientId('entry', signalTimeMs),
-      symbol,
-      side: side > 0 ? 'buy' : 'sell',
-      type: 'market',
-      amount: decision.amount,
-    });
-    events?.onOrder(order, OrderPurpose.Entry, signalTimeMs);
+    // The exit orders of earlier positions are done with once flat: forget their reasons, a few dozen at a time (client
+    // ids are unique per kind and candle, so an old one never names a new order; clearing allocates a new table).
+    if (held === 0 && reasonByClientId.size >= FORGET_EXIT_REASONS_AT) reasonByClientId.clear();
+    const placingEntry = place(nextClientId('entry', signalTimeMs), side > 0 ? 'buy' : 'sell', 'market', decision.amount, NaN, false, entryPlaced);
+    if (placingEntry !== entryPlaced) return (placingEntry as Promise<Order>).then((order) => onEntryPlaced(order, signalTimeMs, side, price, vetoInfo, strategy));
+    return onEntryPlaced(entryPlaced, signalTimeMs, side, price, vetoInfo, strategy);
+  }
+
+  /** The entry order is placed (or rejected): the position's state, then its protective stop (see `moveStop` for the return). */
+  function onEntryPlaced(order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>, strategy: string): Promise<void> | undefined {
+    const decision = riskDecision;
+    events?.onOrder(reported(order), OrderPurpose.Entry, signalTimeMs);
     if (order.status === 'rejected') {
       stats.rejected++;
       const reason = `entry rejected by the exchange: ${order.reason ?? 'no reason given'}`;
       events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, signalTimeMs);
-      if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: decision.checks });
-      return;
+      if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
+      return undefined;
     }
     gate.noteEntry(0, signalTimeMs);
     posSide = side;
-    posEntryPrice = order.filled > 0 ? order.averagePrice : price;
-    posInitialStop = decision.stopPrice;
+    posFigures[POS_ENTRY_PRICE] = order.filled > 0 ? order.averagePrice : price;
+    posFigures[POS_INITIAL_STOP] = decision.stopPrice;
     posEntryRow = cur + features.rowBase;
-    posEntryTimeMs = signalTimeMs;
-    posBest = posEntryPrice;
-    posStop = decision.stopPrice;
+    posFigures[POS_ENTRY_TIME_MS] = signalTimeMs;
+    posFigures[POS_BEST] = posFigures[POS_ENTRY_PRICE];
+    posFigures[POS_STOP] = decision.stopPrice;
     trailActive = false;
     if (!simulator && order.filled > 0) {
       venueEntry = { side: side > 0 ? 'long' : 'short', amount: order.filled, price: order.averagePrice, fee: order.fee, timeMs: order.updatedAtMs };
@@ -718,23 +934,32 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     entryOrderId = order.status === 'filled' ? null : order.id;
     entryStrategy = strategy;
     stats.entries++;
-    const stop = await deps.exchange.createOrder({
-      clientOrderId: nextClientId('stop', signalTimeMs),
-      symbol,
-      side: side > 0 ? 'sell' : 'buy',
-      type: 'stop',
-      amount: order.amount,
-      stopPrice: decision.stopPrice,
-      reduceOnly: true,
-    });
+    const placingStop = place(nextClientId('stop', signalTimeMs), side > 0 ? 'sell' : 'buy', 'stop', order.amount, decision.stopPrice, true, stopPlaced);
+    if (placingStop !== stopPlaced) return (placingStop as Promise<Order>).then((stop) => onEntryStopPlaced(stop, order, signalTimeMs, side, price, vetoInfo));
+    return onEntryStopPlaced(stopPlaced, order, signalTimeMs, side, price, vetoInfo);
+  }
+
+  /** The entry's protective stop is placed: the take-profits, then the account report and the record (see `moveStop` for the return). */
+  function onEntryStopPlaced(stop: Order, order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>): Promise<void> | undefined {
     stopOrderId = stop.status === 'rejected' ? null : stop.id;
     stopFilledJournaled = 0;
-    events?.onOrder(stop, OrderPurpose.Stop, signalTimeMs);
-    if (takeProfits.length > 0) await placeTakeProfits(side, order.amount, posEntryPrice, decision.stopPrice, signalTimeMs);
+    events?.onOrder(reported(stop), OrderPurpose.Stop, signalTimeMs);
+    const placing = takeProfits.length > 0 ? placeTakeProfits(0, side, order.amount, posFigures[POS_ENTRY_PRICE], riskDecision.stopPrice, signalTimeMs) : undefined;
+    if (placing) {
+      // The entry snapshot is reused by the next entry only, which cannot start before this one ends.
+      return placing.then(() => onEntryDone(order, signalTimeMs, side, price, vetoInfo));
+    }
+    onEntryDone(order, signalTimeMs, side, price, vetoInfo);
+    return undefined;
+  }
+
+  /** The entry's orders are placed: the account report and the record. */
+  function onEntryDone(order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>): void {
+    const decision = riskDecision;
     reportAccount();
     if (journal) record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
       ...vetoInfo,
-      risk: decision.checks,
+      risk: copyChecks(decision.checks),
       orderId: order.id,
       stopOrderId,
     });
@@ -825,11 +1050,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** Cancels a reduce-only stop left with nothing to protect; one the venue has finished meanwhile is fine. */
   async function cancelLeftoverStop(id: string): Promise<void> {
-    try {
-      await deps.exchange.cancelOrder(id, symbol);
-    } catch (error) {
-      if (!(error instanceof ExchangeError) || error.failure !== FailureClass.NonRetryable) throw error;
-    }
+    await cancelOrder(id, true);
   }
 
   /**
@@ -884,9 +1105,22 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** Journals a closed trade (or part) with `exitReason` and its initial risk; returns it as journaled. */
   function journalTrade(closed: ClosedTrade, exitReason: string): ClosedTrade {
-    const initialRisk = posInitialStop === posInitialStop ? Math.abs(closed.entryPrice - posInitialStop) * closed.amount : null;
-    const { exitClientOrderId: _closingOrder, ...rest } = closed;
-    const trade: ClosedTrade = { ...rest, exitReason, initialRisk };
+    const initialRisk = posFigures[POS_INITIAL_STOP] === posFigures[POS_INITIAL_STOP] ? Math.abs(closed.entryPrice - posFigures[POS_INITIAL_STOP]) * closed.amount : null;
+    // The kept record (the run's output), field by field: a rest-and-spread copy allocates several times its size.
+    const trade: ClosedTrade = {
+      symbol: closed.symbol,
+      side: closed.side,
+      amount: closed.amount,
+      entryPrice: closed.entryPrice,
+      exitPrice: closed.exitPrice,
+      entryTimeMs: closed.entryTimeMs,
+      exitTimeMs: closed.exitTimeMs,
+      realizedPnl: closed.realizedPnl,
+      fees: closed.fees,
+      funding: closed.funding,
+      exitReason,
+      initialRisk,
+    };
     if (!deps.journal) return trade;
     deps.journal.recordTrade({
       id: deps.newId(),
@@ -910,14 +1144,21 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /** Acts on row `i`'s fused signal while holding `held` (base amount, signed): the exit of an opposite position, then the entry. */
-  async function act(i: number, timeMs: number, held: number, price: number, atr: number): Promise<void> {
+  function act(i: number, timeMs: number, held: number): Promise<void> | undefined {
     const side = fused.side;
     if (held !== 0 && Math.sign(held) !== side) {
-      await exit(timeMs, held, `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}`, TradeExitReason.Signal);
-      // A partially filled exit leaves part of the position: never stack a new entry on top of it.
-      if (deps.account.positionAmountSigned(symbol) !== 0) return;
+      const exiting = exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}` : '', TradeExitReason.Signal);
+      if (exiting) return exiting.then(() => enterAfterExit(i, side));
+      return enterAfterExit(i, side);
     }
-    if (admitEntry(i, side, held === 0)) await enter(timeMs, side, price, atr);
+    return admitEntry(i, side, held === 0) ? enter(i, side) : undefined;
+  }
+
+  /** The entry of `side` after the exit of the opposite position on row `i`. */
+  function enterAfterExit(i: number, side: number): Promise<void> | undefined {
+    // A partially filled exit leaves part of the position: never stack a new entry on top of it.
+    if (deps.account.positionAmountSigned(symbol) !== 0) return undefined;
+    return admitEntry(i, side, false) ? enter(i, side) : undefined;
   }
 
   /**
@@ -955,20 +1196,28 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /** Closes the held position for `reason` (a policy exit or an exit signal) at the candle close, after any pending cleanup. */
-  function closeByPolicy(timeMs: number, held: number, reason: TradeExitReason): Promise<void> {
-    const closeIt = () => exit(timeMs, held, `exit ${sideName(Math.sign(held))}: ${reason}`, reason);
-    return cleanupPending ? cleanup().then(closeIt) : closeIt();
+  function closeByPolicy(timeMs: number, held: number, reason: TradeExitReason): Promise<void> | undefined {
+    const cleaning = cleanupPending ? cleanup() : undefined;
+    if (cleaning) return cleaning.then(() => exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: ${reason}` : '', reason));
+    return exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: ${reason}` : '', reason);
   }
 
   /**
    * Moves the trailing stop to `level`; a level at or past the close would trigger at once, so the
    * position closes now with a market order instead of a marketable stop (reason `trailing-stop`).
    */
-  function trailTo(level: number, close: number, held: number, timeMs: number): Promise<void> {
+  function trailTo(level: number, close: number, held: number, timeMs: number): Promise<void> | undefined {
+    const cleaning = cleanupPending ? cleanup() : undefined;
+    if (cleaning) return cleaning.then(() => trailNow(level, close, held, timeMs));
+    return trailNow(level, close, held, timeMs);
+  }
+
+  /** `trailTo` once no cleanup is pending. */
+  function trailNow(level: number, close: number, held: number, timeMs: number): Promise<void> | undefined {
     const crossed = (close - level) * Math.sign(held) <= 0;
-    const work = () =>
-      crossed ? exit(timeMs, held, `exit ${sideName(Math.sign(held))}: trailing stop ${level} crossed at the close`, TradeExitReason.TrailingStop) : moveStop(level, held, timeMs);
-    return cleanupPending ? cleanup().then(work) : work();
+    return crossed
+      ? exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: trailing stop ${level} crossed at the close` : '', TradeExitReason.TrailingStop)
+      : moveStop(level, held, timeMs);
   }
 
   /** The adapter outputs of the current row as objects (read from the columns once per row, on demand). */
@@ -1061,7 +1310,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /** Moves the trailing stop to `level` at row `i`'s close (see `trailTo`). */
-  function trailToAt(i: number, level: number): Promise<void> {
+  function trailToAt(i: number, level: number): Promise<void> | undefined {
     return trailTo(level, features.close[i], deps.account.positionAmountSigned(symbol), closeTimeAt(i));
   }
 
@@ -1074,17 +1323,16 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /** Acts on row `i`'s signal after any pending cleanup, or while a position is held (see `act`). */
-  function actOnPositionAt(i: number): Promise<void> {
+  function actOnPositionAt(i: number): Promise<void> | undefined {
     const closeTimeMs = closeTimeAt(i);
-    const close = features.close[i];
-    const atr = features.atr[RISK_ATR_PERIOD][i];
-    if (cleanupPending) return cleanup().then(() => act(i, closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr));
-    return act(i, closeTimeMs, deps.account.positionAmountSigned(symbol), close, atr);
+    const cleaning = cleanupPending ? cleanup() : undefined;
+    if (cleaning) return cleaning.then(() => act(i, closeTimeMs, deps.account.positionAmountSigned(symbol)));
+    return act(i, closeTimeMs, deps.account.positionAmountSigned(symbol));
   }
 
   /** Enters on row `i`'s fused signal once the synchronous checks passed (see `enter`). */
-  function enterAt(i: number): Promise<void> {
-    return enter(closeTimeAt(i), fused.side, features.close[i], features.atr[RISK_ATR_PERIOD][i]);
+  function enterAt(i: number): Promise<void> | undefined {
+    return enter(i, fused.side);
   }
 
   return {
@@ -1093,7 +1341,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     venuePosition: () =>
       venueEntry === null
         ? null
-        : { ...venueEntry, strategy: entryStrategy || 'fusion', stopOrderId, stopFilledJournaled, ...(posInitialStop === posInitialStop ? { initialStop: posInitialStop } : {}) },
+        : { ...venueEntry, strategy: entryStrategy || 'fusion', stopOrderId, stopFilledJournaled, ...(posFigures[POS_INITIAL_STOP] === posFigures[POS_INITIAL_STOP] ? { initialStop: posFigures[POS_INITIAL_STOP] } : {}) },
     resumeVenuePosition(position) {
       if (position === null) {
         venueEntry = null;
@@ -1105,7 +1353,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       stopOrderId = position.stopOrderId;
       stopFilledJournaled = position.stopFilledJournaled;
       resetPosition();
-      posInitialStop = position.initialStop ?? NaN;
+      posFigures[POS_INITIAL_STOP] = position.initialStop ?? NaN;
     },
     onTradeClosed(trade) {
       const told = trade.exitClientOrderId === undefined ? undefined : reasonByClientId.get(trade.exitClientOrderId);
@@ -1161,6 +1409,36 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       return noticeVenueClose(gone, candles.close[row], candles.openTimeMs[row] + timeframeMs).then(() => processCandle(candles, row));
     },
   };
+}
+
+/** Exit reasons the loop keeps before it forgets those of closed positions (at an entry while flat). */
+const FORGET_EXIT_REASONS_AT = 64;
+
+/** Slots of the loop's `posFigures` (see there). */
+const POS_ENTRY_PRICE = 0;
+const POS_INITIAL_STOP = 1;
+const POS_ENTRY_TIME_MS = 2;
+const POS_BEST = 3;
+const POS_STOP = 4;
+
+/** Slots of the loop's `entryAdjust`: the entry's stop hint (NaN: none) and risk scale (the models' multiplier, else 1). */
+const ENTRY_STOP_HINT = 0;
+const ENTRY_RISK_SCALE = 1;
+
+/** The veto and model details of an entry without any (records spread it). */
+const NO_ENTRY_INFO: Record<string, unknown> = Object.freeze({});
+
+/** Copies a risk decision's checks for a journal record (the decision's records are reused). */
+function copyChecks(checks: readonly RiskCheck[]): RiskCheck[] {
+  return checks.map((c) => ({ name: c.name, value: c.value, limit: c.limit, passed: c.passed }));
+}
+
+/** Resolves a cancelled order's promise to nothing. */
+function ignoreOrder(): void {}
+
+/** Lets an order the venue has finished (or does not know) pass: a non-retryable ExchangeError; rethrows anything else. */
+function rethrowUnlessFinished(error: unknown): void {
+  if (!(error instanceof ExchangeError) || error.failure !== FailureClass.NonRetryable) throw error;
 }
 
 /** Cold path of `advance`: the caller skipped or reordered candles of a chunk computed ahead. */

@@ -44,6 +44,28 @@ export interface Order {
   reason: string | null;
 }
 
+/** A blank order for a synchronous venue to write into (a simulated venue's `placeOrderSync`, `cancelOrderSync`), reused by its caller. */
+export function createOrderSnapshot(): Order {
+  return {
+    id: '',
+    clientOrderId: '',
+    symbol: '',
+    side: 'buy',
+    type: 'market',
+    status: 'new',
+    amount: 0,
+    filled: 0,
+    price: null,
+    stopPrice: null,
+    averagePrice: NaN,
+    fee: 0,
+    reduceOnly: false,
+    createdAtMs: 0,
+    updatedAtMs: 0,
+    reason: null,
+  };
+}
+
 /** Account balance in the quote/settlement currency. */
 export interface Balance {
   currency: string;

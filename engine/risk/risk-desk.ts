@@ -92,6 +92,7 @@ export async function createRiskDesk(
       return live.config;
     },
     evaluate: (ctx) => live.evaluate(ctx),
+    evaluateInto: (ctx, out, describe) => live.evaluateInto(ctx, out, describe),
     onEquity(timeMs, equity) {
       lastEquityTimeMs = Math.max(lastEquityTimeMs, timeMs);
       live.onEquity(lastEquityTimeMs, equity);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../core/clock';
 import { ValidationError } from '../core/errors';
 import {
+  createRiskDecisionBuffer,
   createRiskEngine,
   RISK_LIMIT_TOLERANCE,
   type PreTradeContext,
@@ -151,6 +152,47 @@ describe('risk engine sizing', () => {
       risk.evaluate({ ...baseContext, currentPositionNotional: 500, totalOpenNotional: 3000, openPositions: 3 }),
     );
     expect(check(decision, 'open_positions')).toBe(3);
+  });
+});
+
+describe('risk engine evaluateInto', () => {
+  it('sizes into a reused decision and rewrites the same check records on the next entry', () => {
+    const { risk } = build();
+    const out = createRiskDecisionBuffer();
+    // As "sizes a long from an ATR stop": stop 95, amount 50 / 5 = 10, leverage 0.1, loss 0.5 %, exposure 10 %.
+    expect(risk.evaluateInto(baseContext, out, false)).toBe(out);
+    expect([out.approved, out.amount, out.stopPrice, out.reason]).toEqual([true, 10, 95, '']);
+    expect(out.checks.map((c) => [c.name, c.value, c.passed])).toEqual([
+      ['leverage_after', 0.1, true],
+      ['est_loss_pct_equity', 0.5, true],
+      ['symbol_exposure_pct', 10, true],
+      ['open_positions', 1, true],
+    ]);
+    const records = [...out.checks];
+    // As "uses the signal stop hint for a short": stop 204, amount 50 / 4 = 12.5, exposure 25 %.
+    risk.evaluateInto({ ...baseContext, side: 'short', price: 200, stopHint: 204 }, out, false);
+    expect([out.approved, out.amount, out.stopPrice]).toEqual([true, 12.5, 204]);
+    expect(out.checks.map((c) => c.value)).toEqual([0.25, 0.5, 25, 1]);
+    expect(out.checks.every((c, k) => c === records[k])).toBe(true);
+  });
+
+  it('builds a denial reason only when asked to describe it, and keeps the checks written before the failing one', () => {
+    const { risk } = build();
+    const out = createRiskDecisionBuffer();
+    const full = { ...baseContext, openPositions: 3, totalOpenNotional: 3000 };
+    risk.evaluateInto(full, out, false);
+    expect([out.approved, out.amount, out.stopPrice, out.reason]).toEqual([false, NaN, NaN, '']);
+    expect(out.checks.map((c) => [c.name, c.passed])).toEqual([
+      ['leverage_after', true],
+      ['est_loss_pct_equity', true],
+      ['symbol_exposure_pct', true],
+      ['open_positions', false],
+    ]);
+    risk.evaluateInto(full, out, true);
+    expect(out.reason).toBe('open_positions 4 exceeds maxOpenPositions 3');
+    risk.halt('maintenance');
+    risk.evaluateInto(baseContext, out, true);
+    expect([out.approved, out.reason, out.checks.length]).toEqual([false, 'halted: manual: maintenance', 0]);
   });
 });
 

@@ -163,6 +163,30 @@ export type RiskDecision =
   | { approved: true; amount: number; stopPrice: number; checks: RiskCheck[] }
   | { approved: false; reason: string; checks: RiskCheck[] };
 
+/**
+ * A risk decision that {@link RiskEngine.evaluateInto} rewrites in place (the allocation-free form for a loop's
+ * entries): `amount` and `stopPrice` are NaN and `reason` is set when denied, `reason` is '' when approved.
+ * `checks` and its records are reused by the next evaluation: copy them to keep them.
+ */
+export interface RiskDecisionBuffer {
+  approved: boolean;
+  amount: number;
+  stopPrice: number;
+  /** Why it was denied; '' when approved, or when denied without `describe` (see `evaluateInto`). */
+  reason: string;
+  checks: RiskCheck[];
+  /** The check records `checks` is filled from (one per check name; grown if ever short). */
+  readonly pool: RiskCheck[];
+}
+
+/** A fresh {@link RiskDecisionBuffer} for `evaluateInto`. */
+export function createRiskDecisionBuffer(): RiskDecisionBuffer {
+  // Records for every check there is, made up front with number fields, and `checks` as an empty copy of them: arrays
+  // and records of one shape for every buffer, so the gate's optimised code is not thrown away at each new one.
+  const pool: RiskCheck[] = Object.values(RiskCheckName).map((name) => ({ name, value: NaN, limit: NaN, passed: false }));
+  return { approved: false, amount: NaN, stopPrice: NaN, reason: '', checks: pool.slice(0, 0), pool };
+}
+
 /** Circuit breakers that halt new entries: daily loss auto-resumes at the next UTC day, max drawdown needs a manual resume. */
 export const BreakerName = { DailyLoss: 'daily_loss', MaxDrawdown: 'max_drawdown' } as const;
 export type BreakerName = (typeof BreakerName)[keyof typeof BreakerName];
@@ -193,6 +217,12 @@ export interface RiskEngine {
    * Throws ValidationError for corrupt input (price not finite and > 0, non-finite equity or notionals).
    */
   evaluate(ctx: PreTradeContext): RiskDecision;
+  /**
+   * `evaluate` into `out`, reusing its check records: allocates nothing when approved (the steady state of a
+   * backtest's entries). A denial's reason is built only with `describe` (a journal or a listener reads it);
+   * without it `reason` is ''. Same throws as `evaluate`. Returns `out`.
+   */
+  evaluateInto(ctx: PreTradeContext, out: RiskDecisionBuffer, describe: boolean): RiskDecisionBuffer;
   /**
    * Records equity at a candle (allocation-free apart from amortised growth of the curve buffers),
    * rolls the UTC day, and trips or auto-resumes breakers. Throws ValidationError when equity is not
@@ -292,9 +322,33 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
   };
   const haltedBy = (prefix: string) => halted && haltReason !== null && haltReason.startsWith(prefix);
 
-  const deny = (reason: string, checks: RiskCheck[]): RiskDecision => ({ approved: false, reason, checks });
+  /** Marks `out` denied with `reason`, keeping its first `checks` checks (those written by this evaluation). */
+  const deny = (out: RiskDecisionBuffer, reason: string, checks = 0): RiskDecisionBuffer => {
+    if (out.checks.length !== checks) out.checks.length = checks;
+    out.approved = false;
+    out.amount = out.stopPrice = NaN;
+    out.reason = reason;
+    return out;
+  };
+  /** Writes check `n` of `out` (a pooled record) and returns whether it passed. */
+  const writeCheck = (out: RiskDecisionBuffer, n: number, name: RiskCheckName, value: number, limit: number, passed: boolean): boolean => {
+    if (n === out.pool.length) out.pool.push({ name, value, limit, passed });
+    const check = out.pool[n];
+    check.name = name;
+    check.value = value;
+    check.limit = limit;
+    check.passed = passed;
+    if (out.checks.length > n) out.checks[n] = check;
+    else out.checks.push(check);
+    return passed;
+  };
 
   function evaluate(ctx: PreTradeContext): RiskDecision {
+    const out = evaluateInto(ctx, createRiskDecisionBuffer(), true);
+    return out.approved ? { approved: true, amount: out.amount, stopPrice: out.stopPrice, checks: out.checks } : { approved: false, reason: out.reason, checks: out.checks };
+  }
+
+  function evaluateInto(ctx: PreTradeContext, out: RiskDecisionBuffer, describe: boolean): RiskDecisionBuffer {
     if (!Number.isFinite(ctx.price) || ctx.price <= 0) {
       throw new ValidationError('price', ctx.price, 'expected a finite price > 0');
     }
@@ -310,8 +364,8 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     const riskScale = ctx.riskScale ?? 1;
     if (!(Number.isFinite(riskScale) && riskScale > 0)) throw new ValidationError('riskScale', ctx.riskScale, 'expected a finite multiplier > 0');
 
-    if (halted) return deny(`halted: ${haltReason}`, []);
-    if (ctx.equity <= 0) return deny(`equity ${fmt(ctx.equity)} is not positive`, []);
+    if (halted) return deny(out, describe ? `halted: ${haltReason}` : '');
+    if (ctx.equity <= 0) return deny(out, describe ? `equity ${fmt(ctx.equity)} is not positive` : '');
 
     const direction = ctx.side === 'long' ? 1 : -1;
     let stopPrice: number;
@@ -320,16 +374,13 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     } else if (Number.isFinite(ctx.atr) && ctx.atr > 0) {
       stopPrice = ctx.price - direction * cfg.atrStopMultiple * ctx.atr;
     } else {
-      return deny(`no usable stop: stopHint ${fmt(ctx.stopHint)} and atr ${fmt(ctx.atr)}`, []);
+      return deny(out, describe ? `no usable stop: stopHint ${fmt(ctx.stopHint)} and atr ${fmt(ctx.atr)}` : '');
     }
     if (direction * (ctx.price - stopPrice) <= 0) {
-      return deny(
-        `stop ${fmt(stopPrice)} is on the wrong side of price ${fmt(ctx.price)} for a ${ctx.side}`,
-        [],
-      );
+      return deny(out, describe ? `stop ${fmt(stopPrice)} is on the wrong side of price ${fmt(ctx.price)} for a ${ctx.side}` : '');
     }
     if (stopPrice <= 0) {
-      return deny(`stop ${fmt(stopPrice)} is not a positive price`, []);
+      return deny(out, describe ? `stop ${fmt(stopPrice)} is not a positive price` : '');
     }
 
     // Volatility sizing: the loss at the stop, with both adverse fills and both taker fees, equals the risk budget.
@@ -353,66 +404,62 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     const opensNew = ctx.currentPositionNotional === 0;
     const positionsAfter = ctx.openPositions + (opensNew ? 1 : 0);
 
-    const checks: RiskCheck[] = [];
+    // Limits compared inline (a helper taking numbers boxes them when not inlined).
+    const tolerance = 1 + RISK_LIMIT_TOLERANCE;
+    let n = 0;
+    let failed = -1;
     if (ctx.leverageRequested !== undefined) {
-      checks.push({
-        name: RiskCheckName.LeverageRequested,
-        value: ctx.leverageRequested,
-        limit: cfg.maxLeverage,
-        passed: within(ctx.leverageRequested, cfg.maxLeverage),
-      });
+      if (!writeCheck(out, n++, RiskCheckName.LeverageRequested, ctx.leverageRequested, cfg.maxLeverage, ctx.leverageRequested <= cfg.maxLeverage * tolerance)) failed = 0;
     }
-    checks.push(
-      { name: RiskCheckName.LeverageAfter, value: leverageAfter, limit: cfg.maxLeverage, passed: within(leverageAfter, cfg.maxLeverage) },
-      {
-        name: RiskCheckName.EstLossPctEquity,
-        value: estLossPct,
-        limit: cfg.maxLossPctEquityPerTrade,
-        passed: within(estLossPct, cfg.maxLossPctEquityPerTrade),
-      },
-      {
-        name: RiskCheckName.SymbolExposurePct,
-        value: symbolExposurePct,
-        limit: cfg.maxSymbolExposurePct,
-        passed: within(symbolExposurePct, cfg.maxSymbolExposurePct),
-      },
-      { name: RiskCheckName.OpenPositions, value: positionsAfter, limit: cfg.maxOpenPositions, passed: positionsAfter <= cfg.maxOpenPositions },
-    );
+    if (!writeCheck(out, n++, RiskCheckName.LeverageAfter, leverageAfter, cfg.maxLeverage, leverageAfter <= cfg.maxLeverage * tolerance) && failed < 0) failed = n - 1;
+    if (!writeCheck(out, n++, RiskCheckName.EstLossPctEquity, estLossPct, cfg.maxLossPctEquityPerTrade, estLossPct <= cfg.maxLossPctEquityPerTrade * tolerance) && failed < 0) failed = n - 1;
+    if (!writeCheck(out, n++, RiskCheckName.SymbolExposurePct, symbolExposurePct, cfg.maxSymbolExposurePct, symbolExposurePct <= cfg.maxSymbolExposurePct * tolerance) && failed < 0) failed = n - 1;
+    if (!writeCheck(out, n++, RiskCheckName.OpenPositions, positionsAfter, cfg.maxOpenPositions, positionsAfter <= cfg.maxOpenPositions) && failed < 0) failed = n - 1;
 
-    for (let i = 0; i < checks.length; i++) {
-      const check = checks[i];
-      if (!check.passed) {
-        const limitName =
-          check.name === RiskCheckName.EstLossPctEquity
-            ? 'maxLossPctEquityPerTrade'
-            : check.name === RiskCheckName.SymbolExposurePct
-              ? 'maxSymbolExposurePct'
-              : check.name === RiskCheckName.OpenPositions
-                ? 'maxOpenPositions'
-                : 'maxLeverage';
-        return deny(`${check.name} ${fmt(check.value)} exceeds ${limitName} ${fmt(check.limit)}`, checks);
-      }
+    if (failed >= 0) {
+      if (!describe) return deny(out, '', n);
+      const check = out.checks[failed];
+      const limitName =
+        check.name === RiskCheckName.EstLossPctEquity
+          ? 'maxLossPctEquityPerTrade'
+          : check.name === RiskCheckName.SymbolExposurePct
+            ? 'maxSymbolExposurePct'
+            : check.name === RiskCheckName.OpenPositions
+              ? 'maxOpenPositions'
+              : 'maxLeverage';
+      return deny(out, `${check.name} ${fmt(check.value)} exceeds ${limitName} ${fmt(check.limit)}`, n);
     }
     if (cfg.maxVarFraction !== null || cfg.maxExpectedShortfallFraction !== null) {
-      const denial = checkPortfolio(ctx, direction * orderNotional, checks);
-      if (denial) return denial;
+      if (checkPortfolio(ctx, direction * orderNotional, out, n)) return out;
+      n = out.checks.length;
     }
-    return { approved: true, amount, stopPrice, checks };
+    if (out.checks.length !== n) out.checks.length = n;
+    out.approved = true;
+    out.amount = amount;
+    out.stopPrice = stopPrice;
+    out.reason = '';
+    return out;
   }
 
   /**
-   * Appends the VaR / ES checks of the positions after an order adding `signedOrderNotional` to `ctx.symbol`;
-   * returns the denial when one fails or cannot be evaluated, else null.
+   * Appends the VaR / ES checks of the positions after an order adding `signedOrderNotional` to `ctx.symbol` to
+   * `out` (after its first `n` checks); returns true when one fails or cannot be evaluated (`out` denied).
+   * Allocates (the scenarios); only with a VaR or ES limit.
    */
-  function checkPortfolio(ctx: PreTradeContext, signedOrderNotional: number, checks: RiskCheck[]): RiskDecision | null {
+  function checkPortfolio(ctx: PreTradeContext, signedOrderNotional: number, out: RiskDecisionBuffer, n: number): boolean {
     const portfolio = ctx.portfolio;
     const lookback = cfg.varLookbackCandles;
-    if (!portfolio) return deny(`${VAR_NO_HISTORY}: no return history was supplied to evaluate the VaR / ES limits`, checks);
+    if (!portfolio) {
+      deny(out, `${VAR_NO_HISTORY}: no return history was supplied to evaluate the VaR / ES limits`, n);
+      return true;
+    }
     if (portfolio.history.length < lookback) {
-      return deny(
+      deny(
+        out,
         `${VAR_NO_HISTORY}: ${portfolio.history.length} of the ${lookback} candle returns (${portfolio.timeframe}) of ${portfolio.history.symbols.join(', ') || ctx.symbol} that the VaR / ES limits need`,
-        checks,
+        n,
       );
+      return true;
     }
     const exposures: PositionExposure[] = [];
     let added = false;
@@ -437,11 +484,13 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     for (const [name, limit, value, limitName] of limits) {
       if (limit === null) continue;
       const passed = within(value, limit);
-      checks.push({ name, value, limit, passed });
+      writeCheck(out, n++, name, value, limit, passed);
       if (!passed && failed === null) failed = `${name} ${fmt(value)} of equity exceeds ${limitName} ${fmt(limit)}`;
     }
-    if (failed === null) return null;
-    return deny(`${failed} (${describeValueAtRisk(result, portfolio.timeframe)})`, checks);
+    if (out.checks.length !== n) out.checks.length = n;
+    if (failed === null) return false;
+    deny(out, `${failed} (${describeValueAtRisk(result, portfolio.timeframe)})`, n);
+    return true;
   }
 
   /** Doubles the equity curve's buffers. */
@@ -572,6 +621,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
   return {
     config: cfg,
     evaluate,
+    evaluateInto,
     onEquity,
     onEquityFrom,
     halt(reason: string) {
