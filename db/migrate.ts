@@ -16,8 +16,16 @@ import { rowsOf } from './repositories/sql-helpers';
 const MIGRATIONS_TABLE = '__drizzle_migrations';
 
 export interface MigrateOptions {
-  /** Folder holding the SQL files and meta/_journal.json; defaults to db/migrations next to this module. */
+  /**
+   * Folder holding the SQL files and meta/_journal.json; defaults to db/migrations next to this module,
+   * which holds only when this module runs from its source file: bundles pass {@link migrationsFolderIn}.
+   */
   migrationsFolder?: string;
+}
+
+/** The migrations folder of the project at `projectDir` (a bundled server or CLI resolves it from there, not from its own file). */
+export function migrationsFolderIn(projectDir: string): string {
+  return path.join(projectDir, 'db/migrations');
 }
 
 /** Applied-migration summary for /api/health. */

@@ -185,11 +185,13 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate': {
       const { runMigrateCommand } = await import('./commands/migrate');
       const { createDatabase } = await import('@/db/client');
-      const { migrateDatabase, migrationStatus } = await import('@/db/migrate');
+      const { migrateDatabase, migrationStatus, migrationsFolderIn } = await import('@/db/migrate');
       const config = loadConfig(process.env, process.cwd());
       const database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
+      // `npm run cli` runs a bundle kept under node_modules/.cache: the folder is the project's, not the bundle's neighbour.
+      const folder = { migrationsFolder: migrationsFolderIn(config.appRoot) };
       try {
-        return await runMigrateCommand(args, { status: () => migrationStatus(database), migrate: () => migrateDatabase(database), ...io });
+        return await runMigrateCommand(args, { status: () => migrationStatus(database, folder), migrate: () => migrateDatabase(database, folder), ...io });
       } finally {
         await database.close();
       }

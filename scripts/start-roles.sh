@@ -33,7 +33,9 @@ trap stop_all EXIT
 start() { # name role
   local port
   port="$(free_port)"
-  AETHELRED_ROLE="$2" node server.mjs --port "$port" --hostname 127.0.0.1 > >(sed -u "s/^/[$1] /") 2>&1 &
+  # The prefixer ignores Ctrl-C (a terminal's SIGINT reaches the whole group) so that it outlives the server it
+  # reads: killed first, it would take the shutdown log with it and leave the server writing to a closed pipe.
+  AETHELRED_ROLE="$2" node server.mjs --port "$port" --hostname 127.0.0.1 > >(trap '' INT; exec sed -u "s/^/[$1] /") 2>&1 &
   pids+=("$!")
   printf '  %-7s %-7s http://127.0.0.1:%s  (ready: /api/health/ready)\n' "$1" "$2" "$port"
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type pino from 'pino';
 import { createDatabase, controlChannelOf, DEFAULT_DATA_DIR_LOCK, type Database } from '@/db/client';
 import { prepareSchema } from './prepare-schema';
+import { migrationsFolderIn } from '@/db/migrate';
 import { createCandleRepository } from '@/db/repositories/candle-repository';
 import { createJournalRepository } from '@/db/repositories/journal-repository';
 import { createRiskStateRepository } from '@/db/repositories/risk-state-repository';
@@ -68,7 +69,7 @@ export interface RootHooks {
 }
 
 /** Next.js bundles the root, so the migrations folder is resolved from the project directory. */
-export const MIGRATIONS_FOLDER = path.join(process.cwd(), 'db/migrations');
+export const MIGRATIONS_FOLDER = migrationsFolderIn(process.cwd());
 
 const systemClock: Clock = { nowMs: () => Date.now() };
 

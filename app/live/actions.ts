@@ -41,7 +41,7 @@ const startSchema = z.preprocess(withModels, z.object({
   veto: z.enum(['on', 'off']).default('on'),
   /** The regime, volatility and stop-distance models (each off unless ticked); `deployed` follows deploys. */
   models: loopModelsRequestSchema.optional(),
-  /** Live only: what start-up does with foreign open orders on the symbol (adopt: leave and warn; cancel). */
+  /** Live only (the engine refuses cancel elsewhere): what start-up does with foreign open orders on the symbol (adopt: leave and warn; cancel). */
   reconcile: z.preprocess(blankToUndefined, liveSessionRequestSchema.shape.reconcile),
 }));
 
@@ -52,9 +52,6 @@ export const startLiveSession = action(
       throw new AppError('forbidden:auth', 'only an admin can start a session that trades on a real venue; pick replay or paper');
     }
     const replay = input.mode === 'replay';
-    if (input.mode !== 'live' && input.reconcile !== 'adopt') {
-      throw new AppError('bad_request:input', `"reconcile" ${input.reconcile} applies to live sessions only: pick adopt or mode live`, { reconcile: ['live sessions only'] });
-    }
     if (!replay && (input.from !== undefined || input.speed !== undefined)) {
       const field = input.from !== undefined ? 'from' : 'speed';
       throw new AppError('bad_request:input', `"${field}" applies to replay sessions only: clear it or pick mode replay`, { [field]: ['replay sessions only'] });

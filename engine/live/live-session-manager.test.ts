@@ -147,6 +147,18 @@ describe('live session manager', () => {
     expect(store.records.get(state.id)?.status).toBe('stopped');
   });
 
+  it('resumes a paper session stored with reconcile "cancel" from before that was refused, as adopt', async () => {
+    const first = await manager();
+    const { id } = await first.m.start(request);
+    await first.m.stopAll();
+    const record = first.store.records.get(id)!;
+    first.store.records.set(id, { ...record, config: { ...record.config, reconcile: 'cancel' } });
+    const second = await manager(first.store, T0 + 420 * TF + 1_000);
+    expect(await second.m.resumeAll()).toBe(1);
+    expect((await second.m.list())[0].state?.status).toBe('running');
+    await second.m.stopAll();
+  });
+
   it('resumes the sessions that were running when the process stopped', async () => {
     const first = await manager();
     await first.m.start(request);
@@ -167,6 +179,12 @@ describe('live session manager', () => {
       [{ timeframe: '7m' }, 'timeframe'],
       [{ liveTrading: true }, 'accountId'],
       [{ liveTrading: true, accountId: 'default' }, 'accountId'],
+      // Foreign venue orders are only met by a live session: "cancel" elsewhere is refused, not ignored.
+      [{ reconcile: 'cancel' }, 'reconcile'],
+      [{ mode: 'paper', reconcile: 'cancel' }, 'reconcile'],
+      [{ mode: 'replay', from: T0, reconcile: 'cancel' }, 'reconcile'],
+      // A live request with "cancel" passes the request check and stops at the venue account.
+      [{ liveTrading: true, reconcile: 'cancel' }, 'accountId'],
     ];
     for (const [patch, field] of cases) {
       const error = await m.start({ ...request, ...patch }).catch((e: unknown) => e);
@@ -177,6 +195,8 @@ describe('live session manager', () => {
     expect(live.message).toBe(
       'field "accountId" was undefined: a live session trades a venue account and "binance" has none: an admin stores its API keys, enables live trading and creates one (POST /api/v1/accounts with kind "venue")',
     );
+    const paperCancel = (await m.start({ ...request, mode: 'paper', reconcile: 'cancel' }).catch((e: unknown) => e)) as Error;
+    expect(paperCancel.message).toBe('field "reconcile" was "cancel": applies to live sessions only: use adopt or mode live');
     const onPaper = (await m.start({ ...request, liveTrading: true, accountId: 'default' }).catch((e: unknown) => e)) as Error;
     expect(onPaper.message).toContain('account "default" is a paper account; a live session on "binance" trades that venue\'s account');
     expect(store.records.size).toBe(0);

@@ -63,6 +63,9 @@ const timeInput = z.union([
   z.string().refine((v) => Number.isFinite(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v)), { message: 'expected an ISO date (2024-01-01) or epoch milliseconds' }),
 ]);
 
+/** A request's mode: `mode`, else `live` when `liveTrading`, else `paper`. */
+const modeOf = (request: { mode?: SessionMode; liveTrading: boolean }): SessionMode => request.mode ?? (request.liveTrading ? SessionMode.Live : SessionMode.Paper);
+
 /** What an operator asks for. */
 export const liveSessionRequestSchema = z.object({
   /** The account the session trades (shares its capital and risk engine with the account's other sessions). */
@@ -101,6 +104,11 @@ export const liveSessionRequestSchema = z.object({
    * engine/live/venue-reconciliation.ts).
    */
   reconcile: z.enum([ReconcilePolicy.Adopt, ReconcilePolicy.Cancel]).default(ReconcilePolicy.Adopt),
+}).superRefine((request, ctx) => {
+  // Only a live session finds venue orders at start: elsewhere "cancel" would be silently ignored.
+  if (request.reconcile !== ReconcilePolicy.Adopt && modeOf(request) !== SessionMode.Live) {
+    ctx.addIssue({ code: 'custom', path: ['reconcile'], message: 'applies to live sessions only: use adopt or mode live' });
+  }
 });
 export type LiveSessionRequest = z.input<typeof liveSessionRequestSchema>;
 
@@ -239,8 +247,6 @@ export function sessionIdOf(m: MarketKey, mode: SessionMode = SessionMode.Paper,
   return `${mode}:${accountId}:${m.exchange}:${m.symbol}:${m.timeframe}`;
 }
 
-const modeOf = (request: { mode?: SessionMode; liveTrading: boolean }): SessionMode => request.mode ?? (request.liveTrading ? SessionMode.Live : SessionMode.Paper);
-
 const parseTimeMs = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value));
 
 /** Resolves after `ms` of real time (a macrotask turn when 0) or when the signal aborts. */
@@ -259,6 +265,15 @@ function realSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 function parseRequest(input: unknown) {
   return parseOrThrow(liveSessionRequestSchema, input, { root: 'request' });
+}
+
+/**
+ * A stored session's request. Sessions stored before a non-live `reconcile: "cancel"` was refused kept
+ * it unused: it is dropped so that they still resume.
+ */
+function parseStoredRequest(config: Record<string, unknown>) {
+  const live = (config.mode ?? (config.liveTrading === true ? SessionMode.Live : undefined)) === SessionMode.Live;
+  return parseRequest(live ? config : { ...config, reconcile: undefined });
 }
 
 /** Checks a lease config's invariants. @throws ValidationError naming the field. */
@@ -901,7 +916,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         continue;
       }
       try {
-        await launch(parseRequest(record.config), { spec: record.spec, token });
+        await launch(parseStoredRequest(record.config), { spec: record.spec, token });
         retryAfterMs.delete(record.id);
         resumed++;
       } catch (error) {
@@ -991,7 +1006,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         }
         if (!['running', 'starting', 'reconnecting'].includes(record.status) || running.has(record.id)) continue;
         try {
-          await launch(parseRequest(record.config), { spec: record.spec });
+          await launch(parseStoredRequest(record.config), { spec: record.spec });
           resumed++;
         } catch (error) {
           deps.logger.error({ session: record.id, err: error }, 'could not resume live session');

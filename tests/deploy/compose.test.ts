@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ProcessRole } from '@/app/_server/config';
+import { loadConfig, ProcessRole } from '@/app/_server/config';
 
 /** deploy/compose.yaml, parsed as Docker Compose reads it (YAML merge keys resolved). Docker is not needed. */
 const deployDir = path.join(__dirname, '..', '..', 'deploy');
@@ -36,6 +36,31 @@ describe('deploy/compose.yaml', () => {
     // The env file template names both secrets every server must share, and the Inngest keys.
     const example = readFileSync(path.join(deployDir, 'env.example'), 'utf8');
     for (const name of ['AETHELRED_AUTH_SECRET', 'AETHELRED_ENCRYPTION_KEY', 'INNGEST_EVENT_KEY', 'INNGEST_SIGNING_KEY', 'POSTGRES_PASSWORD']) expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
+  });
+
+  it('requires the shared secrets when interpolating, and gives each app service an environment the server accepts for its role', () => {
+    for (const [, service] of appServices) {
+      expect(service.environment!.AETHELRED_AUTH_SECRET).toMatch(/^\$\{AETHELRED_AUTH_SECRET:\?set AETHELRED_AUTH_SECRET in deploy\/\.env/);
+      expect(service.environment!.AETHELRED_ENCRYPTION_KEY).toMatch(/^\$\{AETHELRED_ENCRYPTION_KEY:\?set AETHELRED_ENCRYPTION_KEY in deploy\/\.env/);
+    }
+    // deploy/.env filled as env.example's comments say (openssl rand -base64 48 / -base64 32 / -hex 32).
+    const filled: Record<string, string> = {
+      POSTGRES_PASSWORD: 'change-me',
+      AETHELRED_AUTH_SECRET: Buffer.alloc(48, 7).toString('base64'),
+      AETHELRED_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+      INNGEST_EVENT_KEY: 'ab'.repeat(32),
+      INNGEST_SIGNING_KEY: 'cd'.repeat(32),
+      AETHELRED_PUBLIC_URL: 'http://localhost:8080',
+    };
+    const interpolate = (value: string) => value.replace(/\$\{(\w+):\?[^}]*\}/g, (_, name: string) => filled[name]!);
+    for (const [name, service] of appServices) {
+      const environment = Object.fromEntries(Object.entries(service.environment!).map(([k, v]) => [k, interpolate(String(v))]));
+      const config = loadConfig({ ...filled, ...environment }, '/app');
+      expect(config.role, name).toBe(roleOf(name));
+      expect(config.databaseUrl, name).toBe('postgres://aethelred:change-me@postgres:5432/aethelred');
+      expect(config.inngest, name).toEqual({ eventKey: 'ab'.repeat(32), signingKey: 'cd'.repeat(32), baseUrl: 'http://inngest:8288', isDev: false });
+      expect(config.trustedProxies, name).toEqual(roleOf(name) === 'web' ? ['172.16.0.0/12', '10.0.0.0/8', '192.168.0.0/16'] : []);
+    }
   });
 
   it('starts app services after a healthy PostgreSQL and probes each one on its readiness route', () => {

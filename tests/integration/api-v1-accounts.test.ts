@@ -236,7 +236,7 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
     expect((await viewer.call('getSession', { path: { id: 'replay:desk:binance:NOPE/USDT:5m' } })).status).toBe(404);
   });
 
-  it('refuses sessions it cannot run, naming the field: no candles at the start, unknown account, a spot account on a futures venue, live mode for a trader', async () => {
+  it('refuses sessions it cannot run, naming the field: no candles at the start, unknown account, a spot account on a futures venue, live mode for a trader, reconcile "cancel" outside live', async () => {
     const app = await roots.open();
     const { admin, trader } = await setup(app);
     await admin.call('createAccount', { body: { ...FUTURES_ACCOUNT, id: 'cash', marketType: 'spot', leverage: 1 } });
@@ -254,6 +254,12 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
     const speed = await trader.call('startSession', { body: replay('BTC/USDT', { speed: 0 }) });
     expect(speed.status).toBe(400);
     expect(Object.keys(speed.body.error.fieldErrors)).toEqual(['speed']);
+    // Foreign venue orders are met only by a live session: "cancel" on a replay or paper one is refused, not ignored.
+    for (const mode of ['replay', 'paper']) {
+      const cancel = await trader.call('startSession', { body: replay('BTC/USDT', { mode, reconcile: 'cancel' }) });
+      expect(cancel.status, mode).toBe(400);
+      expect(cancel.body.error.fieldErrors, mode).toEqual({ reconcile: ['applies to live sessions only: use adopt or mode live (got "cancel")'] });
+    }
     // Nothing was left behind by the refusals.
     expect((await trader.call('listSessions')).body.sessions).toEqual([]);
   });

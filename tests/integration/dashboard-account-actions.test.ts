@@ -97,7 +97,8 @@ describe('dashboard account actions', () => {
     const live = await startLiveSession[GATE].run(app.root, trader, form({ mode: 'live', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', strategies: 'ma-crossover' }));
     expect(live).toMatchObject({ ok: false, status: 403 });
     const paperCancel = await startLiveSession[GATE].run(app.root, trader, form({ mode: 'paper', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', strategies: 'ma-crossover', reconcile: 'cancel' }));
-    expect(paperCancel).toMatchObject({ ok: false, status: 400, error: { message: '"reconcile" cancel applies to live sessions only: pick adopt or mode live', fieldErrors: { reconcile: ['live sessions only'] } } });
+    const cancelRefused = 'field "reconcile" was "cancel": applies to live sessions only: use adopt or mode live';
+    expect(paperCancel).toMatchObject({ ok: false, status: 400, error: { message: cancelRefused, fieldErrors: { reconcile: [cancelRefused] } } });
     const unknownVenue = await startLiveSession[GATE].run(app.root, trader, form({ mode: 'paper', exchange: 'kraken', symbol: 'BTC/USDT', timeframe: '5m', strategies: 'ma-crossover' }));
     expect(unknownVenue).toMatchObject({ ok: false, status: 400, error: { fieldErrors: { exchange: [`pick one of ${VENUE_IDS.join(', ')}`] } } });
     expect(await app.root.engine.listLiveSessions()).toEqual([]);

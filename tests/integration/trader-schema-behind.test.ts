@@ -43,8 +43,9 @@ describe('a trader or worker against a database whose migrations are behind', { 
   const older = olderMigrations(mkdtempSync(path.join(tmpdir(), 'aethelred-older-migrations-')));
   const env = { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema, AETHELRED_DATA_DIR: dataDir, AETHELRED_MARKET_TYPE: 'futures', AETHELRED_JOB_SCHEDULES: NO_SCHEDULES, LOG_LEVEL: 'silent' };
   const rootOf = (role: string) => buildRoot(loadConfig({ ...env, AETHELRED_ROLE: role }, repo));
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'migrate', ...args], { cwd: repo, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  /** `migrate` from the sources, or from the bundle `npm run cli` and scripts/start-roles.sh run (scripts/run-cli.mjs). */
+  const cli = (runner: 'sources' | 'bundle', ...args: string[]) =>
+    spawnSync(process.execPath, [...(runner === 'bundle' ? ['scripts/run-cli.mjs'] : ['--import', 'tsx', 'scripts/cli.ts']), 'migrate', ...args], { cwd: repo, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
   let database: Database;
 
   beforeAll(async () => {
@@ -65,14 +66,14 @@ describe('a trader or worker against a database whose migrations are behind', { 
     expect(await migrationStatus(database)).toEqual({ applied: TAGS.length - 2, available: TAGS.length, pending: MISSING, ahead: false });
   });
 
-  it('migrate --check reports the missing migrations and exits 3; migrate applies them; then the trader starts', async () => {
-    const check = cli('--check');
+  it('migrate --check reports the missing migrations and exits 3; migrate (also from the npm run cli bundle) applies them; then the trader starts', async () => {
+    const check = cli('sources', '--check');
     expect(check.stdout.trim()).toBe(`schema behind: ${TAGS.length - 2} of ${TAGS.length} migrations applied; missing: ${MISSING.join(', ')}`);
     expect(check.status).toBe(3);
-    const migrated = cli();
-    expect(migrated.stdout.trim()).toBe(`applied 2: ${MISSING.join(', ')}; ${TAGS.length} of ${TAGS.length} migrations applied`);
+    const migrated = cli('bundle');
+    expect(migrated.stdout.trim(), migrated.stderr).toBe(`applied 2: ${MISSING.join(', ')}; ${TAGS.length} of ${TAGS.length} migrations applied`);
     expect(migrated.status).toBe(0);
-    expect(cli().stdout.trim()).toBe(`schema current: ${TAGS.length} of ${TAGS.length} migrations applied`);
+    expect(cli('sources').stdout.trim()).toBe(`schema current: ${TAGS.length} of ${TAGS.length} migrations applied`);
     const trader = await rootOf('trader');
     await trader.stop();
   });

@@ -19,7 +19,7 @@ export const listSessions = defineOperation({
 });
 
 export const startSessionBody = liveSessionRequestSchema
-  .extend({
+  .safeExtend({
     timeframe: timeframeSchema,
     strategies: z
       .array(z.string().min(1))
