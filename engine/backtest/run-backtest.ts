@@ -636,7 +636,7 @@ export async function simulatePortfolio(
   const warmups: BacktestWarmup[] = [];
   const loops = keys.map((market, k) => {
     const { columns, warmup } = markets[k];
-    const { loop, warmup: used } = addMarketLoop(run, spec, deps, market, portfolio, columns.length > 0 ? columns.openTimeMs[0] : NaN, warmup, columns.length, undefined);
+    const { loop, warmup: used } = addMarketLoop(run, spec, deps, market, portfolio, columns.length > 0 ? columns.openTimeMs[0] : NaN, warmup, columns.length, 1);
     warmups.push(used);
     return loop;
   });
@@ -669,7 +669,7 @@ export async function simulatePortfolio(
       const pending = loops[m].onCandle(columns, row);
       if (pending) await pending;
     }
-    run.noteHalts(closeTimeMs);
+    run.noteHalts();
     if (options.onProgress && step % progressEvery === 0) options.onProgress(step, n);
   }
   // What is still open closes at the last close, so the trades account for the whole equity change.
@@ -776,7 +776,7 @@ export async function simulateStreamed(spec: ResolvedBacktest, market: StreamedM
       clock.set(closeTimeMs);
       const pending = loop.onCandle(columns, row);
       if (pending) await pending;
-      run.noteHalts(closeTimeMs);
+      run.noteHalts();
       if (options.onProgress && candles % progressEvery === 0) options.onProgress(candles, Math.max(expected, candles));
       candles++;
     }
@@ -888,8 +888,11 @@ interface SimulationRun {
   tradeTotals: TradeTotalsAccumulator | null;
   /** Breaker halts in time order, as `noteHalts` saw the risk engine change. */
   halts: BreakerHalt[];
-  /** Records a halt that started or ended at the candle closing at `closeTimeMs`. */
-  noteHalts(closeTimeMs: number): void;
+  /**
+   * Records a halt that started or ended at the candle just stepped (the clock stands at its close). Takes no
+   * time argument: a number passed to a call that is not inlined is boxed, one heap number per candle.
+   */
+  noteHalts(): void;
   /** The loops' counters summed over the markets, then the decisions journaled. */
   stats(loops: readonly TradingLoop[]): Record<string, number>;
 }
@@ -948,9 +951,10 @@ function createSimulationRun(
     trades,
     tradeTotals,
     halts,
-    noteHalts(closeTimeMs) {
+    noteHalts() {
       if (risk.isHalted() === halted) return;
       halted = !halted;
+      const closeTimeMs = clock.nowMs();
       if (halted) {
         const state = risk.state();
         halts.push({ timeMs: state.haltedAtMs ?? closeTimeMs, reason: state.haltReason ?? 'no reason recorded', resumedAtMs: null });
