@@ -27,7 +27,7 @@ import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type StoredRunSettings } from '../trading/run-spec';
 import { createJournalWriter } from '../journal/journal-writer';
-import { createTradingLoop, DecisionDetail, DEFAULT_BACKTEST_CHUNK_SIZE, loopStartupCandles, type ClosedTrade, type TradingLoop } from '../loop/trading-loop';
+import { BACKTEST_FEATURE_ROWS, createTradingLoop, DecisionDetail, DEFAULT_BACKTEST_CHUNK_SIZE, loopStartupCandles, type ClosedTrade, type TradingLoop } from '../loop/trading-loop';
 import { correlationMatrix, maxDrawdownOfCumulative, mergeCandleTimelines } from './portfolio';
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import { TradeExitReason } from '../ports/journal';
@@ -636,7 +636,7 @@ export async function simulatePortfolio(
   const warmups: BacktestWarmup[] = [];
   const loops = keys.map((market, k) => {
     const { columns, warmup } = markets[k];
-    const { loop, warmup: used } = addMarketLoop(run, spec, deps, market, portfolio, columns.length > 0 ? columns.openTimeMs[0] : NaN, warmup, columns.length, 1);
+    const { loop, warmup: used } = addMarketLoop(run, spec, deps, market, portfolio, columns.length > 0 ? columns.openTimeMs[0] : NaN, warmup, columns.length, BACKTEST_FEATURE_ROWS);
     warmups.push(used);
     return loop;
   });

@@ -135,7 +135,9 @@ function columnsOf(count: number, capacity: number): Float64Array[] {
  * Checks rows `from..to-1` of `candles` as `push` does, after `frame`'s last open time; throws on the first bad
  * row. Nothing follows its loop: V8 compiles a long loop of a rarely called function on the fly (on-stack
  * replacement) before the code after the loop has run, and such code, reached later, leaves the compiled
- * loop for the interpreter on every call.
+ * loop for the interpreter on every call. Only integers and objects reach the throwing path, and no time is
+ * carried from row to row: a double passed to a call, or carried in a variable such a call reads, may be
+ * boxed on every row.
  */
 function checkRows(candles: CandleColumns, from: number, to: number, frame: { readonly lastTimeMs: number }): void {
   const inTimes = candles.openTimeMs;
@@ -144,23 +146,34 @@ function checkRows(candles: CandleColumns, from: number, to: number, frame: { re
   const inLows = candles.low;
   const inCloses = candles.close;
   const inVolumes = candles.volume;
-  let lastTimeMs = frame.lastTimeMs;
   for (let r = from; r < to; r++) {
-    const openTimeMs = inTimes[r];
     const open = inOpens[r];
     const high = inHighs[r];
     const low = inLows[r];
     const close = inCloses[r];
     const volume = inVolumes[r];
-    if (!(openTimeMs > lastTimeMs)) failOpenTime(openTimeMs, lastTimeMs);
-    if (!(low <= open && low <= close && open <= high && close <= high && volume >= 0)) failCandle(openTimeMs, open, high, low, close, volume);
-    lastTimeMs = openTimeMs;
+    if (!(inTimes[r] > (r === from ? frame.lastTimeMs : inTimes[r - 1])) || !(low <= open && low <= close && open <= high && close <= high && volume >= 0)) {
+      failRowAt(candles, r, r === from ? frame : null);
+    }
   }
+}
+
+/** Cold path of `checkRows`: throws the error of row `row` (`frame` holds the previous time when it is the first row checked). */
+function failRowAt(candles: CandleColumns, row: number, frame: { readonly lastTimeMs: number } | null): never {
+  const openTimeMs = candles.openTimeMs[row];
+  const lastTimeMs = frame === null ? candles.openTimeMs[row - 1] : frame.lastTimeMs;
+  if (!(openTimeMs > lastTimeMs)) failOpenTime(openTimeMs, lastTimeMs);
+  failCandle(openTimeMs, candles.open[row], candles.high[row], candles.low[row], candles.close[row], candles.volume[row]);
 }
 
 /** Copies rows `from..to-1` of `source` to `target` from row `at` (a loop: `subarray` would allocate a view per column). */
 function copyRows(source: Float64Array, from: number, to: number, target: Float64Array, at: number): void {
   for (let r = from; r < to; r++) target[at + r - from] = source[r];
+}
+
+/** Moves rows `row..end-1` of every column to the front. */
+function shiftColumns(columns: readonly Float64Array[], row: number, end: number): void {
+  for (let s = 0; s < columns.length; s++) columns[s].copyWithin(0, row, end);
 }
 
 class StreamingFeatureExtractor implements FeatureExtractor {
@@ -561,11 +574,22 @@ class StreamingFeatureExtractor implements FeatureExtractor {
       throw new ValidationError('row', row, `row (${String(row)}) must be an integer in 0..${this.length - this.keepRows} (the indicators read back ${this.keepRows} rows)`);
     }
     if (row === 0) return;
-    const shift = (column: Float64Array) => column.copyWithin(0, row, this.length);
-    for (const column of [this.openTimeMs, this.open, this.high, this.low, this.close, this.volume, this.trueRange]) shift(column);
-    for (const columns of [this.smaColumns, this.emaColumns, this.rsiColumns, this.atrColumns, this.upperColumns, this.lowerColumns, this.stddevColumns]) {
-      for (const column of columns) shift(column);
-    }
+    // Written out, without array literals or a closure: a bounded backtest discards rows every chunk, allocation-free.
+    const end = this.length;
+    this.openTimeMs.copyWithin(0, row, end);
+    this.open.copyWithin(0, row, end);
+    this.high.copyWithin(0, row, end);
+    this.low.copyWithin(0, row, end);
+    this.close.copyWithin(0, row, end);
+    this.volume.copyWithin(0, row, end);
+    this.trueRange.copyWithin(0, row, end);
+    shiftColumns(this.smaColumns, row, end);
+    shiftColumns(this.emaColumns, row, end);
+    shiftColumns(this.rsiColumns, row, end);
+    shiftColumns(this.atrColumns, row, end);
+    shiftColumns(this.upperColumns, row, end);
+    shiftColumns(this.lowerColumns, row, end);
+    shiftColumns(this.stddevColumns, row, end);
     this.length = keep;
     this.rowBase += row;
   }
