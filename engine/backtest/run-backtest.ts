@@ -27,7 +27,7 @@ import { parseOrThrow, withFieldPrefix } from '../core/validation';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type StoredRunSettings } from '../trading/run-spec';
 import { createJournalWriter } from '../journal/journal-writer';
-import { createTradingLoop, DecisionDetail, DEFAULT_BACKTEST_CHUNK_SIZE, loopStartupCandles, type ClosedTrade, type TradingLoop } from '../loop/trading-loop';
+import { BACKTEST_FEATURE_ROWS, createTradingLoop, DecisionDetail, DEFAULT_BACKTEST_CHUNK_SIZE, loopStartupCandles, type ClosedTrade, type TradingLoop } from '../loop/trading-loop';
 import { createPortfolioAccumulator } from './portfolio';
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import { TradeExitReason } from '../ports/journal';
@@ -643,7 +643,7 @@ export async function simulatePortfolio(
   options: Pick<BacktestOptions, 'onProgress'> = {},
 ): Promise<BacktestResult> {
   const feeds = markets.map((m): StreamedMarket => ({ chunks: [m.columns], expectedCandles: m.columns.length, warmup: m.warmup }));
-  return simulateMarkets(spec, feeds, runId, deps, { bounded: false, keepTrades: true, maxEquityPoints: 1000, onProgress: options.onProgress });
+  return simulateMarkets(spec, feeds, runId, deps, { bounded: false, keepTrades: true, maxFeatureRows: BACKTEST_FEATURE_ROWS, maxEquityPoints: 1000, onProgress: options.onProgress });
 }
 
 /** Candles above which `runBacktest` streams a run (all its markets' candles: range / timeframe × markets; see {@link simulatePortfolioStreamed}) instead of loading the range. */
@@ -846,7 +846,7 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
         const pending = loops[m].onCandle(columns, row);
         if (pending) await pending;
       }
-      run.noteHalts(closeTimeMs);
+      run.noteHalts();
       if (onProgress && candles % progressEvery === 0) onProgress(candles, Math.max(expected, candles));
       candles++;
       fed[m]++;
@@ -1026,8 +1026,11 @@ interface SimulationRun {
   marketTrades: Map<string, MarketTradeTotals>;
   /** Breaker halts in time order, as `noteHalts` saw the risk engine change. */
   halts: BreakerHalt[];
-  /** Records a halt that started or ended at the candle closing at `closeTimeMs`. */
-  noteHalts(closeTimeMs: number): void;
+  /**
+   * Records a halt that started or ended at the candle just stepped (the clock stands at its close). Takes no
+   * time argument: a number passed to a call that is not inlined is boxed, one heap number per candle.
+   */
+  noteHalts(): void;
   /** The loops' counters summed over the markets, then the decisions journaled. */
   stats(loops: readonly TradingLoop[]): Record<string, number>;
 }
@@ -1096,9 +1099,10 @@ function createSimulationRun(
     trades,
     tradeTotals,
     halts,
-    noteHalts(closeTimeMs) {
+    noteHalts() {
       if (risk.isHalted() === halted) return;
       halted = !halted;
+      const closeTimeMs = clock.nowMs();
       if (halted) {
         const state = risk.state();
         halts.push({ timeMs: state.haltedAtMs ?? closeTimeMs, reason: state.haltReason ?? 'no reason recorded', resumedAtMs: null });

@@ -14,16 +14,19 @@ export interface ManualClock extends Clock {
 
 /** Creates a manual clock starting at `startMs` (epoch milliseconds). */
 export function createManualClock(startMs = 0): ManualClock {
-  let now = startMs;
+  // The time lives in a typed array: a double kept in a closure variable is a heap number, allocated anew on
+  // every `set` (a backtest sets the clock once per candle).
+  const now = new Float64Array(1);
+  now[0] = startMs;
   return {
-    nowMs: () => now,
+    nowMs: () => now[0],
     set(timeMs: number) {
-      if (timeMs < now) throw new RangeError(`clock cannot move backwards from ${now} to ${timeMs}`);
-      now = timeMs;
+      if (timeMs < now[0]) throw new RangeError(`clock cannot move backwards from ${now[0]} to ${timeMs}`);
+      now[0] = timeMs;
     },
     advance(deltaMs: number) {
       if (deltaMs < 0) throw new RangeError(`clock cannot advance by a negative ${deltaMs} ms`);
-      now += deltaMs;
+      now[0] += deltaMs;
     },
   };
 }

@@ -412,6 +412,18 @@ describe('risk engine persistence', () => {
     expect(second.risk.isHalted()).toBe(false);
   });
 
+  it('trips the drawdown breaker on an unchanged equity once a restore raised the peak', () => {
+    const { risk } = build();
+    risk.onEquity(DAY0, 10_000);
+    risk.onEquity(DAY0 + HOUR, 10_000);
+    expect(risk.isHalted()).toBe(false);
+    risk.restore({ ...risk.state(), peakEquity: 12_000 });
+    // Same equity, same day: (12000 - 10000) / 12000 = 16.6667 % below the restored peak, over the 10 % limit.
+    risk.onEquity(DAY0 + 2 * HOUR, 10_000);
+    expect(risk.state().haltReason).toBe('max_drawdown: equity 10000 is 16.6667% below peak 12000 (limit 10%)');
+    expect(risk.equityCurve().equity).toEqual(Float64Array.of(10_000, 10_000, 10_000));
+  });
+
   it('restores a manual halt that survives the next UTC day', () => {
     const first = build();
     first.risk.halt('kill switch');

@@ -299,6 +299,12 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
   let haltReason: string | null = null;
   let haltedAtMs: number | null = null;
   /**
+   * Whether the breakers were checked at the last equity point without a trip and nothing has changed them since
+   * (a halt, a resume, a restore): then a point of the same equity within the same UTC day needs no check,
+   * since every figure would come out as it did (a flat account's equity stays put candle after candle).
+   */
+  let settled = false;
+  /**
    * The breakers' running figures (indexes `TRACKED_*`: day start time and equity, peak equity, last equity,
    * last time, day end), in a typed array rather than closure variables or object fields: a number stored in a closure
    * variable is boxed anew on every store, a typed array slot never (no per-candle allocation in `onEquity`).
@@ -311,11 +317,13 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
   let curveEquity = new Float64Array(capacity);
 
   const setHalt = (reason: string, atMs: number) => {
+    settled = false;
     halted = true;
     haltReason = reason;
     haltedAtMs = atMs;
   };
   const clearHalt = () => {
+    settled = false;
     halted = false;
     haltReason = null;
     haltedAtMs = null;
@@ -522,12 +530,14 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     if (timeMs < tracked[TRACKED_LAST_TIME_MS]) {
       throw new ValidationError('timeMs', timeMs, `expected a time >= the previous ${tracked[TRACKED_LAST_TIME_MS]}`);
     }
+    const unchanged = settled && equity === tracked[TRACKED_LAST_EQUITY] && timeMs >= tracked[TRACKED_DAY_START_MS] && timeMs < tracked[TRACKED_DAY_END_MS];
     tracked[TRACKED_LAST_TIME_MS] = timeMs;
     tracked[TRACKED_LAST_EQUITY] = equity;
     if (length === capacity) growCurve();
     curveTime[length] = timeMs;
     curveEquity[length] = equity;
     length++;
+    if (unchanged) return;
 
     // Within the UTC day this engine last rolled to, the day is known without the two divisions.
     let day = tracked[TRACKED_DAY_START_MS];
@@ -539,6 +549,8 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
       if (haltedBy(BreakerName.DailyLoss)) clearHalt();
     }
     if (Number.isNaN(tracked[TRACKED_PEAK_EQUITY]) || equity > tracked[TRACKED_PEAK_EQUITY]) tracked[TRACKED_PEAK_EQUITY] = equity;
+    // Checked below; a trip clears it again (setHalt).
+    settled = true;
 
     // Drawdown first: it needs a manual resume, so it overrides a daily halt but not a manual one.
     const drawdownPct = tracked[TRACKED_PEAK_EQUITY] > 0 ? ((tracked[TRACKED_PEAK_EQUITY] - equity) / tracked[TRACKED_PEAK_EQUITY]) * 100 : 0;
@@ -609,6 +621,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
         throw new ValidationError(field, value, 'expected a finite number (or NaN before the first equity)');
       }
     }
+    settled = false;
     halted = record.halted;
     haltReason = record.halted ? record.haltReason : null;
     haltedAtMs = record.halted ? record.haltedAtMs : null;
