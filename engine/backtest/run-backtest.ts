@@ -753,7 +753,8 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
   };
   const chunks: CandleColumns[] = [];
   for (let m = 0; m < k; m++) chunks.push((await nextChunk(m, -Infinity)) ?? emptyColumns());
-  const rows = new Float64Array(k);
+  // Int32: a row read from a Float64Array reaches the loop as a boxed double, and every sum of it in code that is not optimised allocates.
+  const rows = new Int32Array(k);
   const live = Uint8Array.from(chunks, (c) => (c.length > 0 ? 1 : 0));
   const firstOpen = Float64Array.from(chunks, (c) => (c.length > 0 ? c.openTimeMs[0] : NaN));
   const lastOpen = new Float64Array(k).fill(NaN);

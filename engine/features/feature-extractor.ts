@@ -139,7 +139,7 @@ function columnsOf(count: number, capacity: number): Float64Array[] {
  * carried from row to row: a double passed to a call, or carried in a variable such a call reads, may be
  * boxed on every row.
  */
-function checkRows(candles: CandleColumns, from: number, to: number, frame: { readonly lastTimeMs: number }): void {
+function checkRows(candles: CandleColumns, from: number, to: number, lastTime: Float64Array): void {
   const inTimes = candles.openTimeMs;
   const inOpens = candles.open;
   const inHighs = candles.high;
@@ -152,16 +152,16 @@ function checkRows(candles: CandleColumns, from: number, to: number, frame: { re
     const low = inLows[r];
     const close = inCloses[r];
     const volume = inVolumes[r];
-    if (!(inTimes[r] > (r === from ? frame.lastTimeMs : inTimes[r - 1])) || !(low <= open && low <= close && open <= high && close <= high && volume >= 0)) {
-      failRowAt(candles, r, r === from ? frame : null);
+    if (!(inTimes[r] > (r === from ? lastTime[0] : inTimes[r - 1])) || !(low <= open && low <= close && open <= high && close <= high && volume >= 0)) {
+      failRowAt(candles, r, r === from ? lastTime : null);
     }
   }
 }
 
-/** Cold path of `checkRows`: throws the error of row `row` (`frame` holds the previous time when it is the first row checked). */
-function failRowAt(candles: CandleColumns, row: number, frame: { readonly lastTimeMs: number } | null): never {
+/** Cold path of `checkRows`: throws the error of row `row` (`lastTime[0]` is the previous time when it is the first row checked). */
+function failRowAt(candles: CandleColumns, row: number, lastTime: Float64Array | null): never {
   const openTimeMs = candles.openTimeMs[row];
-  const lastTimeMs = frame === null ? candles.openTimeMs[row - 1] : frame.lastTimeMs;
+  const lastTimeMs = lastTime === null ? candles.openTimeMs[row - 1] : lastTime[0];
   if (!(openTimeMs > lastTimeMs)) failOpenTime(openTimeMs, lastTimeMs);
   failCandle(openTimeMs, candles.open[row], candles.high[row], candles.low[row], candles.close[row], candles.volume[row]);
 }
@@ -196,8 +196,11 @@ class StreamingFeatureExtractor implements FeatureExtractor {
   readonly donchianLower: Float64Array[];
   readonly stddev: Float64Array[];
 
-  /** Open time of the newest row pushed (-Infinity before any). */
-  lastTimeMs = -Infinity;
+  /**
+   * `[0]`: open time of the newest row pushed (-Infinity before any). A typed array, not a number field: `pushRange` runs
+   * once a chunk, too rarely to be optimised, and a double stored to a field there is boxed (an allocation per chunk).
+   */
+  private readonly lastTime = Float64Array.of(-Infinity);
   /** Rows the running windows read back from the newest: the largest period + 1. */
   private readonly keepRows: number;
 
@@ -299,7 +302,7 @@ class StreamingFeatureExtractor implements FeatureExtractor {
   reset(): void {
     this.length = 0;
     this.rowBase = 0;
-    this.lastTimeMs = -Infinity;
+    this.lastTime[0] = -Infinity;
     this.smaSum.fill(0);
     this.smaCountdown.set(this.smaPeriods);
     this.emaValue.fill(0);
@@ -331,13 +334,13 @@ class StreamingFeatureExtractor implements FeatureExtractor {
   }
 
   push(openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void {
-    if (!(openTimeMs > this.lastTimeMs)) failOpenTime(openTimeMs, this.lastTimeMs);
+    if (!(openTimeMs > this.lastTime[0])) failOpenTime(openTimeMs, this.lastTime[0]);
     if (!(low <= open && low <= close && open <= high && close <= high && volume >= 0)) {
       failCandle(openTimeMs, open, high, low, close, volume);
     }
     const i = this.length;
     if (i === this.capacity) this.grow();
-    this.lastTimeMs = openTimeMs;
+    this.lastTime[0] = openTimeMs;
     this.openTimeMs[i] = openTimeMs;
     this.open[i] = open;
     this.high[i] = high;
@@ -354,7 +357,7 @@ class StreamingFeatureExtractor implements FeatureExtractor {
     const count = to - from;
     while (first + count > this.capacity) this.grow();
     // Every row is checked before anything is copied, so a bad row leaves the frame as it was.
-    checkRows(candles, from, to, this);
+    checkRows(candles, from, to, this.lastTime);
     if (count === 0) return;
     copyRows(candles.openTimeMs, from, to, this.openTimeMs, first);
     copyRows(candles.open, from, to, this.open, first);
@@ -362,7 +365,7 @@ class StreamingFeatureExtractor implements FeatureExtractor {
     copyRows(candles.low, from, to, this.low, first);
     copyRows(candles.close, from, to, this.close, first);
     copyRows(candles.volume, from, to, this.volume, first);
-    this.lastTimeMs = candles.openTimeMs[to - 1];
+    copyRows(candles.openTimeMs, to - 1, to, this.lastTime, 0);
     this.update(first, first + count);
     this.length = first + count;
   }
