@@ -652,8 +652,11 @@ export const STREAMED_BACKTEST_CANDLES = 1_000_000;
 /** Feature rows a streamed run keeps at most (raised to the loop's lookback plus a chunk when smaller). */
 export const STREAMED_FEATURE_ROWS = 65_536;
 
-/** Finished orders a streamed run's paper exchange keeps (the loop only ever asks about its last few). */
-export const STREAMED_FINISHED_ORDERS = 1_000;
+/**
+ * Finished orders a backtest's paper exchange keeps, whole or streamed (the loop only ever asks about its few working
+ * orders): the older ones are forgotten and their records reused by the next orders (was 1,000, streamed runs only).
+ */
+export const BACKTEST_FINISHED_ORDERS = 64;
 
 /** One market's candles as a stream, for {@link simulateStreamed} and {@link simulatePortfolioStreamed}. */
 export interface StreamedMarket {
@@ -688,7 +691,7 @@ export async function simulateStreamed(spec: ResolvedBacktest, market: StreamedM
  * bounded memory whatever the run's length. The streams are merged chunk-wise: a k-way merge by open time over each
  * market's current chunk (ties in the listed order, as `mergeCandleTimelines` (engine/testing/two-pass-portfolio.ts)), a market's next chunk read when its
  * current one is used up. The loops keep a bounded window of feature rows, the risk engine's curve is read and cleared
- * whenever a chunk is used up, the paper exchange forgets finished orders beyond the last {@link STREAMED_FINISHED_ORDERS},
+ * whenever a chunk is used up, the paper exchange forgets finished orders beyond the last {@link BACKTEST_FINISHED_ORDERS},
  * and the results come from running accumulators. It trades exactly as {@link simulatePortfolio} on the same candles (the
  * same trades, decisions, counters, halts, final equity and per-market trades, wins, net PnL, fees, contribution and
  * drawdown); the rest differs only where noted: the return metrics come from `createReturnAccumulator` over one equity
@@ -769,7 +772,7 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
     Number.isFinite(firstOpenTimeMs) ? firstOpenTimeMs : 0,
     mode.bounded ? Math.min(expected, DEFAULT_CANDLE_CHUNK) : expected,
     mode.keepTrades,
-    mode.bounded ? STREAMED_FINISHED_ORDERS : undefined,
+    BACKTEST_FINISHED_ORDERS,
   );
   const { clock, exchange, risk } = run;
   const warmups: BacktestWarmup[] = [];

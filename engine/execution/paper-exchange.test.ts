@@ -679,6 +679,45 @@ describe('retainFinishedOrders', () => {
     expect((await ex.fetchOrder(resting.id, 'BTCUSDT')).status).toBe('new');
   });
 
+  it('gives a new order the record of a forgotten one with none of its old state (trigger, price, fills, reason)', async () => {
+    const clock = createManualClock(0);
+    const ex = createPaperExchange(config, { clock, retainFinishedOrders: 1 });
+    ex.onCandle('BTCUSDT', 0, 100, 101, 99, 100, 1_000);
+    // paper-1: a buy stop at 150, triggered and filled on the next candle (high 160) at max(150, open 120) = 150.
+    await ex.createOrder({ clientOrderId: 's1', symbol: 'BTCUSDT', side: 'buy', type: 'stop', amount: 1, stopPrice: 150 });
+    ex.onCandle('BTCUSDT', 300_000, 120, 160, 119, 155, 1_000);
+    expect((await ex.fetchOrder('paper-1', 'BTCUSDT')).status).toBe('filled');
+    // paper-2: a market sell of the holding at the last close, 155.
+    clock.set(600_000);
+    expect((await ex.createOrder({ clientOrderId: 'm2', symbol: 'BTCUSDT', side: 'sell', type: 'market', amount: 1 })).averagePrice).toBe(155);
+    // paper-3: two finished orders are held (twice the bound), so paper-1 is forgotten and paper-3 takes its record.
+    const stop = await ex.createOrder({ clientOrderId: 's3', symbol: 'BTCUSDT', side: 'buy', type: 'stop', amount: 2, stopPrice: 1_000 });
+    await expect(ex.fetchOrder('paper-1', 'BTCUSDT')).rejects.toThrow(/is unknown/);
+    const fresh = {
+      id: 'paper-3',
+      clientOrderId: 's3',
+      symbol: 'BTCUSDT',
+      side: 'buy',
+      type: 'stop',
+      status: 'new',
+      amount: 2,
+      filled: 0,
+      price: null,
+      stopPrice: 1_000,
+      averagePrice: NaN,
+      fee: 0,
+      reduceOnly: false,
+      createdAtMs: 600_000,
+      updatedAtMs: 600_000,
+      reason: null,
+    };
+    expect(stop).toEqual(fresh);
+    // Not triggered: a candle whose high (200) stays below 1,000 leaves it resting (a kept trigger would fill it at the open).
+    ex.onCandle('BTCUSDT', 900_000, 160, 200, 150, 170, 1_000);
+    expect(await ex.fetchOrder('paper-3', 'BTCUSDT')).toEqual(fresh);
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(0);
+  });
+
   it('refuses a bound that is not an integer >= 1, naming it', () => {
     expect(() => createPaperExchange(config, { clock: createManualClock(0), retainFinishedOrders: 0 })).toThrow(/field "deps.retainFinishedOrders" was 0/);
   });

@@ -501,7 +501,18 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   if (retainFinished !== Infinity && !(Number.isInteger(retainFinished) && retainFinished >= 1)) {
     throw new ValidationError('deps.retainFinishedOrders', retainFinished, 'expected an integer >= 1');
   }
-  /** Forgets the finished orders older than the most recent `retainFinished` (Map order is creation order). O(orders), run every `retainFinished` orders. */
+  /**
+   * Records of forgotten orders, reused by the next orders (`spareOrders[0 .. spareCount)`; a stack that never shrinks, so
+   * taking and returning records allocates nothing): with a bound, a backtest's order records stop being allocated.
+   */
+  const spareOrders: OrderState[] = [];
+  let spareCount = 0;
+  /**
+   * Forgets the finished orders older than the most recent `retainFinished` (Map order is creation order). O(orders), run
+   * every `retainFinished` orders. Outside a candle's settlement every book holds working orders only (each is compacted
+   * after its candle, a cancel, a liquidation or a close), so a forgotten record is referenced nowhere and is kept for reuse;
+   * during a settlement (an order placed by a listener) it is left to the garbage collector.
+   */
   const forgetOldFinishedOrders = () => {
     let finished = 0;
     for (const o of ordersById.values()) if (isTerminal(o.status)) finished++;
@@ -511,9 +522,35 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       if (!isTerminal(o.status)) continue;
       ordersById.delete(o.id);
       if (ordersByClientId.get(o.clientOrderId) === o) ordersByClientId.delete(o.clientOrderId);
+      if (processing === 0) spareOrders[spareCount++] = o;
       drop--;
     }
   };
+  /** A record for a new order: a forgotten one when there is any, else a new one (every field is set by `placeOrder`). */
+  const orderRecord = (): OrderState =>
+    spareCount > 0
+      ? spareOrders[--spareCount]
+      : {
+          id: '',
+          clientOrderId: '',
+          symbol: '',
+          side: 'buy',
+          sideSign: 1,
+          type: 'market',
+          status: 'new',
+          amount: NaN,
+          filled: NaN,
+          filledNotional: NaN,
+          price: null,
+          stopPrice: null,
+          fee: NaN,
+          reduceOnly: false,
+          createdAtMs: NaN,
+          updatedAtMs: NaN,
+          reason: null,
+          triggered: false,
+          pathSeenMs: NaN,
+        };
 
   let wallet = cfg.initialBalance;
   let realizedTotal = 0;
@@ -1141,28 +1178,27 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (existing) return existing;
     const now = clock.nowMs();
     const st = states[symbolIndex(r.symbol)];
-    const o: OrderState = {
-      id: `${cfg.id}-${++orderSeq}`,
-      clientOrderId: r.clientOrderId,
-      symbol: r.symbol,
-      side: r.side,
-      sideSign: r.side === 'buy' ? 1 : -1,
-      type: r.type,
-      status: 'new',
-      amount: r.amount,
-      filled: 0,
-      filledNotional: 0,
-      price: r.type === 'limit' ? (r.price as number) : null,
-      stopPrice: r.type === 'stop' ? (r.stopPrice as number) : null,
-      fee: 0,
-      reduceOnly: r.reduceOnly === true,
-      createdAtMs: now,
-      updatedAtMs: now,
-      reason: null,
-      triggered: false,
-      pathSeenMs: -Infinity,
-    };
     if (ordersById.size >= 2 * retainFinished) forgetOldFinishedOrders();
+    const o = orderRecord();
+    o.id = `${cfg.id}-${++orderSeq}`;
+    o.clientOrderId = r.clientOrderId;
+    o.symbol = r.symbol;
+    o.side = r.side;
+    o.sideSign = r.side === 'buy' ? 1 : -1;
+    o.type = r.type;
+    o.status = 'new';
+    o.amount = r.amount;
+    o.filled = 0;
+    o.filledNotional = 0;
+    o.price = r.type === 'limit' ? (r.price as number) : null;
+    o.stopPrice = r.type === 'stop' ? (r.stopPrice as number) : null;
+    o.fee = 0;
+    o.reduceOnly = r.reduceOnly === true;
+    o.createdAtMs = now;
+    o.updatedAtMs = now;
+    o.reason = null;
+    o.triggered = false;
+    o.pathSeenMs = -Infinity;
     ordersById.set(o.id, o);
     ordersByClientId.set(o.clientOrderId, o);
     const last = st.markPrice;

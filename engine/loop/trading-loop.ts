@@ -31,8 +31,8 @@
  * simulated venue that is also the exchange (a backtest), orders go through its synchronous `placeOrderSync` /
  * `cancelOrderSync` into reused snapshots and the risk gate fills a reused decision, so the loop returns a
  * promise only for a model, the veto or a portfolio source to await; on a real venue, also for each order. The
- * order candles still allocate the venue's order records and ids, client ids and the trades (see
- * {@link ACCOUNT_EVENT_FRAMES}).
+ * order candles still allocate the venue's order ids and order-map entries, client ids and the trades (see
+ * {@link ACCOUNT_EVENT_FRAMES}); exit reasons are kept in reused slots, and a backtest's venue reuses its order records.
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
@@ -473,8 +473,23 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const takeProfitIds: (string | null)[] = takeProfits.map(() => null);
   /** Amount of each take-profit order's fills already journaled on a real venue. */
   const takeProfitJournaled = new Float64Array(takeProfits.length);
-  /** Exit reason per client order id of the loop's exit orders (stop, trailing stop, take-profits, market exits). */
-  const reasonByClientId = new Map<string, TradeExitReason>();
+  /**
+   * Exit reasons of the loop's exit orders by client order id, one slot per kind of order (`REASON_*`: the market exit,
+   * the trailing stop, the end-of-run close, then one per take-profit level), rewritten by the next order of its kind:
+   * the one before it is cancelled or done by then (an entry waits for the cleanup), so no fill can still name it. A
+   * protective stop has none (the venue's `stop`). Recording a reason allocates nothing.
+   */
+  const reasonIds: string[] = new Array<string>(REASON_TAKE_PROFIT + takeProfits.length).fill('');
+  const reasonKinds: TradeExitReason[] = new Array<TradeExitReason>(REASON_TAKE_PROFIT + takeProfits.length).fill(TradeExitReason.Signal);
+  const noteReason = (slot: number, clientOrderId: string, reason: TradeExitReason) => {
+    reasonIds[slot] = clientOrderId;
+    reasonKinds[slot] = reason;
+  };
+  /** The exit reason the loop recorded for the order of `clientOrderId`, if any. */
+  const reasonOf = (clientOrderId: string): TradeExitReason | undefined => {
+    for (let slot = 0; slot < reasonIds.length; slot++) if (reasonIds[slot] === clientOrderId) return reasonKinds[slot];
+    return undefined;
+  };
   /**
    * The open position as the loop entered it: side (0 when none known), entry fill price, initial
    * stop (NaN when none), the absolute feature row (counting discarded rows) and close time of the entry candle, the best price since
@@ -700,7 +715,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   function placeTrailingStop(level: number, held: number, timeMs: number): Promise<void> | undefined {
     const clientOrderId = nextClientId('trail', timeMs);
-    reasonByClientId.set(clientOrderId, TradeExitReason.TrailingStop);
+    noteReason(REASON_TRAIL, clientOrderId, TradeExitReason.TrailingStop);
     const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'stop', Math.abs(held), level, true, stopPlaced);
     if (placing !== stopPlaced) return (placing as Promise<Order>).then((stop) => onTrailingStopPlaced(stop, level, held, timeMs));
     onTrailingStopPlaced(stopPlaced, level, held, timeMs);
@@ -726,7 +741,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       const price = level.r !== undefined ? entryPrice + dir * level.r * risk : entryPrice * (1 + (dir * (level.percent as number)) / 100);
       if (!(price > 0) || (level.r !== undefined && !(risk > 0))) continue;
       const clientOrderId = nextClientId(`tp${k + 1}`, timeMs);
-      reasonByClientId.set(clientOrderId, TradeExitReason.TakeProfit);
+      noteReason(REASON_TAKE_PROFIT + k, clientOrderId, TradeExitReason.TakeProfit);
       const placing = place(clientOrderId, dir > 0 ? 'sell' : 'buy', 'limit', amount * level.fraction, price, true, takeProfitPlaced);
       if (placing !== takeProfitPlaced) {
         const placed = k;
@@ -763,7 +778,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   function placeExit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
     const clientOrderId = nextClientId('exit', timeMs);
-    reasonByClientId.set(clientOrderId, exitReason);
+    noteReason(REASON_EXIT, clientOrderId, exitReason);
     const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'market', Math.abs(held), NaN, true, exitPlaced);
     if (placing !== exitPlaced) return (placing as Promise<Order>).then((order) => onExitPlaced(order, timeMs, held, reason, exitReason));
     onExitPlaced(exitPlaced, timeMs, held, reason, exitReason);
@@ -907,9 +922,6 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
       return undefined;
     }
-    // The exit orders of earlier positions are done with once flat: forget their reasons, a few dozen at a time (client
-    // ids are unique per kind and candle, so an old one never names a new order; clearing allocates a new table).
-    if (held === 0 && reasonByClientId.size >= FORGET_EXIT_REASONS_AT) reasonByClientId.clear();
     const placingEntry = place(nextClientId('entry', signalTimeMs), side > 0 ? 'buy' : 'sell', 'market', decision.amount, NaN, false, entryPlaced);
     if (placingEntry !== entryPlaced) return (placingEntry as Promise<Order>).then((order) => onEntryPlaced(order, signalTimeMs, side, price, vetoInfo, strategy));
     return onEntryPlaced(entryPlaced, signalTimeMs, side, price, vetoInfo, strategy);
@@ -1087,7 +1099,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const stopFresh = stop && stop.filled > 0 ? stop.filled - stopFilledJournaled : 0;
     if (stop && venueEntry && stopFresh > entry.amount * 1e-9 && left > entry.amount * 1e-9) {
       const amount = Math.min(stopFresh, left, venueEntry.amount);
-      const reason = reasonByClientId.get(stop.clientOrderId) ?? TradeExitReason.Stop;
+      const reason = reasonOf(stop.clientOrderId) ?? TradeExitReason.Stop;
       closed.push(closeVenuePart(amount, stop.averagePrice, (stop.fee * amount) / stop.filled, stop.updatedAtMs, reason));
       stopFilledJournaled += stopFresh;
       left -= amount;
@@ -1363,7 +1375,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       posFigures[POS_INITIAL_STOP] = position.initialStop ?? NaN;
     },
     onTradeClosed(trade) {
-      const told = trade.exitClientOrderId === undefined ? undefined : reasonByClientId.get(trade.exitClientOrderId);
+      const told = trade.exitClientOrderId === undefined ? undefined : reasonOf(trade.exitClientOrderId);
       const exitReason = told ?? trade.exitReason;
       const flat = deps.account.positionAmountSigned(symbol) === 0;
       if (exitReason === 'stop' || exitReason === 'trailing-stop' || exitReason === 'liquidation' || exitReason === 'take-profit') {
@@ -1391,7 +1403,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (simulator?.closePositionAtLast) {
         // A simulated venue closes it all at once: a volume-capped market order could leave a part open.
         const clientOrderId = nextClientId('close', timeMs);
-        reasonByClientId.set(clientOrderId, reason);
+        noteReason(REASON_CLOSE, clientOrderId, reason);
         entryOrderId = exitOrderId = stopOrderId = null;
         for (let k = 0; k < takeProfitIds.length; k++) takeProfitIds[k] = null;
         simulator.closePositionAtLast(simulatorSymbol, clientOrderId);
@@ -1418,8 +1430,11 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   };
 }
 
-/** Exit reasons the loop keeps before it forgets those of closed positions (at an entry while flat). */
-const FORGET_EXIT_REASONS_AT = 64;
+/** Slots of the loop's exit reasons (see `reasonIds`): the market exit, the trailing stop, the end-of-run close, the take-profits from. */
+const REASON_EXIT = 0;
+const REASON_TRAIL = 1;
+const REASON_CLOSE = 2;
+const REASON_TAKE_PROFIT = 3;
 
 /** Slots of the loop's `posFigures` (see there). */
 const POS_ENTRY_PRICE = 0;
