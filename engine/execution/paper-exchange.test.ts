@@ -718,6 +718,30 @@ describe('retainFinishedOrders', () => {
     expect(ex.positionAmountSigned('BTCUSDT')).toBe(0);
   });
 
+  it('answers repeated client ids, fetches, cancels and exports its orders with a bound as without one', async () => {
+    const run = async (retainFinishedOrders?: number) => {
+      const ex = createPaperExchange(config, { clock: createManualClock(0), ...(retainFinishedOrders === undefined ? {} : { retainFinishedOrders }) });
+      ex.onCandle('BTCUSDT', 0, 100, 101, 99, 100, 1_000);
+      const seen: unknown[] = [];
+      seen.push(await ex.createOrder({ clientOrderId: 'rest', symbol: 'BTCUSDT', side: 'buy', type: 'limit', amount: 1, price: 50 }));
+      seen.push(await ex.createOrder({ clientOrderId: 'm1', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 }));
+      seen.push(await ex.createOrder({ clientOrderId: 'far', symbol: 'BTCUSDT', side: 'buy', type: 'limit', amount: 1, price: 40 }));
+      // A repeated client id answers with its order (no second fill); cancels and fetches find orders by id.
+      seen.push(await ex.createOrder({ clientOrderId: 'm1', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 }));
+      seen.push(await ex.cancelOrder('paper-3', 'BTCUSDT'));
+      seen.push(await ex.fetchOrder('paper-1', 'BTCUSDT'));
+      seen.push(await ex.cancelOrder('paper-9', 'BTCUSDT').catch((error: Error) => error.message));
+      seen.push(ex.positionAmountSigned('BTCUSDT'));
+      seen.push(ex.exportState());
+      return seen;
+    };
+    const unbounded = await run();
+    expect(unbounded[3]).toEqual(unbounded[1]);
+    expect(unbounded[7]).toBe(1);
+    // A bound of 10 forgets nothing in 3 orders: everything reads alike.
+    expect(await run(10)).toEqual(unbounded);
+  });
+
   it('refuses a bound that is not an integer >= 1, naming it', () => {
     expect(() => createPaperExchange(config, { clock: createManualClock(0), retainFinishedOrders: 0 })).toThrow(/field "deps.retainFinishedOrders" was 0/);
   });

@@ -319,7 +319,9 @@ export interface PaperExchangeDeps {
   /**
    * Finished orders (filled, cancelled, rejected) kept for `fetchOrder`, `cancelOrder` and client order id
    * idempotency: when more than twice this many are held, the older ones beyond the most recent this many are
-   * forgotten (a streamed backtest of millions of orders stays in bounded memory). An integer >= 1; default: all kept.
+   * forgotten (a streamed backtest of millions of orders stays in bounded memory) and their records reused by new orders;
+   * the orders held are then searched instead of mapped, so a backtest's order path allocates no record and no map entry.
+   * An integer >= 1; default: all kept.
    * @throws ValidationError naming `deps.retainFinishedOrders` otherwise.
    */
   retainFinishedOrders?: number;
@@ -495,12 +497,42 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
 
   const states: SymbolState[] = [];
   const indexBySymbol = new Map<string, number>();
-  const ordersById = new Map<string, OrderState>();
-  const ordersByClientId = new Map<string, OrderState>();
   const retainFinished = deps.retainFinishedOrders ?? Infinity;
   if (retainFinished !== Infinity && !(Number.isInteger(retainFinished) && retainFinished >= 1)) {
     throw new ValidationError('deps.retainFinishedOrders', retainFinished, 'expected an integer >= 1');
   }
+  const bounded = retainFinished !== Infinity;
+  /** Every order by id and by client id (the latest of a client id), when all are kept. */
+  const ordersById = new Map<string, OrderState>();
+  const ordersByClientId = new Map<string, OrderState>();
+  /**
+   * With a bound, the orders held instead, in creation order (`heldOrders[0 .. heldCount)`, at most twice the bound plus
+   * the working ones), searched from the newest: an array that never shrinks, where a map would allocate entries and,
+   * as orders are forgotten, new tables.
+   */
+  const heldOrders: OrderState[] = [];
+  let heldCount = 0;
+  function findOrder(orderId: string): OrderState | undefined {
+    if (!bounded) return ordersById.get(orderId);
+    for (let i = heldCount - 1; i >= 0; i--) if (heldOrders[i].id === orderId) return heldOrders[i];
+    return undefined;
+  }
+  function findByClientId(clientOrderId: string): OrderState | undefined {
+    if (!bounded) return ordersByClientId.get(clientOrderId);
+    for (let i = heldCount - 1; i >= 0; i--) if (heldOrders[i].clientOrderId === clientOrderId) return heldOrders[i];
+    return undefined;
+  }
+  function holdOrder(o: OrderState): void {
+    if (bounded) {
+      heldOrders[heldCount++] = o;
+      return;
+    }
+    ordersById.set(o.id, o);
+    ordersByClientId.set(o.clientOrderId, o);
+  }
+  const heldOrderCount = () => (bounded ? heldCount : ordersById.size);
+  /** The orders held, oldest first (allocates; not for the hot path). */
+  const allHeldOrders = (): OrderState[] => (bounded ? heldOrders.slice(0, heldCount) : [...ordersById.values()]);
   /**
    * Records of forgotten orders, reused by the next orders (`spareOrders[0 .. spareCount)`; a stack that never shrinks, so
    * taking and returning records allocates nothing): with a bound, a backtest's order records stop being allocated.
@@ -508,23 +540,26 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   const spareOrders: OrderState[] = [];
   let spareCount = 0;
   /**
-   * Forgets the finished orders older than the most recent `retainFinished` (Map order is creation order). O(orders), run
-   * every `retainFinished` orders. Outside a candle's settlement every book holds working orders only (each is compacted
+   * With a bound, forgets the finished orders older than the most recent `retainFinished`. O(orders), run every
+   * `retainFinished` orders. Outside a candle's settlement every book holds working orders only (each is compacted
    * after its candle, a cancel, a liquidation or a close), so a forgotten record is referenced nowhere and is kept for reuse;
    * during a settlement (an order placed by a listener) it is left to the garbage collector.
    */
   const forgetOldFinishedOrders = () => {
     let finished = 0;
-    for (const o of ordersById.values()) if (isTerminal(o.status)) finished++;
+    for (let i = 0; i < heldCount; i++) if (isTerminal(heldOrders[i].status)) finished++;
     let drop = finished - retainFinished;
-    for (const o of ordersById.values()) {
-      if (drop <= 0) break;
-      if (!isTerminal(o.status)) continue;
-      ordersById.delete(o.id);
-      if (ordersByClientId.get(o.clientOrderId) === o) ordersByClientId.delete(o.clientOrderId);
-      if (processing === 0) spareOrders[spareCount++] = o;
-      drop--;
+    let kept = 0;
+    for (let i = 0; i < heldCount; i++) {
+      const o = heldOrders[i];
+      if (drop > 0 && isTerminal(o.status)) {
+        if (processing === 0) spareOrders[spareCount++] = o;
+        drop--;
+      } else {
+        heldOrders[kept++] = o;
+      }
     }
+    heldCount = kept;
   };
   /** A record for a new order: a forgotten one when there is any, else a new one (every field is set by `placeOrder`). */
   const orderRecord = (): OrderState =>
@@ -1174,11 +1209,11 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   function placeOrder(r: OrderRequest): OrderState {
     ensureOpen();
     validateRequest(r);
-    const existing = ordersByClientId.get(r.clientOrderId);
+    const existing = findByClientId(r.clientOrderId);
     if (existing) return existing;
     const now = clock.nowMs();
     const st = states[symbolIndex(r.symbol)];
-    if (ordersById.size >= 2 * retainFinished) forgetOldFinishedOrders();
+    if (heldCount >= 2 * retainFinished) forgetOldFinishedOrders();
     const o = orderRecord();
     o.id = `${cfg.id}-${++orderSeq}`;
     o.clientOrderId = r.clientOrderId;
@@ -1199,8 +1234,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     o.reason = null;
     o.triggered = false;
     o.pathSeenMs = -Infinity;
-    ordersById.set(o.id, o);
-    ordersByClientId.set(o.clientOrderId, o);
+    holdOrder(o);
     const last = st.markPrice;
     let reason: string | null = null;
     let refPrice: number;
@@ -1236,7 +1270,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   /** Cancels `orderId` (see `cancelOrder`) and returns its state; the logic of `cancelOrder` and `cancelOrderSync`. */
   function cancel(orderId: string, symbol: string): OrderState {
     ensureOpen();
-    const o = ordersById.get(orderId);
+    const o = findOrder(orderId);
     if (!o || o.symbol !== symbol) {
       throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
     }
@@ -1283,11 +1317,11 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   function exportState(): PaperExchangeState {
     const open = new Set<string>();
     for (const st of states) for (const o of st.openOrders) if (!isTerminal(o.status)) open.add(o.id);
-    const finished: OrderState[] = [];
-    for (const o of ordersById.values()) if (!open.has(o.id)) finished.push(o);
+    const held = allHeldOrders();
+    const finished = held.filter((o) => !open.has(o.id));
     const keep = new Set(finished.slice(Math.max(0, finished.length - PAPER_STATE_TERMINAL_ORDERS)));
     const orders: PaperOrderState[] = [];
-    for (const o of ordersById.values()) {
+    for (const o of held) {
       if (!open.has(o.id) && !keep.has(o)) continue;
       const { sideSign: _sideSign, pathSeenMs: _pathSeenMs, ...rest } = o;
       orders.push({ ...rest });
@@ -1338,7 +1372,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   }
 
   function restoreState(saved: PaperExchangeState): void {
-    if (ordersById.size > 0 || states.some((st) => st.lastOpenTimeMs !== -Infinity)) {
+    if (heldOrderCount() > 0 || states.some((st) => st.lastOpenTimeMs !== -Infinity)) {
       throw new ValidationError('state', 'restore', 'a paper account state can only be restored into a fresh exchange');
     }
     if (!saved || typeof saved !== 'object' || saved.version !== 1) throw new ValidationError('state.version', saved?.version, 'expected a stored paper account state of version 1');
@@ -1394,10 +1428,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         return o;
       });
     }
-    for (const o of restoredOrders.values()) {
-      ordersById.set(o.id, o);
-      ordersByClientId.set(o.clientOrderId, o);
-    }
+    for (const o of restoredOrders.values()) holdOrder(o);
     wallet = num('state.wallet', saved.wallet);
     realizedTotal = num('state.realizedTotal', saved.realizedTotal);
     feesTotal = num('state.feesTotal', saved.feesTotal);
@@ -1481,7 +1512,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     cancelOrderSync: (orderId: string, symbol: string, out: Order): Order => snapshotInto(cancel(orderId, symbol), out),
     async fetchOrder(orderId: string, symbol: string): Promise<Order> {
       ensureOpen();
-      const o = ordersById.get(orderId);
+      const o = findOrder(orderId);
       if (!o || o.symbol !== symbol) {
         throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
       }
