@@ -128,6 +128,29 @@ describe('spot market orders', () => {
     expect(() => ex.cancelOrderSync('paper-9', 'BTCUSDT', out)).toThrow(ExchangeError);
   });
 
+  it('writes into its own snapshot an order whose id reads as the port reports it, with or without a bound', async () => {
+    for (const retainFinishedOrders of [undefined, 1]) {
+      const ex = createPaperExchange(
+        { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 },
+        { clock: createManualClock(0), ...(retainFinishedOrders === undefined ? {} : { retainFinishedOrders }) },
+      );
+      ex.onCandle('BTCUSDT', 0, 100, 101, 99, 100, 1_000);
+      const out = ex.orderSnapshot();
+      ex.placeOrderSync({ clientOrderId: 'b1', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 }, out);
+      ex.placeOrderSync({ clientOrderId: 'r2', symbol: 'BTCUSDT', side: 'buy', type: 'limit', amount: 1, price: 50 }, out);
+      expect(out.id).toBe('paper-2');
+      // A copy by name holds the id, so it reads like the order `fetchOrder` reports.
+      expect({ ...out, id: out.id }).toEqual(await ex.fetchOrder('paper-2', 'BTCUSDT'));
+      ex.placeOrderSync({ clientOrderId: 'm3', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 }, out);
+      expect(out.id).toBe('paper-3');
+      // The resting order is found by its id (paper-1 forgotten with the bound, not paper-2, which still works).
+      ex.cancelOrderSync('paper-2', 'BTCUSDT', out);
+      expect([out.id, out.status, out.price]).toEqual(['paper-2', 'cancelled', 50]);
+      expect(() => ex.cancelOrderSync('paper-02', 'BTCUSDT', out)).toThrow(/order "paper-02" of "BTCUSDT" is unknown/);
+      expect(() => ex.cancelOrderSync('paper-4', 'BTCUSDT', out)).toThrow(ExchangeError);
+    }
+  });
+
   it('rejects a sell beyond holdings and a buy beyond cash', async () => {
     const { ex, order } = setup({ marketType: 'spot', initialBalance: 1_000 });
     ex.onCandle('BTCUSDT', 0, 100, 100, 100, 100, 1_000);

@@ -260,6 +260,12 @@ export interface PaperExchange extends Exchange {
   placeOrderSync(request: OrderRequest, out: Order): Order;
   /** `cancelOrder` without the promise, written into `out` like {@link PaperExchange.placeOrderSync}. Same throws, synchronously. */
   cancelOrderSync(orderId: string, symbol: string, out: Order): Order;
+  /**
+   * A snapshot for `placeOrderSync` / `cancelOrderSync` to write into, like {@link createOrderSnapshot}, whose `id` ("paper-N")
+   * is built only when read (a getter of its class: a spread copy has no `id`, copy it by name): the order path of a loop
+   * that reads the ids of its resting orders only builds none for the orders that fill at once.
+   */
+  orderSnapshot(): Order;
   /** Wallet + unrealised PnL, quote currency. */
   equity(): number;
   /** Writes `equity()` into `out[index]` (no number crosses the call: allocation-free per candle). */
@@ -334,7 +340,10 @@ export interface PaperExchangeDeps {
 }
 
 interface OrderState {
+  /** "<exchange id>-<seq>", built on first read by `idOf` ('' until then); a restored order's stored id. */
   id: string;
+  /** The order's number (`id`'s suffix); -1 for a restored order whose id has another form. */
+  seq: number;
   clientOrderId: string;
   symbol: string;
   side: OrderSide;
@@ -483,6 +492,46 @@ function isTerminal(status: OrderStatus): boolean {
   return status === 'filled' || status === 'cancelled' || status === 'rejected';
 }
 
+/** An order snapshot whose `id` is built on first read from the exchange id and order number written into it. */
+class LazyIdOrderSnapshot implements Order {
+  clientOrderId = '';
+  symbol = '';
+  side: OrderSide = 'buy';
+  type: OrderType = 'market';
+  status: OrderStatus = 'new';
+  amount = NaN;
+  filled = NaN;
+  price: number | null = null;
+  stopPrice: number | null = null;
+  averagePrice = NaN;
+  fee = NaN;
+  reduceOnly = false;
+  createdAtMs = NaN;
+  updatedAtMs = NaN;
+  reason: string | null = null;
+  // Private: a spread copy or a JSON text of the snapshot holds the order's fields only.
+  #prefix = '';
+  #seq = -1;
+  /** The id once built or set; '' until then. */
+  #text = '';
+
+  get id(): string {
+    if (this.#text === '') this.#text = `${this.#prefix}-${this.#seq}`;
+    return this.#text;
+  }
+
+  set id(id: string) {
+    this.#text = id;
+  }
+
+  /** Names order `seq` of exchange `prefix`, whose id is `text` when already built ('' otherwise). */
+  nameOrder(prefix: string, seq: number, text: string): void {
+    this.#prefix = prefix;
+    this.#seq = seq;
+    this.#text = text;
+  }
+}
+
 /**
  * Builds a PaperExchange.
  * @throws ValidationError naming the config field and value when the config is invalid.
@@ -514,7 +563,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   let heldCount = 0;
   function findOrder(orderId: string): OrderState | undefined {
     if (!bounded) return ordersById.get(orderId);
-    for (let i = heldCount - 1; i >= 0; i--) if (heldOrders[i].id === orderId) return heldOrders[i];
+    // By number, so no held order's id is built to compare (a restored order of another id form: by its id).
+    const seq = seqOfId(orderId);
+    for (let i = heldCount - 1; i >= 0; i--) {
+      const o = heldOrders[i];
+      if (seq >= 0 ? o.seq === seq : o.id === orderId) return o;
+    }
     return undefined;
   }
   function findByClientId(clientOrderId: string): OrderState | undefined {
@@ -527,8 +581,27 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       heldOrders[heldCount++] = o;
       return;
     }
-    ordersById.set(o.id, o);
+    ordersById.set(idOf(o), o);
     ordersByClientId.set(o.clientOrderId, o);
+  }
+  /** The order's id, built on first read. */
+  function idOf(o: OrderState): string {
+    if (o.id === '') o.id = `${cfg.id}-${o.seq}`;
+    return o.id;
+  }
+  /** The number of an id of this exchange's form ("<id>-<digits>", no leading zero), else -1. Allocation-free. */
+  function seqOfId(orderId: string): number {
+    const p = cfg.id.length;
+    const n = orderId.length;
+    if (n <= p + 1 || n > p + 16 || orderId.charCodeAt(p) !== 45 || !orderId.startsWith(cfg.id)) return -1;
+    if (orderId.charCodeAt(p + 1) === 48 && n > p + 2) return -1;
+    let seq = 0;
+    for (let i = p + 1; i < n; i++) {
+      const digit = orderId.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return -1;
+      seq = seq * 10 + digit;
+    }
+    return seq;
   }
   const heldOrderCount = () => (bounded ? heldCount : ordersById.size);
   /** The orders held, oldest first (allocates; not for the hot path). */
@@ -567,6 +640,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       ? spareOrders[--spareCount]
       : {
           id: '',
+          seq: -1,
           clientOrderId: '',
           symbol: '',
           side: 'buy',
@@ -662,7 +736,11 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
 
   /** Writes the port's view of `o` into `out` and returns `out`. */
   function snapshotInto(o: OrderState, out: Order): Order {
-    out.id = o.id;
+    if (out instanceof LazyIdOrderSnapshot) {
+      out.nameOrder(cfg.id, o.seq, o.id);
+    } else {
+      out.id = idOf(o);
+    }
     out.clientOrderId = o.clientOrderId;
     out.symbol = o.symbol;
     out.side = o.side;
@@ -778,7 +856,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     price: number,
     liquidity: Liquidity,
     timeMs: number,
-    orderId: string,
+    order: OrderState | null,
+    fillId: string,
     clientOrderId: string,
     exitReason: ExitReason,
   ): void {
@@ -858,7 +937,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     refreshLiquidation(st);
     if (listener?.onFill) {
-      listener.onFill({ orderId, clientOrderId, symbol: st.symbol, side, amount: qty, price, fee, timeMs, liquidity });
+      listener.onFill({ orderId: order !== null ? idOf(order) : fillId, clientOrderId, symbol: st.symbol, side, amount: qty, price, fee, timeMs, liquidity });
     }
     if (closedTrade) listener!.onTradeClosed!(closedTrade);
   }
@@ -944,7 +1023,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     o.filled += qty;
     o.filledNotional += qty * price;
     o.updatedAtMs = timeMs;
-    executeFill(st, o.side, o.sideSign, qty, price, liquidity, timeMs, o.id, o.clientOrderId, exitReasonOf(o));
+    executeFill(st, o.side, o.sideSign, qty, price, liquidity, timeMs, o, '', o.clientOrderId, exitReasonOf(o));
     o.fee += lastFillFee;
     const remaining = o.amount - o.filled;
     if (remaining <= o.amount * AMOUNT_EPSILON) {
@@ -1106,7 +1185,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const qty = Math.abs(s);
     const side: OrderSide = s > 0 ? 'sell' : 'buy';
     const id = `liquidation-${++liquidationSeq}`;
-    executeFill(st, side, -Math.sign(s), qty, price, 'taker', t, id, id, 'liquidation');
+    executeFill(st, side, -Math.sign(s), qty, price, 'taker', t, null, id, id, 'liquidation');
     if (listener?.onLiquidation) {
       listener.onLiquidation({ symbol: st.symbol, side: s > 0 ? 'long' : 'short', amount: qty, price, timeMs: t, realizedPnl: lastFillRealized, fee: lastFillFee });
     }
@@ -1181,7 +1260,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (s === 0) return;
     const sideSign = s > 0 ? -1 : 1;
     const price = st.markPrice * (1 + sideSign * cfg.takerAdjust);
-    executeFill(st, sideSign > 0 ? 'buy' : 'sell', sideSign, Math.abs(s), price, 'taker', now, `close-${clientOrderId}`, clientOrderId, 'reduce');
+    executeFill(st, sideSign > 0 ? 'buy' : 'sell', sideSign, Math.abs(s), price, 'taker', now, null, `close-${clientOrderId}`, clientOrderId, 'reduce');
   }
 
   function onCandle(symbol: string, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void {
@@ -1215,7 +1294,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const st = states[symbolIndex(r.symbol)];
     if (heldCount >= 2 * retainFinished) forgetOldFinishedOrders();
     const o = orderRecord();
-    o.id = `${cfg.id}-${++orderSeq}`;
+    o.id = '';
+    o.seq = ++orderSeq;
     o.clientOrderId = r.clientOrderId;
     o.symbol = r.symbol;
     o.side = r.side;
@@ -1316,15 +1396,15 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
 
   function exportState(): PaperExchangeState {
     const open = new Set<string>();
-    for (const st of states) for (const o of st.openOrders) if (!isTerminal(o.status)) open.add(o.id);
+    for (const st of states) for (const o of st.openOrders) if (!isTerminal(o.status)) open.add(idOf(o));
     const held = allHeldOrders();
-    const finished = held.filter((o) => !open.has(o.id));
+    const finished = held.filter((o) => !open.has(idOf(o)));
     const keep = new Set(finished.slice(Math.max(0, finished.length - PAPER_STATE_TERMINAL_ORDERS)));
     const orders: PaperOrderState[] = [];
     for (const o of held) {
-      if (!open.has(o.id) && !keep.has(o)) continue;
-      const { sideSign: _sideSign, pathSeenMs: _pathSeenMs, ...rest } = o;
-      orders.push({ ...rest });
+      if (!open.has(idOf(o)) && !keep.has(o)) continue;
+      const { sideSign: _sideSign, pathSeenMs: _pathSeenMs, seq: _seq, ...rest } = o;
+      orders.push({ ...rest, id: idOf(o) });
     }
     return {
       version: 1,
@@ -1365,7 +1445,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         usedVolume: st.usedVolume,
         nextFundingMs: toJsonNumber(st.nextFundingMs),
         fundingCursor: st.fundingCursor,
-        openOrderIds: st.openOrders.filter((o) => !isTerminal(o.status)).map((o) => o.id),
+        openOrderIds: st.openOrders.filter((o) => !isTerminal(o.status)).map(idOf),
       })),
       orders,
     };
@@ -1385,7 +1465,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const restoredOrders = new Map<string, OrderState>();
     for (const [i, o] of saved.orders.entries()) {
       if (typeof o.id !== 'string' || typeof o.clientOrderId !== 'string' || typeof o.symbol !== 'string') throw new ValidationError(`state.orders.${i}`, o, 'expected an order with id, clientOrderId and symbol');
-      restoredOrders.set(o.id, { ...o, amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1, pathSeenMs: -Infinity });
+      restoredOrders.set(o.id, { ...o, seq: seqOfId(o.id), amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1, pathSeenMs: -Infinity });
     }
     const restoredStates: { st: SymbolState; openIds: string[] }[] = [];
     for (const [i, s] of saved.symbols.entries()) {
@@ -1509,6 +1589,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       return snapshot(cancel(orderId, symbol));
     },
     placeOrderSync: (request: OrderRequest, out: Order): Order => snapshotInto(placeOrder(request), out),
+    orderSnapshot: () => new LazyIdOrderSnapshot(),
     cancelOrderSync: (orderId: string, symbol: string, out: Order): Order => snapshotInto(cancel(orderId, symbol), out),
     async fetchOrder(orderId: string, symbol: string): Promise<Order> {
       ensureOpen();

@@ -161,6 +161,8 @@ export interface CandleSimulator {
   placeOrderSync?(request: OrderRequest, out: Order): Order;
   /** `cancelOrder` without a promise, written into `out` (PaperExchange `cancelOrderSync`). */
   cancelOrderSync?(orderId: string, symbol: string, out: Order): Order;
+  /** A snapshot for the two above whose `id` is built only when read, a getter (PaperExchange `orderSnapshot`); else `createOrderSnapshot`. */
+  orderSnapshot?(): Order;
 }
 
 /**
@@ -413,11 +415,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     simulator !== null && (simulator as unknown) === (deps.exchange as unknown) && simulator.placeOrderSync && simulator.cancelOrderSync
       ? (simulator as Required<Pick<CandleSimulator, 'placeOrderSync' | 'cancelOrderSync'>>)
       : null;
-  const entryPlaced = createOrderSnapshot();
-  const stopPlaced = createOrderSnapshot();
-  const exitPlaced = createOrderSnapshot();
-  const takeProfitPlaced = createOrderSnapshot();
-  const cancelled = createOrderSnapshot();
+  // An order's id is read only while it works (to cancel it), or for the journal and the events: a simulation builds it then.
+  const newSnapshot = syncVenue !== null && simulator?.orderSnapshot ? () => simulator.orderSnapshot!() : createOrderSnapshot;
+  const entryPlaced = newSnapshot();
+  const stopPlaced = newSnapshot();
+  const exitPlaced = newSnapshot();
+  const takeProfitPlaced = newSnapshot();
+  const cancelled = newSnapshot();
   /** The order request of the synchronous path, rewritten for each order (the simulation copies what it keeps). */
   const syncRequest: OrderRequest = { clientOrderId: '', symbol, side: 'buy', type: 'market', amount: NaN, price: NaN, stopPrice: NaN, reduceOnly: false };
   /**
@@ -514,8 +518,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const events = deps.events;
   /** A denial's reason is built only for a journal or the events. */
   const describeDenials = events !== undefined || (config.decisionDetail !== DecisionDetail.Off && deps.journal !== null);
-  /** An order as the events get it: a copy of a reused snapshot (a listener may keep it). */
-  const reported = (order: Order): Order => (syncVenue ? { ...order } : order);
+  /** An order as the events get it: a copy of a reused snapshot (a listener may keep it; its id may be a getter, copied by name). */
+  const reported = (order: Order): Order => (syncVenue ? { ...order, id: order.id } : order);
   const breakerOf = (reason: string | null) => (reason ?? '').split(':', 1)[0] || 'unknown';
   let lastHalted = deps.risk.isHalted();
   let trippedBreaker = lastHalted ? breakerOf(deps.risk.state().haltReason) : '';
