@@ -593,7 +593,25 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * and the venue's client-id idempotency turns the repeat into a no-op instead of a duplicate order.
    */
   const clientIdPrefix = config.clientIdPrefix ?? config.runId ?? 'live';
-  const nextClientId = (kind: string, timeMs: number) => `${clientIdPrefix}-${kind}-${timeMs}`;
+  /** "<prefix>-<kind>-" per kind of order, built once (the take-profits': one per level). */
+  const stemOf = (kind: string) => `${clientIdPrefix}-${kind}-`;
+  const ENTRY_ID = stemOf('entry');
+  const STOP_ID = stemOf('stop');
+  const EXIT_ID = stemOf('exit');
+  const TRAIL_ID = stemOf('trail');
+  const CLOSE_ID = stemOf('close');
+  const takeProfitIdStems = takeProfits.map((_, k) => stemOf(`tp${k + 1}`));
+  /** The candle time last written as text, and the text (an entry and its stop share their candle's; in a typed array, as a stored number is boxed). */
+  const clientIdTimeMs = Float64Array.of(NaN);
+  let clientIdTimeText = '';
+  /** The client order id of the order of `stem`'s kind at candle time `timeMs`: `${prefix}-${kind}-${timeMs}`. */
+  const nextClientId = (stem: string, timeMs: number) => {
+    if (timeMs !== clientIdTimeMs[0]) {
+      clientIdTimeMs[0] = timeMs;
+      clientIdTimeText = `${timeMs}`;
+    }
+    return stem + clientIdTimeText;
+  };
 
   /**
    * Cancels the loop's working orders on the symbol, one after another (an entry's unfilled remainder, a previous
@@ -718,7 +736,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   function placeTrailingStop(level: number, held: number, timeMs: number): Promise<void> | undefined {
-    const clientOrderId = nextClientId('trail', timeMs);
+    const clientOrderId = nextClientId(TRAIL_ID, timeMs);
     noteReason(REASON_TRAIL, clientOrderId, TradeExitReason.TrailingStop);
     const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'stop', Math.abs(held), level, true, stopPlaced);
     if (placing !== stopPlaced) return (placing as Promise<Order>).then((stop) => onTrailingStopPlaced(stop, level, held, timeMs));
@@ -744,7 +762,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       const level = takeProfits[k];
       const price = level.r !== undefined ? entryPrice + dir * level.r * risk : entryPrice * (1 + (dir * (level.percent as number)) / 100);
       if (!(price > 0) || (level.r !== undefined && !(risk > 0))) continue;
-      const clientOrderId = nextClientId(`tp${k + 1}`, timeMs);
+      const clientOrderId = nextClientId(takeProfitIdStems[k], timeMs);
       noteReason(REASON_TAKE_PROFIT + k, clientOrderId, TradeExitReason.TakeProfit);
       const placing = place(clientOrderId, dir > 0 ? 'sell' : 'buy', 'limit', amount * level.fraction, price, true, takeProfitPlaced);
       if (placing !== takeProfitPlaced) {
@@ -781,7 +799,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   function placeExit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
-    const clientOrderId = nextClientId('exit', timeMs);
+    const clientOrderId = nextClientId(EXIT_ID, timeMs);
     noteReason(REASON_EXIT, clientOrderId, exitReason);
     const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'market', Math.abs(held), NaN, true, exitPlaced);
     if (placing !== exitPlaced) return (placing as Promise<Order>).then((order) => onExitPlaced(order, timeMs, held, reason, exitReason));
@@ -926,7 +944,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
       return undefined;
     }
-    const placingEntry = place(nextClientId('entry', signalTimeMs), side > 0 ? 'buy' : 'sell', 'market', decision.amount, NaN, false, entryPlaced);
+    const placingEntry = place(nextClientId(ENTRY_ID, signalTimeMs), side > 0 ? 'buy' : 'sell', 'market', decision.amount, NaN, false, entryPlaced);
     if (placingEntry !== entryPlaced) return (placingEntry as Promise<Order>).then((order) => onEntryPlaced(order, signalTimeMs, side, price, vetoInfo, strategy));
     return onEntryPlaced(entryPlaced, signalTimeMs, side, price, vetoInfo, strategy);
   }
@@ -957,7 +975,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     entryOrderId = order.status === 'filled' ? null : order.id;
     entryStrategy = strategy;
     stats.entries++;
-    const placingStop = place(nextClientId('stop', signalTimeMs), side > 0 ? 'sell' : 'buy', 'stop', order.amount, decision.stopPrice, true, stopPlaced);
+    const placingStop = place(nextClientId(STOP_ID, signalTimeMs), side > 0 ? 'sell' : 'buy', 'stop', order.amount, decision.stopPrice, true, stopPlaced);
     if (placingStop !== stopPlaced) return (placingStop as Promise<Order>).then((stop) => onEntryStopPlaced(stop, order, signalTimeMs, side, price, vetoInfo));
     return onEntryStopPlaced(stopPlaced, order, signalTimeMs, side, price, vetoInfo);
   }
@@ -1406,7 +1424,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       const timeMs = deps.clock.nowMs();
       if (simulator?.closePositionAtLast) {
         // A simulated venue closes it all at once: a volume-capped market order could leave a part open.
-        const clientOrderId = nextClientId('close', timeMs);
+        const clientOrderId = nextClientId(CLOSE_ID, timeMs);
         noteReason(REASON_CLOSE, clientOrderId, reason);
         entryOrderId = exitOrderId = stopOrderId = null;
         for (let k = 0; k < takeProfitIds.length; k++) takeProfitIds[k] = null;
