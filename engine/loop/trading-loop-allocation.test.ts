@@ -209,7 +209,7 @@ describe('allocation per candle', () => {
     expect({ ...stats, decisions: 0 }).toEqual({ ...journaled.stats, decisions: 0 });
     for (const window of windows) expect(window.steps).toBe(9_000);
     expect(Math.min(...windows.map((w) => w.bytes))).toBe(0);
-    // The order candles do allocate (order and client ids, the paper venue's order-map entries, the kept trade records), now inside the step.
+    // The order candles do allocate (client ids, the resting stops' ids, the kept trade records), now inside the step.
     for (const window of windows) expect(window.skippedBytes).toBeGreaterThan(0);
   });
 });

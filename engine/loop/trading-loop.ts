@@ -31,8 +31,8 @@
  * simulated venue that is also the exchange (a backtest), orders go through its synchronous `placeOrderSync` /
  * `cancelOrderSync` into reused snapshots and the risk gate fills a reused decision, so the loop returns a
  * promise only for a model, the veto or a portfolio source to await; on a real venue, also for each order. The
- * order candles still allocate the venue's order ids and order-map entries, client ids and the trades (see
- * {@link ACCOUNT_EVENT_FRAMES}); exit reasons are kept in reused slots, and a backtest's venue reuses its order records.
+ * order candles still allocate client ids, the ids of resting orders and the trades (see {@link ACCOUNT_EVENT_FRAMES});
+ * exit reasons are kept in reused slots, and a backtest's venue reuses its order records and builds an id only when read.
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
