@@ -809,7 +809,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
    * Reason an (already clamped) fill of `qty` at `price` may not happen, or null. Reductions are
    * always allowed; openings need the tier's leverage and enough margin (futures) or cash (spot).
    */
-  function admissionError(st: SymbolState, side: OrderSide, sideSign: number, qty: number, price: number, feeRate: number, reduceOnly: boolean): string | null {
+  function admissionError(st: SymbolState, side: OrderSide, sideSign: number, reduceOnly: boolean): string | null {
+    const qty = admitArgs[0];
+    const price = admitArgs[1];
+    const feeRate = admitArgs[2];
     const s = st.amountSigned;
     const abs = Math.abs(s);
     const dir = Math.sign(s);
@@ -845,6 +848,23 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   }
 
   /**
+   * The numbers handed to `admissionError` (amount, price, fee rate), `fillOrder` (wanted amount, price, time) and
+   * `executeFill` (amount, price, time), each read at the callee's start: a number passed to a call that is not
+   * inlined is boxed, one heap number each.
+   */
+  const admitArgs = new Float64Array(3);
+  const fillArgs = new Float64Array(3);
+  const execArgs = new Float64Array(3);
+
+  /** `fillOrder` of up to `wanted` of `o` at `price` and `timeMs` (written to `fillArgs` where the numbers are at hand, so none crosses a call). */
+  function fillAt(st: SymbolState, o: OrderState, wanted: number, price: number, liquidity: Liquidity, timeMs: number): void {
+    fillArgs[0] = wanted;
+    fillArgs[1] = price;
+    fillArgs[2] = timeMs;
+    fillOrder(st, o, liquidity);
+  }
+
+  /**
    * Books one fill: fee, realised PnL and margin release on the reducing part, average entry and
    * margin on the opening part; emits onFill and, when the position returns to zero, onTradeClosed.
    */
@@ -852,15 +872,15 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     st: SymbolState,
     side: OrderSide,
     sideSign: number,
-    qty: number,
-    price: number,
     liquidity: Liquidity,
-    timeMs: number,
     order: OrderState | null,
     fillId: string,
     clientOrderId: string,
     exitReason: ExitReason,
   ): void {
+    const qty = execArgs[0];
+    const price = execArgs[1];
+    const timeMs = execArgs[2];
     const fee = qty * price * (liquidity === 'maker' ? cfg.makerFee : cfg.takerFee);
     const s = st.amountSigned;
     const abs = Math.abs(s);
@@ -1008,13 +1028,19 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   }
 
   /** Tries to fill up to `wanted` of `o`; cancels it with a reason when the fill is not admissible. */
-  function fillOrder(st: SymbolState, o: OrderState, wanted: number, price: number, liquidity: Liquidity, timeMs: number): void {
+  function fillOrder(st: SymbolState, o: OrderState, liquidity: Liquidity): void {
+    const wanted = fillArgs[0];
+    const price = fillArgs[1];
+    const timeMs = fillArgs[2];
     const qty = clampQty(st, o, wanted);
     if (qty <= 0) {
       finishOrder(o, 'cancelled', `${o.reduceOnly ? 'reduce-only' : 'spot sell'} order has no ${st.symbol} position left to reduce`, timeMs);
       return;
     }
-    const err = admissionError(st, o.side, o.sideSign, qty, price, liquidity === 'maker' ? cfg.makerFee : cfg.takerFee, o.reduceOnly);
+    admitArgs[0] = qty;
+    admitArgs[1] = price;
+    admitArgs[2] = liquidity === 'maker' ? cfg.makerFee : cfg.takerFee;
+    const err = admissionError(st, o.side, o.sideSign, o.reduceOnly);
     if (err !== null) {
       finishOrder(o, 'cancelled', err, timeMs);
       return;
@@ -1023,7 +1049,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     o.filled += qty;
     o.filledNotional += qty * price;
     o.updatedAtMs = timeMs;
-    executeFill(st, o.side, o.sideSign, qty, price, liquidity, timeMs, o, '', o.clientOrderId, exitReasonOf(o));
+    execArgs[0] = qty;
+    execArgs[1] = price;
+    execArgs[2] = timeMs;
+    executeFill(st, o.side, o.sideSign, liquidity, o, '', o.clientOrderId, exitReasonOf(o));
     o.fee += lastFillFee;
     const remaining = o.amount - o.filled;
     if (remaining <= o.amount * AMOUNT_EPSILON) {
@@ -1076,7 +1105,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         const o = orders[i];
         if (isTerminal(o.status) || (o.type !== 'market' && !o.triggered)) continue;
         const qty = Math.min(o.amount - o.filled, volumeLeft(st));
-        if (qty > 0) fillOrder(st, o, qty, open * (1 + o.sideSign * adjust), 'taker', t);
+        if (qty > 0) fillAt(st, o, qty, open * (1 + o.sideSign * adjust), 'taker', t);
       }
       // Most candles reach no resting order: one scan tells, and the path walk is skipped.
       let reached = false;
@@ -1139,9 +1168,9 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         o.triggered = true;
         const stop = o.stopPrice as number;
         const base = o.sideSign > 0 ? Math.max(stop, open) : Math.min(stop, open);
-        if (qty > 0) fillOrder(st, o, qty, base * (1 + o.sideSign * adjust), 'taker', t);
+        if (qty > 0) fillAt(st, o, qty, base * (1 + o.sideSign * adjust), 'taker', t);
       } else if (qty > 0) {
-        fillOrder(st, o, qty, o.price as number, 'maker', t);
+        fillAt(st, o, qty, o.price as number, 'maker', t);
       }
     }
   }
@@ -1185,7 +1214,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const qty = Math.abs(s);
     const side: OrderSide = s > 0 ? 'sell' : 'buy';
     const id = `liquidation-${++liquidationSeq}`;
-    executeFill(st, side, -Math.sign(s), qty, price, 'taker', t, null, id, id, 'liquidation');
+    execArgs[0] = qty;
+    execArgs[1] = price;
+    execArgs[2] = t;
+    executeFill(st, side, -Math.sign(s), 'taker', null, id, id, 'liquidation');
     if (listener?.onLiquidation) {
       listener.onLiquidation({ symbol: st.symbol, side: s > 0 ? 'long' : 'short', amount: qty, price, timeMs: t, realizedPnl: lastFillRealized, fee: lastFillFee });
     }
@@ -1260,7 +1292,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (s === 0) return;
     const sideSign = s > 0 ? -1 : 1;
     const price = st.markPrice * (1 + sideSign * cfg.takerAdjust);
-    executeFill(st, sideSign > 0 ? 'buy' : 'sell', sideSign, Math.abs(s), price, 'taker', now, null, `close-${clientOrderId}`, clientOrderId, 'reduce');
+    execArgs[0] = Math.abs(s);
+    execArgs[1] = price;
+    execArgs[2] = now;
+    executeFill(st, sideSign > 0 ? 'buy' : 'sell', sideSign, 'taker', null, `close-${clientOrderId}`, clientOrderId, 'reduce');
   }
 
   function onCandle(symbol: string, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void {
@@ -1330,7 +1365,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     if (reason === null) {
       const qty = o.reduceOnly ? Math.min(o.amount, Math.abs(st.amountSigned)) : o.amount;
-      reason = admissionError(st, o.side, o.sideSign, qty > 0 ? qty : o.amount, refPrice, feeRate, o.reduceOnly);
+      admitArgs[0] = qty > 0 ? qty : o.amount;
+      admitArgs[1] = refPrice;
+      admitArgs[2] = feeRate;
+      reason = admissionError(st, o.side, o.sideSign, o.reduceOnly);
     }
     if (reason !== null) {
       finishOrder(o, 'rejected', reason, now);
@@ -1338,7 +1376,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     if (o.type === 'market') {
       const qty = Math.min(o.amount, volumeLeft(st));
-      if (qty > 0) fillOrder(st, o, qty, refPrice, 'taker', now);
+      if (qty > 0) fillAt(st, o, qty, refPrice, 'taker', now);
       else notifyOrder(o);
     } else {
       notifyOrder(o);
