@@ -426,6 +426,14 @@ interface ResolvedConfig {
   fundingIntervalMs: number;
 }
 
+/** Slots of a PaperExchange's `money`: wallet, realised PnL, fees, funding paid, the last fill's fee and realised PnL. */
+const MONEY_WALLET = 0;
+const MONEY_REALIZED = 1;
+const MONEY_FEES = 2;
+const MONEY_FUNDING = 3;
+const MONEY_LAST_FEE = 4;
+const MONEY_LAST_REALIZED = 5;
+
 /** Relative tolerance for treating two amounts as equal. */
 const AMOUNT_EPSILON = 1e-9;
 
@@ -661,17 +669,15 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
           pathSeenMs: NaN,
         };
 
-  let wallet = cfg.initialBalance;
-  let realizedTotal = 0;
-  let feesTotal = 0;
-  let fundingTotal = 0;
+  /**
+   * The account's sums (slots `MONEY_*`: wallet, realised PnL, fees, funding paid) and the last fill's fee and realised
+   * PnL, in a typed array: a number stored in a closure variable is boxed anew on every store (several per fill).
+   */
+  const money = Float64Array.of(cfg.initialBalance, 0, 0, 0, 0, 0);
   let orderSeq = 0;
   let liquidationSeq = 0;
   let processing = 0;
   let closed = false;
-  /** Outputs of the last `executeFill`, kept in scalars so the hot path allocates nothing. */
-  let lastFillFee = 0;
-  let lastFillRealized = 0;
 
   function symbolIndex(symbol: string): number {
     const found = indexBySymbol.get(symbol);
@@ -781,7 +787,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
         upnl += st.unrealizedPnl;
       }
     }
-    return futures && cross ? wallet - used + upnl : wallet - used;
+    return futures && cross ? money[MONEY_WALLET] - used + upnl : money[MONEY_WALLET] - used;
   }
 
   function refreshLiquidation(st: SymbolState): void {
@@ -802,7 +808,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       otherMm += maintenanceMargin(o.tiers, Math.abs(o.amountSigned) * o.markPrice);
       otherUpnl += o.unrealizedPnl;
     }
-    st.liquidationPrice = liquidationPriceOf(Math.sign(st.amountSigned), size, st.entryPrice, wallet, otherMm, otherUpnl, st.tiers);
+    st.liquidationPrice = liquidationPriceOf(Math.sign(st.amountSigned), size, st.entryPrice, money[MONEY_WALLET], otherMm, otherUpnl, st.tiers);
   }
 
   /**
@@ -888,10 +894,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const closeQty = s !== 0 && dir !== sideSign ? Math.min(qty, abs) : 0;
     const openQty = qty - closeQty;
     const closeFee = closeQty > 0 ? (fee * closeQty) / qty : 0;
-    wallet -= fee;
-    feesTotal += fee;
-    lastFillFee = fee;
-    lastFillRealized = 0;
+    money[MONEY_WALLET] -= fee;
+    money[MONEY_FEES] += fee;
+    money[MONEY_LAST_FEE] = fee;
+    money[MONEY_LAST_REALIZED] = 0;
     let closedTrade: PaperTradeClosed | null = null;
     if (closeQty > 0) {
       const realized = (price - st.entryPrice) * closeQty * dir;
@@ -907,9 +913,9 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       st.pendRealized += realized;
       st.pendFees += movedFees + closeFee;
       st.pendFunding += movedFunding;
-      lastFillRealized = realized;
-      wallet += realized;
-      realizedTotal += realized;
+      money[MONEY_LAST_REALIZED] = realized;
+      money[MONEY_WALLET] += realized;
+      money[MONEY_REALIZED] += realized;
       st.realizedPnl += realized;
       st.feesPaid += closeFee;
       st.closedQty += closeQty;
@@ -1053,7 +1059,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     execArgs[1] = price;
     execArgs[2] = timeMs;
     executeFill(st, o.side, o.sideSign, liquidity, o, '', o.clientOrderId, exitReasonOf(o));
-    o.fee += lastFillFee;
+    o.fee += money[MONEY_LAST_FEE];
     const remaining = o.amount - o.filled;
     if (remaining <= o.amount * AMOUNT_EPSILON) {
       o.status = 'filled';
@@ -1198,8 +1204,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       }
       const s = st.amountSigned;
       const amount = fundingPayment(Math.sign(s), Math.abs(s), open, rate);
-      wallet += amount;
-      fundingTotal -= amount;
+      money[MONEY_WALLET] += amount;
+      money[MONEY_FUNDING] -= amount;
       st.fundingPaid -= amount;
       if (!cross) st.margin += amount;
       if (listener?.onFunding) listener.onFunding({ symbol: st.symbol, timeMs: at, rate, amount, markPrice: open, positionAmount: s });
@@ -1219,7 +1225,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     execArgs[2] = t;
     executeFill(st, side, -Math.sign(s), 'taker', null, id, id, 'liquidation');
     if (listener?.onLiquidation) {
-      listener.onLiquidation({ symbol: st.symbol, side: s > 0 ? 'long' : 'short', amount: qty, price, timeMs: t, realizedPnl: lastFillRealized, fee: lastFillFee });
+      listener.onLiquidation({ symbol: st.symbol, side: s > 0 ? 'long' : 'short', amount: qty, price, timeMs: t, realizedPnl: money[MONEY_LAST_REALIZED], fee: money[MONEY_LAST_FEE] });
     }
     const orders = st.openOrders;
     for (let i = 0; i < orders.length; i++) {
@@ -1405,11 +1411,11 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   }
 
   function equity(): number {
-    return wallet + unrealizedTotal();
+    return money[MONEY_WALLET] + unrealizedTotal();
   }
 
   function writeEquity(out: Float64Array, index: number): void {
-    out[index] = wallet + unrealizedTotal();
+    out[index] = money[MONEY_WALLET] + unrealizedTotal();
   }
 
   function positionSnapshot(st: SymbolState): Position {
@@ -1448,10 +1454,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       version: 1,
       marketType: cfg.marketType,
       quoteCurrency: quote,
-      wallet,
-      realizedTotal,
-      feesTotal,
-      fundingTotal,
+      wallet: money[MONEY_WALLET],
+      realizedTotal: money[MONEY_REALIZED],
+      feesTotal: money[MONEY_FEES],
+      fundingTotal: money[MONEY_FUNDING],
       orderSeq,
       liquidationSeq,
       symbols: states.map((st) => ({
@@ -1547,10 +1553,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       });
     }
     for (const o of restoredOrders.values()) holdOrder(o);
-    wallet = num('state.wallet', saved.wallet);
-    realizedTotal = num('state.realizedTotal', saved.realizedTotal);
-    feesTotal = num('state.feesTotal', saved.feesTotal);
-    fundingTotal = num('state.fundingTotal', saved.fundingTotal);
+    money[MONEY_WALLET] = num('state.wallet', saved.wallet);
+    money[MONEY_REALIZED] = num('state.realizedTotal', saved.realizedTotal);
+    money[MONEY_FEES] = num('state.feesTotal', saved.feesTotal);
+    money[MONEY_FUNDING] = num('state.fundingTotal', saved.fundingTotal);
     orderSeq = num('state.orderSeq', saved.orderSeq);
     liquidationSeq = num('state.liquidationSeq', saved.liquidationSeq);
   }
@@ -1564,7 +1570,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     closePositionAtLast,
     equity,
     writeEquity,
-    walletBalance: () => wallet,
+    walletBalance: () => money[MONEY_WALLET],
     positionAmountSigned(symbol: string): number {
       const st = stateOf(symbol);
       return st === undefined ? 0 : st.amountSigned;
@@ -1600,12 +1606,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       const unrealizedPnl = unrealizedTotal();
       return {
         initialBalance: cfg.initialBalance,
-        realizedPnl: realizedTotal,
+        realizedPnl: money[MONEY_REALIZED],
         unrealizedPnl,
-        fees: feesTotal,
-        funding: fundingTotal,
-        walletBalance: wallet,
-        equity: wallet + unrealizedPnl,
+        fees: money[MONEY_FEES],
+        funding: money[MONEY_FUNDING],
+        walletBalance: money[MONEY_WALLET],
+        equity: money[MONEY_WALLET] + unrealizedPnl,
       };
     },
     openOrders(symbol?: string): Order[] {
@@ -1640,7 +1646,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     async fetchBalance(): Promise<Balance> {
       const free = available();
       const eq = equity();
-      return { currency: quote, total: wallet, free, used: wallet - free + (futures && cross ? unrealizedTotal() : 0), equity: eq };
+      return { currency: quote, total: money[MONEY_WALLET], free, used: money[MONEY_WALLET] - free + (futures && cross ? unrealizedTotal() : 0), equity: eq };
     },
     async fetchPosition(symbol: string): Promise<Position | null> {
       const st = stateOf(symbol);
