@@ -517,7 +517,7 @@ class LazyIdOrderSnapshot implements Order {
   createdAtMs = NaN;
   updatedAtMs = NaN;
   reason: string | null = null;
-  // Private: a spread copy or a JSON text of the snapshot holds the order's fields only.
+  // Private, so a spread copy or a JSON text holds none of them (nor `id`, a getter: copy it by name).
   #prefix = '';
   #seq = -1;
   /** The id once built or set; '' until then. */
