@@ -6,18 +6,47 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { resolveBacktest, simulate } from '../backtest/run-backtest';
+import { resolveBacktest, simulate, type BacktestResult, type ResolvedBacktest, type SimulationDeps } from '../backtest/run-backtest';
 import { silentLogger } from '../core/clock';
-import { candleColumnsFromRows } from '../core/types';
+import { candleColumnsFromRows, type CandleColumns } from '../core/types';
 import { createFusedSignal, createSignalFusion } from '../decision/signal-fusion';
 import { createAdapterOutput, Direction } from '../strategies/strategy-adapter';
 import { ACCOUNT_EVENT_FRAMES } from './trading-loop';
-import { sampleAllocatedBytes, sampleRunWindow } from '../testing/allocation-sampler';
+import { sampleAllocatedBytes, sampleRunWindow, type AllocationFrame } from '../testing/allocation-sampler';
 import { createInMemoryJournalRepository } from '../testing/in-memory-repositories';
-import { waveCandles } from '../testing/wave-candles';
+import { waveBacktestRequest, waveCandles } from '../testing/wave-candles';
 
-const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
 const SIDES = [Direction.Short, Direction.Flat, Direction.Long] as const;
+
+/**
+ * Ten warm runs of `spec`, then up to eight windows over candles 50 %..95 % of a run, with three more warm runs before each
+ * retry, until one counts 0 bytes: on a loaded machine (a full test run on two cores) V8's compiler thread may still be
+ * compiling the run's loop when a window opens (unoptimised code boxes numbers); one window in steady state tells.
+ * Returns every window and the last run's stats.
+ */
+async function steadyStateWindows(
+  spec: ResolvedBacktest,
+  columns: CandleColumns,
+  deps: SimulationDeps,
+  frames: { countFrame: (frame: AllocationFrame) => boolean; skipFrame?: (frame: AllocationFrame) => boolean },
+): Promise<{ windows: { bytes: number; skippedBytes: number; steps: number }[]; stats: BacktestResult['stats'] }> {
+  for (let r = 0; r < 10; r++) await simulate(spec, columns, null, deps);
+  let stats: BacktestResult['stats'] = {};
+  const windows: { bytes: number; skippedBytes: number; steps: number }[] = [];
+  for (let attempt = 0; attempt < 8; attempt++) {
+    if (attempt > 0) for (let r = 0; r < 3; r++) await simulate(spec, columns, null, deps);
+    windows.push(
+      await sampleRunWindow(
+        async (onProgress) => {
+          stats = (await simulate(spec, columns, null, deps, { onProgress })).stats;
+        },
+        { from: 0.5, to: 0.95, ...frames },
+      ),
+    );
+    if (windows[attempt].bytes === 0) break;
+  }
+  return { windows, stats };
+}
 
 describe('allocation per candle', () => {
   it('fuses 200,000 candles of adapter outputs without allocating a byte', async () => {
@@ -61,41 +90,13 @@ describe('allocation per candle', () => {
     // candle, the risk engine records equity, the loop reads the chunk's precomputed fused signal (the
     // column-wise phase, features + adapters + fusion over typed columns, runs inside the same step).
     const columns = candleColumnsFromRows(waveCandles({ count: 20_000 }));
-    const spec = resolveBacktest({
-      exchange: 'test',
-      symbol: 'WAVE/USDT',
-      timeframe: '5m',
-      from: columns.openTimeMs[0],
-      to: columns.openTimeMs[columns.length - 1] + 1,
-      strategies: STRATEGIES,
-      fusion: { entryThreshold: 1 },
-      decisionDetail: 'off',
-      chunkSize: 1_000,
-    });
+    const spec = resolveBacktest(waveBacktestRequest(columns, { fusion: { entryThreshold: 1 }, decisionDetail: 'off' }));
     const deps = { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: randomUUID };
     // Each run builds new closures that V8 compiles anew while the run starts: warm runs first, then a window
     // over the second half of a run (candles 10,000..19,000), where the run's own loop is compiled.
-    for (let r = 0; r < 10; r++) await simulate(spec, columns, null, deps);
-    let signals = -1;
-    let candles = 0;
-    // The fewest bytes of up to eight windows, with more warm runs before each retry: on a loaded machine (a
-    // full test run on two cores) V8's compiler thread may still be compiling the run's loop when a window
-    // opens (unoptimised code boxes numbers); one window in steady state tells.
-    const windows: { bytes: number; steps: number }[] = [];
-    for (let attempt = 0; attempt < 8; attempt++) {
-      if (attempt > 0) for (let r = 0; r < 3; r++) await simulate(spec, columns, null, deps);
-      windows.push(
-        await sampleRunWindow(
-          async (onProgress) => {
-            const result = await simulate(spec, columns, null, deps, { onProgress });
-            signals = result.stats.signals;
-            candles = result.stats.candles;
-          },
-          { from: 0.5, to: 0.95, countFrame: (frame) => frame.functionName === 'processCandle' },
-        ),
-      );
-      if (windows[attempt].bytes === 0) break;
-    }
+    const { windows, stats } = await steadyStateWindows(spec, columns, deps, { countFrame: (frame) => frame.functionName === 'processCandle' });
+    const signals = stats.signals;
+    const candles = stats.candles;
     expect(signals).toBe(0);
     expect(candles).toBe(20_000);
     // Progress is reported every 200 steps: each window opens at step 10,000 and closes at step 19,000.
@@ -111,16 +112,7 @@ describe('allocation per candle', () => {
     // context, no reason string. Stacks through ACCOUNT_EVENT_FRAMES (order placement and fills, breaker trips)
     // are counted apart.
     const columns = candleColumnsFromRows(waveCandles({ count: 20_000 }));
-    const request = {
-      exchange: 'test',
-      symbol: 'WAVE/USDT',
-      timeframe: '5m' as const,
-      from: columns.openTimeMs[0],
-      to: columns.openTimeMs[columns.length - 1] + 1,
-      strategies: STRATEGIES,
-      fusion: { entryThreshold: 0.25 },
-      chunkSize: 1_000,
-    };
+    const request = waveBacktestRequest(columns, { fusion: { entryThreshold: 0.25 } });
     // The same run journaling its signals tells which decisions fall inside the window (candles 10,000..18,999).
     const journal = createInMemoryJournalRepository();
     const journaled = await simulate(resolveBacktest({ ...request, decisionDetail: 'signals' }), columns, null, { journal, logger: silentLogger, newId: randomUUID });
@@ -133,22 +125,11 @@ describe('allocation per candle', () => {
 
     const spec = resolveBacktest({ ...request, decisionDetail: 'off' });
     const deps = { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: randomUUID };
-    for (let r = 0; r < 10; r++) await simulate(spec, columns, null, deps);
     const skip = new Set(ACCOUNT_EVENT_FRAMES);
-    let stats = journaled.stats;
-    const windows: { bytes: number; steps: number }[] = [];
-    for (let attempt = 0; attempt < 8; attempt++) {
-      if (attempt > 0) for (let r = 0; r < 3; r++) await simulate(spec, columns, null, deps);
-      windows.push(
-        await sampleRunWindow(
-          async (onProgress) => {
-            stats = (await simulate(spec, columns, null, deps, { onProgress })).stats;
-          },
-          { from: 0.5, to: 0.95, countFrame: (frame) => frame.functionName === 'processCandle', skipFrame: (frame) => skip.has(frame.functionName) },
-        ),
-      );
-      if (windows[attempt].bytes === 0) break;
-    }
+    const { windows, stats } = await steadyStateWindows(spec, columns, deps, {
+      countFrame: (frame) => frame.functionName === 'processCandle',
+      skipFrame: (frame) => skip.has(frame.functionName),
+    });
     // Journal off decides exactly as journal on.
     expect({ ...stats, decisions: 0 }).toEqual({ ...journaled.stats, decisions: 0 });
     expect(stats.signals).toBeGreaterThan(stats.entries + stats.exits);
@@ -163,17 +144,7 @@ describe('allocation per candle', () => {
     // so everything it allocates is counted: the step must allocate nothing outside ACCOUNT_EVENT_FRAMES (the quiet
     // candles, the refused shorts, the candles a stop rests on), and the frames allocate on the order candles only.
     const columns = candleColumnsFromRows(waveCandles({ count: 20_000 }));
-    const request = {
-      exchange: 'test',
-      symbol: 'WAVE/USDT',
-      timeframe: '5m' as const,
-      from: columns.openTimeMs[0],
-      to: columns.openTimeMs[columns.length - 1] + 1,
-      strategies: STRATEGIES,
-      fusion: { entryThreshold: 0.25 },
-      risk: { maxDrawdownPct: 100, dailyLossLimitPct: 100 },
-      chunkSize: 1_000,
-    };
+    const request = waveBacktestRequest(columns, { fusion: { entryThreshold: 0.25 }, risk: { maxDrawdownPct: 100, dailyLossLimitPct: 100 } });
     // The journaled run tells what happens inside the window (candles 10,000..18,999): entries, refused shorts, stop fills.
     const journal = createInMemoryJournalRepository();
     const journaled = await simulate(resolveBacktest({ ...request, decisionDetail: 'signals' }), columns, null, { journal, logger: silentLogger, newId: randomUUID });
@@ -190,22 +161,11 @@ describe('allocation per candle', () => {
 
     const spec = resolveBacktest({ ...request, decisionDetail: 'off' });
     const deps = { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: randomUUID };
-    for (let r = 0; r < 10; r++) await simulate(spec, columns, null, deps);
     const skip = new Set(ACCOUNT_EVENT_FRAMES);
-    let stats = journaled.stats;
-    const windows: { bytes: number; skippedBytes: number; steps: number }[] = [];
-    for (let attempt = 0; attempt < 8; attempt++) {
-      if (attempt > 0) for (let r = 0; r < 3; r++) await simulate(spec, columns, null, deps);
-      windows.push(
-        await sampleRunWindow(
-          async (onProgress) => {
-            stats = (await simulate(spec, columns, null, deps, { onProgress })).stats;
-          },
-          { from: 0.5, to: 0.95, countFrame: (frame) => frame.functionName === 'processCandle', skipFrame: (frame) => skip.has(frame.functionName) },
-        ),
-      );
-      if (windows[attempt].bytes === 0) break;
-    }
+    const { windows, stats } = await steadyStateWindows(spec, columns, deps, {
+      countFrame: (frame) => frame.functionName === 'processCandle',
+      skipFrame: (frame) => skip.has(frame.functionName),
+    });
     expect({ ...stats, decisions: 0 }).toEqual({ ...journaled.stats, decisions: 0 });
     for (const window of windows) expect(window.steps).toBe(9_000);
     expect(Math.min(...windows.map((w) => w.bytes))).toBe(0);

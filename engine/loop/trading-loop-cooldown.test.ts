@@ -8,24 +8,13 @@ import { resolveBacktest, simulate } from '../backtest/run-backtest';
 import { silentLogger } from '../core/clock';
 import { candleColumnsFromRows } from '../core/types';
 import { createInMemoryJournalRepository } from '../testing/in-memory-repositories';
-import { waveCandles } from '../testing/wave-candles';
+import { waveBacktestRequest, waveCandles } from '../testing/wave-candles';
 
-const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
 const HOUR_MS = 3_600_000;
 
 async function run(cooldownMs: number | undefined) {
   const columns = candleColumnsFromRows(waveCandles({ count: 6_000 }));
-  const spec = resolveBacktest({
-    exchange: 'test',
-    symbol: 'WAVE/USDT',
-    timeframe: '5m',
-    from: columns.openTimeMs[0],
-    to: columns.openTimeMs[columns.length - 1] + 1,
-    strategies: STRATEGIES,
-    fusion: cooldownMs === undefined ? { entryThreshold: 0.25 } : { entryThreshold: 0.25, cooldownMs },
-    decisionDetail: 'signals',
-    chunkSize: 1_000,
-  });
+  const spec = resolveBacktest(waveBacktestRequest(columns, { fusion: cooldownMs === undefined ? { entryThreshold: 0.25 } : { entryThreshold: 0.25, cooldownMs }, decisionDetail: 'signals' }));
   const journal = createInMemoryJournalRepository();
   const result = await simulate(spec, columns, null, { journal, logger: silentLogger, newId: randomUUID });
   return { stats: result.stats, decisions: [...journal.decisions].sort((a, b) => a.timeMs - b.timeMs) };

@@ -2,7 +2,7 @@
  * Synthetic test candles: a sine wave (made-up values, not market data) whose fast/slow moving
  * averages cross every ~20 candles, so strategies trade often; as rows or as import CSV.
  */
-import type { Candle, MarketKey } from '../core/types';
+import type { Candle, CandleColumns, MarketKey } from '../core/types';
 import type { CandleRepository } from '../ports/candles';
 
 export interface WaveOptions {
@@ -61,5 +61,22 @@ export function createWaveCandleSource(key: MarketKey, options: WaveOptions): Pi
     async summarize() {
       return count === 0 ? [] : [{ ...key, count, firstOpenTimeMs: startMs, lastOpenTimeMs: startMs + (count - 1) * timeframeMs }];
     },
+  };
+}
+
+/**
+ * A backtest request over all of `columns` on the test venue's WAVE/USDT 5m with the four built-in strategies and
+ * chunks of 1,000 candles (the loop tests' run), `overrides` on top.
+ */
+export function waveBacktestRequest(columns: CandleColumns, overrides: Record<string, unknown> = {}) {
+  return {
+    exchange: 'test',
+    symbol: 'WAVE/USDT',
+    timeframe: '5m' as const,
+    from: columns.openTimeMs[0],
+    to: columns.openTimeMs[columns.length - 1] + 1,
+    strategies: ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'],
+    chunkSize: 1_000,
+    ...overrides,
   };
 }
