@@ -13,6 +13,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/clock';
 import type { CandleColumns, Timeframe } from '../core/types';
+import type { CandleRepository } from '../ports/candles';
 import { parseCandleCsv } from '../market/candle-csv';
 import { streamCandleChunks } from '../market/candle-chunks';
 import { createInMemoryBacktestRunRepository, createInMemoryCandleRepository, createInMemoryJournalRepository } from '../testing/in-memory-repositories';
@@ -46,6 +47,15 @@ function requestOf(name: string, columns: CandleColumns) {
     exits: { timeStop: { bars: 60 } },
     ...(futures ? { paper: { marketType: 'futures', leverage: 3 } } : {}),
   };
+}
+
+/** `runBacktest` of `input` over `candles` with fresh run and journal stores, streaming above `streamAboveCandles`; the result and its stored run. */
+async function backtestFromStore(candles: CandleRepository, input: Record<string, unknown>, streamAboveCandles: number) {
+  const runs = createInMemoryBacktestRunRepository();
+  let id = 0;
+  const deps = { candles, journal: createInMemoryJournalRepository(), runs, logger: silentLogger, newId: () => `id-${++id}` };
+  const result = await runBacktest(input, deps, { streamAboveCandles });
+  return { result, stored: (await runs.get(result.runId))! };
 }
 
 /** Expects every return metric of `actual` within 1e-9 relative of `expected` (NaN where NaN). */
@@ -103,13 +113,7 @@ describe('streamed and whole-range backtests', () => {
     await candles.insertCandles({ exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' }, columns);
     // The first 500 candles are history before `from`: both runs warm up on it.
     const from = columns.openTimeMs[500];
-    const backtest = async (streamAboveCandles: number) => {
-      const runs = createInMemoryBacktestRunRepository();
-      let id = 0;
-      const deps = { candles, journal: createInMemoryJournalRepository(), runs, logger: silentLogger, newId: () => `id-${++id}` };
-      const result = await runBacktest({ ...request, from }, deps, { streamAboveCandles });
-      return { result, stored: (await runs.get(result.runId))! };
-    };
+    const backtest = (streamAboveCandles: number) => backtestFromStore(candles, { ...request, from }, streamAboveCandles);
     const whole = await backtest(Number.MAX_SAFE_INTEGER);
     const streamed = await backtest(0);
     expect(streamed.result.warmup).toEqual(whole.result.warmup);
@@ -301,13 +305,7 @@ describe('streamed and whole-range portfolio backtests', () => {
     for (const [m, symbol] of symbols.entries()) await candles.insertCandles({ exchange: 'test', symbol, timeframe: '5m' }, markets[m]);
     // The first 600 candles are history before `from`: both runs warm up on it (ETH only from its own start).
     const from = T0 + 600 * FIVE_MINUTES;
-    const backtest = async (streamAboveCandles: number) => {
-      const runs = createInMemoryBacktestRunRepository();
-      let id = 0;
-      const deps = { candles, journal: createInMemoryJournalRepository(), runs, logger: silentLogger, newId: () => `id-${++id}` };
-      const result = await runBacktest({ ...request, from }, deps, { streamAboveCandles });
-      return { result, stored: (await runs.get(result.runId))! };
-    };
+    const backtest = (streamAboveCandles: number) => backtestFromStore(candles, { ...request, from }, streamAboveCandles);
     // 11,400 candles of range × 3 markets = 34,200 expected: whole at 34,200, streamed at 34,199.
     const whole = await backtest(34_200);
     const streamed = await backtest(34_199);
