@@ -272,7 +272,7 @@ function parseRequest(input: unknown) {
  * it unused: it is dropped so that they still resume.
  */
 function parseStoredRequest(config: Record<string, unknown>) {
-  const live = (config.mode ?? (config.liveTrading === true ? SessionMode.Live : undefined)) === SessionMode.Live;
+  const live = modeOf({ mode: config.mode as SessionMode | undefined, liveTrading: config.liveTrading === true }) === SessionMode.Live;
   return parseRequest(live ? config : { ...config, reconcile: undefined });
 }
 
