@@ -854,12 +854,27 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
       if (onProgress && candles % progressEvery === 0) onProgress(candles, Math.max(expected, candles));
       candles++;
       fed[m]++;
-      if (row + 1 < columns.length) {
-        if (!(columns.openTimeMs[row + 1] > openTimeMs)) throw outOfOrder(keys[m].symbol, columns.openTimeMs[row + 1], openTimeMs);
-        rows[m] = row + 1;
+      // One market: the candles after this one on which nothing can happen (no signal, no position, no order) go in one
+      // step, up to the end of the chunk computed ahead (its rows are strictly ordered: the features checked them).
+      let last = row;
+      let lastOpenTimeMs = openTimeMs;
+      if (!portfolio && row + 1 < columns.length && columns.openTimeMs[row + 1] > openTimeMs) {
+        const idle = loops[m].onIdleCandles(columns, row + 1, columns.length);
+        if (idle > 0) {
+          last = row + idle;
+          lastOpenTimeMs = columns.openTimeMs[last];
+          clock.set(lastOpenTimeMs + timeframeMs);
+          if (onProgress) for (let c = Math.ceil(candles / progressEvery) * progressEvery; c < candles + idle; c += progressEvery) onProgress(c, Math.max(expected, c));
+          candles += idle;
+          fed[m] += idle;
+        }
+      }
+      if (last + 1 < columns.length) {
+        if (!(columns.openTimeMs[last + 1] > lastOpenTimeMs)) throw outOfOrder(keys[m].symbol, columns.openTimeMs[last + 1], lastOpenTimeMs);
+        rows[m] = last + 1;
       } else {
-        lastOpen[m] = openTimeMs;
-        const next = await nextChunk(m, openTimeMs);
+        lastOpen[m] = lastOpenTimeMs;
+        const next = await nextChunk(m, lastOpenTimeMs);
         if (next) {
           chunks[m] = next;
           rows[m] = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors';
 import { createAdapterColumns, writeAdapterColumns, type AdapterOutput } from '../strategies/strategy-adapter';
-import { FUSION_REASONS, createFusedColumns, createFusedSignal, createSignalFusion, equalWeights, readFusedColumns, toSignal } from './signal-fusion';
+import { FUSION_REASONS, createFusedColumns, fusedReasonAt, createFusedSignal, createSignalFusion, equalWeights, readFusedColumns, toSignal } from './signal-fusion';
 
 function output(side: -1 | 0 | 1, strength: number, stopHint = NaN): AdapterOutput {
   return { side, strength, stopHint, reason: 'test', exit: 0 };
@@ -176,7 +176,7 @@ describe('toSignal', () => {
 describe('fuseColumns', () => {
   it('fuses each slot of typed adapter columns as fuse does that row, by hand', () => {
     const fusion = createSignalFusion({ weights: { a: 2, b: 1, c: 1 }, ttlMs: 60_000 });
-    const columns = names.map(() => createAdapterColumns(3));
+    const columns = names.map(() => createAdapterColumns(4));
     const rows = [
       // slot 0: net = (2*0.8 + 0.6)/4 = 0.55 -> long, highest agreeing stop 97
       [output(1, 0.8, 95), output(1, 0.6, 97), output(0, 0)],
@@ -184,15 +184,18 @@ describe('fuseColumns', () => {
       [output(1, 0.75, 90), output(-1, 1, 110), output(-1, 0.5, 111)],
       // slot 2: net = (-2*1 - 0.5)/4 = -0.625 -> short, lowest agreeing stop 103
       [output(-1, 1, 105), output(-1, 0.5, 103), output(0, 0)],
+      // slot 3: nobody signals -> flat, "no signal"
+      [output(0, 0), output(0, 0), output(0, 0)],
     ];
     rows.forEach((outputs, s) => outputs.forEach((o, k) => writeAdapterColumns(columns[k], s, o)));
-    const fused = createFusedColumns(3);
-    fusion.fuseColumns(columns, names, 3, fused);
-    expect(Array.from(fused.side)).toEqual([1, 0, -1]);
-    expect(Array.from(fused.net)).toEqual([0.55, 0, -0.625]);
-    expect(Array.from(fused.strength)).toEqual([0.55, 0, 0.625]);
-    expect(Array.from(fused.stopHint)).toEqual([97, NaN, 103]);
-    expect(fused.reason).toEqual([FUSION_REASONS.Long, FUSION_REASONS.BelowThreshold, FUSION_REASONS.Short]);
+    const fused = createFusedColumns(4);
+    fusion.fuseColumns(columns, names, 4, fused);
+    expect(Array.from(fused.side)).toEqual([1, 0, -1, 0]);
+    expect(Array.from(fused.net)).toEqual([0.55, 0, -0.625, 0]);
+    expect(Array.from(fused.strength)).toEqual([0.55, 0, 0.625, 0]);
+    expect(Array.from(fused.stopHint)).toEqual([97, NaN, 103, NaN]);
+    expect(Array.from(fused.signalled)).toEqual([1, 1, 1, 0]);
+    expect([0, 1, 2, 3].map((slot) => fusedReasonAt(fused, slot))).toEqual([FUSION_REASONS.Long, FUSION_REASONS.BelowThreshold, FUSION_REASONS.Short, FUSION_REASONS.NoSignal]);
     const one = createFusedSignal();
     readFusedColumns(fused, 2, 60_000, one);
     expect(one).toEqual({ side: -1, strength: 0.625, net: -0.625, stopHint: 103, ttlMs: 60_000, vetoed: false, vetoConfidence: NaN, reason: FUSION_REASONS.Short });

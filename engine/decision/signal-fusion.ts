@@ -68,7 +68,8 @@ export function createFusedSignal(): FusedSignal {
 
 /**
  * Fused signals for a range of rows, one typed column per field (slot `s` holds row `from + s` of the
- * range last fused); read one back into a {@link FusedSignal} with {@link readFusedColumns}.
+ * range last fused); read one back into a {@link FusedSignal} with {@link readFusedColumns}. The reason is not
+ * stored: it follows from `signalled` and `side` ({@link fusedReasonAt}), so fusing a row stores no string.
  */
 export interface FusedColumns {
   readonly capacity: number;
@@ -76,7 +77,8 @@ export interface FusedColumns {
   readonly strength: Float64Array;
   readonly net: Float64Array;
   readonly stopHint: Float64Array;
-  readonly reason: string[];
+  /** 1 when an adapter of weight > 0 gave a side on the row, else 0 (the reason "no signal"). */
+  readonly signalled: Uint8Array;
 }
 
 /**
@@ -85,7 +87,14 @@ export interface FusedColumns {
  */
 export function createFusedColumns(capacity: number): FusedColumns {
   if (!Number.isInteger(capacity) || capacity < 1) throw new ValidationError('capacity', capacity, `capacity (${String(capacity)}) must be an integer >= 1`);
-  return { capacity, side: new Int8Array(capacity), strength: new Float64Array(capacity), net: new Float64Array(capacity), stopHint: new Float64Array(capacity).fill(NaN), reason: new Array<string>(capacity).fill('') };
+  return { capacity, side: new Int8Array(capacity), strength: new Float64Array(capacity), net: new Float64Array(capacity), stopHint: new Float64Array(capacity).fill(NaN), signalled: new Uint8Array(capacity) };
+}
+
+/** The reason of the fused signal at `slot` (one of {@link FUSION_REASONS}, never vetoed: the veto comes later). */
+export function fusedReasonAt(columns: FusedColumns, slot: number): string {
+  if (columns.signalled[slot] === 0) return FUSION_REASONS.NoSignal;
+  const side = columns.side[slot];
+  return side === LONG ? FUSION_REASONS.Long : side === SHORT ? FUSION_REASONS.Short : FUSION_REASONS.BelowThreshold;
 }
 
 /**
@@ -100,7 +109,7 @@ export function readFusedColumns(columns: FusedColumns, slot: number, ttlMs: num
   out.ttlMs = ttlMs;
   out.vetoed = false;
   out.vetoConfidence = NaN;
-  out.reason = columns.reason[slot];
+  out.reason = fusedReasonAt(columns, slot);
 }
 
 /** The fusion component. */
@@ -254,49 +263,61 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
     fuseSlots(columns, columns.length, names, count, out);
   }
 
-  /** The fusion rule (see `fuse`) on slots `0..count-1` of the first `adapters` column sets. */
+  /**
+   * The fusion rule (see `fuse`) on slots `0..count-1` of the first `adapters` column sets. The weighted sums run adapter by
+   * adapter over all slots (each adapter's two columns read in one pass, no per-slot loop over the adapters): each slot's
+   * terms are still added in adapter order, starting from 0, so every sum is bit for bit the row-wise one.
+   */
   function fuseSlots(columns: readonly AdapterColumns[], adapters: number, names: readonly string[], count: number, out: FusedColumns): void {
     const weights = weightsFor(names);
+    const signalled = out.signalled;
+    const sums = out.net;
     for (let s = 0; s < count; s++) {
-      let sum = 0;
-      let anySignal = false;
-      for (let k = 0; k < adapters; k++) {
-        const side = columns[k].side[s];
-        if (side !== 0 && weights[k] > 0) {
-          anySignal = true;
-          sum += weights[k] * side * columns[k].strength[s];
+      sums[s] = 0;
+      signalled[s] = 0;
+    }
+    for (let k = 0; k < adapters; k++) {
+      const weight = weights[k];
+      if (!(weight > 0)) continue;
+      const sides = columns[k].side;
+      const strengths = columns[k].strength;
+      for (let s = 0; s < count; s++) {
+        const side = sides[s];
+        if (side !== 0) {
+          signalled[s] = 1;
+          sums[s] += weight * side * strengths[s];
         }
       }
-      const net = sum / cachedTotal;
+    }
+    const fusedSides = out.side;
+    const fusedStrengths = out.strength;
+    const stopHints = out.stopHint;
+    for (let s = 0; s < count; s++) {
+      const net = sums[s] / cachedTotal;
       const magnitude = net < 0 ? -net : net;
       const side = net !== 0 && magnitude >= entryThreshold ? (net > 0 ? LONG : SHORT) : FLAT;
+      sums[s] = net;
+      fusedSides[s] = side;
+      fusedStrengths[s] = magnitude;
+      if (side === FLAT) {
+        stopHints[s] = NaN;
+        continue;
+      }
       // Tightest agreeing stop. Tracked with a flag rather than a NaN start value: a number that may
       // be a NaN constant gets boxed by the JIT, one heap allocation per candle.
       let stop = 0;
       let found = false;
-      if (side !== FLAT) {
-        for (let k = 0; k < adapters; k++) {
-          const c = columns[k];
-          const hint = c.stopHint[s];
-          if (c.side[s] !== side || !(weights[k] > 0) || hint !== hint) continue;
-          if (!found || (side === LONG ? hint > stop : hint < stop)) {
-            stop = hint;
-            found = true;
-          }
+      for (let k = 0; k < adapters; k++) {
+        const c = columns[k];
+        const hint = c.stopHint[s];
+        if (c.side[s] !== side || !(weights[k] > 0) || hint !== hint) continue;
+        if (!found || (side === LONG ? hint > stop : hint < stop)) {
+          stop = hint;
+          found = true;
         }
       }
-      out.side[s] = side;
-      out.net[s] = net;
-      out.strength[s] = magnitude;
-      if (found) out.stopHint[s] = stop;
-      else out.stopHint[s] = NaN;
-      out.reason[s] = !anySignal
-        ? FUSION_REASONS.NoSignal
-        : side === LONG
-          ? FUSION_REASONS.Long
-          : side === SHORT
-            ? FUSION_REASONS.Short
-            : FUSION_REASONS.BelowThreshold;
+      if (found) stopHints[s] = stop;
+      else stopHints[s] = NaN;
     }
   }
 

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../core/clock';
 import { ExchangeError, ValidationError } from '../core/errors';
+import { candleColumnsFromRows } from '../core/types';
 import { createOrderSnapshot, type Order, type OrderRequest } from '../ports/exchange';
 import { parseFundingRateCsv } from './funding';
 import { DEFAULT_MARGIN_TIERS } from './margin-tiers';
@@ -767,5 +768,58 @@ describe('retainFinishedOrders', () => {
 
   it('refuses a bound that is not an integer >= 1, naming it', () => {
     expect(() => createPaperExchange(config, { clock: createManualClock(0), retainFinishedOrders: 0 })).toThrow(/field "deps.retainFinishedOrders" was 0/);
+  });
+});
+
+describe('idle rows in bulk', () => {
+  /** Hourly candles from 00:30 UTC, closes drifting up 1 per hour from 100 (funding settles at 08:00, 16:00, 00:00). */
+  function hourly(count: number, lowAt = -1) {
+    const rows = Array.from({ length: count }, (_, k) => {
+      const close = 100 + k;
+      return { openTimeMs: T0 + H / 2 + k * H, open: close - 0.5, high: close + 1, low: k === lowAt ? 0 : close - 1, close, volume: 50 };
+    });
+    return candleColumnsFromRows(rows);
+  }
+
+  it('leaves an idle symbol exactly as onCandleRow row by row, funding times included', async () => {
+    const one = setup({ fundingRatePerInterval: 0.0001 });
+    const bulk = setup({ fundingRatePerInterval: 0.0001 });
+    const candles = hourly(40);
+    const a = one.ex.symbolIndex('BTC/USDT');
+    const b = bulk.ex.symbolIndex('BTC/USDT');
+    expect(bulk.ex.isIdle(b)).toBe(true);
+    for (let row = 0; row < 30; row++) one.ex.onCandleRow(a, candles, row);
+    bulk.ex.onIdleRows(b, candles, 0, 30);
+    expect(bulk.ex.exportState()).toEqual(one.ex.exportState());
+    // A long of 1 opened at row 30 (day 2, 06:30) pays the 08:00 settlement on row 32 (opens 08:30) at its open, 131.5:
+    // 1 × 131.5 × 0.0001 = 0.01315 on both, so the funding clock moved on alike (row 39 opens 15:30, before 16:00).
+    for (const { ex, order, clock } of [one, bulk]) {
+      clock.set(candles.openTimeMs[30]);
+      await order('BTC/USDT', 'buy', 'market', 1);
+      for (let row = 30; row < 40; row++) ex.onCandleRow(ex.symbolIndex('BTC/USDT'), candles, row);
+    }
+    expect(one.funding.map((f) => [f.timeMs, f.markPrice])).toEqual([[T0 + 32 * H, 131.5]]);
+    expect(Math.abs(one.funding[0].amount)).toBeCloseTo(0.01315, 12);
+    expect(bulk.funding).toEqual(one.funding);
+    expect(bulk.ex.exportState()).toEqual(one.ex.exportState());
+    expect(bulk.ex.isIdle(b)).toBe(false);
+    expect(() => bulk.ex.onIdleRows(b, candles, 39, 40)).toThrow(RangeError);
+  });
+
+  it('throws the row-by-row error at the first bad row, with the rows before it settled', () => {
+    const one = setup();
+    const bulk = setup();
+    const candles = hourly(10, 6);
+    const a = one.ex.symbolIndex('BTC/USDT');
+    const b = bulk.ex.symbolIndex('BTC/USDT');
+    let expected: unknown;
+    try {
+      for (let row = 0; row < 10; row++) one.ex.onCandleRow(a, candles, row);
+    } catch (error) {
+      expected = error;
+    }
+    expect(expected).toBeInstanceOf(ValidationError);
+    expect(() => bulk.ex.onIdleRows(b, candles, 0, 10)).toThrow((expected as Error).message);
+    expect(bulk.ex.exportState()).toEqual(one.ex.exportState());
   });
 });

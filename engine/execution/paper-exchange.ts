@@ -253,6 +253,19 @@ export interface PaperExchange extends Exchange {
    */
   onCandleRow(symbolIndex: number, candles: CandleColumns, row: number): void;
   /**
+   * Whether the symbol holds no position and no open order: a candle of such a symbol moves no money (the loop's
+   * bulk step, {@link PaperExchange.onIdleRows}, relies on it).
+   */
+  isIdle(symbolIndex: number): boolean;
+  /**
+   * `onCandleRow` for rows `from..to-1` of `candles` of an idle symbol (see `isIdle`), in one call: each row is checked
+   * as `onCandleRow` checks it (same errors, thrown at the first bad row, the rows before it settled), funding times
+   * move on as row by row, and the symbol's last candle and mark price are the last row's. Nothing else changes: an
+   * idle symbol has nothing to fill, fund or liquidate.
+   * @throws RangeError when the symbol is not idle; ValidationError as `onCandleRow`.
+   */
+  onIdleRows(symbolIndex: number, candles: CandleColumns, from: number, to: number): void;
+  /**
    * `createOrder` without the promise: places `request` and writes the order as `createOrder` would return it
    * into `out` (a caller-owned snapshot, e.g. from {@link createOrderSnapshot}, reused across calls); returns `out`.
    * The synchronous path of a loop whose venue is this simulation (a backtest). Same throws, synchronously.
@@ -1287,6 +1300,63 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
   }
 
+  function isIdle(index: number): boolean {
+    const st = states[index];
+    return st !== undefined && st.amountSigned === 0 && st.openOrders.length === 0;
+  }
+
+  function onIdleRows(index: number, candles: CandleColumns, from: number, to: number): void {
+    if (!isIdle(index)) throw new RangeError(`symbol index ${index} holds a position or an order: settle its candles one by one`);
+    const st = states[index];
+    const times = candles.openTimeMs;
+    const opens = candles.open;
+    const highs = candles.high;
+    const lows = candles.low;
+    const closes = candles.close;
+    const volumes = candles.volume;
+    for (let row = from; row < to; row++) {
+      const openTimeMs = times[row];
+      const open = opens[row];
+      const high = highs[row];
+      const low = lows[row];
+      const close = closes[row];
+      const volume = volumes[row];
+      // One row wrong: the rows before it are settled and the row goes through onCandleRow, which throws its error.
+      if (
+        !(openTimeMs > (row === from ? st.lastOpenTimeMs : times[row - 1])) ||
+        !Number.isFinite(openTimeMs) ||
+        !(low > 0 && low <= open && low <= close && high >= open && high >= close && volume >= 0) ||
+        !Number.isFinite(high) ||
+        !Number.isFinite(volume)
+      ) {
+        if (row > from) settleIdle(st, candles, from, row);
+        onCandleRow(index, candles, row);
+      }
+    }
+    settleIdle(st, candles, from, to);
+  }
+
+  /** The state an idle symbol is left in by rows `from..to-1` (checked, at least one): funding times moved on, the last row's candle. */
+  function settleIdle(st: SymbolState, candles: CandleColumns, from: number, to: number): void {
+    if (futures) {
+      for (let row = from; row < to; row++) {
+        st.candleTimeMs = candles.openTimeMs[row];
+        st.candleOpen = candles.open[row];
+        settleFunding(st);
+      }
+    }
+    const last = to - 1;
+    st.usedVolume = 0;
+    st.lastVolume = candles.volume[last];
+    st.candleTimeMs = candles.openTimeMs[last];
+    st.candleOpen = candles.open[last];
+    st.candleHigh = candles.high[last];
+    st.candleLow = candles.low[last];
+    st.candleClose = candles.close[last];
+    st.markPrice = candles.close[last];
+    st.lastOpenTimeMs = candles.openTimeMs[last];
+  }
+
   function closePositionAtLast(index: number, clientOrderId: string): void {
     ensureOpen();
     const st = states[index];
@@ -1567,6 +1637,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     onCandle,
     onCandleAt,
     onCandleRow,
+    isIdle,
+    onIdleRows,
     closePositionAtLast,
     equity,
     writeEquity,

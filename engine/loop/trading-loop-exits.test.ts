@@ -56,7 +56,7 @@ function scripted(exitRow = -1, side: Direction = Direction.Long): StrategyAdapt
   };
 }
 
-async function run(after: Bar[], exits: ExitPolicyInput | null, options: { exitRow?: number; closeAtEnd?: boolean; short?: boolean } = {}) {
+async function run(after: Bar[], exits: ExitPolicyInput | null, options: { exitRow?: number; closeAtEnd?: boolean; short?: boolean; idle?: boolean; chunkSize?: number } = {}) {
   const clock = createManualClock(T0);
   const trades: TradeRecord[] = [];
   const decisions: DecisionRecord[] = [];
@@ -73,6 +73,7 @@ async function run(after: Bar[], exits: ExitPolicyInput | null, options: { exitR
     { clock, listener: { onTradeClosed: (t) => onClosed(t) } },
   );
   let ids = 0;
+  const risk = createRiskEngine({ maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 20, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, accountId: 'run-1' }, { clock });
   const loop = createTradingLoop(
     {
       market: { exchange: 'paper', symbol: SYMBOL, timeframe: '1m' },
@@ -82,6 +83,7 @@ async function run(after: Bar[], exits: ExitPolicyInput | null, options: { exitR
       decisionDetail: 'signals',
       allowShort: options.short === true,
       capacityHint: 32,
+      chunkSize: options.chunkSize,
       exits: exits === null ? null : ExitPolicySchema.parse(exits),
     },
     {
@@ -89,7 +91,7 @@ async function run(after: Bar[], exits: ExitPolicyInput | null, options: { exitR
       exchange: paper,
       account: paper,
       simulator: paper,
-      risk: createRiskEngine({ maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 20, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 50, maxDrawdownPct: 90, accountId: 'run-1' }, { clock }),
+      risk,
       journal: writer,
       veto: null,
       newId: () => `t${++ids}`,
@@ -97,14 +99,22 @@ async function run(after: Bar[], exits: ExitPolicyInput | null, options: { exitR
   );
   onClosed = (t) => void loop.onTradeClosed(t);
   const columns = candles(after);
+  // With `idle`, as a backtest feeds one market: after each candle, the idle ones that follow go in one step.
+  const idleRuns: [row: number, count: number][] = [];
   for (let row = 0; row < columns.length; row++) {
     clock.set(columns.openTimeMs[row] + TF);
     const pending = loop.onCandle(columns, row);
     if (pending) await pending;
+    const idle = options.idle ? loop.onIdleCandles(columns, row + 1, columns.length) : 0;
+    if (idle > 0) {
+      idleRuns.push([row + 1, idle]);
+      row += idle;
+      clock.set(columns.openTimeMs[row] + TF);
+    }
   }
   if (options.closeAtEnd) await loop.closeOpenPosition('end-of-run');
   const rows = trades.map((t) => ({ amount: t.amount, entryPrice: t.entryPrice, exitPrice: t.exitPrice, exitTimeMs: t.exitTimeMs, realizedPnl: t.realizedPnl, fees: t.fees, initialRisk: t.initialRisk, exitReason: t.exitReason }));
-  return { paper, loop, trades, rows, decisions };
+  return { paper, loop, risk, trades, rows, decisions, idleRuns };
 }
 
 /** Close time of row `row`. */
@@ -253,4 +263,33 @@ describe('trading loop exits on the paper venue', () => {
     expect(rows.map((r) => [r.exitPrice, r.realizedPnl, r.exitReason])).toEqual([[94, -120, 'stop']]);
     expect(rows[0].fees).toBeCloseTo(3.88, 10);
   });
+
+  it('settles the idle candles in bulk (onIdleCandles) exactly as one by one: same trades, journal, equity curve, venue state and counters', async () => {
+    // Rows 16-18 hold the position (take-profit half at 104 on row 16, the stop at 96 on row 18); row 30's exit
+    // instruction finds it flat. Then 12 flat rows. Chunks of 32 rows (capacityHint 32): rows 0-31, then 32-39.
+    const after: Bar[] = [[100, 104.5, 99.5, 103], [103, 103.5, 100, 101], [101, 101.5, 95, 96]];
+    for (let k = 0; k < 21; k++) after.push([96, 96.5, 95.5, 96]);
+    const options = { exitRow: 30, chunkSize: 64 };
+    const one = await run(after, { takeProfit: [{ r: 1, fraction: 0.5 }] }, options);
+    const bulk = await run(after, { takeProfit: [{ r: 1, fraction: 0.5 }] }, { ...options, idle: true });
+    expect(one.rows).toHaveLength(2);
+    expect(bulk.rows).toEqual(one.rows);
+    expect(bulk.decisions).toEqual(one.decisions);
+    expect(bulk.loop.stats()).toEqual(one.loop.stats());
+    expect(bulk.loop.stats().candles).toBe(40);
+    const curve = (r: typeof one) => ({ timeMs: Array.from(r.risk.equityCurve().timeMs), equity: Array.from(r.risk.equityCurve().equity) });
+    expect(curve(bulk)).toEqual(curve(one));
+    expect(curve(bulk).timeMs).toHaveLength(40);
+    expect(bulk.risk.state()).toEqual(one.risk.state());
+    expect(bulk.paper.exportState()).toEqual(one.paper.exportState());
+    // Idle: rows 1-14 (warm-up, flat); row 15 is the entry, rows 16-18 hold the position (the stop fills on row 18 before
+    // its equity point, so that point is already the flat account's); rows 19-31 are idle to the chunk's end; row 32
+    // computes the next chunk, rows 33-39 are idle.
+    expect(bulk.idleRuns).toEqual([
+      [1, 14],
+      [19, 13],
+      [33, 7],
+    ]);
+  });
 });
+

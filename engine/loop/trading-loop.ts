@@ -152,6 +152,10 @@ export interface CandleSimulator {
   symbolIndex(symbol: string): number;
   /** Settles row `row` of `candles` (fills, funding, liquidation); rows, not prices, so no double is boxed across the call. */
   onCandleRow(symbolIndex: number, candles: CandleColumns, row: number): void;
+  /** Whether the symbol holds no position and no order (PaperExchange `isIdle`). */
+  isIdle?(symbolIndex: number): boolean;
+  /** `onCandleRow` for rows `from..to-1` of an idle symbol in one call (PaperExchange `onIdleRows`). */
+  onIdleRows?(symbolIndex: number, candles: CandleColumns, from: number, to: number): void;
   /** Closes the whole position at the last price, whatever the volume (the end of a backtest); reports it like a fill of `clientOrderId`. */
   closePositionAtLast?(symbolIndex: number, clientOrderId: string): void;
   /**
@@ -288,6 +292,18 @@ export interface TradingLoop {
    */
   onCandle(candles: CandleColumns, row: number): Promise<void> | undefined;
   /**
+   * Processes the candles at rows `row..end-1` of `candles` on which nothing can happen, in one step, as far as they go;
+   * returns how many it processed (0: process `row` with `onCandle`). Such a candle comes after one `onCandle` has computed
+   * it ahead (features, adapter outputs, fusion: the current chunk), fuses to no signal, and finds the account with no
+   * position and no order on a simulated venue that is also the loop's exchange (a backtest), its equity where the risk
+   * engine last recorded it and the UTC day unchanged (see `RiskEngine.steadyEquityUntilMs`). Each of them would have been
+   * only checked by the venue and appended to the equity curve, which is what this does for all of them at once: the
+   * loop's state, the venue's and the risk engine's are exactly those after as many `onCandle` calls. Never with the
+   * decision detail `all` (each candle is journaled) or a real venue. Allocation-free.
+   * @throws ValidationError as `onCandle` for a bad candle (the venue's check).
+   */
+  onIdleCandles(candles: CandleColumns, row: number, end: number): number;
+  /**
    * Feeds a historical candle to the features only (no decision, no order, no equity point):
    * a live session warms its indicators with recent history before trading.
    */
@@ -416,6 +432,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       ? (simulator as Required<Pick<CandleSimulator, 'placeOrderSync' | 'cancelOrderSync'>>)
       : null;
   // An order's id is read only while it works (to cancel it), or for the journal and the events: a simulation builds it then.
+  /** The simulation whose idle candles `onIdleCandles` settles in bulk: the loop's own exchange (a backtest, a paper session), never a real venue. */
+  const idleSimulator = syncVenue !== null && simulator?.isIdle && simulator.onIdleRows ? (simulator as Required<Pick<CandleSimulator, 'isIdle' | 'onIdleRows'>>) : null;
   const newSnapshot = syncVenue !== null && simulator?.orderSnapshot ? () => simulator.orderSnapshot!() : createOrderSnapshot;
   const entryPlaced = newSnapshot();
   const stopPlaced = newSnapshot();
@@ -1442,6 +1460,36 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       cur = features.length - 1;
     },
     lastOpenTimeMs: () => (cur >= 0 ? features.openTimeMs[cur] : NaN),
+    onIdleCandles(candles, row, end) {
+      if (idleSimulator === null || logEveryCandle || venueEntry !== null || cleanupPending || !idleSimulator.isIdle(simulatorSymbol)) return 0;
+      // The rows computed ahead, from `row`'s, as long as each is the candle given and fuses to no signal.
+      const first = cur + 1;
+      const base = features.rowBase;
+      const sides = fusedColumns.side;
+      const times = features.openTimeMs;
+      const candleTimes = candles.openTimeMs;
+      let i = first;
+      let r = row;
+      while (i < features.length && r < end && times[i] === candleTimes[r] && (i + base < warmup || sides[i - evaluatedFrom] === 0)) {
+        i++;
+        r++;
+      }
+      if (r === row) return 0;
+      if (writeEquity) deps.account.writeEquity!(equityAt, 1);
+      else equityAt[1] = deps.account.equity();
+      // Within the risk engine's steady time: each candle's equity point changes nothing but the curve.
+      const until = deps.risk.steadyEquityUntilMs(equityAt);
+      while (r > row && !(times[i - 1] + timeframeMs < until)) {
+        i--;
+        r--;
+      }
+      if (r === row) return 0;
+      idleSimulator.onIdleRows(simulatorSymbol, candles, row, r);
+      deps.risk.recordSteadyEquity(times, first, i, timeframeMs, equityAt);
+      stats.candles += r - row;
+      cur = i - 1;
+      return r - row;
+    },
     onCandle(candles, row) {
       // A real venue may have closed the position on its own since the last candle (stop, liquidation,
       // by hand): journal that first, so this candle decides on a flat book. Nothing to await otherwise.

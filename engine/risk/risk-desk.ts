@@ -101,6 +101,11 @@ export async function createRiskDesk(
       lastEquityTimeMs = Math.max(lastEquityTimeMs, values[0]);
       live.onEquity(lastEquityTimeMs, values[1]);
     },
+    // Sessions record one candle at a time (at the latest time any of them has seen); nothing here records in bulk.
+    steadyEquityUntilMs: () => -Infinity,
+    recordSteadyEquity: () => {
+      throw new RangeError('the shared risk engine records equity one candle at a time');
+    },
     halt: (reason) => live.halt(reason),
     resume: () => live.resume(),
     isHalted: () => live.isHalted(),

@@ -386,6 +386,51 @@ describe('risk engine breakers', () => {
   });
 });
 
+describe('risk engine steady equity in bulk', () => {
+  const curveOf = (risk: ReturnType<typeof build>['risk']) => ({ timeMs: Array.from(risk.equityCurve().timeMs), equity: Array.from(risk.equityCurve().equity) });
+
+  it('appends the points one by one would only append, and stops at the end of the UTC day', () => {
+    const bulk = build().risk;
+    const one = build().risk;
+    const values = Float64Array.of(NaN, 10_000);
+    // Before any point nothing is steady: the first point sets the day and the peak.
+    expect(bulk.steadyEquityUntilMs(values)).toBe(-Infinity);
+    for (const risk of [bulk, one]) {
+      risk.onEquity(DAY0 + HOUR, 10_000);
+      risk.onEquity(DAY0 + 2 * HOUR, 9_500); // 5 % down: the daily-loss halt trips
+    }
+    values[1] = 9_500;
+    // A trip is a change: the next point at the same equity settles the breakers again.
+    expect(bulk.steadyEquityUntilMs(values)).toBe(-Infinity);
+    for (const risk of [bulk, one]) risk.onEquity(DAY0 + 3 * HOUR, 9_500);
+    expect(bulk.steadyEquityUntilMs(values)).toBe(DAY0 + DAY);
+    values[1] = 9_499.99;
+    expect(bulk.steadyEquityUntilMs(values)).toBe(-Infinity);
+    values[1] = 9_500;
+    // Hourly candles 3..22 (closes at 4 h .. 23 h), given as open times plus the timeframe.
+    const openTimes = Float64Array.from({ length: 24 }, (_, k) => DAY0 + k * HOUR);
+    bulk.recordSteadyEquity(openTimes, 3, 23, HOUR, values);
+    for (let k = 3; k < 23; k++) one.onEquity(openTimes[k] + HOUR, 9_500);
+    expect(curveOf(bulk)).toEqual(curveOf(one));
+    expect(curveOf(bulk).timeMs).toHaveLength(23);
+    expect(bulk.state()).toEqual(one.state());
+    expect(bulk.isHalted()).toBe(true);
+    // Candle 23 closes at midnight: a new day, which lifts the daily halt, is not steady and goes one by one.
+    expect(() => bulk.recordSteadyEquity(openTimes, 22, 24, HOUR, values)).toThrow(RangeError);
+    expect(curveOf(bulk).timeMs).toHaveLength(23);
+    for (const risk of [bulk, one]) risk.onEquity(DAY0 + DAY, 9_500);
+    expect(bulk.isHalted()).toBe(false);
+    expect(bulk.state()).toEqual(one.state());
+  });
+
+  it('refuses a time before the last point', () => {
+    const { risk } = build();
+    risk.onEquity(DAY0 + 2 * HOUR, 10_000);
+    const values = Float64Array.of(NaN, 10_000);
+    expect(() => risk.recordSteadyEquity(Float64Array.of(DAY0, DAY0 + HOUR), 0, 2, 0, values)).toThrow(`field "timeMs" was ${DAY0}`);
+  });
+});
+
 describe('risk engine persistence', () => {
   it('restores a daily halt after a restart and still auto-resumes on the next UTC day', () => {
     const first = build();

@@ -235,6 +235,20 @@ export interface RiskEngine {
    * Same throws.
    */
   onEquityFrom(values: Float64Array): void;
+  /**
+   * The time before which an equity point of `values[1]` would change nothing but the curve: when the equity is the last
+   * point's and the breakers have settled on it, the end of the last point's UTC day (a new day rolls the day's start and
+   * may lift a daily-loss halt); otherwise -Infinity. An engine shared by sessions that record at their own times (the
+   * risk desk's) always answers -Infinity.
+   */
+  steadyEquityUntilMs(values: Float64Array): number;
+  /**
+   * `onEquityFrom` at the times `openTimesMs[r] + addMs`, `r` in `from..to-1`, with the equity `values[1]`, in one call:
+   * points that change nothing but the curve (each time before {@link RiskEngine.steadyEquityUntilMs}), so they are only
+   * appended. Allocation-free apart from amortised growth of the curve buffers.
+   * @throws RangeError for a point that is not steady (nothing recorded); ValidationError for a time before the previous one.
+   */
+  recordSteadyEquity(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): void;
   /** Halts new entries by hand; the reason is stored as `manual: <reason>`. Stays until `resume()`. */
   halt(reason: string): void;
   /** Clears any halt and re-bases the day start and drawdown peak to the latest equity, so the same loss does not re-trip at once. */
@@ -293,6 +307,12 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
   const parsed = parseRiskConfig(config);
   const cfg = Object.freeze({ ...parsed, costs: Object.freeze(parsed.costs) });
   const costs = cfg.costs;
+  /**
+   * The two breaker limits (max drawdown %, daily loss %) read by `onEquityFrom` every candle, copied out of `cfg`:
+   * `cfg`'s shape follows the parsed input's keys, so it differs from run to run, and a per-candle read of it
+   * deoptimised the run loop's compiled code at the start of each run ("wrong map").
+   */
+  const breakerLimits = Float64Array.of(cfg.maxDrawdownPct, cfg.dailyLossLimitPct);
   const within = (value: number, limit: number) => value <= limit * (1 + RISK_LIMIT_TOLERANCE);
 
   let halted = false;
@@ -554,12 +574,37 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
 
     // Drawdown first: it needs a manual resume, so it overrides a daily halt but not a manual one.
     const drawdownPct = tracked[TRACKED_PEAK_EQUITY] > 0 ? ((tracked[TRACKED_PEAK_EQUITY] - equity) / tracked[TRACKED_PEAK_EQUITY]) * 100 : 0;
-    if (drawdownPct >= cfg.maxDrawdownPct && (!halted || haltedBy(BreakerName.DailyLoss))) {
+    if (drawdownPct >= breakerLimits[0] && (!halted || haltedBy(BreakerName.DailyLoss))) {
       tripDrawdown(values);
       return;
     }
     const dayLossPct = tracked[TRACKED_DAY_START_EQUITY] > 0 ? ((tracked[TRACKED_DAY_START_EQUITY] - equity) / tracked[TRACKED_DAY_START_EQUITY]) * 100 : 0;
-    if (dayLossPct >= cfg.dailyLossLimitPct && !halted) tripDailyLoss(values);
+    if (dayLossPct >= breakerLimits[1] && !halted) tripDailyLoss(values);
+  }
+
+  function steadyEquityUntilMs(values: Float64Array): number {
+    return settled && values[1] === tracked[TRACKED_LAST_EQUITY] && tracked[TRACKED_DAY_END_MS] === tracked[TRACKED_DAY_END_MS] ? tracked[TRACKED_DAY_END_MS] : -Infinity;
+  }
+
+  function recordSteadyEquity(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): void {
+    if (from >= to) return;
+    const until = steadyEquityUntilMs(values);
+    const firstMs = openTimesMs[from] + addMs;
+    const lastMs = openTimesMs[to - 1] + addMs;
+    if (!(firstMs >= tracked[TRACKED_DAY_START_MS] && lastMs < until)) {
+      throw new RangeError(`equity ${values[1]} at ${firstMs}..${lastMs} is not steady (steady until ${until}): record it with onEquityFrom`);
+    }
+    let previous = tracked[TRACKED_LAST_TIME_MS];
+    for (let r = from; r < to; r++) {
+      const timeMs = openTimesMs[r] + addMs;
+      if (!(timeMs >= previous)) throw new ValidationError('timeMs', timeMs, `expected a time >= the previous ${previous}`);
+      if (length === capacity) growCurve();
+      curveTime[length] = timeMs;
+      curveEquity[length] = values[1];
+      length++;
+      previous = timeMs;
+    }
+    tracked[TRACKED_LAST_TIME_MS] = previous;
   }
 
   /**
@@ -637,6 +682,8 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     evaluateInto,
     onEquity,
     onEquityFrom,
+    steadyEquityUntilMs,
+    recordSteadyEquity,
     halt(reason: string) {
       setHalt(`manual: ${reason}`, deps.clock.nowMs());
     },
