@@ -1462,33 +1462,19 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     lastOpenTimeMs: () => (cur >= 0 ? features.openTimeMs[cur] : NaN),
     onIdleCandles(candles, row, end) {
       if (idleSimulator === null || logEveryCandle || venueEntry !== null || cleanupPending || !idleSimulator.isIdle(simulatorSymbol)) return 0;
-      // The rows computed ahead, from `row`'s, as long as each is the candle given and fuses to no signal.
       const first = cur + 1;
-      const base = features.rowBase;
-      const sides = fusedColumns.side;
-      const times = features.openTimeMs;
-      const candleTimes = candles.openTimeMs;
-      let i = first;
-      let r = row;
-      while (i < features.length && r < end && times[i] === candleTimes[r] && (i + base < warmup || sides[i - evaluatedFrom] === 0)) {
-        i++;
-        r++;
-      }
-      if (r === row) return 0;
+      // Integers only cross the calls below (a number passed to a call that is not inlined is boxed).
+      const quiet = quietRowsAhead(features, fusedColumns.side, first, warmup, evaluatedFrom, candles, row, end);
+      if (quiet === 0) return 0;
       if (writeEquity) deps.account.writeEquity!(equityAt, 1);
       else equityAt[1] = deps.account.equity();
-      // Within the risk engine's steady time: each candle's equity point changes nothing but the curve.
-      const until = deps.risk.steadyEquityUntilMs(equityAt);
-      while (r > row && !(times[i - 1] + timeframeMs < until)) {
-        i--;
-        r--;
-      }
-      if (r === row) return 0;
-      idleSimulator.onIdleRows(simulatorSymbol, candles, row, r);
-      deps.risk.recordSteadyEquity(times, first, i, timeframeMs, equityAt);
-      stats.candles += r - row;
-      cur = i - 1;
-      return r - row;
+      const steady = deps.risk.steadyEquityRows(features.openTimeMs, first, first + quiet, timeframeMs, equityAt);
+      if (steady === 0) return 0;
+      idleSimulator.onIdleRows(simulatorSymbol, candles, row, row + steady);
+      deps.risk.recordSteadyEquity(features.openTimeMs, first, first + steady, timeframeMs, equityAt);
+      stats.candles += steady;
+      cur = first + steady - 1;
+      return steady;
     },
     onCandle(candles, row) {
       // A real venue may have closed the position on its own since the last candle (stop, liquidation,
@@ -1498,6 +1484,21 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       return noticeVenueClose(gone, candles.close[row], candles.openTimeMs[row] + timeframeMs).then(() => processCandle(candles, row));
     },
   };
+}
+
+/**
+ * How many feature rows from `first` (computed ahead: before `features.length`) are the candles `candles` gives from
+ * `row` (before `end`) and fuse to no signal (a warm-up row, before `warmup`, never signals; fused slot `i - evaluatedFrom`
+ * otherwise), counted from the first. A loop and nothing after it (see the feature extractor's `copyCheckedRows`).
+ */
+function quietRowsAhead(features: FeatureExtractor, fusedSides: Int8Array, first: number, warmup: number, evaluatedFrom: number, candles: CandleColumns, row: number, end: number): number {
+  const times = features.openTimeMs;
+  const candleTimes = candles.openTimeMs;
+  const last = features.length;
+  const base = features.rowBase;
+  let i = first;
+  while (i < last && row + (i - first) < end && times[i] === candleTimes[row + (i - first)] && (i + base < warmup || fusedSides[i - evaluatedFrom] === 0)) i++;
+  return i - first;
 }
 
 /** Slots of the loop's exit reasons (see `reasonIds`): the market exit, the trailing stop, the end-of-run close, the take-profits from. */

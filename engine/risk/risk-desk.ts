@@ -102,7 +102,7 @@ export async function createRiskDesk(
       live.onEquity(lastEquityTimeMs, values[1]);
     },
     // Sessions record one candle at a time (at the latest time any of them has seen); nothing here records in bulk.
-    steadyEquityUntilMs: () => -Infinity,
+    steadyEquityRows: () => 0,
     recordSteadyEquity: () => {
       throw new RangeError('the shared risk engine records equity one candle at a time');
     },

@@ -393,29 +393,30 @@ describe('risk engine steady equity in bulk', () => {
     const bulk = build().risk;
     const one = build().risk;
     const values = Float64Array.of(NaN, 10_000);
+    // Hourly candles by open time; a point is recorded at the close (open + 1 h).
+    const openTimes = Float64Array.from({ length: 24 }, (_, k) => DAY0 + k * HOUR);
     // Before any point nothing is steady: the first point sets the day and the peak.
-    expect(bulk.steadyEquityUntilMs(values)).toBe(-Infinity);
+    expect(bulk.steadyEquityRows(openTimes, 0, 24, HOUR, values)).toBe(0);
     for (const risk of [bulk, one]) {
       risk.onEquity(DAY0 + HOUR, 10_000);
       risk.onEquity(DAY0 + 2 * HOUR, 9_500); // 5 % down: the daily-loss halt trips
     }
     values[1] = 9_500;
     // A trip is a change: the next point at the same equity settles the breakers again.
-    expect(bulk.steadyEquityUntilMs(values)).toBe(-Infinity);
+    expect(bulk.steadyEquityRows(openTimes, 2, 24, HOUR, values)).toBe(0);
     for (const risk of [bulk, one]) risk.onEquity(DAY0 + 3 * HOUR, 9_500);
-    expect(bulk.steadyEquityUntilMs(values)).toBe(DAY0 + DAY);
+    // Candles 3..22 close at 4 h .. 23 h, in the day; candle 23 closes at midnight, a new day (it lifts the daily halt).
+    expect(bulk.steadyEquityRows(openTimes, 3, 24, HOUR, values)).toBe(20);
     values[1] = 9_499.99;
-    expect(bulk.steadyEquityUntilMs(values)).toBe(-Infinity);
+    expect(bulk.steadyEquityRows(openTimes, 3, 24, HOUR, values)).toBe(0);
     values[1] = 9_500;
-    // Hourly candles 3..22 (closes at 4 h .. 23 h), given as open times plus the timeframe.
-    const openTimes = Float64Array.from({ length: 24 }, (_, k) => DAY0 + k * HOUR);
     bulk.recordSteadyEquity(openTimes, 3, 23, HOUR, values);
     for (let k = 3; k < 23; k++) one.onEquity(openTimes[k] + HOUR, 9_500);
     expect(curveOf(bulk)).toEqual(curveOf(one));
     expect(curveOf(bulk).timeMs).toHaveLength(23);
     expect(bulk.state()).toEqual(one.state());
     expect(bulk.isHalted()).toBe(true);
-    // Candle 23 closes at midnight: a new day, which lifts the daily halt, is not steady and goes one by one.
+    expect(bulk.steadyEquityRows(openTimes, 23, 24, HOUR, values)).toBe(0);
     expect(() => bulk.recordSteadyEquity(openTimes, 22, 24, HOUR, values)).toThrow(RangeError);
     expect(curveOf(bulk).timeMs).toHaveLength(23);
     for (const risk of [bulk, one]) risk.onEquity(DAY0 + DAY, 9_500);
@@ -423,11 +424,16 @@ describe('risk engine steady equity in bulk', () => {
     expect(bulk.state()).toEqual(one.state());
   });
 
-  it('refuses a time before the last point', () => {
+  it('counts no point before the last one as steady', () => {
     const { risk } = build();
     risk.onEquity(DAY0 + 2 * HOUR, 10_000);
+    risk.onEquity(DAY0 + 3 * HOUR, 10_000);
     const values = Float64Array.of(NaN, 10_000);
-    expect(() => risk.recordSteadyEquity(Float64Array.of(DAY0, DAY0 + HOUR), 0, 2, 0, values)).toThrow(`field "timeMs" was ${DAY0}`);
+    const openTimes = Float64Array.of(DAY0 + 3 * HOUR, DAY0 + 4 * HOUR, DAY0 + HOUR);
+    // 3 h and 4 h are steady; 1 h goes back in time: onEquityFrom refuses it (one by one).
+    expect(risk.steadyEquityRows(openTimes, 0, 3, 0, values)).toBe(2);
+    expect(() => risk.recordSteadyEquity(openTimes, 0, 3, 0, values)).toThrow(RangeError);
+    expect(() => risk.onEquity(DAY0 + HOUR, 10_000)).toThrow(`field "timeMs" was ${DAY0 + HOUR}`);
   });
 });
 

@@ -236,16 +236,17 @@ export interface RiskEngine {
    */
   onEquityFrom(values: Float64Array): void;
   /**
-   * The time before which an equity point of `values[1]` would change nothing but the curve: when the equity is the last
-   * point's and the breakers have settled on it, the end of the last point's UTC day (a new day rolls the day's start and
-   * may lift a daily-loss halt); otherwise -Infinity. An engine shared by sessions that record at their own times (the
-   * risk desk's) always answers -Infinity.
+   * How many of the equity points at the times `openTimesMs[r] + addMs`, `r` from `from` up to `to - 1`, with the equity
+   * `values[1]`, would change nothing but the curve, counted from the first: the equity is the last point's, the breakers
+   * have settled on it, and each time falls in the UTC day of the last point (a new day rolls the day's start and may
+   * lift a daily-loss halt). 0 when the first would change something. An engine shared by sessions that record at their
+   * own times (the risk desk's) always answers 0. Returns an integer and takes the times as rows, so a caller's loop
+   * boxes no number across the call.
    */
-  steadyEquityUntilMs(values: Float64Array): number;
+  steadyEquityRows(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): number;
   /**
    * `onEquityFrom` at the times `openTimesMs[r] + addMs`, `r` in `from..to-1`, with the equity `values[1]`, in one call:
-   * points that change nothing but the curve (each time before {@link RiskEngine.steadyEquityUntilMs}), so they are only
-   * appended. Allocation-free apart from amortised growth of the curve buffers.
+   * points that change nothing but the curve (see {@link RiskEngine.steadyEquityRows}), so they are only appended. Allocation-free apart from amortised growth of the curve buffers.
    * @throws RangeError for a point that is not steady (nothing recorded); ValidationError for a time before the previous one.
    */
   recordSteadyEquity(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): void;
@@ -303,6 +304,17 @@ function requireFinite(field: string, value: number): void {
  * `deps.curveCapacity`: equity points to reserve (a backtest's candle count, so the curve never grows
  * during the run); default 1024, doubling as needed.
  */
+/**
+ * How many of the times `openTimesMs[r] + addMs`, `r` from `from`, fall from the last recorded time (`tracked`'s
+ * `TRACKED_LAST_TIME_MS`) up to the end of its UTC day (`TRACKED_DAY_END_MS`), in order, counted from the first. A loop
+ * and nothing after it (see the feature extractor's `copyCheckedRows`): it runs once per stretch of idle candles.
+ */
+function rowsBefore(openTimesMs: Float64Array, from: number, to: number, addMs: number, tracked: Float64Array): number {
+  let r = from;
+  while (r < to && openTimesMs[r] + addMs >= (r === from ? tracked[TRACKED_LAST_TIME_MS] : openTimesMs[r - 1] + addMs) && openTimesMs[r] + addMs < tracked[TRACKED_DAY_END_MS]) r++;
+  return r - from;
+}
+
 export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curveCapacity?: number }): RiskEngine {
   const parsed = parseRiskConfig(config);
   const cfg = Object.freeze({ ...parsed, costs: Object.freeze(parsed.costs) });
@@ -521,6 +533,11 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     return true;
   }
 
+  /** Doubles the equity curve's buffers until they hold `points`. */
+  function growCurveTo(points: number): void {
+    while (capacity < points) growCurve();
+  }
+
   /** Doubles the equity curve's buffers. */
   function growCurve(): void {
     capacity *= 2;
@@ -582,29 +599,24 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     if (dayLossPct >= breakerLimits[1] && !halted) tripDailyLoss(values);
   }
 
-  function steadyEquityUntilMs(values: Float64Array): number {
-    return settled && values[1] === tracked[TRACKED_LAST_EQUITY] && tracked[TRACKED_DAY_END_MS] === tracked[TRACKED_DAY_END_MS] ? tracked[TRACKED_DAY_END_MS] : -Infinity;
+  function steadyEquityRows(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): number {
+    if (!settled || !(values[1] === tracked[TRACKED_LAST_EQUITY])) return 0;
+    return rowsBefore(openTimesMs, from, to, addMs, tracked);
   }
 
   function recordSteadyEquity(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): void {
     if (from >= to) return;
-    const until = steadyEquityUntilMs(values);
-    const firstMs = openTimesMs[from] + addMs;
-    const lastMs = openTimesMs[to - 1] + addMs;
-    if (!(firstMs >= tracked[TRACKED_DAY_START_MS] && lastMs < until)) {
-      throw new RangeError(`equity ${values[1]} at ${firstMs}..${lastMs} is not steady (steady until ${until}): record it with onEquityFrom`);
+    if (steadyEquityRows(openTimesMs, from, to, addMs, values) !== to - from) {
+      throw new RangeError(`equity ${values[1]} at rows ${from}..${to - 1} is not steady: record it with onEquityFrom`);
     }
-    let previous = tracked[TRACKED_LAST_TIME_MS];
+    if (length + (to - from) > capacity) growCurveTo(length + (to - from));
+    const equity = values[1];
     for (let r = from; r < to; r++) {
-      const timeMs = openTimesMs[r] + addMs;
-      if (!(timeMs >= previous)) throw new ValidationError('timeMs', timeMs, `expected a time >= the previous ${previous}`);
-      if (length === capacity) growCurve();
-      curveTime[length] = timeMs;
-      curveEquity[length] = values[1];
+      curveTime[length] = openTimesMs[r] + addMs;
+      curveEquity[length] = equity;
       length++;
-      previous = timeMs;
     }
-    tracked[TRACKED_LAST_TIME_MS] = previous;
+    tracked[TRACKED_LAST_TIME_MS] = curveTime[length - 1];
   }
 
   /**
@@ -682,7 +694,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     evaluateInto,
     onEquity,
     onEquityFrom,
-    steadyEquityUntilMs,
+    steadyEquityRows,
     recordSteadyEquity,
     halt(reason: string) {
       setHalt(`manual: ${reason}`, deps.clock.nowMs());
