@@ -87,8 +87,16 @@ export function crossDirection(a: ArrayLike<number>, b: ArrayLike<number>, i: nu
  * @param epsilon relative tolerance of equality, {@link CROSS_EPSILON} by default (0: exact equality).
  */
 export function crossDirections(a: ArrayLike<number>, b: ArrayLike<number>, from: number, to: number, out: Int8Array, epsilon: number = CROSS_EPSILON): void {
-  // `before` is what sideBefore(a, b, i, epsilon) returns at the row i being written.
-  let before = sideBefore(a, b, from, epsilon);
+  // `before` is what sideBefore(a, b, i, epsilon) returns at the row i being written. Its first value is
+  // sideBefore at `from`, written out here rather than called: the call, once per range, was left out of the
+  // compiled code and boxed the values it passed on (a few numbers per range).
+  let before = from > 0 ? 0 : 2;
+  for (let j = from - 1; j >= 0; j--) {
+    const s = sideOf(a[j], b[j], epsilon);
+    if (s === 0) continue;
+    before = s === 2 ? (j === from - 1 ? 2 : 0) : s;
+    break;
+  }
   for (let i = from; i < to; i++) {
     const now = sideOf(a[i], b[i], epsilon);
     if (now === 1 || now === -1) {
