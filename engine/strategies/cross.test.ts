@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
 import { normalizeFeatureConfig, type FeatureConfig } from '../features/feature-config';
 import { handWrittenSmaCross, smaCrossRule } from '../testing/sma-cross-pair';
-import { CROSS_EPSILON, crossDirection, crossDirectionLevel, crossedAbove, crossedBelow } from './cross';
+import { CROSS_EPSILON, crossDirection, crossDirectionLevel, crossDirections, crossedAbove, crossedBelow } from './cross';
 import { createMaCrossover, MA_CROSSOVER_REASONS } from './ma-crossover';
 import { compileRuleStrategy, planRuleStrategy } from './rules/compile-rule-strategy';
 import { generateRuleEvaluate } from './rules/rule-codegen';
@@ -114,6 +114,65 @@ describe('crossDirection', () => {
         expect(crossesOf(noisy, b)).toEqual(crossesOf(a, b));
       }),
       { numRuns: 500, seed: 17 },
+    );
+  });
+});
+
+/** crossDirections over rows from..to-1 (one range), as plain numbers. */
+function rangeOf(a: readonly number[], b: readonly number[], from: number, to: number, epsilon?: number): number[] {
+  const out = new Int8Array(to - from).fill(9);
+  crossDirections(f64(a), f64(b), from, to, out, epsilon);
+  return Array.from(out);
+}
+
+/** Every range [from, to) of the series must give crossDirection's value at each of its rows. */
+function expectEveryRangeAlike(a: readonly number[], b: readonly number[], epsilon?: number): void {
+  const whole = crossesOf(a, b, epsilon);
+  for (let from = 0; from <= a.length; from++) {
+    for (let to = from; to <= a.length; to++) expect(rangeOf(a, b, from, to, epsilon), `rows ${from}..${to - 1}`).toEqual(whole.slice(from, to));
+  }
+}
+
+describe('crossDirections', () => {
+  it('gives the touch and tie cases of crossDirection over the whole series', () => {
+    expect(rangeOf([1, 1, 2, 1], [2, 2, 2, 2], 0, 4)).toEqual([0, 0, 0, 0]);
+    expect(rangeOf([3, 3, 2, 3], [2, 2, 2, 2], 0, 4)).toEqual([0, 0, 0, 0]);
+    expect(rangeOf([1, 2, 2, 3, 3], [2, 2, 2, 2, 2], 0, 5)).toEqual([0, 0, 0, 1, 0]);
+    expect(rangeOf([3, 2, 2, 1, 1], [2, 2, 2, 2, 2], 0, 5)).toEqual([0, 0, 0, -1, 0]);
+    expect(rangeOf([NaN, 2, 3], [2, 2, 2], 0, 3)).toEqual([0, 0, 1]);
+    expect(rangeOf([2, 2, 3, 3], [2, 2, 2, 2], 0, 4)).toEqual([0, 0, 1, 0]);
+    expect(rangeOf([NaN, 3, 1], [2, 2, 2], 0, 3)).toEqual([0, 0, -1]);
+  });
+
+  it('looks back through equal rows before the range: a range starting inside a tie still sees the side before it', () => {
+    // below, tie, tie, above: the range [3, 4) starts after both ties and must find row 0 (below) behind them.
+    expect(rangeOf([1, 2, 2, 3], [2, 2, 2, 2], 3, 4)).toEqual([1]);
+    // below, tie, tie, below (a touch): nothing, whether the range starts before, inside or after the tie.
+    expect(rangeOf([1, 2, 2, 1], [2, 2, 2, 2], 1, 4)).toEqual([0, 0, 0]);
+    expect(rangeOf([1, 2, 2, 1], [2, 2, 2, 2], 2, 4)).toEqual([0, 0]);
+    expect(rangeOf([1, 2, 2, 1], [2, 2, 2, 2], 3, 4)).toEqual([0]);
+    // NaN, tie, tie, above: equal since the warm-up, then apart: a cross, also for a range starting at the last tie.
+    expect(rangeOf([NaN, 2, 2, 3], [2, 2, 2, 2], 2, 4)).toEqual([0, 1]);
+    // NaN right before the range's first row: nothing at that row, as crossDirection says.
+    expect(rangeOf([1, NaN, 3, 1], [2, 2, 2, 2], 2, 4)).toEqual([0, -1]);
+    // Within the tolerance counts as a tie across the boundary too (60 000.00005 vs 60 000 is equal).
+    expect(rangeOf([59_999, 60_000.00005, 60_001], [60_000, 60_000, 60_000], 2, 3)).toEqual([1]);
+    expect(rangeOf([59_999, 60_000.00005, 60_001], [60_000, 60_000, 60_000], 2, 3, 0)).toEqual([0]);
+  });
+
+  it('gives crossDirection at every row of every range of hand-built series with ties, touches and NaN', () => {
+    expectEveryRangeAlike([1, 2, 2, 3, 3, 2, 2, 2, 1, 2, 1], [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
+    expectEveryRangeAlike([NaN, NaN, 2, 2, 2, 3, NaN, 2, 1, 1, 2, 3], [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
+    expectEveryRangeAlike([2, 2, 2, 2], [2, 2, 2, 2]);
+    expectEveryRangeAlike([1, 3, 1, 3, 1], [2, 2, 2, 2, 2], 0);
+  });
+
+  it('gives crossDirection at every row of every range on random series of a few levels with NaN', () => {
+    const level = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 3 }).map((v) => 100 + v), weight: 9 }, { arbitrary: fc.constant(NaN), weight: 1 });
+    const pairOfSeries = fc.integer({ min: 1, max: 24 }).chain((n) => fc.tuple(fc.array(level, { minLength: n, maxLength: n }), fc.array(level, { minLength: n, maxLength: n })));
+    fc.assert(
+      fc.property(pairOfSeries, ([a, b]) => expectEveryRangeAlike(a, b)),
+      { numRuns: 300, seed: 17 },
     );
   });
 });

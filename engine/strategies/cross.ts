@@ -74,6 +74,46 @@ export function crossDirection(a: ArrayLike<number>, b: ArrayLike<number>, i: nu
 }
 
 /**
+ * {@link crossDirection} at every row of `from..to-1`, written to `out[i - from]`: the column form the
+ * built-in MA crossover uses. One look-back through equal rows seeds the side before `from` (so equal rows
+ * before the range are looked through exactly as `crossDirection` does); from there the side of the last
+ * row that was not equal is carried row to row instead of being searched for again at every row, which
+ * makes the range linear in its length however long the ties last. Gives exactly `crossDirection(a, b, i,
+ * epsilon)` at each row: the carried side follows `sideBefore`'s three outcomes (a differing row gives its
+ * side, a NaN row gives "NaN just before", an equal row keeps the side before it, turning "NaN just before"
+ * or "no row before" into "equal since the series or the warm-up began").
+ * Reads rows `0..to-1` only, allocates nothing.
+ * @param out receives 1, -1 or 0 per row; at least `to - from` long.
+ * @param epsilon relative tolerance of equality, {@link CROSS_EPSILON} by default (0: exact equality).
+ */
+export function crossDirections(a: ArrayLike<number>, b: ArrayLike<number>, from: number, to: number, out: Int8Array, epsilon: number = CROSS_EPSILON): void {
+  // `before` is what sideBefore(a, b, i, epsilon) returns at the row i being written. Its first value is
+  // sideBefore at `from`, written out here rather than called: the call, once per range, was left out of the
+  // compiled code and boxed the values it passed on (a few numbers per range).
+  let before = from > 0 ? 0 : 2;
+  for (let j = from - 1; j >= 0; j--) {
+    const s = sideOf(a[j], b[j], epsilon);
+    if (s === 0) continue;
+    before = s === 2 ? (j === from - 1 ? 2 : 0) : s;
+    break;
+  }
+  for (let i = from; i < to; i++) {
+    const now = sideOf(a[i], b[i], epsilon);
+    if (now === 1 || now === -1) {
+      out[i - from] = before === -now || before === 0 ? now : 0;
+      before = now;
+    } else {
+      out[i - from] = 0;
+      // An equal row is looked through: the side before it stays, except that "row i-1 is NaN" or "no
+      // row before" become "equal back to the NaN row or the first row" one row later. A NaN row is
+      // "NaN just before" for the next row.
+      if (now === 2) before = 2;
+      else if (before === 2) before = 0;
+    }
+  }
+}
+
+/**
  * Whether series `a` crossed the constant `level` at row `i`: {@link crossDirection} against a flat line.
  * @returns 1 when a crossed above `level` at row i, -1 when it crossed below, 0 otherwise.
  */

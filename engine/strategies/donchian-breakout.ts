@@ -5,7 +5,7 @@
  */
 import { createAdapterFromDefinition } from './strategy-catalog';
 import { defineStrategy, z } from './strategy-api';
-import { COMMON_REASONS, Direction, setFlat, type StrategyAdapter } from './strategy-adapter';
+import { COMMON_REASONS, Direction, fillFlatColumns, type StrategyAdapter } from './strategy-adapter';
 import { periodParam } from './strategy-params';
 
 /** Settings of the Donchian breakout. Periods in candles. */
@@ -50,28 +50,39 @@ export const donchianBreakout = defineStrategy({
   }),
   indicators: (p) => ({ donchian: [p.period], atr: [p.atrPeriod] }),
   warmup: (p) => Math.max(p.period, p.atrPeriod - 1),
-  evaluate(f, i, out, p) {
-    const upper = f.donchianUpper[p.period][i];
-    const lower = f.donchianLower[p.period][i];
-    const atr = f.atr[p.atrPeriod][i];
-    if (upper !== upper || atr !== atr) return setFlat(out, COMMON_REASONS.WarmUp);
-    const close = f.close[i];
-    if (close > upper) {
-      out.side = Direction.Long;
-      out.reason = DONCHIAN_BREAKOUT_REASONS.BrokeUp;
-      const x = atr > 0 ? (close - upper) / atr : 0;
-      out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
-      out.stopHint = lower;
-      out.exit = Direction.Flat;
-    } else if (close < lower) {
-      out.side = Direction.Short;
-      out.reason = DONCHIAN_BREAKOUT_REASONS.BrokeDown;
-      const x = atr > 0 ? (lower - close) / atr : 0;
-      out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
-      out.stopHint = upper;
-      out.exit = Direction.Flat;
-    } else {
-      setFlat(out, COMMON_REASONS.NoSignal);
+  // Column form: the range filled flat, then one pass writing only the warm-up and fired rows; channel,
+  // ATR and close columns looked up once per range.
+  evaluateColumns(f, from, to, columns, p) {
+    const uppers = f.donchianUpper[p.period];
+    const lowers = f.donchianLower[p.period];
+    const atrs = f.atr[p.atrPeriod];
+    const closes = f.close;
+    const side = columns.side;
+    const strength = columns.strength;
+    const stopHint = columns.stopHint;
+    const reason = columns.reason;
+    fillFlatColumns(columns, to - from, COMMON_REASONS.NoSignal);
+    for (let i = from; i < to; i++) {
+      const s = i - from;
+      const upper = uppers[i];
+      const lower = lowers[i];
+      const atr = atrs[i];
+      const close = closes[i];
+      if (upper !== upper || atr !== atr) {
+        reason[s] = COMMON_REASONS.WarmUp;
+      } else if (close > upper) {
+        side[s] = Direction.Long;
+        reason[s] = DONCHIAN_BREAKOUT_REASONS.BrokeUp;
+        const x = atr > 0 ? (close - upper) / atr : 0;
+        strength[s] = 0.5 + 0.5 * (x < 1 ? x : 1);
+        stopHint[s] = lower;
+      } else if (close < lower) {
+        side[s] = Direction.Short;
+        reason[s] = DONCHIAN_BREAKOUT_REASONS.BrokeDown;
+        const x = atr > 0 ? (lower - close) / atr : 0;
+        strength[s] = 0.5 + 0.5 * (x < 1 ? x : 1);
+        stopHint[s] = upper;
+      }
     }
   },
 });

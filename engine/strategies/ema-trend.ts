@@ -5,7 +5,7 @@
  */
 import { createAdapterFromDefinition } from './strategy-catalog';
 import { defineStrategy, z } from './strategy-api';
-import { COMMON_REASONS, Direction, setFlat, type StrategyAdapter } from './strategy-adapter';
+import { COMMON_REASONS, Direction, fillFlatColumns, type StrategyAdapter } from './strategy-adapter';
 import { multipleParam, periodParam } from './strategy-params';
 
 /** Settings of the EMA trend. Periods in candles. */
@@ -51,28 +51,48 @@ export const emaTrend = defineStrategy({
   }),
   indicators: (p) => ({ ema: [p.period], atr: [p.atrPeriod] }),
   warmup: (p) => Math.max(p.period + 1, p.atrPeriod - 1),
-  evaluate(f, i, out, p) {
-    if (i < 2) return setFlat(out, COMMON_REASONS.WarmUp);
+  // Column form: the range filled flat, then one pass writing only the warm-up and fired rows. The state of
+  // the row before (an integer) is carried from row to row: it is the same expression of the same values
+  // whether computed at row i-1 or again at row i. The loop starts one row early to seed it, rather than a
+  // call before the loop: V8 compiles this rarely called loop on the fly (on-stack replacement), and code
+  // before it runs in the interpreter, which boxes every price it reads.
+  evaluateColumns(f, from, to, columns, p) {
     const ema = f.ema[p.period];
+    const atrs = f.atr[p.atrPeriod];
     const close = f.close;
-    const e0 = ema[i];
-    const e1 = ema[i - 1];
-    const e2 = ema[i - 2];
-    const atr = f.atr[p.atrPeriod][i];
-    if (e0 !== e0 || e1 !== e1 || e2 !== e2 || atr !== atr) return setFlat(out, COMMON_REASONS.WarmUp);
-    const c0 = close[i];
-    const c1 = close[i - 1];
-    const now = c0 > e0 && e0 > e1 ? 1 : c0 < e0 && e0 < e1 ? -1 : 0;
-    const before = c1 > e1 && e1 > e2 ? 1 : c1 < e1 && e1 < e2 ? -1 : 0;
-    if (now === 0 || now === before) return setFlat(out, COMMON_REASONS.NoSignal);
-    const side: Direction = now === 1 ? Direction.Long : Direction.Short;
-    out.side = side;
-    out.reason = side === Direction.Long ? EMA_TREND_REASONS.UptrendStarted : EMA_TREND_REASONS.DowntrendStarted;
-    const x = atr > 0 ? (c0 > e0 ? c0 - e0 : e0 - c0) / atr : 0;
-    out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
-    out.exit = Direction.Flat;
-    if (atr > 0) out.stopHint = c0 - side * p.atrStopMultiple * atr;
-    else out.stopHint = NaN; // if/else, not a ternary with NaN: that form boxes the number
+    const multiple = p.atrStopMultiple;
+    const side = columns.side;
+    const strength = columns.strength;
+    const stopHint = columns.stopHint;
+    const reason = columns.reason;
+    fillFlatColumns(columns, to - from, COMMON_REASONS.NoSignal);
+    // Rows 0 and 1 have no two rows before them: warm-up. Written apart so that the loop reads the rows
+    // before without a NaN-or-value ternary (V8 boxes the number that form yields, on every row).
+    const first = from > 2 ? from : 2;
+    for (let i = from; i < first && i < to; i++) reason[i - from] = COMMON_REASONS.WarmUp;
+    let before = 0;
+    for (let i = first - 1; i < to; i++) {
+      const e0 = ema[i];
+      const c0 = close[i];
+      const e1 = ema[i - 1];
+      const now = c0 > e0 && e0 > e1 ? 1 : c0 < e0 && e0 < e1 ? -1 : 0;
+      const changed = now !== 0 && now !== before;
+      before = now;
+      if (i < first) continue; // the row before the range: its state only
+      const s = i - from;
+      const e2 = ema[i - 2];
+      const atr = atrs[i];
+      if (e0 !== e0 || e1 !== e1 || e2 !== e2 || atr !== atr) {
+        reason[s] = COMMON_REASONS.WarmUp;
+        continue;
+      }
+      if (!changed) continue;
+      side[s] = now;
+      reason[s] = now === 1 ? EMA_TREND_REASONS.UptrendStarted : EMA_TREND_REASONS.DowntrendStarted;
+      const x = atr > 0 ? (c0 > e0 ? c0 - e0 : e0 - c0) / atr : 0;
+      strength[s] = 0.5 + 0.5 * (x < 1 ? x : 1);
+      if (atr > 0) stopHint[s] = c0 - now * multiple * atr;
+    }
   },
 });
 

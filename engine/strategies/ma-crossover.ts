@@ -4,8 +4,8 @@
  */
 import { ValidationError } from '../core/errors';
 import { createAdapterFromDefinition } from './strategy-catalog';
-import { crossDirection, defineStrategy, z } from './strategy-api';
-import { COMMON_REASONS, Direction, setFlat, type StrategyAdapter } from './strategy-adapter';
+import { crossDirections, defineStrategy, z } from './strategy-api';
+import { COMMON_REASONS, Direction, fillFlatColumns, type StrategyAdapter } from './strategy-adapter';
 import { multipleParam, periodParam } from './strategy-params';
 
 /** Settings of the MA crossover. Periods in candles. */
@@ -68,33 +68,47 @@ export const maCrossover = defineStrategy({
   },
   indicators: (p) => ({ sma: [p.fastPeriod, p.slowPeriod], atr: [p.atrPeriod] }),
   warmup: (p) => Math.max(p.slowPeriod, p.atrPeriod - 1),
-  evaluate(f, i, out, p) {
-    if (i < 1) return setFlat(out, COMMON_REASONS.WarmUp);
+  // Column form: the crosses of the whole range first, into the side column (one look-back at `from`, then
+  // the side carried row to row), every other column filled flat; then one pass that clears the warm-up rows
+  // and grades the rows that crossed. Columns are looked up once per range, and a flat row costs no store.
+  evaluateColumns(f, from, to, columns, p) {
     const fast = f.sma[p.fastPeriod];
     const slow = f.sma[p.slowPeriod];
-    const atr = f.atr[p.atrPeriod][i];
-    const now = fast[i] - slow[i];
-    const before = fast[i - 1] - slow[i - 1];
-    if (now !== now || before !== before || atr !== atr) return setFlat(out, COMMON_REASONS.WarmUp);
-    const cross = crossDirection(fast, slow, i);
-    let side: Direction;
-    if (cross === 1) {
-      side = Direction.Long;
-      out.reason = MA_CROSSOVER_REASONS.CrossedAbove;
-    } else if (cross === -1) {
-      side = Direction.Short;
-      out.reason = MA_CROSSOVER_REASONS.CrossedBelow;
-    } else {
-      return setFlat(out, COMMON_REASONS.NoSignal);
+    const atrs = f.atr[p.atrPeriod];
+    const closes = f.close;
+    const multiple = p.atrStopMultiple;
+    const side = columns.side;
+    const strength = columns.strength;
+    const stopHint = columns.stopHint;
+    const reason = columns.reason;
+    fillFlatColumns(columns, to - from, COMMON_REASONS.NoSignal);
+    crossDirections(fast, slow, from, to, side);
+    // Row 0 has no row before it: warm-up. Written apart so that the loop reads the row before without a
+    // NaN-or-value ternary (V8 boxes the number that form yields, on every row).
+    if (from === 0 && to > 0) {
+      side[0] = Direction.Flat;
+      reason[0] = COMMON_REASONS.WarmUp;
     }
-    const close = f.close[i];
-    const distance = close > slow[i] ? close - slow[i] : slow[i] - close;
-    const x = atr > 0 ? distance / atr : 0;
-    out.side = side;
-    out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
-    out.exit = Direction.Flat;
-    if (atr > 0) out.stopHint = close - side * p.atrStopMultiple * atr;
-    else out.stopHint = NaN; // if/else, not a ternary with NaN: that form boxes the number
+    for (let i = from === 0 ? 1 : from; i < to; i++) {
+      const s = i - from;
+      const now = fast[i] - slow[i];
+      const before = fast[i - 1] - slow[i - 1];
+      const atr = atrs[i];
+      if (now !== now || before !== before || atr !== atr) {
+        side[s] = Direction.Flat;
+        reason[s] = COMMON_REASONS.WarmUp;
+        continue;
+      }
+      const cross = side[s];
+      if (cross === 0) continue;
+      reason[s] = cross === 1 ? MA_CROSSOVER_REASONS.CrossedAbove : MA_CROSSOVER_REASONS.CrossedBelow;
+      const close = closes[i];
+      const average = slow[i];
+      const distance = close > average ? close - average : average - close;
+      const x = atr > 0 ? distance / atr : 0;
+      strength[s] = 0.5 + 0.5 * (x < 1 ? x : 1);
+      if (atr > 0) stopHint[s] = close - cross * multiple * atr;
+    }
   },
 });
 

@@ -5,7 +5,7 @@
 import { ValidationError } from '../core/errors';
 import { createAdapterFromDefinition } from './strategy-catalog';
 import { defineStrategy, z } from './strategy-api';
-import { COMMON_REASONS, Direction, setFlat, type StrategyAdapter } from './strategy-adapter';
+import { COMMON_REASONS, Direction, fillFlatColumns, type StrategyAdapter } from './strategy-adapter';
 import { multipleParam, periodParam, rsiLevelParam } from './strategy-params';
 
 /** Settings of the RSI mean reversion. Periods in candles, thresholds in RSI points (0..100). */
@@ -68,31 +68,46 @@ export const rsiMeanReversion = defineStrategy({
   },
   indicators: (p) => ({ rsi: [p.period], atr: [p.atrPeriod] }),
   warmup: (p) => Math.max(p.period + 1, p.atrPeriod - 1),
-  evaluate(f, i, out, p) {
-    if (i < 1) return setFlat(out, COMMON_REASONS.WarmUp);
+  // Column form: the range filled flat, then one pass writing only the warm-up and fired rows.
+  evaluateColumns(f, from, to, columns, p) {
     const rsi = f.rsi[p.period];
-    const now = rsi[i];
-    const before = rsi[i - 1];
-    const atr = f.atr[p.atrPeriod][i];
-    if (now !== now || before !== before || atr !== atr) return setFlat(out, COMMON_REASONS.WarmUp);
+    const atrs = f.atr[p.atrPeriod];
+    const closes = f.close;
     const oversold = p.oversold;
     const overbought = p.overbought;
-    let side: Direction;
-    if (before <= oversold && now > oversold) {
-      side = Direction.Long;
-      out.reason = RSI_MEAN_REVERSION_REASONS.LeftOversold;
-    } else if (before >= overbought && now < overbought) {
-      side = Direction.Short;
-      out.reason = RSI_MEAN_REVERSION_REASONS.LeftOverbought;
-    } else {
-      return setFlat(out, COMMON_REASONS.NoSignal);
+    const band = overbought - oversold;
+    const multiple = p.atrStopMultiple;
+    const side = columns.side;
+    const strength = columns.strength;
+    const stopHint = columns.stopHint;
+    const reason = columns.reason;
+    fillFlatColumns(columns, to - from, COMMON_REASONS.NoSignal);
+    // Row 0 has no row before it: warm-up. Written apart so that the loop reads the row before without a
+    // NaN-or-value ternary (V8 boxes the number that form yields, on every row).
+    if (from === 0 && to > 0) reason[0] = COMMON_REASONS.WarmUp;
+    for (let i = from === 0 ? 1 : from; i < to; i++) {
+      const s = i - from;
+      const now = rsi[i];
+      const before = rsi[i - 1];
+      const atr = atrs[i];
+      let fired: Direction;
+      if (now !== now || before !== before || atr !== atr) {
+        reason[s] = COMMON_REASONS.WarmUp;
+        continue;
+      } else if (before <= oversold && now > oversold) {
+        fired = Direction.Long;
+        reason[s] = RSI_MEAN_REVERSION_REASONS.LeftOversold;
+      } else if (before >= overbought && now < overbought) {
+        fired = Direction.Short;
+        reason[s] = RSI_MEAN_REVERSION_REASONS.LeftOverbought;
+      } else {
+        continue;
+      }
+      side[s] = fired;
+      const x = (now > before ? now - before : before - now) / band;
+      strength[s] = 0.5 + 0.5 * (x < 1 ? x : 1);
+      if (atr > 0) stopHint[s] = closes[i] - fired * multiple * atr;
     }
-    const x = (now > before ? now - before : before - now) / (overbought - oversold);
-    out.side = side;
-    out.strength = 0.5 + 0.5 * (x < 1 ? x : 1);
-    out.exit = Direction.Flat;
-    if (atr > 0) out.stopHint = f.close[i] - side * p.atrStopMultiple * atr;
-    else out.stopHint = NaN; // if/else, not a ternary with NaN: that form boxes the number
   },
 });
 

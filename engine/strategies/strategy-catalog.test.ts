@@ -188,6 +188,65 @@ describe('strategy catalog', () => {
     expect(caught(() => createStrategyCatalog([badExits]).create('shaky', {})).field).toBe('exits.timeStop.bars');
   });
 
+  it('refuses a definition that gives both evaluate and evaluateColumns, or neither, naming the field', () => {
+    const { evaluate, ...withoutRule } = closeAboveSma('twice');
+    const both = { ...withoutRule, evaluate, evaluateColumns: () => undefined };
+    const bothError = caught(() => defineStrategy(both as never));
+    expect(bothError.field).toBe('evaluateColumns');
+    expect(bothError.message).toContain('give either evaluate (one row) or evaluateColumns (a range of rows), not both');
+    expect(caught(() => createStrategyCatalog([both as never])).field).toBe('evaluateColumns');
+    const neither = caught(() => defineStrategy(withoutRule as never));
+    expect(neither.field).toBe('evaluate');
+    expect(neither.message).toContain('evaluate must be a function (or give evaluateColumns instead)');
+    expect(caught(() => defineStrategy({ ...withoutRule, evaluateColumns: 3 } as never)).field).toBe('evaluateColumns');
+  });
+
+  it('derives the per-row evaluate of a column-form definition from its columns: closes 1,2,3,4,1 are above their SMA(3) at rows 2 and 3', () => {
+    const columnForm = defineStrategy({
+      name: 'close-above-sma-columns',
+      version: '1.0.0',
+      summary: 'Long while the close is above its SMA, written over a range of rows.',
+      params: z.object({ period: z.number().int().min(2).max(500).default(3) }),
+      indicators: (p) => ({ sma: [p.period] }),
+      warmup: (p) => p.period,
+      evaluateColumns(f, from, to, columns, p) {
+        const sma = f.sma[p.period];
+        for (let i = from; i < to; i++) {
+          const s = i - from;
+          const above = f.close[i] > sma[i];
+          columns.side[s] = above ? Direction.Long : Direction.Flat;
+          columns.strength[s] = above ? 1 : 0;
+          columns.stopHint[s] = above ? f.close[i] - 1 : NaN;
+          columns.exit[s] = Direction.Flat;
+          columns.reason[s] = sma[i] !== sma[i] ? 'warm-up' : above ? 'close above SMA' : 'no signal';
+        }
+      },
+    });
+    const adapter = createStrategyCatalog([columnForm]).create('close-above-sma-columns', {});
+    const other = createStrategyCatalog([columnForm]).create('close-above-sma-columns', { period: 2 });
+    const fx = createFeatureExtractor(featureConfigFor([adapter, other]), 8);
+    [1, 2, 3, 4, 1].forEach((close, i) => fx.push(i * 60_000, close, close, close, close, 1));
+    const out = createAdapterOutput();
+    const rows = [0, 1, 2, 3, 4].map((i) => {
+      adapter.evaluate(fx, i, out);
+      return { ...out };
+    });
+    // SMA(3): NaN, NaN, 2, 3, 8/3; the close is above it at rows 2 (3 > 2) and 3 (4 > 3).
+    expect(rows.map((r) => [r.side, r.reason])).toEqual([
+      [0, 'warm-up'],
+      [0, 'warm-up'],
+      [1, 'close above SMA'],
+      [1, 'close above SMA'],
+      [0, 'no signal'],
+    ]);
+    expect(rows[3]).toEqual({ side: 1, strength: 1, stopHint: 3, reason: 'close above SMA', exit: 0 });
+    // Two adapters of one definition each own their 1-slot columns and params: SMA(2) at row 4 is 2.5, above the close 1.
+    other.evaluate(fx, 4, out);
+    expect([out.side, out.reason]).toEqual([0, 'no signal']);
+    adapter.evaluate(fx, 3, out);
+    expect([out.side, out.reason]).toEqual([1, 'close above SMA']);
+  });
+
   it('refuses two built-ins with one name', () => {
     expect(() => createStrategyCatalog([closeAboveSma('same'), closeAboveSma('same')])).toThrow('field "name" was "same": two built-in strategies are named "same"');
   });

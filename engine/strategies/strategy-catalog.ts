@@ -4,7 +4,7 @@
  * holds one catalog (built in the composition root); runs, sessions, settings, forms, the CLI and
  * the API read names, params schemas and versions from it. Implemented here by `createStrategyCatalog`,
  * which builds adapters from definitions with `createAdapterFromDefinition` (params parsed with the
- * definition's zod schema, `check` run, `evaluate` bound to the params).
+ * definition's zod schema, `check` run, its `evaluate` or `evaluateColumns` bound to the params).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -13,7 +13,7 @@ import { parseOrThrow, reasonOf, validationErrorOf } from '../core/validation';
 import { convergenceWarmup } from '../features/convergence-warmup';
 import type { FeatureFrame } from '../features/feature-frame';
 import { ExitPolicySchema } from './exit-policy';
-import type { AdapterOutput, StrategyAdapter } from './strategy-adapter';
+import { createAdapterColumns, type AdapterColumns, type AdapterOutput, type StrategyAdapter } from './strategy-adapter';
 import { checkDefinition, type StrategyDefinition } from './strategy-api';
 
 /** Where a strategy comes from. */
@@ -147,33 +147,73 @@ export function parseStrategyParams(definition: StrategyDefinition, input: unkno
 
 type BoundEvaluate = (f: FeatureFrame, i: number, out: AdapterOutput) => void;
 type BoundEvaluateColumns = NonNullable<StrategyAdapter['evaluateColumns']>;
-type Binder = (evaluate: StrategyDefinition['evaluate'], params: Readonly<Record<string, unknown>>) => { evaluate: BoundEvaluate; evaluateColumns: BoundEvaluateColumns };
+type RowEvaluate = NonNullable<StrategyDefinition['evaluate']>;
+type ColumnEvaluate = NonNullable<StrategyDefinition['evaluateColumns']>;
+type RowBinder = (evaluate: RowEvaluate, params: Readonly<Record<string, unknown>>) => { evaluate: BoundEvaluate; evaluateColumns: BoundEvaluateColumns };
+type ColumnBinder = (evaluateColumns: ColumnEvaluate, params: Readonly<Record<string, unknown>>, one: AdapterColumns) => { evaluate: BoundEvaluate; evaluateColumns: BoundEvaluateColumns };
 
 /**
- * Binds a definition's `evaluate` to its params: the hot loop calls `adapter.evaluate(f, i, out)`,
+ * Binds a definition's rule to its params, deriving the adapter's other form from the one the definition gives.
+ *
+ * A per-row `evaluate` (strategy files, rule strategies): the hot loop calls `adapter.evaluate(f, i, out)`,
  * which calls `evaluate(f, i, out, params)`, and the column-wise phase calls
  * `adapter.evaluateColumns(f, from, to, columns, scratch)`, which loops over the rows calling it and stores
  * each output in the columns (the stores written out in the loop: a store helper passed in as an argument
- * was measured to allocate 32 bytes per row under vitest's module transform). Closures
- * made from one function literal share their call-site feedback, so a single shared wrapper would see
- * every strategy's `evaluate` at its inner call (polymorphic, never inlined: the benchmark pipeline ran
- * ~20 % slower). The wrappers are compiled once per definition from a fixed source text, so each inner
- * call stays monomorphic and its optimised code is reused by every later adapter of the definition, as
- * with the hand-written adapters it replaced.
+ * was measured to allocate 32 bytes per row under vitest's module transform).
+ *
+ * A column form `evaluateColumns` (the built-ins): the column-wise phase calls it with the range as is, and
+ * `adapter.evaluate(f, i, out)` runs it over the one row `[i, i+1)` into a 1-slot `one` owned by the adapter,
+ * then reads the slot into `out`: allocation-free, and exactly the column form's output by construction. The
+ * slot is written and read within one synchronous call, so the adapter still serves any number of symbols.
+ *
+ * Closures made from one function literal share their call-site feedback, so a single shared wrapper would
+ * see every strategy's rule at its inner call (polymorphic, never inlined: the benchmark pipeline ran ~20 %
+ * slower). The wrappers are compiled once per definition from a source text tagged with its name (see
+ * `sourceTag`), so each inner call stays monomorphic and its optimised code is reused by every later adapter
+ * of the definition, as with the hand-written adapters they replaced.
  * The memo is a compile cache keyed weakly by the frozen definition: it holds no state a caller can observe.
  */
-const binders = new WeakMap<StrategyDefinition, Binder>();
-function bindEvaluate(definition: StrategyDefinition, params: Readonly<Record<string, unknown>>): ReturnType<Binder> {
-  let binder = binders.get(definition);
+/**
+ * A comment naming the definition, appended to a wrapper's source text. V8 caches code compiled from equal
+ * source text together with its feedback, so without it every definition's wrappers would share one inner
+ * call site and see every strategy's rule there (measured: the derived per-row `evaluate`s of the four
+ * built-ins, called in turn on BTC/USDT 5m, took ~290 ns a row for the four instead of ~78). Only word
+ * characters, dots, dashes and `@` are kept, so the comment cannot end early whatever the name.
+ */
+function sourceTag(definition: StrategyDefinition): string {
+  return ` // ${`${String(definition.name)}@${String(definition.version)}`.replace(/[^\w.@-]/g, '_')}`;
+}
+
+const rowBinders = new WeakMap<StrategyDefinition, RowBinder>();
+const columnBinders = new WeakMap<StrategyDefinition, ColumnBinder>();
+function bindEvaluate(definition: StrategyDefinition, params: Readonly<Record<string, unknown>>): { evaluate: BoundEvaluate; evaluateColumns: BoundEvaluateColumns } {
+  if (definition.evaluateColumns) {
+    let binder = columnBinders.get(definition);
+    if (!binder) {
+      binder = new Function(
+        'evaluateColumns',
+        'params',
+        'one',
+        "'use strict'; return { evaluate: function evaluateOneRow(f, i, out) { evaluateColumns(f, i, i + 1, one, params); " +
+          'out.side = one.side[0]; out.strength = one.strength[0]; out.stopHint = one.stopHint[0]; out.reason = one.reason[0]; out.exit = one.exit[0]; }, ' +
+          'evaluateColumns: function evaluateColumnsBound(f, from, to, columns, scratch) { evaluateColumns(f, from, to, columns, params); } };' +
+          sourceTag(definition),
+      ) as ColumnBinder;
+      columnBinders.set(definition, binder);
+    }
+    return binder(definition.evaluateColumns, params, createAdapterColumns(1));
+  }
+  let binder = rowBinders.get(definition);
   if (!binder) {
     binder = new Function(
       'evaluate',
       'params',
       "'use strict'; return { evaluate: function evaluateBound(f, i, out) { evaluate(f, i, out, params); }, " +
         'evaluateColumns: function evaluateColumnsBound(f, from, to, columns, scratch) { const side = columns.side; const strength = columns.strength; const stopHint = columns.stopHint; const exit = columns.exit; const reason = columns.reason; ' +
-        'for (let i = from; i < to; i++) { evaluate(f, i, scratch, params); const s = i - from; side[s] = scratch.side; strength[s] = scratch.strength; stopHint[s] = scratch.stopHint; exit[s] = scratch.exit; reason[s] = scratch.reason; } } };',
-    ) as Binder;
-    binders.set(definition, binder);
+        'for (let i = from; i < to; i++) { evaluate(f, i, scratch, params); const s = i - from; side[s] = scratch.side; strength[s] = scratch.strength; stopHint[s] = scratch.stopHint; exit[s] = scratch.exit; reason[s] = scratch.reason; } } };' +
+        sourceTag(definition),
+    ) as RowBinder;
+    rowBinders.set(definition, binder);
   }
   return binder(definition.evaluate, params);
 }
@@ -181,8 +221,9 @@ function bindEvaluate(definition: StrategyDefinition, params: Readonly<Record<st
 /**
  * Builds an adapter from a definition and untrusted params: params parsed (defaults filled, ranges
  * and `check` run), `indicators`, `warmup`, `startupCandles` and `exits` evaluated once (startup: max of
- * the warm-up, `convergenceWarmup(indicators)` and the definition's own `startupCandles`), `evaluate` bound to the params
- * in a closure so the hot loop calls `evaluate(f, i, out)`.
+ * the warm-up, `convergenceWarmup(indicators)` and the definition's own `startupCandles`), the rule bound to
+ * the params in a closure so the loop calls `evaluate(f, i, out)` or `evaluateColumns(f, from, to, columns,
+ * scratch)` (whichever form the definition gives, the other derived from it: see `bindEvaluate`).
  * @throws ValidationError on `params.<field>` for bad params; on `params` when the definition's own
  *   functions throw or return a malformed warm-up, on `exits.<field>` for a malformed exit policy.
  */

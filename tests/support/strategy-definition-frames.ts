@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { createFeatureExtractor, type FeatureExtractor } from '@/engine/features/feature-extractor';
 import { normalizeFeatureConfig } from '@/engine/features/feature-config';
 import { createAdapterOutput } from '@/engine/strategies/strategy-adapter';
-import type { StrategyDefinition } from '@/engine/strategies/strategy-api';
+import type { RowStrategyDefinition, StrategyDefinition } from '@/engine/strategies/strategy-api';
 
 export interface TestCandle {
   openTimeMs: number;
@@ -49,8 +49,8 @@ export interface RowOutput {
   exit: number;
 }
 
-/** Parses `input` with the definition's schema, evaluates every row and returns every row's output. */
-export function evaluateRows(definition: StrategyDefinition, input: Record<string, unknown>, candles: readonly TestCandle[]): RowOutput[] {
+/** Parses `input` with the definition's schema, evaluates every row with its per-row `evaluate` (strategy files give that form) and returns every row's output. */
+export function evaluateRows(definition: RowStrategyDefinition, input: Record<string, unknown>, candles: readonly TestCandle[]): RowOutput[] {
   const params = definition.params.parse(input) as Record<string, unknown>;
   const fx = frameFor(definition, params, candles);
   const out = createAdapterOutput();
@@ -71,7 +71,7 @@ export function fired(rows: readonly RowOutput[]): RowOutput[] {
  * No look-ahead: evaluating the newest row of a frame that holds only candles 0..n-1 gives, for every n,
  * what evaluating row n-1 of the whole series gives.
  */
-export function expectNoLookAhead(definition: StrategyDefinition, input: Record<string, unknown>, candles: readonly TestCandle[]): void {
+export function expectNoLookAhead(definition: RowStrategyDefinition, input: Record<string, unknown>, candles: readonly TestCandle[]): void {
   const whole = evaluateRows(definition, input, candles);
   for (let n = 1; n <= candles.length; n++) {
     const prefix = evaluateRows(definition, input, candles.slice(0, n));
