@@ -50,7 +50,7 @@
 import type { Clock } from '../core/clock';
 import type { Candle, CandleColumns, MarginMode, MarketType, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
-import { createOrderSnapshot, type Balance, type Exchange, type Order, type OrderRequest, type Position } from '../ports/exchange';
+import { clientIdIs, clientIdText, createOrderSnapshot, type Balance, type Exchange, type Order, type OrderRequest, type Position, type StemmedOrderRequest } from '../ports/exchange';
 import {
   DEFAULT_MARGIN_TIERS,
   findMarginTierIndex,
@@ -255,15 +255,23 @@ export interface PaperExchange extends Exchange {
   /**
    * `createOrder` without the promise: places `request` and writes the order as `createOrder` would return it
    * into `out` (a caller-owned snapshot, e.g. from {@link createOrderSnapshot}, reused across calls); returns `out`.
-   * The synchronous path of a loop whose venue is this simulation (a backtest). Same throws, synchronously.
+   * The synchronous path of a loop whose venue is this simulation (a backtest). A `StemmedOrderRequest` gives the client
+   * id in parts: the order keeps them and builds the id only when something reads it (a fill listener, a snapshot's
+   * reader, `exportState`); a repeated client id is recognised whichever way either was given. Same throws, synchronously.
    */
   placeOrderSync(request: OrderRequest, out: Order): Order;
   /** `cancelOrder` without the promise, written into `out` like {@link PaperExchange.placeOrderSync}. Same throws, synchronously. */
   cancelOrderSync(orderId: string, symbol: string, out: Order): Order;
   /**
+   * `cancelOrderSync` of the order that `placed` names, a snapshot `placeOrderSync` wrote (and nothing rewrote since): an
+   * {@link PaperExchange.orderSnapshot} is read by the order's number, so its id is not built. Same throws.
+   */
+  cancelPlacedSync(placed: Order, symbol: string, out: Order): Order;
+  /**
    * A snapshot for `placeOrderSync` / `cancelOrderSync` to write into, like {@link createOrderSnapshot}, whose `id` ("paper-N")
-   * is built only when read (a getter of its class: a spread copy has no `id`, copy it by name): the order path of a loop
-   * that reads the ids of its resting orders only builds none for the orders that fill at once.
+   * and `clientOrderId` (of a request that gives it in parts, a `StemmedOrderRequest`) are built only when read (getters of
+   * its class: a spread copy has neither, copy them by name): the order path of a loop that reads the ids of its resting
+   * orders only builds none for the orders that fill at once, and no client id.
    */
   orderSnapshot(): Order;
   /** Wallet + unrealised PnL, quote currency. */
@@ -344,7 +352,12 @@ interface OrderState {
   id: string;
   /** The order's number (`id`'s suffix); -1 for a restored order whose id has another form. */
   seq: number;
+  /** The client order id; '' until built by `clientIdOf` when it was given in parts (`clientStem`, `clientTimeMs`). */
   clientOrderId: string;
+  /** The stem of a client id given in parts (see `StemmedOrderRequest`), the whole id for one given whole. */
+  clientStem: string;
+  /** The time of a client id given in parts, NaN for one given whole. */
+  clientTimeMs: number;
   symbol: string;
   side: OrderSide;
   sideSign: 1 | -1;
@@ -500,9 +513,11 @@ function isTerminal(status: OrderStatus): boolean {
   return status === 'filled' || status === 'cancelled' || status === 'rejected';
 }
 
-/** An order snapshot whose `id` is built on first read from the exchange id and order number written into it. */
+/**
+ * An order snapshot whose `id` and `clientOrderId` are built on first read, from the exchange id and order number and
+ * from the client id's stem and time written into it.
+ */
 class LazyIdOrderSnapshot implements Order {
-  clientOrderId = '';
   symbol = '';
   side: OrderSide = 'buy';
   type: OrderType = 'market';
@@ -517,11 +532,31 @@ class LazyIdOrderSnapshot implements Order {
   createdAtMs = NaN;
   updatedAtMs = NaN;
   reason: string | null = null;
-  // Private, so a spread copy or a JSON text holds none of them (nor `id`, a getter: copy it by name).
+  // Private, so a spread copy or a JSON text holds none of them (nor `id` and `clientOrderId`, getters: copy them by name).
   #prefix = '';
   #seq = -1;
   /** The id once built or set; '' until then. */
   #text = '';
+  #clientStem = '';
+  #clientTimeMs = NaN;
+  /** The client id once built or set; '' until then. */
+  #clientText = '';
+
+  get clientOrderId(): string {
+    if (this.#clientText === '') this.#clientText = clientIdText(this.#clientStem, this.#clientTimeMs);
+    return this.#clientText;
+  }
+
+  set clientOrderId(clientOrderId: string) {
+    this.#clientText = clientOrderId;
+  }
+
+  /** Names the order's client id: `text` when already built, else the id of `stem` and `timeMs` (see `StemmedOrderRequest`). */
+  nameClient(stem: string, timeMs: number, text: string): void {
+    this.#clientStem = stem;
+    this.#clientTimeMs = timeMs;
+    this.#clientText = text;
+  }
 
   get id(): string {
     if (this.#text === '') this.#text = `${this.#prefix}-${this.#seq}`;
@@ -532,11 +567,52 @@ class LazyIdOrderSnapshot implements Order {
     this.#text = id;
   }
 
+  /** The number of the order named (see `nameOrder`): -1 for a restored order whose id has another form, or before any. */
+  orderNumber(): number {
+    return this.#seq;
+  }
+
   /** Names order `seq` of exchange `prefix`, whose id is `text` when already built ('' otherwise). */
   nameOrder(prefix: string, seq: number, text: string): void {
     this.#prefix = prefix;
     this.#seq = seq;
     this.#text = text;
+  }
+}
+
+/**
+ * The closed part a backtest's exchange rewrites for every part (`deps.reuseClosedTrade`), whose `exitClientOrderId` is
+ * built on first read from the stem and time of the closing order's client id (see `StemmedOrderRequest`), which it
+ * also holds as `exitClientIdStem` and `exitClientIdTimeMs` (NaN: the stem is the whole id), so a loop tells its exit
+ * reason without building the id.
+ */
+class ReusedClosedPart implements PaperTradeClosed {
+  symbol = '';
+  side: 'long' | 'short' = 'long';
+  amount = NaN;
+  entryPrice = NaN;
+  exitPrice = NaN;
+  entryTimeMs = NaN;
+  exitTimeMs = NaN;
+  realizedPnl = NaN;
+  fees = NaN;
+  funding = NaN;
+  exitReason: ExitReason = 'signal';
+  exitClientIdStem = '';
+  exitClientIdTimeMs = NaN;
+  /** The client id once built or given whole; '' until then. */
+  #exitClientText = '';
+
+  get exitClientOrderId(): string {
+    if (this.#exitClientText === '') this.#exitClientText = clientIdText(this.exitClientIdStem, this.exitClientIdTimeMs);
+    return this.#exitClientText;
+  }
+
+  /** Names the closing order's client id: `text` when already built, else the id of `stem` and `timeMs`. */
+  nameExitClient(stem: string, timeMs: number, text: string): void {
+    this.exitClientIdStem = stem;
+    this.exitClientIdTimeMs = timeMs;
+    this.#exitClientText = text;
   }
 }
 
@@ -579,10 +655,34 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     return undefined;
   }
-  function findByClientId(clientOrderId: string): OrderState | undefined {
-    if (!bounded) return ordersByClientId.get(clientOrderId);
-    for (let i = heldCount - 1; i >= 0; i--) if (heldOrders[i].clientOrderId === clientOrderId) return heldOrders[i];
+  /** The order of number `seq` (>= 0), without building an id with a bound. */
+  function findOrderNumber(seq: number): OrderState | undefined {
+    if (!bounded) return ordersById.get(`${cfg.id}-${seq}`);
+    for (let i = heldCount - 1; i >= 0; i--) if (heldOrders[i].seq === seq) return heldOrders[i];
     return undefined;
+  }
+  /**
+   * The latest order of the client id of `stem` and `timeMs` (see `StemmedOrderRequest`; `timeMs` NaN: `stem` is the whole
+   * id). With a bound, compared by parts, so no id is built.
+   */
+  function findByClientId(stem: string, timeMs: number): OrderState | undefined {
+    if (!bounded) return ordersByClientId.get(clientIdText(stem, timeMs));
+    for (let i = heldCount - 1; i >= 0; i--) {
+      const o = heldOrders[i];
+      const same =
+        o.clientTimeMs === o.clientTimeMs
+          ? timeMs === timeMs
+            ? o.clientTimeMs === timeMs && o.clientStem === stem
+            : clientIdIs(stem, o.clientStem, o.clientTimeMs)
+          : clientIdIs(o.clientOrderId, stem, timeMs);
+      if (same) return o;
+    }
+    return undefined;
+  }
+  /** The order's client id, built on first read when it was given in parts. */
+  function clientIdOf(o: OrderState): string {
+    if (o.clientOrderId === '') o.clientOrderId = clientIdText(o.clientStem, o.clientTimeMs);
+    return o.clientOrderId;
   }
   function holdOrder(o: OrderState): void {
     if (bounded) {
@@ -590,7 +690,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       return;
     }
     ordersById.set(idOf(o), o);
-    ordersByClientId.set(o.clientOrderId, o);
+    ordersByClientId.set(clientIdOf(o), o);
   }
   /** The order's id, built on first read. */
   function idOf(o: OrderState): string {
@@ -650,6 +750,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
           id: '',
           seq: -1,
           clientOrderId: '',
+          clientStem: '',
+          clientTimeMs: NaN,
           symbol: '',
           side: 'buy',
           sideSign: 1,
@@ -744,10 +846,11 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   function snapshotInto(o: OrderState, out: Order): Order {
     if (out instanceof LazyIdOrderSnapshot) {
       out.nameOrder(cfg.id, o.seq, o.id);
+      out.nameClient(o.clientStem, o.clientTimeMs, o.clientOrderId);
     } else {
       out.id = idOf(o);
+      out.clientOrderId = clientIdOf(o);
     }
-    out.clientOrderId = o.clientOrderId;
     out.symbol = o.symbol;
     out.side = o.side;
     out.type = o.type;
@@ -921,7 +1024,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       st.closedQty += closeQty;
       st.exitNotional += closeQty * price;
       if (closeQty === abs) {
-        if (listener?.onTradeClosed) closedTrade = pendingPart(st, dir, timeMs, exitReason, clientOrderId);
+        if (listener?.onTradeClosed) closedTrade = pendingPart(st, dir, timeMs, exitReason, order, clientOrderId);
         clearPending(st);
         st.entryFeesOpen = 0;
         st.fundingMoved = 0;
@@ -963,18 +1066,19 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     refreshLiquidation(st);
     if (listener?.onFill) {
-      listener.onFill({ orderId: order !== null ? idOf(order) : fillId, clientOrderId, symbol: st.symbol, side, amount: qty, price, fee, timeMs, liquidity });
+      listener.onFill({ orderId: order !== null ? idOf(order) : fillId, clientOrderId: order !== null ? clientIdOf(order) : clientOrderId, symbol: st.symbol, side, amount: qty, price, fee, timeMs, liquidity });
     }
     if (closedTrade) listener!.onTradeClosed!(closedTrade);
   }
 
   /** The part `pendingPart` rewrites when `deps.reuseClosedTrade` is set. */
-  const closedPart: PaperTradeClosed | null = deps.reuseClosedTrade
-    ? { symbol: '', side: 'long', amount: NaN, entryPrice: NaN, exitPrice: NaN, entryTimeMs: NaN, exitTimeMs: NaN, realizedPnl: NaN, fees: NaN, funding: NaN, exitReason: 'signal', exitClientOrderId: '' }
-    : null;
+  const closedPart: ReusedClosedPart | null = deps.reuseClosedTrade ? new ReusedClosedPart() : null;
 
-  /** The reductions not yet reported, as one closed part (only with an onTradeClosed listener; allocates unless `deps.reuseClosedTrade`). */
-  function pendingPart(st: SymbolState, dir: number, timeMs: number, exitReason: ExitReason, clientOrderId: string): PaperTradeClosed {
+  /**
+   * The reductions not yet reported, as one closed part, closed by a fill of `order` (null: a fill of no order, whose
+   * client id is `clientOrderId`). Only with an onTradeClosed listener; allocates unless `deps.reuseClosedTrade`.
+   */
+  function pendingPart(st: SymbolState, dir: number, timeMs: number, exitReason: ExitReason, order: OrderState | null, clientOrderId: string): PaperTradeClosed {
     if (closedPart !== null) {
       const part = closedPart;
       part.symbol = st.symbol;
@@ -988,7 +1092,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       part.fees = st.pendFees;
       part.funding = st.pendFunding;
       part.exitReason = exitReason;
-      part.exitClientOrderId = clientOrderId;
+      if (order !== null) part.nameExitClient(order.clientStem, order.clientTimeMs, order.clientOrderId);
+      else part.nameExitClient(clientOrderId, NaN, clientOrderId);
       return part;
     }
     return {
@@ -1003,7 +1108,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       fees: st.pendFees,
       funding: st.pendFunding,
       exitReason,
-      exitClientOrderId: clientOrderId,
+      exitClientOrderId: order !== null ? clientIdOf(order) : clientOrderId,
     };
   }
 
@@ -1058,7 +1163,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     execArgs[0] = qty;
     execArgs[1] = price;
     execArgs[2] = timeMs;
-    executeFill(st, o.side, o.sideSign, liquidity, o, '', o.clientOrderId, exitReasonOf(o));
+    executeFill(st, o.side, o.sideSign, liquidity, o, '', '', exitReasonOf(o));
     o.fee += money[MONEY_LAST_FEE];
     const remaining = o.amount - o.filled;
     if (remaining <= o.amount * AMOUNT_EPSILON) {
@@ -1066,7 +1171,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       notifyOrder(o);
       // A partial exit done: report what it closed while the rest of the position stays open.
       if (st.amountSigned !== 0 && st.pendQty > 0) {
-        const part = listener?.onTradeClosed ? pendingPart(st, Math.sign(st.amountSigned), timeMs, exitReasonOf(o), o.clientOrderId) : null;
+        const part = listener?.onTradeClosed ? pendingPart(st, Math.sign(st.amountSigned), timeMs, exitReasonOf(o), o, '') : null;
         clearPending(st);
         if (part) listener!.onTradeClosed!(part);
       }
@@ -1329,7 +1434,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   function placeOrder(r: OrderRequest): OrderState {
     ensureOpen();
     validateRequest(r);
-    const existing = findByClientId(r.clientOrderId);
+    // A client id given in parts (a loop's synchronous path) is kept in parts: built only if something reads it.
+    const partTimeMs = (r as Partial<StemmedOrderRequest>).clientIdTimeMs;
+    const clientTimeMs = typeof partTimeMs === 'number' ? partTimeMs : NaN;
+    const existing = findByClientId(r.clientOrderId, clientTimeMs);
     if (existing) return existing;
     const now = clock.nowMs();
     const st = states[symbolIndex(r.symbol)];
@@ -1337,7 +1445,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const o = orderRecord();
     o.id = '';
     o.seq = ++orderSeq;
-    o.clientOrderId = r.clientOrderId;
+    const whole = clientTimeMs !== clientTimeMs;
+    o.clientOrderId = whole ? r.clientOrderId : '';
+    o.clientStem = r.clientOrderId;
+    o.clientTimeMs = clientTimeMs;
     o.symbol = r.symbol;
     o.side = r.side;
     o.sideSign = r.side === 'buy' ? 1 : -1;
@@ -1394,9 +1505,20 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   /** Cancels `orderId` (see `cancelOrder`) and returns its state; the logic of `cancelOrder` and `cancelOrderSync`. */
   function cancel(orderId: string, symbol: string): OrderState {
     ensureOpen();
-    const o = findOrder(orderId);
+    return cancelFound(findOrder(orderId), orderId, symbol);
+  }
+
+  /** `cancel` of the order a snapshot written by `placeOrderSync` names: by its number when it has one (no id built). */
+  function cancelPlaced(placed: Order, symbol: string): OrderState {
+    ensureOpen();
+    const seq = placed instanceof LazyIdOrderSnapshot ? placed.orderNumber() : -1;
+    return seq >= 0 ? cancelFound(findOrderNumber(seq), '', symbol, seq) : cancelFound(findOrder(placed.id), placed.id, symbol);
+  }
+
+  /** Cancels `o`, the order of id `orderId` (or, when '', of number `seq`) found for a cancel of `symbol`: see `cancel`. */
+  function cancelFound(o: OrderState | undefined, orderId: string, symbol: string, seq = -1): OrderState {
     if (!o || o.symbol !== symbol) {
-      throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
+      throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId || `${cfg.id}-${seq}`}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
     }
     if (isTerminal(o.status)) return o;
     finishOrder(o, 'cancelled', 'cancelled by request', clock.nowMs());
@@ -1447,8 +1569,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const orders: PaperOrderState[] = [];
     for (const o of held) {
       if (!open.has(idOf(o)) && !keep.has(o)) continue;
-      const { sideSign: _sideSign, pathSeenMs: _pathSeenMs, seq: _seq, ...rest } = o;
-      orders.push({ ...rest, id: idOf(o) });
+      const { sideSign: _sideSign, pathSeenMs: _pathSeenMs, seq: _seq, clientStem: _clientStem, clientTimeMs: _clientTimeMs, ...rest } = o;
+      orders.push({ ...rest, id: idOf(o), clientOrderId: clientIdOf(o) });
     }
     return {
       version: 1,
@@ -1509,7 +1631,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const restoredOrders = new Map<string, OrderState>();
     for (const [i, o] of saved.orders.entries()) {
       if (typeof o.id !== 'string' || typeof o.clientOrderId !== 'string' || typeof o.symbol !== 'string') throw new ValidationError(`state.orders.${i}`, o, 'expected an order with id, clientOrderId and symbol');
-      restoredOrders.set(o.id, { ...o, seq: seqOfId(o.id), amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1, pathSeenMs: -Infinity });
+      restoredOrders.set(o.id, { ...o, clientStem: o.clientOrderId, clientTimeMs: NaN, seq: seqOfId(o.id), amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1, pathSeenMs: -Infinity });
     }
     const restoredStates: { st: SymbolState; openIds: string[] }[] = [];
     for (const [i, s] of saved.symbols.entries()) {
@@ -1635,6 +1757,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     placeOrderSync: (request: OrderRequest, out: Order): Order => snapshotInto(placeOrder(request), out),
     orderSnapshot: () => new LazyIdOrderSnapshot(),
     cancelOrderSync: (orderId: string, symbol: string, out: Order): Order => snapshotInto(cancel(orderId, symbol), out),
+    cancelPlacedSync: (placed: Order, symbol: string, out: Order): Order => snapshotInto(cancelPlaced(placed, symbol), out),
     async fetchOrder(orderId: string, symbol: string): Promise<Order> {
       ensureOpen();
       const o = findOrder(orderId);

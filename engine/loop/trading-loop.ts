@@ -40,7 +40,7 @@ import { TradeExitReason, type DecisionOutcome, type DecisionRecord, type TradeR
 import type { ExitPolicy } from '../strategies/exit-policy';
 import type { CandleColumns, MarketKey, OrderSide, OrderType } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
-import { createOrderSnapshot, type Exchange, type Order, type OrderRequest } from '../ports/exchange';
+import { clientIdIs, createOrderSnapshot, type Exchange, type Order, type OrderRequest, type StemmedOrderRequest } from '../ports/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
 import { featureConfigFor, normalizeFeatureConfig } from '../features/feature-config';
 import { convergenceWarmup } from '../features/convergence-warmup';
@@ -156,11 +156,17 @@ export interface CandleSimulator {
   closePositionAtLast?(symbolIndex: number, clientOrderId: string): void;
   /**
    * The simulation's order entry without a promise (PaperExchange `placeOrderSync`): places `request` and writes the
-   * order into the caller's `out`. The loop uses it (and `cancelOrderSync`) when the simulation is also its exchange.
+   * order into the caller's `out`. The loop uses it (and `cancelOrderSync`) when the simulation is also its exchange,
+   * with its client ids in parts (a `StemmedOrderRequest`: built only when read).
    */
   placeOrderSync?(request: OrderRequest, out: Order): Order;
   /** `cancelOrder` without a promise, written into `out` (PaperExchange `cancelOrderSync`). */
   cancelOrderSync?(orderId: string, symbol: string, out: Order): Order;
+  /**
+   * `cancelOrderSync` of the order a snapshot written by `placeOrderSync` names, without building its id (PaperExchange
+   * `cancelPlacedSync`): the loop then keeps its resting protective stop as its snapshot, not as an id.
+   */
+  cancelPlacedSync?(placed: Order, symbol: string, out: Order): Order;
   /** A snapshot for the two above whose `id` is built only when read, a getter (PaperExchange `orderSnapshot`); else `createOrderSnapshot`. */
   orderSnapshot?(): Order;
 }
@@ -170,7 +176,15 @@ export interface CandleSimulator {
  * and attribution. A simulated venue names the client id of the order that closed it
  * (`exitClientOrderId`), from which the loop tells its exit reason.
  */
-export type ClosedTrade = Omit<TradeRecord, 'id' | 'runId' | 'exchange' | 'strategy'> & { exitClientOrderId?: string };
+export type ClosedTrade = Omit<TradeRecord, 'id' | 'runId' | 'exchange' | 'strategy'> & {
+  exitClientOrderId?: string;
+  /**
+   * The closing order's client id in parts, when the venue names it so (a backtest's reused closed part): its stem and
+   * time (NaN: the stem is the whole id), from which the loop tells the exit reason without building the id.
+   */
+  exitClientIdStem?: string;
+  exitClientIdTimeMs?: number;
+};
 
 /**
  * Why the loop journaled a round trip on a real venue: its own exits (`signal`, `exit-signal`,
@@ -220,6 +234,13 @@ export interface TradingLoopConfig {
    * Throws ValidationError naming `maxFeatureRows` otherwise.
    */
   maxFeatureRows?: number;
+  /**
+   * When true, `onTradeClosed` returns one record rewritten for every trade (copy what you keep), with `initialRisk` NaN
+   * instead of null when no stop is known: a backtest, which copies each trade into typed columns, then closes trades
+   * without allocating a record per trade (a kept record with its heap numbers is about 280 bytes). Default false: a new
+   * record per trade.
+   */
+  reuseTradeRecord?: boolean;
 }
 
 /** Rows the loop always keeps behind the newest when it bounds its feature columns, whatever its lookback (see {@link loopLookbackRows}). */
@@ -422,33 +443,47 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const exitPlaced = newSnapshot();
   const takeProfitPlaced = newSnapshot();
   const cancelled = newSnapshot();
-  /** The order request of the synchronous path, rewritten for each order (the simulation copies what it keeps). */
-  const syncRequest: OrderRequest = { clientOrderId: '', symbol, side: 'buy', type: 'market', amount: NaN, price: NaN, stopPrice: NaN, reduceOnly: false };
   /**
-   * Places an order of `type` (`level`: a limit's price or a stop's trigger, ignored for a market order) on the venue:
-   * synchronously into `out` on a synchronous venue (the reused request), else through the async port (a new request
-   * with only the fields its type has).
+   * The order request of the synchronous path, rewritten for each order (the simulation copies what it keeps): its client
+   * id in parts (stem, candle time), which the simulation builds only if something reads it.
    */
-  const place = (clientOrderId: string, side: OrderSide, type: OrderType, amount: number, level: number, reduceOnly: boolean, out: Order): Order | Promise<Order> => {
+  const syncRequest: StemmedOrderRequest = { clientOrderId: '', clientIdTimeMs: NaN, symbol, side: 'buy', type: 'market', amount: NaN, price: NaN, stopPrice: NaN, reduceOnly: false };
+  /** The numbers of the order `place` places next (slots `PLACE_*`): a number passed to a call that is not inlined is boxed. */
+  const placeArgs = new Float64Array(3);
+  /**
+   * Places an order of `type` with client id `stem` + the candle time, amount and level in `placeArgs` (`PLACE_*`; the
+   * level: a limit's price or a stop's trigger, ignored for a market order) on the venue: synchronously into `out` on a
+   * synchronous venue (the reused request, the client id in parts), else through the async port (a new request with only
+   * the fields its type has).
+   */
+  const place = (stem: string, side: OrderSide, type: OrderType, reduceOnly: boolean, out: Order): Order | Promise<Order> => {
     if (syncVenue) {
       const r = syncRequest;
-      r.clientOrderId = clientOrderId;
+      r.clientOrderId = stem;
+      r.clientIdTimeMs = placeArgs[PLACE_TIME_MS];
       r.side = side;
       r.type = type;
-      r.amount = amount;
-      r.price = r.stopPrice = level;
+      r.amount = placeArgs[PLACE_AMOUNT];
+      r.price = r.stopPrice = placeArgs[PLACE_LEVEL];
       r.reduceOnly = reduceOnly;
       return syncVenue.placeOrderSync(r, out);
     }
+    const level = placeArgs[PLACE_LEVEL];
     return deps.exchange.createOrder({
-      clientOrderId,
+      clientOrderId: nextClientId(stem, placeArgs[PLACE_TIME_MS]),
       symbol,
       side,
       type,
-      amount,
+      amount: placeArgs[PLACE_AMOUNT],
       ...(type === 'limit' ? { price: level } : type === 'stop' ? { stopPrice: level } : {}),
       ...(reduceOnly ? { reduceOnly } : {}),
     });
+  };
+  /** Writes the candle time, amount and level of the next order `place` places (see `placeArgs`). */
+  const placeFigures = (timeMs: number, amount: number, level: number) => {
+    placeArgs[PLACE_TIME_MS] = timeMs;
+    placeArgs[PLACE_AMOUNT] = amount;
+    placeArgs[PLACE_LEVEL] = level;
   };
   /** The risk gate's input and decision, rewritten at each entry (see `enter`). */
   const riskContext: PreTradeContext = {
@@ -469,6 +504,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** The stop hint and risk scale of the entry under way (slots `ENTRY_*`), set by `enter` for `enterChecked`. */
   const entryAdjust = new Float64Array(2);
   let entryStrategy = '';
+  /** The working protective stop's id, null when none; {@link PLACED_STOP_ID} for the one in `stopPlaced` (see `workingStopId`). */
   let stopOrderId: string | null = null;
   let entryOrderId: string | null = null;
   let exitOrderId: string | null = null;
@@ -481,17 +517,27 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * Exit reasons of the loop's exit orders by client order id, one slot per kind of order (`REASON_*`: the market exit,
    * the trailing stop, the end-of-run close, then one per take-profit level), rewritten by the next order of its kind:
    * the one before it is cancelled or done by then (an entry waits for the cleanup), so no fill can still name it. A
-   * protective stop has none (the venue's `stop`). Recording a reason allocates nothing.
+   * protective stop has none (the venue's `stop`). The id is kept in parts, its kind's stem and candle time (in a typed
+   * array, as a number stored in an array of objects is boxed): recording a reason allocates nothing.
    */
-  const reasonIds: string[] = new Array<string>(REASON_TAKE_PROFIT + takeProfits.length).fill('');
+  const reasonStems: string[] = new Array<string>(REASON_TAKE_PROFIT + takeProfits.length).fill('');
+  const reasonTimes = new Float64Array(REASON_TAKE_PROFIT + takeProfits.length).fill(NaN);
   const reasonKinds: TradeExitReason[] = new Array<TradeExitReason>(REASON_TAKE_PROFIT + takeProfits.length).fill(TradeExitReason.Signal);
-  const noteReason = (slot: number, clientOrderId: string, reason: TradeExitReason) => {
-    reasonIds[slot] = clientOrderId;
+  /** Records `reason` for the order of slot `slot`, whose client id is `stem` + the candle time in `placeArgs`. */
+  const noteReason = (slot: number, stem: string, reason: TradeExitReason) => {
+    reasonStems[slot] = stem;
+    reasonTimes[slot] = placeArgs[PLACE_TIME_MS];
     reasonKinds[slot] = reason;
   };
-  /** The exit reason the loop recorded for the order of `clientOrderId`, if any. */
+  /** The exit reason the loop recorded for the order of `clientOrderId`, if any (compared without building an id). */
   const reasonOf = (clientOrderId: string): TradeExitReason | undefined => {
-    for (let slot = 0; slot < reasonIds.length; slot++) if (reasonIds[slot] === clientOrderId) return reasonKinds[slot];
+    for (let slot = 0; slot < reasonStems.length; slot++) if (reasonStems[slot] !== '' && clientIdIs(clientOrderId, reasonStems[slot], reasonTimes[slot])) return reasonKinds[slot];
+    return undefined;
+  };
+  /** `reasonOf` for a client id in parts (`timeMs` NaN: `stem` is the whole id). */
+  const reasonOfParts = (stem: string, timeMs: number): TradeExitReason | undefined => {
+    if (timeMs !== timeMs) return reasonOf(stem);
+    for (let slot = 0; slot < reasonStems.length; slot++) if (reasonTimes[slot] === timeMs && reasonStems[slot] === stem) return reasonKinds[slot];
     return undefined;
   };
   /**
@@ -519,7 +565,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** A denial's reason is built only for a journal or the events. */
   const describeDenials = events !== undefined || (config.decisionDetail !== DecisionDetail.Off && deps.journal !== null);
   /** An order as the events get it: a copy of a reused snapshot (a listener may keep it; its id may be a getter, copied by name). */
-  const reported = (order: Order): Order => (syncVenue ? { ...order, id: order.id } : order);
+  const reported = (order: Order): Order => (syncVenue ? { ...order, id: order.id, clientOrderId: order.clientOrderId } : order);
   const breakerOf = (reason: string | null) => (reason ?? '').split(':', 1)[0] || 'unknown';
   let lastHalted = deps.risk.isHalted();
   let trippedBreaker = lastHalted ? breakerOf(deps.risk.state().haltReason) : '';
@@ -621,11 +667,25 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     return cancelWorkingFrom(0);
   }
 
+  /**
+   * What `stopOrderId` holds for a stop just placed: on a venue that cancels an order by its snapshot, {@link PLACED_STOP_ID}
+   * (the stop is the order in `stopPlaced`, rewritten only by the next stop, placed after this one is cancelled or gone),
+   * so its id is built only if the journal reads it; else its id.
+   */
+  function workingStopId(stop: Order): string {
+    return stop === stopPlaced && syncVenue !== null && simulator?.cancelPlacedSync ? PLACED_STOP_ID : stop.id;
+  }
+
+  /** The working stop's id as text (built when it is the placed snapshot's), null when none: for the journal. */
+  function stopIdText(): string | null {
+    return stopOrderId === PLACED_STOP_ID ? stopPlaced.id : stopOrderId;
+  }
+
   /** Cancels the working orders of slot `slot` onward (0 the entry, 1 the exit, 2 the stop, 3.. the take-profits), each after the previous. */
   function cancelWorkingFrom(slot: number): Promise<void> | undefined {
     for (let s = slot; s < 3 + takeProfitIds.length; s++) {
       const pending = cancelSlot(s);
-      if (pending) return pending.then(() => cancelWorkingFrom(s + 1));
+      if (pending) return after(pending, cancelWorkingFrom, s + 1);
     }
     entryOrderId = exitOrderId = stopOrderId = null;
     return undefined;
@@ -640,7 +700,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const k = s - 3;
     const id = takeProfitIds[k];
     const pending = id ? cancelOrder(id, true) : undefined;
-    if (pending) return pending.then(() => clearTakeProfit(k));
+    if (pending) return after(pending, clearTakeProfit, k);
     clearTakeProfit(k);
     return undefined;
   }
@@ -657,7 +717,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   function cancelOrder(id: string, leftover: boolean): Promise<void> | undefined {
     if (syncVenue) {
       try {
-        syncVenue.cancelOrderSync(id, symbol, cancelled);
+        if (id === PLACED_STOP_ID) simulator!.cancelPlacedSync!(stopPlaced, symbol, cancelled);
+        else syncVenue.cancelOrderSync(id, symbol, cancelled);
       } catch (error) {
         if (!leftover) throw error;
         rethrowUnlessFinished(error);
@@ -731,25 +792,25 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    */
   function moveStop(level: number, held: number, timeMs: number): Promise<void> | undefined {
     const cancelling = stopOrderId ? cancelOrder(stopOrderId, true) : undefined;
-    if (cancelling) return cancelling.then(() => placeTrailingStop(level, held, timeMs));
+    if (cancelling) return after(cancelling, placeTrailingStop, level, held, timeMs);
     return placeTrailingStop(level, held, timeMs);
   }
 
   function placeTrailingStop(level: number, held: number, timeMs: number): Promise<void> | undefined {
-    const clientOrderId = nextClientId(TRAIL_ID, timeMs);
-    noteReason(REASON_TRAIL, clientOrderId, TradeExitReason.TrailingStop);
-    const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'stop', Math.abs(held), level, true, stopPlaced);
-    if (placing !== stopPlaced) return (placing as Promise<Order>).then((stop) => onTrailingStopPlaced(stop, level, held, timeMs));
+    placeFigures(timeMs, Math.abs(held), level);
+    noteReason(REASON_TRAIL, TRAIL_ID, TradeExitReason.TrailingStop);
+    const placing = place(TRAIL_ID, held > 0 ? 'sell' : 'buy', 'stop', true, stopPlaced);
+    if (placing !== stopPlaced) return afterOrder(placing as Promise<Order>, onTrailingStopPlaced, level, held, timeMs);
     onTrailingStopPlaced(stopPlaced, level, held, timeMs);
     return undefined;
   }
 
   function onTrailingStopPlaced(stop: Order, level: number, held: number, timeMs: number): void {
     events?.onOrder(reported(stop), OrderPurpose.Stop, timeMs);
-    stopOrderId = stop.status === 'rejected' ? null : stop.id;
+    stopOrderId = stop.status === 'rejected' ? null : workingStopId(stop);
     stopFilledJournaled = 0;
     if (stopOrderId) posFigures[POS_STOP] = level;
-    if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, `trailing stop moved to ${level}`, { stopOrderId });
+    if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, `trailing stop moved to ${level}`, { stopOrderId: stopIdText() });
   }
 
   /**
@@ -762,19 +823,19 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       const level = takeProfits[k];
       const price = level.r !== undefined ? entryPrice + dir * level.r * risk : entryPrice * (1 + (dir * (level.percent as number)) / 100);
       if (!(price > 0) || (level.r !== undefined && !(risk > 0))) continue;
-      const clientOrderId = nextClientId(takeProfitIdStems[k], timeMs);
-      noteReason(REASON_TAKE_PROFIT + k, clientOrderId, TradeExitReason.TakeProfit);
-      const placing = place(clientOrderId, dir > 0 ? 'sell' : 'buy', 'limit', amount * level.fraction, price, true, takeProfitPlaced);
-      if (placing !== takeProfitPlaced) {
-        const placed = k;
-        return (placing as Promise<Order>).then((order) => {
-          onTakeProfitPlaced(order, placed, timeMs);
-          return placeTakeProfits(placed + 1, dir, amount, entryPrice, stopPrice, timeMs);
-        });
-      }
+      placeFigures(timeMs, amount * level.fraction, price);
+      noteReason(REASON_TAKE_PROFIT + k, takeProfitIdStems[k], TradeExitReason.TakeProfit);
+      const placing = place(takeProfitIdStems[k], dir > 0 ? 'sell' : 'buy', 'limit', true, takeProfitPlaced);
+      if (placing !== takeProfitPlaced) return afterOrder(placing as Promise<Order>, onTakeProfitPlacedThenNext, k, dir, amount, entryPrice, stopPrice, timeMs);
       onTakeProfitPlaced(takeProfitPlaced, k, timeMs);
     }
     return undefined;
+  }
+
+  /** A take-profit of level `k` placed through the async port: its record, then the levels after it. */
+  function onTakeProfitPlacedThenNext(order: Order, k: number, dir: number, amount: number, entryPrice: number, stopPrice: number, timeMs: number): Promise<void> | undefined {
+    onTakeProfitPlaced(order, k, timeMs);
+    return placeTakeProfits(k + 1, dir, amount, entryPrice, stopPrice, timeMs);
   }
 
   function onTakeProfitPlaced(order: Order, k: number, timeMs: number): void {
@@ -794,15 +855,15 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    */
   function exit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason = TradeExitReason.Signal): Promise<void> | undefined {
     const cancelling = cancelWorkingOrders();
-    if (cancelling) return cancelling.then(() => placeExit(timeMs, held, reason, exitReason));
+    if (cancelling) return after(cancelling, placeExit, timeMs, held, reason, exitReason);
     return placeExit(timeMs, held, reason, exitReason);
   }
 
   function placeExit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
-    const clientOrderId = nextClientId(EXIT_ID, timeMs);
-    noteReason(REASON_EXIT, clientOrderId, exitReason);
-    const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'market', Math.abs(held), NaN, true, exitPlaced);
-    if (placing !== exitPlaced) return (placing as Promise<Order>).then((order) => onExitPlaced(order, timeMs, held, reason, exitReason));
+    placeFigures(timeMs, Math.abs(held), NaN);
+    noteReason(REASON_EXIT, EXIT_ID, exitReason);
+    const placing = place(EXIT_ID, held > 0 ? 'sell' : 'buy', 'market', true, exitPlaced);
+    if (placing !== exitPlaced) return afterOrder(placing as Promise<Order>, onExitPlaced, timeMs, held, reason, exitReason);
     onExitPlaced(exitPlaced, timeMs, held, reason, exitReason);
     return undefined;
   }
@@ -944,8 +1005,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
       return undefined;
     }
-    const placingEntry = place(nextClientId(ENTRY_ID, signalTimeMs), side > 0 ? 'buy' : 'sell', 'market', decision.amount, NaN, false, entryPlaced);
-    if (placingEntry !== entryPlaced) return (placingEntry as Promise<Order>).then((order) => onEntryPlaced(order, signalTimeMs, side, price, vetoInfo, strategy));
+    placeFigures(signalTimeMs, decision.amount, NaN);
+    const placingEntry = place(ENTRY_ID, side > 0 ? 'buy' : 'sell', 'market', false, entryPlaced);
+    if (placingEntry !== entryPlaced) return afterOrder(placingEntry as Promise<Order>, onEntryPlaced, signalTimeMs, side, price, vetoInfo, strategy);
     return onEntryPlaced(entryPlaced, signalTimeMs, side, price, vetoInfo, strategy);
   }
 
@@ -975,20 +1037,21 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     entryOrderId = order.status === 'filled' ? null : order.id;
     entryStrategy = strategy;
     stats.entries++;
-    const placingStop = place(nextClientId(STOP_ID, signalTimeMs), side > 0 ? 'sell' : 'buy', 'stop', order.amount, decision.stopPrice, true, stopPlaced);
-    if (placingStop !== stopPlaced) return (placingStop as Promise<Order>).then((stop) => onEntryStopPlaced(stop, order, signalTimeMs, side, price, vetoInfo));
+    placeFigures(signalTimeMs, order.amount, decision.stopPrice);
+    const placingStop = place(STOP_ID, side > 0 ? 'sell' : 'buy', 'stop', true, stopPlaced);
+    if (placingStop !== stopPlaced) return afterOrder(placingStop as Promise<Order>, onEntryStopPlaced, order, signalTimeMs, side, price, vetoInfo);
     return onEntryStopPlaced(stopPlaced, order, signalTimeMs, side, price, vetoInfo);
   }
 
   /** The entry's protective stop is placed: the take-profits, then the account report and the record (see `moveStop` for the return). */
   function onEntryStopPlaced(stop: Order, order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>): Promise<void> | undefined {
-    stopOrderId = stop.status === 'rejected' ? null : stop.id;
+    stopOrderId = stop.status === 'rejected' ? null : workingStopId(stop);
     stopFilledJournaled = 0;
     events?.onOrder(reported(stop), OrderPurpose.Stop, signalTimeMs);
     const placing = takeProfits.length > 0 ? placeTakeProfits(0, side, order.amount, posFigures[POS_ENTRY_PRICE], riskDecision.stopPrice, signalTimeMs) : undefined;
     if (placing) {
       // The entry snapshot is reused by the next entry only, which cannot start before this one ends.
-      return placing.then(() => onEntryDone(order, signalTimeMs, side, price, vetoInfo));
+      return after(placing, onEntryDone, order, signalTimeMs, side, price, vetoInfo);
     }
     onEntryDone(order, signalTimeMs, side, price, vetoInfo);
     return undefined;
@@ -1002,7 +1065,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       ...vetoInfo,
       risk: copyChecks(decision.checks),
       orderId: order.id,
-      stopOrderId,
+      stopOrderId: stopIdText(),
     });
   }
 
@@ -1144,9 +1207,35 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     }
   }
 
-  /** Journals a closed trade (or part) with `exitReason` and its initial risk; returns it as journaled. */
+  /**
+   * The record `journalTrade` rewrites with `config.reuseTradeRecord` (its number fields only ever hold numbers, so V8
+   * keeps them as doubles written in place: `initialRisk` NaN when unknown, as a null would make every store allocate).
+   */
+  const tradeRecord: ClosedTrade | null = config.reuseTradeRecord
+    ? { symbol, side: 'long', amount: NaN, entryPrice: NaN, exitPrice: NaN, entryTimeMs: NaN, exitTimeMs: NaN, realizedPnl: NaN, fees: NaN, funding: NaN, exitReason: '', initialRisk: NaN }
+    : null;
+
+  /** Journals a closed trade (or part) with `exitReason` and its initial risk; returns it as journaled (see `config.reuseTradeRecord`). */
   function journalTrade(closed: ClosedTrade, exitReason: string): ClosedTrade {
-    const initialRisk = posFigures[POS_INITIAL_STOP] === posFigures[POS_INITIAL_STOP] ? Math.abs(closed.entryPrice - posFigures[POS_INITIAL_STOP]) * closed.amount : null;
+    const stopKnown = posFigures[POS_INITIAL_STOP] === posFigures[POS_INITIAL_STOP];
+    if (tradeRecord !== null) {
+      const t = tradeRecord;
+      t.symbol = closed.symbol;
+      t.side = closed.side;
+      t.amount = closed.amount;
+      t.entryPrice = closed.entryPrice;
+      t.exitPrice = closed.exitPrice;
+      t.entryTimeMs = closed.entryTimeMs;
+      t.exitTimeMs = closed.exitTimeMs;
+      t.realizedPnl = closed.realizedPnl;
+      t.fees = closed.fees;
+      t.funding = closed.funding;
+      t.exitReason = exitReason;
+      t.initialRisk = stopKnown ? Math.abs(closed.entryPrice - posFigures[POS_INITIAL_STOP]) * closed.amount : NaN;
+      if (deps.journal) recordJournaledTrade(t);
+      return t;
+    }
+    const initialRisk = stopKnown ? Math.abs(closed.entryPrice - posFigures[POS_INITIAL_STOP]) * closed.amount : null;
     // The kept record (the run's output), field by field: a rest-and-spread copy allocates several times its size.
     const trade: ClosedTrade = {
       symbol: closed.symbol,
@@ -1162,8 +1251,15 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       exitReason,
       initialRisk,
     };
-    if (!deps.journal) return trade;
-    deps.journal.recordTrade({
+    if (deps.journal) recordJournaledTrade(trade);
+    return trade;
+  }
+
+  /** Writes `trade` (as `journalTrade` returns it; an `initialRisk` of NaN is none) to the journal. */
+  function recordJournaledTrade(trade: ClosedTrade): void {
+    const initialRisk = trade.initialRisk === undefined || trade.initialRisk === null || trade.initialRisk !== trade.initialRisk ? null : trade.initialRisk;
+    const exitReason = trade.exitReason;
+    (deps.journal as JournalWriter).recordTrade({
       id: deps.newId(),
       runId: config.runId,
       exchange: market.exchange,
@@ -1181,7 +1277,6 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       exitReason,
       initialRisk,
     });
-    return trade;
   }
 
   /** Acts on row `i`'s fused signal while holding `held` (base amount, signed): the exit of an opposite position, then the entry. */
@@ -1189,7 +1284,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const side = fused.side;
     if (held !== 0 && Math.sign(held) !== side) {
       const exiting = exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}` : '', TradeExitReason.Signal);
-      if (exiting) return exiting.then(() => enterAfterExit(i, side));
+      if (exiting) return after(exiting, enterAfterExit, i, side);
       return enterAfterExit(i, side);
     }
     return admitEntry(i, side, held === 0) ? enter(i, side) : undefined;
@@ -1239,7 +1334,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Closes the held position for `reason` (a policy exit or an exit signal) at the candle close, after any pending cleanup. */
   function closeByPolicy(timeMs: number, held: number, reason: TradeExitReason): Promise<void> | undefined {
     const cleaning = cleanupPending ? cleanup() : undefined;
-    if (cleaning) return cleaning.then(() => exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: ${reason}` : '', reason));
+    if (cleaning) return after(cleaning, exit, timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: ${reason}` : '', reason);
     return exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: ${reason}` : '', reason);
   }
 
@@ -1249,7 +1344,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    */
   function trailTo(level: number, close: number, held: number, timeMs: number): Promise<void> | undefined {
     const cleaning = cleanupPending ? cleanup() : undefined;
-    if (cleaning) return cleaning.then(() => trailNow(level, close, held, timeMs));
+    if (cleaning) return after(cleaning, trailNow, level, close, held, timeMs);
     return trailNow(level, close, held, timeMs);
   }
 
@@ -1367,7 +1462,12 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   function actOnPositionAt(i: number): Promise<void> | undefined {
     const closeTimeMs = closeTimeAt(i);
     const cleaning = cleanupPending ? cleanup() : undefined;
-    if (cleaning) return cleaning.then(() => act(i, closeTimeMs, deps.account.positionAmountSigned(symbol)));
+    if (cleaning) return after(cleaning, actOnHeld, i, closeTimeMs);
+    return act(i, closeTimeMs, deps.account.positionAmountSigned(symbol));
+  }
+
+  /** `act` on what is held now (after a cleanup). */
+  function actOnHeld(i: number, closeTimeMs: number): Promise<void> | undefined {
     return act(i, closeTimeMs, deps.account.positionAmountSigned(symbol));
   }
 
@@ -1397,7 +1497,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       posFigures[POS_INITIAL_STOP] = position.initialStop ?? NaN;
     },
     onTradeClosed(trade) {
-      const told = trade.exitClientOrderId === undefined ? undefined : reasonOf(trade.exitClientOrderId);
+      // A reused closed part names its closing order in parts (no id built); another, by its id.
+      const told =
+        trade.exitClientIdStem !== undefined && trade.exitClientIdTimeMs !== undefined
+          ? reasonOfParts(trade.exitClientIdStem, trade.exitClientIdTimeMs)
+          : trade.exitClientOrderId === undefined
+            ? undefined
+            : reasonOf(trade.exitClientOrderId);
       const exitReason = told ?? trade.exitReason;
       const flat = deps.account.positionAmountSigned(symbol) === 0;
       if (exitReason === 'stop' || exitReason === 'trailing-stop' || exitReason === 'liquidation' || exitReason === 'take-profit') {
@@ -1425,7 +1531,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (simulator?.closePositionAtLast) {
         // A simulated venue closes it all at once: a volume-capped market order could leave a part open.
         const clientOrderId = nextClientId(CLOSE_ID, timeMs);
-        noteReason(REASON_CLOSE, clientOrderId, reason);
+        placeArgs[PLACE_TIME_MS] = timeMs;
+        noteReason(REASON_CLOSE, CLOSE_ID, reason);
         entryOrderId = exitOrderId = stopOrderId = null;
         for (let k = 0; k < takeProfitIds.length; k++) takeProfitIds[k] = null;
         simulator.closePositionAtLast(simulatorSymbol, clientOrderId);
@@ -1452,11 +1559,22 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   };
 }
 
+/**
+ * What the loop holds as its working stop's id when the stop is the order in its stop snapshot (see `workingStopId`): no
+ * venue id has this form.
+ */
+const PLACED_STOP_ID = '(the order in the stop snapshot)';
+
 /** Slots of the loop's exit reasons (see `reasonIds`): the market exit, the trailing stop, the end-of-run close, the take-profits from. */
 const REASON_EXIT = 0;
 const REASON_TRAIL = 1;
 const REASON_CLOSE = 2;
 const REASON_TAKE_PROFIT = 3;
+
+/** Slots of the loop's `placeArgs` (see there): the order's candle time (its client id's), amount and level. */
+const PLACE_TIME_MS = 0;
+const PLACE_AMOUNT = 1;
+const PLACE_LEVEL = 2;
 
 /** Slots of the loop's `posFigures` (see there). */
 const POS_ENTRY_PRICE = 0;
@@ -1475,6 +1593,20 @@ const NO_ENTRY_INFO: Record<string, unknown> = Object.freeze({});
 /** Copies a risk decision's checks for a journal record (the decision's records are reused). */
 function copyChecks(checks: readonly RiskCheck[]): RiskCheck[] {
   return checks.map((c) => ({ name: c.name, value: c.value, limit: c.limit, passed: c.passed }));
+}
+
+/**
+ * `pending`, then `next(...args)`: the async path's continuation, built in a function of its own. A closure written in a
+ * function of the order path would make every call of it allocate its context (the variables the closure captures), on
+ * a synchronous venue too, where no promise is ever awaited.
+ */
+function after<A extends unknown[]>(pending: Promise<unknown>, next: (...args: A) => Promise<void> | void, ...args: A): Promise<void> {
+  return pending.then(() => next(...args));
+}
+
+/** `pending` (an order placed through the async port), then `next(order, ...args)` (see {@link after}). */
+function afterOrder<A extends unknown[]>(pending: Promise<Order>, next: (order: Order, ...args: A) => Promise<void> | void, ...args: A): Promise<void> {
+  return pending.then((order) => next(order, ...args));
 }
 
 /** Resolves a cancelled order's promise to nothing. */
