@@ -139,8 +139,8 @@ describe('spot market orders', () => {
       ex.placeOrderSync({ clientOrderId: 'b1', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 }, out);
       ex.placeOrderSync({ clientOrderId: 'r2', symbol: 'BTCUSDT', side: 'buy', type: 'limit', amount: 1, price: 50 }, out);
       expect(out.id).toBe('paper-2');
-      // A copy that takes the id and client id by name reads like the order `fetchOrder` reports.
-      expect({ ...out, id: out.id, clientOrderId: out.clientOrderId }).toEqual(await ex.fetchOrder('paper-2', 'BTCUSDT'));
+      // A copy that takes the ids and prices by name reads like the order `fetchOrder` reports.
+      expect({ ...out, id: out.id, clientOrderId: out.clientOrderId, price: out.price, stopPrice: out.stopPrice }).toEqual(await ex.fetchOrder('paper-2', 'BTCUSDT'));
       ex.placeOrderSync({ clientOrderId: 'm3', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 }, out);
       expect(out.id).toBe('paper-3');
       // The resting order is found by its id (paper-1 forgotten with the bound, not paper-2, which still works).

@@ -269,15 +269,21 @@ export interface PaperExchange extends Exchange {
   cancelPlacedSync(placed: Order, symbol: string, out: Order): Order;
   /**
    * A snapshot for `placeOrderSync` / `cancelOrderSync` to write into, like {@link createOrderSnapshot}, whose `id` ("paper-N")
-   * and `clientOrderId` (of a request that gives it in parts, a `StemmedOrderRequest`) are built only when read (getters of
-   * its class: a spread copy has neither, copy them by name): the order path of a loop that reads the ids of its resting
-   * orders only builds none for the orders that fill at once, and no client id.
+   * and `clientOrderId` (of a request that gives it in parts, a `StemmedOrderRequest`) are built only when read, and whose
+   * `price` and `stopPrice` are written without a heap number (getters of its class: a spread copy has none of the four,
+   * copy them by name): the order path of a loop that reads the ids of its resting orders only builds none for the orders
+   * that fill at once, and no client id.
    */
   orderSnapshot(): Order;
   /** Wallet + unrealised PnL, quote currency. */
   equity(): number;
   /** Writes `equity()` into `out[index]` (no number crosses the call: allocation-free per candle). */
   writeEquity(out: Float64Array, index: number): void;
+  /**
+   * Writes `positionAmountSigned(symbol)`, `equity()` and `grossNotional()` into `out[0..2]`: the figures of an entry's
+   * risk check without a number crossing a call (one returned by a call that is not inlined is boxed).
+   */
+  writeAccountFigures(symbol: string, out: Float64Array): void;
   /** initialBalance + realised − fees − funding, quote currency. */
   walletBalance(): number;
   /** Signed base amount (0 when flat or unknown). */
@@ -366,8 +372,12 @@ interface OrderState {
   amount: number;
   filled: number;
   filledNotional: number;
-  price: number | null;
-  stopPrice: number | null;
+  /**
+   * Limit price and stop trigger, NaN when the type has none (the port's null): a field that holds null as well is
+   * stored as a new heap number on every write, one per order placed.
+   */
+  price: number;
+  stopPrice: number;
   fee: number;
   reduceOnly: boolean;
   createdAtMs: number;
@@ -509,13 +519,18 @@ function resolveConfig(config: PaperExchangeConfig): ResolvedConfig {
   };
 }
 
+/** `n`, or null for NaN (a price the order type has none of, as the port reports it). */
+function numberOrNull(n: number): number | null {
+  return n === n ? n : null;
+}
+
 function isTerminal(status: OrderStatus): boolean {
   return status === 'filled' || status === 'cancelled' || status === 'rejected';
 }
 
 /**
  * An order snapshot whose `id` and `clientOrderId` are built on first read, from the exchange id and order number and
- * from the client id's stem and time written into it.
+ * from the client id's stem and time written into it; its `price` and `stopPrice` are doubles read as null when NaN.
  */
 class LazyIdOrderSnapshot implements Order {
   symbol = '';
@@ -524,21 +539,45 @@ class LazyIdOrderSnapshot implements Order {
   status: OrderStatus = 'new';
   amount = NaN;
   filled = NaN;
-  price: number | null = null;
-  stopPrice: number | null = null;
   averagePrice = NaN;
   fee = NaN;
   reduceOnly = false;
   createdAtMs = NaN;
   updatedAtMs = NaN;
   reason: string | null = null;
-  // Private, so a spread copy or a JSON text holds none of them (nor `id` and `clientOrderId`, getters: copy them by name).
+  // Private, so a spread copy or a JSON text holds none of them (nor `id`, `clientOrderId`, `price` and `stopPrice`,
+  // getters: copy them by name).
   #prefix = '';
   #seq = -1;
   /** The id once built or set; '' until then. */
   #text = '';
   #clientStem = '';
   #clientTimeMs = NaN;
+  /** Limit price and stop trigger, NaN for none (read as null): doubles written in place, where a field that may hold null boxes every write. */
+  #price = NaN;
+  #stopPrice = NaN;
+
+  get price(): number | null {
+    return this.#price === this.#price ? this.#price : null;
+  }
+
+  set price(price: number | null) {
+    this.#price = price ?? NaN;
+  }
+
+  get stopPrice(): number | null {
+    return this.#stopPrice === this.#stopPrice ? this.#stopPrice : null;
+  }
+
+  set stopPrice(stopPrice: number | null) {
+    this.#stopPrice = stopPrice ?? NaN;
+  }
+
+  /** Copies the limit price and stop trigger of `o` (NaN: none); the order, not its numbers, crosses the call. */
+  copyPrices(o: { price: number; stopPrice: number }): void {
+    this.#price = o.price;
+    this.#stopPrice = o.stopPrice;
+  }
   /** The client id once built or set; '' until then. */
   #clientText = '';
 
@@ -608,10 +647,17 @@ class ReusedClosedPart implements PaperTradeClosed {
     return this.#exitClientText;
   }
 
-  /** Names the closing order's client id: `text` when already built, else the id of `stem` and `timeMs`. */
-  nameExitClient(stem: string, timeMs: number, text: string): void {
-    this.exitClientIdStem = stem;
-    this.exitClientIdTimeMs = timeMs;
+  /** Names the closing order's client id from the order's (the order, not its time, crosses the call: no heap number). */
+  nameExitClient(order: { clientStem: string; clientTimeMs: number; clientOrderId: string }): void {
+    this.exitClientIdStem = order.clientStem;
+    this.exitClientIdTimeMs = order.clientTimeMs;
+    this.#exitClientText = order.clientOrderId;
+  }
+
+  /** Names the closing fill's client id `text`, given whole (a fill of no order). */
+  nameExitClientText(text: string): void {
+    this.exitClientIdStem = text;
+    this.exitClientIdTimeMs = NaN;
     this.#exitClientText = text;
   }
 }
@@ -760,8 +806,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
           amount: NaN,
           filled: NaN,
           filledNotional: NaN,
-          price: null,
-          stopPrice: null,
+          price: NaN,
+          stopPrice: NaN,
           fee: NaN,
           reduceOnly: false,
           createdAtMs: NaN,
@@ -857,8 +903,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     out.status = o.status;
     out.amount = o.amount;
     out.filled = o.filled;
-    out.price = o.price;
-    out.stopPrice = o.stopPrice;
+    if (out instanceof LazyIdOrderSnapshot) {
+      out.copyPrices(o);
+    } else {
+      out.price = o.price === o.price ? o.price : null;
+      out.stopPrice = o.stopPrice === o.stopPrice ? o.stopPrice : null;
+    }
     out.averagePrice = o.filled > 0 ? o.filledNotional / o.filled : NaN;
     out.fee = o.fee;
     out.reduceOnly = o.reduceOnly;
@@ -1092,8 +1142,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       part.fees = st.pendFees;
       part.funding = st.pendFunding;
       part.exitReason = exitReason;
-      if (order !== null) part.nameExitClient(order.clientStem, order.clientTimeMs, order.clientOrderId);
-      else part.nameExitClient(clientOrderId, NaN, clientOrderId);
+      if (order !== null) part.nameExitClient(order);
+      else part.nameExitClientText(clientOrderId);
       return part;
     }
     return {
@@ -1223,8 +1273,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       for (let i = 0; i < n && !reached; i++) {
         const o = orders[i];
         if (isTerminal(o.status)) continue;
-        if (o.type === 'stop') reached = !o.triggered && (o.sideSign > 0 ? high >= (o.stopPrice as number) : low <= (o.stopPrice as number));
-        else if (o.type === 'limit') reached = o.sideSign > 0 ? low <= (o.price as number) : high >= (o.price as number);
+        if (o.type === 'stop') reached = !o.triggered && (o.sideSign > 0 ? high >= o.stopPrice : low <= o.stopPrice);
+        else if (o.type === 'limit') reached = o.sideSign > 0 ? low <= o.price : high >= o.price;
       }
       if (reached) {
         // The path: a bullish candle goes to its low first, a bearish one to its high first.
@@ -1457,8 +1507,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     o.amount = r.amount;
     o.filled = 0;
     o.filledNotional = 0;
-    o.price = r.type === 'limit' ? (r.price as number) : null;
-    o.stopPrice = r.type === 'stop' ? (r.stopPrice as number) : null;
+    o.price = r.type === 'limit' ? (r.price as number) : NaN;
+    o.stopPrice = r.type === 'stop' ? (r.stopPrice as number) : NaN;
     o.fee = 0;
     o.reduceOnly = r.reduceOnly === true;
     o.createdAtMs = now;
@@ -1478,7 +1528,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       refPrice = o.price as number;
       feeRate = cfg.makerFee;
     } else {
-      refPrice = (o.stopPrice as number) * (1 + o.sideSign * cfg.takerAdjust);
+      refPrice = o.stopPrice * (1 + o.sideSign * cfg.takerAdjust);
     }
     if (reason === null) {
       const qty = o.reduceOnly ? Math.min(o.amount, Math.abs(st.amountSigned)) : o.amount;
@@ -1570,7 +1620,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     for (const o of held) {
       if (!open.has(idOf(o)) && !keep.has(o)) continue;
       const { sideSign: _sideSign, pathSeenMs: _pathSeenMs, seq: _seq, clientStem: _clientStem, clientTimeMs: _clientTimeMs, ...rest } = o;
-      orders.push({ ...rest, id: idOf(o), clientOrderId: clientIdOf(o) });
+      orders.push({ ...rest, id: idOf(o), clientOrderId: clientIdOf(o), price: numberOrNull(o.price), stopPrice: numberOrNull(o.stopPrice) });
     }
     return {
       version: 1,
@@ -1631,7 +1681,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const restoredOrders = new Map<string, OrderState>();
     for (const [i, o] of saved.orders.entries()) {
       if (typeof o.id !== 'string' || typeof o.clientOrderId !== 'string' || typeof o.symbol !== 'string') throw new ValidationError(`state.orders.${i}`, o, 'expected an order with id, clientOrderId and symbol');
-      restoredOrders.set(o.id, { ...o, clientStem: o.clientOrderId, clientTimeMs: NaN, seq: seqOfId(o.id), amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1, pathSeenMs: -Infinity });
+      restoredOrders.set(o.id, { ...o, price: o.price ?? NaN, stopPrice: o.stopPrice ?? NaN, clientStem: o.clientOrderId, clientTimeMs: NaN, seq: seqOfId(o.id), amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1, pathSeenMs: -Infinity });
     }
     const restoredStates: { st: SymbolState; openIds: string[] }[] = [];
     for (const [i, s] of saved.symbols.entries()) {
@@ -1692,6 +1742,20 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     closePositionAtLast,
     equity,
     writeEquity,
+    writeAccountFigures(symbol: string, out: Float64Array): void {
+      const st = stateOf(symbol);
+      out[0] = st === undefined ? 0 : st.amountSigned;
+      // equity() and grossNotional() written out: a number returned by a call that is not inlined is boxed.
+      let unrealized = 0;
+      let gross = 0;
+      for (let i = 0; i < states.length; i++) {
+        if (states[i].amountSigned === 0) continue;
+        unrealized += states[i].unrealizedPnl;
+        gross += Math.abs(states[i].amountSigned) * states[i].markPrice;
+      }
+      out[1] = money[MONEY_WALLET] + unrealized;
+      out[2] = gross;
+    },
     walletBalance: () => money[MONEY_WALLET],
     positionAmountSigned(symbol: string): number {
       const st = stateOf(symbol);

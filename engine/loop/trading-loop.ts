@@ -143,6 +143,11 @@ export interface AccountView {
   openPositionCount(): number;
   /** Sum of |amount| x mark over open positions, quote currency. */
   grossNotional(): number;
+  /**
+   * Writes `positionAmountSigned(symbol)`, `equity()` and `grossNotional()` into `out[0..2]`: the order path's form (a
+   * number returned by a call that is not inlined is boxed). Optional; the loop falls back to the three calls.
+   */
+  writeAccountFigures?(symbol: string, out: Float64Array): void;
   /** A remote venue's view is refreshed before each candle (the paper account is always current). */
   refresh?(): Promise<void>;
 }
@@ -479,11 +484,28 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       ...(reduceOnly ? { reduceOnly } : {}),
     });
   };
+  /** The time and amount (signed) of the exit under way (slots `EXIT_*`, see `exitNow`). */
+  const exitFigures = new Float64Array(2);
   /** Writes the candle time, amount and level of the next order `place` places (see `placeArgs`). */
   const placeFigures = (timeMs: number, amount: number, level: number) => {
     placeArgs[PLACE_TIME_MS] = timeMs;
     placeArgs[PLACE_AMOUNT] = amount;
     placeArgs[PLACE_LEVEL] = level;
+  };
+  /** The amount, entry price and stop the take-profit levels of an entry are placed from (slots `TP_*`). */
+  const takeProfitBase = new Float64Array(3);
+  /** The account's figures an entry or an exit reads (slots `ACCOUNT_*`), written by `readAccountFigures`. */
+  const accountFigures = new Float64Array(3);
+  const writeAccountFigures = typeof deps.account.writeAccountFigures === 'function';
+  /** Reads the position held, equity and gross notional into `accountFigures` (through a typed array: no number crosses a call). */
+  const readAccountFigures = () => {
+    if (writeAccountFigures) {
+      deps.account.writeAccountFigures!(symbol, accountFigures);
+      return;
+    }
+    accountFigures[ACCOUNT_HELD] = deps.account.positionAmountSigned(symbol);
+    accountFigures[ACCOUNT_EQUITY] = deps.account.equity();
+    accountFigures[ACCOUNT_GROSS_NOTIONAL] = deps.account.grossNotional();
   };
   /** The risk gate's input and decision, rewritten at each entry (see `enter`). */
   const riskContext: PreTradeContext = {
@@ -534,8 +556,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     for (let slot = 0; slot < reasonStems.length; slot++) if (reasonStems[slot] !== '' && clientIdIs(clientOrderId, reasonStems[slot], reasonTimes[slot])) return reasonKinds[slot];
     return undefined;
   };
-  /** `reasonOf` for a client id in parts (`timeMs` NaN: `stem` is the whole id). */
-  const reasonOfParts = (stem: string, timeMs: number): TradeExitReason | undefined => {
+  /**
+   * `reasonOf` for the closing order of `trade`, named in parts (`exitClientIdTimeMs` NaN: the stem is the whole id). The
+   * trade, not the time, crosses the call (a number passed to a call that is not inlined is boxed).
+   */
+  const reasonOfParts = (trade: ClosedTrade): TradeExitReason | undefined => {
+    const stem = trade.exitClientIdStem as string;
+    const timeMs = trade.exitClientIdTimeMs as number;
     if (timeMs !== timeMs) return reasonOf(stem);
     for (let slot = 0; slot < reasonStems.length; slot++) if (reasonTimes[slot] === timeMs && reasonStems[slot] === stem) return reasonKinds[slot];
     return undefined;
@@ -564,8 +591,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const events = deps.events;
   /** A denial's reason is built only for a journal or the events. */
   const describeDenials = events !== undefined || (config.decisionDetail !== DecisionDetail.Off && deps.journal !== null);
-  /** An order as the events get it: a copy of a reused snapshot (a listener may keep it; its id may be a getter, copied by name). */
-  const reported = (order: Order): Order => (syncVenue ? { ...order, id: order.id, clientOrderId: order.clientOrderId } : order);
+  /** An order as the events get it: a copy of a reused snapshot (a listener may keep it; its ids and prices may be getters, copied by name). */
+  const reported = (order: Order): Order =>
+    syncVenue ? { ...order, id: order.id, clientOrderId: order.clientOrderId, price: order.price, stopPrice: order.stopPrice } : order;
   const breakerOf = (reason: string | null) => (reason ?? '').split(':', 1)[0] || 'unknown';
   let lastHalted = deps.risk.isHalted();
   let trippedBreaker = lastHalted ? breakerOf(deps.risk.state().haltReason) : '';
@@ -814,32 +842,37 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   }
 
   /**
-   * Places the take-profit levels of the policy from level `k` on, one after another, for a position of `amount`
-   * entered at `entryPrice` with `stopPrice` (see `moveStop` for the return).
+   * Places the take-profit levels of the policy from level `k` on, one after another, for the position of direction `dir`
+   * entered on row `i` with the amount, entry price and stop in `takeProfitBase` (see `moveStop` for the return).
    */
-  function placeTakeProfits(k: number, dir: number, amount: number, entryPrice: number, stopPrice: number, timeMs: number): Promise<void> | undefined {
-    const risk = Math.abs(entryPrice - stopPrice);
+  function placeTakeProfits(k: number, dir: number, i: number): Promise<void> | undefined {
+    const amount = takeProfitBase[TP_AMOUNT];
+    const entryPrice = takeProfitBase[TP_ENTRY_PRICE];
+    const timeMs = features.openTimeMs[i] + timeframeMs;
+    const risk = Math.abs(entryPrice - takeProfitBase[TP_STOP_PRICE]);
     for (; k < takeProfits.length; k++) {
       const level = takeProfits[k];
       const price = level.r !== undefined ? entryPrice + dir * level.r * risk : entryPrice * (1 + (dir * (level.percent as number)) / 100);
       if (!(price > 0) || (level.r !== undefined && !(risk > 0))) continue;
-      placeFigures(timeMs, amount * level.fraction, price);
+      placeArgs[PLACE_TIME_MS] = timeMs;
+      placeArgs[PLACE_AMOUNT] = amount * level.fraction;
+      placeArgs[PLACE_LEVEL] = price;
       noteReason(REASON_TAKE_PROFIT + k, takeProfitIdStems[k], TradeExitReason.TakeProfit);
       const placing = place(takeProfitIdStems[k], dir > 0 ? 'sell' : 'buy', 'limit', true, takeProfitPlaced);
-      if (placing !== takeProfitPlaced) return afterOrder(placing as Promise<Order>, onTakeProfitPlacedThenNext, k, dir, amount, entryPrice, stopPrice, timeMs);
-      onTakeProfitPlaced(takeProfitPlaced, k, timeMs);
+      if (placing !== takeProfitPlaced) return afterOrder(placing as Promise<Order>, onTakeProfitPlacedThenNext, k, dir, i);
+      onTakeProfitPlaced(takeProfitPlaced, k, i);
     }
     return undefined;
   }
 
   /** A take-profit of level `k` placed through the async port: its record, then the levels after it. */
-  function onTakeProfitPlacedThenNext(order: Order, k: number, dir: number, amount: number, entryPrice: number, stopPrice: number, timeMs: number): Promise<void> | undefined {
-    onTakeProfitPlaced(order, k, timeMs);
-    return placeTakeProfits(k + 1, dir, amount, entryPrice, stopPrice, timeMs);
+  function onTakeProfitPlacedThenNext(order: Order, k: number, dir: number, i: number): Promise<void> | undefined {
+    onTakeProfitPlaced(order, k, i);
+    return placeTakeProfits(k + 1, dir, i);
   }
 
-  function onTakeProfitPlaced(order: Order, k: number, timeMs: number): void {
-    events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
+  function onTakeProfitPlaced(order: Order, k: number, i: number): void {
+    events?.onOrder(reported(order), OrderPurpose.Exit, closeTimeAt(i));
     takeProfitIds[k] = order.status === 'rejected' ? null : order.id;
     takeProfitJournaled[k] = 0;
   }
@@ -854,21 +887,52 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * `reason` is the decision log's text ('' without a journal).
    */
   function exit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason = TradeExitReason.Signal): Promise<void> | undefined {
-    const cancelling = cancelWorkingOrders();
-    if (cancelling) return after(cancelling, placeExit, timeMs, held, reason, exitReason);
-    return placeExit(timeMs, held, reason, exitReason);
+    exitFigures[EXIT_TIME_MS] = timeMs;
+    exitFigures[EXIT_HELD] = held;
+    return exitNow(reason, exitReason);
   }
 
-  function placeExit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
-    placeFigures(timeMs, Math.abs(held), NaN);
+  /**
+   * `exit` of the time and amount in `exitFigures` (slots `EXIT_*`): the form the order path calls (a number passed to a
+   * call that is not inlined is boxed). The async continuations get them as arguments, and write them back.
+   */
+  function exitNow(reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
+    const cancelling = cancelWorkingOrders();
+    if (cancelling) return after(cancelling, placeExitOf, exitFigures[EXIT_TIME_MS], exitFigures[EXIT_HELD], reason, exitReason);
+    return placeExit(reason, exitReason);
+  }
+
+  /** `placeExit` of `held` at `timeMs` (an async continuation). */
+  function placeExitOf(timeMs: number, held: number, reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
+    exitFigures[EXIT_TIME_MS] = timeMs;
+    exitFigures[EXIT_HELD] = held;
+    return placeExit(reason, exitReason);
+  }
+
+  /** Places the reduce-only market exit of the amount held in `exitFigures`. */
+  function placeExit(reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
+    const held = exitFigures[EXIT_HELD];
+    placeArgs[PLACE_TIME_MS] = exitFigures[EXIT_TIME_MS];
+    placeArgs[PLACE_AMOUNT] = Math.abs(held);
+    placeArgs[PLACE_LEVEL] = NaN;
     noteReason(REASON_EXIT, EXIT_ID, exitReason);
     const placing = place(EXIT_ID, held > 0 ? 'sell' : 'buy', 'market', true, exitPlaced);
-    if (placing !== exitPlaced) return afterOrder(placing as Promise<Order>, onExitPlaced, timeMs, held, reason, exitReason);
-    onExitPlaced(exitPlaced, timeMs, held, reason, exitReason);
+    if (placing !== exitPlaced) return afterOrder(placing as Promise<Order>, onExitPlacedOf, exitFigures[EXIT_TIME_MS], held, reason, exitReason);
+    onExitPlaced(exitPlaced, reason, exitReason);
     return undefined;
   }
 
-  function onExitPlaced(order: Order, timeMs: number, held: number, reason: string, exitReason: TradeExitReason): void {
+  /** `onExitPlaced` of an exit of `held` at `timeMs` (an async continuation). */
+  function onExitPlacedOf(order: Order, timeMs: number, held: number, reason: string, exitReason: TradeExitReason): void {
+    exitFigures[EXIT_TIME_MS] = timeMs;
+    exitFigures[EXIT_HELD] = held;
+    onExitPlaced(order, reason, exitReason);
+  }
+
+  /** The exit order of the time and amount in `exitFigures` is placed (or rejected). */
+  function onExitPlaced(order: Order, reason: string, exitReason: TradeExitReason): void {
+    const timeMs = exitFigures[EXIT_TIME_MS];
+    const held = exitFigures[EXIT_HELD];
     events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
     if (order.status === 'rejected') {
       stats.rejected++;
@@ -897,7 +961,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** `enter` with nothing to await before the risk gate: the TTL, then the gate and the orders. */
   function enterNow(i: number, side: number): Promise<void> | undefined {
     const strategy = dominantStrategy(side);
-    if (expiredEntry(closeTimeAt(i), side, NO_ENTRY_INFO)) return undefined;
+    if (staleAt(i) && expiredEntry(closeTimeAt(i), side, NO_ENTRY_INFO)) return undefined;
     entryAdjust[ENTRY_STOP_HINT] = fused.stopHint;
     entryAdjust[ENTRY_RISK_SCALE] = 1;
     return enterChecked(i, side, NO_ENTRY_INFO, strategy, undefined);
@@ -906,6 +970,17 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Whether the risk engine has a VaR or ES limit (its entries need the portfolio). */
   function checksPortfolio(): boolean {
     return deps.risk.config.maxVarFraction !== null || deps.risk.config.maxExpectedShortfallFraction !== null;
+  }
+
+  /**
+   * Whether the signal of row `i` may have outlived its TTL, or the clock stands before it: `expiredEntry` then decides
+   * (and throws for the clock), with the time passed (a number passed to a call that is not inlined is boxed: a fresh
+   * signal passes none).
+   */
+  function staleAt(i: number): boolean {
+    const signalTimeMs = features.openTimeMs[i] + timeframeMs;
+    const nowMs = deps.clock.nowMs();
+    return nowMs < signalTimeMs || nowMs - signalTimeMs > ttlMs;
   }
 
   /** Refuses (and records) an entry whose signal outlived its TTL. */
@@ -983,19 +1058,20 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * portfolio source's snapshot, or undefined for the loop's own market (when a VaR or ES limit is set).
    */
   function enterChecked(i: number, side: number, vetoInfo: Record<string, unknown>, strategy: string, portfolio: PortfolioRiskInput | null | undefined): Promise<void> | undefined {
-    const signalTimeMs = closeTimeAt(i);
+    const signalTimeMs = features.openTimeMs[i] + timeframeMs;
     const price = features.close[i];
-    const held = deps.account.positionAmountSigned(symbol);
+    readAccountFigures();
+    const held = accountFigures[ACCOUNT_HELD];
     if (portfolio === undefined) portfolio = checksPortfolio() ? ownPortfolio(held * price, deps.risk.config.varLookbackCandles) : null;
     const ctx = riskContext;
     ctx.side = side > 0 ? 'long' : 'short';
     ctx.price = price;
     ctx.stopHint = entryAdjust[ENTRY_STOP_HINT];
     ctx.atr = features.atr[RISK_ATR_PERIOD][i];
-    ctx.equity = deps.account.equity();
+    ctx.equity = accountFigures[ACCOUNT_EQUITY];
     ctx.riskScale = entryAdjust[ENTRY_RISK_SCALE];
     ctx.currentPositionNotional = held * price;
-    ctx.totalOpenNotional = deps.account.grossNotional();
+    ctx.totalOpenNotional = accountFigures[ACCOUNT_GROSS_NOTIONAL];
     ctx.openPositions = deps.account.openPositionCount();
     ctx.portfolio = portfolio;
     const decision = deps.risk.evaluateInto(ctx, riskDecision, describeDenials);
@@ -1005,15 +1081,22 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
       return undefined;
     }
-    placeFigures(signalTimeMs, decision.amount, NaN);
+    placeArgs[PLACE_TIME_MS] = signalTimeMs;
+    placeArgs[PLACE_AMOUNT] = decision.amount;
+    placeArgs[PLACE_LEVEL] = NaN;
     const placingEntry = place(ENTRY_ID, side > 0 ? 'buy' : 'sell', 'market', false, entryPlaced);
-    if (placingEntry !== entryPlaced) return afterOrder(placingEntry as Promise<Order>, onEntryPlaced, signalTimeMs, side, price, vetoInfo, strategy);
-    return onEntryPlaced(entryPlaced, signalTimeMs, side, price, vetoInfo, strategy);
+    if (placingEntry !== entryPlaced) return afterOrder(placingEntry as Promise<Order>, onEntryPlaced, i, side, vetoInfo, strategy);
+    return onEntryPlaced(entryPlaced, i, side, vetoInfo, strategy);
   }
 
-  /** The entry order is placed (or rejected): the position's state, then its protective stop (see `moveStop` for the return). */
-  function onEntryPlaced(order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>, strategy: string): Promise<void> | undefined {
+  /**
+   * The entry order of row `i`'s signal is placed (or rejected): the position's state, then its protective stop (see
+   * `moveStop` for the return). The row, not its time and close, crosses the calls from here on.
+   */
+  function onEntryPlaced(order: Order, i: number, side: number, vetoInfo: Record<string, unknown>, strategy: string): Promise<void> | undefined {
     const decision = riskDecision;
+    const signalTimeMs = features.openTimeMs[i] + timeframeMs;
+    const price = features.close[i];
     events?.onOrder(reported(order), OrderPurpose.Entry, signalTimeMs);
     if (order.status === 'rejected') {
       stats.rejected++;
@@ -1022,7 +1105,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
       return undefined;
     }
-    gate.noteEntry(0, signalTimeMs);
+    // The gate is asked only with a cooldown (see `admitEntry`), so only then told.
+    if (cooldownMs > 0) gate.noteEntry(0, signalTimeMs);
     posSide = side;
     posFigures[POS_ENTRY_PRICE] = order.filled > 0 ? order.averagePrice : price;
     posFigures[POS_INITIAL_STOP] = decision.stopPrice;
@@ -1037,31 +1121,46 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     entryOrderId = order.status === 'filled' ? null : order.id;
     entryStrategy = strategy;
     stats.entries++;
-    placeFigures(signalTimeMs, order.amount, decision.stopPrice);
+    placeArgs[PLACE_TIME_MS] = signalTimeMs;
+    placeArgs[PLACE_AMOUNT] = order.amount;
+    placeArgs[PLACE_LEVEL] = decision.stopPrice;
     const placingStop = place(STOP_ID, side > 0 ? 'sell' : 'buy', 'stop', true, stopPlaced);
-    if (placingStop !== stopPlaced) return afterOrder(placingStop as Promise<Order>, onEntryStopPlaced, order, signalTimeMs, side, price, vetoInfo);
-    return onEntryStopPlaced(stopPlaced, order, signalTimeMs, side, price, vetoInfo);
+    if (placingStop !== stopPlaced) return afterOrder(placingStop as Promise<Order>, onEntryStopPlaced, order, i, side, vetoInfo);
+    return onEntryStopPlaced(stopPlaced, order, i, side, vetoInfo);
   }
 
   /** The entry's protective stop is placed: the take-profits, then the account report and the record (see `moveStop` for the return). */
-  function onEntryStopPlaced(stop: Order, order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>): Promise<void> | undefined {
+  function onEntryStopPlaced(stop: Order, order: Order, i: number, side: number, vetoInfo: Record<string, unknown>): Promise<void> | undefined {
     stopOrderId = stop.status === 'rejected' ? null : workingStopId(stop);
     stopFilledJournaled = 0;
-    events?.onOrder(reported(stop), OrderPurpose.Stop, signalTimeMs);
-    const placing = takeProfits.length > 0 ? placeTakeProfits(0, side, order.amount, posFigures[POS_ENTRY_PRICE], riskDecision.stopPrice, signalTimeMs) : undefined;
+    events?.onOrder(reported(stop), OrderPurpose.Stop, closeTimeAt(i));
+    let placing: Promise<void> | undefined;
+    if (takeProfits.length > 0) {
+      takeProfitBase[TP_AMOUNT] = order.amount;
+      takeProfitBase[TP_ENTRY_PRICE] = posFigures[POS_ENTRY_PRICE];
+      takeProfitBase[TP_STOP_PRICE] = riskDecision.stopPrice;
+      placing = placeTakeProfits(0, side, i);
+    }
     if (placing) {
       // The entry snapshot is reused by the next entry only, which cannot start before this one ends.
-      return after(placing, onEntryDone, order, signalTimeMs, side, price, vetoInfo);
+      return after(placing, onEntryDone, order, i, side, vetoInfo);
     }
-    onEntryDone(order, signalTimeMs, side, price, vetoInfo);
+    onEntryDone(order, i, side, vetoInfo);
     return undefined;
   }
 
   /** The entry's orders are placed: the account report and the record. */
-  function onEntryDone(order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>): void {
-    const decision = riskDecision;
+  function onEntryDone(order: Order, i: number, side: number, vetoInfo: Record<string, unknown>): void {
     reportAccount();
-    if (journal) record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
+    if (journal) recordEntry(order, i, side, vetoInfo);
+  }
+
+  /** Journals the entry of row `i` (its time and close read here, off the path without a journal: no heap number there). */
+  function recordEntry(order: Order, i: number, side: number, vetoInfo: Record<string, unknown>): void {
+    const decision = riskDecision;
+    const signalTimeMs = closeTimeAt(i);
+    const price = features.close[i];
+    record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
       ...vetoInfo,
       risk: copyChecks(decision.checks),
       orderId: order.id,
@@ -1279,11 +1378,15 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     });
   }
 
-  /** Acts on row `i`'s fused signal while holding `held` (base amount, signed): the exit of an opposite position, then the entry. */
-  function act(i: number, timeMs: number, held: number): Promise<void> | undefined {
+  /** Acts on row `i`'s fused signal with what is held now: the exit of an opposite position, then the entry. */
+  function act(i: number): Promise<void> | undefined {
     const side = fused.side;
+    readAccountFigures();
+    const held = accountFigures[ACCOUNT_HELD];
     if (held !== 0 && Math.sign(held) !== side) {
-      const exiting = exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}` : '', TradeExitReason.Signal);
+      exitFigures[EXIT_TIME_MS] = features.openTimeMs[i] + timeframeMs;
+      exitFigures[EXIT_HELD] = held;
+      const exiting = exitNow(journal ? `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}` : '', TradeExitReason.Signal);
       if (exiting) return after(exiting, enterAfterExit, i, side);
       return enterAfterExit(i, side);
     }
@@ -1292,8 +1395,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** The entry of `side` after the exit of the opposite position on row `i`. */
   function enterAfterExit(i: number, side: number): Promise<void> | undefined {
-    // A partially filled exit leaves part of the position: never stack a new entry on top of it.
-    if (deps.account.positionAmountSigned(symbol) !== 0) return undefined;
+    // A partially filled exit leaves part of the position: never stack a new entry on top of it. (Its side, a small
+    // integer, crosses the call without a heap number.)
+    if ((deps.account.positionSide ? deps.account.positionSide(symbol) : deps.account.positionAmountSigned(symbol)) !== 0) return undefined;
     return admitEntry(i, side, false) ? enter(i, side) : undefined;
   }
 
@@ -1460,15 +1564,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** Acts on row `i`'s signal after any pending cleanup, or while a position is held (see `act`). */
   function actOnPositionAt(i: number): Promise<void> | undefined {
-    const closeTimeMs = closeTimeAt(i);
     const cleaning = cleanupPending ? cleanup() : undefined;
-    if (cleaning) return after(cleaning, actOnHeld, i, closeTimeMs);
-    return act(i, closeTimeMs, deps.account.positionAmountSigned(symbol));
-  }
-
-  /** `act` on what is held now (after a cleanup). */
-  function actOnHeld(i: number, closeTimeMs: number): Promise<void> | undefined {
-    return act(i, closeTimeMs, deps.account.positionAmountSigned(symbol));
+    if (cleaning) return after(cleaning, act, i);
+    return act(i);
   }
 
   /** Enters on row `i`'s fused signal once the synchronous checks passed (see `enter`). */
@@ -1500,12 +1598,13 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       // A reused closed part names its closing order in parts (no id built); another, by its id.
       const told =
         trade.exitClientIdStem !== undefined && trade.exitClientIdTimeMs !== undefined
-          ? reasonOfParts(trade.exitClientIdStem, trade.exitClientIdTimeMs)
+          ? reasonOfParts(trade)
           : trade.exitClientOrderId === undefined
             ? undefined
             : reasonOf(trade.exitClientOrderId);
       const exitReason = told ?? trade.exitReason;
-      const flat = deps.account.positionAmountSigned(symbol) === 0;
+      // The side, a small integer, crosses the call without a heap number.
+      const flat = (deps.account.positionSide ? deps.account.positionSide(symbol) : deps.account.positionAmountSigned(symbol)) === 0;
       if (exitReason === 'stop' || exitReason === 'trailing-stop' || exitReason === 'liquidation' || exitReason === 'take-profit') {
         if (exitReason !== 'take-profit') stopOrderId = null;
         if (events) {
@@ -1575,6 +1674,20 @@ const REASON_TAKE_PROFIT = 3;
 const PLACE_TIME_MS = 0;
 const PLACE_AMOUNT = 1;
 const PLACE_LEVEL = 2;
+
+/** Slots of the loop's `accountFigures` (see there): the position held (signed base amount), equity, gross notional. */
+const ACCOUNT_HELD = 0;
+const ACCOUNT_EQUITY = 1;
+const ACCOUNT_GROSS_NOTIONAL = 2;
+
+/** Slots of the loop's `exitFigures` (see there): the exit's candle time and the amount held (signed). */
+const EXIT_TIME_MS = 0;
+const EXIT_HELD = 1;
+
+/** Slots of the loop's `takeProfitBase` (see there). */
+const TP_AMOUNT = 0;
+const TP_ENTRY_PRICE = 1;
+const TP_STOP_PRICE = 2;
 
 /** Slots of the loop's `posFigures` (see there). */
 const POS_ENTRY_PRICE = 0;
