@@ -459,6 +459,8 @@ const MONEY_LAST_REALIZED = 5;
 
 /** Relative tolerance for treating two amounts as equal. */
 const AMOUNT_EPSILON = 1e-9;
+/** Slot of `fillArgs` holding the wanted amount (clamped in place by `clampQty`). */
+const FILL_QTY = 0;
 
 function finite(field: string, value: unknown, test: (n: number) => boolean, reason: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !test(value)) throw new ValidationError(field, value, reason);
@@ -590,11 +592,14 @@ class LazyIdOrderSnapshot implements Order {
     this.#clientText = clientOrderId;
   }
 
-  /** Names the order's client id: `text` when already built, else the id of `stem` and `timeMs` (see `StemmedOrderRequest`). */
-  nameClient(stem: string, timeMs: number, text: string): void {
-    this.#clientStem = stem;
-    this.#clientTimeMs = timeMs;
-    this.#clientText = text;
+  /**
+   * Names the order's client id as `o` holds it: its text when already built, else the id of its stem and time (see
+   * `StemmedOrderRequest`). The order, not the time, crosses the call (a number passed to a call that is not inlined is boxed).
+   */
+  nameClient(o: { clientStem: string; clientTimeMs: number; clientOrderId: string }): void {
+    this.#clientStem = o.clientStem;
+    this.#clientTimeMs = o.clientTimeMs;
+    this.#clientText = o.clientOrderId;
   }
 
   get id(): string {
@@ -708,10 +713,14 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     return undefined;
   }
   /**
-   * The latest order of the client id of `stem` and `timeMs` (see `StemmedOrderRequest`; `timeMs` NaN: `stem` is the whole
-   * id). With a bound, compared by parts, so no id is built.
+   * The latest order of the client id of request `r` (its stem `clientOrderId` and time `clientIdTimeMs`, see
+   * `StemmedOrderRequest`; without a time, `clientOrderId` is the whole id). With a bound, compared by parts, so no id is
+   * built. (The request, not the time, crosses the call: a number passed to a call that is not inlined is boxed.)
    */
-  function findByClientId(stem: string, timeMs: number): OrderState | undefined {
+  function findByClientId(r: OrderRequest): OrderState | undefined {
+    const stem = r.clientOrderId;
+    const partTimeMs = (r as Partial<StemmedOrderRequest>).clientIdTimeMs;
+    const timeMs = typeof partTimeMs === 'number' ? partTimeMs : NaN;
     if (!bounded) return ordersByClientId.get(clientIdText(stem, timeMs));
     for (let i = heldCount - 1; i >= 0; i--) {
       const o = heldOrders[i];
@@ -892,7 +901,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   function snapshotInto(o: OrderState, out: Order): Order {
     if (out instanceof LazyIdOrderSnapshot) {
       out.nameOrder(cfg.id, o.seq, o.id);
-      out.nameClient(o.clientStem, o.clientTimeMs, o.clientOrderId);
+      out.nameClient(o);
     } else {
       out.id = idOf(o);
       out.clientOrderId = clientIdOf(o);
@@ -909,7 +918,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       out.price = o.price === o.price ? o.price : null;
       out.stopPrice = o.stopPrice === o.stopPrice ? o.stopPrice : null;
     }
-    out.averagePrice = o.filled > 0 ? o.filledNotional / o.filled : NaN;
+    // NaN while nothing is filled (0 / 0), without a choice between a number and a NaN constant: V8 was seen to box such a choice.
+    out.averagePrice = o.filledNotional / o.filled;
     out.fee = o.fee;
     out.reduceOnly = o.reduceOnly;
     out.createdAtMs = o.createdAtMs;
@@ -923,13 +933,32 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   }
 
   function finishOrder(o: OrderState, status: OrderStatus, reason: string, timeMs: number): void {
+    o.updatedAtMs = timeMs;
+    finishOrderAsOf(o, status, reason);
+  }
+
+  /** `finishOrder` at the time already in `o.updatedAtMs`. */
+  function finishOrderAsOf(o: OrderState, status: OrderStatus, reason: string): void {
     o.status = status;
     o.reason = reason;
-    o.updatedAtMs = timeMs;
     notifyOrder(o);
   }
 
   /** Free quote balance: spot cash, or futures available balance (cross includes unrealised PnL). */
+  /** `available()` written into `availableOut[0]` (a number returned by a call that is not inlined is boxed). */
+  function writeAvailable(): void {
+    let used = 0;
+    let upnl = 0;
+    for (let i = 0; i < states.length; i++) {
+      const st = states[i];
+      if (st.amountSigned !== 0) {
+        used += st.margin;
+        upnl += st.unrealizedPnl;
+      }
+    }
+    availableOut[0] = futures && cross ? money[MONEY_WALLET] - used + upnl : money[MONEY_WALLET] - used;
+  }
+
   function available(): number {
     let used = 0;
     let upnl = 0;
@@ -983,7 +1012,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (!futures) {
       if (sideSign < 0) return qty <= abs * (1 + AMOUNT_EPSILON) ? null : `spot cannot sell ${qty} ${st.symbol}: holding ${abs}`;
       const cost = qty * price * (1 + feeRate);
-      const cash = available();
+      writeAvailable();
+      const cash = availableOut[0];
       return cost <= cash ? null : `insufficient balance: buying ${qty} ${st.symbol} at ${price} costs ${cost} ${quote} with fee, available ${cash} ${quote}`;
     }
     if (openQty <= qty * AMOUNT_EPSILON) return null;
@@ -1012,16 +1042,11 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
    * inlined is boxed, one heap number each.
    */
   const admitArgs = new Float64Array(3);
+  /** What `writeAvailable` reads: the free quote balance. */
+  const availableOut = new Float64Array(1);
   const fillArgs = new Float64Array(3);
   const execArgs = new Float64Array(3);
 
-  /** `fillOrder` of up to `wanted` of `o` at `price` and `timeMs` (written to `fillArgs` where the numbers are at hand, so none crosses a call). */
-  function fillAt(st: SymbolState, o: OrderState, wanted: number, price: number, liquidity: Liquidity, timeMs: number): void {
-    fillArgs[0] = wanted;
-    fillArgs[1] = price;
-    fillArgs[2] = timeMs;
-    fillOrder(st, o, liquidity);
-  }
 
   /**
    * Books one fill: fee, realised PnL and margin release on the reducing part, average entry and
@@ -1172,15 +1197,16 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
    * position (0 when there is nothing to reduce); an amount within 1e-9 (relative) of the position
    * it reduces snaps to it, so float dust never leaves a tiny flipped position.
    */
-  function clampQty(st: SymbolState, o: OrderState, qty: number): number {
+  function clampQty(st: SymbolState, o: OrderState): void {
+    const qty = fillArgs[FILL_QTY];
     const s = st.amountSigned;
     const abs = Math.abs(s);
     const reducing = s !== 0 && Math.sign(s) !== o.sideSign;
     if (!o.reduceOnly && (futures || o.sideSign > 0)) {
-      return reducing && Math.abs(qty - abs) <= abs * AMOUNT_EPSILON ? abs : qty;
+      fillArgs[FILL_QTY] = reducing && Math.abs(qty - abs) <= abs * AMOUNT_EPSILON ? abs : qty;
+      return;
     }
-    if (!reducing) return 0;
-    return qty >= abs * (1 - AMOUNT_EPSILON) ? abs : qty;
+    fillArgs[FILL_QTY] = !reducing ? 0 : qty >= abs * (1 - AMOUNT_EPSILON) ? abs : qty;
   }
 
   function exitReasonOf(o: OrderState): ExitReason {
@@ -1193,7 +1219,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const wanted = fillArgs[0];
     const price = fillArgs[1];
     const timeMs = fillArgs[2];
-    const qty = clampQty(st, o, wanted);
+    clampQty(st, o);
+    const qty = fillArgs[FILL_QTY];
     if (qty <= 0) {
       finishOrder(o, 'cancelled', `${o.reduceOnly ? 'reduce-only' : 'spot sell'} order has no ${st.symbol} position left to reduce`, timeMs);
       return;
@@ -1235,9 +1262,6 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
   }
 
-  function volumeLeft(st: SymbolState): number {
-    return cfg.maxVolumeShare * st.lastVolume - st.usedVolume;
-  }
 
   function compact(st: SymbolState): void {
     const orders = st.openOrders;
@@ -1265,8 +1289,13 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       for (let i = 0; i < n; i++) {
         const o = orders[i];
         if (isTerminal(o.status) || (o.type !== 'market' && !o.triggered)) continue;
-        const qty = Math.min(o.amount - o.filled, volumeLeft(st));
-        if (qty > 0) fillAt(st, o, qty, open * (1 + o.sideSign * adjust), 'taker', t);
+        const qty = Math.min(o.amount - o.filled, cfg.maxVolumeShare * st.lastVolume - st.usedVolume);
+        if (qty > 0) {
+          fillArgs[0] = qty;
+          fillArgs[1] = open * (1 + o.sideSign * adjust);
+          fillArgs[2] = t;
+          fillOrder(st, o, 'taker');
+        }
       }
       // Most candles reach no resting order: one scan tells, and the path walk is skipped.
       let reached = false;
@@ -1324,14 +1353,22 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       if (best < 0) return;
       const o = orders[best];
       o.pathSeenMs = t;
-      const qty = Math.min(o.amount - o.filled, volumeLeft(st));
+      const qty = Math.min(o.amount - o.filled, cfg.maxVolumeShare * st.lastVolume - st.usedVolume);
       if (o.type === 'stop') {
         o.triggered = true;
         const stop = o.stopPrice as number;
         const base = o.sideSign > 0 ? Math.max(stop, open) : Math.min(stop, open);
-        if (qty > 0) fillAt(st, o, qty, base * (1 + o.sideSign * adjust), 'taker', t);
+        if (qty > 0) {
+          fillArgs[0] = qty;
+          fillArgs[1] = base * (1 + o.sideSign * adjust);
+          fillArgs[2] = t;
+          fillOrder(st, o, 'taker');
+        }
       } else if (qty > 0) {
-        fillAt(st, o, qty, o.price as number, 'maker', t);
+        fillArgs[0] = qty;
+        fillArgs[1] = o.price;
+        fillArgs[2] = t;
+        fillOrder(st, o, 'maker');
       }
     }
   }
@@ -1471,9 +1508,16 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (typeof r.symbol !== 'string' || r.symbol === '') throw new ValidationError('symbol', r.symbol, 'expected a non-empty string');
     if (r.side !== 'buy' && r.side !== 'sell') throw new ValidationError('side', r.side, 'expected "buy" or "sell"');
     if (r.type !== 'market' && r.type !== 'limit' && r.type !== 'stop') throw new ValidationError('type', r.type, 'expected "market", "limit" or "stop"');
-    finite('amount', r.amount, (n) => n > 0, 'expected a finite number > 0');
-    if (r.type === 'limit') finite('price', r.price, (n) => n > 0, 'a limit order needs a finite price > 0');
-    if (r.type === 'stop') finite('stopPrice', r.stopPrice, (n) => n > 0, 'a stop order needs a finite stopPrice > 0');
+    // Tested here, not by a helper: a closure made and a number passed per order would allocate (a backtest's order path).
+    // A finite number > 0: NaN fails `> 0`, Infinity fails `< Infinity`.
+    const amount = r.amount;
+    if (!(typeof amount === 'number' && amount > 0 && amount < Infinity)) throw new ValidationError('amount', r.amount, 'expected a finite number > 0');
+    const price = r.price;
+    if (r.type === 'limit' && !(typeof price === 'number' && price > 0 && price < Infinity)) throw new ValidationError('price', r.price, 'a limit order needs a finite price > 0');
+    const stopPrice = r.stopPrice;
+    if (r.type === 'stop' && !(typeof stopPrice === 'number' && stopPrice > 0 && stopPrice < Infinity)) {
+      throw new ValidationError('stopPrice', r.stopPrice, 'a stop order needs a finite stopPrice > 0');
+    }
   }
 
   function ensureOpen(): void {
@@ -1487,7 +1531,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     // A client id given in parts (a loop's synchronous path) is kept in parts: built only if something reads it.
     const partTimeMs = (r as Partial<StemmedOrderRequest>).clientIdTimeMs;
     const clientTimeMs = typeof partTimeMs === 'number' ? partTimeMs : NaN;
-    const existing = findByClientId(r.clientOrderId, clientTimeMs);
+    const existing = findByClientId(r);
     if (existing) return existing;
     const now = clock.nowMs();
     const st = states[symbolIndex(r.symbol)];
@@ -1542,8 +1586,13 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       return o;
     }
     if (o.type === 'market') {
-      const qty = Math.min(o.amount, volumeLeft(st));
-      if (qty > 0) fillAt(st, o, qty, refPrice, 'taker', now);
+      const qty = Math.min(o.amount, cfg.maxVolumeShare * st.lastVolume - st.usedVolume);
+      if (qty > 0) {
+        fillArgs[0] = qty;
+        fillArgs[1] = refPrice;
+        fillArgs[2] = now;
+        fillOrder(st, o, 'taker');
+      }
       else notifyOrder(o);
     } else {
       notifyOrder(o);
@@ -1571,7 +1620,9 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId || `${cfg.id}-${seq}`}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
     }
     if (isTerminal(o.status)) return o;
-    finishOrder(o, 'cancelled', 'cancelled by request', clock.nowMs());
+    // The time stored here, not passed: a number passed to a call that is not inlined is boxed (a stop cancelled per exit).
+    o.updatedAtMs = clock.nowMs();
+    finishOrderAsOf(o, 'cancelled', 'cancelled by request');
     if (processing === 0) compact(states[indexBySymbol.get(symbol) as number]);
     return o;
   }

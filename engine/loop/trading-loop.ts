@@ -931,21 +931,32 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** The exit order of the time and amount in `exitFigures` is placed (or rejected). */
   function onExitPlaced(order: Order, reason: string, exitReason: TradeExitReason): void {
-    const timeMs = exitFigures[EXIT_TIME_MS];
-    const held = exitFigures[EXIT_HELD];
-    events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
+    // The time and amount are read by each rarely taken branch's own function: a number some branches pass to a call is
+    // boxed ahead of all of them, on every exit.
+    if (events) events.onOrder(reported(order), OrderPurpose.Exit, exitFigures[EXIT_TIME_MS]);
     if (order.status === 'rejected') {
       stats.rejected++;
-      const reason = `exit rejected by the exchange: ${order.reason ?? 'no reason given'}`;
-      events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, timeMs);
-      record(timeMs, 'denied', -Math.sign(held), fused.strength, reason);
+      reportExitRejected(order);
       return;
     }
     if (!simulator) journalVenueExit(order, exitReason);
     reportAccount();
     exitOrderId = order.status === 'filled' ? null : order.id;
     stats.exits++;
-    if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, reason, { orderId: order.id });
+    if (journal) recordExit(order, reason);
+  }
+
+  /** Reports and journals an exit order of `exitFigures` the venue rejected. */
+  function reportExitRejected(order: Order): void {
+    const timeMs = exitFigures[EXIT_TIME_MS];
+    const reason = `exit rejected by the exchange: ${order.reason ?? 'no reason given'}`;
+    events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, timeMs);
+    record(timeMs, 'denied', -Math.sign(exitFigures[EXIT_HELD]), fused.strength, reason);
+  }
+
+  /** Journals the exit order of `exitFigures` with the decision log's `reason`. */
+  function recordExit(order: Order, reason: string): void {
+    record(exitFigures[EXIT_TIME_MS], 'executed', -Math.sign(exitFigures[EXIT_HELD]), fused.strength, reason, { orderId: order.id });
   }
 
   /**
@@ -1095,18 +1106,18 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    */
   function onEntryPlaced(order: Order, i: number, side: number, vetoInfo: Record<string, unknown>, strategy: string): Promise<void> | undefined {
     const decision = riskDecision;
-    const signalTimeMs = features.openTimeMs[i] + timeframeMs;
-    const price = features.close[i];
-    events?.onOrder(reported(order), OrderPurpose.Entry, signalTimeMs);
+    // The signal's time is read by each rarely taken branch's own function: a number some branches pass to a call is
+    // boxed ahead of all of them, on every entry.
+    if (events) events.onOrder(reported(order), OrderPurpose.Entry, closeTimeAt(i));
     if (order.status === 'rejected') {
       stats.rejected++;
-      const reason = `entry rejected by the exchange: ${order.reason ?? 'no reason given'}`;
-      events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, signalTimeMs);
-      if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
+      reportEntryRejected(order, i, side, vetoInfo);
       return undefined;
     }
     // The gate is asked only with a cooldown (see `admitEntry`), so only then told.
-    if (cooldownMs > 0) gate.noteEntry(0, signalTimeMs);
+    if (cooldownMs > 0) noteEntryAt(i);
+    const signalTimeMs = features.openTimeMs[i] + timeframeMs;
+    const price = features.close[i];
     posSide = side;
     posFigures[POS_ENTRY_PRICE] = order.filled > 0 ? order.averagePrice : price;
     posFigures[POS_INITIAL_STOP] = decision.stopPrice;
@@ -1127,6 +1138,19 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const placingStop = place(STOP_ID, side > 0 ? 'sell' : 'buy', 'stop', true, stopPlaced);
     if (placingStop !== stopPlaced) return afterOrder(placingStop as Promise<Order>, onEntryStopPlaced, order, i, side, vetoInfo);
     return onEntryStopPlaced(stopPlaced, order, i, side, vetoInfo);
+  }
+
+  /** Reports and journals the entry order of row `i`'s signal the venue rejected. */
+  function reportEntryRejected(order: Order, i: number, side: number, vetoInfo: Record<string, unknown>): void {
+    const signalTimeMs = closeTimeAt(i);
+    const reason = `entry rejected by the exchange: ${order.reason ?? 'no reason given'}`;
+    events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, signalTimeMs);
+    if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: copyChecks(riskDecision.checks) });
+  }
+
+  /** Tells the signal gate (its cooldown) of an entry on row `i`'s signal. */
+  function noteEntryAt(i: number): void {
+    gate.noteEntry(0, closeTimeAt(i));
   }
 
   /** The entry's protective stop is placed: the take-profits, then the account report and the record (see `moveStop` for the return). */
@@ -1306,13 +1330,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     }
   }
 
-  /**
-   * The record `journalTrade` rewrites with `config.reuseTradeRecord` (its number fields only ever hold numbers, so V8
-   * keeps them as doubles written in place: `initialRisk` NaN when unknown, as a null would make every store allocate).
-   */
-  const tradeRecord: ClosedTrade | null = config.reuseTradeRecord
-    ? { symbol, side: 'long', amount: NaN, entryPrice: NaN, exitPrice: NaN, entryTimeMs: NaN, exitTimeMs: NaN, realizedPnl: NaN, fees: NaN, funding: NaN, exitReason: '', initialRisk: NaN }
-    : null;
+  /** The record `journalTrade` rewrites with `config.reuseTradeRecord` (see {@link ReusedTradeRecord}). */
+  const tradeRecord: ReusedTradeRecord | null = config.reuseTradeRecord ? new ReusedTradeRecord() : null;
 
   /** Journals a closed trade (or part) with `exitReason` and its initial risk; returns it as journaled (see `config.reuseTradeRecord`). */
   function journalTrade(closed: ClosedTrade, exitReason: string): ClosedTrade {
@@ -1330,7 +1349,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       t.fees = closed.fees;
       t.funding = closed.funding;
       t.exitReason = exitReason;
-      t.initialRisk = stopKnown ? Math.abs(closed.entryPrice - posFigures[POS_INITIAL_STOP]) * closed.amount : NaN;
+      // NaN without a stop, as the stop is NaN then (no choice between a number and a constant: V8 boxed that one).
+      t.initialRisk = Math.abs(closed.entryPrice - posFigures[POS_INITIAL_STOP]) * closed.amount;
       if (deps.journal) recordJournaledTrade(t);
       return t;
     }
@@ -1597,7 +1617,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     onTradeClosed(trade) {
       // A reused closed part names its closing order in parts (no id built); another, by its id.
       const told =
-        trade.exitClientIdStem !== undefined && trade.exitClientIdTimeMs !== undefined
+        trade.exitClientIdStem !== undefined
           ? reasonOfParts(trade)
           : trade.exitClientOrderId === undefined
             ? undefined
@@ -1663,6 +1683,27 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
  * venue id has this form.
  */
 const PLACED_STOP_ID = '(the order in the stop snapshot)';
+
+/**
+ * The trade record a loop with `reuseTradeRecord` rewrites for every trade. A class of its own: a plain object with the
+ * same fields in the same order would share its hidden class with the journaled records (the trades of a result), whose
+ * `initialRisk` may be null, and a field that has held null stores every number as a new heap number. Here every number
+ * field only ever holds numbers (`initialRisk` NaN when unknown), so V8 writes them in place.
+ */
+class ReusedTradeRecord {
+  symbol = '';
+  side: 'long' | 'short' = 'long';
+  amount = NaN;
+  entryPrice = NaN;
+  exitPrice = NaN;
+  entryTimeMs = NaN;
+  exitTimeMs = NaN;
+  realizedPnl = NaN;
+  fees = NaN;
+  funding = NaN;
+  exitReason = '';
+  initialRisk = NaN;
+}
 
 /** Slots of the loop's exit reasons (see `reasonIds`): the market exit, the trailing stop, the end-of-run close, the take-profits from. */
 const REASON_EXIT = 0;
