@@ -47,7 +47,7 @@
  * where wallet = initialBalance + realised − fees − funding and equity = wallet + Σ unrealised.
  * Spot uses the same books: a holding's "margin" is its cost basis, cash = wallet − Σ cost basis.
  */
-import type { Clock } from '../core/clock';
+import { writeNowMs, type Clock } from '../core/clock';
 import type { Candle, CandleColumns, MarginMode, MarketType, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import { clientIdIs, clientIdText, createOrderSnapshot, type Balance, type Exchange, type Order, type OrderRequest, type Position, type StemmedOrderRequest } from '../ports/exchange';
@@ -1042,6 +1042,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
    * inlined is boxed, one heap number each.
    */
   const admitArgs = new Float64Array(3);
+  /** The clock's time, written by `writeNowMs` (a number a call returns may be boxed). */
+  const nowArgs = new Float64Array(1);
   /** What `writeAvailable` reads: the free quote balance. */
   const availableOut = new Float64Array(1);
   const fillArgs = new Float64Array(3);
@@ -1533,7 +1535,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const clientTimeMs = typeof partTimeMs === 'number' ? partTimeMs : NaN;
     const existing = findByClientId(r);
     if (existing) return existing;
-    const now = clock.nowMs();
+    writeNowMs(clock, nowArgs, 0);
+    const now = nowArgs[0];
     const st = states[symbolIndex(r.symbol)];
     if (heldCount >= 2 * retainFinished) forgetOldFinishedOrders();
     const o = orderRecord();
@@ -1621,7 +1624,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     if (isTerminal(o.status)) return o;
     // The time stored here, not passed: a number passed to a call that is not inlined is boxed (a stop cancelled per exit).
-    o.updatedAtMs = clock.nowMs();
+    writeNowMs(clock, nowArgs, 0);
+    o.updatedAtMs = nowArgs[0];
     finishOrderAsOf(o, 'cancelled', 'cancelled by request');
     if (processing === 0) compact(states[indexBySymbol.get(symbol) as number]);
     return o;

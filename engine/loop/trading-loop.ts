@@ -35,7 +35,7 @@
  * exit reasons are kept in reused slots, and a backtest's venue reuses its order records and builds an id only when read.
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
-import type { Clock } from '../core/clock';
+import { writeNowMs, type Clock } from '../core/clock';
 import { TradeExitReason, type DecisionOutcome, type DecisionRecord, type TradeRecord } from '../ports/journal';
 import type { ExitPolicy } from '../strategies/exit-policy';
 import type { CandleColumns, MarketKey, OrderSide, OrderType } from '../core/types';
@@ -484,6 +484,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       ...(reduceOnly ? { reduceOnly } : {}),
     });
   };
+  /** The clock's time, written by `writeNowMs` (a number a call returns may be boxed). */
+  const clockNow = new Float64Array(1);
   /** The time and amount (signed) of the exit under way (slots `EXIT_*`, see `exitNow`). */
   const exitFigures = new Float64Array(2);
   /** Writes the candle time, amount and level of the next order `place` places (see `placeArgs`). */
@@ -990,7 +992,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    */
   function staleAt(i: number): boolean {
     const signalTimeMs = features.openTimeMs[i] + timeframeMs;
-    const nowMs = deps.clock.nowMs();
+    writeNowMs(deps.clock, clockNow, 0);
+    const nowMs = clockNow[0];
     return nowMs < signalTimeMs || nowMs - signalTimeMs > ttlMs;
   }
 
