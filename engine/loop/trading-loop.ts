@@ -31,8 +31,10 @@
  * simulated venue that is also the exchange (a backtest), orders go through its synchronous `placeOrderSync` /
  * `cancelOrderSync` into reused snapshots and the risk gate fills a reused decision, so the loop returns a
  * promise only for a model, the veto or a portfolio source to await; on a real venue, also for each order. The
- * order candles still allocate client ids, the ids of resting orders and the trades (see {@link ACCOUNT_EVENT_FRAMES});
- * exit reasons are kept in reused slots, and a backtest's venue reuses its order records and builds an id only when read.
+ * order candles allocate nothing either (measured with the stops, entries and signal exits of a backtest; see
+ * {@link ACCOUNT_EVENT_FRAMES}): client ids go to the venue in parts, built only when read; the resting stop is kept as
+ * its snapshot; a backtest's trades are rewritten into one record (`reuseTradeRecord`) that the run copies into typed
+ * columns; no closure is made and no number crosses a call on the synchronous path (rows, orders and typed arrays do).
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import { writeNowMs, type Clock } from '../core/clock';
@@ -87,9 +89,12 @@ export const BACKTEST_FEATURE_ROWS = 8_192;
  * (`enterAt` .. `onEntryDone`, the TTL check `expiredEntry` included), its exits, stop moves and cancellations (`actOnPositionAt`, `closeByPolicy`,
  * `trailToAt`, `cleanup`, `exit`, `placeExit`, `moveStop`, `placeTakeProfits`), a simulated venue's order and fill
  * (`placeOrder`, `processLeg`, `fillOrder`, `executeFill`, PaperExchange) and a circuit breaker's trip
- * (`tripDrawdown`, `tripDailyLoss`, RiskEngine: the halt reason). The allocation test and `npm run bench` count
- * what stacks through them allocate apart from the rest of the per-candle step (the signal path included),
- * which allocates nothing. The functions a call passes through are named at every level (an inlined one leaves
+ * (`tripDrawdown`, `tripDailyLoss`, RiskEngine: the halt reason). `npm run bench` counts what stacks through them
+ * allocate apart from the rest of the per-candle step (the signal path included), which allocates nothing; on a
+ * backtest's synchronous venue, entries, protective stops, signal exits and their trades allocate nothing either (the
+ * allocation test counts them with the rest). Not made allocation-free: a breaker's trip (its halt reason), a journal,
+ * events, the models, and the paths that still pass numbers to calls (trailing stops, take-profits, the policy exits
+ * called from the quiet path, futures liquidation prices); none of them is measured. The functions a call passes through are named at every level (an inlined one leaves
  * no frame of its own); none of them runs on a quiet candle or a refused signal.
  */
 export const ACCOUNT_EVENT_FRAMES: readonly string[] = [
