@@ -87,6 +87,24 @@ describe('runBacktest', () => {
     expect(run.metrics).toMatchObject({ finalEquity: result.finalEquity, sharpe: result.returnMetrics.sharpe });
     expect(deps.journal.trades).toHaveLength(result.trades.length);
     expect(deps.journal.trades.every((t) => t.runId === result.runId)).toBe(true);
+    // The returned trades (kept in typed columns during the run) are the journaled ones, field for field, in order.
+    expect(result.trades.every((t) => t.initialRisk === null || (t.initialRisk ?? 0) > 0)).toBe(true);
+    expect(result.trades).toEqual(
+      deps.journal.trades.map(({ symbol, side, amount, entryPrice, exitPrice, entryTimeMs, exitTimeMs, realizedPnl, fees, funding, exitReason, initialRisk }) => ({
+        symbol,
+        side,
+        amount,
+        entryPrice,
+        exitPrice,
+        entryTimeMs,
+        exitTimeMs,
+        realizedPnl,
+        fees,
+        funding,
+        exitReason,
+        initialRisk,
+      })),
+    );
     expect(deps.journal.decisions.length).toBe(result.stats.decisions);
     expect(deps.journal.decisions.filter((d) => d.outcome === 'executed').length).toBe(result.stats.entries + result.stats.exits);
   });

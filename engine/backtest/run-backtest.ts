@@ -29,6 +29,7 @@ import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type RunSpec, type Sto
 import { createJournalWriter } from '../journal/journal-writer';
 import { BACKTEST_FEATURE_ROWS, createTradingLoop, DecisionDetail, DEFAULT_BACKTEST_CHUNK_SIZE, loopStartupCandles, type ClosedTrade, type TradingLoop } from '../loop/trading-loop';
 import { createPortfolioAccumulator } from './portfolio';
+import { createTradeColumns, type TradeColumns } from './trade-columns';
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import { TradeExitReason } from '../ports/journal';
 import { tradeNetPnl } from '../insight/trade-outcome';
@@ -913,6 +914,7 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
   }
   const lastOpenTimeMs = lastOpen.reduce((t, ms) => (ms > t ? ms : t), -Infinity);
   const spanMs = candles > 0 ? lastOpenTimeMs + timeframeMs - firstOpenTimeMs : NaN;
+  const trades = run.trades.toTrades();
   return {
     runId: runId ?? '',
     config: spec.canonical,
@@ -920,9 +922,9 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
     returnMetrics,
     tradeMetrics: run.tradeTotals
       ? tradeMetricsFromTotals(run.tradeTotals.totals(), { spanMs, equity: spec.paper.initialBalance })
-      : computeTradeMetrics(run.trades.map(tradeForMetrics), { spanMs, equity: spec.paper.initialBalance }),
+      : computeTradeMetrics(trades.map(tradeForMetrics), { spanMs, equity: spec.paper.initialBalance }),
     finalEquity: exchange.equity(),
-    trades: run.trades,
+    trades,
     equity,
     stats: run.stats(loops),
     halts: run.halts,
@@ -1037,8 +1039,8 @@ interface SimulationRun {
   risk: ReturnType<typeof createRiskEngine>;
   writer: ReturnType<typeof createJournalWriter> | null;
   loopBySymbol: Map<string, TradingLoop>;
-  /** The closed trades as journaled (empty when `keepTrades` was false: see `tradeTotals`). */
-  trades: ClosedTrade[];
+  /** The closed trades as journaled, in typed columns until the run is done (empty when `keepTrades` was false: see `tradeTotals`). */
+  trades: TradeColumns;
   /** The closed trades summed in close order when they are not kept (one market's trades: in entry order), else null. */
   tradeTotals: TradeTotalsAccumulator | null;
   /** Per market (by symbol): its closed trades' count, winners, net PnL and fees, summed in close order (kept or not). */
@@ -1069,7 +1071,9 @@ function createSimulationRun(
   retainFinishedOrders?: number,
 ): SimulationRun {
   const clock = createManualClock(startMs);
-  const trades: ClosedTrade[] = [];
+  // One slot per 32 candles to start with (the built-in strategies trade about once per 75 candles on BTC/USDT 5m); the
+  // columns double when full. Totals only: one slot, never written.
+  const trades = createTradeColumns(keepTrades ? Math.max(64, Math.ceil(curveCapacity / 32)) : 1);
   const tradeTotals = keepTrades ? null : createTradeTotalsAccumulator();
   let decisions = 0;
   const journalRepository = {
@@ -1093,13 +1097,16 @@ function createSimulationRun(
         if (!loop) throw new RangeError(`a trade closed on "${t.symbol}", which no loop of the run trades`);
         const journaled = loop.onTradeClosed(t);
         const own = marketTrades.get(t.symbol)!;
-        const net = tradeNetPnl(journaled);
+        // `tradeNetPnl` (engine/insight/trade-outcome.ts, the one definition) written out, in its order: under vitest's
+        // module transform its call was measured not to be inlined here, and the number it returns was boxed (a heap
+        // number per trade; a typed-array form of it did no better). The portfolio tests compare these sums with it.
+        const net = journaled.realizedPnl - journaled.fees - journaled.funding;
         own.trades++;
         if (net > 0) own.wins++;
         own.netPnl += net;
         own.fees += journaled.fees;
         if (tradeTotals) tradeTotals.add(tradeForMetrics(journaled));
-        else trades.push(journaled);
+        else trades.add(journaled);
       },
     },
   });
@@ -1177,6 +1184,8 @@ function addMarketLoop(
       exits: spec.exits,
       models: spec.models,
       ...(maxFeatureRows === undefined ? {} : { maxFeatureRows }),
+      // The run copies each closed trade into its trade columns (or totals).
+      reuseTradeRecord: true,
     },
     {
       clock: run.clock,

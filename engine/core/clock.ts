@@ -1,6 +1,17 @@
 /** Source of time. Never call `Date.now()` in the engine; ask the clock. */
 export interface Clock {
   nowMs(): number;
+  /**
+   * Writes `nowMs()` into `out[index]`: the form for a step that must not allocate (a number returned by a call that is
+   * not inlined is boxed). Optional; callers fall back to `nowMs()` (see {@link writeNowMs}).
+   */
+  writeNowMs?(out: Float64Array, index: number): void;
+}
+
+/** Writes `clock.nowMs()` into `out[index]`, through the clock's `writeNowMs` when it has one (no number crosses a call). */
+export function writeNowMs(clock: Clock, out: Float64Array, index: number): void {
+  if (clock.writeNowMs) clock.writeNowMs(out, index);
+  else out[index] = clock.nowMs();
 }
 
 /**
@@ -20,6 +31,9 @@ export function createManualClock(startMs = 0): ManualClock {
   now[0] = startMs;
   return {
     nowMs: () => now[0],
+    writeNowMs(out: Float64Array, index: number) {
+      out[index] = now[0];
+    },
     set(timeMs: number) {
       if (timeMs < now[0]) throw new RangeError(`clock cannot move backwards from ${now[0]} to ${timeMs}`);
       now[0] = timeMs;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../core/clock';
 import { ExchangeError, ValidationError } from '../core/errors';
 import { candleColumnsFromRows } from '../core/types';
-import { createOrderSnapshot, type Order, type OrderRequest } from '../ports/exchange';
+import { createOrderSnapshot, type Order, type OrderRequest, type StemmedOrderRequest } from '../ports/exchange';
 import { parseFundingRateCsv } from './funding';
 import { DEFAULT_MARGIN_TIERS } from './margin-tiers';
 import { createPaperExchange, type PaperExchangeConfig, type PaperFill, type PaperFunding, type PaperLiquidation, type PaperTradeClosed } from './paper-exchange';
@@ -140,8 +140,8 @@ describe('spot market orders', () => {
       ex.placeOrderSync({ clientOrderId: 'b1', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 }, out);
       ex.placeOrderSync({ clientOrderId: 'r2', symbol: 'BTCUSDT', side: 'buy', type: 'limit', amount: 1, price: 50 }, out);
       expect(out.id).toBe('paper-2');
-      // A copy by name holds the id, so it reads like the order `fetchOrder` reports.
-      expect({ ...out, id: out.id }).toEqual(await ex.fetchOrder('paper-2', 'BTCUSDT'));
+      // A copy that takes the ids and prices by name reads like the order `fetchOrder` reports.
+      expect({ ...out, id: out.id, clientOrderId: out.clientOrderId, price: out.price, stopPrice: out.stopPrice }).toEqual(await ex.fetchOrder('paper-2', 'BTCUSDT'));
       ex.placeOrderSync({ clientOrderId: 'm3', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 }, out);
       expect(out.id).toBe('paper-3');
       // The resting order is found by its id (paper-1 forgotten with the bound, not paper-2, which still works).
@@ -150,6 +150,94 @@ describe('spot market orders', () => {
       expect(() => ex.cancelOrderSync('paper-02', 'BTCUSDT', out)).toThrow(/order "paper-02" of "BTCUSDT" is unknown/);
       expect(() => ex.cancelOrderSync('paper-4', 'BTCUSDT', out)).toThrow(ExchangeError);
     }
+  });
+
+  it('keeps a client id given in parts and builds it only when read, recognising a repeat given either way', async () => {
+    for (const retainFinishedOrders of [undefined, 64]) {
+      const clock = createManualClock(0);
+      const fills: PaperFill[] = [];
+      const trades: PaperTradeClosed[] = [];
+      const ex = createPaperExchange(
+        { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 },
+        { clock, listener: { onFill: (f) => fills.push(f), onTradeClosed: (t) => trades.push({ ...t }) }, ...(retainFinishedOrders === undefined ? {} : { retainFinishedOrders }) },
+      );
+      ex.onCandle('BTCUSDT', 0, 100, 101, 99, 100, 1_000);
+      const out = ex.orderSnapshot();
+      const entry: StemmedOrderRequest = { clientOrderId: 'run-entry-', clientIdTimeMs: 300_000, symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 };
+      ex.placeOrderSync(entry, out);
+      expect([out.id, out.clientOrderId, out.status]).toEqual(['paper-1', 'run-entry-300000', 'filled']);
+      expect(fills.map((f) => f.clientOrderId)).toEqual(['run-entry-300000']);
+      // The same parts again, or the same id given whole: the order already placed answers, nothing fills twice.
+      ex.placeOrderSync({ ...entry }, out);
+      expect(out.id).toBe('paper-1');
+      ex.placeOrderSync({ clientOrderId: 'run-entry-300000', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 }, out);
+      expect(out.id).toBe('paper-1');
+      // A whole id first, then the same id in parts: found too. Another time is another order.
+      ex.placeOrderSync({ clientOrderId: 'run-stop-300000', symbol: 'BTCUSDT', side: 'sell', type: 'stop', amount: 1, stopPrice: 90, reduceOnly: true }, out);
+      expect(out.id).toBe('paper-2');
+      ex.placeOrderSync({ clientOrderId: 'run-stop-', clientIdTimeMs: 300_000, symbol: 'BTCUSDT', side: 'sell', type: 'stop', amount: 1, stopPrice: 90, reduceOnly: true } as StemmedOrderRequest, out);
+      expect(out.id).toBe('paper-2');
+      expect(fills).toHaveLength(1);
+      ex.placeOrderSync({ clientOrderId: 'run-exit-', clientIdTimeMs: 600_000, symbol: 'BTCUSDT', side: 'sell', type: 'market', amount: 1, reduceOnly: true } as StemmedOrderRequest, out);
+      expect([out.id, out.clientOrderId, out.status]).toEqual(['paper-3', 'run-exit-600000', 'filled']);
+      // The closing fill names the exit's id, as fetchOrder and the stored state do.
+      expect(trades.map((t) => t.exitClientOrderId)).toEqual(['run-exit-600000']);
+      expect((await ex.fetchOrder('paper-1', 'BTCUSDT')).clientOrderId).toBe('run-entry-300000');
+      expect(ex.exportState().orders.map((o) => [o.id, o.clientOrderId])).toEqual([
+        ['paper-1', 'run-entry-300000'],
+        ['paper-2', 'run-stop-300000'],
+        ['paper-3', 'run-exit-600000'],
+      ]);
+    }
+  });
+
+  it('hands a backtest one reused closed part that names its closing order in parts and by id', () => {
+    const ex = createPaperExchange(
+      { marketType: 'spot', initialBalance: 10_000, makerFeeBps: 0, takerFeeBps: 0, spreadBps: 0, slippageBps: 0, maxVolumeShare: 1 },
+      { clock: createManualClock(0), reuseClosedTrade: true, retainFinishedOrders: 64, listener: { onTradeClosed: (t) => parts.push(t) } },
+    );
+    const parts: PaperTradeClosed[] = [];
+    ex.onCandle('BTCUSDT', 0, 100, 101, 99, 100, 1_000);
+    const out = ex.orderSnapshot();
+    for (const [k, timeMs] of [[1, 300_000], [2, 600_000]]) {
+      ex.placeOrderSync({ clientOrderId: `e${k}-`, clientIdTimeMs: timeMs, symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 } as StemmedOrderRequest, out);
+      ex.placeOrderSync({ clientOrderId: `x${k}-`, clientIdTimeMs: timeMs, symbol: 'BTCUSDT', side: 'sell', type: 'market', amount: 1, reduceOnly: true } as StemmedOrderRequest, out);
+    }
+    expect(parts).toHaveLength(2);
+    expect(parts[1]).toBe(parts[0]);
+    const part = parts[0] as PaperTradeClosed & { exitClientIdStem: string; exitClientIdTimeMs: number };
+    expect([part.exitClientIdStem, part.exitClientIdTimeMs, part.exitClientOrderId]).toEqual(['x2-', 600_000, 'x2-600000']);
+    // A fill of no order (the end-of-run close) names its id whole.
+    ex.placeOrderSync({ clientOrderId: 'e3', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 1 }, out);
+    ex.closePositionAtLast(0, 'close-at-end');
+    expect([part.exitClientIdStem, part.exitClientIdTimeMs, part.exitClientOrderId]).toEqual(['close-at-end', NaN, 'close-at-end']);
+  });
+
+  it('cancels the order a snapshot it wrote names without its id, and writes the account figures of an entry', async () => {
+    const { ex } = setup({ marketType: 'spot' });
+    ex.onCandle('BTCUSDT', 0, 100, 101, 99, 100, 1_000);
+    const stop = ex.orderSnapshot();
+    const out = ex.orderSnapshot();
+    ex.placeOrderSync({ clientOrderId: 'b1', symbol: 'BTCUSDT', side: 'buy', type: 'market', amount: 2 }, out);
+    ex.placeOrderSync({ clientOrderId: 's1', symbol: 'BTCUSDT', side: 'sell', type: 'stop', amount: 2, stopPrice: 90, reduceOnly: true }, stop);
+    ex.placeOrderSync({ clientOrderId: 's2', symbol: 'BTCUSDT', side: 'sell', type: 'limit', amount: 1, price: 120, reduceOnly: true }, out);
+    ex.cancelPlacedSync(stop, 'BTCUSDT', out);
+    expect([out.id, out.status, out.stopPrice]).toEqual(['paper-2', 'cancelled', 90]);
+    expect((await ex.fetchOrder('paper-3', 'BTCUSDT')).status).toBe('new');
+    expect(() => ex.cancelPlacedSync(stop, 'ETHUSDT', out)).toThrow(/order "paper-2" of "ETHUSDT" is unknown/);
+    // A plain snapshot names its order by id.
+    const plain = createOrderSnapshot();
+    plain.id = 'paper-3';
+    ex.cancelPlacedSync(plain, 'BTCUSDT', out);
+    expect([out.id, out.status]).toEqual(['paper-3', 'cancelled']);
+    // 2 held at a mark of 100 on a 10,000 account with no fees: equity 10,000, gross notional 200.
+    ex.onCandle('BTCUSDT', 300_000, 100, 106, 99, 105, 1_000);
+    const figures = new Float64Array(3);
+    ex.writeAccountFigures('BTCUSDT', figures);
+    expect([...figures]).toEqual([2, 10_010, 210]);
+    expect([...figures]).toEqual([ex.positionAmountSigned('BTCUSDT'), ex.equity(), ex.grossNotional()]);
+    ex.writeAccountFigures('ETHUSDT', figures);
+    expect(figures[0]).toBe(0);
   });
 
   it('rejects a sell beyond holdings and a buy beyond cash', async () => {

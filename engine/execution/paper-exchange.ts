@@ -47,10 +47,10 @@
  * where wallet = initialBalance + realised − fees − funding and equity = wallet + Σ unrealised.
  * Spot uses the same books: a holding's "margin" is its cost basis, cash = wallet − Σ cost basis.
  */
-import type { Clock } from '../core/clock';
+import { writeNowMs, type Clock } from '../core/clock';
 import type { Candle, CandleColumns, MarginMode, MarketType, OrderSide, OrderStatus, OrderType, Timeframe } from '../core/types';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
-import { createOrderSnapshot, type Balance, type Exchange, type Order, type OrderRequest, type Position } from '../ports/exchange';
+import { clientIdIs, clientIdText, createOrderSnapshot, type Balance, type Exchange, type Order, type OrderRequest, type Position, type StemmedOrderRequest } from '../ports/exchange';
 import {
   DEFAULT_MARGIN_TIERS,
   findMarginTierIndex,
@@ -268,21 +268,35 @@ export interface PaperExchange extends Exchange {
   /**
    * `createOrder` without the promise: places `request` and writes the order as `createOrder` would return it
    * into `out` (a caller-owned snapshot, e.g. from {@link createOrderSnapshot}, reused across calls); returns `out`.
-   * The synchronous path of a loop whose venue is this simulation (a backtest). Same throws, synchronously.
+   * The synchronous path of a loop whose venue is this simulation (a backtest). A `StemmedOrderRequest` gives the client
+   * id in parts: the order keeps them and builds the id only when something reads it (a fill listener, a snapshot's
+   * reader, `exportState`); a repeated client id is recognised whichever way either was given. Same throws, synchronously.
    */
   placeOrderSync(request: OrderRequest, out: Order): Order;
   /** `cancelOrder` without the promise, written into `out` like {@link PaperExchange.placeOrderSync}. Same throws, synchronously. */
   cancelOrderSync(orderId: string, symbol: string, out: Order): Order;
   /**
+   * `cancelOrderSync` of the order that `placed` names, a snapshot `placeOrderSync` wrote (and nothing rewrote since): an
+   * {@link PaperExchange.orderSnapshot} is read by the order's number, so its id is not built. Same throws.
+   */
+  cancelPlacedSync(placed: Order, symbol: string, out: Order): Order;
+  /**
    * A snapshot for `placeOrderSync` / `cancelOrderSync` to write into, like {@link createOrderSnapshot}, whose `id` ("paper-N")
-   * is built only when read (a getter of its class: a spread copy has no `id`, copy it by name): the order path of a loop
-   * that reads the ids of its resting orders only builds none for the orders that fill at once.
+   * and `clientOrderId` (of a request that gives it in parts, a `StemmedOrderRequest`) are built only when read, and whose
+   * `price` and `stopPrice` are written without a heap number (getters of its class: a spread copy has none of the four,
+   * copy them by name): the order path of a loop that reads the ids of its resting orders only builds none for the orders
+   * that fill at once, and no client id.
    */
   orderSnapshot(): Order;
   /** Wallet + unrealised PnL, quote currency. */
   equity(): number;
   /** Writes `equity()` into `out[index]` (no number crosses the call: allocation-free per candle). */
   writeEquity(out: Float64Array, index: number): void;
+  /**
+   * Writes `positionAmountSigned(symbol)`, `equity()` and `grossNotional()` into `out[0..2]`: the figures of an entry's
+   * risk check without a number crossing a call (one returned by a call that is not inlined is boxed).
+   */
+  writeAccountFigures(symbol: string, out: Float64Array): void;
   /** initialBalance + realised − fees − funding, quote currency. */
   walletBalance(): number;
   /** Signed base amount (0 when flat or unknown). */
@@ -357,7 +371,12 @@ interface OrderState {
   id: string;
   /** The order's number (`id`'s suffix); -1 for a restored order whose id has another form. */
   seq: number;
+  /** The client order id; '' until built by `clientIdOf` when it was given in parts (`clientStem`, `clientTimeMs`). */
   clientOrderId: string;
+  /** The stem of a client id given in parts (see `StemmedOrderRequest`), the whole id for one given whole. */
+  clientStem: string;
+  /** The time of a client id given in parts, NaN for one given whole. */
+  clientTimeMs: number;
   symbol: string;
   side: OrderSide;
   sideSign: 1 | -1;
@@ -366,8 +385,12 @@ interface OrderState {
   amount: number;
   filled: number;
   filledNotional: number;
-  price: number | null;
-  stopPrice: number | null;
+  /**
+   * Limit price and stop trigger, NaN when the type has none (the port's null): a field that holds null as well is
+   * stored as a new heap number on every write, one per order placed.
+   */
+  price: number;
+  stopPrice: number;
   fee: number;
   reduceOnly: boolean;
   createdAtMs: number;
@@ -449,6 +472,8 @@ const MONEY_LAST_REALIZED = 5;
 
 /** Relative tolerance for treating two amounts as equal. */
 const AMOUNT_EPSILON = 1e-9;
+/** Slot of `fillArgs` holding the wanted amount (clamped in place by `clampQty`). */
+const FILL_QTY = 0;
 
 function finite(field: string, value: unknown, test: (n: number) => boolean, reason: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !test(value)) throw new ValidationError(field, value, reason);
@@ -509,32 +534,86 @@ function resolveConfig(config: PaperExchangeConfig): ResolvedConfig {
   };
 }
 
+/** `n`, or null for NaN (a price the order type has none of, as the port reports it). */
+function numberOrNull(n: number): number | null {
+  return n === n ? n : null;
+}
+
 function isTerminal(status: OrderStatus): boolean {
   return status === 'filled' || status === 'cancelled' || status === 'rejected';
 }
 
-/** An order snapshot whose `id` is built on first read from the exchange id and order number written into it. */
+/**
+ * An order snapshot whose `id` and `clientOrderId` are built on first read, from the exchange id and order number and
+ * from the client id's stem and time written into it; its `price` and `stopPrice` are doubles read as null when NaN.
+ */
 class LazyIdOrderSnapshot implements Order {
-  clientOrderId = '';
   symbol = '';
   side: OrderSide = 'buy';
   type: OrderType = 'market';
   status: OrderStatus = 'new';
   amount = NaN;
   filled = NaN;
-  price: number | null = null;
-  stopPrice: number | null = null;
   averagePrice = NaN;
   fee = NaN;
   reduceOnly = false;
   createdAtMs = NaN;
   updatedAtMs = NaN;
   reason: string | null = null;
-  // Private, so a spread copy or a JSON text holds none of them (nor `id`, a getter: copy it by name).
+  // Private, so a spread copy or a JSON text holds none of them (nor `id`, `clientOrderId`, `price` and `stopPrice`,
+  // getters: copy them by name).
   #prefix = '';
   #seq = -1;
   /** The id once built or set; '' until then. */
   #text = '';
+  #clientStem = '';
+  #clientTimeMs = NaN;
+  /** Limit price and stop trigger, NaN for none (read as null): doubles written in place, where a field that may hold null boxes every write. */
+  #price = NaN;
+  #stopPrice = NaN;
+
+  get price(): number | null {
+    return this.#price === this.#price ? this.#price : null;
+  }
+
+  set price(price: number | null) {
+    this.#price = price ?? NaN;
+  }
+
+  get stopPrice(): number | null {
+    return this.#stopPrice === this.#stopPrice ? this.#stopPrice : null;
+  }
+
+  set stopPrice(stopPrice: number | null) {
+    this.#stopPrice = stopPrice ?? NaN;
+  }
+
+  /** Copies the limit price and stop trigger of `o` (NaN: none); the order, not its numbers, crosses the call. */
+  copyPrices(o: { price: number; stopPrice: number }): void {
+    this.#price = o.price;
+    this.#stopPrice = o.stopPrice;
+  }
+  /** The client id once built or set; '' until then. */
+  #clientText = '';
+
+  get clientOrderId(): string {
+    if (this.#clientText === '') this.#clientText = clientIdText(this.#clientStem, this.#clientTimeMs);
+    return this.#clientText;
+  }
+
+  set clientOrderId(clientOrderId: string) {
+    this.#clientText = clientOrderId;
+  }
+
+  /**
+   * Names the order's client id as `o` holds it: its text when already built, else the id of its stem and time (see
+   * `StemmedOrderRequest`). The order, not the time, crosses the call (a number passed to a call that is not inlined is boxed).
+   */
+  nameClient(o: { clientStem: string; clientTimeMs: number; clientOrderId: string }): void {
+    this.#clientStem = o.clientStem;
+    this.#clientTimeMs = o.clientTimeMs;
+    this.#clientText = o.clientOrderId;
+  }
 
   get id(): string {
     if (this.#text === '') this.#text = `${this.#prefix}-${this.#seq}`;
@@ -545,11 +624,59 @@ class LazyIdOrderSnapshot implements Order {
     this.#text = id;
   }
 
+  /** The number of the order named (see `nameOrder`): -1 for a restored order whose id has another form, or before any. */
+  orderNumber(): number {
+    return this.#seq;
+  }
+
   /** Names order `seq` of exchange `prefix`, whose id is `text` when already built ('' otherwise). */
   nameOrder(prefix: string, seq: number, text: string): void {
     this.#prefix = prefix;
     this.#seq = seq;
     this.#text = text;
+  }
+}
+
+/**
+ * The closed part a backtest's exchange rewrites for every part (`deps.reuseClosedTrade`), whose `exitClientOrderId` is
+ * built on first read from the stem and time of the closing order's client id (see `StemmedOrderRequest`), which it
+ * also holds as `exitClientIdStem` and `exitClientIdTimeMs` (NaN: the stem is the whole id), so a loop tells its exit
+ * reason without building the id.
+ */
+class ReusedClosedPart implements PaperTradeClosed {
+  symbol = '';
+  side: 'long' | 'short' = 'long';
+  amount = NaN;
+  entryPrice = NaN;
+  exitPrice = NaN;
+  entryTimeMs = NaN;
+  exitTimeMs = NaN;
+  realizedPnl = NaN;
+  fees = NaN;
+  funding = NaN;
+  exitReason: ExitReason = 'signal';
+  exitClientIdStem = '';
+  exitClientIdTimeMs = NaN;
+  /** The client id once built or given whole; '' until then. */
+  #exitClientText = '';
+
+  get exitClientOrderId(): string {
+    if (this.#exitClientText === '') this.#exitClientText = clientIdText(this.exitClientIdStem, this.exitClientIdTimeMs);
+    return this.#exitClientText;
+  }
+
+  /** Names the closing order's client id from the order's (the order, not its time, crosses the call: no heap number). */
+  nameExitClient(order: { clientStem: string; clientTimeMs: number; clientOrderId: string }): void {
+    this.exitClientIdStem = order.clientStem;
+    this.exitClientIdTimeMs = order.clientTimeMs;
+    this.#exitClientText = order.clientOrderId;
+  }
+
+  /** Names the closing fill's client id `text`, given whole (a fill of no order). */
+  nameExitClientText(text: string): void {
+    this.exitClientIdStem = text;
+    this.exitClientIdTimeMs = NaN;
+    this.#exitClientText = text;
   }
 }
 
@@ -592,10 +719,38 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     return undefined;
   }
-  function findByClientId(clientOrderId: string): OrderState | undefined {
-    if (!bounded) return ordersByClientId.get(clientOrderId);
-    for (let i = heldCount - 1; i >= 0; i--) if (heldOrders[i].clientOrderId === clientOrderId) return heldOrders[i];
+  /** The order of number `seq` (>= 0), without building an id with a bound. */
+  function findOrderNumber(seq: number): OrderState | undefined {
+    if (!bounded) return ordersById.get(`${cfg.id}-${seq}`);
+    for (let i = heldCount - 1; i >= 0; i--) if (heldOrders[i].seq === seq) return heldOrders[i];
     return undefined;
+  }
+  /**
+   * The latest order of the client id of request `r` (its stem `clientOrderId` and time `clientIdTimeMs`, see
+   * `StemmedOrderRequest`; without a time, `clientOrderId` is the whole id). With a bound, compared by parts, so no id is
+   * built. (The request, not the time, crosses the call: a number passed to a call that is not inlined is boxed.)
+   */
+  function findByClientId(r: OrderRequest): OrderState | undefined {
+    const stem = r.clientOrderId;
+    const partTimeMs = (r as Partial<StemmedOrderRequest>).clientIdTimeMs;
+    const timeMs = typeof partTimeMs === 'number' ? partTimeMs : NaN;
+    if (!bounded) return ordersByClientId.get(clientIdText(stem, timeMs));
+    for (let i = heldCount - 1; i >= 0; i--) {
+      const o = heldOrders[i];
+      const same =
+        o.clientTimeMs === o.clientTimeMs
+          ? timeMs === timeMs
+            ? o.clientTimeMs === timeMs && o.clientStem === stem
+            : clientIdIs(stem, o.clientStem, o.clientTimeMs)
+          : clientIdIs(o.clientOrderId, stem, timeMs);
+      if (same) return o;
+    }
+    return undefined;
+  }
+  /** The order's client id, built on first read when it was given in parts. */
+  function clientIdOf(o: OrderState): string {
+    if (o.clientOrderId === '') o.clientOrderId = clientIdText(o.clientStem, o.clientTimeMs);
+    return o.clientOrderId;
   }
   function holdOrder(o: OrderState): void {
     if (bounded) {
@@ -603,7 +758,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       return;
     }
     ordersById.set(idOf(o), o);
-    ordersByClientId.set(o.clientOrderId, o);
+    ordersByClientId.set(clientIdOf(o), o);
   }
   /** The order's id, built on first read. */
   function idOf(o: OrderState): string {
@@ -663,6 +818,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
           id: '',
           seq: -1,
           clientOrderId: '',
+          clientStem: '',
+          clientTimeMs: NaN,
           symbol: '',
           side: 'buy',
           sideSign: 1,
@@ -671,8 +828,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
           amount: NaN,
           filled: NaN,
           filledNotional: NaN,
-          price: null,
-          stopPrice: null,
+          price: NaN,
+          stopPrice: NaN,
           fee: NaN,
           reduceOnly: false,
           createdAtMs: NaN,
@@ -757,19 +914,25 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   function snapshotInto(o: OrderState, out: Order): Order {
     if (out instanceof LazyIdOrderSnapshot) {
       out.nameOrder(cfg.id, o.seq, o.id);
+      out.nameClient(o);
     } else {
       out.id = idOf(o);
+      out.clientOrderId = clientIdOf(o);
     }
-    out.clientOrderId = o.clientOrderId;
     out.symbol = o.symbol;
     out.side = o.side;
     out.type = o.type;
     out.status = o.status;
     out.amount = o.amount;
     out.filled = o.filled;
-    out.price = o.price;
-    out.stopPrice = o.stopPrice;
-    out.averagePrice = o.filled > 0 ? o.filledNotional / o.filled : NaN;
+    if (out instanceof LazyIdOrderSnapshot) {
+      out.copyPrices(o);
+    } else {
+      out.price = o.price === o.price ? o.price : null;
+      out.stopPrice = o.stopPrice === o.stopPrice ? o.stopPrice : null;
+    }
+    // NaN while nothing is filled (0 / 0), without a choice between a number and a NaN constant: V8 was seen to box such a choice.
+    out.averagePrice = o.filledNotional / o.filled;
     out.fee = o.fee;
     out.reduceOnly = o.reduceOnly;
     out.createdAtMs = o.createdAtMs;
@@ -783,13 +946,32 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   }
 
   function finishOrder(o: OrderState, status: OrderStatus, reason: string, timeMs: number): void {
+    o.updatedAtMs = timeMs;
+    finishOrderAsOf(o, status, reason);
+  }
+
+  /** `finishOrder` at the time already in `o.updatedAtMs`. */
+  function finishOrderAsOf(o: OrderState, status: OrderStatus, reason: string): void {
     o.status = status;
     o.reason = reason;
-    o.updatedAtMs = timeMs;
     notifyOrder(o);
   }
 
   /** Free quote balance: spot cash, or futures available balance (cross includes unrealised PnL). */
+  /** `available()` written into `availableOut[0]` (a number returned by a call that is not inlined is boxed). */
+  function writeAvailable(): void {
+    let used = 0;
+    let upnl = 0;
+    for (let i = 0; i < states.length; i++) {
+      const st = states[i];
+      if (st.amountSigned !== 0) {
+        used += st.margin;
+        upnl += st.unrealizedPnl;
+      }
+    }
+    availableOut[0] = futures && cross ? money[MONEY_WALLET] - used + upnl : money[MONEY_WALLET] - used;
+  }
+
   function available(): number {
     let used = 0;
     let upnl = 0;
@@ -843,7 +1025,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (!futures) {
       if (sideSign < 0) return qty <= abs * (1 + AMOUNT_EPSILON) ? null : `spot cannot sell ${qty} ${st.symbol}: holding ${abs}`;
       const cost = qty * price * (1 + feeRate);
-      const cash = available();
+      writeAvailable();
+      const cash = availableOut[0];
       return cost <= cash ? null : `insufficient balance: buying ${qty} ${st.symbol} at ${price} costs ${cost} ${quote} with fee, available ${cash} ${quote}`;
     }
     if (openQty <= qty * AMOUNT_EPSILON) return null;
@@ -872,16 +1055,13 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
    * inlined is boxed, one heap number each.
    */
   const admitArgs = new Float64Array(3);
+  /** The clock's time, written by `writeNowMs` (a number a call returns may be boxed). */
+  const nowArgs = new Float64Array(1);
+  /** What `writeAvailable` reads: the free quote balance. */
+  const availableOut = new Float64Array(1);
   const fillArgs = new Float64Array(3);
   const execArgs = new Float64Array(3);
 
-  /** `fillOrder` of up to `wanted` of `o` at `price` and `timeMs` (written to `fillArgs` where the numbers are at hand, so none crosses a call). */
-  function fillAt(st: SymbolState, o: OrderState, wanted: number, price: number, liquidity: Liquidity, timeMs: number): void {
-    fillArgs[0] = wanted;
-    fillArgs[1] = price;
-    fillArgs[2] = timeMs;
-    fillOrder(st, o, liquidity);
-  }
 
   /**
    * Books one fill: fee, realised PnL and margin release on the reducing part, average entry and
@@ -934,7 +1114,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       st.closedQty += closeQty;
       st.exitNotional += closeQty * price;
       if (closeQty === abs) {
-        if (listener?.onTradeClosed) closedTrade = pendingPart(st, dir, timeMs, exitReason, clientOrderId);
+        if (listener?.onTradeClosed) closedTrade = pendingPart(st, dir, timeMs, exitReason, order, clientOrderId);
         clearPending(st);
         st.entryFeesOpen = 0;
         st.fundingMoved = 0;
@@ -976,18 +1156,19 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     refreshLiquidation(st);
     if (listener?.onFill) {
-      listener.onFill({ orderId: order !== null ? idOf(order) : fillId, clientOrderId, symbol: st.symbol, side, amount: qty, price, fee, timeMs, liquidity });
+      listener.onFill({ orderId: order !== null ? idOf(order) : fillId, clientOrderId: order !== null ? clientIdOf(order) : clientOrderId, symbol: st.symbol, side, amount: qty, price, fee, timeMs, liquidity });
     }
     if (closedTrade) listener!.onTradeClosed!(closedTrade);
   }
 
   /** The part `pendingPart` rewrites when `deps.reuseClosedTrade` is set. */
-  const closedPart: PaperTradeClosed | null = deps.reuseClosedTrade
-    ? { symbol: '', side: 'long', amount: NaN, entryPrice: NaN, exitPrice: NaN, entryTimeMs: NaN, exitTimeMs: NaN, realizedPnl: NaN, fees: NaN, funding: NaN, exitReason: 'signal', exitClientOrderId: '' }
-    : null;
+  const closedPart: ReusedClosedPart | null = deps.reuseClosedTrade ? new ReusedClosedPart() : null;
 
-  /** The reductions not yet reported, as one closed part (only with an onTradeClosed listener; allocates unless `deps.reuseClosedTrade`). */
-  function pendingPart(st: SymbolState, dir: number, timeMs: number, exitReason: ExitReason, clientOrderId: string): PaperTradeClosed {
+  /**
+   * The reductions not yet reported, as one closed part, closed by a fill of `order` (null: a fill of no order, whose
+   * client id is `clientOrderId`). Only with an onTradeClosed listener; allocates unless `deps.reuseClosedTrade`.
+   */
+  function pendingPart(st: SymbolState, dir: number, timeMs: number, exitReason: ExitReason, order: OrderState | null, clientOrderId: string): PaperTradeClosed {
     if (closedPart !== null) {
       const part = closedPart;
       part.symbol = st.symbol;
@@ -1001,7 +1182,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       part.fees = st.pendFees;
       part.funding = st.pendFunding;
       part.exitReason = exitReason;
-      part.exitClientOrderId = clientOrderId;
+      if (order !== null) part.nameExitClient(order);
+      else part.nameExitClientText(clientOrderId);
       return part;
     }
     return {
@@ -1016,7 +1198,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       fees: st.pendFees,
       funding: st.pendFunding,
       exitReason,
-      exitClientOrderId: clientOrderId,
+      exitClientOrderId: order !== null ? clientIdOf(order) : clientOrderId,
     };
   }
 
@@ -1030,15 +1212,16 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
    * position (0 when there is nothing to reduce); an amount within 1e-9 (relative) of the position
    * it reduces snaps to it, so float dust never leaves a tiny flipped position.
    */
-  function clampQty(st: SymbolState, o: OrderState, qty: number): number {
+  function clampQty(st: SymbolState, o: OrderState): void {
+    const qty = fillArgs[FILL_QTY];
     const s = st.amountSigned;
     const abs = Math.abs(s);
     const reducing = s !== 0 && Math.sign(s) !== o.sideSign;
     if (!o.reduceOnly && (futures || o.sideSign > 0)) {
-      return reducing && Math.abs(qty - abs) <= abs * AMOUNT_EPSILON ? abs : qty;
+      fillArgs[FILL_QTY] = reducing && Math.abs(qty - abs) <= abs * AMOUNT_EPSILON ? abs : qty;
+      return;
     }
-    if (!reducing) return 0;
-    return qty >= abs * (1 - AMOUNT_EPSILON) ? abs : qty;
+    fillArgs[FILL_QTY] = !reducing ? 0 : qty >= abs * (1 - AMOUNT_EPSILON) ? abs : qty;
   }
 
   function exitReasonOf(o: OrderState): ExitReason {
@@ -1051,7 +1234,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const wanted = fillArgs[0];
     const price = fillArgs[1];
     const timeMs = fillArgs[2];
-    const qty = clampQty(st, o, wanted);
+    clampQty(st, o);
+    const qty = fillArgs[FILL_QTY];
     if (qty <= 0) {
       finishOrder(o, 'cancelled', `${o.reduceOnly ? 'reduce-only' : 'spot sell'} order has no ${st.symbol} position left to reduce`, timeMs);
       return;
@@ -1071,7 +1255,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     execArgs[0] = qty;
     execArgs[1] = price;
     execArgs[2] = timeMs;
-    executeFill(st, o.side, o.sideSign, liquidity, o, '', o.clientOrderId, exitReasonOf(o));
+    executeFill(st, o.side, o.sideSign, liquidity, o, '', '', exitReasonOf(o));
     o.fee += money[MONEY_LAST_FEE];
     const remaining = o.amount - o.filled;
     if (remaining <= o.amount * AMOUNT_EPSILON) {
@@ -1079,7 +1263,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       notifyOrder(o);
       // A partial exit done: report what it closed while the rest of the position stays open.
       if (st.amountSigned !== 0 && st.pendQty > 0) {
-        const part = listener?.onTradeClosed ? pendingPart(st, Math.sign(st.amountSigned), timeMs, exitReasonOf(o), o.clientOrderId) : null;
+        const part = listener?.onTradeClosed ? pendingPart(st, Math.sign(st.amountSigned), timeMs, exitReasonOf(o), o, '') : null;
         clearPending(st);
         if (part) listener!.onTradeClosed!(part);
       }
@@ -1093,9 +1277,6 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
   }
 
-  function volumeLeft(st: SymbolState): number {
-    return cfg.maxVolumeShare * st.lastVolume - st.usedVolume;
-  }
 
   function compact(st: SymbolState): void {
     const orders = st.openOrders;
@@ -1123,16 +1304,21 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       for (let i = 0; i < n; i++) {
         const o = orders[i];
         if (isTerminal(o.status) || (o.type !== 'market' && !o.triggered)) continue;
-        const qty = Math.min(o.amount - o.filled, volumeLeft(st));
-        if (qty > 0) fillAt(st, o, qty, open * (1 + o.sideSign * adjust), 'taker', t);
+        const qty = Math.min(o.amount - o.filled, cfg.maxVolumeShare * st.lastVolume - st.usedVolume);
+        if (qty > 0) {
+          fillArgs[0] = qty;
+          fillArgs[1] = open * (1 + o.sideSign * adjust);
+          fillArgs[2] = t;
+          fillOrder(st, o, 'taker');
+        }
       }
       // Most candles reach no resting order: one scan tells, and the path walk is skipped.
       let reached = false;
       for (let i = 0; i < n && !reached; i++) {
         const o = orders[i];
         if (isTerminal(o.status)) continue;
-        if (o.type === 'stop') reached = !o.triggered && (o.sideSign > 0 ? high >= (o.stopPrice as number) : low <= (o.stopPrice as number));
-        else if (o.type === 'limit') reached = o.sideSign > 0 ? low <= (o.price as number) : high >= (o.price as number);
+        if (o.type === 'stop') reached = !o.triggered && (o.sideSign > 0 ? high >= o.stopPrice : low <= o.stopPrice);
+        else if (o.type === 'limit') reached = o.sideSign > 0 ? low <= o.price : high >= o.price;
       }
       if (reached) {
         // The path: a bullish candle goes to its low first, a bearish one to its high first.
@@ -1182,14 +1368,22 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       if (best < 0) return;
       const o = orders[best];
       o.pathSeenMs = t;
-      const qty = Math.min(o.amount - o.filled, volumeLeft(st));
+      const qty = Math.min(o.amount - o.filled, cfg.maxVolumeShare * st.lastVolume - st.usedVolume);
       if (o.type === 'stop') {
         o.triggered = true;
         const stop = o.stopPrice as number;
         const base = o.sideSign > 0 ? Math.max(stop, open) : Math.min(stop, open);
-        if (qty > 0) fillAt(st, o, qty, base * (1 + o.sideSign * adjust), 'taker', t);
+        if (qty > 0) {
+          fillArgs[0] = qty;
+          fillArgs[1] = base * (1 + o.sideSign * adjust);
+          fillArgs[2] = t;
+          fillOrder(st, o, 'taker');
+        }
       } else if (qty > 0) {
-        fillAt(st, o, qty, o.price as number, 'maker', t);
+        fillArgs[0] = qty;
+        fillArgs[1] = o.price;
+        fillArgs[2] = t;
+        fillOrder(st, o, 'maker');
       }
     }
   }
@@ -1386,9 +1580,16 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (typeof r.symbol !== 'string' || r.symbol === '') throw new ValidationError('symbol', r.symbol, 'expected a non-empty string');
     if (r.side !== 'buy' && r.side !== 'sell') throw new ValidationError('side', r.side, 'expected "buy" or "sell"');
     if (r.type !== 'market' && r.type !== 'limit' && r.type !== 'stop') throw new ValidationError('type', r.type, 'expected "market", "limit" or "stop"');
-    finite('amount', r.amount, (n) => n > 0, 'expected a finite number > 0');
-    if (r.type === 'limit') finite('price', r.price, (n) => n > 0, 'a limit order needs a finite price > 0');
-    if (r.type === 'stop') finite('stopPrice', r.stopPrice, (n) => n > 0, 'a stop order needs a finite stopPrice > 0');
+    // Tested here, not by a helper: a closure made and a number passed per order would allocate (a backtest's order path).
+    // A finite number > 0: NaN fails `> 0`, Infinity fails `< Infinity`.
+    const amount = r.amount;
+    if (!(typeof amount === 'number' && amount > 0 && amount < Infinity)) throw new ValidationError('amount', r.amount, 'expected a finite number > 0');
+    const price = r.price;
+    if (r.type === 'limit' && !(typeof price === 'number' && price > 0 && price < Infinity)) throw new ValidationError('price', r.price, 'a limit order needs a finite price > 0');
+    const stopPrice = r.stopPrice;
+    if (r.type === 'stop' && !(typeof stopPrice === 'number' && stopPrice > 0 && stopPrice < Infinity)) {
+      throw new ValidationError('stopPrice', r.stopPrice, 'a stop order needs a finite stopPrice > 0');
+    }
   }
 
   function ensureOpen(): void {
@@ -1399,15 +1600,22 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   function placeOrder(r: OrderRequest): OrderState {
     ensureOpen();
     validateRequest(r);
-    const existing = findByClientId(r.clientOrderId);
+    // A client id given in parts (a loop's synchronous path) is kept in parts: built only if something reads it.
+    const partTimeMs = (r as Partial<StemmedOrderRequest>).clientIdTimeMs;
+    const clientTimeMs = typeof partTimeMs === 'number' ? partTimeMs : NaN;
+    const existing = findByClientId(r);
     if (existing) return existing;
-    const now = clock.nowMs();
+    writeNowMs(clock, nowArgs, 0);
+    const now = nowArgs[0];
     const st = states[symbolIndex(r.symbol)];
     if (heldCount >= 2 * retainFinished) forgetOldFinishedOrders();
     const o = orderRecord();
     o.id = '';
     o.seq = ++orderSeq;
-    o.clientOrderId = r.clientOrderId;
+    const whole = clientTimeMs !== clientTimeMs;
+    o.clientOrderId = whole ? r.clientOrderId : '';
+    o.clientStem = r.clientOrderId;
+    o.clientTimeMs = clientTimeMs;
     o.symbol = r.symbol;
     o.side = r.side;
     o.sideSign = r.side === 'buy' ? 1 : -1;
@@ -1416,8 +1624,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     o.amount = r.amount;
     o.filled = 0;
     o.filledNotional = 0;
-    o.price = r.type === 'limit' ? (r.price as number) : null;
-    o.stopPrice = r.type === 'stop' ? (r.stopPrice as number) : null;
+    o.price = r.type === 'limit' ? (r.price as number) : NaN;
+    o.stopPrice = r.type === 'stop' ? (r.stopPrice as number) : NaN;
     o.fee = 0;
     o.reduceOnly = r.reduceOnly === true;
     o.createdAtMs = now;
@@ -1437,7 +1645,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       refPrice = o.price as number;
       feeRate = cfg.makerFee;
     } else {
-      refPrice = (o.stopPrice as number) * (1 + o.sideSign * cfg.takerAdjust);
+      refPrice = o.stopPrice * (1 + o.sideSign * cfg.takerAdjust);
     }
     if (reason === null) {
       const qty = o.reduceOnly ? Math.min(o.amount, Math.abs(st.amountSigned)) : o.amount;
@@ -1451,8 +1659,13 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       return o;
     }
     if (o.type === 'market') {
-      const qty = Math.min(o.amount, volumeLeft(st));
-      if (qty > 0) fillAt(st, o, qty, refPrice, 'taker', now);
+      const qty = Math.min(o.amount, cfg.maxVolumeShare * st.lastVolume - st.usedVolume);
+      if (qty > 0) {
+        fillArgs[0] = qty;
+        fillArgs[1] = refPrice;
+        fillArgs[2] = now;
+        fillOrder(st, o, 'taker');
+      }
       else notifyOrder(o);
     } else {
       notifyOrder(o);
@@ -1464,12 +1677,26 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   /** Cancels `orderId` (see `cancelOrder`) and returns its state; the logic of `cancelOrder` and `cancelOrderSync`. */
   function cancel(orderId: string, symbol: string): OrderState {
     ensureOpen();
-    const o = findOrder(orderId);
+    return cancelFound(findOrder(orderId), orderId, symbol);
+  }
+
+  /** `cancel` of the order a snapshot written by `placeOrderSync` names: by its number when it has one (no id built). */
+  function cancelPlaced(placed: Order, symbol: string): OrderState {
+    ensureOpen();
+    const seq = placed instanceof LazyIdOrderSnapshot ? placed.orderNumber() : -1;
+    return seq >= 0 ? cancelFound(findOrderNumber(seq), '', symbol, seq) : cancelFound(findOrder(placed.id), placed.id, symbol);
+  }
+
+  /** Cancels `o`, the order of id `orderId` (or, when '', of number `seq`) found for a cancel of `symbol`: see `cancel`. */
+  function cancelFound(o: OrderState | undefined, orderId: string, symbol: string, seq = -1): OrderState {
     if (!o || o.symbol !== symbol) {
-      throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
+      throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId || `${cfg.id}-${seq}`}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
     }
     if (isTerminal(o.status)) return o;
-    finishOrder(o, 'cancelled', 'cancelled by request', clock.nowMs());
+    // The time stored here, not passed: a number passed to a call that is not inlined is boxed (a stop cancelled per exit).
+    writeNowMs(clock, nowArgs, 0);
+    o.updatedAtMs = nowArgs[0];
+    finishOrderAsOf(o, 'cancelled', 'cancelled by request');
     if (processing === 0) compact(states[indexBySymbol.get(symbol) as number]);
     return o;
   }
@@ -1517,8 +1744,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const orders: PaperOrderState[] = [];
     for (const o of held) {
       if (!open.has(idOf(o)) && !keep.has(o)) continue;
-      const { sideSign: _sideSign, pathSeenMs: _pathSeenMs, seq: _seq, ...rest } = o;
-      orders.push({ ...rest, id: idOf(o) });
+      const { sideSign: _sideSign, pathSeenMs: _pathSeenMs, seq: _seq, clientStem: _clientStem, clientTimeMs: _clientTimeMs, ...rest } = o;
+      orders.push({ ...rest, id: idOf(o), clientOrderId: clientIdOf(o), price: numberOrNull(o.price), stopPrice: numberOrNull(o.stopPrice) });
     }
     return {
       version: 1,
@@ -1579,7 +1806,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const restoredOrders = new Map<string, OrderState>();
     for (const [i, o] of saved.orders.entries()) {
       if (typeof o.id !== 'string' || typeof o.clientOrderId !== 'string' || typeof o.symbol !== 'string') throw new ValidationError(`state.orders.${i}`, o, 'expected an order with id, clientOrderId and symbol');
-      restoredOrders.set(o.id, { ...o, seq: seqOfId(o.id), amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1, pathSeenMs: -Infinity });
+      restoredOrders.set(o.id, { ...o, price: o.price ?? NaN, stopPrice: o.stopPrice ?? NaN, clientStem: o.clientOrderId, clientTimeMs: NaN, seq: seqOfId(o.id), amount: num(`state.orders.${i}.amount`, o.amount), filled: num(`state.orders.${i}.filled`, o.filled), sideSign: o.side === 'buy' ? 1 : -1, pathSeenMs: -Infinity });
     }
     const restoredStates: { st: SymbolState; openIds: string[] }[] = [];
     for (const [i, s] of saved.symbols.entries()) {
@@ -1642,6 +1869,20 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     closePositionAtLast,
     equity,
     writeEquity,
+    writeAccountFigures(symbol: string, out: Float64Array): void {
+      const st = stateOf(symbol);
+      out[0] = st === undefined ? 0 : st.amountSigned;
+      // equity() and grossNotional() written out: a number returned by a call that is not inlined is boxed.
+      let unrealized = 0;
+      let gross = 0;
+      for (let i = 0; i < states.length; i++) {
+        if (states[i].amountSigned === 0) continue;
+        unrealized += states[i].unrealizedPnl;
+        gross += Math.abs(states[i].amountSigned) * states[i].markPrice;
+      }
+      out[1] = money[MONEY_WALLET] + unrealized;
+      out[2] = gross;
+    },
     walletBalance: () => money[MONEY_WALLET],
     positionAmountSigned(symbol: string): number {
       const st = stateOf(symbol);
@@ -1707,6 +1948,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     placeOrderSync: (request: OrderRequest, out: Order): Order => snapshotInto(placeOrder(request), out),
     orderSnapshot: () => new LazyIdOrderSnapshot(),
     cancelOrderSync: (orderId: string, symbol: string, out: Order): Order => snapshotInto(cancel(orderId, symbol), out),
+    cancelPlacedSync: (placed: Order, symbol: string, out: Order): Order => snapshotInto(cancelPlaced(placed, symbol), out),
     async fetchOrder(orderId: string, symbol: string): Promise<Order> {
       ensureOpen();
       const o = findOrder(orderId);

@@ -31,16 +31,18 @@
  * simulated venue that is also the exchange (a backtest), orders go through its synchronous `placeOrderSync` /
  * `cancelOrderSync` into reused snapshots and the risk gate fills a reused decision, so the loop returns a
  * promise only for a model, the veto or a portfolio source to await; on a real venue, also for each order. The
- * order candles still allocate client ids, the ids of resting orders and the trades (see {@link ACCOUNT_EVENT_FRAMES});
- * exit reasons are kept in reused slots, and a backtest's venue reuses its order records and builds an id only when read.
+ * order candles allocate nothing either (measured with the stops, entries and signal exits of a backtest; see
+ * {@link ACCOUNT_EVENT_FRAMES}): client ids go to the venue in parts, built only when read; the resting stop is kept as
+ * its snapshot; a backtest's trades are rewritten into one record (`reuseTradeRecord`) that the run copies into typed
+ * columns; no closure is made and no number crosses a call on the synchronous path (rows, orders and typed arrays do).
  */
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
-import type { Clock } from '../core/clock';
+import { writeNowMs, type Clock } from '../core/clock';
 import { TradeExitReason, type DecisionOutcome, type DecisionRecord, type TradeRecord } from '../ports/journal';
 import type { ExitPolicy } from '../strategies/exit-policy';
 import type { CandleColumns, MarketKey, OrderSide, OrderType } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
-import { createOrderSnapshot, type Exchange, type Order, type OrderRequest } from '../ports/exchange';
+import { clientIdIs, createOrderSnapshot, type Exchange, type Order, type OrderRequest, type StemmedOrderRequest } from '../ports/exchange';
 import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
 import { featureConfigFor, normalizeFeatureConfig } from '../features/feature-config';
 import { convergenceWarmup } from '../features/convergence-warmup';
@@ -87,9 +89,12 @@ export const BACKTEST_FEATURE_ROWS = 8_192;
  * (`enterAt` .. `onEntryDone`, the TTL check `expiredEntry` included), its exits, stop moves and cancellations (`actOnPositionAt`, `closeByPolicy`,
  * `trailToAt`, `cleanup`, `exit`, `placeExit`, `moveStop`, `placeTakeProfits`), a simulated venue's order and fill
  * (`placeOrder`, `processLeg`, `fillOrder`, `executeFill`, PaperExchange) and a circuit breaker's trip
- * (`tripDrawdown`, `tripDailyLoss`, RiskEngine: the halt reason). The allocation test and `npm run bench` count
- * what stacks through them allocate apart from the rest of the per-candle step (the signal path included),
- * which allocates nothing. The functions a call passes through are named at every level (an inlined one leaves
+ * (`tripDrawdown`, `tripDailyLoss`, RiskEngine: the halt reason). `npm run bench` counts what stacks through them
+ * allocate apart from the rest of the per-candle step (the signal path included), which allocates nothing; on a
+ * backtest's synchronous venue, entries, protective stops, signal exits and their trades allocate nothing either (the
+ * allocation test counts them with the rest). Not made allocation-free: a breaker's trip (its halt reason), a journal,
+ * events, the models, and the paths that still pass numbers to calls (trailing stops, take-profits, the policy exits
+ * called from the quiet path, futures liquidation prices); none of them is measured. The functions a call passes through are named at every level (an inlined one leaves
  * no frame of its own); none of them runs on a quiet candle or a refused signal.
  */
 export const ACCOUNT_EVENT_FRAMES: readonly string[] = [
@@ -143,6 +148,11 @@ export interface AccountView {
   openPositionCount(): number;
   /** Sum of |amount| x mark over open positions, quote currency. */
   grossNotional(): number;
+  /**
+   * Writes `positionAmountSigned(symbol)`, `equity()` and `grossNotional()` into `out[0..2]`: the order path's form (a
+   * number returned by a call that is not inlined is boxed). Optional; the loop falls back to the three calls.
+   */
+  writeAccountFigures?(symbol: string, out: Float64Array): void;
   /** A remote venue's view is refreshed before each candle (the paper account is always current). */
   refresh?(): Promise<void>;
 }
@@ -160,11 +170,17 @@ export interface CandleSimulator {
   closePositionAtLast?(symbolIndex: number, clientOrderId: string): void;
   /**
    * The simulation's order entry without a promise (PaperExchange `placeOrderSync`): places `request` and writes the
-   * order into the caller's `out`. The loop uses it (and `cancelOrderSync`) when the simulation is also its exchange.
+   * order into the caller's `out`. The loop uses it (and `cancelOrderSync`) when the simulation is also its exchange,
+   * with its client ids in parts (a `StemmedOrderRequest`: built only when read).
    */
   placeOrderSync?(request: OrderRequest, out: Order): Order;
   /** `cancelOrder` without a promise, written into `out` (PaperExchange `cancelOrderSync`). */
   cancelOrderSync?(orderId: string, symbol: string, out: Order): Order;
+  /**
+   * `cancelOrderSync` of the order a snapshot written by `placeOrderSync` names, without building its id (PaperExchange
+   * `cancelPlacedSync`): the loop then keeps its resting protective stop as its snapshot, not as an id.
+   */
+  cancelPlacedSync?(placed: Order, symbol: string, out: Order): Order;
   /** A snapshot for the two above whose `id` is built only when read, a getter (PaperExchange `orderSnapshot`); else `createOrderSnapshot`. */
   orderSnapshot?(): Order;
 }
@@ -174,7 +190,15 @@ export interface CandleSimulator {
  * and attribution. A simulated venue names the client id of the order that closed it
  * (`exitClientOrderId`), from which the loop tells its exit reason.
  */
-export type ClosedTrade = Omit<TradeRecord, 'id' | 'runId' | 'exchange' | 'strategy'> & { exitClientOrderId?: string };
+export type ClosedTrade = Omit<TradeRecord, 'id' | 'runId' | 'exchange' | 'strategy'> & {
+  exitClientOrderId?: string;
+  /**
+   * The closing order's client id in parts, when the venue names it so (a backtest's reused closed part): its stem and
+   * time (NaN: the stem is the whole id), from which the loop tells the exit reason without building the id.
+   */
+  exitClientIdStem?: string;
+  exitClientIdTimeMs?: number;
+};
 
 /**
  * Why the loop journaled a round trip on a real venue: its own exits (`signal`, `exit-signal`,
@@ -224,6 +248,13 @@ export interface TradingLoopConfig {
    * Throws ValidationError naming `maxFeatureRows` otherwise.
    */
   maxFeatureRows?: number;
+  /**
+   * When true, `onTradeClosed` returns one record rewritten for every trade (copy what you keep), with `initialRisk` NaN
+   * instead of null when no stop is known: a backtest, which copies each trade into typed columns, then closes trades
+   * without allocating a record per trade (a kept record with its heap numbers is about 280 bytes). Default false: a new
+   * record per trade.
+   */
+  reuseTradeRecord?: boolean;
 }
 
 /** Rows the loop always keeps behind the newest when it bounds its feature columns, whatever its lookback (see {@link loopLookbackRows}). */
@@ -440,33 +471,66 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const exitPlaced = newSnapshot();
   const takeProfitPlaced = newSnapshot();
   const cancelled = newSnapshot();
-  /** The order request of the synchronous path, rewritten for each order (the simulation copies what it keeps). */
-  const syncRequest: OrderRequest = { clientOrderId: '', symbol, side: 'buy', type: 'market', amount: NaN, price: NaN, stopPrice: NaN, reduceOnly: false };
   /**
-   * Places an order of `type` (`level`: a limit's price or a stop's trigger, ignored for a market order) on the venue:
-   * synchronously into `out` on a synchronous venue (the reused request), else through the async port (a new request
-   * with only the fields its type has).
+   * The order request of the synchronous path, rewritten for each order (the simulation copies what it keeps): its client
+   * id in parts (stem, candle time), which the simulation builds only if something reads it.
    */
-  const place = (clientOrderId: string, side: OrderSide, type: OrderType, amount: number, level: number, reduceOnly: boolean, out: Order): Order | Promise<Order> => {
+  const syncRequest: StemmedOrderRequest = { clientOrderId: '', clientIdTimeMs: NaN, symbol, side: 'buy', type: 'market', amount: NaN, price: NaN, stopPrice: NaN, reduceOnly: false };
+  /** The numbers of the order `place` places next (slots `PLACE_*`): a number passed to a call that is not inlined is boxed. */
+  const placeArgs = new Float64Array(3);
+  /**
+   * Places an order of `type` with client id `stem` + the candle time, amount and level in `placeArgs` (`PLACE_*`; the
+   * level: a limit's price or a stop's trigger, ignored for a market order) on the venue: synchronously into `out` on a
+   * synchronous venue (the reused request, the client id in parts), else through the async port (a new request with only
+   * the fields its type has).
+   */
+  const place = (stem: string, side: OrderSide, type: OrderType, reduceOnly: boolean, out: Order): Order | Promise<Order> => {
     if (syncVenue) {
       const r = syncRequest;
-      r.clientOrderId = clientOrderId;
+      r.clientOrderId = stem;
+      r.clientIdTimeMs = placeArgs[PLACE_TIME_MS];
       r.side = side;
       r.type = type;
-      r.amount = amount;
-      r.price = r.stopPrice = level;
+      r.amount = placeArgs[PLACE_AMOUNT];
+      r.price = r.stopPrice = placeArgs[PLACE_LEVEL];
       r.reduceOnly = reduceOnly;
       return syncVenue.placeOrderSync(r, out);
     }
+    const level = placeArgs[PLACE_LEVEL];
     return deps.exchange.createOrder({
-      clientOrderId,
+      clientOrderId: nextClientId(stem, placeArgs[PLACE_TIME_MS]),
       symbol,
       side,
       type,
-      amount,
+      amount: placeArgs[PLACE_AMOUNT],
       ...(type === 'limit' ? { price: level } : type === 'stop' ? { stopPrice: level } : {}),
       ...(reduceOnly ? { reduceOnly } : {}),
     });
+  };
+  /** The clock's time, written by `writeNowMs` (a number a call returns may be boxed). */
+  const clockNow = new Float64Array(1);
+  /** The time and amount (signed) of the exit under way (slots `EXIT_*`, see `exitNow`). */
+  const exitFigures = new Float64Array(2);
+  /** Writes the candle time, amount and level of the next order `place` places (see `placeArgs`). */
+  const placeFigures = (timeMs: number, amount: number, level: number) => {
+    placeArgs[PLACE_TIME_MS] = timeMs;
+    placeArgs[PLACE_AMOUNT] = amount;
+    placeArgs[PLACE_LEVEL] = level;
+  };
+  /** The amount, entry price and stop the take-profit levels of an entry are placed from (slots `TP_*`). */
+  const takeProfitBase = new Float64Array(3);
+  /** The account's figures an entry or an exit reads (slots `ACCOUNT_*`), written by `readAccountFigures`. */
+  const accountFigures = new Float64Array(3);
+  const writeAccountFigures = typeof deps.account.writeAccountFigures === 'function';
+  /** Reads the position held, equity and gross notional into `accountFigures` (through a typed array: no number crosses a call). */
+  const readAccountFigures = () => {
+    if (writeAccountFigures) {
+      deps.account.writeAccountFigures!(symbol, accountFigures);
+      return;
+    }
+    accountFigures[ACCOUNT_HELD] = deps.account.positionAmountSigned(symbol);
+    accountFigures[ACCOUNT_EQUITY] = deps.account.equity();
+    accountFigures[ACCOUNT_GROSS_NOTIONAL] = deps.account.grossNotional();
   };
   /** The risk gate's input and decision, rewritten at each entry (see `enter`). */
   const riskContext: PreTradeContext = {
@@ -487,6 +551,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** The stop hint and risk scale of the entry under way (slots `ENTRY_*`), set by `enter` for `enterChecked`. */
   const entryAdjust = new Float64Array(2);
   let entryStrategy = '';
+  /** The working protective stop's id, null when none; {@link PLACED_STOP_ID} for the one in `stopPlaced` (see `workingStopId`). */
   let stopOrderId: string | null = null;
   let entryOrderId: string | null = null;
   let exitOrderId: string | null = null;
@@ -499,17 +564,32 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * Exit reasons of the loop's exit orders by client order id, one slot per kind of order (`REASON_*`: the market exit,
    * the trailing stop, the end-of-run close, then one per take-profit level), rewritten by the next order of its kind:
    * the one before it is cancelled or done by then (an entry waits for the cleanup), so no fill can still name it. A
-   * protective stop has none (the venue's `stop`). Recording a reason allocates nothing.
+   * protective stop has none (the venue's `stop`). The id is kept in parts, its kind's stem and candle time (in a typed
+   * array, as a number stored in an array of objects is boxed): recording a reason allocates nothing.
    */
-  const reasonIds: string[] = new Array<string>(REASON_TAKE_PROFIT + takeProfits.length).fill('');
+  const reasonStems: string[] = new Array<string>(REASON_TAKE_PROFIT + takeProfits.length).fill('');
+  const reasonTimes = new Float64Array(REASON_TAKE_PROFIT + takeProfits.length).fill(NaN);
   const reasonKinds: TradeExitReason[] = new Array<TradeExitReason>(REASON_TAKE_PROFIT + takeProfits.length).fill(TradeExitReason.Signal);
-  const noteReason = (slot: number, clientOrderId: string, reason: TradeExitReason) => {
-    reasonIds[slot] = clientOrderId;
+  /** Records `reason` for the order of slot `slot`, whose client id is `stem` + the candle time in `placeArgs`. */
+  const noteReason = (slot: number, stem: string, reason: TradeExitReason) => {
+    reasonStems[slot] = stem;
+    reasonTimes[slot] = placeArgs[PLACE_TIME_MS];
     reasonKinds[slot] = reason;
   };
-  /** The exit reason the loop recorded for the order of `clientOrderId`, if any. */
+  /** The exit reason the loop recorded for the order of `clientOrderId`, if any (compared without building an id). */
   const reasonOf = (clientOrderId: string): TradeExitReason | undefined => {
-    for (let slot = 0; slot < reasonIds.length; slot++) if (reasonIds[slot] === clientOrderId) return reasonKinds[slot];
+    for (let slot = 0; slot < reasonStems.length; slot++) if (reasonStems[slot] !== '' && clientIdIs(clientOrderId, reasonStems[slot], reasonTimes[slot])) return reasonKinds[slot];
+    return undefined;
+  };
+  /**
+   * `reasonOf` for the closing order of `trade`, named in parts (`exitClientIdTimeMs` NaN: the stem is the whole id). The
+   * trade, not the time, crosses the call (a number passed to a call that is not inlined is boxed).
+   */
+  const reasonOfParts = (trade: ClosedTrade): TradeExitReason | undefined => {
+    const stem = trade.exitClientIdStem as string;
+    const timeMs = trade.exitClientIdTimeMs as number;
+    if (timeMs !== timeMs) return reasonOf(stem);
+    for (let slot = 0; slot < reasonStems.length; slot++) if (reasonTimes[slot] === timeMs && reasonStems[slot] === stem) return reasonKinds[slot];
     return undefined;
   };
   /**
@@ -536,8 +616,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const events = deps.events;
   /** A denial's reason is built only for a journal or the events. */
   const describeDenials = events !== undefined || (config.decisionDetail !== DecisionDetail.Off && deps.journal !== null);
-  /** An order as the events get it: a copy of a reused snapshot (a listener may keep it; its id may be a getter, copied by name). */
-  const reported = (order: Order): Order => (syncVenue ? { ...order, id: order.id } : order);
+  /** An order as the events get it: a copy of a reused snapshot (a listener may keep it; its ids and prices may be getters, copied by name). */
+  const reported = (order: Order): Order =>
+    syncVenue ? { ...order, id: order.id, clientOrderId: order.clientOrderId, price: order.price, stopPrice: order.stopPrice } : order;
   const breakerOf = (reason: string | null) => (reason ?? '').split(':', 1)[0] || 'unknown';
   let lastHalted = deps.risk.isHalted();
   let trippedBreaker = lastHalted ? breakerOf(deps.risk.state().haltReason) : '';
@@ -639,11 +720,25 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     return cancelWorkingFrom(0);
   }
 
+  /**
+   * What `stopOrderId` holds for a stop just placed: on a venue that cancels an order by its snapshot, {@link PLACED_STOP_ID}
+   * (the stop is the order in `stopPlaced`, rewritten only by the next stop, placed after this one is cancelled or gone),
+   * so its id is built only if the journal reads it; else its id.
+   */
+  function workingStopId(stop: Order): string {
+    return stop === stopPlaced && syncVenue !== null && simulator?.cancelPlacedSync ? PLACED_STOP_ID : stop.id;
+  }
+
+  /** The working stop's id as text (built when it is the placed snapshot's), null when none: for the journal. */
+  function stopIdText(): string | null {
+    return stopOrderId === PLACED_STOP_ID ? stopPlaced.id : stopOrderId;
+  }
+
   /** Cancels the working orders of slot `slot` onward (0 the entry, 1 the exit, 2 the stop, 3.. the take-profits), each after the previous. */
   function cancelWorkingFrom(slot: number): Promise<void> | undefined {
     for (let s = slot; s < 3 + takeProfitIds.length; s++) {
       const pending = cancelSlot(s);
-      if (pending) return pending.then(() => cancelWorkingFrom(s + 1));
+      if (pending) return after(pending, cancelWorkingFrom, s + 1);
     }
     entryOrderId = exitOrderId = stopOrderId = null;
     return undefined;
@@ -658,7 +753,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     const k = s - 3;
     const id = takeProfitIds[k];
     const pending = id ? cancelOrder(id, true) : undefined;
-    if (pending) return pending.then(() => clearTakeProfit(k));
+    if (pending) return after(pending, clearTakeProfit, k);
     clearTakeProfit(k);
     return undefined;
   }
@@ -675,7 +770,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   function cancelOrder(id: string, leftover: boolean): Promise<void> | undefined {
     if (syncVenue) {
       try {
-        syncVenue.cancelOrderSync(id, symbol, cancelled);
+        if (id === PLACED_STOP_ID) simulator!.cancelPlacedSync!(stopPlaced, symbol, cancelled);
+        else syncVenue.cancelOrderSync(id, symbol, cancelled);
       } catch (error) {
         if (!leftover) throw error;
         rethrowUnlessFinished(error);
@@ -749,54 +845,59 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    */
   function moveStop(level: number, held: number, timeMs: number): Promise<void> | undefined {
     const cancelling = stopOrderId ? cancelOrder(stopOrderId, true) : undefined;
-    if (cancelling) return cancelling.then(() => placeTrailingStop(level, held, timeMs));
+    if (cancelling) return after(cancelling, placeTrailingStop, level, held, timeMs);
     return placeTrailingStop(level, held, timeMs);
   }
 
   function placeTrailingStop(level: number, held: number, timeMs: number): Promise<void> | undefined {
-    const clientOrderId = nextClientId(TRAIL_ID, timeMs);
-    noteReason(REASON_TRAIL, clientOrderId, TradeExitReason.TrailingStop);
-    const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'stop', Math.abs(held), level, true, stopPlaced);
-    if (placing !== stopPlaced) return (placing as Promise<Order>).then((stop) => onTrailingStopPlaced(stop, level, held, timeMs));
+    placeFigures(timeMs, Math.abs(held), level);
+    noteReason(REASON_TRAIL, TRAIL_ID, TradeExitReason.TrailingStop);
+    const placing = place(TRAIL_ID, held > 0 ? 'sell' : 'buy', 'stop', true, stopPlaced);
+    if (placing !== stopPlaced) return afterOrder(placing as Promise<Order>, onTrailingStopPlaced, level, held, timeMs);
     onTrailingStopPlaced(stopPlaced, level, held, timeMs);
     return undefined;
   }
 
   function onTrailingStopPlaced(stop: Order, level: number, held: number, timeMs: number): void {
     events?.onOrder(reported(stop), OrderPurpose.Stop, timeMs);
-    stopOrderId = stop.status === 'rejected' ? null : stop.id;
+    stopOrderId = stop.status === 'rejected' ? null : workingStopId(stop);
     stopFilledJournaled = 0;
     if (stopOrderId) posFigures[POS_STOP] = level;
-    if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, `trailing stop moved to ${level}`, { stopOrderId });
+    if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, `trailing stop moved to ${level}`, { stopOrderId: stopIdText() });
   }
 
   /**
-   * Places the take-profit levels of the policy from level `k` on, one after another, for a position of `amount`
-   * entered at `entryPrice` with `stopPrice` (see `moveStop` for the return).
+   * Places the take-profit levels of the policy from level `k` on, one after another, for the position of direction `dir`
+   * entered on row `i` with the amount, entry price and stop in `takeProfitBase` (see `moveStop` for the return).
    */
-  function placeTakeProfits(k: number, dir: number, amount: number, entryPrice: number, stopPrice: number, timeMs: number): Promise<void> | undefined {
-    const risk = Math.abs(entryPrice - stopPrice);
+  function placeTakeProfits(k: number, dir: number, i: number): Promise<void> | undefined {
+    const amount = takeProfitBase[TP_AMOUNT];
+    const entryPrice = takeProfitBase[TP_ENTRY_PRICE];
+    const timeMs = features.openTimeMs[i] + timeframeMs;
+    const risk = Math.abs(entryPrice - takeProfitBase[TP_STOP_PRICE]);
     for (; k < takeProfits.length; k++) {
       const level = takeProfits[k];
       const price = level.r !== undefined ? entryPrice + dir * level.r * risk : entryPrice * (1 + (dir * (level.percent as number)) / 100);
       if (!(price > 0) || (level.r !== undefined && !(risk > 0))) continue;
-      const clientOrderId = nextClientId(takeProfitIdStems[k], timeMs);
-      noteReason(REASON_TAKE_PROFIT + k, clientOrderId, TradeExitReason.TakeProfit);
-      const placing = place(clientOrderId, dir > 0 ? 'sell' : 'buy', 'limit', amount * level.fraction, price, true, takeProfitPlaced);
-      if (placing !== takeProfitPlaced) {
-        const placed = k;
-        return (placing as Promise<Order>).then((order) => {
-          onTakeProfitPlaced(order, placed, timeMs);
-          return placeTakeProfits(placed + 1, dir, amount, entryPrice, stopPrice, timeMs);
-        });
-      }
-      onTakeProfitPlaced(takeProfitPlaced, k, timeMs);
+      placeArgs[PLACE_TIME_MS] = timeMs;
+      placeArgs[PLACE_AMOUNT] = amount * level.fraction;
+      placeArgs[PLACE_LEVEL] = price;
+      noteReason(REASON_TAKE_PROFIT + k, takeProfitIdStems[k], TradeExitReason.TakeProfit);
+      const placing = place(takeProfitIdStems[k], dir > 0 ? 'sell' : 'buy', 'limit', true, takeProfitPlaced);
+      if (placing !== takeProfitPlaced) return afterOrder(placing as Promise<Order>, onTakeProfitPlacedThenNext, k, dir, i);
+      onTakeProfitPlaced(takeProfitPlaced, k, i);
     }
     return undefined;
   }
 
-  function onTakeProfitPlaced(order: Order, k: number, timeMs: number): void {
-    events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
+  /** A take-profit of level `k` placed through the async port: its record, then the levels after it. */
+  function onTakeProfitPlacedThenNext(order: Order, k: number, dir: number, i: number): Promise<void> | undefined {
+    onTakeProfitPlaced(order, k, i);
+    return placeTakeProfits(k + 1, dir, i);
+  }
+
+  function onTakeProfitPlaced(order: Order, k: number, i: number): void {
+    events?.onOrder(reported(order), OrderPurpose.Exit, closeTimeAt(i));
     takeProfitIds[k] = order.status === 'rejected' ? null : order.id;
     takeProfitJournaled[k] = 0;
   }
@@ -811,34 +912,76 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * `reason` is the decision log's text ('' without a journal).
    */
   function exit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason = TradeExitReason.Signal): Promise<void> | undefined {
-    const cancelling = cancelWorkingOrders();
-    if (cancelling) return cancelling.then(() => placeExit(timeMs, held, reason, exitReason));
-    return placeExit(timeMs, held, reason, exitReason);
+    exitFigures[EXIT_TIME_MS] = timeMs;
+    exitFigures[EXIT_HELD] = held;
+    return exitNow(reason, exitReason);
   }
 
-  function placeExit(timeMs: number, held: number, reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
-    const clientOrderId = nextClientId(EXIT_ID, timeMs);
-    noteReason(REASON_EXIT, clientOrderId, exitReason);
-    const placing = place(clientOrderId, held > 0 ? 'sell' : 'buy', 'market', Math.abs(held), NaN, true, exitPlaced);
-    if (placing !== exitPlaced) return (placing as Promise<Order>).then((order) => onExitPlaced(order, timeMs, held, reason, exitReason));
-    onExitPlaced(exitPlaced, timeMs, held, reason, exitReason);
+  /**
+   * `exit` of the time and amount in `exitFigures` (slots `EXIT_*`): the form the order path calls (a number passed to a
+   * call that is not inlined is boxed). The async continuations get them as arguments, and write them back.
+   */
+  function exitNow(reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
+    const cancelling = cancelWorkingOrders();
+    if (cancelling) return after(cancelling, placeExitOf, exitFigures[EXIT_TIME_MS], exitFigures[EXIT_HELD], reason, exitReason);
+    return placeExit(reason, exitReason);
+  }
+
+  /** `placeExit` of `held` at `timeMs` (an async continuation). */
+  function placeExitOf(timeMs: number, held: number, reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
+    exitFigures[EXIT_TIME_MS] = timeMs;
+    exitFigures[EXIT_HELD] = held;
+    return placeExit(reason, exitReason);
+  }
+
+  /** Places the reduce-only market exit of the amount held in `exitFigures`. */
+  function placeExit(reason: string, exitReason: TradeExitReason): Promise<void> | undefined {
+    const held = exitFigures[EXIT_HELD];
+    placeArgs[PLACE_TIME_MS] = exitFigures[EXIT_TIME_MS];
+    placeArgs[PLACE_AMOUNT] = Math.abs(held);
+    placeArgs[PLACE_LEVEL] = NaN;
+    noteReason(REASON_EXIT, EXIT_ID, exitReason);
+    const placing = place(EXIT_ID, held > 0 ? 'sell' : 'buy', 'market', true, exitPlaced);
+    if (placing !== exitPlaced) return afterOrder(placing as Promise<Order>, onExitPlacedOf, exitFigures[EXIT_TIME_MS], held, reason, exitReason);
+    onExitPlaced(exitPlaced, reason, exitReason);
     return undefined;
   }
 
-  function onExitPlaced(order: Order, timeMs: number, held: number, reason: string, exitReason: TradeExitReason): void {
-    events?.onOrder(reported(order), OrderPurpose.Exit, timeMs);
+  /** `onExitPlaced` of an exit of `held` at `timeMs` (an async continuation). */
+  function onExitPlacedOf(order: Order, timeMs: number, held: number, reason: string, exitReason: TradeExitReason): void {
+    exitFigures[EXIT_TIME_MS] = timeMs;
+    exitFigures[EXIT_HELD] = held;
+    onExitPlaced(order, reason, exitReason);
+  }
+
+  /** The exit order of the time and amount in `exitFigures` is placed (or rejected). */
+  function onExitPlaced(order: Order, reason: string, exitReason: TradeExitReason): void {
+    // The time and amount are read by each rarely taken branch's own function: a number some branches pass to a call is
+    // boxed ahead of all of them, on every exit.
+    if (events) events.onOrder(reported(order), OrderPurpose.Exit, exitFigures[EXIT_TIME_MS]);
     if (order.status === 'rejected') {
       stats.rejected++;
-      const reason = `exit rejected by the exchange: ${order.reason ?? 'no reason given'}`;
-      events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, timeMs);
-      record(timeMs, 'denied', -Math.sign(held), fused.strength, reason);
+      reportExitRejected(order);
       return;
     }
     if (!simulator) journalVenueExit(order, exitReason);
     reportAccount();
     exitOrderId = order.status === 'filled' ? null : order.id;
     stats.exits++;
-    if (journal) record(timeMs, 'executed', -Math.sign(held), fused.strength, reason, { orderId: order.id });
+    if (journal) recordExit(order, reason);
+  }
+
+  /** Reports and journals an exit order of `exitFigures` the venue rejected. */
+  function reportExitRejected(order: Order): void {
+    const timeMs = exitFigures[EXIT_TIME_MS];
+    const reason = `exit rejected by the exchange: ${order.reason ?? 'no reason given'}`;
+    events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, timeMs);
+    record(timeMs, 'denied', -Math.sign(exitFigures[EXIT_HELD]), fused.strength, reason);
+  }
+
+  /** Journals the exit order of `exitFigures` with the decision log's `reason`. */
+  function recordExit(order: Order, reason: string): void {
+    record(exitFigures[EXIT_TIME_MS], 'executed', -Math.sign(exitFigures[EXIT_HELD]), fused.strength, reason, { orderId: order.id });
   }
 
   /**
@@ -854,7 +997,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** `enter` with nothing to await before the risk gate: the TTL, then the gate and the orders. */
   function enterNow(i: number, side: number): Promise<void> | undefined {
     const strategy = dominantStrategy(side);
-    if (expiredEntry(closeTimeAt(i), side, NO_ENTRY_INFO)) return undefined;
+    if (staleAt(i) && expiredEntry(closeTimeAt(i), side, NO_ENTRY_INFO)) return undefined;
     entryAdjust[ENTRY_STOP_HINT] = fused.stopHint;
     entryAdjust[ENTRY_RISK_SCALE] = 1;
     return enterChecked(i, side, NO_ENTRY_INFO, strategy, undefined);
@@ -863,6 +1006,18 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Whether the risk engine has a VaR or ES limit (its entries need the portfolio). */
   function checksPortfolio(): boolean {
     return deps.risk.config.maxVarFraction !== null || deps.risk.config.maxExpectedShortfallFraction !== null;
+  }
+
+  /**
+   * Whether the signal of row `i` may have outlived its TTL, or the clock stands before it: `expiredEntry` then decides
+   * (and throws for the clock), with the time passed (a number passed to a call that is not inlined is boxed: a fresh
+   * signal passes none).
+   */
+  function staleAt(i: number): boolean {
+    const signalTimeMs = features.openTimeMs[i] + timeframeMs;
+    writeNowMs(deps.clock, clockNow, 0);
+    const nowMs = clockNow[0];
+    return nowMs < signalTimeMs || nowMs - signalTimeMs > ttlMs;
   }
 
   /** Refuses (and records) an entry whose signal outlived its TTL. */
@@ -940,19 +1095,20 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * portfolio source's snapshot, or undefined for the loop's own market (when a VaR or ES limit is set).
    */
   function enterChecked(i: number, side: number, vetoInfo: Record<string, unknown>, strategy: string, portfolio: PortfolioRiskInput | null | undefined): Promise<void> | undefined {
-    const signalTimeMs = closeTimeAt(i);
+    const signalTimeMs = features.openTimeMs[i] + timeframeMs;
     const price = features.close[i];
-    const held = deps.account.positionAmountSigned(symbol);
+    readAccountFigures();
+    const held = accountFigures[ACCOUNT_HELD];
     if (portfolio === undefined) portfolio = checksPortfolio() ? ownPortfolio(held * price, deps.risk.config.varLookbackCandles) : null;
     const ctx = riskContext;
     ctx.side = side > 0 ? 'long' : 'short';
     ctx.price = price;
     ctx.stopHint = entryAdjust[ENTRY_STOP_HINT];
     ctx.atr = features.atr[RISK_ATR_PERIOD][i];
-    ctx.equity = deps.account.equity();
+    ctx.equity = accountFigures[ACCOUNT_EQUITY];
     ctx.riskScale = entryAdjust[ENTRY_RISK_SCALE];
     ctx.currentPositionNotional = held * price;
-    ctx.totalOpenNotional = deps.account.grossNotional();
+    ctx.totalOpenNotional = accountFigures[ACCOUNT_GROSS_NOTIONAL];
     ctx.openPositions = deps.account.openPositionCount();
     ctx.portfolio = portfolio;
     const decision = deps.risk.evaluateInto(ctx, riskDecision, describeDenials);
@@ -962,23 +1118,32 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (journal) record(signalTimeMs, 'denied', side, fused.strength, decision.reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
       return undefined;
     }
-    const placingEntry = place(nextClientId(ENTRY_ID, signalTimeMs), side > 0 ? 'buy' : 'sell', 'market', decision.amount, NaN, false, entryPlaced);
-    if (placingEntry !== entryPlaced) return (placingEntry as Promise<Order>).then((order) => onEntryPlaced(order, signalTimeMs, side, price, vetoInfo, strategy));
-    return onEntryPlaced(entryPlaced, signalTimeMs, side, price, vetoInfo, strategy);
+    placeArgs[PLACE_TIME_MS] = signalTimeMs;
+    placeArgs[PLACE_AMOUNT] = decision.amount;
+    placeArgs[PLACE_LEVEL] = NaN;
+    const placingEntry = place(ENTRY_ID, side > 0 ? 'buy' : 'sell', 'market', false, entryPlaced);
+    if (placingEntry !== entryPlaced) return afterOrder(placingEntry as Promise<Order>, onEntryPlaced, i, side, vetoInfo, strategy);
+    return onEntryPlaced(entryPlaced, i, side, vetoInfo, strategy);
   }
 
-  /** The entry order is placed (or rejected): the position's state, then its protective stop (see `moveStop` for the return). */
-  function onEntryPlaced(order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>, strategy: string): Promise<void> | undefined {
+  /**
+   * The entry order of row `i`'s signal is placed (or rejected): the position's state, then its protective stop (see
+   * `moveStop` for the return). The row, not its time and close, crosses the calls from here on.
+   */
+  function onEntryPlaced(order: Order, i: number, side: number, vetoInfo: Record<string, unknown>, strategy: string): Promise<void> | undefined {
     const decision = riskDecision;
-    events?.onOrder(reported(order), OrderPurpose.Entry, signalTimeMs);
+    // The signal's time is read by each rarely taken branch's own function: a number some branches pass to a call is
+    // boxed ahead of all of them, on every entry.
+    if (events) events.onOrder(reported(order), OrderPurpose.Entry, closeTimeAt(i));
     if (order.status === 'rejected') {
       stats.rejected++;
-      const reason = `entry rejected by the exchange: ${order.reason ?? 'no reason given'}`;
-      events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, signalTimeMs);
-      if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: copyChecks(decision.checks) });
+      reportEntryRejected(order, i, side, vetoInfo);
       return undefined;
     }
-    gate.noteEntry(0, signalTimeMs);
+    // The gate is asked only with a cooldown (see `admitEntry`), so only then told.
+    if (cooldownMs > 0) noteEntryAt(i);
+    const signalTimeMs = features.openTimeMs[i] + timeframeMs;
+    const price = features.close[i];
     posSide = side;
     posFigures[POS_ENTRY_PRICE] = order.filled > 0 ? order.averagePrice : price;
     posFigures[POS_INITIAL_STOP] = decision.stopPrice;
@@ -993,34 +1158,63 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     entryOrderId = order.status === 'filled' ? null : order.id;
     entryStrategy = strategy;
     stats.entries++;
-    const placingStop = place(nextClientId(STOP_ID, signalTimeMs), side > 0 ? 'sell' : 'buy', 'stop', order.amount, decision.stopPrice, true, stopPlaced);
-    if (placingStop !== stopPlaced) return (placingStop as Promise<Order>).then((stop) => onEntryStopPlaced(stop, order, signalTimeMs, side, price, vetoInfo));
-    return onEntryStopPlaced(stopPlaced, order, signalTimeMs, side, price, vetoInfo);
+    placeArgs[PLACE_TIME_MS] = signalTimeMs;
+    placeArgs[PLACE_AMOUNT] = order.amount;
+    placeArgs[PLACE_LEVEL] = decision.stopPrice;
+    const placingStop = place(STOP_ID, side > 0 ? 'sell' : 'buy', 'stop', true, stopPlaced);
+    if (placingStop !== stopPlaced) return afterOrder(placingStop as Promise<Order>, onEntryStopPlaced, order, i, side, vetoInfo);
+    return onEntryStopPlaced(stopPlaced, order, i, side, vetoInfo);
+  }
+
+  /** Reports and journals the entry order of row `i`'s signal the venue rejected. */
+  function reportEntryRejected(order: Order, i: number, side: number, vetoInfo: Record<string, unknown>): void {
+    const signalTimeMs = closeTimeAt(i);
+    const reason = `entry rejected by the exchange: ${order.reason ?? 'no reason given'}`;
+    events?.onDenied(symbol, DenialCode.ExchangeRejected, reason, signalTimeMs);
+    if (journal) record(signalTimeMs, 'denied', side, fused.strength, reason, { ...vetoInfo, risk: copyChecks(riskDecision.checks) });
+  }
+
+  /** Tells the signal gate (its cooldown) of an entry on row `i`'s signal. */
+  function noteEntryAt(i: number): void {
+    gate.noteEntry(0, closeTimeAt(i));
   }
 
   /** The entry's protective stop is placed: the take-profits, then the account report and the record (see `moveStop` for the return). */
-  function onEntryStopPlaced(stop: Order, order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>): Promise<void> | undefined {
-    stopOrderId = stop.status === 'rejected' ? null : stop.id;
+  function onEntryStopPlaced(stop: Order, order: Order, i: number, side: number, vetoInfo: Record<string, unknown>): Promise<void> | undefined {
+    stopOrderId = stop.status === 'rejected' ? null : workingStopId(stop);
     stopFilledJournaled = 0;
-    events?.onOrder(reported(stop), OrderPurpose.Stop, signalTimeMs);
-    const placing = takeProfits.length > 0 ? placeTakeProfits(0, side, order.amount, posFigures[POS_ENTRY_PRICE], riskDecision.stopPrice, signalTimeMs) : undefined;
+    events?.onOrder(reported(stop), OrderPurpose.Stop, closeTimeAt(i));
+    let placing: Promise<void> | undefined;
+    if (takeProfits.length > 0) {
+      takeProfitBase[TP_AMOUNT] = order.amount;
+      takeProfitBase[TP_ENTRY_PRICE] = posFigures[POS_ENTRY_PRICE];
+      takeProfitBase[TP_STOP_PRICE] = riskDecision.stopPrice;
+      placing = placeTakeProfits(0, side, i);
+    }
     if (placing) {
       // The entry snapshot is reused by the next entry only, which cannot start before this one ends.
-      return placing.then(() => onEntryDone(order, signalTimeMs, side, price, vetoInfo));
+      return after(placing, onEntryDone, order, i, side, vetoInfo);
     }
-    onEntryDone(order, signalTimeMs, side, price, vetoInfo);
+    onEntryDone(order, i, side, vetoInfo);
     return undefined;
   }
 
   /** The entry's orders are placed: the account report and the record. */
-  function onEntryDone(order: Order, signalTimeMs: number, side: number, price: number, vetoInfo: Record<string, unknown>): void {
-    const decision = riskDecision;
+  function onEntryDone(order: Order, i: number, side: number, vetoInfo: Record<string, unknown>): void {
     reportAccount();
-    if (journal) record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
+    if (journal) recordEntry(order, i, side, vetoInfo);
+  }
+
+  /** Journals the entry of row `i` (its time and close read here, off the path without a journal: no heap number there). */
+  function recordEntry(order: Order, i: number, side: number, vetoInfo: Record<string, unknown>): void {
+    const decision = riskDecision;
+    const signalTimeMs = closeTimeAt(i);
+    const price = features.close[i];
+    record(signalTimeMs, 'executed', side, fused.strength, `entered ${sideName(side)} ${decision.amount} at ~${price}, stop ${decision.stopPrice}`, {
       ...vetoInfo,
       risk: copyChecks(decision.checks),
       orderId: order.id,
-      stopOrderId,
+      stopOrderId: stopIdText(),
     });
   }
 
@@ -1162,9 +1356,31 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     }
   }
 
-  /** Journals a closed trade (or part) with `exitReason` and its initial risk; returns it as journaled. */
+  /** The record `journalTrade` rewrites with `config.reuseTradeRecord` (see {@link ReusedTradeRecord}). */
+  const tradeRecord: ReusedTradeRecord | null = config.reuseTradeRecord ? new ReusedTradeRecord() : null;
+
+  /** Journals a closed trade (or part) with `exitReason` and its initial risk; returns it as journaled (see `config.reuseTradeRecord`). */
   function journalTrade(closed: ClosedTrade, exitReason: string): ClosedTrade {
-    const initialRisk = posFigures[POS_INITIAL_STOP] === posFigures[POS_INITIAL_STOP] ? Math.abs(closed.entryPrice - posFigures[POS_INITIAL_STOP]) * closed.amount : null;
+    const stopKnown = posFigures[POS_INITIAL_STOP] === posFigures[POS_INITIAL_STOP];
+    if (tradeRecord !== null) {
+      const t = tradeRecord;
+      t.symbol = closed.symbol;
+      t.side = closed.side;
+      t.amount = closed.amount;
+      t.entryPrice = closed.entryPrice;
+      t.exitPrice = closed.exitPrice;
+      t.entryTimeMs = closed.entryTimeMs;
+      t.exitTimeMs = closed.exitTimeMs;
+      t.realizedPnl = closed.realizedPnl;
+      t.fees = closed.fees;
+      t.funding = closed.funding;
+      t.exitReason = exitReason;
+      // NaN without a stop, as the stop is NaN then (no choice between a number and a constant: V8 boxed that one).
+      t.initialRisk = Math.abs(closed.entryPrice - posFigures[POS_INITIAL_STOP]) * closed.amount;
+      if (deps.journal) recordJournaledTrade(t);
+      return t;
+    }
+    const initialRisk = stopKnown ? Math.abs(closed.entryPrice - posFigures[POS_INITIAL_STOP]) * closed.amount : null;
     // The kept record (the run's output), field by field: a rest-and-spread copy allocates several times its size.
     const trade: ClosedTrade = {
       symbol: closed.symbol,
@@ -1180,8 +1396,15 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       exitReason,
       initialRisk,
     };
-    if (!deps.journal) return trade;
-    deps.journal.recordTrade({
+    if (deps.journal) recordJournaledTrade(trade);
+    return trade;
+  }
+
+  /** Writes `trade` (as `journalTrade` returns it; an `initialRisk` of NaN is none) to the journal. */
+  function recordJournaledTrade(trade: ClosedTrade): void {
+    const initialRisk = trade.initialRisk === undefined || trade.initialRisk === null || trade.initialRisk !== trade.initialRisk ? null : trade.initialRisk;
+    const exitReason = trade.exitReason;
+    (deps.journal as JournalWriter).recordTrade({
       id: deps.newId(),
       runId: config.runId,
       exchange: market.exchange,
@@ -1199,15 +1422,18 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       exitReason,
       initialRisk,
     });
-    return trade;
   }
 
-  /** Acts on row `i`'s fused signal while holding `held` (base amount, signed): the exit of an opposite position, then the entry. */
-  function act(i: number, timeMs: number, held: number): Promise<void> | undefined {
+  /** Acts on row `i`'s fused signal with what is held now: the exit of an opposite position, then the entry. */
+  function act(i: number): Promise<void> | undefined {
     const side = fused.side;
+    readAccountFigures();
+    const held = accountFigures[ACCOUNT_HELD];
     if (held !== 0 && Math.sign(held) !== side) {
-      const exiting = exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}` : '', TradeExitReason.Signal);
-      if (exiting) return exiting.then(() => enterAfterExit(i, side));
+      exitFigures[EXIT_TIME_MS] = features.openTimeMs[i] + timeframeMs;
+      exitFigures[EXIT_HELD] = held;
+      const exiting = exitNow(journal ? `exit ${sideName(Math.sign(held))}: fused signal turned ${sideName(side)}` : '', TradeExitReason.Signal);
+      if (exiting) return after(exiting, enterAfterExit, i, side);
       return enterAfterExit(i, side);
     }
     return admitEntry(i, side, held === 0) ? enter(i, side) : undefined;
@@ -1215,8 +1441,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** The entry of `side` after the exit of the opposite position on row `i`. */
   function enterAfterExit(i: number, side: number): Promise<void> | undefined {
-    // A partially filled exit leaves part of the position: never stack a new entry on top of it.
-    if (deps.account.positionAmountSigned(symbol) !== 0) return undefined;
+    // A partially filled exit leaves part of the position: never stack a new entry on top of it. (Its side, a small
+    // integer, crosses the call without a heap number.)
+    if ((deps.account.positionSide ? deps.account.positionSide(symbol) : deps.account.positionAmountSigned(symbol)) !== 0) return undefined;
     return admitEntry(i, side, false) ? enter(i, side) : undefined;
   }
 
@@ -1257,7 +1484,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Closes the held position for `reason` (a policy exit or an exit signal) at the candle close, after any pending cleanup. */
   function closeByPolicy(timeMs: number, held: number, reason: TradeExitReason): Promise<void> | undefined {
     const cleaning = cleanupPending ? cleanup() : undefined;
-    if (cleaning) return cleaning.then(() => exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: ${reason}` : '', reason));
+    if (cleaning) return after(cleaning, exit, timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: ${reason}` : '', reason);
     return exit(timeMs, held, journal ? `exit ${sideName(Math.sign(held))}: ${reason}` : '', reason);
   }
 
@@ -1267,7 +1494,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    */
   function trailTo(level: number, close: number, held: number, timeMs: number): Promise<void> | undefined {
     const cleaning = cleanupPending ? cleanup() : undefined;
-    if (cleaning) return cleaning.then(() => trailNow(level, close, held, timeMs));
+    if (cleaning) return after(cleaning, trailNow, level, close, held, timeMs);
     return trailNow(level, close, held, timeMs);
   }
 
@@ -1383,10 +1610,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
 
   /** Acts on row `i`'s signal after any pending cleanup, or while a position is held (see `act`). */
   function actOnPositionAt(i: number): Promise<void> | undefined {
-    const closeTimeMs = closeTimeAt(i);
     const cleaning = cleanupPending ? cleanup() : undefined;
-    if (cleaning) return cleaning.then(() => act(i, closeTimeMs, deps.account.positionAmountSigned(symbol)));
-    return act(i, closeTimeMs, deps.account.positionAmountSigned(symbol));
+    if (cleaning) return after(cleaning, act, i);
+    return act(i);
   }
 
   /** Enters on row `i`'s fused signal once the synchronous checks passed (see `enter`). */
@@ -1415,9 +1641,16 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       posFigures[POS_INITIAL_STOP] = position.initialStop ?? NaN;
     },
     onTradeClosed(trade) {
-      const told = trade.exitClientOrderId === undefined ? undefined : reasonOf(trade.exitClientOrderId);
+      // A reused closed part names its closing order in parts (no id built); another, by its id.
+      const told =
+        trade.exitClientIdStem !== undefined
+          ? reasonOfParts(trade)
+          : trade.exitClientOrderId === undefined
+            ? undefined
+            : reasonOf(trade.exitClientOrderId);
       const exitReason = told ?? trade.exitReason;
-      const flat = deps.account.positionAmountSigned(symbol) === 0;
+      // The side, a small integer, crosses the call without a heap number.
+      const flat = (deps.account.positionSide ? deps.account.positionSide(symbol) : deps.account.positionAmountSigned(symbol)) === 0;
       if (exitReason === 'stop' || exitReason === 'trailing-stop' || exitReason === 'liquidation' || exitReason === 'take-profit') {
         if (exitReason !== 'take-profit') stopOrderId = null;
         if (events) {
@@ -1443,7 +1676,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (simulator?.closePositionAtLast) {
         // A simulated venue closes it all at once: a volume-capped market order could leave a part open.
         const clientOrderId = nextClientId(CLOSE_ID, timeMs);
-        noteReason(REASON_CLOSE, clientOrderId, reason);
+        placeArgs[PLACE_TIME_MS] = timeMs;
+        noteReason(REASON_CLOSE, CLOSE_ID, reason);
         entryOrderId = exitOrderId = stopOrderId = null;
         for (let k = 0; k < takeProfitIds.length; k++) takeProfitIds[k] = null;
         simulator.closePositionAtLast(simulatorSymbol, clientOrderId);
@@ -1501,11 +1735,57 @@ function quietRowsAhead(features: FeatureExtractor, fusedSides: Int8Array, first
   return i - first;
 }
 
+/**
+ * What the loop holds as its working stop's id when the stop is the order in its stop snapshot (see `workingStopId`): no
+ * venue id has this form.
+ */
+const PLACED_STOP_ID = '(the order in the stop snapshot)';
+
+/**
+ * The trade record a loop with `reuseTradeRecord` rewrites for every trade. A class of its own: a plain object with the
+ * same fields in the same order would share its hidden class with the journaled records (the trades of a result), whose
+ * `initialRisk` may be null, and a field that has held null stores every number as a new heap number. Here every number
+ * field only ever holds numbers (`initialRisk` NaN when unknown), so V8 writes them in place.
+ */
+class ReusedTradeRecord {
+  symbol = '';
+  side: 'long' | 'short' = 'long';
+  amount = NaN;
+  entryPrice = NaN;
+  exitPrice = NaN;
+  entryTimeMs = NaN;
+  exitTimeMs = NaN;
+  realizedPnl = NaN;
+  fees = NaN;
+  funding = NaN;
+  exitReason = '';
+  initialRisk = NaN;
+}
+
 /** Slots of the loop's exit reasons (see `reasonIds`): the market exit, the trailing stop, the end-of-run close, the take-profits from. */
 const REASON_EXIT = 0;
 const REASON_TRAIL = 1;
 const REASON_CLOSE = 2;
 const REASON_TAKE_PROFIT = 3;
+
+/** Slots of the loop's `placeArgs` (see there): the order's candle time (its client id's), amount and level. */
+const PLACE_TIME_MS = 0;
+const PLACE_AMOUNT = 1;
+const PLACE_LEVEL = 2;
+
+/** Slots of the loop's `accountFigures` (see there): the position held (signed base amount), equity, gross notional. */
+const ACCOUNT_HELD = 0;
+const ACCOUNT_EQUITY = 1;
+const ACCOUNT_GROSS_NOTIONAL = 2;
+
+/** Slots of the loop's `exitFigures` (see there): the exit's candle time and the amount held (signed). */
+const EXIT_TIME_MS = 0;
+const EXIT_HELD = 1;
+
+/** Slots of the loop's `takeProfitBase` (see there). */
+const TP_AMOUNT = 0;
+const TP_ENTRY_PRICE = 1;
+const TP_STOP_PRICE = 2;
 
 /** Slots of the loop's `posFigures` (see there). */
 const POS_ENTRY_PRICE = 0;
@@ -1524,6 +1804,20 @@ const NO_ENTRY_INFO: Record<string, unknown> = Object.freeze({});
 /** Copies a risk decision's checks for a journal record (the decision's records are reused). */
 function copyChecks(checks: readonly RiskCheck[]): RiskCheck[] {
   return checks.map((c) => ({ name: c.name, value: c.value, limit: c.limit, passed: c.passed }));
+}
+
+/**
+ * `pending`, then `next(...args)`: the async path's continuation, built in a function of its own. A closure written in a
+ * function of the order path would make every call of it allocate its context (the variables the closure captures), on
+ * a synchronous venue too, where no promise is ever awaited.
+ */
+function after<A extends unknown[]>(pending: Promise<unknown>, next: (...args: A) => Promise<void> | void, ...args: A): Promise<void> {
+  return pending.then(() => next(...args));
+}
+
+/** `pending` (an order placed through the async port), then `next(order, ...args)` (see {@link after}). */
+function afterOrder<A extends unknown[]>(pending: Promise<Order>, next: (order: Order, ...args: A) => Promise<void> | void, ...args: A): Promise<void> {
+  return pending.then((order) => next(order, ...args));
 }
 
 /** Resolves a cancelled order's promise to nothing. */

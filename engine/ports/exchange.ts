@@ -21,6 +21,47 @@ export interface OrderRequest {
   reduceOnly?: boolean;
 }
 
+/**
+ * An order request whose client order id is given in two parts and built only when something reads it: the id is
+ * `clientOrderId` (the stem) followed by `clientIdTimeMs` as text, `${stem}${timeMs}` (see {@link clientIdText}). What
+ * a trading loop hands a simulated venue's synchronous order entry (PaperExchange `placeOrderSync`): its client ids are
+ * "<prefix>-<kind>-<candle time>", and a backtest with its journal off reads none, so none is built. `clientIdTimeMs`
+ * NaN: `clientOrderId` is the whole id.
+ */
+export interface StemmedOrderRequest extends OrderRequest {
+  clientIdTimeMs: number;
+}
+
+/** The client order id of stem `stem` and time `timeMs` (see {@link StemmedOrderRequest}); `stem` itself when `timeMs` is NaN. Allocates the text. */
+export function clientIdText(stem: string, timeMs: number): string {
+  return timeMs === timeMs ? `${stem}${timeMs}` : stem;
+}
+
+/**
+ * Whether `text` is the client order id of stem `stem` and time `timeMs` (`clientIdText(stem, timeMs) === text`), without
+ * building that id when `timeMs` is a safe integer (a candle time): allocation-free.
+ */
+export function clientIdIs(text: string, stem: string, timeMs: number): boolean {
+  if (timeMs !== timeMs) return text === stem;
+  if (!Number.isSafeInteger(timeMs)) return text === `${stem}${timeMs}`;
+  const p = stem.length;
+  const n = text.length;
+  if (n <= p || !text.startsWith(stem)) return false;
+  let i = p;
+  const negative = text.charCodeAt(i) === 45;
+  if (negative !== timeMs < 0) return false;
+  if (negative) i++;
+  // The text of an integer: digits without a leading zero ("0" alone for 0), at most 16 of them.
+  if (i === n || n - i > 16 || (text.charCodeAt(i) === 48 && n - i > 1)) return false;
+  let value = 0;
+  for (; i < n; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return false;
+    value = value * 10 + digit;
+  }
+  return value === Math.abs(timeMs);
+}
+
 /** An order as the venue reports it. */
 export interface Order {
   id: string;
