@@ -263,19 +263,31 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
     fuseSlots(columns, columns.length, names, count, out);
   }
 
+  /** Slots where an adapter of weight > 0 signalled, in the order first seen (see `fuseSlots`); grown to the largest count fused. */
+  let signalledSlots = new Int32Array(0);
+
   /**
-   * The fusion rule (see `fuse`) on slots `0..count-1` of the first `adapters` column sets. The weighted sums run adapter by
-   * adapter over all slots (each adapter's two columns read in one pass, no per-slot loop over the adapters): each slot's
-   * terms are still added in adapter order, starting from 0, so every sum is bit for bit the row-wise one.
+   * The fusion rule (see `fuse`) on slots `0..count-1` of the first `adapters` column sets. Every slot starts flat (net 0,
+   * no stop); the weighted sums then run adapter by adapter over all slots (each adapter's two columns read in one pass,
+   * no per-slot loop over the adapters), noting each slot an adapter signalled on; only those slots are then fused. Each
+   * slot's terms are still added in adapter order, starting from 0, so every sum is bit for bit the row-wise one, and a
+   * slot nobody signalled on is exactly what the rule gives it: net 0 / total = 0, flat, strength 0, no stop.
    */
   function fuseSlots(columns: readonly AdapterColumns[], adapters: number, names: readonly string[], count: number, out: FusedColumns): void {
     const weights = weightsFor(names);
+    if (signalledSlots.length < count) signalledSlots = new Int32Array(out.capacity > count ? out.capacity : count);
+    const slots = signalledSlots;
     const signalled = out.signalled;
     const sums = out.net;
-    for (let s = 0; s < count; s++) {
-      sums[s] = 0;
-      signalled[s] = 0;
-    }
+    const fusedSides = out.side;
+    const fusedStrengths = out.strength;
+    const stopHints = out.stopHint;
+    sums.fill(0, 0, count);
+    signalled.fill(0, 0, count);
+    fusedSides.fill(0, 0, count);
+    fusedStrengths.fill(0, 0, count);
+    stopHints.fill(NaN, 0, count);
+    let found = 0;
     for (let k = 0; k < adapters; k++) {
       const weight = weights[k];
       if (!(weight > 0)) continue;
@@ -284,40 +296,37 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
       for (let s = 0; s < count; s++) {
         const side = sides[s];
         if (side !== 0) {
-          signalled[s] = 1;
+          if (signalled[s] === 0) {
+            signalled[s] = 1;
+            slots[found++] = s;
+          }
           sums[s] += weight * side * strengths[s];
         }
       }
     }
-    const fusedSides = out.side;
-    const fusedStrengths = out.strength;
-    const stopHints = out.stopHint;
-    for (let s = 0; s < count; s++) {
+    for (let j = 0; j < found; j++) {
+      const s = slots[j];
       const net = sums[s] / cachedTotal;
       const magnitude = net < 0 ? -net : net;
       const side = net !== 0 && magnitude >= entryThreshold ? (net > 0 ? LONG : SHORT) : FLAT;
       sums[s] = net;
       fusedSides[s] = side;
       fusedStrengths[s] = magnitude;
-      if (side === FLAT) {
-        stopHints[s] = NaN;
-        continue;
-      }
+      if (side === FLAT) continue;
       // Tightest agreeing stop. Tracked with a flag rather than a NaN start value: a number that may
       // be a NaN constant gets boxed by the JIT, one heap allocation per candle.
       let stop = 0;
-      let found = false;
+      let agreed = false;
       for (let k = 0; k < adapters; k++) {
         const c = columns[k];
         const hint = c.stopHint[s];
         if (c.side[s] !== side || !(weights[k] > 0) || hint !== hint) continue;
-        if (!found || (side === LONG ? hint > stop : hint < stop)) {
+        if (!agreed || (side === LONG ? hint > stop : hint < stop)) {
           stop = hint;
-          found = true;
+          agreed = true;
         }
       }
-      if (found) stopHints[s] = stop;
-      else stopHints[s] = NaN;
+      if (agreed) stopHints[s] = stop;
     }
   }
 
