@@ -3,7 +3,8 @@
  * (override with AETHELRED_SHARED_DATA). Prints candles per second for:
  *   (a) a bare scan of the same typed arrays (the floor),
  *   (b) the full pipeline, column-wise (the default chunk of 4,096 candles: features, four adapters and fusion
- *       over typed columns per chunk, then the per-candle step: risk, paper fills), journal off,
+ *       over typed columns per chunk, then the per-candle step: risk, paper fills; idle candles in one step),
+ *       journal off, steady state after a warm-up of BENCH_WARMUP_MS (1.5 s), with the first run printed apart,
  *   (b1) the same with a chunk of 1 candle (the per-candle engine: features, adapters and fusion row by row),
  *   (c) the same with the journal on an embedded PGlite database (signals, then every candle),
  * and the ratio (b)/(a). Goal for (b): 10,000,000 candles/s on one core.
