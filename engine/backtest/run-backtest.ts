@@ -823,68 +823,90 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
   const progressEvery = Math.max(1, Math.floor(expected / 100));
   let remaining = live.reduce((sum, l) => sum + l, 0);
   let candles = 0;
-  while (remaining > 0) {
+  // The per-candle work is in the synchronous steps below, not in this async loop: a long run with idle steps goes round
+  // the loop only a few hundred times, too few for V8 to compile it, and an uncompiled loop boxes every number it
+  // handles; the steps, called as often, are compiled early. Only integers cross them (the time stays in `stepTime`).
+  /** [0]: the open time of the candles being stepped, the earliest next candle of the live markets. */
+  const stepTime = new Float64Array(1);
+  /** What `startCandle` left to await. */
+  let pendingStep: Promise<void> | undefined;
+  /** Sets `stepTime` to the earliest next open time of the live markets, after closing the last time's portfolio group. */
+  const nextStepTime = (): void => {
     let openTimeMs = Infinity;
     for (let m = 0; m < k; m++) if (live[m] === 1 && chunks[m].openTimeMs[rows[m]] < openTimeMs) openTimeMs = chunks[m].openTimeMs[rows[m]];
+    stepTime[0] = openTimeMs;
     if (groupOpen) endGroup();
-    const closeTimeMs = openTimeMs + timeframeMs;
+  };
+  /** Starts market `m`'s next candle if it opens at `stepTime[0]`: 0 when it does not, 1 when stepped, 2 when its work is in `pendingStep`. */
+  const startCandle = (m: number): number => {
+    if (live[m] !== 1) return 0;
+    const columns = chunks[m];
+    const row = rows[m];
+    if (columns.openTimeMs[row] !== stepTime[0]) return 0;
+    clock.setFrom(columns.openTimeMs, row, timeframeMs);
+    // Equity changes only inside a market's candle: the account after one market is the account before the next.
+    if (portfolio && !groupOpen) {
+      equityBefore[0] = exchange.equity();
+      equityBefore[1] = equityBefore[0];
+      groupOpen = true;
+    }
+    pendingStep = loops[m].onCandle(columns, row);
+    return pendingStep ? 2 : 1;
+  };
+  /**
+   * Ends market `m`'s candle: its contribution to a portfolio, halts, progress; then, one market alone, the idle candles
+   * that follow it in one step (no signal, no position, no order), up to the end of the chunk computed ahead (its rows
+   * are strictly ordered: the features checked them). Moves to the market's next row; true when its chunk is used up
+   * (`lastOpen[m]` is then its last open time).
+   */
+  const finishCandle = (m: number): boolean => {
+    const columns = chunks[m];
+    const row = rows[m];
+    if (portfolio) {
+      const after = exchange.equity();
+      contribution[m] = after - equityBefore[1];
+      equityBefore[1] = after;
+      present[m] = 1;
+    }
+    run.noteHalts();
+    if (onProgress && candles % progressEvery === 0) onProgress(candles, Math.max(expected, candles));
+    candles++;
+    fed[m]++;
+    let last = row;
+    if (!portfolio && row + 1 < columns.length && columns.openTimeMs[row + 1] > columns.openTimeMs[row]) {
+      const idle = loops[m].onIdleCandles(columns, row + 1, columns.length);
+      if (idle > 0) {
+        last = row + idle;
+        clock.setFrom(columns.openTimeMs, last, timeframeMs);
+        if (onProgress) for (let c = Math.ceil(candles / progressEvery) * progressEvery; c < candles + idle; c += progressEvery) onProgress(c, Math.max(expected, c));
+        candles += idle;
+        fed[m] += idle;
+      }
+    }
+    if (last + 1 < columns.length) {
+      if (!(columns.openTimeMs[last + 1] > columns.openTimeMs[last])) throw outOfOrder(keys[m].symbol, columns.openTimeMs[last + 1], columns.openTimeMs[last]);
+      rows[m] = last + 1;
+      return false;
+    }
+    lastOpen[m] = columns.openTimeMs[last];
+    return true;
+  };
+  while (remaining > 0) {
+    nextStepTime();
     for (let m = 0; m < k; m++) {
-      if (live[m] !== 1) continue;
-      const columns = chunks[m];
-      const row = rows[m];
-      if (columns.openTimeMs[row] !== openTimeMs) continue;
-      clock.set(closeTimeMs);
-      if (portfolio) {
-        // Equity changes only inside a market's candle: the account after one market is the account before the next.
-        if (!groupOpen) {
-          equityBefore[0] = exchange.equity();
-          equityBefore[1] = equityBefore[0];
-          groupOpen = true;
-        }
-        const pending = loops[m].onCandle(columns, row);
-        if (pending) await pending;
-        const after = exchange.equity();
-        contribution[m] = after - equityBefore[1];
-        equityBefore[1] = after;
-        present[m] = 1;
+      const started = startCandle(m);
+      if (started === 0) continue;
+      if (started === 2) await pendingStep;
+      if (!finishCandle(m)) continue;
+      const next = await nextChunk(m, lastOpen[m]);
+      if (next) {
+        chunks[m] = next;
+        rows[m] = 0;
       } else {
-        const pending = loops[m].onCandle(columns, row);
-        if (pending) await pending;
+        live[m] = 0;
+        remaining--;
       }
-      run.noteHalts();
-      if (onProgress && candles % progressEvery === 0) onProgress(candles, Math.max(expected, candles));
-      candles++;
-      fed[m]++;
-      // One market: the candles after this one on which nothing can happen (no signal, no position, no order) go in one
-      // step, up to the end of the chunk computed ahead (its rows are strictly ordered: the features checked them).
-      let last = row;
-      let lastOpenTimeMs = openTimeMs;
-      if (!portfolio && row + 1 < columns.length && columns.openTimeMs[row + 1] > openTimeMs) {
-        const idle = loops[m].onIdleCandles(columns, row + 1, columns.length);
-        if (idle > 0) {
-          last = row + idle;
-          lastOpenTimeMs = columns.openTimeMs[last];
-          clock.set(lastOpenTimeMs + timeframeMs);
-          if (onProgress) for (let c = Math.ceil(candles / progressEvery) * progressEvery; c < candles + idle; c += progressEvery) onProgress(c, Math.max(expected, c));
-          candles += idle;
-          fed[m] += idle;
-        }
-      }
-      if (last + 1 < columns.length) {
-        if (!(columns.openTimeMs[last + 1] > lastOpenTimeMs)) throw outOfOrder(keys[m].symbol, columns.openTimeMs[last + 1], lastOpenTimeMs);
-        rows[m] = last + 1;
-      } else {
-        lastOpen[m] = lastOpenTimeMs;
-        const next = await nextChunk(m, lastOpenTimeMs);
-        if (next) {
-          chunks[m] = next;
-          rows[m] = 0;
-        } else {
-          live[m] = 0;
-          remaining--;
-        }
-        if (mode.bounded) drainCurve();
-      }
+      if (mode.bounded) drainCurve();
     }
   }
   // What is still open closes at the last close, so the trades account for the whole equity change.

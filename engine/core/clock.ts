@@ -20,6 +20,11 @@ export function writeNowMs(clock: Clock, out: Float64Array, index: number): void
  */
 export interface ManualClock extends Clock {
   set(timeMs: number): void;
+  /**
+   * `set(times[index] + addMs)`: the time read from a caller's column, so no number crosses the call (a number passed
+   * to a call that is not inlined is boxed; a backtest sets the clock once per candle).
+   */
+  setFrom(times: Float64Array, index: number, addMs: number): void;
   advance(deltaMs: number): void;
 }
 
@@ -37,6 +42,10 @@ export function createManualClock(startMs = 0): ManualClock {
     set(timeMs: number) {
       if (timeMs < now[0]) throw new RangeError(`clock cannot move backwards from ${now[0]} to ${timeMs}`);
       now[0] = timeMs;
+    },
+    setFrom(times: Float64Array, index: number, addMs: number) {
+      if (times[index] + addMs < now[0]) throw new RangeError(`clock cannot move backwards from ${now[0]} to ${times[index] + addMs}`);
+      now[0] = times[index] + addMs;
     },
     advance(deltaMs: number) {
       if (deltaMs < 0) throw new RangeError(`clock cannot advance by a negative ${deltaMs} ms`);

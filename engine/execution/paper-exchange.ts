@@ -957,8 +957,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     notifyOrder(o);
   }
 
-  /** Free quote balance: spot cash, or futures available balance (cross includes unrealised PnL). */
-  /** `available()` written into `availableOut[0]` (a number returned by a call that is not inlined is boxed). */
+  /**
+   * Free quote balance into `availableOut[0]`: spot cash, or futures available balance (cross includes unrealised PnL).
+   * Written, not returned, for the order path: a number returned by a call that is not inlined is boxed.
+   */
   function writeAvailable(): void {
     let used = 0;
     let upnl = 0;
@@ -972,17 +974,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     availableOut[0] = futures && cross ? money[MONEY_WALLET] - used + upnl : money[MONEY_WALLET] - used;
   }
 
+  /** `writeAvailable` as a number, for the paths that build messages or snapshots. */
   function available(): number {
-    let used = 0;
-    let upnl = 0;
-    for (let i = 0; i < states.length; i++) {
-      const st = states[i];
-      if (st.amountSigned !== 0) {
-        used += st.margin;
-        upnl += st.unrealizedPnl;
-      }
-    }
-    return futures && cross ? money[MONEY_WALLET] - used + upnl : money[MONEY_WALLET] - used;
+    writeAvailable();
+    return availableOut[0];
   }
 
   function refreshLiquidation(st: SymbolState): void {
