@@ -911,3 +911,62 @@ describe('idle rows in bulk', () => {
     expect(bulk.ex.exportState()).toEqual(one.ex.exportState());
   });
 });
+
+describe('held rows in bulk', () => {
+  /** Hourly spot candles from 00:30 UTC: `closes[k]` with a range of 1 around it. */
+  function hourly(closes: number[]) {
+    return candleColumnsFromRows(closes.map((close, k) => ({ openTimeMs: T0 + H / 2 + k * H, open: close, high: close + 1, low: close - 1, close, volume: 50 })));
+  }
+
+  /** A spot account long 2 at 100 (no fees), with a sell stop at 95 and a sell limit at 110 resting. */
+  async function held() {
+    const s = setup({ marketType: 'spot' });
+    const i = s.ex.symbolIndex('BTC/USDT');
+    s.ex.onCandleRow(i, hourly([100]), 0);
+    s.clock.set(T0 + H);
+    await s.order('BTC/USDT', 'buy', 'market', 2);
+    s.ex.onCandleRow(i, candleColumnsFromRows([{ openTimeMs: T0 + H + H / 2, open: 100, high: 100.5, low: 99.5, close: 100, volume: 50 }]), 0);
+    await s.order('BTC/USDT', 'sell', 'stop', 2, { stopPrice: 95, reduceOnly: true });
+    await s.order('BTC/USDT', 'sell', 'limit', 2, { price: 110, reduceOnly: true });
+    return { ...s, i };
+  }
+
+  it("gives each row's equity until a candle reaches an order, and settles those rows as onCandleRow does", async () => {
+    const one = await held();
+    const bulk = await held();
+    // From 02:30: closes 101, 103, 98, 96 (low 95: reaches the stop), 97.
+    const candles = candleColumnsFromRows([101, 103, 98, 96, 97].map((close, k) => ({ openTimeMs: T0 + 2 * H + H / 2 + k * H, open: close, high: close + 1, low: close - 1, close, volume: 50 })));
+    const equity = new Float64Array(5);
+    expect(bulk.ex.heldRowsEquity(bulk.i, candles, 0, 5, equity)).toBe(3);
+    // Cash 10 000 − 200 = 9 800, plus 2 × each close: 10 002, 10 006, 9 996.
+    expect(Array.from(equity.subarray(0, 3))).toEqual([10_002, 10_006, 9_996]);
+    bulk.ex.settleHeldRows(bulk.i, candles, 0, 3);
+    for (let row = 0; row < 3; row++) {
+      one.ex.onCandleRow(one.i, candles, row);
+      expect(one.ex.equity()).toBe(equity[row]);
+    }
+    expect(bulk.ex.exportState()).toEqual(one.ex.exportState());
+    expect(bulk.ex.equity()).toBe(9_996);
+    // The fourth row reaches the stop: not held quietly, so it cannot be settled in bulk.
+    expect(() => bulk.ex.settleHeldRows(bulk.i, candles, 3, 4)).toThrow(RangeError);
+    expect(bulk.ex.exportState()).toEqual(one.ex.exportState());
+  });
+
+  it('counts no row on futures, without a position, or with a market order waiting', async () => {
+    const futures = setup();
+    const f = futures.ex.symbolIndex('BTC/USDT');
+    futures.ex.onCandleRow(f, hourly([100]), 0);
+    await futures.order('BTC/USDT', 'buy', 'market', 1);
+    expect(futures.ex.heldRowsEquity(f, hourly([100, 101]), 1, 2, new Float64Array(2))).toBe(0);
+    const flat = setup({ marketType: 'spot' });
+    expect(flat.ex.heldRowsEquity(flat.ex.symbolIndex('BTC/USDT'), hourly([100]), 0, 1, new Float64Array(1))).toBe(0);
+    // At most 1 % of a candle's volume (50) fills: 0.5 of a market buy of 1 now, the rest waits for the next candle.
+    const waiting = setup({ marketType: 'spot', maxVolumeShare: 0.01 });
+    const w = waiting.ex.symbolIndex('BTC/USDT');
+    waiting.ex.onCandleRow(w, hourly([100]), 0);
+    const order = await waiting.order('BTC/USDT', 'buy', 'market', 1);
+    expect([order.status, order.filled]).toEqual(['partially_filled', 0.5]);
+    expect(waiting.ex.heldRowsEquity(w, hourly([100, 101]), 1, 2, new Float64Array(1))).toBe(0);
+  });
+});
+
