@@ -854,10 +854,9 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
     return pendingStep ? 2 : 1;
   };
   /**
-   * Ends market `m`'s candle: its contribution to a portfolio, halts, progress; then, one market alone, the candles that
-   * follow it on which nothing happens in one step (`TradingLoop.onIdleCandles`: no signal, no order reached, flat or a
-   * position only marked), up to the end of the chunk computed ahead (its rows are strictly ordered: the features
-   * checked them). Moves to the market's next row; true when its chunk is used up
+   * Ends market `m`'s candle: its contribution to a portfolio, halts, progress; then, one market alone, the idle candles
+   * that follow it in one step (no signal, no position, no order), up to the end of the chunk computed ahead (its rows
+   * are strictly ordered: the features checked them). Moves to the market's next row; true when its chunk is used up
    * (`lastOpen[m]` is then its last open time).
    */
   const finishCandle = (m: number): boolean => {
@@ -879,8 +878,6 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
       if (idle > 0) {
         last = row + idle;
         clock.setFrom(columns.openTimeMs, last, timeframeMs);
-        // A held position's last stepped candle may have tripped or lifted a halt (it ends the step).
-        run.noteHalts();
         if (onProgress) for (let c = Math.ceil(candles / progressEvery) * progressEvery; c < candles + idle; c += progressEvery) onProgress(c, Math.max(expected, c));
         candles += idle;
         fed[m] += idle;

@@ -266,20 +266,6 @@ export interface PaperExchange extends Exchange {
    */
   onIdleRows(symbolIndex: number, candles: CandleColumns, from: number, to: number): void;
   /**
-   * For a spot position in the symbol: the account's equity at the close of each of rows `from..to-1` of `candles`
-   * (the position marked to that close), into `equityOut[0..]`, as long as the candle reaches none of the symbol's open
-   * orders (no stop, limit or pending market order would fill) and passes `onCandleRow`'s checks; returns how many rows,
-   * from the first. Changes nothing (see `settleHeldRows`). 0 on futures (funding, liquidation), without a position, or
-   * with a market order waiting.
-   */
-  heldRowsEquity(symbolIndex: number, candles: CandleColumns, from: number, to: number, equityOut: Float64Array): number;
-  /**
-   * `onCandleRow` for rows `from..to-1`, which `heldRowsEquity` counted: the symbol's last candle is the last row's and its
-   * position is marked to that close; nothing else changes (no order is reached).
-   * @throws RangeError for rows `heldRowsEquity` would not count (nothing changes then).
-   */
-  settleHeldRows(symbolIndex: number, candles: CandleColumns, from: number, to: number): void;
-  /**
    * `createOrder` without the promise: places `request` and writes the order as `createOrder` would return it
    * into `out` (a caller-owned snapshot, e.g. from {@link createOrderSnapshot}, reused across calls); returns `out`.
    * The synchronous path of a loop whose venue is this simulation (a backtest). A `StemmedOrderRequest` gives the client
@@ -698,49 +684,6 @@ class ReusedClosedPart implements PaperTradeClosed {
  * Builds a PaperExchange.
  * @throws ValidationError naming the config field and value when the config is invalid.
  */
-/**
- * `heldRowsEquity`'s count (see there) for `st`, whose orders hold no pending market order: rows from `from` whose candle
- * passes `onCandleRow`'s checks and reaches no open order of `st`, each row's equity (`wallet` plus every position's
- * unrealised PnL, `st`'s marked to the row's close, summed in `unrealizedTotal`'s order) into `equityOut`. A loop and
- * nothing after it: it runs once per stretch of held candles.
- */
-function heldRows(st: SymbolState, states: readonly SymbolState[], orders: readonly OrderState[], candles: CandleColumns, from: number, to: number, wallet: number, equityOut: Float64Array): number {
-  const times = candles.openTimeMs;
-  let r = from;
-  for (; r < to; r++) {
-    const open = candles.open[r];
-    const high = candles.high[r];
-    const low = candles.low[r];
-    const close = candles.close[r];
-    const volume = candles.volume[r];
-    if (
-      !(times[r] > (r === from ? st.lastOpenTimeMs : times[r - 1])) ||
-      !Number.isFinite(times[r]) ||
-      !(low > 0 && low <= open && low <= close && high >= open && high >= close && volume >= 0) ||
-      !Number.isFinite(high) ||
-      !Number.isFinite(volume)
-    ) {
-      break;
-    }
-    let reached = false;
-    for (let k = 0; k < orders.length && !reached; k++) {
-      const o = orders[k];
-      if (isTerminal(o.status)) continue;
-      if (o.type === 'stop') reached = o.sideSign > 0 ? high >= o.stopPrice : low <= o.stopPrice;
-      else if (o.type === 'limit') reached = o.sideSign > 0 ? low <= o.price : high >= o.price;
-    }
-    if (reached) break;
-    const marked = (close - st.entryPrice) * st.amountSigned;
-    let u = 0;
-    for (let k = 0; k < states.length; k++) {
-      const other = states[k];
-      if (other.amountSigned !== 0) u += other === st ? marked : other.unrealizedPnl;
-    }
-    equityOut[r - from] = wallet + u;
-  }
-  return r - from;
-}
-
 export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExchangeDeps): PaperExchange {
   const cfg = resolveConfig(config);
   if (!deps || !deps.clock || typeof deps.clock.nowMs !== 'function') throw new ValidationError('deps.clock', deps?.clock, 'expected a Clock');
@@ -1582,34 +1525,6 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     settleIdle(st, candles, from, to);
   }
 
-  function heldRowsEquity(index: number, candles: CandleColumns, from: number, to: number, equityOut: Float64Array): number {
-    const st = states[index];
-    if (futures || st === undefined || st.amountSigned === 0) return 0;
-    const orders = st.openOrders;
-    for (let k = 0; k < orders.length; k++) {
-      const o = orders[k];
-      if (!isTerminal(o.status) && (o.type === 'market' || o.triggered)) return 0;
-    }
-    return heldRows(st, states, orders, candles, from, to, money[MONEY_WALLET], equityOut);
-  }
-
-  function settleHeldRows(index: number, candles: CandleColumns, from: number, to: number): void {
-    const st = states[index];
-    if (to <= from || heldRowsEquity(index, candles, from, to, heldScratchOf(to - from)) !== to - from) {
-      throw new RangeError(`rows ${from}..${to - 1} of symbol index ${index} are not all held quietly: settle them one by one`);
-    }
-    settleIdle(st, candles, from, to);
-    st.unrealizedPnl = (st.markPrice - st.entryPrice) * st.amountSigned;
-    compact(st);
-  }
-
-  /** Scratch equity rows for `settleHeldRows`'s own check (grown to the widest call). */
-  let heldScratch = new Float64Array(0);
-  function heldScratchOf(rows: number): Float64Array {
-    if (heldScratch.length < rows) heldScratch = new Float64Array(rows);
-    return heldScratch;
-  }
-
   /** The state an idle symbol is left in by rows `from..to-1` (checked, at least one): funding times moved on, the last row's candle. */
   function settleIdle(st: SymbolState, candles: CandleColumns, from: number, to: number): void {
     if (futures) {
@@ -1946,8 +1861,6 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     onCandleRow,
     isIdle,
     onIdleRows,
-    heldRowsEquity,
-    settleHeldRows,
     closePositionAtLast,
     equity,
     writeEquity,

@@ -264,7 +264,7 @@ describe('trading loop exits on the paper venue', () => {
     expect(rows[0].fees).toBeCloseTo(3.88, 10);
   });
 
-  it('steps the candles on which nothing happens in bulk (onIdleCandles) exactly as one by one: same trades, journal, equity curve, venue state and counters', async () => {
+  it('settles the idle candles in bulk (onIdleCandles) exactly as one by one: same trades, journal, equity curve, venue state and counters', async () => {
     // Rows 16-18 hold the position (take-profit half at 104 on row 16, the stop at 96 on row 18); row 30's exit
     // instruction finds it flat. Then 12 flat rows. Chunks of 32 rows (capacityHint 32): rows 0-31, then 32-39.
     const after: Bar[] = [[100, 104.5, 99.5, 103], [103, 103.5, 100, 101], [101, 101.5, 95, 96]];
@@ -282,13 +282,11 @@ describe('trading loop exits on the paper venue', () => {
     expect(curve(bulk).timeMs).toHaveLength(40);
     expect(bulk.risk.state()).toEqual(one.risk.state());
     expect(bulk.paper.exportState()).toEqual(one.paper.exportState());
-    // Stepped: rows 1-14 (warm-up, flat); row 15 is the entry; row 16 fills the take-profit; row 17 holds the rest with
-    // neither order reached (low 100 above the stop at 96), only marked; row 18 fills the stop (before its equity point,
-    // so that point is already the flat account's); rows 19-31 are idle to the chunk's end; row 32 computes the next
-    // chunk, rows 33-39 are idle.
+    // Idle: rows 1-14 (warm-up, flat); row 15 is the entry, rows 16-18 hold the position (the stop fills on row 18 before
+    // its equity point, so that point is already the flat account's); rows 19-31 are idle to the chunk's end; row 32
+    // computes the next chunk, rows 33-39 are idle.
     expect(bulk.idleRuns).toEqual([
       [1, 14],
-      [17, 1],
       [19, 13],
       [33, 7],
     ]);

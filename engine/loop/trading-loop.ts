@@ -166,10 +166,6 @@ export interface CandleSimulator {
   isIdle?(symbolIndex: number): boolean;
   /** `onCandleRow` for rows `from..to-1` of an idle symbol in one call (PaperExchange `onIdleRows`). */
   onIdleRows?(symbolIndex: number, candles: CandleColumns, from: number, to: number): void;
-  /** The equity at each row's close while a held position's orders are not reached (PaperExchange `heldRowsEquity`). */
-  heldRowsEquity?(symbolIndex: number, candles: CandleColumns, from: number, to: number, equityOut: Float64Array): number;
-  /** `onCandleRow` for the rows `heldRowsEquity` counted, in one call (PaperExchange `settleHeldRows`). */
-  settleHeldRows?(symbolIndex: number, candles: CandleColumns, from: number, to: number): void;
   /** Closes the whole position at the last price, whatever the volume (the end of a backtest); reports it like a fill of `clientOrderId`. */
   closePositionAtLast?(symbolIndex: number, clientOrderId: string): void;
   /**
@@ -468,10 +464,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       : null;
   // An order's id is read only while it works (to cancel it), or for the journal and the events: a simulation builds it then.
   /** The simulation whose idle candles `onIdleCandles` settles in bulk: the loop's own exchange (a backtest, a paper session), never a real venue. */
-  const idleSimulator =
-    syncVenue !== null && simulator?.isIdle && simulator.onIdleRows && simulator.heldRowsEquity && simulator.settleHeldRows
-      ? (simulator as Required<Pick<CandleSimulator, 'isIdle' | 'onIdleRows' | 'heldRowsEquity' | 'settleHeldRows'>>)
-      : null;
+  const idleSimulator = syncVenue !== null && simulator?.isIdle && simulator.onIdleRows ? (simulator as Required<Pick<CandleSimulator, 'isIdle' | 'onIdleRows'>>) : null;
   const newSnapshot = syncVenue !== null && simulator?.orderSnapshot ? () => simulator.orderSnapshot!() : createOrderSnapshot;
   const entryPlaced = newSnapshot();
   const stopPlaced = newSnapshot();
@@ -1560,36 +1553,6 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     outputsRow = -1;
   }
 
-  /**
-   * Without a trailing stop, a time stop or a minimal-ROI table, a held position's candle on which nothing is decided
-   * (the fused signal flat or the side held, no strategy's exit instruction for it) and none of its orders is reached
-   * only marks the position and records the equity: `onIdleCandles` steps such candles in one call, up to the first
-   * that changes whether entries are halted (reported at its close, as `processCandle` does).
-   */
-  const heldStepping = trailing === null && timeStopBars === 0 && roiMinutes.length === 0;
-  /** The equity at each held candle's close (`heldCandles`); as many rows as a chunk. */
-  const heldEquity = new Float64Array(chunkSlots);
-  const adapterExits = adapterColumns.map((c) => c.exit);
-
-  /** `onIdleCandles` for a held position (see `heldStepping`). */
-  function heldCandles(venue: NonNullable<typeof idleSimulator>, candles: CandleColumns, row: number, end: number): number {
-    if (!heldStepping) return 0;
-    const held = deps.account.positionSide ? deps.account.positionSide(symbol) : Math.sign(deps.account.positionAmountSigned(symbol));
-    if (held === 0 || posSide !== held) return 0;
-    const first = cur + 1;
-    const quiet = heldRowsAhead(features, fusedColumns.side, adapterExits, held, first, warmup, evaluatedFrom, candles, row, end);
-    if (quiet === 0) return 0;
-    const marked = venue.heldRowsEquity(simulatorSymbol, candles, row, row + quiet, heldEquity);
-    if (marked === 0) return 0;
-    const recorded = deps.risk.recordEquityRows(features.openTimeMs, first, first + marked, timeframeMs, heldEquity);
-    if (recorded === 0) return 0;
-    venue.settleHeldRows(simulatorSymbol, candles, row, row + recorded);
-    stats.candles += recorded;
-    cur = first + recorded - 1;
-    if (deps.risk.isHalted() !== lastHalted) reportHaltChange(closeTimeAt(cur));
-    return recorded;
-  }
-
   /** Processes a candle once the loop's view of its venue position is current. */
   function processCandle(candles: CandleColumns, row: number): Promise<void> | undefined {
     if (simulator) {
@@ -1732,8 +1695,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     },
     lastOpenTimeMs: () => (cur >= 0 ? features.openTimeMs[cur] : NaN),
     onIdleCandles(candles, row, end) {
-      if (idleSimulator === null || logEveryCandle || venueEntry !== null || cleanupPending) return 0;
-      if (!idleSimulator.isIdle(simulatorSymbol)) return heldCandles(idleSimulator, candles, row, end);
+      if (idleSimulator === null || logEveryCandle || venueEntry !== null || cleanupPending || !idleSimulator.isIdle(simulatorSymbol)) return 0;
       const first = cur + 1;
       // Integers only cross the calls below (a number passed to a call that is not inlined is boxed).
       const quiet = quietRowsAhead(features, fusedColumns.side, first, warmup, evaluatedFrom, candles, row, end);
@@ -1770,41 +1732,6 @@ function quietRowsAhead(features: FeatureExtractor, fusedSides: Int8Array, first
   const base = features.rowBase;
   let i = first;
   while (i < last && row + (i - first) < end && times[i] === candleTimes[row + (i - first)] && (i + base < warmup || fusedSides[i - evaluatedFrom] === 0)) i++;
-  return i - first;
-}
-
-/**
- * How many feature rows from `first` (computed ahead) are the candles `candles` gives from `row` (before `end`) on which a
- * position held on side `held` decides nothing: the fused signal flat or `held` (any row before `warmup` decides
- * nothing), and no adapter's exit instruction (`exits[k]`, slot `i - evaluatedFrom`) for `held`. A loop and nothing after
- * it (see `quietRowsAhead`).
- */
-function heldRowsAhead(
-  features: FeatureExtractor,
-  fusedSides: Int8Array,
-  exits: readonly Int8Array[],
-  held: number,
-  first: number,
-  warmup: number,
-  evaluatedFrom: number,
-  candles: CandleColumns,
-  row: number,
-  end: number,
-): number {
-  const times = features.openTimeMs;
-  const candleTimes = candles.openTimeMs;
-  const last = features.length;
-  const base = features.rowBase;
-  let i = first;
-  for (; i < last && row + (i - first) < end && times[i] === candleTimes[row + (i - first)]; i++) {
-    if (i + base < warmup) continue;
-    const slot = i - evaluatedFrom;
-    const side = fusedSides[slot];
-    if (side !== 0 && side !== held) break;
-    let exit = false;
-    for (let k = 0; k < exits.length && !exit; k++) exit = exits[k][slot] === held;
-    if (exit) break;
-  }
   return i - first;
 }
 

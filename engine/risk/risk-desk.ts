@@ -103,7 +103,6 @@ export async function createRiskDesk(
     },
     // Sessions record one candle at a time (at the latest time any of them has seen); nothing here records in bulk.
     steadyEquityRows: () => 0,
-    recordEquityRows: () => 0,
     recordSteadyEquity: () => {
       throw new RangeError('the shared risk engine records equity one candle at a time');
     },

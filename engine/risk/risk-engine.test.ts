@@ -437,27 +437,6 @@ describe('risk engine steady equity in bulk', () => {
   });
 });
 
-describe('risk engine equity rows in bulk', () => {
-  it('records rows as onEquity does, one after another, and stops at the row that trips a breaker', () => {
-    const bulk = build().risk;
-    const one = build().risk;
-    for (const risk of [bulk, one]) risk.onEquity(DAY0 + HOUR, 10_000);
-    // Hourly closes from 2 h: 10 100 (new peak), 9 900, 9 600 (4 % under the day's start of 10 000), 9 450 (5.5 %: the 5 %
-    // daily-loss breaker trips), 9 300.
-    const openTimes = Float64Array.from({ length: 5 }, (_, k) => DAY0 + (k + 1) * HOUR);
-    const equities = Float64Array.of(10_100, 9_900, 9_600, 9_450, 9_300);
-    expect(bulk.recordEquityRows(openTimes, 0, 5, HOUR, equities)).toBe(4);
-    for (let k = 0; k < 4; k++) one.onEquity(openTimes[k] + HOUR, equities[k]);
-    expect(bulk.isHalted()).toBe(true);
-    expect(bulk.state()).toEqual(one.state());
-    expect(Array.from(bulk.equityCurve().equity)).toEqual(Array.from(one.equityCurve().equity));
-    expect(Array.from(bulk.equityCurve().timeMs)).toEqual([DAY0 + HOUR, DAY0 + 2 * HOUR, DAY0 + 3 * HOUR, DAY0 + 4 * HOUR, DAY0 + 5 * HOUR]);
-    // Halted: the next rows run until the halt changes again (it does not here).
-    expect(bulk.recordEquityRows(openTimes, 4, 5, HOUR, equities.subarray(4))).toBe(1);
-    expect(bulk.isHalted()).toBe(true);
-  });
-});
-
 describe('risk engine persistence', () => {
   it('restores a daily halt after a restart and still auto-resumes on the next UTC day', () => {
     const first = build();

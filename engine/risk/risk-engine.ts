@@ -250,14 +250,6 @@ export interface RiskEngine {
    * @throws RangeError for a point that is not steady (nothing recorded); ValidationError for a time before the previous one.
    */
   recordSteadyEquity(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): void;
-  /**
-   * `onEquityFrom` at the times `openTimesMs[r] + addMs` with the equities `equities[r - from]`, `r` from `from` up to
-   * `to - 1`, one after another, until one changes whether entries are halted (a breaker trips, a daily halt lifts):
-   * returns how many were recorded, that one included, so its caller reports the change at its time. An engine shared by
-   * sessions that record at their own times (the risk desk's) records none and returns 0.
-   * @throws ValidationError as `onEquityFrom` (the points before the bad one recorded).
-   */
-  recordEquityRows(openTimesMs: Float64Array, from: number, to: number, addMs: number, equities: Float64Array): number;
   /** Halts new entries by hand; the reason is stored as `manual: <reason>`. Stays until `resume()`. */
   halt(reason: string): void;
   /** Clears any halt and re-bases the day start and drawdown peak to the latest equity, so the same loss does not re-trip at once. */
@@ -627,20 +619,6 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     tracked[TRACKED_LAST_TIME_MS] = curveTime[length - 1];
   }
 
-  /** [time, equity] of the point `recordEquityRows` is recording. */
-  const rowArguments = new Float64Array(2);
-  function recordEquityRows(openTimesMs: Float64Array, from: number, to: number, addMs: number, equities: Float64Array): number {
-    const before = halted;
-    let r = from;
-    while (r < to && halted === before) {
-      rowArguments[0] = openTimesMs[r] + addMs;
-      rowArguments[1] = equities[r - from];
-      onEquityFrom(rowArguments);
-      r++;
-    }
-    return r - from;
-  }
-
   /**
    * The breaker trips of `onEquityFrom` (time and equity in `values`), apart so that their messages, which
    * box the figures they quote, are built only when a breaker trips.
@@ -718,7 +696,6 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     onEquityFrom,
     steadyEquityRows,
     recordSteadyEquity,
-    recordEquityRows,
     halt(reason: string) {
       setHalt(`manual: ${reason}`, deps.clock.nowMs());
     },
