@@ -34,10 +34,9 @@ import { ExitPolicySchema } from '../strategies/exit-policy';
 import { TradeExitReason } from '../ports/journal';
 import { tradeNetPnl } from '../insight/trade-outcome';
 import {
-  computeReturnMetrics,
+  computeEquityReturnMetrics,
   computeTradeMetrics,
   createTradeTotalsAccumulator,
-  equityToReturns,
   tradeMetricsFromTotals,
   type TradeForMetrics,
   type TradeTotalsAccumulator,
@@ -628,7 +627,7 @@ export async function simulate(
  *
  * Equity: the risk engine records a point per market candle; the run's curve keeps the last point of
  * each open time (the account after every market of that time), downsampled by `downsampleEquity`, and the
- * return metrics are `computeReturnMetrics` of it. With `closeAtEnd`, positions still
+ * return metrics are `computeEquityReturnMetrics` of it (`computeReturnMetrics` of its returns). With `closeAtEnd`, positions still
  * open are closed at their market's last close, at the run's end (the clock after the last candle).
  * Portfolio runs also return `portfolio`: per-market breakdown and return correlations (see engine/backtest/portfolio.ts;
  * the correlations from running co-moments, equal to the two-pass `correlationMatrix` within 1e-9 relative).
@@ -931,7 +930,7 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
   } else {
     const recorded = risk.equityCurve();
     const curve = portfolio ? lastPointPerTime(recorded.timeMs, recorded.equity) : { ...recorded, length: recorded.timeMs.length };
-    returnMetrics = computeReturnMetrics(equityToReturns(curve.equity.subarray(0, curve.length)), { periodsPerYear: periodsPerYearOf(timeframeMs), riskFreeRate: 0 });
+    returnMetrics = computeEquityReturnMetrics(curve.equity.subarray(0, curve.length), { periodsPerYear: periodsPerYearOf(timeframeMs), riskFreeRate: 0 });
     equity = downsampleEquity(curve.timeMs, curve.equity, curve.length);
   }
   const lastOpenTimeMs = lastOpen.reduce((t, ms) => (ms > t ? ms : t), -Infinity);

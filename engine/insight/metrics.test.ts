@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors';
 import {
+  computeEquityReturnMetrics,
   computeReturnMetrics,
   computeTradeMetrics,
   createTradeTotalsAccumulator,
@@ -222,5 +224,31 @@ describe('createTradeTotalsAccumulator', () => {
     const acc = createTradeTotalsAccumulator();
     acc.add(trades[2]);
     expect(() => acc.add(trades[0])).toThrow(/field "trades\[1\]\.entryTimeMs" was 0/);
+  });
+});
+
+describe('computeEquityReturnMetrics', () => {
+  it('gives bit for bit computeReturnMetrics of equityToReturns, on curves with gains, drawdowns, a flat stretch and a risk-free rate', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.5, max: 1.5, noNaN: true }), { minLength: 0, maxLength: 300 }),
+        fc.constantFrom(0, 0.03),
+        (factors, riskFreeRate) => {
+          const equity = new Float64Array(factors.length + 1);
+          equity[0] = 10_000;
+          for (let i = 0; i < factors.length; i++) equity[i + 1] = i % 7 === 3 ? equity[i] : equity[i] * factors[i];
+          const options = { periodsPerYear: 105_120, riskFreeRate };
+          expect(computeEquityReturnMetrics(equity, options)).toEqual(computeReturnMetrics(equityToReturns(equity), options));
+        },
+      ),
+      { numRuns: 200, seed: 17 },
+    );
+  });
+
+  it('names the equity value, then the option, as the two functions in turn do', () => {
+    expect(() => computeEquityReturnMetrics(Float64Array.of(100, 0, 50), { periodsPerYear: 365 })).toThrow('field "equity[1]" was 0');
+    expect(() => computeEquityReturnMetrics(Float64Array.of(100, 110), { periodsPerYear: 0 })).toThrow('field "periodsPerYear" was 0');
+    expect(computeEquityReturnMetrics(Float64Array.of(100), { periodsPerYear: 365 }).periods).toBe(0);
+    expect(computeEquityReturnMetrics(Float64Array.of(100, 110, 99), { periodsPerYear: 365 }).maxDrawdown).toBeCloseTo(-0.1, 15);
   });
 });

@@ -44,6 +44,17 @@ function checkReturns(returns: Float64Array): void {
   }
 }
 
+/** An equity curve's values: finite and > 0, the last one may be 0 (nothing follows it to return from). */
+function checkEquity(equity: Float64Array): void {
+  const n = equity.length;
+  for (let i = 0; i < n; i++) {
+    const e = equity[i];
+    if (!Number.isFinite(e) || e < 0 || (e === 0 && i < n - 1)) {
+      throw new ValidationError(`equity[${i}]`, e, 'expected finite equity > 0 (only the last value may be 0)');
+    }
+  }
+}
+
 function checkPeriodsPerYear(periodsPerYear: number): void {
   if (!Number.isFinite(periodsPerYear) || periodsPerYear <= 0) {
     throw new ValidationError('periodsPerYear', periodsPerYear, 'expected a finite number > 0');
@@ -68,11 +79,35 @@ export function riskFreePerPeriod(riskFreeRate: number, periodsPerYear: number):
  * Throws ValidationError when a return is not finite or below -1, or when the options are invalid.
  */
 export function computeReturnMetrics(returns: Float64Array, options: ReturnMetricsOptions): ReturnMetrics {
+  return metricsOf(returns, returns.length, false, options);
+}
+
+/**
+ * `computeReturnMetrics(equityToReturns(equity), options)` without the array of returns: each return is computed where
+ * the passes read it, by the same operation (`equity[i + 1] / equity[i] - 1`), so every figure is bit for bit the same.
+ * A backtest's curve has a point per candle; the array and its checking pass were measured at about 5 % of a run.
+ * @throws ValidationError as those two: naming `equity[i]` for a value that is not finite and > 0 (the last may be 0),
+ *   `returns[i]` for a return that is not finite or below -1, or the option at fault.
+ */
+export function computeEquityReturnMetrics(equity: Float64Array, options: ReturnMetricsOptions): ReturnMetrics {
+  checkEquity(equity);
+  return metricsOf(equity, equity.length > 0 ? equity.length - 1 : 0, true, options);
+}
+
+/** Return `i` of a series: `values[i]` itself, or from an equity curve `values[i + 1] / values[i] - 1` (`fromEquity`). */
+function returnAt(values: Float64Array, i: number, fromEquity: boolean): number {
+  return fromEquity ? values[i + 1] / values[i] - 1 : values[i];
+}
+
+/** The metrics of the `n` returns of `values` (see `returnAt`): checks, then two passes. */
+function metricsOf(values: Float64Array, n: number, fromEquity: boolean, options: ReturnMetricsOptions): ReturnMetrics {
   const periodsPerYear = options.periodsPerYear;
   checkPeriodsPerYear(periodsPerYear);
   const rf = riskFreePerPeriod(options.riskFreeRate ?? 0, periodsPerYear);
-  checkReturns(returns);
-  const n = returns.length;
+  for (let i = 0; i < n; i++) {
+    const r = returnAt(values, i, fromEquity);
+    if (!Number.isFinite(r) || r < -1) throw new ValidationError(`returns[${i}]`, r, 'expected a finite simple return >= -1');
+  }
   if (n === 0) return returnMetricsFromSums(null, periodsPerYear);
 
   // Pass 1: means, compounded curve, drawdowns.
@@ -85,7 +120,7 @@ export function computeReturnMetrics(returns: Float64Array, options: ReturnMetri
   let underwater = 0;
   let maxUnderwater = 0;
   for (let i = 0; i < n; i++) {
-    const r = returns[i];
+    const r = returnAt(values, i, fromEquity);
     sumRaw += r;
     const excess = r - rf;
     sumExcess += excess;
@@ -108,9 +143,10 @@ export function computeReturnMetrics(returns: Float64Array, options: ReturnMetri
   let squaresRaw = 0;
   let squaresExcess = 0;
   for (let i = 0; i < n; i++) {
-    const dRaw = returns[i] - meanRaw;
+    const r = returnAt(values, i, fromEquity);
+    const dRaw = r - meanRaw;
     squaresRaw += dRaw * dRaw;
-    const dExcess = returns[i] - rf - meanExcess;
+    const dExcess = r - rf - meanExcess;
     squaresExcess += dExcess * dExcess;
   }
   return returnMetricsFromSums({ periods: n, growth: equity, meanExcess, squaresRaw, squaresExcess, sumDownsideSquares, maxDrawdown, maxUnderwater }, periodsPerYear);
@@ -218,12 +254,7 @@ export function rollingSharpe(returns: Float64Array, window: number, periodsPerY
  */
 export function equityToReturns(equity: Float64Array): Float64Array {
   const n = equity.length;
-  for (let i = 0; i < n; i++) {
-    const e = equity[i];
-    if (!Number.isFinite(e) || e < 0 || (e === 0 && i < n - 1)) {
-      throw new ValidationError(`equity[${i}]`, e, 'expected finite equity > 0 (only the last value may be 0)');
-    }
-  }
+  checkEquity(equity);
   const out = new Float64Array(Math.max(0, n - 1));
   for (let i = 1; i < n; i++) out[i - 1] = equity[i] / equity[i - 1] - 1;
   return out;
