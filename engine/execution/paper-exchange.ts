@@ -684,6 +684,44 @@ class ReusedClosedPart implements PaperTradeClosed {
  * Builds a PaperExchange.
  * @throws ValidationError naming the config field and value when the config is invalid.
  */
+/**
+ * Whether row `row` of `candles` is a candle the venue settles for `st`: a finite open time after `st`'s last candle
+ * (`first`) or after row `row - 1`, finite prices with 0 < low <= open, close <= high, and a finite volume >= 0
+ * (`onCandleRow`'s rule, which `onIdleRows` applies too). The symbol and a flag cross the call, not a time: a number
+ * passed to a call that is not inlined is boxed, and `onCandleRow` runs it every candle.
+ */
+function settlesRow(candles: CandleColumns, row: number, st: SymbolState, first: boolean): boolean {
+  const afterMs = first ? st.lastOpenTimeMs : candles.openTimeMs[row - 1];
+  const openTimeMs = candles.openTimeMs[row];
+  const open = candles.open[row];
+  const high = candles.high[row];
+  const low = candles.low[row];
+  const close = candles.close[row];
+  const volume = candles.volume[row];
+  return (
+    openTimeMs > afterMs &&
+    Number.isFinite(openTimeMs) &&
+    low > 0 &&
+    low <= open &&
+    low <= close &&
+    high >= open &&
+    high >= close &&
+    volume >= 0 &&
+    Number.isFinite(high) &&
+    Number.isFinite(volume)
+  );
+}
+
+/** Cold path of `onCandleRow`: throws what is wrong with row `row` (the open time first, then the prices). */
+function failCandleRow(st: SymbolState, candles: CandleColumns, row: number): never {
+  const openTimeMs = candles.openTimeMs[row];
+  if (!(openTimeMs > st.lastOpenTimeMs) || !Number.isFinite(openTimeMs)) {
+    throw new ValidationError(`candle.openTimeMs`, openTimeMs, `must be finite and after the previous ${st.symbol} candle at ${st.lastOpenTimeMs}`);
+  }
+  const candle = { open: candles.open[row], high: candles.high[row], low: candles.low[row], close: candles.close[row], volume: candles.volume[row] };
+  throw new ValidationError(`candle ${st.symbol}@${openTimeMs}`, candle, 'expected finite prices with 0 < low <= open, close <= high and volume >= 0');
+}
+
 export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExchangeDeps): PaperExchange {
   const cfg = resolveConfig(config);
   if (!deps || !deps.clock || typeof deps.clock.nowMs !== 'function') throw new ValidationError('deps.clock', deps?.clock, 'expected a Clock');
@@ -1452,22 +1490,13 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   function onCandleRow(index: number, candles: CandleColumns, row: number): void {
     const st = states[index];
     if (st === undefined) throw new ValidationError('symbolIndex', index, 'unknown symbol index; call symbolIndex(symbol) first');
+    if (!settlesRow(candles, row, st, true)) failCandleRow(st, candles, row);
     const openTimeMs = candles.openTimeMs[row];
     const open = candles.open[row];
     const high = candles.high[row];
     const low = candles.low[row];
     const close = candles.close[row];
     const volume = candles.volume[row];
-    if (!(openTimeMs > st.lastOpenTimeMs) || !Number.isFinite(openTimeMs)) {
-      throw new ValidationError(`candle.openTimeMs`, openTimeMs, `must be finite and after the previous ${st.symbol} candle at ${st.lastOpenTimeMs}`);
-    }
-    if (
-      !(low > 0 && low <= open && low <= close && high >= open && high >= close && volume >= 0) ||
-      !Number.isFinite(high) ||
-      !Number.isFinite(volume)
-    ) {
-      throw new ValidationError(`candle ${st.symbol}@${openTimeMs}`, { open, high, low, close, volume }, 'expected finite prices with 0 < low <= open, close <= high and volume >= 0');
-    }
     st.usedVolume = 0;
     st.lastVolume = volume;
     st.candleTimeMs = openTimeMs;
@@ -1497,27 +1526,9 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   function onIdleRows(index: number, candles: CandleColumns, from: number, to: number): void {
     if (!isIdle(index)) throw new RangeError(`symbol index ${index} holds a position or an order: settle its candles one by one`);
     const st = states[index];
-    const times = candles.openTimeMs;
-    const opens = candles.open;
-    const highs = candles.high;
-    const lows = candles.low;
-    const closes = candles.close;
-    const volumes = candles.volume;
     for (let row = from; row < to; row++) {
-      const openTimeMs = times[row];
-      const open = opens[row];
-      const high = highs[row];
-      const low = lows[row];
-      const close = closes[row];
-      const volume = volumes[row];
       // One row wrong: the rows before it are settled and the row goes through onCandleRow, which throws its error.
-      if (
-        !(openTimeMs > (row === from ? st.lastOpenTimeMs : times[row - 1])) ||
-        !Number.isFinite(openTimeMs) ||
-        !(low > 0 && low <= open && low <= close && high >= open && high >= close && volume >= 0) ||
-        !Number.isFinite(high) ||
-        !Number.isFinite(volume)
-      ) {
+      if (!settlesRow(candles, row, st, row === from)) {
         if (row > from) settleIdle(st, candles, from, row);
         onCandleRow(index, candles, row);
       }
