@@ -247,7 +247,7 @@ export interface RiskEngine {
   /**
    * `onEquityFrom` at the times `openTimesMs[r] + addMs`, `r` in `from..to-1`, with the equity `values[1]`, in one call:
    * points that change nothing but the curve (see {@link RiskEngine.steadyEquityRows}), so they are only appended. Allocation-free apart from amortised growth of the curve buffers.
-   * @throws RangeError for a point that is not steady (nothing recorded); ValidationError for a time before the previous one.
+   * @throws RangeError for a point that is not steady, a time before the previous one included (nothing recorded).
    */
   recordSteadyEquity(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): void;
   /** Halts new entries by hand; the reason is stored as `manual: <reason>`. Stays until `resume()`. */
@@ -299,11 +299,30 @@ function requireFinite(field: string, value: number): void {
 }
 
 /**
- * Creates a risk engine. Throws ValidationError naming the field when the config is invalid.
- * Time for manual halts and state snapshots comes from `deps.clock`; breaker trips use the candle time.
- * `deps.curveCapacity`: equity points to reserve (a backtest's candle count, so the curve never grows
- * during the run); default 1024, doubling as needed.
+ * Writes the points of the times `openTimesMs[r] + addMs` with the equity `values[1]` from slot `at` of `times`/`equities`, as long as
+ * each is steady (see `rowsBefore`); returns how many. A loop and nothing after it, as `rowsBefore`.
  */
+function writeSteadyPoints(
+  openTimesMs: Float64Array,
+  from: number,
+  to: number,
+  addMs: number,
+  values: Float64Array,
+  times: Float64Array,
+  equities: Float64Array,
+  at: number,
+  tracked: Float64Array,
+): number {
+  let r = from;
+  for (; r < to; r++) {
+    if (!steadyTime(openTimesMs, r, from, addMs, tracked)) break;
+    const timeMs = openTimesMs[r] + addMs;
+    times[at + r - from] = timeMs;
+    equities[at + r - from] = values[1];
+  }
+  return r - from;
+}
+
 /**
  * How many of the times `openTimesMs[r] + addMs`, `r` from `from`, fall from the last recorded time (`tracked`'s
  * `TRACKED_LAST_TIME_MS`) up to the end of its UTC day (`TRACKED_DAY_END_MS`), in order, counted from the first. A loop
@@ -311,10 +330,26 @@ function requireFinite(field: string, value: number): void {
  */
 function rowsBefore(openTimesMs: Float64Array, from: number, to: number, addMs: number, tracked: Float64Array): number {
   let r = from;
-  while (r < to && openTimesMs[r] + addMs >= (r === from ? tracked[TRACKED_LAST_TIME_MS] : openTimesMs[r - 1] + addMs) && openTimesMs[r] + addMs < tracked[TRACKED_DAY_END_MS]) r++;
+  while (r < to && steadyTime(openTimesMs, r, from, addMs, tracked)) r++;
   return r - from;
 }
 
+/**
+ * Whether the point at `openTimesMs[r] + addMs` comes at or after the one before it (the last recorded one for `r` =
+ * `from`, else row `r - 1`'s) and within the last point's UTC day (`tracked`'s `TRACKED_DAY_END_MS`). Rows, not times,
+ * cross the call: a number passed to a call that is not inlined is boxed.
+ */
+function steadyTime(openTimesMs: Float64Array, r: number, from: number, addMs: number, tracked: Float64Array): boolean {
+  const timeMs = openTimesMs[r] + addMs;
+  return timeMs >= (r === from ? tracked[TRACKED_LAST_TIME_MS] : openTimesMs[r - 1] + addMs) && timeMs < tracked[TRACKED_DAY_END_MS];
+}
+
+/**
+ * Creates a risk engine. Throws ValidationError naming the field when the config is invalid.
+ * Time for manual halts and state snapshots comes from `deps.clock`; breaker trips use the candle time.
+ * `deps.curveCapacity`: equity points to reserve (a backtest's candle count, so the curve never grows
+ * during the run); default 1024, doubling as needed.
+ */
 export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curveCapacity?: number }): RiskEngine {
   const parsed = parseRiskConfig(config);
   const cfg = Object.freeze({ ...parsed, costs: Object.freeze(parsed.costs) });
@@ -606,17 +641,18 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
 
   function recordSteadyEquity(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): void {
     if (from >= to) return;
-    if (steadyEquityRows(openTimesMs, from, to, addMs, values) !== to - from) {
-      throw new RangeError(`equity ${values[1]} at rows ${from}..${to - 1} is not steady: record it with onEquityFrom`);
-    }
+    if (!settled || !(values[1] === tracked[TRACKED_LAST_EQUITY])) failUnsteady(from, to, values);
     if (length + (to - from) > capacity) growCurveTo(length + (to - from));
-    const equity = values[1];
-    for (let r = from; r < to; r++) {
-      curveTime[length] = openTimesMs[r] + addMs;
-      curveEquity[length] = equity;
-      length++;
-    }
+    // One pass: each point is checked (in order, within the last point's day) as it is written past the curve's end;
+    // the curve takes them only once all passed, so a refused stretch records nothing.
+    if (writeSteadyPoints(openTimesMs, from, to, addMs, values, curveTime, curveEquity, length, tracked) !== to - from) failUnsteady(from, to, values);
+    length += to - from;
     tracked[TRACKED_LAST_TIME_MS] = curveTime[length - 1];
+  }
+
+  /** Cold path of `recordSteadyEquity`. */
+  function failUnsteady(from: number, to: number, values: Float64Array): never {
+    throw new RangeError(`equity ${values[1]} at rows ${from}..${to - 1} is not steady: record it with onEquityFrom`);
   }
 
   /**
