@@ -111,11 +111,11 @@ const WARMUP_MAX_RUNS = 60;
  * optimising compiler takes it; measured on binance_BTC-USDT_5m.csv: 0.8 M candles/s on the first run, 5 M by the
  * tenth, a steady 8-10 M from about the twentieth), so one warm-up run measured mostly the compiler.
  */
-async function steadyRate(candles: number, body: () => unknown): Promise<{ steady: number; first: number }> {
+async function steadyRate(candles: number, body: () => unknown, warmupMs = WARMUP_MS): Promise<{ steady: number; first: number }> {
   const started = performance.now();
   await body();
   const first = candles / ((performance.now() - started) / 1000);
-  for (let r = 1; r < WARMUP_MAX_RUNS && performance.now() - started < WARMUP_MS; r++) await body();
+  for (let r = 1; r < WARMUP_MAX_RUNS && performance.now() - started < warmupMs; r++) await body();
   const rates: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
     const t0 = performance.now();
@@ -127,14 +127,7 @@ async function steadyRate(candles: number, body: () => unknown): Promise<{ stead
 
 /** Runs `body` REPEATS times after one warm-up; returns median candles/s. */
 async function rate(candles: number, body: () => unknown): Promise<number> {
-  await body();
-  const rates: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const t0 = performance.now();
-    await body();
-    rates.push(candles / ((performance.now() - t0) / 1000));
-  }
-  return median(rates);
+  return (await steadyRate(candles, body, 0)).steady;
 }
 
 function request(file: { symbol: string; timeframe: Timeframe }, c: CandleColumns, decisionDetail: 'off' | 'signals' | 'all') {
