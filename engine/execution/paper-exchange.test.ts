@@ -854,6 +854,30 @@ describe('retainFinishedOrders', () => {
     expect(await run(10)).toEqual(unbounded);
   });
 
+  it('finds a repeated client id given in parts or whole, timed before, at or after the newest held', () => {
+    const ex = createPaperExchange(config, { clock: createManualClock(0), retainFinishedOrders: 64 });
+    ex.onCandle('BTCUSDT', 0, 100, 101, 99, 100, 1_000);
+    const out = createOrderSnapshot();
+    const place = (r: OrderRequest | StemmedOrderRequest) => {
+      ex.placeOrderSync(r, out);
+      return out.id;
+    };
+    const limit = { symbol: 'BTCUSDT', side: 'buy', type: 'limit', amount: 1, price: 50 } as const;
+    expect(place({ ...limit, clientOrderId: 'e-', clientIdTimeMs: 300_000 } as StemmedOrderRequest)).toBe('paper-1');
+    expect(place({ ...limit, clientOrderId: 'e-', clientIdTimeMs: 600_000 } as StemmedOrderRequest)).toBe('paper-2');
+    // Earlier and equal times than the newest held: found by the scan.
+    expect(place({ ...limit, clientOrderId: 'e-', clientIdTimeMs: 300_000 } as StemmedOrderRequest)).toBe('paper-1');
+    expect(place({ ...limit, clientOrderId: 'e-', clientIdTimeMs: 600_000 } as StemmedOrderRequest)).toBe('paper-2');
+    // A later time is new; the same id given whole is the same order.
+    expect(place({ ...limit, clientOrderId: 'e-', clientIdTimeMs: 900_000 } as StemmedOrderRequest)).toBe('paper-3');
+    expect(place({ ...limit, clientOrderId: 'e-900000' })).toBe('paper-3');
+    // An id given whole, timed (as parts) after every held id in parts, still answers a request in parts.
+    expect(place({ ...limit, clientOrderId: 'e-5000000' })).toBe('paper-4');
+    expect(place({ ...limit, clientOrderId: 'e-', clientIdTimeMs: 5_000_000 } as StemmedOrderRequest)).toBe('paper-4');
+    expect(place({ ...limit, clientOrderId: 'e-', clientIdTimeMs: 6_000_000 } as StemmedOrderRequest)).toBe('paper-5');
+    expect(ex.exportState().orders.map((o) => o.clientOrderId)).toEqual(['e-300000', 'e-600000', 'e-900000', 'e-5000000', 'e-6000000']);
+  });
+
   it('refuses a bound that is not an integer >= 1, naming it', () => {
     expect(() => createPaperExchange(config, { clock: createManualClock(0), retainFinishedOrders: 0 })).toThrow(/field "deps.retainFinishedOrders" was 0/);
   });

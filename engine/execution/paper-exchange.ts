@@ -712,6 +712,14 @@ function settlesRow(candles: CandleColumns, row: number, st: SymbolState, first:
   );
 }
 
+/** Why the rest of a reduce-only or spot sell order `o` was cancelled; apart from `fillOrder` so no number of it is boxed there. */
+function remainderCancelledMessage(o: OrderState): string {
+  return `${o.reduceOnly ? 'reduce-only' : 'spot sell'} remainder of ${o.amount - o.filled} ${o.symbol} cancelled: position closed`;
+}
+
+/** Why `admissionRefusal` refuses a fill (`None`: it does not). */
+const Refusal = { None: 0, NotReducing: 1, SpotOversell: 2, Balance: 3, TierCap: 4, Leverage: 5, Margin: 6 } as const;
+
 /** Cold path of `onCandleRow`: throws what is wrong with row `row` (the open time first, then the prices). */
 function failCandleRow(st: SymbolState, candles: CandleColumns, row: number): never {
   const openTimeMs = candles.openTimeMs[row];
@@ -773,6 +781,9 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const partTimeMs = (r as Partial<StemmedOrderRequest>).clientIdTimeMs;
     const timeMs = typeof partTimeMs === 'number' ? partTimeMs : NaN;
     if (!bounded) return ordersByClientId.get(clientIdText(stem, timeMs));
+    // A request timed after every held id given in parts, with none given whole, can match none (a backtest's every
+    // new candle's first order): no scan.
+    if (timeMs > newestHeldClientTimeMs && heldWholeIds === 0) return undefined;
     for (let i = heldCount - 1; i >= 0; i--) {
       const o = heldOrders[i];
       const same =
@@ -790,9 +801,18 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (o.clientOrderId === '') o.clientOrderId = clientIdText(o.clientStem, o.clientTimeMs);
     return o.clientOrderId;
   }
+  /**
+   * With a bound, the newest client id time of the orders held with an id in parts (never lowered when orders are
+   * forgotten: a bound, not the maximum), and how many held orders have an id given whole; `findByClientId` skips its
+   * scan when a request is timed after that bound and no held id is whole.
+   */
+  let newestHeldClientTimeMs = -Infinity;
+  let heldWholeIds = 0;
   function holdOrder(o: OrderState): void {
     if (bounded) {
       heldOrders[heldCount++] = o;
+      if (o.clientTimeMs !== o.clientTimeMs) heldWholeIds++;
+      else if (o.clientTimeMs > newestHeldClientTimeMs) newestHeldClientTimeMs = o.clientTimeMs;
       return;
     }
     ordersById.set(idOf(o), o);
@@ -840,6 +860,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     for (let i = 0; i < heldCount; i++) {
       const o = heldOrders[i];
       if (drop > 0 && isTerminal(o.status)) {
+        if (o.clientTimeMs !== o.clientTimeMs) heldWholeIds--;
         if (processing === 0) spareOrders[spareCount++] = o;
         drop--;
       } else {
@@ -1042,8 +1063,20 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   /**
    * Reason an (already clamped) fill of `qty` at `price` may not happen, or null. Reductions are
    * always allowed; openings need the tier's leverage and enough margin (futures) or cash (spot).
+   * The check (`admissionRefusal`) only computes; the message is built apart, when there is a refusal.
    */
   function admissionError(st: SymbolState, side: OrderSide, sideSign: number, reduceOnly: boolean): string | null {
+    const refusal = admissionRefusal(st, sideSign, reduceOnly);
+    return refusal === Refusal.None ? null : refusalMessage(refusal, st, side);
+  }
+
+  /**
+   * Why the fill in `admitArgs` may not happen (a {@link Refusal}; `None` when it may), the figures its message quotes
+   * in `refusalFigures`. No message here: a template literal quoting numbers in this function, which runs before
+   * every fill, made V8 box those numbers on every call, taken branch or not (measured: the check cost about four times
+   * as much with its messages inline).
+   */
+  function admissionRefusal(st: SymbolState, sideSign: number, reduceOnly: boolean): number {
     const qty = admitArgs[0];
     const price = admitArgs[1];
     const feeRate = admitArgs[2];
@@ -1052,35 +1085,59 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const dir = Math.sign(s);
     const closeQty = s !== 0 && dir !== sideSign ? Math.min(qty, abs) : 0;
     const openQty = qty - closeQty;
-    if (reduceOnly) {
-      return closeQty > 0 ? null : `reduce-only ${side} of ${qty} ${st.symbol} would not reduce the position (amount ${s})`;
-    }
+    if (reduceOnly) return closeQty > 0 ? Refusal.None : Refusal.NotReducing;
     if (!futures) {
-      if (sideSign < 0) return qty <= abs * (1 + AMOUNT_EPSILON) ? null : `spot cannot sell ${qty} ${st.symbol}: holding ${abs}`;
+      if (sideSign < 0) return qty <= abs * (1 + AMOUNT_EPSILON) ? Refusal.None : Refusal.SpotOversell;
       const cost = qty * price * (1 + feeRate);
       writeAvailable();
-      const cash = availableOut[0];
-      return cost <= cash ? null : `insufficient balance: buying ${qty} ${st.symbol} at ${price} costs ${cost} ${quote} with fee, available ${cash} ${quote}`;
+      if (cost <= availableOut[0]) return Refusal.None;
+      refusalFigures[0] = cost;
+      refusalFigures[1] = availableOut[0];
+      return Refusal.Balance;
     }
-    if (openQty <= qty * AMOUNT_EPSILON) return null;
+    if (openQty <= qty * AMOUNT_EPSILON) return Refusal.None;
     const notional = (closeQty > 0 ? openQty : abs + openQty) * price;
+    refusalFigures[0] = notional;
     const ti = findMarginTierIndex(st.tiers, notional);
-    if (ti < 0) {
-      return `notional ${notional} ${quote} of ${st.symbol} exceeds the last margin tier cap ${st.tiers[st.tiers.length - 1].notionalCap} ${quote}`;
-    }
-    const tier = st.tiers[ti];
-    if (cfg.leverage > tier.maxLeverage) {
-      return `leverage ${cfg.leverage}x exceeds the max ${tier.maxLeverage}x of ${st.symbol} tier ${tier.bracket} for notional ${notional} ${quote}`;
-    }
-    let avail = available();
+    if (ti < 0) return Refusal.TierCap;
+    refusalFigures[1] = ti;
+    if (cfg.leverage > st.tiers[ti].maxLeverage) return Refusal.Leverage;
+    writeAvailable();
+    let avail = availableOut[0];
     if (closeQty > 0) {
       avail += (st.margin * closeQty) / abs + (price - st.entryPrice) * closeQty * dir - (cross ? (st.unrealizedPnl * closeQty) / abs : 0);
     }
     const required = (openQty * price) / cfg.leverage + qty * price * feeRate;
-    return required <= avail
-      ? null
-      : `insufficient margin: ${st.symbol} ${side} of ${qty} at ${price} needs ${required} ${quote} (initial margin + fee), available ${avail} ${quote}`;
+    if (required <= avail) return Refusal.None;
+    refusalFigures[0] = required;
+    refusalFigures[1] = avail;
+    return Refusal.Margin;
   }
+
+  /** The message of `refusal` (not `None`) for the fill in `admitArgs`, quoting `refusalFigures`. Cold. */
+  function refusalMessage(refusal: number, st: SymbolState, side: OrderSide): string {
+    const qty = admitArgs[0];
+    const price = admitArgs[1];
+    switch (refusal) {
+      case Refusal.NotReducing:
+        return `reduce-only ${side} of ${qty} ${st.symbol} would not reduce the position (amount ${st.amountSigned})`;
+      case Refusal.SpotOversell:
+        return `spot cannot sell ${qty} ${st.symbol}: holding ${Math.abs(st.amountSigned)}`;
+      case Refusal.Balance:
+        return `insufficient balance: buying ${qty} ${st.symbol} at ${price} costs ${refusalFigures[0]} ${quote} with fee, available ${refusalFigures[1]} ${quote}`;
+      case Refusal.TierCap:
+        return `notional ${refusalFigures[0]} ${quote} of ${st.symbol} exceeds the last margin tier cap ${st.tiers[st.tiers.length - 1].notionalCap} ${quote}`;
+      case Refusal.Leverage: {
+        const tier = st.tiers[refusalFigures[1]];
+        return `leverage ${cfg.leverage}x exceeds the max ${tier.maxLeverage}x of ${st.symbol} tier ${tier.bracket} for notional ${refusalFigures[0]} ${quote}`;
+      }
+      default:
+        return `insufficient margin: ${st.symbol} ${side} of ${qty} at ${price} needs ${refusalFigures[0]} ${quote} (initial margin + fee), available ${refusalFigures[1]} ${quote}`;
+    }
+  }
+
+  /** The figures a refusal's message quotes, written by `admissionRefusal`. */
+  const refusalFigures = new Float64Array(2);
 
   /**
    * The numbers handed to `admissionError` (amount, price, fee rate), `fillOrder` (wanted amount, price, time) and
@@ -1302,7 +1359,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       }
     } else if (qty < wanted && st.amountSigned === 0) {
       o.status = 'cancelled';
-      o.reason = `${o.reduceOnly ? 'reduce-only' : 'spot sell'} remainder of ${remaining} ${st.symbol} cancelled: position closed`;
+      o.reason = remainderCancelledMessage(o);
       notifyOrder(o);
     } else {
       o.status = 'partially_filled';
