@@ -99,18 +99,19 @@ function returnAt(values: Float64Array, i: number, fromEquity: boolean): number 
   return fromEquity ? values[i + 1] / values[i] - 1 : values[i];
 }
 
-/** The metrics of the `n` returns of `values` (see `returnAt`): checks, then two passes. */
+/** The error of return `i`, not finite or below -1 (cold: its message would box the index in the loop). */
+function failReturn(values: Float64Array, i: number, fromEquity: boolean): never {
+  throw new ValidationError(`returns[${i}]`, returnAt(values, i, fromEquity), 'expected a finite simple return >= -1');
+}
+
+/** The metrics of the `n` returns of `values` (see `returnAt`): two passes, the first checking each return. */
 function metricsOf(values: Float64Array, n: number, fromEquity: boolean, options: ReturnMetricsOptions): ReturnMetrics {
   const periodsPerYear = options.periodsPerYear;
   checkPeriodsPerYear(periodsPerYear);
   const rf = riskFreePerPeriod(options.riskFreeRate ?? 0, periodsPerYear);
-  for (let i = 0; i < n; i++) {
-    const r = returnAt(values, i, fromEquity);
-    if (!Number.isFinite(r) || r < -1) throw new ValidationError(`returns[${i}]`, r, 'expected a finite simple return >= -1');
-  }
   if (n === 0) return returnMetricsFromSums(null, periodsPerYear);
 
-  // Pass 1: means, compounded curve, drawdowns.
+  // Pass 1: each return checked, means, compounded curve, drawdowns.
   let sumRaw = 0;
   let sumExcess = 0;
   let sumDownsideSquares = 0;
@@ -121,6 +122,7 @@ function metricsOf(values: Float64Array, n: number, fromEquity: boolean, options
   let maxUnderwater = 0;
   for (let i = 0; i < n; i++) {
     const r = returnAt(values, i, fromEquity);
+    if (!(r >= -1 && r < Infinity)) failReturn(values, i, fromEquity);
     sumRaw += r;
     const excess = r - rf;
     sumExcess += excess;

@@ -599,9 +599,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     const equity = values[1];
     if (!Number.isFinite(timeMs)) requireFinite('timeMs', timeMs);
     if (!Number.isFinite(equity)) requireFinite('equity', equity);
-    if (timeMs < tracked[TRACKED_LAST_TIME_MS]) {
-      throw new ValidationError('timeMs', timeMs, `expected a time >= the previous ${tracked[TRACKED_LAST_TIME_MS]}`);
-    }
+    if (timeMs < tracked[TRACKED_LAST_TIME_MS]) failEarlierTime(values);
     const unchanged = settled && equity === tracked[TRACKED_LAST_EQUITY] && timeMs >= tracked[TRACKED_DAY_START_MS] && timeMs < tracked[TRACKED_DAY_END_MS];
     tracked[TRACKED_LAST_TIME_MS] = timeMs;
     tracked[TRACKED_LAST_EQUITY] = equity;
@@ -632,6 +630,11 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     }
     const dayLossPct = tracked[TRACKED_DAY_START_EQUITY] > 0 ? ((tracked[TRACKED_DAY_START_EQUITY] - equity) / tracked[TRACKED_DAY_START_EQUITY]) * 100 : 0;
     if (dayLossPct >= breakerLimits[1] && !halted) tripDailyLoss(values);
+  }
+
+  /** Cold path of `onEquityFrom`: its message quotes numbers, which a template in the per-candle function boxed on every call. */
+  function failEarlierTime(values: Float64Array): never {
+    throw new ValidationError('timeMs', values[0], `expected a time >= the previous ${tracked[TRACKED_LAST_TIME_MS]}`);
   }
 
   function steadyEquityRows(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): number {
