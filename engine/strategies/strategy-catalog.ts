@@ -102,16 +102,33 @@ export function sourceHashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The catalog entry of a built-in definition: its source hash covers its name and version. */
+/**
+ * The built-in entries made so far, by definition. Every catalog without one of its own is built anew per call
+ * (`resolveBacktest`, `simulate`: once per run), and the entry's sha256 was a measurable part of a short backtest.
+ * A definition is frozen and its entry is frozen data computed from it alone, so one entry serves every catalog;
+ * the memo is weak, so it keeps no definition alive and holds nothing a caller can observe.
+ */
+const builtInEntries = new WeakMap<StrategyDefinition, CatalogEntry>();
+
+/**
+ * The catalog entry of a built-in definition (frozen; the same object for the same definition): its source
+ * hash covers its name and version.
+ */
 export function builtInEntryOf(definition: StrategyDefinition): CatalogEntry {
-  return {
-    name: definition.name,
-    source: StrategySource.BuiltIn,
-    version: definition.version,
-    sourceHash: sourceHashOf(`built-in:${definition.name}@${definition.version}`),
-    summary: definition.summary,
-    definition,
-  };
+  let entry = builtInEntries.get(definition);
+  if (!entry) {
+    entry = Object.freeze({
+      name: definition.name,
+      source: StrategySource.BuiltIn,
+      version: definition.version,
+      sourceHash: sourceHashOf(`built-in:${definition.name}@${definition.version}`),
+      summary: definition.summary,
+      definition,
+    });
+    // A definition that is not frozen (a test's literal) could change its name or version: its entry is made anew each time.
+    if (Object.isFrozen(definition)) builtInEntries.set(definition, entry);
+  }
+  return entry;
 }
 
 function messageOf(error: unknown): string {
