@@ -227,7 +227,8 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
   const { feeRateBps: _legacyFeeRateBps, ...riskOverrides } = riskRequest;
   const { costs: _accountCosts, ...limits } = fromAccount?.risk ?? (defaults.risk as RiskConfig);
   const costs = withFieldPrefix('paper', () => tradingCostsOf(paper));
-  const risk = { ...limits, ...riskOverrides, costs } as RiskConfig;
+  // Frozen (its costs are), so the parse here is the only one: every risk engine built from it reuses it (see parseRiskConfig).
+  const risk = Object.freeze({ ...limits, ...riskOverrides, costs }) as RiskConfig;
   withFieldPrefix('risk', () => parseRiskConfig(risk));
 
   const exits = request.exits === undefined || request.exits === null ? strategyExits : parseOrThrow(ExitPolicySchema, request.exits, { prefix: 'exits' });
