@@ -193,7 +193,8 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
     // Build once to validate (the catalog names `params.<field>`; the run spec names `params.<strategy>.<field>`).
     const adapter = withField(`params.${name}`, () => catalog.create(name, merged));
     if (strategyExits === null && adapter.exits) strategyExits = adapter.exits;
-    params[name] = { ...adapter.config };
+    // Frozen, so every later adapter of the run is the catalog's adapter of these params (see createAdapterFromDefinition).
+    params[name] = Object.freeze({ ...adapter.config });
   }
 
   const fusionRequest = parseOrThrow(runFusionRequestSchema, request.fusion ?? {}, { prefix: 'fusion' });
