@@ -193,7 +193,8 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
     // Build once to validate (the catalog names `params.<field>`; the run spec names `params.<strategy>.<field>`).
     const adapter = withField(`params.${name}`, () => catalog.create(name, merged));
     if (strategyExits === null && adapter.exits) strategyExits = adapter.exits;
-    // Frozen, so every later adapter of the run is the catalog's adapter of these params (see createAdapterFromDefinition).
+    // Frozen, so every later adapter of the run is the one built from these params (see createAdapterFromDefinition;
+    // params holding objects, which zod leaves unfrozen, are built anew each time).
     params[name] = Object.freeze({ ...adapter.config });
   }
 
