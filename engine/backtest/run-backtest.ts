@@ -1060,6 +1060,8 @@ interface SimulationRun {
   risk: ReturnType<typeof createRiskEngine>;
   writer: ReturnType<typeof createJournalWriter> | null;
   loopBySymbol: Map<string, TradingLoop>;
+  /** The catalog every market's adapters come from: `deps.strategies`, else the built-ins (one catalog per run, not per market). */
+  strategies: StrategyCatalog;
   /** The closed trades as journaled, in typed columns until the run is done (empty when `keepTrades` was false: see `tradeTotals`). */
   trades: TradeColumns;
   /** The closed trades summed in close order when they are not kept (one market's trades: in entry order), else null. */
@@ -1142,6 +1144,7 @@ function createSimulationRun(
     risk,
     writer,
     loopBySymbol,
+    strategies: deps.strategies ?? createBuiltInCatalog(),
     marketTrades,
     trades,
     tradeTotals,
@@ -1184,7 +1187,6 @@ function addMarketLoop(
   candles: number,
   maxFeatureRows: number | undefined,
 ): { loop: TradingLoop; warmup: BacktestWarmup } {
-  const catalog = deps.strategies ?? createBuiltInCatalog();
   const history = warmup?.history ?? emptyColumns();
   const needed = warmup?.needed ?? 0;
   let before = history.length;
@@ -1196,7 +1198,7 @@ function addMarketLoop(
       runId: run.runId,
       // Client order ids are unique per (prefix, kind, candle time): markets trading at one time need their own prefix.
       ...(portfolio ? { clientIdPrefix: `${run.runId ?? 'backtest'}-${market.symbol}` } : {}),
-      strategies: spec.strategies.map((name) => catalog.create(name, spec.params[name] ?? {})),
+      strategies: spec.strategies.map((name) => run.strategies.create(name, spec.params[name] ?? {})),
       fusion: spec.fusion,
       decisionDetail: spec.decisionDetail,
       allowShort: spec.paper.marketType === 'futures',

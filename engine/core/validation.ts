@@ -65,6 +65,49 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, nam
 }
 
 /**
+ * Whether `value` can no longer change: a primitive, or a frozen plain object or array (prototype `Object.prototype`,
+ * `Array.prototype` or null) whose own properties are all data properties holding such values. A function, a
+ * getter, a class instance (a Date, a Map, a typed array) or anything not frozen is not.
+ */
+export function isDeepFrozen(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'function';
+  if (!Object.isFrozen(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return false;
+  for (const key of Reflect.ownKeys(value)) {
+    const property = Object.getOwnPropertyDescriptor(value, key)!;
+    if (!('value' in property) || !isDeepFrozen(property.value)) return false;
+  }
+  return true;
+}
+
+/** Freezes `value` and every object reachable through its own properties; returns it. */
+function freezeDeep<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key of Reflect.ownKeys(value)) freezeDeep((value as Record<PropertyKey, unknown>)[key]);
+  return value;
+}
+
+/**
+ * {@link parseOrThrow} with `schema` and `naming`, for a value parsed again and again (a run's config, validated
+ * when the run is resolved and again by every run of it): the output for an input that can no longer change
+ * ({@link isDeepFrozen}) is kept, deep-frozen, keyed weakly by the input, and returned as is the next time, since
+ * zod would return an equal value. Any other input is parsed each time, and a failure is never kept: a bad input
+ * throws exactly as with parseOrThrow.
+ */
+export function memoizedParser<S extends z.ZodType>(schema: S, naming: FieldNaming = {}): (input: unknown) => z.output<S> {
+  const outputs = new WeakMap<object, z.output<S>>();
+  return (input) => {
+    const known = input !== null && typeof input === 'object' ? outputs.get(input) : undefined;
+    if (known !== undefined) return known;
+    const parsed = parseOrThrow(schema, input, naming);
+    if (input !== null && typeof input === 'object' && isDeepFrozen(input)) outputs.set(input, freezeDeep(parsed));
+    return parsed;
+  };
+}
+
+/**
  * Runs `build`; a ValidationError it throws comes back with its field under `prefix`
  * (`fastPeriod` -> `params.ma-crossover.fastPeriod`) and the same value and reason.
  */

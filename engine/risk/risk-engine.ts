@@ -20,7 +20,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import { parseOrThrow } from '../core/validation';
+import { memoizedParser } from '../core/validation';
 import type { Clock } from '../core/clock';
 import type { RiskStateRecord } from '../ports/risk-state';
 import { stopLossPerUnit, tradingCostsSchema, ZERO_TRADING_COSTS } from './trading-costs';
@@ -98,10 +98,10 @@ type ParsedRiskConfig = z.output<typeof riskConfigSchema>;
 /**
  * Validates a risk config. Throws ValidationError naming the first invalid field and its value,
  * e.g. `field "maxLeverage" was -1: Too small: expected number to be >0`.
+ * A deep-frozen config (a resolved run's `risk`) is parsed once: its output, frozen, is kept and returned again
+ * (`memoizedParser`), so the run that resolves it and every run built from it share one zod parse.
  */
-export function parseRiskConfig(input: unknown): ParsedRiskConfig {
-  return parseOrThrow(riskConfigSchema, input, { root: 'config' });
-}
+export const parseRiskConfig: (input: unknown) => ParsedRiskConfig = memoizedParser(riskConfigSchema, { root: 'config' });
 
 /** What the loop knows when a signal fires. Money in quote currency. */
 export interface PreTradeContext {

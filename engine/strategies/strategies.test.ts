@@ -232,6 +232,24 @@ describe('built-in strategies in the catalog', () => {
     });
   });
 
+  it('builds one adapter per frozen params object, and a new one for params that can change', () => {
+    const frozen = Object.freeze({ fastPeriod: 10 });
+    const adapter = catalog.create('ma-crossover', frozen);
+    expect(catalog.create('ma-crossover', frozen)).toBe(adapter);
+    expect(createBuiltInCatalog().create('ma-crossover', frozen)).toBe(adapter);
+    const empty = Object.freeze({});
+    expect(catalog.create('ema-trend', empty).name).toBe('ema-trend');
+    expect(catalog.create('ma-crossover', empty).name).toBe('ma-crossover');
+    const open = { fastPeriod: 10 };
+    expect(catalog.create('ma-crossover', open)).not.toBe(catalog.create('ma-crossover', open));
+    expect(catalog.create('ma-crossover', open).config).toEqual(adapter.config);
+  });
+
+  it('rejects bad frozen params every time', () => {
+    const bad = Object.freeze({ fastPeriod: -1 });
+    for (let i = 0; i < 2; i++) expect(() => catalog.create('ma-crossover', bad)).toThrow(ValidationError);
+  });
+
   it('rejects an unknown strategy naming the known ones', () => {
     expect(() => catalog.create('foo', {})).toThrow(
       'field "strategy" was "foo": strategy "foo" is not known; expected one of ma-crossover, rsi-mean-reversion, ema-trend, donchian-breakout',

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import { parseOrThrow, reasonOf, validationErrorOf } from '../core/validation';
+import { isDeepFrozen, parseOrThrow, reasonOf, validationErrorOf } from '../core/validation';
 import { convergenceWarmup } from '../features/convergence-warmup';
 import type { FeatureFrame } from '../features/feature-frame';
 import { ExitPolicySchema } from './exit-policy';
@@ -102,16 +102,33 @@ export function sourceHashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The catalog entry of a built-in definition: its source hash covers its name and version. */
+/**
+ * The built-in entries made so far, by definition. Every catalog without one of its own is built anew per call
+ * (`resolveBacktest`, `simulate`: once per run), and the entry's sha256 was a measurable part of a short backtest.
+ * A definition is frozen and its entry is frozen data computed from it alone, so one entry serves every catalog;
+ * the memo is weak, so it keeps no definition alive and holds nothing a caller can observe.
+ */
+const builtInEntries = new WeakMap<StrategyDefinition, CatalogEntry>();
+
+/**
+ * The catalog entry of a built-in definition (frozen; the same object for the same definition): its source
+ * hash covers its name and version.
+ */
 export function builtInEntryOf(definition: StrategyDefinition): CatalogEntry {
-  return {
-    name: definition.name,
-    source: StrategySource.BuiltIn,
-    version: definition.version,
-    sourceHash: sourceHashOf(`built-in:${definition.name}@${definition.version}`),
-    summary: definition.summary,
-    definition,
-  };
+  let entry = builtInEntries.get(definition);
+  if (!entry) {
+    entry = Object.freeze({
+      name: definition.name,
+      source: StrategySource.BuiltIn,
+      version: definition.version,
+      sourceHash: sourceHashOf(`built-in:${definition.name}@${definition.version}`),
+      summary: definition.summary,
+      definition,
+    });
+    // A definition that is not frozen (a test's literal) could change its name or version: its entry is made anew each time.
+    if (Object.isFrozen(definition)) builtInEntries.set(definition, entry);
+  }
+  return entry;
 }
 
 function messageOf(error: unknown): string {
@@ -219,15 +236,42 @@ function bindEvaluate(definition: StrategyDefinition, params: Readonly<Record<st
 }
 
 /**
+ * The adapters built so far from params that can no longer change ({@link isDeepFrozen}: a resolved run's
+ * `params[name]`), per frozen definition, keyed weakly by the params object. A backtest builds its adapters from
+ * the spec it was resolved with, once when resolving and again per run (a study: three times per trial), and
+ * the zod parse, `check`, `indicators`, `warmup` and `exits` of each were a measurable part of a short run.
+ * An adapter is frozen and keeps no state between calls (`bindEvaluate`'s one-row slot is written and read
+ * within one call), and is made from the definition and the params alone, so the one built first serves every
+ * later call with equal params. A failed build is never kept: a bad input throws each time as it did.
+ */
+const adapterMemos = new WeakMap<StrategyDefinition, WeakMap<object, StrategyAdapter>>();
+function adaptersOf(definition: StrategyDefinition): WeakMap<object, StrategyAdapter> {
+  let memo = adapterMemos.get(definition);
+  if (!memo) adapterMemos.set(definition, (memo = new WeakMap()));
+  return memo;
+}
+
+/**
  * Builds an adapter from a definition and untrusted params: params parsed (defaults filled, ranges
  * and `check` run), `indicators`, `warmup`, `startupCandles` and `exits` evaluated once (startup: max of
  * the warm-up, `convergenceWarmup(indicators)` and the definition's own `startupCandles`), the rule bound to
  * the params in a closure so the loop calls `evaluate(f, i, out)` or `evaluateColumns(f, from, to, columns,
- * scratch)` (whichever form the definition gives, the other derived from it: see `bindEvaluate`).
+ * scratch)` (whichever form the definition gives, the other derived from it: see `bindEvaluate`). Params that
+ * can no longer change give the adapter built from them the first time (see `adapterMemos`).
  * @throws ValidationError on `params.<field>` for bad params; on `params` when the definition's own
  *   functions throw or return a malformed warm-up, on `exits.<field>` for a malformed exit policy.
  */
 export function createAdapterFromDefinition(definition: StrategyDefinition, input: unknown): StrategyAdapter {
+  const memo = Object.isFrozen(definition) && input !== null && typeof input === 'object' ? adaptersOf(definition) : null;
+  const known = memo?.get(input as object);
+  if (known) return known;
+  const adapter = buildAdapter(definition, input);
+  if (memo && isDeepFrozen(input)) memo.set(input as object, adapter);
+  return adapter;
+}
+
+/** What {@link createAdapterFromDefinition} builds when it has not built it already. */
+function buildAdapter(definition: StrategyDefinition, input: unknown): StrategyAdapter {
   const params = parseStrategyParams(definition, input);
   const call = <T>(what: string, fn: () => T): T => {
     try {

@@ -193,7 +193,9 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
     // Build once to validate (the catalog names `params.<field>`; the run spec names `params.<strategy>.<field>`).
     const adapter = withField(`params.${name}`, () => catalog.create(name, merged));
     if (strategyExits === null && adapter.exits) strategyExits = adapter.exits;
-    params[name] = { ...adapter.config };
+    // Frozen, so every later adapter of the run is the one built from these params (see createAdapterFromDefinition;
+    // params holding objects, which zod leaves unfrozen, are built anew each time).
+    params[name] = Object.freeze({ ...adapter.config });
   }
 
   const fusionRequest = parseOrThrow(runFusionRequestSchema, request.fusion ?? {}, { prefix: 'fusion' });
@@ -227,7 +229,8 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
   const { feeRateBps: _legacyFeeRateBps, ...riskOverrides } = riskRequest;
   const { costs: _accountCosts, ...limits } = fromAccount?.risk ?? (defaults.risk as RiskConfig);
   const costs = withFieldPrefix('paper', () => tradingCostsOf(paper));
-  const risk = { ...limits, ...riskOverrides, costs } as RiskConfig;
+  // Frozen (its costs are), so the parse here is the only one: every risk engine built from it reuses it (see parseRiskConfig).
+  const risk = Object.freeze({ ...limits, ...riskOverrides, costs }) as RiskConfig;
   withFieldPrefix('risk', () => parseRiskConfig(risk));
 
   const exits = request.exits === undefined || request.exits === null ? strategyExits : parseOrThrow(ExitPolicySchema, request.exits, { prefix: 'exits' });
