@@ -783,7 +783,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (!bounded) return ordersByClientId.get(clientIdText(stem, timeMs));
     // A request timed after every held id given in parts, with none given whole, can match none (a backtest's every
     // new candle's first order): no scan.
-    if (timeMs > newestHeldClientTimeMs && heldWholeIds === 0) return undefined;
+    if (timeMs > newestHeldClientTimeMs[0] && heldWholeIds === 0) return undefined;
     for (let i = heldCount - 1; i >= 0; i--) {
       const o = heldOrders[i];
       const same =
@@ -804,15 +804,16 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   /**
    * With a bound, the newest client id time of the orders held with an id in parts (never lowered when orders are
    * forgotten: a bound, not the maximum), and how many held orders have an id given whole; `findByClientId` skips its
-   * scan when a request is timed after that bound and no held id is whole.
+   * scan when a request is timed after that bound and no held id is whole. (The time in a typed array: a double
+   * in a `let` the closures share is a heap number, a new one each write.)
    */
-  let newestHeldClientTimeMs = -Infinity;
+  const newestHeldClientTimeMs = new Float64Array([-Infinity]);
   let heldWholeIds = 0;
   function holdOrder(o: OrderState): void {
     if (bounded) {
       heldOrders[heldCount++] = o;
       if (o.clientTimeMs !== o.clientTimeMs) heldWholeIds++;
-      else if (o.clientTimeMs > newestHeldClientTimeMs) newestHeldClientTimeMs = o.clientTimeMs;
+      else if (o.clientTimeMs > newestHeldClientTimeMs[0]) newestHeldClientTimeMs[0] = o.clientTimeMs;
       return;
     }
     ordersById.set(idOf(o), o);
