@@ -138,14 +138,27 @@ describe('generated rule evaluate', () => {
     expect(rows.map((r) => r[1])).toEqual([0, 0, 0, 0, 0, 0, -1, -1, 1, 0, 0]);
   });
 
-  it('reads each feature column once and shares it between the long and the short cross', () => {
+  it('reads each feature column once and computes the pair\'s cross once for the long and the short group', () => {
     const rule = parseRuleStrategy(smaCrossRule('sma-cross-rule'));
     const source = ruleEvaluateSource(rule, planRuleStrategy(rule).setup);
     // SMA(10) and SMA(30): one local each, read once; close and ATR(14) only where a signal fired (long and short branch).
     expect(source.match(/f\.[a-zA-Z]+(\[\d+\])?/g)).toEqual(['f.sma[10]', 'f.sma[30]', 'f.close', 'f.atr[14]', 'f.atr[14]']);
-    expect(source).toContain('const c0 = f.sma[10];\n  const c1 = f.sma[30];');
-    expect(source).toContain('crossDirection(c0, c1, i) === 1');
-    expect(source).toContain('crossDirection(c0, c1, i) === -1');
+    expect(source).toContain('const c0 = f.sma[10];\n  const c1 = f.sma[30];\n  let x0 = 2;');
+    // Both groups read the cross through x0: the call runs in whichever reads it first, and only there.
+    expect(source).not.toMatch(/(?<!= )crossDirection\(/);
+    expect(source).toContain('(x0 === 2 ? (x0 = crossDirection(c0, c1, i)) : x0) === 1');
+    expect(source).toContain('(x0 === 2 ? (x0 = crossDirection(c0, c1, i)) : x0) === -1');
+  });
+
+  it('computes a cross inside a withinBars loop at each row it looks at, not once', () => {
+    const rule = parseRuleStrategy({
+      ...smaCrossRule('within-rule'),
+      long: { all: [{ left: { indicator: 'sma', period: 10 }, op: 'crossesAbove', right: { indicator: 'sma', period: 30 }, withinBars: 3 }] },
+    });
+    const source = ruleEvaluateSource(rule, planRuleStrategy(rule).setup);
+    expect(source).toContain('for (let j = i; j > i - 3; j--) if (crossDirection(c0, c1, j) === 1)');
+    // The short group's cross at row i is still kept in its local.
+    expect(source).toContain('(x0 === 2 ? (x0 = crossDirection(c0, c1, i)) : x0) === -1');
   });
 
   it('gives the hand-written SMA cross signal, stop and strength on a short series', () => {

@@ -69,6 +69,9 @@ type BinaryOperator = keyof typeof MIRRORED;
 class RuleSource {
   private readonly columns = new Map<string, string>();
   readonly columnDeclarations: string[] = [];
+  /** The cross at row `i` of each pair (`crossDirection(c0, c1, i)`), by call text: its local, computed on first use. */
+  private readonly crosses = new Map<string, string>();
+  readonly crossDeclarations: string[] = [];
 
   /** The local holding a column (declared once per rule): `f.close`, `f.sma[10]`. */
   column(access: string): string {
@@ -87,6 +90,22 @@ class RuleSource {
    */
   columnOnFire(access: string): string {
     return this.columns.get(access) ?? access;
+  }
+
+  /**
+   * The cross direction `call` (a `crossDirection` call at row `i`) as an expression that computes it once per row: a
+   * rule whose long and short groups test the same pair's cross (crosses above to go long, below to go short) looks
+   * back through the pair's equal rows once, not twice. The local starts at 2, which no cross direction is, and takes
+   * the call's value where a condition first reads it (conditions short-circuit, so an unread cross costs nothing).
+   */
+  private crossAtRow(call: string): string {
+    let local = this.crosses.get(call);
+    if (!local) {
+      local = `x${this.crosses.size}`;
+      this.crosses.set(call, local);
+      this.crossDeclarations.push(`  let ${local} = 2;`);
+    }
+    return `(${local} === 2 ? (${local} = ${call}) : ${local})`;
   }
 
   /** The local of an operand's column, or null for a constant. */
@@ -122,7 +141,9 @@ class RuleSource {
     const constant = left === null ? numberLiteral(c.left.value, `${field}.left.value`) : right === null ? numberLiteral(c.right.value, `${field}.right.value`) : null;
     const other = (at: string) => constant ?? `${right}[${at}]`;
     // Crosses go through the one cross rule of the strategy API (engine/strategies/cross.ts), passed in as an argument.
-    const cross = constant === null ? `crossDirection(${column}, ${right}, ${row})` : `crossDirectionLevel(${column}, ${constant}, ${row})`;
+    const call = constant === null ? `crossDirection(${column}, ${right}, ${row})` : `crossDirectionLevel(${column}, ${constant}, ${row})`;
+    // At row i (not in a withinBars loop) each pair's cross is computed once per evaluate, whichever groups test it.
+    const cross = row === 'i' ? this.crossAtRow(call) : call;
     switch (effective) {
       case 'crossesAbove':
         return `${cross} === 1`;
@@ -224,6 +245,7 @@ export function ruleEvaluateSource(rule: RuleStrategy, setup: RuleEvaluateSetup)
     'return function evaluateRule(f, i, out) {',
     `  if (i < ${integer(setup.warmup, 'warmup', 0, Number.MAX_SAFE_INTEGER)}) { setFlat(out, R_WARM_UP); return; }`,
     ...source.columnDeclarations,
+    ...source.crossDeclarations,
     ...body,
     '};',
   ].join('\n');
