@@ -681,10 +681,6 @@ class ReusedClosedPart implements PaperTradeClosed {
 }
 
 /**
- * Builds a PaperExchange.
- * @throws ValidationError naming the config field and value when the config is invalid.
- */
-/**
  * Whether row `row` of `candles` is a candle the venue settles for `st`: a finite open time after `st`'s last candle
  * (`first`) or after row `row - 1`, finite prices with 0 < low <= open, close <= high, and a finite volume >= 0
  * (`onCandleRow`'s rule, which `onIdleRows` applies too). The symbol and a flag cross the call, not a time: a number
@@ -730,6 +726,10 @@ function failCandleRow(st: SymbolState, candles: CandleColumns, row: number): ne
   throw new ValidationError(`candle ${st.symbol}@${openTimeMs}`, candle, 'expected finite prices with 0 < low <= open, close <= high and volume >= 0');
 }
 
+/**
+ * Builds a PaperExchange.
+ * @throws ValidationError naming the config field and value when the config is invalid.
+ */
 export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExchangeDeps): PaperExchange {
   const cfg = resolveConfig(config);
   if (!deps || !deps.clock || typeof deps.clock.nowMs !== 'function') throw new ValidationError('deps.clock', deps?.clock, 'expected a Clock');

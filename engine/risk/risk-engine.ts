@@ -637,14 +637,19 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     throw new ValidationError('timeMs', values[0], `expected a time >= the previous ${tracked[TRACKED_LAST_TIME_MS]}`);
   }
 
+  /** Whether the equity `values[1]` is where the last point left it, once a point was checked (the steady points' equity rule). */
+  function steadyEquity(values: Float64Array): boolean {
+    return settled && values[1] === tracked[TRACKED_LAST_EQUITY];
+  }
+
   function steadyEquityRows(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): number {
-    if (!settled || !(values[1] === tracked[TRACKED_LAST_EQUITY])) return 0;
+    if (!steadyEquity(values)) return 0;
     return rowsBefore(openTimesMs, from, to, addMs, tracked);
   }
 
   function recordSteadyEquity(openTimesMs: Float64Array, from: number, to: number, addMs: number, values: Float64Array): void {
     if (from >= to) return;
-    if (!settled || !(values[1] === tracked[TRACKED_LAST_EQUITY])) failUnsteady(from, to, values);
+    if (!steadyEquity(values)) failUnsteady(from, to, values);
     if (length + (to - from) > capacity) growCurveTo(length + (to - from));
     // One pass: each point is checked (in order, within the last point's day) as it is written past the curve's end;
     // the curve takes them only once all passed, so a refused stretch records nothing.
