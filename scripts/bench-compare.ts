@@ -16,15 +16,15 @@
  * (or AETHELRED_SHARED_DATA); the engine API used (`resolveBacktest`, `simulate`, `parseCandleCsv`) must exist in `<git ref>`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { pipelineFiles, pipelineRequest, type PipelineFile } from './bench-pipeline';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(root, '../shared/data');
-const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
 const ROUNDS = positiveInteger('BENCH_COMPARE_ROUNDS', 60);
 const WARMUP = positiveInteger('BENCH_COMPARE_WARMUP', 20);
 if (!(ROUNDS > WARMUP)) {
@@ -48,28 +48,18 @@ interface Engine {
   runs: { name: string; candles: number; run: () => Promise<unknown> }[];
 }
 
-async function loadEngine(label: string, tree: string, files: string[]): Promise<Engine> {
+async function loadEngine(label: string, tree: string, files: PipelineFile[]): Promise<Engine> {
   const load = async (rel: string) => import(pathToFileURL(path.join(tree, rel)).href);
   const { resolveBacktest, simulate } = await load('engine/backtest/run-backtest.ts');
   const { parseCandleCsv } = await load('engine/market/candle-csv.ts');
   const { silentLogger } = await load('engine/core/clock.ts');
   const { createInMemoryJournalRepository } = await load('engine/testing/in-memory-repositories.ts');
   const runs: Engine['runs'] = [];
-  for (const name of files) {
-    const [, pair, timeframe] = /^[a-z]+_(.+)_(\w+)\.csv$/.exec(name)!;
-    const { columns } = await parseCandleCsv(path.join(dataDir, name), timeframe);
-    const spec = resolveBacktest({
-      exchange: 'bench',
-      symbol: pair.replace('-', '/'),
-      timeframe,
-      from: columns.openTimeMs[0],
-      to: columns.openTimeMs[columns.length - 1] + 1,
-      strategies: STRATEGIES,
-      fusion: { entryThreshold: 0.25 },
-      decisionDetail: 'off',
-    });
+  for (const file of files) {
+    const { columns } = await parseCandleCsv(path.join(dataDir, file.name), file.timeframe);
+    const spec = resolveBacktest(pipelineRequest(file, columns.openTimeMs, 'off'));
     const deps = { journal: createInMemoryJournalRepository(), logger: silentLogger, newId: randomUUID };
-    runs.push({ name, candles: columns.length, run: () => simulate(spec, columns, null, deps) });
+    runs.push({ name: file.name, candles: columns.length, run: () => simulate(spec, columns, null, deps) });
   }
   return { label, runs };
 }
@@ -93,9 +83,7 @@ async function main(): Promise<void> {
   }
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
   const commit = git('rev-parse', '--verify', `${ref}^{commit}`);
-  const files = readdirSync(dataDir)
-    .filter((f) => /^binance_BTC-USDT_5m\.csv$|_1m\.csv$/.test(f))
-    .sort();
+  const files = pipelineFiles(dataDir);
   mkdirSync(path.join(root, '.bench-compare'), { recursive: true });
   const tree = path.join(root, '.bench-compare', commit.slice(0, 12));
   if (existsSync(tree)) git('worktree', 'remove', '--force', tree);
@@ -127,7 +115,7 @@ async function main(): Promise<void> {
       totalCandles += candles;
       totalA += a;
       totalB += b;
-      console.log(`${files[f].padEnd(30)} ${String(candles).padStart(7)}   A ${fmt(candles / a).padStart(10)}   B ${fmt(candles / b).padStart(10)}   B/A ${(a / b).toFixed(3)}`);
+      console.log(`${files[f].name.padEnd(30)} ${String(candles).padStart(7)}   A ${fmt(candles / a).padStart(10)}   B ${fmt(candles / b).padStart(10)}   B/A ${(a / b).toFixed(3)}`);
     }
     console.log(`${'all files'.padEnd(30)} ${String(totalCandles).padStart(7)}   A ${fmt(totalCandles / totalA).padStart(10)}   B ${fmt(totalCandles / totalB).padStart(10)}   B/A ${(totalA / totalB).toFixed(3)}`);
   } finally {

@@ -35,7 +35,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -70,9 +70,9 @@ import { NO_STORED_SETTINGS } from '@/engine/trading/run-spec';
 import { createTrialWorkerPool } from '@/app/_server/studies/trial-worker-pool';
 import { sampleAllocatedBytes, sampleRunWindow } from '@/engine/testing/allocation-sampler';
 import { ACCOUNT_EVENT_FRAMES } from '@/engine/loop/trading-loop';
+import { PIPELINE_STRATEGIES, pipelineFiles, pipelineRequest } from './bench-pipeline';
 
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../shared/data');
-const STRATEGIES = ['ma-crossover', 'rsi-mean-reversion', 'ema-trend', 'donchian-breakout'];
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
 /** Backtests through the CLI in line (f); the median is reported. */
 const CLI_RUNS = 3;
@@ -131,16 +131,7 @@ async function rate(candles: number, body: () => unknown): Promise<number> {
 }
 
 function request(file: { symbol: string; timeframe: Timeframe }, c: CandleColumns, decisionDetail: 'off' | 'signals' | 'all') {
-  return {
-    exchange: 'bench',
-    symbol: file.symbol,
-    timeframe: file.timeframe,
-    from: c.openTimeMs[0],
-    to: c.openTimeMs[c.length - 1] + 1,
-    strategies: STRATEGIES,
-    fusion: { entryThreshold: 0.25 },
-    decisionDetail,
-  };
+  return { ...pipelineRequest(file, c.openTimeMs, decisionDetail), timeframe: file.timeframe };
 }
 
 /** Most sampling windows `benchAllocation` opens per case (see there). */
@@ -443,13 +434,7 @@ async function main() {
     console.log(`bench: shared data not found at ${dataDir} (set AETHELRED_SHARED_DATA); nothing measured`);
     return;
   }
-  const files = readdirSync(dataDir)
-    .filter((f) => /^binance_BTC-USDT_5m\.csv$|_1m\.csv$/.test(f))
-    .sort()
-    .map((name) => {
-      const [, pair, tf] = /^[a-z]+_(.+)_(\w+)\.csv$/.exec(name)!;
-      return { name, symbol: pair.replace('-', '/'), timeframe: tf as Timeframe };
-    });
+  const files = pipelineFiles(dataDir).map((f) => ({ ...f, timeframe: f.timeframe as Timeframe }));
   if (ONLY === 'study') {
     const btc = files.find((f) => f.name === 'binance_BTC-USDT_5m.csv');
     if (!btc) {
@@ -478,7 +463,7 @@ async function main() {
     return;
   }
   console.log(
-    `bench: ${files.length} files from ${dataDir}; (a) median of ${REPEATS} runs after one warm-up, (b) and (b1) median of ${REPEATS} runs after a warm-up of ${fmt(WARMUP_MS)} ms (at most ${WARMUP_MAX_RUNS} runs), with (b)'s first run (not yet compiled) apart; strategies ${STRATEGIES.join(', ')}`,
+    `bench: ${files.length} files from ${dataDir}; (a) median of ${REPEATS} runs after one warm-up, (b) and (b1) median of ${REPEATS} runs after a warm-up of ${fmt(WARMUP_MS)} ms (at most ${WARMUP_MAX_RUNS} runs), with (b)'s first run (not yet compiled) apart; strategies ${PIPELINE_STRATEGIES.join(', ')}`,
   );
   console.log('file                              candles   (a) bare scan   (b) column-wise pipeline   (b)/(a)   (b) first run   (b1) per-candle, chunk 1');
   let totalCandles = 0;
