@@ -6,6 +6,9 @@
  *       over typed columns per chunk, then the per-candle step: risk, paper fills; idle candles in one step),
  *       journal off, steady state after a warm-up of BENCH_WARMUP_MS (1.5 s), with the first run printed apart,
  *   (b1) the same with a chunk of 1 candle (the per-candle engine: features, adapters and fusion row by row),
+ *   (b2) the signal stages of (b) alone (scripts/bench-signals.ts): features, the four adapters and fusion in chunks of
+ *       4,096 over bounded feature columns, as the loop runs them, with no trading loop, venue, risk or metrics: the
+ *       most (b) could reach if everything after the signals cost nothing,
  *   (c) the same with the journal on an embedded PGlite database (signals, then every candle),
  * and the ratio (b)/(a). Goal for (b): 10,000,000 candles/s on one core.
  *   allocation: bytes the heap allocates per candle in the loop's per-candle step (which runs the column-wise
@@ -31,7 +34,7 @@
  *       (the process's maxRSS and process.memoryUsage().rss sampled every 1 % of the run); then a streamed portfolio of
  *       two wave markets of BENCH_STREAM_PORTFOLIO_CANDLES (default 25,000,000) each, merged chunk-wise by open time:
  *       candles/s and peak RSS (sampled every 1 %). Goal: bounded memory.
- * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv); `--only study` line (e) alone, `--only allocation` the allocation line alone, `--only pipeline` lines (a), (b), (b1) and the allocation line, `--only cli` line (f) alone, `--only stream` line (g) alone.
+ * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv); `--only study` line (e) alone, `--only allocation` the allocation line alone, `--only pipeline` lines (a), (b), (b1), (b2) and the allocation line, `--only cli` line (f) alone, `--only stream` line (g) alone.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -69,8 +72,9 @@ import type { JobQueue } from '@/engine/orchestrator/job-queue';
 import { NO_STORED_SETTINGS } from '@/engine/trading/run-spec';
 import { createTrialWorkerPool } from '@/app/_server/studies/trial-worker-pool';
 import { sampleAllocatedBytes, sampleRunWindow } from '@/engine/testing/allocation-sampler';
-import { ACCOUNT_EVENT_FRAMES } from '@/engine/loop/trading-loop';
+import { ACCOUNT_EVENT_FRAMES, DEFAULT_BACKTEST_CHUNK_SIZE } from '@/engine/loop/trading-loop';
 import { PIPELINE_STRATEGIES, pipelineFiles, pipelineRequest } from './bench-pipeline';
+import { signalStages } from './bench-signals';
 
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../shared/data');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
@@ -100,9 +104,14 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Warm-up of each pipeline measurement: runs until this much time has passed (or WARMUP_MAX_RUNS runs), then the timed ones. */
+/**
+ * Warm-up of each pipeline measurement: runs until this much time has passed (or WARMUP_MAX_RUNS runs), then the timed ones.
+ * The cap is high enough that the time decides: with a cap of 60 runs the short files (XRP-ETH, about 1.4 ms a run)
+ * were timed after less than 0.1 s of warm-up, before V8 had finished compiling the loop for them (measured:
+ * XRP-ETH 1.0 M candles/s after 60 runs, 1.7-1.9 M after 100-3,000 runs; UNITTEST-BTC 1.2 M and 2.1-2.3 M).
+ */
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1_500);
-const WARMUP_MAX_RUNS = 60;
+const WARMUP_MAX_RUNS = Number(process.env.BENCH_WARMUP_MAX_RUNS ?? 1_000);
 
 /**
  * Steady-state candles/s of a backtest `body`: the median of REPEATS runs after a warm-up of WARMUP_MS, and the rate of the
@@ -465,12 +474,13 @@ async function main() {
   console.log(
     `bench: ${files.length} files from ${dataDir}; (a) median of ${REPEATS} runs after one warm-up, (b) and (b1) median of ${REPEATS} runs after a warm-up of ${fmt(WARMUP_MS)} ms (at most ${WARMUP_MAX_RUNS} runs), with (b)'s first run (not yet compiled) apart; strategies ${PIPELINE_STRATEGIES.join(', ')}`,
   );
-  console.log('file                              candles   (a) bare scan   (b) column-wise pipeline   (b)/(a)   (b) first run   (b1) per-candle, chunk 1');
+  console.log('file                              candles   (a) bare scan   (b) column-wise pipeline   (b)/(a)   (b) first run   (b1) per-candle, chunk 1   (b2) signal stages alone');
   let totalCandles = 0;
   let totalA = 0;
   let totalB = 0;
   let totalB1 = 0;
   let totalFirst = 0;
+  let totalC = 0;
   // Every file is parsed before any is timed. Parsed between two files' runs (tens of thousands of row objects, garbage
   // collections in which no engine code runs), the next file's runs started with the engine's compiled code gone:
   // measured, a file timed again right after parsing another ran at a third of its speed for several runs, and at full
@@ -485,6 +495,11 @@ async function main() {
       sink += bareScan(c);
     });
     const { steady: b, first: bFirst } = await steadyRate(c.length, () => simulate(spec, c, null, { journal, logger: silentLogger, newId: randomUUID }));
+    // (b2) right after (b): the same chunked code paths, before (b1)'s one-row ranges teach V8 other ones.
+    const signals = signalStages(spec, c);
+    const { steady: cRate } = await steadyRate(c.length, () => {
+      sink += signals();
+    });
     const { steady: b1 } = await steadyRate(c.length, () => simulate({ ...spec, chunkSize: 1 }, c, null, { journal, logger: silentLogger, newId: randomUUID }));
     if (sink === 42) console.log('');
     totalCandles += c.length;
@@ -492,19 +507,24 @@ async function main() {
     totalB += c.length / b;
     totalB1 += c.length / b1;
     totalFirst += c.length / bFirst;
+    totalC += c.length / cRate;
     console.log(
-      `${file.name.padEnd(32)} ${String(c.length).padStart(8)}   ${fmt(a).padStart(13)} candles/s   ${fmt(b).padStart(13)} candles/s   ${(b / a).toFixed(4)}   ${fmt(bFirst).padStart(11)} candles/s   ${fmt(b1).padStart(13)} candles/s`,
+      `${file.name.padEnd(32)} ${String(c.length).padStart(8)}   ${fmt(a).padStart(13)} candles/s   ${fmt(b).padStart(13)} candles/s   ${(b / a).toFixed(4)}   ${fmt(bFirst).padStart(11)} candles/s   ${fmt(b1).padStart(13)} candles/s   ${fmt(cRate).padStart(13)} candles/s`,
     );
   }
   const overallA = totalCandles / totalA;
   const overallB = totalCandles / totalB;
   const overallB1 = totalCandles / totalB1;
   const overallFirst = totalCandles / totalFirst;
+  const overallC = totalCandles / totalC;
   console.log(
-    `all files                        ${String(totalCandles).padStart(8)}   ${fmt(overallA).padStart(13)} candles/s   ${fmt(overallB).padStart(13)} candles/s   ${(overallB / overallA).toFixed(4)}   ${fmt(overallFirst).padStart(11)} candles/s   ${fmt(overallB1).padStart(13)} candles/s`,
+    `all files                        ${String(totalCandles).padStart(8)}   ${fmt(overallA).padStart(13)} candles/s   ${fmt(overallB).padStart(13)} candles/s   ${(overallB / overallA).toFixed(4)}   ${fmt(overallFirst).padStart(11)} candles/s   ${fmt(overallB1).padStart(13)} candles/s   ${fmt(overallC).padStart(13)} candles/s`,
   );
   console.log(
     `(b) full pipeline, column-wise, steady state: ${fmt(overallB)} candles/s (goal 10,000,000 candles/s: ${overallB >= 10_000_000 ? 'met' : 'NOT met'}), ${(overallB / overallA).toFixed(4)} of the bare scan; first run of each file ${fmt(overallFirst)} candles/s; per-candle engine (chunk 1) ${fmt(overallB1)} candles/s`,
+  );
+  console.log(
+    `(b2) signal stages alone (features, ${PIPELINE_STRATEGIES.length} adapters and fusion in chunks of ${fmt(DEFAULT_BACKTEST_CHUNK_SIZE)}, no trading loop): ${fmt(overallC)} candles/s, ${(totalC / totalB).toFixed(2)} of (b)'s time: the most (b) could reach if every step after the signals cost nothing (goal 10,000,000 for (b): ${overallC >= 10_000_000 ? 'within reach of the signal stages' : 'out of reach of the signal stages alone'})`,
   );
 
   // (c) journal on PGlite: the real run path (run row, batched journal, completion).
