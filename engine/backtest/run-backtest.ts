@@ -890,7 +890,37 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
     lastOpen[m] = columns.openTimeMs[last];
     return true;
   };
+  /**
+   * One market alone: steps its chunk candle after candle in one synchronous call, until a candle's work is left to
+   * await (2, in `pendingStep`; finish it with `finishCandle(0)`) or the chunk is used up (1). The async loop below then
+   * goes round once per chunk (and per awaited candle), not once per candle.
+   */
+  const stepChunk = (): number => {
+    const columns = chunks[0];
+    for (;;) {
+      clock.setFrom(columns.openTimeMs, rows[0], timeframeMs);
+      pendingStep = loops[0].onCandle(columns, rows[0]);
+      if (pendingStep) return 2;
+      if (finishCandle(0)) return 1;
+    }
+  };
   while (remaining > 0) {
+    if (!portfolio) {
+      if (stepChunk() === 2) {
+        await pendingStep;
+        if (!finishCandle(0)) continue;
+      }
+      const next = await nextChunk(0, lastOpen[0]);
+      if (next) {
+        chunks[0] = next;
+        rows[0] = 0;
+      } else {
+        live[0] = 0;
+        remaining--;
+      }
+      if (mode.bounded) drainCurve();
+      continue;
+    }
     nextStepTime();
     for (let m = 0; m < k; m++) {
       const started = startCandle(m);
