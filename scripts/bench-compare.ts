@@ -11,11 +11,15 @@
  * repository so its engine resolves its packages from this node_modules), both engines are imported side by side (the
  * engine imports relatively, so each tree's modules stay apart), the files of `npm run bench` are parsed once per engine,
  * and each file is run `BENCH_COMPARE_ROUNDS` (default 60) times per engine in alternating order; the first
- * `BENCH_COMPARE_WARMUP` (default 20) rounds are not counted (compilation). Prints each file's median candles/s per
- * engine and their ratio, then the same over all files (total candles / total of the medians). Needs ../shared/data
- * (or AETHELRED_SHARED_DATA); the engine API used (`resolveBacktest`, `simulate`, `parseCandleCsv`) must exist in `<git ref>`.
+ * `BENCH_COMPARE_WARMUP` (default 20) rounds are not counted (compilation). This happens in `BENCH_COMPARE_PROCESSES`
+ * (default 3) fresh processes one after the other: V8 compiles a hot function one way or another from one process to
+ * the next, and one process's ratio swung by up to 15 % on a file (measured 2026-12-06: the same change gave 0.98x and
+ * 1.11x over the files in two processes). Prints each file's median candles/s per engine and ratio in each process,
+ * then per file the median ratio of the processes and its range, and the same over all files (total candles / total
+ * of the medians). Needs ../shared/data (or AETHELRED_SHARED_DATA); the engine API used (`resolveBacktest`,
+ * `simulate`, `parseCandleCsv`) must exist in `<git ref>`.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +31,9 @@ const root = path.resolve(import.meta.dirname, '..');
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(root, '../shared/data');
 const ROUNDS = positiveInteger('BENCH_COMPARE_ROUNDS', 60);
 const WARMUP = positiveInteger('BENCH_COMPARE_WARMUP', 20);
+const PROCESSES = positiveInteger('BENCH_COMPARE_PROCESSES', 3);
+/** Set in the processes the parent starts: the base engine's worktree and its label; they print one JSON line of results. */
+const CHILD_TREE = process.env.BENCH_COMPARE_CHILD_TREE;
 if (!(ROUNDS > WARMUP)) {
   console.error(`bench:compare: BENCH_COMPARE_ROUNDS (${ROUNDS}) must exceed BENCH_COMPARE_WARMUP (${WARMUP}), or no run is counted`);
   process.exit(2);
@@ -71,7 +78,44 @@ function median(values: number[]): number {
 
 const fmt = (candlesPerMs: number) => `${(candlesPerMs / 1000).toFixed(2)} M/s`;
 
+/** Per file of one process: candles and the median ms of each engine. */
+interface FileResult {
+  name: string;
+  candles: number;
+  a: number;
+  b: number;
+}
+
+/** In a child process: both engines, every file, rounds in turns; returns each file's medians. */
+async function measure(tree: string, label: string): Promise<FileResult[]> {
+  const files = pipelineFiles(dataDir);
+  const base = await loadEngine(label, tree, files);
+  const current = await loadEngine('working tree', root, files);
+  const results: FileResult[] = [];
+  for (let f = 0; f < files.length; f++) {
+    const timesA: number[] = [];
+    const timesB: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternating which goes first, so neither always runs right after the other's garbage.
+      const order: [Engine, number[]][] = round % 2 === 0 ? [[base, timesA], [current, timesB]] : [[current, timesB], [base, timesA]];
+      for (const [engine, times] of order) {
+        const started = performance.now();
+        await engine.runs[f].run();
+        if (round >= WARMUP) times.push(performance.now() - started);
+      }
+    }
+    results.push({ name: files[f].name, candles: base.runs[f].candles, a: median(timesA), b: median(timesB) });
+  }
+  return results;
+}
+
+const ratioRange = (ratios: number[]) => `${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`;
+
 async function main(): Promise<void> {
+  if (CHILD_TREE !== undefined) {
+    process.stdout.write(`${JSON.stringify(await measure(CHILD_TREE, process.env.BENCH_COMPARE_CHILD_LABEL ?? 'base'))}\n`);
+    return;
+  }
   const ref = process.argv[2];
   if (!ref || ref.startsWith('-')) {
     console.error('usage: npm run bench:compare -- <git ref>   (e.g. HEAD~3, main, a commit)');
@@ -88,36 +132,38 @@ async function main(): Promise<void> {
   const tree = path.join(root, '.bench-compare', commit.slice(0, 12));
   if (existsSync(tree)) git('worktree', 'remove', '--force', tree);
   git('worktree', 'add', '--detach', tree, commit);
+  const label = `${ref} (${commit.slice(0, 9)})`;
   try {
-    const base = await loadEngine(`${ref} (${commit.slice(0, 9)})`, tree, files);
-    const current = await loadEngine('working tree', root, files);
     console.log(
-      `bench:compare: full pipeline, journal off, ${files.length} files; A = ${base.label}, B = ${current.label}; per file the median of ${ROUNDS - WARMUP} runs each after ${WARMUP} warm-up rounds, A and B in turns`,
+      `bench:compare: full pipeline, journal off, ${files.length} files; A = ${label}, B = working tree; in each of ${PROCESSES} processes, per file the median of ${ROUNDS - WARMUP} runs each after ${WARMUP} warm-up rounds, A and B in turns`,
     );
-    let totalCandles = 0;
-    let totalA = 0;
-    let totalB = 0;
-    for (let f = 0; f < files.length; f++) {
-      const timesA: number[] = [];
-      const timesB: number[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        // Alternating which goes first, so neither always runs right after the other's garbage.
-        const order: [Engine, number[]][] = round % 2 === 0 ? [[base, timesA], [current, timesB]] : [[current, timesB], [base, timesA]];
-        for (const [engine, times] of order) {
-          const started = performance.now();
-          await engine.runs[f].run();
-          if (round >= WARMUP) times.push(performance.now() - started);
-        }
+    const processes: FileResult[][] = [];
+    for (let p = 0; p < PROCESSES; p++) {
+      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]], {
+        cwd: process.cwd(),
+        env: { ...process.env, BENCH_COMPARE_CHILD_TREE: tree, BENCH_COMPARE_CHILD_LABEL: label },
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      if (child.status !== 0) throw new Error(`bench:compare: process ${p + 1} exited ${child.status}: ${child.stderr.slice(-1000)}`);
+      const results = JSON.parse(child.stdout.trim().split('\n').pop()!) as FileResult[];
+      processes.push(results);
+      let candles = 0;
+      let a = 0;
+      let b = 0;
+      console.log(`process ${p + 1} of ${PROCESSES}:`);
+      for (const r of results) {
+        candles += r.candles;
+        a += r.a;
+        b += r.b;
+        console.log(`  ${r.name.padEnd(30)} ${String(r.candles).padStart(7)}   A ${fmt(r.candles / r.a).padStart(10)}   B ${fmt(r.candles / r.b).padStart(10)}   B/A ${(r.a / r.b).toFixed(3)}`);
       }
-      const candles = base.runs[f].candles;
-      const a = median(timesA);
-      const b = median(timesB);
-      totalCandles += candles;
-      totalA += a;
-      totalB += b;
-      console.log(`${files[f].name.padEnd(30)} ${String(candles).padStart(7)}   A ${fmt(candles / a).padStart(10)}   B ${fmt(candles / b).padStart(10)}   B/A ${(a / b).toFixed(3)}`);
+      console.log(`  ${'all files'.padEnd(30)} ${String(candles).padStart(7)}   A ${fmt(candles / a).padStart(10)}   B ${fmt(candles / b).padStart(10)}   B/A ${(a / b).toFixed(3)}`);
     }
-    console.log(`${'all files'.padEnd(30)} ${String(totalCandles).padStart(7)}   A ${fmt(totalCandles / totalA).padStart(10)}   B ${fmt(totalCandles / totalB).padStart(10)}   B/A ${(totalA / totalB).toFixed(3)}`);
+    console.log(`B/A per file, median of the ${PROCESSES} processes (range):`);
+    for (let f = 0; f < files.length; f++) console.log(`  ${files[f].name.padEnd(30)} ${ratioRange(processes.map((results) => results[f].a / results[f].b))}`);
+    const overall = processes.map((results) => results.reduce((sum, r) => sum + r.a, 0) / results.reduce((sum, r) => sum + r.b, 0));
+    console.log(`  ${'all files'.padEnd(30)} ${ratioRange(overall)}`);
   } finally {
     git('worktree', 'remove', '--force', tree);
   }
