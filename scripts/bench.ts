@@ -31,7 +31,8 @@
  *   (g) a streamed backtest (engine/backtest/run-backtest.ts `simulatePortfolioStreamed`, one market) over BENCH_STREAM_CANDLES
  *       (default 100,000,000) 5m wave candles computed on demand (engine/testing/wave-candles.ts `createWaveCandleSource`,
  *       read in chunks of 100,000 by `streamCandleChunks`), journal off, trade totals only: candles/s and peak RSS
- *       (the process's maxRSS and process.memoryUsage().rss sampled every 1 % of the run); then a streamed portfolio of
+ *       (the process's own peak, scripts/peak-rss.ts, and process.memoryUsage().rss sampled every 1 % of the run; in a
+ *       process of its own); then a streamed portfolio of
  *       two wave markets of BENCH_STREAM_PORTFOLIO_CANDLES (default 25,000,000) each, merged chunk-wise by open time:
  *       candles/s and peak RSS (sampled every 1 %). Goal: bounded memory.
  * `npm run bench -- --only rules` runs line (d) alone (on binance_BTC-USDT_5m.csv); `--only study` line (e) alone, `--only allocation` the allocation line alone, `--only pipeline` lines (a), (b), (b1), (b2) and the allocation line, `--only cli` line (f) alone, `--only stream` line (g) alone.
@@ -75,6 +76,7 @@ import { sampleAllocatedBytes, sampleRunWindow } from '@/engine/testing/allocati
 import { ACCOUNT_EVENT_FRAMES, DEFAULT_BACKTEST_CHUNK_SIZE } from '@/engine/loop/trading-loop';
 import { PIPELINE_STRATEGIES, pipelineFiles, pipelineRequest } from './bench-pipeline';
 import { signalStages } from './bench-signals';
+import { peakRssBytes } from './peak-rss';
 
 const dataDir = process.env.AETHELRED_SHARED_DATA ?? path.resolve(import.meta.dirname, '../../shared/data');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
@@ -423,8 +425,9 @@ async function benchStream(): Promise<void> {
     return { result, seconds: (performance.now() - t0) / 1000, peakRss };
   };
   const one = await run(['WAVE/USDT'], single);
-  // maxRSS is the process's peak so far: read after the first run only, the portfolio's peak is the sampled one.
-  const maxRss = Math.max(one.peakRss, process.resourceUsage().maxRSS * 1024);
+  // The process's peak so far (its own, scripts/peak-rss.ts): read after the first run only, the portfolio's peak is the
+  // sampled one. `npm run bench` runs this line in a process of its own, so the lines before it do not count.
+  const maxRss = Math.max(one.peakRss, peakRssBytes());
   console.log(
     `(g) streamed backtest: ${fmt(one.result.candles / one.seconds)} candles/s over ${fmt(one.result.candles)} wave candles (${one.seconds.toFixed(1)} s, ${fmt(one.result.tradeMetrics.trades)} trades, chunks of ${fmt(DEFAULT_CANDLE_CHUNK)}); peak RSS ${(maxRss / 1e6).toFixed(0)} MB`,
   );
@@ -596,7 +599,11 @@ async function main() {
     await model.release();
   }
   await benchCli();
-  await benchStream();
+  // In a process of its own (as `--only stream`): this process's peak memory holds the lines before it (veto training,
+  // PGlite), which the streamed run's peak must not.
+  const stream = spawnSync(process.execPath, [...process.execArgv, process.argv[1], '--only', 'stream'], { cwd: process.cwd(), env: process.env, encoding: 'utf8' });
+  if (stream.status !== 0) throw new Error(`the streamed line's process exited ${stream.status}: ${stream.stderr.slice(-500)}`);
+  process.stdout.write(stream.stdout);
 }
 
 main().catch((error) => {

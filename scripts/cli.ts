@@ -7,6 +7,7 @@ import pino from 'pino';
 import type { Root } from '@/app/_server/root';
 import type { Engine } from '@/engine/engine';
 import type { StartupSplit } from './commands/backtest';
+import { peakRssBytes } from './peak-rss';
 import { loadConfig, ConfigError } from '@/app/_server/config';
 
 const usage = `usage: npm run cli -- <command> [flags]
@@ -106,10 +107,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'backtest': {
       const { runBacktestCommand } = await import('./commands/backtest');
-      // performance.now() counts from the process start; resourceUsage().maxRSS is in kilobytes.
+      // performance.now() counts from the process start; the peak memory is this process's own (see scripts/peak-rss.ts).
       const processClock = (startup: StartupSplit) => ({
         nowMs: () => performance.now(),
-        maxRssBytes: () => process.resourceUsage().maxRSS * 1024,
+        maxRssBytes: peakRssBytes,
         cpuMs: () => {
           const { user, system } = process.cpuUsage(); // microseconds
           return (user + system) / 1000;

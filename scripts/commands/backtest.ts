@@ -21,7 +21,7 @@ export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance
   --symbols: a portfolio run over 2..50 markets sharing one account (max open positions and per-symbol exposure apply across them),
              or "all" for every market stored for the exchange and timeframe; prints a per-market breakdown and the return correlations
   --keep-open: leave a position open at the end instead of closing it at the last close (exit reason end-of-run)
-  --timings: print to stderr where the time went (start-up, loading, simulation, finishing), the peak memory (max RSS)
+  --timings: print to stderr where the time went (start-up, loading, simulation, finishing), the peak memory (the process's own peak resident size, VmHWM on Linux)
              and the CPU time (on a busy machine wall time says little)`;
 
 const CONFIG_KEYS = ['params', 'fusion', 'risk', 'paper', 'decisionDetail', 'exits', 'closeAtEnd', 'models'] as const;
