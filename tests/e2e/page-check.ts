@@ -2,8 +2,14 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 
-/** Serious and critical axe violations on the page as it is now, one line each (rule, help, first nodes). */
+/**
+ * Serious and critical axe violations on the page as it is now, one line each (rule, help, first nodes). First waits for
+ * the document's title: after a client-side navigation Next streams the new page's metadata after its content, and a
+ * scan in between reported "document-title" on a page that gets its title a moment later (seen once in CI on the rule
+ * editor after Save).
+ */
 export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  await expect(page).toHaveTitle(/\S/);
   const axe = await new AxeBuilder({ page }).analyze();
   return axe.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -2,30 +2,16 @@
  * Rule strategies in the browser as a trader (issue 15): from /strategies, compose an SMA 10/30
  * cross as rules (long entry, long exit, ATR stop), see a period beyond the limit named next to its
  * field as it is typed, save, and backtest the saved rule in one click on the synthetic ETH/USDT 5m
- * market; the run opens and has trades. The editor is scanned with axe and checked at 390 px.
+ * market; the run opens and has trades. The editor is scanned with axe and checked at 390 px (tests/e2e/page-check.ts).
  *
  * Data: the synthetic ETH/USDT 5m market imported by the global setup (tests/e2e/synthetic-candles.ts).
  */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
+import { checkPage } from './page-check';
 import { signIn } from './sign-in';
 import { SYNTHETIC_MARKET } from './synthetic-candles';
 
 test.describe.configure({ mode: 'serial' });
-
-async function checkPage(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
-  const axe = await new AxeBuilder({ page }).analyze();
-  const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  expect(bad, `axe violations on ${name}`).toEqual([]);
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${name} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `test-results/screenshots/${name}-390.png`, fullPage: true });
-  if (size) await page.setViewportSize(size);
-}
 
 /** Sets condition `k` of `group` to `SMA(fast) <op> SMA(slow)`. */
 async function smaCondition(page: Page, prefix: string, op: string, fast: string, slow: string): Promise<void> {
