@@ -904,21 +904,25 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
       if (finishCandle(0)) return 1;
     }
   };
+  /** Market `m`'s chunk is used up: moves it to its next chunk, or ends it; a bounded run drains the curve. */
+  const nextChunkOf = async (m: number): Promise<void> => {
+    const next = await nextChunk(m, lastOpen[m]);
+    if (next) {
+      chunks[m] = next;
+      rows[m] = 0;
+    } else {
+      live[m] = 0;
+      remaining--;
+    }
+    if (mode.bounded) drainCurve();
+  };
   while (remaining > 0) {
     if (!portfolio) {
       if (stepChunk() === 2) {
         await pendingStep;
         if (!finishCandle(0)) continue;
       }
-      const next = await nextChunk(0, lastOpen[0]);
-      if (next) {
-        chunks[0] = next;
-        rows[0] = 0;
-      } else {
-        live[0] = 0;
-        remaining--;
-      }
-      if (mode.bounded) drainCurve();
+      await nextChunkOf(0);
       continue;
     }
     nextStepTime();
@@ -927,15 +931,7 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
       if (started === 0) continue;
       if (started === 2) await pendingStep;
       if (!finishCandle(m)) continue;
-      const next = await nextChunk(m, lastOpen[m]);
-      if (next) {
-        chunks[m] = next;
-        rows[m] = 0;
-      } else {
-        live[m] = 0;
-        remaining--;
-      }
-      if (mode.bounded) drainCurve();
+      await nextChunkOf(m);
     }
   }
   // What is still open closes at the last close, so the trades account for the whole equity change.
