@@ -475,7 +475,7 @@ async function main() {
     return;
   }
   console.log(
-    `bench: ${files.length} files from ${dataDir}; (a) median of ${REPEATS} runs after one warm-up, (b) and (b1) median of ${REPEATS} runs after a warm-up of ${fmt(WARMUP_MS)} ms (at most ${WARMUP_MAX_RUNS} runs), with (b)'s first run (not yet compiled) apart; strategies ${PIPELINE_STRATEGIES.join(', ')}`,
+    `bench: ${files.length} files from ${dataDir}; (a) median of ${REPEATS} runs after one warm-up, (b), (b2) and (b1) median of ${REPEATS} runs after a warm-up of ${fmt(WARMUP_MS)} ms (at most ${WARMUP_MAX_RUNS} runs), with (b)'s first run (not yet compiled) apart; strategies ${PIPELINE_STRATEGIES.join(', ')}`,
   );
   console.log('file                              candles   (a) bare scan   (b) column-wise pipeline   (b)/(a)   (b) first run   (b1) per-candle, chunk 1   (b2) signal stages alone');
   let totalCandles = 0;
@@ -483,7 +483,7 @@ async function main() {
   let totalB = 0;
   let totalB1 = 0;
   let totalFirst = 0;
-  let totalC = 0;
+  let totalB2 = 0;
   // Every file is parsed before any is timed. Parsed between two files' runs (tens of thousands of row objects, garbage
   // collections in which no engine code runs), the next file's runs started with the engine's compiled code gone:
   // measured, a file timed again right after parsing another ran at a third of its speed for several runs, and at full
@@ -500,7 +500,7 @@ async function main() {
     const { steady: b, first: bFirst } = await steadyRate(c.length, () => simulate(spec, c, null, { journal, logger: silentLogger, newId: randomUUID }));
     // (b2) right after (b): the same chunked code paths, before (b1)'s one-row ranges teach V8 other ones.
     const signals = signalStages(spec, c);
-    const { steady: cRate } = await steadyRate(c.length, () => {
+    const { steady: b2Rate } = await steadyRate(c.length, () => {
       sink += signals();
     });
     const { steady: b1 } = await steadyRate(c.length, () => simulate({ ...spec, chunkSize: 1 }, c, null, { journal, logger: silentLogger, newId: randomUUID }));
@@ -510,24 +510,24 @@ async function main() {
     totalB += c.length / b;
     totalB1 += c.length / b1;
     totalFirst += c.length / bFirst;
-    totalC += c.length / cRate;
+    totalB2 += c.length / b2Rate;
     console.log(
-      `${file.name.padEnd(32)} ${String(c.length).padStart(8)}   ${fmt(a).padStart(13)} candles/s   ${fmt(b).padStart(13)} candles/s   ${(b / a).toFixed(4)}   ${fmt(bFirst).padStart(11)} candles/s   ${fmt(b1).padStart(13)} candles/s   ${fmt(cRate).padStart(13)} candles/s`,
+      `${file.name.padEnd(32)} ${String(c.length).padStart(8)}   ${fmt(a).padStart(13)} candles/s   ${fmt(b).padStart(13)} candles/s   ${(b / a).toFixed(4)}   ${fmt(bFirst).padStart(11)} candles/s   ${fmt(b1).padStart(13)} candles/s   ${fmt(b2Rate).padStart(13)} candles/s`,
     );
   }
   const overallA = totalCandles / totalA;
   const overallB = totalCandles / totalB;
   const overallB1 = totalCandles / totalB1;
   const overallFirst = totalCandles / totalFirst;
-  const overallC = totalCandles / totalC;
+  const overallB2 = totalCandles / totalB2;
   console.log(
-    `all files                        ${String(totalCandles).padStart(8)}   ${fmt(overallA).padStart(13)} candles/s   ${fmt(overallB).padStart(13)} candles/s   ${(overallB / overallA).toFixed(4)}   ${fmt(overallFirst).padStart(11)} candles/s   ${fmt(overallB1).padStart(13)} candles/s   ${fmt(overallC).padStart(13)} candles/s`,
+    `all files                        ${String(totalCandles).padStart(8)}   ${fmt(overallA).padStart(13)} candles/s   ${fmt(overallB).padStart(13)} candles/s   ${(overallB / overallA).toFixed(4)}   ${fmt(overallFirst).padStart(11)} candles/s   ${fmt(overallB1).padStart(13)} candles/s   ${fmt(overallB2).padStart(13)} candles/s`,
   );
   console.log(
     `(b) full pipeline, column-wise, steady state: ${fmt(overallB)} candles/s (goal 10,000,000 candles/s: ${overallB >= 10_000_000 ? 'met' : 'NOT met'}), ${(overallB / overallA).toFixed(4)} of the bare scan; first run of each file ${fmt(overallFirst)} candles/s; per-candle engine (chunk 1) ${fmt(overallB1)} candles/s`,
   );
   console.log(
-    `(b2) signal stages alone (features, ${PIPELINE_STRATEGIES.length} adapters and fusion in chunks of ${fmt(DEFAULT_BACKTEST_CHUNK_SIZE)}, no trading loop): ${fmt(overallC)} candles/s, ${(totalC / totalB).toFixed(2)} of (b)'s time: the most (b) could reach if every step after the signals cost nothing (goal 10,000,000 for (b): ${overallC >= 10_000_000 ? 'within reach of the signal stages' : 'out of reach of the signal stages alone'})`,
+    `(b2) signal stages alone (features, ${PIPELINE_STRATEGIES.length} adapters and fusion in chunks of ${fmt(DEFAULT_BACKTEST_CHUNK_SIZE)}, no trading loop): ${fmt(overallB2)} candles/s, ${(totalB2 / totalB).toFixed(2)} of (b)'s time: the most (b) could reach if every step after the signals cost nothing (goal 10,000,000 for (b): ${overallB2 >= 10_000_000 ? 'within reach of the signal stages' : 'out of reach of the signal stages alone'})`,
   );
 
   // (c) journal on PGlite: the real run path (run row, batched journal, completion).
