@@ -31,13 +31,13 @@ import type { LiveCheckpointStore } from '../ports/live-sessions';
 import type { ExitPolicy } from '../strategies/exit-policy';
 import {
   createTradingLoop,
-  loopStartupCandles,
   type AccountView,
   type CandleSimulator,
   type ClosedTrade,
   type DecisionDetail,
   type TradingLoop,
 } from '../loop/trading-loop';
+import { loopStartupCandles } from '../loop/signal-phase';
 import type { RiskEngine } from '../risk/risk-engine';
 import type { PortfolioRiskSource } from '../risk/value-at-risk';
 import type { EngineEvents } from '../ports/events';

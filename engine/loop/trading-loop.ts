@@ -6,7 +6,7 @@
  * Per closed candle: (0) on a real venue, a position the venue closed on its own since the last
  * candle (stop, liquidation, by hand) is journaled from the venue's fills; (1) a simulated venue
  * settles the candle (fills, funding, liquidation);
- * (2) the candle's features, adapter outputs and fused signal are read from the column-wise phase, which
+ * (2) the candle's features, adapter outputs and fused signal are read from the column-wise phase (`signal-phase.ts`), which
  * runs when the previous chunk is used up: for the next `chunkSize` candles at once, features in one pass
  * per indicator, then each adapter's outputs, then fusion, into typed columns (any chunk size gives the same
  * decisions; a chunk of 1 is the candle alone; this is what steps 4 and 5, every adapter evaluates and fusion
@@ -43,17 +43,13 @@ import type { ExitPolicy } from '../strategies/exit-policy';
 import type { CandleColumns, MarketKey, OrderSide, OrderType } from '../core/types';
 import { TIMEFRAME_MS } from '../core/types';
 import { clientIdIs, createOrderSnapshot, type Exchange, type Order, type OrderRequest, type StemmedOrderRequest } from '../ports/exchange';
-import { createFeatureExtractor, type FeatureExtractor } from '../features/feature-extractor';
-import { featureConfigFor, normalizeFeatureConfig } from '../features/feature-config';
-import { convergenceWarmup } from '../features/convergence-warmup';
+import type { FeatureExtractor } from '../features/feature-extractor';
 import type { FeatureFrame } from '../features/feature-frame';
-import { INTENT_FEATURE_NAMES, intentFeatures, MARKET_FEATURE_NAMES, ML_FEATURE_CONFIG, writeIntentFeatures, writeMarketFeatures } from '../ml/market-features';
+import { INTENT_FEATURE_NAMES, intentFeatures, MARKET_FEATURE_NAMES, writeIntentFeatures, writeMarketFeatures } from '../ml/market-features';
 import { modelStopPrice, NO_LOOP_MODELS, NO_MODELS_SPEC, regimeOf, volatilityScale, type LoopModels, type LoopModelsSpec } from '../decision/loop-models';
-import { createAdapterColumns, createAdapterOutput, evaluateAdapterColumns, readAdapterColumns, runStartupCandles, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
+import { createAdapterOutput, readAdapterColumns, type AdapterOutput, type StrategyAdapter } from '../strategies/strategy-adapter';
 import {
-  createSignalFusion,
   createFusedSignal,
-  createFusedColumns,
   readFusedColumns,
   type FusedSignal,
   type FusionConfig,
@@ -67,9 +63,7 @@ import type { VenuePosition } from '../ports/live-sessions';
 import { OrderPurpose, type EngineEvents } from '../ports/events';
 import { DenialCode } from '../ports/metrics';
 import { denialCodeOf } from '../telemetry/metrics-sink';
-
-/** Most rows one column-wise phase computes at once (bounds the signal columns' memory whatever the chunk size). */
-export const MAX_CHUNK_SLOTS = 65_536;
+import { createSignalPhase, RISK_ATR_PERIOD } from './signal-phase';
 
 /**
  * Chunk size of backtests: rows per column-wise phase (features, adapter outputs and fusion over typed
@@ -121,9 +115,6 @@ export const ACCOUNT_EVENT_FRAMES: readonly string[] = [
   'tripDrawdown',
   'tripDailyLoss',
 ];
-
-/** ATR period the risk gate sizes with when a signal carries no stop hint. */
-export const RISK_ATR_PERIOD = 14;
 
 /** How much of the decision path goes to `decision_log`. */
 export const DecisionDetail = { All: 'all', Signals: 'signals', Off: 'off' } as const;
@@ -242,7 +233,7 @@ export interface TradingLoopConfig {
   models?: LoopModelsSpec;
   /**
    * Bounds the feature columns of a long run (a streamed backtest): when the next chunk would not fit in this
-   * many rows, the rows older than the loop's lookback ({@link loopLookbackRows}) are discarded first, so
+   * many rows, the rows older than the loop's lookback (`loopLookbackRows` in `signal-phase.ts`) are discarded first, so
    * memory stays bounded whatever the run's length, with the same decisions as keeping every row. An integer
    * >= 1 (raised to the lookback plus one chunk when smaller); absent: every row is kept (columns grow).
    * Throws ValidationError naming `maxFeatureRows` otherwise.
@@ -255,28 +246,6 @@ export interface TradingLoopConfig {
    * record per trade.
    */
   reuseTradeRecord?: boolean;
-}
-
-/** Rows the loop always keeps behind the newest when it bounds its feature columns, whatever its lookback (see {@link loopLookbackRows}). */
-export const MIN_LOOKBACK_ROWS = 1_024;
-
-/**
- * Feature rows a loop keeps behind the candle it decides on when its columns are bounded
- * (`maxFeatureRows`): the most any consumer reads back. That is the strategies' startup candles
- * (an adapter reads no further back than its history needs), the indicators' longest period + 1,
- * the models' features (`withModels`: veto, regime, volatility, stop distance), the VaR/ES lookback +
- * 1 closes, and at least {@link MIN_LOOKBACK_ROWS} (a cross looks back through rows where its two
- * lines are equal: that far at least).
- */
-export function loopLookbackRows(
-  strategies: readonly Pick<StrategyAdapter, 'warmup' | 'startupCandles'>[],
-  features: FeatureFrame['config'],
-  withModels: boolean,
-  varLookbackCandles: number,
-): number {
-  let longest = 0;
-  for (const periods of [features.sma, features.ema, features.rsi, features.atr, features.donchian, features.stddev]) for (const n of periods) longest = Math.max(longest, n);
-  return Math.max(MIN_LOOKBACK_ROWS, loopStartupCandles(strategies, withModels) + 1, longest + 1, varLookbackCandles + 1);
 }
 
 export interface TradingLoopDeps {
@@ -364,19 +333,6 @@ export interface TradingLoop {
 
 const sideName = (d: number): 'long' | 'short' | 'flat' => (d > 0 ? 'long' : d < 0 ? 'short' : 'flat');
 
-/**
- * The history a loop over `strategies` needs before its first traded candle so that no value it
- * decides or sizes with still depends on where that history began: the strategies' startup candles,
- * the risk sizing's ATR({@link RISK_ATR_PERIOD}) and, with `withModels` (a veto, regime, volatility or
- * stop-distance model in the loop), the models' features (each
- * converged as `convergenceWarmup` says), and at least the loop's own first decision row.
- */
-export function loopStartupCandles(strategies: readonly Pick<StrategyAdapter, 'warmup' | 'startupCandles'>[], withModels: boolean): number {
-  const own = convergenceWarmup({ atr: [RISK_ATR_PERIOD] });
-  const veto = withModels ? convergenceWarmup(ML_FEATURE_CONFIG) : 0;
-  return Math.max(runStartupCandles(strategies), RISK_ATR_PERIOD, own, veto);
-}
-
 /** Builds a loop for one market. Throws ValidationError when the strategy set is empty or fusion config is invalid. */
 export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDeps): TradingLoop {
   const { market, strategies } = config;
@@ -395,38 +351,23 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   /** Preallocated model inputs (market vector; intent vector), rewritten on each entry the models see. */
   const marketInput = new Float32Array(MARKET_FEATURE_NAMES.length);
   const intentInput = new Float32Array(INTENT_FEATURE_NAMES.length);
-  const featureConfig = featureConfigFor([
-    ...strategies,
-    { features: { atr: trailAtrPeriod > 0 ? [RISK_ATR_PERIOD, trailAtrPeriod] : [RISK_ATR_PERIOD] } },
-    ...(deps.veto || withModels ? [{ features: ML_FEATURE_CONFIG }] : []),
-  ]);
-  const maxFeatureRows = config.maxFeatureRows;
-  if (maxFeatureRows !== undefined && !(Number.isInteger(maxFeatureRows) && maxFeatureRows >= 1)) {
-    throw new ValidationError('maxFeatureRows', maxFeatureRows, `maxFeatureRows (${String(maxFeatureRows)}) must be an integer >= 1`);
-  }
-  /** Rows kept behind the next candle when the columns are bounded (0: unbounded, nothing is discarded). */
-  const lookbackRows =
-    maxFeatureRows === undefined ? 0 : loopLookbackRows(strategies, normalizeFeatureConfig(featureConfig), deps.veto !== null || withModels, deps.risk.config.varLookbackCandles);
+  const phase = createSignalPhase({
+    strategies,
+    fusion: config.fusion,
+    trailAtrPeriod,
+    withModels: deps.veto !== null || withModels,
+    chunkSize: config.chunkSize ?? 1,
+    capacityHint: config.capacityHint,
+    ...(config.maxFeatureRows === undefined ? {} : { maxFeatureRows: config.maxFeatureRows }),
+    varLookbackCandles: deps.risk.config.varLookbackCandles,
+  });
+  const { features, fusion, names, adapterColumns, fusedColumns, warmup, chunkSlots } = phase;
   const takeProfits = policy?.takeProfit ?? [];
   const timeStopBars = policy?.timeStop?.bars ?? 0;
   const roiRows = policy?.minimalRoi ? [...policy.minimalRoi].sort((a, b) => a.afterMinutes - b.afterMinutes) : [];
   const roiMinutes = Float64Array.from(roiRows, (r) => r.afterMinutes);
   const roiProfitPct = Float64Array.from(roiRows, (r) => r.profitPercent);
-  const names = strategies.map((s) => s.name);
   const outputs: AdapterOutput[] = strategies.map(() => createAdapterOutput());
-  const fusion = createSignalFusion(config.fusion);
-  const chunkSize = config.chunkSize ?? 1;
-  if (!(Number.isInteger(chunkSize) && chunkSize >= 1)) throw new ValidationError('chunkSize', chunkSize, `chunkSize (${String(chunkSize)}) must be an integer >= 1`);
-  /** Rows per column-wise phase: the chunk size, at most the expected rows and MAX_CHUNK_SLOTS (column memory). */
-  const chunkSlots = Math.min(chunkSize, Math.max(1, config.capacityHint), MAX_CHUNK_SLOTS);
-  const features = createFeatureExtractor(
-    featureConfig,
-    Math.max(16, maxFeatureRows === undefined ? config.capacityHint : Math.min(config.capacityHint, Math.max(maxFeatureRows, lookbackRows + chunkSlots))),
-  );
-  const adapterColumns = strategies.map(() => createAdapterColumns(chunkSlots));
-  const fusedColumns = createFusedColumns(chunkSlots);
-  /** One scratch output per adapter (each adapter writes its own object, as in the per-row path). */
-  const scratchOutputs = strategies.map(() => createAdapterOutput());
   const ttlMs = fusion.config.ttlMs;
   /** [close time, equity] handed to the risk engine each candle (no number crosses the call). */
   const equityAt = new Float64Array(2);
@@ -446,7 +387,6 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const fused: FusedSignal = createFusedSignal();
   const gate = createSignalGate({ ttlMs: fusion.config.ttlMs, cooldownMs: fusion.config.cooldownMs });
   const cooldownMs = fusion.config.cooldownMs;
-  const warmup = strategies.reduce((m, s) => Math.max(m, s.warmup), RISK_ATR_PERIOD);
   const stats: LoopStats = { candles: 0, signals: 0, entries: 0, exits: 0, denied: 0, vetoed: 0, cooldown: 0, expired: 0, rejected: 0 };
   const journal = config.decisionDetail === DecisionDetail.Off ? null : deps.journal;
   const logEveryCandle = config.decisionDetail === DecisionDetail.All;
@@ -1529,17 +1469,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       if (features.openTimeMs[i] !== candles.openTimeMs[row]) failPendingChunk(features.openTimeMs[i], candles.openTimeMs[row]);
     } else {
       const end = row + chunkSlots < candles.length ? row + chunkSlots : candles.length;
-      if (lookbackRows > 0 && i + (end - row) > features.capacity && i > lookbackRows) discardRows(i - lookbackRows);
-      features.pushRange(candles, row, end);
-      const base = features.rowBase;
-      const next = cur + 1;
-      const from = next + base > warmup ? next : warmup - base;
-      const to = features.length;
-      if (from < to) {
-        for (let k = 0; k < strategies.length; k++) evaluateAdapterColumns(strategies[k], features, from, to, adapterColumns[k], scratchOutputs[k]);
-        fusion.fuseColumns(adapterColumns, names, to - from, fusedColumns);
-      }
-      evaluatedFrom = from;
+      const discard = phase.rowsToDiscard(end - row);
+      if (discard > 0) discardRows(discard);
+      evaluatedFrom = phase.computeChunk(candles, row, end);
     }
     cur = cur + 1;
     return cur;

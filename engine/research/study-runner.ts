@@ -21,7 +21,7 @@ import type { Logger } from '../core/logger';
 import { TIMEFRAME_MS, type CandleColumns, type Timeframe } from '../core/types';
 import { reasonOf, parseOrThrow } from '../core/validation';
 import { explicitBacktestRequest, resolveBacktest } from '../backtest/run-backtest';
-import { loopStartupCandles } from '../loop/trading-loop';
+import { loopStartupCandles } from '../loop/signal-phase';
 import type { CandleRepository } from '../ports/candles';
 import type { StudyRecord, StudyRepository, StudyTrialRecord } from '../ports/studies';
 import type { StoredRunSettings } from '../trading/run-spec';

@@ -12,7 +12,7 @@
 import { ValidationError } from '../core/errors';
 import { NO_STORED_SETTINGS } from '../trading/run-spec';
 import { type CandleColumns } from '../core/types';
-import { loopStartupCandles } from '../loop/trading-loop';
+import { loopStartupCandles } from '../loop/signal-phase';
 import type { EquityPoint } from '../ports/backtest-runs';
 import type { StudyTrialRecord } from '../ports/studies';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
