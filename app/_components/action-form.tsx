@@ -2,6 +2,7 @@
 import { createContext, startTransition, useActionState, useContext, useId, useRef, type ReactNode } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import { OneTimeValue } from './one-time-secret';
+import { SubmitButton } from '@/app/_components/submit-button';
 
 /** Field errors of the last submit of the enclosing ActionForm, by field name. */
 const FieldErrorsContext = createContext<Record<string, string[]>>({});
@@ -75,9 +76,9 @@ export function ActionForm({
       className={className}
     >
       <FieldErrorsContext.Provider value={fieldErrors}>{children}</FieldErrorsContext.Provider>
-      <button type="submit" disabled={pending} className={danger ? 'danger' : undefined}>
+      <SubmitButton busy={pending} className={danger ? 'danger' : undefined}>
         {submitLabel}
-      </button>
+      </SubmitButton>
       {state?.ok && doneMessage && (
         <p role="status" data-testid="action-done">
           {doneMessage}

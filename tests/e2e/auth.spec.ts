@@ -20,6 +20,23 @@ test('a wrong password is refused with a message and no session', async ({ page 
   await expect(page).toHaveURL(/\/login/);
 });
 
+test('before its script runs the sign-in form submits nothing, and it never sends the password in a URL', async ({ browser }) => {
+  // A page whose script has not run (here: never runs) is what a slow connection shows for a moment.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/login');
+  await expect(page.getByTestId('login-form')).toHaveAttribute('method', 'post');
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeDisabled();
+  await page.getByLabel('E-mail').fill('viewer@e2e.test');
+  await page.getByLabel('Password').fill('not-the-password');
+  // Enter in a field is an implicit submit, which a disabled default button blocks.
+  await page.getByLabel('Password').press('Enter');
+  await page.waitForLoadState('load');
+  expect(new URL(page.url()).pathname).toBe('/login');
+  expect(page.url()).not.toContain('not-the-password');
+  await context.close();
+});
+
 for (const role of ['viewer', 'trader'] as const) {
   test(`a ${role} sees the engine and their tokens page but gets 403 on admin pages`, async ({ page }) => {
     await signIn(page, role);

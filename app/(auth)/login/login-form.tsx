@@ -1,5 +1,6 @@
 'use client';
 import { useState } from 'react';
+import { SubmitButton } from '@/app/_components/submit-button';
 
 /** E-mail + password sign-in against better-auth; follows `next` (same-origin paths only) on success. */
 export function LoginForm({ next }: { next: string }) {
@@ -7,6 +8,8 @@ export function LoginForm({ next }: { next: string }) {
   const [pending, setPending] = useState(false);
   return (
     <form
+      // POST, never the default GET: a submit the script does not handle must not put the password in the URL.
+      method="post"
       data-testid="login-form"
       onSubmit={async (event) => {
         event.preventDefault();
@@ -33,9 +36,9 @@ export function LoginForm({ next }: { next: string }) {
       <label>
         Password <input name="password" type="password" autoComplete="current-password" required />
       </label>
-      <button type="submit" disabled={pending}>
+      <SubmitButton busy={pending}>
         Sign in
-      </button>
+      </SubmitButton>
       {error && (
         <p role="alert" className="error" data-testid="login-error">
           {error}

@@ -1,6 +1,7 @@
 'use client';
 import { useState, type FormEvent } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
+import { SubmitButton } from '@/app/_components/submit-button';
 
 type State = { kind: 'idle' } | { kind: 'busy' } | { kind: 'error'; message: string; fieldErrors: Record<string, string[]> };
 
@@ -42,7 +43,7 @@ export function SetupForm({ action }: { action: (input: unknown) => Promise<Acti
       </span>
     ) : null;
   return (
-    <form onSubmit={onSubmit} data-testid="setup-form" className="stack-form">
+    <form method="post" onSubmit={onSubmit} data-testid="setup-form" className="stack-form">
       <label>
         E-mail <input name="email" type="email" autoComplete="username" required />
       </label>
@@ -54,9 +55,9 @@ export function SetupForm({ action }: { action: (input: unknown) => Promise<Acti
         Password <span className="muted">(at least 10 characters)</span> <input name="password" type="password" autoComplete="new-password" minLength={10} required />
       </label>
       {fieldError('password')}
-      <button type="submit" disabled={state.kind === 'busy'}>
+      <SubmitButton busy={state.kind === 'busy'}>
         {state.kind === 'busy' ? 'Creating…' : 'Create admin and sign in'}
-      </button>
+      </SubmitButton>
       {state.kind === 'error' && (
         <p role="alert" className="error" data-testid="action-error">
           {state.message}

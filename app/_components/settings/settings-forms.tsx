@@ -5,6 +5,7 @@ import type { RiskLimits, StrategySettings } from '@/engine/settings/trading-set
 import { formatDurationMs, parseDurationMs } from '@/engine/core/duration';
 import { RISK_LIMIT_FIELDS } from './risk-limit-fields';
 import type { ParamField, StrategyListing } from '@/app/_components/strategy-param-fields';
+import { SubmitButton } from '@/app/_components/submit-button';
 
 type Errors = Record<string, string[]>;
 type Save<T> = (input: unknown) => Promise<ActionResult<T>>;
@@ -221,9 +222,9 @@ export function StrategySettingsForm({ initial, catalog, save, canEdit }: { init
         </div>
       </fieldset>
       {canEdit ? (
-        <button type="submit" className="primary" disabled={pending} data-testid="save-strategy">
+        <SubmitButton className="primary" busy={pending} data-testid="save-strategy">
           {pending ? 'Saving…' : 'Save strategy settings'}
-        </button>
+        </SubmitButton>
       ) : (
         <p className="muted">Changing strategy settings needs the trader role.</p>
       )}
@@ -273,9 +274,9 @@ export function RiskLimitsForm({ initial, save, canEdit }: { initial: RiskLimits
         </div>
       </fieldset>
       {canEdit ? (
-        <button type="submit" className="primary" disabled={pending} data-testid="save-risk">
+        <SubmitButton className="primary" busy={pending} data-testid="save-risk">
           {pending ? 'Saving…' : 'Save risk limits'}
-        </button>
+        </SubmitButton>
       ) : (
         <p className="muted">Changing risk limits needs the admin role.</p>
       )}

@@ -5,6 +5,7 @@ import type { PaperOrderResult } from '@/engine/desk/trading-desk';
 import type { WhatIfResult } from '@/engine/risk/what-if';
 import { fmtNumber, fmtPct } from '../format';
 import { ScrollTable } from '@/app/_components/scroll-table';
+import { SubmitButton } from '@/app/_components/submit-button';
 
 type Preview = (input: unknown) => Promise<ActionResult<WhatIfResult>>;
 type Place = (input: unknown) => Promise<ActionResult<PaperOrderResult>>;
@@ -103,9 +104,9 @@ export function WhatIfForm({ symbols, defaults, preview, place, canPlace, spot }
           </div>
         </div>
         <p>
-          <button type="submit" disabled={pending} data-testid="preview-order">
+          <SubmitButton busy={pending} data-testid="preview-order">
             {pending ? 'Working…' : 'Show what it would do'}
-          </button>
+          </SubmitButton>
         </p>
         {error && !Object.keys(error.fields).length ? (
           <p className="error" role="alert" data-testid="what-if-error">

@@ -5,6 +5,7 @@
  * other session of the user, so a leaked session ends with the old password.
  */
 import { useState, type FormEvent } from 'react';
+import { SubmitButton } from '@/app/_components/submit-button';
 
 const MIN_PASSWORD_LENGTH = 10;
 
@@ -50,7 +51,7 @@ export function ChangePasswordForm({ next }: { next?: string } = {}) {
   }
 
   return (
-    <form onSubmit={onSubmit} data-testid="change-password-form" className="action-form">
+    <form method="post" onSubmit={onSubmit} data-testid="change-password-form" className="action-form">
       <label>
         Current password <input name="currentPassword" type="password" autoComplete="current-password" required />
       </label>
@@ -60,9 +61,9 @@ export function ChangePasswordForm({ next }: { next?: string } = {}) {
       <label>
         Repeat new password <input name="repeatPassword" type="password" autoComplete="new-password" minLength={MIN_PASSWORD_LENGTH} required />
       </label>
-      <button type="submit" disabled={state.kind === 'busy'}>
+      <SubmitButton busy={state.kind === 'busy'}>
         {state.kind === 'busy' ? 'Changing…' : 'Change password'}
-      </button>
+      </SubmitButton>
       {state.kind === 'ok' && (
         <p role="status" data-testid="change-password-result">
           Password changed. Your other sessions were signed out.

@@ -6,6 +6,7 @@ import type { BacktestProgress } from '../actions';
 import { paramValueOf, type ParamField } from '@/app/_components/strategy-param-fields';
 import { ModelFields } from '@/app/_components/models/model-fields';
 import { modelsOfForm, type DeployedLoopModels } from '@/app/_components/models/model-form';
+import { SubmitButton } from '@/app/_components/submit-button';
 
 export interface MarketOption {
   exchange: string;
@@ -516,9 +517,9 @@ function Form({
         <ExitFields idPrefix="bt" errors={errors} closeAtEnd />
         <ModelFields idPrefix="bt" deployed={deployedModels} errors={errors} />
         <div className="actions-row" style={{ marginTop: '0.75rem' }}>
-          <button type="submit" disabled={pending} data-testid="run-backtest">
+          <SubmitButton busy={pending} data-testid="run-backtest">
             {pending ? 'Queuing…' : 'Run backtest'}
-          </button>
+          </SubmitButton>
           {message && (
             <p role="alert" className="error" data-testid="form-error">
               {message}

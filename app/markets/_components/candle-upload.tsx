@@ -1,6 +1,7 @@
 'use client';
 import { useRouter } from 'next/navigation';
 import { useId, useRef, useState, type FormEvent } from 'react';
+import { SubmitButton } from '@/app/_components/submit-button';
 
 /** What `POST /api/v1/candles` answers with 200. */
 interface ImportResult {
@@ -120,9 +121,9 @@ export function CandleUpload({ exchanges, timeframes }: { exchanges: readonly st
           ))}
         </select>
       </div>
-      <button type="submit" disabled={busy}>
+      <SubmitButton busy={busy}>
         Upload and import
-      </button>
+      </SubmitButton>
       {busy ? (
         <button type="button" onClick={() => request.current?.abort()}>
           Cancel

@@ -15,6 +15,7 @@ import {
   type MarketOption,
 } from '@/app/backtests/_components/backtest-form';
 import { gridSize, spaceOf, type SpaceField, type SpaceMode } from '../_lib/space-fields';
+import { SubmitButton } from '@/app/_components/submit-button';
 
 /** A strategy the study can optimise, with its parameter inputs prefilled from the engine's derived search space. */
 export interface StudyStrategyOption {
@@ -332,9 +333,9 @@ export function StudyForm({
       <ExitFields idPrefix="st" errors={errors} />
 
       <div className="actions-row" style={{ marginTop: '0.75rem' }}>
-        <button type="submit" disabled={pending} data-testid="start-study">
+        <SubmitButton busy={pending} data-testid="start-study">
           {pending ? 'Queuing…' : 'Start study'}
-        </button>
+        </SubmitButton>
         {message && (
           <p role="alert" className="error" data-testid="form-error">
             {message}

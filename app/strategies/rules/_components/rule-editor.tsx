@@ -24,6 +24,7 @@ import {
   type RuleDraft,
 } from './rule-draft';
 import './rule-editor.css';
+import { SubmitButton } from '@/app/_components/submit-button';
 
 type FieldErrors = Record<string, string[]>;
 type Action<T> = (input: unknown) => Promise<ActionResult<T>>;
@@ -444,9 +445,9 @@ export function RuleEditor({
         </div>
         {canEdit ? (
           <p>
-            <button type="submit" className="primary" disabled={saving}>
+            <SubmitButton className="primary" busy={saving}>
               {saving ? 'Saving…' : savedName ? 'Save a new version' : 'Save'}
-            </button>
+            </SubmitButton>
           </p>
         ) : (
           <p className="muted">Saving needs the trader role.</p>

@@ -1,0 +1,19 @@
+'use client';
+import type { ButtonHTMLAttributes } from 'react';
+import { useHydrated } from './use-hydrated';
+
+/**
+ * A form's submit button, disabled while `busy` and until React runs the form in the browser (see {@link useHydrated}).
+ * Before that, a click or Enter would submit the bare HTML form: a GET with every field in the URL (a password into the
+ * address bar, the history and access logs) or a React action that is not wired yet (the click is lost), and text typed
+ * into a controlled field may never reach the form's state. Disabled, the button blocks both, and a browser test's
+ * click waits for it. Marked `data-hydrated="true"` once enabled by hydration.
+ */
+export function SubmitButton({ busy = false, children, ...rest }: Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'type' | 'disabled'> & { busy?: boolean }) {
+  const hydrated = useHydrated();
+  return (
+    <button type="submit" {...rest} disabled={!hydrated || busy} data-hydrated={hydrated ? 'true' : undefined}>
+      {children}
+    </button>
+  );
+}
