@@ -20,7 +20,7 @@ import {
   createInMemoryJournalRepository,
   toColumns,
 } from '../testing/in-memory-repositories';
-import { describeBacktestWarmup, resolveBacktest, runBacktest, simulate, type BacktestResult } from './run-backtest';
+import { describeBacktestWarmup, JOURNAL_BACKLOG_BATCHES, resolveBacktest, runBacktest, simulate, type BacktestResult } from './run-backtest';
 
 const T0 = Date.UTC(2024, 0, 1);
 const FIVE_MIN = 300_000;
@@ -107,6 +107,42 @@ describe('runBacktest', () => {
     );
     expect(deps.journal.decisions.length).toBe(result.stats.decisions);
     expect(deps.journal.decisions.filter((d) => d.outcome === 'executed').length).toBe(result.stats.entries + result.stats.exits);
+  });
+
+  it('waits for the journal every few batches, so a run that journals every decision never holds them all', async () => {
+    const candles = syntheticCandles(9_000);
+    const all = { ...baseRequest, decisionDetail: 'all' as const };
+    const reference = await runBacktest(all, await setup(candles));
+    const deps = await setup(candles);
+    const appended: number[] = [];
+    const journal = { ...deps.journal, appendDecisions: (rows: Parameters<typeof deps.journal.appendDecisions>[0]) => (appended.push(rows.length), deps.journal.appendDecisions(rows)) };
+    // Batches of 100: the run waits once its writer holds JOURNAL_BACKLOG_BATCHES (4) of them, 400 rows.
+    const result = await runBacktest(all, { ...deps, journal, journalBatchSize: 100 });
+    expect(JOURNAL_BACKLOG_BATCHES).toBe(4);
+    // One decision per candle of January (31 days of 5m candles), every one stored.
+    expect(result.stats.candles).toBe(31 * 288);
+    expect(deps.journal.decisions).toHaveLength(result.stats.decisions);
+    expect(appended.reduce((a, b) => a + b, 0)).toBe(result.stats.decisions);
+    // No write ever carried more than the backlog and one candle's few records: the writer never held the run's decisions.
+    expect(Math.max(...appended)).toBeLessThan(400 + 5);
+    expect(appended.length).toBeGreaterThanOrEqual(Math.floor(result.stats.decisions / 405));
+    // Waiting changes nothing the run computes.
+    expect(fingerprint(result)).toBe(fingerprint(reference));
+  });
+
+  it('waits for the journal in a portfolio run too', async () => {
+    const candles = syntheticCandles(9_000);
+    const deps = await setup(candles);
+    await deps.candles.insertCandles({ exchange: 'test', symbol: 'TWO/USDT', timeframe: '5m' }, syntheticCandles(9_000, 50));
+    const appended: number[] = [];
+    const journal = { ...deps.journal, appendDecisions: (rows: Parameters<typeof deps.journal.appendDecisions>[0]) => (appended.push(rows.length), deps.journal.appendDecisions(rows)) };
+    const { symbol: _symbol, ...rest } = baseRequest;
+    const result = await runBacktest({ ...rest, symbols: ['SYN/USDT', 'TWO/USDT'], decisionDetail: 'all' }, { ...deps, journal, journalBatchSize: 100 });
+    // Two markets, one decision per candle each.
+    expect(result.stats.candles).toBe(2 * 31 * 288);
+    expect(appended.reduce((a, b) => a + b, 0)).toBe(result.stats.decisions);
+    expect(deps.journal.decisions).toHaveLength(result.stats.decisions);
+    expect(Math.max(...appended)).toBeLessThan(400 + 5);
   });
 
   it('records when and why the drawdown breaker halted the run, and enters nothing after it', async () => {

@@ -903,8 +903,13 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
       pendingStep = loops[0].onCandle(columns, rows[0]);
       if (pendingStep) return 2;
       if (finishCandle(0)) return 1;
+      if (journalFull()) return 3;
     }
   };
+  const writer = run.writer;
+  const backlogRows = run.journalBacklogRows;
+  /** Whether the journal writer holds its most (see `SimulationRun.journalBacklogRows`): the run then waits for the database. */
+  const journalFull = (): boolean => writer !== null && writer.pending() >= backlogRows;
   /** Market `m`'s chunk is used up: moves it to its next chunk, or ends it; a bounded run drains the curve. */
   const nextChunkOf = async (m: number): Promise<void> => {
     const next = await nextChunk(m, lastOpen[m]);
@@ -919,7 +924,12 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
   };
   while (remaining > 0) {
     if (!portfolio) {
-      if (stepChunk() === 2) {
+      const stepped = stepChunk();
+      if (stepped === 3) {
+        await writer!.flush();
+        continue;
+      }
+      if (stepped === 2) {
         await pendingStep;
         if (!finishCandle(0)) continue;
       }
@@ -931,8 +941,9 @@ async function simulateMarkets(spec: ResolvedBacktest, feeds: readonly StreamedM
       const started = startCandle(m);
       if (started === 0) continue;
       if (started === 2) await pendingStep;
-      if (!finishCandle(m)) continue;
-      await nextChunkOf(m);
+      const used = finishCandle(m);
+      if (journalFull()) await writer!.flush();
+      if (used) await nextChunkOf(m);
     }
   }
   // What is still open closes at the last close, so the trades account for the whole equity change.
@@ -1079,6 +1090,9 @@ interface MarketTradeTotals {
   fees: number;
 }
 
+/** Journal batches a simulation's writer may hold before the run waits for them to be stored (see `SimulationRun.journalBacklogRows`). */
+export const JOURNAL_BACKLOG_BATCHES = 4;
+
 /** What a simulation shares whatever feeds it: one clock, paper exchange, risk engine and journal writer, the trades and breaker halts. */
 interface SimulationRun {
   runId: string | null;
@@ -1086,6 +1100,12 @@ interface SimulationRun {
   exchange: ReturnType<typeof createPaperExchange>;
   risk: ReturnType<typeof createRiskEngine>;
   writer: ReturnType<typeof createJournalWriter> | null;
+  /**
+   * Rows the writer may hold before the simulation waits for the database ({@link JOURNAL_BACKLOG_BATCHES} batches): a
+   * run steps its candles synchronously, so without this wait a run journaling every decision would hold all of them
+   * until its end (a year of 1m candles, over half a million records).
+   */
+  journalBacklogRows: number;
   loopBySymbol: Map<string, TradingLoop>;
   /** The catalog every market's adapters come from: `deps.strategies`, else the built-ins (one catalog per run, not per market). */
   strategies: StrategyCatalog;
@@ -1133,7 +1153,8 @@ function createSimulationRun(
       return deps.journal.appendDecisions(rows);
     },
   };
-  const writer = spec.decisionDetail === 'off' && !runId ? null : createJournalWriter({ batchSize: deps.journalBatchSize ?? 2_000 }, { repository: journalRepository, logger: deps.logger });
+  const batchSize = deps.journalBatchSize ?? 2_000;
+  const writer = spec.decisionDetail === 'off' && !runId ? null : createJournalWriter({ batchSize }, { repository: journalRepository, logger: deps.logger });
   const loopBySymbol = new Map<string, TradingLoop>();
   const marketTrades = new Map<string, MarketTradeTotals>();
   const exchange = createPaperExchange(spec.paper, {
@@ -1170,6 +1191,7 @@ function createSimulationRun(
     exchange,
     risk,
     writer,
+    journalBacklogRows: JOURNAL_BACKLOG_BATCHES * batchSize,
     loopBySymbol,
     strategies: deps.strategies ?? createBuiltInCatalog(),
     marketTrades,
