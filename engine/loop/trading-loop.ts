@@ -355,7 +355,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
     strategies,
     fusion: config.fusion,
     trailAtrPeriod,
-    withModels: deps.veto !== null || withModels,
+    withModels: Boolean(deps.veto) || withModels,
     chunkSize: config.chunkSize ?? 1,
     capacityHint: config.capacityHint,
     ...(config.maxFeatureRows === undefined ? {} : { maxFeatureRows: config.maxFeatureRows }),
