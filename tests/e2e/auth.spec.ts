@@ -37,6 +37,22 @@ test('before its script runs the sign-in form submits nothing, and it never send
   await context.close();
 });
 
+test('a form with client state takes no input before its script runs, and all of it after', async ({ page, browser }) => {
+  await signIn(page, 'trader', '/backtests');
+  const hydrated = page.getByTestId('backtest-form');
+  await expect(hydrated.getByLabel('Exchange', { exact: true })).toBeEnabled();
+  await expect(hydrated.getByTestId('run-backtest')).toBeEnabled();
+  // The same page as it stands before hydration: the server's HTML alone.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  await context.addCookies(await page.context().cookies());
+  const bare = await context.newPage();
+  await bare.goto('/backtests');
+  const form = bare.getByTestId('backtest-form');
+  await expect(form.getByLabel('Exchange', { exact: true })).toBeDisabled();
+  await expect(form.getByTestId('run-backtest')).toBeDisabled();
+  await context.close();
+});
+
 for (const role of ['viewer', 'trader'] as const) {
   test(`a ${role} sees the engine and their tokens page but gets 403 on admin pages`, async ({ page }) => {
     await signIn(page, role);

@@ -6,6 +6,7 @@ import { formatDurationMs, parseDurationMs } from '@/engine/core/duration';
 import { RISK_LIMIT_FIELDS } from './risk-limit-fields';
 import type { ParamField, StrategyListing } from '@/app/_components/strategy-param-fields';
 import { SubmitButton } from '@/app/_components/submit-button';
+import { HydrationGate } from '@/app/_components/hydration-gate';
 
 type Errors = Record<string, string[]>;
 type Save<T> = (input: unknown) => Promise<ActionResult<T>>;
@@ -180,61 +181,63 @@ export function StrategySettingsForm({ initial, catalog, save, canEdit }: { init
         submit({ strategy: value });
       }}
     >
-      {names.map((name) => {
-        const a = value.adapters[name];
-        const listing = catalog.find((s) => s.name === name);
-        const prefix = `strategy.adapters.${name}`;
-        return (
-          <fieldset key={name} className="card" disabled={disabled} data-testid={`adapter-${name}`}>
-            <legend>
-              {name} <span className="muted">({listing?.source} {listing?.version})</span>
-            </legend>
-            <div className="form-grid">
-              <div className="field">
-                <label htmlFor={`${prefix}.enabled`}>Enabled</label>
-                <input id={`${prefix}.enabled`} type="checkbox" checked={a.enabled} onChange={(e) => setAdapter(name, { enabled: e.target.checked })} />
+      <HydrationGate>
+        {names.map((name) => {
+          const a = value.adapters[name];
+          const listing = catalog.find((s) => s.name === name);
+          const prefix = `strategy.adapters.${name}`;
+          return (
+            <fieldset key={name} className="card" disabled={disabled} data-testid={`adapter-${name}`}>
+              <legend>
+                {name} <span className="muted">({listing?.source} {listing?.version})</span>
+              </legend>
+              <div className="form-grid">
+                <div className="field">
+                  <label htmlFor={`${prefix}.enabled`}>Enabled</label>
+                  <input id={`${prefix}.enabled`} type="checkbox" checked={a.enabled} onChange={(e) => setAdapter(name, { enabled: e.target.checked })} />
+                </div>
+                <NumberField id={`${prefix}.weight`} label="Fusion weight" value={a.weight} onChange={(weight) => setAdapter(name, { weight })} errors={errors} disabled={disabled} />
+                {(listing?.fields ?? []).map((field) => (
+                  <ParamInput
+                    key={field.name}
+                    id={`${prefix}.params.${field.name}`}
+                    field={field}
+                    value={a.params[field.name] ?? field.defaultValue}
+                    onChange={(v) => setAdapter(name, { params: { ...a.params, [field.name]: v } })}
+                    errors={errors}
+                    disabled={disabled}
+                  />
+                ))}
               </div>
-              <NumberField id={`${prefix}.weight`} label="Fusion weight" value={a.weight} onChange={(weight) => setAdapter(name, { weight })} errors={errors} disabled={disabled} />
-              {(listing?.fields ?? []).map((field) => (
-                <ParamInput
-                  key={field.name}
-                  id={`${prefix}.params.${field.name}`}
-                  field={field}
-                  value={a.params[field.name] ?? field.defaultValue}
-                  onChange={(v) => setAdapter(name, { params: { ...a.params, [field.name]: v } })}
-                  errors={errors}
-                  disabled={disabled}
-                />
-              ))}
-            </div>
-            <FieldError id={`${prefix}.params`} errors={errors} />
-          </fieldset>
-        );
-      })}
-      <FieldError id="strategy.adapters" errors={errors} />
-      <fieldset className="card" disabled={disabled}>
-        <legend>Fusion and gate</legend>
-        <div className="form-grid">
-          <NumberField id="strategy.entryThreshold" label="Entry threshold" hint="0..1" value={value.entryThreshold} onChange={(entryThreshold) => setValue((v) => ({ ...v, entryThreshold }))} errors={errors} disabled={disabled} />
-          <DurationField id="strategy.ttlMs" label="Signal TTL" value={value.ttlMs} onChange={(ttlMs) => setValue((v) => ({ ...v, ttlMs }))} onInvalid={onDurationInvalid('strategy.ttlMs')} errors={errors} disabled={disabled} />
-          <DurationField id="strategy.cooldownMs" label="Cooldown" value={value.cooldownMs} onChange={(cooldownMs) => setValue((v) => ({ ...v, cooldownMs }))} onInvalid={onDurationInvalid('strategy.cooldownMs')} errors={errors} disabled={disabled} />
-          <NumberField id="strategy.vetoThreshold" label="Veto threshold" hint="0..1" value={value.vetoThreshold} onChange={(vetoThreshold) => setValue((v) => ({ ...v, vetoThreshold }))} errors={errors} disabled={disabled} />
-        </div>
-      </fieldset>
-      {canEdit ? (
-        <SubmitButton className="primary" busy={pending} data-testid="save-strategy">
-          {pending ? 'Saving…' : 'Save strategy settings'}
-        </SubmitButton>
-      ) : (
-        <p className="muted">Changing strategy settings needs the trader role.</p>
-      )}
-      {refused && durationProblems.length > 0 ? (
-        <p className="error" role="alert" data-testid="save-error">
-          Not saved: {durationProblems.join('; ')}
-        </p>
-      ) : (
-        <Status message={message} />
-      )}
+              <FieldError id={`${prefix}.params`} errors={errors} />
+            </fieldset>
+          );
+        })}
+        <FieldError id="strategy.adapters" errors={errors} />
+        <fieldset className="card" disabled={disabled}>
+          <legend>Fusion and gate</legend>
+          <div className="form-grid">
+            <NumberField id="strategy.entryThreshold" label="Entry threshold" hint="0..1" value={value.entryThreshold} onChange={(entryThreshold) => setValue((v) => ({ ...v, entryThreshold }))} errors={errors} disabled={disabled} />
+            <DurationField id="strategy.ttlMs" label="Signal TTL" value={value.ttlMs} onChange={(ttlMs) => setValue((v) => ({ ...v, ttlMs }))} onInvalid={onDurationInvalid('strategy.ttlMs')} errors={errors} disabled={disabled} />
+            <DurationField id="strategy.cooldownMs" label="Cooldown" value={value.cooldownMs} onChange={(cooldownMs) => setValue((v) => ({ ...v, cooldownMs }))} onInvalid={onDurationInvalid('strategy.cooldownMs')} errors={errors} disabled={disabled} />
+            <NumberField id="strategy.vetoThreshold" label="Veto threshold" hint="0..1" value={value.vetoThreshold} onChange={(vetoThreshold) => setValue((v) => ({ ...v, vetoThreshold }))} errors={errors} disabled={disabled} />
+          </div>
+        </fieldset>
+        {canEdit ? (
+          <SubmitButton className="primary" busy={pending} data-testid="save-strategy">
+            {pending ? 'Saving…' : 'Save strategy settings'}
+          </SubmitButton>
+        ) : (
+          <p className="muted">Changing strategy settings needs the trader role.</p>
+        )}
+        {refused && durationProblems.length > 0 ? (
+          <p className="error" role="alert" data-testid="save-error">
+            Not saved: {durationProblems.join('; ')}
+          </p>
+        ) : (
+          <Status message={message} />
+        )}
+      </HydrationGate>
     </form>
   );
 }
@@ -252,35 +255,37 @@ export function RiskLimitsForm({ initial, save, canEdit }: { initial: RiskLimits
         submit({ risk: value });
       }}
     >
-      <fieldset disabled={disabled} style={{ border: 0, padding: 0, margin: 0 }}>
-        <legend className="muted">
-          Limits apply to the next order; breakers are re-checked at the next equity update. Sizing includes the account&apos;s own taker fee, spread and
-          slippage (its fee model), so a stop-out loses at most the risk per trade.
-        </legend>
-        <div className="form-grid">
-          {RISK_LIMIT_FIELDS.map((f) => (
-            <NumberField
-              key={f.key}
-              id={`risk.${f.key}`}
-              label={f.label}
-              hint={f.hint}
-              step={f.step}
-              value={value[f.key] ?? NaN}
-              onChange={(n) => setValue((v) => ({ ...v, [f.key]: f.optional && Number.isNaN(n) ? null : n }))}
-              errors={errors}
-              disabled={disabled}
-            />
-          ))}
-        </div>
-      </fieldset>
-      {canEdit ? (
-        <SubmitButton className="primary" busy={pending} data-testid="save-risk">
-          {pending ? 'Saving…' : 'Save risk limits'}
-        </SubmitButton>
-      ) : (
-        <p className="muted">Changing risk limits needs the admin role.</p>
-      )}
-      <Status message={message} />
+      <HydrationGate>
+        <fieldset disabled={disabled} style={{ border: 0, padding: 0, margin: 0 }}>
+          <legend className="muted">
+            Limits apply to the next order; breakers are re-checked at the next equity update. Sizing includes the account&apos;s own taker fee, spread and
+            slippage (its fee model), so a stop-out loses at most the risk per trade.
+          </legend>
+          <div className="form-grid">
+            {RISK_LIMIT_FIELDS.map((f) => (
+              <NumberField
+                key={f.key}
+                id={`risk.${f.key}`}
+                label={f.label}
+                hint={f.hint}
+                step={f.step}
+                value={value[f.key] ?? NaN}
+                onChange={(n) => setValue((v) => ({ ...v, [f.key]: f.optional && Number.isNaN(n) ? null : n }))}
+                errors={errors}
+                disabled={disabled}
+              />
+            ))}
+          </div>
+        </fieldset>
+        {canEdit ? (
+          <SubmitButton className="primary" busy={pending} data-testid="save-risk">
+            {pending ? 'Saving…' : 'Save risk limits'}
+          </SubmitButton>
+        ) : (
+          <p className="muted">Changing risk limits needs the admin role.</p>
+        )}
+        <Status message={message} />
+      </HydrationGate>
     </form>
   );
 }

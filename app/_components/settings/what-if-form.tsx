@@ -6,6 +6,7 @@ import type { WhatIfResult } from '@/engine/risk/what-if';
 import { fmtNumber, fmtPct } from '../format';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import { SubmitButton } from '@/app/_components/submit-button';
+import { HydrationGate } from '@/app/_components/hydration-gate';
 
 type Preview = (input: unknown) => Promise<ActionResult<WhatIfResult>>;
 type Place = (input: unknown) => Promise<ActionResult<PaperOrderResult>>;
@@ -62,57 +63,59 @@ export function WhatIfForm({ symbols, defaults, preview, place, canPlace, spot }
           });
         }}
       >
-        <div className="form-grid">
-          <div className="field">
-            <label htmlFor="symbol">Symbol</label>
-            <select id="symbol" value={draft.symbol} onChange={(e) => set({ symbol: e.target.value })}>
-              {symbols.map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
-            {fieldError('symbol')}
+        <HydrationGate>
+          <div className="form-grid">
+            <div className="field">
+              <label htmlFor="symbol">Symbol</label>
+              <select id="symbol" value={draft.symbol} onChange={(e) => set({ symbol: e.target.value })}>
+                {symbols.map((s) => (
+                  <option key={s}>{s}</option>
+                ))}
+              </select>
+              {fieldError('symbol')}
+            </div>
+            <div className="field">
+              <label htmlFor="side">Side</label>
+              <select id="side" value={draft.side} onChange={(e) => set({ side: e.target.value as Draft['side'] })}>
+                <option value="long">long (buy)</option>
+                <option value="short">short (sell)</option>
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="price">Entry price</label>
+              <input id="price" type="number" step="any" value={draft.price} onChange={(e) => set({ price: e.target.value })} aria-invalid={Boolean(error?.fields.price)} />
+              {fieldError('price')}
+            </div>
+            <div className="field">
+              <label htmlFor="stopMode">Stop from</label>
+              <select id="stopMode" value={draft.stopMode} onChange={(e) => set({ stopMode: e.target.value as Draft['stopMode'] })}>
+                <option value="price">a stop price</option>
+                <option value="atr">an ATR (stop = multiple × ATR away)</option>
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="stop">{draft.stopMode === 'price' ? 'Stop price' : 'ATR (price units)'}</label>
+              <input id="stop" type="number" step="any" value={draft.stop} onChange={(e) => set({ stop: e.target.value })} aria-invalid={Boolean(error?.fields.stopPrice ?? error?.fields.atr)} />
+              {fieldError('stopPrice')}
+              {fieldError('atr')}
+            </div>
+            <div className="field">
+              <label htmlFor="leverage">Leverage{spot ? ' (spot: 1)' : ''}</label>
+              <input id="leverage" type="number" step="any" min={1} value={spot ? '1' : draft.leverage} disabled={spot} onChange={(e) => set({ leverage: e.target.value })} />
+              {fieldError('leverage')}
+            </div>
           </div>
-          <div className="field">
-            <label htmlFor="side">Side</label>
-            <select id="side" value={draft.side} onChange={(e) => set({ side: e.target.value as Draft['side'] })}>
-              <option value="long">long (buy)</option>
-              <option value="short">short (sell)</option>
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="price">Entry price</label>
-            <input id="price" type="number" step="any" value={draft.price} onChange={(e) => set({ price: e.target.value })} aria-invalid={Boolean(error?.fields.price)} />
-            {fieldError('price')}
-          </div>
-          <div className="field">
-            <label htmlFor="stopMode">Stop from</label>
-            <select id="stopMode" value={draft.stopMode} onChange={(e) => set({ stopMode: e.target.value as Draft['stopMode'] })}>
-              <option value="price">a stop price</option>
-              <option value="atr">an ATR (stop = multiple × ATR away)</option>
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="stop">{draft.stopMode === 'price' ? 'Stop price' : 'ATR (price units)'}</label>
-            <input id="stop" type="number" step="any" value={draft.stop} onChange={(e) => set({ stop: e.target.value })} aria-invalid={Boolean(error?.fields.stopPrice ?? error?.fields.atr)} />
-            {fieldError('stopPrice')}
-            {fieldError('atr')}
-          </div>
-          <div className="field">
-            <label htmlFor="leverage">Leverage{spot ? ' (spot: 1)' : ''}</label>
-            <input id="leverage" type="number" step="any" min={1} value={spot ? '1' : draft.leverage} disabled={spot} onChange={(e) => set({ leverage: e.target.value })} />
-            {fieldError('leverage')}
-          </div>
-        </div>
-        <p>
-          <SubmitButton busy={pending} data-testid="preview-order">
-            {pending ? 'Working…' : 'Show what it would do'}
-          </SubmitButton>
-        </p>
-        {error && !Object.keys(error.fields).length ? (
-          <p className="error" role="alert" data-testid="what-if-error">
-            {error.message}
+          <p>
+            <SubmitButton busy={pending} data-testid="preview-order">
+              {pending ? 'Working…' : 'Show what it would do'}
+            </SubmitButton>
           </p>
-        ) : null}
+          {error && !Object.keys(error.fields).length ? (
+            <p className="error" role="alert" data-testid="what-if-error">
+              {error.message}
+            </p>
+          ) : null}
+        </HydrationGate>
       </form>
 
       {result && (

@@ -7,6 +7,7 @@ import { paramValueOf, type ParamField } from '@/app/_components/strategy-param-
 import { ModelFields } from '@/app/_components/models/model-fields';
 import { modelsOfForm, type DeployedLoopModels } from '@/app/_components/models/model-form';
 import { SubmitButton } from '@/app/_components/submit-button';
+import { HydrationGate } from '@/app/_components/hydration-gate';
 
 export interface MarketOption {
   exchange: string;
@@ -370,162 +371,164 @@ function Form({
   return (
     <>
       <form onSubmit={onSubmit} noValidate data-testid="backtest-form" aria-label="New backtest">
-        <div className="filter-grid">
-          <div className="field">
-            <label htmlFor="bt-exchange">Exchange</label>
-            <select id="bt-exchange" name="exchange" defaultValue={first?.exchange ?? 'binance'} {...invalid('exchange')}>
-              {(exchanges.length ? exchanges : ['binance']).map((e) => (
-                <option key={e}>{e}</option>
-              ))}
-            </select>
-            <FieldError idPrefix="bt" name="exchange" errors={errors} />
-          </div>
-          {marketMode === 'one' && (
+        <HydrationGate>
+          <div className="filter-grid">
             <div className="field">
-              <label htmlFor="bt-symbol">Symbol</label>
-              <input id="bt-symbol" name="symbol" list="bt-symbols" defaultValue={first?.symbol ?? ''} {...invalid('symbol')} />
-              <datalist id="bt-symbols">
-                {symbols.map((s) => (
-                  <option key={s} value={s} />
+              <label htmlFor="bt-exchange">Exchange</label>
+              <select id="bt-exchange" name="exchange" defaultValue={first?.exchange ?? 'binance'} {...invalid('exchange')}>
+                {(exchanges.length ? exchanges : ['binance']).map((e) => (
+                  <option key={e}>{e}</option>
                 ))}
-              </datalist>
-              <FieldError idPrefix="bt" name="symbol" errors={errors} />
+              </select>
+              <FieldError idPrefix="bt" name="exchange" errors={errors} />
             </div>
-          )}
-          <div className="field">
-            <label htmlFor="bt-timeframe">Timeframe</label>
-            <select id="bt-timeframe" name="timeframe" defaultValue={first?.timeframe ?? '5m'} {...invalid('timeframe')}>
-              {timeframes.map((t) => (
-                <option key={t}>{t}</option>
-              ))}
-            </select>
-            <FieldError idPrefix="bt" name="timeframe" errors={errors} />
-          </div>
-          <div className="field">
-            <label htmlFor="bt-from">From (UTC)</label>
-            <input id="bt-from" name="from" type="date" defaultValue={first ? day(first.firstOpenTimeMs) : ''} {...invalid('from')} />
-            <FieldError idPrefix="bt" name="from" errors={errors} />
-          </div>
-          <div className="field">
-            <label htmlFor="bt-to">To (UTC, exclusive)</label>
-            <input id="bt-to" name="to" type="date" defaultValue={first ? day(first.lastOpenTimeMs + 86_400_000) : ''} {...invalid('to')} />
-            <FieldError idPrefix="bt" name="to" errors={errors} />
-          </div>
-          <div className="field">
-            <label htmlFor="bt-veto">
-              <span>
-                <input id="bt-veto" name="veto" type="checkbox" /> Veto model on
-              </span>
-            </label>
-            <FieldError idPrefix="bt" name="veto" errors={errors} />
-          </div>
-        </div>
-        <fieldset className="strategy-box" data-testid="market-mode" aria-describedby={errors.symbols?.length ? fieldErrorId('bt', 'symbols') : undefined}>
-          <legend>Markets</legend>
-          <div className="actions-row">
-            {(
-              [
-                ['one', 'One market'],
-                ['several', 'Several markets, one account'],
-                ['all', 'All stored of this timeframe'],
-              ] as const
-            ).map(([mode, label]) => (
-              <label key={mode}>
-                <input type="radio" name="marketMode" value={mode} checked={marketMode === mode} onChange={() => setMarketMode(mode)} /> {label}
+            {marketMode === 'one' && (
+              <div className="field">
+                <label htmlFor="bt-symbol">Symbol</label>
+                <input id="bt-symbol" name="symbol" list="bt-symbols" defaultValue={first?.symbol ?? ''} {...invalid('symbol')} />
+                <datalist id="bt-symbols">
+                  {symbols.map((s) => (
+                    <option key={s} value={s} />
+                  ))}
+                </datalist>
+                <FieldError idPrefix="bt" name="symbol" errors={errors} />
+              </div>
+            )}
+            <div className="field">
+              <label htmlFor="bt-timeframe">Timeframe</label>
+              <select id="bt-timeframe" name="timeframe" defaultValue={first?.timeframe ?? '5m'} {...invalid('timeframe')}>
+                {timeframes.map((t) => (
+                  <option key={t}>{t}</option>
+                ))}
+              </select>
+              <FieldError idPrefix="bt" name="timeframe" errors={errors} />
+            </div>
+            <div className="field">
+              <label htmlFor="bt-from">From (UTC)</label>
+              <input id="bt-from" name="from" type="date" defaultValue={first ? day(first.firstOpenTimeMs) : ''} {...invalid('from')} />
+              <FieldError idPrefix="bt" name="from" errors={errors} />
+            </div>
+            <div className="field">
+              <label htmlFor="bt-to">To (UTC, exclusive)</label>
+              <input id="bt-to" name="to" type="date" defaultValue={first ? day(first.lastOpenTimeMs + 86_400_000) : ''} {...invalid('to')} />
+              <FieldError idPrefix="bt" name="to" errors={errors} />
+            </div>
+            <div className="field">
+              <label htmlFor="bt-veto">
+                <span>
+                  <input id="bt-veto" name="veto" type="checkbox" /> Veto model on
+                </span>
               </label>
-            ))}
+              <FieldError idPrefix="bt" name="veto" errors={errors} />
+            </div>
           </div>
-          {marketMode !== 'one' && (
-            <p className="muted">
-              One run, one account: candles are merged by time (a market whose data starts later joins then), and max open positions and exposure per
-              market apply across the markets.
-            </p>
-          )}
-          {marketMode === 'several' && (
-            <div className="actions-row" data-testid="portfolio-symbols">
-              {symbols.map((s) => (
-                <label key={s}>
-                  <input type="checkbox" name="symbols" value={s} /> {s}
+          <fieldset className="strategy-box" data-testid="market-mode" aria-describedby={errors.symbols?.length ? fieldErrorId('bt', 'symbols') : undefined}>
+            <legend>Markets</legend>
+            <div className="actions-row">
+              {(
+                [
+                  ['one', 'One market'],
+                  ['several', 'Several markets, one account'],
+                  ['all', 'All stored of this timeframe'],
+                ] as const
+              ).map(([mode, label]) => (
+                <label key={mode}>
+                  <input type="radio" name="marketMode" value={mode} checked={marketMode === mode} onChange={() => setMarketMode(mode)} /> {label}
                 </label>
               ))}
             </div>
-          )}
-          <FieldError idPrefix="bt" name="symbols" errors={errors} />
-        </fieldset>
-        <AccountPrefill idPrefix="bt" accounts={accounts} accountId={accountId} onChange={setAccountId} errors={errors} />
-        <AccountFields key={accountId} account={account} errors={errors} />
-        <fieldset className="strategy-box" aria-describedby={errors.strategies?.length ? fieldErrorId('bt', 'strategies') : undefined}>
-          <legend>Strategies and parameters (blank = saved setting)</legend>
-          <FieldError idPrefix="bt" name="strategies" errors={errors} />
-          {strategies.map((s) => (
-            <div key={s.name} data-testid={`strategy-${s.name}`}>
-              <label>
-                <input
-                  type="checkbox"
-                  name="strategies"
-                  value={s.name}
-                  checked={chosen.has(s.name)}
-                  onChange={(e) => {
-                    const next = new Set(chosen);
-                    if (e.target.checked) next.add(s.name);
-                    else next.delete(s.name);
-                    setChosen(next);
-                  }}
-                />{' '}
-                {s.name}{' '}
-                <span className="muted">
-                  ({s.source} {s.version})
-                </span>
-              </label>
-              {chosen.has(s.name) && (
-                <div className="filter-grid">
-                  {s.fields.map((f) => {
-                    const field = f.name;
-                    const key = `params.${s.name}.${field}`;
-                    const saved = s.saved[field] ?? f.defaultValue;
-                    const aria = { 'aria-invalid': errors[key]?.length ? true : undefined, 'aria-describedby': errors[key]?.length ? fieldErrorId('bt', key) : undefined };
-                    return (
-                      <div className="field" key={field}>
-                        <label htmlFor={`bt-${s.name}-${field}`}>{field}</label>
-                        {f.kind === 'boolean' || f.kind === 'enum' ? (
-                          <select id={`bt-${s.name}-${field}`} name={`param:${s.name}:${field}`} defaultValue="" {...aria}>
-                            <option value="">{`saved (${String(saved)})`}</option>
-                            {(f.kind === 'boolean' ? ['true', 'false'] : (f.options ?? [])).map((o) => (
-                              <option key={o} value={o}>
-                                {o}
-                              </option>
-                            ))}
-                          </select>
-                        ) : (
-                          <input
-                            id={`bt-${s.name}-${field}`}
-                            name={`param:${s.name}:${field}`}
-                            inputMode={f.kind === 'text' ? undefined : 'decimal'}
-                            placeholder={saved === undefined ? '' : String(saved)}
-                            {...aria}
-                          />
-                        )}
-                        <FieldError idPrefix="bt" name={key} errors={errors} />
-                      </div>
-                    );
-                  })}
-                </div>
-              )}
-            </div>
-          ))}
-        </fieldset>
-        <ExitFields idPrefix="bt" errors={errors} closeAtEnd />
-        <ModelFields idPrefix="bt" deployed={deployedModels} errors={errors} />
-        <div className="actions-row" style={{ marginTop: '0.75rem' }}>
-          <SubmitButton busy={pending} data-testid="run-backtest">
-            {pending ? 'Queuing…' : 'Run backtest'}
-          </SubmitButton>
-          {message && (
-            <p role="alert" className="error" data-testid="form-error">
-              {message}
-            </p>
-          )}
-        </div>
+            {marketMode !== 'one' && (
+              <p className="muted">
+                One run, one account: candles are merged by time (a market whose data starts later joins then), and max open positions and exposure per
+                market apply across the markets.
+              </p>
+            )}
+            {marketMode === 'several' && (
+              <div className="actions-row" data-testid="portfolio-symbols">
+                {symbols.map((s) => (
+                  <label key={s}>
+                    <input type="checkbox" name="symbols" value={s} /> {s}
+                  </label>
+                ))}
+              </div>
+            )}
+            <FieldError idPrefix="bt" name="symbols" errors={errors} />
+          </fieldset>
+          <AccountPrefill idPrefix="bt" accounts={accounts} accountId={accountId} onChange={setAccountId} errors={errors} />
+          <AccountFields key={accountId} account={account} errors={errors} />
+          <fieldset className="strategy-box" aria-describedby={errors.strategies?.length ? fieldErrorId('bt', 'strategies') : undefined}>
+            <legend>Strategies and parameters (blank = saved setting)</legend>
+            <FieldError idPrefix="bt" name="strategies" errors={errors} />
+            {strategies.map((s) => (
+              <div key={s.name} data-testid={`strategy-${s.name}`}>
+                <label>
+                  <input
+                    type="checkbox"
+                    name="strategies"
+                    value={s.name}
+                    checked={chosen.has(s.name)}
+                    onChange={(e) => {
+                      const next = new Set(chosen);
+                      if (e.target.checked) next.add(s.name);
+                      else next.delete(s.name);
+                      setChosen(next);
+                    }}
+                  />{' '}
+                  {s.name}{' '}
+                  <span className="muted">
+                    ({s.source} {s.version})
+                  </span>
+                </label>
+                {chosen.has(s.name) && (
+                  <div className="filter-grid">
+                    {s.fields.map((f) => {
+                      const field = f.name;
+                      const key = `params.${s.name}.${field}`;
+                      const saved = s.saved[field] ?? f.defaultValue;
+                      const aria = { 'aria-invalid': errors[key]?.length ? true : undefined, 'aria-describedby': errors[key]?.length ? fieldErrorId('bt', key) : undefined };
+                      return (
+                        <div className="field" key={field}>
+                          <label htmlFor={`bt-${s.name}-${field}`}>{field}</label>
+                          {f.kind === 'boolean' || f.kind === 'enum' ? (
+                            <select id={`bt-${s.name}-${field}`} name={`param:${s.name}:${field}`} defaultValue="" {...aria}>
+                              <option value="">{`saved (${String(saved)})`}</option>
+                              {(f.kind === 'boolean' ? ['true', 'false'] : (f.options ?? [])).map((o) => (
+                                <option key={o} value={o}>
+                                  {o}
+                                </option>
+                              ))}
+                            </select>
+                          ) : (
+                            <input
+                              id={`bt-${s.name}-${field}`}
+                              name={`param:${s.name}:${field}`}
+                              inputMode={f.kind === 'text' ? undefined : 'decimal'}
+                              placeholder={saved === undefined ? '' : String(saved)}
+                              {...aria}
+                            />
+                          )}
+                          <FieldError idPrefix="bt" name={key} errors={errors} />
+                        </div>
+                      );
+                    })}
+                  </div>
+                )}
+              </div>
+            ))}
+          </fieldset>
+          <ExitFields idPrefix="bt" errors={errors} closeAtEnd />
+          <ModelFields idPrefix="bt" deployed={deployedModels} errors={errors} />
+          <div className="actions-row" style={{ marginTop: '0.75rem' }}>
+            <SubmitButton busy={pending} data-testid="run-backtest">
+              {pending ? 'Queuing…' : 'Run backtest'}
+            </SubmitButton>
+            {message && (
+              <p role="alert" className="error" data-testid="form-error">
+                {message}
+              </p>
+            )}
+          </div>
+        </HydrationGate>
       </form>
       {ticketId && <TicketProgress key={ticketId} ticketId={ticketId} poll={poll} />}
     </>

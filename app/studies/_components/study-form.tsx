@@ -16,6 +16,7 @@ import {
 } from '@/app/backtests/_components/backtest-form';
 import { gridSize, spaceOf, type SpaceField, type SpaceMode } from '../_lib/space-fields';
 import { SubmitButton } from '@/app/_components/submit-button';
+import { HydrationGate } from '@/app/_components/hydration-gate';
 
 /** A strategy the study can optimise, with its parameter inputs prefilled from the engine's derived search space. */
 export interface StudyStrategyOption {
@@ -179,169 +180,171 @@ export function StudyForm({
 
   return (
     <form onSubmit={onSubmit} noValidate data-testid="study-form" aria-label="New study">
-      <div className="filter-grid">
-        <div className="field">
-          <label htmlFor="st-market">Market</label>
-          <select id="st-market" value={market} onChange={(e) => setMarket(e.target.value)} {...aria('symbol')}>
-            {markets.map((m) => (
-              <option key={marketKey(m)} value={marketKey(m)}>
-                {marketKey(m)}
-              </option>
-            ))}
-          </select>
-          <FieldError idPrefix="st" name="exchange" errors={errors} />
-          <FieldError idPrefix="st" name="symbol" errors={errors} />
-          <FieldError idPrefix="st" name="timeframe" errors={errors} />
-        </div>
-        {/* Remounted with the market, so the range starts as that market's stored candles. */}
-        <div className="field" key={`from-${market}`}>
-          <label htmlFor="st-from">From (UTC)</label>
-          <input id="st-from" name="from" type="date" defaultValue={chosenMarket ? day(chosenMarket.firstOpenTimeMs) : ''} {...aria('from')} />
-          <FieldError idPrefix="st" name="from" errors={errors} />
-        </div>
-        <div className="field" key={`to-${market}`}>
-          <label htmlFor="st-to">To (UTC, exclusive)</label>
-          <input id="st-to" name="to" type="date" defaultValue={chosenMarket ? day(chosenMarket.lastOpenTimeMs + 86_400_000) : ''} {...aria('to')} />
-          <FieldError idPrefix="st" name="to" errors={errors} />
-        </div>
-        <div className="field">
-          <label htmlFor="st-name">Name (optional)</label>
-          <input id="st-name" name="name" maxLength={120} placeholder={`${strategy} ${chosenMarket?.symbol ?? ''} ${chosenMarket?.timeframe ?? ''}`.trim()} {...aria('name')} />
-          <FieldError idPrefix="st" name="name" errors={errors} />
-        </div>
-      </div>
-
-      <fieldset className="strategy-box" data-testid="study-space">
-        <legend>Strategy and search space</legend>
+      <HydrationGate>
         <div className="filter-grid">
           <div className="field">
-            <label htmlFor="st-strategy">Strategy</label>
-            <select id="st-strategy" value={strategy} onChange={(e) => setStrategy(e.target.value)} {...aria('strategy')}>
-              {strategies.map((s) => (
-                <option key={s.name} value={s.name}>
-                  {s.name} ({s.source} {s.version})
+            <label htmlFor="st-market">Market</label>
+            <select id="st-market" value={market} onChange={(e) => setMarket(e.target.value)} {...aria('symbol')}>
+              {markets.map((m) => (
+                <option key={marketKey(m)} value={marketKey(m)}>
+                  {marketKey(m)}
                 </option>
               ))}
             </select>
-            <FieldError idPrefix="st" name="strategy" errors={errors} />
+            <FieldError idPrefix="st" name="exchange" errors={errors} />
+            <FieldError idPrefix="st" name="symbol" errors={errors} />
+            <FieldError idPrefix="st" name="timeframe" errors={errors} />
+          </div>
+          {/* Remounted with the market, so the range starts as that market's stored candles. */}
+          <div className="field" key={`from-${market}`}>
+            <label htmlFor="st-from">From (UTC)</label>
+            <input id="st-from" name="from" type="date" defaultValue={chosenMarket ? day(chosenMarket.firstOpenTimeMs) : ''} {...aria('from')} />
+            <FieldError idPrefix="st" name="from" errors={errors} />
+          </div>
+          <div className="field" key={`to-${market}`}>
+            <label htmlFor="st-to">To (UTC, exclusive)</label>
+            <input id="st-to" name="to" type="date" defaultValue={chosenMarket ? day(chosenMarket.lastOpenTimeMs + 86_400_000) : ''} {...aria('to')} />
+            <FieldError idPrefix="st" name="to" errors={errors} />
+          </div>
+          <div className="field">
+            <label htmlFor="st-name">Name (optional)</label>
+            <input id="st-name" name="name" maxLength={120} placeholder={`${strategy} ${chosenMarket?.symbol ?? ''} ${chosenMarket?.timeframe ?? ''}`.trim()} {...aria('name')} />
+            <FieldError idPrefix="st" name="name" errors={errors} />
           </div>
         </div>
-        {chosen?.spaceError && <p className="muted">{chosen.spaceError}</p>}
-        <p className="muted" data-testid="grid-size" aria-live="polite">
-          {size === null ? 'Grid size: unknown until every range is valid.' : `Grid size: ${size.toLocaleString('en-US')} combination${size === 1 ? '' : 's'} (before the strategy's own checks, e.g. fast below slow).`}
-          {method === 'grid' && size !== null && size > maxTrials
-            ? ` Above the cap of ${maxTrials.toLocaleString('en-US')} trials: narrow a range, raise its step, or hold a parameter at one value.`
-            : ''}
-        </p>
-        <FieldError idPrefix="st" name="space" errors={errors} />
-        <FieldError idPrefix="st" name="maxTrials" errors={errors} />
-        {fields.map((f, i) => (
-          <SpaceFieldset
-            key={`${strategy}:${f.name}`}
-            field={f}
-            errors={errors}
-            onChange={(next) => setSpaces({ ...spaces, [strategy]: fields.map((g, j) => (j === i ? next : g)) })}
-          />
-        ))}
-      </fieldset>
 
-      <fieldset className="strategy-box" data-testid="study-method">
-        <legend>Method and objective</legend>
-        <div className="filter-grid">
-          <div className="field">
-            <label htmlFor="st-method">Method</label>
-            <select id="st-method" value={method} onChange={(e) => setMethod(e.target.value as keyof typeof METHOD_LABELS)} {...aria('method')}>
-              {Object.entries(METHOD_LABELS).map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-            <FieldError idPrefix="st" name="method" errors={errors} />
-          </div>
-          {method !== 'grid' && (
-            <div className="field">
-              <label htmlFor="st-trials">{method === 'random' ? 'Trials (draws)' : 'Candidates'}</label>
-              <input id="st-trials" name="trials" inputMode="numeric" defaultValue="100" {...aria('trials')} />
-              <FieldError idPrefix="st" name="trials" errors={errors} />
-            </div>
-          )}
-          {method !== 'grid' && (
-            <div className="field">
-              <label htmlFor="st-seed">Seed</label>
-              <input id="st-seed" name="seed" inputMode="numeric" defaultValue="1" {...aria('seed')} />
-              <FieldError idPrefix="st" name="seed" errors={errors} />
-            </div>
-          )}
-          <div className="field">
-            <label htmlFor="st-objective">Objective (maximised)</label>
-            <select id="st-objective" name="objective" defaultValue="sharpe" {...aria('objective')}>
-              {Object.entries(OBJECTIVE_LABELS).map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-            <FieldError idPrefix="st" name="objective" errors={errors} />
-          </div>
-          <div className="field">
-            <label htmlFor="st-minTrades">Minimum trades</label>
-            <input id="st-minTrades" name="minTrades" inputMode="numeric" defaultValue="1" {...aria('minTrades')} />
-            <FieldError idPrefix="st" name="minTrades" errors={errors} />
-          </div>
-        </div>
-      </fieldset>
-
-      <fieldset className="strategy-box" data-testid="study-walk-forward">
-        <legend>Walk-forward</legend>
-        <label>
-          <input type="checkbox" checked={walkForward} onChange={(e) => setWalkForward(e.target.checked)} data-testid="walk-forward-on" /> Optimise in sample, test the winner
-          out of sample, window by window
-        </label>
-        <FieldError idPrefix="st" name="walkForward" errors={errors} />
-        {walkForward && (
+        <fieldset className="strategy-box" data-testid="study-space">
+          <legend>Strategy and search space</legend>
           <div className="filter-grid">
             <div className="field">
-              <label htmlFor="st-wf-mode">Windows</label>
-              <select id="st-wf-mode" name="walkForward.mode" defaultValue="rolling" {...aria('walkForward.mode')}>
-                <option value="rolling">rolling (in-sample moves)</option>
-                <option value="anchored">anchored (in-sample grows from the start)</option>
+              <label htmlFor="st-strategy">Strategy</label>
+              <select id="st-strategy" value={strategy} onChange={(e) => setStrategy(e.target.value)} {...aria('strategy')}>
+                {strategies.map((s) => (
+                  <option key={s.name} value={s.name}>
+                    {s.name} ({s.source} {s.version})
+                  </option>
+                ))}
               </select>
-              <FieldError idPrefix="st" name="walkForward.mode" errors={errors} />
-            </div>
-            <div className="field">
-              <label htmlFor="st-wf-in">In-sample (days)</label>
-              <input id="st-wf-in" name="walkForward.inSampleDays" inputMode="decimal" defaultValue="4" {...aria('walkForward.inSampleDays')} />
-              <FieldError idPrefix="st" name="walkForward.inSampleDays" errors={errors} />
-            </div>
-            <div className="field">
-              <label htmlFor="st-wf-out">Out-of-sample (days)</label>
-              <input id="st-wf-out" name="walkForward.outOfSampleDays" inputMode="decimal" defaultValue="2" {...aria('walkForward.outOfSampleDays')} />
-              <FieldError idPrefix="st" name="walkForward.outOfSampleDays" errors={errors} />
-            </div>
-            <div className="field">
-              <label htmlFor="st-wf-step">Step (days, blank = out-of-sample)</label>
-              <input id="st-wf-step" name="walkForward.stepDays" inputMode="decimal" {...aria('walkForward.stepDays')} />
-              <FieldError idPrefix="st" name="walkForward.stepDays" errors={errors} />
+              <FieldError idPrefix="st" name="strategy" errors={errors} />
             </div>
           </div>
-        )}
-      </fieldset>
-
-      <AccountPrefill idPrefix="st" accounts={accounts} accountId={accountId} onChange={setAccountId} errors={errors} />
-      <AccountFields key={accountId} account={account} errors={errors} />
-      <ExitFields idPrefix="st" errors={errors} />
-
-      <div className="actions-row" style={{ marginTop: '0.75rem' }}>
-        <SubmitButton busy={pending} data-testid="start-study">
-          {pending ? 'Queuing…' : 'Start study'}
-        </SubmitButton>
-        {message && (
-          <p role="alert" className="error" data-testid="form-error">
-            {message}
+          {chosen?.spaceError && <p className="muted">{chosen.spaceError}</p>}
+          <p className="muted" data-testid="grid-size" aria-live="polite">
+            {size === null ? 'Grid size: unknown until every range is valid.' : `Grid size: ${size.toLocaleString('en-US')} combination${size === 1 ? '' : 's'} (before the strategy's own checks, e.g. fast below slow).`}
+            {method === 'grid' && size !== null && size > maxTrials
+              ? ` Above the cap of ${maxTrials.toLocaleString('en-US')} trials: narrow a range, raise its step, or hold a parameter at one value.`
+              : ''}
           </p>
-        )}
-      </div>
+          <FieldError idPrefix="st" name="space" errors={errors} />
+          <FieldError idPrefix="st" name="maxTrials" errors={errors} />
+          {fields.map((f, i) => (
+            <SpaceFieldset
+              key={`${strategy}:${f.name}`}
+              field={f}
+              errors={errors}
+              onChange={(next) => setSpaces({ ...spaces, [strategy]: fields.map((g, j) => (j === i ? next : g)) })}
+            />
+          ))}
+        </fieldset>
+
+        <fieldset className="strategy-box" data-testid="study-method">
+          <legend>Method and objective</legend>
+          <div className="filter-grid">
+            <div className="field">
+              <label htmlFor="st-method">Method</label>
+              <select id="st-method" value={method} onChange={(e) => setMethod(e.target.value as keyof typeof METHOD_LABELS)} {...aria('method')}>
+                {Object.entries(METHOD_LABELS).map(([value, label]) => (
+                  <option key={value} value={value}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+              <FieldError idPrefix="st" name="method" errors={errors} />
+            </div>
+            {method !== 'grid' && (
+              <div className="field">
+                <label htmlFor="st-trials">{method === 'random' ? 'Trials (draws)' : 'Candidates'}</label>
+                <input id="st-trials" name="trials" inputMode="numeric" defaultValue="100" {...aria('trials')} />
+                <FieldError idPrefix="st" name="trials" errors={errors} />
+              </div>
+            )}
+            {method !== 'grid' && (
+              <div className="field">
+                <label htmlFor="st-seed">Seed</label>
+                <input id="st-seed" name="seed" inputMode="numeric" defaultValue="1" {...aria('seed')} />
+                <FieldError idPrefix="st" name="seed" errors={errors} />
+              </div>
+            )}
+            <div className="field">
+              <label htmlFor="st-objective">Objective (maximised)</label>
+              <select id="st-objective" name="objective" defaultValue="sharpe" {...aria('objective')}>
+                {Object.entries(OBJECTIVE_LABELS).map(([value, label]) => (
+                  <option key={value} value={value}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+              <FieldError idPrefix="st" name="objective" errors={errors} />
+            </div>
+            <div className="field">
+              <label htmlFor="st-minTrades">Minimum trades</label>
+              <input id="st-minTrades" name="minTrades" inputMode="numeric" defaultValue="1" {...aria('minTrades')} />
+              <FieldError idPrefix="st" name="minTrades" errors={errors} />
+            </div>
+          </div>
+        </fieldset>
+
+        <fieldset className="strategy-box" data-testid="study-walk-forward">
+          <legend>Walk-forward</legend>
+          <label>
+            <input type="checkbox" checked={walkForward} onChange={(e) => setWalkForward(e.target.checked)} data-testid="walk-forward-on" /> Optimise in sample, test the winner
+            out of sample, window by window
+          </label>
+          <FieldError idPrefix="st" name="walkForward" errors={errors} />
+          {walkForward && (
+            <div className="filter-grid">
+              <div className="field">
+                <label htmlFor="st-wf-mode">Windows</label>
+                <select id="st-wf-mode" name="walkForward.mode" defaultValue="rolling" {...aria('walkForward.mode')}>
+                  <option value="rolling">rolling (in-sample moves)</option>
+                  <option value="anchored">anchored (in-sample grows from the start)</option>
+                </select>
+                <FieldError idPrefix="st" name="walkForward.mode" errors={errors} />
+              </div>
+              <div className="field">
+                <label htmlFor="st-wf-in">In-sample (days)</label>
+                <input id="st-wf-in" name="walkForward.inSampleDays" inputMode="decimal" defaultValue="4" {...aria('walkForward.inSampleDays')} />
+                <FieldError idPrefix="st" name="walkForward.inSampleDays" errors={errors} />
+              </div>
+              <div className="field">
+                <label htmlFor="st-wf-out">Out-of-sample (days)</label>
+                <input id="st-wf-out" name="walkForward.outOfSampleDays" inputMode="decimal" defaultValue="2" {...aria('walkForward.outOfSampleDays')} />
+                <FieldError idPrefix="st" name="walkForward.outOfSampleDays" errors={errors} />
+              </div>
+              <div className="field">
+                <label htmlFor="st-wf-step">Step (days, blank = out-of-sample)</label>
+                <input id="st-wf-step" name="walkForward.stepDays" inputMode="decimal" {...aria('walkForward.stepDays')} />
+                <FieldError idPrefix="st" name="walkForward.stepDays" errors={errors} />
+              </div>
+            </div>
+          )}
+        </fieldset>
+
+        <AccountPrefill idPrefix="st" accounts={accounts} accountId={accountId} onChange={setAccountId} errors={errors} />
+        <AccountFields key={accountId} account={account} errors={errors} />
+        <ExitFields idPrefix="st" errors={errors} />
+
+        <div className="actions-row" style={{ marginTop: '0.75rem' }}>
+          <SubmitButton busy={pending} data-testid="start-study">
+            {pending ? 'Queuing…' : 'Start study'}
+          </SubmitButton>
+          {message && (
+            <p role="alert" className="error" data-testid="form-error">
+              {message}
+            </p>
+          )}
+        </div>
+      </HydrationGate>
     </form>
   );
 }

@@ -25,6 +25,7 @@ import {
 } from './rule-draft';
 import './rule-editor.css';
 import { SubmitButton } from '@/app/_components/submit-button';
+import { HydrationGate } from '@/app/_components/hydration-gate';
 
 type FieldErrors = Record<string, string[]>;
 type Action<T> = (input: unknown) => Promise<ActionResult<T>>;
@@ -388,75 +389,77 @@ export function RuleEditor({
           void save();
         }}
       >
-        <h1 id="rule-editor-heading">{savedName ? `Rule strategy “${savedName}”` : 'New rule strategy'}</h1>
-        <div className="form-grid">
-          <TextField path="name" label="Name (lowercase letters, digits, dashes)" value={draft.name} errors={errors} disabled={disabled || savedName !== null} onChange={(name) => setDraft({ ...draft, name })} />
-          <TextField path="description" label="Description (optional)" value={draft.description} errors={errors} disabled={disabled} onChange={(description) => setDraft({ ...draft, description })} />
-        </div>
-        {GROUP_KEYS.map((key) => (
-          <GroupFields key={key} groupKey={key} draft={draft} errors={errors} disabled={disabled} setDraft={setDraft} />
-        ))}
-        <fieldset className="rule-group">
-          <legend>Protective stop</legend>
+        <HydrationGate>
+          <h1 id="rule-editor-heading">{savedName ? `Rule strategy “${savedName}”` : 'New rule strategy'}</h1>
           <div className="form-grid">
-            <div className="field">
-              <label htmlFor="rule-stop-kind">Stop type</label>
-              <select id="rule-stop-kind" value={draft.stopKind} disabled={disabled} onChange={(e) => setDraft({ ...draft, stopKind: e.target.value as 'atr' | 'percent' })}>
-                <option value="atr">ATR multiple</option>
-                <option value="percent">percent of the entry</option>
-              </select>
+            <TextField path="name" label="Name (lowercase letters, digits, dashes)" value={draft.name} errors={errors} disabled={disabled || savedName !== null} onChange={(name) => setDraft({ ...draft, name })} />
+            <TextField path="description" label="Description (optional)" value={draft.description} errors={errors} disabled={disabled} onChange={(description) => setDraft({ ...draft, description })} />
+          </div>
+          {GROUP_KEYS.map((key) => (
+            <GroupFields key={key} groupKey={key} draft={draft} errors={errors} disabled={disabled} setDraft={setDraft} />
+          ))}
+          <fieldset className="rule-group">
+            <legend>Protective stop</legend>
+            <div className="form-grid">
+              <div className="field">
+                <label htmlFor="rule-stop-kind">Stop type</label>
+                <select id="rule-stop-kind" value={draft.stopKind} disabled={disabled} onChange={(e) => setDraft({ ...draft, stopKind: e.target.value as 'atr' | 'percent' })}>
+                  <option value="atr">ATR multiple</option>
+                  <option value="percent">percent of the entry</option>
+                </select>
+              </div>
+              {draft.stopKind === 'atr' ? (
+                <>
+                  <TextField path="stop.atrMultiple" label="ATR multiple" inputMode="decimal" value={draft.atrMultiple} errors={errors} disabled={disabled} onChange={(atrMultiple) => setDraft({ ...draft, atrMultiple })} />
+                  <TextField path="stop.atrPeriod" label="ATR period (default 14)" inputMode="numeric" value={draft.atrPeriod} errors={errors} disabled={disabled} onChange={(atrPeriod) => setDraft({ ...draft, atrPeriod })} />
+                </>
+              ) : (
+                <TextField path="stop.percent" label="Stop distance (%)" inputMode="decimal" value={draft.percent} errors={errors} disabled={disabled} onChange={(percent) => setDraft({ ...draft, percent })} />
+              )}
             </div>
-            {draft.stopKind === 'atr' ? (
-              <>
-                <TextField path="stop.atrMultiple" label="ATR multiple" inputMode="decimal" value={draft.atrMultiple} errors={errors} disabled={disabled} onChange={(atrMultiple) => setDraft({ ...draft, atrMultiple })} />
-                <TextField path="stop.atrPeriod" label="ATR period (default 14)" inputMode="numeric" value={draft.atrPeriod} errors={errors} disabled={disabled} onChange={(atrPeriod) => setDraft({ ...draft, atrPeriod })} />
-              </>
+            <Errors path="stop" errors={errors} />
+          </fieldset>
+          <fieldset className="rule-group">
+            <legend>Exits (optional)</legend>
+            <div className="form-grid">
+              <TextField path="exits.takeProfit.0.r" label="Take profit at R (× initial risk)" inputMode="decimal" value={draft.takeProfitR} errors={errors} disabled={disabled} onChange={(takeProfitR) => setDraft({ ...draft, takeProfitR })} />
+              <TextField path="exits.trailingStop.percent" label="Trailing stop (%)" inputMode="decimal" value={draft.trailingPercent} errors={errors} disabled={disabled} onChange={(trailingPercent) => setDraft({ ...draft, trailingPercent })} />
+              <TextField path="exits.timeStop.bars" label="Time stop (bars held)" inputMode="numeric" value={draft.timeStopBars} errors={errors} disabled={disabled} onChange={(timeStopBars) => setDraft({ ...draft, timeStopBars })} />
+            </div>
+          </fieldset>
+          <div aria-live="polite" data-testid="rule-problems">
+            {problems.length === 0 ? (
+              <p className="muted">The rule is valid.</p>
             ) : (
-              <TextField path="stop.percent" label="Stop distance (%)" inputMode="decimal" value={draft.percent} errors={errors} disabled={disabled} onChange={(percent) => setDraft({ ...draft, percent })} />
+              <>
+                <p className="error">
+                  {problems.length} {problems.length === 1 ? 'problem' : 'problems'} to fix:
+                </p>
+                <ul className="rule-problem-list">
+                  {problems.map(([path, messages]) => (
+                    <li key={path}>
+                      <code>{path}</code>: {messages.join('; ')}
+                    </li>
+                  ))}
+                </ul>
+              </>
             )}
           </div>
-          <Errors path="stop" errors={errors} />
-        </fieldset>
-        <fieldset className="rule-group">
-          <legend>Exits (optional)</legend>
-          <div className="form-grid">
-            <TextField path="exits.takeProfit.0.r" label="Take profit at R (× initial risk)" inputMode="decimal" value={draft.takeProfitR} errors={errors} disabled={disabled} onChange={(takeProfitR) => setDraft({ ...draft, takeProfitR })} />
-            <TextField path="exits.trailingStop.percent" label="Trailing stop (%)" inputMode="decimal" value={draft.trailingPercent} errors={errors} disabled={disabled} onChange={(trailingPercent) => setDraft({ ...draft, trailingPercent })} />
-            <TextField path="exits.timeStop.bars" label="Time stop (bars held)" inputMode="numeric" value={draft.timeStopBars} errors={errors} disabled={disabled} onChange={(timeStopBars) => setDraft({ ...draft, timeStopBars })} />
-          </div>
-        </fieldset>
-        <div aria-live="polite" data-testid="rule-problems">
-          {problems.length === 0 ? (
-            <p className="muted">The rule is valid.</p>
+          {canEdit ? (
+            <p>
+              <SubmitButton className="primary" busy={saving}>
+                {saving ? 'Saving…' : savedName ? 'Save a new version' : 'Save'}
+              </SubmitButton>
+            </p>
           ) : (
-            <>
-              <p className="error">
-                {problems.length} {problems.length === 1 ? 'problem' : 'problems'} to fix:
-              </p>
-              <ul className="rule-problem-list">
-                {problems.map(([path, messages]) => (
-                  <li key={path}>
-                    <code>{path}</code>: {messages.join('; ')}
-                  </li>
-                ))}
-              </ul>
-            </>
+            <p className="muted">Saving needs the trader role.</p>
           )}
-        </div>
-        {canEdit ? (
-          <p>
-            <SubmitButton className="primary" busy={saving}>
-              {saving ? 'Saving…' : savedName ? 'Save a new version' : 'Save'}
-            </SubmitButton>
-          </p>
-        ) : (
-          <p className="muted">Saving needs the trader role.</p>
-        )}
-        {message && (
-          <p aria-live="polite" data-testid="rule-save-message">
-            {message}
-          </p>
-        )}
+          {message && (
+            <p aria-live="polite" data-testid="rule-save-message">
+              {message}
+            </p>
+          )}
+        </HydrationGate>
       </form>
       {savedName && canEdit && <BacktestPanel name={savedName} markets={markets} backtest={backtest} poll={poll} />}
     </>
