@@ -4,7 +4,7 @@
 import type { ResolvedBacktest } from '@/engine/backtest/run-backtest';
 import type { CandleColumns } from '@/engine/core/types';
 import { BACKTEST_FEATURE_ROWS, DEFAULT_BACKTEST_CHUNK_SIZE } from '@/engine/loop/trading-loop';
-import { createSignalPhase } from '@/engine/loop/signal-phase';
+import { createSignalPhase, trailingStopAtrPeriod } from '@/engine/loop/signal-phase';
 import { riskConfigSchema } from '@/engine/risk/risk-engine';
 import { createBuiltInCatalog } from '@/engine/strategies/built-in-strategies';
 
@@ -18,13 +18,12 @@ import { createBuiltInCatalog } from '@/engine/strategies/built-in-strategies';
 export function signalStages(spec: ResolvedBacktest, c: CandleColumns): () => number {
   const catalog = createBuiltInCatalog();
   const strategies = spec.strategies.map((name) => catalog.create(name, spec.params?.[name]));
-  const trailing = spec.exits?.trailingStop ?? null;
   const varLookbackCandles = riskConfigSchema.parse(spec.risk).varLookbackCandles;
   return () => {
     const phase = createSignalPhase({
       strategies,
       fusion: spec.fusion,
-      trailAtrPeriod: trailing && trailing.atrMultiple !== undefined ? trailing.atrPeriod : 0,
+      trailAtrPeriod: trailingStopAtrPeriod(spec.exits),
       withModels: false,
       chunkSize: spec.chunkSize ?? DEFAULT_BACKTEST_CHUNK_SIZE,
       capacityHint: c.length,

@@ -14,9 +14,16 @@ import type { FeatureFrame } from '../features/feature-frame';
 import { ML_FEATURE_CONFIG } from '../ml/market-features';
 import { createSignalFusion, createFusedColumns, type FusedColumns, type FusionConfig, type SignalFusion } from '../decision/signal-fusion';
 import { createAdapterColumns, createAdapterOutput, evaluateAdapterColumns, runStartupCandles, type AdapterColumns, type StrategyAdapter } from '../strategies/strategy-adapter';
+import type { ExitPolicy } from '../strategies/exit-policy';
 
 /** ATR period the risk gate sizes with when a signal carries no stop hint. */
 export const RISK_ATR_PERIOD = 14;
+
+/** The ATR period a trailing stop sized in ATRs reads (a feature the loop must compute), 0 when `exits` has no such stop. */
+export function trailingStopAtrPeriod(exits: ExitPolicy | null | undefined): number {
+  const trailing = exits?.trailingStop ?? null;
+  return trailing && trailing.atrMultiple !== undefined ? trailing.atrPeriod : 0;
+}
 
 /** Most rows one column-wise phase computes at once (bounds the signal columns' memory whatever the chunk size). */
 export const MAX_CHUNK_SLOTS = 65_536;
@@ -60,7 +67,7 @@ export function loopLookbackRows(
 export interface SignalPhaseConfig {
   readonly strategies: readonly StrategyAdapter[];
   readonly fusion: FusionConfig;
-  /** ATR period of a trailing stop sized in ATRs, computed beside the risk sizing's ATR; 0: none. */
+  /** ATR period of a trailing stop sized in ATRs ({@link trailingStopAtrPeriod}), computed beside the risk sizing's ATR; 0: none. */
   readonly trailAtrPeriod: number;
   /** Whether the models' features are computed too (a veto, regime, volatility or stop-distance model in the loop). */
   readonly withModels: boolean;

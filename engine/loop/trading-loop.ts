@@ -63,7 +63,7 @@ import type { VenuePosition } from '../ports/live-sessions';
 import { OrderPurpose, type EngineEvents } from '../ports/events';
 import { DenialCode } from '../ports/metrics';
 import { denialCodeOf } from '../telemetry/metrics-sink';
-import { createSignalPhase, RISK_ATR_PERIOD } from './signal-phase';
+import { createSignalPhase, RISK_ATR_PERIOD, trailingStopAtrPeriod } from './signal-phase';
 
 /**
  * Chunk size of backtests: rows per column-wise phase (features, adapter outputs and fusion over typed
@@ -340,7 +340,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   const timeframeMs = TIMEFRAME_MS[market.timeframe];
   const policy = config.exits ?? null;
   const trailing = policy?.trailingStop ?? null;
-  const trailAtrPeriod = trailing && trailing.atrMultiple !== undefined ? trailing.atrPeriod : 0;
+  const trailAtrPeriod = trailingStopAtrPeriod(policy);
   // The other models in the loop: each kind needs its parameters (run spec) and its model (deps).
   const modelSpec = config.models ?? NO_MODELS_SPEC;
   const loopModels = deps.models ?? NO_LOOP_MODELS;
