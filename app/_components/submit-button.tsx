@@ -7,12 +7,13 @@ import { useHydrated } from './use-hydrated';
  * Before that, a click or Enter would submit the bare HTML form: a GET with every field in the URL (a password into the
  * address bar, the history and access logs) or a React action that is not wired yet (the click is lost), and text typed
  * into a controlled field may never reach the form's state. Disabled, the button blocks both, and a browser test's
- * click waits for it. Marked `data-hydrated="true"` once enabled by hydration.
+ * click waits for it. Inside a `HydrationGate` the gate's fieldset disables it as well; a form without client state
+ * (its values in the DOM) has only this.
  */
 export function SubmitButton({ busy = false, children, ...rest }: Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'type' | 'disabled'> & { busy?: boolean }) {
   const hydrated = useHydrated();
   return (
-    <button type="submit" {...rest} disabled={!hydrated || busy} data-hydrated={hydrated ? 'true' : undefined}>
+    <button type="submit" {...rest} disabled={!hydrated || busy}>
       {children}
     </button>
   );

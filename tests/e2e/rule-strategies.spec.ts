@@ -31,7 +31,7 @@ test('composes a rule strategy, names a bad period, saves it and backtests it in
   await page.getByTestId('new-rule-strategy').click();
   await expect(page).toHaveURL(/\/strategies\/rules\/new$/);
   // Typed before React hydrates the editor, a controlled field shows the text while its state stays empty.
-  await expect(page.locator('form.rule-editor[data-hydrated="true"]')).toBeVisible();
+  await expect(page.locator('form.rule-editor .hydration-gate[data-hydrated="true"]')).toBeVisible();
 
   // A new rule without a name is not valid yet; the problem list says so.
   await expect(page.getByTestId('rule-problems')).toContainText('name');
@@ -54,7 +54,7 @@ test('composes a rule strategy, names a bad period, saves it and backtests it in
   await expect(page).toHaveURL(/\/strategies\/rules\/e2e-sma-cross$/);
   await expect(page.getByTestId('rule-versions')).toContainText('1 (active)');
   await expect(page.locator('#rule-long-all-0-right-period')).toHaveValue('30');
-  await expect(page.locator('form.rule-editor[data-hydrated="true"]')).toBeVisible();
+  await expect(page.locator('form.rule-editor .hydration-gate[data-hydrated="true"]')).toBeVisible();
 
   // One click: the market and range are picked on the page (the range defaults to the market's candles).
   await page.getByLabel('Market').selectOption(`${SYNTHETIC_MARKET.exchange} ${SYNTHETIC_MARKET.symbol} ${SYNTHETIC_MARKET.timeframe}`);

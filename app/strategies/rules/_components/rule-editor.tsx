@@ -7,7 +7,6 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useMemo, useState } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
-import { useHydrated } from '@/app/_components/use-hydrated';
 import { MAX_RULE_PERIOD, RULE_INDICATORS, RULE_OPERATORS, RULE_PRICES, ruleStrategyErrors, type RuleOperator } from '@/engine/strategies/rules/rule-schema';
 import type { BacktestProgress } from '@/app/backtests/actions';
 import {
@@ -347,7 +346,6 @@ export function RuleEditor({
   poll: Action<BacktestProgress>;
 }) {
   const router = useRouter();
-  const hydrated = useHydrated();
   const [draft, setDraftState] = useState<RuleDraft>(() => (initial ? draftOfRule(initial) : newDraft()));
   const [serverErrors, setServerErrors] = useState<FieldErrors>({});
   const [saving, setSaving] = useState(false);
@@ -382,7 +380,6 @@ export function RuleEditor({
     <>
       <form
         className="card rule-editor"
-        data-hydrated={hydrated ? 'true' : undefined}
         aria-labelledby="rule-editor-heading"
         onSubmit={(e) => {
           e.preventDefault();
