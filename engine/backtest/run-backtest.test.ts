@@ -69,6 +69,13 @@ const baseRequest = {
 const fingerprint = (r: BacktestResult) =>
   JSON.stringify({ m: r.returnMetrics, t: r.tradeMetrics, trades: r.trades, equity: r.equity, stats: r.stats, final: r.finalEquity });
 
+/** `journal` with the size of every decision write it receives recorded in `appended`. */
+function recordingDecisionWrites(inner: ReturnType<typeof createInMemoryJournalRepository>) {
+  const appended: number[] = [];
+  const journal = { ...inner, appendDecisions: (rows: Parameters<typeof inner.appendDecisions>[0]) => (appended.push(rows.length), inner.appendDecisions(rows)) };
+  return { journal, appended };
+}
+
 describe('runBacktest', () => {
   it('gives byte-identical results for the same config on the same data', async () => {
     const candles = syntheticCandles(3_000);
@@ -114,8 +121,7 @@ describe('runBacktest', () => {
     const all = { ...baseRequest, decisionDetail: 'all' as const };
     const reference = await runBacktest(all, await setup(candles));
     const deps = await setup(candles);
-    const appended: number[] = [];
-    const journal = { ...deps.journal, appendDecisions: (rows: Parameters<typeof deps.journal.appendDecisions>[0]) => (appended.push(rows.length), deps.journal.appendDecisions(rows)) };
+    const { journal, appended } = recordingDecisionWrites(deps.journal);
     // Batches of 100: the run waits once its writer holds JOURNAL_BACKLOG_BATCHES (4) of them, 400 rows.
     const result = await runBacktest(all, { ...deps, journal, journalBatchSize: 100 });
     expect(JOURNAL_BACKLOG_BATCHES).toBe(4);
@@ -134,8 +140,7 @@ describe('runBacktest', () => {
     const candles = syntheticCandles(9_000);
     const deps = await setup(candles);
     await deps.candles.insertCandles({ exchange: 'test', symbol: 'TWO/USDT', timeframe: '5m' }, syntheticCandles(9_000, 50));
-    const appended: number[] = [];
-    const journal = { ...deps.journal, appendDecisions: (rows: Parameters<typeof deps.journal.appendDecisions>[0]) => (appended.push(rows.length), deps.journal.appendDecisions(rows)) };
+    const { journal, appended } = recordingDecisionWrites(deps.journal);
     const { symbol: _symbol, ...rest } = baseRequest;
     const result = await runBacktest({ ...rest, symbols: ['SYN/USDT', 'TWO/USDT'], decisionDetail: 'all' }, { ...deps, journal, journalBatchSize: 100 });
     // Two markets, one decision per candle each.
