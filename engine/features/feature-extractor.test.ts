@@ -184,6 +184,39 @@ describe('createFeatureExtractor hand-computed values', () => {
     expect(rows(fx.atr[2], 4)).toEqual([NaN, 2.5, 3.25, 2.125]);
   });
 
+  it('takes the true range as max(high - low, |high - previous close|, |low - previous close|) bit for bit, ties and gaps included', () => {
+    // Prices on a coarse grid (whole ticks, a few awkward binary fractions) so the previous close often equals this
+    // candle's low or high, lies inside it, or gaps past it; each row checked against the textbook formula.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const ticks = [0.1, 0.3, 1, 0.07];
+    const n = 5000;
+    const fx = createFeatureExtractor({ atr: [14] }, n);
+    const expected: number[] = [];
+    const cases = { below: 0, above: 0, within: 0, tie: 0 };
+    let previousClose = NaN;
+    for (let i = 0; i < n; i++) {
+      const tick = ticks[i % ticks.length];
+      const level = 1000 + Math.floor(next() * 6) * tick;
+      const low = level - Math.floor(next() * 3) * tick;
+      const high = level + Math.floor(next() * 3) * tick;
+      const close = next() < 0.5 ? low : next() < 0.5 ? high : level;
+      fx.push(i * 60_000, close, high, low, close, 1);
+      expected.push(i === 0 ? high - low : Math.max(high - low, Math.abs(high - previousClose), Math.abs(low - previousClose)));
+      if (i > 0) {
+        if (previousClose === low || previousClose === high) cases.tie++;
+        else if (previousClose < low) cases.below++;
+        else if (previousClose > high) cases.above++;
+        else cases.within++;
+      }
+      previousClose = close;
+    }
+    const got = rows(fx.trueRange, n);
+    expect(got.filter((tr, i) => !Object.is(tr, expected[i]))).toEqual([]);
+    // The series exercises every case: the previous close below the candle, above it, within it, and on its low or high.
+    for (const count of Object.values(cases)) expect(count).toBeGreaterThan(100);
+  });
+
   it('computes Donchian(2) from the two previous candles, excluding the current one', () => {
     // highs 5,7,6,4,8 lows 1,3,2,0,5
     // upper[2] = max(5,7) = 7, upper[3] = max(7,6) = 7, upper[4] = max(6,4) = 6

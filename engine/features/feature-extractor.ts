@@ -393,10 +393,14 @@ class StreamingFeatureExtractor implements FeatureExtractor {
     for (let i = from; i < to; i++) {
       const high = highs[i];
       const low = lows[i];
+      // max(high - low, |high - previous close|, |low - previous close|) with one subtraction: candles are
+      // checked (low <= high, no NaN) and a rounded difference is monotonic in each operand, so the largest of
+      // the three is the one this picks, bit for bit (feature-extractor.test.ts checks it on ties and gaps).
       let tr = high - low;
       if (base + i > 0) {
         const previousClose = closes[i - 1];
-        tr = Math.max(tr, Math.abs(high - previousClose), Math.abs(low - previousClose));
+        if (previousClose < low) tr = high - previousClose;
+        else if (previousClose > high) tr = previousClose - low;
       }
       trueRange[i] = tr;
     }
