@@ -9,10 +9,13 @@ if [ ! -f .next/BUILD_ID ] || [ -n "$(find app engine db inngest instrumentation
   echo "==> building (next build)"
   npx next build
 fi
-port="${PORT:-3000}"
-echo "==> Aethelred is starting on http://localhost:${port}  (database: ${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-embedded PGlite in ${AETHELRED_DATA_DIR:-.data}})"
+echo "==> Aethelred is starting (database: ${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-embedded PGlite in ${AETHELRED_DATA_DIR:-.data}}); its URL follows"
 # server.mjs (Next's handler behind a server that records each connection's peer address) is exec'd
 # directly (no npx in between), so a container's SIGTERM reaches it; the composition root then stops
 # the engine (journal flushed, workers stopped, database lease released) before exiting.
+# PORT set: that port or a clear error; unset: 3000, or the next free port (server.mjs prints which).
 export NEXT_MANUAL_SIG_HANDLE=true
-exec node server.mjs --port "$port"
+if [ -n "${PORT:-}" ]; then
+  exec node server.mjs --port "$PORT"
+fi
+exec node server.mjs

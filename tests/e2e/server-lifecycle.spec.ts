@@ -3,9 +3,12 @@
  * dir, free ports): SIGTERM stops the engine cleanly (journal flushed, "engine stopped" logged, the
  * database lease released, exit 0); after `kill -9` a server started at once on the same data dir serves
  * `/api/health` 200 within 30 s, also when the server is pid 1 (a container) in a pid namespace; a
- * server that cannot start exits with status 1 and the reason instead of answering 500 forever.
+ * server that cannot start exits with status 1 and the reason instead of answering 500 forever; `npm start`'s
+ * server.mjs takes its port before anything starts (a given port in use: exit 1 and what to do; none given: the
+ * next free port after 3000, printed).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,6 +51,25 @@ async function startServer(dataDir: string, options: { pidNamespace?: boolean; e
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { process: child, port, output: () => output, exited };
+}
+
+/** Starts `node server.mjs <args>` (what `npm start` runs) in its own process group; `port` is the one given, 0 when it picks one. */
+function startServerMjs(dataDir: string, args: string[], port: number): Server {
+  const child = spawn(process.execPath, ['server.mjs', ...args], { env: serverEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { process: child, port, output: () => output, exited };
+}
+
+/** Holds `port` on 127.0.0.1 until closed; null when something else holds it already. */
+function holdPort(port: number): Promise<net.Server | null> {
+  return new Promise((resolve, reject) => {
+    const holder = net.createServer();
+    holder.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(null) : reject(error)));
+    holder.listen(port, '127.0.0.1', () => resolve(holder));
+  });
 }
 
 /** Milliseconds until `/api/health` answers 200; throws after `timeoutMs` with the last answer and the server's output. */
@@ -171,5 +193,34 @@ test.describe('production server lifecycle', () => {
     expect(await second.exited).toBe(1);
     expect(second.output()).toContain(`is in use by process ${holder.process.pid}; stop that process`);
     await healthyWithin(holder, 5_000);
+  });
+
+  test('npm start takes its port before anything starts: a given port in use exits 1 saying what to do; none given, the next free port, printed', async () => {
+    // A port given (PORT=… npm start, --port): in use, the server exits before the engine or any worker starts.
+    const port = await freePort();
+    const holder = await holdPort(port);
+    expect(holder).not.toBeNull();
+    try {
+      const busy = track(startServerMjs(newDataDir(), ['--port', String(port), '--hostname', '127.0.0.1'], port));
+      expect(await busy.exited).toBe(1);
+      expect(busy.output()).toContain(`aethelred: port ${port} on 127.0.0.1 is in use (another Aethelred or another program holds it): stop what holds it, or choose a free port (PORT=<port> npm start`);
+      expect(busy.output()).not.toContain('engine started');
+    } finally {
+      holder!.close();
+    }
+
+    // No port given: 3000 is taken (held here, or by something else already), so the server takes the next free port and says which.
+    const held3000 = await holdPort(3000);
+    try {
+      const fallback = track(startServerMjs(newDataDir(), ['--hostname', '127.0.0.1'], 0));
+      const listening = /aethelred: listening on http:\/\/127\.0\.0\.1:(\d+)/;
+      await expect.poll(() => listening.exec(fallback.output())?.[1] ?? fallback.process.exitCode, { timeout: 30_000 }).toMatch(/^\d+$/);
+      fallback.port = Number(listening.exec(fallback.output())![1]);
+      expect(fallback.port).not.toBe(3000);
+      expect(fallback.output()).toContain(`aethelred: port 3000 is in use; serving on port ${fallback.port} instead (set PORT to choose one)`);
+      await healthyWithin(fallback, 60_000);
+    } finally {
+      held3000?.close();
+    }
   });
 });
