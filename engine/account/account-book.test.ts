@@ -9,7 +9,7 @@ import {
   createInMemorySettingsRepository,
   toColumns,
 } from '../testing/in-memory-repositories';
-import { createAccountBook, VENUE_READ_CLIENT_MAX_AGE_MS } from './account-book';
+import { createAccountBook, unknownAccountMessage, VENUE_READ_CLIENT_MAX_AGE_MS } from './account-book';
 import type { Balance, Exchange } from '../ports/exchange';
 import type { VenueConnector } from '../ports/venue-link';
 import type { AccountSettingsInput } from './account-config';
@@ -83,7 +83,17 @@ describe('account book', () => {
     await expect(b.create({ id: 'spot', ...FUTURES, marketType: 'spot', leverage: 3 }, 'alice')).rejects.toThrow(/field "leverage" was 3: a spot account trades without leverage/);
     await expect(b.create({ id: 'Bad Id', ...FUTURES }, 'alice')).rejects.toThrow(/field "id" was "Bad Id"/);
     await expect(b.get('nope')).rejects.toThrow(NotFoundError);
+    await expect(b.get('nope')).rejects.toThrow('account "nope" does not exist; the accounts are "swing"');
     expect((await b.list()).map((a) => a.id)).toEqual(['swing']);
+  });
+
+  it('names the accounts that exist when an unknown one is asked for: none, some, or the first 10 and how many more', () => {
+    expect(unknownAccountMessage('ghost', [])).toBe('account "ghost" does not exist, and no account exists yet: create one first');
+    expect(unknownAccountMessage('ghost', ['default', 'swing'])).toBe('account "ghost" does not exist; the accounts are "default", "swing"');
+    const twelve = Array.from({ length: 12 }, (_, k) => `a${k + 1}`);
+    expect(unknownAccountMessage('ghost', twelve)).toBe(
+      'account "ghost" does not exist; the accounts are "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10" and 2 more',
+    );
   });
 
   it('restores the paper state a previous process stored after each change', async () => {

@@ -182,6 +182,20 @@ const IMMUTABLE_FIELDS = ['marketType', 'quoteCurrency', 'initialBalance'] as co
  */
 export const VENUE_READ_CLIENT_MAX_AGE_MS = 5 * 60_000;
 
+/** Account ids an unknown-account message names at most. */
+const NAMED_ACCOUNTS = 10;
+
+/**
+ * What an operator reads for an account id that does not exist, wherever they named it (API, page, CLI, run spec):
+ * the id and the accounts that do exist, so the next try can be right.
+ */
+export function unknownAccountMessage(id: string, existing: readonly string[]): string {
+  if (existing.length === 0) return `account "${id}" does not exist, and no account exists yet: create one first`;
+  const named = existing.slice(0, NAMED_ACCOUNTS).map((name) => `"${name}"`).join(', ');
+  const more = existing.length > NAMED_ACCOUNTS ? ` and ${existing.length - NAMED_ACCOUNTS} more` : '';
+  return `account "${id}" does not exist; the accounts are ${named}${more}`;
+}
+
 /** Builds the account book. Nothing is loaded until a method needs it. */
 export function createAccountBook(deps: AccountBookDeps): AccountBook {
   const runtimes = new Map<string, Promise<AccountRuntime>>();
@@ -191,7 +205,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
 
   async function getRecord(id: string): Promise<AccountRecord> {
     const record = await deps.accounts.get(id);
-    if (!record) throw new NotFoundError(`account "${id}" does not exist; list accounts with GET /api/v1/accounts`);
+    if (!record) throw new NotFoundError(unknownAccountMessage(id, (await deps.accounts.list()).map((account) => account.id)));
     return record;
   }
 

@@ -283,7 +283,8 @@ export async function loadStoredRunSettings(accountId: string, deps: StoredRunSe
     try {
       account = { record: await deps.accounts.get(accountId), riskLimits: await deps.accounts.riskLimits(accountId) };
     } catch (error) {
-      if (error instanceof NotFoundError) throw new ValidationError('accountId', accountId, `account "${accountId}" does not exist; list accounts with GET /api/v1/accounts`);
+      // The account book's message (the id and the accounts that exist), under the field the run names it by.
+      if (error instanceof NotFoundError) throw new ValidationError('accountId', accountId, error.message);
       throw error;
     }
   }

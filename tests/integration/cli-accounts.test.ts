@@ -54,7 +54,7 @@ describe('accounts CLI', () => {
     expect(negative.err).toContain('field "initialBalance" was -5: must be above 0');
     const word = await run(app, ['create', '--id', 'w', '--name', 'N', '--market-type', 'spot', '--balance', 'lots']);
     expect(word.err).toContain('field "balance" was "lots": expected a number');
-    expect((await run(app, ['show', '--id', 'ghost'])).err).toContain('account "ghost" does not exist');
+    expect((await run(app, ['show', '--id', 'ghost'])).err).toContain('account "ghost" does not exist; the accounts are "default"');
     expect((await run(app, ['halt', '--id', 'default'])).err).toContain('missing --reason');
     const flat = await run(app, ['close', '--id', 'default', '--symbol', 'BTC/USDT']);
     expect(flat).toMatchObject({ code: 2 });
