@@ -113,7 +113,15 @@ test('the overview shows empty states and the risk state before anything has tra
   await page.goto('/');
   await expect(page.getByTestId('metric-cards')).toBeVisible();
   await expect(page.getByTestId('positions-empty')).toBeVisible();
-  await expect(page.getByTestId('risk-state')).toContainText('daily loss');
+  // Money in the account's quote currency, and the breakers as the account page shows them (one table for both).
+  const risk = page.getByTestId('risk-state');
+  await expect(risk.getByTestId('breaker-daily_loss')).toContainText('Daily loss');
+  await expect(risk.getByTestId('breaker-max_drawdown')).toContainText('Drawdown from peak');
+  await expect(risk.getByRole('columnheader', { name: 'Headroom (USDT)' })).toBeVisible();
+  await expect(risk.getByRole('columnheader', { name: 'Trips at equity (USDT)' })).toBeVisible();
+  await expect(page.getByTestId('metric-cards')).toContainText('Net PnL today (USDT)');
+  await expect(page.getByTestId('metric-cards')).toContainText('Expectancy (USDT per trade)');
+  await expect(page.getByTestId('equity').locator('..')).toContainText(/^Equity [\d,]+\.\d{2} USDT \(started at [\d,]+\.\d{2} USDT; updated /);
 });
 
 test('the chart loads the imported candles through the candle window route', async ({ page }) => {

@@ -6,6 +6,7 @@ import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YA
 import type { AccountOverview } from '@/engine/account/overview';
 import { fmtMoney, fmtNumber, fmtPct, fmtTime } from '../format';
 import { ActionForm, FormField } from '../action-form';
+import { BreakersTable } from '@/app/_components/breakers-table';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import { ValueAtRiskFigures } from '@/app/_components/value-at-risk-figures';
 
@@ -32,7 +33,7 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
       <section className="card" aria-labelledby="account-heading" data-testid="overview">
         <h2 id="account-heading">Paper account</h2>
         <p>
-          Equity <strong data-testid="equity">{fmtNumber(o.equity)}</strong> <span className="muted">(started at {fmtNumber(o.initialBalance)}; updated {fmtTime(dataUpdatedAt)} UTC{error ? ' — refresh failed, retrying' : ''})</span>
+          Equity <strong data-testid="equity">{fmtNumber(o.equity)}</strong> {quote} <span className="muted">(started at {fmtNumber(o.initialBalance)} {quote}; updated {fmtTime(dataUpdatedAt)} UTC{error ? ' — refresh failed, retrying' : ''})</span>
         </p>
         <dl className="metric-cards" data-testid="metric-cards">
           {[
@@ -41,10 +42,10 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
             ['Max drawdown', fmtPct(m.maxDrawdownPct)],
             ['Win rate (net PnL > 0)', fmtPct(m.winRatePct, 1)],
             ['Expectancy (R)', Number.isFinite(m.expectancy) ? `${fmtNumber(m.expectancy)} R` : fmtNumber(m.expectancy)],
-            ['Expectancy (quote currency per trade)', fmtMoney(m.expectancyQuote)],
+            [`Expectancy (${quote} per trade)`, fmtMoney(m.expectancyQuote)],
             ['Exposure', fmtPct(m.exposurePct, 1)],
             ['Turnover', Number.isFinite(m.turnover) ? `${fmtNumber(m.turnover)}×` : fmtNumber(null)],
-            ['Net PnL today', fmtMoney(m.pnlToday)],
+            [`Net PnL today (${quote})`, fmtMoney(m.pnlToday)],
           ].map(([label, value]) => (
             <div key={label}>
               <dt>{label}</dt>
@@ -68,7 +69,7 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
         <figure className="card" style={{ margin: 0 }}>
           <figcaption>
             <h2>Equity</h2>
-            <p className="muted">{curve.length} {curve.length === 1 ? 'point' : 'points'} from {o.equitySource === 'snapshots' ? 'daily account snapshots' : 'closed trades'}; last {fmtNumber(curve[curve.length - 1]?.equity ?? null)}.</p>
+            <p className="muted">{curve.length} {curve.length === 1 ? 'point' : 'points'} from {o.equitySource === 'snapshots' ? 'daily account snapshots' : 'closed trades'}; last {fmtNumber(curve[curve.length - 1]?.equity ?? null)} {quote}.</p>
           </figcaption>
           <div className="chart-box" role="img" aria-label={`Equity curve with ${curve.length} points`}>
             <ResponsiveContainer width="100%" height="100%">
@@ -76,7 +77,7 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
                 <CartesianGrid strokeDasharray="3 3" stroke="#8884" />
                 <XAxis dataKey="timeMs" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke="#8a94a3" />
                 <YAxis domain={['auto', 'auto']} width={70} stroke="#8a94a3" />
-                <Tooltip labelFormatter={(v) => fmtTime(Number(v))} formatter={(v) => fmtNumber(Number(v))} />
+                <Tooltip labelFormatter={(v) => fmtTime(Number(v))} formatter={(v) => `${fmtNumber(Number(v))} ${quote}`} />
                 <Area type="stepAfter" dataKey="equity" stroke="#388bfd" fill="#388bfd33" isAnimationActive={false} />
               </AreaChart>
             </ResponsiveContainer>
@@ -120,19 +121,7 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
             )}{' '}
             {o.risk.haltReason && <span>{o.risk.haltReason}</span>}
           </p>
-          <ScrollTable label="Circuit breakers">
-              <thead>
-                <tr><th scope="col">Breaker</th><th scope="col">Limit</th><th scope="col">Now</th><th scope="col">Headroom</th><th scope="col">Trips at equity</th></tr>
-              </thead>
-              <tbody>
-                {o.risk.breakers.map((b) => (
-                  <tr key={b.name}>
-                    <td>{b.name.replace('_', ' ')}{b.tripped ? ' (tripped)' : ''}</td><td>{fmtPct(b.limitPct)}</td><td>{fmtPct(b.currentPct)}</td>
-                    <td>{fmtPct(b.headroomPct)} ({fmtNumber(b.headroomEquity)})</td><td>{fmtNumber(b.tripEquity)}</td>
-                  </tr>
-                ))}
-              </tbody>
-          </ScrollTable>
+          <BreakersTable breakers={o.risk.breakers} quote={quote} />
           {canTrade ? (
             o.risk.halted ? (
               <ActionForm key="resume" action={resumeAccount} submitLabel="Resume trading" testId="resume-form" onDone={refresh}>

@@ -11,8 +11,7 @@ import { haltAccount, haltAllAccounts, resumeAccount, resumeAllAccounts } from '
 import { PositionsTable } from './positions-table';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import { ValueAtRiskFigures } from '@/app/_components/value-at-risk-figures';
-
-const BREAKER_LABEL: Record<string, string> = { daily_loss: 'Daily loss', max_drawdown: 'Drawdown from peak' };
+import { BreakersTable } from '@/app/_components/breakers-table';
 
 /** Halted/trading badge, the reason and since when. */
 export function HaltBadge({ risk }: { risk: Pick<AccountView['risk'], 'halted' | 'haltReason' | 'haltedAtMs'> }) {
@@ -39,33 +38,7 @@ export function RiskPanel({ view, canTrade, headingLevel = 2 }: { view: AccountV
       <p>
         <HaltBadge risk={risk} />
       </p>
-      <ScrollTable label="Circuit breakers" data-testid="breakers" aria-label="Circuit breakers">
-          <thead>
-            <tr>
-              <th scope="col">Breaker</th>
-              <th scope="col">Limit</th>
-              <th scope="col">Now</th>
-              <th scope="col">Headroom</th>
-              <th scope="col">Headroom ({quote})</th>
-              <th scope="col">Trips at equity ({quote})</th>
-            </tr>
-          </thead>
-          <tbody>
-            {risk.breakers.map((b) => (
-              <tr key={b.name} data-testid={`breaker-${b.name}`}>
-                <td>
-                  {BREAKER_LABEL[b.name] ?? b.name}
-                  {b.tripped ? <span className="badge bad"> tripped</span> : null}
-                </td>
-                <td>{fmtPct(b.limitPct)}</td>
-                <td>{fmtPct(b.currentPct)}</td>
-                <td data-testid="headroom-pct">{fmtPct(b.headroomPct)}</td>
-                <td data-testid="headroom-equity">{fmtNumber(b.headroomEquity)}</td>
-                <td>{fmtNumber(b.tripEquity)}</td>
-              </tr>
-            ))}
-          </tbody>
-      </ScrollTable>
+      <BreakersTable breakers={risk.breakers} quote={quote} />
       {canTrade ? (
         risk.halted ? (
           <ActionForm key="resume" action={resumeAccount} submitLabel="Resume trading" testId="resume-form">
