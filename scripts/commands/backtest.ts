@@ -209,10 +209,13 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
     }
     const r = result.returnMetrics;
     const t = result.tradeMetrics;
+    // Money in the run's quote currency, as the run page shows it.
+    const quoteCurrency = (result.config.paper as { quoteCurrency?: unknown } | undefined)?.quoteCurrency;
+    const quote = typeof quoteCurrency === 'string' ? ` ${quoteCurrency}` : '';
     services.stdout(
       [
         `backtest ${result.runId}: ${request.exchange} ${marketsLabel(result)} ${request.timeframe}, ${result.candles} candles, strategies ${((result.config.strategies as string[] | undefined) ?? []).join(', ')}`,
-        `  final equity     ${fmt(result.finalEquity, 2)}`,
+        `  final equity     ${fmt(result.finalEquity, 2)}${quote}`,
         `  total return     ${fmt(r.totalReturn * 100, 2)} %`,
         `  CAGR             ${fmt(r.cagr * 100, 2)} %`,
         `  Sharpe           ${fmt(r.sharpe, 3)}`,
@@ -220,7 +223,7 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
         `  max drawdown     ${fmt(r.maxDrawdown * 100, 2)} % over ${r.maxDrawdownDurationPeriods} candles`,
         `  Calmar           ${fmt(r.calmar, 3)}`,
         `  trades           ${t.trades} (win rate ${fmt(t.winRate * 100, 1)} %, profit factor ${fmt(t.profitFactor, 3)})`,
-        `  expectancy       ${fmt(t.expectancy, 3)}; average trade ${fmt(t.averageTrade, 2)}`,
+        `  expectancy       ${fmt(t.expectancy, 3)} R; average trade ${fmt(t.averageTrade, 2)}${quote}`,
         `  exposure time    ${fmt(t.exposureTimePct, 1)} %; turnover ${fmt(t.turnover, 2)}x`,
         `  decisions        signals ${result.stats.signals}, entries ${result.stats.entries}, exits ${result.stats.exits}, denied ${result.stats.denied}, vetoed ${result.stats.vetoed}`,
         ...(result.portfolio ? portfolioLines(result.portfolio) : []),

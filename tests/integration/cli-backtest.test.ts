@@ -106,6 +106,9 @@ describe('backtest command', () => {
     const listed = cli(twoWeeks(backtestArgs()).map((a) => (a === '--symbol' ? '--symbols' : a === 'SYN/USDT' ? 'SYN/USDT,SYN2/USDT' : a)));
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toContain('test 2 markets (SYN/USDT, SYN2/USDT) 5m, 8064 candles');
+    // Money in the run's quote currency, the expectancy in R, as the run page shows them.
+    expect(listed.stdout).toMatch(/\n {2}final equity {5}\d+(\.\d+)? USDT\n/);
+    expect(listed.stdout).toMatch(/\n {2}expectancy {7}-?\d+(\.\d+)? R; average trade -?\d+(\.\d+)? USDT\n/);
     expect(listed.stdout).toMatch(/per market\n\s+market\s+trades\s+win %\s+net PnL\s+fees\s+max DD\s+denied\n\s+SYN\/USDT\s+[1-9]\d*\s.*\n\s+SYN2\/USDT\s+0\s+—\s+0\s+0\s+0\s+[1-9]\d*\n/);
 
     const all = cli([...twoWeeks(backtestArgs(['--json'])).map((a) => (a === '--symbol' ? '--symbols' : a === 'SYN/USDT' ? 'all' : a))]);
