@@ -379,6 +379,12 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The quote currency of a run's paper account, read from its stored config (`config.paper.quoteCurrency`); null when it has none. */
+export function runQuoteCurrency(config: Record<string, unknown>): string | null {
+  const paper = (config.paper ?? null) as { quoteCurrency?: unknown } | null;
+  return typeof paper?.quoteCurrency === 'string' ? paper.quoteCurrency : null;
+}
+
 /** The result of a finished backtest. Everything but `runId` is a pure function of config and candles. */
 export interface BacktestResult {
   runId: string;

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ValidationError } from '../../engine/core/errors';
-import type { BacktestResult, PortfolioMetrics } from '../../engine/backtest/run-backtest';
+import { runQuoteCurrency, type BacktestResult, type PortfolioMetrics } from '../../engine/backtest/run-backtest';
 
 export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance (--symbol BTC/USDT | --symbols BTC/USDT,ETH/USDT | --symbols all) --timeframe 5m
          --from 2024-01-01 --to 2024-03-01
@@ -210,8 +210,8 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
     const r = result.returnMetrics;
     const t = result.tradeMetrics;
     // Money in the run's quote currency, as the run page shows it.
-    const quoteCurrency = (result.config.paper as { quoteCurrency?: unknown } | undefined)?.quoteCurrency;
-    const quote = typeof quoteCurrency === 'string' ? ` ${quoteCurrency}` : '';
+    const quoteCurrency = runQuoteCurrency(result.config);
+    const quote = quoteCurrency === null ? '' : ` ${quoteCurrency}`;
     services.stdout(
       [
         `backtest ${result.runId}: ${request.exchange} ${marketsLabel(result)} ${request.timeframe}, ${result.candles} candles, strategies ${((result.config.strategies as string[] | undefined) ?? []).join(', ')}`,

@@ -5,7 +5,7 @@ import { TradesTable } from '../../journal/_components/trades-table';
 import { toTradeRow } from '../../journal/_lib/trade-row';
 import { fmtMoney, formatTime } from '@/app/_components/format';
 import { totalTradeMoney } from '@/engine/insight/trade-outcome';
-import { describeBacktestWarmup } from '@/engine/backtest/run-backtest';
+import { describeBacktestWarmup, runQuoteCurrency } from '@/engine/backtest/run-backtest';
 import { EquityChart } from '../_components/equity-chart';
 import { RollingRiskChart, UnderwaterChart } from '../_components/research-charts';
 import { DeleteRunForm } from '../_components/delete-run-form';
@@ -57,9 +57,9 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
   const all = [];
   for await (const t of access.root.engine.exportTrades({ runId: run.id })) all.push({ realizedPnl: t.realizedPnl, fees: t.fees, funding: t.funding });
   const totals = totalTradeMoney(all);
-  const paper = (run.config.paper ?? {}) as { initialBalance?: unknown; quoteCurrency?: unknown };
+  const paper = (run.config.paper ?? {}) as { initialBalance?: unknown };
   const initialBalance = typeof paper.initialBalance === 'number' ? paper.initialBalance : null;
-  const quote = typeof paper.quoteCurrency === 'string' ? paper.quoteCurrency : 'quote currency';
+  const quote = runQuoteCurrency(run.config) ?? 'quote currency';
   // Equity change = the closed trades' net PnL + what the position still open at the end holds
   // (unrealized PnL at the last close less the fees and funding it already paid). Not a trade yet.
   const finalEquity = metricNumber(run.metrics, 'finalEquity');
