@@ -18,3 +18,22 @@ export function SubmitButton({ busy = false, children, ...rest }: Omit<ButtonHTM
     </button>
   );
 }
+
+/**
+ * A form's last row: its submit button (labelled `busyLabel` while `busy`) and the form-level error beside it, as a
+ * `role="alert"` paragraph (`data-testid="form-error"`) when there is one.
+ */
+export function SubmitRow({ busy, label, busyLabel, error, testId }: { busy: boolean; label: string; busyLabel: string; error: string | null | undefined; testId: string }) {
+  return (
+    <div className="actions-row" style={{ marginTop: '0.75rem' }}>
+      <SubmitButton busy={busy} data-testid={testId}>
+        {busy ? busyLabel : label}
+      </SubmitButton>
+      {error && (
+        <p role="alert" className="error" data-testid="form-error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -6,7 +6,7 @@ import type { BacktestProgress } from '../actions';
 import { paramValueOf, type ParamField } from '@/app/_components/strategy-param-fields';
 import { ModelFields } from '@/app/_components/models/model-fields';
 import { modelsOfForm, type DeployedLoopModels } from '@/app/_components/models/model-form';
-import { SubmitButton } from '@/app/_components/submit-button';
+import { SubmitRow } from '@/app/_components/submit-button';
 import { HydrationGate } from '@/app/_components/hydration-gate';
 
 export interface MarketOption {
@@ -518,16 +518,7 @@ function Form({
           </fieldset>
           <ExitFields idPrefix="bt" errors={errors} closeAtEnd />
           <ModelFields idPrefix="bt" deployed={deployedModels} errors={errors} />
-          <div className="actions-row" style={{ marginTop: '0.75rem' }}>
-            <SubmitButton busy={pending} data-testid="run-backtest">
-              {pending ? 'Queuing…' : 'Run backtest'}
-            </SubmitButton>
-            {message && (
-              <p role="alert" className="error" data-testid="form-error">
-                {message}
-              </p>
-            )}
-          </div>
+          <SubmitRow busy={pending} label="Run backtest" busyLabel="Queuing…" error={message} testId="run-backtest" />
         </HydrationGate>
       </form>
       {ticketId && <TicketProgress key={ticketId} ticketId={ticketId} poll={poll} />}

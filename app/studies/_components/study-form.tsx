@@ -15,7 +15,7 @@ import {
   type MarketOption,
 } from '@/app/backtests/_components/backtest-form';
 import { gridSize, spaceOf, type SpaceField, type SpaceMode } from '../_lib/space-fields';
-import { SubmitButton } from '@/app/_components/submit-button';
+import { SubmitRow } from '@/app/_components/submit-button';
 import { HydrationGate } from '@/app/_components/hydration-gate';
 
 /** A strategy the study can optimise, with its parameter inputs prefilled from the engine's derived search space. */
@@ -334,16 +334,7 @@ export function StudyForm({
         <AccountFields key={accountId} account={account} errors={errors} />
         <ExitFields idPrefix="st" errors={errors} />
 
-        <div className="actions-row" style={{ marginTop: '0.75rem' }}>
-          <SubmitButton busy={pending} data-testid="start-study">
-            {pending ? 'Queuing…' : 'Start study'}
-          </SubmitButton>
-          {message && (
-            <p role="alert" className="error" data-testid="form-error">
-              {message}
-            </p>
-          )}
-        </div>
+        <SubmitRow busy={pending} label="Start study" busyLabel="Queuing…" error={message} testId="start-study" />
       </HydrationGate>
     </form>
   );
