@@ -150,6 +150,16 @@ function ParamInput({ id, field, value, onChange, errors, disabled }: { id: stri
   );
 }
 
+/** A settings form's save button ("Saving…" while `busy`), or, for a role that may not save, the note saying which role may. */
+function SaveButton({ canEdit, busy, label, testId, denied }: { canEdit: boolean; busy: boolean; label: string; testId: string; denied: string }) {
+  if (!canEdit) return <p className="muted">{denied}</p>;
+  return (
+    <SubmitButton className="primary" busy={busy} data-testid={testId}>
+      {busy ? 'Saving…' : label}
+    </SubmitButton>
+  );
+}
+
 /**
  * Adapters (enabled, weight, parameters) and the fusion/gate settings; editable by traders. One
  * fieldset per runnable catalog strategy (built-in, file, rule), its inputs from its params JSON Schema.
@@ -223,13 +233,7 @@ export function StrategySettingsForm({ initial, catalog, save, canEdit }: { init
             <NumberField id="strategy.vetoThreshold" label="Veto threshold" hint="0..1" value={value.vetoThreshold} onChange={(vetoThreshold) => setValue((v) => ({ ...v, vetoThreshold }))} errors={errors} disabled={disabled} />
           </div>
         </fieldset>
-        {canEdit ? (
-          <SubmitButton className="primary" busy={pending} data-testid="save-strategy">
-            {pending ? 'Saving…' : 'Save strategy settings'}
-          </SubmitButton>
-        ) : (
-          <p className="muted">Changing strategy settings needs the trader role.</p>
-        )}
+        <SaveButton canEdit={canEdit} busy={pending} label="Save strategy settings" testId="save-strategy" denied="Changing strategy settings needs the trader role." />
         {refused && durationProblems.length > 0 ? (
           <p className="error" role="alert" data-testid="save-error">
             Not saved: {durationProblems.join('; ')}
@@ -277,13 +281,7 @@ export function RiskLimitsForm({ initial, save, canEdit }: { initial: RiskLimits
             ))}
           </div>
         </fieldset>
-        {canEdit ? (
-          <SubmitButton className="primary" busy={pending} data-testid="save-risk">
-            {pending ? 'Saving…' : 'Save risk limits'}
-          </SubmitButton>
-        ) : (
-          <p className="muted">Changing risk limits needs the admin role.</p>
-        )}
+        <SaveButton canEdit={canEdit} busy={pending} label="Save risk limits" testId="save-risk" denied="Changing risk limits needs the admin role." />
         <Status message={message} />
       </HydrationGate>
     </form>
