@@ -45,7 +45,12 @@ async function startServer(dataDir: string, options: { pidNamespace?: boolean; e
   const port = await freePort();
   const args = ['start', '-p', String(port), '-H', '127.0.0.1'];
   const [command, argv] = options.pidNamespace ? ['unshare', ['--pid', '--fork', '--mount-proc', NEXT_BIN, ...args]] : [NEXT_BIN, args];
-  const child = spawn(command, argv, { env: { ...serverEnv(dataDir), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return spawnServer(command, argv, { ...serverEnv(dataDir), ...options.env }, port);
+}
+
+/** Spawns a server in its own process group, collecting what it writes to stdout and stderr. */
+function spawnServer(command: string, argv: string[], env: NodeJS.ProcessEnv, port: number): Server {
+  const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -55,12 +60,7 @@ async function startServer(dataDir: string, options: { pidNamespace?: boolean; e
 
 /** Starts `node server.mjs <args>` (what `npm start` runs) in its own process group; `port` is the one given, 0 when it picks one. */
 function startServerMjs(dataDir: string, args: string[], port: number): Server {
-  const child = spawn(process.execPath, ['server.mjs', ...args], { env: serverEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { process: child, port, output: () => output, exited };
+  return spawnServer(process.execPath, ['server.mjs', ...args], serverEnv(dataDir), port);
 }
 
 /** Holds `port` on 127.0.0.1 until closed; null when something else holds it already. */
