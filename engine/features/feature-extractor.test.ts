@@ -217,6 +217,50 @@ describe('createFeatureExtractor hand-computed values', () => {
     for (const count of Object.values(cases)) expect(count).toBeGreaterThan(100);
   });
 
+  it('splits each close change into gain and loss bit for bit as the branching formula does, unchanged closes and both signs included', () => {
+    // Closes on coarse grids and awkward binary fractions, so changes are often exactly 0 or of either sign and inexact;
+    // the RSI(3) of every row is compared with Wilder's formula written with the textbook branches.
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const steps = [0.1, 0.3, 1, 0.07];
+    const n = 5000;
+    const period = 3;
+    const closes: number[] = [];
+    let close = 1000;
+    for (let i = 0; i < n; i++) {
+      const step = steps[i % steps.length];
+      close = Math.max(1, close + (Math.floor(next() * 5) - 2) * step);
+      closes.push(close);
+    }
+    const fx = createFeatureExtractor({ rsi: [period] }, n);
+    feed(fx, seriesFromCloses(closes));
+    const expected: number[] = [NaN];
+    let avgGain = 0;
+    let avgLoss = 0;
+    const signs = { up: 0, down: 0, flat: 0 };
+    for (let i = 1; i < n; i++) {
+      const gain = closes[i] > closes[i - 1] ? closes[i] - closes[i - 1] : 0;
+      const loss = closes[i] > closes[i - 1] ? 0 : closes[i - 1] - closes[i];
+      if (closes[i] > closes[i - 1]) signs.up++;
+      else if (closes[i] < closes[i - 1]) signs.down++;
+      else signs.flat++;
+      if (i < period) {
+        avgGain += gain;
+        avgLoss += loss;
+      } else if (i === period) {
+        avgGain = (avgGain + gain) / period;
+        avgLoss = (avgLoss + loss) / period;
+      } else {
+        avgGain = (gain - avgGain) * (1 / period) + avgGain;
+        avgLoss = (loss - avgLoss) * (1 / period) + avgLoss;
+      }
+      expected.push(i < period ? NaN : avgLoss === 0 ? 100 : 100 - 100 / (avgGain / avgLoss + 1));
+    }
+    const got = rows(fx.rsi[period], n);
+    expect(got.filter((rsi, i) => !Object.is(rsi, expected[i]))).toEqual([]);
+    for (const count of Object.values(signs)) expect(count).toBeGreaterThan(500);
+  });
+
   it('computes Donchian(2) from the two previous candles, excluding the current one', () => {
     // highs 5,7,6,4,8 lows 1,3,2,0,5
     // upper[2] = max(5,7) = 7, upper[3] = max(7,6) = 7, upper[4] = max(6,4) = 6
@@ -353,6 +397,24 @@ describe('createFeatureExtractor validation', () => {
   it('rejects a NaN price', () => {
     const fx = createFeatureExtractor({}, 4);
     expect(() => fx.push(0, 1, 2, 1, NaN, 0)).toThrow(ValidationError);
+  });
+
+  it('rejects an infinite price, pushed alone or in a range, and appends nothing', () => {
+    const fx = createFeatureExtractor({ rsi: [2] }, 4);
+    expect(() => fx.push(0, 1, Infinity, 1, Infinity, 0)).toThrow('finite prices with low <= open, close <= high and volume >= 0 must hold');
+    expect(() => fx.push(0, -Infinity, 1, -Infinity, 1, 0)).toThrow(ValidationError);
+    const column = (values: number[]) => Float64Array.from(values);
+    const candles = {
+      length: 2,
+      openTimeMs: column([0, 60_000]),
+      open: column([1, 1]),
+      high: column([1, Infinity]),
+      low: column([1, 1]),
+      close: column([1, Infinity]),
+      volume: column([0, 0]),
+    };
+    expect(() => fx.pushRange(candles, 0, 2)).toThrow('finite prices with low <= open, close <= high and volume >= 0 must hold');
+    expect(fx.length).toBe(0);
   });
 
   it('rejects a period of zero naming the family and index', () => {
