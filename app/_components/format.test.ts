@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimalsOfStep, fmtAmount, fmtDuration, fmtMoney, fmtNumber, fmtPrice, fmtR, formatNumber, netPnlClass, priceDigits, significantDecimals } from './format';
+import { decimalsOfStep, fmtAmount, fmtDuration, fmtFractionPct, fmtMoney, fmtNumber, fmtPct, fmtPrice, fmtR, formatNumber, netPnlClass, priceDigits, significantDecimals } from './format';
 
 describe('price and amount formatting', () => {
   it("shows prices with the market's price decimals when the venue gives them", () => {
@@ -96,5 +96,26 @@ describe('R multiples', () => {
     expect(fmtR(12_345.5)).toBe('12,345.50 R');
     expect(fmtR(null)).toBe('—');
     expect(fmtR(NaN)).toBe('—');
+  });
+});
+
+describe('percentages', () => {
+  it('writes a percentage with its decimals and the sign straight after, as the engine messages do', () => {
+    expect(fmtPct(-13.6)).toBe('-13.60%');
+    expect(fmtPct(0)).toBe('0.00%');
+    expect(fmtPct(1234.5, 1)).toBe('1,234.5%');
+    expect(fmtPct(50, 0)).toBe('50%');
+    expect(fmtPct(null)).toBe('—');
+    expect(fmtPct(Number.NaN)).toBe('—');
+    expect(fmtPct(Infinity)).toBe('∞');
+  });
+
+  it('turns a fraction into a percentage', () => {
+    expect(fmtFractionPct(-0.136)).toBe('-13.60%');
+    expect(fmtFractionPct(0.0123, 1)).toBe('1.2%');
+    expect(fmtFractionPct(0.5, 0)).toBe('50%');
+    expect(fmtFractionPct(1)).toBe('100.00%');
+    expect(fmtFractionPct(null)).toBe('—');
+    expect(fmtFractionPct(undefined)).toBe('—');
   });
 });

@@ -43,9 +43,19 @@ export function fmtR(value: number | null | undefined): string {
   return s === DASH ? s : `${s} R`;
 }
 
+/**
+ * A percentage given in percent (`-13.6` → `-13.60%`): grouped, exactly `digits` decimals and the sign written
+ * straight after, as the engine's messages (`limit 0.5%`) and the exchanges write it; an em dash, ∞ or -∞ alone.
+ * The one percent format of every page: a fraction goes through {@link fmtFractionPct}.
+ */
 export function fmtPct(value: number | null | undefined, digits = 2): string {
   const s = fmtNumber(value, digits);
-  return s === DASH || s === '∞' || s === '-∞' ? s : `${s} %`;
+  return s === DASH || s === '∞' || s === '-∞' ? s : `${s}%`;
+}
+
+/** A fraction as a percentage (`-0.136` → `-13.60%`), as {@link fmtPct}. */
+export function fmtFractionPct(fraction: number | null | undefined, digits = 2): string {
+  return fmtPct(typeof fraction === 'number' ? fraction * 100 : fraction, digits);
 }
 
 /** `2024-01-01 00:05` (UTC, minutes), or an em dash. */

@@ -17,7 +17,7 @@ function ordinal(n: number): string {
 
 /** The VaR / ES card body (the caller gives the heading). */
 export function ValueAtRiskFigures({ value, quote }: { value: AccountValueAtRisk; quote: string }) {
-  const confidence = `${formatNumber(value.confidence * 100, 2)} %`;
+  const confidence = `${formatNumber(value.confidence * 100, 2)}%`;
   if (value.status === 'flat') {
     return (
       <p className="muted" data-testid="var-flat">

@@ -5,6 +5,7 @@ import { runSymbols } from '@/engine/account/chart';
 import { TIMEFRAME_MS, type Timeframe } from '@/engine/core/types';
 import { chartQuery, readChartParams } from '@/app/_components/chart/chart-params';
 import '../journal/journal.css';
+import { fmtTime } from '@/app/_components/format';
 
 export const dynamic = 'force-dynamic';
 
@@ -124,7 +125,7 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
             <option value="live">live trading (all sessions)</option>
             {marketSessions.map((s) => (
               <option key={s.id} value={`session:${s.id}`}>
-                session {s.id} ({s.status}, since {s.startedAtMs ? new Date(s.startedAtMs).toISOString().slice(0, 16).replace('T', ' ') : '—'})
+                session {s.id} ({s.status}, since {s.startedAtMs ? fmtTime(s.startedAtMs) : '—'})
               </option>
             ))}
             {runs.map((r) => (

@@ -37,12 +37,12 @@ function riskLine(status: RiskStatus): string {
   return `${status.accountId}: ${status.halted ? `HALTED (${status.haltReason})` : 'trading'}`;
 }
 
-/** `VaR 99%: 312.10 USDT (3.12 % of equity), ES 401.70 USDT (4.02 %), one 1h candle, 500 scenarios`. */
+/** `VaR 99%: 312.10 USDT (3.12% of equity), ES 401.70 USDT (4.02%), one 1h candle, 500 scenarios`. */
 function valueAtRiskLine(v: AccountValueAtRisk, quote: string): string {
   const level = `${Number((v.confidence * 100).toFixed(2))}%`;
   if (v.status === 'flat') return `VaR ${level}: no open positions`;
   if (v.status === 'unavailable') return `VaR ${level}: not available (${v.reason})`;
-  const pct = (fraction: number) => `${(fraction * 100).toFixed(2)} %`;
+  const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
   return `VaR ${level}: ${v.valueAtRisk.toFixed(2)} ${quote} (${pct(v.varFraction)} of equity), ES ${v.expectedShortfall.toFixed(2)} ${quote} (${pct(v.esFraction)}), one ${v.timeframe} candle, ${v.scenarios} scenarios`;
 }
 

@@ -224,7 +224,7 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
         `  Calmar           ${fmt(r.calmar, 3)}`,
         `  trades           ${t.trades} (win rate ${fmt(t.winRate * 100, 1)} %, profit factor ${fmt(t.profitFactor, 3)})`,
         `  expectancy       ${fmt(t.expectancy, 3)} R; average trade ${fmt(t.averageTrade, 2)}${quote}`,
-        `  exposure time    ${fmt(t.exposureTimePct, 1)} %; turnover ${fmt(t.turnover, 2)}x`,
+        `  exposure time    ${fmt(t.exposureTimePct, 1)}%; turnover ${fmt(t.turnover, 2)}x`,
         `  decisions        signals ${result.stats.signals}, entries ${result.stats.entries}, exits ${result.stats.exits}, denied ${result.stats.denied}, vetoed ${result.stats.vetoed}`,
         ...(result.portfolio ? portfolioLines(result.portfolio) : []),
         '',

@@ -55,8 +55,8 @@ describe('runMetricsCommand', () => {
     expect(code).toBe(0);
     const table = out.join('\n');
     expect(table).toContain('(52 periods a year, risk-free 0 a year)');
-    expect(table).toMatch(/CAGR\s+24\.69 %/);
-    expect(table).toMatch(/max drawdown\s+-10\.00 %/);
+    expect(table).toMatch(/CAGR\s+24\.69%/);
+    expect(table).toMatch(/max drawdown\s+-10\.00%/);
     expect(table).toMatch(/Sortino\s+1\.1159/);
   });
 

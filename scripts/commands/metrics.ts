@@ -44,7 +44,7 @@ function parseReturns(file: string, text: string): Float64Array {
   return Float64Array.from(values);
 }
 
-const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(2)} %` : String(value));
+const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(2)}%` : String(value));
 const ratio = (value: number) => (Number.isFinite(value) ? value.toFixed(4) : String(value));
 
 function formatTable(args: MetricsCommandArgs, metrics: ReturnMetrics): string {

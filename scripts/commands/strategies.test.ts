@@ -64,7 +64,7 @@ describe('strategies check', () => {
       'look-ahead: FAILED at 1 of 58 candles: the signal changes when later candles are removed',
       '  2024-01-02 05:00 UTC  whole range: long 1.00, stop 95.0000, exit none  |  cut after it: flat 0.00, stop —, exit none',
       // Three history starts at floor(j * 58 / 4) = 14, 29, 43 (rows 1..57 leave room for the warm-up of 2).
-      'recursion: passed (sma(3); histories from rows 14, 29, 43; tolerance 0.10 %)',
+      'recursion: passed (sma(3); histories from rows 14, 29, 43; tolerance 0.10%)',
       'result: FAILED (1 look-ahead, 0 recursion findings)',
       '',
     ]);
@@ -77,7 +77,7 @@ describe('strategies check', () => {
     // its EMA(10) is seeded at 110 while the full one is 110 - 10 (9/11)^8. From row 47 (2024-01-02 23:00) on:
     // full 110 - 10 (9/11)^18 = 110 - 0.27015 = 109.730, difference 0.27015 / 109.730 = 0.246 %; rows 47..51 of 47..59.
     expect(out.join('').split('\n')[3]).toBe(
-      '  ema(10) with history from 2024-01-02 13:00 UTC: first differs at 2024-01-02 23:00 UTC: 109.730 (full history) vs 110.000 (0.246 %); largest 0.246 % at 2024-01-02 23:00 UTC; 5 of 13 candles',
+      '  ema(10) with history from 2024-01-02 13:00 UTC: first differs at 2024-01-02 23:00 UTC: 109.730 (full history) vs 110.000 (0.246%); largest 0.246% at 2024-01-02 23:00 UTC; 5 of 13 candles',
     );
   });
 
@@ -88,7 +88,7 @@ describe('strategies check', () => {
     expect(await runStrategiesCommand(['check', '--strategy', 'short-warmup-ema', ...flags, '--startup-candles', '46'], services)).toBe(0);
     const lines = out.join('').split('\n');
     expect(lines[0]).toMatch(/, warm-up 10, startup history 46$/);
-    expect(lines[2]).toBe('recursion: passed (ema(10); histories from rows 3, 7, 10; tolerance 0.10 %)');
+    expect(lines[2]).toBe('recursion: passed (ema(10); histories from rows 3, 7, 10; tolerance 0.10%)');
     const bad = capture();
     expect(await runStrategiesCommand(['check', '--strategy', 'short-warmup-ema', ...flags, '--startup-candles', '1.5'], bad.services)).toBe(2);
     expect(bad.err.join('')).toMatch(/^strategies: --startup-candles "1.5" must be a whole number of candles >= 0/);

@@ -85,7 +85,7 @@ test('an admin creates a futures paper account (field errors first) and sets its
   await page.reload();
   await expect(page.getByTestId('edit-account-form').getByLabel(/^Max open positions/)).toHaveValue('2');
   // Breakers in % and in the quote currency: 50 % daily loss of 10,000 leaves 5,000 of headroom.
-  await expect(page.getByTestId('breaker-daily_loss').getByTestId('headroom-pct')).toHaveText('50.00 %');
+  await expect(page.getByTestId('breaker-daily_loss').getByTestId('headroom-pct')).toHaveText('50.00%');
   await expect(page.getByTestId('breaker-daily_loss').getByTestId('headroom-equity')).toHaveText('5,000.00');
 });
 

@@ -166,5 +166,5 @@ test('the what-if panel sizes a manual order from the risk settings', async ({ p
   // loss per unit 5.0585 + 0.001 x 195.0015 = 5.2535015 -> 19.034924 units
   await expect(page.getByTestId('what-if-size')).toHaveText('19.034924');
   await expect(page.getByTestId('what-if-costs-in-sizing')).toHaveText('10.00 bps fee, 2.00 bps spread, 2.00 bps slippage');
-  await expect(page.getByTestId('what-if-loss-at-stop-equity')).toHaveText('1.00 %');
+  await expect(page.getByTestId('what-if-loss-at-stop-equity')).toHaveText('1.00%');
 });

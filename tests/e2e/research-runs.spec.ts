@@ -51,6 +51,9 @@ test('runs a futures backtest at leverage 3 from the form and shows the benchmar
   await expect(page.getByTestId('benchmark')).toContainText('Buy and hold ETH/USDT');
   await expect(page.getByTestId('equity-chart')).toBeVisible();
   await expect(page.getByTestId('equity-chart').locator('.recharts-line')).toHaveCount(2);
+  // Money with its currency and percentages in the one format of every page (`-13.60%`, no space).
+  await expect(page.getByTestId('equity-chart')).toContainText(/Run [0-9a-f]{8}: [\d,]+\.\d{2} USDT to [\d,]+\.\d{2} USDT; Buy and hold: [\d,]+\.\d{2} USDT to [\d,]+\.\d{2} USDT/);
+  await expect(page.getByTestId('benchmark')).toContainText(/: -?[\d,]+\.\d{2}% against the run's -?[\d,]+\.\d{2}%\.$/);
   await expect(page.getByTestId('underwater-chart')).toBeVisible();
   await expect(page.getByTestId('underwater-chart').locator('.recharts-area')).toHaveCount(1);
   await expect(page.getByTestId('rolling-chart')).toBeVisible();

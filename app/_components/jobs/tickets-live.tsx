@@ -4,7 +4,7 @@ import { useState } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { Page } from '@/engine/ports/journal';
 import type { Ticket } from '@/engine/orchestrator/job-queue';
-import { fmtDuration, fmtTime } from '../format';
+import { fmtDuration, fmtFractionPct, fmtTime } from '../format';
 import { ScrollTable } from '@/app/_components/scroll-table';
 
 const STATUSES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -67,7 +67,7 @@ export function TicketsLive({ initial, cancel, canCancel, nowMs }: { initial: Pa
                     {t.cancelRequested && t.status === 'running' ? ' (cancelling)' : ''}
                   </td>
                   <td>
-                    <progress className="progress" max={1} value={t.progress} aria-label={`Progress of ${t.kind} ${t.id}`} /> {Math.round(t.progress * 100)} %{t.progressMessage ? ` · ${t.progressMessage}` : ''}
+                    <progress className="progress" max={1} value={t.progress} aria-label={`Progress of ${t.kind} ${t.id}`} /> {fmtFractionPct(t.progress, 0)}{t.progressMessage ? ` · ${t.progressMessage}` : ''}
                   </td>
                   <td>
                     {t.attempts} / {t.maxAttempts}

@@ -38,7 +38,7 @@ describe('model form helpers', () => {
     };
     expect(describeRunModels(models)).toEqual([
       'regime@v3: risk × 1 in trend-up, × 0.75 in trend-down, × 0.5 in range',
-      'volatility@v2: size × target 1.250 % per candle ÷ predicted, within 0.25–1',
+      'volatility@v2: size × target 1.250% per candle ÷ predicted, within 0.25–1',
       'stop-distance@deployed: stop at 1.5 × the predicted distance, at least 0.5 ATR',
     ]);
     expect(runModelsLabel(models)).toBe('regime@v3 + volatility@v2 + stop-distance@deployed');

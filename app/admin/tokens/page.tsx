@@ -4,10 +4,10 @@ import { ActionForm } from '@/app/_components/action-form';
 import { createApiToken, logoutEverywhere, revokeApiToken } from '../actions';
 import { ChangePasswordForm } from './change-password-form';
 import { ScrollTable } from '@/app/_components/scroll-table';
+import { fmtTime } from '@/app/_components/format';
 
 export const dynamic = 'force-dynamic';
 
-const iso = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
 
 /** Any signed-in user: their API tokens (admins see everyone's) and "log out everywhere". */
 export default async function TokensPage() {
@@ -48,9 +48,9 @@ export default async function TokensPage() {
                 {isAdmin && <td>{emailOf.get(t.userId) ?? t.userId}</td>}
                 <td><code>{t.prefix}…</code></td>
                 <td>{t.role}</td>
-                <td>{iso(t.createdAtMs)}</td>
-                <td>{iso(t.lastUsedAtMs)}</td>
-                <td>{t.revokedAtMs === null ? 'active' : `revoked ${iso(t.revokedAtMs)}`}</td>
+                <td>{fmtTime(t.createdAtMs)}</td>
+                <td>{fmtTime(t.lastUsedAtMs)}</td>
+                <td>{t.revokedAtMs === null ? 'active' : `revoked ${fmtTime(t.revokedAtMs)}`}</td>
                 <td>
                   {t.revokedAtMs === null && (
                     <ActionForm action={revokeApiToken} submitLabel="Revoke">

@@ -3,10 +3,10 @@ import { ROLES } from '@/app/_server/auth/roles';
 import { ActionForm } from '@/app/_components/action-form';
 import { inviteUser, setUserActive, setUserRole } from '../actions';
 import { ScrollTable } from '@/app/_components/scroll-table';
+import { fmtTime } from '@/app/_components/format';
 
 export const dynamic = 'force-dynamic';
 
-const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 /** Admin: invite users (temporary password shown once), change roles, deactivate. */
 export default async function UsersPage() {
@@ -47,7 +47,7 @@ export default async function UsersPage() {
                 <td>{u.name}</td>
                 <td data-testid="user-role">{u.role}</td>
                 <td>{u.active ? 'active' : 'deactivated'}</td>
-                <td>{iso(u.createdAtMs)}</td>
+                <td>{fmtTime(u.createdAtMs)}</td>
                 <td>
                   <ActionForm action={setUserRole} submitLabel="Set role">
                     <input type="hidden" name="userId" value={u.id} />

@@ -1,7 +1,7 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { paramFieldsOf } from '@/app/_components/strategy-param-fields';
-import { formatNumber, formatTime } from '@/app/_components/format';
+import { fmtFractionPct, formatNumber, formatTime } from '@/app/_components/format';
 import { backtestTicket, startBacktest } from '../actions';
 import { BacktestForm, type AccountOption, type StrategyOption } from '../_components/backtest-form';
 import { deployedLoopModelsOf } from '@/app/_components/models/model-form';
@@ -107,8 +107,8 @@ export default async function BacktestsPage({ searchParams }: { searchParams: Pr
                           <span className="badge">{r.status}</span>
                         </td>
                         <td className="num">{r.tradeCount ?? '—'}</td>
-                        <td className="num">{totalReturn === null ? '—' : `${formatNumber(totalReturn * 100, 2)}%`}</td>
-                        <td className="num" data-testid="run-max-drawdown">{maxDrawdown === null ? '—' : `${formatNumber(maxDrawdown * 100, 2)}%`}</td>
+                        <td className="num">{fmtFractionPct(totalReturn)}</td>
+                        <td className="num" data-testid="run-max-drawdown">{fmtFractionPct(maxDrawdown)}</td>
                         <td className="num" data-testid="run-sharpe">{sharpe === null ? '—' : formatNumber(sharpe, 2)}</td>
                         <td>
                           <a href={`/backtests/${encodeURIComponent(r.id)}`}>{r.id.slice(0, 8)}</a>

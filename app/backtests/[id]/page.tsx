@@ -3,7 +3,7 @@ import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { TradesTable } from '../../journal/_components/trades-table';
 import { toTradeRow } from '../../journal/_lib/trade-row';
-import { fmtMoney, formatTime } from '@/app/_components/format';
+import { fmtFractionPct, fmtMoney, formatTime } from '@/app/_components/format';
 import { totalTradeMoney } from '@/engine/insight/trade-outcome';
 import { describeBacktestWarmup, runQuoteCurrency } from '@/engine/backtest/run-backtest';
 import { EquityChart } from '../_components/equity-chart';
@@ -182,12 +182,13 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           ]}
           halts={halts.map((h) => ({ timeMs: h.timeMs, label: `halted: ${h.reason.split(':', 1)[0]}` }))}
           label={`Equity of run ${run.id.slice(0, 8)}${portfolioSymbols ? '' : ` and buy-and-hold of ${run.symbol}`} over the same period, ${quote}`}
+          unit={runQuoteCurrency(run.config)}
         />
         {analysis && benchmarkReturn !== null && (
           <p data-testid="benchmark">
             Buy and hold {run.symbol} (the initial balance bought at the first candle&apos;s open, held to the last close, {analysis.benchmarkFeeBps} bps taker fee on
-            the buy and the sale): <strong>{(benchmarkReturn * 100).toFixed(2)}%</strong>
-            {metricNumber(run.metrics, 'totalReturn') !== null && <> against the run&apos;s {((metricNumber(run.metrics, 'totalReturn') ?? 0) * 100).toFixed(2)}%</>}.
+            the buy and the sale): <strong>{fmtFractionPct(benchmarkReturn)}</strong>
+            {metricNumber(run.metrics, 'totalReturn') !== null && <> against the run&apos;s {fmtFractionPct(metricNumber(run.metrics, 'totalReturn'))}</>}.
           </p>
         )}
       </section>

@@ -1,8 +1,8 @@
 'use client';
 import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { fmtFractionPct, fmtNumber, fmtTime } from '@/app/_components/format';
 
-const dayLabel = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const pct = (v: number) => fmtFractionPct(v, 1);
 
 /** The underwater curve: how far (percent) equity sits below its running peak over UTC time. */
 export function UnderwaterChart({ points, label }: { points: { timeMs: number; drawdown: number }[]; label: string }) {
@@ -15,9 +15,9 @@ export function UnderwaterChart({ points, label }: { points: { timeMs: number; d
         <ResponsiveContainer width="100%" height="100%">
           <AreaChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#888" strokeOpacity={0.25} />
-            <XAxis dataKey="timeMs" type="number" domain={['dataMin', 'dataMax']} tickFormatter={dayLabel} minTickGap={48} />
+            <XAxis dataKey="timeMs" type="number" domain={['dataMin', 'dataMax']} tickFormatter={fmtTime} minTickGap={48} />
             <YAxis type="number" domain={['auto', 0]} width={72} tickFormatter={pct} />
-            <Tooltip labelFormatter={(v) => dayLabel(Number(v))} formatter={(v) => pct(Number(v))} />
+            <Tooltip labelFormatter={(v) => fmtTime(Number(v))} formatter={(v) => pct(Number(v))} />
             <Area dataKey="drawdown" name="Drawdown" stroke="#f85149" fill="#f85149" fillOpacity={0.3} isAnimationActive={false} />
           </AreaChart>
         </ResponsiveContainer>
@@ -37,10 +37,10 @@ export function RollingRiskChart({ points, label }: { points: { timeMs: number; 
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#888" strokeOpacity={0.25} />
-            <XAxis dataKey="timeMs" type="number" domain={['dataMin', 'dataMax']} tickFormatter={dayLabel} minTickGap={48} />
-            <YAxis yAxisId="sharpe" type="number" width={56} tickFormatter={(v: number) => v.toFixed(1)} />
+            <XAxis dataKey="timeMs" type="number" domain={['dataMin', 'dataMax']} tickFormatter={fmtTime} minTickGap={48} />
+            <YAxis yAxisId="sharpe" type="number" width={56} tickFormatter={(v: number) => fmtNumber(v, 1)} />
             <YAxis yAxisId="vol" orientation="right" type="number" width={64} tickFormatter={pct} />
-            <Tooltip labelFormatter={(v) => dayLabel(Number(v))} formatter={(v, name) => (name === 'Volatility' ? pct(Number(v)) : Number(v).toFixed(2))} />
+            <Tooltip labelFormatter={(v) => fmtTime(Number(v))} formatter={(v, name) => (name === 'Volatility' ? pct(Number(v)) : fmtNumber(Number(v), 2))} />
             <Legend />
             <Line yAxisId="sharpe" dataKey="sharpe" name="Sharpe" stroke="#4493f8" dot={false} isAnimationActive={false} connectNulls={false} />
             <Line yAxisId="vol" dataKey="volatility" name="Volatility" stroke="#d29922" dot={false} isAnimationActive={false} />

@@ -3,7 +3,7 @@
  * the trade metrics, `finalEquity` and loop `stats` (`BacktestRunMetrics`, written by `runBacktest`).
  */
 import type { BacktestRunMetricName, StoredBacktestRunMetrics } from '@/engine/backtest/run-backtest';
-import { DASH, fmtMoney, fmtNumber } from '@/app/_components/format';
+import { DASH, fmtFractionPct, fmtMoney, fmtNumber, fmtPct } from '@/app/_components/format';
 
 /**
  * Rows shown in the metrics tables: key, label and how to show the value. Money is quote currency
@@ -40,9 +40,9 @@ export function formatMetric(value: number | null, kind: (typeof METRIC_ROWS)[nu
   if (value === null) return DASH;
   switch (kind) {
     case 'pct':
-      return `${fmtNumber(value * 100, 2)}%`;
+      return fmtFractionPct(value);
     case 'pctPoints':
-      return `${fmtNumber(value, 2)}%`;
+      return fmtPct(value);
     case 'money':
       return fmtMoney(value);
     case 'count':

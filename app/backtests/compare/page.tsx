@@ -1,6 +1,7 @@
 import { runModelsLabel } from '@/app/_components/models/model-form';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import type { BacktestRunRecord } from '@/engine/ports/backtest-runs';
+import { runQuoteCurrency } from '@/engine/backtest/run-backtest';
 import { EquityChart } from '../_components/equity-chart';
 import { METRIC_ROWS, formatMetric, metricNumber, runMarketsLabel } from '../_lib/run-metrics';
 import { ScrollTable } from '@/app/_components/scroll-table';
@@ -34,6 +35,9 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const found = await Promise.all(ids.map((id) => access.root.engine.getBacktestRun(id)));
   const runs = found.filter((r): r is BacktestRunRecord => r !== null);
   const missing = ids.filter((_, i) => found[i] === null);
+  // One unit on the chart when every run is in the same quote currency (runs in USDT and in BTC are not one scale).
+  const quotes = [...new Set(runs.map((r) => runQuoteCurrency(r.config)))];
+  const unit = quotes.length === 1 ? quotes[0] : null;
   const label = (r: BacktestRunRecord) => `${r.id.slice(0, 8)} ${Array.isArray(r.config.strategies) ? (r.config.strategies as string[]).join('+') : ''}`;
   return (
     <>
@@ -92,7 +96,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
       </section>
       <section className="card" aria-labelledby="compare-equity-heading">
         <h2 id="compare-equity-heading">Equity curves</h2>
-        <EquityChart series={runs.map((r) => ({ name: label(r), points: r.equity ?? [] }))} label="Equity of each run, quote currency, overlaid" />
+        <EquityChart series={runs.map((r) => ({ name: label(r), points: r.equity ?? [] }))} unit={unit} label={`Equity of each run, ${unit ?? 'quote currency'}, overlaid`} />
       </section>
     </>
   );

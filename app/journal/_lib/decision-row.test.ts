@@ -67,6 +67,6 @@ describe('decision rows', () => {
       },
     });
     // 0.0084 = 0.840 % per candle; 0.005 / 0.0084 = 0.5952 to 4 decimals; a price near 100 shows 4 decimals (fmtPrice).
-    expect(row.models).toBe('regime@v3: range, risk × 0.5 · volatility@v2: 0.840 % predicted, size × 0.5952 · stop-distance@v4: 1.83 ATR, stop 97.2500');
+    expect(row.models).toBe('regime@v3: range, risk × 0.5 · volatility@v2: 0.840% predicted, size × 0.5952 · stop-distance@v4: 1.83 ATR, stop 97.2500');
   });
 });

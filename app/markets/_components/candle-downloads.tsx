@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef } from 'react';
 import { ActionForm, FormField } from '@/app/_components/action-form';
-import { fmtTime } from '@/app/_components/format';
+import { fmtFractionPct, fmtTime } from '@/app/_components/format';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { Page } from '@/engine/ports/journal';
 import type { Ticket } from '@/engine/orchestrator/job-queue';
@@ -101,7 +101,7 @@ export function CandleDownloads({
                     <span className={`badge ${t.status === 'succeeded' ? 'ok' : t.status === 'failed' ? 'bad' : t.status === 'running' ? 'warn' : ''}`}>{t.status}</span>
                   </td>
                   <td>
-                    <progress className="progress" max={1} value={t.progress} aria-label={`Progress of the download of ${marketOf(t)}`} /> {Math.round(t.progress * 100)} %
+                    <progress className="progress" max={1} value={t.progress} aria-label={`Progress of the download of ${marketOf(t)}`} /> {fmtFractionPct(t.progress, 0)}
                     {t.progressMessage ? ` · ${t.progressMessage}` : ''}
                   </td>
                   <td data-testid="download-outcome">

@@ -2,6 +2,7 @@
 import { useRouter } from 'next/navigation';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { SubmitButton } from '@/app/_components/submit-button';
+import { fmtFractionPct } from '@/app/_components/format';
 
 /** What `POST /api/v1/candles` answers with 200. */
 interface ImportResult {
@@ -132,7 +133,7 @@ export function CandleUpload({ exchanges, timeframes }: { exchanges: readonly st
       <div aria-live="polite" data-testid="upload-status">
         {state.phase === 'uploading' && (
           <p>
-            <progress className="progress" max={state.total || 1} value={state.loaded} aria-label="Upload progress" /> Uploading {Math.round((state.loaded / (state.total || 1)) * 100)} %
+            <progress className="progress" max={state.total || 1} value={state.loaded} aria-label="Upload progress" /> Uploading {fmtFractionPct(state.loaded / (state.total || 1), 0)}
           </p>
         )}
         {state.phase === 'importing' && (

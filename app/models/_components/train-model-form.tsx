@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ActionForm, FormField } from '@/app/_components/action-form';
-import { fmtNumber } from '@/app/_components/format';
+import { fmtFractionPct, fmtNumber } from '@/app/_components/format';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import { ScrollTable } from '@/app/_components/scroll-table';
 
@@ -61,7 +61,7 @@ function TrainingTicket({ ticketId }: { ticketId: string }) {
             <span data-testid="training-status" className={`badge ${ticket.status === 'succeeded' ? 'ok' : ticket.status === 'failed' ? 'bad' : ticket.status === 'running' ? 'warn' : ''}`}>
               {ticket.status}
             </span>{' '}
-            <progress className="progress" max={1} value={ticket.progress} aria-label={`Progress of ${ticket.kind}`} /> {Math.round(ticket.progress * 100)} %
+            <progress className="progress" max={1} value={ticket.progress} aria-label={`Progress of ${ticket.kind}`} /> {fmtFractionPct(ticket.progress, 0)}
             {ticket.progressMessage ? ` · ${ticket.progressMessage}` : ''}
             {ticket.attempts > 1 ? ` · attempt ${ticket.attempts} of ${ticket.maxAttempts}` : ''}
           </>

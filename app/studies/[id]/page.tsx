@@ -147,7 +147,7 @@ export default async function StudyPage({ params }: { params: Promise<{ id: stri
                   ? 'In-sample against out-of-sample: no window had a positive in-sample score to compare with.'
                   : `Out of sample kept ${fmtPct(wf.degradation.meanRatio * 100, 0)} of the in-sample ${r.objective} on average (mean in-sample ${fmtNumber(wf.degradation.meanInSample, 3)}, out-of-sample ${fmtNumber(wf.degradation.meanOutOfSample, 3)}; 100 % = no degradation, below 0 = lost out of sample).`}
               </p>
-              <EquityChart series={[{ name: 'Out-of-sample equity (stitched)', points: wf.outOfSampleEquity }]} label={`Out-of-sample equity in ${quote}, windows stitched end to end`} />
+              <EquityChart series={[{ name: 'Out-of-sample equity (stitched)', points: wf.outOfSampleEquity }]} unit={quote} label={`Out-of-sample equity in ${quote}, windows stitched end to end`} />
               <ScrollTable label="Walk-forward windows" wide data-testid="windows-table">
                 <caption className="sr-only">Each window: in-sample and out-of-sample ranges, the in-sample winner and both scores</caption>
                 <thead>

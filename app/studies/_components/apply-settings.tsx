@@ -3,6 +3,7 @@ import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import { ScrollTable } from '@/app/_components/scroll-table';
+import { fmtTime } from '@/app/_components/format';
 
 const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
 
@@ -66,7 +67,7 @@ export function ApplySettings({
       </ScrollTable>
       {appliedAtMs !== null && (
         <p className="muted" data-testid="applied-at">
-          Last applied {new Date(appliedAtMs).toISOString().slice(0, 16).replace('T', ' ')} UTC.
+          Last applied {fmtTime(appliedAtMs)} UTC.
         </p>
       )}
       {canApply ? (

@@ -1,7 +1,7 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
 import { ActionForm, FormField } from '@/app/_components/action-form';
-import { fmtNumber, fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
+import { fmtFractionPct, fmtNumber, fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { JobResultOf } from '@/engine/jobs/definitions';
 import type { Page } from '@/engine/ports/journal';
@@ -185,7 +185,7 @@ export function StrategyChecks({
                       <span className={`badge ${t.status === 'succeeded' ? 'ok' : t.status === 'failed' ? 'bad' : t.status === 'running' ? 'warn' : ''}`}>{t.status}</span>
                     </td>
                     <td>
-                      <progress className="progress" max={1} value={t.progress} aria-label={`Progress of the check of ${subjectOf(t)}`} /> {Math.round(t.progress * 100)} %
+                      <progress className="progress" max={1} value={t.progress} aria-label={`Progress of the check of ${subjectOf(t)}`} /> {fmtFractionPct(t.progress, 0)}
                       {t.progressMessage ? ` · ${t.progressMessage}` : ''}
                     </td>
                     <td data-testid="check-outcome">{outcomeOf(t)}</td>

@@ -25,6 +25,7 @@ import {
 import './rule-editor.css';
 import { SubmitButton } from '@/app/_components/submit-button';
 import { HydrationGate } from '@/app/_components/hydration-gate';
+import { fmtFractionPct } from '@/app/_components/format';
 
 type FieldErrors = Record<string, string[]>;
 type Action<T> = (input: unknown) => Promise<ActionResult<T>>;
@@ -247,7 +248,7 @@ function BacktestPanel({ name, markets, backtest, poll }: { name: string; market
         return;
       }
       if (p.status === 'failed' || p.status === 'cancelled') return setStatus(`The backtest ${p.status}: ${p.error ?? 'no reason recorded'}`);
-      setStatus(`Backtest ${p.status} (${Math.round(p.progress * 100)} %)`);
+      setStatus(`Backtest ${p.status} (${fmtFractionPct(p.progress, 0)})`);
       setTimeout(tick, 750);
     };
     void tick();
