@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { ValidationError } from '../../engine/core/errors';
 import { runQuoteCurrency, type BacktestResult, type PortfolioMetrics } from '../../engine/backtest/run-backtest';
+import { fmtFractionPct, fmtPct } from '../../app/_components/format';
 
 export const BACKTEST_USAGE = `usage: npm run cli -- backtest --exchange binance (--symbol BTC/USDT | --symbols BTC/USDT,ETH/USDT | --symbols all) --timeframe 5m
          --from 2024-01-01 --to 2024-03-01
@@ -216,15 +217,15 @@ export async function runBacktestCommand(args: string[], services: BacktestComma
       [
         `backtest ${result.runId}: ${request.exchange} ${marketsLabel(result)} ${request.timeframe}, ${result.candles} candles, strategies ${((result.config.strategies as string[] | undefined) ?? []).join(', ')}`,
         `  final equity     ${fmt(result.finalEquity, 2)}${quote}`,
-        `  total return     ${fmt(r.totalReturn * 100, 2)} %`,
-        `  CAGR             ${fmt(r.cagr * 100, 2)} %`,
+        `  total return     ${fmtFractionPct(r.totalReturn)}`,
+        `  CAGR             ${fmtFractionPct(r.cagr)}`,
         `  Sharpe           ${fmt(r.sharpe, 3)}`,
         `  Sortino          ${fmt(r.sortino, 3)}`,
-        `  max drawdown     ${fmt(r.maxDrawdown * 100, 2)} % over ${r.maxDrawdownDurationPeriods} candles`,
+        `  max drawdown     ${fmtFractionPct(r.maxDrawdown)} over ${r.maxDrawdownDurationPeriods} candles`,
         `  Calmar           ${fmt(r.calmar, 3)}`,
-        `  trades           ${t.trades} (win rate ${fmt(t.winRate * 100, 1)} %, profit factor ${fmt(t.profitFactor, 3)})`,
+        `  trades           ${t.trades} (win rate ${fmtFractionPct(t.winRate, 1)}, profit factor ${fmt(t.profitFactor, 3)})`,
         `  expectancy       ${fmt(t.expectancy, 3)} R; average trade ${fmt(t.averageTrade, 2)}${quote}`,
-        `  exposure time    ${fmt(t.exposureTimePct, 1)}%; turnover ${fmt(t.turnover, 2)}x`,
+        `  exposure time    ${fmtPct(t.exposureTimePct, 1)}; turnover ${fmt(t.turnover, 2)}x`,
         `  decisions        signals ${result.stats.signals}, entries ${result.stats.entries}, exits ${result.stats.exits}, denied ${result.stats.denied}, vetoed ${result.stats.vetoed}`,
         ...(result.portfolio ? portfolioLines(result.portfolio) : []),
         '',

@@ -109,6 +109,9 @@ describe('backtest command', () => {
     // Money in the run's quote currency, the expectancy in R, as the run page shows them.
     expect(listed.stdout).toMatch(/\n {2}final equity {5}\d+(\.\d+)? USDT\n/);
     expect(listed.stdout).toMatch(/\n {2}expectancy {7}-?\d+(\.\d+)? R; average trade -?\d+(\.\d+)? USDT\n/);
+    // Percentages as every page writes them (fmtPct): two decimals, the sign straight after.
+    expect(listed.stdout).toMatch(/\n {2}total return {5}-?[\d,]+\.\d{2}%\n {2}CAGR {13}-?[\d,]+\.\d{2}%\n/);
+    expect(listed.stdout).toMatch(/\n {2}max drawdown {5}-?\d+\.\d{2}% over \d+ candles\n/);
     expect(listed.stdout).toMatch(/per market\n\s+market\s+trades\s+win %\s+net PnL\s+fees\s+max DD\s+denied\n\s+SYN\/USDT\s+[1-9]\d*\s.*\n\s+SYN2\/USDT\s+0\s+—\s+0\s+0\s+0\s+[1-9]\d*\n/);
 
     const all = cli([...twoWeeks(backtestArgs(['--json'])).map((a) => (a === '--symbol' ? '--symbols' : a === 'SYN/USDT' ? 'all' : a))]);
