@@ -26,7 +26,7 @@ import { enqueueStrategyCheck } from './jobs/strategy-check-job';
 import { backtestState, enqueueBacktest, type BacktestState } from './backtest/backtest-jobs';
 import type { VetoModel } from './decision/veto-model';
 import type { LoopModelSource } from './decision/loop-models';
-import type { LiveSessionManager } from './live/live-session-manager';
+import { sessionFirstCandleMs, type LiveSessionManager } from './live/live-session-manager';
 import type { LiveSessionState } from './live/live-session';
 import { sessionDrift } from './backtest/session-drift';
 import { NotFoundError, ValidationError } from './core/errors';
@@ -505,7 +505,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     async liveDrift(sessionId) {
       const session = await requireLive().get(sessionId);
       if (!session) throw new ValidationError('sessionId', sessionId, 'no live session has this id; see `live list`');
-      return sessionDrift(session, { candles: deps.candles, journal: deps.journal, logger: deps.logger, newId: deps.newId, strategies });
+      return sessionDrift(session, sessionFirstCandleMs(session), { candles: deps.candles, journal: deps.journal, logger: deps.logger, newId: deps.newId, strategies });
     },
     importCandleText: (request) => importCandleText(request, { candles: deps.candles }),
     importCandles: (input, onProgress) => importCandles(input, { candles: deps.candles, onProgress }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimalsOfStep, fmtAmount, fmtDuration, fmtFractionPct, fmtMoney, fmtNumber, fmtPct, fmtPrice, fmtR, formatNumber, netPnlClass, priceDigits, significantDecimals } from './format';
+import { amountColumnDecimals, decimalsOfStep, fmtAmount, fmtDuration, fmtFractionPct, fmtMoney, fmtNumber, fmtPct, fmtPrice, fmtR, formatNumber, netPnlClass, priceDigits, significantDecimals } from './format';
 
 describe('price and amount formatting', () => {
   it("shows prices with the market's price decimals when the venue gives them", () => {
@@ -117,5 +117,22 @@ describe('percentages', () => {
     expect(fmtFractionPct(1)).toBe('100.00%');
     expect(fmtFractionPct(null)).toBe('—');
     expect(fmtFractionPct(undefined)).toBe('—');
+  });
+});
+
+describe('amount columns', () => {
+  it('gives a column of amounts the decimals its most precise amount needs, so the rows line up', () => {
+    // Six significant digits: 0.13352 and 0.146845 need 6 decimals, 25 needs 4; the column takes the most.
+    const decimals = amountColumnDecimals([0.13352, 0.146845, 25]);
+    expect(decimals).toBe(6);
+    expect([0.13352, 0.146845, 25].map((a) => fmtNumber(a, decimals))).toEqual(['0.133520', '0.146845', '25.000000']);
+    expect(amountColumnDecimals([1500, 2, Number.NaN])).toBe(5);
+    expect(amountColumnDecimals([0.000000012345])).toBe(8);
+    expect(amountColumnDecimals([])).toBe(0);
+  });
+
+  it("uses the market's amount decimals when the venue gives them", () => {
+    expect(amountColumnDecimals([0.13352, 0.146845], { amountDecimals: 3 })).toBe(3);
+    expect(amountColumnDecimals([0.13352], { amountDecimals: null })).toBe(6);
   });
 });

@@ -143,6 +143,18 @@ export function fmtAmount(value: number | null | undefined, precision?: MarketPr
   return UP_TO_DIGITS[digits].format(value);
 }
 
+/**
+ * Decimals for a column of amounts, so that its rows line up (`0.133520` over `0.146910`, not `0.13352` over `0.14691`):
+ * the market's amount decimals when the venue gives them, else the most that any amount of the column needs for six
+ * significant digits (at most 8, at least 0). Show each with `fmtNumber(amount, decimals)`.
+ */
+export function amountColumnDecimals(amounts: Iterable<number>, precision?: MarketPrecision | null): number {
+  if (validDecimals(precision?.amountDecimals)) return precision.amountDecimals;
+  let decimals = 0;
+  for (const amount of amounts) if (finite(amount)) decimals = Math.max(decimals, significantDecimals(amount, 6, 0, 8));
+  return decimals;
+}
+
 /** CSS class for a signed amount: `num pos` above zero, `num neg` below, `num` at zero. */
 export function signClass(value: number): string {
   return value > 0 ? 'num pos' : value < 0 ? 'num neg' : 'num';

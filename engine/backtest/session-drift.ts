@@ -18,16 +18,22 @@ import { compareLiveToBacktest, type DriftReport } from '../insight/live-drift';
 /** Candles before the session start that warm the replay's indicators. */
 const WARMUP_CANDLES = 300;
 
+/**
+ * The drift report of `session` from the candle opening at `firstCandleMs` (the first it traded, which the session
+ * manager's `sessionFirstCandleMs` tells: a replay's first candle, else the one its start fell in) to its last one.
+ * @throws ValidationError naming `sessionId` before its first candle, or when stored candles do not cover the period.
+ */
 export async function sessionDrift(
   session: LiveSessionRecord<RunSpec>,
+  firstCandleMs: number | null,
   deps: { candles: CandleRepository; journal: JournalRepository; logger: Logger; newId: () => string; strategies?: StrategyCatalog },
 ): Promise<DriftReport & { sessionId: string; fromMs: number; toMs: number; candles: number }> {
-  if (session.startedAtMs === null || session.lastCandleMs === null) {
+  if (firstCandleMs === null || session.lastCandleMs === null) {
     throw new ValidationError('sessionId', session.id, 'the session has not processed a candle yet: nothing to compare');
   }
   const timeframe = session.timeframe as Timeframe;
   const tf = TIMEFRAME_MS[timeframe];
-  const fromMs = Math.floor(session.startedAtMs / tf) * tf;
+  const fromMs = firstCandleMs;
   const toMs = session.lastCandleMs + tf;
   const key = { exchange: session.exchange, symbol: session.symbol, timeframe };
   const columns = await deps.candles.loadCandles(key, fromMs - WARMUP_CANDLES * tf, toMs);

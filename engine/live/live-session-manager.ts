@@ -249,6 +249,22 @@ export function sessionIdOf(m: MarketKey, mode: SessionMode = SessionMode.Paper,
 
 const parseTimeMs = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value));
 
+/**
+ * Open time of the first candle a stored session traded: a replay's first candle (its request's `from`, rounded up to
+ * the timeframe as its replay window is), else the candle its start fell in (a paper or live session trades from its
+ * start, in wall-clock time); null before it started. A replay's start time is wall-clock time and says nothing of the
+ * candles it replays.
+ */
+export function sessionFirstCandleMs(record: Pick<StoredLiveSession, 'timeframe' | 'config' | 'startedAtMs'>): number | null {
+  const timeframeMs = TIMEFRAME_MS[record.timeframe as Timeframe];
+  const { mode, from } = record.config as { mode?: unknown; from?: unknown };
+  if (mode === SessionMode.Replay && (typeof from === 'string' || typeof from === 'number')) {
+    const fromMs = parseTimeMs(from);
+    if (Number.isFinite(fromMs)) return Math.ceil(fromMs / timeframeMs) * timeframeMs;
+  }
+  return record.startedAtMs === null ? null : Math.floor(record.startedAtMs / timeframeMs) * timeframeMs;
+}
+
 /** Resolves after `ms` of real time (a macrotask turn when 0) or when the signal aborts. */
 function realSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -171,6 +171,18 @@ test('a trader halts an account on its page while two replay sessions trade it, 
     await expect(page.getByTestId('live-session-row').filter({ hasText: market.symbol }).getByTestId('session-status')).toHaveText(/stopped|completed/, { timeout: ACTION_MS });
   }
 
+  // A replay session's drift view replays the candles it replayed (from REPLAY_FROM), not the wall-clock time it started.
+  const dotId = `replay:${ACCOUNT}:binance:${DOT.symbol}:5m`;
+  const drift = await page.request.get(`/api/live/${encodeURIComponent(dotId)}/drift`);
+  expect(drift.status()).toBe(200);
+  const report = (await drift.json()) as { fromMs: number; toMs: number; rows: unknown[]; onlyLive: unknown[] };
+  expect(report.fromMs).toBe(Date.parse(`${REPLAY_FROM}T00:00:00Z`));
+  expect(report.toMs).toBeGreaterThan(afterDenials.get(DOT.symbol)!);
+  expect(report.rows.length + report.onlyLive.length).toBeGreaterThanOrEqual(1);
+  await page.goto(`/live/${encodeURIComponent(dotId)}`);
+  await expect(page.getByTestId('trade-counts')).toContainText(`${report.rows.length + report.onlyLive.length} live`);
+  await expect(page.getByTestId('drift-error')).toHaveCount(0);
+
   // The audit log keeps who halted and resumed, with each reason.
   await signIn(page, 'admin', '/accounts');
   for (const [action, reason] of [['account.halt', 'e2e news halt'], ['account.resume', 'e2e news passed']]) {

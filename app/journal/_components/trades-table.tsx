@@ -4,7 +4,7 @@
  * props and React renders them to HTML once; as a server component every cell was serialised
  * into the RSC payload and then rendered again from it, which doubled a journal page's cost.
  */
-import { fmtAmount, fmtMoney, fmtPrice, formatTime, netPnlClass, signClass, type MarketPrecision } from '@/app/_components/format';
+import { amountColumnDecimals, fmtMoney, fmtNumber, fmtPrice, formatTime, netPnlClass, signClass, type MarketPrecision } from '@/app/_components/format';
 import { totalTradeMoney, type TradeMoneyTotals } from '@/engine/insight/trade-outcome';
 import type { TradeRow } from '../_lib/trade-row';
 import { ScrollTable } from '@/app/_components/scroll-table';
@@ -22,10 +22,12 @@ export interface TradeSorting {
  * Money columns: gross PnL (price move only), fees, funding and net PnL (what the trade changed
  * equity by; sorted and coloured by it, green only for a winning trade). The footer totals the
  * shown rows, or `totals` (e.g. every trade of a run) with its `totalsLabel`. `precision` (when
- * every row is of one market) sets the price decimals; without it prices show six significant digits.
+ * every row is of one market) sets the price and amount decimals; without it prices show six significant digits and
+ * every amount as many decimals as the most precise one needs (see `amountColumnDecimals`), so the column lines up.
  */
 export function TradesTable({ trades, caption, sort, totals, totalsLabel, precision }: { trades: readonly TradeRow[]; caption: string; sort?: TradeSorting; totals?: TradeMoneyTotals; totalsLabel?: string; precision?: MarketPrecision }) {
   const footer = totals ?? totalTradeMoney(trades);
+  const amountDecimals = amountColumnDecimals(trades.map((t) => t.amount), precision);
   const footerLabel = totals ? (totalsLabel ?? `Total of ${totals.trades} trades`) : `Total of the ${trades.length} shown`;
   const header = (key: TradeSortKey, label: string, className?: string) => {
     if (!sort) return <th scope="col" className={className}>{label}</th>;
@@ -67,7 +69,7 @@ export function TradesTable({ trades, caption, sort, totals, totalsLabel, precis
               <td>{t.symbol}</td>
               <td>{t.strategy}</td>
               <td>{t.side}</td>
-              <td className="num">{fmtAmount(t.amount, precision)}</td>
+              <td className="num">{fmtNumber(t.amount, amountDecimals)}</td>
               <td className="num">{fmtPrice(t.entryPrice, precision)}</td>
               <td className="num">{fmtPrice(t.exitPrice, precision)}</td>
               <td className={signClass(t.realizedPnl)}>{fmtMoney(t.realizedPnl)}</td>
