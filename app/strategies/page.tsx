@@ -3,7 +3,9 @@ import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { ActionForm } from '@/app/_components/action-form';
 import { RiskLimitsForm, StrategySettingsForm } from '@/app/_components/settings/settings-forms';
-import { fmtNumber, fmtPct, fmtTime } from '@/app/_components/format';
+import { fmtTime } from '@/app/_components/format';
+import { BreakersTable } from '@/app/_components/breakers-table';
+import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { strategyListingOf } from '@/app/_components/strategy-param-fields';
 import { haltTrading, resumeTrading, saveRiskLimits, saveStrategySettings } from './actions';
 import { ScrollTable } from '@/app/_components/scroll-table';
@@ -14,7 +16,12 @@ export const dynamic = 'force-dynamic';
 export default async function StrategiesPage() {
   const access = await requireRole('viewer', '/strategies');
   const { root, actor } = access;
-  const [settings, risk, rules] = await Promise.all([root.engine.getTradingSettings(), root.engine.riskStatus(), root.engine.ruleStrategies.list()]);
+  const [settings, risk, rules, account] = await Promise.all([
+    root.engine.getTradingSettings(),
+    root.engine.riskStatus(),
+    root.engine.ruleStrategies.list(),
+    root.engine.accounts.get(DEFAULT_ACCOUNT_ID),
+  ]);
   const described = root.engine.describeStrategies();
   const runnable = described.filter((d) => !d.loadError).map(strategyListingOf);
   const trader = roleAtLeast(actor.role, 'trader');
@@ -28,19 +35,7 @@ export default async function StrategiesPage() {
           {risk.halted ? <span className="badge bad" data-testid="risk-halted">halted</span> : <span className="badge ok" data-testid="risk-active">trading allowed</span>}{' '}
           {risk.haltReason ?? ''} {risk.haltedAtMs ? <span className="muted">since {fmtTime(risk.haltedAtMs)} UTC</span> : null}
         </p>
-        <ScrollTable label="Circuit breakers">
-            <thead>
-              <tr><th scope="col">Breaker</th><th scope="col">Limit</th><th scope="col">Now</th><th scope="col">Headroom</th><th scope="col">Trips at equity</th></tr>
-            </thead>
-            <tbody>
-              {risk.breakers.map((b) => (
-                <tr key={b.name} data-testid="breaker-row">
-                  <td>{b.name.replace('_', ' ')}{b.tripped ? ' (tripped)' : ''}</td><td>{fmtPct(b.limitPct)}</td><td>{fmtPct(b.currentPct)}</td>
-                  <td>{fmtPct(b.headroomPct)} ({fmtNumber(b.headroomEquity)})</td><td>{fmtNumber(b.tripEquity)}</td>
-                </tr>
-              ))}
-            </tbody>
-        </ScrollTable>
+        <BreakersTable breakers={risk.breakers} quote={account.settings.quoteCurrency} />
         {trader ? (
           risk.halted ? (
             <ActionForm action={resumeTrading} submitLabel="Resume trading" testId="resume-form">

@@ -126,8 +126,8 @@ describe('backtestState', () => {
     const full = { ...RUN, id: 'run-3', metrics: { ...backtestRunMetrics({ finalEquity: 10_010 }), warmup: { candles: 139, needed: 139 } } };
     const short = { ...RUN, id: 'run-4', metrics: { ...backtestRunMetrics({ finalEquity: 10_010 }), warmup: { candles: 20, needed: 139 } } };
     const d = deps([], [full, short]);
-    expect(await backtestState('run-3', d)).toMatchObject({ warmup: { candles: 139, needed: 139, summary: 'warm-up: 139 candles before from' } });
-    expect(await backtestState('run-4', d)).toMatchObject({ warmup: { candles: 20, needed: 139, summary: 'warm-up: 20 of 139 candles available before from' } });
+    expect(await backtestState('run-3', d)).toMatchObject({ warmup: { candles: 139, needed: 139, summary: '139 candles before the range, all the strategies need' } });
+    expect(await backtestState('run-4', d)).toMatchObject({ warmup: { candles: 20, needed: 139, summary: '20 of the 139 candles the strategies need, stored before the range (its first candles trade on indicators that still depend on where the history began)' } });
   });
 
   it('finds a run started without a job by its run id, and reports a failed run with its error', async () => {

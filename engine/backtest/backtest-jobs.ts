@@ -133,7 +133,7 @@ export type BacktestState =
       metrics: StoredBacktestRunMetrics;
       /**
        * History fed to the indicators before `from`: candles stored of those the strategies need, and the
-       * line the run page shows ("warm-up: 20 of 139 candles available before from"); null for runs stored before it was recorded.
+       * line the run page shows (`describeBacktestWarmup`); null for runs stored before it was recorded.
        */
       warmup: (BacktestWarmup & { summary: string }) | null;
       trades: BacktestTrade[];

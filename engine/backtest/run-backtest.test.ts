@@ -482,8 +482,8 @@ describe('warm-up history before from', () => {
     const cold = await runBacktest(request(0), deps);
     expect(cold.warmup).toEqual({ candles: 0, needed: 138 });
     expect(firstDecision(deps, cold.runId)).toEqual({ closeRow: 15, outcome: 'executed' });
-    expect(describeBacktestWarmup(short.warmup)).toBe('warm-up: 8 of 138 candles available before from');
-    expect(describeBacktestWarmup({ candles: 1, needed: 1 })).toBe('warm-up: 1 candle before from');
+    expect(describeBacktestWarmup(short.warmup)).toBe('8 of the 138 candles the strategies need, stored before the range (its first candles trade on indicators that still depend on where the history began)');
+    expect(describeBacktestWarmup({ candles: 1, needed: 1 })).toBe('1 candle before the range, all the strategies need');
   });
 });
 

@@ -450,15 +450,15 @@ function emptyColumns(): CandleColumns {
 }
 
 /**
- * The warm-up line of a run: "warm-up: 139 candles before from" when every candle the strategies
- * need was stored, else "warm-up: 20 of 139 candles available before from" (the first candles then
- * trade on indicators that still depend on where the history began).
+ * A run's warm-up, as the run page and the API state it: "139 candles before the range, all the strategies need" when
+ * every candle the strategies need was stored, else "20 of the 139 candles the strategies need, stored before the range
+ * (its first candles trade on indicators that still depend on where the history began)".
  */
 export function describeBacktestWarmup(warmup: BacktestWarmup): string {
   const plural = (n: number) => (n === 1 ? '' : 's');
   return warmup.candles >= warmup.needed
-    ? `warm-up: ${warmup.needed} candle${plural(warmup.needed)} before from`
-    : `warm-up: ${warmup.candles} of ${warmup.needed} candle${plural(warmup.needed)} available before from`;
+    ? `${warmup.needed} candle${plural(warmup.needed)} before the range, all the strategies need`
+    : `${warmup.candles} of the ${warmup.needed} candle${plural(warmup.needed)} the strategies need, stored before the range (its first candles trade on indicators that still depend on where the history began)`;
 }
 
 /** Keeps at most `maxPoints` points of a curve (evenly spaced, always the last). */

@@ -144,6 +144,11 @@ test('an invalid risk limit is rejected with the message next to its field, and 
 test('a trader halts and resumes the default account from the strategies page, each with a reason', async ({ page }) => {
   await signIn(page, 'trader');
   await page.goto('/strategies');
+  // The breakers as the overview and the account page show them: one table, money in the account's quote currency.
+  const controls = page.getByTestId('risk-controls');
+  await expect(controls.getByTestId('breaker-daily_loss')).toContainText('Daily loss');
+  await expect(controls.getByTestId('breaker-max_drawdown')).toContainText('Drawdown from peak');
+  await expect(controls.getByRole('columnheader', { name: 'Trips at equity (USDT)' })).toBeVisible();
   await page.getByTestId('halt-form').getByLabel('Reason').fill('e2e check');
   await page.getByTestId('halt-form').getByRole('button', { name: 'Halt trading' }).click();
   await expect(page.getByTestId('risk-controls').getByTestId('risk-halted')).toBeVisible();

@@ -52,7 +52,7 @@ export const backtestStateSchema = z
         .object({
           candles: z.number().int().meta({ description: 'Candles before `from` fed to the indicators (no decisions, no orders).' }),
           needed: z.number().int().meta({ description: "The strategies' startup history: candles needed before `from` for their indicators to forget where history began." }),
-          summary: z.string().meta({ description: '"warm-up: 139 candles before from", or "warm-up: 20 of 139 candles available before from" when fewer were stored.' }),
+          summary: z.string().meta({ description: '"139 candles before the range, all the strategies need", or "20 of the 139 candles the strategies need, stored before the range (…)" when fewer were stored.' }),
         })
         .nullable()
         .meta({ description: 'History fed before `from`; null for runs stored before it was recorded.' }),
