@@ -69,6 +69,30 @@ describe('config validation', () => {
   });
 });
 
+describe('a symbol on its own clock', () => {
+  it("stamps the symbol's market fills and cancels with its clock while set, and with the exchange's once cleared", async () => {
+    const { ex, clock, order, trades } = setup();
+    clock.set(Date.UTC(2026, 11, 6));
+    const replayed = createManualClock(Date.UTC(2024, 0, 1, 1));
+    ex.useClockFor('BTCUSDT', replayed);
+    ex.onCandle('BTCUSDT', Date.UTC(2024, 0, 1), 100, 101, 99, 100, 10);
+    ex.onCandle('ETHUSDT', Date.UTC(2024, 0, 1), 10, 11, 9, 10, 10);
+    const buy = await order('BTCUSDT', 'buy', 'market', 1);
+    const stop = await order('BTCUSDT', 'sell', 'stop', 1, { stopPrice: 90 });
+    replayed.set(Date.UTC(2024, 0, 1, 2));
+    const cancelled = await ex.cancelOrder(stop.id, 'BTCUSDT');
+    const sell = await order('BTCUSDT', 'sell', 'market', 1);
+    // Another symbol keeps the exchange's clock.
+    const eth = await order('ETHUSDT', 'buy', 'market', 1);
+    expect([buy.createdAtMs, cancelled.updatedAtMs, sell.createdAtMs]).toEqual([Date.UTC(2024, 0, 1, 1), Date.UTC(2024, 0, 1, 2), Date.UTC(2024, 0, 1, 2)]);
+    expect(trades.map((t) => [t.entryTimeMs, t.exitTimeMs])).toEqual([[Date.UTC(2024, 0, 1, 1), Date.UTC(2024, 0, 1, 2)]]);
+    expect(eth.createdAtMs).toBe(Date.UTC(2026, 11, 6));
+    ex.useClockFor('BTCUSDT', null);
+    expect((await order('BTCUSDT', 'buy', 'market', 1)).createdAtMs).toBe(Date.UTC(2026, 11, 6));
+    expect(() => ex.useClockFor('BTCUSDT', {} as never)).toThrow('field "symbolClock" was {}: expected a Clock or null');
+  });
+});
+
 describe('spot market orders', () => {
   it('charges half the spread plus slippage and the taker fee on a buy then sell, to the cent', async () => {
     // taker 10 bps, spread 4 bps, slippage 3 bps -> adverse move 4/2 + 3 = 5 bps

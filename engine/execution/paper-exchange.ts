@@ -33,7 +33,7 @@
  *   mode only the position whose LP is hit is closed.
  * - Fees on every fill are charged to the wallet (in isolated mode too); funding goes to the
  *   wallet and, in isolated mode, also to that position's isolated margin.
- * - Event times: fills in `createOrder` use `clock.nowMs()`; fills and liquidations inside a candle
+ * - Event times: fills in `createOrder` use `clock.nowMs()` (or the symbol's own clock, see `useClockFor`); fills and liquidations inside a candle
  *   use the candle's openTimeMs; funding uses the settlement time.
  * - Admission: an order is rejected at creation (status `rejected`, reason quoting values) for
  *   leverage above its tier's max for the resulting notional, a notional past the last tier,
@@ -245,6 +245,13 @@ export interface PaperExchange extends Exchange {
    * @throws ValidationError for an unknown index.
    */
   closePositionAtLast(symbolIndex: number, clientOrderId: string): void;
+  /**
+   * Gives `symbol`'s order events (fills of `createOrder`, cancels, `closePositionAtLast`) the time of `symbolClock`
+   * instead of the exchange's clock; null goes back to the exchange's. A replay session trading an account's paper venue
+   * sets its simulated clock here for its symbol while it runs, so its trades carry the replayed candles' times, not the
+   * wall-clock time they were simulated at (an account trades a symbol in one session at a time).
+   */
+  useClockFor(symbol: string, symbolClock: Clock | null): void;
   /** `onCandle` by `symbolIndex`, skipping the symbol lookup. @throws ValidationError for an unknown index. */
   onCandleAt(symbolIndex: number, openTimeMs: number, open: number, high: number, low: number, close: number, volume: number): void;
   /**
@@ -404,6 +411,8 @@ interface OrderState {
 
 interface SymbolState {
   symbol: string;
+  /** The time of this symbol's order events (see `useClockFor`); null: the exchange's clock. */
+  clock: Clock | null;
   amountSigned: number;
   entryPrice: number;
   markPrice: number;
@@ -915,6 +924,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     if (typeof symbol !== 'string' || symbol === '') throw new ValidationError('symbol', symbol, 'expected a non-empty string');
     const st: SymbolState = {
       symbol,
+      clock: null,
       amountSigned: 0,
       entryPrice: 0,
       markPrice: NaN,
@@ -1619,7 +1629,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     ensureOpen();
     const st = states[index];
     if (st === undefined) throw new ValidationError('symbolIndex', index, 'unknown symbol index; call symbolIndex(symbol) first');
-    const now = clock.nowMs();
+    const now = (st.clock ?? clock).nowMs();
     for (const o of st.openOrders) if (!isTerminal(o.status)) finishOrder(o, 'cancelled', `cancelled by the close of ${st.symbol} at the end of the run`, now);
     compact(st);
     const s = st.amountSigned;
@@ -1669,9 +1679,9 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const clientTimeMs = typeof partTimeMs === 'number' ? partTimeMs : NaN;
     const existing = findByClientId(r);
     if (existing) return existing;
-    writeNowMs(clock, nowArgs, 0);
-    const now = nowArgs[0];
     const st = states[symbolIndex(r.symbol)];
+    writeNowMs(st.clock ?? clock, nowArgs, 0);
+    const now = nowArgs[0];
     if (heldCount >= 2 * retainFinished) forgetOldFinishedOrders();
     const o = orderRecord();
     o.id = '';
@@ -1758,7 +1768,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     if (isTerminal(o.status)) return o;
     // The time stored here, not passed: a number passed to a call that is not inlined is boxed (a stop cancelled per exit).
-    writeNowMs(clock, nowArgs, 0);
+    writeNowMs(states[indexBySymbol.get(symbol) as number].clock ?? clock, nowArgs, 0);
     o.updatedAtMs = nowArgs[0];
     finishOrderAsOf(o, 'cancelled', 'cancelled by request');
     if (processing === 0) compact(states[indexBySymbol.get(symbol) as number]);
@@ -1931,6 +1941,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     isIdle,
     onIdleRows,
     closePositionAtLast,
+    useClockFor(symbol: string, symbolClock: Clock | null): void {
+      if (symbolClock !== null && typeof symbolClock?.nowMs !== 'function') throw new ValidationError('symbolClock', symbolClock, 'expected a Clock or null');
+      states[symbolIndex(symbol)].clock = symbolClock;
+    },
     equity,
     writeEquity,
     writeAccountFigures(symbol: string, out: Float64Array): void {

@@ -636,8 +636,11 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     const feed = replay ? { feed: storedFeed(market), release: async () => undefined } : acquireFeed(market.exchange);
     const releaseAccount = account.acquire();
     let unsubscribe: (() => void) | null = null;
+    /** A replay's paper venue, whose orders of this symbol carry the replay's time while it runs (see below). */
+    let replayVenue: ReturnType<typeof account.exchange> | null = null;
     const release = async () => {
       unsubscribe?.();
+      replayVenue?.useClockFor(market.symbol, null);
       releaseAccount();
       await feed.release();
       await closeVenue?.();
@@ -658,6 +661,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         nowMs += ms;
         await realSleep(ms * realMsPerSimMs, signal);
       };
+      // Orders fill on the account's paper venue: stamped with the replay's time, the trades carry the replayed candles'
+      // times (the decisions do), not the wall-clock time they were simulated at.
+      replayVenue = account.exchange();
+      replayVenue.useClockFor(market.symbol, clock);
     }
     if (request.vetoVersion !== undefined && !spec.veto) throw new ValidationError('vetoVersion', request.vetoVersion, 'a pinned veto version needs veto "on"');
     if (request.vetoVersion !== undefined && !deps.pinnedVeto) throw new ValidationError('vetoVersion', request.vetoVersion, 'this engine has no model registry to pin a version from');

@@ -129,6 +129,9 @@ describe('a session resolves its run spec from the stored settings', () => {
     const trades = (await journalRepo.listTrades({ limit: 10 })).items;
     expect(trades.map((t) => [t.side, t.exitReason])).toEqual([['long', 'stop']]);
     expect(trades[0].amount).toBeCloseTo(50 / LOSS_PER_UNIT, 10);
+    // Replayed time, not the wall clock: entered at the close of the 1h candle of T0 + 30h (its market order fills at
+    // once, stamped by the replay's clock), stopped out inside the next candle (stamped with its open time).
+    expect([trades[0].entryTimeMs, trades[0].exitTimeMs]).toEqual([T0 + 31 * HOUR, T0 + 31 * HOUR]);
     await manager.stopAll();
   });
 

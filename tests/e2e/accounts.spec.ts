@@ -171,6 +171,17 @@ test('a trader halts an account on its page while two replay sessions trade it, 
     await expect(page.getByTestId('live-session-row').filter({ hasText: market.symbol }).getByTestId('session-status')).toHaveText(/stopped|completed/, { timeout: ACTION_MS });
   }
 
+  // Its trades carry the replayed candles' times, as its decisions do: entered at an entry decision's candle close.
+  const dotTrades = ((await (await page.request.get(`/api/trades?symbol=${encodeURIComponent(DOT.symbol)}&limit=1000`)).json()) as { items: { entryTimeMs: number; exitTimeMs: number }[] }).items;
+  expect(dotTrades.length).toBeGreaterThanOrEqual(1);
+  const entryTimes = new Set((await entries(page.request, DOT.symbol)).map((d) => d.timeMs));
+  for (const t of dotTrades) {
+    expect(entryTimes.has(t.entryTimeMs), `trade entered at ${new Date(t.entryTimeMs).toISOString()}`).toBe(true);
+    expect(t.exitTimeMs).toBeGreaterThanOrEqual(t.entryTimeMs);
+    // Within the replayed candles (about 20 days from REPLAY_FROM), far from today's wall-clock time.
+    expect(t.exitTimeMs).toBeLessThan(Date.parse(`${REPLAY_FROM}T00:00:00Z`) + 30 * 86_400_000);
+  }
+
   // A replay session's drift view replays the candles it replayed (from REPLAY_FROM), not the wall-clock time it started.
   const dotId = `replay:${ACCOUNT}:binance:${DOT.symbol}:5m`;
   const drift = await page.request.get(`/api/live/${encodeURIComponent(dotId)}/drift`);
