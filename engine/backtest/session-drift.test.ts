@@ -5,7 +5,7 @@ import type { TradeRecord } from '../ports/journal';
 import type { LiveSessionRecord } from '../ports/live-sessions';
 import type { RunSpec } from '../trading/run-spec';
 import { createInMemoryCandleRepository, createInMemoryJournalRepository, toColumns } from '../testing/in-memory-repositories';
-import { sessionFirstCandleMs } from '../live/live-session-manager';
+import { sessionFirstCandleMs } from '../live/session-window';
 import { sessionDrift } from './session-drift';
 
 const TF = 300_000;

@@ -19,8 +19,8 @@ import { compareLiveToBacktest, type DriftReport } from '../insight/live-drift';
 const WARMUP_CANDLES = 300;
 
 /**
- * The drift report of `session` from the candle opening at `firstCandleMs` (the first it traded, which the session
- * manager's `sessionFirstCandleMs` tells: a replay's first candle, else the one its start fell in) to its last one.
+ * The drift report of `session` from the candle opening at `firstCandleMs` (the first it traded, which
+ * `sessionFirstCandleMs` (engine/live/session-window.ts) tells: a replay's first candle, else the one its start fell in) to its last one.
  * @throws ValidationError naming `sessionId` before its first candle, or when stored candles do not cover the period.
  */
 export async function sessionDrift(

@@ -44,16 +44,9 @@ export type LiveSessionRecord = StoredLiveSession<RunSpec>;
 /** Session records plus checkpoints (the port bound to `RunSpec`). */
 export type LiveSessionStore = LiveSessionStorePort<RunSpec>;
 
-/** How a session gets candles and where it trades. */
-export const SessionMode = {
-  /** Stored candles from `from`, at `speed` candles per second, on a paper account (offline paper trading). */
-  Replay: 'replay',
-  /** Live candles from the venue's public API, orders to a paper account (dry run). */
-  Paper: 'paper',
-  /** Live candles, orders to the real venue (needs stored keys and an admin's enablement). */
-  Live: 'live',
-} as const;
-export type SessionMode = (typeof SessionMode)[keyof typeof SessionMode];
+import { parseTimeMs, SessionMode } from './session-window';
+
+export { SessionMode };
 
 /** Highest replay speed, candles per second. */
 export const MAX_REPLAY_SPEED = 100_000;
@@ -245,24 +238,6 @@ export interface LiveSessionManager {
 export function sessionIdOf(m: MarketKey, mode: SessionMode = SessionMode.Paper, accountId: string = DEFAULT_ACCOUNT_ID): string {
   if (mode !== SessionMode.Replay && accountId === DEFAULT_ACCOUNT_ID) return `live:${m.exchange}:${m.symbol}:${m.timeframe}`;
   return `${mode}:${accountId}:${m.exchange}:${m.symbol}:${m.timeframe}`;
-}
-
-const parseTimeMs = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value));
-
-/**
- * Open time of the first candle a stored session traded: a replay's first candle (its request's `from`, rounded up to
- * the timeframe as its replay window is), else the candle its start fell in (a paper or live session trades from its
- * start, in wall-clock time); null before it started. A replay's start time is wall-clock time and says nothing of the
- * candles it replays.
- */
-export function sessionFirstCandleMs(record: Pick<StoredLiveSession, 'timeframe' | 'config' | 'startedAtMs'>): number | null {
-  const timeframeMs = TIMEFRAME_MS[record.timeframe as Timeframe];
-  const { mode, from } = record.config as { mode?: unknown; from?: unknown };
-  if (mode === SessionMode.Replay && (typeof from === 'string' || typeof from === 'number')) {
-    const fromMs = parseTimeMs(from);
-    if (Number.isFinite(fromMs)) return Math.ceil(fromMs / timeframeMs) * timeframeMs;
-  }
-  return record.startedAtMs === null ? null : Math.floor(record.startedAtMs / timeframeMs) * timeframeMs;
 }
 
 /** Resolves after `ms` of real time (a macrotask turn when 0) or when the signal aborts. */

@@ -1,0 +1,37 @@
+/**
+ * A session's mode and the candles it trades, read from its stored record: a module of its own, free of the session
+ * manager's dependencies, so that the engine (and an engine-only root such as the CLI's) reads them without loading it.
+ */
+import type { LiveSessionRecord } from '../ports/live-sessions';
+import { TIMEFRAME_MS, type Timeframe } from '../core/types';
+
+/** How a session gets candles and where it trades. */
+export const SessionMode = {
+  /** Stored candles from `from`, at `speed` candles per second, on a paper account (offline paper trading). */
+  Replay: 'replay',
+  /** Live candles from the venue's public API, orders to a paper account (dry run). */
+  Paper: 'paper',
+  /** Live candles, orders to the real venue (needs stored keys and an admin's enablement). */
+  Live: 'live',
+} as const;
+export type SessionMode = (typeof SessionMode)[keyof typeof SessionMode];
+
+/** Epoch ms of a request's time: a number as is, a date (`2024-01-01`) at 00:00 UTC, else as `Date.parse` reads it. */
+export const parseTimeMs = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value));
+
+/**
+ * Open time of the first candle a stored session traded: a replay's first candle (its request's `from`, rounded up to
+ * the timeframe as its replay window is), else the candle its start fell in (a paper or live session trades from its
+ * start, in wall-clock time); null before it started. A replay's start time is wall-clock time and says nothing of the
+ * candles it replays.
+ */
+export function sessionFirstCandleMs(record: Pick<LiveSessionRecord, 'timeframe' | 'config' | 'startedAtMs'>): number | null {
+  const timeframeMs = TIMEFRAME_MS[record.timeframe as Timeframe];
+  const { mode, from } = record.config as { mode?: unknown; from?: unknown };
+  if (mode === SessionMode.Replay && (typeof from === 'string' || typeof from === 'number')) {
+    const fromMs = parseTimeMs(from);
+    if (Number.isFinite(fromMs)) return Math.ceil(fromMs / timeframeMs) * timeframeMs;
+  }
+  return record.startedAtMs === null ? null : Math.floor(record.startedAtMs / timeframeMs) * timeframeMs;
+}
+
