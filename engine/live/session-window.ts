@@ -1,9 +1,11 @@
 /**
- * A session's mode and the candles it trades, read from its stored record: a module of its own, free of the session
- * manager's dependencies, so that the engine (and an engine-only root such as the CLI's) reads them without loading it.
+ * What a stored session's record says: its mode, its account and the candles it trades. A module of its own, free of
+ * the session manager's dependencies, so that the engine (and an engine-only root such as the CLI's), the pages and
+ * the CLI read records by the same rules without loading it.
  */
 import type { LiveSessionRecord } from '../ports/live-sessions';
 import { TIMEFRAME_MS, type Timeframe } from '../core/types';
+import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
 
 /** How a session gets candles and where it trades. */
 export const SessionMode = {
@@ -35,3 +37,16 @@ export function sessionFirstCandleMs(record: Pick<LiveSessionRecord, 'timeframe'
   return record.startedAtMs === null ? null : Math.floor(record.startedAtMs / timeframeMs) * timeframeMs;
 }
 
+
+/** The mode of a stored session: its request's `mode`; a record from before modes: live when it traded a real venue, else paper. */
+export function sessionModeOf(record: Pick<LiveSessionRecord, 'config' | 'liveTrading'>): SessionMode {
+  const mode = record.config.mode;
+  if (mode === SessionMode.Replay || mode === SessionMode.Paper || mode === SessionMode.Live) return mode;
+  return record.liveTrading ? SessionMode.Live : SessionMode.Paper;
+}
+
+/** The account a stored session trades: its request's `accountId`; a record from before accounts: the default account. */
+export function sessionAccountOf(record: Pick<LiveSessionRecord, 'config'>): string {
+  const id = record.config.accountId;
+  return typeof id === 'string' && id !== '' ? id : DEFAULT_ACCOUNT_ID;
+}

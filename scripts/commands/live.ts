@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../../engine/core/errors';
 import type { Engine } from '../../engine/engine';
+import { sessionAccountOf, sessionModeOf } from '../../engine/live/session-window';
 
 export const LIVE_USAGE = `usage: npm run cli -- live run --exchange binance --symbol BTC/USDT --timeframe 5m [--strategies ma-crossover] [--account ID]
                                 [--mode replay --from 2024-01-01 [--speed 50|max]] [--veto on|off] [--live-trading]
@@ -35,7 +36,8 @@ export async function runLiveCommand(args: string[], services: LiveCommandServic
     else
       for (const s of sessions) {
         const last = s.lastCandleMs === null ? 'no candle yet' : `last candle ${new Date(s.lastCandleMs).toISOString()}`;
-        services.stdout(`${s.id}  ${s.status.padEnd(12)} ${s.liveTrading ? 'LIVE' : 'paper'}  ${last}${s.lastError ? `  error: ${s.lastError}` : ''}`);
+        const mode = sessionModeOf(s);
+        services.stdout(`${s.id}  ${s.status.padEnd(12)} ${(mode === 'live' ? 'LIVE' : mode).padEnd(6)} ${sessionAccountOf(s)}  ${last}${s.lastError ? `  error: ${s.lastError}` : ''}`);
       }
     return 0;
   }

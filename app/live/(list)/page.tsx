@@ -5,7 +5,7 @@ import { fmtTime } from '@/app/_components/format';
 import { VENUES } from '@/engine/venues/registry';
 import { startLiveSession, stopLiveSession } from '../actions';
 import { liveSessionHref } from '../_lib/session-id-param';
-import { sessionAccountOf, sessionModeOf } from '../_lib/session-config';
+import { sessionAccountOf, sessionModeOf } from '@/engine/live/session-window';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import { ModelFields } from '@/app/_components/models/model-fields';
 import { deployedLoopModelsOf } from '@/app/_components/models/model-form';

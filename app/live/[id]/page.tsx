@@ -8,7 +8,7 @@ import { DriftProblem, DriftReportView } from '../_components/drift-report';
 import { decodeSessionIdSegment, liveSessionHref } from '../_lib/session-id-param';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { HaltBadge, PositionsPanel } from '@/app/accounts/_components/account-panels';
-import { sessionAccountOf, sessionModeOf } from '../_lib/session-config';
+import { sessionAccountOf, sessionModeOf } from '@/engine/live/session-window';
 import { StrategyProvenanceList } from '@/app/_components/strategy-provenance';
 import '../../journal/journal.css';
 
