@@ -91,7 +91,7 @@ export async function runAccountsCommand(args: string[], services: AccountsComma
     switch (sub) {
       case 'list': {
         const accounts = await services.accounts.list();
-        out(accounts, accounts.map((a) => `${a.id.padEnd(20)} ${a.settings.marketType.padEnd(8)} ${a.settings.initialBalance} ${a.settings.quoteCurrency}  ${a.settings.name}`).join('\n'));
+        out(accounts, accounts.map((a) => `${a.id.padEnd(20)} ${a.settings.marketType.padEnd(8)} started with ${a.settings.initialBalance} ${a.settings.quoteCurrency}  ${a.settings.name}`).join('\n'));
         return 0;
       }
       case 'show': {

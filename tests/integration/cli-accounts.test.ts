@@ -27,7 +27,10 @@ describe('accounts CLI', () => {
     const app = await open();
     const created = await run(app, ['create', '--id', 'swing', '--name', 'Swing', '--market-type', 'futures', '--balance', '25000', '--leverage', '3']);
     expect(created).toMatchObject({ code: 0, out: 'created account swing (futures, 25000 USDT)' });
-    expect((await run(app, ['list'])).out.split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['default', 'swing']);
+    const listed = (await run(app, ['list'])).out.split('\n');
+    expect(listed.map((l) => l.split(/\s+/)[0])).toEqual(['default', 'swing']);
+    // The balance an account started with, said so (its equity now is what `show` prints).
+    expect(listed[1]).toBe(`${'swing'.padEnd(20)} futures  started with 25000 USDT  Swing`);
     const shown = await run(app, ['show', '--id', 'swing']);
     expect(shown.out).toBe('swing: equity 25000.00 USDT, wallet 25000.00\nswing: trading\nVaR 99%: no open positions\n0 open orders');
     expect((await run(app, ['halt', '--id', 'swing', '--reason', 'FOMC'])).out).toBe('swing: HALTED (manual: FOMC)');
