@@ -37,14 +37,13 @@ import type { ControlAlert, ControlPublisher } from '../ports/control-bus';
 import { ControlKind } from '../ports/control-bus';
 import { clientIdPrefixOf, createLiveSession, type CandleFeed, type LiveSession, type LiveSessionState } from './live-session';
 import { planVenueReconciliation, ReconcilePolicy } from './venue-reconciliation';
+import { parseTimeMs, SessionMode } from './session-window';
 
 /** A stored live session with the run spec it resolved when it started (the port's record bound to `RunSpec`). */
 export type LiveSessionRecord = StoredLiveSession<RunSpec>;
 
 /** Session records plus checkpoints (the port bound to `RunSpec`). */
 export type LiveSessionStore = LiveSessionStorePort<RunSpec>;
-
-import { parseTimeMs, SessionMode } from './session-window';
 
 export { SessionMode };
 
