@@ -4,9 +4,9 @@
  * and the lookback stated, and the configured limits. No hooks, so server pages and the polled overview share it.
  */
 import type { AccountValueAtRisk } from '@/engine/risk/portfolio-history';
-import { fmtMoney, fmtPct, fmtTime, formatNumber } from './format';
+import { fmtFractionPct, fmtMoney, fmtTime, formatNumber } from './format';
 
-const pctOfFraction = (fraction: number | null) => (fraction === null ? 'off' : fmtPct(fraction * 100));
+const pctOfFraction = (fraction: number | null) => (fraction === null ? 'off' : fmtFractionPct(fraction));
 
 /** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st. */
 function ordinal(n: number): string {
@@ -33,8 +33,8 @@ export function ValueAtRiskFigures({ value, quote }: { value: AccountValueAtRisk
     );
   }
   const items: [string, string, string, string][] = [
-    [`VaR ${confidence}`, fmtMoney(value.valueAtRisk), fmtPct(value.varFraction * 100), 'var-value'],
-    [`Expected shortfall ${confidence}`, fmtMoney(value.expectedShortfall), fmtPct(value.esFraction * 100), 'es-value'],
+    [`VaR ${confidence}`, fmtMoney(value.valueAtRisk), fmtFractionPct(value.varFraction), 'var-value'],
+    [`Expected shortfall ${confidence}`, fmtMoney(value.expectedShortfall), fmtFractionPct(value.esFraction), 'es-value'],
   ];
   return (
     <>

@@ -1768,7 +1768,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     }
     if (isTerminal(o.status)) return o;
     // The time stored here, not passed: a number passed to a call that is not inlined is boxed (a stop cancelled per exit).
-    writeNowMs(states[indexBySymbol.get(symbol) as number].clock ?? clock, nowArgs, 0);
+    writeNowMs((stateOf(symbol) as SymbolState).clock ?? clock, nowArgs, 0);
     o.updatedAtMs = nowArgs[0];
     finishOrderAsOf(o, 'cancelled', 'cancelled by request');
     if (processing === 0) compact(states[indexBySymbol.get(symbol) as number]);

@@ -14,6 +14,7 @@ import { NotFoundError, ValidationError } from '../../engine/core/errors';
 import type { AccountBook } from '../../engine/account/account-book';
 import type { RiskStatus } from '../../engine/risk/risk-desk';
 import type { AccountValueAtRisk } from '../../engine/risk/portfolio-history';
+import { fmtFractionPct } from '../../app/_components/format';
 
 export const ACCOUNTS_USAGE = `usage: npm run cli -- accounts list [--json]
        npm run cli -- accounts show --id default [--json]
@@ -42,8 +43,7 @@ function valueAtRiskLine(v: AccountValueAtRisk, quote: string): string {
   const level = `${Number((v.confidence * 100).toFixed(2))}%`;
   if (v.status === 'flat') return `VaR ${level}: no open positions`;
   if (v.status === 'unavailable') return `VaR ${level}: not available (${v.reason})`;
-  const pct = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
-  return `VaR ${level}: ${v.valueAtRisk.toFixed(2)} ${quote} (${pct(v.varFraction)} of equity), ES ${v.expectedShortfall.toFixed(2)} ${quote} (${pct(v.esFraction)}), one ${v.timeframe} candle, ${v.scenarios} scenarios`;
+  return `VaR ${level}: ${v.valueAtRisk.toFixed(2)} ${quote} (${fmtFractionPct(v.varFraction)} of equity), ES ${v.expectedShortfall.toFixed(2)} ${quote} (${fmtFractionPct(v.esFraction)}), one ${v.timeframe} candle, ${v.scenarios} scenarios`;
 }
 
 export async function runAccountsCommand(args: string[], services: AccountsCommandServices): Promise<number> {

@@ -1,7 +1,7 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
 import { ActionForm, FormField } from '@/app/_components/action-form';
-import { fmtFractionPct, fmtNumber, fmtPct, fmtPrice, fmtTime } from '@/app/_components/format';
+import { fmtFractionPct, fmtNumber, fmtPrice, fmtTime } from '@/app/_components/format';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { JobResultOf } from '@/engine/jobs/definitions';
 import type { Page } from '@/engine/ports/journal';
@@ -23,7 +23,7 @@ const subjectOf = (t: Ticket) => {
 
 const reportOf = (t: Ticket): CheckReport | null => (t.kind === 'strategy-check' && t.result ? t.result : null);
 
-const pct = (value: number | null) => (value === null ? 'missing on one side' : fmtPct(value * 100, 3));
+const pct = (value: number | null) => (value === null ? 'missing on one side' : fmtFractionPct(value, 3));
 /** RSI is in points (0..100) and its differences are points too (relative to the 100-point scale); other columns are prices. */
 const valueOf = (kind: string, value: number | null) => (kind === 'rsi' ? fmtNumber(value, 2) : fmtPrice(value));
 const differenceOf = (kind: string, value: number | null) => (kind === 'rsi' && value !== null ? `${fmtNumber(value * 100, 2)} RSI points` : pct(value));
@@ -55,7 +55,7 @@ function CheckReportView({ report }: { report: CheckReport }) {
         </li>
         <li>
           Recursion: {rc.findings.length === 0 ? 'none' : `${new Set(rc.findings.map((f) => f.indicator)).size} indicator(s)`} ({rc.indicators.join(', ') || 'no indicators'} recomputed from later history starts; tolerance{' '}
-          {fmtPct((rc.tolerance ?? 0) * 100, 2)}).
+          {fmtFractionPct(rc.tolerance ?? 0, 2)}).
         </li>
       </ul>
       {la.findings.length + rc.findings.length > 0 ? (
