@@ -56,6 +56,8 @@ export const trades = pgTable(
   {
     id: text('id').primaryKey(),
     runId: text('run_id'),
+    /** The account whose session traded it; null on a backtest's trades (migration 0023). */
+    accountId: text('account_id'),
     exchange: text('exchange').notNull(),
     symbol: text('symbol').notNull(),
     strategy: text('strategy').notNull(),
@@ -77,6 +79,7 @@ export const trades = pgTable(
     index('trades_strategy_exit_idx').on(t.strategy, t.exitTimeMs, t.id),
     index('trades_run_exit_idx').on(t.runId, t.exitTimeMs, t.id),
     index('trades_exit_idx').on(t.exitTimeMs, t.id),
+    index('trades_account_exit_idx').on(t.accountId, t.exitTimeMs, t.id),
     // The journal's "sort by PnL" keyset pages.
     index('trades_pnl_idx').on(t.realizedPnl, t.id),
     // The same sort by net PnL, the expression the journal sorts by (TRADE_NET_PNL, migration 0022).
@@ -96,6 +99,8 @@ export const decisionLog = pgTable(
   {
     id: text('id').notNull(),
     runId: text('run_id'),
+    /** The account whose session decided it; null on a backtest's decisions (migration 0023). */
+    accountId: text('account_id'),
     exchange: text('exchange').notNull(),
     symbol: text('symbol').notNull(),
     timeframe: text('timeframe').notNull(),
@@ -114,6 +119,7 @@ export const decisionLog = pgTable(
     index('decision_log_strategy_time_idx').on(t.strategy, t.timeMs, t.id),
     index('decision_log_run_time_idx').on(t.runId, t.timeMs, t.id),
     index('decision_log_time_idx').on(t.timeMs, t.id),
+    index('decision_log_account_time_idx').on(t.accountId, t.timeMs, t.id),
   ],
 );
 

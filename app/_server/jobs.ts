@@ -16,6 +16,7 @@ import type { JournalRepository } from '@/engine/ports/journal';
 import type { Logger } from '@/engine/core/logger';
 import type { PaperExchange } from '@/engine/execution/paper-exchange';
 import type { AccountSnapshotSource } from '@/engine/ports/snapshots';
+import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { createInProcessJobRunner, defaultInProcessJobRunnerConfig, type InProcessJobRunner } from '@/engine/orchestrator/in-process-runner';
 import { bindDurableJobHandlers, bindJobHandlers, JOB_DEFINITIONS } from '@/engine/jobs/definitions';
 import type { JobServices } from '@/engine/jobs/job-definition';
@@ -72,9 +73,10 @@ export interface JobsDeps {
   strategies?: StrategyCatalog;
 }
 
-/** The paper account as an AccountSnapshotSource. The paper exchange cannot list positions yet, so only their count is recorded. */
-export function paperAccountSource(exchange: PaperExchange): AccountSnapshotSource {
+/** Paper account `accountId` as an AccountSnapshotSource. The paper exchange cannot list positions yet, so only their count is recorded. */
+export function paperAccountSource(exchange: PaperExchange, accountId: string): AccountSnapshotSource {
   return async () => ({
+    accountId,
     equity: exchange.equity(),
     walletBalance: exchange.walletBalance(),
     openPositionCount: exchange.openPositionCount(),
@@ -98,7 +100,7 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppC
     runStudySteps: deps.runStudySteps,
     journal: deps.journal,
     snapshots,
-    account: paperAccountSource(deps.exchange),
+    account: paperAccountSource(deps.exchange, DEFAULT_ACCOUNT_ID),
     clock: deps.clock,
     newId: deps.newId,
     training: deps.training,

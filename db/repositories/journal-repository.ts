@@ -20,6 +20,7 @@ import { decisionLog, trades } from '../schema';
 import { chunks, clampLimit, num, numeric, numOrNull, rowsOf, wrapDriver } from './sql-helpers';
 import { checkSessionFence } from './session-fence';
 import { createMonthPartitioner } from './partition-repository';
+import { parseAccountId } from '../../engine/account/account-config';
 
 /** Rows per INSERT statement. */
 const INSERT_CHUNK_ROWS = 1000;
@@ -33,6 +34,7 @@ function tradeToRow(t: TradeRecord): typeof trades.$inferInsert {
   return {
     id: t.id,
     runId: t.runId,
+    accountId: t.accountId ?? null,
     exchange: t.exchange,
     symbol: t.symbol,
     strategy: t.strategy,
@@ -51,7 +53,7 @@ function tradeToRow(t: TradeRecord): typeof trades.$inferInsert {
 }
 
 function rowToTrade(r: TradeRow): TradeRecord {
-  return {
+  const trade: TradeRecord = {
     id: r.id,
     runId: r.runId,
     exchange: r.exchange,
@@ -69,6 +71,9 @@ function rowToTrade(r: TradeRow): TradeRecord {
     exitReason: r.exitReason,
     initialRisk: numOrNull(r.initialRisk),
   };
+  // Only when known: a backtest's rows read as they were written.
+  if (r.accountId !== null) trade.accountId = r.accountId;
+  return trade;
 }
 
 /**
@@ -86,7 +91,7 @@ const DECISION_CHUNK_ROWS = 5_000;
 
 
 function rowToDecision(r: DecisionRow): DecisionRecord {
-  return {
+  const decision: DecisionRecord = {
     id: r.id,
     runId: r.runId,
     exchange: r.exchange,
@@ -100,6 +105,8 @@ function rowToDecision(r: DecisionRow): DecisionRecord {
     reason: r.reason,
     inputs: r.inputs,
   };
+  if (r.accountId !== null) decision.accountId = r.accountId;
+  return decision;
 }
 
 type SortKeyValue = string | number;
@@ -193,6 +200,7 @@ function journalWhere<Row>(
   if (query.strategy !== undefined) conditions.push(eq(table.strategy, query.strategy));
   if (query.runId === null) conditions.push(isNull(table.runId));
   else if (query.runId !== undefined) conditions.push(eq(table.runId, query.runId));
+  if (query.accountId !== undefined) conditions.push(eq(table.accountId, parseAccountId(query.accountId, 'accountId')));
   if (query.fromMs !== undefined) conditions.push(gte(timeColumn, query.fromMs));
   if (query.toMs !== undefined) conditions.push(lt(timeColumn, query.toMs));
   if (query.side !== undefined) conditions.push(eq(table.side, query.side));
@@ -230,11 +238,12 @@ const DAY_MS = 86_400_000;
  *   trade adds the part of its interval beyond both its entry and the latest exit before it:
  *   greatest(0, exit − greatest(entry, previous max exit)).
  */
-async function summarizeTradesIn(db: Db, runId: string | null): Promise<TradeSummary> {
+async function summarizeTradesIn(db: Db, runId: string | null, accountId: string | undefined): Promise<TradeSummary> {
   if (runId !== null && (typeof runId !== 'string' || runId === '')) throw new ValidationError('runId', runId, 'expected a run id or null for live trades');
-  const scope = runId === null ? sql`run_id is null` : sql`run_id = ${runId}`;
+  if (accountId !== undefined && runId !== null) throw new ValidationError('accountId', accountId, `an account's trades are live trades: give runId null with it, not "${runId}"`);
+  const scope = runId !== null ? sql`run_id = ${runId}` : accountId !== undefined ? sql`account_id = ${parseAccountId(accountId, 'accountId')} and run_id is null` : sql`run_id is null`;
   type DayRow = { day_start_ms: string | number; n: string | number; wins: string | number; losses: string | number; gross_profit: number | string; gross_loss: number | string; net: number | string; notional: number | string; first_entry_ms: string | number };
-  const [days, cover] = await wrapDriver(`summarizing the ${runId === null ? 'live' : `run "${runId}"`} trades`, () =>
+  const [days, cover] = await wrapDriver(`summarizing the ${runId !== null ? `run "${runId}"` : accountId !== undefined ? `account "${accountId}"` : 'live'} trades`, () =>
     Promise.all([
       db
         .execute(
@@ -376,7 +385,7 @@ async function tradesVersionIn(db: Db): Promise<string> {
 }
 
 /** The fields of a breakdown filter that select trades, in the order of its cache key. */
-const BREAKDOWN_FILTER_FIELDS = ['runId', 'symbol', 'strategy', 'fromMs', 'toMs', 'side', 'outcome'] as const;
+const BREAKDOWN_FILTER_FIELDS = ['runId', 'accountId', 'symbol', 'strategy', 'fromMs', 'toMs', 'side', 'outcome'] as const;
 
 /** The breakdown filter as a cache key: the fields that are set, in a fixed order (an absent run id and `runId: null`, live trades only, differ). */
 function breakdownKey(filter: TradeBreakdownFilter): string {
@@ -451,14 +460,14 @@ export function createJournalRepository(db: Db): JournalRepository {
             // bind parameters than a multi-row VALUES list, which matters for long backtests).
             const col = (f: (d: DecisionRecord) => string | number | null) => pgArrayLiteral(chunk.map(f));
             await tx.execute(sql`
-              insert into ${decisionLog} (id, run_id, exchange, symbol, timeframe, strategy, time_ms, outcome, side, strength, reason, inputs)
-              select t.id, t.run_id, t.exchange, t.symbol, t.timeframe, t.strategy, t.time_ms, t.outcome, t.side, t.strength, t.reason, t.inputs::jsonb
+              insert into ${decisionLog} (id, run_id, account_id, exchange, symbol, timeframe, strategy, time_ms, outcome, side, strength, reason, inputs)
+              select t.id, t.run_id, t.account_id, t.exchange, t.symbol, t.timeframe, t.strategy, t.time_ms, t.outcome, t.side, t.strength, t.reason, t.inputs::jsonb
               from unnest(
-                ${col((d) => d.id)}::text[], ${col((d) => d.runId)}::text[], ${col((d) => d.exchange)}::text[],
+                ${col((d) => d.id)}::text[], ${col((d) => d.runId)}::text[], ${col((d) => d.accountId ?? null)}::text[], ${col((d) => d.exchange)}::text[],
                 ${col((d) => d.symbol)}::text[], ${col((d) => d.timeframe)}::text[], ${col((d) => d.strategy)}::text[],
                 ${col((d) => d.timeMs)}::bigint[], ${col((d) => d.outcome)}::text[], ${col((d) => d.side)}::text[],
                 ${col((d) => d.strength)}::float8[], ${col((d) => d.reason)}::text[], ${col((d) => JSON.stringify(d.inputs))}::text[]
-              ) as t(id, run_id, exchange, symbol, timeframe, strategy, time_ms, outcome, side, strength, reason, inputs)
+              ) as t(id, run_id, account_id, exchange, symbol, timeframe, strategy, time_ms, outcome, side, strength, reason, inputs)
               on conflict do nothing`);
           }
         }),
@@ -511,7 +520,7 @@ export function createJournalRepository(db: Db): JournalRepository {
       } while (cursor !== undefined);
     },
 
-    summarizeTrades: (filter) => summarizeTradesIn(db, filter.runId),
+    summarizeTrades: (filter) => summarizeTradesIn(db, filter.runId, filter.accountId),
 
     breakdownTrades,
 

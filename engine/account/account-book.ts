@@ -835,6 +835,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     deps.journal?.recordDecision({
       id: decisionId,
       runId: null,
+      accountId: id,
       exchange: book.venue ?? stream?.exchange ?? `paper-${id}`,
       symbol,
       timeframe: stream?.timeframe ?? '1m',

@@ -94,6 +94,7 @@ export async function placeManualOrder(
     deps.journal.recordDecision({
       id: decisionId,
       runId: null,
+      accountId: runtime.id,
       exchange: stream.exchange,
       symbol: order.symbol,
       timeframe: stream.timeframe,

@@ -18,7 +18,6 @@ import type { AccountValueAtRisk } from '../risk/portfolio-history';
 import {
   computeOverviewMetrics,
   equityFromDailyPnl,
-  latestLiveDecisions,
   withDrawdown,
   type OverviewEquityPoint,
   type OverviewMetrics,
@@ -36,6 +35,9 @@ export interface PaperAccount {
 
 /** Default age after which the overview recomputes its trade statistics. */
 export const DEFAULT_OVERVIEW_STATS_TTL_MS = 15_000;
+
+/** How many of the account's latest decisions the overview lists. */
+const OVERVIEW_DECISIONS = 10;
 
 
 
@@ -67,6 +69,8 @@ export interface AccountOverviewDeps {
   candles: CandleRepository;
   journal: JournalRepository;
   snapshots?: SnapshotRepository;
+  /** The id of the account shown: its sessions' trades and decisions are the ones counted and listed. */
+  accountId: string;
   /** The paper account. @throws Error when there is none. */
   account: () => PaperAccount;
   /** The account's risk engine holder. */
@@ -117,7 +121,7 @@ export function createAccountOverview(deps: AccountOverviewDeps): { overview(): 
 
   function recompute(nowMs: number): { atMs: number; summary: Promise<TradeSummary> } {
     if (pending) return pending;
-    const entry = { atMs: nowMs, summary: deps.journal.summarizeTrades({ runId: null }) };
+    const entry = { atMs: nowMs, summary: deps.journal.summarizeTrades({ runId: null, accountId: deps.accountId }) };
     pending = entry;
     entry.summary
       .then(
@@ -169,7 +173,7 @@ export function createAccountOverview(deps: AccountOverviewDeps): { overview(): 
     const [summary, desk, decisions, open, valueAtRisk] = await Promise.all([
       tradeStats.summary,
       riskDesk(),
-      deps.journal.listDecisions({ limit: 200 }),
+      deps.journal.listDecisions({ runId: null, accountId: deps.accountId, limit: OVERVIEW_DECISIONS }),
       positions(),
       deps.valueAtRisk(),
     ]);
@@ -186,7 +190,7 @@ export function createAccountOverview(deps: AccountOverviewDeps): { overview(): 
       positions: open,
       risk: desk.status(equity),
       valueAtRisk,
-      decisions: latestLiveDecisions(decisions.items, 10),
+      decisions: decisions.items,
     };
   }
 

@@ -40,11 +40,13 @@ describe('session drift', () => {
     expect(empty.onlySimulated.every((t) => t.entryTimeMs >= T0 + 600 * TF)).toBe(true);
     // Journal the replay's own trades as if live had matched it exactly, one filled 0.1 worse on entry.
     const live: TradeRecord[] = empty.onlySimulated.map((t, k) => ({
-      id: `t${k}`, runId: null, exchange: 'test', symbol: 'SYN/USDT', strategy: 'ma-crossover', exitReason: 'signal', ...t,
+      id: `t${k}`, runId: null, accountId: 'default', exchange: 'test', symbol: 'SYN/USDT', strategy: 'ma-crossover', exitReason: 'signal', ...t,
       entryPrice: k === 0 ? t.entryPrice + 0.1 : t.entryPrice,
       realizedPnl: k === 0 ? t.realizedPnl - 0.1 * t.amount : t.realizedPnl,
     }));
     await journal.appendTrades(live);
+    // Another account's session traded the same market at the same times: not this session's trades.
+    await journal.appendTrades(live.map((t) => ({ ...t, id: `desk-${t.id}`, accountId: 'desk', entryPrice: t.entryPrice + 5 })));
     const report = await sessionDrift(session, sessionFirstCandleMs(session), deps);
     expect(report.onlyLive).toEqual([]);
     expect(report.onlySimulated).toEqual([]);

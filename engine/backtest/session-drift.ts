@@ -14,6 +14,7 @@ import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { LiveSessionRecord } from '../ports/live-sessions';
 import type { RunSpec } from '../trading/run-spec';
 import { compareLiveToBacktest, type DriftReport } from '../insight/live-drift';
+import { sessionAccountOf } from '../live/session-window';
 
 /** Candles before the session start that warm the replay's indicators. */
 const WARMUP_CANDLES = 300;
@@ -69,6 +70,6 @@ export async function sessionDrift(
   const replay = await simulate(resolved, columns, null, { journal: deps.journal, logger: deps.logger, newId: deps.newId, strategies: deps.strategies });
   const simulated = replay.trades.filter((t) => t.entryTimeMs >= fromMs);
   const live = [];
-  for await (const t of deps.journal.iterTrades({ symbol: session.symbol, runId: null, fromMs })) if (t.exchange === session.exchange) live.push(t);
+  for await (const t of deps.journal.iterTrades({ symbol: session.symbol, runId: null, accountId: sessionAccountOf(session), fromMs })) if (t.exchange === session.exchange) live.push(t);
   return { sessionId: session.id, fromMs, toMs, candles: columns.length, ...compareLiveToBacktest(live, simulated, tf) };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../engine';
 import { createManualClock, silentLogger } from '../core/clock';
-import type { JournalRepository, TradeRecord, TradeSummary } from '../ports/journal';
+import type { DecisionRecord, JournalRepository, TradeRecord, TradeSummary } from '../ports/journal';
 import { createAccountBook } from '../account/account-book';
 import type { AccountSettingsInput } from '../account/account-config';
 import { createJournalWriter } from '../journal/journal-writer';
@@ -182,19 +182,26 @@ describe('engine.overview', () => {
     ]);
   });
 
-  it('counts live trades only and reports the open position with its unrealised PnL', async () => {
+  it("counts the default account's session trades only and reports the open position with its unrealised PnL", async () => {
     const { engine, journal, exchange } = await setup();
-    const t = (id: string, runId: string | null): TradeRecord => ({
-      id, runId, exchange: 'binance', symbol: 'BTC/USDT', strategy: 'ma-crossover', side: 'long', amount: 1,
+    const t = (id: string, runId: string | null, accountId?: string): TradeRecord => ({
+      id, runId, ...(accountId ? { accountId } : {}), exchange: 'binance', symbol: 'BTC/USDT', strategy: 'ma-crossover', side: 'long', amount: 1,
       entryPrice: 100, exitPrice: 110, entryTimeMs: T0, exitTimeMs: T0 + M5, realizedPnl: 10, fees: 0, funding: 0, exitReason: 'signal',
     });
-    await journal.appendTrades([t('live', null), t('backtest', 'run-1')]);
+    // A session of another account and a backtest traded too: neither is this account's.
+    await journal.appendTrades([t('live', null, 'default'), t('desk', null, 'desk'), t('backtest', 'run-1')]);
+    const decision = (id: string, accountId: string | null): DecisionRecord => ({
+      id, runId: null, ...(accountId ? { accountId } : {}), exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', strategy: 'ma-crossover',
+      timeMs: T0 + 10 * M5, outcome: 'no_trade', side: 'flat', strength: 0, reason: 'flat', inputs: {},
+    });
+    await journal.appendDecisions([decision('d-default', 'default'), decision('d-desk', 'desk'), decision('d-webhook', null)]);
     exchange.onCandle('BTC/USDT', T0 + 11 * M5, 111, 113, 110, 112, 1_000);
     await exchange.createOrder({ clientOrderId: 'c1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 2 });
     exchange.onCandle('BTC/USDT', T0 + 12 * M5, 112, 116, 111, 115, 1_000);
     const o = await engine.overview();
     expect(o.metrics.trades).toBe(1);
     expect(o.metrics.winRatePct).toBe(100);
+    expect(o.decisions.map((d) => d.id)).toEqual(['d-default']);
     // bought 2 at 112, marked at 115
     expect(o.positions).toEqual([{ symbol: 'BTC/USDT', side: 'long', amount: 2, entryPrice: 112, markPrice: 115, unrealizedPnl: 6, liquidationPrice: NaN }]);
     expect(o.equity).toBe(10_006);
@@ -211,7 +218,7 @@ describe('engine.overview', () => {
 describe('engine.overview with a long journal', () => {
   const MIN = 60_000;
   const liveTrade = (id: string, entryTimeMs: number, exitTimeMs: number, realizedPnl: number): TradeRecord => ({
-    id, runId: null, exchange: 'binance', symbol: 'BTC/USDT', strategy: 'ma-crossover', side: 'long', amount: 1,
+    id, runId: null, accountId: 'default', exchange: 'binance', symbol: 'BTC/USDT', strategy: 'ma-crossover', side: 'long', amount: 1,
     entryPrice: 100, exitPrice: 100 + realizedPnl, entryTimeMs, exitTimeMs, realizedPnl, fees: 0, funding: 0, exitReason: 'signal',
   });
 

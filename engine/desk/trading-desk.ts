@@ -119,6 +119,7 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     candles: deps.candles,
     journal: deps.journal,
     snapshots: deps.snapshots,
+    accountId: DEFAULT_ACCOUNT_ID,
     account,
     riskDesk,
     valueAtRisk: () => deps.accounts.valueAtRisk(DEFAULT_ACCOUNT_ID),

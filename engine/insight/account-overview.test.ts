@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DecisionRecord, TradeSummary } from '../ports/journal';
-import { computeOverviewMetrics, dailyCloses, equityFromDailyPnl, latestLiveDecisions, withDrawdown } from './account-overview';
+import type { TradeSummary } from '../ports/journal';
+import { computeOverviewMetrics, dailyCloses, equityFromDailyPnl, withDrawdown } from './account-overview';
 
 const DAY = 86_400_000;
 const D0 = 1_704_067_200_000; // 2024-01-01T00:00Z
@@ -107,10 +107,5 @@ describe('account overview', () => {
   it('leaves every metric undefined before the first trade', () => {
     const m = computeOverviewMetrics(withDrawdown([{ timeMs: D0, equity: 10_000 }]), EMPTY, { initialBalance: 10_000, nowMs: D0 });
     expect(m).toEqual({ trades: 0, sharpe: NaN, sortino: NaN, maxDrawdownPct: 0, winRatePct: NaN, expectancy: NaN, expectancyQuote: NaN, exposurePct: NaN, turnover: NaN, pnlToday: 0 });
-  });
-
-  it('lists live decisions newest first, without backtest rows', () => {
-    const d = (id: string, timeMs: number, runId: string | null) => ({ id, timeMs, runId }) as DecisionRecord;
-    expect(latestLiveDecisions([d('a', 1, null), d('b', 3, 'run'), d('c', 2, null)], 5).map((x) => x.id)).toEqual(['c', 'a']);
   });
 });

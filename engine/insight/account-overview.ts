@@ -9,7 +9,7 @@
  * Sortino are computed on daily returns of end-of-UTC-day equity (periodsPerYear 365, crypto trades
  * every day), with the conventions of `computeReturnMetrics`.
  */
-import type { DecisionRecord, TradeSummary } from '../ports/journal';
+import type { TradeSummary } from '../ports/journal';
 import type { EquityPoint } from '../ports/backtest-runs';
 import { computeReturnMetrics, equityToReturns, tradeMetricsFromTotals } from './metrics';
 import type { SnapshotPosition } from '../ports/snapshots';
@@ -154,12 +154,4 @@ function deepestDrawdownPct(points: readonly OverviewEquityPoint[]): number {
   let deepest = 0;
   for (const p of points) if (p.drawdownPct < deepest) deepest = p.drawdownPct;
   return deepest;
-}
-
-/** Decisions the overview lists: newest first, live only (no backtest run id). */
-export function latestLiveDecisions(decisions: readonly DecisionRecord[], limit: number): DecisionRecord[] {
-  return decisions
-    .filter((d) => d.runId === null)
-    .sort((a, b) => b.timeMs - a.timeMs)
-    .slice(0, limit);
 }

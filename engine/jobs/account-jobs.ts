@@ -24,6 +24,8 @@ export type DailySnapshotParams = z.infer<typeof dailySnapshotParamsSchema>;
 /** What a daily-snapshot ticket stores. */
 export interface DailySnapshotJobResult {
   snapshotId: string;
+  /** The account snapshotted. */
+  accountId: string;
   equity: number;
   dayStartMs: number;
 }
@@ -38,7 +40,7 @@ export async function runDailySnapshotJob(params: DailySnapshotParams, ctx: JobC
   const dayStartMs = params.dayStartMs ?? snapshotDayStartMs(services.clock.nowMs());
   await ctx.reportProgress(0, 'reading the account');
   const snapshot = await takeAccountSnapshot(SnapshotKind.Daily, dayStartMs, services);
-  return { snapshotId: snapshot.id, equity: snapshot.equity, dayStartMs };
+  return { snapshotId: snapshot.id, accountId: snapshot.payload.accountId as string, equity: snapshot.equity, dayStartMs };
 }
 
 export const dailySnapshotJob = defineJob({

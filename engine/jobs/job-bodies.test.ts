@@ -18,10 +18,12 @@ const bindBody =
     run(params, ctx, services);
 const D0 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
 
-function trade(id: string, exitTimeMs: number, realizedPnl: number, fees: number, runId: string | null = null): TradeRecord {
+/** A trade of account `accountId`'s sessions (a live trade), or of backtest run `runId` (no account). */
+function trade(id: string, exitTimeMs: number, realizedPnl: number, fees: number, runId: string | null = null, accountId = 'default'): TradeRecord {
   return {
     id,
     runId,
+    ...(runId === null ? { accountId } : {}),
     exchange: 'paper',
     symbol: 'BTC/USDT',
     strategy: 'ema-trend',
@@ -43,6 +45,7 @@ function decision(id: string, timeMs: number, runId: string | null = null): Deci
 }
 
 const account: AccountSnapshot = {
+  accountId: 'default',
   equity: 10_250.5,
   walletBalance: 10_200,
   openPositionCount: 1,
@@ -63,7 +66,7 @@ function context(progress: [number, string | undefined][] = [], signal = new Abo
 }
 
 describe('daily-snapshot job', () => {
-  it('stores equity, positions, open orders and the live trades of the day that just ended', async () => {
+  it("stores equity, positions, open orders and the day's trades of the account's sessions", async () => {
     const clock = createManualClock(D0 + DAY); // the midnight cron: 2024-01-02T00:00:00Z
     const journal = createInMemoryJournalRepository();
     await journal.appendTrades([
@@ -71,12 +74,13 @@ describe('daily-snapshot job', () => {
       trade('win', D0, 30, 2), // net 30 - 2 - 0.5 = 27.5
       trade('loss', D0 + DAY / 2, -10, 1), // net -11.5
       trade('backtest', D0 + 1_000, 500, 1, 'run-1'), // a backtest's trade: excluded
+      trade('desk', D0 + 2_000, 900, 1, null, 'desk'), // another account's session: excluded
       trade('next', D0 + DAY, 70, 1), // the new day
     ]);
     const snapshots = createInMemorySnapshotRepository();
     const handler = bindBody(runDailySnapshotJob, { journal, snapshots, account: async () => account, clock, newId: () => 'snap-1' });
     const result = await handler({}, context());
-    expect(result).toEqual({ snapshotId: 'snap-1', equity: 10_250.5, dayStartMs: D0 });
+    expect(result).toEqual({ snapshotId: 'snap-1', accountId: 'default', equity: 10_250.5, dayStartMs: D0 });
     expect(snapshots.rows).toEqual([
       {
         id: 'snap-1',
@@ -84,6 +88,7 @@ describe('daily-snapshot job', () => {
         takenAtMs: D0 + DAY,
         equity: 10_250.5,
         payload: {
+          accountId: 'default',
           dayStartMs: D0,
           walletBalance: 10_200,
           openPositionCount: 1,

@@ -33,7 +33,8 @@ export interface DecisionChain {
 export async function loadDecisionChain(journal: JournalRepository, tradeId: string): Promise<DecisionChain | null> {
   const trade = await journal.getTrade(tradeId);
   if (!trade) return null;
-  const scope = { symbol: trade.symbol, runId: trade.runId };
+  // A live trade's chain is its account's decisions: two accounts may trade the symbol at once.
+  const scope = { symbol: trade.symbol, runId: trade.runId, ...(trade.accountId ? { accountId: trade.accountId } : {}) };
   const entry = await journal.listDecisions({ ...scope, outcome: 'executed', side: trade.side, toMs: trade.entryTimeMs + 1, limit: 1 });
   const entryDecisionTimeMs = entry.items[0]?.timeMs ?? trade.entryTimeMs;
   const page = await journal.listDecisions({

@@ -1,6 +1,7 @@
 /**
  * CSV lines for the trade journal export: one header line, then one line per trade, each ending
- * in `\r\n` (RFC 4180). Times are ISO-8601 UTC; money is the journaled number in quote currency:
+ * in `\r\n` (RFC 4180). `run_id` names a backtest's run, `account_id` the account whose session traded (empty on a
+ * backtest's trades). Times are ISO-8601 UTC; money is the journaled number in quote currency:
  * `realized_pnl` is the gross PnL from prices, `fees` and `funding` are what the trade paid, and
  * `net_pnl` = realized_pnl − fees − funding (`tradeNetPnl`), what it changed equity by; `initial_risk` is
  * |entry − initial stop| × amount (empty when unknown) and `r_multiple` = net_pnl / initial_risk.
@@ -12,6 +13,7 @@ import { tradeNetPnl } from '../insight/trade-outcome';
 export const TRADE_CSV_COLUMNS = [
   'id',
   'run_id',
+  'account_id',
   'exchange',
   'symbol',
   'strategy',
@@ -42,6 +44,7 @@ export function tradeCsvLine(t: TradeRecord): string {
   return `${[
     t.id,
     t.runId,
+    t.accountId ?? null,
     t.exchange,
     t.symbol,
     t.strategy,

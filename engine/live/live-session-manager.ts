@@ -388,7 +388,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
    * left alone, and journals one `reconcile` decision when any order was found. Writes carry `fence` (the lease's token) when given.
    * @throws the venue's error when a cancel fails (the session does not start; cancels before it stand).
    */
-  async function reconcileOrders(id: string, market: MarketKey, exchange: Exchange, openOrders: readonly Order[], policy: ReconcilePolicy, fence: SessionFence | undefined): Promise<void> {
+  async function reconcileOrders(id: string, accountId: string, market: MarketKey, exchange: Exchange, openOrders: readonly Order[], policy: ReconcilePolicy, fence: SessionFence | undefined): Promise<void> {
     const checkpoint = await deps.store.load(id);
     const position = checkpoint?.venuePosition ?? null;
     const plan = planVenueReconciliation({ openOrders, symbol: market.symbol, clientIdPrefix: clientIdPrefixOf(id), position, policy });
@@ -418,6 +418,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     journal.recordDecision({
       id: deps.newId(),
       runId: null,
+      accountId,
       exchange: market.exchange,
       symbol: market.symbol,
       timeframe: market.timeframe,
@@ -593,7 +594,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           throw error;
         });
         deps.logger.info({ session: id, openOrders: holdings.openOrders.length, positions: holdings.positions.length }, 'reconciled with the venue before trading');
-        await reconcileOrders(id, market, real.exchange, holdings.openOrders, request.reconcile, fence).catch(async (error: unknown) => {
+        await reconcileOrders(id, accountId, market, real.exchange, holdings.openOrders, request.reconcile, fence).catch(async (error: unknown) => {
           await closeVenue?.();
           throw error;
         });
@@ -650,6 +651,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
         {
           id,
           market,
+          accountId,
           strategies: spec.strategies.map((name) => ({ name, params: spec.params[name] })),
           fusion: spec.fusion,
           decisionDetail: request.decisionDetail,

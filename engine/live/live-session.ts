@@ -70,6 +70,8 @@ export interface LiveSessionConfig {
   /** Stable id: names the checkpoint, the risk account and the client order ids. */
   id: string;
   market: MarketKey;
+  /** The account the session trades: its journaled trades and decisions carry it (default: none). */
+  accountId?: string;
   strategies: readonly { name: string; params?: unknown }[];
   fusion: FusionConfig;
   decisionDetail: DecisionDetail;
@@ -198,6 +200,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     {
       market: config.market,
       runId: null,
+      accountId: config.accountId ?? null,
       clientIdPrefix: clientIdPrefixOf(config.id),
       strategies,
       fusion: config.fusion,

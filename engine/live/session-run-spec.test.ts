@@ -132,6 +132,14 @@ describe('a session resolves its run spec from the stored settings', () => {
     // Replayed time, not the wall clock: entered at the close of the 1h candle of T0 + 30h (its market order fills at
     // once, stamped by the replay's clock), stopped out inside the next candle (stamped with its open time).
     expect([trades[0].entryTimeMs, trades[0].exitTimeMs]).toEqual([T0 + 31 * HOUR, T0 + 31 * HOUR]);
+    // The journal says whose session traded: the account's overview, snapshots and journal filter count it there alone.
+    expect(trades[0]).toMatchObject({ runId: null, accountId: 'desk' });
+    const decisions = (await journalRepo.listDecisions({ limit: 1_000 })).items;
+    expect(decisions.length).toBeGreaterThan(0);
+    expect(decisions.every((d) => d.accountId === 'desk')).toBe(true);
+    expect((await journalRepo.listTrades({ accountId: 'default', limit: 10 })).items).toEqual([]);
+    expect((await journalRepo.summarizeTrades({ runId: null, accountId: 'desk' })).trades).toBe(1);
+    expect((await journalRepo.summarizeTrades({ runId: null, accountId: 'default' })).trades).toBe(0);
     await manager.stopAll();
   });
 

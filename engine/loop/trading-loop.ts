@@ -205,6 +205,8 @@ export interface TradingLoopConfig {
   market: MarketKey;
   /** Backtest run id, or null in a live session. */
   runId: string | null;
+  /** The account a live, paper or replay session trades: its journaled trades and decisions carry it. Absent or null in a backtest. */
+  accountId?: string | null;
   /** Prefix of client order ids (a live session's id); defaults to the run id. */
   clientIdPrefix?: string;
   strategies: readonly StrategyAdapter[];
@@ -608,6 +610,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       reason,
       inputs: { adapters: adapterInputs(), fused: { side: sideName(fused.side), strength: fused.strength, stopHint: fused.stopHint }, ...extra },
     };
+    if (journalAccountId !== null) decision.accountId = journalAccountId;
     journal.recordDecision(decision);
   };
 
@@ -632,6 +635,8 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * and the venue's client-id idempotency turns the repeat into a no-op instead of a duplicate order.
    */
   const clientIdPrefix = config.clientIdPrefix ?? config.runId ?? 'live';
+  /** The account the journaled rows carry (a session's); null in a backtest. */
+  const journalAccountId = config.accountId ?? null;
   /** "<prefix>-<kind>-" per kind of order, built once (the take-profits': one per level). */
   const stemOf = (kind: string) => `${clientIdPrefix}-${kind}-`;
   const ENTRY_ID = stemOf('entry');
@@ -1344,7 +1349,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
   function recordJournaledTrade(trade: ClosedTrade): void {
     const initialRisk = trade.initialRisk === undefined || trade.initialRisk === null || trade.initialRisk !== trade.initialRisk ? null : trade.initialRisk;
     const exitReason = trade.exitReason;
-    (deps.journal as JournalWriter).recordTrade({
+    const record: TradeRecord = {
       id: deps.newId(),
       runId: config.runId,
       exchange: market.exchange,
@@ -1361,7 +1366,9 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
       funding: trade.funding,
       exitReason,
       initialRisk,
-    });
+    };
+    if (journalAccountId !== null) record.accountId = journalAccountId;
+    (deps.journal as JournalWriter).recordTrade(record);
   }
 
   /** Acts on row `i`'s fused signal with what is held now: the exit of an opposite position, then the entry. */

@@ -13,13 +13,12 @@ export const DAY_MS = 86_400_000;
 export const utcDayStartMs = (timeMs: number) => Math.floor(timeMs / DAY_MS) * DAY_MS;
 
 /**
- * Sums the live trades closed in `[fromMs, toMs)`. Backtest trades (with a run id) are excluded.
- * Win = net PnL > 0, loss = net PnL < 0 (a zero trade is neither).
+ * Sums the live trades of account `accountId`'s sessions closed in `[fromMs, toMs)`. Backtest trades (with a
+ * run id) and other accounts' trades are excluded. Win = net PnL > 0, loss = net PnL < 0 (a zero trade is neither).
  */
-export async function summarizeDay(journal: JournalRepository, fromMs: number, toMs: number): Promise<DaySummary> {
+export async function summarizeDay(journal: JournalRepository, accountId: string, fromMs: number, toMs: number): Promise<DaySummary> {
   const summary: DaySummary = { fromMs, toMs, trades: 0, wins: 0, losses: 0, realizedPnl: 0, fees: 0, funding: 0, netPnl: 0 };
-  for await (const trade of journal.iterTrades({ fromMs, toMs })) {
-    if (trade.runId !== null) continue;
+  for await (const trade of journal.iterTrades({ fromMs, toMs, runId: null, accountId })) {
     const net = trade.realizedPnl - trade.fees - trade.funding;
     summary.trades++;
     if (net > 0) summary.wins++;
@@ -49,13 +48,14 @@ export async function takeAccountSnapshot(kind: SnapshotKind, dayStartMs: number
   const nowMs = deps.clock.nowMs();
   const account = await deps.account();
   if (!Number.isFinite(account.equity)) throw new RangeError(`account equity is ${account.equity}; refusing to store a snapshot`);
-  const day = await summarizeDay(deps.journal, dayStartMs, Math.max(dayStartMs, Math.min(dayStartMs + DAY_MS, nowMs)));
+  const day = await summarizeDay(deps.journal, account.accountId, dayStartMs, Math.max(dayStartMs, Math.min(dayStartMs + DAY_MS, nowMs)));
   const record: SnapshotRecord = {
     id: deps.newId(),
     kind,
     takenAtMs: nowMs,
     equity: account.equity,
     payload: {
+      accountId: account.accountId,
       dayStartMs,
       walletBalance: account.walletBalance,
       openPositionCount: account.openPositionCount,

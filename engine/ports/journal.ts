@@ -9,6 +9,12 @@ import type { SessionFence } from './live-sessions';
 export interface TradeRecord {
   id: string;
   runId: string | null;
+  /**
+   * The account whose session traded it (live, paper and replay trades); absent or null on a backtest's
+   * trades. Live trades journaled before trades recorded their account belong to the default account
+   * (migration 0023).
+   */
+  accountId?: string | null;
   exchange: string;
   symbol: string;
   strategy: string;
@@ -73,6 +79,8 @@ export type DecisionOutcome = (typeof DecisionOutcome)[keyof typeof DecisionOutc
 export interface DecisionRecord {
   id: string;
   runId: string | null;
+  /** The account whose session decided it; absent or null on a backtest's decisions (see TradeRecord.accountId). */
+  accountId?: string | null;
   exchange: string;
   symbol: string;
   timeframe: Timeframe;
@@ -112,6 +120,8 @@ export interface JournalQuery {
   strategy?: string;
   /** A backtest run id; `null` selects live rows only (no run). */
   runId?: string | null;
+  /** The rows of one account's sessions (live, paper and replay; never a backtest's). */
+  accountId?: string;
   fromMs?: number;
   toMs?: number;
   /** Trades: long|short; decisions: long|short|flat. */
@@ -225,8 +235,12 @@ export interface JournalRepository {
   hasSymbol(symbol: string): Promise<boolean>;
   /** Streams every matching trade in constant memory (server-side cursor / keyset pages). */
   iterTrades(query: Omit<JournalQuery, 'cursor' | 'limit'>): AsyncIterable<TradeRecord>;
-  /** Aggregates the live trades (`runId: null`) or one run's trades in the store; see TradeSummary. */
-  summarizeTrades(filter: { runId: string | null }): Promise<TradeSummary>;
+  /**
+   * Aggregates the live trades (`runId: null`), one account's live trades (`runId: null` and `accountId`) or one
+   * run's trades in the store; see TradeSummary. @throws ValidationError naming `accountId` for an account id
+   * that is not one, or given with a run id.
+   */
+  summarizeTrades(filter: { runId: string | null; accountId?: string }): Promise<TradeSummary>;
   /**
    * Groups the trades matching `filter` by strategy, exit reason, side, entry hour and entry weekday
    * (UTC) in the store; see TradeBreakdown. @throws ValidationError for a bad side or outcome, like `listTrades`.

@@ -27,6 +27,8 @@ export interface SnapshotPosition {
 
 /** The live account at one instant, as the exchange reports it. */
 export interface AccountSnapshot {
+  /** The account it describes: the day summary counts its sessions' trades. */
+  accountId: string;
   /** Wallet + unrealised PnL, quote currency. */
   equity: number;
   walletBalance: number;

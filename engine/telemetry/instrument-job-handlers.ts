@@ -73,9 +73,9 @@ export function instrumentJobHandlers(handlers: JobHandlers, deps: InstrumentJob
 }
 
 async function announceDailySummary(result: unknown, notifier: Notifier, journal: JournalRepository, clock: Clock): Promise<void> {
-  const { equity, dayStartMs } = (result ?? {}) as { equity?: unknown; dayStartMs?: unknown };
-  if (typeof equity !== 'number' || typeof dayStartMs !== 'number') return;
-  const day = await summarizeDay(journal, dayStartMs, dayStartMs + DAY_MS);
+  const { accountId, equity, dayStartMs } = (result ?? {}) as { accountId?: unknown; equity?: unknown; dayStartMs?: unknown };
+  if (typeof accountId !== 'string' || typeof equity !== 'number' || typeof dayStartMs !== 'number') return;
+  const day = await summarizeDay(journal, accountId, dayStartMs, dayStartMs + DAY_MS);
   notifier.notify({
     kind: NotificationKind.DailySummary,
     timeMs: clock.nowMs(),

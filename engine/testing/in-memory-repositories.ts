@@ -11,6 +11,7 @@ import { TIMEFRAME_MS, candleColumnsFromRows, type MarketKey, type Timeframe } f
 import { NotFoundError, ValidationError } from '../core/errors';
 import { downsampleCandles } from '../market/downsample-candles';
 import { isWinningNetPnl, isWinningTrade, tradeNetPnl } from '../insight/trade-outcome';
+import { parseAccountId } from '../account/account-config';
 import type { AccountRecord, AccountRepository } from '../ports/accounts';
 import type { PaperExchangeState } from '../ports/accounts';
 
@@ -153,8 +154,10 @@ function pageOf<T>(rows: T[], keyOf: (r: T) => SortKey, query: JournalQuery): Pa
   return { items, nextCursor };
 }
 
-function matches(query: JournalQuery, r: { symbol: string; strategy: string; runId: string | null; side: string }, t: number): boolean {
+function matches(query: JournalQuery, r: { symbol: string; strategy: string; runId: string | null; accountId?: string | null; side: string }, t: number): boolean {
+  if (query.accountId !== undefined) parseAccountId(query.accountId, 'accountId');
   return (
+    (query.accountId === undefined || r.accountId === query.accountId) &&
     (query.symbol === undefined || r.symbol === query.symbol) &&
     (query.strategy === undefined || r.strategy === query.strategy) &&
     (query.runId === undefined || r.runId === query.runId) &&
@@ -310,7 +313,9 @@ export function createInMemoryJournalRepository(now: () => number = () => 0): In
     },
     async summarizeTrades(filter) {
       if (filter.runId !== null && (typeof filter.runId !== 'string' || filter.runId === '')) throw new ValidationError('runId', filter.runId, 'expected a run id or null for live trades');
-      return summarizeTradeRecords(trades.filter((t) => t.runId === filter.runId));
+      if (filter.accountId !== undefined && filter.runId !== null) throw new ValidationError('accountId', filter.accountId, `an account's trades are live trades: give runId null with it, not "${filter.runId}"`);
+      if (filter.accountId !== undefined) parseAccountId(filter.accountId, 'accountId');
+      return summarizeTradeRecords(trades.filter((t) => t.runId === filter.runId && (filter.accountId === undefined || t.accountId === filter.accountId)));
     },
     async breakdownTrades(filter) {
       // A win is net PnL > 0 (the drizzle repository's breakdown filters the outcome the same way).

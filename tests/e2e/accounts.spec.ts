@@ -182,6 +182,27 @@ test('a trader halts an account on its page while two replay sessions trade it, 
     expect(t.exitTimeMs).toBeLessThan(Date.parse(`${REPLAY_FROM}T00:00:00Z`) + 30 * 86_400_000);
   }
 
+  // The journal says whose sessions traded: both replays' trades are this account's, none is the default account's
+  // (whose overview counts its own sessions' trades alone).
+  type AccountTrade = { id: string; symbol: string; runId: string | null; accountId?: string };
+  const accountTrades = ((await (await page.request.get(`/api/trades?account=${ACCOUNT}&limit=1000`)).json()) as { items: AccountTrade[] }).items;
+  expect(accountTrades.filter((t) => t.symbol === DOT.symbol).map((t) => t.id).sort()).toEqual((dotTrades as unknown as AccountTrade[]).map((t) => t.id).sort());
+  expect(accountTrades.every((t) => t.accountId === ACCOUNT && t.runId === null)).toBe(true);
+  expect(((await (await page.request.get(`/api/trades?account=default&symbol=${encodeURIComponent(DOT.symbol)}`)).json()) as { items: unknown[] }).items).toEqual([]);
+  const refused = await page.request.get('/api/trades?account=Not%20An%20Account');
+  expect(refused.status()).toBe(400);
+  expect(await refused.text()).toContain('account');
+  // The journal's account filter shows the same trades, and a trade's page names its account.
+  await page.goto('/journal');
+  const filters = page.getByTestId('trades-filters');
+  await filters.getByLabel('Account').selectOption(ACCOUNT);
+  await filters.getByLabel('Symbol').fill(DOT.symbol);
+  await filters.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(new RegExp(`account=${ACCOUNT}`));
+  await expect(page.getByTestId('trade-row')).toHaveCount(Math.min(dotTrades.length, 50));
+  await page.getByTestId('trade-row').first().getByRole('link', { name: /decision chain$/ }).click();
+  await expect(page.getByRole('link', { name: ACCOUNT, exact: true })).toHaveAttribute('href', `/accounts/${ACCOUNT}`);
+
   // A replay session's drift view replays the candles it replayed (from REPLAY_FROM), not the wall-clock time it started.
   const dotId = `replay:${ACCOUNT}:binance:${DOT.symbol}:5m`;
   const drift = await page.request.get(`/api/live/${encodeURIComponent(dotId)}/drift`);

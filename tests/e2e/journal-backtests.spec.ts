@@ -17,7 +17,7 @@ import { fillBacktestMarket, runBacktestFromForm } from './backtest-form';
 import { checkPage } from './page-check';
 import { SYNTHETIC_MARKET } from './synthetic-candles';
 
-const CSV_HEADER = 'id,run_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,net_pnl,exit_reason,initial_risk,r_multiple';
+const CSV_HEADER = 'id,run_id,account_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,net_pnl,exit_reason,initial_risk,r_multiple';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -98,7 +98,7 @@ test('filters the journal through the URL, sorts on the server and exports exact
   const lines = csv.split('\r\n').filter((l) => l !== '');
   expect(lines[0]).toBe(CSV_HEADER);
   expect(lines).toHaveLength(count + 1);
-  expect(lines.slice(1).every((l) => l.split(',')[3] === 'ETH/USDT' && l.split(',')[5] === 'long')).toBe(true);
+  expect(lines.slice(1).every((l) => l.split(',')[4] === 'ETH/USDT' && l.split(',')[6] === 'long')).toBe(true);
 
   // Keyboard: the export link is reachable with Tab from the top of the page.
   await page.locator('body').focus();

@@ -120,8 +120,8 @@ test('the overview shows empty states and the risk state before anything has tra
   await expect(risk.getByRole('columnheader', { name: 'Headroom (USDT)' })).toBeVisible();
   await expect(risk.getByRole('columnheader', { name: 'Trips at equity (USDT)' })).toBeVisible();
   await expect(page.getByTestId('metric-cards')).toContainText('Net PnL today (USDT)');
-  // Says what its trade statistics cover: trades carry no account yet, so every account's sessions.
-  await expect(page.getByTestId('stats-as-of')).toContainText(/^\d+ closed trades? of every account's live, paper and replay sessions \(the journal does not yet record a trade's account/);
+  // Says what its trade statistics cover: this account's sessions, not another account's or a backtest's.
+  await expect(page.getByTestId('stats-as-of')).toContainText(/^\d+ closed trades? of this account's live, paper and replay sessions \(other accounts' trades and backtests are not counted\)/);
   await expect(page.getByTestId('metric-cards')).toContainText('Expectancy (USDT per trade)');
   await expect(page.getByTestId('equity').locator('..')).toContainText(/^Equity [\d,]+\.\d{2} USDT \(started at [\d,]+\.\d{2} USDT; updated /);
 });

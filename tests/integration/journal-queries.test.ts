@@ -210,9 +210,9 @@ describe.each(JOURNAL_BACKENDS)('journal queries on $name', (backend) => {
       expect(lines).toEqual([
         TRADE_CSV_COLUMNS.join(','),
         // No initial risk journaled for these trades: empty initial_risk and r_multiple.
-        'a6,r1,binance,BTC/USDT,ema-trend,long,0.5,100,101,2024-01-01T00:03:00.000Z,2024-01-01T00:04:00.000Z,7.75,0.1,0,7.65,"stop, ""gap"" down",,',
-        'a1,r1,binance,BTC/USDT,ema-trend,long,0.5,100,101,2024-01-01T00:02:00.000Z,2024-01-01T00:03:00.000Z,12.5,0.1,0,12.4,signal,,',
-        'a3,,binance,BTC/USDT,ema-trend,short,0.5,100,101,2024-01-01T00:01:00.000Z,2024-01-01T00:02:00.000Z,0,0.1,0,-0.1,signal,,',
+        'a6,r1,,binance,BTC/USDT,ema-trend,long,0.5,100,101,2024-01-01T00:03:00.000Z,2024-01-01T00:04:00.000Z,7.75,0.1,0,7.65,"stop, ""gap"" down",,',
+        'a1,r1,,binance,BTC/USDT,ema-trend,long,0.5,100,101,2024-01-01T00:02:00.000Z,2024-01-01T00:03:00.000Z,12.5,0.1,0,12.4,signal,,',
+        'a3,,,binance,BTC/USDT,ema-trend,short,0.5,100,101,2024-01-01T00:01:00.000Z,2024-01-01T00:02:00.000Z,0,0.1,0,-0.1,signal,,',
         '',
       ]);
     });
@@ -220,7 +220,7 @@ describe.each(JOURNAL_BACKENDS)('journal queries on $name', (backend) => {
     it('streams 2 500 trades across keyset pages: header plus 2 500 lines', async () => {
       const lines = (await csvOf({ runId: 'bulk' })).split('\r\n').filter((l) => l !== '');
       expect(lines).toHaveLength(2_501);
-      expect(lines[0]).toBe('id,run_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,net_pnl,exit_reason,initial_risk,r_multiple');
+      expect(lines[0]).toBe('id,run_id,account_id,exchange,symbol,strategy,side,amount,entry_price,exit_price,entry_time,exit_time,realized_pnl,fees,funding,net_pnl,exit_reason,initial_risk,r_multiple');
       expect(new Set(lines.slice(1).map((l) => l.split(',')[0])).size).toBe(2_500);
     });
   });

@@ -66,6 +66,7 @@ describe.each(AUTH_TEST_BACKENDS)('GET /api/live/[id]/drift on $name', (backend)
     live = replayTrades.map((t, k) => ({
       id: `live-${k}`,
       runId: null,
+      accountId: 'default',
       exchange: MARKET.exchange,
       symbol: MARKET.symbol,
       strategy: 'ma-crossover',
@@ -81,6 +82,7 @@ describe.each(AUTH_TEST_BACKENDS)('GET /api/live/[id]/drift on $name', (backend)
     live.push({
       id: 'live-only',
       runId: null,
+      accountId: 'default',
       ...MARKET,
       strategy: 'ma-crossover',
       side: 'long',
@@ -94,7 +96,8 @@ describe.each(AUTH_TEST_BACKENDS)('GET /api/live/[id]/drift on $name', (backend)
       funding: 0,
       exitReason: 'signal',
     });
-    await createJournalRepository(db).appendTrades(live);
+    // The session trades the default account; another account's trade on the same market is not its.
+    await createJournalRepository(db).appendTrades([...live, { ...live[live.length - 1], id: 'other-account', accountId: 'swing-desk', realizedPnl: 1_000 }]);
   }, 120_000);
 
   afterAll(async () => {

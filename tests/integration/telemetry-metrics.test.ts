@@ -268,23 +268,24 @@ describe('job instrumentation', () => {
     expect(sent).toEqual([{ kind: 'job_failure', timeMs: T + 1_280, ticketId: 't-10', jobKind: 'rollover', attempt: 2, error: 'database busy', final: false }]);
   });
 
-  it('announces the daily summary of live trades after a daily snapshot', async () => {
+  it("announces the daily summary of the snapshotted account's trades after a daily snapshot", async () => {
     const clock = createManualClock(T + 86_400_000);
     const journal = createInMemoryJournalRepository();
-    const trade = (id: string, runId: string | null, realizedPnl: number, fees: number): TradeRecord => ({
-      id, runId, exchange: 'paper', symbol: 'BTC/USDT', strategy: 's', side: 'long', amount: 1, entryPrice: 100, exitPrice: 110,
+    const trade = (id: string, runId: string | null, realizedPnl: number, fees: number, accountId = 'default'): TradeRecord => ({
+      id, runId, ...(runId === null ? { accountId } : {}), exchange: 'paper', symbol: 'BTC/USDT', strategy: 's', side: 'long', amount: 1, entryPrice: 100, exitPrice: 110,
       entryTimeMs: T - 3_600_000, exitTimeMs: T, realizedPnl, fees, funding: 0, exitReason: 'signal',
     });
-    await journal.appendTrades([trade('a', null, 10, 1), trade('b', null, -4, 1), trade('c', 'run-1', 1_000, 0)]);
+    await journal.appendTrades([trade('a', null, 10, 1), trade('b', null, -4, 1), trade('c', 'run-1', 1_000, 0), trade('d', null, 300, 0, 'swing-desk')]);
     const sent: NotificationEvent[] = [];
     const notifier = { notify: (e: NotificationEvent) => void sent.push(e) };
     const dayStartMs = Date.UTC(2024, 0, 1);
     const handlers = instrumentJobHandlers(
-      { [JobKind.DailySnapshot]: async () => ({ snapshotId: 's-1', equity: 10_005, dayStartMs }) },
+      { [JobKind.DailySnapshot]: async () => ({ snapshotId: 's-1', accountId: 'default', equity: 10_005, dayStartMs }) },
       { events: createEngineEvents({ logger: silentLogger }), clock, notifier, journal },
     );
     await handlers['daily-snapshot']!({}, context({}));
-    // Live trades only: net 10-1 = 9 and -4-1 = -5, so 2 trades, 1 win, 1 loss, net 4.
+    // The account's session trades only (not the backtest's, not another account's): net 10-1 = 9 and -4-1 = -5,
+    // so 2 trades, 1 win, 1 loss, net 4.
     expect(sent).toEqual([{ kind: 'daily_summary', timeMs: T + 86_400_000, dayStartMs, equity: 10_005, trades: 2, wins: 1, losses: 1, netPnl: 4 }]);
   });
 });

@@ -84,8 +84,8 @@ describe.each(AUTH_TEST_BACKENDS)('text the database cannot store, on $name', (b
       body: {
         error: {
           code: 'bad_request:input',
-          message: 'invalid input: cursor: not a parameter here; expected one of symbol, strategy, run, from, to, dir, sort, side, outcome',
-          fieldErrors: { cursor: ['not a parameter here; expected one of symbol, strategy, run, from, to, dir, sort, side, outcome'] },
+          message: 'invalid input: cursor: not a parameter here; expected one of symbol, strategy, run, account, from, to, dir, sort, side, outcome',
+          fieldErrors: { cursor: ['not a parameter here; expected one of symbol, strategy, run, account, from, to, dir, sort, side, outcome'] },
         },
       },
     });

@@ -55,8 +55,8 @@ export function OverviewLive({ initial, canTrade = false, quote }: { initial: Ac
         </dl>
         <p className="muted" data-testid="stats-as-of">
           <small>
-            {m.trades} closed {m.trades === 1 ? 'trade' : 'trades'} of every account&apos;s live, paper and replay sessions (the journal does not yet record a trade&apos;s
-            account, so these statistics are not this account&apos;s alone); as of {fmtTime(o.statsAsOfMs)} UTC (recomputed every few seconds).
+            {m.trades} closed {m.trades === 1 ? 'trade' : 'trades'} of this account&apos;s live, paper and replay sessions (other accounts&apos; trades and backtests are not
+            counted); as of {fmtTime(o.statsAsOfMs)} UTC (recomputed every few seconds).
           </small>
         </p>
         {m.trades === 0 && (

@@ -83,6 +83,12 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
             ))}
           </ul>
         )}
+        <p>
+          <a href={`/journal?account=${encodeURIComponent(view.account.id)}`} data-testid="account-journal-link">
+            Trades of this account&apos;s sessions
+          </a>{' '}
+          · <a href={`/journal/decisions?account=${encodeURIComponent(view.account.id)}`}>its decisions</a>
+        </p>
       </section>
       <GlobalHaltPanel halt={halt} canTrade={canTrade} />
       {roleAtLeast(actor.role, 'admin') && (

@@ -18,6 +18,7 @@ const PAGE_ROWS = 50;
 export default async function JournalPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const raw = firstValues(await searchParams);
   const access = await requireRole('viewer', `/journal${withParams(raw, {})}`);
+  const accounts = (await access.root.engine.accounts.list()).map((a) => ({ id: a.id, name: a.settings.name }));
   const parsed = tradeParamsSchema.safeParse(raw);
   const errors: Record<string, string> = parsed.success ? {} : paramErrors(parsed.error);
   const query = parsed.success ? toJournalQuery(parsed.data) : null;
@@ -40,7 +41,7 @@ export default async function JournalPage({ searchParams }: { searchParams: Prom
     <section className="card" aria-labelledby="journal-heading">
       <h1 id="journal-heading">Journal</h1>
       <JournalNav current="trades" />
-      <JournalFilters kind="trades" action="/journal" values={raw} errors={errors} />
+      <JournalFilters kind="trades" action="/journal" values={raw} errors={errors} accounts={accounts} />
       {Object.keys(errors).length > 0 && (
         <p role="alert" className="error" data-testid="filter-error">
           Some filters are invalid: {Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join('; ')}

@@ -24,11 +24,14 @@ export function JournalFilters({
   action,
   values,
   errors,
+  accounts,
 }: {
   kind: 'trades' | 'decisions';
   action: string;
   values: Record<string, string>;
   errors: Record<string, string>;
+  /** The accounts to choose from: id and name. */
+  accounts: readonly { id: string; name: string }[];
 }) {
   const input = (name: string, type = 'text', placeholder?: string) => (
     <input
@@ -61,6 +64,17 @@ export function JournalFilters({
       <Field name="outcome" label="Outcome" error={errors.outcome}>{select('outcome', outcomes, 'any outcome')}</Field>
       <Field name="from" label="From (UTC)" error={errors.from}>{input('from', 'date')}</Field>
       <Field name="to" label="To (UTC, inclusive)" error={errors.to}>{input('to', 'date')}</Field>
+      <Field name="account" label="Account" error={errors.account}>
+        <select id="f-account" name="account" defaultValue={values.account ?? ''} aria-invalid={errors.account ? true : undefined} aria-describedby={errors.account ? 'f-account-error' : undefined}>
+          <option value="">any account or run</option>
+          {accounts.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name === a.id ? a.id : `${a.name} (${a.id})`}
+            </option>
+          ))}
+          {values.account && !accounts.some((a) => a.id === values.account) && <option value={values.account}>{values.account}</option>}
+        </select>
+      </Field>
       <Field name="run" label="Run id" error={errors.run}>{input('run')}</Field>
       <Field name="sort" label="Sort by" error={errors.sort}>{select('sort', sorts, 'time (default)')}</Field>
       <Field name="dir" label="Direction" error={errors.dir}>{select('dir', ['desc', 'asc'], 'desc (default)')}</Field>

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { knownParams } from '@/app/_server/known-params';
 import { storableTextCheck } from '@/engine/core/storable-text';
 import { DecisionOutcome, TradeOutcome, type JournalQuery } from '@/engine/ports/journal';
+import { ACCOUNT_ID_PATTERN } from '@/engine/account/account-config';
 
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -25,6 +26,8 @@ const common = {
   symbol: text(40),
   strategy: text(60),
   run: text(80),
+  /** The rows of one account's sessions (live, paper and replay). */
+  account: z.preprocess(blankToUndefined, z.string().trim().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').optional()),
   from: date,
   to: date,
   dir: z.preprocess(blankToUndefined, z.enum(['asc', 'desc']).optional()),
@@ -35,7 +38,10 @@ const common = {
 /** A journal list's params: unknown parameters refused (see `knownParams`), and `to` must not end before `from` starts. */
 function listParams<Shape extends z.ZodRawShape>(shape: Shape) {
   return knownParams(shape, (value, ctx) => {
-    const { from, to } = value as { from?: string; to?: string };
+    const { from, to, run, account } = value as { from?: string; to?: string; run?: string; account?: string };
+    if (run !== undefined && account !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['account'], message: `an account's rows come from its sessions, a run's from its backtest: give account "${account}" or run "${run}", not both` });
+    }
     if (from !== undefined && to !== undefined && endMs(to) <= startMs(from)) {
       ctx.addIssue({ code: 'custom', path: ['to'], message: `"${to}" ends before from "${from}" starts` });
     }
@@ -86,6 +92,10 @@ export function toJournalQuery(p: TradeParams | DecisionParams): JournalQuery {
   if (p.symbol) query.symbol = p.symbol;
   if (p.strategy) query.strategy = p.strategy;
   if (p.run) query.runId = p.run;
+  if (p.account) {
+    query.accountId = p.account;
+    query.runId = null;
+  }
   if (p.from) query.fromMs = startMs(p.from);
   if (p.to) query.toMs = endMs(p.to);
   if (p.side) query.side = p.side;

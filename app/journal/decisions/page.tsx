@@ -16,6 +16,7 @@ const PAGE_ROWS = 50;
 export default async function DecisionsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const raw = firstValues(await searchParams);
   const access = await requireRole('viewer', `/journal/decisions${withParams(raw, {})}`);
+  const accounts = (await access.root.engine.accounts.list()).map((a) => ({ id: a.id, name: a.settings.name }));
   const parsed = decisionParamsSchema.safeParse(raw);
   const errors: Record<string, string> = parsed.success ? {} : paramErrors(parsed.error);
   let page: Page<DecisionRecord> = { items: [], nextCursor: null };
@@ -32,7 +33,7 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
     <section className="card" aria-labelledby="decisions-heading">
       <h1 id="decisions-heading">Decision log</h1>
       <JournalNav current="decisions" />
-      <JournalFilters kind="decisions" action="/journal/decisions" values={raw} errors={errors} />
+      <JournalFilters kind="decisions" action="/journal/decisions" values={raw} errors={errors} accounts={accounts} />
       {Object.keys(errors).length > 0 && (
         <p role="alert" className="error" data-testid="filter-error">
           Some filters are invalid: {Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join('; ')}

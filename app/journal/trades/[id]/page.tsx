@@ -30,6 +30,14 @@ export default async function TradePage({ params }: { params: Promise<{ id: stri
           <dd><code>{trade.id}</code></dd>
           <dt>Run</dt>
           <dd>{trade.runId ? <a href={`/backtests/${encodeURIComponent(trade.runId)}`}>{trade.runId}</a> : 'live'}</dd>
+          {trade.accountId && (
+            <>
+              <dt>Account</dt>
+              <dd>
+                <a href={`/accounts/${encodeURIComponent(trade.accountId)}`}>{trade.accountId}</a>
+              </dd>
+            </>
+          )}
           <dt>Exchange</dt>
           <dd>{trade.exchange}</dd>
           <dt>Strategy</dt>
