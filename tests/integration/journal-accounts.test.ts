@@ -15,8 +15,8 @@ import { createDatabase, type Database } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
 import { createJournalRepository } from '../../db/repositories/journal-repository';
 import { rowsOf } from '../../db/repositories/sql-helpers';
-import type { DecisionRecord, JournalRepository, TradeRecord } from '../../engine/ports/journal';
-import { JOURNAL_BACKENDS } from '../support/journal-backends';
+import type { DecisionRecord, TradeRecord } from '../../engine/ports/journal';
+import { JOURNAL_BACKENDS, useJournalBackend } from '../support/journal-backends';
 import { POSTGRES_URL } from '../support/ml-databases';
 
 const T0 = 1_704_067_200_000; // 2024-01-01T00:00:00.000Z
@@ -81,56 +81,46 @@ const DECISIONS: DecisionRecord[] = [
 ];
 
 describe.each(JOURNAL_BACKENDS)('journal rows of one account on $name', (backend) => {
-  let repo: JournalRepository;
-  let dispose: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    const opened = await backend.open();
-    repo = opened.repo;
-    dispose = opened.dispose;
-    await repo.appendTrades(TRADES);
-    await repo.appendDecisions(DECISIONS);
-  }, 60_000);
-
-  afterAll(async () => {
-    await dispose?.();
+  const repo = useJournalBackend(backend, async (journal) => {
+    await journal.appendTrades(TRADES);
+    await journal.appendDecisions(DECISIONS);
   });
 
   it("lists an account's trades and decisions only, reading back whose they are; a backtest's rows carry no account", async () => {
-    const mine = await repo.listTrades({ accountId: 'default', sort: 'time', direction: 'asc' });
+    const mine = await repo().listTrades({ accountId: 'default', sort: 'time', direction: 'asc' });
     expect(mine.items).toEqual([TRADES[0], TRADES[1]]);
-    expect((await repo.listTrades({ accountId: 'swing-desk' })).items.map((t) => t.id)).toEqual(['s1']);
-    expect((await repo.listTrades({ accountId: 'nobody' })).items).toEqual([]);
-    const backtest = await repo.getTrade('r1');
+    expect((await repo().listTrades({ accountId: 'swing-desk' })).items.map((t) => t.id)).toEqual(['s1']);
+    expect((await repo().listTrades({ accountId: 'nobody' })).items).toEqual([]);
+    const backtest = await repo().getTrade('r1');
     expect(backtest).toEqual(TRADES[3]);
     expect(backtest).not.toHaveProperty('accountId');
-    expect((await repo.listDecisions({ accountId: 'default' })).items).toEqual([DECISIONS[0]]);
-    expect((await repo.listDecisions({ accountId: 'swing-desk' })).items.map((d) => d.id)).toEqual(['sd1']);
+    expect((await repo().listDecisions({ accountId: 'default' })).items).toEqual([DECISIONS[0]]);
+    expect((await repo().listDecisions({ accountId: 'swing-desk' })).items.map((d) => d.id)).toEqual(['sd1']);
     // Without an account filter every live row is listed, the outside alert's too.
-    expect((await repo.listDecisions({ runId: null, sort: 'time', direction: 'asc' })).items.map((d) => d.id)).toEqual(['dd1', 'sd1', 'webhook']);
+    expect((await repo().listDecisions({ runId: null, sort: 'time', direction: 'asc' })).items.map((d) => d.id)).toEqual(['dd1', 'sd1', 'webhook']);
     const exported: string[] = [];
-    for await (const t of repo.iterTrades({ accountId: 'default', direction: 'asc' })) exported.push(t.id);
+    for await (const t of repo().iterTrades({ accountId: 'default', direction: 'asc' })) exported.push(t.id);
     expect(exported).toEqual(['d1', 'd2']);
   });
 
   it("summarises and groups an account's trades apart from the other account's and the backtest's", async () => {
-    const mine = await repo.summarizeTrades({ runId: null, accountId: 'default' });
+    const mine = await repo().summarizeTrades({ runId: null, accountId: 'default' });
     expect(mine).toMatchObject({ trades: 2, wins: 1, losses: 1, grossProfit: 29, grossLoss: 11, netPnl: 18, firstEntryMs: T0, exposureMs: 2 * H });
     expect(mine.daily).toEqual([{ dayStartMs: T0, netPnl: 18 }]);
-    expect(await repo.summarizeTrades({ runId: null, accountId: 'swing-desk' })).toMatchObject({ trades: 1, wins: 1, netPnl: 500 });
+    expect(await repo().summarizeTrades({ runId: null, accountId: 'swing-desk' })).toMatchObject({ trades: 1, wins: 1, netPnl: 500 });
     // Every live trade, as before accounts were recorded: both accounts' (29 - 11 + 500).
-    expect(await repo.summarizeTrades({ runId: null })).toMatchObject({ trades: 3, netPnl: 518 });
-    const groups = await repo.breakdownTrades({ accountId: 'default' });
+    expect(await repo().summarizeTrades({ runId: null })).toMatchObject({ trades: 3, netPnl: 518 });
+    const groups = await repo().breakdownTrades({ accountId: 'default' });
     expect(groups.trades).toBe(2);
     expect(groups.strategy).toEqual([{ key: 'ema-trend', trades: 2, wins: 1, winRate: 0.5, netPnl: 18, averageR: null }]);
-    expect((await repo.breakdownTrades({ accountId: 'swing-desk' })).trades).toBe(1);
+    expect((await repo().breakdownTrades({ accountId: 'swing-desk' })).trades).toBe(1);
   });
 
   it('names a bad account id and an account given with a run id', async () => {
-    await expect(repo.listTrades({ accountId: 'Not An Id' })).rejects.toThrow('field "accountId" was "Not An Id"');
-    await expect(repo.listDecisions({ accountId: '' })).rejects.toThrow('field "accountId" was ""');
-    await expect(repo.summarizeTrades({ runId: null, accountId: 'BAD!' })).rejects.toThrow('field "accountId" was "BAD!"');
-    await expect(repo.summarizeTrades({ runId: 'run-1', accountId: 'default' })).rejects.toThrow(/field "accountId" was "default".*give runId null with it, not "run-1"/);
+    await expect(repo().listTrades({ accountId: 'Not An Id' })).rejects.toThrow('field "accountId" was "Not An Id"');
+    await expect(repo().listDecisions({ accountId: '' })).rejects.toThrow('field "accountId" was ""');
+    await expect(repo().summarizeTrades({ runId: null, accountId: 'BAD!' })).rejects.toThrow('field "accountId" was "BAD!"');
+    await expect(repo().summarizeTrades({ runId: 'run-1', accountId: 'default' })).rejects.toThrow(/field "accountId" was "default".*give runId null with it, not "run-1"/);
   });
 });
 

@@ -5,12 +5,12 @@
  * PostgreSQL (TEST_DATABASE_URL; its own schema, dropped afterwards). Expected orders below were
  * worked out by hand from the six trades and eight decisions listed here.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../engine/core/errors';
-import type { DecisionRecord, JournalQuery, JournalRepository, Page, TradeRecord } from '../../engine/ports/journal';
+import type { DecisionRecord, JournalQuery, Page, TradeRecord } from '../../engine/ports/journal';
 import { loadDecisionChain } from '../../engine/journal/decision-chain';
 import { TRADE_CSV_COLUMNS, tradesToCsv } from '../../engine/journal/trade-csv';
-import { JOURNAL_BACKENDS } from '../support/journal-backends';
+import { JOURNAL_BACKENDS, useJournalBackend } from '../support/journal-backends';
 
 const T0 = 1704067200000; // 2024-01-01T00:00:00.000Z
 const M = 60_000;
@@ -80,67 +80,57 @@ async function allPages<T>(list: (q: JournalQuery) => Promise<Page<T>>, q: Journ
 const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
 
 describe.each(JOURNAL_BACKENDS)('journal queries on $name', (backend) => {
-  let repo: JournalRepository;
-  let dispose: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    const opened = await backend.open();
-    repo = opened.repo;
-    dispose = opened.dispose;
-    await repo.appendTrades([...TRADES, CHAIN_TRADE]);
-    await repo.appendDecisions(DECISIONS);
-    await repo.appendTrades(MANY);
-  }, 60_000);
-
-  afterAll(async () => {
-    await dispose?.();
+  const repo = useJournalBackend(backend, async (journal) => {
+    await journal.appendTrades([...TRADES, CHAIN_TRADE]);
+    await journal.appendDecisions(DECISIONS);
+    await journal.appendTrades(MANY);
   });
 
   const small = { toMs: T0 + 100 * M };
 
   describe('trades', () => {
     it('lists newest exit first by default, breaking a time tie by id descending', async () => {
-      expect(ids((await repo.listTrades(small)).items)).toEqual(['a5', 'a6', 'a1', 'a4', 'a3', 'a2']);
+      expect(ids((await repo().listTrades(small)).items)).toEqual(['a5', 'a6', 'a1', 'a4', 'a3', 'a2']);
     });
 
     it('sorts by net pnl both ways across keyset pages without gaps or repeats', async () => {
-      expect(ids((await repo.listTrades({ ...small, sort: 'pnl' })).items)).toEqual(['a4', 'a1', 'a6', 'a3', 'a2', 'a5']);
-      const pages = await allPages((q) => repo.listTrades(q), { ...small, sort: 'pnl', direction: 'asc', limit: 2 });
+      expect(ids((await repo().listTrades({ ...small, sort: 'pnl' })).items)).toEqual(['a4', 'a1', 'a6', 'a3', 'a2', 'a5']);
+      const pages = await allPages((q) => repo().listTrades(q), { ...small, sort: 'pnl', direction: 'asc', limit: 2 });
       expect(pages.map(ids)).toEqual([['a5', 'a2'], ['a3', 'a6'], ['a1', 'a4']]);
     });
 
     it('sorts by symbol, then exit time, then id, in the requested direction', async () => {
-      expect(ids((await repo.listTrades({ ...small, sort: 'symbol', direction: 'asc' })).items)).toEqual(['a3', 'a1', 'a6', 'a2', 'a5', 'a4']);
-      const pages = await allPages((q) => repo.listTrades(q), { ...small, sort: 'symbol', limit: 4 });
+      expect(ids((await repo().listTrades({ ...small, sort: 'symbol', direction: 'asc' })).items)).toEqual(['a3', 'a1', 'a6', 'a2', 'a5', 'a4']);
+      const pages = await allPages((q) => repo().listTrades(q), { ...small, sort: 'symbol', limit: 4 });
       expect(pages.map(ids)).toEqual([['a4', 'a5', 'a2', 'a6'], ['a1', 'a3']]);
     });
 
     it('filters wins (net pnl > 0) and losses (net pnl <= 0, break-even included)', async () => {
-      expect(ids((await repo.listTrades({ ...small, outcome: 'win' })).items)).toEqual(['a6', 'a1', 'a4']);
-      expect(ids((await repo.listTrades({ ...small, outcome: 'loss' })).items)).toEqual(['a5', 'a3', 'a2']);
+      expect(ids((await repo().listTrades({ ...small, outcome: 'win' })).items)).toEqual(['a6', 'a1', 'a4']);
+      expect(ids((await repo().listTrades({ ...small, outcome: 'loss' })).items)).toEqual(['a5', 'a3', 'a2']);
     });
 
     it('knows a symbol that any trade or decision has, exactly as written', async () => {
-      expect(await repo.hasSymbol('SOL/USDT')).toBe(true); // trades only
-      expect(await repo.hasSymbol('ETH/USDT')).toBe(true);
-      expect(await repo.hasSymbol('sol/usdt')).toBe(false);
-      expect(await repo.hasSymbol('SOLUSDT')).toBe(false);
-      expect(await repo.hasSymbol('ADA/USDT')).toBe(false);
+      expect(await repo().hasSymbol('SOL/USDT')).toBe(true); // trades only
+      expect(await repo().hasSymbol('ETH/USDT')).toBe(true);
+      expect(await repo().hasSymbol('sol/usdt')).toBe(false);
+      expect(await repo().hasSymbol('SOLUSDT')).toBe(false);
+      expect(await repo().hasSymbol('ADA/USDT')).toBe(false);
     });
 
     it('filters by side, strategy, live-only run and time range', async () => {
-      expect(ids((await repo.listTrades({ ...small, side: 'short' })).items)).toEqual(['a3', 'a2']);
-      expect(ids((await repo.listTrades({ ...small, strategy: 'ma-crossover' })).items)).toEqual(['a5', 'a2']);
-      expect(ids((await repo.listTrades({ ...small, runId: null })).items)).toEqual(['a5', 'a3']);
-      expect(ids((await repo.listTrades({ fromMs: T0 + 2 * M, toMs: T0 + 4 * M })).items)).toEqual(['a1', 'a4', 'a3']);
+      expect(ids((await repo().listTrades({ ...small, side: 'short' })).items)).toEqual(['a3', 'a2']);
+      expect(ids((await repo().listTrades({ ...small, strategy: 'ma-crossover' })).items)).toEqual(['a5', 'a2']);
+      expect(ids((await repo().listTrades({ ...small, runId: null })).items)).toEqual(['a5', 'a3']);
+      expect(ids((await repo().listTrades({ fromMs: T0 + 2 * M, toMs: T0 + 4 * M })).items)).toEqual(['a1', 'a4', 'a3']);
     });
 
     it('combines filters with a non-default sort', async () => {
-      expect(ids((await repo.listTrades({ symbol: 'BTC/USDT', outcome: 'win', sort: 'pnl', direction: 'asc', ...small })).items)).toEqual(['a6', 'a1']);
+      expect(ids((await repo().listTrades({ symbol: 'BTC/USDT', outcome: 'win', sort: 'pnl', direction: 'asc', ...small })).items)).toEqual(['a6', 'a1']);
     });
 
     it('pages 2 500 rows by pnl with every row exactly once, in order', async () => {
-      const pages = await allPages((q) => repo.listTrades(q), { runId: 'bulk', sort: 'pnl', limit: 1000 });
+      const pages = await allPages((q) => repo().listTrades(q), { runId: 'bulk', sort: 'pnl', limit: 1000 });
       expect(pages.map((p) => p.length)).toEqual([1000, 1000, 500]);
       const rows = pages.flat();
       expect(new Set(ids(rows)).size).toBe(2_500);
@@ -152,56 +142,56 @@ describe.each(JOURNAL_BACKENDS)('journal queries on $name', (backend) => {
 
     it('reads one trade by id and null for an unknown id', async () => {
       // Written without an initial risk, it reads back with initialRisk null.
-      expect(await repo.getTrade('a6')).toEqual({ ...TRADES[5], initialRisk: null });
-      expect(await repo.getTrade('nope')).toBeNull();
+      expect(await repo().getTrade('a6')).toEqual({ ...TRADES[5], initialRisk: null });
+      expect(await repo().getTrade('nope')).toBeNull();
     });
 
     it('rejects an outcome, side or cursor that does not fit, naming the field', async () => {
-      await expect(repo.listTrades({ outcome: 'vetoed' })).rejects.toBeInstanceOf(ValidationError);
-      await expect(repo.listTrades({ outcome: 'vetoed' })).rejects.toMatchObject({ field: 'outcome' });
-      await expect(repo.listTrades({ side: 'flat' })).rejects.toMatchObject({ field: 'side' });
-      const pnlPage = await repo.listTrades({ ...small, sort: 'pnl', limit: 1 });
-      await expect(repo.listTrades({ ...small, cursor: pnlPage.nextCursor! })).rejects.toMatchObject({ field: 'cursor' });
+      await expect(repo().listTrades({ outcome: 'vetoed' })).rejects.toBeInstanceOf(ValidationError);
+      await expect(repo().listTrades({ outcome: 'vetoed' })).rejects.toMatchObject({ field: 'outcome' });
+      await expect(repo().listTrades({ side: 'flat' })).rejects.toMatchObject({ field: 'side' });
+      const pnlPage = await repo().listTrades({ ...small, sort: 'pnl', limit: 1 });
+      await expect(repo().listTrades({ ...small, cursor: pnlPage.nextCursor! })).rejects.toMatchObject({ field: 'cursor' });
     });
   });
 
   describe('decisions', () => {
     it('filters by outcome and live-only run, newest first, keeping denial reasons', async () => {
-      const denied = (await repo.listDecisions({ outcome: 'denied' })).items;
+      const denied = (await repo().listDecisions({ outcome: 'denied' })).items;
       expect(denied.map((d) => [d.id, d.reason])).toEqual([
         ['d6', 'halted: daily loss limit'],
         ['d4', 'notional 1200 above cap 1000'],
       ]);
-      expect(ids((await repo.listDecisions({ outcome: 'denied', runId: null })).items)).toEqual(['d6']);
+      expect(ids((await repo().listDecisions({ outcome: 'denied', runId: null })).items)).toEqual(['d6']);
     });
 
     it('filters by side and sorts by symbol', async () => {
-      expect(ids((await repo.listDecisions({ side: 'flat' })).items)).toEqual(['d1']);
-      expect(ids((await repo.listDecisions({ sort: 'symbol', direction: 'asc', runId: 'r2' })).items)).toEqual(['d1', 'd2', 'd3', 'd8', 'd5', 'd7', 'd4']);
+      expect(ids((await repo().listDecisions({ side: 'flat' })).items)).toEqual(['d1']);
+      expect(ids((await repo().listDecisions({ sort: 'symbol', direction: 'asc', runId: 'r2' })).items)).toEqual(['d1', 'd2', 'd3', 'd8', 'd5', 'd7', 'd4']);
     });
 
     it('rejects a pnl sort and a trade outcome, naming the field', async () => {
-      await expect(repo.listDecisions({ sort: 'pnl' })).rejects.toMatchObject({ field: 'sort' });
-      await expect(repo.listDecisions({ outcome: 'win' })).rejects.toMatchObject({ field: 'outcome' });
+      await expect(repo().listDecisions({ sort: 'pnl' })).rejects.toMatchObject({ field: 'sort' });
+      await expect(repo().listDecisions({ outcome: 'win' })).rejects.toMatchObject({ field: 'outcome' });
     });
   });
 
   describe('decision chain', () => {
     it('runs from the entry decision to the exit on the same symbol and run, oldest first', async () => {
-      const chain = await loadDecisionChain(repo, 'c1');
+      const chain = await loadDecisionChain(repo(), 'c1');
       expect(chain).not.toBeNull();
       expect(chain!.entryDecisionTimeMs).toBe(T0 + 103 * M);
       expect(ids(chain!.decisions)).toEqual(['d3', 'd8', 'd5']);
       expect(chain!.decisions[0].inputs).toEqual({ orderId: 'o-entry', risk: [{ check: 'notional', ok: true }] });
       expect(chain!.truncated).toBe(false);
-      expect(await loadDecisionChain(repo, 'missing')).toBeNull();
+      expect(await loadDecisionChain(repo(), 'missing')).toBeNull();
     });
   });
 
   describe('CSV export', () => {
     async function csvOf(query: Omit<JournalQuery, 'cursor' | 'limit'>): Promise<string> {
       let text = '';
-      for await (const chunk of tradesToCsv(repo.iterTrades(query))) text += chunk;
+      for await (const chunk of tradesToCsv(repo().iterTrades(query))) text += chunk;
       return text;
     }
 

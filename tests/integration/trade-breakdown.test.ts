@@ -6,9 +6,9 @@
  * expectations run against the in-memory repository, embedded PGlite and a real PostgreSQL. Every
  * expected number is worked out by hand from the trades below.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JournalRepository, TradeBreakdown, TradeRecord } from '../../engine/ports/journal';
-import { JOURNAL_BACKENDS } from '../support/journal-backends';
+import { describe, expect, it } from 'vitest';
+import type { TradeBreakdown, TradeRecord } from '../../engine/ports/journal';
+import { JOURNAL_BACKENDS, useJournalBackend } from '../support/journal-backends';
 
 const T0 = Date.UTC(2024, 0, 1); // Monday 2024-01-01 00:00 UTC (ISO weekday 1)
 const H = 3_600_000;
@@ -81,37 +81,27 @@ const EMPTY: TradeBreakdown = { trades: 0, strategy: [], exitReason: [], side: [
 const countsOf = (b: TradeBreakdown) => [b.strategy, b.exitReason, b.side, b.hourOfDay, b.weekday].map((groups) => groups.reduce((n, x) => n + x.trades, 0));
 
 describe.each(JOURNAL_BACKENDS)('per-tag trade breakdown on $name', (backend) => {
-  let repo: JournalRepository;
-  let dispose: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    const opened = await backend.open();
-    repo = opened.repo;
-    dispose = opened.dispose;
-    await repo.appendTrades(TRADES);
-  }, 60_000);
-
-  afterAll(async () => {
-    await dispose?.();
+  const repo = useJournalBackend(backend, async (journal) => {
+    await journal.appendTrades(TRADES);
   });
 
   it('groups one run by strategy, exit reason, side, entry hour and weekday, a win being net PnL > 0', async () => {
-    const breakdown = await repo.breakdownTrades({ runId: 'r1' });
+    const breakdown = await repo().breakdownTrades({ runId: 'r1' });
     expect(rounded(breakdown)).toEqual(rounded(RUN));
     expect(countsOf(breakdown)).toEqual([5, 5, 5, 5, 5]);
   });
 
   it('filters the live journal by symbol and exit-time range like the trade list', async () => {
-    expect(rounded(await repo.breakdownTrades({ runId: null, symbol: 'BTC/USDT' }))).toEqual(rounded(LIVE_BTC));
-    const fromDay5 = await repo.breakdownTrades({ runId: null, symbol: 'BTC/USDT', fromMs: T0 + 5 * DAY });
+    expect(rounded(await repo().breakdownTrades({ runId: null, symbol: 'BTC/USDT' }))).toEqual(rounded(LIVE_BTC));
+    const fromDay5 = await repo().breakdownTrades({ runId: null, symbol: 'BTC/USDT', fromMs: T0 + 5 * DAY });
     expect(fromDay5).toEqual({ trades: 1, strategy: [g('ema-trend', 1, 1, 5)], exitReason: [g('signal', 1, 1, 5)], side: [g('long', 1, 1, 5)], hourOfDay: [g(0, 1, 1, 5)], weekday: [g(4, 1, 1, 5)] });
-    const live = await repo.breakdownTrades({ runId: null, toMs: T0 + 3 * DAY + 7 * H });
+    const live = await repo().breakdownTrades({ runId: null, toMs: T0 + 3 * DAY + 7 * H });
     expect(live.trades).toBe(1); // L1 only: the range's end is exclusive
     expect(live.weekday).toEqual([g(3, 1, 1, 29, 1)]);
   });
 
   it('counts every trade once per dimension without a run filter', async () => {
-    const all = await repo.breakdownTrades({});
+    const all = await repo().breakdownTrades({});
     expect(all.trades).toBe(8);
     expect(countsOf(all)).toEqual([8, 8, 8, 8, 8]);
     // ema-trend's R: (1.94 - 0.5 + 1 - 1) / 4 = 0.36.
@@ -119,22 +109,22 @@ describe.each(JOURNAL_BACKENDS)('per-tag trade breakdown on $name', (backend) =>
   });
 
   it('filters wins by net PnL, so a trade with positive price PnL but a net loss is no win', async () => {
-    const wins = await repo.breakdownTrades({ runId: 'r1', outcome: 'win' });
+    const wins = await repo().breakdownTrades({ runId: 'r1', outcome: 'win' });
     expect(wins.trades).toBe(2); // A and D, not B
     expect(wins.side).toEqual([g('long', 2, 2, 116.25, 1.94)]);
-    expect((await repo.breakdownTrades({ runId: 'r1', outcome: 'loss' })).trades).toBe(3);
+    expect((await repo().breakdownTrades({ runId: 'r1', outcome: 'loss' })).trades).toBe(3);
   });
 
   it("stores each trade's initial risk, null when unknown", async () => {
-    const page = await repo.listTrades({ runId: 'r1', limit: 10, sort: 'time', direction: 'asc' });
+    const page = await repo().listTrades({ runId: 'r1', limit: 10, sort: 'time', direction: 'asc' });
     expect(page.items.map((t) => [t.id, t.initialRisk])).toEqual([['A', 50], ['B', 4], ['C', 50], ['E', 0], ['D', null]]);
   });
 
   it('is empty for a run without trades', async () => {
-    expect(await repo.breakdownTrades({ runId: 'no-such-run' })).toEqual(EMPTY);
+    expect(await repo().breakdownTrades({ runId: 'no-such-run' })).toEqual(EMPTY);
   });
 
   it('names a side trades cannot have', async () => {
-    await expect(repo.breakdownTrades({ runId: 'r1', side: 'flat' })).rejects.toThrow('field "side" was "flat"');
+    await expect(repo().breakdownTrades({ runId: 'r1', side: 'flat' })).rejects.toThrow('field "side" was "flat"');
   });
 });

@@ -5,9 +5,9 @@
  * Run unchanged against the in-memory repository, embedded PGlite and a real PostgreSQL. Every
  * expected number is worked out by hand from the trades below.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JournalRepository, TradeRecord, TradeSummary } from '../../engine/ports/journal';
-import { JOURNAL_BACKENDS } from '../support/journal-backends';
+import { describe, expect, it } from 'vitest';
+import type { TradeRecord, TradeSummary } from '../../engine/ports/journal';
+import { JOURNAL_BACKENDS, useJournalBackend } from '../support/journal-backends';
 
 const T0 = 1704067200000; // 2024-01-01T00:00:00.000Z
 const H = 3_600_000;
@@ -63,36 +63,25 @@ const RUN: TradeSummary = {
 };
 
 describe.each(JOURNAL_BACKENDS)('trade summary on $name', (backend) => {
-  let repo: JournalRepository;
-  let dispose: (() => Promise<void>) | undefined;
-
-  beforeAll(async () => {
-    const opened = await backend.open();
-    repo = opened.repo;
-    dispose = opened.dispose;
-  }, 60_000);
-
-  afterAll(async () => {
-    await dispose?.();
-  });
+  const repo = useJournalBackend(backend);
 
   it('is empty before anything is journaled', async () => {
-    expect(await repo.summarizeTrades({ runId: null })).toEqual({
+    expect(await repo().summarizeTrades({ runId: null })).toEqual({
       trades: 0, wins: 0, losses: 0, grossProfit: 0, grossLoss: 0, netPnl: 0, entryNotional: 0, firstEntryMs: null, exposureMs: 0, daily: [],
     });
   });
 
   it('aggregates the live trades only, merging overlapping intervals and grouping by UTC exit day', async () => {
-    await repo.appendTrades(TRADES);
-    expect(await repo.summarizeTrades({ runId: null })).toEqual(LIVE);
+    await repo().appendTrades(TRADES);
+    expect(await repo().summarizeTrades({ runId: null })).toEqual(LIVE);
   });
 
   it('aggregates one backtest run, an exit at midnight belonging to the new day', async () => {
-    expect(await repo.summarizeTrades({ runId: 'r1' })).toEqual(RUN);
-    expect((await repo.summarizeTrades({ runId: 'no-such-run' })).trades).toBe(0);
+    expect(await repo().summarizeTrades({ runId: 'r1' })).toEqual(RUN);
+    expect((await repo().summarizeTrades({ runId: 'no-such-run' })).trades).toBe(0);
   });
 
   it('names a bad run id', async () => {
-    await expect(repo.summarizeTrades({ runId: '' })).rejects.toThrow('field "runId" was ""');
+    await expect(repo().summarizeTrades({ runId: '' })).rejects.toThrow('field "runId" was ""');
   });
 });
