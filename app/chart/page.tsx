@@ -6,6 +6,20 @@ import { TIMEFRAME_MS, type Timeframe } from '@/engine/core/types';
 import { chartQuery, readChartParams } from '@/app/_components/chart/chart-params';
 import '../journal/journal.css';
 import { fmtTime } from '@/app/_components/format';
+import { SessionMode, sessionAccountOf, sessionFirstCandleMs, sessionModeOf } from '@/engine/live/session-window';
+import type { LiveSessionRecord } from '@/engine/ports/live-sessions';
+
+/**
+ * The times a session's markers fall in: from its first candle (a replay's first replayed candle, else the candle it
+ * started in) to now while it runs; after it ended, to its last candle's close plus one candle (a replay's events carry
+ * replayed times), or to its last update (a paper or live session's carry the wall clock).
+ */
+function sessionMarkerRange(session: LiveSessionRecord, timeframeMs: number): { fromMs: number; toMs: number } {
+  const fromMs = sessionFirstCandleMs(session) ?? 0;
+  if (session.status === 'running') return { fromMs, toMs: Number.MAX_SAFE_INTEGER };
+  if (sessionModeOf(session) === SessionMode.Replay) return { fromMs, toMs: (session.lastCandleMs ?? fromMs) + 2 * timeframeMs };
+  return { fromMs, toMs: session.updatedAtMs + 1 };
+}
 
 export const dynamic = 'force-dynamic';
 
@@ -68,16 +82,18 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
 
   const source: ChartSource = runHere
     ? // The run's end-of-run close falls at the clock after its last candle: at most one timeframe past its range end.
-      { label: `run ${runHere.id.slice(0, 8)}`, runId: runHere.id, markerRange: null, lastEventMs: runHere.toMs + timeframeMs, strategies: strategiesOf(runHere.config) }
+      { label: `run ${runHere.id.slice(0, 8)}`, runId: runHere.id, accountId: null, markerRange: null, lastEventMs: runHere.toMs + timeframeMs, strategies: strategiesOf(runHere.config) }
     : sessionHere
       ? {
           label: `session ${sessionHere.id}`,
           runId: null,
-          markerRange: { fromMs: sessionHere.startedAtMs ?? 0, toMs: sessionHere.status === 'running' ? Number.MAX_SAFE_INTEGER : sessionHere.updatedAtMs + 1 },
+          // Its account's rows: another account may trade the market at the same time.
+          accountId: sessionAccountOf(sessionHere),
+          markerRange: sessionMarkerRange(sessionHere, timeframeMs),
           lastEventMs: null,
           strategies: strategiesOf(sessionHere.spec ?? sessionHere.config),
         }
-      : { label: 'live', runId: null, markerRange: null, lastEventMs: null, strategies: [] };
+      : { label: 'live', runId: null, accountId: null, markerRange: null, lastEventMs: null, strategies: [] };
 
   const endMs = selected.lastOpenTimeMs + timeframeMs;
   let focus: ChartFocus;
@@ -93,8 +109,9 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
     focus = { fromMs: params.fromMs, toMs: params.toMs, visible: null };
   } else if (runHere) {
     focus = { fromMs: runHere.fromMs, toMs: runHere.toMs, visible: null };
-  } else if (sessionHere?.startedAtMs) {
-    focus = { fromMs: sessionHere.startedAtMs, toMs: endMs, visible: null };
+  } else if (sessionHere && source.markerRange) {
+    // From its first candle (a replay's is in the past, not when it was started).
+    focus = { fromMs: source.markerRange.fromMs, toMs: Math.min(endMs, source.markerRange.toMs), visible: null };
   } else {
     focus = { fromMs: endMs - DEFAULT_BARS * timeframeMs, toMs: endMs, visible: null };
   }

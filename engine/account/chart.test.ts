@@ -9,6 +9,7 @@ import { silentLogger } from '../core/clock';
 import { ValidationError } from '../core/errors';
 import type { CandleColumns, MarketKey } from '../core/types';
 import type { DecisionRecord, TradeRecord } from '../ports/journal';
+import type { Order } from '../ports/exchange';
 import { createInMemoryBacktestRunRepository, createInMemoryCandleRepository, createInMemoryJournalRepository, toColumns } from '../testing/in-memory-repositories';
 import { runBacktest } from '../backtest/run-backtest';
 import { loadChartMarkers, runSymbols, type ChartMarkers } from './chart';
@@ -109,6 +110,34 @@ describe('chart markers of a portfolio run', () => {
     expect(before.trades.map((t) => t.id)).not.toContain(last.id);
     const at = await loadChartMarkers({ journal, exchange: null }, { key, fromMs: last.exitTimeMs, toMs: last.exitTimeMs + 1, runId });
     expect(at.trades.map((t) => t.id)).toContain(last.id);
+  });
+
+  it("shows one account's session rows and that account's stops, and refuses an account given with a run", async () => {
+    const journal = createInMemoryJournalRepository();
+    const key: MarketKey = { exchange: 'binance', symbol: 'AAA/USDT', timeframe: '1h' };
+    const trade = (id: string, accountId: string): TradeRecord => ({
+      id, runId: null, accountId, exchange: 'binance', symbol: 'AAA/USDT', strategy: 'ma-crossover', side: 'long', amount: 2,
+      entryPrice: 100, exitPrice: 103, entryTimeMs: T0 + HOUR, exitTimeMs: T0 + 3 * HOUR, realizedPnl: 6, fees: 0.5, funding: 0.25, exitReason: 'signal',
+    });
+    const decision = (id: string, accountId: string): DecisionRecord => ({
+      id, runId: null, accountId, exchange: 'binance', symbol: 'AAA/USDT', timeframe: '1h', strategy: 'ma-crossover',
+      timeMs: T0 + HOUR, outcome: 'executed', side: 'long', strength: 1, reason: `entry of ${accountId}`, inputs: { stopPrice: 97 },
+    });
+    await journal.appendTrades([trade('t-desk', 'desk'), trade('t-default', 'default')]);
+    await journal.appendDecisions([decision('d-desk', 'desk'), decision('d-default', 'default')]);
+    const stop = (id: string, stopPrice: number) => ({ id, type: 'stop', side: 'sell', stopPrice, amount: 2, filled: 0.5 }) as unknown as Order;
+    const books: Record<string, Order[]> = { desk: [stop('desk-stop', 97)], default: [stop('default-stop', 90)] };
+    const deps = { journal, exchange: { openOrders: () => books.default }, exchangeOf: async (id: string) => ({ openOrders: () => books[id] ?? [] }) };
+    const desk = await loadChartMarkers(deps, { key, fromMs: T0, toMs: T0 + 4 * HOUR, accountId: 'desk' });
+    // Net 6 - 0.5 - 0.25 = 5.25; 2 - 0.5 filled = 1.5 left on the stop.
+    expect(desk.trades).toEqual([{ id: 't-desk', side: 'long', amount: 2, entryTimeMs: T0 + HOUR, entryPrice: 100, exitTimeMs: T0 + 3 * HOUR, exitPrice: 103, exitReason: 'signal', strategy: 'ma-crossover', netPnl: 5.25 }]);
+    expect(desk.decisions).toEqual([{ id: 'd-desk', timeMs: T0 + HOUR, outcome: 'executed', side: 'long', reason: 'entry of desk', stopPrice: 97 }]);
+    expect(desk.stops).toEqual([{ orderId: 'desk-stop', side: 'sell', stopPrice: 97, amount: 1.5 }]);
+    // Without an account: every live row, the default account's stops.
+    const live = await loadChartMarkers(deps, { key, fromMs: T0, toMs: T0 + 4 * HOUR });
+    expect(live.trades.map((t) => t.id).sort()).toEqual(['t-default', 't-desk']);
+    expect(live.stops.map((s) => s.orderId)).toEqual(['default-stop']);
+    await expect(loadChartMarkers(deps, { key, fromMs: T0, toMs: T0 + 4 * HOUR, accountId: 'desk', runId: 'run-1' })).rejects.toThrow(/field "accountId" was "desk".*not both/);
   });
 
   it('refuses an empty range naming toMs', async () => {

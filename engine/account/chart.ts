@@ -69,25 +69,34 @@ export function runSymbols(run: { symbol: string }): string[] {
   return run.symbol.split(',');
 }
 
+/** Whose working stops a chart shows. */
+type StopSource = { openOrders(symbol?: string): Order[] } | null;
+
 /**
  * Trades (by exit time) and executed/vetoed/denied decisions of a market in `[fromMs, toMs]`; live
- * rows unless `runId` is given (a portfolio run's rows of this market only), with the paper account's
- * working stops in the live view. At most 1000 of each. The end is inclusive: an event at exactly
+ * rows unless `runId` is given (a portfolio run's rows of this market only), or the rows of account
+ * `accountId`'s sessions alone; with the working stops of the paper account (`accountId`'s, else the
+ * default one's) in the live view. At most 1000 of each. The end is inclusive: an event at exactly
  * `toMs` (a run's end-of-run close, at the clock after its last candle) belongs to the window's last bar.
- * @throws ValidationError for an empty or non-finite range.
+ * @throws ValidationError for an empty or non-finite range, or an account given with a run.
  */
 export async function loadChartMarkers(
-  deps: { journal: JournalRepository; exchange: { openOrders(symbol?: string): Order[] } | null },
-  { key, fromMs, toMs, runId }: { key: MarketKey; fromMs: number; toMs: number; runId?: string },
+  deps: { journal: JournalRepository; exchange: StopSource; exchangeOf?: (accountId: string) => Promise<StopSource> },
+  { key, fromMs, toMs, runId, accountId }: { key: MarketKey; fromMs: number; toMs: number; runId?: string; accountId?: string },
 ): Promise<ChartMarkers> {
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) throw new ValidationError('toMs', toMs, `expected a finite time after fromMs ${fromMs}`);
+  if (accountId !== undefined && runId !== undefined) throw new ValidationError('accountId', accountId, `an account's markers are its sessions', a run's its backtest's: give account "${accountId}" or run "${runId}", not both`);
   // The journal's ranges exclude their end; one more millisecond takes in events at exactly toMs.
-  const query = { symbol: key.symbol, fromMs, toMs: toMs + 1, limit: 1000, ...(runId !== undefined ? { runId } : {}) };
-  const [trades, decisions] = await Promise.all([deps.journal.listTrades(query), deps.journal.listDecisions(query)]);
+  const query = { symbol: key.symbol, fromMs, toMs: toMs + 1, limit: 1000, ...(runId !== undefined ? { runId } : {}), ...(accountId !== undefined ? { accountId, runId: null } : {}) };
+  const [trades, decisions, stopSource] = await Promise.all([
+    deps.journal.listTrades(query),
+    deps.journal.listDecisions(query),
+    runId !== undefined ? null : accountId !== undefined ? (deps.exchangeOf?.(accountId) ?? null) : deps.exchange,
+  ]);
   const mine = <T extends { runId: string | null; exchange: string }>(r: T) => r.exchange === key.exchange && (runId !== undefined || r.runId === null);
   const stops =
-    runId === undefined && deps.exchange
-      ? deps.exchange
+    stopSource
+      ? stopSource
           .openOrders(key.symbol)
           .filter((o) => o.type === 'stop' && o.stopPrice !== null)
           .map((o) => ({ orderId: o.id, side: o.side, stopPrice: o.stopPrice as number, amount: o.amount - o.filled }))

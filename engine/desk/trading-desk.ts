@@ -20,6 +20,7 @@ import type { SnapshotRepository } from '../ports/snapshots';
 import type { RiskDesk, RiskStatus } from '../risk/risk-desk';
 import type { AccountBook } from '../account/account-book';
 import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
+import { AccountKind } from '../ports/accounts';
 import { needsPortfolio, parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from '../account/manual-order';
 import type { WhatIfResult } from '../risk/what-if';
 import type { StoredTradingSettings } from '../settings/trading-settings';
@@ -66,7 +67,7 @@ export interface TradingDesk {
    */
   candleWindow(key: MarketKey, fromMs: number, toMs: number, maxPoints: number): Promise<CandleWindow>;
   /** Trades (by exit time) and executed/vetoed/denied decisions of a market in `[fromMs, toMs)`; live rows unless `runId` is given. At most 1000 of each. */
-  chartMarkers(query: { key: MarketKey; fromMs: number; toMs: number; runId?: string }): Promise<ChartMarkers>;
+  chartMarkers(query: { key: MarketKey; fromMs: number; toMs: number; runId?: string; accountId?: string }): Promise<ChartMarkers>;
   /** Indicator lines the strategies read (with their resolved parameters) over `[fromMs, toMs)`; see `loadChartIndicators`. @throws ValidationError. */
   chartIndicators(query: { key: MarketKey; fromMs: number; toMs: number; strategies: readonly ChartStrategy[] }): Promise<ChartIndicators>;
   /** Both settings groups (defaults where nothing is stored). */
@@ -131,7 +132,19 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
 
     candleWindow: (key, fromMs, toMs, maxPoints) => loadCandleWindow(deps.candles, key, fromMs, toMs, maxPoints),
 
-    chartMarkers: (query) => loadChartMarkers({ journal: deps.journal, exchange: deps.account?.exchange ?? null }, query),
+    chartMarkers: (query) =>
+      loadChartMarkers(
+        {
+          journal: deps.journal,
+          exchange: deps.account?.exchange ?? null,
+          // A venue account's stops rest on the venue: the chart shows a paper account's.
+          exchangeOf: async (accountId) => {
+            const runtime = await deps.accounts.runtime(accountId);
+            return runtime.record().kind === AccountKind.Paper ? runtime.exchange() : null;
+          },
+        },
+        query,
+      ),
 
     chartIndicators: (query) => loadChartIndicators(deps.candles, query, deps.strategies),
 

@@ -211,6 +211,9 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   expect(report.fromMs).toBe(Date.parse(`${REPLAY_FROM}T00:00:00Z`));
   expect(report.toMs).toBeGreaterThan(afterDenials.get(DOT.symbol)!);
   expect(report.rows.length + report.onlyLive.length).toBeGreaterThanOrEqual(1);
+  // Its chart shows its trades where it made them: from the first replayed candle, this account's rows alone.
+  await page.goto(`/chart?session=${encodeURIComponent(dotId)}`);
+  await expect(page.getByTestId('chart-summary')).toContainText(`session ${dotId}: ${dotTrades.length} trades`, { timeout: ACTION_MS });
   await page.goto(`/live/${encodeURIComponent(dotId)}`);
   await expect(page.getByTestId('trade-counts')).toContainText(`${report.rows.length + report.onlyLive.length} live`);
   await expect(page.getByTestId('drift-error')).toHaveCount(0);

@@ -77,7 +77,9 @@ describe.each(AUTH_TEST_BACKENDS)('chart routes on $name', (backend) => {
       trade('run-a-1', 'run-a', 30, 45),
       trade('run-a-2', 'run-a', 100, 130, { side: 'short', exitReason: 'stop', realizedPnl: -3 }),
       trade('run-b-1', 'run-b', 50, 60),
-      trade('live-1', null, 70, 80),
+      trade('live-1', null, 70, 80, { accountId: 'default' }),
+      // Another account's session on the same market.
+      trade('live-desk', null, 72, 82, { accountId: 'swing-desk' }),
       // Outside the window asked for below (exits after it).
       trade('run-a-late', 'run-a', 390, 420),
       // Closed at the end of the run, at the clock after the last stored candle (row 399): the full window's end.
@@ -125,8 +127,22 @@ describe.each(AUTH_TEST_BACKENDS)('chart routes on $name', (backend) => {
 
   it('returns only live rows without a run id', async () => {
     const { body } = await get<ChartMarkers>(markersRoute, '/api/chart-markers', window);
-    expect(body.trades.map((t) => t.id)).toEqual(['live-1']);
+    expect(body.trades.map((t) => t.id).sort()).toEqual(['live-1', 'live-desk']);
     expect(body.decisions.map((d) => d.id)).toEqual(['d-live']);
+  });
+
+  it("returns one account's session rows with `account`, and refuses a malformed one or one given with a run", async () => {
+    const mine = await get<ChartMarkers>(markersRoute, '/api/chart-markers', { ...window, account: 'default' });
+    expect(mine.status).toBe(200);
+    expect(mine.body.trades.map((t) => t.id)).toEqual(['live-1']);
+    expect(mine.body.stops).toEqual([]);
+    type Refusal = { error: { fieldErrors: Record<string, string[]> } };
+    const bad = await get<Refusal>(markersRoute, '/api/chart-markers', { ...window, account: 'Swing Desk' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fieldErrors.account).toEqual(['expected an account id like "default"']);
+    const both = await get<Refusal>(markersRoute, '/api/chart-markers', { ...window, account: 'default', runId: 'run-a' });
+    expect(both.status).toBe(400);
+    expect(both.body.error.fieldErrors.accountId).toEqual([expect.stringContaining('give account "default" or run "run-a", not both')]);
   });
 
   it("opens a denied decision's chain with its full inputs", async () => {

@@ -43,6 +43,8 @@ export interface ChartStream {
 export interface ChartSource {
   label: string;
   runId: string | null;
+  /** A session's account: the markers are its sessions' rows and the stops its own. */
+  accountId: string | null;
   markerRange: { fromMs: number; toMs: number } | null;
   /**
    * The latest time the source's events can carry (a run's: its range end plus one timeframe, where its
@@ -177,11 +179,11 @@ export function PriceChart({ stream, source, focus }: { stream: ChartStream; sou
   const [jump, setJump] = useState(() => new Date(focus.visible?.fromMs ?? focus.fromMs).toISOString().slice(0, 10));
   const [selected, setSelected] = useState<MarkerItem | null>(null);
 
-  const sourceKey = source.runId ?? (source.markerRange ? `${source.markerRange.fromMs}-${source.markerRange.toMs}` : 'live');
+  const sourceKey = source.runId ?? (source.markerRange ? `${source.accountId ?? ''}:${source.markerRange.fromMs}-${source.markerRange.toMs}` : 'live');
   const candles = useQuery({ queryKey: ['candles', stream.exchange, stream.symbol, stream.timeframe, win], queryFn: () => getJson<CandleWindow>(`/api/candles?${query(stream, win)}&maxPoints=${MAX_POINTS}`), placeholderData: keepPreviousData });
   const markers = useQuery({
     queryKey: ['chart-markers', stream.exchange, stream.symbol, stream.timeframe, win, sourceKey],
-    queryFn: () => getJson<ChartMarkers>(`/api/chart-markers?${query(stream, { fromMs: win.fromMs, toMs: markersUntil(win.toMs) })}${source.runId ? `&runId=${encodeURIComponent(source.runId)}` : ''}`),
+    queryFn: () => getJson<ChartMarkers>(`/api/chart-markers?${query(stream, { fromMs: win.fromMs, toMs: markersUntil(win.toMs) })}${source.runId ? `&runId=${encodeURIComponent(source.runId)}` : source.accountId ? `&account=${encodeURIComponent(source.accountId)}` : ''}`),
     placeholderData: keepPreviousData,
     refetchInterval: source.runId ? false : 15_000,
   });

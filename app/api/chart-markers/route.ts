@@ -1,7 +1,11 @@
-/** Trade entries/exits, executed/vetoed/denied decisions and working stops of one market in a window (viewer). */
+/**
+ * Trade entries/exits, executed/vetoed/denied decisions and working stops of one market in a window (viewer): live
+ * rows, a run's (`runId`), or those of one account's sessions with that account's stops (`account`).
+ */
 import { z } from 'zod';
 import { route } from '@/app/_server/auth/gate';
 import { TIMEFRAME_MS, type Timeframe } from '@/engine/core/types';
+import { ACCOUNT_ID_PATTERN } from '@/engine/account/account-config';
 
 export const dynamic = 'force-dynamic';
 
@@ -15,8 +19,9 @@ export const GET = route(
       from: z.coerce.number().int().nonnegative(),
       to: z.coerce.number().int().positive(),
       runId: z.string().min(1).optional(),
+      account: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').optional(),
     }),
   },
   async ({ root, input }) =>
-    root.engine.chartMarkers({ key: { exchange: input.exchange, symbol: input.symbol, timeframe: input.timeframe }, fromMs: input.from, toMs: input.to, runId: input.runId }),
+    root.engine.chartMarkers({ key: { exchange: input.exchange, symbol: input.symbol, timeframe: input.timeframe }, fromMs: input.from, toMs: input.to, runId: input.runId, accountId: input.account }),
 );
