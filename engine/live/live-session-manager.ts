@@ -287,6 +287,8 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
   /** Lease deadlines are measured on this clock. */
   const leaseClock: Clock = lease?.clock ?? deps.clock;
   const running = new Map<string, { session: LiveSession; accountId: string; symbol: string; simulated: boolean; lost: boolean }>();
+  /** The last state of each session that ended here by itself (a replay's completion), until it starts again here. */
+  const endedHere = new Map<string, LiveSessionState>();
   /** Leases this trader holds: the claim's token and when the lease ends by this process's clock (measured from before the request). */
   const held = new Map<string, { token: number; heldUntilMs: number; renewedAtMs: number }>();
   /** Lease clock time the last claim round finished (see `LeaseStatus.lastRoundAtMs`). */
@@ -733,6 +735,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     }
     feedReleases.set(session, release);
     running.set(id, { session, accountId, symbol: market.symbol, simulated, lost: false });
+    endedHere.delete(id);
     try {
       await session.start();
     } catch (error) {
@@ -752,7 +755,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       const end = session.state();
       const entry = running.get(id);
       const lost = entry?.session === session && entry.lost;
-      if (entry?.session === session) running.delete(id);
+      if (entry?.session === session) {
+        running.delete(id);
+        endedHere.set(id, end);
+      }
       // Status before the lease is given up, so no other trader resumes a session that ended here. A session
       // stopped by shutdown stays `running` in the store (resumed on the next start or by another trader);
       // one whose lease was lost is the new owner's to record.
@@ -782,6 +788,9 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       // Not running here: another process may own it. Ask it to stop (it checks before each candle);
       // a session nobody runs is marked stopped by the next start.
       const active = ACTIVE_STATUSES.includes(record.status);
+      // One that ended here by itself (a replay at its last candle) answers with how it ended, candles counted.
+      const ended = endedHere.get(id);
+      if (!active && ended) return ended;
       if (active) {
         await deps.store.setStatus(id, 'stopping', null, deps.clock.nowMs());
         await deps.control?.publish({ kind: ControlKind.StopSession, sessionId: id }).catch((error: unknown) => deps.logger.warn({ session: id, err: error }, 'control bus: sending the stop failed; the owner stops the session at its next candle'));

@@ -170,6 +170,8 @@ describe('replay sessions on one account', () => {
     const started = await manager.start({ ...replay('BTC/USDT', 'max'), from: T0 + (N - 200) * TF });
     await until('completion', async () => store.records.get(started.id)?.status === 'completed');
     expect(store.records.get(started.id)?.lastCandleMs).toBe(T0 + (N - 1) * TF);
+    // Asked to stop after it ended (the CLI does), it answers how it ended: all 200 candles of the replay.
+    expect(await manager.stop(started.id)).toMatchObject({ status: 'completed', candlesProcessed: 200, lastCandleMs: T0 + (N - 1) * TF });
     const view = await accounts.view('desk');
     expect(view.totals.fees).toBeGreaterThan(0);
   });

@@ -30,3 +30,29 @@ describe('live list', () => {
     ]);
   });
 });
+
+describe('live run', () => {
+  it('waits for a replay to complete and says how it ended: completed, the candles it traded and its last candle', async () => {
+    const out: string[] = [];
+    const id = 'replay:default:binance:BTC/USDT:5m';
+    const market = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m' as const };
+    const lastCandleMs = Date.UTC(2024, 0, 6, 4, 55);
+    let polls = 0;
+    const code = await runLiveCommand(['run', '--mode', 'replay', '--from', '2024-01-02', '--speed', 'max', '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '5m'], {
+      engine: {
+        startLiveSession: async () => ({ id, market, status: 'running', lastCandleMs: null, candlesProcessed: 0, reconnects: 0, lastError: null }),
+        // Running at the first poll, completed at the second.
+        listLiveSessions: async () => [session({ id, status: ++polls >= 2 ? 'completed' : 'running' })],
+        stopLiveSession: async () => ({ id, market, status: 'completed', lastCandleMs, candlesProcessed: 1_212, reconnects: 0, lastError: null }),
+      } as never,
+      stdout: (s) => out.push(s),
+      stderr: () => undefined,
+      untilInterrupted: () => new Promise(() => undefined),
+    });
+    expect(code).toBe(0);
+    expect(out).toEqual([
+      `session ${id} running (replay of stored candles); Ctrl-C stops it`,
+      `live session ${id} completed after 1212 candles (last candle 2024-01-06T04:55:00.000Z)`,
+    ]);
+  });
+});

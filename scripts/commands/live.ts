@@ -119,7 +119,7 @@ export async function runLiveCommand(args: string[], services: LiveCommandServic
     await Promise.race([services.untilInterrupted(), ended]);
     finished = true;
     const end = await services.engine.stopLiveSession(state.id);
-    services.stdout(`live session ${end.id} stopped after ${end.candlesProcessed} candles`);
+    services.stdout(`live session ${end.id} ${end.status === 'completed' ? 'completed' : 'stopped'} after ${end.candlesProcessed} candles${end.lastCandleMs !== null ? ` (last candle ${new Date(end.lastCandleMs).toISOString()})` : ''}`);
     return 0;
   } catch (error) {
     if (error instanceof ValidationError) {
