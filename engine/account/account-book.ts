@@ -407,6 +407,8 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     const saved = await deps.accounts.loadState(id);
     if (saved) exchange.restoreState(saved);
     let lastSavedJson = saved ? JSON.stringify(saved) : '';
+    /** The risk state last stored with it (its time left out), so an unchanged pair is not written again. */
+    let lastRiskJson = '';
     const shared = await riskParts(record);
     const { risk } = shared;
     let persisting: Promise<void> = Promise.resolve();
@@ -427,12 +429,15 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         persisting = persisting.catch(() => undefined).then(async () => {
           const state = exchange.exportState();
           const json = JSON.stringify(state);
-          if (json === lastSavedJson) return;
           const riskRecord = shared.fencedState();
           // Before the first equity reading the risk state has no day start or peak yet: nothing to store.
           const withRisk = Number.isFinite(riskRecord.dayStartEquity) && Number.isFinite(riskRecord.peakEquity);
+          // The sessions leave the risk state to this write: it is stored when it changed, even if the paper state did not.
+          const riskJson = withRisk ? JSON.stringify({ ...riskRecord, updatedAtMs: 0 }) : '';
+          if (json === lastSavedJson && riskJson === lastRiskJson) return;
           await deps.accounts.saveState(id, state, deps.clock.nowMs(), withRisk ? riskRecord : undefined, fence);
           lastSavedJson = json;
+          lastRiskJson = riskJson;
           if (withRisk) await shared.afterWrite(riskRecord);
         });
         return persisting;

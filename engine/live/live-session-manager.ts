@@ -707,6 +707,8 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
             const record = await deps.store.get(id);
             return record?.status !== 'stopping';
           },
+          // A paper account stores its risk state with its paper state, in one transaction, after every candle.
+          accountStoresRisk: simulated,
           afterCandle: async () => {
             if (simulated) await account.persist(fence).catch(onStale);
             if (journal.pending() > 0) await journal.flush();

@@ -131,6 +131,11 @@ export interface LiveSessionDeps {
   /** After each candle's checkpoint: store the account's state. */
   afterCandle?: () => Promise<void>;
   /**
+   * True when `afterCandle` stores the risk state with the account's (a paper account stores both in one
+   * transaction): the session does not write the same row again after each candle.
+   */
+  accountStoresRisk?: boolean;
+  /**
    * True when the risk engine belongs to an account shared with other sessions (restored by its owner):
    * the session then neither restores it at warm-up nor keys anything by its own id.
    */
@@ -246,17 +251,22 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
 
   const lastClosedOpenTime = () => Math.floor(deps.clock.nowMs() / timeframeMs) * timeframeMs - timeframeMs;
 
-  /** Fetches closed candles with open time in [fromMs, toMs], paging. */
+  /**
+   * Fetches closed candles with open time in [fromMs, toMs], paging: each page asks for at most the candles the
+   * range still holds (one, candle by candle), never a full page for one candle (a replay read 500 stored
+   * candles for each one it traded).
+   */
   async function fetchClosed(fromMs: number, toMs: number): Promise<Candle[]> {
     const out: Candle[] = [];
     let since = fromMs;
     while (since <= toMs) {
-      const page = await deps.feed.fetchOhlcv(config.market.symbol, config.market.timeframe, since, pageSize);
+      const limit = Math.min(pageSize, Math.floor((toMs - since) / timeframeMs) + 1);
+      const page = await deps.feed.fetchOhlcv(config.market.symbol, config.market.timeframe, since, limit);
       const fresh = page.filter((c) => c.openTimeMs >= since && c.openTimeMs <= toMs).sort((a, b) => a.openTimeMs - b.openTimeMs);
       if (fresh.length === 0) break;
       for (const c of fresh) if (out.length === 0 || c.openTimeMs > out[out.length - 1].openTimeMs) out.push(c);
       since = out[out.length - 1].openTimeMs + timeframeMs;
-      if (page.length < pageSize) break;
+      if (page.length < limit) break;
     }
     return out;
   }
@@ -277,7 +287,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
   async function persist(lastCandleMs: number): Promise<void> {
     await deps.checkpoints.save({ sessionId: config.id, lastCandleMs, updatedAtMs: deps.clock.nowMs(), venuePosition: loop.venuePosition() });
     const risk = deps.risk.state();
-    if (Number.isFinite(risk.dayStartEquity) && Number.isFinite(risk.peakEquity)) await deps.riskState.save(risk);
+    if (!deps.accountStoresRisk && Number.isFinite(risk.dayStartEquity) && Number.isFinite(risk.peakEquity)) await deps.riskState.save(risk);
     await deps.afterCandle?.();
   }
 

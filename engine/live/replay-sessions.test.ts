@@ -66,7 +66,7 @@ async function setup(shared?: { store: ReturnType<typeof createInMemoryLiveSessi
     await journal.flush();
     return (await journalRepo.listDecisions({ limit: 1000 })).items;
   };
-  return { manager, accounts, store, decisions, candles };
+  return { manager, accounts, store, decisions, candles, riskState };
 }
 
 const replay = (symbol: string, speed: number | 'max' = 400) => ({
@@ -166,9 +166,18 @@ describe('replay sessions on one account', () => {
   });
 
   it('completes at the end of the stored candles and stores the account after every candle', async () => {
-    const { manager, accounts, store } = await setup();
+    const { manager, accounts, store, riskState } = await setup();
+    // Every write of the account's risk state (the paper account stores it with its paper state).
+    const writes: number[] = [];
+    const save = riskState.save.bind(riskState);
+    riskState.save = async (state) => {
+      writes.push(state.updatedAtMs);
+      await save(state);
+    };
     const started = await manager.start({ ...replay('BTC/USDT', 'max'), from: T0 + (N - 200) * TF });
     await until('completion', async () => store.records.get(started.id)?.status === 'completed');
+    // One writer: one write a candle, 200 (the session stored the same row again after the account: 400).
+    expect(writes.length).toBe(200);
     expect(store.records.get(started.id)?.lastCandleMs).toBe(T0 + (N - 1) * TF);
     // Asked to stop after it ended (the CLI does), it answers how it ended: all 200 candles of the replay.
     expect(await manager.stop(started.id)).toMatchObject({ status: 'completed', candlesProcessed: 200, lastCandleMs: T0 + (N - 1) * TF });
