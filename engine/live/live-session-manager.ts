@@ -16,7 +16,7 @@ import type { CandleRepository } from '../ports/candles';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { SettingsRepository } from '../ports/settings';
-import { TIMEFRAME_MS, candleColumnsFromRows, symbolMatches, type Candle, type MarketKey, type Timeframe } from '../core/types';
+import { TIMEFRAME_MS, candleColumnsFromRows, symbolMatches, type Candle, type CandleColumns, type MarketKey, type Timeframe } from '../core/types';
 import type { AccountBook, AccountRuntime } from '../account/account-book';
 import { venueOf } from '../venues/registry';
 import { DEFAULT_ACCOUNT_ID, ACCOUNT_ID_PATTERN } from '../account/account-config';
@@ -234,6 +234,9 @@ export interface LiveSessionManager {
  * (the id sessions had before accounts, so stored sessions resume under it), else
  * `<mode>:<account>:<exchange>:<symbol>:<timeframe>`.
  */
+/** Candles a replay's feed reads ahead of the one asked for, in one query. */
+export const REPLAY_READ_AHEAD_CANDLES = 500;
+
 export function sessionIdOf(m: MarketKey, mode: SessionMode = SessionMode.Paper, accountId: string = DEFAULT_ACCOUNT_ID): string {
   if (mode !== SessionMode.Replay && accountId === DEFAULT_ACCOUNT_ID) return `live:${m.exchange}:${m.symbol}:${m.timeframe}`;
   return `${mode}:${accountId}:${m.exchange}:${m.symbol}:${m.timeframe}`;
@@ -341,17 +344,33 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     };
   }
 
-  /** A feed over stored candles, for replays. */
+  /**
+   * A feed over stored candles, for replays. A replay asks for one candle at a time: the feed reads
+   * {@link REPLAY_READ_AHEAD_CANDLES} candles' time ahead in one query and answers from them while the asked
+   * range lies inside what it read (candles stored meanwhile inside that range are seen at the next read).
+   */
   function storedFeed(market: MarketKey): CandleFeed {
     const store = deps.candles;
     if (!store) throw new ValidationError('mode', SessionMode.Replay, 'this engine has no candle storage to replay from');
     const timeframeMs = TIMEFRAME_MS[market.timeframe];
+    /** The candles read with open time in [readFromMs, readToMs). */
+    let read: CandleColumns | null = null;
+    let readFromMs = 0;
+    let readToMs = 0;
     return {
       async fetchOhlcv(_symbol, _timeframe, sinceMs = 0, limit = 500) {
-        const columns = await store.loadCandles(market, sinceMs, sinceMs + limit * timeframeMs);
-        const out: Candle[] = new Array(columns.length);
+        const toMs = sinceMs + limit * timeframeMs;
+        if (read === null || sinceMs < readFromMs || toMs > readToMs) {
+          readFromMs = sinceMs;
+          readToMs = sinceMs + Math.max(limit, REPLAY_READ_AHEAD_CANDLES) * timeframeMs;
+          read = await store.loadCandles(market, readFromMs, readToMs);
+        }
+        const columns = read;
+        const out: Candle[] = [];
         for (let i = 0; i < columns.length; i++) {
-          out[i] = { openTimeMs: columns.openTimeMs[i], open: columns.open[i], high: columns.high[i], low: columns.low[i], close: columns.close[i], volume: columns.volume[i] };
+          const openTimeMs = columns.openTimeMs[i];
+          if (openTimeMs < sinceMs || openTimeMs >= toMs) continue;
+          out.push({ openTimeMs, open: columns.open[i], high: columns.high[i], low: columns.low[i], close: columns.close[i], volume: columns.volume[i] });
         }
         return out;
       },

@@ -166,7 +166,14 @@ describe('replay sessions on one account', () => {
   });
 
   it('completes at the end of the stored candles and stores the account after every candle', async () => {
-    const { manager, accounts, store, riskState } = await setup();
+    const { manager, accounts, store, riskState, candles } = await setup();
+    // Every read of stored candles (the replay's feed reads ahead, not one query a candle).
+    const reads: [number, number][] = [];
+    const load = candles.loadCandles.bind(candles);
+    candles.loadCandles = async (key, fromMs, toMs) => {
+      reads.push([fromMs, toMs]);
+      return load(key, fromMs, toMs);
+    };
     // Every write of the account's risk state (the paper account stores it with its paper state).
     const writes: number[] = [];
     const save = riskState.save.bind(riskState);
@@ -178,6 +185,8 @@ describe('replay sessions on one account', () => {
     await until('completion', async () => store.records.get(started.id)?.status === 'completed');
     // One writer: one write a candle, 200 (the session stored the same row again after the account: 400).
     expect(writes.length).toBe(200);
+    // The warm-up's 300 candles and the 200 replayed in one read of 500 (REPLAY_READ_AHEAD_CANDLES): one query, not one a candle.
+    expect(reads).toEqual([[T0 + (N - 500) * TF, T0 + N * TF]]);
     expect(store.records.get(started.id)?.lastCandleMs).toBe(T0 + (N - 1) * TF);
     // Asked to stop after it ended (the CLI does), it answers how it ended: all 200 candles of the replay.
     expect(await manager.stop(started.id)).toMatchObject({ status: 'completed', candlesProcessed: 200, lastCandleMs: T0 + (N - 1) * TF });
