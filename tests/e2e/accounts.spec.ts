@@ -192,6 +192,12 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   const refused = await page.request.get('/api/trades?account=Not%20An%20Account');
   expect(refused.status()).toBe(400);
   expect(await refused.text()).toContain('account');
+  // The account page groups its sessions' trades (every one of them, no other account's).
+  await page.goto(`/accounts/${ACCOUNT}`);
+  await expect(page.getByTestId('trade-breakdown')).toHaveAttribute('data-trades', String(accountTrades.length), { timeout: ACTION_MS });
+  await page.getByTestId('account-journal-link').click();
+  await expect(page).toHaveURL(new RegExp(`/journal\\?account=${ACCOUNT}$`));
+  await expect(page.getByTestId('trade-row')).toHaveCount(Math.min(accountTrades.length, 50));
   // The journal's account filter shows the same trades, and a trade's page names its account.
   await page.goto('/journal');
   const filters = page.getByTestId('trades-filters');

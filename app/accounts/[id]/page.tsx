@@ -7,6 +7,9 @@ import { NotFoundError, ValidationError } from '@/engine/core/errors';
 import { liveSessionHref } from '@/app/live/_lib/session-id-param';
 import { AccountFigures, GlobalHaltPanel, OpenOrdersPanel, PositionsPanel, RiskPanel, ValueAtRiskPanel } from '../_components/account-panels';
 import { EditAccountForm } from '../_components/account-forms';
+import { sessionAccountOf } from '@/engine/live/session-window';
+import { TradeBreakdownPending, TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
+import { Suspense } from 'react';
 
 export const dynamic = 'force-dynamic';
 
@@ -40,7 +43,7 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
     throw error;
   }
   const [halt, limits, sessions] = await Promise.all([root.engine.accounts.globalHalt(), root.engine.accounts.riskLimits(id), root.engine.listLiveSessions()]);
-  const own = sessions.filter((s) => ((s.config as { accountId?: string }).accountId ?? 'default') === id);
+  const own = sessions.filter((s) => sessionAccountOf(s) === id);
   const canTrade = roleAtLeast(actor.role, 'trader');
   const s = view.account.settings;
   return (
@@ -90,6 +93,10 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
           · <a href={`/journal/decisions?account=${encodeURIComponent(view.account.id)}`}>its decisions</a>
         </p>
       </section>
+      {/* Its sessions' closed trades grouped by strategy, exit reason, side, hour and weekday (streamed: the grouping may take a moment). */}
+      <Suspense fallback={<TradeBreakdownPending />}>
+        <TradeBreakdownSection engine={root.engine} filter={{ runId: null, accountId: view.account.id }} label={`Trades of account ${view.account.id}'s sessions`} card />
+      </Suspense>
       <GlobalHaltPanel halt={halt} canTrade={canTrade} />
       {roleAtLeast(actor.role, 'admin') && (
         <section className="card" aria-labelledby="edit-account-heading">
