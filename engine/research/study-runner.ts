@@ -41,6 +41,7 @@ import {
 } from './study';
 import type { TrialRunner, TrialSession, TrialStrategySource } from './trial-runner';
 import type { TrialSetup, TrialTask } from './study-trial';
+import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
 
 const DAY_MS = 86_400_000;
 /** Most rungs of a successive halving. */
@@ -88,7 +89,7 @@ export function studyWindows(request: ResolvedStudyRequest): WalkForwardWindow[]
  */
 export async function resolveStudyRequest(input: unknown, deps: ResolveStudyDeps): Promise<ResolvedStudyRequest> {
   const r = parseOrThrow(studyRequestSchema, input, { root: 'request' });
-  const accountId = r.accountId ?? 'default';
+  const accountId = r.accountId ?? DEFAULT_ACCOUNT_ID;
   if (!deps.catalog.get(r.strategy)) deps.catalog.provenance(r.strategy); // throws the catalog's "not known" / "cannot run" on `strategy`
   const stored = await deps.storedSettings?.(accountId);
   const spec = resolveBacktest(
