@@ -229,14 +229,14 @@ export interface LiveSessionManager {
   stopAll(): Promise<void>;
 }
 
+/** Candles a replay's feed reads ahead of the one asked for, in one query. */
+export const REPLAY_READ_AHEAD_CANDLES = 500;
+
 /**
  * Session ids: `live:<exchange>:<symbol>:<timeframe>` for paper and live sessions of the default account
  * (the id sessions had before accounts, so stored sessions resume under it), else
  * `<mode>:<account>:<exchange>:<symbol>:<timeframe>`.
  */
-/** Candles a replay's feed reads ahead of the one asked for, in one query. */
-export const REPLAY_READ_AHEAD_CANDLES = 500;
-
 export function sessionIdOf(m: MarketKey, mode: SessionMode = SessionMode.Paper, accountId: string = DEFAULT_ACCOUNT_ID): string {
   if (mode !== SessionMode.Replay && accountId === DEFAULT_ACCOUNT_ID) return `live:${m.exchange}:${m.symbol}:${m.timeframe}`;
   return `${mode}:${accountId}:${m.exchange}:${m.symbol}:${m.timeframe}`;
