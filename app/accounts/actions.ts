@@ -8,12 +8,12 @@
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
 import { AppError } from '@/app/_server/auth/app-error';
-import { ACCOUNT_ID_PATTERN, accountSettingsObject, venueAccountObject } from '@/engine/account/account-config';
+import { accountIdSchema, accountSettingsObject, venueAccountObject } from '@/engine/account/account-config';
 import type { RiskStatus } from '@/engine/risk/risk-desk';
 import { nestFormFields } from './_lib/form-fields';
 import { RISK_LIMIT_NUMBER_FIELDS } from '@/app/_components/settings/risk-limit-fields';
 
-const accountId = z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"');
+const accountId = accountIdSchema;
 const reason = z.string().trim().min(1, 'give a reason (it is shown with the halt and kept in the audit log)').max(500, 'at most 500 characters');
 const haltState = (s: RiskStatus) => ({ halted: s.halted, haltReason: s.haltReason });
 const revalidate = ['/accounts', '/', '/strategies', '/live'];

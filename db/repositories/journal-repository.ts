@@ -20,7 +20,7 @@ import { decisionLog, trades } from '../schema';
 import { chunks, clampLimit, num, numeric, numOrNull, rowsOf, wrapDriver } from './sql-helpers';
 import { checkSessionFence } from './session-fence';
 import { createMonthPartitioner } from './partition-repository';
-import { parseAccountId } from '../../engine/account/account-config';
+import { journalAccountOf, parseTradeSummaryFilter } from '../../engine/journal/journal-filter';
 
 /** Rows per INSERT statement. */
 const INSERT_CHUNK_ROWS = 1000;
@@ -200,7 +200,8 @@ function journalWhere<Row>(
   if (query.strategy !== undefined) conditions.push(eq(table.strategy, query.strategy));
   if (query.runId === null) conditions.push(isNull(table.runId));
   else if (query.runId !== undefined) conditions.push(eq(table.runId, query.runId));
-  if (query.accountId !== undefined) conditions.push(eq(table.accountId, parseAccountId(query.accountId, 'accountId')));
+  const accountId = journalAccountOf(query);
+  if (accountId !== undefined) conditions.push(eq(table.accountId, accountId));
   if (query.fromMs !== undefined) conditions.push(gte(timeColumn, query.fromMs));
   if (query.toMs !== undefined) conditions.push(lt(timeColumn, query.toMs));
   if (query.side !== undefined) conditions.push(eq(table.side, query.side));
@@ -238,10 +239,9 @@ const DAY_MS = 86_400_000;
  *   trade adds the part of its interval beyond both its entry and the latest exit before it:
  *   greatest(0, exit − greatest(entry, previous max exit)).
  */
-async function summarizeTradesIn(db: Db, runId: string | null, accountId: string | undefined): Promise<TradeSummary> {
-  if (runId !== null && (typeof runId !== 'string' || runId === '')) throw new ValidationError('runId', runId, 'expected a run id or null for live trades');
-  if (accountId !== undefined && runId !== null) throw new ValidationError('accountId', accountId, `an account's trades are live trades: give runId null with it, not "${runId}"`);
-  const scope = runId !== null ? sql`run_id = ${runId}` : accountId !== undefined ? sql`account_id = ${parseAccountId(accountId, 'accountId')} and run_id is null` : sql`run_id is null`;
+async function summarizeTradesIn(db: Db, filter: Parameters<JournalRepository['summarizeTrades']>[0]): Promise<TradeSummary> {
+  const { runId, accountId } = parseTradeSummaryFilter(filter);
+  const scope = runId !== null ? sql`run_id = ${runId}` : accountId !== undefined ? sql`account_id = ${accountId} and run_id is null` : sql`run_id is null`;
   type DayRow = { day_start_ms: string | number; n: string | number; wins: string | number; losses: string | number; gross_profit: number | string; gross_loss: number | string; net: number | string; notional: number | string; first_entry_ms: string | number };
   const [days, cover] = await wrapDriver(`summarizing the ${runId !== null ? `run "${runId}"` : accountId !== undefined ? `account "${accountId}"` : 'live'} trades`, () =>
     Promise.all([
@@ -520,7 +520,7 @@ export function createJournalRepository(db: Db): JournalRepository {
       } while (cursor !== undefined);
     },
 
-    summarizeTrades: (filter) => summarizeTradesIn(db, filter.runId, filter.accountId),
+    summarizeTrades: (filter) => summarizeTradesIn(db, filter),
 
     breakdownTrades,
 

@@ -16,6 +16,9 @@ export const DEFAULT_ACCOUNT_ID = 'default';
 /** Account ids: lowercase slugs, used in URLs and session ids. */
 export const ACCOUNT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
+/** An account id in a request (the schema of {@link ACCOUNT_ID_PATTERN}, with the message every form and route gives). */
+export const accountIdSchema = z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"');
+
 /** Highest leverage an account may default to (Binance USD-M's largest tier maximum). */
 export const MAX_ACCOUNT_LEVERAGE = 125;
 

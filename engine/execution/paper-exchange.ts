@@ -1767,11 +1767,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       throw new ExchangeError(FailureClass.NonRetryable, `order "${orderId || `${cfg.id}-${seq}`}" of "${symbol}" is unknown to paper exchange "${cfg.id}"`);
     }
     if (isTerminal(o.status)) return o;
+    const state = stateOf(symbol) as SymbolState;
     // The time stored here, not passed: a number passed to a call that is not inlined is boxed (a stop cancelled per exit).
-    writeNowMs((stateOf(symbol) as SymbolState).clock ?? clock, nowArgs, 0);
+    writeNowMs(state.clock ?? clock, nowArgs, 0);
     o.updatedAtMs = nowArgs[0];
     finishOrderAsOf(o, 'cancelled', 'cancelled by request');
-    if (processing === 0) compact(states[indexBySymbol.get(symbol) as number]);
+    if (processing === 0) compact(state);
     return o;
   }
 

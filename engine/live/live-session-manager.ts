@@ -19,7 +19,7 @@ import type { SettingsRepository } from '../ports/settings';
 import { TIMEFRAME_MS, candleColumnsFromRows, symbolMatches, type Candle, type CandleColumns, type MarketKey, type Timeframe } from '../core/types';
 import type { AccountBook, AccountRuntime } from '../account/account-book';
 import { venueOf } from '../venues/registry';
-import { DEFAULT_ACCOUNT_ID, ACCOUNT_ID_PATTERN } from '../account/account-config';
+import { DEFAULT_ACCOUNT_ID, accountIdSchema } from '../account/account-config';
 import { AccountKind } from '../ports/accounts';
 import { loadStoredRunSettings, resolveRunSpec, runDefaults, type RunSpec } from '../trading/run-spec';
 import { anyLoopModel, loopModelsRequestSchema, NO_MODELS_SPEC, noModelSource, type LoopModelSource } from '../decision/loop-models';
@@ -65,7 +65,7 @@ export const liveSessionRequestSchema = z.object({
    * The account the session trades (shares its capital and risk engine with the account's other sessions).
    * Default: `default` (paper) for replay and paper sessions; for live sessions the venue account of `exchange`.
    */
-  accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').optional(),
+  accountId: accountIdSchema.optional(),
   /** Default: `live` when `liveTrading`, else `paper`. */
   mode: z.enum(['replay', 'paper', 'live']).optional(),
   /** Replay: the first candle to trade (ISO date or epoch ms). */

@@ -19,7 +19,7 @@
  * midway resumes where it stopped and ends with the same results.
  */
 import { z } from 'zod';
-import { ACCOUNT_ID_PATTERN } from '../account/account-config';
+import { accountIdSchema } from '../account/account-config';
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import type { EquityPoint } from '../ports/backtest-runs';
 import { DEFAULT_MAX_TRIALS } from './search-space';
@@ -70,7 +70,7 @@ export const studyRequestSchema = z.strictObject({
   /** A label for lists; default "<strategy> <symbol> <timeframe>". */
   name: z.string().trim().min(1).max(120).optional(),
   /** The account whose settings the trials trade with and whose strategy settings `apply` writes; default "default". */
-  accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').optional(),
+  accountId: accountIdSchema.optional(),
   exchange: z.string().min(1),
   symbol: z.string().min(1),
   timeframe: z.string(),

@@ -11,7 +11,7 @@ import { TIMEFRAME_MS, candleColumnsFromRows, type MarketKey, type Timeframe } f
 import { NotFoundError, ValidationError } from '../core/errors';
 import { downsampleCandles } from '../market/downsample-candles';
 import { isWinningNetPnl, isWinningTrade, tradeNetPnl } from '../insight/trade-outcome';
-import { parseAccountId } from '../account/account-config';
+import { journalAccountOf, parseTradeSummaryFilter } from '../journal/journal-filter';
 import type { AccountRecord, AccountRepository } from '../ports/accounts';
 import type { PaperExchangeState } from '../ports/accounts';
 
@@ -154,8 +154,8 @@ function pageOf<T>(rows: T[], keyOf: (r: T) => SortKey, query: JournalQuery): Pa
   return { items, nextCursor };
 }
 
+/** Whether row `r` (time `t`) passes `query`'s filters; the query's account id is checked by the caller (`journalAccountOf`). */
 function matches(query: JournalQuery, r: { symbol: string; strategy: string; runId: string | null; accountId?: string | null; side: string }, t: number): boolean {
-  if (query.accountId !== undefined) parseAccountId(query.accountId, 'accountId');
   return (
     (query.accountId === undefined || r.accountId === query.accountId) &&
     (query.symbol === undefined || r.symbol === query.symbol) &&
@@ -186,6 +186,7 @@ function decisionKey(query: JournalQuery): (d: DecisionRecord) => SortKey {
 }
 
 function filterTrades(trades: readonly TradeRecord[], query: JournalQuery): TradeRecord[] {
+  journalAccountOf(query);
   if (query.side !== undefined && query.side !== 'long' && query.side !== 'short') throw new ValidationError('side', query.side, 'trades are long or short');
   if (query.outcome !== undefined && !TRADE_OUTCOMES.includes(query.outcome)) {
     throw new ValidationError('outcome', query.outcome, `trades have outcome ${TRADE_OUTCOMES.join(' or ')}`);
@@ -290,6 +291,7 @@ export function createInMemoryJournalRepository(now: () => number = () => 0): In
     },
     async listDecisions(query) {
       const key = decisionKey(query);
+      journalAccountOf(query);
       if (query.outcome !== undefined && !DECISION_OUTCOMES.includes(query.outcome)) {
         throw new ValidationError('outcome', query.outcome, `decisions have outcome ${DECISION_OUTCOMES.join(', ')}`);
       }
@@ -312,10 +314,8 @@ export function createInMemoryJournalRepository(now: () => number = () => 0): In
       yield* filterTrades(trades, query).sort((a, b) => sign * compareKeys(key(a), key(b)));
     },
     async summarizeTrades(filter) {
-      if (filter.runId !== null && (typeof filter.runId !== 'string' || filter.runId === '')) throw new ValidationError('runId', filter.runId, 'expected a run id or null for live trades');
-      if (filter.accountId !== undefined && filter.runId !== null) throw new ValidationError('accountId', filter.accountId, `an account's trades are live trades: give runId null with it, not "${filter.runId}"`);
-      if (filter.accountId !== undefined) parseAccountId(filter.accountId, 'accountId');
-      return summarizeTradeRecords(trades.filter((t) => t.runId === filter.runId && (filter.accountId === undefined || t.accountId === filter.accountId)));
+      const { runId, accountId } = parseTradeSummaryFilter(filter);
+      return summarizeTradeRecords(trades.filter((t) => t.runId === runId && (accountId === undefined || t.accountId === accountId)));
     },
     async breakdownTrades(filter) {
       // A win is net PnL > 0 (the drizzle repository's breakdown filters the outcome the same way).

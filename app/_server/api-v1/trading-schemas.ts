@@ -4,13 +4,13 @@
  * fill yet) are `null` in JSON.
  */
 import { z } from 'zod';
-import { ACCOUNT_ID_PATTERN, accountSettingsObject, venueAccountObject } from '@/engine/account/account-config';
+import { accountIdSchema, accountSettingsObject, venueAccountObject } from '@/engine/account/account-config';
 import { VENUE_IDS } from '@/engine/venues/registry';
 
 /** A number, or null where the engine has none (NaN / ±Infinity become null in JSON). */
 const maybe = z.number().nullable();
 
-export const accountIdParam = z.object({ id: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').meta({ description: 'Account id.', example: 'default' }) });
+export const accountIdParam = z.object({ id: accountIdSchema.meta({ description: 'Account id.', example: 'default' }) });
 
 /** Risk limits as stored per account (percent fields 0..100). Unknown limits are refused by the engine, naming them. */
 export const riskLimitsBody = z.record(z.string(), z.unknown()).meta({

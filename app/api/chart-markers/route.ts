@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { route } from '@/app/_server/auth/gate';
 import { TIMEFRAME_MS, type Timeframe } from '@/engine/core/types';
-import { ACCOUNT_ID_PATTERN } from '@/engine/account/account-config';
+import { accountIdSchema } from '@/engine/account/account-config';
 
 export const dynamic = 'force-dynamic';
 
@@ -19,7 +19,7 @@ export const GET = route(
       from: z.coerce.number().int().nonnegative(),
       to: z.coerce.number().int().positive(),
       runId: z.string().min(1).optional(),
-      account: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').optional(),
+      account: accountIdSchema.optional(),
     }),
   },
   async ({ root, input }) =>

@@ -7,6 +7,7 @@ import { JournalNav } from '../_components/journal-nav';
 import { TradeBreakdownPending, TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
 import { TradesTable, type TradeSortKey } from '../_components/trades-table';
 import { toTradeRow } from '../_lib/trade-row';
+import { accountChoices } from '../_lib/account-choices';
 import { firstValues, paramErrors, toJournalQuery, tradeParamsSchema, withParams } from '../_lib/journal-params';
 import '../journal.css';
 
@@ -18,7 +19,9 @@ const PAGE_ROWS = 50;
 export default async function JournalPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const raw = firstValues(await searchParams);
   const access = await requireRole('viewer', `/journal${withParams(raw, {})}`);
-  const accounts = (await access.root.engine.accounts.list()).map((a) => ({ id: a.id, name: a.settings.name }));
+  // The filter's choices, read while the list is (awaited below; a failure surfaces there, not as an unhandled rejection).
+  const accountsRead = accountChoices(access.root.engine);
+  accountsRead.catch(() => undefined);
   const parsed = tradeParamsSchema.safeParse(raw);
   const errors: Record<string, string> = parsed.success ? {} : paramErrors(parsed.error);
   const query = parsed.success ? toJournalQuery(parsed.data) : null;
@@ -37,6 +40,7 @@ export default async function JournalPage({ searchParams }: { searchParams: Prom
   // The active column's link flips the direction; the others sort descending first.
   const sortLink = (column: TradeSortKey) => `/journal${withParams(filters, { sort: column, dir: column === key && direction === 'desc' ? 'asc' : 'desc' })}`;
   const sort = { key, direction, hrefs: { time: sortLink('time'), symbol: sortLink('symbol'), pnl: sortLink('pnl') } };
+  const accounts = await accountsRead;
   return (
     <section className="card" aria-labelledby="journal-heading">
       <h1 id="journal-heading">Journal</h1>

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { knownParams } from '@/app/_server/known-params';
 import { storableTextCheck } from '@/engine/core/storable-text';
 import { DecisionOutcome, TradeOutcome, type JournalQuery } from '@/engine/ports/journal';
-import { ACCOUNT_ID_PATTERN } from '@/engine/account/account-config';
+import { accountIdSchema } from '@/engine/account/account-config';
 
 const DAY_MS = 86_400_000;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -27,7 +27,7 @@ const common = {
   strategy: text(60),
   run: text(80),
   /** The rows of one account's sessions (live, paper and replay). */
-  account: z.preprocess(blankToUndefined, z.string().trim().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').optional()),
+  account: z.preprocess(blankToUndefined, z.string().trim().pipe(accountIdSchema).optional()),
   from: date,
   to: date,
   dir: z.preprocess(blankToUndefined, z.enum(['asc', 'desc']).optional()),

@@ -5,6 +5,7 @@ import { JournalFilters } from '../_components/journal-filters';
 import { JournalNav } from '../_components/journal-nav';
 import { DecisionsTable } from '../_components/decisions-table';
 import { toDecisionRow } from '../_lib/decision-row';
+import { accountChoices } from '../_lib/account-choices';
 import { decisionParamsSchema, firstValues, paramErrors, toJournalQuery, withParams } from '../_lib/journal-params';
 import '../journal.css';
 
@@ -16,7 +17,9 @@ const PAGE_ROWS = 50;
 export default async function DecisionsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const raw = firstValues(await searchParams);
   const access = await requireRole('viewer', `/journal/decisions${withParams(raw, {})}`);
-  const accounts = (await access.root.engine.accounts.list()).map((a) => ({ id: a.id, name: a.settings.name }));
+  // The filter's choices, read while the list is (awaited below; a failure surfaces there, not as an unhandled rejection).
+  const accountsRead = accountChoices(access.root.engine);
+  accountsRead.catch(() => undefined);
   const parsed = decisionParamsSchema.safeParse(raw);
   const errors: Record<string, string> = parsed.success ? {} : paramErrors(parsed.error);
   let page: Page<DecisionRecord> = { items: [], nextCursor: null };
@@ -29,6 +32,7 @@ export default async function DecisionsPage({ searchParams }: { searchParams: Pr
       errors[error.field] = error.message;
     }
   }
+  const accounts = await accountsRead;
   return (
     <section className="card" aria-labelledby="decisions-heading">
       <h1 id="decisions-heading">Decision log</h1>
