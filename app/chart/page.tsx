@@ -8,6 +8,8 @@ import '../journal/journal.css';
 import { fmtTime } from '@/app/_components/format';
 import { SessionMode, sessionAccountOf, sessionFirstCandleMs, sessionModeOf } from '@/engine/live/session-window';
 import type { LiveSessionRecord } from '@/engine/ports/live-sessions';
+import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
+import { accountChoices } from '@/app/journal/_lib/account-choices';
 
 /**
  * The times a session's markers fall in: from its first candle (a replay's first replayed candle, else the candle it
@@ -58,10 +60,14 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
     .then(() => engine.listLiveSessions())
     .catch(() => []);
   const session = params.sessionId ? (sessions.find((s) => s.id === params.sessionId) ?? null) : null;
+  const accounts = await accountChoices(engine);
   // A portfolio run alone shows its first market.
   const wanted = params.stream ?? (run ? runKeysOf(run)[0] : session ? keyOf(session) : undefined);
   const selected = streams.find((s) => keyOf(s) === wanted) ?? (wanted?.endsWith('|') ? streams.find((s) => keyOf(s).startsWith(wanted)) : undefined) ?? streams[0];
-  const missing = (params.runId && !run) || (params.sessionId && !session);
+  // Live markers are one account's (the default one's unless another is named), or every account's when asked for.
+  const wantedAccount = params.runId || params.sessionId || params.allAccounts ? null : (params.accountId ?? DEFAULT_ACCOUNT_ID);
+  const account = wantedAccount === null ? null : (accounts.find((a) => a.id === wantedAccount) ?? null);
+  const missing = (params.runId && !run) || (params.sessionId && !session) || (wantedAccount !== null && !account);
 
   if (streams.length === 0 || !selected) {
     return (
@@ -93,7 +99,9 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
           lastEventMs: null,
           strategies: strategiesOf(sessionHere.spec ?? sessionHere.config),
         }
-      : { label: 'live', runId: null, accountId: null, markerRange: null, lastEventMs: null, strategies: [] };
+      : account
+        ? { label: `account ${account.id}`, runId: null, accountId: account.id, markerRange: null, lastEventMs: null, strategies: [] }
+        : { label: 'every account', runId: null, accountId: null, markerRange: null, lastEventMs: null, strategies: [] };
 
   const endMs = selected.lastOpenTimeMs + timeframeMs;
   let focus: ChartFocus;
@@ -115,14 +123,15 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
   } else {
     focus = { fromMs: endMs - DEFAULT_BARS * timeframeMs, toMs: endMs, visible: null };
   }
-  const sourceValue = runHere ? `run:${runHere.id}` : sessionHere ? `session:${sessionHere.id}` : 'live';
+  const sourceValue = runHere ? `run:${runHere.id}` : sessionHere ? `session:${sessionHere.id}` : source.accountId ? `account:${source.accountId}` : 'live';
 
   return (
     <section className="card" aria-labelledby="chart-heading">
       <h1 id="chart-heading">Chart</h1>
       {missing && (
         <p className="error" role="alert" data-testid="chart-source-missing">
-          {params.runId ? `Run "${params.runId}"` : `Session "${params.sessionId}"`} does not exist (deleted?); showing live markers instead.
+          {params.runId ? `Run "${params.runId}"` : params.sessionId ? `Session "${params.sessionId}"` : `Account "${wantedAccount}"`} does not exist (deleted?); showing every account&apos;s live markers
+          instead.
         </p>
       )}
       <form method="get" className="filters" data-testid="chart-picker">
@@ -139,7 +148,12 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
         <label>
           Markers of{' '}
           <select name="source" style={{ maxWidth: '100%' }} defaultValue={sourceValue} data-testid="chart-source">
-            <option value="live">live trading (all sessions)</option>
+            {accounts.map((a) => (
+              <option key={a.id} value={`account:${a.id}`}>
+                live trading of account {a.name} ({a.id}), with its working stops
+              </option>
+            ))}
+            <option value="live">live trading of every account (no working stops)</option>
             {marketSessions.map((s) => (
               <option key={s.id} value={`session:${s.id}`}>
                 session {s.id} ({s.status}, since {s.startedAtMs ? fmtTime(s.startedAtMs) : '—'})

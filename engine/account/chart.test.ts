@@ -86,7 +86,7 @@ describe('chart markers of a portfolio run', () => {
 
     const seen: ChartMarkers[] = [];
     for (const symbol of SYMBOLS) {
-      const markers = await loadChartMarkers({ journal, exchange: null }, { key: { exchange: 'binance', symbol, timeframe: '1h' }, fromMs: T0, toMs: END_MS, runId });
+      const markers = await loadChartMarkers({ journal }, { key: { exchange: 'binance', symbol, timeframe: '1h' }, fromMs: T0, toMs: END_MS, runId });
       seen.push(markers);
       const trades = journal.trades.filter((t) => t.symbol === symbol && t.runId === runId);
       expect(trades.length).toBeGreaterThan(0);
@@ -106,9 +106,9 @@ describe('chart markers of a portfolio run', () => {
     const { journal, runId } = await portfolioRun();
     const [last] = journal.trades.filter((t) => t.symbol === SYMBOLS[0]).sort((a, b) => b.exitTimeMs - a.exitTimeMs);
     const key: MarketKey = { exchange: 'binance', symbol: SYMBOLS[0], timeframe: '1h' };
-    const before = await loadChartMarkers({ journal, exchange: null }, { key, fromMs: T0, toMs: last.exitTimeMs - 1, runId });
+    const before = await loadChartMarkers({ journal }, { key, fromMs: T0, toMs: last.exitTimeMs - 1, runId });
     expect(before.trades.map((t) => t.id)).not.toContain(last.id);
-    const at = await loadChartMarkers({ journal, exchange: null }, { key, fromMs: last.exitTimeMs, toMs: last.exitTimeMs + 1, runId });
+    const at = await loadChartMarkers({ journal }, { key, fromMs: last.exitTimeMs, toMs: last.exitTimeMs + 1, runId });
     expect(at.trades.map((t) => t.id)).toContain(last.id);
   });
 
@@ -127,22 +127,26 @@ describe('chart markers of a portfolio run', () => {
     await journal.appendDecisions([decision('d-desk', 'desk'), decision('d-default', 'default')]);
     const stop = (id: string, stopPrice: number) => ({ id, type: 'stop', side: 'sell', stopPrice, amount: 2, filled: 0.5 }) as unknown as Order;
     const books: Record<string, Order[]> = { desk: [stop('desk-stop', 97)], default: [stop('default-stop', 90)] };
-    const deps = { journal, exchange: { openOrders: () => books.default }, exchangeOf: async (id: string) => ({ openOrders: () => books[id] ?? [] }) };
+    const deps = { journal, exchangeOf: async (id: string) => ({ openOrders: () => books[id] ?? [] }) };
     const desk = await loadChartMarkers(deps, { key, fromMs: T0, toMs: T0 + 4 * HOUR, accountId: 'desk' });
     // Net 6 - 0.5 - 0.25 = 5.25; 2 - 0.5 filled = 1.5 left on the stop.
     expect(desk.trades).toEqual([{ id: 't-desk', side: 'long', amount: 2, entryTimeMs: T0 + HOUR, entryPrice: 100, exitTimeMs: T0 + 3 * HOUR, exitPrice: 103, exitReason: 'signal', strategy: 'ma-crossover', netPnl: 5.25 }]);
     expect(desk.decisions).toEqual([{ id: 'd-desk', timeMs: T0 + HOUR, outcome: 'executed', side: 'long', reason: 'entry of desk', stopPrice: 97 }]);
     expect(desk.stops).toEqual([{ orderId: 'desk-stop', side: 'sell', stopPrice: 97, amount: 1.5 }]);
-    // Without an account: every live row, the default account's stops.
+    const mine = await loadChartMarkers(deps, { key, fromMs: T0, toMs: T0 + 4 * HOUR, accountId: 'default' });
+    expect(mine.trades.map((t) => t.id)).toEqual(['t-default']);
+    expect(mine.stops).toEqual([{ orderId: 'default-stop', side: 'sell', stopPrice: 90, amount: 1.5 }]);
+    // Without an account: every account's live rows, and no account's stops beside them.
     const live = await loadChartMarkers(deps, { key, fromMs: T0, toMs: T0 + 4 * HOUR });
     expect(live.trades.map((t) => t.id).sort()).toEqual(['t-default', 't-desk']);
-    expect(live.stops.map((s) => s.orderId)).toEqual(['default-stop']);
+    expect(live.decisions.map((d) => d.id).sort()).toEqual(['d-default', 'd-desk']);
+    expect(live.stops).toEqual([]);
     await expect(loadChartMarkers(deps, { key, fromMs: T0, toMs: T0 + 4 * HOUR, accountId: 'desk', runId: 'run-1' })).rejects.toThrow(/field "accountId" was "desk".*not both/);
   });
 
   it('refuses an empty range naming toMs', async () => {
     const journal = createInMemoryJournalRepository();
-    await expect(loadChartMarkers({ journal, exchange: null }, { key: { exchange: 'binance', symbol: 'AAA/USDT', timeframe: '1h' }, fromMs: T0, toMs: T0 })).rejects.toThrow(ValidationError);
+    await expect(loadChartMarkers({ journal }, { key: { exchange: 'binance', symbol: 'AAA/USDT', timeframe: '1h' }, fromMs: T0, toMs: T0 })).rejects.toThrow(ValidationError);
   });
 });
 

@@ -73,15 +73,16 @@ export function runSymbols(run: { symbol: string }): string[] {
 type StopSource = { openOrders(symbol?: string): Order[] } | null;
 
 /**
- * Trades (by exit time) and executed/vetoed/denied decisions of a market in `[fromMs, toMs]`; live
- * rows unless `runId` is given (a portfolio run's rows of this market only), or the rows of account
- * `accountId`'s sessions alone; with the working stops of the paper account (`accountId`'s, else the
- * default one's) in the live view. At most 1000 of each. The end is inclusive: an event at exactly
+ * Trades (by exit time) and executed/vetoed/denied decisions of a market in `[fromMs, toMs]`: every
+ * account's live rows, a run's (`runId`: a portfolio run's rows of this market only), or the rows of account
+ * `accountId`'s sessions alone with that account's working stops when it is a paper account (`exchangeOf`).
+ * Every account's view has no stops: each account's rest on its own book, and one account's beside every
+ * account's trades would read as theirs. At most 1000 of each. The end is inclusive: an event at exactly
  * `toMs` (a run's end-of-run close, at the clock after its last candle) belongs to the window's last bar.
  * @throws ValidationError for an empty or non-finite range, or an account given with a run.
  */
 export async function loadChartMarkers(
-  deps: { journal: JournalRepository; exchange: StopSource; exchangeOf?: (accountId: string) => Promise<StopSource> },
+  deps: { journal: JournalRepository; exchangeOf?: (accountId: string) => Promise<StopSource> },
   { key, fromMs, toMs, runId, accountId }: { key: MarketKey; fromMs: number; toMs: number; runId?: string; accountId?: string },
 ): Promise<ChartMarkers> {
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) throw new ValidationError('toMs', toMs, `expected a finite time after fromMs ${fromMs}`);
@@ -91,7 +92,7 @@ export async function loadChartMarkers(
   const [trades, decisions, stopSource] = await Promise.all([
     deps.journal.listTrades(query),
     deps.journal.listDecisions(query),
-    runId !== undefined ? null : accountId !== undefined ? (deps.exchangeOf?.(accountId) ?? null) : deps.exchange,
+    accountId !== undefined ? (deps.exchangeOf?.(accountId) ?? null) : null,
   ]);
   const mine = <T extends { runId: string | null; exchange: string }>(r: T) => r.exchange === key.exchange && (runId !== undefined || r.runId === null);
   const stops =

@@ -66,7 +66,7 @@ export interface TradingDesk {
    * @throws ValidationError naming the field for a bad range or budget.
    */
   candleWindow(key: MarketKey, fromMs: number, toMs: number, maxPoints: number): Promise<CandleWindow>;
-  /** Trades (by exit time) and executed/vetoed/denied decisions of a market in `[fromMs, toMs)`; live rows unless `runId` is given. At most 1000 of each. */
+  /** Trades and executed/vetoed/denied decisions of a market in `[fromMs, toMs]`: every account's live rows, a run's, or one account's with its working stops (see `loadChartMarkers`). */
   chartMarkers(query: { key: MarketKey; fromMs: number; toMs: number; runId?: string; accountId?: string }): Promise<ChartMarkers>;
   /** Indicator lines the strategies read (with their resolved parameters) over `[fromMs, toMs)`; see `loadChartIndicators`. @throws ValidationError. */
   chartIndicators(query: { key: MarketKey; fromMs: number; toMs: number; strategies: readonly ChartStrategy[] }): Promise<ChartIndicators>;
@@ -136,7 +136,6 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
       loadChartMarkers(
         {
           journal: deps.journal,
-          exchange: deps.account?.exchange ?? null,
           // A venue account's stops rest on the venue: the chart shows a paper account's.
           exchangeOf: async (accountId) => {
             const runtime = await deps.accounts.runtime(accountId);

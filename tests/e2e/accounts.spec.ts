@@ -220,6 +220,24 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   // Its chart shows its trades where it made them: from the first replayed candle, this account's rows alone.
   await page.goto(`/chart?session=${encodeURIComponent(dotId)}`);
   await expect(page.getByTestId('chart-summary')).toContainText(`session ${dotId}: ${dotTrades.length} trades`, { timeout: ACTION_MS });
+  // The live view is one account's: this account's trades there (a trade's chart link names it), none on the default
+  // account's, and all of them among every account's, which shows no account's working stops beside them.
+  const around = { from: Math.min(...dotTrades.map((t) => t.entryTimeMs)) - 3_600_000, to: Math.max(...dotTrades.map((t) => t.exitTimeMs)) + 3_600_000 };
+  const dotStream = encodeURIComponent(`binance|${DOT.symbol}|${DOT.timeframe}`);
+  await page.goto(`/chart?stream=${dotStream}&account=${ACCOUNT}&from=${around.from}&to=${around.to}`);
+  await expect(page.getByTestId('chart-source')).toHaveValue(`account:${ACCOUNT}`);
+  await expect(page.getByTestId('chart-summary')).toContainText(`account ${ACCOUNT}: ${dotTrades.length} trades`, { timeout: ACTION_MS });
+  await page.goto(`/chart?stream=${dotStream}&source=account:default&from=${around.from}&to=${around.to}`);
+  await expect(page.getByTestId('chart-summary')).toContainText('account default: 0 trades', { timeout: ACTION_MS });
+  await page.goto(`/chart?stream=${dotStream}&source=live&from=${around.from}&to=${around.to}`);
+  await expect(page.getByTestId('chart-source')).toHaveValue('live');
+  await expect(page.getByTestId('chart-summary')).toContainText(new RegExp(`every account: ${dotTrades.length} trades · \\d+ vetoed/denied signals · 0 working stops`), { timeout: ACTION_MS });
+  await page.goto(`/chart?stream=${dotStream}&account=no-such-account`);
+  await expect(page.getByTestId('chart-source-missing')).toHaveText(`Account "no-such-account" does not exist (deleted?); showing every account's live markers instead.`);
+  await page.goto('/journal');
+  await page.getByTestId('trades-filters').getByLabel('Account').selectOption(ACCOUNT);
+  await page.getByTestId('trades-filters').getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByTestId('trade-row').first().getByTestId('trade-chart-link')).toHaveAttribute('href', new RegExp(`[?&]account=${ACCOUNT}(&|$)`));
   await page.goto(`/live/${encodeURIComponent(dotId)}`);
   await expect(page.getByTestId('trade-counts')).toContainText(`${report.rows.length + report.onlyLive.length} live`);
   await expect(page.getByTestId('drift-error')).toHaveCount(0);
@@ -268,6 +286,13 @@ test('a trader force-exits part of a position and then the rest from the account
   await expect(row.getByTestId('position-amount')).toHaveText('25');
   await expect(row.getByTestId('liquidation-price')).toHaveText(fmtPrice(position.liquidationPrice));
   await expect(page.getByTestId('open-order-row')).toHaveCount(1);
+  // The chart of this account draws its protective stop; every account's view draws none (the stop is this account's).
+  const xrpStream = encodeURIComponent(`binance|${XRP.symbol}|${XRP.timeframe}`);
+  await page.goto(`/chart?stream=${xrpStream}&account=${EXIT_ACCOUNT}`);
+  await expect(page.getByTestId('chart-summary')).toContainText(`account ${EXIT_ACCOUNT}: 0 trades · 0 vetoed/denied signals · 1 working stops`, { timeout: ACTION_MS });
+  await page.goto(`/chart?stream=${xrpStream}&source=live`);
+  await expect(page.getByTestId('chart-summary')).toContainText(/every account: \d+ trades · \d+ vetoed\/denied signals · 0 working stops/, { timeout: ACTION_MS });
+  await page.goto(`/accounts/${EXIT_ACCOUNT}`);
 
   const exit = row.getByTestId('force-exit-form');
   await exit.getByLabel(/^Amount/).fill('40');

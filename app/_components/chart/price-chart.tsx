@@ -37,13 +37,13 @@ export interface ChartStream {
 
 /**
  * Whose markers the chart shows: one backtest run (`runId`), one session (live rows of the market
- * within `markerRange`, the session's active period) or all live rows; `strategies` are the run's or
- * session's strategies with their parameters, for the indicator overlays.
+ * within `markerRange`, the session's active period), one account's live rows (`accountId` alone) or every
+ * account's; `strategies` are the run's or session's strategies with their parameters, for the indicator overlays.
  */
 export interface ChartSource {
   label: string;
   runId: string | null;
-  /** A session's account: the markers are its sessions' rows and the stops its own. */
+  /** A session's or the picked account: the markers are its sessions' rows and the stops its own; null: every account's rows, no stops. */
   accountId: string | null;
   markerRange: { fromMs: number; toMs: number } | null;
   /**
@@ -179,7 +179,7 @@ export function PriceChart({ stream, source, focus }: { stream: ChartStream; sou
   const [jump, setJump] = useState(() => new Date(focus.visible?.fromMs ?? focus.fromMs).toISOString().slice(0, 10));
   const [selected, setSelected] = useState<MarkerItem | null>(null);
 
-  const sourceKey = source.runId ?? (source.markerRange ? `${source.accountId ?? ''}:${source.markerRange.fromMs}-${source.markerRange.toMs}` : 'live');
+  const sourceKey = source.runId ?? (source.markerRange ? `${source.accountId ?? ''}:${source.markerRange.fromMs}-${source.markerRange.toMs}` : `live:${source.accountId ?? '*'}`);
   const candles = useQuery({ queryKey: ['candles', stream.exchange, stream.symbol, stream.timeframe, win], queryFn: () => getJson<CandleWindow>(`/api/candles?${query(stream, win)}&maxPoints=${MAX_POINTS}`), placeholderData: keepPreviousData });
   const markers = useQuery({
     queryKey: ['chart-markers', stream.exchange, stream.symbol, stream.timeframe, win, sourceKey],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionRecord } from '@/engine/ports/journal';
 import { toDecisionRow } from './decision-row';
+import { tradeChartHref } from './trade-row';
 
 const base: DecisionRecord = {
   id: 'd1',
@@ -46,6 +47,14 @@ describe('decision rows', () => {
       failedChecks: 'leverage_after 3.1235 > 3, symbol_exposure_pct 95.5 > 90',
       models: null,
     });
+  });
+
+  it("link a live decision to its account's chart and a run's to the run", () => {
+    expect(toDecisionRow({ ...base, accountId: 'desk' }).chartHref).toBe(`/chart?stream=${encodeURIComponent('binance|BTC/USDT|5m')}&account=desk&at=${Date.UTC(2024, 0, 1)}`);
+    expect(toDecisionRow({ ...base, runId: 'r1' }).chartHref).toBe(`/chart?stream=${encodeURIComponent('binance|BTC/USDT|5m')}&run=r1&at=${Date.UTC(2024, 0, 1)}`);
+    const trade = { runId: null, accountId: 'desk', exchange: 'binance', symbol: 'BTC/USDT', entryTimeMs: 1_000, exitTimeMs: 3_000 };
+    expect(tradeChartHref(trade)).toBe(`/chart?stream=${encodeURIComponent('binance|BTC/USDT|')}&account=desk&from=1000&to=3000&at=2000`);
+    expect(tradeChartHref({ ...trade, runId: 'r1', accountId: undefined })).toBe('/chart?run=r1&from=1000&to=3000&at=2000');
   });
 
   it('has no notes when the inputs carry no veto and every check passed', () => {

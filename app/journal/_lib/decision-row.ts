@@ -71,7 +71,7 @@ export function toDecisionRow(d: DecisionRecord): DecisionRow {
     strength: d.strength,
     reason: d.reason,
     runId: d.runId,
-    chartHref: `/chart?${chartQuery({ exchange: d.exchange, symbol: d.symbol, timeframe: d.timeframe, runId: d.runId, atMs: d.timeMs })}`,
+    chartHref: `/chart?${chartQuery({ exchange: d.exchange, symbol: d.symbol, timeframe: d.timeframe, runId: d.runId, accountId: d.accountId, atMs: d.timeMs })}`,
     veto: vetoNote(d.inputs),
     failedChecks: failedChecks(d.inputs),
     models: modelsNote(d.inputs),

@@ -3,10 +3,10 @@ import { tradeNetPnl } from '@/engine/insight/trade-outcome';
 import type { TradeRecord } from '@/engine/ports/journal';
 import { chartQuery } from '@/app/_components/chart/chart-params';
 
-/** The chart centred on a trade (midway between entry and exit, showing both), with its run's (or live) markers. */
-export function tradeChartHref(t: Pick<TradeRecord, 'runId' | 'exchange' | 'symbol' | 'entryTimeMs' | 'exitTimeMs'>): string {
+/** The chart centred on a trade (midway between entry and exit, showing both), with its run's (or its account's live) markers. */
+export function tradeChartHref(t: Pick<TradeRecord, 'runId' | 'exchange' | 'symbol' | 'entryTimeMs' | 'exitTimeMs' | 'accountId'>): string {
   const atMs = Math.round((t.entryTimeMs + t.exitTimeMs) / 2);
-  return `/chart?${t.runId ? chartQuery({ runId: t.runId, fromMs: t.entryTimeMs, toMs: t.exitTimeMs, atMs }) : chartQuery({ exchange: t.exchange, symbol: t.symbol, fromMs: t.entryTimeMs, toMs: t.exitTimeMs, atMs })}`;
+  return `/chart?${t.runId ? chartQuery({ runId: t.runId, fromMs: t.entryTimeMs, toMs: t.exitTimeMs, atMs }) : chartQuery({ exchange: t.exchange, symbol: t.symbol, accountId: t.accountId, fromMs: t.entryTimeMs, toMs: t.exitTimeMs, atMs })}`;
 }
 
 export type TradeRow = Pick<TradeRecord, 'id' | 'exitTimeMs' | 'symbol' | 'strategy' | 'side' | 'amount' | 'entryPrice' | 'exitPrice' | 'realizedPnl' | 'fees' | 'funding' | 'exitReason'> & {
