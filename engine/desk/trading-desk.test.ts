@@ -344,8 +344,10 @@ describe('engine.placePaperOrder', () => {
     expect(result.whatIf.amount).toBe(20);
     expect(result.entry).toMatchObject({ status: 'filled', averagePrice: 100 });
     expect(result.stop).toMatchObject({ type: 'stop', stopPrice: 95, reduceOnly: true, status: 'new' });
-    const markers = await engine.chartMarkers({ key: KEY, fromMs: T0, toMs: T0 + 13 * M5 });
+    const markers = await engine.chartMarkers({ key: KEY, fromMs: T0, toMs: T0 + 13 * M5, accountId: 'default' });
     expect(markers.stops).toEqual([{ orderId: result.stop?.id, side: 'sell', stopPrice: 95, amount: result.entry?.amount }]);
+    // Every account's view draws no account's stops.
+    expect((await engine.chartMarkers({ key: KEY, fromMs: T0, toMs: T0 + 13 * M5 })).stops).toEqual([]);
     expect(markers.decisions).toEqual([
       { id: result.decisionId, timeMs: T0 + 12 * M5, outcome: 'executed', side: 'long', reason: 'manual long by trader@example.test', stopPrice: 95 },
     ]);
