@@ -39,7 +39,7 @@ import type { SnapshotRepository } from './ports/snapshots';
 import { submitExternalSignal, type ExternalSignal, type ExternalSignalResult } from './decision/external-signal';
 import { createEngineEvents } from './telemetry/engine-events';
 import { type EngineEvents } from './ports/events';
-import { DenialCode, type MetricsSink } from './ports/metrics';
+import type { MetricsSink } from './ports/metrics';
 import type { NotificationEvent, Notifier } from './ports/notifier';
 import type { AccountBook } from './account/account-book';
 import type { StrategyRuleRepository } from './ports/strategy-rules';
@@ -243,7 +243,7 @@ export interface Engine extends TradingDesk {
     source: CandleSource & { readonly rateLimitMs?: number },
     onProgress?: (doneMs: number, totalMs: number) => void,
   ): Promise<DownloadCandlesResult>;
-  /** Journals an external alert as a decision (denied when the market is unknown or trading is halted); see `submitExternalSignal`. */
+  /** Journals an external alert as a decision of its account (denied when the account or the market is unknown or the account is halted); see `submitExternalSignal`. */
   submitExternalSignal(signal: ExternalSignal): Promise<ExternalSignalResult>;
   /** Queues a background job; see `JobQueue.enqueue`. Throws ValidationError naming the field before anything is written. */
   enqueue(job: JobRequest): Promise<string>;
@@ -519,9 +519,17 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     getTicket: async (ticketId) => jobs().get(ticketId),
     listTickets: async (query) => jobs().list(query),
     submitExternalSignal: (signal) =>
-      submitExternalSignal(signal, { candles: deps.candles, riskState: deps.riskState, journal, clock: deps.clock, newId: deps.newId, route: deps.live ? (alert) => deps.live!.routeOrForward(alert) : undefined }).then((result) => {
-        if (result.outcome === 'denied') {
-          events.onDenied(signal.symbol, result.reason.startsWith('trading is halted') ? DenialCode.Halted : DenialCode.UnknownMarket, result.reason, deps.clock.nowMs());
+      submitExternalSignal(signal, {
+        candles: deps.candles,
+        riskState: deps.riskState,
+        journal,
+        clock: deps.clock,
+        newId: deps.newId,
+        route: deps.live ? (alert) => deps.live!.routeOrForward(alert) : undefined,
+        accountExists: deps.accounts ? async (id) => (await deps.accounts!.list()).some((a) => a.id === id) : undefined,
+      }).then((result) => {
+        if (result.denialCode !== null) {
+          events.onDenied(signal.symbol, result.denialCode, result.reason, deps.clock.nowMs());
         }
         return result;
       }),

@@ -142,6 +142,10 @@ describe('live session manager', () => {
     expect(m.routeExternalSignal({ symbol: 'BTCUSDT', side: 'long', strength: 1, stopHint: NaN })).toBe(state.id);
     expect(m.routeExternalSignal({ exchange: 'kraken', symbol: 'BTC/USDT', side: 'long', strength: 1, stopHint: NaN })).toBeNull();
     expect(m.routeExternalSignal({ symbol: 'ETH/USDT', side: 'long', strength: 1, stopHint: NaN })).toBeNull();
+    // An alert naming an account reaches that account's session alone.
+    expect(m.routeExternalSignal({ symbol: 'BTCUSDT', side: 'long', strength: 1, stopHint: NaN, accountId: 'default' })).toBe(state.id);
+    expect(m.routeExternalSignal({ symbol: 'BTCUSDT', side: 'long', strength: 1, stopHint: NaN, accountId: 'desk' })).toBeNull();
+    expect(await m.routeOrForward({ symbol: 'BTCUSDT', side: 'long', strength: 1, stopHint: NaN, accountId: 'desk' })).toBeNull();
     const stopped = await m.stop(state.id);
     expect(stopped.status).toBe('stopped');
     expect(store.records.get(state.id)?.status).toBe('stopped');

@@ -37,7 +37,7 @@ import type { ControlAlert, ControlPublisher } from '../ports/control-bus';
 import { ControlKind } from '../ports/control-bus';
 import { clientIdPrefixOf, createLiveSession, type CandleFeed, type LiveSession, type LiveSessionState } from './live-session';
 import { planVenueReconciliation, ReconcilePolicy } from './venue-reconciliation';
-import { parseTimeMs, SessionMode } from './session-window';
+import { parseTimeMs, sessionAccountOf, SessionMode } from './session-window';
 
 /** A stored live session with the run spec it resolved when it started (the port's record bound to `RunSpec`). */
 export type LiveSessionRecord = StoredLiveSession<RunSpec>;
@@ -200,16 +200,16 @@ export interface LiveSessionManager {
   list(): Promise<(LiveSessionRecord & { state: LiveSessionState | null })[]>;
   /**
    * Routes an outside alert to the running session of its market (any timeframe; `BTCUSDT` matches
-   * `BTC/USDT`). Returns the session id, or null when no session trades that market.
+   * `BTC/USDT`), of its account when it names one. Returns the session id, or null when no such session trades that market.
    */
-  routeExternalSignal(signal: { exchange?: string; symbol: string; side: 'long' | 'short' | 'flat'; strength: number; stopHint: number }): string | null;
+  routeExternalSignal(signal: ExternalAlertRoute): string | null;
   /** One stored session with the in-memory state when it runs here (like a `list` item); null when unknown. */
   get(id: string): Promise<(LiveSessionRecord & { state: LiveSessionState | null }) | null>;
   /**
    * Like `routeExternalSignal`, and when no session of the market runs here but one runs in another
    * process (its record is running), sends the alert there over the control bus and returns its id.
    */
-  routeOrForward(signal: { exchange?: string; symbol: string; side: 'long' | 'short' | 'flat'; strength: number; stopHint: number }): Promise<string | null>;
+  routeOrForward(signal: ExternalAlertRoute): Promise<string | null>;
   /** Ids of the sessions running in this process on `accountId` (every one when null). */
   runningHere(accountId: string | null): string[];
   /** Stops a session when it runs in this process (an operator asked elsewhere); false when it does not run here. */
@@ -227,6 +227,19 @@ export interface LiveSessionManager {
   /** The leases this trader holds (null without a lease config). */
   leaseStatus(): LeaseStatus | null;
   stopAll(): Promise<void>;
+}
+
+/**
+ * An outside alert to route: its market (`BTCUSDT` matches `BTC/USDT`; any exchange when absent) and, with `accountId`,
+ * only that account's session of it (any account's when absent).
+ */
+export interface ExternalAlertRoute {
+  exchange?: string;
+  symbol: string;
+  side: 'long' | 'short' | 'flat';
+  strength: number;
+  stopHint: number;
+  accountId?: string;
 }
 
 /** Candles a replay's feed reads ahead of the one asked for, in one query. */
@@ -791,8 +804,9 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
   }
 
   /** Hands an alert to the running session of its market in this process; its id, or null. */
-  function routeLocal(signal: { exchange?: string; symbol: string; side: 'long' | 'short' | 'flat'; strength: number; stopHint: number }): string | null {
-    for (const [id, { session }] of running) {
+  function routeLocal(signal: ExternalAlertRoute): string | null {
+    for (const [id, { session, accountId }] of running) {
+      if (signal.accountId !== undefined && accountId !== signal.accountId) continue;
       const { market } = session.state();
       if (symbolMatches(market.symbol, signal.symbol) && (signal.exchange === undefined || market.exchange === signal.exchange)) {
         if (session.pushExternalSignal({ side: signal.side, strength: signal.strength, stopHint: signal.stopHint })) return id;
@@ -974,7 +988,12 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       const here = routeLocal(signal);
       if (here !== null || !deps.control) return here;
       const elsewhere = (await deps.store.list()).find(
-        (r) => ['running', 'starting', 'reconnecting'].includes(r.status) && !running.has(r.id) && symbolMatches(r.symbol, signal.symbol) && (signal.exchange === undefined || r.exchange === signal.exchange),
+        (r) =>
+          ['running', 'starting', 'reconnecting'].includes(r.status) &&
+          !running.has(r.id) &&
+          (signal.accountId === undefined || sessionAccountOf(r) === signal.accountId) &&
+          symbolMatches(r.symbol, signal.symbol) &&
+          (signal.exchange === undefined || r.exchange === signal.exchange),
       );
       if (!elsewhere) return null;
       const alert: ControlAlert = { ...(signal.exchange !== undefined ? { exchange: signal.exchange } : {}), symbol: signal.symbol, side: signal.side, strength: signal.strength, stopHint: Number.isFinite(signal.stopHint) ? signal.stopHint : null };

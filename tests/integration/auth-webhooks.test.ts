@@ -74,8 +74,24 @@ describe('alert webhooks through the route handler', () => {
     expect(body).toMatchObject({ status: 'accepted', deliveryId: 'd-good', outcome: 'signal' });
     expect(await decisionCount()).toBe(before + 1);
     const [decision] = await t.root.database.db.select().from(decisionLog).where(eq(decisionLog.id, body.ticketId as string));
-    expect(decision).toMatchObject({ symbol: 'BTC/USDT', exchange: 'binance', timeframe: '5m', strategy: 'tv-breakout', side: 'long', strength: 0.8, outcome: 'signal' });
+    // An alert naming no account is the default account's (its overview and journal list it).
+    expect(decision).toMatchObject({ symbol: 'BTC/USDT', exchange: 'binance', timeframe: '5m', strategy: 'tv-breakout', side: 'long', strength: 0.8, outcome: 'signal', accountId: 'default' });
     expect(await deliveriesOf(hook.id)).toMatchObject([{ deliveryId: 'd-good', status: 'accepted', httpStatus: 202, ticketId: body.ticketId }]);
+  });
+
+  it("names the account whose session receives an alert: a malformed id is refused with 400, an unknown account's alert is denied", async () => {
+    const hook = await newWebhook('alert');
+    const before = await decisionCount();
+    const malformed = await post(hook.id, webhookRequest(hook.id, JSON.stringify({ ...JSON.parse(ALERT), account: 'Swing Desk' }), { secret: hook.secret }));
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { message: string } }).error.message).toBe('invalid alert payload: account: expected an account id like "default"');
+    expect(await decisionCount()).toBe(before);
+    const unknown = await post(hook.id, webhookRequest(hook.id, JSON.stringify({ ...JSON.parse(ALERT), account: 'ghost-desk' }), { secret: hook.secret }));
+    expect(unknown.status).toBe(202);
+    const body = (await unknown.json()) as { ticketId: string; outcome: string; reason: string };
+    expect(body).toMatchObject({ outcome: 'denied', reason: 'account "ghost-desk" does not exist: name an account listed on /accounts (or none, for "default")' });
+    const [decision] = await t.root.database.db.select().from(decisionLog).where(eq(decisionLog.id, body.ticketId));
+    expect(decision).toMatchObject({ outcome: 'denied', accountId: null, inputs: { account: 'ghost-desk', external: true } });
   });
 
   it('refuses a bad signature with 401, journals nothing and stores the refusal', async () => {

@@ -11,6 +11,7 @@ import type { WebhookDeliveryRecord, WebhookRepository } from '@/db/repositories
 import type { ExternalSignal, ExternalSignalResult } from '@/engine/decision/external-signal';
 import { ValidationError } from '@/engine/core/errors';
 import { storableTextCheck } from '@/engine/core/storable-text';
+import { accountIdSchema } from '@/engine/account/account-config';
 import type { SecretBox } from './secret-box';
 
 export const WebhookKind = { Alert: 'alert', Job: 'job' } as const;
@@ -33,6 +34,8 @@ export const alertPayloadSchema = z
     strength: z.number().min(0).max(1).optional(),
     price: z.number().positive().optional(),
     exchange: z.string().min(1).max(40).optional(),
+    /** The account whose session of the market receives the alert (its halt applies); default "default". */
+    account: accountIdSchema.optional(),
   })
   .superRefine(storableTextCheck);
 
