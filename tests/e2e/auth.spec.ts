@@ -123,21 +123,36 @@ test('an admin invites a user, stores credentials write-only, receives a signed 
   await webhookForm.getByRole('button', { name: 'Create webhook' }).click();
   const url = (await webhookForm.getByTestId('result-url').textContent()) ?? '';
   const secret = (await webhookForm.getByTestId('result-secret').textContent()) ?? '';
-  const body = JSON.stringify({ symbol: 'BTC/USDT', side: 'buy', strategy: 'e2e' });
-  const timestamp = String(Math.floor(Date.now() / 1000));
+  const deliver = (payload: Record<string, unknown>, deliveryId: string) => {
+    const body = JSON.stringify(payload);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    return request.post(url, {
+      headers: {
+        'content-type': 'application/json',
+        'x-aethelred-timestamp': timestamp,
+        'x-aethelred-delivery': deliveryId,
+        'x-aethelred-signature': `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`,
+      },
+      data: body,
+    });
+  };
   const deliveryId = randomUUID();
-  const response = await request.post(url, {
-    headers: {
-      'content-type': 'application/json',
-      'x-aethelred-timestamp': timestamp,
-      'x-aethelred-delivery': deliveryId,
-      'x-aethelred-signature': `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`,
-    },
-    data: body,
-  });
+  const response = await deliver({ symbol: 'BTC/USDT', side: 'buy', strategy: 'e2e' }, deliveryId);
   expect(response.status()).toBe(202);
   await page.reload();
   await expect(page.getByTestId('delivery-row').filter({ hasText: deliveryId })).toContainText('accepted');
+  // An alert is its account's: naming none, it is the default account's decision; naming an account that does not exist,
+  // it is denied, and the delivery's row says why.
+  const { ticketId } = (await response.json()) as { ticketId: string };
+  const defaults = (await (await page.request.get('/api/decisions?account=default&limit=1000')).json()) as { items: { id: string; accountId?: string }[] };
+  expect(defaults.items.find((d) => d.id === ticketId)).toMatchObject({ accountId: 'default' });
+  const ghostDelivery = randomUUID();
+  const ghost = await deliver({ symbol: 'BTC/USDT', side: 'buy', strategy: 'e2e', account: 'ghost-desk' }, ghostDelivery);
+  expect(ghost.status()).toBe(202);
+  const denial = 'account "ghost-desk" does not exist: name an account listed on /accounts (or none, for "default")';
+  expect(await ghost.json()).toMatchObject({ outcome: 'denied', reason: denial });
+  await page.reload();
+  await expect(page.getByTestId('delivery-row').filter({ hasText: ghostDelivery })).toContainText(denial);
 
   await page.goto('/admin/audit');
   for (const action of ['user.invite', 'credential.set', 'webhook.create']) {
