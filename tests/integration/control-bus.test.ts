@@ -115,6 +115,11 @@ describe('the control bus between two servers on PostgreSQL', { timeout: 120_000
     });
     await until('B to take the alert', async () => (await acksOf(ControlKind.ExternalAlert)).length > 0, CANDLE_GAP_MS);
     expect(await acksOf(ControlKind.ExternalAlert)).toEqual([expect.objectContaining({ process_id: b.root.control.bus.processId, outcome: 'applied', detail: `alert handed to session ${SESSION_ID}` })]);
+    // An alert naming another account is not forwarded to this account's session: that account runs none of the market.
+    await a.root.engine.accounts.create({ id: 'desk', name: 'Desk', marketType: 'spot', initialBalance: 10_000 }, 'test');
+    const other = await a.root.engine.submitExternalSignal({ symbol: 'BTCUSDT', side: 'long', strength: 0.8, strategy: 'tv-breakout', source: 'webhook:test', account: 'desk' });
+    expect(other).toMatchObject({ outcome: 'signal', reason: 'external signal recorded; no live session of account "desk" trades BTC/USDT, so nothing acts on it' });
+    expect(await acksOf(ControlKind.ExternalAlert)).toHaveLength(1);
   });
 
   it('delivers a halt sent to server A to the replay session in server B before its next candle, and B acknowledges it', async () => {
