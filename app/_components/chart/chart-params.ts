@@ -48,7 +48,9 @@ export function readChartParams(search: Record<string, string | string[] | undef
     sessionId: runId ? undefined : sessionId,
     accountId: runId || sessionId ? undefined : accountId,
     allAccounts: sourceParam === 'live',
-    fromMs: timeOf(one(search.from)), toMs: timeOf(one(search.to)), atMs: timeOf(one(search.at)),
+    fromMs: timeOf(one(search.from)),
+    toMs: timeOf(one(search.to)),
+    atMs: timeOf(one(search.at)),
   };
 }
 
