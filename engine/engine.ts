@@ -526,7 +526,17 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
         clock: deps.clock,
         newId: deps.newId,
         route: deps.live ? (alert) => deps.live!.routeOrForward(alert) : undefined,
-        accountExists: deps.accounts ? async (id) => (await deps.accounts!.list()).some((a) => a.id === id) : undefined,
+        // One account's row, not the list of all of them, per alert.
+        accountExists: deps.accounts
+          ? (id) =>
+              deps.accounts!.get(id).then(
+                () => true,
+                (error: unknown) => {
+                  if (error instanceof NotFoundError) return false;
+                  throw error;
+                },
+              )
+          : undefined,
       }).then((result) => {
         if (result.denialCode !== null) {
           events.onDenied(signal.symbol, result.denialCode, result.reason, deps.clock.nowMs());
