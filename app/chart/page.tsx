@@ -9,7 +9,7 @@ import { fmtTime } from '@/app/_components/format';
 import { SessionMode, sessionAccountOf, sessionFirstCandleMs, sessionModeOf } from '@/engine/live/session-window';
 import type { LiveSessionRecord } from '@/engine/ports/live-sessions';
 import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
-import { accountChoices } from '@/app/journal/_lib/account-choices';
+import { accountChoices } from '@/app/_server/account-choices';
 
 /**
  * The times a session's markers fall in: from its first candle (a replay's first replayed candle, else the candle it
@@ -56,11 +56,13 @@ export default async function ChartPage({ searchParams }: { searchParams: Promis
   const streams = await engine.listCandleStreams();
   const run = params.runId ? await engine.getBacktestRun(params.runId) : null;
   // An engine built without live sessions has none to pick (listLiveSessions throws synchronously then).
-  const sessions = await Promise.resolve()
-    .then(() => engine.listLiveSessions())
-    .catch(() => []);
+  const [sessions, accounts] = await Promise.all([
+    Promise.resolve()
+      .then(() => engine.listLiveSessions())
+      .catch(() => []),
+    accountChoices(engine),
+  ]);
   const session = params.sessionId ? (sessions.find((s) => s.id === params.sessionId) ?? null) : null;
-  const accounts = await accountChoices(engine);
   // A portfolio run alone shows its first market.
   const wanted = params.stream ?? (run ? runKeysOf(run)[0] : session ? keyOf(session) : undefined);
   const selected = streams.find((s) => keyOf(s) === wanted) ?? (wanted?.endsWith('|') ? streams.find((s) => keyOf(s).startsWith(wanted)) : undefined) ?? streams[0];

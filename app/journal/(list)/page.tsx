@@ -7,7 +7,7 @@ import { JournalNav } from '../_components/journal-nav';
 import { TradeBreakdownPending, TradeBreakdownSection } from '@/app/_components/trade-breakdown-section';
 import { TradesTable, type TradeSortKey } from '../_components/trades-table';
 import { toTradeRow } from '../_lib/trade-row';
-import { accountChoices } from '../_lib/account-choices';
+import { accountChoices } from '@/app/_server/account-choices';
 import { firstValues, paramErrors, toJournalQuery, tradeParamsSchema, withParams } from '../_lib/journal-params';
 import '../journal.css';
 

@@ -5,7 +5,7 @@ import { JournalFilters } from '../_components/journal-filters';
 import { JournalNav } from '../_components/journal-nav';
 import { DecisionsTable } from '../_components/decisions-table';
 import { toDecisionRow } from '../_lib/decision-row';
-import { accountChoices } from '../_lib/account-choices';
+import { accountChoices } from '@/app/_server/account-choices';
 import { decisionParamsSchema, firstValues, paramErrors, toJournalQuery, withParams } from '../_lib/journal-params';
 import '../journal.css';
 
