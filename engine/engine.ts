@@ -400,6 +400,7 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     tradingSettings: { get: () => desk.getTradingSettings(), update: (update, actor) => desk.updateTradingSettings(update, actor) },
     ruleRecords: deps.strategyRules ? () => deps.strategyRules!.latest() : undefined,
     runner: deps.trialRunner ?? createInlineTrialRunner({ catalog: () => strategies, logger: deps.logger }),
+    loopModels: deps.loopModels ?? null,
     clock: deps.clock,
     logger: deps.logger,
     newId: deps.newId,

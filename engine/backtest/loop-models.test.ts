@@ -73,6 +73,9 @@ function stubSource(deployed: { regime?: number; volatility?: number; 'stop-dist
       loaded.push(spec);
       return { regime: spec.regime ? stubRegime : null, volatility: spec.volatility ? stubVolatility : null, stopDistance: spec.stopDistance ? stubStop : null };
     },
+    files: async () => {
+      throw new Error('backtests load their models; files are for study trials');
+    },
   };
 }
 

@@ -192,8 +192,25 @@ export interface LoopModelSource {
    *   or the named version does not exist.
    */
   load(spec: LoopModelsSpec, options?: { follow?: boolean }): Promise<LoopModels>;
+  /**
+   * The verified file of each model a spec turns on, for a thread that opens its own sessions (a study's trials):
+   * `deployed` is the version deployed now.
+   * @throws ValidationError as {@link LoopModelSource.load}.
+   */
+  files(spec: LoopModelsSpec): Promise<LoopModelFile[]>;
   /** The version number `deployed` means now, per kind; null when none is deployed. */
   deployedVersion(kind: (typeof LOOP_MODEL_KINDS)[number]['kind']): number | null;
+}
+
+/** One model of a run as bytes (see {@link LoopModelSource.files}): plain data, so it crosses to a worker thread. */
+export interface LoopModelFile {
+  /** The kind's key in the `models` option. */
+  readonly key: (typeof LOOP_MODEL_KINDS)[number]['key'];
+  /** `kind@v<version>`, journaled with each decision the model takes part in. */
+  readonly label: string;
+  readonly featureNames: readonly string[];
+  /** The ONNX file, its sha256 checked against the model's record. */
+  readonly bytes: Uint8Array;
 }
 
 /** Replaces each `deployed` reference of a spec by the deployed version number, as `source` reports it. @throws ValidationError as {@link LoopModelSource.load}. */

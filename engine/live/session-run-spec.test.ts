@@ -197,6 +197,9 @@ describe('a session resolves its run spec from the stored settings', () => {
           stopDistance: null,
         };
       },
+      files: async () => {
+        throw new Error('sessions load their models; files are for study trials');
+      },
     };
     const { manager, store, settings, journal, journalRepo } = await setup(source);
     await saveStrategySettings(settings);

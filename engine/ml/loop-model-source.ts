@@ -9,6 +9,7 @@ import { EngineError, ValidationError } from '../core/errors';
 import {
   LOOP_MODEL_KINDS,
   notDeployed,
+  type LoopModelFile,
   type LoopModels,
   type LoopModelSource,
   type LoopModelsSpec,
@@ -19,9 +20,13 @@ import {
 } from '../decision/loop-models';
 import type { ModelKind } from '../ports/model-kind';
 import type { LoadedModel, ModelRegistry } from './model-registry';
+import type { OnnxModel } from './onnx-model';
 import { INTENT_FEATURE_NAMES, MARKET_FEATURE_NAMES } from './market-features';
 
 type LoopKey = (typeof LOOP_MODEL_KINDS)[number]['key'];
+
+/** What the loop's wrappers use of a model: its label (read at each decision: a live view's changes) and its predictions. */
+type ServingModel = Pick<LoadedModel, 'label' | 'predict'>;
 
 const FEATURES: Record<LoopKey, readonly string[]> = {
   regime: MARKET_FEATURE_NAMES,
@@ -30,13 +35,13 @@ const FEATURES: Record<LoopKey, readonly string[]> = {
 };
 
 /** The first value of a model's output, checked finite. */
-async function single(model: LoadedModel, x: Float32Array): Promise<number> {
+async function single(model: ServingModel, x: Float32Array): Promise<number> {
   const [value] = await model.predict(x, 1);
   if (!Number.isFinite(value)) throw new EngineError('model_output', `model ${model.label} returned ${value}, not a finite number`);
   return value;
 }
 
-function regimeFrom(model: LoadedModel): RegimeModel {
+function regimeFrom(model: ServingModel): RegimeModel {
   return {
     get version() {
       return model.label;
@@ -52,7 +57,7 @@ function regimeFrom(model: LoadedModel): RegimeModel {
   };
 }
 
-function volatilityFrom(model: LoadedModel): VolatilityModel {
+function volatilityFrom(model: ServingModel): VolatilityModel {
   return {
     get version() {
       return model.label;
@@ -62,7 +67,7 @@ function volatilityFrom(model: LoadedModel): VolatilityModel {
   };
 }
 
-function stopDistanceFrom(model: LoadedModel): StopDistanceModel {
+function stopDistanceFrom(model: ServingModel): StopDistanceModel {
   return {
     get version() {
       return model.label;
@@ -77,7 +82,7 @@ function stopDistanceFrom(model: LoadedModel): StopDistanceModel {
  * @throws (from `load`) ValidationError naming `models.<kind>` and the value: no deployed version for
  *   `deployed`, no such version for a number, or a model whose features are not the loop's.
  */
-export function createLoopModelSource(registry: Pick<ModelRegistry, 'active' | 'pinnedModel' | 'liveModel'>): LoopModelSource {
+export function createLoopModelSource(registry: Pick<ModelRegistry, 'active' | 'pinnedModel' | 'liveModel' | 'modelFile'>): LoopModelSource {
   async function loadOne(key: LoopKey, kind: ModelKind, version: ModelVersionRef, follow: boolean): Promise<LoadedModel> {
     let model: LoadedModel;
     if (version === 'deployed') {
@@ -89,11 +94,7 @@ export function createLoopModelSource(registry: Pick<ModelRegistry, 'active' | '
       const active = registry.active(kind);
       model = active && active.record.version === version && !follow ? active : await registry.pinnedModel(kind, version, `models.${key}`);
     }
-    const names = model.record.featureNames;
-    const expected = FEATURES[key];
-    if (names.length !== expected.length || names.some((name, k) => name !== expected[k])) {
-      throw new ValidationError(`models.${key}`, version, `model ${model.label} takes the features ${names.join(', ')}; the loop feeds ${expected.join(', ')}: retrain it`);
-    }
+    checkFeatures(key, version, model.label, model.record.featureNames);
     return model;
   }
 
@@ -106,6 +107,71 @@ export function createLoopModelSource(registry: Pick<ModelRegistry, 'active' | '
         stopDistance: spec.stopDistance ? stopDistanceFrom(await loadOne('stopDistance', 'stop-distance', spec.stopDistance.version, follow)) : null,
       };
     },
+    async files(spec: LoopModelsSpec): Promise<LoopModelFile[]> {
+      const out: LoopModelFile[] = [];
+      for (const { key, kind } of LOOP_MODEL_KINDS) {
+        const option = spec[key];
+        if (!option) continue;
+        let version = option.version;
+        if (version === 'deployed') {
+          const active = registry.active(kind);
+          if (!active) throw notDeployed(key, kind);
+          version = active.record.version;
+        }
+        const { record, bytes } = await registry.modelFile(kind, version, `models.${key}`);
+        const label = `${record.kind}@v${record.version}`;
+        checkFeatures(key, option.version, label, record.featureNames);
+        out.push({ key, label, featureNames: record.featureNames, bytes });
+      }
+      return out;
+    },
     deployedVersion: (kind) => registry.active(kind)?.record.version ?? null,
   };
+}
+
+/** Refuses a model whose features are not the ones the loop feeds its kind. @throws ValidationError naming `models.<key>`. */
+function checkFeatures(key: LoopKey, version: ModelVersionRef, label: string, names: readonly string[]): void {
+  const expected = FEATURES[key];
+  if (names.length !== expected.length || names.some((name, k) => name !== expected[k])) {
+    throw new ValidationError(`models.${key}`, version, `model ${label} takes the features ${names.join(', ')}; the loop feeds ${expected.join(', ')}: retrain it`);
+  }
+}
+
+/** Models opened from their files (see {@link openLoopModelFiles}), with the release of their sessions. */
+export interface OpenedLoopModels {
+  readonly models: LoopModels;
+  /** Frees every session; later predictions reject. */
+  release(): Promise<void>;
+}
+
+/**
+ * Opens the loop's models from their files (a study's trial session, in the server's thread or a trial thread), with
+ * the same wrappers as the registry's: same features checked, same outputs checked, same labels journaled.
+ * @param open the ONNX loader (`loadOnnxModel`), injected so the engine's research code stays free of onnxruntime.
+ * @throws ValidationError naming `models.<key>` for a model whose features or feature count are not the loop's.
+ */
+export async function openLoopModelFiles(files: readonly LoopModelFile[], open: (bytes: Uint8Array) => Promise<OnnxModel>): Promise<OpenedLoopModels> {
+  const sessions: OnnxModel[] = [];
+  const release = async () => {
+    await Promise.all(sessions.map((session) => session.release()));
+  };
+  const models: LoopModels = { regime: null, volatility: null, stopDistance: null };
+  try {
+    for (const file of files) {
+      checkFeatures(file.key, 'deployed', file.label, file.featureNames);
+      const onnx = await open(file.bytes);
+      sessions.push(onnx);
+      if (onnx.featureCount !== file.featureNames.length) {
+        throw new ValidationError(`models.${file.key}`, file.label, `model ${file.label} takes ${onnx.featureCount} features but its record names ${file.featureNames.length}`);
+      }
+      const loaded: ServingModel = { label: file.label, predict: (x, rows) => onnx.predict(x, rows) };
+      if (file.key === 'regime') models.regime = regimeFrom(loaded);
+      else if (file.key === 'volatility') models.volatility = volatilityFrom(loaded);
+      else models.stopDistance = stopDistanceFrom(loaded);
+    }
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { models, release };
 }

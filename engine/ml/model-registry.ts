@@ -79,6 +79,12 @@ export interface ModelRegistry extends ModelAdmin {
    */
   pinnedModel(kind: ModelKind, version: number, field?: string): Promise<LoadedModel>;
   /**
+   * The record and the verified bytes (sha256 checked) of one version of `kind`, for a process or thread that opens
+   * its own session (a study's trial threads).
+   * @throws ValidationError naming `field` (default `version`) when no such version exists; ModelIntegrityError for a changed file.
+   */
+  modelFile(kind: ModelKind, version: number, field?: string): Promise<{ record: ModelRecord; bytes: Uint8Array }>;
+  /**
    * A view of `kind` that always predicts with the version active at call time (a live session follows
    * deploys); its `label` is the version that answered its last prediction (else the active one, or
    * `<kind>@none`). Predictions reject while none is deployed.
@@ -159,12 +165,25 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
     }
   }
 
-  async function load(record: ModelRecord): Promise<Slot> {
+  /** A version's file, its sha256 checked against the record. @throws ModelIntegrityError. */
+  async function verifiedBytes(record: ModelRecord): Promise<Uint8Array> {
     const bytes = await deps.store.read(record.file);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (sha256 !== record.sha256) {
       throw new ModelIntegrityError(`model file "${record.file}" of ${labelOf(record)} has sha256 ${sha256}, expected ${record.sha256}; the file was changed or corrupted`);
     }
+    return bytes;
+  }
+
+  /** A version's record, or the error naming `field`. */
+  async function recordOf(kind: ModelKind, version: number, field: string): Promise<ModelRecord> {
+    const record = await deps.repository.get(kind, version);
+    if (!record) throw new ValidationError(field, version, `no ${kind} model has this version; see the Models page`);
+    return record;
+  }
+
+  async function load(record: ModelRecord): Promise<Slot> {
+    const bytes = await verifiedBytes(record);
     const onnx = await loadOnnxModel(bytes);
     if (onnx.featureCount !== record.featureNames.length) {
       await onnx.release();
@@ -225,11 +244,7 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
     const key = `${kind}@v${version}`;
     let slot = pinned.get(key);
     if (!slot) {
-      slot = (async () => {
-        const record = await deps.repository.get(kind, version);
-        if (!record) throw new ValidationError(field, version, `no ${kind} model has this version; see the Models page`);
-        return load(record);
-      })();
+      slot = recordOf(kind, version, field).then(load);
       pinned.set(key, slot);
       slot.catch(() => pinned.delete(key));
     }
@@ -331,6 +346,11 @@ export function createModelRegistry(deps: ModelRegistryDeps): ModelRegistry {
       if (!Number.isInteger(version) || version < 1) throw new ValidationError(field, version, 'expected a model version number >= 1');
       const slot = await pinnedSlot(kind, version, field);
       return { record: slot.record, label: slot.label, predict: (x, rows) => predictOn(slot, x, rows) };
+    },
+    async modelFile(kind, version, field = 'version') {
+      if (!Number.isInteger(version) || version < 1) throw new ValidationError(field, version, 'expected a model version number >= 1');
+      const record = await recordOf(kind, version, field);
+      return { record, bytes: await verifiedBytes(record) };
     },
     liveModel(kind) {
       let lastLabel: string | null = null;

@@ -15,6 +15,7 @@
  * 3^-(R-1-r) of it (the last rung on all of it); R = min(4, 1 + floor(log3(candidates))).
  */
 import path from 'node:path';
+import { anyLoopModel, noModelSource, pinDeployedVersions, resolveLoopModels, type LoopModelFile, type LoopModelSource, type LoopModelsSpec } from '../decision/loop-models';
 import { ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
@@ -53,6 +54,8 @@ const STUDY_CSCV_PARTITIONS = 10;
 export interface ResolveStudyDeps {
   catalog: StrategyCatalog;
   storedSettings?: (accountId: string) => Promise<StoredRunSettings>;
+  /** Where the models of a request's `models` option come from; without it a request that turns one on is refused. */
+  loopModels?: LoopModelSource | null;
 }
 
 function daysToMs(days: number): number {
@@ -105,12 +108,20 @@ export async function resolveStudyRequest(input: unknown, deps: ResolveStudyDeps
       ...(r.paper ? { paper: r.paper } : {}),
       ...(r.fusion ? { fusion: r.fusion } : {}),
       ...(r.exits ? { exits: r.exits } : {}),
+      ...(r.models ? { models: r.models } : {}),
       veto: false,
       decisionDetail: 'off',
     },
     stored,
     deps.catalog,
   );
+  if (anyLoopModel(spec.models)) {
+    // Pinned now, so every trial (and a resume after a restart) uses the versions deployed when the study was queued;
+    // the files are read once here so a version that does not exist, or whose file changed, is refused before queuing.
+    if (!deps.loopModels) throw noModelSource(spec.models);
+    spec.models = pinDeployedVersions(spec.models, deps.loopModels);
+    await deps.loopModels.files(spec.models);
+  }
   if (r.method === 'grid' && r.trials !== undefined) throw new ValidationError('trials', r.trials, 'a grid search runs every combination; give trials only for random or halving');
   const trials = r.method === 'grid' ? null : (r.trials ?? Math.min(DEFAULT_STUDY_TRIALS, r.maxTrials));
   const candidateSet = studyCandidates({ strategy: r.strategy, space: r.space, method: r.method, trials, seed: r.seed, maxTrials: r.maxTrials }, deps.catalog);
@@ -118,7 +129,9 @@ export async function resolveStudyRequest(input: unknown, deps: ResolveStudyDeps
     throw new ValidationError('space', r.space, `${r.strategy} refuses every combination of this space (${candidateSet.skipped} tried); widen it`);
   }
   let warmupCandles = 0;
-  for (const candidate of candidateSet.candidates) warmupCandles = Math.max(warmupCandles, loopStartupCandles([deps.catalog.create(r.strategy, candidate)], false));
+  // The models' features converge over their own history, as in a backtest with them.
+  const withModels = anyLoopModel(spec.models);
+  for (const candidate of candidateSet.candidates) warmupCandles = Math.max(warmupCandles, loopStartupCandles([deps.catalog.create(r.strategy, candidate)], withModels));
   const { params: _params, exits: resolvedExits, ...backtest } = explicitBacktestRequest(spec);
   const resolved: ResolvedStudyRequest = {
     name: r.name ?? `${r.strategy} ${r.symbol} ${r.timeframe}`,
@@ -213,6 +226,8 @@ export interface RunStudyDeps {
   repository: StudyRepository;
   candles: CandleRepository;
   runner: TrialRunner;
+  /** The files of a study's models (see `ResolveStudyDeps.loopModels`). */
+  loopModels?: LoopModelSource | null;
   catalog: StrategyCatalog;
   clock: Clock;
   logger: Logger;
@@ -349,12 +364,23 @@ export async function driveStudy(plan: StudyPlan, runBatch: TrialBatchRunner, on
 }
 
 /** Opens a trial session over a study's candles: the range plus the warm-up history before it, loaded once. */
-export async function openStudySession(request: ResolvedStudyRequest, deps: Pick<RunStudyDeps, 'candles' | 'runner'>, strategySource: TrialStrategySource): Promise<TrialSession> {
+export async function openStudySession(request: ResolvedStudyRequest, deps: Pick<RunStudyDeps, 'candles' | 'runner' | 'loopModels'>, strategySource: TrialStrategySource): Promise<TrialSession> {
   const timeframeMs = TIMEFRAME_MS[request.timeframe as Timeframe];
   const market = { exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe as Timeframe };
+  const models = studyModelsOf(request);
+  let files: LoopModelFile[] = [];
+  if (anyLoopModel(models)) {
+    if (!deps.loopModels) throw noModelSource(models);
+    files = await deps.loopModels.files(models);
+  }
   const columns: CandleColumns = await deps.candles.loadCandles(market, request.fromMs - request.warmupCandles * timeframeMs, request.toMs);
   const setup: TrialSetup = { backtest: request.backtest, strategy: request.strategy, objective: request.objective, minTrades: request.minTrades };
-  return deps.runner.open({ setup, columns, strategy: strategySource });
+  return deps.runner.open({ setup, columns, strategy: strategySource, models: files });
+}
+
+/** The models every trial of a study runs with (versions pinned when it was queued); every kind off for a study without. */
+export function studyModelsOf(request: Pick<ResolvedStudyRequest, 'backtest'>): LoopModelsSpec {
+  return resolveLoopModels(request.backtest.models);
 }
 
 /**

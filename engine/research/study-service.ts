@@ -20,6 +20,7 @@ import { JobCancelledError, JobInterruptedError, NonRetryableJobError, type Dura
 import { resolveStudyRequest, runStudy, studySummaryOf, studyViewOf, trialStrategySource, type StudyJobResult } from './study-runner';
 import type { StudyActor, StudyService, StudySummary, StudyView } from './study';
 import type { TrialRunner, TrialStrategySource } from './trial-runner';
+import type { LoopModelSource } from '../decision/loop-models';
 import { DEFAULT_TRIALS_PER_STEP, runStudySteps } from './study-steps';
 
 /** Least time between two progress writes of a running study, ms (the last trial is always written). */
@@ -42,6 +43,8 @@ export interface StudyServiceDeps {
   /** Stored rule strategies (a worker thread compiles the study's rule from its stored definition). */
   ruleRecords?: () => Promise<StrategyRuleRecord[]>;
   runner: TrialRunner;
+  /** Where the models of a study's `models` option come from (the model registry); without it such a study is refused. */
+  loopModels?: LoopModelSource | null;
   /** Most trials one durable step runs (`runSteps`); DEFAULT_TRIALS_PER_STEP when absent. */
   trialsPerStep?: number;
   clock: Clock;
@@ -82,7 +85,7 @@ export function createStudyService(deps: StudyServiceDeps): StudyEngine {
     return studyViewOf(record, await deps.repository.trials(id));
   }
 
-  const runDeps = { repository: deps.repository, candles: deps.candles, runner: deps.runner, catalog: deps.catalog, clock: deps.clock, logger: deps.logger };
+  const runDeps = { repository: deps.repository, candles: deps.candles, runner: deps.runner, loopModels: deps.loopModels, catalog: deps.catalog, clock: deps.clock, logger: deps.logger };
 
   /** How a trial session rebuilds the study's strategy (a rule strategy from its stored definition). */
   async function strategySourceOf(name: string): Promise<TrialStrategySource> {
@@ -112,7 +115,7 @@ export function createStudyService(deps: StudyServiceDeps): StudyEngine {
 
   return {
     async enqueue(request, actor: StudyActor) {
-      const resolved = await resolveStudyRequest(request, { catalog: deps.catalog, storedSettings: deps.storedSettings });
+      const resolved = await resolveStudyRequest(request, { catalog: deps.catalog, storedSettings: deps.storedSettings, loopModels: deps.loopModels });
       const market = { exchange: resolved.exchange, symbol: resolved.symbol, timeframe: resolved.timeframe as Timeframe };
       if ((await deps.candles.countCandles(market)) === 0) {
         throw new ValidationError('symbol', resolved.symbol, `no ${resolved.timeframe} candles are stored for "${resolved.symbol}" on "${resolved.exchange}"; import or download them first`);

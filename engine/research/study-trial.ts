@@ -18,6 +18,7 @@ import type { StudyTrialRecord } from '../ports/studies';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { Logger } from '../core/logger';
 import { resolveBacktest, simulate, type BacktestResult } from '../backtest/run-backtest';
+import { anyLoopModel, LOOP_MODEL_KINDS, NO_LOOP_MODELS, type LoopModels } from '../decision/loop-models';
 import { objectiveOf, type Objective } from './objectives';
 
 const DAY_MS = 86_400_000;
@@ -125,16 +126,23 @@ const NO_JOURNAL = {} as Parameters<typeof simulate>[3]['journal'];
  * first, open times ascending). Each trial resolves its backtest request with the trial's params and
  * range against `catalog` (nothing stored is read: the request is explicit), feeds the candles of its
  * range through the live loop after warming up on the rows just before it, and scores the result.
- * A range without candles gives a trial with no trades.
- * @throws ValidationError when a trial's request does not resolve (a candidate the strategy refuses).
+ * A range without candles gives a trial with no trades. The request's `models` (versions pinned when the study was
+ * queued) are served by `deps.models`, opened once per session from the models' files.
+ * @throws ValidationError when a trial's request does not resolve (a candidate the strategy refuses), or names a model
+ *   that `deps.models` does not hold (`models.<kind>`).
  */
-export function createTrialEvaluator(setup: TrialSetup, columns: CandleColumns, deps: { catalog: StrategyCatalog; logger: Logger }): TrialEvaluator {
+export function createTrialEvaluator(setup: TrialSetup, columns: CandleColumns, deps: { catalog: StrategyCatalog; logger: Logger; models?: LoopModels }): TrialEvaluator {
+  const models = deps.models ?? NO_LOOP_MODELS;
   return async (task) => {
     const spec = resolveBacktest(
       { ...setup.backtest, params: { [setup.strategy]: task.params }, from: task.fromMs, to: task.toMs, decisionDetail: 'off' },
       NO_STORED_SETTINGS,
       deps.catalog,
     );
+    for (const { key } of LOOP_MODEL_KINDS) {
+      const option = spec.models[key];
+      if (option && !models[key]) throw new ValidationError(`models.${key}`, option.version, `the study's trials were given no ${key} model; run the study again`);
+    }
     const start = lowerBound(columns.openTimeMs, columns.length, task.fromMs);
     const end = lowerBound(columns.openTimeMs, columns.length, task.toMs);
     if (end <= start) {
@@ -147,7 +155,7 @@ export function createTrialEvaluator(setup: TrialSetup, columns: CandleColumns, 
     }
     const needed = loopStartupCandles(
       spec.strategies.map((name) => deps.catalog.create(name, spec.params[name] ?? {})),
-      spec.veto,
+      spec.veto || anyLoopModel(spec.models),
     );
     if (spec.veto) throw new ValidationError('veto', true, 'study trials run without the veto model');
     let ids = 0;
@@ -155,7 +163,7 @@ export function createTrialEvaluator(setup: TrialSetup, columns: CandleColumns, 
       spec,
       sliceColumns(columns, start, end),
       null,
-      { journal: NO_JOURNAL, logger: deps.logger, newId: () => `trial-${++ids}`, strategies: deps.catalog },
+      { journal: NO_JOURNAL, logger: deps.logger, newId: () => `trial-${++ids}`, strategies: deps.catalog, models },
       { warmup: { history: sliceColumns(columns, 0, start), needed } },
     );
     const objective = objectiveOf(

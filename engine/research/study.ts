@@ -19,6 +19,7 @@
  * midway resumes where it stopped and ends with the same results.
  */
 import { z } from 'zod';
+import { loopModelsRequestSchema } from '../decision/loop-models';
 import { accountIdSchema } from '../account/account-config';
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import type { EquityPoint } from '../ports/backtest-runs';
@@ -99,6 +100,12 @@ export const studyRequestSchema = z.strictObject({
   fusion: settingsRecord.optional(),
   /** Exit policy (as a backtest's `exits`). */
   exits: ExitPolicySchema.optional(),
+  /**
+   * The regime, volatility and stop-distance models in every trial (as a backtest's `models`); each off unless given.
+   * `deployed` versions are pinned when the study is queued, so every trial uses the same versions: two studies, one
+   * with a model and one without, compare it on and off.
+   */
+  models: loopModelsRequestSchema.optional(),
 });
 /** What a caller may send. */
 export type StudyRequest = z.input<typeof studyRequestSchema>;

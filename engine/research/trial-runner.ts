@@ -9,7 +9,10 @@
 import type { CandleColumns } from '../core/types';
 import type { Logger } from '../core/logger';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
-import { createTrialEvaluator, type TrialOutcome, type TrialSetup, type TrialTask } from './study-trial';
+import type { LoopModelFile } from '../decision/loop-models';
+import { openLoopModelFiles, type OpenedLoopModels } from '../ml/loop-model-source';
+import { loadOnnxModel } from '../ml/onnx-model';
+import { createTrialEvaluator, type TrialEvaluator, type TrialOutcome, type TrialSetup, type TrialTask } from './study-trial';
 
 /**
  * How a worker thread rebuilds the one strategy a study optimises: a built-in by name, a strategy
@@ -21,11 +24,31 @@ export type TrialStrategySource =
   | { readonly kind: 'file'; readonly name: string; readonly dir: string; readonly sourceHash: string }
   | { readonly kind: 'rule'; readonly name: string; readonly version: number; readonly definition: unknown };
 
-/** What a session needs: the shared setup, the candles (warm-up history first) and the strategy's source. */
+/** What a session needs: the shared setup, the candles (warm-up history first), the strategy's source and the models' files. */
 export interface TrialSessionInput {
   readonly setup: TrialSetup;
   readonly columns: CandleColumns;
   readonly strategy: TrialStrategySource;
+  /** The files of the models the study's request turns on (its versions, pinned when it was queued); none when absent. */
+  readonly models?: readonly LoopModelFile[];
+}
+
+/** A session's evaluator, with the models it opened from the input's files (released with the session). */
+export interface OpenedTrialEvaluator {
+  readonly evaluate: TrialEvaluator;
+  readonly models: OpenedLoopModels | null;
+}
+
+/**
+ * Opens the models of a session (each thread and the inline runner open their own sessions from the same files, so
+ * every trial gets the same predictions wherever it runs) and builds its evaluator.
+ */
+export async function openTrialEvaluator(
+  input: Pick<TrialSessionInput, 'setup' | 'columns' | 'models'>,
+  deps: { catalog: StrategyCatalog; logger: Logger },
+): Promise<OpenedTrialEvaluator> {
+  const models = input.models && input.models.length > 0 ? await openLoopModelFiles(input.models, loadOnnxModel) : null;
+  return { evaluate: createTrialEvaluator(input.setup, input.columns, { ...deps, models: models?.models }), models };
 }
 
 /** Trials of one study run. */
@@ -53,13 +76,15 @@ export function createInlineTrialRunner(deps: { catalog: () => StrategyCatalog; 
   return {
     parallelism: 1,
     async open(input) {
-      const evaluate = createTrialEvaluator(input.setup, input.columns, { catalog: deps.catalog(), logger: deps.logger });
+      const { evaluate, models } = await openTrialEvaluator(input, { catalog: deps.catalog(), logger: deps.logger });
       return {
         async run(task) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           return evaluate(task);
         },
-        close: async () => undefined,
+        close: async () => {
+          await models?.release();
+        },
       };
     },
   };

@@ -5,22 +5,24 @@
  *
  * A session (one study run) starts with `open`: the study's candles as SharedArrayBuffers (the six
  * columns, each `length` float64s; the threads read the same memory, nothing is copied), the trial
- * setup and the strategy's source, from which the thread rebuilds its catalog. Then `run` messages,
- * one trial each, answered by `result` or `failed`; `close` ends the session.
+ * setup, the strategy's source, from which the thread rebuilds its catalog, and the files of the study's models, from
+ * which it opens its own model sessions. Then `run` messages, one trial each, answered by `result` or `failed`; `close`
+ * ends the session and releases its models.
  */
 import { ValidationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { CandleColumns } from '../core/types';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
-import { createTrialEvaluator, type TrialEvaluator, type TrialOutcome, type TrialSetup, type TrialTask } from './study-trial';
-import type { TrialStrategySource } from './trial-runner';
+import type { LoopModelFile } from '../decision/loop-models';
+import type { TrialOutcome, TrialSetup, TrialTask } from './study-trial';
+import { openTrialEvaluator, type OpenedTrialEvaluator, type TrialStrategySource } from './trial-runner';
 
 /** The candle columns a session shares, in this order. */
 export const SHARED_COLUMNS = ['openTimeMs', 'open', 'high', 'low', 'close', 'volume'] as const;
 
 /** Pool -> thread. */
 export type TrialWorkerRequest =
-  | { type: 'open'; sessionId: number; setup: TrialSetup; strategy: TrialStrategySource; length: number; buffers: SharedArrayBuffer[] }
+  | { type: 'open'; sessionId: number; setup: TrialSetup; strategy: TrialStrategySource; length: number; buffers: SharedArrayBuffer[]; models: readonly LoopModelFile[] }
   | { type: 'run'; sessionId: number; taskId: number; task: TrialTask }
   | { type: 'close'; sessionId: number };
 
@@ -79,11 +81,13 @@ export interface TrialWorkerDeps {
  * `createTrialEvaluator` over the shared candles, and closes sessions. `reply` sends to the pool.
  */
 export function createTrialWorkerHandler(deps: TrialWorkerDeps, reply: (message: TrialWorkerReply) => void): (message: TrialWorkerRequest) => Promise<void> {
-  const sessions = new Map<number, Promise<TrialEvaluator>>();
+  const sessions = new Map<number, Promise<OpenedTrialEvaluator>>();
   return async (message) => {
     switch (message.type) {
       case 'open': {
-        const opening = deps.catalogOf(message.strategy).then((catalog) => createTrialEvaluator(message.setup, columnsOfBuffers(message.buffers, message.length), { catalog, logger: deps.logger }));
+        const opening = deps
+          .catalogOf(message.strategy)
+          .then((catalog) => openTrialEvaluator({ setup: message.setup, columns: columnsOfBuffers(message.buffers, message.length), models: message.models }, { catalog, logger: deps.logger }));
         sessions.set(message.sessionId, opening);
         try {
           await opening;
@@ -98,15 +102,18 @@ export function createTrialWorkerHandler(deps: TrialWorkerDeps, reply: (message:
         try {
           const evaluate = sessions.get(message.sessionId);
           if (!evaluate) throw new Error(`trial session ${message.sessionId} is not open in this thread`);
-          reply({ type: 'result', taskId: message.taskId, outcome: await (await evaluate)(message.task) });
+          reply({ type: 'result', taskId: message.taskId, outcome: await (await evaluate).evaluate(message.task) });
         } catch (error) {
           reply({ type: 'failed', taskId: message.taskId, error: failureOf(error) });
         }
         return;
       }
-      case 'close':
+      case 'close': {
+        const closing = sessions.get(message.sessionId);
         sessions.delete(message.sessionId);
+        await closing?.then((opened) => opened.models?.release(), () => undefined);
         return;
+      }
     }
   };
 }

@@ -137,7 +137,7 @@ export function createTrialWorkerPool(config: TrialWorkerPoolConfig, deps: { log
             (thread) =>
               new Promise<void>((resolve, reject) => {
                 thread.opening.set(sessionId, { resolve, reject });
-                const message: TrialWorkerRequest = { type: 'open', sessionId, setup: input.setup, strategy: input.strategy, length: input.columns.length, buffers };
+                const message: TrialWorkerRequest = { type: 'open', sessionId, setup: input.setup, strategy: input.strategy, length: input.columns.length, buffers, models: input.models ?? [] };
                 thread.worker.postMessage(message);
               }),
           ),
