@@ -4,6 +4,7 @@ import { paramFieldsOf } from '@/app/_components/strategy-param-fields';
 import { fmtNumber, fmtTime } from '@/app/_components/format';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import { accountOptions } from '@/app/backtests/_lib/account-options';
+import { deployedLoopModelsOf } from '@/app/_components/models/model-form';
 import { DEFAULT_MAX_TRIALS, searchSpaceFromCatalog } from '@/engine/research/search-space';
 import { startStudy } from './actions';
 import { StudyForm, type StudyStrategyOption } from './_components/study-form';
@@ -50,7 +51,8 @@ export default async function StudiesPage() {
           }
         })
     : [];
-  const accounts = canRun ? await accountOptions(root) : [];
+  const [accounts, models] = canRun ? await Promise.all([accountOptions(root), root.engine.models.list().catch(() => [])]) : [[], []];
+  const deployedModels = deployedLoopModelsOf(models);
   return (
     <>
       <section className="card" aria-labelledby="studies-heading">
@@ -70,6 +72,7 @@ export default async function StudiesPage() {
               markets={streams.map((s) => ({ exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe, firstOpenTimeMs: s.firstOpenTimeMs, lastOpenTimeMs: s.lastOpenTimeMs }))}
               strategies={strategies}
               accounts={accounts}
+              deployedModels={deployedModels}
               maxTrials={DEFAULT_MAX_TRIALS}
               start={startStudy}
             />

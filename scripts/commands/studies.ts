@@ -4,7 +4,10 @@
  *   studies run --exchange binance --symbol BTC/USDT --timeframe 1h --from 2024-01-01 --to 2024-07-01 --strategy ma-crossover
  *               [--space '{"fastPeriod":{"min":5,"max":30,"step":5}}' | --space space.json] [--method grid|random|halving]
  *               [--trials 100] [--seed 1] [--objective sharpe] [--min-trades 1] [--max-trials 10000]
- *               [--walk-forward rolling:90:30[:STEP]] [--account default] [--name N] [--json]
+ *               [--walk-forward rolling:90:30[:STEP]] [--account default] [--name N]
+ *               [--models '{"volatility":{"targetVolatility":0.01},"stopDistance":true}' | --models models.json] [--json]
+ *     (--models: the regime, volatility and stop-distance models in every trial, as a backtest's "models"; the deployed
+ *     versions are pinned when the study is queued)
  *     queues the study, runs it in this process (trials on worker threads), prints progress to stderr
  *     and the report at the end; Ctrl-C leaves it to resume at the next start.
  *   studies list [--json] | show --id ID [--top 10] [--json] | cancel --id ID | apply --id ID
@@ -14,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { NotFoundError, ValidationError } from '../../engine/core/errors';
 import type { StudyService, StudySummary, StudyView } from '../../engine/research/study';
+import { describeRunModels } from '../../app/_components/models/model-form';
 
 export interface StudiesCommandServices {
   studies: StudyService;
@@ -30,8 +34,9 @@ export interface StudiesCommandServices {
 const CLI_ACTOR = { userId: 'cli' };
 
 function readJsonFlag(flag: string, value: string): unknown {
-  const text = value.trim().startsWith('{') ? value : readFileSync(value, 'utf8');
   try {
+    // A file that cannot be read is bad input too (named with the flag), not a crash.
+    const text = value.trim().startsWith('{') ? value : readFileSync(value, 'utf8');
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new ValidationError(flag, value, `expected JSON or a JSON file: ${(error as Error).message}`);
@@ -63,6 +68,8 @@ function summaryLine(study: StudySummary): string {
 export function studyReport(study: StudyView, top = 10): string[] {
   const lines = [summaryLine(study)];
   if (study.error) lines.push(`error: ${study.error}`);
+  const models = describeRunModels(study.request.backtest.models);
+  lines.push(models.length === 0 ? 'models: none (regime, volatility and stop-distance models off)' : `models: ${models.join('; ')}`);
   const ranked = study.trials.filter((t) => t.sample === 'full').sort((a, b) => (b.objective ?? -Infinity) - (a.objective ?? -Infinity) || a.index - b.index);
   if (ranked.length > 0) {
     lines.push(`top ${Math.min(top, ranked.length)} of ${ranked.length} trials by ${study.request.objective}:`);
@@ -103,6 +110,7 @@ async function runStudy(args: string[], services: StudiesCommandServices): Promi
       'walk-forward': { type: 'string' },
       account: { type: 'string' },
       name: { type: 'string' },
+      models: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -124,6 +132,7 @@ async function runStudy(args: string[], services: StudiesCommandServices): Promi
     ...(values['walk-forward'] !== undefined ? { walkForward: walkForwardOf(values['walk-forward']) } : {}),
     ...(values.account !== undefined ? { accountId: values.account } : {}),
     ...(values.name !== undefined ? { name: values.name } : {}),
+    ...(values.models !== undefined ? { models: readJsonFlag('--models', values.models) } : {}),
   };
   const { studyId } = await services.studies.enqueue(request, CLI_ACTOR);
   await services.audit('study.enqueue', studyId, { id: studyId });

@@ -52,6 +52,14 @@ describe('studies command', () => {
     const walk = cli([...studyArgs('{"fastPeriod":5,"slowPeriod":20,"atrPeriod":14,"atrStopMultiple":2}'), '--walk-forward', 'sideways:30:10']);
     expect(walk.code).toBe(2);
     expect(walk.stderr).toContain('studies: field "--walk-forward" was "sideways:30:10"');
+    const models = cli([...studyArgs('{"fastPeriod":5,"slowPeriod":20,"atrPeriod":14,"atrStopMultiple":2}'), '--models', '{"stopDistance":true}']);
+    expect(models.code).toBe(2);
+    expect(models.stderr).toContain(
+      'studies: field "models.stopDistance" was "deployed": no stop-distance model is deployed; train and deploy one on the Models page or run without it',
+    );
+    const modelsText = cli([...studyArgs('{"fastPeriod":5,"slowPeriod":20,"atrPeriod":14,"atrStopMultiple":2}'), '--models', '{volatility}']);
+    expect(modelsText.code).toBe(2);
+    expect(modelsText.stderr).toContain('studies: field "--models" was "{volatility}"');
     const listed = cli(['studies', 'list', '--json']);
     expect(JSON.parse(listed.stdout)).toEqual([]);
   }, 240_000);
@@ -63,6 +71,7 @@ describe('studies command', () => {
     const [head] = run.stdout.split('\n');
     expect(head).toMatch(/^\S+ {2}completed {2}ma-crossover SYN\/USDT 1h {2}4\/4 {2}best /);
     expect(run.stdout).toContain('top 4 of 4 trials by netProfit:');
+    expect(run.stdout).toContain('models: none (regime, volatility and stop-distance models off)');
     expect(run.stdout).toMatch(/PBO \d+\.\d%: /);
     const id = head.split(' ')[0];
 

@@ -1,4 +1,4 @@
-import { describeRunModels } from '@/app/_components/models/model-form';
+import { RunModels } from '@/app/_components/models/run-models';
 import { notFound } from 'next/navigation';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { TradesTable } from '../../journal/_components/trades-table';
@@ -107,17 +107,7 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
           <dt>Veto</dt>
           <dd>{run.config.veto === true ? 'on' : 'off'}</dd>
           <dt>Models</dt>
-          <dd data-testid="run-models">
-            {describeRunModels(run.config.models).length === 0 ? (
-              'none (regime, volatility and stop-distance models off)'
-            ) : (
-              <ul className="plain-list">
-                {describeRunModels(run.config.models).map((line) => (
-                  <li key={line}>{line}</li>
-                ))}
-              </ul>
-            )}
-          </dd>
+          <RunModels models={run.config.models} testId="run-models" />
           <dt>Started / finished</dt>
           <dd>{formatTime(run.startedAtMs)} / {formatTime(run.finishedAtMs)}</dd>
           {!portfolioSymbols && (

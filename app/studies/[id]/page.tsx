@@ -1,4 +1,5 @@
 import { notFound } from 'next/navigation';
+import { RunModels } from '@/app/_components/models/run-models';
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { roleAtLeast } from '@/app/_server/auth/roles';
 import { fmtNumber, fmtPct, fmtTime } from '@/app/_components/format';
@@ -89,6 +90,10 @@ export default async function StudyPage({ params }: { params: Promise<{ id: stri
               {r.candidates.toLocaleString('en-US')}
               {r.skipped > 0 ? ` (${r.skipped.toLocaleString('en-US')} refused by the strategy)` : ''}
             </dd>
+          </div>
+          <div>
+            <dt>Models</dt>
+            <RunModels models={r.backtest.models} testId="study-models" />
           </div>
         </dl>
         <p className="muted">

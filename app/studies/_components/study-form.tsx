@@ -16,6 +16,8 @@ import {
 } from '@/app/backtests/_components/backtest-form';
 import { gridSize, spaceOf, type SpaceField, type SpaceMode } from '../_lib/space-fields';
 import { SubmitRow } from '@/app/_components/submit-button';
+import { ModelFields } from '@/app/_components/models/model-fields';
+import { modelsOfForm, type DeployedLoopModels } from '@/app/_components/models/model-form';
 import { HydrationGate } from '@/app/_components/hydration-gate';
 
 /** A strategy the study can optimise, with its parameter inputs prefilled from the engine's derived search space. */
@@ -94,18 +96,22 @@ function SpaceFieldset({ field, errors, onChange }: { field: SpaceField; errors:
  * The "New study" form (traders): a stored market and range, one strategy with its parameters' search
  * space (prefilled from the schema's ranges), the method, objective and minimum trades, an optional
  * walk-forward, the account settings and risk limits (prefilled from the chosen account as in the
- * backtest form) and the exits every trial trades with (the backtest form's fieldset). Refusals show next to their field; a queued study opens its page.
+ * backtest form), the exits every trial trades with (the backtest form's fieldset) and the models in the loop (the
+ * backtest form's fieldset: a study with a model and one without compare it on and off). Refusals show next to their field; a queued study opens its page.
  */
 export function StudyForm({
   markets,
   strategies,
   accounts,
+  deployedModels,
   maxTrials,
   start,
 }: {
   markets: MarketOption[];
   strategies: StudyStrategyOption[];
   accounts: AccountOption[];
+  /** The deployed version of each loop model kind: every trial runs with the ticked ones (pinned when the study is queued). */
+  deployedModels: DeployedLoopModels;
   /** The engine's default cap on one search's candidates (a larger grid is refused). */
   maxTrials: number;
   start: (input: unknown) => Promise<ActionResult<{ studyId: string; ticketId: string }>>;
@@ -164,6 +170,7 @@ export function StudyForm({
       risk: Object.fromEntries(RISK_KEYS.map((k) => [k, numberOrText(form.get(`risk.${k}`))])),
       breakers: form.get('breakers') === 'on',
       exits: exitsOfForm(form),
+      models: modelsOfForm((name) => form.get(name)),
     };
     setMessage(null);
     setErrors({});
@@ -333,6 +340,7 @@ export function StudyForm({
         <AccountPrefill idPrefix="st" accounts={accounts} accountId={accountId} onChange={setAccountId} errors={errors} />
         <AccountFields key={accountId} account={account} errors={errors} />
         <ExitFields idPrefix="st" errors={errors} />
+        <ModelFields idPrefix="st" deployed={deployedModels} errors={errors} />
 
         <SubmitRow busy={pending} label="Start study" busyLabel="Queuing…" error={message} testId="start-study" />
       </HydrationGate>

@@ -53,6 +53,16 @@ describe('study form schema', () => {
     expect(studyRequestOfForm(studyFormSchema.parse({ ...FORM, exits: { roi: '' } }))).not.toHaveProperty('exits');
   });
 
+  it('sends the ticked models in the loop with the request, and none when none is ticked', () => {
+    const models = { volatility: { targetVolatility: 0.005, minScale: 0.5 }, stopDistance: {} };
+    // The engine's defaults filled in: the deployed version, maxScale 1, a stop 1 × the predicted distance, at least 0.5 ATR.
+    expect(studyRequestOfForm(studyFormSchema.parse({ ...FORM, models })).models).toEqual({
+      volatility: { version: 'deployed', targetVolatility: 0.005, minScale: 0.5, maxScale: 1 },
+      stopDistance: { version: 'deployed', multiple: 1, minAtr: 0.5 },
+    });
+    expect(studyRequestOfForm(studyFormSchema.parse(FORM))).not.toHaveProperty('models');
+  });
+
   it('names the field of a bad input', () => {
     const errors = (input: unknown) => studyFormSchema.safeParse(input).error?.issues.map((i) => i.path.join('.'));
     expect(errors({ ...FORM, to: '2024-01-01' })).toEqual(['to']);
@@ -62,5 +72,6 @@ describe('study form schema', () => {
     expect(errors({ ...FORM, exits: { takeProfitR: 2, takeProfitPercent: 5 } })).toEqual(['exits.takeProfitPercent']);
     expect(errors({ ...FORM, exits: { roi: '[{"afterMinutes": 0}' } })).toEqual(['exits.roi']);
     expect(errors({ ...FORM, exits: { timeStopBars: 'ten' } })).toEqual(['exits.timeStopBars']);
+    expect(errors({ ...FORM, models: { volatility: { targetVolatility: -1 } } })).toEqual(['models.volatility.targetVolatility']);
   });
 });

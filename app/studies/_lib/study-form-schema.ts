@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { OBJECTIVES } from '@/engine/research/objectives';
 import { STUDY_METHODS, studyWalkForwardSchema } from '@/engine/research/study';
 import { ACCOUNT_ID_PATTERN } from '@/engine/account/account-config';
+import { loopModelsRequestSchema } from '@/engine/decision/loop-models';
 import { BREAKERS_OFF_LIMIT_PCT, exitPolicyOfForm, exitsFormSchema, formTimeMs } from '@/app/backtests/_lib/backtest-form-schema';
 
 const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
@@ -51,6 +52,8 @@ export const studyFormSchema = z
     breakers: z.boolean().default(false),
     /** The exits fieldset as the backtest form sends it; all blank = each trial takes its strategy's own exits. */
     exits: exitsFormSchema.default({}),
+    /** The models in the loop of every trial (regime, volatility, stop distance); absent = all off. */
+    models: loopModelsRequestSchema.optional(),
   })
   .refine((v) => formTimeMs(v.to) > formTimeMs(v.from), { path: ['to'], message: '"to" must be after "from"' });
 
@@ -91,5 +94,6 @@ export function studyRequestOfForm(input: z.output<typeof studyFormSchema>): Rec
     ...(Object.keys(paper).length > 0 ? { paper } : {}),
     risk,
     ...(exits === undefined ? {} : { exits }),
+    ...(input.models === undefined ? {} : { models: input.models }),
   };
 }

@@ -32,6 +32,13 @@ export const studyRequestBody = studyRequestSchema
       example: { mode: 'rolling', inSampleDays: 90, outOfSampleDays: 30 },
     }),
     maxTrials: studyRequestSchema.shape.maxTrials.meta({ description: 'A grid larger than this is refused, not truncated (default 10000).' }),
+    models: studyRequestSchema.shape.models.meta({
+      description:
+        "The models in the loop of every trial, as a backtest's `models` (regime, volatility, stopDistance; each off unless given). A `deployed` version is pinned when the study is queued " +
+        '(the resolved request shows the number), so every trial, and a resumed study, uses the same versions. Queue the study once with a model and once without to compare it on and off. ' +
+        'Refused when the kind has no deployed model or the version does not exist.',
+      example: { volatility: { targetVolatility: 0.01 }, stopDistance: true },
+    }),
   })
   .strict()
   .meta({ id: 'StudyRequest' });
