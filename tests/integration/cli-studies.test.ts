@@ -60,6 +60,9 @@ describe('studies command', () => {
     const modelsText = cli([...studyArgs('{"fastPeriod":5,"slowPeriod":20,"atrPeriod":14,"atrStopMultiple":2}'), '--models', '{volatility}']);
     expect(modelsText.code).toBe(2);
     expect(modelsText.stderr).toContain('studies: field "--models" was "{volatility}"');
+    const missing = cli([...studyArgs('{"fastPeriod":5,"slowPeriod":20,"atrPeriod":14,"atrStopMultiple":2}'), '--models', 'no-such-models.json']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('studies: field "--models" was "no-such-models.json": expected JSON or a JSON file: ENOENT');
     const listed = cli(['studies', 'list', '--json']);
     expect(JSON.parse(listed.stdout)).toEqual([]);
   }, 240_000);

@@ -17,6 +17,12 @@ import { waveCandles } from '@/engine/testing/wave-candles';
 import { loadStrategyFiles } from '@/engine/strategies/strategy-files';
 import { createJitiStrategyImporter } from '../jiti-strategy-importer';
 import { createTrialWorkerPool } from './trial-worker-pool';
+import { ModelKind } from '@/engine/ports/model-kind';
+import { buildVolatilityDataset } from '@/engine/ml/dataset';
+import { trainModel } from '@/engine/ml/model-training';
+import { exportOnnx } from '@/engine/ml/onnx-export';
+import type { LoopModelFile } from '@/engine/decision/loop-models';
+import { syntheticCandles } from '../../../tests/support/ml-candles';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2024, 0, 1);
@@ -126,5 +132,42 @@ describe('trial worker pool', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).field).toMatch(/^params\.ma-crossover/);
     await session.close();
+  }, 120_000);
+
+  it('opens the study model files in each thread: the same outcomes as inline, different from the model-free ones; a file not made for the loop is refused', async () => {
+    const dataset = buildVolatilityDataset(syntheticCandles(900, 21), { timeframe: '1h', horizon: 12 });
+    const { model } = await trainModel(ModelKind.Volatility, dataset, { folds: 1, seed: 1 });
+    const file: LoopModelFile = { key: 'volatility', label: 'volatility@v1', featureNames: dataset.featureNames, bytes: exportOnnx(model, { kind: ModelKind.Volatility }) };
+    const plain: TrialSessionInput = { setup: { backtest: BACKTEST, strategy: 'ma-crossover', objective: 'netProfit', minTrades: 0 }, columns: COLUMNS, strategy: { kind: 'built-in', name: 'ma-crossover' } };
+    const withModel: TrialSessionInput = {
+      ...plain,
+      setup: { ...plain.setup, backtest: { ...BACKTEST, models: { volatility: { version: 1, targetVolatility: 0.0001, minScale: 0.25, maxScale: 1 } } } },
+      models: [file],
+    };
+    const catalog = createBuiltInCatalog();
+    const inlineRunner = createInlineTrialRunner({ catalog: () => catalog, logger: silentLogger });
+    const inline = await inlineRunner.open(withModel);
+    const expected = [];
+    for (const task of tasks.slice(0, 2)) expected.push(await inline.run(task));
+    await inline.close();
+    const bare = await inlineRunner.open(plain);
+    const without = [];
+    for (const task of tasks.slice(0, 2)) without.push(await bare.run(task));
+    // The model sizes every entry at the floor (a quarter): same trades, other results.
+    expect(expected.map((o) => o.metrics.trades)).toEqual(without.map((o) => o.metrics.trades));
+    expect(expected[0].metrics.trades).toBeGreaterThan(0);
+    expect(expected.map((o) => o.metrics.netProfit)).not.toEqual(without.map((o) => o.metrics.netProfit));
+
+    const session = await pool.open(withModel);
+    expect(await Promise.all(tasks.slice(0, 2).map((task) => session.run(task)))).toEqual(expected);
+    await session.close();
+
+    // Trials whose request turns the model on but were given no file: refused, naming the option.
+    const unserved = await inlineRunner.open({ ...withModel, models: [] });
+    await expect(unserved.run(tasks[0])).rejects.toThrow('field "models.volatility" was 1: the study\'s trials were given no volatility model; run the study again');
+    // A file whose features are not the ones the loop feeds the kind.
+    await expect(pool.open({ ...withModel, models: [{ ...file, featureNames: ['close'] }] })).rejects.toThrow(
+      'model volatility@v1 takes the features close; the loop feeds',
+    );
   }, 120_000);
 });
