@@ -3,7 +3,7 @@ import { useState, useTransition } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { PaperOrderResult } from '@/engine/desk/trading-desk';
 import type { WhatIfResult } from '@/engine/risk/what-if';
-import { fmtNumber, fmtPct } from '../format';
+import { fmtNumber, fmtPct, formatNumber } from '../format';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import { SubmitButton } from '@/app/_components/submit-button';
 import { HydrationGate } from '@/app/_components/hydration-gate';
@@ -156,7 +156,8 @@ export function WhatIfForm({ symbols, defaults, preview, place, canPlace, spot }
           </ScrollTable>
           {result.checks.length > 0 && (
             <p className="muted">
-              Checks: {result.checks.map((c) => `${c.name} ${fmtNumber(c.value)} / ${fmtNumber(c.limit)} ${c.passed ? 'ok' : 'FAIL'}`).join(' · ')}
+              {/* Up to 4 decimals, as the journal's decision chain shows them: a VaR fraction of 0.0009 is not "0.00". */}
+              Checks: {result.checks.map((c) => `${c.name} ${formatNumber(c.value, 4)} / ${formatNumber(c.limit, 4)} ${c.passed ? 'ok' : 'FAIL'}`).join(' · ')}
             </p>
           )}
           {canPlace ? (
