@@ -20,6 +20,8 @@ export async function signIn(page: Page, role: keyof typeof E2E_USERS, next = '/
     await page.context().clearCookies();
     sessions.delete(role);
   }
+  // Another user's session in this context would send /login straight on to `next` as that user.
+  await page.context().clearCookies();
   await page.goto(`/login?next=${encodeURIComponent(next)}`);
   await page.getByLabel('E-mail').fill(E2E_USERS[role]);
   await page.getByLabel('Password').fill(E2E_PASSWORD);
