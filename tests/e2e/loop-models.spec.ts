@@ -10,11 +10,11 @@
 import { expect, test, type Page } from '@playwright/test';
 import { runBacktestFromForm } from './backtest-form';
 import { signIn } from './sign-in';
-import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
+import { openStudyForm } from './study-form';
+import { SYNTHETIC_FROM, SYNTHETIC_MARKET } from './synthetic-candles';
 
 test.describe.configure({ mode: 'serial' });
 
-const MARKET = `${SYNTHETIC_MARKET.exchange} ${SYNTHETIC_MARKET.symbol} ${SYNTHETIC_MARKET.timeframe}`;
 /** Far below any predicted per-candle volatility here: every entry is sized at the floor, a quarter. */
 const TARGET = '0.0001';
 
@@ -29,12 +29,7 @@ async function tickVolatility(page: Page, version: number) {
 
 /** Starts a grid study of ma-crossover (fastPeriod 5 and 10, slowPeriod 30, ATR 14) over the whole market from the form, `configure` before the start; returns its id once complete. */
 async function runStudy(page: Page, configure: () => Promise<void>): Promise<string> {
-  await page.goto('/studies');
-  const form = page.getByTestId('study-form');
-  await form.getByLabel('Market', { exact: true }).selectOption(MARKET);
-  await form.getByLabel('From (UTC)').fill(SYNTHETIC_FROM);
-  await form.getByLabel('To (UTC, exclusive)').fill(SYNTHETIC_TO);
-  await form.getByLabel('Strategy', { exact: true }).selectOption('ma-crossover');
+  const form = await openStudyForm(page, 'ma-crossover');
   const fast = form.getByRole('group', { name: 'fastPeriod', exact: true });
   await fast.getByLabel('Search').selectOption('values');
   await fast.getByLabel('Values (comma-separated)').fill('5, 10');

@@ -10,24 +10,18 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './sign-in';
+import { openStudyForm } from './study-form';
 import { checkPage } from './page-check';
-import { SYNTHETIC_FROM, SYNTHETIC_MARKET, SYNTHETIC_TO } from './synthetic-candles';
 
 test.describe.configure({ mode: 'serial' });
 
-const MARKET = `${SYNTHETIC_MARKET.exchange} ${SYNTHETIC_MARKET.symbol} ${SYNTHETIC_MARKET.timeframe}`;
 const FAST = [5, 10, 15];
 const SLOW = [30, 40, 50];
 const adapterInput = (page: Page, field: string) => page.locator(`[id="strategy.adapters.ma-crossover.${field}"]`);
 
 /** Opens /studies and fills the market, range and ma-crossover's space (fast and slow as ranges, the ATR period held). */
 async function fillStudy(page: Page, fast: { min: string; max: string; step: string }) {
-  await page.goto('/studies');
-  const form = page.getByTestId('study-form');
-  await form.getByLabel('Market', { exact: true }).selectOption(MARKET);
-  await form.getByLabel('From (UTC)').fill(SYNTHETIC_FROM);
-  await form.getByLabel('To (UTC, exclusive)').fill(SYNTHETIC_TO);
-  await form.getByLabel('Strategy', { exact: true }).selectOption('ma-crossover');
+  const form = await openStudyForm(page, 'ma-crossover');
   const fastGroup = form.getByRole('group', { name: 'fastPeriod', exact: true });
   await fastGroup.getByLabel('Search').selectOption('range');
   await fastGroup.getByLabel('Min', { exact: true }).fill(fast.min);

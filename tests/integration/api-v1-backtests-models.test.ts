@@ -7,10 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BacktestState } from '../../engine/backtest/backtest-jobs';
-import { TicketStatus } from '../../engine/ports/tickets';
 import type { DecisionRecord } from '../../engine/ports/journal';
 import { apiV1Client, type ApiV1Client } from '../support/api-v1-client';
-import { AUTH_TEST_BACKENDS, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
+import { AUTH_TEST_BACKENDS, useAuthTestRoots, waitForTicket, type AuthTestRoot } from '../support/auth-test-root';
 import { syntheticCandles } from '../support/ml-candles';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -40,16 +39,6 @@ const MODELS = {
   volatility: { targetVolatility: 0.01, minScale: 0.25, maxScale: 1 },
   stopDistance: { multiple: 1.5 },
 };
-
-async function waitForTicket(app: AuthTestRoot, id: string): Promise<void> {
-  for (let i = 0; i < 1_200; i++) {
-    const ticket = await app.root.engine.getTicket(id);
-    if (ticket?.status === TicketStatus.Succeeded) return;
-    if (ticket?.status === TicketStatus.Failed || ticket?.status === TicketStatus.Cancelled) throw new Error(`ticket ${id} ended ${ticket.status}: ${JSON.stringify(ticket)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`ticket ${id} did not finish in 120 s`);
-}
 
 async function waitUntilDone(viewer: ApiV1Client, id: string): Promise<BacktestState & { status: 'complete' }> {
   for (let i = 0; i < 1_200; i++) {

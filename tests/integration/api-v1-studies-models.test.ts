@@ -8,9 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { StudyView } from '../../engine/research/study';
-import { TicketStatus } from '../../engine/ports/tickets';
 import type { ApiV1Client } from '../support/api-v1-client';
-import { AUTH_TEST_BACKENDS, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
+import { AUTH_TEST_BACKENDS, useAuthTestRoots, waitForTicket } from '../support/auth-test-root';
 import { RESEARCH_START_MS, SYNTHETIC_CANDLES, withSyntheticCandles } from '../support/research-test-roots';
 
 const HOUR = 3_600_000;
@@ -30,16 +29,6 @@ const REQUEST = {
 };
 const VOLATILITY = { targetVolatility: 0.004, minScale: 0.25, maxScale: 1 };
 const STOP_DISTANCE = { multiple: 1.5 };
-
-async function waitForTicket(app: AuthTestRoot, id: string): Promise<void> {
-  for (let i = 0; i < 1_200; i++) {
-    const ticket = await app.root.engine.getTicket(id);
-    if (ticket?.status === TicketStatus.Succeeded) return;
-    if (ticket?.status === TicketStatus.Failed || ticket?.status === TicketStatus.Cancelled) throw new Error(`ticket ${id} ended ${ticket.status}: ${JSON.stringify(ticket)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`ticket ${id} did not finish in 120 s`);
-}
 
 async function studyOf(trader: ApiV1Client, viewer: ApiV1Client, body: Record<string, unknown>): Promise<StudyView> {
   const queued = await trader.call<{ id: string }>('startStudy', { body });

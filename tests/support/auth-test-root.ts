@@ -14,6 +14,7 @@ import type { Role } from '../../app/_server/auth/roles';
 import postgres from 'postgres';
 import { afterEach } from 'vitest';
 import { POSTGRES_URL } from './ml-databases';
+import { TicketStatus } from '../../engine/ports/tickets';
 
 export const TEST_ORIGIN = 'http://localhost:3000';
 export const TEST_PASSWORD = 'correct-horse-battery';
@@ -115,4 +116,15 @@ export async function createAuthTestRoot(env: Record<string, string> = {}): Prom
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Polls a ticket of `app`'s engine every 100 ms until it succeeded. @throws when it fails, is cancelled, or takes over 120 s. */
+export async function waitForTicket(app: AuthTestRoot, id: string): Promise<void> {
+  for (let i = 0; i < 1_200; i++) {
+    const ticket = await app.root.engine.getTicket(id);
+    if (ticket?.status === TicketStatus.Succeeded) return;
+    if (ticket?.status === TicketStatus.Failed || ticket?.status === TicketStatus.Cancelled) throw new Error(`ticket ${id} ended ${ticket.status}: ${JSON.stringify(ticket)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`ticket ${id} did not finish in 120 s`);
 }
