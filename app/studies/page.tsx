@@ -4,7 +4,7 @@ import { paramFieldsOf } from '@/app/_components/strategy-param-fields';
 import { fmtNumber, fmtTime } from '@/app/_components/format';
 import { ScrollTable } from '@/app/_components/scroll-table';
 import { accountOptions } from '@/app/backtests/_lib/account-options';
-import { deployedLoopModelsOf } from '@/app/_components/models/model-form';
+import { deployedLoopModelsOf, runModelsLabel } from '@/app/_components/models/model-form';
 import { DEFAULT_MAX_TRIALS, searchSpaceFromCatalog } from '@/engine/research/search-space';
 import { startStudy } from './actions';
 import { StudyForm, type StudyStrategyOption } from './_components/study-form';
@@ -97,6 +97,7 @@ export default async function StudiesPage() {
                 <th scope="col">Market</th>
                 <th scope="col">Method</th>
                 <th scope="col">Objective</th>
+                <th scope="col">Models</th>
                 <th scope="col">Status</th>
                 <th scope="col" className="num">
                   Best objective
@@ -120,6 +121,7 @@ export default async function StudiesPage() {
                     {s.request.walkForward ? `, walk-forward (${s.request.walkForward.mode})` : ''}
                   </td>
                   <td>{s.request.objective}</td>
+                  <td data-testid="study-row-models">{runModelsLabel(s.request.backtest.models)}</td>
                   <td>
                     <StudyStatusBadge status={s.status} done={s.progress.done} total={s.progress.total} />
                   </td>

@@ -84,6 +84,11 @@ test('an admin deploys a volatility model and compares it on and off in a study,
   const withoutModel = await runStudy(page, async () => undefined);
   await expect(page.getByTestId('study-models')).toHaveText('none (regime, volatility and stop-distance models off)');
 
+  // The list tells the two apart.
+  await page.goto('/studies');
+  await expect(page.locator(`[data-testid="study-row"]:has(a[href="/studies/${withModel}"]) [data-testid="study-row-models"]`)).toHaveText(`volatility@v${version}`);
+  await expect(page.locator(`[data-testid="study-row"]:has(a[href="/studies/${withoutModel}"]) [data-testid="study-row-models"]`)).toHaveText('off');
+
   const trialsOf = async (id: string) => {
     const answer = await page.request.get(`/api/v1/studies/${id}`);
     expect(answer.status()).toBe(200);

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { fmtNumber } from '@/app/_components/format';
 import { ScrollTable } from '@/app/_components/scroll-table';
-import { heatmapOf, scaleColor, scalePosition, scaleTextColor, variedParams, type TrialPoint } from '../_lib/study-grid';
+import { heatmapAxes, heatmapOf, scaleColor, scalePosition, scaleTextColor, variedParams, type TrialPoint } from '../_lib/study-grid';
 
 const label = (v: unknown) => String(v);
 
@@ -13,8 +13,10 @@ const label = (v: unknown) => String(v);
  */
 export function ParamHeatmap({ trials, objective }: { trials: TrialPoint[]; objective: string }) {
   const params = variedParams(trials);
-  const [x, setX] = useState(params[0] ?? '');
-  const [y, setY] = useState(params[1] ?? params[0] ?? '');
+  const [chosen, setChosen] = useState<{ x: string | null; y: string | null }>({ x: null, y: null });
+  const { x, y } = heatmapAxes(params, chosen);
+  const setX = (value: string) => setChosen({ x: value, y });
+  const setY = (value: string) => setChosen({ x, y: value });
   if (params.length < 2) {
     return (
       <p className="muted" data-testid="heatmap-unavailable">

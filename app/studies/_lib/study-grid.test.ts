@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisValues, describeParams, heatmapOf, scaleColor, scaleTextColor, scalePosition, sortTrials, variedParams, type TrialPoint } from './study-grid';
+import { axisValues, describeParams, heatmapAxes, heatmapOf, scaleColor, scaleTextColor, scalePosition, sortTrials, variedParams, type TrialPoint } from './study-grid';
 
 /** A 2 × 2 grid of (fast, slow) with a third parameter varying inside each cell. */
 const TRIALS: TrialPoint[] = [
@@ -95,5 +95,22 @@ describe('study grid helpers', () => {
 
   it('describes a trial’s params in one line', () => {
     expect(describeParams({ fastPeriod: 10, slowPeriod: 40, on: true })).toBe('fastPeriod 10, slowPeriod 40, on true');
+  });
+});
+
+describe('heatmapAxes', () => {
+  it('takes the first two varied parameters until the trader chooses, and follows the trials of a running study', () => {
+    const none = { x: null, y: null };
+    // A running study's first trials varied one parameter; once all are in, both axes are there.
+    expect(heatmapAxes(['fast'], none)).toEqual({ x: 'fast', y: 'fast' });
+    expect(heatmapAxes(['fast', 'slow', 'atr'], none)).toEqual({ x: 'fast', y: 'slow' });
+    // The trader's choices hold while they are varied and distinct.
+    expect(heatmapAxes(['fast', 'slow', 'atr'], { x: 'atr', y: null })).toEqual({ x: 'atr', y: 'fast' });
+    expect(heatmapAxes(['fast', 'slow', 'atr'], { x: 'slow', y: 'atr' })).toEqual({ x: 'slow', y: 'atr' });
+    expect(heatmapAxes(['fast', 'slow', 'atr'], { x: null, y: 'fast' })).toEqual({ x: 'slow', y: 'fast' });
+    // A choice no longer varied, or equal to the other axis, falls back.
+    expect(heatmapAxes(['fast', 'slow'], { x: 'atr', y: 'slow' })).toEqual({ x: 'fast', y: 'slow' });
+    expect(heatmapAxes(['fast', 'slow'], { x: 'slow', y: 'slow' })).toEqual({ x: 'slow', y: 'fast' });
+    expect(heatmapAxes([], none)).toEqual({ x: '', y: '' });
   });
 });

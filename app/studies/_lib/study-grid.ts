@@ -43,6 +43,18 @@ export function variedParams(trials: readonly TrialPoint[]): string[] {
   return names.filter((name) => axisValues(trials, name).length >= 2);
 }
 
+/**
+ * The heatmap's axes: the trader's choices where they are still among the varied parameters and distinct, else the
+ * first varied parameter for x and the first other one for y. Derived on every render, not kept: a running study's page
+ * first shows a few trials (one parameter varied so far) and then all of them, and axes fixed at the first render
+ * would stay on that one parameter.
+ */
+export function heatmapAxes(params: readonly string[], chosen: { x: string | null; y: string | null }): { x: string; y: string } {
+  const x = chosen.x !== null && params.includes(chosen.x) ? chosen.x : (params.find((p) => p !== chosen.y) ?? params[0] ?? '');
+  const y = chosen.y !== null && chosen.y !== x && params.includes(chosen.y) ? chosen.y : (params.find((p) => p !== x) ?? x);
+  return { x, y };
+}
+
 /** One heatmap: `cells[row][column]` is the best objective of the trials with `y = rows[row]` and `x = columns[column]` (null: none scored, or no such trial). */
 export interface Heatmap {
   x: string;
