@@ -130,7 +130,7 @@ export function createLoopModelSource(registry: Pick<ModelRegistry, 'active' | '
 }
 
 /** Refuses a model whose features are not the ones the loop feeds its kind. @throws ValidationError naming `models.<key>`. */
-function checkFeatures(key: LoopKey, version: ModelVersionRef, label: string, names: readonly string[]): void {
+function checkFeatures(key: LoopKey, version: ModelVersionRef | string, label: string, names: readonly string[]): void {
   const expected = FEATURES[key];
   if (names.length !== expected.length || names.some((name, k) => name !== expected[k])) {
     throw new ValidationError(`models.${key}`, version, `model ${label} takes the features ${names.join(', ')}; the loop feeds ${expected.join(', ')}: retrain it`);
@@ -147,7 +147,7 @@ export interface OpenedLoopModels {
 /**
  * Opens the loop's models from their files (a study's trial session, in the server's thread or a trial thread), with
  * the same wrappers as the registry's: same features checked, same outputs checked, same labels journaled.
- * @param open the ONNX loader (`loadOnnxModel`), injected so the engine's research code stays free of onnxruntime.
+ * @param open the ONNX loader (`loadOnnxModel`, which loads onnxruntime on first use).
  * @throws ValidationError naming `models.<key>` for a model whose features or feature count are not the loop's.
  */
 export async function openLoopModelFiles(files: readonly LoopModelFile[], open: (bytes: Uint8Array) => Promise<OnnxModel>): Promise<OpenedLoopModels> {
@@ -158,7 +158,7 @@ export async function openLoopModelFiles(files: readonly LoopModelFile[], open: 
   const models: LoopModels = { regime: null, volatility: null, stopDistance: null };
   try {
     for (const file of files) {
-      checkFeatures(file.key, 'deployed', file.label, file.featureNames);
+      checkFeatures(file.key, file.label, file.label, file.featureNames);
       const onnx = await open(file.bytes);
       sessions.push(onnx);
       if (onnx.featureCount !== file.featureNames.length) {

@@ -167,7 +167,7 @@ describe('trial worker pool', () => {
     await expect(unserved.run(tasks[0])).rejects.toThrow('field "models.volatility" was 1: the study\'s trials were given no volatility model; run the study again');
     // A file whose features are not the ones the loop feeds the kind.
     await expect(pool.open({ ...withModel, models: [{ ...file, featureNames: ['close'] }] })).rejects.toThrow(
-      'model volatility@v1 takes the features close; the loop feeds',
+      'field "models.volatility" was "volatility@v1": model volatility@v1 takes the features close; the loop feeds',
     );
   }, 120_000);
 });
