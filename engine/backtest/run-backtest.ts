@@ -253,17 +253,26 @@ function modelsRequestOf(models: LoopModelsSpec): NonNullable<BacktestRequest['m
 }
 
 /**
- * Pins the `deployed` versions of a resolved backtest's models to the versions deployed now and loads
- * them (canonical config updated, so the run records the versions it used). Nothing to do without models.
- * @throws ValidationError naming `models.<kind>` when a kind has no deployed model, a named version does
- *   not exist, or there is no model source at all.
+ * Pins the `deployed` versions of a resolved backtest's models to the versions deployed now (canonical config
+ * updated, so the run records the versions it used): a backtest when it is queued, a study's trials when the study is.
+ * Nothing to do without models.
+ * @throws ValidationError naming `models.<kind>` when a kind has no deployed model, or there is no model source at all.
  */
-export async function loadBacktestModels(spec: ResolvedBacktest, source: LoopModelSource | null | undefined): Promise<LoopModels | undefined> {
-  if (!anyLoopModel(spec.models)) return undefined;
+export function pinBacktestModels(spec: ResolvedBacktest, source: LoopModelSource | null | undefined): void {
+  if (!anyLoopModel(spec.models)) return;
   if (!source) throw noModelSource(spec.models);
   spec.models = pinDeployedVersions(spec.models, source);
   spec.canonical = { ...spec.canonical, models: spec.models };
-  return source.load(spec.models);
+}
+
+/**
+ * Pins a resolved backtest's models (see {@link pinBacktestModels}) and loads them. Nothing to do without models.
+ * @throws ValidationError as `pinBacktestModels`, and naming `models.<kind>` when a named version does not exist.
+ */
+export async function loadBacktestModels(spec: ResolvedBacktest, source: LoopModelSource | null | undefined): Promise<LoopModels | undefined> {
+  pinBacktestModels(spec, source);
+  if (!anyLoopModel(spec.models)) return undefined;
+  return source!.load(spec.models);
 }
 
 /** The markets of a resolved run in the listed order (one for a single-market run). */

@@ -227,6 +227,16 @@ export function pinDeployedVersions(spec: LoopModelsSpec, source: Pick<LoopModel
 }
 
 /**
+ * The files of the models a spec turns on (none when every kind is off), for a study's trial session.
+ * @throws ValidationError as {@link LoopModelSource.files}, or {@link noModelSource} when there is no source.
+ */
+export async function loopModelFilesOf(spec: LoopModelsSpec, source: LoopModelSource | null | undefined): Promise<LoopModelFile[]> {
+  if (!anyLoopModel(spec)) return [];
+  if (!source) throw noModelSource(spec);
+  return source.files(spec);
+}
+
+/**
  * The error for a spec that turns a model on where there is no model source at all (an engine built
  * without a registry): as if no model of its first kind that is on were deployed.
  */

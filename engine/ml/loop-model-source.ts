@@ -9,6 +9,7 @@ import { EngineError, ValidationError } from '../core/errors';
 import {
   LOOP_MODEL_KINDS,
   notDeployed,
+  pinDeployedVersions,
   type LoopModelFile,
   type LoopModels,
   type LoopModelSource,
@@ -98,6 +99,8 @@ export function createLoopModelSource(registry: Pick<ModelRegistry, 'active' | '
     return model;
   }
 
+  const deployedVersion: LoopModelSource['deployedVersion'] = (kind) => registry.active(kind)?.record.version ?? null;
+
   return {
     async load(spec: LoopModelsSpec, options = {}): Promise<LoopModels> {
       const follow = options.follow ?? false;
@@ -108,24 +111,19 @@ export function createLoopModelSource(registry: Pick<ModelRegistry, 'active' | '
       };
     },
     async files(spec: LoopModelsSpec): Promise<LoopModelFile[]> {
+      const pinned = pinDeployedVersions(spec, { deployedVersion });
       const out: LoopModelFile[] = [];
       for (const { key, kind } of LOOP_MODEL_KINDS) {
-        const option = spec[key];
+        const option = pinned[key];
         if (!option) continue;
-        let version = option.version;
-        if (version === 'deployed') {
-          const active = registry.active(kind);
-          if (!active) throw notDeployed(key, kind);
-          version = active.record.version;
-        }
-        const { record, bytes } = await registry.modelFile(kind, version, `models.${key}`);
+        const { record, bytes } = await registry.modelFile(kind, option.version as number, `models.${key}`);
         const label = `${record.kind}@v${record.version}`;
-        checkFeatures(key, option.version, label, record.featureNames);
+        checkFeatures(key, spec[key]!.version, label, record.featureNames);
         out.push({ key, label, featureNames: record.featureNames, bytes });
       }
       return out;
     },
-    deployedVersion: (kind) => registry.active(kind)?.record.version ?? null,
+    deployedVersion,
   };
 }
 

@@ -15,13 +15,13 @@
  * 3^-(R-1-r) of it (the last rung on all of it); R = min(4, 1 + floor(log3(candidates))).
  */
 import path from 'node:path';
-import { anyLoopModel, noModelSource, pinDeployedVersions, resolveLoopModels, type LoopModelFile, type LoopModelSource, type LoopModelsSpec } from '../decision/loop-models';
+import { anyLoopModel, loopModelFilesOf, resolveLoopModels, type LoopModelSource } from '../decision/loop-models';
 import { ValidationError } from '../core/errors';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import { TIMEFRAME_MS, type CandleColumns, type Timeframe } from '../core/types';
 import { reasonOf, parseOrThrow } from '../core/validation';
-import { explicitBacktestRequest, resolveBacktest } from '../backtest/run-backtest';
+import { explicitBacktestRequest, pinBacktestModels, resolveBacktest } from '../backtest/run-backtest';
 import { loopStartupCandles } from '../loop/signal-phase';
 import type { CandleRepository } from '../ports/candles';
 import type { StudyRecord, StudyRepository, StudyTrialRecord } from '../ports/studies';
@@ -115,13 +115,10 @@ export async function resolveStudyRequest(input: unknown, deps: ResolveStudyDeps
     stored,
     deps.catalog,
   );
-  if (anyLoopModel(spec.models)) {
-    // Pinned now, so every trial (and a resume after a restart) uses the versions deployed when the study was queued;
-    // the files are read once here so a version that does not exist, or whose file changed, is refused before queuing.
-    if (!deps.loopModels) throw noModelSource(spec.models);
-    spec.models = pinDeployedVersions(spec.models, deps.loopModels);
-    await deps.loopModels.files(spec.models);
-  }
+  // Pinned now, so every trial (and a resume after a restart) uses the versions deployed when the study was queued; the
+  // files are read once here so a version that does not exist, or whose file changed, is refused before queuing.
+  pinBacktestModels(spec, deps.loopModels);
+  await loopModelFilesOf(spec.models, deps.loopModels);
   if (r.method === 'grid' && r.trials !== undefined) throw new ValidationError('trials', r.trials, 'a grid search runs every combination; give trials only for random or halving');
   const trials = r.method === 'grid' ? null : (r.trials ?? Math.min(DEFAULT_STUDY_TRIALS, r.maxTrials));
   const candidateSet = studyCandidates({ strategy: r.strategy, space: r.space, method: r.method, trials, seed: r.seed, maxTrials: r.maxTrials }, deps.catalog);
@@ -367,20 +364,11 @@ export async function driveStudy(plan: StudyPlan, runBatch: TrialBatchRunner, on
 export async function openStudySession(request: ResolvedStudyRequest, deps: Pick<RunStudyDeps, 'candles' | 'runner' | 'loopModels'>, strategySource: TrialStrategySource): Promise<TrialSession> {
   const timeframeMs = TIMEFRAME_MS[request.timeframe as Timeframe];
   const market = { exchange: request.exchange, symbol: request.symbol, timeframe: request.timeframe as Timeframe };
-  const models = studyModelsOf(request);
-  let files: LoopModelFile[] = [];
-  if (anyLoopModel(models)) {
-    if (!deps.loopModels) throw noModelSource(models);
-    files = await deps.loopModels.files(models);
-  }
+  // The versions pinned when the study was queued.
+  const files = await loopModelFilesOf(resolveLoopModels(request.backtest.models), deps.loopModels);
   const columns: CandleColumns = await deps.candles.loadCandles(market, request.fromMs - request.warmupCandles * timeframeMs, request.toMs);
   const setup: TrialSetup = { backtest: request.backtest, strategy: request.strategy, objective: request.objective, minTrades: request.minTrades };
   return deps.runner.open({ setup, columns, strategy: strategySource, models: files });
-}
-
-/** The models every trial of a study runs with (versions pinned when it was queued); every kind off for a study without. */
-export function studyModelsOf(request: Pick<ResolvedStudyRequest, 'backtest'>): LoopModelsSpec {
-  return resolveLoopModels(request.backtest.models);
 }
 
 /**

@@ -10,7 +10,7 @@ import type { CandleColumns } from '../core/types';
 import type { Logger } from '../core/logger';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { LoopModelFile } from '../decision/loop-models';
-import { openLoopModelFiles, type OpenedLoopModels } from '../ml/loop-model-source';
+import { openLoopModelFiles } from '../ml/loop-model-source';
 import { loadOnnxModel } from '../ml/onnx-model';
 import { createTrialEvaluator, type TrialEvaluator, type TrialOutcome, type TrialSetup, type TrialTask } from './study-trial';
 
@@ -33,10 +33,10 @@ export interface TrialSessionInput {
   readonly models?: readonly LoopModelFile[];
 }
 
-/** A session's evaluator, with the models it opened from the input's files (released with the session). */
+/** A session's evaluator, and the release of the models it opened from the input's files (with the session). */
 export interface OpenedTrialEvaluator {
   readonly evaluate: TrialEvaluator;
-  readonly models: OpenedLoopModels | null;
+  release(): Promise<void>;
 }
 
 /**
@@ -47,8 +47,13 @@ export async function openTrialEvaluator(
   input: Pick<TrialSessionInput, 'setup' | 'columns' | 'models'>,
   deps: { catalog: StrategyCatalog; logger: Logger },
 ): Promise<OpenedTrialEvaluator> {
-  const models = input.models && input.models.length > 0 ? await openLoopModelFiles(input.models, loadOnnxModel) : null;
-  return { evaluate: createTrialEvaluator(input.setup, input.columns, { ...deps, models: models?.models }), models };
+  const opened = input.models && input.models.length > 0 ? await openLoopModelFiles(input.models, loadOnnxModel) : null;
+  return {
+    evaluate: createTrialEvaluator(input.setup, input.columns, { ...deps, models: opened?.models }),
+    release: async () => {
+      await opened?.release();
+    },
+  };
 }
 
 /** Trials of one study run. */
@@ -76,15 +81,13 @@ export function createInlineTrialRunner(deps: { catalog: () => StrategyCatalog; 
   return {
     parallelism: 1,
     async open(input) {
-      const { evaluate, models } = await openTrialEvaluator(input, { catalog: deps.catalog(), logger: deps.logger });
+      const { evaluate, release } = await openTrialEvaluator(input, { catalog: deps.catalog(), logger: deps.logger });
       return {
         async run(task) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           return evaluate(task);
         },
-        close: async () => {
-          await models?.release();
-        },
+        close: release,
       };
     },
   };

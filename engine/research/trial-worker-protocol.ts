@@ -111,7 +111,7 @@ export function createTrialWorkerHandler(deps: TrialWorkerDeps, reply: (message:
       case 'close': {
         const closing = sessions.get(message.sessionId);
         sessions.delete(message.sessionId);
-        await closing?.then((opened) => opened.models?.release(), () => undefined);
+        await closing?.then((opened) => opened.release(), () => undefined);
         return;
       }
     }
