@@ -363,13 +363,11 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     logger: deps.logger,
     candles: deps.candles,
     journal: deps.journal,
-    journalWriter: journal,
     account: deps.account,
     settings: deps.settings,
     snapshots: deps.snapshots,
     // Without an account book the desk's risk, halt and manual-order methods reject like `accounts`.
     accounts,
-    newId: deps.newId,
     overviewStatsTtlMs: deps.overviewStatsTtlMs,
     strategies,
   });

@@ -1,8 +1,8 @@
 /**
  * Manual orders on an account: a what-if through the account's risk engine (a copy: nothing changes)
  * and, when approved, a market entry plus a reduce-only protective stop on the account's exchange.
- * One decision is journaled either way. Used by the dashboard's order ticket, the control API
- * (`POST /api/v1/accounts/{id}/orders`) and the CLI alike.
+ * One decision is journaled either way. Used by the what-if page's order ticket (any paper account), the control API
+ * (`POST /api/v1/accounts/{id}/what-if` and `…/orders`) and the CLI (`accounts order`) alike, through the account book.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';

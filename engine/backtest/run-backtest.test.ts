@@ -257,7 +257,7 @@ describe('trading loop and the risk gate', () => {
       evaluateInto(ctx, out, describe) {
         risk.evaluateInto(ctx, out, describe);
         const checks = out.checks.map((c) => ({ ...c }));
-        decisions.push(out.approved ? { approved: true, amount: out.amount, stopPrice: out.stopPrice, checks } : { approved: false, reason: out.reason, checks });
+        decisions.push(out.approved ? { approved: true, amount: out.amount, stopPrice: out.stopPrice, checks } : { approved: false, reason: out.reason, checks, sizedAmount: out.sizedAmount });
         return out;
       },
     };

@@ -13,7 +13,6 @@ import type { Logger } from '../core/logger';
 import type { SettingsRepository } from '../ports/settings';
 import type { CandleRepository } from '../ports/candles';
 import type { MarketKey } from '../core/types';
-import type { JournalWriter } from '../ports/journal-writer';
 import { loadCandleWindow, loadChartMarkers, type CandleWindow, type ChartMarkers } from '../account/chart';
 import { loadChartIndicators, type ChartIndicators, type ChartStrategy } from '../account/chart-indicators';
 import type { SnapshotRepository } from '../ports/snapshots';
@@ -21,7 +20,7 @@ import type { RiskDesk, RiskStatus } from '../risk/risk-desk';
 import type { AccountBook } from '../account/account-book';
 import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { AccountKind } from '../ports/accounts';
-import { needsPortfolio, parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from '../account/manual-order';
+import type { ManualOrderResult } from '../account/manual-order';
 import type { WhatIfResult } from '../risk/what-if';
 import type { StoredTradingSettings } from '../settings/trading-settings';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
@@ -34,15 +33,12 @@ export interface TradingDeskDeps {
   logger: Logger;
   candles: CandleRepository;
   journal: JournalRepository;
-  /** Where manual orders journal their decision. */
-  journalWriter: JournalWriter;
   /** The default account's paper exchange as the overview and chart markers read it; without it the overview throws. */
   account?: PaperAccount;
   settings?: SettingsRepository;
   snapshots?: SnapshotRepository;
   /** The account book: the desk works on its default account (risk desk, stored limits, paper exchange, stored after every manual order). */
   accounts: AccountBook;
-  newId: () => string;
   /**
    * How long the overview reuses the live trade summary (a database aggregate over the whole
    * journal), ms; default `DEFAULT_OVERVIEW_STATS_TTL_MS` (engine/account/overview.ts). 0 recomputes on every call
@@ -162,20 +158,9 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
     resume: () => deps.accounts.resume(DEFAULT_ACCOUNT_ID),
     riskDesk,
 
-    async whatIf(order) {
-      const runtime = await defaultAccount();
-      const parsed = parseManualOrder(order);
-      return whatIfOn(runtime, parsed, needsPortfolio(runtime) ? await deps.accounts.portfolioRisk(DEFAULT_ACCOUNT_ID, [parsed.symbol]) : null);
-    },
+    // The default account's order ticket is the account book's, as every other account's (one owner of manual orders).
+    whatIf: (order) => deps.accounts.whatIf(DEFAULT_ACCOUNT_ID, order),
 
-    async placePaperOrder(input, actor) {
-      return placeManualOrder(await defaultAccount(), input, actor, {
-        clock: deps.clock,
-        candles: deps.candles,
-        journal: deps.journalWriter,
-        newId: deps.newId,
-        portfolioRisk: (symbol) => deps.accounts.portfolioRisk(DEFAULT_ACCOUNT_ID, [symbol]),
-      });
-    },
+    placePaperOrder: (input, actor) => deps.accounts.placeOrder(DEFAULT_ACCOUNT_ID, input, actor),
   };
 }

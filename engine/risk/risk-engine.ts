@@ -161,7 +161,13 @@ export interface RiskCheck {
 /** Outcome of a pre-trade evaluation. `amount` is in base currency, unrounded (execution rounds it). */
 export type RiskDecision =
   | { approved: true; amount: number; stopPrice: number; checks: RiskCheck[] }
-  | { approved: false; reason: string; checks: RiskCheck[] };
+  | {
+      approved: false;
+      reason: string;
+      checks: RiskCheck[];
+      /** The amount the checks were evaluated at (the sizing's, after the exposure and leverage caps); NaN when denied before sizing (halted, no usable stop). */
+      sizedAmount: number;
+    };
 
 /**
  * A risk decision that {@link RiskEngine.evaluateInto} rewrites in place (the allocation-free form for a loop's
@@ -172,6 +178,8 @@ export interface RiskDecisionBuffer {
   approved: boolean;
   amount: number;
   stopPrice: number;
+  /** The amount the checks were evaluated at: `amount` when approved; when denied by a limit the size it refused, NaN when denied before sizing. */
+  sizedAmount: number;
   /** Why it was denied; '' when approved, or when denied without `describe` (see `evaluateInto`). */
   reason: string;
   checks: RiskCheck[];
@@ -184,7 +192,7 @@ export function createRiskDecisionBuffer(): RiskDecisionBuffer {
   // Records for every check there is, made up front with number fields, and `checks` as an empty copy of them: arrays
   // and records of one shape for every buffer, so the gate's optimised code is not thrown away at each new one.
   const pool: RiskCheck[] = Object.values(RiskCheckName).map((name) => ({ name, value: NaN, limit: NaN, passed: false }));
-  return { approved: false, amount: NaN, stopPrice: NaN, reason: '', checks: pool.slice(0, 0), pool };
+  return { approved: false, amount: NaN, stopPrice: NaN, sizedAmount: NaN, reason: '', checks: pool.slice(0, 0), pool };
 }
 
 /** Circuit breakers that halt new entries: daily loss auto-resumes at the next UTC day, max drawdown needs a manual resume. */
@@ -420,7 +428,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
 
   function evaluate(ctx: PreTradeContext): RiskDecision {
     const out = evaluateInto(ctx, createRiskDecisionBuffer(), true);
-    return out.approved ? { approved: true, amount: out.amount, stopPrice: out.stopPrice, checks: out.checks } : { approved: false, reason: out.reason, checks: out.checks };
+    return out.approved ? { approved: true, amount: out.amount, stopPrice: out.stopPrice, checks: out.checks } : { approved: false, reason: out.reason, checks: out.checks, sizedAmount: out.sizedAmount };
   }
 
   function evaluateInto(ctx: PreTradeContext, out: RiskDecisionBuffer, describe: boolean): RiskDecisionBuffer {
@@ -438,6 +446,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     }
     const riskScale = ctx.riskScale ?? 1;
     if (!(Number.isFinite(riskScale) && riskScale > 0)) throw new ValidationError('riskScale', ctx.riskScale, 'expected a finite multiplier > 0');
+    out.sizedAmount = NaN;
 
     if (halted) return deny(out, describe ? `halted: ${haltReason}` : '');
     if (ctx.equity <= 0) return deny(out, describe ? `equity ${fmt(ctx.equity)} is not positive` : '');
@@ -470,6 +479,7 @@ export function createRiskEngine(config: RiskConfig, deps: { clock: Clock; curve
     // A cap with no room at all is left to its check, so the denial names the limit that binds.
     if (symbolRoom > 0 && symbolRoom < amount) amount = symbolRoom;
     if (leverageRoom > 0 && leverageRoom < amount) amount = leverageRoom;
+    out.sizedAmount = amount;
 
     const orderNotional = amount * ctx.price;
     const leverageAfter = (ctx.totalOpenNotional + orderNotional) / ctx.equity;

@@ -42,6 +42,7 @@ describe('computeWhatIf', () => {
     // budget 1 % x 10,000 = 100; stop distance 5 -> 20 units; notional 2,000; margin 2,000 / 2 = 1,000
     expect(result.approved).toBe(true);
     expect(result.amount).toBe(20);
+    expect(result.sizedAmount).toBe(20);
     expect(result.notional).toBe(2_000);
     expect(result.marginUsed).toBe(1_000);
     expect(result.stopPrice).toBe(95);
@@ -89,6 +90,24 @@ describe('computeWhatIf', () => {
     risk.halt('test');
     const result = computeWhatIf(order({ stopPrice: 95 }), futures, risk);
     expect(result).toMatchObject({ approved: false, reason: 'halted: manual: test', amount: 0, lossAtStop: 0, marginUsed: 0 });
+    // Denied before any sizing: no refused size to show.
+    expect(result.sizedAmount).toBeNaN();
+  });
+
+  it('reports the size a limit refused, the size its checks quote', () => {
+    // Loss budget 1 % of 10,000 = 100 at a stop 0.5 away: 200 units, notional 20,000 = leverage 2 after. The symbol
+    // exposure cap (150 % = 15,000 of notional) shrinks it to 150 units; est. loss 150 x 0.5 = 75 = 0.75 % of equity.
+    // An account already holding its maxOpenPositions (3) then denies it: the size refused is 150, not the 0 the order is left at.
+    const result = computeWhatIf(order({ stopPrice: 99.5 }), { ...futures, openPositions: 3 }, riskAt(10_000, { maxSymbolExposurePct: 150 }));
+    expect(result).toMatchObject({ approved: false, reason: 'open_positions 4 exceeds maxOpenPositions 3', amount: 0, notional: 0, lossAtStop: 0 });
+    expect(result.sizedAmount).toBe(150);
+    expect(result.checks.map((c) => [c.name, c.value])).toEqual([
+      ['leverage_requested', 2],
+      ['leverage_after', 1.5],
+      ['est_loss_pct_equity', 0.75],
+      ['symbol_exposure_pct', 150],
+      ['open_positions', 4],
+    ]);
   });
 
   it('denies a requested leverage above the limit, quoting both numbers', () => {

@@ -61,6 +61,12 @@ export interface WhatIfResult {
   reason: string | null;
   /** Base amount the risk engine sizes it at (0 when denied). */
   amount: number;
+  /**
+   * The size the risk engine's checks were evaluated at: `amount` when approved; when a limit denied it, the size
+   * it refused (so a trader sees how far over the limit the order is); NaN when it was denied before sizing
+   * (halted, no usable stop). Notional, margin and the loss at the stop stay those of `amount`.
+   */
+  sizedAmount: number;
   notional: number;
   stopPrice: number;
   /** Initial margin (futures: notional / leverage) or cash (spot: notional). */
@@ -133,6 +139,7 @@ export function computeWhatIf(order: WhatIfOrder, account: WhatIfAccount, risk: 
     approved: decision.approved,
     reason: decision.approved ? null : decision.reason,
     amount,
+    sizedAmount: decision.approved ? decision.amount : decision.sizedAmount,
     notional,
     stopPrice,
     marginUsed,

@@ -7,14 +7,18 @@
  *   accounts halt   (--id ID | --all) --reason "..."
  *   accounts resume (--id ID | --all) --reason "..."
  *   accounts close  --id ID --symbol BTC/USDT [--amount 0.5]      force exit (never denied)
- * Mutations are written to the audit log as the CLI. Exit codes: 0 done, 1 failure, 2 bad input.
+ *   accounts order  --id ID --symbol BTC/USDT --side long --price 64000 (--stop 62000 | --atr 900) [--leverage 3] [--preview]
+ *                   a manual order through the account's risk engine (as POST /api/v1/accounts/{id}/orders); --preview
+ *                   only says what it would do (as …/what-if): nothing is sent or journaled. A denied order exits 1.
+ * Mutations are written to the audit log as the CLI. Exit codes: 0 done, 1 failure (an order risk denied or the exchange rejected), 2 bad input.
  */
 import { parseArgs } from 'node:util';
 import { NotFoundError, ValidationError } from '../../engine/core/errors';
 import type { AccountBook } from '../../engine/account/account-book';
 import type { RiskStatus } from '../../engine/risk/risk-desk';
 import type { AccountValueAtRisk } from '../../engine/risk/portfolio-history';
-import { fmtFractionPct } from '../../app/_components/format';
+import type { WhatIfResult } from '../../engine/risk/what-if';
+import { fmtFractionPct, fmtNumber, formatNumber } from '../../app/_components/format';
 
 export const ACCOUNTS_USAGE = `usage: npm run cli -- accounts list [--json]
        npm run cli -- accounts show --id default [--json]
@@ -22,7 +26,8 @@ export const ACCOUNTS_USAGE = `usage: npm run cli -- accounts list [--json]
        npm run cli -- accounts create --id usdm --name "USD-M" --venue binanceusdm [--leverage 3] [--taker-fee-bps 5] [--maker-fee-bps 2] [--margin-mode cross|isolated]
        npm run cli -- accounts halt (--id ID | --all) --reason "why"
        npm run cli -- accounts resume (--id ID | --all) --reason "why"
-       npm run cli -- accounts close --id ID --symbol BTC/USDT [--amount 0.5]`;
+       npm run cli -- accounts close --id ID --symbol BTC/USDT [--amount 0.5]
+       npm run cli -- accounts order --id ID --symbol BTC/USDT --side long|short --price 64000 (--stop 62000 | --atr 900) [--leverage 3] [--preview]`;
 
 export interface AccountsCommandServices {
   accounts: AccountBook;
@@ -46,6 +51,19 @@ function valueAtRiskLine(v: AccountValueAtRisk, quote: string): string {
   return `VaR ${level}: ${v.valueAtRisk.toFixed(2)} ${quote} (${fmtFractionPct(v.varFraction)} of equity), ES ${v.expectedShortfall.toFixed(2)} ${quote} (${fmtFractionPct(v.esFraction)}), one ${v.timeframe} candle, ${v.scenarios} scenarios`;
 }
 
+/**
+ * What an order would do, in lines: the verdict with the size (or the size refused), notional, margin, liquidation, the
+ * stop and its loss, then every check with its limit.
+ */
+function whatIfLines(accountId: string, symbol: string, side: string, w: WhatIfResult): string[] {
+  const verdict = w.approved
+    ? `${accountId}: risk approves ${side} ${fmtNumber(w.amount, 6)} ${symbol}, notional ${fmtNumber(w.notional)}, margin ${fmtNumber(w.marginUsed)}, liquidation ${Number.isFinite(w.liquidationPrice) ? fmtNumber(w.liquidationPrice) : 'none'}`
+    : `${accountId}: risk denies ${side} ${symbol}: ${w.reason}${Number.isFinite(w.sizedAmount) ? ` (size refused ${fmtNumber(w.sizedAmount, 6)})` : ''}`;
+  const stop = `stop ${fmtNumber(w.stopPrice)}, loss at the stop ${fmtNumber(w.lossAtStop)} (${fmtNumber(w.lossAtStopPctEquity)}% of equity)`;
+  const checks = w.checks.map((c) => `${c.name} ${formatNumber(c.value, 4)} / ${formatNumber(c.limit, 4)} ${c.passed ? 'ok' : 'FAIL'}`).join(' · ');
+  return [verdict, ...(w.approved ? [stop] : []), ...(checks ? [`checks: ${checks}`] : [])];
+}
+
 export async function runAccountsCommand(args: string[], services: AccountsCommandServices): Promise<number> {
   const [sub, ...rest] = args;
   const usage = (message: string) => {
@@ -62,6 +80,11 @@ export async function runAccountsCommand(args: string[], services: AccountsComma
         reason: { type: 'string' },
         symbol: { type: 'string' },
         amount: { type: 'string' },
+        side: { type: 'string' },
+        price: { type: 'string' },
+        stop: { type: 'string' },
+        atr: { type: 'string' },
+        preview: { type: 'boolean', default: false },
         name: { type: 'string' },
         'market-type': { type: 'string' },
         venue: { type: 'string' },
@@ -144,6 +167,33 @@ export async function runAccountsCommand(args: string[], services: AccountsComma
         await services.audit('account.close-position', `${id} ${String(values.symbol)}`, { orderId: result.order.id, status: result.order.status, remaining: result.remaining });
         out(result, `close order ${result.order.id} ${result.order.status}: ${result.order.filled} ${String(values.symbol)} at ${result.order.averagePrice}; ${result.remaining} left open`);
         return 0;
+      }
+      case 'order': {
+        if (!values.id) return usage('missing --id');
+        if (!values.symbol) return usage('missing --symbol');
+        const id = String(values.id);
+        const symbol = String(values.symbol);
+        // The engine checks the order (a bad side, price or stop is named by its field); flags only become numbers here.
+        const order = {
+          symbol,
+          side: values.side,
+          price: num('price'),
+          ...(values.stop !== undefined ? { stopPrice: num('stop') } : {}),
+          ...(values.atr !== undefined ? { atr: num('atr') } : {}),
+          ...(values.leverage !== undefined ? { leverage: num('leverage') } : {}),
+        };
+        if (values.preview) {
+          const whatIf = await services.accounts.whatIf(id, order);
+          out(whatIf, whatIfLines(id, symbol, String(values.side), whatIf).join('\n'));
+          return 0;
+        }
+        const result = await services.accounts.placeOrder(id, order, ACTOR);
+        await services.audit('account.order', `${id} ${symbol}`, { outcome: result.outcome, reason: result.reason, entry: result.entry?.id ?? null, decisionId: result.decisionId });
+        const lines = whatIfLines(id, symbol, String(values.side), result.whatIf);
+        if (result.outcome === 'placed') lines.push(`placed: entry ${result.entry!.id} ${result.entry!.status} at ${fmtNumber(result.entry!.averagePrice)}, stop ${result.stop!.id} at ${fmtNumber(result.stop!.stopPrice)} (decision ${result.decisionId})`);
+        else lines.push(`not placed (${result.outcome}): ${result.reason} (decision ${result.decisionId})`);
+        out(result, lines.join('\n'));
+        return result.outcome === 'placed' ? 0 : 1;
       }
       default:
         return usage(`unknown subcommand "${sub ?? ''}"`);

@@ -10,7 +10,7 @@
  */
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { fmtAmount, fmtPrice } from '../../app/_components/format';
+import { fmtAmount, fmtNumber, fmtPrice } from '../../app/_components/format';
 import { signIn } from './sign-in';
 import { REPLAY_FROM, REPLAY_MARKETS, REPLAY_TIMEFRAME_MS, replayLastClose } from './synthetic-candles';
 
@@ -250,7 +250,7 @@ test('a trader halts an account on its page while two replay sessions trade it, 
   }
 });
 
-test('a trader force-exits part of a position and then the rest from the account page', async ({ page }) => {
+test('a trader previews and places a manual order on an account from its page, then force-exits part of the position and the rest', async ({ page }) => {
   await signIn(page, 'admin', '/accounts');
   const created = await page.request.post('/api/v1/accounts', {
     headers: { origin: new URL(page.url()).origin },
@@ -273,10 +273,39 @@ test('a trader force-exits part of a position and then the rest from the account
   expect(created.status()).toBe(201);
   await signIn(page, 'trader', `/accounts/${EXIT_ACCOUNT}`);
   const price = replayLastClose(XRP);
+  const defaultXrp = async () =>
+    ((await (await page.request.get('/api/v1/accounts/default')).json()) as { positions: { symbol: string; amount: number }[] }).positions.filter((p) => p.symbol === XRP.symbol);
+  const defaultBefore = await defaultXrp();
+
+  // The order ticket of this account, from its page: its own limits and fees (none), its leverage (3) to start with.
+  await page.getByTestId('account-what-if').click();
+  await expect(page).toHaveURL(new RegExp(`/what-if\\?account=${EXIT_ACCOUNT}$`));
+  await expect(page.getByRole('combobox', { name: 'Account' })).toHaveValue(EXIT_ACCOUNT);
+  await expect(page.getByLabel(/^Leverage/)).toHaveValue('3');
+  await page.getByLabel('Symbol').selectOption(XRP.symbol);
+  await page.getByLabel('Entry price').fill(String(price));
+  await page.getByLabel('Stop price').fill(String(price - 2));
+  // Leverage 6 is past the account's maxLeverage 5: denied, with the size the limit refused.
+  await page.getByLabel(/^Leverage/).fill('6');
+  await page.getByTestId('preview-order').click();
+  const result = page.getByTestId('what-if-result');
+  await expect(result.getByRole('heading')).toHaveText('risk denies leverage_requested 6 exceeds maxLeverage 5');
   // No costs: the loss at the stop is 0.5 % of 10,000 = 50 = amount x 2, so the amount is 25.
-  const placed = await page.request.post(`/api/v1/accounts/${EXIT_ACCOUNT}/orders`, { headers: { origin: new URL(page.url()).origin }, data: { symbol: XRP.symbol, side: 'long', price, stopPrice: price - 2, leverage: 3 } });
-  expect(placed.status()).toBe(201);
-  expect((await placed.json()).entry).toMatchObject({ status: 'filled', amount: 25 });
+  await expect(page.getByTestId('what-if-size')).toHaveText('0.000000');
+  await expect(page.getByTestId('what-if-size-refused')).toHaveText('25.000000');
+  await expect(page.getByTestId('place-order')).toBeDisabled();
+  await page.getByLabel(/^Leverage/).fill('3');
+  await page.getByTestId('preview-order').click();
+  await expect(result.getByRole('heading')).toHaveText(/^risk approves/);
+  await expect(page.getByTestId('what-if-size')).toHaveText('25.000000');
+  await expect(page.getByTestId('what-if-size-refused')).toHaveCount(0);
+  // Margin at 3x: 25 x price / 3; loss at the stop 50 = 0.50 % of this account's 10,000.
+  await expect(page.getByTestId('what-if-margin-used')).toHaveText(fmtNumber((25 * price) / 3));
+  await expect(page.getByTestId('what-if-loss-at-stop-equity')).toHaveText('0.50%');
+  await page.getByRole('button', { name: 'Place paper order on E2E force exit' }).click();
+  await expect(page.getByTestId('place-result')).toContainText('Placed: entry filled at', { timeout: ACTION_MS });
+  // The order went to this account, not to the default one.
+  expect(await defaultXrp()).toEqual(defaultBefore);
 
   await page.goto(`/accounts/${EXIT_ACCOUNT}`);
   const view = await (await page.request.get(`/api/v1/accounts/${EXIT_ACCOUNT}`)).json();

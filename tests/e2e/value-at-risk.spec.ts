@@ -87,7 +87,8 @@ test('an admin sets a VaR limit on the strategies page; the what-if panel denies
   };
   // Without a limit the order is approved: its size, which the limit does not change.
   await expect((await preview()).getByRole('heading')).toHaveText(/^risk approves/);
-  const amount = Number((await page.getByTestId('what-if-size').textContent())!.replace(/,/g, ''));
+  const sizeText = (await page.getByTestId('what-if-size').textContent())!;
+  const amount = Number(sizeText.replace(/,/g, ''));
   expect(amount).toBeGreaterThan(0);
 
   await page.goto('/strategies');
@@ -110,6 +111,9 @@ test('an admin sets a VaR limit on the strategies page; the what-if panel denies
     expect(Math.abs(shortfall - (-notional * returns.slice(0, 5).reduce((a, b) => a + b, 0)) / 5)).toBeLessThan(1e-4 + notional * 1e-6);
     expect(fraction).toBeGreaterThan(0.0005);
     await expect(result).toContainText(/var_fraction 0\.\d+ \/ 0\.0005 FAIL/);
+    // The size the limit refused is the one approved without it: the VaR check does not change the sizing.
+    await expect(page.getByTestId('what-if-size')).toHaveText('0.000000');
+    await expect(page.getByTestId('what-if-size-refused')).toHaveText(sizeText);
 
     // The panel offers no placing; the order sent anyway (the API's order route, the same risk gate) is refused with the same figures.
     await expect(page.getByTestId('place-order')).toBeDisabled();

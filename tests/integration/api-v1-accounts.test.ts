@@ -125,10 +125,29 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
 
   it('places a manual order through the account risk engine (201), denies what risk refuses (422), and force-closes the position', async () => {
     const app = await roots.open();
-    const { admin, trader } = await setup(app);
+    const { admin, trader, viewer } = await setup(app);
     await admin.call('createAccount', { body: { ...FUTURES_ACCOUNT, spreadBps: 0, slippageBps: 0, takerFeeBps: 0, makerFeeBps: 0 } });
     // Last stored BTC close is the price a manual order is sized at (no session has traded it yet).
     const lastClose = 100 * (1 + 0.03 * Math.sin((N - 1) / 6));
+    const order = { symbol: 'BTC/USDT', side: 'long', price: lastClose, stopPrice: lastClose - 2, leverage: 3 };
+    // The preview (a viewer may ask) sizes it as the placement below will, and sends, stores and journals nothing.
+    const preview = await viewer.call('previewAccountOrder', { path: { id: 'desk' }, body: order });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ approved: true, reason: null, lossAtStop: 50, lossAtStopPctEquity: 0.5, costs: { takerFeeBps: 0, spreadBps: 0, slippageBps: 0 } });
+    expect(preview.body.amount).toBeCloseTo(25, 9);
+    expect(preview.body.sizedAmount).toBe(preview.body.amount);
+    // Notional 25 x lastClose at leverage 3: a third of it is margin.
+    expect(preview.body.marginUsed).toBeCloseTo((25 * lastClose) / 3, 6);
+    expect((await viewer.call('getAccount', { path: { id: 'desk' } })).body.positions).toEqual([]);
+    expect(await decisions(app, 'BTC/USDT', 'executed')).toEqual([]);
+    // Over a limit (leverage 6 against the account's maxLeverage 5): refused, with the size it was checked at.
+    const overLeverage = await viewer.call('previewAccountOrder', { path: { id: 'desk' }, body: { ...order, leverage: 6 } });
+    expect(overLeverage.body).toMatchObject({ approved: false, reason: 'leverage_requested 6 exceeds maxLeverage 5', amount: 0, notional: 0 });
+    expect(overLeverage.body.sizedAmount).toBeCloseTo(25, 9);
+    const badField = await viewer.call('previewAccountOrder', { path: { id: 'desk' }, body: { ...order, price: -1 } });
+    expect(badField.status).toBe(400);
+    expect(Object.keys(badField.body.error.fieldErrors)).toEqual(['price']);
+    expect((await viewer.call('previewAccountOrder', { path: { id: 'nope' }, body: order })).status).toBe(404);
     const placed = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'BTC/USDT', side: 'long', price: lastClose, stopPrice: lastClose - 2, leverage: 3 } });
     expect(placed.status).toBe(201);
     // No costs: loss at the stop = 0.5 % of 10,000 = 50 = amount x 2, so the amount is 25.

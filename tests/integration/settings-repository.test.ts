@@ -94,11 +94,9 @@ describe.each(backends)('SettingsRepository on $name', (backend) => {
         logger: silentLogger,
         candles,
         journal,
-        journalWriter,
         account: { exchange: runtime.exchange(), marketType: 'spot', marginMode: 'cross' },
         accounts,
         settings: repo.settings,
-        newId: () => 'id',
       });
     };
     const first = await build();

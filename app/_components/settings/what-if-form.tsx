@@ -1,7 +1,7 @@
 'use client';
 import { useState, useTransition } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
-import type { PaperOrderResult } from '@/engine/desk/trading-desk';
+import type { ManualOrderResult } from '@/engine/account/manual-order';
 import type { WhatIfResult } from '@/engine/risk/what-if';
 import { fmtNumber, fmtPct, formatNumber } from '../format';
 import { ScrollTable } from '@/app/_components/scroll-table';
@@ -9,9 +9,19 @@ import { SubmitButton } from '@/app/_components/submit-button';
 import { HydrationGate } from '@/app/_components/hydration-gate';
 
 type Preview = (input: unknown) => Promise<ActionResult<WhatIfResult>>;
-type Place = (input: unknown) => Promise<ActionResult<PaperOrderResult>>;
+type Place = (input: unknown) => Promise<ActionResult<ManualOrderResult>>;
+
+/** A paper account the order can go to. */
+export interface WhatIfAccountOption {
+  id: string;
+  name: string;
+  marketType: 'spot' | 'futures';
+  /** The account's default leverage (futures), the form's starting value. */
+  leverage: number;
+}
 
 interface Draft {
+  accountId: string;
   symbol: string;
   side: 'long' | 'short';
   price: string;
@@ -20,14 +30,46 @@ interface Draft {
   leverage: string;
 }
 
-/** Manual paper order: preview what it would do (sizing, margin, liquidation, loss at stop, breaker headroom), then place it. */
-export function WhatIfForm({ symbols, defaults, preview, place, canPlace, spot }: { symbols: string[]; defaults: { symbol: string; price: number | null }; preview: Preview; place: Place; canPlace: boolean; spot: boolean }) {
-  const [draft, setDraft] = useState<Draft>({ symbol: defaults.symbol, side: 'long', price: defaults.price === null ? '' : String(defaults.price), stopMode: 'price', stop: '', leverage: '1' });
+/**
+ * Manual paper order on one of the paper accounts: preview what it would do through that account's risk engine (sizing,
+ * margin, liquidation, loss at stop, breaker headroom), then place it.
+ */
+export function WhatIfForm({
+  accounts,
+  symbols,
+  defaults,
+  preview,
+  place,
+  canPlace,
+}: {
+  accounts: WhatIfAccountOption[];
+  symbols: string[];
+  defaults: { accountId: string; symbol: string; price: number | null };
+  preview: Preview;
+  place: Place;
+  canPlace: boolean;
+}) {
+  const leverageOf = (id: string) => {
+    const a = accounts.find((x) => x.id === id);
+    return a && a.marketType === 'futures' ? String(a.leverage) : '1';
+  };
+  const [draft, setDraft] = useState<Draft>({
+    accountId: defaults.accountId,
+    symbol: defaults.symbol,
+    side: 'long',
+    price: defaults.price === null ? '' : String(defaults.price),
+    stopMode: 'price',
+    stop: '',
+    leverage: leverageOf(defaults.accountId),
+  });
+  const account = accounts.find((a) => a.id === draft.accountId);
+  const spot = account?.marketType === 'spot';
   const [result, setResult] = useState<WhatIfResult | null>(null);
-  const [placed, setPlaced] = useState<PaperOrderResult | null>(null);
+  const [placed, setPlaced] = useState<ManualOrderResult | null>(null);
   const [error, setError] = useState<{ message: string; fields: Record<string, string[]> } | null>(null);
   const [pending, start] = useTransition();
   const input = () => ({
+    accountId: draft.accountId,
     symbol: draft.symbol,
     side: draft.side,
     price: draft.price,
@@ -65,6 +107,26 @@ export function WhatIfForm({ symbols, defaults, preview, place, canPlace, spot }
       >
         <HydrationGate>
           <div className="form-grid">
+            <div className="field">
+              <label htmlFor="accountId">Account</label>
+              <select
+                id="accountId"
+                value={draft.accountId}
+                onChange={(e) => {
+                  // Another account: its own limits, fees and state, so the last preview no longer applies.
+                  set({ accountId: e.target.value, leverage: leverageOf(e.target.value) });
+                  setResult(null);
+                  setPlaced(null);
+                }}
+              >
+                {accounts.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.name} ({a.id}, {a.marketType})
+                  </option>
+                ))}
+              </select>
+              {fieldError('accountId')}
+            </div>
             <div className="field">
               <label htmlFor="symbol">Symbol</label>
               <select id="symbol" value={draft.symbol} onChange={(e) => set({ symbol: e.target.value })}>
@@ -126,6 +188,8 @@ export function WhatIfForm({ symbols, defaults, preview, place, canPlace, spot }
           <dl className="metric-cards">
             {[
               ['Size', fmtNumber(result.amount, 6)],
+              // A limit refused it: the size its checks were evaluated at (NaN: refused before sizing, e.g. halted).
+              ...(!result.approved && Number.isFinite(result.sizedAmount) ? [['Size refused', fmtNumber(result.sizedAmount, 6)]] : []),
               ['Notional', fmtNumber(result.notional)],
               ['Margin used', fmtNumber(result.marginUsed)],
               ['Liquidation price', fmtNumber(result.liquidationPrice)],
@@ -177,7 +241,7 @@ export function WhatIfForm({ symbols, defaults, preview, place, canPlace, spot }
                 })
               }
             >
-              Place paper order
+              Place paper order on {account?.name ?? draft.accountId}
             </button>
           ) : (
             <p className="muted">Placing orders needs the trader role.</p>

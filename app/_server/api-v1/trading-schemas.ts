@@ -184,7 +184,8 @@ export const whatIfSchema = z
   .object({
     approved: z.boolean(),
     reason: z.string().nullable(),
-    amount: z.number(),
+    amount: z.number().meta({ description: 'Base amount the risk engine sizes the order at; 0 when denied.' }),
+    sizedAmount: maybe.meta({ description: 'The size the checks were evaluated at: `amount` when approved, the size a limit refused when denied, null when denied before sizing (halted, no usable stop).' }),
     notional: z.number(),
     stopPrice: maybe,
     marginUsed: z.number(),

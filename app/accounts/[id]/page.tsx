@@ -63,6 +63,13 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
           {view.account.updatedBy ? ` by ${view.account.updatedBy}` : ''}.
         </p>
         <AccountFigures view={view} />
+        {view.account.kind === 'paper' ? (
+          <p>
+            <a href={`/what-if?account=${encodeURIComponent(view.account.id)}`} data-testid="account-what-if">
+              What-if: preview a manual order on this account{canTrade ? ', then place it' : ''}
+            </a>
+          </p>
+        ) : null}
       </section>
       <RiskPanel view={view} canTrade={canTrade} />
       <ValueAtRiskPanel view={view} />

@@ -20,6 +20,7 @@ import { getAccountSettings, updateAccountSettings } from './accounts/[id]/setti
 import { haltAccount } from './accounts/[id]/halt/operation';
 import { resumeAccount } from './accounts/[id]/resume/operation';
 import { placeAccountOrder } from './accounts/[id]/orders/operation';
+import { previewAccountOrder } from './accounts/[id]/what-if/operation';
 import { closeAccountPosition } from './accounts/[id]/positions/close/operation';
 import { haltAllAccounts } from './halt/operation';
 import { resumeAllAccounts } from './resume/operation';
@@ -60,6 +61,7 @@ export const API_V1_OPERATIONS: readonly AnyOperation[] = [
   resumeAccount,
   haltAllAccounts,
   resumeAllAccounts,
+  previewAccountOrder,
   placeAccountOrder,
   closeAccountPosition,
   listSessions,
