@@ -2,7 +2,8 @@
  * The `study` job under the Inngest runner: its trials fan out as durable steps (parts of a batch in
  * parallel), run by @inngest/test's InngestTestEngine over in-memory storage, and end with exactly
  * the trials and best params of the in-process runner; a redelivered step skips the trials it
- * already stored; a cancel stops the study before its next part.
+ * already stored; a cancel stops the study before its next part. A study with a volatility model in the loop gives
+ * the in-process runner's trials too, each step opening the model file of the version pinned at queue.
  */
 import { InngestTestEngine } from '@inngest/test';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +25,12 @@ import { NO_STORED_SETTINGS } from '../../engine/trading/run-spec';
 import { createInngestClient } from '../../inngest/client';
 import { JOB_REQUESTED_EVENT } from '../../inngest/events';
 import { createInngestFunctions, jobFunctionId } from '../../inngest/job-functions';
+import type { LoopModelFile, LoopModelSource } from '../../engine/decision/loop-models';
+import { ModelKind } from '../../engine/ports/model-kind';
+import { buildVolatilityDataset } from '../../engine/ml/dataset';
+import { trainModel } from '../../engine/ml/model-training';
+import { exportOnnx } from '../../engine/ml/onnx-export';
+import { syntheticCandles } from '../support/ml-candles';
 
 /** The fixture's 6 candidates; 3 rolling windows of 20 days in sample and 10 out. */
 const REQUEST = { ...STUDY_FIXTURE_REQUEST, walkForward: { mode: 'rolling', inSampleDays: 20, outOfSampleDays: 10 } } satisfies StudyRequest;
@@ -34,7 +41,7 @@ const TRIALS = 6 + 3 * 7;
  * A study service and its job queue over in-memory storage; trials run inline, counted. Its queue
  * dispatches to nobody: the test runs the ticket through the Inngest function (or in-process).
  */
-async function harness(options: { trialsPerStep?: number; request?: StudyRequest } = {}) {
+async function harness(options: { trialsPerStep?: number; request?: StudyRequest; loopModels?: LoopModelSource } = {}) {
   const clock = createManualClock(STUDY_FIXTURE_START_MS);
   const candles = createInMemoryCandleRepository();
   await candles.insertCandles(STUDY_FIXTURE_MARKET, candleColumnsFromRows(STUDY_FIXTURE_CANDLES));
@@ -65,6 +72,7 @@ async function harness(options: { trialsPerStep?: number; request?: StudyRequest
     storedSettings: async () => NO_STORED_SETTINGS,
     tradingSettings: { get: async () => ({}) as never, update: async () => ({ ok: true }) },
     runner,
+    loopModels: options.loopModels,
     trialsPerStep: options.trialsPerStep,
     clock,
     logger: silentLogger,
@@ -93,8 +101,8 @@ async function harness(options: { trialsPerStep?: number; request?: StudyRequest
 }
 
 /** The in-process runner's result for the same request: the reference. */
-async function inProcessReference(request: StudyRequest = REQUEST) {
-  const h = await harness({ request });
+async function inProcessReference(request: StudyRequest = REQUEST, loopModels?: LoopModelSource) {
+  const h = await harness({ request, loopModels });
   const result = await h.service.run(h.studyId, { ticketId: h.ticketId, signal: new AbortController().signal, reportProgress: async () => undefined });
   return { result, view: await h.service.get(h.studyId) };
 }
@@ -130,6 +138,38 @@ describe('the study job under Inngest', () => {
       'record-result',
     ]);
   });
+
+  it('runs a study with a model in the loop as the in-process runner does: the version pinned at queue, each step opening the model file', async () => {
+    // A volatility model trained here (as the Models page would) and "deployed" as version 1 of a registry of one.
+    const dataset = buildVolatilityDataset(syntheticCandles(900, 21), { timeframe: '1h', horizon: 12 });
+    const { model } = await trainModel(ModelKind.Volatility, dataset, { folds: 1, seed: 1 });
+    const file: LoopModelFile = { key: 'volatility', label: 'volatility@v1', featureNames: dataset.featureNames, bytes: exportOnnx(model, { kind: ModelKind.Volatility }) };
+    const served: string[] = [];
+    const loopModels: LoopModelSource = {
+      deployedVersion: (kind) => (kind === ModelKind.Volatility ? 1 : null),
+      files: async (spec) => {
+        served.push(JSON.stringify(spec));
+        return spec.volatility ? [file] : [];
+      },
+      load: () => Promise.reject(new Error("a study's trials open the model files; they load no sessions here")),
+    };
+    const request = { ...REQUEST, walkForward: undefined, models: { volatility: { version: 'deployed', targetVolatility: 0.0001, minScale: 0.25, maxScale: 1 } } } satisfies StudyRequest;
+    const reference = await inProcessReference(request, loopModels);
+    const h = await harness({ trialsPerStep: 4, request, loopModels });
+    await h.engine().execute();
+    const view = await h.service.get(h.studyId);
+    expect(view.status).toBe('completed');
+    expect(view.trials).toHaveLength(6);
+    expect(view.trials).toEqual(reference.view.trials);
+    expect(view.best).toEqual(reference.view.best);
+    // 'deployed' was pinned to version 1 when the study was queued: every step asked for that version's file.
+    expect(served.length).toBeGreaterThan(0);
+    for (const spec of new Set(served)) expect(JSON.parse(spec)).toMatchObject({ regime: null, stopDistance: null, volatility: { version: 1, targetVolatility: 0.0001, minScale: 0.25, maxScale: 1 } });
+    // The model is in the loop: the same candidates without it end with other results (sizes scaled to the floor).
+    const plain = await inProcessReference({ ...request, models: undefined });
+    expect(plain.view.trials.map((t) => t.params)).toEqual(view.trials.map((t) => t.params));
+    expect(plain.view.trials.map((t) => t.metrics?.netProfit)).not.toEqual(view.trials.map((t) => t.metrics?.netProfit));
+  }, 120_000);
 
   it('gives the in-process results with successive halving too (survivors chosen from the scores the steps return)', async () => {
     const request = { ...REQUEST, method: 'halving', trials: 9, seed: 7, walkForward: undefined } satisfies StudyRequest;
