@@ -11,6 +11,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './sign-in';
 import { openStudyForm } from './study-form';
+import { rangeAround } from '../../app/studies/_lib/space-fields';
 import { checkPage } from './page-check';
 
 test.describe.configure({ mode: 'serial' });
@@ -125,6 +126,18 @@ test('a trader runs a 3 × 3 grid study from the form, reads its trials, heatmap
   await page.goto('/studies');
   const row = page.getByTestId('study-row').filter({ has: page.locator(`a[href="${studyPath}"]`) });
   await expect(row.getByTestId('study-status')).toHaveAttribute('data-status', 'completed');
+
+  // A new study starts around the settings now saved: five values a quarter of the applied fast period apart (a period's
+  // schema range is 1-10,000 in steps of 1), not the whole range.
+  const form = await openStudyForm(page, 'ma-crossover');
+  const around = rangeAround({ name: 'fastPeriod', kind: 'range', min: 1, max: 10_000, step: 1, integer: true }, Number(bestFast))!;
+  const fastGroup = form.getByRole('group', { name: 'fastPeriod', exact: true });
+  await expect(fastGroup.getByLabel('Search')).toHaveValue('range');
+  await expect(fastGroup.getByLabel('Min', { exact: true })).toHaveValue(String(around.min));
+  await expect(fastGroup.getByLabel('Max', { exact: true })).toHaveValue(String(around.max));
+  await expect(fastGroup.getByLabel('Step', { exact: true })).toHaveValue(String(around.step));
+  expect(around.min).toBeLessThanOrEqual(Number(bestFast));
+  expect(around.max).toBeGreaterThanOrEqual(Number(bestFast));
 
   // Put the saved settings back for the specs after this one.
   await page.goto('/strategies');

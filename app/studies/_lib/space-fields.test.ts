@@ -1,20 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import { gridSize, narrowingOf, spaceFieldOf, spaceOf, valueCount, type SpaceField } from './space-fields';
+import { gridSize, narrowingOf, rangeAround, spaceFieldOf, spaceOf, valueCount, type SpaceField } from './space-fields';
 
 const field = (over: Partial<SpaceField>): SpaceField => ({ name: 'p', kind: 'integer', mode: 'range', min: '', max: '', step: '', values: '', fixed: '', ...over });
 
 describe('study space fields', () => {
-  it('prefills a range parameter with the derived bounds and step, and the saved value as its fixed value', () => {
+  it('prefills a range parameter with five values around the saved setting, and the saved value as its fixed value', () => {
+    // 20 ± 1 and 2 steps of a quarter of it (5): 10, 15, 20, 25, 30, not the schema's 1–10,000.
     expect(spaceFieldOf({ name: 'fastPeriod', kind: 'range', min: 1, max: 10000, step: 1, integer: true }, { kind: 'integer' }, 20)).toEqual({
       name: 'fastPeriod',
       kind: 'integer',
       mode: 'range',
-      min: '1',
-      max: '10000',
-      step: '1',
+      min: '10',
+      max: '30',
+      step: '5',
       values: '',
       fixed: '20',
     });
+    expect(gridSize([spaceFieldOf({ name: 'fastPeriod', kind: 'range', min: 1, max: 10000, step: 1, integer: true }, { kind: 'integer' }, 20)])).toBe(5);
+  });
+
+  it('rounds the step to whole derived steps and clips the range to the bounds', () => {
+    const period = { name: 'p', kind: 'range', min: 2, max: 10000, step: 1, integer: true } as const;
+    // 14 / 4 = 3.5 -> 4: 6, 10, 14, 18, 22.
+    expect(rangeAround(period, 14)).toEqual({ min: 6, max: 22, step: 4 });
+    // 50 / 4 = 12.5 -> 13: 24 .. 76.
+    expect(rangeAround(period, 50)).toEqual({ min: 24, max: 76, step: 13 });
+    // 3: a step of 1 (0.75 rounds to 1); 3 - 2 = 1 is below the bound 2: from 2.
+    expect(rangeAround(period, 3)).toEqual({ min: 2, max: 5, step: 1 });
+    // A multiple of 2 (a float with the derived step 0.1): 0.5 apart, 1 .. 3.
+    expect(rangeAround({ name: 'm', kind: 'range', min: 0.1, max: 100, step: 0.1, integer: false }, 2)).toEqual({ min: 1, max: 3, step: 0.5 });
+    // A float range without a step: a quarter as is. 0.3 ± 2 x 0.075 = 0.15 .. 0.45 (no binary noise).
+    expect(rangeAround({ name: 'x', kind: 'range', min: 0, max: 1, step: 0, integer: false }, 0.3)).toEqual({ min: 0.15, max: 0.45, step: 0.075 });
+    // Near the top: clipped to max.
+    expect(rangeAround({ name: 'q', kind: 'range', min: 1, max: 100, step: 1, integer: true }, 96)).toEqual({ min: 48, max: 100, step: 24 });
+  });
+
+  it('keeps the derived range when the saved setting is not a number inside it above 0', () => {
+    const period = { name: 'p', kind: 'range', min: 1, max: 10000, step: 1, integer: true } as const;
+    for (const saved of [undefined, 0, -5, 20000, 'x', Number.NaN]) expect(rangeAround(period, saved)).toBeNull();
+    expect(spaceFieldOf(period, { kind: 'integer' }, undefined)).toMatchObject({ min: '1', max: '10000', step: '1' });
   });
 
   it('prefills a values parameter with its list and a fixed parameter with its value', () => {

@@ -2,7 +2,8 @@
  * The "New study" form's per-parameter inputs: each parameter of the chosen strategy is searched over
  * a range (min, max, step), a list of values, or held at one value. The page prefills them from the
  * engine's own derived search space (`searchSpaceFromCatalog`: the schema's bounds and default steps),
- * and the form turns them back into the request's `space` narrowing. Field names follow the engine's
+ * a numeric range narrowed to five values around the saved setting (see {@link rangeAround}), and the
+ * form turns them back into the request's `space` narrowing. Field names follow the engine's
  * error fields (`space.fastPeriod.min`), so a refused bound shows next to its input.
  */
 
@@ -34,12 +35,37 @@ export type DerivedDimension =
 const text = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 /**
- * The form's inputs of one parameter: searched over the engine's derived range or values when it has
- * one, else held at `saved` (the stored setting) or the derived fixed value.
+ * Five values centred on `saved` within the derived range: `saved` ± 1 and 2 steps of a quarter of it (rounded to a
+ * whole multiple of the derived step, at least one), clipped to the range. A schema's whole range (a period of
+ * 1–10,000) is a grid of 10^4 per parameter and 10^16 over four, which no study can run; a trader tunes around the
+ * setting they trade. Null when `saved` is not a number inside the range and above 0 (the derived range is kept).
+ */
+export function rangeAround(dimension: Extract<DerivedDimension, { kind: 'range' }>, saved: unknown): { min: number; max: number; step: number } | null {
+  if (typeof saved !== 'number' || !(saved > 0) || saved < dimension.min || saved > dimension.max) return null;
+  const unit = dimension.step > 0 ? dimension.step : dimension.integer ? 1 : 0;
+  // A quarter of the setting, as a whole number of the derived steps (a float range with no step takes the quarter as is).
+  const step = unit > 0 ? Math.max(1, Math.round(saved / 4 / unit)) * unit : saved / 4;
+  const min = Math.max(dimension.min, saved - 2 * step);
+  const max = Math.min(dimension.max, saved + 2 * step);
+  return { min: roundTo(min), max: roundTo(max), step: roundTo(step) };
+}
+
+/** Drops binary noise from a bound computed in steps (2 - 2 x 0.5 is exact, 0.3 - 2 x 0.1 is not). */
+function roundTo(value: number): number {
+  return Number(value.toPrecision(12));
+}
+
+/**
+ * The form's inputs of one parameter: searched over five values around `saved` (the stored setting, else the
+ * default; see {@link rangeAround}) or, without one, the engine's derived range or values; else held at `saved`
+ * or the derived fixed value.
  */
 export function spaceFieldOf(dimension: DerivedDimension, field: { kind: SpaceField['kind']; description?: string }, saved: unknown): SpaceField {
   const base = { name: dimension.name, kind: field.kind, min: '', max: '', step: '', values: '', fixed: text(saved ?? (dimension.kind === 'fixed' ? dimension.value : undefined)), ...(field.description ? { description: field.description } : {}) };
-  if (dimension.kind === 'range') return { ...base, mode: 'range', min: String(dimension.min), max: String(dimension.max), step: String(dimension.step) };
+  if (dimension.kind === 'range') {
+    const around = rangeAround(dimension, saved) ?? dimension;
+    return { ...base, mode: 'range', min: String(around.min), max: String(around.max), step: String(around.step) };
+  }
   if (dimension.kind === 'values') return { ...base, mode: 'values', values: dimension.values.map(text).join(', ') };
   return { ...base, mode: 'fixed' };
 }
