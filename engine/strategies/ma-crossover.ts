@@ -4,7 +4,7 @@
  */
 import { ValidationError } from '../core/errors';
 import { createAdapterFromDefinition } from './strategy-catalog';
-import { crossDirections, defineStrategy, z } from './strategy-api';
+import { CROSS_EPSILON, crossDirections, defineStrategy, z } from './strategy-api';
 import { COMMON_REASONS, Direction, fillFlatColumns, type StrategyAdapter } from './strategy-adapter';
 import { multipleParam, periodParam } from './strategy-params';
 
@@ -32,6 +32,9 @@ export const MA_CROSSOVER_REASONS = {
   CrossedAbove: 'ma-crossover: fast SMA crossed above slow SMA',
   CrossedBelow: 'ma-crossover: fast SMA crossed below slow SMA',
 } as const;
+
+/** What `crossDirections` writes at the rows where an average is NaN at the row or the row before, or at row 0. */
+const WARM_UP_MARK = 2;
 
 /**
  * The MA crossover strategy.
@@ -82,24 +85,17 @@ export const maCrossover = defineStrategy({
     const stopHint = columns.stopHint;
     const reason = columns.reason;
     fillFlatColumns(columns, to - from, COMMON_REASONS.NoSignal);
-    crossDirections(fast, slow, from, to, side);
-    // Row 0 has no row before it: warm-up. Written apart so that the loop reads the row before without a
-    // NaN-or-value ternary (V8 boxes the number that form yields, on every row).
-    if (from === 0 && to > 0) {
-      side[0] = Direction.Flat;
-      reason[0] = COMMON_REASONS.WarmUp;
-    }
-    for (let i = from === 0 ? 1 : from; i < to; i++) {
+    // Rows where either average is NaN at the row or the row before (and row 0) come back marked 2: the warm-up.
+    crossDirections(fast, slow, from, to, side, CROSS_EPSILON, WARM_UP_MARK);
+    for (let i = from; i < to; i++) {
       const s = i - from;
-      const now = fast[i] - slow[i];
-      const before = fast[i - 1] - slow[i - 1];
+      const cross = side[s];
       const atr = atrs[i];
-      if (now !== now || before !== before || atr !== atr) {
+      if (cross === WARM_UP_MARK || atr !== atr) {
         side[s] = Direction.Flat;
         reason[s] = COMMON_REASONS.WarmUp;
         continue;
       }
-      const cross = side[s];
       if (cross === 0) continue;
       reason[s] = cross === 1 ? MA_CROSSOVER_REASONS.CrossedAbove : MA_CROSSOVER_REASONS.CrossedBelow;
       const close = closes[i];
