@@ -162,6 +162,10 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
     const denied = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'ETH/USDT', side: 'long', price: 50, stopPrice: 49, leverage: 3 } });
     expect(denied.status).toBe(422);
     expect(denied.body).toMatchObject({ outcome: 'denied', reason: 'halted: manual: desk review' });
+    // Denied before any sizing: no size refused (null in JSON).
+    const haltedPreview = await viewer.call('previewAccountOrder', { path: { id: 'desk' }, body: { symbol: 'ETH/USDT', side: 'long', price: 50, stopPrice: 49, leverage: 3 } });
+    expect(haltedPreview.status).toBe(200);
+    expect(haltedPreview.body).toMatchObject({ approved: false, reason: 'halted: manual: desk review', amount: 0, sizedAmount: null });
     const unpriced = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'XRP/USDT', side: 'long', price: 1, stopPrice: 0.9 } });
     expect(unpriced.status).toBe(404);
 
