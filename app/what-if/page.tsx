@@ -19,12 +19,16 @@ export default async function WhatIfPage({ searchParams }: { searchParams: Promi
     .filter((r) => r.kind === AccountKind.Paper)
     .map((r) => ({ id: r.id, name: r.settings.name, marketType: r.settings.marketType, leverage: r.settings.leverage }));
   const symbols = [...new Set(streams.map((s) => s.symbol))].sort();
-  const first = streams.find((s) => s.symbol === symbols[0]);
-  let lastClose: number | null = null;
-  if (first) {
-    const w = await root.engine.candleWindow(first, first.lastOpenTimeMs, first.lastOpenTimeMs + 1, 2);
-    lastClose = w.candles[w.candles.length - 1]?.close ?? null;
-  }
+  // Each symbol's last stored close (of its most recent stream): the entry price the form starts from for it.
+  const lastCloses: Record<string, number | null> = Object.fromEntries(
+    await Promise.all(
+      symbols.map(async (symbol) => {
+        const stream = streams.filter((s) => s.symbol === symbol).sort((a, b) => b.lastOpenTimeMs - a.lastOpenTimeMs)[0];
+        const w = await root.engine.candleWindow(stream, stream.lastOpenTimeMs, stream.lastOpenTimeMs + 1, 2);
+        return [symbol, w.candles[w.candles.length - 1]?.close ?? null] as const;
+      }),
+    ),
+  );
   const known = accounts.some((a) => a.id === accountId);
   return (
     <section className="card" aria-labelledby="what-if-heading">
@@ -43,7 +47,7 @@ export default async function WhatIfPage({ searchParams }: { searchParams: Promi
         <WhatIfForm
           accounts={accounts}
           symbols={symbols}
-          defaults={{ accountId, symbol: symbols[0], price: lastClose }}
+          defaults={{ accountId, symbol: symbols[0], lastCloses }}
           preview={previewOrder}
           place={placePaperOrder}
           canPlace={roleAtLeast(actor.role, 'trader')}

@@ -282,8 +282,13 @@ test('a trader previews and places a manual order on an account from its page, t
   await expect(page).toHaveURL(new RegExp(`/what-if\\?account=${EXIT_ACCOUNT}$`));
   await expect(page.getByRole('combobox', { name: 'Account' })).toHaveValue(EXIT_ACCOUNT);
   await expect(page.getByLabel(/^Leverage/)).toHaveValue('3');
+  // Each market starts at its own last stored close: DOT's, then XRP's once picked (the stop is cleared with it).
+  await page.getByLabel('Symbol').selectOption(DOT.symbol);
+  await expect(page.getByLabel('Entry price')).toHaveValue(String(replayLastClose(DOT)));
+  await page.getByLabel('Stop price').fill('1');
   await page.getByLabel('Symbol').selectOption(XRP.symbol);
-  await page.getByLabel('Entry price').fill(String(price));
+  await expect(page.getByLabel('Entry price')).toHaveValue(String(price));
+  await expect(page.getByLabel('Stop price')).toHaveValue('');
   await page.getByLabel('Stop price').fill(String(price - 2));
   // Leverage 6 is past the account's maxLeverage 5: denied, with the size the limit refused.
   await page.getByLabel(/^Leverage/).fill('6');

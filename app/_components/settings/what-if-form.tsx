@@ -20,6 +20,9 @@ export interface WhatIfAccountOption {
   leverage: number;
 }
 
+/** A price as the entry field shows it ('' when unknown). */
+const priceText = (price: number | null | undefined): string => (price === null || price === undefined ? '' : String(price));
+
 interface Draft {
   accountId: string;
   symbol: string;
@@ -44,7 +47,8 @@ export function WhatIfForm({
 }: {
   accounts: WhatIfAccountOption[];
   symbols: string[];
-  defaults: { accountId: string; symbol: string; price: number | null };
+  /** `lastCloses[symbol]`: the symbol's last stored close, the entry price the form starts from when the symbol is picked. */
+  defaults: { accountId: string; symbol: string; lastCloses: Record<string, number | null> };
   preview: Preview;
   place: Place;
   canPlace: boolean;
@@ -57,7 +61,7 @@ export function WhatIfForm({
     accountId: defaults.accountId,
     symbol: defaults.symbol,
     side: 'long',
-    price: defaults.price === null ? '' : String(defaults.price),
+    price: priceText(defaults.lastCloses[defaults.symbol]),
     stopMode: 'price',
     stop: '',
     leverage: leverageOf(defaults.accountId),
@@ -129,7 +133,16 @@ export function WhatIfForm({
             </div>
             <div className="field">
               <label htmlFor="symbol">Symbol</label>
-              <select id="symbol" value={draft.symbol} onChange={(e) => set({ symbol: e.target.value })}>
+              <select
+                id="symbol"
+                value={draft.symbol}
+                onChange={(e) => {
+                  // Another market: its own last close as the entry, and no stop or preview of the last one's prices.
+                  set({ symbol: e.target.value, price: priceText(defaults.lastCloses[e.target.value]), stop: '' });
+                  setResult(null);
+                  setPlaced(null);
+                }}
+              >
                 {symbols.map((s) => (
                   <option key={s}>{s}</option>
                 ))}
