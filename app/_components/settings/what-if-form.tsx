@@ -90,6 +90,12 @@ export function WhatIfForm({
       </p>
     ) : null;
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
+  /** A change that makes the last preview (and placement) stale: the account or the market. */
+  const startOver = (patch: Partial<Draft>) => {
+    set(patch);
+    setResult(null);
+    setPlaced(null);
+  };
   return (
     <>
       <form
@@ -116,12 +122,8 @@ export function WhatIfForm({
               <select
                 id="accountId"
                 value={draft.accountId}
-                onChange={(e) => {
-                  // Another account: its own limits, fees and state, so the last preview no longer applies.
-                  set({ accountId: e.target.value, leverage: leverageOf(e.target.value) });
-                  setResult(null);
-                  setPlaced(null);
-                }}
+                // Another account: its own limits, fees and state, so the last preview no longer applies.
+                onChange={(e) => startOver({ accountId: e.target.value, leverage: leverageOf(e.target.value) })}
               >
                 {accounts.map((a) => (
                   <option key={a.id} value={a.id}>
@@ -136,12 +138,8 @@ export function WhatIfForm({
               <select
                 id="symbol"
                 value={draft.symbol}
-                onChange={(e) => {
-                  // Another market: its own last close as the entry, and no stop or preview of the last one's prices.
-                  set({ symbol: e.target.value, price: priceText(defaults.lastCloses[e.target.value]), stop: '' });
-                  setResult(null);
-                  setPlaced(null);
-                }}
+                // Another market: its own last close as the entry, and no stop or preview of the last one's prices.
+                onChange={(e) => startOver({ symbol: e.target.value, price: priceText(defaults.lastCloses[e.target.value]), stop: '' })}
               >
                 {symbols.map((s) => (
                   <option key={s}>{s}</option>
