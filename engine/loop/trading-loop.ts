@@ -394,8 +394,6 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * runs, their fastest batches); a byte-by-byte `anyExit` was 1.2 % of the samples itself, hence its words.
    */
   let chunkExits = -1;
-  /** The adapters' exit columns as 32-bit words (four slots a word, a quarter of the reads for `anyExit`); null for a column whose bytes do not start on a word. */
-  const exitWords = adapterColumns.map((c) => (c.exit.byteOffset % 4 === 0 ? new Int32Array(c.exit.buffer, c.exit.byteOffset, c.exit.length >> 2) : null));
   const weights = Float64Array.from(names, (name) => fusion.config.weights[name] ?? 0);
   const fused: FusedSignal = createFusedSignal();
   const gate = createSignalGate({ ttlMs: fusion.config.ttlMs, cooldownMs: fusion.config.cooldownMs });
@@ -758,7 +756,7 @@ export function createTradingLoop(config: TradingLoopConfig, deps: TradingLoopDe
    * Order: a strategy's exit instruction, the time stop, the minimal-ROI table. Allocation-free.
    */
   function policyExitReason(dir: number, i: number): TradeExitReason | '' {
-    if (chunkExits < 0) chunkExits = anyExit(adapterColumns, exitWords) ? 1 : 0;
+    if (chunkExits < 0) chunkExits = anyExit(adapterColumns) ? 1 : 0;
     if (chunkExits === 1) {
       const slot = i - evaluatedFrom;
       for (let k = 0; k < adapterColumns.length; k++) if (adapterColumns[k].exit[slot] === dir) return TradeExitReason.ExitSignal;
@@ -1690,20 +1688,14 @@ function quietRowsAhead(features: FeatureExtractor, fusedSides: Int8Array, first
 }
 
 /**
- * Whether any slot of the adapters' exit columns holds an exit (the check of the loop's `chunkExits`): column `k` read a
- * word at a time through `words[k]` (its bytes as 32-bit words, null: byte by byte), then its last bytes. A loop and
- * nothing after it.
+ * Whether any slot of the adapters' exit columns holds an exit (the check of the loop's `chunkExits`): each column read a
+ * word (four slots) at a time through its `exitWords`, then its last slots. A loop and nothing after it.
  */
-function anyExit(columns: readonly AdapterColumns[], words: readonly (Int32Array | null)[]): boolean {
+function anyExit(columns: readonly AdapterColumns[]): boolean {
   for (let k = 0; k < columns.length; k++) {
-    const exit = columns[k].exit;
-    const word = words[k];
-    let s = 0;
-    if (word !== null) {
-      for (let w = 0; w < word.length; w++) if (word[w] !== 0) return true;
-      s = word.length * 4;
-    }
-    for (; s < exit.length; s++) if (exit[s] !== 0) return true;
+    const { exit, exitWords } = columns[k];
+    for (let w = 0; w < exitWords.length; w++) if (exitWords[w] !== 0) return true;
+    for (let s = exitWords.length * 4; s < exit.length; s++) if (exit[s] !== 0) return true;
   }
   return false;
 }

@@ -45,6 +45,13 @@ export interface AdapterColumns {
   readonly strength: Float64Array;
   readonly stopHint: Float64Array;
   readonly exit: Int8Array;
+  /**
+   * `side` and `exit` as 32-bit words over their bytes (slot 4w..4w+3 in word w; `capacity >> 2` words, the last
+   * `capacity % 4` slots have none): a word of 0 is four flat slots, so a reader that looks for the few rows an adapter
+   * signalled or exited on skips four at a time (fusion, the loop's exit check).
+   */
+  readonly sideWords: Int32Array;
+  readonly exitWords: Int32Array;
   /** The adapter's constant reason strings (references, never built per row). */
   readonly reason: string[];
 }
@@ -55,7 +62,18 @@ export interface AdapterColumns {
  */
 export function createAdapterColumns(capacity: number): AdapterColumns {
   if (!Number.isInteger(capacity) || capacity < 1) throw new ValidationError('capacity', capacity, `capacity (${String(capacity)}) must be an integer >= 1`);
-  return { capacity, side: new Int8Array(capacity), strength: new Float64Array(capacity), stopHint: new Float64Array(capacity).fill(NaN), exit: new Int8Array(capacity), reason: new Array<string>(capacity).fill('') };
+  const side = new Int8Array(capacity);
+  const exit = new Int8Array(capacity);
+  return {
+    capacity,
+    side,
+    strength: new Float64Array(capacity),
+    stopHint: new Float64Array(capacity).fill(NaN),
+    exit,
+    sideWords: new Int32Array(side.buffer, 0, capacity >> 2),
+    exitWords: new Int32Array(exit.buffer, 0, capacity >> 2),
+    reason: new Array<string>(capacity).fill(''),
+  };
 }
 
 /** Stores one row's output at `slot` of `columns`. Allocation-free. */
