@@ -46,6 +46,7 @@ export function whatIfOn(runtime: AccountRuntime, order: WhatIfOrder, portfolio:
       walletBalance: exchange.walletBalance(),
       marketType: settings.marketType,
       marginMode: settings.marginMode,
+      leverage: settings.marketType === 'futures' ? settings.leverage : 1,
       currentPositionNotional: held * order.price,
       totalOpenNotional: exchange.grossNotional(),
       openPositions: exchange.openPositionCount(),
@@ -53,6 +54,22 @@ export function whatIfOn(runtime: AccountRuntime, order: WhatIfOrder, portfolio:
       portfolio,
     },
     runtime.risk.copyAt(exchange.equity()),
+  );
+}
+
+/**
+ * A placement at a leverage other than the account's is refused: the account's venue opens every position at the
+ * account's leverage, so the order would be margined (and liquidated) at another leverage than the one its checks
+ * passed at. A preview at another leverage stays allowed: it is a what-if.
+ * @throws ValidationError naming `leverage`.
+ */
+function refuseOtherLeverage(runtime: AccountRuntime, order: WhatIfOrder): void {
+  const settings = runtime.record().settings;
+  if (settings.marketType !== 'futures' || order.leverage === undefined || order.leverage === settings.leverage) return;
+  throw new ValidationError(
+    'leverage',
+    order.leverage,
+    `account "${runtime.id}" opens every position at ${settings.leverage}x (its leverage setting): place at ${settings.leverage}x (or leave leverage out), or change the account's leverage on its page while it holds no position`,
   );
 }
 
@@ -81,6 +98,7 @@ export async function placeManualOrder(
   },
 ): Promise<ManualOrderResult> {
   const order = parseManualOrder(input);
+  refuseOtherLeverage(runtime, order);
   const priced = await runtime.ensurePrice(order.symbol);
   await runtime.syncControl();
   const exchange = runtime.exchange();

@@ -28,6 +28,7 @@ const futures: WhatIfAccount = {
   walletBalance: 10_000,
   marketType: 'futures',
   marginMode: 'isolated',
+  leverage: 2,
   currentPositionNotional: 0,
   totalOpenNotional: 0,
   openPositions: 0,
@@ -114,6 +115,23 @@ describe('computeWhatIf', () => {
     const result = computeWhatIf(order({ stopPrice: 95, leverage: 5 }), futures, riskAt(10_000));
     expect(result.approved).toBe(false);
     expect(result.reason).toBe('leverage_requested 5 exceeds maxLeverage 3');
+  });
+
+  it("evaluates an order that gives no leverage at the account's, the leverage its venue opens positions at", () => {
+    const { leverage: _omitted, ...noLeverage } = order({ stopPrice: 95 });
+    expect(noLeverage).not.toHaveProperty('leverage');
+    // Same 20 units as at 2x (the size is the stop's), margin 2,000 / 2.5 = 800 on an account at 2.5x.
+    const result = computeWhatIf(noLeverage, { ...futures, leverage: 2.5 }, riskAt(10_000));
+    expect(result.leverage).toBe(2.5);
+    expect(result.amount).toBe(20);
+    expect(result.marginUsed).toBe(800);
+    expect(result.checks[0]).toMatchObject({ name: 'leverage_requested', value: 2.5, passed: true });
+    // An account at 4x is over the 3x limit whatever the ticket leaves out; the order's own leverage is a what-if.
+    const over = computeWhatIf(noLeverage, { ...futures, leverage: 4 }, riskAt(10_000));
+    expect(over.reason).toBe('leverage_requested 4 exceeds maxLeverage 3');
+    expect(computeWhatIf(order({ stopPrice: 95, leverage: 3 }), { ...futures, leverage: 4 }, riskAt(10_000))).toMatchObject({ approved: true, leverage: 3, marginUsed: 2_000 / 3 });
+    // Spot: always 1.
+    expect(computeWhatIf(noLeverage, { ...futures, marketType: 'spot', leverage: 1 }, riskAt(10_000))).toMatchObject({ leverage: 1, marginUsed: 2_000 });
   });
 
   it('rejects leverage on a spot account', () => {

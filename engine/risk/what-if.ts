@@ -22,8 +22,11 @@ export const whatIfOrderSchema = z
     stopPrice: z.number({ error: 'expected a number' }).finite().positive('must be > 0').optional(),
     /** Average true range in price units; the stop is then `atrStopMultiple` ATRs away. */
     atr: z.number({ error: 'expected a number' }).finite().positive('must be > 0').optional(),
-    /** Venue leverage for futures, >= 1 (1 for spot). */
-    leverage: z.number({ error: 'expected a number' }).finite().min(1, 'must be >= 1').max(125, 'must be <= 125').default(1),
+    /**
+     * Leverage for futures, >= 1 (spot: 1 or absent). Absent: the account's own leverage, the one its venue opens every
+     * position at. Another value is a what-if only: a placement at it is refused (see `placeManualOrder`).
+     */
+    leverage: z.number({ error: 'expected a number' }).finite().min(1, 'must be >= 1').max(125, 'must be <= 125').optional(),
   })
   .refine((o) => o.stopPrice !== undefined || o.atr !== undefined, { path: ['stopPrice'], message: 'give a stop price or an ATR' });
 
@@ -36,6 +39,8 @@ export interface WhatIfAccount {
   walletBalance: number;
   marketType: 'spot' | 'futures';
   marginMode: 'isolated' | 'cross';
+  /** The leverage the account's venue opens every position at (futures; spot: 1): the order's when it gives none. */
+  leverage: number;
   /** Signed notional already held in the symbol. */
   currentPositionNotional: number;
   totalOpenNotional: number;
@@ -69,6 +74,8 @@ export interface WhatIfResult {
   sizedAmount: number;
   notional: number;
   stopPrice: number;
+  /** The leverage the order was evaluated at: its own, else the account's (spot: 1). */
+  leverage: number;
   /** Initial margin (futures: notional / leverage) or cash (spot: notional). */
   marginUsed: number;
   /** NaN when there is none (spot, or the margin covers any move). */
@@ -93,8 +100,8 @@ export interface WhatIfResult {
  */
 export function computeWhatIf(order: WhatIfOrder, account: WhatIfAccount, risk: RiskEngine): WhatIfResult {
   if (!Number.isFinite(account.equity)) throw new ValidationError('equity', account.equity, 'expected a finite number');
-  const leverage = account.marketType === 'spot' ? 1 : order.leverage;
-  if (account.marketType === 'spot' && order.leverage !== 1) throw new ValidationError('leverage', order.leverage, 'spot trading has no leverage; use 1');
+  const leverage = account.marketType === 'spot' ? 1 : (order.leverage ?? account.leverage);
+  if (account.marketType === 'spot' && order.leverage !== undefined && order.leverage !== 1) throw new ValidationError('leverage', order.leverage, 'spot trading has no leverage; use 1');
   const decision = risk.evaluate({
     symbol: order.symbol,
     side: order.side,
@@ -142,6 +149,7 @@ export function computeWhatIf(order: WhatIfOrder, account: WhatIfAccount, risk: 
     sizedAmount: decision.approved ? decision.amount : decision.sizedAmount,
     notional,
     stopPrice,
+    leverage,
     marginUsed,
     liquidationPrice: liq,
     lossAtStop,

@@ -10,6 +10,7 @@
  *   accounts order  --id ID --symbol BTC/USDT --side long --price 64000 (--stop 62000 | --atr 900) [--leverage 3] [--preview]
  *                   a manual order through the account's risk engine (as POST /api/v1/accounts/{id}/orders); --preview
  *                   only says what it would do (as …/what-if): nothing is sent or journaled. A denied order exits 1.
+ *                   --leverage defaults to the account's; another leverage can be previewed, not placed (exit 2).
  * Mutations are written to the audit log as the CLI. Exit codes: 0 done, 1 failure (an order risk denied or the exchange rejected), 2 bad input.
  */
 import { parseArgs } from 'node:util';
@@ -57,7 +58,7 @@ function valueAtRiskLine(v: AccountValueAtRisk, quote: string): string {
  */
 function whatIfLines(accountId: string, symbol: string, side: string, w: WhatIfResult): string[] {
   const verdict = w.approved
-    ? `${accountId}: risk approves ${side} ${fmtNumber(w.amount, 6)} ${symbol}, notional ${fmtNumber(w.notional)}, margin ${fmtNumber(w.marginUsed)}, liquidation ${Number.isFinite(w.liquidationPrice) ? fmtNumber(w.liquidationPrice) : 'none'}`
+    ? `${accountId}: risk approves ${side} ${fmtNumber(w.amount, 6)} ${symbol}, notional ${fmtNumber(w.notional)}, margin ${fmtNumber(w.marginUsed)} at ${formatNumber(w.leverage, 2)}x, liquidation ${Number.isFinite(w.liquidationPrice) ? fmtNumber(w.liquidationPrice) : 'none'}`
     : `${accountId}: risk denies ${side} ${symbol}: ${w.reason}${Number.isFinite(w.sizedAmount) ? ` (size refused ${fmtNumber(w.sizedAmount, 6)})` : ''}`;
   const stop = `stop ${fmtNumber(w.stopPrice)}, loss at the stop ${fmtNumber(w.lossAtStop)} (${fmtNumber(w.lossAtStopPctEquity)}% of equity)`;
   const checks = w.checks.map((c) => `${c.name} ${formatNumber(c.value, 4)} / ${formatNumber(c.limit, 4)} ${c.passed ? 'ok' : 'FAIL'}`).join(' · ');

@@ -299,9 +299,21 @@ test('a trader previews and places a manual order on an account from its page, t
   await expect(page.getByTestId('what-if-size')).toHaveText('0.000000');
   await expect(page.getByTestId('what-if-size-refused')).toHaveText('25.000000');
   await expect(page.getByTestId('place-order')).toBeDisabled();
+  // 4x is within the limits, but this account opens every position at its 3x: a what-if (a quarter margin), not an order.
+  await page.getByLabel(/^Leverage/).fill('4');
+  await page.getByTestId('preview-order').click();
+  await expect(result.getByRole('heading')).toHaveText(/^risk approves/);
+  await expect(page.getByTestId('what-if-leverage')).toHaveText('4×');
+  await expect(page.getByTestId('what-if-margin-used')).toHaveText(fmtNumber((25 * price) / 4));
+  await expect(page.getByTestId('what-if-leverage-note')).toHaveText(
+    "Preview only: E2E force exit opens every position at 3×, its leverage setting. Set leverage to 3 to place this order, or change the account's leverage on its page while it holds no position.",
+  );
+  await expect(page.getByTestId('place-order')).toBeDisabled();
   await page.getByLabel(/^Leverage/).fill('3');
   await page.getByTestId('preview-order').click();
   await expect(result.getByRole('heading')).toHaveText(/^risk approves/);
+  await expect(page.getByTestId('what-if-leverage')).toHaveText('3×');
+  await expect(page.getByTestId('what-if-leverage-note')).toHaveCount(0);
   await expect(page.getByTestId('what-if-size')).toHaveText('25.000000');
   await expect(page.getByTestId('what-if-size-refused')).toHaveCount(0);
   // Margin at 3x: 25 x price / 3; loss at the stop 50 = 0.50 % of this account's 10,000.
@@ -314,8 +326,10 @@ test('a trader previews and places a manual order on an account from its page, t
 
   await page.goto(`/accounts/${EXIT_ACCOUNT}`);
   const view = await (await page.request.get(`/api/v1/accounts/${EXIT_ACCOUNT}`)).json();
-  const position = view.positions[0] as { liquidationPrice: number | null; entryPrice: number };
+  const position = view.positions[0] as { liquidationPrice: number | null; entryPrice: number; margin: number };
   expect(position.liquidationPrice).not.toBeNull();
+  // The venue margined it at the 3x the preview showed.
+  expect(position.margin).toBeCloseTo((25 * price) / 3, 6);
   const row = page.getByTestId('position-row').filter({ hasText: XRP.symbol });
   await expect(row.getByTestId('position-amount')).toHaveText('25');
   await expect(row.getByTestId('liquidation-price')).toHaveText(fmtPrice(position.liquidationPrice));

@@ -136,6 +136,7 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
     expect(preview.body).toMatchObject({ approved: true, reason: null, lossAtStop: 50, lossAtStopPctEquity: 0.5, costs: { takerFeeBps: 0, spreadBps: 0, slippageBps: 0 } });
     expect(preview.body.amount).toBeCloseTo(25, 9);
     expect(preview.body.sizedAmount).toBe(preview.body.amount);
+    expect(preview.body.leverage).toBe(3);
     // Notional 25 x lastClose at leverage 3: a third of it is margin.
     expect(preview.body.marginUsed).toBeCloseTo((25 * lastClose) / 3, 6);
     expect((await viewer.call('getAccount', { path: { id: 'desk' } })).body.positions).toEqual([]);
@@ -148,7 +149,22 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
     expect(badField.status).toBe(400);
     expect(Object.keys(badField.body.error.fieldErrors)).toEqual(['price']);
     expect((await viewer.call('previewAccountOrder', { path: { id: 'nope' }, body: order })).status).toBe(404);
-    const placed = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'BTC/USDT', side: 'long', price: lastClose, stopPrice: lastClose - 2, leverage: 3 } });
+    // An order that gives no leverage is evaluated at the account's 3x, the one its venue opens positions at.
+    const { leverage: _given, ...noLeverage } = order;
+    const atAccount = await viewer.call('previewAccountOrder', { path: { id: 'desk' }, body: noLeverage });
+    expect(atAccount.body).toMatchObject({ approved: true, leverage: 3, amount: preview.body.amount, marginUsed: preview.body.marginUsed });
+    // 4x passes the limits, but the account would margin the position at 3x: previewed (a quarter margin), not placed.
+    const atFour = await viewer.call('previewAccountOrder', { path: { id: 'desk' }, body: { ...order, leverage: 4 } });
+    expect(atFour.body).toMatchObject({ approved: true, leverage: 4 });
+    expect(atFour.body.marginUsed).toBeCloseTo((25 * lastClose) / 4, 6);
+    const placedAtFour = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { ...order, leverage: 4 } });
+    expect(placedAtFour.status).toBe(400);
+    expect(placedAtFour.body.error.fieldErrors).toEqual({
+      leverage: [`field "leverage" was 4: account "desk" opens every position at 3x (its leverage setting): place at 3x (or leave leverage out), or change the account's leverage on its page while it holds no position`],
+    });
+    expect((await viewer.call('getAccount', { path: { id: 'desk' } })).body.positions).toEqual([]);
+    expect(await decisions(app, 'BTC/USDT', 'denied')).toEqual([]);
+    const placed = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: noLeverage });
     expect(placed.status).toBe(201);
     // No costs: loss at the stop = 0.5 % of 10,000 = 50 = amount x 2, so the amount is 25.
     expect(placed.body.whatIf.amount).toBeCloseTo(25, 9);

@@ -94,7 +94,7 @@ describe('accounts CLI', () => {
     expect(preview.liquidationPrice).toBeCloseTo(((25 * price) / 3 - 25 * price) / (25 * 0.004 - 25), 6);
     const text = await run(app, ['order', ...order, '--preview']);
     expect(text.out.split('\n')).toEqual([
-      `desk: risk approves long 25.000000 BTC/USDT, notional ${fmt(25 * price)}, margin ${fmt((25 * price) / 3)}, liquidation ${fmt(((25 * price) / 3 - 25 * price) / (25 * 0.004 - 25))}`,
+      `desk: risk approves long 25.000000 BTC/USDT, notional ${fmt(25 * price)}, margin ${fmt((25 * price) / 3)} at 3x, liquidation ${fmt(((25 * price) / 3 - 25 * price) / (25 * 0.004 - 25))}`,
       `stop ${fmt(price - 2)}, loss at the stop 50.00 (0.50% of equity)`,
       `checks: leverage_requested 3 / 5 ok · leverage_after ${round4((25 * price) / 10_000)} / 5 ok · est_loss_pct_equity 0.5 / 2 ok · symbol_exposure_pct ${round4((25 * price) / 100)} / 200 ok · open_positions 1 / 2 ok`,
     ]);
@@ -103,8 +103,19 @@ describe('accounts CLI', () => {
     expect(over.out.split('\n')[0]).toBe('desk: risk denies long BTC/USDT: leverage_requested 6 exceeds maxLeverage 5 (size refused 25.000000)');
     expect((await app.root.engine.accounts.view('desk')).positions).toEqual([]);
     expect((await app.root.auth.audit.list({ limit: 5 })).items).toEqual([]);
+    // 4x passes the limits but the venue opens every position of the account at its 3x: a what-if, not an order.
+    const other = await run(app, ['order', ...order.slice(0, -1), '4', '--preview']);
+    expect(other.out.split('\n')[0]).toBe(`desk: risk approves long 25.000000 BTC/USDT, notional ${fmt(25 * price)}, margin ${fmt((25 * price) / 4)} at 4x, liquidation ${fmt(((25 * price) / 4 - 25 * price) / (25 * 0.004 - 25))}`);
+    const refused = await run(app, ['order', ...order.slice(0, -1), '4']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(
+      'field "leverage" was 4: account "desk" opens every position at 3x (its leverage setting): place at 3x (or leave leverage out), or change the account\'s leverage on its page while it holds no position',
+    );
+    expect((await app.root.engine.accounts.view('desk')).positions).toEqual([]);
+    expect((await app.root.auth.audit.list({ limit: 5 })).items).toEqual([]);
 
-    const placed = await run(app, ['order', ...order]);
+    // No --leverage: the account's 3x, as the preview above.
+    const placed = await run(app, ['order', ...order.slice(0, -2)]);
     expect(placed.code).toBe(0);
     const [placedLine] = placed.out.split('\n').slice(-1);
     expect(placedLine.replace(/\(decision [\w-]+\)$/, '(decision …)')).toBe(`placed: entry paper-desk-1 filled at ${fmt(price)}, stop paper-desk-2 at ${fmt(price - 2)} (decision …)`);

@@ -68,6 +68,8 @@ export function WhatIfForm({
   });
   const account = accounts.find((a) => a.id === draft.accountId);
   const spot = account?.marketType === 'spot';
+  /** The leverage the account's venue opens every position at: an order is placed at it only (another is a what-if). */
+  const accountLeverage = account && account.marketType === 'futures' ? account.leverage : 1;
   const [result, setResult] = useState<WhatIfResult | null>(null);
   const [placed, setPlaced] = useState<ManualOrderResult | null>(null);
   const [error, setError] = useState<{ message: string; fields: Record<string, string[]> } | null>(null);
@@ -202,6 +204,7 @@ export function WhatIfForm({
               // A limit refused it: the size its checks were evaluated at (NaN: refused before sizing, e.g. halted).
               ...(!result.approved && Number.isFinite(result.sizedAmount) ? [['Size refused', fmtNumber(result.sizedAmount, 6)]] : []),
               ['Notional', fmtNumber(result.notional)],
+              ['Leverage', `${formatNumber(result.leverage, 2)}×`],
               ['Margin used', fmtNumber(result.marginUsed)],
               ['Liquidation price', fmtNumber(result.liquidationPrice)],
               ['Stop', fmtNumber(result.stopPrice)],
@@ -235,11 +238,17 @@ export function WhatIfForm({
               Checks: {result.checks.map((c) => `${c.name} ${formatNumber(c.value, 4)} / ${formatNumber(c.limit, 4)} ${c.passed ? 'ok' : 'FAIL'}`).join(' · ')}
             </p>
           )}
+          {result.leverage !== accountLeverage && (
+            <p className="muted" data-testid="what-if-leverage-note">
+              Preview only: {account?.name ?? draft.accountId} opens every position at {formatNumber(accountLeverage, 2)}×, its leverage setting. Set leverage to{' '}
+              {formatNumber(accountLeverage, 2)} to place this order, or change the account&apos;s leverage on its page while it holds no position.
+            </p>
+          )}
           {canPlace ? (
             <button
               type="button"
               className="primary"
-              disabled={pending || !result.approved}
+              disabled={pending || !result.approved || result.leverage !== accountLeverage}
               data-testid="place-order"
               onClick={() =>
                 run(async () => {

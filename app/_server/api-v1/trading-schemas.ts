@@ -188,6 +188,7 @@ export const whatIfSchema = z
     sizedAmount: maybe.meta({ description: 'The size the checks were evaluated at: `amount` when approved, the size a limit refused when denied, null when denied before sizing (halted, no usable stop).' }),
     notional: z.number(),
     stopPrice: maybe,
+    leverage: z.number().meta({ description: "The leverage the order was evaluated at: its own `leverage`, else the account's (spot: 1). An order is placed only at the account's leverage." }),
     marginUsed: z.number(),
     liquidationPrice: maybe,
     lossAtStop: maybe,

@@ -11,7 +11,8 @@ export const placeAccountOrder = defineOperation({
   summary: "Place a manual order through the account's risk engine",
   description:
     "The risk engine sizes the order from the stop (loss at the stop = riskPerTradePct of equity, with the account's fees, spread and slippage) and checks every limit. " +
-    'Approved: a market entry and a reduce-only stop are sent (201). Denied by risk, or the entry refused by the exchange: 422 with the reason and the checks. One decision is journaled either way.',
+    'Approved: a market entry and a reduce-only stop are sent (201). Denied by risk, or the entry refused by the exchange: 422 with the reason and the checks. One decision is journaled either way. ' +
+    "A futures order is placed at the account's leverage (the one its venue opens every position at; `leverage` left out means it): another `leverage` is refused (400 naming it), and can only be previewed through `…/what-if`.",
   role: 'trader',
   params: accountIdParam,
   body: { contentType: 'application/json', description: 'The order: symbol, side, expected price and a stop price (or an ATR).', schema: whatIfOrderSchema, maxBytes: 4 * 1024 },
