@@ -139,6 +139,29 @@ describe('column-wise and per-candle engines', () => {
     }
   });
 
+  it('give the same results and counters with the journal off (the benchmark run), where signals refused without a trace are stepped over in bulk', async () => {
+    // Without a journal a signal the flat account refuses (any entry while halted, a short on spot) is counted and
+    // stepped over with the idle candles around it; one candle at a time (chunk 1) refuses each on its own.
+    let denied = 0;
+    let spotSignals = 0;
+    for (const name of files) {
+      const file = describeFile(name);
+      const { columns } = await parseCandleCsv(path.join(dataDir, name), file.timeframe);
+      const spec = resolveBacktest({ ...requestFor(columns, file), decisionDetail: 'off' });
+      const [perCandle, chunked] = await Promise.all(
+        [1, 4_096].map((chunkSize) => runWith(chunkSize, (deps, size) => simulate({ ...spec, chunkSize: size }, columns, null, { ...deps, logger: silentLogger }))),
+      );
+      expect(perCandle.decisions).toEqual([]);
+      expect(chunked.result).toEqual(perCandle.result);
+      expect(chunked.trades).toEqual(perCandle.trades);
+      denied += perCandle.result.stats.denied;
+      if (!file.futures) spotSignals += perCandle.result.stats.signals;
+    }
+    // The files hold both kinds: halted stretches (a breaker tripped) with signals in them, and spot markets' shorts.
+    expect(denied).toBeGreaterThan(0);
+    expect(spotSignals).toBeGreaterThan(0);
+  });
+
   it('give the same veto decisions, judged on the entry row features, on binance_BTC-USDT_1h.csv', async (context) => {
     const name = 'binance_BTC-USDT_1h.csv';
     if (!files.includes(name)) context.skip(`${name} is not in ${dataDir}`);

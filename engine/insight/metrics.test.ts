@@ -245,6 +245,28 @@ describe('computeEquityReturnMetrics', () => {
     );
   });
 
+  it("gives bit for bit the same on curves that stay flat for long stretches (a backtest's idle candles), under water, at the start and at the end", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.array(fc.record({ factor: fc.double({ min: 0.8, max: 1.2, noNaN: true }), flat: fc.integer({ min: 0, max: 60 }) }), { minLength: 0, maxLength: 40 }),
+        fc.constantFrom(0, 0.03),
+        (leading, moves, riskFreeRate) => {
+          const points = [10_000];
+          for (let k = 0; k < leading; k++) points.push(10_000);
+          for (const { factor, flat } of moves) {
+            points.push(points[points.length - 1] * factor);
+            for (let k = 0; k < flat; k++) points.push(points[points.length - 1]);
+          }
+          const equity = Float64Array.from(points);
+          const options = { periodsPerYear: 105_120, riskFreeRate };
+          expect(computeEquityReturnMetrics(equity, options)).toEqual(computeReturnMetrics(equityToReturns(equity), options));
+        },
+      ),
+      { numRuns: 300, seed: 23 },
+    );
+  });
+
   it('names the equity value, then the option, as the two functions in turn do', () => {
     expect(() => computeEquityReturnMetrics(Float64Array.of(100, 0, 50), { periodsPerYear: 365 })).toThrow('field "equity[1]" was 0');
     expect(() => computeEquityReturnMetrics(Float64Array.of(100, 110), { periodsPerYear: 0 })).toThrow('field "periodsPerYear" was 0');
