@@ -281,6 +281,7 @@ test('a trader previews and places a manual order on an account from its page, t
   await page.getByTestId('account-what-if').click();
   await expect(page).toHaveURL(new RegExp(`/what-if\\?account=${EXIT_ACCOUNT}$`));
   await expect(page.getByRole('combobox', { name: 'Account' })).toHaveValue(EXIT_ACCOUNT);
+  await expect(page.getByRole('combobox', { name: 'Account' }).locator('option:checked')).toHaveText(`E2E force exit (${EXIT_ACCOUNT}, futures 3×)`);
   await expect(page.getByLabel(/^Leverage/)).toHaveValue('3');
   // Each market starts at its own last stored close: DOT's, then XRP's once picked (the stop is cleared with it).
   await page.getByLabel('Symbol').selectOption(DOT.symbol);

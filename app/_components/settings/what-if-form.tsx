@@ -129,7 +129,7 @@ export function WhatIfForm({
               >
                 {accounts.map((a) => (
                   <option key={a.id} value={a.id}>
-                    {a.name} ({a.id}, {a.marketType})
+                    {a.name} ({a.id}, {a.marketType === 'futures' ? `futures ${formatNumber(a.leverage, 2)}×` : 'spot'})
                   </option>
                 ))}
               </select>
