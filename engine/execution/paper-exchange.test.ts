@@ -359,6 +359,26 @@ describe('volume cap', () => {
     ex.onCandle('XUSDT', 4 * H, 103.5, 105, 103, 104, 100); // rest (0.6) fills
     expect(ex.positionAmountSigned('XUSDT')).toBeCloseTo(0, 12);
   });
+
+  it.each([
+    ['a spot sell', { marketType: 'spot' as const }, {}, 'spot sell'],
+    ['a reduce-only futures sell', {}, { reduceOnly: true }, 'reduce-only'],
+  ])('works the remainders of %s in slices, each clamped to the position it finds left (admitted unasked)', async (_name, config, extra, kind) => {
+    const { ex, order } = setup({ initialBalance: 1_000, maxVolumeShare: 0.1, ...config });
+    ex.onCandle('XUSDT', 0, 100, 101, 99, 100, 100); // cap 10
+    await order('XUSDT', 'buy', 'market', 3);
+    ex.onCandle('XUSDT', H, 100, 101, 99, 100, 10); // cap 1
+    const first = await order('XUSDT', 'sell', 'market', 1.5, extra); // 1 now, 0.5 left
+    const second = await order('XUSDT', 'sell', 'market', 2, extra); // the cap is used up: 2 left, more than the 2 held after the first's
+    expect(first).toMatchObject({ status: 'partially_filled', filled: 1 });
+    expect(second).toMatchObject({ status: 'new', filled: 0 });
+    ex.onCandle('XUSDT', 2 * H, 100, 101, 99, 100, 100); // cap 10: the first's 0.5, then the second's 2 clamped to the 1.5 left
+    expect(ex.positionAmountSigned('XUSDT')).toBe(0);
+    expect(ex.openOrders('XUSDT')).toHaveLength(0);
+    const done = await ex.fetchOrder(second.id, 'XUSDT');
+    expect(done).toMatchObject({ status: 'cancelled', filled: 1.5, reason: `${kind} remainder of 0.5 XUSDT cancelled: position closed` });
+    expect(ex.walletBalance()).toBe(1_000);
+  });
 });
 
 describe('futures liquidation', () => {
