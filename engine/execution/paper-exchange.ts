@@ -1347,11 +1347,16 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const s = st.amountSigned;
     const abs = Math.abs(s);
     const reducing = s !== 0 && Math.sign(s) !== o.sideSign;
-    if (!o.reduceOnly && (futures || o.sideSign > 0)) {
+    if (!cappedAtPosition(o)) {
       fillArgs[FILL_QTY] = reducing && Math.abs(qty - abs) <= abs * AMOUNT_EPSILON ? abs : qty;
       return;
     }
     fillArgs[FILL_QTY] = !reducing ? 0 : qty >= abs * (1 - AMOUNT_EPSILON) ? abs : qty;
+  }
+
+  /** Whether `o` only ever trades down the position (reduce-only, or a spot sell): `clampQty` caps it there. */
+  function cappedAtPosition(o: OrderState): boolean {
+    return o.reduceOnly || (!futures && o.sideSign < 0);
   }
 
   function exitReasonOf(o: OrderState): ExitReason {
@@ -1373,7 +1378,7 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     // A reduce-only fill or a spot sell is clamped to the position above, so it reduces it: `admissionRefusal` always
     // admits it, and is not asked (the exchange alone working a capped reduce-only market exit on every candle of
     // UNITTEST-BTC 1m went 55 -> 50 ns a candle, medians of in-process A/B runs).
-    if (!o.reduceOnly && (futures || o.sideSign > 0)) {
+    if (!cappedAtPosition(o)) {
       admitArgs[0] = qty;
       admitArgs[1] = price;
       admitArgs[2] = liquidity === 'maker' ? cfg.makerFee : cfg.takerFee;

@@ -92,17 +92,16 @@ export function computeReturnMetrics(returns: Float64Array, options: ReturnMetri
  */
 export function computeEquityReturnMetrics(equity: Float64Array, options: ReturnMetricsOptions): ReturnMetrics {
   const n = equity.length > 0 ? equity.length - 1 : 0;
-  // The values are checked in the first pass over the returns (see `metricsOf`); checked apart first only where that pass
-  // would not reach them or an option would be refused before it: the equity's error comes first, as it always has.
-  if (n === 0 || !validReturnOptions(options)) checkEquity(equity);
-  return metricsOf(equity, n, true, options);
-}
-
-/** Whether `metricsOf` takes `options` (its periods per year and risk-free rate) without an error. */
-function validReturnOptions(options: ReturnMetricsOptions): boolean {
-  const periodsPerYear = options.periodsPerYear;
-  const riskFreeRate = options.riskFreeRate ?? 0;
-  return Number.isFinite(periodsPerYear) && periodsPerYear > 0 && Number.isFinite(riskFreeRate) && riskFreeRate > -1;
+  // The values are checked in the first pass over the returns (see `metricsOf`); checked apart only where that pass does
+  // not reach them (no return) or something else was refused first (an option): the equity's error comes first, as it
+  // always has.
+  if (n === 0) checkEquity(equity);
+  try {
+    return metricsOf(equity, n, true, options);
+  } catch (error) {
+    checkEquity(equity);
+    throw error;
+  }
 }
 
 /**

@@ -53,9 +53,10 @@ export function WhatIfForm({
   place: Place;
   canPlace: boolean;
 }) {
+  /** The leverage account `id`'s venue opens every position at (spot: 1): an order is placed at it only (another is a what-if). */
   const leverageOf = (id: string) => {
     const a = accounts.find((x) => x.id === id);
-    return a && a.marketType === 'futures' ? String(a.leverage) : '1';
+    return a && a.marketType === 'futures' ? a.leverage : 1;
   };
   const [draft, setDraft] = useState<Draft>({
     accountId: defaults.accountId,
@@ -64,12 +65,11 @@ export function WhatIfForm({
     price: priceText(defaults.lastCloses[defaults.symbol]),
     stopMode: 'price',
     stop: '',
-    leverage: leverageOf(defaults.accountId),
+    leverage: String(leverageOf(defaults.accountId)),
   });
   const account = accounts.find((a) => a.id === draft.accountId);
   const spot = account?.marketType === 'spot';
-  /** The leverage the account's venue opens every position at: an order is placed at it only (another is a what-if). */
-  const accountLeverage = account && account.marketType === 'futures' ? account.leverage : 1;
+  const accountLeverage = leverageOf(draft.accountId);
   const [result, setResult] = useState<WhatIfResult | null>(null);
   const [placed, setPlaced] = useState<ManualOrderResult | null>(null);
   const [error, setError] = useState<{ message: string; fields: Record<string, string[]> } | null>(null);
@@ -125,7 +125,7 @@ export function WhatIfForm({
                 id="accountId"
                 value={draft.accountId}
                 // Another account: its own limits, fees and state, so the last preview no longer applies.
-                onChange={(e) => startOver({ accountId: e.target.value, leverage: leverageOf(e.target.value) })}
+                onChange={(e) => startOver({ accountId: e.target.value, leverage: String(leverageOf(e.target.value)) })}
               >
                 {accounts.map((a) => (
                   <option key={a.id} value={a.id}>
