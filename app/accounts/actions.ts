@@ -10,8 +10,8 @@ import { action } from '@/app/_server/auth/gate';
 import { AppError } from '@/app/_server/auth/app-error';
 import { accountIdSchema, accountSettingsObject, venueAccountObject } from '@/engine/account/account-config';
 import type { RiskStatus } from '@/engine/risk/risk-desk';
-import { nestFormFields } from './_lib/form-fields';
-import { RISK_LIMIT_NUMBER_FIELDS } from '@/app/_components/settings/risk-limit-fields';
+import { nestFormFields, withBlankRiskLimits } from './_lib/form-fields';
+import { RISK_LIMIT_FIELDS, RISK_LIMIT_NUMBER_FIELDS } from '@/app/_components/settings/risk-limit-fields';
 
 const accountId = accountIdSchema;
 const reason = z.string().trim().min(1, 'give a reason (it is shown with the halt and kept in the audit log)').max(500, 'at most 500 characters');
@@ -104,7 +104,7 @@ export const linkVenueAccount = action(
 );
 
 const updateSchema = z.preprocess(
-  (raw) => nestFormFields(raw, [...numberFields.map((f) => `settings.${f}`), ...RISK_LIMIT_NUMBER_FIELDS.map((f) => `risk.${f}`)]),
+  (raw) => withBlankRiskLimits(raw, nestFormFields(raw, [...numberFields.map((f) => `settings.${f}`), ...RISK_LIMIT_NUMBER_FIELDS.map((f) => `risk.${f}`)]), RISK_LIMIT_FIELDS),
   z.object({ id: accountId, settings: z.record(z.string(), z.unknown()).optional(), risk: z.record(z.string(), z.unknown()).optional() }),
 );
 

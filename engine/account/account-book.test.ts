@@ -155,9 +155,31 @@ describe('account book', () => {
     ]);
     await b.create({ id: 'three', ...FUTURES }, 'alice');
     expect((await b.view('three')).risk).toMatchObject({ halted: true, haltReason: 'manual: global: exchange outage' });
+    // One account cannot resume on its own while every account is halted: it would trade under "halt all".
+    await expect(b.resume('one')).rejects.toThrow('field "globalHalt" was "exchange outage": every account is halted ("halt all": exchange outage, by alice): account "one" cannot resume alone; resume all accounts first');
+    expect((await b.view('one')).risk.halted).toBe(true);
     const resumed = await b.resumeAll('alice');
     expect(resumed.halt.halted).toBe(false);
     expect(resumed.accounts.every((a) => !a.halted)).toBe(true);
+    // Once "halt all" is lifted, one account halts and resumes on its own again.
+    await b.halt('one', 'by hand');
+    expect((await b.resume('one')).halted).toBe(false);
+  });
+
+  it('halt all halts every account it can load even when one fails, then reports that one', async () => {
+    const s = stores();
+    const b = book(s);
+    await b.create({ id: 'a1', ...FUTURES }, 'alice');
+    await b.create({ id: 'a2', ...FUTURES }, 'alice');
+    await b.create({ id: 'a3', ...FUTURES }, 'alice');
+    // a2's stored state no longer restores (a state of another market type): its runtime cannot be built.
+    const spot = createPaperExchange({ ...paperConfigOf({ id: 'x', settings: FUTURES as never }), marketType: 'spot', leverage: 1 }, { clock: createManualClock(T0) });
+    await s.accounts.saveState('a2', spot.exportState(), T0);
+    await expect(b.haltAll('outage', 'alice')).rejects.toThrow(/state\.marketType/);
+    const other = book(s);
+    expect((await other.riskStatus('a1')).halted).toBe(true);
+    expect((await other.riskStatus('a3')).halted).toBe(true);
+    expect((await other.globalHalt()).halted).toBe(true);
   });
 
   it('force-closes part, then all, of a position (cancelling its stop), and refuses a flat symbol', async () => {
@@ -212,6 +234,30 @@ describe('account book', () => {
     expect(rt.risk.engine()).toBe(engine);
     expect(engine.config.maxOpenPositions).toBe(7);
     expect((await b.get('p')).updatedBy).toBe('bob');
+  });
+
+  it('a risk save changes the limits it names and keeps the account\'s others (not the defaults)', async () => {
+    const s = stores();
+    const b = book(s);
+    await b.create({ id: 'p', ...FUTURES, risk: { dailyLossLimitPct: 2, maxLeverage: 4 } }, 'alice');
+    expect(await b.riskLimits('p')).toMatchObject({ dailyLossLimitPct: 2, maxLeverage: 4, maxOpenPositions: 3 });
+    const saved = await b.update('p', { risk: { maxOpenPositions: 5 } }, 'bob');
+    expect(saved.ok).toBe(true);
+    // Before: daily loss back to the default 5 and leverage to 3 (the defaults), silently.
+    expect(await b.riskLimits('p')).toMatchObject({ dailyLossLimitPct: 2, maxLeverage: 4, maxOpenPositions: 5, maxDrawdownPct: 25 });
+    expect((await b.runtime('p')).risk.engine().config).toMatchObject({ dailyLossLimitPct: 2, maxLeverage: 4, maxOpenPositions: 5 });
+    // Another process reads the same limits.
+    expect(await book(s).riskLimits('p')).toMatchObject({ dailyLossLimitPct: 2, maxLeverage: 4, maxOpenPositions: 5 });
+    // A misspelt limit, or trading costs (the account's fee settings), is an error naming it; nothing is saved.
+    const typo = await b.update('p', { risk: { riskPerTrade: 0.5, maxOpenPositions: 6 } }, 'bob');
+    expect(typo).toEqual({ ok: false, fieldErrors: { 'risk.riskPerTrade': ['unknown field'] } });
+    const costs = await b.update('p', { risk: { costs: { feeRateBps: 1 } } }, 'bob');
+    expect(costs).toEqual({ ok: false, fieldErrors: { 'risk.costs': ['unknown field'] } });
+    expect(await b.update('p', { risk: 3 }, 'bob')).toEqual({ ok: false, fieldErrors: { risk: ['expected an object of risk limits, e.g. {"maxOpenPositions": 3}'] } });
+    expect((await b.riskLimits('p')).maxOpenPositions).toBe(5);
+    await expect(b.create({ id: 'q', ...FUTURES, risk: { maxOpenPosition: 2 } }, 'alice')).rejects.toThrow('field "risk.maxOpenPosition" was 2: unknown field');
+    await expect(b.create({ id: 'q', ...FUTURES, risk: 'tight' }, 'alice')).rejects.toThrow('field "risk" was "tight": expected an object of risk limits');
+    await expect(b.get('q')).rejects.toThrow(NotFoundError);
   });
   it("reads a venue account through one keyed client, connecting again after a failed read and after the client's max age", async () => {
     const clock = createManualClock(T0);

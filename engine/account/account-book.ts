@@ -31,7 +31,7 @@ import { needsPortfolio, parseManualOrder, placeManualOrder, whatIfOn, type Manu
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
 import type { TradingCosts } from '../risk/trading-costs';
 import { accountTradingConfig, paperConfigOf } from '../trading/run-spec';
-import { validateRiskLimits, type FieldErrors, type RiskLimits } from '../settings/trading-settings';
+import { validateRiskLimits, validateRiskLimitsInput, type FieldErrors, type RiskLimits, type SettingsValidation } from '../settings/trading-settings';
 import type { AccountRuntime } from './account-runtime';
 import { AccountKind, type AccountRecord, type AccountRepository, type AccountSettings } from '../ports/accounts';
 import { DEFAULT_ACCOUNT_ID, parseAccountId, parseAccountSettings, parseVenueAccountInput, type AccountSettingsInput } from './account-config';
@@ -209,15 +209,19 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     return record;
   }
 
-  async function limitsOf(record: AccountRecord): Promise<RiskLimits> {
+  /** The limits an operator's `risk` input (the fields it names) makes of `base`; an unknown field is an error. */
+  function limitsOver(base: RiskLimits, input: unknown): SettingsValidation<RiskLimits> {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) return { ok: false, fieldErrors: { risk: ['expected an object of risk limits, e.g. {"maxOpenPositions": 3}'] } };
+    return validateRiskLimitsInput({ ...base, ...input });
+  }
+
+  async function limitsOf(record: Pick<AccountRecord, 'id' | 'riskLimits'>): Promise<RiskLimits> {
     const fallback = await deps.defaultRiskLimits();
-    let limits = fallback;
-    if (record.riskLimits) {
-      const stored = validateRiskLimits({ ...fallback, ...record.riskLimits });
-      if (stored.ok) limits = stored.value;
-      else deps.logger.warn({ account: record.id, fieldErrors: stored.fieldErrors }, 'stored risk limits of the account no longer validate; using the defaults');
-    }
-    return limits;
+    // Read as stored groups are (fields older versions wrote are dropped), over the defaults.
+    const stored = validateRiskLimits({ ...fallback, ...record.riskLimits });
+    if (stored.ok) return stored.value;
+    if (record.riskLimits) deps.logger.warn({ account: record.id, fieldErrors: stored.fieldErrors }, 'stored risk limits of the account no longer validate; using the defaults');
+    return fallback;
   }
 
   /**
@@ -574,10 +578,10 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       const { settings, venue } = kind === AccountKind.Venue ? await linkVenue(id, { kind, ...settingsInput }) : { settings: parseAccountSettings(settingsInput), venue: undefined };
       let riskLimits: Record<string, unknown> | null = null;
       if (rawRisk !== undefined) {
-        const checked = validateRiskLimits({ ...(await deps.defaultRiskLimits()), ...(rawRisk as object) });
+        const checked = limitsOver(await limitsOf({ id, riskLimits: null }), rawRisk);
         if (!checked.ok) {
           const [field, messages] = Object.entries(checked.fieldErrors)[0];
-          throw new ValidationError(field, (rawRisk as Record<string, unknown>)[field.replace(/^risk\./, '')], messages[0]);
+          throw new ValidationError(field, field === 'risk' ? rawRisk : (rawRisk as Record<string, unknown>)[field.replace(/^risk\./, '')], messages[0]);
         }
         riskLimits = checked.value as unknown as Record<string, unknown>;
       }
@@ -623,7 +627,8 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       }
       let riskLimits = current.riskLimits;
       if (input.risk !== undefined) {
-        const checked = validateRiskLimits({ ...(await deps.defaultRiskLimits()), ...(input.risk as object) });
+        // Over the account's own limits: a save names the limits it changes, and the others stay as they are.
+        const checked = limitsOver(await limitsOf(current), input.risk);
         if (!checked.ok) Object.assign(fieldErrors, checked.fieldErrors);
         else riskLimits = checked.value as unknown as Record<string, unknown>;
       }
@@ -693,6 +698,14 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       return status;
     },
     async resume(id) {
+      const global = await globalHalt();
+      if (global.halted) {
+        throw new ValidationError(
+          'globalHalt',
+          global.reason,
+          `every account is halted ("halt all"${global.reason ? `: ${global.reason}` : ''}${global.by ? `, by ${global.by}` : ''}): account "${id}" cannot resume alone; resume all accounts first`,
+        );
+      }
       const status = await resumeOne(id);
       await announce({ kind: ControlKind.Resume, accountId: id });
       return status;
@@ -701,8 +714,18 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       const why = requireReason(reason);
       await deps.settings.put({ key: GLOBAL_HALT_KEY, value: { halted: true, reason: why }, updatedAtMs: deps.clock.nowMs(), updatedBy: actor });
       const accounts = [];
-      for (const account of await deps.accounts.list()) accounts.push(await haltOne(account.id, `global: ${why}`));
+      // One account that cannot be loaded (its stored state no longer restores) does not leave the ones after it trading.
+      let failed: { id: string; error: unknown } | null = null;
+      for (const account of await deps.accounts.list()) {
+        try {
+          accounts.push(await haltOne(account.id, `global: ${why}`));
+        } catch (error) {
+          deps.logger.error({ account: account.id, err: error }, 'halt all: this account could not be halted; the others were');
+          failed ??= { id: account.id, error };
+        }
+      }
       await announce({ kind: ControlKind.Halt, accountId: null });
+      if (failed) throw failed.error;
       return { accounts, halt: await globalHalt() };
     },
     async resumeAll(actor) {

@@ -174,6 +174,17 @@ export function validateRiskLimits(input: unknown): SettingsValidation<RiskLimit
 }
 
 /**
+ * Validates risk limits an operator sends (a form, the API, the CLI): as {@link validateRiskLimits}, and a field the
+ * group does not have is an error (`risk.<field>`: unknown field), not dropped: a misspelt limit (`riskPerTrade`) or
+ * trading costs (the account's fee settings) would otherwise save as if accepted. Stored groups are read with
+ * {@link validateRiskLimits}, which drops the fields older versions wrote.
+ */
+export function validateRiskLimitsInput(input: unknown): SettingsValidation<RiskLimits> {
+  const parsed = riskLimitsSchema.strict().safeParse(input);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, fieldErrors: fieldErrorsOf(parsed.error, { prefix: 'risk' }) };
+}
+
+/**
  * A stored group that no longer validates (e.g. written by an older version) falls back to the
  * defaults rather than stopping the dashboard; the caller logs it.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nestFormFields } from './form-fields';
+import { nestFormFields, withBlankRiskLimits } from './form-fields';
 
 describe('nestFormFields', () => {
   it('nests dotted names, converts listed number fields and drops empty ones', () => {
@@ -16,5 +16,14 @@ describe('nestFormFields', () => {
   it('leaves a non-object input alone', () => {
     expect(nestFormFields(null, [])).toBeNull();
     expect(nestFormFields('x', [])).toBe('x');
+  });
+
+  it('turns an optional risk limit left blank off and keeps a required one blank, so the engine names it', () => {
+    const fields = [{ key: 'maxLeverage' }, { key: 'maxVarFraction', optional: true }, { key: 'varConfidence' }];
+    const raw = { id: 'desk', 'risk.maxLeverage': ' ', 'risk.maxVarFraction': '', 'risk.varConfidence': '0.95' };
+    const nested = nestFormFields(raw, ['risk.maxLeverage', 'risk.maxVarFraction', 'risk.varConfidence']);
+    expect(withBlankRiskLimits(raw, nested, fields)).toEqual({ id: 'desk', risk: { maxLeverage: '', maxVarFraction: null, varConfidence: 0.95 } });
+    // Without risk fields in the form (a settings-only post) nothing is added.
+    expect(withBlankRiskLimits({ id: 'desk' }, { id: 'desk' }, fields)).toEqual({ id: 'desk' });
   });
 });

@@ -19,3 +19,21 @@ export function nestFormFields(raw: unknown, numberFields: readonly string[]): u
   }
   return out;
 }
+
+/**
+ * The account edit form's risk limits on top of {@link nestFormFields}: the form shows every limit, so one left blank
+ * is not "keep the current value" (a risk save keeps the limits it does not name): an `optional` limit (VaR / ES) left
+ * blank turns the limit off (null), a required one left blank stays blank, and the engine names it.
+ */
+export function withBlankRiskLimits(raw: unknown, nested: unknown, fields: readonly { key: string; optional?: boolean }[]): unknown {
+  if (!raw || typeof raw !== 'object' || !nested || typeof nested !== 'object') return nested;
+  const form = raw as Record<string, unknown>;
+  const out = nested as Record<string, unknown>;
+  for (const field of fields) {
+    const value = form[`risk.${field.key}`];
+    if (typeof value !== 'string' || value.trim() !== '') continue;
+    const risk = (out.risk && typeof out.risk === 'object' ? out.risk : (out.risk = {})) as Record<string, unknown>;
+    risk[field.key] = field.optional ? null : '';
+  }
+  return out;
+}
