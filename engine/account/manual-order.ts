@@ -3,6 +3,8 @@
  * and, when approved, a market entry plus a reduce-only protective stop on the account's exchange.
  * One decision is journaled either way. Used by the what-if page's order ticket (any paper account), the control API
  * (`POST /api/v1/accounts/{id}/what-if` and `…/orders`) and the CLI (`accounts order`) alike, through the account book.
+ * A placement is evaluated at the account's last price (the one its market entry fills at), never at the price the
+ * client sent; a price more than {@link MANUAL_ORDER_PRICE_TOLERANCE} away from it is refused. A preview takes any price.
  */
 import { NotFoundError, ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
@@ -24,6 +26,43 @@ export interface ManualOrderResult {
   entry: Order | null;
   stop: Order | null;
   decisionId: string;
+}
+
+/**
+ * How far (a fraction of the account's last price: 0.01 = 1 %) a placed order's `price` may be from the last price
+ * before the placement is refused. The entry is a market order: it fills at the last price (plus the account's spread
+ * and slippage) whatever price the client sent, so an order is sized and checked at the last price, and a price further
+ * away than this means the client previewed another order than the one that would fill (a stale ticket, or a price
+ * chosen to shrink the loss at the stop on paper). A preview at any price stays allowed: it is a what-if.
+ */
+export const MANUAL_ORDER_PRICE_TOLERANCE = 0.01;
+
+/** A price in a message: grouped, at most 8 significant digits (`64,000`, `101.39161`, `0.000012345`). */
+const PRICE_FORMAT = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 8 });
+
+/** A distance in percent in a message, with the decimals that show it above the tolerance (`2.0`, `1.04`, `99.0`). */
+function distancePct(fraction: number): string {
+  const pct = fraction * 100;
+  let digits = 1;
+  while (digits < 6 && Number(pct.toFixed(digits)) <= MANUAL_ORDER_PRICE_TOLERANCE * 100) digits++;
+  return pct.toFixed(digits);
+}
+
+/**
+ * Refuses a placement whose `price` is more than {@link MANUAL_ORDER_PRICE_TOLERANCE} away from `lastPrice`, the
+ * price its market entry fills at: its size and checks would be those of another order than the one that fills.
+ * @throws ValidationError naming `price`.
+ */
+function refuseFarFromLastPrice(runtime: AccountRuntime, order: WhatIfOrder, lastPrice: number): void {
+  const distance = Math.abs(order.price - lastPrice) / lastPrice;
+  if (distance <= MANUAL_ORDER_PRICE_TOLERANCE) return;
+  const last = PRICE_FORMAT.format(lastPrice);
+  throw new ValidationError(
+    'price',
+    order.price,
+    `${distancePct(distance)}% away from ${order.symbol}'s last price ${last} on account "${runtime.id}" (more than the ${MANUAL_ORDER_PRICE_TOLERANCE * 100}% ` +
+      `a placement allows): a market order fills near the last price; preview again at ${last} and place at that price`,
+  );
 }
 
 /** Parses a manual order; throws ValidationError naming the first bad field and its value. */
@@ -81,8 +120,11 @@ export function needsPortfolio(runtime: AccountRuntime): boolean {
 
 /**
  * Places a manual order on the account through its risk engine. A symbol no session has priced yet
- * gets its last stored close first. The account's state is stored after the exchange answers.
- * @throws ValidationError naming the field; NotFoundError when no candles are stored for the symbol.
+ * gets its last stored close first. The order is sized and checked at the account's last price (the market entry's
+ * fill before spread and slippage), with the client's stop; its `price` must be within
+ * {@link MANUAL_ORDER_PRICE_TOLERANCE} of that price. The account's state is stored after the exchange answers.
+ * @throws ValidationError naming the field (`price` when it is too far from the last price); NotFoundError when no
+ * candles are stored for the symbol.
  */
 export async function placeManualOrder(
   runtime: AccountRuntime,
@@ -97,9 +139,12 @@ export async function placeManualOrder(
     portfolioRisk?: (symbol: string) => Promise<PortfolioRiskInput | null>;
   },
 ): Promise<ManualOrderResult> {
-  const order = parseManualOrder(input);
-  refuseOtherLeverage(runtime, order);
-  const priced = await runtime.ensurePrice(order.symbol);
+  const requested = parseManualOrder(input);
+  refuseOtherLeverage(runtime, requested);
+  const priced = await runtime.ensurePrice(requested.symbol);
+  refuseFarFromLastPrice(runtime, requested, priced.price);
+  // Sized and checked at the price the market entry fills at, not the client's.
+  const order: WhatIfOrder = { ...requested, price: priced.price };
   await runtime.syncControl();
   const exchange = runtime.exchange();
   const portfolio = needsPortfolio(runtime) && deps.portfolioRisk ? await deps.portfolioRisk(order.symbol) : null;
@@ -122,7 +167,7 @@ export async function placeManualOrder(
       side: order.side,
       strength: 1,
       reason,
-      inputs: { manual: true, actor, account: runtime.id, order, stopPrice: result.stopPrice, risk: result.checks, ...extra },
+      inputs: { manual: true, actor, account: runtime.id, order, requestedPrice: requested.price, stopPrice: result.stopPrice, risk: result.checks, ...extra },
     });
     return deps.journal.flush();
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../engine';
 import { createManualClock, silentLogger } from '../core/clock';
+import { ValidationError } from '../core/errors';
 import type { DecisionRecord, JournalRepository, TradeRecord, TradeSummary } from '../ports/journal';
 import { createAccountBook } from '../account/account-book';
 import type { AccountSettingsInput } from '../account/account-config';
@@ -377,6 +378,49 @@ describe('engine.placePaperOrder', () => {
     expect(exchange.openOrders()).toEqual([]);
     const markers = await engine.chartMarkers({ key: KEY, fromMs: T0, toMs: T0 + 13 * M5 });
     expect(markers.decisions.map((d) => d.outcome)).toEqual(['denied']);
+  });
+
+  it('refuses a price more than 1 % from the last price before anything is sent or journaled', async () => {
+    const { engine, exchange } = await setup();
+    exchange.onCandle('BTC/USDT', T0 + 11 * M5, 99, 101, 98, 100, 1_000);
+    // 102 is (102 - 100) / 100 = 2 % from the last price 100 the market entry would fill at.
+    const error = await engine.placePaperOrder({ symbol: 'BTC/USDT', side: 'long', price: 102, stopPrice: 95 }, 'trader@example.test').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ field: 'price', value: 102 });
+    expect((error as Error).message).toBe(
+      'field "price" was 102: 2.0% away from BTC/USDT\'s last price 100 on account "default" (more than the 1% a placement allows): a market order fills near the last price; preview again at 100 and place at that price',
+    );
+    expect(exchange.openOrders()).toEqual([]);
+    expect(exchange.positionAmountSigned('BTC/USDT')).toBe(0);
+    expect((await engine.chartMarkers({ key: KEY, fromMs: T0, toMs: T0 + 13 * M5 })).decisions).toEqual([]);
+    // A preview at that price stays allowed: it is a what-if (sized at its own price, 100 / (102 - 95)).
+    expect((await engine.whatIf({ symbol: 'BTC/USDT', side: 'long', price: 102, stopPrice: 95 })).amount).toBeCloseTo(100 / 7, 9);
+  });
+
+  it('refuses the far-off price that would shrink the loss at the stop on paper (641 with a stop at 1, BTC at 64,000)', async () => {
+    const { engine, exchange } = await setup();
+    exchange.onCandle('BTC/USDT', T0 + 11 * M5, 64_000, 64_000, 64_000, 64_000, 1_000);
+    // At 641 the 1 % budget would buy 100 / 640 = 0.15625 BTC, a 10,000 notional at 64,000 stopped out near 1: (64,000 - 641) / 64,000 = 99.0 %.
+    await expect(engine.placePaperOrder({ symbol: 'BTC/USDT', side: 'long', price: 641, stopPrice: 1 }, 'trader@example.test')).rejects.toThrow(
+      'field "price" was 641: 99.0% away from BTC/USDT\'s last price 64,000 on account "default" (more than the 1% a placement allows): a market order fills near the last price; preview again at 64,000 and place at that price',
+    );
+    expect(exchange.openOrders()).toEqual([]);
+    expect(exchange.positionAmountSigned('BTC/USDT')).toBe(0);
+  });
+
+  it('sizes and checks an order within 1 % of the last price at the last price, keeping its stop', async () => {
+    const { engine, exchange } = await setup();
+    exchange.onCandle('BTC/USDT', T0 + 11 * M5, 99, 101, 98, 100, 1_000);
+    // 100.5 is 0.5 % off: sized at the fill price 100, not 100.5: 1 % of 10,000 = 100 at risk over 100 - 95 = 5 -> 20 (not 100 / 5.5).
+    const result = await engine.placePaperOrder({ symbol: 'BTC/USDT', side: 'long', price: 100.5, stopPrice: 95 }, 'trader@example.test');
+    expect(result.outcome).toBe('placed');
+    expect(result.whatIf).toMatchObject({ amount: 20, notional: 2_000, stopPrice: 95, lossAtStop: 100, lossAtStopPctEquity: 1 });
+    expect(result.entry).toMatchObject({ status: 'filled', amount: 20, averagePrice: 100 });
+    expect(result.stop).toMatchObject({ type: 'stop', stopPrice: 95, amount: 20 });
+    // A stop below the client's 100.9 (0.9 % off) but above the last price 100 is on the wrong side of the fill: denied.
+    const wrongSide = await engine.placePaperOrder({ symbol: 'BTC/USDT', side: 'long', price: 100.9, stopPrice: 100.5 }, 'trader@example.test');
+    expect(wrongSide).toMatchObject({ outcome: 'denied', reason: 'stop 100.5 is on the wrong side of price 100 for a long', entry: null });
+    expect(exchange.positionAmountSigned('BTC/USDT')).toBe(20);
   });
 
   it('names the invalid field of a manual order', async () => {

@@ -164,18 +164,33 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
     });
     expect((await viewer.call('getAccount', { path: { id: 'desk' } })).body.positions).toEqual([]);
     expect(await decisions(app, 'BTC/USDT', 'denied')).toEqual([]);
+    // The market entry fills at the last price: a price 5 % away from it is refused (400 naming it), nothing sent or journaled.
+    const farPrice = lastClose * 1.05;
+    const farOff = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { ...noLeverage, price: farPrice } });
+    expect(farOff.status).toBe(400);
+    expect(farOff.body.error.fieldErrors).toEqual({
+      price: [
+        `field "price" was ${farPrice}: 5.0% away from BTC/USDT's last price 101.39161 on account "desk" (more than the 1% a placement allows): a market order fills near the last price; preview again at 101.39161 and place at that price`,
+      ],
+    });
+    expect((await viewer.call('getAccount', { path: { id: 'desk' } })).body.positions).toEqual([]);
+    expect(await decisions(app, 'BTC/USDT', 'denied')).toEqual([]);
+    expect(await decisions(app, 'BTC/USDT', 'executed')).toEqual([]);
     const placed = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: noLeverage });
     expect(placed.status).toBe(201);
     // No costs: loss at the stop = 0.5 % of 10,000 = 50 = amount x 2, so the amount is 25.
     expect(placed.body.whatIf.amount).toBeCloseTo(25, 9);
     expect(placed.body.entry).toMatchObject({ side: 'buy', status: 'filled', amount: 25 });
     expect(placed.body.stop).toMatchObject({ side: 'sell', type: 'stop', stopPrice: lastClose - 2, reduceOnly: true, status: 'new' });
-    const wrongSide = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'ETH/USDT', side: 'long', price: 50, stopPrice: 51, leverage: 3 } });
+    // ETH's last stored close, 50 x (1 + 0.03 sin((N - 1) / 6 + 1.3)) = 51.46656: an order is checked at it. 51.8 is 0.65 % above
+    // it (placeable) and a stop at 51.6 is below 51.8 but above the last price: on the wrong side of the fill.
+    const ethClose = 50 * (1 + 0.03 * Math.sin((N - 1) / 6 + 1.3));
+    const wrongSide = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'ETH/USDT', side: 'long', price: 51.8, stopPrice: 51.6, leverage: 3 } });
     expect(wrongSide.status).toBe(422);
-    expect(wrongSide.body).toMatchObject({ outcome: 'denied', reason: 'stop 51 is on the wrong side of price 50 for a long', entry: null });
+    expect(wrongSide.body).toMatchObject({ outcome: 'denied', reason: 'stop 51.6 is on the wrong side of price 51.4666 for a long', entry: null });
     // While the account is halted every entry is denied; a force exit still goes through (below).
     await trader.call('haltAccount', { path: { id: 'desk' }, body: { reason: 'desk review' } });
-    const denied = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'ETH/USDT', side: 'long', price: 50, stopPrice: 49, leverage: 3 } });
+    const denied = await trader.call('placeAccountOrder', { path: { id: 'desk' }, body: { symbol: 'ETH/USDT', side: 'long', price: ethClose, stopPrice: 49, leverage: 3 } });
     expect(denied.status).toBe(422);
     expect(denied.body).toMatchObject({ outcome: 'denied', reason: 'halted: manual: desk review' });
     // Denied before any sizing: no size refused (null in JSON).

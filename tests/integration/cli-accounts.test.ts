@@ -114,6 +114,15 @@ describe('accounts CLI', () => {
     expect((await app.root.engine.accounts.view('desk')).positions).toEqual([]);
     expect((await app.root.auth.audit.list({ limit: 5 })).items).toEqual([]);
 
+    // The market entry fills at the last price 98.07279: 103 is (103 - 98.07279) / 98.07279 = 5.0 % away from it, refused naming the price.
+    const farOff = await run(app, ['order', ...order.slice(0, -2).map((a) => (a === String(price) ? '103' : a))]);
+    expect(farOff.code).toBe(2);
+    expect(farOff.err).toBe(
+      'accounts: field "price" was 103: 5.0% away from BTC/USDT\'s last price 98.072787 on account "desk" (more than the 1% a placement allows): a market order fills near the last price; preview again at 98.072787 and place at that price',
+    );
+    expect((await app.root.engine.accounts.view('desk')).positions).toEqual([]);
+    expect((await app.root.auth.audit.list({ limit: 5 })).items).toEqual([]);
+
     // No --leverage: the account's 3x, as the preview above.
     const placed = await run(app, ['order', ...order.slice(0, -2)]);
     expect(placed.code).toBe(0);
