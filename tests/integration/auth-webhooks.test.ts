@@ -9,7 +9,7 @@ import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhook } from '../../app/admin/actions';
 import { GATE } from '../../app/_server/auth/gate';
-import { receiveWebhook, WEBHOOK_MAX_BODY_BYTES, type Enqueue } from '../../app/_server/auth/webhook-receiver';
+import { receiveWebhook, webhookActivateRefusal, webhookReplayKey, WEBHOOK_MAX_BODY_BYTES, type Enqueue } from '../../app/_server/auth/webhook-receiver';
 import { POST } from '../../app/api/webhooks/[id]/route';
 import { decisionLog, tickets, webhookDeliveries } from '../../db/schema';
 import { createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
@@ -76,7 +76,12 @@ describe('alert webhooks through the route handler', () => {
     const [decision] = await t.root.database.db.select().from(decisionLog).where(eq(decisionLog.id, body.ticketId as string));
     // An alert naming no account is the default account's (its overview and journal list it).
     expect(decision).toMatchObject({ symbol: 'BTC/USDT', exchange: 'binance', timeframe: '5m', strategy: 'tv-breakout', side: 'long', strength: 0.8, outcome: 'signal', accountId: 'default' });
-    expect(await deliveriesOf(hook.id)).toMatchObject([{ deliveryId: 'd-good', status: 'accepted', httpStatus: 202, ticketId: body.ticketId }]);
+    // The delivery, and the signature record that answers a replay of the same signed request under another delivery id.
+    const rows = (await deliveriesOf(hook.id)).sort((a, b) => (a.deliveryId ?? '').localeCompare(b.deliveryId ?? ''));
+    expect(rows).toMatchObject([
+      { deliveryId: 'd-good', status: 'accepted', httpStatus: 202, ticketId: body.ticketId },
+      { deliveryId: expect.stringMatching(/^signed:sha256:[0-9a-f]{64}$/), status: 'accepted', httpStatus: 202, ticketId: body.ticketId, response: body },
+    ]);
   });
 
   it("names the account whose session receives an alert: a malformed id is refused with 400, an unknown account's alert is denied", async () => {
@@ -123,7 +128,28 @@ describe('alert webhooks through the route handler', () => {
     expect(await second.json()).toEqual(firstBody);
     expect(second.headers.get('x-aethelred-replay')).toBe('true');
     expect(await decisionCount()).toBe(afterFirst);
-    expect((await deliveriesOf(hook.id)).length).toBe(1);
+    expect((await deliveriesOf(hook.id)).length).toBe(2); // the delivery and its signature record: the repeat stores nothing
+  });
+
+  it('answers a captured signed alert resent under another delivery id inside the window from storage, and journals it once', async () => {
+    const hook = await newWebhook('alert');
+    const timestamp = nowS();
+    const signature = sign(hook.secret, timestamp, ALERT);
+    const before = await decisionCount();
+    const first = await post(hook.id, webhookRequest(hook.id, ALERT, { secret: hook.secret, timestamp, signature, deliveryId: 'd-captured' }));
+    expect(first.status).toBe(202);
+    const firstBody = (await first.json()) as Record<string, unknown>;
+    expect(firstBody).toMatchObject({ status: 'accepted', deliveryId: 'd-captured', outcome: 'signal' });
+    expect(await decisionCount()).toBe(before + 1);
+    for (const deliveryId of ['d-forged-1', 'd-forged-2']) {
+      const replay = await post(hook.id, webhookRequest(hook.id, ALERT, { secret: hook.secret, timestamp, signature, deliveryId }));
+      expect(replay.status).toBe(202);
+      expect(replay.headers.get('x-aethelred-replay')).toBe('true');
+      expect(await replay.json()).toEqual(firstBody);
+    }
+    expect(await decisionCount()).toBe(before + 1);
+    const rows = await deliveriesOf(hook.id);
+    expect(rows.map((r) => r.deliveryId).sort()).toEqual(['d-captured', webhookReplayKey(timestamp, ALERT)]);
   });
 
   it('refuses a body over 64 KiB with 413', async () => {
@@ -208,7 +234,12 @@ describe('job webhooks through the route handler', () => {
     const response = await post(hook.id, webhookRequest(hook.id, JSON.stringify({ job: 'no-such-job', params: {} }), { secret: hook.secret }));
     expect(response.status).toBe(400);
     expect(await ticketCount()).toBe(before);
-    expect(await deliveriesOf(hook.id)).toMatchObject([{ status: 'refused', httpStatus: 400 }]);
+    // Refused by the queue after the delivery was claimed: the delivery and its signature record are both released.
+    const rows = (await deliveriesOf(hook.id)).sort((a, b) => Number(a.deliveryId?.startsWith('signed:')) - Number(b.deliveryId?.startsWith('signed:')));
+    expect(rows).toMatchObject([
+      { status: 'refused', httpStatus: 400, reason: expect.stringContaining('field "kind" was "no-such-job"') },
+      { deliveryId: expect.stringMatching(/^signed:sha256:/), status: 'refused', httpStatus: 400, reason: expect.stringMatching(/^signature record of delivery ".+", released: the delivery was refused$/) },
+    ]);
   });
 
   it('refuses a backtest job whose params the backtest request schema refuses (a misspelt setting), before any ticket is written', async () => {
@@ -225,6 +256,33 @@ describe('job webhooks through the route handler', () => {
       expect({ status: response.status, body: await response.json() }).toEqual({ status: 400, body: { error: { code: 'bad_request:input', message } } });
     }
     expect(await ticketCount()).toBe(before);
+  });
+
+  it('refuses a training job with params.activate true (deploying is admin-only) with 403 and writes no ticket; without activate it is queued', async () => {
+    const hook = await newWebhook('job');
+    const before = await ticketCount();
+    const params = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', from: '2024-01-01', to: '2024-01-02' };
+    const refused = await post(hook.id, webhookRequest(hook.id, JSON.stringify({ job: 'train-regime', params: { ...params, activate: true } }), { secret: hook.secret, deliveryId: 'train-activate' }));
+    expect({ status: refused.status, body: await refused.json() }).toEqual({
+      status: 403,
+      body: {
+        error: {
+          code: 'forbidden:auth',
+          message:
+            'field "params.activate" was true: a webhook cannot deploy a model (deploying needs the "admin" role). Send the job without "activate" (or with false), then deploy the trained version from the Models page as an admin after review',
+        },
+      },
+    });
+    expect(await ticketCount()).toBe(before);
+    expect(await deliveriesOf(hook.id)).toMatchObject([{ deliveryId: 'train-activate', status: 'refused', httpStatus: 403, reason: webhookActivateRefusal(true) }]);
+
+    const queued = await post(hook.id, webhookRequest(hook.id, JSON.stringify({ job: 'train-regime', params }), { secret: hook.secret }));
+    expect(queued.status).toBe(202);
+    const { ticketId } = (await queued.json()) as { ticketId: string };
+    expect(await ticketCount()).toBe(before + 1);
+    const [ticket] = await t.root.database.db.select().from(tickets).where(eq(tickets.id, ticketId));
+    expect(ticket.kind).toBe('train-regime');
+    expect(ticket.params).toMatchObject({ activate: false });
   });
 });
 
@@ -278,5 +336,102 @@ describe('job webhooks with a counting queue', () => {
     const response = await receiver(undefined)(hook.id, webhookRequest(hook.id, JSON.stringify({ job: 'train', params: {} }), { secret: hook.secret }));
     expect(response.status).toBe(501);
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain('engine.enqueue is missing');
+  });
+  function countingQueue() {
+    const jobs: { kind: string; params: Record<string, unknown> }[] = [];
+    const enqueue: Enqueue = async (job) => {
+      jobs.push(job);
+      return `ticket-${jobs.length}`;
+    };
+    return { jobs, receive: receiver(enqueue) };
+  }
+
+  it('enqueues a captured signed job once whatever delivery id it is resent under, and a re-signed retry of the same delivery id once too', async () => {
+    const hook = await newWebhook('job');
+    const { jobs, receive } = countingQueue();
+    const body = JSON.stringify({ job: 'daily-snapshot', params: {} });
+    const timestamp = String(Math.floor(Date.now() / 1000) - 30);
+    const signature = sign(hook.secret, timestamp, body);
+    const first = await receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, timestamp, signature, deliveryId: 'cap-1' }));
+    expect(first.status).toBe(202);
+    expect(await first.json()).toEqual({ status: 'accepted', ticketId: 'ticket-1', deliveryId: 'cap-1' });
+    for (const deliveryId of ['cap-2', 'cap-3', randomUUID()]) {
+      const replay = await receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, timestamp, signature, deliveryId }));
+      expect({ status: replay.status, replayHeader: replay.headers.get('x-aethelred-replay'), body: await replay.json() }).toEqual({
+        status: 202,
+        replayHeader: 'true',
+        body: { status: 'accepted', ticketId: 'ticket-1', deliveryId: 'cap-1' },
+      });
+    }
+    // The sender's own retry, re-signed with a fresh timestamp under the same delivery id, is still a duplicate.
+    const retry = await receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, deliveryId: 'cap-1' }));
+    expect(retry.status).toBe(202);
+    expect(retry.headers.get('x-aethelred-replay')).toBe('true');
+    expect(jobs).toEqual([{ kind: 'daily-snapshot', params: {} }]);
+    // A new delivery (newly signed, new id) of the same job still runs: the normal path.
+    const next = await receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, timestamp: String(Number(timestamp) + 1), deliveryId: 'cap-next' }));
+    expect(next.status).toBe(202);
+    expect(await next.json()).toEqual({ status: 'accepted', ticketId: 'ticket-2', deliveryId: 'cap-next' });
+    expect(jobs).toHaveLength(2);
+    // Nothing stored for the replays: two deliveries, each with its signature record.
+    expect((await deliveriesOf(hook.id)).map((r) => r.deliveryId).sort()).toEqual(
+      ['cap-1', 'cap-next', webhookReplayKey(timestamp, body), webhookReplayKey(String(Number(timestamp) + 1), body)].sort(),
+    );
+  });
+
+  it('enqueues the same signed job once when it arrives concurrently under several delivery ids', async () => {
+    const hook = await newWebhook('job');
+    const { jobs, receive } = countingQueue();
+    const body = JSON.stringify({ job: 'daily-snapshot', params: {} });
+    const timestamp = nowS();
+    const signature = sign(hook.secret, timestamp, body);
+    const responses = await Promise.all(
+      ['race-1', 'race-2', 'race-3', 'race-4', 'race-5'].map((deliveryId) => receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, timestamp, signature, deliveryId }))),
+    );
+    expect(jobs).toHaveLength(1);
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 202).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((s) => s === 202 || s === 409)).toBe(true);
+    expect((await deliveriesOf(hook.id)).filter((r) => r.status === 'accepted')).toHaveLength(2);
+  });
+
+  it('refuses params.activate true (any job kind, any value but false) with 403 naming the field, enqueues nothing and keeps the delivery id free', async () => {
+    const hook = await newWebhook('job');
+    const { jobs, receive } = countingQueue();
+    const params = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', from: '2024-01-01', to: '2024-07-01' };
+    for (const [job, activate] of [['train-intent-veto', true], ['train-volatility', 'true'], ['backtest', true]] as const) {
+      const response = await receive(hook.id, webhookRequest(hook.id, JSON.stringify({ job, params: { ...params, activate } }), { secret: hook.secret, deliveryId: `act-${job}` }));
+      expect({ status: response.status, body: await response.json() }).toEqual({ status: 403, body: { error: { code: 'forbidden:auth', message: webhookActivateRefusal(activate) } } });
+    }
+    expect(webhookActivateRefusal('true')).toBe(
+      'field "params.activate" was "true": a webhook cannot deploy a model (deploying needs the "admin" role). Send the job without "activate" (or with false), then deploy the trained version from the Models page as an admin after review',
+    );
+    expect(jobs).toEqual([]);
+    // The same delivery id without activate is then accepted (the refusal claimed nothing).
+    const ok = await receive(hook.id, webhookRequest(hook.id, JSON.stringify({ job: 'train-intent-veto', params: { ...params, activate: false } }), { secret: hook.secret, deliveryId: 'act-train-intent-veto' }));
+    expect(ok.status).toBe(202);
+    expect(jobs).toEqual([{ kind: 'train-intent-veto', params: { ...params, activate: false } }]);
+  });
+
+  it('releases the delivery id and the signature record when enqueueing fails, so the same signed request runs on retry', async () => {
+    const hook = await newWebhook('job');
+    const jobs: unknown[] = [];
+    let fail = true;
+    const receive = receiver(async (job) => {
+      if (fail) throw new Error('queue down');
+      jobs.push(job);
+      return `ticket-${jobs.length}`;
+    });
+    const body = JSON.stringify({ job: 'daily-snapshot', params: {} });
+    const timestamp = nowS();
+    const signature = sign(hook.secret, timestamp, body);
+    const failed = await receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, timestamp, signature, deliveryId: 'flaky-1' }));
+    expect(failed.status).toBe(500);
+    fail = false;
+    const retried = await receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, timestamp, signature, deliveryId: 'flaky-1' }));
+    expect(retried.status).toBe(202);
+    const again = await receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, timestamp, signature, deliveryId: 'flaky-2' }));
+    expect(again.headers.get('x-aethelred-replay')).toBe('true');
+    expect(jobs).toHaveLength(1);
   });
 });

@@ -1,10 +1,18 @@
 /**
  * Receives `POST /api/webhooks/{id}`: size limit, HMAC-SHA256 signature over
  * `timestamp + "." + rawBody` (constant-time compare), five-minute freshness window,
- * idempotency by delivery id, then hands the payload to the engine. Every request for a
- * known webhook is stored as a delivery, accepted or refused, with its reason.
+ * idempotency by delivery id AND by the signed request itself, then hands the payload to the
+ * engine. Every request for a known webhook is stored as a delivery, accepted or refused, with
+ * its reason; a duplicate is answered from storage and stores nothing.
+ *
+ * The delivery id header is not signed, so it alone cannot stop a replay: whoever captured one
+ * delivery could resend it under a new delivery id inside the window. An accepted delivery
+ * therefore claims two keys in `webhook_deliveries` (whose accepted delivery ids are unique per
+ * webhook): its delivery id (a sender's retry, even re-signed, gets the stored answer) and the
+ * replay key of what the signature covers (`signed:sha256:<hex of sha256(timestamp + "." + rawBody)>`,
+ * see `webhookReplayKey`), so the same signed request gets the stored answer under any delivery id.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type pino from 'pino';
 import type { WebhookDeliveryRecord, WebhookRepository } from '@/db/repositories/webhook-repository';
@@ -64,6 +72,19 @@ export interface WebhookReceiverDeps {
 /** The signature header value for a body: `sha256=<hex>`. Exported for senders and tests. */
 export function signWebhook(secret: string, timestamp: string, rawBody: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex')}`;
+}
+
+/**
+ * The replay key of a signed request: a digest of exactly what the signature covers. Stored as the
+ * delivery id of a second accepted row per delivery (its "signature record"), so no schema change.
+ */
+export function webhookReplayKey(timestamp: string, rawBody: string): string {
+  return `signed:sha256:${createHash('sha256').update(`${timestamp}.${rawBody}`, 'utf8').digest('hex')}`;
+}
+
+/** Why a job webhook may not carry `params.activate`: deploying a model needs an admin (see app/models/actions.ts). */
+export function webhookActivateRefusal(value: unknown): string {
+  return `field "params.activate" was ${JSON.stringify(value)}: a webhook cannot deploy a model (deploying needs the "admin" role). Send the job without "activate" (or with false), then deploy the trained version from the Models page as an admin after review`;
 }
 
 function signatureMatches(secret: string, timestamp: string, rawBody: string, header: string | null): boolean {
@@ -127,8 +148,16 @@ export async function receiveWebhook(deps: WebhookReceiverDeps, webhookId: strin
     return refuse(400, 'bad_request:input', `header ${WEBHOOK_HEADERS.delivery} is required (at most 200 characters, no control characters)`);
   }
 
+  // A sender's retry (same delivery id) or a replay of the same signed request (any delivery id) gets the stored answer.
+  const replayKey = webhookReplayKey(timestamp, rawBody);
+  const duplicate = (stored: WebhookDeliveryRecord) => json(stored.httpStatus, stored.response ?? {}, { 'x-aethelred-replay': 'true' });
   const previous = await deps.webhooks.findAccepted(webhookId, deliveryId);
-  if (previous) return json(previous.httpStatus, previous.response ?? {}, { 'x-aethelred-replay': 'true' });
+  if (previous) return duplicate(previous);
+  const signedBefore = await deps.webhooks.findAccepted(webhookId, replayKey);
+  if (signedBefore) {
+    deps.logger.warn({ webhookId, deliveryId, replayOf: signedBefore.reason }, 'webhook: a signed request already accepted came again under another delivery id; answered from storage');
+    return duplicate(signedBefore);
+  }
 
   let payload: unknown;
   try {
@@ -142,13 +171,42 @@ export async function receiveWebhook(deps: WebhookReceiverDeps, webhookId: strin
     const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
     return refuse(400, 'bad_request:input', `invalid ${webhook.kind} payload: ${fields}`);
   }
+  if (webhook.kind === WebhookKind.Job) {
+    // `activate` deploys the trained model (train-* jobs); deploying is admin-only, and a webhook's secret is no admin.
+    const activate = (parsed.data as z.infer<typeof jobPayloadSchema>).params.activate;
+    if (activate !== undefined && activate !== false) return refuse(403, 'forbidden:auth', webhookActivateRefusal(activate));
+  }
 
+  const answerFromWinner = async (key: string) => {
+    const winner = await deps.webhooks.findAccepted(webhookId, key);
+    return json(winner?.httpStatus ?? 409, winner?.response ?? { error: { code: 'conflict', message: 'this delivery is being processed' } }, { 'x-aethelred-replay': 'true' });
+  };
   const id = deps.newId();
   const claimed = await deps.webhooks.claim({ id, webhookId, deliveryId, receivedAtMs, status: 'accepted', reason: null, httpStatus: 202, response: null, ticketId: null });
-  if (!claimed) {
-    const winner = await deps.webhooks.findAccepted(webhookId, deliveryId);
-    return json(winner?.httpStatus ?? 409, winner?.response ?? { error: { code: 'conflict', message: 'this delivery is being processed' } }, { 'x-aethelred-replay': 'true' });
+  if (!claimed) return answerFromWinner(deliveryId);
+  const signatureRecordId = deps.newId();
+  const signatureRecordReason = `signature record of delivery "${deliveryId}": a replay of this signed request under another delivery id gets this answer`;
+  let signatureClaimed: boolean;
+  try {
+    signatureClaimed = await deps.webhooks.claim({ id: signatureRecordId, webhookId, deliveryId: replayKey, receivedAtMs, status: 'accepted', reason: signatureRecordReason, httpStatus: 202, response: null, ticketId: null });
+  } catch (error) {
+    // Release the delivery id, or the sender's retry would be answered with an empty 202 forever.
+    await deps.webhooks.complete(id, { status: 'refused', httpStatus: 500, response: null, ticketId: null, reason: 'internal error' }).catch(() => undefined);
+    throw error;
   }
+  if (!signatureClaimed) {
+    // The same signed request arrived concurrently under another delivery id and won: this one does nothing.
+    const answer = await answerFromWinner(replayKey);
+    await deps.webhooks.complete(id, { status: 'refused', httpStatus: answer.status, response: null, ticketId: null, reason: 'a replay: the same signed request (timestamp and body) was accepted under another delivery id' });
+    return answer;
+  }
+  /** Records the outcome on the delivery and its signature record; `refused` releases both for a retry. */
+  const complete = async (outcome: Pick<WebhookDeliveryRecord, 'status' | 'httpStatus' | 'response' | 'ticketId' | 'reason'>) => {
+    const signatureReason = outcome.status === 'accepted' ? signatureRecordReason : `signature record of delivery "${deliveryId}", released: the delivery was refused`;
+    const results = await Promise.allSettled([deps.webhooks.complete(id, outcome), deps.webhooks.complete(signatureRecordId, { ...outcome, reason: signatureReason })]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
 
   try {
     let status = 202;
@@ -173,16 +231,16 @@ export async function receiveWebhook(deps: WebhookReceiverDeps, webhookId: strin
       reason = result.reason;
       body = { status: 'accepted', ticketId, deliveryId, outcome: result.outcome, reason: result.reason };
     }
-    await deps.webhooks.complete(id, { status: 'accepted', httpStatus: status, response: body, ticketId, reason });
+    await complete({ status: 'accepted', httpStatus: status, response: body, ticketId, reason });
     return json(status, body);
   } catch (error) {
     if (error instanceof ValidationError) {
-      await deps.webhooks.complete(id, { status: 'refused', httpStatus: 400, response: null, ticketId: null, reason: error.message });
+      await complete({ status: 'refused', httpStatus: 400, response: null, ticketId: null, reason: error.message });
       return refusal(400, 'bad_request:input', error.message);
     }
     deps.logger.error({ err: error, webhookId, deliveryId }, 'webhook delivery failed');
-    // Release the delivery id so the sender's retry runs again.
-    await deps.webhooks.complete(id, { status: 'refused', httpStatus: 500, response: null, ticketId: null, reason: 'internal error' }).catch(() => undefined);
+    // Release the delivery id and the signature record so the sender's retry runs again.
+    await complete({ status: 'refused', httpStatus: 500, response: null, ticketId: null, reason: 'internal error' }).catch(() => undefined);
     return refusal(500, 'internal', 'internal error; see the server log');
   }
 }
