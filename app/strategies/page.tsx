@@ -6,6 +6,7 @@ import { RiskLimitsForm, StrategySettingsForm } from '@/app/_components/settings
 import { fmtTime } from '@/app/_components/format';
 import { BreakersTable } from '@/app/_components/breakers-table';
 import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
+import { signalTtlText } from '@/engine/settings/trading-settings';
 import { strategyListingOf } from '@/app/_components/strategy-param-fields';
 import { haltTrading, resumeTrading, saveRiskLimits, saveStrategySettings } from './actions';
 import { ScrollTable } from '@/app/_components/scroll-table';
@@ -100,7 +101,9 @@ export default async function StrategiesPage() {
 
       <section className="card" aria-labelledby="strategy-heading">
         <h2 id="strategy-heading">Strategy adapters and fusion</h2>
-        <p className="muted">Traders may change these; {updated(settings.updated.strategy)}.</p>
+        <p className="muted">
+          Traders may change these; {updated(settings.updated.strategy)}. Signal TTL now: <span data-testid="signal-ttl">{signalTtlText(settings.strategy.ttlMs)}</span>.
+        </p>
         <StrategySettingsForm initial={settings.strategy} catalog={runnable} save={saveStrategySettings} canEdit={trader} />
       </section>
 

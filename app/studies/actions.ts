@@ -11,6 +11,7 @@ import { action } from '@/app/_server/auth/gate';
 import { AppError } from '@/app/_server/auth/app-error';
 import type { StudyStatus } from '@/engine/research/study';
 import { studyFormSchema, studyRequestOfForm } from './_lib/study-form-schema';
+import { applyAuditOf } from './_lib/apply-audit';
 
 const studyId = z.object({ id: z.string().trim().min(1, 'expected a study id').max(100) });
 
@@ -30,18 +31,16 @@ export const cancelStudy = action({ role: 'trader', input: studyId, audit: { act
   return { status: study.status };
 });
 
-/** Writes the study's best params into the saved strategy settings (the installation's, as /strategies shows them); the audit entry keeps the params before and after. */
+/**
+ * Writes the study's best params into the saved strategy settings (the installation's, as /strategies shows them); the audit entry keeps the
+ * strategy's enabled flag and params before and after as stored, and any other setting of the group the write changed (`applyAuditOf`).
+ */
 export const applyStudy = action({ role: 'trader', input: studyId, audit: { action: 'study.apply', target: (input) => input.id }, revalidate: ['/studies', '/strategies'] }, async ({ root, actor, input, audit }) => {
   if (!actor) throw new AppError('unauthorized:auth');
-  const before = await root.engine.studies.summary(input.id);
-  const settings = await root.engine.getTradingSettings();
-  const adapter = settings.strategy.adapters[before.request.strategy];
+  const before = (await root.engine.getTradingSettings()).strategy;
   const study = await root.engine.studies.applyToSettings(input.id, { userId: actor.email });
-  audit({
-    target: `${input.id} ${study.request.strategy}`,
-    before: { enabled: adapter?.enabled ?? false, params: adapter?.params ?? null },
-    after: { enabled: true, params: study.best?.params ?? null },
-  });
+  const after = (await root.engine.getTradingSettings()).strategy;
+  audit({ target: `${input.id} ${study.request.strategy}`, ...applyAuditOf(study.request.strategy, before, after) });
   return { appliedAtMs: study.appliedAtMs, params: study.best?.params ?? null };
 });
 

@@ -1,11 +1,13 @@
 /**
  * The trading settings of the installation: the strategy group (app settings) and the risk group
  * (the default account's risk limits when an account book is wired, else the app settings, applied
- * to the live risk engine). Reads fall back to the defaults; writes are all-or-nothing.
+ * to the live risk engine). Reads fall back to the defaults; writes are all-or-nothing. Who changed the
+ * risk group last comes from where it is stored: the default account's row (see `riskUpdatedOf`).
  */
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
-import type { SettingsRepository } from '../ports/settings';
+import type { AccountRecord } from '../ports/accounts';
+import type { SettingRecord, SettingsRepository } from '../ports/settings';
 import type { RiskDesk } from '../risk/risk-desk';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import type { AccountBook } from './account-book';
@@ -51,6 +53,7 @@ export function createTradingSettingsService(deps: TradingSettingsDeps): Trading
     const defaults = defaultTradingSettings(deps.strategies);
     const [strategyRow, riskRow] = deps.settings ? await Promise.all([deps.settings.get(SettingsKey.Strategy), deps.settings.get(SettingsKey.Risk)]) : [null, null];
     const strategy = readStoredGroup(strategyRow?.value, readStrategySettings(deps.strategies), defaults.strategy);
+    const account = deps.accounts ? await deps.accounts.get(DEFAULT_ACCOUNT_ID) : null;
     const riskLimits = deps.accounts
       ? { value: await deps.accounts.riskLimits(DEFAULT_ACCOUNT_ID), valid: true }
       : readStoredGroup(riskRow?.value, validateRiskLimits, defaults.risk);
@@ -61,7 +64,7 @@ export function createTradingSettingsService(deps: TradingSettingsDeps): Trading
       risk: riskLimits.value,
       updated: {
         strategy: strategyRow ? { atMs: strategyRow.updatedAtMs, by: strategyRow.updatedBy } : null,
-        risk: riskRow ? { atMs: riskRow.updatedAtMs, by: riskRow.updatedBy } : null,
+        risk: account ? riskUpdatedOf(account, riskRow) : riskRow ? { atMs: riskRow.updatedAtMs, by: riskRow.updatedBy } : null,
       },
     };
   }
@@ -90,4 +93,18 @@ export function createTradingSettingsService(deps: TradingSettingsDeps): Trading
   }
 
   return { get, update };
+}
+
+/**
+ * Who changed the risk group last when it is the default account's limits (risk saves go to the account
+ * row, never to the legacy `trading.risk` row): null while the account has no limits of its own (the
+ * defaults); the legacy row's save when the account still holds the limits it was created with from
+ * that row (never updated since: `updatedBy` null); else the account row's last update. The account
+ * row records one time and author for settings and limits together, so a later fee-model change on
+ * /accounts moves this line too.
+ */
+function riskUpdatedOf(account: AccountRecord, legacyRow: SettingRecord | null): { atMs: number; by: string | null } | null {
+  if (account.riskLimits === null) return null;
+  if (account.updatedBy === null && legacyRow) return { atMs: legacyRow.updatedAtMs, by: legacyRow.updatedBy };
+  return { atMs: account.updatedAtMs, by: account.updatedBy };
 }

@@ -9,7 +9,10 @@ import { STUDY_FIXTURE_CANDLES, STUDY_FIXTURE_MARKET, STUDY_FIXTURE_REQUEST, STU
 import { runBacktest } from '../backtest/run-backtest';
 import { JobCancelledError } from '../jobs/job-context';
 import type { JobQueue, Ticket } from '../orchestrator/job-queue';
-import { NO_STORED_SETTINGS } from '../trading/run-spec';
+import { loadStoredRunSettings, NO_STORED_SETTINGS, resolveRunSpec, runDefaults } from '../trading/run-spec';
+import { createTradingSettingsService } from '../account/trading-settings-service';
+import { createInMemorySettingsRepository } from '../testing/in-memory-repositories';
+import type { StrategySettings } from '../settings/trading-settings';
 import { createStudyService, type StudyServiceDeps } from './study-service';
 import { createInlineTrialRunner } from './trial-runner';
 import type { StudyRequest } from './study';
@@ -29,7 +32,7 @@ interface Harness {
   candles: ReturnType<typeof createInMemoryCandleRepository>;
 }
 
-async function harness(options: { withCandles?: boolean } = {}): Promise<Harness> {
+async function harness(options: { withCandles?: boolean; tradingSettings?: StudyServiceDeps['tradingSettings'] } = {}): Promise<Harness> {
   const candles = createInMemoryCandleRepository();
   if (options.withCandles !== false) await candles.insertCandles(MARKET, candleColumnsFromRows(CANDLES));
   const repository = createInMemoryStudyRepository();
@@ -50,7 +53,7 @@ async function harness(options: { withCandles?: boolean } = {}): Promise<Harness
     jobs: () => jobs,
     catalog,
     storedSettings: async () => NO_STORED_SETTINGS,
-    tradingSettings: { get: async () => ({}) as never, update: async () => ({ ok: true }) },
+    tradingSettings: options.tradingSettings ?? { get: async () => ({}) as never, update: async () => ({ ok: true }) },
     runner: createInlineTrialRunner({ catalog: () => catalog, logger: silentLogger }),
     clock: createManualClock(START),
     logger: silentLogger,
@@ -202,5 +205,53 @@ describe('study service: running', () => {
     controller.abort(new JobCancelledError('ticket-1'));
     await expect(h.service.run(studyId, control(controller.signal))).rejects.toBeInstanceOf(JobCancelledError);
     expect((await h.service.get(studyId)).status).toBe('cancelled');
+  });
+});
+
+describe('study service: apply', () => {
+  const FIVE_MIN = 300_000;
+
+  /** The installation's strategy settings over an in-memory store, and the TTL a 5m and a 1d backtest resolve from it. */
+  function settingsHarness() {
+    const settings = createInMemorySettingsRepository();
+    const catalog = createBuiltInCatalog();
+    const tradingSettings = createTradingSettingsService({
+      clock: createManualClock(START),
+      logger: silentLogger,
+      settings,
+      riskDesk: async () => {
+        throw new Error('no risk desk in this test');
+      },
+      strategies: catalog,
+    });
+    const ttls = async () => {
+      const stored = await loadStoredRunSettings('default', { settings, strategies: catalog, logger: silentLogger });
+      return [FIVE_MIN, DAY].map((timeframeMs) => resolveRunSpec({}, stored, runDefaults('backtest', timeframeMs), catalog).fusion.ttlMs);
+    };
+    return { settings, tradingSettings, ttls, stored: () => settings.rows.get('trading.strategy')?.value as StrategySettings | undefined };
+  }
+
+  it('writes the best params of the studied adapter only: an unsaved signal TTL stays one candle of each run\'s timeframe', async () => {
+    const s = settingsHarness();
+    const h = await harness({ tradingSettings: s.tradingSettings });
+    const { studyId } = await h.service.enqueue(REQUEST, { userId: 'u1' });
+    await h.service.run(studyId, control());
+    const applied = await h.service.applyToSettings(studyId, { userId: 'trader@example.test' });
+    expect(applied.appliedBy).toBe('trader@example.test');
+    expect(s.stored()?.adapters['ma-crossover']).toEqual({ enabled: true, weight: 1, params: applied.best?.params });
+    expect(s.stored()).toMatchObject({ entryThreshold: 0.5, ttlMs: null, cooldownMs: 0, vetoThreshold: 0.5 });
+    expect(await s.ttls()).toEqual([300_000, 86_400_000]);
+  });
+
+  it('keeps an explicit signal TTL the operator saved', async () => {
+    const s = settingsHarness();
+    const form = (await s.tradingSettings.get()).strategy;
+    expect((await s.tradingSettings.update({ strategy: { ...form, ttlMs: 900_000 } }, 'trader@example.test')).ok).toBe(true);
+    const h = await harness({ tradingSettings: s.tradingSettings });
+    const { studyId } = await h.service.enqueue(REQUEST, { userId: 'u1' });
+    await h.service.run(studyId, control());
+    await h.service.applyToSettings(studyId, { userId: 'trader@example.test' });
+    expect(s.stored()?.ttlMs).toBe(900_000);
+    expect(await s.ttls()).toEqual([900_000, 900_000]);
   });
 });

@@ -179,6 +179,8 @@ export function createStudyService(deps: StudyServiceDeps): StudyEngine {
       const settings = await deps.tradingSettings.get();
       const strategy = current.request.strategy;
       const adapter = settings.strategy.adapters[strategy] ?? { enabled: true, weight: 1, params: {} };
+      // Only the studied adapter changes: the rest of the group is written back as read, so an unsaved
+      // signal TTL stays null (one candle of each run's timeframe) and a saved one stays what was saved.
       const result = await deps.tradingSettings.update(
         { strategy: { ...settings.strategy, adapters: { ...settings.strategy.adapters, [strategy]: { ...adapter, enabled: true, params: current.best.params } } } },
         actor.userId,

@@ -34,3 +34,10 @@ export const DEFAULT_RISK: RiskConfig = {
   dailyLossLimitPct: 5,
   maxDrawdownPct: 25,
 };
+
+/**
+ * How the strategy group's unsaved signal TTL (`ttlMs: null`: one candle of each run's timeframe, see
+ * `signalTtlMsOf` in trading-settings.ts) reads on /strategies. Here, in a module without runtime
+ * imports, so the client-side settings form can show it.
+ */
+export const ONE_CANDLE_TTL_TEXT = "1 candle (of the run's timeframe)";

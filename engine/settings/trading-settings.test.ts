@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultTradingSettings, readStrategySettings, validateRiskLimits, validateStrategySettings } from './trading-settings';
+import { DEFAULT_FUSION_SETTINGS, defaultTradingSettings, readStrategySettings, signalTtlMsOf, signalTtlText, validateRiskLimits, validateStrategySettings } from './trading-settings';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 
 const BUILT_INS = createBuiltInCatalog();
@@ -51,6 +51,20 @@ describe('trading settings validation', () => {
         'strategy.ttlMs': ['must be >= 0'],
       },
     });
+  });
+
+  it('leaves the signal TTL unset by default (null: one candle of the run\'s timeframe) and keeps a saved one explicit', () => {
+    const defaults = defaultTradingSettings(BUILT_INS).strategy;
+    expect(defaults).toMatchObject({ entryThreshold: 0.5, ttlMs: null, cooldownMs: 0, vetoThreshold: 0.5 });
+    expect(DEFAULT_FUSION_SETTINGS).toEqual({ entryThreshold: 0.5, ttlMs: null, cooldownMs: 0, vetoThreshold: 0.5 });
+    // A group without ttlMs reads as one candle; an explicit one (every group earlier versions stored) stays.
+    const { ttlMs: _ttl, ...withoutTtl } = defaults;
+    expect(validateStrategySettings(withoutTtl, BUILT_INS)).toEqual({ ok: true, value: defaults });
+    expect(readStrategySettings(BUILT_INS)({ ...defaults, ttlMs: 3_600_000 })).toEqual({ ok: true, value: { ...defaults, ttlMs: 3_600_000 } });
+    expect(validateStrategySettings({ ...defaults, ttlMs: '1h' }, BUILT_INS)).toEqual({ ok: false, fieldErrors: { 'strategy.ttlMs': ['expected a number'] } });
+    expect([signalTtlMsOf(null, 300_000), signalTtlMsOf(undefined, 86_400_000), signalTtlMsOf(900_000, 86_400_000), signalTtlMsOf(0, 300_000)]).toEqual([300_000, 86_400_000, 900_000, 0]);
+    expect(signalTtlText(null)).toBe("1 candle (of the run's timeframe)");
+    expect(signalTtlText(5_400_000)).toBe('1h 30m');
   });
 
   it('reports a cross-field parameter error on the parameter the factory names', () => {

@@ -13,7 +13,10 @@ import { fieldErrorsOf, reasonOf, type FieldErrors } from '../core/validation';
 import { riskConfigSchema } from '../risk/risk-engine';
 import { DEFAULT_STRATEGY_NAME } from '../strategies/built-in-strategies';
 import { parseStrategyParams, type StrategyCatalog } from '../strategies/strategy-catalog';
-import { DEFAULT_RISK } from './trading-defaults';
+import { formatDurationMs } from '../core/duration';
+import { DEFAULT_RISK, ONE_CANDLE_TTL_TEXT } from './trading-defaults';
+
+export { ONE_CANDLE_TTL_TEXT };
 
 /** Settings keys in the repository. */
 export const SettingsKey = { Strategy: 'trading.strategy', Risk: 'trading.risk' } as const;
@@ -38,8 +41,11 @@ export const strategySettingsSchema = z.object({
   adapters: z.record(z.string(), adapterSchema),
   /** Minimum |weighted net| to act, 0..1. */
   entryThreshold: z.number({ error: 'expected a number' }).min(0, 'must be >= 0').max(1, 'must be <= 1'),
-  /** How long a signal stays actionable, ms. */
-  ttlMs: z.number({ error: 'expected a number' }).int('expected whole milliseconds').min(0, 'must be >= 0'),
+  /**
+   * How long a signal stays actionable, ms; null (or absent) = one candle of the run's timeframe (see
+   * {@link signalTtlMsOf}). A group saved by an earlier version always holds a number, which stays explicit.
+   */
+  ttlMs: z.number({ error: 'expected a number' }).int('expected whole milliseconds').min(0, 'must be >= 0').nullable().default(null),
   /** Minimum time between entries on one symbol, ms. */
   cooldownMs: z.number({ error: 'expected a number' }).int('expected whole milliseconds').min(0, 'must be >= 0'),
   /** Loss probability at or above which the veto model blocks a signal, 0..1. */
@@ -91,11 +97,28 @@ export function defaultAdapters(catalog: StrategyCatalog): Record<string, Adapte
   return Object.fromEntries(catalog.names().map((name) => [name, { enabled: name === DEFAULT_STRATEGY_NAME, weight: 1, params: catalog.defaults(name) }]));
 }
 
-/** Defaults: ma-crossover alone (weight 1, its default parameters; the catalog's other strategies disabled), threshold 0.5, TTL one hour, no cooldown; risk = the backtest defaults. */
+/**
+ * The fusion and gate fields of the strategy group while nothing is saved, the one owner of these
+ * defaults (the /strategies form and every backtest and session start from them): entry threshold 0.5,
+ * signal TTL one candle of the run's timeframe (`ttlMs: null`), no cooldown, veto threshold 0.5.
+ */
+export const DEFAULT_FUSION_SETTINGS: Readonly<Omit<StrategySettings, 'adapters'>> = Object.freeze({ entryThreshold: 0.5, ttlMs: null, cooldownMs: 0, vetoThreshold: 0.5 });
+
+/** The signal TTL, ms, of a run on `timeframeMs` candles for a group's (or request's) `ttlMs`: that value, else (null, absent) one candle. */
+export function signalTtlMsOf(ttlMs: number | null | undefined, timeframeMs: number): number {
+  return ttlMs ?? timeframeMs;
+}
+
+/** A group's signal TTL in words: "1 candle (of the run's timeframe)" for null, else the duration ("1h 30m"). */
+export function signalTtlText(ttlMs: number | null): string {
+  return ttlMs === null ? ONE_CANDLE_TTL_TEXT : formatDurationMs(ttlMs);
+}
+
+/** Defaults: ma-crossover alone (weight 1, its default parameters; the catalog's other strategies disabled) and {@link DEFAULT_FUSION_SETTINGS} (TTL one candle); risk = the backtest defaults. */
 export function defaultTradingSettings(catalog: StrategyCatalog): TradingSettings {
   const risk = defaultRiskLimits();
   return {
-    strategy: { adapters: defaultAdapters(catalog), entryThreshold: 0.5, ttlMs: 3_600_000, cooldownMs: 0, vetoThreshold: 0.5 },
+    strategy: { adapters: defaultAdapters(catalog), ...DEFAULT_FUSION_SETTINGS },
     risk,
   };
 }

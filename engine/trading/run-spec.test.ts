@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseAccountSettings } from '../account/account-config';
-import { defaultTradingSettings, type StrategySettings } from '../settings/trading-settings';
-import { NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type StoredRunSettings } from './run-spec';
+import { defaultTradingSettings, signalTtlText, type StrategySettings } from '../settings/trading-settings';
+import { loadStoredRunSettings, NO_STORED_SETTINGS, resolveRunSpec, runDefaults, type StoredRunSettings } from './run-spec';
+import { createManualClock, silentLogger } from '../core/clock';
+import { createTradingSettingsService } from '../account/trading-settings-service';
+import { createInMemorySettingsRepository } from '../testing/in-memory-repositories';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import { StrategySource } from '../strategies/strategy-catalog';
 import { defineStrategy, setFlat, z } from '../strategies/strategy-api';
@@ -136,3 +139,69 @@ describe('resolveRunSpec', () => {
   });
 });
 
+describe('the signal TTL: one candle of the run\'s timeframe unless the operator saves one', () => {
+  const FIVE_MIN = 300_000;
+  const DAY = 86_400_000;
+
+  /** The strategy settings as /strategies reads and saves them, and the TTL a backtest or session on `timeframeMs` candles resolves from what is stored. */
+  function harness() {
+    const settings = createInMemorySettingsRepository();
+    const service = createTradingSettingsService({
+      clock: createManualClock(Date.UTC(2024, 0, 1)),
+      logger: silentLogger,
+      settings,
+      riskDesk: async () => {
+        throw new Error('no risk desk in this test');
+      },
+      strategies: BUILT_INS,
+    });
+    const ttlOf = async (kind: 'backtest' | 'session', timeframeMs: number) =>
+      resolveRunSpec({}, await loadStoredRunSettings('default', { settings, strategies: BUILT_INS, logger: silentLogger }), runDefaults(kind, timeframeMs), BUILT_INS).fusion.ttlMs;
+    const ttls = async () => [await ttlOf('backtest', FIVE_MIN), await ttlOf('backtest', DAY), await ttlOf('session', FIVE_MIN), await ttlOf('session', DAY)];
+    return { settings, service, ttls };
+  }
+
+  it('with nothing saved: one candle for a 5m and a 1d run, and /strategies shows "1 candle (of the run\'s timeframe)"', async () => {
+    const { service, ttls } = harness();
+    expect(await ttls()).toEqual([300_000, 86_400_000, 300_000, 86_400_000]);
+    const shown = await service.get();
+    expect(shown.strategy.ttlMs).toBeNull();
+    expect(shown.updated.strategy).toBeNull();
+    expect(signalTtlText(shown.strategy.ttlMs)).toBe("1 candle (of the run's timeframe)");
+  });
+
+  it('a save of the strategy form that leaves the TTL alone keeps one candle', async () => {
+    const { settings, service, ttls } = harness();
+    // The form posts the group it was given, with the fields the operator changed: here the entry threshold.
+    const form = (await service.get()).strategy;
+    const saved = await service.update({ strategy: { ...form, entryThreshold: 0.4 } }, 'trader@example.test');
+    expect(saved.ok).toBe(true);
+    expect((settings.rows.get('trading.strategy')?.value as StrategySettings).ttlMs).toBeNull();
+    expect(await ttls()).toEqual([300_000, 86_400_000, 300_000, 86_400_000]);
+    expect(signalTtlText((await service.get()).strategy.ttlMs)).toBe("1 candle (of the run's timeframe)");
+    // A group posted without ttlMs at all reads the same.
+    const { ttlMs: _left, ...withoutTtl } = form;
+    expect((await service.update({ strategy: withoutTtl }, 'trader@example.test')).ok).toBe(true);
+    expect(await ttls()).toEqual([300_000, 86_400_000, 300_000, 86_400_000]);
+  });
+
+  it('an explicit TTL the operator saves is what every run uses; clearing it goes back to one candle', async () => {
+    const { service, ttls } = harness();
+    const form = (await service.get()).strategy;
+    expect((await service.update({ strategy: { ...form, ttlMs: 900_000 } }, 'trader@example.test')).ok).toBe(true);
+    expect(await ttls()).toEqual([900_000, 900_000, 900_000, 900_000]);
+    expect(signalTtlText((await service.get()).strategy.ttlMs)).toBe('15m');
+    expect((await service.update({ strategy: { ...form, ttlMs: null } }, 'trader@example.test')).ok).toBe(true);
+    expect(await ttls()).toEqual([300_000, 86_400_000, 300_000, 86_400_000]);
+  });
+
+  it('keeps a group stored by an earlier version (ttlMs always a number) explicit, and a request\'s ttlMs still wins', async () => {
+    const { settings, service, ttls } = harness();
+    const legacy = { ...defaultTradingSettings(BUILT_INS).strategy, ttlMs: 3_600_000 };
+    await settings.put({ key: 'trading.strategy', value: legacy, updatedAtMs: 0, updatedBy: 'old@example.test' });
+    expect((await service.get()).strategy.ttlMs).toBe(3_600_000);
+    expect(await ttls()).toEqual([3_600_000, 3_600_000, 3_600_000, 3_600_000]);
+    const stored = await loadStoredRunSettings('default', { settings, strategies: BUILT_INS, logger: silentLogger });
+    expect(resolveRunSpec({ fusion: { ttlMs: 60_000 } }, stored, runDefaults('backtest', DAY), BUILT_INS).fusion.ttlMs).toBe(60_000);
+  });
+});

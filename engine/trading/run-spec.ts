@@ -7,7 +7,9 @@
  *    its risk limits; for a session its account, for a backtest `accountId`, default "default") and
  *    the strategy group saved on /strategies (enabled adapters, their parameters and weights, entry
  *    threshold, TTL, cooldown, veto threshold),
- * 3. the defaults (`engine/settings/trading-defaults.ts`, one candle of TTL, the strategy catalog's parameters).
+ * 3. the defaults (`engine/settings/trading-defaults.ts`, `DEFAULT_FUSION_SETTINGS` with a TTL of one candle,
+ *    the strategy catalog's parameters). A stored group whose `ttlMs` is null (the unsaved default, kept by
+ *    a save that leaves the field alone) also trades with one candle of the run's timeframe.
  *
  * Precedence is per field: a request that sets `risk.riskPerTradePct` keeps the account's other limits;
  * a request's `params.ma-crossover.fastPeriod` keeps the stored slow period. Strategies are the
@@ -28,7 +30,7 @@ import { parseRiskConfig, type RiskConfig } from '../risk/risk-engine';
 import { tradingCostsOf } from '../risk/trading-costs';
 import type { StrategyCatalog, StrategyProvenance } from '../strategies/strategy-catalog';
 import { type AccountRecord } from '../ports/accounts';
-import { readStoredGroup, readStrategySettings, SettingsKey, type RiskLimits, type StrategySettings } from '../settings/trading-settings';
+import { DEFAULT_FUSION_SETTINGS, readStoredGroup, readStrategySettings, SettingsKey, signalTtlMsOf, type RiskLimits, type StrategySettings } from '../settings/trading-settings';
 import { DEFAULT_STRATEGY_NAME } from '../strategies/built-in-strategies';
 import { DEFAULT_PAPER, DEFAULT_RISK } from '../settings/trading-defaults';
 import { ExitPolicySchema, type ExitPolicy } from '../strategies/exit-policy';
@@ -81,7 +83,7 @@ export const NO_STORED_SETTINGS: StoredRunSettings = Object.freeze({ account: nu
 export interface RunDefaults {
   /** The strategy group when none is stored (enabled adapters, weights, parameters, thresholds). */
   strategy: StrategySettings;
-  /** Signal TTL when neither request nor stored group sets one, ms. */
+  /** Signal TTL when neither request nor stored group sets one (the stored group's null included), ms: one candle. */
   ttlMs: number;
   paper: PaperExchangeConfig;
   risk: RiskLimits;
@@ -92,7 +94,7 @@ export interface RunDefaults {
 
 /**
  * The defaults of a run on `timeframeMs` candles: ma-crossover alone with its default parameters,
- * entry threshold 0.5, TTL one candle, no cooldown, veto threshold 0.5; {@link DEFAULT_PAPER} and
+ * {@link DEFAULT_FUSION_SETTINGS} (entry threshold 0.5, TTL one candle, no cooldown, veto threshold 0.5); {@link DEFAULT_PAPER} and
  * {@link DEFAULT_RISK}. A backtest trades without the veto model unless asked; a session follows the
  * deployed one and weighs outside alerts like a strategy.
  */
@@ -100,8 +102,8 @@ export function runDefaults(kind: 'backtest' | 'session', timeframeMs: number): 
   const adapters: StrategySettings['adapters'] = { [DEFAULT_STRATEGY_NAME]: { enabled: true, weight: 1, params: {} } };
   const { costs: _costs, ...risk } = DEFAULT_RISK;
   return {
-    strategy: { adapters, entryThreshold: 0.5, ttlMs: timeframeMs, cooldownMs: 0, vetoThreshold: 0.5 },
-    ttlMs: timeframeMs,
+    strategy: { adapters, ...DEFAULT_FUSION_SETTINGS },
+    ttlMs: signalTtlMsOf(DEFAULT_FUSION_SETTINGS.ttlMs, timeframeMs),
     paper: { ...DEFAULT_PAPER },
     risk: risk as RiskLimits,
     veto: kind === 'session',
@@ -212,7 +214,7 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
     resolveFusionConfig({
       weights,
       entryThreshold: fusionRequest.entryThreshold ?? stored.strategy?.entryThreshold ?? defaults.strategy.entryThreshold,
-      ttlMs: fusionRequest.ttlMs ?? stored.strategy?.ttlMs ?? defaults.ttlMs,
+      ttlMs: fusionRequest.ttlMs ?? signalTtlMsOf(stored.strategy?.ttlMs, defaults.ttlMs),
       cooldownMs: fusionRequest.cooldownMs ?? stored.strategy?.cooldownMs ?? defaults.strategy.cooldownMs,
       vetoThreshold: fusionRequest.vetoThreshold ?? stored.strategy?.vetoThreshold ?? defaults.strategy.vetoThreshold,
     }),

@@ -218,8 +218,11 @@ test('the strategy settings take the signal TTL and cooldown in human units, wit
   await page.goto('/strategies');
   const ttl = page.getByLabel(/^Signal TTL/);
   const stored = await ttl.inputValue();
-  // The stored value is shown in units, never as raw milliseconds.
-  expect(stored).toMatch(/^(\d+(d|h|m|s|ms) ?)+$/);
+  // The stored value is shown in units, never as raw milliseconds; unsaved (one candle of each run's
+  // timeframe) the field is empty and says so, as does the line above the form.
+  if (stored === '') await expect(ttl).toHaveAttribute('placeholder', "1 candle (of the run's timeframe)");
+  else expect(stored).toMatch(/^(\d+(d|h|m|s|ms) ?)+$/);
+  await expect(page.getByTestId('signal-ttl')).toHaveText(stored === '' ? "1 candle (of the run's timeframe)" : stored);
   await ttl.fill('1x');
   await expect(page.getByTestId('error-strategy.ttlMs')).toContainText('Signal TTL: "1x" is not a duration');
   await expect(ttl).toHaveAttribute('aria-invalid', 'true');
@@ -235,5 +238,6 @@ test('the strategy settings take the signal TTL and cooldown in human units, wit
   await expect(page.getByTestId('save-ok')).toBeVisible();
   await page.reload();
   await expect(page.getByLabel(/^Signal TTL/)).toHaveValue(stored);
+  await expect(page.getByTestId('signal-ttl')).toHaveText(stored === '' ? "1 candle (of the run's timeframe)" : stored);
   await expect(page.getByLabel(/^Cooldown/)).toHaveValue(/^(\d+(d|h|m|s|ms) ?)+$/);
 });

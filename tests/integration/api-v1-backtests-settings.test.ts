@@ -7,8 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BacktestState } from '../../engine/backtest/backtest-jobs';
+import { GATE, type ActionResult } from '../../app/_server/auth/gate';
+import { saveRiskLimits, saveStrategySettings } from '../../app/strategies/actions';
+import type { StoredTradingSettings } from '../../engine/settings/trading-settings';
+import { signalTtlText } from '../../engine/settings/trading-settings';
 import { apiV1Client, type ApiV1Client } from '../support/api-v1-client';
-import { AUTH_TEST_BACKENDS, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
+import { AUTH_TEST_BACKENDS, TEST_ORIGIN, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
 
 const T0 = Date.UTC(2024, 0, 1);
 const HOUR = 3_600_000;
@@ -64,6 +68,12 @@ async function saveSettings(app: AuthTestRoot): Promise<void> {
     'admin@test',
   );
   expect(account.ok).toBe(true);
+}
+
+/** `count` flat candles (100 ± 1) of `timeframeMs` from T0, as the import CSV. */
+function flatCsv(timeframeMs: number, count: number): string {
+  const rows = Array.from({ length: count }, (_, i) => `${T0 + i * timeframeMs},100,101,99,100,1000`);
+  return ['timestamp_ms,open,high,low,close,volume', ...rows].join('\n');
 }
 
 /**
@@ -150,5 +160,56 @@ describe.each(AUTH_TEST_BACKENDS)('stored settings drive backtests through /api/
     const explicit = await backtest(trader, viewer, { ...REQUEST, risk: { riskPerTradePct: 1 } });
     expect(explicit.config).toMatchObject({ strategies: ['donchian-breakout'], risk: { riskPerTradePct: 1, maxLeverage: 1, costs: { takerFeeBps: 5 } } });
     expect(explicit.trades[0].amount).toBeCloseTo(100 / LOSS_PER_UNIT, 10);
+  });
+  it('trades one candle of signal TTL until the operator saves one: on 5m and 1d runs, after a form save that leaves the TTL alone, and after an explicit 15m; the risk "last changed" line names who saved the limits', async () => {
+    const app = await roots.open();
+    const traderSession = await app.signedInAs('trader', 'ttl-trader@example.test');
+    const adminSession = await app.signedInAs('admin', 'ttl-admin@example.test');
+    const trader = apiV1Client(app.root, { cookie: traderSession.cookie });
+    const viewer = apiV1Client(app.root, { cookie: (await app.signedInAs('viewer')).cookie });
+    const asTrader = new Headers({ cookie: traderSession.cookie, origin: TEST_ORIGIN });
+    const asAdmin = new Headers({ cookie: adminSession.cookie, origin: TEST_ORIGIN });
+    const MIN5 = 300_000;
+    const DAY = 86_400_000;
+    // 5m: 2 days (576 candles); 1d: 60 days.
+    for (const [timeframe, ms, count] of [['5m', MIN5, 576], ['1d', DAY, 60]] as const) {
+      const imported = await trader.call('importCandles', { query: { exchange: 'testex', symbol: 'SYN/USDT', timeframe }, body: flatCsv(ms, count) });
+      expect(imported.body).toMatchObject({ parsed: count, inserted: count });
+    }
+    const ttls = async () =>
+      Promise.all(
+        [
+          { timeframe: '5m', from: '2024-01-01', to: '2024-01-02' },
+          { timeframe: '1d', from: '2024-01-01', to: '2024-02-28' },
+        ].map(async (range) => ((await backtest(trader, viewer, { exchange: 'testex', symbol: 'SYN/USDT', ...range })).config.fusion as { ttlMs: number }).ttlMs),
+      );
+    const shown = async () => (await app.root.engine.getTradingSettings()) as StoredTradingSettings;
+
+    // Nothing saved: one candle of each run's timeframe, and /strategies shows it as such.
+    expect(await ttls()).toEqual([300_000, 86_400_000]);
+    expect((await shown()).strategy.ttlMs).toBeNull();
+    expect(signalTtlText((await shown()).strategy.ttlMs)).toBe("1 candle (of the run's timeframe)");
+
+    // The strategy form saved with only the entry threshold changed: still one candle.
+    const form = (await shown()).strategy;
+    const saved = (await saveStrategySettings[GATE].run(app.root, asTrader, { strategy: { ...form, entryThreshold: 0.45 } })) as ActionResult<StoredTradingSettings>;
+    if (!saved.ok) throw new Error(`save refused: ${JSON.stringify(saved.error)}`);
+    expect(saved.data.strategy).toMatchObject({ entryThreshold: 0.45, ttlMs: null });
+    expect(await ttls()).toEqual([300_000, 86_400_000]);
+
+    // An explicit 15 minutes: what every run uses.
+    const explicit = (await saveStrategySettings[GATE].run(app.root, asTrader, { strategy: { ...form, ttlMs: 900_000 } })) as ActionResult<StoredTradingSettings>;
+    if (!explicit.ok) throw new Error(`save refused: ${JSON.stringify(explicit.error)}`);
+    expect(await ttls()).toEqual([900_000, 900_000]);
+    expect(signalTtlText((await shown()).strategy.ttlMs)).toBe('15m');
+
+    // The risk "last changed" line: the default account's risk save, by its actor.
+    expect((await shown()).updated.risk).toBeNull();
+    const risk = { ...(await shown()).risk, riskPerTradePct: 0.5 };
+    const riskSaved = (await saveRiskLimits[GATE].run(app.root, asAdmin, { risk })) as ActionResult<StoredTradingSettings>;
+    if (!riskSaved.ok) throw new Error(`risk save refused: ${JSON.stringify(riskSaved.error)}`);
+    const account = await app.root.engine.accounts.get('default');
+    expect((await shown()).updated.risk).toEqual({ atMs: account.updatedAtMs, by: 'ttl-admin@example.test' });
+    expect((await shown()).risk.riskPerTradePct).toBe(0.5);
   });
 });

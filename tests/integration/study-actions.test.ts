@@ -97,8 +97,11 @@ describe('study actions', { timeout: 240_000 }, () => {
     const applied = (await applyStudy[GATE].run(app.root, headers, { id: study.id })) as ActionResult<{ appliedAtMs: number | null; params: Record<string, unknown> | null }>;
     if (!applied.ok) throw new Error(`apply refused: ${JSON.stringify(applied.error)}`);
     expect(applied.data.params).toEqual(study.best?.params);
-    const after = (await app.root.engine.getTradingSettings()).strategy.adapters['ma-crossover'];
+    const group = (await app.root.engine.getTradingSettings()).strategy;
+    const after = group.adapters['ma-crossover'];
     expect(after).toMatchObject({ enabled: true, params: study.best?.params, weight: before?.weight });
+    // Apply tunes the adapter only: the unsaved signal TTL stays one candle of each run's timeframe (null), so the audit records nothing else.
+    expect(group).toMatchObject({ ttlMs: null, entryThreshold: 0.5, cooldownMs: 0, vetoThreshold: 0.5 });
     const audit = await app.root.auth.audit.list({ action: 'study.apply', limit: 1 });
     expect(audit.items.map((e) => [e.outcome, e.target, e.before, e.after])).toEqual([
       ['ok', `${study.id} ma-crossover`, { enabled: before?.enabled ?? false, params: before?.params ?? null }, { enabled: true, params: study.best?.params }],

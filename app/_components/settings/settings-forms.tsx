@@ -2,6 +2,7 @@
 import { useState, useTransition } from 'react';
 import type { ActionResult } from '@/app/_server/auth/gate';
 import type { RiskLimits, StrategySettings } from '@/engine/settings/trading-settings';
+import { ONE_CANDLE_TTL_TEXT } from '@/engine/settings/trading-defaults';
 import { formatDurationMs, parseDurationMs } from '@/engine/core/duration';
 import { RISK_LIMIT_FIELDS } from './risk-limit-fields';
 import type { ParamField, StrategyListing } from '@/app/_components/strategy-param-fields';
@@ -49,9 +50,29 @@ function NumberField({ id, label, value, onChange, errors, disabled, step = 'any
  * A duration typed in human units ("1h 30m", "90m", "45s"), shown the same way; the value is whole
  * milliseconds. Text that is not a duration reports `{label}: "{text}" is not a duration: {reason}`
  * through `onInvalid` (the form refuses to save while any field is invalid) and shows it under the field.
+ * With `empty` (what no value means, e.g. "1 candle (of the run's timeframe)"), the value may be null: an
+ * empty field, shown with `empty` as its placeholder; clearing the field sets it back to null.
  */
-function DurationField({ id, label, value, onChange, onInvalid, errors, disabled }: { id: string; label: string; value: number; onChange: (ms: number) => void; onInvalid: (message: string | null) => void; errors: Errors; disabled: boolean }) {
-  const [text, setText] = useState(() => formatDurationMs(value));
+function DurationField({
+  id,
+  label,
+  value,
+  onChange,
+  onInvalid,
+  errors,
+  disabled,
+  empty,
+}: {
+  id: string;
+  label: string;
+  value: number | null;
+  onChange: (ms: number | null) => void;
+  onInvalid: (message: string | null) => void;
+  errors: Errors;
+  disabled: boolean;
+  empty?: string;
+}) {
+  const [text, setText] = useState(() => (value === null ? '' : formatDurationMs(value)));
   const [local, setLocal] = useState<string | null>(null);
   const shown: Errors = local ? { ...errors, [id]: [local, ...(errors[id] ?? [])] } : errors;
   const invalid = Boolean(shown[id]?.length);
@@ -59,7 +80,7 @@ function DurationField({ id, label, value, onChange, onInvalid, errors, disabled
     <div className="field">
       <label htmlFor={id}>
         {label}
-        <span className="muted"> (e.g. 1h 30m, 90m, 45s)</span>
+        <span className="muted"> (e.g. 1h 30m, 90m, 45s{empty ? `; leave empty for ${empty}` : ''})</span>
       </label>
       <input
         id={id}
@@ -69,9 +90,16 @@ function DurationField({ id, label, value, onChange, onInvalid, errors, disabled
         autoComplete="off"
         spellCheck={false}
         value={text}
+        placeholder={empty}
         onChange={(e) => {
           const next = e.target.value;
           setText(next);
+          if (empty !== undefined && next.trim() === '') {
+            setLocal(null);
+            onInvalid(null);
+            onChange(null);
+            return;
+          }
           const parsed = parseDurationMs(next);
           const message = parsed.ok ? null : `${label}: "${next}" is not a duration: ${parsed.reason}`;
           setLocal(message);
@@ -228,8 +256,17 @@ export function StrategySettingsForm({ initial, catalog, save, canEdit }: { init
           <legend>Fusion and gate</legend>
           <div className="form-grid">
             <NumberField id="strategy.entryThreshold" label="Entry threshold" hint="0..1" value={value.entryThreshold} onChange={(entryThreshold) => setValue((v) => ({ ...v, entryThreshold }))} errors={errors} disabled={disabled} />
-            <DurationField id="strategy.ttlMs" label="Signal TTL" value={value.ttlMs} onChange={(ttlMs) => setValue((v) => ({ ...v, ttlMs }))} onInvalid={onDurationInvalid('strategy.ttlMs')} errors={errors} disabled={disabled} />
-            <DurationField id="strategy.cooldownMs" label="Cooldown" value={value.cooldownMs} onChange={(cooldownMs) => setValue((v) => ({ ...v, cooldownMs }))} onInvalid={onDurationInvalid('strategy.cooldownMs')} errors={errors} disabled={disabled} />
+            <DurationField
+              id="strategy.ttlMs"
+              label="Signal TTL"
+              value={value.ttlMs}
+              empty={ONE_CANDLE_TTL_TEXT}
+              onChange={(ttlMs) => setValue((v) => ({ ...v, ttlMs }))}
+              onInvalid={onDurationInvalid('strategy.ttlMs')}
+              errors={errors}
+              disabled={disabled}
+            />
+            <DurationField id="strategy.cooldownMs" label="Cooldown" value={value.cooldownMs} onChange={(cooldownMs) => setValue((v) => ({ ...v, cooldownMs: cooldownMs ?? v.cooldownMs }))} onInvalid={onDurationInvalid('strategy.cooldownMs')} errors={errors} disabled={disabled} />
             <NumberField id="strategy.vetoThreshold" label="Veto threshold" hint="0..1" value={value.vetoThreshold} onChange={(vetoThreshold) => setValue((v) => ({ ...v, vetoThreshold }))} errors={errors} disabled={disabled} />
           </div>
         </fieldset>
