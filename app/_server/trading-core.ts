@@ -29,6 +29,7 @@ import { createLoopModelSource } from '@/engine/ml/loop-model-source';
 import { createFsModelFileStore } from '@/engine/ml/model-file-store';
 import { importModelFiles } from '@/engine/ml/model-file-import';
 import { DEFAULT_PAPER } from '@/engine/backtest/run-backtest';
+import { createLiveSessionRepository } from '@/db/repositories/live-session-repository';
 import { createAccountBook, type AccountBook, type AccountRuntime } from '@/engine/account/account-book';
 import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { defaultRiskLimits, SettingsKey } from '@/engine/settings/trading-settings';
@@ -191,6 +192,9 @@ export async function buildTradingCore(
     newId: () => randomUUID(),
     venues: deps.venues,
     control,
+    // A manual order or force exit on a paper account whose sessions another process runs goes to that process.
+    holders: createLiveSessionRepository(database.db),
+    acks: storage.controlAcks,
   });
   const legacyRisk = (await settings.get(SettingsKey.Risk))?.value;
   await accounts.ensureDefault(

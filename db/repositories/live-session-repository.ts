@@ -127,6 +127,22 @@ export function createLiveSessionRepository(db: Db): LiveSessionStore<RunSpec> {
       );
       return rows[0] ? Number(rows[0].token) : null;
     },
+    async accountHolder(accountId) {
+      const rows = await wrapDriver(`reading who holds the sessions of account "${accountId}"`, () =>
+        db
+          .select({ owner: liveSessions.leaseOwner })
+          .from(liveSessions)
+          .where(
+            and(
+              sql`${ACCOUNT_OF_ROW} = ${accountId}`,
+              sql`${liveSessions.leaseOwner} is not null`,
+              sql`${liveSessions.leaseExpiresAtMs} between ${DB_NOW_MS} and ${DB_NOW_MS} + ${MAX_SESSION_LEASE_MS}`,
+            ),
+          )
+          .limit(1),
+      );
+      return rows[0]?.owner ?? null;
+    },
     async renew(id, owner, token, leaseMs) {
       const rows = await wrapDriver(`renewing the lease of live session "${id}"`, () =>
         db

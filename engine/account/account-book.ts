@@ -36,7 +36,8 @@ import type { AccountRuntime } from './account-runtime';
 import { AccountKind, type AccountRecord, type AccountRepository, type AccountSettings } from '../ports/accounts';
 import { DEFAULT_ACCOUNT_ID, parseAccountId, parseAccountSettings, parseVenueAccountInput, type AccountSettingsInput } from './account-config';
 import type { SnapshotPosition } from '../ports/snapshots';
-import { ControlKind, type ControlCommand, type ControlPublisher } from '../ports/control-bus';
+import { ControlKind, type AccountCommandBody, type ControlAckStore, type ControlCommand, type ControlOutcome, type ControlPublisher } from '../ports/control-bus';
+import { answerOf, forwardAccountCommand } from './account-forwarding';
 import { accountValueAtRisk, createCandleWindowCache, loadPortfolioHistory, type AccountValueAtRisk } from '../risk/portfolio-history';
 import type { PortfolioRiskInput, PositionExposure } from '../risk/value-at-risk';
 
@@ -141,6 +142,11 @@ export interface AccountBook {
   syncLoaded(accountId: string | null): Promise<string[]>;
   /** Reloads an account's settings and risk limits from storage when it is loaded here (another process changed them); false when not loaded. */
   refresh(accountId: string): Promise<boolean>;
+  /**
+   * Carries out a manual order or force exit another process forwarded (see `AccountBookDeps.holders`) when this
+   * process runs sessions of the account: the outcome and JSON answer for the acknowledgement; null when it runs none.
+   */
+  runCommand(message: { accountId: string; actor: string; command: AccountCommandBody }): Promise<{ outcome: ControlOutcome; detail: string } | null>;
 }
 
 /** What a force exit did. */
@@ -171,6 +177,16 @@ export interface AccountBookDeps {
    * re-read it at once (without it they adopt it at their sessions' next candle).
    */
   control?: ControlPublisher;
+  /**
+   * Who holds an account's sessions (the live session store's `accountHolder`) and the acknowledgements store: a
+   * manual order or force exit on a paper account whose sessions run in another process is sent to that process over
+   * `control`, which carries it out on its copy (the account's one writer) and answers (engine/account/account-forwarding.ts).
+   * Without them every process acts on its own copy, re-read from storage first when no session here uses it.
+   */
+  holders?: { accountHolder(accountId: string): Promise<string | null> };
+  acks?: Pick<ControlAckStore, 'list'>;
+  /** How long a forwarded command waits for the holder's answer, ms (default DEFAULT_FORWARD_TIMEOUT_MS). */
+  forwardTimeoutMs?: number;
 }
 
 const IMMUTABLE_FIELDS = ['marketType', 'quoteCurrency', 'initialBalance'] as const;
@@ -194,6 +210,13 @@ export function unknownAccountMessage(id: string, existing: readonly string[]): 
   const named = existing.slice(0, NAMED_ACCOUNTS).map((name) => `"${name}"`).join(', ');
   const more = existing.length > NAMED_ACCOUNTS ? ` and ${existing.length - NAMED_ACCOUNTS} more` : '';
   return `account "${id}" does not exist; the accounts are ${named}${more}`;
+}
+
+/** JSON with every object's keys sorted, so two copies of one state compare equal whatever order they were stored in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 /** Builds the account book. Nothing is loaded until a method needs it. */
@@ -411,6 +434,8 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     const saved = await deps.accounts.loadState(id);
     if (saved) exchange.restoreState(saved);
     let lastSavedJson = saved ? JSON.stringify(saved) : '';
+    /** The stored paper state as this copy last read or wrote it (keys sorted: a database may store them in another order). */
+    let lastStoredCanon = saved ? canonicalJson(saved) : '';
     /** The risk state last stored with it (its time left out), so an unchanged pair is not written again. */
     let lastRiskJson = '';
     const shared = await riskParts(record);
@@ -441,19 +466,24 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
           if (json === lastSavedJson && riskJson === lastRiskJson) return;
           await deps.accounts.saveState(id, state, deps.clock.nowMs(), withRisk ? riskRecord : undefined, fence);
           lastSavedJson = json;
+          lastStoredCanon = canonicalJson(state);
           lastRiskJson = riskJson;
           if (withRisk) await shared.afterWrite(riskRecord);
         });
         return persisting;
       },
-      async reloadIfIdle() {
+      async reloadIfIdle(options) {
         if (shared.users() > 0) return false;
         await persisting.catch(() => undefined);
         const stored = await deps.accounts.loadState(id);
+        const canon = stored ? canonicalJson(stored) : '';
+        // Unchanged since this copy read or wrote it: this copy is current (and keeps what it has not stored, e.g. prices).
+        if (options?.onlyIfChanged && canon === lastStoredCanon) return false;
         const fresh = makeExchange(record);
         if (stored) fresh.restoreState(stored);
         exchange = fresh;
         lastSavedJson = stored ? JSON.stringify(stored) : '';
+        lastStoredCanon = canon;
         return true;
       },
       syncControl: shared.syncControl,
@@ -616,9 +646,13 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
           );
           if (feeModelChanged && Object.keys(fieldErrors).length === 0) {
             const hook = hooks.get(id);
-            if (hook && hook.users() > 0) fieldErrors.settings = ['a session trades this account: stop its sessions before changing fees, leverage or margin mode'];
-            else if (hook && current.kind === AccountKind.Paper && (settings.leverage !== current.settings.leverage || settings.marginMode !== current.settings.marginMode)) {
+            // Sessions here, or in another process (the one holding the account's session leases).
+            const holder = hook && hook.users() > 0 ? 'this process' : await deps.holders?.accountHolder(id);
+            if (holder) fieldErrors.settings = [`a session trades this account (in ${holder}): stop its sessions before changing fees, leverage or margin mode`];
+            else if (current.kind === AccountKind.Paper && (settings.leverage !== current.settings.leverage || settings.marginMode !== current.settings.marginMode)) {
+              // The positions as stored now (another process may have traded the account since this one loaded it).
               const rt = await runtime(id);
+              await freshen(rt);
               if (rt.exchange().openPositionCount() > 0) fieldErrors.settings = ['close the open positions before changing leverage or margin mode'];
             }
             rebuild = true;
@@ -651,6 +685,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     runtime,
     async view(id) {
       const rt = await runtime(id);
+      await freshen(rt);
       await rt.syncControl();
       if (rt.record().kind === AccountKind.Venue) return venueView(rt);
       const exchange = rt.exchange();
@@ -676,16 +711,19 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     },
     async portfolioRisk(id, symbols, exposures) {
       const rt = await runtime(id);
+      if (!exposures) await freshen(rt);
       return portfolioOf(rt, exposures ?? paperExposures(rt.exchange()), symbols);
     },
     async valueAtRisk(id) {
       const rt = await runtime(id);
+      await freshen(rt);
       if (rt.record().kind === AccountKind.Venue) return (await venueView(rt)).valueAtRisk;
       const exchange = rt.exchange();
       return valueAtRiskOf(rt, paperExposures(exchange), exchange.equity());
     },
     async riskStatus(id) {
       const rt = await runtime(id);
+      await freshen(rt);
       await rt.syncControl();
       return rt.risk.status(await rt.equity());
     },
@@ -740,32 +778,35 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       const rt = await runtime(id);
       const symbol = request.symbol;
       if (typeof symbol !== 'string' || symbol === '') throw new ValidationError('symbol', symbol, 'expected a market symbol like BTC/USDT');
-      const venueAccount = rt.record().kind === AccountKind.Venue;
-      const connection = venueAccount ? await connect(rt.record()) : null;
-      try {
-        return await closeOn(rt, connection ? venueBook(connection, symbol) : paperBook(rt.exchange(), symbol), { symbol, amount: request.amount }, actor);
-      } finally {
-        await connection?.close();
-      }
+      const holder = await holderElsewhere(rt);
+      if (holder !== null) return (await forward(id, holder, actor, { op: 'close', symbol, ...(request.amount === undefined ? {} : { amount: request.amount }) })) as ClosePositionResult;
+      await freshen(rt);
+      return closePositionHere(rt, symbol, request.amount, actor);
     },
     async placeOrder(id, order, actor) {
       const rt = await runtime(id);
       refuseManualOnVenue(rt);
-      if (!deps.journal) throw new Error('this account book was built without a journal');
-      let seq = 0;
-      return placeManualOrder(rt, order, actor, {
-        clock: deps.clock,
-        candles: deps.candles,
-        journal: deps.journal,
-        newId: deps.newId ?? (() => `${deps.clock.nowMs()}-${++seq}`),
-        portfolioRisk: (symbol) => portfolioOf(rt, paperExposures(rt.exchange()), [symbol]),
-      });
+      const holder = await holderElsewhere(rt);
+      if (holder !== null) return (await forward(id, holder, actor, { op: 'order', order })) as ManualOrderResult;
+      await freshen(rt);
+      return placeOrderHere(rt, order, actor);
     },
     async whatIf(id, order) {
       const rt = await runtime(id);
       refuseManualOnVenue(rt);
       const parsed = parseManualOrder(order);
+      await freshen(rt);
+      await rt.syncControl();
       return whatIfOn(rt, parsed, needsPortfolio(rt) ? await portfolioOf(rt, paperExposures(rt.exchange()), [parsed.symbol]) : null);
+    },
+    async runCommand({ accountId, actor, command }) {
+      if (!runtimes.has(accountId) || (hooks.get(accountId)?.users() ?? 0) === 0) return null;
+      const rt = await runtime(accountId);
+      try {
+        return answerOf({ result: command.op === 'close' ? await closePositionHere(rt, command.symbol, command.amount, actor) : await placeOrderHere(rt, command.order, actor) });
+      } catch (error) {
+        return answerOf({ error });
+      }
     },
     async persistAll() {
       for (const entry of runtimes.values()) {
@@ -907,6 +948,52 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
   }
 
   /** Manual orders go through the paper desk; a venue account trades through its live sessions. */
+  /**
+   * The process holding the sessions of `rt`'s paper account when it is another one (this process runs none of them
+   * and a lease is current), else null. Only with `holders`, `control` and `acks` (a multi-process installation).
+   */
+  async function holderElsewhere(rt: AccountRuntime): Promise<string | null> {
+    if (!deps.holders || !deps.control || !deps.acks || rt.record().kind !== AccountKind.Paper) return null;
+    if ((hooks.get(rt.id)?.users() ?? 0) > 0) return null;
+    return deps.holders.accountHolder(rt.id);
+  }
+
+  /** Sends a command to the holder of the account's sessions and returns its answer (see account-forwarding.ts). */
+  function forward(id: string, holder: string, actor: string, command: AccountCommandBody): Promise<unknown> {
+    return forwardAccountCommand({ control: deps.control!, acks: deps.acks!, timeoutMs: deps.forwardTimeoutMs }, id, holder, actor, command);
+  }
+
+  /**
+   * A paper account no session of this process uses is re-read from storage before it is read or changed here:
+   * another process (a trader that ran its sessions, the CLI, another server) may have changed it since it was loaded.
+   */
+  async function freshen(rt: AccountRuntime): Promise<void> {
+    if (rt.record().kind === AccountKind.Paper) await rt.reloadIfIdle({ onlyIfChanged: true });
+  }
+
+  /** The force exit on this process's copy of the account (a venue account's on its venue). */
+  async function closePositionHere(rt: AccountRuntime, symbol: string, amount: number | undefined, actor: string): Promise<ClosePositionResult> {
+    const connection = rt.record().kind === AccountKind.Venue ? await connect(rt.record()) : null;
+    try {
+      return await closeOn(rt, connection ? venueBook(connection, symbol) : paperBook(rt.exchange(), symbol), { symbol, amount }, actor);
+    } finally {
+      await connection?.close();
+    }
+  }
+
+  /** The manual order on this process's copy of the account. */
+  function placeOrderHere(rt: AccountRuntime, order: unknown, actor: string): Promise<ManualOrderResult> {
+    if (!deps.journal) throw new Error('this account book was built without a journal');
+    let seq = 0;
+    return placeManualOrder(rt, order, actor, {
+      clock: deps.clock,
+      candles: deps.candles,
+      journal: deps.journal,
+      newId: deps.newId ?? (() => `${deps.clock.nowMs()}-${++seq}`),
+      portfolioRisk: (symbol) => portfolioOf(rt, paperExposures(rt.exchange()), [symbol]),
+    });
+  }
+
   function refuseManualOnVenue(rt: AccountRuntime): void {
     const record = rt.record();
     if (record.kind !== AccountKind.Venue) return;

@@ -31,9 +31,11 @@ export interface AccountRuntime {
   /**
    * Re-reads the stored paper state when no session of this process trades the account (another process
    * may have traded it since this runtime loaded it): a trader calls it before it resumes a session it
-   * claimed. Returns whether it re-read; a venue account has nothing to re-read (false).
+   * claimed. Returns whether it re-read; a venue account has nothing to re-read (false). With `onlyIfChanged`, only when
+   * the stored state differs from what this copy last read or wrote (another process wrote since): otherwise this copy
+   * stays, with what it holds unstored (the last prices of symbols priced for a manual order).
    */
-  reloadIfIdle(): Promise<boolean>;
+  reloadIfIdle(options?: { onlyIfChanged?: boolean }): Promise<boolean>;
   /** Adopts a halt or resume stored by another process or request since this runtime last wrote. */
   syncControl(): Promise<void>;
   /** Gives a symbol with no price yet the close of its last stored candle, so a manual order can be priced. @throws NotFoundError when no candles are stored. */

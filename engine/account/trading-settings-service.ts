@@ -18,6 +18,7 @@ import {
   readStrategySettings,
   SettingsKey,
   validateRiskLimits,
+  validateRiskLimitsInput,
   validateStrategySettings,
   type FieldErrors,
   type StoredTradingSettings,
@@ -73,7 +74,7 @@ export function createTradingSettingsService(deps: TradingSettingsDeps): Trading
     if (!deps.settings) throw new Error('this engine was built without a settings repository');
     const fieldErrors: FieldErrors = {};
     const strategy = update.strategy === undefined ? null : validateStrategySettings(update.strategy, deps.strategies);
-    const riskLimits = update.risk === undefined ? null : validateRiskLimits(update.risk);
+    const riskLimits = update.risk === undefined ? null : validateRiskLimitsInput(update.risk);
     if (strategy && !strategy.ok) Object.assign(fieldErrors, strategy.fieldErrors);
     if (riskLimits && !riskLimits.ok) Object.assign(fieldErrors, riskLimits.fieldErrors);
     if (!strategy && !riskLimits) fieldErrors['(input)'] = ['nothing to save: give strategy and/or risk settings'];

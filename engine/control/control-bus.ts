@@ -36,6 +36,16 @@ const commandSchema = z.discriminatedUnion('kind', [
       stopHint: z.number().finite().nullable(),
     }),
   }),
+  z.strictObject({
+    kind: z.literal(ControlKind.AccountCommand),
+    accountId,
+    actor: z.string().min(1).max(320),
+    command: z.discriminatedUnion('op', [
+      z.strictObject({ op: z.literal('close'), symbol: z.string().min(1).max(100), amount: z.number().optional() }),
+      // The order as the operator sent it: the holder's account book parses it, naming any bad field.
+      z.strictObject({ op: z.literal('order'), order: z.unknown() }),
+    ]),
+  }),
 ]);
 
 const envelopeSchema = z.object({ id, origin: id, sentAtMs: z.number().int().nonnegative() });

@@ -8,6 +8,11 @@ import { createControlBus, createInMemoryControlAckStore, createInMemoryNotifyHu
 import { createControlListener } from './control-listener';
 import { ControlKind, type ControlAlert, type ControlBus, type ControlMessage } from '../ports/control-bus';
 import { VALUE_AT_RISK_DEFAULTS } from '../risk/risk-engine';
+import type { JournalWriter } from '../ports/journal-writer';
+import type { DecisionRecord } from '../ports/journal';
+import { toColumns } from '../testing/in-memory-repositories';
+import { NotFoundError, ValidationError } from '../core/errors';
+import { AccountHolderUnavailableError } from '../account/account-forwarding';
 
 const T0 = Date.UTC(2024, 0, 1);
 const LIMITS = { maxLeverage: 3, maxLossPctEquityPerTrade: 2, riskPerTradePct: 1, maxSymbolExposurePct: 100, maxOpenPositions: 3, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25, feeRateBps: 0, ...VALUE_AT_RISK_DEFAULTS };
@@ -29,10 +34,22 @@ function twoProcesses() {
   const hub = createInMemoryNotifyHub();
   const acks = createInMemoryControlAckStore();
   let seq = 0;
-  const proc = (name: string, clock: Clock, sessions?: Parameters<typeof createControlListener>[0]['sessions']) => {
+  const proc = (
+    name: string,
+    clock: Clock,
+    sessions?: Parameters<typeof createControlListener>[0]['sessions'],
+    forwarding?: { holders: { accountHolder(accountId: string): Promise<string | null> }; forwardTimeoutMs?: number; journal?: JournalWriter },
+  ) => {
     const transport = hub.transport();
     const bus: ControlBus = createControlBus({ transport, clock, logger: silentLogger, processId: name, newId: () => `m${++seq}` });
-    const accounts: AccountBook = createAccountBook({ clock, logger: silentLogger, ...stores, defaultRiskLimits: async () => ({ ...LIMITS }), control: bus });
+    const accounts: AccountBook = createAccountBook({
+      clock,
+      logger: silentLogger,
+      ...stores,
+      defaultRiskLimits: async () => ({ ...LIMITS }),
+      control: bus,
+      ...(forwarding ? { holders: forwarding.holders, acks, forwardTimeoutMs: forwarding.forwardTimeoutMs, journal: forwarding.journal, newId: () => `d${++seq}` } : {}),
+    });
     const listener = createControlListener({ bus, acks, clock, logger: silentLogger, accounts, sessions });
     return { bus, accounts, listener, transport };
   };
@@ -156,5 +173,88 @@ describe('the control listener', () => {
     expect((await acks.list('m4')).map((x) => [x.kind, x.detail])).toEqual([['settings-changed', 'account "shared" reloaded']]);
     expect(inB.risk.engine().config.maxOpenPositions).toBe(1);
     await b.listener.stop();
+  });
+});
+
+describe('manual orders and force exits on a paper account whose sessions run in another process', () => {
+  /** A journal writer that keeps the decisions (the manual order's and the force exit's). */
+  function keptJournal() {
+    const decisions: DecisionRecord[] = [];
+    const journal = { recordDecision: (d: DecisionRecord) => void decisions.push(d), recordTrade: () => undefined, flush: async () => undefined } as unknown as JournalWriter;
+    return { journal, decisions };
+  }
+
+  it("are carried out by the holder on its copy, which it stores: the sender's copy neither trades nor writes", async () => {
+    const { proc, acks, stores } = twoProcesses();
+    await stores.candles.insertCandles({ exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m' }, toColumns([{ openTimeMs: T0, open: 100, high: 100, low: 100, close: 100, volume: 1_000 }]));
+    const heldBy = { current: 'B' as string | null };
+    const holders = { accountHolder: async () => heldBy.current };
+    const kept = keptJournal();
+    const a = proc('A', createManualClock(T0), undefined, { holders, journal: kept.journal });
+    const b = proc('B', createManualClock(T0), { runningHere: () => ['s1'], stopHere: async () => false, stopRequested: async () => [], routeHere: () => false }, { holders: { accountHolder: async () => null }, journal: kept.journal });
+    await b.listener.start();
+    await a.accounts.create({ id: 'desk', ...FUTURES, leverage: 2 }, 'alice');
+    // B runs a session of the account: it holds the account's runtime (its one writer).
+    const inB = await b.accounts.runtime('desk');
+    const release = inB.acquire();
+    // A had loaded the account before (its copy is older than B's from now on).
+    const inA = await a.accounts.runtime('desk');
+
+    const placed = await a.accounts.placeOrder('desk', { symbol: 'BTC/USDT', side: 'long', price: 100, stopPrice: 98 }, 'bob');
+    // Sized in B by its risk engine: 1 % of 10,000 at the stop 2 below (fees included), margined at the account's 2x.
+    expect(placed.reason).toBeNull();
+    expect(placed.outcome).toBe('placed');
+    expect(inB.exchange().positionAmountSigned('BTC/USDT')).toBeCloseTo(placed.entry!.filled, 12);
+    // By hand: loss per unit at the stop = 2 + taker fees 5 bps of 100 and of 98 = 2.099; 100 / 2.099 units.
+    expect(placed.entry!.filled).toBeCloseTo(100 / 2.099, 9);
+    expect(inA.exchange().positionAmountSigned('BTC/USDT')).toBe(0);
+    const [ack] = (await acks.list('m1')).filter((x) => x.kind === ControlKind.AccountCommand);
+    expect(ack).toMatchObject({ processId: 'B', outcome: 'applied' });
+    // B stored it; A reads the account as stored (re-read: B wrote since A loaded it).
+    const view = await a.accounts.view('desk');
+    expect(view.positions).toEqual([expect.objectContaining({ symbol: 'BTC/USDT', side: 'long', amount: placed.entry!.filled })]);
+    expect(view.openOrders).toEqual([expect.objectContaining({ type: 'stop', stopPrice: 98, reduceOnly: true })]);
+    expect(kept.decisions.map((d) => [d.outcome, d.reason])).toEqual([['executed', 'manual long by bob']]);
+
+    // An error in B comes back as the same error here: field, value and message.
+    const far = a.accounts.placeOrder('desk', { symbol: 'BTC/USDT', side: 'long', price: 110, stopPrice: 98 }, 'bob');
+    await expect(far).rejects.toThrow(ValidationError);
+    await expect(far).rejects.toThrow(/^field "price" was 110: 10\.0% away from BTC\/USDT's last price 100 on account "desk"/);
+    await expect(a.accounts.closePosition('desk', { symbol: 'ETH/USDT' }, 'bob')).rejects.toThrow(new NotFoundError('account "desk" has no open position on "ETH/USDT"'));
+
+    // A force exit sent to A closes B's position (and cancels its stop), journaled with who asked.
+    const closed = await a.accounts.closePosition('desk', { symbol: 'BTC/USDT' }, 'carol');
+    expect(closed).toMatchObject({ remaining: 0, cancelledStopIds: [view.openOrders[0].id] });
+    expect(inB.exchange().positionAmountSigned('BTC/USDT')).toBe(0);
+    expect((await a.accounts.view('desk')).positions).toEqual([]);
+    expect(kept.decisions.at(-1)).toMatchObject({ outcome: 'executed', reason: 'force exit by carol' });
+
+    // Once B's sessions stopped (no lease held), A acts on the account itself, from the stored state.
+    release();
+    heldBy.current = null;
+    const own = await a.accounts.placeOrder('desk', { symbol: 'BTC/USDT', side: 'long', price: 100, stopPrice: 98 }, 'bob');
+    expect(own.outcome).toBe('placed');
+    expect(inA.exchange()).not.toBe(inB.exchange());
+    expect((await a.accounts.runtime('desk')).exchange().positionAmountSigned('BTC/USDT')).toBeCloseTo(own.entry!.filled, 12);
+    await b.listener.stop();
+  });
+
+  it('says so when the holder does not answer, without acting here', async () => {
+    const { proc, stores } = twoProcesses();
+    await stores.candles.insertCandles({ exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m' }, toColumns([{ openTimeMs: T0, open: 100, high: 100, low: 100, close: 100, volume: 1_000 }]));
+    const a = proc('A', createManualClock(T0), undefined, { holders: { accountHolder: async () => 'trader-7' }, forwardTimeoutMs: 60, journal: keptJournal().journal });
+    await a.accounts.create({ id: 'desk', ...FUTURES, leverage: 2 }, 'alice');
+    // Nobody listens for B: the command goes unanswered.
+    const order = a.accounts.placeOrder('desk', { symbol: 'BTC/USDT', side: 'long', price: 100, stopPrice: 98 }, 'bob');
+    await expect(order).rejects.toThrow(AccountHolderUnavailableError);
+    await expect(order).rejects.toThrow(
+      'account "desk" is traded by sessions in another process (trader-7), which did not answer within 0 s: the order may or may not have been carried out; check the account\'s positions and orders before sending it again, or stop its sessions and retry',
+    );
+    expect((await a.accounts.runtime('desk')).exchange().positionAmountSigned('BTC/USDT')).toBe(0);
+    // Fees, leverage or margin mode cannot change while the other process's sessions trade the account.
+    expect(await a.accounts.update('desk', { settings: { takerFeeBps: 7 } }, 'alice')).toEqual({
+      ok: false,
+      fieldErrors: { settings: ['a session trades this account (in trader-7): stop its sessions before changing fees, leverage or margin mode'] },
+    });
   });
 });

@@ -10,7 +10,7 @@
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { BackgroundWorker } from '../ports/lifecycle';
-import { ControlKind, ControlOutcome, type ControlAckStore, type ControlAlert, type ControlBus, type ControlMessage } from '../ports/control-bus';
+import { ControlKind, ControlOutcome, type AccountCommandBody, type ControlAckStore, type ControlAlert, type ControlBus, type ControlMessage } from '../ports/control-bus';
 
 /** What the listener drives; each part is optional (a process without live sessions has no `sessions`). */
 export interface ControlListenerDeps {
@@ -23,6 +23,8 @@ export interface ControlListenerDeps {
     syncLoaded(accountId: string | null): Promise<string[]>;
     /** Reloads an account's settings when it is loaded here; false when it is not. */
     refresh(accountId: string): Promise<boolean>;
+    /** Carries out a forwarded manual order or force exit when this process runs the account's sessions; null when it does not. */
+    runCommand?(message: { accountId: string; actor: string; command: AccountCommandBody }): Promise<{ outcome: ControlOutcome; detail: string } | null>;
   };
   sessions?: {
     /** Ids of the sessions running here on `accountId` (every one when null). */
@@ -72,11 +74,21 @@ export function createControlListener(deps: ControlListenerDeps): ControlListene
         const loaded = await deps.models.syncActive();
         return loaded.length ? `loaded ${loaded.join(', ')}` : null;
       }
+      case ControlKind.AccountCommand:
+        return null; // answered in onMessage
     }
   }
 
   async function onMessage(message: ControlMessage): Promise<void> {
     if (message.origin === deps.bus.processId) return;
+    if (message.kind === ControlKind.AccountCommand) {
+      // The holder answers with the command's own outcome (its result, or the error to throw in the sender).
+      const answer = (await deps.accounts.runCommand?.(message).catch((error: unknown) => ({ outcome: ControlOutcome.Failed, detail: error instanceof Error ? error.message : String(error) }))) ?? null;
+      if (answer === null) return;
+      deps.logger.info({ message: message.id, kind: message.kind, from: message.origin, account: message.accountId, op: message.command.op, outcome: answer.outcome }, 'control bus: carried out an account command');
+      await ack(message, answer.outcome, answer.detail);
+      return;
+    }
     let detail: string | null;
     try {
       detail = await act(message);
@@ -94,6 +106,8 @@ export function createControlListener(deps: ControlListenerDeps): ControlListene
   /** Everything a message could have said, read from the database. */
   async function onConnect(): Promise<void> {
     const accounts = await deps.accounts.syncLoaded(null);
+    // Settings and limits saved while this process did not listen (a lost `settings-changed`) are adopted too.
+    for (const accountId of accounts) await deps.accounts.refresh(accountId);
     const stopped = (await deps.sessions?.stopRequested()) ?? [];
     const models = (await deps.models?.syncActive()) ?? [];
     deps.logger.info({ process: deps.bus.processId, accounts, stopped, models }, 'control bus: listening; state re-read');

@@ -22,6 +22,11 @@ export const ControlKind = {
   ModelDeployed: 'model-deployed',
   /** An outside alert for a market whose session runs in another process: that process routes it. */
   ExternalAlert: 'external-alert',
+  /**
+   * A manual order or force exit on a paper account whose sessions run in another process: the process holding them
+   * (the account's one writer) carries it out on its copy of the account and answers in its acknowledgement.
+   */
+  AccountCommand: 'account-command',
 } as const;
 export type ControlKind = (typeof ControlKind)[keyof typeof ControlKind];
 
@@ -35,13 +40,17 @@ export interface ControlAlert {
   stopHint: number | null;
 }
 
+/** What an {@link ControlKind.AccountCommand} asks of the account: a force exit (`close`) or a manual order (`order`, as sent). */
+export type AccountCommandBody = { op: 'close'; symbol: string; amount?: number } | { op: 'order'; order: unknown };
+
 /** One command. */
 export type ControlCommand =
   | { kind: typeof ControlKind.Halt | typeof ControlKind.Resume; accountId: string | null }
   | { kind: typeof ControlKind.StopSession; sessionId: string }
   | { kind: typeof ControlKind.SettingsChanged; accountId: string }
   | { kind: typeof ControlKind.ModelDeployed; modelKind: string; version: number }
-  | { kind: typeof ControlKind.ExternalAlert; sessionId: string; alert: ControlAlert };
+  | { kind: typeof ControlKind.ExternalAlert; sessionId: string; alert: ControlAlert }
+  | { kind: typeof ControlKind.AccountCommand; accountId: string; actor: string; command: AccountCommandBody };
 
 /** A command as sent: with a unique id, the sender's process id and the send time (epoch ms). */
 export type ControlMessage = ControlCommand & { id: string; origin: string; sentAtMs: number };

@@ -139,4 +139,9 @@ export interface LiveSessionStore<Spec = unknown> extends LiveCheckpointStore {
   renew(id: string, owner: string, token: number, leaseMs: number): Promise<boolean>;
   /** Gives the lease up (unowned, so another trader claims it at once) when `owner` still holds it under `token`. */
   release(id: string, owner: string, token: number): Promise<void>;
+  /**
+   * The trader holding a current lease (by the store's clock, as `claim` counts one) on a session of account
+   * `accountId`, or null when none does: the one process whose copy of the paper account is its truth.
+   */
+  accountHolder(accountId: string): Promise<string | null>;
 }

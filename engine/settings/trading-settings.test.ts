@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FUSION_SETTINGS, defaultTradingSettings, readStrategySettings, signalTtlMsOf, signalTtlText, validateRiskLimits, validateStrategySettings } from './trading-settings';
+import { DEFAULT_FUSION_SETTINGS, defaultTradingSettings, readStrategySettings, signalTtlMsOf, signalTtlText, validateRiskLimits, validateRiskLimitsInput, validateStrategySettings } from './trading-settings';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 
 const BUILT_INS = createBuiltInCatalog();
@@ -28,6 +28,16 @@ describe('trading settings validation', () => {
   it('accepts risk limits stored with the former feeRateBps and drops it: costs come from the account fee model', () => {
     const stored = { ...defaultTradingSettings(BUILT_INS).risk, feeRateBps: 10 };
     expect(validateRiskLimits(stored)).toEqual({ ok: true, value: defaultTradingSettings(BUILT_INS).risk });
+  });
+
+  it('refuses, in limits an operator sends, a field that is not a limit (naming it), and drops only the former feeRateBps', () => {
+    const risk = defaultTradingSettings(BUILT_INS).risk;
+    expect(validateRiskLimitsInput({ ...risk, riskPerTrade: 0.5, costs: { takerFeeBps: 10 } })).toEqual({
+      ok: false,
+      fieldErrors: { 'risk.riskPerTrade': ['unknown field'], 'risk.costs': ['unknown field'] },
+    });
+    expect(validateRiskLimitsInput({ ...risk, feeRateBps: 10, maxOpenPositions: 4 })).toEqual({ ok: true, value: { ...risk, maxOpenPositions: 4 } });
+    expect(validateRiskLimitsInput('tight')).toMatchObject({ ok: false });
   });
 
   it('keeps trading costs out of the risk limits', () => {

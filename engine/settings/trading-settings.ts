@@ -203,7 +203,9 @@ export function validateRiskLimits(input: unknown): SettingsValidation<RiskLimit
  * {@link validateRiskLimits}, which drops the fields older versions wrote.
  */
 export function validateRiskLimitsInput(input: unknown): SettingsValidation<RiskLimits> {
-  const parsed = riskLimitsSchema.strict().safeParse(input);
+  // The former `feeRateBps` is accepted and dropped, as everywhere (see riskLimitsSchema): older clients send it back.
+  const { feeRateBps: _legacy, ...limits } = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : { feeRateBps: undefined };
+  const parsed = riskLimitsSchema.strict().safeParse(input !== null && typeof input === 'object' ? limits : input);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, fieldErrors: fieldErrorsOf(parsed.error, { prefix: 'risk' }) };
 }
 

@@ -9,6 +9,9 @@ import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
  * A store whose `records` map exposes the stored sessions to tests. Leases are measured by `clock`
  * (the database's clock in production); without one every lease lasts until released or taken over.
  */
+/** The account a session trades (records from before accounts trade the default one). */
+const accountOf = (record: LiveSessionRecord<RunSpec>) => (typeof record.config.accountId === 'string' ? record.config.accountId : DEFAULT_ACCOUNT_ID);
+
 export function createInMemoryLiveSessionStore(clock: Clock = { nowMs: () => 0 }): LiveSessionStore<RunSpec> & { readonly records: Map<string, LiveSessionRecord<RunSpec>> } {
   const records = new Map<string, LiveSessionRecord<RunSpec>>();
   const leaseOf = (r: LiveSessionRecord<RunSpec>): SessionLease => r.lease ?? { owner: null, expiresAtMs: null, token: 0 };
@@ -52,7 +55,6 @@ export function createInMemoryLiveSessionStore(clock: Clock = { nowMs: () => 0 }
       const free = lease.owner === null || ended || (takeOverFrom !== undefined && lease.owner === takeOverFrom);
       if (!free || !(lease.token < MAX_FENCING_TOKEN)) return null;
       // One trader per account, as the database: refused while another trader holds a current lease on a sibling.
-      const accountOf = (record: LiveSessionRecord<RunSpec>) => (typeof record.config.accountId === 'string' ? record.config.accountId : DEFAULT_ACCOUNT_ID);
       for (const other of records.values()) {
         const held = leaseOf(other);
         if (other.id === id || accountOf(other) !== accountOf(r) || held.owner === null || held.owner === owner || held.owner === takeOverFrom) continue;
@@ -70,6 +72,15 @@ export function createInMemoryLiveSessionStore(clock: Clock = { nowMs: () => 0 }
     async release(id, owner, token) {
       const r = records.get(id);
       if (r && leaseOf(r).owner === owner && leaseOf(r).token === token) r.lease = { owner: null, expiresAtMs: null, token };
+    },
+    async accountHolder(accountId) {
+      const now = clock.nowMs();
+      for (const r of records.values()) {
+        const held = leaseOf(r);
+        if (accountOf(r) !== accountId || held.owner === null || held.expiresAtMs === null) continue;
+        if (held.expiresAtMs >= now && held.expiresAtMs <= now + MAX_SESSION_LEASE_MS) return held.owner;
+      }
+      return null;
     },
   };
 }

@@ -165,6 +165,44 @@ describe('the control bus between two servers on PostgreSQL', { timeout: 120_000
     expect(pidsAfter.filter((pid) => pidsBefore.includes(pid))).toEqual([]);
   });
 
+  it("carries out a manual order and a force exit sent to server A on B's copy of the account, and B's next candles keep them", async () => {
+    const resumed = await trader.call('resumeAccount', { path: { id: 'default' }, body: { reason: 'reviewed again' } });
+    expect(resumed.status).toBe(200);
+    await until('B to adopt the resume', async () => !(await haltedInB()), CANDLE_GAP_MS);
+    // A market B's session does not trade, priced at its last stored close.
+    const eth = await trader.call('importCandles', { query: { exchange: 'binance', symbol: 'ETH/USDT', timeframe: '5m' }, body: waveCsv({ count: 200, phase: 1, base: 50, startMs: T0, timeframeMs: TF }) });
+    expect(eth.status).toBe(200);
+    const [{ close }] = (await sql.unsafe(`select close from "${schema}".candles where symbol = 'ETH/USDT' order by open_time_ms desc limit 1`)) as unknown as { close: string }[];
+    const price = Number(close);
+    const placed = await trader.call('placeAccountOrder', { path: { id: 'default' }, body: { symbol: 'ETH/USDT', side: 'long', price, stopPrice: price - 1 } });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    const filled = placed.body.entry!.filled;
+    expect(filled).toBeGreaterThan(0);
+    // B carried it out on the copy its session trades; A, which serves the request, runs no session and acknowledges nothing.
+    const [ack] = await acksOf(ControlKind.AccountCommand);
+    expect(ack).toMatchObject({ process_id: b.root.control.bus.processId, outcome: 'applied' });
+    const inB = async () => (await b.root.engine.accounts.runtime('default')).exchange();
+    expect((await inB()).positionAmountSigned('ETH/USDT')).toBeCloseTo(filled, 12);
+    // After B's next candle (its store after the candle), the account as stored still holds the position and its stop.
+    await justAfterACandle();
+    await new Promise((r) => setTimeout(r, 500));
+    const stored = await trader.call('getAccount', { path: { id: 'default' } });
+    expect(stored.body.positions).toEqual([expect.objectContaining({ symbol: 'ETH/USDT', side: 'long', amount: filled })]);
+    expect(stored.body.openOrders).toEqual(expect.arrayContaining([expect.objectContaining({ symbol: 'ETH/USDT', type: 'stop', stopPrice: price - 1, reduceOnly: true })]));
+    // A force exit sent to A closes it on B; B's next candle keeps it closed.
+    const closed = await trader.call('closeAccountPosition', { path: { id: 'default' }, body: { symbol: 'ETH/USDT' } });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect((await inB()).positionAmountSigned('ETH/USDT')).toBe(0);
+    await justAfterACandle();
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await trader.call('getAccount', { path: { id: 'default' } });
+    expect(after.body.positions.filter((p: { symbol: string }) => p.symbol === 'ETH/USDT')).toEqual([]);
+    expect((await acksOf(ControlKind.AccountCommand)).map((r) => [r.process_id, r.outcome])).toEqual([
+      [b.root.control.bus.processId, 'applied'],
+      [b.root.control.bus.processId, 'applied'],
+    ]);
+  });
+
   it('ignores a malformed notification with a log line and keeps delivering', async () => {
     const { logger, lines } = capturingLogger();
     const database = await createDatabase({ url: POSTGRES_URL, dataDir: tmpdir(), schema });
@@ -184,7 +222,7 @@ describe('the control bus between two servers on PostgreSQL', { timeout: 120_000
         ['control bus: ignored a malformed message', 'not JSON'],
         [
           'control bus: ignored a malformed message',
-          "bad command: kind: Invalid discriminator value. Expected 'halt' | 'resume' | 'stop-session' | 'settings-changed' | 'model-deployed' | 'external-alert'",
+          "bad command: kind: Invalid discriminator value. Expected 'halt' | 'resume' | 'stop-session' | 'settings-changed' | 'model-deployed' | 'external-alert' | 'account-command'",
         ],
         ['control bus: ignored a malformed message', 'bad command: accountId: Invalid input: expected string, received undefined'],
       ]);

@@ -69,6 +69,8 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof ValidationError) return new AppError('bad_request:input', error.message, { [error.field]: [error.message] });
   if (error instanceof NotFoundError) return new AppError('not_found', error.message);
+  // The process holding a paper account's sessions did not answer a forwarded order (engine/account/account-forwarding.ts).
+  if (error instanceof EngineError && error.code === 'account_holder_unavailable') return new AppError('conflict', error.message);
   // A malformed candle upload (CandleFileError, matched by code so this module stays free of the CSV parser).
   if (error instanceof EngineError && error.code === 'candle_file') {
     const { line, detail } = error as EngineError & { line: number; detail: string };
