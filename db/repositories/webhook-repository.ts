@@ -3,10 +3,17 @@
  * unique index), so claiming it is the idempotency check; refused requests are stored too,
  * without claiming the id, so a forged request cannot block the genuine one.
  */
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, not, like, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { webhookDeliveries, webhooks } from '../schema';
 import { wrapDriver } from './sql-helpers';
+
+/**
+ * Delivery ids of signature records start with this: the second accepted row of a delivery, keyed by a digest of
+ * what its signature covers, so a replay under another delivery id is answered as the same delivery
+ * (app/_server/auth/webhook-receiver.ts). Internal: {@link WebhookRepository.listDeliveries} leaves them out.
+ */
+export const SIGNATURE_RECORD_PREFIX = 'signed:sha256:';
 
 export interface WebhookRecord {
   id: string;
@@ -42,6 +49,7 @@ export interface WebhookRepository {
   /** Records the outcome of a claimed delivery; status `refused` releases the delivery id for a retry. */
   complete(id: string, outcome: Pick<WebhookDeliveryRecord, 'status' | 'httpStatus' | 'response' | 'ticketId' | 'reason'>): Promise<void>;
   recordRefused(row: WebhookDeliveryRecord): Promise<void>;
+  /** The latest deliveries as senders sent them, newest first (signature records left out). */
   listDeliveries(query: { webhookId?: string; limit?: number }): Promise<WebhookDeliveryRecord[]>;
 }
 
@@ -113,7 +121,13 @@ export function createWebhookRepository(db: Db): WebhookRepository {
           await db
             .select()
             .from(webhookDeliveries)
-            .where(query.webhookId ? eq(webhookDeliveries.webhookId, query.webhookId) : undefined)
+            .where(
+              and(
+                query.webhookId ? eq(webhookDeliveries.webhookId, query.webhookId) : undefined,
+                // A refused delivery has no delivery id (null): kept. `like` escapes nothing here: the prefix has no % or _.
+                not(like(sql`coalesce(${webhookDeliveries.deliveryId}, '')`, `${SIGNATURE_RECORD_PREFIX}%`)),
+              ),
+            )
             .orderBy(desc(webhookDeliveries.receivedAtMs), desc(webhookDeliveries.id))
             .limit(Math.min(500, Math.max(1, query.limit ?? 100)))
         ).map(toDelivery),

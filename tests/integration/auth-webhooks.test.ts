@@ -82,6 +82,8 @@ describe('alert webhooks through the route handler', () => {
       { deliveryId: 'd-good', status: 'accepted', httpStatus: 202, ticketId: body.ticketId },
       { deliveryId: expect.stringMatching(/^signed:sha256:[0-9a-f]{64}$/), status: 'accepted', httpStatus: 202, ticketId: body.ticketId, response: body },
     ]);
+    // The Webhooks page lists the delivery once, as the sender sent it (the signature record is internal).
+    expect((await t.root.auth.webhooks.listDeliveries({ webhookId: hook.id })).map((d) => [d.deliveryId, d.status])).toEqual([['d-good', 'accepted']]);
   });
 
   it("names the account whose session receives an alert: a malformed id is refused with 400, an unknown account's alert is denied", async () => {

@@ -15,7 +15,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type pino from 'pino';
-import type { WebhookDeliveryRecord, WebhookRepository } from '@/db/repositories/webhook-repository';
+import { SIGNATURE_RECORD_PREFIX, type WebhookDeliveryRecord, type WebhookRepository } from '@/db/repositories/webhook-repository';
 import type { ExternalSignal, ExternalSignalResult } from '@/engine/decision/external-signal';
 import { ValidationError } from '@/engine/core/errors';
 import { storableTextCheck } from '@/engine/core/storable-text';
@@ -79,7 +79,7 @@ export function signWebhook(secret: string, timestamp: string, rawBody: string):
  * delivery id of a second accepted row per delivery (its "signature record"), so no schema change.
  */
 export function webhookReplayKey(timestamp: string, rawBody: string): string {
-  return `signed:sha256:${createHash('sha256').update(`${timestamp}.${rawBody}`, 'utf8').digest('hex')}`;
+  return `${SIGNATURE_RECORD_PREFIX}${createHash('sha256').update(`${timestamp}.${rawBody}`, 'utf8').digest('hex')}`;
 }
 
 /** Why a job webhook may not carry `params.activate`: deploying a model needs an admin (see app/models/actions.ts). */
