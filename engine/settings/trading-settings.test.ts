@@ -40,6 +40,16 @@ describe('trading settings validation', () => {
     expect(validateRiskLimitsInput('tight')).toMatchObject({ ok: false });
   });
 
+  it('refuses, in a strategy group being saved, a field the group does not have, and reads a stored one leniently', () => {
+    const strategy = defaultTradingSettings(BUILT_INS).strategy;
+    const typo = { ...strategy, entryTreshold: 0.3, adapters: { ...strategy.adapters, 'ma-crossover': { ...strategy.adapters['ma-crossover'], weigth: 2 } } };
+    expect(validateStrategySettings(typo, BUILT_INS)).toEqual({
+      ok: false,
+      fieldErrors: { 'strategy.entryTreshold': ['unknown field'], 'strategy.adapters.ma-crossover.weigth': ['unknown field'] },
+    });
+    expect(readStrategySettings(BUILT_INS)(typo)).toEqual({ ok: true, value: strategy });
+  });
+
   it('keeps trading costs out of the risk limits', () => {
     const result = validateRiskLimits({ ...defaultTradingSettings(BUILT_INS).risk, costs: { takerFeeBps: 10, spreadBps: 2, slippageBps: 2 } });
     expect(result).toEqual({ ok: true, value: defaultTradingSettings(BUILT_INS).risk });

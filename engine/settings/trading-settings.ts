@@ -52,6 +52,9 @@ export const strategySettingsSchema = z.object({
   vetoThreshold: z.number({ error: 'expected a number' }).min(0, 'must be >= 0').max(1, 'must be <= 1'),
 });
 
+/** {@link strategySettingsSchema} refusing fields it does not have, at the top and in each adapter (a group being saved). */
+const strictStrategySettingsSchema = z.strictObject({ ...strategySettingsSchema.shape, adapters: z.record(z.string(), adapterSchema.strict()) });
+
 /** One strategy of the group: whether it runs, its fusion weight and its full parameters. */
 export type AdapterSettings = z.output<typeof adapterSchema>;
 
@@ -140,7 +143,10 @@ const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typ
 export function validateStrategySettings(input: unknown, catalog: StrategyCatalog, options: StrategySettingsOptions = {}): SettingsValidation<StrategySettings> {
   const rawAdapters = isRecord(input) && isRecord(input.adapters) ? input.adapters : {};
   const known = Object.fromEntries(Object.entries(rawAdapters).filter(([name]) => !options.ignoreUnknown || catalog.get(name)));
-  const parsed = strategySettingsSchema.safeParse(isRecord(input) && isRecord(input.adapters) ? { ...input, adapters: known } : input);
+  // Saving, a field the group does not have (a misspelt `entryTreshold`, an adapter's `weigth`) is an error naming it,
+  // not dropped; a stored group is read leniently.
+  const schema = options.ignoreUnknown ? strategySettingsSchema : strictStrategySettingsSchema;
+  const parsed = schema.safeParse(isRecord(input) && isRecord(input.adapters) ? { ...input, adapters: known } : input);
   const fieldErrors: FieldErrors = parsed.success ? {} : fieldErrorsOf(parsed.error, { prefix: 'strategy' });
   const add = (field: string, message: string) => (fieldErrors[field] ??= []).push(message);
   const adapters: Record<string, AdapterSettings> = {};
