@@ -28,4 +28,23 @@ describe('venue account', () => {
     await account.refresh();
     expect(account.equity()).toBe(4_000);
   });
+
+  it("counts the positions of the symbols every session of the account trades, read again at each refresh", async () => {
+    const venue = {
+      fetchBalance: async (): Promise<Balance> => ({ currency: 'USDT', total: 10_000, free: 10_000, used: 0, equity: 10_000 }),
+      fetchPosition: async (symbol: string) => (symbol === 'BTC/USDT' ? position('BTC/USDT', 'long', 0.1, 60_000) : symbol === 'ETH/USDT' ? position('ETH/USDT', 'short', 1, 3_000) : null),
+    };
+    // The ETH session's account: at first it trades alone, then a BTC session of the same account starts.
+    const symbols = ['ETH/USDT'];
+    const account = createVenueAccount(venue, () => symbols);
+    await account.refresh();
+    expect(account.openPositionCount()).toBe(1);
+    expect(account.grossNotional()).toBe(3_000);
+    symbols.push('BTC/USDT');
+    await account.refresh();
+    // Both positions count for maxOpenPositions and leverage: 1 x 3,000 + 0.1 x 60,000 = 9,000.
+    expect(account.openPositionCount()).toBe(2);
+    expect(account.grossNotional()).toBe(9_000);
+    expect(account.positionAmountSigned('BTC/USDT')).toBe(0.1);
+  });
 });

@@ -12,12 +12,17 @@ export interface VenueAccount extends AccountView {
   balance(): Balance | null;
 }
 
-/** Creates the tracker for the symbols a session trades. */
-export function createVenueAccount(exchange: Pick<Exchange, 'fetchBalance' | 'fetchPosition'>, symbols: readonly string[]): VenueAccount {
+/**
+ * Creates the tracker of `symbols`' positions: the symbols every session of the account trades, read again at each
+ * refresh when given as a function (sessions of one venue account start and stop), so the account-wide checks
+ * (open positions, gross notional for leverage) count every session's position, not the calling session's alone.
+ */
+export function createVenueAccount(exchange: Pick<Exchange, 'fetchBalance' | 'fetchPosition'>, symbolsOf: readonly string[] | (() => readonly string[])): VenueAccount {
   let balance: Balance | null = null;
   const positions = new Map<string, Position>();
   return {
     async refresh() {
+      const symbols = typeof symbolsOf === 'function' ? symbolsOf() : symbolsOf;
       const [nextBalance, ...nextPositions] = await Promise.all([exchange.fetchBalance(), ...symbols.map((s) => exchange.fetchPosition(s))]);
       balance = nextBalance;
       positions.clear();
