@@ -9,6 +9,7 @@ import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import { StrategySource } from '../strategies/strategy-catalog';
 import { defineStrategy, setFlat, z } from '../strategies/strategy-api';
 import { VALUE_AT_RISK_DEFAULTS } from '../risk/risk-engine';
+import { createPaperExchange } from '../execution/paper-exchange';
 
 const BUILT_INS = createBuiltInCatalog();
 
@@ -63,6 +64,16 @@ describe('resolveRunSpec', () => {
       paper: { marketType: 'futures', quoteCurrency: 'USDT', initialBalance: 2_500, makerFeeBps: 1, takerFeeBps: 4, spreadBps: 1, slippageBps: 3, maxVolumeShare: 0.1, leverage: 5, marginMode: 'isolated' },
       exits: null,
     });
+  });
+
+  it("switches a futures account's run to spot without its leverage (1), and keeps a leverage the request sets", () => {
+    const spot = resolveRunSpec({ paper: { marketType: 'spot' } }, STORED, runDefaults('backtest', 300_000), BUILT_INS);
+    expect(spot.paper).toMatchObject({ marketType: 'spot', leverage: 1, initialBalance: 2_500, takerFeeBps: 4 });
+    expect(() => createPaperExchange({ id: 'paper-swing', ...spot.paper }, { clock: createManualClock(0) })).not.toThrow();
+    // What the account's 5x would have met on spot.
+    expect(() => createPaperExchange({ id: 'paper-swing', ...spot.paper, leverage: 5 }, { clock: createManualClock(0) })).toThrow(/leverage/);
+    const explicit = resolveRunSpec({ paper: { marketType: 'spot', leverage: 2 } }, STORED, runDefaults('backtest', 300_000), BUILT_INS);
+    expect(explicit.paper.leverage).toBe(2);
   });
 
   it('lets each explicit request field win over the stored one, keeping the others', () => {

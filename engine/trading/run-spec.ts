@@ -221,7 +221,12 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
   );
 
   const fromAccount = stored.account ? accountTradingConfig(stored.account) : null;
-  const paper = { ...(fromAccount?.paper ?? defaults.paper), ...(request.paper ?? {}) } as PaperExchangeConfig;
+  const basePaper = fromAccount?.paper ?? defaults.paper;
+  const paperRequest = request.paper ?? {};
+  // A run switched from a futures account to spot trades without leverage: the account's leverage does not come along
+  // (spot refuses any other than 1, as `paper.leverage`, a field the request never set). A leverage it sets stays.
+  const spotSwitch = paperRequest.marketType === 'spot' && basePaper.marketType !== 'spot' && !('leverage' in paperRequest) ? { leverage: 1 } : {};
+  const paper = { ...basePaper, ...spotSwitch, ...paperRequest } as PaperExchangeConfig;
   const riskRequest = request.risk ?? {};
   // Risk sizes with the venue's costs, through the one rule every account uses: a request cannot size
   // with other costs than it trades with. An older request's `feeRateBps` is dropped (costs replaced it).
