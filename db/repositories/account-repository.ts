@@ -11,8 +11,22 @@ import { wrapDriver } from './sql-helpers';
 import { checkSessionFence } from './session-fence';
 import { upsertRiskState } from './risk-state-repository';
 
+/**
+ * The columns of a record: not the paper state, which can be large (recent orders) and is read by `loadState` alone;
+ * a session reads the record before every candle (settings saved elsewhere, see the account book's `syncControl`).
+ */
+const RECORD_COLUMNS = {
+  id: tradingAccounts.id,
+  kind: tradingAccounts.kind,
+  settings: tradingAccounts.settings,
+  riskLimits: tradingAccounts.riskLimits,
+  createdAtMs: tradingAccounts.createdAtMs,
+  updatedAtMs: tradingAccounts.updatedAtMs,
+  updatedBy: tradingAccounts.updatedBy,
+};
+
 /** A venue account's venue id is kept in the settings document, beside the settings (no column of its own). */
-const toRecord = (r: typeof tradingAccounts.$inferSelect): AccountRecord => {
+const toRecord = (r: Pick<typeof tradingAccounts.$inferSelect, keyof typeof RECORD_COLUMNS>): AccountRecord => {
   const { venue, ...settings } = r.settings as unknown as AccountSettings & { venue?: string };
   return {
     id: r.id,
@@ -32,11 +46,11 @@ const settingsDocument = (record: AccountRecord): Record<string, unknown> => ({ 
 export function createAccountRepository(db: Db): AccountRepository {
   return {
     async list() {
-      const rows = await wrapDriver('listing accounts', () => db.select().from(tradingAccounts).orderBy(asc(tradingAccounts.createdAtMs), asc(tradingAccounts.id)));
+      const rows = await wrapDriver('listing accounts', () => db.select(RECORD_COLUMNS).from(tradingAccounts).orderBy(asc(tradingAccounts.createdAtMs), asc(tradingAccounts.id)));
       return rows.map(toRecord);
     },
     async get(id) {
-      const rows = await wrapDriver(`loading account "${id}"`, () => db.select().from(tradingAccounts).where(eq(tradingAccounts.id, id)));
+      const rows = await wrapDriver(`loading account "${id}"`, () => db.select(RECORD_COLUMNS).from(tradingAccounts).where(eq(tradingAccounts.id, id)));
       return rows[0] ? toRecord(rows[0]) : null;
     },
     async insert(record) {

@@ -236,6 +236,35 @@ describe('account book', () => {
     expect((await b.get('p')).updatedBy).toBe('bob');
   });
 
+  it('a process adopts settings and limits another saved, at its next sync, even when no message told it', async () => {
+    const s = stores();
+    const a = book(s);
+    await a.create({ id: 'p', ...FUTURES }, 'alice');
+    // B (no control bus between them: a lost message) trades the account.
+    const b = book(s, createManualClock(T0 + 5));
+    const inB = await b.runtime('p');
+    expect(inB.risk.engine().config.maxOpenPositions).toBe(3);
+    expect((await a.update('p', { risk: { maxOpenPositions: 1 }, settings: { name: 'Renamed' } }, 'bob')).ok).toBe(true);
+    expect(inB.risk.engine().config.maxOpenPositions).toBe(3);
+    await inB.syncControl(); // what a session does before each candle
+    expect(inB.risk.engine().config.maxOpenPositions).toBe(1);
+    expect(inB.record()).toMatchObject({ settings: { name: 'Renamed' }, updatedBy: 'bob' });
+    // A fee change that reached the store while B's session trades (A could not see it): B's venue stays as the session
+    // trades it until the session stops, then the new fee model applies.
+    const release = inB.acquire();
+    const venue = inB.exchange();
+    expect((await a.update('p', { settings: { takerFeeBps: 9 } }, 'bob')).ok).toBe(true);
+    await inB.syncControl();
+    expect(inB.exchange()).toBe(venue);
+    expect(inB.record().settings.takerFeeBps).toBe(5);
+    expect(inB.risk.engine().config.costs.takerFeeBps).toBe(5);
+    release();
+    await inB.syncControl();
+    expect(inB.exchange()).not.toBe(venue);
+    expect(inB.record().settings.takerFeeBps).toBe(9);
+    expect(inB.risk.engine().config.costs.takerFeeBps).toBe(9);
+  });
+
   it('a risk save changes the limits it names and keeps the account\'s others (not the defaults)', async () => {
     const s = stores();
     const b = book(s);

@@ -219,9 +219,16 @@ function canonicalJson(value: unknown): string {
   );
 }
 
+/** What tells two copies of an account record apart: its settings, limits and last change (two saves can share a millisecond). */
+function recordVersion(record: AccountRecord): string {
+  return canonicalJson({ settings: record.settings, riskLimits: record.riskLimits, updatedAtMs: record.updatedAtMs, updatedBy: record.updatedBy });
+}
+
 /** Builds the account book. Nothing is loaded until a method needs it. */
 export function createAccountBook(deps: AccountBookDeps): AccountBook {
   const runtimes = new Map<string, Promise<AccountRuntime>>();
+  /** Accounts whose new fee model waits for their sessions here to stop (warned once; see `adoptRecord`). */
+  const feeModelHeld = new Set<string>();
   /** VaR / ES reads of the account view, the overview and the pre-trade check load each candle window once. */
   const historyCandles = createCandleWindowCache(deps.candles);
   let closeSeq = 0;
@@ -408,7 +415,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         lastSavedJson = json;
       },
       reloadIfIdle: async () => false,
-      syncControl: shared.syncControl,
+      syncControl: () => syncWithStore(runtime, shared.syncControl),
       async ensurePrice() {
         throw notPaper('its prices are the venue\'s');
       },
@@ -486,7 +493,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         lastStoredCanon = canon;
         return true;
       },
-      syncControl: shared.syncControl,
+      syncControl: () => syncWithStore(runtime, shared.syncControl),
       async ensurePrice(symbol) {
         const streams = (await deps.candles.summarize()).filter((s) => s.symbol === symbol).sort((a, b) => b.lastOpenTimeMs - a.lastOpenTimeMs);
         const stream = streams[0];
@@ -827,13 +834,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     },
     async refresh(id) {
       if (!runtimes.has(id)) return false;
-      const rt = await runtime(id);
-      const next = await getRecord(id);
-      const { costs, ...limits } = accountTradingConfig({ record: next, riskLimits: await limitsOf(next) }).risk;
-      rt.risk.reconfigure(limits as RiskLimits, costs as TradingCosts);
-      const before = rt.record().settings;
-      const feeModelChanged = (['makerFeeBps', 'takerFeeBps', 'spreadBps', 'slippageBps', 'maxVolumeShare', 'leverage', 'marginMode'] as const).some((k) => next.settings[k] !== before[k]);
-      hooks.get(id)?.apply(next, feeModelChanged);
+      await adoptRecord(await runtime(id), await getRecord(id));
       return true;
     },
   };
@@ -948,6 +949,41 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
   }
 
   /** Manual orders go through the paper desk; a venue account trades through its live sessions. */
+  /**
+   * Makes `next` (the account as stored) the runtime's record: its risk limits, its settings (a new fee model rebuilds
+   * a paper venue). Never under a running session (a save is refused while one trades the account; this guards against
+   * a race): the limits apply, and the fee model, leverage and margin mode wait until no session here uses the account
+   * (the record is adopted at the first sync after that).
+   */
+  async function adoptRecord(rt: AccountRuntime, next: AccountRecord): Promise<void> {
+    const current = rt.record();
+    const feeModelChanged = (['makerFeeBps', 'takerFeeBps', 'spreadBps', 'slippageBps', 'maxVolumeShare', 'leverage', 'marginMode'] as const).some((k) => next.settings[k] !== current.settings[k]);
+    const held = feeModelChanged && (hooks.get(rt.id)?.users() ?? 0) > 0;
+    // Sized with the costs the venue charges: the new ones, or the current ones while the fee model waits.
+    const { costs, ...limits } = accountTradingConfig({ record: held ? { ...next, settings: current.settings } : next, riskLimits: await limitsOf(next) }).risk;
+    rt.risk.reconfigure(limits as RiskLimits, costs as TradingCosts);
+    if (held) {
+      if (!feeModelHeld.has(rt.id)) deps.logger.warn({ account: rt.id }, 'a new fee model, leverage or margin mode was stored while sessions trade the account here: it applies once they stop');
+      feeModelHeld.add(rt.id);
+      return;
+    }
+    feeModelHeld.delete(rt.id);
+    hooks.get(rt.id)?.apply(next, feeModelChanged);
+  }
+
+  /**
+   * A runtime's `syncControl`: the halt state (`syncHalt`), then the account's settings and limits when another process
+   * saved them since this copy read them. The control bus tells a process at once; this is what makes a lost message
+   * (a failed send, a dropped connection) delay a change until the sessions' next candle instead of losing it.
+   */
+  async function syncWithStore(rt: AccountRuntime, syncHalt: () => Promise<void>): Promise<void> {
+    await syncHalt();
+    const stored = await deps.accounts.get(rt.id);
+    if (!stored || recordVersion(stored) === recordVersion(rt.record())) return;
+    await adoptRecord(rt, stored);
+    deps.logger.info({ account: rt.id, by: stored.updatedBy }, 'account settings saved elsewhere: adopted');
+  }
+
   /**
    * The process holding the sessions of `rt`'s paper account when it is another one (this process runs none of them
    * and a lease is current), else null. Only with `holders`, `control` and `acks` (a multi-process installation).
