@@ -147,7 +147,8 @@ export const setExchangeCredential = action(
   {
     role: 'admin',
     input: z.object({
-      exchange: z.string().trim().toLowerCase().regex(/^[a-z0-9]{2,30}$/, 'expected an exchange id like "binance"'),
+      /** One of the registry's venues (as the live-trading toggle and session start), so a typo is refused instead of stored. */
+      exchange: z.string().trim().toLowerCase().pipe(z.enum(VENUE_IDS as [string, ...string[]], { error: `unknown exchange: pick one of ${VENUE_IDS.join(', ')}` })),
       apiKey: z.string().trim().min(4).max(500),
       secret: z.string().trim().min(4).max(2000),
       password: z.string().max(500).optional(),

@@ -12,8 +12,12 @@ import { NotFoundError, ValidationError } from '@/engine/core/errors';
 import { ACCOUNT_ID_PATTERN, DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { MAX_REPLAY_SPEED, liveSessionRequestSchema } from '@/engine/live/live-session-manager';
 import { VENUE_IDS } from '@/engine/venues/registry';
+import { TIMEFRAME_MS, type Timeframe } from '@/engine/core/types';
 import { loopModelsRequestSchema } from '@/engine/decision/loop-models';
 import { modelsOfForm } from '@/app/_components/models/model-form';
+
+/** Every timeframe the engine understands, in its order (the API and the CLI start sessions on any of them). */
+const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]];
 
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
 
@@ -29,7 +33,7 @@ const startSchema = z.preprocess(withModels, z.object({
   accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'pick an account').default(DEFAULT_ACCOUNT_ID),
   exchange: z.enum(VENUE_IDS as [string, ...string[]], { error: `pick one of ${VENUE_IDS.join(', ')}` }),
   symbol: z.string().trim().toUpperCase().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
-  timeframe: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
+  timeframe: z.enum(TIMEFRAMES, { error: `pick one of ${TIMEFRAMES.join(', ')}` }),
   strategies: z.preprocess((v) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []), z.array(z.string().min(1)).min(1, 'pick at least one strategy')),
   /** Replay only: first candle to trade (a date `2024-02-01` or date-time, UTC). */
   from: z.preprocess(blankToUndefined, z.string().trim().optional()),

@@ -396,7 +396,7 @@ test('an admin links a venue account: refused naming the venue until its keys ar
   // Store the keys and enable live trading (the loopback Binance of global setup answers for the venue).
   await page.goto('/admin/credentials');
   const credentials = page.getByTestId('credential-form');
-  await credentials.getByLabel('Exchange', { exact: true }).fill('binanceusdm');
+  await credentials.getByLabel('Exchange', { exact: true }).selectOption('binanceusdm');
   await credentials.getByLabel('API key').fill('e2e-usdm-key-ABCD');
   await credentials.getByLabel('Secret', { exact: true }).fill('e2e-usdm-secret-value');
   await credentials.getByRole('button', { name: 'Save' }).click();

@@ -106,7 +106,7 @@ test('an admin invites a user, stores credentials write-only, receives a signed 
 
   await page.goto('/admin/credentials');
   const credentials = page.getByTestId('credential-form');
-  await credentials.getByLabel('Exchange', { exact: true }).fill('binance');
+  await credentials.getByLabel('Exchange', { exact: true }).selectOption('binance');
   await credentials.getByLabel('API key').fill('e2e-key-id-WXYZ');
   await credentials.getByLabel('Secret', { exact: true }).fill('e2e-exchange-secret-value');
   await credentials.getByRole('button', { name: 'Save' }).click();

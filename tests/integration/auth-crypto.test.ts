@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { setExchangeCredential } from '../../app/admin/actions';
+import { VENUE_IDS } from '../../engine/venues/registry';
 import { loadConfig } from '../../app/_server/config';
 import { GATE } from '../../app/_server/auth/gate';
 import { createSecretBox, parseEncryptionKey, SecretBoxError } from '../../app/_server/auth/secret-box';
@@ -89,5 +90,14 @@ describe('exchange credentials', () => {
     expect(JSON.stringify(audit)).not.toContain('s3cr3t');
     expect(audit[0].after).toMatchObject({ keyIdLast4: 'WXYZ' });
     expect(await t.root.auth.credentials.list()).toEqual([{ exchange: 'binance', keyIdLast4: 'WXYZ', setAtMs: expect.any(Number), setBy: admin.email }]);
+  });
+
+  it('refuses an exchange that is not a known venue, naming the field, and stores nothing', async () => {
+    const admin = await t.signedInAs('admin');
+    const before = await t.root.auth.credentials.list();
+    const result = await setExchangeCredential[GATE].run(t.root, new Headers({ cookie: admin.cookie }), { exchange: 'binanceusd', apiKey: 'AKIA-5678-QRST', secret: 'typo-secret-value' });
+    expect(result).toMatchObject({ ok: false, status: 400, error: { fieldErrors: { exchange: [`unknown exchange: pick one of ${VENUE_IDS.join(', ')}`] } } });
+    expect(await t.root.database.db.select().from(exchangeCredentials).where(eq(exchangeCredentials.exchange, 'binanceusd'))).toEqual([]);
+    expect(await t.root.auth.credentials.list()).toEqual(before);
   });
 });

@@ -5,6 +5,7 @@
  * the same account book, force exit, and a refused session start that names the field and stores nothing.
  */
 import { VENUE_IDS } from '../../engine/venues/registry';
+import { TIMEFRAME_MS } from '../../engine/core/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GATE } from '../../app/_server/auth/gate';
 import { createAccount, forceExitPosition, haltAccount, resumeAccount, updateAccount } from '../../app/accounts/actions';
@@ -101,6 +102,11 @@ describe('dashboard account actions', () => {
     expect(paperCancel).toMatchObject({ ok: false, status: 400, error: { message: cancelRefused, fieldErrors: { reconcile: [cancelRefused] } } });
     const unknownVenue = await startLiveSession[GATE].run(app.root, trader, form({ mode: 'paper', exchange: 'kraken', symbol: 'BTC/USDT', timeframe: '5m', strategies: 'ma-crossover' }));
     expect(unknownVenue).toMatchObject({ ok: false, status: 400, error: { fieldErrors: { exchange: [`pick one of ${VENUE_IDS.join(', ')}`] } } });
+    // Every engine timeframe passes the form's validation (a weekly replay gets as far as the candle check); others are refused naming the field.
+    const weekly = await startLiveSession[GATE].run(app.root, trader, form({ mode: 'replay', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1w', strategies: 'ma-crossover', from: '2024-01-01' }));
+    expect(weekly).toMatchObject({ ok: false, status: 400, error: { fieldErrors: { symbol: [expect.stringContaining('no candles are stored for binance BTC/USDT 1w')] } } });
+    const sevenMinutes = await startLiveSession[GATE].run(app.root, trader, form({ mode: 'replay', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '7m', strategies: 'ma-crossover', from: '2024-01-01' }));
+    expect(sevenMinutes).toMatchObject({ ok: false, status: 400, error: { fieldErrors: { timeframe: [`pick one of ${Object.keys(TIMEFRAME_MS).join(', ')}`] } } });
     expect(await app.root.engine.listLiveSessions()).toEqual([]);
   });
 });

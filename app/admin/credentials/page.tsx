@@ -1,6 +1,6 @@
 import { VENUE_IDS, venueOf } from '@/engine/venues/registry';
 import { requireRole } from '@/app/_server/auth/page-gate';
-import { ActionForm } from '@/app/_components/action-form';
+import { ActionForm, FormField } from '@/app/_components/action-form';
 import { removeExchangeCredential, setExchangeCredential, setLiveTrading } from '../actions';
 import { ScrollTable } from '@/app/_components/scroll-table';
 
@@ -71,9 +71,7 @@ export default async function CredentialsPage() {
         <h2 id="set-credential-heading">Set credentials</h2>
         <p className="muted">Encrypted with AES-256-GCM before storage; replaces any stored for the exchange. Never shown again.</p>
         <ActionForm action={setExchangeCredential} submitLabel="Save" testId="credential-form">
-          <label>
-            Exchange <input name="exchange" placeholder="binance" required />
-          </label>
+          <FormField name="exchange" label="Exchange" defaultValue={VENUE_IDS[0]} options={VENUE_IDS.map((id) => ({ value: id, label: `${id} (${venueOf(id)?.label ?? id})` }))} />
           <label>
             API key <input name="apiKey" autoComplete="off" required />
           </label>

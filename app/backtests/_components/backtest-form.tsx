@@ -8,6 +8,7 @@ import { ModelFields } from '@/app/_components/models/model-fields';
 import { modelsOfForm, type DeployedLoopModels } from '@/app/_components/models/model-form';
 import { SubmitRow } from '@/app/_components/submit-button';
 import { HydrationGate } from '@/app/_components/hydration-gate';
+import { TIMEFRAME_MS } from '@/engine/core/types';
 
 export interface MarketOption {
   exchange: string;
@@ -319,7 +320,7 @@ function Form({
   const [pending, startTransition] = useTransition();
   const exchanges = [...new Set(markets.map((m) => m.exchange))];
   const symbols = [...new Set(markets.map((m) => m.symbol))];
-  const timeframes = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '1w'];
+  const timeframes = Object.keys(TIMEFRAME_MS);
   const invalid = invalidProps('bt', errors);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {

@@ -3,6 +3,7 @@ import { roleAtLeast } from '@/app/_server/auth/roles';
 import { ActionForm, FieldErrorText, FormField } from '@/app/_components/action-form';
 import { fmtTime } from '@/app/_components/format';
 import { VENUES } from '@/engine/venues/registry';
+import { TIMEFRAME_MS } from '@/engine/core/types';
 import { startLiveSession, stopLiveSession } from '../actions';
 import { liveSessionHref } from '../_lib/session-id-param';
 import { sessionAccountOf, sessionModeOf } from '@/engine/live/session-window';
@@ -136,7 +137,7 @@ export default async function LivePage() {
                 options={Object.values(VENUES).map((venue) => ({ value: venue.id, label: `${venue.id} (${venue.label})` }))}
               />
               <FormField name="symbol" label="Symbol" defaultValue={firstStream?.symbol ?? 'BTC/USDT'} required />
-              <FormField name="timeframe" label="Timeframe" defaultValue={firstStream?.timeframe ?? '5m'} options={['1m', '5m', '15m', '1h', '4h', '1d']} />
+              <FormField name="timeframe" label="Timeframe" defaultValue={firstStream?.timeframe ?? '5m'} options={Object.keys(TIMEFRAME_MS)} />
               <FormField name="veto" label="Veto model" defaultValue="on" options={[{ value: 'on', label: 'on (follow the deployed model)' }, { value: 'off', label: 'off' }]} />
               <FormField name="from" label="Replay from" hint="UTC date, replay only" type="date" />
               <FormField name="speed" label="Replay speed" hint="candles/s or max" placeholder="50" />
