@@ -183,6 +183,9 @@ describe('runBacktest', () => {
       [{ strategies: ['moon-shot'] }, 'strategies', 'strategy "moon-shot" is not known'],
       [{ from: '2024-02-01', to: '2024-01-01' }, 'to', 'the date range is empty'],
       [{ from: '2025-01-01', to: '2025-02-01' }, 'from', 'no test SYN/USDT 5m candles between'],
+      // A bare year is not January 1970 (epoch milliseconds), nor is epoch seconds.
+      [{ from: '2024' }, 'from', 'was "2024": expected a UTC date (2024-01-01)'],
+      [{ to: '1704067200' }, 'to', 'or epoch milliseconds (13 digits)'],
       [{ params: { 'ma-crossover': { fastPeriod: -3 } } }, 'params.ma-crossover.fastPeriod', '-3'],
       [{ params: { 'ma-crossover': { fastPeriod: 50, slowPeriod: 20 } } }, 'params.ma-crossover.fastPeriod', 'was 50: fastPeriod (50) must be below slowPeriod (20)'],
       [{ timeframe: '7m' }, 'timeframe', 'expected one of'],

@@ -4,6 +4,7 @@
  * logic lives here: this module validates the request, wires the loop, feeds it and records
  * the run (running -> complete | failed).
  */
+import { parseTimeInput } from '../core/time-input';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
@@ -148,11 +149,8 @@ export interface ResolvedBacktest extends RunSpec {
 /** Moved to `engine/settings/trading-defaults.ts`; re-exported for existing importers. */
 export { DEFAULT_PAPER, DEFAULT_RISK } from '../settings/trading-defaults';
 
-function parseTime(field: string, value: string | number): number {
-  const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-  if (!Number.isFinite(ms)) throw new ValidationError(field, value, 'expected an ISO date (2024-01-01) or epoch milliseconds');
-  return ms;
-}
+/** A request's time (see engine/core/time-input.ts: dates and zone-less times are UTC). */
+const parseTime = parseTimeInput;
 
 /** The account a backtest request runs on ("default" when it names none or is not an object). */
 export function backtestAccountIdOf(input: unknown): string {

@@ -4,6 +4,7 @@
  * candles of one market and range. Validates the request, creates the strategy, loads the candles
  * and runs {@link checkStrategy}.
  */
+import { parseTimeInput } from '../core/time-input';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { TIMEFRAME_MS, type MarketKey, type Timeframe } from '../core/types';
@@ -62,16 +63,8 @@ export interface StrategyCheckResult extends StrategyCheckReport {
 /** Creates an adapter from a name and untrusted params (the engine's strategy catalog). */
 export type CreateStrategy = (name: string, params: unknown) => StrategyAdapter;
 
-function parseTime(field: string, value: string | number): number {
-  const ms =
-    typeof value === 'number'
-      ? value
-      : /^\d+$/.test(value)
-        ? Number(value)
-        : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : /Z|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`);
-  if (!Number.isFinite(ms)) throw new ValidationError(field, value, 'expected an ISO date (2024-01-01), a UTC time (2024-01-01T12:00) or epoch milliseconds');
-  return ms;
-}
+/** A request's time (see engine/core/time-input.ts: dates and zone-less times are UTC). */
+const parseTime = parseTimeInput;
 
 /** Creates the adapter; a params error is named `params.<field>` whichever way the creator names it. */
 function createAdapter(createStrategy: CreateStrategy, name: string, params: Record<string, unknown>): StrategyAdapter {

@@ -5,6 +5,7 @@
  * market fails the ticket at once with a readable reason; pages stored before a failure are whole
  * (one transaction each), and the next download resumes after them.
  */
+import { timeInputMs } from '../core/time-input';
 import { z } from 'zod';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
 import { TIMEFRAME_MS, type Timeframe } from '../core/types';
@@ -15,11 +16,9 @@ import { defineJob, type JobServices } from './job-definition';
 
 const DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** Epoch ms of a UTC date (`2024-01-01`) or ISO timestamp (no zone = UTC); NaN when invalid. */
+/** Epoch ms of a UTC date (`2024-01-01`) or ISO timestamp (no zone = UTC), read as every time input is (engine/core/time-input.ts); NaN when invalid. */
 export function parseUtcDateMs(value: string): number {
-  if (!DATE.test(value)) return NaN;
-  const iso = value.length === 10 ? `${value}T00:00:00Z` : /Z|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`;
-  return Date.parse(iso.replace(' ', 'T'));
+  return DATE.test(value) ? timeInputMs(value) : NaN;
 }
 
 const dateSchema = z.string().refine((v) => Number.isFinite(parseUtcDateMs(v)), 'expected a UTC date like 2024-01-01 or 2024-01-01T12:00:00Z');

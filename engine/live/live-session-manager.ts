@@ -8,6 +8,7 @@
  * With a lease config (`SessionLeaseConfig`) several traders share one store: each session runs under
  * one trader's lease, and its writes carry the lease's fencing token (see engine/ports/live-sessions.ts).
  */
+import { timeInputSchema } from '../core/time-input';
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import { z } from 'zod';
 import { NotFoundError, StaleLeaseError, ValidationError } from '../core/errors';
@@ -50,10 +51,8 @@ export { SessionMode };
 /** Highest replay speed, candles per second. */
 export const MAX_REPLAY_SPEED = 100_000;
 
-const timeInput = z.union([
-  z.number().int().nonnegative(),
-  z.string().refine((v) => Number.isFinite(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v)), { message: 'expected an ISO date (2024-01-01) or epoch milliseconds' }),
-]);
+/** A replay's `from` (engine/core/time-input.ts: dates and zone-less times are UTC; a bare year is refused). */
+const timeInput = z.union([z.number().int().nonnegative(), timeInputSchema]);
 
 /** A request's mode: `mode`, else `live` when `liveTrading`, else `paper`. */
 const modeOf = (request: { mode?: SessionMode; liveTrading: boolean }): SessionMode => request.mode ?? (request.liveTrading ? SessionMode.Live : SessionMode.Paper);

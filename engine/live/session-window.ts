@@ -3,6 +3,7 @@
  * the session manager's dependencies, so that the engine (and an engine-only root such as the CLI's), the pages and
  * the CLI read records by the same rules without loading it.
  */
+import { timeInputMs } from '../core/time-input';
 import type { LiveSessionRecord } from '../ports/live-sessions';
 import { TIMEFRAME_MS, type Timeframe } from '../core/types';
 import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
@@ -18,8 +19,8 @@ export const SessionMode = {
 } as const;
 export type SessionMode = (typeof SessionMode)[keyof typeof SessionMode];
 
-/** Epoch ms of a request's time: a number as is, a date (`2024-01-01`) at 00:00 UTC, else as `Date.parse` reads it. */
-export const parseTimeMs = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value));
+/** Epoch ms of a request's time, NaN when it is not one (engine/core/time-input.ts: dates and zone-less times are UTC). */
+export const parseTimeMs = timeInputMs;
 
 /**
  * Open time of the first candle a stored session traded: a replay's first candle (its request's `from`, rounded up to

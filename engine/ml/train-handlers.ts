@@ -9,6 +9,7 @@
  * the ticket id) in one step, and deploys the new version when `activate` is true. The same params,
  * seed and candles give a byte-identical ONNX file.
  */
+import { parseTimeInput } from '../core/time-input';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
@@ -110,11 +111,8 @@ export interface TrainHandlerDeps {
   newId: () => string;
 }
 
-function parseTime(field: string, value: string | number): number {
-  const ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-  if (!Number.isFinite(ms)) throw new ValidationError(field, value, 'expected an ISO date (2024-01-01) or epoch milliseconds');
-  return ms;
-}
+/** A request's time (see engine/core/time-input.ts: dates and zone-less times are UTC). */
+const parseTime = parseTimeInput;
 
 /** Validated, resolved training params. @throws ValidationError naming the field and value. */
 export function resolveTrainParams(input: unknown, kind: ModelKind) {

@@ -8,6 +8,7 @@ import { VENUE_IDS, venueOf } from '../../engine/venues/registry';
 import cliProgress from 'cli-progress';
 import { TIMEFRAME_MS, type Timeframe } from '../../engine/core/types';
 import { ExchangeError, ValidationError } from '../../engine/core/errors';
+import { parseUtcDateMs } from '../../engine/jobs/download-candles-job';
 import type { Logger } from '../../engine/core/logger';
 import { createPublicCcxtExchange, isVenueUnreachable, type CcxtExchangeId } from '../../engine/execution/ccxt-exchange';
 import type { CandleSource, DownloadCandlesRequest, DownloadCandlesResult } from '../../engine/market/download-candles';
@@ -47,13 +48,10 @@ export function createPublicCandleSource(exchangeId: CcxtExchangeId, options: { 
   return createPublicCcxtExchange(exchangeId, { clock: { nowMs: () => Date.now() }, logger: options.logger ?? quiet }, { urls: options.urls });
 }
 
+/** Epoch ms of a `--since` / `--until` date (read as the download job reads it), or the message saying what is wrong. */
 function parseDate(flag: string, value: string): number | string {
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
-    return `--${flag} "${value}" is not a date like 2024-01-01 or 2024-01-01T12:00:00Z`;
-  }
-  const iso = value.length === 10 ? `${value}T00:00:00Z` : /Z|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`;
-  const ms = Date.parse(iso.replace(' ', 'T'));
-  return Number.isFinite(ms) ? ms : `--${flag} "${value}" is not a valid date`;
+  const ms = parseUtcDateMs(value);
+  return Number.isFinite(ms) ? ms : `--${flag} "${value}" is not a date like 2024-01-01 or 2024-01-01T12:00:00Z`;
 }
 
 /** Runs the command; resolves to the process exit code. Never throws for bad input. */
