@@ -5,6 +5,7 @@
  * (offline paper trading), `paper` on live candles with paper fills, `live` on the venue. Sessions
  * run in this server process and resume after a restart.
  */
+import { marketSymbolSchema } from '@/engine/core/market-symbol';
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
 import { AppError } from '@/app/_server/auth/app-error';
@@ -32,7 +33,7 @@ const startSchema = z.preprocess(withModels, z.object({
   mode: z.enum(['replay', 'paper', 'live'], { error: 'pick replay, paper or live' }).default('paper'),
   accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'pick an account').default(DEFAULT_ACCOUNT_ID),
   exchange: z.enum(VENUE_IDS as [string, ...string[]], { error: `pick one of ${VENUE_IDS.join(', ')}` }),
-  symbol: z.string().trim().toUpperCase().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
+  symbol: z.string().trim().toUpperCase().pipe(marketSymbolSchema),
   timeframe: z.enum(TIMEFRAMES, { error: `pick one of ${TIMEFRAMES.join(', ')}` }),
   strategies: z.preprocess((v) => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []), z.array(z.string().min(1)).min(1, 'pick at least one strategy')),
   /** Replay only: first candle to trade (a date `2024-02-01` or date-time, UTC). */

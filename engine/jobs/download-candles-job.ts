@@ -5,6 +5,7 @@
  * market fails the ticket at once with a readable reason; pages stored before a failure are whole
  * (one transaction each), and the next download resumes after them.
  */
+import { marketSymbolSchema } from '../core/market-symbol';
 import { timeInputMs } from '../core/time-input';
 import { z } from 'zod';
 import { ExchangeError, FailureClass, ValidationError } from '../core/errors';
@@ -28,7 +29,7 @@ export const downloadCandlesParamsSchema = z
     /** Venue id from the venue registry (`binance`, `binanceusdm`). */
     exchange: z.string().min(1),
     /** Market symbol as the venue lists it, e.g. `BTC/USDT`. */
-    symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
+    symbol: marketSymbolSchema,
     timeframe: z.enum(Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]),
     /** First open time wanted (UTC); the download starts after the last stored candle when that is later. */
     since: dateSchema,

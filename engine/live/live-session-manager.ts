@@ -8,6 +8,7 @@
  * With a lease config (`SessionLeaseConfig`) several traders share one store: each session runs under
  * one trader's lease, and its writes carry the lease's fencing token (see engine/ports/live-sessions.ts).
  */
+import { marketSymbolSchema } from '../core/market-symbol';
 import { timeInputSchema } from '../core/time-input';
 import { ExitPolicySchema } from '../strategies/exit-policy';
 import { z } from 'zod';
@@ -78,7 +79,7 @@ export const liveSessionRequestSchema = z.object({
   /** The regime, volatility and stop-distance models (`deployed` follows deploys, a number pins a version); each off unless given. */
   models: loopModelsRequestSchema.optional(),
   exchange: z.string().min(1),
-  symbol: z.string().regex(/^[A-Z0-9]+\/[A-Z0-9]+$/, 'expected a market symbol like BTC/USDT'),
+  symbol: marketSymbolSchema,
   timeframe: z.string().refine((t) => Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, t), { message: `expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}` }),
   /** Default: the enabled adapters of the stored strategy settings. */
   strategies: z.array(z.string()).min(1, 'expected at least one strategy').optional(),

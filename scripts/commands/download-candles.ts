@@ -65,7 +65,7 @@ export async function runDownloadCandlesCommand(args: string[], services: Downlo
   const { values } = parsed;
   const { exchange, symbol, timeframe, since } = values;
   if (!venueOf(exchange)) return usageError(`--exchange "${exchange}" is not supported; expected ${VENUE_IDS.join(' or ')}`);
-  const marketError = marketFlagError(symbol, timeframe, { settle: false });
+  const marketError = marketFlagError(symbol, timeframe);
   if (marketError) return usageError(marketError);
   const sinceMs = parseDate('since', since);
   if (typeof sinceMs === 'string') return usageError(sinceMs);

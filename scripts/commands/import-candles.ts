@@ -43,7 +43,7 @@ export async function runImportCandlesCommand(args: string[], services: ImportCa
   const parsed = parseStringFlags(args, ['file', 'exchange', 'symbol', 'timeframe'], ['file', 'exchange', 'symbol', 'timeframe']);
   if ('error' in parsed) return usageError(parsed.error);
   const { file, exchange, symbol, timeframe } = parsed.values;
-  const marketError = marketFlagError(symbol, timeframe, { settle: true });
+  const marketError = marketFlagError(symbol, timeframe);
   if (marketError) return usageError(marketError);
   let sizeBytes: number;
   try {

@@ -15,10 +15,10 @@ describe('parseStringFlags', () => {
 
 describe('marketFlagError', () => {
   it('names a bad timeframe with the list, a bad symbol, and takes a settle currency only when asked', () => {
-    expect(marketFlagError('BTC/USDT', '5m', { settle: false })).toBeNull();
-    expect(marketFlagError('BTC/USDT', '7m', { settle: false })).toBe('--timeframe "7m" is not supported; expected one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 1w');
-    expect(marketFlagError('btc-usdt', '1h', { settle: true })).toBe('--symbol "btc-usdt" is not a market symbol like BTC/USDT');
-    expect(marketFlagError('BTC/USDT:USDT', '1h', { settle: true })).toBeNull();
-    expect(marketFlagError('BTC/USDT:USDT', '1h', { settle: false })).toBe('--symbol "BTC/USDT:USDT" is not a market symbol like BTC/USDT');
+    expect(marketFlagError('BTC/USDT', '5m')).toBeNull();
+    expect(marketFlagError('BTC/USDT', '7m')).toBe('--timeframe "7m" is not supported; expected one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 1w');
+    expect(marketFlagError('btc-usdt', '1h')).toBe('--symbol "btc-usdt" is not a market symbol like BTC/USDT (upper-case BASE/QUOTE, no settle suffix)');
+    // Candles stored under a settle suffix would be a market nothing trades (sessions, downloads and backtests use BASE/QUOTE).
+    expect(marketFlagError('BTC/USDT:USDT', '1h')).toBe('--symbol "BTC/USDT:USDT" is not a market symbol like BTC/USDT (upper-case BASE/QUOTE, no settle suffix)');
   });
 });

@@ -2,6 +2,7 @@
  * The flag parsing the candle commands (`import-candles`, `download-candles`) share: string flags, strict, no
  * positionals, some of them required, and the market flags checked the same way.
  */
+import { MARKET_SYMBOL } from '../../engine/core/market-symbol';
 import { parseArgs } from 'node:util';
 import { TIMEFRAME_MS } from '../../engine/core/types';
 
@@ -24,12 +25,12 @@ export function parseStringFlags<K extends string, R extends K>(args: string[], 
 }
 
 /**
- * The usage error of a bad `--timeframe` or `--symbol` (BASE/QUOTE; with `settle`, also BASE/QUOTE:SETTLE), or null.
+ * The usage error of a bad `--timeframe` or `--symbol` (upper-case BASE/QUOTE, engine/core/market-symbol.ts: a settle
+ * suffix such as `:USDT` is refused, since nothing trades candles stored under it), or null.
  */
-export function marketFlagError(symbol: string, timeframe: string, options: { settle: boolean }): string | null {
+export function marketFlagError(symbol: string, timeframe: string): string | null {
   if (!Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, timeframe)) {
     return `--timeframe "${timeframe}" is not supported; expected one of ${Object.keys(TIMEFRAME_MS).join(', ')}`;
   }
-  const pattern = options.settle ? /^[A-Z0-9]+\/[A-Z0-9]+(:[A-Z0-9]+)?$/ : /^[A-Z0-9]+\/[A-Z0-9]+$/;
-  return pattern.test(symbol) ? null : `--symbol "${symbol}" is not a market symbol like BTC/USDT`;
+  return MARKET_SYMBOL.test(symbol) ? null : `--symbol "${symbol}" is not a market symbol like BTC/USDT (upper-case BASE/QUOTE, no settle suffix)`;
 }

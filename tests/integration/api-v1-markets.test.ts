@@ -77,6 +77,11 @@ describe.each(AUTH_TEST_BACKENDS)('markets and candle import on $name', (backend
     expect(await fields({ ...QUERY, timeframe: '7m' })).toEqual({ timeframe: [`Invalid option: expected one of ${timeframes} (got "7m")`] });
     expect(await fields({ ...QUERY, exchange: '' })).toEqual({ exchange: ['Too small: expected string to have >=1 characters (got "")'] });
     expect(await fields({ ...QUERY, file: 'x.csv' })).toEqual({ file: ['not a parameter here; expected one of exchange, symbol, timeframe (got "x.csv")'] });
+    // A key that sessions, downloads and backtests would refuse is refused here too, so nothing is stored under it.
+    for (const symbol of ['btc/usdt', 'BTCUSDT', 'BTC/USDT:USDT']) {
+      expect(await fields({ ...QUERY, symbol })).toEqual({ symbol: [`expected a market symbol like BTC/USDT (upper-case BASE/QUOTE) (got "${symbol}")`] });
+    }
+    expect((await trader.call('listMarkets')).body).toEqual({ items: [] });
   });
 
   it('refuses a body over 50 MiB with 413 and stores nothing; a viewer may not import', async () => {

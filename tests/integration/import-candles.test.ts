@@ -138,6 +138,15 @@ describe('import-candles command', () => {
     );
   });
 
+  it('exits 2 naming a symbol nothing would trade (lower case, a settle suffix) and stores nothing', async () => {
+    for (const symbol of ['abc/usdt', 'ABCUSDT', 'ABC/USDT:USDT']) {
+      const { out, services } = captureOutput();
+      const code = await runImportCandlesCommand(['--file', good(), '--exchange', 'cli', '--symbol', symbol, '--timeframe', '5m'], services);
+      expect(code, symbol).toBe(2);
+      expect(out.stderr.split('\n')[0]).toBe(`import-candles: --symbol "${symbol}" is not a market symbol like BTC/USDT (upper-case BASE/QUOTE, no settle suffix)`);
+    }
+  });
+
   it('exits 2 naming a missing file', async () => {
     const { out, services } = captureOutput();
     const missing = path.join(dir, 'nope.csv');

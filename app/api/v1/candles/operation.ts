@@ -1,4 +1,5 @@
 /** `POST /api/v1/candles`: import a candle CSV into storage through the running server (trader). */
+import { marketSymbolSchema } from '@/engine/core/market-symbol';
 import { z } from 'zod';
 import { defineOperation } from '@/app/_server/api-v1/operation';
 import { CANDLE_CSV_COLUMNS } from '@/engine/market/candle-csv';
@@ -24,7 +25,7 @@ export const importCandles = defineOperation({
   role: 'trader',
   query: z.object({
     exchange: z.string().min(1).max(64).meta({ example: 'binance' }),
-    symbol: z.string().min(1).max(64).meta({ example: 'BTC/USDT' }),
+    symbol: marketSymbolSchema.max(64).meta({ example: 'BTC/USDT' }),
     timeframe: timeframeSchema,
   }),
   body: {
