@@ -136,7 +136,7 @@ export interface AccountBook {
   /** Stores every runtime's state (shutdown). */
   persistAll(): Promise<void>;
   /**
-   * Re-reads the risk state (halt) of the accounts loaded in this process, one account or all when
+   * Re-reads the risk state (halt), settings and limits of the accounts loaded in this process (their `syncControl`), one account or all when
    * `accountId` is null (a control message, or a control bus reconnect); returns the ids read.
    */
   syncLoaded(accountId: string | null): Promise<string[]>;
@@ -190,6 +190,10 @@ export interface AccountBookDeps {
 }
 
 const IMMUTABLE_FIELDS = ['marketType', 'quoteCurrency', 'initialBalance'] as const;
+
+/** The settings a paper venue is built with (its fee model, leverage and margin mode): they change only while no session trades the account. */
+const FEE_MODEL_FIELDS = ['makerFeeBps', 'takerFeeBps', 'spreadBps', 'slippageBps', 'maxVolumeShare', 'leverage', 'marginMode'] as const;
+const feeModelChanged = (a: AccountSettings, b: AccountSettings): boolean => FEE_MODEL_FIELDS.some((k) => a[k] !== b[k]);
 
 /**
  * How long a venue account reuses its keyed read client (balance, positions, open orders) before it
@@ -441,8 +445,6 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     const saved = await deps.accounts.loadState(id);
     if (saved) exchange.restoreState(saved);
     let lastSavedJson = saved ? JSON.stringify(saved) : '';
-    /** The stored paper state as this copy last read or wrote it (keys sorted: a database may store them in another order). */
-    let lastStoredCanon = saved ? canonicalJson(saved) : '';
     /** The risk state last stored with it (its time left out), so an unchanged pair is not written again. */
     let lastRiskJson = '';
     const shared = await riskParts(record);
@@ -473,7 +475,6 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
           if (json === lastSavedJson && riskJson === lastRiskJson) return;
           await deps.accounts.saveState(id, state, deps.clock.nowMs(), withRisk ? riskRecord : undefined, fence);
           lastSavedJson = json;
-          lastStoredCanon = canonicalJson(state);
           lastRiskJson = riskJson;
           if (withRisk) await shared.afterWrite(riskRecord);
         });
@@ -483,14 +484,13 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
         if (shared.users() > 0) return false;
         await persisting.catch(() => undefined);
         const stored = await deps.accounts.loadState(id);
-        const canon = stored ? canonicalJson(stored) : '';
-        // Unchanged since this copy read or wrote it: this copy is current (and keeps what it has not stored, e.g. prices).
-        if (options?.onlyIfChanged && canon === lastStoredCanon) return false;
+        // Unchanged since this copy read or wrote it (`lastSavedJson`; keys compared sorted, as a database may reorder
+        // them): this copy is current, and keeps what it has not stored (the prices of symbols priced for a manual order).
+        if (options?.onlyIfChanged && (stored ? canonicalJson(stored) : '') === (lastSavedJson === '' ? '' : canonicalJson(JSON.parse(lastSavedJson)))) return false;
         const fresh = makeExchange(record);
         if (stored) fresh.restoreState(stored);
         exchange = fresh;
         lastSavedJson = stored ? JSON.stringify(stored) : '';
-        lastStoredCanon = canon;
         return true;
       },
       syncControl: () => syncWithStore(runtime, shared.syncControl),
@@ -648,10 +648,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
             if (!(error instanceof ValidationError)) throw error;
             fieldErrors[`settings.${error.field}`] = [error.message];
           }
-          const feeModelChanged = (['makerFeeBps', 'takerFeeBps', 'spreadBps', 'slippageBps', 'maxVolumeShare', 'leverage', 'marginMode'] as const).some(
-            (k) => settings[k] !== current.settings[k],
-          );
-          if (feeModelChanged && Object.keys(fieldErrors).length === 0) {
+          if (feeModelChanged(settings, current.settings) && Object.keys(fieldErrors).length === 0) {
             const hook = hooks.get(id);
             // Sessions here, or in another process (the one holding the account's session leases).
             const holder = hook && hook.users() > 0 ? 'this process' : await deps.holders?.accountHolder(id);
@@ -948,7 +945,6 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     return accountValueAtRisk(open, open.length === 0 ? null : await portfolioOf(rt, open, []), equity, config);
   }
 
-  /** Manual orders go through the paper desk; a venue account trades through its live sessions. */
   /**
    * Makes `next` (the account as stored) the runtime's record: its risk limits, its settings (a new fee model rebuilds
    * a paper venue). Never under a running session (a save is refused while one trades the account; this guards against
@@ -957,8 +953,8 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
    */
   async function adoptRecord(rt: AccountRuntime, next: AccountRecord): Promise<void> {
     const current = rt.record();
-    const feeModelChanged = (['makerFeeBps', 'takerFeeBps', 'spreadBps', 'slippageBps', 'maxVolumeShare', 'leverage', 'marginMode'] as const).some((k) => next.settings[k] !== current.settings[k]);
-    const held = feeModelChanged && (hooks.get(rt.id)?.users() ?? 0) > 0;
+    const rebuild = feeModelChanged(next.settings, current.settings);
+    const held = rebuild && (hooks.get(rt.id)?.users() ?? 0) > 0;
     // Sized with the costs the venue charges: the new ones, or the current ones while the fee model waits.
     const { costs, ...limits } = accountTradingConfig({ record: held ? { ...next, settings: current.settings } : next, riskLimits: await limitsOf(next) }).risk;
     rt.risk.reconfigure(limits as RiskLimits, costs as TradingCosts);
@@ -968,7 +964,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       return;
     }
     feeModelHeld.delete(rt.id);
-    hooks.get(rt.id)?.apply(next, feeModelChanged);
+    hooks.get(rt.id)?.apply(next, rebuild);
   }
 
   /**
@@ -1030,6 +1026,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     });
   }
 
+  /** Manual orders go through the paper desk; a venue account trades through its live sessions. */
   function refuseManualOnVenue(rt: AccountRuntime): void {
     const record = rt.record();
     if (record.kind !== AccountKind.Venue) return;

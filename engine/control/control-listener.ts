@@ -105,9 +105,8 @@ export function createControlListener(deps: ControlListenerDeps): ControlListene
 
   /** Everything a message could have said, read from the database. */
   async function onConnect(): Promise<void> {
+    // Each loaded account's sync re-reads its halt, settings and limits (a lost `settings-changed` included).
     const accounts = await deps.accounts.syncLoaded(null);
-    // Settings and limits saved while this process did not listen (a lost `settings-changed`) are adopted too.
-    for (const accountId of accounts) await deps.accounts.refresh(accountId);
     const stopped = (await deps.sessions?.stopRequested()) ?? [];
     const models = (await deps.models?.syncActive()) ?? [];
     deps.logger.info({ process: deps.bus.processId, accounts, stopped, models }, 'control bus: listening; state re-read');

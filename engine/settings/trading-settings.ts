@@ -198,9 +198,19 @@ export function readStrategySettings(catalog: StrategyCatalog): (input: unknown)
 
 /** Validates the risk group; every invalid field is reported under `risk.<field>`. */
 export function validateRiskLimits(input: unknown): SettingsValidation<RiskLimits> {
-  const parsed = riskLimitsSchema.safeParse(input);
+  return riskValidationOf(riskLimitsSchema.safeParse(input));
+}
+
+function riskValidationOf(parsed: z.ZodSafeParseResult<RiskLimits>): SettingsValidation<RiskLimits> {
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, fieldErrors: fieldErrorsOf(parsed.error, { prefix: 'risk' }) };
 }
+
+/** {@link riskLimitsSchema} refusing fields it does not have; the former `feeRateBps` (older clients send it back) is still dropped. */
+const riskLimitsInputSchema = z.preprocess((input) => {
+  if (!isRecord(input)) return input;
+  const { feeRateBps: _legacy, ...limits } = input;
+  return limits;
+}, riskLimitsSchema.strict());
 
 /**
  * Validates risk limits an operator sends (a form, the API, the CLI): as {@link validateRiskLimits}, and a field the
@@ -209,10 +219,7 @@ export function validateRiskLimits(input: unknown): SettingsValidation<RiskLimit
  * {@link validateRiskLimits}, which drops the fields older versions wrote.
  */
 export function validateRiskLimitsInput(input: unknown): SettingsValidation<RiskLimits> {
-  // The former `feeRateBps` is accepted and dropped, as everywhere (see riskLimitsSchema): older clients send it back.
-  const { feeRateBps: _legacy, ...limits } = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : { feeRateBps: undefined };
-  const parsed = riskLimitsSchema.strict().safeParse(input !== null && typeof input === 'object' ? limits : input);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, fieldErrors: fieldErrorsOf(parsed.error, { prefix: 'risk' }) };
+  return riskValidationOf(riskLimitsInputSchema.safeParse(input));
 }
 
 /**
