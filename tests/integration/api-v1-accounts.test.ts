@@ -112,6 +112,11 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
     expect(changed.status).toBe(200);
     expect(changed.body.settings.takerFeeBps).toBe(4);
     expect(changed.body.risk.maxOpenPositions).toBe(3);
+    // A save changes the limits it names: the account's own others stay (not the installation defaults).
+    expect(changed.body.risk).toMatchObject({ riskPerTradePct: 0.5, maxLeverage: 5, maxSymbolExposurePct: 200, dailyLossLimitPct: 50, maxDrawdownPct: 90 });
+    const typo = await admin.call('updateAccountSettings', { path: { id: 'desk' }, body: { risk: { riskPerTrade: 0.1 } } });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.fieldErrors).toEqual({ 'risk.riskPerTrade': ['unknown field'] });
     // The risk engine now sizes with the new fee (costs follow the fee model).
     const view = await viewer.call('getAccount', { path: { id: 'desk' } });
     expect(view.body.risk.limits).toMatchObject({ maxOpenPositions: 3, costs: { takerFeeBps: 4, spreadBps: 2, slippageBps: 2 } });
@@ -233,6 +238,8 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
     const later = (await sizedLossPct()).filter((e) => e.timeMs > savedAtMs + TF);
     // The running session sized its next entries with the new 0.2 % budget: nothing restarted.
     for (const entry of later) expect(entry.pct).toBeCloseTo(0.2, 9);
+    // The limits the save did not name are still the account's in the engine that session trades through.
+    expect((await viewer.call('getAccount', { path: { id: 'desk' } })).body.risk.limits).toMatchObject({ riskPerTradePct: 0.2, maxOpenPositions: 2, maxLeverage: 5, dailyLossLimitPct: 50, maxDrawdownPct: 90 });
     expect((await viewer.call('getSession', { path: { id: started.body.id } })).body.state).toMatchObject({ status: 'running' });
     expect((await trader.call('stopSession', { path: { id: started.body.id } })).status).toBe(200);
   });
@@ -278,6 +285,14 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
       ['default', 'manual: global: kill switch'],
       ['desk', 'manual: global: kill switch'],
     ]);
+    // While "halt all" holds, one account cannot be resumed alone: its two sessions stay halted.
+    const alone = await trader.call('resumeAccount', { path: { id: 'desk' }, body: { reason: 'just this one' } });
+    expect(alone.status).toBe(400);
+    expect(alone.body.error.fieldErrors.globalHalt).toEqual([
+      expect.stringMatching(/^field "globalHalt" was "kill switch": every account is halted \("halt all": kill switch, by .+\): account "desk" cannot resume alone; resume all accounts first$/),
+    ]);
+    await until('denials under the global halt in both sessions', async () => (await denialsWhileHalted(app, 'BTC/USDT', 'global: kill switch')) > 0 && (await denialsWhileHalted(app, 'ETH/USDT', 'global: kill switch')) > 0);
+    expect((await viewer.call('getAccount', { path: { id: 'desk' } })).body.risk).toMatchObject({ halted: true, haltReason: 'manual: global: kill switch' });
     const cleared = await trader.call('resumeAllAccounts', { body: { reason: 'all clear' } });
     expect(cleared.body.halt.halted).toBe(false);
     expect(cleared.body.accounts.every((a: { halted: boolean }) => !a.halted)).toBe(true);

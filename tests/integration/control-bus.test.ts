@@ -165,6 +165,18 @@ describe('the control bus between two servers on PostgreSQL', { timeout: 120_000
     expect(pidsAfter.filter((pid) => pidsBefore.includes(pid))).toEqual([]);
   });
 
+  it('adopts risk limits stored without any message at the session\'s next candle in server B', async () => {
+    const inB = async () => (await b.root.engine.accounts.runtime('default')).risk.engine().config;
+    expect((await inB()).maxOpenPositions).not.toBe(7);
+    const processed = await justAfterACandle();
+    // Stored as a save from another process would store it, with no NOTIFY at all (a lost settings-changed).
+    await sql.unsafe(`update "${schema}".trading_accounts set risk_limits = coalesce(risk_limits, '{}'::jsonb) || '{"maxOpenPositions": 7}'::jsonb, updated_at_ms = $1, updated_by = 'elsewhere' where id = 'default'`, [Date.now()]);
+    await until('B to adopt the stored limits', async () => (await inB()).maxOpenPositions === 7, 3 * CANDLE_GAP_MS);
+    // At its sync before a candle, not from a message: a candle ran since.
+    expect((await sessionInB())!.candlesProcessed).toBeGreaterThan(processed);
+    expect((await trader.call('getAccount', { path: { id: 'default' } })).body.risk.limits.maxOpenPositions).toBe(7);
+  });
+
   it("carries out a manual order and a force exit sent to server A on B's copy of the account, and B's next candles keep them", async () => {
     const resumed = await trader.call('resumeAccount', { path: { id: 'default' }, body: { reason: 'reviewed again' } });
     expect(resumed.status).toBe(200);
