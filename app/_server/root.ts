@@ -226,7 +226,15 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
   );
   /** Keyed venue connections (venue accounts, live sessions): stored keys plus an admin's enablement. */
   const connectVenue = (venueId: string) => realVenueFor(venueId, { settings, credentials: auth.credentials, secretBox: auth.secretBox, logger, clock, urls: config.ccxtUrls });
-  const { candles, journal, modelRepository, modelFiles, models, loopModels, liveJournal, accounts, exchange, strategies, strategyFiles, engineDeps, engineConfig } = await buildTradingCore(storage, config, { venues: connectVenue });
+  // Sessions are owned by lease: any number of traders (AETHELRED_ROLE trader or all) share the database; a
+  // session whose trader died (a dead pid on this host) is taken over at once, otherwise when its lease ends. The
+  // account book knows the owner too: an account whose lease is its own is traded here (a session still starting).
+  const leaseOwner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  leaseOwnersOfThisProcess.add(leaseOwner);
+  const { candles, journal, modelRepository, modelFiles, models, loopModels, liveJournal, accounts, exchange, strategies, strategyFiles, engineDeps, engineConfig } = await buildTradingCore(storage, config, {
+    venues: connectVenue,
+    leaseOwner,
+  });
   // Metrics: one registry per root. Notifications: settings in the database, encrypted like credentials
   // (a settings file left by an older version under the data dir is imported once, then renamed).
   const telemetry = createPrometheusTelemetry({
@@ -267,10 +275,6 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     // Both runners (in-process and Inngest) get the instrumented handlers: every job timed, failures reported.
     instrument: (handlers) => instrumentJobHandlers(handlers, { events: jobEvents, clock, notifier: notifications.notifier, journal }),
   });
-  // Sessions are owned by lease: any number of traders (AETHELRED_ROLE trader or all) share the database; a
-  // session whose trader died (a dead pid on this host) is taken over at once, otherwise when its lease ends.
-  const leaseOwner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  leaseOwnersOfThisProcess.add(leaseOwner);
   const live = createLiveSessionManager({
     clock,
     logger,

@@ -158,7 +158,11 @@ export interface TradingCore {
 export async function buildTradingCore(
   storage: RootStorage,
   config: AppConfig,
-  deps: { venues: (venueId: string) => Promise<VenueConnectResult> },
+  deps: {
+    venues: (venueId: string) => Promise<VenueConnectResult>;
+    /** This process's session-lease owner (a trader's root); absent where no session runs (the CLI). */
+    leaseOwner?: string;
+  },
 ): Promise<TradingCore> {
   const { database, logger, clock, control, settings } = storage;
   const candles = createCandleRepository(database.db);
@@ -194,6 +198,7 @@ export async function buildTradingCore(
     control,
     // A manual order or force exit on a paper account whose sessions another process runs goes to that process.
     holders: createLiveSessionRepository(database.db),
+    ...(deps.leaseOwner ? { leaseOwner: deps.leaseOwner } : {}),
     acks: storage.controlAcks,
   });
   const legacyRisk = (await settings.get(SettingsKey.Risk))?.value;

@@ -184,6 +184,12 @@ export interface AccountBookDeps {
    * Without them every process acts on its own copy, re-read from storage first when no session here uses it.
    */
   holders?: { accountHolder(accountId: string): Promise<string | null> };
+  /**
+   * This process's session-lease owner: an account whose sessions' lease it holds is traded here even while none of
+   * its sessions has taken the account yet (one still starting, or stopping), so a command on it is carried out here,
+   * not sent to a bus on which no other process would answer.
+   */
+  leaseOwner?: string;
   acks?: Pick<ControlAckStore, 'list'>;
   /** How long a forwarded command waits for the holder's answer, ms (default DEFAULT_FORWARD_TIMEOUT_MS). */
   forwardTimeoutMs?: number;
@@ -987,7 +993,8 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
   async function holderElsewhere(rt: AccountRuntime): Promise<string | null> {
     if (!deps.holders || !deps.control || !deps.acks || rt.record().kind !== AccountKind.Paper) return null;
     if ((hooks.get(rt.id)?.users() ?? 0) > 0) return null;
-    return deps.holders.accountHolder(rt.id);
+    const holder = await deps.holders.accountHolder(rt.id);
+    return holder === deps.leaseOwner ? null : holder;
   }
 
   /** Sends a command to the holder of the account's sessions and returns its answer (see account-forwarding.ts). */

@@ -38,7 +38,7 @@ function twoProcesses() {
     name: string,
     clock: Clock,
     sessions?: Parameters<typeof createControlListener>[0]['sessions'],
-    forwarding?: { holders: { accountHolder(accountId: string): Promise<string | null> }; forwardTimeoutMs?: number; journal?: JournalWriter },
+    forwarding?: { holders: { accountHolder(accountId: string): Promise<string | null> }; leaseOwner?: string; forwardTimeoutMs?: number; journal?: JournalWriter },
   ) => {
     const transport = hub.transport();
     const bus: ControlBus = createControlBus({ transport, clock, logger: silentLogger, processId: name, newId: () => `m${++seq}` });
@@ -48,7 +48,7 @@ function twoProcesses() {
       ...stores,
       defaultRiskLimits: async () => ({ ...LIMITS }),
       control: bus,
-      ...(forwarding ? { holders: forwarding.holders, acks, forwardTimeoutMs: forwarding.forwardTimeoutMs, journal: forwarding.journal, newId: () => `d${++seq}` } : {}),
+      ...(forwarding ? { holders: forwarding.holders, ...(forwarding.leaseOwner ? { leaseOwner: forwarding.leaseOwner } : {}), acks, forwardTimeoutMs: forwarding.forwardTimeoutMs, journal: forwarding.journal, newId: () => `d${++seq}` } : {}),
     });
     const listener = createControlListener({ bus, acks, clock, logger: silentLogger, accounts, sessions });
     return { bus, accounts, listener, transport };
@@ -256,5 +256,19 @@ describe('manual orders and force exits on a paper account whose sessions run in
       ok: false,
       fieldErrors: { settings: ['a session trades this account (in trader-7): stop its sessions before changing fees, leverage or margin mode'] },
     });
+  });
+
+  it('are carried out here when the lease is this process\'s own, though no session has taken the account yet (one starting)', async () => {
+    const { proc, stores } = twoProcesses();
+    await stores.candles.insertCandles({ exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m' }, toColumns([{ openTimeMs: T0, open: 100, high: 100, low: 100, close: 100, volume: 1_000 }]));
+    // The store says this process ('lease-A') holds the account's session lease; its session has not acquired the runtime.
+    const a = proc('A', createManualClock(T0), undefined, { holders: { accountHolder: async () => 'lease-A' }, leaseOwner: 'lease-A', forwardTimeoutMs: 2_000, journal: keptJournal().journal });
+    await a.accounts.create({ id: 'desk', ...FUTURES, leverage: 2 }, 'alice');
+    // Forwarded, the order would wait for an answer nobody sends and fail with AccountHolderUnavailableError.
+    const placed = await a.accounts.placeOrder('desk', { symbol: 'BTC/USDT', side: 'long', price: 100, stopPrice: 98 }, 'bob');
+    // Sized here as in the holder: 1 % of 10,000 over a loss of 2.099 a unit at the stop (fees included).
+    expect(placed.outcome).toBe('placed');
+    expect(placed.entry!.filled).toBeCloseTo(100 / 2.099, 9);
+    expect((await a.accounts.runtime('desk')).exchange().positionAmountSigned('BTC/USDT')).toBeCloseTo(100 / 2.099, 9);
   });
 });
