@@ -58,6 +58,7 @@ export const resumeAllAccounts = action(
 
 const optionalNumber = z.preprocess((v) => (v === '' || v === undefined || v === null ? undefined : typeof v === 'string' ? Number(v) : v), z.number({ error: 'expected a number' }).finite().gt(0, 'must be above 0').optional());
 
+/** Takes any symbol, not only the market-symbol rule's: see app/api/v1/accounts/[id]/positions/close/operation.ts. */
 export const forceExitPosition = action(
   {
     role: 'trader',

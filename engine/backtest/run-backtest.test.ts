@@ -545,3 +545,33 @@ describe('runBacktest with portfolio VaR limits', () => {
     await expect(runBacktest({ ...baseRequest, risk: { varConfidence: 0 } }, deps)).rejects.toThrow(/field "risk\.varConfidence" was 0/);
   });
 });
+
+describe('the market symbol of a backtest request', () => {
+  /** The ValidationError a request throws: its field, value and message. */
+  const refusal = (request: Record<string, unknown>) => {
+    try {
+      resolveBacktest({ ...baseRequest, ...request });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return { field: error.field, value: error.value, message: error.message };
+    }
+    throw new Error(`expected ${JSON.stringify(request)} to be refused`);
+  };
+
+  it('refuses a symbol outside the one rule (upper-case BASE/QUOTE), naming the field and the value; takes BTC/USDT', () => {
+    for (const bad of ['btc/usdt', 'BTCUSDT']) {
+      expect(refusal({ symbol: bad })).toEqual({
+        field: 'symbol',
+        value: bad,
+        message: `field "symbol" was "${bad}": expected a market symbol like BTC/USDT (upper-case BASE/QUOTE)`,
+      });
+    }
+    expect(resolveBacktest({ ...baseRequest, symbol: 'BTC/USDT' }).market.symbol).toBe('BTC/USDT');
+  });
+
+  it('refuses such a symbol in a portfolio run\'s symbols, naming its place in the list', () => {
+    expect(refusal({ symbol: undefined, symbols: ['BTC/USDT', 'eth/usdt'] })).toMatchObject({ field: 'symbols.1', value: 'eth/usdt' });
+    expect(refusal({ symbol: undefined, symbols: ['ETHUSDT', 'BTC/USDT'] })).toMatchObject({ field: 'symbols.0', value: 'ETHUSDT' });
+    expect(resolveBacktest({ ...baseRequest, symbol: undefined, symbols: ['BTC/USDT', 'ETH/USDT'] }).markets?.map((m) => m.symbol)).toEqual(['BTC/USDT', 'ETH/USDT']);
+  });
+});

@@ -5,6 +5,7 @@
  * the run (running -> complete | failed).
  */
 import { parseTimeInput } from '../core/time-input';
+import { marketSymbolSchema } from '../core/market-symbol';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
@@ -78,13 +79,13 @@ export const backtestRequestSchema = z.strictObject({
   accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'expected an account id like "default"').optional(),
   exchange: z.string().min(1),
   /** The market of a single-market run; exactly one of `symbol` and `symbols`. */
-  symbol: z.string().min(1).optional(),
+  symbol: marketSymbolSchema.optional(),
   /**
    * The markets of a portfolio run sharing one account (2..50 symbols), or "all": every market stored for
    * the exchange and timeframe (resolved by `expandStoredSymbols` before the request is resolved).
    */
   symbols: z
-    .union([z.literal('all'), z.array(z.string().min(1))], 'expected a list of symbols or "all"')
+    .union([z.literal('all'), z.array(marketSymbolSchema)], 'expected a list of symbols or "all"')
     .superRefine((symbols, ctx) => {
       // Counted here rather than on the array: a failed union branch does not always report its own message.
       if (symbols === 'all') return;

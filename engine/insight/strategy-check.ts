@@ -6,6 +6,7 @@
  */
 import { parseTimeInput } from '../core/time-input';
 import { z } from 'zod';
+import { marketSymbolSchema } from '../core/market-symbol';
 import { ValidationError } from '../core/errors';
 import { TIMEFRAME_MS, type MarketKey, type Timeframe } from '../core/types';
 import { parseOrThrow, reasonOf } from '../core/validation';
@@ -29,7 +30,7 @@ export const strategyCheckRequestSchema = z.strictObject({
   /** The strategy's params (defaults fill the rest). */
   params: z.record(z.string(), z.unknown()).default({}),
   exchange: z.string().min(1),
-  symbol: z.string().min(1),
+  symbol: marketSymbolSchema,
   timeframe: z.enum(Object.keys(TIMEFRAME_MS) as [Timeframe, ...Timeframe[]]),
   from: timeSchema.optional(),
   to: timeSchema.optional(),

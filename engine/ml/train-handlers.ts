@@ -12,6 +12,7 @@
 import { parseTimeInput } from '../core/time-input';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { marketSymbolSchema } from '../core/market-symbol';
 import { ValidationError } from '../core/errors';
 import { parseOrThrow } from '../core/validation';
 import type { CandleRepository } from '../ports/candles';
@@ -58,7 +59,7 @@ const dateSchema = z.union([z.number().int(), z.string().min(1)]);
 export const trainParamsSchema = z
   .object({
     exchange: z.string().min(1),
-    symbol: z.string().min(1),
+    symbol: marketSymbolSchema,
     timeframe: z.string(),
     from: dateSchema,
     to: dateSchema,

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../core/errors';
 import type { StudyTrialRecord } from '../ports/studies';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import { deflatedSharpeRatio, probabilityOfBacktestOverfitting } from './overfitting';
@@ -144,5 +145,22 @@ describe('study walk-forward windows', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('the market symbol of a study request', () => {
+  const request = { exchange: 'x', timeframe: '1h', from: '2024-01-01', to: '2024-03-01', strategy: 'ma-crossover', space: { fastPeriod: { values: [5, 10] }, slowPeriod: 30, atrPeriod: 14, atrStopMultiple: 2 } };
+  const catalog = createBuiltInCatalog();
+
+  it('refuses a symbol outside the one rule (upper-case BASE/QUOTE), naming the field and the value; takes BTC/USDT', async () => {
+    for (const bad of ['btc/usdt', 'BTCUSDT']) {
+      const error = await resolveStudyRequest({ ...request, symbol: bad }, { catalog }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ field: 'symbol', value: bad, message: `field "symbol" was "${bad}": expected a market symbol like BTC/USDT (upper-case BASE/QUOTE)` });
+    }
+    expect((await resolveStudyRequest({ ...request, symbol: 'BTC/USDT' }, { catalog })).symbol).toBe('BTC/USDT');
   });
 });

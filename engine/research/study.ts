@@ -19,6 +19,7 @@
  * midway resumes where it stopped and ends with the same results.
  */
 import { z } from 'zod';
+import { marketSymbolSchema } from '../core/market-symbol';
 import { loopModelsRequestSchema } from '../decision/loop-models';
 import { accountIdSchema } from '../account/account-config';
 import { ExitPolicySchema } from '../strategies/exit-policy';
@@ -73,7 +74,7 @@ export const studyRequestSchema = z.strictObject({
   /** The account whose settings the trials trade with and whose strategy settings `apply` writes; default "default". */
   accountId: accountIdSchema.optional(),
   exchange: z.string().min(1),
-  symbol: z.string().min(1),
+  symbol: marketSymbolSchema,
   timeframe: z.string(),
   from: dateSchema,
   to: dateSchema,

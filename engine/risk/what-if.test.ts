@@ -4,6 +4,7 @@ import { ValidationError } from '../core/errors';
 import { DEFAULT_MARGIN_TIERS } from '../execution/margin-tiers';
 import { createRiskEngine, type RiskConfig } from './risk-engine';
 import { computeWhatIf, whatIfOrderSchema, type WhatIfAccount } from './what-if';
+import { parseManualOrder } from '../account/manual-order';
 
 const T0 = 1_704_067_200_000;
 const limits: RiskConfig = {
@@ -144,5 +145,19 @@ describe('whatIfOrderSchema', () => {
     const parsed = whatIfOrderSchema.safeParse({ symbol: 'BTC/USDT', side: 'long', price: 100 });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['stopPrice', 'give a stop price or an ATR']]);
+  });
+
+  it('refuses a symbol outside the one rule (upper-case BASE/QUOTE), naming the field and the value; takes BTC/USDT', () => {
+    for (const bad of ['btc/usdt', 'BTCUSDT']) {
+      let error: unknown = null;
+      try {
+        parseManualOrder({ symbol: bad, side: 'long', price: 100, stopPrice: 95 });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ field: 'symbol', value: bad, message: `field "symbol" was "${bad}": expected a market symbol like BTC/USDT (upper-case BASE/QUOTE)` });
+    }
+    expect(parseManualOrder({ symbol: 'BTC/USDT', side: 'long', price: 100, stopPrice: 95 }).symbol).toBe('BTC/USDT');
   });
 });

@@ -5,6 +5,7 @@
  * copy of the live one (see `createRiskDesk`), so evaluating changes nothing.
  */
 import { z } from 'zod';
+import { marketSymbolSchema } from '../core/market-symbol';
 import { ValidationError } from '../core/errors';
 import { liquidationPrice, type MarginTier } from '../execution/margin-tiers';
 import type { BreakerStatus, RiskCheck, RiskEngine } from './risk-engine';
@@ -14,7 +15,7 @@ import type { PortfolioRiskInput } from './value-at-risk';
 /** zod schema of a manual order as the form sends it. Exactly one of `stopPrice` / `atr` gives the stop. */
 export const whatIfOrderSchema = z
   .object({
-    symbol: z.string().min(1, 'expected a symbol'),
+    symbol: marketSymbolSchema,
     side: z.enum(['long', 'short']),
     /** Expected entry price, quote currency. */
     price: z.number({ error: 'expected a number' }).finite().positive('must be > 0'),

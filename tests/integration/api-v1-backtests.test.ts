@@ -122,6 +122,12 @@ describe.each(AUTH_TEST_BACKENDS)('backtests through /api/v1 on $name', (backend
       status: 400,
       fieldErrors: { symbol: ['field "symbol" was "ETH/USDT": no 1h candles are stored for "ETH/USDT" on "testex"; import or download them first'] },
     });
+    for (const bad of ['btc/usdt', 'BTCUSDT']) {
+      expect(await refusal({ symbol: bad })).toEqual({
+        status: 400,
+        fieldErrors: { symbol: [`expected a market symbol like BTC/USDT (upper-case BASE/QUOTE) (got "${bad}")`] },
+      });
+    }
     expect(await refusal({ veto: true })).toEqual({
       status: 400,
       fieldErrors: { veto: ['field "veto" was true: no veto model is deployed; deploy one or run with veto off'] },

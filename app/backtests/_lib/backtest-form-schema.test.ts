@@ -26,4 +26,11 @@ describe('backtest form markets', () => {
     expect(fieldErrors({ ...FORM, symbols: ['BTC/USDT'] })).toEqual({ symbols: ['choose at least 2 markets'] });
     expect(fieldErrors({ ...FORM, symbols: Array.from({ length: 51 }, (_, i) => `C${i}/USDT`) })).toEqual({ symbols: ['choose at most 50 markets'] });
   });
+
+  it('refuses a symbol outside the one market-symbol rule (upper-case BASE/QUOTE), alone or in a list', () => {
+    const hint = 'expected a market symbol like BTC/USDT (upper-case BASE/QUOTE)';
+    expect(fieldErrors({ ...FORM, symbol: 'btc/usdt' })).toEqual({ symbol: [hint] });
+    expect(fieldErrors({ ...FORM, symbol: 'BTCUSDT' })).toEqual({ symbol: [hint] });
+    expect(fieldErrors({ ...FORM, symbols: ['BTC/USDT', 'eth/usdt'] })).toEqual({ 'symbols.1': [hint] });
+  });
 });

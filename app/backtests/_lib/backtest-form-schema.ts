@@ -6,6 +6,7 @@
 import { loopModelsRequestSchema } from '@/engine/decision/loop-models';
 import { z } from 'zod';
 import { TIMEFRAME_MS } from '@/engine/core/types';
+import { MARKET_SYMBOL, MARKET_SYMBOL_HINT, marketSymbolSchema } from '@/engine/core/market-symbol';
 import { ExitPolicySchema, type ExitPolicyInput } from '@/engine/strategies/exit-policy';
 
 const DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/;
@@ -128,11 +129,15 @@ export const backtestFormSchema = z
     /** Stop the run on the daily-loss / drawdown breakers (off for research runs). */
     breakers: z.boolean().default(false),
     exchange: z.string().trim().min(1, 'choose an exchange'),
-    /** One market; a portfolio run gives `symbols` instead (blank here). */
-    symbol: z.string().trim().optional(),
+    /** One market (the one market-symbol rule, engine/core/market-symbol.ts); a portfolio run gives `symbols` instead (blank here). */
+    symbol: z
+      .string()
+      .trim()
+      .refine((v) => v === '' || MARKET_SYMBOL.test(v), MARKET_SYMBOL_HINT)
+      .optional(),
     /** A portfolio run sharing one account: 2..50 stored markets, or "all" stored markets of the exchange and timeframe. */
     symbols: z
-      .union([z.literal('all'), z.array(z.string().trim().min(1))], 'choose the markets')
+      .union([z.literal('all'), z.array(z.string().trim().pipe(marketSymbolSchema))], 'choose the markets')
       .superRefine((v, ctx) => {
         // Counted here, not on the array: a union reports a failed branch's own message only sometimes.
         if (v === 'all') return;

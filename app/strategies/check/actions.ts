@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { action } from '@/app/_server/auth/gate';
+import { marketSymbolSchema } from '@/engine/core/market-symbol';
 
 /** Blank form fields are "not given". */
 const optionalText = z
@@ -29,7 +30,7 @@ const checkInput = z.object({
     return z.NEVER;
   }),
   exchange: z.string().trim().min(1),
-  symbol: z.string().trim().min(1, 'give a symbol such as BTC/USDT'),
+  symbol: z.string().trim().min(1, 'give a symbol such as BTC/USDT').pipe(marketSymbolSchema),
   timeframe: z.string().trim().min(1),
   from: optionalText,
   to: optionalText,

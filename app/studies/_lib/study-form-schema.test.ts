@@ -18,6 +18,14 @@ const FORM = {
 };
 
 describe('study form schema', () => {
+  it('refuses a symbol outside the one market-symbol rule (upper-case BASE/QUOTE); trims BTC/USDT', () => {
+    for (const bad of ['btc/usdt', 'BTCUSDT']) {
+      const parsed = studyFormSchema.safeParse({ ...FORM, symbol: bad });
+      expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['symbol', 'expected a market symbol like BTC/USDT (upper-case BASE/QUOTE)']]);
+    }
+    expect(studyFormSchema.parse({ ...FORM, symbol: ' BTC/USDT ' }).symbol).toBe('BTC/USDT');
+  });
+
   it('turns the form into the engine request: UTC epoch ms, no trials for a grid, breakers off at 100 %', () => {
     const parsed = studyFormSchema.parse(FORM);
     expect(studyRequestOfForm(parsed)).toEqual({

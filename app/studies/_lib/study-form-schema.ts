@@ -5,6 +5,7 @@
  * range, `maxTrials` for a grid too large, ...) use the same names.
  */
 import { z } from 'zod';
+import { marketSymbolSchema } from '@/engine/core/market-symbol';
 import { OBJECTIVES } from '@/engine/research/objectives';
 import { STUDY_METHODS, studyWalkForwardSchema } from '@/engine/research/study';
 import { ACCOUNT_ID_PATTERN } from '@/engine/account/account-config';
@@ -31,7 +32,7 @@ export const studyFormSchema = z
       .transform((v) => (v ? v : undefined)),
     accountId: z.string().regex(ACCOUNT_ID_PATTERN, 'choose an account').optional(),
     exchange: z.string().trim().min(1, 'choose an exchange'),
-    symbol: z.string().trim().min(1, 'choose a symbol'),
+    symbol: z.string().trim().min(1, 'choose a symbol').pipe(marketSymbolSchema),
     timeframe: z.string().trim().min(1, 'choose a timeframe'),
     from: formTime,
     to: formTime,

@@ -14,6 +14,9 @@ export const closeAccountPosition = defineOperation({
   params: accountIdParam,
   body: {
     contentType: 'application/json',
+    // Not the market-symbol rule (engine/core/market-symbol.ts): a paper position may sit under a symbol stored before
+    // the rule (a manual order on candles uploaded as `btc/usdt`), and a force exit must still close it. A symbol the
+    // account does not hold is answered 404 naming it.
     description: 'The symbol, and the amount to close (omit it to close all).',
     schema: z.strictObject({ symbol: z.string().min(1).max(40).meta({ example: 'BTC/USDT' }), amount: z.number().finite().positive().optional() }),
     maxBytes: 4 * 1024,
