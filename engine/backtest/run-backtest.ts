@@ -5,7 +5,7 @@
  * the run (running -> complete | failed).
  */
 import { parseTimeInput } from '../core/time-input';
-import { marketSymbolSchema } from '../core/market-symbol';
+import { MARKET_SYMBOL, marketSymbolSchema } from '../core/market-symbol';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
@@ -305,15 +305,16 @@ function symbolsOfRequest(symbol: string | undefined, symbols: string[] | 'all' 
 }
 
 /**
- * Replaces `symbols: "all"` in a request by every symbol stored for its exchange and timeframe (sorted);
- * any other request is returned as it is. Reads the store's market listing once.
+ * Replaces `symbols: "all"` in a request by every symbol stored for its exchange and timeframe (sorted) that follows
+ * the market-symbol rule (engine/core/market-symbol.ts: markets stored under another key before the rule, `btc/usdt`,
+ * are left out rather than refusing the run); any other request is returned as it is. Reads the store's market listing once.
  * @throws ValidationError naming `symbols` when fewer than 2 or more than {@link MAX_PORTFOLIO_MARKETS} markets are stored.
  */
 export async function expandStoredSymbols(input: unknown, candles: Pick<CandleRepository, 'summarize'>): Promise<unknown> {
   if (input === null || typeof input !== 'object' || (input as { symbols?: unknown }).symbols !== 'all') return input;
   const { exchange, timeframe } = input as { exchange?: unknown; timeframe?: unknown };
   const stored = (await candles.summarize())
-    .filter((s) => s.exchange === exchange && s.timeframe === timeframe && s.count > 0)
+    .filter((s) => s.exchange === exchange && s.timeframe === timeframe && s.count > 0 && MARKET_SYMBOL.test(s.symbol))
     .map((s) => s.symbol)
     .sort();
   const what = `${String(exchange)} ${String(timeframe)}`;
