@@ -198,6 +198,10 @@ describe('account book', () => {
     const all = await b.closePosition('p', { symbol: 'BTC/USDT' }, 'alice');
     expect(all).toMatchObject({ remaining: 0, cancelledStopIds: [stop.id] });
     await expect(b.closePosition('p', { symbol: 'BTC/USDT' }, 'alice')).rejects.toThrow(/account "p" has no open position on "BTC\/USDT"/);
+    // A symbol the rule refuses, held nowhere: 400 naming the field (a 404 would suggest the market exists).
+    await expect(b.closePosition('p', { symbol: 'btcusdt' }, 'alice')).rejects.toThrow(
+      'field "symbol" was "btcusdt": expected a market symbol like BTC/USDT (upper-case BASE/QUOTE); account "p" holds no position under this symbol',
+    );
     // Exits pass while halted.
     ex.onCandle('BTC/USDT', T0 + 60_000, 100, 100, 100, 100, 1_000);
     await ex.createOrder({ clientOrderId: 'e2', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 1 });

@@ -18,6 +18,7 @@
 import { NotFoundError, ValidationError } from '../core/errors';
 import type { CandleRepository } from '../ports/candles';
 import type { Clock } from '../core/clock';
+import { MARKET_SYMBOL, MARKET_SYMBOL_HINT } from '../core/market-symbol';
 import type { Logger } from '../core/logger';
 import type { RiskStateRecord, RiskStateRepository } from '../ports/risk-state';
 import type { SettingsRepository } from '../ports/settings';
@@ -880,7 +881,11 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     const id = rt.id;
     const symbol = request.symbol;
     const held = await book.held();
-    if (held === 0) throw new NotFoundError(`account "${id}" has no open position on "${symbol}"`);
+    if (held === 0) {
+      // A position can sit under a symbol stored before the symbol rule (`btc/usdt`), so the rule is not asked of a held one.
+      if (!MARKET_SYMBOL.test(symbol)) throw new ValidationError('symbol', symbol, `${MARKET_SYMBOL_HINT}; account "${id}" holds no position under this symbol`);
+      throw new NotFoundError(`account "${id}" has no open position on "${symbol}"`);
+    }
     const open = Math.abs(held);
     const amount = request.amount ?? open;
     if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0) throw new ValidationError('amount', request.amount, 'expected an amount > 0 (omit it to close the whole position)');
@@ -1068,13 +1073,20 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     return { settings, venue: info.id };
   }
 
-  /** A venue account's figures, as its venue reports them for the markets Aethelred has candles of there. */
+  /**
+   * A venue account's figures, as its venue reports them: every open position of the account (whatever opened it, on
+   * any market), and the open orders of the markets Aethelred has candles of there.
+   */
   async function venueView(rt: AccountRuntime): Promise<AccountView> {
     const record = rt.record();
     const symbols = [...new Set((await deps.candles.summarize()).filter((c) => c.exchange === record.venue).map((c) => c.symbol))].sort();
     const reader = venueReaders.get(rt.id);
     if (!reader) throw new Error(`account "${rt.id}" has no venue reader: it was not built as a venue account`);
-    const holdings: VenueHoldings = await reader.read((connection) => connection.holdings(symbols));
+    const holdings: VenueHoldings = await reader.read(async (connection) => {
+      const read = await connection.holdings(symbols);
+      // The positions of markets without candles here count too (opened by hand on the venue, or by a stopped session).
+      return { ...read, positions: await connection.exchange.fetchOpenPositions() };
+    });
     const { balance } = holdings;
     const unrealizedPnl = holdings.positions.reduce((sum, p) => sum + p.unrealizedPnl, 0);
     return {
