@@ -118,6 +118,52 @@ describe('lockout', () => {
     expect((await t.signIn(email, TEST_PASSWORD)).status).toBe(200);
     expect(await t.root.auth.users.loginFailure(email)).toBeNull();
   });
+
+  /** A sign-in POST with a body and content type of the caller's choosing, from a fresh client address. */
+  let rawClient = 0;
+  const rawSignIn = (contentType: string | null, body: string) =>
+    runOnConnection({ remoteAddress: `10.9.${Math.floor(++rawClient / 250)}.${rawClient % 250}`, encrypted: false }, () =>
+      t.root.auth.handleAuthRequest(
+        new Request(`${TEST_ORIGIN}/api/auth/sign-in/email`, {
+          method: 'POST',
+          headers: { ...(contentType ? { 'content-type': contentType } : {}), origin: TEST_ORIGIN, host: new URL(TEST_ORIGIN).host },
+          body,
+        }),
+      ),
+    );
+
+  it('refuses a form-encoded sign-in with 415 before better-auth, so it can neither get past a lockout nor go uncounted', async () => {
+    const { email } = await t.signedInAs('trader');
+    const form = (password: string) => new URLSearchParams({ email, password }).toString();
+    // Repeated wrong passwords in a form body: each refused, none reaches better-auth (no session, no audit entry).
+    const auditBefore = (await t.root.auth.audit.list({ action: 'auth.sign_in', limit: 1000 })).items.length;
+    for (let i = 0; i < 6; i++) {
+      const refused = await rawSignIn('application/x-www-form-urlencoded', form(`wrong-password-${i}`));
+      expect(refused.status).toBe(415);
+      expect(((await refused.json()) as { error: { code: string; message: string } }).error).toEqual({
+        code: 'unsupported_media_type:input',
+        message: 'sign-in takes a JSON body (content-type: application/json) with "email" and "password"; got content-type "application/x-www-form-urlencoded"',
+      });
+    }
+    expect((await t.root.auth.audit.list({ action: 'auth.sign_in', limit: 1000 })).items).toHaveLength(auditBefore);
+    // Even the right password in a form body gets no session.
+    const right = await rawSignIn('application/x-www-form-urlencoded', form(TEST_PASSWORD));
+    expect(right.status).toBe(415);
+    expect(right.headers.getSetCookie()).toEqual([]);
+    expect((await rawSignIn('multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="email"\r\n\r\n${email}\r\n--x--\r\n`)).status).toBe(415);
+    expect((await rawSignIn(null, JSON.stringify({ email, password: TEST_PASSWORD }))).status).toBe(415);
+    // A JSON body the lockout cannot read an address from is refused here too.
+    expect((await rawSignIn('application/json', '{"email":')).status).toBe(400);
+    expect((await rawSignIn('application/json', JSON.stringify({ email: [email], password: TEST_PASSWORD }))).status).toBe(400);
+
+    // The JSON path still locks the address after 5 failures, and a form body then does not get past the lock.
+    for (let i = 1; i <= 5; i++) expect((await rawSignIn('application/json; charset=utf-8', JSON.stringify({ email, password: `wrong-${i}` }))).status).toBe(401);
+    expect((await t.root.auth.users.loginFailure(email))?.failedCount).toBe(5);
+    expect((await t.signIn(email, TEST_PASSWORD)).status).toBe(429);
+    const afterLock = await rawSignIn('application/x-www-form-urlencoded', form(TEST_PASSWORD));
+    expect(afterLock.status).toBe(415);
+    expect(afterLock.headers.getSetCookie()).toEqual([]);
+  });
 });
 
 describe('deactivation and logout everywhere', () => {

@@ -254,14 +254,26 @@ export function createAuthKit(config: AuthKitConfig, deps: AuthKitDeps): AuthKit
     return { kind: ActorKind.Token, userId: found.user.id, email: found.user.email, role, tokenId: found.token.id };
   }
 
+  /**
+   * E-mail sign-in behind the per-address lockout. The body must be JSON with `email` as a string:
+   * better-auth also takes form-encoded bodies, and a body the lockout cannot read the address from
+   * would skip the lockout check and go uncounted, so anything else is refused before better-auth.
+   */
   async function signIn(request: Request): Promise<Response> {
-    let email: string | null = null;
-    try {
-      const body = (await request.clone().json()) as { email?: unknown };
-      if (typeof body.email === 'string') email = normalizeEmail(body.email);
-    } catch {
-      // better-auth answers malformed bodies itself
+    const refuse = (status: number, code: string, message: string) => Response.json({ error: { code, message } }, { status });
+    const mediaType = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if (mediaType !== 'application/json') {
+      return refuse(415, 'unsupported_media_type:input', `sign-in takes a JSON body (content-type: application/json) with "email" and "password"; got content-type "${mediaType.slice(0, 80) || '(none)'}"`);
     }
+    let body: unknown;
+    try {
+      body = await request.clone().json();
+    } catch {
+      return refuse(400, 'bad_request:input', 'the sign-in body is not valid JSON');
+    }
+    const rawEmail = typeof body === 'object' && body !== null ? (body as { email?: unknown }).email : undefined;
+    if (typeof rawEmail !== 'string') return refuse(400, 'bad_request:input', 'the sign-in body needs "email" as a string');
+    const email = normalizeEmail(rawEmail);
     if (email) {
       const failure = await userRepo.loginFailure(email);
       if (failure?.lockedUntilMs != null && failure.lockedUntilMs > nowMs()) {
