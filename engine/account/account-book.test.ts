@@ -142,6 +142,38 @@ describe('account book', () => {
     await expect(a.halt('shared', '  ')).rejects.toThrow(/field "reason"/);
   });
 
+  it("an operator's halt replaces a daily-loss halt, so the next UTC day does not lift it", async () => {
+    const clock = createManualClock(T0);
+    const b = book(stores(), clock);
+    await b.create({ id: 'day', ...FUTURES }, 'alice');
+    const rt = await b.runtime('day');
+    // Day start 10,000, then 9,400: 6 % down, past the 5 % daily limit.
+    rt.risk.engine().onEquity(T0 + 60_000, 10_000);
+    rt.risk.engine().onEquity(T0 + 120_000, 9_400);
+    expect(rt.risk.engine().state()).toMatchObject({ halted: true, haltReason: 'daily_loss: equity 9400 is 6% below day start 10000 (limit 5%)' });
+    await rt.persist();
+    expect(await b.halt('day', 'exchange outage')).toMatchObject({ halted: true, haltReason: 'manual: exchange outage' });
+    // The next UTC day rolls the day start; a daily-loss halt would lift here, the operator's stays.
+    rt.risk.engine().onEquity(T0 + 86_400_000 + 60_000, 9_400);
+    expect(rt.risk.engine().state()).toMatchObject({ halted: true, haltReason: 'manual: exchange outage' });
+    // A manual halt is not replaced by a second one: the first reason stands.
+    expect(await b.halt('day', 'again')).toMatchObject({ halted: true, haltReason: 'manual: exchange outage' });
+  });
+
+  it("'halt all' over a daily-loss halt holds past midnight too", async () => {
+    const clock = createManualClock(T0);
+    const b = book(stores(), clock);
+    await b.create({ id: 'day', ...FUTURES }, 'alice');
+    const rt = await b.runtime('day');
+    rt.risk.engine().onEquity(T0 + 60_000, 10_000);
+    rt.risk.engine().onEquity(T0 + 120_000, 9_400);
+    await rt.persist();
+    await b.haltAll('exchange outage', 'alice');
+    expect((await b.view('day')).risk).toMatchObject({ halted: true, haltReason: 'manual: global: exchange outage' });
+    rt.risk.engine().onEquity(T0 + 86_400_000 + 60_000, 9_400);
+    expect(rt.risk.engine().state()).toMatchObject({ halted: true, haltReason: 'manual: global: exchange outage' });
+  });
+
   it('halts every account globally, starts new accounts halted while it holds, and resumes them all', async () => {
     const s = stores();
     const b = book(s);

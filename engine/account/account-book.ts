@@ -31,6 +31,7 @@ import type { WhatIfResult } from '../risk/what-if';
 import { needsPortfolio, parseManualOrder, placeManualOrder, whatIfOn, type ManualOrderResult } from './manual-order';
 import { createRiskDesk, type RiskDesk, type RiskStatus } from '../risk/risk-desk';
 import type { TradingCosts } from '../risk/trading-costs';
+import { BreakerName } from '../risk/risk-engine';
 import { accountTradingConfig, paperConfigOf } from '../trading/run-spec';
 import { validateRiskLimits, validateRiskLimitsInput, type FieldErrors, type RiskLimits, type SettingsValidation } from '../settings/trading-settings';
 import type { AccountRuntime } from './account-runtime';
@@ -580,7 +581,10 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     const rt = await runtime(id);
     await rt.syncControl();
     const equity = await rt.equity();
-    if (rt.risk.engine().isHalted()) return rt.risk.status(equity); // idempotent: the first reason stands
+    const engine = rt.risk.engine();
+    // Idempotent: the first reason stands, unless the account is halted only by its daily-loss breaker, which lifts itself
+    // at the next UTC day: the operator's halt replaces it, so it holds until the operator resumes.
+    if (engine.isHalted() && !engine.state().haltReason?.startsWith(BreakerName.DailyLoss)) return rt.risk.status(equity);
     return rt.risk.halt(reason, equity);
   }
 
