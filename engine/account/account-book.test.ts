@@ -272,6 +272,24 @@ describe('account book', () => {
     expect((await b.get('p')).updatedBy).toBe('bob');
   });
 
+  it('a risk save whose write fails leaves the running engine on the limits still stored', async () => {
+    const s = stores();
+    const b = book(s);
+    await b.create({ id: 'p', ...FUTURES }, 'alice');
+    const engine = (await b.runtime('p')).risk.engine();
+    const update = s.accounts.update.bind(s.accounts);
+    s.accounts.update = async () => {
+      throw new Error('connection lost');
+    };
+    await expect(b.update('p', { risk: { maxLeverage: 10, maxOpenPositions: 7 } }, 'bob')).rejects.toThrow('connection lost');
+    // Neither stored nor traded with: the sessions still check 3x and 3 positions.
+    expect([engine.config.maxLeverage, engine.config.maxOpenPositions]).toEqual([3, 3]);
+    expect(await b.riskLimits('p')).toMatchObject({ maxLeverage: 3, maxOpenPositions: 3 });
+    s.accounts.update = update;
+    expect((await b.update('p', { risk: { maxLeverage: 10, maxOpenPositions: 7 } }, 'bob')).ok).toBe(true);
+    expect([engine.config.maxLeverage, engine.config.maxOpenPositions]).toEqual([10, 7]);
+  });
+
   it('a process adopts settings and limits another saved, at its next sync, even when no message told it', async () => {
     const s = stores();
     const a = book(s);

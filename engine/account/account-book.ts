@@ -685,11 +685,15 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors };
       const next: AccountRecord = { ...current, settings, riskLimits, updatedAtMs: deps.clock.nowMs(), updatedBy: actor };
       const existing = runtimes.has(id) ? await runtime(id) : null;
+      let swapLimits: (() => void) | null = null;
       if (existing) {
         const { costs, ...riskLimits } = accountTradingConfig({ record: next, riskLimits: await limitsOf(next) }).risk;
-        existing.risk.reconfigure(riskLimits as RiskLimits, costs as TradingCosts); // throws before anything is written if the engine disagrees
+        // Checked before anything is written (throws if the engine disagrees); swapped in once stored, so a failed
+        // write leaves this process's sessions on the limits still stored.
+        swapLimits = existing.risk.prepare(riskLimits as RiskLimits, costs as TradingCosts);
       }
       await deps.accounts.update(next);
+      swapLimits?.();
       hooks.get(id)?.apply(next, rebuild);
       await announce({ kind: ControlKind.SettingsChanged, accountId: id });
       return { ok: true, account: next };

@@ -86,8 +86,9 @@ export function createTradingSettingsService(deps: TradingSettingsDeps): Trading
       if (!result.ok) return { ok: false, fieldErrors: result.fieldErrors };
     } else if (riskLimits?.ok) {
       const desk = await deps.riskDesk();
-      desk.reconfigure(riskLimits.value); // throws before anything is written if the engine disagrees
+      const swap = desk.prepare(riskLimits.value); // throws before anything is written if the engine disagrees
       await deps.settings.put({ key: SettingsKey.Risk, value: riskLimits.value, updatedAtMs: atMs, updatedBy: actor });
+      swap();
     }
     if (strategy?.ok) await deps.settings.put({ key: SettingsKey.Strategy, value: strategy.value, updatedAtMs: atMs, updatedBy: actor });
     return { ok: true, settings: await get() };

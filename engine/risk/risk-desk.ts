@@ -33,6 +33,12 @@ export interface RiskDesk {
    */
   reconfigure(limits: Omit<RiskConfig, 'accountId' | 'costs'>, costs?: TradingCosts): void;
   /**
+   * `reconfigure` in two steps, for a save: checks `limits` now (@throws ValidationError naming the field, with
+   * nothing changed) and returns the swap, which the caller runs once the limits are stored. A store that fails
+   * then leaves the engine on the limits still stored.
+   */
+  prepare(limits: Omit<RiskConfig, 'accountId' | 'costs'>, costs?: TradingCosts): () => void;
+  /**
    * A throw-away copy of the live state brought to `equity` at the clock's now (day roll, peak,
    * breaker trips applied), for status and what-if; evaluating it changes nothing.
    */
@@ -58,7 +64,7 @@ export async function createRiskDesk(
 ): Promise<RiskDesk> {
   const accountId = deps.accountId ?? DESK_ACCOUNT_ID;
   let costs = deps.costs ?? ZERO_TRADING_COSTS;
-  const build = (l: Omit<RiskConfig, 'accountId' | 'costs'>) => createRiskEngine({ ...l, accountId, costs }, { clock: deps.clock });
+  const build = (l: Omit<RiskConfig, 'accountId' | 'costs'>, c: TradingCosts = costs) => createRiskEngine({ ...l, accountId, costs: c }, { clock: deps.clock });
   let live = build(limits);
   const saved = await deps.riskState.load(accountId);
   if (saved) live.restore(saved);
@@ -116,14 +122,21 @@ export async function createRiskDesk(
     clearEquityCurve: () => live.clearEquityCurve(),
   };
 
+  function prepare(next: Omit<RiskConfig, 'accountId' | 'costs'>, nextCosts?: TradingCosts): () => void {
+    const rebuilt = build(next, nextCosts ?? costs); // throws before anything changes
+    return () => {
+      if (nextCosts) costs = nextCosts;
+      rebuilt.restore(live.state());
+      live = rebuilt;
+    };
+  }
+
   return {
     engine: () => shared,
     reconfigure(next, nextCosts) {
-      if (nextCosts) costs = nextCosts;
-      const rebuilt = build(next);
-      rebuilt.restore(live.state());
-      live = rebuilt;
+      prepare(next, nextCosts)();
     },
+    prepare,
     copyAt,
     status: (equity) => statusOf(copyAt(equity), equity),
     halt: (reason, equity) => persistAt(equity, (e) => e.halt(reason)),
