@@ -53,6 +53,11 @@ const envSchema = z.object({
     .regex(/^(1|0|true|false|https?:\/\/\S+)$/, 'expected 1, 0, true, false or the dev server URL')
     .optional()
     .describe('Inngest dev mode (no request signing); a URL also sets the server'),
+  AETHELRED_INNGEST_SERVE_ORIGIN: z
+    .string()
+    .regex(/^https?:\/\/[^/]+$/, 'expected an origin like http://worker:3000 (no path)')
+    .optional()
+    .describe('Origin the Inngest server reaches this process\'s /api/inngest at (registered on sync instead of the request\'s Host); unset = AETHELRED_PUBLIC_URL for AETHELRED_ROLE=all'),
   AETHELRED_AUTH_SECRET: z
     .string()
     .min(32, 'expected at least 32 characters')
@@ -184,7 +189,17 @@ export type AppConfig = {
   /** The working directory the server started in: the repository root, where the study trial threads load the engine from. */
   appRoot: string;
   /** Inngest runner settings; null = jobs run in-process (the default). Keys: never log. */
-  inngest: { eventKey: string | undefined; signingKey: string | undefined; baseUrl: string | undefined; isDev: boolean } | null;
+  inngest: {
+    eventKey: string | undefined;
+    signingKey: string | undefined;
+    baseUrl: string | undefined;
+    isDev: boolean;
+    /**
+     * The origin `/api/inngest` is registered at when Inngest syncs (never the request's Host, which a
+     * caller chooses). Undefined only in dev mode or in a process that does not serve `/api/inngest`.
+     */
+    serveOrigin: string | undefined;
+  } | null;
   /** Session-signing secret; undefined = read or create `${dataDir}/auth-secret`. Never log. */
   authSecret: string | undefined;
   /** Base64 AES-256 key; undefined = read or create `${dataDir}/encryption-key`. Never log. */
@@ -260,5 +275,12 @@ function inngestConfigOf(e: z.infer<typeof envSchema>): AppConfig['inngest'] {
   if (!isDev && e.INNGEST_SIGNING_KEY === undefined) {
     throw new ConfigError('invalid configuration:\n  INNGEST_SIGNING_KEY=(unset): required when Inngest runs the jobs (INNGEST_EVENT_KEY or INNGEST_BASE_URL is set) outside dev mode (INNGEST_DEV)');
   }
-  return { eventKey: e.INNGEST_EVENT_KEY, signingKey: e.INNGEST_SIGNING_KEY, baseUrl: e.INNGEST_BASE_URL ?? devUrl, isDev };
+  // A single process is reached at its public origin; a worker behind a split deployment is not (compose: http://worker:3000).
+  const serveOrigin = e.AETHELRED_INNGEST_SERVE_ORIGIN ?? (e.AETHELRED_ROLE === ProcessRole.All ? e.AETHELRED_PUBLIC_URL : undefined);
+  if (!isDev && serveOrigin === undefined && roleRuns(e.AETHELRED_ROLE).jobs) {
+    throw new ConfigError(
+      `invalid configuration:\n  AETHELRED_INNGEST_SERVE_ORIGIN=(unset): required when a${e.AETHELRED_ROLE === ProcessRole.All ? 'n all' : ' worker'} process serves /api/inngest outside dev mode (INNGEST_DEV): the origin the Inngest server reaches it at, e.g. http://worker:3000${e.AETHELRED_ROLE === ProcessRole.All ? ' (or set AETHELRED_PUBLIC_URL)' : ''}; without it a sync would register whatever Host the request named`,
+    );
+  }
+  return { eventKey: e.INNGEST_EVENT_KEY, signingKey: e.INNGEST_SIGNING_KEY, baseUrl: e.INNGEST_BASE_URL ?? devUrl, isDev, serveOrigin };
 }

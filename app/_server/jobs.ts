@@ -30,6 +30,9 @@ import { createInngestFunctions } from '@/inngest/job-functions';
 import type { AppConfig } from './config';
 import type { StrategyCatalog } from '@/engine/strategies/strategy-catalog';
 
+/** Where the Inngest endpoint is served (app/api/inngest/route.ts); registered on sync as is. */
+export const INNGEST_SERVE_PATH = '/api/inngest';
+
 /** The Inngest side of the root (Inngest mode only). */
 export interface InngestRoot {
   /** The `serve()` handler for GET (introspection), PUT (sync) and POST (run a step). */
@@ -126,9 +129,21 @@ export function buildJobs(config: Pick<AppConfig, 'inngest'> & Partial<Pick<AppC
       newId: deps.newId,
       schedules,
     });
-    const serveHandler = serve({ client, functions });
+    const isDev = config.inngest.isDev;
+    // The URL a sync registers comes from here, never from the request's Host (a caller's choice).
+    const serveHandler = serve({ client, functions, servePath: INNGEST_SERVE_PATH, ...(config.inngest.serveOrigin !== undefined && { serveOrigin: config.inngest.serveOrigin }) });
     inngest = {
-      handler: (request, context) => serveHandler(request as NextRequest, context),
+      handler: async (request, context) => {
+        // The SDK checks a PUT's signature only for an in-band sync; an out-of-band one it answers by
+        // registering unsigned. Outside dev mode a sync must at least come signed, as Inngest sends it.
+        if (!isDev && request.method.toUpperCase() === 'PUT' && !request.headers.get('x-inngest-signature')) {
+          return Response.json(
+            { error: { code: 'unauthorized:auth', message: 'an Inngest sync (PUT /api/inngest) must carry an X-Inngest-Signature header outside dev mode (INNGEST_DEV); sync from the Inngest server or dashboard' } },
+            { status: 401 },
+          );
+        }
+        return serveHandler(request as NextRequest, context);
+      },
       functionIds: functions.map((f) => f.id()),
     };
     dispatcher = createInngestJobDispatcher(client);

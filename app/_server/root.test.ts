@@ -82,6 +82,25 @@ describe('configuration', () => {
       'invalid configuration:\n  AETHELRED_CCXT_WS_URLS="{\\"spot\\":\\"http://x\\"}": expected a ws(s) URL for each key',
     );
   });
+
+  it('fixes the origin Inngest syncs register: AETHELRED_INNGEST_SERVE_ORIGIN, else the public URL of a single process; required outside dev mode where /api/inngest is served', () => {
+    const keys = { INNGEST_EVENT_KEY: 'ab'.repeat(32), INNGEST_SIGNING_KEY: 'cd'.repeat(32), DATABASE_URL: 'postgres://127.0.0.1/x' };
+    expect(loadConfig({ ...keys, AETHELRED_PUBLIC_URL: 'https://trade.example.com' }, '/srv').inngest?.serveOrigin).toBe('https://trade.example.com');
+    expect(loadConfig({ ...keys, AETHELRED_ROLE: 'worker', AETHELRED_PUBLIC_URL: 'https://trade.example.com', AETHELRED_INNGEST_SERVE_ORIGIN: 'http://worker:3000' }, '/srv').inngest?.serveOrigin).toBe('http://worker:3000');
+    // A web process does not serve /api/inngest (it answers 404 there); dev mode registers as the dev server asks.
+    expect(loadConfig({ ...keys, AETHELRED_ROLE: 'web' }, '/srv').inngest?.serveOrigin).toBeUndefined();
+    expect(loadConfig({ INNGEST_DEV: '1' }, '/srv').inngest?.serveOrigin).toBeUndefined();
+    // The public URL of a split deployment is the proxy in front of the web servers, not the worker.
+    expect(() => loadConfig({ ...keys, AETHELRED_ROLE: 'worker', AETHELRED_PUBLIC_URL: 'https://trade.example.com' }, '/srv')).toThrow(
+      'invalid configuration:\n  AETHELRED_INNGEST_SERVE_ORIGIN=(unset): required when a worker process serves /api/inngest outside dev mode (INNGEST_DEV): the origin the Inngest server reaches it at, e.g. http://worker:3000; without it a sync would register whatever Host the request named',
+    );
+    expect(() => loadConfig(keys, '/srv')).toThrow(
+      'invalid configuration:\n  AETHELRED_INNGEST_SERVE_ORIGIN=(unset): required when an all process serves /api/inngest outside dev mode (INNGEST_DEV): the origin the Inngest server reaches it at, e.g. http://worker:3000 (or set AETHELRED_PUBLIC_URL); without it a sync would register whatever Host the request named',
+    );
+    expect(() => loadConfig({ ...keys, AETHELRED_INNGEST_SERVE_ORIGIN: 'http://worker:3000/api/inngest' }, '/srv')).toThrow(
+      'invalid configuration:\n  AETHELRED_INNGEST_SERVE_ORIGIN="http://worker:3000/api/inngest": expected an origin like http://worker:3000 (no path)',
+    );
+  });
 });
 
 describe('server action form input', () => {

@@ -58,7 +58,8 @@ describe('deploy/compose.yaml', () => {
       const config = loadConfig({ ...filled, ...environment }, '/app');
       expect(config.role, name).toBe(roleOf(name));
       expect(config.databaseUrl, name).toBe('postgres://aethelred:change-me@postgres:5432/aethelred');
-      expect(config.inngest, name).toEqual({ eventKey: 'ab'.repeat(32), signingKey: 'cd'.repeat(32), baseUrl: 'http://inngest:8288', isDev: false });
+      // Only the worker serves /api/inngest: its syncs register the address the Inngest container reaches it at.
+      expect(config.inngest, name).toEqual({ eventKey: 'ab'.repeat(32), signingKey: 'cd'.repeat(32), baseUrl: 'http://inngest:8288', isDev: false, serveOrigin: roleOf(name) === 'worker' ? 'http://worker:3000' : undefined });
       expect(config.trustedProxies, name).toEqual(roleOf(name) === 'web' ? ['172.16.0.0/12', '10.0.0.0/8', '192.168.0.0/16'] : []);
     }
   });

@@ -4,7 +4,7 @@
  * `Request` objects. Records what inngest 4 actually answers.
  */
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildJobs } from '../../app/_server/jobs';
 import { createManualClock, silentLogger } from '../../engine/core/clock';
 import type { TrainHandlerDeps } from '../../engine/ml/train-handlers';
@@ -17,10 +17,12 @@ import type { Db } from '../../db/client';
 const SIGNING_KEY = 'signkey-test-0123456789abcdef0123456789abcdef';
 const URL_BASE = 'http://localhost:3000/api/inngest';
 
+const SERVE_ORIGIN = 'http://worker:3000';
+
 function buildHandler() {
   const clock = createManualClock(1_704_067_200_000);
   const jobs = buildJobs(
-    { inngest: { eventKey: 'test-event-key', signingKey: SIGNING_KEY, baseUrl: 'http://127.0.0.1:1', isDev: false } },
+    { inngest: { eventKey: 'test-event-key', signingKey: SIGNING_KEY, baseUrl: 'http://127.0.0.1:1', isDev: false, serveOrigin: SERVE_ORIGIN } },
     {
       db: {} as Db, // never queried: no request here reaches a job body
       clock,
@@ -116,5 +118,50 @@ describe('Inngest serve endpoint', () => {
       undefined,
     );
     expect(response.status).toBe(401);
+  });
+
+  describe('sync (PUT)', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    /** Records what the SDK sends to the Inngest server's register endpoint, answering as a server would. */
+    const recordRegistrations = () => {
+      const sent: { url: string; body: Record<string, unknown> }[] = [];
+      vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+        sent.push({ url: String(input), body: JSON.parse(String(init?.body ?? '{}')) as Record<string, unknown> });
+        return Response.json({ ok: true, modified: true });
+      });
+      return sent;
+    };
+
+    it('refuses an unsigned PUT (401) without registering anything, whatever Host it names', async () => {
+      const sent = recordRegistrations();
+      const fresh = buildHandler();
+      const response = await fresh.handler(new Request('http://attacker.example/api/inngest', { method: 'PUT', headers: { host: 'attacker.example' } }), undefined);
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({
+        error: {
+          code: 'unauthorized:auth',
+          message: 'an Inngest sync (PUT /api/inngest) must carry an X-Inngest-Signature header outside dev mode (INNGEST_DEV); sync from the Inngest server or dashboard',
+        },
+      });
+      expect(sent).toEqual([]);
+    });
+
+    it('registers the configured serve origin and /api/inngest, never the Host or path of the request', async () => {
+      const sent = recordRegistrations();
+      const fresh = buildHandler();
+      // An out-of-band sync: the SDK does not check its signature, so the header alone lets it through.
+      const response = await fresh.handler(
+        new Request('http://attacker.example/elsewhere?x=1', { method: 'PUT', headers: { host: 'attacker.example', 'x-inngest-signature': 't=1&s=00' } }),
+        undefined,
+      );
+      expect(response.status).toBe(200);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.url).toMatch(/^http:\/\/127\.0\.0\.1:1\/fn\/register/);
+      expect(new URL(String(sent[0]!.body.url)).origin).toBe(SERVE_ORIGIN);
+      expect(new URL(String(sent[0]!.body.url)).pathname).toBe('/api/inngest');
+    });
   });
 });
