@@ -46,6 +46,8 @@ export async function runDailySnapshotJob(params: DailySnapshotParams, ctx: JobC
 export const dailySnapshotJob = defineJob({
   kind: 'daily-snapshot',
   summary: "Stores the account's equity, positions and the day's live-trade summary.",
+  /** Maintenance on its schedule (or by an operator): a snapshot of a day named by a sender would stand in the account's history. */
+  webhookStartable: false,
   paramsSchema: dailySnapshotParamsSchema,
   /** Midnight UTC, for the day that just ended (named in the params, so a late run still records that day). */
   schedule: { cron: '0 0 * * *', params: (scheduledAtMs) => ({ dayStartMs: snapshotDayStartMs(scheduledAtMs) }) },
@@ -109,6 +111,8 @@ export async function runRolloverJob(params: RolloverParams, ctx: JobContext, se
 export const rolloverJob = defineJob({
   kind: 'rollover',
   summary: 'Starts a new UTC day: a day-close snapshot, then deletes live decisions older than retentionDays.',
+  /** Deletes decision-log rows for good: only its schedule or an operator starts it. */
+  webhookStartable: false,
   paramsSchema: rolloverParamsSchema,
   /** Five minutes past midnight UTC, after the daily snapshot. */
   schedule: { cron: '5 0 * * *', params: () => ({ retentionDays: DEFAULT_RETENTION_DAYS }) },

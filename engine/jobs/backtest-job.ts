@@ -55,6 +55,7 @@ export async function runBacktestJob(params: unknown, ctx: JobContext, services:
 
 export const backtestJob = defineJob({
   kind: 'backtest',
+  webhookStartable: true,
   summary: 'Runs a backtest and stores the run (metrics, equity curve, trades, decisions).',
   paramsSchema: backtestRequestSchema,
   /** Unknown strategy or timeframe, empty date range, leverage above the venue maximum, ... */

@@ -32,6 +32,9 @@ type Definitions = (typeof JOB_DEFINITIONS)[number];
 export type JobKind = Definitions['kind'];
 export const JOB_KINDS: readonly JobKind[] = JOB_DEFINITIONS.map((definition) => definition.kind);
 
+/** The kinds a signed job webhook may start (each definition's `webhookStartable`), in listing order. */
+export const WEBHOOK_JOB_KINDS: readonly JobKind[] = JOB_DEFINITIONS.filter((definition) => definition.webhookStartable).map((definition) => definition.kind);
+
 /** Names for the kinds (`JobKind.Rollover === 'rollover'`). */
 export const JobKind = {
   Backtest: 'backtest',

@@ -124,6 +124,7 @@ export async function runDownloadCandlesJob(
 
 export const downloadCandlesJob = defineJob({
   kind: 'download-candles',
+  webhookStartable: true,
   summary: "Downloads candles from a venue's public API into storage, resuming after the last stored candle.",
   paramsSchema: downloadCandlesParamsSchema,
   check: checkDownloadCandlesParams,

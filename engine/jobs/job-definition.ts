@@ -66,6 +66,12 @@ export interface JobDefinition<Kind extends string = string, Params = unknown, I
   readonly kind: Kind;
   /** One line for listings: what the job does. */
   readonly summary: string;
+  /**
+   * Whether a signed job webhook may start this kind (app/_server/auth/webhook-receiver.ts). A webhook's
+   * secret is held by another system: research kinds (backtests, downloads, studies, training) yes;
+   * maintenance that changes or deletes stored history (rollover, daily snapshots) no.
+   */
+  readonly webhookStartable: boolean;
   /** Validates and defaults a request's params; the first issue becomes a ValidationError naming `params.<path>`. */
   readonly paramsSchema: z.ZodType<Params, Input>;
   /**

@@ -31,6 +31,7 @@ export async function runStrategyCheckJob(params: unknown, ctx: JobContext, serv
 
 export const strategyCheckJob = defineJob({
   kind: 'strategy-check',
+  webhookStartable: true,
   summary: 'Checks a strategy for look-ahead (signals that change when later candles are removed) and recursion (indicators that depend on history beyond the warm-up).',
   paramsSchema: strategyCheckRequestSchema,
   example: { strategy: 'ema-trend', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', from: '2024-01-01', to: '2024-03-01' },

@@ -18,6 +18,7 @@ export const studyJobParamsSchema = z.strictObject({
 
 export const studyJob = defineJob({
   kind: 'study',
+  webhookStartable: true,
   summary: 'Runs a parameter study (search, walk-forward, overfitting guards) over a strategy, trials in parallel; resumes after a restart.',
   paramsSchema: studyJobParamsSchema,
   example: { studyId: '00000000-0000-4000-8000-000000000000' },

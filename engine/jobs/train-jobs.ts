@@ -15,6 +15,8 @@ function trainJob<Kind extends string>(kind: Kind, modelKind: ModelKind, summary
   return defineJob({
     kind,
     summary,
+    // `params.activate` (deploying the model) is refused to a webhook by the receiver: deploying is admin-only.
+    webhookStartable: true,
     paramsSchema: trainParamsSchema,
     /** Known timeframe, a non-empty date range, `runId` only for intent veto. */
     check: (params) => void resolveTrainParams(params, modelKind),

@@ -9,7 +9,7 @@ import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhook } from '../../app/admin/actions';
 import { GATE } from '../../app/_server/auth/gate';
-import { receiveWebhook, webhookActivateRefusal, webhookReplayKey, WEBHOOK_MAX_BODY_BYTES, type Enqueue } from '../../app/_server/auth/webhook-receiver';
+import { receiveWebhook, webhookActivateRefusal, webhookJobKindRefusal, webhookReplayKey, WEBHOOK_MAX_BODY_BYTES, type Enqueue } from '../../app/_server/auth/webhook-receiver';
 import { POST } from '../../app/api/webhooks/[id]/route';
 import { decisionLog, tickets, webhookDeliveries } from '../../db/schema';
 import { createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
@@ -218,16 +218,39 @@ describe('job webhooks through the route handler', () => {
   it('enqueues one job ticket for a signed delivery and none for its replay', async () => {
     const hook = await newWebhook('job');
     const before = await ticketCount();
-    const body = JSON.stringify({ job: 'daily-snapshot', params: {} });
+    const body = JSON.stringify({ job: 'backtest', params: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', from: '2024-01-01', to: '2024-01-02', strategies: ['ema-trend'] } });
     const first = await post(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, deliveryId: 'job-route-1' }));
     expect(first.status).toBe(202);
     const firstBody = (await first.json()) as { ticketId: string };
     expect(await ticketCount()).toBe(before + 1);
     const [ticket] = await t.root.database.db.select().from(tickets).where(eq(tickets.id, firstBody.ticketId));
-    expect(ticket.kind).toBe('daily-snapshot');
+    expect(ticket.kind).toBe('backtest');
     const replay = await post(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, deliveryId: 'job-route-1' }));
     expect(await replay.json()).toEqual(firstBody);
     expect(await ticketCount()).toBe(before + 1);
+  });
+
+  it('refuses a maintenance job kind (rollover deletes decision history, daily-snapshot writes the account history) with 403 naming the field and the kinds a webhook may start, and writes no ticket', async () => {
+    const hook = await newWebhook('job');
+    const before = await ticketCount();
+    for (const job of ['rollover', 'daily-snapshot']) {
+      const response = await post(hook.id, webhookRequest(hook.id, JSON.stringify({ job, params: {} }), { secret: hook.secret, deliveryId: `maint-${job}` }));
+      expect({ status: response.status, body: await response.json() }).toEqual({
+        status: 403,
+        body: {
+          error: {
+            code: 'forbidden:auth',
+            message: `field "job" was "${job}": a webhook cannot start this job (it runs on its schedule or from the app); a webhook may start backtest, download-candles, strategy-check, study, train-intent-veto, train-regime, train-volatility, train-stop-distance`,
+          },
+        },
+      });
+    }
+    expect(await ticketCount()).toBe(before);
+    expect((await deliveriesOf(hook.id)).map((r) => [r.deliveryId, r.status, r.httpStatus]).sort()).toEqual([
+      ['maint-daily-snapshot', 'refused', 403],
+      ['maint-rollover', 'refused', 403],
+    ]);
+    expect(webhookJobKindRefusal('backtest')).toBeNull();
   });
 
   it('refuses an unknown job kind with 400 and writes no ticket', async () => {
@@ -333,6 +356,20 @@ describe('job webhooks with a counting queue', () => {
     expect(jobs).toEqual([{ kind: 'backtest', params: { symbol: 'BTC/USDT' } }]);
   });
 
+  it('enqueues nothing for a validly signed rollover or daily-snapshot (403), and an allowed kind from the same webhook still runs', async () => {
+    const hook = await newWebhook('job');
+    const { jobs, receive } = countingQueue();
+    for (const job of ['rollover', 'daily-snapshot']) {
+      const response = await receive(hook.id, webhookRequest(hook.id, JSON.stringify({ job, params: { retentionDays: 0 } }), { secret: hook.secret }));
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(new RegExp(`^field "job" was "${job}": a webhook cannot start this job`));
+    }
+    expect(jobs).toEqual([]);
+    const allowed = await receive(hook.id, webhookRequest(hook.id, JSON.stringify({ job: 'backtest', params: { symbol: 'BTC/USDT' } }), { secret: hook.secret }));
+    expect(allowed.status).toBe(202);
+    expect(jobs).toEqual([{ kind: 'backtest', params: { symbol: 'BTC/USDT' } }]);
+  });
+
   it('answers 501 naming the missing job queue when the engine has none', async () => {
     const hook = await newWebhook('job');
     const response = await receiver(undefined)(hook.id, webhookRequest(hook.id, JSON.stringify({ job: 'train', params: {} }), { secret: hook.secret }));
@@ -351,7 +388,7 @@ describe('job webhooks with a counting queue', () => {
   it('enqueues a captured signed job once whatever delivery id it is resent under, and a re-signed retry of the same delivery id once too', async () => {
     const hook = await newWebhook('job');
     const { jobs, receive } = countingQueue();
-    const body = JSON.stringify({ job: 'daily-snapshot', params: {} });
+    const body = JSON.stringify({ job: 'strategy-check', params: {} });
     const timestamp = String(Math.floor(Date.now() / 1000) - 30);
     const signature = sign(hook.secret, timestamp, body);
     const first = await receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, timestamp, signature, deliveryId: 'cap-1' }));
@@ -369,7 +406,7 @@ describe('job webhooks with a counting queue', () => {
     const retry = await receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, deliveryId: 'cap-1' }));
     expect(retry.status).toBe(202);
     expect(retry.headers.get('x-aethelred-replay')).toBe('true');
-    expect(jobs).toEqual([{ kind: 'daily-snapshot', params: {} }]);
+    expect(jobs).toEqual([{ kind: 'strategy-check', params: {} }]);
     // A new delivery (newly signed, new id) of the same job still runs: the normal path.
     const next = await receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, timestamp: String(Number(timestamp) + 1), deliveryId: 'cap-next' }));
     expect(next.status).toBe(202);
@@ -384,7 +421,7 @@ describe('job webhooks with a counting queue', () => {
   it('enqueues the same signed job once when it arrives concurrently under several delivery ids', async () => {
     const hook = await newWebhook('job');
     const { jobs, receive } = countingQueue();
-    const body = JSON.stringify({ job: 'daily-snapshot', params: {} });
+    const body = JSON.stringify({ job: 'strategy-check', params: {} });
     const timestamp = nowS();
     const signature = sign(hook.secret, timestamp, body);
     const responses = await Promise.all(
@@ -424,7 +461,7 @@ describe('job webhooks with a counting queue', () => {
       jobs.push(job);
       return `ticket-${jobs.length}`;
     });
-    const body = JSON.stringify({ job: 'daily-snapshot', params: {} });
+    const body = JSON.stringify({ job: 'strategy-check', params: {} });
     const timestamp = nowS();
     const signature = sign(hook.secret, timestamp, body);
     const failed = await receive(hook.id, webhookRequest(hook.id, body, { secret: hook.secret, timestamp, signature, deliveryId: 'flaky-1' }));

@@ -20,6 +20,7 @@ import type { ExternalSignal, ExternalSignalResult } from '@/engine/decision/ext
 import { ValidationError } from '@/engine/core/errors';
 import { storableTextCheck } from '@/engine/core/storable-text';
 import { accountIdSchema } from '@/engine/account/account-config';
+import { findJobDefinition, WEBHOOK_JOB_KINDS } from '@/engine/jobs/definitions';
 import type { SecretBox } from './secret-box';
 
 export const WebhookKind = { Alert: 'alert', Job: 'job' } as const;
@@ -85,6 +86,17 @@ export function webhookReplayKey(timestamp: string, rawBody: string): string {
 /** Why a job webhook may not carry `params.activate`: deploying a model needs an admin (see app/models/actions.ts). */
 export function webhookActivateRefusal(value: unknown): string {
   return `field "params.activate" was ${JSON.stringify(value)}: a webhook cannot deploy a model (deploying needs the "admin" role). Send the job without "activate" (or with false), then deploy the trained version from the Models page as an admin after review`;
+}
+
+/**
+ * Why a job webhook may not start `kind`: a known kind its definition keeps from webhooks (`webhookStartable`,
+ * engine/jobs), such as rollover, which deletes decision history. Null when a webhook may start it, or when
+ * no kind has that name (the queue then refuses it with 400).
+ */
+export function webhookJobKindRefusal(kind: string): string | null {
+  const definition = findJobDefinition(kind);
+  if (!definition || definition.webhookStartable) return null;
+  return `field "job" was ${JSON.stringify(kind)}: a webhook cannot start this job (it runs on its schedule or from the app); a webhook may start ${WEBHOOK_JOB_KINDS.join(', ')}`;
 }
 
 function signatureMatches(secret: string, timestamp: string, rawBody: string, header: string | null): boolean {
@@ -173,6 +185,8 @@ export async function receiveWebhook(deps: WebhookReceiverDeps, webhookId: strin
   }
   if (webhook.kind === WebhookKind.Job) {
     // `activate` deploys the trained model (train-* jobs); deploying is admin-only, and a webhook's secret is no admin.
+    const jobKindRefusal = webhookJobKindRefusal((parsed.data as z.infer<typeof jobPayloadSchema>).job);
+    if (jobKindRefusal) return refuse(403, 'forbidden:auth', jobKindRefusal);
     const activate = (parsed.data as z.infer<typeof jobPayloadSchema>).params.activate;
     if (activate !== undefined && activate !== false) return refuse(403, 'forbidden:auth', webhookActivateRefusal(activate));
   }
