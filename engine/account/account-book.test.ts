@@ -10,7 +10,7 @@ import {
   toColumns,
 } from '../testing/in-memory-repositories';
 import { createAccountBook, unknownAccountMessage, VENUE_READ_CLIENT_MAX_AGE_MS } from './account-book';
-import type { Balance, Exchange } from '../ports/exchange';
+import type { Balance, Exchange, Position } from '../ports/exchange';
 import type { VenueConnector } from '../ports/venue-link';
 import type { AccountSettingsInput } from './account-config';
 import { paperConfigOf } from '../trading/run-spec';
@@ -241,6 +241,32 @@ describe('account book', () => {
     expect((await b.closePosition('p', { symbol: 'BTC/USDT' }, 'alice')).remaining).toBe(0);
   });
 
+  it('a whole force exit the volume cap fills in part keeps the stop protecting the rest', async () => {
+    const b = book(stores());
+    // At most 10 % of a candle's volume trades: 100 units on a candle of 1,000.
+    await b.create({ id: 'thin', ...FUTURES, maxVolumeShare: 0.1 }, 'alice');
+    const ex = (await b.runtime('thin')).exchange();
+    ex.onCandle('BTC/USDT', T0, 100, 100, 100, 100, 1_000);
+    await ex.createOrder({ clientOrderId: 'e', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 60 });
+    ex.onCandle('BTC/USDT', T0 + 60_000, 100, 100, 100, 100, 1_000);
+    await ex.createOrder({ clientOrderId: 'e2', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 90 });
+    expect(ex.positionAmountSigned('BTC/USDT')).toBe(150);
+    const stop = await ex.createOrder({ clientOrderId: 's', symbol: 'BTC/USDT', side: 'sell', type: 'stop', amount: 150, stopPrice: 90, reduceOnly: true });
+    // The candle's 100 were used by 90 of the entry: 10 left for the close now, 140 stay open.
+    const first = await b.closePosition('thin', { symbol: 'BTC/USDT' }, 'alice');
+    expect(first).toMatchObject({ remaining: 140, cancelledStopIds: [] });
+    expect(first.order).toMatchObject({ amount: 150, filled: 10, status: 'partially_filled', reduceOnly: true });
+    expect(ex.openOrders('BTC/USDT').map((o) => [o.id, o.type])).toEqual([[stop.id, 'stop'], [first.order.id, 'market']]);
+    // The next candle fills 100 more of the close at its open; its fall through 90 triggers the stop on what is left
+    // (40), which the cap leaves for the candle after: there the close's last 40 fill, and the stop has nothing left.
+    ex.onCandle('BTC/USDT', T0 + 120_000, 100, 100, 85, 88, 1_000);
+    expect(ex.positionAmountSigned('BTC/USDT')).toBe(40);
+    expect(ex.openOrders('BTC/USDT').find((o) => o.id === stop.id)).toMatchObject({ type: 'stop', reduceOnly: true });
+    ex.onCandle('BTC/USDT', T0 + 180_000, 88, 89, 87, 88, 1_000);
+    expect(ex.positionAmountSigned('BTC/USDT')).toBe(0);
+    expect(ex.openOrders('BTC/USDT')).toEqual([]);
+  });
+
   it('prices a symbol no session traded yet from its last stored candle', async () => {
     const s = stores();
     await s.candles.insertCandles({ exchange: 'binance', symbol: 'ETH/USDT', timeframe: '1h' }, toColumns([
@@ -351,7 +377,7 @@ describe('account book', () => {
       counts.connects++;
       return {
         ok: true,
-        exchange: { id: venueId, fetchBalance: async () => balance } as unknown as Exchange,
+        exchange: { id: venueId, fetchBalance: async () => balance, fetchOpenPositions: async () => [] } as unknown as Exchange,
         async holdings() {
           if (failNextRead) {
             failNextRead = false;
@@ -384,5 +410,40 @@ describe('account book', () => {
     await b.view('usdm');
     await new Promise((resolve) => setTimeout(resolve, 0)); // the dropped client closes in the background
     expect(counts).toEqual({ connects: 4, closes: 3 });
+  });
+
+  it("shows every open position of a venue account, also on markets it has no candles of, and the open orders of the markets it has", async () => {
+    const s = stores();
+    // Candles of ETH/USDT only on binanceusdm: a BTC/USDT long opened by hand on the venue has none.
+    await s.candles.insertCandles({ exchange: 'binanceusdm', symbol: 'ETH/USDT', timeframe: '1h' }, toColumns([{ openTimeMs: T0, open: 3_000, high: 3_010, low: 2_990, close: 3_000, volume: 5 }]));
+    const balance: Balance = { currency: 'USDT', total: 10_000, free: 4_000, used: 6_000, equity: 10_250 };
+    const position = (symbol: string, side: 'long' | 'short', amount: number, entryPrice: number, markPrice: number, unrealizedPnl: number): Position => ({
+      symbol, side, amount, entryPrice, markPrice, unrealizedPnl, realizedPnl: 0, leverage: 5, marginMode: 'cross', margin: (amount * markPrice) / 5, liquidationPrice: NaN, feesPaid: 0, fundingPaid: 0, openedAtMs: T0,
+    });
+    const btc = position('BTC/USDT', 'long', 0.5, 59_000, 60_000, 500);
+    const eth = position('ETH/USDT', 'short', 2, 3_125, 3_000, 250);
+    const asked: (readonly string[])[] = [];
+    const venues: VenueConnector = async (venueId) => ({
+      ok: true,
+      exchange: { id: venueId, fetchBalance: async () => balance, fetchOpenPositions: async () => [btc, eth] } as unknown as Exchange,
+      async holdings(symbols) {
+        asked.push(symbols);
+        // What reconcile answers: the positions of the markets it was asked about.
+        return { openOrders: [], positions: [eth].filter((p) => symbols.includes(p.symbol)), balance, atMs: T0 };
+      },
+      close: async () => undefined,
+    });
+    const b = createAccountBook({ clock: createManualClock(T0), logger: silentLogger, ...s, venues, defaultRiskLimits: async () => ({ ...LIMITS }) });
+    await b.create({ id: 'usdm', kind: 'venue', venue: 'binanceusdm', name: 'USD-M' }, 'admin');
+    const view = await b.view('usdm');
+    expect(asked).toEqual([['ETH/USDT']]);
+    expect(view.positions).toEqual([
+      { symbol: 'BTC/USDT', side: 'long', amount: 0.5, entryPrice: 59_000, markPrice: 60_000, unrealizedPnl: 500, liquidationPrice: null, margin: 6_000 },
+      { symbol: 'ETH/USDT', side: 'short', amount: 2, entryPrice: 3_125, markPrice: 3_000, unrealizedPnl: 250, liquidationPrice: null, margin: 1_200 },
+    ]);
+    // 500 + 250
+    expect(view.totals.unrealizedPnl).toBe(750);
+    // BTC/USDT has no stored candles here: the portfolio VaR cannot be computed rather than leaving the BTC long out.
+    expect(view.valueAtRisk.status).toBe('unavailable');
   });
 });

@@ -901,12 +901,16 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
     const decisionId = deps.newId ? deps.newId() : `${deps.clock.nowMs()}-${++closeSeq}`;
     const whole = amount >= open * (1 - 1e-9);
     const cancelledStopIds: string[] = [];
-    if (whole) {
+    const cancelStops = async () => {
       for (const orderId of await book.reduceOnlyOrderIds()) {
         await book.exchange.cancelOrder(orderId, symbol);
         cancelledStopIds.push(orderId);
       }
-    }
+    };
+    // A venue fills the whole market close: its stops go first, so none can trigger on the way. A paper account fills it
+    // up to its volume cap (a share of the last candle's volume): its stops go once the position is flat, so a close
+    // filled in part leaves the rest protected by its reduce-only stops, which only ever trade down what is left.
+    if (whole && book.venue !== null) await cancelStops();
     const order = await book.exchange.createOrder({
       // Venues cap client ids (Binance: 36 characters): the decision id's first 29 letters and digits keep it unique.
       clientOrderId: `close-${decisionId.replace(/[^A-Za-z0-9]/g, '').slice(0, 29)}`,
@@ -916,6 +920,8 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       amount: whole ? open : amount,
       reduceOnly: true,
     });
+    const remaining = Math.abs(await book.held());
+    if (whole && book.venue === null && remaining === 0) await cancelStops();
     await rt.persist();
     const stream = (await deps.candles.summarize()).find((c) => c.symbol === symbol && (book.venue === null || c.exchange === book.venue));
     deps.journal?.recordDecision({
@@ -934,7 +940,7 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       inputs: { manual: true, forceExit: true, actor, account: id, amount: whole ? open : amount, orderId: order.id, cancelledStopIds },
     });
     await deps.journal?.flush();
-    return { order, remaining: Math.abs(await book.held()), cancelledStopIds, decisionId };
+    return { order, remaining, cancelledStopIds, decisionId };
   }
 
   /** Signed notionals (+ long, − short) of positions at their marks. */
