@@ -9,6 +9,7 @@ import type { Logger } from './core/logger';
 import type { RiskStateRepository } from './ports/risk-state';
 import type { SettingsRepository } from './ports/settings';
 import type { BackgroundWorker } from './ports/lifecycle';
+import type { ControlPublisher } from './ports/control-bus';
 import { loadDecisionChain, type DecisionChain } from './journal/decision-chain';
 import { TIMEFRAME_MS, type MarketKey } from './core/types';
 import type { Exchange } from './ports/exchange';
@@ -108,6 +109,8 @@ export interface EngineDeps {
   strategies?: StrategyCatalog;
   /** Rule strategy versions (the `strategy_rules` table); without it there are no rule strategies and saving throws. */
   strategyRules?: StrategyRuleRepository;
+  /** The control bus: a saved rule strategy is announced on it (`strategies-changed`) so other processes reload it. */
+  control?: ControlPublisher;
   /** Study storage (the `studies` and `study_trials` tables); without it `engine.studies` rejects. */
   studies?: StudyRepository;
   /** Where study trials run (the worker-thread pool in the server); default: inline, one at a time. */
@@ -381,7 +384,23 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     clock: deps.clock,
     logger: deps.logger,
     catalog: () => strategies,
+    control: deps.control,
   });
+  /**
+   * Before a run is built, queued or checked: the catalog's rule strategies checked against the store (one read of
+   * the latest versions; the catalog is replaced only when one differs), so a rule saved in another process whose
+   * `strategies-changed` message has not arrived yet (in flight, or lost while this process's listener was
+   * disconnected) is still the version the run uses. A failed read is logged and the run goes on with the catalog.
+   */
+  async function rulesInStep(): Promise<void> {
+    if (!deps.strategyRules) return;
+    try {
+      const changed = await ruleStrategies.refresh();
+      if (changed.length > 0) deps.logger.info({ changed }, 'rule strategies saved elsewhere were reloaded before a run');
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'checking the rule strategies against the store failed; the run uses the catalog as loaded');
+    }
+  }
   const storedRunSettings = (accountId: string): Promise<StoredRunSettings> =>
     loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, strategies, logger: deps.logger });
   const studyRepository: StudyRepository =
@@ -444,11 +463,17 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     listCandleCoverage: (largestGaps) => deps.candles.summarizeCoverage(largestGaps),
     strategies,
     describeStrategies: () => strategies.describe(),
-    checkStrategy: (request, onProgress) => runStrategyCheck(request, { candles: deps.candles, createStrategy: (name, params) => strategies.create(name, params) }, onProgress),
-    enqueueStrategyCheck: (request) =>
-      enqueueStrategyCheck(request, { candles: deps.candles, createStrategy: (name, params) => strategies.create(name, params), enqueue: (job) => jobs().enqueue(job) }),
-    runBacktest: async (request, onProgress) =>
-      runBacktest(
+    async checkStrategy(request, onProgress) {
+      await rulesInStep();
+      return runStrategyCheck(request, { candles: deps.candles, createStrategy: (name, params) => strategies.create(name, params) }, onProgress);
+    },
+    async enqueueStrategyCheck(request) {
+      await rulesInStep();
+      return enqueueStrategyCheck(request, { candles: deps.candles, createStrategy: (name, params) => strategies.create(name, params), enqueue: (job) => jobs().enqueue(job) });
+    },
+    async runBacktest(request, onProgress) {
+      await rulesInStep();
+      return runBacktest(
         request,
         {
           stored: await storedRunSettings(backtestAccountIdOf(request)),
@@ -464,7 +489,8 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
           strategies,
         },
         { onProgress },
-      ),
+      );
+    },
     getBacktestRun: (id) => deps.backtestRuns.get(id),
     async deleteBacktestRun(id) {
       const deleted = await deps.backtestRuns.delete(id);
@@ -472,8 +498,8 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
       runAnalyses.forget(id);
       return deleted;
     },
-    enqueueBacktest: (request) =>
-      enqueueBacktest(request, { candles: deps.candles, jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal, vetoModel: () => deps.vetoModel?.() ?? null, loopModels: deps.loopModels ?? null, storedSettings: storedRunSettings, strategies }),
+    enqueueBacktest: async (request) =>
+      rulesInStep().then(() => enqueueBacktest(request, { candles: deps.candles, jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal, vetoModel: () => deps.vetoModel?.() ?? null, loopModels: deps.loopModels ?? null, storedSettings: storedRunSettings, strategies })),
     backtestState: (id) => backtestState(id, { jobs: jobs(), runs: deps.backtestRuns, journal: deps.journal }),
     listBacktestRuns: (page) => deps.backtestRuns.list(page),
     listTrades: (query) => listKnownSymbol(query, (q) => deps.journal.listTrades(q)),
@@ -498,7 +524,10 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     decisionChain: (tradeId) => loadDecisionChain(deps.journal, tradeId),
     exportTrades: (query) => deps.journal.iterTrades(query),
     interruptedRunsAtStart: () => interruptedRuns,
-    startLiveSession: (request) => requireLive().start(request),
+    startLiveSession(request) {
+      const live = requireLive();
+      return rulesInStep().then(() => live.start(request));
+    },
     stopLiveSession: (id) => requireLive().stop(id),
     listLiveSessions: () => requireLive().list(),
     getLiveSession: (id) => requireLive().get(id),
@@ -545,9 +574,9 @@ export function createEngine(deps: EngineDeps, config: EngineConfig = defaultEng
     events,
     accounts,
     ruleStrategies,
-    studies: { enqueue: studies.enqueue, list: studies.list, get: studies.get, summary: studies.summary, cancel: studies.cancel, applyToSettings: studies.applyToSettings },
-    runStudy: (studyId, ctx) => studies.run(studyId, ctx),
-    runStudySteps: (studyId, ctx) => studies.runSteps(studyId, ctx),
+    studies: { enqueue: (...args) => rulesInStep().then(() => studies.enqueue(...args)), list: studies.list, get: studies.get, summary: studies.summary, cancel: studies.cancel, applyToSettings: studies.applyToSettings },
+    runStudy: (studyId, ctx) => rulesInStep().then(() => studies.run(studyId, ctx)),
+    runStudySteps: (studyId, ctx) => rulesInStep().then(() => studies.runSteps(studyId, ctx)),
     notify(event) {
       try {
         deps.notifier?.notify(event);

@@ -326,7 +326,9 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     strategies,
     control,
   });
-  const controlListener = createControlListener({ bus: control, acks: controlAcks, clock, logger, accounts, sessions: live, models });
+  // Rule strategies saved in another process reach this catalog on its `strategies-changed` message (and on every
+  // reconnect); `engine` is built below, before the listener starts (engine.start).
+  const controlListener = createControlListener({ bus: control, acks: controlAcks, clock, logger, accounts, sessions: live, models, strategies: { syncRules: () => engine.ruleStrategies.refresh() } });
   const liveWorker = { name: 'live-sessions', start: () => live.resumeAll().then(() => undefined), stop: () => live.stopAll() };
   const engine: Engine = createEngine(
     {

@@ -246,6 +246,8 @@ export async function buildTradingCore(
     strategies,
     snapshots: createSnapshotRepository(database.db),
     strategyRules: createStrategyRuleRepository(database.db),
+    // A saved rule strategy is announced here; every process's control listener reloads it (see root.ts).
+    control,
     studies: createStudyRepository(database.db),
   };
   const engineConfig: EngineConfig = { journalBatchSize: config.journalBatchSize, journalFlushIntervalMs: 1_000 };

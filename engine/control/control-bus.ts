@@ -25,6 +25,8 @@ const commandSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal(ControlKind.StopSession), sessionId: id }),
   z.strictObject({ kind: z.literal(ControlKind.SettingsChanged), accountId }),
   z.strictObject({ kind: z.literal(ControlKind.ModelDeployed), modelKind: z.string().min(1).max(100), version: z.number().int().positive() }),
+  // The rule saved (what the acks and logs name); receivers re-read every stored rule, not just this one.
+  z.strictObject({ kind: z.literal(ControlKind.StrategiesChanged), name: z.string().min(1).max(200), version: z.number().int().positive() }),
   z.strictObject({
     kind: z.literal(ControlKind.ExternalAlert),
     sessionId: id,

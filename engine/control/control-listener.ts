@@ -4,7 +4,8 @@
  * state, so a message lost while disconnected delays a command but never loses it.
  *
  * Who acknowledges: a process that holds the account (halt, resume, settings), runs the session (stop,
- * alert) or has a model loaded (deploy). A process with nothing to act on stays silent, and the
+ * alert) or has a model loaded (deploy); every process with a strategy catalog (rule strategies changed). A
+ * process with nothing to act on stays silent, and the
  * sender's own messages are skipped (it acted before sending).
  */
 import type { Clock } from '../core/clock';
@@ -40,6 +41,13 @@ export interface ControlListenerDeps {
     /** Loads the active version of every kind whose active version changed; returns `kind@vN` labels loaded. */
     syncActive(): Promise<string[]>;
   };
+  strategies?: {
+    /**
+     * Re-reads the stored rule strategies into this process's catalog when any differs from it (the reload run at
+     * engine start); returns what changed (`name v2`, `name removed`), empty when the catalog was current.
+     */
+    syncRules(): Promise<string[]>;
+  };
 }
 
 /** The listener as a background worker: `start` subscribes (resolves once listening), `stop` unsubscribes. */
@@ -73,6 +81,11 @@ export function createControlListener(deps: ControlListenerDeps): ControlListene
         if (!deps.models) return null;
         const loaded = await deps.models.syncActive();
         return loaded.length ? `loaded ${loaded.join(', ')}` : null;
+      }
+      case ControlKind.StrategiesChanged: {
+        if (!deps.strategies) return null;
+        const changed = await deps.strategies.syncRules();
+        return changed.length ? `rule strategies reloaded: ${changed.join(', ')}` : `rule strategies re-read; the catalog already had "${message.name}" version ${message.version}`;
       }
       case ControlKind.AccountCommand:
         return null; // answered in onMessage
@@ -109,7 +122,9 @@ export function createControlListener(deps: ControlListenerDeps): ControlListene
     const accounts = await deps.accounts.syncLoaded(null);
     const stopped = (await deps.sessions?.stopRequested()) ?? [];
     const models = (await deps.models?.syncActive()) ?? [];
-    deps.logger.info({ process: deps.bus.processId, accounts, stopped, models }, 'control bus: listening; state re-read');
+    // A rule strategy saved while disconnected (its `strategies-changed` lost) joins the catalog now.
+    const rules = (await deps.strategies?.syncRules()) ?? [];
+    deps.logger.info({ process: deps.bus.processId, accounts, stopped, models, rules }, 'control bus: listening; state re-read');
   }
 
   return {

@@ -1,6 +1,6 @@
 /**
  * Control bus port: commands every process of one installation must act on at once (halt, resume,
- * stop a session, settings changed, model deployed, an outside alert for a session's market).
+ * stop a session, settings changed, model deployed, rule strategies changed, an outside alert for a session's market).
  * engine/ports holds every interface the engine needs from outside; it imports only engine/core and other ports.
  *
  * The database is the truth: a sender writes the state first and then publishes. A message only
@@ -20,6 +20,11 @@ export const ControlKind = {
   SettingsChanged: 'settings-changed',
   /** A model version was deployed or rolled back: processes load the active version. */
   ModelDeployed: 'model-deployed',
+  /**
+   * A rule strategy was saved (a new name, or a new version of one): every process re-reads the stored rule
+   * strategies into its strategy catalog, so its next run, session or listing uses the stored version.
+   */
+  StrategiesChanged: 'strategies-changed',
   /** An outside alert for a market whose session runs in another process: that process routes it. */
   ExternalAlert: 'external-alert',
   /**
@@ -49,6 +54,7 @@ export type ControlCommand =
   | { kind: typeof ControlKind.StopSession; sessionId: string }
   | { kind: typeof ControlKind.SettingsChanged; accountId: string }
   | { kind: typeof ControlKind.ModelDeployed; modelKind: string; version: number }
+  | { kind: typeof ControlKind.StrategiesChanged; name: string; version: number }
   | { kind: typeof ControlKind.ExternalAlert; sessionId: string; alert: ControlAlert }
   | { kind: typeof ControlKind.AccountCommand; accountId: string; actor: string; command: AccountCommandBody };
 

@@ -15,6 +15,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waveCsv } from '../../engine/testing/wave-candles';
+import { smaCrossRule } from '../../engine/testing/sma-cross-pair';
 import { createControlBus } from '../../engine/control/control-bus';
 import { ControlKind, type ControlMessage } from '../../engine/ports/control-bus';
 import type { Logger } from '../../engine/core/logger';
@@ -215,6 +216,20 @@ describe('the control bus between two servers on PostgreSQL', { timeout: 120_000
     ]);
   });
 
+  it("makes a rule strategy saved through server A (a new name, then version 2) what server B's catalog lists and builds, and B acknowledges each save", async () => {
+    const rule = (fast: number, slow: number) => smaCrossRule('bus-sma-cross', fast, slow);
+    expect((await trader.call('createRuleStrategy', { body: rule(10, 30) })).status).toBe(201);
+    await until('B lists the new rule strategy', () => b.root.engine.describeStrategies().some((d) => d.name === 'bus-sma-cross' && d.version === '1'));
+    expect((await trader.call('updateRuleStrategy', { path: { name: 'bus-sma-cross' }, body: rule(5, 20) })).status).toBe(200);
+    await until('B builds version 2', () => b.root.engine.strategies.get('bus-sma-cross')?.version === '2');
+    expect(b.root.engine.strategies.create('bus-sma-cross', undefined).features.sma).toEqual([5, 20]);
+    await until('B acknowledged both saves', async () => (await acksOf('strategies-changed')).filter((ack) => ack.process_id === b.root.control.bus.processId).length === 2);
+    expect((await acksOf('strategies-changed')).filter((ack) => ack.process_id === b.root.control.bus.processId).map((ack) => [ack.outcome, ack.detail])).toEqual([
+      ['applied', 'rule strategies reloaded: bus-sma-cross v1'],
+      ['applied', 'rule strategies reloaded: bus-sma-cross v2'],
+    ]);
+  });
+
   it('ignores a malformed notification with a log line and keeps delivering', async () => {
     const { logger, lines } = capturingLogger();
     const database = await createDatabase({ url: POSTGRES_URL, dataDir: tmpdir(), schema });
@@ -234,7 +249,7 @@ describe('the control bus between two servers on PostgreSQL', { timeout: 120_000
         ['control bus: ignored a malformed message', 'not JSON'],
         [
           'control bus: ignored a malformed message',
-          "bad command: kind: Invalid discriminator value. Expected 'halt' | 'resume' | 'stop-session' | 'settings-changed' | 'model-deployed' | 'external-alert' | 'account-command'",
+          "bad command: kind: Invalid discriminator value. Expected 'halt' | 'resume' | 'stop-session' | 'settings-changed' | 'model-deployed' | 'strategies-changed' | 'external-alert' | 'account-command'",
         ],
         ['control bus: ignored a malformed message', 'bad command: accountId: Invalid input: expected string, received undefined'],
       ]);

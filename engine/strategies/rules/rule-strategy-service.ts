@@ -1,10 +1,13 @@
 /**
  * Rule strategies as stored, versioned data: create, update (a new version), list, read, and the
- * catalog's `rule` source kept in step with the store (on start and after every save).
+ * catalog's `rule` source kept in step with the store: on start, after every save here, and in every
+ * other process on the same database when the save's `strategies-changed` control message arrives (or,
+ * when it was lost, at the listener's reconnect), and before each run is built (see `refresh`).
  */
 import type { Clock } from '../../core/clock';
 import { NotFoundError, ValidationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
+import { ControlKind, type ControlPublisher } from '../../ports/control-bus';
 import type { StrategyRuleRecord, StrategyRuleRepository } from '../../ports/strategy-rules';
 import { StrategySource, sourceHashOf, type CatalogEntry, type StrategyCatalog } from '../strategy-catalog';
 import { compileRuleStrategy } from './compile-rule-strategy';
@@ -19,6 +22,8 @@ export interface RuleStrategyServiceDeps {
   logger: Logger;
   /** The engine's strategy catalog: names taken by built-in and file strategies, and where saved rules are published. */
   catalog: () => RuleCatalogView;
+  /** Where a save is announced to the other processes (`strategies-changed`); none in a single-process engine. */
+  control?: ControlPublisher;
 }
 
 /** One rule strategy with every stored version, oldest first. */
@@ -47,8 +52,13 @@ export interface RuleStrategyService {
   update(name: string, input: unknown, actor: string | null): Promise<StrategyRuleRecord>;
   /** Every field error of a rule, keyed by path (empty when valid); for editors. */
   validate(input: unknown): Record<string, string[]>;
-  /** Reads the store and replaces the catalog's `rule` source (engine start). */
-  refresh(): Promise<void>;
+  /**
+   * Reads the store and, when any stored rule's latest version differs from the catalog's (a rule saved by another
+   * process, a rule the catalog does not have yet), replaces the catalog's `rule` source. Returns what changed
+   * (`name v2`, `name removed`), empty when the catalog was current (nothing replaced then). Runs at engine start,
+   * on a `strategies-changed` message and on every reconnect of the control listener, and before a run is built.
+   */
+  refresh(): Promise<string[]>;
 }
 
 /** sha256 of the stored JSON of a rule version: its provenance in runs. */
@@ -74,10 +84,30 @@ export function createRuleStrategyService(deps: RuleStrategyServiceDeps): RuleSt
     if (taken) throw nameTakenError(name, taken.source);
   }
 
-  async function publish(): Promise<void> {
+  // Reads may overlap (a save here, a message, a run's check): the store only grows, so the read that started
+  // last saw the most, and one that started before the last applied read is not applied over it.
+  let readsStarted = 0;
+  let lastApplied = 0;
+
+  /** Reads the store; replaces the catalog's rule source when it differs (or always, `force`). Returns what changed. */
+  async function sync(force: boolean): Promise<string[]> {
+    const mine = ++readsStarted;
     const latest = await deps.repository.latest();
-    deps.catalog().replaceSource(StrategySource.Rule, latest.map(ruleCatalogEntry));
+    if (mine < lastApplied) return [];
+    lastApplied = mine;
+    const inCatalog = new Map(deps.catalog().list().filter((entry) => entry.source === StrategySource.Rule).map((entry) => [entry.name, entry]));
+    const changed: string[] = [];
+    for (const record of latest) {
+      const entry = inCatalog.get(record.name);
+      if (!entry || entry.version !== String(record.version) || entry.sourceHash !== ruleSourceHash(record.definition)) changed.push(`${record.name} v${record.version}`);
+      inCatalog.delete(record.name);
+    }
+    for (const name of inCatalog.keys()) changed.push(`${name} removed`);
+    if (changed.length > 0 || force) deps.catalog().replaceSource(StrategySource.Rule, latest.map(ruleCatalogEntry));
+    return changed;
   }
+
+  const publish = () => sync(true);
 
   async function save(rule: RuleStrategy, version: number, actor: string | null): Promise<StrategyRuleRecord> {
     compileRuleStrategy(rule, version);
@@ -92,6 +122,11 @@ export function createRuleStrategyService(deps: RuleStrategyServiceDeps): RuleSt
     } catch (error) {
       deps.logger.error({ err: error, strategy: rule.name }, 'the saved rule strategy could not be published to the catalog');
     }
+    // The other processes re-read the store now; one that misses the message does at its reconnect, and every
+    // process checks the store before it builds a run.
+    await deps.control?.publish({ kind: ControlKind.StrategiesChanged, name: rule.name, version }).catch((error: unknown) =>
+      deps.logger.warn({ err: error, strategy: rule.name, version }, 'control bus: announcing the saved rule strategy failed'),
+    );
     return record;
   }
 
@@ -117,6 +152,6 @@ export function createRuleStrategyService(deps: RuleStrategyServiceDeps): RuleSt
       return save(rule, versions[versions.length - 1].version + 1, actor);
     },
     validate: (input) => ruleStrategyErrors(input),
-    refresh: publish,
+    refresh: () => sync(false),
   };
 }
