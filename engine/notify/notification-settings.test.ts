@@ -49,6 +49,30 @@ describe('redactNotificationSettings', () => {
     expect(redactNotificationSettings(settings).channels).toEqual([{ id: 'hook', kind: 'webhook', url: 'https://example.org/****1234', secret: '****min!' }]);
   });
 
+  it('never quotes a channel secret in a refusal: a list is named by its length, an object by its kind', () => {
+    const secrets = ['123456:SECRET-bot-token', 'https://discord.example/api/webhooks/1/SECRET-path', 'SECRET-signing-secret-16+'];
+    const channels = Array.from({ length: 51 }, (_, i) => ({ id: `hook-${i}`, kind: 'webhook', url: secrets[1], secret: secrets[2] }));
+    const refusals: [unknown, string][] = [
+      // Too many channels (51 > 50): the whole array, stored secrets merged in, was quoted.
+      [{ channels }, 'field "channels" was "(a list of 51)": '],
+      // A channel of an unknown kind: the whole channel object was quoted.
+      [{ channels: [{ id: 'tg', kind: 'pager', botToken: secrets[0] }] }, 'field "channels.0.kind" was "pager": '],
+      [{ channels: [{ id: 'tg', kind: 'telegram', botToken: secrets[0], chatId: { nested: secrets[2] } }] }, 'field "channels.0.chatId" was "(an object)": '],
+      [{ channels: { tg: { kind: 'telegram', botToken: secrets[0] } } }, 'field "channels" was "(an object)": '],
+      ['not settings', 'field "(settings)" was "not settings": '],
+    ];
+    for (const [input, start] of refusals) {
+      let message = '';
+      try {
+        parseNotificationSettings(input);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message.startsWith(start), message).toBe(true);
+      for (const secret of secrets) expect(message).not.toContain(secret);
+    }
+  });
+
   it('never echoes a webhook URL in a refusal', () => {
     expect(() => parseNotificationSettings({ channels: [{ id: 'hook', kind: 'webhook', url: 'ftp://token@host', secret: 'sixteen-chars-min!' }] })).toThrow('field "channels.0.url" was "(redacted)"');
   });

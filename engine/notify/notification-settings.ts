@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
+import { isSecretFieldPath } from '../core/secret-names';
 import { reasonOf, validationErrorOf } from '../core/validation';
 import { NOTIFICATION_KINDS, type NotificationKind } from '../ports/notifier';
 
@@ -50,6 +51,18 @@ export interface NotificationSettings {
 export const emptyNotificationSettings = (): NotificationSettings => ({ channels: [], routing: {} });
 
 /**
+ * What a refusal may quote of the value at `field`: never a secret. A secret field is "(redacted)"; a list
+ * (`channels`, a kind's routing) is named by its length and an object (a channel, the whole settings) by
+ * its kind, since either may hold the stored secrets merged into an edit. Only a plain value is quoted.
+ */
+function shownValue(field: string, value: unknown): unknown {
+  if (isSecretFieldPath(field)) return '(redacted)';
+  if (Array.isArray(value)) return `(a list of ${value.length})`;
+  if (value !== null && typeof value === 'object') return '(an object)';
+  return value;
+}
+
+/**
  * Validates settings (from an admin form or a stored file).
  * @throws ValidationError naming the field (e.g. `channels.0.webhookUrl`, `routing.fill.1`) and its value.
  */
@@ -57,9 +70,7 @@ export function parseNotificationSettings(input: unknown): NotificationSettings 
   const parsed = settingsSchema.safeParse(input);
   if (!parsed.success) {
     const error = validationErrorOf(parsed.error, input, { root: '(settings)' });
-    // Secrets are never echoed back in a message.
-    if (/botToken|secret|webhookUrl|\.url$/.test(error.field)) throw new ValidationError(error.field, '(redacted)', reasonOf(error));
-    throw error;
+    throw new ValidationError(error.field, shownValue(error.field, error.value), reasonOf(error));
   }
   const settings: NotificationSettings = { channels: parsed.data.channels, routing: parsed.data.routing };
   const ids = new Set<string>();

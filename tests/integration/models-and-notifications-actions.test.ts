@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GATE } from '../../app/_server/auth/gate';
+import { setExchangeCredential } from '../../app/admin/actions';
 import { removeNotificationChannel, saveNotificationChannel, saveNotificationRouting, sendTestNotification } from '../../app/admin/notifications/actions';
 import { queueTraining } from '../../app/models/actions';
 import { createAuthTestRoot, TEST_ORIGIN, type AuthTestRoot } from '../support/auth-test-root';
@@ -117,6 +118,29 @@ describe('notification actions', () => {
     expect(result).toMatchObject({ ok: true, data: { delivered: false, error: expect.stringContaining('slack channel "ops"') } });
     expect(JSON.stringify(result)).toContain('403');
     expect(JSON.stringify(result)).not.toContain('tokenvalue');
+  });
+
+  it('never quotes a secret field when refusing text the database cannot store; a plain field is still quoted', async () => {
+    const { app, admin } = await setup();
+    const cases: [unknown, Record<string, string>, string][] = [
+      [saveNotificationChannel, { id: 'hook', kind: 'webhook', url: 'http://127.0.0.1:9/x', secret: 'SECRET-signing-value\u0000' }, 'secret'],
+      [saveNotificationChannel, { id: 'tg', kind: 'telegram', botToken: '123456:SECRET-bot\u0000', chatId: '1' }, 'botToken'],
+      [saveNotificationChannel, { id: 'ops', kind: 'slack', webhookUrl: 'https://hooks.example/SECRET-path\u0000' }, 'webhookUrl'],
+      [setExchangeCredential, { exchange: 'binance', apiKey: 'SECRET-api-key\u0000', secret: 'SECRET-api-secret' }, 'apiKey'],
+      [setExchangeCredential, { exchange: 'binance', apiKey: 'key-1234', secret: 'SECRET-api-secret', password: 'SECRET-pass\u0000' }, 'password'],
+    ];
+    for (const [act, fields, field] of cases) {
+      const result = await (act as typeof saveNotificationChannel)[GATE].run(app.root, admin, form(fields));
+      expect(result).toMatchObject({
+        ok: false,
+        status: 400,
+        error: { message: `parameter "${field}" was "(redacted)": contains the NUL character (U+0000), which the database cannot store` },
+      });
+      expect(JSON.stringify(result)).not.toContain('SECRET');
+    }
+    const plain = await saveNotificationChannel[GATE].run(app.root, admin, form({ id: 'tg', kind: 'telegram', botToken: '123456:SECRET-bot', chatId: 'chat\u0000' }));
+    expect(plain).toMatchObject({ ok: false, status: 400, error: { message: 'parameter "chatId" was "chat\\u0000": contains the NUL character (U+0000), which the database cannot store' } });
+    expect(JSON.stringify(plain)).not.toContain('SECRET');
   });
 
   it('names the form field of a bad channel value and an unknown routed channel, changing nothing', async () => {

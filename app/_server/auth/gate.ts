@@ -13,6 +13,7 @@ import { AppError, errorBody, errorResponse, toAppError, type ErrorBody } from '
 import type { Actor } from './auth-kit';
 import { roleAtLeast, type Role } from './roles';
 import { findUnstorableText } from '@/engine/core/storable-text';
+import { isSecretFieldPath } from '@/engine/core/secret-names';
 
 export const GATE = Symbol.for('aethelred.gate');
 
@@ -143,7 +144,8 @@ function refuseUnstorableText(params: Record<string, string>, raw: unknown): voi
     const found = findUnstorableText(value);
     if (!found) continue;
     const name = found.path.join('.') || '(input)';
-    const shown = found.value.length > 80 ? `${found.value.slice(0, 80)}…` : found.value;
+    // A secret field's value is never quoted: the message reaches the response and the log.
+    const shown = isSecretFieldPath(found.path) ? '(redacted)' : found.value.length > 80 ? `${found.value.slice(0, 80)}…` : found.value;
     throw new AppError('bad_request:input', `${where} "${name}" was ${JSON.stringify(shown)}: ${found.reason}`, { [name]: [found.reason] });
   }
 }

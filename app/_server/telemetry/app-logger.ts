@@ -3,8 +3,7 @@
  * redacted wherever they appear at the top level, one level down, or in request headers.
  */
 import pino from 'pino';
-
-const SECRET_KEYS = ['apiKey', 'secret', 'password', 'token', 'authorization', 'cookie', 'authSecret', 'encryptionKey', 'ciphertext', 'botToken'] as const;
+import { SECRET_KEYS } from '@/engine/core/secret-names';
 
 /** pino redact paths: each secret key at depth 0 and 1, plus request/response header forms. */
 export const LOG_REDACT_PATHS: readonly string[] = [
