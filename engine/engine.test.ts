@@ -22,6 +22,7 @@ function closeCountingExchange(): Exchange & { closes: number } {
     cancelOrder: unused,
     fetchBalance: unused,
     fetchPosition: unused,
+    fetchOpenPositions: unused,
     async close() {
       this.closes++;
     },

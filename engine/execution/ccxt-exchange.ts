@@ -44,6 +44,8 @@
  * Venue positions do not report per-position fees or funding: `feesPaid` and `fundingPaid` are 0.
  * Spot has no positions: `fetchPosition` reports the base-asset holding as a long with unknown entry
  * (`entryPrice` and `unrealizedPnl` NaN); spot balances value holdings at the last trade price.
+ * `fetchOpenPositions` lists every open position of the account in one positions call with no symbol (futures; Bybit,
+ * which takes one symbol per call, is asked by settle coin, one page of at most 200) or from one balance read (spot).
  *
  * Secrets (`apiKey`, `secret`) are never logged; they and request signatures are removed from every
  * message this adapter logs or throws.
@@ -744,10 +746,16 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
     };
   }
 
-  async function spotPosition(venue: string, symbol: string): Promise<Position | null> {
-    const market = marketOf(venue) as NonNullable<ReturnType<typeof marketOf>>;
+  /** The spot balance's total of every asset (ccxt `total`). */
+  async function spotTotals(): Promise<Record<string, number>> {
     const b = await call('fetchBalance', () => client.fetchBalance());
-    const amount = orZero((b.total as unknown as Record<string, number>)?.[market.base]);
+    return (b.total as unknown as Record<string, number> | undefined) ?? {};
+  }
+
+  /** The holding of `venue`'s base asset as a long (`totals`: the balance's totals, read here when not given), or null below the market's minimum amount. */
+  async function spotPosition(venue: string, symbol: string, totals?: Record<string, number>): Promise<Position | null> {
+    const market = marketOf(venue) as NonNullable<ReturnType<typeof marketOf>>;
+    const amount = orZero((totals ?? (await spotTotals()))[market.base]);
     const minAmount = orZero(market.limits?.amount?.min);
     if (amount <= 0 || amount < minAmount) return null;
     const ticker = await call('fetchTicker', () => client.fetchTicker(venue));
@@ -790,6 +798,42 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
       .filter((p) => p.symbol !== undefined && venues.includes(p.symbol))
       .map((p) => mapPosition(p, p.symbol as string))
       .filter((p): p is Position => p !== null);
+  }
+
+  /**
+   * Every open position of the account (the port's `fetchOpenPositions`). Futures: one ccxt `fetchPositions` call
+   * with no symbols, with the dialect's `openPositionsParams` (Bybit asks for the positions settled in the account's
+   * quote currency, one page of at most 200, its v5 page limit); zero positions are dropped. A position of a market
+   * that is not the quote's linear perpetual (a dated future, or one the loaded markets do not know) keeps the venue's
+   * whole symbol, so it is never mistaken for the perpetual of the same pair. Spot: every asset of the balance's
+   * totals, other than the quote currency, with a `${asset}/${quote}` market, as `fetchPosition` reports it (one
+   * balance read, one ticker per holding).
+   */
+  async function fetchOpenPositions(): Promise<Position[]> {
+    await ensureMarkets();
+    if (!futures) {
+      const totals = await spotTotals();
+      const out: Position[] = [];
+      for (const asset of Object.keys(totals).sort()) {
+        const venue = `${asset}/${quote}`;
+        if (asset === quote || !(orZero(totals[asset]) > 0) || !marketOf(venue)) continue;
+        const p = await spotPosition(venue, venue, totals);
+        if (p) out.push(p);
+      }
+      return out;
+    }
+    const list = await call('fetchPositions', () => client.fetchPositions(undefined, dialect.openPositionsParams(quote)));
+    const out: Position[] = [];
+    for (const p of list) {
+      const info = (p.info ?? {}) as Record<string, unknown>;
+      const venue = p.symbol ?? (typeof info['symbol'] === 'string' ? info['symbol'] : '');
+      const mapped = mapPosition(p, venue);
+      if (!mapped) continue;
+      const perpetual = /^[^/:]+\/([^/:]+):([^/:-]+)$/.exec(venue);
+      if (!perpetual || perpetual[1] !== perpetual[2]) mapped.symbol = venue;
+      out.push(mapped);
+    }
+    return out;
   }
 
   async function fetchOpenOrders(symbol: string): Promise<Order[]> {
@@ -836,6 +880,7 @@ export function createCcxtExchange(config: CcxtExchangeConfig, deps: CcxtExchang
       const list = await fetchPositions([symbol]);
       return list[0] ?? null;
     },
+    fetchOpenPositions,
     async setLeverage(symbol: string, leverage: number): Promise<void> {
       requireFutures('setLeverage');
       if (!Number.isInteger(leverage) || leverage < 1) throw new ValidationError('leverage', leverage, 'expected an integer >= 1');

@@ -45,8 +45,14 @@ export interface CcxtVenueDialect {
   readonly futuresStopsApart: boolean;
   /** Whether create and cancel answers only acknowledge (ids, no status or fills), so the order is read back. */
   readonly answersAcknowledgeOnly: boolean;
-  /** Whether fetchPositions takes one symbol per call. */
+  /** Whether fetchPositions takes one symbol per call (when asked for a list of symbols; see `openPositionsParams` for all). */
   readonly positionsOneSymbolPerCall: boolean;
+  /**
+   * The params of a fetchPositions call with no symbols, which lists every open position of the account settled in
+   * `quote`: Binance needs none (positionRisk without a symbol answers every symbol); Bybit v5 requires a symbol or a
+   * `settleCoin` (ccxt would default to USDT), and answers one page of at most 200 positions.
+   */
+  openPositionsParams(quote: string): Record<string, unknown>;
   /** Matches the venue's answer to a client id it already has. */
   readonly duplicateClientId: RegExp;
   /** Matches the venue's answer to a leverage that is already set (success), or null. */
@@ -122,6 +128,7 @@ const binanceDialect = (Client: typeof binance | typeof binanceusdm, ProClient: 
   futuresStopsApart: true,
   answersAcknowledgeOnly: false,
   positionsOneSymbolPerCall: false,
+  openPositionsParams: () => ({}),
   duplicateClientId: /Duplicate order sent|ClientOrderId is duplicated/i,
   leverageUnchanged: null,
   futuresEquity: () => null,
@@ -144,6 +151,7 @@ const bybitDialect: CcxtVenueDialect = {
   futuresStopsApart: false,
   answersAcknowledgeOnly: true,
   positionsOneSymbolPerCall: true,
+  openPositionsParams: (quote) => ({ settleCoin: quote }),
   duplicateClientId: /"retCode":\s*110072\b/,
   leverageUnchanged: /"retCode":\s*110043\b/,
   futuresEquity(balanceInfo, currency) {

@@ -381,6 +381,26 @@ describe('volume cap', () => {
   });
 });
 
+describe('fetchOpenPositions', () => {
+  it('lists every symbol with a position, as fetchPosition reports each, and drops a closed one', async () => {
+    const { ex, order } = setup({ leverage: 10 });
+    ex.onCandle('BTCUSDT', H, 60_000, 60_100, 59_900, 60_000, 100);
+    ex.onCandle('ETHUSDT', H, 3_000, 3_010, 2_990, 3_000, 100);
+    ex.onCandle('XUSDT', H, 100, 101, 99, 100, 100);
+    expect(await ex.fetchOpenPositions()).toEqual([]);
+    await order('BTCUSDT', 'buy', 'market', 0.5);
+    await order('ETHUSDT', 'sell', 'market', 2);
+    await order('XUSDT', 'buy', 'market', 3);
+    await order('XUSDT', 'sell', 'market', 3);
+    const positions = await ex.fetchOpenPositions();
+    expect(positions.map((p) => [p.symbol, p.side, p.amount, p.entryPrice, p.markPrice])).toEqual([
+      ['BTCUSDT', 'long', 0.5, 60_000, 60_000],
+      ['ETHUSDT', 'short', 2, 3_000, 3_000],
+    ]);
+    expect(positions).toEqual([await ex.fetchPosition('BTCUSDT'), await ex.fetchPosition('ETHUSDT')]);
+  });
+});
+
 describe('futures liquidation', () => {
   it('liquidates an isolated long when the low reaches 54,216.87 and books the loss at that price', async () => {
     const { ex, order, trades, liquidations } = setup({ marginMode: 'isolated', leverage: 10, takerFeeBps: 4 });

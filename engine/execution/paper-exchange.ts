@@ -2100,6 +2100,11 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       const st = stateOf(symbol);
       return st === undefined || st.amountSigned === 0 ? null : positionSnapshot(st);
     },
+    async fetchOpenPositions(): Promise<Position[]> {
+      const out: Position[] = [];
+      for (let i = 0; i < states.length; i++) if (states[i].amountSigned !== 0) out.push(positionSnapshot(states[i]));
+      return out;
+    },
     async close(): Promise<void> {
       closed = true;
     },

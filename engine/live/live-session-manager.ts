@@ -632,9 +632,8 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           await closeVenue?.();
           throw error;
         });
-        // Its risk checks count the positions of every venue session of the account here (one trader holds them all).
-        const symbols = (): string[] => [...new Set([market.symbol, ...[...running.values()].filter((e) => e.accountId === accountId && !e.simulated).map((e) => e.symbol)])];
-        venue = { exchange: real.exchange, account: createVenueAccount(real.exchange, symbols), simulator: null };
+        // Its risk checks count every open position of the venue account, whatever opened it (see createVenueAccount).
+        venue = { exchange: real.exchange, account: createVenueAccount(real.exchange), simulator: null };
         allowShort = venueInfo?.allowShort ?? false;
       } else {
         const exchange = account.exchange();

@@ -13,35 +13,33 @@ export interface VenueAccount extends AccountView {
 }
 
 /**
- * Creates the tracker of `symbols`' positions: the symbols every session of the account trades, read again at each
- * refresh when given as a function (sessions of one venue account start and stop), so the account-wide checks
- * (open positions, gross notional for leverage) count every session's position, not the calling session's alone.
+ * Creates the view of the venue account behind `exchange`. Each refresh reads the balance and every open position of
+ * the account (`fetchOpenPositions`), whatever opened it: this session, another session of the account, one that has
+ * stopped, or a trader by hand on the venue. So the account-wide checks (open positions, gross notional for leverage)
+ * see the account as it is, not only the symbols its sessions trade. Positions the venue reports twice for one symbol
+ * (hedge mode) count once for the open positions, net for the signed amount, and both for the gross notional.
  */
-export function createVenueAccount(exchange: Pick<Exchange, 'fetchBalance' | 'fetchPosition'>, symbolsOf: readonly string[] | (() => readonly string[])): VenueAccount {
+export function createVenueAccount(exchange: Pick<Exchange, 'fetchBalance' | 'fetchOpenPositions'>): VenueAccount {
   let balance: Balance | null = null;
-  const positions = new Map<string, Position>();
+  /** Signed base amount per symbol. */
+  const signed = new Map<string, number>();
+  let gross = 0;
   return {
     async refresh() {
-      const symbols = typeof symbolsOf === 'function' ? symbolsOf() : symbolsOf;
-      const [nextBalance, ...nextPositions] = await Promise.all([exchange.fetchBalance(), ...symbols.map((s) => exchange.fetchPosition(s))]);
+      const [nextBalance, positions] = await Promise.all([exchange.fetchBalance(), exchange.fetchOpenPositions()]);
       balance = nextBalance;
-      positions.clear();
-      symbols.forEach((symbol, i) => {
-        const p = nextPositions[i];
-        if (p && p.amount > 0) positions.set(symbol, p);
-      });
+      signed.clear();
+      gross = 0;
+      for (const p of positions as readonly Position[]) {
+        if (!(p.amount > 0)) continue;
+        signed.set(p.symbol, (signed.get(p.symbol) ?? 0) + (p.side === 'long' ? p.amount : -p.amount));
+        gross += p.amount * (Number.isFinite(p.markPrice) ? p.markPrice : p.entryPrice);
+      }
     },
     balance: () => balance,
     equity: () => balance?.equity ?? NaN,
-    positionAmountSigned(symbol) {
-      const p = positions.get(symbol);
-      return p ? (p.side === 'long' ? p.amount : -p.amount) : 0;
-    },
-    openPositionCount: () => positions.size,
-    grossNotional() {
-      let sum = 0;
-      for (const p of positions.values()) sum += p.amount * (Number.isFinite(p.markPrice) ? p.markPrice : p.entryPrice);
-      return sum;
-    },
+    positionAmountSigned: (symbol) => signed.get(symbol) ?? 0,
+    openPositionCount: () => signed.size,
+    grossNotional: () => gross,
   };
 }

@@ -155,6 +155,14 @@ export interface Exchange {
   fetchOrder?(orderId: string, symbol: string): Promise<Order>;
   fetchBalance(): Promise<Balance>;
   fetchPosition(symbol: string): Promise<Position | null>;
+  /**
+   * Every open position of the account, whatever opened it (a session, a stopped session, a trader by hand on the
+   * venue): one per symbol with a non-zero position, as `fetchPosition` reports it, in no particular order. Spot: every
+   * held base asset (above the market's minimum amount) that has a market against the account's quote currency, as a
+   * long. What account-wide risk (open positions, gross notional) reads, so no position escapes it. An implementation
+   * that cannot list every position says so in its own documentation.
+   */
+  fetchOpenPositions(): Promise<Position[]>;
   /** Releases sessions and sockets; idempotent. */
   close(): Promise<void>;
 }

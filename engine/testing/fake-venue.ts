@@ -77,6 +77,9 @@ export function createFakeVenue(clock: ManualClock, options: FakeVenueOptions = 
     async fetchPosition() {
       return null;
     },
+    async fetchOpenPositions() {
+      return [];
+    },
     async close() {},
   };
   if (options.fetchOrder !== false) {

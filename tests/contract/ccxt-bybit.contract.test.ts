@@ -128,6 +128,21 @@ describe('CcxtExchange on the Bybit replay server', () => {
     expect(p?.margin).toBeCloseTo(84, 8);
   });
 
+  it('lists every open position of the account in one position/list call by settle coin (Bybit takes one symbol per call)', async () => {
+    expect(await bybit.fetchOpenPositions()).toEqual([]);
+    await bybit.createOrder({ clientOrderId: 'all-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 });
+    await bybit.createOrder({ clientOrderId: 'all-2', symbol: 'ETH/USDT', side: 'sell', type: 'market', amount: 0.2 });
+    const before = server.requests.filter((r) => r.path === '/v5/position/list').length;
+    const positions = (await bybit.fetchOpenPositions()).sort((a, b) => a.symbol.localeCompare(b.symbol));
+    expect(positions.map((p) => [p.symbol, p.side, p.amount, p.entryPrice])).toEqual([
+      ['BTC/USDT', 'long', 0.01, 42_000],
+      ['ETH/USDT', 'short', 0.2, 2_500],
+    ]);
+    const asked = server.requests.filter((r) => r.path === '/v5/position/list').slice(before);
+    expect(asked.map((r) => [r.params.symbol, r.params.settleCoin, r.params.category])).toEqual([[undefined, 'USDT', 'linear']]);
+    expect(await bybit.fetchPosition('ETH/USDT')).toEqual(positions[1]);
+  });
+
   it("refuses leverage above the first risk tier's maximum before sending anything", async () => {
     const err = (await bybit.setLeverage('BTC/USDT', 101).catch((e: unknown) => e)) as ValidationError;
     expect(err).toBeInstanceOf(ValidationError);

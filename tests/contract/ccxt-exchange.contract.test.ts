@@ -475,6 +475,90 @@ describe('CcxtExchange on the Binance replay server', () => {
     });
   });
 
+  it('lists every open position of the futures account, of symbols it was not asked about too, in one call without a symbol', async () => {
+    expect(await futures.fetchOpenPositions()).toEqual([]);
+    await futures.createOrder({ clientOrderId: 'all-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 });
+    await futures.createOrder({ clientOrderId: 'all-2', symbol: 'ETH/USDT', side: 'sell', type: 'market', amount: 0.2 });
+    server.setPrice('BTCUSDT', 43_000);
+    const before = server.hits('/fapi/v3/positionRisk');
+    const positions = (await futures.fetchOpenPositions()).sort((a, b) => a.symbol.localeCompare(b.symbol));
+    expect(positions.map((p) => [p.symbol, p.side, p.amount, p.entryPrice, p.markPrice])).toEqual([
+      ['BTC/USDT', 'long', 0.01, 42_000, 43_000],
+      ['ETH/USDT', 'short', 0.2, 2_500, 2_500],
+    ]);
+    // 0.01 x (43,000 - 42,000)
+    expect(positions[0].unrealizedPnl).toBeCloseTo(10, 8);
+    const asked = server.requests.filter((r) => r.path === '/fapi/v3/positionRisk').slice(before);
+    expect(asked).toHaveLength(1);
+    expect(asked[0].params.symbol).toBeUndefined();
+    // The same positions as each symbol's own fetchPosition.
+    expect(await futures.fetchPosition('ETH/USDT')).toEqual(positions[1]);
+  });
+
+  it('keeps the venue symbol of a position on a market that is not the linear perpetual, so it is not taken for BTC/USDT', async () => {
+    // A positionRisk row of a quarterly BTCUSDT future (a market the adapter did not load), written for this test.
+    const row = (symbol: string, amount: string) => ({
+      symbol, positionSide: 'BOTH', positionAmt: amount, entryPrice: '43000.0', breakEvenPrice: '43000.0', markPrice: '43100.00000000', unRealizedProfit: '1.00000000',
+      liquidationPrice: '0', isolatedMargin: '0', notional: amount.startsWith('-') ? '-431.00000000' : '431.00000000', marginAsset: 'USDT', isolatedWallet: '0', initialMargin: '21.55000000', maintMargin: '1.72400000',
+      positionInitialMargin: '21.55000000', openOrderInitialMargin: '0', adl: '1', bidNotional: '0', askNotional: '0', updateTime: String(NOW),
+    });
+    server.inject({ path: '/fapi/v3/positionRisk' }, { kind: 'body', body: [row('BTCUSDT_240927', '0.010'), row('BTCUSDT', '-0.010')] });
+    const positions = await futures.fetchOpenPositions();
+    expect(positions.map((p) => [p.symbol, p.side, p.amount, p.entryPrice, p.markPrice])).toEqual([
+      ['BTCUSDT_240927', 'long', 0.01, 43_000, 43_100],
+      ['BTC/USDT', 'short', 0.01, 43_000, 43_100],
+    ]);
+  });
+
+  it('lists every held base asset of the spot account with a market against USDT, as fetchPosition does', async () => {
+    const spot = build(server, 'spot');
+    expect(await spot.fetchOpenPositions()).toEqual([]);
+    await spot.createOrder({ clientOrderId: 'spot-all-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.004 });
+    await spot.createOrder({ clientOrderId: 'spot-all-2', symbol: 'ETH/USDT', side: 'buy', type: 'market', amount: 0.1 });
+    const positions = await spot.fetchOpenPositions();
+    // The 0.1 % fee is taken in the base asset: 0.004 x 0.999 BTC, 0.1 x 0.999 ETH; marked at the last price.
+    expect(positions.map((p) => [p.symbol, p.side, p.markPrice, p.leverage])).toEqual([
+      ['BTC/USDT', 'long', 42_000, 1],
+      ['ETH/USDT', 'long', 2_500, 1],
+    ]);
+    expect(positions[0].amount).toBeCloseTo(0.003996, 12);
+    expect(positions[1].amount).toBeCloseTo(0.0999, 12);
+    expect(Number.isNaN(positions[0].entryPrice)).toBe(true);
+    expect(await spot.fetchPosition('BTC/USDT')).toEqual(positions[0]);
+    expect(await spot.fetchPosition('ETH/USDT')).toEqual(positions[1]);
+    // One balance read for all of them (not one per asset).
+    const balanceReads = server.hits('/api/v3/account');
+    await spot.fetchOpenPositions();
+    expect(server.hits('/api/v3/account') - balanceReads).toBe(1);
+    await spot.close();
+  });
+
+  it('skips a spot asset without a market against the quote currency, and the quote currency itself', async () => {
+    const spot = build(server, 'spot');
+    server.inject(
+      { method: 'GET', path: '/api/v3/account' },
+      {
+        kind: 'body',
+        body: {
+          accountType: 'SPOT',
+          canTrade: true,
+          updateTime: NOW,
+          balances: [
+            { asset: 'USDT', free: '5000.00000000', locked: '0.00000000' },
+            { asset: 'BTC', free: '0.50000000', locked: '0.10000000' },
+            { asset: 'BNB', free: '3.00000000', locked: '0.00000000' },
+            { asset: 'ETH', free: '0.00000000', locked: '0.00000000' },
+          ],
+          permissions: ['SPOT'],
+        },
+      },
+    );
+    const positions = await spot.fetchOpenPositions();
+    // BNB/USDT is not a market here; BTC counts free and locked: 0.6.
+    expect(positions.map((p) => [p.symbol, p.side, p.amount, p.markPrice, p.margin])).toEqual([['BTC/USDT', 'long', 0.6, 42_000, 0.6 * 42_000]]);
+    await spot.close();
+  });
+
   it('reports the final state when cancelling an order that already filled', async () => {
     const filled = await futures.createOrder({ clientOrderId: 'fill-then-cancel', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.003 });
     const after = await futures.cancelOrder(filled.id, 'BTC/USDT');
@@ -538,6 +622,37 @@ if (recorded === null) {
         fundingPaid: 0,
         openedAtMs: 1722161166529,
       });
+    });
+
+    it('maps a recorded positionRisk answer without symbols to exactly its non-zero positions', async () => {
+      const recordedCase = first('fetchPositions', 'Fetch linear positions without symbols');
+      expect(recordedCase.input).toEqual([]);
+      server.inject({ path: '/fapi/v3/positionRisk' }, { kind: 'body', body: recordedCase.httpResponse });
+      const expected = {
+        symbol: 'BTC/USDT',
+        side: 'long',
+        amount: 0.009,
+        entryPrice: 67445.9,
+        markPrice: 67502.68519858,
+        unrealizedPnl: 0.51106678,
+        realizedPnl: 0,
+        // notional 607.52416678 / initial margin 7.59405208 = 80.0
+        leverage: 80,
+        marginMode: 'cross',
+        margin: 7.59405208,
+        liquidationPrice: 64846.9875379,
+        feesPaid: 0,
+        fundingPaid: 0,
+        openedAtMs: 1722161166529,
+      };
+      expect(await futures.fetchOpenPositions()).toEqual([expected]);
+      const asked = server.requests.filter((r) => r.path === '/fapi/v3/positionRisk');
+      expect(asked.map((r) => r.params.symbol)).toEqual([undefined]);
+      // The recorded row next to a flat ETHUSDT row (positionAmt 0, as positionRisk lists a symbol with open orders): dropped.
+      const [row] = recordedCase.httpResponse as Record<string, string>[];
+      const flat = { ...row, symbol: 'ETHUSDT', positionAmt: '0.000', entryPrice: '0.0', notional: '0', unRealizedProfit: '0.00000000', initialMargin: '0', positionInitialMargin: '0', liquidationPrice: '0' };
+      server.inject({ path: '/fapi/v3/positionRisk' }, { kind: 'body', body: [row, flat] });
+      expect(await futures.fetchOpenPositions()).toEqual([expected]);
     });
 
     it('maps a recorded new swap limit order answer', async () => {

@@ -158,6 +158,8 @@ export function runExchangeContract(
           relClose(position!.entryPrice, order.averagePrice, 1e-6);
           expect(position!.leverage).toBeGreaterThanOrEqual(1);
           expect(position!.margin).toBeGreaterThan(0);
+          // The account's every open position: this one alone, as fetchPosition reports it.
+          expect(await h.exchange.fetchOpenPositions()).toEqual([position]);
         });
       }
 
@@ -165,6 +167,8 @@ export function runExchangeContract(
         const entry = await h.exchange.createOrder({ clientOrderId: clientId(), symbol: h.symbol, side: 'buy', type: 'market', amount: h.smallAmount });
         const held = await h.exchange.fetchPosition(h.symbol);
         expect(held).not.toBeNull();
+        // Spot too: the holding is the account's one open position.
+        expect(await h.exchange.fetchOpenPositions()).toEqual([held]);
         // Spot: part of the holding, since a fee charged in the base asset leaves less than was bought.
         const amount = marketType === 'spot' ? h.smallAmount / 2 : entry.filled;
         const stopId = clientId();
@@ -195,6 +199,7 @@ export function runExchangeContract(
         expect(order.filled).toBe(0);
         expect(order.reason).toMatch(/insufficient/i);
         expect(await h.exchange.fetchPosition(h.symbol)).toBeNull();
+        expect(await h.exchange.fetchOpenPositions()).toEqual([]);
       });
 
       it('returns fetched candles in ascending open time', async () => {

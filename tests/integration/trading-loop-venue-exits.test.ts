@@ -75,7 +75,7 @@ describe('trading loop exits on a ccxt venue (Binance USDⓈ-M replay)', () => {
       { exchangeId: 'binanceusdm', apiKey: 'replay-api-key', secret: 'replay-secret-value', urls: server.urls, marketType: 'futures', retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 10 } },
       { clock, logger: silent, sleep: async () => {}, random: () => 0.5 },
     );
-    const account: VenueAccount = createVenueAccount(exchange, ['BTC/USDT']);
+    const account: VenueAccount = createVenueAccount(exchange);
     const trades: TradeRecord[] = [];
     const writer: JournalWriter = {
       recordTrade: (t) => void trades.push(t),

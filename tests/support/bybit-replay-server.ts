@@ -493,8 +493,12 @@ export async function startBybitReplayServer(options: BybitReplayServerOptions =
         return { category: 'linear', list: list.map(orderJson).reverse(), nextPageCursor: '' };
       }
       case 'GET /v5/position/list': {
-        const symbols = params.symbol !== undefined ? [instrument(params.symbol).symbol] : [...positions.keys()];
-        return { category: 'linear', list: symbols.map(positionJson), nextPageCursor: '' };
+        // Bybit v5: a symbol answers its position even when flat; without one a settleCoin is required, and only
+        // positions with a size are listed (every replay instrument settles in USDT).
+        if (params.symbol !== undefined) return { category: 'linear', list: [positionJson(instrument(params.symbol).symbol)], nextPageCursor: '' };
+        if (params.settleCoin === undefined) throw new BybitError(10001, 'params error: symbol or settleCoin is required');
+        const held = params.settleCoin === 'USDT' ? [...positions.entries()].filter(([, p]) => p.size !== 0).map(([symbol]) => symbol) : [];
+        return { category: 'linear', list: held.map(positionJson), nextPageCursor: '' };
       }
       case 'GET /v5/account/wallet-balance':
         if (params.accountType !== 'UNIFIED') throw new BybitError(10001, `accountType ${params.accountType} only support UNIFIED`);
