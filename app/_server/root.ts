@@ -64,6 +64,17 @@ export interface Health {
   version: string;
 }
 
+/**
+ * What `/api/health` tells an anonymous caller (load balancers, probes): the status and which component is
+ * unhealthy, never the raw error text of a failing component (database messages name hosts, tables and
+ * constraints). A signed-in admin gets {@link Health}; the operator finds the errors in the log.
+ */
+export interface PublicHealth extends Omit<Health, 'leases' | 'journal'> {
+  /** Sessions held, and whether the last renewal or claim failed; null on web and worker. */
+  leases: { held: number; failing: boolean } | null;
+  journal: { failing: boolean; refusedRows: number; pending: number };
+}
+
 /** One readiness check of `/api/health/ready`: what was checked, whether it passed, and what was found. */
 export interface ReadinessCheck {
   name: 'database' | 'migrations' | 'job-runner' | 'session-leases';
@@ -102,7 +113,10 @@ export interface Root {
   start(options?: EngineStartOptions): Promise<void>;
   /** Flushes the journal, stops workers, closes the exchange and the database; idempotent. */
   stop(): Promise<void>;
+  /** Health with the failing components' error texts (for admins and internal callers). */
   health(): Promise<Health>;
+  /** The same health without any error text: what an anonymous `/api/health` caller gets. */
+  publicHealth(): Promise<PublicHealth>;
   /**
    * Readiness of this process's role: every role, the database answers and its migrations are current; a
    * worker (or all), the job runner started; a trader (or all), its first session-lease round is done
@@ -343,6 +357,40 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     engineConfig,
   );
 
+  /** Health, and the same reasons without the failing components' error texts (what anonymous callers see). */
+  async function collectHealth(): Promise<{ health: Health; summaries: string[] }> {
+    const reachable = await database.ping().catch(() => false);
+    const version = reachable ? await schemaVersion(database, { migrationsFolder: MIGRATIONS_FOLDER }).catch(() => null) : null;
+    const writers = [engine.journal.status(), liveJournal.status()];
+    const journalHealth = {
+      failing: writers.some((w) => w.failing),
+      lastError: writers.find((w) => w.failing)?.lastError ?? null,
+      refusedRows: writers.reduce((sum, w) => sum + w.refusedRows, 0),
+      pending: writers.reduce((sum, w) => sum + w.pending, 0),
+    };
+    const leases = roleRuns(config.role).sessions ? live.leaseStatus() : null;
+    // Each problem: the component's summary, and the error text an admin also gets.
+    const problems: { summary: string; error: string | null }[] = [
+      ...(engine.state() === 'running' ? [] : [{ summary: `the engine is ${engine.state()}`, error: null }]),
+      ...(reachable ? [] : [{ summary: `the ${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'} database does not answer`, error: null }]),
+      ...(journalHealth.failing ? [{ summary: `journal writes are failing (${journalHealth.pending} rows wait for a retry)`, error: String(journalHealth.lastError) }] : []),
+      ...(leases?.lastError ? [{ summary: 'session leases cannot be renewed or claimed', error: leases.lastError }] : []),
+    ];
+    const health: Health = {
+      status: problems.length === 0 ? 'ok' : 'degraded',
+      role: config.role,
+      runs: roleRuns(config.role),
+      leases: leases && { owner: leases.owner, held: leases.held.length, lastError: leases.lastError },
+      reasons: problems.map((p) => (p.error === null ? p.summary : `${p.summary}: ${p.error}`)),
+      engine: engine.state(),
+      database: { kind: database.kind, reachable },
+      journal: journalHealth,
+      schemaVersion: version?.tag ?? null,
+      version: packageJson.version,
+    };
+    return { health, summaries: problems.map((p) => p.summary) };
+  }
+
   let stopped: Promise<void> | null = null;
   return {
     config,
@@ -410,33 +458,16 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
       return { ready: checks.every((c) => c.ok), role: config.role, checks };
     },
     async health() {
-      const reachable = await database.ping().catch(() => false);
-      const version = reachable ? await schemaVersion(database, { migrationsFolder: MIGRATIONS_FOLDER }).catch(() => null) : null;
-      const writers = [engine.journal.status(), liveJournal.status()];
-      const journalHealth = {
-        failing: writers.some((w) => w.failing),
-        lastError: writers.find((w) => w.failing)?.lastError ?? null,
-        refusedRows: writers.reduce((sum, w) => sum + w.refusedRows, 0),
-        pending: writers.reduce((sum, w) => sum + w.pending, 0),
-      };
-      const leases = roleRuns(config.role).sessions ? live.leaseStatus() : null;
-      const reasons = [
-        ...(engine.state() === 'running' ? [] : [`the engine is ${engine.state()}`]),
-        ...(reachable ? [] : [`the ${database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'} database does not answer`]),
-        ...(journalHealth.failing ? [`journal writes are failing (${journalHealth.pending} rows wait for a retry): ${journalHealth.lastError}`] : []),
-        ...(leases?.lastError ? [`session leases cannot be renewed or claimed: ${leases.lastError}`] : []),
-      ];
+      return (await collectHealth()).health;
+    },
+    async publicHealth() {
+      const { health, summaries } = await collectHealth();
+      const { leases, journal, ...rest } = health;
       return {
-        status: reasons.length === 0 ? 'ok' : 'degraded',
-        role: config.role,
-        runs: roleRuns(config.role),
-        leases: leases && { owner: leases.owner, held: leases.held.length, lastError: leases.lastError },
-        reasons,
-        engine: engine.state(),
-        database: { kind: database.kind, reachable },
-        journal: journalHealth,
-        schemaVersion: version?.tag ?? null,
-        version: packageJson.version,
+        ...rest,
+        reasons: summaries,
+        leases: leases && { held: leases.held, failing: leases.lastError !== null },
+        journal: { failing: journal.failing, refusedRows: journal.refusedRows, pending: journal.pending },
       };
     },
   };

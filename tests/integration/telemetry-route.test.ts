@@ -3,7 +3,7 @@
  * up), admin-only notification settings, and the root's notifier delivering `engine.notify` events.
  * Runs a real root on embedded PGlite in a temp data dir.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gateMetaOf, type RouteGateMeta } from '../../app/_server/auth/gate';
 import * as metricsRoute from '../../app/api/metrics/route';
 import * as notificationsRoute from '../../app/api/notifications/route';
@@ -111,5 +111,35 @@ describe('notification settings API and the root notifier', () => {
     ]);
     const metrics = await app.root.telemetry.metricsText();
     expect(metrics).toContain('aethelred_notifications_total{channel="slack",outcome="sent"} 1');
+  });
+});
+
+describe('GET /api/health', () => {
+  it('tells an anonymous caller (or a non-admin) which component fails but not its error text; an admin, by session or token, gets the text', async () => {
+    const internal = 'insert into "decision_log" failed: duplicate key value violates unique constraint "decision_log_pkey" on db-primary.internal:5432';
+    const status = vi.spyOn(app.root.engine.journal, 'status').mockReturnValue({ failing: true, lastError: internal, refusedRows: 0, pending: 3 });
+    try {
+      const admin = await app.signedInAs('admin');
+      const { token } = await app.root.auth.issueToken({ userId: admin.userId, name: 'health', role: 'admin' });
+      const viewer = await app.signedInAs('viewer');
+      const get = async (headers: Record<string, string>) => {
+        const response = await run(healthRoute.GET, new Request(`${ORIGIN}/api/health`, { headers }));
+        return { status: response.status, text: await response.text() };
+      };
+      for (const headers of [{}, { cookie: viewer.cookie }, { cookie: 'better-auth.session_token=forged' }, { authorization: 'Bearer aeth_unknown' }] as Record<string, string>[]) {
+        const anonymous = await get(headers);
+        expect(anonymous.status).toBe(503);
+        expect(anonymous.text).not.toContain('decision_log');
+        expect(JSON.parse(anonymous.text)).toMatchObject({ status: 'degraded', reasons: ['journal writes are failing (3 rows wait for a retry)'], journal: { failing: true, refusedRows: 0, pending: 3 } });
+        expect(JSON.parse(anonymous.text).journal).not.toHaveProperty('lastError');
+      }
+      for (const headers of [{ cookie: admin.cookie }, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
+        const detailed = await get(headers);
+        expect(detailed.status).toBe(503);
+        expect(JSON.parse(detailed.text)).toMatchObject({ reasons: [`journal writes are failing (3 rows wait for a retry): ${internal}`], journal: { lastError: internal } });
+      }
+    } finally {
+      status.mockRestore();
+    }
   });
 });
