@@ -27,7 +27,7 @@ const CHUNK_SIZES = [1, 97, 4_096];
 function describeFile(name: string): { symbol: string; timeframe: Timeframe; futures: boolean } {
   const [, pair, timeframe] = /^[a-z]+_(.+)_(\w+)\.csv$/.exec(name) ?? [];
   if (!pair || !timeframe) throw new Error(`unexpected candle file name ${name}`);
-  return { symbol: pair.replace('-', '/'), timeframe: timeframe as Timeframe, futures: pair.endsWith('-PERP') };
+  return { symbol: pair.replace(/-PERP$/, '').replace('-', '/'), timeframe: timeframe as Timeframe, futures: pair.endsWith('-PERP') };
 }
 
 /** A run's observable outcome, with the journal's random-free parts (ids come from a counter per run). */

@@ -36,7 +36,7 @@ function requestOf(name: string, columns: CandleColumns) {
   const futures = pair.endsWith('-PERP');
   return {
     exchange: 'binance',
-    symbol: pair.replace('-', '/'),
+    symbol: pair.replace(/-PERP$/, '').replace('-', '/'),
     timeframe: timeframe as Timeframe,
     from: columns.openTimeMs[0],
     to: columns.openTimeMs[columns.length - 1] + 1,
