@@ -77,6 +77,7 @@ export const createApiToken = action(
     input: z.object({ name: z.string().trim().min(1).max(80), role }),
     audit: { action: 'token.create', target: (i) => i.name },
     revalidate: ['/admin/tokens'],
+    sessionOnly: 'creating an API token',
   },
   async ({ root, actor, input, audit }) => {
     if (!roleAtLeast(actor!.role, input.role)) throw new AppError('forbidden:auth', `a token cannot have role "${input.role}" above your role "${actor!.role}"`);
@@ -92,6 +93,7 @@ export const revokeApiToken = action(
     input: z.object({ tokenId: z.string().min(1) }),
     audit: { action: 'token.revoke', target: (i) => i.tokenId },
     revalidate: ['/admin/tokens'],
+    sessionOnly: 'revoking an API token',
   },
   async ({ root, actor, input, audit }) => {
     const own = await root.auth.tokens.list(actor!.role === Role.Admin ? undefined : actor!.userId);

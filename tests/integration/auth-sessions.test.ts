@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logoutEverywhere, setUserActive, setUserRole } from '../../app/admin/actions';
+import { createApiToken, logoutEverywhere, revokeApiToken, setUserActive, setUserRole } from '../../app/admin/actions';
 import { setupFirstAdmin } from '../../app/(auth)/actions';
 import { GATE } from '../../app/_server/auth/gate';
 import { hashToken } from '../../app/_server/auth/auth-kit';
@@ -223,6 +223,33 @@ describe('API tokens', () => {
     const { token } = await t.root.auth.issueToken({ userId: trader.userId, name: 'y', role: 'trader' });
     await setUserRole[GATE].run(t.root, adminHeaders(), { userId: trader.userId, role: 'viewer' });
     expect(((await (await whoAmI({ bearer: token })).json()) as { role: string }).role).toBe('viewer');
+  });
+
+  it('lets only a browser session create or revoke API tokens: a token caller, even an admin one, gets 403 and changes nothing', async () => {
+    const owner = await t.signedInAs('admin');
+    const { token, record } = await t.root.auth.issueToken({ userId: owner.userId, name: 'leaked', role: 'admin' });
+    const bearer = new Headers({ authorization: `Bearer ${token}` });
+    const tokensOf = async () => (await t.root.auth.tokens.list(owner.userId)).map((r) => ({ id: r.id, revokedAtMs: r.revokedAtMs }));
+    const before = await tokensOf();
+    expect(await createApiToken[GATE].run(t.root, bearer, { name: 'replacement', role: 'admin' })).toEqual({
+      ok: false,
+      status: 403,
+      error: { code: 'forbidden:auth', message: 'creating an API token needs a signed-in browser session: an API token (Authorization: Bearer) cannot do it; sign in to the app and use the API tokens page' },
+    });
+    expect(await revokeApiToken[GATE].run(t.root, bearer, { tokenId: record.id })).toEqual({
+      ok: false,
+      status: 403,
+      error: { code: 'forbidden:auth', message: 'revoking an API token needs a signed-in browser session: an API token (Authorization: Bearer) cannot do it; sign in to the app and use the API tokens page' },
+    });
+    expect(await tokensOf()).toEqual(before);
+    const denied = await t.root.auth.audit.list({ action: 'token.create', limit: 1 });
+    expect(denied.items[0]).toMatchObject({ outcome: 'denied', actorId: owner.userId, actorKind: 'token' });
+    // The same user in the browser still can.
+    const session = new Headers({ cookie: owner.cookie, origin: TEST_ORIGIN });
+    const created = await createApiToken[GATE].run(t.root, session, { name: 'replacement', role: 'viewer' });
+    expect(created).toMatchObject({ ok: true, data: { token: expect.stringMatching(/^aeth_/) } });
+    expect(await revokeApiToken[GATE].run(t.root, session, { tokenId: record.id })).toEqual({ ok: true, data: { tokenId: record.id } });
+    expect((await whoAmI({ bearer: token })).status).toBe(401);
   });
 
   it('answers 401 to a malformed or unknown bearer token even alongside a valid cookie', async () => {

@@ -38,6 +38,12 @@ interface GateSpec<S extends z.ZodType | undefined> {
    * the JSON body. `/api/v1` operations read `{ path, query, body }` this way (see `app/_server/api-v1`).
    */
   readInput?: (request: Request, params: Record<string, string>) => Promise<unknown>;
+  /**
+   * Set to what the call does (e.g. "creating an API token") when only a signed-in browser session may do
+   * it: an API token caller (Authorization: Bearer) is refused with 403 naming it, so a leaked token
+   * cannot, for one, mint its own replacement.
+   */
+  sessionOnly?: string;
 }
 
 type InputOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -198,7 +204,7 @@ export function crossSiteEvidence(headers: Headers, ownOrigins: readonly string[
  * too); Bearer tokens are not sent by browsers on their own, so they are exempt.
  * @throws AppError unauthorized:auth / forbidden:auth.
  */
-async function admit(root: Root, headers: Headers, access: Access, request?: Request): Promise<Actor | null> {
+async function admit(root: Root, headers: Headers, access: Access, request?: Request, sessionOnly?: string): Promise<Actor | null> {
   if (access === 'public') return null;
   const actor = await root.auth.authenticate(headers);
   if (!actor) throw new AppError('unauthorized:auth');
@@ -208,6 +214,9 @@ async function admit(root: Root, headers: Headers, access: Access, request?: Req
     if (evidence) throw new AppError('forbidden:auth', `cross-site request refused: ${evidence} is not this app's origin; send an API token (Authorization: Bearer) from other sites and scripts`);
   }
   if (!roleAtLeast(actor.role, access)) throw new AppError('forbidden:auth', `this needs the "${access}" role; you have "${actor.role}"`);
+  if (sessionOnly !== undefined && actor.kind !== ActorKind.Session) {
+    throw new AppError('forbidden:auth', `${sessionOnly} needs a signed-in browser session: an API token (Authorization: Bearer) cannot do it; sign in to the app and use the API tokens page`);
+  }
   return actor;
 }
 
@@ -242,7 +251,7 @@ async function guarded<S extends z.ZodType | undefined, T>(
     });
   };
   try {
-    actor = await admit(root, headers, spec.role, request);
+    actor = await admit(root, headers, spec.role, request, spec.sessionOnly);
   } catch (error) {
     const appError = toAppError(error);
     if (appError.code === 'forbidden:auth') {
