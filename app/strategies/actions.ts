@@ -30,6 +30,20 @@ export const saveStrategySettings = action(
   async ({ root, actor, input, audit }) => saveResult(root, { strategy: input.strategy }, actor?.email ?? 'unknown', audit, 'strategy'),
 );
 
+/**
+ * Disables, in the saved strategy group, a strategy that is saved there but does not load now (its file failed to load
+ * or was removed): its weight and params stay saved. Runs taking the group are refused while such a strategy is enabled.
+ */
+export const disableUnloadedStrategy = action(
+  { role: 'trader', input: z.object({ name: z.string().min(1).max(200) }), audit: { action: 'settings.strategy.update', target: () => 'trading.strategy' }, revalidate: ['/strategies'] },
+  async ({ root, actor, input, audit }) => {
+    const current = (await root.engine.getTradingSettings()).strategy;
+    const strategy = { ...current, adapters: { ...current.adapters, [input.name]: { enabled: false } } };
+    await saveResult(root, { strategy }, actor?.email ?? 'unknown', audit, 'strategy');
+    return { disabled: input.name };
+  },
+);
+
 export const saveRiskLimits = action(
   { role: 'admin', input: z.object({ risk: z.record(z.string(), z.unknown()) }), audit: { action: 'settings.risk.update', target: () => 'trading.risk' }, revalidate: ['/strategies', '/'] },
   async ({ root, actor, input, audit }) => saveResult(root, { risk: input.risk }, actor?.email ?? 'unknown', audit, 'risk'),

@@ -8,7 +8,7 @@ import { BreakersTable } from '@/app/_components/breakers-table';
 import { DEFAULT_ACCOUNT_ID } from '@/engine/account/account-config';
 import { signalTtlText } from '@/engine/settings/trading-settings';
 import { strategyListingOf } from '@/app/_components/strategy-param-fields';
-import { haltTrading, resumeTrading, saveRiskLimits, saveStrategySettings } from './actions';
+import { disableUnloadedStrategy, haltTrading, resumeTrading, saveRiskLimits, saveStrategySettings } from './actions';
 import { ScrollTable } from '@/app/_components/scroll-table';
 
 export const dynamic = 'force-dynamic';
@@ -17,8 +17,9 @@ export const dynamic = 'force-dynamic';
 export default async function StrategiesPage() {
   const access = await requireRole('viewer', '/strategies');
   const { root, actor } = access;
-  const [settings, risk, rules, account] = await Promise.all([
+  const [settings, unloaded, risk, rules, account] = await Promise.all([
     root.engine.getTradingSettings(),
+    root.engine.unloadedStrategySettings(),
     root.engine.riskStatus(),
     root.engine.ruleStrategies.list(),
     root.engine.accounts.get(DEFAULT_ACCOUNT_ID),
@@ -105,6 +106,28 @@ export default async function StrategiesPage() {
           Traders may change these; {updated(settings.updated.strategy)}. Signal TTL now: <span data-testid="signal-ttl">{signalTtlText(settings.strategy.ttlMs)}</span>.
         </p>
         <StrategySettingsForm initial={settings.strategy} catalog={runnable} save={saveStrategySettings} canEdit={trader} />
+        {unloaded.length > 0 ? (
+          <div data-testid="unloaded-strategies">
+            <h3>Saved but not loaded</h3>
+            <p className="muted">
+              These strategies have saved settings but do not load now; saves keep their settings. While one is enabled, backtests and sessions that take their
+              strategies from this group are refused: fix its strategy file, or disable it here (its weight and parameters stay saved).
+            </p>
+            <ul>
+              {unloaded.map((u) => (
+                <li key={u.name} data-testid="unloaded-strategy" data-strategy={u.name}>
+                  <strong>{u.name}</strong> {u.settings.enabled ? <span className="badge bad">enabled</span> : <span className="badge">disabled</span>}{' '}
+                  <span className="muted">weight {u.settings.weight}; {u.reason}</span>
+                  {trader && u.settings.enabled ? (
+                    <ActionForm action={disableUnloadedStrategy} submitLabel={`Disable ${u.name}`} testId="disable-unloaded-form">
+                      <input type="hidden" name="name" value={u.name} />
+                    </ActionForm>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
       </section>
 
       <section className="card" aria-labelledby="check-link-heading">

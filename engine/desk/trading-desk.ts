@@ -22,7 +22,16 @@ import { DEFAULT_ACCOUNT_ID } from '../account/account-config';
 import { AccountKind } from '../ports/accounts';
 import type { ManualOrderResult } from '../account/manual-order';
 import type { WhatIfResult } from '../risk/what-if';
-import type { StoredTradingSettings } from '../settings/trading-settings';
+import {
+  planStrategySave,
+  SettingsKey,
+  unloadedStoredAdapters,
+  unrunnableReason,
+  withKeptAdapters,
+  type AdapterSettings,
+  type StoredTradingSettings,
+  type StrategySettings,
+} from '../settings/trading-settings';
 import type { StrategyCatalog } from '../strategies/strategy-catalog';
 import { createTradingSettingsService, type UpdateSettingsResult } from '../account/trading-settings-service';
 import { createAccountOverview, type AccountOverview, type PaperAccount } from '../account/overview';
@@ -74,6 +83,13 @@ export interface TradingDesk {
    * Role rules (enforced by the app): strategy = trader, risk = admin.
    */
   updateTradingSettings(update: { strategy?: unknown; risk?: unknown }, actor: string): Promise<UpdateSettingsResult>;
+  /**
+   * The saved strategy group's entries of strategies the catalog cannot build now (a strategy file that failed to load,
+   * or was removed), with why: left out of {@link getTradingSettings} (the form lists strategies that load), kept by
+   * every save, and one that is enabled refuses runs taking the group until its file loads or it is disabled
+   * (`updateTradingSettings` with `adapters.<name>: { enabled: false }`).
+   */
+  unloadedStrategySettings(): Promise<{ name: string; settings: AdapterSettings; reason: string }[]>;
   /** Halt status and breaker headroom at the current equity. */
   riskStatus(): Promise<RiskStatus>;
   /** Halts new entries by hand (persisted). @throws ValidationError for an empty reason. */
@@ -101,14 +117,33 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
   const defaultAccount = () => deps.accounts.runtime(DEFAULT_ACCOUNT_ID);
   const riskDesk = (): Promise<RiskDesk> => defaultAccount().then((rt) => rt.risk);
 
-  const tradingSettings = createTradingSettingsService({
-    clock: deps.clock,
-    logger: deps.logger,
-    settings: deps.settings,
-    accounts: deps.accounts,
-    riskDesk,
-    strategies: deps.strategies,
-  });
+  const settingsServiceOver = (settings: SettingsRepository | undefined) =>
+    createTradingSettingsService({
+      clock: deps.clock,
+      logger: deps.logger,
+      settings,
+      accounts: deps.accounts,
+      riskDesk,
+      strategies: deps.strategies,
+    });
+  const tradingSettings = settingsServiceOver(deps.settings);
+
+  /**
+   * A save of the strategy group keeps the stored entries of strategies the catalog cannot build now (a strategy file
+   * that failed to load at this start): written back untouched with the group (or disabled, when the save says
+   * `enabled: false` for one), so fixing the file brings the strategy back as it was saved. See `planStrategySave`.
+   */
+  async function updateTradingSettings(update: { strategy?: unknown; risk?: unknown }, actor: string): Promise<UpdateSettingsResult> {
+    const stored = deps.settings;
+    if (update.strategy === undefined || !stored) return tradingSettings.update(update, actor);
+    const plan = planStrategySave(update.strategy, (await stored.get(SettingsKey.Strategy))?.value, deps.strategies);
+    if (Object.keys(plan.keep).length === 0) return tradingSettings.update(update, actor);
+    const keeping: SettingsRepository = {
+      get: (key) => stored.get(key),
+      put: (record) => stored.put(record.key === SettingsKey.Strategy ? { ...record, value: withKeptAdapters(record.value as StrategySettings, plan.keep) } : record),
+    };
+    return settingsServiceOver(keeping).update({ ...update, strategy: plan.input }, actor);
+  }
 
   const overview = createAccountOverview({
     clock: deps.clock,
@@ -145,7 +180,11 @@ export function createTradingDesk(deps: TradingDeskDeps): TradingDesk {
 
     getTradingSettings: () => tradingSettings.get(),
 
-    updateTradingSettings: (update, actor) => tradingSettings.update(update, actor),
+    updateTradingSettings,
+    async unloadedStrategySettings() {
+      const stored = deps.settings ? (await deps.settings.get(SettingsKey.Strategy))?.value : undefined;
+      return Object.entries(unloadedStoredAdapters(stored, deps.strategies)).map(([name, settings]) => ({ name, settings, reason: unrunnableReason(deps.strategies, name) }));
+    },
 
     async riskStatus() {
       const runtime = await defaultAccount();

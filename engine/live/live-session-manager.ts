@@ -566,8 +566,10 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     // A session resumed after a restart keeps the strategies, fusion and veto it was started with (a restart
     // changes nothing an operator can see); risk and costs always come from the account as it is now.
     const stored = await loadStoredRunSettings(accountId, { settings: deps.settings, accounts: deps.accounts, strategies, logger: deps.logger });
+    // A resumed session resolves over the strategies it was started with (what it keeps trading), so a strategy the saved
+    // group enables since, which cannot run now, refuses new runs taking the group but not this resume.
     const resolved = resolveRunSpec(
-      { strategies: request.strategies, params: request.params, fusion: request.fusion, veto: request.veto === undefined ? undefined : request.veto === 'on', models: request.models, exits: request.exits },
+      { strategies: request.strategies ?? resumed?.spec?.strategies, params: request.params, fusion: request.fusion, veto: request.veto === undefined ? undefined : request.veto === 'on', models: request.models, exits: request.exits },
       stored,
       runDefaults('session', timeframeMs),
       strategies,

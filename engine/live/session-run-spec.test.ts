@@ -184,6 +184,25 @@ describe('a session resolves its run spec from the stored settings', () => {
     await manager.stopAll();
   });
 
+  it('refuses a new session taking a saved group that enables a strategy which does not load, naming it; a session resumed over the strategies it started with still resumes', async () => {
+    const { manager, store, settings } = await setup();
+    const started = await manager.start({ ...REPLAY, speed: 1 });
+    await manager.stopAll();
+    // Saved while its file loaded; this start has no such strategy (its file failed to load or was removed).
+    const group = defaultTradingSettings(BUILT_INS).strategy;
+    await settings.put({ key: SettingsKey.Strategy, value: { ...group, adapters: { ...group.adapters, 'tuned-sma': { enabled: true, weight: 2, params: { period: 7 } } } }, updatedAtMs: 0, updatedBy: 'trader' });
+    expect(await manager.resumeAll()).toBe(1);
+    expect(store.records.get(started.id)?.spec?.strategies).toEqual(['ma-crossover']);
+    await manager.stopAll();
+    await expect(manager.start({ ...REPLAY, symbol: 'SYN/USDT', speed: 1, from: T0 + 13 * HOUR })).rejects.toThrow(
+      'field "strategies" was ["tuned-sma"]: the saved strategy group enables "tuned-sma", which cannot run ("tuned-sma": no strategy of that name is loaded (was its strategy file removed or renamed?)). ' +
+        'Fix the strategy file so it loads again, or disable "tuned-sma" in the saved strategy group on /strategies (its saved parameters are kept), or name the run\'s strategies explicitly',
+    );
+    const named = await manager.start({ ...REPLAY, speed: 1, strategies: ['ma-crossover'] });
+    expect(store.records.get(named.id)?.spec?.strategies).toEqual(['ma-crossover']);
+    await manager.stopAll();
+  });
+
   it('trades a session with the regime model: the range multiplier halves the replayed trade, the version is journaled, deploys are followed', async () => {
     const loads: { follow: boolean | undefined }[] = [];
     // A regime model behind the port that always says "range".

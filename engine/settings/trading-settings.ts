@@ -191,9 +191,75 @@ function whyNotRunnable(catalog: StrategyCatalog, name: string): string {
   return `strategy "${name}" cannot run`;
 }
 
-/** Reads a stored strategy group: names the catalog no longer runs are ignored, not an error. */
+/**
+ * Reads a stored strategy group: names the catalog does not run now are left out, not an error (the form lists what
+ * loads). They are not forgotten: saves write their stored entries back ({@link planStrategySave}) and a run taking
+ * the group is refused while one of them is enabled ({@link unavailableEnabledStrategies}).
+ */
 export function readStrategySettings(catalog: StrategyCatalog): (input: unknown) => SettingsValidation<StrategySettings> {
   return (input) => validateStrategySettings(input, catalog, { ignoreUnknown: true });
+}
+
+/**
+ * Why the catalog cannot build `name` now, in words for an operator: the load error of its entry; else, when strategy
+ * files failed to load (such an entry is named after its file, so which one declared `name` is not known), their
+ * errors; else that no strategy of the name is loaded.
+ */
+export function unrunnableReason(catalog: Pick<StrategyCatalog, 'list'>, name: string): string {
+  const entries = catalog.list();
+  const own = entries.find((entry) => entry.name === name && entry.loadError);
+  if (own) return `it failed to load: ${own.loadError}`;
+  const failedFiles = entries.filter((entry) => entry.loadError && entry.path);
+  if (failedFiles.length > 0) return `it is not loaded; strategy files that failed to load: ${failedFiles.map((entry) => entry.loadError).join('; ')}`;
+  return 'no strategy of that name is loaded (was its strategy file removed or renamed?)';
+}
+
+/**
+ * The entries of a stored group (as stored) whose strategy the catalog cannot build now: a strategy file that failed to
+ * load at this start, or was removed. Reading the group leaves them out; a save keeps them (see {@link planStrategySave})
+ * and a run whose group enables one is refused (see {@link unavailableEnabledStrategies}).
+ */
+export function unloadedStoredAdapters(stored: unknown, catalog: Pick<StrategyCatalog, 'get'>): Record<string, AdapterSettings> {
+  if (!isRecord(stored) || !isRecord(stored.adapters)) return {};
+  const out: Record<string, AdapterSettings> = {};
+  for (const [name, value] of Object.entries(stored.adapters)) {
+    if (catalog.get(name) || !adapterSchema.safeParse(value).success) continue;
+    out[name] = value as AdapterSettings;
+  }
+  return out;
+}
+
+/**
+ * The strategies a stored group enables (weight above 0) that the catalog cannot build now, each with why (see
+ * {@link unrunnableReason}): a run taking its strategies from the group is refused over them rather than run without them.
+ */
+export function unavailableEnabledStrategies(stored: unknown, catalog: Pick<StrategyCatalog, 'get' | 'list'>): { name: string; reason: string }[] {
+  return Object.entries(unloadedStoredAdapters(stored, catalog))
+    .filter(([, adapter]) => adapter.enabled && adapter.weight > 0)
+    .map(([name]) => ({ name, reason: unrunnableReason(catalog, name) }));
+}
+
+/**
+ * A save of the strategy group against what is stored: the group as given (validated as ever: a name the catalog does
+ * not run is refused, naming it) and the stored entries to write back with it (`keep`): every stored entry of a strategy
+ * the catalog cannot build now, untouched (enabled flag, weight, params), so a save while a strategy file fails to load
+ * does not erase its settings. The one change a save may make to such an entry is to disable it (`adapters.<name>:
+ * { enabled: false }`; its weight and params stay as stored), taken out of the group before it is validated.
+ */
+export function planStrategySave(input: unknown, stored: unknown, catalog: Pick<StrategyCatalog, 'get'>): { input: unknown; keep: Record<string, AdapterSettings> } {
+  const keep = unloadedStoredAdapters(stored, catalog);
+  if (!isRecord(input) || !isRecord(input.adapters)) return { input, keep };
+  const adapters: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(input.adapters)) {
+    if (keep[name] && isRecord(value) && value.enabled === false) keep[name] = { ...keep[name], enabled: false };
+    else adapters[name] = value;
+  }
+  return { input: { ...input, adapters }, keep };
+}
+
+/** A validated group with the stored entries {@link planStrategySave} keeps (names the group cannot hold: the catalog does not run them). */
+export function withKeptAdapters(group: StrategySettings, keep: Record<string, AdapterSettings>): StrategySettings {
+  return { ...group, adapters: { ...keep, ...group.adapters } };
 }
 
 /** Validates the risk group; every invalid field is reported under `risk.<field>`. */

@@ -13,7 +13,9 @@
  *
  * Precedence is per field: a request that sets `risk.riskPerTradePct` keeps the account's other limits;
  * a request's `params.ma-crossover.fastPeriod` keeps the stored slow period. Strategies are the
- * request's list, else the stored group's enabled adapters, else the default group's.
+ * request's list, else the stored group's enabled adapters, else the default group's. A run taking the
+ * stored group's is refused while the group enables a strategy the catalog cannot build (a strategy file
+ * that failed to load): it never runs with the others alone as if that were what was saved.
  *
  * The engine trusts a resolved spec: loops, exchanges and risk engines are built from it without
  * re-validating the request. The resolver is pure; callers load the stored layer with
@@ -30,7 +32,16 @@ import { parseRiskConfig, type RiskConfig } from '../risk/risk-engine';
 import { tradingCostsOf } from '../risk/trading-costs';
 import type { StrategyCatalog, StrategyProvenance } from '../strategies/strategy-catalog';
 import { type AccountRecord } from '../ports/accounts';
-import { DEFAULT_FUSION_SETTINGS, readStoredGroup, readStrategySettings, SettingsKey, signalTtlMsOf, type RiskLimits, type StrategySettings } from '../settings/trading-settings';
+import {
+  DEFAULT_FUSION_SETTINGS,
+  readStoredGroup,
+  readStrategySettings,
+  SettingsKey,
+  signalTtlMsOf,
+  unavailableEnabledStrategies,
+  type RiskLimits,
+  type StrategySettings,
+} from '../settings/trading-settings';
 import { DEFAULT_STRATEGY_NAME } from '../strategies/built-in-strategies';
 import { DEFAULT_PAPER, DEFAULT_RISK } from '../settings/trading-defaults';
 import { ExitPolicySchema, type ExitPolicy } from '../strategies/exit-policy';
@@ -74,6 +85,11 @@ export interface StoredRunSettings {
   account: { record: Pick<AccountRecord, 'id' | 'settings'>; riskLimits: RiskLimits } | null;
   /** The strategy group saved on /strategies; null when never saved (or no longer valid). */
   strategy: StrategySettings | null;
+  /**
+   * Strategies the saved group enables that the catalog cannot build now (a strategy file that failed to load, or was
+   * removed), with why; a run taking its strategies from the group is refused over them. Absent = none.
+   */
+  unavailable?: readonly { name: string; reason: string }[];
 }
 
 /** Nothing stored: the request over the defaults (pure backtests, tests, benchmarks). */
@@ -176,6 +192,7 @@ export function accountTradingConfig(account: { record: Pick<AccountRecord, 'id'
  * Paper venue fields are checked by the caller that builds the venue (`paper.<field>`).
  */
 export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, defaults: RunDefaults, catalog: StrategyCatalog): RunSpec {
+  if (request.strategies === undefined && stored.unavailable?.length) throw unavailableStrategiesError(stored.unavailable);
   const group = stored.strategy ?? defaults.strategy;
   const strategies = [...(request.strategies ?? Object.keys(group.adapters).filter((name) => group.adapters[name].enabled && catalog.get(name)))];
   if (strategies.length === 0) throw new ValidationError('strategies', strategies, 'expected at least one strategy');
@@ -257,6 +274,20 @@ export function resolveRunSpec(request: RunRequest, stored: StoredRunSettings, d
 }
 
 /**
+ * The refusal of a run that takes its strategies from a saved group enabling strategies the catalog cannot build: it
+ * would otherwise run without them (and with the other strategies' weights alone) as if that were the saved setting.
+ */
+function unavailableStrategiesError(unavailable: readonly { name: string; reason: string }[]): ValidationError {
+  const names = unavailable.map((u) => `"${u.name}"`).join(', ');
+  const why = unavailable.map((u) => `"${u.name}": ${u.reason}`).join('; ');
+  return new ValidationError(
+    'strategies',
+    unavailable.map((u) => u.name),
+    `the saved strategy group enables ${names}, which cannot run (${why}). Fix the strategy file so it loads again, or disable ${names} in the saved strategy group on /strategies (its saved parameters are kept), or name the run's strategies explicitly`,
+  );
+}
+
+/**
  * Runs `build` (a catalog call); its ValidationError comes back on `field`: the catalog's `strategy`
  * becomes `field` itself, `params` and `params.<x>` become `field` and `field.<x>`.
  */
@@ -298,5 +329,7 @@ export async function loadStoredRunSettings(accountId: string, deps: StoredRunSe
   const row = deps.settings ? await deps.settings.get(SettingsKey.Strategy) : null;
   const group = readStoredGroup<StrategySettings | null>(row?.value, readStrategySettings(deps.strategies), null);
   if (!group.valid) deps.logger.warn({ key: SettingsKey.Strategy }, 'stored strategy settings no longer validate; runs use the defaults');
-  return { account, strategy: group.value };
+  // Read from the row as stored: reading the group leaves out what the catalog cannot build.
+  const unavailable = unavailableEnabledStrategies(row?.value, deps.strategies);
+  return unavailable.length > 0 ? { account, strategy: group.value, unavailable } : { account, strategy: group.value };
 }

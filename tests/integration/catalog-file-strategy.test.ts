@@ -11,8 +11,11 @@ import type { BacktestState } from '../../engine/backtest/backtest-jobs';
 import { Direction, setFlat } from '../../engine/strategies/strategy-adapter';
 import { defineStrategy, z } from '../../engine/strategies/strategy-api';
 import { sourceHashOf, type CatalogEntry } from '../../engine/strategies/strategy-catalog';
+import { GATE, type ActionResult } from '../../app/_server/auth/gate';
+import { disableUnloadedStrategy, saveStrategySettings } from '../../app/strategies/actions';
+import type { StoredTradingSettings } from '../../engine/settings/trading-settings';
 import { apiV1Client, type ApiV1Client } from '../support/api-v1-client';
-import { AUTH_TEST_BACKENDS, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
+import { AUTH_TEST_BACKENDS, TEST_ORIGIN, useAuthTestRoots, type AuthTestRoot } from '../support/auth-test-root';
 import { syntheticCandles } from '../support/ml-candles';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -171,5 +174,49 @@ describe.each(AUTH_TEST_BACKENDS)('a file strategy in the catalog on $name', (ba
     const after = await app.root.engine.getTradingSettings();
     expect(after.strategy.adapters['close-above-sma']).toBeUndefined();
     expect(after.strategy.adapters['ma-crossover']).toEqual(before.strategy.adapters['ma-crossover']);
+  });
+
+  it('refuses backtests taking the saved group while an enabled file strategy fails to load (400 naming it and why), and a save keeps its settings until it loads again', async () => {
+    const app = await roots.open();
+    const { trader } = await setup(app);
+    const before = await app.root.engine.getTradingSettings();
+    const adapters = { ...before.strategy.adapters, 'close-above-sma': { enabled: true, weight: 2, params: { period: 15 } } };
+    expect((await app.root.engine.updateTradingSettings({ strategy: { ...before.strategy, adapters } }, 'trader@test')).ok).toBe(true);
+    // The next start: close-above-sma.ts fails to load (an entry named after its file, as the loader makes it).
+    const failed: CatalogEntry = { name: 'close-above-sma.ts', source: 'file', version: '', sourceHash: sourceHashOf('export default defineStrategy({'), summary: '', path: FILE_ENTRY.path, loadError: `${FILE_ENTRY.path}: failed to compile or load: Unexpected end of file (1:31)` };
+    app.root.engine.strategies.replaceSource('file', [failed]);
+    const { strategies: _strategies, params: _params, ...fromTheGroup } = REQUEST;
+    const refused = await trader.call('startBacktest', { body: fromTheGroup });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error?.fieldErrors).toEqual({
+      strategies: [
+        'field "strategies" was ["close-above-sma"]: the saved strategy group enables "close-above-sma", which cannot run ("close-above-sma": it is not loaded; strategy files that failed to load: ' +
+          '/srv/strategies/close-above-sma.ts: failed to compile or load: Unexpected end of file (1:31)). Fix the strategy file so it loads again, or disable "close-above-sma" in the saved strategy group on /strategies (its saved parameters are kept), or name the run\'s strategies explicitly',
+      ],
+    });
+    // A run naming its strategies still runs.
+    expect((await trader.call('startBacktest', { body: { ...fromTheGroup, strategies: ['ma-crossover'] } })).status).toBe(202);
+    // A save of the /strategies form (which lists only strategies that load) keeps close-above-sma's saved entry.
+    const asTrader = new Headers({ cookie: (await app.signedInAs('trader', 'form-trader@example.com')).cookie, origin: TEST_ORIGIN });
+    const form = (await app.root.engine.getTradingSettings()).strategy;
+    expect(form.adapters['close-above-sma']).toBeUndefined();
+    expect(await app.root.engine.unloadedStrategySettings()).toEqual([
+      { name: 'close-above-sma', settings: { enabled: true, weight: 2, params: { period: 15 } }, reason: 'it is not loaded; strategy files that failed to load: /srv/strategies/close-above-sma.ts: failed to compile or load: Unexpected end of file (1:31)' },
+    ]);
+    const saved = (await saveStrategySettings[GATE].run(app.root, asTrader, { strategy: { ...form, entryThreshold: 0.3 } })) as ActionResult<StoredTradingSettings>;
+    if (!saved.ok) throw new Error(`save refused: ${JSON.stringify(saved.error)}`);
+    expect((await app.root.engine.unloadedStrategySettings()).map((u) => u.settings)).toEqual([{ enabled: true, weight: 2, params: { period: 15 } }]);
+    // The file is fixed: the strategy is back enabled with its weight and params, next to the later change.
+    app.root.engine.strategies.replaceSource('file', [FILE_ENTRY]);
+    const fixed = await app.root.engine.getTradingSettings();
+    expect([fixed.strategy.adapters['close-above-sma'], fixed.strategy.entryThreshold]).toEqual([{ enabled: true, weight: 2, params: { period: 15 } }, 0.3]);
+    expect((await trader.call('startBacktest', { body: fromTheGroup })).status).toBe(202);
+    // It fails again; "Disable" on /strategies: runs taking the group go on without it, its weight and params stay saved.
+    app.root.engine.strategies.replaceSource('file', [failed]);
+    expect((await trader.call('startBacktest', { body: fromTheGroup })).status).toBe(400);
+    const disabled = await disableUnloadedStrategy[GATE].run(app.root, asTrader, { name: 'close-above-sma' });
+    expect(disabled).toEqual({ ok: true, data: { disabled: 'close-above-sma' } });
+    expect((await app.root.engine.unloadedStrategySettings()).map((u) => u.settings)).toEqual([{ enabled: false, weight: 2, params: { period: 15 } }]);
+    expect((await trader.call('startBacktest', { body: fromTheGroup })).status).toBe(202);
   });
 });
