@@ -314,6 +314,8 @@ export interface PaperExchange extends Exchange {
   positionOf(symbol: string): PositionView | null;
   /** Last candle close, NaN before the first candle. */
   lastPrice(symbol: string): number;
+  /** Open time of the last candle settled for `symbol` (kept in the exported state), -Infinity before the first. */
+  settledThrough(symbol: string): number;
   /** Number of symbols with an open position. Allocation-free. */
   openPositionCount(): number;
   /** Symbols with an open position, in the order the exchange first saw them. */
@@ -2033,6 +2035,9 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     lastPrice(symbol: string): number {
       const st = stateOf(symbol);
       return st === undefined ? NaN : st.markPrice;
+    },
+    settledThrough(symbol: string): number {
+      return stateOf(symbol)?.lastOpenTimeMs ?? -Infinity;
     },
     openPositionSymbols(): string[] {
       const out: string[] = [];

@@ -313,6 +313,52 @@ describe('live session', () => {
     expect(replayed.every((id) => first.venue.submitted.indexOf(id) < submittedBefore)).toBe(true);
   });
 
+  it('resumes a paper account stored a candle behind its checkpoint after what the account settled, so that candle is not lost', async () => {
+    // Session A trades a paper account (the simulator is the account's own exchange); after each candle its checkpoint is
+    // stored, then the account's state: keep both per candle.
+    const states = new Map<number, ReturnType<ReturnType<typeof createPaperExchange>['exportState']>>();
+    const recorded = memoryCheckpoints();
+    let venueA!: ReturnType<typeof paperWithLog>;
+    const checkpoints: typeof recorded = {
+      ...recorded,
+      async save(c) {
+        await recorded.save(c);
+        states.set(c.lastCandleMs, structuredClone(venueA.paper.exportState()));
+      },
+    };
+    let first!: ReturnType<typeof harness>;
+    const clockA = { nowMs: () => first.clock.nowMs() } as ManualClock;
+    venueA = paperWithLog(clockA);
+    first = harness({ startAt: T0 + 150 * TF + 1_000, stopAt: T0 + 450 * TF, feed: feedFor(clockA), checkpoints, exchange: { ...venueA, simulator: venueA.paper } });
+    await first.session.start();
+    await first.session.done();
+    // A candle whose settling moved the wallet (a fill and its fee).
+    const times = [...states.keys()].sort((a, b) => a - b);
+    const k = times.findIndex((t, i) => i > 0 && states.get(t)!.wallet !== states.get(times[i - 1])!.wallet);
+    expect(k).toBeGreaterThan(0);
+    const lostMs = times[k];
+    // The stop came between candle `lostMs`'s checkpoint and its account write: the account as stored is the one before it.
+    recorded.saved.splice(recorded.saved.findIndex((c) => c.lastCandleMs === lostMs) + 1);
+    let second!: ReturnType<typeof harness>;
+    const clockB = { nowMs: () => second.clock.nowMs() } as ManualClock;
+    const venueB = paperWithLog(clockB);
+    venueB.paper.restoreState(structuredClone(states.get(times[k - 1])!));
+    // Restarted right after the lost candle closed, for that candle alone.
+    second = harness({ startAt: lostMs + TF + 1_000, stopAt: lostMs + TF + 2_000, feed: feedFor(clockB), checkpoints: recorded, exchange: { ...venueB, simulator: venueB.paper } });
+    await second.session.start();
+    expect(second.session.state().lastCandleMs).toBe(times[k - 1]);
+    await second.session.done();
+    expect(second.session.state()).toMatchObject({ lastCandleMs: lostMs, candlesProcessed: 1 });
+    // The candle was traded again: the account holds what session A's held after it, wallet, fees and position alike
+    // (order times are the restarted process's clock, and the protective stop's ATR, warmed on less history, differs in
+    // the 7th digit).
+    const [a, b] = [states.get(lostMs)!, venueB.paper.exportState()];
+    expect(b.wallet).toBe(a.wallet);
+    expect(b.wallet).not.toBe(states.get(times[k - 1])!.wallet);
+    expect(b.orders.map((o) => [o.clientOrderId, o.type, o.status, o.amount, o.filled, o.fee])).toEqual(a.orders.map((o) => [o.clientOrderId, o.type, o.status, o.amount, o.filled, o.fee]));
+    expect(b.symbols.map((x) => [x.symbol, x.amountSigned, x.feesPaid, x.lastOpenTimeMs])).toEqual(a.symbols.map((x) => [x.symbol, x.amountSigned, x.feesPaid, x.lastOpenTimeMs]));
+  });
+
   it('halts with the reason on a fatal venue error', async () => {
     let h!: ReturnType<typeof harness>;
     const failures = { remaining: 0, error: () => new ExchangeError('fatal', 'invalid API key (-2015)') as Error };

@@ -305,6 +305,21 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     await deps.riskState.saveHalt(stored ? { ...own, dayStartEquity: stored.dayStartEquity, dayStartMs: stored.dayStartMs, peakEquity: stored.peakEquity } : own);
   }
 
+  /**
+   * The candle to resume after: the checkpoint's, unless the simulated account settled less of this market. The account's
+   * state (with its risk state) is stored after the checkpoint, in a transaction of its own: a crash between the two
+   * leaves the account a candle behind, and resuming after the checkpoint would lose that candle's fills, fees and exits
+   * for good. Resuming after what the account settled trades that candle again, on the state as stored.
+   */
+  function resumePoint(checkpointMs: number): number {
+    const settled = deps.simulator?.settledThrough?.(config.market.symbol) ?? -Infinity;
+    if (settled > -Infinity && settled < checkpointMs) {
+      deps.logger.warn({ session: config.id, checkpointMs, settledMs: settled }, 'the account was stored behind the session checkpoint (a stop between the two writes): resuming after what the account settled');
+      return settled;
+    }
+    return checkpointMs;
+  }
+
   async function warmUp(): Promise<void> {
     if (!deps.sharedRisk) {
       const saved = await deps.riskState.load(config.id);
@@ -313,7 +328,7 @@ export function createLiveSession(config: LiveSessionConfig, deps: LiveSessionDe
     const checkpoint = await deps.checkpoints.load(config.id);
     // A position left open at the venue: its exit (by the loop, its stop or the venue) is journaled against the true entry.
     if (checkpoint?.venuePosition && !deps.simulator) loop.resumeVenuePosition(checkpoint.venuePosition);
-    const until = checkpoint ? checkpoint.lastCandleMs : lastClosedOpenTime();
+    const until = checkpoint ? resumePoint(checkpoint.lastCandleMs) : lastClosedOpenTime();
     const history = await fetchClosed(until - (warmupCandles - 1) * timeframeMs, until);
     const columns = candleColumnsFromRows(history);
     for (let i = 0; i < columns.length; i++) loop.warmUp(columns, i);

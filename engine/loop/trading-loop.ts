@@ -157,6 +157,8 @@ export interface CandleSimulator {
   isIdle?(symbolIndex: number): boolean;
   /** `onCandleRow` for rows `from..to-1` of an idle symbol in one call (PaperExchange `onIdleRows`). */
   onIdleRows?(symbolIndex: number, candles: CandleColumns, from: number, to: number): void;
+  /** Open time of the last candle settled for `symbol`, -Infinity before any (PaperExchange `settledThrough`). */
+  settledThrough?(symbol: string): number;
   /** Closes the whole position at the last price, whatever the volume (the end of a backtest); reports it like a fill of `clientOrderId`. */
   closePositionAtLast?(symbolIndex: number, clientOrderId: string): void;
   /**
