@@ -14,7 +14,7 @@ import {
   createInMemorySettingsRepository,
 } from '../testing/in-memory-repositories';
 import { createAccountBook } from '../account/account-book';
-import { createLiveSessionManager } from './live-session-manager';
+import { applyVenueLeverage, createLiveSessionManager } from './live-session-manager';
 import { clientIdPrefixOf } from './live-session';
 import type { Order } from '../ports/exchange';
 import type { VenueConnectResult } from '../ports/venue-link';
@@ -365,5 +365,22 @@ describe('live session manager', () => {
     expect(secondDecisions.map((d) => [d.outcome, d.reason, (d.inputs.cancelled as { id: string }[]).map((c) => c.id)])).toEqual([
       ['executed', `start-up reconciliation: adopted stop ${prefix}-trail-${T0 + 396 * TF}; kept ${prefix}-tp1-${T0 + 391 * TF}; cancelled web_manual_7`, ['15']],
     ]);
+  });
+});
+
+describe('applyVenueLeverage', () => {
+  it("sets the margin mode, then the leverage, of the session's symbol; refuses a fractional leverage naming the field", async () => {
+    const calls: string[] = [];
+    const venue = {
+      setMarginMode: async (symbol: string, mode: string) => void calls.push(`margin ${symbol} ${mode}`),
+      setLeverage: async (symbol: string, leverage: number) => void calls.push(`leverage ${symbol} ${leverage}`),
+    };
+    await applyVenueLeverage(venue, 'ETH/USDT', { leverage: 3, marginMode: 'isolated' });
+    expect(calls).toEqual(['margin ETH/USDT isolated', 'leverage ETH/USDT 3']);
+    await expect(applyVenueLeverage(venue, 'ETH/USDT', { leverage: 2.5, marginMode: 'cross' })).rejects.toThrow(
+      "field \"leverage\" was 2.5: a venue sets whole leverages only: set the venue account's leverage to 2 or 3 on its page",
+    );
+    expect(calls).toHaveLength(2);
+    await expect(applyVenueLeverage({}, 'ETH/USDT', { leverage: 2, marginMode: 'cross' })).rejects.toThrow('this venue client cannot set leverage or margin mode');
   });
 });

@@ -22,7 +22,7 @@ import { TIMEFRAME_MS, candleColumnsFromRows, symbolMatches, type Candle, type C
 import type { AccountBook, AccountRuntime } from '../account/account-book';
 import { venueOf } from '../venues/registry';
 import { DEFAULT_ACCOUNT_ID, accountIdSchema } from '../account/account-config';
-import { AccountKind } from '../ports/accounts';
+import { AccountKind, type AccountSettings } from '../ports/accounts';
 import { loadStoredRunSettings, resolveRunSpec, runDefaults, type RunSpec } from '../trading/run-spec';
 import { anyLoopModel, loopModelsRequestSchema, NO_MODELS_SPEC, noModelSource, type LoopModelSource } from '../decision/loop-models';
 import type { VetoModel } from '../decision/veto-model';
@@ -256,6 +256,19 @@ export function sessionIdOf(m: MarketKey, mode: SessionMode = SessionMode.Paper,
 }
 
 /** Resolves after `ms` of real time (a macrotask turn when 0) or when the signal aborts. */
+/**
+ * Sets `symbol`'s margin mode and leverage on a futures venue to the venue account's settings before a live session
+ * trades it. A venue takes whole leverages only: a fractional setting is refused naming the field, with what to do.
+ */
+export async function applyVenueLeverage(exchange: Pick<Exchange, 'setLeverage' | 'setMarginMode'>, symbol: string, settings: Pick<AccountSettings, 'leverage' | 'marginMode'>): Promise<void> {
+  if (!Number.isInteger(settings.leverage)) {
+    throw new ValidationError('leverage', settings.leverage, `a venue sets whole leverages only: set the venue account's leverage to ${Math.floor(settings.leverage)} or ${Math.ceil(settings.leverage)} on its page`);
+  }
+  if (!exchange.setLeverage || !exchange.setMarginMode) throw new ValidationError('exchange', symbol, 'this venue client cannot set leverage or margin mode: a live futures session needs one that can');
+  await exchange.setMarginMode(symbol, settings.marginMode);
+  await exchange.setLeverage(symbol, settings.leverage);
+}
+
 function realSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -634,6 +647,14 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           await closeVenue?.();
           throw error;
         });
+        // A futures venue opens the session's positions at the account's margin mode and leverage, as the operator set
+        // them, not at whatever the symbol was left at on the venue (another app, an earlier setting).
+        if (venueInfo?.marketType === 'futures') {
+          await applyVenueLeverage(real.exchange, market.symbol, settings).catch(async (error: unknown) => {
+            await closeVenue?.();
+            throw error;
+          });
+        }
         // Its risk checks count every open position of the venue account, whatever opened it (see createVenueAccount).
         venue = { exchange: real.exchange, account: createVenueAccount(real.exchange), simulator: null };
         allowShort = venueInfo?.allowShort ?? false;

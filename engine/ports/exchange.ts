@@ -156,6 +156,13 @@ export interface Exchange {
   fetchBalance(): Promise<Balance>;
   fetchPosition(symbol: string): Promise<Position | null>;
   /**
+   * Sets the leverage the venue opens `symbol`'s positions at (futures; an integer >= 1). Optional: a venue without it
+   * (spot, the paper exchange, which takes its account's) opens at its own.
+   */
+  setLeverage?(symbol: string, leverage: number): Promise<void>;
+  /** Sets `symbol`'s margin mode on the venue (futures). Optional, as `setLeverage`. */
+  setMarginMode?(symbol: string, mode: MarginMode): Promise<void>;
+  /**
    * Every open position of the account, whatever opened it (a session, a stopped session, a trader by hand on the
    * venue): one per symbol with a non-zero position, as `fetchPosition` reports it, in no particular order. Spot: every
    * held base asset (above the market's minimum amount) that has a market against the account's quote currency, as a

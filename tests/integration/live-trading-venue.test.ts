@@ -115,7 +115,8 @@ for (const backend of BACKENDS) {
       await root.auth.credentials.put({ exchange: 'binanceusdm', ciphertext, keyIdLast4: API_KEY.slice(-4), setAtMs: clock.nowMs(), setBy: 'admin@example.test' });
       expect(await root.liveTrading.setEnabled('binanceusdm', true, 'admin@example.test')).toBe(false);
       // The venue account: linking reads the venue wallet (the replay server starts with 10 000 USDT).
-      const linked = await root.engine.accounts.create({ id: 'usdm', kind: 'venue', venue: 'binanceusdm', name: 'USD-M keys', takerFeeBps: 5, makerFeeBps: 2, spreadBps: 0, slippageBps: 0 }, 'admin@example.test');
+      // Positions open at 2x isolated: the session sets them on the venue (the replay server starts every symbol at 20x cross).
+      const linked = await root.engine.accounts.create({ id: 'usdm', kind: 'venue', venue: 'binanceusdm', name: 'USD-M keys', takerFeeBps: 5, makerFeeBps: 2, spreadBps: 0, slippageBps: 0, leverage: 2, marginMode: 'isolated' }, 'admin@example.test');
       expect([linked.kind, linked.venue, linked.settings.marketType, linked.settings.quoteCurrency, linked.settings.initialBalance]).toEqual(['venue', 'binanceusdm', 'futures', 'USDT', 10_000]);
     }, 60_000);
 
@@ -286,6 +287,12 @@ for (const backend of BACKENDS) {
         liveTrading: true,
       });
       expect(started.id).toBe(ethSession);
+      // Before trading, the venue opens ETH/USDT at the venue account's margin mode and leverage, as the operator set them.
+      const setOnVenue = server.requests.filter((r) => r.method === 'POST' && (r.path === '/fapi/v1/marginType' || r.path === '/fapi/v1/leverage') && r.params.symbol === 'ETHUSDT');
+      expect(setOnVenue.map((r) => [r.path, r.params.marginType ?? r.params.leverage])).toEqual([
+        ['/fapi/v1/marginType', 'ISOLATED'],
+        ['/fapi/v1/leverage', '2'],
+      ]);
       const state = async () => (await root.engine.listLiveSessions()).find((s) => s.id === ethSession)?.state ?? null;
 
       // Halt the venue account (as POST /api/v1/accounts/usdm/halt does): the breakout at K3 is denied.
