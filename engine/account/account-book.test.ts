@@ -298,6 +298,27 @@ describe('account book', () => {
     expect((await b.get('p')).updatedBy).toBe('bob');
   });
 
+  it("a process no session of the account runs never writes its stale day start and peak over the sessions'", async () => {
+    const s = stores();
+    const a = book(s);
+    await a.create({ id: 'p', ...FUTURES }, 'alice');
+    const inA = await a.runtime('p');
+    inA.acquire(); // a session of the account runs in A
+    inA.risk.engine().onEquity(T0 + 60_000, 10_000);
+    await inA.persist();
+    // B (a web server) loads the account now: day start and peak 10,000.
+    const inB = await book(s).runtime('p');
+    expect(inB.risk.engine().state()).toMatchObject({ dayStartEquity: 10_000, peakEquity: 10_000 });
+    // A's session marks a new peak and stores it.
+    inA.risk.engine().onEquity(T0 + 120_000, 10_500);
+    await inA.persist();
+    // B changes the paper state (as a manual order does) and stores it: its copy's peak (10,000) is not written.
+    inB.exchange().onCandle('BTC/USDT', T0 + 120_000, 100, 100, 100, 100, 1_000);
+    await inB.persist();
+    expect(await s.accounts.loadState('p')).toMatchObject({ symbols: [expect.objectContaining({ symbol: 'BTC/USDT' })] });
+    expect(await s.riskState.load('p')).toMatchObject({ dayStartEquity: 10_000, peakEquity: 10_500 });
+  });
+
   it('a risk save whose write fails leaves the running engine on the limits still stored', async () => {
     const s = stores();
     const b = book(s);

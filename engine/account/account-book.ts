@@ -418,9 +418,10 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
       riskStore: shared.riskStore,
       onTradeClosed: () => () => undefined,
       async persist() {
-        // The venue keeps wallet and positions; what is ours is the risk state (day start, peak, halt).
+        // The venue keeps wallet and positions; what is ours is the risk state (day start, peak, halt), which the sessions
+        // trading the account own: a copy none of them uses (a force exit in a web process) has nothing of its own to store.
         const state = risk.engine().state();
-        if (!Number.isFinite(state.dayStartEquity) || !Number.isFinite(state.peakEquity)) return;
+        if (shared.users() === 0 || !Number.isFinite(state.dayStartEquity) || !Number.isFinite(state.peakEquity)) return;
         const json = JSON.stringify({ ...state, updatedAtMs: 0 });
         if (json === lastSavedJson) return;
         await shared.riskStore.save(state);
@@ -476,8 +477,10 @@ export function createAccountBook(deps: AccountBookDeps): AccountBook {
           const state = exchange.exportState();
           const json = JSON.stringify(state);
           const riskRecord = shared.fencedState();
-          // Before the first equity reading the risk state has no day start or peak yet: nothing to store.
-          const withRisk = Number.isFinite(riskRecord.dayStartEquity) && Number.isFinite(riskRecord.peakEquity);
+          // Before the first equity reading the risk state has no day start or peak yet: nothing to store. Nor from a
+          // copy no session here trades (a manual order or force exit in a web process): its day start and peak are as
+          // it loaded them, maybe long ago, and the sessions trading the account own them (see the module doc).
+          const withRisk = shared.users() > 0 && Number.isFinite(riskRecord.dayStartEquity) && Number.isFinite(riskRecord.peakEquity);
           // The sessions leave the risk state to this write: it is stored when it changed, even if the paper state did not.
           const riskJson = withRisk ? JSON.stringify({ ...riskRecord, updatedAtMs: 0 }) : '';
           if (json === lastSavedJson && riskJson === lastRiskJson) return;
