@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors';
-import { parseNotificationSettings, redactNotificationSettings, withChannel, withoutChannel, withRouting, type NotificationSettings } from './notification-settings';
+import { parseNotificationSettings, redactNotificationSettings, withChannel, withoutChannel, withRouting, withStoredSecretsKept, type NotificationSettings } from './notification-settings';
 
 const SETTINGS: NotificationSettings = {
   channels: [
@@ -22,8 +22,32 @@ describe('withChannel', () => {
     expect(next.channels[1]).toEqual({ id: 'tg', kind: 'telegram', botToken: '123456:ABC-def', chatId: '43' });
   });
 
+  it("keeps a stored secret sent back exactly as a read masks it, and refuses any other masked-looking value naming the field", () => {
+    const next = parseNotificationSettings(withChannel(SETTINGS, { id: 'ops', kind: 'slack', webhookUrl: 'https://hooks.slack.com/****1234' }));
+    expect(next.channels[0]).toEqual(SETTINGS.channels[0]);
+    expect(() => withChannel(SETTINGS, { id: 'ops', kind: 'slack', webhookUrl: 'https://hooks.slack.com/****9999' })).toThrow(
+      'field "channels.0.webhookUrl" was "(redacted)": looks masked (contains "****") but is not what a read shows of the stored slack channel "ops": send the real value, or the masked value unchanged to keep the stored one',
+    );
+    expect(() => withChannel(SETTINGS, { id: 'new', kind: 'telegram', botToken: '****-def', chatId: '1' })).toThrow('field "channels.2.botToken" was "(redacted)": looks masked (contains "****") but no stored telegram channel has id "new"');
+  });
+
   it('does not carry secrets over to a channel whose kind changed', () => {
     expect(() => parseNotificationSettings(withChannel(SETTINGS, { id: 'ops', kind: 'discord' }))).toThrow(ValidationError);
+  });
+});
+
+describe('withStoredSecretsKept', () => {
+  it('turns a masked read sent back unchanged into the stored settings, matching channels by id wherever they moved', () => {
+    const masked = redactNotificationSettings(SETTINGS);
+    expect(parseNotificationSettings(withStoredSecretsKept(SETTINGS, masked))).toEqual(SETTINGS);
+    const reordered = { channels: [masked.channels[1], masked.channels[0]], routing: masked.routing };
+    expect(parseNotificationSettings(withStoredSecretsKept(SETTINGS, reordered)).channels).toEqual([SETTINGS.channels[1], SETTINGS.channels[0]]);
+  });
+
+  it('refuses a masked value under an id with no stored channel of that kind, naming its index', () => {
+    const masked = redactNotificationSettings(SETTINGS);
+    const input = { channels: [...masked.channels, { id: 'ops2', kind: 'discord', webhookUrl: 'https://hooks.slack.com/****1234' }], routing: {} };
+    expect(() => withStoredSecretsKept(SETTINGS, input)).toThrow('field "channels.2.webhookUrl" was "(redacted)": looks masked (contains "****") but no stored discord channel has id "ops2"');
   });
 });
 

@@ -125,22 +125,70 @@ export type ChannelInput = { id: string; kind: string } & Record<string, unknown
 
 const SECRET_FIELDS = ['botToken', 'webhookUrl', 'url', 'secret'] as const;
 
+/** What {@link redactNotificationSettings} puts in place of a secret; a value containing it was copied from a masked read. */
+export const MASK_MARKER = '****';
+
+/**
+ * The one rule for secrets an admin sends back (the admin page's channel form and the API's PUT): `entered`
+ * is channel `index` of the candidate settings, `stored` the stored channel of the same id (null when none).
+ * When `stored` has the same kind, a secret field (`botToken`, `webhookUrl`, `url`, `secret`) that is left out,
+ * blank, or exactly what a masked read shows of the stored value ({@link redactNotificationSettings}) keeps
+ * the stored value. Any other secret value containing {@link MASK_MARKER} is refused: saving it would replace
+ * the real secret with its mask (a masked Discord/Slack URL still looks like a URL, so sends would fail later).
+ * @throws ValidationError naming `channels.<index>.<field>`.
+ */
+function withStoredSecrets(entered: Record<string, unknown>, stored: ChannelConfig | null, index: number): Record<string, unknown> {
+  const sameKind = stored !== null && stored.kind === entered.kind ? (stored as unknown as Record<string, unknown>) : null;
+  const shown = sameKind ? (redactNotificationSettings({ channels: [stored as ChannelConfig], routing: {} }).channels[0] as unknown as Record<string, unknown>) : null;
+  const channel = { ...entered };
+  for (const field of SECRET_FIELDS) {
+    const value = channel[field];
+    if (sameKind && field in sameKind && (value === undefined || value === null || value === '' || value === shown?.[field])) {
+      channel[field] = sameKind[field];
+    } else if (typeof value === 'string' && value.includes(MASK_MARKER)) {
+      const which = sameKind ? `is not what a read shows of the stored ${String(entered.kind)} channel "${String(entered.id)}"` : `no stored ${String(entered.kind)} channel has id "${String(entered.id)}" to keep it from`;
+      throw new ValidationError(
+        `channels.${index}.${field}`,
+        '(redacted)',
+        `looks masked (contains "${MASK_MARKER}") but ${which}: send the real value, or the masked value unchanged to keep the stored one`,
+      );
+    }
+  }
+  return channel;
+}
+
 /**
  * Settings with `input` added as a channel, or replacing the channel of the same id (its routing kept).
- * Blank fields are dropped; a blank secret (`botToken`, `webhookUrl`, `url`, `secret`) keeps the stored
- * channel's value when that channel has the same kind, so an edit never needs the secret sent back.
+ * Blank fields are dropped; secrets follow {@link withStoredSecrets} (left out, blank or the unchanged mask
+ * keeps the stored channel's value when that channel has the same kind), so an edit never needs the secret sent back.
  * The result is not validated: pass it to {@link parseNotificationSettings} (the store's `save` does).
+ * @throws ValidationError naming `channels.<index>.<field>` for a masked-looking secret that is not the stored one's mask.
  */
 export function withChannel(settings: NotificationSettings, input: ChannelInput): unknown {
   const entered = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined && value !== null && value !== ''));
-  const index = settings.channels.findIndex((channel) => channel.id === input.id);
-  const stored = index >= 0 ? (settings.channels[index] as unknown as Record<string, unknown>) : null;
-  const kept = stored && stored.kind === input.kind ? Object.fromEntries(SECRET_FIELDS.filter((field) => field in stored && !(field in entered)).map((field) => [field, stored[field]])) : {};
-  const channel = { ...kept, ...entered };
+  const found = settings.channels.findIndex((channel) => channel.id === input.id);
+  const index = found >= 0 ? found : settings.channels.length;
+  const channel = withStoredSecrets(entered, found >= 0 ? settings.channels[found] : null, index);
   const channels: unknown[] = [...settings.channels];
-  if (index >= 0) channels[index] = channel;
-  else channels.push(channel);
+  channels[index] = channel;
   return { channels, routing: settings.routing };
+}
+
+/**
+ * A whole settings document (the API's PUT, typically a masked GET edited and sent back) with each
+ * channel's secrets resolved against the stored channel of the same id by {@link withStoredSecrets}, so
+ * sending back the masked value unchanged keeps the real secret. Routing is taken as sent.
+ * The result is not validated: pass it to {@link parseNotificationSettings} (the store's `save` does).
+ * @throws ValidationError naming `channels.<index>.<field>` for a masked-looking secret that is not the stored one's mask.
+ */
+export function withStoredSecretsKept(settings: NotificationSettings, input: { channels: readonly unknown[]; routing: unknown }): unknown {
+  const channels = input.channels.map((entered, index) => {
+    if (entered === null || typeof entered !== 'object' || Array.isArray(entered)) return entered;
+    const id = (entered as Record<string, unknown>).id;
+    const stored = typeof id === 'string' ? (settings.channels.find((channel) => channel.id === id) ?? null) : null;
+    return withStoredSecrets(entered as Record<string, unknown>, stored, index);
+  });
+  return { channels, routing: input.routing };
 }
 
 /**

@@ -4,10 +4,13 @@
  * with the parsed params through the engine's queue, refuses bad params naming the field and value,
  * and is closed to viewers; a saved channel reads back with its secrets masked, an edit with blank
  * secrets keeps them, routing is saved per event, and a test message reaches a loopback receiver
- * (or reports the receiver's error).
+ * (or reports the receiver's error). GET /api/notifications then PUT of the same document keeps the real
+ * secrets (the masked values sent back unchanged); any other masked-looking secret is refused naming the field.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { GATE } from '../../app/_server/auth/gate';
+import { GATE, gateMetaOf, type RouteGateMeta } from '../../app/_server/auth/gate';
+import * as notificationsRoute from '../../app/api/notifications/route';
+import { createNotificationSettingsRepository } from '../../db/repositories/notification-settings-repository';
 import { setExchangeCredential } from '../../app/admin/actions';
 import { removeNotificationChannel, saveNotificationChannel, saveNotificationRouting, sendTestNotification } from '../../app/admin/notifications/actions';
 import { queueTraining } from '../../app/models/actions';
@@ -155,5 +158,97 @@ describe('notification actions', () => {
     expect(route).toMatchObject({ ok: false, status: 400, error: { fieldErrors: { 'routing.fill.0': [expect.stringContaining('"nobody": no channel has this id')] } } });
     expect(app.root.notifications.redactedSettings()).toEqual({ channels: [], routing: {} });
     expect(await saveNotificationChannel[GATE].run(app.root, trader, form({ id: 'ops', kind: 'slack', webhookUrl: 'http://127.0.0.1:9/x' }))).toMatchObject({ ok: false, status: 403 });
+  });
+});
+
+describe('GET then PUT /api/notifications', () => {
+  const DISCORD_URL = 'https://discord.com/api/webhooks/1234567890/SECRET-discord-token-abcd';
+  const SLACK_URL = 'https://hooks.slack.com/services/T0/B0/SECRET-slack-wxyz';
+  const BOT_TOKEN = '987654:SECRET-bot-token_tg12';
+  const HOOK_SECRET = 'SECRET-signing-secret-of-32-chars';
+  const STORED = {
+    channels: [
+      { id: 'alerts', kind: 'discord', webhookUrl: DISCORD_URL },
+      { id: 'ops', kind: 'slack', webhookUrl: SLACK_URL },
+      { id: 'desk', kind: 'telegram', botToken: BOT_TOKEN, chatId: '-100123' },
+      { id: 'audit', kind: 'webhook', url: 'https://example.com/hooks/aethelred?token=SECRET-q9', secret: HOOK_SECRET },
+    ],
+    routing: { halt: ['alerts', 'ops', 'desk', 'audit'] },
+  };
+  const MASKED = {
+    channels: [
+      { id: 'alerts', kind: 'discord', webhookUrl: 'https://discord.com/****abcd' },
+      { id: 'ops', kind: 'slack', webhookUrl: 'https://hooks.slack.com/****wxyz' },
+      { id: 'desk', kind: 'telegram', botToken: '****tg12', chatId: '-100123' },
+      { id: 'audit', kind: 'webhook', url: 'https://example.com/****T-q9', secret: '****hars' },
+    ],
+    routing: { halt: ['alerts', 'ops', 'desk', 'audit'] },
+  };
+
+  async function api(app: AuthTestRoot, cookie: string) {
+    const call = async (handler: unknown, method: string, body?: unknown) => {
+      const response = await (gateMetaOf(handler as typeof notificationsRoute.GET) as RouteGateMeta).run(
+        app.root,
+        new Request(`${TEST_ORIGIN}/api/notifications`, { method, headers: { cookie, origin: TEST_ORIGIN, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }),
+        {},
+      );
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    return { get: () => call(notificationsRoute.GET, 'GET'), put: (body: unknown) => call(notificationsRoute.PUT, 'PUT', body) };
+  }
+  const storedOf = (app: AuthTestRoot) => createNotificationSettingsRepository(app.root.database.db, { cipher: app.root.auth.secretBox, nowMs: () => Date.now() }).load();
+
+  it('keeps every stored secret when the masked GET is sent back unchanged, and applies the other edits', async () => {
+    const { app } = await setup();
+    const { cookie } = await app.signedInAs('admin');
+    const { get, put } = await api(app, cookie);
+    expect(await put(STORED)).toEqual({ status: 200, body: MASKED });
+    const read = await get();
+    expect(read).toEqual({ status: 200, body: MASKED });
+
+    // Sent back as read: nothing changes, the real URLs and secrets stay.
+    expect(await put(read.body)).toEqual({ status: 200, body: MASKED });
+    expect(await storedOf(app)).toEqual(STORED);
+
+    // Sent back with a routing edit and a renamed chat: those apply, the secrets stay.
+    const edited = structuredClone(MASKED);
+    edited.channels[2].chatId = '-100999';
+    edited.routing = { halt: ['alerts'] } as typeof MASKED.routing;
+    expect((await put(edited)).status).toBe(200);
+    expect(await storedOf(app)).toEqual({ channels: [STORED.channels[0], STORED.channels[1], { ...STORED.channels[2], chatId: '-100999' }, STORED.channels[3]], routing: { halt: ['alerts'] } });
+    expect(await get()).toEqual({ status: 200, body: { ...edited, routing: { halt: ['alerts'] } } });
+  });
+
+  it('refuses a masked-looking secret that is not the stored channel\'s mask, naming the field, and changes nothing', async () => {
+    const { app } = await setup();
+    const { cookie } = await app.signedInAs('admin');
+    const { put } = await api(app, cookie);
+    expect((await put(STORED)).status).toBe(200);
+    const hint = 'send the real value, or the masked value unchanged to keep the stored one';
+
+    // A new channel carrying a masked value (copied from another channel): nothing stored to keep.
+    const newChannel = await put({ ...MASKED, channels: [...MASKED.channels, { id: 'ops2', kind: 'discord', webhookUrl: 'https://discord.com/****abcd' }] });
+    const newMessage = `field "channels.4.webhookUrl" was "(redacted)": looks masked (contains "****") but no stored discord channel has id "ops2" to keep it from: ${hint}`;
+    expect(newChannel).toEqual({ status: 400, body: { error: { code: 'bad_request:input', message: newMessage, fieldErrors: { 'channels.4.webhookUrl': [newMessage] } } } });
+
+    // A stored channel whose masked value was altered (another last four).
+    const altered = structuredClone(MASKED);
+    altered.channels[1].webhookUrl = 'https://hooks.slack.com/****zzzz';
+    const alteredMessage = `field "channels.1.webhookUrl" was "(redacted)": looks masked (contains "****") but is not what a read shows of the stored slack channel "ops": ${hint}`;
+    expect(await put(altered)).toEqual({ status: 400, body: { error: { code: 'bad_request:input', message: alteredMessage, fieldErrors: { 'channels.1.webhookUrl': [alteredMessage] } } } });
+
+    // A stored channel sent back under another kind: its mask keeps nothing.
+    const rekinded = structuredClone(MASKED) as { channels: Record<string, unknown>[]; routing: unknown };
+    rekinded.channels[0] = { id: 'alerts', kind: 'slack', webhookUrl: 'https://discord.com/****abcd' };
+    expect(await put(rekinded)).toMatchObject({ status: 400, body: { error: { fieldErrors: { 'channels.0.webhookUrl': [expect.stringContaining('no stored slack channel has id "alerts"')] } } } });
+
+    expect(await storedOf(app)).toEqual(STORED);
+  });
+
+  it('refuses a masked value pasted into the channel form for a new channel, naming the form field', async () => {
+    const { app, admin } = await setup();
+    const result = await saveNotificationChannel[GATE].run(app.root, admin, form({ id: 'ops', kind: 'slack', webhookUrl: 'https://hooks.slack.com/****wxyz' }));
+    expect(result).toMatchObject({ ok: false, status: 400, error: { fieldErrors: { webhookUrl: [expect.stringContaining('looks masked (contains "****") but no stored slack channel has id "ops"')] } } });
+    expect(await storedOf(app)).toEqual({ channels: [], routing: {} });
   });
 });

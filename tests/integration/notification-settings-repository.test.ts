@@ -18,6 +18,7 @@ import type { Database } from '../../db/client';
 import { createNotificationSettingsRepository } from '../../db/repositories/notification-settings-repository';
 import { notificationSettings } from '../../db/schema';
 import { ValidationError } from '../../engine/core/errors';
+import { parseNotificationSettings, redactNotificationSettings, withChannel, withRouting } from '../../engine/notify/notification-settings';
 import type { Logger } from '../../engine/core/logger';
 import { TEST_DATABASE_BACKENDS } from '../support/ml-databases';
 
@@ -116,6 +117,76 @@ describe.each(TEST_DATABASE_BACKENDS)('notification settings in the database on 
     expect(serverB.redactedSettings().channels.map((c) => c.id)).toEqual(['desk', 'ops', 'audit']);
     expect(other.lines.some((l) => l.msg === 'notification settings changed on another server: reloaded')).toBe(true);
     expect(await serverB.refresh()).toBe(false); // nothing new since
+  });
+
+  it("applies an edit to the stored settings, not the server's copy: a channel another server added moments ago is kept and read back", async () => {
+    const clock = { nowMs: () => nowMs };
+    const silent = recordingLogger().logger;
+    nowMs = T0 + 1_000;
+    await repository().save(INPUT);
+    // Both servers load the settings; their watchers (30 s) have not run since.
+    const serverA = await createNotificationService({ store: repository(), clock, logger: silent });
+    const serverB = await createNotificationService({ store: repository(), clock, logger: silent });
+
+    nowMs = T0 + 5_000;
+    await serverA.edit((current) => withChannel(current, { id: 'x', kind: 'discord', webhookUrl: 'https://discord.com/api/webhooks/9/x-token-1234' }));
+    expect(serverB.redactedSettings().channels.map((c) => c.id)).toEqual(['desk', 'ops', 'audit']); // B's copy predates X
+
+    nowMs = T0 + 10_000;
+    const after = await serverB.edit((current) => withRouting(current, { denial: ['ops'] }));
+    const expected = parseNotificationSettings({ channels: [...STORED.channels, { id: 'x', kind: 'discord', webhookUrl: 'https://discord.com/api/webhooks/9/x-token-1234' }], routing: { denial: ['ops'] } });
+    expect(await repository().load()).toEqual(expected);
+    expect(after).toEqual(redactNotificationSettings(expected));
+    // What a page or GET on either server reads is the stored settings.
+    expect(await serverB.storedSettings()).toEqual(redactNotificationSettings(expected));
+    expect(await serverA.storedSettings()).toEqual(redactNotificationSettings(expected));
+    expect(serverA.redactedSettings()).toEqual(redactNotificationSettings(expected)); // A's notifier routes with them too
+  });
+
+  it('shows the stored settings on a read before the watcher runs', async () => {
+    const clock = { nowMs: () => nowMs };
+    const silent = recordingLogger().logger;
+    const serverA = await createNotificationService({ store: repository(), clock, logger: silent });
+    const serverB = await createNotificationService({ store: repository(), clock, logger: silent });
+    nowMs = T0 + 5_000;
+    await serverA.update(INPUT);
+    expect(await serverB.storedSettings()).toEqual(redactNotificationSettings(parseNotificationSettings(STORED)));
+    expect(serverB.redactedSettings()).toEqual(redactNotificationSettings(parseNotificationSettings(STORED))); // adopted for routing as well
+  });
+
+  it('applies an edit again to the settings another server saved between its read and its save', async () => {
+    const clock = { nowMs: () => nowMs };
+    const silent = recordingLogger().logger;
+    nowMs = T0 + 1_000;
+    await repository().save(INPUT);
+    const serverA = await createNotificationService({ store: repository(), clock, logger: silent });
+    const shared = repository();
+    let raced = false;
+    let armed = false;
+    // Server B's store: right after B's first read for the edit, server A saves channel X.
+    const racingStore = {
+      ...shared,
+      async load() {
+        const loaded = await shared.load();
+        if (armed && !raced) {
+          raced = true;
+          nowMs = T0 + 6_000;
+          await serverA.edit((current) => withChannel(current, { id: 'x', kind: 'slack', webhookUrl: 'https://hooks.slack.com/services/x-1234' }));
+        }
+        return loaded;
+      },
+    };
+    const serverB = await createNotificationService({ store: racingStore, clock, logger: silent });
+    armed = true;
+    const seen: string[][] = [];
+    nowMs = T0 + 10_000;
+    await serverB.edit((current) => {
+      seen.push(current.channels.map((c) => c.id));
+      return withRouting(current, { fill: ['desk'], halt: ['ops'] });
+    });
+    expect(seen).toEqual([['desk', 'ops', 'audit'], ['desk', 'ops', 'audit', 'x']]);
+    expect((await repository().load()).channels.map((c) => c.id)).toEqual(['desk', 'ops', 'audit', 'x']);
+    expect((await repository().load()).routing).toEqual({ fill: ['desk'], halt: ['ops'] });
   });
 
   it('stores the settings encrypted: no token, webhook path or secret in the row', async () => {

@@ -9,7 +9,7 @@ import { action } from '@/app/_server/auth/gate';
 import { ValidationError } from '@/engine/core/errors';
 import { reasonOf } from '@/engine/core/validation';
 import { ChannelDeliveryError } from '@/engine/notify/notification-channel';
-import { ChannelKind, withChannel, withoutChannel, withRouting, type NotificationRouting } from '@/engine/notify/notification-settings';
+import { ChannelKind, redactNotificationSettings, withChannel, withoutChannel, withRouting, type NotificationRouting, type NotificationSettings } from '@/engine/notify/notification-settings';
 import { NOTIFICATION_KINDS, NotificationKind } from '@/engine/ports/notifier';
 
 const CHANNEL_KINDS = Object.values(ChannelKind) as [ChannelKind, ...ChannelKind[]];
@@ -30,7 +30,23 @@ async function renamingChannelFields<T>(edit: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Adds a channel, or replaces the one with the same id; blank secret fields keep the stored ones. */
+/**
+ * Runs `change` on the stored settings (read now, not this server's copy: see NotificationService.edit)
+ * and returns the masked settings it started from (for the audit) and the saved ones.
+ */
+async function editStored(root: { notifications: { edit(change: (current: NotificationSettings) => unknown): Promise<NotificationSettings> } }, change: (current: NotificationSettings) => unknown): Promise<{ before: NotificationSettings | null; after: NotificationSettings }> {
+  let before: NotificationSettings | null = null;
+  const after = await root.notifications.edit((current) => {
+    before = redactNotificationSettings(current);
+    return change(current);
+  });
+  return { before, after };
+}
+
+/**
+ * Adds a channel, or replaces the one with the same id; a secret field left blank, or sent back exactly as
+ * the page shows it masked, keeps the stored one (withChannel); any other masked-looking value is refused.
+ */
 export const saveNotificationChannel = action(
   {
     role: 'admin',
@@ -39,8 +55,7 @@ export const saveNotificationChannel = action(
     revalidate: ['/admin/notifications'],
   },
   async ({ root, input, audit }) => {
-    const before = root.notifications.redactedSettings();
-    const after = await renamingChannelFields(() => root.notifications.edit((current) => withChannel(current, input)));
+    const { before, after } = await renamingChannelFields(() => editStored(root, (current) => withChannel(current, input)));
     audit({ before, after });
     return { id: input.id, kind: input.kind };
   },
@@ -50,8 +65,7 @@ export const saveNotificationChannel = action(
 export const removeNotificationChannel = action(
   { role: 'admin', input: z.object({ id: z.string().trim().min(1) }), audit: { action: 'notifications.channel.remove', target: (i) => i.id }, revalidate: ['/admin/notifications'] },
   async ({ root, input, audit }) => {
-    const before = root.notifications.redactedSettings();
-    const after = await root.notifications.edit((current) => withoutChannel(current, input.id));
+    const { before, after } = await editStored(root, (current) => withoutChannel(current, input.id));
     audit({ before, after });
     return { id: input.id };
   },
@@ -74,9 +88,8 @@ export const saveNotificationRouting = action(
       const list = ids === undefined ? [] : Array.isArray(ids) ? ids : [ids];
       if (list.length > 0) routing[kind] = list;
     }
-    const before = root.notifications.redactedSettings();
-    const after = await root.notifications.edit((current) => withRouting(current, routing));
-    audit({ before: before.routing, after: after.routing });
+    const { before, after } = await editStored(root, (current) => withRouting(current, routing));
+    audit({ before: before?.routing, after: after.routing });
     return { routing: after.routing };
   },
 );

@@ -1,6 +1,7 @@
 import { requireRole } from '@/app/_server/auth/page-gate';
 import { ActionForm, FormField } from '@/app/_components/action-form';
-import { ChannelKind, type ChannelConfig } from '@/engine/notify/notification-settings';
+import { ValidationError } from '@/engine/core/errors';
+import { ChannelKind, type ChannelConfig, type NotificationSettings } from '@/engine/notify/notification-settings';
 import { NOTIFICATION_KINDS } from '@/engine/ports/notifier';
 import { removeNotificationChannel, saveNotificationChannel, saveNotificationRouting, sendTestNotification } from './actions';
 import { TestMessageButton } from './test-message-button';
@@ -32,7 +33,20 @@ const KIND_LABELS: Record<string, string> = {
 /** Admin: notification channels (secrets write-only, shown masked), per-event routing and a test message per channel. */
 export default async function NotificationsPage() {
   const access = await requireRole('admin', '/admin/notifications');
-  const settings = access.root.notifications.redactedSettings();
+  // The stored settings (any server's latest save), not this server's copy, which may be a watcher interval old.
+  let settings: NotificationSettings;
+  try {
+    settings = await access.root.notifications.storedSettings();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return (
+      <section className="card" role="alert" aria-labelledby="notifications-heading">
+        <h1 id="notifications-heading">Notifications</h1>
+        <p data-testid="settings-unreadable">The stored notification settings cannot be read: {error.message}</p>
+        <p className="muted">Notifications are off. Restore the key they were saved with, or replace them with a full document (PUT /api/notifications).</p>
+      </section>
+    );
+  }
   return (
     <>
       <section className="card" aria-labelledby="notifications-heading">

@@ -1,16 +1,21 @@
 import { z } from 'zod';
 import { route } from '@/app/_server/auth/gate';
 import { ChannelDeliveryError } from '@/engine/notify/notification-channel';
+import { redactNotificationSettings, withStoredSecretsKept, type NotificationSettings } from '@/engine/notify/notification-settings';
 import { NotificationKind } from '@/engine/ports/notifier';
 
 export const dynamic = 'force-dynamic';
 
-/** Notification channels and per-kind routing, with tokens, secrets and webhook paths masked. */
-export const GET = route({ role: 'admin' }, async ({ root }) => root.notifications.redactedSettings());
+/** The stored notification channels and per-kind routing (read now), with tokens, secrets and webhook paths masked. */
+export const GET = route({ role: 'admin' }, async ({ root }) => root.notifications.storedSettings());
 
 /**
  * Replaces channels and routing (full documents: `{ channels: [...], routing: { fill: ["ops"], ... } }`).
+ * A secret field (`botToken`, `webhookUrl`, `url`, `secret`) sent back exactly as GET shows it masked, blank
+ * or left out keeps the stored value of the channel with the same id and kind, so GET, edit, PUT is safe;
+ * any other value containing "****" is refused naming the field (`channels.2.webhookUrl`).
  * Field-level validation (URLs, token formats, unknown channel ids) names the field; nothing changes on error.
+ * Stored settings that cannot be read (a changed key) are replaced by a document without masked values.
  */
 export const PUT = route(
   {
@@ -19,8 +24,14 @@ export const PUT = route(
     audit: { action: 'notifications.update' },
   },
   async ({ root, input, audit }) => {
-    const before = root.notifications.redactedSettings();
-    const after = await root.notifications.update(input);
+    let before: NotificationSettings | null = null;
+    const after = await root.notifications.edit(
+      (current) => {
+        before = redactNotificationSettings(current);
+        return withStoredSecretsKept(current, input);
+      },
+      { replacesUnreadable: true },
+    );
     audit({ before, after });
     return after;
   },
