@@ -28,7 +28,7 @@ import { anyLoopModel, loopModelsRequestSchema, NO_MODELS_SPEC, noModelSource, t
 import type { VetoModel } from '../decision/veto-model';
 import type { Exchange, Order } from '../ports/exchange';
 import type { VenueConnector } from '../ports/venue-link';
-import { createVenueAccount } from './venue-account';
+import { createVenueAccount, type VenueAccount } from './venue-account';
 import type { JournalWriter } from '../ports/journal-writer';
 import { MAX_FENCING_TOKEN, MAX_SESSION_LEASE_MS, type LiveCheckpointStore, type LiveSessionRecord as StoredLiveSession, type LiveSessionStore as LiveSessionStorePort, type SessionFence } from '../ports/live-sessions';
 import type { AccountView, CandleSimulator, ClosedTrade } from '../loop/trading-loop';
@@ -621,6 +621,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
       throw error;
     };
     let venue: { exchange: Exchange; account: AccountView; simulator: CandleSimulator | null };
+    let venueAccount: VenueAccount | null = null;
     // Shorts need a futures account (paper), or USD-M on a real venue.
     let allowShort = settings.marketType === 'futures';
     // The keyed venue client (real trading only) is closed when the session ends, once.
@@ -656,7 +657,8 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           });
         }
         // Its risk checks count every open position of the venue account, whatever opened it (see createVenueAccount).
-        venue = { exchange: real.exchange, account: createVenueAccount(real.exchange), simulator: null };
+        venueAccount = createVenueAccount(real.exchange);
+        venue = { exchange: real.exchange, account: venueAccount, simulator: null };
         allowShort = venueInfo?.allowShort ?? false;
       } else {
         const exchange = account.exchange();
@@ -739,9 +741,14 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
           sleep,
           random: deps.random,
           events: deps.events,
-          // A paper session's VaR / ES limits see every position of its account, from stored candles; a replay
-          // (stored candles would lie ahead of its simulated time) and a venue session see their own market.
-          portfolioRisk: simulated && !replay ? { snapshot: (symbol) => deps.accounts.portfolioRisk(accountId, [symbol]) } : null,
+          // A session's VaR / ES limits see every position of its account, from stored candles: a paper account's
+          // positions, a venue account's as its venue reported them before the candle. A replay sees its own market
+          // (stored candles would lie ahead of its simulated time).
+          portfolioRisk: replay
+            ? null
+            : simulated
+              ? { snapshot: (symbol) => deps.accounts.portfolioRisk(accountId, [symbol]) }
+              : venueAccount && { snapshot: (symbol) => deps.accounts.portfolioRisk(accountId, [symbol], venueAccount!.exposures()) },
           onTradeClosedHook: simulated
             ? (handler) => {
                 unsubscribe = account.onTradeClosed((t) => {

@@ -28,6 +28,11 @@ describe('venue account', () => {
     expect(account.openPositionCount()).toBe(2);
     // 0.5 x 60,000 + 2 x 3,000 = 36,000
     expect(account.grossNotional()).toBe(36_000);
+    // The VaR / ES limits' exposures: signed notionals at the mark.
+    expect(account.exposures()).toEqual([
+      { symbol: 'BTC/USDT', notional: -30_000 },
+      { symbol: 'ETH/USDT', notional: 6_000 },
+    ]);
     equity = 4_000;
     expect(account.equity()).toBe(5_000);
     await account.refresh();

@@ -5,11 +5,14 @@
  */
 import type { Balance, Exchange, Position } from '../ports/exchange';
 import type { AccountView } from '../loop/trading-loop';
+import type { PositionExposure } from '../risk/value-at-risk';
 
 export interface VenueAccount extends AccountView {
   refresh(): Promise<void>;
   /** The cached balance, null before the first refresh. */
   balance(): Balance | null;
+  /** Every open position as a signed notional at its mark (entry price when the venue gives no mark): the VaR / ES limits' exposures. */
+  exposures(): PositionExposure[];
 }
 
 /**
@@ -23,17 +26,23 @@ export function createVenueAccount(exchange: Pick<Exchange, 'fetchBalance' | 'fe
   let balance: Balance | null = null;
   /** Signed base amount per symbol. */
   const signed = new Map<string, number>();
+  /** Signed notional at the mark per symbol. */
+  const notional = new Map<string, number>();
   let gross = 0;
   return {
     async refresh() {
       const [nextBalance, positions] = await Promise.all([exchange.fetchBalance(), exchange.fetchOpenPositions()]);
       balance = nextBalance;
       signed.clear();
+      notional.clear();
       gross = 0;
       for (const p of positions as readonly Position[]) {
         if (!(p.amount > 0)) continue;
-        signed.set(p.symbol, (signed.get(p.symbol) ?? 0) + (p.side === 'long' ? p.amount : -p.amount));
-        gross += p.amount * (Number.isFinite(p.markPrice) ? p.markPrice : p.entryPrice);
+        const sign = p.side === 'long' ? 1 : -1;
+        const price = Number.isFinite(p.markPrice) ? p.markPrice : p.entryPrice;
+        signed.set(p.symbol, (signed.get(p.symbol) ?? 0) + sign * p.amount);
+        notional.set(p.symbol, (notional.get(p.symbol) ?? 0) + sign * p.amount * price);
+        gross += p.amount * price;
       }
     },
     balance: () => balance,
@@ -41,5 +50,6 @@ export function createVenueAccount(exchange: Pick<Exchange, 'fetchBalance' | 'fe
     positionAmountSigned: (symbol) => signed.get(symbol) ?? 0,
     openPositionCount: () => signed.size,
     grossNotional: () => gross,
+    exposures: () => [...notional].map(([symbol, value]) => ({ symbol, notional: value })),
   };
 }
