@@ -329,8 +329,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     journal: liveJournal,
     // Sessions resolve their run spec over the account's settings and the stored strategy settings.
     settings,
-    // Follows deploys: a new version reaches running sessions at their next candle.
-    veto: () => (models.activeVetoModel() ? models.liveVetoModel() : null),
+    // The veto model loaded now: sessions ask at every entry, so a new version reaches them at their next candle.
+    veto: () => models.activeVetoModel(),
     pinnedVeto: (version) => models.pinnedVetoModel(version),
     loopModels,
     newId: () => randomUUID(),

@@ -92,7 +92,7 @@ async function manager(
   return { m, store, clock, feeds, journal: journalRepository };
 }
 
-const request = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', strategies: ['ma-crossover'] };
+const request = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '5m', strategies: ['ma-crossover'], veto: 'off' };
 
 describe('live session manager', () => {
   it('sends a stop and an alert for a session running in another process over the control bus, and acts on them where it runs', async () => {

@@ -26,6 +26,7 @@ import { AccountKind, type AccountSettings } from '../ports/accounts';
 import { loadStoredRunSettings, resolveRunSpec, runDefaults, type RunSpec } from '../trading/run-spec';
 import { anyLoopModel, loopModelsRequestSchema, NO_MODELS_SPEC, noModelSource, type LoopModelSource } from '../decision/loop-models';
 import type { VetoModel } from '../decision/veto-model';
+import { followingVeto } from './session-veto';
 import type { Exchange, Order } from '../ports/exchange';
 import type { VenueConnector } from '../ports/venue-link';
 import { createVenueAccount, type VenueAccount } from './venue-account';
@@ -167,7 +168,11 @@ export interface LiveSessionManagerDeps {
   journal: JournalWriter;
   /** Stored strategy settings (the run spec's stored layer with the account); without it the defaults apply. */
   settings?: Pick<SettingsRepository, 'get'>;
-  /** The deployed intent-veto model, following deploys (null when none is deployed at session start). */
+  /**
+   * The intent-veto model loaded now, or null when none is. A session with veto "on" asks it at every entry, so a
+   * deploy reaches it at its next candle; a new session with veto "on" is refused while it is null, and a resumed
+   * one vetoes every entry until a model loads (see `followingVeto`).
+   */
   veto: () => VetoModel | null;
   /** A veto model pinned to one version (sessions with `vetoVersion`); without it pinning is refused. */
   pinnedVeto?: (version: number) => Promise<VetoModel>;
@@ -595,6 +600,11 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     const loopModels = !anyLoopModel(spec.models) ? undefined : deps.loopModels ? await deps.loopModels.load(spec.models, { follow: true }) : await Promise.reject(noModelSource(spec.models));
     // --- end run spec
     const replay = mode === SessionMode.Replay ? await replayWindow(market, request.from) : null;
+    // Veto "on" follows deploys. A new session is refused while no intent-veto model is loaded (as a backtest is); a
+    // resumed one keeps its veto and vetoes every entry until a model loads, rather than trading without it.
+    if (spec.veto && request.vetoVersion === undefined && !resumed && !deps.veto()) {
+      throw new ValidationError('veto', 'on', 'no intent-veto model is deployed; deploy one on the Models page or start the session with veto "off"');
+    }
     // --- Lease (traders sharing a database): the session runs here only under this trader's claim, and
     // every checkpoint, account write and journal write carries the claim's fencing token.
     let token: number | null = resumed?.token ?? null;
@@ -703,7 +713,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     }
     if (request.vetoVersion !== undefined && !spec.veto) throw new ValidationError('vetoVersion', request.vetoVersion, 'a pinned veto version needs veto "on"');
     if (request.vetoVersion !== undefined && !deps.pinnedVeto) throw new ValidationError('vetoVersion', request.vetoVersion, 'this engine has no model registry to pin a version from');
-    const veto = !spec.veto ? null : request.vetoVersion !== undefined ? await deps.pinnedVeto!(request.vetoVersion) : deps.veto();
+    const veto = !spec.veto ? null : request.vetoVersion !== undefined ? await deps.pinnedVeto!(request.vetoVersion) : followingVeto(deps.veto, { logger: deps.logger, session: id });
     let session: LiveSession;
     let previous: LiveSessionRecord | null = null;
     try {

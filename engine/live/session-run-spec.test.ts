@@ -23,7 +23,9 @@ import { createLiveSessionManager } from './live-session-manager';
 import { createInMemoryLiveSessionStore } from '../testing/in-memory-live-session-store';
 import { createBuiltInCatalog } from '../strategies/built-in-strategies';
 import type { LoopModels, LoopModelSource } from '../decision/loop-models';
-import { MARKET_FEATURE_NAMES } from '../ml/market-features';
+import { INTENT_FEATURE_NAMES, MARKET_FEATURE_NAMES } from '../ml/market-features';
+import type { VetoModel } from '../decision/veto-model';
+import { VETO_NOT_LOADED } from './session-veto';
 import { VALUE_AT_RISK_DEFAULTS } from '../risk/risk-engine';
 
 const BUILT_INS = createBuiltInCatalog();
@@ -43,7 +45,7 @@ function candles(): Candle[] {
 
 const LIMITS = { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25 };
 
-async function setup(loopModels?: LoopModelSource) {
+async function setup(loopModels?: LoopModelSource, veto: () => VetoModel | null = () => null) {
   const clock: Clock = { nowMs: () => Date.now() };
   const candleRepo = createInMemoryCandleRepository();
   await candleRepo.insertCandles({ exchange: 'binance', symbol: 'SYN/USDT', timeframe: '1h' }, toColumns(candles()));
@@ -74,7 +76,7 @@ async function setup(loopModels?: LoopModelSource) {
     candles: candleRepo,
     realVenueFor: async () => ({ ok: false, reason: 'no venue in this test' }),
     journal,
-    veto: () => null,
+    veto,
     ...(loopModels ? { loopModels } : {}),
     newId: (() => {
       let n = 0;
@@ -144,7 +146,7 @@ describe('a session resolves its run spec from the stored settings', () => {
   });
 
   it('lets the request override the stored settings field by field, and defaults to its own veto and weights without stored settings', async () => {
-    const { manager, store, settings } = await setup();
+    const { manager, store, settings } = await setup(undefined, () => vetoModel('intent-veto@v1', 0));
     const plain = await manager.start({ ...REPLAY, veto: undefined, speed: 1 });
     expect(store.records.get(plain.id)?.spec).toMatchObject({
       strategies: ['ma-crossover'],
@@ -167,6 +169,40 @@ describe('a session resolves its run spec from the stored settings', () => {
       'field "fusion.weights.ema-trend" was 1: weight given for "ema-trend", which is not in the run (donchian-breakout, external)',
     );
     await expect(manager.start({ ...REPLAY, fusion: { threshold: 0.3 } })).rejects.toThrow('field "fusion.threshold" was 0.3: unknown field');
+  });
+
+  it('refuses a new session with veto "on" (also by default) while no intent-veto model is loaded, naming veto and what to do', async () => {
+    const { manager, store } = await setup();
+    const refusal = 'field "veto" was "on": no intent-veto model is deployed; deploy one on the Models page or start the session with veto "off"';
+    await expect(manager.start({ ...REPLAY, veto: 'on' })).rejects.toThrow(refusal);
+    await expect(manager.start({ ...REPLAY, veto: undefined })).rejects.toThrow(refusal);
+    expect(store.records.size).toBe(0);
+  });
+
+  it('a session resumed with veto "on" and no intent-veto model loaded vetoes every entry, journaled, instead of trading without it', async () => {
+    let deployed: VetoModel | null = vetoModel('intent-veto@v1', 1);
+    const { manager, store, settings, journal, journalRepo } = await setup(undefined, () => deployed);
+    await saveStrategySettings(settings);
+    const started = await manager.start({ ...REPLAY, veto: 'on', speed: 1 });
+    expect(store.records.get(started.id)?.spec?.veto).toBe(true);
+    // The process stops (the session stays marked running); on the restart the veto model fails to load.
+    await manager.stopAll();
+    deployed = null;
+    // The resumed replay runs at full speed to its end.
+    (store.records.get(started.id)!.config as { speed: unknown }).speed = 'max';
+    expect(await manager.resumeAll()).toBe(1);
+    const deadline = Date.now() + 20_000;
+    while (store.records.get(started.id)?.status !== 'completed') {
+      if (Date.now() > deadline) throw new Error('the replay did not complete');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await journal.flush();
+    expect((await journalRepo.listTrades({ limit: 10 })).items).toEqual([]);
+    const vetoed = (await journalRepo.listDecisions({ limit: 1_000 })).items.filter((d) => d.outcome === 'vetoed');
+    expect(vetoed.length).toBeGreaterThan(0);
+    const last = vetoed.find((d) => (d.inputs.veto as { modelVersion: string }).modelVersion === VETO_NOT_LOADED);
+    expect(last).toMatchObject({ side: 'long', reason: `veto model ${VETO_NOT_LOADED} gave loss probability 1.0000 >= 0.6`, inputs: { veto: { modelVersion: VETO_NOT_LOADED, lossProbability: 1, threshold: 0.6 } } });
+    await manager.stopAll();
   });
 
   it('a session resumed after a restart keeps the strategies it started with; the next new session takes the saved ones', async () => {
@@ -248,3 +284,8 @@ describe('a session resolves its run spec from the stored settings', () => {
     await expect(manager.start({ ...REPLAY, models: { regime: { riskMultiplier: { range: 3 } } } })).rejects.toThrow('field "models.regime.riskMultiplier.range" was 3: expected a multiplier in 0..1');
   });
 });
+
+/** A fake intent-veto model answering `p` for every entry. */
+function vetoModel(version: string, p: number): VetoModel {
+  return { version, featureNames: INTENT_FEATURE_NAMES, predictLossProbability: async () => p };
+}

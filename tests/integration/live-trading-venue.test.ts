@@ -141,6 +141,7 @@ for (const backend of BACKENDS) {
         // The session also takes outside alerts; with none expected, they weigh nothing here.
         fusion: { weights: { 'ma-crossover': 1, external: 0 } },
         liveTrading: true,
+        veto: 'off',
       });
       expect([started.id, started.status, started.lastCandleMs]).toEqual([sessionId, 'running', K - TF]);
 
@@ -213,6 +214,7 @@ for (const backend of BACKENDS) {
         params: { 'ma-crossover': { fastPeriod: 2, slowPeriod: 3 } },
         fusion: { weights: { 'ma-crossover': 1, external: 0 } },
         liveTrading: true,
+        veto: 'off',
       };
       const sessionState = async () => (await root.engine.listLiveSessions()).find((s) => s.id === sessionId)?.state ?? null;
       // Resume after K+2 with candle K2-1 just closed: the flat candles between trade nothing.
@@ -285,6 +287,7 @@ for (const backend of BACKENDS) {
         params: { 'donchian-breakout': { period: 2 } },
         fusion: { weights: { 'donchian-breakout': 1, external: 0 } },
         liveTrading: true,
+        veto: 'off',
       });
       expect(started.id).toBe(ethSession);
       // Before trading, the venue opens ETH/USDT at the venue account's margin mode and leverage, as the operator set them.
@@ -356,6 +359,7 @@ for (const backend of BACKENDS) {
         params: { 'ma-crossover': { fastPeriod: 2, slowPeriod: 3 } },
         fusion: { weights: { 'ma-crossover': 1, external: 0 } },
         liveTrading: true,
+        veto: 'off',
       };
       // Left on the venue while the (flat) BTC session was stopped: a limit entry with the session's id
       // and a limit buy placed by hand; an ETH order by hand is on another symbol.
