@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { marketSymbolSchema } from '../core/market-symbol';
 import { ValidationError } from '../core/errors';
+import { NonRetryableJobError } from '../jobs/job-context';
 import { parseOrThrow } from '../core/validation';
 import type { CandleRepository } from '../ports/candles';
 import type { DecisionRecord, JournalRepository, TradeRecord } from '../ports/journal';
@@ -184,6 +185,12 @@ export async function runTrainingJob(kind: ModelKind, input: unknown, ctx: Train
   let trainingToMs = dataset.timeMs[0];
   for (const end of dataset.labelEndMs) if (end > trainingToMs) trainingToMs = end;
   const metrics = Object.fromEntries(Object.entries(trained.metrics).filter(([, v]) => Number.isFinite(v)));
+  // The last point where a cancel stops the job (it throws here): once the version is being stored the job runs
+  // to its end, so a cancelled ticket never leaves a stored or deployed version behind, and a stored or deployed
+  // version always has a ticket whose result names it. Progress after this point never throws (see `finalProgress`).
+  ctx.signal.throwIfAborted();
+  await ctx.reportProgress(0.9, `storing the ${kind} model`);
+  const finalProgress = (progress: number, message: string) => reportWithoutCancel(ctx, progress, message);
   const record: ModelRecord = await deps.repository.create(
     {
       id: deps.newId(),
@@ -214,14 +221,19 @@ export async function runTrainingJob(kind: ModelKind, input: unknown, ctx: Train
     },
     (assigned) => deps.store.write(assigned.file, bytes),
   );
-  await ctx.reportProgress(0.95, `stored ${kind} v${record.version}`);
+  await finalProgress(0.95, `stored ${kind} v${record.version}`);
   ctx.logger.info({ model: `${kind}@v${record.version}`, metrics, ticketId: ctx.ticketId }, 'model trained');
   let activated = false;
   if (p.activate) {
-    await deps.registry.deploy(kind, record.version);
+    try {
+      await deps.registry.deploy(kind, record.version);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new NonRetryableJobError(`${kind} version ${record.version} was stored but not deployed: ${reason}; deploy it from the Models page once that is fixed`, { cause: error });
+    }
     activated = true;
   }
-  await ctx.reportProgress(1, activated ? `deployed ${kind} v${record.version}` : `trained ${kind} v${record.version}`);
+  await finalProgress(1, activated ? `deployed ${kind} v${record.version}` : `trained ${kind} v${record.version}`);
   return {
     kind,
     version: record.version,
@@ -233,6 +245,18 @@ export async function runTrainingJob(kind: ModelKind, input: unknown, ctx: Train
     activated,
     ...(journalReport ? { journal: journalReport } : {}),
   };
+}
+
+/**
+ * A progress report after the version is stored: a cancel requested now (or the runner's abort) is logged and
+ * ignored, as is a failed write, so the job ends with the version in its result.
+ */
+async function reportWithoutCancel(ctx: TrainJobContext, progress: number, message: string): Promise<void> {
+  try {
+    await ctx.reportProgress(progress, message);
+  } catch (error) {
+    ctx.logger.warn({ err: error, ticketId: ctx.ticketId, progress }, 'progress after the model was stored not recorded (a cancel now is too late: the job finishes)');
+  }
 }
 
 /**
