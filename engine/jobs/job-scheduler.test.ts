@@ -13,7 +13,7 @@ const D1 = Date.UTC(2024, 0, 1); // 2024-01-01T00:00:00Z
 const noop = async () => null;
 const handlers: JobHandlers = { 'daily-snapshot': noop, rollover: noop };
 
-function setup(startMs: number, options: { catchUpMs?: number; overrides?: Record<string, string> } = {}) {
+function setup(startMs: number, options: { catchUpMs?: number; overrides?: Record<string, string>; failEnqueues?: number } = {}) {
   const clock = createManualClock(startMs);
   const tickets = createInMemoryTicketRepository();
   let n = 0;
@@ -21,7 +21,12 @@ function setup(startMs: number, options: { catchUpMs?: number; overrides?: Recor
     { defaultMaxAttempts: 3 },
     { tickets, clock, newId: () => `t${++n}`, dispatcher: { runner: 'in-process', dispatch: () => undefined }, definitions: JOB_DEFINITIONS, handlers, logger: silentLogger },
   );
-  const scheduler = createJobScheduler({ schedules: resolveJobSchedules(options.overrides ?? {}), catchUpMs: options.catchUpMs ?? 0 }, { queue, clock, logger: silentLogger });
+  // The first `failEnqueues` enqueues fail, as when the database is away for a moment.
+  let failures = options.failEnqueues ?? 0;
+  const flaky = {
+    enqueue: (request: Parameters<typeof queue.enqueue>[0]) => (failures-- > 0 ? Promise.reject(new Error('connection refused')) : queue.enqueue(request)),
+  };
+  const scheduler = createJobScheduler({ schedules: resolveJobSchedules(options.overrides ?? {}), catchUpMs: options.catchUpMs ?? 0 }, { queue: flaky, clock, logger: silentLogger });
   const all = () => [...tickets.rows.values()].sort((a, b) => a.createdAtMs - b.createdAtMs || a.id.localeCompare(b.id));
   const summary = (t: Ticket) => ({ kind: t.kind, params: t.params, createdAtMs: t.createdAtMs, dedupeKey: t.dedupeKey });
   return { clock, tickets, scheduler, all, summary };
@@ -94,6 +99,27 @@ describe('in-process job scheduler', () => {
     expect(all().map(summary)).toEqual([
       { kind: 'daily-snapshot', params: { dayStartMs: D1 }, createdAtMs: D1 + DAY, dedupeKey: 'daily-snapshot@2024-01-02T00:00:00.000Z' },
       { kind: 'rollover', params: { retentionDays: 90 }, createdAtMs: D1 + DAY + 5 * MIN + 250, dedupeKey: 'rollover@2024-01-02T00:05:00.000Z' },
+    ]);
+  });
+
+  it('tries a failed enqueue again at the next tick, under the same key, until the queue takes it', async () => {
+    const { clock, scheduler, all, summary } = setup(D1 + 23 * 60 * MIN, { failEnqueues: 2 });
+    expect(await scheduler.tick()).toEqual([]);
+    clock.set(D1 + DAY); // midnight: the enqueue fails
+    expect(await scheduler.tick()).toEqual([]);
+    expect(scheduler.nextDueMs()).toBe(D1 + DAY + 10_000);
+    clock.set(D1 + DAY + 10_000); // fails again
+    expect(await scheduler.tick()).toEqual([]);
+    clock.set(D1 + DAY + 20_000);
+    expect(await scheduler.tick()).toEqual([{ kind: 'daily-snapshot', scheduledAtMs: D1 + DAY, dedupeKey: 'daily-snapshot@2024-01-02T00:00:00.000Z', ticketId: 't1' }]);
+    expect(scheduler.nextDueMs()).toBe(D1 + DAY + 5 * MIN);
+    clock.set(D1 + DAY + 5 * MIN);
+    expect(await scheduler.tick()).toEqual([{ kind: 'rollover', scheduledAtMs: D1 + DAY + 5 * MIN, dedupeKey: 'rollover@2024-01-02T00:05:00.000Z', ticketId: 't2' }]);
+    clock.set(D1 + DAY + 6 * MIN);
+    expect(await scheduler.tick()).toEqual([]);
+    expect(all().map(summary)).toEqual([
+      { kind: 'daily-snapshot', params: { dayStartMs: D1 }, createdAtMs: D1 + DAY + 20_000, dedupeKey: 'daily-snapshot@2024-01-02T00:00:00.000Z' },
+      { kind: 'rollover', params: { retentionDays: 90 }, createdAtMs: D1 + DAY + 5 * MIN, dedupeKey: 'rollover@2024-01-02T00:05:00.000Z' },
     ]);
   });
 
