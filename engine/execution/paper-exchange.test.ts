@@ -463,6 +463,99 @@ describe('futures liquidation', () => {
   });
 });
 
+describe('liquidation on the candle path', () => {
+  // README example 1: isolated long 0.5 BTC at 60,000, 10x: LP = 27,000 / 0.498 = 54,216.8674698795.
+  const LP_LONG = 27_000 / 0.498;
+  async function isolatedLong(stopPrice: number) {
+    const s = setup({ marginMode: 'isolated', leverage: 10, takerFeeBps: 4 });
+    s.ex.onCandle('BTCUSDT', H, 60_000, 60_100, 59_900, 60_000, 100);
+    await s.order('BTCUSDT', 'buy', 'market', 0.5); // fee 0.5 * 60,000 * 0.0004 = 12; wallet 9,988; isolated margin 3,000
+    const stop = await s.order('BTCUSDT', 'sell', 'stop', 0.5, { stopPrice, reduceOnly: true });
+    expect(s.ex.positionOf('BTCUSDT')!.liquidationPrice).toBeCloseTo(LP_LONG, 6);
+    return { ...s, stop };
+  }
+
+  for (const [shape, close] of [['bearish (high first)', 53_500], ['bullish (low first)', 55_100]] as const) {
+    it(`liquidates a long at LP 54,216.87 before its stop at 53,000, farther down the path (${shape})`, async () => {
+      const { ex, stop, fills, trades, liquidations } = await isolatedLong(53_000);
+      ex.onCandle('BTCUSDT', 2 * H, 55_000, 55_200, 52_500, close, 100);
+      // The stop would have filled at 53,000: realised -3,500, more than the isolated margin of 3,000.
+      // Liquidation: realised 0.5 * (LP - 60,000) = -2,891.566265060; taker fee 0.5 * LP * 0.0004 = 10.843373494;
+      // wallet 9,988 - 2,891.566265060 - 10.843373494 = 7,085.590361446.
+      expect(ex.positionAmountSigned('BTCUSDT')).toBe(0);
+      expect(liquidations).toHaveLength(1);
+      expect(liquidations[0].price).toBeCloseTo(LP_LONG, 6);
+      expect(liquidations[0].timeMs).toBe(2 * H);
+      expect(liquidations[0].realizedPnl).toBeCloseTo(-2_891.56626506, 6);
+      expect(liquidations[0].fee).toBeCloseTo(10.843373494, 6);
+      expect(fills.map((f) => f.price)).toEqual([60_000, liquidations[0].price]);
+      const after = await ex.fetchOrder(stop.id, 'BTCUSDT');
+      expect(after.status).toBe('cancelled');
+      expect(after.filled).toBe(0);
+      expect(after.reason).toMatch(/liquidation/);
+      expect(ex.walletBalance()).toBeCloseTo(7_085.590361446, 6);
+      expect(trades).toHaveLength(1);
+      expect(trades[0]).toMatchObject({ side: 'long', exitReason: 'liquidation', exitTimeMs: 2 * H });
+      expect(trades[0].realizedPnl).toBeCloseTo(-2_891.56626506, 6);
+      expect(trades[0].fees).toBeCloseTo(22.843373494, 6); // 12 + 10.843373494
+    });
+  }
+
+  it('fills a long stop at 55,000, nearer to the open than LP, and does not liquidate', async () => {
+    const { ex, stop, trades, liquidations } = await isolatedLong(55_000);
+    ex.onCandle('BTCUSDT', 2 * H, 56_000, 56_200, 52_500, 53_500, 100);
+    // realised 0.5 * (55,000 - 60,000) = -2,500; fee 0.5 * 55,000 * 0.0004 = 11; wallet 9,988 - 2,500 - 11 = 7,477
+    expect(liquidations).toHaveLength(0);
+    expect(ex.positionAmountSigned('BTCUSDT')).toBe(0);
+    expect((await ex.fetchOrder(stop.id, 'BTCUSDT')).status).toBe('filled');
+    expect(trades[0]).toMatchObject({ exitReason: 'stop', exitPrice: 55_000 });
+    expect(trades[0].realizedPnl).toBeCloseTo(-2_500, 9);
+    expect(ex.walletBalance()).toBeCloseTo(7_477, 9);
+  });
+
+  it('liquidates at LP at once on an open gapped through it, before a gapped stop fills at the open', async () => {
+    const { ex, stop, liquidations } = await isolatedLong(55_000);
+    ex.onCandle('BTCUSDT', 2 * H, 54_000, 54_100, 53_000, 53_500, 100);
+    expect(liquidations).toHaveLength(1);
+    expect(liquidations[0].price).toBeCloseTo(LP_LONG, 6); // the gap rule: closed at LP, losses beyond it not modelled
+    expect(liquidations[0].realizedPnl).toBeCloseTo(-2_891.56626506, 6);
+    expect((await ex.fetchOrder(stop.id, 'BTCUSDT')).status).toBe('cancelled');
+    expect(ex.walletBalance()).toBeCloseTo(7_085.590361446, 6);
+  });
+
+  it('liquidates a short at LP 3,134.83 before its stop at 3,200, and fills a stop at 3,120 nearer to the open', async () => {
+    // README example 2: isolated short 100 ETH at 3,000, 20x (tier 2: MMR 0.005, cum 50), isolated margin 15,000:
+    // LP = (15,000 + 50 + 300,000) / (0.5 + 100) = 315,050 / 100.5 = 3,134.8258706468.
+    const lp = 315_050 / 100.5;
+    for (const [stopPrice, expectLiquidation] of [[3_200, true], [3_120, false]] as const) {
+      const { ex, order, trades, liquidations } = setup({ marginMode: 'isolated', leverage: 20, takerFeeBps: 4, initialBalance: 100_000 });
+      ex.onCandle('ETHUSDT', H, 3_000, 3_010, 2_990, 3_000, 1_000);
+      await order('ETHUSDT', 'sell', 'market', 100); // fee 100 * 3,000 * 0.0004 = 120; wallet 99,880
+      const stop = await order('ETHUSDT', 'buy', 'stop', 100, { stopPrice, reduceOnly: true });
+      expect(ex.positionOf('ETHUSDT')!.liquidationPrice).toBeCloseTo(lp, 6);
+      ex.onCandle('ETHUSDT', 2 * H, 3_100, 3_250, 3_090, 3_180, 1_000); // bullish: low first, then up through LP
+      if (expectLiquidation) {
+        // realised 100 * (3,000 - LP) = -13,482.587064677; fee 100 * LP * 0.0004 = 125.393034826
+        // (15,000 - 13,482.587 = 1,517.413 = maintenance margin at LP: 313,482.587 * 0.005 - 50)
+        expect(liquidations).toHaveLength(1);
+        expect(liquidations[0]).toMatchObject({ side: 'short', timeMs: 2 * H });
+        expect(liquidations[0].price).toBeCloseTo(lp, 6);
+        expect(liquidations[0].realizedPnl).toBeCloseTo(-13_482.587064677, 6);
+        expect(liquidations[0].fee).toBeCloseTo(125.393034826, 6);
+        expect((await ex.fetchOrder(stop.id, 'ETHUSDT')).status).toBe('cancelled');
+        expect(ex.walletBalance()).toBeCloseTo(99_880 - 13_482.587064677 - 125.393034826, 6);
+      } else {
+        // realised 100 * (3,000 - 3,120) = -12,000; fee 100 * 3,120 * 0.0004 = 124.8
+        expect(liquidations).toHaveLength(0);
+        expect((await ex.fetchOrder(stop.id, 'ETHUSDT')).status).toBe('filled');
+        expect(trades[0]).toMatchObject({ side: 'short', exitReason: 'stop', exitPrice: 3_120 });
+        expect(ex.walletBalance()).toBeCloseTo(99_880 - 12_000 - 124.8, 9);
+      }
+      expect(ex.positionAmountSigned('ETHUSDT')).toBe(0);
+    }
+  });
+});
+
 describe('funding', () => {
   it('settles a long at each 8h boundary with the series rate at or before it, and not after the close', async () => {
     const { ex, order, funding, trades } = setup({
@@ -503,6 +596,37 @@ describe('funding', () => {
     expect(funding.map((f) => f.timeMs - T0)).toEqual([4 * H, 8 * H]);
     expect(funding[0].amount).toBeCloseTo(0.1, 12);
     expect(ex.walletBalance()).toBeCloseTo(10_000.2, 9);
+  });
+
+  it('does not charge a settlement to a position opened between candles after it (clock past the candle close)', async () => {
+    const { ex, clock, order, funding, trades } = setup({ initialBalance: 100_000, fundingRatePerInterval: 0.0001 });
+    ex.onCandle('BTCUSDT', T0 + 7 * H, 50_000, 50_000, 50_000, 50_000, 10);
+    clock.set(T0 + 8 * H + 5_000); // 08:00:05, after the 08:00 settlement; the 08:00 candle not yet processed
+    await order('BTCUSDT', 'buy', 'market', 1);
+    ex.onCandle('BTCUSDT', T0 + 8 * H, 50_000, 50_000, 50_000, 50_000, 10);
+    expect(funding).toEqual([]); // not open at 08:00: charged 0
+    clock.set(T0 + 9 * H);
+    await order('BTCUSDT', 'sell', 'market', 1);
+    expect(trades[0].funding).toBe(0);
+    expect(ex.walletBalance()).toBeCloseTo(100_000, 9);
+  });
+
+  it('charges a settlement to a position held through it and closed between candles after it', async () => {
+    const { ex, clock, order, funding, trades } = setup({ initialBalance: 100_000, fundingRatePerInterval: 0.0001 });
+    ex.onCandle('BTCUSDT', T0 + 7 * H, 50_000, 50_000, 50_000, 50_000, 10);
+    clock.set(T0 + 7 * H + 30 * 60_000);
+    await order('BTCUSDT', 'buy', 'market', 1);
+    clock.set(T0 + 8 * H + 5_000); // held at 08:00, sold at 08:00:05, before the 08:00 candle
+    await order('BTCUSDT', 'sell', 'market', 1);
+    // -1 * 50,000 (the last mark) * 0.0001 = -5, booked before the exit and carried by the closed trade
+    expect(funding).toHaveLength(1);
+    expect(funding[0]).toMatchObject({ timeMs: T0 + 8 * H, rate: 0.0001, markPrice: 50_000, positionAmount: 1 });
+    expect(funding[0].amount).toBeCloseTo(-5, 9);
+    expect(trades[0].funding).toBeCloseTo(5, 9);
+    ex.onCandle('BTCUSDT', T0 + 8 * H, 50_000, 50_000, 50_000, 50_000, 10);
+    expect(funding).toHaveLength(1); // not charged again
+    expect(ex.totals().funding).toBeCloseTo(5, 9);
+    expect(ex.walletBalance()).toBeCloseTo(99_995, 9);
   });
 
   it('credits funding to the isolated margin, moving the liquidation price', async () => {

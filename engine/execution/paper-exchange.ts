@@ -25,12 +25,17 @@
  * - Funding (futures): a settlement at time T (multiples of `fundingIntervalHours` since the Unix
  *   epoch, i.e. 00:00/08:00/16:00 UTC by default) is applied when the first candle with
  *   openTimeMs >= T is processed, before that candle's fills, to the position held then, at
- *   mark = that candle's open (exact when candles open on settlement times).
+ *   mark = that candle's open (exact when candles open on settlement times). A fill made between
+ *   candles at a clock time after T (live and paper sessions) first settles T on the position held
+ *   before it, at the last mark (the last candle's close): only the position open at T pays T.
  * - Mark price = the candle close (simplification: mark = traded price). After fills the position
  *   is marked at the close and the liquidation price recomputed; a long is liquidated when the
  *   candle's low <= LP (short: high >= LP), closed at LP (also on a gap through LP: losses beyond LP
  *   are not modelled) with the taker fee; all open orders of that symbol are cancelled. In cross
- *   mode only the position whose LP is hit is closed.
+ *   mode only the position whose LP is hit is closed. On the path, LP is a level like a resting
+ *   order's on the leg against the position: an open already through it liquidates before anything
+ *   fills at the open, and it is liquidated before the orders of that leg farther from the open
+ *   (a stop-loss beyond LP is cancelled, not filled); an order nearer to the open, or at LP, fills first.
  * - Fees on every fill are charged to the wallet (in isolated mode too); funding goes to the
  *   wallet and, in isolated mode, also to that position's isolated margin.
  * - Event times: fills in `createOrder` use `clock.nowMs()` (or the symbol's own clock, see `useClockFor`); fills and liquidations inside a candle
@@ -1193,6 +1198,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
   const availableOut = new Float64Array(1);
   const fillArgs = new Float64Array(3);
   const execArgs = new Float64Array(3);
+  /** The mark price `payFunding` settles at. */
+  const fundingArgs = new Float64Array(1);
 
 
   /**
@@ -1443,6 +1450,12 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const adjust = cfg.takerAdjust;
     processing++;
     try {
+      // A gap already through the liquidation price liquidates at once (at that price), before anything fills at the
+      // open; the orders it cancels are skipped below. NaN (none) compares false. Spot never reads the field.
+      if (futures) {
+        const s = st.amountSigned;
+        if (s !== 0 && (s > 0 ? open <= st.liquidationPrice : open >= st.liquidationPrice)) liquidate(st, t);
+      }
       for (let i = 0; i < n; i++) {
         const o = orders[i];
         if (isTerminal(o.status) || (o.type !== 'market' && !o.triggered)) continue;
@@ -1507,6 +1520,20 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
           best = i;
         }
       }
+      // On the leg against the position the liquidation price is a level of the path too: reached before the nearest
+      // order (strictly nearer to the open; a tie fills the order), the position is liquidated there and every order
+      // cancelled. Read again on every step: a fill moves it. NaN (none) compares false. Spot never reads the field
+      // (this walk runs on few candles, maybe unoptimised, where reading a double field boxes it).
+      if (futures) {
+        const s = st.amountSigned;
+        if (s !== 0 && s > 0 === lowSide) {
+          const lp = st.liquidationPrice;
+          if (lowSide ? low <= lp && open - lp < bestDistance : high >= lp && lp - open < bestDistance) {
+            liquidate(st, t);
+            return;
+          }
+        }
+      }
       if (best < 0) return;
       const o = orders[best];
       o.pathSeenMs = t;
@@ -1542,25 +1569,51 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
       return;
     }
     while (st.nextFundingMs <= t && st.amountSigned !== 0) {
-      const at = st.nextFundingMs;
-      let rate = cfg.fundingRatePerInterval;
-      if (st.funding !== null) {
-        const idx = fundingRateIndexAt(st.funding, at, st.fundingCursor);
-        if (idx >= 0) {
-          st.fundingCursor = idx;
-          rate = st.funding.rates[idx];
-        }
-      }
-      const s = st.amountSigned;
-      const amount = fundingPayment(Math.sign(s), Math.abs(s), open, rate);
-      money[MONEY_WALLET] += amount;
-      money[MONEY_FUNDING] -= amount;
-      st.fundingPaid -= amount;
-      if (!cross) st.margin += amount;
-      if (listener?.onFunding) listener.onFunding({ symbol: st.symbol, timeMs: at, rate, amount, markPrice: open, positionAmount: s });
-      st.nextFundingMs = at + interval;
+      fundingArgs[0] = open;
+      payFunding(st);
     }
     if (st.nextFundingMs <= t) st.nextFundingMs = (Math.floor(t / interval) + 1) * interval;
+    // Funding moved the wallet (isolated: the margin): the candle's path sees the liquidation price it leaves.
+    refreshLiquidation(st);
+  }
+
+  /**
+   * The settlements due strictly before `now[0]`, a clock time between candles (later than the last candle's close: live
+   * and paper sessions), that the next candle would settle: settled now, before an order placed or a position closed
+   * then, on the position held (unchanged since: any fill between candles comes here first), at the last mark (the last
+   * candle's close). So a position opened after a settlement does not pay it, and one closed after it does. Candle fills
+   * need none of this: they are at the candle's open time, by which `settleFunding` settled. An order at exactly the
+   * settlement time keeps the candle's rule (the next candle settles it on the position it finds).
+   */
+  function settleFundingBetweenCandles(st: SymbolState, now: Float64Array): void {
+    const t = now[0];
+    while (st.nextFundingMs < t && st.amountSigned !== 0) {
+      fundingArgs[0] = st.markPrice;
+      payFunding(st);
+    }
+    if (st.nextFundingMs < t) st.nextFundingMs = Math.ceil(t / cfg.fundingIntervalMs) * cfg.fundingIntervalMs;
+  }
+
+  /** Books the settlement at `st.nextFundingMs` on the position held now, at mark `fundingArgs[0]`, and moves on to the next. */
+  function payFunding(st: SymbolState): void {
+    const at = st.nextFundingMs;
+    const mark = fundingArgs[0];
+    let rate = cfg.fundingRatePerInterval;
+    if (st.funding !== null) {
+      const idx = fundingRateIndexAt(st.funding, at, st.fundingCursor);
+      if (idx >= 0) {
+        st.fundingCursor = idx;
+        rate = st.funding.rates[idx];
+      }
+    }
+    const s = st.amountSigned;
+    const amount = fundingPayment(Math.sign(s), Math.abs(s), mark, rate);
+    money[MONEY_WALLET] += amount;
+    money[MONEY_FUNDING] -= amount;
+    st.fundingPaid -= amount;
+    if (!cross) st.margin += amount;
+    if (listener?.onFunding) listener.onFunding({ symbol: st.symbol, timeMs: at, rate, amount, markPrice: mark, positionAmount: s });
+    st.nextFundingMs = at + cfg.fundingIntervalMs;
   }
 
   function liquidate(st: SymbolState, t: number): void {
@@ -1687,6 +1740,10 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const st = states[index];
     if (st === undefined) throw new ValidationError('symbolIndex', index, 'unknown symbol index; call symbolIndex(symbol) first');
     const now = (st.clock ?? clock).nowMs();
+    if (futures && now > st.nextFundingMs) {
+      nowArgs[0] = now;
+      settleFundingBetweenCandles(st, nowArgs);
+    }
     for (const o of st.openOrders) if (!isTerminal(o.status)) finishOrder(o, 'cancelled', `cancelled by the close of ${st.symbol} at the end of the run`, now);
     compact(st);
     const s = st.amountSigned;
@@ -1739,6 +1796,8 @@ export function createPaperExchange(config: PaperExchangeConfig, deps: PaperExch
     const st = states[symbolIndex(r.symbol)];
     writeNowMs(st.clock ?? clock, nowArgs, 0);
     const now = nowArgs[0];
+    // Between candles after a settlement the next candle would book: the position held at it pays it before this order.
+    if (futures && now > st.nextFundingMs) settleFundingBetweenCandles(st, nowArgs);
     if (heldCount >= 2 * retainFinished) forgetOldFinishedOrders();
     const o = orderRecord();
     o.id = '';
