@@ -21,18 +21,28 @@ function rowToSnapshot(r: SnapshotRow): SnapshotRecord {
   };
 }
 
+function toRow(snapshot: SnapshotRecord) {
+  return {
+    id: snapshot.id,
+    kind: snapshot.kind,
+    takenAtMs: snapshot.takenAtMs,
+    equity: numeric(snapshot.equity, 'equity'),
+    payload: snapshot.payload,
+  };
+}
+
 /** Builds the snapshot repository over a drizzle handle (PGlite or postgres.js). */
 export function createSnapshotRepository(db: Db): SnapshotRepository {
   return {
     async insert(snapshot: SnapshotRecord): Promise<void> {
-      const values = {
-        id: snapshot.id,
-        kind: snapshot.kind,
-        takenAtMs: snapshot.takenAtMs,
-        equity: numeric(snapshot.equity, 'equity'),
-        payload: snapshot.payload,
-      };
-      await wrapDriver(`storing snapshot "${snapshot.id}"`, () => db.insert(snapshots).values(values));
+      await wrapDriver(`storing snapshot "${snapshot.id}"`, () => db.insert(snapshots).values(toRow(snapshot)));
+    },
+
+    async insertOnce(snapshot: SnapshotRecord): Promise<SnapshotRecord> {
+      const inserted = await wrapDriver(`storing snapshot "${snapshot.id}"`, () => db.insert(snapshots).values(toRow(snapshot)).onConflictDoNothing({ target: snapshots.id }).returning());
+      if (inserted.length > 0) return rowToSnapshot(inserted[0]);
+      const [existing] = await wrapDriver(`reading snapshot "${snapshot.id}"`, () => db.select().from(snapshots).where(eq(snapshots.id, snapshot.id)));
+      return rowToSnapshot(existing);
     },
 
     async list(query: { kind?: SnapshotKind; limit?: number; cursor?: string }): Promise<Page<SnapshotRecord>> {

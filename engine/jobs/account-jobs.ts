@@ -87,7 +87,8 @@ export interface RolloverJobResult {
 export async function runRolloverJob(params: RolloverParams, ctx: JobContext, services: AccountJobServices): Promise<RolloverJobResult> {
   const batchSize = services.pruneBatchSize ?? 5_000;
   const nowMs = services.clock.nowMs();
-  const snapshot = await takeAccountSnapshot(SnapshotKind.DayClose, snapshotDayStartMs(nowMs), services);
+  // One day-close snapshot per account and day: a retry (after a later step failed) keeps the one stored first.
+  const snapshot = await takeAccountSnapshot(SnapshotKind.DayClose, snapshotDayStartMs(nowMs), services, { onePerDay: true });
   await ctx.reportProgress(0.1, 'day-close snapshot stored');
   const pruneBeforeMs = utcDayStartMs(nowMs) - params.retentionDays * DAY_MS;
   let prunedDecisions = 0;

@@ -133,7 +133,7 @@ describe('rollover job', () => {
     const progress: [number, string | undefined][] = [];
     const handler = bindBody(runRolloverJob, { journal, snapshots, account: async () => account, clock, newId: () => 'snap-9', pruneBatchSize: 2 });
     const result = await handler({ retentionDays: 7 }, context(progress));
-    expect(result).toEqual({ snapshotId: 'snap-9', equity: 10_250.5, prunedDecisions: 5, pruneBeforeMs: cutoff });
+    expect(result).toEqual({ snapshotId: 'day-close:default:2024-01-11', equity: 10_250.5, prunedDecisions: 5, pruneBeforeMs: cutoff });
     expect(journal.decisions.map((d) => d.id).sort()).toEqual(['backtest', 'edge', 'recent']);
     expect(snapshots.rows.map((s) => [s.kind, s.payload.dayStartMs])).toEqual([['day-close', D0 + 10 * DAY]]);
     // batches of 2: 2, 2, 1 -> progress after each full batch
@@ -142,6 +142,30 @@ describe('rollover job', () => {
       [0.5, '2 decisions deleted'],
       [0.5, '4 decisions deleted'],
     ]);
+  });
+
+  it('stores one day-close snapshot per account and day: a retry after a later failure keeps the first', async () => {
+    const clock = createManualClock(D0 + 10 * DAY + 5_000);
+    const journal = createInMemoryJournalRepository();
+    await journal.appendDecisions([decision('old', D0)]);
+    const snapshots = createInMemorySnapshotRepository();
+    let n = 0;
+    let equity = 10_250.5;
+    const partitions = {
+      ensureMonths: async () => [],
+      // The first attempt fails after its snapshot was stored.
+      dropDecisionMonthsBefore: async () => {
+        if (++n === 1) throw new Error('connection lost');
+        return { dropped: [], rows: 0, kept: [] };
+      },
+    };
+    const handler = bindBody(runRolloverJob, { journal, snapshots, account: async () => ({ ...account, equity }), clock, newId: () => `snap-${n}`, partitions });
+    await expect(handler({ retentionDays: 7 }, context())).rejects.toThrow('connection lost');
+    clock.set(D0 + 10 * DAY + 65_000);
+    equity = 10_300;
+    const retried = await handler({ retentionDays: 7 }, context());
+    expect(retried).toMatchObject({ snapshotId: 'day-close:default:2024-01-11', equity: 10_250.5, prunedDecisions: 1 });
+    expect(snapshots.rows.map((s) => [s.id, s.kind, s.takenAtMs, s.equity])).toEqual([['day-close:default:2024-01-11', 'day-close', D0 + 10 * DAY + 5_000, 10_250.5]]);
   });
 
   it('with partitions, creates the months ahead, counts the rows of dropped months, then prunes the rest row by row', async () => {
@@ -164,7 +188,7 @@ describe('rollover job', () => {
     const handler = bindBody(runRolloverJob, { journal, snapshots: createInMemorySnapshotRepository(), account: async () => account, clock, newId: () => 'snap-9', partitions });
     const result = await handler({ retentionDays: 7 }, context(progress));
     // 7 rows in the dropped month + 1 live row before the cutoff deleted row-wise.
-    expect(result).toEqual({ snapshotId: 'snap-9', equity: 10_250.5, prunedDecisions: 8, pruneBeforeMs: cutoff, droppedPartitions: ['decision_log_p202312'] });
+    expect(result).toEqual({ snapshotId: 'day-close:default:2024-01-11', equity: 10_250.5, prunedDecisions: 8, pruneBeforeMs: cutoff, droppedPartitions: ['decision_log_p202312'] });
     expect(calls).toEqual([`ensure ${D0 + 10 * DAY + 5_000} +3`, `drop before ${cutoff}`]);
     expect(journal.decisions.map((d) => d.id)).toEqual(['recent']);
     expect(progress).toEqual([

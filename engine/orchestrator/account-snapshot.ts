@@ -39,18 +39,24 @@ export interface TakeSnapshotDeps {
   newId: () => string;
 }
 
+/** The id of the one snapshot of `kind` for an account's day (`day-close:default:2024-01-11`). */
+export function daySnapshotId(kind: SnapshotKind, accountId: string, dayStartMs: number): string {
+  return `${kind}:${accountId}:${new Date(dayStartMs).toISOString().slice(0, 10)}`;
+}
+
 /**
  * Reads the account, summarises the UTC day starting at `dayStartMs` (up to now, at most one day)
- * and stores the snapshot.
+ * and stores the snapshot. With `onePerDay` its id is the account's day ({@link daySnapshotId}) and a second
+ * call for that day (a retried job) stores nothing and returns the snapshot stored first.
  * @throws RangeError when the account reports a non-finite equity (nothing is written).
  */
-export async function takeAccountSnapshot(kind: SnapshotKind, dayStartMs: number, deps: TakeSnapshotDeps): Promise<SnapshotRecord> {
+export async function takeAccountSnapshot(kind: SnapshotKind, dayStartMs: number, deps: TakeSnapshotDeps, options: { onePerDay?: boolean } = {}): Promise<SnapshotRecord> {
   const nowMs = deps.clock.nowMs();
   const account = await deps.account();
   if (!Number.isFinite(account.equity)) throw new RangeError(`account equity is ${account.equity}; refusing to store a snapshot`);
   const day = await summarizeDay(deps.journal, account.accountId, dayStartMs, Math.max(dayStartMs, Math.min(dayStartMs + DAY_MS, nowMs)));
   const record: SnapshotRecord = {
-    id: deps.newId(),
+    id: options.onePerDay ? daySnapshotId(kind, account.accountId, dayStartMs) : deps.newId(),
     kind,
     takenAtMs: nowMs,
     equity: account.equity,
@@ -64,6 +70,7 @@ export async function takeAccountSnapshot(kind: SnapshotKind, dayStartMs: number
       day,
     },
   };
+  if (options.onePerDay) return deps.snapshots.insertOnce(record);
   await deps.snapshots.insert(record);
   return record;
 }

@@ -70,6 +70,11 @@ export interface SnapshotPayload extends Record<string, unknown> {
 export interface SnapshotRepository {
   /** Inserts one snapshot. Throws RepositoryError when the id exists. */
   insert(snapshot: SnapshotRecord): Promise<void>;
+  /**
+   * Inserts the snapshot unless one with its id exists (a job retried after the snapshot was stored):
+   * returns the stored snapshot, the one there before when it existed.
+   */
+  insertOnce(snapshot: SnapshotRecord): Promise<SnapshotRecord>;
   /** Newest first (taken time, then id), keyset-paginated; `limit` 1..1000. */
   list(query: { kind?: SnapshotKind; limit?: number; cursor?: string }): Promise<Page<SnapshotRecord>>;
 }

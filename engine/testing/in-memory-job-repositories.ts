@@ -169,6 +169,12 @@ export function createInMemorySnapshotRepository(): SnapshotRepository & { reado
       if (rows.some((r) => r.id === snapshot.id)) throw new Error(`snapshot "${snapshot.id}" exists`);
       rows.push(structuredClone(snapshot));
     },
+    async insertOnce(snapshot) {
+      const existing = rows.find((r) => r.id === snapshot.id);
+      if (existing) return structuredClone(existing);
+      rows.push(structuredClone(snapshot));
+      return structuredClone(snapshot);
+    },
     async list(query) {
       const page = pageBy(rows.filter((r) => query.kind === undefined || r.kind === query.kind), (r) => r.takenAtMs, query);
       return { items: page.items.map((r) => structuredClone(r)), nextCursor: page.nextCursor };

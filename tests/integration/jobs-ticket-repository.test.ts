@@ -225,6 +225,13 @@ describe.each(backends)('ticket and snapshot repositories ($name)', (backend) =>
     const page = await stores.snapshots.list({ limit: 1 });
     expect(page.items.map((s) => s.id)).toEqual(['s-3']);
     expect((await stores.snapshots.list({ limit: 5, cursor: page.nextCursor! })).items.map((s) => s.id)).toEqual(['s-2', 's-1']);
+    // insertOnce: a second snapshot with the id stores nothing and returns the first.
+    expect(await stores.snapshots.insertOnce(snapshot('once', 'day-close', T0 + 3, 10_002))).toEqual(snapshot('once', 'day-close', T0 + 3, 10_002));
+    expect(await stores.snapshots.insertOnce(snapshot('once', 'day-close', T0 + 4, 10_003))).toEqual(snapshot('once', 'day-close', T0 + 3, 10_002));
+    expect((await stores.snapshots.list({ kind: 'day-close' })).items.map((s) => [s.id, s.equity])).toEqual([
+      ['once', 10_002],
+      ['s-2', 10_001],
+    ]);
   });
 
   it('prunes live decisions before a time in bounded batches, keeping backtest decisions', async () => {
