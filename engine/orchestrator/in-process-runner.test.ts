@@ -27,11 +27,11 @@ const config: InProcessJobRunnerConfig = {
   leaseMs: 30_000,
 };
 
-function setup(handlers: JobHandlers, overrides: Partial<InProcessJobRunnerConfig> = {}) {
+function setup(handlers: JobHandlers, overrides: Partial<InProcessJobRunnerConfig> = {}, extra: { sleep?: (ms: number) => Promise<void>; tickets?: ReturnType<typeof createInMemoryTicketRepository> } = {}) {
   const clock = createManualClock(T0);
-  const tickets = createInMemoryTicketRepository();
+  const tickets = extra.tickets ?? createInMemoryTicketRepository();
   // random 0.75 -> jitter factor 1 + 0.2 * (2 * 0.75 - 1) = 1.1
-  const runner = createInProcessJobRunner({ ...config, ...overrides }, { tickets, handlers, clock, logger: silentLogger, random: () => 0.75 });
+  const runner = createInProcessJobRunner({ ...config, ...overrides }, { tickets, handlers, clock, logger: silentLogger, random: () => 0.75, ...(extra.sleep ? { sleep: extra.sleep } : {}) });
   let n = 0;
   const queue = createJobQueue(
     { defaultMaxAttempts: 3 },
@@ -294,5 +294,70 @@ describe('in-process job runner', () => {
     await settle();
     await runner.stop();
     expect(await tickets.get(id)).toMatchObject({ status: 'queued', attempts: 1, runAfterMs: T0, error: 'interrupted: the server stopped while the job was running' });
+  });
+
+  it('retries recording a finished job\'s outcome while the database is away, heartbeating it meanwhile, so it is not run again', async () => {
+    const tickets = createInMemoryTicketRepository();
+    let failures = 2;
+    const succeed = tickets.succeed.bind(tickets);
+    tickets.succeed = async (id, result, nowMs) => {
+      if (failures-- > 0) throw new Error('connection refused');
+      return succeed(id, result, nowMs);
+    };
+    const sleeps: number[] = [];
+    const slept = deferred();
+    const resume = deferred();
+    let runs = 0;
+    const { runner, queue, clock } = setup(
+      {
+        rollover: async () => {
+          runs++;
+          return { ok: true };
+        },
+      },
+      { outcomeRetry: { baseMs: 100, maxMs: 150, forMs: 1_000 } },
+      {
+        tickets,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          if (sleeps.length === 1) {
+            slept.resolve();
+            await resume.promise;
+          }
+        },
+      },
+    );
+    await runner.start();
+    const id = await queue.enqueue({ kind: 'rollover', params: { retentionDays: 1 } });
+    await slept.promise;
+    // Past the lease while the write waits: the job still counts as running here, its heartbeat goes on, nothing is recovered.
+    clock.set(T0 + 31_000);
+    await runner.maintain();
+    expect(runner.runningTicketIds()).toEqual([id]);
+    expect(await tickets.get(id)).toMatchObject({ status: 'running', attempts: 1, updatedAtMs: T0 + 31_000 });
+    resume.resolve();
+    await runner.whenIdle();
+    expect(sleeps).toEqual([100, 150]);
+    expect(runs).toBe(1);
+    expect(await tickets.get(id)).toMatchObject({ status: 'succeeded', attempts: 1, result: { ok: true } });
+    await runner.stop();
+  });
+
+  it('gives up recording the outcome after outcomeRetry.forMs, leaving the ticket running for recovery', async () => {
+    const tickets = createInMemoryTicketRepository();
+    tickets.succeed = async () => {
+      throw new Error('connection refused');
+    };
+    const sleeps: number[] = [];
+    const { runner, queue } = setup({ rollover: async () => ({ ok: true }) }, { outcomeRetry: { baseMs: 100, maxMs: 400, forMs: 1_000 } }, { tickets, sleep: async (ms) => void sleeps.push(ms) });
+    await runner.start();
+    const id = await queue.enqueue({ kind: 'rollover', params: { retentionDays: 1 } });
+    await settle();
+    await runner.whenIdle();
+    // 100 + 200 + 400 = 700; another 400 would pass 1 000.
+    expect(sleeps).toEqual([100, 200, 400]);
+    expect(runner.runningTicketIds()).toEqual([]);
+    expect(await tickets.get(id)).toMatchObject({ status: 'running', attempts: 1 });
+    await runner.stop();
   });
 });

@@ -34,7 +34,16 @@ export interface InProcessJobRunnerConfig {
    * this runner's jobs.
    */
   leaseMs?: number;
+  /**
+   * Writing a finished job's outcome (the database away for a moment) is tried again with backoff, from `baseMs`
+   * doubling up to `maxMs`, for at most `forMs` in all; meanwhile the job counts as running here, so its heartbeat
+   * goes on and no other process re-runs it (default 500 ms, 15 s, 10 min).
+   */
+  outcomeRetry?: { baseMs: number; maxMs: number; forMs: number };
 }
+
+/** How long the outcome of a finished job is retried by default (see `outcomeRetry`). */
+export const DEFAULT_OUTCOME_RETRY = { baseMs: 500, maxMs: 15_000, forMs: 600_000 } as const;
 
 export const defaultInProcessJobRunnerConfig: InProcessJobRunnerConfig = {
   concurrency: 2,
@@ -51,6 +60,8 @@ export interface InProcessJobRunnerDeps {
   logger: Logger;
   /** Uniform [0, 1), for backoff jitter. */
   random: () => number;
+  /** Waits between tries of an outcome write (default: a timer). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The runner: a BackgroundWorker for the engine lifecycle and the JobQueue's dispatcher. */
@@ -85,6 +96,30 @@ export function createInProcessJobRunner(config: InProcessJobRunnerConfig, deps:
   const leaseMs = config.leaseMs ?? 60_000;
   if (!(leaseMs > config.pollIntervalMs)) throw new RangeError(`leaseMs (${leaseMs}) must exceed pollIntervalMs (${config.pollIntervalMs})`);
   const attemptDeps = { ...deps, backoff: config.backoff };
+  const outcomeRetry = config.outcomeRetry ?? DEFAULT_OUTCOME_RETRY;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.()));
+
+  /**
+   * Writes a finished job's outcome, trying again with backoff while the write fails (for `outcomeRetry.forMs` in
+   * all; after a stop, once more at most): the job stays in `running` meanwhile, so its ticket keeps its heartbeat
+   * and is not recovered and run again. @throws the last error when it gives up.
+   */
+  async function writeOutcome(ticket: Ticket, outcome: string, write: () => Promise<unknown>): Promise<void> {
+    let waitedMs = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        if (attempt > 1) deps.logger.info({ ticketId: ticket.id, outcome, attempts: attempt }, 'job outcome recorded after retrying');
+        return;
+      } catch (error) {
+        const delayMs = Math.min(outcomeRetry.maxMs, outcomeRetry.baseMs * 2 ** (attempt - 1));
+        if (waitedMs + delayMs > outcomeRetry.forMs || (!active && attempt > 1)) throw error;
+        deps.logger.warn({ err: error, ticketId: ticket.id, outcome, attempt, delayMs }, 'could not record the job outcome; trying again');
+        waitedMs += delayMs;
+        await sleep(delayMs);
+      }
+    }
+  }
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let active = false;
   let pumping: Promise<number> | null = null;
@@ -102,12 +137,17 @@ export function createInProcessJobRunner(config: InProcessJobRunnerConfig, deps:
         if (outcome.type === 'interrupted') {
           // Stopped by this runner's stop(): back in the queue at once, so the next start runs it without
           // waiting for the ticket's heartbeat to go stale.
-          await deps.tickets.retryLater(ticket.id, deps.clock.nowMs(), 'interrupted: the server stopped while the job was running', deps.clock.nowMs());
+          await writeOutcome(ticket, outcome.type, () => deps.tickets.retryLater(ticket.id, deps.clock.nowMs(), 'interrupted: the server stopped while the job was running', deps.clock.nowMs()));
           return;
         }
-        await recordJobOutcome(ticket, outcome, deps);
+        await writeOutcome(ticket, outcome.type, () => recordJobOutcome(ticket, outcome, deps));
       })
-      .catch((error: unknown) => deps.logger.error({ err: error, ticketId: ticket.id }, 'could not record the job outcome'))
+      .catch((error: unknown) =>
+        deps.logger.error(
+          { err: error, ticketId: ticket.id, kind: ticket.kind },
+          'GAVE UP recording the job outcome: the ticket stays running and, once its heartbeat is stale, is recovered and may run again',
+        ),
+      )
       .finally(() => {
         running.delete(ticket.id);
         if (active) void pump();
