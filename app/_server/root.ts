@@ -17,6 +17,7 @@ import { createEngine, type Engine, type EngineStartOptions } from '@/engine/eng
 import { VENUE_IDS, requireVenue, venueOf } from '@/engine/venues/registry';
 import { createLiveSessionManager } from '@/engine/live/live-session-manager';
 import type { VenueConnectResult } from '@/engine/ports/venue-link';
+import { ModelKind } from '@/engine/ports/model-kind';
 import { createJournalWriter } from '@/engine/journal/journal-writer';
 import type { CcxtExchangeId } from '@/engine/execution/ccxt-exchange';
 import { connectCcxtExchange, openCcxtOhlcvWatcher, openPublicCcxtSource } from '@/engine/venues/lazy-ccxt-venue';
@@ -331,6 +332,8 @@ export async function buildRoot(config: AppConfig, hooks: RootHooks = {}): Promi
     settings,
     // The veto model loaded now: sessions ask at every entry, so a new version reaches them at their next candle.
     veto: () => models.activeVetoModel(),
+    // Deployed (stored as active) whether it loaded here or not: "on" passes entries while none is deployed.
+    vetoDeployed: async () => (await modelRepository.active(ModelKind.IntentVeto)) !== null,
     pinnedVeto: (version) => models.pinnedVetoModel(version),
     loopModels,
     newId: () => randomUUID(),

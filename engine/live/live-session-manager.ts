@@ -174,6 +174,12 @@ export interface LiveSessionManagerDeps {
    * one vetoes every entry until a model loads (see `followingVeto`).
    */
   veto: () => VetoModel | null;
+  /**
+   * Whether an intent-veto model is deployed (stored as active), loaded here or not: with it, a session with veto "on"
+   * lets entries through while none is deployed and fails closed only while a deployed one is not loaded; without it,
+   * it cannot tell the two apart and fails closed (see `followingVeto`).
+   */
+  vetoDeployed?: () => Promise<boolean>;
   /** A veto model pinned to one version (sessions with `vetoVersion`); without it pinning is refused. */
   pinnedVeto?: (version: number) => Promise<VetoModel>;
   /** The regime, volatility and stop-distance models a session's `models` option names; without it such sessions are refused. */
@@ -602,8 +608,14 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     const replay = mode === SessionMode.Replay ? await replayWindow(market, request.from) : null;
     // Veto "on" follows deploys. A new session is refused while no intent-veto model is loaded (as a backtest is); a
     // resumed one keeps its veto and vetoes every entry until a model loads, rather than trading without it.
-    if (spec.veto && request.vetoVersion === undefined && !resumed && !deps.veto()) {
-      throw new ValidationError('veto', 'on', 'no intent-veto model is deployed; deploy one on the Models page or start the session with veto "off"');
+    if (spec.veto && request.vetoVersion === undefined && !resumed && !deps.veto() && (!deps.vetoDeployed || (await deps.vetoDeployed()))) {
+      throw new ValidationError(
+        'veto',
+        'on',
+        deps.vetoDeployed
+          ? 'the deployed intent-veto model is not loaded in this process (see its log for why); deploy a version that loads on the Models page, or start the session with veto "off"'
+          : 'no intent-veto model is deployed; deploy one on the Models page or start the session with veto "off"',
+      );
     }
     // --- Lease (traders sharing a database): the session runs here only under this trader's claim, and
     // every checkpoint, account write and journal write carries the claim's fencing token.
@@ -713,7 +725,7 @@ export function createLiveSessionManager(deps: LiveSessionManagerDeps): LiveSess
     }
     if (request.vetoVersion !== undefined && !spec.veto) throw new ValidationError('vetoVersion', request.vetoVersion, 'a pinned veto version needs veto "on"');
     if (request.vetoVersion !== undefined && !deps.pinnedVeto) throw new ValidationError('vetoVersion', request.vetoVersion, 'this engine has no model registry to pin a version from');
-    const veto = !spec.veto ? null : request.vetoVersion !== undefined ? await deps.pinnedVeto!(request.vetoVersion) : followingVeto(deps.veto, { logger: deps.logger, session: id });
+    const veto = !spec.veto ? null : request.vetoVersion !== undefined ? await deps.pinnedVeto!(request.vetoVersion) : followingVeto(deps.veto, { logger: deps.logger, session: id }, deps.vetoDeployed);
     let session: LiveSession;
     let previous: LiveSessionRecord | null = null;
     try {

@@ -45,7 +45,7 @@ function candles(): Candle[] {
 
 const LIMITS = { maxLeverage: 1, maxLossPctEquityPerTrade: 2, riskPerTradePct: 0.5, maxSymbolExposurePct: 95, maxOpenPositions: 1, atrStopMultiple: 2, dailyLossLimitPct: 5, maxDrawdownPct: 25 };
 
-async function setup(loopModels?: LoopModelSource, veto: () => VetoModel | null = () => null) {
+async function setup(loopModels?: LoopModelSource, veto: () => VetoModel | null = () => null, vetoDeployed?: () => Promise<boolean>) {
   const clock: Clock = { nowMs: () => Date.now() };
   const candleRepo = createInMemoryCandleRepository();
   await candleRepo.insertCandles({ exchange: 'binance', symbol: 'SYN/USDT', timeframe: '1h' }, toColumns(candles()));
@@ -77,6 +77,7 @@ async function setup(loopModels?: LoopModelSource, veto: () => VetoModel | null 
     realVenueFor: async () => ({ ok: false, reason: 'no venue in this test' }),
     journal,
     veto,
+    ...(vetoDeployed ? { vetoDeployed } : {}),
     ...(loopModels ? { loopModels } : {}),
     newId: (() => {
       let n = 0;
@@ -177,6 +178,18 @@ describe('a session resolves its run spec from the stored settings', () => {
     await expect(manager.start({ ...REPLAY, veto: 'on' })).rejects.toThrow(refusal);
     await expect(manager.start({ ...REPLAY, veto: undefined })).rejects.toThrow(refusal);
     expect(store.records.size).toBe(0);
+  });
+
+  it('with the store telling deployed from loaded: veto "on" starts while none is deployed, and is refused while a deployed one is not loaded here', async () => {
+    let deployed = false;
+    const { manager, store } = await setup(undefined, () => null, async () => deployed);
+    const started = await manager.start({ ...REPLAY, veto: undefined, speed: 1 });
+    expect(store.records.get(started.id)?.spec?.veto).toBe(true);
+    await manager.stopAll();
+    deployed = true;
+    await expect(manager.start({ ...REPLAY, symbol: 'SYN/USDT', veto: 'on', accountId: 'desk', speed: 1 }).catch((e: unknown) => (e as Error).message)).resolves.toBe(
+      'field "veto" was "on": the deployed intent-veto model is not loaded in this process (see its log for why); deploy a version that loads on the Models page, or start the session with veto "off"',
+    );
   });
 
   it('a session resumed with veto "on" and no intent-veto model loaded vetoes every entry, journaled, instead of trading without it', async () => {
