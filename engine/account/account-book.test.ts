@@ -142,16 +142,20 @@ describe('account book', () => {
     await expect(a.halt('shared', '  ')).rejects.toThrow(/field "reason"/);
   });
 
-  it("an operator's halt replaces a daily-loss halt, so the next UTC day does not lift it", async () => {
-    const clock = createManualClock(T0);
-    const b = book(stores(), clock);
+  /** An account 'day' halted by its daily-loss breaker (stored): day start 10,000, then 9,400, 6 % down, past the 5 % limit. */
+  async function haltedByDailyLoss() {
+    const b = book(stores(), createManualClock(T0));
     await b.create({ id: 'day', ...FUTURES }, 'alice');
     const rt = await b.runtime('day');
-    // Day start 10,000, then 9,400: 6 % down, past the 5 % daily limit.
     rt.risk.engine().onEquity(T0 + 60_000, 10_000);
     rt.risk.engine().onEquity(T0 + 120_000, 9_400);
     expect(rt.risk.engine().state()).toMatchObject({ halted: true, haltReason: 'daily_loss: equity 9400 is 6% below day start 10000 (limit 5%)' });
     await rt.persist();
+    return { b, rt };
+  }
+
+  it("an operator's halt replaces a daily-loss halt, so the next UTC day does not lift it", async () => {
+    const { b, rt } = await haltedByDailyLoss();
     expect(await b.halt('day', 'exchange outage')).toMatchObject({ halted: true, haltReason: 'manual: exchange outage' });
     // The next UTC day rolls the day start; a daily-loss halt would lift here, the operator's stays.
     rt.risk.engine().onEquity(T0 + 86_400_000 + 60_000, 9_400);
@@ -161,13 +165,7 @@ describe('account book', () => {
   });
 
   it("'halt all' over a daily-loss halt holds past midnight too", async () => {
-    const clock = createManualClock(T0);
-    const b = book(stores(), clock);
-    await b.create({ id: 'day', ...FUTURES }, 'alice');
-    const rt = await b.runtime('day');
-    rt.risk.engine().onEquity(T0 + 60_000, 10_000);
-    rt.risk.engine().onEquity(T0 + 120_000, 9_400);
-    await rt.persist();
+    const { b, rt } = await haltedByDailyLoss();
     await b.haltAll('exchange outage', 'alice');
     expect((await b.view('day')).risk).toMatchObject({ halted: true, haltReason: 'manual: global: exchange outage' });
     rt.risk.engine().onEquity(T0 + 86_400_000 + 60_000, 9_400);
