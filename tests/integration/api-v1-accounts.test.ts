@@ -305,6 +305,32 @@ describe.each(AUTH_TEST_BACKENDS)('accounts and sessions through /api/v1 on $nam
     expect((await viewer.call('getSession', { path: { id: 'replay:desk:binance:NOPE/USDT:5m' } })).status).toBe(404);
   });
 
+  it("a halt through the API over a daily-loss breaker halt holds in the account's session past every UTC midnight", async () => {
+    const app = await roots.open();
+    const { admin, trader, viewer } = await setup(app);
+    await admin.call('createAccount', { body: { ...FUTURES_ACCOUNT, risk: { ...FUTURES_ACCOUNT.risk, dailyLossLimitPct: 5 } } });
+    // The daily-loss breaker trips (day start 10,000, then 9,400: 6 % > 5 %), stored as a session of the account stores it.
+    const rt = await app.root.engine.accounts.runtime('desk');
+    const release = rt.acquire();
+    rt.risk.engine().onEquity(T0, 10_000);
+    rt.risk.engine().onEquity(T0 + TF, 9_400);
+    await rt.persist();
+    release();
+    expect(rt.risk.engine().state()).toMatchObject({ halted: true, haltReason: 'daily_loss: equity 9400 is 6% below day start 10000 (limit 5%)' });
+    // The operator's halt replaces it (a daily-loss halt lifts itself at the next UTC day; the operator's does not).
+    const halted = await trader.call('haltAccount', { path: { id: 'desk' }, body: { reason: 'exchange outage' } });
+    expect(halted.body).toMatchObject({ halted: true, haltReason: 'manual: exchange outage' });
+    // A replay over twelve days of candles: every entry is denied by the operator's halt, on every day.
+    const session = await trader.call('startSession', { body: replay('BTC/USDT', { speed: 'max' }) });
+    expect(session.status).toBe(201);
+    await until('the replay completes', async () => (await viewer.call('getSession', { path: { id: session.body.id } })).body.status === 'completed');
+    expect(await entries(app, 'BTC/USDT')).toEqual([]);
+    const denied = await decisions(app, 'BTC/USDT', 'denied');
+    const days = new Set(denied.map((d) => Math.floor(d.timeMs / 86_400_000)));
+    expect(days.size).toBeGreaterThan(5);
+    expect(new Set(denied.map((d) => d.reason))).toEqual(new Set(['halted: manual: exchange outage']));
+  });
+
   it('refuses sessions it cannot run, naming the field: no candles at the start, unknown account, a spot account on a futures venue, live mode for a trader, reconcile "cancel" outside live', async () => {
     const app = await roots.open();
     const { admin, trader } = await setup(app);
